@@ -1,0 +1,51 @@
+// Chooses and initialises the TF.js backend. wasm is the default (fast, no native install);
+// node (tfjs-node) is used when the user installed it; cpu is the pure-JS reference.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernels } from './kernels/index.js';
+import { ensureGradients } from './gradients.js';
+import { UserError } from '../util/errors.js';
+
+export type BackendName = 'wasm' | 'cpu' | 'node' | 'auto';
+export const BACKENDS: BackendName[] = ['auto', 'wasm', 'cpu', 'node'];
+
+let nodeTried: boolean | null = null;
+
+async function tryLoadNode(): Promise<boolean> {
+  if (nodeTried != null) return nodeTried;
+  try {
+    // Optional peer: never a dependency. A string variable keeps bundlers/tsc from resolving it.
+    const name = '@tensorflow/tfjs-node';
+    await import(name);
+    nodeTried = tf.findBackend('tensorflow') != null;
+  } catch {
+    nodeTried = false;
+  }
+  return nodeTried;
+}
+
+/** Initialise the requested backend; returns the TF.js backend name actually in use. */
+export async function initEngine(name: BackendName = 'auto'): Promise<string> {
+  if (!BACKENDS.includes(name)) {
+    throw new UserError(`--backend ${name}: unknown backend; use one of ${BACKENDS.join(', ')}`);
+  }
+  ensureGradients();
+  registerWasmKernels();
+  tf.env().set('IS_TEST', false);
+  let target: string = name;
+  if (name === 'node' || name === 'auto') {
+    if (await tryLoadNode()) target = 'tensorflow';
+    else if (name === 'node') {
+      throw new UserError('--backend node: @tensorflow/tfjs-node is not installed; run `npm i @tensorflow/tfjs-node` or use --backend wasm');
+    } else target = 'wasm';
+  }
+  if (tf.getBackend() !== target || !tf.engine().backendName) {
+    const ok = await tf.setBackend(target);
+    if (!ok) throw new UserError(`--backend ${name}: the ${target} backend failed to initialise`);
+  }
+  await tf.ready();
+  return tf.getBackend();
+}
+
+export { tf };

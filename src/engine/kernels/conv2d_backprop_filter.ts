@@ -1,0 +1,39 @@
+// Conv2DBackpropFilter for the wasm backend, which ships none (so no conv layer could train).
+// Written as one im2col matrix times the transposed output gradient, so the work lands in
+// the backend's matMul. Supports strides, dilations and every padding mode.
+import * as tf from '@tensorflow/tfjs-core';
+import { convInfo, padOrCrop, pair, type ConvAttrs } from './conv_geometry.js';
+
+export interface BackpropFilterAttrs extends ConvAttrs { filterShape: [number, number, number, number] }
+
+export function conv2dBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, attrs: BackpropFilterAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [fh, fw, ci, co] = attrs.filterShape;
+    const info = convInfo(x.shape, attrs.filterShape, attrs);
+    const [sh, sw] = pair(attrs.strides);
+    const [dh, dw] = pair(attrs.dilations);
+    const { outHeight: oh, outWidth: ow, padInfo } = info;
+    const [n, h, w] = x.shape;
+    // Rows/cols of padded input the last tap reaches; pad (or crop) the far side to exactly that.
+    const needH = (oh - 1) * sh + (fh - 1) * dh + 1;
+    const needW = (ow - 1) * sw + (fw - 1) * dw + 1;
+    const xp = padOrCrop(x, padInfo.top, needH - h - padInfo.top, padInfo.left, needW - w - padInfo.left);
+    const m = n * oh * ow;
+    // matMul with transposeA is ~10x slower on wasm than an explicit transpose first.
+    const dyT = tf.transpose(tf.reshape(dy, [m, co]));
+    const taps: tf.Tensor[] = [];
+    for (let i = 0; i < fh; i++) {
+      for (let j = 0; j < fw; j++) {
+        const begin = [0, i * dh, j * dw, 0];
+        const end = [n, i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1, ci];
+        const s = sh === 1 && sw === 1
+          ? tf.slice(xp, begin, [n, oh, ow, ci])
+          : tf.stridedSlice(xp, begin, end, [1, sh, sw, 1]);
+        taps.push(s);
+      }
+    }
+    const cols = taps.length === 1 ? taps[0] : tf.concat(taps, 3); // [n, oh, ow, fh*fw*ci]
+    const g = tf.matMul(dyT, tf.reshape(cols, [m, fh * fw * ci])); // [co, fh*fw*ci]
+    return tf.transpose(tf.reshape(g, [co, fh, fw, ci]), [1, 2, 3, 0]) as tf.Tensor4D;
+  });
+}

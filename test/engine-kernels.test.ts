@@ -1,0 +1,139 @@
+// The project's own wasm kernels against the cpu backend, on random shapes, strides, dilations
+// and paddings; and whole conv/transposed-conv gradients through tf.grads on both backends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../src/engine/backend.ts';
+import { Rng } from '../src/util/random.ts';
+
+type Shape4 = [number, number, number, number];
+const rng = new Rng(1234);
+const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+function relErr(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
+  assert.equal(a.length, b.length);
+  let num = 0, den = 1e-12;
+  for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
+  return num / den;
+}
+
+async function onBackend<T>(name: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(name);
+  const out = tf.tidy(f);
+  const arr = Array.isArray(out) ? out : [out];
+  const data = await Promise.all(arr.map(async (t) => (await t.data()) as Float32Array));
+  tf.dispose(arr);
+  return data;
+}
+
+/** A dilated filter as the equivalent dense filter with zeros between the taps (cpu reference). */
+function dilateFilter(w: Float32Array, s: Shape4, dh: number, dw: number): [Float32Array, Shape4] {
+  const [fh, fw, ci, co] = s;
+  const eh = (fh - 1) * dh + 1, ew = (fw - 1) * dw + 1;
+  const out = new Float32Array(eh * ew * ci * co);
+  for (let i = 0; i < fh; i++) for (let j = 0; j < fw; j++) for (let k = 0; k < ci * co; k++) {
+    out[((i * dh) * ew + j * dw) * ci * co + k] = w[(i * fw + j) * ci * co + k];
+  }
+  return [out, [eh, ew, ci, co]];
+}
+
+interface Case { x: Shape4; f: Shape4; s: [number, number]; d: [number, number]; pad: 'same' | 'valid' | number }
+
+function randomCase(): Case {
+  const k = 1 + rng.int(4), k2 = rng.next() < 0.7 ? k : 1 + rng.int(4);
+  const dil = rng.next() < 0.3 ? 1 + rng.int(3) : 1;
+  const str = dil > 1 ? 1 : 1 + rng.int(3);
+  const pads: Case['pad'][] = ['same', 'valid', rng.int(3)];
+  const h = 5 + rng.int(14), w = 5 + rng.int(14);
+  return {
+    x: [1 + rng.int(3), h, w, 1 + rng.int(6)], f: [k, k2, 0, 1 + rng.int(6)],
+    s: [str, rng.next() < 0.8 ? str : 1], d: [dil, dil], pad: pads[rng.int(3)],
+  };
+}
+
+test('wasm backend is the default and has our kernels', async () => {
+  const name = await initEngine('wasm');
+  assert.equal(name, 'wasm');
+  assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
+});
+
+test('Conv2DBackpropFilter and Conv2DBackpropInput match cpu on 60 random geometries', async () => {
+  await initEngine('wasm');
+  let checked = 0;
+  for (let t = 0; t < 60; t++) {
+    const c = randomCase();
+    c.f[2] = c.x[3];
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.s, c.d, c.pad as 'same');
+    if (info.outHeight <= 0 || info.outWidth <= 0) continue;
+    const dyShape: Shape4 = [c.x[0], info.outHeight, info.outWidth, c.f[3]];
+    const xv = rand(size(c.x)), dyv = rand(size(dyShape)), wv = rand(size(c.f));
+    const [wd, fdShape] = dilateFilter(wv, c.f, c.d[0], c.d[1]);
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+
+    // Filter gradient. cpu has no dilation support: reference = taps of the dense-equivalent filter.
+    const [ours] = await onBackend('wasm', () => tf.engine().runKernel('Conv2DBackpropFilter',
+      { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, dyShape) },
+      { ...attrs, dilations: c.d, filterShape: c.f } as never) as tf.Tensor);
+    const [refDense] = await onBackend('cpu', () => tf.engine().runKernel('Conv2DBackpropFilter',
+      { x: tf.tensor4d(xv, c.x), dy: tf.tensor4d(dyv, dyShape) },
+      { ...attrs, filterShape: fdShape } as never) as tf.Tensor);
+    const ref = tf.tidy(() => tf.stridedSlice(tf.tensor4d(refDense, fdShape), [0, 0, 0, 0], fdShape,
+      [c.d[0], c.d[1], 1, 1]).dataSync() as Float32Array);
+    const e1 = relErr(ours, ref);
+    assert.ok(e1 < 1e-4, `backprop filter ${JSON.stringify(c)}: rel err ${e1}`);
+
+    // Input gradient (also the forward pass of a transposed convolution).
+    const [oursX] = await onBackend('wasm', () => tf.engine().runKernel('Conv2DBackpropInput',
+      { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(wv, c.f) },
+      { ...attrs, dilations: c.d, inputShape: c.x } as never) as tf.Tensor);
+    const [refX] = await onBackend('cpu', () => tf.engine().runKernel('Conv2DBackpropInput',
+      { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(wd, fdShape) },
+      { ...attrs, inputShape: c.x } as never) as tf.Tensor);
+    const e2 = relErr(oursX, refX);
+    assert.ok(e2 < 1e-4, `backprop input ${JSON.stringify(c)}: rel err ${e2}`);
+    checked++;
+  }
+  assert.ok(checked >= 40, `only ${checked} valid geometries`);
+  await tf.setBackend('wasm');
+});
+
+test('conv2d and conv2dTranspose gradients through tf.grads match cpu', async () => {
+  await initEngine('wasm');
+  const cases: { x: Shape4; f: Shape4; s: number; pad: 'same' | 'valid' }[] = [
+    { x: [2, 16, 16, 3], f: [3, 3, 3, 8], s: 1, pad: 'same' },
+    { x: [2, 15, 17, 4], f: [3, 3, 4, 5], s: 2, pad: 'same' },
+    { x: [1, 12, 12, 6], f: [1, 1, 6, 4], s: 1, pad: 'valid' },
+    { x: [2, 9, 11, 2], f: [5, 3, 2, 3], s: 2, pad: 'valid' },
+  ];
+  for (const c of cases) {
+    const xv = rand(size(c.x)), wv = rand(size(c.f));
+    const run = (b: 'cpu' | 'wasm') => onBackend(b, () => {
+      const x = tf.tensor4d(xv, c.x), w = tf.tensor4d(wv, c.f);
+      const g = tf.grads((a: tf.Tensor, b2: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b2 as tf.Tensor4D, c.s, c.pad))));
+      return g([x, w]);
+    });
+    const [ox, ow] = await run('wasm');
+    const [rx, rw] = await run('cpu');
+    assert.ok(relErr(ox, rx) < 1e-4, `conv2d dx ${JSON.stringify(c)}`);
+    assert.ok(relErr(ow, rw) < 1e-4, `conv2d dw ${JSON.stringify(c)}`);
+  }
+  // Transposed convolution (U-Net up path): forward, d/dinput and d/dfilter.
+  for (const [k, s] of [[2, 2], [3, 2], [3, 1], [4, 2]]) {
+    const xs: Shape4 = [2, 7, 6, 5], fs: Shape4 = [k, k, 4, 5];
+    const out: Shape4 = [2, 7 * s, 6 * s, 4];
+    const xv = rand(size(xs)), wv = rand(size(fs));
+    const run = (b: 'cpu' | 'wasm') => onBackend(b, () => {
+      const x = tf.tensor4d(xv, xs), w = tf.tensor4d(wv, fs);
+      const f = (a: tf.Tensor, b2: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b2 as tf.Tensor4D, out, s, 'same');
+      const y = f(x, w);
+      const g = tf.grads((a: tf.Tensor, b2: tf.Tensor) => tf.sum(tf.square(f(a, b2))))([x, w]);
+      return [y, ...g];
+    });
+    const ours = await run('wasm');
+    const ref = await run('cpu');
+    for (let i = 0; i < 3; i++) assert.ok(relErr(ours[i], ref[i]) < 1e-4, `conv2dTranspose k${k} s${s} output ${i}`);
+  }
+  await tf.setBackend('wasm');
+});
