@@ -1,0 +1,97 @@
+// Augmentation applied identically to image and mask: random scale, rotation, horizontal flip
+// and crop composed into one affine map (one resampling pass: bilinear for the image, nearest
+// for the mask), then brightness/contrast/saturation jitter on the image. Seeded.
+import { Rng } from '../util/random.js';
+
+export interface AugmentConfig {
+  scale: [number, number];
+  rotate: number; // max degrees either way
+  flip: boolean;
+  brightness: number; // +- fraction
+  contrast: number;
+  saturation: number;
+}
+
+export const NO_AUGMENT: AugmentConfig = { scale: [1, 1], rotate: 0, flip: false, brightness: 0, contrast: 0, saturation: 0 };
+export const DEFAULT_AUGMENT: AugmentConfig = { scale: [0.75, 1.5], rotate: 10, flip: true, brightness: 0.2, contrast: 0.2, saturation: 0.2 };
+
+export interface Pair { image: Uint8Array; mask: Uint8Array; width: number; height: number }
+
+export interface AffineParams { scale: number; angle: number; flip: boolean; offsetX: number; offsetY: number }
+
+export function sampleAffine(rng: Rng, cfg: AugmentConfig, w: number, h: number, cw: number, ch: number): AffineParams {
+  const scale = cfg.scale[0] === cfg.scale[1] ? cfg.scale[0] : Math.exp(rng.uniform(Math.log(cfg.scale[0]), Math.log(cfg.scale[1])));
+  const angle = cfg.rotate ? rng.uniform(-cfg.rotate, cfg.rotate) * Math.PI / 180 : 0;
+  const flip = cfg.flip && rng.next() < 0.5;
+  // Crop window over the scaled image; when the scaled image is smaller, it sits at a random
+  // place inside the window and the rest is padding (ignore label in the mask).
+  const sw = w * scale, sh = h * scale;
+  const offsetX = sw >= cw ? rng.uniform(0, sw - cw) : -rng.uniform(0, cw - sw);
+  const offsetY = sh >= ch ? rng.uniform(0, sh - ch) : -rng.uniform(0, ch - sh);
+  return { scale, angle, flip, offsetX, offsetY };
+}
+
+/** Resamples image (RGB) and mask into a cw x ch crop under the affine params. */
+export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ignore: number): Pair {
+  const { width: w, height: h } = src;
+  const img = new Uint8Array(cw * ch * 3);
+  const mask = new Uint8Array(cw * ch).fill(ignore);
+  const cx = w * p.scale / 2, cy = h * p.scale / 2;
+  const cos = Math.cos(p.angle), sin = Math.sin(p.angle);
+  const si = src.image, sm = src.mask;
+  const inv = 1 / p.scale;
+  for (let v = 0; v < ch; v++) {
+    for (let u = 0; u < cw; u++) {
+      // Output pixel centre -> scaled-image coords -> undo flip and rotation -> source coords.
+      let x = u + 0.5 + p.offsetX, y = v + 0.5 + p.offsetY;
+      if (p.flip) x = 2 * cx - x;
+      const dx = x - cx, dy = y - cy;
+      const rx = cos * dx + sin * dy + cx, ry = -sin * dx + cos * dy + cy;
+      const sx = rx * inv - 0.5, sy = ry * inv - 0.5;
+      const o = v * cw + u;
+      const nx = Math.round(sx), ny = Math.round(sy);
+      if (nx >= 0 && ny >= 0 && nx < w && ny < h) mask[o] = sm[ny * w + nx];
+      else continue; // outside the source: image stays 0, mask stays ignore
+      let x0 = Math.floor(sx), y0 = Math.floor(sy);
+      let fx = sx - x0, fy = sy - y0;
+      if (x0 < 0) { x0 = 0; fx = 0; } else if (x0 >= w - 1) { x0 = w - 1; fx = 0; }
+      if (y0 < 0) { y0 = 0; fy = 0; } else if (y0 >= h - 1) { y0 = h - 1; fy = 0; }
+      const x1 = Math.min(x0 + 1, w - 1), y1 = Math.min(y0 + 1, h - 1);
+      const a = (y0 * w + x0) * 3, b = (y0 * w + x1) * 3, c = (y1 * w + x0) * 3, d = (y1 * w + x1) * 3;
+      const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+      for (let k = 0; k < 3; k++) {
+        img[o * 3 + k] = si[a + k] * w00 + si[b + k] * w01 + si[c + k] * w10 + si[d + k] * w11 + 0.5;
+      }
+    }
+  }
+  return { image: img, mask, width: cw, height: ch };
+}
+
+/** Brightness, contrast and saturation jitter, in place. */
+export function jitterColors(img: Uint8Array, rng: Rng, cfg: AugmentConfig): void {
+  if (!cfg.brightness && !cfg.contrast && !cfg.saturation) return;
+  const b = 1 + rng.uniform(-cfg.brightness, cfg.brightness);
+  const c = 1 + rng.uniform(-cfg.contrast, cfg.contrast);
+  const s = 1 + rng.uniform(-cfg.saturation, cfg.saturation);
+  const n = img.length / 3;
+  let mean = 0;
+  for (let i = 0; i < img.length; i += 3) mean += 0.299 * img[i] + 0.587 * img[i + 1] + 0.114 * img[i + 2];
+  mean = (mean / n) * b;
+  for (let i = 0; i < img.length; i += 3) {
+    const r = img[i] * b, g = img[i + 1] * b, bl = img[i + 2] * b;
+    const grey = 0.299 * r + 0.587 * g + 0.114 * bl;
+    for (let k = 0; k < 3; k++) {
+      const v = k === 0 ? r : k === 1 ? g : bl;
+      const sat = grey + (v - grey) * s;
+      const con = mean + (sat - mean) * c;
+      img[i + k] = con < 0 ? 0 : con > 255 ? 255 : con + 0.5;
+    }
+  }
+}
+
+export function augmentPair(src: Pair, rng: Rng, cfg: AugmentConfig, cw: number, ch: number, ignore: number): Pair {
+  const p = sampleAffine(rng, cfg, src.width, src.height, cw, ch);
+  const out = warpPair(src, p, cw, ch, ignore);
+  jitterColors(out.image, rng, cfg);
+  return out;
+}

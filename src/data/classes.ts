@@ -1,0 +1,62 @@
+// Class lists: names and colours, from a JSON file or generated. The colour list doubles as the
+// palette embedded in label-map PNGs.
+import fs from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../util/errors.js';
+
+export type Rgb = [number, number, number];
+export interface ClassInfo { name: string; color: Rgb }
+
+const rgb = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
+const classSchema = z.object({ name: z.string().min(1), color: rgb });
+const fileSchema = z.union([z.array(classSchema), z.object({ classes: z.array(classSchema) })]);
+
+export function loadClassFile(file: string): ClassInfo[] {
+  let raw: unknown;
+  try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
+    throw new UserError(`${file}: cannot read class list (${(e as Error).message}); expected JSON [{"name": "...", "color": [r,g,b]}, ...]`);
+  }
+  const r = fileSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new UserError(`${file}: invalid class list at ${issue.path.join('.') || 'top level'}: ${issue.message}; expected [{"name": "...", "color": [r,g,b]}, ...]`);
+  }
+  const list = Array.isArray(r.data) ? r.data : r.data.classes;
+  return list.map((c) => ({ name: c.name, color: c.color as Rgb }));
+}
+
+/** Distinct colours for n classes (the PASCAL VOC bit-interleaving scheme). */
+export function defaultPalette(n: number): Rgb[] {
+  const out: Rgb[] = [];
+  for (let i = 0; i < n; i++) {
+    let r = 0, g = 0, b = 0, c = i;
+    for (let j = 0; j < 8; j++) {
+      r |= ((c >> 0) & 1) << (7 - j); g |= ((c >> 1) & 1) << (7 - j); b |= ((c >> 2) & 1) << (7 - j);
+      c >>= 3;
+    }
+    out.push([r, g, b]);
+  }
+  return out;
+}
+
+export function defaultClasses(n: number): ClassInfo[] {
+  return defaultPalette(n).map((color, i) => ({ name: `class ${i}`, color }));
+}
+
+export const CAMVID_CLASSES: ClassInfo[] = [
+  ['Sky', [128, 128, 128]], ['Building', [128, 0, 0]], ['Pole', [192, 192, 128]], ['Road', [128, 64, 128]],
+  ['Pavement', [60, 40, 222]], ['Tree', [128, 128, 0]], ['SignSymbol', [192, 128, 128]], ['Fence', [64, 64, 128]],
+  ['Car', [64, 0, 128]], ['Pedestrian', [64, 64, 0]], ['Bicyclist', [0, 128, 192]], ['Unlabelled', [0, 0, 0]],
+].map(([name, color]) => ({ name: name as string, color: color as Rgb }));
+
+/** Resolves the class list for a run: a file, a named preset, or generated names. */
+export function resolveClasses(numClasses: number, file?: string): ClassInfo[] {
+  let classes: ClassInfo[];
+  if (file === 'camvid') classes = CAMVID_CLASSES;
+  else if (file) classes = loadClassFile(file);
+  else return defaultClasses(numClasses);
+  if (classes.length !== numClasses) {
+    throw new UserError(`--classes ${numClasses} does not match the ${classes.length} classes in ${file}; make them agree`);
+  }
+  return classes;
+}

@@ -1,0 +1,78 @@
+// A segmentation dataset on disk: an images folder and a masks folder paired by file stem,
+// optionally restricted by a split list (one entry per line, e.g. CamVid's train.txt), plus the
+// rules that turn mask pixels into class ids.
+import fs from 'node:fs';
+import path from 'node:path';
+import { IMAGE_EXTS } from './image_io.js';
+import type { LabelMap } from './mask_io.js';
+import type { Rgb } from './classes.js';
+import { UserError } from '../util/errors.js';
+import { isDir, isFile, stem } from '../util/fs.js';
+
+export interface DatasetSpec {
+  images: string;
+  masks?: string;
+  list?: string;
+  numClasses: number;
+  ignoreIndex: number;
+  labelMap?: LabelMap;
+  /** Class colours, needed for RGB colour masks. */
+  colors?: Rgb[];
+}
+
+export interface Sample { id: string; image: string; mask?: string }
+
+export interface PairingReport { samples: Sample[]; imagesWithoutMask: string[]; masksWithoutImage: string[] }
+
+function listFiles(dir: string, exts: string[], what: string): Map<string, string> {
+  if (!isDir(dir)) throw new UserError(`${what} ${dir}: folder not found`);
+  const out = new Map<string, string>();
+  for (const f of fs.readdirSync(dir).sort()) {
+    if (f.startsWith('.')) continue;
+    if (!exts.includes(path.extname(f).toLowerCase())) continue;
+    const s = stem(f);
+    if (!out.has(s)) out.set(s, path.join(dir, f));
+  }
+  return out;
+}
+
+/** Stems named by a split list. Each line's first token is a path or stem; the stem is kept. */
+export function readSplitList(file: string): string[] {
+  if (!isFile(file)) throw new UserError(`--list ${file}: file not found`);
+  return fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+    .map((l) => stem(l.split(/\s+/)[0]));
+}
+
+export function pairSamples(spec: Pick<DatasetSpec, 'images' | 'masks' | 'list'>): PairingReport {
+  const images = listFiles(spec.images, IMAGE_EXTS, '--images');
+  const masks = spec.masks ? listFiles(spec.masks, ['.png'], '--masks') : null;
+  let stems = [...images.keys()];
+  if (spec.list) {
+    const wanted = readSplitList(spec.list);
+    const missing = wanted.filter((s) => !images.has(s));
+    if (missing.length) {
+      throw new UserError(`--list ${spec.list}: ${missing.length} entries have no image in ${spec.images} (first: ${missing[0]})`);
+    }
+    stems = wanted;
+  }
+  const samples: Sample[] = [];
+  const imagesWithoutMask: string[] = [];
+  for (const s of stems) {
+    const m = masks?.get(s);
+    if (masks && !m) { imagesWithoutMask.push(images.get(s)!); continue; }
+    samples.push({ id: s, image: images.get(s)!, mask: m });
+  }
+  const stemSet = new Set(stems);
+  const masksWithoutImage = masks ? [...masks.entries()].filter(([s]) => !stemSet.has(s) && !images.has(s)).map(([, f]) => f) : [];
+  return { samples, imagesWithoutMask, masksWithoutImage };
+}
+
+/** The samples of a dataset for training/evaluation; a missing pair is an error, never skipped silently. */
+export function loadSamples(spec: DatasetSpec): Sample[] {
+  const r = pairSamples(spec);
+  if (r.imagesWithoutMask.length) {
+    throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} images unpaired; run \`pixelwise verify\`)`);
+  }
+  if (!r.samples.length) throw new UserError(`--images ${spec.images}: no images (jpg/png/bmp/webp/tiff) found`);
+  return r.samples;
+}

@@ -1,0 +1,41 @@
+// Decoding photos to 8-bit RGB (sharp: every common format, EXIF orientation applied) and
+// resizing raw RGB buffers.
+import sharp from 'sharp';
+import { UserError } from '../util/errors.js';
+
+export const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
+
+export interface RgbImage { data: Uint8Array; width: number; height: number }
+
+export async function readImage(file: string): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(file, { failOn: 'error' }).rotate().removeAlpha()
+      .toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  } catch (e) {
+    throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]}); check the file is a valid jpg/png/bmp/webp/tiff`);
+  }
+}
+
+export async function decodeImageBuffer(buf: Uint8Array, name = 'upload'): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(buf).rotate().removeAlpha().toColourspace('srgb').raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  } catch (e) {
+    throw new UserError(`${name}: cannot decode image (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+export async function resizeRgb(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (img.width === width && img.height === height) return img;
+  const out = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height };
+}
+
+export async function writeRgbPng(file: string, img: RgbImage): Promise<Uint8Array> {
+  const buf = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}

@@ -1,0 +1,132 @@
+// Batches for training and validation: decoded samples cached in memory (decoding a PNG costs
+// more than augmenting it), a per-epoch seeded shuffle, augmentation, normalisation, and
+// prefetching of the next batches while the current training step runs.
+import sharp from 'sharp';
+import { readImage, type RgbImage } from './image_io.js';
+import { readMask } from './mask_io.js';
+import { augmentPair, NO_AUGMENT, type AugmentConfig, type Pair } from './augment.js';
+import type { DatasetSpec, Sample } from './dataset.js';
+import { Rng } from '../util/random.js';
+import { UserError } from '../util/errors.js';
+
+export interface Normalization { mean: [number, number, number]; std: [number, number, number] }
+export const IMAGENET_NORM: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[] }
+
+/** Writes an RGB image into a normalised float buffer (NHWC) at the given offset. */
+export function normalizeInto(dst: Float32Array, offset: number, rgb: Uint8Array, norm: Normalization): void {
+  const [m0, m1, m2] = norm.mean, [s0, s1, s2] = norm.std;
+  const a0 = 1 / (255 * s0), a1 = 1 / (255 * s1), a2 = 1 / (255 * s2);
+  const b0 = -m0 / s0, b1 = -m1 / s1, b2 = -m2 / s2;
+  for (let i = 0, j = offset; i < rgb.length; i += 3, j += 3) {
+    dst[j] = rgb[i] * a0 + b0; dst[j + 1] = rgb[i + 1] * a1 + b1; dst[j + 2] = rgb[i + 2] * a2 + b2;
+  }
+}
+
+export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Uint8Array> {
+  if (w === tw && h === th) return mask;
+  const out = await sharp(mask, { raw: { width: w, height: h, channels: 1 } })
+    .resize(tw, th, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number]): Promise<Pair> {
+  if (!s.mask) throw new UserError(`${s.image}: no mask`);
+  let img: RgbImage = await readImage(s.image);
+  const m = readMask(s.mask, { colors: spec.colors, unknownLabel: spec.ignoreIndex, labelMap: spec.labelMap });
+  if (m.width !== img.width || m.height !== img.height) {
+    throw new UserError(`${s.mask}: mask is ${m.width}x${m.height} but its image is ${img.width}x${img.height}; run \`pixelwise verify\``);
+  }
+  for (let i = 0; i < m.data.length; i++) {
+    const v = m.data[i];
+    if (v >= spec.numClasses && v !== spec.ignoreIndex) {
+      const hint = v === 255 && spec.numClasses === 2 ? ' (binary 0/255 mask: add --label-map 255:1)' : '';
+      throw new UserError(`${s.mask}: label ${v} >= --classes ${spec.numClasses} and is not the ignore label ${spec.ignoreIndex}${hint}; run \`pixelwise verify\``);
+    }
+  }
+  let mask = m.data;
+  if (resize) {
+    const [th, tw] = resize;
+    mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
+    img = await (await import('./image_io.js')).resizeRgb(img, tw, th);
+  }
+  return { image: img.data, mask, width: img.width, height: img.height };
+}
+
+export interface LoaderOptions {
+  batchSize: number;
+  /** Crop size [h, w] for training; undefined = whole image (validation). */
+  crop?: [number, number];
+  resize?: [number, number];
+  augment: AugmentConfig;
+  norm: Normalization;
+  seed: number;
+  shuffle: boolean;
+  prefetch?: number;
+}
+
+export class SegLoader {
+  private cache = new Map<string, Promise<Pair>>();
+  constructor(readonly samples: Sample[], readonly spec: DatasetSpec, readonly opts: LoaderOptions) {}
+
+  get batchesPerEpoch(): number { return Math.ceil(this.samples.length / this.opts.batchSize); }
+
+  pair(s: Sample): Promise<Pair> {
+    let p = this.cache.get(s.id);
+    if (!p) { p = loadPair(s, this.spec, this.opts.resize); this.cache.set(s.id, p); }
+    return p;
+  }
+
+  /** Decodes every sample once (errors surface before training starts). */
+  async warm(onProgress?: (done: number) => void): Promise<void> {
+    let done = 0;
+    const queue = [...this.samples];
+    const worker = async () => {
+      for (let s = queue.shift(); s; s = queue.shift()) { await this.pair(s); onProgress?.(++done); }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+  }
+
+  order(epoch: number): Sample[] {
+    const idx = [...this.samples];
+    return this.opts.shuffle ? new Rng(this.opts.seed * 7919 + epoch).shuffle(idx) : idx;
+  }
+
+  async makeBatch(epoch: number, b: number, order: Sample[]): Promise<Batch> {
+    const { batchSize, crop, augment, norm } = this.opts;
+    const items = order.slice(b * batchSize, (b + 1) * batchSize);
+    const pairs: Pair[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const src = await this.pair(items[i]);
+      if (!crop) { pairs.push(src); continue; }
+      const rng = new Rng((this.opts.seed * 1000003 + epoch * 100003 + b * batchSize + i) >>> 0);
+      pairs.push(augmentPair(src, rng, augment ?? NO_AUGMENT, crop[1], crop[0], this.spec.ignoreIndex));
+    }
+    const { width, height } = pairs[0];
+    if (pairs.some((p) => p.width !== width || p.height !== height)) {
+      throw new UserError(`images in one batch differ in size (${items.map((s) => s.id).join(', ')}); use --resize HxW or batch size 1`);
+    }
+    const px = width * height;
+    const x = new Float32Array(pairs.length * px * 3);
+    const y = new Int32Array(pairs.length * px);
+    pairs.forEach((p, i) => { normalizeInto(x, i * px * 3, p.image, norm); y.set(p.mask, i * px); });
+    return { x, y, n: pairs.length, height, width, ids: items.map((s) => s.id) };
+  }
+
+  /** Batches of one epoch, `prefetch` of them prepared ahead of the consumer. */
+  async *epoch(epoch: number, startBatch = 0): AsyncGenerator<Batch> {
+    const order = this.order(epoch);
+    const n = this.batchesPerEpoch;
+    const depth = this.opts.prefetch ?? 2;
+    const pending: Promise<Batch>[] = [];
+    let next = startBatch;
+    const fill = () => { while (pending.length < depth && next < n) pending.push(this.makeBatch(epoch, next++, order)); };
+    fill();
+    while (pending.length) {
+      const batch = await pending.shift()!;
+      fill();
+      yield batch;
+    }
+  }
+}

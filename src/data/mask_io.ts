@@ -1,0 +1,91 @@
+// Annotation masks: PNG only, read with fast-png because sharp expands palette PNGs to RGB and
+// the palette index *is* the class id. Encodings: grey (value = class id), palette (index =
+// class id), RGB(A) colour masks mapped through the class colours.
+import fs from 'node:fs';
+import { decode, encode } from 'fast-png';
+import type { Rgb } from './classes.js';
+import { UserError } from '../util/errors.js';
+
+export type MaskMode = 'index' | 'palette' | 'rgb';
+export interface Mask { data: Uint8Array; width: number; height: number; mode: MaskMode; unknownColors?: number }
+export type LabelMap = Map<number, number>;
+
+export interface MaskReadOptions {
+  /** Class colours for RGB masks; pixels of other colours become `unknownLabel`. */
+  colors?: Rgb[];
+  unknownLabel?: number;
+  labelMap?: LabelMap;
+}
+
+export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
+  let png;
+  try { png = decode(fs.readFileSync(file)); } catch (e) {
+    throw new UserError(`${file}: cannot read mask (${(e as Error).message}); masks must be PNG files`);
+  }
+  const { width, height, channels, depth } = png;
+  const n = width * height;
+  const out = new Uint8Array(n);
+  let mode: MaskMode;
+  let unknown = 0;
+  if (png.palette) {
+    mode = 'palette';
+    out.set(png.data as Uint8Array);
+  } else if (channels <= 2) {
+    mode = 'index';
+    const src = png.data;
+    for (let i = 0; i < n; i++) {
+      const v = src[i * channels];
+      if (v > 255) throw new UserError(`${file}: 16-bit mask value ${v} > 255; class ids must fit in 8 bits`);
+      out[i] = v;
+    }
+    if (depth < 8) {
+      // fast-png unpacks sub-byte grey values into 0..2^depth-1 already; nothing to rescale.
+    }
+  } else {
+    mode = 'rgb';
+    if (!opts.colors) {
+      throw new UserError(`${file}: RGB colour mask; pass --class-file with each class's colour so colours can be mapped to ids`);
+    }
+    const lut = new Map<number, number>();
+    opts.colors.forEach((c, i) => lut.set((c[0] << 16) | (c[1] << 8) | c[2], i));
+    const src = png.data;
+    const scale = depth === 16 ? 257 : 1;
+    for (let i = 0; i < n; i++) {
+      const o = i * channels;
+      const key = ((src[o] / scale) << 16) | ((src[o + 1] / scale) << 8) | (src[o + 2] / scale);
+      const id = lut.get(key);
+      if (id == null) { unknown++; out[i] = opts.unknownLabel ?? 255; } else out[i] = id;
+    }
+  }
+  if (opts.labelMap && opts.labelMap.size) applyLabelMap(out, opts.labelMap);
+  return { data: out, width, height, mode, unknownColors: unknown };
+}
+
+export function applyLabelMap(data: Uint8Array, map: LabelMap): void {
+  const lut = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) lut[i] = map.get(i) ?? i;
+  for (let i = 0; i < data.length; i++) data[i] = lut[data[i]];
+}
+
+/** Parses `--label-map 255:1,128:2`. */
+export function parseLabelMap(spec: string | undefined): LabelMap {
+  const m: LabelMap = new Map();
+  if (!spec) return m;
+  for (const part of spec.split(',')) {
+    const mm = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(part);
+    if (!mm || +mm[1] > 255 || +mm[2] > 255) {
+      throw new UserError(`--label-map ${spec}: expected comma-separated FROM:TO pairs of values 0..255, e.g. 255:1`);
+    }
+    m.set(+mm[1], +mm[2]);
+  }
+  return m;
+}
+
+/** A label map as an indexed PNG: pixel value = class id, with the class colours embedded. */
+export function encodeLabelPng(labels: Uint8Array, width: number, height: number, palette: Rgb[]): Uint8Array {
+  const pal: [number, number, number][] = palette.slice(0, 256).map((c) => [c[0], c[1], c[2]]);
+  let maxLabel = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > maxLabel) maxLabel = labels[i];
+  while (pal.length <= maxLabel) pal.push([0, 0, 0]);
+  return encode({ width, height, data: labels, depth: 8, channels: 1, palette: pal });
+}

@@ -1,0 +1,27 @@
+// Architecture registry: a new architecture is one file plus one line here.
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { UserError } from '../util/errors.js';
+import { unet } from './unet.js';
+import { fcn8 } from './fcn8.js';
+
+export interface ArchOptions { numClasses: number; width?: number; depth?: number }
+
+export interface ArchBuilder {
+  name: string;
+  description: string;
+  defaults: Partial<ArchOptions>;
+  /** Input height and width must be multiples of this; the predictor pads and crops. */
+  stride(o: ArchOptions): number;
+  build(o: ArchOptions): tfl.LayersModel;
+}
+
+export const ARCHITECTURES: Record<string, ArchBuilder> = {
+  unet,
+  fcn8,
+};
+
+export function getArch(name: string): ArchBuilder {
+  const a = ARCHITECTURES[name];
+  if (!a) throw new UserError(`--model ${name}: unknown architecture; available: ${Object.keys(ARCHITECTURES).join(', ')}`);
+  return a;
+}

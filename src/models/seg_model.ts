@@ -1,0 +1,69 @@
+// A segmentation network plus what is needed to use it: padding inputs to the architecture's
+// stride (and cropping the logits back), and named weights for checkpoints and import.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { getArch, type ArchOptions } from './registry.js';
+import type { NamedArray } from '../io/safetensors.js';
+import { UserError } from '../util/errors.js';
+
+export interface ModelSpec extends ArchOptions { arch: string }
+
+export class SegModel {
+  readonly net: tfl.LayersModel;
+  readonly stride: number;
+  constructor(readonly spec: ModelSpec) {
+    const a = getArch(spec.arch);
+    const opts = { ...a.defaults, ...spec };
+    this.net = a.build(opts);
+    this.stride = a.stride(opts);
+  }
+
+  /** Logits [n, h, w, classes] for any h, w: zero-padded (= the mean colour) to the stride, then cropped. */
+  forward(x: tf.Tensor4D, training = false): tf.Tensor4D {
+    const [, h, w] = x.shape;
+    const s = this.stride;
+    const ph = (s - (h % s)) % s, pw = (s - (w % s)) % s;
+    const xp = ph || pw ? tf.pad(x, [[0, 0], [0, ph], [0, pw], [0, 0]]) : x;
+    const y = this.net.apply(xp, { training }) as tf.Tensor4D;
+    return ph || pw ? tf.slice(y, [0, 0, 0, 0], [-1, h, w, -1]) : y;
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  }
+
+  paramCount(): number { return this.net.countParams(); }
+
+  async namedWeights(): Promise<NamedArray[]> {
+    return Promise.all(this.net.weights.map(async (w) => ({
+      name: w.name, shape: w.shape as number[], data: (await w.read().data()) as Float32Array,
+    })));
+  }
+
+  /** Loads weights by name; missing, unexpected and wrongly shaped tensors are reported by name. */
+  loadNamedWeights(src: Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>, origin: string, strict = true): void {
+    const missing: string[] = [], badShape: string[] = [];
+    const wanted = new Set<string>();
+    const assigns: [tfl.LayerVariable, tf.Tensor][] = [];
+    for (const w of this.net.weights) {
+      wanted.add(w.name);
+      const t = src.get(w.name);
+      if (!t) { missing.push(w.name); continue; }
+      if (t.shape.join('x') !== w.shape.join('x')) { badShape.push(`${w.name} (file ${t.shape.join('x')}, model ${w.shape.join('x')})`); continue; }
+      assigns.push([w, tf.tensor(Float32Array.from(t.data), t.shape)]);
+    }
+    const unexpected = [...src.keys()].filter((k) => !wanted.has(k) && !k.startsWith('optimizer/'));
+    const problems = [
+      missing.length ? `missing ${missing.length}: ${missing.slice(0, 5).join(', ')}` : '',
+      badShape.length ? `wrong shape ${badShape.length}: ${badShape.slice(0, 5).join(', ')}` : '',
+      strict && unexpected.length ? `unexpected ${unexpected.length}: ${unexpected.slice(0, 5).join(', ')}` : '',
+    ].filter(Boolean);
+    if (problems.length) {
+      assigns.forEach(([, t]) => t.dispose());
+      throw new UserError(`${origin}: weights do not fit ${this.spec.arch} (${problems.join('; ')})`);
+    }
+    for (const [w, t] of assigns) { w.write(t); t.dispose(); }
+  }
+
+  dispose(): void { this.net.dispose(); }
+}
