@@ -76,3 +76,23 @@ export function loadSamples(spec: DatasetSpec): Sample[] {
   if (!r.samples.length) throw new UserError(`--images ${spec.images}: no images (jpg/png/bmp/webp/tiff) found`);
   return r.samples;
 }
+
+/**
+ * Binary masks stored as 0/255 (ISBI and most medical data): with 2 classes and the default
+ * ignore label 255, the foreground would silently vanish. Returns true when the first masks
+ * hold only 0 and 255, so callers apply (and report) the rule 255 -> 1.
+ */
+export async function looksBinary255(samples: Sample[], probe = 8): Promise<boolean> {
+  const { readMask } = await import('./mask_io.js');
+  let saw255 = false;
+  for (const s of samples.slice(0, probe)) {
+    if (!s.mask) continue;
+    const m = readMask(s.mask);
+    for (let i = 0; i < m.data.length; i++) {
+      const v = m.data[i];
+      if (v === 255) saw255 = true;
+      else if (v !== 0) return false;
+    }
+  }
+  return saw255;
+}

@@ -22,7 +22,7 @@ export function conv2dBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D, at
     if (fh === sh && fw === sw && dh === 1 && dw === 1 && top === 0 && left === 0 && sh === sw
       && h === oh * sh && w === ow * sw) {
       const wr = tf.reshape(tf.transpose(filter, [3, 0, 1, 2]), [co, fh * fw * ci]);
-      const cols = tf.reshape(tf.matMul(tf.reshape(dy, [n * oh * ow, co]), wr), [n, oh, ow, fh * fw * ci]);
+      const cols = tf.reshape(tf.matMul(tf.reshape(dy, [n * oh * ow, co]), wr), [n, oh, ow, fh * fw * ci]) as tf.Tensor4D;
       return sh === 1 ? cols : tf.depthToSpace(cols, sh) as tf.Tensor4D;
     }
 

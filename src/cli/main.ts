@@ -1,0 +1,37 @@
+// The `pixelwise` command line: one file per command; user errors print one line, exit non-zero.
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../util/errors.js';
+import { trainCommand } from './train.js';
+import { evaluateCommand } from './evaluate.js';
+import { predictCommand } from './predict.js';
+import { verifyCommand } from './verify.js';
+import { demoCommand } from './demo.js';
+
+export function buildProgram(): Command {
+  const program = new Command('pixelwise')
+    .description('semantic segmentation for Node.js: train, evaluate, predict')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), demoCommand()]) program.addCommand(c);
+  program.exitOverride();
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander already printed one line
+    if (e instanceof UserError) { process.stderr.write(`pixelwise: ${e.message}\n`); return e.exitCode; }
+    if (process.env.PIXELWISE_DEBUG) throw e;
+    process.stderr.write(`pixelwise: internal error: ${(e as Error)?.message ?? e} (set PIXELWISE_DEBUG=1 for a stack trace; please report it)\n`);
+    return 70;
+  }
+}
+
+const isEntry = process.argv[1] && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,37 @@
+// Option parsers shared by the commands. Each failure is a UserError naming the option.
+import { InvalidArgumentError } from 'commander';
+
+export function parseSize(v: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/i.exec(v.trim());
+  if (!m || +m[1] <= 0 || +m[2] <= 0) throw new InvalidArgumentError('expected HEIGHTxWIDTH, e.g. 360x480');
+  return [+m[1], +m[2]];
+}
+
+export function parseIntArg(v: string): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError('expected an integer');
+  return parseInt(v, 10);
+}
+
+export function parsePositiveInt(v: string): number {
+  const n = parseIntArg(v);
+  if (n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function parseFloatArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+
+export function parseNumberList(v: string): number[] {
+  const parts = v.split(',').map((s) => Number(s.trim()));
+  if (!parts.length || parts.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError('expected comma-separated numbers');
+  return parts;
+}
+
+export function parseRange(v: string): [number, number] {
+  const p = parseNumberList(v);
+  if (p.length !== 2 || p[0] <= 0 || p[1] < p[0]) throw new InvalidArgumentError('expected MIN,MAX with 0 < MIN <= MAX');
+  return [p[0], p[1]];
+}

@@ -1,0 +1,55 @@
+// Dataset checks behind `pixelwise verify`: every problem as one line naming the file.
+import sharp from 'sharp';
+import { pairSamples, type DatasetSpec } from './dataset.js';
+import { readMask } from './mask_io.js';
+import { classHistogram, medianFrequencyWeights } from './stats.js';
+import { describeError } from '../util/errors.js';
+
+export interface VerifyReport {
+  problems: string[];
+  images: number;
+  histogram: number[];
+  ignored: number;
+  suggestedWeights: number[];
+  modes: Record<string, number>;
+}
+
+export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+  const pairing = pairSamples(spec);
+  const problems: string[] = [];
+  for (const f of pairing.imagesWithoutMask) problems.push(`${f}: no mask with the same name in ${spec.masks}`);
+  for (const f of pairing.masksWithoutImage) problems.push(`${f}: no image with the same name in ${spec.images}`);
+  const masks: Uint8Array[] = [];
+  const modes: Record<string, number> = {};
+  let ignored = 0, done = 0;
+  for (const s of pairing.samples) {
+    let meta: { width?: number; height?: number; orientation?: number } | null = null;
+    try { meta = await sharp(s.image).metadata(); } catch (e) { problems.push(`${s.image}: unreadable image (${describeError(e).split('\n')[0]})`); }
+    try {
+      const m = readMask(s.mask!, { colors: spec.colors, unknownLabel: 256 as number, labelMap: spec.labelMap });
+      modes[m.mode] = (modes[m.mode] ?? 0) + 1;
+      if (m.unknownColors) problems.push(`${s.mask}: ${m.unknownColors} pixels have colours not in the class list`);
+      if (meta && meta.width && meta.height) {
+        const [w, h] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
+        if (w !== m.width || h !== m.height) problems.push(`${s.mask}: mask is ${m.width}x${m.height} but its image is ${w}x${h}`);
+      }
+      const bad = new Map<number, number>();
+      for (let i = 0; i < m.data.length; i++) {
+        const v = m.data[i];
+        if (v === spec.ignoreIndex) ignored++;
+        else if (v >= spec.numClasses) bad.set(v, (bad.get(v) ?? 0) + 1);
+      }
+      if (bad.size) {
+        const vals = [...bad.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([v, c]) => `${v} (${c} px)`).join(', ');
+        const hint = bad.has(255) && spec.numClasses === 2 ? '; 0/255 binary mask: use --label-map 255:1' : `; use --classes > ${Math.max(...bad.keys())} or --ignore-index`;
+        problems.push(`${s.mask}: labels >= --classes ${spec.numClasses} that are not the ignore label ${spec.ignoreIndex}: ${vals}${hint}`);
+      }
+      masks.push(m.data);
+    } catch (e) {
+      problems.push(describeError(e));
+    }
+    onProgress?.(++done, pairing.samples.length);
+  }
+  const histogram = classHistogram(masks, spec.numClasses, spec.ignoreIndex);
+  return { problems, images: pairing.samples.length, histogram, ignored, suggestedWeights: medianFrequencyWeights(histogram), modes };
+}

@@ -1,0 +1,28 @@
+// Files written for one predicted image: label map (indexed PNG, value = class id), colour mask,
+// overlay on the photo, and a legend of the classes present. Each written atomically.
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ClassInfo } from '../data/classes.js';
+import type { RgbImage } from '../data/image_io.js';
+import { encodeLabelPng } from '../data/mask_io.js';
+import { classShares, colorize, legendPng, overlay } from '../render/colorize.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string }
+
+export async function writePredictionOutputs(outDir: string, name: string, photo: RgbImage, labels: Uint8Array,
+  classes: ClassInfo[], alpha: number): Promise<WrittenOutputs> {
+  const { width, height } = photo;
+  const palette = classes.map((c) => c.color);
+  const color = colorize(labels, width, height, palette);
+  const files: WrittenOutputs = {
+    labels: path.join(outDir, `${name}_labels.png`), color: path.join(outDir, `${name}_color.png`),
+    overlay: path.join(outDir, `${name}_overlay.png`), legend: path.join(outDir, `${name}_legend.png`),
+  };
+  const png = (img: RgbImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  writeFileAtomic(files.labels, encodeLabelPng(labels, width, height, palette));
+  writeFileAtomic(files.color, await png(color));
+  writeFileAtomic(files.overlay, await png(overlay(photo, color, alpha)));
+  writeFileAtomic(files.legend, await legendPng(classes, classShares(labels, classes.length)));
+  return files;
+}

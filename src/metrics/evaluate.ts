@@ -1,0 +1,39 @@
+// Scores a model on a labelled dataset: every image predicted at its original resolution and
+// compared pixel by pixel with its mask.
+import { ConfusionMatrix, type ConfusionOptions } from './confusion.js';
+import { readImage } from '../data/image_io.js';
+import { readMask } from '../data/mask_io.js';
+import type { DatasetSpec, Sample } from '../data/dataset.js';
+import { predictBatch, type PredictOptions } from '../inference/predictor.js';
+import type { SegModel } from '../models/seg_model.js';
+import { UserError } from '../util/errors.js';
+
+export interface EvalOptions extends PredictOptions, ConfusionOptions { batchSize?: number; onImage?: (done: number) => void }
+
+export async function evaluateSamples(model: SegModel, samples: Sample[], spec: DatasetSpec, o: EvalOptions): Promise<ConfusionMatrix> {
+  const cm = new ConfusionMatrix(spec.numClasses, { ignoreIndex: o.ignoreIndex ?? spec.ignoreIndex, voidIndex: o.voidIndex });
+  const bs = Math.max(1, o.batchSize ?? 1);
+  let done = 0;
+  for (let i = 0; i < samples.length; i += bs) {
+    const group = samples.slice(i, i + bs);
+    const imgs = await Promise.all(group.map((s) => readImage(s.image)));
+    const masks = group.map((s) => readMask(s.mask!, { colors: spec.colors, unknownLabel: spec.ignoreIndex, labelMap: spec.labelMap }));
+    masks.forEach((m, j) => {
+      if (m.width !== imgs[j].width || m.height !== imgs[j].height) {
+        throw new UserError(`${group[j].mask}: mask is ${m.width}x${m.height} but its image is ${imgs[j].width}x${imgs[j].height}`);
+      }
+    });
+    // One forward pass per run of same-size images.
+    let start = 0;
+    while (start < imgs.length) {
+      let end = start + 1;
+      while (end < imgs.length && imgs[end].width === imgs[start].width && imgs[end].height === imgs[start].height) end++;
+      const preds = predictBatch(model, imgs.slice(start, end), o);
+      preds.forEach((p, j) => cm.add(p, masks[start + j].data));
+      start = end;
+    }
+    done += group.length;
+    o.onImage?.(done);
+  }
+  return cm;
+}

@@ -1,0 +1,79 @@
+// A model on disk is a folder: `model.json` (the card: architecture, classes, palette, input
+// normalisation, resize rule, licence, source) plus a safetensors weights file. A training run
+// folder is such a package too, so predict/evaluate take either.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ClassInfo, Rgb } from '../data/classes.js';
+import type { Normalization } from '../data/loader.js';
+import { SegModel, type ModelSpec } from './seg_model.js';
+import { readSafetensors } from '../io/safetensors.js';
+import { UserError } from '../util/errors.js';
+import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
+
+export interface ModelCard {
+  format: 'pixelwise-model';
+  version: 1;
+  model: ModelSpec;
+  classes: ClassInfo[];
+  normalization: Normalization;
+  /** Images are resized to [h, w] before the network and logits resized back; absent = native size. */
+  resize?: [number, number];
+  ignoreIndex?: number;
+  weights: string;
+  licence?: string;
+  source?: string;
+  notes?: string;
+}
+
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+const cardSchema = z.object({
+  format: z.literal('pixelwise-model'),
+  version: z.literal(1),
+  model: z.object({ arch: z.string(), numClasses: z.number().int().positive() }).passthrough(),
+  classes: z.array(z.object({ name: z.string(), color: triple })),
+  normalization: z.object({ mean: triple, std: triple }),
+  resize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+  ignoreIndex: z.number().int().optional(),
+  weights: z.string(),
+  licence: z.string().optional(),
+  source: z.string().optional(),
+  notes: z.string().optional(),
+});
+
+export function writeCard(dir: string, card: ModelCard): void {
+  writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
+}
+
+export function readCard(dir: string): ModelCard {
+  const file = path.join(dir, 'model.json');
+  if (!isDir(dir)) throw new UserError(`--model ${dir}: folder not found (give a training run folder or a model package)`);
+  if (!isFile(file)) throw new UserError(`--model ${dir}: no model.json in it; is this a pixelwise run or model folder?`);
+  let raw: unknown;
+  try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: invalid JSON (${(e as Error).message})`); }
+  const r = cardSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new UserError(`${file}: invalid model card at ${i.path.join('.')}: ${i.message}`);
+  }
+  const card = r.data as unknown as ModelCard;
+  if (card.classes.length !== card.model.numClasses) {
+    throw new UserError(`${file}: ${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs`);
+  }
+  return card;
+}
+
+export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; weightsFile: string }
+
+/** Loads a model package; `which` picks a checkpoint of a training run (best by default). */
+export function loadModelPackage(dir: string, which?: string): LoadedModel {
+  const card = readCard(dir);
+  const candidates = which ? [which] : [card.weights, 'best.safetensors', 'last.safetensors'];
+  const weightsFile = candidates.map((w) => path.resolve(dir, w)).find(isFile);
+  if (!weightsFile) throw new UserError(`--model ${dir}: no weights file (${candidates.join(', ')}); has training saved a checkpoint yet?`);
+  const model = new SegModel(card.model);
+  model.loadNamedWeights(readSafetensors(weightsFile).tensors, weightsFile, false);
+  return { model, card, dir, weightsFile };
+}
+
+export const palette = (card: ModelCard): Rgb[] => card.classes.map((c) => c.color);

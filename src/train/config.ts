@@ -1,0 +1,36 @@
+// Everything that defines a training run; saved as train.json in the run folder so that
+// `--resume` continues with exactly the same settings.
+import type { AugmentConfig } from '../data/augment.js';
+import type { ClassInfo } from '../data/classes.js';
+import type { Normalization } from '../data/loader.js';
+import type { ModelSpec } from '../models/seg_model.js';
+import type { LossName } from './losses.js';
+import type { ScheduleName } from './schedule.js';
+
+export interface SplitSpec { images: string; masks: string; list?: string }
+
+export interface TrainConfig {
+  model: ModelSpec;
+  train: SplitSpec;
+  val?: SplitSpec;
+  classes: ClassInfo[];
+  ignoreIndex: number;
+  labelMap: [number, number][];
+  inputSize: [number, number];
+  resize?: [number, number];
+  batchSize: number;
+  epochs: number;
+  lr: number;
+  schedule: ScheduleName;
+  warmupSteps: number;
+  loss: LossName;
+  classWeights?: number[] | 'auto';
+  focalGamma: number;
+  augment: AugmentConfig;
+  norm: Normalization;
+  seed: number;
+  earlyStopPatience?: number;
+  maxMinutes?: number;
+  valBatchSize: number;
+  backend: string;
+}

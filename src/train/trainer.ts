@@ -1,0 +1,197 @@
+// The training loop: Adam with a scheduled learning rate, validation mIoU every epoch, atomic
+// last/best checkpoints, a JSONL log and curves, resume, Ctrl-C = save and exit.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { SegModel } from '../models/seg_model.js';
+import { writeCard, type ModelCard } from '../models/package.js';
+import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
+import { SegLoader } from '../data/loader.js';
+import { NO_AUGMENT } from '../data/augment.js';
+import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
+import { evaluateSamples } from '../metrics/evaluate.js';
+import type { Scores } from '../metrics/confusion.js';
+import { segmentationLoss } from './losses.js';
+import { learningRate } from './schedule.js';
+import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
+import type { TrainConfig, SplitSpec } from './config.js';
+import { renderCharts } from '../render/chart.js';
+import { progressBar, formatDuration } from '../util/progress.js';
+import { writeFileAtomic, isFile } from '../util/fs.js';
+import { UserError } from '../util/errors.js';
+
+export interface EpochLog {
+  epoch: number; step: number; lr: number; loss: number; seconds: number; imagesPerSec: number;
+  dataWaitFraction: number; val?: { mIoU: number; pixelAccuracy: number; meanAccuracy: number; perClassIoU: (number | null)[] };
+  partial?: boolean;
+}
+
+export interface TrainResult { state: TrainState; best?: Scores; interrupted: boolean; runDir: string }
+
+export interface TrainerHooks { log?: (line: string) => void; quiet?: boolean; signal?: AbortSignal }
+
+export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
+  return {
+    images: split.images, masks: split.masks, list: split.list, numClasses: cfg.model.numClasses,
+    ignoreIndex: cfg.ignoreIndex, labelMap: new Map(cfg.labelMap), colors: cfg.classes.map((c) => c.color),
+  };
+}
+
+export function modelCard(cfg: TrainConfig): ModelCard {
+  return {
+    format: 'pixelwise-model', version: 1, model: cfg.model, classes: cfg.classes, normalization: cfg.norm,
+    resize: cfg.resize, ignoreIndex: cfg.ignoreIndex, weights: 'best.safetensors',
+    source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}`,
+  };
+}
+
+export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
+  const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  fs.mkdirSync(runDir, { recursive: true });
+  const trainSpec = datasetSpec(cfg, cfg.train);
+  const trainSamples = loadSamples(trainSpec);
+  const valSpec = cfg.val ? datasetSpec(cfg, cfg.val) : null;
+  const valSamples: Sample[] = valSpec ? loadSamples(valSpec) : [];
+
+  const loader = new SegLoader(trainSamples, trainSpec, {
+    batchSize: cfg.batchSize, crop: cfg.inputSize, resize: cfg.resize, augment: cfg.augment ?? NO_AUGMENT,
+    norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2,
+  });
+  const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
+  await loader.warm((d) => warmBar.update(d));
+  warmBar.stop();
+
+  let classWeights: number[] | undefined;
+  if (cfg.classWeights === 'auto') {
+    const masks = await Promise.all(trainSamples.map(async (s) => (await loader.pair(s)).mask));
+    classWeights = medianFrequencyWeights(classHistogram(masks, cfg.model.numClasses, cfg.ignoreIndex));
+    log(`class weights (median frequency): ${classWeights.map((w) => w.toFixed(2)).join(', ')}`);
+  } else classWeights = cfg.classWeights;
+
+  tf.util.assert(cfg.batchSize > 0, () => 'batch size');
+  const model = new SegModel(cfg.model);
+  const opt = tf.train.adam(cfg.lr);
+  let state: TrainState = { epoch: 0, batch: 0, step: 0, bestMIoU: -1, bestEpoch: -1, epochsWithoutImprovement: 0 };
+  const lastFile = path.join(runDir, 'last.safetensors'), bestFile = path.join(runDir, 'best.safetensors');
+  const logFile = path.join(runDir, 'log.jsonl');
+  if (resume) {
+    if (!isFile(lastFile)) throw new UserError(`--resume ${runDir}: no last.safetensors checkpoint in it`);
+    const ck = loadCheckpoint(lastFile, model);
+    if (!ck.state) throw new UserError(`${lastFile}: no trainer state; cannot resume`);
+    state = ck.state;
+    // The optimizer's slots are created on its first update; restore them now.
+    await ck.restoreOptimizer(opt);
+    log(`resumed ${runDir} at epoch ${state.epoch + 1}, batch ${state.batch}, step ${state.step}`);
+  } else {
+    writeFileAtomic(path.join(runDir, 'train.json'), JSON.stringify(cfg, null, 2) + '\n');
+    writeCard(runDir, modelCard(cfg));
+    if (isFile(logFile)) fs.rmSync(logFile);
+  }
+  log(`model ${cfg.model.arch}: ${model.paramCount().toLocaleString('en-US')} parameters; ${trainSamples.length} training images, ${valSamples.length} validation; backend ${tf.getBackend()}`);
+
+  const perEpoch = loader.batchesPerEpoch;
+  const totalSteps = cfg.epochs * perEpoch;
+  const vars = model.trainableVariables;
+  const started = Date.now();
+  let interrupted = false, outOfTime = false;
+  let stopReq = false;
+  const onSig = () => {
+    if (stopReq) { log('second interrupt: exiting without saving'); process.exit(130); }
+    stopReq = true; log('\ninterrupt: finishing this step, saving a checkpoint, then exiting (Ctrl-C again to abort)');
+  };
+  process.on('SIGINT', onSig);
+  process.on('SIGTERM', onSig);
+  hooks.signal?.addEventListener('abort', () => { stopReq = true; });
+  let best: Scores | undefined;
+  const history: EpochLog[] = fs.existsSync(logFile)
+    ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochLog) : [];
+
+  try {
+    while (state.epoch < cfg.epochs) {
+      const epoch = state.epoch;
+      const bar = progressBar(`epoch ${epoch + 1}/${cfg.epochs}`, trainSamples.length, 'img', hooks.quiet);
+      const t0 = Date.now();
+      let lossSum = 0, lossN = 0, images = state.batch * cfg.batchSize, waitMs = 0, lr = 0;
+      let tWait = Date.now();
+      for await (const batch of loader.epoch(epoch, state.batch)) {
+        waitMs += Date.now() - tWait;
+        lr = learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
+        (opt as unknown as { learningRate: number }).learningRate = lr;
+        const x = tf.tensor4d(batch.x, [batch.n, batch.height, batch.width, 3]);
+        const y = tf.tensor3d(batch.y, [batch.n, batch.height, batch.width], 'int32');
+        const lossT = opt.minimize(() => segmentationLoss(cfg.loss, model.forward(x, true), y, {
+          numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma,
+        }), true, vars);
+        const loss = (await lossT!.data())[0];
+        tf.dispose([x, y, lossT!]);
+        if (!Number.isFinite(loss)) throw new UserError(`training diverged (loss ${loss}) at epoch ${epoch + 1}, step ${state.step}; lower --lr`);
+        lossSum += loss; lossN++; images += batch.n;
+        state.batch++; state.step++;
+        bar.update(Math.min(images, trainSamples.length), { info: `| loss ${(lossSum / lossN).toFixed(4)} | lr ${lr.toExponential(2)}` });
+        if (cfg.maxMinutes && (Date.now() - started) / 60000 > cfg.maxMinutes) { outOfTime = true; break; }
+        if (stopReq) break;
+        tWait = Date.now();
+      }
+      bar.stop();
+      const seconds = (Date.now() - t0) / 1000;
+      const finished = state.batch >= perEpoch;
+      if (stopReq && !finished) {
+        interrupted = true;
+        await saveCheckpoint(lastFile, model, opt, state);
+        log(`saved ${lastFile} (epoch ${epoch + 1}, batch ${state.batch}/${perEpoch}); continue with --resume ${runDir}`);
+        break;
+      }
+      const entry: EpochLog = {
+        epoch: epoch + 1, step: state.step, lr, loss: lossSum / Math.max(1, lossN), seconds,
+        imagesPerSec: (lossN * cfg.batchSize) / Math.max(1e-9, seconds), dataWaitFraction: waitMs / 1000 / Math.max(1e-9, seconds),
+        partial: !finished || undefined,
+      };
+      if (finished) { state.epoch++; state.batch = 0; }
+      if (valSpec) {
+        const vbar = progressBar('  validate', valSamples.length, 'img', hooks.quiet);
+        const cm = await evaluateSamples(model, valSamples, valSpec, {
+          norm: cfg.norm, resize: cfg.resize, batchSize: cfg.valBatchSize, onImage: (d) => vbar.update(d),
+        });
+        vbar.stop();
+        const sc = cm.scores(cfg.classes.map((c) => c.name));
+        entry.val = { mIoU: sc.mIoU, pixelAccuracy: sc.pixelAccuracy, meanAccuracy: sc.meanAccuracy, perClassIoU: sc.perClass.map((c) => c.iou) };
+        if (sc.mIoU > state.bestMIoU) {
+          state.bestMIoU = sc.mIoU; state.bestEpoch = entry.epoch; state.epochsWithoutImprovement = 0; best = sc;
+          await saveCheckpoint(bestFile, model, null, state);
+          writeFileAtomic(path.join(runDir, 'best_scores.json'), JSON.stringify(sc, null, 2) + '\n');
+        } else state.epochsWithoutImprovement++;
+      } else {
+        await saveCheckpoint(bestFile, model, null, state);
+      }
+      await saveCheckpoint(lastFile, model, opt, state);
+      history.push(entry);
+      fs.appendFileSync(logFile, JSON.stringify(entry) + '\n');
+      await writeCurves(runDir, history);
+      log(`epoch ${entry.epoch}: loss ${entry.loss.toFixed(4)}` + (entry.val ? `, val mIoU ${(entry.val.mIoU * 100).toFixed(2)}, pixel acc ${(entry.val.pixelAccuracy * 100).toFixed(2)}` : '') +
+        `, ${entry.imagesPerSec.toFixed(2)} img/s, ${formatDuration(seconds)}` + (state.bestEpoch === entry.epoch ? ' (best)' : ''));
+      if (stopReq) { interrupted = true; log(`saved; continue with --resume ${runDir}`); break; }
+      if (outOfTime) { log(`stopped: --max-minutes ${cfg.maxMinutes} reached; continue with --resume ${runDir}`); break; }
+      if (cfg.earlyStopPatience && state.epochsWithoutImprovement >= cfg.earlyStopPatience) {
+        log(`early stop: no val mIoU improvement for ${cfg.earlyStopPatience} epochs (best ${(state.bestMIoU * 100).toFixed(2)} at epoch ${state.bestEpoch})`);
+        break;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+    model.dispose();
+    opt.dispose();
+  }
+  return { state, best, interrupted, runDir };
+}
+
+async function writeCurves(runDir: string, h: EpochLog[]): Promise<void> {
+  const png = await renderCharts([
+    { title: 'training loss', series: [{ name: 'loss', color: '#d62728', points: h.map((e) => [e.epoch, e.loss]) }] },
+    { title: 'validation', series: [
+      { name: 'mIoU', color: '#1f77b4', points: h.filter((e) => e.val).map((e) => [e.epoch, e.val!.mIoU]) },
+      { name: 'pixel accuracy', color: '#2ca02c', points: h.filter((e) => e.val).map((e) => [e.epoch, e.val!.pixelAccuracy]) },
+    ] },
+  ]);
+  writeFileAtomic(path.join(runDir, 'curves.png'), png);
+}
