@@ -66,7 +66,8 @@ export function decodeSafetensors(buf: Uint8Array, name = 'safetensors'): SafeTe
     if (!(info.dtype in BYTES)) throw new UserError(`${name}: tensor ${key} has unsupported dtype ${info.dtype}`);
     const n = info.shape.reduce((x, y) => x * y, 1);
     if (b - a !== n * BYTES[info.dtype] || base + b > buf.length) throw new UserError(`${name}: tensor ${key} has inconsistent offsets`);
-    const bytes = buf.slice(base + a, base + b); // copy: aligned and independent of the file buffer
+    // Copy (Buffer.slice would be a view): aligned and independent of the file buffer.
+    const bytes = new Uint8Array(buf.subarray(base + a, base + b));
     const bdv = new DataView(bytes.buffer);
     let data: Float32Array | Int32Array | Uint8Array;
     switch (info.dtype) {

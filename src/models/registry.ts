@@ -4,7 +4,7 @@ import { UserError } from '../util/errors.js';
 import { unet } from './unet.js';
 import { fcn8 } from './fcn8.js';
 
-export interface ArchOptions { numClasses: number; width?: number; depth?: number }
+export interface ArchOptions { numClasses: number; width?: number; depth?: number; /** weight-initialisation seed */ seed?: number }
 
 export interface ArchBuilder {
   name: string;

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getArch, type ArchOptions } from './registry.js';
+import { setInitSeed } from './blocks.js';
 import type { NamedArray } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
 
@@ -14,6 +15,7 @@ export class SegModel {
   constructor(readonly spec: ModelSpec) {
     const a = getArch(spec.arch);
     const opts = { ...a.defaults, ...spec };
+    setInitSeed(spec.seed ?? 1);
     this.net = a.build(opts);
     this.stride = a.stride(opts);
   }
@@ -34,9 +36,12 @@ export class SegModel {
 
   paramCount(): number { return this.net.countParams(); }
 
+  /** Stable weight names: tfjs-layers suffixes `name` (`_1`, `_2`) when a process builds a model twice. */
+  static weightName(w: tfl.LayerVariable): string { return w.originalName; }
+
   async namedWeights(): Promise<NamedArray[]> {
     return Promise.all(this.net.weights.map(async (w) => ({
-      name: w.name, shape: w.shape as number[], data: (await w.read().data()) as Float32Array,
+      name: SegModel.weightName(w), shape: w.shape as number[], data: (await w.read().data()) as Float32Array,
     })));
   }
 
@@ -46,10 +51,11 @@ export class SegModel {
     const wanted = new Set<string>();
     const assigns: [tfl.LayerVariable, tf.Tensor][] = [];
     for (const w of this.net.weights) {
-      wanted.add(w.name);
-      const t = src.get(w.name);
-      if (!t) { missing.push(w.name); continue; }
-      if (t.shape.join('x') !== w.shape.join('x')) { badShape.push(`${w.name} (file ${t.shape.join('x')}, model ${w.shape.join('x')})`); continue; }
+      const name = SegModel.weightName(w);
+      wanted.add(name);
+      const t = src.get(name);
+      if (!t) { missing.push(name); continue; }
+      if (t.shape.join('x') !== w.shape.join('x')) { badShape.push(`${name} (file ${t.shape.join('x')}, model ${w.shape.join('x')})`); continue; }
       assigns.push([w, tf.tensor(Float32Array.from(t.data), t.shape)]);
     }
     const unexpected = [...src.keys()].filter((k) => !wanted.has(k) && !k.startsWith('optimizer/'));

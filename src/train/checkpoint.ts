@@ -20,10 +20,15 @@ export async function saveCheckpoint(file: string, model: SegModel, opt: tf.Adam
     const ws = await opt.getWeights();
     const [iter, ...slots] = ws;
     tensors.push({ name: 'optimizer/iterations', shape: [], data: Float32Array.from(await iter.tensor.data()) });
+    iter.tensor.dispose(); // getWeights() makes a fresh scalar for the iteration count
+    // Adam keeps its moments positionally, in the order of the trainable variables; name them
+    // by the stable weight names so checkpoints compare across processes.
+    const names = model.net.trainableWeights.map((w) => w.originalName);
     const half = slots.length / 2;
+    if (half !== names.length) throw new Error(`optimizer holds ${half} slots for ${names.length} trainable weights`);
     for (let i = 0; i < slots.length; i++) {
       const kind = i < half ? 'm' : 'v';
-      tensors.push({ name: `optimizer/${kind}/${String(i % half).padStart(4, '0')}/${slots[i].name}`, shape: slots[i].tensor.shape, data: (await slots[i].tensor.data()) as Float32Array });
+      tensors.push({ name: `optimizer/${kind}/${String(i % half).padStart(4, '0')}/${names[i % half]}`, shape: slots[i].tensor.shape, data: (await slots[i].tensor.data()) as Float32Array });
     }
   }
   writeSafetensors(file, tensors, { format: 'pixelwise-checkpoint', state: JSON.stringify(state) });

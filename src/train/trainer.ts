@@ -28,7 +28,7 @@ export interface EpochLog {
 
 export interface TrainResult { state: TrainState; best?: Scores; interrupted: boolean; runDir: string }
 
-export interface TrainerHooks { log?: (line: string) => void; quiet?: boolean; signal?: AbortSignal }
+export interface TrainerHooks { log?: (line: string) => void; quiet?: boolean; signal?: AbortSignal; onStep?: (s: TrainState, loss: number) => void }
 
 export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
   return {
@@ -69,7 +69,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   } else classWeights = cfg.classWeights;
 
   tf.util.assert(cfg.batchSize > 0, () => 'batch size');
-  const model = new SegModel(cfg.model);
+  const model = new SegModel({ seed: cfg.seed, ...cfg.model });
   const opt = tf.train.adam(cfg.lr);
   let state: TrainState = { epoch: 0, batch: 0, step: 0, bestMIoU: -1, bestEpoch: -1, epochsWithoutImprovement: 0 };
   const lastFile = path.join(runDir, 'last.safetensors'), bestFile = path.join(runDir, 'best.safetensors');
@@ -127,6 +127,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
         if (!Number.isFinite(loss)) throw new UserError(`training diverged (loss ${loss}) at epoch ${epoch + 1}, step ${state.step}; lower --lr`);
         lossSum += loss; lossN++; images += batch.n;
         state.batch++; state.step++;
+        hooks.onStep?.(state, loss);
         bar.update(Math.min(images, trainSamples.length), { info: `| loss ${(lossSum / lossN).toFixed(4)} | lr ${lr.toExponential(2)}` });
         if (cfg.maxMinutes && (Date.now() - started) / 60000 > cfg.maxMinutes) { outOfTime = true; break; }
         if (stopReq) break;

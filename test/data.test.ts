@@ -1,0 +1,97 @@
+// Dataset pairing, mask encodings, label maps, split lists and `verify` problems.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readMask, encodeLabelPng, parseLabelMap } from '../src/data/mask_io.ts';
+import { pairSamples, loadSamples, looksBinary255 } from '../src/data/dataset.ts';
+import { verifyDataset } from '../src/data/verify.ts';
+import { readImage } from '../src/data/image_io.ts';
+import { medianFrequencyWeights } from '../src/data/stats.ts';
+import { UserError } from '../src/util/errors.ts';
+import { tempDir, writeGreyPng, writeRgb, writeRgbPng } from './helpers.ts';
+
+const W = 4, H = 3;
+const labels = Uint8Array.from([0, 1, 2, 3, 1, 1, 2, 2, 0, 3, 3, 0]);
+const colors: [number, number, number][] = [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]];
+
+test('masks: grey index, palette index and RGB colour encodings give the same class ids', () => {
+  const d = tempDir();
+  writeGreyPng(path.join(d, 'grey.png'), labels, W, H);
+  fs.writeFileSync(path.join(d, 'pal.png'), encodeLabelPng(labels, W, H, colors));
+  const rgb = new Uint8Array(W * H * 3);
+  labels.forEach((l, i) => rgb.set(colors[l], i * 3));
+  writeRgbPng(path.join(d, 'rgb.png'), rgb, W, H);
+  const g = readMask(path.join(d, 'grey.png'));
+  const p = readMask(path.join(d, 'pal.png'));
+  const r = readMask(path.join(d, 'rgb.png'), { colors });
+  assert.equal(g.mode, 'index'); assert.equal(p.mode, 'palette'); assert.equal(r.mode, 'rgb');
+  assert.deepEqual([...g.data], [...labels]);
+  assert.deepEqual([...p.data], [...labels]);
+  assert.deepEqual([...r.data], [...labels]);
+  // RGB without a class list is refused with a clear message; unknown colours are counted.
+  assert.throws(() => readMask(path.join(d, 'rgb.png')), (e: Error) => e instanceof UserError && /--class-file/.test(e.message));
+  const partial = readMask(path.join(d, 'rgb.png'), { colors: colors.slice(0, 2), unknownLabel: 255 });
+  assert.equal(partial.unknownColors, labels.filter((l) => l >= 2).length);
+  assert.ok([...partial.data].every((v, i) => (labels[i] < 2 ? v === labels[i] : v === 255)));
+});
+
+test('label map: 255:1 turns a 0/255 binary mask into classes 0/1; bad specs are refused', () => {
+  const d = tempDir();
+  writeGreyPng(path.join(d, 'b.png'), Uint8Array.from([0, 255, 255, 0]), 2, 2);
+  assert.deepEqual([...readMask(path.join(d, 'b.png'), { labelMap: parseLabelMap('255:1') }).data], [0, 1, 1, 0]);
+  assert.throws(() => parseLabelMap('255-1'), /--label-map/);
+  assert.throws(() => parseLabelMap('300:1'), /--label-map/);
+});
+
+test('pairing by stem across image formats, split lists, binary detection', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(100);
+  await writeRgb(path.join(d, 'img', 'a.jpg'), img, W, H);
+  await writeRgb(path.join(d, 'img', 'b.png'), img, W, H);
+  await writeRgb(path.join(d, 'img', 'c.webp'), img, W, H);
+  writeGreyPng(path.join(d, 'msk', 'a.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
+  writeGreyPng(path.join(d, 'msk', 'b.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
+  writeGreyPng(path.join(d, 'msk', 'z.png'), labels, W, H);
+  const r = pairSamples({ images: path.join(d, 'img'), masks: path.join(d, 'msk') });
+  assert.deepEqual(r.samples.map((s) => s.id), ['a', 'b']);
+  assert.deepEqual(r.imagesWithoutMask.map((f) => path.basename(f)), ['c.webp']);
+  assert.deepEqual(r.masksWithoutImage.map((f) => path.basename(f)), ['z.png']);
+  assert.ok(await looksBinary255(r.samples));
+  // A CamVid-style list: first token is a path, only its stem matters.
+  fs.writeFileSync(path.join(d, 'list.txt'), '/SegNet/CamVid/train/b.png /SegNet/CamVid/trainannot/b.png\n');
+  const spec = { images: path.join(d, 'img'), masks: path.join(d, 'msk'), list: path.join(d, 'list.txt'), numClasses: 2, ignoreIndex: 255 };
+  assert.deepEqual(loadSamples(spec).map((s) => s.id), ['b']);
+  fs.writeFileSync(path.join(d, 'bad.txt'), 'nothere\n');
+  assert.throws(() => loadSamples({ ...spec, list: path.join(d, 'bad.txt') }), /no image/);
+  assert.throws(() => loadSamples({ ...spec, list: undefined }), (e: Error) => e instanceof UserError && /c\.webp: no mask/.test(e.message));
+  const decoded = await readImage(path.join(d, 'img', 'c.webp'));
+  assert.equal(decoded.width, W); assert.equal(decoded.data.length, W * H * 3);
+});
+
+test('verify names every problem: missing pair, size mismatch, unreadable file, bad label', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(50);
+  for (const n of ['ok', 'size', 'label', 'lonely']) await writeRgb(path.join(d, 'img', `${n}.png`), img, W, H);
+  fs.writeFileSync(path.join(d, 'img', 'broken.png'), 'not a png');
+  writeGreyPng(path.join(d, 'msk', 'ok.png'), labels, W, H);
+  writeGreyPng(path.join(d, 'msk', 'size.png'), new Uint8Array(2 * 2), 2, 2);
+  writeGreyPng(path.join(d, 'msk', 'label.png'), Uint8Array.from(labels.map((l, i) => (i === 0 ? 9 : l))), W, H);
+  writeGreyPng(path.join(d, 'msk', 'broken.png'), labels, W, H);
+  const r = await verifyDataset({ images: path.join(d, 'img'), masks: path.join(d, 'msk'), numClasses: 4, ignoreIndex: 255 });
+  const joined = r.problems.join('\n');
+  assert.match(joined, /lonely\.png: no mask/);
+  assert.match(joined, /size\.png: mask is 2x2 but its image is 4x3/);
+  assert.match(joined, /label\.png: labels >= --classes 4 .*9 \(1 px\)/);
+  assert.match(joined, /broken\.png: unreadable image/);
+  assert.equal(r.problems.length, 4);
+  // A clean dataset: the class histogram counts every pixel of every mask.
+  const clean = await verifyDataset({ images: path.join(d, 'img'), masks: path.join(d, 'msk'), list: undefined, numClasses: 10, ignoreIndex: 255 });
+  assert.equal(clean.histogram[9], 1);
+});
+
+test('median-frequency class weights', () => {
+  const w = medianFrequencyWeights([50, 30, 20, 0]);
+  // freqs .5 .3 .2; median .3 -> .6, 1, 1.5; absent class 0
+  assert.deepEqual(w.map((x) => +x.toFixed(6)), [0.6, 1, 1.5, 0]);
+});
