@@ -1,0 +1,23 @@
+// pixelwise public API: the same building blocks the CLI uses.
+export { initEngine, type BackendName } from './engine/backend.js';
+export { SegModel, type ModelSpec } from './models/seg_model.js';
+export { ARCHITECTURES, getArch, type ArchBuilder, type ArchOptions } from './models/registry.js';
+export { loadModelPackage, readCard, writeCard, type ModelCard, type LoadedModel } from './models/package.js';
+export { train, type TrainResult, type EpochLog } from './train/trainer.js';
+export type { TrainConfig } from './train/config.js';
+export { segmentationLoss, type LossName } from './train/losses.js';
+export { learningRate, type ScheduleName } from './train/schedule.js';
+export { ConfusionMatrix, type Scores, type ClassScore } from './metrics/confusion.js';
+export { evaluateSamples } from './metrics/evaluate.js';
+export { predictLabels, predictBatch } from './inference/predictor.js';
+export { writePredictionOutputs } from './inference/outputs.js';
+export { readImage, decodeImageBuffer, type RgbImage } from './data/image_io.js';
+export { readMask, encodeLabelPng, parseLabelMap } from './data/mask_io.js';
+export { pairSamples, loadSamples, type DatasetSpec, type Sample } from './data/dataset.js';
+export { verifyDataset } from './data/verify.js';
+export { augmentPair, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from './data/augment.js';
+export { SegLoader, IMAGENET_NORM, type Normalization } from './data/loader.js';
+export { CAMVID_CLASSES, loadClassFile, defaultClasses, type ClassInfo } from './data/classes.js';
+export { colorize, overlay, legendPng } from './render/colorize.js';
+export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
+export { UserError } from './util/errors.js';

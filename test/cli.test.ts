@@ -1,0 +1,97 @@
+// The command line as a user meets it: bad input gives one clear line and a non-zero exit (no
+// stack trace); train -> evaluate --json -> predict writes what it promises.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decode } from 'fast-png';
+import sharp from 'sharp';
+import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../src/data/synthetic.ts';
+import { initEngine } from '../src/engine/backend.ts';
+import { loadModelPackage } from '../src/models/package.ts';
+import { readImage } from '../src/data/image_io.ts';
+import { predictLabels } from '../src/inference/predictor.ts';
+import { tempDir, writeGreyPng } from './helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function assertOneLineError(r: ReturnType<typeof cli>, pattern: RegExp) {
+  assert.notEqual(r.code, 0, `expected failure, got 0: ${r.out}`);
+  const lines = r.err.trim().split('\n').filter((l) => l.trim() && !l.startsWith('(run with --help'));
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.err}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.err, /^\s+at /m, 'stack trace printed');
+}
+
+test('bad input: one clear line, non-zero exit, no stack trace', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 16, 16, 1);
+  assertOneLineError(cli('train', '--model', 'nonet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /nonet.*unet, fcn8/);
+  assertOneLineError(cli('train', '--images', path.join(d, 'nope'), '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--out', path.join(d, 'r')), /--images .*nope: folder not found/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16by16', '--out', d), /input-size.*HEIGHTxWIDTH/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', path.join(d, 'r2')), /--input-size HxW is required/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--class-file', 'camvid', '--input-size', '16x16', '--out', path.join(d, 'r3')), /--classes 2 does not match the 12 classes/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--batch-size', '0', '--input-size', '16x16', '--out', d), /batch-size.*positive/);
+  assertOneLineError(cli('predict', '--model', path.join(d, 'missing-run'), ds.images), /--model .*missing-run: folder not found/);
+  assertOneLineError(cli('predict', '--model', d, path.join(d, 'nothing.png')), /nothing\.png: no such file/);
+  assertOneLineError(cli('evaluate', '--model', d, '--images', ds.images, '--masks', ds.masks), /no model\.json/);
+  assertOneLineError(cli('train', '--resume', ds.images), /not a training run folder/);
+  // A mask with a label beyond the class count stops training before it starts, naming the file.
+  writeGreyPng(path.join(ds.masks, 'sample_001.png'), new Uint8Array(256).fill(9), 16, 16);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--epochs', '1', '--out', path.join(d, 'r4'), '--quiet'),
+    /sample_001\.png: label 9 >= --classes 4/);
+  const v = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--quiet');
+  assert.equal(v.code, 1);
+  assert.match(v.out, /sample_001\.png: labels >= --classes 4/);
+});
+
+test('train -> evaluate --json -> predict through the CLI', async () => {
+  const d = tempDir();
+  const tr = await writeSyntheticDataset(path.join(d, 'train'), 8, 32, 32, 1);
+  const va = await writeSyntheticDataset(path.join(d, 'val'), 3, 32, 32, 2);
+  fs.writeFileSync(path.join(d, 'classes.json'), JSON.stringify(SYNTHETIC_CLASSES));
+  const run = path.join(d, 'run');
+  const t = cli('train', '--model', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
+    '--val-images', va.images, '--val-masks', va.masks, '--classes', '4', '--class-file', path.join(d, 'classes.json'),
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '2', '--out', run, '--quiet');
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /done: 2 epochs/);
+
+  const e = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--json');
+  assert.equal(e.code, 0, e.err);
+  const j = JSON.parse(e.out);
+  for (const k of ['pixelAccuracy', 'meanAccuracy', 'mIoU', 'fwIoU', 'perClass']) assert.ok(k in j, k);
+  assert.deepEqual(Object.keys(j.perClass), SYNTHETIC_CLASSES.map((c) => c.name));
+  assert.ok(typeof j.perClass.disc.iou === 'number' || j.perClass.disc.iou === null);
+  assert.equal(j.pixels, 3 * 32 * 32);
+  assert.ok(fs.existsSync(path.join(run, 'eval', 'scores.md')));
+
+  const out = path.join(d, 'pred');
+  const p = cli('predict', '--model', run, va.images, '--out', out, '--alpha', '0.4', '--quiet');
+  assert.equal(p.code, 0, p.err);
+  // The label map equals the library's prediction, is indexed, and embeds the class colours.
+  await initEngine('wasm');
+  const { model, card } = loadModelPackage(run);
+  const img = await readImage(path.join(va.images, 'sample_000.png'));
+  const expected = predictLabels(model, img, { norm: card.normalization });
+  model.dispose();
+  const png = decode(fs.readFileSync(path.join(out, 'sample_000_labels.png')));
+  assert.equal(png.width, 32);
+  assert.ok(png.palette, 'label map has a palette');
+  assert.deepEqual(png.palette!.slice(0, 4).map((c) => c.slice(0, 3)), SYNTHETIC_CLASSES.map((c) => c.color));
+  assert.deepEqual([...png.data], [...expected]);
+  for (const kind of ['color', 'overlay', 'legend']) {
+    const meta = await sharp(path.join(out, `sample_000_${kind}.png`)).metadata();
+    if (kind !== 'legend') assert.deepEqual([meta.width, meta.height], [32, 32]);
+    else assert.ok(meta.width! > 0);
+  }
+  // Overlay = photo * (1 - alpha) + colour * alpha, pixel by pixel.
+  const col = await sharp(path.join(out, 'sample_000_color.png')).raw().toBuffer();
+  const ov = await sharp(path.join(out, 'sample_000_overlay.png')).raw().toBuffer();
+  for (let i = 0; i < ov.length; i += 97) assert.ok(Math.abs(ov[i] - (img.data[i] * 0.6 + col[i] * 0.4)) <= 1);
+});
