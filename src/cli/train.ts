@@ -1,5 +1,6 @@
 // `pixelwise train`: a model from a folder of images + masks.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initEngine, BACKENDS, type BackendName } from '../engine/backend.js';
@@ -23,7 +24,7 @@ interface Opts {
   batchSize: number; epochs: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; backend: BackendName; quiet?: boolean;
+  resume?: string; backend: BackendName; quiet?: boolean; workers: string;
 }
 
 export function trainCommand(): Command {
@@ -59,8 +60,10 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
+    .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
     .option('--quiet', 'no progress bars')
     .action(async (o: Opts) => {
+      const workers = parseWorkers(o.workers);
       let cfg: TrainConfig, runDir: string;
       const log = (l: string) => process.stderr.write(l + '\n');
       if (o.resume) {
@@ -70,6 +73,7 @@ export function trainCommand(): Command {
         cfg = JSON.parse(fs.readFileSync(f, 'utf8')) as TrainConfig;
         if (o.epochs !== 30 && o.epochs !== cfg.epochs) { cfg.epochs = o.epochs; }
         if (o.maxMinutes != null) cfg.maxMinutes = o.maxMinutes;
+        cfg.workers = workers;
       } else {
         for (const [k, v] of [['--images', o.images], ['--masks', o.masks], ['--classes', o.classes], ['--out', o.out]] as const) {
           if (v == null) throw new UserError(`${k} is required (or --resume RUN_DIR)`);
@@ -100,7 +104,7 @@ export function trainCommand(): Command {
           loss: o.loss, classWeights, focalGamma: o.focalGamma,
           augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor } : NO_AUGMENT,
           norm: IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
-          valBatchSize: o.batchSize, backend: o.backend,
+          valBatchSize: o.batchSize, backend: o.backend, workers,
         };
       }
       await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');
@@ -109,4 +113,10 @@ export function trainCommand(): Command {
       process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${r.state.epoch} epochs in ${runDir}${best}\n`);
       if (r.interrupted) process.exitCode = 130;
     });
+}
+
+export function parseWorkers(v: string): number {
+  if (v === 'auto') return Math.max(0, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (!/^\d+$/.test(v)) throw new UserError(`--workers ${v}: expected a number of threads or "auto"`);
+  return parseInt(v, 10);
 }

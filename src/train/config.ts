@@ -32,5 +32,7 @@ export interface TrainConfig {
   earlyStopPatience?: number;
   maxMinutes?: number;
   valBatchSize: number;
+  /** Extra gradient worker threads (data parallel); 0 = main thread only. */
+  workers?: number;
   backend: string;
 }

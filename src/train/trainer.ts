@@ -15,6 +15,7 @@ import { segmentationLoss } from './losses.js';
 import { learningRate } from './schedule.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig, SplitSpec } from './config.js';
+import { DataParallel } from './parallel.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
 import { writeFileAtomic, isFile } from '../util/fs.js';
@@ -89,6 +90,10 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   }
   log(`model ${cfg.model.arch}: ${model.paramCount().toLocaleString('en-US')} parameters; ${trainSamples.length} training images, ${valSamples.length} validation; backend ${tf.getBackend()}`);
 
+  const lossOptions = { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma };
+  const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
+  const dp = workers > 0 ? await DataParallel.start(model, cfg.loss, lossOptions, workers, tf.getBackend()) : null;
+  if (dp) log(`data-parallel: batch split over ${dp.size} threads (main + ${workers} worker${workers > 1 ? 's' : ''})`);
   const perEpoch = loader.batchesPerEpoch;
   const totalSteps = cfg.epochs * perEpoch;
   const vars = model.trainableVariables;
@@ -117,13 +122,15 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
         waitMs += Date.now() - tWait;
         lr = learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
         (opt as unknown as { learningRate: number }).learningRate = lr;
-        const x = tf.tensor4d(batch.x, [batch.n, batch.height, batch.width, 3]);
-        const y = tf.tensor3d(batch.y, [batch.n, batch.height, batch.width], 'int32');
-        const lossT = opt.minimize(() => segmentationLoss(cfg.loss, model.forward(x, true), y, {
-          numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma,
-        }), true, vars);
-        const loss = (await lossT!.data())[0];
-        tf.dispose([x, y, lossT!]);
+        let loss: number;
+        if (dp) loss = await dp.step(batch, opt);
+        else {
+          const x = tf.tensor4d(batch.x, [batch.n, batch.height, batch.width, 3]);
+          const y = tf.tensor3d(batch.y, [batch.n, batch.height, batch.width], 'int32');
+          const lossT = opt.minimize(() => segmentationLoss(cfg.loss, model.forward(x, true), y, lossOptions), true, vars);
+          loss = (await lossT!.data())[0];
+          tf.dispose([x, y, lossT!]);
+        }
         if (!Number.isFinite(loss)) throw new UserError(`training diverged (loss ${loss}) at epoch ${epoch + 1}, step ${state.step}; lower --lr`);
         lossSum += loss; lossN++; images += batch.n;
         state.batch++; state.step++;
@@ -180,6 +187,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   } finally {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
+    await dp?.close();
     model.dispose();
     opt.dispose();
   }

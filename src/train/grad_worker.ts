@@ -1,0 +1,67 @@
+// A gradient worker: its own TF.js (wasm) instance and model replica. Per step it loads the
+// weights from shared memory, computes the loss gradients of its shard and writes them (and its
+// updated BatchNorm statistics) back to shared memory.
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine, type BackendName } from '../engine/backend.js';
+import { SegModel } from '../models/seg_model.js';
+import { segmentationLoss } from './losses.js';
+import { checksum, type WorkerInit, type WorkerStep } from './parallel_protocol.js';
+
+let init: WorkerInit;
+let model: SegModel;
+let byName: Map<string, tf.Variable>;
+
+function loadWeights(): Float32Array {
+  const all = new Float32Array(init.weights);
+  const copy = all.slice(); // one consistent snapshot
+  for (const s of init.slots) {
+    const v = byName.get(s.name)!;
+    const t = tf.tensor(copy.subarray(s.offset, s.offset + s.size), s.shape);
+    v.assign(t);
+    t.dispose();
+  }
+  return copy;
+}
+
+async function onStep(m: WorkerStep): Promise<void> {
+  const snapshot = loadWeights();
+  const [n, h, w] = m.shape;
+  const vars = init.slots.filter((s) => s.trainable).map((s) => byName.get(s.name)!);
+  const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+    const x = tf.tensor4d(m.x, [n, h, w, 3]);
+    const y = tf.tensor3d(m.y, [n, h, w], 'int32');
+    return segmentationLoss(init.loss, model.forward(x, true), y, init.lossOptions);
+  }), vars);
+  const gbuf = new Float32Array(init.grads);
+  for (const s of init.slots) {
+    if (!s.trainable) continue;
+    const g = grads[byName.get(s.name)!.name];
+    gbuf.set(g.dataSync() as Float32Array, s.offset);
+  }
+  const sbuf = new Float32Array(init.stats);
+  for (const s of init.slots) {
+    if (s.trainable) continue;
+    sbuf.set(byName.get(s.name)!.dataSync() as Float32Array, s.offset);
+  }
+  const loss = (await value.data())[0];
+  tf.dispose([value, ...Object.values(grads)]);
+  parentPort!.postMessage({ type: 'done', loss, weightsChecksum: checksum(snapshot) });
+}
+
+parentPort!.on('message', (m: WorkerInit | WorkerStep | { type: 'exit' }) => {
+  (async () => {
+    if (m.type === 'init') {
+      init = m;
+      const backend = await initEngine(m.backend as BackendName);
+      model = new SegModel(m.spec);
+      byName = new Map(model.net.weights.map((w) => [SegModel.weightName(w), (w as unknown as { val: tf.Variable }).val]));
+      parentPort!.postMessage({ type: 'ready', backend });
+    } else if (m.type === 'step') {
+      await onStep(m);
+    } else if (m.type === 'exit') {
+      model?.dispose();
+      process.exit(0);
+    }
+  })().catch((e) => parentPort!.postMessage({ type: 'error', message: (e as Error).stack ?? String(e) }));
+});

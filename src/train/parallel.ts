@@ -1,0 +1,125 @@
+// Data-parallel training over worker threads, one TF.js wasm instance per core (tfjs-wasm is
+// single-threaded in Node). The main thread stays the single source of truth: it computes the
+// first shard of each batch itself, the workers the others; gradients come back through shared
+// memory and are averaged weighted by each shard's loss normaliser (exact for cross-entropy);
+// Adam is applied once, on the main thread; BatchNorm moving statistics are averaged over the
+// replicas. Every step starts by publishing the main weights, so all replicas compute on
+// identical weights (each reports a checksum of what it loaded).
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type { SegModel } from '../models/seg_model.js';
+import { SegModel as SegModelClass } from '../models/seg_model.js';
+import { segmentationLoss, type LossName, type LossOptions } from './losses.js';
+import { checksum, layoutSlots, shardWeight, type WeightSlot, type WorkerStepDone } from './parallel_protocol.js';
+import type { Batch } from '../data/loader.js';
+
+interface Replica { worker: Worker; grads: Float32Array; stats: Float32Array }
+
+export class DataParallel {
+  lastChecksums: { main: number; workers: number[] } = { main: 0, workers: [] };
+  private constructor(
+    private readonly model: SegModel, private readonly loss: LossName, private readonly lossOptions: LossOptions,
+    private readonly slots: WeightSlot[], private readonly weights: Float32Array, private readonly replicas: Replica[],
+    private readonly byName: Map<string, tf.Variable>,
+  ) {}
+
+  get size(): number { return this.replicas.length + 1; }
+
+  static async start(model: SegModel, loss: LossName, lossOptions: LossOptions, workers: number, backend: string): Promise<DataParallel> {
+    const vars = model.net.weights;
+    const byName = new Map(vars.map((w) => [SegModelClass.weightName(w), (w as unknown as { val: tf.Variable }).val]));
+    const { slots, total } = layoutSlots(vars.map((w) => ({ name: SegModelClass.weightName(w), shape: w.shape as number[], trainable: w.trainable })));
+    const weightsSab = new SharedArrayBuffer(total * 4);
+    const replicas: Replica[] = [];
+    const boot = new URL('./grad_worker_boot.mjs', import.meta.url);
+    for (let i = 0; i < workers; i++) {
+      const grads = new SharedArrayBuffer(total * 4), stats = new SharedArrayBuffer(total * 4);
+      const worker = new Worker(boot, { stdout: false, stderr: false });
+      worker.postMessage({ type: 'init', spec: model.spec, loss, lossOptions, slots, weights: weightsSab, grads, stats, backend });
+      await reply(worker, 'ready');
+      worker.unref();
+      replicas.push({ worker, grads: new Float32Array(grads), stats: new Float32Array(stats) });
+    }
+    return new DataParallel(model, loss, lossOptions, slots, new Float32Array(weightsSab), replicas, byName);
+  }
+
+  private publishWeights(): number {
+    for (const s of this.slots) this.weights.set(this.byName.get(s.name)!.dataSync() as Float32Array, s.offset);
+    return checksum(this.weights);
+  }
+
+  /** One optimisation step on a whole batch; returns the batch loss. */
+  async step(batch: Batch, opt: tf.Optimizer): Promise<number> {
+    const { n, height: h, width: w } = batch;
+    const k = Math.min(this.size, n);
+    const px = h * w;
+    const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k));
+    const shard = (i: number) => ({
+      x: batch.x.slice(bounds[i] * px * 3, bounds[i + 1] * px * 3), y: batch.y.slice(bounds[i] * px, bounds[i + 1] * px),
+      n: bounds[i + 1] - bounds[i],
+    });
+    const mainChecksum = this.publishWeights();
+    const pending: Promise<WorkerStepDone>[] = [];
+    const weightsOf: number[] = [];
+    for (let i = 1; i < k; i++) {
+      const s = shard(i);
+      weightsOf[i] = shardWeight(s.y, this.lossOptions);
+      const r = this.replicas[i - 1];
+      const done = reply<WorkerStepDone>(r.worker, 'done');
+      r.worker.postMessage({ type: 'step', x: s.x, y: s.y, shape: [s.n, h, w] }, [s.x.buffer, s.y.buffer]);
+      pending.push(done);
+    }
+    // Main shard, computed while the workers run theirs.
+    const s0 = shard(0);
+    weightsOf[0] = shardWeight(s0.y, this.lossOptions);
+    const trainable = this.slots.filter((s) => s.trainable);
+    const vars = trainable.map((s) => this.byName.get(s.name)!);
+    const statsSlots = this.slots.filter((s) => !s.trainable);
+    const { value, grads } = tf.variableGrads(() => tf.tidy(() => segmentationLoss(this.loss, this.model.forward(
+      tf.tensor4d(s0.x, [s0.n, h, w, 3]), true), tf.tensor3d(s0.y, [s0.n, h, w], 'int32'), this.lossOptions)), vars);
+    const mainLoss = (await value.data())[0];
+    value.dispose();
+    const results = await Promise.all(pending);
+    this.lastChecksums = { main: mainChecksum, workers: results.map((r) => r.weightsChecksum) };
+    const total = weightsOf.reduce((a, b) => a + b, 0);
+    if (total <= 0) { tf.dispose(Object.values(grads)); return 0; }
+    const coef = weightsOf.map((wt) => wt / total);
+    const combined: tf.NamedTensorMap = {};
+    tf.tidy(() => {
+      trainable.forEach((s, j) => {
+        const v = vars[j];
+        let g = tf.mul(grads[v.name], coef[0]);
+        for (let i = 1; i < k; i++) {
+          g = tf.add(g, tf.mul(tf.tensor(this.replicas[i - 1].grads.subarray(s.offset, s.offset + s.size), s.shape), coef[i]));
+        }
+        combined[v.name] = tf.keep(g);
+      });
+      // BatchNorm moving statistics: mean over the replicas that saw data.
+      for (const s of statsSlots) {
+        const v = this.byName.get(s.name)!;
+        let acc: tf.Tensor = v;
+        for (let i = 1; i < k; i++) acc = tf.add(acc, tf.tensor(this.replicas[i - 1].stats.subarray(s.offset, s.offset + s.size), s.shape));
+        v.assign(tf.div(acc, k));
+      }
+    });
+    opt.applyGradients(combined);
+    tf.dispose([...Object.values(grads), ...Object.values(combined)]);
+    return coef[0] * mainLoss + results.reduce((a, r, i) => a + coef[i + 1] * r.loss, 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map(async (r) => { r.worker.postMessage({ type: 'exit' }); await r.worker.terminate().catch(() => 0); }));
+  }
+}
+
+function reply<T>(worker: Worker, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: { type: string; message?: string }) => {
+      if (m.type === type) { cleanup(); resolve(m as T); } else if (m.type === 'error') { cleanup(); reject(new Error(`gradient worker: ${m.message}`)); }
+    };
+    const onErr = (e: Error) => { cleanup(); reject(e); };
+    const onExit = (c: number) => { cleanup(); reject(new Error(`gradient worker exited (${c})`)); };
+    const cleanup = () => { worker.off('message', onMsg); worker.off('error', onErr); worker.off('exit', onExit); };
+    worker.on('message', onMsg); worker.on('error', onErr); worker.on('exit', onExit);
+  });
+}
