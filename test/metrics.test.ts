@@ -61,3 +61,12 @@ test('void convention: void pixels count as false positives of the predicted cla
   const si = ig.scores();
   close(si.perClass[0].iou, 1 / 2); close(si.perClass[1].iou, 2 / 3);
 });
+
+test('an ignore label inside the class range (CamVid 11 of 12) is not scored even when predicted', () => {
+  const cm = new ConfusionMatrix(3, { ignoreIndex: 2 });
+  cm.add([0, 2, 1, 1], [0, 0, 1, 2]);
+  const s = cm.scores(['a', 'b', 'void']);
+  assert.deepEqual(s.perClass.map((c) => c.name), ['a', 'b']);
+  close(s.perClass[0].iou, 1 / 2); close(s.perClass[1].iou, 1);
+  close(s.mIoU, 0.75);
+});

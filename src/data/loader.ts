@@ -9,7 +9,11 @@ import type { DatasetSpec, Sample } from './dataset.js';
 import { Rng } from '../util/random.js';
 import { UserError } from '../util/errors.js';
 
-export interface Normalization { mean: [number, number, number]; std: [number, number, number] }
+/**
+ * Network input = (pixel / 255 - mean) / std per channel, channels in `channelOrder` (default RGB;
+ * mean and std are given in that order).
+ */
+export interface Normalization { mean: [number, number, number]; std: [number, number, number]; channelOrder?: 'RGB' | 'BGR' }
 export const IMAGENET_NORM: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[] }
@@ -19,8 +23,10 @@ export function normalizeInto(dst: Float32Array, offset: number, rgb: Uint8Array
   const [m0, m1, m2] = norm.mean, [s0, s1, s2] = norm.std;
   const a0 = 1 / (255 * s0), a1 = 1 / (255 * s1), a2 = 1 / (255 * s2);
   const b0 = -m0 / s0, b1 = -m1 / s1, b2 = -m2 / s2;
+  // Output channel k reads source channel c0/c1/c2 (BGR reverses the RGB pixels).
+  const [c0, c1, c2] = norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
   for (let i = 0, j = offset; i < rgb.length; i += 3, j += 3) {
-    dst[j] = rgb[i] * a0 + b0; dst[j + 1] = rgb[i + 1] * a1 + b1; dst[j + 2] = rgb[i + 2] * a2 + b2;
+    dst[j] = rgb[i + c0] * a0 + b0; dst[j + 1] = rgb[i + c1] * a1 + b1; dst[j + 2] = rgb[i + c2] * a2 + b2;
   }
 }
 

@@ -44,8 +44,9 @@ export class ConfusionMatrix {
 
   scores(classNames?: string[]): Scores {
     const k = this.numClasses, c = this.counts;
-    const voidIdx = this.opts.voidIndex ?? -1;
-    const scored = [...Array(k).keys()].filter((i) => i !== voidIdx);
+    // The void class and an ignore label that is itself a class id (CamVid: 11) are not scored.
+    const voidIdx = this.opts.voidIndex ?? -1, ignoreIdx = this.opts.ignoreIndex ?? -1;
+    const scored = [...Array(k).keys()].filter((i) => i !== voidIdx && i !== ignoreIdx);
     const row = new Float64Array(k), col = new Float64Array(k);
     for (let g = 0; g < k; g++) for (let p = 0; p < k; p++) { row[g] += c[g * k + p]; col[p] += c[g * k + p]; }
     let total = 0, correct = 0;

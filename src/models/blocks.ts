@@ -8,7 +8,12 @@ export type SymT = tfl.SymbolicTensor;
 // Initialisers are seeded from the model seed and the layer name, so a model built twice with the
 // same seed starts from the same weights (reproducible runs, exact resume tests).
 let modelSeed = 1;
-export function setInitSeed(seed: number): void { modelSeed = seed; }
+let bnEpsilon = 1e-3;
+/** Build-wide settings, applied by SegModel before an architecture's build(). */
+export function setBuildOptions(o: { seed?: number; bnEpsilon?: number }): void {
+  modelSeed = o.seed ?? 1;
+  bnEpsilon = o.bnEpsilon ?? 1e-3;
+}
 function seedFor(name: string): number {
   let h = 2166136261 ^ modelSeed;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
@@ -23,7 +28,7 @@ export function convBnRelu(x: SymT, filters: number, name: string, kernel = 3, s
     kernelInitializer: heInit(`${name}_conv`), name: `${name}_conv`,
   }).apply(x) as SymT;
   // momentum 0.9 (tfjs default 0.99): short runs need the moving statistics to settle quickly.
-  y = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3, name: `${name}_bn` }).apply(y) as SymT;
+  y = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: bnEpsilon, name: `${name}_bn` }).apply(y) as SymT;
   return tfl.layers.reLU({ name: `${name}_relu` }).apply(y) as SymT;
 }
 

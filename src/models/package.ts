@@ -32,7 +32,7 @@ const cardSchema = z.object({
   version: z.literal(1),
   model: z.object({ arch: z.string(), numClasses: z.number().int().positive() }).passthrough(),
   classes: z.array(z.object({ name: z.string(), color: triple })),
-  normalization: z.object({ mean: triple, std: triple }),
+  normalization: z.object({ mean: triple, std: triple, channelOrder: z.enum(['RGB', 'BGR']).optional() }),
   resize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
   ignoreIndex: z.number().int().optional(),
   weights: z.string(),

@@ -3,8 +3,9 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors.js';
 import { unet } from './unet.js';
 import { fcn8 } from './fcn8.js';
+import { espnet } from './espnet.js';
 
-export interface ArchOptions { numClasses: number; width?: number; depth?: number; /** weight-initialisation seed */ seed?: number }
+export interface ArchOptions { numClasses: number; width?: number; depth?: number; /** weight-initialisation seed */ seed?: number; /** BatchNorm epsilon (default 1e-3) */ bnEpsilon?: number }
 
 export interface ArchBuilder {
   name: string;
@@ -18,6 +19,7 @@ export interface ArchBuilder {
 export const ARCHITECTURES: Record<string, ArchBuilder> = {
   unet,
   fcn8,
+  espnet,
 };
 
 export function getArch(name: string): ArchBuilder {

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getArch, type ArchOptions } from './registry.js';
-import { setInitSeed } from './blocks.js';
+import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
 
@@ -15,7 +15,7 @@ export class SegModel {
   constructor(readonly spec: ModelSpec) {
     const a = getArch(spec.arch);
     const opts = { ...a.defaults, ...spec };
-    setInitSeed(spec.seed ?? 1);
+    setBuildOptions({ seed: spec.seed, bnEpsilon: spec.bnEpsilon });
     this.net = a.build(opts);
     this.stride = a.stride(opts);
   }

@@ -1,0 +1,227 @@
+// npm run bench [-- --quick] [-- --no-torch]
+// The identical U-Net (256x256x3 -> 12 classes, 16-32-64-128 + 256, conv-BN-ReLU x2, transposed-conv
+// up; 1,942,764 trainable parameters) trained and run in pixelwise (TF.js wasm, single thread and
+// data-parallel over worker threads; ONNX Runtime for inference) and in PyTorch CPU (Debian
+// python3-torch, through ../shared/reference/pytorch-unet), with the same weights and batches.
+// Prints a table, writes docs/benchmarks.md; the last line is machine readable.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../src/engine/backend.ts';
+import { SegModel } from '../src/models/seg_model.ts';
+import { segmentationLoss } from '../src/train/losses.ts';
+import { DataParallel } from '../src/train/parallel.ts';
+import { readImage } from '../src/data/image_io.ts';
+import { normalizeInto, IMAGENET_NORM } from '../src/data/loader.ts';
+import { augmentPair, DEFAULT_AUGMENT } from '../src/data/augment.ts';
+import { encodeLabelPng } from '../src/data/mask_io.ts';
+import { Rng } from '../src/util/random.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const wantTorch = !args.includes('--no-torch');
+const REF = path.resolve('../shared/reference/pytorch-unet');
+const CAMVID = path.resolve('../shared/data/camvid');
+const PY = '/usr/bin/python3';
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pixelwise-bench-'));
+const N = { warm: quick ? 1 : 2, infer: quick ? 3 : 7, train: quick ? 3 : 6 };
+const log = (s: string) => process.stderr.write(s + '\n');
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+function torchReady(): boolean {
+  const ok = () => spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  if (ok()) return true;
+  if (!fs.existsSync(PY)) return false;
+  log('PyTorch not found: installing Debian python3-torch (apt-get) for the reference run ...');
+  const r = spawnSync('bash', ['-c', 'apt-get update -qq && apt-get install -y -qq python3-torch'], { stdio: 'ignore' });
+  return r.status === 0 && ok();
+}
+
+interface TorchResult { infer: Record<string, { medianMsPerBatch: number; msPerImage: number; imagesPerSec: number }>; train: { medianMsPerStep: number; imagesPerSec: number; losses: number[] }; maxRssMb: number }
+
+function runTorch(): TorchResult | null {
+  if (!wantTorch) { log('PyTorch: skipped (--no-torch)'); return null; }
+  if (!fs.existsSync(REF)) { log(`PyTorch: skipped (${REF} not found)`); return null; }
+  if (!torchReady()) { log('PyTorch: skipped (python3-torch not installable here)'); return null; }
+  const env = { ...process.env, PYTHONPATH: REF, OMP_NUM_THREADS: '2' };
+  log('PyTorch: exporting the reference weights and batches ...');
+  execFileSync(PY, [path.join(REF, 'export_torch.py')], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  log('PyTorch: timing (2 threads) ...');
+  const wrapper = `import runpy,sys,resource,json\nsys.argv=['bench_torch.py','--threads','2','--timed','${N.infer}','--warmup','${N.warm}','--steps','${N.train + N.warm}','--out','torch.json']\nrunpy.run_path('${path.join(REF, 'bench_torch.py')}',run_name='__main__')\nprint(json.dumps({'maxRssKb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}),file=open('rss.json','w'))`;
+  execFileSync(PY, ['-c', wrapper], { cwd: work, env, stdio: ['ignore', 'ignore', 'ignore'] });
+  const j = JSON.parse(fs.readFileSync(path.join(work, 'torch.json'), 'utf8'));
+  const rss = JSON.parse(fs.readFileSync(path.join(work, 'rss.json'), 'utf8'));
+  return { infer: j.infer, train: j.train, maxRssMb: rss.maxRssKb / 1024 };
+}
+
+const MAP: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^(enc\d|dec\d)\.conv(\d)\/kernel$/, (m) => `${m[1]}${m[2] === '1' ? 'a' : 'b'}_conv/kernel`],
+  [/^(enc\d|dec\d)\.bn(\d)\/(\w+)$/, (m) => `${m[1]}${m[2] === '1' ? 'a' : 'b'}_bn/${m[3]}`],
+  [/^bott\.conv(\d)\/kernel$/, (m) => `bottleneck_${m[1] === '1' ? 'a' : 'b'}_conv/kernel`],
+  [/^bott\.bn(\d)\/(\w+)$/, (m) => `bottleneck_${m[1] === '1' ? 'a' : 'b'}_bn/${m[2]}`],
+  [/^(up\d)\/(\w+)$/, (m) => `${m[1]}/${m[2]}`],
+  [/^head\/(\w+)$/, (m) => `classifier/${m[1]}`],
+];
+
+function loadTorchWeights(model: SegModel): void {
+  const meta = JSON.parse(fs.readFileSync(path.join(work, 'data', 'weights.json'), 'utf8')) as { entries: { name: string; shape: number[]; offset: number }[] };
+  const blob = fs.readFileSync(path.join(work, 'data', 'weights.bin'));
+  const all = new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
+  const src = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const e of meta.entries) {
+    const rule = MAP.find(([re]) => re.test(e.name));
+    if (!rule) throw new Error(`no mapping for ${e.name}`);
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    src.set(rule[1](e.name.match(rule[0])!), { shape: e.shape, data: all.subarray(e.offset, e.offset + size) });
+  }
+  model.loadNamedWeights(src, 'reference weights.bin');
+}
+
+function nchwToNhwc(a: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + k] = a[(b * c + k) * h * w + i];
+  return out;
+}
+
+function readF32(f: string): Float32Array { const b = fs.readFileSync(f); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); }
+
+async function timeIt(n: number, warm: number, f: () => Promise<void> | void): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < warm + n; i++) { const t0 = performance.now(); await f(); if (i >= warm) out.push(performance.now() - t0); }
+  return out;
+}
+
+async function main() {
+  const torch = runTorch();
+  const haveRef = torch != null;
+  await initEngine('wasm');
+  const spec = { arch: 'unet', numClasses: 12, width: 16, depth: 4, bnEpsilon: 1e-5, seed: 0 };
+  const model = new SegModel(spec);
+  const trainable = model.net.trainableWeights.reduce((a, w) => a + w.shape.reduce((x, y) => x! * y!, 1)!, 0);
+  let maxDiff = NaN;
+  const rng = new Rng(1);
+  let x1: Float32Array = Float32Array.from({ length: 256 * 256 * 3 }, () => rng.next());
+  let xt: Float32Array = Float32Array.from({ length: 4 * 256 * 256 * 3 }, () => rng.next());
+  let yt = Int32Array.from({ length: 4 * 256 * 256 }, () => rng.int(12));
+  if (haveRef) {
+    loadTorchWeights(model);
+    x1 = nchwToNhwc(readF32(path.join(work, 'data', 'infer_x.bin')), 1, 3, 256, 256);
+    const ref = nchwToNhwc(readF32(path.join(work, 'data', 'ref_logits.bin')), 1, 12, 256, 256);
+    const out = tf.tidy(() => model.forward(tf.tensor4d(x1, [1, 256, 256, 3])).dataSync() as Float32Array);
+    maxDiff = out.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i])), 0);
+    xt = nchwToNhwc(readF32(path.join(work, 'data', 'train_x.bin')), 4, 3, 256, 256);
+    const yb = fs.readFileSync(path.join(work, 'data', 'train_y.bin'));
+    yt = new Int32Array(yb.buffer.slice(yb.byteOffset, yb.byteOffset + yb.length));
+    log(`TF.js vs PyTorch logits (eval mode, same weights): max abs diff ${maxDiff.toExponential(2)}`);
+  }
+  const initial = await model.namedWeights();
+  const restore = () => model.loadNamedWeights(new Map(initial.map((w) => [w.name, w])), 'initial');
+
+  log('TF.js wasm: inference ...');
+  const infer: Record<string, number> = {};
+  for (const b of [1, 8]) {
+    const xb = new Float32Array(b * 256 * 256 * 3);
+    for (let i = 0; i < b; i++) xb.set(x1, i * x1.length);
+    const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { const y = tf.tidy(() => model.forward(tf.tensor4d(xb, [b, 256, 256, 3]))); await y.data(); y.dispose(); });
+    infer[`b${b}`] = median(t);
+  }
+
+  log('TF.js wasm: training steps, one thread ...');
+  const lossOptions = { numClasses: 12, ignoreIndex: 255 };
+  let opt = tf.train.adam(1e-3);
+  const lossesSingle: number[] = [];
+  const tSingle = await timeIt(N.train, N.warm, async () => {
+    const l = opt.minimize(() => segmentationLoss('ce', model.forward(tf.tensor4d(xt, [4, 256, 256, 3]), true), tf.tensor3d(yt, [4, 256, 256], 'int32'), lossOptions), true, model.trainableVariables)!;
+    lossesSingle.push((await l.data())[0]); l.dispose();
+  });
+  opt.dispose();
+  restore();
+  const threads = Math.max(2, os.availableParallelism?.() ?? 2);
+  log(`TF.js wasm: training steps, data-parallel over ${threads} threads ...`);
+  opt = tf.train.adam(1e-3);
+  const dp = await DataParallel.start(model, 'ce', lossOptions, threads - 1, 'wasm');
+  const lossesDp: number[] = [];
+  const tDp = await timeIt(N.train, N.warm, async () => { lossesDp.push(await dp.step({ x: xt, y: yt, n: 4, height: 256, width: 256, ids: [] }, opt)); });
+  await dp.close();
+  opt.dispose();
+
+  // ONNX Runtime on the reference export (pixelwise's own export comes with the interop work).
+  let ort: Record<string, number> | null = null;
+  const onnxFile = path.join(work, 'data', 'unet.onnx');
+  if (fs.existsSync(onnxFile)) {
+    log('ONNX Runtime: inference (2 threads) ...');
+    const o = await import('onnxruntime-node');
+    const sess = await o.InferenceSession.create(onnxFile, { intraOpNumThreads: 2, interOpNumThreads: 1 });
+    ort = {};
+    for (const b of [1, 8]) {
+      const xb = new Float32Array(b * 3 * 256 * 256).fill(0.5);
+      const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { await sess.run({ input: new o.Tensor('float32', xb, [b, 3, 256, 256]) }); });
+      ort[`b${b}`] = median(t);
+    }
+  }
+
+  // End to end for one image: PNG on disk -> label PNG on disk, with its pre/post-processing share.
+  let e2e: { totalMs: number; forwardMs: number; preMs: number; postMs: number } | null = null;
+  const sample = path.join(CAMVID, 'val');
+  if (fs.existsSync(sample)) {
+    const file = path.join(sample, fs.readdirSync(sample).sort()[0]);
+    const parts = { pre: [] as number[], fwd: [] as number[], post: [] as number[] };
+    await timeIt(N.infer, N.warm, async () => {
+      let t = performance.now();
+      const img = await readImage(file);
+      const x = new Float32Array(img.width * img.height * 3); normalizeInto(x, 0, img.data, IMAGENET_NORM);
+      parts.pre.push(performance.now() - t); t = performance.now();
+      const lab = tf.tidy(() => tf.argMax(model.forward(tf.tensor4d(x, [1, img.height, img.width, 3])), -1));
+      const ids = Uint8Array.from(await lab.data()); lab.dispose();
+      parts.fwd.push(performance.now() - t); t = performance.now();
+      fs.writeFileSync(path.join(work, 'labels.png'), encodeLabelPng(ids, img.width, img.height, [[0, 0, 0]]));
+      parts.post.push(performance.now() - t);
+    });
+    const pre = median(parts.pre), fwd = median(parts.fwd), post = median(parts.post);
+    e2e = { totalMs: pre + fwd + post, forwardMs: fwd, preMs: pre, postMs: post };
+  }
+
+  // Data loading + augmentation per 360x480 training image (JS, main thread).
+  let augMs = NaN;
+  if (fs.existsSync(path.join(CAMVID, 'train'))) {
+    const img = await readImage(path.join(CAMVID, 'train', fs.readdirSync(path.join(CAMVID, 'train')).sort()[0]));
+    const pair = { image: img.data, mask: new Uint8Array(img.width * img.height), width: img.width, height: img.height };
+    const x = new Float32Array(360 * 480 * 3);
+    augMs = median(await timeIt(10, 2, () => { const a = augmentPair(pair, new Rng(1), DEFAULT_AUGMENT, 480, 360, 255); normalizeInto(x, 0, a.image, IMAGENET_NORM); }));
+  }
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+
+  const single = median(tSingle), par = median(tDp);
+  const best = Math.min(single, par);
+  const rows: string[][] = [
+    ['engine', 'infer b1 (ms)', 'infer b8 (img/s)', 'train step b4 (s)', 'train img/s'],
+    ...(torch ? [['PyTorch ' + 'CPU, 2 threads', torch.infer.b1.medianMsPerBatch.toFixed(0), torch.infer.b8.imagesPerSec.toFixed(1), (torch.train.medianMsPerStep / 1000).toFixed(2), torch.train.imagesPerSec.toFixed(2)]] : []),
+    ...(ort ? [['ONNX Runtime 1.30, 2 threads', ort.b1.toFixed(0), (8000 / ort.b8).toFixed(1), '-', '-']] : []),
+    ['pixelwise TF.js wasm, 1 thread', infer.b1.toFixed(0), (8000 / infer.b8).toFixed(1), (single / 1000).toFixed(2), (4000 / single).toFixed(2)],
+    [`pixelwise TF.js wasm, data-parallel ${threads} threads`, '-', '-', (par / 1000).toFixed(2), (4000 / par).toFixed(2)],
+  ];
+  const table = rows.map((r, i) => `| ${r.join(' | ')} |` + (i === 0 ? `\n|${r.map(() => '---').join('|')}|` : '')).join('\n');
+  const trainRatio = torch ? best / torch.train.medianMsPerStep : NaN;
+  const inferRatio = torch ? infer.b1 / torch.infer.b1.medianMsPerBatch : NaN;
+  const ortRatio = torch && ort ? ort.b1 / torch.infer.b1.medianMsPerBatch : NaN;
+  const notes = [
+    `- Trainable parameters: ${trainable.toLocaleString('en-US')} (pixelwise) — same architecture and weights as the PyTorch reference.`,
+    haveRef ? `- Logits, eval mode, same weights: max abs diff TF.js vs PyTorch ${maxDiff.toExponential(2)}.` : '- PyTorch not run: no cross-engine check.',
+    torch ? `- First training losses — PyTorch: ${torch.train.losses.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; TF.js 1 thread: ${lossesSingle.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; data-parallel: ${lossesDp.slice(0, 3).map((l) => l.toFixed(4)).join(', ')} (data-parallel BatchNorm uses per-shard batch statistics).` : '',
+    `- Ratios vs PyTorch: training ${trainRatio.toFixed(2)}x (best pixelwise mode), inference TF.js ${inferRatio.toFixed(2)}x, ONNX Runtime ${ortRatio.toFixed(2)}x (on PyTorch's own ONNX export).`,
+    e2e ? `- End to end, one 360x480 PNG -> label PNG (TF.js): ${e2e.totalMs.toFixed(0)} ms, of which decode+normalise ${e2e.preMs.toFixed(0)} ms, forward+argmax ${e2e.forwardMs.toFixed(0)} ms, PNG encode+write ${e2e.postMs.toFixed(0)} ms (pre/post share ${(((e2e.preMs + e2e.postMs) / e2e.totalMs) * 100).toFixed(1)}%).` : '',
+    Number.isFinite(augMs) ? `- Augmentation + normalisation of one 360x480 training image: ${augMs.toFixed(1)} ms (JS); a 360x480 batch-4 step takes seconds, so data work is ~${(((4 * augMs) / (single * (360 * 480) / (256 * 256))) * 100).toFixed(1)}% of a single-thread step and is prefetched.` : '',
+    `- Peak RSS: pixelwise bench process ${rssMb.toFixed(0)} MB${torch ? `, PyTorch ${torch.maxRssMb.toFixed(0)} MB` : ''}.`,
+  ].filter(Boolean);
+  const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const md = `# Benchmarks\n\nMachine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Command: \`npm run bench${quick ? ' -- --quick' : ''}\`.\nU-Net 256x256x3 -> 12 classes, batch 4 for training (Adam 1e-3, cross-entropy); medians after warm-up.\n\n${table}\n\n${notes.join('\n')}\n`;
+  fs.mkdirSync('docs', { recursive: true });
+  fs.writeFileSync(path.join('docs', 'benchmarks.md'), md);
+  process.stdout.write(`${table}\n\n${notes.join('\n')}\n\ntrain_ratio=${trainRatio.toFixed(3)} infer_ratio=${inferRatio.toFixed(3)}\n`);
+  model.dispose();
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e) => { process.stderr.write(`bench failed: ${(e as Error).stack}\n`); process.exit(1); });
