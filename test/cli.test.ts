@@ -95,3 +95,26 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   const ov = await sharp(path.join(out, 'sample_000_overlay.png')).raw().toBuffer();
   for (let i = 0; i < ov.length; i += 97) assert.ok(Math.abs(ov[i] - (img.data[i] * 0.6 + col[i] * 0.4)) <= 1);
 });
+
+test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and --resume continues', async () => {
+  const { spawn } = await import('node:child_process');
+  const d = tempDir();
+  const tr = await writeSyntheticDataset(path.join(d, 'train'), 16, 32, 32, 1);
+  const run = path.join(d, 'run');
+  const child = spawn(process.execPath, [BIN, 'train', '--model', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
+    '--classes', '4', '--input-size', '32x32', '--batch-size', '2', '--epochs', '50', '--out', run, '--workers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (b) => { err += b; });
+  // Wait until training is under way (first epoch logged), then interrupt.
+  const t0 = Date.now();
+  while (!fs.existsSync(path.join(run, 'log.jsonl')) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGTERM');
+  const sent = Date.now();
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.ok(Date.now() - sent < 10_000, `took ${Date.now() - sent} ms to stop`);
+  assert.equal(code, 130, err);
+  assert.match(err, /saved .*last\.safetensors/);
+  const r = cli('train', '--resume', run, '--epochs', '2', '--quiet', '--workers', '0');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /resumed/);
+});

@@ -24,7 +24,7 @@ interface Opts {
   batchSize: number; epochs: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; backend: BackendName; quiet?: boolean; workers: string;
+  resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number;
 }
 
 export function trainCommand(): Command {
@@ -60,6 +60,7 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
+    .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
     .option('--quiet', 'no progress bars')
     .action(async (o: Opts) => {
@@ -104,7 +105,7 @@ export function trainCommand(): Command {
           loss: o.loss, classWeights, focalGamma: o.focalGamma,
           augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor } : NO_AUGMENT,
           norm: IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
-          valBatchSize: o.batchSize, backend: o.backend, workers,
+          valBatchSize: o.batchSize, backend: o.backend, workers, valEvery: o.valEvery,
         };
       }
       await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');

@@ -32,6 +32,8 @@ export interface TrainConfig {
   earlyStopPatience?: number;
   maxMinutes?: number;
   valBatchSize: number;
+  /** Validate every N epochs (and always after the last). */
+  valEvery?: number;
   /** Extra gradient worker threads (data parallel); 0 = main thread only. */
   workers?: number;
   backend: string;

@@ -52,6 +52,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   const trainSpec = datasetSpec(cfg, cfg.train);
   const trainSamples = loadSamples(trainSpec);
   const valSpec = cfg.val ? datasetSpec(cfg, cfg.val) : null;
+  if ((cfg.valEvery ?? 1) < 1) throw new UserError('--val-every must be >= 1');
   const valSamples: Sample[] = valSpec ? loadSamples(valSpec) : [];
 
   const loader = new SegLoader(trainSamples, trainSpec, {
@@ -135,6 +136,9 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
         lossSum += loss; lossN++; images += batch.n;
         state.batch++; state.step++;
         hooks.onStep?.(state, loss);
+        // Cached batches and tensor reads resolve as microtasks: without a macrotask turn the event
+        // loop never runs, and Ctrl-C / SIGTERM handlers would wait for the end of training.
+        await new Promise((r) => setImmediate(r));
         bar.update(Math.min(images, trainSamples.length), { info: `| loss ${(lossSum / lossN).toFixed(4)} | lr ${lr.toExponential(2)}` });
         if (cfg.maxMinutes && (Date.now() - started) / 60000 > cfg.maxMinutes) { outOfTime = true; break; }
         if (stopReq) break;
@@ -155,7 +159,8 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
         partial: !finished || undefined,
       };
       if (finished) { state.epoch++; state.batch = 0; }
-      if (valSpec) {
+      const validateNow = valSpec && (state.epoch % (cfg.valEvery ?? 1) === 0 || state.epoch >= cfg.epochs || stopReq || outOfTime || !finished);
+      if (valSpec && validateNow) {
         const vbar = progressBar('  validate', valSamples.length, 'img', hooks.quiet);
         const cm = await evaluateSamples(model, valSamples, valSpec, {
           norm: cfg.norm, resize: cfg.resize, batchSize: cfg.valBatchSize, onImage: (d) => vbar.update(d),
@@ -168,7 +173,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
           await saveCheckpoint(bestFile, model, null, state);
           writeFileAtomic(path.join(runDir, 'best_scores.json'), JSON.stringify(sc, null, 2) + '\n');
         } else state.epochsWithoutImprovement++;
-      } else {
+      } else if (!valSpec) {
         await saveCheckpoint(bestFile, model, null, state);
       }
       await saveCheckpoint(lastFile, model, opt, state);
