@@ -6,13 +6,14 @@ import { evaluateCommand } from './evaluate.js';
 import { predictCommand } from './predict.js';
 import { verifyCommand } from './verify.js';
 import { demoCommand } from './demo.js';
+import { importCommand } from './import.js';
 
 export function buildProgram(): Command {
   const program = new Command('pixelwise')
     .description('semantic segmentation for Node.js: train, evaluate, predict')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), demoCommand()]) program.addCommand(c);
+  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), demoCommand()]) program.addCommand(c);
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   return program;

@@ -6,6 +6,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { heInit, type SymT } from './blocks.js';
 import type { ArchBuilder } from './registry.js';
+import { UserError } from '../util/errors.js';
 
 const L = tfl.layers;
 const apply = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;
@@ -54,6 +55,8 @@ export const espnet: ArchBuilder = {
   stride: () => 8,
   build(o) {
     const C = o.numClasses, p = 2, q = 8;
+    // The last ESP block splits C channels into 5 branches.
+    if (C < 5) throw new UserError(`--classes ${C}: espnet needs at least 5 classes; use unet or fcn8`);
     const input = tfl.input({ shape: [null, null, 3], name: 'image' });
     const o0 = cbr(input, 16, 3, 'encoder.level1', 2);
     const i1 = avgDown(input, 'encoder.sample1');

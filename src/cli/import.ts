@@ -1,0 +1,77 @@
+// `pixelwise import`: a checkpoint trained elsewhere (PyTorch .pth/.pt, zip or legacy; safetensors)
+// becomes a pixelwise model package (model.json card + weights.safetensors).
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { initEngine } from '../engine/backend.js';
+import { ARCHITECTURES } from '../models/registry.js';
+import { SegModel } from '../models/seg_model.js';
+import { writeCard, type ModelCard } from '../models/package.js';
+import { findPreset, PRESETS } from '../models/presets.js';
+import { readTorchCheckpoint, type TorchTensor } from '../io/pytorch.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { convertTorchStateDict } from '../io/torch_convert.js';
+import { resolveClasses } from '../data/classes.js';
+import { IMAGENET_NORM, type Normalization } from '../data/loader.js';
+import { parseNumberList, parsePositiveInt } from './options.js';
+import { UserError } from '../util/errors.js';
+import { isFile } from '../util/fs.js';
+
+interface Opts { from: string; arch: string; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
+  channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number }
+
+/** Reads PyTorch-layout tensors from .pth/.pt (zip or legacy) or .safetensors. */
+export function readForeignCheckpoint(file: string): Map<string, TorchTensor> {
+  if (!isFile(file)) throw new UserError(`--from ${file}: file not found`);
+  if (file.endsWith('.safetensors')) {
+    const st = readSafetensors(file);
+    return new Map([...st.tensors].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data), dtype: t.dtype }]));
+  }
+  return readTorchCheckpoint(file);
+}
+
+export function importCommand(): Command {
+  return new Command('import')
+    .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint into a pixelwise model package')
+    .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors), PyTorch layout and names')
+    .addOption(new Option('--arch <name>', 'architecture the checkpoint is for').choices(Object.keys(ARCHITECTURES)).makeOptionMandatory())
+    .option('--preset <name>', `classes, normalisation and licence: ${[...new Set(Object.keys(PRESETS).map((k) => k.split('/').pop()))].join(', ')}`)
+    .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
+    .option('--class-file <file>', 'class names and colours (JSON)')
+    .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order')
+    .option('--std <r,g,b>', 'input std in channel order')
+    .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))
+    .option('--width <n>', 'architecture width (when not the default)', parsePositiveInt)
+    .option('--depth <n>', 'architecture depth (when not the default)', parsePositiveInt)
+    .option('--licence <text>', 'licence of the weights')
+    .option('--source <text>', 'where the weights come from')
+    .requiredOption('--out <dir>', 'model package folder to write')
+    .action(async (o: Opts) => {
+      await initEngine('wasm');
+      const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
+      if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${Object.keys(PRESETS).join(', ')}`);
+      const numClasses = o.classes ?? preset?.classes.length;
+      if (!numClasses) throw new UserError('--classes N or --preset is required');
+      const classes = preset && !o.classFile && (!o.classes || o.classes === preset.classes.length) ? preset.classes : resolveClasses(numClasses, o.classFile);
+      const triple = (v: string, what: string) => { const a = parseNumberList(v); if (a.length !== 3) throw new UserError(`${what} needs 3 values`); return a as [number, number, number]; };
+      const norm: Normalization = o.mean || o.std
+        ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
+        : preset?.normalization ?? { ...IMAGENET_NORM, channelOrder: o.channelOrder };
+      const tensors = readForeignCheckpoint(o.from);
+      const model = new SegModel({ arch: o.arch, numClasses, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}) });
+      const conv = convertTorchStateDict(model, tensors, o.from);
+      if (conv.unexpected.length) {
+        throw new UserError(`${o.from}: ${conv.unexpected.length} tensors match no layer of ${o.arch} (first: ${conv.unexpected.slice(0, 3).join(', ')})`);
+      }
+      model.loadNamedWeights(conv.weights, o.from); // reports missing and wrongly shaped tensors by name
+      const weights = await model.namedWeights();
+      writeSafetensors(path.join(o.out, 'weights.safetensors'), weights, { source: o.source ?? preset?.source ?? path.basename(o.from) });
+      const card: ModelCard = {
+        format: 'pixelwise-model', version: 1, model: model.spec, classes, normalization: norm, weights: 'weights.safetensors',
+        licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
+        notes: preset?.notes,
+      };
+      writeCard(o.out, card);
+      process.stdout.write(`imported ${tensors.size} tensors (${conv.skipped.length} skipped: ${conv.skipped.join(', ') || 'none'}) into ${o.out} (${o.arch}, ${numClasses} classes, ${model.paramCount().toLocaleString('en-US')} parameters)\n`);
+      model.dispose();
+    });
+}
