@@ -143,7 +143,7 @@ test('ESPNet CamVid .pth (legacy format): equals its safetensors copy; reproduce
   m.loadNamedWeights(r.weights, 'espnet');
   const norm = findPreset('espnet', 'camvid')!.normalization!;
   for (const id of ['0001TP_008550', 'Seq05VD_f01620', 'Seq05VD_f05100']) {
-    const pred = predictLabels(m, await readImage(path.join(SAMPLES, `${id}.png`)), { norm });
+    const pred = await predictLabels(m, await readImage(path.join(SAMPLES, `${id}.png`)), { norm });
     const ref = readMask(path.join(ESP, 'reference_outputs', `pred_${id}.png`)).data;
     let same = 0;
     for (let i = 0; i < ref.length; i++) if (pred[i] === ref[i]) same++;

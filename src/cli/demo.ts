@@ -14,7 +14,7 @@ import { loadSamples } from '../data/dataset.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { scoresTable } from '../metrics/report.js';
 import { readImage } from '../data/image_io.js';
-import { predictLabels } from '../inference/predictor.js';
+import { predictBatch, predictLabels } from '../inference/predictor.js';
 import { writePredictionOutputs } from '../inference/outputs.js';
 import { parseFloatArg } from './options.js';
 import { parseWorkers } from './train.js';
@@ -46,13 +46,13 @@ export function demoCommand(): Command {
       const { model, card } = loadModelPackage(runDir);
       const spec = { images: va.images, masks: va.masks, numClasses: 4, ignoreIndex: 255 };
       const samples = loadSamples(spec);
-      const cm = await evaluateSamples(model, samples, spec, { norm: card.normalization, batchSize: 8 });
+      const cm = await evaluateSamples((imgs) => predictBatch(model, imgs, { norm: card.normalization }), samples, spec, { batchSize: 8 });
       say(scoresTable(cm.scores(card.classes.map((c) => c.name))));
       say('4/4 predicting the validation images');
       const outDir = path.join(dir, 'predictions');
       for (const s of samples.slice(0, 8)) {
         const img = await readImage(s.image);
-        await writePredictionOutputs(outDir, s.id, img, predictLabels(model, img, { norm: card.normalization }), card.classes, 0.5);
+        await writePredictionOutputs(outDir, s.id, img, await predictLabels(model, img, { norm: card.normalization }), card.classes, 0.5);
       }
       model.dispose();
       say('');

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initEngine, BACKENDS, type BackendName } from '../engine/backend.js';
-import { loadModelPackage } from '../models/package.js';
+import { openSegmenter, RUNTIMES, type RuntimeName } from '../inference/segmenter.js';
 import { loadSamples } from '../data/dataset.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../metrics/report.js';
@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
 
 interface Opts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
-  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; backend: BackendName; quiet?: boolean; weights?: string }
+  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; threads?: number }
 
 export function evaluateCommand(): Command {
   return addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'))
@@ -24,11 +24,14 @@ export function evaluateCommand(): Command {
     .option('--json', 'print the scores as JSON on stdout')
     .option('--report <dir>', 'where to write scores.json and scores.md (default: MODEL/eval)')
     .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 1)
+    .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar')
     .action(async (o: Opts) => {
       await initEngine(o.backend);
-      const { model, card } = loadModelPackage(o.model, o.weights);
+      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, log: (l) => process.stderr.write(l + '\n') });
+      const card = seg.card;
       const k = card.model.numClasses;
       const ignore = o.ignoreIndex ?? card.ignoreIndex ?? 255;
       if (o.voidIndex != null && (o.voidIndex < 0 || o.voidIndex >= k + 1)) throw new UserError(`--void-index ${o.voidIndex}: must be a class id 0..${k}`);
@@ -40,18 +43,18 @@ export function evaluateCommand(): Command {
       const spec = makeSpec(o, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
       const samples = loadSamples(spec);
       const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);
-      const cm = await evaluateSamples(model, samples, spec, {
-        norm: card.normalization, resize: card.resize, batchSize: o.batchSize,
+      const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
+        batchSize: o.batchSize,
         ignoreIndex: o.voidIndex != null ? -1 : ignore, voidIndex: o.voidIndex, onImage: (d) => bar.update(d),
       });
       bar.stop();
       const scores = cm.scores(classes.map((c) => c.name));
-      const json = scoresJson(scores, { model: o.model, images: o.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
+      const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: o.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
       const dir = o.report ?? path.join(o.model, 'eval');
       writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
       writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${o.images} (${samples.length} images)`));
       if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
       else process.stdout.write(`${scoresTable(scores)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md\n`);
-      model.dispose();
+      await seg.dispose();
     });
 }

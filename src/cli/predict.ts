@@ -3,16 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initEngine, BACKENDS, type BackendName } from '../engine/backend.js';
-import { loadModelPackage } from '../models/package.js';
+import { openSegmenter, RUNTIMES, type RuntimeName } from '../inference/segmenter.js';
 import { IMAGE_EXTS, readImage } from '../data/image_io.js';
-import { predictLabels } from '../inference/predictor.js';
 import { writePredictionOutputs } from '../inference/outputs.js';
-import { parseFloatArg } from './options.js';
+import { parseFloatArg, parsePositiveInt } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
 
-interface Opts { model: string; out: string; alpha: number; backend: BackendName; quiet?: boolean; weights?: string }
+interface Opts { model: string; out: string; alpha: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; threads?: number }
 
 export function collectImages(inputs: string[]): string[] {
   const files: string[] = [];
@@ -35,19 +34,22 @@ export function predictCommand(): Command {
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--out <dir>', 'output folder', 'predictions')
     .option('--alpha <x>', 'overlay opacity of the colour mask (0..1)', parseFloatArg, 0.5)
+    .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar')
     .action(async (inputs: string[], o: Opts) => {
       if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
       const files = collectImages(inputs);
       await initEngine(o.backend);
-      const { model, card } = loadModelPackage(o.model, o.weights);
+      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, log: (l) => process.stderr.write(l + '\n') });
+      const card = seg.card;
       const bar = progressBar('predict', files.length, 'img', o.quiet || files.length < 2);
       const used = new Set<string>();
       let done = 0;
       for (const f of files) {
         const img = await readImage(f);
-        const labels = predictLabels(model, img, { norm: card.normalization, resize: card.resize });
+        const [labels] = await seg.predictBatch([img]);
         let name = stem(f);
         while (used.has(name)) name += '_';
         used.add(name);
@@ -57,6 +59,6 @@ export function predictCommand(): Command {
       }
       bar.stop();
       if (files.length > 1) process.stdout.write(`${files.length} images -> ${o.out}\n`);
-      model.dispose();
+      await seg.dispose();
     });
 }

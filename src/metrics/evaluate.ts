@@ -4,13 +4,15 @@ import { ConfusionMatrix, type ConfusionOptions } from './confusion.js';
 import { readImage } from '../data/image_io.js';
 import { readMask } from '../data/mask_io.js';
 import type { DatasetSpec, Sample } from '../data/dataset.js';
-import { predictBatch, type PredictOptions } from '../inference/predictor.js';
-import type { SegModel } from '../models/seg_model.js';
+import type { RgbImage } from '../data/image_io.js';
 import { UserError } from '../util/errors.js';
 
-export interface EvalOptions extends PredictOptions, ConfusionOptions { batchSize?: number; onImage?: (done: number) => void }
+export interface EvalOptions extends ConfusionOptions { batchSize?: number; onImage?: (done: number) => void }
 
-export async function evaluateSamples(model: SegModel, samples: Sample[], spec: DatasetSpec, o: EvalOptions): Promise<ConfusionMatrix> {
+/** Any runtime: same-size images in, label maps at their size out. */
+export type BatchPredictor = (imgs: RgbImage[]) => Promise<Uint8Array[]> | Uint8Array[];
+
+export async function evaluateSamples(predict: BatchPredictor, samples: Sample[], spec: DatasetSpec, o: EvalOptions): Promise<ConfusionMatrix> {
   const cm = new ConfusionMatrix(spec.numClasses, { ignoreIndex: o.ignoreIndex ?? spec.ignoreIndex, voidIndex: o.voidIndex });
   const bs = Math.max(1, o.batchSize ?? 1);
   let done = 0;
@@ -28,7 +30,7 @@ export async function evaluateSamples(model: SegModel, samples: Sample[], spec: 
     while (start < imgs.length) {
       let end = start + 1;
       while (end < imgs.length && imgs[end].width === imgs[start].width && imgs[end].height === imgs[start].height) end++;
-      const preds = predictBatch(model, imgs.slice(start, end), o);
+      const preds = await predict(imgs.slice(start, end));
       preds.forEach((p, j) => cm.add(p, masks[start + j].data));
       start = end;
     }

@@ -21,6 +21,8 @@ export interface ModelCard {
   resize?: [number, number];
   ignoreIndex?: number;
   weights: string;
+  /** For external ONNX models (no pixelwise weights): the .onnx file, run with ONNX Runtime. */
+  onnx?: string;
   licence?: string;
   source?: string;
   notes?: string;
@@ -30,12 +32,13 @@ const triple = z.tuple([z.number(), z.number(), z.number()]);
 const cardSchema = z.object({
   format: z.literal('pixelwise-model'),
   version: z.literal(1),
-  model: z.object({ arch: z.string(), numClasses: z.number().int().positive() }).passthrough(),
+  model: z.object({ arch: z.string(), numClasses: z.number().int().positive(), stride: z.number().int().positive().optional() }).passthrough(),
   classes: z.array(z.object({ name: z.string(), color: triple })),
   normalization: z.object({ mean: triple, std: triple, channelOrder: z.enum(['RGB', 'BGR']).optional() }),
   resize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
   ignoreIndex: z.number().int().optional(),
-  weights: z.string(),
+  weights: z.string().default(''),
+  onnx: z.string().optional(),
   licence: z.string().optional(),
   source: z.string().optional(),
   notes: z.string().optional(),

@@ -7,7 +7,7 @@ import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
 
-export interface ModelSpec extends ArchOptions { arch: string }
+export interface ModelSpec extends ArchOptions { arch: string; /** input multiple, for external ONNX models */ stride?: number }
 
 export class SegModel {
   readonly net: tfl.LayersModel;

@@ -10,6 +10,7 @@ import { SegLoader } from '../data/loader.js';
 import { NO_AUGMENT } from '../data/augment.js';
 import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
+import { predictBatch } from '../inference/predictor.js';
 import type { Scores } from '../metrics/confusion.js';
 import { segmentationLoss } from './losses.js';
 import { learningRate } from './schedule.js';
@@ -162,8 +163,8 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
       const validateNow = valSpec && (state.epoch % (cfg.valEvery ?? 1) === 0 || state.epoch >= cfg.epochs || stopReq || outOfTime || !finished);
       if (valSpec && validateNow) {
         const vbar = progressBar('  validate', valSamples.length, 'img', hooks.quiet);
-        const cm = await evaluateSamples(model, valSamples, valSpec, {
-          norm: cfg.norm, resize: cfg.resize, batchSize: cfg.valBatchSize, onImage: (d) => vbar.update(d),
+        const cm = await evaluateSamples((imgs) => predictBatch(model, imgs, { norm: cfg.norm, resize: cfg.resize }), valSamples, valSpec, {
+          batchSize: cfg.valBatchSize, onImage: (d) => vbar.update(d),
         });
         vbar.stop();
         const sc = cm.scores(cfg.classes.map((c) => c.name));

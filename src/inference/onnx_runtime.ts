@@ -1,0 +1,88 @@
+// Inference through ONNX Runtime (onnxruntime-node, CPU): normalise, pad to the stride, NHWC ->
+// NCHW, run, resize logits back if the card resizes, argmax. ~4-6x faster than TF.js wasm here.
+import os from 'node:os';
+import type { InferenceSession as Session } from 'onnxruntime-node';
+import type { RgbImage } from '../data/image_io.js';
+import { resizeForModel, type PredictOptions } from './predictor.js';
+
+type Ort = typeof import('onnxruntime-node');
+let ortModule: Ort | null = null;
+async function ort(): Promise<Ort> { return (ortModule ??= await import('onnxruntime-node')); }
+
+export function defaultThreads(): number { return Math.max(1, os.availableParallelism?.() ?? os.cpus().length); }
+
+/** Bilinear resize (half-pixel centres, as TF.js/sharp) of CHW float maps. */
+export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number): Float32Array {
+  const out = new Float32Array(c * th * tw);
+  const sy = h / th, sx = w / tw;
+  for (let y = 0; y < th; y++) {
+    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
+    for (let x = 0; x < tw; x++) {
+      const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx)), x1 = Math.min(w - 1, x0 + 1), ax = fx - x0;
+      for (let k = 0; k < c; k++) {
+        const b = k * h * w;
+        const top = src[b + y0 * w + x0] * (1 - ax) + src[b + y0 * w + x1] * ax;
+        const bot = src[b + y1 * w + x0] * (1 - ax) + src[b + y1 * w + x1] * ax;
+        out[k * th * tw + y * tw + x] = top * (1 - ay) + bot * ay;
+      }
+    }
+  }
+  return out;
+}
+
+export class OnnxSegmenter {
+  private constructor(private readonly session: Session, readonly numClasses: number, readonly stride: number) {}
+
+  static async create(model: Uint8Array | string, numClasses: number, stride: number, threads = defaultThreads()): Promise<OnnxSegmenter> {
+    const o = await ort();
+    const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+    const session = typeof model === 'string' ? await o.InferenceSession.create(model, opts) : await o.InferenceSession.create(model, opts);
+    return new OnnxSegmenter(session, numClasses, stride);
+  }
+
+  /** Raw logits [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */
+  async logits(x: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
+    const o = await ort();
+    const inputName = this.session.inputNames[0];
+    const r = await this.session.run({ [inputName]: new o.Tensor('float32', x, [n, 3, h, w]) });
+    return r[this.session.outputNames[0]].data as Float32Array;
+  }
+
+  async predictBatch(imgs: RgbImage[], o: PredictOptions): Promise<Uint8Array[]> {
+    const { width: W0, height: H0 } = imgs[0];
+    const src = await resizeForModel(imgs, o.resize);
+    const { width: w, height: h } = src[0];
+    const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
+    const n = src.length, plane = ph * pw;
+    const x = new Float32Array(n * 3 * plane); // zero padding = the mean colour after normalisation
+    const [m0, m1, m2] = o.norm.mean, [s0, s1, s2] = o.norm.std;
+    const order = o.norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+    const a = [1 / (255 * s0), 1 / (255 * s1), 1 / (255 * s2)], b = [-m0 / s0, -m1 / s1, -m2 / s2];
+    src.forEach((im, i) => {
+      for (let k = 0; k < 3; k++) {
+        const base = (i * 3 + k) * plane, ch = order[k], ak = a[k], bk = b[k];
+        for (let yy = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) x[base + yy * pw + xx] = im.data[(yy * w + xx) * 3 + ch] * ak + bk;
+      }
+    });
+    const logits = await this.logits(x, n, ph, pw);
+    const C = this.numClasses;
+    return src.map((_, i) => {
+      // Crop the padding, resize back if the card resized, argmax over classes.
+      let map: Float32Array = new Float32Array(C * h * w);
+      for (let k = 0; k < C; k++) for (let yy = 0; yy < h; yy++) {
+        map.set(logits.subarray(((i * C + k) * ph + yy) * pw, ((i * C + k) * ph + yy) * pw + w), (k * h + yy) * w);
+      }
+      let oh = h, ow = w;
+      if (h !== H0 || w !== W0) { map = resizeChw(map, C, h, w, H0, W0); oh = H0; ow = W0; }
+      const px = oh * ow, labels = new Uint8Array(px);
+      for (let p = 0; p < px; p++) {
+        let best = map[p], arg = 0;
+        for (let k = 1; k < C; k++) { const v = map[k * px + p]; if (v > best) { best = v; arg = k; } }
+        labels[p] = arg;
+      }
+      return labels;
+    });
+  }
+
+  async dispose(): Promise<void> { await this.session.release(); }
+}

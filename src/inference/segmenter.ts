@@ -1,0 +1,65 @@
+// One interface over the two inference runtimes: TF.js (any model, the training engine) and ONNX
+// Runtime (exported on the fly from the model package, or an external .onnx named by its card).
+// `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the model exports.
+import path from 'node:path';
+import type { RgbImage } from '../data/image_io.js';
+import { loadModelPackage, readCard, type ModelCard } from '../models/package.js';
+import type { SegModel } from '../models/seg_model.js';
+import { exportOnnx } from '../io/onnx_export.js';
+import { OnnxSegmenter } from './onnx_runtime.js';
+import { predictBatch, type PredictOptions } from './predictor.js';
+import { UserError } from '../util/errors.js';
+import { isFile } from '../util/fs.js';
+
+export type RuntimeName = 'auto' | 'tfjs' | 'onnx';
+export const RUNTIMES: RuntimeName[] = ['auto', 'tfjs', 'onnx'];
+
+export interface Segmenter {
+  readonly runtime: 'tfjs' | 'onnx';
+  readonly card: ModelCard;
+  predictBatch(imgs: RgbImage[]): Promise<Uint8Array[]>;
+  dispose(): Promise<void>;
+}
+
+class TfjsSegmenter implements Segmenter {
+  readonly runtime = 'tfjs' as const;
+  constructor(readonly model: SegModel, readonly card: ModelCard) {}
+  private get opts(): PredictOptions { return { norm: this.card.normalization, resize: this.card.resize }; }
+  async predictBatch(imgs: RgbImage[]) { return predictBatch(this.model, imgs, this.opts); }
+  async dispose() { this.model.dispose(); }
+}
+
+class OrtSegmenter implements Segmenter {
+  readonly runtime = 'onnx' as const;
+  constructor(readonly ort: OnnxSegmenter, readonly card: ModelCard) {}
+  async predictBatch(imgs: RgbImage[]) { return this.ort.predictBatch(imgs, { norm: this.card.normalization, resize: this.card.resize }); }
+  async dispose() { await this.ort.dispose(); }
+}
+
+export interface OpenOptions { runtime?: RuntimeName; weights?: string; threads?: number; log?: (l: string) => void }
+
+/** Opens a model package (training run, imported model, or external ONNX with a card). */
+export async function openSegmenter(dir: string, o: OpenOptions = {}): Promise<Segmenter> {
+  const runtime = o.runtime ?? 'auto';
+  if (!['auto', 'tfjs', 'onnx'].includes(runtime)) throw new UserError(`--runtime ${runtime}: use auto, tfjs or onnx`);
+  const card = readCard(dir);
+  if (card.onnx) {
+    // External ONNX model: the card describes normalisation, classes and the input stride.
+    if (runtime === 'tfjs') throw new UserError(`--model ${dir}: an ONNX-only model; use --runtime onnx or auto`);
+    const file = path.resolve(dir, card.onnx);
+    if (!isFile(file)) throw new UserError(`${file}: ONNX file named by model.json not found`);
+    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, card.model.stride ?? 1, o.threads), card);
+  }
+  const { model } = loadModelPackage(dir, o.weights);
+  if (runtime === 'tfjs') return new TfjsSegmenter(model, card);
+  try {
+    const bytes = exportOnnx(model);
+    const ort = await OnnxSegmenter.create(bytes, card.model.numClasses, model.stride, o.threads);
+    model.dispose();
+    return new OrtSegmenter(ort, card);
+  } catch (e) {
+    if (runtime === 'onnx') { model.dispose(); throw e instanceof UserError ? e : new UserError(`ONNX Runtime could not run ${dir}: ${(e as Error).message}`); }
+    o.log?.(`note: using TF.js (${(e as Error).message.split('\n')[0]})`);
+    return new TfjsSegmenter(model, card);
+  }
+}

@@ -1,0 +1,95 @@
+// ONNX export of every architecture: ONNX Runtime logits agree with TF.js; the exported package
+// runs through the CLI with --runtime onnx and gives the TF.js label maps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs-core';
+import { decode } from 'fast-png';
+import { initEngine } from '../src/engine/backend.ts';
+import { SegModel } from '../src/models/seg_model.ts';
+import { ARCHITECTURES } from '../src/models/registry.ts';
+import { exportOnnx } from '../src/io/onnx_export.ts';
+import { OnnxSegmenter, resizeChw } from '../src/inference/onnx_runtime.ts';
+import { writeSafetensors } from '../src/io/safetensors.ts';
+import { writeCard } from '../src/models/package.ts';
+import { defaultClasses } from '../src/data/classes.ts';
+import { IMAGENET_NORM } from '../src/data/loader.ts';
+import { writeSyntheticDataset } from '../src/data/synthetic.ts';
+import { Rng } from '../src/util/random.ts';
+import { tempDir } from './helpers.ts';
+
+function perturbBatchNorm(m: SegModel, rng: Rng): void {
+  // Non-trivial statistics so that the check exercises every BatchNorm/PReLU parameter.
+  for (const w of m.net.weights) {
+    const n = w.shape.reduce((a, b) => a! * b!, 1)!;
+    const kind = w.originalName.split('/').pop();
+    const gen = kind === 'moving_mean' || kind === 'beta' ? () => rng.uniform(-0.1, 0.1)
+      : kind === 'moving_variance' || kind === 'gamma' ? () => rng.uniform(0.6, 1.4) : kind === 'alpha' ? () => rng.uniform(0, 0.3) : null;
+    if (gen) { const t = tf.tensor(Float32Array.from({ length: n }, gen), w.shape as number[]); w.write(t); t.dispose(); }
+  }
+}
+
+test('every architecture exports to ONNX; ONNX Runtime logits match TF.js (max abs diff < 1e-3)', async () => {
+  await initEngine('wasm');
+  const rng = new Rng(11);
+  for (const arch of Object.keys(ARCHITECTURES)) {
+    const m = new SegModel({ arch, numClasses: 6, width: 8, seed: 2 });
+    perturbBatchNorm(m, rng);
+    const ort = await OnnxSegmenter.create(exportOnnx(m), 6, m.stride, 2);
+    const [n, h, w] = [2, 64, 96];
+    const x = Float32Array.from({ length: n * h * w * 3 }, () => rng.uniform(-2, 2));
+    const ref = tf.tidy(() => tf.transpose(m.forward(tf.tensor4d(x, [n, h, w, 3])), [0, 3, 1, 2]).dataSync() as Float32Array);
+    const nchw = tf.tidy(() => tf.transpose(tf.tensor4d(x, [n, h, w, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
+    const got = await ort.logits(nchw, n, h, w);
+    assert.equal(got.length, ref.length, arch);
+    let d = 0;
+    for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i] - got[i]));
+    assert.ok(d < 1e-3, `${arch}: max abs diff ${d}`);
+    await ort.dispose();
+    m.dispose();
+  }
+});
+
+test('bilinear logit resize matches TF.js resizeBilinear (half-pixel centres)', async () => {
+  await initEngine('wasm');
+  const rng = new Rng(3);
+  const [c, h, w, th, tw] = [3, 5, 7, 11, 4];
+  const src = Float32Array.from({ length: c * h * w }, () => rng.uniform(-1, 1));
+  const ours = resizeChw(src, c, h, w, th, tw);
+  const ref = tf.tidy(() => tf.transpose(tf.image.resizeBilinear(tf.transpose(tf.tensor3d(src, [c, h, w]), [1, 2, 0]) as tf.Tensor3D, [th, tw], false, true), [2, 0, 1]).dataSync() as Float32Array);
+  for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(ours[i] - ref[i]) < 1e-5, `at ${i}: ${ours[i]} vs ${ref[i]}`);
+});
+
+test('pixelwise export -> predict --runtime onnx gives the TF.js label maps (odd image size)', async () => {
+  await initEngine('wasm');
+  const d = tempDir();
+  const m = new SegModel({ arch: 'unet', numClasses: 4, width: 4, depth: 3, seed: 5 });
+  perturbBatchNorm(m, new Rng(4));
+  writeSafetensors(path.join(d, 'pkg', 'weights.safetensors'), await m.namedWeights());
+  writeCard(path.join(d, 'pkg'), { format: 'pixelwise-model', version: 1, model: m.spec, classes: defaultClasses(4), normalization: IMAGENET_NORM, weights: 'weights.safetensors', resize: [40, 56] });
+  m.dispose();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 45, 37, 3);
+  const bin = path.resolve('bin/pixelwise.js');
+  const run = (...a: string[]) => spawnSync(process.execPath, [bin, ...a], { encoding: 'utf8' });
+  const e = run('export', '--model', path.join(d, 'pkg'), '--out', path.join(d, 'm.onnx'));
+  assert.equal(e.status, 0, e.stderr);
+  assert.ok(fs.existsSync(path.join(d, 'm.model', 'model.json')));
+  for (const [rt, model] of [['tfjs', path.join(d, 'pkg')], ['onnx', path.join(d, 'pkg')], ['onnx', path.join(d, 'm.model')]]) {
+    const r = run('predict', '--model', model, ds.images, '--out', path.join(d, `out-${rt}-${path.basename(model)}`), '--runtime', rt, '--quiet');
+    assert.equal(r.status, 0, r.stderr);
+  }
+  for (const f of ['sample_000_labels.png', 'sample_001_labels.png']) {
+    const a = decode(fs.readFileSync(path.join(d, 'out-tfjs-pkg', f))).data;
+    for (const other of ['out-onnx-pkg', 'out-onnx-m.model']) {
+      const b = decode(fs.readFileSync(path.join(d, other, f))).data;
+      let same = 0;
+      for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+      assert.ok(same / a.length >= 0.999, `${other}/${f}: ${same}/${a.length} identical`);
+    }
+  }
+  const bad = run('predict', '--model', path.join(d, 'm.model'), ds.images, '--runtime', 'tfjs', '--out', d);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /ONNX-only model/);
+});
