@@ -17,6 +17,8 @@ import { readImage } from '../src/data/image_io.ts';
 import { normalizeInto, IMAGENET_NORM } from '../src/data/loader.ts';
 import { augmentPair, DEFAULT_AUGMENT } from '../src/data/augment.ts';
 import { encodeLabelPng } from '../src/data/mask_io.ts';
+import { exportOnnx } from '../src/io/onnx_export.ts';
+import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { Rng } from '../src/util/random.ts';
 
 const args = process.argv.slice(2);
@@ -147,41 +149,42 @@ async function main() {
   await dp.close();
   opt.dispose();
 
-  // ONNX Runtime on the reference export (pixelwise's own export comes with the interop work).
-  let ort: Record<string, number> | null = null;
-  const onnxFile = path.join(work, 'data', 'unet.onnx');
-  if (fs.existsSync(onnxFile)) {
-    log('ONNX Runtime: inference (2 threads) ...');
-    const o = await import('onnxruntime-node');
-    const sess = await o.InferenceSession.create(onnxFile, { intraOpNumThreads: 2, interOpNumThreads: 1 });
-    ort = {};
-    for (const b of [1, 8]) {
-      const xb = new Float32Array(b * 3 * 256 * 256).fill(0.5);
-      const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { await sess.run({ input: new o.Tensor('float32', xb, [b, 3, 256, 256]) }); });
-      ort[`b${b}`] = median(t);
-    }
+  // ONNX Runtime on pixelwise's own export of the same model (the default predict runtime).
+  log('ONNX Runtime: inference on the pixelwise export (all cores) ...');
+  const ort = await OnnxSegmenter.create(exportOnnx(model), 12, model.stride);
+  const ortT: Record<string, number> = {};
+  for (const b of [1, 8]) {
+    const xb = new Float32Array(b * 3 * 256 * 256);
+    for (let i = 0; i < b; i++) xb.set(tf.tidy(() => tf.transpose(tf.tensor4d(x1, [1, 256, 256, 3]), [0, 3, 1, 2]).dataSync() as Float32Array), i * 3 * 256 * 256);
+    const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { await ort.logits(xb, b, 256, 256); });
+    ortT[`b${b}`] = median(t);
   }
 
-  // End to end for one image: PNG on disk -> label PNG on disk, with its pre/post-processing share.
-  let e2e: { totalMs: number; forwardMs: number; preMs: number; postMs: number } | null = null;
+  // End to end with the default runtime: PNG on disk -> label PNG on disk, against the bare call.
+  let e2e: { totalMs: number; bareMs: number; preMs: number; postMs: number } | null = null;
   const sample = path.join(CAMVID, 'val');
   if (fs.existsSync(sample)) {
     const file = path.join(sample, fs.readdirSync(sample).sort()[0]);
-    const parts = { pre: [] as number[], fwd: [] as number[], post: [] as number[] };
+    const norm = IMAGENET_NORM;
+    const parts = { total: [] as number[], bare: [] as number[], pre: [] as number[], post: [] as number[] };
+    const img0 = await readImage(file);
+    const ph = Math.ceil(img0.height / 16) * 16, pw = Math.ceil(img0.width / 16) * 16;
+    const bareX = new Float32Array(3 * ph * pw);
     await timeIt(N.infer, N.warm, async () => {
-      let t = performance.now();
+      const t0 = performance.now();
       const img = await readImage(file);
-      const x = new Float32Array(img.width * img.height * 3); normalizeInto(x, 0, img.data, IMAGENET_NORM);
-      parts.pre.push(performance.now() - t); t = performance.now();
-      const lab = tf.tidy(() => tf.argMax(model.forward(tf.tensor4d(x, [1, img.height, img.width, 3])), -1));
-      const ids = Uint8Array.from(await lab.data()); lab.dispose();
-      parts.fwd.push(performance.now() - t); t = performance.now();
+      const t1 = performance.now();
+      const [ids] = await ort.predictBatch([img], { norm });
+      const t2 = performance.now();
       fs.writeFileSync(path.join(work, 'labels.png'), encodeLabelPng(ids, img.width, img.height, [[0, 0, 0]]));
-      parts.post.push(performance.now() - t);
+      const t3 = performance.now();
+      await ort.logits(bareX, 1, ph, pw);
+      const t4 = performance.now();
+      parts.total.push(t3 - t0); parts.pre.push(t1 - t0); parts.post.push(t3 - t2); parts.bare.push(t4 - t3);
     });
-    const pre = median(parts.pre), fwd = median(parts.fwd), post = median(parts.post);
-    e2e = { totalMs: pre + fwd + post, forwardMs: fwd, preMs: pre, postMs: post };
+    e2e = { totalMs: median(parts.total), bareMs: median(parts.bare), preMs: median(parts.pre), postMs: median(parts.post) };
   }
+  await ort.dispose();
 
   // Data loading + augmentation per 360x480 training image (JS, main thread).
   let augMs = NaN;
@@ -198,20 +201,20 @@ async function main() {
   const rows: string[][] = [
     ['engine', 'infer b1 (ms)', 'infer b8 (img/s)', 'train step b4 (s)', 'train img/s'],
     ...(torch ? [['PyTorch ' + 'CPU, 2 threads', torch.infer.b1.medianMsPerBatch.toFixed(0), torch.infer.b8.imagesPerSec.toFixed(1), (torch.train.medianMsPerStep / 1000).toFixed(2), torch.train.imagesPerSec.toFixed(2)]] : []),
-    ...(ort ? [['ONNX Runtime 1.30, 2 threads', ort.b1.toFixed(0), (8000 / ort.b8).toFixed(1), '-', '-']] : []),
+    [`pixelwise ONNX Runtime (own export), ${os.cpus().length} threads`, ortT.b1.toFixed(0), (8000 / ortT.b8).toFixed(1), '-', '-'],
     ['pixelwise TF.js wasm, 1 thread', infer.b1.toFixed(0), (8000 / infer.b8).toFixed(1), (single / 1000).toFixed(2), (4000 / single).toFixed(2)],
     [`pixelwise TF.js wasm, data-parallel ${threads} threads`, '-', '-', (par / 1000).toFixed(2), (4000 / par).toFixed(2)],
   ];
   const table = rows.map((r, i) => `| ${r.join(' | ')} |` + (i === 0 ? `\n|${r.map(() => '---').join('|')}|` : '')).join('\n');
   const trainRatio = torch ? best / torch.train.medianMsPerStep : NaN;
-  const inferRatio = torch ? infer.b1 / torch.infer.b1.medianMsPerBatch : NaN;
-  const ortRatio = torch && ort ? ort.b1 / torch.infer.b1.medianMsPerBatch : NaN;
+  const tfjsRatio = torch ? infer.b1 / torch.infer.b1.medianMsPerBatch : NaN;
+  const inferRatio = torch ? ortT.b1 / torch.infer.b1.medianMsPerBatch : NaN; // ORT is predict's default runtime
   const notes = [
     `- Trainable parameters: ${trainable.toLocaleString('en-US')} (pixelwise) — same architecture and weights as the PyTorch reference.`,
     haveRef ? `- Logits, eval mode, same weights: max abs diff TF.js vs PyTorch ${maxDiff.toExponential(2)}.` : '- PyTorch not run: no cross-engine check.',
     torch ? `- First training losses — PyTorch: ${torch.train.losses.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; TF.js 1 thread: ${lossesSingle.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; data-parallel: ${lossesDp.slice(0, 3).map((l) => l.toFixed(4)).join(', ')} (data-parallel BatchNorm uses per-shard batch statistics).` : '',
-    `- Ratios vs PyTorch: training ${trainRatio.toFixed(2)}x (best pixelwise mode), inference TF.js ${inferRatio.toFixed(2)}x, ONNX Runtime ${ortRatio.toFixed(2)}x (on PyTorch's own ONNX export).`,
-    e2e ? `- End to end, one 360x480 PNG -> label PNG (TF.js): ${e2e.totalMs.toFixed(0)} ms, of which decode+normalise ${e2e.preMs.toFixed(0)} ms, forward+argmax ${e2e.forwardMs.toFixed(0)} ms, PNG encode+write ${e2e.postMs.toFixed(0)} ms (pre/post share ${(((e2e.preMs + e2e.postMs) / e2e.totalMs) * 100).toFixed(1)}%).` : '',
+    `- Ratios vs PyTorch: training ${trainRatio.toFixed(2)}x (best pixelwise mode); inference with ONNX Runtime (predict's default) ${inferRatio.toFixed(2)}x, with TF.js ${tfjsRatio.toFixed(2)}x.`,
+    e2e ? `- End to end with ONNX Runtime, one 360x480 CamVid PNG -> label PNG on disk: ${e2e.totalMs.toFixed(0)} ms vs ${e2e.bareMs.toFixed(0)} ms for the bare runtime call on the same (padded) size = ${(e2e.totalMs / e2e.bareMs).toFixed(2)}x; decode ${e2e.preMs.toFixed(0)} ms, label PNG encode+write ${e2e.postMs.toFixed(0)} ms; normalise/pad/argmax in JS make up the rest.` : '',
     Number.isFinite(augMs) ? `- Augmentation + normalisation of one 360x480 training image: ${augMs.toFixed(1)} ms (JS); a 360x480 batch-4 step takes seconds, so data work is ~${(((4 * augMs) / (single * (360 * 480) / (256 * 256))) * 100).toFixed(1)}% of a single-thread step and is prefetched.` : '',
     `- Peak RSS: pixelwise bench process ${rssMb.toFixed(0)} MB${torch ? `, PyTorch ${torch.maxRssMb.toFixed(0)} MB` : ''}.`,
   ].filter(Boolean);
