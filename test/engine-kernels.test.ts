@@ -137,3 +137,23 @@ test('conv2d and conv2dTranspose gradients through tf.grads match cpu', async ()
   }
   await tf.setBackend('wasm');
 });
+
+test('BatchNorm gradient (ours, no Tile) equals the gradient of the same formula in elementary ops', async () => {
+  await initEngine('wasm');
+  const shape: Shape4 = [2, 5, 6, 7];
+  const xv = rand(size(shape)), rv = rand(size(shape));
+  const c = 7;
+  const mv = rand(c), vv = Float32Array.from(rand(c), (v) => 0.5 + Math.abs(v)), sv = rand(c), ov = rand(c);
+  for (const b of ['cpu', 'wasm'] as const) {
+    const run = (k: number) => onBackend(b, () => {
+      const r = tf.tensor4d(rv, shape);
+      const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(r, k === 0
+        ? tf.batchNorm(x as tf.Tensor4D, m as tf.Tensor1D, v as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, 1e-3)
+        : tf.add(tf.mul(tf.mul(tf.sub(x, m), tf.rsqrt(tf.add(v, 1e-3))), s), o)));
+      return tf.grads(f)([tf.tensor4d(xv, shape), tf.tensor1d(mv), tf.tensor1d(vv), tf.tensor1d(sv), tf.tensor1d(ov)]);
+    });
+    const fused = await run(0), elementary = await run(1);
+    for (let i = 0; i < 5; i++) assert.ok(relErr(fused[i], elementary[i]) < 1e-4, `${b}: gradient ${['x', 'mean', 'variance', 'scale', 'offset'][i]}`);
+  }
+  await tf.setBackend('wasm');
+});

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './kernels/index.js';
 import { ensureGradients } from './gradients.js';
+import { registerBatchNormGradient } from './batchnorm_grad.js';
 import { UserError } from '../util/errors.js';
 
 export type BackendName = 'wasm' | 'cpu' | 'node' | 'auto';
@@ -31,6 +32,7 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
     throw new UserError(`--backend ${name}: unknown backend; use one of ${BACKENDS.join(', ')}`);
   }
   ensureGradients();
+  registerBatchNormGradient(); // replaces tfjs-core's (after it is registered)
   registerWasmKernels();
   tf.env().set('IS_TEST', false);
   let target: string = name;
