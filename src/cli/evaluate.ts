@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initEngine, BACKENDS, type BackendName } from '../engine/backend.js';
 import { openSegmenter, RUNTIMES, type RuntimeName } from '../inference/segmenter.js';
+import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { loadSamples } from '../data/dataset.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../metrics/report.js';
@@ -13,7 +14,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
 
 interface Opts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
-  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; threads?: number }
+  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; tta: TtaMode; threads?: number }
 
 export function evaluateCommand(): Command {
   return addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'))
@@ -25,12 +26,13 @@ export function evaluateCommand(): Command {
     .option('--report <dir>', 'where to write scores.json and scores.md (default: MODEL/eval)')
     .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 1)
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
+    .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar')
     .action(async (o: Opts) => {
       await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, log: (l) => process.stderr.write(l + '\n') });
+      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, tta: o.tta, log: (l) => process.stderr.write(l + '\n') });
       const card = seg.card;
       const k = card.model.numClasses;
       const ignore = o.ignoreIndex ?? card.ignoreIndex ?? 255;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
+import { argmaxChw } from './tta.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
@@ -48,7 +49,8 @@ export class OnnxSegmenter {
     return r[this.session.outputNames[0]].data as Float32Array;
   }
 
-  async predictBatch(imgs: RgbImage[], o: PredictOptions): Promise<Uint8Array[]> {
+  /** Class scores per image, CHW at the image's own size. */
+  async logitsBatch(imgs: RgbImage[], o: PredictOptions): Promise<Float32Array[]> {
     const { width: W0, height: H0 } = imgs[0];
     const src = await resizeForModel(imgs, o.resize);
     const { width: w, height: h } = src[0];
@@ -67,21 +69,17 @@ export class OnnxSegmenter {
     const logits = await this.logits(x, n, ph, pw);
     const C = this.numClasses;
     return src.map((_, i) => {
-      // Crop the padding, resize back if the card resized, argmax over classes.
-      let map: Float32Array = new Float32Array(C * h * w);
+      // Crop the padding, then resize back if the card resized.
+      const map = new Float32Array(C * h * w);
       for (let k = 0; k < C; k++) for (let yy = 0; yy < h; yy++) {
         map.set(logits.subarray(((i * C + k) * ph + yy) * pw, ((i * C + k) * ph + yy) * pw + w), (k * h + yy) * w);
       }
-      let oh = h, ow = w;
-      if (h !== H0 || w !== W0) { map = resizeChw(map, C, h, w, H0, W0); oh = H0; ow = W0; }
-      const px = oh * ow, labels = new Uint8Array(px);
-      for (let p = 0; p < px; p++) {
-        let best = map[p], arg = 0;
-        for (let k = 1; k < C; k++) { const v = map[k * px + p]; if (v > best) { best = v; arg = k; } }
-        labels[p] = arg;
-      }
-      return labels;
+      return h !== H0 || w !== W0 ? resizeChw(map, C, h, w, H0, W0) : map;
     });
+  }
+
+  async predictBatch(imgs: RgbImage[], o: PredictOptions): Promise<Uint8Array[]> {
+    return (await this.logitsBatch(imgs, o)).map((m) => argmaxChw(m, this.numClasses));
   }
 
   async dispose(): Promise<void> { await this.session.release(); }

@@ -42,3 +42,21 @@ export async function predictBatch(model: SegModel, imgs: RgbImage[], o: Predict
   const opx = width * height;
   return imgs.map((_, i) => Uint8Array.from(data.subarray(i * opx, (i + 1) * opx)));
 }
+
+/** Class scores (logits) per image, CHW at the image's own size: for test-time augmentation. */
+export async function predictLogitsBatch(model: SegModel, imgs: RgbImage[], o: PredictOptions): Promise<Float32Array[]> {
+  const { width, height } = imgs[0];
+  const src = await resizeForModel(imgs, o.resize);
+  const { width: w, height: h } = src[0];
+  const x = new Float32Array(src.length * w * h * 3);
+  src.forEach((im, i) => normalizeInto(x, i * w * h * 3, im.data, o.norm));
+  const chw = tf.tidy(() => {
+    let logits = model.forward(tf.tensor4d(x, [src.length, h, w, 3]), false);
+    if (h !== height || w !== width) logits = tf.image.resizeBilinear(logits, [height, width], false, true);
+    return tf.transpose(logits, [0, 3, 1, 2]);
+  });
+  const data = chw.dataSync() as Float32Array;
+  chw.dispose();
+  const per = data.length / imgs.length;
+  return imgs.map((_, i) => data.slice(i * per, (i + 1) * per));
+}

@@ -7,7 +7,8 @@ import { loadModelPackage, readCard, type ModelCard } from '../models/package.js
 import type { SegModel } from '../models/seg_model.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { OnnxSegmenter } from './onnx_runtime.js';
-import { predictBatch, type PredictOptions } from './predictor.js';
+import { predictBatch, predictLogitsBatch, type PredictOptions } from './predictor.js';
+import { predictWithTta, type TtaMode } from './tta.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 
@@ -23,20 +24,26 @@ export interface Segmenter {
 
 class TfjsSegmenter implements Segmenter {
   readonly runtime = 'tfjs' as const;
-  constructor(readonly model: SegModel, readonly card: ModelCard) {}
+  constructor(readonly model: SegModel, readonly card: ModelCard, readonly tta: TtaMode) {}
   private get opts(): PredictOptions { return { norm: this.card.normalization, resize: this.card.resize }; }
-  async predictBatch(imgs: RgbImage[]) { return predictBatch(this.model, imgs, this.opts); }
+  async predictBatch(imgs: RgbImage[]) {
+    if (this.tta === 'none') return predictBatch(this.model, imgs, this.opts);
+    return predictWithTta((x) => predictLogitsBatch(this.model, x, this.opts), imgs, this.card.model.numClasses, this.tta);
+  }
   async dispose() { this.model.dispose(); }
 }
 
 class OrtSegmenter implements Segmenter {
   readonly runtime = 'onnx' as const;
-  constructor(readonly ort: OnnxSegmenter, readonly card: ModelCard) {}
-  async predictBatch(imgs: RgbImage[]) { return this.ort.predictBatch(imgs, { norm: this.card.normalization, resize: this.card.resize }); }
+  constructor(readonly ort: OnnxSegmenter, readonly card: ModelCard, readonly tta: TtaMode) {}
+  private get opts(): PredictOptions { return { norm: this.card.normalization, resize: this.card.resize }; }
+  async predictBatch(imgs: RgbImage[]) {
+    return predictWithTta((x) => this.ort.logitsBatch(x, this.opts), imgs, this.card.model.numClasses, this.tta);
+  }
   async dispose() { await this.ort.dispose(); }
 }
 
-export interface OpenOptions { runtime?: RuntimeName; weights?: string; threads?: number; log?: (l: string) => void }
+export interface OpenOptions { runtime?: RuntimeName; weights?: string; threads?: number; tta?: TtaMode; log?: (l: string) => void }
 
 /** Opens a model package (training run, imported model, or external ONNX with a card). */
 export async function openSegmenter(dir: string, o: OpenOptions = {}): Promise<Segmenter> {
@@ -48,18 +55,18 @@ export async function openSegmenter(dir: string, o: OpenOptions = {}): Promise<S
     if (runtime === 'tfjs') throw new UserError(`--model ${dir}: an ONNX-only model; use --runtime onnx or auto`);
     const file = path.resolve(dir, card.onnx);
     if (!isFile(file)) throw new UserError(`${file}: ONNX file named by model.json not found`);
-    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, card.model.stride ?? 1, o.threads), card);
+    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, card.model.stride ?? 1, o.threads), card, o.tta ?? 'none');
   }
   const { model } = loadModelPackage(dir, o.weights);
-  if (runtime === 'tfjs') return new TfjsSegmenter(model, card);
+  if (runtime === 'tfjs') return new TfjsSegmenter(model, card, o.tta ?? 'none');
   try {
     const bytes = exportOnnx(model);
     const ort = await OnnxSegmenter.create(bytes, card.model.numClasses, model.stride, o.threads);
     model.dispose();
-    return new OrtSegmenter(ort, card);
+    return new OrtSegmenter(ort, card, o.tta ?? 'none');
   } catch (e) {
     if (runtime === 'onnx') { model.dispose(); throw e instanceof UserError ? e : new UserError(`ONNX Runtime could not run ${dir}: ${(e as Error).message}`); }
     o.log?.(`note: using TF.js (${(e as Error).message.split('\n')[0]})`);
-    return new TfjsSegmenter(model, card);
+    return new TfjsSegmenter(model, card, o.tta ?? 'none');
   }
 }

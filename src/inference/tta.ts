@@ -1,0 +1,46 @@
+// Test-time augmentation: predict the image and its mirror images, map the class scores back and
+// average them. Thin structures (membranes, poles) gain most.
+import type { RgbImage } from '../data/image_io.js';
+
+export type TtaMode = 'none' | 'flip' | 'flip2';
+export const TTA_MODES: TtaMode[] = ['none', 'flip', 'flip2'];
+
+export function argmaxChw(map: Float32Array, c: number): Uint8Array {
+  const px = map.length / c, out = new Uint8Array(px);
+  for (let p = 0; p < px; p++) {
+    let best = map[p], arg = 0;
+    for (let k = 1; k < c; k++) { const v = map[k * px + p]; if (v > best) { best = v; arg = k; } }
+    out[p] = arg;
+  }
+  return out;
+}
+
+export function flipRgb(img: RgbImage, horizontal: boolean): RgbImage {
+  const { width: w, height: h } = img, out = new Uint8Array(img.data.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const sx = horizontal ? w - 1 - x : x, sy = horizontal ? y : h - 1 - y;
+    const o = (y * w + x) * 3, i = (sy * w + sx) * 3;
+    out[o] = img.data[i]; out[o + 1] = img.data[i + 1]; out[o + 2] = img.data[i + 2];
+  }
+  return { data: out, width: w, height: h };
+}
+
+/** Adds the CHW map, mirrored back, into acc. */
+function addFlipped(acc: Float32Array, map: Float32Array, c: number, h: number, w: number, horizontal: boolean): void {
+  for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const sx = horizontal ? w - 1 - x : x, sy = horizontal ? y : h - 1 - y;
+    acc[(k * h + y) * w + x] += map[(k * h + sy) * w + sx];
+  }
+}
+
+export async function predictWithTta(logits: (imgs: RgbImage[]) => Promise<Float32Array[]>, imgs: RgbImage[], c: number, mode: TtaMode): Promise<Uint8Array[]> {
+  const base = await logits(imgs);
+  if (mode === 'none') return base.map((m) => argmaxChw(m, c));
+  const { width: w, height: h } = imgs[0];
+  const flips = mode === 'flip2' ? [true, false] : [true];
+  for (const horizontal of flips) {
+    const maps = await logits(imgs.map((im) => flipRgb(im, horizontal)));
+    maps.forEach((m, i) => addFlipped(base[i], m, c, h, w, horizontal));
+  }
+  return base.map((m) => argmaxChw(m, c));
+}

@@ -1,0 +1,24 @@
+// Test-time augmentation maps mirrored scores back to their pixels before averaging.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { flipRgb, predictWithTta, argmaxChw } from '../src/inference/tta.ts';
+import type { RgbImage } from '../src/data/image_io.ts';
+
+test('flip TTA un-mirrors the scores before averaging', async () => {
+  const w = 7, h = 3;
+  const img: RgbImage = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => i % 251), width: w, height: h };
+  assert.deepEqual(flipRgb(flipRgb(img, true), true).data, img.data);
+  assert.deepEqual(flipRgb(flipRgb(img, false), false).data, img.data);
+  // Scores: class 0 = the red value, class 1 = 30. A mirrored copy's scores mapped back to the
+  // right pixels average to the red value itself, so TTA must equal the plain prediction.
+  const logits = async (imgs: RgbImage[]) => imgs.map((im) => {
+    const m = new Float32Array(2 * w * h);
+    for (let p = 0; p < w * h; p++) { m[p] = im.data[p * 3]; m[w * h + p] = 30; }
+    return m;
+  });
+  const plain = await predictWithTta(logits, [img], 2, 'none');
+  assert.deepEqual(await predictWithTta(logits, [img], 2, 'flip'), plain);
+  assert.deepEqual(await predictWithTta(logits, [img], 2, 'flip2'), plain);
+  assert.ok(plain[0].some((v) => v === 0) && plain[0].some((v) => v === 1));
+  assert.deepEqual([...argmaxChw(Float32Array.from([1, 5, 3, 2]), 2)], [1, 0]);
+});
