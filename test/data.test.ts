@@ -50,12 +50,16 @@ test('pairing by stem across image formats, split lists, binary detection', asyn
   await writeRgb(path.join(d, 'img', 'a.jpg'), img, W, H);
   await writeRgb(path.join(d, 'img', 'b.png'), img, W, H);
   await writeRgb(path.join(d, 'img', 'c.webp'), img, W, H);
+  const { encode: encodeBmp } = await import('fast-bmp');
+  const px = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 13) % 256);
+  fs.writeFileSync(path.join(d, 'img', 'd.bmp'), encodeBmp({ width: W, height: H, data: px, bitsPerPixel: 24, channels: 3, components: 3 }));
   writeGreyPng(path.join(d, 'msk', 'a.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
   writeGreyPng(path.join(d, 'msk', 'b.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
   writeGreyPng(path.join(d, 'msk', 'z.png'), labels, W, H);
   const r = pairSamples({ images: path.join(d, 'img'), masks: path.join(d, 'msk') });
   assert.deepEqual(r.samples.map((s) => s.id), ['a', 'b']);
-  assert.deepEqual(r.imagesWithoutMask.map((f) => path.basename(f)), ['c.webp']);
+  assert.deepEqual(r.imagesWithoutMask.map((f) => path.basename(f)), ['c.webp', 'd.bmp']);
+  assert.deepEqual((await readImage(path.join(d, 'img', 'd.bmp'))).data, px, 'BMP decodes exactly');
   assert.deepEqual(r.masksWithoutImage.map((f) => path.basename(f)), ['z.png']);
   assert.ok(await looksBinary255(r.samples));
   // A CamVid-style list: first token is a path, only its stem matters.

@@ -1,15 +1,29 @@
 // Decoding photos to 8-bit RGB (sharp: every common format, EXIF orientation applied) and
 // resizing raw RGB buffers.
+import fs from 'node:fs';
 import sharp from 'sharp';
+import { decode as decodeBmp } from 'fast-bmp';
 import { UserError } from '../util/errors.js';
 
 export const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
 
 export interface RgbImage { data: Uint8Array; width: number; height: number }
 
+/** libvips (sharp) has no BMP decoder: BMP files are decoded by fast-bmp and handed over raw. */
+function openImage(file: string): ReturnType<typeof sharp> {
+  const fd = fs.openSync(file, 'r');
+  const magic = Buffer.alloc(2);
+  try { fs.readSync(fd, magic, 0, 2, 0); } finally { fs.closeSync(fd); }
+  if (magic.toString('latin1') !== 'BM') return sharp(file, { failOn: 'error' });
+  const bmp = decodeBmp(fs.readFileSync(file));
+  if (bmp.bitsPerPixel % 8 !== 0) throw new Error(`${bmp.bitsPerPixel}-bit BMP is not supported`);
+  const d = bmp.data as Uint8Array;
+  return sharp(Buffer.from(d.buffer, d.byteOffset, d.byteLength), { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels as 1 | 2 | 3 | 4 } });
+}
+
 export async function readImage(file: string): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(file, { failOn: 'error' }).rotate().removeAlpha()
+    const { data, info } = await openImage(file).rotate().removeAlpha()
       .toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
