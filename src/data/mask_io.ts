@@ -87,5 +87,6 @@ export function encodeLabelPng(labels: Uint8Array, width: number, height: number
   let maxLabel = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i] > maxLabel) maxLabel = labels[i];
   while (pal.length <= maxLabel) pal.push([0, 0, 0]);
-  return encode({ width, height, data: labels, depth: 8, channels: 1, palette: pal });
+  // Level 1: label maps are mostly runs of a few values, so fast deflate loses little size.
+  return encode({ width, height, data: labels, depth: 8, channels: 1, palette: pal }, { zlib: { level: 1 } });
 }

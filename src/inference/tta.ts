@@ -6,11 +6,12 @@ export type TtaMode = 'none' | 'flip' | 'flip2';
 export const TTA_MODES: TtaMode[] = ['none', 'flip', 'flip2'];
 
 export function argmaxChw(map: Float32Array, c: number): Uint8Array {
+  // Plane by plane: sequential reads (a per-pixel loop over classes strides through memory).
   const px = map.length / c, out = new Uint8Array(px);
-  for (let p = 0; p < px; p++) {
-    let best = map[p], arg = 0;
-    for (let k = 1; k < c; k++) { const v = map[k * px + p]; if (v > best) { best = v; arg = k; } }
-    out[p] = arg;
+  const best = map.slice(0, px);
+  for (let k = 1; k < c; k++) {
+    const plane = map.subarray(k * px, (k + 1) * px);
+    for (let p = 0; p < px; p++) if (plane[p] > best[p]) { best[p] = plane[p]; out[p] = k; }
   }
   return out;
 }
