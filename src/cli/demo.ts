@@ -23,7 +23,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('train, evaluate and predict on a generated dataset (about a minute)')
     .option('--dir <dir>', 'working folder (default: a new temp folder)')
-    .option('--epochs <n>', 'epochs', parseFloatArg, 8)
+    .option('--epochs <n>', 'epochs', parseFloatArg, 10)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .action(async (o: { dir?: string; epochs: number; backend: BackendName }) => {
       const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pixelwise-demo-'));
@@ -39,7 +39,7 @@ export function demoCommand(): Command {
       await train({
         model: { arch: 'unet', numClasses: 4, width: 8, depth: 3 }, train: tr, val: va, classes: SYNTHETIC_CLASSES,
         ignoreIndex: 255, labelMap: [], inputSize: [96, 96], batchSize: 8, epochs: Math.round(o.epochs), lr: 5e-3, schedule: 'poly',
-        warmupSteps: 0, loss: 'ce', focalGamma: 2, augment: { ...DEFAULT_AUGMENT, rotate: 0, scale: [0.8, 1.25] }, norm: IMAGENET_NORM,
+        warmupSteps: 0, loss: 'ce', classWeights: 'auto', focalGamma: 2, augment: { ...DEFAULT_AUGMENT, rotate: 0, scale: [0.8, 1.25] }, norm: IMAGENET_NORM,
         seed: 1, valBatchSize: 8, backend, workers: parseWorkers('auto'),
       }, runDir, false);
       say('3/4 evaluating the best checkpoint on the validation images');
