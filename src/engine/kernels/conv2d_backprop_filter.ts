@@ -21,13 +21,18 @@ export function conv2dBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, attrs:
     // Rows/cols of padded input the last tap reaches; pad (or crop) the far side to exactly that.
     const needH = (oh - 1) * sh + (fh - 1) * dh + 1;
     const needW = (ow - 1) * sw + (fw - 1) * dw + 1;
-    const xp = padOrCrop(x, padInfo.top, needH - h - padInfo.top, padInfo.left, needW - w - padInfo.left);
+    const bottom = needH - h - padInfo.top, right = needW - w - padInfo.left;
     if ((sh === 1 || dh === 1) && (sw === 1 || dw === 1)) {
-      const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, H', W', n]
+      // Padding goes to the convolution itself (no padded copy) unless the far side must be cropped.
+      const crop = bottom < 0 || right < 0;
+      const src = crop ? padOrCrop(x, padInfo.top, bottom, padInfo.left, right) : x;
+      const xt = tf.transpose(src, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, H, W, n]
       const f = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, n, co]
-      const g = tf.conv2d(xt, f, [dh, dw], 'valid', 'NHWC', [sh, sw]); // [ci, fh, fw, co]
+      const pad: tf.backend_util.ExplicitPadding = crop ? [[0, 0], [0, 0], [0, 0], [0, 0]] : [[0, 0], [padInfo.top, bottom], [padInfo.left, right], [0, 0]];
+      const g = tf.conv2d(xt, f, [dh, dw], pad, 'NHWC', [sh, sw]); // [ci, fh, fw, co]
       return tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D;
     }
+    const xp = padOrCrop(x, padInfo.top, bottom, padInfo.left, right);
     const m = n * oh * ow;
     // matMul with transposeA is ~10x slower on wasm than an explicit transpose first.
     const dyT = tf.transpose(tf.reshape(dy, [m, co]));

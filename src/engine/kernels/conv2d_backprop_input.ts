@@ -37,8 +37,13 @@ export function conv2dBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D, at
     const padB = h + (fh - 1) * dh - padT - lenH;
     const padR = w + (fw - 1) * dw - padL - lenW;
     // d currently extends (s-1) beyond len: account for those trailing zeros.
-    d = padOrCrop(d, padT, padB - (d.shape[1] - lenH), padL, padR - (d.shape[2] - lenW));
+    const pb = padB - (d.shape[1] - lenH), pr = padR - (d.shape[2] - lenW);
     const wt = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [fh,fw,co,ci]
+    if (padT >= 0 && pb >= 0 && padL >= 0 && pr >= 0) {
+      // The convolution pads by itself: no padded copy of dy.
+      return tf.conv2d(d, wt, 1, [[0, 0], [padT, pb], [padL, pr], [0, 0]], 'NHWC', [dh, dw]);
+    }
+    d = padOrCrop(d, padT, pb, padL, pr);
     return tf.conv2d(d, wt, 1, 'valid', 'NHWC', [dh, dw]);
   });
 }
