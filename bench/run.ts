@@ -16,7 +16,7 @@ import { DataParallel } from '../src/train/parallel.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { normalizeInto, IMAGENET_NORM } from '../src/data/loader.ts';
 import { augmentPair, DEFAULT_AUGMENT } from '../src/data/augment.ts';
-import { encodeLabelPng } from '../src/data/mask_io.ts';
+import { encodeLabelPngFast } from '../src/render/label_png.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { Rng } from '../src/util/random.ts';
@@ -176,7 +176,7 @@ async function main() {
       const t1 = performance.now();
       const [ids] = await ort.predictBatch([img], { norm });
       const t2 = performance.now();
-      fs.writeFileSync(path.join(work, 'labels.png'), encodeLabelPng(ids, img.width, img.height, [[0, 0, 0]]));
+      fs.writeFileSync(path.join(work, 'labels.png'), await encodeLabelPngFast(ids, img.width, img.height, [[0, 0, 0]]));
       const t3 = performance.now();
       await ort.logits(bareX, 1, ph, pw);
       const t4 = performance.now();

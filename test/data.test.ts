@@ -99,3 +99,18 @@ test('median-frequency class weights', () => {
   // freqs .5 .3 .2; median .3 -> .6, 1, 1.5; absent class 0
   assert.deepEqual(w.map((x) => +x.toFixed(6)), [0.6, 1, 1.5, 0]);
 });
+
+test('fast label PNG (libpng + palette patch) decodes to the same indices and palette as fast-png', async () => {
+  const { encodeLabelPngFast } = await import('../src/render/label_png.ts');
+  const { decode } = await import('fast-png');
+  const w = 37, h = 23;
+  const lab = Uint8Array.from({ length: w * h }, (_, i) => (i * 7 + (i >> 5)) % 13);
+  const pal = Array.from({ length: 13 }, (_, i) => [i * 19, 250 - i * 11, (i * 53) % 256] as [number, number, number]);
+  const a = decode(await encodeLabelPngFast(lab, w, h, pal));
+  const b = decode(encodeLabelPng(lab, w, h, pal));
+  assert.deepEqual([...a.data], [...lab]);
+  assert.deepEqual([...a.data], [...b.data]);
+  assert.deepEqual(a.palette!.map((c) => c.slice(0, 3)), b.palette!.map((c) => c.slice(0, 3)));
+  const rgb = await (await import('sharp')).default(await encodeLabelPngFast(lab, w, h, pal)).raw().toBuffer();
+  assert.deepEqual([...rgb.subarray(0, 6)], [...pal[lab[0]], ...pal[lab[1]]]);
+});

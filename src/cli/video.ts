@@ -8,7 +8,7 @@ import { openSegmenter, RUNTIMES, type RuntimeName } from '../inference/segmente
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { probeVideo, readFrames, FrameWriter } from '../video/ffmpeg.js';
 import { colorize, overlay } from '../render/colorize.js';
-import { encodeLabelPng } from '../data/mask_io.js';
+import { encodeLabelPngFast } from '../render/label_png.js';
 import { parseFloatArg, parsePositiveInt } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
@@ -53,7 +53,7 @@ export function videoCommand(): Command {
         const color = colorize(labels, info.width, info.height, palette);
         await writer.write(overlay(frame, color, o.alpha).data);
         if (maskWriter) await maskWriter.write(color.data);
-        if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(n + 1).padStart(6, '0')}.png`), encodeLabelPng(labels, info.width, info.height, palette));
+        if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(n + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
         bar.update(++n);
         if (o.maxFrames && n >= o.maxFrames) break;
       }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { ClassInfo } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
-import { encodeLabelPng } from '../data/mask_io.js';
+import { encodeLabelPngFast } from '../render/label_png.js';
 import { classShares, colorize, legendPng, overlay } from '../render/colorize.js';
 import { writeFileAtomic } from '../util/fs.js';
 
@@ -20,7 +20,7 @@ export async function writePredictionOutputs(outDir: string, name: string, photo
     overlay: path.join(outDir, `${name}_overlay.png`), legend: path.join(outDir, `${name}_legend.png`),
   };
   const png = (img: RgbImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
-  writeFileAtomic(files.labels, encodeLabelPng(labels, width, height, palette));
+  writeFileAtomic(files.labels, await encodeLabelPngFast(labels, width, height, palette));
   writeFileAtomic(files.color, await png(color));
   writeFileAtomic(files.overlay, await png(overlay(photo, color, alpha)));
   writeFileAtomic(files.legend, await legendPng(classes, classShares(labels, classes.length)));
