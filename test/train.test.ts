@@ -68,3 +68,17 @@ test('interrupted + resumed training equals uninterrupted training; loss falls; 
   assert.equal(pkg.card.classes.length, 4);
   pkg.model.dispose();
 });
+
+test('--init-weights starts a new run from given weights (fine-tuning)', async () => {
+  const { d, cfg } = await setup();
+  const first = await train({ ...cfg, epochs: 1 }, path.join(d, 'a'), false, quiet);
+  assert.equal(first.state.epoch, 1);
+  const src = path.join(d, 'a', 'last.safetensors');
+  await train({ ...cfg, epochs: 1, lr: 0, initWeights: src }, path.join(d, 'b'), false, quiet);
+  // With lr 0 the weights stay those loaded (BatchNorm statistics move with the data).
+  const a = readSafetensors(src).tensors, b = readSafetensors(path.join(d, 'b', 'last.safetensors')).tensors;
+  for (const [k, t] of a) {
+    if (k.startsWith('optimizer/') || /moving_/.test(k)) continue;
+    assert.deepEqual(b.get(k)!.data, t.data, k);
+  }
+});

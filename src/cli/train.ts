@@ -24,7 +24,7 @@ interface Opts {
   batchSize: number; epochs: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number;
+  resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number; initWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -59,6 +59,7 @@ export function trainCommand(): Command {
     .option('--max-minutes <m>', 'stop (resumably) after this much wall time', parseFloatArg)
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
+    .option('--init-weights <file>', 'start from these weights (.safetensors of a run or model package), e.g. to fine-tune')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
@@ -94,6 +95,7 @@ export function trainCommand(): Command {
           classWeights = parseNumberList(o.classWeights);
           if (classWeights.length !== numClasses) throw new UserError(`--class-weights has ${classWeights.length} values for ${numClasses} classes`);
         }
+        if (o.initWeights && !isFile(o.initWeights)) throw new UserError(`--init-weights ${o.initWeights}: file not found`);
         const inputSize = o.inputSize ?? o.resize;
         if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
         cfg = {
@@ -105,7 +107,7 @@ export function trainCommand(): Command {
           loss: o.loss, classWeights, focalGamma: o.focalGamma,
           augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor } : NO_AUGMENT,
           norm: IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
-          valBatchSize: o.batchSize, backend: o.backend, workers, valEvery: o.valEvery,
+          valBatchSize: o.batchSize, backend: o.backend, workers, valEvery: o.valEvery, initWeights: o.initWeights,
         };
       }
       await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');

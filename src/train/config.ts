@@ -34,6 +34,8 @@ export interface TrainConfig {
   valBatchSize: number;
   /** Validate every N epochs (and always after the last). */
   valEvery?: number;
+  /** Start from these weights (a pixelwise checkpoint or package weights), e.g. to fine-tune. */
+  initWeights?: string;
   /** Extra gradient worker threads (data parallel); 0 = main thread only. */
   workers?: number;
   backend: string;

@@ -17,6 +17,7 @@ import { learningRate } from './schedule.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig, SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
+import { readSafetensors } from '../io/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
 import { writeFileAtomic, isFile } from '../util/fs.js';
@@ -86,6 +87,11 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
     await ck.restoreOptimizer(opt);
     log(`resumed ${runDir} at epoch ${state.epoch + 1}, batch ${state.batch}, step ${state.step}`);
   } else {
+    if (cfg.initWeights) {
+      // Same architecture and shapes required; the optimizer starts fresh.
+      model.loadNamedWeights(readSafetensors(cfg.initWeights).tensors, cfg.initWeights, false);
+      log(`initialised from ${cfg.initWeights}`);
+    }
     writeFileAtomic(path.join(runDir, 'train.json'), JSON.stringify(cfg, null, 2) + '\n');
     writeCard(runDir, modelCard(cfg));
     if (isFile(logFile)) fs.rmSync(logFile);
