@@ -21,7 +21,7 @@ interface Opts {
   model: string; width?: number; depth?: number; images?: string; masks?: string; list?: string;
   valImages?: string; valMasks?: string; valList?: string; classes?: number; classFile?: string;
   ignoreIndex: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
-  batchSize: number; epochs: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
+  batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
   resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number; initWeights?: string;
@@ -42,7 +42,7 @@ export function trainCommand(): Command {
     .option('--input-size <HxW>', 'training crop size', parseSize)
     .option('--resize <HxW>', 'resize every image to this size first (and at inference)', parseSize)
     .option('--batch-size <n>', 'images per step', parsePositiveInt, 4)
-    .option('--epochs <n>', 'epochs', parsePositiveInt, 30)
+    .option('--epochs <n>', 'epochs (default 30; with --resume: extend or shorten the run)', parsePositiveInt)
     .option('--lr <x>', 'base learning rate (Adam)', parseFloatArg, 1e-3)
     .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(SCHEDULES).default('poly'))
     .option('--warmup <steps>', 'linear warm-up steps', parseIntArg, 0)
@@ -73,7 +73,7 @@ export function trainCommand(): Command {
         const f = path.join(runDir, 'train.json');
         if (!isDir(runDir) || !isFile(f)) throw new UserError(`--resume ${runDir}: not a training run folder (no train.json)`);
         cfg = JSON.parse(fs.readFileSync(f, 'utf8')) as TrainConfig;
-        if (o.epochs !== 30 && o.epochs !== cfg.epochs) { cfg.epochs = o.epochs; }
+        if (o.epochs != null) cfg.epochs = o.epochs;
         if (o.maxMinutes != null) cfg.maxMinutes = o.maxMinutes;
         cfg.workers = workers;
       } else {
@@ -103,7 +103,7 @@ export function trainCommand(): Command {
           train: { images: o.images!, masks: o.masks!, list: o.list },
           val: o.valImages ? { images: o.valImages, masks: o.valMasks!, list: o.valList } : undefined,
           classes, ignoreIndex: o.ignoreIndex, labelMap, inputSize, resize: o.resize,
-          batchSize: o.batchSize, epochs: o.epochs, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
+          batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
           loss: o.loss, classWeights, focalGamma: o.focalGamma,
           augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor } : NO_AUGMENT,
           norm: IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { IMAGE_EXTS } from './image_io.js';
-import type { LabelMap } from './mask_io.js';
+import { readMask, type LabelMap } from './mask_io.js';
 import type { Rgb } from './classes.js';
 import { UserError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
@@ -83,7 +83,6 @@ export function loadSamples(spec: DatasetSpec): Sample[] {
  * hold only 0 and 255, so callers apply (and report) the rule 255 -> 1.
  */
 export async function looksBinary255(samples: Sample[], probe = 8): Promise<boolean> {
-  const { readMask } = await import('./mask_io.js');
   let saw255 = false;
   for (const s of samples.slice(0, probe)) {
     if (!s.mask) continue;

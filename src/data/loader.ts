@@ -2,7 +2,7 @@
 // more than augmenting it), a per-epoch seeded shuffle, augmentation, normalisation, and
 // prefetching of the next batches while the current training step runs.
 import sharp from 'sharp';
-import { readImage, type RgbImage } from './image_io.js';
+import { readImage, resizeRgb, type RgbImage } from './image_io.js';
 import { readMask } from './mask_io.js';
 import { augmentPair, NO_AUGMENT, type AugmentConfig, type Pair } from './augment.js';
 import type { DatasetSpec, Sample } from './dataset.js';
@@ -55,7 +55,7 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
   if (resize) {
     const [th, tw] = resize;
     mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
-    img = await (await import('./image_io.js')).resizeRgb(img, tw, th);
+    img = await resizeRgb(img, tw, th);
   }
   return { image: img.data, mask, width: img.width, height: img.height };
 }

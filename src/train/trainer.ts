@@ -86,6 +86,8 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
     // The optimizer's slots are created on its first update; restore them now.
     await ck.restoreOptimizer(opt);
     log(`resumed ${runDir} at epoch ${state.epoch + 1}, batch ${state.batch}, step ${state.step}`);
+    // Keep train.json in step with options changed on resume (--epochs, --max-minutes, --workers).
+    writeFileAtomic(path.join(runDir, 'train.json'), JSON.stringify(cfg, null, 2) + '\n');
   } else {
     if (cfg.initWeights) {
       // Same architecture and shapes required; the optimizer starts fresh.
