@@ -191,7 +191,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
       await writeCurves(runDir, history);
       log(`epoch ${entry.epoch}: loss ${entry.loss.toFixed(4)}` + (entry.val ? `, val mIoU ${(entry.val.mIoU * 100).toFixed(2)}, pixel acc ${(entry.val.pixelAccuracy * 100).toFixed(2)}` : '') +
         `, ${entry.imagesPerSec.toFixed(2)} img/s, ${formatDuration(seconds)}` + (state.bestEpoch === entry.epoch ? ' (best)' : ''));
-      if (stopReq) { interrupted = true; log(`saved; continue with --resume ${runDir}`); break; }
+      if (stopReq) { interrupted = true; log(`saved ${lastFile} (epoch ${state.epoch} done); continue with --resume ${runDir}`); break; }
       if (outOfTime) { log(`stopped: --max-minutes ${cfg.maxMinutes} reached; continue with --resume ${runDir}`); break; }
       if (cfg.earlyStopPatience && state.epochsWithoutImprovement >= cfg.earlyStopPatience) {
         log(`early stop: no val mIoU improvement for ${cfg.earlyStopPatience} epochs (best ${(state.bestMIoU * 100).toFixed(2)} at epoch ${state.bestEpoch})`);
