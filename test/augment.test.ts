@@ -31,10 +31,10 @@ test('horizontal flip mirrors image and mask', () => {
   }
 });
 
-test('random scale/rotate/crop/flip keeps image and mask aligned; mask values stay labels; seeded', () => {
+test('random scale/rotate/crop/flip/elastic keeps image and mask aligned; mask values stay labels; seeded', () => {
   const p = labelledPair(64, 48);
-  const cfg = { ...DEFAULT_AUGMENT, brightness: 0, contrast: 0, saturation: 0 };
   for (let s = 0; s < 20; s++) {
+    const cfg = { ...DEFAULT_AUGMENT, brightness: 0, contrast: 0, saturation: 0, elastic: s % 2 ? 4 : 0 };
     const out = augmentPair(p, new Rng(s), cfg, 32, 32, 255);
     let checked = 0;
     for (let y = 1; y < 31; y++) for (let x = 1; x < 31; x++) {
@@ -59,4 +59,15 @@ test('colour jitter changes the image, never the mask; NO_AUGMENT with a full cr
   assert.notDeepEqual(out.image, p.image);
   const id = augmentPair(p, new Rng(3), NO_AUGMENT, 32, 32, 255);
   assert.deepEqual(id.image, p.image);
+});
+
+test('elastic deformation moves pixels smoothly and is reproducible', async () => {
+  const p = labelledPair(64, 48);
+  const cfg = { ...NO_AUGMENT, elastic: 6 };
+  const a = augmentPair(p, new Rng(1), cfg, 64, 48, 255);
+  assert.notDeepEqual(a.mask, p.mask, 'elastic changed nothing');
+  assert.deepEqual(augmentPair(p, new Rng(1), cfg, 64, 48, 255).mask, a.mask);
+  const { sampleAffine } = await import('../src/data/augment.ts');
+  const params = sampleAffine(new Rng(2), cfg, 64, 48, 64, 48);
+  assert.equal(params.elastic!.d.length, 3 * 3 * 2);
 });

@@ -23,7 +23,7 @@ interface Opts {
   ignoreIndex: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
-  flip: boolean; augColor: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
+  flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
   resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number; initWeights?: string;
 }
 
@@ -54,6 +54,7 @@ export function trainCommand(): Command {
     .option('--aug-rotate <deg>', 'max rotation in degrees', parseFloatArg, DEFAULT_AUGMENT.rotate)
     .option('--no-flip', 'no horizontal flips')
     .option('--aug-color <x>', 'brightness/contrast/saturation jitter', parseFloatArg, DEFAULT_AUGMENT.brightness)
+    .option('--aug-elastic <px>', 'elastic deformation: displacement std in pixels on a 3x3 grid (0 = off)', parseFloatArg, 0)
     .option('--seed <n>', 'random seed', parseIntArg, 1)
     .option('--early-stop <epochs>', 'stop when val mIoU has not improved for this many epochs', parsePositiveInt)
     .option('--max-minutes <m>', 'stop (resumably) after this much wall time', parseFloatArg)
@@ -105,7 +106,7 @@ export function trainCommand(): Command {
           classes, ignoreIndex: o.ignoreIndex, labelMap, inputSize, resize: o.resize,
           batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
           loss: o.loss, classWeights, focalGamma: o.focalGamma,
-          augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor } : NO_AUGMENT,
+          augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
           norm: IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
           valBatchSize: o.batchSize, backend: o.backend, workers, valEvery: o.valEvery, initWeights: o.initWeights,
         };

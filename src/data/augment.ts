@@ -10,6 +10,10 @@ export interface AugmentConfig {
   brightness: number; // +- fraction
   contrast: number;
   saturation: number;
+  /** Elastic deformation (U-Net paper): displacement std in pixels on a coarse grid; 0 = off. */
+  elastic?: number;
+  /** Control points per side of the elastic grid (default 3). */
+  elasticGrid?: number;
 }
 
 export const NO_AUGMENT: AugmentConfig = { scale: [1, 1], rotate: 0, flip: false, brightness: 0, contrast: 0, saturation: 0 };
@@ -17,7 +21,11 @@ export const DEFAULT_AUGMENT: AugmentConfig = { scale: [0.75, 1.5], rotate: 10, 
 
 export interface Pair { image: Uint8Array; mask: Uint8Array; width: number; height: number }
 
-export interface AffineParams { scale: number; angle: number; flip: boolean; offsetX: number; offsetY: number }
+export interface AffineParams {
+  scale: number; angle: number; flip: boolean; offsetX: number; offsetY: number;
+  /** Optional smooth displacement field: (g x g) control points of [dx, dy] in source pixels. */
+  elastic?: { grid: number; d: Float32Array };
+}
 
 export function sampleAffine(rng: Rng, cfg: AugmentConfig, w: number, h: number, cw: number, ch: number): AffineParams {
   const scale = cfg.scale[0] === cfg.scale[1] ? cfg.scale[0] : Math.exp(rng.uniform(Math.log(cfg.scale[0]), Math.log(cfg.scale[1])));
@@ -28,7 +36,12 @@ export function sampleAffine(rng: Rng, cfg: AugmentConfig, w: number, h: number,
   const sw = w * scale, sh = h * scale;
   const offsetX = sw >= cw ? rng.uniform(0, sw - cw) : -rng.uniform(0, cw - sw);
   const offsetY = sh >= ch ? rng.uniform(0, sh - ch) : -rng.uniform(0, ch - sh);
-  return { scale, angle, flip, offsetX, offsetY };
+  const p: AffineParams = { scale, angle, flip, offsetX, offsetY };
+  if (cfg.elastic && cfg.elastic > 0) {
+    const g = Math.max(2, cfg.elasticGrid ?? 3);
+    p.elastic = { grid: g, d: Float32Array.from({ length: g * g * 2 }, () => rng.normal() * cfg.elastic!) };
+  }
+  return p;
 }
 
 /** Resamples image (RGB) and mask into a cw x ch crop under the affine params. */
@@ -40,6 +53,18 @@ export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ign
   const cos = Math.cos(p.angle), sin = Math.sin(p.angle);
   const si = src.image, sm = src.mask;
   const inv = 1 / p.scale;
+  const el = p.elastic;
+  // Smooth per-pixel displacement: bicubic-free smoothstep interpolation of the control grid.
+  const disp = (u: number, v: number): [number, number] => {
+    const g = el!.grid, d = el!.d;
+    const gx = (u / Math.max(1, cw - 1)) * (g - 1), gy = (v / Math.max(1, ch - 1)) * (g - 1);
+    const x0 = Math.min(g - 2, Math.floor(gx)), y0 = Math.min(g - 2, Math.floor(gy));
+    let fx = gx - x0, fy = gy - y0;
+    fx = fx * fx * (3 - 2 * fx); fy = fy * fy * (3 - 2 * fy);
+    const at = (i: number, j: number, k: number) => d[((j * g) + i) * 2 + k];
+    const mix = (k: number) => (at(x0, y0, k) * (1 - fx) + at(x0 + 1, y0, k) * fx) * (1 - fy) + (at(x0, y0 + 1, k) * (1 - fx) + at(x0 + 1, y0 + 1, k) * fx) * fy;
+    return [mix(0), mix(1)];
+  };
   for (let v = 0; v < ch; v++) {
     for (let u = 0; u < cw; u++) {
       // Output pixel centre -> scaled-image coords -> undo flip and rotation -> source coords.
@@ -47,7 +72,8 @@ export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ign
       if (p.flip) x = 2 * cx - x;
       const dx = x - cx, dy = y - cy;
       const rx = cos * dx + sin * dy + cx, ry = -sin * dx + cos * dy + cy;
-      const sx = rx * inv - 0.5, sy = ry * inv - 0.5;
+      let sx = rx * inv - 0.5, sy = ry * inv - 0.5;
+      if (el) { const [ex, ey] = disp(u, v); sx += ex; sy += ey; }
       const o = v * cw + u;
       const nx = Math.round(sx), ny = Math.round(sy);
       if (nx >= 0 && ny >= 0 && nx < w && ny < h) mask[o] = sm[ny * w + nx];
