@@ -114,3 +114,24 @@ test('fast label PNG (libpng + palette patch) decodes to the same indices and pa
   const rgb = await (await import('sharp')).default(await encodeLabelPngFast(lab, w, h, pal)).raw().toBuffer();
   assert.deepEqual([...rgb.subarray(0, 6)], [...pal[lab[0]], ...pal[lab[1]]]);
 });
+
+test('--resize: masks are resized with nearest neighbour to one label per pixel, aligned with the image', async () => {
+  const { loadPair } = await import('../src/data/loader.ts');
+  const d = tempDir();
+  const w = 40, h = 30;
+  // Left half class 1, right half class 2, top two rows ignore; image red = 100 * class.
+  const mask = Uint8Array.from({ length: w * h }, (_, i) => (i < 2 * w ? 255 : (i % w) < w / 2 ? 1 : 2));
+  const img = new Uint8Array(w * h * 3);
+  mask.forEach((m, i) => { img[i * 3] = m === 255 ? 0 : 100 * m; });
+  await writeRgb(path.join(d, 'a.png'), img, w, h);
+  writeGreyPng(path.join(d, 'm.png'), mask, w, h);
+  const p = await loadPair({ id: 'a', image: path.join(d, 'a.png'), mask: path.join(d, 'm.png') }, { images: d, numClasses: 3, ignoreIndex: 255 }, [15, 20]);
+  assert.equal(p.mask.length, 20 * 15);
+  assert.equal(p.image.length, 20 * 15 * 3);
+  assert.deepEqual(new Set(p.mask), new Set([255, 1, 2]));
+  for (let y = 2; y < 15; y++) for (const x of [2, 17]) {
+    const k = p.mask[y * 20 + x];
+    assert.equal(k, x < 10 ? 1 : 2);
+    assert.ok(Math.abs(p.image[(y * 20 + x) * 3] - 100 * k) < 30);
+  }
+});

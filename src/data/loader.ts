@@ -32,8 +32,10 @@ export function normalizeInto(dst: Float32Array, offset: number, rgb: Uint8Array
 
 export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Uint8Array> {
   if (w === tw && h === th) return mask;
+  // extractChannel: sharp otherwise turns a 1-channel raw image into 3-channel sRGB on output.
   const out = await sharp(mask, { raw: { width: w, height: h, channels: 1 } })
-    .resize(tw, th, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
+    .resize(tw, th, { fit: 'fill', kernel: 'nearest' }).extractChannel(0).raw().toBuffer();
+  if (out.length !== tw * th) throw new Error(`mask resize produced ${out.length} values for ${tw}x${th}`);
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
