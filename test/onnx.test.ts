@@ -93,3 +93,26 @@ test('pixelwise export -> predict --runtime onnx gives the TF.js label maps (odd
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /ONNX-only model/);
 });
+
+test('ONNX Runtime label maps (fused crop + argmax) equal argmax of its logits and the TF.js labels', async () => {
+  await initEngine('wasm');
+  const { predictBatch } = await import('../src/inference/predictor.ts');
+  const { argmaxChw } = await import('../src/inference/tta.ts');
+  const rng = new Rng(21);
+  const m = new SegModel({ arch: 'unet', numClasses: 5, width: 4, depth: 3, seed: 8 });
+  perturbBatchNorm(m, rng);
+  const ort = await OnnxSegmenter.create(exportOnnx(m), 5, m.stride, 2);
+  const imgs = [0, 1].map(() => ({ data: Uint8Array.from({ length: 37 * 29 * 3 }, () => rng.int(256)), width: 37, height: 29 }));
+  const o = { norm: IMAGENET_NORM };
+  const fused = await ort.predictBatch(imgs, o);
+  const viaLogits = (await ort.logitsBatch(imgs, o)).map((l) => argmaxChw(l, 5));
+  const tfjs = await predictBatch(m, imgs, o);
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual([...fused[i]], [...viaLogits[i]]);
+    let same = 0;
+    for (let p = 0; p < fused[i].length; p++) if (fused[i][p] === tfjs[i][p]) same++;
+    assert.ok(same / fused[i].length >= 0.999, `${same}/${fused[i].length}`);
+  }
+  await ort.dispose();
+  m.dispose();
+});

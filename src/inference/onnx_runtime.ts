@@ -49,24 +49,34 @@ export class OnnxSegmenter {
     return r[this.session.outputNames[0]].data as Float32Array;
   }
 
-  /** Class scores per image, CHW at the image's own size. */
-  async logitsBatch(imgs: RgbImage[], o: PredictOptions): Promise<Float32Array[]> {
-    const { width: W0, height: H0 } = imgs[0];
-    const src = await resizeForModel(imgs, o.resize);
+  /** Normalised NCHW input, zero-padded (= the mean colour) to ph x pw. */
+  private toNchw(src: RgbImage[], o: PredictOptions, ph: number, pw: number): Float32Array {
     const { width: w, height: h } = src[0];
-    const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
-    const n = src.length, plane = ph * pw;
-    const x = new Float32Array(n * 3 * plane); // zero padding = the mean colour after normalisation
+    const plane = ph * pw;
+    const x = new Float32Array(src.length * 3 * plane);
     const [m0, m1, m2] = o.norm.mean, [s0, s1, s2] = o.norm.std;
     const order = o.norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
     const a = [1 / (255 * s0), 1 / (255 * s1), 1 / (255 * s2)], b = [-m0 / s0, -m1 / s1, -m2 / s2];
     src.forEach((im, i) => {
       for (let k = 0; k < 3; k++) {
         const base = (i * 3 + k) * plane, ch = order[k], ak = a[k], bk = b[k];
-        for (let yy = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) x[base + yy * pw + xx] = im.data[(yy * w + xx) * 3 + ch] * ak + bk;
+        for (let yy = 0; yy < h; yy++) {
+          const row = base + yy * pw;
+          for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = im.data[p] * ak + bk;
+        }
       }
     });
-    const logits = await this.logits(x, n, ph, pw);
+    return x;
+  }
+
+  /** Class scores per image, CHW at the image's own size. */
+  async logitsBatch(imgs: RgbImage[], o: PredictOptions): Promise<Float32Array[]> {
+    const { width: W0, height: H0 } = imgs[0];
+    const src = await resizeForModel(imgs, o.resize);
+    const { width: w, height: h } = src[0];
+    const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
+    const n = src.length;
+    const logits = await this.logits(this.toNchw(src, o, ph, pw), n, ph, pw);
     const C = this.numClasses;
     return src.map((_, i) => {
       // Crop the padding, then resize back if the card resized.
@@ -79,7 +89,26 @@ export class OnnxSegmenter {
   }
 
   async predictBatch(imgs: RgbImage[], o: PredictOptions): Promise<Uint8Array[]> {
-    return (await this.logitsBatch(imgs, o)).map((m) => argmaxChw(m, this.numClasses));
+    if (o.resize) return (await this.logitsBatch(imgs, o)).map((m) => argmaxChw(m, this.numClasses));
+    // Common path: argmax straight from the padded logits, cropping as it goes (no copy).
+    const { width: w, height: h } = imgs[0];
+    const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
+    const logits = await this.logits(this.toNchw(imgs, o, ph, pw), imgs.length, ph, pw);
+    const C = this.numClasses, plane = ph * pw;
+    return imgs.map((_, i) => {
+      const out = new Uint8Array(w * h), best = new Float32Array(w * h);
+      for (let k = 0; k < C; k++) {
+        const base = (i * C + k) * plane;
+        for (let y = 0; y < h; y++) {
+          const row = base + y * pw, o2 = y * w;
+          for (let x = 0; x < w; x++) {
+            const v = logits[row + x];
+            if (k === 0 || v > best[o2 + x]) { best[o2 + x] = v; out[o2 + x] = k; }
+          }
+        }
+      }
+      return out;
+    });
   }
 
   async dispose(): Promise<void> { await this.session.release(); }

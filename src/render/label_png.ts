@@ -26,7 +26,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 export async function encodeLabelPngFast(labels: Uint8Array, width: number, height: number, palette: Rgb[]): Promise<Uint8Array> {
-  const grey = new Uint8Array(await sharp(labels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 3, palette: false }).toBuffer());
+  const grey = new Uint8Array(await sharp(labels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 1, palette: false }).toBuffer());
   // Signature (8) + IHDR chunk (25): colour type is byte 8 + 8 + 9 = 25.
   if (grey[12] !== 0x49 || grey[13] !== 0x48 || grey[24] !== 8 || grey[25] !== 0) throw new Error('unexpected PNG layout from libpng');
   let maxLabel = 0;
