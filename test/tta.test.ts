@@ -22,3 +22,18 @@ test('flip TTA un-mirrors the scores before averaging', async () => {
   assert.ok(plain[0].some((v) => v === 0) && plain[0].some((v) => v === 1));
   assert.deepEqual([...argmaxChw(Float32Array.from([1, 5, 3, 2]), 2)], [1, 0]);
 });
+
+test('reflect padding mirrors the borders and cropping restores the original frame', async () => {
+  const { reflectPad, cropLabels } = await import('../src/inference/tta.ts');
+  const w = 4, h = 3;
+  const img: RgbImage = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i % 3 === 0 ? i / 3 : 0)), width: w, height: h };
+  const p = reflectPad(img, 2);
+  assert.deepEqual([p.width, p.height], [8, 7]);
+  const red = (x: number, y: number) => p.data[(y * 8 + x) * 3];
+  // row y=2 is original row 0: [0 1 2 3] mirrored to [2 1 | 0 1 2 3 | 2 1]
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((x) => red(x, 2)), [2, 1, 0, 1, 2, 3, 2, 1]);
+  // column x=2 is original column 0: rows [0 4 8] mirrored to [8 4 | 0 4 8 | 4 0]
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((y) => red(2, y)), [8, 4, 0, 4, 8, 4, 0]);
+  const labels = Uint8Array.from({ length: 8 * 7 }, (_, i) => p.data[i * 3]);
+  assert.deepEqual([...cropLabels(labels, w, h, 2)], Array.from({ length: 12 }, (_, i) => i));
+});

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
 
 interface Opts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
-  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; tta: TtaMode; threads?: number }
+  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; tta: TtaMode; reflectPad?: number; threads?: number }
 
 export function evaluateCommand(): Command {
   return addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'))
@@ -27,12 +27,13 @@ export function evaluateCommand(): Command {
     .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 1)
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
     .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
+    .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar')
     .action(async (o: Opts) => {
       await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, tta: o.tta, log: (l) => process.stderr.write(l + '\n') });
+      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, log: (l) => process.stderr.write(l + '\n') });
       const card = seg.card;
       const k = card.model.numClasses;
       const ignore = o.ignoreIndex ?? card.ignoreIndex ?? 255;

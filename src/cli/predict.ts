@@ -7,12 +7,12 @@ import { openSegmenter, RUNTIMES, type RuntimeName } from '../inference/segmente
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { IMAGE_EXTS, readImage } from '../data/image_io.js';
 import { writePredictionOutputs } from '../inference/outputs.js';
-import { parseFloatArg, parsePositiveInt } from './options.js';
+import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
 
-interface Opts { model: string; out: string; alpha: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; tta: TtaMode; threads?: number }
+interface Opts { model: string; out: string; alpha: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; tta: TtaMode; reflectPad?: number; threads?: number }
 
 export function collectImages(inputs: string[]): string[] {
   const files: string[] = [];
@@ -37,6 +37,7 @@ export function predictCommand(): Command {
     .option('--alpha <x>', 'overlay opacity of the colour mask (0..1)', parseFloatArg, 0.5)
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
     .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
+    .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar')
@@ -44,7 +45,7 @@ export function predictCommand(): Command {
       if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
       const files = collectImages(inputs);
       await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, tta: o.tta, log: (l) => process.stderr.write(l + '\n') });
+      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, log: (l) => process.stderr.write(l + '\n') });
       const card = seg.card;
       const bar = progressBar('predict', files.length, 'img', o.quiet || files.length < 2);
       const used = new Set<string>();

@@ -9,12 +9,12 @@ import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { probeVideo, readFrames, FrameWriter } from '../video/ffmpeg.js';
 import { colorize, overlay } from '../render/colorize.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
-import { parseFloatArg, parsePositiveInt } from './options.js';
+import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 
-interface Opts { model: string; out: string; alpha: number; runtime: RuntimeName; tta: TtaMode; backend: BackendName; threads?: number; maskVideo?: string; labelsDir?: string; maxFrames?: number; quiet?: boolean }
+interface Opts { model: string; out: string; alpha: number; runtime: RuntimeName; tta: TtaMode; reflectPad?: number; backend: BackendName; threads?: number; maskVideo?: string; labelsDir?: string; maxFrames?: number; quiet?: boolean }
 
 export function videoCommand(): Command {
   return new Command('video')
@@ -28,6 +28,7 @@ export function videoCommand(): Command {
     .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt)
     .addOption(new Option('--runtime <name>', 'inference runtime').choices(RUNTIMES).default('auto'))
     .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
+    .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
     .option('--threads <n>', 'ONNX Runtime threads', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar')
@@ -36,7 +37,7 @@ export function videoCommand(): Command {
       if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
       const info = probeVideo(input);
       await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { runtime: o.runtime, threads: o.threads, tta: o.tta, log: (l) => process.stderr.write(l + '\n') });
+      const seg = await openSegmenter(o.model, { runtime: o.runtime, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, log: (l) => process.stderr.write(l + '\n') });
       const palette = seg.card.classes.map((c) => c.color);
       // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
       const tmpOut = `${o.out}.partial.mp4`;

@@ -8,7 +8,7 @@ import type { SegModel } from '../models/seg_model.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { OnnxSegmenter } from './onnx_runtime.js';
 import { predictBatch, predictLogitsBatch, type PredictOptions } from './predictor.js';
-import { predictWithTta, type TtaMode } from './tta.js';
+import { cropLabels, predictWithTta, reflectPad, type TtaMode } from './tta.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 
@@ -43,10 +43,33 @@ class OrtSegmenter implements Segmenter {
   async dispose() { await this.ort.dispose(); }
 }
 
-export interface OpenOptions { runtime?: RuntimeName; weights?: string; threads?: number; tta?: TtaMode; log?: (l: string) => void }
+export interface OpenOptions {
+  runtime?: RuntimeName; weights?: string; threads?: number; tta?: TtaMode;
+  /** Mirror-pad every image by this many pixels (context at the borders), crop the result. */
+  reflectPad?: number;
+  log?: (l: string) => void;
+}
+
+/** Wraps a segmenter so that images are mirror-padded before and label maps cropped after. */
+function withReflectPad(inner: Segmenter, n: number): Segmenter {
+  if (!n) return inner;
+  return {
+    runtime: inner.runtime, card: inner.card,
+    async predictBatch(imgs: RgbImage[]) {
+      const out = await inner.predictBatch(imgs.map((im) => reflectPad(im, n)));
+      return out.map((l, i) => cropLabels(l, imgs[i].width, imgs[i].height, n));
+    },
+    dispose: () => inner.dispose(),
+  };
+}
 
 /** Opens a model package (training run, imported model, or external ONNX with a card). */
 export async function openSegmenter(dir: string, o: OpenOptions = {}): Promise<Segmenter> {
+  if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw new UserError(`--reflect-pad ${o.reflectPad}: expected a whole number of pixels >= 0`);
+  return withReflectPad(await openRuntime(dir, o), o.reflectPad ?? 0);
+}
+
+async function openRuntime(dir: string, o: OpenOptions): Promise<Segmenter> {
   const runtime = o.runtime ?? 'auto';
   if (!['auto', 'tfjs', 'onnx'].includes(runtime)) throw new UserError(`--runtime ${runtime}: use auto, tfjs or onnx`);
   const card = readCard(dir);

@@ -45,3 +45,25 @@ export async function predictWithTta(logits: (imgs: RgbImage[]) => Promise<Float
   }
   return base.map((m) => argmaxChw(m, c));
 }
+
+/** Mirror-pads an image by n pixels on every side (U-Net's overlap-tile context at the borders). */
+export function reflectPad(img: RgbImage, n: number): RgbImage {
+  const { width: w, height: h } = img, W = w + 2 * n, H = h + 2 * n;
+  const refl = (i: number, len: number) => { let j = i; while (j < 0 || j >= len) j = j < 0 ? -j : 2 * (len - 1) - j; return j; };
+  const out = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    const sy = refl(y - n, h);
+    for (let x = 0; x < W; x++) {
+      const s = (sy * w + refl(x - n, w)) * 3, o = (y * W + x) * 3;
+      out[o] = img.data[s]; out[o + 1] = img.data[s + 1]; out[o + 2] = img.data[s + 2];
+    }
+  }
+  return { data: out, width: W, height: H };
+}
+
+/** Crops n pixels from every side of a label map of the padded size. */
+export function cropLabels(labels: Uint8Array, w: number, h: number, n: number): Uint8Array {
+  const W = w + 2 * n, out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) out.set(labels.subarray((y + n) * W + n, (y + n) * W + n + w), y * w);
+  return out;
+}
