@@ -135,3 +135,27 @@ test('--resize: masks are resized with nearest neighbour to one label per pixel,
     assert.ok(Math.abs(p.image[(y * 20 + x) * 3] - 100 * k) < 30);
   }
 });
+
+test('loader: beyond the cache budget samples are decoded per batch, with identical batches', async () => {
+  const { SegLoader, IMAGENET_NORM } = await import('../src/data/loader.ts');
+  const { writeSyntheticDataset } = await import('../src/data/synthetic.ts');
+  const { DEFAULT_AUGMENT } = await import('../src/data/augment.ts');
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(d, 6, 24, 16, 4);
+  const spec = { images: ds.images, masks: ds.masks, numClasses: 4, ignoreIndex: 255 };
+  const opts = { batchSize: 4, crop: [16, 16] as [number, number], augment: DEFAULT_AUGMENT, norm: IMAGENET_NORM, seed: 3, shuffle: true };
+  const batches = async (budgetMb: string) => {
+    process.env.PIXELWISE_CACHE_MB = budgetMb;
+    const L = new SegLoader(loadSamples(spec), spec, opts);
+    await L.warm();
+    const out = [];
+    for await (const b of L.epoch(1)) out.push(b);
+    return { cached: L.cacheAll, out };
+  };
+  const a = await batches('4096'), b = await batches('0');
+  delete process.env.PIXELWISE_CACHE_MB;
+  assert.equal(a.cached, true);
+  assert.equal(b.cached, false);
+  assert.equal(a.out.length, 2);
+  for (let i = 0; i < 2; i++) { assert.deepEqual(a.out[i].x, b.out[i].x); assert.deepEqual(a.out[i].y, b.out[i].y); }
+});

@@ -74,20 +74,41 @@ export interface LoaderOptions {
   prefetch?: number;
 }
 
+/** Decoded-sample cache budget; larger datasets are decoded per batch (prefetched) instead. */
+export function cacheBudgetBytes(): number {
+  const mb = Number(process.env.PIXELWISE_CACHE_MB ?? 4096);
+  return (Number.isFinite(mb) && mb >= 0 ? mb : 4096) * 2 ** 20;
+}
+
 export class SegLoader {
   private cache = new Map<string, Promise<Pair>>();
+  /** Whether every decoded sample is kept in memory (decided by warm()). */
+  cacheAll = true;
   constructor(readonly samples: Sample[], readonly spec: DatasetSpec, readonly opts: LoaderOptions) {}
 
   get batchesPerEpoch(): number { return Math.ceil(this.samples.length / this.opts.batchSize); }
 
   pair(s: Sample): Promise<Pair> {
     let p = this.cache.get(s.id);
-    if (!p) { p = loadPair(s, this.spec, this.opts.resize); this.cache.set(s.id, p); }
+    if (!p) {
+      p = loadPair(s, this.spec, this.opts.resize);
+      if (this.cacheAll) this.cache.set(s.id, p);
+    }
     return p;
   }
 
-  /** Decodes every sample once (errors surface before training starts). */
+  /**
+   * Decodes every sample once when the decoded dataset fits the cache budget (errors then surface
+   * before training starts); otherwise samples are decoded per batch, ahead of the training step.
+   */
   async warm(onProgress?: (done: number) => void): Promise<void> {
+    const first = await loadPair(this.samples[0], this.spec, this.opts.resize);
+    const estimate = first.image.length * 4 / 3 * this.samples.length; // RGB + mask bytes
+    if (estimate > cacheBudgetBytes()) {
+      this.cacheAll = false;
+      onProgress?.(this.samples.length);
+      return;
+    }
     let done = 0;
     const queue = [...this.samples];
     const worker = async () => {

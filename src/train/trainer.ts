@@ -67,8 +67,12 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
 
   let classWeights: number[] | undefined;
   if (cfg.classWeights === 'auto') {
-    const masks = await Promise.all(trainSamples.map(async (s) => (await loader.pair(s)).mask));
-    classWeights = medianFrequencyWeights(classHistogram(masks, cfg.model.numClasses, cfg.ignoreIndex));
+    // One sample at a time: with a dataset beyond the cache budget nothing else stays in memory.
+    const hist = new Array(cfg.model.numClasses).fill(0);
+    for (const smp of trainSamples) {
+      classHistogram([(await loader.pair(smp)).mask], cfg.model.numClasses, cfg.ignoreIndex).forEach((v, i) => { hist[i] += v; });
+    }
+    classWeights = medianFrequencyWeights(hist);
     log(`class weights (median frequency): ${classWeights.map((w) => w.toFixed(2)).join(', ')}`);
   } else classWeights = cfg.classWeights;
 
