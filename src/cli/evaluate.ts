@@ -1,39 +1,32 @@
 // `pixelwise evaluate`: scores of a model on a labelled folder.
 import path from 'node:path';
-import { Command, Option } from 'commander';
-import { initEngine, BACKENDS, type BackendName } from '../engine/backend.js';
-import { openSegmenter, RUNTIMES, type RuntimeName } from '../inference/segmenter.js';
-import { TTA_MODES, type TtaMode } from '../inference/tta.js';
+import { Command } from 'commander';
+import { initEngine } from '../engine/backend.js';
+import { openSegmenter } from '../inference/segmenter.js';
 import { loadSamples } from '../data/dataset.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../metrics/report.js';
-import { addDatasetOptions, makeSpec, resolveLabelMap } from './shared.js';
+import { addDatasetOptions, addInferenceOptions, makeSpec, resolveLabelMap, segmenterOptions, type InferenceOpts } from './shared.js';
 import { parseIntArg, parsePositiveInt } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { UserError } from '../util/errors.js';
 
-interface Opts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
-  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; backend: BackendName; quiet?: boolean; weights?: string; runtime: RuntimeName; tta: TtaMode; reflectPad?: number; threads?: number }
+interface Opts extends InferenceOpts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
+  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string }
 
 export function evaluateCommand(): Command {
-  return addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'))
+  return addInferenceOptions(addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'))
     .requiredOption('--model <dir>', 'training run folder or model package')
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--ignore-index <n>', 'ground-truth value dropped from scoring (default: the model\'s)', parseIntArg)
     .option('--void-index <n>', 'ground-truth value kept in the matrix (predictions there count as false positives) but left out of the means', parseIntArg)
     .option('--json', 'print the scores as JSON on stdout')
     .option('--report <dir>', 'where to write scores.json and scores.md (default: MODEL/eval)')
-    .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 1)
-    .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
-    .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
-    .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
-    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
-    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
-    .option('--quiet', 'no progress bar')
+    .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 1))
     .action(async (o: Opts) => {
       await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { runtime: o.runtime, weights: o.weights, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, log: (l) => process.stderr.write(l + '\n') });
+      const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
       const card = seg.card;
       const k = card.model.numClasses;
       const ignore = o.ignoreIndex ?? card.ignoreIndex ?? 255;

@@ -1,5 +1,9 @@
 // Pieces the commands share: dataset options -> DatasetSpec, the binary-mask rule.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { BACKENDS, type BackendName } from '../engine/backend.js';
+import { RUNTIMES, type OpenOptions, type RuntimeName } from '../inference/segmenter.js';
+import { TTA_MODES, type TtaMode } from '../inference/tta.js';
+import { parseIntArg, parsePositiveInt } from './options.js';
 import { looksBinary255, pairSamples, type DatasetSpec } from '../data/dataset.js';
 import { parseLabelMap } from '../data/mask_io.js';
 import type { ClassInfo } from '../data/classes.js';
@@ -32,4 +36,21 @@ export function makeSpec(o: { images: string; masks?: string; list?: string }, n
   labelMap: [number, number][], classes: ClassInfo[]): DatasetSpec {
   if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
   return { images: o.images, masks: o.masks, list: o.list, numClasses, ignoreIndex, labelMap: new Map(labelMap), colors: classes.map((c) => c.color) };
+}
+
+/** Options of every command that runs a model: runtime, TTA, border context, threads, backend. */
+export interface InferenceOpts { runtime: RuntimeName; tta: TtaMode; reflectPad?: number; threads?: number; backend: BackendName; quiet?: boolean }
+
+export function addInferenceOptions(c: Command): Command {
+  return c
+    .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
+    .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
+    .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
+    .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
+    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
+    .option('--quiet', 'no progress bar');
+}
+
+export function segmenterOptions(o: InferenceOpts): OpenOptions {
+  return { runtime: o.runtime, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, log: (l) => process.stderr.write(l + '\n') };
 }

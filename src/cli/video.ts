@@ -2,22 +2,22 @@
 // optionally the colour-mask video and per-frame label maps.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
-import { initEngine, BACKENDS, type BackendName } from '../engine/backend.js';
-import { openSegmenter, RUNTIMES, type RuntimeName } from '../inference/segmenter.js';
-import { TTA_MODES, type TtaMode } from '../inference/tta.js';
+import { Command } from 'commander';
+import { initEngine } from '../engine/backend.js';
+import { openSegmenter } from '../inference/segmenter.js';
 import { probeVideo, readFrames, FrameWriter } from '../video/ffmpeg.js';
 import { colorize, overlay } from '../render/colorize.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
-import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
+import { addInferenceOptions, segmenterOptions, type InferenceOpts } from './shared.js';
+import { parseFloatArg, parsePositiveInt } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 
-interface Opts { model: string; out: string; alpha: number; runtime: RuntimeName; tta: TtaMode; reflectPad?: number; backend: BackendName; threads?: number; maskVideo?: string; labelsDir?: string; maxFrames?: number; quiet?: boolean }
+interface Opts extends InferenceOpts { model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number }
 
 export function videoCommand(): Command {
-  return new Command('video')
+  return addInferenceOptions(new Command('video')
     .description('segment a video: writes the overlaid video (MP4), optionally the mask video and label maps')
     .argument('<input>', 'video file (anything ffmpeg reads)')
     .requiredOption('--model <dir>', 'training run folder or model package')
@@ -25,19 +25,13 @@ export function videoCommand(): Command {
     .option('--alpha <x>', 'overlay opacity', parseFloatArg, 0.5)
     .option('--mask-video <file>', 'also write the colour-mask video')
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')
-    .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt)
-    .addOption(new Option('--runtime <name>', 'inference runtime').choices(RUNTIMES).default('auto'))
-    .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
-    .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
-    .option('--threads <n>', 'ONNX Runtime threads', parsePositiveInt)
-    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
-    .option('--quiet', 'no progress bar')
+    .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt))
     .action(async (input: string, o: Opts) => {
       if (!isFile(input)) throw new UserError(`${input}: no such video file`);
       if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
       const info = probeVideo(input);
       await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { runtime: o.runtime, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, log: (l) => process.stderr.write(l + '\n') });
+      const seg = await openSegmenter(o.model, segmenterOptions(o));
       const palette = seg.card.classes.map((c) => c.color);
       // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
       const tmpOut = `${o.out}.partial.mp4`;
