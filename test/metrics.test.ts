@@ -33,6 +33,9 @@ test('ignore label drops pixels; absent classes are left out of the means', () =
   cm.add([0, 1, 1, 0, 2], [0, 1, 255, 255, 0]);
   const s = cm.scores();
   assert.equal(s.pixels, 3);
+  assert.equal(cm.outOfRange, 0);
+  cm.add([0], [7]);
+  assert.equal(cm.outOfRange, 1, 'labels beyond the class count are counted, not scored');
   close(s.pixelAccuracy, 2 / 3);
   // class 2: never in gt, predicted once -> IoU 0, accuracy n/a
   assert.equal(s.perClass[2].accuracy, null);

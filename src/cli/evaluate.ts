@@ -44,6 +44,9 @@ export function evaluateCommand(): Command {
         ignoreIndex: o.voidIndex != null ? -1 : ignore, voidIndex: o.voidIndex, onImage: (d) => bar.update(d),
       });
       bar.stop();
+      if (cm.outOfRange) {
+        process.stderr.write(`pixelwise: warning: ${cm.outOfRange} ground-truth pixels in ${o.masks} have labels >= ${matrixClasses} and were not scored; check --ignore-index / --label-map (pixelwise verify lists the files)\n`);
+      }
       const scores = cm.scores(classes.map((c) => c.name));
       const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: o.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
       const dir = o.report ?? path.join(o.model, 'eval');

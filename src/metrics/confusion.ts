@@ -24,6 +24,8 @@ export interface ConfusionOptions {
 
 export class ConfusionMatrix {
   readonly counts: Float64Array;
+  /** Ground-truth pixels with a label >= numClasses that is not the ignore label (bad masks). */
+  outOfRange = 0;
   constructor(readonly numClasses: number, readonly opts: ConfusionOptions = {}) {
     this.counts = new Float64Array(numClasses * numClasses);
   }
@@ -34,7 +36,8 @@ export class ConfusionMatrix {
     const k = this.numClasses, c = this.counts, ign = this.opts.ignoreIndex ?? -1;
     for (let i = 0; i < gt.length; i++) {
       const g = gt[i];
-      if (g === ign || g >= k) continue;
+      if (g === ign) continue;
+      if (g >= k) { this.outOfRange++; continue; }
       const p = pred[i];
       if (p < k) c[g * k + p]++;
     }
