@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
+import { configureOrtKernels } from '../src/engine/kernels/ort_native.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import { segmentationLoss } from '../src/train/losses.ts';
 import { DataParallel } from '../src/train/parallel.ts';
@@ -121,27 +122,47 @@ async function main() {
   const initial = await model.namedWeights();
   const restore = () => model.loadNamedWeights(new Map(initial.map((w) => [w.name, w])), 'initial');
 
-  log('TF.js wasm: inference ...');
-  const infer: Record<string, number> = {};
-  for (const b of [1, 8]) {
-    const xb = new Float32Array(b * 256 * 256 * 3);
-    for (let i = 0; i < b; i++) xb.set(x1, i * x1.length);
-    const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { const y = tf.tidy(() => model.forward(tf.tensor4d(xb, [b, 256, 256, 3]))); await y.data(); y.dispose(); });
-    infer[`b${b}`] = median(t);
-  }
-
-  log('TF.js wasm: training steps, one thread ...');
+  // TF.js modes: XNNPACK-only kernels (what tfjs-backend-wasm + the project's XNNPACK gradient
+  // formulations give) and the default, with convolutions and reductions on ONNX Runtime kernels.
+  const inferTfjs = async (): Promise<Record<string, number>> => {
+    const r: Record<string, number> = {};
+    for (const b of [1, 8]) {
+      const xb = new Float32Array(b * 256 * 256 * 3);
+      for (let i = 0; i < b; i++) xb.set(x1, i * x1.length);
+      const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { const y = tf.tidy(() => model.forward(tf.tensor4d(xb, [b, 256, 256, 3]))); await y.data(); y.dispose(); });
+      r[`b${b}`] = median(t);
+    }
+    return r;
+  };
   const lossOptions = { numClasses: 12, ignoreIndex: 255 };
-  let opt = tf.train.adam(1e-3);
-  const lossesSingle: number[] = [];
-  const tSingle = await timeIt(N.train, N.warm, async () => {
-    const l = opt.minimize(() => segmentationLoss('ce', model.forward(tf.tensor4d(xt, [4, 256, 256, 3]), true), tf.tensor3d(yt, [4, 256, 256], 'int32'), lossOptions), true, model.trainableVariables)!;
-    lossesSingle.push((await l.data())[0]); l.dispose();
-  });
-  opt.dispose();
+  const trainTfjs = async (): Promise<{ t: number[]; losses: number[] }> => {
+    restore();
+    const o = tf.train.adam(1e-3);
+    const losses: number[] = [];
+    const t = await timeIt(N.train, N.warm, async () => {
+      const l = o.minimize(() => segmentationLoss('ce', model.forward(tf.tensor4d(xt, [4, 256, 256, 3]), true), tf.tensor3d(yt, [4, 256, 256], 'int32'), lossOptions), true, model.trainableVariables)!;
+      losses.push((await l.data())[0]); l.dispose();
+    });
+    o.dispose();
+    return { t, losses };
+  };
+  const cores = Math.max(2, os.availableParallelism?.() ?? 2);
+  log('TF.js wasm, XNNPACK kernels only: inference and training steps, one thread ...');
+  configureOrtKernels({ enabled: false });
+  const inferX = await inferTfjs();
+  const trainX = await trainTfjs();
+  configureOrtKernels({ enabled: true, threads: 1 });
+  log('TF.js wasm + ONNX Runtime kernels: inference and training steps, one thread ...');
+  const infer = await inferTfjs();
+  const { t: tSingle, losses: lossesSingle } = await trainTfjs();
+  log(`TF.js wasm + ONNX Runtime kernels on ${cores} threads (one TF.js instance) ...`);
+  configureOrtKernels({ threads: cores });
+  const trainOrtMt = await trainTfjs();
+  configureOrtKernels({ threads: 1 });
   restore();
-  const threads = Math.max(2, os.availableParallelism?.() ?? 2);
-  log(`TF.js wasm: training steps, data-parallel over ${threads} threads ...`);
+  let opt: tf.Optimizer;
+  const threads = cores;
+  log(`TF.js wasm + ONNX Runtime kernels: training steps, data-parallel over ${threads} threads ...`);
   opt = tf.train.adam(1e-3);
   const dp = await DataParallel.start(model, 'ce', lossOptions, threads - 1, 'wasm');
   const lossesDp: number[] = [];
@@ -196,14 +217,16 @@ async function main() {
   }
   const rssMb = process.resourceUsage().maxRSS / 1024;
 
-  const single = median(tSingle), par = median(tDp);
-  const best = Math.min(single, par);
+  const single = median(tSingle), par = median(tDp), xnn = median(trainX.t), ortMt = median(trainOrtMt.t);
+  const best = Math.min(single, par, ortMt);
   const rows: string[][] = [
     ['engine', 'infer b1 (ms)', 'infer b8 (img/s)', 'train step b4 (s)', 'train img/s'],
     ...(torch ? [['PyTorch ' + 'CPU, 2 threads', torch.infer.b1.medianMsPerBatch.toFixed(0), torch.infer.b8.imagesPerSec.toFixed(1), (torch.train.medianMsPerStep / 1000).toFixed(2), torch.train.imagesPerSec.toFixed(2)]] : []),
     [`pixelwise ONNX Runtime (own export), ${os.cpus().length} threads`, ortT.b1.toFixed(0), (8000 / ortT.b8).toFixed(1), '-', '-'],
-    ['pixelwise TF.js wasm, 1 thread', infer.b1.toFixed(0), (8000 / infer.b8).toFixed(1), (single / 1000).toFixed(2), (4000 / single).toFixed(2)],
-    [`pixelwise TF.js wasm, data-parallel ${threads} threads`, '-', '-', (par / 1000).toFixed(2), (4000 / par).toFixed(2)],
+    ['pixelwise TF.js wasm, XNNPACK kernels only, 1 thread', inferX.b1.toFixed(0), (8000 / inferX.b8).toFixed(1), (xnn / 1000).toFixed(2), (4000 / xnn).toFixed(2)],
+    ['pixelwise TF.js wasm + ONNX Runtime kernels, 1 thread', infer.b1.toFixed(0), (8000 / infer.b8).toFixed(1), (single / 1000).toFixed(2), (4000 / single).toFixed(2)],
+    [`pixelwise TF.js wasm + ONNX Runtime kernels on ${cores} threads`, '-', '-', (ortMt / 1000).toFixed(2), (4000 / ortMt).toFixed(2)],
+    [`pixelwise TF.js wasm + ONNX Runtime kernels, data-parallel ${threads} threads (train default)`, '-', '-', (par / 1000).toFixed(2), (4000 / par).toFixed(2)],
   ];
   const table = rows.map((r, i) => `| ${r.join(' | ')} |` + (i === 0 ? `\n|${r.map(() => '---').join('|')}|` : '')).join('\n');
   const trainRatio = torch ? best / torch.train.medianMsPerStep : NaN;
@@ -212,7 +235,7 @@ async function main() {
   const notes = [
     `- Trainable parameters: ${trainable.toLocaleString('en-US')} (pixelwise) — same architecture and weights as the PyTorch reference.`,
     haveRef ? `- Logits, eval mode, same weights: max abs diff TF.js vs PyTorch ${maxDiff.toExponential(2)}.` : '- PyTorch not run: no cross-engine check.',
-    torch ? `- First training losses — PyTorch: ${torch.train.losses.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; TF.js 1 thread: ${lossesSingle.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; data-parallel: ${lossesDp.slice(0, 3).map((l) => l.toFixed(4)).join(', ')} (data-parallel BatchNorm uses per-shard batch statistics).` : '',
+    torch ? `- First training losses — PyTorch: ${torch.train.losses.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; TF.js XNNPACK: ${trainX.losses.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; TF.js + ONNX Runtime kernels: ${lossesSingle.slice(0, 3).map((l) => l.toFixed(4)).join(', ')}; data-parallel: ${lossesDp.slice(0, 3).map((l) => l.toFixed(4)).join(', ')} (data-parallel BatchNorm uses per-shard batch statistics).` : '',
     `- Ratios vs PyTorch: training ${trainRatio.toFixed(2)}x (best pixelwise mode); inference with ONNX Runtime (predict's default) ${inferRatio.toFixed(2)}x, with TF.js ${tfjsRatio.toFixed(2)}x.`,
     e2e ? `- End to end with ONNX Runtime, one 360x480 CamVid PNG -> label PNG on disk: ${e2e.totalMs.toFixed(0)} ms vs ${e2e.bareMs.toFixed(0)} ms for the bare runtime call on the same (padded) size = ${(e2e.totalMs / e2e.bareMs).toFixed(2)}x; decode ${e2e.preMs.toFixed(0)} ms, label PNG encode+write ${e2e.postMs.toFixed(0)} ms; normalise/pad/argmax in JS make up the rest.` : '',
     Number.isFinite(augMs) ? `- Augmentation + normalisation of one 360x480 training image: ${augMs.toFixed(1)} ms (JS); a 360x480 batch-4 step takes seconds, so data work is ~${(((4 * augMs) / (single * (360 * 480) / (256 * 256))) * 100).toFixed(1)}% of a single-thread step and is prefetched.` : '',

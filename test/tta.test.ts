@@ -1,7 +1,7 @@
 // Test-time augmentation maps mirrored scores back to their pixels before averaging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flipRgb, predictWithTta, argmaxChw } from '../src/inference/tta.ts';
+import { flipRgb, orientRgb, predictWithTta, argmaxChw } from '../src/inference/tta.ts';
 import type { RgbImage } from '../src/data/image_io.ts';
 
 test('flip TTA un-mirrors the scores before averaging', async () => {
@@ -9,6 +9,10 @@ test('flip TTA un-mirrors the scores before averaging', async () => {
   const img: RgbImage = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => i % 251), width: w, height: h };
   assert.deepEqual(flipRgb(flipRgb(img, true), true).data, img.data);
   assert.deepEqual(flipRgb(flipRgb(img, false), false).data, img.data);
+  // A quarter turn (transpose, then mirror x): pixel (x, y) of the 3x7 result is (y, h-1-x).
+  const r = orientRgb(img, { transpose: true, flipX: true, flipY: false });
+  assert.deepEqual([r.width, r.height], [h, w]);
+  for (let y = 0; y < w; y++) for (let x = 0; x < h; x++) assert.equal(r.data[(y * h + x) * 3], img.data[((h - 1 - x) * w + y) * 3]);
   // Scores: class 0 = the red value, class 1 = 30. A mirrored copy's scores mapped back to the
   // right pixels average to the red value itself, so TTA must equal the plain prediction.
   const logits = async (imgs: RgbImage[]) => imgs.map((im) => {
@@ -19,6 +23,7 @@ test('flip TTA un-mirrors the scores before averaging', async () => {
   const plain = await predictWithTta(logits, [img], 2, 'none');
   assert.deepEqual(await predictWithTta(logits, [img], 2, 'flip'), plain);
   assert.deepEqual(await predictWithTta(logits, [img], 2, 'flip2'), plain);
+  assert.deepEqual(await predictWithTta(logits, [img], 2, 'd4'), plain);
   assert.ok(plain[0].some((v) => v === 0) && plain[0].some((v) => v === 1));
   assert.deepEqual([...argmaxChw(Float32Array.from([1, 5, 3, 2]), 2)], [1, 0]);
 });

@@ -44,7 +44,7 @@ export interface InferenceOpts { runtime: RuntimeName; tta: TtaMode; reflectPad?
 export function addInferenceOptions(c: Command): Command {
   return c
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
-    .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip) or also upside down (flip2)').choices(TTA_MODES).default('none'))
+    .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4)').choices(TTA_MODES).default('none'))
     .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))

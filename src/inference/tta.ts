@@ -2,8 +2,21 @@
 // average them. Thin structures (membranes, poles) gain most.
 import type { RgbImage } from '../data/image_io.js';
 
-export type TtaMode = 'none' | 'flip' | 'flip2';
-export const TTA_MODES: TtaMode[] = ['none', 'flip', 'flip2'];
+export type TtaMode = 'none' | 'flip' | 'flip2' | 'd4';
+export const TTA_MODES: TtaMode[] = ['none', 'flip', 'flip2', 'd4'];
+
+/** One symmetry of the square: transpose first (swap x and y), then mirror x and/or y. */
+export interface Orientation { transpose: boolean; flipX: boolean; flipY: boolean }
+
+const ORIENTATIONS: Record<TtaMode, Orientation[]> = {
+  none: [],
+  flip: [{ transpose: false, flipX: true, flipY: false }],
+  flip2: [{ transpose: false, flipX: true, flipY: false }, { transpose: false, flipX: false, flipY: true }],
+  // The 7 non-identity elements of the dihedral group: mirrors and 90-degree rotations, for
+  // imagery without a preferred orientation (microscopy, aerial) and models trained on rotations.
+  d4: [false, true].flatMap((transpose) => [[false, false], [true, false], [false, true], [true, true]]
+    .filter(([fx, fy]) => transpose || fx || fy).map(([flipX, flipY]) => ({ transpose, flipX, flipY }))),
+};
 
 export function argmaxChw(map: Float32Array, c: number): Uint8Array {
   // Plane by plane: sequential reads (a per-pixel loop over classes strides through memory).
@@ -16,32 +29,49 @@ export function argmaxChw(map: Float32Array, c: number): Uint8Array {
   return out;
 }
 
-export function flipRgb(img: RgbImage, horizontal: boolean): RgbImage {
-  const { width: w, height: h } = img, out = new Uint8Array(img.data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const sx = horizontal ? w - 1 - x : x, sy = horizontal ? y : h - 1 - y;
-    const o = (y * w + x) * 3, i = (sy * w + sx) * 3;
-    out[o] = img.data[i]; out[o + 1] = img.data[i + 1]; out[o + 2] = img.data[i + 2];
+/**
+ * For each pixel of the oriented (w' x h') frame, the index of its source pixel in the original
+ * w x h frame. The same table maps the image forwards and the scores back.
+ */
+function sourceIndex(w: number, h: number, o: Orientation): { index: Uint32Array; width: number; height: number } {
+  const W = o.transpose ? h : w, H = o.transpose ? w : h, index = new Uint32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const x1 = o.flipX ? W - 1 - x : x, y1 = o.flipY ? H - 1 - y : y;
+    index[y * W + x] = o.transpose ? x1 * w + y1 : y1 * w + x1;
   }
-  return { data: out, width: w, height: h };
+  return { index, width: W, height: H };
 }
 
-/** Adds the CHW map, mirrored back, into acc. */
-function addFlipped(acc: Float32Array, map: Float32Array, c: number, h: number, w: number, horizontal: boolean): void {
-  for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const sx = horizontal ? w - 1 - x : x, sy = horizontal ? y : h - 1 - y;
-    acc[(k * h + y) * w + x] += map[(k * h + sy) * w + sx];
+export function orientRgb(img: RgbImage, o: Orientation): RgbImage {
+  const { index, width, height } = sourceIndex(img.width, img.height, o);
+  const out = new Uint8Array(img.data.length);
+  for (let p = 0; p < index.length; p++) {
+    const i = index[p] * 3, q = p * 3;
+    out[q] = img.data[i]; out[q + 1] = img.data[i + 1]; out[q + 2] = img.data[i + 2];
   }
+  return { data: out, width, height };
+}
+
+/** Mirrors an image left-right (horizontal) or upside down. */
+export function flipRgb(img: RgbImage, horizontal: boolean): RgbImage {
+  return orientRgb(img, { transpose: false, flipX: horizontal, flipY: !horizontal });
 }
 
 export async function predictWithTta(logits: (imgs: RgbImage[]) => Promise<Float32Array[]>, imgs: RgbImage[], c: number, mode: TtaMode): Promise<Uint8Array[]> {
   const base = await logits(imgs);
-  if (mode === 'none') return base.map((m) => argmaxChw(m, c));
   const { width: w, height: h } = imgs[0];
-  const flips = mode === 'flip2' ? [true, false] : [true];
-  for (const horizontal of flips) {
-    const maps = await logits(imgs.map((im) => flipRgb(im, horizontal)));
-    maps.forEach((m, i) => addFlipped(base[i], m, c, h, w, horizontal));
+  const px = w * h;
+  for (const o of ORIENTATIONS[mode]) {
+    const { index } = sourceIndex(w, h, o);
+    const maps = await logits(imgs.map((im) => orientRgb(im, o)));
+    // Each oriented score goes back to its source pixel before averaging.
+    maps.forEach((m, i) => {
+      const acc = base[i];
+      for (let k = 0; k < c; k++) {
+        const a = acc.subarray(k * px, (k + 1) * px), s = m.subarray(k * px, (k + 1) * px);
+        for (let p = 0; p < px; p++) a[index[p]] += s[p];
+      }
+    });
   }
   return base.map((m) => argmaxChw(m, c));
 }

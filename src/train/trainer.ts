@@ -2,7 +2,9 @@
 // last/best checkpoints, a JSONL log and curves, resume, Ctrl-C = save and exit.
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { configureOrtKernels } from '../engine/kernels/ort_native.js';
 import { SegModel } from '../models/seg_model.js';
 import { writeCard, type ModelCard } from '../models/package.js';
 import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
@@ -108,6 +110,8 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
   const dp = workers > 0 ? await DataParallel.start(model, cfg.loss, lossOptions, workers, tf.getBackend()) : null;
   if (dp) log(`data-parallel: batch split over ${dp.size} threads (main + ${workers} worker${workers > 1 ? 's' : ''})`);
+  // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
+  configureOrtKernels({ threads: dp ? 1 : Math.max(1, os.availableParallelism?.() ?? os.cpus().length) });
   const perEpoch = loader.batchesPerEpoch;
   const totalSteps = cfg.epochs * perEpoch;
   const vars = model.trainableVariables;

@@ -3,6 +3,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterImpl, type BackpropFilterAttrs } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputImpl, type BackpropInputAttrs } from './conv2d_backprop_input.js';
+import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './ort_conv.js';
+import { ortReduce } from './ort_reduce.js';
+import type { ConvAttrs } from './conv_geometry.js';
 
 export { conv2dBackpropFilterImpl, conv2dBackpropInputImpl };
 
@@ -15,20 +18,51 @@ export function registerWasmKernels(): void {
     if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
   };
+  // Each kernel tries ONNX Runtime's native convolution first (ort_conv.ts) and falls back to
+  // the XNNPACK formulations where that returns null.
+  type Backend = Parameters<typeof ortConv2d>[0];
   replace({
     kernelName: tf.Conv2DBackpropFilter,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      return conv2dBackpropFilterImpl(x, dy, attrs as unknown as BackpropFilterAttrs);
+      const a = attrs as unknown as BackpropFilterAttrs;
+      return ortConv2dBackpropFilter(backend as unknown as Backend, x, dy, a) ?? conv2dBackpropFilterImpl(x, dy, a);
     },
   });
   replace({
     kernelName: tf.Conv2DBackpropInput,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
-      return conv2dBackpropInputImpl(dy, filter, attrs as unknown as BackpropInputAttrs);
+      const a = attrs as unknown as BackpropInputAttrs;
+      return ortConv2dBackpropInput(backend as unknown as Backend, dy, filter, a) ?? conv2dBackpropInputImpl(dy, filter, a);
     },
   });
+  // Forward convolutions: wrap tfjs-backend-wasm's own (kept, with its setup) as the fallback.
+  for (const name of [tf.Conv2D, tf.FusedConv2D]) {
+    const own = tf.getKernel(name, 'wasm');
+    if (!own) continue;
+    replace({
+      ...own,
+      kernelFunc: (args) => {
+        const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+        const a = args.attrs as unknown as ConvAttrs & { activation?: string };
+        const out = preluActivationWeights ? null
+          : ortConv2d(args.backend as unknown as Backend, x!, filter!, a, bias ?? undefined, a.activation ?? 'linear');
+        return out ?? own.kernelFunc(args);
+      },
+    });
+  }
+  for (const [name, op] of [[tf.Sum, 'ReduceSum'], [tf.Mean, 'ReduceMean']] as const) {
+    const own = tf.getKernel(name, 'wasm');
+    if (!own) continue;
+    replace({
+      ...own,
+      kernelFunc: (args) => {
+        const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+        return ortReduce(args.backend as unknown as Backend, (args.inputs as { x: tf.TensorInfo }).x, axis, keepDims, op) ?? own.kernelFunc(args);
+      },
+    });
+  }
 }

@@ -1,0 +1,100 @@
+// Runs one-node ONNX graphs through onnxruntime-node's native session, synchronously, on tensors
+// of the TF.js wasm backend: the project's kernels that hand work to ONNX Runtime's CPU kernels
+// (ort_conv.ts, ort_reduce.ts) share it. onnxruntime-node's public API is async, but a TF.js
+// kernel must return synchronously, so this calls its native binding directly. Inputs are
+// zero-copy views of the wasm heap; ONNX Runtime writes the result straight into the output
+// tensor's heap memory. If onnxruntime-node cannot load, `ortKernelsAvailable()` is false and
+// every caller falls back to a wasm formulation.
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import onnxProto from 'onnx-proto';
+import type { onnx as O } from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+interface OrtOutput { data: Float32Array; dims: number[] }
+interface NativeSession {
+  loadModel(buf: ArrayBufferLike, offset: number, length: number, options: object): void;
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): Record<string, OrtOutput>;
+}
+interface Native { binding: { InferenceSession: new () => NativeSession }; Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown }
+
+let native: Native | null | undefined;
+let threads = 1;
+let enabled = true;
+
+function loadNative(): Native | null {
+  if (native !== undefined) return native;
+  try {
+    const require = createRequire(import.meta.url);
+    const b = require('onnxruntime-node/dist/binding.js') as { binding: Native['binding']; initOrt(): void };
+    const { Tensor } = require('onnxruntime-node') as { Tensor: Native['Tensor'] };
+    b.initOrt();
+    native = { binding: b.binding, Tensor };
+  } catch {
+    native = null; // not installed or no binary for this platform: XNNPACK kernels only
+  }
+  return native;
+}
+
+/** Turns the ONNX Runtime kernels on or off and sets their thread count (per TF.js instance). */
+export function configureOrtKernels(o: { enabled?: boolean; threads?: number }): void {
+  if (o.enabled != null) enabled = o.enabled;
+  if (o.threads != null && o.threads !== threads) { threads = Math.max(1, o.threads); sessions.clear(); }
+}
+export function ortKernelsAvailable(): boolean { return enabled && loadNative() != null; }
+
+
+// ---- graphs ------------------------------------------------------------------------
+export const A = onnx.AttributeProto.AttributeType;
+export const ints = (name: string, v: number[]): O.IAttributeProto => ({ name, type: A.INTS, ints: v });
+export const INT64_MIN = -(2n ** 63n);
+
+export function i64(name: string, values: (number | bigint)[]): O.ITensorProto {
+  const b = new DataView(new ArrayBuffer(values.length * 8));
+  values.forEach((v, i) => b.setBigInt64(i * 8, BigInt(v), true));
+  return { name, dataType: 7, dims: [values.length], rawData: new Uint8Array(b.buffer) };
+}
+
+export function graph(nodes: O.INodeProto[], inputs: [string, number][], output: string, inits: O.ITensorProto[] = [], outRank = 4): Uint8Array {
+  const info = (name: string, rank: number): O.IValueInfoProto => ({
+    name, type: { tensorType: { elemType: 1, shape: { dim: Array.from({ length: rank }, (_, i) => ({ dimParam: `${name}${i}` })) } } },
+  });
+  const m = onnx.ModelProto.create({
+    irVersion: 8, producerName: 'pixelwise', opsetImport: [{ domain: '', version: 13 }],
+    graph: { name: 'conv', node: nodes, initializer: inits, input: inputs.map(([n, r]) => info(n, r)), output: [info(output, outRank)] },
+  });
+  return onnx.ModelProto.encode(m).finish();
+}
+
+const sessions = new Map<string, NativeSession>();
+
+export function session(key: string, build: () => Uint8Array): NativeSession {
+  let s = sessions.get(key);
+  if (!s) {
+    const bytes = build();
+    s = new (loadNative()!.binding.InferenceSession)();
+    s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
+      intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    });
+    sessions.set(key, s);
+  }
+  return s;
+}
+
+// ---- running against the wasm heap -----------------------------------------------------------
+export interface WasmBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+export function run(backend: WasmBackend, s: NativeSession, feeds: Record<string, tf.TensorInfo>, outName: string, outShape: number[]): tf.TensorInfo {
+  const { Tensor } = loadNative()!;
+  // Allocate the output first: a heap growth would detach views taken before it.
+  const out = backend.makeOutput(outShape, 'float32');
+  const f: Record<string, unknown> = {};
+  for (const [k, t] of Object.entries(feeds)) f[k] = new Tensor('float32', backend.typedArrayFromHeap(t), t.shape);
+  s.run(f, { [outName]: new Tensor('float32', backend.typedArrayFromHeap(out), outShape) }, {});
+  return out;
+}
+
