@@ -122,6 +122,44 @@ async function main() {
   const initial = await model.namedWeights();
   const restore = () => model.loadNamedWeights(new Map(initial.map((w) => [w.name, w])), 'initial');
 
+  // ONNX Runtime on pixelwise's own export of the same model (the default predict runtime), first:
+  // a predict process does not carry the training benchmarks' multi-GB heap.
+  log('ONNX Runtime: inference on the pixelwise export (all cores) ...');
+  const ort = await OnnxSegmenter.create(exportOnnx(model), 12, model.stride);
+  const ortT: Record<string, number> = {};
+  for (const b of [1, 8]) {
+    const xb = new Float32Array(b * 3 * 256 * 256);
+    for (let i = 0; i < b; i++) xb.set(tf.tidy(() => tf.transpose(tf.tensor4d(x1, [1, 256, 256, 3]), [0, 3, 1, 2]).dataSync() as Float32Array), i * 3 * 256 * 256);
+    const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { await ort.logits(xb, b, 256, 256); });
+    ortT[`b${b}`] = median(t);
+  }
+
+  // End to end with the default runtime: PNG on disk -> label PNG on disk, against the bare call.
+  let e2e: { totalMs: number; bareMs: number; preMs: number; postMs: number } | null = null;
+  const sample = path.join(CAMVID, 'val');
+  if (fs.existsSync(sample)) {
+    const file = path.join(sample, fs.readdirSync(sample).sort()[0]);
+    const norm = IMAGENET_NORM;
+    const parts = { total: [] as number[], bare: [] as number[], pre: [] as number[], post: [] as number[] };
+    const img0 = await readImage(file);
+    const ph = Math.ceil(img0.height / 16) * 16, pw = Math.ceil(img0.width / 16) * 16;
+    const bareX = new Float32Array(3 * ph * pw);
+    await timeIt(N.infer, N.warm, async () => {
+      const t0 = performance.now();
+      const img = await readImage(file);
+      const t1 = performance.now();
+      const [ids] = await ort.predictBatch([img], { norm });
+      const t2 = performance.now();
+      fs.writeFileSync(path.join(work, 'labels.png'), await encodeLabelPngFast(ids, img.width, img.height, [[0, 0, 0]]));
+      const t3 = performance.now();
+      await ort.logits(bareX, 1, ph, pw);
+      const t4 = performance.now();
+      parts.total.push(t3 - t0); parts.pre.push(t1 - t0); parts.post.push(t3 - t2); parts.bare.push(t4 - t3);
+    });
+    e2e = { totalMs: median(parts.total), bareMs: median(parts.bare), preMs: median(parts.pre), postMs: median(parts.post) };
+  }
+  await ort.dispose();
+
   // TF.js modes: XNNPACK-only kernels (what tfjs-backend-wasm + the project's XNNPACK gradient
   // formulations give) and the default, with convolutions and reductions on ONNX Runtime kernels.
   const inferTfjs = async (): Promise<Record<string, number>> => {
@@ -169,43 +207,6 @@ async function main() {
   const tDp = await timeIt(N.train, N.warm, async () => { lossesDp.push(await dp.step({ x: xt, y: yt, n: 4, height: 256, width: 256, ids: [] }, opt)); });
   await dp.close();
   opt.dispose();
-
-  // ONNX Runtime on pixelwise's own export of the same model (the default predict runtime).
-  log('ONNX Runtime: inference on the pixelwise export (all cores) ...');
-  const ort = await OnnxSegmenter.create(exportOnnx(model), 12, model.stride);
-  const ortT: Record<string, number> = {};
-  for (const b of [1, 8]) {
-    const xb = new Float32Array(b * 3 * 256 * 256);
-    for (let i = 0; i < b; i++) xb.set(tf.tidy(() => tf.transpose(tf.tensor4d(x1, [1, 256, 256, 3]), [0, 3, 1, 2]).dataSync() as Float32Array), i * 3 * 256 * 256);
-    const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { await ort.logits(xb, b, 256, 256); });
-    ortT[`b${b}`] = median(t);
-  }
-
-  // End to end with the default runtime: PNG on disk -> label PNG on disk, against the bare call.
-  let e2e: { totalMs: number; bareMs: number; preMs: number; postMs: number } | null = null;
-  const sample = path.join(CAMVID, 'val');
-  if (fs.existsSync(sample)) {
-    const file = path.join(sample, fs.readdirSync(sample).sort()[0]);
-    const norm = IMAGENET_NORM;
-    const parts = { total: [] as number[], bare: [] as number[], pre: [] as number[], post: [] as number[] };
-    const img0 = await readImage(file);
-    const ph = Math.ceil(img0.height / 16) * 16, pw = Math.ceil(img0.width / 16) * 16;
-    const bareX = new Float32Array(3 * ph * pw);
-    await timeIt(N.infer, N.warm, async () => {
-      const t0 = performance.now();
-      const img = await readImage(file);
-      const t1 = performance.now();
-      const [ids] = await ort.predictBatch([img], { norm });
-      const t2 = performance.now();
-      fs.writeFileSync(path.join(work, 'labels.png'), await encodeLabelPngFast(ids, img.width, img.height, [[0, 0, 0]]));
-      const t3 = performance.now();
-      await ort.logits(bareX, 1, ph, pw);
-      const t4 = performance.now();
-      parts.total.push(t3 - t0); parts.pre.push(t1 - t0); parts.post.push(t3 - t2); parts.bare.push(t4 - t3);
-    });
-    e2e = { totalMs: median(parts.total), bareMs: median(parts.bare), preMs: median(parts.pre), postMs: median(parts.post) };
-  }
-  await ort.dispose();
 
   // Data loading + augmentation per 360x480 training image (JS, main thread).
   let augMs = NaN;

@@ -1,7 +1,9 @@
 // Inference through ONNX Runtime (onnxruntime-node, CPU): normalise, pad to the stride, NHWC ->
 // NCHW, run, resize logits back if the card resizes, argmax. ~4-6x faster than TF.js wasm here.
+import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
 import { argmaxChw } from './tta.js';
@@ -9,6 +11,31 @@ import { argmaxChw } from './tta.js';
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
 async function ort(): Promise<Ort> { return (ortModule ??= await import('onnxruntime-node')); }
+
+const LABELS = 'pixelwise_labels';
+
+/**
+ * Appends ArgMax over the class axis (+ Cast to uint8) to a segmentation graph, as a second
+ * output: the label map then comes out of ONNX Runtime's native kernels, 1 byte per pixel,
+ * instead of a JS loop over all C logit planes. null when the graph cannot be read.
+ */
+export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
+  try {
+    const { onnx } = onnxProto;
+    const m = onnx.ModelProto.decode(bytes);
+    const g = m.graph!;
+    const logits = g.output![0].name!;
+    const A = onnx.AttributeProto.AttributeType;
+    g.node!.push(
+      { opType: 'ArgMax', input: [logits], output: [`${LABELS}_i64`], name: `${LABELS}/ArgMax`, attribute: [{ name: 'axis', type: A.INT, i: 1 }, { name: 'keepdims', type: A.INT, i: 0 }] },
+      { opType: 'Cast', input: [`${LABELS}_i64`], output: [LABELS], name: `${LABELS}/Cast`, attribute: [{ name: 'to', type: A.INT, i: onnx.TensorProto.DataType.UINT8 }] },
+    );
+    g.output!.push({ name: LABELS, type: { tensorType: { elemType: onnx.TensorProto.DataType.UINT8, shape: { dim: [{ dimParam: 'N' }, { dimParam: 'H' }, { dimParam: 'W' }] } } } });
+    return onnx.ModelProto.encode(m).finish();
+  } catch {
+    return null;
+  }
+}
 
 export function defaultThreads(): number { return Math.max(1, os.availableParallelism?.() ?? os.cpus().length); }
 
@@ -32,21 +59,28 @@ export function resizeChw(src: Float32Array, c: number, h: number, w: number, th
 }
 
 export class OnnxSegmenter {
-  private constructor(private readonly session: Session, readonly numClasses: number, readonly stride: number) {}
+  private constructor(private readonly session: Session, readonly numClasses: number, readonly stride: number,
+    private readonly hasLabels: boolean) {}
 
   static async create(model: Uint8Array | string, numClasses: number, stride: number, threads = defaultThreads()): Promise<OnnxSegmenter> {
     const o = await ort();
     const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
-    const session = typeof model === 'string' ? await o.InferenceSession.create(model, opts) : await o.InferenceSession.create(model, opts);
-    return new OnnxSegmenter(session, numClasses, stride);
+    const bytes = typeof model === 'string' ? fs.readFileSync(model) : model;
+    const fused = numClasses <= 256 ? withLabelsOutput(bytes) : null;
+    const session = await o.InferenceSession.create(fused ?? bytes, opts);
+    return new OnnxSegmenter(session, numClasses, stride, fused != null);
+  }
+
+  private async run(x: Float32Array, n: number, h: number, w: number, output: string): Promise<Float32Array | Uint8Array> {
+    const o = await ort();
+    const inputName = this.session.inputNames[0];
+    const r = await this.session.run({ [inputName]: new o.Tensor('float32', x, [n, 3, h, w]) }, [output]);
+    return r[output].data as Float32Array | Uint8Array;
   }
 
   /** Raw logits [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */
   async logits(x: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
-    const o = await ort();
-    const inputName = this.session.inputNames[0];
-    const r = await this.session.run({ [inputName]: new o.Tensor('float32', x, [n, 3, h, w]) });
-    return r[this.session.outputNames[0]].data as Float32Array;
+    return this.run(x, n, h, w, this.session.outputNames[0]) as Promise<Float32Array>;
   }
 
   /** Normalised NCHW input, zero-padded (= the mean colour) to ph x pw. */
@@ -93,7 +127,16 @@ export class OnnxSegmenter {
     // Common path: argmax straight from the padded logits, cropping as it goes (no copy).
     const { width: w, height: h } = imgs[0];
     const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
-    const logits = await this.logits(this.toNchw(imgs, o, ph, pw), imgs.length, ph, pw);
+    const x = this.toNchw(imgs, o, ph, pw);
+    if (this.hasLabels) {
+      const labels = await this.run(x, imgs.length, ph, pw, LABELS) as Uint8Array; // [n, ph, pw]
+      return imgs.map((_, i) => {
+        const out = new Uint8Array(w * h);
+        for (let y = 0; y < h; y++) out.set(labels.subarray((i * ph + y) * pw, (i * ph + y) * pw + w), y * w);
+        return out;
+      });
+    }
+    const logits = await this.logits(x, imgs.length, ph, pw);
     const C = this.numClasses, plane = ph * pw;
     return imgs.map((_, i) => {
       const out = new Uint8Array(w * h), best = new Float32Array(w * h);

@@ -21,7 +21,8 @@ interface Native { binding: { InferenceSession: new () => NativeSession }; Tenso
 
 let native: Native | null | undefined;
 let threads = 1;
-let enabled = true;
+// PIXELWISE_ORT_KERNELS=0 keeps every kernel on wasm (worker threads inherit the environment).
+let enabled = process.env.PIXELWISE_ORT_KERNELS !== '0';
 
 function loadNative(): Native | null {
   if (native !== undefined) return native;
@@ -76,6 +77,8 @@ export function session(key: string, build: () => Uint8Array): NativeSession {
     s = new (loadNative()!.binding.InferenceSession)();
     s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
       intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+      // Idle pool threads must not spin between kernels: TF.js runs the other ops meanwhile.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     sessions.set(key, s);
   }
