@@ -60,7 +60,7 @@ async function main() {
   const espWeights = fs.existsSync(PTH) ? 'the imported CamVid checkpoint' : 'random weights (../shared absent)';
   const md = `# Inference runtimes\n\nMachine: ${os.cpus()[0]?.model}, ${os.cpus().length} cores. Date: ${new Date().toISOString().slice(0, 10)}. Command: \`npm run bench:runtimes${quick ? ' -- --quick' : ''}\`.\n` +
     `360x480 input (padded to the model stride), logits only; ESPNet with ${espWeights}, U-Net width 16 (1.94 M parameters). ` +
-    `TF.js wasm uses one thread; ONNX Runtime all cores. Peak RSS is the whole process for that configuration.\n\n` +
+    `TF.js wasm uses one thread (its convolutions on ONNX Runtime kernels, one thread; \`PIXELWISE_ORT_KERNELS=0\` for wasm-only kernels); ONNX Runtime (the exported graph) all cores. Peak RSS is the whole process for that configuration.\n\n` +
     `| model | batch | TF.js ms/image | ONNX Runtime ms/image | speed-up | TF.js peak RSS MB | ORT peak RSS MB |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
   fs.writeFileSync('docs/runtimes.md', md);
   process.stdout.write(md);

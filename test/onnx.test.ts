@@ -94,7 +94,7 @@ test('pixelwise export -> predict --runtime onnx gives the TF.js label maps (odd
   assert.match(bad.stderr, /ONNX-only model/);
 });
 
-test('ONNX Runtime label maps (fused crop + argmax) equal argmax of its logits and the TF.js labels', async () => {
+test('ONNX Runtime label maps (argmax appended to the graph) equal argmax of its logits and the TF.js labels', async () => {
   await initEngine('wasm');
   const { predictBatch } = await import('../src/inference/predictor.ts');
   const { argmaxChw } = await import('../src/inference/tta.ts');

@@ -1,5 +1,6 @@
 // Inference through ONNX Runtime (onnxruntime-node, CPU): normalise, pad to the stride, NHWC ->
-// NCHW, run, resize logits back if the card resizes, argmax. ~4-6x faster than TF.js wasm here.
+// NCHW, run, resize logits back if the card resizes, argmax (in the graph when no resize is
+// needed). ~4-6x faster than TF.js wasm here.
 import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
