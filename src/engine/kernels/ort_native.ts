@@ -16,6 +16,7 @@ interface OrtOutput { data: Float32Array; dims: number[] }
 interface NativeSession {
   loadModel(buf: ArrayBufferLike, offset: number, length: number, options: object): void;
   run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): Record<string, OrtOutput>;
+  dispose(): void;
 }
 interface Native { binding: { InferenceSession: new () => NativeSession }; Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown }
 
@@ -41,7 +42,11 @@ function loadNative(): Native | null {
 /** Turns the ONNX Runtime kernels on or off and sets their thread count (per TF.js instance). */
 export function configureOrtKernels(o: { enabled?: boolean; threads?: number }): void {
   if (o.enabled != null) enabled = o.enabled;
-  if (o.threads != null && o.threads !== threads) { threads = Math.max(1, o.threads); sessions.clear(); }
+  if (o.threads != null && o.threads !== threads) {
+    threads = Math.max(1, o.threads);
+    for (const s of sessions.values()) s.dispose(); // rebuilt with the new thread count on demand
+    sessions.clear();
+  }
 }
 export function ortKernelsAvailable(): boolean { return enabled && loadNative() != null; }
 
@@ -77,6 +82,9 @@ export function session(key: string, build: () => Uint8Array): NativeSession {
     s = new (loadNative()!.binding.InferenceSession)();
     s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
       intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+      // No arena: buffers go back after each run (about 0.5 GB less peak RSS per training process,
+      // same speed), so memory stays close to the wasm-only kernels'.
+      enableCpuMemArena: false,
       // Idle pool threads must not spin between kernels: TF.js runs the other ops meanwhile.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
