@@ -32,6 +32,33 @@ test('cross-entropy with ignore label and class weights matches a hand computati
   assert.ok(cd < 1e-3);
 });
 
+test('Lovasz-softmax equals 1 - IoU on hard predictions and its gradient matches finite differences', async () => {
+  await initEngine('wasm');
+  // 1x2x4 pixels, 3 classes; the last pixel is ignored (label 255, predicted class 2).
+  const labels = [0, 0, 1, 1, 2, 2, 0, 255];
+  const pred = [0, 1, 1, 1, 2, 0, 0, 2];
+  const hard = tf.tensor4d(pred.flatMap((k) => [0, 1, 2].map((c) => (c === k ? 30 : -30))), [1, 2, 4, 3]);
+  const y = tf.tensor3d(labels, [1, 2, 4], 'int32');
+  // IoU by hand over the 7 valid pixels: class 0: inter 2 (px 0, 6), union 4 (px 0, 1, 5, 6);
+  // class 1: inter 2, union 3; class 2: inter 1, union 2.
+  const expected = ((1 - 2 / 4) + (1 - 2 / 3) + (1 - 1 / 2)) / 3;
+  const o = { numClasses: 3, ignoreIndex: 255 };
+  const l = (await segmentationLoss('lovasz', hard, y, o).data())[0];
+  assert.ok(Math.abs(l - expected) < 1e-5, `lovasz ${l} vs ${expected}`);
+  const perfect = tf.tensor4d(labels.flatMap((k) => [0, 1, 2].map((c) => (c === (k === 255 ? 0 : k) ? 30 : -30))), [1, 2, 4, 3]);
+  assert.ok((await segmentationLoss('lovasz', perfect, y, o).data())[0] < 1e-6);
+  // Soft logits: gradient through the sort (gather) against central differences.
+  const v = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7) * 2);
+  const f = (a: Float32Array) => tf.tidy(() => segmentationLoss('ce+lovasz', tf.tensor4d(a, [1, 2, 4, 3]), y, o).dataSync()[0]);
+  const g = tf.tidy(() => tf.grad((x: tf.Tensor) => segmentationLoss('ce+lovasz', x as tf.Tensor4D, y, o))(tf.tensor4d(v, [1, 2, 4, 3])).dataSync());
+  for (const i of [0, 4, 9, 13, 17, 22]) {
+    const e = 1e-2, a = v.slice(), b = v.slice();
+    a[i] += e; b[i] -= e;
+    const num = (f(a) - f(b)) / (2 * e);
+    assert.ok(Math.abs(num - g[i]) < 2e-3, `d/dlogit[${i}]: ${g[i]} vs ${num}`);
+  }
+});
+
 test('every architecture: logits at the input size for sizes not divisible by the stride', async () => {
   await initEngine('wasm');
   for (const arch of Object.keys(ARCHITECTURES)) {

@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../util/errors.js';
 
-export type LossName = 'ce' | 'dice' | 'focal' | 'ce+dice';
-export const LOSSES: LossName[] = ['ce', 'dice', 'focal', 'ce+dice'];
+export type LossName = 'ce' | 'dice' | 'focal' | 'ce+dice' | 'lovasz' | 'ce+lovasz';
+export const LOSSES: LossName[] = ['ce', 'dice', 'focal', 'ce+dice', 'lovasz', 'ce+lovasz'];
 
 export interface LossOptions { numClasses: number; ignoreIndex: number; classWeights?: number[]; focalGamma?: number }
 
@@ -42,6 +42,46 @@ function diceLoss(logits: tf.Tensor, p: Prepared): tf.Scalar {
   return tf.sub(1, tf.mean(dice)) as tf.Scalar;
 }
 
+/**
+ * Lovasz-softmax (Berman et al., 2018): the convex surrogate of 1 - IoU, per class over the
+ * batch's pixels, averaged over the classes present. Each class sorts its pixel errors
+ * |onehot - p| in decreasing order and weights them by the increments of the Jaccard loss along
+ * that order; on hard 0/1 predictions it equals 1 - IoU exactly. Ignored pixels get error 0 and
+ * no ground truth, so they add nothing.
+ */
+function lovaszLoss(logits: tf.Tensor, p: Prepared, o: LossOptions): tf.Scalar {
+  const c = o.numClasses;
+  const probs = tf.reshape(tf.softmax(logits), [-1, c]);
+  const valid = tf.reshape(p.valid, [-1, 1]);
+  const fg = tf.mul(tf.reshape(p.onehot, [-1, c]), valid);
+  const errors = tf.transpose(tf.mul(tf.abs(tf.sub(fg, probs)), valid)); // [c, P]
+  const fgT = tf.transpose(fg);
+  const n = errors.shape[1]!;
+  // Sort order, read back once: a permutation's gradient is the inverse permutation, a gather
+  // too (TF.js's own gather gradient needs UnsortedSegmentSum, which wasm lacks), and the
+  // indices must have no path back to the weights.
+  const order = tf.topk(errors as tf.Tensor2D, n).indices;
+  const perm = order.dataSync() as Int32Array;
+  order.dispose();
+  const inv = new Int32Array(c * n);
+  for (let i = 0; i < c; i++) for (let j = 0; j < n; j++) { perm[i * n + j] += i * n; inv[perm[i * n + j]] = i * n + j; }
+  const permT = tf.tensor1d(perm, 'int32'), invT = tf.tensor1d(inv, 'int32');
+  const permute = tf.customGrad(((x: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
+    save([invT]); // kept past the loss's tidy for the backward pass
+    return { value: tf.gather(x, permT), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gather(dy, saved[0]) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const sortedErr = tf.reshape(permute(tf.reshape(errors, [-1])), [c, n]);
+  const sortedFg = tf.reshape(tf.gather(tf.reshape(fgT, [-1]), permT), [c, n]);
+  const gts = tf.sum(fgT, 1, true); // from the unsorted labels: no path back through the sort
+  const inter = tf.sub(gts, tf.cumsum(sortedFg, 1));
+  const union = tf.add(gts, tf.cumsum(tf.sub(1, sortedFg), 1));
+  const jac = tf.sub(1, tf.div(inter, union)); // Jaccard loss of the first k pixels predicted positive
+  const grad = tf.concat([tf.slice(jac, [0, 0], [c, 1]), tf.sub(tf.slice(jac, [0, 1], [c, n - 1]), tf.slice(jac, [0, 0], [c, n - 1]))], 1);
+  const perClass = tf.sum(tf.mul(sortedErr, grad), 1);
+  const present = tf.cast(tf.greater(tf.reshape(gts, [c]), 0), 'float32');
+  return tf.div(tf.sum(tf.mul(perClass, present)), tf.maximum(tf.sum(present), 1)) as tf.Scalar;
+}
+
 export function segmentationLoss(name: LossName, logits: tf.Tensor4D, labels: tf.Tensor3D, o: LossOptions): tf.Scalar {
   return tf.tidy(() => {
     const p = prepare(labels, o);
@@ -50,6 +90,8 @@ export function segmentationLoss(name: LossName, logits: tf.Tensor4D, labels: tf
       case 'focal': return crossEntropy(logits, p, o, o.focalGamma ?? 2);
       case 'dice': return diceLoss(logits, p);
       case 'ce+dice': return tf.add(crossEntropy(logits, p, o), diceLoss(logits, p)) as tf.Scalar;
+      case 'lovasz': return lovaszLoss(logits, p, o);
+      case 'ce+lovasz': return tf.add(crossEntropy(logits, p, o), lovaszLoss(logits, p, o)) as tf.Scalar;
       default: throw new UserError(`--loss ${name as string}: unknown loss; use one of ${LOSSES.join(', ')}`);
     }
   });
