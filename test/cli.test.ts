@@ -70,6 +70,12 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   assert.ok(typeof j.perClass.disc.iou === 'number' || j.perClass.disc.iou === null);
   assert.equal(j.pixels, 3 * 32 * 32);
   assert.ok(fs.existsSync(path.join(run, 'eval', 'scores.md')));
+  // A near-zero probability threshold for one class predicts it nearly everywhere.
+  const th = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--json', '--threshold', 'disc=0.000001');
+  assert.equal(th.code, 0, th.err);
+  assert.ok(JSON.parse(th.out).perClass.disc.predPixels > 0.9 * 3 * 32 * 32);
+  assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--threshold', 'nosuch=0.4'), /--threshold nosuch=0.4: no class nosuch/);
+  assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--threshold', 'disc=2'), /CLASS=P/);
 
   const out = path.join(d, 'pred');
   const p = cli('predict', '--model', run, va.images, '--out', out, '--alpha', '0.4', '--quiet');

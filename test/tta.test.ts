@@ -1,7 +1,7 @@
 // Test-time augmentation maps mirrored scores back to their pixels before averaging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flipRgb, orientRgb, predictWithTta, argmaxChw } from '../src/inference/tta.ts';
+import { flipRgb, orientRgb, predictWithTta, argmaxChw, thresholdChw } from '../src/inference/tta.ts';
 import type { RgbImage } from '../src/data/image_io.ts';
 
 test('flip TTA un-mirrors the scores before averaging', async () => {
@@ -41,4 +41,15 @@ test('reflect padding mirrors the borders and cropping restores the original fra
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((y) => red(2, y)), [8, 4, 0, 4, 8, 4, 0]);
   const labels = Uint8Array.from({ length: 8 * 7 }, (_, i) => p.data[i * 3]);
   assert.deepEqual([...cropLabels(labels, w, h, 2)], Array.from({ length: 12 }, (_, i) => i));
+});
+
+test('a class probability threshold overrides the argmax only where that class reaches it', () => {
+  // 3 classes x 3 pixels (CHW). Softmax of pixel 0: [0.2447, 0.6652, 0.0900] (logits 1, 2, 0);
+  // pixel 1: [0.4223, 0.1554, 0.4223] (logits 1, 0, 1: a tie between 0 and 2); pixel 2: class 0 sure.
+  const map = Float32Array.from([1, 1, 9, 2, 0, 0, 0, 1, 0]);
+  assert.deepEqual([...argmaxChw(map, 3)], [1, 0, 0]);
+  assert.deepEqual([...thresholdChw(map, 3, { classId: 0, prob: 0.5 })], [1, 2, 0]); // 0.4223 < 0.5: best other class
+  assert.deepEqual([...thresholdChw(map, 3, { classId: 0, prob: 0.4 })], [1, 0, 0]);
+  assert.deepEqual([...thresholdChw(map, 3, { classId: 0, prob: 0.24 })], [0, 0, 0]);
+  assert.deepEqual([...thresholdChw(map, 3, { classId: 2, prob: 0.09 })], [2, 2, 0]);
 });

@@ -35,3 +35,11 @@ export function parseRange(v: string): [number, number] {
   if (p.length !== 2 || p[0] <= 0 || p[1] < p[0]) throw new InvalidArgumentError('expected MIN,MAX with 0 < MIN <= MAX');
   return [p[0], p[1]];
 }
+
+/** CLASS=P (a class name or id and a probability in (0, 1)), e.g. membrane=0.4. */
+export function parseClassThreshold(v: string): { cls: string; prob: number } {
+  const m = /^(.+)=([0-9.]+)$/.exec(v.trim());
+  const prob = m ? Number(m[2]) : NaN;
+  if (!m || !(prob > 0 && prob < 1)) throw new InvalidArgumentError('expected CLASS=P with a class name or id and 0 < P < 1, e.g. membrane=0.4');
+  return { cls: m[1], prob };
+}

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend.js';
 import { RUNTIMES, type OpenOptions, type RuntimeName } from '../inference/segmenter.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
-import { parseIntArg, parsePositiveInt } from './options.js';
+import { parseClassThreshold, parseIntArg, parsePositiveInt } from './options.js';
 import { looksBinary255, pairSamples, type DatasetSpec } from '../data/dataset.js';
 import { parseLabelMap } from '../data/mask_io.js';
 import type { ClassInfo } from '../data/classes.js';
@@ -39,18 +39,22 @@ export function makeSpec(o: { images: string; masks?: string; list?: string }, n
 }
 
 /** Options of every command that runs a model: runtime, TTA, border context, threads, backend. */
-export interface InferenceOpts { runtime: RuntimeName; tta: TtaMode; reflectPad?: number; threads?: number; backend: BackendName; quiet?: boolean }
+export interface InferenceOpts {
+  runtime: RuntimeName; tta: TtaMode; reflectPad?: number; threads?: number; backend: BackendName; quiet?: boolean;
+  threshold?: { cls: string; prob: number };
+}
 
 export function addInferenceOptions(c: Command): Command {
   return c
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
     .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4)').choices(TTA_MODES).default('none'))
     .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
+    .option('--threshold <class=p>', 'predict this class wherever its probability reaches p instead of the most likely class (thin or rare classes: IoU/F1 peak below 0.5)', parseClassThreshold)
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar');
 }
 
 export function segmenterOptions(o: InferenceOpts): OpenOptions {
-  return { runtime: o.runtime, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, log: (l) => process.stderr.write(l + '\n') };
+  return { runtime: o.runtime, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, threshold: o.threshold, log: (l) => process.stderr.write(l + '\n') };
 }

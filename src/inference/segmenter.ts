@@ -8,7 +8,7 @@ import type { SegModel } from '../models/seg_model.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { OnnxSegmenter } from './onnx_runtime.js';
 import { predictBatch, predictLogitsBatch, type PredictOptions } from './predictor.js';
-import { cropLabels, predictWithTta, reflectPad, type TtaMode } from './tta.js';
+import { cropLabels, predictWithTta, reflectPad, type ClassThreshold, type TtaMode } from './tta.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 
@@ -24,27 +24,31 @@ export interface Segmenter {
 
 class TfjsSegmenter implements Segmenter {
   readonly runtime = 'tfjs' as const;
-  constructor(readonly model: SegModel, readonly card: ModelCard, readonly tta: TtaMode) {}
+  constructor(readonly model: SegModel, readonly card: ModelCard, readonly tta: TtaMode, readonly threshold?: ClassThreshold) {}
   private get opts(): PredictOptions { return { norm: this.card.normalization, resize: this.card.resize }; }
   async predictBatch(imgs: RgbImage[]) {
-    if (this.tta === 'none') return predictBatch(this.model, imgs, this.opts);
-    return predictWithTta((x) => predictLogitsBatch(this.model, x, this.opts), imgs, this.card.model.numClasses, this.tta);
+    if (this.tta === 'none' && !this.threshold) return predictBatch(this.model, imgs, this.opts);
+    return predictWithTta((x) => predictLogitsBatch(this.model, x, this.opts), imgs, this.card.model.numClasses, this.tta, this.threshold);
   }
   async dispose() { this.model.dispose(); }
 }
 
 class OrtSegmenter implements Segmenter {
   readonly runtime = 'onnx' as const;
-  constructor(readonly ort: OnnxSegmenter, readonly card: ModelCard, readonly tta: TtaMode) {}
+  constructor(readonly ort: OnnxSegmenter, readonly card: ModelCard, readonly tta: TtaMode, readonly threshold?: ClassThreshold) {}
   private get opts(): PredictOptions { return { norm: this.card.normalization, resize: this.card.resize }; }
   async predictBatch(imgs: RgbImage[]) {
-    return predictWithTta((x) => this.ort.logitsBatch(x, this.opts), imgs, this.card.model.numClasses, this.tta);
+    // Plain predictions take the label maps straight from the graph's argmax.
+    if (this.tta === 'none' && !this.threshold) return this.ort.predictBatch(imgs, this.opts);
+    return predictWithTta((x) => this.ort.logitsBatch(x, this.opts), imgs, this.card.model.numClasses, this.tta, this.threshold);
   }
   async dispose() { await this.ort.dispose(); }
 }
 
 export interface OpenOptions {
   runtime?: RuntimeName; weights?: string; threads?: number; tta?: TtaMode;
+  /** Predict this class (name or id) wherever its probability reaches `prob` (instead of the argmax). */
+  threshold?: { cls: string; prob: number };
   /** Mirror-pad every image by this many pixels (context at the borders), crop the result. */
   reflectPad?: number;
   log?: (l: string) => void;
@@ -69,27 +73,37 @@ export async function openSegmenter(dir: string, o: OpenOptions = {}): Promise<S
   return withReflectPad(await openRuntime(dir, o), o.reflectPad ?? 0);
 }
 
-async function openRuntime(dir: string, o: OpenOptions): Promise<Segmenter> {
-  const runtime = o.runtime ?? 'auto';
+function resolveThreshold(card: ModelCard, t: OpenOptions['threshold']): ClassThreshold | undefined {
+  if (!t) return undefined;
+  const names = card.classes.map((c) => c.name);
+  const byName = names.indexOf(t.cls);
+  const id = byName >= 0 ? byName : /^\d+$/.test(t.cls) ? Number(t.cls) : -1;
+  if (id < 0 || id >= names.length) throw new UserError(`--threshold ${t.cls}=${t.prob}: no class ${t.cls} in this model (classes: ${names.join(', ')})`);
+  return { classId: id, prob: t.prob };
+}
+
+async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
+  const runtime = o0.runtime ?? 'auto';
   if (!['auto', 'tfjs', 'onnx'].includes(runtime)) throw new UserError(`--runtime ${runtime}: use auto, tfjs or onnx`);
   const card = readCard(dir);
+  const o = { ...o0, threshold: resolveThreshold(card, o0.threshold) };
   if (card.onnx) {
     // External ONNX model: the card describes normalisation, classes and the input stride.
     if (runtime === 'tfjs') throw new UserError(`--model ${dir}: an ONNX-only model; use --runtime onnx or auto`);
     const file = path.resolve(dir, card.onnx);
     if (!isFile(file)) throw new UserError(`${file}: ONNX file named by model.json not found`);
-    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, card.model.stride ?? 1, o.threads), card, o.tta ?? 'none');
+    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, card.model.stride ?? 1, o.threads), card, o.tta ?? 'none', o.threshold);
   }
   const { model } = loadModelPackage(dir, o.weights);
-  if (runtime === 'tfjs') return new TfjsSegmenter(model, card, o.tta ?? 'none');
+  if (runtime === 'tfjs') return new TfjsSegmenter(model, card, o.tta ?? 'none', o.threshold);
   try {
     const bytes = exportOnnx(model);
     const ort = await OnnxSegmenter.create(bytes, card.model.numClasses, model.stride, o.threads);
     model.dispose();
-    return new OrtSegmenter(ort, card, o.tta ?? 'none');
+    return new OrtSegmenter(ort, card, o.tta ?? 'none', o.threshold);
   } catch (e) {
     if (runtime === 'onnx') { model.dispose(); throw e instanceof UserError ? e : new UserError(`ONNX Runtime could not run ${dir}: ${(e as Error).message}`); }
     o.log?.(`note: using TF.js (${(e as Error).message.split('\n')[0]})`);
-    return new TfjsSegmenter(model, card, o.tta ?? 'none');
+    return new TfjsSegmenter(model, card, o.tta ?? 'none', o.threshold);
   }
 }
