@@ -66,6 +66,7 @@ export class DataParallel {
       weightsOf[i] = shardWeight(s.y, this.lossOptions);
       const r = this.replicas[i - 1];
       const done = reply<WorkerStepDone>(r.worker, 'done');
+      done.catch(() => {}); // if the main shard fails first, a worker's later exit is not a second error
       r.worker.postMessage({ type: 'step', x: s.x, y: s.y, shape: [s.n, h, w] }, [s.x.buffer, s.y.buffer]);
       pending.push(done);
     }
