@@ -102,6 +102,7 @@ test('ONNX Runtime label maps (argmax appended to the graph) equal argmax of its
   const m = new SegModel({ arch: 'unet', numClasses: 5, width: 4, depth: 3, seed: 8 });
   perturbBatchNorm(m, rng);
   const ort = await OnnxSegmenter.create(exportOnnx(m), 5, m.stride, 2);
+  assert.ok(ort.labelsInGraph, 'label maps should come from the ArgMax appended to the graph');
   const imgs = [0, 1].map(() => ({ data: Uint8Array.from({ length: 37 * 29 * 3 }, () => rng.int(256)), width: 37, height: 29 }));
   const o = { norm: IMAGENET_NORM };
   const fused = await ort.predictBatch(imgs, o);

@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.PIXELWISE_DEBUG) throw e;
     if (/^Aborted\(|^memory access out of bounds|gradient worker: RuntimeError: (Aborted|memory access)/.test((e as Error)?.message ?? '')) {
       // tfjs-backend-wasm aborts (or faults) when its 4 GB (wasm32) heap is full: large batches or inputs.
-      process.stderr.write('pixelwise: the wasm backend ran out of memory (4 GB per TF.js instance): lower --batch-size or --input-size; training runs resume from their last checkpoint (--resume)\n');
+      process.stderr.write('pixelwise: the wasm backend ran out of memory or faulted (its heap is 4 GB per TF.js instance): lower --batch-size or --input-size; training runs resume from their last checkpoint (--resume)\n');
       return 1;
     }
     process.stderr.write(`pixelwise: internal error: ${(e as Error)?.message ?? e} (set PIXELWISE_DEBUG=1 for a stack trace; please report it)\n`);

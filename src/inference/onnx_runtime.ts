@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
-import onnxProto from 'onnx-proto';
+import { int, onnx, UINT8, valueInfo } from '../io/onnx_proto.js';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
 import { argmaxChw } from './tta.js';
@@ -22,16 +22,14 @@ const LABELS = 'pixelwise_labels';
  */
 export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
   try {
-    const { onnx } = onnxProto;
     const m = onnx.ModelProto.decode(bytes);
     const g = m.graph!;
     const logits = g.output![0].name!;
-    const A = onnx.AttributeProto.AttributeType;
     g.node!.push(
-      { opType: 'ArgMax', input: [logits], output: [`${LABELS}_i64`], name: `${LABELS}/ArgMax`, attribute: [{ name: 'axis', type: A.INT, i: 1 }, { name: 'keepdims', type: A.INT, i: 0 }] },
-      { opType: 'Cast', input: [`${LABELS}_i64`], output: [LABELS], name: `${LABELS}/Cast`, attribute: [{ name: 'to', type: A.INT, i: onnx.TensorProto.DataType.UINT8 }] },
+      { opType: 'ArgMax', input: [logits], output: [`${LABELS}_i64`], name: `${LABELS}/ArgMax`, attribute: [int('axis', 1), int('keepdims', 0)] },
+      { opType: 'Cast', input: [`${LABELS}_i64`], output: [LABELS], name: `${LABELS}/Cast`, attribute: [int('to', UINT8)] },
     );
-    g.output!.push({ name: LABELS, type: { tensorType: { elemType: onnx.TensorProto.DataType.UINT8, shape: { dim: [{ dimParam: 'N' }, { dimParam: 'H' }, { dimParam: 'W' }] } } } });
+    g.output!.push(valueInfo(LABELS, UINT8, ['N', 'H', 'W']));
     return onnx.ModelProto.encode(m).finish();
   } catch {
     return null;
@@ -61,7 +59,8 @@ export function resizeChw(src: Float32Array, c: number, h: number, w: number, th
 
 export class OnnxSegmenter {
   private constructor(private readonly session: Session, readonly numClasses: number, readonly stride: number,
-    private readonly hasLabels: boolean) {}
+    /** Whether label maps come from an ArgMax appended to the graph (else a JS argmax). */
+    readonly labelsInGraph: boolean) {}
 
   static async create(model: Uint8Array | string, numClasses: number, stride: number, threads = defaultThreads()): Promise<OnnxSegmenter> {
     const o = await ort();
@@ -129,7 +128,7 @@ export class OnnxSegmenter {
     const { width: w, height: h } = imgs[0];
     const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
     const x = this.toNchw(imgs, o, ph, pw);
-    if (this.hasLabels) {
+    if (this.labelsInGraph) {
       const labels = await this.run(x, imgs.length, ph, pw, LABELS) as Uint8Array; // [n, ph, pw]
       return imgs.map((_, i) => {
         const out = new Uint8Array(w * h);

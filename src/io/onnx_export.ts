@@ -3,14 +3,10 @@
 // (already normalised; H and W multiples of the model stride), output `logits` [N, C, H, W].
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import onnxProto from 'onnx-proto';
-import type { onnx as O } from 'onnx-proto';
-
-const { onnx } = onnxProto; // CommonJS module: named imports are not detected
+import { flt, FLOAT, floatInit, int, int64Init, ints, onnx, str, type O } from './onnx_proto.js';
 import type { SegModel } from '../models/seg_model.js';
 import { UserError } from '../util/errors.js';
 
-const FLOAT = 1, INT64 = 7;
 type Node = O.INodeProto;
 type Init = O.ITensorProto;
 
@@ -21,18 +17,6 @@ function permute(data: Float32Array, shape: number[], order: number[]): { data: 
   return r;
 }
 
-function floatInit(name: string, data: Float32Array, dims: number[]): Init {
-  return { name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
-}
-function int64Init(name: string, values: number[]): Init {
-  const b = new DataView(new ArrayBuffer(values.length * 8));
-  values.forEach((v, i) => b.setBigInt64(i * 8, BigInt(v), true));
-  return { name, dataType: INT64, dims: [values.length], rawData: new Uint8Array(b.buffer) };
-}
-const ints = (name: string, v: number[]): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
-const int = (name: string, v: number): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
-const flt = (name: string, v: number): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v });
-const str = (name: string, v: string): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
 const pair = (v: number | number[]) => (Array.isArray(v) ? v : [v, v]);
 
 /** TF 'same' padding for stride 1: total (k-1)*d, the extra pixel at the end. */

@@ -2,7 +2,6 @@
 // last/best checkpoints, a JSONL log and curves, resume, Ctrl-C = save and exit.
 import fs from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { configureOrtKernels } from '../engine/kernels/ort_native.js';
 import { SegModel } from '../models/seg_model.js';
@@ -13,6 +12,7 @@ import { NO_AUGMENT } from '../data/augment.js';
 import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { predictBatch } from '../inference/predictor.js';
+import { defaultThreads } from '../inference/onnx_runtime.js';
 import type { Scores } from '../metrics/confusion.js';
 import { segmentationLoss } from './losses.js';
 import { learningRate } from './schedule.js';
@@ -111,7 +111,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   const dp = workers > 0 ? await DataParallel.start(model, cfg.loss, lossOptions, workers, tf.getBackend()) : null;
   if (dp) log(`data-parallel: batch split over ${dp.size} threads (main + ${workers} worker${workers > 1 ? 's' : ''})`);
   // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
-  configureOrtKernels({ threads: dp ? 1 : Math.max(1, os.availableParallelism?.() ?? os.cpus().length) });
+  configureOrtKernels({ threads: dp ? 1 : defaultThreads() });
   const perEpoch = loader.batchesPerEpoch;
   const totalSteps = cfg.epochs * perEpoch;
   const vars = model.trainableVariables;

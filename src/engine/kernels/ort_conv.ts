@@ -1,17 +1,21 @@
 // Convolutions of the wasm backend run through ONNX Runtime's native CPU kernels (MLAS: AVX2 /
-// AVX-512 where the CPU has them) instead of XNNPACK compiled to 128-bit wasm SIMD; 2-6x faster
-// per convolution on this machine for all but the shallowest layers (bench/conv_kernels.ts).
+// AVX-512 where the CPU has them) instead of XNNPACK compiled to 128-bit wasm SIMD: a U-Net
+// training step is 1.77x faster on one thread (`npm run bench`, docs/benchmarks.md).
 // TF.js keeps the graph, autodiff, optimizer and every other op; only these kernels move:
 //  - Conv2D / FusedConv2D (linear or relu, optional bias): ONNX Conv;
-//  - Conv2DBackpropInput with stride 1: Conv of dy with the flipped, in/out-swapped filter;
+//  - Conv2DBackpropInput: Conv of dy with the flipped, in/out-swapped filter (stride 1), or
+//    ConvTranspose (strided: transposed convolutions' forward pass);
 //  - Conv2DBackpropFilter: Conv of x with dy as the filter, batch and channel axes swapped.
 // Each is a one-node ONNX graph (plus layout transposes: TF.js is NHWC, ONNX Conv is NCHW), built
-// once per attribute set and run through ort_native.ts. Anything else (other activations, geometry these graphs do not cover, onnxruntime-node
-// missing) returns null and the caller falls back to the XNNPACK formulations.
+// once per attribute set and run through ort_native.ts. Anything else (other activations,
+// geometry these graphs do not cover, onnxruntime-node missing) returns null and the caller
+// falls back to the XNNPACK formulations.
 import * as tf from '@tensorflow/tfjs-core';
-import type { onnx as O } from 'onnx-proto';
+import { int64Init, ints, type O } from '../../io/onnx_proto.js';
 import { convInfo, pair, type ConvAttrs } from './conv_geometry.js';
-import { graph, i64, ints, INT64_MIN, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
+import { graph, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
+
+const INT64_MIN = -(2n ** 63n); // Slice end meaning 'through the start' with step -1
 
 /** How many convolutions of each kind ran through ONNX Runtime (tests check the path is taken). */
 export const ortConvCalls = { forward: 0, backpropInput: 0, backpropFilter: 0 };
@@ -84,7 +88,7 @@ export function ortConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, 
       { opType: 'Transpose', input: ['wf'], output: ['wt'], attribute: [ints('perm', [2, 3, 0, 1])] },
       convNode(['dyc', 'wt'], 'dxc', [1, 1], dil, pads),
       toNhwc('dxc', 'dx'),
-    ], [['dy', 4], ['w', 4]], 'dx', [i64('st', [-1, -1]), i64('en', [INT64_MIN, INT64_MIN]), i64('ax', [0, 1]), i64('sp', [-1, -1])]));
+    ], [['dy', 4], ['w', 4]], 'dx', [int64Init('st', [-1, -1]), int64Init('en', [INT64_MIN, INT64_MIN]), int64Init('ax', [0, 1]), int64Init('sp', [-1, -1])]));
     ortConvCalls.backpropInput++;
     return run(backend, s, { dy, w: filter }, 'dx', [n, h, w, ci]);
   }

@@ -7,10 +7,7 @@
 // every caller falls back to a wasm formulation.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import onnxProto from 'onnx-proto';
-import type { onnx as O } from 'onnx-proto';
-
-const { onnx } = onnxProto;
+import { FLOAT, onnx, valueInfo, type O } from '../../io/onnx_proto.js';
 
 interface OrtOutput { data: Float32Array; dims: number[] }
 interface NativeSession {
@@ -52,23 +49,10 @@ export function ortKernelsAvailable(): boolean { return enabled && loadNative() 
 
 
 // ---- graphs ------------------------------------------------------------------------
-export const A = onnx.AttributeProto.AttributeType;
-export const ints = (name: string, v: number[]): O.IAttributeProto => ({ name, type: A.INTS, ints: v });
-export const INT64_MIN = -(2n ** 63n);
-
-export function i64(name: string, values: (number | bigint)[]): O.ITensorProto {
-  const b = new DataView(new ArrayBuffer(values.length * 8));
-  values.forEach((v, i) => b.setBigInt64(i * 8, BigInt(v), true));
-  return { name, dataType: 7, dims: [values.length], rawData: new Uint8Array(b.buffer) };
-}
-
 export function graph(nodes: O.INodeProto[], inputs: [string, number][], output: string, inits: O.ITensorProto[] = [], outRank = 4): Uint8Array {
-  const info = (name: string, rank: number): O.IValueInfoProto => ({
-    name, type: { tensorType: { elemType: 1, shape: { dim: Array.from({ length: rank }, (_, i) => ({ dimParam: `${name}${i}` })) } } },
-  });
   const m = onnx.ModelProto.create({
     irVersion: 8, producerName: 'pixelwise', opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'conv', node: nodes, initializer: inits, input: inputs.map(([n, r]) => info(n, r)), output: [info(output, outRank)] },
+    graph: { name: 'conv', node: nodes, initializer: inits, input: inputs.map(([n, r]) => valueInfo(n, FLOAT, r)), output: [valueInfo(output, FLOAT, outRank)] },
   });
   return onnx.ModelProto.encode(m).finish();
 }

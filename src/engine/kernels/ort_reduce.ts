@@ -3,7 +3,8 @@
 // gradients reduce NHWC activations over N, H and W, i.e. a full transpose per call (about 15%
 // of a U-Net training step). ONNX Runtime reduces over leading axes in one vectorised pass.
 import * as tf from '@tensorflow/tfjs-core';
-import { graph, i64, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
+import { int, int64Init, ints } from '../../io/onnx_proto.js';
+import { graph, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
 
 /** Below this many elements the wasm kernel is as fast as the call into ONNX Runtime. */
 const MIN_ELEMENTS = 1 << 14;
@@ -15,10 +16,10 @@ export function ortReduce(backend: WasmBackend, x: tf.TensorInfo, axis: number |
   if (axes.length === 0) return null;
   const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
   const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced;
-  const keep = { name: 'keepdims', type: 2, i: keepDims ? 1 : 0 };
+  const keep = int('keepdims', keepDims ? 1 : 0);
   const s = session(`${op}|${x.shape.length}|${axes}|${keepDims}`, () => op === 'ReduceSum'
     // opset 13: ReduceSum takes its axes as an input, ReduceMean as an attribute.
-    ? graph([{ opType: op, input: ['x', 'axes'], output: ['y'], attribute: [keep] }], [['x', x.shape.length]], 'y', [i64('axes', axes)], outShape.length)
-    : graph([{ opType: op, input: ['x'], output: ['y'], attribute: [keep, { name: 'axes', type: 7, ints: axes }] }], [['x', x.shape.length]], 'y', [], outShape.length));
+    ? graph([{ opType: op, input: ['x', 'axes'], output: ['y'], attribute: [keep] }], [['x', x.shape.length]], 'y', [int64Init('axes', axes)], outShape.length)
+    : graph([{ opType: op, input: ['x'], output: ['y'], attribute: [keep, ints('axes', axes)] }], [['x', x.shape.length]], 'y', [], outShape.length));
   return run(backend, s, { x }, 'y', outShape);
 }
