@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { flt, FLOAT, floatInit, int, int64Init, ints, onnx, str, type O } from './onnx_proto.js';
 import type { SegModel } from '../models/seg_model.js';
+import { isOnnxExportable, type OnnxLayerContext } from '../models/layers.js';
 import { UserError } from '../util/errors.js';
 
 type Node = O.INodeProto;
@@ -26,6 +27,26 @@ function samePads(k: number[], d: number[]): number[] {
   return [...begin, ...tot.map((t, i) => t - begin[i])];
 }
 
+/** Emitters handed to custom layers (models/layers.ts) that export themselves. */
+function layerContext(name: string, inputs: string[], output: string, nodes: Node[], inits: Init[]): OnnxLayerContext {
+  const have = new Set<string>();
+  const initName = (suffix: string, make: (n: string) => Init) => {
+    const n = `${name}/${suffix}`;
+    if (!have.has(n)) { have.add(n); inits.push(make(n)); }
+    return n;
+  };
+  let k = 0;
+  return {
+    name, inputs, output,
+    node(opType, ins, outs, attrs = {}) {
+      const attribute = Object.entries(attrs).map(([a, v]) => (typeof v === 'string' ? str(a, v) : Array.isArray(v) ? ints(a, v) : int(a, v)));
+      nodes.push({ name: `${name}/${opType}_${k++}`, opType, input: ins, output: outs, attribute });
+    },
+    floatInit: (suffix, data, dims) => initName(suffix, (n) => floatInit(n, data, dims)),
+    int64Init: (suffix, values, scalar = false) => initName(suffix, (n) => ({ ...int64Init(n, values), dims: scalar ? [] : [values.length] })),
+  };
+}
+
 export function exportOnnx(model: SegModel, producerVersion = '0.1.0'): Uint8Array {
   const nodes: Node[] = [];
   const inits: Init[] = [];
@@ -39,6 +60,12 @@ export function exportOnnx(model: SegModel, producerVersion = '0.1.0'): Uint8Arr
     const inputs = (layer.inboundNodes[0]?.inboundLayers ?? []).map((l) => out.get(l.name)!);
     const y = name;
     const add = (n: Node) => nodes.push({ name: `${name}/${n.opType}`, ...n });
+    if (isOnnxExportable(layer)) {
+      layer.exportOnnx(layerContext(name, inputs, y, nodes, inits));
+      out.set(name, y);
+      last = y;
+      continue;
+    }
     switch (cls) {
       case 'InputLayer': out.set(name, 'input'); continue;
       case 'Conv2D': {

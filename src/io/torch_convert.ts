@@ -2,6 +2,7 @@
 // Layouts: Conv2d OIHW -> HWIO; ConvTranspose2d [in, out, kh, kw] -> [kh, kw, out, in];
 // BatchNorm weight/bias/running_* -> gamma/beta/moving_*; PReLU [C] -> [1, 1, C].
 import type { SegModel } from '../models/seg_model.js';
+import { getArch } from '../models/registry.js';
 import type { TorchTensor } from './pytorch.js';
 import { UserError } from '../util/errors.js';
 
@@ -27,18 +28,20 @@ export function convertTorchStateDict(model: SegModel, tensors: Map<string, Torc
   const weights: Named = new Map();
   const unexpected: string[] = [], skipped: string[] = [];
   const layerOf = (name: string) => { try { return model.net.getLayer(name); } catch { return null; } };
+  const unused = getArch(model.spec.arch).unusedTorchKeys;
   for (const [key, t] of tensors) {
     const dot = key.lastIndexOf('.');
     const mod = key.slice(0, dot), param = key.slice(dot + 1);
-    if (param === 'num_batches_tracked') { skipped.push(key); continue; }
+    if (param === 'num_batches_tracked' || unused?.test(key)) { skipped.push(key); continue; }
     const layer = layerOf(mod);
     if (!layer) { unexpected.push(key); continue; }
     const kind = layer.getClassName();
     let target: string | null = null;
     let value: { shape: number[]; data: Float32Array } = t;
-    if (kind === 'Conv2D' && param === 'weight') { target = 'kernel'; value = permute(t, [2, 3, 1, 0]); }
+    const isConv = kind === 'Conv2D' || kind === 'GroupConv2D';
+    if (isConv && param === 'weight') { target = 'kernel'; value = permute(t, [2, 3, 1, 0]); }
     else if (kind === 'Conv2DTranspose' && param === 'weight') { target = 'kernel'; value = permute(t, [2, 3, 1, 0]); }
-    else if ((kind === 'Conv2D' || kind === 'Conv2DTranspose') && param === 'bias') target = 'bias';
+    else if ((isConv || kind === 'Conv2DTranspose') && param === 'bias') target = 'bias';
     else if (kind === 'BatchNormalization') target = ({ weight: 'gamma', bias: 'beta', running_mean: 'moving_mean', running_var: 'moving_variance' } as Record<string, string>)[param] ?? null;
     else if (kind === 'PReLU' && param === 'weight') { target = 'alpha'; value = { shape: [1, 1, t.data.length], data: t.data }; }
     if (!target) { unexpected.push(key); continue; }

@@ -1,0 +1,277 @@
+// Custom tfjs-layers layers for architectures that need more than Keras offers: grouped
+// convolutions with PyTorch's symmetric padding, align-corners bilinear and adaptive-average
+// resampling to computed sizes, channel shuffles and a keep-dims global average. Each layer also
+// says how it exports to ONNX (`exportOnnx`), so the exporter needs no case of its own for it.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { SymT } from './blocks.js';
+
+type Shape = (number | null)[];
+
+/** What a layer gets from the ONNX exporter: its input tensor names and emitters. */
+export interface OnnxLayerContext {
+  name: string;
+  inputs: string[];
+  output: string;
+  node(opType: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[] | string>): void;
+  /** Adds a float initializer, returns its name. */
+  floatInit(suffix: string, data: Float32Array, dims: number[]): string;
+  /** Adds an int64 initializer (dims [] for a scalar when `scalar`), returns its name. */
+  int64Init(suffix: string, values: number[], scalar?: boolean): string;
+}
+
+export interface OnnxExportable { exportOnnx(ctx: OnnxLayerContext): void }
+export const isOnnxExportable = (l: unknown): l is OnnxExportable => typeof (l as OnnxExportable).exportOnnx === 'function';
+
+const one = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x) as tf.Tensor4D;
+
+/** HWIO -> OIHW (ONNX/PyTorch convolution weight layout). */
+function hwioToOihw(w: tf.Tensor): { data: Float32Array; dims: number[] } {
+  const t = tf.transpose(w, [3, 2, 0, 1]);
+  const r = { data: t.dataSync() as Float32Array, dims: t.shape };
+  t.dispose();
+  return r;
+}
+
+/** Every other row and column (stride 2 after a stride-1 convolution); odd sizes padded first. */
+function subsample2(y: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = y.shape;
+  const ph = h % 2, pw = w % 2;
+  const p = ph || pw ? tf.pad(y, [[0, 0], [0, ph], [0, pw], [0, 0]]) : y;
+  const H = (h + ph) / 2, W = (w + pw) / 2;
+  return tf.reshape(tf.slice(tf.reshape(p, [n, H, 2, W, 2, c]), [0, 0, 0, 0, 0, 0], [n, H, 1, W, 1, c]), [n, H, W, c]);
+}
+
+export interface GroupConvConfig {
+  name: string; filters: number; kernelSize: number; strides?: number; dilation?: number; groups?: number;
+  useBias?: boolean; kernelInitializer?: tfl.initializers.Initializer;
+}
+
+/**
+ * Conv2D with PyTorch semantics: `groups`, symmetric zero padding (k-1)/2*dilation at any stride,
+ * weights [k, k, in/groups, out] (HWIO of PyTorch's [out, in/groups, k, k]). TF.js has no grouped
+ * convolution: depthwise-like groups run as one depthwise convolution, a few groups as separate
+ * convolutions, many groups as a depthwise convolution summed over each group's inputs.
+ */
+export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'GroupConv2D';
+  private readonly cfg: Required<Omit<GroupConvConfig, 'name' | 'kernelInitializer'>>;
+  private readonly init?: tfl.initializers.Initializer;
+  private kernel!: tfl.LayerVariable;
+  private bias?: tfl.LayerVariable;
+
+  constructor(c: GroupConvConfig) {
+    super({ name: c.name });
+    this.cfg = { filters: c.filters, kernelSize: c.kernelSize, strides: c.strides ?? 1, dilation: c.dilation ?? 1, groups: c.groups ?? 1, useBias: c.useBias ?? false };
+    this.init = c.kernelInitializer;
+  }
+
+  build(inputShape: Shape | Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const cin = s[3]!, { groups: g, filters, kernelSize: k } = this.cfg;
+    if (cin % g || filters % g) throw new Error(`${this.name}: ${cin} -> ${filters} channels do not split into ${g} groups`);
+    this.kernel = this.addWeight('kernel', [k, k, cin / g, filters], 'float32', this.init ?? tfl.initializers.heNormal({}));
+    if (this.cfg.useBias) this.bias = this.addWeight('bias', [filters], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const st = this.cfg.strides, down = (v: number | null) => (v == null ? null : Math.floor((v - 1) / st) + 1);
+    return [s[0], down(s[1]), down(s[2]), this.cfg.filters];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs);
+      const { groups: g, filters, kernelSize: k, strides: st, dilation: d } = this.cfg;
+      const W = this.kernel.read() as tf.Tensor4D;
+      const cin = x.shape[3], a = cin / g, b = filters / g;
+      const p = ((k - 1) / 2) * d;
+      // TF.js convolutions take strides or dilations, not both: stride 1, then every other pixel.
+      const both = st > 1 && d > 1, s1 = both ? 1 : st;
+      const xp = s1 > 1 && p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
+      const pad = s1 > 1 ? 'valid' : 'same';
+      let y: tf.Tensor4D;
+      if (g === 1) y = tf.conv2d(xp, W, s1, pad, 'NHWC', d);
+      else if (a === 1) y = tf.depthwiseConv2d(xp, tf.reshape(W, [k, k, g, b]), s1, pad, 'NHWC', d);
+      else if (g <= 8) {
+        const xs = tf.split(xp, g, 3), ws = tf.split(W, g, 3);
+        y = tf.concat(xs.map((xi, i) => tf.conv2d(xi, ws[i] as tf.Tensor4D, s1, pad, 'NHWC', d)), 3);
+      } else {
+        const f = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, cin, b]) as tf.Tensor4D;
+        const z = tf.depthwiseConv2d(xp, f, s1, pad, 'NHWC', d);
+        const [n, h, w] = z.shape;
+        y = tf.reshape(tf.sum(tf.reshape(z, [n, h, w, g, a, b]), 4), [n, h, w, filters]);
+      }
+      if (both) y = subsample2(y);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), ...this.cfg }; }
+
+  exportOnnx(c: OnnxLayerContext): void {
+    const { groups, kernelSize: k, strides, dilation, useBias } = this.cfg;
+    const w = hwioToOihw(this.kernel.read());
+    const ins = [c.inputs[0], c.floatInit('W', w.data, w.dims)];
+    if (useBias && this.bias) ins.push(c.floatInit('B', this.bias.read().dataSync() as Float32Array, [this.cfg.filters]));
+    const p = ((k - 1) / 2) * dilation;
+    c.node('Conv', ins, [c.output], { group: groups, kernel_shape: [k, k], strides: [strides, strides], dilations: [dilation, dilation], pads: [p, p, p, p] });
+  }
+}
+
+export type ResampleMode = 'bilinear' | 'area';
+export interface ResampleConfig {
+  name: string;
+  /** bilinear: align_corners=True interpolation; area: PyTorch's adaptive average pooling. */
+  mode: ResampleMode;
+  /** Output = max(ceil(size * num / den), min) per axis; absent: the size of the second input. */
+  scale?: [number, number];
+  min?: number;
+}
+
+const scaled = (v: number, [num, den]: [number, number], min: number) => Math.max(Math.floor((v * num + den - 1) / den), min);
+
+const poolCache = new Map<string, Float32Array>();
+/** Adaptive-average-pooling weights [out, in]: window [floor(i*I/O), ceil((i+1)*I/O)). */
+export function adaptivePoolMatrix(I: number, O: number): Float32Array {
+  const key = `${I}/${O}`;
+  let m = poolCache.get(key);
+  if (!m) {
+    m = new Float32Array(O * I);
+    for (let o = 0; o < O; o++) {
+      const s = Math.floor((o * I) / O), e = Math.floor(((o + 1) * I + O - 1) / O);
+      for (let i = s; i < e; i++) m[o * I + i] = 1 / (e - s);
+    }
+    poolCache.set(key, m);
+  }
+  return m;
+}
+
+/** Adaptive average pooling of NHWC maps as two small matrix products (differentiable, any backend). */
+function adaptiveAvgPool(x: tf.Tensor4D, th: number, tw: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const ph = tf.tensor2d(adaptivePoolMatrix(h, th), [th, h]), pw = tf.tensor2d(adaptivePoolMatrix(w, tw), [tw, w]);
+  const rows = tf.matMul(tf.broadcastTo(ph, [n, th, h]), tf.reshape(x, [n, h, w * c])); // [n, th, w*c]
+  const cols = tf.matMul(tf.broadcastTo(pw, [n * th, tw, w]), tf.reshape(rows, [n * th, w, c])); // [n*th, tw, c]
+  return tf.reshape(cols, [n, th, tw, c]);
+}
+
+/** Resizes to a computed size or to the size of a second input, bilinear (align corners) or by area. */
+export class Resample extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'Resample';
+  private readonly cfg: ResampleConfig;
+  constructor(c: ResampleConfig) { super({ name: c.name }); this.cfg = c; }
+
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const { scale, min = 0 } = this.cfg;
+    const f = (v: number | null) => (v == null || !scale ? null : scaled(v, scale, min));
+    return [s[0], f(s[1]), f(s[2]), s[3]];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs);
+      const [, h, w] = x.shape;
+      const { scale, min = 0, mode } = this.cfg;
+      const [th, tw] = scale ? [scaled(h, scale, min), scaled(w, scale, min)] : (inputs as tf.Tensor[])[1].shape.slice(1, 3) as number[];
+      if (th === h && tw === w) return tf.clone(x);
+      return mode === 'bilinear' ? tf.image.resizeBilinear(x, [th, tw], true) : adaptiveAvgPool(x, th, tw);
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), mode: this.cfg.mode, scale: this.cfg.scale ?? null, min: this.cfg.min ?? 0 }; }
+
+  exportOnnx(c: OnnxLayerContext): void {
+    const { scale, min = 0, mode } = this.cfg;
+    const t = (s: string) => `${c.name}/${s}`;
+    c.node('Shape', [c.inputs[0]], [t('shape')]);
+    const dim = (src: string, axis: number, out: string) => c.node('Gather', [src, c.int64Init(`axis${axis}`, [axis], true)], [out], { axis: 0 });
+    dim(t('shape'), 2, t('h')); dim(t('shape'), 3, t('w'));
+    if (scale) {
+      const [num, den] = scale;
+      for (const a of ['h', 'w']) {
+        c.node('Mul', [t(a), c.int64Init('num', [num], true)], [t(`${a}n`)]);
+        c.node('Add', [t(`${a}n`), c.int64Init('den1', [den - 1], true)], [t(`${a}r`)]);
+        c.node('Div', [t(`${a}r`), c.int64Init('den', [den], true)], [t(`${a}c`)]);
+        c.node('Max', [t(`${a}c`), c.int64Init('min', [min], true)], [t(`${a}o`)]);
+      }
+    } else {
+      c.node('Shape', [c.inputs[1]], [t('refshape')]);
+      dim(t('refshape'), 2, t('ho')); dim(t('refshape'), 3, t('wo'));
+    }
+    if (mode === 'bilinear') {
+      const ax0 = c.int64Init('ax0', [0]);
+      c.node('Slice', [t('shape'), ax0, c.int64Init('two', [2]), ax0], [t('nc')]);
+      c.node('Unsqueeze', [t('ho'), ax0], [t('ho1')]);
+      c.node('Unsqueeze', [t('wo'), ax0], [t('wo1')]);
+      c.node('Concat', [t('nc'), t('ho1'), t('wo1')], [t('sizes')], { axis: 0 });
+      c.node('Resize', [c.inputs[0], '', '', t('sizes')], [c.output], { mode: 'linear', coordinate_transformation_mode: 'align_corners' });
+      return;
+    }
+    // Area: out = Ph · X · Pwᵀ with the pooling matrices built in the graph from the sizes.
+    const matrix = (I: string, O: string, out: string) => {
+      const p = (s: string) => `${out}/${s}`;
+      const zero = c.int64Init('zero', [0], true), oneS = c.int64Init('one', [1], true);
+      c.node('Range', [zero, O, oneS], [p('o')]);
+      c.node('Range', [zero, I, oneS], [p('i')]);
+      c.node('Mul', [p('o'), I], [p('oI')]);
+      c.node('Div', [p('oI'), O], [p('start')]);
+      c.node('Add', [p('o'), oneS], [p('o1')]);
+      c.node('Mul', [p('o1'), I], [p('o1I')]);
+      c.node('Sub', [O, oneS], [p('Om1')]);
+      c.node('Add', [p('o1I'), p('Om1')], [p('endN')]);
+      c.node('Div', [p('endN'), O], [p('end')]);
+      const ax1 = c.int64Init('ax1', [1]);
+      c.node('Unsqueeze', [p('start'), ax1], [p('s2')]);
+      c.node('Unsqueeze', [p('end'), ax1], [p('e2')]);
+      c.node('GreaterOrEqual', [p('i'), p('s2')], [p('ge')]);
+      c.node('Less', [p('i'), p('e2')], [p('lt')]);
+      c.node('And', [p('ge'), p('lt')], [p('in')]);
+      c.node('Cast', [p('in')], [p('inf')], { to: 1 });
+      c.node('Sub', [p('e2'), p('s2')], [p('cnt')]);
+      c.node('Cast', [p('cnt')], [p('cntf')], { to: 1 });
+      c.node('Div', [p('inf'), p('cntf')], [out]);
+    };
+    matrix(t('h'), t('ho'), t('Ph'));
+    matrix(t('w'), t('wo'), t('Pw'));
+    c.node('Transpose', [t('Pw')], [t('PwT')], { perm: [1, 0] });
+    c.node('MatMul', [c.inputs[0], t('PwT')], [t('cols')]);
+    c.node('MatMul', [t('Ph'), t('cols')], [c.output]);
+  }
+}
+
+/** Channel shuffle (ShuffleNet): new channel j*G+g = old channel g*(C/G)+j. */
+export class ChannelShuffle extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'ChannelShuffle';
+  constructor(private readonly groups: number, name: string) { super({ name }); }
+  computeOutputShape(s: Shape | Shape[]): Shape { return s as Shape; }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs);
+      const [n, h, w, c] = x.shape, g = this.groups;
+      return tf.reshape(tf.transpose(tf.reshape(x, [n, h, w, g, c / g]), [0, 1, 2, 4, 3]), [n, h, w, c]);
+    });
+  }
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), groups: this.groups }; }
+  exportOnnx(c: OnnxLayerContext): void {
+    const s = this.inboundNodes[0].inputShapes as Shape | Shape[];
+    const ch = ((Array.isArray(s[0]) ? s[0] : s) as Shape)[3]!, g = this.groups, p = ch / g;
+    const perm = Array.from({ length: ch }, (_, k) => (k % g) * p + Math.floor(k / g));
+    c.node('Gather', [c.inputs[0], c.int64Init('perm', perm)], [c.output], { axis: 1 });
+  }
+}
+
+/** Global average pooling that keeps the spatial axes ([n, 1, 1, c]), for channel gates. */
+export class GlobalAvgPool extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'GlobalAvgPool';
+  computeOutputShape(s: Shape | Shape[]): Shape { const a = s as Shape; return [a[0], 1, 1, a[3]]; }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor { return tf.tidy(() => tf.mean(one(inputs), [1, 2], true)); }
+  exportOnnx(c: OnnxLayerContext): void { c.node('GlobalAveragePool', [c.inputs[0]], [c.output]); }
+}
+
+for (const cls of [GroupConv2D, Resample, ChannelShuffle, GlobalAvgPool]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+
+export const applyLayer = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;
