@@ -36,7 +36,7 @@ export function importCommand(): Command {
     .addOption(new Option('--arch <name>', 'architecture the checkpoint is for').choices(Object.keys(ARCHITECTURES)).makeOptionMandatory())
     .option('--preset <name>', `classes, normalisation and licence: ${[...new Set(Object.keys(PRESETS).map((k) => k.split('/').pop()))].join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
-    .option('--class-file <file>', 'class names and colours (JSON)')
+    .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order')
     .option('--std <r,g,b>', 'input std in channel order')
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))

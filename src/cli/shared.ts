@@ -14,7 +14,7 @@ export function addDatasetOptions(c: Command, withMasks = true): Command {
   if (withMasks) c.requiredOption('--masks <dir>', 'folder of PNG masks, paired with images by file name');
   return c.option('--list <file>', 'split list: only the images named in it (one per line, e.g. CamVid train.txt)')
     .option('--label-map <from:to,...>', 'remap mask values before use, e.g. 255:1 for 0/255 binary masks')
-    .option('--class-file <file>', 'JSON class list [{"name","color":[r,g,b]}] (needed for RGB colour masks); "camvid" for the CamVid classes');
+    .option('--class-file <file>', 'JSON class list [{"name","color":[r,g,b]}] (needed for RGB colour masks), or a built-in set: voc, cityscapes, ade20k, camvid');
 }
 
 /** Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes. */

@@ -36,7 +36,7 @@ export function trainCommand(): Command {
     .option('--images <dir>', 'training images').option('--masks <dir>', 'training masks').option('--list <file>', 'training split list')
     .option('--val-images <dir>', 'validation images').option('--val-masks <dir>', 'validation masks').option('--val-list <file>', 'validation split list')
     .option('--classes <n>', 'number of classes the model predicts', parsePositiveInt)
-    .option('--class-file <file>', 'class names and colours (JSON), or "camvid"')
+    .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--ignore-index <n>', 'mask value that is ignored in loss and metrics', parseIntArg, 255)
     .option('--label-map <from:to,...>', 'remap mask values, e.g. 255:1')
     .option('--input-size <HxW>', 'training crop size', parseSize)

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { CLASS_SETS } from './class_sets.js';
 
 export type Rgb = [number, number, number];
 export interface ClassInfo { name: string; color: Rgb }
@@ -43,16 +44,12 @@ export function defaultClasses(n: number): ClassInfo[] {
   return defaultPalette(n).map((color, i) => ({ name: `class ${i}`, color }));
 }
 
-export const CAMVID_CLASSES: ClassInfo[] = [
-  ['Sky', [128, 128, 128]], ['Building', [128, 0, 0]], ['Pole', [192, 192, 128]], ['Road', [128, 64, 128]],
-  ['Pavement', [60, 40, 222]], ['Tree', [128, 128, 0]], ['SignSymbol', [192, 128, 128]], ['Fence', [64, 64, 128]],
-  ['Car', [64, 0, 128]], ['Pedestrian', [64, 64, 0]], ['Bicyclist', [0, 128, 192]], ['Unlabelled', [0, 0, 0]],
-].map(([name, color]) => ({ name: name as string, color: color as Rgb }));
+export { CAMVID_CLASSES } from './class_sets.js';
 
 /** Resolves the class list for a run: a file, a named preset, or generated names. */
 export function resolveClasses(numClasses: number, file?: string): ClassInfo[] {
   let classes: ClassInfo[];
-  if (file === 'camvid') classes = CAMVID_CLASSES;
+  if (file && CLASS_SETS[file]) classes = CLASS_SETS[file];
   else if (file) classes = loadClassFile(file);
   else return defaultClasses(numClasses);
   if (classes.length !== numClasses) {

@@ -18,15 +18,22 @@ export const IMAGENET_NORM: Normalization = { mean: [0.485, 0.456, 0.406], std: 
 
 export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[] }
 
+/**
+ * Per output channel, the normalised value of each 8-bit level, computed as PyTorch's
+ * to_tensor + normalize do in float32 ((v / 255 - mean) / std, each step rounded), so imported
+ * models see bit-identical inputs. Output channel k reads source channel `source[k]`.
+ */
+export function normalizationTable(norm: Normalization): { lut: Float32Array[]; source: [number, number, number] } {
+  const f = Math.fround;
+  const lut = [0, 1, 2].map((k) => Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(norm.mean[k])) / f(norm.std[k]))));
+  return { lut, source: norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2] };
+}
+
 /** Writes an RGB image into a normalised float buffer (NHWC) at the given offset. */
 export function normalizeInto(dst: Float32Array, offset: number, rgb: Uint8Array, norm: Normalization): void {
-  const [m0, m1, m2] = norm.mean, [s0, s1, s2] = norm.std;
-  const a0 = 1 / (255 * s0), a1 = 1 / (255 * s1), a2 = 1 / (255 * s2);
-  const b0 = -m0 / s0, b1 = -m1 / s1, b2 = -m2 / s2;
-  // Output channel k reads source channel c0/c1/c2 (BGR reverses the RGB pixels).
-  const [c0, c1, c2] = norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const { lut: [l0, l1, l2], source: [c0, c1, c2] } = normalizationTable(norm);
   for (let i = 0, j = offset; i < rgb.length; i += 3, j += 3) {
-    dst[j] = rgb[i + c0] * a0 + b0; dst[j + 1] = rgb[i + c1] * a1 + b1; dst[j + 2] = rgb[i + c2] * a2 + b2;
+    dst[j] = l0[rgb[i + c0]]; dst[j + 1] = l1[rgb[i + c1]]; dst[j + 2] = l2[rgb[i + c2]];
   }
 }
 

@@ -8,6 +8,7 @@ import { int, onnx, UINT8, valueInfo } from '../io/onnx_proto.js';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
 import { argmaxChw } from './tta.js';
+import { normalizationTable } from '../data/loader.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
@@ -88,15 +89,13 @@ export class OnnxSegmenter {
     const { width: w, height: h } = src[0];
     const plane = ph * pw;
     const x = new Float32Array(src.length * 3 * plane);
-    const [m0, m1, m2] = o.norm.mean, [s0, s1, s2] = o.norm.std;
-    const order = o.norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-    const a = [1 / (255 * s0), 1 / (255 * s1), 1 / (255 * s2)], b = [-m0 / s0, -m1 / s1, -m2 / s2];
+    const { lut, source } = normalizationTable(o.norm);
     src.forEach((im, i) => {
       for (let k = 0; k < 3; k++) {
-        const base = (i * 3 + k) * plane, ch = order[k], ak = a[k], bk = b[k];
+        const base = (i * 3 + k) * plane, ch = source[k], t = lut[k];
         for (let yy = 0; yy < h; yy++) {
           const row = base + yy * pw;
-          for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = im.data[p] * ak + bk;
+          for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = t[im.data[p]];
         }
       }
     });

@@ -7,6 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './blocks.js';
 
 type Shape = (number | null)[];
+type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
 
 /** What a layer gets from the ONNX exporter: its input tensor names and emitters. */
 export interface OnnxLayerContext {
@@ -44,7 +45,7 @@ function subsample2(y: tf.Tensor4D): tf.Tensor4D {
 
 export interface GroupConvConfig {
   name: string; filters: number; kernelSize: number; strides?: number; dilation?: number; groups?: number;
-  useBias?: boolean; kernelInitializer?: tfl.initializers.Initializer;
+  useBias?: boolean; kernelInitializer?: Initializer;
 }
 
 /**
@@ -56,7 +57,7 @@ export interface GroupConvConfig {
 export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
   static className = 'GroupConv2D';
   private readonly cfg: Required<Omit<GroupConvConfig, 'name' | 'kernelInitializer'>>;
-  private readonly init?: tfl.initializers.Initializer;
+  private readonly init?: Initializer;
   private kernel!: tfl.LayerVariable;
   private bias?: tfl.LayerVariable;
 
@@ -97,7 +98,7 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
       else if (a === 1) y = tf.depthwiseConv2d(xp, tf.reshape(W, [k, k, g, b]), s1, pad, 'NHWC', d);
       else if (g <= 8) {
         const xs = tf.split(xp, g, 3), ws = tf.split(W, g, 3);
-        y = tf.concat(xs.map((xi, i) => tf.conv2d(xi, ws[i] as tf.Tensor4D, s1, pad, 'NHWC', d)), 3);
+        y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, s1, pad, 'NHWC', d)), 3);
       } else {
         const f = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, cin, b]) as tf.Tensor4D;
         const z = tf.depthwiseConv2d(xp, f, s1, pad, 'NHWC', d);
