@@ -1,5 +1,6 @@
 // `pixelwise evaluate`: scores of a model on a labelled folder.
 import path from 'node:path';
+import { isDir } from '../util/fs.js';
 import { Command } from 'commander';
 import { initEngine } from '../engine/backend.js';
 import { openSegmenter } from '../inference/segmenter.js';
@@ -17,7 +18,7 @@ interface Opts extends InferenceOpts { model: string; images: string; masks: str
 
 export function evaluateCommand(): Command {
   return addInferenceOptions(addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'))
-    .requiredOption('--model <dir>', 'training run folder or model package')
+    .requiredOption('--model <name|dir>', 'shipped model name or a training run / model package folder')
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--ignore-index <n>', 'ground-truth value dropped from scoring (default: the model\'s)', parseIntArg)
     .option('--void-index <n>', 'ground-truth value kept in the matrix (predictions there count as false positives) but left out of the means', parseIntArg)
@@ -49,7 +50,7 @@ export function evaluateCommand(): Command {
       }
       const scores = cm.scores(classes.map((c) => c.name));
       const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: o.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
-      const dir = o.report ?? path.join(o.model, 'eval');
+      const dir = o.report ?? (isDir(o.model) ? path.join(o.model, 'eval') : path.join('eval', o.model));
       writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
       writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${o.images} (${samples.length} images)`));
       if (o.json) process.stdout.write(JSON.stringify(json) + '\n');

@@ -4,18 +4,19 @@ import { Command, Option } from 'commander';
 import { initEngine } from '../engine/backend.js';
 import { loadModelPackage, writeCard } from '../models/package.js';
 import { exportOnnx } from '../io/onnx_export.js';
+import { resolveModelDir } from '../models/shipped.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 export function exportCommand(): Command {
   return new Command('export')
     .description('export a model to ONNX; writes MODEL.onnx and, beside it, a card for running it with --runtime onnx')
-    .requiredOption('--model <dir>', 'training run folder or model package')
+    .requiredOption('--model <name|dir>', 'shipped model name or a training run / model package folder')
     .addOption(new Option('--format <fmt>', 'output format').choices(['onnx']).default('onnx'))
     .requiredOption('--out <file>', 'output .onnx file')
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .action(async (o: { model: string; out: string; weights?: string }) => {
       await initEngine('wasm');
-      const { model, card } = loadModelPackage(o.model, o.weights);
+      const { model, card } = loadModelPackage(resolveModelDir(o.model), o.weights);
       const bytes = exportOnnx(model);
       writeFileAtomic(o.out, bytes);
       // A package for the ONNX file alone: same card, pointing at the .onnx, with the input stride.

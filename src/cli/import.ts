@@ -1,12 +1,16 @@
 // `pixelwise import`: a checkpoint trained elsewhere (PyTorch .pth/.pt, zip or legacy; safetensors)
 // becomes a pixelwise model package (model.json card + weights.safetensors).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initEngine } from '../engine/backend.js';
 import { ARCHITECTURES } from '../models/registry.js';
 import { SegModel } from '../models/seg_model.js';
 import { writeCard, type ModelCard } from '../models/package.js';
-import { findPreset, PRESETS } from '../models/presets.js';
+import { findPreset, presetNames } from '../models/presets.js';
+import { exportOnnx } from '../io/onnx_export.js';
+import { writeFileAtomic } from '../util/fs.js';
 import { readTorchCheckpoint, type TorchTensor } from '../io/pytorch.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { convertTorchStateDict } from '../io/torch_convert.js';
@@ -16,7 +20,7 @@ import { parseNumberList, parsePositiveInt } from './options.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 
-interface Opts { from: string; arch: string; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
+interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
   channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number }
 
 /** Reads PyTorch-layout tensors from .pth/.pt (zip or legacy) or .safetensors. */
@@ -33,8 +37,8 @@ export function importCommand(): Command {
   return new Command('import')
     .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint into a pixelwise model package')
     .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors), PyTorch layout and names')
-    .addOption(new Option('--arch <name>', 'architecture the checkpoint is for').choices(Object.keys(ARCHITECTURES)).makeOptionMandatory())
-    .option('--preset <name>', `classes, normalisation and licence: ${[...new Set(Object.keys(PRESETS).map((k) => k.split('/').pop()))].join(', ')}`)
+    .addOption(new Option('--arch <name>', 'architecture the checkpoint is for (a preset may name it)').choices(Object.keys(ARCHITECTURES)))
+    .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order')
@@ -42,13 +46,18 @@ export function importCommand(): Command {
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))
     .option('--width <n>', 'architecture width (when not the default)', parsePositiveInt)
     .option('--depth <n>', 'architecture depth (when not the default)', parsePositiveInt)
+    .option('--width-mult <s>', 'ESPNetv2 width multiplier (read off the checkpoint with an espnetv2 preset)', Number)
+    .option('--no-onnx', 'do not write model.onnx beside the weights')
     .option('--licence <text>', 'licence of the weights')
     .option('--source <text>', 'where the weights come from')
     .requiredOption('--out <dir>', 'model package folder to write')
     .action(async (o: Opts) => {
       await initEngine('wasm');
       const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
-      if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${Object.keys(PRESETS).join(', ')}`);
+      if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${presetNames().join(', ')}`);
+      const arch = o.arch ?? preset?.arch;
+      if (!arch) throw new UserError('--arch NAME is required (or a --preset that names the architecture)');
+      if (preset?.arch && o.arch && o.arch !== preset.arch) throw new UserError(`--preset ${o.preset} is for --arch ${preset.arch}, not ${o.arch}`);
       const numClasses = o.classes ?? preset?.classes.length;
       if (!numClasses) throw new UserError('--classes N or --preset is required');
       const classes = preset && !o.classFile && (!o.classes || o.classes === preset.classes.length) ? preset.classes : resolveClasses(numClasses, o.classFile);
@@ -57,21 +66,32 @@ export function importCommand(): Command {
         ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
         : preset?.normalization ?? { ...IMAGENET_NORM, channelOrder: o.channelOrder };
       const tensors = readForeignCheckpoint(o.from);
-      const model = new SegModel({ arch: o.arch, numClasses, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}) });
+      const fromFile = preset?.specFrom?.(tensors, o.from) ?? {};
+      const model = new SegModel({ arch, numClasses, ...fromFile, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}), ...(o.widthMult ? { widthMult: o.widthMult } : {}) });
       const conv = convertTorchStateDict(model, tensors, o.from);
       if (conv.unexpected.length) {
-        throw new UserError(`${o.from}: ${conv.unexpected.length} tensors match no layer of ${o.arch} (first: ${conv.unexpected.slice(0, 3).join(', ')})`);
+        throw new UserError(`${o.from}: ${conv.unexpected.length} tensors match no layer of ${arch} (first: ${conv.unexpected.slice(0, 3).join(', ')})`);
       }
       model.loadNamedWeights(conv.weights, o.from); // reports missing and wrongly shaped tensors by name
       const weights = await model.namedWeights();
       writeSafetensors(path.join(o.out, 'weights.safetensors'), weights, { source: o.source ?? preset?.source ?? path.basename(o.from) });
+      let onnx: string | undefined;
+      if (o.onnx) {
+        writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
+        onnx = 'model.onnx';
+      }
+      const sha256 = crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex');
       const card: ModelCard = {
-        format: 'pixelwise-model', version: 1, model: model.spec, classes, normalization: norm, weights: 'weights.safetensors',
+        format: 'pixelwise-model', version: 1, model: { ...model.spec, stride: model.stride }, classes, normalization: norm, weights: 'weights.safetensors', onnx,
+        pillowResize: preset?.pillowResize,
         licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
         notes: preset?.notes,
+        provenance: { file: path.basename(o.from), sha256, command: `pixelwise import ${process.argv.slice(2).join(' ')}` },
+        scores: preset?.scores?.(model.spec),
       };
       writeCard(o.out, card);
-      process.stdout.write(`imported ${tensors.size} tensors (${conv.skipped.length} skipped: ${conv.skipped.join(', ') || 'none'}) into ${o.out} (${o.arch}, ${numClasses} classes, ${model.paramCount().toLocaleString('en-US')} parameters)\n`);
+      const skipped = conv.skipped.filter((k) => !k.endsWith('num_batches_tracked'));
+      process.stdout.write(`imported ${tensors.size - conv.skipped.length} tensors into ${o.out} (${arch}, ${numClasses} classes, ${model.trainableParamCount().toLocaleString('en-US')} parameters${onnx ? ', model.onnx' : ''}); skipped ${conv.skipped.length} unused (${skipped.join(', ') || 'BatchNorm counters'}${skipped.length ? ' and BatchNorm counters' : ''})\n`);
       model.dispose();
     });
 }

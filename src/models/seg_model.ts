@@ -36,6 +36,9 @@ export class SegModel {
 
   paramCount(): number { return this.net.countParams(); }
 
+  /** Learned parameters only (no BatchNorm running statistics), as papers count them. */
+  trainableParamCount(): number { return this.net.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a! * b!, 1)!, 0); }
+
   /** Stable weight names: tfjs-layers suffixes `name` (`_1`, `_2`) when a process builds a model twice. */
   static weightName(w: tfl.LayerVariable): string { return w.originalName; }
 

@@ -1,0 +1,25 @@
+// Models that ship in the package's `models/` folder, addressed by name wherever a model folder
+// is accepted (`--model voc`, `load('voc')`). A name that is also an existing folder means the folder.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../util/errors.js';
+import { isDir } from '../util/fs.js';
+
+export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+export const DEFAULT_MODEL = 'voc';
+
+/** Names of the shipped model packages (folders of models/ holding a model.json). */
+export function shippedModels(): string[] {
+  if (!isDir(MODELS_DIR)) return [];
+  return fs.readdirSync(MODELS_DIR).filter((d) => fs.existsSync(path.join(MODELS_DIR, d, 'model.json'))).sort();
+}
+
+/** A `--model` value (folder or shipped name; default: the shipped VOC model) -> model folder. */
+export function resolveModelDir(model: string | undefined): string {
+  const m = model ?? DEFAULT_MODEL;
+  if (isDir(m)) return m;
+  if (/^[\w-]+$/.test(m) && isDir(path.join(MODELS_DIR, m))) return path.join(MODELS_DIR, m);
+  const names = shippedModels();
+  throw new UserError(`--model ${m}: no such folder and no shipped model of that name (shipped: ${names.join(', ') || 'none'}); give a training run folder or a model package`);
+}
