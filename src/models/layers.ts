@@ -34,13 +34,29 @@ function hwioToOihw(w: tf.Tensor): { data: Float32Array; dims: number[] } {
   return r;
 }
 
-/** Every other row and column (stride 2 after a stride-1 convolution); odd sizes padded first. */
-function subsample2(y: tf.Tensor4D): tf.Tensor4D {
+/**
+ * Every other row and column (stride 2 after a stride-1 convolution). StridedSlice is fast in
+ * wasm but has no registered gradient: the gradient puts dy back on the even positions.
+ */
+const subsample2 = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const y = args[0] as tf.Tensor4D, save = args[1] as tf.GradSaveFunc;
   const [n, h, w, c] = y.shape;
-  const ph = h % 2, pw = w % 2;
-  const p = ph || pw ? tf.pad(y, [[0, 0], [0, ph], [0, pw], [0, 0]]) : y;
-  const H = (h + ph) / 2, W = (w + pw) / 2;
-  return tf.reshape(tf.slice(tf.reshape(p, [n, H, 2, W, 2, c]), [0, 0, 0, 0, 0, 0], [n, H, 1, W, 1, c]), [n, H, W, c]);
+  save([tf.zeros([h, w])]); // only its shape is needed
+  const value = tf.stridedSlice(y, [0, 0, 0, 0], [n, h, w, c], [1, 2, 2, 1]);
+  const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    const [H, W] = saved[0].shape, [, hh, ww] = dy.shape;
+    const spread = tf.reshape(tf.pad(tf.reshape(dy, [n, hh, 1, ww, 1, c]), [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]), [n, 2 * hh, 2 * ww, c]);
+    return tf.slice(spread, [0, 0, 0, 0], [n, H, W, c]);
+  };
+  return { value, gradFunc };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor4D) => tf.Tensor4D;
+
+/** Block-diagonal dense kernel [k, k, in, out] of a grouped kernel [k, k, in/g, out] (few groups). */
+function blockDiagonal(W: tf.Tensor4D, g: number): tf.Tensor4D {
+  const [k, , a, cout] = W.shape, b = cout / g;
+  const blocks = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, g, a, 1, b]);
+  const eye = tf.reshape(tf.eye(g), [1, 1, g, 1, g, 1]);
+  return tf.reshape(tf.mul(blocks, eye), [k, k, g * a, cout]);
 }
 
 export interface GroupConvConfig {
@@ -51,8 +67,9 @@ export interface GroupConvConfig {
 /**
  * Conv2D with PyTorch semantics: `groups`, symmetric zero padding (k-1)/2*dilation at any stride,
  * weights [k, k, in/groups, out] (HWIO of PyTorch's [out, in/groups, k, k]). TF.js has no grouped
- * convolution: depthwise-like groups run as one depthwise convolution, a few groups as separate
- * convolutions, many groups as a depthwise convolution summed over each group's inputs.
+ * convolution: depthwise-like groups run as one depthwise convolution, a few groups as one dense
+ * convolution with a block-diagonal kernel (one native call beats splitting the channels), many
+ * groups as a depthwise convolution summed over each group's inputs.
  */
 export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
   static className = 'GroupConv2D';
@@ -96,10 +113,8 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
       let y: tf.Tensor4D;
       if (g === 1) y = tf.conv2d(xp, W, s1, pad, 'NHWC', d);
       else if (a === 1) y = tf.depthwiseConv2d(xp, tf.reshape(W, [k, k, g, b]), s1, pad, 'NHWC', d);
-      else if (g <= 8) {
-        const xs = tf.split(xp, g, 3), ws = tf.split(W, g, 3);
-        y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, s1, pad, 'NHWC', d)), 3);
-      } else {
+      else if (g <= 8) y = tf.conv2d(xp, blockDiagonal(W, g), s1, pad, 'NHWC', d);
+      else {
         const f = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, cin, b]) as tf.Tensor4D;
         const z = tf.depthwiseConv2d(xp, f, s1, pad, 'NHWC', d);
         const [n, h, w] = z.shape;
@@ -150,13 +165,18 @@ export function adaptivePoolMatrix(I: number, O: number): Float32Array {
   return m;
 }
 
-/** Adaptive average pooling of NHWC maps as two small matrix products (differentiable, any backend). */
+/**
+ * Adaptive average pooling of NHWC maps. An exact 2:1 reduction is a 2x2 average pool; other
+ * ratios are two small matrix products (2-D matMuls only: batched broadcasts fault in wasm).
+ */
 function adaptiveAvgPool(x: tf.Tensor4D, th: number, tw: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
+  if (h === 2 * th && w === 2 * tw) return tf.avgPool(x, 2, 2, 'valid');
   const ph = tf.tensor2d(adaptivePoolMatrix(h, th), [th, h]), pw = tf.tensor2d(adaptivePoolMatrix(w, tw), [tw, w]);
-  const rows = tf.matMul(tf.broadcastTo(ph, [n, th, h]), tf.reshape(x, [n, h, w * c])); // [n, th, w*c]
-  const cols = tf.matMul(tf.broadcastTo(pw, [n * th, tw, w]), tf.reshape(rows, [n * th, w, c])); // [n*th, tw, c]
-  return tf.reshape(cols, [n, th, tw, c]);
+  const rows = tf.matMul(ph, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, n * w * c])); // [th, n*w*c]
+  const byCol = tf.reshape(tf.transpose(tf.reshape(rows, [th, n, w, c]), [2, 1, 0, 3]), [w, n * th * c]);
+  const cols = tf.reshape(tf.matMul(pw, byCol), [tw, n, th, c]);
+  return tf.transpose(cols, [1, 2, 0, 3]) as tf.Tensor4D;
 }
 
 /** Resizes to a computed size or to the size of a second input, bilinear (align corners) or by area. */
