@@ -7,6 +7,7 @@ import { initEngine } from '../src/engine/backend.ts';
 import { Rng } from '../src/util/random.ts';
 import { ortConvCalls } from '../src/engine/kernels/ort_conv.ts';
 import { configureOrtKernels } from '../src/engine/kernels/ort_native.ts';
+import { depthwiseConv } from '../src/engine/kernels/depthwise_backprop.ts';
 
 type Shape4 = [number, number, number, number];
 const rng = new Rng(1234);
@@ -177,6 +178,36 @@ test('BatchNorm gradient (ours, no Tile) equals the gradient of the same formula
     });
     const fused = await run(0), elementary = await run(1);
     for (let i = 0; i < 5; i++) assert.ok(relErr(fused[i], elementary[i]) < 1e-4, `${b}: gradient ${['x', 'mean', 'variance', 'scale', 'offset'][i]}`);
+  }
+  await tf.setBackend('wasm');
+});
+
+test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides, dilations, multipliers and paddings', async () => {
+  await initEngine('wasm');
+  const cases: { x: Shape4; f: Shape4; s: number; d: number; pad: 'same' | 'valid' }[] = [
+    { x: [2, 12, 14, 6], f: [3, 3, 6, 1], s: 1, d: 1, pad: 'same' },
+    { x: [1, 15, 13, 4], f: [3, 3, 4, 1], s: 1, d: 3, pad: 'same' },
+    { x: [2, 16, 16, 5], f: [3, 3, 5, 2], s: 2, d: 1, pad: 'same' },
+    { x: [1, 11, 9, 3], f: [3, 3, 3, 3], s: 2, d: 1, pad: 'valid' },
+    { x: [2, 10, 12, 4], f: [5, 3, 4, 1], s: 1, d: 2, pad: 'valid' },
+  ];
+  for (const c of cases) {
+    const xv = rand(size(c.x)), wv = rand(size(c.f));
+    const ours = await onBackend('wasm', () => {
+      const x = tf.tensor4d(xv, c.x), w = tf.tensor4d(wv, c.f);
+      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(depthwiseConv(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad, c.d))))([x, w]);
+    });
+    // Reference: cpu, the dilated filter written out densely (tfjs-core has no dilated gradient).
+    const [dv, ds] = dilateFilter(wv, c.f, c.d, c.d);
+    const [rx, rwDense] = await onBackend('cpu', () => {
+      const x = tf.tensor4d(xv, c.x), w = tf.tensor4d(dv, ds);
+      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad))))([x, w]);
+    });
+    const [fh, fw, ci, m] = c.f, ew = ds[1];
+    const rw = new Float32Array(size(c.f));
+    for (let i = 0; i < fh; i++) for (let j = 0; j < fw; j++) for (let k = 0; k < ci * m; k++) rw[(i * fw + j) * ci * m + k] = rwDense[((i * c.d) * ew + j * c.d) * ci * m + k];
+    assert.ok(relErr(ours[0], rx) < 1e-4, `depthwise dx ${JSON.stringify(c)}: ${relErr(ours[0], rx)}`);
+    assert.ok(relErr(ours[1], rw) < 1e-4, `depthwise dw ${JSON.stringify(c)}: ${relErr(ours[1], rw)}`);
   }
   await tf.setBackend('wasm');
 });

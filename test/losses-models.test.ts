@@ -82,3 +82,29 @@ test('learning-rate schedules: poly and cosine go from base to 0, warm-up ramps'
   assert.ok(Math.abs(learningRate('constant', 0.1, 70, 100) - 0.1) < 1e-12);
   assert.ok(Math.abs(learningRate('poly', 0.1, 0, 100, 10) - 0.01) < 1e-12);
 });
+
+test('espnetv2 trains on wasm: loss and every gradient equal the cpu backend (depthwise, dilated, resample gradients)', async () => {
+  await initEngine('wasm');
+  const m = new SegModel({ arch: 'espnetv2', numClasses: 5, widthMult: 0.5, seed: 3 });
+  const x = tf.randomNormal([2, 48, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const vars = m.trainableVariables;
+  const run = async (b: string) => {
+    await tf.setBackend(b);
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(m.forward(x, true))) as tf.Scalar, vars);
+    const g = await Promise.all(vars.map((v) => grads[v.name].data() as Promise<Float32Array>));
+    const l = (await value.data())[0];
+    tf.dispose([value, ...Object.values(grads)]);
+    return { l, g };
+  };
+  const a = await run('wasm'), b = await run('cpu');
+  await tf.setBackend('wasm');
+  assert.ok(Math.abs(a.l - b.l) < 1e-5 * Math.abs(b.l), `loss ${a.l} vs ${b.l}`);
+  // Per variable, relative to its largest gradient (BatchNorm gammas in training mode have
+  // near-zero gradients whose digits are rounding noise: those are compared absolutely).
+  a.g.forEach((g, i) => {
+    let err = 0, scale = 1e-4;
+    for (let k = 0; k < g.length; k++) { err = Math.max(err, Math.abs(g[k] - b.g[i][k])); scale = Math.max(scale, Math.abs(b.g[i][k])); }
+    assert.ok(err / scale < 1e-3, `${vars[i].name}: gradient differs by ${err} (scale ${scale})`);
+  });
+  x.dispose(); m.dispose();
+});

@@ -60,7 +60,7 @@ function downSampler(x: SymT, image: SymT, nin: number, nout: number, rLim: numb
 }
 
 /** EfficientPyrPool: project, five scales (resize, depthwise 3x3, resize back), merge. */
-function pyrPool(x: SymT, out: number, p: string, last: boolean, P = 10): SymT {
+function pyrPool(x: SymT, out: number, p: string, last: boolean, P: number): SymT {
   const proj = seqCBR(x, P, 1, `${p}.projection_layer.cbr`);
   const scales: [number, number][] = [[2, 1], [3, 2], [1, 1], [1, 2], [1, 10]];
   const stage = (y: SymT, i: number) => conv(y, P, 3, `${p}.stages.${i}`, { groups: P });
@@ -112,10 +112,11 @@ export const espnetv2: ArchBuilder = {
     for (let i = 0; i < 3; i++) e3 = eesp(e3, c2, c2, 1, 9, `base_net.level3.${i}`);
     let e4 = downSampler(e3, img16, c2, c3, 9, 'base_net.level4_0');
     for (let i = 0; i < 7; i++) e4 = eesp(e4, c3, c3, 1, 7, `base_net.level4.${i}`);
-    let d = pyrPool(e4, 64, 'bu_dec_l1', false);
-    d = pyrPool(seqBR(add([up2(d, 'up_l2'), pwConv(e3, c2, 64, 'merge_enc_dec_l2')], 'skip_l2'), 'bu_br_l2'), 48, 'bu_dec_l2', false);
-    d = pyrPool(seqBR(add([up2(d, 'up_l3'), pwConv(e2, c1, 48, 'merge_enc_dec_l3')], 'skip_l3'), 'bu_br_l3'), 32, 'bu_dec_l3', false);
-    d = pyrPool(seqBR(add([up2(d, 'up_l4'), pwConv(e1, c0, 32, 'merge_enc_dec_l4')], 'skip_l4'), 'bu_br_l4'), C, 'bu_dec_l4', true);
+    const P = Math.max(1, Math.min(Math.floor(C / 2), 16)); // projection width of every pyramid pool
+    let d = pyrPool(e4, 64, 'bu_dec_l1', false, P);
+    d = pyrPool(seqBR(add([up2(d, 'up_l2'), pwConv(e3, c2, 64, 'merge_enc_dec_l2')], 'skip_l2'), 'bu_br_l2'), 48, 'bu_dec_l2', false, P);
+    d = pyrPool(seqBR(add([up2(d, 'up_l3'), pwConv(e2, c1, 48, 'merge_enc_dec_l3')], 'skip_l3'), 'bu_br_l3'), 32, 'bu_dec_l3', false, P);
+    d = pyrPool(seqBR(add([up2(d, 'up_l4'), pwConv(e1, c0, 32, 'merge_enc_dec_l4')], 'skip_l4'), 'bu_br_l4'), C, 'bu_dec_l4', true, P);
     const logits = up2(d, 'logits');
     return tfl.model({ inputs: input, outputs: logits, name: 'espnetv2' });
   },

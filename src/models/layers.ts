@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './blocks.js';
+import { depthwiseConv } from '../engine/kernels/depthwise_backprop.js';
 
 type Shape = (number | null)[];
 type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
@@ -112,11 +113,11 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
       const pad = s1 > 1 ? 'valid' : 'same';
       let y: tf.Tensor4D;
       if (g === 1) y = tf.conv2d(xp, W, s1, pad, 'NHWC', d);
-      else if (a === 1) y = tf.depthwiseConv2d(xp, tf.reshape(W, [k, k, g, b]), s1, pad, 'NHWC', d);
+      else if (a === 1) y = depthwiseConv(xp, tf.reshape(W, [k, k, g, b]), s1, pad, d);
       else if (g <= 8) y = tf.conv2d(xp, blockDiagonal(W, g), s1, pad, 'NHWC', d);
       else {
         const f = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, cin, b]) as tf.Tensor4D;
-        const z = tf.depthwiseConv2d(xp, f, s1, pad, 'NHWC', d);
+        const z = depthwiseConv(xp, f, s1, pad, d);
         const [n, h, w] = z.shape;
         y = tf.reshape(tf.sum(tf.reshape(z, [n, h, w, g, a, b]), 4), [n, h, w, filters]);
       }
@@ -165,18 +166,52 @@ export function adaptivePoolMatrix(I: number, O: number): Float32Array {
   return m;
 }
 
-/**
- * Adaptive average pooling of NHWC maps. An exact 2:1 reduction is a 2x2 average pool; other
- * ratios are two small matrix products (2-D matMuls only: batched broadcasts fault in wasm).
- */
-function adaptiveAvgPool(x: tf.Tensor4D, th: number, tw: number): tf.Tensor4D {
+/** Align-corners bilinear weights [out, in]: output o samples input o*(in-1)/(out-1). */
+export function bilinearMatrix(I: number, O: number): Float32Array {
+  const m = new Float32Array(O * I);
+  for (let o = 0; o < O; o++) {
+    const src = O > 1 ? (o * (I - 1)) / (O - 1) : 0;
+    const i0 = Math.min(I - 1, Math.floor(src)), i1 = Math.min(I - 1, i0 + 1), f = src - i0;
+    m[o * I + i0] += 1 - f;
+    m[o * I + i1] += f;
+  }
+  return m;
+}
+
+/** Σ Mh[i,y] Mw[j,x] x[n,y,x,c] with 2-D matMuls only (batched broadcasts fault in wasm). */
+function separable(x: tf.Tensor4D, mh: Float32Array, th: number, mw: Float32Array, tw: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  if (h === 2 * th && w === 2 * tw) return tf.avgPool(x, 2, 2, 'valid');
-  const ph = tf.tensor2d(adaptivePoolMatrix(h, th), [th, h]), pw = tf.tensor2d(adaptivePoolMatrix(w, tw), [tw, w]);
+  const ph = tf.tensor2d(mh, [th, h]), pw = tf.tensor2d(mw, [tw, w]);
   const rows = tf.matMul(ph, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, n * w * c])); // [th, n*w*c]
   const byCol = tf.reshape(tf.transpose(tf.reshape(rows, [th, n, w, c]), [2, 1, 0, 3]), [w, n * th * c]);
   const cols = tf.reshape(tf.matMul(pw, byCol), [tw, n, th, c]);
   return tf.transpose(cols, [1, 2, 0, 3]) as tf.Tensor4D;
+}
+
+const transposed = (m: Float32Array, rows: number, cols: number) => {
+  const t = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) t[k * rows + r] = m[r * cols + k];
+  return t;
+};
+
+/**
+ * Align-corners bilinear resize: TF.js's kernel forward; the gradient as the transposed
+ * interpolation (tfjs-backend-wasm's ResizeBilinearGrad returns H and W swapped).
+ */
+function resizeBilinearAC(x: tf.Tensor4D, th: number, tw: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.image.resizeBilinear(args[0] as tf.Tensor4D, [th, tw], true),
+    gradFunc: (dy: tf.Tensor) => separable(dy as tf.Tensor4D, transposed(bilinearMatrix(h, th), th, h), h, transposed(bilinearMatrix(w, tw), tw, w), w),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as tf.Tensor4D;
+}
+
+/** Adaptive average pooling of NHWC maps: an exact 2:1 reduction is a 2x2 average pool. */
+function adaptiveAvgPool(x: tf.Tensor4D, th: number, tw: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (h === 2 * th && w === 2 * tw) return tf.avgPool(x, 2, 2, 'valid');
+  return separable(x, adaptivePoolMatrix(h, th), th, adaptivePoolMatrix(w, tw), tw);
 }
 
 /** Resizes to a computed size or to the size of a second input, bilinear (align corners) or by area. */
@@ -199,7 +234,7 @@ export class Resample extends tfl.layers.Layer implements OnnxExportable {
       const { scale, min = 0, mode } = this.cfg;
       const [th, tw] = scale ? [scaled(h, scale, min), scaled(w, scale, min)] : (inputs as tf.Tensor[])[1].shape.slice(1, 3) as number[];
       if (th === h && tw === w) return tf.clone(x);
-      return mode === 'bilinear' ? tf.image.resizeBilinear(x, [th, tw], true) : adaptiveAvgPool(x, th, tw);
+      return mode === 'bilinear' ? resizeBilinearAC(x, th, tw) : adaptiveAvgPool(x, th, tw);
     });
   }
 

@@ -5,6 +5,7 @@ import { conv2dBackpropFilterImpl, type BackpropFilterAttrs } from './conv2d_bac
 import { conv2dBackpropInputImpl, type BackpropInputAttrs } from './conv2d_backprop_input.js';
 import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './ort_conv.js';
 import { ortReduce } from './ort_reduce.js';
+import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 
 export { conv2dBackpropFilterImpl, conv2dBackpropInputImpl };
@@ -37,6 +38,22 @@ export function registerWasmKernels(): void {
       const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
       const a = attrs as unknown as BackpropInputAttrs;
       return ortConv2dBackpropInput(backend as unknown as Backend, dy, filter, a) ?? conv2dBackpropInputImpl(dy, filter, a);
+    },
+  });
+  replace({
+    kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+      return depthwiseBackpropInputImpl(dy, filter, attrs as unknown as DepthwiseInputAttrs);
+    },
+  });
+  replace({
+    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+      return depthwiseBackpropFilterImpl(x, dy, attrs as unknown as DepthwiseFilterAttrs);
     },
   });
   // Forward convolutions: wrap tfjs-backend-wasm's own (kept, with its setup) as the fallback.
