@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './blocks.js';
-import { depthwiseConv } from '../engine/kernels/depthwise_backprop.js';
+import { depthwiseConv, insertZeros } from '../engine/kernels/depthwise_backprop.js';
 
 type Shape = (number | null)[];
 type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
@@ -45,9 +45,9 @@ const subsample2 = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => 
   save([tf.zeros([h, w])]); // only its shape is needed
   const value = tf.stridedSlice(y, [0, 0, 0, 0], [n, h, w, c], [1, 2, 2, 1]);
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-    const [H, W] = saved[0].shape, [, hh, ww] = dy.shape;
-    const spread = tf.reshape(tf.pad(tf.reshape(dy, [n, hh, 1, ww, 1, c]), [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]), [n, 2 * hh, 2 * ww, c]);
-    return tf.slice(spread, [0, 0, 0, 0], [n, H, W, c]);
+    const [H, W] = saved[0].shape;
+    const z = insertZeros(dy as tf.Tensor4D, 2, 2); // rows/cols 0, 2, 4, ... of x; pad the last
+    return tf.pad(z, [[0, 0], [0, H - z.shape[1]], [0, W - z.shape[2]], [0, 0]]);
   };
   return { value, gradFunc };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor4D) => tf.Tensor4D;

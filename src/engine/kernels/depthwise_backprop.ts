@@ -9,7 +9,7 @@ export interface DepthwiseInputAttrs extends ConvAttrs { inputShape: [number, nu
 export interface DepthwiseFilterAttrs extends ConvAttrs { filterShape: [number, number, number, number] }
 
 /** dy [n, oh, ow, c] with s-1 zeros between rows and columns: [n, (oh-1)*sh+1, (ow-1)*sw+1, c]. */
-function insertZeros(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+export function insertZeros(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   if (sh === 1 && sw === 1) return dy;
   const [n, oh, ow, c] = dy.shape;
   const spread = tf.reshape(tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]), [n, oh * sh, ow * sw, c]);
