@@ -21,3 +21,8 @@ export { CAMVID_CLASSES, loadClassFile, defaultClasses, type ClassInfo } from '.
 export { colorize, overlay, legendPng } from './render/colorize.js';
 export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 export { UserError } from './util/errors.js';
+export { load, type SegmentationModel, type Segmentation, type ImageInput, type LoadOptions } from './inference/load.js';
+export { classAreas, type ClassArea } from './inference/label_map.js';
+export { openSegmenter, type Segmenter, type OpenOptions } from './inference/segmenter.js';
+export { shippedModels, DEFAULT_MODEL } from './models/shipped.js';
+export { CLASS_SETS, VOC_CLASSES, CITYSCAPES_CLASSES, ADE20K_CLASSES } from './data/class_sets.js';

@@ -31,13 +31,14 @@ function assertOneLineError(r: ReturnType<typeof cli>, pattern: RegExp) {
 test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   const d = tempDir();
   const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 16, 16, 1);
-  assertOneLineError(cli('train', '--model', 'nonet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /nonet.*unet, fcn8/);
+  assertOneLineError(cli('train', '--model', 'unet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /--model unet: train takes the architecture as --arch unet/);
+  assertOneLineError(cli('train', '--arch', 'nonet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /nonet.*unet, fcn8/);
   assertOneLineError(cli('train', '--images', path.join(d, 'nope'), '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--out', path.join(d, 'r')), /--images .*nope: folder not found/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16by16', '--out', d), /input-size.*HEIGHTxWIDTH/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', path.join(d, 'r2')), /--input-size HxW is required/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--class-file', 'camvid', '--input-size', '16x16', '--out', path.join(d, 'r3')), /--classes 2 does not match the 12 classes/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--batch-size', '0', '--input-size', '16x16', '--out', d), /batch-size.*positive/);
-  assertOneLineError(cli('predict', '--model', path.join(d, 'missing-run'), ds.images), /--model .*missing-run: folder not found/);
+  assertOneLineError(cli('predict', '--model', path.join(d, 'missing-run'), ds.images), /--model .*missing-run: no such folder and no shipped model/);
   assertOneLineError(cli('predict', '--model', d, path.join(d, 'nothing.png')), /nothing\.png: no such file/);
   assertOneLineError(cli('evaluate', '--model', d, '--images', ds.images, '--masks', ds.masks), /no model\.json/);
   assertOneLineError(cli('train', '--resume', ds.images), /not a training run folder/);
@@ -56,7 +57,7 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   const va = await writeSyntheticDataset(path.join(d, 'val'), 3, 32, 32, 2);
   fs.writeFileSync(path.join(d, 'classes.json'), JSON.stringify(SYNTHETIC_CLASSES));
   const run = path.join(d, 'run');
-  const t = cli('train', '--model', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
+  const t = cli('train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
     '--val-images', va.images, '--val-masks', va.masks, '--classes', '4', '--class-file', path.join(d, 'classes.json'),
     '--input-size', '32x32', '--batch-size', '4', '--epochs', '2', '--out', run, '--quiet');
   assert.equal(t.code, 0, t.err);
@@ -107,7 +108,7 @@ test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and
   const d = tempDir();
   const tr = await writeSyntheticDataset(path.join(d, 'train'), 16, 32, 32, 1);
   const run = path.join(d, 'run');
-  const child = spawn(process.execPath, [BIN, 'train', '--model', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
+  const child = spawn(process.execPath, [BIN, 'train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
     '--classes', '4', '--input-size', '32x32', '--batch-size', '2', '--epochs', '50', '--out', run, '--workers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (b) => { err += b; });
@@ -123,4 +124,40 @@ test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and
   const r = cli('train', '--resume', run, '--epochs', '2', '--quiet', '--workers', '0');
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /resumed/);
+});
+
+test('models --json lists the shipped models (parameters = the learned tensors of their weights), presets and architectures', async () => {
+  const r = cli('models', '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['cityscapes', 'voc']);
+  const { readSafetensors } = await import('../src/io/safetensors.ts');
+  for (const s of j.shipped) {
+    const learned = [...readSafetensors(path.join(s.folder, 'weights.safetensors')).tensors]
+      .filter(([k]) => !/moving_(mean|variance)$/.test(k)).reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    assert.equal(s.parameters, learned, s.name);
+    assert.equal(s.classNames.length, s.classes);
+    assert.ok(s.scores.length > 0 && s.licence.includes('MIT'), s.name);
+  }
+  assert.equal(j.shipped.find((s: { default: boolean }) => s.default).name, 'voc');
+  for (const p of ['espnetv2-voc', 'espnetv2-cityscapes']) assert.ok(j.presets.some((x: { name: string }) => x.name === p), p);
+  for (const a of ['unet', 'fcn8', 'espnet', 'espnetv2']) assert.ok(j.architectures.some((x: { name: string }) => x.name === a), a);
+  assert.match(cli('models').out, /voc \*\s+espnetv2\s+21/);
+});
+
+test('demo: segments the shipped photos with the shipped models; class JSON matches the label maps', async () => {
+  const d = tempDir();
+  const r = cli('demo', '--out', d);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /chelsea\.png .* voc .* cat \d/);
+  assert.match(r.out, /dashcam\.png .* cityscapes .* road \d/);
+  assert.match(r.out, /npx pixelwise predict/);
+  assert.ok(fs.statSync(path.join(d, 'overview.jpg')).size > 10_000);
+  for (const name of ['astronaut', 'chelsea', 'coffee', 'dashcam']) {
+    const labels = decode(fs.readFileSync(path.join(d, name, `${name}_labels.png`)));
+    const j = JSON.parse(fs.readFileSync(path.join(d, name, `${name}_classes.json`), 'utf8'));
+    assert.deepEqual([j.width, j.height], [labels.width, labels.height]);
+    for (const c of j.classes) assert.equal(c.pixels, (labels.data as Uint8Array).reduce((n, v) => n + (v === c.id ? 1 : 0), 0), `${name} ${c.name}`);
+    for (const kind of ['color', 'overlay', 'legend']) assert.ok(fs.existsSync(path.join(d, name, `${name}_${kind}.png`)), `${name} ${kind}`);
+  }
 });

@@ -97,7 +97,7 @@ test('pixelwise export -> predict --runtime onnx gives the TF.js label maps (odd
 test('ONNX Runtime label maps (argmax appended to the graph) equal argmax of its logits and the TF.js labels', async () => {
   await initEngine('wasm');
   const { predictBatch } = await import('../src/inference/predictor.ts');
-  const { argmaxChw } = await import('../src/inference/tta.ts');
+  const { argmaxChw } = await import('../src/inference/label_map.ts');
   const rng = new Rng(21);
   const m = new SegModel({ arch: 'unet', numClasses: 5, width: 4, depth: 3, seed: 8 });
   perturbBatchNorm(m, rng);

@@ -1,7 +1,8 @@
 // Test-time augmentation maps mirrored scores back to their pixels before averaging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flipRgb, orientRgb, predictWithTta, argmaxChw, thresholdChw } from '../src/inference/tta.ts';
+import { flipRgb, orientRgb, predictWithTta } from '../src/inference/tta.ts';
+import { argmaxChw, thresholdChw } from '../src/inference/label_map.ts';
 import type { RgbImage } from '../src/data/image_io.ts';
 
 test('flip TTA un-mirrors the scores before averaging', async () => {

@@ -33,6 +33,12 @@ export function readForeignCheckpoint(file: string): Map<string, TorchTensor> {
   return readTorchCheckpoint(file);
 }
 
+/** The arguments after the subcommand's name, as the user typed them (for the card's provenance). */
+export function commandArgs(argv: string[], name: string): string {
+  const i = argv.indexOf(name);
+  return argv.slice(i + 1).map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
 export function importCommand(): Command {
   return new Command('import')
     .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint into a pixelwise model package')
@@ -83,10 +89,11 @@ export function importCommand(): Command {
       const sha256 = crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex');
       const card: ModelCard = {
         format: 'pixelwise-model', version: 1, model: { ...model.spec, stride: model.stride }, classes, normalization: norm, weights: 'weights.safetensors', onnx,
+        parameters: model.trainableParamCount(),
         pillowResize: preset?.pillowResize,
         licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
         notes: preset?.notes,
-        provenance: { file: path.basename(o.from), sha256, command: `pixelwise import ${process.argv.slice(2).join(' ')}` },
+        provenance: { file: path.basename(o.from), sha256, command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
         scores: preset?.scores?.(model.spec),
       };
       writeCard(o.out, card);

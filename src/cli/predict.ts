@@ -52,7 +52,7 @@ export function predictCommand(): Command {
         used.add(name);
         const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha);
         bar.update(++done);
-        if (files.length === 1) process.stdout.write(`${f} -> ${w.labels}, ${path.basename(w.color)}, ${path.basename(w.overlay)}, ${path.basename(w.legend)}\n`);
+        if (files.length === 1) process.stdout.write(`${f} -> ${w.labels}, ${path.basename(w.color)}, ${path.basename(w.overlay)}, ${path.basename(w.legend)}, ${path.basename(w.classes)}\n`);
       }
       bar.stop();
       if (files.length > 1) process.stdout.write(`${files.length} images -> ${o.out}\n`);

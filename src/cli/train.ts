@@ -18,7 +18,7 @@ import { UserError } from '../util/errors.js';
 import { isDir, isFile } from '../util/fs.js';
 
 interface Opts {
-  model: string; width?: number; depth?: number; images?: string; masks?: string; list?: string;
+  arch: string; model?: string; width?: number; depth?: number; images?: string; masks?: string; list?: string;
   valImages?: string; valMasks?: string; valList?: string; classes?: number; classFile?: string;
   ignoreIndex: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
@@ -30,7 +30,8 @@ interface Opts {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a segmentation model on images + masks')
-    .addOption(new Option('--model <arch>', 'architecture').choices(Object.keys(ARCHITECTURES)).default('unet'))
+    .addOption(new Option('--arch <name>', 'architecture (see `pixelwise models`)').choices(Object.keys(ARCHITECTURES)).default('unet'))
+    .addOption(new Option('--model <name>').hideHelp())
     .option('--width <n>', 'filters of the first level (model size)', parsePositiveInt)
     .option('--depth <n>', 'U-Net levels', parsePositiveInt)
     .option('--images <dir>', 'training images').option('--masks <dir>', 'training masks').option('--list <file>', 'training split list')
@@ -66,6 +67,8 @@ export function trainCommand(): Command {
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
     .option('--quiet', 'no progress bars')
     .action(async (o: Opts) => {
+      // One word per concept: --model names a model package or shipped model, --arch an architecture.
+      if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
       const workers = parseWorkers(o.workers);
       let cfg: TrainConfig, runDir: string;
       const log = (l: string) => process.stderr.write(l + '\n');
@@ -100,7 +103,7 @@ export function trainCommand(): Command {
         const inputSize = o.inputSize ?? o.resize;
         if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
         cfg = {
-          model: { arch: o.model, numClasses, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}) },
+          model: { arch: o.arch, numClasses, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}) },
           train: { images: o.images!, masks: o.masks!, list: o.list },
           val: o.valImages ? { images: o.valImages, masks: o.valMasks!, list: o.valList } : undefined,
           classes, ignoreIndex: o.ignoreIndex, labelMap, inputSize, resize: o.resize,

@@ -7,7 +7,7 @@ import type { InferenceSession as Session } from 'onnxruntime-node';
 import { int, onnx, UINT8, valueInfo } from '../io/onnx_proto.js';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
-import { argmaxChw } from './tta.js';
+import { argmaxChw } from './label_map.js';
 import { normalizationTable } from '../data/loader.js';
 
 type Ort = typeof import('onnxruntime-node');

@@ -1,14 +1,16 @@
 // Files written for one predicted image: label map (indexed PNG, value = class id), colour mask,
-// overlay on the photo, and a legend of the classes present. Each written atomically.
+// overlay on the photo, a legend of the classes present, and those classes with their pixel
+// counts and shares as JSON. Each written atomically.
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ClassInfo } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
-import { classShares, colorize, legendPng, overlay } from '../render/colorize.js';
+import { colorize, legendPng, overlay } from '../render/colorize.js';
+import { classAreas, classShares, type ClassArea } from './label_map.js';
 import { writeFileAtomic } from '../util/fs.js';
 
-export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string }
+export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string; classes: string; areas: ClassArea[] }
 
 export async function writePredictionOutputs(outDir: string, name: string, photo: RgbImage, labels: Uint8Array,
   classes: ClassInfo[], alpha: number): Promise<WrittenOutputs> {
@@ -18,11 +20,13 @@ export async function writePredictionOutputs(outDir: string, name: string, photo
   const files: WrittenOutputs = {
     labels: path.join(outDir, `${name}_labels.png`), color: path.join(outDir, `${name}_color.png`),
     overlay: path.join(outDir, `${name}_overlay.png`), legend: path.join(outDir, `${name}_legend.png`),
+    classes: path.join(outDir, `${name}_classes.json`), areas: classAreas(labels, classes),
   };
   const png = (img: RgbImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
   writeFileAtomic(files.labels, await encodeLabelPngFast(labels, width, height, palette));
   writeFileAtomic(files.color, await png(color));
   writeFileAtomic(files.overlay, await png(overlay(photo, color, alpha)));
   writeFileAtomic(files.legend, await legendPng(classes, classShares(labels, classes.length)));
+  writeFileAtomic(files.classes, JSON.stringify({ width, height, classes: files.areas }, null, 1) + '\n');
   return files;
 }

@@ -1,6 +1,7 @@
 // Test-time augmentation: predict the image and its mirror images, map the class scores back and
 // average them. Thin structures (membranes, poles) gain most.
 import type { RgbImage } from '../data/image_io.js';
+import { argmaxChw, thresholdChw, type ClassThreshold } from './label_map.js';
 
 export type TtaMode = 'none' | 'flip' | 'flip2' | 'd4';
 export const TTA_MODES: TtaMode[] = ['none', 'flip', 'flip2', 'd4'];
@@ -17,41 +18,6 @@ const ORIENTATIONS: Record<TtaMode, Orientation[]> = {
   d4: [false, true].flatMap((transpose) => [[false, false], [true, false], [false, true], [true, true]]
     .filter(([fx, fy]) => transpose || fx || fy).map(([flipX, flipY]) => ({ transpose, flipX, flipY }))),
 };
-
-export function argmaxChw(map: Float32Array, c: number): Uint8Array {
-  // Plane by plane: sequential reads (a per-pixel loop over classes strides through memory).
-  const px = map.length / c, out = new Uint8Array(px);
-  const best = map.slice(0, px);
-  for (let k = 1; k < c; k++) {
-    const plane = map.subarray(k * px, (k + 1) * px);
-    for (let p = 0; p < px; p++) if (plane[p] > best[p]) { best[p] = plane[p]; out[p] = k; }
-  }
-  return out;
-}
-
-/** Predict class k wherever its softmax probability reaches t, else the best other class. */
-export interface ClassThreshold { classId: number; prob: number }
-
-/**
- * Label map from CHW class scores with a probability threshold for one class. The IoU (and F1)
- * of a thin or rare class peaks at a threshold below 0.5 (about J/(1+J) for a best IoU of J:
- * one more true pixel raises the IoU by 1/U, one more false pixel lowers it by J/U).
- */
-export function thresholdChw(map: Float32Array, c: number, t: ClassThreshold): Uint8Array {
-  const px = map.length / c, out = argmaxChw(map, c);
-  const k = t.classId;
-  for (let p = 0; p < px; p++) {
-    const lk = map[k * px + p];
-    let z = 0, best = -Infinity, arg = 0;
-    for (let j = 0; j < c; j++) {
-      const v = map[j * px + p];
-      z += Math.exp(v - lk);
-      if (j !== k && v > best) { best = v; arg = j; }
-    }
-    out[p] = 1 / z >= t.prob ? k : arg;
-  }
-  return out;
-}
 
 /**
  * For each pixel of the oriented (w' x h') frame, the index of its source pixel in the original

@@ -21,6 +21,8 @@ export interface ModelCard {
   resize?: [number, number];
   ignoreIndex?: number;
   weights: string;
+  /** Learned parameters (no BatchNorm statistics), as papers count them. */
+  parameters?: number;
   /** For external ONNX models (no pixelwise weights): the .onnx file, run with ONNX Runtime. */
   onnx?: string;
   /**
@@ -50,6 +52,7 @@ const cardSchema = z.object({
   resize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
   ignoreIndex: z.number().int().optional(),
   weights: z.string().default(''),
+  parameters: z.number().int().nonnegative().optional(),
   onnx: z.string().optional(),
   pillowResize: z.object({ multiple: z.number().int().positive().optional(), size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional() }).optional(),
   licence: z.string().optional(),

@@ -28,6 +28,6 @@ export const ARCHITECTURES: Record<string, ArchBuilder> = {
 
 export function getArch(name: string): ArchBuilder {
   const a = ARCHITECTURES[name];
-  if (!a) throw new UserError(`--model ${name}: unknown architecture; available: ${Object.keys(ARCHITECTURES).join(', ')}`);
+  if (!a) throw new UserError(`--arch ${name}: unknown architecture; available: ${Object.keys(ARCHITECTURES).join(', ')}`);
   return a;
 }

@@ -21,12 +21,6 @@ export function overlay(photo: RgbImage, mask: RgbImage, alpha: number): RgbImag
   return { data: out, width: photo.width, height: photo.height };
 }
 
-export function classShares(labels: Uint8Array, numClasses: number): number[] {
-  const h = new Array(numClasses).fill(0);
-  for (let i = 0; i < labels.length; i++) if (labels[i] < numClasses) h[labels[i]]++;
-  return h.map((v) => v / Math.max(1, labels.length));
-}
-
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Legend PNG: a swatch, name and pixel share for each class present, largest first. */

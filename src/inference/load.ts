@@ -1,0 +1,60 @@
+// The library's front door: `load()` a model by shipped name or folder, `segment()` an image given
+// as a path, an encoded Buffer or raw RGB, get the label map and the classes present.
+//   const seg = await load('voc');            // or load() for the default, or a folder
+//   const r = await seg.segment('photo.jpg'); // r.labels, r.width, r.height, r.classes
+import { initEngine, type BackendName } from '../engine/backend.js';
+import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
+import type { ModelCard } from '../models/package.js';
+import { classAreas, type ClassArea } from './label_map.js';
+import { openSegmenter, type OpenOptions, type Segmenter } from './segmenter.js';
+import { UserError } from '../util/errors.js';
+
+/** An image file path, an encoded image (any format sharp reads), or raw 8-bit RGB pixels. */
+export type ImageInput = string | Uint8Array | RgbImage;
+
+export interface Segmentation {
+  /** Class id per pixel, row-major, width x height (the input image's size). */
+  labels: Uint8Array;
+  width: number;
+  height: number;
+  /** Classes present, largest first, with pixel counts and shares of the image. */
+  classes: ClassArea[];
+  /** The RGB image that was segmented (decoded from the input). */
+  image: RgbImage;
+}
+
+export interface SegmentationModel {
+  readonly card: ModelCard;
+  readonly runtime: 'tfjs' | 'onnx';
+  segment(input: ImageInput): Promise<Segmentation>;
+  dispose(): Promise<void>;
+}
+
+export interface LoadOptions extends OpenOptions { backend?: BackendName }
+
+export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
+  if (typeof input === 'string') return readImage(input);
+  if (input instanceof Uint8Array) return decodeImageBuffer(input);
+  const { data, width, height } = input;
+  if (!(data instanceof Uint8Array) || !(width > 0) || !(height > 0) || data.length !== width * height * 3) {
+    throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
+  }
+  return input;
+}
+
+/** Opens a model: a shipped name (`voc`, `cityscapes`; default `voc`) or a model/run folder. */
+export async function load(model?: string, o: LoadOptions = {}): Promise<SegmentationModel> {
+  // A shipped model with its ONNX file runs without TF.js; any other needs the engine to build it.
+  await initEngine(o.backend ?? 'auto');
+  const seg: Segmenter = await openSegmenter(model, o);
+  return {
+    card: seg.card,
+    runtime: seg.runtime,
+    async segment(input: ImageInput): Promise<Segmentation> {
+      const image = await toRgbImage(input);
+      const [labels] = await seg.predictBatch([image]);
+      return { labels, width: image.width, height: image.height, classes: classAreas(labels, seg.card.classes), image };
+    },
+    dispose: () => seg.dispose(),
+  };
+}

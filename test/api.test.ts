@@ -1,0 +1,39 @@
+// The library's front door (load -> segment) and the label-map helpers it reports with.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { load } from '../src/index.ts';
+import { classAreas, classHistogram } from '../src/inference/label_map.ts';
+import { readImage } from '../src/data/image_io.ts';
+
+const PHOTOS = path.resolve(import.meta.dirname, '../assets/photos');
+
+test('classAreas: pixel counts and shares of the classes present, largest first', () => {
+  const classes = ['a', 'b', 'c', 'd'].map((name) => ({ name, color: [0, 0, 0] as [number, number, number] }));
+  const labels = Uint8Array.from([2, 2, 2, 0, 2, 0, 3, 9]); // 9: beyond the class list, not counted
+  assert.deepEqual(classHistogram(labels, 4), [2, 0, 4, 1]);
+  assert.deepEqual(classAreas(labels, classes), [
+    { id: 2, name: 'c', pixels: 4, share: 0.5 }, { id: 0, name: 'a', pixels: 2, share: 0.25 }, { id: 3, name: 'd', pixels: 1, share: 0.125 },
+  ]);
+});
+
+test('load(): default model, path / encoded Buffer / raw RGB inputs give the same labels; classes add up', async () => {
+  const seg = await load();
+  assert.equal(seg.card.classes.length, 21, 'the default model is the VOC one');
+  const file = path.join(PHOTOS, 'chelsea.png');
+  const a = await seg.segment(file);
+  const b = await seg.segment(fs.readFileSync(file));
+  const c = await seg.segment(await readImage(file));
+  assert.deepEqual([a.width, a.height], [451, 300]);
+  assert.equal(a.labels.length, 451 * 300);
+  assert.deepEqual(b.labels, a.labels);
+  assert.deepEqual(c.labels, a.labels);
+  assert.equal(a.classes.reduce((n, k) => n + k.pixels, 0), a.labels.length);
+  assert.equal(a.classes[0].name, 'cat');
+  assert.equal(a.classes[0].pixels, a.labels.reduce((n, v) => n + (v === 8 ? 1 : 0), 0));
+  await assert.rejects(seg.segment({ data: new Uint8Array(5), width: 2, height: 2 }), /raw image: expected/);
+  await assert.rejects(seg.segment(Buffer.from('not an image')), /cannot decode image/);
+  await seg.dispose();
+  await assert.rejects(load('no-such-model'), /no such folder and no shipped model/);
+});
