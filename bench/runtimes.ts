@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
+import { peakRssMb } from './peak_rss.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
@@ -34,7 +35,7 @@ async function one(arch: string, runtime: string, batch: number, iters: number):
   await run();
   const t: number[] = [];
   for (let i = 0; i < iters; i++) { const t0 = performance.now(); await run(); t.push(performance.now() - t0); }
-  process.stdout.write(JSON.stringify({ msPerImage: median(t) / batch, rssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.stdout.write(JSON.stringify({ msPerImage: median(t) / batch, rssMb: peakRssMb() }) + '\n');
 }
 
 async function main() {
