@@ -1,7 +1,8 @@
 // pixelwise public API: the same building blocks the CLI uses.
 export { initEngine, type BackendName } from './engine/backend.js';
 export { SegModel, type ModelSpec } from './models/seg_model.js';
-export { ARCHITECTURES, getArch, type ArchBuilder, type ArchOptions } from './models/registry.js';
+export { getArch, findArch, architectureNames, ENCODERS, DECODERS, NETWORKS, ALIASES } from './models/registry.js';
+export type { ArchBuilder, ArchOptions, Encoder, Decoder, Feature } from './models/types.js';
 export { loadModelPackage, readCard, writeCard, type ModelCard, type LoadedModel } from './models/package.js';
 export { train, type TrainResult, type EpochLog } from './train/trainer.js';
 export type { TrainConfig } from './train/config.js';

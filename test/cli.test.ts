@@ -126,7 +126,7 @@ test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and
   assert.match(r.err, /resumed/);
 });
 
-test('models --json lists the shipped models (parameters = the learned tensors of their weights), presets and architectures', async () => {
+test('models --json lists the shipped models (parameters = the learned tensors of their weights), presets, decoders, encoders, networks', async () => {
   const r = cli('models', '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
@@ -141,7 +141,11 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   }
   assert.equal(j.shipped.find((s: { default: boolean }) => s.default).name, 'voc');
   for (const p of ['espnetv2-voc', 'espnetv2-cityscapes']) assert.ok(j.presets.some((x: { name: string }) => x.name === p), p);
-  for (const a of ['unet', 'fcn8', 'espnet', 'espnetv2']) assert.ok(j.architectures.some((x: { name: string }) => x.name === a), a);
+  const names = (k: string) => j[k].map((x: { name: string }) => x.name);
+  for (const d of ['unet', 'fcn8', 'fcn32', 'segnet', 'pspnet', 'deeplabv3plus']) assert.ok(names('decoders').includes(d), d);
+  for (const e of ['vgg16', 'resnet50', 'mobilenetv2']) assert.ok(names('encoders').includes(e), e);
+  assert.deepEqual(names('networks'), ['espnet', 'espnetv2']);
+  assert.equal(j.aliases.vgg_unet, 'vgg16_unet');
   assert.match(cli('models').out, /voc \*\s+espnetv2\s+21/);
 });
 

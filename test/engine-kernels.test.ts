@@ -211,3 +211,32 @@ test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides
   }
   await tf.setBackend('wasm');
 });
+
+test('dilated conv2d gradients (ours; tfjs-core has none) equal those of the zero-inserted dense filter', async () => {
+  await initEngine('wasm');
+  for (let c = 0; c < 12; c++) {
+    const k = [1, 3, 3, 5][rng.int(4)], d = 2 + rng.int(3), pad = (['same', 'valid'] as const)[rng.int(2)];
+    const x: Shape4 = [1 + rng.int(2), 6 + rng.int(12) + (pad === 'valid' ? (k - 1) * d : 0), 6 + rng.int(12) + (pad === 'valid' ? (k - 1) * d : 0), 1 + rng.int(5)];
+    const f: Shape4 = [k, k, x[3], 1 + rng.int(5)];
+    const xv = rand(size(x)), fv = rand(size(f));
+    const [dv, ds] = dilateFilter(fv, f, d, d);
+    const shrink = pad === 'valid' ? (k - 1) * d : 0;
+    const yShape = [x[0], x[1] - shrink, x[2] - shrink, f[3]], rv = rand(size(yShape));
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const ours = await onBackend(backend, () => {
+        const X = tf.tensor4d(xv, x), F = tf.tensor4d(fv, f);
+        const R = tf.tensor(rv, yShape);
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad, 'NHWC', d), R)))([X, F]);
+      });
+      const dense = await onBackend(backend, () => {
+        const X = tf.tensor4d(xv, x), F = tf.tensor4d(dv, ds);
+        const R = tf.tensor(rv, yShape);
+        const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), R)))([X, F]);
+        return [gx, tf.stridedSlice(gf, [0, 0, 0, 0], ds, [d, d, 1, 1])];
+      });
+      const label = `${backend} x ${x} k ${k} d ${d} ${pad}`;
+      assert.ok(relErr(ours[0], dense[0]) < 1e-4, `${label}: input gradient ${relErr(ours[0], dense[0])}`);
+      assert.ok(relErr(ours[1], dense[1]) < 1e-4, `${label}: filter gradient ${relErr(ours[1], dense[1])}`);
+    }
+  }
+});

@@ -1,5 +1,5 @@
-// ONNX export of every architecture: ONNX Runtime logits agree with TF.js; the exported package
-// runs through the CLI with --runtime onnx and gives the TF.js label maps.
+// ONNX export beyond the per-architecture checks of test/model_tester.ts: logit resizing, the
+// exported package through the CLI with --runtime onnx, the label maps from the graph's argmax.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decode } from 'fast-png';
 import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
-import { ARCHITECTURES } from '../src/models/registry.ts';
+
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter, resizeChw } from '../src/inference/onnx_runtime.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
@@ -19,38 +19,7 @@ import { IMAGENET_NORM } from '../src/data/loader.ts';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
 import { Rng } from '../src/util/random.ts';
 import { tempDir } from './helpers.ts';
-
-function perturbBatchNorm(m: SegModel, rng: Rng): void {
-  // Non-trivial statistics so that the check exercises every BatchNorm/PReLU parameter.
-  for (const w of m.net.weights) {
-    const n = w.shape.reduce((a, b) => a! * b!, 1)!;
-    const kind = w.originalName.split('/').pop();
-    const gen = kind === 'moving_mean' || kind === 'beta' ? () => rng.uniform(-0.1, 0.1)
-      : kind === 'moving_variance' || kind === 'gamma' ? () => rng.uniform(0.6, 1.4) : kind === 'alpha' ? () => rng.uniform(0, 0.3) : null;
-    if (gen) { const t = tf.tensor(Float32Array.from({ length: n }, gen), w.shape as number[]); w.write(t); t.dispose(); }
-  }
-}
-
-test('every architecture exports to ONNX; ONNX Runtime logits match TF.js (max abs diff < 1e-3)', async () => {
-  await initEngine('wasm');
-  const rng = new Rng(11);
-  for (const arch of Object.keys(ARCHITECTURES)) {
-    const m = new SegModel({ arch, numClasses: 6, width: 8, seed: 2 });
-    perturbBatchNorm(m, rng);
-    const ort = await OnnxSegmenter.create(exportOnnx(m), 6, m.stride, 2);
-    const [n, h, w] = [2, 64, 96];
-    const x = Float32Array.from({ length: n * h * w * 3 }, () => rng.uniform(-2, 2));
-    const ref = tf.tidy(() => tf.transpose(m.forward(tf.tensor4d(x, [n, h, w, 3])), [0, 3, 1, 2]).dataSync() as Float32Array);
-    const nchw = tf.tidy(() => tf.transpose(tf.tensor4d(x, [n, h, w, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
-    const got = await ort.logits(nchw, n, h, w);
-    assert.equal(got.length, ref.length, arch);
-    let d = 0;
-    for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(ref[i] - got[i]));
-    assert.ok(d < 1e-3, `${arch}: max abs diff ${d}`);
-    await ort.dispose();
-    m.dispose();
-  }
-});
+import { perturbBatchNorm } from './model_tester.ts';
 
 test('bilinear logit resize matches TF.js resizeBilinear (half-pixel centres)', async () => {
   await initEngine('wasm');

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initEngine } from '../engine/backend.js';
-import { ARCHITECTURES } from '../models/registry.js';
+import { addArchOptions, archOptionsFrom } from '../models/options.js';
 import { SegModel } from '../models/seg_model.js';
 import { writeCard, type ModelCard } from '../models/package.js';
 import { findPreset, presetNames } from '../models/presets.js';
@@ -21,7 +21,7 @@ import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 
 interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
-  channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number }
+  channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }
 
 /** Reads PyTorch-layout tensors from .pth/.pt (zip or legacy) or .safetensors. */
 export function readForeignCheckpoint(file: string): Map<string, TorchTensor> {
@@ -40,23 +40,20 @@ export function commandArgs(argv: string[], name: string): string {
 }
 
 export function importCommand(): Command {
-  return new Command('import')
+  return addArchOptions(new Command('import')
     .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint into a pixelwise model package')
     .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors), PyTorch layout and names')
-    .addOption(new Option('--arch <name>', 'architecture the checkpoint is for (a preset may name it)').choices(Object.keys(ARCHITECTURES)))
+    .option('--arch <name>', 'architecture the checkpoint is for (a preset may name it; see `pixelwise models`)')
     .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order')
     .option('--std <r,g,b>', 'input std in channel order')
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))
-    .option('--width <n>', 'architecture width (when not the default)', parsePositiveInt)
-    .option('--depth <n>', 'architecture depth (when not the default)', parsePositiveInt)
-    .option('--width-mult <s>', 'ESPNetv2 width multiplier (read off the checkpoint with an espnetv2 preset)', Number)
     .option('--no-onnx', 'do not write model.onnx beside the weights')
     .option('--licence <text>', 'licence of the weights')
     .option('--source <text>', 'where the weights come from')
-    .requiredOption('--out <dir>', 'model package folder to write')
+    .requiredOption('--out <dir>', 'model package folder to write'))
     .action(async (o: Opts) => {
       await initEngine('wasm');
       const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
@@ -73,7 +70,7 @@ export function importCommand(): Command {
         : preset?.normalization ?? { ...IMAGENET_NORM, channelOrder: o.channelOrder };
       const tensors = readForeignCheckpoint(o.from);
       const fromFile = preset?.specFrom?.(tensors, o.from) ?? {};
-      const model = new SegModel({ arch, numClasses, ...fromFile, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}), ...(o.widthMult ? { widthMult: o.widthMult } : {}) });
+      const model = new SegModel({ arch, numClasses, ...fromFile, ...archOptionsFrom(o, arch) });
       const conv = convertTorchStateDict(model, tensors, o.from);
       if (conv.unexpected.length) {
         throw new UserError(`${o.from}: ${conv.unexpected.length} tensors match no layer of ${arch} (first: ${conv.unexpected.slice(0, 3).join(', ')})`);

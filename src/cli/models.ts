@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { readCard, type PublishedScore } from '../models/package.js';
 import { MODELS_DIR, DEFAULT_MODEL, shippedModels } from '../models/shipped.js';
 import { PRESETS } from '../models/presets.js';
-import { ARCHITECTURES } from '../models/registry.js';
+import { ALIASES, DECODERS, ENCODERS, NETWORKS } from '../models/registry.js';
 
 /** Written by `npm run bench:pretrained`; read here so that no command times anything itself. */
 export const MEASURED_FILE = fileURLToPath(new URL('../../docs/bench/pretrained.json', import.meta.url));
@@ -34,8 +34,10 @@ export function listModels() {
   const presets = Object.entries(PRESETS).map(([key, p]) => ({
     name: key.split('/').pop()!, arch: p.arch ?? key.split('/')[0], classes: p.classes.length, source: p.source ?? null,
   }));
-  const architectures = Object.values(ARCHITECTURES).map((a) => ({ name: a.name, description: a.description, defaults: a.defaults }));
-  return { shipped, presets, architectures };
+  const networks = Object.values(NETWORKS).map((a) => ({ name: a.name, description: a.description, defaults: a.defaults }));
+  const decoders = Object.values(DECODERS).map((d) => ({ name: d.name, description: d.description, defaultEncoder: d.defaultEncoder, defaults: d.defaults }));
+  const encoders = Object.values(ENCODERS).map((e) => ({ name: e.name, description: e.description, defaults: e.defaults, outputStrides: e.outputStrides }));
+  return { shipped, presets, networks, decoders, encoders, aliases: ALIASES };
 }
 
 const table = (head: string[], rows: string[][]) => {
@@ -63,9 +65,16 @@ export function modelsCommand(): Command {
       say('Import presets (pixelwise import --preset NAME --from CHECKPOINT --out DIR):');
       say(table(['preset', 'architecture', 'classes', 'source'], m.presets.map((p) => [p.name, p.arch, String(p.classes), p.source ?? '-'])));
       say();
-      say('Trainable architectures (pixelwise train --model NAME):');
-      say(table(['name', 'defaults', 'description'], m.architectures.map((a) => [a.name,
-        Object.entries(a.defaults).map(([k, v]) => `${k}=${v}`).join(' ') || '-', a.description])));
+      const opts = (d: object) => Object.entries(d).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
+      say('Architectures (pixelwise train --arch NAME): ENCODER_DECODER (e.g. resnet50_pspnet, mobilenetv2_deeplabv3plus),');
+      say('a bare decoder with its default encoder, or a whole network.');
+      say(table(['decoder', 'default encoder', 'defaults', 'description'], m.decoders.map((d) => [d.name, d.defaultEncoder, opts(d.defaults), d.description])));
+      say();
+      say(table(['encoder', 'output strides', 'defaults', 'description'], m.encoders.map((e) => [e.name, e.outputStrides.join(', ') || '-', opts(e.defaults), e.description])));
+      say();
+      say(table(['network', 'defaults', 'description'], m.networks.map((a) => [a.name, opts(a.defaults), a.description])));
+      say();
+      say(`image-segmentation-keras names: ${Object.entries(m.aliases).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
       say();
       say(`speed: from ${path.relative(process.cwd(), MEASURED_FILE)} (npm run bench:pretrained)`);
     });

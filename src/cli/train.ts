@@ -8,7 +8,7 @@ import { train } from '../train/trainer.js';
 import type { TrainConfig } from '../train/config.js';
 import { LOSSES, type LossName } from '../train/losses.js';
 import { SCHEDULES, type ScheduleName } from '../train/schedule.js';
-import { ARCHITECTURES } from '../models/registry.js';
+import { addArchOptions, archOptionsFrom } from '../models/options.js';
 import { resolveClasses } from '../data/classes.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT } from '../data/augment.js';
 import { IMAGENET_NORM } from '../data/loader.js';
@@ -18,7 +18,7 @@ import { UserError } from '../util/errors.js';
 import { isDir, isFile } from '../util/fs.js';
 
 interface Opts {
-  arch: string; model?: string; width?: number; depth?: number; images?: string; masks?: string; list?: string;
+  arch: string; model?: string; width?: number; depth?: number; outputStride?: number; images?: string; masks?: string; list?: string;
   valImages?: string; valMasks?: string; valList?: string; classes?: number; classFile?: string;
   ignoreIndex: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
@@ -28,12 +28,10 @@ interface Opts {
 }
 
 export function trainCommand(): Command {
-  return new Command('train')
+  return addArchOptions(new Command('train')
     .description('train a segmentation model on images + masks')
-    .addOption(new Option('--arch <name>', 'architecture (see `pixelwise models`)').choices(Object.keys(ARCHITECTURES)).default('unet'))
+    .option('--arch <name>', 'architecture: ENCODER_DECODER, a decoder or a network (see `pixelwise models`)', 'unet')
     .addOption(new Option('--model <name>').hideHelp())
-    .option('--width <n>', 'filters of the first level (model size)', parsePositiveInt)
-    .option('--depth <n>', 'U-Net levels', parsePositiveInt)
     .option('--images <dir>', 'training images').option('--masks <dir>', 'training masks').option('--list <file>', 'training split list')
     .option('--val-images <dir>', 'validation images').option('--val-masks <dir>', 'validation masks').option('--val-list <file>', 'validation split list')
     .option('--classes <n>', 'number of classes the model predicts', parsePositiveInt)
@@ -65,10 +63,11 @@ export function trainCommand(): Command {
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
-    .option('--quiet', 'no progress bars')
+    .option('--quiet', 'no progress bars'))
     .action(async (o: Opts) => {
       // One word per concept: --model names a model package or shipped model, --arch an architecture.
       if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
+      if (!o.resume) archOptionsFrom(o, o.arch); // unknown architecture or option: say so first
       const workers = parseWorkers(o.workers);
       let cfg: TrainConfig, runDir: string;
       const log = (l: string) => process.stderr.write(l + '\n');
@@ -103,7 +102,7 @@ export function trainCommand(): Command {
         const inputSize = o.inputSize ?? o.resize;
         if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
         cfg = {
-          model: { arch: o.arch, numClasses, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}) },
+          model: { arch: o.arch, numClasses, ...archOptionsFrom(o, o.arch) },
           train: { images: o.images!, masks: o.masks!, list: o.list },
           val: o.valImages ? { images: o.valImages, masks: o.valMasks!, list: o.valList } : undefined,
           classes, ignoreIndex: o.ignoreIndex, labelMap, inputSize, resize: o.resize,

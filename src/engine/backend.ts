@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './kernels/index.js';
 import { ensureGradients } from './gradients.js';
 import { registerBatchNormGradient } from './batchnorm_grad.js';
+import { registerConv2DGradient } from './conv_grad.js';
 import { UserError } from '../util/errors.js';
 
 export type BackendName = 'wasm' | 'cpu' | 'node' | 'auto';
@@ -33,6 +34,7 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   }
   ensureGradients();
   registerBatchNormGradient(); // replaces tfjs-core's (after it is registered)
+  registerConv2DGradient(); // replaces tfjs-core's: dilated convolutions too
   registerWasmKernels();
   tf.env().set('IS_TEST', false);
   let target: string = name;

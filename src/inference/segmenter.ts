@@ -13,7 +13,7 @@ import type { ClassThreshold } from './label_map.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
-import { getArch, ARCHITECTURES } from '../models/registry.js';
+import { findArch } from '../models/registry.js';
 import { resolveModelDir } from '../models/shipped.js';
 import type { PillowResize } from '../models/package.js';
 
@@ -107,7 +107,7 @@ export async function openSegmenter(model: string | undefined, o: OpenOptions = 
 /** Input multiple of a card's network: its own record, else its architecture's. */
 function cardStride(card: ModelCard): number {
   if (card.model.stride) return card.model.stride;
-  return ARCHITECTURES[card.model.arch] ? getArch(card.model.arch).stride(card.model) : 1;
+  return findArch(card.model.arch)?.stride(card.model) ?? 1;
 }
 
 function resolveThreshold(card: ModelCard, t: OpenOptions['threshold']): ClassThreshold | undefined {

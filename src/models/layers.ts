@@ -4,7 +4,7 @@
 // says how it exports to ONNX (`exportOnnx`), so the exporter needs no case of its own for it.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { SymT } from './blocks.js';
+import type { SymT } from './types.js';
 import { depthwiseConv, insertZeros } from '../engine/kernels/depthwise_backprop.js';
 
 type Shape = (number | null)[];
@@ -15,7 +15,7 @@ export interface OnnxLayerContext {
   name: string;
   inputs: string[];
   output: string;
-  node(opType: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[] | string>): void;
+  node(opType: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[] | string | { f: number }>): void;
   /** Adds a float initializer, returns its name. */
   floatInit(suffix: string, data: Float32Array, dims: number[]): string;
   /** Adds an int64 initializer (dims [] for a scalar when `scalar`), returns its name. */
@@ -138,14 +138,58 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
   }
 }
 
+/**
+ * Depthwise convolution with dilation ('same' padding, stride 1): tfjs-layers' DepthwiseConv2D
+ * ignores its dilationRate when it runs. Same weight (`depthwise_kernel` [k, k, C, 1]) as that
+ * layer, so checkpoints move between dilated and undilated variants of a network.
+ */
+export class AtrousDepthwiseConv2D extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'AtrousDepthwiseConv2D';
+  private kernel!: tfl.LayerVariable;
+  private bias?: tfl.LayerVariable;
+  constructor(private readonly c: { name: string; kernelSize: number; dilation: number; useBias?: boolean; kernelInitializer?: Initializer }) { super({ name: c.name }); }
+
+  build(inputShape: Shape | Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape, k = this.c.kernelSize;
+    this.kernel = this.addWeight('depthwise_kernel', [k, k, s[3]!, 1], 'float32', this.c.kernelInitializer ?? tfl.initializers.heNormal({}));
+    if (this.c.useBias) this.bias = this.addWeight('bias', [s[3]!], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  computeOutputShape(s: Shape | Shape[]): Shape { return s as Shape; }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const y = depthwiseConv(one(inputs), this.kernel.read() as tf.Tensor4D, 1, 'same', this.c.dilation);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), kernelSize: this.c.kernelSize, dilation: this.c.dilation, useBias: this.c.useBias ?? false }; }
+
+  exportOnnx(c: OnnxLayerContext): void {
+    const k = this.c.kernelSize, d = this.c.dilation;
+    const kc = tf.transpose(this.kernel.read(), [0, 1, 3, 2]); // [k,k,C,1] -> [k,k,1,C], then OIHW [C,1,k,k]
+    const w = hwioToOihw(kc);
+    kc.dispose();
+    const ch = w.dims[0];
+    const ins = [c.inputs[0], c.floatInit('W', w.data, w.dims)];
+    if (this.bias) ins.push(c.floatInit('B', this.bias.read().dataSync() as Float32Array, [ch]));
+    const t = (k - 1) * d, b = Math.floor(t / 2);
+    c.node('Conv', ins, [c.output], { group: ch, kernel_shape: [k, k], dilations: [d, d], pads: [b, b, t - b, t - b] });
+  }
+}
+
 export type ResampleMode = 'bilinear' | 'area';
 export interface ResampleConfig {
   name: string;
   /** bilinear: align_corners=True interpolation; area: PyTorch's adaptive average pooling. */
   mode: ResampleMode;
-  /** Output = max(ceil(size * num / den), min) per axis; absent: the size of the second input. */
+  /** Output = max(ceil(size * num / den), min) per axis; absent: `size`, else the size of the second input. */
   scale?: [number, number];
   min?: number;
+  /** A fixed output size [h, w] (e.g. the bins of a pyramid pooling module). */
+  size?: [number, number];
 }
 
 const scaled = (v: number, [num, den]: [number, number], min: number) => Math.max(Math.floor((v * num + den - 1) / den), min);
@@ -222,7 +266,8 @@ export class Resample extends tfl.layers.Layer implements OnnxExportable {
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const { scale, min = 0 } = this.cfg;
+    const { scale, min = 0, size } = this.cfg;
+    if (size) return [s[0], size[0], size[1], s[3]];
     const f = (v: number | null) => (v == null || !scale ? null : scaled(v, scale, min));
     return [s[0], f(s[1]), f(s[2]), s[3]];
   }
@@ -231,22 +276,25 @@ export class Resample extends tfl.layers.Layer implements OnnxExportable {
     return tf.tidy(() => {
       const x = one(inputs);
       const [, h, w] = x.shape;
-      const { scale, min = 0, mode } = this.cfg;
-      const [th, tw] = scale ? [scaled(h, scale, min), scaled(w, scale, min)] : (inputs as tf.Tensor[])[1].shape.slice(1, 3) as number[];
+      const { scale, min = 0, mode, size } = this.cfg;
+      const [th, tw] = size ?? (scale ? [scaled(h, scale, min), scaled(w, scale, min)] : (inputs as tf.Tensor[])[1].shape.slice(1, 3) as number[]);
       if (th === h && tw === w) return tf.clone(x);
       return mode === 'bilinear' ? resizeBilinearAC(x, th, tw) : adaptiveAvgPool(x, th, tw);
     });
   }
 
-  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), mode: this.cfg.mode, scale: this.cfg.scale ?? null, min: this.cfg.min ?? 0 }; }
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), mode: this.cfg.mode, scale: this.cfg.scale ?? null, min: this.cfg.min ?? 0, size: this.cfg.size ?? null }; }
 
   exportOnnx(c: OnnxLayerContext): void {
-    const { scale, min = 0, mode } = this.cfg;
+    const { scale, min = 0, mode, size } = this.cfg;
     const t = (s: string) => `${c.name}/${s}`;
     c.node('Shape', [c.inputs[0]], [t('shape')]);
     const dim = (src: string, axis: number, out: string) => c.node('Gather', [src, c.int64Init(`axis${axis}`, [axis], true)], [out], { axis: 0 });
     dim(t('shape'), 2, t('h')); dim(t('shape'), 3, t('w'));
-    if (scale) {
+    if (size) {
+      c.node('Identity', [c.int64Init('ho_size', [size[0]], true)], [t('ho')]);
+      c.node('Identity', [c.int64Init('wo_size', [size[1]], true)], [t('wo')]);
+    } else if (scale) {
       const [num, den] = scale;
       for (const a of ['h', 'w']) {
         c.node('Mul', [t(a), c.int64Init('num', [num], true)], [t(`${a}n`)]);
@@ -328,6 +376,6 @@ export class GlobalAvgPool extends tfl.layers.Layer implements OnnxExportable {
   exportOnnx(c: OnnxLayerContext): void { c.node('GlobalAveragePool', [c.inputs[0]], [c.output]); }
 }
 
-for (const cls of [GroupConv2D, Resample, ChannelShuffle, GlobalAvgPool]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 export const applyLayer = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;

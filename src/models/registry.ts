@@ -1,33 +1,78 @@
-// Architecture registry: a new architecture is one file plus one line here.
-import type * as tfl from '@tensorflow/tfjs-layers';
+// Architecture registry. A model is named ENCODER_DECODER (`resnet50_pspnet`,
+// `mobilenetv2_deeplabv3plus`), a bare decoder name with its default encoder (`pspnet`, `unet`,
+// `fcn8`), a whole network (`espnet`, `espnetv2`), or an image-segmentation-keras alias
+// (`vgg_unet`, `fcn_8_vgg`, ...). A new encoder or decoder is one file plus one line in
+// encoders/index.ts or decoders/index.ts; every combination is then a registered architecture.
+import * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors.js';
-import { unet } from './unet.js';
-import { fcn8 } from './fcn8.js';
-import { espnet } from './espnet.js';
-import { espnetv2 } from './espnetv2.js';
+import type { ArchBuilder, ArchOptions, Decoder, Encoder, OptionKey } from './types.js';
+import { ENCODERS } from './encoders/index.js';
+import { DECODERS } from './decoders/index.js';
+import { espnet } from './networks/espnet.js';
+import { espnetv2 } from './networks/espnetv2.js';
 
-export interface ArchOptions { numClasses: number; width?: number; depth?: number; /** ESPNetv2 width multiplier s */ widthMult?: number; /** weight-initialisation seed */ seed?: number; /** BatchNorm epsilon (default 1e-3) */ bnEpsilon?: number }
+export type { ArchBuilder, ArchOptions } from './types.js';
+export { ENCODERS, DECODERS };
 
-export interface ArchBuilder {
-  name: string;
-  description: string;
-  defaults: Partial<ArchOptions>;
-  /** Input height and width must be multiples of this; the predictor pads and crops. */
-  stride(o: ArchOptions): number;
-  build(o: ArchOptions): tfl.LayersModel;
-  /** PyTorch checkpoint entries the architecture does not use (skipped on import, not errors). */
-  unusedTorchKeys?: RegExp;
-}
+/** Networks whose encoder and decoder come as one (as their authors built them). */
+export const NETWORKS: Record<string, ArchBuilder> = { espnet, espnetv2 };
 
-export const ARCHITECTURES: Record<string, ArchBuilder> = {
-  unet,
-  fcn8,
-  espnet,
-  espnetv2,
+/**
+ * image-segmentation-keras model names that differ from ours (ISK's "vgg" is VGG-16, "mobilenet"
+ * MobileNetV2 here; resnet50_unet, resnet50_segnet, resnet50_pspnet are already our names).
+ */
+export const ALIASES: Record<string, string> = {
+  vgg_unet: 'vgg16_unet', mobilenet_unet: 'mobilenetv2_unet', vgg_segnet: 'vgg16_segnet', mobilenet_segnet: 'mobilenetv2_segnet',
+  vgg_pspnet: 'vgg16_pspnet', mobilenet_pspnet: 'mobilenetv2_pspnet',
+  fcn_8_vgg: 'vgg16_fcn8', fcn_32_vgg: 'vgg16_fcn32', fcn_8_resnet50: 'resnet50_fcn8', fcn_32_resnet50: 'resnet50_fcn32',
+  fcn_8_mobilenet: 'mobilenetv2_fcn8', fcn_32_mobilenet: 'mobilenetv2_fcn32',
 };
 
+function compose(name: string, enc: Encoder, dec: Decoder, bare: boolean): ArchBuilder {
+  const options = [...new Set<OptionKey>([...enc.options, ...dec.options])];
+  const defaults = { ...enc.defaults, ...(bare ? dec.bareDefaults : {}), ...dec.defaults };
+  for (const k of Object.keys(defaults) as OptionKey[]) if (!options.includes(k)) delete defaults[k];
+  return {
+    name, options, defaults,
+    description: `${dec.description}; encoder: ${enc.description}`,
+    stride: (o) => enc.stride({ ...defaults, ...o }),
+    build(o0: ArchOptions) {
+      const o = { ...defaults, ...o0 };
+      if (o.outputStride != null && enc.outputStrides.length && !enc.outputStrides.includes(o.outputStride)) {
+        throw new UserError(`--output-stride ${o.outputStride}: ${enc.name} supports ${enc.outputStrides.join(', ')}`);
+      }
+      const input = tfl.input({ shape: [null, null, 3], name: 'image' });
+      const logits = dec.build(input, enc.build(input, o), o);
+      return tfl.model({ inputs: input, outputs: logits, name });
+    },
+  };
+}
+
+const cache = new Map<string, ArchBuilder>();
+
+/** The architecture of a name, or null. */
+export function findArch(name: string): ArchBuilder | null {
+  const n = ALIASES[name] ?? name;
+  if (cache.has(n)) return cache.get(n)!;
+  let a: ArchBuilder | null = NETWORKS[n] ?? null;
+  if (!a && DECODERS[n]) a = compose(n, ENCODERS[DECODERS[n].defaultEncoder], DECODERS[n], true);
+  const cut = n.lastIndexOf('_');
+  if (!a && cut > 0 && ENCODERS[n.slice(0, cut)] && DECODERS[n.slice(cut + 1)]) a = compose(n, ENCODERS[n.slice(0, cut)], DECODERS[n.slice(cut + 1)], false);
+  if (a) cache.set(n, a);
+  return a;
+}
+
+/** Every name `--arch` takes: networks, bare decoders, encoder x decoder, aliases. */
+export function architectureNames(): string[] {
+  const combos = Object.keys(ENCODERS).flatMap((e) => Object.keys(DECODERS).map((d) => `${e}_${d}`));
+  return [...Object.keys(NETWORKS), ...Object.keys(DECODERS), ...combos, ...Object.keys(ALIASES)];
+}
+
 export function getArch(name: string): ArchBuilder {
-  const a = ARCHITECTURES[name];
-  if (!a) throw new UserError(`--arch ${name}: unknown architecture; available: ${Object.keys(ARCHITECTURES).join(', ')}`);
+  const a = findArch(name);
+  if (!a) {
+    throw new UserError(`--arch ${name}: unknown architecture; use a network (${Object.keys(NETWORKS).join(', ')}), a decoder (${Object.keys(DECODERS).join(', ')}) `
+      + `or ENCODER_DECODER with an encoder of ${Object.keys(ENCODERS).join(', ')} (see pixelwise models)`);
+  }
   return a;
 }

@@ -2,7 +2,9 @@
 // stride (and cropping the logits back), and named weights for checkpoints and import.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getArch, type ArchOptions } from './registry.js';
+import { getArch } from './registry.js';
+import type { ArchOptions } from './types.js';
+import { checkLayerKinds } from '../io/layer_kinds.js';
 import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
@@ -17,6 +19,7 @@ export class SegModel {
     const opts = { ...a.defaults, ...spec };
     setBuildOptions({ seed: spec.seed, bnEpsilon: spec.bnEpsilon });
     this.net = a.build(opts);
+    checkLayerKinds(this.net); // a layer kind without export/import rules fails here, not at export
     this.stride = a.stride(opts);
   }
 

@@ -4,10 +4,10 @@
 // the EdgeNets checkpoints import with the generic converter. Every BatchNorm has eps 1e-5, every
 // activation is a per-channel PReLU, every resize is bilinear with align_corners=True.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { heInit, type SymT } from './blocks.js';
-import { applyLayer as apply, ChannelShuffle, GlobalAvgPool, GroupConv2D, Resample } from './layers.js';
-import type { ArchBuilder } from './registry.js';
-import { UserError } from '../util/errors.js';
+import { heInit, type SymT } from '../blocks.js';
+import { applyLayer as apply, ChannelShuffle, GlobalAvgPool, GroupConv2D, Resample } from '../layers.js';
+import type { ArchBuilder } from '../types.js';
+import { UserError } from '../../util/errors.js';
 
 const L = tfl.layers;
 
@@ -93,6 +93,7 @@ export const espnetv2: ArchBuilder = {
   name: 'espnetv2',
   description: 'ESPNetv2 (EdgeNets): EESP encoder, pyramid-pooling decoder; --width-mult s = 0.5, 1, 1.5, 2',
   defaults: { widthMult: 2 },
+  options: ['widthMult'],
   stride: () => 16,
   // Strided EESP blocks carry an activation the PyTorch code never applies.
   unusedTorchKeys: /^base_net\.level\d_0\.eesp\.module_act\.weight$/,

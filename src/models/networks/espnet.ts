@@ -4,19 +4,16 @@
 // Strided convolutions and average pools pad explicitly and symmetrically as PyTorch does (TF's
 // 'same' pads asymmetrically for stride 2), and the pools count the padded zeros (always /9).
 import * as tfl from '@tensorflow/tfjs-layers';
-import { heInit, type SymT } from './blocks.js';
-import type { ArchBuilder } from './registry.js';
-import { UserError } from '../util/errors.js';
+import { conv as convLayer, heInit, type SymT } from '../blocks.js';
+import type { ArchBuilder } from '../types.js';
+import { UserError } from '../../util/errors.js';
 
 const L = tfl.layers;
 const apply = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;
 
 function conv(x: SymT, filters: number, k: number, name: string, stride = 1, dilation = 1): SymT {
   if (stride > 1) x = apply(L.zeroPadding2d({ padding: (k - 1) / 2, name: `${name}_pad` }), x);
-  return apply(L.conv2d({
-    filters, kernelSize: k, strides: stride, dilationRate: dilation, padding: stride > 1 ? 'valid' : 'same',
-    useBias: false, kernelInitializer: heInit(name), name,
-  }), x);
+  return convLayer(x, filters, name, { kernel: k, strides: stride, dilation, padding: stride > 1 ? 'valid' : 'same' });
 }
 const bn = (x: SymT, name: string) => apply(L.batchNormalization({ epsilon: 1e-3, momentum: 0.9, name }), x);
 const prelu = (x: SymT, name: string) => apply(L.prelu({ sharedAxes: [1, 2], alphaInitializer: tfl.initializers.constant({ value: 0.25 }), name }), x);
@@ -52,6 +49,7 @@ export const espnet: ArchBuilder = {
   name: 'espnet',
   description: 'ESPNet (p=2, q=8): efficient spatial pyramid of dilated convolutions',
   defaults: {},
+  options: [],
   stride: () => 8,
   build(o) {
     const C = o.numClasses, p = 2, q = 8;

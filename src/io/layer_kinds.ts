@@ -1,0 +1,179 @@
+// One table of every layer kind a pixelwise model may contain: how it exports to ONNX (NHWC
+// TF.js layer -> NCHW ONNX nodes) and how PyTorch parameters map onto its weights. A model with a
+// kind missing here is refused when it is built (SegModel), not exported wrongly later. Custom
+// layers (models/layers.ts) export themselves; their entries delegate to them.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { isOnnxExportable, type OnnxLayerContext } from '../models/layers.js';
+import type { TorchTensor } from './pytorch.js';
+import { UserError } from '../util/errors.js';
+
+export interface ExportContext extends OnnxLayerContext {
+  layer: tfl.layers.Layer;
+  cfg: Record<string, unknown>;
+  weights(): { data: Float32Array; shape: number[] }[];
+}
+
+type Value = { shape: number[]; data: Float32Array };
+/** A PyTorch parameter (`weight`, `bias`, `running_mean`, ...) -> TF.js weight name and value, or null. */
+type TorchRule = (param: string, t: TorchTensor) => { target: string; value: Value } | null;
+
+export interface LayerKind { onnx(c: ExportContext): void; torch?: TorchRule }
+
+export function permute(data: Float32Array, shape: number[], order: number[]): Value {
+  const out = tf.tidy(() => tf.transpose(tf.tensor(data, shape), order));
+  const r = { data: out.dataSync() as Float32Array, shape: out.shape };
+  out.dispose();
+  return r;
+}
+
+const pair = (v: unknown) => (Array.isArray(v) ? v as number[] : [v as number, v as number]);
+
+/** TF 'same' padding for stride 1: total (k-1)*d, the extra pixel at the end. */
+function samePads(k: number[], d: number[]): number[] {
+  const tot = k.map((kk, i) => (kk - 1) * d[i]);
+  const begin = tot.map((t) => Math.floor(t / 2));
+  return [...begin, ...tot.map((t, i) => t - begin[i])];
+}
+
+/** Conv attributes for TF's padding modes (stride 1 'same': explicit pads; strided: SAME_UPPER). */
+function convPadding(cfg: Record<string, unknown>, k: number[]): Record<string, number[] | string> {
+  const strides = pair(cfg.strides), dil = pair(cfg.dilationRate ?? 1);
+  const a: Record<string, number[] | string> = { kernel_shape: k, strides, dilations: dil };
+  if (cfg.padding === 'same') {
+    if (strides.every((s) => s === 1)) a.pads = samePads(k, dil);
+    else a.auto_pad = 'SAME_UPPER';
+  }
+  return a;
+}
+
+/** An activation named in a layer config, applied from `input` to `output`. */
+function activation(c: ExportContext, act: string, input: string, output: string): void {
+  if (act === 'linear') { c.node('Identity', [input], [output]); return; }
+  if (act === 'relu6') { c.node('Clip', [input, c.floatInit('clip_min', new Float32Array([0]), []), c.floatInit('clip_max', new Float32Array([6]), [])], [output]); return; }
+  const op = ({ relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' } as Record<string, string>)[act];
+  if (!op) throw new UserError(`ONNX export: activation ${act} in ${c.name} is not supported (add it to io/layer_kinds.ts)`);
+  c.node(op, [input], [output]);
+}
+
+const convTorch: TorchRule = (param, t) => (param === 'weight' ? { target: 'kernel', value: permute(t.data, t.shape, [2, 3, 1, 0]) }
+  : param === 'bias' ? { target: 'bias', value: t } : null);
+
+const selfExporting: LayerKind = {
+  onnx(c) {
+    if (!isOnnxExportable(c.layer)) throw new UserError(`ONNX export: ${c.name} does not export itself`);
+    c.layer.exportOnnx(c);
+  },
+};
+
+export const LAYER_KINDS: Record<string, LayerKind> = {
+  InputLayer: { onnx() { /* the graph input; handled by the exporter */ } },
+  Conv2D: {
+    onnx(c) {
+      const [w, b] = c.weights();
+      const [kh, kw, ci, co] = w.shape;
+      const k = permute(w.data, w.shape, [3, 2, 0, 1]);
+      const ins = [c.inputs[0], c.floatInit('W', k.data, [co, ci, kh, kw])];
+      if (c.cfg.useBias) ins.push(c.floatInit('B', b.data, [co]));
+      const act = (c.cfg.activation as string) ?? 'linear';
+      c.node('Conv', ins, [act === 'linear' ? c.output : `${c.output}/pre`], convPadding(c.cfg, [kh, kw]));
+      if (act !== 'linear') activation(c, act, `${c.output}/pre`, c.output);
+    },
+    torch: convTorch,
+  },
+  DepthwiseConv2D: {
+    onnx(c) {
+      const [w, b] = c.weights();
+      const [kh, kw, ch, m] = w.shape;
+      const k = permute(w.data, w.shape, [2, 3, 0, 1]); // [C, m, kh, kw] = ONNX [C*m, 1, kh, kw]
+      const ins = [c.inputs[0], c.floatInit('W', k.data, [ch * m, 1, kh, kw])];
+      if (c.cfg.useBias) ins.push(c.floatInit('B', b.data, [ch * m]));
+      c.node('Conv', ins, [c.output], { ...convPadding(c.cfg, [kh, kw]), group: ch });
+    },
+    torch: (param, t) => (param === 'weight' ? { target: 'depthwise_kernel', value: (() => {
+      const v = permute(t.data, t.shape, [2, 3, 0, 1]); // [C*m, 1, kh, kw] -> [kh, kw, C*m, 1]
+      return { data: v.data, shape: [t.shape[2], t.shape[3], t.shape[0], 1] };
+    })() } : param === 'bias' ? { target: 'bias', value: t } : null),
+  },
+  Conv2DTranspose: {
+    onnx(c) {
+      const [w, b] = c.weights();
+      const [kh, kw, co, ci] = w.shape;
+      const strides = pair(c.cfg.strides);
+      if (c.cfg.padding === 'same' && !(kh === strides[0] && kw === strides[1])) {
+        throw new UserError(`ONNX export: ${c.name}: 'same' transposed convolution needs kernel == stride`);
+      }
+      const k = permute(w.data, w.shape, [3, 2, 0, 1]); // [kh,kw,out,in] -> [in,out,kh,kw]
+      const ins = [c.inputs[0], c.floatInit('W', k.data, [ci, co, kh, kw])];
+      if (c.cfg.useBias) ins.push(c.floatInit('B', b.data, [co]));
+      c.node('ConvTranspose', ins, [c.output], { kernel_shape: [kh, kw], strides });
+    },
+    torch: convTorch,
+  },
+  BatchNormalization: {
+    onnx(c) {
+      const names = ['scale', 'B', 'mean', 'var'];
+      const ins = c.weights().map((t, i) => c.floatInit(names[i], t.data, [t.data.length]));
+      c.node('BatchNormalization', [c.inputs[0], ...ins], [c.output], { epsilon: { f: c.cfg.epsilon as number } });
+    },
+    torch: (param, t) => {
+      const target = ({ weight: 'gamma', bias: 'beta', running_mean: 'moving_mean', running_var: 'moving_variance' } as Record<string, string>)[param];
+      return target ? { target, value: t } : null;
+    },
+  },
+  ReLU: { onnx: (c) => activation(c, c.cfg.maxValue == null ? 'relu' : c.cfg.maxValue === 6 ? 'relu6' : 'unsupported ReLU max', c.inputs[0], c.output) },
+  Activation: { onnx: (c) => activation(c, c.cfg.activation as string, c.inputs[0], c.output) },
+  PReLU: {
+    onnx(c) {
+      const [a] = c.weights();
+      c.node('PRelu', [c.inputs[0], c.floatInit('slope', a.data, [a.data.length, 1, 1])], [c.output]);
+    },
+    torch: (param, t) => (param === 'weight' ? { target: 'alpha', value: { shape: [1, 1, t.data.length], data: t.data } } : null),
+  },
+  MaxPooling2D: { onnx: (c) => pool(c, 'MaxPool') },
+  AveragePooling2D: { onnx: (c) => pool(c, 'AveragePool') },
+  ZeroPadding2D: {
+    onnx(c) {
+      const p = c.cfg.padding as [[number, number], [number, number]];
+      c.node('Pad', [c.inputs[0], c.int64Init('pads', [0, 0, p[0][0], p[1][0], 0, 0, p[0][1], p[1][1]])], [c.output]);
+    },
+  },
+  UpSampling2D: {
+    onnx(c) {
+      if (c.cfg.interpolation !== 'nearest') throw new UserError(`ONNX export: ${c.name}: only nearest upsampling is supported`);
+      const [sh, sw] = pair(c.cfg.size);
+      c.node('Resize', [c.inputs[0], '', c.floatInit('scales', new Float32Array([1, 1, sh, sw]), [4])], [c.output],
+        { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    },
+  },
+  Concatenate: {
+    onnx(c) {
+      const axis = c.cfg.axis as number;
+      if (axis !== -1 && axis !== 3) throw new UserError(`ONNX export: ${c.name}: concatenation on axis ${axis} not supported`);
+      c.node('Concat', c.inputs, [c.output], { axis: 1 });
+    },
+  },
+  Add: { onnx: (c) => c.node('Sum', c.inputs, [c.output]) },
+  Multiply: { onnx: (c) => c.node('Mul', c.inputs, [c.output]) },
+  GroupConv2D: { ...selfExporting, torch: convTorch },
+  AtrousDepthwiseConv2D: { ...selfExporting, torch: (p, t) => LAYER_KINDS.DepthwiseConv2D.torch!(p, t) },
+  Resample: selfExporting,
+  ChannelShuffle: selfExporting,
+  GlobalAvgPool: selfExporting,
+};
+
+function pool(c: ExportContext, op: string): void {
+  if (c.cfg.padding !== 'valid') throw new UserError(`ONNX export: ${c.name}: only 'valid' pooling is supported`);
+  c.node(op, c.inputs, [c.output], { kernel_shape: pair(c.cfg.poolSize), strides: pair(c.cfg.strides) });
+}
+
+export function layerKind(layer: tfl.layers.Layer): LayerKind {
+  const k = LAYER_KINDS[layer.getClassName()];
+  if (!k) throw new UserError(`layer ${layer.name}: kind ${layer.getClassName()} has no ONNX export or PyTorch import rule; add it to src/io/layer_kinds.ts`);
+  return k;
+}
+
+/** Refuses a network with a layer kind the table does not know (called when a model is built). */
+export function checkLayerKinds(net: tfl.LayersModel): void {
+  for (const l of net.layers) layerKind(l);
+}

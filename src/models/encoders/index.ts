@@ -1,0 +1,16 @@
+// Encoder registry: a new encoder is one file plus one line here.
+import type { Encoder } from '../types.js';
+import { unetEncoder } from './unet.js';
+import { vgg16, vgg16bn } from './vgg.js';
+import { resnet18, resnet34, resnet50 } from './resnet.js';
+import { mobilenetv2 } from './mobilenetv2.js';
+
+export const ENCODERS: Record<string, Encoder> = {
+  unet: unetEncoder,
+  vgg16,
+  vgg16bn,
+  resnet18,
+  resnet34,
+  resnet50,
+  mobilenetv2,
+};

@@ -1,0 +1,39 @@
+// Architecture options, declared once: each is one CLI flag (added to every command that builds
+// a model) and is validated against the architecture's own list, so `--depth` with a ResNet or
+// `--width-mult` with a U-Net is refused by name instead of silently ignored.
+import { type Command } from 'commander';
+import { parseFloatArg, parsePositiveInt } from '../cli/options.js';
+import { UserError } from '../util/errors.js';
+import { getArch } from './registry.js';
+import type { ArchOptions, OptionKey } from './types.js';
+
+interface OptionSpec { flag: string; help: string; parse: (v: string) => number; choices?: number[] }
+
+export const ARCH_OPTIONS: Record<OptionKey, OptionSpec> = {
+  width: { flag: '--width <n>', help: 'filters of the first level (U-Net, VGG-BN encoders)', parse: parsePositiveInt },
+  depth: { flag: '--depth <n>', help: 'U-Net levels', parse: parsePositiveInt },
+  widthMult: { flag: '--width-mult <s>', help: 'ESPNetv2 width multiplier (0.5, 1, 1.5, 2)', parse: parseFloatArg },
+  outputStride: { flag: '--output-stride <n>', help: 'encoder output stride 8, 16 or 32 (dilated last stages; pspnet 8, deeplabv3plus 16 by default)', parse: parsePositiveInt, choices: [8, 16, 32] },
+};
+
+const KEYS = Object.keys(ARCH_OPTIONS) as OptionKey[];
+const flagOf = (k: OptionKey) => ARCH_OPTIONS[k].flag.split(' ')[0];
+
+export function addArchOptions(c: Command): Command {
+  for (const k of KEYS) c.option(ARCH_OPTIONS[k].flag, ARCH_OPTIONS[k].help, ARCH_OPTIONS[k].parse);
+  return c;
+}
+
+/** The architecture options given on the command line, checked against what `arch` takes. */
+export function archOptionsFrom(o: Partial<Record<OptionKey, number>>, arch: string): Partial<ArchOptions> {
+  const a = getArch(arch), out: Partial<ArchOptions> = {};
+  for (const k of KEYS) {
+    const v = o[k];
+    if (v == null) continue;
+    if (!a.options.includes(k)) throw new UserError(`${flagOf(k)}: not an option of ${arch} (it takes ${a.options.map(flagOf).join(', ') || 'none'})`);
+    const choices = ARCH_OPTIONS[k].choices;
+    if (choices && !choices.includes(v)) throw new UserError(`${flagOf(k)} ${v}: use one of ${choices.join(', ')}`);
+    out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+// The model zoo's types, in a module of their own so that encoders, decoders and the registry
+// import them without importing each other. Every composed model is encoder -> decoder (-> head
+// inside the decoder); ESPNet and ESPNetv2 are whole networks registered as they are.
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Normalization } from '../data/loader.js';
+
+export type SymT = tfl.SymbolicTensor;
+
+/** Every architecture option; which ones an architecture takes is listed in its `options`. */
+export interface ArchOptions {
+  numClasses: number;
+  /** Filters of the first level (U-Net, VGG-BN encoders). */
+  width?: number;
+  /** U-Net levels. */
+  depth?: number;
+  /** ESPNetv2 width multiplier s. */
+  widthMult?: number;
+  /** Encoder output stride (8, 16, 32): the last stages dilated instead of strided. */
+  outputStride?: number;
+  /** Weight-initialisation seed. */
+  seed?: number;
+  /** BatchNorm epsilon (default 1e-3). */
+  bnEpsilon?: number;
+}
+
+/** Options a user can set per architecture (each becomes one CLI flag; see models/options.ts). */
+export type OptionKey = 'width' | 'depth' | 'widthMult' | 'outputStride';
+
+/** A whole network, built from options: what SegModel, import and export work with. */
+export interface ArchBuilder {
+  name: string;
+  description: string;
+  defaults: Partial<ArchOptions>;
+  /** The options this architecture takes (others are refused by name). */
+  options: OptionKey[];
+  /** Input height and width must be multiples of this; the predictor pads and crops. */
+  stride(o: ArchOptions): number;
+  build(o: ArchOptions): tfl.LayersModel;
+  /** PyTorch checkpoint entries the architecture does not use (skipped on import, not errors). */
+  unusedTorchKeys?: RegExp;
+}
+
+/** An encoder output: a feature map at `stride` (input size / stride) with `channels` channels. */
+export interface Feature { stride: number; x: SymT; channels: number }
+
+export interface Encoder {
+  name: string;
+  description: string;
+  /** Input normalisation of the encoder's reference (ImageNet) weights. */
+  normalization: Normalization;
+  defaults: Partial<ArchOptions>;
+  options: OptionKey[];
+  /** Output strides it can produce (8 and 16 by dilating the last stages). */
+  outputStrides: number[];
+  /** Total downsampling at these options (the input multiple). */
+  stride(o: ArchOptions): number;
+  /** Feature maps by increasing stride; the last is the deepest. */
+  build(input: SymT, o: ArchOptions): Feature[];
+}
+
+export interface Decoder {
+  name: string;
+  description: string;
+  /** Encoder of the bare decoder name (`unet` = unet encoder + unet decoder). */
+  defaultEncoder: string;
+  /** Defaults of this decoder with any encoder (e.g. pspnet: output stride 8). */
+  defaults: Partial<ArchOptions>;
+  /** Encoder options of the bare decoder name only (fcn8 = vgg16bn at width 16). */
+  bareDefaults?: Partial<ArchOptions>;
+  options: OptionKey[];
+  /** Class scores at the input's resolution from the encoder's features. */
+  build(input: SymT, features: Feature[], o: ArchOptions): SymT;
+}
