@@ -11,8 +11,8 @@ import { writeCard, type ModelCard } from '../models/package.js';
 import { findPreset, presetNames } from '../models/presets.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { readTorchCheckpoint, type TorchTensor } from '../io/pytorch.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { readForeignCheckpoint } from '../io/pytorch.js';
+import { writeSafetensors } from '../io/safetensors.js';
 import { convertTorchStateDict } from '../io/torch_convert.js';
 import { resolveClasses } from '../data/classes.js';
 import { IMAGENET_NORM, type Normalization } from '../data/loader.js';
@@ -22,16 +22,6 @@ import { isFile } from '../util/fs.js';
 
 interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
   channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }
-
-/** Reads PyTorch-layout tensors from .pth/.pt (zip or legacy) or .safetensors. */
-export function readForeignCheckpoint(file: string): Map<string, TorchTensor> {
-  if (!isFile(file)) throw new UserError(`--from ${file}: file not found`);
-  if (file.endsWith('.safetensors')) {
-    const st = readSafetensors(file);
-    return new Map([...st.tensors].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data), dtype: t.dtype }]));
-  }
-  return readTorchCheckpoint(file);
-}
 
 /** The arguments after the subcommand's name, as the user typed them (for the card's provenance). */
 export function commandArgs(argv: string[], name: string): string {

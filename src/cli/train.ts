@@ -9,6 +9,8 @@ import type { TrainConfig } from '../train/config.js';
 import { LOSSES, type LossName } from '../train/losses.js';
 import { SCHEDULES, type ScheduleName } from '../train/schedule.js';
 import { addArchOptions, archOptionsFrom } from '../models/options.js';
+import { archNormalization } from '../models/registry.js';
+import { layoutForEncoderWeights } from '../io/encoder_weights.js';
 import { resolveClasses } from '../data/classes.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT } from '../data/augment.js';
 import { IMAGENET_NORM } from '../data/loader.js';
@@ -24,7 +26,7 @@ interface Opts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number; initWeights?: string;
+  resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -60,6 +62,7 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
     .option('--init-weights <file>', 'start from these weights (.safetensors of a run or model package), e.g. to fine-tune')
+    .option('--encoder-weights <file>', 'pretrained encoder weights: torchvision .pth/.pt/.safetensors or Keras .h5 (e.g. ImageNet); sets the encoder\'s layout and input normalisation')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
@@ -99,18 +102,21 @@ export function trainCommand(): Command {
           if (classWeights.length !== numClasses) throw new UserError(`--class-weights has ${classWeights.length} values for ${numClasses} classes`);
         }
         if (o.initWeights && !isFile(o.initWeights)) throw new UserError(`--init-weights ${o.initWeights}: file not found`);
+        if (o.encoderWeights && !isFile(o.encoderWeights)) throw new UserError(`--encoder-weights ${o.encoderWeights}: file not found`);
+        const layout = layoutForEncoderWeights(o.arch, o.encoderWeights);
         const inputSize = o.inputSize ?? o.resize;
         if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
         cfg = {
-          model: { arch: o.arch, numClasses, ...archOptionsFrom(o, o.arch) },
+          model: { arch: o.arch, numClasses, ...archOptionsFrom(o, o.arch), ...layout },
           train: { images: o.images!, masks: o.masks!, list: o.list },
           val: o.valImages ? { images: o.valImages, masks: o.valMasks!, list: o.valList } : undefined,
           classes, ignoreIndex: o.ignoreIndex, labelMap, inputSize, resize: o.resize,
           batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
           loss: o.loss, classWeights, focalGamma: o.focalGamma,
           augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
-          norm: IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
-          valBatchSize: o.batchSize, backend: o.backend, workers, valEvery: o.valEvery, initWeights: o.initWeights,
+          // Pretrained encoders get the normalisation their weights were trained with.
+          norm: o.encoderWeights ? archNormalization(o.arch, layout.layout) : IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
+          valBatchSize: o.batchSize, backend: o.backend, workers, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
         };
       }
       await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');

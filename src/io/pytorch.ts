@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import { unzipSync } from 'fflate';
 import { PickleReader, PyGlobal, type PyValue } from './pickle.js';
 import { UserError } from '../util/errors.js';
+import { isFile } from '../util/fs.js';
+import { readSafetensors } from './safetensors.js';
 
 export interface TorchTensor { shape: number[]; data: Float32Array; dtype: string }
 
@@ -157,4 +159,14 @@ export function readTorchCheckpoint(file: string): Map<string, TorchTensor> {
   const out = new Map<string, TorchTensor>();
   for (const [name, ref] of unwrap(refs)) out.set(name, materialize(ref, name, file));
   return out;
+}
+
+/** Reads PyTorch-layout tensors from .pth/.pt (zip or legacy) or .safetensors. */
+export function readForeignCheckpoint(file: string): Map<string, TorchTensor> {
+  if (!isFile(file)) throw new UserError(`${file}: file not found`);
+  if (file.endsWith('.safetensors')) {
+    const st = readSafetensors(file);
+    return new Map([...st.tensors].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data), dtype: t.dtype }]));
+  }
+  return readTorchCheckpoint(file);
 }

@@ -5,7 +5,8 @@
 // encoders/index.ts or decoders/index.ts; every combination is then a registered architecture.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors.js';
-import type { ArchBuilder, ArchOptions, Decoder, Encoder, OptionKey } from './types.js';
+import type { ArchBuilder, ArchOptions, Decoder, Encoder, EncoderLayout, OptionKey } from './types.js';
+import { IMAGENET_NORM, type Normalization } from '../data/loader.js';
 import { ENCODERS } from './encoders/index.js';
 import { DECODERS } from './decoders/index.js';
 import { espnet } from './networks/espnet.js';
@@ -41,14 +42,25 @@ function compose(name: string, enc: Encoder, dec: Decoder, bare: boolean): ArchB
       if (o.outputStride != null && enc.outputStrides.length && !enc.outputStrides.includes(o.outputStride)) {
         throw new UserError(`--output-stride ${o.outputStride}: ${enc.name} supports ${enc.outputStrides.join(', ')}`);
       }
+      if (o.layout && !enc.layouts.includes(o.layout)) throw new UserError(`${enc.name} has no ${o.layout} layout (it has ${enc.layouts.join(', ')})`);
       const input = tfl.input({ shape: [null, null, 3], name: 'image' });
-      const logits = dec.build(input, enc.build(input, o), o);
-      return tfl.model({ inputs: input, outputs: logits, name });
+      const features = enc.build(input, o);
+      // The encoder's own layers (a container over them; no layer is created or copied).
+      const encoderLayers = new Set(tfl.model({ inputs: input, outputs: features.map((f) => f.x) }).layers.map((l) => l.name));
+      const net = tfl.model({ inputs: input, outputs: dec.build(input, features, o), name });
+      ENCODER_OF.set(net, { encoder: enc, layers: encoderLayers });
+      return net;
     },
   };
 }
 
 const cache = new Map<string, ArchBuilder>();
+const ENCODER_OF = new WeakMap<tfl.LayersModel, { encoder: Encoder; layers: Set<string> }>();
+
+/** The encoder of a composed network and the names of its layers (null for whole networks). */
+export function encoderOf(net: tfl.LayersModel): { encoder: Encoder; layers: Set<string> } | null {
+  return ENCODER_OF.get(net) ?? null;
+}
 
 /** The architecture of a name, or null. */
 export function findArch(name: string): ArchBuilder | null {
@@ -60,6 +72,21 @@ export function findArch(name: string): ArchBuilder | null {
   if (!a && cut > 0 && ENCODERS[n.slice(0, cut)] && DECODERS[n.slice(cut + 1)]) a = compose(n, ENCODERS[n.slice(0, cut)], DECODERS[n.slice(cut + 1)], false);
   if (a) cache.set(n, a);
   return a;
+}
+
+/** The encoder of an architecture name (null for whole networks). */
+export function encoderFor(name: string): Encoder | null {
+  const n = ALIASES[name] ?? name;
+  if (NETWORKS[n]) return null;
+  if (DECODERS[n]) return ENCODERS[DECODERS[n].defaultEncoder];
+  getArch(n);
+  return ENCODERS[n.slice(0, n.lastIndexOf('_'))];
+}
+
+/** Input normalisation of an architecture: its encoder's, for the layout its weights come in. */
+export function archNormalization(name: string, layout?: EncoderLayout): Normalization {
+  const enc = encoderFor(name);
+  return enc ? enc.normalization(layout ?? enc.layouts[0]) : IMAGENET_NORM;
 }
 
 /** Every name `--arch` takes: networks, bare decoders, encoder x decoder, aliases. */

@@ -51,13 +51,17 @@ export class SegModel {
     })));
   }
 
-  /** Loads weights by name; missing, unexpected and wrongly shaped tensors are reported by name. */
-  loadNamedWeights(src: Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>, origin: string, strict = true): void {
+  /**
+   * Loads weights by name; missing, unexpected and wrongly shaped tensors are reported by name.
+   * `layers`: only the weights of these layers are loaded (and required), e.g. an encoder's.
+   */
+  loadNamedWeights(src: Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>, origin: string, strict = true, layers?: Set<string>): void {
     const missing: string[] = [], badShape: string[] = [];
     const wanted = new Set<string>();
     const assigns: [tfl.LayerVariable, tf.Tensor][] = [];
     for (const w of this.net.weights) {
       const name = SegModel.weightName(w);
+      if (layers && !layers.has(name.slice(0, name.lastIndexOf('/')))) continue;
       wanted.add(name);
       const t = src.get(name);
       if (!t) { missing.push(name); continue; }

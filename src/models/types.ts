@@ -17,11 +17,19 @@ export interface ArchOptions {
   widthMult?: number;
   /** Encoder output stride (8, 16, 32): the last stages dilated instead of strided. */
   outputStride?: number;
+  /**
+   * Whose definition an encoder follows where Keras Applications and torchvision differ (padding
+   * of strided convolutions, where ResNet-50 strides, conv biases, BatchNorm eps): set from the
+   * format of --encoder-weights so that pretrained weights compute what they computed there.
+   */
+  layout?: EncoderLayout;
   /** Weight-initialisation seed. */
   seed?: number;
   /** BatchNorm epsilon (default 1e-3). */
   bnEpsilon?: number;
 }
+
+export type EncoderLayout = 'keras' | 'torchvision';
 
 /** Options a user can set per architecture (each becomes one CLI flag; see models/options.ts). */
 export type OptionKey = 'width' | 'depth' | 'widthMult' | 'outputStride';
@@ -46,8 +54,8 @@ export interface Feature { stride: number; x: SymT; channels: number }
 export interface Encoder {
   name: string;
   description: string;
-  /** Input normalisation of the encoder's reference (ImageNet) weights. */
-  normalization: Normalization;
+  /** Input normalisation its reference (ImageNet) weights expect, per layout. */
+  normalization(layout: EncoderLayout): Normalization;
   defaults: Partial<ArchOptions>;
   options: OptionKey[];
   /** Output strides it can produce (8 and 16 by dilating the last stages). */
@@ -56,6 +64,10 @@ export interface Encoder {
   stride(o: ArchOptions): number;
   /** Feature maps by increasing stride; the last is the deepest. */
   build(input: SymT, o: ArchOptions): Feature[];
+  /** Layouts whose reference weights it loads (--encoder-weights); the first is the default. */
+  layouts: EncoderLayout[];
+  /** A torchvision state_dict module path -> this encoder's layer name; null: not part of the encoder (fc, classifier). */
+  torchvisionLayer?(module: string): string | null;
 }
 
 export interface Decoder {

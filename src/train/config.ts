@@ -36,6 +36,8 @@ export interface TrainConfig {
   valEvery?: number;
   /** Start from these weights (a pixelwise checkpoint or package weights), e.g. to fine-tune. */
   initWeights?: string;
+  /** Pretrained encoder weights (torchvision .pth/.safetensors or Keras .h5); the decoder starts random. */
+  encoderWeights?: string;
   /** Extra gradient worker threads (data parallel); 0 = main thread only. */
   workers?: number;
   backend: string;

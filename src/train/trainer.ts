@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { configureOrtKernels } from '../engine/kernels/ort_native.js';
 import { SegModel } from '../models/seg_model.js';
 import { writeCard, type ModelCard } from '../models/package.js';
+import { loadEncoderWeights } from '../io/encoder_weights.js';
 import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
 import { SegLoader } from '../data/loader.js';
 import { NO_AUGMENT } from '../data/augment.js';
@@ -95,6 +96,10 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
     // Keep train.json in step with options changed on resume (--epochs, --max-minutes, --workers).
     writeFileAtomic(path.join(runDir, 'train.json'), JSON.stringify(cfg, null, 2) + '\n');
   } else {
+    if (cfg.encoderWeights) {
+      const n = await loadEncoderWeights(model, cfg.encoderWeights);
+      log(`encoder initialised from ${cfg.encoderWeights} (${n} tensors)`);
+    }
     if (cfg.initWeights) {
       // Same architecture and shapes required; the optimizer starts fresh.
       model.loadNamedWeights(readSafetensors(cfg.initWeights).tensors, cfg.initWeights, false);

@@ -8,10 +8,11 @@ import { IMAGENET_NORM } from '../../data/loader.js';
 export const unetEncoder: Encoder = {
   name: 'unet',
   description: 'U-Net encoder (conv-BN-ReLU x2 per level, max-pool; --width, --depth)',
-  normalization: IMAGENET_NORM,
+  normalization: () => IMAGENET_NORM,
   defaults: { width: 16, depth: 4 },
   options: ['width', 'depth'],
   outputStrides: [],
+  layouts: ['keras'],
   stride: (o) => 2 ** (o.depth ?? 4),
   build(input, o) {
     const depth = o.depth ?? 4, w = o.width ?? 16;

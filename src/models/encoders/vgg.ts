@@ -6,7 +6,7 @@
 // drops the last pools and dilates the convolutions after them.
 import { conv, convBnRelu, maxPool, stridePlan } from '../blocks.js';
 import type { Encoder, Feature, SymT } from '../types.js';
-import { IMAGENET_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM, KERAS_CAFFE_NORM } from '../../data/loader.js';
 
 const BLOCKS: [number, number][] = [[1, 2], [2, 2], [4, 3], [8, 3], [8, 3]]; // width multiple, convs
 
@@ -26,13 +26,19 @@ function vggFeatures(input: SymT, width: number, outputStride: number,
   return features;
 }
 
+/** torchvision's vgg16 `features.N` index of each conv, in order (ReLUs and pools between). */
+const TV_CONVS = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28];
+const CONV_NAMES = BLOCKS.flatMap(([, n], b) => Array.from({ length: n }, (_, i) => `block${b + 1}_conv${i + 1}`));
+
 export const vgg16: Encoder = {
   name: 'vgg16',
-  description: 'VGG-16 (Keras Applications layout: conv+bias+ReLU, no BatchNorm)',
-  normalization: IMAGENET_NORM,
+  description: 'VGG-16 (Keras Applications layout: conv+bias+ReLU, no BatchNorm; = torchvision vgg16)',
+  normalization: (layout) => (layout === 'keras' ? KERAS_CAFFE_NORM : IMAGENET_NORM),
   defaults: { outputStride: 32 },
   options: ['outputStride'],
   outputStrides: [8, 16, 32],
+  layouts: ['keras', 'torchvision'], // the same network in both
+  torchvisionLayer: (m) => { const k = /^features\.(\d+)$/.exec(m); return k ? CONV_NAMES[TV_CONVS.indexOf(Number(k[1]))] ?? null : null; },
   stride: (o) => o.outputStride ?? 32,
   build: (input, o) => vggFeatures(input, 64, o.outputStride ?? 32,
     (x, f, b, i, d) => conv(x, f, `block${b}_conv${i}`, { bias: true, activation: 'relu', dilation: d }), (b) => `block${b}_pool`),
@@ -41,10 +47,11 @@ export const vgg16: Encoder = {
 export const vgg16bn: Encoder = {
   name: 'vgg16bn',
   description: 'VGG-16 with BatchNorm (torchvision vgg16_bn layout; --width, 64 = VGG-16)',
-  normalization: IMAGENET_NORM,
+  normalization: () => IMAGENET_NORM,
   defaults: { width: 64, outputStride: 32 },
   options: ['width', 'outputStride'],
   outputStrides: [8, 16, 32],
+  layouts: ['keras'],
   stride: (o) => o.outputStride ?? 32,
   build: (input, o) => vggFeatures(input, o.width ?? 64, o.outputStride ?? 32,
     (x, f, b, i, d) => convBnRelu(x, f, `block${b}_conv${i}`, 3, 1, d), (b) => `pool${b}`),

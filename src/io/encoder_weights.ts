@@ -1,0 +1,100 @@
+// ImageNet (or any) weights a user brings for a model's encoder (--encoder-weights FILE):
+// torchvision-named checkpoints (.pth/.pt, zip or legacy, or .safetensors: resnet*, mobilenet_v2,
+// vgg16 state_dicts) mapped onto the encoder's Keras-style layer names, or Keras H5 weight files
+// (Keras Applications' *_notop.h5, or any model saved with save_weights whose layer names match,
+// e.g. image-segmentation-keras encoders built on Keras Applications), read with h5wasm. The file
+// format also sets the encoder's layout (torchvision or Keras padding, strides, eps) so that the
+// weights compute what they computed where they were trained. Only the encoder is loaded; every
+// encoder weight must be in the file; tensors that fit no encoder layer are named.
+import path from 'node:path';
+import type { TorchTensor } from './pytorch.js';
+import { readForeignCheckpoint } from './pytorch.js';
+import { layerKind } from './layer_kinds.js';
+import type { SegModel } from '../models/seg_model.js';
+import { encoderFor, encoderOf } from '../models/registry.js';
+import type { EncoderLayout } from '../models/types.js';
+import { UserError } from '../util/errors.js';
+import { isFile } from '../util/fs.js';
+
+type Named = Map<string, { shape: number[]; data: Float32Array }>;
+
+/** The layout an encoder must be built in for the weights in this file. */
+export function layoutOfWeights(file: string): EncoderLayout {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.h5' || ext === '.hdf5') return 'keras';
+  if (['.pth', '.pt', '.bin', '.safetensors'].includes(ext)) return 'torchvision';
+  throw new UserError(`--encoder-weights ${file}: unknown format; give a Keras .h5 or a torchvision .pth/.pt/.safetensors file`);
+}
+
+/** Keras H5 weights (save_weights layout: layer groups with a weight_names attribute) -> "layer/weight" tensors. */
+export async function readKerasH5(file: string): Promise<Named> {
+  const { default: h5wasm } = await import('h5wasm/node');
+  await h5wasm.ready;
+  let f: InstanceType<typeof h5wasm.File>;
+  try { f = new h5wasm.File(path.resolve(file), 'r'); } catch (e) { throw new UserError(`${file}: not a readable HDF5 file (${(e as Error).message})`); }
+  try {
+    const root = (f.keys().includes('model_weights') ? f.get('model_weights') : f) as InstanceType<typeof h5wasm.Group>;
+    const layerNames = root.attrs.layer_names?.json_value as string[] | undefined;
+    if (!layerNames) throw new UserError(`${file}: no layer_names attribute; not a Keras weights file (Keras 3 .weights.h5 files are not supported)`);
+    const out: Named = new Map();
+    for (const layer of layerNames) {
+      const g = root.get(layer) as InstanceType<typeof h5wasm.Group> | null;
+      for (const w of (g?.attrs.weight_names?.json_value as string[] | undefined) ?? []) {
+        const ds = g!.get(w) as InstanceType<typeof h5wasm.Dataset> | null;
+        if (!ds?.shape) throw new UserError(`${file}: ${layer}/${w} is named but missing`);
+        const name = w.replace(/:\d+$/, '');
+        out.set(name.includes('/') ? name : `${layer}/${name}`, { shape: ds.shape, data: Float32Array.from(ds.value as ArrayLike<number>) });
+      }
+    }
+    return out;
+  } finally {
+    f.close();
+  }
+}
+
+/** torchvision state_dict -> this encoder's weights (layouts converted by the layer-kind table). */
+function fromTorchvision(model: SegModel, tensors: Map<string, TorchTensor>, file: string): { weights: Named; unexpected: string[] } {
+  const enc = encoderOf(model.net)!.encoder;
+  if (!enc.torchvisionLayer) throw new UserError(`--encoder-weights ${file}: the ${enc.name} encoder has no torchvision counterpart; use a Keras .h5 file`);
+  const weights: Named = new Map(), unexpected: string[] = [];
+  for (const [key, t] of tensors) {
+    const dot = key.lastIndexOf('.'), mod = key.slice(0, dot), param = key.slice(dot + 1);
+    if (param === 'num_batches_tracked') continue;
+    const layer = enc.torchvisionLayer(mod);
+    if (layer === null) { if (!/^(fc|classifier)\./.test(key)) unexpected.push(key); continue; } // the ImageNet head is expected
+    let mapped = null;
+    try { mapped = layerKind(model.net.getLayer(layer)).torch?.(param, t) ?? null; } catch { /* no such layer */ }
+    if (!mapped) { unexpected.push(key); continue; }
+    weights.set(`${layer}/${mapped.target}`, mapped.value);
+  }
+  return { weights, unexpected };
+}
+
+/** Loads the encoder of `model` from a torchvision or Keras weights file; returns how many tensors. */
+export async function loadEncoderWeights(model: SegModel, file: string): Promise<number> {
+  if (!isFile(file)) throw new UserError(`--encoder-weights ${file}: file not found`);
+  const enc = encoderOf(model.net);
+  if (!enc) throw new UserError(`--encoder-weights: ${model.spec.arch} is a whole network without a separate encoder`);
+  const layout = layoutOfWeights(file);
+  let weights: Named, unexpected: string[] = [];
+  if (layout === 'keras') {
+    weights = new Map([...(await readKerasH5(file))].filter(([k]) => {
+      const inEncoder = enc.layers.has(k.slice(0, k.lastIndexOf('/')));
+      if (!inEncoder) unexpected.push(k);
+      return inEncoder;
+    }));
+  } else ({ weights, unexpected } = fromTorchvision(model, readForeignCheckpoint(file), file));
+  if (unexpected.length) throw new UserError(`--encoder-weights ${file}: ${unexpected.length} tensors fit no layer of the ${enc.encoder.name} encoder (first: ${unexpected.slice(0, 4).join(', ')}); is it a ${enc.encoder.name} checkpoint?`);
+  model.loadNamedWeights(weights, `--encoder-weights ${file}`, true, enc.layers);
+  return weights.size;
+}
+
+/** The layout to build an architecture in for these encoder weights (torchvision files: torchvision). */
+export function layoutForEncoderWeights(arch: string, file: string | undefined): { layout?: EncoderLayout } {
+  if (!file) return {};
+  const layout = layoutOfWeights(file);
+  const enc = encoderFor(arch);
+  if (!enc) throw new UserError(`--encoder-weights: ${arch} is a whole network without a separate encoder`);
+  if (layout === 'torchvision' && !enc.torchvisionLayer) throw new UserError(`--encoder-weights ${file}: the ${enc.name} encoder has no torchvision counterpart; use a Keras .h5 file`);
+  return layout === 'torchvision' && enc.layouts.includes('torchvision') ? { layout } : {};
+}
