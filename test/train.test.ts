@@ -81,4 +81,12 @@ test('--init-weights starts a new run from given weights (fine-tuning)', async (
     if (k.startsWith('optimizer/') || /moving_/.test(k)) continue;
     assert.deepEqual(b.get(k)!.data, t.data, k);
   }
+  // Fine-tuning to another class count: every tensor but the head's is loaded; the head starts new.
+  const logs: string[] = [];
+  const five = [...SYNTHETIC_CLASSES, { name: 'extra', color: [1, 2, 3] as [number, number, number] }];
+  await train({ ...cfg, model: { ...cfg.model, numClasses: 5 }, classes: five, epochs: 1, lr: 0, initWeights: src }, path.join(d, 'c'), false, { ...quiet, log: (l) => logs.push(l) });
+  assert.ok(logs.some((l) => /2 tensors of another shape start new \(classifier\/kernel, classifier\/bias\)/.test(l)), logs.join('\n'));
+  const c = readSafetensors(path.join(d, 'c', 'last.safetensors')).tensors;
+  assert.deepEqual(c.get('enc1a_conv/kernel')!.data, a.get('enc1a_conv/kernel')!.data);
+  assert.deepEqual(c.get('classifier/kernel')!.shape, [1, 1, 4, 5]);
 });

@@ -12,8 +12,16 @@ import { ALIASES, DECODERS, ENCODERS, NETWORKS } from '../models/registry.js';
 
 /** Written by `npm run bench:pretrained`; read here so that no command times anything itself. */
 export const MEASURED_FILE = fileURLToPath(new URL('../../docs/bench/pretrained.json', import.meta.url));
+/** Written by `npm run bench:zoo`: per architecture parameters, ms per 360x480 image, training speed. */
+export const ZOO_FILE = fileURLToPath(new URL('../../docs/bench/zoo.json', import.meta.url));
 
 export interface Measured { msPerImage: number; input: string; runtime: string; threads: number; peakRssMb: number; date: string }
+
+interface ZooMeasured { arch: string; parameters: number; outputStride: number; tfjsMs: number; onnxMs: number; trainImgPerS: number; peakRssMb: number }
+
+function readZoo(): { rows: ZooMeasured[]; input?: string; date?: string } {
+  try { return JSON.parse(fs.readFileSync(ZOO_FILE, 'utf8')); } catch { return { rows: [] }; }
+}
 
 function readMeasured(): Record<string, Measured> {
   try { return (JSON.parse(fs.readFileSync(MEASURED_FILE, 'utf8')) as { models: Record<string, Measured> }).models ?? {}; } catch { return {}; }
@@ -37,7 +45,7 @@ export function listModels() {
   const networks = Object.values(NETWORKS).map((a) => ({ name: a.name, description: a.description, defaults: a.defaults }));
   const decoders = Object.values(DECODERS).map((d) => ({ name: d.name, description: d.description, defaultEncoder: d.defaultEncoder, defaults: d.defaults }));
   const encoders = Object.values(ENCODERS).map((e) => ({ name: e.name, description: e.description, defaults: e.defaults, outputStrides: e.outputStrides }));
-  return { shipped, presets, networks, decoders, encoders, aliases: ALIASES };
+  return { shipped, presets, networks, decoders, encoders, aliases: ALIASES, measuredArchitectures: readZoo().rows };
 }
 
 const table = (head: string[], rows: string[][]) => {
@@ -75,6 +83,12 @@ export function modelsCommand(): Command {
       say(table(['network', 'defaults', 'description'], m.networks.map((a) => [a.name, opts(a.defaults), a.description])));
       say();
       say(`image-segmentation-keras names: ${Object.entries(m.aliases).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+      if (m.measuredArchitectures.length) {
+        say();
+        say(`Measured at 360x480, batch 1 (${path.relative(process.cwd(), ZOO_FILE)}, npm run bench:zoo):`);
+        say(table(['architecture', 'parameters', 'input multiple', 'TF.js ms', 'ONNX Runtime ms', 'train img/s (b4, 176x240)'], m.measuredArchitectures.map((r) => [
+          r.arch, `${(r.parameters / 1e6).toFixed(2)} M`, String(r.outputStride), r.tfjsMs.toFixed(0), r.onnxMs.toFixed(0), r.trainImgPerS.toFixed(2)])));
+      }
       say();
       say(`speed: from ${path.relative(process.cwd(), MEASURED_FILE)} (npm run bench:pretrained)`);
     });

@@ -85,7 +85,7 @@ export async function loadEncoderWeights(model: SegModel, file: string): Promise
     }));
   } else ({ weights, unexpected } = fromTorchvision(model, readForeignCheckpoint(file), file));
   if (unexpected.length) throw new UserError(`--encoder-weights ${file}: ${unexpected.length} tensors fit no layer of the ${enc.encoder.name} encoder (first: ${unexpected.slice(0, 4).join(', ')}); is it a ${enc.encoder.name} checkpoint?`);
-  model.loadNamedWeights(weights, `--encoder-weights ${file}`, true, enc.layers);
+  model.loadNamedWeights(weights, `--encoder-weights ${file}`, { layers: enc.layers });
   return weights.size;
 }
 

@@ -93,7 +93,7 @@ export function loadModelPackage(dir: string, which?: string): LoadedModel {
   const weightsFile = candidates.map((w) => path.resolve(dir, w)).find(isFile);
   if (!weightsFile) throw new UserError(`--model ${dir}: no weights file (${candidates.join(', ')}); has training saved a checkpoint yet?`);
   const model = new SegModel(card.model);
-  model.loadNamedWeights(readSafetensors(weightsFile).tensors, weightsFile, false);
+  model.loadNamedWeights(readSafetensors(weightsFile).tensors, weightsFile, { strict: false });
   return { model, card, dir, weightsFile };
 }
 

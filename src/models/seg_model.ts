@@ -53,32 +53,39 @@ export class SegModel {
 
   /**
    * Loads weights by name; missing, unexpected and wrongly shaped tensors are reported by name.
-   * `layers`: only the weights of these layers are loaded (and required), e.g. an encoder's.
+   * `strict`: tensors matching no weight are an error (default). `layers`: only these layers'
+   * weights are loaded and required (an encoder's). `keepMismatched`: weights whose shape differs
+   * keep their values and are returned (fine-tuning to another class count: the head stays new).
    */
-  loadNamedWeights(src: Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>, origin: string, strict = true, layers?: Set<string>): void {
-    const missing: string[] = [], badShape: string[] = [];
+  loadNamedWeights(src: Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>, origin: string,
+    o: { strict?: boolean; layers?: Set<string>; keepMismatched?: boolean } = {}): string[] {
+    const missing: string[] = [], badShape: string[] = [], kept: string[] = [];
     const wanted = new Set<string>();
     const assigns: [tfl.LayerVariable, tf.Tensor][] = [];
     for (const w of this.net.weights) {
       const name = SegModel.weightName(w);
-      if (layers && !layers.has(name.slice(0, name.lastIndexOf('/')))) continue;
+      if (o.layers && !o.layers.has(name.slice(0, name.lastIndexOf('/')))) continue;
       wanted.add(name);
       const t = src.get(name);
       if (!t) { missing.push(name); continue; }
-      if (t.shape.join('x') !== w.shape.join('x')) { badShape.push(`${name} (file ${t.shape.join('x')}, model ${w.shape.join('x')})`); continue; }
+      if (t.shape.join('x') !== w.shape.join('x')) {
+        (o.keepMismatched ? kept : badShape).push(o.keepMismatched ? name : `${name} (file ${t.shape.join('x')}, model ${w.shape.join('x')})`);
+        continue;
+      }
       assigns.push([w, tf.tensor(Float32Array.from(t.data), t.shape)]);
     }
     const unexpected = [...src.keys()].filter((k) => !wanted.has(k) && !k.startsWith('optimizer/'));
     const problems = [
       missing.length ? `missing ${missing.length}: ${missing.slice(0, 5).join(', ')}` : '',
       badShape.length ? `wrong shape ${badShape.length}: ${badShape.slice(0, 5).join(', ')}` : '',
-      strict && unexpected.length ? `unexpected ${unexpected.length}: ${unexpected.slice(0, 5).join(', ')}` : '',
+      (o.strict ?? true) && unexpected.length ? `unexpected ${unexpected.length}: ${unexpected.slice(0, 5).join(', ')}` : '',
     ].filter(Boolean);
     if (problems.length) {
       assigns.forEach(([, t]) => t.dispose());
       throw new UserError(`${origin}: weights do not fit ${this.spec.arch} (${problems.join('; ')})`);
     }
     for (const [w, t] of assigns) { w.write(t); t.dispose(); }
+    return kept;
   }
 
   dispose(): void { this.net.dispose(); }

@@ -1,0 +1,101 @@
+// npm run bench:zoo-camvid [-- --only a,b] [-- --minutes 20]
+// The same fixed budget of CamVid training for each zoo architecture, from random initialisation
+// (and ESPNetv2 also fine-tuned from the shipped Cityscapes model), then CamVid val mIoU (11
+// classes, void ignored) at the original resolution. Each run's epoch count is what the budget
+// allows at the architecture's measured training speed (docs/bench/zoo.json), so that the
+// learning-rate schedule completes; --max-minutes guards the budget. Runs live in
+// runs/zoo-camvid/NAME (resumable); results go to docs/bench/zoo-camvid.json, and docs/models.md
+// is rewritten from both result files. Needs ../shared/data/camvid.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../src/util/fs.ts';
+import { ZOO, type ZooRow } from './zoo_list.ts';
+
+const args = process.argv.slice(2);
+const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
+const MINUTES = Number(opt('--minutes') ?? 20);
+const CAMVID = path.resolve('../shared/data/camvid');
+const TRAIN_IMAGES = 367;
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface Run { name: string; arch: string; extra: string[]; note: string }
+const RUNS: Run[] = [
+  ...ZOO.map((arch) => ({ name: arch, arch, extra: [], note: 'random init' })),
+  { name: 'espnetv2-from-cityscapes', arch: 'espnetv2', extra: ['--init-weights', 'models/cityscapes/weights.safetensors'], note: 'fine-tuned from the shipped Cityscapes model' },
+];
+
+export interface CamvidResult { name: string; arch: string; note: string; minutes: number; epochs: number; mIoU: number; pixelAccuracy: number; command: string; date: string }
+
+function recipe(r: Run, epochs: number, out: string): string[] {
+  return ['train', '--arch', r.arch, '--images', `${CAMVID}/train`, '--masks', `${CAMVID}/trainannot`, '--val-images', `${CAMVID}/val`, '--val-masks', `${CAMVID}/valannot`,
+    '--classes', '12', '--ignore-index', '11', '--class-file', 'camvid', '--resize', '180x240', '--input-size', '176x240', '--batch-size', '8',
+    '--epochs', String(epochs), '--val-every', '2', '--lr', '2e-3', '--class-weights', 'auto', '--aug-scale', '0.75,1.5', '--aug-rotate', '5',
+    '--max-minutes', String(MINUTES), '--out', out, '--quiet', ...r.extra];
+}
+
+function run(r: Run, speed: Map<string, ZooRow>): CamvidResult | null {
+  const imgPerS = speed.get(r.arch)?.trainImgPerS;
+  if (!imgPerS) { log(`${r.name}: no measured training speed; run npm run bench:zoo first`); return null; }
+  const epochs = Math.max(1, Math.floor((MINUTES * 60 * imgPerS) / TRAIN_IMAGES));
+  const out = path.join('runs', 'zoo-camvid', r.name);
+  fs.rmSync(out, { recursive: true, force: true });
+  const argv = recipe(r, epochs, out);
+  log(`${r.name}: ${epochs} epochs (${imgPerS.toFixed(2)} img/s measured), at most ${MINUTES} min`);
+  const t0 = Date.now();
+  const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const minutes = (Date.now() - t0) / 60000;
+  if (t.status !== 0) { log(`${r.name}: training failed (exit ${t.status})`); return null; }
+  const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${CAMVID}/val`, '--masks', `${CAMVID}/valannot`, '--ignore-index', '11', '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (e.status !== 0) { log(`${r.name}: evaluation failed: ${e.stderr}`); return null; }
+  const s = JSON.parse(e.stdout) as { mIoU: number; pixelAccuracy: number };
+  log(`${r.name}: val mIoU ${(100 * s.mIoU).toFixed(2)} after ${minutes.toFixed(1)} min`);
+  return { name: r.name, arch: r.arch, note: r.note, minutes, epochs, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10) };
+}
+
+export function modelsMd(speed: ZooRow[], camvid: CamvidResult[], meta: { date?: string; machine?: string }): string {
+  const byArch = new Map(camvid.map((c) => [c.name, c]));
+  const pct = (v?: number) => (v == null ? '-' : (100 * v).toFixed(2));
+  const rows = speed.map((r) => `| ${r.arch} | ${(r.parameters / 1e6).toFixed(2)} M | ${r.tfjsMs.toFixed(0)} | ${r.onnxMs.toFixed(0)} | ${r.trainImgPerS.toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${pct(byArch.get(r.arch)?.mIoU)} |`);
+  const ft = byArch.get('espnetv2-from-cityscapes');
+  if (ft) rows.push(`| espnetv2, from the Cityscapes model | 0.79 M | - | - | - | - | ${pct(ft.mIoU)} |`);
+  return `# Model zoo: size, speed and CamVid accuracy
+
+Machine: ${meta.machine ?? '?'}. Speed columns: \`npm run bench:zoo\` (${meta.date ?? '?'}; each architecture in its own
+process; inference per 360x480 image at batch 1, TF.js wasm with its ONNX Runtime kernels and ONNX
+Runtime on the exported graph, 2 threads; training images/s at batch 4 on 176x240 crops, data-parallel
+over both cores; peak RSS of that process). CamVid column: \`npm run bench:zoo-camvid\`: the same
+${MINUTES}-minute budget on both cores for each, from random initialisation unless noted, images
+resized to 180x240, 176x240 crops, batch 8, Adam 2e-3 poly, median-frequency class weights, scale
+and rotation augmentation; val mIoU over 11 classes (void ignored) at the original 360x480.
+Each run's command is in \`docs/bench/zoo-camvid.json\`.
+
+| architecture | parameters | TF.js ms | ONNX Runtime ms | train img/s | peak RSS MB | CamVid val mIoU |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+A "-" in the CamVid column: not run yet (the runs take ${MINUTES} minutes each; see the issue notes).
+`;
+}
+
+function main() {
+  const zoo = JSON.parse(fs.readFileSync('docs/bench/zoo.json', 'utf8')) as { rows: ZooRow[]; date: string; machine: string };
+  const speed = new Map(zoo.rows.map((r) => [r.arch, r]));
+  const file = 'docs/bench/zoo-camvid.json';
+  const prev: CamvidResult[] = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).runs : [];
+  const only = opt('--only')?.split(',');
+  if (!args.includes('--report-only')) {
+    if (!fs.existsSync(CAMVID)) { log(`${CAMVID} not found: the CamVid runs need ../shared/data/camvid`); process.exit(1); }
+    const runs = only ? only.map((n) => RUNS.find((x) => x.name === n)).filter((x): x is Run => !!x) : RUNS;
+    for (const r of runs) {
+      const res = run(r, speed);
+      if (!res) continue;
+      const i = prev.findIndex((p) => p.name === res.name);
+      if (i >= 0) prev[i] = res; else prev.push(res);
+      writeFileAtomic(file, JSON.stringify({ runs: prev }, null, 2) + '\n');
+    }
+  }
+  fs.writeFileSync('docs/models.md', modelsMd(zoo.rows, prev, zoo));
+}
+
+main();
