@@ -18,7 +18,6 @@ import { resolveClasses } from '../data/classes.js';
 import { IMAGENET_NORM, type Normalization } from '../data/loader.js';
 import { parseNumberList, parsePositiveInt } from './options.js';
 import { UserError } from '../util/errors.js';
-import { isFile } from '../util/fs.js';
 
 interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
   channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }

@@ -50,8 +50,3 @@ export async function resizeRgb(img: RgbImage, width: number, height: number): P
     .resize(width, height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
   return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height };
 }
-
-export async function writeRgbPng(file: string, img: RgbImage): Promise<Uint8Array> {
-  const buf = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-}

@@ -44,7 +44,7 @@ export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
 
 /** Opens a model: a shipped name (`voc`, `cityscapes`; default `voc`) or a model/run folder. */
 export async function load(model?: string, o: LoadOptions = {}): Promise<SegmentationModel> {
-  // A shipped model with its ONNX file runs without TF.js; any other needs the engine to build it.
+  // The engine builds folders without an ONNX file (training runs); shipped models skip it at run time.
   await initEngine(o.backend ?? 'auto');
   const seg: Segmenter = await openSegmenter(model, o);
   return {
