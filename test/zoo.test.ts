@@ -63,3 +63,20 @@ test('output stride 8 and 16 dilate instead of striding; names resolve; bad name
   assert.throws(() => archOptionsFrom({ outputStride: 4 }, 'resnet50_pspnet'), /--output-stride 4: use one of 8, 16, 32/);
   assert.deepEqual(archOptionsFrom({ width: 8, depth: 3 }, 'unet'), { width: 8, depth: 3 });
 });
+
+test('espnetv2 --proj-width: fine-tuning the shipped 20-class model to 12 classes keeps all but the last decoder level', async () => {
+  await initEngine('wasm');
+  const { readSafetensors } = await import('../src/io/safetensors.ts');
+  const { SegModel } = await import('../src/models/seg_model.ts');
+  const src = readSafetensors(new URL('../models/cityscapes/weights.safetensors', import.meta.url).pathname).tensors;
+  const fresh = (projWidth?: number) => {
+    const m = new SegModel({ arch: 'espnetv2', numClasses: 12, projWidth });
+    const kept = m.loadNamedWeights(src, 'cityscapes', { strict: false, keepMismatched: true });
+    m.dispose();
+    return kept;
+  };
+  const byDefault = fresh(), same = fresh(10);
+  assert.ok(byDefault.some((k) => k.startsWith('bu_dec_l1.')), 'default width differs from the shipped model in every pyramid level');
+  assert.ok(same.length > 0 && same.length < byDefault.length, `${same.length} vs ${byDefault.length}`);
+  assert.deepEqual(same.filter((k) => !k.startsWith('bu_dec_l4.')), [], 'with the source width only the last level (class count) differs');
+});

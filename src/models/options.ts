@@ -13,6 +13,7 @@ export const ARCH_OPTIONS: Record<OptionKey, OptionSpec> = {
   width: { flag: '--width <n>', help: 'filters of the first level (U-Net, VGG-BN encoders)', parse: parsePositiveInt },
   depth: { flag: '--depth <n>', help: 'U-Net levels', parse: parsePositiveInt },
   widthMult: { flag: '--width-mult <s>', help: 'ESPNetv2 width multiplier (0.5, 1, 1.5, 2)', parse: parseFloatArg },
+  projWidth: { flag: '--proj-width <n>', help: 'ESPNetv2 pyramid-pool projection width (default min(classes/2, 16)); give the source model\'s to fine-tune to another class count (the shipped models: 10)', parse: parsePositiveInt },
   outputStride: { flag: '--output-stride <n>', help: 'encoder output stride 8, 16 or 32 (dilated last stages; pspnet 8, deeplabv3plus 16 by default)', parse: parsePositiveInt, choices: [8, 16, 32] },
 };
 

@@ -15,6 +15,8 @@ export interface ArchOptions {
   depth?: number;
   /** ESPNetv2 width multiplier s. */
   widthMult?: number;
+  /** ESPNetv2 pyramid-pool projection width (default min(classes/2, 16)). */
+  projWidth?: number;
   /** Encoder output stride (8, 16, 32): the last stages dilated instead of strided. */
   outputStride?: number;
   /**
@@ -32,7 +34,7 @@ export interface ArchOptions {
 export type EncoderLayout = 'keras' | 'torchvision';
 
 /** Options a user can set per architecture (each becomes one CLI flag; see models/options.ts). */
-export type OptionKey = 'width' | 'depth' | 'widthMult' | 'outputStride';
+export type OptionKey = 'width' | 'depth' | 'widthMult' | 'projWidth' | 'outputStride';
 
 /** A whole network, built from options: what SegModel, import and export work with. */
 export interface ArchBuilder {

@@ -93,7 +93,7 @@ export const espnetv2: ArchBuilder = {
   name: 'espnetv2',
   description: 'ESPNetv2 (EdgeNets): EESP encoder, pyramid-pooling decoder; --width-mult s = 0.5, 1, 1.5, 2',
   defaults: { widthMult: 2 },
-  options: ['widthMult'],
+  options: ['widthMult', 'projWidth'],
   stride: () => 16,
   // Strided EESP blocks carry an activation the PyTorch code never applies.
   unusedTorchKeys: /^base_net\.level\d_0\.eesp\.module_act\.weight$/,
@@ -113,7 +113,9 @@ export const espnetv2: ArchBuilder = {
     for (let i = 0; i < 3; i++) e3 = eesp(e3, c2, c2, 1, 9, `base_net.level3.${i}`);
     let e4 = downSampler(e3, img16, c2, c3, 9, 'base_net.level4_0');
     for (let i = 0; i < 7; i++) e4 = eesp(e4, c3, c3, 1, 7, `base_net.level4.${i}`);
-    const P = Math.max(1, Math.min(Math.floor(C / 2), 16)); // projection width of every pyramid pool
+    // Projection width of every pyramid pool: EdgeNets' min(classes/2, 16), or the given one (to
+    // fine-tune a model trained on another class count without re-initialising its decoder).
+    const P = o.projWidth ?? Math.max(1, Math.min(Math.floor(C / 2), 16));
     let d = pyrPool(e4, 64, 'bu_dec_l1', false, P);
     d = pyrPool(seqBR(add([up2(d, 'up_l2'), pwConv(e3, c2, 64, 'merge_enc_dec_l2')], 'skip_l2'), 'bu_br_l2'), 48, 'bu_dec_l2', false, P);
     d = pyrPool(seqBR(add([up2(d, 'up_l3'), pwConv(e2, c1, 48, 'merge_enc_dec_l3')], 'skip_l3'), 'bu_br_l3'), 32, 'bu_dec_l3', false, P);
