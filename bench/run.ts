@@ -202,7 +202,7 @@ async function main() {
   const threads = cores;
   log(`TF.js wasm + ONNX Runtime kernels: training steps, data-parallel over ${threads} threads ...`);
   opt = tf.train.adam(1e-3);
-  const dp = await DataParallel.start(model, 'ce', lossOptions, threads - 1, 'wasm');
+  const dp = await DataParallel.start(model, { loss: 'ce', options: lossOptions }, 4, threads - 1, 'wasm');
   const lossesDp: number[] = [];
   const tDp = await timeIt(N.train, N.warm, async () => { lossesDp.push(await dp.step({ x: xt, y: yt, n: 4, height: 256, width: 256, ids: [] }, opt)); });
   await dp.close();

@@ -14,6 +14,7 @@ import { SegModel } from '../src/models/seg_model.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { DataParallel } from '../src/train/parallel.ts';
+import { planMicroBatch } from '../src/train/micro_batch.ts';
 import { Rng } from '../src/util/random.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { peakRssMb } from './peak_rss.ts';
@@ -47,11 +48,14 @@ async function child(arch: string): Promise<void> {
   const xt = Float32Array.from({ length: BATCH * TH * TW * 3 }, () => rng.uniform(-2, 2));
   const yt = Int32Array.from({ length: BATCH * TH * TW }, () => rng.int(C));
   const opt = tf.train.adam(1e-3);
-  const dp = await DataParallel.start(m, 'ce', { numClasses: C, ignoreIndex: 255 }, 1, 'wasm');
+  // As train does: micro-batches when a thread's half of the batch would not fit the wasm heap.
+  const lossSpec = { loss: 'ce' as const, options: { numClasses: C, ignoreIndex: 255 } };
+  const { micro } = await planMicroBatch(m, lossSpec, BATCH / 2, [TH, TW], 'auto');
+  const dp = await DataParallel.start(m, lossSpec, micro, 1, 'wasm');
   const stepMs = await timeIt(quick ? 1 : 3, async () => { await dp.step({ x: xt, y: yt, n: BATCH, height: TH, width: TW, ids: [] }, opt); });
   await dp.close();
   const row: ZooRow = {
-    arch, parameters: m.trainableParamCount(), outputStride: m.stride, tfjsMs, onnxMs, trainImgPerS: BATCH / (stepMs / 1000), peakRssMb: peakRssMb(),
+    arch, microBatch: micro, parameters: m.trainableParamCount(), outputStride: m.stride, tfjsMs, onnxMs, trainImgPerS: BATCH / (stepMs / 1000), peakRssMb: peakRssMb(),
   };
   process.stdout.write(JSON.stringify(row) + '\n');
 }

@@ -24,7 +24,7 @@ test('data-parallel step over a worker thread equals the single-thread step; rep
   // SGD: weight differences then reflect gradient differences directly (Adam magnifies rounding in
   // near-zero gradients).
   const optA = tf.train.sgd(0.05), optB = tf.train.sgd(0.05);
-  const dp = await DataParallel.start(par, 'ce', lossOptions, 1, 'wasm');
+  const dp = await DataParallel.start(par, { loss: 'ce', options: lossOptions }, B, 1, 'wasm');
   const before = tf.memory().numTensors;
   try {
     for (let step = 0; step < 3; step++) {

@@ -26,7 +26,7 @@ interface Opts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; backend: BackendName; quiet?: boolean; workers: string; valEvery: number; initWeights?: string; encoderWeights?: string;
+  resume?: string; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; valEvery: number; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -66,12 +66,14 @@ export function trainCommand(): Command {
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
+    .option('--micro-batch <n|auto>', 'samples per forward/backward pass in each thread; gradients are accumulated (exact for cross-entropy); auto = as many as fit the 4 GB wasm heap', 'auto')
     .option('--quiet', 'no progress bars'))
     .action(async (o: Opts) => {
       // One word per concept: --model names a model package or shipped model, --arch an architecture.
       if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
       if (!o.resume) archOptionsFrom(o, o.arch); // unknown architecture or option: say so first
       const workers = parseWorkers(o.workers);
+      const microBatch = parseMicroBatch(o.microBatch);
       let cfg: TrainConfig, runDir: string;
       const log = (l: string) => process.stderr.write(l + '\n');
       if (o.resume) {
@@ -82,6 +84,7 @@ export function trainCommand(): Command {
         if (o.epochs != null) cfg.epochs = o.epochs;
         if (o.maxMinutes != null) cfg.maxMinutes = o.maxMinutes;
         cfg.workers = workers;
+        cfg.microBatch = microBatch;
       } else {
         for (const [k, v] of [['--images', o.images], ['--masks', o.masks], ['--classes', o.classes], ['--out', o.out]] as const) {
           if (v == null) throw new UserError(`${k} is required (or --resume RUN_DIR)`);
@@ -116,7 +119,7 @@ export function trainCommand(): Command {
           augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
           // Pretrained encoders get the normalisation their weights were trained with.
           norm: o.encoderWeights ? archNormalization(o.arch, layout.layout) : IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
-          valBatchSize: o.batchSize, backend: o.backend, workers, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
+          valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
         };
       }
       await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');
@@ -125,6 +128,12 @@ export function trainCommand(): Command {
       process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${r.state.epoch} epochs in ${runDir}${best}\n`);
       if (r.interrupted) process.exitCode = 130;
     });
+}
+
+function parseMicroBatch(v: string): number | 'auto' {
+  if (v === 'auto') return v;
+  if (!/^\d+$/.test(v) || parseInt(v, 10) < 1) throw new UserError(`--micro-batch ${v}: expected a number of samples (>= 1) or "auto"`);
+  return parseInt(v, 10);
 }
 
 export function parseWorkers(v: string): number {

@@ -40,5 +40,8 @@ export interface TrainConfig {
   encoderWeights?: string;
   /** Extra gradient worker threads (data parallel); 0 = main thread only. */
   workers?: number;
+  /** Samples per forward/backward pass within a thread's share of the batch (gradients are
+   * accumulated); auto = the most that fit the wasm heap. */
+  microBatch?: number | 'auto';
   backend: string;
 }

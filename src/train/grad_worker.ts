@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, type BackendName } from '../engine/backend.js';
 import { SegModel } from '../models/seg_model.js';
-import { segmentationLoss } from './losses.js';
+import { accumulatedGradients } from './grad_accum.js';
 import { checksum, type WorkerInit, type WorkerStep } from './parallel_protocol.js';
 
 let init: WorkerInit;
@@ -28,24 +28,15 @@ async function onStep(m: WorkerStep): Promise<void> {
   const snapshot = loadWeights();
   const [n, h, w] = m.shape;
   const vars = init.slots.filter((s) => s.trainable).map((s) => byName.get(s.name)!);
-  const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-    const x = tf.tensor4d(m.x, [n, h, w, 3]);
-    const y = tf.tensor3d(m.y, [n, h, w], 'int32');
-    return segmentationLoss(init.loss, model.forward(x, true), y, init.lossOptions);
-  }), vars);
+  const { loss, grads } = accumulatedGradients(model, vars, { loss: init.loss, options: init.lossOptions }, { x: m.x, y: m.y, n, height: h, width: w }, init.microBatch);
   const gbuf = new Float32Array(init.grads);
-  for (const s of init.slots) {
-    if (!s.trainable) continue;
-    const g = grads[byName.get(s.name)!.name];
-    gbuf.set(g.dataSync() as Float32Array, s.offset);
-  }
+  init.slots.filter((s) => s.trainable).forEach((s, j) => gbuf.set(grads[j].dataSync() as Float32Array, s.offset));
   const sbuf = new Float32Array(init.stats);
   for (const s of init.slots) {
     if (s.trainable) continue;
     sbuf.set(byName.get(s.name)!.dataSync() as Float32Array, s.offset);
   }
-  const loss = (await value.data())[0];
-  tf.dispose([value, ...Object.values(grads)]);
+  tf.dispose(grads);
   parentPort!.postMessage({ type: 'done', loss, weightsChecksum: checksum(snapshot) });
 }
 

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SegModel } from '../models/seg_model.js';
 import { SegModel as SegModelClass } from '../models/seg_model.js';
-import { segmentationLoss, type LossName, type LossOptions } from './losses.js';
+import { accumulatedGradients, type LossSpec } from './grad_accum.js';
 import { checksum, layoutSlots, shardWeight, type WeightSlot, type WorkerStepDone } from './parallel_protocol.js';
 import type { Batch } from '../data/loader.js';
 
@@ -18,14 +18,15 @@ interface Replica { worker: Worker; grads: Float32Array; stats: Float32Array }
 export class DataParallel {
   lastChecksums: { main: number; workers: number[] } = { main: 0, workers: [] };
   private constructor(
-    private readonly model: SegModel, private readonly loss: LossName, private readonly lossOptions: LossOptions,
+    private readonly model: SegModel, private readonly lossSpec: LossSpec, private readonly micro: number,
     private readonly slots: WeightSlot[], private readonly weights: Float32Array, private readonly replicas: Replica[],
     private readonly byName: Map<string, tf.Variable>,
   ) {}
 
   get size(): number { return this.replicas.length + 1; }
 
-  static async start(model: SegModel, loss: LossName, lossOptions: LossOptions, workers: number, backend: string): Promise<DataParallel> {
+  /** `micro`: samples per forward/backward pass within each thread's shard (see grad_accum.ts). */
+  static async start(model: SegModel, lossSpec: LossSpec, micro: number, workers: number, backend: string): Promise<DataParallel> {
     const vars = model.net.weights;
     const byName = new Map(vars.map((w) => [SegModelClass.weightName(w), (w as unknown as { val: tf.Variable }).val]));
     const { slots, total } = layoutSlots(vars.map((w) => ({ name: SegModelClass.weightName(w), shape: w.shape as number[], trainable: w.trainable })));
@@ -35,12 +36,12 @@ export class DataParallel {
     for (let i = 0; i < workers; i++) {
       const grads = new SharedArrayBuffer(total * 4), stats = new SharedArrayBuffer(total * 4);
       const worker = new Worker(boot, { stdout: false, stderr: false });
-      worker.postMessage({ type: 'init', spec: model.spec, loss, lossOptions, slots, weights: weightsSab, grads, stats, backend });
+      worker.postMessage({ type: 'init', spec: model.spec, loss: lossSpec.loss, lossOptions: lossSpec.options, microBatch: micro, slots, weights: weightsSab, grads, stats, backend });
       await reply(worker, 'ready');
       worker.unref();
       replicas.push({ worker, grads: new Float32Array(grads), stats: new Float32Array(stats) });
     }
-    return new DataParallel(model, loss, lossOptions, slots, new Float32Array(weightsSab), replicas, byName);
+    return new DataParallel(model, lossSpec, micro, slots, new Float32Array(weightsSab), replicas, byName);
   }
 
   private publishWeights(): number {
@@ -63,7 +64,7 @@ export class DataParallel {
     const weightsOf: number[] = [];
     for (let i = 1; i < k; i++) {
       const s = shard(i);
-      weightsOf[i] = shardWeight(s.y, this.lossOptions);
+      weightsOf[i] = shardWeight(s.y, this.lossSpec.options);
       const r = this.replicas[i - 1];
       const done = reply<WorkerStepDone>(r.worker, 'done');
       done.catch(() => {}); // if the main shard fails first, a worker's later exit is not a second error
@@ -72,24 +73,23 @@ export class DataParallel {
     }
     // Main shard, computed while the workers run theirs.
     const s0 = shard(0);
-    weightsOf[0] = shardWeight(s0.y, this.lossOptions);
     const trainable = this.slots.filter((s) => s.trainable);
     const vars = trainable.map((s) => this.byName.get(s.name)!);
     const statsSlots = this.slots.filter((s) => !s.trainable);
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => segmentationLoss(this.loss, this.model.forward(
-      tf.tensor4d(s0.x, [s0.n, h, w, 3]), true), tf.tensor3d(s0.y, [s0.n, h, w], 'int32'), this.lossOptions)), vars);
-    const mainLoss = (await value.data())[0];
-    value.dispose();
+    const main = accumulatedGradients(this.model, vars, this.lossSpec, { ...s0, height: h, width: w }, this.micro);
+    weightsOf[0] = main.weight;
+    const mainLoss = main.loss;
+    const grads = main.grads;
     const results = await Promise.all(pending);
     this.lastChecksums = { main: mainChecksum, workers: results.map((r) => r.weightsChecksum) };
     const total = weightsOf.reduce((a, b) => a + b, 0);
-    if (total <= 0) { tf.dispose(Object.values(grads)); return 0; }
+    if (total <= 0) { tf.dispose(grads); return 0; }
     const coef = weightsOf.map((wt) => wt / total);
     const combined: tf.NamedTensorMap = {};
     tf.tidy(() => {
       trainable.forEach((s, j) => {
         const v = vars[j];
-        let g = tf.mul(grads[v.name], coef[0]);
+        let g = tf.mul(grads[j], coef[0]);
         for (let i = 1; i < k; i++) {
           g = tf.add(g, tf.mul(tf.tensor(this.replicas[i - 1].grads.subarray(s.offset, s.offset + s.size), s.shape), coef[i]));
         }
@@ -104,7 +104,7 @@ export class DataParallel {
       }
     });
     opt.applyGradients(combined);
-    tf.dispose([...Object.values(grads), ...Object.values(combined)]);
+    tf.dispose([...grads, ...Object.values(combined)]);
     return coef[0] * mainLoss + results.reduce((a, r, i) => a + coef[i + 1] * r.loss, 0);
   }
 

@@ -12,6 +12,7 @@ export interface WorkerInit {
   spec: ModelSpec;
   loss: LossName;
   lossOptions: LossOptions;
+  microBatch: number; // samples per forward/backward pass within the shard
   slots: WeightSlot[];
   weights: SharedArrayBuffer; // all weights, main -> worker
   grads: SharedArrayBuffer; // trainable gradients, worker -> main (same offsets as trainable slots)

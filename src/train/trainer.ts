@@ -15,7 +15,8 @@ import { evaluateSamples } from '../metrics/evaluate.js';
 import { predictBatch } from '../inference/predictor.js';
 import { defaultThreads } from '../inference/onnx_runtime.js';
 import type { Scores } from '../metrics/confusion.js';
-import { segmentationLoss } from './losses.js';
+import { accumulatedGradients } from './grad_accum.js';
+import { planMicroBatch } from './micro_batch.js';
 import { learningRate } from './schedule.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig, SplitSpec } from './config.js';
@@ -112,12 +113,14 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   }
   log(`model ${cfg.model.arch}: ${model.paramCount().toLocaleString('en-US')} parameters; ${trainSamples.length} training images, ${valSamples.length} validation; backend ${tf.getBackend()}`);
 
-  const lossOptions = { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma };
+  const lossSpec = { loss: cfg.loss, options: { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma } };
   const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
-  const dp = workers > 0 ? await DataParallel.start(model, cfg.loss, lossOptions, workers, tf.getBackend()) : null;
-  if (dp) log(`data-parallel: batch split over ${dp.size} threads (main + ${workers} worker${workers > 1 ? 's' : ''})`);
   // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
-  configureOrtKernels({ threads: dp ? 1 : defaultThreads() });
+  configureOrtKernels({ threads: workers > 0 ? 1 : defaultThreads() });
+  const plan = await planMicroBatch(model, lossSpec, Math.ceil(cfg.batchSize / (workers + 1)), cfg.inputSize, cfg.microBatch ?? 'auto');
+  if (plan.micro < plan.shard) log(`micro-batches of ${plan.micro} (of ${plan.shard} per thread): one ${cfg.inputSize.join('x')} sample adds ${(plan.perSampleBytes / 2 ** 20).toFixed(0)} MB to the wasm heap at its peak; gradients are accumulated`);
+  const dp = workers > 0 ? await DataParallel.start(model, lossSpec, plan.micro, workers, tf.getBackend()) : null;
+  if (dp) log(`data-parallel: batch split over ${dp.size} threads (main + ${workers} worker${workers > 1 ? 's' : ''})`);
   const perEpoch = loader.batchesPerEpoch;
   const totalSteps = cfg.epochs * perEpoch;
   const vars = model.trainableVariables;
@@ -149,11 +152,10 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
         let loss: number;
         if (dp) loss = await dp.step(batch, opt);
         else {
-          const x = tf.tensor4d(batch.x, [batch.n, batch.height, batch.width, 3]);
-          const y = tf.tensor3d(batch.y, [batch.n, batch.height, batch.width], 'int32');
-          const lossT = opt.minimize(() => segmentationLoss(cfg.loss, model.forward(x, true), y, lossOptions), true, vars);
-          loss = (await lossT!.data())[0];
-          tf.dispose([x, y, lossT!]);
+          const r = accumulatedGradients(model, vars, lossSpec, batch, plan.micro);
+          opt.applyGradients(vars.map((v, j) => ({ name: v.name, tensor: r.grads[j] })));
+          tf.dispose(r.grads);
+          loss = r.loss;
         }
         if (!Number.isFinite(loss)) throw new UserError(`training diverged (loss ${loss}) at epoch ${epoch + 1}, step ${state.step}; lower --lr`);
         lossSum += loss; lossN++; images += batch.n;

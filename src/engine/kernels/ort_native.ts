@@ -41,9 +41,13 @@ export function configureOrtKernels(o: { enabled?: boolean; threads?: number }):
   if (o.enabled != null) enabled = o.enabled;
   if (o.threads != null && o.threads !== threads) {
     threads = Math.max(1, o.threads);
-    for (const s of sessions.values()) s.dispose(); // rebuilt with the new thread count on demand
-    sessions.clear();
+    releaseOrtSessions(); // rebuilt with the new thread count on demand
   }
+}
+/** Drops every per-shape session (rebuilt on demand): after a probe at shapes that never recur. */
+export function releaseOrtSessions(): void {
+  for (const s of sessions.values()) s.dispose();
+  sessions.clear();
 }
 export function ortKernelsAvailable(): boolean { return enabled && loadNative() != null; }
 

@@ -1,0 +1,88 @@
+// How many samples one TF.js instance can push through forward + backward at once. A wasm
+// instance has at most 4 GB of heap, and TF.js keeps every activation the backward pass needs, so
+// a big encoder at a real crop size exhausts it mid-run (a garbled wasm fault, not an error). Before
+// training starts, probe steps on one small sample measure the bytes per pixel at the peak
+// (activations grow with the pixel count; the probe itself must never be what exhausts the
+// heap). The probe runs in a worker thread with its own TF.js instance, so that the training
+// instance's heap and state stay exactly as they were (results at the last bit depend on the heap's
+// history: a resumed run must match an uninterrupted one). The plan is the largest micro-batch that keeps the peak inside a safe part of the
+// heap, or a one-line error with the largest crop that fits when not even one sample does.
+import * as tf from '@tensorflow/tfjs-core';
+import type { SegModel, ModelSpec } from '../models/seg_model.js';
+import { UserError } from '../util/errors.js';
+import { Worker } from 'node:worker_threads';
+import { accumulatedGradients, type LossSpec } from './grad_accum.js';
+
+/** wasm32's ceiling: 65535 pages of 64 KiB. */
+export const WASM_HEAP_BYTES = 65535 * 65536;
+/** Share of the heap the planned tensor peak may take: the allocator's fragmentation and the wasm
+ * kernels' scratch memory live in the same heap. */
+const USABLE = 0.85;
+
+export interface MicroPlan { micro: number; shard: number; baseBytes: number; perSampleBytes: number }
+
+/** The larger probe crop's pixel count (the smaller has half). */
+const PROBE_PIXELS = 96 * 96;
+
+/** Probes one sample at `size`; returns the largest micro-batch <= shard that fits the heap. */
+export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: number, size: [number, number], requested: number | 'auto'): Promise<MicroPlan> {
+  // Other backends have no heap ceiling (tfjs-node) or are a reference (cpu): nothing to plan.
+  if (tf.getBackend() !== 'wasm') return { micro: requested === 'auto' ? shard : Math.min(requested, shard), shard, baseBytes: 0, perSampleBytes: 0 };
+  const paramBytes = model.trainableVariables.reduce((a, v) => a + v.size * 4, 0);
+  const probe = await probeInWorker(model.spec, spec, size);
+  // Main thread: Adam's two moment slots join the weights (the probe's peak holds the gradients);
+  // accumulating holds a second set of gradients.
+  const base = probe.baseBytes + 2 * paramBytes;
+  const need = (m: number) => base + (m < shard ? paramBytes : 0) + m * probe.perSampleBytes;
+  const budget = USABLE * WASM_HEAP_BYTES;
+  if (need(1) > budget) {
+    const scale = Math.sqrt((budget - base) / probe.perSampleBytes);
+    const [h, w] = size;
+    const fit = scale > 0.05 ? `; the largest crop that fits is about ${Math.floor(h * scale / 8) * 8}x${Math.floor(w * scale / 8) * 8}` : '';
+    throw new UserError(`--input-size ${h}x${w}: one ${model.spec.arch} training sample needs about ${gb(need(1))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap${fit}`);
+  }
+  let fits = 1;
+  while (fits < shard && need(fits + 1) <= budget) fits++;
+  if (requested !== 'auto' && requested > fits) {
+    throw new UserError(`--micro-batch ${requested}: ${requested} samples of ${size[0]}x${size[1]} need about ${gb(need(requested))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap; use --micro-batch ${fits} or auto`);
+  }
+  return { micro: requested === 'auto' ? fits : Math.min(requested, shard), shard, ...probe };
+}
+
+export interface ProbeRequest { model: ModelSpec; loss: LossSpec; size: [number, number]; backend: string }
+export interface ProbeResult { baseBytes: number; perSampleBytes: number }
+
+function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number]): Promise<ProbeResult> {
+  const req: ProbeRequest = { model, loss, size, backend: tf.getBackend() };
+  const worker = new Worker(new URL('./probe_worker_boot.mjs', import.meta.url), { workerData: req, stdout: true, stderr: true });
+  return new Promise<ProbeResult>((resolve, reject) => {
+    worker.once('message', (m: ProbeResult | { error: string }) => ('error' in m ? reject(new Error(`memory probe: ${m.error}`)) : resolve(m)));
+    worker.once('error', (e) => reject(new UserError(`--input-size ${size.join('x')}: the memory probe failed (${e.message.split('\n')[0]}); try a smaller --input-size`)));
+    worker.once('exit', (c) => reject(new Error(`memory probe exited (${c})`)));
+  }).finally(() => { void worker.terminate(); });
+}
+
+/** Live tensor bytes before the step, and the peak bytes one sample of [h, w] adds in a forward +
+ * backward pass: measured on two small crops of the same aspect and extrapolated linearly in the
+ * padded pixel count (the weight gradients and pooled pyramid features do not grow with it). */
+export async function probeStep(model: SegModel, spec: LossSpec, [h, w]: [number, number]): Promise<ProbeResult> {
+  const padded = (a: number) => Math.ceil(a / model.stride) * model.stride;
+  const crop = (pixels: number): [number, number] => {
+    const f = Math.max(1, Math.sqrt((h * w) / pixels)); // a small crop is probed at its own size
+    return [padded(Math.max(1, Math.round(h / f))), padded(Math.max(1, Math.round(w / f)))];
+  };
+  const base = tf.memory().numBytes;
+  const peak = async ([ph, pw]: [number, number]) => {
+    const shard = { x: new Float32Array(ph * pw * 3), y: new Int32Array(ph * pw), n: 1, height: ph, width: pw };
+    const p = await tf.profile(() => { tf.dispose(accumulatedGradients(model, model.trainableVariables, spec, shard, 1).grads); });
+    return { pixels: ph * pw, bytes: p.peakBytes - base };
+  };
+  const [ca, cb] = [crop(PROBE_PIXELS / 2), crop(PROBE_PIXELS)];
+  const b = await peak(cb);
+  const a = ca[0] * ca[1] < cb[0] * cb[1] ? await peak(ca) : b;
+  const perPixel = b.pixels > a.pixels ? Math.max(0, (b.bytes - a.bytes) / (b.pixels - a.pixels)) : b.bytes / b.pixels;
+  const fixed = Math.max(0, b.bytes - perPixel * b.pixels);
+  return { baseBytes: base, perSampleBytes: fixed + perPixel * padded(h) * padded(w) };
+}
+
+const gb = (b: number) => (b / 2 ** 30).toFixed(1);

@@ -1,0 +1,15 @@
+// The memory probe's thread (see micro_batch.ts): builds the model in a TF.js instance of its own,
+// measures one sample's peak, reports it and exits.
+import { parentPort, workerData } from 'node:worker_threads';
+import { initEngine, type BackendName } from '../engine/backend.js';
+import { SegModel } from '../models/seg_model.js';
+import { probeStep, type ProbeRequest } from './micro_batch.js';
+
+const req = workerData as ProbeRequest;
+try {
+  await initEngine(req.backend as BackendName);
+  const model = new SegModel(req.model);
+  parentPort!.postMessage(await probeStep(model, req.loss, req.size));
+} catch (e) {
+  parentPort!.postMessage({ error: (e as Error).message });
+}
