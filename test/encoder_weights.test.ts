@@ -99,3 +99,27 @@ test('Keras H5 weights (save_weights layout) load into a MobileNetV2 encoder by 
   m.dispose();
   await assert.rejects(loadEncoderWeights(new SegModel({ arch: 'espnet', numClasses: 6 }), file), /whole network without a separate encoder/);
 });
+
+test('the ESPNetv2 encoder under any decoder starts from an EdgeNets model: shipped weights by name, or the EdgeNets .pth via --encoder-weights', async () => {
+  await initEngine('wasm');
+  const { readSafetensors } = await import('../src/io/safetensors.ts');
+  const shipped = readSafetensors(path.join('models', 'cityscapes', 'weights.safetensors')).tensors;
+  const m = new SegModel({ arch: 'espnetv2_pspnet', numClasses: 12, widthMult: 2 });
+  assert.equal(m.stride, 16, 'ESPNetv2 has output stride 16 only; pspnet follows it');
+  const before = await weightsOf(m);
+  m.loadNamedWeights(shipped, 'cityscapes', { strict: false, keepMismatched: true, keepMissing: true });
+  const after = await weightsOf(m);
+  const encoder = [...after.keys()].filter((k) => k.startsWith('base_net.'));
+  assert.ok(encoder.length > 300, `${encoder.length} encoder tensors`);
+  for (const k of encoder) assert.deepEqual(after.get(k)!.data, shipped.get(k)!.data, k);
+  for (const k of after.keys()) if (!k.startsWith('base_net.')) assert.deepEqual(after.get(k)!.data, before.get(k)!.data, `${k}: the decoder must stay new`);
+  m.dispose();
+  const pth = path.join('..', 'shared', 'data', 'edgenets', 'espnetv2_s_2.0_city_1024x512.pth');
+  if (!(await import('node:fs')).existsSync(pth)) { process.stderr.write(`skipping the .pth half: ${pth} not found\n`); return; }
+  const m2 = new SegModel({ arch: 'espnetv2_unet', numClasses: 12, widthMult: 2, ...layoutForEncoderWeights('espnetv2_unet', pth) });
+  const n = await loadEncoderWeights(m2, pth);
+  const w2 = await weightsOf(m2);
+  assert.equal(n, [...w2.keys()].filter((k) => k.startsWith('base_net.')).length, 'every encoder tensor');
+  for (const [k, t] of w2) if (k.startsWith('base_net.')) assert.deepEqual(t.data, shipped.get(k)!.data, k);
+  m2.dispose();
+});

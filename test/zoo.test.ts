@@ -18,6 +18,7 @@ testArchitecture('deeplabv3plus'); // mobilenetv2 at output stride 16
 testArchitecture('resnet18_deeplabv3plus', { outputStride: 8 });
 testArchitecture('espnet', { numClasses: 6 });
 testArchitecture('espnetv2', { widthMult: 0.5 });
+testArchitecture('espnetv2_pspnet', { widthMult: 0.5 }); // the ESPNetv2 encoder under another decoder
 
 test('encoders match their references: parameter counts, feature strides and channels', async () => {
   await initEngine('wasm');

@@ -61,7 +61,7 @@ function fromTorchvision(model: SegModel, tensors: Map<string, TorchTensor>, fil
     const dot = key.lastIndexOf('.'), mod = key.slice(0, dot), param = key.slice(dot + 1);
     if (param === 'num_batches_tracked') continue;
     const layer = enc.torchvisionLayer(mod);
-    if (layer === null) { if (!/^(fc|classifier)\./.test(key)) unexpected.push(key); continue; } // the ImageNet head is expected
+    if (layer === null) { if (!(enc.skippedKeys ?? /^(fc|classifier)\./).test(key)) unexpected.push(key); continue; } // e.g. the ImageNet head
     let mapped = null;
     try { mapped = layerKind(model.net.getLayer(layer)).torch?.(param, t) ?? null; } catch { /* no such layer */ }
     if (!mapped) { unexpected.push(key); continue; }

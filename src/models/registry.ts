@@ -33,6 +33,11 @@ function compose(name: string, enc: Encoder, dec: Decoder, bare: boolean): ArchB
   const options = [...new Set<OptionKey>([...enc.options, ...dec.options])];
   const defaults = { ...enc.defaults, ...(bare ? dec.bareDefaults : {}), ...dec.defaults };
   for (const k of Object.keys(defaults) as OptionKey[]) if (!options.includes(k)) delete defaults[k];
+  // A decoder's preferred output stride the encoder cannot make: the encoder's nearest (ESPNetv2: 16).
+  const os = defaults.outputStride;
+  if (os != null && enc.outputStrides.length && !enc.outputStrides.includes(os)) {
+    defaults.outputStride = [...enc.outputStrides].sort((a, b) => Math.abs(a - os) - Math.abs(b - os))[0];
+  }
   return {
     name, options, defaults,
     description: `${dec.description}; encoder: ${enc.description}`,

@@ -56,9 +56,11 @@ export class SegModel {
    * `strict`: tensors matching no weight are an error (default). `layers`: only these layers'
    * weights are loaded and required (an encoder's). `keepMismatched`: weights whose shape differs
    * keep their values and are returned (fine-tuning to another class count: the head stays new).
+   * `keepMissing`: weights the file lacks keep their values and are returned (another decoder over
+   * the file's encoder); at least one tensor must load.
    */
   loadNamedWeights(src: Map<string, { shape: number[]; data: Float32Array | Int32Array | Uint8Array }>, origin: string,
-    o: { strict?: boolean; layers?: Set<string>; keepMismatched?: boolean } = {}): string[] {
+    o: { strict?: boolean; layers?: Set<string>; keepMismatched?: boolean; keepMissing?: boolean } = {}): string[] {
     const missing: string[] = [], badShape: string[] = [], kept: string[] = [];
     const wanted = new Set<string>();
     const assigns: [tfl.LayerVariable, tf.Tensor][] = [];
@@ -67,7 +69,7 @@ export class SegModel {
       if (o.layers && !o.layers.has(name.slice(0, name.lastIndexOf('/')))) continue;
       wanted.add(name);
       const t = src.get(name);
-      if (!t) { missing.push(name); continue; }
+      if (!t) { (o.keepMissing ? kept : missing).push(name); continue; }
       if (t.shape.join('x') !== w.shape.join('x')) {
         (o.keepMismatched ? kept : badShape).push(o.keepMismatched ? name : `${name} (file ${t.shape.join('x')}, model ${w.shape.join('x')})`);
         continue;
@@ -79,6 +81,7 @@ export class SegModel {
       missing.length ? `missing ${missing.length}: ${missing.slice(0, 5).join(', ')}` : '',
       badShape.length ? `wrong shape ${badShape.length}: ${badShape.slice(0, 5).join(', ')}` : '',
       (o.strict ?? true) && unexpected.length ? `unexpected ${unexpected.length}: ${unexpected.slice(0, 5).join(', ')}` : '',
+      assigns.length === 0 ? 'no tensor of the file fits' : '',
     ].filter(Boolean);
     if (problems.length) {
       assigns.forEach(([, t]) => t.dispose());

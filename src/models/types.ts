@@ -68,8 +68,11 @@ export interface Encoder {
   build(input: SymT, o: ArchOptions): Feature[];
   /** Layouts whose reference weights it loads (--encoder-weights); the first is the default. */
   layouts: EncoderLayout[];
-  /** A torchvision state_dict module path -> this encoder's layer name; null: not part of the encoder (fc, classifier). */
+  /** A torchvision state_dict module path -> this encoder's layer name; null: not part of the encoder. */
   torchvisionLayer?(module: string): string | null;
+  /** Keys such checkpoints hold that the encoder does not use (skipped, not reported as
+   * unexpected); default the ImageNet head, /^(fc|classifier)\./. */
+  skippedKeys?: RegExp;
 }
 
 export interface Decoder {

@@ -102,10 +102,10 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
       log(`encoder initialised from ${cfg.encoderWeights} (${n} tensors)`);
     }
     if (cfg.initWeights) {
-      // Same architecture; weights whose shape differs (a head for another class count) stay new.
-      // The optimizer starts fresh.
-      const kept = model.loadNamedWeights(readSafetensors(cfg.initWeights).tensors, cfg.initWeights, { strict: false, keepMismatched: true });
-      log(`initialised from ${cfg.initWeights}${kept.length ? `; ${kept.length} tensors of another shape start new (${kept.slice(0, 3).join(', ')}${kept.length > 3 ? ', ...' : ''})` : ''}`);
+      // By name: weights of another shape (a head for another class count) or absent from the file
+      // (another decoder over the file's encoder) stay new. The optimizer starts fresh.
+      const kept = model.loadNamedWeights(readSafetensors(cfg.initWeights).tensors, cfg.initWeights, { strict: false, keepMismatched: true, keepMissing: true });
+      log(`initialised from ${cfg.initWeights}${kept.length ? `; ${kept.length} tensors start new (${kept.slice(0, 3).join(', ')}${kept.length > 3 ? ', ...' : ''})` : ''}`);
     }
     writeFileAtomic(path.join(runDir, 'train.json'), JSON.stringify(cfg, null, 2) + '\n');
     writeCard(runDir, modelCard(cfg));

@@ -4,6 +4,7 @@ import { unetEncoder } from './unet.js';
 import { vgg16, vgg16bn } from './vgg.js';
 import { resnet18, resnet34, resnet50 } from './resnet.js';
 import { mobilenetv2 } from './mobilenetv2.js';
+import { espnetv2Encoder } from './espnetv2.js';
 
 export const ENCODERS: Record<string, Encoder> = {
   unet: unetEncoder,
@@ -13,4 +14,5 @@ export const ENCODERS: Record<string, Encoder> = {
   resnet34,
   resnet50,
   mobilenetv2,
+  espnetv2: espnetv2Encoder,
 };

@@ -6,7 +6,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { heInit, type SymT } from '../blocks.js';
 import { applyLayer as apply, ChannelShuffle, GlobalAvgPool, GroupConv2D, Resample } from '../layers.js';
-import type { ArchBuilder } from '../types.js';
+import type { ArchBuilder, ArchOptions, Feature } from '../types.js';
 import { UserError } from '../../util/errors.js';
 
 const L = tfl.layers;
@@ -87,6 +87,30 @@ function pwConv(x: SymT, nin: number, nout: number, p: string): SymT {
   return apply(L.multiply({ name: `${p}.gate` }), [main, gate]);
 }
 
+export function espnetv2Widths(o: ArchOptions): [number, number, number, number] {
+  const s = String(o.widthMult ?? 2);
+  const ch = ESPNETV2_WIDTHS[s];
+  if (!ch) throw new UserError(`--width-mult ${s}: espnetv2 supports ${Object.keys(ESPNETV2_WIDTHS).join(', ')}`);
+  return ch;
+}
+
+/** The EESP encoder with input reinforcement: features at strides 2, 4, 8, 16 (level1..level4),
+ * under EdgeNets' `base_net.*` names, so any decoder can start from an EdgeNets checkpoint's encoder. */
+export function espnetv2Features(input: SymT, o: ArchOptions): Feature[] {
+  const [c0, c1, c2, c3] = espnetv2Widths(o);
+  const img2 = avgDown(input, 'base_net.img_pool1');
+  const img4 = avgDown(img2, 'base_net.img_pool2');
+  const img8 = avgDown(img4, 'base_net.img_pool3');
+  const img16 = avgDown(img8, 'base_net.img_pool4');
+  const e1 = CBR(input, c0, 3, 'base_net.level1', { stride: 2 });
+  const e2 = downSampler(e1, img4, c0, c1, 13, 'base_net.level2_0');
+  let e3 = downSampler(e2, img8, c1, c2, 11, 'base_net.level3_0');
+  for (let i = 0; i < 3; i++) e3 = eesp(e3, c2, c2, 1, 9, `base_net.level3.${i}`);
+  let e4 = downSampler(e3, img16, c2, c3, 9, 'base_net.level4_0');
+  for (let i = 0; i < 7; i++) e4 = eesp(e4, c3, c3, 1, 7, `base_net.level4.${i}`);
+  return [{ stride: 2, x: e1, channels: c0 }, { stride: 4, x: e2, channels: c1 }, { stride: 8, x: e3, channels: c2 }, { stride: 16, x: e4, channels: c3 }];
+}
+
 const up2 = (x: SymT, name: string) => apply(new Resample({ name, mode: 'bilinear', scale: [2, 1] }), x);
 
 export const espnetv2: ArchBuilder = {
@@ -98,21 +122,10 @@ export const espnetv2: ArchBuilder = {
   // Strided EESP blocks carry an activation the PyTorch code never applies.
   unusedTorchKeys: /^base_net\.level\d_0\.eesp\.module_act\.weight$/,
   build(o) {
-    const s = String(o.widthMult ?? 2);
-    const ch = ESPNETV2_WIDTHS[s];
-    if (!ch) throw new UserError(`--width-mult ${s}: espnetv2 supports ${Object.keys(ESPNETV2_WIDTHS).join(', ')}`);
-    const [c0, c1, c2, c3] = ch, C = o.numClasses;
+    const C = o.numClasses;
     const input = tfl.input({ shape: [null, null, 3], name: 'image' });
-    const img2 = avgDown(input, 'base_net.img_pool1');
-    const img4 = avgDown(img2, 'base_net.img_pool2');
-    const img8 = avgDown(img4, 'base_net.img_pool3');
-    const img16 = avgDown(img8, 'base_net.img_pool4');
-    const e1 = CBR(input, c0, 3, 'base_net.level1', { stride: 2 });
-    const e2 = downSampler(e1, img4, c0, c1, 13, 'base_net.level2_0');
-    let e3 = downSampler(e2, img8, c1, c2, 11, 'base_net.level3_0');
-    for (let i = 0; i < 3; i++) e3 = eesp(e3, c2, c2, 1, 9, `base_net.level3.${i}`);
-    let e4 = downSampler(e3, img16, c2, c3, 9, 'base_net.level4_0');
-    for (let i = 0; i < 7; i++) e4 = eesp(e4, c3, c3, 1, 7, `base_net.level4.${i}`);
+    const [e1, e2, e3, e4] = espnetv2Features(input, o).map((f) => f.x);
+    const [c0, c1, c2] = espnetv2Widths(o);
     // Projection width of every pyramid pool: EdgeNets' min(classes/2, 16), or the given one (to
     // fine-tune a model trained on another class count without re-initialising its decoder).
     const P = o.projWidth ?? Math.max(1, Math.min(Math.floor(C / 2), 16));
