@@ -58,7 +58,7 @@ export function modelsMd(speed: ZooRow[], camvid: CamvidResult[], meta: { date?:
   const byArch = new Map(camvid.map((c) => [c.name, c]));
   const pct = (v?: number) => (v == null ? '-' : (100 * v).toFixed(2));
   const run = (c?: CamvidResult) => (c ? `${pct(c.mIoU)} | ${c.epochs} / ${c.minutes.toFixed(1)}` : '- | -');
-  const rows = speed.map((r) => `| ${r.arch} | ${(r.parameters / 1e6).toFixed(2)} M | ${r.tfjsMs.toFixed(0)} | ${r.onnxMs.toFixed(0)} | ${r.trainImgPerS.toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${run(byArch.get(r.arch))} |`);
+  const rows = speed.map((r) => `| ${r.arch} | ${(r.parameters / 1e6).toFixed(2)} M | ${r.tfjsMs.toFixed(0)} | ${r.onnxMs.toFixed(0)} | ${r.trainImgPerS.toFixed(2)}${r.microBatch === 1 ? ' (micro-batches of 1)' : ''} | ${r.peakRssMb.toFixed(0)} | ${run(byArch.get(r.arch))} |`);
   for (const arch of ZOO.filter((a) => !speed.some((r) => r.arch === a))) rows.push(`| ${arch} | not measured: its benchmark process failed (see the issue notes) | | | | | - | - |`);
   const ft = byArch.get('espnetv2-from-cityscapes');
   if (ft) rows.push(`| espnetv2, fine-tuned from the shipped Cityscapes model | 0.79 M | - | - | - | - | ${run(ft)} |`);

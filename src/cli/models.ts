@@ -40,7 +40,7 @@ export function listModels() {
     };
   });
   const presets = Object.entries(PRESETS).map(([key, p]) => ({
-    name: key.split('/').pop()!, arch: p.arch ?? key.split('/')[0], classes: p.classes.length, source: p.source ?? null,
+    name: key.split('/').pop()!, arch: p.arch ?? (key.includes('/') ? key.split('/')[0] : 'any'), classes: p.classes.length, source: p.source ?? null,
   }));
   const networks = Object.values(NETWORKS).map((a) => ({ name: a.name, description: a.description, defaults: a.defaults }));
   const decoders = Object.values(DECODERS).map((d) => ({ name: d.name, description: d.description, defaultEncoder: d.defaultEncoder, defaults: d.defaults }));
