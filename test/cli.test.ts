@@ -36,6 +36,13 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('train', '--images', path.join(d, 'nope'), '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--out', path.join(d, 'r')), /--images .*nope: folder not found/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16by16', '--out', d), /input-size.*HEIGHTxWIDTH/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', path.join(d, 'r2')), /--input-size HxW is required/);
+  const bad = path.join(d, 'bad-recipe.json');
+  fs.writeFileSync(bad, JSON.stringify({ arch: 'unet', 'input-size': '16by16' }));
+  assertOneLineError(cli('train', '--config', bad), /--config .*bad-recipe.json: "input-size": 16by16: expected HEIGHTxWIDTH/);
+  fs.writeFileSync(bad, JSON.stringify({ 'learning-rate': 0.1 }));
+  assertOneLineError(cli('train', '--config', bad), /"learning-rate" is not an option of train/);
+  fs.writeFileSync(bad, '{"arch": ');
+  assertOneLineError(cli('train', '--config', bad), /--config .*: not valid JSON/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--class-file', 'camvid', '--input-size', '16x16', '--out', path.join(d, 'r3')), /--classes 2 does not match the 12 classes/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--batch-size', '0', '--input-size', '16x16', '--out', d), /batch-size.*positive/);
   assertOneLineError(cli('predict', '--model', path.join(d, 'missing-run'), ds.images), /--model .*missing-run: no such folder and no shipped model/);
@@ -57,11 +64,17 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   const va = await writeSyntheticDataset(path.join(d, 'val'), 3, 32, 32, 2);
   fs.writeFileSync(path.join(d, 'classes.json'), JSON.stringify(SYNTHETIC_CLASSES));
   const run = path.join(d, 'run');
-  const t = cli('train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
-    '--val-images', va.images, '--val-masks', va.masks, '--classes', '4', '--class-file', path.join(d, 'classes.json'),
-    '--input-size', '32x32', '--batch-size', '4', '--epochs', '2', '--out', run, '--quiet');
+  // Most options from a recipe; --epochs on the command line wins over the recipe's.
+  const recipe = path.join(d, 'recipe.json');
+  fs.writeFileSync(recipe, JSON.stringify({
+    _comment: 'a test recipe', arch: 'unet', width: 4, depth: 2, images: tr.images, masks: tr.masks, 'val-images': va.images, 'val-masks': va.masks,
+    classes: 4, 'class-file': path.join(d, 'classes.json'), 'input-size': '32x32', 'batch-size': 4, epochs: 3, lr: 5e-3, 'aug-scale': [0.9, 1.1], flip: false, quiet: true,
+  }));
+  const t = cli('train', '--config', recipe, '--epochs', '2', '--out', run);
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /done: 2 epochs/);
+  const saved = JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8'));
+  assert.deepEqual([saved.epochs, saved.lr, saved.model.width, saved.augment.flip, saved.augment.scale], [2, 5e-3, 4, false, [0.9, 1.1]]);
 
   const e = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--json');
   assert.equal(e.code, 0, e.err);

@@ -16,6 +16,7 @@ import { DEFAULT_AUGMENT, NO_AUGMENT } from '../data/augment.js';
 import { IMAGENET_NORM } from '../data/loader.js';
 import { parseFloatArg, parseIntArg, parseNumberList, parsePositiveInt, parseRange, parseSize } from './options.js';
 import { resolveLabelMap } from './shared.js';
+import { applyRecipe } from './recipe.js';
 import { UserError } from '../util/errors.js';
 import { isDir, isFile } from '../util/fs.js';
 
@@ -26,7 +27,7 @@ interface Opts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; valEvery: number; initWeights?: string; encoderWeights?: string;
+  resume?: string; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; config?: string; valEvery: number; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -67,8 +68,11 @@ export function trainCommand(): Command {
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
     .option('--micro-batch <n|auto>', 'samples per forward/backward pass in each thread; gradients are accumulated (exact for cross-entropy); auto = as many as fit the 4 GB wasm heap', 'auto')
+    .option('--config <file>', 'a recipe: JSON of these options ("input-size": "176x240", ...); the command line wins')
     .option('--quiet', 'no progress bars'))
-    .action(async (o: Opts) => {
+    .action(async (_o: Opts, cmd: Command) => {
+      if (_o.config) applyRecipe(cmd, _o.config);
+      const o = cmd.opts<Opts>();
       // One word per concept: --model names a model package or shipped model, --arch an architecture.
       if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
       if (!o.resume) archOptionsFrom(o, o.arch); // unknown architecture or option: say so first
