@@ -22,7 +22,7 @@ export { CAMVID_CLASSES, loadClassFile, defaultClasses, type ClassInfo } from '.
 export { colorize, overlay, legendPng } from './render/colorize.js';
 export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
 export { UserError } from './util/errors.js';
-export { load, type SegmentationModel, type Segmentation, type ImageInput, type LoadOptions } from './inference/load.js';
+export { load, type SegmentationModel, type Segmentation, type ImageInput, type LoadOptions, type BackgroundOptions, type Cutout, type RenderOptions, type Rendered, type RawPixels } from './inference/load.js';
 export { classAreas, type ClassArea } from './inference/label_map.js';
 export { openSegmenter, type Segmenter, type OpenOptions } from './inference/segmenter.js';
 export { shippedModels, DEFAULT_MODEL } from './models/shipped.js';

@@ -1,6 +1,7 @@
 // Label-map operations in one place: class scores (CHW) -> class ids (argmax, or a probability
 // threshold for one class), and label map -> the classes present with their pixel counts.
 import type { ClassInfo } from '../data/classes.js';
+import { UserError } from '../util/errors.js';
 
 export function argmaxChw(map: Float32Array, c: number): Uint8Array {
   // Plane by plane: sequential reads (a per-pixel loop over classes strides through memory).
@@ -35,6 +36,40 @@ export function thresholdChw(map: Float32Array, c: number, t: ClassThreshold): U
     out[p] = 1 / z >= t.prob ? k : arg;
   }
   return out;
+}
+
+/** The label map of CHW class scores: the argmax, or with one class's probability threshold. */
+export function labelsFromScores(map: Float32Array, c: number, threshold?: ClassThreshold): Uint8Array {
+  return threshold ? thresholdChw(map, c, threshold) : argmaxChw(map, c);
+}
+
+/** Softmax of CHW class scores, quantised to 0..255 per class and pixel (a quarter of the float memory). */
+export function probabilities8(map: Float32Array, c: number): Uint8Array {
+  const px = map.length / c, out = new Uint8Array(map.length);
+  const max = map.slice(0, px);
+  for (let k = 1; k < c; k++) for (let p = 0; p < px; p++) if (map[k * px + p] > max[p]) max[p] = map[k * px + p];
+  const z = new Float32Array(px);
+  for (let k = 0; k < c; k++) for (let p = 0; p < px; p++) z[p] += Math.exp(map[k * px + p] - max[p]);
+  for (let k = 0; k < c; k++) for (let p = 0; p < px; p++) out[k * px + p] = Math.round((255 * Math.exp(map[k * px + p] - max[p])) / z[p]);
+  return out;
+}
+
+/** Per pixel, the probability (0..1) that it belongs to any of `ids`, from probabilities8(). */
+export function probabilityOf(prob8: Uint8Array, c: number, ids: number[]): Float32Array {
+  const px = prob8.length / c, out = new Float32Array(px);
+  for (const k of ids) for (let p = 0; p < px; p++) out[p] += prob8[k * px + p];
+  for (let p = 0; p < px; p++) out[p] = Math.min(1, out[p] / 255);
+  return out;
+}
+
+/** Class ids from names or ids (a name may also be a number in the class list). */
+export function classIds(classes: ClassInfo[], wanted: (string | number)[], what: string): number[] {
+  return wanted.map((w) => {
+    const byName = classes.findIndex((c) => c.name === String(w));
+    const id = byName >= 0 ? byName : /^\d+$/.test(String(w)) ? Number(w) : -1;
+    if (id < 0 || id >= classes.length) throw new UserError(`${what} ${w}: no such class in this model (classes: ${classes.map((c) => c.name).join(', ')})`);
+    return id;
+  });
 }
 
 /** A class present in a label map: its id, name, pixel count and share of the image. */

@@ -2,26 +2,19 @@
 // as a path, an encoded Buffer or raw RGB, get the label map and the classes present.
 //   const seg = await load('voc');            // or load() for the default, or a folder
 //   const r = await seg.segment('photo.jpg'); // r.labels, r.width, r.height, r.classes
+//   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
 import { initEngine, type BackendName } from '../engine/backend.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/package.js';
-import { classAreas, type ClassArea } from './label_map.js';
+import { probabilities8 } from './label_map.js';
+import { makeSegmentation, type Segmentation } from './result.js';
+
+export type { Segmentation, BackgroundOptions, Cutout, RenderOptions, Rendered, RawPixels } from './result.js';
 import { openSegmenter, type OpenOptions, type Segmenter } from './segmenter.js';
 import { UserError } from '../util/errors.js';
 
 /** An image file path, an encoded image (any format sharp reads), or raw 8-bit RGB pixels. */
 export type ImageInput = string | Uint8Array | RgbImage;
-
-export interface Segmentation {
-  /** Class id per pixel, row-major, width x height (the input image's size). */
-  labels: Uint8Array;
-  width: number;
-  height: number;
-  /** Classes present, largest first, with pixel counts and shares of the image. */
-  classes: ClassArea[];
-  /** The RGB image that was segmented (decoded from the input). */
-  image: RgbImage;
-}
 
 export interface SegmentationModel {
   readonly card: ModelCard;
@@ -52,8 +45,8 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
     runtime: seg.runtime,
     async segment(input: ImageInput): Promise<Segmentation> {
       const image = await toRgbImage(input);
-      const [labels] = await seg.predictBatch([image]);
-      return { labels, width: image.width, height: image.height, classes: classAreas(labels, seg.card.classes), image };
+      const [{ labels, scores }] = await seg.scoresBatch([image]);
+      return makeSegmentation(image, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes);
     },
     dispose: () => seg.dispose(),
   };

@@ -9,6 +9,8 @@ import { encodeLabelPngFast } from '../render/label_png.js';
 import { colorize, legendPng, overlay } from '../render/colorize.js';
 import { classAreas, classShares, type ClassArea } from './label_map.js';
 import { writeFileAtomic } from '../util/fs.js';
+import type { parseEffect } from '../render/effects.js';
+import type { Segmentation } from './result.js';
 
 export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string; classes: string; areas: ClassArea[] }
 
@@ -28,5 +30,26 @@ export async function writePredictionOutputs(outDir: string, name: string, photo
   writeFileAtomic(files.overlay, await png(overlay(photo, color, alpha)));
   writeFileAtomic(files.legend, await legendPng(classes, classShares(labels, classes.length)));
   writeFileAtomic(files.classes, JSON.stringify({ width, height, classes: files.areas }, null, 1) + '\n');
+  return files;
+}
+
+export interface ApplyOptions { effect: ReturnType<typeof parseEffect> | null; replacement?: RgbImage; keep: string[]; cutout: string[] }
+
+/** The effect picture (JPEG for JPEG inputs, else PNG) and the cut-outs of one image; returns the files. */
+export async function writeApplied(outDir: string, name: string, input: string, r: Segmentation, o: ApplyOptions): Promise<string[]> {
+  const files: string[] = [];
+  if (o.effect) {
+    const e = o.effect;
+    const jpeg = /\.jpe?g$/i.test(input);
+    const bg = e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : { image: o.replacement };
+    const file = path.join(outDir, `${name}_effect.${jpeg ? 'jpg' : 'png'}`);
+    writeFileAtomic(file, await r.background({ keep: o.keep, ...bg, format: jpeg ? 'jpeg' : 'png', quality: 92 }) as Buffer);
+    files.push(file);
+  }
+  for (const c of await r.cutout(o.cutout)) {
+    const file = path.join(outDir, `${name}_cutout_${c.name.replace(/[^\w.-]+/g, '_')}.png`);
+    writeFileAtomic(file, c.png);
+    files.push(file);
+  }
   return files;
 }

@@ -6,10 +6,10 @@ import type { RgbImage } from '../data/image_io.js';
 import { loadModelPackage, readCard, type ModelCard } from '../models/package.js';
 import type { SegModel } from '../models/seg_model.js';
 import { exportOnnx } from '../io/onnx_export.js';
-import { OnnxSegmenter } from './onnx_runtime.js';
+import { OnnxSegmenter, resizeChw } from './onnx_runtime.js';
 import { predictBatch, predictLogitsBatch, type PredictOptions } from './predictor.js';
-import { cropLabels, predictWithTta, reflectPad, type TtaMode } from './tta.js';
-import type { ClassThreshold } from './label_map.js';
+import { cropChw, cropLabels, predictWithTta, reflectPad, ttaScores, type TtaMode } from './tta.js';
+import { labelsFromScores, type ClassThreshold } from './label_map.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
@@ -17,13 +17,21 @@ import { findArch } from '../models/registry.js';
 import { resolveModelDir } from '../models/shipped.js';
 import type { PillowResize } from '../models/package.js';
 
+export interface Scored { labels: Uint8Array; scores: Float32Array }
+
 export type RuntimeName = 'auto' | 'tfjs' | 'onnx';
 export const RUNTIMES: RuntimeName[] = ['auto', 'tfjs', 'onnx'];
 
 export interface Segmenter {
   readonly runtime: 'tfjs' | 'onnx';
   readonly card: ModelCard;
+  /** The class-probability threshold its label maps apply, if any (see labelsFromScores). */
+  readonly threshold?: ClassThreshold;
+  /** Label maps at each image's size (same-size images). */
   predictBatch(imgs: RgbImage[]): Promise<Uint8Array[]>;
+  /** Label maps (as predictBatch makes them) and class scores (logits, CHW, at each image's size;
+   * test-time augmentation included): the scores give probabilities, for soft-edged effects. */
+  scoresBatch(imgs: RgbImage[]): Promise<Scored[]>;
   dispose(): Promise<void>;
 }
 
@@ -34,6 +42,10 @@ class TfjsSegmenter implements Segmenter {
   async predictBatch(imgs: RgbImage[]) {
     if (this.tta === 'none' && !this.threshold) return predictBatch(this.model, imgs, this.opts);
     return predictWithTta((x) => predictLogitsBatch(this.model, x, this.opts), imgs, this.card.model.numClasses, this.tta, this.threshold);
+  }
+  async scoresBatch(imgs: RgbImage[]) {
+    const c = this.card.model.numClasses;
+    return (await ttaScores((x) => predictLogitsBatch(this.model, x, this.opts), imgs, c, this.tta)).map((scores) => ({ scores, labels: labelsFromScores(scores, c, this.threshold) }));
   }
   async dispose() { this.model.dispose(); }
 }
@@ -46,6 +58,10 @@ class OrtSegmenter implements Segmenter {
     // Plain predictions take the label maps straight from the graph's argmax.
     if (this.tta === 'none' && !this.threshold) return this.ort.predictBatch(imgs, this.opts);
     return predictWithTta((x) => this.ort.logitsBatch(x, this.opts), imgs, this.card.model.numClasses, this.tta, this.threshold);
+  }
+  async scoresBatch(imgs: RgbImage[]) {
+    const c = this.card.model.numClasses;
+    return (await ttaScores((x) => this.ort.logitsBatch(x, this.opts), imgs, c, this.tta)).map((scores) => ({ scores, labels: labelsFromScores(scores, c, this.threshold) }));
   }
   async dispose() { await this.ort.dispose(); }
 }
@@ -63,10 +79,15 @@ export interface OpenOptions {
 function withReflectPad(inner: Segmenter, n: number): Segmenter {
   if (!n) return inner;
   return {
-    runtime: inner.runtime, card: inner.card,
+    runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
     async predictBatch(imgs: RgbImage[]) {
       const out = await inner.predictBatch(imgs.map((im) => reflectPad(im, n)));
       return out.map((l, i) => cropLabels(l, imgs[i].width, imgs[i].height, n));
+    },
+    async scoresBatch(imgs: RgbImage[]) {
+      const out = await inner.scoresBatch(imgs.map((im) => reflectPad(im, n)));
+      const { width: w, height: h } = imgs[0];
+      return out.map((r) => ({ labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, inner.card.model.numClasses, w, h, n) }));
     },
     dispose: () => inner.dispose(),
   };
@@ -85,13 +106,24 @@ export function pillowTarget(rule: PillowResize, w: number, h: number): [number,
  */
 function withPillowResize(inner: Segmenter, rule: PillowResize | undefined): Segmenter {
   if (!rule) return inner;
+  const toNet = (imgs: RgbImage[]) => imgs.map((im) => { const [w, h] = pillowTarget(rule, im.width, im.height); return pillowBilinear(im, w, h); });
+  const each = async <T>(net: RgbImage[], f: (x: RgbImage[]) => Promise<T[]>): Promise<T[]> =>
+    net.every((n) => n.width === net[0].width && n.height === net[0].height) ? f(net) : (await Promise.all(net.map((n) => f([n])))).flat();
   return {
-    runtime: inner.runtime, card: inner.card,
+    runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
     async predictBatch(imgs: RgbImage[]) {
-      const net = imgs.map((im) => { const [w, h] = pillowTarget(rule, im.width, im.height); return pillowBilinear(im, w, h); });
-      const same = net.every((n) => n.width === net[0].width && n.height === net[0].height);
-      const labels = same ? await inner.predictBatch(net) : (await Promise.all(net.map((n) => inner.predictBatch([n])))).flat();
+      const net = toNet(imgs);
+      const labels = await each(net, (x) => inner.predictBatch(x));
       return labels.map((l, i) => pillowNearest(l, net[i].width, net[i].height, imgs[i].width, imgs[i].height));
+    },
+    async scoresBatch(imgs: RgbImage[]) {
+      // Scores go back to the image bilinearly (label maps: Pillow NEAREST, the authors' rule).
+      const net = toNet(imgs), c = inner.card.model.numClasses;
+      const out = await each(net, (x) => inner.scoresBatch(x));
+      return out.map((r, i) => ({
+        labels: pillowNearest(r.labels, net[i].width, net[i].height, imgs[i].width, imgs[i].height),
+        scores: resizeChw(r.scores, c, net[i].height, net[i].width, imgs[i].height, imgs[i].width),
+      }));
     },
     dispose: () => inner.dispose(),
   };

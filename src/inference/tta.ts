@@ -1,7 +1,7 @@
 // Test-time augmentation: predict the image and its mirror images, map the class scores back and
 // average them. Thin structures (membranes, poles) gain most.
 import type { RgbImage } from '../data/image_io.js';
-import { argmaxChw, thresholdChw, type ClassThreshold } from './label_map.js';
+import { labelsFromScores, type ClassThreshold } from './label_map.js';
 
 export type TtaMode = 'none' | 'flip' | 'flip2' | 'd4';
 export const TTA_MODES: TtaMode[] = ['none', 'flip', 'flip2', 'd4'];
@@ -47,11 +47,12 @@ export function flipRgb(img: RgbImage, horizontal: boolean): RgbImage {
   return orientRgb(img, { transpose: false, flipX: horizontal, flipY: !horizontal });
 }
 
-export async function predictWithTta(logits: (imgs: RgbImage[]) => Promise<Float32Array[]>, imgs: RgbImage[], c: number, mode: TtaMode,
-  threshold?: ClassThreshold): Promise<Uint8Array[]> {
+/** Class scores (CHW logits at each image's size) averaged over the image and its orientations. */
+export async function ttaScores(logits: (imgs: RgbImage[]) => Promise<Float32Array[]>, imgs: RgbImage[], c: number, mode: TtaMode): Promise<Float32Array[]> {
   const base = await logits(imgs);
   const { width: w, height: h } = imgs[0];
   const px = w * h;
+  const n = ORIENTATIONS[mode].length + 1;
   for (const o of ORIENTATIONS[mode]) {
     const { index } = sourceIndex(w, h, o);
     const maps = await logits(imgs.map((im) => orientRgb(im, o)));
@@ -64,7 +65,13 @@ export async function predictWithTta(logits: (imgs: RgbImage[]) => Promise<Float
       }
     });
   }
-  return base.map((m) => (threshold ? thresholdChw(m, c, threshold) : argmaxChw(m, c)));
+  if (n > 1) for (const m of base) for (let i = 0; i < m.length; i++) m[i] /= n; // a mean: probabilities stay calibrated
+  return base;
+}
+
+export async function predictWithTta(logits: (imgs: RgbImage[]) => Promise<Float32Array[]>, imgs: RgbImage[], c: number, mode: TtaMode,
+  threshold?: ClassThreshold): Promise<Uint8Array[]> {
+  return (await ttaScores(logits, imgs, c, mode)).map((m) => labelsFromScores(m, c, threshold));
 }
 
 /** Mirror-pads an image by n pixels on every side (U-Net's overlap-tile context at the borders). */
@@ -80,6 +87,13 @@ export function reflectPad(img: RgbImage, n: number): RgbImage {
     }
   }
   return { data: out, width: W, height: H };
+}
+
+/** Crops n pixels from every side of c planes (CHW) of the padded size. */
+export function cropChw(map: Float32Array, c: number, w: number, h: number, n: number): Float32Array {
+  const W = w + 2 * n, H = h + 2 * n, out = new Float32Array(c * w * h);
+  for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) out.set(map.subarray(k * W * H + (y + n) * W + n, k * W * H + (y + n) * W + n + w), k * w * h + y * w);
+  return out;
 }
 
 /** Crops n pixels from every side of a label map of the padded size. */

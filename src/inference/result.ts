@@ -1,0 +1,90 @@
+// The result of segmenting one image, with its renderers: colour mask, overlay, legend, cut-outs
+// and background effects. Probabilities are kept (one byte per class and pixel) so that effects
+// and cut-outs have soft edges.
+import sharp from 'sharp';
+import type { ClassInfo, Rgb } from '../data/classes.js';
+import type { RgbImage } from '../data/image_io.js';
+import { colorize, legendPng, overlay } from '../render/colorize.js';
+import { backdrop, boundingBox, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/effects.js';
+import { classAreas, classIds, classShares, probabilityOf, type ClassArea } from './label_map.js';
+import { UserError } from '../util/errors.js';
+
+/** Encoded image (PNG by default, JPEG) or raw pixels. */
+export interface RenderOptions { format?: 'png' | 'jpeg' | 'raw'; quality?: number }
+export interface RawPixels { data: Uint8Array; width: number; height: number; channels: 3 | 4 }
+export type Rendered = Buffer | RawPixels;
+
+export interface BackgroundOptions extends RenderOptions {
+  /** Classes kept as they are (names or ids); everything else gets the effect. */
+  keep: (string | number)[];
+  /** Gaussian blur sigma in pixels; or `color` (#RRGGBB or [r, g, b]); or `image` (replaces the background); or `grey`. */
+  blur?: number; color?: string | Rgb; image?: RgbImage; grey?: boolean;
+}
+
+export interface Cutout { id: number; name: string; /** [x, y, width, height] in the image */ box: [number, number, number, number]; png: Buffer }
+
+export interface Segmentation {
+  /** Class id per pixel, row-major, width x height (the input image's size). */
+  labels: Uint8Array;
+  width: number;
+  height: number;
+  /** Classes present, largest first, with pixel counts and shares of the image. */
+  classes: ClassArea[];
+  /** The RGB image that was segmented (decoded from the input). */
+  image: RgbImage;
+  /** Per pixel, the probability (0..1) of belonging to any of these classes. */
+  probability(classes: (string | number)[]): Float32Array;
+  colorMask(o?: RenderOptions): Promise<Rendered>;
+  overlay(o?: RenderOptions & { alpha?: number }): Promise<Rendered>;
+  /** PNG: swatch, name and area share of each class present. */
+  legend(): Promise<Buffer>;
+  /** One RGBA PNG per listed class present, cropped to its box; opacity from its probability (soft edges). */
+  cutout(classes: (string | number)[]): Promise<Cutout[]>;
+  /** The image with everything but `keep` blurred, recoloured, replaced or greyed; soft edges. */
+  background(o: BackgroundOptions): Promise<Rendered>;
+}
+
+export async function encode(img: RgbImage | RawPixels, o: RenderOptions = {}): Promise<Rendered> {
+  const channels = 'channels' in img ? img.channels : 3;
+  if (o.format === 'raw') return { data: img.data, width: img.width, height: img.height, channels };
+  const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels } });
+  return o.format === 'jpeg' ? s.jpeg({ quality: o.quality ?? 90 }).toBuffer() : s.png().toBuffer();
+}
+
+/** The effect of background options (exactly one of blur, color, image, grey). */
+export function effectOf(o: BackgroundOptions): Effect {
+  const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
+  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);
+  if (o.blur != null) return { blur: o.blur };
+  if (o.color != null) return { color: typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color };
+  if (o.image) return { image: o.image };
+  return { grey: true };
+}
+
+export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uint8Array, classes: ClassInfo[]): Segmentation {
+  const { width, height } = image;
+  const C = classes.length;
+  const probability = (wanted: (string | number)[]) => probabilityOf(prob8, C, classIds(classes, wanted, 'class'));
+  const mask = () => colorize(labels, width, height, classes.map((c) => c.color));
+  return {
+    labels, width, height, image, classes: classAreas(labels, classes),
+    probability,
+    colorMask: (o) => encode(mask(), o),
+    overlay: (o = {}) => encode(overlay(image, mask(), o.alpha ?? 0.5), o),
+    legend: () => legendPng(classes, classShares(labels, C)),
+    async cutout(wanted) {
+      const out: Cutout[] = [];
+      for (const id of classIds(classes, wanted, 'cutout')) {
+        const box = boundingBox(labels, width, (l) => l === id, 2);
+        if (!box) continue;
+        const rgba = cutoutRgba(image, matte(probabilityOf(prob8, C, [id])), box);
+        out.push({ id, name: classes[id].name, box: [box[0], box[1], box[2] - box[0], box[3] - box[1]], png: await encode({ ...rgba, channels: 4 }) as Buffer });
+      }
+      return out;
+    },
+    async background(o) {
+      const effect = effectOf(o);
+      return encode(composite(image, await backdrop(image, effect), matte(probability(o.keep))), o);
+    },
+  };
+}

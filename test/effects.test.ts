@@ -1,0 +1,96 @@
+// Applying a model: background effects and cut-outs with soft edges, from the library and the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
+import { load } from '../src/index.ts';
+import { boundingBox, composite, cutoutRgba, greyscale, matte, parseColor, parseEffect } from '../src/render/effects.ts';
+import { openSegmenter } from '../src/inference/segmenter.ts';
+import { readImage } from '../src/data/image_io.ts';
+import { probabilities8, probabilityOf } from '../src/inference/label_map.ts';
+import { tempDir } from './helpers.ts';
+
+const PHOTO = path.resolve(import.meta.dirname, '../assets/photos/astronaut.png');
+const img = (data: number[], width: number, height: number) => ({ data: Uint8Array.from(data), width, height });
+
+test('effect helpers: composite, grey, matte, boxes, cut-outs, option parsing (hand-computed)', () => {
+  const photo = img([200, 100, 0, 10, 20, 30, 255, 255, 255], 3, 1), back = img([0, 0, 0, 100, 100, 100, 0, 255, 0], 3, 1);
+  assert.deepEqual(Array.from(composite(photo, back, Float32Array.from([1, 0, 0.5])).data), [200, 100, 0, 100, 100, 100, 128, 255, 128]);
+  assert.deepEqual(Array.from(greyscale(img([255, 0, 0, 0, 0, 255], 2, 1)).data), [76, 76, 76, 29, 29, 29]);
+  assert.deepEqual(Array.from(matte(Float32Array.from([0, 0.25, 0.5, 0.75, 1]))), [0, 0, 0.5, 1, 1]);
+  // Labels 4 wide x 3 high; class 2 at (1,0) and (2,1).
+  const labels = Uint8Array.from([0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0]);
+  assert.deepEqual(boundingBox(labels, 4, (l) => l === 2), [1, 0, 3, 2]);
+  assert.deepEqual(boundingBox(labels, 4, (l) => l === 2, 2), [0, 0, 4, 3], 'margin clipped to the image');
+  assert.equal(boundingBox(labels, 4, (l) => l === 7), null);
+  const rgb = img(Array.from({ length: 36 }, (_, i) => i), 4, 3);
+  const cut = cutoutRgba(rgb, Float32Array.from({ length: 12 }, (_, i) => i / 11), [1, 0, 3, 2]);
+  assert.deepEqual([cut.width, cut.height], [2, 2]);
+  assert.deepEqual(Array.from(cut.data), [3, 4, 5, 23, 6, 7, 8, 46, 15, 16, 17, 116, 18, 19, 20, 139]);
+  assert.deepEqual(parseEffect('blur'), { kind: 'blur', sigma: 12 });
+  assert.deepEqual(parseEffect('blur=3'), { kind: 'blur', sigma: 3 });
+  assert.deepEqual(parseEffect('color=#10ff00'), { kind: 'color', color: [16, 255, 0] });
+  assert.deepEqual(parseEffect('replace=a b.jpg'), { kind: 'replace', file: 'a b.jpg' });
+  assert.throws(() => parseEffect('sepia'), /--effect sepia: use blur/);
+  assert.throws(() => parseColor('green', 'x'), /#RRGGBB/);
+  // Probabilities: softmax per pixel, quantised; a class set sums its members.
+  const p8 = probabilities8(Float32Array.from([0, 10, 0, 0]), 2); // 2 classes x 2 pixels
+  assert.deepEqual(Array.from(p8), [128, 255, 128, 0]);
+  assert.deepEqual(Array.from(probabilityOf(p8, 2, [0, 1])), [1, 1]);
+});
+
+test('library: background() keeps the person, changes the rest, blends a soft boundary; cutout() crops the class; labels = predict\'s', async () => {
+  const seg = await load('voc');
+  const r = await seg.segment(PHOTO);
+  // The label maps are those of the prediction path (the authors' resize rule).
+  const plain = await openSegmenter('voc');
+  assert.deepEqual(r.labels, (await plain.predictBatch([await readImage(PHOTO)]))[0]);
+  await plain.dispose();
+  const person = 15;
+  const out = await r.background({ keep: ['person'], color: '#00ff00', format: 'raw' }) as { data: Uint8Array; width: number; height: number };
+  assert.deepEqual([out.width, out.height], [r.width, r.height]);
+  const a = matte(r.probability(['person']));
+  let kept = 0, replaced = 0, mixed = 0;
+  for (let p = 0; p < a.length; p++) {
+    const px = [out.data[p * 3], out.data[p * 3 + 1], out.data[p * 3 + 2]], ph = [r.image.data[p * 3], r.image.data[p * 3 + 1], r.image.data[p * 3 + 2]];
+    if (a[p] === 1) kept++; else if (a[p] === 0) replaced++; else mixed++;
+    // Every pixel is the photo and the green blended by the person's opacity.
+    assert.deepEqual(px, [0, 255, 0].map((g, k) => Math.floor(ph[k] * a[p] + g * (1 - a[p]) + 0.5)), `pixel ${p}`);
+  }
+  assert.ok(kept > 0.25 * a.length && replaced > 0.4 * a.length, `kept ${kept}, replaced ${replaced}`);
+  assert.ok(mixed > 500, `a soft boundary: ${mixed} blended pixels`);
+  // The person kept in the label map is (nearly) all kept or blended in the picture.
+  let personReplaced = 0;
+  for (let p = 0; p < a.length; p++) if (r.labels[p] === person && a[p] === 0) personReplaced++;
+  assert.ok(personReplaced < 0.01 * r.classes.find((c) => c.name === 'person')!.pixels, `${personReplaced} person pixels replaced`);
+
+  const [cut] = await r.cutout(['person', 'cat']); // no cat in this photo: one cut-out
+  assert.equal((await r.cutout(['person', 'cat'])).length, 1);
+  const box = boundingBox(r.labels, r.width, (l) => l === person, 2)!;
+  assert.deepEqual(cut.box, [box[0], box[1], box[2] - box[0], box[3] - box[1]]);
+  const decoded = await sharp(cut.png).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([decoded.info.width, decoded.info.height, decoded.info.channels], [cut.box[2], cut.box[3], 4]);
+  await assert.rejects(r.background({ keep: ['person'], blur: 3, grey: true }), /exactly one of blur, color, image, grey/);
+  assert.throws(() => r.probability(['unicorn']), /class unicorn: no such class/);
+  for (const f of [await r.overlay(), await r.colorMask(), await r.legend(), await r.background({ keep: ['person'], blur: 8, format: 'jpeg' })]) {
+    assert.ok((await sharp(f as Buffer).metadata()).width! > 0);
+  }
+  await seg.dispose();
+});
+
+test('CLI: predict --effect --keep --cutout --json writes the effect and cut-outs and reports class areas', () => {
+  const out = tempDir();
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--effect', 'grey', '--keep', 'person', '--cutout', 'person', '--json', '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [rep] = JSON.parse(r.stdout);
+  assert.equal(rep.classes.reduce((n: number, c: { pixels: number }) => n + c.pixels, 0), 512 * 512);
+  for (const f of ['astronaut_effect.png', 'astronaut_cutout_person.png', 'astronaut_labels.png']) {
+    assert.ok(fs.existsSync(path.join(out, f)), f);
+    assert.ok(rep.outputs.includes(path.join(out, f)), f);
+  }
+  const bad = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--keep', 'person', '--out', out], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr.trim(), /^pixelwise: --keep goes with --effect/);
+});
