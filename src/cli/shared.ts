@@ -1,9 +1,11 @@
 // Pieces the commands share: dataset options -> DatasetSpec, the binary-mask rule.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { Option } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend.js';
 import { RUNTIMES, type OpenOptions, type RuntimeName } from '../inference/segmenter.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
-import { parseClassThreshold, parseIntArg, parsePositiveInt } from './options.js';
+import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
+import { DEFAULT_TILING } from '../inference/tiling.js';
 import { looksBinary255, pairSamples, type DatasetSpec } from '../data/dataset.js';
 import { parseLabelMap } from '../data/mask_io.js';
 import type { ClassInfo } from '../data/classes.js';
@@ -40,14 +42,33 @@ export function makeSpec(o: { images: string; masks?: string; list?: string }, n
 
 /** Options of every command that runs a model: runtime, TTA, border context, threads, backend. */
 export interface InferenceOpts {
-  runtime: RuntimeName; tta: TtaMode; reflectPad?: number; threads?: number; backend: BackendName; quiet?: boolean;
-  threshold?: { cls: string; prob: number };
+  runtime: RuntimeName; tta: Tta; reflectPad?: number; threads?: number; backend: BackendName; quiet?: boolean;
+  threshold?: { cls: string; prob: number }; tile?: number | boolean; overlap: number;
+}
+
+/** --tta: an orientation mode and/or scales, comma-separated (flip,0.75,1,1.25). */
+export interface Tta { mode: TtaMode; scales: number[] }
+
+export function parseTta(v: string): Tta {
+  let mode: TtaMode = 'none';
+  const scales: number[] = [];
+  for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if ((TTA_MODES as string[]).includes(part)) {
+      if (mode !== 'none' && part !== 'none') throw new InvalidArgumentError(`one orientation mode at most (${mode} and ${part})`);
+      mode = part as TtaMode;
+    } else if (/^\d*\.?\d+$/.test(part) && +part >= 0.25 && +part <= 4) scales.push(+part);
+    else throw new InvalidArgumentError(`${part}: expected ${TTA_MODES.join(', ')} and/or scales between 0.25 and 4, e.g. flip,0.75,1,1.25`);
+  }
+  return { mode, scales: scales.length ? scales : [1] };
 }
 
 export function addInferenceOptions(c: Command): Command {
   return c
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
-    .addOption(new Option('--tta <mode>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4)').choices(TTA_MODES).default('none'))
+    .option('--tta <mode,scales>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4), and/or over scales (flip,0.75,1,1.25)', parseTta, { mode: 'none', scales: [1] })
+    .option('--tile <px>', 'segment in overlapping tiles of this size (huge images; automatic above 4 megapixels, at 1024)', parsePositiveInt)
+    .option('--no-tile', 'never tile, whatever the image size')
+    .option('--overlap <x>', 'share of a tile that overlaps its neighbours (0..0.9)', parseFloatArg, 0.25)
     .option('--reflect-pad <px>', 'mirror the image outward by this many pixels for context at the borders (U-Net overlap-tile)', parseIntArg)
     .option('--threshold <class=p>', 'predict this class wherever its probability reaches p instead of the most likely class (thin or rare classes: IoU/F1 peak below 0.5)', parseClassThreshold)
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
@@ -56,5 +77,6 @@ export function addInferenceOptions(c: Command): Command {
 }
 
 export function segmenterOptions(o: InferenceOpts): OpenOptions {
-  return { runtime: o.runtime, threads: o.threads, tta: o.tta, reflectPad: o.reflectPad, threshold: o.threshold, log: (l) => process.stderr.write(l + '\n') };
+  const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
+  return { runtime: o.runtime, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, log: (l) => process.stderr.write(l + '\n') };
 }

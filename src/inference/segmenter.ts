@@ -7,6 +7,7 @@ import { loadModelPackage, readCard, type ModelCard } from '../models/package.js
 import type { SegModel } from '../models/seg_model.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { OnnxSegmenter, resizeChw } from './onnx_runtime.js';
+import { DEFAULT_TILING, withScales, withTiling, type TileOptions } from './tiling.js';
 import { predictBatch, predictLogitsBatch, type PredictOptions } from './predictor.js';
 import { cropChw, cropLabels, predictWithTta, reflectPad, ttaScores, type TtaMode } from './tta.js';
 import { labelsFromScores, type ClassThreshold } from './label_map.js';
@@ -68,6 +69,10 @@ class OrtSegmenter implements Segmenter {
 
 export interface OpenOptions {
   runtime?: RuntimeName; weights?: string; threads?: number; tta?: TtaMode;
+  /** Multi-scale test-time augmentation: scores averaged over these scales (default [1]). */
+  scales?: number[];
+  /** Tiling of large images (default: automatic above 4 megapixels; see tiling.ts). */
+  tiling?: Partial<TileOptions>;
   /** Predict this class (name or id) wherever its probability reaches `prob` (instead of the argmax). */
   threshold?: { cls: string; prob: number };
   /** Mirror-pad every image by this many pixels (context at the borders), crop the result. */
@@ -132,8 +137,12 @@ function withPillowResize(inner: Segmenter, rule: PillowResize | undefined): Seg
 /** Opens a model (shipped name, training run, imported model, or external ONNX with a card). */
 export async function openSegmenter(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
   if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw new UserError(`--reflect-pad ${o.reflectPad}: expected a whole number of pixels >= 0`);
-  const inner = await openRuntime(resolveModelDir(model), o);
-  return withReflectPad(withPillowResize(inner, inner.card.pillowResize), o.reflectPad ?? 0);
+  const runtime = await openRuntime(resolveModelDir(model), o);
+  // Outside in: border context, the authors' resize rule, tiles, scales, then the runtime (with
+  // mirror TTA). Models that resize every input to one size (card.resize) are never tiled.
+  const scaled = withScales(runtime, o.scales ?? [1]);
+  const tiled = runtime.card.resize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
+  return withReflectPad(withPillowResize(tiled, runtime.card.pillowResize), o.reflectPad ?? 0);
 }
 
 /** Input multiple of a card's network: its own record, else its architecture's. */

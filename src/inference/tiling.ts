@@ -1,0 +1,152 @@
+// Images beyond what one forward pass should hold: sliding-window inference over overlapping tiles,
+// their class scores blended with weights that ramp down across the overlap (no seams), processed
+// one row of tiles at a time so that memory grows with the tile size and the image's width, not
+// its area. Multi-scale test-time augmentation (each tile at several scales, scores averaged)
+// composes with it: tiling wraps whatever segmenter it is given.
+import type { RgbImage } from '../data/image_io.js';
+import { labelsFromScores } from './label_map.js';
+import { resizeChw } from './onnx_runtime.js';
+import type { Scored, Segmenter } from './segmenter.js';
+import { pillowBilinear } from '../data/pillow_resize.js';
+import { UserError } from '../util/errors.js';
+
+export interface TileOptions {
+  /** Tile side in pixels; 0 = never tile. */
+  tile: number;
+  /** Share of a tile that overlaps its neighbour (0..0.9). */
+  overlap: number;
+  /** Images with more pixels than this are tiled even without `tile` (then at `autoTile`). */
+  pixelBudget: number;
+  autoTile: number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_TILING: TileOptions = { tile: 0, overlap: 0.25, pixelBudget: 4_000_000, autoTile: 1024 };
+
+/** Tile origins along one axis: evenly stepped, the last flush with the far edge. */
+export function tileStarts(size: number, tile: number, overlap: number): number[] {
+  if (size <= tile) return [0];
+  const step = Math.max(1, Math.floor(tile * (1 - overlap)));
+  const starts: number[] = [];
+  for (let s = 0; s + tile < size; s += step) starts.push(s);
+  starts.push(size - tile);
+  return starts;
+}
+
+/** Blend weight along one axis of a tile: linear ramps across the overlaps with its neighbours
+ * (`start`, `end` pixels; 0 at the image's edges), 1 elsewhere. */
+function axisWeights(len: number, start: number, end: number): Float32Array {
+  const w = new Float32Array(len);
+  for (let i = 0; i < len; i++) {
+    let v = 1;
+    if (start > 0) v = Math.min(v, (i + 0.5) / start);
+    if (end > 0) v = Math.min(v, (len - i - 0.5) / end);
+    w[i] = Math.max(v, 1e-3);
+  }
+  return w;
+}
+
+/** Overlap of tile i with its predecessor and successor along an axis. */
+const overlaps = (starts: number[], i: number, len: number): [number, number] =>
+  [i > 0 ? starts[i - 1] + len - starts[i] : 0, i < starts.length - 1 ? starts[i] + len - starts[i + 1] : 0];
+
+function cropRgb(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbImage {
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3), y * w * 3);
+  return { data: out, width: w, height: h };
+}
+
+/** Labels (and, when asked, the blended scores) of one image, tile row by tile row. */
+export async function tiledScores(inner: Segmenter, img: RgbImage, tile: number, overlap: number, wantScores: boolean): Promise<{ labels: Uint8Array; scores?: Float32Array }> {
+  const { width: W, height: H } = img, C = inner.card.model.numClasses;
+  const th = Math.min(tile, H), tw = Math.min(tile, W);
+  const xs = tileStarts(W, tw, overlap), ys = tileStarts(H, th, overlap);
+  const labels = new Uint8Array(W * H);
+  const scores = wantScores ? new Float32Array(C * W * H) : undefined;
+  const acc = new Float32Array(C * th * W), wsum = new Float32Array(th * W);
+  const wx = xs.map((_, i) => axisWeights(tw, ...overlaps(xs, i, tw)));
+  for (let r = 0; r < ys.length; r++) {
+    const y0 = ys[r];
+    const wy = axisWeights(th, ...overlaps(ys, r, th));
+    for (let i = 0; i < xs.length; i++) {
+      const x0 = xs[i];
+      const [{ scores: s }] = await inner.scoresBatch([cropRgb(img, x0, y0, tw, th)]);
+      const w = wx[i];
+      for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
+        const k0 = y * W + x0 + x, wt = wy[y] * w[x];
+        wsum[k0] += wt;
+        for (let k = 0; k < C; k++) acc[k * th * W + k0] += wt * s[(k * th + y) * tw + x];
+      }
+    }
+    // Rows above the next tile row's start are final.
+    const done = r + 1 < ys.length ? ys[r + 1] - y0 : th;
+    const part = new Float32Array(C * done * W);
+    for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / wsum[p];
+    labels.set(labelsFromScores(part, C, inner.threshold), y0 * W);
+    if (scores) for (let k = 0; k < C; k++) scores.set(part.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
+    // Slide the band down by `done` rows.
+    for (let k = 0; k < C; k++) {
+      const plane = acc.subarray(k * th * W, (k + 1) * th * W);
+      plane.copyWithin(0, done * W);
+      plane.fill(0, (th - done) * W);
+    }
+    wsum.copyWithin(0, done * W);
+    wsum.fill(0, (th - done) * W);
+  }
+  return { labels, scores };
+}
+
+/** Tiles images that exceed the tile size (given) or the pixel budget (automatic, said once). */
+export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
+  if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw new UserError(`--overlap ${o.overlap}: must be between 0 and 0.9`);
+  if (o.tile !== 0 && o.tile < 32) throw new UserError(`--tile ${o.tile}: use at least 32 pixels`);
+  let told = false;
+  const tileOf = (im: RgbImage): number => {
+    if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? o.tile : 0;
+    if (o.tile === 0 && o.pixelBudget > 0 && im.width * im.height > o.pixelBudget) {
+      if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (--tile N to choose, --no-tile to never tile)`);
+      told = true;
+      return o.autoTile;
+    }
+    return 0;
+  };
+  const each = async <T>(imgs: RgbImage[], whole: (x: RgbImage[]) => Promise<T[]>, tiled: (im: RgbImage, t: number) => Promise<T>): Promise<T[]> => {
+    if (imgs.every((im) => !tileOf(im))) return whole(imgs);
+    const out: T[] = [];
+    for (const im of imgs) { const t = tileOf(im); out.push(t ? await tiled(im, t) : (await whole([im]))[0]); }
+    return out;
+  };
+  return {
+    runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
+    predictBatch: (imgs) => each(imgs, (x) => inner.predictBatch(x), async (im, t) => (await tiledScores(inner, im, t, o.overlap, false)).labels),
+    scoresBatch: (imgs) => each(imgs, (x) => inner.scoresBatch(x), async (im, t) => {
+      const r = await tiledScores(inner, im, t, o.overlap, true);
+      return { labels: r.labels, scores: r.scores! } as Scored;
+    }),
+    dispose: () => inner.dispose(),
+  };
+}
+
+/** Multi-scale test-time augmentation: scores at each scale, resized back and averaged. */
+export function withScales(inner: Segmenter, scales: number[]): Segmenter {
+  if (scales.length === 0 || (scales.length === 1 && scales[0] === 1)) return inner;
+  for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw new UserError(`--tta scale ${s}: use scales between 0.25 and 4`);
+  const C = inner.card.model.numClasses;
+  const scoresOf = async (im: RgbImage): Promise<Scored> => {
+    const sum = new Float32Array(C * im.width * im.height);
+    for (const s of scales) {
+      const w = Math.max(1, Math.round(im.width * s)), h = Math.max(1, Math.round(im.height * s));
+      const [r] = await inner.scoresBatch([s === 1 ? im : pillowBilinear(im, w, h)]);
+      const back = s === 1 ? r.scores : resizeChw(r.scores, C, h, w, im.height, im.width);
+      for (let i = 0; i < sum.length; i++) sum[i] += back[i] / scales.length;
+    }
+    return { scores: sum, labels: labelsFromScores(sum, C, inner.threshold) };
+  };
+  const all = async (imgs: RgbImage[]) => { const out: Scored[] = []; for (const im of imgs) out.push(await scoresOf(im)); return out; };
+  return {
+    runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
+    predictBatch: async (imgs) => (await all(imgs)).map((r) => r.labels),
+    scoresBatch: all,
+    dispose: () => inner.dispose(),
+  };
+}
