@@ -13,6 +13,7 @@ import { writeCard } from '../src/models/package.ts';
 import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/loader.ts';
 import { ffmpegPath, probeVideo, readFrames } from '../src/video/ffmpeg.ts';
+const info = probeVideo;
 import { openSegmenter } from '../src/inference/segmenter.ts';
 import { tempDir } from './helpers.ts';
 
@@ -47,4 +48,36 @@ test('video: overlay video with every frame, label maps equal per-frame predicti
   const bad = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', path.join(d, 'nope.mp4'), '--model', path.join(d, 'pkg'), '--out', path.join(d, 'x.mp4')], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /nope\.mp4: no such video file/);
+});
+
+test('video: --effect with --json (one line per frame, areas = the label maps), batching and temporal smoothing', async () => {
+  await initEngine('wasm');
+  const d = tempDir();
+  const src = path.join(d, 'in.mp4');
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-t', '0.5', '-pix_fmt', 'yuv420p', src]);
+  assert.equal(g.status, 0, String(g.stderr));
+  const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 9 });
+  writeSafetensors(path.join(d, 'pkg', 'weights.safetensors'), await m.namedWeights());
+  writeCard(path.join(d, 'pkg'), { format: 'pixelwise-model', version: 1, model: m.spec, classes: defaultClasses(3), normalization: IMAGENET_NORM, weights: 'weights.safetensors' });
+  m.dispose();
+  const names = defaultClasses(3).map((c) => c.name);
+  const run = (extra: string[]) => spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'fx.mp4'),
+    '--labels-dir', path.join(d, 'labels'), '--json', '--quiet', ...extra], { encoding: 'utf8' });
+  const r = run(['--effect', 'color=#00ff00', '--keep', names[1], '--batch', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.frame), [1, 2, 3, 4, 5]);
+  assert.deepEqual([info(path.join(d, 'fx.mp4')).width, info(path.join(d, 'fx.mp4')).height], [96, 64]);
+  // The areas of each frame are those of its saved label map, and the same as without batching.
+  for (const l of lines) {
+    const labels = decode(fs.readFileSync(path.join(d, 'labels', `frame_${String(l.frame).padStart(6, '0')}.png`))).data as Uint8Array;
+    assert.deepEqual(l.classes.map((c: { id: number; pixels: number }) => [c.id, c.pixels]),
+      names.map((_, id) => [id, labels.reduce((n, v) => n + (v === id ? 1 : 0), 0)]).filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]));
+  }
+  const single = run(['--effect', 'color=#00ff00', '--keep', names[1]]);
+  assert.deepEqual(single.stdout, r.stdout, 'batching changes nothing');
+  // Smoothing: frame 1 is unchanged (nothing before it); later frames mix in the past.
+  const smooth = run(['--smooth', '0.6']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(smooth[0].classes, lines[0].classes);
+  assert.equal(smooth.length, 5);
 });

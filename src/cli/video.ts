@@ -1,5 +1,6 @@
 // `pixelwise video`: segments every frame of a video and writes the overlaid video (H.264 MP4),
-// optionally the colour-mask video and per-frame label maps.
+// optionally the colour-mask video, per-frame label maps and class areas; or the video with a
+// background effect. Decoding, inference and drawing + encoding run as overlapping stages.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -13,44 +14,110 @@ import { parseFloatArg, parsePositiveInt } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
+import { prefetch } from '../util/prefetch.js';
+import { readImage, type RgbImage } from '../data/image_io.js';
+import { parseEffect } from '../render/effects.js';
+import { classAreas, classIds, labelsFromScores, probabilities8 } from '../inference/label_map.js';
+import { makeSegmentation } from '../inference/result.js';
 
-interface Opts extends InferenceOpts { model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number }
+interface Opts extends InferenceOpts {
+  model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number;
+  effect?: string; keep?: string; smooth: number; batch: number; json?: boolean;
+}
+
+interface Segmented { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
 
 export function videoCommand(): Command {
   return addInferenceOptions(new Command('video')
-    .description('segment a video: writes the overlaid video (MP4), optionally the mask video and label maps')
+    .description('segment a video: writes the overlaid (or effect) video (MP4), optionally the mask video, label maps and per-frame class areas')
     .argument('<input>', 'video file (anything ffmpeg reads)')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes; see `pixelwise models`) or a training run / model package folder', 'voc')
-    .requiredOption('--out <file>', 'overlaid output video (.mp4)')
+    .requiredOption('--out <file>', 'output video (.mp4): the overlay, or the effect with --effect')
     .option('--alpha <x>', 'overlay opacity', parseFloatArg, 0.5)
+    .option('--effect <kind>', 'the output shows everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey) or replaced (replace=IMAGE)')
+    .option('--keep <classes>', 'classes the effect leaves as they are (default person)')
+    .option('--smooth <x>', 'temporal smoothing: each frame\'s class scores mixed with the previous frames\' (exponential average; 0 = off, 0.5 = half from the past)', parseFloatArg, 0)
+    .option('--batch <n>', 'frames per inference call', parsePositiveInt, 1)
+    .option('--json', 'print each frame\'s class areas (pixels, share) as one JSON line on stdout')
     .option('--mask-video <file>', 'also write the colour-mask video')
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')
     .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt))
     .action(async (input: string, o: Opts) => {
       if (!isFile(input)) throw new UserError(`${input}: no such video file`);
       if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
+      if (!(o.smooth >= 0 && o.smooth < 1)) throw new UserError(`--smooth ${o.smooth}: must be at least 0 and below 1`);
+      if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
+      const effect = o.effect ? parseEffect(o.effect) : null;
+      const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
       const info = probeVideo(input);
       await initEngine(o.backend);
       const seg = await openSegmenter(o.model, segmenterOptions(o));
-      const palette = seg.card.classes.map((c) => c.color);
+      const classes = seg.card.classes, C = seg.card.model.numClasses;
+      const keep = o.keep ? o.keep.split(',').map((x) => x.trim()).filter(Boolean) : ['person'];
+      if (effect) classIds(classes, keep, '--keep');
+      const palette = classes.map((c) => c.color);
       // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
       const tmpOut = `${o.out}.partial.mp4`;
       fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
       const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps);
       const maskWriter = o.maskVideo ? new FrameWriter(`${o.maskVideo}.partial.mp4`, info.width, info.height, info.fps) : null;
       const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
-      const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet);
+      const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
+      const needScores = !!effect || o.smooth > 0;
+
+      // Stage 1, decoding (ffmpeg), runs ahead of stage 2, inference, which runs ahead of stage 3,
+      // drawing and encoding: the stages overlap, each queue holds a few frames.
+      async function* frames(): AsyncGenerator<RgbImage> {
+        let n = 0;
+        for await (const rgb of readFrames(input, info)) {
+          yield { data: rgb, width: info.width, height: info.height };
+          if (o.maxFrames && ++n >= o.maxFrames) return;
+        }
+      }
+      async function* segmented(): AsyncGenerator<Segmented> {
+        let index = 0, ema: Float32Array | null = null, batch: RgbImage[] = [];
+        const run = async function* (): AsyncGenerator<Segmented> {
+          if (!needScores) {
+            const labels = await seg.predictBatch(batch);
+            for (let i = 0; i < batch.length; i++) yield { frame: batch[i], index: index++, labels: labels[i] };
+          } else {
+            const out = await seg.scoresBatch(batch);
+            for (let i = 0; i < batch.length; i++) {
+              let { scores, labels } = out[i];
+              if (o.smooth > 0) {
+                if (ema) for (let k = 0; k < scores.length; k++) ema[k] = o.smooth * ema[k] + (1 - o.smooth) * scores[k];
+                else ema = scores.slice();
+                scores = ema;
+                labels = labelsFromScores(scores, C, seg.threshold);
+              }
+              yield { frame: batch[i], index: index++, labels, prob8: effect ? probabilities8(scores, C) : undefined };
+            }
+          }
+          batch = [];
+        };
+        for await (const f of prefetch(frames(), 4)) {
+          batch.push(f);
+          if (batch.length >= o.batch) yield* run();
+        }
+        if (batch.length) yield* run();
+      }
+
       let n = 0;
       const t0 = Date.now();
-      for await (const rgb of readFrames(input, info)) {
-        const frame = { data: rgb, width: info.width, height: info.height };
-        const [labels] = await seg.predictBatch([frame]);
+      for await (const r of prefetch(segmented(), 2)) {
+        const { frame, labels } = r;
         const color = colorize(labels, info.width, info.height, palette);
-        await writer.write(overlay(frame, color, o.alpha).data);
+        let picture: RgbImage;
+        if (effect) {
+          const res = makeSegmentation(frame, labels, r.prob8!, classes);
+          const bg = effect.kind === 'blur' ? { blur: effect.sigma } : effect.kind === 'color' ? { color: effect.color } : effect.kind === 'grey' ? { grey: true } : { image: replacement };
+          picture = await res.background({ keep, ...bg, format: 'raw' }) as RgbImage;
+        } else picture = overlay(frame, color, o.alpha);
+        await writer.write(picture.data);
         if (maskWriter) await maskWriter.write(color.data);
-        if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(n + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
+        if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(r.index + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
+        if (o.json) process.stdout.write(JSON.stringify({ frame: r.index + 1, time: +(r.index / info.fps).toFixed(3), classes: classAreas(labels, classes) }) + '\n');
         bar.update(++n);
-        if (o.maxFrames && n >= o.maxFrames) break;
       }
       bar.stop();
       await writer.close();
@@ -58,6 +125,7 @@ export function videoCommand(): Command {
       if (maskWriter) { await maskWriter.close(); fs.renameSync(`${o.maskVideo}.partial.mp4`, o.maskVideo!); }
       await seg.dispose();
       const secs = (Date.now() - t0) / 1000;
-      process.stdout.write(`${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}) -> ${o.out}\n`);
+      const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}) -> ${o.out}\n`;
+      if (o.json) process.stderr.write(summary); else process.stdout.write(summary);
     });
 }
