@@ -17,16 +17,22 @@ const info = probeVideo;
 import { openSegmenter } from '../src/inference/segmenter.ts';
 import { tempDir } from './helpers.ts';
 
-test('video: overlay video with every frame, label maps equal per-frame predictions', async () => {
+/** A generated test video of `seconds` at 10 frames/s (96x64) and a small U-Net package beside it. */
+async function fixture(seconds: number): Promise<{ d: string; src: string }> {
   await initEngine('wasm');
   const d = tempDir();
   const src = path.join(d, 'in.mp4');
-  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-t', '0.6', '-pix_fmt', 'yuv420p', src]);
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-t', String(seconds), '-pix_fmt', 'yuv420p', src]);
   assert.equal(g.status, 0, String(g.stderr));
   const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 9 });
   writeSafetensors(path.join(d, 'pkg', 'weights.safetensors'), await m.namedWeights());
   writeCard(path.join(d, 'pkg'), { format: 'pixelwise-model', version: 1, model: m.spec, classes: defaultClasses(3), normalization: IMAGENET_NORM, weights: 'weights.safetensors' });
   m.dispose();
+  return { d, src };
+}
+
+test('video: overlay video with every frame, label maps equal per-frame predictions', async () => {
+  const { d, src } = await fixture(0.6);
   const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'out.mp4'),
     '--labels-dir', path.join(d, 'labels'), '--mask-video', path.join(d, 'mask.mp4'), '--quiet'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -51,15 +57,7 @@ test('video: overlay video with every frame, label maps equal per-frame predicti
 });
 
 test('video: --effect with --json (one line per frame, areas = the label maps), batching and temporal smoothing', async () => {
-  await initEngine('wasm');
-  const d = tempDir();
-  const src = path.join(d, 'in.mp4');
-  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-t', '0.5', '-pix_fmt', 'yuv420p', src]);
-  assert.equal(g.status, 0, String(g.stderr));
-  const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 9 });
-  writeSafetensors(path.join(d, 'pkg', 'weights.safetensors'), await m.namedWeights());
-  writeCard(path.join(d, 'pkg'), { format: 'pixelwise-model', version: 1, model: m.spec, classes: defaultClasses(3), normalization: IMAGENET_NORM, weights: 'weights.safetensors' });
-  m.dispose();
+  const { d, src } = await fixture(0.5);
   const names = defaultClasses(3).map((c) => c.name);
   const run = (extra: string[]) => spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'fx.mp4'),
     '--labels-dir', path.join(d, 'labels'), '--json', '--quiet', ...extra], { encoding: 'utf8' });
