@@ -21,33 +21,23 @@ import { encodeLabelPngFast } from '../src/render/label_png.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { Rng } from '../src/util/random.ts';
+import { PY, REF, torchReady } from './torch_ref.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const wantTorch = !args.includes('--no-torch');
-const REF = path.resolve('../shared/reference/pytorch-unet');
 const CAMVID = path.resolve('../shared/data/camvid');
-const PY = '/usr/bin/python3';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pixelwise-bench-'));
 const N = { warm: quick ? 1 : 2, infer: quick ? 3 : 7, train: quick ? 3 : 6 };
 const log = (s: string) => process.stderr.write(s + '\n');
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-
-function torchReady(): boolean {
-  const ok = () => spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-  if (ok()) return true;
-  if (!fs.existsSync(PY)) return false;
-  log('PyTorch not found: installing Debian python3-torch (apt-get) for the reference run ...');
-  const r = spawnSync('bash', ['-c', 'apt-get update -qq && apt-get install -y -qq python3-torch'], { stdio: 'ignore' });
-  return r.status === 0 && ok();
-}
 
 interface TorchResult { infer: Record<string, { medianMsPerBatch: number; msPerImage: number; imagesPerSec: number }>; train: { medianMsPerStep: number; imagesPerSec: number; losses: number[] }; maxRssMb: number }
 
 function runTorch(): TorchResult | null {
   if (!wantTorch) { log('PyTorch: skipped (--no-torch)'); return null; }
   if (!fs.existsSync(REF)) { log(`PyTorch: skipped (${REF} not found)`); return null; }
-  if (!torchReady()) { log('PyTorch: skipped (python3-torch not installable here)'); return null; }
+  if (!torchReady(log)) { log('PyTorch: skipped (python3-torch not installable here)'); return null; }
   const env = { ...process.env, PYTHONPATH: REF, OMP_NUM_THREADS: '2' };
   log('PyTorch: exporting the reference weights and batches ...');
   execFileSync(PY, [path.join(REF, 'export_torch.py')], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });

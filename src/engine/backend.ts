@@ -52,4 +52,14 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   return tf.getBackend();
 }
 
+/**
+ * Size of this TF.js instance's wasm heap in bytes (it only grows: its high-water mark), or null on
+ * other backends. The one place that reaches into tfjs-backend-wasm, which has no public accessor.
+ */
+export function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  return wasm?.HEAPU8?.buffer.byteLength ?? null;
+}
+
 export { tf };

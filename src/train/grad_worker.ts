@@ -3,7 +3,7 @@
 // updated BatchNorm statistics) back to shared memory.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine, type BackendName } from '../engine/backend.js';
+import { initEngine, wasmHeapBytes, type BackendName } from '../engine/backend.js';
 import { SegModel } from '../models/seg_model.js';
 import { accumulatedGradients } from './grad_accum.js';
 import { checksum, type WorkerInit, type WorkerStep } from './parallel_protocol.js';
@@ -37,7 +37,7 @@ async function onStep(m: WorkerStep): Promise<void> {
     sbuf.set(byName.get(s.name)!.dataSync() as Float32Array, s.offset);
   }
   tf.dispose(grads);
-  parentPort!.postMessage({ type: 'done', loss, weightsChecksum: checksum(snapshot) });
+  parentPort!.postMessage({ type: 'done', loss, weightsChecksum: checksum(snapshot), heapBytes: wasmHeapBytes() });
 }
 
 parentPort!.on('message', (m: WorkerInit | WorkerStep | { type: 'exit' }) => {

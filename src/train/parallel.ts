@@ -17,6 +17,8 @@ interface Replica { worker: Worker; grads: Float32Array; stats: Float32Array }
 
 export class DataParallel {
   lastChecksums: { main: number; workers: number[] } = { main: 0, workers: [] };
+  /** Each worker's wasm heap after the last step (high-water marks; null off wasm). */
+  workerHeapBytes: (number | null)[] = [];
   private constructor(
     private readonly model: SegModel, private readonly lossSpec: LossSpec, private readonly micro: number,
     private readonly slots: WeightSlot[], private readonly weights: Float32Array, private readonly replicas: Replica[],
@@ -82,6 +84,7 @@ export class DataParallel {
     const grads = main.grads;
     const results = await Promise.all(pending);
     this.lastChecksums = { main: mainChecksum, workers: results.map((r) => r.weightsChecksum) };
+    this.workerHeapBytes = results.map((r) => r.heapBytes);
     const total = weightsOf.reduce((a, b) => a + b, 0);
     if (total <= 0) { tf.dispose(grads); return 0; }
     const coef = weightsOf.map((wt) => wt / total);

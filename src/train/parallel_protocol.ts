@@ -21,7 +21,7 @@ export interface WorkerInit {
 }
 
 export interface WorkerStep { type: 'step'; x: Float32Array; y: Int32Array; shape: [number, number, number] }
-export interface WorkerStepDone { type: 'done'; loss: number; weightsChecksum: number }
+export interface WorkerStepDone { type: 'done'; loss: number; weightsChecksum: number; /** the worker's wasm heap (high-water) */ heapBytes: number | null }
 export interface WorkerReady { type: 'ready'; backend: string }
 export interface WorkerFailed { type: 'error'; message: string }
 
