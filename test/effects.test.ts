@@ -10,6 +10,7 @@ import { boundingBox, composite, cutoutRgba, greyscale, matte, parseColor, parse
 import { openSegmenter } from '../src/inference/segmenter.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { probabilities8, probabilityOf } from '../src/inference/label_map.ts';
+import { makeSegmentation } from '../src/inference/result.ts';
 import { tempDir } from './helpers.ts';
 
 const PHOTO = path.resolve(import.meta.dirname, '../assets/photos/astronaut.png');
@@ -39,6 +40,32 @@ test('effect helpers: composite, grey, matte, boxes, cut-outs, option parsing (h
   const p8 = probabilities8(Float32Array.from([0, 10, 0, 0]), 2); // 2 classes x 2 pixels
   assert.deepEqual(Array.from(p8), [128, 255, 128, 0]);
   assert.deepEqual(Array.from(probabilityOf(p8, 2, [0, 1])), [1, 1]);
+});
+
+test('renderers on a generated image with a known label map and probabilities, pixel by pixel', async () => {
+  // 4x2 image; classes a, b, c; labels and probabilities chosen by hand.
+  const classes = [{ name: 'a', color: [10, 20, 30] }, { name: 'b', color: [200, 0, 0] }, { name: 'c', color: [0, 0, 250] }] as { name: string; color: [number, number, number] }[];
+  const photo = img(Array.from({ length: 24 }, (_, i) => 10 * i), 4, 2);
+  const labels = Uint8Array.from([0, 1, 1, 2, 0, 1, 2, 2]);
+  // Probability of b per pixel (out of 255): 0, 255, 166 (smoothstep 0.5 at 0.65 -> matte 0.84375), 0 ...
+  const pb = [0, 255, 166, 0, 51, 204, 102, 0];
+  const prob8 = new Uint8Array(3 * 8);
+  pb.forEach((v, p) => { prob8[8 + p] = v; prob8[p] = labels[p] === 0 ? 255 - v : 0; prob8[16 + p] = labels[p] === 2 ? 255 - v : 0; });
+  const r = makeSegmentation(photo, labels, prob8, classes);
+  assert.deepEqual(r.classes.map((c) => [c.name, c.pixels]), [['b', 3], ['c', 3], ['a', 2]]);
+  const mask = await r.colorMask({ format: 'raw' }) as { data: Uint8Array };
+  assert.deepEqual(Array.from(mask.data.subarray(0, 12)), [10, 20, 30, 200, 0, 0, 200, 0, 0, 0, 0, 250]);
+  const ov = await r.overlay({ alpha: 0.5, format: 'raw' }) as { data: Uint8Array };
+  assert.deepEqual(Array.from(ov.data.subarray(0, 6)), [5, 15, 25, 115, 20, 25]);
+  const out = await r.background({ keep: ['b'], color: [0, 0, 0], format: 'raw' }) as { data: Uint8Array };
+  const m = matte(Float32Array.from(pb, (v) => v / 255));
+  for (let p = 0; p < 8; p++) for (let k = 0; k < 3; k++) assert.equal(out.data[p * 3 + k], Math.floor(photo.data[p * 3 + k] * m[p] + 0.5), `pixel ${p}`);
+  assert.deepEqual([m[0], m[1], m[3]], [0, 1, 0]);
+  const [cut] = await r.cutout(['b']);
+  assert.deepEqual(cut.box, [0, 0, 4, 2], 'the box of b, widened by 2 within the image');
+  const rgba = await sharp(cut.png).raw().toBuffer();
+  for (let p = 0; p < 8; p++) assert.equal(rgba[p * 4 + 3], Math.round(m[p] * 255), `alpha of pixel ${p}`);
+  assert.deepEqual(Array.from(rgba.subarray(4, 7)), [30, 40, 50]);
 });
 
 test('library: background() keeps the person, changes the rest, blends a soft boundary; cutout() crops the class; labels = predict\'s', async () => {
