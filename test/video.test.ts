@@ -76,6 +76,14 @@ test('video: --effect with --json (one line per frame, areas = the label maps), 
   assert.deepEqual(single.stdout, r.stdout, 'batching changes nothing');
   // Smoothing: frame 1 is unchanged (nothing before it); later frames mix in the past.
   const smooth = run(['--smooth', '0.6']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  // A video with sound keeps it.
+  const withAudio = path.join(d, 'sound.mp4');
+  const a = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5', '-c:v', 'copy', '-c:a', 'aac', '-shortest', withAudio]);
+  assert.equal(a.status, 0, String(a.stderr));
+  assert.ok(probeVideo(withAudio).audio && !probeVideo(src).audio);
+  const s2 = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', withAudio, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'sound-out.mp4'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(s2.status, 0, s2.stderr);
+  assert.ok(probeVideo(path.join(d, 'sound-out.mp4')).audio, 'the audio track is kept');
   assert.deepEqual(smooth[0].classes, lines[0].classes);
   assert.equal(smooth.length, 5);
 });

@@ -59,7 +59,7 @@ export function videoCommand(): Command {
       // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
       const tmpOut = `${o.out}.partial.mp4`;
       fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-      const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps);
+      const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, info.audio ? input : undefined); // the audio goes along
       const maskWriter = o.maskVideo ? new FrameWriter(`${o.maskVideo}.partial.mp4`, info.width, info.height, info.fps) : null;
       const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
       const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);

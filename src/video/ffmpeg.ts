@@ -11,7 +11,7 @@ export function ffmpegPath(): string {
   }
 }
 
-export interface VideoInfo { width: number; height: number; fps: number; frames: number }
+export interface VideoInfo { width: number; height: number; fps: number; frames: number; audio: boolean }
 
 export function probeVideo(file: string): VideoInfo {
   const r = spawnSync(ffmpegPath(), ['-hide_banner', '-i', file], { encoding: 'utf8' });
@@ -20,7 +20,7 @@ export function probeVideo(file: string): VideoInfo {
   const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(r.stderr);
   const fps = v[3] ? parseFloat(v[3]) : 25;
   const seconds = d ? +d[1] * 3600 + +d[2] * 60 + parseFloat(d[3]) : 0;
-  return { width: +v[1], height: +v[2], fps, frames: Math.round(seconds * fps) };
+  return { width: +v[1], height: +v[2], fps, frames: Math.round(seconds * fps), audio: /Stream #\S+.*Audio: /.test(r.stderr) };
 }
 
 /** Yields RGB frames (width*height*3 bytes each). */
@@ -43,9 +43,11 @@ export async function* readFrames(file: string, info: VideoInfo): AsyncGenerator
 export class FrameWriter {
   private readonly p: ChildProcessWithoutNullStreams;
   private err = '';
-  constructor(readonly file: string, width: number, height: number, fps: number) {
+  /** `audioFrom`: a file whose audio track (if any) goes into the output, cut to the video's length. */
+  constructor(readonly file: string, width: number, height: number, fps: number, audioFrom?: string) {
+    const audio = audioFrom ? ['-i', audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k', '-shortest'] : [];
     this.p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
-      '-i', '-', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', file]);
+      '-i', '-', ...audio, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', file]);
     this.p.stderr.on('data', (b) => { this.err += b; });
   }
   async write(frame: Uint8Array): Promise<void> {
