@@ -19,6 +19,7 @@ testArchitecture('resnet18_deeplabv3plus', { outputStride: 8 });
 testArchitecture('espnet', { numClasses: 6 });
 testArchitecture('espnetv2', { widthMult: 0.5 });
 testArchitecture('espnetv2_pspnet', { widthMult: 0.5 }); // the ESPNetv2 encoder under another decoder
+testArchitecture('espnet_unet', { numClasses: 6 }); // the ESPNet-C encoder under another decoder
 
 test('encoders match their references: parameter counts, feature strides and channels', async () => {
   await initEngine('wasm');

@@ -5,6 +5,7 @@ import { vgg16, vgg16bn } from './vgg.js';
 import { resnet18, resnet34, resnet50 } from './resnet.js';
 import { mobilenetv2 } from './mobilenetv2.js';
 import { espnetv2Encoder } from './espnetv2.js';
+import { espnetEncoder } from './espnet.js';
 
 export const ENCODERS: Record<string, Encoder> = {
   unet: unetEncoder,
@@ -14,5 +15,6 @@ export const ENCODERS: Record<string, Encoder> = {
   resnet34,
   resnet50,
   mobilenetv2,
+  espnet: espnetEncoder,
   espnetv2: espnetv2Encoder,
 };

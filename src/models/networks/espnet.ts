@@ -5,7 +5,7 @@
 // 'same' pads asymmetrically for stride 2), and the pools count the padded zeros (always /9).
 import * as tfl from '@tensorflow/tfjs-layers';
 import { conv as convLayer, heInit, type SymT } from '../blocks.js';
-import type { ArchBuilder } from '../types.js';
+import type { ArchBuilder, Feature } from '../types.js';
 import { UserError } from '../../util/errors.js';
 
 const L = tfl.layers;
@@ -45,6 +45,25 @@ function esp(x: SymT, nOut: number, p: string, kind: 'residual' | 'plain' | 'dow
   return kind === 'down' ? br(y, p) : br(y, `${p}.bn`);
 }
 
+/** ESPNet-C, the encoder (p=2, q=8) with its input reinforcement: features at strides 2, 4, 8
+ * (19, 131 and 256 channels) under the reference repository's `encoder.*` names. */
+export function espnetFeatures(input: SymT): Feature[] {
+  const p = 2, q = 8;
+  const o0 = cbr(input, 16, 3, 'encoder.level1', 2);
+  const i1 = avgDown(input, 'encoder.sample1');
+  const i2 = avgDown(i1, 'encoder.sample2');
+  const o0c = br(concat([o0, i1], 'encoder.cat1'), 'encoder.b1');
+  const o10 = esp(o0c, 64, 'encoder.level2_0', 'down');
+  let o1 = o10;
+  for (let i = 0; i < p; i++) o1 = esp(o1, 64, `encoder.level2.${i}`, 'residual');
+  const o1c = br(concat([o1, o10, i2], 'encoder.cat2'), 'encoder.b2');
+  const o20 = esp(o1c, 128, 'encoder.level3_0', 'down');
+  let o2 = o20;
+  for (let i = 0; i < q; i++) o2 = esp(o2, 128, `encoder.level3.${i}`, 'residual');
+  const o2c = br(concat([o20, o2], 'encoder.cat3'), 'encoder.b3');
+  return [{ stride: 2, x: o0c, channels: 19 }, { stride: 4, x: o1c, channels: 131 }, { stride: 8, x: o2c, channels: 256 }];
+}
+
 export const espnet: ArchBuilder = {
   name: 'espnet',
   description: 'ESPNet (p=2, q=8): efficient spatial pyramid of dilated convolutions',
@@ -52,22 +71,11 @@ export const espnet: ArchBuilder = {
   options: [],
   stride: () => 8,
   build(o) {
-    const C = o.numClasses, p = 2, q = 8;
+    const C = o.numClasses;
     // The last ESP block splits C channels into 5 branches.
     if (C < 5) throw new UserError(`--classes ${C}: espnet needs at least 5 classes; use unet or fcn8`);
     const input = tfl.input({ shape: [null, null, 3], name: 'image' });
-    const o0 = cbr(input, 16, 3, 'encoder.level1', 2);
-    const i1 = avgDown(input, 'encoder.sample1');
-    const i2 = avgDown(i1, 'encoder.sample2');
-    const o0c = br(concat([o0, i1], 'encoder.cat1'), 'encoder.b1');
-    const o10 = esp(o0c, 64, 'encoder.level2_0', 'down');
-    let o1 = o10;
-    for (let i = 0; i < p; i++) o1 = esp(o1, 64, `encoder.level2.${i}`, 'residual');
-    const o1c = br(concat([o1, o10, i2], 'encoder.cat2'), 'encoder.b2');
-    const o20 = esp(o1c, 128, 'encoder.level3_0', 'down');
-    let o2 = o20;
-    for (let i = 0; i < q; i++) o2 = esp(o2, 128, `encoder.level3.${i}`, 'residual');
-    const o2c = br(concat([o20, o2], 'encoder.cat3'), 'encoder.b3');
+    const [o0c, o1c, o2c] = espnetFeatures(input).map((f) => f.x);
     const l3 = up2(bn(conv(o2c, C, 1, 'encoder.classifier.conv'), 'br'), C, 'up_l3.0');
     const l2 = conv(o1c, C, 1, 'level3_C.conv');
     const comb = esp(br(concat([l2, l3], 'combine_cat'), 'combine_l2_l3.0'), C, 'combine_l2_l3.1', 'plain');
