@@ -89,3 +89,29 @@ test('multi-scale test-time augmentation composes with flip and tiling', async (
   assert.ok(same / a.length > 0.9, `${(100 * same / a.length).toFixed(1)}% agree with the plain prediction`);
   assert.equal(b.scores.length, 21 * im.width * im.height);
 });
+
+test('a real network whose receptive field fits a quarter of the overlap: tiled scores equal whole-image scores', async () => {
+  await initEngine('wasm');
+  const { SegModel } = await import('../src/models/seg_model.ts');
+  const { writeSafetensors } = await import('../src/io/safetensors.ts');
+  const { writeCard } = await import('../src/models/package.ts');
+  const { IMAGENET_NORM } = await import('../src/data/loader.ts');
+  const { defaultClasses } = await import('../src/data/classes.ts');
+  const { tempDir } = await import('./helpers.ts');
+  // A U-Net of depth 2 (width 4): its receptive field reaches under 24 pixels to a side (the test fails
+  // with weights that do not drop the quarter of the overlap nearest each inner edge).
+  const dir = tempDir();
+  const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 4 });
+  writeSafetensors(path.join(dir, 'weights.safetensors'), await m.namedWeights());
+  writeCard(dir, { format: 'pixelwise-model', version: 1, model: m.spec, classes: defaultClasses(3), normalization: IMAGENET_NORM, weights: 'weights.safetensors' });
+  m.dispose();
+  const seg = await openSegmenter(dir, { runtime: 'tfjs', tiling: { pixelBudget: 0 } });
+  const im = await readImage(PHOTO);
+  const [whole] = await seg.scoresBatch([im]);
+  const t = await tiledScores(seg, im, 192, 0.5, true); // overlap 96: a quarter is 24 pixels
+  let d = 0, s = 0;
+  for (let i = 0; i < whole.scores.length; i++) { d = Math.max(d, Math.abs(t.scores![i] - whole.scores[i])); s = Math.max(s, Math.abs(whole.scores[i])); }
+  assert.ok(d <= 1e-4 * s, `tiled scores differ by ${d} (scale ${s})`);
+  assert.deepEqual(t.labels, whole.labels);
+  await seg.dispose();
+});

@@ -1,5 +1,5 @@
 // Images beyond what one forward pass should hold: sliding-window inference over overlapping tiles,
-// their class scores blended with weights that ramp down across the overlap (no seams), processed
+// their class scores blended with weights that ramp across the overlap (no seams), processed
 // one row of tiles at a time so that memory grows with the tile size and the image's width, not
 // its area. Multi-scale test-time augmentation (each tile at several scales, scores averaged)
 // composes with it: tiling wraps whatever segmenter it is given.
@@ -33,16 +33,17 @@ export function tileStarts(size: number, tile: number, overlap: number): number[
   return starts;
 }
 
-/** Blend weight along one axis of a tile: linear ramps across the overlaps with its neighbours
- * (`start`, `end` pixels; 0 at the image's edges), 1 elsewhere. */
+/**
+ * Blend weight along one axis of a tile. Across an overlap of L pixels with a neighbour the weight
+ * is 0 for the quarter of the overlap nearest the tile's inner edge (where the network saw the
+ * cut-off), then ramps linearly so that the two tiles' weights add up to 1; it is 1 elsewhere and at
+ * the image's edges. A network whose receptive field reaches no further than L/4 thus gives exactly
+ * the whole image's scores.
+ */
 function axisWeights(len: number, start: number, end: number): Float32Array {
+  const ramp = (d: number, L: number) => { const m = Math.floor(L / 4); return Math.min(1, Math.max(0, (d - m + 0.5) / (L - 2 * m))); };
   const w = new Float32Array(len);
-  for (let i = 0; i < len; i++) {
-    let v = 1;
-    if (start > 0) v = Math.min(v, (i + 0.5) / start);
-    if (end > 0) v = Math.min(v, (len - i - 0.5) / end);
-    w[i] = Math.max(v, 1e-3);
-  }
+  for (let i = 0; i < len; i++) w[i] = Math.min(start > 0 ? ramp(i, start) : 1, end > 0 ? ramp(len - 1 - i, end) : 1);
   return w;
 }
 
@@ -81,7 +82,7 @@ export async function tiledScores(inner: Segmenter, img: RgbImage, tile: number,
     // Rows above the next tile row's start are final.
     const done = r + 1 < ys.length ? ys[r + 1] - y0 : th;
     const part = new Float32Array(C * done * W);
-    for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / wsum[p];
+    for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / (wsum[p] || 1);
     labels.set(labelsFromScores(part, C, inner.threshold), y0 * W);
     if (scores) for (let k = 0; k < C; k++) scores.set(part.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
     // Slide the band down by `done` rows.
