@@ -65,7 +65,8 @@ export function parseTta(v: string): Tta {
 export function addInferenceOptions(c: Command): Command {
   return c
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
-    .option('--tta <mode,scales>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4), and/or over scales (flip,0.75,1,1.25)', parseTta, { mode: 'none', scales: [1] })
+    .addOption(new Option('--tta <mode,scales>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4), and/or over scales (flip,0.75,1,1.25)')
+      .argParser(parseTta).default({ mode: 'none', scales: [1] }, 'none'))
     .option('--tile <px>', 'segment in overlapping tiles of this size (huge images; automatic above 4 megapixels, at 1024)', parsePositiveInt)
     .option('--no-tile', 'never tile, whatever the image size')
     .option('--overlap <x>', 'share of a tile that overlaps its neighbours (0..0.9)', parseFloatArg, 0.25)
