@@ -13,7 +13,6 @@ import { writeCard } from '../src/models/package.ts';
 import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/loader.ts';
 import { ffmpegPath, probeVideo, readFrames } from '../src/video/ffmpeg.ts';
-const info = probeVideo;
 import { openSegmenter } from '../src/inference/segmenter.ts';
 import { tempDir } from './helpers.ts';
 
@@ -65,7 +64,7 @@ test('video: --effect with --json (one line per frame, areas = the label maps), 
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((l) => l.frame), [1, 2, 3, 4, 5]);
-  assert.deepEqual([info(path.join(d, 'fx.mp4')).width, info(path.join(d, 'fx.mp4')).height], [96, 64]);
+  assert.deepEqual([probeVideo(path.join(d, 'fx.mp4')).width, probeVideo(path.join(d, 'fx.mp4')).height], [96, 64]);
   // The areas of each frame are those of its saved label map, and the same as without batching.
   for (const l of lines) {
     const labels = decode(fs.readFileSync(path.join(d, 'labels', `frame_${String(l.frame).padStart(6, '0')}.png`))).data as Uint8Array;

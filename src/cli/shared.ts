@@ -1,6 +1,5 @@
 // Pieces the commands share: dataset options -> DatasetSpec, the binary-mask rule.
-import { InvalidArgumentError, type Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend.js';
 import { RUNTIMES, type OpenOptions, type RuntimeName } from '../inference/segmenter.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';

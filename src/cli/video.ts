@@ -16,7 +16,7 @@ import { UserError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 import { prefetch } from '../util/prefetch.js';
 import { readImage, type RgbImage } from '../data/image_io.js';
-import { parseEffect } from '../render/effects.js';
+import { effectFields, parseEffect } from '../render/effects.js';
 import { classAreas, classIds, labelsFromScores, probabilities8 } from '../inference/label_map.js';
 import { makeSegmentation } from '../inference/result.js';
 
@@ -110,8 +110,7 @@ export function videoCommand(): Command {
         let picture: RgbImage;
         if (effect) {
           const res = makeSegmentation(frame, labels, r.prob8!, classes);
-          const bg = effect.kind === 'blur' ? { blur: effect.sigma } : effect.kind === 'color' ? { color: effect.color } : effect.kind === 'grey' ? { grey: true } : { image: replacement };
-          picture = await res.background({ keep, ...bg, format: 'raw' }) as RgbImage;
+          picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as RgbImage;
         } else picture = overlay(frame, color, o.alpha);
         await writer.write(picture.data);
         if (maskWriter) await maskWriter.write(color.data);

@@ -9,7 +9,7 @@ import { encodeLabelPngFast } from '../render/label_png.js';
 import { colorize, legendPng, overlay } from '../render/colorize.js';
 import { classAreas, classShares, type ClassArea } from './label_map.js';
 import { writeFileAtomic } from '../util/fs.js';
-import type { parseEffect } from '../render/effects.js';
+import { effectFields, type parseEffect } from '../render/effects.js';
 import type { Segmentation } from './result.js';
 
 export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string; classes: string; areas: ClassArea[] }
@@ -39,9 +39,8 @@ export interface ApplyOptions { effect: ReturnType<typeof parseEffect> | null; r
 export async function writeApplied(outDir: string, name: string, input: string, r: Segmentation, o: ApplyOptions): Promise<string[]> {
   const files: string[] = [];
   if (o.effect) {
-    const e = o.effect;
     const jpeg = /\.jpe?g$/i.test(input);
-    const bg = e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : { image: o.replacement };
+    const bg = effectFields(o.effect, o.replacement);
     const file = path.join(outDir, `${name}_effect.${jpeg ? 'jpg' : 'png'}`);
     writeFileAtomic(file, await r.background({ keep: o.keep, ...bg, format: jpeg ? 'jpeg' : 'png', quality: 92 }) as Buffer);
     files.push(file);

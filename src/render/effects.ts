@@ -23,6 +23,11 @@ export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind
   throw new UserError(`--effect ${v}: use blur[=SIGMA], color=#RRGGBB, grey or replace=IMAGE`);
 }
 
+/** A parsed --effect as background options (the replacement picture already read). */
+export function effectFields(e: ReturnType<typeof parseEffect>, replacement?: RgbImage): { blur?: number; color?: Rgb; grey?: boolean; image?: RgbImage } {
+  return e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : { image: replacement };
+}
+
 export function parseColor(v: string, what: string): Rgb {
   const m = /^#?([0-9a-f]{6})$/i.exec(v.trim());
   if (!m) throw new UserError(`${what}: expected a colour as #RRGGBB, e.g. #00ff00`);

@@ -5,8 +5,9 @@
 // (activations grow with the pixel count; the probe itself must never be what exhausts the
 // heap). The probe runs in a worker thread with its own TF.js instance, so that the training
 // instance's heap and state stay exactly as they were (results at the last bit depend on the heap's
-// history: a resumed run must match an uninterrupted one). The plan is the largest micro-batch that keeps the peak inside a safe part of the
-// heap, or a one-line error with the largest crop that fits when not even one sample does.
+// history: a resumed run must match an uninterrupted one). The plan is the largest micro-batch
+// that keeps the peak inside a safe part of the heap, or a one-line error with the largest crop
+// that fits when not even one sample does.
 import * as tf from '@tensorflow/tfjs-core';
 import type { SegModel, ModelSpec } from '../models/seg_model.js';
 import { UserError } from '../util/errors.js';

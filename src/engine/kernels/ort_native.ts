@@ -44,7 +44,7 @@ export function configureOrtKernels(o: { enabled?: boolean; threads?: number }):
     releaseOrtSessions(); // rebuilt with the new thread count on demand
   }
 }
-/** Drops every per-shape session (rebuilt on demand): after a probe at shapes that never recur. */
+/** Drops every per-shape session (rebuilt on demand). */
 export function releaseOrtSessions(): void {
   for (const s of sessions.values()) s.dispose();
   sessions.clear();
