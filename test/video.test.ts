@@ -14,6 +14,7 @@ import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/loader.ts';
 import { ffmpegPath, probeVideo, readFrames } from '../src/video/ffmpeg.ts';
 import { openSegmenter } from '../src/inference/segmenter.ts';
+import { colorize, overlay } from '../src/render/colorize.ts';
 import { tempDir } from './helpers.ts';
 
 /** A generated test video of `seconds` at 10 frames/s (96x64) and a small U-Net package beside it. */
@@ -85,4 +86,41 @@ test('video: --effect with --json (one line per frame, areas = the label maps), 
   assert.ok(probeVideo(path.join(d, 'sound-out.mp4')).audio, 'the audio track is kept');
   assert.deepEqual(smooth[0].classes, lines[0].classes);
   assert.equal(smooth.length, 5);
+});
+
+test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal the overlay of each frame\'s prediction; MJPEG; bad streams)', async () => {
+  const { d, src } = await fixture(0.5);
+  const cli = (args: string[], input: Buffer) => spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', '-', '--model', path.join(d, 'pkg'), '--quiet', ...args], { input, maxBuffer: 1 << 26 });
+  const raw = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']).stdout;
+  const size = 96 * 64 * 3;
+  assert.equal(raw.length, 5 * size);
+  const r = cli(['--input-format', 'raw', '--frame-size', '64x96', '--out', '-', '--out-format', 'raw'], raw);
+  assert.equal(r.status, 0, String(r.stderr));
+  assert.equal(r.stdout.length, raw.length, 'one raw frame out per raw frame in');
+  assert.match(String(r.stderr), /5 frames \(96x64\).*-> stdout/);
+  const seg = await openSegmenter(path.join(d, 'pkg'), { runtime: 'auto' });
+  const palette = seg.card.classes.map((c) => c.color);
+  for (let i = 0; i < 5; i++) {
+    const frame = { data: new Uint8Array(raw.subarray(i * size, (i + 1) * size)), width: 96, height: 64 };
+    const [labels] = await seg.predictBatch([frame]);
+    const expected = overlay(frame, colorize(labels, 96, 64, palette), 0.5).data;
+    assert.ok(Buffer.from(expected).equals(r.stdout.subarray(i * size, (i + 1) * size)), `frame ${i + 1}`);
+  }
+  await seg.dispose();
+  // MJPEG in (the size comes from the stream), MJPEG out: five decodable 96x64 frames.
+  const mjpeg = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-f', 'mjpeg', '-']).stdout;
+  const m = cli(['--out', '-'], mjpeg);
+  assert.equal(m.status, 0, String(m.stderr));
+  const back = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'mjpeg', '-i', '-', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { input: m.stdout }).stdout;
+  assert.equal(back.length, 5 * size);
+  // Not a video; raw frames without a size; --json with the video on stdout: one line each, no output.
+  for (const [args, input, message] of [[['--out', '-'], Buffer.from('not a video\n'), /stdin: not a video stream ffmpeg can read.*--input-format/],
+    [['--input-format', 'raw', '--out', '-'], raw, /--input-format raw needs --frame-size/],
+    [['--out', '-', '--json'], raw, /--json prints to stdout/]] as const) {
+    const bad = cli([...args], input);
+    assert.notEqual(bad.status, 0);
+    assert.equal(bad.stdout.length, 0);
+    assert.match(String(bad.stderr).trim(), message);
+    assert.equal(String(bad.stderr).trim().split('\n').length, 1, String(bad.stderr));
+  }
 });

@@ -3,14 +3,14 @@
 // background effect. Decoding, inference and drawing + encoding run as overlapping stages.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { initEngine } from '../engine/backend.js';
 import { openSegmenter } from '../inference/segmenter.js';
-import { probeVideo, readFrames, FrameWriter } from '../video/ffmpeg.js';
+import { probeVideo, readFrames, openStdinVideo, FrameWriter, VIDEO_FORMATS, type VideoFormat, type VideoInfo } from '../video/ffmpeg.js';
 import { colorize, overlay } from '../render/colorize.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
 import { addInferenceOptions, segmenterOptions, type InferenceOpts } from './shared.js';
-import { parseFloatArg, parsePositiveInt } from './options.js';
+import { parseFloatArg, parsePositiveInt, parseSize } from './options.js';
 import { progressBar } from '../util/progress.js';
 import { UserError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
@@ -23,6 +23,28 @@ import { makeSegmentation } from '../inference/result.js';
 interface Opts extends InferenceOpts {
   model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number;
   effect?: string; keep?: string; smooth: number; batch: number; json?: boolean;
+  inputFormat?: string; frameSize?: [number, number]; fps: number; outFormat?: VideoFormat;
+}
+
+/** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --input-size for raw frames). */
+async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
+  if (input === '-') {
+    const [height, width] = o.frameSize ?? [];
+    return openStdinVideo({ format: o.inputFormat, width, height, fps: o.fps });
+  }
+  if (o.inputFormat || o.frameSize) throw new UserError('--input-format and --frame-size describe a video on stdin (input -); a file is probed by ffmpeg');
+  if (!isFile(input)) throw new UserError(`${input}: no such video file`);
+  const info = probeVideo(input);
+  return { info, frames: readFrames(input, info) };
+}
+
+function checkOptions(o: Opts): void {
+  if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
+  if (!(o.smooth >= 0 && o.smooth < 1)) throw new UserError(`--smooth ${o.smooth}: must be at least 0 and below 1`);
+  if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
+  if (o.out === '-' && o.json) throw new UserError('--json prints to stdout, which --out - already carries the video on; write the video to a file');
+  if (o.maskVideo === '-') throw new UserError('--mask-video -: only --out can go to stdout');
+  if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: files are written as MP4; the other formats are for --out - (stdout)`);
 }
 
 interface Segmented { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
@@ -30,9 +52,13 @@ interface Segmented { frame: RgbImage; index: number; labels: Uint8Array; prob8?
 export function videoCommand(): Command {
   return addInferenceOptions(new Command('video')
     .description('segment a video: writes the overlaid (or effect) video (MP4), optionally the mask video, label maps and per-frame class areas')
-    .argument('<input>', 'video file (anything ffmpeg reads)')
+    .argument('<input>', 'video file (anything ffmpeg reads), or - for a stream on stdin')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes; see `pixelwise models`) or a training run / model package folder', 'voc')
-    .requiredOption('--out <file>', 'output video (.mp4): the overlay, or the effect with --effect')
+    .requiredOption('--out <file>', 'output video (.mp4): the overlay, or the effect with --effect; - for stdout')
+    .addOption(new Option('--out-format <fmt>', 'the video on stdout (--out -): MJPEG, raw RGB frames, or H.264 in MPEG-TS (default mjpeg)').choices(VIDEO_FORMATS))
+    .option('--input-format <fmt>', 'the stream on stdin (input -): mjpeg, raw (RGB frames; needs --frame-size), mpegts, nut, ... (default: ffmpeg guesses)')
+    .option('--frame-size <HxW>', 'height x width of raw frames on stdin (e.g. 540x960, as --input-size elsewhere)', parseSize)
+    .option('--fps <n>', 'frame rate of raw frames on stdin', parseFloatArg, 25)
     .option('--alpha <x>', 'overlay opacity', parseFloatArg, 0.5)
     .option('--effect <kind>', 'the output shows everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey) or replaced (replace=IMAGE)')
     .option('--keep <classes>', 'classes the effect leaves as they are (default person)')
@@ -43,13 +69,11 @@ export function videoCommand(): Command {
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')
     .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt))
     .action(async (input: string, o: Opts) => {
-      if (!isFile(input)) throw new UserError(`${input}: no such video file`);
-      if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
-      if (!(o.smooth >= 0 && o.smooth < 1)) throw new UserError(`--smooth ${o.smooth}: must be at least 0 and below 1`);
-      if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
+      checkOptions(o);
       const effect = o.effect ? parseEffect(o.effect) : null;
       const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
-      const info = probeVideo(input);
+      const source = await openInput(input, o);
+      const info = source.info;
       await initEngine(o.backend);
       const seg = await openSegmenter(o.model, segmenterOptions(o));
       const classes = seg.card.classes, C = seg.card.model.numClasses;
@@ -57,9 +81,10 @@ export function videoCommand(): Command {
       if (effect) classIds(classes, keep, '--keep');
       const palette = classes.map((c) => c.color);
       // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
-      const tmpOut = `${o.out}.partial.mp4`;
-      fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-      const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, info.audio ? input : undefined); // the audio goes along
+      const toStdout = o.out === '-';
+      const tmpOut = toStdout ? '-' : `${o.out}.partial.mp4`;
+      if (!toStdout) fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+      const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat }); // the audio goes along
       const maskWriter = o.maskVideo ? new FrameWriter(`${o.maskVideo}.partial.mp4`, info.width, info.height, info.fps) : null;
       const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
       const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
@@ -69,7 +94,7 @@ export function videoCommand(): Command {
       // drawing and encoding: the stages overlap, each queue holds a few frames.
       async function* frames(): AsyncGenerator<RgbImage> {
         let n = 0;
-        for await (const rgb of readFrames(input, info)) {
+        for await (const rgb of source.frames) {
           yield { data: rgb, width: info.width, height: info.height };
           if (o.maxFrames && ++n >= o.maxFrames) return;
         }
@@ -120,11 +145,11 @@ export function videoCommand(): Command {
       }
       bar.stop();
       await writer.close();
-      fs.renameSync(tmpOut, o.out);
+      if (!toStdout) fs.renameSync(tmpOut, o.out);
       if (maskWriter) { await maskWriter.close(); fs.renameSync(`${o.maskVideo}.partial.mp4`, o.maskVideo!); }
       await seg.dispose();
       const secs = (Date.now() - t0) / 1000;
-      const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}) -> ${o.out}\n`;
-      if (o.json) process.stderr.write(summary); else process.stdout.write(summary);
+      const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}) -> ${toStdout ? 'stdout' : o.out}\n`;
+      if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
     });
 }

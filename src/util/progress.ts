@@ -25,7 +25,8 @@ export function progressBar(label: string, total: number, unit = 'img', quiet = 
     return { rate: rate.toFixed(2), eta: formatDuration(rate > 0 ? (total - done) / rate : NaN) };
   };
   const bar = new cliProgress.SingleBar({
-    format: `${label} [{bar}] {value}/{total} ${unit} | {rate} ${unit}/s | ETA {etaText} {info}`,
+    // An unknown total (a stream on stdin) shows the count and rate only.
+    format: total > 0 ? `${label} [{bar}] {value}/{total} ${unit} | {rate} ${unit}/s | ETA {etaText} {info}` : `${label} {value} ${unit} | {rate} ${unit}/s {info}`,
     barCompleteChar: '#', barIncompleteChar: '-', hideCursor: true, clearOnComplete: false,
     noTTYOutput: true, notTTYSchedule: 5000, stream: process.stderr, etaBuffer: 50,
   });

@@ -1,5 +1,6 @@
 // Video frames in and out through the ffmpeg binary shipped by @ffmpeg-installer/ffmpeg: decode to
-// raw RGB on a pipe, encode raw RGB from a pipe to H.264 MP4. No system ffmpeg needed.
+// raw RGB on a pipe (from a file or from this process's stdin), encode raw RGB from a pipe to H.264
+// MP4, or to MJPEG / raw / MPEG-TS on stdout so pixelwise can sit in an ffmpeg pipe. No system ffmpeg needed.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.js';
@@ -23,13 +24,12 @@ export function probeVideo(file: string): VideoInfo {
   return { width: +v[1], height: +v[2], fps, frames: Math.round(seconds * fps), audio: /Stream #\S+.*Audio: /.test(r.stderr) };
 }
 
-/** Yields RGB frames (width*height*3 bytes each). */
-export async function* readFrames(file: string, info: VideoInfo): AsyncGenerator<Uint8Array> {
-  const p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
-  const size = info.width * info.height * 3;
+const RGB_OUT = ['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+const lastLine = (err: string) => err.trim().split('\n').pop() ?? '';
+
+/** Cuts ffmpeg's raw RGB output into frames of `size` bytes. */
+async function* rgbFrames(p: ChildProcessWithoutNullStreams, size: number, name: string, stderr: () => string): AsyncGenerator<Uint8Array> {
   let buf = Buffer.alloc(0);
-  let err = '';
-  p.stderr.on('data', (b) => { err += b; });
   try {
     for await (const chunk of p.stdout) {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
@@ -37,18 +37,84 @@ export async function* readFrames(file: string, info: VideoInfo): AsyncGenerator
     }
   } finally { p.kill(); }
   const code = p.exitCode ?? await new Promise<number | null>((r) => p.on('close', r));
-  if (code && code !== 255 && err) throw new UserError(`${file}: ffmpeg failed to decode (${err.trim().split('\n').pop()})`);
+  if (code && code !== 255 && stderr()) throw new UserError(`${name}: ffmpeg failed to decode (${lastLine(stderr())})`);
 }
 
+/** Yields RGB frames (width*height*3 bytes each). */
+export async function* readFrames(file: string, info: VideoInfo): AsyncGenerator<Uint8Array> {
+  const p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', file, ...RGB_OUT]);
+  let err = '';
+  p.stderr.on('data', (b) => { err += b; });
+  yield* rgbFrames(p, info.width * info.height * 3, file, () => err);
+}
+
+/** A video arriving on stdin: any stream ffmpeg can demux from a pipe (MJPEG, MPEG-TS, NUT, ...), or raw RGB frames of a given size. */
+export interface StdinVideo { format?: string; width?: number; height?: number; fps: number }
+
+/** ffmpeg's demuxer name for a user's format word: `raw` is raw RGB (rgb24) frames. */
+const demuxer = (format: string) => (format === 'raw' || format === 'rawvideo' ? 'rawvideo' : format);
+
+/**
+ * Decodes the video on this process's stdin. The frame size and rate are read from ffmpeg's own
+ * report of the stream it writes (stdin can be read only once, so there is no separate probe).
+ */
+export async function openStdinVideo(o: StdinVideo): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
+  const fmt = o.format ? demuxer(o.format) : undefined;
+  if (fmt === 'rawvideo' && !(o.width && o.height)) throw new UserError('--input-format raw needs --frame-size HEIGHTxWIDTH (and --fps, default 25): raw frames carry no size');
+  const input = fmt === 'rawvideo' ? ['-f', 'rawvideo', '-pixel_format', 'rgb24', '-video_size', `${o.width}x${o.height}`, '-framerate', String(o.fps)]
+    : fmt ? ['-f', fmt] : [];
+  const p = spawn(ffmpegPath(), ['-hide_banner', '-nostats', '-loglevel', 'info', ...input, '-i', 'pipe:0', ...RGB_OUT]);
+  // Node drains (drops) a child's output that nobody listens to once the child exits; a 'readable'
+  // listener keeps the frames until they are read, however long the model takes to load.
+  p.stdout.on('readable', () => {});
+  process.stdin.pipe(p.stdin);
+  p.stdin.on('error', () => {}); // ffmpeg stops reading when it fails or has enough: not our error
+  let err = '';
+  const info = await new Promise<VideoInfo>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      err += b;
+      const m = /Output #0[\s\S]*?Stream #\S+.*Video: rawvideo[^\n]*?, (\d{1,5})x(\d{1,5})[^\n]*?, ([\d.]+) fps/.exec(err);
+      if (m) { p.stderr.off('data', onData); resolve({ width: +m[1], height: +m[2], fps: parseFloat(m[3]), frames: 0, audio: false }); }
+    };
+    p.stderr.on('data', onData);
+    p.on('close', () => reject(new UserError(`stdin: not a video stream ffmpeg can read${fmt ? ` as ${o.format}` : ''} (${lastLine(err) || 'no data'}); name the format with --input-format (mjpeg, raw, mpegts, nut)`)));
+  });
+  err = '';
+  p.stderr.on('data', (b) => { err += b; });
+  return { info, frames: rgbFrames(p, info.width * info.height * 3, 'stdin', () => err.split('\n').filter((l) => !/^\s*(frame=|video:)/.test(l)).join('\n')) };
+}
+
+/** Output formats: `mp4` (H.264, the default for files) and, for stdout, `mjpeg`, `raw` (RGB frames), `mpegts` (H.264). */
+export const VIDEO_FORMATS = ['mp4', 'mjpeg', 'raw', 'mpegts'] as const;
+export type VideoFormat = typeof VIDEO_FORMATS[number];
+
+function encoderArgs(format: VideoFormat): string[] {
+  const h264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p'];
+  switch (format) {
+    case 'mp4': return [...h264, '-movflags', '+faststart', '-f', 'mp4'];
+    case 'mpegts': return [...h264, '-f', 'mpegts'];
+    case 'mjpeg': return ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p', '-f', 'mjpeg'];
+    case 'raw': return ['-f', 'rawvideo', '-pix_fmt', 'rgb24'];
+  }
+}
+
+export interface WriterOptions {
+  /** A file whose audio track (if any) goes into the output, cut to the video's length. */
+  audioFrom?: string;
+  format?: VideoFormat;
+}
+
+/** Encodes raw RGB frames to `file`, or to this process's stdout when `file` is `-`. */
 export class FrameWriter {
   private readonly p: ChildProcessWithoutNullStreams;
   private err = '';
-  /** `audioFrom`: a file whose audio track (if any) goes into the output, cut to the video's length. */
-  constructor(readonly file: string, width: number, height: number, fps: number, audioFrom?: string) {
-    const audio = audioFrom ? ['-i', audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k', '-shortest'] : [];
+  constructor(readonly file: string, width: number, height: number, fps: number, o: WriterOptions = {}) {
+    const toStdout = file === '-';
+    const audio = o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k', '-shortest'] : [];
     this.p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
-      '-i', '-', ...audio, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', file]);
+      '-i', 'pipe:0', ...audio, ...encoderArgs(o.format ?? (toStdout ? 'mjpeg' : 'mp4')), toStdout ? 'pipe:1' : file]);
     this.p.stderr.on('data', (b) => { this.err += b; });
+    if (toStdout) this.p.stdout.pipe(process.stdout, { end: false });
   }
   async write(frame: Uint8Array): Promise<void> {
     if (!this.p.stdin.write(frame)) await new Promise((r) => this.p.stdin.once('drain', r));
@@ -56,6 +122,6 @@ export class FrameWriter {
   async close(): Promise<void> {
     this.p.stdin.end();
     const code = await new Promise<number | null>((r) => this.p.on('close', r));
-    if (code !== 0) throw new UserError(`${this.file}: ffmpeg failed to encode (${this.err.trim().split('\n').pop()})`);
+    if (code !== 0) throw new UserError(`${this.file === '-' ? 'stdout' : this.file}: ffmpeg failed to encode (${lastLine(this.err)})`);
   }
 }
