@@ -10,13 +10,14 @@ import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
 import { videoCommand } from './video.js';
 import { modelsCommand } from './models.js';
+import { serveCommand } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('pixelwise')
     .description('semantic segmentation for Node.js: train, evaluate, predict')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), exportCommand(), videoCommand(), modelsCommand(), demoCommand()]) program.addCommand(c);
+  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), demoCommand()]) program.addCommand(c);
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   return program;

@@ -43,3 +43,10 @@ export function parseClassThreshold(v: string): { cls: string; prob: number } {
   if (!m || !(prob > 0 && prob < 1)) throw new InvalidArgumentError('expected CLASS=P with a class name or id and 0 < P < 1, e.g. membrane=0.4');
   return { cls: m[1], prob };
 }
+
+/** A size in bytes: 20mb, 512kb, 1gb, or a plain number of bytes. */
+export function parseBytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(v.trim());
+  if (!m || +m[1] <= 0) throw new InvalidArgumentError('expected a size such as 32mb, 512kb or 1gb');
+  return Math.round(+m[1] * { b: 1, kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30 }[(m[2] ?? 'b').toLowerCase() as 'b']);
+}

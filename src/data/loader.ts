@@ -9,37 +9,10 @@ import type { DatasetSpec, Sample } from './dataset.js';
 import { Rng } from '../util/random.js';
 import { UserError } from '../util/errors.js';
 
-/**
- * Network input = (pixel / 255 - mean) / std per channel, channels in `channelOrder` (default RGB;
- * mean and std are given in that order).
- */
-export interface Normalization { mean: [number, number, number]; std: [number, number, number]; channelOrder?: 'RGB' | 'BGR' }
-export const IMAGENET_NORM: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-/** Keras Applications' "caffe" preprocessing (VGG16, ResNet50): BGR, minus the ImageNet mean in 0-255 units, no scaling. */
-export const KERAS_CAFFE_NORM: Normalization = { channelOrder: 'BGR', mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
-/** Keras Applications' "tf" preprocessing (MobileNetV2): x / 127.5 - 1. */
-export const KERAS_TF_NORM: Normalization = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+export { IMAGENET_NORM, KERAS_CAFFE_NORM, KERAS_TF_NORM, normalizationTable, normalizeInto, type Normalization } from './normalize.js';
+import { normalizeInto, type Normalization } from './normalize.js';
 
 export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[] }
-
-/**
- * Per output channel, the normalised value of each 8-bit level, computed as PyTorch's
- * to_tensor + normalize do in float32 ((v / 255 - mean) / std, each step rounded), so imported
- * models see bit-identical inputs. Output channel k reads source channel `source[k]`.
- */
-export function normalizationTable(norm: Normalization): { lut: Float32Array[]; source: [number, number, number] } {
-  const f = Math.fround;
-  const lut = [0, 1, 2].map((k) => Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(norm.mean[k])) / f(norm.std[k]))));
-  return { lut, source: norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2] };
-}
-
-/** Writes an RGB image into a normalised float buffer (NHWC) at the given offset. */
-export function normalizeInto(dst: Float32Array, offset: number, rgb: Uint8Array, norm: Normalization): void {
-  const { lut: [l0, l1, l2], source: [c0, c1, c2] } = normalizationTable(norm);
-  for (let i = 0, j = offset; i < rgb.length; i += 3, j += 3) {
-    dst[j] = l0[rgb[i + c0]]; dst[j + 1] = l1[rgb[i + c1]]; dst[j + 2] = l2[rgb[i + c2]];
-  }
-}
 
 export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Uint8Array> {
   if (w === tw && h === th) return mask;

@@ -3,6 +3,25 @@
 import type { ClassInfo } from '../data/classes.js';
 import { UserError } from '../util/errors.js';
 
+/**
+ * The label map of image `i` of a batch of padded logits [n, C, ph, pw]: argmax over the classes
+ * of its top-left w x h, cropping as it goes (no copy of the logits).
+ */
+export function argmaxPadded(logits: Float32Array, i: number, C: number, ph: number, pw: number, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h), best = new Float32Array(w * h), plane = ph * pw;
+  for (let k = 0; k < C; k++) {
+    const base = (i * C + k) * plane;
+    for (let y = 0; y < h; y++) {
+      const row = base + y * pw, o = y * w;
+      for (let x = 0; x < w; x++) {
+        const v = logits[row + x];
+        if (k === 0 || v > best[o + x]) { best[o + x] = v; out[o + x] = k; }
+      }
+    }
+  }
+  return out;
+}
+
 export function argmaxChw(map: Float32Array, c: number): Uint8Array {
   // Plane by plane: sequential reads (a per-pixel loop over classes strides through memory).
   const px = map.length / c, out = new Uint8Array(px);

@@ -7,8 +7,9 @@ import type { InferenceSession as Session } from 'onnxruntime-node';
 import { int, onnx, UINT8, valueInfo } from '../io/onnx_proto.js';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
-import { argmaxChw } from './label_map.js';
-import { normalizationTable } from '../data/loader.js';
+import { argmaxChw, argmaxPadded } from './label_map.js';
+import { resizeChw } from './chw.js';
+import { normalizeNchw } from '../data/normalize.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
@@ -39,24 +40,7 @@ export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
 
 export function defaultThreads(): number { return Math.max(1, os.availableParallelism?.() ?? os.cpus().length); }
 
-/** Bilinear resize (half-pixel centres, as TF.js/sharp) of CHW float maps. */
-export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number): Float32Array {
-  const out = new Float32Array(c * th * tw);
-  const sy = h / th, sx = w / tw;
-  for (let y = 0; y < th; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
-    for (let x = 0; x < tw; x++) {
-      const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx)), x1 = Math.min(w - 1, x0 + 1), ax = fx - x0;
-      for (let k = 0; k < c; k++) {
-        const b = k * h * w;
-        const top = src[b + y0 * w + x0] * (1 - ax) + src[b + y0 * w + x1] * ax;
-        const bot = src[b + y1 * w + x0] * (1 - ax) + src[b + y1 * w + x1] * ax;
-        out[k * th * tw + y * tw + x] = top * (1 - ay) + bot * ay;
-      }
-    }
-  }
-  return out;
-}
+export { resizeChw } from './chw.js';
 
 export class OnnxSegmenter {
   private constructor(private readonly session: Session, readonly numClasses: number, readonly stride: number,
@@ -84,24 +68,6 @@ export class OnnxSegmenter {
     return this.run(x, n, h, w, this.session.outputNames[0]) as Promise<Float32Array>;
   }
 
-  /** Normalised NCHW input, zero-padded (= the mean colour) to ph x pw. */
-  private toNchw(src: RgbImage[], o: PredictOptions, ph: number, pw: number): Float32Array {
-    const { width: w, height: h } = src[0];
-    const plane = ph * pw;
-    const x = new Float32Array(src.length * 3 * plane);
-    const { lut, source } = normalizationTable(o.norm);
-    src.forEach((im, i) => {
-      for (let k = 0; k < 3; k++) {
-        const base = (i * 3 + k) * plane, ch = source[k], t = lut[k];
-        for (let yy = 0; yy < h; yy++) {
-          const row = base + yy * pw;
-          for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = t[im.data[p]];
-        }
-      }
-    });
-    return x;
-  }
-
   /** Class scores per image, CHW at the image's own size. */
   async logitsBatch(imgs: RgbImage[], o: PredictOptions): Promise<Float32Array[]> {
     const { width: W0, height: H0 } = imgs[0];
@@ -109,7 +75,7 @@ export class OnnxSegmenter {
     const { width: w, height: h } = src[0];
     const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
     const n = src.length;
-    const logits = await this.logits(this.toNchw(src, o, ph, pw), n, ph, pw);
+    const logits = await this.logits(normalizeNchw(src, o.norm, ph, pw), n, ph, pw);
     const C = this.numClasses;
     return src.map((_, i) => {
       // Crop the padding, then resize back if the card resized.
@@ -126,7 +92,7 @@ export class OnnxSegmenter {
     // Common path: argmax straight from the padded logits, cropping as it goes (no copy).
     const { width: w, height: h } = imgs[0];
     const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
-    const x = this.toNchw(imgs, o, ph, pw);
+    const x = normalizeNchw(imgs, o.norm, ph, pw);
     if (this.labelsInGraph) {
       const labels = await this.run(x, imgs.length, ph, pw, LABELS) as Uint8Array; // [n, ph, pw]
       return imgs.map((_, i) => {
@@ -136,21 +102,7 @@ export class OnnxSegmenter {
       });
     }
     const logits = await this.logits(x, imgs.length, ph, pw);
-    const C = this.numClasses, plane = ph * pw;
-    return imgs.map((_, i) => {
-      const out = new Uint8Array(w * h), best = new Float32Array(w * h);
-      for (let k = 0; k < C; k++) {
-        const base = (i * C + k) * plane;
-        for (let y = 0; y < h; y++) {
-          const row = base + y * pw, o2 = y * w;
-          for (let x = 0; x < w; x++) {
-            const v = logits[row + x];
-            if (k === 0 || v > best[o2 + x]) { best[o2 + x] = v; out[o2 + x] = k; }
-          }
-        }
-      }
-      return out;
-    });
+    return imgs.map((_, i) => argmaxPadded(logits, i, this.numClasses, ph, pw, w, h));
   }
 
   async dispose(): Promise<void> { await this.session.release(); }

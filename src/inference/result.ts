@@ -4,7 +4,8 @@
 import sharp from 'sharp';
 import type { ClassInfo, Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
-import { colorize, legendPng, overlay } from '../render/colorize.js';
+import { colorize, overlay } from '../render/colorize.js';
+import { legendPng } from '../render/legend.js';
 import { backdrop, boundingBox, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/effects.js';
 import { classAreas, classIds, classShares, probabilityOf, type ClassArea } from './label_map.js';
 import { UserError } from '../util/errors.js';

@@ -13,7 +13,8 @@ import { cropChw, cropLabels, predictWithTta, reflectPad, ttaScores, type TtaMod
 import { labelsFromScores, type ClassThreshold } from './label_map.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
-import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
+import { pillowBilinear, pillowNearest, pillowTarget } from '../data/pillow_resize.js';
+export { pillowTarget } from '../data/pillow_resize.js';
 import { findArch } from '../models/registry.js';
 import { resolveModelDir } from '../models/shipped.js';
 import type { PillowResize } from '../models/package.js';
@@ -98,13 +99,6 @@ function withReflectPad(inner: Segmenter, n: number): Segmenter {
   };
 }
 
-/** The network input size [width, height] of an image under a Pillow resize rule. */
-export function pillowTarget(rule: PillowResize, w: number, h: number): [number, number] {
-  if (rule.size) return [rule.size[1], rule.size[0]];
-  const m = rule.multiple ?? 1;
-  return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
-}
-
 /**
  * Wraps a segmenter so that each image is resized as the model's authors did (Pillow BILINEAR)
  * and the label map is resized back to the image with Pillow NEAREST.
@@ -146,7 +140,7 @@ export async function openSegmenter(model: string | undefined, o: OpenOptions = 
 }
 
 /** Input multiple of a card's network: its own record, else its architecture's. */
-function cardStride(card: ModelCard): number {
+export function cardStride(card: ModelCard): number {
   if (card.model.stride) return card.model.stride;
   return findArch(card.model.arch)?.stride(card.model) ?? 1;
 }

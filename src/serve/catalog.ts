@@ -1,0 +1,48 @@
+// The models `pixelwise serve` offers: the shipped ones, plus each model package (a folder with
+// model.json) directly inside --models DIR. Requests name a model; they never give a path.
+import fs from 'node:fs';
+import path from 'node:path';
+import { MODELS_DIR, shippedModels } from '../models/shipped.js';
+import { readCard, type ModelCard } from '../models/package.js';
+import { cardStride } from '../inference/segmenter.js';
+import { UserError } from '../util/errors.js';
+import { isDir } from '../util/fs.js';
+
+export interface CatalogEntry { name: string; dir: string; card: ModelCard }
+
+const NAME = /^[\w.-]+$/;
+
+export function buildCatalog(modelsDir?: string): Map<string, CatalogEntry> {
+  const out = new Map<string, CatalogEntry>();
+  const add = (name: string, dir: string) => {
+    try { out.set(name, { name, dir, card: readCard(dir) }); } catch (e) {
+      process.stderr.write(`serve: skipping model ${dir} (${(e as Error).message})\n`);
+    }
+  };
+  for (const name of shippedModels()) add(name, path.join(MODELS_DIR, name));
+  if (modelsDir) {
+    if (!isDir(modelsDir)) throw new UserError(`--models ${modelsDir}: no such folder`);
+    for (const d of fs.readdirSync(modelsDir).sort()) {
+      if (NAME.test(d) && fs.existsSync(path.join(modelsDir, d, 'model.json'))) add(d, path.resolve(modelsDir, d));
+    }
+    if (fs.existsSync(path.join(modelsDir, 'model.json'))) add(path.basename(path.resolve(modelsDir)), path.resolve(modelsDir));
+  }
+  return out;
+}
+
+/** What /v1/models tells a client about a model: enough to draw its results and preprocess for it. */
+export function describeModel(e: CatalogEntry) {
+  const c = e.card;
+  return {
+    name: e.name, arch: c.model.arch, numClasses: c.model.numClasses,
+    classes: c.classes.map((k, id) => ({ id, name: k.name, color: k.color })),
+    normalization: c.normalization,
+    input: { resize: c.resize ?? null, pillowResize: c.pillowResize ?? null, stride: cardStride(c) },
+    onnx: !!c.onnx, licence: c.licence ?? null, source: c.source ?? null,
+  };
+}
+
+/** The card as the browser module reads it: with the stride it pads to, so it needs no architecture registry. */
+export function browserCard(e: CatalogEntry): ModelCard {
+  return { ...e.card, model: { ...e.card.model, stride: cardStride(e.card) } };
+}

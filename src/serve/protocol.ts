@@ -1,0 +1,26 @@
+// Messages between the HTTP server and its inference workers.
+
+export const OUTPUTS = ['labels', 'mask', 'overlay', 'json'] as const;
+export type Output = typeof OUTPUTS[number];
+
+export interface Job {
+  id: number;
+  /** Model name (as listed by /v1/models) and its folder. */
+  model: string; dir: string;
+  /** The encoded image as uploaded. */
+  image: Uint8Array;
+  output: Output;
+  /** Overlay opacity. */
+  alpha: number;
+  /** Background effect (`blur`, `blur=8`, `grey`, `color=#RRGGBB`) and the classes it keeps. */
+  effect?: string; keep?: string[];
+  format: 'png' | 'jpeg';
+  /** json: include the label map (base64, one byte per pixel). */
+  withLabels: boolean;
+}
+
+export interface Timings { decodeMs: number; inferenceMs: number; renderMs: number }
+
+export type JobResult =
+  | { id: number; ok: true; contentType: string; body: Uint8Array; timings: Timings; width: number; height: number }
+  | { id: number; ok: false; status: number; message: string };

@@ -1,0 +1,167 @@
+// `pixelwise serve`: an HTTP API (fastify) over the inference workers, the web page, and the
+// training-run dashboard. Requests are checked before any work: body size (fastify), the image
+// header's pixel count (sharp reads the header only), a known model name, the options; then the
+// job waits in a bounded queue for a worker (503 + Retry-After when full).
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import sharp, { type Metadata } from 'sharp';
+import { z } from 'zod';
+import { InferencePool, JobTimeout, QueueFull } from './pool.js';
+import { ServerMetrics } from './metrics.js';
+import { browserCard, buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
+import { listRuns, runLog } from './runs.js';
+import { OUTPUTS, type Job } from './protocol.js';
+import { parseEffect } from '../render/effects.js';
+import { UserError } from '../util/errors.js';
+
+export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+
+export interface ServeOptions {
+  modelsDir?: string; runsDir?: string;
+  /** Inference worker threads, ONNX Runtime threads each, jobs allowed to wait. */
+  workers: number; threads: number; queue: number;
+  maxBodyBytes: number; maxPixels: number; timeoutMs: number;
+}
+
+export const DEFAULT_SERVE: ServeOptions = { workers: 1, threads: 0, queue: 16, maxBodyBytes: 32 << 20, maxPixels: 50e6, timeoutMs: 60_000 };
+
+class HttpError extends Error { constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); } }
+
+const segmentQuery = z.object({
+  model: z.string().optional(),
+  output: z.enum(OUTPUTS).default('json'),
+  alpha: z.coerce.number().min(0).max(1).default(0.5),
+  effect: z.string().optional(),
+  keep: z.string().optional(),
+  format: z.enum(['png', 'jpeg']).default('png'),
+  labels: z.enum(['true', 'false', '1', '0']).optional(),
+});
+
+export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Map<string, CatalogEntry>; close(): Promise<void> }
+
+export async function buildServer(o: ServeOptions): Promise<Server> {
+  const catalog = buildCatalog(o.modelsDir);
+  if (!catalog.size) throw new UserError(`no models to serve: none shipped and none in ${o.modelsDir ?? '(no --models)'}`);
+  const pool = new InferencePool(o.workers, o.threads || undefined, o.queue, o.timeoutMs);
+  const metrics = new ServerMetrics(pool);
+  const app = Fastify({ bodyLimit: o.maxBodyBytes, requestTimeout: o.timeoutMs, logger: false });
+  await app.register(multipart, { limits: { fileSize: o.maxBodyBytes, files: 1, fields: 20 } });
+  app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: req.method, status: reply.statusCode });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (err instanceof HttpError) return reply.status(err.status).headers(err.headers).send({ error: err.message });
+    const status = err.statusCode ?? 500;
+    let message = err.message;
+    if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE') message = `the upload is over the ${Math.round(o.maxBodyBytes / 2 ** 20)} MB limit (pixelwise serve --max-body)`;
+    else if (status === 415) message = 'send the image as the request body (Content-Type image/* or application/octet-stream) or as multipart/form-data';
+    else if (status >= 500) { process.stderr.write(`serve: ${err.message}\n`); message = 'internal error; the server log has the details'; }
+    return reply.status(status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status).send({ error: message });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `${req.method} ${req.url.split('?')[0]}: no such endpoint (see GET /v1/models, POST /v1/segment)` }));
+
+  app.get('/healthz', async () => ({ status: 'ok', models: catalog.size, queue: pool.depth, running: pool.running }));
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/v1/models', async () => ({ models: [...catalog.values()].map(describeModel) }));
+  app.get<{ Params: { name: string } }>('/v1/models/:name/model.json', async (req) => browserCard(entry(catalog, req.params.name)));
+  app.get<{ Params: { name: string; file: string } }>('/v1/models/:name/:file', async (req, reply) => {
+    const e = entry(catalog, req.params.name);
+    // Only the ONNX file the card names, for the browser path; nothing else in the folder.
+    if (!e.card.onnx || req.params.file !== path.basename(e.card.onnx)) throw new HttpError(404, `model ${e.name} has no file ${req.params.file} to download (only its ONNX file: ${e.card.onnx ?? 'none'})`);
+    return reply.type('application/octet-stream').send(fs.createReadStream(path.resolve(e.dir, e.card.onnx)));
+  });
+
+  app.post('/v1/segment', async (req, reply) => {
+    const q = parseQuery(req.query);
+    const model = entry(catalog, q.model ?? (catalog.has('voc') ? 'voc' : [...catalog.keys()][0]));
+    if (q.effect) checkEffect(q.effect, q.keep, model);
+    const image = await uploadOf(req);
+    await checkPixels(image, o.maxPixels);
+    const job: Omit<Job, 'id'> = {
+      model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
+      effect: q.effect, keep: q.keep?.split(',').map((s) => s.trim()).filter(Boolean), withLabels: q.labels === 'true' || q.labels === '1',
+    };
+    const res = await runJob(pool, job, metrics, o.timeoutMs);
+    if (!res.ok) throw new HttpError(res.status, res.message);
+    metrics.inference.observe({ model: model.name }, (res.timings.decodeMs + res.timings.inferenceMs + res.timings.renderMs) / 1000);
+    return reply.type(res.contentType).header('x-image-size', `${res.width}x${res.height}`)
+      .header('server-timing', `decode;dur=${res.timings.decodeMs}, inference;dur=${res.timings.inferenceMs}, render;dur=${res.timings.renderMs}`)
+      .send(Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength));
+  });
+
+  app.get('/v1/runs', async () => ({ runs: o.runsDir ? listRuns(o.runsDir) : [], dir: o.runsDir ?? null }));
+  app.get<{ Params: { name: string } }>('/v1/runs/:name/log', async (req) => {
+    const log = o.runsDir ? runLog(o.runsDir, req.params.name) : null;
+    if (!log) throw new HttpError(404, `no training run named ${req.params.name}${o.runsDir ? ` in ${o.runsDir}` : ' (start serve with --runs DIR)'}`);
+    return { name: req.params.name, epochs: log };
+  });
+
+  await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
+  await app.register(fastifyStatic, { root: ORT_WEB_DIST, prefix: '/vendor/ort/', decorateReply: false });
+  return { app, pool, catalog, async close() { await app.close(); await pool.close(); } };
+}
+
+function entry(catalog: Map<string, CatalogEntry>, name: string): CatalogEntry {
+  const e = catalog.get(name);
+  if (!e) throw new HttpError(404, `no model named ${name} (served: ${[...catalog.keys()].join(', ')})`);
+  return e;
+}
+
+function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
+  const r = segmentQuery.safeParse(query);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false' };
+  const key = String(i.path[0]);
+  throw new HttpError(400, `query parameter ${key}: expected ${hints[key] ?? i.message}`);
+}
+
+function checkEffect(effect: string, keep: string | undefined, model: CatalogEntry): void {
+  try {
+    if (parseEffect(effect).kind === 'replace') throw new UserError('effect=replace needs an image file, which the API does not read; use blur, blur=SIGMA, grey or color=RRGGBB');
+  } catch (e) { throw new HttpError(400, (e as Error).message.replace('--effect', 'effect')); }
+  const names = model.card.classes.map((c) => c.name);
+  for (const k of (keep ?? 'person').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!names.includes(k) && !(/^\d+$/.test(k) && +k < names.length)) throw new HttpError(400, `keep=${k}: model ${model.name} has no such class (classes: ${names.join(', ')})`);
+  }
+}
+
+async function uploadOf(req: FastifyRequest): Promise<Uint8Array> {
+  if (req.isMultipart()) {
+    const part = await req.file();
+    if (!part) throw new HttpError(400, 'multipart upload without a file part; send the image as a file field');
+    return part.toBuffer();
+  }
+  const body = req.body as Buffer | undefined;
+  if (!body || !Buffer.isBuffer(body) || !body.length) throw new HttpError(400, 'empty request body; send the image as the body (Content-Type image/*) or as multipart/form-data');
+  return body;
+}
+
+/** The pixel count from the image header, before anything is decoded. */
+async function checkPixels(image: Uint8Array, maxPixels: number): Promise<void> {
+  let meta: Metadata;
+  try { meta = await sharp(image, { limitInputPixels: false }).metadata(); } catch {
+    throw new HttpError(415, 'the upload is not an image sharp can read (PNG, JPEG, WebP, TIFF, GIF, AVIF)');
+  }
+  const px = (meta.width ?? 0) * (meta.height ?? 0);
+  if (!px) throw new HttpError(415, 'the upload has no image size in its header');
+  if (px > maxPixels) throw new HttpError(413, `the image is ${meta.width}x${meta.height} (${(px / 1e6).toFixed(1)} megapixels); this server takes up to ${(maxPixels / 1e6).toFixed(1)} (pixelwise serve --max-pixels)`);
+}
+
+async function runJob(pool: InferencePool, job: Omit<Job, 'id'>, metrics: ServerMetrics, timeoutMs: number) {
+  try { return await pool.run(job); } catch (e) {
+    if (e instanceof QueueFull) { metrics.rejected.inc(); throw new HttpError(503, 'busy: the inference queue is full; retry shortly', { 'retry-after': '1' }); }
+    if (e instanceof JobTimeout) throw new HttpError(504, `no result within ${timeoutMs / 1000} s (pixelwise serve --timeout)`);
+    throw e;
+  }
+}

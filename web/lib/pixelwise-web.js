@@ -1,0 +1,288 @@
+// src/web/index.ts
+import * as ort from "onnxruntime-web";
+
+// src/data/normalize.ts
+var KERAS_CAFFE_NORM = { channelOrder: "BGR", mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
+function normalizationTable(norm) {
+  const f = Math.fround;
+  const lut = [0, 1, 2].map((k) => Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(norm.mean[k])) / f(norm.std[k]))));
+  return { lut, source: norm.channelOrder === "BGR" ? [2, 1, 0] : [0, 1, 2] };
+}
+function normalizeNchw(src, norm, ph, pw) {
+  const { width: w, height: h } = src[0];
+  const plane = ph * pw;
+  const x = new Float32Array(src.length * 3 * plane);
+  const { lut, source } = normalizationTable(norm);
+  src.forEach((im, i) => {
+    for (let k = 0; k < 3; k++) {
+      const base = (i * 3 + k) * plane, ch = source[k], t = lut[k];
+      for (let yy = 0; yy < h; yy++) {
+        const row = base + yy * pw;
+        for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = t[im.data[p]];
+      }
+    }
+  });
+  return x;
+}
+
+// src/data/pillow_resize.ts
+var BITS = 22;
+function bilinearCoeffs(inSize, outSize) {
+  const scale = inSize / outSize;
+  const fs = Math.max(scale, 1), support = fs;
+  const taps = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2), weights = new Int32Array(outSize * taps);
+  const w = new Float64Array(taps);
+  for (let i = 0; i < outSize; i++) {
+    const center = (i + 0.5) * scale;
+    const xmin = Math.max(0, Math.trunc(center - support + 0.5));
+    const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
+    let sum = 0;
+    for (let k = 0; k < xmax; k++) {
+      const t = Math.abs((k + xmin - center + 0.5) / fs);
+      w[k] = t < 1 ? 1 - t : 0;
+      sum += w[k];
+    }
+    for (let k = 0; k < xmax; k++) {
+      const v = sum !== 0 ? w[k] / sum : w[k];
+      weights[i * taps + k] = v < 0 ? Math.trunc(-0.5 + v * (1 << BITS)) : Math.trunc(0.5 + v * (1 << BITS));
+    }
+    bounds[i * 2] = xmin;
+    bounds[i * 2 + 1] = xmax;
+  }
+  return { bounds, weights, taps };
+}
+var clip8 = (v) => v >= 255 << BITS ? 255 : v <= 0 ? 0 : Math.floor(v / (1 << BITS));
+function pass(src, w, h, c, outLen, horizontal) {
+  const { bounds, weights, taps } = bilinearCoeffs(horizontal ? w : h, outLen);
+  const ow = horizontal ? outLen : w, oh = horizontal ? h : outLen;
+  const out = new Uint8Array(ow * oh * c);
+  const half = 1 << BITS - 1;
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      const i = horizontal ? x : y;
+      const first = bounds[i * 2], n = bounds[i * 2 + 1], wb = i * taps;
+      for (let ch = 0; ch < c; ch++) {
+        let acc = half;
+        if (horizontal) for (let k = 0; k < n; k++) acc += src[(y * w + first + k) * c + ch] * weights[wb + k];
+        else for (let k = 0; k < n; k++) acc += src[((first + k) * w + x) * c + ch] * weights[wb + k];
+        out[(y * ow + x) * c + ch] = clip8(acc);
+      }
+    }
+  }
+  return out;
+}
+function pillowBilinear(img, width, height) {
+  let data = img.data, w = img.width;
+  if (width !== img.width) {
+    data = pass(data, w, img.height, 3, width, true);
+    w = width;
+  }
+  if (height !== img.height) data = pass(data, w, img.height, 3, height, false);
+  return { data, width, height };
+}
+function nearestIndex(inSize, outSize) {
+  const idx = new Int32Array(outSize), s = inSize / outSize;
+  let x = 0.5 * s;
+  for (let j = 0; j < outSize; j++, x += s) idx[j] = Math.min(inSize - 1, Math.trunc(x));
+  return idx;
+}
+function pillowNearest(src, w, h, width, height) {
+  if (w === width && h === height) return src;
+  const xs = nearestIndex(w, width), ys = nearestIndex(h, height);
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = ys[y] * w;
+    for (let x = 0; x < width; x++) out[y * width + x] = src[row + xs[x]];
+  }
+  return out;
+}
+function pillowTarget(rule, w, h) {
+  if (rule.size) return [rule.size[1], rule.size[0]];
+  const m = rule.multiple ?? 1;
+  return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
+}
+
+// src/inference/label_map.ts
+function argmaxPadded(logits, i, C, ph, pw, w, h) {
+  const out = new Uint8Array(w * h), best = new Float32Array(w * h), plane = ph * pw;
+  for (let k = 0; k < C; k++) {
+    const base = (i * C + k) * plane;
+    for (let y = 0; y < h; y++) {
+      const row = base + y * pw, o = y * w;
+      for (let x = 0; x < w; x++) {
+        const v = logits[row + x];
+        if (k === 0 || v > best[o + x]) {
+          best[o + x] = v;
+          out[o + x] = k;
+        }
+      }
+    }
+  }
+  return out;
+}
+function argmaxChw(map, c) {
+  const px = map.length / c, out = new Uint8Array(px);
+  const best = map.slice(0, px);
+  for (let k = 1; k < c; k++) {
+    const plane = map.subarray(k * px, (k + 1) * px);
+    for (let p = 0; p < px; p++) if (plane[p] > best[p]) {
+      best[p] = plane[p];
+      out[p] = k;
+    }
+  }
+  return out;
+}
+function classHistogram(labels, numClasses) {
+  const h = new Array(numClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) if (labels[i] < numClasses) h[labels[i]]++;
+  return h;
+}
+function classAreas(labels, classes) {
+  return classHistogram(labels, classes.length).map((pixels, id) => ({ id, name: classes[id].name, pixels, share: pixels / Math.max(1, labels.length) })).filter((a) => a.pixels > 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);
+}
+
+// src/inference/chw.ts
+function resizeChw(src, c, h, w, th, tw) {
+  const out = new Float32Array(c * th * tw);
+  const sy = h / th, sx = w / tw;
+  for (let y = 0; y < th; y++) {
+    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
+    for (let x = 0; x < tw; x++) {
+      const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx)), x1 = Math.min(w - 1, x0 + 1), ax = fx - x0;
+      for (let k = 0; k < c; k++) {
+        const b = k * h * w;
+        const top = src[b + y0 * w + x0] * (1 - ax) + src[b + y0 * w + x1] * ax;
+        const bot = src[b + y1 * w + x0] * (1 - ax) + src[b + y1 * w + x1] * ax;
+        out[k * th * tw + y * tw + x] = top * (1 - ay) + bot * ay;
+      }
+    }
+  }
+  return out;
+}
+
+// src/render/colorize.ts
+function colorize(labels, width, height, palette) {
+  const out = new Uint8Array(width * height * 3);
+  for (let i = 0; i < labels.length; i++) {
+    const c = palette[labels[i]] ?? [0, 0, 0];
+    out[i * 3] = c[0];
+    out[i * 3 + 1] = c[1];
+    out[i * 3 + 2] = c[2];
+  }
+  return { data: out, width, height };
+}
+function overlay(photo, mask, alpha) {
+  const out = new Uint8Array(photo.data.length);
+  const a = Math.min(1, Math.max(0, alpha)), b = 1 - a;
+  for (let i = 0; i < out.length; i++) out[i] = photo.data[i] * b + mask.data[i] * a + 0.5;
+  return { data: out, width: photo.width, height: photo.height };
+}
+
+// src/web/index.ts
+async function load(model, o = {}) {
+  if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
+  if (o.threads) ort.env.wasm.numThreads = o.threads;
+  let card, bytes;
+  if (typeof model === "string") {
+    const base = model.replace(/\/?$/, "/");
+    card = await fetchOk(base + "model.json").then((r) => r.json());
+    if (!card.onnx) throw new Error(`${base}model.json: the model has no ONNX file (export one with \`pixelwise export\`)`);
+    bytes = new Uint8Array(await fetchOk(base + card.onnx).then((r) => r.arrayBuffer()));
+  } else {
+    card = model.card;
+    bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx);
+  }
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  return {
+    card,
+    segment: (input) => segmentWith(session, card, toRgb(input)),
+    dispose: () => session.release()
+  };
+}
+async function fetchOk(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r;
+}
+async function segmentWith(session, card, image) {
+  const t0 = performance.now();
+  const C = card.model.numClasses, stride = card.model.stride ?? 32;
+  const rule = card.pillowResize ?? (card.resize ? { size: card.resize } : void 0);
+  const net = rule ? pillowBilinear(image, ...pillowTarget(rule, image.width, image.height)) : image;
+  const { width: w, height: h } = net;
+  const ph = Math.ceil(h / stride) * stride, pw = Math.ceil(w / stride) * stride;
+  const x = normalizeNchw([net], card.normalization, ph, pw);
+  const t1 = performance.now();
+  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", x, [1, 3, ph, pw]) });
+  const logits = out[session.outputNames[0]].data;
+  const t2 = performance.now();
+  let labels;
+  if (card.pillowResize || !rule) {
+    labels = argmaxPadded(logits, 0, C, ph, pw, w, h);
+    if (rule) labels = pillowNearest(labels, w, h, image.width, image.height);
+  } else {
+    const map = new Float32Array(C * h * w);
+    for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) map.set(logits.subarray((k * ph + y) * pw, (k * ph + y) * pw + w), (k * h + y) * w);
+    labels = argmaxChw(resizeChw(map, C, h, w, image.height, image.width), C);
+  }
+  const t3 = performance.now();
+  return makeWebSegmentation(image, labels, card.classes, { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 });
+}
+function makeWebSegmentation(image, labels, classes, timings) {
+  const { width, height } = image;
+  const palette = classes.map((c) => c.color);
+  return {
+    labels,
+    width,
+    height,
+    image,
+    timings,
+    classes: classAreas(labels, classes),
+    colorMask: () => toImageData(colorize(labels, width, height, palette)),
+    overlay({ alpha = 0.5, hide = [] } = {}) {
+      const shown = hide.length ? labels.map((l) => hide.includes(l) ? 255 : l) : labels;
+      const mask = colorize(shown, width, height, palette);
+      const blended = overlay(image, mask, alpha);
+      if (hide.length) {
+        for (let p = 0; p < shown.length; p++) if (shown[p] === 255) blended.data.set(image.data.subarray(p * 3, p * 3 + 3), p * 3);
+      }
+      return toImageData(blended);
+    }
+  };
+}
+function toRgb(input) {
+  if ("data" in input && !(input instanceof ImageData)) return input;
+  const rgba = input instanceof ImageData ? input : rgbaOf(input);
+  const n = rgba.width * rgba.height, data = new Uint8Array(n * 3);
+  for (let p = 0; p < n; p++) {
+    data[p * 3] = rgba.data[p * 4];
+    data[p * 3 + 1] = rgba.data[p * 4 + 1];
+    data[p * 3 + 2] = rgba.data[p * 4 + 2];
+  }
+  return { data, width: rgba.width, height: rgba.height };
+}
+function rgbaOf(src) {
+  const width = "naturalWidth" in src ? src.naturalWidth : src.width;
+  const height = "naturalHeight" in src ? src.naturalHeight : src.height;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(src, 0, 0);
+  return ctx.getImageData(0, 0, width, height);
+}
+function toImageData(rgb) {
+  const n = rgb.width * rgb.height, rgba = new Uint8ClampedArray(n * 4);
+  for (let p = 0; p < n; p++) {
+    rgba[p * 4] = rgb.data[p * 3];
+    rgba[p * 4 + 1] = rgb.data[p * 3 + 1];
+    rgba[p * 4 + 2] = rgb.data[p * 3 + 2];
+    rgba[p * 4 + 3] = 255;
+  }
+  return new ImageData(rgba, rgb.width, rgb.height);
+}
+export {
+  load,
+  toImageData,
+  toRgb
+};
+//# sourceMappingURL=pixelwise-web.js.map
