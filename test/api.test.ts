@@ -29,6 +29,10 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   assert.equal(a.labels.length, 451 * 300);
   assert.deepEqual(b.labels, a.labels);
   assert.deepEqual(c.labels, a.labels);
+  // Without probabilities: the same label map; the soft-edged renderers say what they need.
+  const lean = await seg.segment(file, { probabilities: false });
+  assert.deepEqual(lean.labels, a.labels);
+  await assert.rejects(lean.background({ keep: ['cat'], grey: true }), /segmented with \{ probabilities: false \}/);
   assert.equal(a.classes.reduce((n, k) => n + k.pixels, 0), a.labels.length);
   assert.equal(a.classes[0].name, 'cat');
   assert.equal(a.classes[0].pixels, a.labels.reduce((n, v) => n + (v === 8 ? 1 : 0), 0));

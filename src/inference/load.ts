@@ -19,11 +19,18 @@ export type ImageInput = string | Uint8Array | RgbImage;
 export interface SegmentationModel {
   readonly card: ModelCard;
   readonly runtime: 'tfjs' | 'onnx';
-  segment(input: ImageInput): Promise<Segmentation>;
+  segment(input: ImageInput, o?: SegmentOptions): Promise<Segmentation>;
   dispose(): Promise<void>;
 }
 
 export interface LoadOptions extends OpenOptions { backend?: BackendName }
+
+export interface SegmentOptions {
+  /** Keep class probabilities (default true): cut-outs, background effects and probability() need
+   * them. false is faster (the label map comes straight from the runtime) and keeps only the
+   * label map: one byte a pixel instead of one per class and pixel, for very large images. */
+  probabilities?: boolean;
+}
 
 export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
   if (typeof input === 'string') return readImage(input);
@@ -43,8 +50,9 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
   return {
     card: seg.card,
     runtime: seg.runtime,
-    async segment(input: ImageInput): Promise<Segmentation> {
+    async segment(input: ImageInput, so: SegmentOptions = {}): Promise<Segmentation> {
       const image = await toRgbImage(input);
+      if (so.probabilities === false) return makeSegmentation(image, (await seg.predictBatch([image]))[0], null, seg.card.classes);
       const [{ labels, scores }] = await seg.scoresBatch([image]);
       return makeSegmentation(image, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes);
     },

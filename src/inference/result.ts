@@ -62,10 +62,15 @@ export function effectOf(o: BackgroundOptions): Effect {
   return { grey: true };
 }
 
-export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uint8Array, classes: ClassInfo[]): Segmentation {
+/** `prob8` null: segmented without probabilities; the soft-edged renderers then refuse. */
+export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uint8Array | null, classes: ClassInfo[]): Segmentation {
   const { width, height } = image;
   const C = classes.length;
-  const probability = (wanted: (string | number)[]) => probabilityOf(prob8, C, classIds(classes, wanted, 'class'));
+  const probs = (): Uint8Array => {
+    if (!prob8) throw new UserError('this result was segmented with { probabilities: false }; cut-outs, background effects and probability() need probabilities');
+    return prob8;
+  };
+  const probability = (wanted: (string | number)[]) => probabilityOf(probs(), C, classIds(classes, wanted, 'class'));
   const mask = () => colorize(labels, width, height, classes.map((c) => c.color));
   return {
     labels, width, height, image, classes: classAreas(labels, classes),
@@ -78,7 +83,7 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
       for (const id of classIds(classes, wanted, 'cutout')) {
         const box = boundingBox(labels, width, (l) => l === id, 2);
         if (!box) continue;
-        const rgba = cutoutRgba(image, matte(probabilityOf(prob8, C, [id])), box);
+        const rgba = cutoutRgba(image, matte(probabilityOf(probs(), C, [id])), box);
         out.push({ id, name: classes[id].name, box: [box[0], box[1], box[2] - box[0], box[3] - box[1]], png: await encode({ ...rgba, channels: 4 }) as Buffer });
       }
       return out;

@@ -74,6 +74,11 @@ export class InferencePool {
     this.closed = true;
     for (const p of this.queue.splice(0)) { clearTimeout(p.timer); p.reject(new Error('server closing')); }
     for (const p of this.busy.values()) clearTimeout(p.timer);
-    await Promise.all([...this.idle, ...this.busy.keys()].map((w) => w.terminate()));
+    // Each worker releases its sessions and ends; one that does not within 10 s is terminated.
+    await Promise.all([...this.idle, ...this.busy.keys()].map((w) => new Promise<void>((resolve) => {
+      const kill = setTimeout(() => { void w.terminate(); }, 10_000);
+      w.once('exit', () => { clearTimeout(kill); resolve(); });
+      w.postMessage('close');
+    })));
   }
 }

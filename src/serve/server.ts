@@ -51,6 +51,8 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   const pool = new InferencePool(o.workers, o.threads || undefined, o.queue, o.timeoutMs);
   const metrics = new ServerMetrics(pool);
   const app = Fastify({ bodyLimit: o.maxBodyBytes, requestTimeout: o.timeoutMs, logger: false });
+  // Only images (and multipart forms) are request bodies here: no JSON or text parsing.
+  app.removeAllContentTypeParsers();
   await app.register(multipart, { limits: { fileSize: o.maxBodyBytes, files: 1, fields: 20 } });
   app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

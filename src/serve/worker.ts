@@ -22,7 +22,7 @@ async function run(job: Job): Promise<JobResult> {
   const t0 = performance.now();
   const image = await toRgbImage(job.image);
   const t1 = performance.now();
-  const r = await seg.segment(image);
+  const r = await seg.segment(image, { probabilities: !!job.effect }); // only effects need them
   const t2 = performance.now();
   let body: Uint8Array, contentType = job.format === 'jpeg' ? 'image/jpeg' : 'image/png';
   if (job.effect) {
@@ -42,9 +42,17 @@ async function run(job: Job): Promise<JobResult> {
   return { id: job.id, ok: true, contentType, body, timings, width: r.width, height: r.height };
 }
 
+/** Releases the ONNX Runtime sessions, then lets the thread end (terminating it mid-session aborts the process). */
+async function closeModels(): Promise<void> {
+  for (const m of models.values()) await m.then((s) => s.dispose(), () => {});
+  models.clear();
+  parentPort!.close();
+}
+
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-parentPort!.on('message', (job: Job) => {
+parentPort!.on('message', (job: Job | 'close') => {
+  if (job === 'close') { void closeModels(); return; }
   // Bodies are copied, not transferred: sharp's and Buffer.from's results may share a pooled ArrayBuffer.
   run(job).then((res) => parentPort!.postMessage(res), (e: unknown) => {
     const user = e instanceof UserError;

@@ -103,10 +103,11 @@ async function segmentWith(session: ort.InferenceSession, card: ModelCard, image
     labels = argmaxChw(resizeChw(map, C, h, w, image.height, image.width), C);
   }
   const t3 = performance.now();
-  return makeWebSegmentation(image, labels, card.classes, { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 });
+  return fromLabels(image, labels, card.classes, { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 });
 }
 
-function makeWebSegmentation(image: RgbImage, labels: Uint8Array, classes: ClassInfo[], timings: WebSegmentation['timings']): WebSegmentation {
+/** A result object for a label map from elsewhere (the server's API), with the same renderers. */
+export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassInfo[], timings: WebSegmentation['timings'] = { preprocess: 0, inference: 0, postprocess: 0 }): WebSegmentation {
   const { width, height } = image;
   const palette = classes.map((c) => c.color);
   return {

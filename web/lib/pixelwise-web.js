@@ -188,7 +188,8 @@ async function load(model, o = {}) {
     const base = model.replace(/\/?$/, "/");
     card = await fetchOk(base + "model.json").then((r) => r.json());
     if (!card.onnx) throw new Error(`${base}model.json: the model has no ONNX file (export one with \`pixelwise export\`)`);
-    bytes = new Uint8Array(await fetchOk(base + card.onnx).then((r) => r.arrayBuffer()));
+    const buf = await (await fetchOk(base + card.onnx)).arrayBuffer();
+    bytes = new Uint8Array(buf);
   } else {
     card = model.card;
     bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx);
@@ -227,9 +228,9 @@ async function segmentWith(session, card, image) {
     labels = argmaxChw(resizeChw(map, C, h, w, image.height, image.width), C);
   }
   const t3 = performance.now();
-  return makeWebSegmentation(image, labels, card.classes, { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 });
+  return fromLabels(image, labels, card.classes, { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 });
 }
-function makeWebSegmentation(image, labels, classes, timings) {
+function fromLabels(image, labels, classes, timings = { preprocess: 0, inference: 0, postprocess: 0 }) {
   const { width, height } = image;
   const palette = classes.map((c) => c.color);
   return {
@@ -281,6 +282,7 @@ function toImageData(rgb) {
   return new ImageData(rgba, rgb.width, rgb.height);
 }
 export {
+  fromLabels,
   load,
   toImageData,
   toRgb
