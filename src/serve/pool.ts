@@ -24,8 +24,11 @@ export class InferencePool {
   get depth(): number { return this.queue.length; }
   get running(): number { return this.busy.size; }
 
+  /** No worker idle and the queue at its bound: a new job would be refused. */
+  get full(): boolean { return this.queue.length >= this.queueLimit && this.idle.length === 0; }
+
   run(job: Omit<Job, 'id'>): Promise<JobResult> {
-    if (this.queue.length >= this.queueLimit && this.idle.length === 0) return Promise.reject(new QueueFull('inference queue full'));
+    if (this.full) return Promise.reject(new QueueFull('inference queue full'));
     return new Promise<JobResult>((resolve, reject) => {
       const p: Pending = { job: { ...job, id: this.nextId++ }, resolve, reject };
       // The timeout covers waiting and running; a job that times out while running finishes

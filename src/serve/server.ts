@@ -83,7 +83,9 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     return reply.type('application/octet-stream').send(fs.createReadStream(path.resolve(e.dir, e.card.onnx)));
   });
 
-  app.post('/v1/segment', async (req, reply) => {
+  // Refused before the upload is read or its header parsed: when overloaded, a 503 costs almost nothing.
+  const refuseWhenFull = async () => { if (pool.full) { metrics.rejected.inc(); throw busy(); } };
+  app.post('/v1/segment', { onRequest: refuseWhenFull }, async (req, reply) => {
     const q = parseQuery(req.query);
     const model = entry(catalog, q.model ?? (catalog.has('voc') ? 'voc' : [...catalog.keys()][0]));
     if (q.effect) checkEffect(q.effect, q.keep, model);
@@ -112,6 +114,8 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   await app.register(fastifyStatic, { root: ORT_WEB_DIST, prefix: '/vendor/ort/', decorateReply: false });
   return { app, pool, catalog, async close() { await app.close(); await pool.close(); } };
 }
+
+const busy = () => new HttpError(503, 'busy: the inference queue is full; retry shortly', { 'retry-after': '1' });
 
 function entry(catalog: Map<string, CatalogEntry>, name: string): CatalogEntry {
   const e = catalog.get(name);
@@ -162,7 +166,7 @@ async function checkPixels(image: Uint8Array, maxPixels: number): Promise<void> 
 
 async function runJob(pool: InferencePool, job: Omit<Job, 'id'>, metrics: ServerMetrics, timeoutMs: number) {
   try { return await pool.run(job); } catch (e) {
-    if (e instanceof QueueFull) { metrics.rejected.inc(); throw new HttpError(503, 'busy: the inference queue is full; retry shortly', { 'retry-after': '1' }); }
+    if (e instanceof QueueFull) { metrics.rejected.inc(); throw busy(); }
     if (e instanceof JobTimeout) throw new HttpError(504, `no result within ${timeoutMs / 1000} s (pixelwise serve --timeout)`);
     throw e;
   }
