@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx's loader (no build step).
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/main.ts');
+// The installed package runs the compiled JavaScript in dist/. A source checkout (src/ present)
+// runs the TypeScript through tsx's loader, so edits need no build; PIXELWISE_DIST=1 runs dist/ there too.
+import fs from 'node:fs';
+
+const source = new URL('../src/cli/main.ts', import.meta.url);
+let main;
+if (fs.existsSync(source) && process.env.PIXELWISE_DIST !== '1') {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import('../dist/cli/main.js'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -1,20 +1,23 @@
 // tfjs-core's CommonJS build (what Node loads) registers no gradients: the @tensorflow/tfjs union
 // package bundles them itself, along with WebGL, the converter and tfjs-data that we do not want.
-// We bundle tfjs-core's own `register_all_gradients` module with esbuild (a dependency of tsx)
-// once, cache the result in the OS temp folder, and load it. Gradient and kernel registries are
-// global in TF.js, so the bundled copy registers into the same engine.
+// The compiled package ships that module bundled (dist/engine/tfjs-gradients.cjs, made by
+// scripts/build.mjs); from the sources we bundle it with esbuild (a dev dependency) once, cache the
+// result in the OS temp folder, and load it. Gradient and kernel registries are global in TF.js, so
+// the bundled copy registers into the same engine.
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
 export function ensureGradients(): void {
   if (tf.getGradient('Sum') != null) return;
   const coreDir = path.dirname(require.resolve('@tensorflow/tfjs-core/package.json'));
-  const cache = path.join(os.tmpdir(), `pixelwise-tfjs-gradients-${tf.version_core}.cjs`);
+  const shipped = fileURLToPath(new URL('./tfjs-gradients.cjs', import.meta.url));
+  const cache = fs.existsSync(shipped) ? shipped : path.join(os.tmpdir(), `pixelwise-tfjs-gradients-${tf.version_core}.cjs`);
   if (!fs.existsSync(cache)) {
     // esbuild is required lazily: only the first run on a machine pays for the bundle (~0.5 s).
     const esbuild = require('esbuild') as typeof import('esbuild');

@@ -3,6 +3,7 @@
 // instead of letting latency grow without bound. A crashed worker fails its job and is replaced.
 import { Worker } from 'node:worker_threads';
 import type { Job, JobResult } from './protocol.js';
+import { workerEntry } from '../util/worker_entry.js';
 
 export class QueueFull extends Error {}
 export class JobTimeout extends Error {}
@@ -46,7 +47,7 @@ export class InferencePool {
   }
 
   private spawn(): void {
-    const w = new Worker(new URL('./worker_boot.mjs', import.meta.url), { workerData: { threads: this.threads } });
+    const w = new Worker(workerEntry(import.meta.url, 'worker'), { workerData: { threads: this.threads } });
     w.on('message', (r: JobResult) => {
       const p = this.busy.get(w);
       this.busy.delete(w);

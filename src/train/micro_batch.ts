@@ -13,6 +13,7 @@ import type { SegModel, ModelSpec } from '../models/seg_model.js';
 import { UserError } from '../util/errors.js';
 import { Worker } from 'node:worker_threads';
 import { accumulatedGradients, type LossSpec } from './grad_accum.js';
+import { workerEntry } from '../util/worker_entry.js';
 
 /** wasm32's ceiling: 65535 pages of 64 KiB. */
 export const WASM_HEAP_BYTES = 65535 * 65536;
@@ -55,7 +56,7 @@ export interface ProbeResult { baseBytes: number; perSampleBytes: number }
 
 function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number]): Promise<ProbeResult> {
   const req: ProbeRequest = { model, loss, size, backend: tf.getBackend() };
-  const worker = new Worker(new URL('./probe_worker_boot.mjs', import.meta.url), { workerData: req, stdout: true, stderr: true });
+  const worker = new Worker(workerEntry(import.meta.url, 'probe_worker'), { workerData: req, stdout: true, stderr: true });
   return new Promise<ProbeResult>((resolve, reject) => {
     worker.once('message', (m: ProbeResult | { error: string }) => ('error' in m ? reject(new Error(`memory probe: ${m.error}`)) : resolve(m)));
     worker.once('error', (e) => reject(new UserError(`--input-size ${size.join('x')}: the memory probe failed (${e.message.split('\n')[0]}); try a smaller --input-size`)));
