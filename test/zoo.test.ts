@@ -61,9 +61,9 @@ test('output stride 8 and 16 dilate instead of striding; names resolve; bad name
   assert.ok(architectureNames().includes('mobilenetv2_deeplabv3plus'));
   assert.throws(() => getArch('resnet51_unet'), /unknown architecture/);
   const { archOptionsFrom } = await import('../src/models/options.ts');
-  assert.throws(() => archOptionsFrom({ depth: 3 }, 'resnet50_pspnet'), /--depth: not an option of resnet50_pspnet \(it takes --output-stride\)/);
-  assert.throws(() => archOptionsFrom({ outputStride: 4 }, 'resnet50_pspnet'), /--output-stride 4: use one of 8, 16, 32/);
-  assert.deepEqual(archOptionsFrom({ width: 8, depth: 3 }, 'unet'), { width: 8, depth: 3 });
+  assert.throws(() => archOptionsFrom({ depth: 3 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), /--depth: not an option of resnet50_pspnet \(it takes --output-stride\)/);
+  assert.throws(() => archOptionsFrom({ outputStride: 4 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), /--output-stride 4: use one of 8, 16, 32/);
+  assert.deepEqual(archOptionsFrom({ width: 8, depth: 3 }, 'unet', getArch('unet')), { width: 8, depth: 3 });
 });
 
 test('espnetv2 --proj-width: fine-tuning the shipped 20-class model to 12 classes keeps all but the last decoder level', async () => {

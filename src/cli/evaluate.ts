@@ -1,19 +1,9 @@
 // `pixelwise evaluate`: scores of a model on a labelled folder.
-import path from 'node:path';
-import { isDir } from '../util/fs.js';
 import { Command } from 'commander';
-import { initEngine } from '../engine/backend.js';
-import { openSegmenter } from '../inference/segmenter.js';
-import { loadSamples } from '../data/dataset.js';
-import { evaluateSamples } from '../metrics/evaluate.js';
-import { scoresJson, scoresMarkdown, scoresTable } from '../metrics/report.js';
-import { addDatasetOptions, addInferenceOptions, makeSpec, resolveLabelMap, segmenterOptions, type InferenceOpts } from './shared.js';
+import { addDatasetOptions, addInferenceOptions, type InferenceOpts } from './shared.js';
 import { parseIntArg, parsePositiveInt } from './options.js';
-import { progressBar } from '../util/progress.js';
-import { writeFileAtomic } from '../util/fs.js';
-import { UserError } from '../util/errors.js';
 
-interface Opts extends InferenceOpts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
+export interface Opts extends InferenceOpts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
   ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string }
 
 export function evaluateCommand(): Command {
@@ -25,36 +15,5 @@ export function evaluateCommand(): Command {
     .option('--json', 'print the scores as JSON on stdout')
     .option('--report <dir>', 'where to write scores.json and scores.md (default: MODEL/eval)')
     .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 1))
-    .action(async (o: Opts) => {
-      await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
-      const card = seg.card;
-      const k = card.model.numClasses;
-      const ignore = o.ignoreIndex ?? card.ignoreIndex ?? 255;
-      if (o.voidIndex != null && (o.voidIndex < 0 || o.voidIndex >= k + 1)) throw new UserError(`--void-index ${o.voidIndex}: must be a class id 0..${k}`);
-      // With a void class outside the model's classes the matrix gets one more row/column.
-      const matrixClasses = o.voidIndex != null && o.voidIndex >= k ? o.voidIndex + 1 : k;
-      const labelMap = await resolveLabelMap(o, o.labelMap, k, ignore, (l) => process.stderr.write(l + '\n'));
-      const classes = [...card.classes];
-      while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
-      const spec = makeSpec(o, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
-      const samples = loadSamples(spec);
-      const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);
-      const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
-        batchSize: o.batchSize,
-        ignoreIndex: o.voidIndex != null ? -1 : ignore, voidIndex: o.voidIndex, onImage: (d) => bar.update(d),
-      });
-      bar.stop();
-      if (cm.outOfRange) {
-        process.stderr.write(`pixelwise: warning: ${cm.outOfRange} ground-truth pixels in ${o.masks} have labels >= ${matrixClasses} and were not scored; check --ignore-index / --label-map (pixelwise verify lists the files)\n`);
-      }
-      const scores = cm.scores(classes.map((c) => c.name));
-      const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: o.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
-      const dir = o.report ?? (isDir(o.model) ? path.join(o.model, 'eval') : path.join('eval', o.model));
-      writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
-      writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${o.images} (${samples.length} images)`));
-      if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
-      else process.stdout.write(`${scoresTable(scores)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md\n`);
-      await seg.dispose();
-    });
+    .action(async (o: Opts) => (await import('./actions/evaluate.js')).run(o));
 }

@@ -1,5 +1,7 @@
 // Option parsers shared by the commands. Each failure is a UserError naming the option.
+import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
+import { UserError } from '../util/errors.js';
 
 export function parseSize(v: string): [number, number] {
   const m = /^(\d+)x(\d+)$/i.exec(v.trim());
@@ -49,4 +51,17 @@ export function parseBytes(v: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(v.trim());
   if (!m || +m[1] <= 0) throw new InvalidArgumentError('expected a size such as 32mb, 512kb or 1gb');
   return Math.round(+m[1] * { b: 1, kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30 }[(m[2] ?? 'b').toLowerCase() as 'b']);
+}
+
+/** --micro-batch: samples per forward/backward pass, or auto. */
+export function parseMicroBatch(v: string): number | 'auto' {
+  if (v === 'auto') return v;
+  if (!/^\d+$/.test(v) || parseInt(v, 10) < 1) throw new UserError(`--micro-batch ${v}: expected a number of samples (>= 1) or "auto"`);
+  return parseInt(v, 10);
+}
+
+export function parseWorkers(v: string): number {
+  if (v === 'auto') return Math.max(0, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (!/^\d+$/.test(v)) throw new UserError(`--workers ${v}: expected a number of threads or "auto"`);
+  return parseInt(v, 10);
 }

@@ -1,37 +1,9 @@
 // `pixelwise predict`: label maps, colour masks, overlays and legends for images or folders.
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
-import { initEngine } from '../engine/backend.js';
-import { openSegmenter } from '../inference/segmenter.js';
-import { IMAGE_EXTS, readImage } from '../data/image_io.js';
-import { writePredictionOutputs } from '../inference/outputs.js';
-import { addInferenceOptions, segmenterOptions, type InferenceOpts } from './shared.js';
+import { addInferenceOptions, type InferenceOpts } from './shared.js';
 import { parseFloatArg } from './options.js';
-import { parseEffect } from '../render/effects.js';
-import { classIds, probabilities8 } from '../inference/label_map.js';
-import { makeSegmentation } from '../inference/result.js';
-import { writeApplied } from '../inference/outputs.js';
-import { progressBar } from '../util/progress.js';
-import { UserError } from '../util/errors.js';
-import { isDir, isFile, stem } from '../util/fs.js';
 
-interface Opts extends InferenceOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean }
-
-export function collectImages(inputs: string[]): string[] {
-  const files: string[] = [];
-  for (const p of inputs) {
-    if (isDir(p)) {
-      const found = fs.readdirSync(p).sort().filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
-      if (!found.length) throw new UserError(`${p}: no images (jpg/png/bmp/webp/tiff) in this folder`);
-      files.push(...found);
-    } else if (isFile(p)) files.push(p);
-    else throw new UserError(`${p}: no such file or folder`);
-  }
-  return files;
-}
-
-const splitList = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+export interface Opts extends InferenceOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean }
 
 export function predictCommand(): Command {
   return addInferenceOptions(new Command('predict')
@@ -45,45 +17,5 @@ export function predictCommand(): Command {
     .option('--keep <classes>', 'classes the effect leaves as they are (names or ids, comma-separated; default person)')
     .option('--cutout <classes>', 'also write NAME_cutout_CLASS.png: each listed class present as an RGBA PNG cropped to its box')
     .option('--json', 'print per-image class areas (pixels, share) and output files as JSON on stdout'))
-    .action(async (inputs: string[], o: Opts) => {
-      if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
-      const files = collectImages(inputs);
-      const effect = o.effect ? parseEffect(o.effect) : null;
-      const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
-      if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
-      await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
-      const card = seg.card;
-      const keep = o.keep ? splitList(o.keep) : ['person'];
-      const cutout = o.cutout ? splitList(o.cutout) : [];
-      // Names are checked before the first image, not after it.
-      if (effect) classIds(card.classes, keep, '--keep');
-      classIds(card.classes, cutout, '--cutout');
-      const bar = progressBar('predict', files.length, 'img', o.quiet || o.json || files.length < 2);
-      const used = new Set<string>();
-      const report: object[] = [];
-      let done = 0;
-      for (const f of files) {
-        const img = await readImage(f);
-        let name = stem(f);
-        while (used.has(name)) name += '_';
-        used.add(name);
-        let labels: Uint8Array, extra: string[] = [];
-        if (effect || cutout.length) {
-          // Probabilities for soft edges: the scores path (the same label maps).
-          const [r] = await seg.scoresBatch([img]);
-          labels = r.labels;
-          const res = makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes);
-          extra = await writeApplied(o.out, name, f, res, { effect, replacement, keep, cutout });
-        } else [labels] = await seg.predictBatch([img]);
-        const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha);
-        report.push({ image: f, width: img.width, height: img.height, classes: w.areas, outputs: [w.labels, w.color, w.overlay, w.legend, w.classes, ...extra] });
-        bar.update(++done);
-        if (files.length === 1 && !o.json) process.stdout.write(`${f} -> ${w.labels}, ${[w.color, w.overlay, w.legend, w.classes, ...extra].map((x) => path.basename(x)).join(', ')}\n`);
-      }
-      bar.stop();
-      if (o.json) process.stdout.write(JSON.stringify(report, null, 1) + '\n');
-      else if (files.length > 1) process.stdout.write(`${files.length} images -> ${o.out}\n`);
-      await seg.dispose();
-    });
+    .action(async (inputs: string[], o: Opts) => (await import('./actions/predict.js')).run(inputs, o));
 }

@@ -1,14 +1,9 @@
-// Pieces the commands share: dataset options -> DatasetSpec, the binary-mask rule.
+// Options the commands share (dataset, inference), defined without loading what runs them.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { BACKENDS, type BackendName } from '../engine/backend.js';
-import { RUNTIMES, type OpenOptions, type RuntimeName } from '../inference/segmenter.js';
+import { BACKENDS, type BackendName } from '../engine/backend_names.js';
+import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
-import { DEFAULT_TILING } from '../inference/tiling.js';
-import { looksBinary255, pairSamples, type DatasetSpec } from '../data/dataset.js';
-import { parseLabelMap } from '../data/mask_io.js';
-import type { ClassInfo } from '../data/classes.js';
-import { UserError } from '../util/errors.js';
 
 export function addDatasetOptions(c: Command, withMasks = true): Command {
   c.requiredOption('--images <dir>', 'folder of images (jpg/png/bmp/webp/tiff)');
@@ -16,27 +11,6 @@ export function addDatasetOptions(c: Command, withMasks = true): Command {
   return c.option('--list <file>', 'split list: only the images named in it (one per line, e.g. CamVid train.txt)')
     .option('--label-map <from:to,...>', 'remap mask values before use, e.g. 255:1 for 0/255 binary masks')
     .option('--class-file <file>', 'JSON class list [{"name","color":[r,g,b]}] (needed for RGB colour masks), or a built-in set: voc, cityscapes, ade20k, camvid');
-}
-
-/** Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes. */
-export async function resolveLabelMap(spec: { images: string; masks?: string; list?: string }, labelMapOpt: string | undefined,
-  numClasses: number, ignoreIndex: number, log: (l: string) => void): Promise<[number, number][]> {
-  const explicit = parseLabelMap(labelMapOpt);
-  if (explicit.size) return [...explicit.entries()];
-  if (numClasses === 2 && ignoreIndex === 255 && spec.masks) {
-    const { samples } = pairSamples(spec);
-    if (await looksBinary255(samples)) {
-      log('masks hold only 0 and 255 with --classes 2: reading 255 as class 1 (pass --label-map to choose otherwise)');
-      return [[255, 1]];
-    }
-  }
-  return [];
-}
-
-export function makeSpec(o: { images: string; masks?: string; list?: string }, numClasses: number, ignoreIndex: number,
-  labelMap: [number, number][], classes: ClassInfo[]): DatasetSpec {
-  if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
-  return { images: o.images, masks: o.masks, list: o.list, numClasses, ignoreIndex, labelMap: new Map(labelMap), colors: classes.map((c) => c.color) };
 }
 
 /** Options of every command that runs a model: runtime, TTA, border context, threads, backend. */
@@ -74,9 +48,4 @@ export function addInferenceOptions(c: Command): Command {
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)', parsePositiveInt)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar');
-}
-
-export function segmenterOptions(o: InferenceOpts): OpenOptions {
-  const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
-  return { runtime: o.runtime, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, log: (l) => process.stderr.write(l + '\n') };
 }

@@ -1,53 +1,16 @@
 // `pixelwise video`: segments every frame of a video and writes the overlaid video (H.264 MP4),
 // optionally the colour-mask video, per-frame label maps and class areas; or the video with a
 // background effect. Decoding, inference and drawing + encoding run as overlapping stages.
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { initEngine } from '../engine/backend.js';
-import { openSegmenter } from '../inference/segmenter.js';
-import { probeVideo, readFrames, openStdinVideo, FrameWriter, VIDEO_FORMATS, type VideoFormat, type VideoInfo } from '../video/ffmpeg.js';
-import { colorize, overlay } from '../render/colorize.js';
-import { encodeLabelPngFast } from '../render/label_png.js';
-import { addInferenceOptions, segmenterOptions, type InferenceOpts } from './shared.js';
+import { VIDEO_FORMATS, type VideoFormat } from '../video/ffmpeg.js';
+import { addInferenceOptions, type InferenceOpts } from './shared.js';
 import { parseFloatArg, parsePositiveInt, parseSize } from './options.js';
-import { progressBar } from '../util/progress.js';
-import { UserError } from '../util/errors.js';
-import { isFile, writeFileAtomic } from '../util/fs.js';
-import { prefetch } from '../util/prefetch.js';
-import { readImage, type RgbImage } from '../data/image_io.js';
-import { effectFields, parseEffect } from '../render/effects.js';
-import { classAreas, classIds, labelsFromScores, probabilities8 } from '../inference/label_map.js';
-import { makeSegmentation } from '../inference/result.js';
 
-interface Opts extends InferenceOpts {
+export interface Opts extends InferenceOpts {
   model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number;
   effect?: string; keep?: string; smooth: number; batch: number; json?: boolean;
   inputFormat?: string; frameSize?: [number, number]; fps: number; outFormat?: VideoFormat;
 }
-
-/** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --input-size for raw frames). */
-async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
-  if (input === '-') {
-    const [height, width] = o.frameSize ?? [];
-    return openStdinVideo({ format: o.inputFormat, width, height, fps: o.fps });
-  }
-  if (o.inputFormat || o.frameSize) throw new UserError('--input-format and --frame-size describe a video on stdin (input -); a file is probed by ffmpeg');
-  if (!isFile(input)) throw new UserError(`${input}: no such video file`);
-  const info = probeVideo(input);
-  return { info, frames: readFrames(input, info) };
-}
-
-function checkOptions(o: Opts): void {
-  if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
-  if (!(o.smooth >= 0 && o.smooth < 1)) throw new UserError(`--smooth ${o.smooth}: must be at least 0 and below 1`);
-  if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
-  if (o.out === '-' && o.json) throw new UserError('--json prints to stdout, which --out - already carries the video on; write the video to a file');
-  if (o.maskVideo === '-') throw new UserError('--mask-video -: only --out can go to stdout');
-  if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: files are written as MP4; the other formats are for --out - (stdout)`);
-}
-
-interface Segmented { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
 
 export function videoCommand(): Command {
   return addInferenceOptions(new Command('video')
@@ -68,88 +31,5 @@ export function videoCommand(): Command {
     .option('--mask-video <file>', 'also write the colour-mask video')
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')
     .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt))
-    .action(async (input: string, o: Opts) => {
-      checkOptions(o);
-      const effect = o.effect ? parseEffect(o.effect) : null;
-      const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
-      const source = await openInput(input, o);
-      const info = source.info;
-      await initEngine(o.backend);
-      const seg = await openSegmenter(o.model, segmenterOptions(o));
-      const classes = seg.card.classes, C = seg.card.model.numClasses;
-      const keep = o.keep ? o.keep.split(',').map((x) => x.trim()).filter(Boolean) : ['person'];
-      if (effect) classIds(classes, keep, '--keep');
-      const palette = classes.map((c) => c.color);
-      // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
-      const toStdout = o.out === '-';
-      const tmpOut = toStdout ? '-' : `${o.out}.partial.mp4`;
-      if (!toStdout) fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-      const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat }); // the audio goes along
-      const maskWriter = o.maskVideo ? new FrameWriter(`${o.maskVideo}.partial.mp4`, info.width, info.height, info.fps) : null;
-      const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
-      const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
-      const needScores = !!effect || o.smooth > 0;
-
-      // Stage 1, decoding (ffmpeg), runs ahead of stage 2, inference, which runs ahead of stage 3,
-      // drawing and encoding: the stages overlap, each queue holds a few frames.
-      async function* frames(): AsyncGenerator<RgbImage> {
-        let n = 0;
-        for await (const rgb of source.frames) {
-          yield { data: rgb, width: info.width, height: info.height };
-          if (o.maxFrames && ++n >= o.maxFrames) return;
-        }
-      }
-      async function* segmented(): AsyncGenerator<Segmented> {
-        let index = 0, ema: Float32Array | null = null, batch: RgbImage[] = [];
-        const run = async function* (): AsyncGenerator<Segmented> {
-          if (!needScores) {
-            const labels = await seg.predictBatch(batch);
-            for (let i = 0; i < batch.length; i++) yield { frame: batch[i], index: index++, labels: labels[i] };
-          } else {
-            const out = await seg.scoresBatch(batch);
-            for (let i = 0; i < batch.length; i++) {
-              let { scores, labels } = out[i];
-              if (o.smooth > 0) {
-                if (ema) for (let k = 0; k < scores.length; k++) ema[k] = o.smooth * ema[k] + (1 - o.smooth) * scores[k];
-                else ema = scores.slice();
-                scores = ema;
-                labels = labelsFromScores(scores, C, seg.threshold);
-              }
-              yield { frame: batch[i], index: index++, labels, prob8: effect ? probabilities8(scores, C) : undefined };
-            }
-          }
-          batch = [];
-        };
-        for await (const f of prefetch(frames(), 4)) {
-          batch.push(f);
-          if (batch.length >= o.batch) yield* run();
-        }
-        if (batch.length) yield* run();
-      }
-
-      let n = 0;
-      const t0 = Date.now();
-      for await (const r of prefetch(segmented(), 2)) {
-        const { frame, labels } = r;
-        const color = colorize(labels, info.width, info.height, palette);
-        let picture: RgbImage;
-        if (effect) {
-          const res = makeSegmentation(frame, labels, r.prob8!, classes);
-          picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as RgbImage;
-        } else picture = overlay(frame, color, o.alpha);
-        await writer.write(picture.data);
-        if (maskWriter) await maskWriter.write(color.data);
-        if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(r.index + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
-        if (o.json) process.stdout.write(JSON.stringify({ frame: r.index + 1, time: +(r.index / info.fps).toFixed(3), classes: classAreas(labels, classes) }) + '\n');
-        bar.update(++n);
-      }
-      bar.stop();
-      await writer.close();
-      if (!toStdout) fs.renameSync(tmpOut, o.out);
-      if (maskWriter) { await maskWriter.close(); fs.renameSync(`${o.maskVideo}.partial.mp4`, o.maskVideo!); }
-      await seg.dispose();
-      const secs = (Date.now() - t0) / 1000;
-      const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}) -> ${toStdout ? 'stdout' : o.out}\n`;
-      if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
-    });
+    .action(async (input: string, o: Opts) => (await import('./actions/video.js')).run(input, o));
 }

@@ -9,8 +9,8 @@ import { registerBatchNormGradient } from './batchnorm_grad.js';
 import { registerConv2DGradient } from './conv_grad.js';
 import { UserError } from '../util/errors.js';
 
-export type BackendName = 'wasm' | 'cpu' | 'node' | 'auto';
-export const BACKENDS: BackendName[] = ['auto', 'wasm', 'cpu', 'node'];
+import { BACKENDS, type BackendName } from './backend_names.js';
+export { BACKENDS, type BackendName } from './backend_names.js';
 
 let nodeTried: boolean | null = null;
 

@@ -21,8 +21,8 @@ import type { PillowResize } from '../models/package.js';
 
 export interface Scored { labels: Uint8Array; scores: Float32Array }
 
-export type RuntimeName = 'auto' | 'tfjs' | 'onnx';
-export const RUNTIMES: RuntimeName[] = ['auto', 'tfjs', 'onnx'];
+import type { RuntimeName } from './runtime_names.js';
+export { RUNTIMES, type RuntimeName } from './runtime_names.js';
 
 export interface Segmenter {
   readonly runtime: 'tfjs' | 'onnx';

@@ -5,7 +5,7 @@
 // composes with it: tiling wraps whatever segmenter it is given.
 import type { RgbImage } from '../data/image_io.js';
 import { labelsFromScores } from './label_map.js';
-import { resizeChw } from './onnx_runtime.js';
+import { resizeChw } from './chw.js';
 import type { Scored, Segmenter } from './segmenter.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
 import { UserError } from '../util/errors.js';

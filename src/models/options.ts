@@ -4,7 +4,6 @@
 import { type Command } from 'commander';
 import { parseFloatArg, parsePositiveInt } from '../cli/options.js';
 import { UserError } from '../util/errors.js';
-import { getArch } from './registry.js';
 import type { ArchOptions, OptionKey } from './types.js';
 
 interface OptionSpec { flag: string; help: string; parse: (v: string) => number; choices?: number[] }
@@ -25,9 +24,9 @@ export function addArchOptions(c: Command): Command {
   return c;
 }
 
-/** The architecture options given on the command line, checked against what `arch` takes. */
-export function archOptionsFrom(o: Partial<Record<OptionKey, number>>, arch: string): Partial<ArchOptions> {
-  const a = getArch(arch), out: Partial<ArchOptions> = {};
+/** The architecture options given on the command line, checked against what `arch` takes (`a`: its registry entry). */
+export function archOptionsFrom(o: Partial<Record<OptionKey, number>>, arch: string, a: { options: readonly OptionKey[] }): Partial<ArchOptions> {
+  const out: Partial<ArchOptions> = {};
   for (const k of KEYS) {
     const v = o[k];
     if (v == null) continue;

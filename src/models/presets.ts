@@ -3,11 +3,11 @@
 // (checkpoint-specific statistics) with a fallback to "preset".
 import type { ClassInfo } from '../data/classes.js';
 import { CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from '../data/class_sets.js';
-import { IMAGENET_NORM, type Normalization } from '../data/loader.js';
+import { IMAGENET_NORM, type Normalization } from '../data/normalize.js';
 import type { ArchOptions } from './types.js';
 import type { PillowResize, PublishedScore } from './package.js';
 import type { TorchTensor } from '../io/pytorch.js';
-import { ESPNETV2_WIDTHS } from './networks/espnetv2.js';
+import { ESPNETV2_WIDTHS } from './networks/espnetv2_widths.js';
 import { UserError } from '../util/errors.js';
 
 export interface Preset {

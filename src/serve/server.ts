@@ -22,14 +22,8 @@ import { UserError } from '../util/errors.js';
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
-export interface ServeOptions {
-  modelsDir?: string; runsDir?: string;
-  /** Inference worker threads, ONNX Runtime threads each, jobs allowed to wait. */
-  workers: number; threads: number; queue: number;
-  maxBodyBytes: number; maxPixels: number; timeoutMs: number;
-}
-
-export const DEFAULT_SERVE: ServeOptions = { workers: 1, threads: 0, queue: 16, maxBodyBytes: 32 << 20, maxPixels: 50e6, timeoutMs: 60_000 };
+import type { ServeOptions } from './options.js';
+export { DEFAULT_SERVE, type ServeOptions } from './options.js';
 
 class HttpError extends Error { constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); } }
 

@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../util/errors.js';
 
-export type LossName = 'ce' | 'dice' | 'focal' | 'ce+dice' | 'lovasz' | 'ce+lovasz';
-export const LOSSES: LossName[] = ['ce', 'dice', 'focal', 'ce+dice', 'lovasz', 'ce+lovasz'];
+import { LOSSES, type LossName } from './loss_names.js';
+export { LOSSES, type LossName } from './loss_names.js';
 
 export interface LossOptions { numClasses: number; ignoreIndex: number; classWeights?: number[]; focalGamma?: number }
 

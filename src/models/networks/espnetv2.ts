@@ -12,9 +12,8 @@ import { UserError } from '../../util/errors.js';
 const L = tfl.layers;
 
 /** Encoder channel widths c0..c3 per width multiplier s (espnetv2_config.sc_ch_dict). */
-export const ESPNETV2_WIDTHS: Record<string, [number, number, number, number]> = {
-  '0.5': [16, 32, 64, 128], '1': [32, 64, 128, 256], '1.5': [32, 96, 192, 384], '2': [32, 128, 256, 512],
-};
+import { ESPNETV2_WIDTHS } from './espnetv2_widths.js';
+export { ESPNETV2_WIDTHS } from './espnetv2_widths.js';
 
 const conv = (x: SymT, filters: number, k: number, name: string, o: { stride?: number; dilation?: number; groups?: number; bias?: boolean } = {}) =>
   apply(new GroupConv2D({ name, filters, kernelSize: k, strides: o.stride, dilation: o.dilation, groups: o.groups, useBias: o.bias, kernelInitializer: heInit(name) }), x);

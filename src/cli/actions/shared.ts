@@ -1,0 +1,35 @@
+// What the commands' actions share: dataset options -> DatasetSpec (with the 0/255 binary-mask
+// rule), inference options -> segmenter options.
+import { pairSamples, looksBinary255, type DatasetSpec } from '../../data/dataset.js';
+import { parseLabelMap } from '../../data/mask_io.js';
+import type { ClassInfo } from '../../data/classes.js';
+import { DEFAULT_TILING } from '../../inference/tiling.js';
+import type { OpenOptions } from '../../inference/segmenter.js';
+import type { InferenceOpts } from '../shared.js';
+import { UserError } from '../../util/errors.js';
+
+/** Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes. */
+export async function resolveLabelMap(spec: { images: string; masks?: string; list?: string }, labelMapOpt: string | undefined,
+  numClasses: number, ignoreIndex: number, log: (l: string) => void): Promise<[number, number][]> {
+  const explicit = parseLabelMap(labelMapOpt);
+  if (explicit.size) return [...explicit.entries()];
+  if (numClasses === 2 && ignoreIndex === 255 && spec.masks) {
+    const { samples } = pairSamples(spec);
+    if (await looksBinary255(samples)) {
+      log('masks hold only 0 and 255 with --classes 2: reading 255 as class 1 (pass --label-map to choose otherwise)');
+      return [[255, 1]];
+    }
+  }
+  return [];
+}
+
+export function makeSpec(o: { images: string; masks?: string; list?: string }, numClasses: number, ignoreIndex: number,
+  labelMap: [number, number][], classes: ClassInfo[]): DatasetSpec {
+  if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
+  return { images: o.images, masks: o.masks, list: o.list, numClasses, ignoreIndex, labelMap: new Map(labelMap), colors: classes.map((c) => c.color) };
+}
+
+export function segmenterOptions(o: InferenceOpts): OpenOptions {
+  const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
+  return { runtime: o.runtime, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, log: (l) => process.stderr.write(l + '\n') };
+}
