@@ -26,7 +26,8 @@ test('package: npm pack -> install into an empty project -> plain-JS import and 
 
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
-  // What a user's project declares; the policy skips onnxruntime-node's CUDA download (npm >= 11.10).
+  // What the README tells a user's project to declare: npm 11 then skips onnxruntime-node's CUDA
+  // download (without it, an offline install fails with ENOTFOUND api.nuget.org).
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', allowScripts: { 'onnxruntime-node': false, protobufjs: false } }));
   const t0 = Date.now();
   const inst = npm(['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dir, info.filename)], app);
