@@ -12,4 +12,8 @@ if (fs.existsSync(source) && process.env.PIXELWISE_DIST !== '1') {
 } else {
   ({ main } = await import('../dist/cli/main.js'));
 }
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A failed command ends here, whatever it left running (worker threads, timers, progress bars):
+// its one-line message is already on stderr.
+if (code !== 0) process.exit(code);
+process.exitCode = code;

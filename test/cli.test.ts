@@ -53,6 +53,16 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   writeGreyPng(path.join(ds.masks, 'sample_001.png'), new Uint8Array(256).fill(9), 16, 16);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--epochs', '1', '--out', path.join(d, 'r4'), '--quiet'),
     /sample_001\.png: label 9 >= --classes 4/);
+  // A truncated or empty mask: one line naming it, and the process ends by itself (progress bars,
+  // timers and worker threads do not keep it alive), with the progress bars on.
+  const good = fs.readFileSync(path.join(ds.masks, 'sample_000.png'));
+  for (const content of [good.subarray(0, 40), Buffer.alloc(0)]) {
+    fs.writeFileSync(path.join(ds.masks, 'sample_001.png'), content);
+    const r = spawnSync(process.execPath, [BIN, 'train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--epochs', '1', '--out', path.join(d, 'r5')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.signal, null, 'ended by itself, not by the test\'s timeout');
+    assertOneLineError({ code: r.status, out: r.stdout, err: r.stderr.split('\n').filter((l) => !/^\w+ \[[#-]*\]/.test(l)).join('\n') }, /sample_001\.png: cannot read mask/);
+  }
+  writeGreyPng(path.join(ds.masks, 'sample_001.png'), new Uint8Array(256).fill(9), 16, 16);
   const v = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--quiet');
   assert.equal(v.code, 1);
   assert.match(v.out, /sample_001\.png: labels >= --classes 4/);

@@ -51,5 +51,5 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
 if (isEntry) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  main(process.argv.slice(2)).then((code) => { if (code !== 0) process.exit(code); process.exitCode = code; });
 }

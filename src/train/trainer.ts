@@ -66,8 +66,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
     norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2,
   });
   const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
-  await loader.warm((d) => warmBar.update(d));
-  warmBar.stop();
+  try { await loader.warm((d) => warmBar.update(d)); } finally { warmBar.stop(); }
 
   let classWeights: number[] | undefined;
   if (cfg.classWeights === 'auto') {
