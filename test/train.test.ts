@@ -90,3 +90,25 @@ test('--init-weights starts a new run from given weights (fine-tuning)', async (
   assert.deepEqual(c.get('enc1a_conv/kernel')!.data, a.get('enc1a_conv/kernel')!.data);
   assert.deepEqual(c.get('classifier/kernel')!.shape, [1, 1, 4, 5]);
 });
+
+test('numerical guard: a NaN gradient stops the run before it touches the weights (checkpoint kept, resumable); --on-nan skip skips the step', async () => {
+  const { d, cfg } = await setup();
+  const before = tf.memory().numTensors;
+  const logs: string[] = [];
+  const stopDir = path.join(d, 'stop');
+  await assert.rejects(train(cfg, stopDir, false, { quiet: true, log: (l) => logs.push(l), injectNaN: (s) => s === 3 }),
+    /non-finite gradients at epoch 2, step 3; the weights were not updated; likely causes: a learning rate too high.*The last checkpoint, .*last\.safetensors, holds the run before it; --on-nan skip/);
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked by a stopped run');
+  // The checkpoint is epoch 1's, and the run resumes from it to the end.
+  const resumed = await train(cfg, stopDir, true, quiet);
+  assert.equal(resumed.state.step, 6);
+
+  // Skipping, with a data-parallel worker: the step is logged and left out; every weight stays finite.
+  const skipped: string[] = [];
+  const r = await train({ ...cfg, onNaN: 'skip', workers: 1 }, path.join(d, 'skip'), false, { quiet: true, log: (l) => skipped.push(l), injectNaN: (s) => s === 3 });
+  assert.equal(r.state.step, 6);
+  assert.ok(skipped.some((l) => /epoch 2, step 3: non-finite gradients; step skipped \(--on-nan skip\)/.test(l)), skipped.join('\n'));
+  for (const [k, t] of readSafetensors(path.join(d, 'skip', 'last.safetensors')).tensors) assert.ok(t.data.every(Number.isFinite), k);
+  // Always poisoned: skipping gives up after 20 in a row.
+  await assert.rejects(train({ ...cfg, onNaN: 'skip', epochs: 12 }, path.join(d, 'skip-all'), false, { ...quiet, injectNaN: () => true }), /20 non-finite steps in a row/);
+});

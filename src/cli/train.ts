@@ -1,7 +1,7 @@
 // `pixelwise train`: a model from a folder of images + masks.
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
-import { LOSSES, type LossName } from '../train/loss_names.js';
+import { LOSSES, ON_NAN, type LossName, type OnNaN } from '../train/choices.js';
 import { SCHEDULES, type ScheduleName } from '../train/schedule.js';
 import { addArchOptions } from '../models/options.js';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
@@ -14,7 +14,7 @@ export interface Opts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; config?: string; valEvery: number; initWeights?: string; encoderWeights?: string;
+  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; config?: string; valEvery: number; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -47,6 +47,7 @@ export function trainCommand(): Command {
     .option('--seed <n>', 'random seed', parseIntArg, 1)
     .option('--early-stop <epochs>', 'stop when val mIoU has not improved for this many epochs', parsePositiveInt)
     .option('--max-minutes <m>', 'stop (resumably) after this much wall time', parseFloatArg)
+    .addOption(new Option('--on-nan <what>', 'a step with a non-finite loss or gradient: stop the run (the last checkpoint is kept) or skip the step').choices(ON_NAN).default('stop'))
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
     .option('--init-weights <file>', 'start from these weights (.safetensors of a run or model package), e.g. to fine-tune')

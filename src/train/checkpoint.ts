@@ -25,7 +25,8 @@ export async function saveCheckpoint(file: string, model: SegModel, opt: tf.Adam
     // by the stable weight names so checkpoints compare across processes.
     const names = model.net.trainableWeights.map((w) => w.originalName);
     const half = slots.length / 2;
-    if (half !== names.length) throw new Error(`optimizer holds ${half} slots for ${names.length} trainable weights`);
+    // No slots yet: every step so far was skipped (--on-nan skip); Adam creates them on its first update.
+    if (half !== names.length && half !== 0) throw new Error(`optimizer holds ${half} slots for ${names.length} trainable weights`);
     for (let i = 0; i < slots.length; i++) {
       const kind = i < half ? 'm' : 'v';
       tensors.push({ name: `optimizer/${kind}/${String(i % half).padStart(4, '0')}/${names[i % half]}`, shape: slots[i].tensor.shape, data: (await slots[i].tensor.data()) as Float32Array });

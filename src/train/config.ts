@@ -6,6 +6,7 @@ import type { Normalization } from '../data/loader.js';
 import type { ModelSpec } from '../models/seg_model.js';
 import type { LossName } from './losses.js';
 import type { ScheduleName } from './schedule.js';
+import type { OnNaN } from './choices.js';
 
 export interface SplitSpec { images: string; masks: string; list?: string }
 
@@ -31,6 +32,8 @@ export interface TrainConfig {
   seed: number;
   earlyStopPatience?: number;
   maxMinutes?: number;
+  /** A step whose loss or gradients are not finite: stop the run (default) or skip the step. */
+  onNaN?: OnNaN;
   valBatchSize: number;
   /** Validate every N epochs (and always after the last). */
   valEvery?: number;

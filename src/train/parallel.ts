@@ -53,7 +53,16 @@ export class DataParallel {
   }
 
   /** One optimisation step on a whole batch; returns the batch loss. */
+  /** One training step: gradients of every shard, combined, applied by `opt`; returns the loss. */
   async step(batch: Batch, opt: tf.Optimizer): Promise<number> {
+    const { loss, grads } = await this.gradients(batch);
+    opt.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+    return loss;
+  }
+
+  /** The batch's loss and combined gradients by variable name (the caller applies and disposes them). */
+  async gradients(batch: Batch): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
     const { n, height: h, width: w } = batch;
     const k = Math.min(this.size, n);
     const px = h * w;
@@ -87,7 +96,7 @@ export class DataParallel {
     this.lastChecksums = { main: mainChecksum, workers: results.map((r) => r.weightsChecksum) };
     this.workerHeapBytes = results.map((r) => r.heapBytes);
     const total = weightsOf.reduce((a, b) => a + b, 0);
-    if (total <= 0) { tf.dispose(grads); return 0; }
+    if (total <= 0) { tf.dispose(grads); return { loss: 0, grads: {} }; }
     const coef = weightsOf.map((wt) => wt / total);
     const combined: tf.NamedTensorMap = {};
     tf.tidy(() => {
@@ -107,9 +116,8 @@ export class DataParallel {
         v.assign(tf.div(acc, k));
       }
     });
-    opt.applyGradients(combined);
-    tf.dispose([...grads, ...Object.values(combined)]);
-    return coef[0] * mainLoss + results.reduce((a, r, i) => a + coef[i + 1] * r.loss, 0);
+    tf.dispose(grads);
+    return { loss: coef[0] * mainLoss + results.reduce((a, r, i) => a + coef[i + 1] * r.loss, 0), grads: combined };
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { SegModel } from '../models/seg_model.js';
 import { writeCard, type ModelCard } from '../models/package.js';
 import { loadEncoderWeights } from '../io/encoder_weights.js';
 import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
-import { SegLoader } from '../data/loader.js';
+import { SegLoader, type Batch } from '../data/loader.js';
 import { NO_AUGMENT } from '../data/augment.js';
 import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
@@ -21,6 +21,7 @@ import { learningRate } from './schedule.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig, SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
+import { GuardedSteps, type Gradients } from './step.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
@@ -35,7 +36,17 @@ export interface EpochLog {
 
 export interface TrainResult { state: TrainState; best?: Scores; interrupted: boolean; runDir: string }
 
-export interface TrainerHooks { log?: (line: string) => void; quiet?: boolean; signal?: AbortSignal; onStep?: (s: TrainState, loss: number) => void }
+export interface TrainerHooks {
+  log?: (line: string) => void; quiet?: boolean; signal?: AbortSignal; onStep?: (s: TrainState, loss: number) => void;
+  /** Fault injection (tests): poison the gradients of the steps for which this returns true. */
+  injectNaN?: (step: number) => boolean;
+}
+
+/** The main thread's gradients for a batch (no workers), by variable name. */
+function mainGradients(model: SegModel, vars: tf.Variable[], lossSpec: Parameters<typeof accumulatedGradients>[2], batch: Batch, micro: number): Gradients {
+  const r = accumulatedGradients(model, vars, lossSpec, batch, micro);
+  return { loss: r.loss, grads: Object.fromEntries(vars.map((v, j) => [v.name, r.grads[j]])) };
+}
 
 export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
   return {
@@ -125,6 +136,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   const vars = model.trainableVariables;
   const started = Date.now();
   let interrupted = false, outOfTime = false;
+  const guard = new GuardedSteps();
   let stopReq = false;
   const onSig = () => {
     if (stopReq) { log('second interrupt: exiting without saving'); process.exit(130); }
@@ -148,16 +160,11 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
         waitMs += Date.now() - tWait;
         lr = learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
         (opt as unknown as { learningRate: number }).learningRate = lr;
-        let loss: number;
-        if (dp) loss = await dp.step(batch, opt);
-        else {
-          const r = accumulatedGradients(model, vars, lossSpec, batch, plan.micro);
-          opt.applyGradients(vars.map((v, j) => ({ name: v.name, tensor: r.grads[j] })));
-          tf.dispose(r.grads);
-          loss = r.loss;
-        }
-        if (!Number.isFinite(loss)) throw new UserError(`training diverged (loss ${loss}) at epoch ${epoch + 1}, step ${state.step}; lower --lr`);
-        lossSum += loss; lossN++; images += batch.n;
+        const g = dp ? await dp.gradients(batch) : mainGradients(model, vars, lossSpec, batch, plan.micro);
+        const loss = g.loss;
+        const applied = guard.apply(g, opt, { epoch: epoch + 1, step: state.step, lr, onNaN: cfg.onNaN ?? 'stop', lastCheckpoint: lastFile, injectNaN: hooks.injectNaN?.(state.step), log });
+        if (applied) { lossSum += loss; lossN++; }
+        images += batch.n;
         state.batch++; state.step++;
         hooks.onStep?.(state, loss);
         // Cached batches and tensor reads resolve as microtasks: without a macrotask turn the event

@@ -36,6 +36,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     cfg = JSON.parse(fs.readFileSync(f, 'utf8')) as TrainConfig;
     if (o.epochs != null) cfg.epochs = o.epochs;
     if (o.maxMinutes != null) cfg.maxMinutes = o.maxMinutes;
+    cfg.onNaN = o.onNan;
     cfg.workers = workers;
     cfg.microBatch = microBatch;
   } else {
@@ -71,7 +72,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       loss: o.loss, classWeights, focalGamma: o.focalGamma,
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
       // Pretrained encoders get the normalisation their weights were trained with.
-      norm: o.encoderWeights ? archNormalization(o.arch, layout.layout) : IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes,
+      norm: o.encoderWeights ? archNormalization(o.arch, layout.layout) : IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
     };
   }

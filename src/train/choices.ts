@@ -1,0 +1,7 @@
+// Training choices a user names on the command line (no TF.js import: command definitions read this).
+export type LossName = 'ce' | 'dice' | 'focal' | 'ce+dice' | 'lovasz' | 'ce+lovasz';
+export const LOSSES: LossName[] = ['ce', 'dice', 'focal', 'ce+dice', 'lovasz', 'ce+lovasz'];
+
+/** A step whose loss or gradients are not finite: stop the run, or skip the step. */
+export type OnNaN = 'stop' | 'skip';
+export const ON_NAN: OnNaN[] = ['stop', 'skip'];
