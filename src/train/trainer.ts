@@ -96,8 +96,12 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
   let state: TrainState = { epoch: 0, batch: 0, step: 0, bestMIoU: -1, bestEpoch: -1, epochsWithoutImprovement: 0 };
   const lastFile = path.join(runDir, 'last.safetensors'), bestFile = path.join(runDir, 'best.safetensors');
   const logFile = path.join(runDir, 'log.jsonl');
+  if (resume && !isFile(lastFile)) {
+    // Stopped (or killed) before its first checkpoint: the run starts again from its beginning.
+    log(`--resume ${runDir}: no checkpoint yet; starting the run from its beginning`);
+    resume = false;
+  }
   if (resume) {
-    if (!isFile(lastFile)) throw new UserError(`--resume ${runDir}: no last.safetensors checkpoint in it`);
     const ck = loadCheckpoint(lastFile, model);
     if (!ck.state) throw new UserError(`${lastFile}: no trainer state; cannot resume`);
     state = ck.state;

@@ -1,0 +1,72 @@
+// Crash safety: `kill -9` at random moments of a data-parallel training run (checkpoint writes
+// included) leaves the last checkpoint loadable, `--resume` continues, and a run killed and resumed
+// many times ends with the weights of an uninterrupted run with the same seed. A full disk is
+// reported in one line and leaves no file under the final name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeSyntheticDataset } from '../src/data/synthetic.ts';
+import { readSafetensors } from '../src/io/safetensors.ts';
+import { writeFileAtomic } from '../src/util/fs.ts';
+import { Rng } from '../src/util/random.ts';
+import { tempDir } from './helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+
+test('kill -9 at random moments: the checkpoint stays loadable, --resume continues, the final weights equal an uninterrupted run', async (t) => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 8, 32, 32, 1);
+  const args = (out: string) => ['train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', ds.images, '--masks', ds.masks, '--classes', '4',
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '4', '--lr', '0.01', '--seed', '7', '--workers', '1', '--out', out, '--quiet'];
+  const t0 = Date.now();
+  const whole = spawnSync(process.execPath, [BIN, ...args(path.join(d, 'whole'))], { encoding: 'utf8' });
+  assert.equal(whole.status, 0, whole.stderr);
+  const wholeMs = Date.now() - t0;
+
+  const run = path.join(d, 'killed');
+  const rng = new Rng(11);
+  let kills = 0, checkpointsRead = 0;
+  // Killed before the run wrote its config, the user runs the same command again; after, --resume.
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const p = spawn(process.execPath, [BIN, ...(fs.existsSync(path.join(run, 'train.json')) ? ['train', '--resume', run, '--quiet'] : args(run))], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (b) => { err += b; });
+    const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+    // Anywhere from start-up to the end of a whole run (steps, the worker thread, checkpoint
+    // writes); resumed runs have less left to do, so one finishes sooner or later.
+    const timer = setTimeout(() => { p.kill('SIGKILL'); }, wholeMs * (0.2 + rng.next()));
+    const code = await exited;
+    clearTimeout(timer);
+    if (code === 0) break;
+    assert.equal(code, null, `the run failed by itself: ${err}`);
+    kills++;
+    const last = path.join(run, 'last.safetensors');
+    if (fs.existsSync(last)) { readSafetensors(last); checkpointsRead++; } // loadable whatever the moment of the kill
+  }
+  t.diagnostic(`${kills} kills (an uninterrupted run takes ${(wholeMs / 1000).toFixed(1)} s), ${checkpointsRead} checkpoints read back after a kill`);
+  assert.ok(kills >= 2, `only ${kills} kills landed; the run was too quick to interrupt`);
+  const a = readSafetensors(path.join(d, 'whole', 'last.safetensors')).tensors;
+  const b = readSafetensors(path.join(run, 'last.safetensors')).tensors;
+  assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+  for (const [k, x] of a) {
+    const y = b.get(k)!;
+    let diff = 0;
+    for (let i = 0; i < x.data.length; i++) diff = Math.max(diff, Math.abs(x.data[i] - y.data[i]));
+    assert.ok(diff < 1e-5, `${k} differs by ${diff} after ${kills} kills`);
+  }
+  const log = fs.readFileSync(path.join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch);
+  assert.equal(log.at(-1), 4);
+});
+
+test('a full disk: one clear error, nothing under the final name, no temp file left', { skip: !fs.existsSync('/dev/full') && 'no /dev/full' }, () => {
+  // /dev/full accepts opens and fails every write with ENOSPC: the temp file's write fails as on a full disk.
+  const d = tempDir();
+  const target = path.join(d, 'weights.safetensors');
+  const tmp = path.join(d, `.weights.safetensors.${process.pid}.tmp`);
+  fs.symlinkSync('/dev/full', tmp);
+  assert.throws(() => writeFileAtomic(target, new Uint8Array(1 << 16)), /weights\.safetensors: the disk is full; nothing was written under this name/);
+  assert.ok(!fs.existsSync(target));
+  assert.ok(!fs.existsSync(tmp));
+});
