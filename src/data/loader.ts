@@ -27,6 +27,9 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
   if (!s.mask) throw new UserError(`${s.image}: no mask`);
   let img: RgbImage = await readImage(s.image);
   const m = readMask(s.mask, { colors: spec.colors, unknownLabel: spec.ignoreIndex, labelMap: spec.labelMap });
+  if (m.mode === 'rgb' && m.unknownColors) {
+    throw new UserError(`${s.mask}: ${m.unknownColors} pixels have colours that are not in the class list (an RGB colour mask needs each class's colour: --class-file); run \`pixelwise verify\``);
+  }
   if (m.width !== img.width || m.height !== img.height) {
     throw new UserError(`${s.mask}: mask is ${m.width}x${m.height} but its image is ${img.width}x${img.height}; run \`pixelwise verify\``);
   }

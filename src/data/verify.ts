@@ -1,5 +1,5 @@
 // Dataset checks behind `pixelwise verify`: every problem as one line naming the file.
-import sharp from 'sharp';
+import { readImage } from './image_io.js';
 import { pairSamples, type DatasetSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
@@ -23,14 +23,15 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
   const modes: Record<string, number> = {};
   let ignored = 0, done = 0;
   for (const s of pairing.samples) {
-    let meta: { width?: number; height?: number; orientation?: number } | null = null;
-    try { meta = await sharp(s.image).metadata(); } catch (e) { problems.push(`${s.image}: unreadable image (${describeError(e).split('\n')[0]})`); }
+    // Decoded in full, as training will: a truncated or corrupt file fails here, not mid-training.
+    let size: [number, number] | null = null;
+    try { const im = await readImage(s.image); size = [im.width, im.height]; } catch (e) { problems.push(`${s.image}: unreadable image (${describeError(e).split('\n')[0]})`); }
     try {
       const m = readMask(s.mask!, { colors: spec.colors, unknownLabel: 256 as number, labelMap: spec.labelMap });
       modes[m.mode] = (modes[m.mode] ?? 0) + 1;
       if (m.unknownColors) problems.push(`${s.mask}: ${m.unknownColors} pixels have colours not in the class list`);
-      if (meta && meta.width && meta.height) {
-        const [w, h] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
+      if (size) {
+        const [w, h] = size; // EXIF orientation applied, as training sees it
         if (w !== m.width || h !== m.height) problems.push(`${s.mask}: mask is ${m.width}x${m.height} but its image is ${w}x${h}`);
       }
       const bad = new Map<number, number>();

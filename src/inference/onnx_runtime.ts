@@ -10,6 +10,7 @@ import { resizeForModel, type PredictOptions } from './predictor.js';
 import { argmaxChw, argmaxPadded } from './label_map.js';
 import { resizeChw } from './chw.js';
 import { normalizeNchw } from '../data/normalize.js';
+import { UserError } from '../util/errors.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
@@ -52,7 +53,11 @@ export class OnnxSegmenter {
     const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
     const bytes = typeof model === 'string' ? fs.readFileSync(model) : model;
     const fused = numClasses <= 256 ? withLabelsOutput(bytes) : null;
-    const session = await o.InferenceSession.create(fused ?? bytes, opts);
+    let session: Session;
+    try { session = await o.InferenceSession.create(fused ?? bytes, opts); } catch (e) {
+      const name = typeof model === 'string' ? model : 'the exported model';
+      throw new UserError(`${name}: not a model ONNX Runtime can load (${(e as Error).message.split('\n')[0]}); re-create it with \`pixelwise export\``);
+    }
     return new OnnxSegmenter(session, numClasses, stride, fused != null);
   }
 

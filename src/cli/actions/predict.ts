@@ -30,9 +30,21 @@ export function collectImages(inputs: string[]): string[] {
 
 const splitList = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
+/** Outputs are named after their input (NAME_labels.png, ...): none may land on an input file. */
+function refuseOverwritingInputs(files: string[], out: string): void {
+  const inputs = new Set(files.map((f) => path.resolve(f)));
+  for (const f of files) {
+    for (const suffix of ['_labels.png', '_color.png', '_overlay.png', '_legend.png', '_classes.json', '_effect.png', '_effect.jpg']) {
+      const target = path.resolve(out, stem(f) + suffix);
+      if (inputs.has(target)) throw new UserError(`--out ${out}: predicting would overwrite the input ${target}; choose another --out folder`);
+    }
+  }
+}
+
 export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   const files = collectImages(inputs);
+  refuseOverwritingInputs(files, o.out);
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');

@@ -33,7 +33,9 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     runDir = o.resume;
     const f = path.join(runDir, 'train.json');
     if (!isDir(runDir) || !isFile(f)) throw new UserError(`--resume ${runDir}: not a training run folder (no train.json)`);
-    cfg = JSON.parse(fs.readFileSync(f, 'utf8')) as TrainConfig;
+    try { cfg = JSON.parse(fs.readFileSync(f, 'utf8')) as TrainConfig; } catch (e) {
+      throw new UserError(`${f}: not valid JSON (${(e as Error).message}); the run's configuration is damaged: start a new run with the same options`);
+    }
     if (o.epochs != null) cfg.epochs = o.epochs;
     if (o.maxMinutes != null) cfg.maxMinutes = o.maxMinutes;
     cfg.onNaN = o.onNan;

@@ -42,6 +42,9 @@ interface Segmented { frame: RgbImage; index: number; labels: Uint8Array; prob8?
 
 export async function run(input: string, o: Opts): Promise<void> {
   checkOptions(o);
+  for (const [flag, target] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
+    if (target && input !== '-' && target !== '-' && path.resolve(target) === path.resolve(input)) throw new UserError(`${flag} ${target}: that is the input video; write to another file`);
+  }
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   const source = await openInput(input, o);

@@ -1,0 +1,219 @@
+// The bad-input corpus, generated (no committed binaries), and the (command x case) matrix run
+// over it: each case is a real command line on broken files, with the outcome it must have. Used by
+// test/corpus.test.ts (asserts every outcome) and bench/corpus.ts (writes docs/reliability.md).
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawn, spawnSync } from 'node:child_process';
+import sharp from 'sharp';
+import { encode } from 'fast-png';
+import { writeSyntheticDataset } from '../src/data/synthetic.ts';
+import { writeSafetensors } from '../src/io/safetensors.ts';
+import { ffmpegPath } from '../src/video/ffmpeg.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+const VOC = path.resolve('models/voc');
+const PHOTO = path.resolve('assets/photos/chelsea.png');
+
+/** A PNG whose header claims w x h (with a few bytes of pixel data). */
+function pngClaiming(w: number, h: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(100))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A baseline JPEG whose frame header (SOF0) claims w x h. */
+async function jpegClaiming(w: number, h: number): Promise<Buffer> {
+  const j = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+  const sof = j.indexOf(Buffer.from([0xff, 0xc0]));
+  j.writeUInt16BE(h, sof + 5); j.writeUInt16BE(w, sof + 7);
+  return j;
+}
+
+const half = (b: Buffer) => b.subarray(0, Math.floor(b.length / 2));
+
+export interface Case {
+  command: string; name: string; args: string[]; expect: 'error' | 'ok'; message?: RegExp; stdin?: Buffer;
+  /** verify reports its findings on stdout (a list, exit 1) rather than as one error line. */
+  report?: boolean;
+}
+export interface Outcome { command: string; name: string; expect: string; code: number | null; timedOut: boolean; lines: number; stackTrace: boolean; leftovers: string[]; ms: number; ok: boolean; firstLine: string }
+
+/** Writes the corpus under `root` and returns the matrix of cases over it. */
+export async function buildCorpus(root: string): Promise<Case[]> {
+  const p = (...s: string[]) => path.join(root, ...s);
+  const good = await writeSyntheticDataset(p('good'), 4, 32, 32, 1);
+  const photo = fs.readFileSync(PHOTO);
+  const jpeg = await sharp(PHOTO).jpeg().toBuffer(), webp = await sharp(PHOTO).webp().toBuffer(), tiff = await sharp(PHOTO).tiff().toBuffer();
+  const corruptPng = Buffer.from(photo); for (let i = 200; i < corruptPng.length; i += 97) corruptPng[i] ^= 0x5a;
+  const badImages: [string, string, Buffer][] = [
+    ['truncated PNG', 'a.png', half(photo)], ['corrupt PNG', 'a.png', corruptPng], ['truncated JPEG', 'a.jpg', half(jpeg)],
+    ['truncated WebP', 'a.webp', half(webp)], ['truncated TIFF', 'a.tif', half(tiff)], ['zero-byte file', 'a.png', Buffer.alloc(0)],
+    ['text named .jpg', 'a.jpg', Buffer.from('this is not an image\n')], ['PNG header 100000x100000', 'a.png', pngClaiming(100000, 100000)],
+    ['JPEG header 65000x65000', 'a.jpg', await jpegClaiming(65000, 65000)],
+  ];
+  const cases: Case[] = [];
+  const ds = (name: string) => { const d = p('ds', name); fs.cpSync(p('good'), d, { recursive: true }); return { images: path.join(d, 'images'), masks: path.join(d, 'masks'), dir: d }; };
+  const train = (x: { images: string; masks: string }, extra: string[] = []) => ['train', '--images', x.images, '--masks', x.masks, '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--out', p('runs', String(cases.length)), ...extra];
+  const verify = (x: { images: string; masks: string }) => ['verify', '--images', x.images, '--masks', x.masks, '--classes', '4', '--quiet'];
+  const predictOut = () => ['--out', p('pred', String(cases.length))];
+
+  for (const [name, file, bytes] of badImages) {
+    // As a training image (replacing sample_001's image) and as a photo to predict.
+    const x = ds(`img-${cases.length}`);
+    fs.rmSync(path.join(x.images, 'sample_001.png'));
+    fs.writeFileSync(path.join(x.images, 'sample_001' + path.extname(file)), bytes);
+    cases.push({ command: 'train', name: `image: ${name}`, args: train(x), expect: 'error', message: /sample_001/ });
+    cases.push({ command: 'verify', name: `image: ${name}`, args: verify(x), report: true, expect: 'error', message: /sample_001\.\w+: unreadable image/ });
+    fs.mkdirSync(p('photos'), { recursive: true });
+    const f = p('photos', `${cases.length}-${file}`);
+    fs.writeFileSync(f, bytes);
+    cases.push({ command: 'predict', name: `image: ${name}`, args: ['predict', f, ...predictOut()], expect: 'error', message: new RegExp(path.basename(f).replace('.', '\\.')) });
+  }
+  // Masks.
+  const masks: [string, (m: string) => void, RegExp][] = [
+    ['truncated mask', (m) => fs.writeFileSync(m, half(fs.readFileSync(m))), /sample_001\.png: cannot read mask/],
+    ['zero-byte mask', (m) => fs.writeFileSync(m, Buffer.alloc(0)), /sample_001\.png: cannot read mask/],
+    ['mask of the wrong size', (m) => fs.writeFileSync(m, encode({ width: 16, height: 16, data: new Uint8Array(256), channels: 1, depth: 8 })), /sample_001.*(size|16x16)/],
+    ['RGB mask, no class file', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(200), channels: 3, depth: 8 })), /sample_001.*(RGB|colour|class-file)/i],
+    ['16-bit mask with ids beyond 8 bits', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint16Array(32 * 32).fill(300), channels: 1, depth: 16 })), /sample_001.*16-bit mask value 300/],
+    ['labels beyond the class count', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint8Array(32 * 32).fill(9), channels: 1, depth: 8 })), /sample_001.*9/],
+    ['mask without an image (mismatched stems)', (m) => fs.renameSync(m, m.replace('sample_001', 'other_001')), /sample_001|other_001/],
+  ];
+  for (const [name, make, message] of masks) {
+    const x = ds(`mask-${cases.length}`);
+    make(path.join(x.masks, 'sample_001.png'));
+    cases.push({ command: 'train', name, args: train(x), expect: 'error', message });
+    cases.push({ command: 'verify', name, args: verify(x), report: true, expect: 'error', message });
+  }
+  // A 16-bit mask whose ids fit in 8 bits is read as it is (some tools write label maps so).
+  const x16 = ds('mask16-ok');
+  fs.writeFileSync(path.join(x16.masks, 'sample_001.png'), encode({ width: 32, height: 32, data: new Uint16Array(32 * 32).fill(2), channels: 1, depth: 16 }));
+  cases.push({ command: 'train', name: '16-bit mask with ids below 256 (accepted)', args: train(x16, ['--quiet', '--width', '4', '--depth', '2']), expect: 'ok' });
+  const empty = { images: p('empty', 'images'), masks: p('empty', 'masks') };
+  fs.mkdirSync(empty.images, { recursive: true }); fs.mkdirSync(empty.masks, { recursive: true });
+  cases.push({ command: 'train', name: 'empty folders', args: train(empty), expect: 'error', message: /no images|empty/i });
+  cases.push({ command: 'evaluate', name: 'empty folders', args: ['evaluate', '--model', VOC, '--images', empty.images, '--masks', empty.masks], expect: 'error', message: /no images|empty/i });
+  // Paths: spaces and non-ASCII names work; a symlink loop is refused.
+  const odd = p('odd näme dir'); fs.cpSync(p('good'), odd, { recursive: true });
+  cases.push({ command: 'train', name: 'spaces and non-ASCII in paths', args: train({ images: path.join(odd, 'images'), masks: path.join(odd, 'masks') }, ['--quiet']), expect: 'ok' });
+  fs.copyFileSync(PHOTO, p('photos', 'chat noir é.png'));
+  cases.push({ command: 'predict', name: 'spaces and non-ASCII in paths', args: ['predict', p('photos', 'chat noir é.png'), '--out', p('pred ü')], expect: 'ok' });
+  fs.mkdirSync(p('loop'), { recursive: true }); fs.symlinkSync(p('loop', 'b.png'), p('loop', 'a.png')); fs.symlinkSync(p('loop', 'a.png'), p('loop', 'b.png'));
+  cases.push({ command: 'predict', name: 'symlink loop', args: ['predict', p('loop', 'a.png'), ...predictOut()], expect: 'error', message: /a\.png/ });
+  // Model files.
+  const pkg = (name: string, edit: (d: string) => void) => { const d = p('models', name); fs.cpSync(VOC, d, { recursive: true }); edit(d); return d; };
+  const badModels: [string, string][] = [
+    ['corrupt model.json', pkg('json', (d) => fs.writeFileSync(path.join(d, 'model.json'), '{"format": "pixelwise-model", '))],
+    ['model.json of the wrong shape', pkg('schema', (d) => fs.writeFileSync(path.join(d, 'model.json'), JSON.stringify({ format: 'pixelwise-model', model: { arch: 7 } })))],
+    ['truncated ONNX file', pkg('onnx', (d) => fs.writeFileSync(path.join(d, 'model.onnx'), half(fs.readFileSync(path.join(d, 'model.onnx')))))],
+    ['truncated weights', pkg('weights', (d) => { fs.rmSync(path.join(d, 'model.onnx')); const c = JSON.parse(fs.readFileSync(path.join(d, 'model.json'), 'utf8')); delete c.onnx; fs.writeFileSync(path.join(d, 'model.json'), JSON.stringify(c)); fs.writeFileSync(path.join(d, 'weights.safetensors'), half(fs.readFileSync(path.join(d, 'weights.safetensors')))); })],
+  ];
+  for (const [name, dir] of badModels) {
+    cases.push({ command: 'predict', name, args: ['predict', PHOTO, '--model', dir, ...predictOut()], expect: 'error', message: /models\// });
+    // export rebuilds the ONNX file from the weights: a broken ONNX file is no obstacle to it.
+    const rebuilds = name === 'truncated ONNX file';
+    cases.push({ command: 'export', name, args: ['export', '--model', dir, '--out', p('exported', String(cases.length))], expect: rebuilds ? 'ok' : 'error', message: /models\// });
+  }
+  cases.push({ command: 'evaluate', name: 'truncated ONNX file', args: ['evaluate', '--model', badModels[2][1], '--images', good.images, '--masks', good.masks], expect: 'error', message: /model\.onnx/ });
+  // Checkpoints and foreign weights.
+  const run = p('run-bad');
+  fs.mkdirSync(run, { recursive: true });
+  fs.writeFileSync(path.join(run, 'train.json'), '{"model": {"arch": "unet"');
+  cases.push({ command: 'train', name: 'corrupt train.json (--resume)', args: ['train', '--resume', run], expect: 'error', message: /train\.json/ });
+  const run2 = p('run-trunc');
+  const okRun = spawnSync(process.execPath, [BIN, ...train(good, ['--quiet', '--arch', 'unet', '--width', '4', '--depth', '2']).slice(0, -2), '--out', run2], { encoding: 'utf8' });
+  if (okRun.status !== 0) throw new Error(`corpus: the reference run failed: ${okRun.stderr}`);
+  fs.writeFileSync(path.join(run2, 'last.safetensors'), half(fs.readFileSync(path.join(run2, 'last.safetensors'))));
+  cases.push({ command: 'train', name: 'truncated checkpoint (--resume)', args: ['train', '--resume', run2, '--epochs', '2'], expect: 'error', message: /last\.safetensors/ });
+  fs.writeFileSync(p('bad.safetensors'), Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123, 34]));
+  cases.push({ command: 'train', name: 'corrupt --init-weights', args: train(good, ['--init-weights', p('bad.safetensors')]), expect: 'error', message: /bad\.safetensors/ });
+  cases.push({ command: 'predict', name: 'corrupt --weights', args: ['predict', PHOTO, '--model', run2, '--weights', p('bad.safetensors'), ...predictOut()], expect: 'error', message: /bad\.safetensors/ });
+  fs.writeFileSync(p('bad.pth'), Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100, 7)]));
+  cases.push({ command: 'import', name: 'corrupt .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('bad.pth'), '--out', p('imported')], expect: 'error', message: /bad\.pth/ });
+  fs.writeFileSync(p('text.pth'), 'not a checkpoint');
+  cases.push({ command: 'import', name: 'text file as .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('text.pth'), '--out', p('imported2')], expect: 'error', message: /text\.pth/ });
+  writeSafetensors(p('empty.safetensors'), []);
+  cases.push({ command: 'import', name: 'safetensors without the model\'s tensors', args: ['import', '--preset', 'espnetv2-voc', '--from', p('empty.safetensors'), '--out', p('imported3')], expect: 'error', message: /empty\.safetensors|missing/ });
+  // Videos.
+  fs.writeFileSync(p('fake.mp4'), 'not a video');
+  cases.push({ command: 'video', name: 'text named .mp4', args: ['video', p('fake.mp4'), '--out', p('v.mp4')], expect: 'error', message: /fake\.mp4/ });
+  const real = p('real.mp4');
+  spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '1', '-pix_fmt', 'yuv420p', real]);
+  fs.writeFileSync(p('cut.mp4'), half(fs.readFileSync(real)));
+  cases.push({ command: 'video', name: 'truncated MP4', args: ['video', p('cut.mp4'), '--out', p('v2.mp4')], expect: 'error', message: /cut\.mp4/ });
+  cases.push({ command: 'video', name: 'not a video on stdin', args: ['video', '-', '--out', '-'], stdin: Buffer.from('garbage'), expect: 'error', message: /stdin/ });
+  // Listing and serving.
+  cases.push({ command: 'models', name: 'unknown option', args: ['models', '--bogus'], expect: 'error', message: /unknown option '--bogus'/ });
+  cases.push({ command: 'serve', name: '--models folder missing', args: ['serve', '--models', p('nope'), '--port', '0'], expect: 'error', message: /--models .*nope/ });
+  cases.push({ command: 'serve', name: 'port out of range', args: ['serve', '--port', '70000'], expect: 'error', message: /--port 70000/ });
+  return cases;
+}
+
+/** Progress-bar lines (printed off a terminal every few seconds) are not messages. */
+const messageLines = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !/^\s*[\w ]+\/?\d*\s*\[[#-]*\]|^\s*\w+ \d+ \w+ \|/.test(l) && !l.startsWith('(run with --help'));
+
+/** Runs every case, `parallel` at a time; outcomes in the cases' order. */
+export async function runCases(cases: Case[], root: string, parallel = 2): Promise<Outcome[]> {
+  const out: Outcome[] = new Array(cases.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < cases.length) { const i = next++; out[i] = await runCase(cases[i], root); }
+  }));
+  return out;
+}
+
+interface Ran { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+function run(args: string[], stdin: Buffer | undefined, timeoutMs: number): Promise<Ran> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (b) => { stdout += b; });
+    p.stderr.on('data', (b) => { stderr += b; });
+    p.stdin.on('error', () => {});
+    p.stdin.end(stdin ?? '');
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+  });
+}
+
+export async function runCase(c: Case, root: string, timeoutMs = 90_000): Promise<Outcome> {
+  const t0 = Date.now();
+  const r = await run(c.args, c.stdin, timeoutMs);
+  const ms = Date.now() - t0;
+  const lines = messageLines(r.stderr);
+  // Outputs left under a final name by a failed command: files it created that are empty, or any temp/partial file.
+  const leftovers = outputsOf(c, root).filter((f) => /\.tmp$|\.partial/.test(f) || (c.expect === 'error' && fs.statSync(f).size === 0));
+  const timedOut = r.signal === 'SIGKILL';
+  const stackTrace = /^\s+at .+:\d+:\d+\)?$/m.test(r.stderr);
+  const said = c.report ? r.stdout : lines[0] ?? '';
+  const ok = !timedOut && !stackTrace && leftovers.length === 0 && (c.expect === 'ok' ? r.status === 0
+    : r.status !== 0 && r.status !== null && (c.report ? lines.length === 0 : lines.length === 1) && (!c.message || c.message.test(said)));
+  return { command: c.command, name: c.name, expect: c.expect, code: r.status, timedOut, lines: lines.length, stackTrace, leftovers, ms, ok, firstLine: said.split('\n').find((l) => l.trim()) ?? '' };
+}
+
+/** The files a case's command wrote: under its --out (file or folder), if any. */
+function outputsOf(c: Case, root: string): string[] {
+  const i = c.args.indexOf('--out');
+  const out = i >= 0 ? c.args[i + 1] : undefined;
+  if (!out || out === '-' || !out.startsWith(root)) return [];
+  const dir = path.dirname(out);
+  if (!fs.existsSync(dir)) return [];
+  return fs.existsSync(out) && fs.statSync(out).isDirectory() ? listFiles(out) : fs.readdirSync(dir).filter((f) => f.includes(path.basename(out))).map((f) => path.join(dir, f));
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const f = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(f)); else if (e.isFile()) out.push(f);
+  }
+  return out;
+}
