@@ -25,7 +25,7 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
   for (const s of pairing.samples) {
     // Decoded in full, as training will: a truncated or corrupt file fails here, not mid-training.
     let size: [number, number] | null = null;
-    try { const im = await readImage(s.image); size = [im.width, im.height]; } catch (e) { problems.push(`${s.image}: unreadable image (${describeError(e).split('\n')[0]})`); }
+    try { const im = await readImage(s.image); size = [im.width, im.height]; } catch (e) { problems.push(`${s.image}: unreadable image (${describeError(e).split('\n')[0].replace(`${s.image}: `, '')})`); }
     try {
       const m = readMask(s.mask!, { colors: spec.colors, unknownLabel: 256 as number, labelMap: spec.labelMap });
       modes[m.mode] = (modes[m.mode] ?? 0) + 1;
