@@ -114,6 +114,14 @@ function unwrap(refs: Map<string, TensorRef>): Map<string, TensorRef> {
 }
 
 export function readTorchCheckpoint(file: string): Map<string, TorchTensor> {
+  // The pickle machine runs on untrusted bytes: whatever breaks inside it means a corrupt file.
+  try { return parseTorchCheckpoint(file); } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${file}: corrupt PyTorch checkpoint (${(e as Error)?.message ?? e}); re-save it with torch.save`);
+  }
+}
+
+function parseTorchCheckpoint(file: string): Map<string, TorchTensor> {
   let buf: Uint8Array;
   try { buf = fs.readFileSync(file); } catch { throw new UserError(`${file}: cannot read file`); }
   const storages = new Map<string, Storage>();

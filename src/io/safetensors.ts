@@ -60,8 +60,16 @@ export function decodeSafetensors(buf: Uint8Array, name = 'safetensors'): SafeTe
   const tensors: SafeTensors['tensors'] = new Map();
   let metadata: Record<string, string> = {};
   for (const [key, v] of Object.entries(header)) {
-    if (key === '__metadata__') { metadata = v as Record<string, string>; continue; }
+    if (key === '__metadata__') {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${name}: __metadata__ is not an object of strings`);
+      metadata = v as Record<string, string>;
+      continue;
+    }
     const info = v as { dtype: STDtype; shape: number[]; data_offsets: [number, number] };
+    const isIndex = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+    if (!info || !Array.isArray(info.shape) || !info.shape.every(isIndex) || !Array.isArray(info.data_offsets) || info.data_offsets.length !== 2 || !info.data_offsets.every(isIndex)) {
+      throw new UserError(`${name}: tensor ${key} has a malformed entry (dtype, shape, data_offsets) in the header`);
+    }
     const [a, b] = info.data_offsets;
     if (!(info.dtype in BYTES)) throw new UserError(`${name}: tensor ${key} has unsupported dtype ${info.dtype}`);
     const n = info.shape.reduce((x, y) => x * y, 1);
