@@ -3,7 +3,6 @@
 //   const seg = await load('voc');            // or load() for the default, or a folder
 //   const r = await seg.segment('photo.jpg'); // r.labels, r.width, r.height, r.classes
 //   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
-import { initEngine, type BackendName } from '../engine/backend.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/package.js';
 import { probabilities8 } from './label_map.js';
@@ -23,7 +22,8 @@ export interface SegmentationModel {
   dispose(): Promise<void>;
 }
 
-export interface LoadOptions extends OpenOptions { backend?: BackendName }
+/** `load()` takes the options of `openSegmenter` (runtime, backend, threads, TTA, tiling, ...). */
+export type LoadOptions = OpenOptions;
 
 export interface SegmentOptions {
   /** Keep class probabilities (default true): cut-outs, background effects and probability() need
@@ -44,8 +44,6 @@ export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
 
 /** Opens a model: a shipped name (`voc`, `cityscapes`; default `voc`) or a model/run folder. */
 export async function load(model?: string, o: LoadOptions = {}): Promise<SegmentationModel> {
-  // The engine builds folders without an ONNX file (training runs); shipped models skip it at run time.
-  await initEngine(o.backend ?? 'auto');
   const seg: Segmenter = await openSegmenter(model, o);
   return {
     card: seg.card,

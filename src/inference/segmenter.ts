@@ -2,6 +2,7 @@
 // Runtime (exported on the fly from the model package, or an external .onnx named by its card).
 // `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the model exports.
 import path from 'node:path';
+import { initEngine, type BackendName } from '../engine/backend.js';
 import type { RgbImage } from '../data/image_io.js';
 import { loadModelPackage, readCard, type ModelCard } from '../models/package.js';
 import type { SegModel } from '../models/seg_model.js';
@@ -69,7 +70,9 @@ class OrtSegmenter implements Segmenter {
 }
 
 export interface OpenOptions {
-  runtime?: RuntimeName; weights?: string; threads?: number; tta?: TtaMode;
+  runtime?: RuntimeName;
+  /** TF.js backend, for models that TF.js builds (default auto). */
+  backend?: BackendName; weights?: string; threads?: number; tta?: TtaMode;
   /** Multi-scale test-time augmentation: scores averaged over these scales (default [1]). */
   scales?: number[];
   /** Tiling of large images (default: automatic above 4 megapixels; see tiling.ts). */
@@ -167,6 +170,9 @@ async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
     if (!isFile(file)) throw new UserError(`${file}: ONNX file named by model.json not found`);
     return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, cardStride(card), o.threads), card, o.tta ?? 'none', o.threshold);
   }
+  // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a
+  // pre-exported model above does not, and starts without loading it.
+  await initEngine(o.backend ?? 'auto');
   const { model } = loadModelPackage(dir, o.weights);
   if (runtime === 'tfjs') return new TfjsSegmenter(model, card, o.tta ?? 'none', o.threshold);
   try {

@@ -1,7 +1,6 @@
 // The `evaluate` command's work, loaded when the command runs (the definition in ../evaluate.ts stays light).
 import path from 'node:path';
 import { isDir } from '../../util/fs.js';
-import { initEngine } from '../../engine/backend.js';
 import { openSegmenter } from '../../inference/segmenter.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
@@ -13,7 +12,6 @@ import { UserError } from '../../util/errors.js';
 import type { Opts } from '../evaluate.js';
 
 export async function run(o: Opts): Promise<void> {
-  await initEngine(o.backend);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
   const k = card.model.numClasses;

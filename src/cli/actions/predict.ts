@@ -1,7 +1,6 @@
 // The `predict` command's work, loaded when the command runs (the definition in ../predict.ts stays light).
 import fs from 'node:fs';
 import path from 'node:path';
-import { initEngine } from '../../engine/backend.js';
 import { openSegmenter } from '../../inference/segmenter.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
@@ -48,7 +47,6 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
-  await initEngine(o.backend);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
   const keep = o.keep ? splitList(o.keep) : ['person'];

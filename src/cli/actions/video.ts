@@ -1,7 +1,6 @@
 // The `video` command's work, loaded when the command runs (the definition in ../video.ts stays light).
 import fs from 'node:fs';
 import path from 'node:path';
-import { initEngine } from '../../engine/backend.js';
 import { openSegmenter } from '../../inference/segmenter.js';
 import { probeVideo, readFrames, openStdinVideo, FrameWriter, type VideoInfo } from '../../video/ffmpeg.js';
 import { colorize, overlay } from '../../render/colorize.js';
@@ -49,7 +48,6 @@ export async function run(input: string, o: Opts): Promise<void> {
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   const source = await openInput(input, o);
   const info = source.info;
-  await initEngine(o.backend);
   const seg = await openSegmenter(o.model, segmenterOptions(o));
   const classes = seg.card.classes, C = seg.card.model.numClasses;
   const keep = o.keep ? o.keep.split(',').map((x) => x.trim()).filter(Boolean) : ['person'];
