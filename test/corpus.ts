@@ -3,30 +3,17 @@
 // test/corpus.test.ts (asserts every outcome) and bench/corpus.ts (writes docs/reliability.md).
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { spawn, spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { encode } from 'fast-png';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { ffmpegPath } from '../src/video/ffmpeg.ts';
+import { pngClaiming } from './helpers.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
 const VOC = path.resolve('models/voc');
 const PHOTO = path.resolve('assets/photos/chelsea.png');
-
-/** A PNG whose header claims w x h (with a few bytes of pixel data). */
-function pngClaiming(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(100))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** A baseline JPEG whose frame header (SOF0) claims w x h. */
 async function jpegClaiming(w: number, h: number): Promise<Buffer> {

@@ -5,13 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { decode } from 'fast-png';
 import { buildServer, DEFAULT_SERVE, type ServeOptions, type Server } from '../src/serve/server.ts';
 import { load } from '../src/inference/load.ts';
 import { MODELS_DIR } from '../src/models/shipped.ts';
-import { tempDir } from './helpers.ts';
+import { pngClaiming, tempDir } from './helpers.ts';
 
 const PHOTO = 'assets/photos/chelsea.png';
 
@@ -22,19 +21,6 @@ async function start(o: Partial<ServeOptions> = {}): Promise<{ s: Server; url: s
 
 const post = (url: string, body: Uint8Array | FormData, type?: string) =>
   fetch(url, { method: 'POST', body: body as BodyInit, headers: type ? { 'content-type': type } : {} });
-
-/** A PNG whose header claims width x height, with 100 bytes of pixel data behind it. */
-function pngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(100))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 test('serve: results equal the library\'s (json labels, label PNG, mask, overlay, effect), models, ONNX download, refusals', async () => {
   const { s, url } = await start();
@@ -93,7 +79,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],
       [post(`${url}/v1/segment?effect=grey&keep=unicorn`, photo, 'image/png'), 400, /keep=unicorn: model voc has no such class/],
       [post(`${url}/v1/segment`, new Uint8Array(0), 'image/png'), 400, /empty request body/],
-      [post(`${url}/v1/segment`, pngHeader(100000, 100000), 'image/png'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
+      [post(`${url}/v1/segment`, pngClaiming(100000, 100000), 'image/png'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
       [fetch(`${url}/v2/whatever`), 404, /no such endpoint/],
     ];
     for (const [p, status, message] of refusals) {
