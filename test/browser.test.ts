@@ -49,11 +49,11 @@ test('browser: upload, overlay and legend match the API, class toggle, in-browse
     const [x, y] = [225, 150], p = y * photo.width + x;
     const blend = (a: number) => [0, 1, 2].map((k) => Math.floor(photo.data[p * 3 + k] * (1 - a) + palette[labels[p]][k] * a + 0.5));
     assert.deepEqual(await pixel(x, y), blend(0.5));
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-page.png') });
     // Hiding the pixel's class shows the photo there.
     await page.click(`#legend tr[data-id="${labels[p]}"]`);
     assert.deepEqual(await pixel(x, y), [...photo.data.subarray(p * 3, p * 3 + 3)]);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-page.png') });
 
     // The same model in the page: its label map against the server's.
     await page.check('#inBrowser');
