@@ -32,6 +32,8 @@ export interface EpochLog {
   epoch: number; step: number; lr: number; loss: number; seconds: number; imagesPerSec: number;
   dataWaitFraction: number; val?: { mIoU: number; pixelAccuracy: number; meanAccuracy: number; perClassIoU: (number | null)[] };
   partial?: boolean;
+  /** This process's resident memory at the end of the epoch and its peak so far, MB (worker threads included). */
+  rssMb?: number; peakRssMb?: number;
 }
 
 export interface TrainResult { state: TrainState; best?: Scores; interrupted: boolean; runDir: string }
@@ -191,6 +193,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
       const entry: EpochLog = {
         epoch: epoch + 1, step: state.step, lr, loss: lossSum / Math.max(1, lossN), seconds,
         imagesPerSec: (lossN * cfg.batchSize) / Math.max(1e-9, seconds), dataWaitFraction: waitMs / 1000 / Math.max(1e-9, seconds),
+        rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         partial: !finished || undefined,
       };
       if (finished) { state.epoch++; state.batch = 0; }
