@@ -92,6 +92,11 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'train', name: 'spaces and non-ASCII in paths', args: train({ images: path.join(odd, 'images'), masks: path.join(odd, 'masks') }, ['--quiet']), expect: 'ok' });
   fs.copyFileSync(PHOTO, p('photos', 'chat noir é.png'));
   cases.push({ command: 'predict', name: 'spaces and non-ASCII in paths', args: ['predict', p('photos', 'chat noir é.png'), '--out', p('pred ü')], expect: 'ok' });
+  // Outputs never land on inputs: a photo whose name is another photo's output name.
+  fs.mkdirSync(p('clash'), { recursive: true });
+  fs.copyFileSync(PHOTO, p('clash', 'cat.png')); fs.copyFileSync(PHOTO, p('clash', 'cat_overlay.png'));
+  cases.push({ command: 'predict', name: 'an output would overwrite an input', args: ['predict', p('clash'), '--out', p('clash')], expect: 'error', message: /would overwrite the input .*cat_overlay\.png/ });
+  cases.push({ command: 'video', name: 'an output would overwrite an input', args: ['video', p('real.mp4'), '--out', p('real.mp4')], expect: 'error', message: /that is the input video/ });
   fs.mkdirSync(p('loop'), { recursive: true }); fs.symlinkSync(p('loop', 'b.png'), p('loop', 'a.png')); fs.symlinkSync(p('loop', 'a.png'), p('loop', 'b.png'));
   cases.push({ command: 'predict', name: 'symlink loop', args: ['predict', p('loop', 'a.png'), ...predictOut()], expect: 'error', message: /a\.png/ });
   // Model files.
