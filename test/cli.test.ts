@@ -124,6 +124,25 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   const col = await sharp(path.join(out, 'sample_000_color.png')).raw().toBuffer();
   const ov = await sharp(path.join(out, 'sample_000_overlay.png')).raw().toBuffer();
   for (let i = 0; i < ov.length; i += 97) assert.ok(Math.abs(ov[i] - (img.data[i] * 0.6 + col[i] * 0.4)) <= 1);
+
+  // The run as a package to ship: best weights, ONNX, curves, and a card with the training summary
+  // and the validation scores from the run's own files; it predicts the run's label maps.
+  const about = path.join(d, 'about.json');
+  fs.writeFileSync(about, JSON.stringify({ licence: 'CC0 (test)', initialisation: 'random', recipe: 'recipe.json' }));
+  const pk = cli('export', '--model', run, '--package', path.join(d, 'pkg'), '--about', about);
+  assert.equal(pk.code, 0, pk.err);
+  assert.match(pk.out, /wrote .*pkg: weights .* MB, model\.onnx .* MB, val mIoU \d+\.\d\d/);
+  for (const f of ['model.json', 'weights.safetensors', 'model.onnx', 'curves.png']) assert.ok(fs.existsSync(path.join(d, 'pkg', f)), f);
+  const pcard = JSON.parse(fs.readFileSync(path.join(d, 'pkg', 'model.json'), 'utf8'));
+  const best = JSON.parse(fs.readFileSync(path.join(run, 'best_scores.json'), 'utf8'));
+  assert.equal(pcard.licence, 'CC0 (test)');
+  assert.deepEqual([pcard.training.epochs, pcard.training.initialisation, pcard.training.recipe, pcard.evaluation.mIoU], [2, 'random', 'recipe.json', best.mIoU]);
+  assert.deepEqual(Object.keys(pcard.evaluation.perClassIoU), SYNTHETIC_CLASSES.map((c) => c.name));
+  const pp = cli('predict', '--model', path.join(d, 'pkg'), path.join(va.images, 'sample_000.png'), '--out', path.join(d, 'pred-pkg'), '--quiet');
+  assert.equal(pp.code, 0, pp.err);
+  assert.deepEqual([...decode(fs.readFileSync(path.join(d, 'pred-pkg', 'sample_000_labels.png'))).data], [...expected]);
+  fs.writeFileSync(about, JSON.stringify({ licence: 'x', colour: 'blue' }));
+  assertOneLineError(cli('export', '--model', run, '--package', path.join(d, 'pkg2'), '--about', about), /--about .*about\.json: .*colour/);
 });
 
 test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and --resume continues', async () => {

@@ -37,6 +37,10 @@ export interface ModelCard {
   provenance?: { file: string; sha256: string; command: string };
   /** Published scores of these weights, with where they were published. */
   scores?: PublishedScore[];
+  /** A model trained by pixelwise: how (see package_run.ts). */
+  training?: Record<string, unknown>;
+  /** ... and how good it is on its validation split (mIoU, pixel accuracy, IoU per class). */
+  evaluation?: Record<string, unknown>;
 }
 
 export interface PillowResize { multiple?: number; size?: [number, number] }
@@ -60,6 +64,8 @@ const cardSchema = z.object({
   notes: z.string().optional(),
   provenance: z.object({ file: z.string(), sha256: z.string(), command: z.string() }).optional(),
   scores: z.array(z.object({ metric: z.string(), value: z.number(), dataset: z.string(), source: z.string() })).optional(),
+  training: z.record(z.string(), z.unknown()).optional(),
+  evaluation: z.record(z.string(), z.unknown()).optional(),
 });
 
 export function writeCard(dir: string, card: ModelCard): void {

@@ -1,0 +1,69 @@
+// A training run made into a model package to ship: its best weights, the ONNX export, the curves,
+// and a card that says how the model was made and how good it is: the run's own card, plus the
+// training summary (recipe, command, initialisation, data, epochs, wall time, images/s, peak RSS,
+// machine) and the validation scores per class, read from the run's files rather than retyped.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { loadModelPackage, writeCard, type ModelCard } from './package.js';
+import { exportOnnx } from '../io/onnx_export.js';
+import { readLog } from '../serve/runs.js';
+import { UserError } from '../util/errors.js';
+import { isFile, writeFileAtomic } from '../util/fs.js';
+
+/** What only a person can say about the model: licences, sources, where the data came from. */
+const aboutSchema = z.object({
+  licence: z.string().optional(), source: z.string().optional(), notes: z.string().optional(),
+  initialisation: z.string().optional(), data: z.string().optional(), recipe: z.string().optional(), command: z.string().optional(),
+}).strict();
+export type About = z.infer<typeof aboutSchema>;
+
+export function readAbout(file: string | undefined): About {
+  if (!file) return {};
+  let raw: unknown;
+  try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`--about ${file}: not readable JSON (${(e as Error).message})`); }
+  const r = aboutSchema.safeParse(raw);
+  if (!r.success) throw new UserError(`--about ${file}: ${r.error.issues[0].path.join('.') || 'file'}: ${r.error.issues[0].message} (keys: ${Object.keys(aboutSchema.shape).join(', ')})`);
+  return r.data;
+}
+
+interface Scores { mIoU: number; pixelAccuracy: number; perClass: { name: string; iou: number | null }[] }
+
+/** Writes the package to `outDir`; returns its card and file sizes. */
+export function packageRun(runDir: string, outDir: string, about: About): { card: ModelCard; weightsBytes: number; onnxBytes: number } {
+  const { model, card, weightsFile } = loadModelPackage(runDir);
+  try {
+    const log = isFile(path.join(runDir, 'log.jsonl')) ? readLog(path.join(runDir, 'log.jsonl')) : [];
+    const scoresFile = path.join(runDir, 'best_scores.json');
+    const scores = isFile(scoresFile) ? JSON.parse(fs.readFileSync(scoresFile, 'utf8')) as Scores : null;
+    const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'train.json'), 'utf8')) as { train?: { images?: string }; val?: { images?: string }; batchSize?: number; inputSize?: number[] };
+    const seconds = log.reduce((a, e) => a + (Number(e.seconds) || 0), 0);
+    const images = log.reduce((a, e) => a + (Number(e.imagesPerSec) || 0) * (Number(e.seconds) || 0), 0);
+    const peaks = log.map((e) => Number(e.peakRssMb)).filter(Number.isFinite);
+    const weights = fs.readFileSync(weightsFile);
+    const onnx = exportOnnx(model);
+    const out: ModelCard = {
+      ...card, model: { ...card.model, stride: model.stride }, weights: 'weights.safetensors', onnx: 'model.onnx', parameters: model.paramCount(),
+      ...(about.licence ? { licence: about.licence } : {}), ...(about.source ? { source: about.source } : {}), ...(about.notes ? { notes: about.notes } : {}),
+      training: {
+        recipe: about.recipe, command: about.command, initialisation: about.initialisation, data: about.data ?? cfg.train?.images,
+        epochs: log.length, batchSize: cfg.batchSize, inputSize: cfg.inputSize, wallSeconds: Math.round(seconds),
+        imagesPerSec: seconds ? +(images / seconds).toFixed(2) : undefined, peakRssMb: peaks.length ? Math.max(...peaks) : undefined,
+        machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`, curves: 'curves.png',
+      },
+      ...(scores ? {
+        evaluation: {
+          dataset: cfg.val?.images ?? 'validation split', ignoreIndex: card.ignoreIndex, mIoU: scores.mIoU, pixelAccuracy: scores.pixelAccuracy,
+          perClassIoU: Object.fromEntries(scores.perClass.map((c) => [c.name, c.iou])),
+        },
+      } : {}),
+    };
+    fs.mkdirSync(outDir, { recursive: true });
+    writeFileAtomic(path.join(outDir, 'weights.safetensors'), weights);
+    writeFileAtomic(path.join(outDir, 'model.onnx'), onnx);
+    if (isFile(path.join(runDir, 'curves.png'))) writeFileAtomic(path.join(outDir, 'curves.png'), fs.readFileSync(path.join(runDir, 'curves.png')));
+    writeCard(outDir, out);
+    return { card: out, weightsBytes: weights.length, onnxBytes: onnx.length };
+  } finally { model.dispose(); }
+}
