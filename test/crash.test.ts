@@ -70,3 +70,23 @@ test('a full disk: one clear error, nothing under the final name, no temp file l
   assert.ok(!fs.existsSync(target));
   assert.ok(!fs.existsSync(tmp));
 });
+
+test('one trainer per run folder: a second train on a folder in training is refused; a stale lock is taken over', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 8, 32, 32, 1);
+  const run = path.join(d, 'run');
+  const first = spawn(process.execPath, [BIN, 'train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', ds.images, '--masks', ds.masks, '--classes', '4',
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '200', '--out', run, '--quiet', '--workers', '0'], { stdio: 'ignore' });
+  const lock = path.join(run, '.train.lock');
+  for (let i = 0; i < 300 && !fs.existsSync(path.join(run, 'last.safetensors')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(fs.readFileSync(lock, 'utf8'), String(first.pid));
+  const second = spawnSync(process.execPath, [BIN, 'train', '--resume', run, '--quiet'], { encoding: 'utf8' });
+  assert.notEqual(second.status, 0);
+  assert.match(second.stderr, new RegExp(`being trained by process ${first.pid}; stop it`));
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+  assert.ok(fs.existsSync(lock), 'a killed trainer leaves its lock behind');
+  const third = spawnSync(process.execPath, [BIN, 'train', '--resume', run, '--epochs', '2', '--quiet'], { encoding: 'utf8' });
+  assert.equal(third.status, 0, third.stderr);
+  assert.ok(!fs.existsSync(lock), 'released at the end');
+});

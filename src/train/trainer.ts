@@ -22,6 +22,7 @@ import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js
 import type { TrainConfig, SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
 import { GuardedSteps, type Gradients } from './step.js';
+import { lockRun } from './run_lock.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
@@ -66,8 +67,12 @@ export function modelCard(cfg: TrainConfig): ModelCard {
 }
 
 export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
+  const unlock = lockRun(runDir); // one trainer per run folder
+  try { return await trainRun(cfg, runDir, resume, hooks); } finally { unlock(); }
+}
+
+async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks): Promise<TrainResult> {
   const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  fs.mkdirSync(runDir, { recursive: true });
   const trainSpec = datasetSpec(cfg, cfg.train);
   const trainSamples = loadSamples(trainSpec);
   const valSpec = cfg.val ? datasetSpec(cfg, cfg.val) : null;
