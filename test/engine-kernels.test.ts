@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
 import { Rng } from '../src/util/random.ts';
 import { ortConvCalls } from '../src/engine/kernels/ort_conv.ts';
-import { configureOrtKernels } from '../src/engine/kernels/ort_native.ts';
+import { configureOrtKernels, MAX_SESSIONS, sessionCount } from '../src/engine/kernels/ort_native.ts';
 import { depthwiseConv } from '../src/engine/kernels/depthwise_backprop.ts';
 
 type Shape4 = [number, number, number, number];
@@ -239,4 +239,15 @@ test('dilated conv2d gradients (ours; tfjs-core has none) equal those of the zer
       assert.ok(relErr(ours[1], dense[1]) < 1e-4, `${label}: filter gradient ${relErr(ours[1], dense[1])}`);
     }
   }
+});
+
+test('ONNX Runtime kernel sessions stay bounded: beyond MAX_SESSIONS shapes the oldest are released, results unchanged', async () => {
+  await initEngine('wasm');
+  const w = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => Math.sin(i)), [3, 3, 2, 3]);
+  const conv = (h: number) => tf.tidy(() => tf.conv2d(tf.tensor4d(Float32Array.from({ length: h * 9 * 2 }, (_, i) => Math.cos(i)), [1, h, 9, 2]), w, 1, 'same'));
+  const first = await conv(8).data();
+  for (let h = 9; h < 9 + MAX_SESSIONS + 20; h++) conv(h).dispose(); // one new shape (session) each
+  assert.equal(sessionCount(), MAX_SESSIONS, 'every shape made a session; the oldest were released');
+  assert.deepEqual([...await conv(8).data()], [...first], 'a released shape is rebuilt and gives the same result');
+  w.dispose();
 });

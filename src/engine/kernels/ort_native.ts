@@ -61,11 +61,24 @@ export function graph(nodes: O.INodeProto[], inputs: [string, number][], output:
   return onnx.ModelProto.encode(m).finish();
 }
 
+/**
+ * Sessions by graph and shape, least recently used first. Training at one crop size needs a few
+ * dozen; evaluating images of many sizes would add sessions without end, so the oldest are released
+ * beyond a bound (a released shape is rebuilt if it comes back, in about a millisecond).
+ */
 const sessions = new Map<string, NativeSession>();
+export const MAX_SESSIONS = 256;
+export const sessionCount = () => sessions.size;
 
 export function session(key: string, build: () => Uint8Array): NativeSession {
   let s = sessions.get(key);
+  if (s) { sessions.delete(key); sessions.set(key, s); } // most recently used last
   if (!s) {
+    if (sessions.size >= MAX_SESSIONS) {
+      const [oldKey, old] = sessions.entries().next().value as [string, NativeSession];
+      sessions.delete(oldKey);
+      old.dispose();
+    }
     const bytes = build();
     s = new (loadNative()!.binding.InferenceSession)();
     s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
