@@ -62,9 +62,9 @@ export function graph(nodes: O.INodeProto[], inputs: [string, number][], output:
 }
 
 /**
- * Sessions by graph and shape, least recently used first. Training at one crop size needs a few
- * dozen; evaluating images of many sizes would add sessions without end, so the oldest are released
- * beyond a bound (a released shape is rebuilt if it comes back, in about a millisecond).
+ * Sessions by graph configuration (strides, dilations, pads, ...; tensor shapes are dynamic), least
+ * recently used first. A model needs a few dozen; the bound keeps a long-lived process that meets
+ * many models from keeping every one (a released configuration is rebuilt if it comes back).
  */
 const sessions = new Map<string, NativeSession>();
 export const MAX_SESSIONS = 256;
