@@ -5,7 +5,7 @@ export interface ExportOpts { model: string; out?: string; weights?: string; pac
 
 export function exportCommand(): Command {
   return new Command('export')
-    .description('export a model to ONNX; writes MODEL.onnx and, beside it, a card for running it with --runtime onnx')
+    .description('export a model to ONNX (MODEL.onnx and, beside it, a card for running it), or make a training run a package to ship (--package)')
     .requiredOption('--model <name|dir>', 'shipped model name or a training run / model package folder')
     .addOption(new Option('--format <fmt>', 'output format').choices(['onnx']).default('onnx'))
     .option('--out <file>', 'output .onnx file')

@@ -14,7 +14,7 @@ import { serveCommand } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('pixelwise')
-    .description('semantic segmentation for Node.js: train, evaluate, predict')
+    .description('semantic segmentation for Node.js: train, evaluate, predict, video, serve')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), demoCommand()]) program.addCommand(c);

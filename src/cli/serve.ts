@@ -1,5 +1,5 @@
 // `pixelwise serve`: the HTTP API, the web page and the training-run dashboard (src/serve/).
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_SERVE } from '../serve/options.js';
 import { parseBytes, parseFloatArg, parsePositiveInt, parseIntArg } from './options.js';
 
@@ -18,7 +18,7 @@ export function serveCommand(): Command {
     .option('--workers <n>', 'inference worker threads', parsePositiveInt, DEFAULT_SERVE.workers)
     .option('--threads <n>', 'ONNX Runtime threads per worker (default: all cores)', parsePositiveInt)
     .option('--queue <n>', 'images allowed to wait for a worker; beyond that requests get 503 + Retry-After', parseIntArg, DEFAULT_SERVE.queue)
-    .option('--max-body <size>', 'largest upload', parseBytes, DEFAULT_SERVE.maxBodyBytes)
+    .addOption(new Option('--max-body <size>', 'largest upload (e.g. 32mb, 512kb)').argParser(parseBytes).default(DEFAULT_SERVE.maxBodyBytes, `${DEFAULT_SERVE.maxBodyBytes / 2 ** 20}mb`))
     .option('--max-pixels <n>', 'largest image (width x height, read from its header before decoding)', parseFloatArg, DEFAULT_SERVE.maxPixels)
     .option('--timeout <seconds>', 'longest a request may take (upload + queue + inference)', parseFloatArg, DEFAULT_SERVE.timeoutMs / 1000)
     .action(async (o: Opts) => (await import('./actions/serve.js')).run(o));
