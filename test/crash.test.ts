@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import sharp from 'sharp';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
 import { readSafetensors } from '../src/io/safetensors.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
@@ -89,4 +90,24 @@ test('one trainer per run folder: a second train on a folder in training is refu
   const third = spawnSync(process.execPath, [BIN, 'train', '--resume', run, '--epochs', '2', '--quiet'], { encoding: 'utf8' });
   assert.equal(third.status, 0, third.stderr);
   assert.ok(!fs.existsSync(lock), 'released at the end');
+});
+
+test('a full disk end to end: predict onto a 300 KB tmpfs stops with one line; the files it left are whole', async (t) => {
+  const dir = tempDir();
+  const mnt = path.join(dir, 'tiny');
+  fs.mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) { t.skip(`cannot mount a small tmpfs here (${(m.stderr || m.error?.message || '').trim()}); the /dev/full test covers the write path`); return; }
+  try {
+    const photos = ['astronaut.png', 'chelsea.png', 'coffee.png'].map((f) => path.resolve('assets/photos', f));
+    const r = spawnSync(process.execPath, [BIN, 'predict', ...photos, '--out', path.join(mnt, 'out'), '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+    assert.notEqual(r.status, 0);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /: the disk is full; nothing was written under this name/);
+    for (const f of fs.readdirSync(path.join(mnt, 'out'))) {
+      assert.doesNotMatch(f, /\.tmp$/, 'no temp file left');
+      if (f.endsWith('.png')) await sharp(path.join(mnt, 'out', f)).raw().toBuffer(); // whole, decodable
+    }
+  } finally { spawnSync('umount', [mnt]); }
 });
