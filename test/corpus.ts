@@ -2,6 +2,7 @@
 // over it: each case is a real command line on broken files, with the outcome it must have. Used by
 // test/corpus.test.ts (asserts every outcome) and bench/corpus.ts (writes docs/reliability.md).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import sharp from 'sharp';
@@ -29,6 +30,15 @@ export interface Case {
   command: string; name: string; args: string[]; expect: 'error' | 'ok'; message?: RegExp; stdin?: Buffer;
   /** verify reports its findings on stdout (a list, exit 1) rather than as one error line. */
   report?: boolean;
+  /** Run without root's privileges (root reads every file, so permission cases need a plain user). */
+  unprivileged?: boolean;
+}
+
+/** How to run a command as an unprivileged user here, or null when that is not possible. */
+function unprivileged(): string[] | null {
+  if (process.getuid?.() !== 0) return [];
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
+  return r.status === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : null;
 }
 export interface Outcome { command: string; name: string; expect: string; code: number | null; timedOut: boolean; lines: number; stackTrace: boolean; leftovers: string[]; ms: number; ok: boolean; firstLine: string }
 
@@ -97,6 +107,16 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   fs.copyFileSync(PHOTO, p('clash', 'cat.png')); fs.copyFileSync(PHOTO, p('clash', 'cat_overlay.png'));
   cases.push({ command: 'predict', name: 'an output would overwrite an input', args: ['predict', p('clash'), '--out', p('clash')], expect: 'error', message: /would overwrite the input .*cat_overlay\.png/ });
   cases.push({ command: 'video', name: 'an output would overwrite an input', args: ['video', p('real.mp4'), '--out', p('real.mp4')], expect: 'error', message: /that is the input video/ });
+  // Unreadable files (as a plain user: root reads everything).
+  if (unprivileged()) {
+    fs.chmodSync(root, 0o755);
+    const x = ds('unreadable');
+    fs.chmodSync(path.join(x.masks, 'sample_001.png'), 0o000);
+    fs.mkdirSync(p('out-any'), { mode: 0o777 }); fs.chmodSync(p('out-any'), 0o777);
+    cases.push({ command: 'train', name: 'unreadable mask (permissions)', args: train(x).slice(0, -2).concat(['--out', p('out-any', 'run')]), unprivileged: true, expect: 'error', message: /sample_001\.png: cannot read mask \(permission denied\)/ });
+    fs.copyFileSync(PHOTO, p('locked.png')); fs.chmodSync(p('locked.png'), 0o000);
+    cases.push({ command: 'predict', name: 'unreadable image (permissions)', args: ['predict', p('locked.png'), '--out', p('out-any', 'pred')], unprivileged: true, expect: 'error', message: /locked\.png: cannot read image \(permission denied\)/ });
+  }
   fs.mkdirSync(p('loop'), { recursive: true }); fs.symlinkSync(p('loop', 'b.png'), p('loop', 'a.png')); fs.symlinkSync(p('loop', 'a.png'), p('loop', 'b.png'));
   cases.push({ command: 'predict', name: 'symlink loop', args: ['predict', p('loop', 'a.png'), ...predictOut()], expect: 'error', message: /a\.png/ });
   // Model files.
@@ -163,9 +183,10 @@ export async function runCases(cases: Case[], root: string, parallel = 2): Promi
 
 interface Ran { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-function run(args: string[], stdin: Buffer | undefined, timeoutMs: number): Promise<Ran> {
+function run(args: string[], stdin: Buffer | undefined, timeoutMs: number, prefix: string[] = []): Promise<Ran> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [cmd, ...rest] = [...prefix, process.execPath, BIN, ...args];
+    const p = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: prefix.length ? { ...process.env, HOME: os.tmpdir() } : process.env });
     let stdout = '', stderr = '';
     p.stdout.on('data', (b) => { stdout += b; });
     p.stderr.on('data', (b) => { stderr += b; });
@@ -178,7 +199,7 @@ function run(args: string[], stdin: Buffer | undefined, timeoutMs: number): Prom
 
 export async function runCase(c: Case, root: string, timeoutMs = 90_000): Promise<Outcome> {
   const t0 = Date.now();
-  const r = await run(c.args, c.stdin, timeoutMs);
+  const r = await run(c.args, c.stdin, timeoutMs, c.unprivileged ? unprivileged() ?? [] : []);
   const ms = Date.now() - t0;
   const lines = messageLines(r.stderr);
   // Outputs left under a final name by a failed command: files it created that are empty, or any temp/partial file.

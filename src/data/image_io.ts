@@ -30,6 +30,7 @@ export async function readImage(file: string): Promise<RgbImage> {
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read image (permission denied); make the file readable (chmod)`);
     throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]}); check the file is a valid jpg/png/bmp/webp/tiff`);
   }
 }

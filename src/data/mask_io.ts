@@ -20,6 +20,7 @@ export interface MaskReadOptions {
 export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
   let png;
   try { png = decode(fs.readFileSync(file)); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read mask (permission denied); make the file readable (chmod)`);
     throw new UserError(`${file}: cannot read mask (${(e as Error).message}); masks must be PNG files`);
   }
   const { width, height, channels, depth } = png;
