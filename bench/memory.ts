@@ -17,7 +17,7 @@ import { accumulatedGradients } from '../src/train/grad_accum.ts';
 import { planMicroBatch } from '../src/train/micro_batch.ts';
 import { Rng } from '../src/util/random.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
-import { peakRssMb } from './peak_rss.ts';
+import { peakRssMb } from '../src/util/peak_rss.ts';
 import { PY, REF, torchReady } from './torch_ref.ts';
 
 const args = process.argv.slice(2);

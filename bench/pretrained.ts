@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initEngine } from '../src/engine/backend.ts';
-import { peakRssMb } from './peak_rss.ts';
+import { peakRssMb } from '../src/util/peak_rss.ts';
 import { openSegmenter } from '../src/inference/segmenter.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { readCard } from '../src/models/package.ts';

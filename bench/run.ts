@@ -15,7 +15,7 @@ import { SegModel } from '../src/models/seg_model.ts';
 import { segmentationLoss } from '../src/train/losses.ts';
 import { DataParallel } from '../src/train/parallel.ts';
 import { readImage } from '../src/data/image_io.ts';
-import { normalizeInto, IMAGENET_NORM } from '../src/data/loader.ts';
+import { normalizeInto, IMAGENET_NORM } from '../src/data/normalize.ts';
 import { augmentPair, DEFAULT_AUGMENT } from '../src/data/augment.ts';
 import { encodeLabelPngFast } from '../src/render/label_png.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';

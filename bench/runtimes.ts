@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
-import { peakRssMb } from './peak_rss.ts';
+import { peakRssMb } from '../src/util/peak_rss.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';

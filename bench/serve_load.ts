@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { load } from '../src/inference/load.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { peakRssMb } from '../src/util/peak_rss.ts';
 
 const PHOTO = 'assets/photos/chelsea.png';
 const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1] || 0) || dflt;
@@ -41,8 +42,6 @@ function startServer(s: Scenario, port: number): Promise<ChildProcess> {
   });
 }
 
-/** VmHWM: the process's peak resident set, worker threads included (they share it). */
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 async function run(s: Scenario, port: number) {
   const server = await startServer(s, port);

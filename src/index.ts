@@ -1,12 +1,14 @@
 // pixelwise public API: the same building blocks the CLI uses.
-export { initEngine, type BackendName } from './engine/backend.js';
+export { initEngine } from './engine/backend.js';
+export type { BackendName } from './engine/backend_names.js';
 export { SegModel, type ModelSpec } from './models/seg_model.js';
 export { getArch, findArch, architectureNames, ENCODERS, DECODERS, NETWORKS, ALIASES } from './models/registry.js';
 export type { ArchBuilder, ArchOptions, Encoder, Decoder, Feature } from './models/types.js';
 export { loadModelPackage, readCard, writeCard, type ModelCard, type LoadedModel } from './models/package.js';
 export { train, type TrainResult, type EpochLog } from './train/trainer.js';
 export type { TrainConfig } from './train/config.js';
-export { segmentationLoss, type LossName } from './train/losses.js';
+export { segmentationLoss } from './train/losses.js';
+export type { LossName } from './train/choices.js';
 export { learningRate, type ScheduleName } from './train/schedule.js';
 export { ConfusionMatrix, type Scores, type ClassScore } from './metrics/confusion.js';
 export { evaluateSamples } from './metrics/evaluate.js';
@@ -17,7 +19,8 @@ export { readMask, encodeLabelPng, parseLabelMap } from './data/mask_io.js';
 export { pairSamples, loadSamples, type DatasetSpec, type Sample } from './data/dataset.js';
 export { verifyDataset } from './data/verify.js';
 export { augmentPair, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from './data/augment.js';
-export { SegLoader, IMAGENET_NORM, type Normalization } from './data/loader.js';
+export { SegLoader } from './data/loader.js';
+export { IMAGENET_NORM, type Normalization } from './data/normalize.js';
 export { CAMVID_CLASSES, loadClassFile, defaultClasses, type ClassInfo } from './data/classes.js';
 export { colorize, overlay } from './render/colorize.js';
 export { legendPng } from './render/legend.js';

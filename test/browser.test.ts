@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildServer, DEFAULT_SERVE, WEB_ROOT } from '../src/serve/server.ts';
+import { buildServer, WEB_ROOT } from '../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../src/serve/options.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { tempDir } from './helpers.ts';
 

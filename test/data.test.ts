@@ -137,7 +137,8 @@ test('--resize: masks are resized with nearest neighbour to one label per pixel,
 });
 
 test('loader: beyond the cache budget samples are decoded per batch, with identical batches', async () => {
-  const { SegLoader, IMAGENET_NORM } = await import('../src/data/loader.ts');
+  const { SegLoader } = await import('../src/data/loader.ts');
+  const { IMAGENET_NORM } = await import('../src/data/normalize.ts');
   const { writeSyntheticDataset } = await import('../src/data/synthetic.ts');
   const { DEFAULT_AUGMENT } = await import('../src/data/augment.ts');
   const d = tempDir();

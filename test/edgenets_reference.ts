@@ -14,9 +14,9 @@ import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { predictBatch } from '../src/inference/predictor.ts';
 import { readImage } from '../src/data/image_io.ts';
-import { IMAGENET_NORM } from '../src/data/loader.ts';
+import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { pillowBilinear, pillowNearest } from '../src/data/pillow_resize.ts';
-import { pillowTarget } from '../src/inference/segmenter.ts';
+import { pillowTarget } from '../src/data/pillow_resize.ts';
 import { findPreset } from '../src/models/presets.ts';
 
 export const EDGENETS = path.resolve(import.meta.dirname, '../../shared/data/edgenets');

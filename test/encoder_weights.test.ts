@@ -10,7 +10,7 @@ import { SegModel } from '../src/models/seg_model.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { loadEncoderWeights, layoutForEncoderWeights } from '../src/io/encoder_weights.ts';
 import { archNormalization } from '../src/models/registry.ts';
-import { KERAS_TF_NORM } from '../src/data/loader.ts';
+import { KERAS_TF_NORM } from '../src/data/normalize.ts';
 import { Rng } from '../src/util/random.ts';
 import { tempDir } from './helpers.ts';
 

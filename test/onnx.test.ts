@@ -11,11 +11,12 @@ import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 
 import { exportOnnx } from '../src/io/onnx_export.ts';
-import { OnnxSegmenter, resizeChw } from '../src/inference/onnx_runtime.ts';
+import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
+import { resizeChw } from '../src/inference/chw.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { writeCard } from '../src/models/package.ts';
 import { defaultClasses } from '../src/data/classes.ts';
-import { IMAGENET_NORM } from '../src/data/loader.ts';
+import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
 import { Rng } from '../src/util/random.ts';
 import { tempDir } from './helpers.ts';

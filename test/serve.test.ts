@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decode } from 'fast-png';
-import { buildServer, DEFAULT_SERVE, type ServeOptions, type Server } from '../src/serve/server.ts';
+import { buildServer, type Server } from '../src/serve/server.ts';
+import { DEFAULT_SERVE, type ServeOptions } from '../src/serve/options.ts';
 import { load } from '../src/inference/load.ts';
 import { MODELS_DIR } from '../src/models/shipped.ts';
 import { pngClaiming, tempDir } from './helpers.ts';
@@ -77,7 +78,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment?output=svg`, photo, 'image/png'), 400, /output: expected labels\|mask\|overlay\|json/],
       [post(`${url}/v1/segment?alpha=2`, photo, 'image/png'), 400, /alpha: expected a number from 0 to 1/],
       [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],
-      [post(`${url}/v1/segment?effect=grey&keep=unicorn`, photo, 'image/png'), 400, /keep=unicorn: model voc has no such class/],
+      [post(`${url}/v1/segment?effect=grey&keep=unicorn`, photo, 'image/png'), 400, /keep unicorn: no such class in this model \(classes: background, aeroplane/],
       [post(`${url}/v1/segment`, new Uint8Array(0), 'image/png'), 400, /empty request body/],
       [post(`${url}/v1/segment`, pngClaiming(100000, 100000), 'image/png'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
       [fetch(`${url}/v2/whatever`), 404, /no such endpoint/],

@@ -95,7 +95,7 @@ test('a real network whose receptive field fits a quarter of the overlap: tiled 
   const { SegModel } = await import('../src/models/seg_model.ts');
   const { writeSafetensors } = await import('../src/io/safetensors.ts');
   const { writeCard } = await import('../src/models/package.ts');
-  const { IMAGENET_NORM } = await import('../src/data/loader.ts');
+  const { IMAGENET_NORM } = await import('../src/data/normalize.ts');
   const { defaultClasses } = await import('../src/data/classes.ts');
   const { tempDir } = await import('./helpers.ts');
   // A U-Net of depth 2 (width 4): its receptive field reaches under 24 pixels to a side (the test fails

@@ -10,7 +10,7 @@ import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../src/data/synthetic.
 import { train } from '../src/train/trainer.ts';
 import type { TrainConfig } from '../src/train/config.ts';
 import { DEFAULT_AUGMENT } from '../src/data/augment.ts';
-import { IMAGENET_NORM } from '../src/data/loader.ts';
+import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { readSafetensors } from '../src/io/safetensors.ts';
 import { spawnSync } from 'node:child_process';
 import { loadModelPackage } from '../src/models/package.ts';

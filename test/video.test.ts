@@ -11,7 +11,7 @@ import { SegModel } from '../src/models/seg_model.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { writeCard } from '../src/models/package.ts';
 import { defaultClasses } from '../src/data/classes.ts';
-import { IMAGENET_NORM } from '../src/data/loader.ts';
+import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { ffmpegPath, probeVideo, readFrames } from '../src/video/ffmpeg.ts';
 import { openSegmenter } from '../src/inference/segmenter.ts';
 import { colorize, overlay } from '../src/render/colorize.ts';

@@ -9,7 +9,6 @@ import type { DatasetSpec, Sample } from './dataset.js';
 import { Rng } from '../util/random.js';
 import { UserError } from '../util/errors.js';
 
-export { IMAGENET_NORM, KERAS_CAFFE_NORM, KERAS_TF_NORM, normalizationTable, normalizeInto, type Normalization } from './normalize.js';
 import { normalizeInto, type Normalization } from './normalize.js';
 
 export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[] }

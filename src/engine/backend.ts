@@ -10,7 +10,6 @@ import { registerConv2DGradient } from './conv_grad.js';
 import { UserError } from '../util/errors.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
-export { BACKENDS, type BackendName } from './backend_names.js';
 
 let nodeTried: boolean | null = null;
 

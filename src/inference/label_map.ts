@@ -82,6 +82,11 @@ export function probabilityOf(prob8: Uint8Array, c: number, ids: number[]): Floa
 }
 
 /** Class ids from names or ids (a name may also be a number in the class list). */
+/** A comma-separated list of class names or ids (--keep, --cutout, keep=): its items, trimmed. */
+export function classList(v: string): string[] {
+  return v.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
 export function classIds(classes: ClassInfo[], wanted: (string | number)[], what: string): number[] {
   return wanted.map((w) => {
     const byName = classes.findIndex((c) => c.name === String(w));

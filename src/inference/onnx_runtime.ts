@@ -41,7 +41,6 @@ export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
 
 export function defaultThreads(): number { return Math.max(1, os.availableParallelism?.() ?? os.cpus().length); }
 
-export { resizeChw } from './chw.js';
 
 export class OnnxSegmenter {
   private constructor(private readonly session: Session, readonly numClasses: number, readonly stride: number,

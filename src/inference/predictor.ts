@@ -2,7 +2,7 @@
 // network's stride, logits resized back to the original size, argmax.
 import * as tf from '@tensorflow/tfjs-core';
 import { resizeRgb, type RgbImage } from '../data/image_io.js';
-import { normalizeInto, type Normalization } from '../data/loader.js';
+import { normalizeInto, type Normalization } from '../data/normalize.js';
 import type { SegModel } from '../models/seg_model.js';
 
 export interface PredictOptions { norm: Normalization; resize?: [number, number] }

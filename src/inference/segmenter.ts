@@ -2,12 +2,14 @@
 // Runtime (exported on the fly from the model package, or an external .onnx named by its card).
 // `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the model exports.
 import path from 'node:path';
-import { initEngine, type BackendName } from '../engine/backend.js';
+import { initEngine } from '../engine/backend.js';
+import type { BackendName } from '../engine/backend_names.js';
 import type { RgbImage } from '../data/image_io.js';
 import { loadModelPackage, readCard, type ModelCard } from '../models/package.js';
 import type { SegModel } from '../models/seg_model.js';
 import { exportOnnx } from '../io/onnx_export.js';
-import { OnnxSegmenter, resizeChw } from './onnx_runtime.js';
+import { OnnxSegmenter } from './onnx_runtime.js';
+import { resizeChw } from './chw.js';
 import { DEFAULT_TILING, withScales, withTiling, type TileOptions } from './tiling.js';
 import { predictBatch, predictLogitsBatch, type PredictOptions } from './predictor.js';
 import { cropChw, cropLabels, predictWithTta, reflectPad, ttaScores, type TtaMode } from './tta.js';
@@ -15,7 +17,6 @@ import { labelsFromScores, type ClassThreshold } from './label_map.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 import { pillowBilinear, pillowNearest, pillowTarget } from '../data/pillow_resize.js';
-export { pillowTarget } from '../data/pillow_resize.js';
 import { findArch } from '../models/registry.js';
 import { resolveModelDir } from '../models/shipped.js';
 import type { PillowResize } from '../models/package.js';
@@ -23,7 +24,6 @@ import type { PillowResize } from '../models/package.js';
 export interface Scored { labels: Uint8Array; scores: Float32Array }
 
 import type { RuntimeName } from './runtime_names.js';
-export { RUNTIMES, type RuntimeName } from './runtime_names.js';
 
 export interface Segmenter {
   readonly runtime: 'tfjs' | 'onnx';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ClassInfo, Rgb } from '../data/classes.js';
-import type { Normalization } from '../data/loader.js';
+import type { Normalization } from '../data/normalize.js';
 import { SegModel, type ModelSpec } from './seg_model.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadModelPackage, writeCard, type ModelCard } from './package.js';
 import { exportOnnx } from '../io/onnx_export.js';
-import { readLog } from '../serve/runs.js';
+import { readLog } from '../train/run_log.js';
 import { UserError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 

@@ -6,7 +6,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors.js';
 import type { ArchBuilder, ArchOptions, Decoder, Encoder, EncoderLayout, OptionKey } from './types.js';
-import { IMAGENET_NORM, type Normalization } from '../data/loader.js';
+import { IMAGENET_NORM, type Normalization } from '../data/normalize.js';
 import { ENCODERS } from './encoders/index.js';
 import { DECODERS } from './decoders/index.js';
 import { espnet } from './networks/espnet.js';

@@ -2,7 +2,7 @@
 // import them without importing each other. Every composed model is encoder -> decoder (-> head
 // inside the decoder); ESPNet and ESPNetv2 are whole networks registered as they are.
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Normalization } from '../data/loader.js';
+import type { Normalization } from '../data/normalize.js';
 
 export type SymT = tfl.SymbolicTensor;
 

@@ -2,6 +2,7 @@
 // trainer, one JSON object per epoch) is a run; names are checked against the listing, never joined blindly.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readLog, type LogEntry } from '../train/run_log.js';
 
 export interface RunSummary { name: string; arch: string | null; epochs: number; bestMIoU: number | null; lastLoss: number | null; updated: string }
 
@@ -20,18 +21,6 @@ function summarize(dir: string, name: string): RunSummary {
     name, arch, epochs: log.length, bestMIoU: vals.length ? Math.max(...vals) : null,
     lastLoss: log.at(-1)?.loss ?? null, updated: fs.statSync(path.join(dir, name, 'log.jsonl')).mtime.toISOString(),
   };
-}
-
-export interface LogEntry { epoch?: number; loss?: number; lr?: number; val?: { mIoU?: number }; [k: string]: unknown }
-
-/** The epochs of a run; a line being written (or damaged) is skipped, not fatal. */
-export function readLog(file: string): LogEntry[] {
-  const out: LogEntry[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try { out.push(JSON.parse(line)); } catch { /* partial last line */ }
-  }
-  return out;
 }
 
 /** The log of run `name` if it is one of the listed runs (no path from a request reaches the disk otherwise). */

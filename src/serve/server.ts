@@ -17,13 +17,13 @@ import { browserCard, buildCatalog, describeModel, type CatalogEntry } from './c
 import { listRuns, runLog } from './runs.js';
 import { OUTPUTS, type Job } from './protocol.js';
 import { parseEffect } from '../render/effects.js';
+import { classIds, classList } from '../inference/label_map.js';
 import { UserError } from '../util/errors.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
 import type { ServeOptions } from './options.js';
-export { DEFAULT_SERVE, type ServeOptions } from './options.js';
 
 class HttpError extends Error { constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); } }
 
@@ -82,12 +82,13 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   app.post('/v1/segment', { onRequest: refuseWhenFull }, async (req, reply) => {
     const q = parseQuery(req.query);
     const model = entry(catalog, q.model ?? (catalog.has('voc') ? 'voc' : [...catalog.keys()][0]));
-    if (q.effect) checkEffect(q.effect, q.keep, model);
+    const keep = q.keep ? classList(q.keep) : undefined;
+    if (q.effect) checkEffect(q.effect, keep ?? ['person'], model);
     const image = await uploadOf(req);
     await checkPixels(image, o.maxPixels);
     const job: Omit<Job, 'id'> = {
       model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
-      effect: q.effect, keep: q.keep?.split(',').map((s) => s.trim()).filter(Boolean), withLabels: q.labels === 'true' || q.labels === '1',
+      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1',
     };
     const res = await runJob(pool, job, metrics, o.timeoutMs);
     if (!res.ok) throw new HttpError(res.status, res.message);
@@ -126,14 +127,12 @@ function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
   throw new HttpError(400, `query parameter ${key}: expected ${hints[key] ?? i.message}`);
 }
 
-function checkEffect(effect: string, keep: string | undefined, model: CatalogEntry): void {
+/** The effect and the classes it keeps, checked before the upload is processed. */
+function checkEffect(effect: string, keep: string[], model: CatalogEntry): void {
   try {
     if (parseEffect(effect).kind === 'replace') throw new UserError('effect=replace needs an image file, which the API does not read; use blur, blur=SIGMA, grey or color=RRGGBB');
+    classIds(model.card.classes, keep, 'keep');
   } catch (e) { throw new HttpError(400, (e as Error).message.replace('--effect', 'effect')); }
-  const names = model.card.classes.map((c) => c.name);
-  for (const k of (keep ?? 'person').split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!names.includes(k) && !(/^\d+$/.test(k) && +k < names.length)) throw new HttpError(400, `keep=${k}: model ${model.name} has no such class (classes: ${names.join(', ')})`);
-  }
 }
 
 async function uploadOf(req: FastifyRequest): Promise<Uint8Array> {

@@ -2,9 +2,9 @@
 // `--resume` continues with exactly the same settings.
 import type { AugmentConfig } from '../data/augment.js';
 import type { ClassInfo } from '../data/classes.js';
-import type { Normalization } from '../data/loader.js';
+import type { Normalization } from '../data/normalize.js';
 import type { ModelSpec } from '../models/seg_model.js';
-import type { LossName } from './losses.js';
+import type { LossName } from './choices.js';
 import type { ScheduleName } from './schedule.js';
 import type { OnNaN } from './choices.js';
 

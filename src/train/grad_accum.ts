@@ -6,7 +6,8 @@
 // data-parallel training (no synchronised BatchNorm).
 import * as tf from '@tensorflow/tfjs-core';
 import type { SegModel } from '../models/seg_model.js';
-import { segmentationLoss, type LossName, type LossOptions } from './losses.js';
+import { segmentationLoss, type LossOptions } from './losses.js';
+import type { LossName } from './choices.js';
 import { shardWeight } from './parallel_protocol.js';
 
 export interface Shard { x: Float32Array; y: Int32Array; n: number; height: number; width: number }

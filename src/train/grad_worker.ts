@@ -3,7 +3,8 @@
 // updated BatchNorm statistics) back to shared memory.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine, wasmHeapBytes, type BackendName } from '../engine/backend.js';
+import { initEngine, wasmHeapBytes } from '../engine/backend.js';
+import type { BackendName } from '../engine/backend_names.js';
 import { SegModel } from '../models/seg_model.js';
 import { accumulatedGradients } from './grad_accum.js';
 import { checksum, type WorkerInit, type WorkerStep } from './parallel_protocol.js';

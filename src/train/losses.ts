@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../util/errors.js';
 
 import { LOSSES, type LossName } from './choices.js';
-export { LOSSES, type LossName } from './choices.js';
 
 export interface LossOptions { numClasses: number; ignoreIndex: number; classWeights?: number[]; focalGamma?: number }
 

@@ -3,7 +3,8 @@
 // gradient buffer (gradients out), and the non-trainable ones (BatchNorm moving statistics) in a
 // per-worker stats buffer (updated statistics out).
 import type { ModelSpec } from '../models/seg_model.js';
-import type { LossName, LossOptions } from './losses.js';
+import type { LossName } from './choices.js';
+import type { LossOptions } from './losses.js';
 
 export interface WeightSlot { name: string; offset: number; size: number; shape: number[]; trainable: boolean }
 

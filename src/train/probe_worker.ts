@@ -1,7 +1,8 @@
 // The memory probe's thread (see micro_batch.ts): builds the model in a TF.js instance of its own,
 // measures one sample's peak, reports it and exits.
 import { parentPort, workerData } from 'node:worker_threads';
-import { initEngine, type BackendName } from '../engine/backend.js';
+import { initEngine } from '../engine/backend.js';
+import type { BackendName } from '../engine/backend_names.js';
 import { SegModel } from '../models/seg_model.js';
 import { probeStep, type ProbeRequest } from './micro_batch.js';
 

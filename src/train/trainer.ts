@@ -23,6 +23,8 @@ import type { TrainConfig, SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
 import { GuardedSteps, type Gradients } from './step.js';
 import { lockRun } from './run_lock.js';
+import { readLog } from './run_log.js';
+import { peakRssMb } from '../util/peak_rss.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
@@ -157,8 +159,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   process.on('SIGTERM', onSig);
   hooks.signal?.addEventListener('abort', () => { stopReq = true; });
   let best: Scores | undefined;
-  const history: EpochLog[] = fs.existsSync(logFile)
-    ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochLog) : [];
+  const history = fs.existsSync(logFile) ? readLog<EpochLog>(logFile) : [];
 
   try {
     while (state.epoch < cfg.epochs) {
@@ -198,7 +199,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       const entry: EpochLog = {
         epoch: epoch + 1, step: state.step, lr, loss: lossSum / Math.max(1, lossN), seconds,
         imagesPerSec: (lossN * cfg.batchSize) / Math.max(1e-9, seconds), dataWaitFraction: waitMs / 1000 / Math.max(1e-9, seconds),
-        rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), peakRssMb: Math.round(peakRssMb()),
         partial: !finished || undefined,
       };
       if (finished) { state.epoch++; state.batch = 0; }

@@ -5,7 +5,7 @@ import { initEngine } from '../../engine/backend.js';
 import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../data/synthetic.js';
 import { train } from '../../train/trainer.js';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { IMAGENET_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM } from '../../data/normalize.js';
 import { loadModelPackage } from '../../models/package.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';

@@ -41,4 +41,4 @@ export async function run(o: Opts): Promise<void> {
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
   else process.stdout.write(`${scoresTable(scores)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md\n`);
   await seg.dispose();
-    }
+}

@@ -29,4 +29,4 @@ export async function run(o: ExportOpts): Promise<void> {
   writeCard(dir, { ...card, model: { ...card.model, stride: model.stride }, weights: '', onnx: path.relative(dir, path.resolve(out)) });
   process.stdout.write(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB, input [N,3,H,W] normalised, H and W multiples of ${model.stride}; output logits [N,${card.model.numClasses},H,W]) and ${dir}/model.json\n`);
   model.dispose();
-    }
+}

@@ -14,7 +14,7 @@ import { readForeignCheckpoint } from '../../io/pytorch.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { convertTorchStateDict } from '../../io/torch_convert.js';
 import { resolveClasses } from '../../data/classes.js';
-import { IMAGENET_NORM, type Normalization } from '../../data/loader.js';
+import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { UserError } from '../../util/errors.js';
 import type { Opts } from '../import.js';
@@ -68,4 +68,4 @@ export async function run(o: Opts): Promise<void> {
   const skipped = conv.skipped.filter((k) => !k.endsWith('num_batches_tracked'));
   process.stdout.write(`imported ${tensors.size - conv.skipped.length} tensors into ${o.out} (${arch}, ${numClasses} classes, ${model.trainableParamCount().toLocaleString('en-US')} parameters${onnx ? ', model.onnx' : ''}); skipped ${conv.skipped.length} unused (${skipped.join(', ') || 'BatchNorm counters'}${skipped.length ? ' and BatchNorm counters' : ''})\n`);
   model.dispose();
-    }
+}

@@ -6,7 +6,7 @@ import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
 import { segmenterOptions } from './shared.js';
 import { parseEffect } from '../../render/effects.js';
-import { classIds, probabilities8 } from '../../inference/label_map.js';
+import { classIds, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
 import { writeApplied } from '../../inference/outputs.js';
 import { progressBar } from '../../util/progress.js';
@@ -27,7 +27,6 @@ export function collectImages(inputs: string[]): string[] {
   return files;
 }
 
-const splitList = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 /** Outputs are named after their input (NAME_labels.png, ...): none may land on an input file. */
 function refuseOverwritingInputs(files: string[], out: string): void {
@@ -49,8 +48,8 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
-  const keep = o.keep ? splitList(o.keep) : ['person'];
-  const cutout = o.cutout ? splitList(o.cutout) : [];
+  const keep = o.keep ? classList(o.keep) : ['person'];
+  const cutout = o.cutout ? classList(o.cutout) : [];
   // Names are checked before the first image, not after it.
   if (effect) classIds(card.classes, keep, '--keep');
   classIds(card.classes, cutout, '--cutout');
@@ -80,4 +79,4 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.json) process.stdout.write(JSON.stringify(report, null, 1) + '\n');
   else if (files.length > 1) process.stdout.write(`${files.length} images -> ${o.out}\n`);
   await seg.dispose();
-    }
+}

@@ -22,4 +22,4 @@ export async function run(o: Opts): Promise<void> {
     const stop = () => { process.stderr.write('serve: stopping\n'); void server.close().then(resolve); };
     process.once('SIGINT', stop); process.once('SIGTERM', stop);
   });
-    }
+}

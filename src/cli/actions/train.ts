@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { initEngine, type BackendName } from '../../engine/backend.js';
+import { initEngine } from '../../engine/backend.js';
+import type { BackendName } from '../../engine/backend_names.js';
 import { train } from '../../train/trainer.js';
 import type { TrainConfig } from '../../train/config.js';
 import { archOptionsFrom } from '../../models/options.js';
@@ -10,7 +11,7 @@ import { archNormalization, getArch } from '../../models/registry.js';
 import { layoutForEncoderWeights } from '../../io/encoder_weights.js';
 import { resolveClasses } from '../../data/classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
-import { IMAGENET_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { resolveLabelMap } from './shared.js';
 import { applyRecipe } from '../recipe.js';
@@ -83,4 +84,4 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
   const best = r.state.bestMIoU >= 0 ? `, best val mIoU ${(r.state.bestMIoU * 100).toFixed(2)} at epoch ${r.state.bestEpoch}` : '';
   process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${r.state.epoch} epochs in ${runDir}${best}\n`);
   if (r.interrupted) process.exitCode = 130;
-    }
+}

@@ -27,4 +27,4 @@ export async function run(o: Opts): Promise<void> {
   });
   process.stdout.write(`\nsuggested: --class-weights ${r.suggestedWeights.map((x) => x.toFixed(3)).join(',')}  (median-frequency balancing; or --class-weights auto)\n`);
   if (labelMap.length) process.stdout.write(`label map in use: ${labelMap.map(([a, b]) => `${a}:${b}`).join(',')}\n`);
-    }
+}

@@ -12,11 +12,11 @@ import { isFile, writeFileAtomic } from '../../util/fs.js';
 import { prefetch } from '../../util/prefetch.js';
 import { readImage, type RgbImage } from '../../data/image_io.js';
 import { effectFields, parseEffect } from '../../render/effects.js';
-import { classAreas, classIds, labelsFromScores, probabilities8 } from '../../inference/label_map.js';
+import { classAreas, classIds, labelsFromScores, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
 import type { Opts } from '../video.js';
 
-/** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --input-size for raw frames). */
+/** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --frame-size for raw frames). */
 async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
   if (input === '-') {
     const [height, width] = o.frameSize ?? [];
@@ -28,7 +28,10 @@ async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; fra
   return { info, frames: readFrames(input, info) };
 }
 
-function checkOptions(o: Opts): void {
+function checkOptions(input: string, o: Opts): void {
+  for (const [flag, target] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
+    if (target && input !== '-' && target !== '-' && path.resolve(target) === path.resolve(input)) throw new UserError(`${flag} ${target}: that is the input video; write to another file`);
+  }
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   if (!(o.smooth >= 0 && o.smooth < 1)) throw new UserError(`--smooth ${o.smooth}: must be at least 0 and below 1`);
   if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
@@ -40,17 +43,14 @@ function checkOptions(o: Opts): void {
 interface Segmented { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
 
 export async function run(input: string, o: Opts): Promise<void> {
-  checkOptions(o);
-  for (const [flag, target] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
-    if (target && input !== '-' && target !== '-' && path.resolve(target) === path.resolve(input)) throw new UserError(`${flag} ${target}: that is the input video; write to another file`);
-  }
+  checkOptions(input, o);
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   const source = await openInput(input, o);
   const info = source.info;
   const seg = await openSegmenter(o.model, segmenterOptions(o));
   const classes = seg.card.classes, C = seg.card.model.numClasses;
-  const keep = o.keep ? o.keep.split(',').map((x) => x.trim()).filter(Boolean) : ['person'];
+  const keep = o.keep ? classList(o.keep) : ['person'];
   if (effect) classIds(classes, keep, '--keep');
   const palette = classes.map((c) => c.color);
   // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
@@ -124,4 +124,4 @@ export async function run(input: string, o: Opts): Promise<void> {
   const secs = (Date.now() - t0) / 1000;
   const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}) -> ${toStdout ? 'stdout' : o.out}\n`;
   if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
-    }
+}

@@ -3,7 +3,7 @@
 // `encoder.*` names, so `--encoder-weights` takes that repository's checkpoints (the decoder's
 // tensors are skipped) and `--init-weights` a pixelwise ESPNet's weights.
 import type { Encoder } from '../types.js';
-import { IMAGENET_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM } from '../../data/normalize.js';
 import { espnetFeatures } from '../networks/espnet.js';
 
 export const espnetEncoder: Encoder = {

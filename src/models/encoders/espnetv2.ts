@@ -4,7 +4,7 @@
 // and the decoder from scratch; so does `--encoder-weights` with an EdgeNets segmentation `.pth`
 // (its `base_net.*` tensors; the decoder's are skipped). Output stride 16 only (as EdgeNets builds it).
 import type { Encoder } from '../types.js';
-import { IMAGENET_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM } from '../../data/normalize.js';
 import { espnetv2Features } from '../networks/espnetv2.js';
 
 export const espnetv2Encoder: Encoder = {

@@ -6,7 +6,7 @@
 // the resolution of the last strided blocks and dilates what follows (DeepLab's rule).
 import { add, bn, conv, depthwise, relu, stridePlan, zeroPad } from '../blocks.js';
 import type { Encoder, Feature, SymT } from '../types.js';
-import { IMAGENET_NORM, KERAS_TF_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM, KERAS_TF_NORM } from '../../data/normalize.js';
 
 /** [filters, stride, expansion] of blocks 0..16. */
 const BLOCKS: [number, number, number][] = [

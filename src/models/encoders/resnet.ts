@@ -9,7 +9,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { add, bn, conv, relu, stridePlan, zeroPad } from '../blocks.js';
 import type { Encoder, Feature, SymT } from '../types.js';
-import { IMAGENET_NORM, KERAS_CAFFE_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM, KERAS_CAFFE_NORM } from '../../data/normalize.js';
 
 interface Step { strides: number; dilation: number }
 interface Flavour { bias: boolean; eps: number; strideIn3x3: boolean }

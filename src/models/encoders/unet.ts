@@ -3,7 +3,7 @@
 // Layer names are the ones pixelwise U-Nets have always had, so older checkpoints still load.
 import { convBnRelu, maxPool } from '../blocks.js';
 import type { Encoder, Feature } from '../types.js';
-import { IMAGENET_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM } from '../../data/normalize.js';
 
 export const unetEncoder: Encoder = {
   name: 'unet',

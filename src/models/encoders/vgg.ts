@@ -6,7 +6,7 @@
 // drops the last pools and dilates the convolutions after them.
 import { conv, convBnRelu, maxPool, stridePlan } from '../blocks.js';
 import type { Encoder, Feature, SymT } from '../types.js';
-import { IMAGENET_NORM, KERAS_CAFFE_NORM } from '../../data/loader.js';
+import { IMAGENET_NORM, KERAS_CAFFE_NORM } from '../../data/normalize.js';
 
 const BLOCKS: [number, number][] = [[1, 2], [2, 2], [4, 3], [8, 3], [8, 3]]; // width multiple, convs
 

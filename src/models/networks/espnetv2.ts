@@ -13,7 +13,6 @@ const L = tfl.layers;
 
 /** Encoder channel widths c0..c3 per width multiplier s (espnetv2_config.sc_ch_dict). */
 import { ESPNETV2_WIDTHS } from './espnetv2_widths.js';
-export { ESPNETV2_WIDTHS } from './espnetv2_widths.js';
 
 const conv = (x: SymT, filters: number, k: number, name: string, o: { stride?: number; dilation?: number; groups?: number; bias?: boolean } = {}) =>
   apply(new GroupConv2D({ name, filters, kernelSize: k, strides: o.stride, dilation: o.dilation, groups: o.groups, useBias: o.bias, kernelInitializer: heInit(name) }), x);
