@@ -55,7 +55,7 @@ test('kill -9 at random moments: the checkpoint stays loadable, --resume continu
     const y = b.get(k)!;
     let diff = 0;
     for (let i = 0; i < x.data.length; i++) diff = Math.max(diff, Math.abs(x.data[i] - y.data[i]));
-    assert.ok(diff < 1e-5, `${k} differs by ${diff} after ${kills} kills`);
+    assert.equal(diff, 0, `${k} differs by ${diff} after ${kills} kills`);
   }
   const log = fs.readFileSync(path.join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch);
   assert.equal(log.at(-1), 4);

@@ -56,7 +56,7 @@ test('interrupted + resumed training equals uninterrupted training; loss falls; 
     const u = b.get(k)!;
     let diff = 0;
     for (let i = 0; i < t.data.length; i++) diff = Math.max(diff, Math.abs(t.data[i] - u.data[i]));
-    assert.ok(diff < 1e-6, `${k} differs by ${diff}`);
+    assert.equal(diff, 0, `${k} differs by ${diff}`);
   }
   // The run folder is a usable model package with log, curves and both checkpoints.
   for (const f of ['train.json', 'model.json', 'log.jsonl', 'curves.png', 'best.safetensors', 'last.safetensors']) {

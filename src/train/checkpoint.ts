@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors, type NamedArray } from '../io/safetensors.js';
 import type { SegModel } from '../models/seg_model.js';
+import type { Adam } from './adam.js';
 import { UserError } from '../util/errors.js';
 
 export interface TrainState {
@@ -14,7 +15,7 @@ export interface TrainState {
   epochsWithoutImprovement: number;
 }
 
-export async function saveCheckpoint(file: string, model: SegModel, opt: tf.AdamOptimizer | null, state: TrainState): Promise<void> {
+export async function saveCheckpoint(file: string, model: SegModel, opt: Adam | null, state: TrainState): Promise<void> {
   const tensors: NamedArray[] = await model.namedWeights();
   if (opt) {
     const ws = await opt.getWeights();
@@ -35,7 +36,7 @@ export async function saveCheckpoint(file: string, model: SegModel, opt: tf.Adam
   writeSafetensors(file, tensors, { format: 'pixelwise-checkpoint', state: JSON.stringify(state) });
 }
 
-export interface LoadedCheckpoint { state: TrainState | null; restoreOptimizer: (opt: tf.AdamOptimizer) => Promise<void> }
+export interface LoadedCheckpoint { state: TrainState | null; restoreOptimizer: (opt: Adam) => Promise<void> }
 
 export function loadCheckpoint(file: string, model: SegModel): LoadedCheckpoint {
   const st = readSafetensors(file);

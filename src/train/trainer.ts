@@ -18,6 +18,7 @@ import type { Scores } from '../metrics/confusion.js';
 import { accumulatedGradients } from './grad_accum.js';
 import { planMicroBatch } from './micro_batch.js';
 import { learningRate } from './schedule.js';
+import { Adam } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig, SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
@@ -101,7 +102,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
 
   tf.util.assert(cfg.batchSize > 0, () => 'batch size');
   const model = new SegModel({ seed: cfg.seed, ...cfg.model });
-  const opt = tf.train.adam(cfg.lr);
+  const opt = new Adam(cfg.lr);
   let state: TrainState = { epoch: 0, batch: 0, step: 0, bestMIoU: -1, bestEpoch: -1, epochsWithoutImprovement: 0 };
   const lastFile = path.join(runDir, 'last.safetensors'), bestFile = path.join(runDir, 'best.safetensors');
   const logFile = path.join(runDir, 'log.jsonl');
@@ -171,7 +172,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       for await (const batch of loader.epoch(epoch, state.batch)) {
         waitMs += Date.now() - tWait;
         lr = learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
-        (opt as unknown as { learningRate: number }).learningRate = lr;
+        opt.learningRate = lr;
         const g = dp ? await dp.gradients(batch) : mainGradients(model, vars, lossSpec, batch, plan.micro);
         const loss = g.loss;
         const applied = guard.apply(g, opt, { epoch: epoch + 1, step: state.step, lr, onNaN: cfg.onNaN ?? 'stop', lastCheckpoint: lastFile, injectNaN: hooks.injectNaN?.(state.step), log });

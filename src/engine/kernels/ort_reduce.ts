@@ -13,7 +13,11 @@ export function ortReduce(backend: WasmBackend, x: tf.TensorInfo, axis: number |
   op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
   if (!ortKernelsAvailable() || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < MIN_ELEMENTS) return null;
   const axes = tf.util.parseAxisParam(axis, x.shape);
-  if (axes.length === 0) return null;
+  // Only reductions that keep the innermost axis: the wasm kernel reduces the innermost axis in
+  // place, and ONNX Runtime's inner-axis sum (Eigen's) groups the terms by the buffer's alignment,
+  // which varies between calls on the wasm heap, so the same sum could round two ways and training
+  // would not repeat bit for bit. Over leading axes it adds whole rows in order: deterministic.
+  if (axes.length === 0 || axes.includes(x.shape.length - 1)) return null;
   const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
   const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced;
   const keep = int('keepdims', keepDims ? 1 : 0);
