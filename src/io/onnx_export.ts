@@ -1,7 +1,7 @@
 // ONNX export of any pixelwise architecture: walks the tfjs-layers graph (NHWC) and writes the
 // equivalent NCHW ONNX graph (opset 13) with onnx-proto (protobufjs). Input `input` [N, 3, H, W]
 // (already normalised; H and W multiples of the model stride), output `logits` [N, C, H, W].
-import { flt, FLOAT, floatInit, int, int64Init, ints, onnx, str, type O } from './onnx_proto.js';
+import { flt, FLOAT, floatInit, graphAttr, int, int64Init, ints, onnx, str, type O } from './onnx_proto.js';
 import { layerKind, type ExportContext } from './layer_kinds.js';
 import type { SegModel } from '../models/seg_model.js';
 import type { OnnxLayerContext } from '../models/layers.js';
@@ -10,8 +10,7 @@ type Node = O.INodeProto;
 type Init = O.ITensorProto;
 
 /** Emitters handed to custom layers (models/layers.ts) that export themselves. */
-function layerContext(name: string, inputs: string[], output: string, nodes: Node[], inits: Init[]): OnnxLayerContext {
-  const have = new Set<string>();
+function layerContext(name: string, inputs: string[], output: string, nodes: Node[], inits: Init[], have = new Set<string>()): OnnxLayerContext {
   const initName = (suffix: string, make: (n: string) => Init) => {
     const n = `${name}/${suffix}`;
     if (!have.has(n)) { have.add(n); inits.push(make(n)); }
@@ -23,6 +22,20 @@ function layerContext(name: string, inputs: string[], output: string, nodes: Nod
     node(opType, ins, outs, attrs = {}) {
       const attribute = Object.entries(attrs).map(([a, v]) => (typeof v === 'string' ? str(a, v) : Array.isArray(v) ? ints(a, v) : typeof v === 'object' ? flt(a, v.f) : int(a, v)));
       nodes.push({ name: `${name}/${opType}_${k++}`, opType, input: ins, output: outs, attribute });
+    },
+    ifElse(cond, then, otherwise) {
+      // Each branch is a subgraph writing one float tensor; it reads the outer graph's values and
+      // initializers by name (initializers stay in the outer graph, shared).
+      const branch = (tag: string, build: (b: OnnxLayerContext) => void): O.IGraphProto => {
+        const sub: Node[] = [];
+        const out = `${output}/${tag}`;
+        build(layerContext(`${name}/${tag}`, inputs, out, sub, inits, have));
+        return { name: `${name}/${tag}`, node: sub, output: [{ name: out, type: { tensorType: { elemType: FLOAT } } }] };
+      };
+      nodes.push({
+        name: `${name}/If_${k++}`, opType: 'If', input: [cond], output: [output],
+        attribute: [graphAttr('then_branch', branch('then', then)), graphAttr('else_branch', branch('else', otherwise))],
+      });
     },
     floatInit: (suffix, data, dims) => initName(suffix, (n) => floatInit(n, data, dims)),
     int64Init: (suffix, values, scalar = false) => initName(suffix, (n) => ({ ...int64Init(n, values), dims: scalar ? [] : [values.length] })),

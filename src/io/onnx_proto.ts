@@ -13,6 +13,7 @@ const T = onnx.AttributeProto.AttributeType;
 export const ints = (name: string, v: number[]): O.IAttributeProto => ({ name, type: T.INTS, ints: v });
 export const int = (name: string, v: number): O.IAttributeProto => ({ name, type: T.INT, i: v });
 export const flt = (name: string, v: number): O.IAttributeProto => ({ name, type: T.FLOAT, f: v });
+export const graphAttr = (name: string, g: O.IGraphProto): O.IAttributeProto => ({ name, type: T.GRAPH, g });
 export const str = (name: string, v: string): O.IAttributeProto => ({ name, type: T.STRING, s: new TextEncoder().encode(v) });
 
 export function floatInit(name: string, data: Float32Array, dims: number[]): O.ITensorProto {

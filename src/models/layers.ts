@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './types.js';
 import { depthwiseConv, insertZeros } from '../engine/kernels/depthwise_backprop.js';
+import { gcd } from '../util/math.js';
 
 type Shape = (number | null)[];
 type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
@@ -20,6 +21,8 @@ export interface OnnxLayerContext {
   floatInit(suffix: string, data: Float32Array, dims: number[]): string;
   /** Adds an int64 initializer (dims [] for a scalar when `scalar`), returns its name. */
   int64Init(suffix: string, values: number[], scalar?: boolean): string;
+  /** An ONNX If on a boolean scalar: each branch writes this layer's output from its own context. */
+  ifElse(cond: string, then: (b: OnnxLayerContext) => void, otherwise: (b: OnnxLayerContext) => void): void;
 }
 
 export interface OnnxExportable { exportOnnx(ctx: OnnxLayerContext): void }
@@ -190,6 +193,12 @@ export interface ResampleConfig {
   min?: number;
   /** A fixed output size [h, w] (e.g. the bins of a pyramid pooling module). */
   size?: [number, number];
+  /**
+   * Area only: the downscale this resample has at all but tiny sizes (a resample back to the size
+   * of a map it was computed from), when an integer. ONNX export then runs an AveragePool when the
+   * sizes divide exactly (linear) and the pooling matrices otherwise (quadratic in the map size).
+   */
+  ratio?: [number, number];
 }
 
 const scaled = (v: number, [num, den]: [number, number], min: number) => Math.max(Math.floor((v * num + den - 1) / den), min);
@@ -283,7 +292,19 @@ export class Resample extends tfl.layers.Layer implements OnnxExportable {
     });
   }
 
-  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), mode: this.cfg.mode, scale: this.cfg.scale ?? null, min: this.cfg.min ?? 0, size: this.cfg.size ?? null }; }
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), mode: this.cfg.mode, scale: this.cfg.scale ?? null, min: this.cfg.min ?? 0, size: this.cfg.size ?? null, ratio: this.cfg.ratio ?? null };
+  }
+
+  /** The downscale p/q (lowest terms) of an area resample: given, or that of its scale. */
+  private areaRatio(): [number, number] | null {
+    const { scale, ratio, mode } = this.cfg;
+    if (mode !== 'area') return null;
+    const r = ratio ?? (scale ? [scale[1], scale[0]] as [number, number] : null);
+    if (!r) return null;
+    const g = gcd(r[0], r[1]);
+    return [r[0] / g, r[1] / g];
+  }
 
   exportOnnx(c: OnnxLayerContext): void {
     const { scale, min = 0, mode, size } = this.cfg;
@@ -315,36 +336,89 @@ export class Resample extends tfl.layers.Layer implements OnnxExportable {
       c.node('Resize', [c.inputs[0], '', '', t('sizes')], [c.output], { mode: 'linear', coordinate_transformation_mode: 'align_corners' });
       return;
     }
-    // Area: out = Ph · X · Pwᵀ with the pooling matrices built in the graph from the sizes.
-    const matrix = (I: string, O: string, out: string) => {
-      const p = (s: string) => `${out}/${s}`;
-      const zero = c.int64Init('zero', [0], true), oneS = c.int64Init('one', [1], true);
-      c.node('Range', [zero, O, oneS], [p('o')]);
-      c.node('Range', [zero, I, oneS], [p('i')]);
-      c.node('Mul', [p('o'), I], [p('oI')]);
-      c.node('Div', [p('oI'), O], [p('start')]);
-      c.node('Add', [p('o'), oneS], [p('o1')]);
-      c.node('Mul', [p('o1'), I], [p('o1I')]);
-      c.node('Sub', [O, oneS], [p('Om1')]);
-      c.node('Add', [p('o1I'), p('Om1')], [p('endN')]);
-      c.node('Div', [p('endN'), O], [p('end')]);
-      const ax1 = c.int64Init('ax1', [1]);
-      c.node('Unsqueeze', [p('start'), ax1], [p('s2')]);
-      c.node('Unsqueeze', [p('end'), ax1], [p('e2')]);
-      c.node('GreaterOrEqual', [p('i'), p('s2')], [p('ge')]);
-      c.node('Less', [p('i'), p('e2')], [p('lt')]);
-      c.node('And', [p('ge'), p('lt')], [p('in')]);
-      c.node('Cast', [p('in')], [p('inf')], { to: 1 });
-      c.node('Sub', [p('e2'), p('s2')], [p('cnt')]);
-      c.node('Cast', [p('cnt')], [p('cntf')], { to: 1 });
-      c.node('Div', [p('inf'), p('cntf')], [out]);
-    };
-    matrix(t('h'), t('ho'), t('Ph'));
-    matrix(t('w'), t('wo'), t('Pw'));
-    c.node('Transpose', [t('Pw')], [t('PwT')], { perm: [1, 0] });
-    c.node('MatMul', [c.inputs[0], t('PwT')], [t('cols')]);
-    c.node('MatMul', [t('Ph'), t('cols')], [c.output]);
+    const r = this.areaRatio();
+    const block = r ? poolBlock(r[0], r[1]) : null;
+    if (!r || !block) return areaByMatrices(c, t('h'), t('w'), t('ho'), t('wo'));
+    // Sizes in the exact ratio (all but tiny maps): a linear pooling; any other sizes: the matrices.
+    const [p, q] = r.map((v) => c.int64Init(`ratio${v}`, [v], true));
+    for (const a of ['h', 'w']) {
+      c.node('Mul', [t(a), q], [t(`${a}q`)]);
+      c.node('Mul', [t(`${a}o`), p], [t(`${a}p`)]);
+      c.node('Equal', [t(`${a}q`), t(`${a}p`)], [t(`${a}exact`)]);
+    }
+    c.node('And', [t('hexact'), t('wexact')], [t('exact')]);
+    c.ifElse(t('exact'), (b) => poolInBlocks(b, r[0], r[1], block, t('shape'), t('ho'), t('wo')),
+      (b) => areaByMatrices(b, t('h'), t('w'), t('ho'), t('wo')));
   }
+}
+
+
+/**
+ * Adaptive pooling from q·M·(p/q)... i.e. I = p·M to O = q·M cuts each block of p inputs into q
+ * windows [floor(j·p/q), ceil((j+1)·p/q)). When those start at 0, 1, ..., q-1 and share one
+ * length L (p/q integer: q = 1, L = p; 3/2: L = 2), the pooling is a window-L average at stride 1
+ * read at the first q offsets of every block. Null for other ratios.
+ */
+export function poolBlock(p: number, q: number): { length: number } | null {
+  const starts = Array.from({ length: q }, (_, j) => Math.floor((j * p) / q));
+  const lengths = starts.map((s, j) => Math.ceil(((j + 1) * p) / q) - s);
+  return starts.every((s, j) => s === j) && lengths.every((l) => l === lengths[0]) ? { length: lengths[0] } : null;
+}
+
+function poolInBlocks(c: OnnxLayerContext, p: number, q: number, { length: L }: { length: number }, shape: string, ho: string, wo: string): void {
+  if (q === 1) return c.node('AveragePool', [c.inputs[0]], [c.output], { kernel_shape: [p, p], strides: [p, p] });
+  const t = (s: string) => `${c.name}/${s}`;
+  c.node('AveragePool', [c.inputs[0]], [t('avg')], { kernel_shape: [L, L], strides: [1, 1] });
+  // Back to p·M per axis (the padding is never read), then [N, C, Mh, p, Mw, p] -> offsets < q.
+  c.node('Pad', [t('avg'), c.int64Init(`pad${L}`, [0, 0, 0, 0, 0, 0, L - 1, L - 1])], [t('padded')]);
+  const ax0 = c.int64Init('ax0', [0]);
+  c.node('Slice', [shape, ax0, c.int64Init('two', [2]), ax0], [t('nc')]);
+  const qq = c.int64Init(`q${q}`, [q], true);
+  c.node('Div', [ho, qq], [t('mh')]);
+  c.node('Div', [wo, qq], [t('mw')]);
+  c.node('Unsqueeze', [t('mh'), ax0], [t('mh1')]);
+  c.node('Unsqueeze', [t('mw'), ax0], [t('mw1')]);
+  const pp = c.int64Init(`p${p}`, [p]);
+  c.node('Concat', [t('nc'), t('mh1'), pp, t('mw1'), pp], [t('blocks')], { axis: 0 });
+  c.node('Reshape', [t('padded'), t('blocks')], [t('b6')]);
+  c.node('Slice', [t('b6'), c.int64Init('zeros2', [0, 0]), c.int64Init(`qs${q}`, [q, q]), c.int64Init('axes35', [3, 5])], [t('firstq')]);
+  c.node('Unsqueeze', [ho, ax0], [t('ho1')]);
+  c.node('Unsqueeze', [wo, ax0], [t('wo1')]);
+  c.node('Concat', [t('nc'), t('ho1'), t('wo1')], [t('outshape')], { axis: 0 });
+  c.node('Reshape', [t('firstq'), t('outshape')], [c.output]);
+}
+
+/** Adaptive average pooling as out = Ph · X · Pwᵀ, the matrices built in the graph from the sizes. */
+function areaByMatrices(c: OnnxLayerContext, h: string, w: string, ho: string, wo: string): void {
+  const t = (s: string) => `${c.name}/${s}`;
+  const matrix = (I: string, O: string, out: string) => {
+    const p = (s: string) => `${out}/${s}`;
+    const zero = c.int64Init('zero', [0], true), oneS = c.int64Init('one', [1], true);
+    c.node('Range', [zero, O, oneS], [p('o')]);
+    c.node('Range', [zero, I, oneS], [p('i')]);
+    c.node('Mul', [p('o'), I], [p('oI')]);
+    c.node('Div', [p('oI'), O], [p('start')]);
+    c.node('Add', [p('o'), oneS], [p('o1')]);
+    c.node('Mul', [p('o1'), I], [p('o1I')]);
+    c.node('Sub', [O, oneS], [p('Om1')]);
+    c.node('Add', [p('o1I'), p('Om1')], [p('endN')]);
+    c.node('Div', [p('endN'), O], [p('end')]);
+    const ax1 = c.int64Init('ax1', [1]);
+    c.node('Unsqueeze', [p('start'), ax1], [p('s2')]);
+    c.node('Unsqueeze', [p('end'), ax1], [p('e2')]);
+    c.node('GreaterOrEqual', [p('i'), p('s2')], [p('ge')]);
+    c.node('Less', [p('i'), p('e2')], [p('lt')]);
+    c.node('And', [p('ge'), p('lt')], [p('in')]);
+    c.node('Cast', [p('in')], [p('inf')], { to: 1 });
+    c.node('Sub', [p('e2'), p('s2')], [p('cnt')]);
+    c.node('Cast', [p('cnt')], [p('cntf')], { to: 1 });
+    c.node('Div', [p('inf'), p('cntf')], [out]);
+  };
+  matrix(h, ho, t('Ph'));
+  matrix(w, wo, t('Pw'));
+  c.node('Transpose', [t('Pw')], [t('PwT')], { perm: [1, 0] });
+  c.node('MatMul', [c.inputs[0], t('PwT')], [t('cols')]);
+  c.node('MatMul', [t('Ph'), t('cols')], [c.output]);
 }
 
 /** Channel shuffle (ShuffleNet): new channel j*G+g = old channel g*(C/G)+j. */

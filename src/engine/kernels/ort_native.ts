@@ -98,6 +98,7 @@ export function session(key: string, build: () => Uint8Array): NativeSession {
 export interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  disposeData(dataId: tf.DataId): boolean;
 }
 
 export function run(backend: WasmBackend, s: NativeSession, feeds: Record<string, tf.TensorInfo>, outName: string, outShape: number[]): tf.TensorInfo {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { int, int64Init, ints } from '../../io/onnx_proto.js';
 import { graph, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
+import { gcd } from '../../util/math.js';
 
 /** Below this many elements the wasm kernel is as fast as the call into ONNX Runtime. */
 const MIN_ELEMENTS = 1 << 14;
@@ -13,11 +14,14 @@ export function ortReduce(backend: WasmBackend, x: tf.TensorInfo, axis: number |
   op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
   if (!ortKernelsAvailable() || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < MIN_ELEMENTS) return null;
   const axes = tf.util.parseAxisParam(axis, x.shape);
-  // Only reductions that keep the innermost axis: the wasm kernel reduces the innermost axis in
-  // place, and ONNX Runtime's inner-axis sum (Eigen's) groups the terms by the buffer's alignment,
-  // which varies between calls on the wasm heap, so the same sum could round two ways and training
-  // would not repeat bit for bit. Over leading axes it adds whole rows in order: deterministic.
-  if (axes.length === 0 || axes.includes(x.shape.length - 1)) return null;
+  if (axes.length === 0) return null;
+  // ONNX Runtime's inner-axis sum (Eigen's) groups the terms by the buffer's alignment, which varies
+  // between calls on the wasm heap: the same sum could round two ways and training would not repeat
+  // bit for bit. Over leading axes it adds whole rows in order: deterministic. So a full reduction
+  // runs as rows of K over leading axes, and other inner-axis reductions (short: class scores) stay
+  // on wasm, which reduces the innermost axis in place.
+  if (axes.length === x.shape.length) return reduceAll(backend, x, keepDims, op);
+  if (axes.includes(x.shape.length - 1)) return null;
   const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
   const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced;
   const keep = int('keepdims', keepDims ? 1 : 0);
@@ -27,3 +31,23 @@ export function ortReduce(backend: WasmBackend, x: tf.TensorInfo, axis: number |
     : graph([{ opType: op, input: ['x'], output: ['y'], attribute: [keep, ints('axes', axes)] }], [['x', x.shape.length]], 'y', [], outShape.length));
   return run(backend, s, { x }, 'y', outShape);
 }
+
+/** Columns of the partial sums of a full reduction: K running sums instead of one (more accurate too). */
+const BLOCK = 1024;
+
+/** Sum or mean of all of x: ONNX Runtime sums [n/K, K] over rows (in order), JS adds the K partials. */
+function reduceAll(backend: WasmBackend, x: tf.TensorInfo, keepDims: boolean, op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
+  const n = tf.util.sizeFromShape(x.shape);
+  const k = gcd(n, BLOCK);
+  if (k < 16) return null;
+  const s = session('ReduceSum|rows', () => graph([{ opType: 'ReduceSum', input: ['x', 'axes'], output: ['y'], attribute: [int('keepdims', 0)] }],
+    [['x', 2]], 'y', [int64Init('axes', [0])], 1));
+  const partial = run(backend, s, { x: { ...x, shape: [n / k, k] } }, 'y', [k]);
+  let total = 0;
+  for (const v of backend.typedArrayFromHeap(partial)) total += v; // read before any new allocation
+  backend.disposeData(partial.dataId);
+  const out = backend.makeOutput(keepDims ? x.shape.map(() => 1) : [], 'float32');
+  backend.typedArrayFromHeap(out)[0] = op === 'ReduceMean' ? total / n : total;
+  return out;
+}
+

@@ -13,6 +13,7 @@ const L = tfl.layers;
 
 /** Encoder channel widths c0..c3 per width multiplier s (espnetv2_config.sc_ch_dict). */
 import { ESPNETV2_WIDTHS } from './espnetv2_widths.js';
+import { gcd } from '../../util/math.js';
 
 const conv = (x: SymT, filters: number, k: number, name: string, o: { stride?: number; dilation?: number; groups?: number; bias?: boolean } = {}) =>
   apply(new GroupConv2D({ name, filters, kernelSize: k, strides: o.stride, dilation: o.dilation, groups: o.groups, useBias: o.bias, kernelInitializer: heInit(name) }), x);
@@ -67,7 +68,8 @@ function pyrPool(x: SymT, out: number, p: string, last: boolean, P: number): Sym
     if (num === den) return stage(proj, i);
     const [first, back]: ['bilinear' | 'area', 'bilinear' | 'area'] = num > den ? ['bilinear', 'area'] : ['area', 'bilinear'];
     const y = apply(new Resample({ name: `${q}.resize`, mode: first, scale: [num, den], min: 5 }), proj);
-    return apply(new Resample({ name: `${q}.back`, mode: back }), [stage(y, i), proj]);
+    // Back to the projection's size from num/den of it: exactly that ratio wherever min does not bind.
+    return apply(new Resample({ name: `${q}.back`, mode: back, ratio: [num, den] }), [stage(y, i), proj]);
   });
   let y = seqBR(concat(levels, `${p}.cat`), `${p}.merge_layer.0.br`);
   y = apply(new ChannelShuffle(5, `${p}.merge_layer.1`), y);
@@ -78,8 +80,7 @@ function pyrPool(x: SymT, out: number, p: string, last: boolean, P: number): Sym
 
 /** EfficientPWConv: grouped 3x3 CBR gated per channel by a sigmoid of the global average. */
 function pwConv(x: SymT, nin: number, nout: number, p: string): SymT {
-  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
-  const gate = apply(L.activation({ activation: 'sigmoid', name: `${p}.wt_layer.2` }),
+    const gate = apply(L.activation({ activation: 'sigmoid', name: `${p}.wt_layer.2` }),
     conv(apply(new GlobalAvgPool({ name: `${p}.wt_layer.0` }), x), nout, 1, `${p}.wt_layer.1`));
   const main = seqCBR(x, nout, 3, `${p}.expansion_layer.cbr`, gcd(nin, nout));
   return apply(L.multiply({ name: `${p}.gate` }), [main, gate]);
