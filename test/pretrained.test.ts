@@ -12,6 +12,7 @@ import { readCard } from '../src/models/package.ts';
 import { MODELS_DIR } from '../src/models/shipped.ts';
 import { openSegmenter } from '../src/inference/segmenter.ts';
 import { readImage } from '../src/data/image_io.ts';
+import { pillowBilinear, pillowNearest } from '../src/data/pillow_resize.ts';
 import { CHECKPOINTS, compareLabelMaps, compareLogits, EDGENETS, hasEdgenets, importCheckpoint, openOrt } from './edgenets_reference.ts';
 
 const skip = hasEdgenets() ? false : `${EDGENETS} not found (the EdgeNets weights and reference outputs live in ../shared/data)`;
@@ -80,4 +81,21 @@ test('the shipped models find the cat, the astronaut and the road in the shipped
   const [d] = await city.predictBatch([await readImage(path.join(photos, 'dashcam.png'))]);
   assert.ok(share(d, 0) > 0.25 && share(d, 10) > 0.25, `road ${share(d, 0)}, sky ${share(d, 10)}`);
   for (const s of [voc, vocTf, city]) await s.dispose();
+});
+
+test('--input-size: the network sees the image resized to HxW (Pillow bilinear); the labels come back by nearest neighbour', async () => {
+  const photos = path.resolve(import.meta.dirname, '../assets/photos');
+  const img = await readImage(path.join(photos, 'dashcam.png'));
+  const [h, w] = [192, 320]; // multiples of 32: the model's own rule leaves the resized image as it is
+  const sized = await openSegmenter('cityscapes', { inputSize: [h, w] }), plain = await openSegmenter('cityscapes');
+  const [got] = await sized.predictBatch([img]);
+  const [small] = await plain.predictBatch([pillowBilinear(img, w, h)]);
+  assert.deepEqual(got, pillowNearest(small, w, h, img.width, img.height));
+  const [full] = await plain.predictBatch([img]);
+  assert.notDeepEqual(got, full, 'the resize changed nothing: is the option applied?');
+  const big = { data: new Uint8Array(3000 * 2000 * 3), width: 3000, height: 2000 };
+  const [l] = await sized.predictBatch([big]); // a fixed network size is never tiled
+  assert.equal(l.length, 3000 * 2000);
+  await assert.rejects(openSegmenter('cityscapes', { inputSize: [0, 10] }), /--input-size 0x10/);
+  for (const s of [sized, plain]) await s.dispose();
 });

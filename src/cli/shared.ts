@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
-import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
+import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt, parseSize } from './options.js';
 
 export function addDatasetOptions(c: Command, withMasks = true): Command {
   c.requiredOption('--images <dir>', 'folder of images (jpg/png/bmp/webp/tiff)');
@@ -16,7 +16,7 @@ export function addDatasetOptions(c: Command, withMasks = true): Command {
 /** Options of every command that runs a model: runtime, TTA, border context, threads, backend. */
 export interface InferenceOpts {
   runtime: RuntimeName; tta: Tta; reflectPad?: number; threads?: number; backend: BackendName; quiet?: boolean;
-  threshold?: { cls: string; prob: number }; tile?: number | boolean; overlap: number;
+  threshold?: { cls: string; prob: number }; tile?: number | boolean; overlap: number; inputSize?: [number, number];
 }
 
 /** --tta: an orientation mode and/or scales, comma-separated (flip,0.75,1,1.25). */
@@ -40,6 +40,7 @@ export function addInferenceOptions(c: Command): Command {
     .addOption(new Option('--runtime <name>', 'inference runtime (auto = ONNX Runtime when the model exports, else TF.js)').choices(RUNTIMES).default('auto'))
     .addOption(new Option('--tta <mode,scales>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4), and/or over scales (flip,0.75,1,1.25)')
       .argParser(parseTta).default({ mode: 'none', scales: [1] }, 'none'))
+    .option('--input-size <HxW>', 'run the network on each image resized to this size (faster on big frames, less detail); label maps come back at full size', parseSize)
     .option('--tile <px>', 'segment in overlapping tiles of this size (huge images; automatic above 4 megapixels, at 1024)', parsePositiveInt)
     .option('--no-tile', 'never tile, whatever the image size')
     .option('--overlap <x>', 'share of a tile that overlaps its neighbours (0..0.9)', parseFloatArg, 0.25)

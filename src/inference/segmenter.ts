@@ -81,6 +81,11 @@ export interface OpenOptions {
   threshold?: { cls: string; prob: number };
   /** Mirror-pad every image by this many pixels (context at the borders), crop the result. */
   reflectPad?: number;
+  /**
+   * The network sees every image resized to [h, w] (Pillow BILINEAR) and label maps come back by
+   * nearest neighbour: the model's own input rule is replaced (speed against detail, e.g. video).
+   */
+  inputSize?: [number, number];
   log?: (l: string) => void;
 }
 
@@ -138,8 +143,16 @@ export async function openSegmenter(model: string | undefined, o: OpenOptions = 
   // Outside in: border context, the authors' resize rule, tiles, scales, then the runtime (with
   // mirror TTA). Models that resize every input to one size (card.resize) are never tiled.
   const scaled = withScales(runtime, o.scales ?? [1]);
-  const tiled = runtime.card.resize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
+  const fixedSize = runtime.card.resize || runtime.card.pillowResize?.size;
+  const tiled = fixedSize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
   return withReflectPad(withPillowResize(tiled, runtime.card.pillowResize), o.reflectPad ?? 0);
+}
+
+/** The card with its input rule replaced by a Pillow resize to `size` (--input-size). */
+function withInputSize(card: ModelCard, size: [number, number] | undefined): ModelCard {
+  if (!size) return card;
+  if (!size.every((v) => Number.isInteger(v) && v > 0)) throw new UserError(`--input-size ${size.join('x')}: expected HEIGHTxWIDTH in whole pixels, e.g. 512x1024`);
+  return { ...card, resize: undefined, pillowResize: { size } };
 }
 
 /** Input multiple of a card's network: its own record, else its architecture's. */
@@ -160,7 +173,7 @@ function resolveThreshold(card: ModelCard, t: OpenOptions['threshold']): ClassTh
 async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
   const runtime = o0.runtime ?? 'auto';
   if (!['auto', 'tfjs', 'onnx'].includes(runtime)) throw new UserError(`--runtime ${runtime}: use auto, tfjs or onnx`);
-  const card = readCard(dir);
+  const card = withInputSize(readCard(dir), o0.inputSize);
   const o = { ...o0, threshold: resolveThreshold(card, o0.threshold) };
   if (card.onnx && !(runtime === 'tfjs' && card.weights)) {
     // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime

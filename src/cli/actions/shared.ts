@@ -31,5 +31,5 @@ export function makeSpec(o: { images: string; masks?: string; list?: string }, n
 
 export function segmenterOptions(o: InferenceOpts): OpenOptions {
   const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
-  return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, log: (l) => process.stderr.write(l + '\n') };
+  return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, inputSize: o.inputSize, log: (l) => process.stderr.write(l + '\n') };
 }
