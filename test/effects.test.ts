@@ -12,6 +12,8 @@ import { readImage } from '../src/data/image_io.ts';
 import { probabilities8, probabilityOf } from '../src/inference/label_map.ts';
 import { makeSegmentation } from '../src/inference/result.ts';
 import { tempDir } from './helpers.ts';
+import { colorize, overlay, overlayLabels } from '../src/render/colorize.ts';
+import { Rng } from '../src/util/random.ts';
 
 const PHOTO = path.resolve(import.meta.dirname, '../assets/photos/astronaut.png');
 const img = (data: number[], width: number, height: number) => ({ data: Uint8Array.from(data), width, height });
@@ -120,4 +122,15 @@ test('CLI: predict --effect --keep --cutout --json writes the effect and cut-out
   const bad = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--keep', 'person', '--out', out], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr.trim(), /^pixelwise: --keep goes with --effect/);
+});
+
+test('overlayLabels (one pass, video) equals overlay(photo, colorize(labels)) byte for byte, unknown class ids included', () => {
+  const rng = new Rng(8);
+  const [w, h] = [37, 21];
+  const photo = { data: Uint8Array.from({ length: w * h * 3 }, () => rng.int(256)), width: w, height: h };
+  const palette: [number, number, number][] = [[128, 64, 128], [244, 35, 232], [70, 70, 70], [255, 255, 255]];
+  const labels = Uint8Array.from({ length: w * h }, () => rng.int(6)); // ids 4 and 5 have no colour: black
+  for (const alpha of [0, 0.3, 0.5, 1]) {
+    assert.deepEqual(overlayLabels(photo, labels, palette, alpha).data, overlay(photo, colorize(labels, w, h, palette), alpha).data, `alpha ${alpha}`);
+  }
 });

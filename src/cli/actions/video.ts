@@ -1,9 +1,9 @@
 // The `video` command's work, loaded when the command runs (the definition in ../video.ts stays light).
 import fs from 'node:fs';
 import path from 'node:path';
-import { openSegmenter } from '../../inference/segmenter.js';
+import { openThreadedSegmenter } from '../../inference/threaded.js';
 import { probeVideo, readFrames, openStdinVideo, FrameWriter, type VideoInfo } from '../../video/ffmpeg.js';
-import { colorize, overlay } from '../../render/colorize.js';
+import { colorize, overlayLabels } from '../../render/colorize.js';
 import { encodeLabelPngFast } from '../../render/label_png.js';
 import { segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
@@ -48,7 +48,9 @@ export async function run(input: string, o: Opts): Promise<void> {
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   const source = await openInput(input, o);
   const info = source.info;
-  const seg = await openSegmenter(o.model, segmenterOptions(o));
+  // The model runs in a worker thread: its runs block the thread that calls them, and this one
+  // reads, draws and writes frames meanwhile.
+  const seg = await openThreadedSegmenter(o.model, segmenterOptions(o));
   const classes = seg.card.classes, C = seg.card.model.numClasses;
   const keep = o.keep ? classList(o.keep) : ['person'];
   if (effect) classIds(classes, keep, '--keep');
@@ -104,14 +106,13 @@ export async function run(input: string, o: Opts): Promise<void> {
   const t0 = Date.now();
   for await (const r of prefetch(segmented(), 2)) {
     const { frame, labels } = r;
-    const color = colorize(labels, info.width, info.height, palette);
     let picture: RgbImage;
     if (effect) {
       const res = makeSegmentation(frame, labels, r.prob8!, classes);
       picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as RgbImage;
-    } else picture = overlay(frame, color, o.alpha);
+    } else picture = overlayLabels(frame, labels, palette, o.alpha);
     await writer.write(picture.data);
-    if (maskWriter) await maskWriter.write(color.data);
+    if (maskWriter) await maskWriter.write(colorize(labels, info.width, info.height, palette).data);
     if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(r.index + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
     if (o.json) process.stdout.write(JSON.stringify({ frame: r.index + 1, time: +(r.index / info.fps).toFixed(3), classes: classAreas(labels, classes) }) + '\n');
     bar.update(++n);
