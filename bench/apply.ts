@@ -40,9 +40,10 @@ function flicker(dir: string): number {
 
 async function main() {
   if (!fs.existsSync(`${DATA}/camvid`) || !fs.existsSync(VIDEO)) { log('bench:apply needs ../shared/data (camvid, video, espnet-camvid, edgenets)'); process.exit(1); }
-  const espnet = path.join(work, 'espnet-camvid'), city1 = path.join(work, 'cityscapes-s1');
+  const espnet = path.join(work, 'espnet-camvid'), city1 = path.join(work, 'cityscapes-s1'), voc1 = path.join(work, 'voc-s1');
   px(['import', '--from', `${DATA}/espnet-camvid/espnet_p_2_q_8_camvid.pth`, '--arch', 'espnet', '--preset', 'camvid', '--out', espnet]);
   px(['import', '--preset', 'espnetv2-cityscapes', '--from', `${DATA}/edgenets/espnetv2_s_1.0_city_1024x512.pth`, '--out', city1]);
+  px(['import', '--preset', 'espnetv2-voc', '--from', `${DATA}/edgenets/espnetv2_s_1.0_pascal_384x384.pth`, '--out', voc1]);
 
   const tta: { setting: string; mIoU: number; change: number; seconds: number }[] = [];
   for (const setting of ['none', 'flip', '0.75,1,1.25', 'flip,0.75,1,1.25']) {
@@ -60,9 +61,18 @@ async function main() {
     log(`flicker with --smooth ${smooth}: ${(100 * flick[flick.length - 1].flicker).toFixed(2)}% of pixels change per frame`);
   }
 
+  // Network input: the model's own rule (Cityscapes models: each side down to a multiple of 32,
+  // 960x512 here, the scale of their native 1024x512), or --input-size (VOC's native is 384x384).
   const video: { model: string; fps: number; peakRssMb?: number }[] = [];
-  for (const [name, model] of [['Cityscapes ESPNetv2 s=2.0 (shipped)', 'cityscapes'], ['Cityscapes ESPNetv2 s=1.0 (imported)', city1], ['CamVid ESPNet (imported)', espnet]]) {
-    const r = px(['video', VIDEO, '--model', model, '--out', path.join(work, 'v.mp4'), '--quiet'], true);
+  const runs: [string, string, string[]][] = [
+    ['Cityscapes ESPNetv2 s=2.0 (shipped), 960x512', 'cityscapes', []],
+    ['Cityscapes ESPNetv2 s=1.0 (imported), 960x512', city1, []],
+    ['Cityscapes ESPNetv2 s=1.0 (imported), --input-size 256x512', city1, ['--input-size', '256x512']],
+    ['VOC ESPNetv2 s=1.0 (imported), --input-size 384x384 (native)', voc1, ['--input-size', '384x384']],
+    ['CamVid ESPNet (imported), 960x540 padded to 960x544', espnet, []],
+  ];
+  for (const [name, model, extra] of runs) {
+    const r = px(['video', VIDEO, '--model', model, ...extra, '--out', path.join(work, 'v.mp4'), '--quiet'], true);
     const fps = Number(/([\d.]+) frames\/s/.exec(r.out)![1]);
     video.push({ model: name, fps, peakRssMb: r.peakMb });
     log(`video, ${name}: ${fps.toFixed(2)} frames/s, peak RSS ${r.peakMb?.toFixed(0)} MB`);

@@ -52,23 +52,64 @@ function bilinearCoeffs(inSize, outSize) {
   }
   return { bounds, weights, taps };
 }
-var clip8 = (v) => v >= 255 << BITS ? 255 : v <= 0 ? 0 : Math.floor(v / (1 << BITS));
 function pass(src, w, h, c, outLen, horizontal) {
   const { bounds, weights, taps } = bilinearCoeffs(horizontal ? w : h, outLen);
-  const ow = horizontal ? outLen : w, oh = horizontal ? h : outLen;
-  const out = new Uint8Array(ow * oh * c);
-  const half = 1 << BITS - 1;
-  for (let y = 0; y < oh; y++) {
+  return horizontal ? horizontalPass(src, w, h, c, outLen, bounds, weights, taps) : verticalPass(src, w, c, outLen, bounds, weights, taps);
+}
+var HALF = 1 << BITS - 1;
+var clip8 = (v) => {
+  const x = Math.floor(v / (1 << BITS));
+  return x > 255 ? 255 : x < 0 ? 0 : x;
+};
+function horizontalPass(src, w, h, c, ow, bounds, weights, taps) {
+  if (c !== 3) return horizontalPassAny(src, w, h, c, ow, bounds, weights, taps);
+  const out = new Uint8Array(ow * h * 3);
+  for (let y = 0; y < h; y++) {
+    const row = y * w * 3;
+    for (let x = 0, o = y * ow * 3; x < ow; x++, o += 3) {
+      const n = bounds[x * 2 + 1], wb = x * taps;
+      let r = HALF, g = HALF, b = HALF;
+      for (let k = 0, q = row + bounds[x * 2] * 3; k < n; k++, q += 3) {
+        const wk = weights[wb + k];
+        r += src[q] * wk;
+        g += src[q + 1] * wk;
+        b += src[q + 2] * wk;
+      }
+      out[o] = clip8(r);
+      out[o + 1] = clip8(g);
+      out[o + 2] = clip8(b);
+    }
+  }
+  return out;
+}
+function horizontalPassAny(src, w, h, c, ow, bounds, weights, taps) {
+  const out = new Uint8Array(ow * h * c);
+  for (let y = 0; y < h; y++) {
+    const row = y * w * c, orow = y * ow * c;
     for (let x = 0; x < ow; x++) {
-      const i = horizontal ? x : y;
-      const first = bounds[i * 2], n = bounds[i * 2 + 1], wb = i * taps;
+      const n = bounds[x * 2 + 1], wb = x * taps, p = row + bounds[x * 2] * c;
       for (let ch = 0; ch < c; ch++) {
-        let acc = half;
-        if (horizontal) for (let k = 0; k < n; k++) acc += src[(y * w + first + k) * c + ch] * weights[wb + k];
-        else for (let k = 0; k < n; k++) acc += src[((first + k) * w + x) * c + ch] * weights[wb + k];
-        out[(y * ow + x) * c + ch] = clip8(acc);
+        let acc = HALF;
+        for (let k = 0, q = p + ch; k < n; k++, q += c) acc += src[q] * weights[wb + k];
+        out[orow + x * c + ch] = clip8(acc);
       }
     }
+  }
+  return out;
+}
+function verticalPass(src, w, c, oh, bounds, weights, taps) {
+  const len = w * c;
+  const out = new Uint8Array(oh * len);
+  const acc = new Float64Array(len);
+  for (let y = 0; y < oh; y++) {
+    const first = bounds[y * 2], n = bounds[y * 2 + 1], wb = y * taps;
+    acc.fill(HALF);
+    for (let k = 0; k < n; k++) {
+      const wk = weights[wb + k], s = (first + k) * len;
+      for (let i = 0; i < len; i++) acc[i] += src[s + i] * wk;
+    }
+    const o = y * len;
+    for (let i = 0; i < len; i++) out[o + i] = clip8(acc[i]);
   }
   return out;
 }
