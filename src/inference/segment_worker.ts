@@ -1,8 +1,9 @@
-// The worker side of a threaded segmenter (threaded.ts): opens one model and answers batches.
+// The worker side of a threaded segmenter (threaded.ts): opens one model's network (runtime, scales,
+// tiles) and answers batches; the image rules around it run on the calling thread.
 // ONNX Runtime's run blocks the thread that calls it, so inference lives here while the calling
 // thread decodes, draws and encodes the frames around it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSegmenter, type OpenOptions, type Segmenter } from './segmenter.js';
+import { openNetwork, type OpenOptions, type Segmenter } from './segmenter.js';
 import { UserError } from '../util/errors.js';
 import type { SegmentReply, SegmentRequest } from './threaded.js';
 
@@ -22,7 +23,7 @@ async function answer(req: SegmentRequest): Promise<SegmentReply> {
 const failure = (id: number, e: unknown): SegmentReply => ({ id, ok: false, user: e instanceof UserError, message: (e as Error)?.message ?? String(e) });
 
 try {
-  seg = await openSegmenter(model, { ...options, log: (l) => port.postMessage({ id: -1, ok: true, log: l }) });
+  seg = await openNetwork(model, { ...options, log: (l) => port.postMessage({ id: -1, ok: true, log: l }) });
   port.postMessage({ id: 0, ok: true, ready: { runtime: seg.runtime, card: seg.card, threshold: seg.threshold } });
 } catch (e) {
   port.postMessage(failure(0, e));

@@ -138,14 +138,28 @@ function withPillowResize(inner: Segmenter, rule: PillowResize | undefined): Seg
 
 /** Opens a model (shipped name, training run, imported model, or external ONNX with a card). */
 export async function openSegmenter(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
+  return withImageRules(await openNetwork(model, o), o);
+}
+
+/**
+ * The network side of a segmenter: the runtime (with mirror TTA), scales and tiles. Models that
+ * resize every input to one size (card.resize, --input-size) are never tiled.
+ */
+export async function openNetwork(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
   if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw new UserError(`--reflect-pad ${o.reflectPad}: expected a whole number of pixels >= 0`);
   const runtime = await openRuntime(resolveModelDir(model), o);
-  // Outside in: border context, the authors' resize rule, tiles, scales, then the runtime (with
-  // mirror TTA). Models that resize every input to one size (card.resize) are never tiled.
   const scaled = withScales(runtime, o.scales ?? [1]);
   const fixedSize = runtime.card.resize || runtime.card.pillowResize?.size;
-  const tiled = fixedSize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
-  return withReflectPad(withPillowResize(tiled, runtime.card.pillowResize), o.reflectPad ?? 0);
+  return fixedSize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
+}
+
+/**
+ * The image side, around a network: border context outside, then the Pillow resize rule of the
+ * card (the authors' rule or --input-size). Pure JS on the images, so a threaded segmenter runs it
+ * on the calling thread while the network works on the previous batch.
+ */
+export function withImageRules(network: Segmenter, o: Pick<OpenOptions, 'reflectPad'>): Segmenter {
+  return withReflectPad(withPillowResize(network, network.card.pillowResize), o.reflectPad ?? 0);
 }
 
 /** The card with its input rule replaced by a Pillow resize to `size` (--input-size). */

@@ -1,11 +1,12 @@
-// A segmenter whose model runs in a worker thread. ONNX Runtime's run (and TF.js's kernels) block
-// the thread that calls them; with the model in a worker, the calling thread keeps decoding,
-// resizing, drawing and encoding while a batch is inferred (pixelwise video's pipeline).
+// A segmenter whose network runs in a worker thread. ONNX Runtime's run (and TF.js's kernels) block
+// the thread that calls them; with the network in a worker, the calling thread keeps decoding,
+// resizing (the image rules: Pillow resize, border padding), drawing and encoding while a batch is
+// inferred (pixelwise video's pipeline).
 import { Worker } from 'node:worker_threads';
 import type { RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/package.js';
 import type { ClassThreshold } from './label_map.js';
-import type { OpenOptions, Scored, Segmenter } from './segmenter.js';
+import { withImageRules, type OpenOptions, type Scored, type Segmenter } from './segmenter.js';
 import { UserError } from '../util/errors.js';
 import { workerEntry } from '../util/worker_entry.js';
 
@@ -45,7 +46,7 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
   });
   let info: NonNullable<SegmentReply['ready']>;
   try { info = await ready; } catch (e) { await worker.terminate(); throw e; }
-  return {
+  return withImageRules({
     ...info,
     predictBatch: async (images) => (await ask('labels', images)).labels!,
     scoresBatch: async (images): Promise<Scored[]> => {
@@ -57,5 +58,5 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
       worker.once('exit', () => { clearTimeout(kill); resolve(); });
       worker.postMessage('close');
     }),
-  };
+  }, o);
 }

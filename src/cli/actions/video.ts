@@ -74,32 +74,40 @@ export async function run(input: string, o: Opts): Promise<void> {
       if (o.maxFrames && ++n >= o.maxFrames) return;
     }
   }
+  // Two batches in flight: while the worker runs one, this thread resizes the next (the image
+  // rules of the threaded segmenter) and draws the one before. Results are used in frame order.
+  type Inferred = { frames: RgbImage[]; labels: Uint8Array[]; scores?: Float32Array[] };
+  const infer = async (frames: RgbImage[]): Promise<Inferred> => {
+    if (!needScores) return { frames, labels: await seg.predictBatch(frames) };
+    const out = await seg.scoresBatch(frames);
+    return { frames, labels: out.map((r) => r.labels), scores: out.map((r) => r.scores) };
+  };
   async function* segmented(): AsyncGenerator<Segmented> {
     let index = 0, ema: Float32Array | null = null, batch: RgbImage[] = [];
-    const run = async function* (): AsyncGenerator<Segmented> {
-      if (!needScores) {
-        const labels = await seg.predictBatch(batch);
-        for (let i = 0; i < batch.length; i++) yield { frame: batch[i], index: index++, labels: labels[i] };
-      } else {
-        const out = await seg.scoresBatch(batch);
-        for (let i = 0; i < batch.length; i++) {
-          let { scores, labels } = out[i];
-          if (o.smooth > 0) {
-            if (ema) for (let k = 0; k < scores.length; k++) ema[k] = o.smooth * ema[k] + (1 - o.smooth) * scores[k];
-            else ema = scores.slice();
-            scores = ema;
-            labels = labelsFromScores(scores, C, seg.threshold);
-          }
-          yield { frame: batch[i], index: index++, labels, prob8: effect ? probabilities8(scores, C) : undefined };
+    const inflight: Promise<Inferred>[] = [];
+    const finish = function* (r: Inferred): Generator<Segmented> {
+      for (let i = 0; i < r.frames.length; i++) {
+        let labels = r.labels[i], scores = r.scores?.[i];
+        if (scores && o.smooth > 0) {
+          if (ema) for (let k = 0; k < scores.length; k++) ema[k] = o.smooth * ema[k] + (1 - o.smooth) * scores[k];
+          else ema = scores.slice();
+          scores = ema;
+          labels = labelsFromScores(scores, C, seg.threshold);
         }
+        yield { frame: r.frames[i], index: index++, labels, prob8: effect && scores ? probabilities8(scores, C) : undefined };
       }
-      batch = [];
     };
     for await (const f of prefetch(frames(), 4)) {
       batch.push(f);
-      if (batch.length >= o.batch) yield* run();
+      if (batch.length < o.batch) continue;
+      const p = infer(batch);
+      p.catch(() => {}); // a failure surfaces where it is awaited, in order, not as an unhandled rejection
+      inflight.push(p);
+      batch = [];
+      if (inflight.length >= 2) yield* finish(await inflight.shift()!);
     }
-    if (batch.length) yield* run();
+    if (batch.length) inflight.push(infer(batch));
+    while (inflight.length) yield* finish(await inflight.shift()!);
   }
 
   let n = 0;
