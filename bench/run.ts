@@ -22,6 +22,7 @@ import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { Rng } from '../src/util/random.ts';
 import { PY, REF, torchReady } from './torch_ref.ts';
+import { writeFileAtomic } from '../src/util/fs.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -234,8 +235,12 @@ async function main() {
   ].filter(Boolean);
   const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const md = `# Benchmarks\n\nMachine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Command: \`npm run bench${quick ? ' -- --quick' : ''}\`.\nU-Net 256x256x3 -> 12 classes, batch 4 for training (Adam 1e-3, cross-entropy); medians after warm-up.\n\n${table}\n\n${notes.join('\n')}\n`;
+  // This script owns the top of the page; the sections after it (## ...) come from other benchmarks.
+  const doc = path.join('docs', 'benchmarks.md');
+  const old = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '';
+  const rest = old.indexOf('\n## ') >= 0 ? old.slice(old.indexOf('\n## ')) : '';
   fs.mkdirSync('docs', { recursive: true });
-  fs.writeFileSync(path.join('docs', 'benchmarks.md'), md);
+  writeFileAtomic(doc, md + rest);
   process.stdout.write(`${table}\n\n${notes.join('\n')}\n\ntrain_ratio=${trainRatio.toFixed(3)} infer_ratio=${inferRatio.toFixed(3)}\n`);
   model.dispose();
   fs.rmSync(work, { recursive: true, force: true });

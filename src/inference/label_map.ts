@@ -65,11 +65,20 @@ export function labelsFromScores(map: Float32Array, c: number, threshold?: Class
 /** Softmax of CHW class scores, quantised to 0..255 per class and pixel (a quarter of the float memory). */
 export function probabilities8(map: Float32Array, c: number): Uint8Array {
   const px = map.length / c, out = new Uint8Array(map.length);
-  const max = map.slice(0, px);
-  for (let k = 1; k < c; k++) for (let p = 0; p < px; p++) if (map[k * px + p] > max[p]) max[p] = map[k * px + p];
-  const z = new Float32Array(px);
-  for (let k = 0; k < c; k++) for (let p = 0; p < px; p++) z[p] += Math.exp(map[k * px + p] - max[p]);
-  for (let k = 0; k < c; k++) for (let p = 0; p < px; p++) out[k * px + p] = Math.round((255 * Math.exp(map[k * px + p] - max[p])) / z[p]);
+  // In chunks of pixels, each exponential computed once and kept (in double precision, as
+  // Math.exp returns it) for the normaliser and the output alike.
+  const chunk = 4096;
+  const max = new Float32Array(chunk), z = new Float32Array(chunk), e = new Float64Array(c * chunk);
+  for (let p0 = 0; p0 < px; p0 += chunk) {
+    const n = Math.min(chunk, px - p0);
+    max.set(map.subarray(p0, p0 + n));
+    for (let k = 1; k < c; k++) for (let i = 0, q = k * px + p0; i < n; i++, q++) if (map[q] > max[i]) max[i] = map[q];
+    z.fill(0);
+    for (let k = 0; k < c; k++) {
+      for (let i = 0, q = k * px + p0, j = k * chunk; i < n; i++, q++, j++) { e[j] = Math.exp(map[q] - max[i]); z[i] += e[j]; }
+    }
+    for (let k = 0; k < c; k++) for (let i = 0, j = k * chunk, q = k * px + p0; i < n; i++, j++, q++) out[q] = Math.round((255 * e[j]) / z[i]);
+  }
   return out;
 }
 
