@@ -10,6 +10,7 @@ import { registerConv2DGradient } from './conv_grad.js';
 import { UserError } from '../util/errors.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
+import { useFrugalBackprop } from './frugal_backprop.js';
 
 let nodeTried: boolean | null = null;
 
@@ -35,6 +36,7 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   registerBatchNormGradient(); // replaces tfjs-core's (after it is registered)
   registerConv2DGradient(); // replaces tfjs-core's: dilated convolutions too
   registerWasmKernels();
+  useFrugalBackprop(); // the backward pass releases saved tensors and gradients as it goes
   tf.env().set('IS_TEST', false);
   let target: string = name;
   if (name === 'node' || name === 'auto') {

@@ -187,15 +187,22 @@ function classAreas(labels, classes) {
 function resizeChw(src, c, h, w, th, tw) {
   const out = new Float32Array(c * th * tw);
   const sy = h / th, sx = w / tw;
+  const x0s = new Int32Array(tw), x1s = new Int32Array(tw), axs = new Float64Array(tw);
+  for (let x = 0; x < tw; x++) {
+    const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx));
+    x0s[x] = x0;
+    x1s[x] = Math.min(w - 1, x0 + 1);
+    axs[x] = fx - x0;
+  }
   for (let y = 0; y < th; y++) {
     const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
-    for (let x = 0; x < tw; x++) {
-      const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx)), x1 = Math.min(w - 1, x0 + 1), ax = fx - x0;
-      for (let k = 0; k < c; k++) {
-        const b = k * h * w;
-        const top = src[b + y0 * w + x0] * (1 - ax) + src[b + y0 * w + x1] * ax;
-        const bot = src[b + y1 * w + x0] * (1 - ax) + src[b + y1 * w + x1] * ax;
-        out[k * th * tw + y * tw + x] = top * (1 - ay) + bot * ay;
+    for (let k = 0; k < c; k++) {
+      const r0 = k * h * w + y0 * w, r1 = k * h * w + y1 * w, o = k * th * tw + y * tw;
+      for (let x = 0; x < tw; x++) {
+        const x0 = x0s[x], x1 = x1s[x], ax = axs[x];
+        const top = src[r0 + x0] * (1 - ax) + src[r0 + x1] * ax;
+        const bot = src[r1 + x0] * (1 - ax) + src[r1 + x1] * ax;
+        out[o + x] = top * (1 - ay) + bot * ay;
       }
     }
   }

@@ -18,10 +18,10 @@ export function ortReduce(backend: WasmBackend, x: tf.TensorInfo, axis: number |
   // ONNX Runtime's inner-axis sum (Eigen's) groups the terms by the buffer's alignment, which varies
   // between calls on the wasm heap: the same sum could round two ways and training would not repeat
   // bit for bit. Over leading axes it adds whole rows in order: deterministic. So a full reduction
-  // runs as rows of K over leading axes, and other inner-axis reductions (short: class scores) stay
-  // on wasm, which reduces the innermost axis in place.
+  // runs as rows of K over leading axes, and reductions over trailing axes (class scores, channel
+  // groups) run here in JS, each output summed in order in double precision.
   if (axes.length === x.shape.length) return reduceAll(backend, x, keepDims, op);
-  if (axes.includes(x.shape.length - 1)) return null;
+  if (axes.includes(x.shape.length - 1)) return reduceTrailing(backend, x, axes, keepDims, op);
   const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
   const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced;
   const keep = int('keepdims', keepDims ? 1 : 0);
@@ -51,3 +51,19 @@ function reduceAll(backend: WasmBackend, x: tf.TensorInfo, keepDims: boolean, op
   return out;
 }
 
+
+/** Sum or mean over trailing axes (null for other axis sets: the wasm kernel transposes first). */
+function reduceTrailing(backend: WasmBackend, x: tf.TensorInfo, axes: number[], keepDims: boolean, op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
+  const rank = x.shape.length;
+  if ([...axes].sort((a, b) => a - b).some((a, i) => a !== rank - axes.length + i)) return null;
+  const inner = tf.util.sizeFromShape(x.shape.slice(rank - axes.length)), outer = tf.util.sizeFromShape(x.shape) / inner;
+  const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+  const out = backend.makeOutput(keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced, 'float32');
+  const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out); // views after the allocation
+  for (let i = 0, p = 0; i < outer; i++) {
+    let acc = 0;
+    for (let end = p + inner; p < end; p++) acc += src[p];
+    dst[i] = op === 'ReduceMean' ? acc / inner : acc;
+  }
+  return out;
+}
