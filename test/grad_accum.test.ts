@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import { accumulatedGradients, type LossSpec } from '../src/train/grad_accum.ts';
-import { planMicroBatch, WASM_HEAP_BYTES } from '../src/train/micro_batch.ts';
+import { balancedMicroBatch, planMicroBatch, WASM_HEAP_BYTES } from '../src/train/micro_batch.ts';
 import { segmentationLoss } from '../src/train/losses.ts';
 import { UserError } from '../src/util/errors.ts';
 import { Rng } from '../src/util/random.ts';
@@ -60,4 +60,13 @@ test('the heap plan: a small job runs whole, a requested micro-batch is kept, an
   await assert.rejects(planMicroBatch(m, spec, 1, [side, side], 'auto'),
     (e: Error) => e instanceof UserError && /--input-size \d+x\d+: one unet training sample needs about [\d.]+ GB of the 4\.0 GB wasm heap; the largest crop that fits is about \d+x\d+/.test(e.message));
   m.dispose();
+});
+
+test('--micro-batch auto balances the passes: the fewest the heap allows, each as small as they permit', () => {
+  assert.equal(balancedMicroBatch(4, 3), 2); // 2 + 2, not 3 + 1
+  assert.equal(balancedMicroBatch(4, 4), 4);
+  assert.equal(balancedMicroBatch(8, 3), 3); // 3 + 3 + 2
+  assert.equal(balancedMicroBatch(8, 5), 4);
+  assert.equal(balancedMicroBatch(5, 1), 1);
+  assert.equal(balancedMicroBatch(3, 10), 3);
 });

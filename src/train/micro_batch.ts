@@ -48,7 +48,16 @@ export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: num
   if (requested !== 'auto' && requested > fits) {
     throw new UserError(`--micro-batch ${requested}: ${requested} samples of ${size[0]}x${size[1]} need about ${gb(need(requested))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap; use --micro-batch ${fits} or auto`);
   }
-  return { micro: requested === 'auto' ? fits : Math.min(requested, shard), shard, ...probe };
+  return { micro: requested === 'auto' ? balancedMicroBatch(shard, fits) : Math.min(requested, shard), shard, ...probe };
+}
+
+/**
+ * The fewest passes over a shard that the heap allows (at most `fits` samples each), each pass as
+ * small as that many passes permit: a shard of 4 where 3 fit runs as 2 + 2 rather than 3 + 1 (the
+ * same number of passes at a lower peak).
+ */
+export function balancedMicroBatch(shard: number, fits: number): number {
+  return Math.ceil(shard / Math.ceil(shard / Math.max(1, Math.min(fits, shard))));
 }
 
 export interface ProbeRequest { model: ModelSpec; loss: LossSpec; size: [number, number]; backend: string }
