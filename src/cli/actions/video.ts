@@ -12,7 +12,8 @@ import { isFile, writeFileAtomic } from '../../util/fs.js';
 import { prefetch } from '../../util/prefetch.js';
 import { readImage, type RgbImage } from '../../data/image_io.js';
 import { effectFields, parseEffect } from '../../render/effects.js';
-import { classAreas, classIds, labelsFromScores, probabilities8, classList } from '../../inference/label_map.js';
+import { classAreas, classIds, classList } from '../../inference/label_map.js';
+import { segmentFrames } from '../../video/segment_frames.js';
 import { makeSegmentation } from '../../inference/result.js';
 import type { Opts } from '../video.js';
 
@@ -40,8 +41,6 @@ function checkOptions(input: string, o: Opts): void {
   if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: files are written as MP4; the other formats are for --out - (stdout)`);
 }
 
-interface Segmented { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
-
 export async function run(input: string, o: Opts): Promise<void> {
   checkOptions(input, o);
   const effect = o.effect ? parseEffect(o.effect) : null;
@@ -51,7 +50,7 @@ export async function run(input: string, o: Opts): Promise<void> {
   // The model runs in a worker thread: its runs block the thread that calls them, and this one
   // reads, draws and writes frames meanwhile.
   const seg = await openThreadedSegmenter(o.model, segmenterOptions(o));
-  const classes = seg.card.classes, C = seg.card.model.numClasses;
+  const classes = seg.card.classes;
   const keep = o.keep ? classList(o.keep) : ['person'];
   if (effect) classIds(classes, keep, '--keep');
   const palette = classes.map((c) => c.color);
@@ -65,8 +64,9 @@ export async function run(input: string, o: Opts): Promise<void> {
   const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
   const needScores = !!effect || o.smooth > 0;
 
-  // Stage 1, decoding (ffmpeg), runs ahead of stage 2, inference, which runs ahead of stage 3,
-  // drawing and encoding: the stages overlap, each queue holds a few frames.
+  // Stage 1, decoding (ffmpeg), runs ahead of stage 2, inference (video/segment_frames, the network
+  // in a worker thread), which runs ahead of stage 3, drawing and encoding: the stages overlap, each
+  // queue holds a few frames.
   async function* frames(): AsyncGenerator<RgbImage> {
     let n = 0;
     for await (const rgb of source.frames) {
@@ -74,45 +74,10 @@ export async function run(input: string, o: Opts): Promise<void> {
       if (o.maxFrames && ++n >= o.maxFrames) return;
     }
   }
-  // Two batches in flight: while the worker runs one, this thread resizes the next (the image
-  // rules of the threaded segmenter) and draws the one before. Results are used in frame order.
-  type Inferred = { frames: RgbImage[]; labels: Uint8Array[]; scores?: Float32Array[] };
-  const infer = async (frames: RgbImage[]): Promise<Inferred> => {
-    if (!needScores) return { frames, labels: await seg.predictBatch(frames) };
-    const out = await seg.scoresBatch(frames);
-    return { frames, labels: out.map((r) => r.labels), scores: out.map((r) => r.scores) };
-  };
-  async function* segmented(): AsyncGenerator<Segmented> {
-    let index = 0, ema: Float32Array | null = null, batch: RgbImage[] = [];
-    const inflight: Promise<Inferred>[] = [];
-    const finish = function* (r: Inferred): Generator<Segmented> {
-      for (let i = 0; i < r.frames.length; i++) {
-        let labels = r.labels[i], scores = r.scores?.[i];
-        if (scores && o.smooth > 0) {
-          if (ema) for (let k = 0; k < scores.length; k++) ema[k] = o.smooth * ema[k] + (1 - o.smooth) * scores[k];
-          else ema = scores.slice();
-          scores = ema;
-          labels = labelsFromScores(scores, C, seg.threshold);
-        }
-        yield { frame: r.frames[i], index: index++, labels, prob8: effect && scores ? probabilities8(scores, C) : undefined };
-      }
-    };
-    for await (const f of prefetch(frames(), 4)) {
-      batch.push(f);
-      if (batch.length < o.batch) continue;
-      const p = infer(batch);
-      p.catch(() => {}); // a failure surfaces where it is awaited, in order, not as an unhandled rejection
-      inflight.push(p);
-      batch = [];
-      if (inflight.length >= 2) yield* finish(await inflight.shift()!);
-    }
-    if (batch.length) inflight.push(infer(batch));
-    while (inflight.length) yield* finish(await inflight.shift()!);
-  }
-
   let n = 0;
   const t0 = Date.now();
-  for await (const r of prefetch(segmented(), 2)) {
+  const stream = segmentFrames(seg, frames(), { batch: o.batch, smooth: o.smooth, scores: needScores, probabilities: !!effect });
+  for await (const r of prefetch(stream, 2)) {
     const { frame, labels } = r;
     let picture: RgbImage;
     if (effect) {

@@ -1,0 +1,61 @@
+// Frames in, segmented frames out, in order: the inference stage of `pixelwise video`. Two batches
+// are in flight: while a threaded segmenter's worker runs one, the calling thread resizes the next
+// (the segmenter's image rules) and the caller draws the one before. Optional temporal smoothing
+// mixes each frame's class scores with the previous frames' (an exponential average).
+import type { RgbImage } from '../data/image_io.js';
+import type { Segmenter } from '../inference/segmenter.js';
+import { labelsFromScores, probabilities8 } from '../inference/label_map.js';
+import { prefetch } from '../util/prefetch.js';
+
+export interface SegmentedFrame { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
+
+export interface StreamOptions {
+  /** Frames per inference call. */
+  batch: number;
+  /** Weight of the past in the score average (0 = off). */
+  smooth: number;
+  /** Run for class scores (smoothing, effects) rather than label maps only. */
+  scores: boolean;
+  /** Attach 8-bit class probabilities (soft-edged effects). */
+  probabilities: boolean;
+}
+
+interface Inferred { frames: RgbImage[]; labels: Uint8Array[]; scores?: Float32Array[] }
+
+export async function* segmentFrames(seg: Segmenter, frames: AsyncIterable<RgbImage>, o: StreamOptions): AsyncGenerator<SegmentedFrame> {
+  const C = seg.card.model.numClasses;
+  const infer = async (batch: RgbImage[]): Promise<Inferred> => {
+    if (!o.scores) return { frames: batch, labels: await seg.predictBatch(batch) };
+    const out = await seg.scoresBatch(batch);
+    return { frames: batch, labels: out.map((r) => r.labels), scores: out.map((r) => r.scores) };
+  };
+  let index = 0, ema: Float32Array | null = null;
+  const finish = function* (r: Inferred): Generator<SegmentedFrame> {
+    for (let i = 0; i < r.frames.length; i++) {
+      let labels = r.labels[i], scores = r.scores?.[i];
+      if (scores && o.smooth > 0) {
+        if (ema) for (let k = 0; k < scores.length; k++) ema[k] = o.smooth * ema[k] + (1 - o.smooth) * scores[k];
+        else ema = scores.slice();
+        scores = ema;
+        labels = labelsFromScores(scores, C, seg.threshold);
+      }
+      yield { frame: r.frames[i], index: index++, labels, prob8: o.probabilities && scores ? probabilities8(scores, C) : undefined };
+    }
+  };
+  const inflight: Promise<Inferred>[] = [];
+  const send = (batch: RgbImage[]) => {
+    const p = infer(batch);
+    p.catch(() => {}); // a failure surfaces where it is awaited, in order, not as an unhandled rejection
+    inflight.push(p);
+  };
+  let batch: RgbImage[] = [];
+  for await (const f of prefetch(frames, 4)) {
+    batch.push(f);
+    if (batch.length < o.batch) continue;
+    send(batch);
+    batch = [];
+    if (inflight.length >= 2) yield* finish(await inflight.shift()!);
+  }
+  if (batch.length) send(batch);
+  while (inflight.length) yield* finish(await inflight.shift()!);
+}
