@@ -114,7 +114,7 @@ test('numerical guard: a NaN gradient stops the run before it touches the weight
   await assert.rejects(train({ ...cfg, onNaN: 'skip', epochs: 12 }, path.join(d, 'skip-all'), false, { ...quiet, injectNaN: () => true }), /20 non-finite steps in a row/);
 });
 
-test('a dataset beyond the decode cache streams: memory stays flat across epochs', async () => {
+test('a dataset beyond the decode cache streams: memory stays flat across epochs', async (t) => {
   const d = tempDir();
   // 120 samples of 256x256 decode to ~31 MB per epoch (a leak of them would show at once); a 1 MB
   // budget makes the loader decode per batch; 32x32 crops keep the steps cheap.
@@ -126,7 +126,9 @@ test('a dataset beyond the decode cache streams: memory stays flat across epochs
   assert.equal(log.length, 10);
   const rss = log.map((e) => e.rssMb as number);
   // RSS saws up and down with garbage collection; its floor must not rise: a leak of the decoded
-  // samples would lift the floor of epochs 6-10 some 150 MB above that of epochs 1-5.
+  // samples (31 MB an epoch) would lift the floor of epochs 6-10 some 150 MB above that of epochs
+  // 1-5. Garbage-collection timing alone has moved it by up to 68 MB (runs that fell back later).
   const rise = Math.min(...rss.slice(5)) - Math.min(...rss.slice(0, 5));
-  assert.ok(rise < 50, `RSS per epoch ${rss.join(', ')} MB: the floor rose ${rise} MB`);
+  t.diagnostic(`RSS per epoch ${rss.join(', ')} MB; the floor rose ${rise} MB`);
+  assert.ok(rise < 100, `RSS per epoch ${rss.join(', ')} MB: the floor rose ${rise} MB`);
 });
