@@ -194,9 +194,10 @@ export interface ResampleConfig {
   /** A fixed output size [h, w] (e.g. the bins of a pyramid pooling module). */
   size?: [number, number];
   /**
-   * Area only: the downscale this resample has at all but tiny sizes (a resample back to the size
-   * of a map it was computed from), when an integer. ONNX export then runs an AveragePool when the
-   * sizes divide exactly (linear) and the pooling matrices otherwise (quadratic in the map size).
+   * Area only: the downscale [p, q] (p/q) this resample has at all but tiny sizes (a resample back
+   * to the size of a map it was computed from). ONNX export then pools in blocks when the sizes are
+   * exactly in that ratio (linear in the map size) and uses the pooling matrices otherwise
+   * (quadratic). A downscale by `scale` implies its own ratio.
    */
   ratio?: [number, number];
 }
@@ -352,14 +353,13 @@ export class Resample extends tfl.layers.Layer implements OnnxExportable {
   }
 }
 
-
 /**
- * Adaptive pooling from q·M·(p/q)... i.e. I = p·M to O = q·M cuts each block of p inputs into q
- * windows [floor(j·p/q), ceil((j+1)·p/q)). When those start at 0, 1, ..., q-1 and share one
- * length L (p/q integer: q = 1, L = p; 3/2: L = 2), the pooling is a window-L average at stride 1
- * read at the first q offsets of every block. Null for other ratios.
+ * Adaptive pooling from I = p·M to O = q·M cuts each block of p inputs into q windows
+ * [floor(j·p/q), ceil((j+1)·p/q)). When those start at 0, 1, ..., q-1 and share one length L
+ * (p/q an integer: q = 1, L = p; 3/2: L = 2), the pooling is a window-L average at stride 1 read
+ * at the first q offsets of every block. Null for other ratios.
  */
-export function poolBlock(p: number, q: number): { length: number } | null {
+function poolBlock(p: number, q: number): { length: number } | null {
   const starts = Array.from({ length: q }, (_, j) => Math.floor((j * p) / q));
   const lengths = starts.map((s, j) => Math.ceil(((j + 1) * p) / q) - s);
   return starts.every((s, j) => s === j) && lengths.every((l) => l === lengths[0]) ? { length: lengths[0] } : null;

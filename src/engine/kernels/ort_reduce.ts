@@ -1,7 +1,8 @@
 // Sum and Mean of large float32 tensors through ONNX Runtime. tfjs-backend-wasm reduces only the
 // innermost axis and transposes the whole tensor first otherwise; BatchNorm's statistics and
 // gradients reduce NHWC activations over N, H and W, i.e. a full transpose per call (about 15%
-// of a U-Net training step). ONNX Runtime reduces over leading axes in one vectorised pass.
+// of a U-Net training step). ONNX Runtime reduces over leading axes in one vectorised pass; full
+// and trailing-axis reductions are arranged so that every sum repeats bit for bit (see ortReduce).
 import * as tf from '@tensorflow/tfjs-core';
 import { int, int64Init, ints } from '../../io/onnx_proto.js';
 import { graph, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
@@ -50,7 +51,6 @@ function reduceAll(backend: WasmBackend, x: tf.TensorInfo, keepDims: boolean, op
   backend.typedArrayFromHeap(out)[0] = op === 'ReduceMean' ? total / n : total;
   return out;
 }
-
 
 /** Sum or mean over trailing axes (null for other axis sets: the wasm kernel transposes first). */
 function reduceTrailing(backend: WasmBackend, x: tf.TensorInfo, axes: number[], keepDims: boolean, op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
