@@ -1,8 +1,9 @@
-// npm run bench:memory [-- --steps N] [-- --no-torch]: training memory. The bench U-Net (the
+// npm run bench:memory [-- --steps N] [-- --no-torch] [-- --only ARCH]: training memory. The bench U-Net (the
 // PyTorch reference's, 1.94 M parameters) trained for a few steps on random batches by pixelwise
 // (main thread only; data-parallel over both cores) and by PyTorch (../shared/reference/pytorch-unet,
-// 2 threads), at 256x256 and 352x480, batch 4 and 8; plus resnet50_pspnet at 176x240 batch 4.
-// Each run is its own process: peak RSS (VmHWM, all threads) and, for pixelwise, each TF.js
+// 2 threads), at 256x256 and 352x480, batch 4 and 8; plus resnet50_pspnet at 176x240 batch 4 and
+// at PSPNet's 473x473 batch 8 (which fits the heap only recomputing activations). Each mode also
+// runs with gradient checkpointing (--checkpoint-blocks 8). Each run is its own process: peak RSS (VmHWM, all threads) and, for pixelwise, each TF.js
 // instance's wasm heap high-water mark and the micro-batch the heap plan chose. Results:
 // docs/bench/memory.json and a table on stdout.
 import { spawnSync } from 'node:child_process';
@@ -23,46 +24,58 @@ import { PY, REF, torchReady } from './torch_ref.ts';
 const args = process.argv.slice(2);
 const STEPS = Number(args[args.indexOf('--steps') + 1] || 0) || 3;
 const C = 12;
+const OUT = 'docs/bench/memory.json';
 const log = (s: string) => process.stderr.write(s + '\n');
 
-interface Job { arch: string; h: number; w: number; batch: number }
+type Mode = 'main' | 'dp' | 'main-recompute' | 'dp-recompute';
+const MODES: Mode[] = ['main', 'dp', 'main-recompute', 'dp-recompute'];
+const WHO: Record<Mode, string> = {
+  main: 'pixelwise, main thread', dp: 'pixelwise, data-parallel (2 threads)',
+  'main-recompute': 'pixelwise, main thread, --checkpoint-blocks 8', 'dp-recompute': 'pixelwise, data-parallel, --checkpoint-blocks 8',
+};
+interface Job { arch: string; h: number; w: number; batch: number; modes?: Mode[]; steps?: number }
 interface Row extends Job { who: string; peakRssMb: number | null; heapMb?: number[]; micro?: number; note?: string }
 
 const JOBS: Job[] = [
   ...[[256, 256], [352, 480]].flatMap(([h, w]) => [4, 8].map((batch) => ({ arch: 'unet', h, w, batch }))),
   { arch: 'resnet50_pspnet', h: 176, w: 240, batch: 4 },
+  // Minutes per step on 2 cores: two steps show the peak (the second repeats the first's allocations).
+  { arch: 'resnet50_pspnet', h: 473, w: 473, batch: 8, modes: ['dp-recompute'], steps: 2 },
 ];
 
 /** One pixelwise training run in this (child) process; prints its row as JSON. */
-async function child(mode: 'main' | 'dp', j: Job): Promise<void> {
+async function child(mode: Mode, j: Job): Promise<void> {
   await initEngine('wasm');
   const rng = new Rng(1);
   const m = new SegModel({ arch: j.arch, numClasses: C, seed: 1 });
   const x = Float32Array.from({ length: j.batch * j.h * j.w * 3 }, () => rng.uniform(-2, 2));
   const y = Int32Array.from({ length: j.batch * j.h * j.w }, () => rng.int(C));
   const spec = { loss: 'ce' as const, options: { numClasses: C, ignoreIndex: 255 } };
-  const threads = mode === 'dp' ? 2 : 1;
-  const { micro } = await planMicroBatch(m, spec, Math.ceil(j.batch / threads), [j.h, j.w], 'auto');
+  const threads = mode.startsWith('dp') ? 2 : 1;
+  const blocks = mode.endsWith('recompute') ? 8 : 0;
+  const { micro } = await planMicroBatch(m, spec, Math.ceil(j.batch / threads), [j.h, j.w], 'auto', blocks);
+  m.setCheckpointBlocks(blocks);
+  const steps = j.steps ?? STEPS;
   const opt = tf.train.adam(1e-3);
   const batch = { x, y, n: j.batch, height: j.h, width: j.w, ids: [] };
   let heaps: (number | null)[];
-  if (mode === 'dp') {
+  if (threads === 2) {
     configureOrtKernels({ threads: 1 });
-    const dp = await DataParallel.start(m, spec, micro, 1, 'wasm');
-    for (let s = 0; s < STEPS; s++) await dp.step(batch, opt);
+    const dp = await DataParallel.start(m, spec, micro, 1, 'wasm', blocks);
+    for (let s = 0; s < steps; s++) await dp.step(batch, opt);
     heaps = [wasmHeapBytes(), ...dp.workerHeapBytes];
     await dp.close();
   } else {
     configureOrtKernels({ threads: 2 });
     const vars = m.trainableVariables;
-    for (let s = 0; s < STEPS; s++) {
+    for (let s = 0; s < steps; s++) {
       const r = accumulatedGradients(m, vars, spec, batch, micro);
       opt.applyGradients(vars.map((v, k) => ({ name: v.name, tensor: r.grads[k] })));
       tf.dispose(r.grads);
     }
     heaps = [wasmHeapBytes()];
   }
-  const row: Row = { ...j, who: mode === 'dp' ? 'pixelwise, data-parallel (2 threads)' : 'pixelwise, main thread', peakRssMb: peakRssMb(), heapMb: heaps.map((b) => (b ?? 0) / 2 ** 20), micro };
+  const row: Row = { ...j, who: WHO[mode], peakRssMb: peakRssMb(), heapMb: heaps.map((b) => (b ?? 0) / 2 ** 20), micro };
   process.stdout.write(JSON.stringify(row) + '\n');
 }
 
@@ -85,15 +98,16 @@ function runChild(argv: string[]): Row | { error: string } {
 }
 
 async function main() {
-  if (args[0] === '--child') return child(args[1] as 'main' | 'dp', JSON.parse(args[2]) as Job);
+  if (args[0] === '--child') return child(args[1] as Mode, JSON.parse(args[2]) as Job);
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null; // e.g. resnet50_pspnet
   const withTorch = !args.includes('--no-torch') && fs.existsSync(REF) && torchReady(log);
   if (!withTorch) log('PyTorch reference: skipped (--no-torch, or ../shared/reference or python3-torch missing)');
   const rows: Row[] = [];
-  for (const j of JOBS) {
-    for (const mode of ['main', 'dp'] as const) {
+  for (const j of JOBS.filter((x) => !only || x.arch === only)) {
+    for (const mode of j.modes ?? MODES) {
       log(`${j.arch} ${j.h}x${j.w} batch ${j.batch}, ${mode} ...`);
       const r = runChild(['--child', mode, JSON.stringify(j)]);
-      rows.push('error' in r ? { ...j, who: `pixelwise, ${mode}`, peakRssMb: null, note: r.error } : r);
+      rows.push('error' in r ? { ...j, who: WHO[mode], peakRssMb: null, note: r.error } : r);
     }
     if (withTorch && j.arch === 'unet') {
       const t = spawnSync(PY, ['-c', TORCH(j, STEPS)], { encoding: 'utf8' });
@@ -103,8 +117,12 @@ async function main() {
     const last = rows.filter((r) => r.arch === j.arch && r.h === j.h && r.batch === j.batch);
     log(last.map((r) => `  ${r.who}: ${r.peakRssMb?.toFixed(0) ?? 'failed'} MB${r.heapMb ? ` (heap ${r.heapMb.map((v) => v.toFixed(0)).join(' + ')} MB, micro-batch ${r.micro})` : ''}${r.note ? ` ${r.note}` : ''}`).join('\n'));
   }
+  if (only && fs.existsSync(OUT)) { // the other architectures' rows stay as last measured
+    const kept = (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { rows: Row[] }).rows.filter((r) => r.arch !== only);
+    rows.unshift(...kept);
+  }
   const machine = `${os.cpus()[0]?.model}, ${os.cpus().length} cores`;
-  writeFileAtomic('docs/bench/memory.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine, steps: STEPS, command: 'npm run bench:memory', rows }, null, 2) + '\n');
+  writeFileAtomic(OUT, JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine, steps: STEPS, command: 'npm run bench:memory', rows }, null, 2) + '\n');
   const torchOf = (r: Row) => rows.find((t) => t.who.startsWith('PyTorch') && t.h === r.h && t.w === r.w && t.batch === r.batch && t.arch === r.arch);
   process.stdout.write('| model | crop | batch | trained by | peak RSS MB | x PyTorch | wasm heap MB per instance | micro-batch |\n|---|---|---|---|---|---|---|---|\n');
   for (const r of rows) {

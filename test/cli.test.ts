@@ -44,6 +44,7 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   fs.writeFileSync(bad, '{"arch": ');
   assertOneLineError(cli('train', '--config', bad), /--config .*: not valid JSON/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--class-file', 'camvid', '--input-size', '16x16', '--out', path.join(d, 'r3')), /--classes 2 does not match the 12 classes/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--checkpoint-blocks', 'some', '--input-size', '16x16', '--out', d), /--checkpoint-blocks some: expected a number of segments/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--batch-size', '0', '--input-size', '16x16', '--out', d), /batch-size.*positive/);
   assertOneLineError(cli('predict', '--model', path.join(d, 'missing-run'), ds.images), /--model .*missing-run: no such folder and no shipped model/);
   assertOneLineError(cli('predict', '--model', d, path.join(d, 'nothing.png')), /nothing\.png: no such file/);
@@ -79,12 +80,14 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   fs.writeFileSync(recipe, JSON.stringify({
     _comment: 'a test recipe', arch: 'unet', width: 4, depth: 2, images: tr.images, masks: tr.masks, 'val-images': va.images, 'val-masks': va.masks,
     classes: 4, 'class-file': path.join(d, 'classes.json'), 'input-size': '32x32', 'batch-size': 4, epochs: 3, lr: 5e-3, 'aug-scale': [0.9, 1.1], flip: false, quiet: true,
+    'checkpoint-blocks': 2,
   }));
   const t = cli('train', '--config', recipe, '--epochs', '2', '--out', run);
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /done: 2 epochs/);
+  assert.match(t.err, /gradient checkpointing: 2 segments \(\d+, \d+ layers\)/);
   const saved = JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8'));
-  assert.deepEqual([saved.epochs, saved.lr, saved.model.width, saved.augment.flip, saved.augment.scale], [2, 5e-3, 4, false, [0.9, 1.1]]);
+  assert.deepEqual([saved.epochs, saved.lr, saved.model.width, saved.augment.flip, saved.augment.scale, saved.checkpointBlocks], [2, 5e-3, 4, false, [0.9, 1.1], 2]);
 
   const e = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--json');
   assert.equal(e.code, 0, e.err);

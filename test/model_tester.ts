@@ -1,7 +1,8 @@
 // The shared model test (after segmentation_models.pytorch's BaseModelTester): every registered
 // architecture runs it in one line (test/zoo.test.ts). It checks logits at odd input sizes, that
 // one training step on a fixed batch lowers the loss, that saved weights load back to identical
-// outputs, that the ONNX export computes what TF.js computes, and that nothing leaks tensors.
+// outputs, that the ONNX export computes what TF.js computes, that gradient checkpointing gives the
+// same gradients at a lower peak, and that nothing leaks tensors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,7 +41,7 @@ const maxRel = (a: Float32Array, b: Float32Array) => {
 export function testArchitecture(arch: string, o: TesterOptions = {}): void {
   const numClasses = o.numClasses ?? 5;
   const spec = { arch, numClasses, seed: 3, ...o };
-  test(`${arch}: odd input sizes, one training step lowers the loss, save/load, ONNX = TF.js, no leaks`, async () => {
+  test(`${arch}: odd input sizes, one training step lowers the loss, checkpointing, save/load, ONNX = TF.js, no leaks`, async (t) => {
     await initEngine('wasm');
     const before = tf.memory().numTensors;
     const m = new SegModel(spec);
@@ -60,6 +61,7 @@ export function testArchitecture(arch: string, o: TesterOptions = {}): void {
     const l1 = tf.tidy(() => loss(true).dataSync()[0]);
     assert.ok(l1 < l0, `${arch}: loss ${l0} -> ${l1}`);
     opt.dispose();
+    t.diagnostic(await checkRecomputation(m, loss, arch));
     // Save -> load: a new model with the saved weights gives identical logits.
     const rng = new Rng(7);
     perturbBatchNorm(m, rng);
@@ -82,4 +84,41 @@ export function testArchitecture(arch: string, o: TesterOptions = {}): void {
     m.dispose(); m2.dispose();
     assert.equal(tf.memory().numTensors, before, `${arch} leaks tensors`);
   });
+}
+
+/**
+ * Gradient checkpointing (--checkpoint-blocks) against the plain backward pass: the same loss and
+ * BatchNorm statistics bit for bit, the same gradients up to the order in which a tensor's
+ * gradient contributions are summed, and a lower peak of live tensors.
+ */
+async function checkRecomputation(m: SegModel, loss: (training: boolean) => tf.Tensor, arch: string): Promise<string> {
+  const stats = m.net.nonTrainableWeights;
+  const start = stats.map((w) => tf.clone(w.read()));
+  const run = async (blocks: number) => {
+    m.setCheckpointBlocks(blocks);
+    stats.forEach((w, i) => w.write(start[i]));
+    let grads: Float32Array[] = [], value = 0;
+    const { peakBytes } = await tf.profile(() => {
+      const r = tf.variableGrads(() => loss(true) as tf.Scalar, m.trainableVariables);
+      value = r.value.dataSync()[0];
+      grads = m.trainableVariables.map((v) => r.grads[v.name].dataSync() as Float32Array);
+      tf.dispose([r.value, ...Object.values(r.grads)]);
+    });
+    return { value, grads, peakBytes, stats: stats.map((w) => w.read().dataSync() as Float32Array) };
+  };
+  const plain = await run(0), recomputed = await run(4);
+  const segments = m.checkpointSegments;
+  m.setCheckpointBlocks(0);
+  tf.dispose(start);
+  assert.ok(segments.length >= 3, `${arch}: ${segments.length} segments`);
+  assert.equal(recomputed.value, plain.value, `${arch}: loss`);
+  recomputed.stats.forEach((s, i) => assert.deepEqual(s, plain.stats[i], `${arch}: ${stats[i].originalName}`));
+  const scale = Math.max(...plain.grads.map((g) => g.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
+  recomputed.grads.forEach((g, i) => {
+    let d = 0;
+    for (let j = 0; j < g.length; j++) d = Math.max(d, Math.abs(g[j] - plain.grads[i][j]));
+    assert.ok(d <= 1e-5 * scale, `${arch}: gradient of ${m.trainableVariables[i].name} differs by ${d} (largest gradient ${scale})`);
+  });
+  assert.ok(recomputed.peakBytes < plain.peakBytes, `${arch}: peak ${recomputed.peakBytes} recomputing vs ${plain.peakBytes}`);
+  return `checkpointing: ${segments.length} segments, peak ${(recomputed.peakBytes / 2 ** 20).toFixed(1)} MB recomputing vs ${(plain.peakBytes / 2 ** 20).toFixed(1)} MB`;
 }

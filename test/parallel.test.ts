@@ -9,7 +9,7 @@ import { DataParallel } from '../src/train/parallel.ts';
 import { segmentationLoss } from '../src/train/losses.ts';
 import { Rng } from '../src/util/random.ts';
 
-test('data-parallel step over a worker thread equals the single-thread step; replicas stay identical', async () => {
+for (const blocks of [0, 3]) test(`data-parallel step over a worker thread equals the single-thread step; replicas stay identical${blocks ? '; both threads recomputing activations (--checkpoint-blocks 3)' : ''}`, async () => {
   await initEngine('wasm');
   const [B, H, W, K] = [4, 32, 48, 3];
   const rng = new Rng(5);
@@ -24,7 +24,8 @@ test('data-parallel step over a worker thread equals the single-thread step; rep
   // SGD: weight differences then reflect gradient differences directly (Adam magnifies rounding in
   // near-zero gradients).
   const optA = tf.train.sgd(0.05), optB = tf.train.sgd(0.05);
-  const dp = await DataParallel.start(par, { loss: 'ce', options: lossOptions }, B, 1, 'wasm');
+  par.setCheckpointBlocks(blocks);
+  const dp = await DataParallel.start(par, { loss: 'ce', options: lossOptions }, B, 1, 'wasm', blocks);
   const before = tf.memory().numTensors;
   try {
     for (let step = 0; step < 3; step++) {

@@ -60,6 +60,13 @@ export function parseMicroBatch(v: string): number | 'auto' {
   return parseInt(v, 10);
 }
 
+/** --checkpoint-blocks: segments whose activations are recomputed in the backward pass, 0 or auto. */
+export function parseCheckpointBlocks(v: string): number | 'auto' {
+  if (v === 'auto') return v;
+  if (!/^\d+$/.test(v)) throw new UserError(`--checkpoint-blocks ${v}: expected a number of segments (0 = off) or "auto"`);
+  return parseInt(v, 10);
+}
+
 export function parseWorkers(v: string): number {
   if (v === 'auto') return Math.max(0, (os.availableParallelism?.() ?? os.cpus().length) - 1);
   if (!/^\d+$/.test(v)) throw new UserError(`--workers ${v}: expected a number of threads or "auto"`);

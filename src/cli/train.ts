@@ -14,7 +14,7 @@ export interface Opts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; config?: string; valEvery: number; initWeights?: string; encoderWeights?: string;
+  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -56,6 +56,7 @@ export function trainCommand(): Command {
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
     .option('--micro-batch <n|auto>', 'samples per forward/backward pass in each thread; gradients are accumulated (exact for cross-entropy); auto = as many as fit the 4 GB wasm heap', 'auto')
+    .option('--checkpoint-blocks <n|auto>', 'gradient checkpointing: run the network in n segments whose activations are recomputed in the backward pass (less memory, about a third more compute; 0 = off); auto = only when one sample would not fit the wasm heap otherwise', 'auto')
     .option('--config <file>', 'a recipe: JSON of these options ("input-size": "176x240", ...); the command line wins')
     .option('--quiet', 'no progress bars'))
     .action(async (_o: Opts, cmd: Command) => (await import('./actions/train.js')).run(_o, cmd));

@@ -48,7 +48,10 @@ export function gradients(engine: EngineInternals, f: () => tf.Tensor, xs: tf.Te
   if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
   const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', f));
   tf.util.assert(y instanceof tf.Tensor, () => 'The result y returned by f() must be a tensor.');
-  const tape = filteredNodes(engine.state.activeTape ?? [], xs, y);
+  // This pass's own tape: a gradient function may run a backward pass of its own (gradient
+  // checkpointing does), which replaces and clears engine.state.activeTape.
+  const recorded = engine.state.activeTape ?? [];
+  const tape = filteredNodes(recorded, xs, y);
   if (!allowNoGradients && tape.length === 0 && xs.length > 0) {
     throw new Error('Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.');
   }
@@ -62,7 +65,7 @@ export function gradients(engine: EngineInternals, f: () => tf.Tensor, xs: tf.Te
     backprop(engine, acc, tape, release && outermost, keep);
     const grads = xs.map((x) => acc[x.id]);
     if (outermost) {
-      for (const node of engine.state.activeTape ?? []) for (const t of node.saved ?? []) t.dispose();
+      for (const node of recorded) for (const t of node.saved ?? []) t.dispose();
       engine.state.activeTape = null;
     }
     return { value: y, grads };

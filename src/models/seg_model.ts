@@ -8,12 +8,14 @@ import { checkLayerKinds } from '../io/layer_kinds.js';
 import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
+import { SegmentedForward } from './recompute.js';
 
 export interface ModelSpec extends ArchOptions { arch: string; /** input multiple, for external ONNX models */ stride?: number }
 
 export class SegModel {
   readonly net: tfl.LayersModel;
   readonly stride: number;
+  private segmented: SegmentedForward | null = null;
   constructor(readonly spec: ModelSpec) {
     const a = getArch(spec.arch);
     const opts = { ...a.defaults, ...spec };
@@ -29,9 +31,21 @@ export class SegModel {
     const s = this.stride;
     const ph = (s - (h % s)) % s, pw = (s - (w % s)) % s;
     const xp = ph || pw ? tf.pad(x, [[0, 0], [0, ph], [0, pw], [0, 0]]) : x;
-    const y = this.net.apply(xp, { training }) as tf.Tensor4D;
+    const y = (training && this.segmented ? this.segmented.apply(xp) : this.net.apply(xp, { training })) as tf.Tensor4D;
     return ph || pw ? tf.slice(y, [0, 0, 0, 0], [-1, h, w, -1]) : y;
   }
+
+  /**
+   * Gradient checkpointing for training passes (--checkpoint-blocks): the network runs in about
+   * `blocks` segments whose activations are recomputed in the backward pass (0: off). Returns the
+   * number of segments it was cut into.
+   */
+  setCheckpointBlocks(blocks: number): number {
+    this.segmented = blocks > 0 ? new SegmentedForward(this.net, blocks) : null;
+    return this.segmented?.segmentCount ?? 0;
+  }
+
+  get checkpointSegments(): number[] { return this.segmented?.segmentSizes ?? []; }
 
   get trainableVariables(): tf.Variable[] {
     return this.net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);

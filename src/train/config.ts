@@ -46,5 +46,8 @@ export interface TrainConfig {
   /** Samples per forward/backward pass within a thread's share of the batch (gradients are
    * accumulated); auto = the most that fit the wasm heap. */
   microBatch?: number | 'auto';
+  /** Gradient checkpointing: segments whose activations are recomputed in the backward pass (0 =
+   * off); auto = only when one sample would not fit the wasm heap otherwise. */
+  checkpointBlocks?: number | 'auto';
   backend: string;
 }

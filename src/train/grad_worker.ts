@@ -47,6 +47,7 @@ parentPort!.on('message', (m: WorkerInit | WorkerStep | { type: 'exit' }) => {
       init = m;
       const backend = await initEngine(m.backend as BackendName);
       model = new SegModel(m.spec);
+      model.setCheckpointBlocks(m.checkpointBlocks);
       byName = new Map(model.net.weights.map((w) => [SegModel.weightName(w), (w as unknown as { val: tf.Variable }).val]));
       parentPort!.postMessage({ type: 'ready', backend });
     } else if (m.type === 'step') {

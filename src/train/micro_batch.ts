@@ -21,34 +21,48 @@ export const WASM_HEAP_BYTES = 65535 * 65536;
  * kernels' scratch memory live in the same heap. */
 const USABLE = 0.85;
 
-export interface MicroPlan { micro: number; shard: number; baseBytes: number; perSampleBytes: number }
+export interface MicroPlan {
+  micro: number; shard: number; baseBytes: number; perSampleBytes: number;
+  /** Gradient checkpointing segments (0 = off): `auto` turns it on when one sample does not fit. */
+  checkpointBlocks: number;
+}
+
+/** Segments when `--checkpoint-blocks auto` turns recomputation on: most of the saving of more
+ * segments (measured on U-Net, ESPNetv2 and ResNet50-PSPNet) at a few layers' recomputation each. */
+export const AUTO_CHECKPOINT_BLOCKS = 8;
 
 /** The larger probe crop's pixel count (the smaller has half). */
 const PROBE_PIXELS = 96 * 96;
 
 /** Probes one sample at `size`; returns the largest micro-batch <= shard that fits the heap. */
-export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: number, size: [number, number], requested: number | 'auto'): Promise<MicroPlan> {
+export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: number, size: [number, number], requested: number | 'auto', blocks: number | 'auto' = 0): Promise<MicroPlan> {
   // Other backends have no heap ceiling (tfjs-node) or are a reference (cpu): nothing to plan.
-  if (tf.getBackend() !== 'wasm') return { micro: requested === 'auto' ? shard : Math.min(requested, shard), shard, baseBytes: 0, perSampleBytes: 0 };
+  if (tf.getBackend() !== 'wasm') return { micro: requested === 'auto' ? shard : Math.min(requested, shard), shard, baseBytes: 0, perSampleBytes: 0, checkpointBlocks: blocks === 'auto' ? 0 : blocks };
   const paramBytes = model.trainableVariables.reduce((a, v) => a + v.size * 4, 0);
-  const probe = await probeInWorker(model.spec, spec, size);
   // Main thread: Adam's two moment slots join the weights (the probe's peak holds the gradients);
   // accumulating holds a second set of gradients.
-  const base = probe.baseBytes + 2 * paramBytes;
-  const need = (m: number) => base + (m < shard ? paramBytes : 0) + m * probe.perSampleBytes;
+  const need = (p: ProbeResult, m: number) => p.baseBytes + 2 * paramBytes + (m < shard ? paramBytes : 0) + m * p.perSampleBytes;
   const budget = USABLE * WASM_HEAP_BYTES;
-  if (need(1) > budget) {
-    const scale = Math.sqrt((budget - base) / probe.perSampleBytes);
+  let checkpointBlocks = blocks === 'auto' ? 0 : blocks;
+  let probe = await probeInWorker(model.spec, spec, size, checkpointBlocks);
+  if (need(probe, 1) > budget && blocks === 'auto') {
+    const recomputing = await probeInWorker(model.spec, spec, size, AUTO_CHECKPOINT_BLOCKS);
+    if (need(recomputing, 1) < need(probe, 1)) { probe = recomputing; checkpointBlocks = AUTO_CHECKPOINT_BLOCKS; }
+  }
+  if (need(probe, 1) > budget) {
+    const scale = Math.sqrt((budget - need(probe, 0)) / probe.perSampleBytes);
     const [h, w] = size;
     const fit = scale > 0.05 ? `; the largest crop that fits is about ${Math.floor(h * scale / 8) * 8}x${Math.floor(w * scale / 8) * 8}` : '';
-    throw new UserError(`--input-size ${h}x${w}: one ${model.spec.arch} training sample needs about ${gb(need(1))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap${fit}`);
+    const how = checkpointBlocks ? `, recomputing activations in ${checkpointBlocks} segments,` : '';
+    const tip = checkpointBlocks ? '' : ` (or --checkpoint-blocks ${AUTO_CHECKPOINT_BLOCKS} to recompute activations instead of keeping them)`;
+    throw new UserError(`--input-size ${h}x${w}: one ${model.spec.arch} training sample${how} needs about ${gb(need(probe, 1))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap${fit}${tip}`);
   }
   let fits = 1;
-  while (fits < shard && need(fits + 1) <= budget) fits++;
+  while (fits < shard && need(probe, fits + 1) <= budget) fits++;
   if (requested !== 'auto' && requested > fits) {
-    throw new UserError(`--micro-batch ${requested}: ${requested} samples of ${size[0]}x${size[1]} need about ${gb(need(requested))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap; use --micro-batch ${fits} or auto`);
+    throw new UserError(`--micro-batch ${requested}: ${requested} samples of ${size[0]}x${size[1]} need about ${gb(need(probe, requested))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap; use --micro-batch ${fits} or auto`);
   }
-  return { micro: requested === 'auto' ? balancedMicroBatch(shard, fits) : Math.min(requested, shard), shard, ...probe };
+  return { micro: requested === 'auto' ? balancedMicroBatch(shard, fits) : Math.min(requested, shard), shard, ...probe, checkpointBlocks };
 }
 
 /**
@@ -60,11 +74,11 @@ export function balancedMicroBatch(shard: number, fits: number): number {
   return Math.ceil(shard / Math.ceil(shard / Math.max(1, Math.min(fits, shard))));
 }
 
-export interface ProbeRequest { model: ModelSpec; loss: LossSpec; size: [number, number]; backend: string }
+export interface ProbeRequest { model: ModelSpec; loss: LossSpec; size: [number, number]; backend: string; checkpointBlocks: number }
 export interface ProbeResult { baseBytes: number; perSampleBytes: number }
 
-function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number]): Promise<ProbeResult> {
-  const req: ProbeRequest = { model, loss, size, backend: tf.getBackend() };
+function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number], checkpointBlocks: number): Promise<ProbeResult> {
+  const req: ProbeRequest = { model, loss, size, backend: tf.getBackend(), checkpointBlocks };
   const worker = new Worker(workerEntry(import.meta.url, 'probe_worker'), { workerData: req, stdout: true, stderr: true });
   return new Promise<ProbeResult>((resolve, reject) => {
     worker.once('message', (m: ProbeResult | { error: string }) => ('error' in m ? reject(new Error(`memory probe: ${m.error}`)) : resolve(m)));

@@ -29,7 +29,7 @@ export class DataParallel {
   get size(): number { return this.replicas.length + 1; }
 
   /** `micro`: samples per forward/backward pass within each thread's shard (see grad_accum.ts). */
-  static async start(model: SegModel, lossSpec: LossSpec, micro: number, workers: number, backend: string): Promise<DataParallel> {
+  static async start(model: SegModel, lossSpec: LossSpec, micro: number, workers: number, backend: string, checkpointBlocks = 0): Promise<DataParallel> {
     const vars = model.net.weights;
     const byName = new Map(vars.map((w) => [SegModelClass.weightName(w), (w as unknown as { val: tf.Variable }).val]));
     const { slots, total } = layoutSlots(vars.map((w) => ({ name: SegModelClass.weightName(w), shape: w.shape as number[], trainable: w.trainable })));
@@ -39,7 +39,7 @@ export class DataParallel {
     for (let i = 0; i < workers; i++) {
       const grads = new SharedArrayBuffer(total * 4), stats = new SharedArrayBuffer(total * 4);
       const worker = new Worker(boot, { stdout: false, stderr: false });
-      worker.postMessage({ type: 'init', spec: model.spec, loss: lossSpec.loss, lossOptions: lossSpec.options, microBatch: micro, slots, weights: weightsSab, grads, stats, backend });
+      worker.postMessage({ type: 'init', spec: model.spec, loss: lossSpec.loss, lossOptions: lossSpec.options, microBatch: micro, checkpointBlocks, slots, weights: weightsSab, grads, stats, backend });
       await reply(worker, 'ready');
       worker.unref();
       replicas.push({ worker, grads: new Float32Array(grads), stats: new Float32Array(stats) });

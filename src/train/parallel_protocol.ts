@@ -14,6 +14,7 @@ export interface WorkerInit {
   loss: LossName;
   lossOptions: LossOptions;
   microBatch: number; // samples per forward/backward pass within the shard
+  checkpointBlocks: number; // gradient checkpointing segments (0 = off)
   slots: WeightSlot[];
   weights: SharedArrayBuffer; // all weights, main -> worker
   grads: SharedArrayBuffer; // trainable gradients, worker -> main (same offsets as trainable slots)

@@ -10,6 +10,7 @@ const req = workerData as ProbeRequest;
 try {
   await initEngine(req.backend as BackendName);
   const model = new SegModel(req.model);
+  model.setCheckpointBlocks(req.checkpointBlocks);
   parentPort!.postMessage(await probeStep(model, req.loss, req.size));
 } catch (e) {
   parentPort!.postMessage({ error: (e as Error).message });

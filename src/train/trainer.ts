@@ -141,9 +141,13 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
   // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
   configureOrtKernels({ threads: workers > 0 ? 1 : defaultThreads() });
-  const plan = await planMicroBatch(model, lossSpec, Math.ceil(cfg.batchSize / (workers + 1)), cfg.inputSize, cfg.microBatch ?? 'auto');
+  const plan = await planMicroBatch(model, lossSpec, Math.ceil(cfg.batchSize / (workers + 1)), cfg.inputSize, cfg.microBatch ?? 'auto', cfg.checkpointBlocks ?? 0);
+  if (plan.checkpointBlocks) {
+    model.setCheckpointBlocks(plan.checkpointBlocks);
+    log(`gradient checkpointing: ${model.checkpointSegments.length} segments (${model.checkpointSegments.join(', ')} layers), all but the last recomputed in the backward pass${cfg.checkpointBlocks === 'auto' ? ' (--checkpoint-blocks auto: one sample would not fit the wasm heap otherwise)' : ''}`);
+  }
   if (plan.micro < plan.shard) log(`micro-batches of ${plan.micro} (of ${plan.shard} per thread): one ${cfg.inputSize.join('x')} sample adds ${(plan.perSampleBytes / 2 ** 20).toFixed(0)} MB to the wasm heap at its peak; gradients are accumulated`);
-  const dp = workers > 0 ? await DataParallel.start(model, lossSpec, plan.micro, workers, tf.getBackend()) : null;
+  const dp = workers > 0 ? await DataParallel.start(model, lossSpec, plan.micro, workers, tf.getBackend(), plan.checkpointBlocks) : null;
   if (dp) log(`data-parallel: batch split over ${dp.size} threads (main + ${workers} worker${workers > 1 ? 's' : ''})`);
   const perEpoch = loader.batchesPerEpoch;
   const totalSteps = cfg.epochs * perEpoch;

@@ -15,7 +15,7 @@ import { IMAGENET_NORM } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { resolveLabelMap } from './shared.js';
 import { applyRecipe } from '../recipe.js';
-import { parseMicroBatch, parseWorkers } from '../options.js';
+import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, isFile } from '../../util/fs.js';
 import type { Opts } from '../train.js';
@@ -28,6 +28,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
   if (!o.resume) archOptionsFrom(o, o.arch, getArch(o.arch)); // unknown architecture or option: say so first
   const workers = parseWorkers(o.workers);
   const microBatch = parseMicroBatch(o.microBatch);
+  const checkpointBlocks = parseCheckpointBlocks(o.checkpointBlocks);
   let cfg: TrainConfig, runDir: string;
   const log = (l: string) => process.stderr.write(l + '\n');
   if (o.resume) {
@@ -41,7 +42,9 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     if (o.maxMinutes != null) cfg.maxMinutes = o.maxMinutes;
     cfg.onNaN = o.onNan;
     cfg.workers = workers;
-    cfg.microBatch = microBatch;
+    // Memory settings the run was started with stay unless given again.
+    if (cmd.getOptionValueSource('microBatch') !== 'default') cfg.microBatch = microBatch;
+    if (cmd.getOptionValueSource('checkpointBlocks') !== 'default') cfg.checkpointBlocks = checkpointBlocks;
   } else {
     for (const [k, v] of [['--images', o.images], ['--masks', o.masks], ['--classes', o.classes], ['--out', o.out]] as const) {
       if (v == null) throw new UserError(`${k} is required (or --resume RUN_DIR)`);
@@ -76,7 +79,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
       // Pretrained encoders get the normalisation their weights were trained with.
       norm: o.encoderWeights ? archNormalization(o.arch, layout.layout) : IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
-      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
+      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
     };
   }
   await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');
