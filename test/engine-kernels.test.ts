@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
 import { Rng } from '../src/util/random.ts';
-import { ortConvCalls } from '../src/engine/kernels/ort_conv.ts';
+import { im2colLimit, ortConvCalls } from '../src/engine/kernels/ort_conv.ts';
 import { configureOrtKernels, MAX_SESSIONS, sessionCount } from '../src/engine/kernels/ort_native.ts';
 import { depthwiseConv } from '../src/engine/kernels/depthwise_backprop.ts';
 
@@ -64,9 +64,11 @@ test('wasm backend is the default and has our kernels', async () => {
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
 });
 
-for (const viaOrt of [true, false]) test(`Conv2D, FusedConv2D, Conv2DBackpropFilter and Conv2DBackpropInput match cpu on 60 random geometries (${viaOrt ? 'ONNX Runtime kernels' : 'XNNPACK formulations'})`, async () => {
+for (const [viaOrt, chunked] of [[true, false], [true, true], [false, false]]) test(`Conv2D, FusedConv2D, Conv2DBackpropFilter and Conv2DBackpropInput match cpu on 60 random geometries (${viaOrt ? `ONNX Runtime kernels${chunked ? ', filter gradients one sample per call' : ''}` : 'XNNPACK formulations'})`, async () => {
   await initEngine('wasm');
   configureOrtKernels({ enabled: viaOrt });
+  const limit = im2colLimit.bytes;
+  if (chunked) im2colLimit.bytes = 1;
   const calls0 = { ...ortConvCalls };
   let checked = 0;
   for (let t = 0; t < 60; t++) {
@@ -119,6 +121,7 @@ for (const viaOrt of [true, false]) test(`Conv2D, FusedConv2D, Conv2DBackpropFil
   if (viaOrt) assert.ok(ran.every((n) => n >= 20), `ONNX Runtime kernels ran ${ran.join('/')} times`);
   else assert.deepEqual(ran, [0, 0, 0]);
   configureOrtKernels({ enabled: true });
+  im2colLimit.bytes = limit;
   await tf.setBackend('wasm');
 });
 

@@ -50,17 +50,56 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
     if (!ok) throw new UserError(`--backend ${name}: the ${target} backend failed to initialise`);
   }
   await tf.ready();
+  if (tf.getBackend() === 'wasm') trackWasmTensorBytes();
   return tf.getBackend();
+}
+
+interface WasmModule { HEAPU8?: Uint8Array; _malloc(n: number): number; _free(p: number): void; pixelwiseTracked?: boolean }
+const wasmModule = () => (tf.backend() as unknown as { wasm?: WasmModule }).wasm;
+
+/**
+ * Bytes of tensor buffers alive in the wasm heap, and the most since `resetPeak`: what a training
+ * step really needs of the heap. (tf.memory() counts a buffer once per tensor that views it: each
+ * reshape, and each clone TF.js saves for the backward pass, counts it again.)
+ */
+export const wasmTensorBytes = {
+  live: 0, peak: 0,
+  resetPeak(): number { this.peak = this.live; return this.live; },
+};
+
+/** Counts the wasm backend's buffer allocations: every tensor buffer goes through the module's
+ * malloc and free (kernels' own scratch inside the module does not). */
+function trackWasmTensorBytes(): void {
+  const m = wasmModule();
+  if (!m || m.pixelwiseTracked) return;
+  m.pixelwiseTracked = true;
+  // Emscripten's export stubs replace themselves by the wasm function on their first call (which
+  // would replace these wrappers): call each once first.
+  m._free(m._malloc(8));
+  const sizes = new Map<number, number>();
+  const malloc = m._malloc.bind(m), free = m._free.bind(m);
+  m._malloc = (n: number) => {
+    const p = malloc(n);
+    sizes.set(p, n);
+    wasmTensorBytes.live += n;
+    if (wasmTensorBytes.live > wasmTensorBytes.peak) wasmTensorBytes.peak = wasmTensorBytes.live;
+    return p;
+  };
+  m._free = (p: number) => {
+    wasmTensorBytes.live -= sizes.get(p) ?? 0;
+    sizes.delete(p);
+    free(p);
+  };
 }
 
 /**
  * Size of this TF.js instance's wasm heap in bytes (it only grows: its high-water mark), or null on
- * other backends. The one place that reaches into tfjs-backend-wasm, which has no public accessor.
+ * other backends. This module is the one place that reaches into tfjs-backend-wasm's module, which
+ * has no public accessor.
  */
 export function wasmHeapBytes(): number | null {
   if (tf.getBackend() !== 'wasm') return null;
-  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
-  return wasm?.HEAPU8?.buffer.byteLength ?? null;
+  return wasmModule()?.HEAPU8?.buffer.byteLength ?? null;
 }
 
 export { tf };

@@ -14,6 +14,7 @@ import { UserError } from '../util/errors.js';
 import { Worker } from 'node:worker_threads';
 import { accumulatedGradients, type LossSpec } from './grad_accum.js';
 import { workerEntry } from '../util/worker_entry.js';
+import { wasmTensorBytes } from '../engine/backend.js';
 
 /** wasm32's ceiling: 65535 pages of 64 KiB. */
 export const WASM_HEAP_BYTES = 65535 * 65536;
@@ -96,15 +97,17 @@ export async function probeStep(model: SegModel, spec: LossSpec, [h, w]: [number
     const f = Math.max(1, Math.sqrt((h * w) / pixels)); // a small crop is probed at its own size
     return [padded(Math.max(1, Math.round(h / f))), padded(Math.max(1, Math.round(w / f)))];
   };
-  const base = tf.memory().numBytes;
-  const peak = async ([ph, pw]: [number, number]) => {
+  // Bytes of tensor buffers in the wasm heap (tf.memory() would count each saved clone again).
+  const base = wasmTensorBytes.live;
+  const peak = ([ph, pw]: [number, number]) => {
     const shard = { x: new Float32Array(ph * pw * 3), y: new Int32Array(ph * pw), n: 1, height: ph, width: pw };
-    const p = await tf.profile(() => { tf.dispose(accumulatedGradients(model, model.trainableVariables, spec, shard, 1).grads); });
-    return { pixels: ph * pw, bytes: p.peakBytes - base };
+    wasmTensorBytes.resetPeak();
+    tf.dispose(accumulatedGradients(model, model.trainableVariables, spec, shard, 1).grads);
+    return { pixels: ph * pw, bytes: wasmTensorBytes.peak - base };
   };
   const [ca, cb] = [crop(PROBE_PIXELS / 2), crop(PROBE_PIXELS)];
-  const b = await peak(cb);
-  const a = ca[0] * ca[1] < cb[0] * cb[1] ? await peak(ca) : b;
+  const b = peak(cb);
+  const a = ca[0] * ca[1] < cb[0] * cb[1] ? peak(ca) : b;
   const perPixel = b.pixels > a.pixels ? Math.max(0, (b.bytes - a.bytes) / (b.pixels - a.pixels)) : b.bytes / b.pixels;
   const fixed = Math.max(0, b.bytes - perPixel * b.pixels);
   return { baseBytes: base, perSampleBytes: fixed + perPixel * padded(h) * padded(w) };

@@ -71,6 +71,19 @@ export function registerWasmKernels(): void {
       },
     });
   }
+  // Identity shares its input's buffer (as Reshape does) instead of copying it. TF.js clones every
+  // tensor it saves for the backward pass (Engine.clone runs Identity), and the wasm backend's
+  // Identity copies: a training step copied each saved activation once (about 4% of a U-Net step)
+  // and held both copies until the forward pass ended. No kernel writes into its inputs, so a
+  // shared buffer is never changed under a clone.
+  replace({
+    kernelName: tf.Identity, backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      (backend as unknown as { incRef(id: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
   for (const [name, op] of [[tf.Sum, 'ReduceSum'], [tf.Mean, 'ReduceMean']] as const) {
     const own = tf.getKernel(name, 'wasm');
     if (!own) continue;

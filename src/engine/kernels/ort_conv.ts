@@ -5,15 +5,16 @@
 //  - Conv2D / FusedConv2D (linear or relu, optional bias): ONNX Conv;
 //  - Conv2DBackpropInput: Conv of dy with the flipped, in/out-swapped filter (stride 1), or
 //    ConvTranspose (strided: transposed convolutions' forward pass);
-//  - Conv2DBackpropFilter: Conv of x with dy as the filter, batch and channel axes swapped.
+//  - Conv2DBackpropFilter: columns(x) . dy as one Gemm (columns built in JS, im2col.ts).
 // Each is a one-node ONNX graph (plus layout transposes: TF.js is NHWC, ONNX Conv is NCHW), built
 // once per attribute set and run through ort_native.ts. Anything else (other activations,
 // geometry these graphs do not cover, onnxruntime-node missing) returns null and the caller
 // falls back to the XNNPACK formulations.
 import * as tf from '@tensorflow/tfjs-core';
-import { int64Init, ints, type O } from '../../io/onnx_proto.js';
+import { int, int64Init, ints, type O } from '../../io/onnx_proto.js';
+import { columns, shiftedGrid, toChannelsFirst, type ColsGeometry } from './im2col.js';
 import { convInfo, pair, type ConvAttrs } from './conv_geometry.js';
-import { graph, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
+import { graph, ortKernelsAvailable, run, runViews, session, type WasmBackend } from './ort_native.js';
 
 const INT64_MIN = -(2n ** 63n); // Slice end meaning 'through the start' with step -1
 
@@ -111,27 +112,97 @@ export function ortConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, 
   return run(backend, s, { dy, w: filter }, 'dx', [n, h, w, ci]);
 }
 
+/** Bytes of scratch one filter-gradient call may use (JS memory outside the wasm heap, kept for
+ * the next call): a batch that needs more runs in chunks of samples, each adding to the last. */
+export const im2colLimit = { bytes: 64 * 2 ** 20 };
+const scratch = { a: new Float32Array(0), b: new Float32Array(0) };
+function scratchView(slot: 'a' | 'b', len: number): Float32Array {
+  if (scratch[slot].length < len) scratch[slot] = new Float32Array(len);
+  return scratch[slot].subarray(0, len);
+}
+
+/**
+ * The filter gradient as GEMMs with the input pixels as K, the result in HWIO order: at stride 1
+ * one MatMul per tap on shifted views of the padded input (no column matrix; im2col.ts
+ * shiftedGrid), strided convolutions the column matrix times dy. (The earlier formulation, a Conv of
+ * x with dy as its filter, ran one GEMM per input channel with N = the filter's few taps and re-read
+ * dy for each: 3-4x a forward convolution's time at full resolution.)
+ */
 export function ortConv2dBackpropFilter(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo,
   attrs: ConvAttrs & { filterShape: number[] }): tf.TensorInfo | null {
   if (!ortKernelsAvailable()) return null;
   const [fh, fw, ci, co] = attrs.filterShape;
   const info = convInfo(x.shape, attrs.filterShape, attrs);
-  if (!sameOutput(info, padsOf(info))) return null;
-  const strides = pair(attrs.strides), dil = pair(attrs.dilations);
-  const [, h, w] = x.shape;
   const { outHeight: oh, outWidth: ow, padInfo } = info;
-  // Rows/cols of padded input the last tap reaches: pad the far side to exactly that.
-  const bottom = (oh - 1) * strides[0] + (fh - 1) * dil[0] + 1 - h - padInfo.top;
-  const right = (ow - 1) * strides[1] + (fw - 1) * dil[1] + 1 - w - padInfo.left;
-  if (bottom < 0 || right < 0 || padInfo.top < 0 || padInfo.left < 0) return null;
-  const pads = [padInfo.top, padInfo.left, bottom, right];
-  // x^T [ci, n, H, W] convolved with dy^T [co, n, oh, ow] as the filter (stride and dilation swap).
-  const s = session(`bpf|${strides}|${dil}|${pads}`, () => graph([
-    { opType: 'Transpose', input: ['x'], output: ['xs'], attribute: [ints('perm', [3, 0, 1, 2])] },
-    { opType: 'Transpose', input: ['dy'], output: ['dys'], attribute: [ints('perm', [3, 0, 1, 2])] },
-    convNode(['xs', 'dys'], 'g', dil, strides, pads),
-    { opType: 'Transpose', input: ['g'], output: ['dw'], attribute: [ints('perm', [2, 3, 0, 1])] },
-  ], [['x', 4], ['dy', 4]], 'dw'));
+  if (!sameOutput(info, padsOf(info)) || padInfo.top < 0 || padInfo.left < 0) return null;
+  const [n, h, w] = x.shape;
+  const strides = pair(attrs.strides);
+  const g = { n, h, w, ci, oh, ow, fh, fw, strides, dilations: pair(attrs.dilations), top: padInfo.top, left: padInfo.left };
+  // Few input channels make the shifted GEMMs narrow (N = ci): the column matrix is small then.
+  const shifted = strides[0] === 1 && strides[1] === 1 && ci >= 8;
+  const taps = fh * fw;
+  // Scratch floats per sample: the padded grid and dy on it, or the column matrix (and x channels-first).
+  const Hp = oh + (fh - 1) * g.dilations[0], Wp = ow + (fw - 1) * g.dilations[1];
+  const perSample = shifted ? Hp * Wp * (ci + co) : h * w * ci + taps * ci * oh * ow;
+  const chunk = Math.max(1, Math.min(n, Math.floor(im2colLimit.bytes / (4 * Math.max(1, perSample)))));
+  const calls = Math.ceil(n / chunk);
+  // Every output buffer before any heap view: an allocation may grow (and detach) the heap.
+  const bufs = Array.from({ length: Math.min(calls, 2) }, () => backend.makeOutput([fh, fw, ci, co], 'float32'));
+  const xs = backend.typedArrayFromHeap(x), dys = backend.typedArrayFromHeap(dy);
+  const xPer = h * w * ci, dyPer = oh * ow * co;
+  for (let k = 0; k < calls; k++) {
+    const a = k * chunk, b = Math.min(n, a + chunk), m = b - a;
+    const xk = xs.subarray(a * xPer, b * xPer), dyk = dys.subarray(a * dyPer, b * dyPer);
+    const acc = k > 0 ? { data: backend.typedArrayFromHeap(bufs[(k - 1) % 2]), dims: [taps, ci, co] } : null;
+    const out = { data: backend.typedArrayFromHeap(bufs[k % 2]), dims: [taps, ci, co] };
+    if (shifted) filterGradShifted(xk, dyk, { ...g, n: m }, co, acc, out);
+    else filterGradColumns(xk, dyk, { ...g, n: m }, co, acc, out);
+  }
+  const result = bufs[(calls - 1) % 2];
+  for (const b of bufs) if (b !== result) backend.disposeData(b.dataId);
   ortConvCalls.backpropFilter++;
-  return run(backend, s, { x, dy }, 'dw', [fh, fw, ci, co]);
+  return result;
+}
+
+type View = { data: Float32Array; dims: number[] };
+
+/** Stride 1: one MatMul per tap on shifted views of the padded input (im2col.ts shiftedGrid). */
+function filterGradShifted(x: Float32Array, dy: Float32Array, g: ColsGeometry, co: number, acc: View | null, out: View): void {
+  const { n, ci, oh, ow, fh, fw } = g;
+  const Hp = oh + (fh - 1) * g.dilations[0], Wp = ow + (fw - 1) * g.dilations[1];
+  const xPad = scratchView('a', n * Hp * Wp * ci), dyT = scratchView('b', co * n * Hp * Wp);
+  const { L, offsets } = shiftedGrid(x, dy, g, co, xPad, dyT);
+  const taps = offsets.length;
+  const feeds: Record<string, View> = { dyT: { data: dyT.subarray(0, co * L), dims: [co, L] } };
+  offsets.forEach((off, t) => { feeds[`x${t}`] = { data: xPad.subarray(off * ci, (off + L) * ci), dims: [L, ci] }; });
+  if (acc) feeds.acc = acc;
+  const s = session(`bpf|shifted|${taps}|${acc ? 'acc' : ''}`, () => {
+    // dW[tap]^T = dyT . x_tap, [co, ci] each; stacked [taps, co, ci] -> [taps, ci, co] (HWIO).
+    const nodes: O.INodeProto[] = offsets.flatMap((_, t) => [
+      { opType: 'MatMul', input: ['dyT', `x${t}`], output: [`p${t}`] },
+      { opType: 'Unsqueeze', input: [`p${t}`, 'ax0'], output: [`u${t}`] },
+    ]);
+    nodes.push({ opType: 'Concat', input: offsets.map((_, t) => `u${t}`), output: ['s'], attribute: [int('axis', 0)] });
+    nodes.push({ opType: 'Transpose', input: ['s'], output: [acc ? 'sum' : 'dw'], attribute: [ints('perm', [0, 2, 1])] });
+    if (acc) nodes.push({ opType: 'Add', input: ['sum', 'acc'], output: ['dw'] });
+    const inputs: [string, number][] = [['dyT', 2], ...offsets.map((_, t): [string, number] => [`x${t}`, 2])];
+    if (acc) inputs.push(['acc', 3]);
+    return graph(nodes, inputs, 'dw', [int64Init('ax0', [0])], 3);
+  });
+  runViews(s, feeds, 'dw', out);
+}
+
+/** Strided: the column matrix (im2col.ts columns) times dy, one MatMul. */
+function filterGradColumns(x: Float32Array, dy: Float32Array, g: ColsGeometry, co: number, acc: View | null, out: View): void {
+  const { n, h, w, ci, oh, ow, fh, fw } = g;
+  const M = fh * fw * ci, K = n * oh * ow;
+  const xc = toChannelsFirst(x, n, h, w, ci, scratchView('b', n * h * w * ci));
+  const feeds: Record<string, View> = { cols: { data: columns(xc, g, scratchView('a', M * K)), dims: [M, K] }, dy: { data: dy, dims: [K, co] } };
+  if (acc) feeds.acc = { data: acc.data, dims: [M, co] };
+  // MatMul, not Gemm: ONNX Runtime's Gemm is up to 3x slower at these shapes.
+  const s = session(`bpf|columns|${acc ? 'acc' : ''}`, () => graph(acc
+    ? [{ opType: 'MatMul', input: ['cols', 'dy'], output: ['p'] }, { opType: 'Add', input: ['p', 'acc'], output: ['dw'] }]
+    : [{ opType: 'MatMul', input: ['cols', 'dy'], output: ['dw'] }],
+  acc ? [['cols', 2], ['dy', 2], ['acc', 2]] : [['cols', 2], ['dy', 2]], 'dw', [], 2));
+  runViews(s, feeds, 'dw', { data: out.data, dims: [M, co] });
 }

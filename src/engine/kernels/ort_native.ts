@@ -101,6 +101,14 @@ export interface WasmBackend {
   disposeData(dataId: tf.DataId): boolean;
 }
 
+/** Runs `s` on views of the wasm heap (taken after every allocation of the kernel), writing `out`. */
+export function runViews(s: NativeSession, feeds: Record<string, { data: Float32Array; dims: number[] }>, outName: string, out: { data: Float32Array; dims: number[] }): void {
+  const { Tensor } = loadNative()!;
+  const f: Record<string, unknown> = {};
+  for (const [k, t] of Object.entries(feeds)) f[k] = new Tensor('float32', t.data, t.dims);
+  s.run(f, { [outName]: new Tensor('float32', out.data, out.dims) }, {});
+}
+
 export function run(backend: WasmBackend, s: NativeSession, feeds: Record<string, tf.TensorInfo>, outName: string, outShape: number[]): tf.TensorInfo {
   const { Tensor } = loadNative()!;
   // Allocate the output first: a heap growth would detach views taken before it.
