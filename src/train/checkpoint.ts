@@ -31,6 +31,7 @@ export async function saveCheckpoint(file: string, model: SegModel, opt: Adam | 
     for (let i = 0; i < slots.length; i++) {
       const kind = i < half ? 'm' : 'v';
       tensors.push({ name: `optimizer/${kind}/${String(i % half).padStart(4, '0')}/${names[i % half]}`, shape: slots[i].tensor.shape, data: (await slots[i].tensor.data()) as Float32Array });
+      slots[i].tensor.dispose(); // fresh copies of the moments
     }
   }
   writeSafetensors(file, tensors, { format: 'pixelwise-checkpoint', state: JSON.stringify(state) });

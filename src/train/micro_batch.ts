@@ -40,9 +40,9 @@ export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: num
   // Other backends have no heap ceiling (tfjs-node) or are a reference (cpu): nothing to plan.
   if (tf.getBackend() !== 'wasm') return { micro: requested === 'auto' ? shard : Math.min(requested, shard), shard, baseBytes: 0, perSampleBytes: 0, checkpointBlocks: blocks === 'auto' ? 0 : blocks };
   const paramBytes = model.trainableVariables.reduce((a, v) => a + v.size * 4, 0);
-  // Main thread: Adam's two moment slots join the weights (the probe's peak holds the gradients);
+  // The probe's peak holds the weights and their gradients (Adam's moments live outside the heap);
   // accumulating holds a second set of gradients.
-  const need = (p: ProbeResult, m: number) => p.baseBytes + 2 * paramBytes + (m < shard ? paramBytes : 0) + m * p.perSampleBytes;
+  const need = (p: ProbeResult, m: number) => p.baseBytes + (m < shard ? paramBytes : 0) + m * p.perSampleBytes;
   const budget = USABLE * WASM_HEAP_BYTES;
   let checkpointBlocks = blocks === 'auto' ? 0 : blocks;
   let probe = await probeInWorker(model.spec, spec, size, checkpointBlocks);
