@@ -23,6 +23,7 @@ import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { Rng } from '../src/util/random.ts';
 import { PY, REF, torchReady } from './torch_ref.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { Adam } from '../src/train/adam.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -166,7 +167,7 @@ async function main() {
   const lossOptions = { numClasses: 12, ignoreIndex: 255 };
   const trainTfjs = async (): Promise<{ t: number[]; losses: number[] }> => {
     restore();
-    const o = tf.train.adam(1e-3);
+    const o = new Adam(1e-3); // the trainer's
     const losses: number[] = [];
     const t = await timeIt(N.train, N.warm, async () => {
       const l = o.minimize(() => segmentationLoss('ce', model.forward(tf.tensor4d(xt, [4, 256, 256, 3]), true), tf.tensor3d(yt, [4, 256, 256], 'int32'), lossOptions), true, model.trainableVariables)!;
@@ -192,7 +193,7 @@ async function main() {
   let opt: tf.Optimizer;
   const threads = cores;
   log(`TF.js wasm + ONNX Runtime kernels: training steps, data-parallel over ${threads} threads ...`);
-  opt = tf.train.adam(1e-3);
+  opt = new Adam(1e-3);
   const dp = await DataParallel.start(model, { loss: 'ce', options: lossOptions }, 4, threads - 1, 'wasm');
   const lossesDp: number[] = [];
   const tDp = await timeIt(N.train, N.warm, async () => { lossesDp.push(await dp.step({ x: xt, y: yt, n: 4, height: 256, width: 256, ids: [] }, opt)); });

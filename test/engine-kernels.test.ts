@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine } from '../src/engine/backend.ts';
+import { initEngine, wasmTensorBytes } from '../src/engine/backend.ts';
 import { Rng } from '../src/util/random.ts';
 import { im2colLimit, ortConvCalls } from '../src/engine/kernels/ort_conv.ts';
 import { configureOrtKernels, MAX_SESSIONS, sessionCount } from '../src/engine/kernels/ort_native.ts';
@@ -52,8 +52,9 @@ function randomCase(): Case {
   const pad = pads[rng.int(3)];
   return {
     // TF.js 4.22 sizes a numerically padded conv by the filter height and row stride alone (and
-    // its own wasm kernel then writes out of bounds): square filters and strides there.
-    x: [1 + rng.int(3), h, w, 1 + rng.int(6)], f: [k, typeof pad === 'number' ? k : k2, 0, 1 + rng.int(6)],
+    // its own wasm kernel then writes out of bounds): square filters and strides there. Input
+    // channels below 8 and from 8 up (the two formulations of the filter gradient).
+    x: [1 + rng.int(3), h, w, rng.next() < 0.5 ? 1 + rng.int(6) : 8 + rng.int(5)], f: [k, typeof pad === 'number' ? k : k2, 0, 1 + rng.int(6)],
     s: [str, typeof pad === 'number' || rng.next() < 0.8 ? str : 1], d: [dil, dil], pad,
   };
 }
@@ -286,4 +287,27 @@ test('reductions and the training step repeat bit for bit wherever the buffers s
     ref.dispose();
   }
   tf.dispose([x, ...pads]);
+});
+
+test('clones share their buffer on wasm (TF.js clones every tensor it saves); live heap bytes count each buffer once', async () => {
+  await initEngine('wasm');
+  const base = wasmTensorBytes.live;
+  const x = tf.tensor1d([1, 2, 3, 4]);
+  assert.equal(wasmTensorBytes.live - base, 16);
+  const y = tf.clone(x), z = tf.reshape(x, [2, 2]);
+  assert.equal(wasmTensorBytes.live - base, 16, 'a clone or reshape allocates nothing');
+  x.dispose();
+  assert.deepEqual([...y.dataSync()], [1, 2, 3, 4], 'the clone outlives the original');
+  const w = tf.add(y, 1);
+  assert.equal(wasmTensorBytes.live - base, 32);
+  assert.deepEqual([...y.dataSync()], [1, 2, 3, 4]);
+  tf.dispose([y, z]);
+  assert.equal(wasmTensorBytes.live - base, 16, 'the buffer goes when its last tensor does');
+  w.dispose();
+  assert.equal(wasmTensorBytes.live, base);
+  // A gradient through saved (cloned) tensors is unchanged by the sharing.
+  const a = tf.tensor1d([0.5, -1, 2]);
+  const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), t)))(a);
+  assert.deepEqual([...g.dataSync()], [1, 0, 4]);
+  tf.dispose([a, g]);
 });
