@@ -1,4 +1,4 @@
-// npm run bench:memory [-- --steps N] [-- --no-torch] [-- --only ARCH]: training memory. The bench U-Net (the
+// npm run bench:memory [-- --steps N] [-- --no-torch] [-- --only ARCH[@HxW]]: training memory. The bench U-Net (the
 // PyTorch reference's, 1.94 M parameters) trained for a few steps on random batches by pixelwise
 // (main thread only; data-parallel over both cores) and by PyTorch (../shared/reference/pytorch-unet,
 // 2 threads), at 256x256 and 352x480, batch 4 and 8; plus resnet50_pspnet at 176x240 batch 4 and
@@ -99,11 +99,13 @@ function runChild(argv: string[]): Row | { error: string } {
 
 async function main() {
   if (args[0] === '--child') return child(args[1] as Mode, JSON.parse(args[2]) as Job);
-  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null; // e.g. resnet50_pspnet
+  // --only ARCH or ARCH@HxW: those jobs alone; the other rows of docs/bench/memory.json stay.
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+  const picked = (x: Job) => !only || only === x.arch || only === `${x.arch}@${x.h}x${x.w}`;
   const withTorch = !args.includes('--no-torch') && fs.existsSync(REF) && torchReady(log);
   if (!withTorch) log('PyTorch reference: skipped (--no-torch, or ../shared/reference or python3-torch missing)');
   const rows: Row[] = [];
-  for (const j of JOBS.filter((x) => !only || x.arch === only)) {
+  for (const j of JOBS.filter(picked)) {
     for (const mode of j.modes ?? MODES) {
       log(`${j.arch} ${j.h}x${j.w} batch ${j.batch}, ${mode} ...`);
       const r = runChild(['--child', mode, JSON.stringify(j)]);
@@ -118,7 +120,7 @@ async function main() {
     log(last.map((r) => `  ${r.who}: ${r.peakRssMb?.toFixed(0) ?? 'failed'} MB${r.heapMb ? ` (heap ${r.heapMb.map((v) => v.toFixed(0)).join(' + ')} MB, micro-batch ${r.micro})` : ''}${r.note ? ` ${r.note}` : ''}`).join('\n'));
   }
   if (only && fs.existsSync(OUT)) { // the other architectures' rows stay as last measured
-    const kept = (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { rows: Row[] }).rows.filter((r) => r.arch !== only);
+    const kept = (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { rows: Row[] }).rows.filter((r) => !picked(r));
     rows.unshift(...kept);
   }
   const machine = `${os.cpus()[0]?.model}, ${os.cpus().length} cores`;

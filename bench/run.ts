@@ -199,6 +199,15 @@ async function main() {
   const tDp = await timeIt(N.train, N.warm, async () => { lossesDp.push(await dp.step({ x: xt, y: yt, n: 4, height: 256, width: 256, ids: [] }, opt)); });
   await dp.close();
   opt.dispose();
+  // The same with gradient checkpointing (--checkpoint-blocks 8): what recomputation costs.
+  restore();
+  opt = new Adam(1e-3);
+  model.setCheckpointBlocks(8);
+  const dpRe = await DataParallel.start(model, { loss: 'ce', options: lossOptions }, 4, threads - 1, 'wasm', 8);
+  const tDpRe = await timeIt(N.train, N.warm, async () => { await dpRe.step({ x: xt, y: yt, n: 4, height: 256, width: 256, ids: [] }, opt); });
+  await dpRe.close();
+  model.setCheckpointBlocks(0);
+  opt.dispose();
 
   // Data loading + augmentation per 360x480 training image (JS, main thread).
   let augMs = NaN;
@@ -220,6 +229,7 @@ async function main() {
     ['pixelwise TF.js wasm + ONNX Runtime kernels, 1 thread', infer.b1.toFixed(0), (8000 / infer.b8).toFixed(1), (single / 1000).toFixed(2), (4000 / single).toFixed(2)],
     [`pixelwise TF.js wasm + ONNX Runtime kernels on ${cores} threads`, '-', '-', (ortMt / 1000).toFixed(2), (4000 / ortMt).toFixed(2)],
     [`pixelwise TF.js wasm + ONNX Runtime kernels, data-parallel ${threads} threads (train default)`, '-', '-', (par / 1000).toFixed(2), (4000 / par).toFixed(2)],
+    [`the same, recomputing activations (--checkpoint-blocks 8)`, '-', '-', (median(tDpRe) / 1000).toFixed(2), (4000 / median(tDpRe)).toFixed(2)],
   ];
   const table = rows.map((r, i) => `| ${r.join(' | ')} |` + (i === 0 ? `\n|${r.map(() => '---').join('|')}|` : '')).join('\n');
   const trainRatio = torch ? best / torch.train.medianMsPerStep : NaN;
