@@ -17,6 +17,7 @@ import { DataParallel } from '../src/train/parallel.ts';
 import { accumulatedGradients } from '../src/train/grad_accum.ts';
 import { planMicroBatch } from '../src/train/micro_batch.ts';
 import { Rng } from '../src/util/random.ts';
+import { Adam } from '../src/train/adam.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
 import { PY, REF, torchReady } from './torch_ref.ts';
@@ -56,7 +57,7 @@ async function child(mode: Mode, j: Job): Promise<void> {
   const { micro } = await planMicroBatch(m, spec, Math.ceil(j.batch / threads), [j.h, j.w], 'auto', blocks);
   m.setCheckpointBlocks(blocks);
   const steps = j.steps ?? STEPS;
-  const opt = tf.train.adam(1e-3);
+  const opt = new Adam(1e-3); // the trainer's: its moments live outside the wasm heap
   const batch = { x, y, n: j.batch, height: j.h, width: j.w, ids: [] };
   let heaps: (number | null)[];
   if (threads === 2) {

@@ -15,6 +15,7 @@ import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { DataParallel } from '../src/train/parallel.ts';
 import { planMicroBatch } from '../src/train/micro_batch.ts';
+import { Adam } from '../src/train/adam.ts';
 import { Rng } from '../src/util/random.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
@@ -47,7 +48,7 @@ async function child(arch: string): Promise<void> {
   configureOrtKernels({ threads: 1 });
   const xt = Float32Array.from({ length: BATCH * TH * TW * 3 }, () => rng.uniform(-2, 2));
   const yt = Int32Array.from({ length: BATCH * TH * TW }, () => rng.int(C));
-  const opt = tf.train.adam(1e-3);
+  const opt = new Adam(1e-3); // the trainer's
   // As train does: micro-batches when a thread's half of the batch would not fit the wasm heap.
   const lossSpec = { loss: 'ce' as const, options: { numClasses: C, ignoreIndex: 255 } };
   const { micro } = await planMicroBatch(m, lossSpec, BATCH / 2, [TH, TW], 'auto');

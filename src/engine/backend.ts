@@ -79,15 +79,18 @@ function trackWasmTensorBytes(): void {
   const sizes = new Map<number, number>();
   const malloc = m._malloc.bind(m), free = m._free.bind(m);
   m._malloc = (n: number) => {
-    const p = malloc(n);
+    // Addresses above 2 GB come back as negative int32 (the backend reads them with >>> 0).
+    const p = malloc(n) >>> 0;
+    // Out of heap: tfjs-backend-wasm would use address 0 and overwrite the heap's start.
+    if (p === 0 && n > 0) throw new Error(`wasm heap exhausted: ${(n / 2 ** 20).toFixed(0)} MB more do not fit the 4 GB heap (memory access out of bounds)`);
     sizes.set(p, n);
     wasmTensorBytes.live += n;
     if (wasmTensorBytes.live > wasmTensorBytes.peak) wasmTensorBytes.peak = wasmTensorBytes.live;
     return p;
   };
   m._free = (p: number) => {
-    wasmTensorBytes.live -= sizes.get(p) ?? 0;
-    sizes.delete(p);
+    wasmTensorBytes.live -= sizes.get(p >>> 0) ?? 0;
+    sizes.delete(p >>> 0);
     free(p);
   };
 }
