@@ -53,6 +53,8 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
         machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`, curves: 'curves.png',
       },
       ...(scores ? {
+        // The score pixelwise measured (listed with the imported models' published ones).
+        scores: [{ metric: 'mIoU', value: +(scores.mIoU * 100).toFixed(2), dataset: `${cfg.val?.images ?? 'validation split'} (validation; at its own size)`, source: 'measured by pixelwise during training (best_scores.json of the run)' }],
         evaluation: {
           dataset: cfg.val?.images ?? 'validation split', ignoreIndex: card.ignoreIndex, mIoU: scores.mIoU, pixelAccuracy: scores.pixelAccuracy,
           perClassIoU: Object.fromEntries(scores.perClass.map((c) => [c.name, c.iou])),

@@ -19,8 +19,9 @@ import { wasmTensorBytes } from '../engine/backend.js';
 /** wasm32's ceiling: 65535 pages of 64 KiB. */
 export const WASM_HEAP_BYTES = 65535 * 65536;
 /** Share of the heap the planned tensor peak may take: the allocator's fragmentation and the wasm
- * kernels' scratch memory live in the same heap. */
-const USABLE = 0.85;
+ * kernels' scratch memory live in the same heap (a ResNet50-PSPNet step at 473x473 whose tensors
+ * peaked at 2.6 GB ran out of the 4 GB heap; with 2.6 GB at its peak another ran in 2.9 GB). */
+const USABLE = 0.65;
 
 export interface MicroPlan {
   micro: number; shard: number; baseBytes: number; perSampleBytes: number;
@@ -89,8 +90,9 @@ function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number],
 }
 
 /** Live tensor bytes before the step, and the peak bytes one sample of [h, w] adds in a forward +
- * backward pass: measured on two small crops of the same aspect and extrapolated linearly in the
- * padded pixel count (the weight gradients and pooled pyramid features do not grow with it). */
+ * backward pass. Two small crops of the same aspect are measured first and extrapolated linearly in
+ * the padded pixel count; where that says one sample fits, one sample at the full size is measured
+ * (the extrapolation misses terms that do not grow linearly: 25-30% for ResNet50-PSPNet at 473x473). */
 export async function probeStep(model: SegModel, spec: LossSpec, [h, w]: [number, number]): Promise<ProbeResult> {
   const padded = (a: number) => Math.ceil(a / model.stride) * model.stride;
   const crop = (pixels: number): [number, number] => {
@@ -110,7 +112,10 @@ export async function probeStep(model: SegModel, spec: LossSpec, [h, w]: [number
   const a = ca[0] * ca[1] < cb[0] * cb[1] ? peak(ca) : b;
   const perPixel = b.pixels > a.pixels ? Math.max(0, (b.bytes - a.bytes) / (b.pixels - a.pixels)) : b.bytes / b.pixels;
   const fixed = Math.max(0, b.bytes - perPixel * b.pixels);
-  return { baseBytes: base, perSampleBytes: fixed + perPixel * padded(h) * padded(w) };
+  const full: [number, number] = [padded(h), padded(w)];
+  const extrapolated = fixed + perPixel * full[0] * full[1];
+  const measurable = full[0] * full[1] > b.pixels && base + 1.3 * extrapolated < USABLE * WASM_HEAP_BYTES;
+  return { baseBytes: base, perSampleBytes: measurable ? Math.max(extrapolated, peak(full).bytes) : extrapolated };
 }
 
 const gb = (b: number) => (b / 2 ** 30).toFixed(1);
