@@ -311,3 +311,17 @@ test('clones share their buffer on wasm (TF.js clones every tensor it saves); li
   assert.deepEqual([...g.dataSync()], [1, 0, 4]);
   tf.dispose([a, g]);
 });
+
+test('max-pool gradient (ours for non-overlapping windows) matches cpu, ties included', async () => {
+  await initEngine('wasm');
+  const r = new Rng(11);
+  for (const [shape, k] of [[[2, 8, 10, 3], 2], [[1, 9, 7, 5], 2], [[3, 12, 12, 4], 3], [[1, 6, 6, 2], 2]] as [Shape4, number][]) {
+    // Few distinct values (ReLU zeros among them): windows with ties, where the first maximum wins.
+    const xv = Float32Array.from({ length: size(shape) }, () => Math.max(0, r.int(5) - 2));
+    const dyShape: Shape4 = [shape[0], Math.floor(shape[1] / k), Math.floor(shape[2] / k), shape[3]];
+    const dyv = rand(size(dyShape));
+    const grad = (b: 'cpu' | 'wasm') => onBackend(b, () => [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, k, k, 'valid'), tf.tensor4d(dyv, dyShape))))(tf.tensor4d(xv, shape))]);
+    const [ours] = await grad('wasm'), [ref] = await grad('cpu');
+    assert.deepEqual([...ours], [...ref], `${shape} pool ${k}`);
+  }
+});

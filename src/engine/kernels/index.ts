@@ -5,6 +5,7 @@ import { conv2dBackpropFilterImpl, type BackpropFilterAttrs } from './conv2d_bac
 import { conv2dBackpropInputImpl, type BackpropInputAttrs } from './conv2d_backprop_input.js';
 import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './ort_conv.js';
 import { ortReduce } from './ort_reduce.js';
+import { maxPoolGradTiled } from './maxpool_grad.js';
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 
@@ -84,6 +85,16 @@ export function registerWasmKernels(): void {
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
+  const ownMaxPoolGrad = tf.getKernel(tf.MaxPoolGrad, 'wasm');
+  if (ownMaxPoolGrad) {
+    replace({
+      ...ownMaxPoolGrad,
+      kernelFunc: (args) => {
+        const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+        return maxPoolGradTiled(args.backend as unknown as Backend, dy, input, args.attrs as never) ?? ownMaxPoolGrad.kernelFunc(args);
+      },
+    });
+  }
   for (const [name, op] of [[tf.Sum, 'ReduceSum'], [tf.Mean, 'ReduceMean']] as const) {
     const own = tf.getKernel(name, 'wasm');
     if (!own) continue;
