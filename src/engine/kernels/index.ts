@@ -6,6 +6,7 @@ import { conv2dBackpropInputImpl, type BackpropInputAttrs } from './conv2d_backp
 import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './ort_conv.js';
 import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
+import { splitLastAxis } from './split_last_axis.js';
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 
@@ -93,6 +94,13 @@ export function registerWasmKernels(): void {
         const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
         return maxPoolGradTiled(args.backend as unknown as Backend, dy, input, args.attrs as never) ?? ownMaxPoolGrad.kernelFunc(args);
       },
+    });
+  }
+  const ownSplit = tf.getKernel(tf.SplitV, 'wasm');
+  if (ownSplit) {
+    replace({
+      ...ownSplit,
+      kernelFunc: (args) => splitLastAxis(args.backend as unknown as Backend, (args.inputs as { x: tf.TensorInfo }).x, args.attrs as never) ?? ownSplit.kernelFunc(args),
     });
   }
   for (const [name, op] of [[tf.Sum, 'ReduceSum'], [tf.Mean, 'ReduceMean']] as const) {

@@ -1,0 +1,30 @@
+// SplitV along the channel (last) axis in one JS pass over the input: the gradient of every
+// channel concatenation (U-Net's skip connections). tfjs-backend-wasm splits through a strided
+// slice per output, ~4% of a U-Net training step. Other axes return null (the wasm kernel runs).
+import * as tf from '@tensorflow/tfjs-core';
+
+interface Backend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+export function splitLastAxis(backend: Backend, x: tf.TensorInfo, attrs: { numOrSizeSplits: number | number[]; axis: number | number[] }): tf.TensorInfo[] | null {
+  const rank = x.shape.length;
+  const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+  if (x.dtype !== 'float32' || axis !== rank - 1 || rank < 2) return null;
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis) as number[];
+  const outs = sizes.map((s) => backend.makeOutput([...x.shape.slice(0, -1), s], 'float32'));
+  // Views after every allocation (one may grow the heap).
+  const src = backend.typedArrayFromHeap(x), dst = outs.map((o) => backend.typedArrayFromHeap(o));
+  const c = x.shape[rank - 1], rows = src.length / c;
+  let from = 0;
+  sizes.forEach((s, k) => {
+    const d = dst[k];
+    for (let r = 0; r < rows; r++) {
+      const a = r * c + from, b = r * s;
+      for (let j = 0; j < s; j++) d[b + j] = src[a + j];
+    }
+    from += s;
+  });
+  return outs;
+}
