@@ -326,7 +326,7 @@ test('max-pool gradient (ours for non-overlapping windows) matches cpu, ties inc
   }
 });
 
-test('split along the channel axis (ours; the gradient of a concatenation) matches cpu; other axes unchanged', async () => {
+test('split and concat along the channel axis (ours: skip connections and their gradient) match cpu; other axes unchanged', async () => {
   await initEngine('wasm');
   const r = new Rng(12);
   for (const [shape, sizes, axis] of [[[2, 5, 7, 12], [5, 7], 3], [[3, 4, 9], [2, 3, 4], 2], [[2, 5, 7, 6], [2, 3], 1], [[4, 6], 3, 1]] as [number[], number | number[], number][]) {
@@ -335,5 +335,7 @@ test('split along the channel axis (ours; the gradient of a concatenation) match
     const ours = await run('wasm'), ref = await run('cpu');
     assert.equal(ours.length, ref.length);
     ours.forEach((o, i) => assert.deepEqual([...o], [...ref[i]], `${shape} ${sizes} axis ${axis} part ${i}`));
+    const join = (b: 'cpu' | 'wasm') => onBackend(b, () => [tf.concat(tf.split(tf.tensor(xv, shape), sizes, axis).reverse(), axis)]);
+    assert.deepEqual([...(await join('wasm'))[0]], [...(await join('cpu'))[0]], `concat ${shape} ${sizes} axis ${axis}`);
   }
 });

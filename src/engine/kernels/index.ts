@@ -6,7 +6,7 @@ import { conv2dBackpropInputImpl, type BackpropInputAttrs } from './conv2d_backp
 import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './ort_conv.js';
 import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
-import { splitLastAxis } from './split_last_axis.js';
+import { splitLastAxis } from './channels.js';
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 
