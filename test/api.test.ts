@@ -41,3 +41,20 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   await seg.dispose();
   await assert.rejects(load('no-such-model'), /no such folder and no shipped model/);
 });
+
+test('the shipped CamVid model (trained by pixelwise, issue 15): a dash-cam frame is mostly road and sky, the cars are found, both runtimes agree', async () => {
+  const onnx = await load('camvid');
+  assert.equal(onnx.card.classes.length, 12);
+  const file = path.join(PHOTOS, 'dashcam.png');
+  const r = await onnx.segment(file, { probabilities: false });
+  const share = (name: string) => r.classes.find((c) => c.name === name)?.share ?? 0;
+  assert.ok(share('Road') > 0.3 && share('Sky') > 0.2, JSON.stringify(r.classes.slice(0, 4)));
+  assert.ok(share('Car') > 0.01, `cars: ${share('Car')}`);
+  // The lower middle of the frame is road.
+  const at = (x: number, y: number) => r.labels[Math.round(y * r.height) * r.width + Math.round(x * r.width)];
+  assert.equal(onnx.card.classes[at(0.3, 0.9)].name, 'Road');
+  const tfjs = await load('camvid', { runtime: 'tfjs' });
+  const t = await tfjs.segment(file, { probabilities: false });
+  const same = t.labels.reduce((n, v, i) => n + (v === r.labels[i] ? 1 : 0), 0) / t.labels.length;
+  assert.ok(same > 0.999, `TF.js and ONNX Runtime agree on ${(100 * same).toFixed(3)}% of the pixels`);
+});

@@ -44,7 +44,7 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
     const weights = fs.readFileSync(weightsFile);
     const onnx = exportOnnx(model);
     const out: ModelCard = {
-      ...card, model: { ...card.model, stride: model.stride }, weights: 'weights.safetensors', onnx: 'model.onnx', parameters: model.paramCount(),
+      ...card, model: { ...card.model, stride: model.stride }, weights: 'weights.safetensors', onnx: 'model.onnx', parameters: model.trainableParamCount(), // learned parameters, as papers (and the shipped cards) count them
       ...(about.licence ? { licence: about.licence } : {}), ...(about.source ? { source: about.source } : {}), ...(about.notes ? { notes: about.notes } : {}),
       training: {
         recipe: about.recipe, command: about.command, initialisation: about.initialisation, data: about.data ?? cfg.train?.images,
