@@ -20,7 +20,7 @@ test('package: npm pack -> install into an empty project -> plain-JS import and 
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[\n')));
   const files: string[] = info.files.map((f: { path: string }) => f.path);
   assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts') && files.includes('dist/serve/worker.js'), 'compiled library and workers');
-  assert.ok(files.includes('dist/engine/tfjs-gradients.cjs') && files.includes('web/lib/pixelwise-web.js') && files.includes('models/voc/model.onnx'));
+  assert.ok(files.includes('dist/engine/tfjs-gradients.cjs') && files.includes('web/lib/pixelwise-web.js') && files.includes('models/voc/model.onnx') && files.includes('models/camvid/model.onnx'));
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('bench/')), 'no sources, tests or benchmarks');
   t.diagnostic(`tarball ${info.filename}: ${(info.size / 2 ** 20).toFixed(1)} MB packed, ${(info.unpackedSize / 2 ** 20).toFixed(1)} MB unpacked, ${files.length} files`);
 
