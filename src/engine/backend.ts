@@ -82,7 +82,7 @@ function trackWasmTensorBytes(): void {
     // Addresses above 2 GB come back as negative int32 (the backend reads them with >>> 0).
     const p = malloc(n) >>> 0;
     // Out of heap: tfjs-backend-wasm would use address 0 and overwrite the heap's start.
-    if (p === 0 && n > 0) throw new Error(`wasm heap exhausted: ${(n / 2 ** 20).toFixed(0)} MB more do not fit the 4 GB heap (memory access out of bounds)`);
+    if (p === 0 && n > 0) throw new Error(`wasm heap exhausted: ${(n / 2 ** 20).toFixed(0)} MB more do not fit the 4 GB heap`);
     sizes.set(p, n);
     wasmTensorBytes.live += n;
     if (wasmTensorBytes.live > wasmTensorBytes.peak) wasmTensorBytes.peak = wasmTensorBytes.live;

@@ -162,10 +162,8 @@ function topologicalSteps(output: SymT, inputId: number): Step[] {
     t.inputs.forEach(visit);
   };
   visit(output);
-  const layerCalls = new Set<Layer>();
   return [...all.values()].sort((a, b) => a.id - b.id).map((t) => {
-    if (layerCalls.has(t.sourceLayer) && (t.outputTensorIndex ?? 0) > 0) throw new Error(`gradient checkpointing: layer ${t.sourceLayer.name} has several outputs`);
-    layerCalls.add(t.sourceLayer);
+    if ((t.outputTensorIndex ?? 0) > 0) throw new Error(`gradient checkpointing: layer ${t.sourceLayer.name} has several outputs`);
     return { layer: t.sourceLayer, inputs: t.inputs.map((i) => i.id), output: t.id };
   });
 }

@@ -5,9 +5,9 @@
 // uninterrupted run (by 5e-5 in a weight after three resumes). The learning rate is public, so the
 // schedule sets it without reaching into the optimizer's internals.
 //
-// The update runs as one JS loop per weight over its values (the moments live in JS arrays, outside
-// the wasm heap): TF.js's formulation is a dozen elementwise ops per weight, ~600 kernel calls a
-// step for a U-Net, on the main thread while data-parallel workers wait (10% of a step).
+// The update runs as one JS loop per weight over its values, with the moments in JS arrays: they
+// stay out of the 4 GB wasm heap (2 x 186 MB for ResNet50-PSPNet), as do the dozen temporaries per
+// weight of TF.js's formulation. Its speed is TF.js's (about 50 ms a step for the bench U-Net).
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 

@@ -19,8 +19,8 @@ import { wasmTensorBytes } from '../engine/backend.js';
 /** wasm32's ceiling: 65535 pages of 64 KiB. */
 export const WASM_HEAP_BYTES = 65535 * 65536;
 /** Share of the heap the planned tensor peak may take: the allocator's fragmentation and the wasm
- * kernels' scratch memory live in the same heap (a ResNet50-PSPNet step at 473x473 whose tensors
- * peaked at 2.6 GB ran out of the 4 GB heap; with 2.6 GB at its peak another ran in 2.9 GB). */
+ * kernels' scratch memory live in the same heap (ResNet50-PSPNet steps at 473x473, tensors peaking
+ * at about 2.6 GB, fit in a 2.9 GB heap in one run and ran out of the 4 GB heap in another). */
 const USABLE = 0.65;
 
 export interface MicroPlan {
@@ -114,6 +114,7 @@ export async function probeStep(model: SegModel, spec: LossSpec, [h, w]: [number
   const fixed = Math.max(0, b.bytes - perPixel * b.pixels);
   const full: [number, number] = [padded(h), padded(w)];
   const extrapolated = fixed + perPixel * full[0] * full[1];
+  // 1.3: the extrapolation runs up to 30% low, and the full-size probe must not exhaust the heap itself.
   const measurable = full[0] * full[1] > b.pixels && base + 1.3 * extrapolated < USABLE * WASM_HEAP_BYTES;
   return { baseBytes: base, perSampleBytes: measurable ? Math.max(extrapolated, peak(full).bytes) : extrapolated };
 }

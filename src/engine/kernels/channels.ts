@@ -4,11 +4,9 @@
 // pixel and input, is as fast as such a loop and stays.) Other axes return null (the wasm kernel
 // runs).
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackend } from './ort_native.js';
 
-interface Backend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
+type Backend = Pick<WasmBackend, 'makeOutput' | 'typedArrayFromHeap'>;
 
 export function splitLastAxis(backend: Backend, x: tf.TensorInfo, attrs: { numOrSizeSplits: number | number[]; axis: number | number[] }): tf.TensorInfo[] | null {
   const rank = x.shape.length;

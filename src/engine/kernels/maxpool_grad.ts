@@ -3,11 +3,9 @@
 // row-major window order, strictly greater replaces). tfjs-backend-wasm's kernel took ~6% of a
 // U-Net training step for these four pools. Other geometries return null (the wasm kernel runs).
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackend } from './ort_native.js';
 
-interface Backend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
+type Backend = Pick<WasmBackend, 'makeOutput' | 'typedArrayFromHeap'>;
 
 export function maxPoolGradTiled(backend: Backend, dy: tf.TensorInfo, input: tf.TensorInfo,
   attrs: { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown; dimRoundingMode?: string }): tf.TensorInfo | null {

@@ -5,7 +5,8 @@
 //  - Conv2D / FusedConv2D (linear or relu, optional bias): ONNX Conv;
 //  - Conv2DBackpropInput: Conv of dy with the flipped, in/out-swapped filter (stride 1), or
 //    ConvTranspose (strided: transposed convolutions' forward pass);
-//  - Conv2DBackpropFilter: columns(x) . dy as one Gemm (columns built in JS, im2col.ts).
+//  - Conv2DBackpropFilter: GEMMs with the pixels as K (MatMul per tap on shifted views of the
+//    padded input at stride 1, else the column matrix times dy; the JS side in im2col.ts).
 // Each is a one-node ONNX graph (plus layout transposes: TF.js is NHWC, ONNX Conv is NCHW), built
 // once per attribute set and run through ort_native.ts. Anything else (other activations,
 // geometry these graphs do not cover, onnxruntime-node missing) returns null and the caller
