@@ -2,12 +2,16 @@
 // and paddings; and whole conv/transposed-conv gradients through tf.grads on both backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, wasmTensorBytes } from '../src/engine/backend.ts';
 import { Rng } from '../src/util/random.ts';
 import { im2colLimit, ortConvCalls } from '../src/engine/kernels/ort_conv.ts';
 import { configureOrtKernels, MAX_SESSIONS, sessionCount } from '../src/engine/kernels/ort_native.ts';
 import { depthwiseConv } from '../src/engine/kernels/depthwise_backprop.ts';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { fuseBatchNormTraining } from '../src/models/fused_batchnorm.ts';
+import { hasFusedBatchNorm } from '../src/engine/batchnorm_train.ts';
 
 type Shape4 = [number, number, number, number];
 const rng = new Rng(1234);
@@ -182,6 +186,53 @@ test('BatchNorm gradient (ours, no Tile) equals the gradient of the same formula
     });
     const fused = await run(0), elementary = await run(1);
     for (let i = 0; i < 5; i++) assert.ok(relErr(fused[i], elementary[i]) < 1e-4, `${b}: gradient ${['x', 'mean', 'variance', 'scale', 'offset'][i]}`);
+  }
+  await tf.setBackend('wasm');
+});
+
+test('training-mode BatchNorm (ours on wasm, fused) matches tfjs-layers on cpu: output, running statistics, gradients', async () => {
+  await initEngine('wasm');
+  const r = new Rng(77);
+  // Channels that are multiples of 4 (SIMD wasm) and not (JS), rows not a multiple of the SIMD
+  // block (256), six rows; inputs far from zero (the statistics accumulate shifted); rank 2, 4.
+  const shapes = [[2, 5, 6, 7], [1, 3, 4, 1], [3, 7, 5, 19], [4, 9], [1, 1, 1, 3], [2, 17, 19, 8], [1, 2, 3, 16], [3, 11, 13, 36], [700, 4]];
+  for (const shape of shapes) {
+    const c = shape[shape.length - 1], n = size(shape);
+    const xv = Float32Array.from({ length: n }, () => 5 + 3 * r.uniform(-1, 1)), dyv = Float32Array.from({ length: n }, () => r.uniform(-1, 1));
+    const weights = [0, 1, 2, 3].map((k) => Float32Array.from({ length: c }, () => (k === 3 ? 0.5 + r.next() : r.uniform(-1, 1))));
+    const run = (b: 'cpu' | 'wasm') => onBackend(b, () => {
+      const net = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: shape.slice(1), momentum: 0.9, epsilon: 1e-3 })] });
+      net.setWeights(weights.map((w) => tf.tensor1d(w)));
+      assert.equal(fuseBatchNormTraining(net), 1);
+      const x = tf.tensor(xv, shape), dy = tf.tensor(dyv, shape);
+      const loss = (t: tf.Tensor) => tf.sum(tf.mul(net.apply(t, { training: true }) as tf.Tensor, dy));
+      const y = net.apply(x, { training: true }) as tf.Tensor;
+      const g = tf.variableGrads(() => loss(x) as tf.Scalar);
+      const gx = tf.grad(loss)(x);
+      return [y, gx, ...Object.values(g.grads), ...net.getWeights().slice(2)];
+    });
+    const ours = await run('wasm'), ref = await run('cpu');
+    ['y', 'dx', 'dgamma', 'dbeta', 'moving mean', 'moving variance'].forEach((what, i) => assert.ok(relErr(ours[i], ref[i]) < 2e-5, `${shape}: ${what} ${relErr(ours[i], ref[i])}`));
+  }
+  // The wasm run went through the fused kernels (the cpu one cannot).
+  assert.equal(hasFusedBatchNorm(), false);
+  await tf.setBackend('wasm');
+  const net = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [3, 3, 2] })] });
+  fuseBatchNormTraining(net);
+  const x = tf.randomNormal([2, 3, 3, 2]);
+  const prof = await tf.profile(() => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(net.apply(t, { training: true }) as tf.Tensor))(x)));
+  assert.deepEqual(['PixelwiseBatchNormTrain', 'PixelwiseBatchNormTrainGrad'].map((k) => prof.kernelNames.includes(k)), [true, true]);
+  x.dispose();
+});
+
+test('the committed SIMD kernels (simd/*_wasm.ts) are the assembled .wat sources', async () => {
+  const { assemble, moduleSource } = await import('../scripts/build_wasm.mjs');
+  const dir = new URL('../src/engine/kernels/simd/', import.meta.url);
+  const sources = fs.readdirSync(dir).filter((f) => f.endsWith('.wat'));
+  assert.ok(sources.length > 0);
+  for (const f of sources) {
+    const committed = fs.readFileSync(new URL(f.replace(/\.wat$/, '_wasm.ts'), dir), 'utf8');
+    assert.equal(committed, moduleSource(f, await assemble(new URL(f, dir).pathname)), `${f}: run npm run build:wasm`);
   }
   await tf.setBackend('wasm');
 });

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors.js';
+import { customGrad } from '../engine/custom_grad.js';
 
 type SymT = tfl.SymbolicTensor;
 type Layer = tfl.layers.Layer;
@@ -92,13 +93,6 @@ export class SegmentedForward {
       return { value, gradFunc: (dy) => { dys[i] = tf.keep(tf.clone(dy)); return [tf.scalar(0)]; } };
     })(token)));
   }
-}
-
-type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
-/** tf.customGrad with the inputs as one array and the save function apart. */
-function customGrad(f: (args: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFunc }): (...xs: tf.Tensor[]) => tf.Tensor {
-  return tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
-    f(args.slice(0, -1) as tf.Tensor[], args[args.length - 1] as tf.GradSaveFunc)) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor;
 }
 
 /**

@@ -9,6 +9,7 @@ import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../io/safetensors.js';
 import { UserError } from '../util/errors.js';
 import { SegmentedForward } from './recompute.js';
+import { fuseBatchNormTraining } from './fused_batchnorm.js';
 
 export interface ModelSpec extends ArchOptions { arch: string; /** input multiple, for external ONNX models */ stride?: number }
 
@@ -22,6 +23,7 @@ export class SegModel {
     setBuildOptions({ seed: spec.seed, bnEpsilon: spec.bnEpsilon });
     this.net = a.build(opts);
     checkLayerKinds(this.net); // a layer kind without export/import rules fails here, not at export
+    fuseBatchNormTraining(this.net);
     this.stride = a.stride(opts);
   }
 

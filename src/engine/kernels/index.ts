@@ -7,6 +7,7 @@ import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './or
 import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
 import { splitLastAxis } from './channels.js';
+import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 
@@ -103,6 +104,21 @@ export function registerWasmKernels(): void {
       kernelFunc: (args) => splitLastAxis(args.backend as unknown as Backend, (args.inputs as { x: tf.TensorInfo }).x, args.attrs as never) ?? ownSplit.kernelFunc(args),
     });
   }
+  // Training-mode BatchNorm (src/engine/batchnorm_train.ts runs them; no other backend has them).
+  replace({
+    kernelName: BATCHNORM_TRAIN, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+      return batchNormTrainForward(backend as unknown as Backend, x, gamma, beta, (attrs as { varianceEpsilon: number }).varianceEpsilon);
+    },
+  });
+  replace({
+    kernelName: BATCHNORM_TRAIN_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { dy, x, gamma, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+      return batchNormTrainBackward(backend as unknown as Backend, dy, x, gamma, mean, variance, (attrs as { varianceEpsilon: number }).varianceEpsilon);
+    },
+  });
   for (const [name, op] of [[tf.Sum, 'ReduceSum'], [tf.Mean, 'ReduceMean']] as const) {
     const own = tf.getKernel(name, 'wasm');
     if (!own) continue;

@@ -1,0 +1,95 @@
+;; Per-channel passes over channels-last float32 tensors on the TF.js wasm heap, with 128-bit SIMD
+;; (4 channels per lane group): BatchNorm's statistics and affine maps (kernels/batchnorm_train.ts).
+;; Assembled by scripts/build_wasm.mjs into channels_wasm.ts; test/engine-kernels.test.ts checks
+;; that the two agree. All pointers are byte offsets into the imported memory (the TF.js wasm
+;; heap); c4 is the channel count times 4 (bytes per pixel), a multiple of 16.
+;;
+;; Rows are visited in blocks of 256 pixels, and inside a block four channels at a time: a block
+;; (at most 256 KB for 256 channels) stays in cache while each lane group strides through it.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; o1[k] += sum(a - sa[k]), o2[k] += sum((a - sa[k]) * (b - sb[k])) over n pixels, per channel k.
+  ;; Partial sums of one block are float32; they are added to o1, o2 (float64[c]) per block.
+  (func (export "sums") (param $a i32) (param $b i32) (param $sa i32) (param $sb i32)
+                         (param $n i32) (param $c4 i32) (param $o1 i32) (param $o2 i32)
+    (local $p0 i32) (local $rows i32) (local $g i32) (local $pa i32) (local $pb i32) (local $r i32)
+    (local $ma v128) (local $mb v128) (local $u v128) (local $acc1 v128) (local $acc2 v128)
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $p0) (local.get $n)))
+        (local.set $rows (i32.sub (local.get $n) (local.get $p0)))
+        (if (i32.gt_u (local.get $rows) (i32.const 256)) (then (local.set $rows (i32.const 256))))
+        (local.set $g (i32.const 0))
+        (block $groups_done
+          (loop $groups
+            (br_if $groups_done (i32.ge_u (local.get $g) (local.get $c4)))
+            (local.set $ma (v128.load (i32.add (local.get $sa) (local.get $g))))
+            (local.set $mb (v128.load (i32.add (local.get $sb) (local.get $g))))
+            (local.set $acc1 (v128.const f32x4 0 0 0 0))
+            (local.set $acc2 (v128.const f32x4 0 0 0 0))
+            (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $p0) (local.get $c4))) (local.get $g)))
+            (local.set $pb (i32.add (i32.add (local.get $b) (i32.mul (local.get $p0) (local.get $c4))) (local.get $g)))
+            (local.set $r (local.get $rows))
+            (loop $pixels
+              (local.set $u (f32x4.sub (v128.load (local.get $pa)) (local.get $ma)))
+              (local.set $acc1 (f32x4.add (local.get $acc1) (local.get $u)))
+              (local.set $acc2 (f32x4.add (local.get $acc2)
+                (f32x4.mul (local.get $u) (f32x4.sub (v128.load (local.get $pb)) (local.get $mb)))))
+              (local.set $pa (i32.add (local.get $pa) (local.get $c4)))
+              (local.set $pb (i32.add (local.get $pb) (local.get $c4)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $pixels (local.get $r)))
+            ;; float64 totals: lanes 0-1 at o + 2g, lanes 2-3 at o + 2g + 16
+            (call $add64 (i32.add (local.get $o1) (i32.shl (local.get $g) (i32.const 1))) (local.get $acc1))
+            (call $add64 (i32.add (local.get $o2) (i32.shl (local.get $g) (i32.const 1))) (local.get $acc2))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (br $groups)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
+        (br $blocks))))
+
+  ;; float64 o[0..1] += lanes 0-1 of v, o[2..3] += lanes 2-3.
+  (func $add64 (param $o i32) (param $v v128)
+    (v128.store (local.get $o)
+      (f64x2.add (v128.load (local.get $o)) (f64x2.promote_low_f32x4 (local.get $v))))
+    (v128.store offset=16 (local.get $o)
+      (f64x2.add (v128.load offset=16 (local.get $o))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))))))
+
+  ;; out = fa[k] * (a - sa[k]) + fb[k] * (b - sb[k]) + f0[k] per channel k, over n pixels
+  ;; (fb = 0 where b does not matter; b may be a).
+  (func (export "affine") (param $out i32) (param $a i32) (param $b i32) (param $sa i32) (param $sb i32)
+                           (param $fa i32) (param $fb i32) (param $f0 i32) (param $n i32) (param $c4 i32)
+    (local $p0 i32) (local $rows i32) (local $g i32) (local $off i32) (local $r i32)
+    (local $ma v128) (local $mb v128) (local $va v128) (local $vb v128) (local $v0 v128)
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $p0) (local.get $n)))
+        (local.set $rows (i32.sub (local.get $n) (local.get $p0)))
+        (if (i32.gt_u (local.get $rows) (i32.const 256)) (then (local.set $rows (i32.const 256))))
+        (local.set $g (i32.const 0))
+        (block $groups_done
+          (loop $groups
+            (br_if $groups_done (i32.ge_u (local.get $g) (local.get $c4)))
+            (local.set $ma (v128.load (i32.add (local.get $sa) (local.get $g))))
+            (local.set $mb (v128.load (i32.add (local.get $sb) (local.get $g))))
+            (local.set $va (v128.load (i32.add (local.get $fa) (local.get $g))))
+            (local.set $vb (v128.load (i32.add (local.get $fb) (local.get $g))))
+            (local.set $v0 (v128.load (i32.add (local.get $f0) (local.get $g))))
+            (local.set $off (i32.add (i32.mul (local.get $p0) (local.get $c4)) (local.get $g)))
+            (local.set $r (local.get $rows))
+            (loop $pixels
+              (v128.store (i32.add (local.get $out) (local.get $off))
+                (f32x4.add
+                  (f32x4.add
+                    (f32x4.mul (local.get $va) (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $off))) (local.get $ma)))
+                    (f32x4.mul (local.get $vb) (f32x4.sub (v128.load (i32.add (local.get $b) (local.get $off))) (local.get $mb))))
+                  (local.get $v0)))
+              (local.set $off (i32.add (local.get $off) (local.get $c4)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $pixels (local.get $r)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (br $groups)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
+        (br $blocks))))
+)
