@@ -79,6 +79,10 @@ export function testArchitecture(arch: string, o: TesterOptions = {}): void {
     assert.equal(got.length, ref.length, arch);
     const rel = maxRel(got, ref);
     assert.ok(rel <= 1e-4, `${arch}: ONNX vs TF.js max relative difference ${rel}`);
+    // The same shape again: the graph specialised to it (shape computations folded, Ifs inlined).
+    const fixed = await ort.logits(nchw, 2, h, w);
+    assert.equal(ort.specialisedFor, `2x3x${h}x${w}`, `${arch}: no specialised graph`);
+    assert.ok(maxRel(fixed, ref) <= 1e-4, `${arch}: specialised ONNX vs TF.js max relative difference ${maxRel(fixed, ref)}`);
     await ort.dispose();
     tf.dispose([x, labels]);
     m.dispose(); m2.dispose();
