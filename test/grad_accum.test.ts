@@ -43,7 +43,7 @@ test('micro-batches of 2 give the gradients and loss of the whole batch of 4 (cr
   m.dispose();
 });
 
-test('the heap plan: a small job runs whole, a requested micro-batch is kept, an impossible crop is refused before training; the probe leaves BatchNorm statistics alone', async () => {
+test('the heap plan: a small job runs whole, a requested micro-batch is kept, passes stop at full-speed size, an impossible crop is refused before training; the probe leaves BatchNorm statistics alone', async () => {
   await initEngine('wasm');
   const m = new SegModel({ arch: 'unet', numClasses: K, width: 4, depth: 2, seed: 3 });
   const stats = () => m.net.weights.filter((v) => !v.trainable).map((v) => Array.from(v.read().dataSync()));
@@ -55,6 +55,9 @@ test('the heap plan: a small job runs whole, a requested micro-batch is kept, an
   assert.deepEqual(stats(), before, 'the probe moved the BatchNorm statistics');
   assert.equal(tf.memory().numTensors, tensors, 'the probe leaked tensors');
   assert.equal((await planMicroBatch(m, spec, 4, [H, W], 2)).micro, 2);
+  // Passes stop growing at the pixels the kernels need for full speed (all four would fit the heap).
+  assert.equal((await planMicroBatch(m, spec, 4, [512, 512], 'auto')).micro, 1);
+  assert.equal((await planMicroBatch(m, spec, 4, [256, 256], 'auto')).micro, 4);
   // A crop whose one sample needs more than the heap: refused with the largest crop that fits.
   const side = Math.ceil(Math.sqrt((WASM_HEAP_BYTES / p.perSampleBytes) * H * W) * 1.5 / 8) * 8;
   await assert.rejects(planMicroBatch(m, spec, 1, [side, side], 'auto'),

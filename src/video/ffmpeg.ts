@@ -29,11 +29,17 @@ const lastLine = (err: string) => err.trim().split('\n').pop() ?? '';
 
 /** Cuts ffmpeg's raw RGB output into frames of `size` bytes. */
 async function* rgbFrames(p: ChildProcessWithoutNullStreams, size: number, name: string, stderr: () => string): AsyncGenerator<Uint8Array> {
-  let buf = Buffer.alloc(0);
+  // Pipe chunks (64 KB) are copied once, into the frame they belong to (appending each chunk to
+  // a growing buffer copied a 960x540 frame's bytes ~12 times over).
+  let frame = new Uint8Array(size), filled = 0;
   try {
-    for await (const chunk of p.stdout) {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      while (buf.length >= size) { yield new Uint8Array(buf.subarray(0, size)); buf = buf.subarray(size); }
+    for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
+      for (let off = 0; off < chunk.length;) {
+        const n = Math.min(size - filled, chunk.length - off);
+        frame.set(chunk.subarray(off, off + n), filled);
+        filled += n; off += n;
+        if (filled === size) { yield frame; frame = new Uint8Array(size); filled = 0; }
+      }
     }
   } finally { p.kill(); }
   const code = p.exitCode ?? await new Promise<number | null>((r) => p.on('close', r));
