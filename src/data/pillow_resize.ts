@@ -47,7 +47,8 @@ function pass(src: Uint8Array, w: number, h: number, c: number, outLen: number, 
 }
 
 const HALF = 1 << (BITS - 1);
-const clip8 = (v: number) => { const x = Math.floor(v / (1 << BITS)); return x > 255 ? 255 : x < 0 ? 0 : x; };
+/** Sums are integers in [0, 2^31) (weights >= 0): an int32 shift is Pillow's floor division. */
+const clip8 = (v: number) => { const x = v >> BITS; return x > 255 ? 255 : x; };
 
 function horizontalPass(src: Uint8Array, w: number, h: number, c: number, ow: number, bounds: Int32Array, weights: Int32Array, taps: number): Uint8Array {
   if (c !== 3) return horizontalPassAny(src, w, h, c, ow, bounds, weights, taps);
@@ -86,7 +87,7 @@ function horizontalPassAny(src: Uint8Array, w: number, h: number, c: number, ow:
 function verticalPass(src: Uint8Array, w: number, c: number, oh: number, bounds: Int32Array, weights: Int32Array, taps: number): Uint8Array {
   const len = w * c;
   const out = new Uint8Array(oh * len);
-  const acc = new Float64Array(len); // exact: integers far below 2^53
+  const acc = new Int32Array(len); // exact: sums stay below 2^31
   for (let y = 0; y < oh; y++) {
     const first = bounds[y * 2], n = bounds[y * 2 + 1], wb = y * taps;
     acc.fill(HALF);
