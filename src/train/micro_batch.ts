@@ -40,7 +40,7 @@ export const AUTO_CHECKPOINT_BLOCKS = 8;
  * ms per step): 352x480 with 1 / 2 / 4 samples per pass 6675 / 6945 / 7080; 256x256 with 1 / 2 / 4
  * 2578 / 2522 / 2526.
  */
-export const SATURATING_PIXELS = 1 << 18;
+export const SATURATING_PIXELS = 1 << 17;
 
 /** The larger probe crop's pixel count (the smaller has half). */
 const PROBE_PIXELS = 96 * 96;
