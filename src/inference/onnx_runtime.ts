@@ -46,7 +46,7 @@ export function defaultThreads(): number { return Math.max(1, os.availableParall
 export class OnnxSegmenter {
   /**
    * The graph specialised to one input shape (onnx_static.ts), built when a shape comes twice in a
-   * row (video frames, folders of same-size images): ~20% faster runs. null: not yet; false: the
+   * row (video frames, folders of same-size images): ~5% faster runs. null: not yet; false: the
    * specialisation failed, the generic graph serves every shape.
    */
   private fixed: { key: string; session: Session } | null | false = null;
@@ -78,6 +78,7 @@ export class OnnxSegmenter {
   private async sessionFor(dims: number[]): Promise<Session> {
     const key = dims.join('x');
     if (this.fixed && this.fixed.key === key) return this.fixed.session;
+    // PIXELWISE_ORT_SPECIALIZE=0: the generic graph only (a comparison, or a graph this mishandles).
     if (this.fixed === null && this.lastKey === key && process.env.PIXELWISE_ORT_SPECIALIZE !== '0') {
       try {
         const o = await ort();
