@@ -58,8 +58,8 @@ function pass(src, w, h, c, outLen, horizontal) {
 }
 var HALF = 1 << BITS - 1;
 var clip8 = (v) => {
-  const x = Math.floor(v / (1 << BITS));
-  return x > 255 ? 255 : x < 0 ? 0 : x;
+  const x = v >> BITS;
+  return x > 255 ? 255 : x;
 };
 function horizontalPass(src, w, h, c, ow, bounds, weights, taps) {
   if (c !== 3) return horizontalPassAny(src, w, h, c, ow, bounds, weights, taps);
@@ -100,7 +100,7 @@ function horizontalPassAny(src, w, h, c, ow, bounds, weights, taps) {
 function verticalPass(src, w, c, oh, bounds, weights, taps) {
   const len = w * c;
   const out = new Uint8Array(oh * len);
-  const acc = new Float64Array(len);
+  const acc = new Int32Array(len);
   for (let y = 0; y < oh; y++) {
     const first = bounds[y * 2], n = bounds[y * 2 + 1], wb = y * taps;
     acc.fill(HALF);
