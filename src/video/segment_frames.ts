@@ -1,6 +1,6 @@
 // Frames in, segmented frames out, in order: the inference stage of `pixelwise video`. Two batches
-// are in flight: while a threaded segmenter's worker runs one, the calling thread resizes the next
-// (the segmenter's image rules) and the caller draws the one before. Optional temporal smoothing
+// (or more, one per extra worker) are in flight: while a threaded segmenter's workers run them, the
+// calling thread resizes the next (the segmenter's image rules) and the caller draws the one before. Optional temporal smoothing
 // mixes each frame's class scores with the previous frames' (an exponential average).
 import type { RgbImage } from '../data/image_io.js';
 import type { Segmenter } from '../inference/segmenter.js';
@@ -12,6 +12,8 @@ export interface SegmentedFrame { frame: RgbImage; index: number; labels: Uint8A
 export interface StreamOptions {
   /** Frames per inference call. */
   batch: number;
+  /** Batches in flight (default 2: one inferred while the next is prepared; one more per extra worker). */
+  inFlight?: number;
   /** Weight of the past in the score average (0 = off). */
   smooth: number;
   /** Run for class scores (smoothing, effects) rather than label maps only. */
@@ -54,7 +56,7 @@ export async function* segmentFrames(seg: Segmenter, frames: AsyncIterable<RgbIm
     if (batch.length < o.batch) continue;
     send(batch);
     batch = [];
-    if (inflight.length >= 2) yield* finish(await inflight.shift()!);
+    if (inflight.length >= (o.inFlight ?? 2)) yield* finish(await inflight.shift()!);
   }
   if (batch.length) send(batch);
   while (inflight.length) yield* finish(await inflight.shift()!);
