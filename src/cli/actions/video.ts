@@ -43,12 +43,15 @@ function checkOptions(input: string, o: Opts): void {
 }
 
 /**
- * Two networks side by side when there are two cores to share (each on one thread): on 2 cores,
- * ONNX Runtime's second thread shortened a run by 4% for 45% more CPU time, which the frames'
- * decoding, drawing and encoding need.
+ * Two networks side by side, one thread each, when there are two cores and the network input is
+ * small (--input-size, else the frame, up to 2^18 pixels): a short run gains little from ONNX
+ * Runtime's second thread (ESPNetv2 at 384x384: 4% faster for 45% more CPU time, which decoding,
+ * drawing and encoding need). Measured on 2 cores, frames/s with 2 workers / 1: VOC ESPNetv2 s=1.0
+ * at 384x384 16.3 / 14.8, Cityscapes s=1.0 at 256x512 16.0 / 15.4; at 960x512 4.7 / 5.5 (there
+ * one network on both threads, at two thirds of the memory).
  */
-function defaultWorkers(threads: number | undefined): number {
-  return Math.min(2, Math.max(1, threads ?? defaultThreads()));
+function defaultWorkers(threads: number | undefined, netPixels: number): number {
+  return netPixels <= 1 << 18 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;
 }
 
 export async function run(input: string, o: Opts): Promise<void> {
@@ -59,7 +62,7 @@ export async function run(input: string, o: Opts): Promise<void> {
   const info = source.info;
   // The model runs in worker threads: its runs block the thread that calls them, and this one
   // reads, draws and writes frames meanwhile.
-  const workers = o.workers ?? defaultWorkers(o.threads);
+  const workers = o.workers ?? defaultWorkers(o.threads, o.inputSize ? o.inputSize[0] * o.inputSize[1] : info.width * info.height);
   const seg = await openThreadedSegmenter(o.model, { ...segmenterOptions(o), workers });
   const classes = seg.card.classes;
   const keep = o.keep ? classList(o.keep) : ['person'];
