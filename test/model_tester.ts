@@ -83,6 +83,9 @@ export function testArchitecture(arch: string, o: TesterOptions = {}): void {
     const fixed = await ort.logits(nchw, 2, h, w);
     assert.equal(ort.specialisedFor, `2x3x${h}x${w}`, `${arch}: no specialised graph`);
     assert.ok(maxRel(fixed, ref) <= 1e-4, `${arch}: specialised ONNX vs TF.js max relative difference ${maxRel(fixed, ref)}`);
+    // Another shape after it: the generic graph, reopened (it is released while the other serves).
+    const first = await ort.logits(nchw.subarray(0, 3 * h * w), 1, h, w);
+    assert.ok(maxRel(first, ref.subarray(0, first.length)) <= 1e-4, `${arch}: generic ONNX after the specialised one`);
     await ort.dispose();
     tf.dispose([x, labels]);
     m.dispose(); m2.dispose();

@@ -51,10 +51,16 @@ export class OnnxSegmenter {
    */
   private fixed: { key: string; session: Session } | null | false = null;
   private lastKey = '';
-  private constructor(private readonly session: Session, readonly numClasses: number, readonly stride: number,
+  /** The generic graph's session: released while the specialised one serves (reopened on demand). */
+  private session: Session | null;
+  private readonly outputNames: readonly string[];
+  private constructor(session: Session, readonly numClasses: number, readonly stride: number,
     /** Whether label maps come from an ArgMax appended to the graph (else a JS argmax). */
     readonly labelsInGraph: boolean,
-    private readonly graph: Uint8Array, private readonly opts: Record<string, unknown>) {}
+    private readonly graph: Uint8Array, private readonly opts: Record<string, unknown>) {
+    this.session = session;
+    this.outputNames = session.outputNames;
+  }
 
   static async create(model: Uint8Array | string, numClasses: number, stride: number, threads = defaultThreads()): Promise<OnnxSegmenter> {
     const o = await ort();
@@ -83,12 +89,17 @@ export class OnnxSegmenter {
       try {
         const o = await ort();
         this.fixed = { key, session: await o.InferenceSession.create(await specializeOnnx(o, this.graph, dims), this.opts) };
+        // Released meanwhile (its buffers held a whole run's activations: +400 MB for ESPNetv2
+        // s=2.0 at 960x512); opened again if another shape comes.
+        await this.session?.release();
+        this.session = null;
         return this.fixed.session;
       } catch {
         this.fixed = false; // a graph the specialisation cannot handle: the generic one stays correct
       }
     }
     this.lastKey = key;
+    this.session ??= await (await ort()).InferenceSession.create(this.graph, this.opts);
     return this.session;
   }
 
@@ -102,7 +113,7 @@ export class OnnxSegmenter {
 
   /** Raw logits [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */
   async logits(x: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
-    return this.run(x, n, h, w, this.session.outputNames[0]) as Promise<Float32Array>;
+    return this.run(x, n, h, w, this.outputNames[0]) as Promise<Float32Array>;
   }
 
   /** Class scores per image, CHW at the image's own size. */
@@ -144,6 +155,6 @@ export class OnnxSegmenter {
 
   async dispose(): Promise<void> {
     if (this.fixed) await this.fixed.session.release();
-    await this.session.release();
+    await this.session?.release();
   }
 }
