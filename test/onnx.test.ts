@@ -12,6 +12,8 @@ import { SegModel } from '../src/models/seg_model.ts';
 
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
+import { specializeOnnx } from '../src/inference/onnx_static.ts';
+import { onnx } from '../src/io/onnx_proto.ts';
 import { resizeChw } from '../src/inference/chw.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { writeCard } from '../src/models/package.ts';
@@ -85,5 +87,33 @@ test('ONNX Runtime label maps (argmax appended to the graph) equal argmax of its
     assert.ok(same / fused[i].length >= 0.999, `${same}/${fused[i].length}`);
   }
   await ort.dispose();
+  m.dispose();
+});
+
+test('a graph specialised to one input shape has no shape computations or Ifs left and gives the generic graph\'s logits', async () => {
+  await initEngine('wasm');
+  const ort = await import('onnxruntime-node');
+  // ESPNetv2: bilinear resampling to computed sizes and area resampling with an If per layer.
+  const m = new SegModel({ arch: 'espnetv2', numClasses: 4, widthMult: 0.5, seed: 5 });
+  const generic = exportOnnx(m);
+  const dims = [1, 3, 64, 96];
+  const fixed = await specializeOnnx(ort, generic, dims);
+  const ops = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType!);
+  const count = (list: string[], op: string) => list.filter((o) => o === op).length;
+  assert.ok(count(ops(generic), 'If') > 0 && count(ops(generic), 'Shape') > 0, 'the generic export computes shapes');
+  assert.deepEqual([count(ops(fixed), 'If'), count(ops(fixed), 'Shape')], [0, 0]);
+  assert.ok(ops(fixed).length < ops(generic).length, 'nodes folded away');
+  const rng = new Rng(9);
+  const x = new ort.Tensor('float32', Float32Array.from({ length: 3 * 64 * 96 }, () => rng.uniform(-2, 2)), dims);
+  const run = async (bytes: Uint8Array) => {
+    const s = await ort.InferenceSession.create(bytes);
+    const out = (await s.run({ input: x })).logits.data as Float32Array;
+    await s.release();
+    return out;
+  };
+  const [a, b] = [await run(generic), await run(fixed)];
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) { diff = Math.max(diff, Math.abs(a[i] - b[i])); scale = Math.max(scale, Math.abs(a[i])); }
+  assert.ok(diff <= 1e-5 * scale, `specialised vs generic: ${diff} (scale ${scale})`);
   m.dispose();
 });

@@ -14,6 +14,7 @@ import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { ffmpegPath, probeVideo, readFrames } from '../src/video/ffmpeg.ts';
 import { openSegmenter } from '../src/inference/segmenter.ts';
+import { leastBusy, openThreadedSegmenter } from '../src/inference/threaded.ts';
 import { colorize, overlay } from '../src/render/colorize.ts';
 import { tempDir } from './helpers.ts';
 
@@ -124,4 +125,19 @@ test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal 
     assert.match(String(bad.stderr).trim(), message);
     assert.equal(String(bad.stderr).trim().split('\n').length, 1, String(bad.stderr));
   }
+});
+
+test('threaded segmenter: several workers (each call to the least busy one) give the single network\'s labels', async () => {
+  const { d, src } = await fixture(0.3);
+  assert.deepEqual(leastBusy([{ pending: () => 1, id: 0 }, { pending: () => 0, id: 1 }, { pending: () => 0, id: 2 }]).id, 1);
+  assert.deepEqual(leastBusy([{ pending: () => 0, id: 0 }, { pending: () => 0, id: 1 }]).id, 0);
+  const frames: { data: Uint8Array; width: number; height: number }[] = [];
+  for await (const f of readFrames(src, probeVideo(src))) frames.push({ data: f, width: 96, height: 64 });
+  const one = await openThreadedSegmenter(path.join(d, 'pkg'), { runtime: 'onnx', workers: 1 });
+  const two = await openThreadedSegmenter(path.join(d, 'pkg'), { runtime: 'onnx', workers: 2, threads: 2 });
+  assert.deepEqual([one.workers, two.workers], [1, 2]);
+  // All frames at once: with two workers the calls are spread over both, answers stay in order.
+  const [a, b] = [await Promise.all(frames.map((f) => one.predictBatch([f]))), await Promise.all(frames.map((f) => two.predictBatch([f])))];
+  assert.deepEqual(b.map((l) => [...l[0]]), a.map((l) => [...l[0]]));
+  await Promise.all([one.dispose(), two.dispose()]);
 });

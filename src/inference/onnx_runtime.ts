@@ -46,8 +46,8 @@ export function defaultThreads(): number { return Math.max(1, os.availableParall
 export class OnnxSegmenter {
   /**
    * The graph specialised to one input shape (onnx_static.ts), built when a shape of up to 2^18
-   * pixels comes twice in a row (video frames, folders of same-size images): ~5% faster runs. null: not yet; false: the
-   * specialisation failed, the generic graph serves every shape.
+   * pixels comes twice in a row (video frames, folders of same-size images): ~5% faster runs.
+   * null: not yet; false: the specialisation failed, the generic graph serves every shape.
    */
   private fixed: { key: string; session: Session } | null | false = null;
   private lastKey = '';

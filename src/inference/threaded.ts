@@ -32,7 +32,7 @@ interface Remote {
  * networks beat one network on two threads: ONNX Runtime's second thread shortened a run of
  * ESPNetv2 at 384x384 by 4% for 45% more CPU time.
  */
-export async function openThreadedSegmenter(model: string | undefined, o: OpenOptions & { workers?: number } = {}): Promise<Segmenter> {
+export async function openThreadedSegmenter(model: string | undefined, o: OpenOptions & { workers?: number } = {}): Promise<Segmenter & { workers: number }> {
   const { workers = 1, ...rest } = o;
   const count = Math.max(1, Math.floor(workers));
   const threads = o.threads ?? defaultThreads();
@@ -41,9 +41,8 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
   const pool = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) { await Promise.all(pool.map((w) => w.close())); throw failure.reason; }
-  const ask = (kind: SegmentRequest['kind'], images: RgbImage[]) =>
-    pool.reduce((best, w) => (w.pending() < best.pending() ? w : best)).ask(kind, images);
-  return withImageRules({
+  const ask = (kind: SegmentRequest['kind'], images: RgbImage[]) => leastBusy(pool).ask(kind, images);
+  const seg = withImageRules({
     ...pool[0].info,
     predictBatch: async (images) => (await ask('labels', images)).labels!,
     scoresBatch: async (images): Promise<Scored[]> => {
@@ -52,6 +51,12 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
     },
     dispose: async () => { await Promise.all(pool.map((w) => w.close())); },
   }, o);
+  return Object.assign(seg, { workers: pool.length });
+}
+
+/** The worker with the fewest calls pending (the first of equals). */
+export function leastBusy<T extends { pending(): number }>(pool: T[]): T {
+  return pool.reduce((best, w) => (w.pending() < best.pending() ? w : best));
 }
 
 /** One worker with the network open (its log lines come back to `o.log` when `logs`). */

@@ -1,22 +1,23 @@
 // BatchNorm in training mode (batch statistics, channels last) as two kernels over the wasm heap.
 // TF.js builds it from tf.moments and FusedBatchNorm: six full-size passes forward, and a backward
 // pass through FusedBatchNorm, the variance's square and both means that writes about ten
-// full-size tensors (~20% of a U-Net training step). Here the forward pass is two reductions
-// and a per-channel affine map, the backward pass one of each, run by SIMD WebAssembly (simd/channels.wat) when the
-// channel count is a multiple of 4 and by JS loops otherwise.
+// full-size tensors (~20% of a U-Net training step). Here the forward pass is two reductions and
+// a per-channel affine map, the backward pass one of each, run by SIMD WebAssembly
+// (simd/channels.wat) when the channel count is a multiple of 4 and by JS loops otherwise.
 //   forward:  mean, variance (biased, as tf.moments) per channel; y = (x - mean) * r * gamma + beta
 //   backward: S1 = sum(dy), S2 = sum(dy * (x - mean)) per channel, r = 1 / sqrt(variance + eps),
 //             dx = gamma * r * (dy - S1 / n - (x - mean) * r^2 * S2 / n), dgamma = r * S2, dbeta = S1
 // Statistics are float64 sums of float32 partials, of deviations from the mean (two passes forward,
 // as tf.moments), so they are at least as exact as TF.js's float32 moments.
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdChannelPasses, type ChannelPasses, type HeapBackend } from './simd/channels.js';
+import { simdChannelPasses, type ChannelPasses } from './simd/channels.js';
+import type { WasmBackend } from './ort_native.js';
 
 export const BATCHNORM_TRAIN = 'PixelwiseBatchNormTrain';
 export const BATCHNORM_TRAIN_GRAD = 'PixelwiseBatchNormTrainGrad';
 
 /** x [..., c], gamma [c], beta [c] -> [y, mean, variance]. */
-export function batchNormTrainForward(backend: HeapBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+export function batchNormTrainForward(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, eps: number): tf.TensorInfo[] {
   const c = x.shape[x.shape.length - 1], n = x.shape.reduce((p, d) => p * d, 1) / c;
   const passes = channelPasses(backend, c);
   const y = backend.makeOutput(x.shape, 'float32');
@@ -42,7 +43,7 @@ export function batchNormTrainForward(backend: HeapBackend, x: tf.TensorInfo, ga
 }
 
 /** dy, x [..., c], gamma, mean, variance [c] -> [dx, dgamma, dbeta]. */
-export function batchNormTrainBackward(backend: HeapBackend, dy: tf.TensorInfo, x: tf.TensorInfo, gammaIn: tf.TensorInfo,
+export function batchNormTrainBackward(backend: WasmBackend, dy: tf.TensorInfo, x: tf.TensorInfo, gammaIn: tf.TensorInfo,
   meanIn: tf.TensorInfo, varIn: tf.TensorInfo, eps: number): tf.TensorInfo[] {
   const c = x.shape[x.shape.length - 1], n = x.shape.reduce((p, d) => p * d, 1) / c;
   const passes = channelPasses(backend, c);
@@ -68,7 +69,7 @@ export function batchNormTrainBackward(backend: HeapBackend, dy: tf.TensorInfo, 
   return [dxOut, dgOut, dbOut];
 }
 
-function channelPasses(backend: HeapBackend, c: number): ChannelPasses {
+function channelPasses(backend: WasmBackend, c: number): ChannelPasses {
   return simdChannelPasses(backend, c) ?? jsChannelPasses(backend, c);
 }
 
@@ -78,7 +79,7 @@ function channelPasses(backend: HeapBackend, c: number): ChannelPasses {
  * factors stay in local variables and the block stays in cache (in V8 3-4x faster than one pass
  * over pixels with per-channel accumulator arrays).
  */
-function jsChannelPasses(backend: HeapBackend, c: number): ChannelPasses {
+function jsChannelPasses(backend: WasmBackend, c: number): ChannelPasses {
   const rows = Math.max(1, (16384 / c) | 0);
   return {
     sums(at, bt, sa, sb) {

@@ -4,15 +4,11 @@
 // exposes no memory or the engine lacks WebAssembly SIMD: callers then run their JS loops.
 import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './channels_wasm.js';
+import type { WasmBackend } from '../ort_native.js';
 
 interface Exports {
   sums(a: number, b: number, sa: number, sb: number, n: number, c4: number, o1: number, o2: number): void;
   affine(out: number, a: number, b: number, sa: number, sb: number, fa: number, fb: number, f0: number, n: number, c4: number): void;
-}
-export interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  disposeData(dataId: tf.DataId): boolean;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -52,7 +48,7 @@ export interface ChannelPasses {
     fa: ArrayLike<number>, fb: ArrayLike<number>, f0: ArrayLike<number>): void;
 }
 
-export function simdChannelPasses(backend: HeapBackend, c: number): ChannelPasses | null {
+export function simdChannelPasses(backend: WasmBackend, c: number): ChannelPasses | null {
   const k = c % 4 === 0 ? channelKernels(backend) : null;
   if (!k) return null;
   // A parameter block of `parts` vectors of c floats (a float64 vector takes two).
