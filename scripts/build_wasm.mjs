@@ -1,4 +1,4 @@
-// Assembles the project's hand-written WebAssembly kernels (src/engine/kernels/simd/*.wat) into
+// Assembles the project's hand-written WebAssembly kernels (src/**/simd/*.wat) into
 // TypeScript modules holding the binary (base64), so that neither running nor testing pixelwise
 // needs an assembler. Run after editing a .wat file: `npm run build:wasm`. The engine-kernels test
 // assembles the sources again and checks that the committed modules match.
@@ -7,7 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'engine', 'kernels', 'simd');
+const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+/** Every .wat source under src/ (absolute paths). */
+export function watSources() {
+  return fs.readdirSync(src, { recursive: true }).filter((f) => f.endsWith('.wat')).map((f) => path.join(src, f));
+}
 
 /** The binary of one .wat source. */
 export async function assemble(watPath) {
@@ -28,10 +33,10 @@ export function moduleSource(watName, bytes) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.wat'))) {
-    const out = path.join(dir, f.replace(/\.wat$/, '_wasm.ts'));
+  for (const f of watSources()) {
+    const out = f.replace(/\.wat$/, '_wasm.ts');
     const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, moduleSource(f, await assemble(path.join(dir, f))));
+    fs.writeFileSync(tmp, moduleSource(path.basename(f), await assemble(f)));
     fs.renameSync(tmp, out);
     console.log(`wrote ${path.relative(process.cwd(), out)}`);
   }

@@ -124,13 +124,14 @@ test('CLI: predict --effect --keep --cutout --json writes the effect and cut-out
   assert.match(bad.stderr.trim(), /^pixelwise: --keep goes with --effect/);
 });
 
-test('overlayLabels (one pass, video) equals overlay(photo, colorize(labels)) byte for byte, unknown class ids included', () => {
+test('overlayLabels (one pass, video; WebAssembly and JS) equals overlay(photo, colorize(labels)) byte for byte, unknown class ids included', () => {
   const rng = new Rng(8);
   const [w, h] = [37, 21];
   const photo = { data: Uint8Array.from({ length: w * h * 3 }, () => rng.int(256)), width: w, height: h };
   const palette: [number, number, number][] = [[128, 64, 128], [244, 35, 232], [70, 70, 70], [255, 255, 255]];
   const labels = Uint8Array.from({ length: w * h }, () => rng.int(6)); // ids 4 and 5 have no colour: black
   for (const alpha of [0, 0.3, 0.5, 1]) {
-    assert.deepEqual(overlayLabels(photo, labels, palette, alpha).data, overlay(photo, colorize(labels, w, h, palette), alpha).data, `alpha ${alpha}`);
+    const want = overlay(photo, colorize(labels, w, h, palette), alpha).data;
+    for (const wasm of [true, false]) assert.deepEqual(overlayLabels(photo, labels, palette, alpha, { wasm }).data, want, `alpha ${alpha}, ${wasm ? 'wasm' : 'JS'}`);
   }
 });

@@ -2,7 +2,8 @@
 // computed pixel by pixel: the same fixed-point weights, each output a sum over its source window.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pillowBilinear } from '../src/data/pillow_resize.ts';
+import { pillowBilinear, pillowNearest } from '../src/data/pillow_resize.ts';
+import { simdResize } from '../src/data/simd/resize.ts';
 import { Rng } from '../src/util/random.ts';
 
 /** Pillow's resample (horizontal pass first, 8-bit intermediate), one output value at a time. */
@@ -34,12 +35,38 @@ function reference(src: Uint8Array, w: number, h: number, W: number, H: number):
   return cur;
 }
 
-test('pillowBilinear equals the pixel-by-pixel definition on down-, up- and mixed resizes', () => {
+test('pillowBilinear (SIMD and JS) equals the pixel-by-pixel definition on down-, up- and mixed resizes', () => {
   const rng = new Rng(4);
-  for (const [w, h, W, H] of [[96, 54, 96, 32], [96, 54, 51, 25], [37, 23, 100, 7], [48, 36, 38, 38], [13, 17, 5, 40], [1, 1, 3, 3], [64, 64, 64, 64]]) {
-    const data = Uint8Array.from({ length: w * h * 3 }, () => rng.int(256));
-    const got = pillowBilinear({ data, width: w, height: h }, W, H);
-    assert.deepEqual([got.width, got.height], [W, H]);
-    assert.deepEqual(got.data, reference(data, w, h, W, H), `${w}x${h} -> ${W}x${H}`);
+  const sizes = [[96, 54, 96, 32], [96, 54, 51, 25], [37, 23, 100, 7], [48, 36, 38, 38], [13, 17, 5, 40], [1, 1, 3, 3], [64, 64, 64, 64], [4, 9, 5, 3], [240, 135, 96, 96], [7, 300, 31, 2]];
+  for (const [w, h, W, H] of sizes) {
+    // Extremes too: all-255 rows test the clip, all-0 the rounding.
+    const data = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i % 97 < 5 ? 255 : i % 89 < 3 ? 0 : rng.int(256)));
+    const want = reference(data, w, h, W, H);
+    for (const simd of [true, false]) {
+      const got = pillowBilinear({ data, width: w, height: h }, W, H, { simd });
+      assert.deepEqual([got.width, got.height], [W, H]);
+      assert.deepEqual(got.data, want, `${w}x${h} -> ${W}x${H} (${simd ? 'SIMD' : 'JS'})`);
+    }
+  }
+});
+
+test('pillowBilinear runs in WebAssembly SIMD here and leaves its input as it was', () => {
+  const data = Uint8Array.from({ length: 960 * 540 * 3 }, (_, i) => (i * 7919) & 255);
+  const copy = data.slice();
+  assert.ok(simdResize(data, 960, 540, 384, 384, null, null), 'no SIMD module');
+  const a = pillowBilinear({ data, width: 960, height: 540 }, 384, 384);
+  assert.deepEqual(data, copy);
+  assert.deepEqual(a.data, pillowBilinear({ data, width: 960, height: 540 }, 384, 384, { simd: false }).data);
+});
+
+test('pillowNearest picks Pillow\'s source pixel for every output pixel (up, down, mixed)', () => {
+  const rng = new Rng(5);
+  // Pillow accumulates the source position in double precision, starting half a step in.
+  const index = (n: number, m: number) => { const s = n / m; let x = 0.5 * s; return Array.from({ length: m }, () => { const i = Math.min(n - 1, Math.trunc(x)); x += s; return i; }); };
+  for (const [w, h, W, H] of [[384, 384, 960, 540], [17, 9, 5, 31], [40, 30, 40, 30], [3, 3, 1, 1]]) {
+    const src = Uint8Array.from({ length: w * h }, () => rng.int(21));
+    const xs = index(w, W), ys = index(h, H);
+    const want = Uint8Array.from({ length: W * H }, (_, p) => src[ys[Math.floor(p / W)] * w + xs[p % W]]);
+    assert.deepEqual(pillowNearest(src, w, h, W, H), want, `${w}x${h} -> ${W}x${H}`);
   }
 });

@@ -5,13 +5,12 @@
 // neither sharp's nor TF.js's bilinear gives the same pixels.
 import type { RgbImage } from './image_io.js';
 import type { PillowResize } from '../models/package.js';
+import { simdResize, type AxisCoeffs } from './simd/resize.js';
 
 const BITS = 22;
 
-interface Coeffs { bounds: Int32Array; weights: Int32Array; taps: number }
-
 /** Per output index: first source index, tap count, fixed-point weights (Pillow's precompute_coeffs). */
-function bilinearCoeffs(inSize: number, outSize: number): Coeffs {
+function bilinearCoeffs(inSize: number, outSize: number): AxisCoeffs {
   const scale = inSize / outSize;
   const fs = Math.max(scale, 1), support = fs;
   const taps = Math.ceil(support) * 2 + 1;
@@ -36,22 +35,16 @@ function bilinearCoeffs(inSize: number, outSize: number): Coeffs {
   return { bounds, weights, taps };
 }
 
-/**
- * One separable pass over an interleaved 8-bit image (c channels), along x or y. Integer sums are
- * exact whatever their order, so each pass walks memory in order: the vertical pass adds whole
- * source rows into a row of accumulators. Sums stay below 2^31 (255 x 2^22 plus rounding).
- */
-function pass(src: Uint8Array, w: number, h: number, c: number, outLen: number, horizontal: boolean): Uint8Array {
-  const { bounds, weights, taps } = bilinearCoeffs(horizontal ? w : h, outLen);
-  return horizontal ? horizontalPass(src, w, h, c, outLen, bounds, weights, taps) : verticalPass(src, w, c, outLen, bounds, weights, taps);
-}
-
 const HALF = 1 << (BITS - 1);
 /** Sums are integers in [0, 2^31) (weights >= 0): an int32 shift is Pillow's floor division. */
 const clip8 = (v: number) => { const x = v >> BITS; return x > 255 ? 255 : x; };
 
-function horizontalPass(src: Uint8Array, w: number, h: number, c: number, ow: number, bounds: Int32Array, weights: Int32Array, taps: number): Uint8Array {
-  if (c !== 3) return horizontalPassAny(src, w, h, c, ow, bounds, weights, taps);
+/**
+ * The passes in JS (the SIMD module's fallback). Integer sums are exact whatever their order, so
+ * each pass walks memory in order: the vertical pass adds whole source rows into a row of
+ * accumulators.
+ */
+function horizontalPass(src: Uint8Array, w: number, h: number, ow: number, { bounds, weights, taps }: AxisCoeffs): Uint8Array {
   const out = new Uint8Array(ow * h * 3);
   for (let y = 0; y < h; y++) {
     const row = y * w * 3;
@@ -68,24 +61,8 @@ function horizontalPass(src: Uint8Array, w: number, h: number, c: number, ow: nu
   return out;
 }
 
-function horizontalPassAny(src: Uint8Array, w: number, h: number, c: number, ow: number, bounds: Int32Array, weights: Int32Array, taps: number): Uint8Array {
-  const out = new Uint8Array(ow * h * c);
-  for (let y = 0; y < h; y++) {
-    const row = y * w * c, orow = y * ow * c;
-    for (let x = 0; x < ow; x++) {
-      const n = bounds[x * 2 + 1], wb = x * taps, p = row + bounds[x * 2] * c;
-      for (let ch = 0; ch < c; ch++) {
-        let acc = HALF;
-        for (let k = 0, q = p + ch; k < n; k++, q += c) acc += src[q] * weights[wb + k];
-        out[orow + x * c + ch] = clip8(acc);
-      }
-    }
-  }
-  return out;
-}
-
-function verticalPass(src: Uint8Array, w: number, c: number, oh: number, bounds: Int32Array, weights: Int32Array, taps: number): Uint8Array {
-  const len = w * c;
+function verticalPass(src: Uint8Array, w: number, oh: number, { bounds, weights, taps }: AxisCoeffs): Uint8Array {
+  const len = w * 3;
   const out = new Uint8Array(oh * len);
   const acc = new Int32Array(len); // exact: sums stay below 2^31
   for (let y = 0; y < oh; y++) {
@@ -101,11 +78,18 @@ function verticalPass(src: Uint8Array, w: number, c: number, oh: number, bounds:
   return out;
 }
 
-/** Pillow `Image.resize((width, height), Image.BILINEAR)` of an 8-bit RGB image. */
-export function pillowBilinear(img: RgbImage, width: number, height: number): RgbImage {
-  let data = img.data, w = img.width;
-  if (width !== img.width) { data = pass(data, w, img.height, 3, width, true); w = width; }
-  if (height !== img.height) data = pass(data, w, img.height, 3, height, false);
+/**
+ * Pillow `Image.resize((width, height), Image.BILINEAR)` of an 8-bit RGB image: in WebAssembly SIMD
+ * where the engine has it (simd/resize.wat), else (or with `simd: false`) in JS; the same bytes.
+ */
+export function pillowBilinear(img: RgbImage, width: number, height: number, o: { simd?: boolean } = {}): RgbImage {
+  const hx = width !== img.width ? bilinearCoeffs(img.width, width) : null;
+  const vy = height !== img.height ? bilinearCoeffs(img.height, height) : null;
+  const fast = o.simd !== false && (hx || vy) ? simdResize(img.data, img.width, img.height, width, height, hx, vy) : null;
+  if (fast) return { data: fast, width, height };
+  let data = img.data;
+  if (hx) data = horizontalPass(data, img.width, img.height, width, hx);
+  if (vy) data = verticalPass(data, width, height, vy);
   return { data, width, height };
 }
 
@@ -123,6 +107,8 @@ export function pillowNearest(src: Uint8Array, w: number, h: number, width: numb
   const xs = nearestIndex(w, width), ys = nearestIndex(h, height);
   const out = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
+    // An upscale repeats source rows: the output row is then a copy of the one above.
+    if (y > 0 && ys[y] === ys[y - 1]) { out.copyWithin(y * width, (y - 1) * width, y * width); continue; }
     const row = ys[y] * w;
     for (let x = 0; x < width; x++) out[y * width + x] = src[row + xs[x]];
   }

@@ -46,8 +46,10 @@ export function defaultThreads(): number { return Math.max(1, os.availableParall
 export class OnnxSegmenter {
   /**
    * The graph specialised to one input shape (onnx_static.ts), built when a shape of up to 2^18
-   * pixels comes twice in a row (video frames, folders of same-size images): ~5% faster runs.
-   * null: not yet; false: the specialisation failed, the generic graph serves every shape.
+   * pixels comes twice in a row, with PIXELWISE_ORT_SPECIALIZE=1 only: runs ~3-5% faster, but
+   * building it costs ~1.8 s of CPU time and ~200 MB per network, which a 221-frame video never
+   * earned back (VOC ESPNetv2 s=1.0 at 384x384, 2 workers: 12.8 / 13.7 frames/s with it, 14.9 /
+   * 17.2 without; 32 s of CPU time instead of 38). null: not yet; false: failed or off.
    */
   private fixed: { key: string; session: Session } | null | false = null;
   private lastKey = '';
@@ -84,13 +86,11 @@ export class OnnxSegmenter {
   private async sessionFor(dims: number[]): Promise<Session> {
     const key = dims.join('x');
     if (this.fixed && this.fixed.key === key) return this.fixed.session;
-    // PIXELWISE_ORT_SPECIALIZE=0: the generic graph only (a comparison, or a graph this mishandles).
-    // Inputs up to 2^18 pixels only: there the saving was measured (~5% a run of ESPNetv2 s=1.0 at
-    // 384x384); at 960x512 building it (a full run with every shape kept, a second optimisation)
-    // took seconds and ~400 MB for no measured gain (ESPNetv2 s=2.0: 40 frames 3.81 frames/s and
-    // 654 MB without, 2.75-2.97 and 1030 MB with).
+    // Inputs up to 2^18 pixels only: at 960x512 building it (a full run with every shape kept, a
+    // second optimisation) took seconds and ~400 MB for no measured gain (ESPNetv2 s=2.0: 40
+    // frames 3.81 frames/s and 654 MB without, 2.75-2.97 and 1030 MB with).
     const small = dims[2] * dims[3] <= 1 << 18;
-    if (this.fixed === null && this.lastKey === key && small && process.env.PIXELWISE_ORT_SPECIALIZE !== '0') {
+    if (this.fixed === null && this.lastKey === key && small && process.env.PIXELWISE_ORT_SPECIALIZE === '1') {
       try {
         const o = await ort();
         this.fixed = { key, session: await o.InferenceSession.create(await specializeOnnx(o, this.graph, dims), this.opts) };

@@ -79,7 +79,7 @@ async function evaluate(ort: Ort, model: O.IModelProto, names: string[], dims: n
   const g = probe.graph!;
   g.output = [...(g.output ?? []), ...names.map((name) => ({ name }))];
   // Errors only: the probe keeps initializers that only the untaken branches read.
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish(), { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish(), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, logSeverityLevel: 3 });
   try {
     const input = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
     const r = await session.run({ [session.inputNames[0]]: input }, names);

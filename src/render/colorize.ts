@@ -2,6 +2,13 @@
 // browser module draws with the same code (the legend, rasterised by sharp, is in legend.ts).
 import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
+import { wasmBase64 } from './simd/overlay_wasm.js';
+import { lazyModule, layout, reserve, type OwnMemory } from '../util/wasm_module.js';
+
+interface OverlayKernel extends OwnMemory {
+  overlay(src: number, labels: number, n: number, dst: number, table: number, last: number): void;
+}
+const kernel = lazyModule<OverlayKernel>(wasmBase64);
 
 export function colorize(labels: Uint8Array, width: number, height: number, palette: Rgb[]): RgbImage {
   const out = new Uint8Array(width * height * 3);
@@ -24,7 +31,7 @@ export function overlay(photo: RgbImage, mask: RgbImage, alpha: number): RgbImag
  * overlay(photo, colorize(labels, ...), alpha) in one pass and without the mask image: the same
  * arithmetic, with photo·(1 - alpha) and colour·alpha looked up in tables (video frames).
  */
-export function overlayLabels(photo: RgbImage, labels: Uint8Array, palette: Rgb[], alpha: number): RgbImage {
+export function overlayLabels(photo: RgbImage, labels: Uint8Array, palette: Rgb[], alpha: number, o: { wasm?: boolean } = {}): RgbImage {
   const a = Math.min(1, Math.max(0, alpha)), b = 1 - a;
   // Every result as a table, per class and channel, of the 256 source values: one lookup per byte
   // (a fifth faster than the arithmetic per pixel on video frames; the same bytes).
@@ -37,12 +44,26 @@ export function overlayLabels(photo: RgbImage, labels: Uint8Array, palette: Rgb[
       for (let v = 0; v < 256; v++) table[base + v] = v * b + ca + 0.5;
     }
   }
-  const src = photo.data, out = new Uint8Array(src.length);
-  for (let i = 0, j = 0; i < labels.length; i++, j += 3) {
-    const l = labels[i], t = (l < classes ? l : classes) * 768;
-    out[j] = table[t + src[j]];
-    out[j + 1] = table[t + 256 + src[j + 1]];
-    out[j + 2] = table[t + 512 + src[j + 2]];
-  }
+  const out = blendByLabel(photo.data, labels, table, classes, o);
   return { data: out, width: photo.width, height: photo.height };
+}
+
+/** The lookups of overlayLabels: in WebAssembly (simd/overlay.wat, ~2x faster) where it loads, else in JS. */
+function blendByLabel(src: Uint8Array, labels: Uint8Array, table: Uint8Array, last: number, o: { wasm?: boolean }): Uint8Array {
+  const k = o.wasm === false ? null : kernel.get();
+  const { at: [t, l, s, d], end } = layout([table.length, labels.length, src.length, src.length]);
+  if (k && reserve(k, end)) {
+    const heap = new Uint8Array(k.memory.buffer);
+    heap.set(table, t); heap.set(labels, l); heap.set(src, s);
+    k.overlay(s, l, labels.length, d, t, last);
+    return heap.slice(d, d + src.length);
+  }
+  const out = new Uint8Array(src.length);
+  for (let i = 0, j = 0; i < labels.length; i++, j += 3) {
+    const b = (labels[i] < last ? labels[i] : last) * 768;
+    out[j] = table[b + src[j]];
+    out[j + 1] = table[b + 256 + src[j + 1]];
+    out[j + 2] = table[b + 512 + src[j + 2]];
+  }
+  return out;
 }
