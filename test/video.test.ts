@@ -35,11 +35,13 @@ async function fixture(seconds: number): Promise<{ d: string; src: string }> {
 test('video: overlay video with every frame, label maps equal per-frame predictions', async () => {
   const { d, src } = await fixture(0.6);
   const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'out.mp4'),
-    '--labels-dir', path.join(d, 'labels'), '--mask-video', path.join(d, 'mask.mp4'), '--quiet'], { encoding: 'utf8' });
+    '--labels-dir', path.join(d, 'labels'), '--mask-video', path.join(d, 'mask.mp4'), '--x264-preset', 'ultrafast', '--quiet'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const info = probeVideo(path.join(d, 'out.mp4'));
   assert.deepEqual([info.width, info.height], [96, 64]);
   assert.ok(fs.existsSync(path.join(d, 'mask.mp4')));
+  // x264 writes its settings into the stream: ultrafast is the one preset without CABAC.
+  for (const f of ['out.mp4', 'mask.mp4']) assert.match(fs.readFileSync(path.join(d, f)).toString('latin1'), /x264 - core[^\0]*cabac=0/, f);
   assert.ok(!fs.existsSync(path.join(d, 'out.mp4.partial.mp4')));
   const seg = await openSegmenter(path.join(d, 'pkg'), { runtime: 'auto' });
   let n = 0;
@@ -67,6 +69,7 @@ test('video: --effect with --json (one line per frame, areas = the label maps), 
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((l) => l.frame), [1, 2, 3, 4, 5]);
   assert.deepEqual([probeVideo(path.join(d, 'fx.mp4')).width, probeVideo(path.join(d, 'fx.mp4')).height], [96, 64]);
+  assert.match(fs.readFileSync(path.join(d, 'fx.mp4')).toString('latin1'), /x264 - core[^\0]*cabac=1[^\0]*subme=1 /, 'the default preset, superfast');
   // The areas of each frame are those of its saved label map, and the same as without batching.
   for (const l of lines) {
     const labels = decode(fs.readFileSync(path.join(d, 'labels', `frame_${String(l.frame).padStart(6, '0')}.png`))).data as Uint8Array;

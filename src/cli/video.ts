@@ -2,14 +2,14 @@
 // optionally the colour-mask video, per-frame label maps and class areas; or the video with a
 // background effect. Decoding, inference and drawing + encoding run as overlapping stages.
 import { Command, Option } from 'commander';
-import { VIDEO_FORMATS, type VideoFormat } from '../video/ffmpeg.js';
+import { DEFAULT_X264_PRESET, VIDEO_FORMATS, X264_PRESETS, type VideoFormat, type X264Preset } from '../video/ffmpeg.js';
 import { addInferenceOptions, type InferenceOpts } from './shared.js';
 import { parseFloatArg, parsePositiveInt, parseSize } from './options.js';
 
 export interface Opts extends InferenceOpts {
   model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number;
   effect?: string; keep?: string; smooth: number; batch: number; workers?: number; json?: boolean;
-  inputFormat?: string; frameSize?: [number, number]; fps: number; outFormat?: VideoFormat;
+  inputFormat?: string; frameSize?: [number, number]; fps: number; outFormat?: VideoFormat; x264Preset?: X264Preset;
 }
 
 export function videoCommand(): Command {
@@ -18,6 +18,7 @@ export function videoCommand(): Command {
     .argument('<input>', 'video file (anything ffmpeg reads), or - for a stream on stdin')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes; see `pixelwise models`) or a training run / model package folder', 'voc')
     .requiredOption('--out <file>', 'output video (.mp4): the overlay, or the effect with --effect; - for stdout')
+    .addOption(new Option('--x264-preset <name>', `encoding speed of H.264 output (x264's presets; faster = larger files at the same quality; default ${DEFAULT_X264_PRESET})`).choices(X264_PRESETS))
     .addOption(new Option('--out-format <fmt>', 'the video on stdout (--out -): MJPEG, raw RGB frames, or H.264 in MPEG-TS (default mjpeg)').choices(VIDEO_FORMATS))
     .option('--input-format <fmt>', 'the stream on stdin (input -): mjpeg, raw (RGB frames; needs --frame-size), mpegts, nut, ... (default: ffmpeg guesses)')
     .option('--frame-size <HxW>', 'height x width of raw frames on stdin (e.g. 540x960, as --input-size elsewhere)', parseSize)

@@ -94,8 +94,19 @@ export async function openStdinVideo(o: StdinVideo): Promise<{ info: VideoInfo; 
 export const VIDEO_FORMATS = ['mp4', 'mjpeg', 'raw', 'mpegts'] as const;
 export type VideoFormat = typeof VIDEO_FORMATS[number];
 
-function encoderArgs(format: VideoFormat): string[] {
-  const h264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p'];
+/** x264's speed presets that pixelwise offers, fastest first. */
+export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const;
+export type X264Preset = typeof X264_PRESETS[number];
+
+/**
+ * superfast by default: at the same quality (CRF 20) a third less encoding time than veryfast
+ * (9.6 vs 15.5 ms a 960x540 frame here) for files ~1.7x the size; encoding shares the cores with
+ * the network, so it sets the video's frame rate (VOC ESPNetv2 s=1.0 at 384x384: +3-4% frames/s).
+ */
+export const DEFAULT_X264_PRESET: X264Preset = 'superfast';
+
+function encoderArgs(format: VideoFormat, preset: X264Preset): string[] {
+  const h264 = ['-c:v', 'libx264', '-preset', preset, '-crf', '20', '-pix_fmt', 'yuv420p'];
   switch (format) {
     case 'mp4': return [...h264, '-movflags', '+faststart', '-f', 'mp4'];
     case 'mpegts': return [...h264, '-f', 'mpegts'];
@@ -108,6 +119,8 @@ export interface WriterOptions {
   /** A file whose audio track (if any) goes into the output, cut to the video's length. */
   audioFrom?: string;
   format?: VideoFormat;
+  /** x264's preset for H.264 output (mp4, mpegts); default DEFAULT_X264_PRESET. */
+  preset?: X264Preset;
 }
 
 /** Encodes raw RGB frames to `file`, or to this process's stdout when `file` is `-`. */
@@ -118,7 +131,7 @@ export class FrameWriter {
     const toStdout = file === '-';
     const audio = o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k', '-shortest'] : [];
     this.p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
-      '-i', 'pipe:0', ...audio, ...encoderArgs(o.format ?? (toStdout ? 'mjpeg' : 'mp4')), toStdout ? 'pipe:1' : file]);
+      '-i', 'pipe:0', ...audio, ...encoderArgs(o.format ?? (toStdout ? 'mjpeg' : 'mp4'), o.preset ?? DEFAULT_X264_PRESET), toStdout ? 'pipe:1' : file]);
     this.p.stderr.on('data', (b) => { this.err += b; });
     if (toStdout) this.p.stdout.pipe(process.stdout, { end: false });
   }

@@ -25,6 +25,66 @@ function normalizeNchw(src, norm, ph, pw) {
   return x;
 }
 
+// src/data/simd/resize_wasm.ts
+var wasmBase64 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
+
+// src/util/wasm_module.ts
+function lazyModule(base64) {
+  let exports;
+  return {
+    get() {
+      if (exports !== void 0) return exports;
+      try {
+        const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+        exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+      } catch {
+        exports = null;
+      }
+      return exports;
+    }
+  };
+}
+var MAX_MODULE_BYTES = 64 << 20;
+function reserve(k, bytes) {
+  if (bytes > MAX_MODULE_BYTES) return false;
+  const pages = Math.ceil(bytes / 65536) - k.memory.buffer.byteLength / 65536;
+  if (pages > 0) k.memory.grow(pages);
+  return true;
+}
+function layout(sizes) {
+  const at = [];
+  let end = 0;
+  for (const n of sizes) {
+    at.push(end);
+    end += (n + 15 & ~15) + 16;
+  }
+  return { at, end };
+}
+
+// src/data/simd/resize.ts
+var kernels = lazyModule(wasmBase64);
+function simdResize(src, w, h, ow, oh, hx, vy) {
+  if (vy && ow * 3 < 16) return null;
+  const k = kernels.get();
+  const none = new Int32Array(0);
+  const arrays = [hx?.bounds ?? none, hx?.weights ?? none, vy?.bounds ?? none, vy?.weights ?? none];
+  const { at: [hb, hw, vb, vw, srcAt, midAt, dstAt], end } = layout([...arrays.map((a) => a.byteLength), src.length, hx ? ow * h * 3 : 0, ow * oh * 3]);
+  if (!k || !reserve(k, end)) return null;
+  const heap = new Uint8Array(k.memory.buffer);
+  [hb, hw, vb, vw].forEach((p, i) => heap.set(new Uint8Array(arrays[i].buffer, arrays[i].byteOffset, arrays[i].byteLength), p));
+  heap.set(src, srcAt);
+  let from = srcAt;
+  if (hx) {
+    k.hpass(srcAt, w, h, midAt, ow, hb, hw, hx.taps);
+    from = midAt;
+  }
+  if (vy) {
+    k.vpass(from, ow * 3, dstAt, oh, vb, vw, vy.taps);
+    from = dstAt;
+  }
+  return heap.slice(from, from + ow * oh * 3);
+}
+
 // src/data/pillow_resize.ts
 var BITS = 22;
 function bilinearCoeffs(inSize, outSize) {
@@ -52,17 +112,12 @@ function bilinearCoeffs(inSize, outSize) {
   }
   return { bounds, weights, taps };
 }
-function pass(src, w, h, c, outLen, horizontal) {
-  const { bounds, weights, taps } = bilinearCoeffs(horizontal ? w : h, outLen);
-  return horizontal ? horizontalPass(src, w, h, c, outLen, bounds, weights, taps) : verticalPass(src, w, c, outLen, bounds, weights, taps);
-}
 var HALF = 1 << BITS - 1;
 var clip8 = (v) => {
   const x = v >> BITS;
   return x > 255 ? 255 : x;
 };
-function horizontalPass(src, w, h, c, ow, bounds, weights, taps) {
-  if (c !== 3) return horizontalPassAny(src, w, h, c, ow, bounds, weights, taps);
+function horizontalPass(src, w, h, ow, { bounds, weights, taps }) {
   const out = new Uint8Array(ow * h * 3);
   for (let y = 0; y < h; y++) {
     const row = y * w * 3;
@@ -82,23 +137,8 @@ function horizontalPass(src, w, h, c, ow, bounds, weights, taps) {
   }
   return out;
 }
-function horizontalPassAny(src, w, h, c, ow, bounds, weights, taps) {
-  const out = new Uint8Array(ow * h * c);
-  for (let y = 0; y < h; y++) {
-    const row = y * w * c, orow = y * ow * c;
-    for (let x = 0; x < ow; x++) {
-      const n = bounds[x * 2 + 1], wb = x * taps, p = row + bounds[x * 2] * c;
-      for (let ch = 0; ch < c; ch++) {
-        let acc = HALF;
-        for (let k = 0, q = p + ch; k < n; k++, q += c) acc += src[q] * weights[wb + k];
-        out[orow + x * c + ch] = clip8(acc);
-      }
-    }
-  }
-  return out;
-}
-function verticalPass(src, w, c, oh, bounds, weights, taps) {
-  const len = w * c;
+function verticalPass(src, w, oh, { bounds, weights, taps }) {
+  const len = w * 3;
   const out = new Uint8Array(oh * len);
   const acc = new Int32Array(len);
   for (let y = 0; y < oh; y++) {
@@ -113,13 +153,14 @@ function verticalPass(src, w, c, oh, bounds, weights, taps) {
   }
   return out;
 }
-function pillowBilinear(img, width, height) {
-  let data = img.data, w = img.width;
-  if (width !== img.width) {
-    data = pass(data, w, img.height, 3, width, true);
-    w = width;
-  }
-  if (height !== img.height) data = pass(data, w, img.height, 3, height, false);
+function pillowBilinear(img, width, height, o = {}) {
+  const hx = width !== img.width ? bilinearCoeffs(img.width, width) : null;
+  const vy = height !== img.height ? bilinearCoeffs(img.height, height) : null;
+  const fast = o.simd !== false && (hx || vy) ? simdResize(img.data, img.width, img.height, width, height, hx, vy) : null;
+  if (fast) return { data: fast, width, height };
+  let data = img.data;
+  if (hx) data = horizontalPass(data, img.width, img.height, width, hx);
+  if (vy) data = verticalPass(data, width, height, vy);
   return { data, width, height };
 }
 function nearestIndex(inSize, outSize) {
@@ -133,6 +174,10 @@ function pillowNearest(src, w, h, width, height) {
   const xs = nearestIndex(w, width), ys = nearestIndex(h, height);
   const out = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
+    if (y > 0 && ys[y] === ys[y - 1]) {
+      out.copyWithin(y * width, (y - 1) * width, y * width);
+      continue;
+    }
     const row = ys[y] * w;
     for (let x = 0; x < width; x++) out[y * width + x] = src[row + xs[x]];
   }
@@ -209,7 +254,11 @@ function resizeChw(src, c, h, w, th, tw) {
   return out;
 }
 
+// src/render/simd/overlay_wasm.ts
+var wasmBase642 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
+
 // src/render/colorize.ts
+var kernel = lazyModule(wasmBase642);
 function colorize(labels, width, height, palette) {
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < labels.length; i++) {

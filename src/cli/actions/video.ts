@@ -72,8 +72,8 @@ export async function run(input: string, o: Opts): Promise<void> {
   const toStdout = o.out === '-';
   const tmpOut = toStdout ? '-' : `${o.out}.partial.mp4`;
   if (!toStdout) fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-  const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat }); // the audio goes along
-  const maskWriter = o.maskVideo ? new FrameWriter(`${o.maskVideo}.partial.mp4`, info.width, info.height, info.fps) : null;
+  const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat, preset: o.x264Preset }); // the audio goes along
+  const maskWriter = o.maskVideo ? new FrameWriter(`${o.maskVideo}.partial.mp4`, info.width, info.height, info.fps, { preset: o.x264Preset }) : null;
   const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
   const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
   const needScores = !!effect || o.smooth > 0;
