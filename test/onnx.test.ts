@@ -11,8 +11,8 @@ import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 
 import { exportOnnx } from '../src/io/onnx_export.ts';
-import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
 import { specializeOnnx } from '../src/inference/onnx_static.ts';
+import { OnnxSegmenter, offerSpecialisation, shareSpecialisations } from '../src/inference/onnx_runtime.ts';
 import { onnx } from '../src/io/onnx_proto.ts';
 import { resizeChw } from '../src/inference/chw.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
@@ -116,4 +116,36 @@ test('a graph specialised to one input shape has no shape computations or Ifs le
   for (let i = 0; i < a.length; i++) { diff = Math.max(diff, Math.abs(a[i] - b[i])); scale = Math.max(scale, Math.abs(a[i])); }
   assert.ok(diff <= 1e-5 * scale, `specialised vs generic: ${diff} (scale ${scale})`);
   m.dispose();
+});
+
+test('networks sharing specialised graphs (a worker pool) build each shape\'s graph once and all run it', async () => {
+  await initEngine('wasm');
+  const m = new SegModel({ arch: 'espnetv2', numClasses: 4, widthMult: 0.5, seed: 6 });
+  const bytes = exportOnnx(m);
+  // The pool's side, as threaded.ts plays it between threads: the first to ask builds, the graph goes to the others.
+  const requests: boolean[] = [], published: string[] = [];
+  const claimed = new Set<string>();
+  shareSpecialisations({
+    request: async (key) => { const yes = !claimed.has(key); claimed.add(key); requests.push(yes); return yes; },
+    publish: (key, graph) => { published.push(key); if (graph) offerSpecialisation(key, graph); },
+  });
+  try {
+    const [a, b] = [await OnnxSegmenter.create(bytes, 4, m.stride, 1), await OnnxSegmenter.create(bytes, 4, m.stride, 1)];
+    const rng = new Rng(10);
+    const x = Float32Array.from({ length: 3 * 64 * 96 }, () => rng.uniform(-2, 2));
+    const first = await a.logits(x, 1, 64, 96);
+    await b.logits(x, 1, 64, 96);
+    assert.deepEqual([a.specialisedFor, b.specialisedFor], [null, null], 'one run of a shape builds nothing');
+    const again = await a.logits(x, 1, 64, 96); // the same shape twice: a builds and publishes
+    const fromB = await b.logits(x, 1, 64, 96); // b takes a's graph
+    assert.deepEqual([a.specialisedFor, b.specialisedFor], ['1x3x64x96', '1x3x64x96']);
+    assert.deepEqual([requests, published], [[true], ['1x3x64x96']], 'built once, by the first to ask');
+    let diff = 0;
+    for (let i = 0; i < first.length; i++) diff = Math.max(diff, Math.abs(first[i] - again[i]), Math.abs(first[i] - fromB[i]));
+    assert.ok(diff <= 1e-4, `specialised vs generic logits: ${diff}`);
+    await a.dispose(); await b.dispose();
+  } finally {
+    shareSpecialisations(null);
+    m.dispose();
+  }
 });

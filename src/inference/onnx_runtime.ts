@@ -43,16 +43,42 @@ export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
 export function defaultThreads(): number { return Math.max(1, os.availableParallelism?.() ?? os.cpus().length); }
 
 
+/**
+ * How the networks of one worker pool (threaded.ts: the same model in each worker) share the
+ * graph specialised to an input shape: the first to ask builds it and publishes it, the others
+ * keep the generic graph until it is offered to them (offerSpecialisation), so it is built once.
+ */
+export interface SpecialisationExchange {
+  /** Whether this network should build the graph for `key` (true for the first to ask). */
+  request(key: string): Promise<boolean>;
+  /** The built graph for `key`, or null when building failed. */
+  publish(key: string, graph: Uint8Array | null): void;
+}
+let exchange: SpecialisationExchange | null = null;
+const offered = new Map<string, Uint8Array>();
+
+/**
+ * Turns on specialisation for this thread's networks, shared through `x` (the worker pool's
+ * threads; a video's frames all have one shape, so ~10% shorter runs pay for one build).
+ */
+export function shareSpecialisations(x: SpecialisationExchange | null): void { exchange = x; offered.clear(); }
+
+/** A specialised graph that another network built, taken up by this thread's networks on their next run of that shape. */
+export function offerSpecialisation(key: string, graph: Uint8Array): void { offered.set(key, graph); }
+
 export class OnnxSegmenter {
   /**
    * The graph specialised to one input shape (onnx_static.ts), built when a shape of up to 2^18
-   * pixels comes twice in a row, with PIXELWISE_ORT_SPECIALIZE=1 only: runs ~3-5% faster, but
-   * building it costs ~1.8 s of CPU time and ~200 MB per network, which a 221-frame video never
-   * earned back (VOC ESPNetv2 s=1.0 at 384x384, 2 workers: 12.8 / 13.7 frames/s with it, 14.9 /
-   * 17.2 without; 32 s of CPU time instead of 38). null: not yet; false: failed or off.
+   * pixels comes twice in a row, in a worker pool (shared, see SpecialisationExchange) or with
+   * PIXELWISE_ORT_SPECIALIZE=1: runs ~10% shorter (ESPNetv2 s=1.0 at 384x384, one thread), for
+   * ~0.5 s to build and ~0.2 s to open. Built by each of two networks it cost more than a
+   * 221-frame video gained (12.8 / 13.7 frames/s against 14.9 / 17.2 without); built once and
+   * shared it pays. null: not yet; false: failed or off.
    */
   private fixed: { key: string; session: Session } | null | false = null;
   private lastKey = '';
+  /** Shapes this network asked the pool to build (once each). */
+  private readonly asked = new Set<string>();
   /** The generic graph's session: released while the specialised one serves (reopened on demand). */
   private session: Session | null;
   private readonly outputNames: readonly string[];
@@ -90,25 +116,47 @@ export class OnnxSegmenter {
     // second optimisation) took seconds and ~400 MB for no measured gain (ESPNetv2 s=2.0: 40
     // frames 3.81 frames/s and 654 MB without, 2.75-2.97 and 1030 MB with).
     const small = dims[2] * dims[3] <= 1 << 18;
-    if (this.fixed === null && this.lastKey === key && small && process.env.PIXELWISE_ORT_SPECIALIZE === '1') {
-      try {
-        const o = await ort();
-        this.fixed = { key, session: await o.InferenceSession.create(await specializeOnnx(o, this.graph, dims), this.opts) };
-        // Released meanwhile (its buffers held a whole run's activations: +400 MB for ESPNetv2
-        // s=2.0 at 960x512); opened again if another shape comes.
-        await this.session?.release();
-        this.session = null;
-        return this.fixed.session;
-      } catch {
-        this.fixed = false; // a graph the specialisation cannot handle: the generic one stays correct
-      }
+    const on = exchange != null || process.env.PIXELWISE_ORT_SPECIALIZE === '1';
+    if (this.fixed === null && small && on) {
+      const graph = offered.get(key) ?? (this.lastKey === key && !this.asked.has(key) ? await this.build(dims, key) : undefined);
+      if (graph) {
+        try {
+          this.fixed = { key, session: await (await ort()).InferenceSession.create(graph, this.opts) };
+          // Released meanwhile (its buffers held a whole run's activations: +400 MB for ESPNetv2
+          // s=2.0 at 960x512); opened again if another shape comes.
+          await this.session?.release();
+          this.session = null;
+          return this.fixed.session;
+        } catch {
+          this.fixed = false;
+        }
+      } else if (graph === null) this.fixed = false; // a graph the specialisation cannot handle: the generic one stays correct
     }
     this.lastKey = key;
     this.session ??= await (await ort()).InferenceSession.create(this.graph, this.opts);
     return this.session;
   }
 
-  private async run(x: Float32Array, n: number, h: number, w: number, output: string): Promise<Float32Array | Uint8Array> {
+  /** Builds the specialised graph (and publishes it to the pool); undefined when another network builds it, null when it failed. */
+  private async build(dims: number[], key: string): Promise<Uint8Array | null | undefined> {
+    this.asked.add(key);
+    if (exchange && !(await exchange.request(key))) return undefined;
+    let graph: Uint8Array | null = null;
+    try { graph = await specializeOnnx(await ort(), this.graph, dims); } catch { graph = null; }
+    exchange?.publish(key, graph);
+    return graph;
+  }
+
+  /** Runs one at a time: a session may be swapped (and the old one released) between two runs, never during one. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private run(x: Float32Array, n: number, h: number, w: number, output: string): Promise<Float32Array | Uint8Array> {
+    const job = this.queue.then(() => this.runNow(x, n, h, w, output));
+    this.queue = job.catch(() => {});
+    return job;
+  }
+
+  private async runNow(x: Float32Array, n: number, h: number, w: number, output: string): Promise<Float32Array | Uint8Array> {
     const o = await ort();
     const dims = [n, 3, h, w];
     const session = await this.sessionFor(dims);

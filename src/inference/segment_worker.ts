@@ -5,11 +5,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openNetwork, type OpenOptions, type Segmenter } from './segmenter.js';
 import { UserError } from '../util/errors.js';
-import type { SegmentReply, SegmentRequest } from './threaded.js';
+import type { PoolMessage, SegmentReply, SegmentRequest } from './threaded.js';
+import { offerSpecialisation, shareSpecialisations } from './onnx_runtime.js';
 
 const { model, options } = workerData as { model: string | undefined; options: OpenOptions };
 const port = parentPort!;
 let seg: Segmenter;
+
+// The pool builds each specialised graph once (onnx_runtime.ts): ask before building, publish after.
+const asking = new Map<string, (build: boolean) => void>();
+shareSpecialisations({
+  request: (key) => new Promise<boolean>((resolve) => { asking.set(key, resolve); port.postMessage({ id: -2, ok: true, pool: { request: key } } satisfies SegmentReply); }),
+  publish: (key, graph) => port.postMessage({ id: -2, ok: true, pool: { publish: key, graph } } satisfies SegmentReply),
+});
 
 async function answer(req: SegmentRequest): Promise<SegmentReply> {
   if (req.kind === 'labels') {
@@ -30,8 +38,10 @@ try {
   port.close();
 }
 
-port.on('message', (req: SegmentRequest | 'close') => {
+port.on('message', (req: SegmentRequest | PoolMessage | 'close') => {
   if (req === 'close') { void seg.dispose().finally(() => port.close()); return; }
+  if ('offer' in req) { offerSpecialisation(req.offer.key, req.offer.graph); return; }
+  if ('build' in req) { asking.get(req.build.key)?.(req.build.yes); asking.delete(req.build.key); return; }
   answer(req).then((r) => {
     // Hand the results' memory over instead of copying it; memory that cannot move (a runtime's
     // own output buffers) is copied.

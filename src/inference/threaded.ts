@@ -16,12 +16,19 @@ export interface SegmentReply {
   id: number; ok: boolean; labels?: Uint8Array[]; scores?: Float32Array[];
   ready?: { runtime: 'tfjs' | 'onnx'; card: ModelCard; threshold?: ClassThreshold };
   log?: string; user?: boolean; message?: string;
+  /** A worker asks whether to build the graph specialised to an input shape, or publishes it. */
+  pool?: { request: string } | { publish: string; graph: Uint8Array | null };
 }
+/** The pool's answers about specialised graphs: build it (or not), or take the one another worker built. */
+export type PoolMessage = { build: { key: string; yes: boolean } } | { offer: { key: string; graph: Uint8Array } };
 
 interface Remote {
   info: NonNullable<SegmentReply['ready']>;
   pending: () => number;
   ask(kind: SegmentRequest['kind'], images: RgbImage[]): Promise<SegmentReply>;
+  /** The worker's messages about specialised graphs, and the pool's answers to it. */
+  onPool(f: (m: NonNullable<SegmentReply['pool']>) => void): void;
+  send(m: PoolMessage): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +48,7 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
   const pool = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) { await Promise.all(pool.map((w) => w.close())); throw failure.reason; }
+  shareGraphs(pool);
   const ask = (kind: SegmentRequest['kind'], images: RgbImage[]) => leastBusy(pool).ask(kind, images);
   const seg = withImageRules({
     ...pool[0].info,
@@ -54,6 +62,22 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
   return Object.assign(seg, { workers: pool.length });
 }
 
+/**
+ * Each input shape's specialised graph is built by the first worker that asks and handed to the
+ * others (onnx_runtime.ts, SpecialisationExchange): one build (~0.5 s) instead of one per worker.
+ */
+function shareGraphs(pool: Remote[]): void {
+  const claimed = new Set<string>();
+  pool.forEach((w) => w.onPool((m) => {
+    if ('request' in m) {
+      w.send({ build: { key: m.request, yes: !claimed.has(m.request) } });
+      claimed.add(m.request);
+    } else if (m.graph) {
+      for (const other of pool) if (other !== w) other.send({ offer: { key: m.publish, graph: m.graph } });
+    }
+  }));
+}
+
 /** The worker with the fewest calls pending (the first of equals). */
 export function leastBusy<T extends { pending(): number }>(pool: T[]): T {
   return pool.reduce((best, w) => (w.pending() < best.pending() ? w : best));
@@ -65,12 +89,14 @@ async function startWorker(model: string | undefined, o: OpenOptions, logs: bool
   const worker = new Worker(workerEntry(import.meta.url, 'segment_worker'), { workerData: { model, options } });
   const pending = new Map<number, { resolve: (r: SegmentReply) => void; reject: (e: Error) => void }>();
   let next = 1, failed: Error | null = null;
+  let poolHandler: (m: NonNullable<SegmentReply['pool']>) => void = () => {};
   const toError = (r: SegmentReply) => (r.user ? new UserError(r.message!) : new Error(`inference failed: ${r.message}`));
   const ready = new Promise<NonNullable<SegmentReply['ready']>>((resolve, reject) => {
     pending.set(0, { resolve: (r) => resolve(r.ready!), reject });
   });
   worker.on('message', (r: SegmentReply) => {
     if (r.log != null) { if (logs) log?.(r.log); return; }
+    if (r.pool) { poolHandler(r.pool); return; }
     const p = pending.get(r.id);
     pending.delete(r.id);
     if (r.ok) p?.resolve(r); else p?.reject(toError(r));
@@ -85,6 +111,8 @@ async function startWorker(model: string | undefined, o: OpenOptions, logs: bool
   return {
     info,
     pending: () => pending.size,
+    onPool: (f) => { poolHandler = f; },
+    send: (m) => worker.postMessage(m),
     ask: (kind, images) => new Promise<SegmentReply>((resolve, reject) => {
       if (failed) { reject(failed); return; }
       const id = next++;
