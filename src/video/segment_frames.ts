@@ -61,3 +61,16 @@ export async function* segmentFrames(seg: Segmenter, frames: AsyncIterable<RgbIm
   if (batch.length) send(batch);
   while (inflight.length) yield* finish(await inflight.shift()!);
 }
+
+/**
+ * Runs two grey batches per network of the stream's frame size through `seg` before it starts,
+ * side by side: every network sees the input shape twice, so a worker pool builds and shares the
+ * graph specialised to it (onnx_runtime.ts) while the model loads instead of during the first
+ * frames, and the first frames do not pay ONNX Runtime's first-run costs.
+ */
+export async function warmUp(seg: Segmenter, width: number, height: number, o: { networks: number; batch: number; scores: boolean }): Promise<void> {
+  const grey: RgbImage = { data: new Uint8Array(width * height * 3).fill(128), width, height };
+  const batch = Array.from({ length: o.batch }, () => grey); // the stream's batches: the same input shape
+  const once = () => (o.scores ? seg.scoresBatch(batch) : seg.predictBatch(batch));
+  await Promise.all(Array.from({ length: 2 * o.networks }, once));
+}
