@@ -57,6 +57,10 @@ test('video: overlay video with every frame, label maps equal per-frame predicti
   const bad = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', path.join(d, 'nope.mp4'), '--model', path.join(d, 'pkg'), '--out', path.join(d, 'x.mp4')], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /nope\.mp4: no such video file/);
+  const mjpeg = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', '-', '--x264-preset', 'fast'], { encoding: 'utf8' });
+  assert.notEqual(mjpeg.status, 0);
+  assert.match(mjpeg.stderr, /--x264-preset fast: applies to H\.264 output .*not mjpeg/);
+  assert.equal(mjpeg.stderr.trim().split('\n').length, 1, 'one line');
 });
 
 test('video: --effect with --json (one line per frame, areas = the label maps), batching, workers and temporal smoothing', async () => {

@@ -80,13 +80,15 @@ function verticalPass(src: Uint8Array, w: number, oh: number, { bounds, weights,
 
 /**
  * Pillow `Image.resize((width, height), Image.BILINEAR)` of an 8-bit RGB image: in WebAssembly SIMD
- * where the engine has it (simd/resize.wat), else (or with `simd: false`) in JS; the same bytes.
+ * where the engine has it (simd/resize.wat), else in JS; the same bytes. `simd`: false for JS
+ * only; true to require SIMD (an Error where it cannot run: the tests' check of that path).
  */
 export function pillowBilinear(img: RgbImage, width: number, height: number, o: { simd?: boolean } = {}): RgbImage {
   const hx = width !== img.width ? bilinearCoeffs(img.width, width) : null;
   const vy = height !== img.height ? bilinearCoeffs(img.height, height) : null;
   const fast = o.simd !== false && (hx || vy) ? simdResize(img.data, img.width, img.height, width, height, hx, vy) : null;
   if (fast) return { data: fast, width, height };
+  if (o.simd === true && (hx || vy)) throw new Error(`SIMD resize unavailable for ${img.width}x${img.height} -> ${width}x${height}`);
   let data = img.data;
   if (hx) data = horizontalPass(data, img.width, img.height, width, hx);
   if (vy) data = verticalPass(data, width, height, vy);

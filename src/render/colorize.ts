@@ -48,7 +48,10 @@ export function overlayLabels(photo: RgbImage, labels: Uint8Array, palette: Rgb[
   return { data: out, width: photo.width, height: photo.height };
 }
 
-/** The lookups of overlayLabels: in WebAssembly (simd/overlay.wat, ~2x faster) where it loads, else in JS. */
+/**
+ * The lookups of overlayLabels: in WebAssembly (simd/overlay.wat, ~2x faster) where it loads, else
+ * in JS. `wasm`: false for JS only; true to require WebAssembly (an Error where it cannot run).
+ */
 function blendByLabel(src: Uint8Array, labels: Uint8Array, table: Uint8Array, last: number, o: { wasm?: boolean }): Uint8Array {
   const k = o.wasm === false ? null : kernel.get();
   const { at: [t, l, s, d], end } = layout([table.length, labels.length, src.length, src.length]);
@@ -58,6 +61,7 @@ function blendByLabel(src: Uint8Array, labels: Uint8Array, table: Uint8Array, la
     k.overlay(s, l, labels.length, d, t, last);
     return heap.slice(d, d + src.length);
   }
+  if (o.wasm === true) throw new Error('WebAssembly overlay unavailable');
   const out = new Uint8Array(src.length);
   for (let i = 0, j = 0; i < labels.length; i++, j += 3) {
     const b = (labels[i] < last ? labels[i] : last) * 768;

@@ -1,20 +1,27 @@
 // Loading the project's own WebAssembly modules (src/**/simd/*.wat, carried as base64 by their
-// *_wasm.ts files) that own their memory: instantiated once, on first use, in Node and browsers
-// alike (atob, not Buffer). Null where the engine cannot compile them (no SIMD): callers keep a JS path.
+// *_wasm.ts files), in Node and browsers alike (atob, not Buffer). Null where the engine cannot
+// compile them (no SIMD): callers keep a JS path. Modules that own their memory are instantiated
+// once, on first use (lazyModule); the engine's kernels instantiate theirs per TF.js heap.
 
 export interface OwnMemory { memory: WebAssembly.Memory }
 
-/** A lazily instantiated module: `get()` returns its exports, or null when it cannot be compiled. */
+/** The compiled module of a *_wasm.ts binary, or null where this engine cannot compile it. */
+export function compileWasm(base64: string): WebAssembly.Module | null {
+  try {
+    return new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+}
+
+/** A lazily instantiated module that owns its memory: `get()` returns its exports, or null when it cannot be compiled. */
 export function lazyModule<T extends OwnMemory>(base64: string): { get(): T | null } {
   let exports: T | null | undefined;
   return {
     get() {
-      if (exports !== undefined) return exports;
-      try {
-        const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-        exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as T;
-      } catch {
-        exports = null;
+      if (exports === undefined) {
+        const mod = compileWasm(base64);
+        exports = mod ? new WebAssembly.Instance(mod).exports as unknown as T : null;
       }
       return exports;
     },

@@ -1,7 +1,8 @@
 // Frames in, segmented frames out, in order: the inference stage of `pixelwise video`. Two batches
-// (or more, one per extra worker) are in flight: while a threaded segmenter's workers run them, the
-// calling thread resizes the next (the segmenter's image rules) and the caller draws the one before. Optional temporal smoothing
-// mixes each frame's class scores with the previous frames' (an exponential average).
+// (or more, one per extra worker) are in flight: while a threaded segmenter's workers run them,
+// the calling thread resizes the next (the segmenter's image rules) and the caller draws the one
+// before. Optional temporal smoothing mixes each frame's class scores with the previous frames'
+// (an exponential average).
 import type { RgbImage } from '../data/image_io.js';
 import type { Segmenter } from '../inference/segmenter.js';
 import { labelsFromScores, probabilities8 } from '../inference/label_map.js';

@@ -29,16 +29,20 @@ function normalizeNchw(src, norm, ph, pw) {
 var wasmBase64 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
 
 // src/util/wasm_module.ts
+function compileWasm(base64) {
+  try {
+    return new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+}
 function lazyModule(base64) {
   let exports;
   return {
     get() {
-      if (exports !== void 0) return exports;
-      try {
-        const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-        exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
-      } catch {
-        exports = null;
+      if (exports === void 0) {
+        const mod = compileWasm(base64);
+        exports = mod ? new WebAssembly.Instance(mod).exports : null;
       }
       return exports;
     }
@@ -158,6 +162,7 @@ function pillowBilinear(img, width, height, o = {}) {
   const vy = height !== img.height ? bilinearCoeffs(img.height, height) : null;
   const fast = o.simd !== false && (hx || vy) ? simdResize(img.data, img.width, img.height, width, height, hx, vy) : null;
   if (fast) return { data: fast, width, height };
+  if (o.simd === true && (hx || vy)) throw new Error(`SIMD resize unavailable for ${img.width}x${img.height} -> ${width}x${height}`);
   let data = img.data;
   if (hx) data = horizontalPass(data, img.width, img.height, width, hx);
   if (vy) data = verticalPass(data, width, height, vy);

@@ -40,6 +40,8 @@ function checkOptions(input: string, o: Opts): void {
   if (o.out === '-' && o.json) throw new UserError('--json prints to stdout, which --out - already carries the video on; write the video to a file');
   if (o.maskVideo === '-') throw new UserError('--mask-video -: only --out can go to stdout');
   if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: files are written as MP4; the other formats are for --out - (stdout)`);
+  const format = o.outFormat ?? (o.out === '-' ? 'mjpeg' : 'mp4');
+  if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a file, or --out - --out-format mpegts), not ${format}`);
 }
 
 /**

@@ -4,6 +4,7 @@
 // exposes no memory or the engine lacks WebAssembly SIMD: callers then run their JS loops.
 import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './channels_wasm.js';
+import { compileWasm } from '../../../util/wasm_module.js';
 import type { WasmBackend } from '../ort_native.js';
 
 interface Exports {
@@ -11,7 +12,7 @@ interface Exports {
   affine(out: number, a: number, b: number, sa: number, sb: number, fa: number, fb: number, f0: number, n: number, c4: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: WebAssembly.Module | null | undefined; // null: this engine has no SIMD
 const instances = new WeakMap<object, Exports | null>();
 
 function heapMemory(backend: object): WebAssembly.Memory | null {
@@ -24,14 +25,8 @@ function channelKernels(backend: object): Exports | null {
   if (instances.has(backend)) return instances.get(backend)!;
   let k: Exports | null = null;
   const memory = heapMemory(backend);
-  if (memory) {
-    try {
-      compiled ??= new WebAssembly.Module(Buffer.from(wasmBase64, 'base64'));
-      k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
-    } catch {
-      compiled = null; // no SIMD in this engine
-    }
-  }
+  if (compiled === undefined) compiled = compileWasm(wasmBase64);
+  if (memory && compiled) k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
   instances.set(backend, k);
   return k;
 }
