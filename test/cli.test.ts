@@ -15,8 +15,10 @@ import { predictLabels } from '../src/inference/predictor.ts';
 import { tempDir, writeGreyPng } from './helpers.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
+// Commands run in a folder of their own: what they write by default (evaluate's eval/) lands there.
+const CWD = tempDir('pw-cli-cwd-');
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, cwd: CWD });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -96,7 +98,9 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   assert.deepEqual(Object.keys(j.perClass), SYNTHETIC_CLASSES.map((c) => c.name));
   assert.ok(typeof j.perClass.disc.iou === 'number' || j.perClass.disc.iou === null);
   assert.equal(j.pixels, 3 * 32 * 32);
-  assert.ok(fs.existsSync(path.join(run, 'eval', 'scores.md')));
+  // By default the report goes to eval/<model folder's name> in the working directory, never into the model's folder.
+  assert.ok(fs.existsSync(path.join(CWD, 'eval', path.basename(run), 'scores.md')));
+  assert.ok(!fs.existsSync(path.join(run, 'eval')));
   // A near-zero probability threshold for one class predicts it nearly everywhere.
   const th = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--json', '--threshold', 'disc=0.000001');
   assert.equal(th.code, 0, th.err);

@@ -3,11 +3,18 @@ import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../util/errors.js';
 
+/** Sides above this are no image size a network runs on (a typo, or a job for --tile). */
+export const MAX_SIDE = 16384;
+
 export function parseSize(v: string): [number, number] {
   const m = /^(\d+)x(\d+)$/i.exec(v.trim());
   if (!m || +m[1] <= 0 || +m[2] <= 0) throw new InvalidArgumentError('expected HEIGHTxWIDTH, e.g. 360x480');
+  if (+m[1] > MAX_SIDE || +m[2] > MAX_SIDE) throw new InvalidArgumentError(`expected HEIGHTxWIDTH of at most ${MAX_SIDE} a side, e.g. 360x480`);
   return [+m[1], +m[2]];
 }
+
+/** The network input the inference commands accept (--input-size): what one pass can hold in memory. */
+export const MAX_INPUT_PIXELS = 2 ** 25;
 
 export function parseIntArg(v: string): number {
   if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError('expected an integer');
@@ -72,3 +79,6 @@ export function parseWorkers(v: string): number {
   if (!/^\d+$/.test(v)) throw new UserError(`--workers ${v}: expected a number of threads or "auto"`);
   return parseInt(v, 10);
 }
+
+/** The Keras habit of --classes 1 for binary masks, answered. */
+export const BINARY_CLASSES = '--classes 1: a binary mask has two classes, background and foreground: use --classes 2 (0/255 masks are read as 0/1)';

@@ -10,7 +10,7 @@ import { parseFloatArg, parseIntArg, parsePositiveInt, parseRange, parseSize } f
 export interface Opts {
   arch: string; model?: string; width?: number; depth?: number; outputStride?: number; images?: string; masks?: string; list?: string;
   valImages?: string; valMasks?: string; valList?: string; classes?: number; classFile?: string;
-  ignoreIndex: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
+  ignoreIndex?: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
@@ -26,7 +26,7 @@ export function trainCommand(): Command {
     .option('--val-images <dir>', 'validation images').option('--val-masks <dir>', 'validation masks').option('--val-list <file>', 'validation split list')
     .option('--classes <n>', 'number of classes the model predicts', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
-    .option('--ignore-index <n>', 'mask value that is ignored in loss and metrics', parseIntArg, 255)
+    .option('--ignore-index <n>', 'mask value that is ignored in loss and metrics (default 255)', parseIntArg)
     .option('--label-map <from:to,...>', 'remap mask values, e.g. 255:1')
     .option('--input-size <HxW>', 'training crop size', parseSize)
     .option('--resize <HxW>', 'resize every image to this size first (and at inference)', parseSize)

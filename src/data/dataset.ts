@@ -22,19 +22,32 @@ export interface DatasetSpec {
 
 export interface Sample { id: string; image: string; mask?: string }
 
-export interface PairingReport { samples: Sample[]; imagesWithoutMask: string[]; masksWithoutImage: string[] }
+export interface PairingReport {
+  samples: Sample[]; imagesWithoutMask: string[]; masksWithoutImage: string[];
+  /** Files that share a stem with another in the same folder (a.png beside a.jpg): which one is meant is unclear. */
+  sameStem: [string, string][];
+  /** Masks in a lossy format (JPEG, WebP): compression changes class ids along every edge. */
+  lossyMasks: string[];
+}
 
-function listFiles(dir: string, exts: string[], what: string): Map<string, string> {
+interface Listing { files: Map<string, string>; sameStem: [string, string][] }
+
+function listFiles(dir: string, exts: string[], what: string): Listing {
   if (!isDir(dir)) throw new UserError(`${what} ${dir}: folder not found`);
-  const out = new Map<string, string>();
+  const files = new Map<string, string>();
+  const sameStem: [string, string][] = [];
   for (const f of fs.readdirSync(dir).sort()) {
     if (f.startsWith('.')) continue;
     if (!exts.includes(path.extname(f).toLowerCase())) continue;
-    const s = stem(f);
-    if (!out.has(s)) out.set(s, path.join(dir, f));
+    const s = stem(f), prev = files.get(s);
+    if (prev) sameStem.push([prev, path.join(dir, f)]);
+    else files.set(s, path.join(dir, f));
   }
-  return out;
+  return { files, sameStem };
 }
+
+/** Mask formats: PNG holds class ids exactly; the other image formats are listed only to be refused by name. */
+const LOSSLESS_MASK_EXTS = ['.png'];
 
 /** Stems named by a split list. Each line's first token is a path or stem; the stem is kept. */
 export function readSplitList(file: string): string[] {
@@ -44,8 +57,17 @@ export function readSplitList(file: string): string[] {
 }
 
 export function pairSamples(spec: Pick<DatasetSpec, 'images' | 'masks' | 'list'>): PairingReport {
-  const images = listFiles(spec.images, IMAGE_EXTS, '--images');
-  const masks = spec.masks ? listFiles(spec.masks, ['.png'], '--masks') : null;
+  const imageListing = listFiles(spec.images, IMAGE_EXTS, '--images');
+  const maskListing = spec.masks ? listFiles(spec.masks, LOSSLESS_MASK_EXTS, '--masks') : null;
+  const images = imageListing.files, masks = maskListing?.files ?? null;
+  const sameStem = [...imageListing.sameStem, ...(maskListing?.sameStem ?? [])];
+  // A mask saved as JPEG (say) for an image that has no PNG mask: refused by name, not reported missing.
+  const lossyMasks: string[] = [], lossyStems = new Set<string>();
+  if (spec.masks && masks) {
+    for (const [s, f] of listFiles(spec.masks, IMAGE_EXTS.filter((e) => !LOSSLESS_MASK_EXTS.includes(e)), '--masks').files) {
+      if (images.has(s) && !masks.has(s)) { lossyMasks.push(f); lossyStems.add(s); }
+    }
+  }
   let stems = [...images.keys()];
   if (spec.list) {
     const wanted = readSplitList(spec.list);
@@ -59,17 +81,23 @@ export function pairSamples(spec: Pick<DatasetSpec, 'images' | 'masks' | 'list'>
   const imagesWithoutMask: string[] = [];
   for (const s of stems) {
     const m = masks?.get(s);
-    if (masks && !m) { imagesWithoutMask.push(images.get(s)!); continue; }
+    if (masks && !m) { if (!lossyStems.has(s)) imagesWithoutMask.push(images.get(s)!); continue; }
     samples.push({ id: s, image: images.get(s)!, mask: m });
   }
   const stemSet = new Set(stems);
   const masksWithoutImage = masks ? [...masks.entries()].filter(([s]) => !stemSet.has(s) && !images.has(s)).map(([, f]) => f) : [];
-  return { samples, imagesWithoutMask, masksWithoutImage };
+  return { samples, imagesWithoutMask, masksWithoutImage, sameStem, lossyMasks };
 }
+
+/** The one line for each pairing problem that training and evaluation refuse (verify lists them all). */
+export const sameStemProblem = ([a, b]: [string, string]) => `${b}: has the same name as ${path.basename(a)} (which one is the sample is unclear); rename or remove one`;
+export const lossyMaskProblem = (f: string) => `${f}: masks must be PNG files (${path.extname(f).slice(1).toUpperCase()} compression changes class ids along every edge); save the masks as PNG`;
 
 /** The samples of a dataset for training/evaluation; a missing pair is an error, never skipped silently. */
 export function loadSamples(spec: DatasetSpec): Sample[] {
   const r = pairSamples(spec);
+  if (r.sameStem.length) throw new UserError(sameStemProblem(r.sameStem[0]) + (r.sameStem.length > 1 ? ` (${r.sameStem.length} such pairs; run \`pixelwise verify\`)` : ''));
+  if (r.lossyMasks.length) throw new UserError(lossyMaskProblem(r.lossyMasks[0]));
   if (r.imagesWithoutMask.length) {
     throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} images unpaired; run \`pixelwise verify\`)`);
   }

@@ -22,24 +22,33 @@ export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, 
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
-export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number]): Promise<Pair> {
-  if (!s.mask) throw new UserError(`${s.image}: no mask`);
-  let img: RgbImage = await readImage(s.image);
-  const m = readMask(s.mask, { colors: spec.colors, unknownLabel: spec.ignoreIndex, labelMap: spec.labelMap });
+/**
+ * A sample's mask as class ids, refused (one line naming the file) when it cannot be what it
+ * claims: colours outside the class list, another size than its image, labels beyond the classes
+ * that are not the ignore label. Training and evaluation read masks through this one check.
+ */
+export function readCheckedMask(file: string, spec: DatasetSpec, image: { width: number; height: number }): Uint8Array {
+  const m = readMask(file, { colors: spec.colors, unknownLabel: spec.ignoreIndex, labelMap: spec.labelMap });
   if (m.mode === 'rgb' && m.unknownColors) {
-    throw new UserError(`${s.mask}: ${m.unknownColors} pixels have colours that are not in the class list (an RGB colour mask needs each class's colour: --class-file); run \`pixelwise verify\``);
+    throw new UserError(`${file}: ${m.unknownColors} pixels have colours that are not in the class list (an RGB colour mask needs each class's colour: --class-file); run \`pixelwise verify\``);
   }
-  if (m.width !== img.width || m.height !== img.height) {
-    throw new UserError(`${s.mask}: mask is ${m.width}x${m.height} but its image is ${img.width}x${img.height}; run \`pixelwise verify\``);
+  if (m.width !== image.width || m.height !== image.height) {
+    throw new UserError(`${file}: mask is ${m.width}x${m.height} but its image is ${image.width}x${image.height}; run \`pixelwise verify\``);
   }
   for (let i = 0; i < m.data.length; i++) {
     const v = m.data[i];
     if (v >= spec.numClasses && v !== spec.ignoreIndex) {
       const hint = v === 255 && spec.numClasses === 2 ? ' (binary 0/255 mask: add --label-map 255:1)' : '';
-      throw new UserError(`${s.mask}: label ${v} >= --classes ${spec.numClasses} and is not the ignore label ${spec.ignoreIndex}${hint}; run \`pixelwise verify\``);
+      throw new UserError(`${file}: label ${v} >= --classes ${spec.numClasses} and is not the ignore label ${spec.ignoreIndex}${hint}; run \`pixelwise verify\``);
     }
   }
-  let mask = m.data;
+  return m.data;
+}
+
+export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number]): Promise<Pair> {
+  if (!s.mask) throw new UserError(`${s.image}: no mask`);
+  let img: RgbImage = await readImage(s.image);
+  let mask = readCheckedMask(s.mask, spec, img);
   if (resize) {
     const [th, tw] = resize;
     mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);

@@ -25,10 +25,15 @@ export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
   }
   const { width, height, channels, depth } = png;
   const n = width * height;
-  const out = new Uint8Array(n);
+  let out: Uint8Array = new Uint8Array(n);
   let mode: MaskMode;
   let unknown = 0;
-  if (png.palette) {
+  if (depth < 8) {
+    // 1-, 2- and 4-bit grey or palette masks (common for binary masks): fast-png returns the rows
+    // still packed, several pixels a byte; each pixel's value is its class id (or palette index).
+    mode = png.palette ? 'palette' : 'index';
+    out = unpackRows(png.data as Uint8Array, width, height, depth);
+  } else if (png.palette) {
     mode = 'palette';
     out.set(png.data as Uint8Array);
   } else if (channels <= 2) {
@@ -38,9 +43,6 @@ export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
       const v = src[i * channels];
       if (v > 255) throw new UserError(`${file}: 16-bit mask value ${v} > 255; class ids must fit in 8 bits`);
       out[i] = v;
-    }
-    if (depth < 8) {
-      // fast-png unpacks sub-byte grey values into 0..2^depth-1 already; nothing to rescale.
     }
   } else {
     mode = 'rgb';
@@ -60,6 +62,21 @@ export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
   }
   if (opts.labelMap && opts.labelMap.size) applyLabelMap(out, opts.labelMap);
   return { data: out, width, height, mode, unknownColors: unknown };
+}
+
+/** PNG rows of `depth`-bit samples (1, 2 or 4; each row starts on a byte, most significant bits first) -> one byte a pixel. */
+export function unpackRows(packed: Uint8Array, width: number, height: number, depth: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const rowBytes = Math.ceil((width * depth) / 8), perByte = 8 / depth, mask = (1 << depth) - 1;
+  if (packed.length < rowBytes * height) throw new UserError(`mask data is shorter than its ${width}x${height} header says`);
+  for (let y = 0; y < height; y++) {
+    const row = y * rowBytes, o = y * width;
+    for (let x = 0; x < width; x++) {
+      const shift = 8 - depth * ((x % perByte) + 1);
+      out[o + x] = (packed[row + Math.floor(x / perByte)] >> shift) & mask;
+    }
+  }
+  return out;
 }
 
 export function applyLabelMap(data: Uint8Array, map: LabelMap): void {

@@ -1,6 +1,6 @@
 // Dataset checks behind `pixelwise verify`: every problem as one line naming the file.
 import { readImage } from './image_io.js';
-import { pairSamples, type DatasetSpec } from './dataset.js';
+import { lossyMaskProblem, pairSamples, sameStemProblem, type DatasetSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
 import { describeError } from '../util/errors.js';
@@ -16,7 +16,7 @@ export interface VerifyReport {
 
 export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
   const pairing = pairSamples(spec);
-  const problems: string[] = [];
+  const problems: string[] = [...pairing.sameStem.map(sameStemProblem), ...pairing.lossyMasks.map(lossyMaskProblem)];
   for (const f of pairing.imagesWithoutMask) problems.push(`${f}: no mask with the same name in ${spec.masks}`);
   for (const f of pairing.masksWithoutImage) problems.push(`${f}: no image with the same name in ${spec.images}`);
   const masks: Uint8Array[] = [];

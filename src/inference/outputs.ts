@@ -34,6 +34,9 @@ export async function writePredictionOutputs(outDir: string, name: string, photo
   return files;
 }
 
+/** A class name as it appears in a cut-out's file name. */
+export const cutoutFileName = (className: string) => className.replace(/[^\w.-]+/g, '_');
+
 export interface ApplyOptions { effect: ReturnType<typeof parseEffect> | null; replacement?: RgbImage; keep: string[]; cutout: string[] }
 
 /** The effect picture (JPEG for JPEG inputs, else PNG) and the cut-outs of one image; returns the files. */
@@ -47,7 +50,7 @@ export async function writeApplied(outDir: string, name: string, input: string, 
     files.push(file);
   }
   for (const c of await r.cutout(o.cutout)) {
-    const file = path.join(outDir, `${name}_cutout_${c.name.replace(/[^\w.-]+/g, '_')}.png`);
+    const file = path.join(outDir, `${name}_cutout_${cutoutFileName(c.name)}.png`);
     writeFileAtomic(file, c.png);
     files.push(file);
   }

@@ -3,7 +3,7 @@
 // and cut-outs have soft edges.
 import sharp from 'sharp';
 import type { ClassInfo, Rgb } from '../data/classes.js';
-import type { RgbImage } from '../data/image_io.js';
+import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import { colorize, overlay } from '../render/colorize.js';
 import { legendPng } from '../render/legend.js';
 import { backdrop, boundingBox, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/effects.js';
@@ -19,7 +19,7 @@ export interface BackgroundOptions extends RenderOptions {
   /** Classes kept as they are (names or ids); everything else gets the effect. */
   keep: (string | number)[];
   /** Gaussian blur sigma in pixels; or `color` (#RRGGBB or [r, g, b]); or `image` (replaces the background); or `grey`. */
-  blur?: number; color?: string | Rgb; image?: RgbImage; grey?: boolean;
+  blur?: number; color?: string | Rgb; image?: RgbImage | string | Uint8Array; grey?: boolean;
 }
 
 export interface Cutout { id: number; name: string; /** [x, y, width, height] in the image */ box: [number, number, number, number]; png: Buffer }
@@ -52,13 +52,24 @@ export async function encode(img: RgbImage | RawPixels, o: RenderOptions = {}): 
   return o.format === 'jpeg' ? s.jpeg({ quality: o.quality ?? 90 }).toBuffer() : s.png().toBuffer();
 }
 
+/** A replacement background as segment() takes images: a path, an encoded file's bytes, or decoded RGB. */
+async function backgroundImage(image: RgbImage | string | Uint8Array): Promise<RgbImage> {
+  if (typeof image === 'string') return readImage(image);
+  if (image instanceof Uint8Array) return decodeImageBuffer(image, 'background image');
+  const { data, width, height } = image as Partial<RgbImage>;
+  if (!(data instanceof Uint8Array) || !(Number.isInteger(width) && Number.isInteger(height)) || data.length !== width! * height! * 3) {
+    throw new UserError('background: image must be a path, an encoded image (Buffer), or { data, width, height } with width*height*3 RGB bytes');
+  }
+  return image as RgbImage;
+}
+
 /** The effect of background options (exactly one of blur, color, image, grey). */
-export function effectOf(o: BackgroundOptions): Effect {
+export async function effectOf(o: BackgroundOptions): Promise<Effect> {
   const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
   if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);
   if (o.blur != null) return { blur: o.blur };
   if (o.color != null) return { color: typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color };
-  if (o.image) return { image: o.image };
+  if (o.image) return { image: await backgroundImage(o.image) };
   return { grey: true };
 }
 
@@ -89,7 +100,7 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
       return out;
     },
     async background(o) {
-      const effect = effectOf(o);
+      const effect = await effectOf(o);
       return encode(composite(image, await backdrop(image, effect), matte(probability(o.keep))), o);
     },
   };

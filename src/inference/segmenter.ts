@@ -5,7 +5,7 @@ import path from 'node:path';
 import { initEngine } from '../engine/backend.js';
 import type { BackendName } from '../engine/backend_names.js';
 import type { RgbImage } from '../data/image_io.js';
-import { loadModelPackage, readCard, type ModelCard } from '../models/package.js';
+import { cardFile, loadModelPackage, readCard, type ModelCard } from '../models/package.js';
 import type { SegModel } from '../models/seg_model.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { OnnxSegmenter } from './onnx_runtime.js';
@@ -193,8 +193,7 @@ async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
     // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
     // runs it without building the TF.js model.
     if (runtime === 'tfjs') throw new UserError(`--model ${dir}: an ONNX-only model; use --runtime onnx or auto`);
-    const file = path.resolve(dir, card.onnx);
-    if (!isFile(file)) throw new UserError(`${file}: ONNX file named by model.json not found`);
+    const file = cardFile(dir, card, 'onnx');
     return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, cardStride(card), o.threads), card, o.tta ?? 'none', o.threshold);
   }
   // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a

@@ -2,10 +2,9 @@
 // compared pixel by pixel with its mask.
 import { ConfusionMatrix, type ConfusionOptions } from './confusion.js';
 import { readImage } from '../data/image_io.js';
-import { readMask } from '../data/mask_io.js';
+import { readCheckedMask } from '../data/loader.js';
 import type { DatasetSpec, Sample } from '../data/dataset.js';
 import type { RgbImage } from '../data/image_io.js';
-import { UserError } from '../util/errors.js';
 
 export interface EvalOptions extends ConfusionOptions { batchSize?: number; onImage?: (done: number) => void }
 
@@ -19,12 +18,7 @@ export async function evaluateSamples(predict: BatchPredictor, samples: Sample[]
   for (let i = 0; i < samples.length; i += bs) {
     const group = samples.slice(i, i + bs);
     const imgs = await Promise.all(group.map((s) => readImage(s.image)));
-    const masks = group.map((s) => readMask(s.mask!, { colors: spec.colors, unknownLabel: spec.ignoreIndex, labelMap: spec.labelMap }));
-    masks.forEach((m, j) => {
-      if (m.width !== imgs[j].width || m.height !== imgs[j].height) {
-        throw new UserError(`${group[j].mask}: mask is ${m.width}x${m.height} but its image is ${imgs[j].width}x${imgs[j].height}`);
-      }
-    });
+    const masks = group.map((s, j) => ({ data: readCheckedMask(s.mask!, spec, imgs[j]) }));
     // One forward pass per run of same-size images.
     let start = 0;
     while (start < imgs.length) {

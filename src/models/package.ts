@@ -87,20 +87,74 @@ export function readCard(dir: string): ModelCard {
   if (card.classes.length !== card.model.numClasses) {
     throw new UserError(`${file}: ${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs`);
   }
+  checkCardFiles(dir, card);
   return card;
+}
+
+/**
+ * The file a card names (`weights` or `onnx`), confined to the card's folder: a card is data a
+ * user may have been handed, so a path that leaves its folder (`../../etc/passwd`, an absolute
+ * path, a symlink pointing out) or that is not a regular file of the field's kind is refused. Every
+ * reader of a card's files (the runtimes, serve's downloads) comes through here.
+ */
+export function cardFile(dir: string, card: Pick<ModelCard, 'weights' | 'onnx'>, field: 'weights' | 'onnx'): string {
+  const name = card[field] ?? '';
+  const file = path.join(dir, 'model.json');
+  const ext = field === 'onnx' ? '.onnx' : '.safetensors';
+  if (!name) throw new UserError(`${file}: names no ${field} file`);
+  const root = path.resolve(dir);
+  const target = path.resolve(root, name);
+  const inside = (p: string, r: string) => p.startsWith(r + path.sep);
+  if (path.isAbsolute(name) || !inside(target, root)) throw new UserError(`${file}: ${field} "${name}" is outside the model's folder; a card names files inside its own folder`);
+  if (path.extname(target).toLowerCase() !== ext) throw new UserError(`${file}: ${field} "${name}" is not a ${ext} file`);
+  let real: string;
+  try { real = fs.realpathSync(target); } catch { throw new UserError(`${target}: the ${field} file named by model.json was not found`); }
+  if (!inside(real, fs.realpathSync(root))) throw new UserError(`${file}: ${field} "${name}" links outside the model's folder; copy the file into the folder`);
+  if (!fs.statSync(real).isFile()) throw new UserError(`${target}: the ${field} file named by model.json is not a regular file`);
+  return target;
+}
+
+/** Confines the files a card names as soon as it is read (a broken card fails where it is loaded, not at first use). */
+function checkCardFiles(dir: string, card: ModelCard): void {
+  const file = path.join(dir, 'model.json');
+  for (const field of ['weights', 'onnx'] as const) {
+    const name = card[field];
+    if (!name) continue;
+    const target = path.resolve(dir, name);
+    if (path.isAbsolute(name) || !target.startsWith(path.resolve(dir) + path.sep)) {
+      throw new UserError(`${file}: ${field} "${name}" is outside the model's folder; a card names files inside its own folder`);
+    }
+  }
 }
 
 export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; weightsFile: string }
 
+/**
+ * The weights file to load: `which` is a checkpoint of a training run by name (best, last), a
+ * file name in the folder, or a path; by default the card's, then best, then last.
+ */
+export function weightsFile(dir: string, card: ModelCard, which?: string): string {
+  if (which) {
+    const tries = [which, path.join(dir, which), path.join(dir, `${which}.safetensors`)];
+    const found = tries.find(isFile);
+    if (!found) throw new UserError(`--weights ${which}: no such checkpoint (in ${dir}: ${checkpointsIn(dir).join(', ') || 'none'}; or give a path to a .safetensors file)`);
+    return path.resolve(found);
+  }
+  if (card.weights && isFile(path.join(dir, card.weights))) return cardFile(dir, card, 'weights');
+  const found = ['best.safetensors', 'last.safetensors'].map((w) => path.join(dir, w)).find(isFile);
+  if (!found) throw new UserError(`--model ${dir}: no weights file (${[card.weights, 'best.safetensors', 'last.safetensors'].filter(Boolean).join(', ')}); has training saved a checkpoint yet?`);
+  return path.resolve(found);
+}
+
+const checkpointsIn = (dir: string) => { try { return fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).map((f) => f.replace(/\.safetensors$/, '')); } catch { return []; } };
+
 /** Loads a model package; `which` picks a checkpoint of a training run (best by default). */
 export function loadModelPackage(dir: string, which?: string): LoadedModel {
   const card = readCard(dir);
-  const candidates = which ? [which] : [card.weights, 'best.safetensors', 'last.safetensors'];
-  const weightsFile = candidates.map((w) => path.resolve(dir, w)).find(isFile);
-  if (!weightsFile) throw new UserError(`--model ${dir}: no weights file (${candidates.join(', ')}); has training saved a checkpoint yet?`);
+  const file = weightsFile(dir, card, which);
   const model = new SegModel(card.model);
-  model.loadNamedWeights(readSafetensors(weightsFile).tensors, weightsFile, { strict: false });
-  return { model, card, dir, weightsFile };
+  model.loadNamedWeights(readSafetensors(file).tensors, file, { strict: false });
+  return { model, card, dir, weightsFile: file };
 }
 
 export const palette = (card: ModelCard): Rgb[] => card.classes.map((c) => c.color);

@@ -4,6 +4,22 @@ export interface ServeOptions {
   /** Inference worker threads, ONNX Runtime threads each (0: all cores), jobs allowed to wait. */
   workers: number; threads: number; queue: number;
   maxBodyBytes: number; maxPixels: number; timeoutMs: number;
+  /**
+   * Host header names (without port) the server answers; others get 403, so a web page on another
+   * name that resolves here (DNS rebinding) cannot reach it. '*' answers every name.
+   */
+  allowedHosts?: string[];
 }
 
-export const DEFAULT_SERVE: ServeOptions = { workers: 1, threads: 0, queue: 16, maxBodyBytes: 32 << 20, maxPixels: 50e6, timeoutMs: 60_000 };
+/** The names a loopback server is reached by. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/** The Host header's name (port removed, lower case); an IPv6 literal keeps its brackets. */
+export function hostName(header: string | undefined): string {
+  const h = (header ?? '').trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.indexOf(':');
+  return colon >= 0 ? h.slice(0, colon) : h;
+}
+
+export const DEFAULT_SERVE: ServeOptions = { workers: 1, threads: 0, queue: 16, maxBodyBytes: 32 << 20, maxPixels: 50e6, timeoutMs: 60_000, allowedHosts: LOOPBACK_HOSTS };

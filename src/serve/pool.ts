@@ -32,8 +32,9 @@ export class InferencePool {
     if (this.full) return Promise.reject(new QueueFull('inference queue full'));
     return new Promise<JobResult>((resolve, reject) => {
       const p: Pending = { job: { ...job, id: this.nextId++ }, resolve, reject };
-      // The timeout covers waiting and running; a job that times out while running finishes
-      // in its worker, and its result is dropped.
+      // The timeout covers waiting and running. A job that times out while running is cancelled:
+      // its worker is stopped and replaced, so one huge image cannot hold a worker that the
+      // queued requests are waiting for.
       p.timer = setTimeout(() => { this.drop(p); reject(new JobTimeout(`no result within ${this.timeoutMs / 1000} s`)); }, this.timeoutMs);
       this.queue.push(p);
       this.dispatch();
@@ -44,7 +45,19 @@ export class InferencePool {
     const i = this.queue.indexOf(p);
     if (i >= 0) this.queue.splice(i, 1);
     p.resolve = () => {}; p.reject = () => {};
+    for (const [w, q] of this.busy) {
+      if (q !== p) continue;
+      this.busy.delete(w);
+      w.removeAllListeners('message'); w.removeAllListeners('error');
+      w.on('error', () => {}); // whatever it was doing ends with it
+      void w.terminate();
+      this.cancelled++;
+      if (!this.closed) { this.spawn(); this.dispatch(); }
+    }
   }
+
+  /** Running jobs stopped at their timeout (their workers replaced). */
+  cancelled = 0;
 
   private spawn(): void {
     const w = new Worker(workerEntry(import.meta.url, 'worker'), { workerData: { threads: this.threads } });

@@ -13,6 +13,7 @@ import sharp, { type Metadata } from 'sharp';
 import { z } from 'zod';
 import { InferencePool, JobTimeout, QueueFull } from './pool.js';
 import { ServerMetrics } from './metrics.js';
+import { cardFile } from '../models/package.js';
 import { browserCard, buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
 import { listRuns, runLog } from './runs.js';
 import { OUTPUTS, type Job } from './protocol.js';
@@ -23,7 +24,7 @@ import { UserError } from '../util/errors.js';
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
-import type { ServeOptions } from './options.js';
+import { hostName, LOOPBACK_HOSTS, type ServeOptions } from './options.js';
 
 class HttpError extends Error { constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); } }
 
@@ -50,6 +51,12 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   await app.register(multipart, { limits: { fileSize: o.maxBodyBytes, files: 1, fields: 20 } });
   app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  const allowed = new Set((o.allowedHosts ?? LOOPBACK_HOSTS).map((h) => hostName(h)));
+  app.addHook('onRequest', async (req) => {
+    if (allowed.has('*')) return;
+    const name = hostName(req.headers.host);
+    if (!allowed.has(name)) throw new HttpError(403, `Host ${name || '(none)'} is not served here; start the server with --allowed-hosts ${name || 'NAME'} to allow it`);
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: req.method, status: reply.statusCode });
@@ -74,7 +81,9 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     const e = entry(catalog, req.params.name);
     // Only the ONNX file the card names, for the browser path; nothing else in the folder.
     if (!e.card.onnx || req.params.file !== path.basename(e.card.onnx)) throw new HttpError(404, `model ${e.name} has no file ${req.params.file} to download (only its ONNX file: ${e.card.onnx ?? 'none'})`);
-    return reply.type('application/octet-stream').send(fs.createReadStream(path.resolve(e.dir, e.card.onnx)));
+    let file: string;
+    try { file = cardFile(e.dir, e.card, 'onnx'); } catch (err) { throw new HttpError(404, `model ${e.name}: ${(err as Error).message}`); }
+    return reply.type('application/octet-stream').send(fs.createReadStream(file));
   });
 
   // Refused before the upload is read or its header parsed: when overloaded, a 503 costs almost nothing.
@@ -98,9 +107,9 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
       .send(Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength));
   });
 
-  app.get('/v1/runs', async () => ({ runs: o.runsDir ? listRuns(o.runsDir) : [], dir: o.runsDir ?? null }));
+  app.get('/v1/runs', async () => ({ runs: o.runsDir ? await listRuns(o.runsDir) : [], dir: o.runsDir ?? null }));
   app.get<{ Params: { name: string } }>('/v1/runs/:name/log', async (req) => {
-    const log = o.runsDir ? runLog(o.runsDir, req.params.name) : null;
+    const log = o.runsDir ? await runLog(o.runsDir, req.params.name) : null;
     if (!log) throw new HttpError(404, `no training run named ${req.params.name}${o.runsDir ? ` in ${o.runsDir}` : ' (start serve with --runs DIR)'}`);
     return { name: req.params.name, epochs: log };
   });
@@ -137,9 +146,17 @@ function checkEffect(effect: string, keep: string[], model: CatalogEntry): void 
 
 async function uploadOf(req: FastifyRequest): Promise<Uint8Array> {
   if (req.isMultipart()) {
-    const part = await req.file();
-    if (!part) throw new HttpError(400, 'multipart upload without a file part; send the image as a file field');
-    return part.toBuffer();
+    // A body that is not the multipart form its header announces (no boundary, garbage) is the
+    // client's mistake: 400, not a server error. Only the size limit keeps its own status (413).
+    try {
+      const part = await req.file();
+      if (!part) throw new HttpError(400, 'multipart upload without a file part; send the image as a file field');
+      return await part.toBuffer();
+    } catch (e) {
+      const err = e as Error & { code?: string; statusCode?: number };
+      if (e instanceof HttpError || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.statusCode === 413) throw e;
+      throw new HttpError(400, `malformed multipart/form-data body (${err.message.split('\n')[0]}); send one file field, or the image as the body`);
+    }
   }
   const body = req.body as Buffer | undefined;
   if (!body || !Buffer.isBuffer(body) || !body.length) throw new HttpError(400, 'empty request body; send the image as the body (Content-Type image/*) or as multipart/form-data');

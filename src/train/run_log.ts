@@ -4,12 +4,25 @@ import fs from 'node:fs';
 
 export interface LogEntry { epoch?: number; loss?: number; lr?: number; val?: { mIoU?: number }; [k: string]: unknown }
 
-/** The epochs of a run; a line being written (or damaged) is skipped, not fatal. */
-export function readLog<T = LogEntry>(file: string): T[] {
+/** The entries of a log's text; a line being written (or damaged) is skipped, not fatal. */
+export function parseLog<T = LogEntry>(text: string): T[] {
   const out: T[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try { out.push(JSON.parse(line)); } catch { /* partial last line */ }
   }
   return out;
+}
+
+/** The epochs of a run. */
+export function readLog<T = LogEntry>(file: string): T[] {
+  return parseLog<T>(fs.readFileSync(file, 'utf8'));
+}
+
+/**
+ * Epochs a log records as finished. An epoch cut short (Ctrl-C, --max-minutes) has an entry marked
+ * partial, and the same epoch a second entry once a resumed run finishes it.
+ */
+export function finishedEpochs(log: LogEntry[]): number {
+  return log.reduce((n, e) => (e.partial || typeof e.epoch !== 'number' ? n : Math.max(n, e.epoch)), 0);
 }

@@ -36,11 +36,34 @@ export interface EpochLog {
   epoch: number; step: number; lr: number; loss: number; seconds: number; imagesPerSec: number;
   dataWaitFraction: number; val?: { mIoU: number; pixelAccuracy: number; meanAccuracy: number; perClassIoU: (number | null)[] };
   partial?: boolean;
+  /** Of a partial epoch: the batches it ran, of batchesPerEpoch. */
+  batches?: number; batchesPerEpoch?: number;
   /** This process's resident memory at the end of the epoch and its peak so far, MB (worker threads included). */
   rssMb?: number; peakRssMb?: number;
 }
 
-export interface TrainResult { state: TrainState; best?: Scores; interrupted: boolean; runDir: string }
+export interface TrainResult {
+  state: TrainState; best?: Scores; interrupted: boolean; runDir: string;
+  /** Batches in one epoch (state.batch of them ran of the epoch after state.epoch). */
+  batchesPerEpoch: number;
+  /** Whether the best validation came after a partial epoch (its entry in log.jsonl is marked so). */
+  bestPartial: boolean;
+}
+
+/** "3 epochs", or "3 epochs and 12/40 batches of epoch 4": what a run has trained, in words that match its log. */
+export function trainedText(r: Pick<TrainResult, 'state' | 'batchesPerEpoch'>): string {
+  const { epoch, batch } = r.state;
+  const whole = `${epoch} epoch${epoch === 1 ? '' : 's'}`;
+  return batch > 0 ? `${whole} and ${batch}/${r.batchesPerEpoch} batches of epoch ${epoch + 1}` : whole;
+}
+
+/** Settings no run can learn from, refused before any work (the library's words: the fields of TrainConfig). */
+export function checkTrainConfig(cfg: TrainConfig): void {
+  if (!(cfg.lr > 0)) throw new UserError(`lr ${cfg.lr}: the learning rate must be above 0`);
+  const w = cfg.classWeights;
+  if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw new UserError(`classWeights ${w.join(',')}: weights must be >= 0 and at least one above 0`);
+  if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw new UserError(`maxMinutes ${cfg.maxMinutes}: must be above 0`);
+}
 
 export interface TrainerHooks {
   log?: (line: string) => void; quiet?: boolean; signal?: AbortSignal; onStep?: (s: TrainState, loss: number) => void;
@@ -75,6 +98,9 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
 }
 
 async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks): Promise<TrainResult> {
+  // --max-minutes counts from here: decoding the data set and planning memory are part of the run's time.
+  const started = Date.now();
+  checkTrainConfig(cfg);
   const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const trainSpec = datasetSpec(cfg, cfg.train);
   const trainSamples = loadSamples(trainSpec);
@@ -152,8 +178,13 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   const perEpoch = loader.batchesPerEpoch;
   const totalSteps = cfg.epochs * perEpoch;
   const vars = model.trainableVariables;
-  const started = Date.now();
   let interrupted = false, outOfTime = false;
+  // The time budget is kept by stopping early enough for what follows the last step: validation
+  // (measured once it has run, else estimated from the training rate) and the checkpoint.
+  const budgetMs = cfg.maxMinutes ? cfg.maxMinutes * 60_000 : Infinity;
+  let stepMs = 0, valMs: number | null = null;
+  const afterLastStepMs = (imageMs: number) => (valMs ?? (valSpec ? valSamples.length * imageMs * 0.5 : 0)) + 2 * stepMs;
+  let labelledPixels = 0; // none over a whole epoch means every mask pixel is ignored and nothing can be learned
   const guard = new GuardedSteps();
   let stopReq = false;
   const onSig = () => {
@@ -172,9 +203,12 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       const bar = progressBar(`epoch ${epoch + 1}/${cfg.epochs}`, trainSamples.length, 'img', hooks.quiet);
       const t0 = Date.now();
       let lossSum = 0, lossN = 0, images = state.batch * cfg.batchSize, waitMs = 0, lr = 0;
+      const passStart = state.batch;
       let tWait = Date.now();
       for await (const batch of loader.epoch(epoch, state.batch)) {
         waitMs += Date.now() - tWait;
+        const tStep = Date.now();
+        if (labelledPixels === 0) for (let i = 0; i < batch.y.length; i++) if (batch.y[i] !== cfg.ignoreIndex && batch.y[i] >= 0) { labelledPixels++; break; }
         lr = learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
         opt.learningRate = lr;
         const g = dp ? await dp.gradients(batch) : mainGradients(model, vars, lossSpec, batch, plan.micro);
@@ -188,11 +222,15 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
         // loop never runs, and Ctrl-C / SIGTERM handlers would wait for the end of training.
         await new Promise((r) => setImmediate(r));
         bar.update(Math.min(images, trainSamples.length), { info: `| loss ${(lossSum / lossN).toFixed(4)} | lr ${lr.toExponential(2)}` });
-        if (cfg.maxMinutes && (Date.now() - started) / 60000 > cfg.maxMinutes) { outOfTime = true; break; }
+        stepMs = stepMs ? 0.8 * stepMs + 0.2 * (Date.now() - tStep) : Date.now() - tStep;
+        if (Date.now() - started + stepMs + afterLastStepMs(stepMs / batch.n) > budgetMs) { outOfTime = true; break; }
         if (stopReq) break;
         tWait = Date.now();
       }
       bar.stop();
+      if (labelledPixels === 0 && passStart === 0 && state.batch >= perEpoch) {
+        throw new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check --ignore-index and --label-map (pixelwise verify shows the class counts)`);
+      }
       const seconds = (Date.now() - t0) / 1000;
       const finished = state.batch >= perEpoch;
       if (stopReq && !finished) {
@@ -206,15 +244,18 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
         imagesPerSec: (lossN * cfg.batchSize) / Math.max(1e-9, seconds), dataWaitFraction: waitMs / 1000 / Math.max(1e-9, seconds),
         rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), peakRssMb: Math.round(peakRssMb()),
         partial: !finished || undefined,
+        ...(finished ? {} : { batches: state.batch, batchesPerEpoch: perEpoch }),
       };
       if (finished) { state.epoch++; state.batch = 0; }
       const validateNow = valSpec && (state.epoch % (cfg.valEvery ?? 1) === 0 || state.epoch >= cfg.epochs || stopReq || outOfTime || !finished);
       if (valSpec && validateNow) {
+        const tVal = Date.now();
         const vbar = progressBar('  validate', valSamples.length, 'img', hooks.quiet);
         const cm = await evaluateSamples((imgs) => predictBatch(model, imgs, { norm: cfg.norm, resize: cfg.resize }), valSamples, valSpec, {
           batchSize: cfg.valBatchSize, onImage: (d) => vbar.update(d),
         });
         vbar.stop();
+        valMs = Date.now() - tVal;
         const sc = cm.scores(cfg.classes.map((c) => c.name));
         entry.val = { mIoU: sc.mIoU, pixelAccuracy: sc.pixelAccuracy, meanAccuracy: sc.meanAccuracy, perClassIoU: sc.perClass.map((c) => c.iou) };
         if (sc.mIoU > state.bestMIoU) {
@@ -229,7 +270,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       history.push(entry);
       fs.appendFileSync(logFile, JSON.stringify(entry) + '\n');
       await writeCurves(runDir, history);
-      log(`epoch ${entry.epoch}: loss ${entry.loss.toFixed(4)}` + (entry.val ? `, val mIoU ${(entry.val.mIoU * 100).toFixed(2)}, pixel acc ${(entry.val.pixelAccuracy * 100).toFixed(2)}` : '') +
+      log(`epoch ${entry.epoch}${entry.partial ? ` (partial: ${entry.batches}/${perEpoch} batches)` : ''}: loss ${entry.loss.toFixed(4)}` + (entry.val ? `, val mIoU ${(entry.val.mIoU * 100).toFixed(2)}, pixel acc ${(entry.val.pixelAccuracy * 100).toFixed(2)}` : '') +
         `, ${entry.imagesPerSec.toFixed(2)} img/s, ${formatDuration(seconds)}` + (state.bestEpoch === entry.epoch ? ' (best)' : ''));
       if (stopReq) { interrupted = true; log(`saved ${lastFile} (epoch ${state.epoch} done); continue with --resume ${runDir}`); break; }
       if (outOfTime) { log(`stopped: --max-minutes ${cfg.maxMinutes} reached; continue with --resume ${runDir}`); break; }
@@ -245,7 +286,8 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
     model.dispose();
     opt.dispose();
   }
-  return { state, best, interrupted, runDir };
+  const bestEntry = history.filter((e) => e.epoch === state.bestEpoch && e.val).at(-1);
+  return { state, best, interrupted, runDir, batchesPerEpoch: perEpoch, bestPartial: !!bestEntry?.partial };
 }
 
 async function writeCurves(runDir: string, h: EpochLog[]): Promise<void> {

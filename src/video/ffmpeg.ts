@@ -21,7 +21,18 @@ export function probeVideo(file: string): VideoInfo {
   const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(r.stderr);
   const fps = v[3] ? parseFloat(v[3]) : 25;
   const seconds = d ? +d[1] * 3600 + +d[2] * 60 + parseFloat(d[3]) : 0;
-  return { width: +v[1], height: +v[2], fps, frames: Math.round(seconds * fps), audio: /Stream #\S+.*Audio: /.test(r.stderr) };
+  // ffmpeg turns the frames of a video with rotation metadata (phone videos) upright when it
+  // decodes them, so a quarter turn swaps the size the stream line gives.
+  const turned = quarterTurn(r.stderr.slice(v.index));
+  return { width: +v[turned ? 2 : 1], height: +v[turned ? 1 : 2], fps, frames: Math.round(seconds * fps), audio: /Stream #\S+.*Audio: /.test(r.stderr) };
+}
+
+/** Whether the first video stream's rotation (display matrix, or the older `rotate` tag) is a quarter or three-quarter turn. */
+function quarterTurn(streamReport: string): boolean {
+  const next = streamReport.indexOf('\n    Stream #', 1);
+  const own = next > 0 ? streamReport.slice(0, next) : streamReport;
+  const m = /displaymatrix: rotation of (-?[\d.]+) degrees/.exec(own) ?? /^\s+rotate\s*:\s*(-?[\d.]+)/m.exec(own);
+  return !!m && Math.abs(Math.round(parseFloat(m[1]) / 90)) % 2 === 1;
 }
 
 const RGB_OUT = ['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
@@ -121,26 +132,64 @@ export interface WriterOptions {
   format?: VideoFormat;
   /** x264's preset for H.264 output (mp4, mpegts); default DEFAULT_X264_PRESET. */
   preset?: X264Preset;
+  /** The name errors give the output (the final name of a file written under a temp name). */
+  name?: string;
 }
 
-/** Encodes raw RGB frames to `file`, or to this process's stdout when `file` is `-`. */
+/** H.264 in 4:2:0 needs even sizes: the size an odd frame is padded to for it (one column or row, on the right or bottom). */
+export function encodedSize(width: number, height: number, format: VideoFormat): [number, number] {
+  return format === 'mp4' || format === 'mpegts' ? [width + (width & 1), height + (height & 1)] : [width, height];
+}
+
+/**
+ * Encodes raw RGB frames to `file`, or to this process's stdout when `file` is `-`. An encoder
+ * that fails (a size it refuses, a full disk, a folder that went away) rejects the pending write
+ * or close with ffmpeg's own last line; it never leaves a write waiting for a 'drain'.
+ */
 export class FrameWriter {
   private readonly p: ChildProcessWithoutNullStreams;
   private err = '';
+  private readonly ended: Promise<number | null>;
+  private failure: Error | null = null;
+  private readonly name: string;
   constructor(readonly file: string, width: number, height: number, fps: number, o: WriterOptions = {}) {
     const toStdout = file === '-';
+    this.name = toStdout ? 'stdout' : o.name ?? file;
+    const format = o.format ?? (toStdout ? 'mjpeg' : 'mp4');
     const audio = o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k', '-shortest'] : [];
+    const [w, h] = encodedSize(width, height, format);
+    const pad = w !== width || h !== height ? ['-vf', `pad=${w}:${h}:0:0`] : [];
     this.p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
-      '-i', 'pipe:0', ...audio, ...encoderArgs(o.format ?? (toStdout ? 'mjpeg' : 'mp4'), o.preset ?? DEFAULT_X264_PRESET), toStdout ? 'pipe:1' : file]);
+      '-i', 'pipe:0', ...audio, ...pad, ...encoderArgs(format, o.preset ?? DEFAULT_X264_PRESET), toStdout ? 'pipe:1' : file]);
     this.p.stderr.on('data', (b) => { this.err += b; });
+    this.ended = new Promise((resolve) => this.p.on('close', (code) => resolve(code)));
+    this.p.on('error', (e) => { this.failure ??= e; });
+    // ffmpeg closes its stdin when it fails: the write then errors (EPIPE), which is its failure to report, not a crash.
+    this.p.stdin.on('error', (e) => { this.failure ??= e; });
     if (toStdout) this.p.stdout.pipe(process.stdout, { end: false });
   }
+  private failed(): UserError {
+    const why = lastLine(this.err) || this.failure?.message || 'ffmpeg stopped';
+    if (/No space left on device/i.test(why)) return new UserError(`${this.name}: the disk is full; nothing was written under this name (free some space and run again)`);
+    return new UserError(`${this.name}: ffmpeg failed to encode (${why})`);
+  }
   async write(frame: Uint8Array): Promise<void> {
-    if (!this.p.stdin.write(frame)) await new Promise((r) => this.p.stdin.once('drain', r));
+    if (this.failure || this.p.exitCode !== null) { await this.ended; throw this.failed(); }
+    if (this.p.stdin.write(frame)) return;
+    const drained = await Promise.race([
+      new Promise<boolean>((r) => this.p.stdin.once('drain', () => r(true))),
+      this.ended.then(() => false),
+    ]);
+    if (!drained) throw this.failed();
   }
   async close(): Promise<void> {
     this.p.stdin.end();
-    const code = await new Promise<number | null>((r) => this.p.on('close', r));
-    if (code !== 0) throw new UserError(`${this.file === '-' ? 'stdout' : this.file}: ffmpeg failed to encode (${lastLine(this.err)})`);
+    const code = await this.ended;
+    if (code !== 0) throw this.failed();
+  }
+  /** Stops the encoder without finishing the file (an interrupted or failed run). */
+  async abort(): Promise<void> {
+    if (this.p.exitCode === null && this.p.signalCode === null) this.p.kill('SIGKILL');
+    await this.ended;
   }
 }

@@ -1,6 +1,6 @@
 // The `evaluate` command's work, loaded when the command runs (the definition in ../evaluate.ts stays light).
 import path from 'node:path';
-import { isDir } from '../../util/fs.js';
+import { checkOutputDir } from '../output_paths.js';
 import { openSegmenter } from '../../inference/segmenter.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
@@ -11,7 +11,14 @@ import { writeFileAtomic } from '../../util/fs.js';
 import { UserError } from '../../util/errors.js';
 import type { Opts } from '../evaluate.js';
 
+/** Where the scores go: --report, else eval/<model name> in the working directory (never inside the model's folder: a shipped model's is the installed package). */
+function reportDir(o: Opts): string {
+  return o.report ?? path.join('eval', path.basename(path.resolve(o.model)));
+}
+
 export async function run(o: Opts): Promise<void> {
+  const dir = reportDir(o);
+  checkOutputDir(o.report ? '--report' : 'the report folder (--report)', dir);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
   const k = card.model.numClasses;
@@ -19,7 +26,7 @@ export async function run(o: Opts): Promise<void> {
   if (o.voidIndex != null && (o.voidIndex < 0 || o.voidIndex >= k + 1)) throw new UserError(`--void-index ${o.voidIndex}: must be a class id 0..${k}`);
   // With a void class outside the model's classes the matrix gets one more row/column.
   const matrixClasses = o.voidIndex != null && o.voidIndex >= k ? o.voidIndex + 1 : k;
-  const labelMap = await resolveLabelMap(o, o.labelMap, k, ignore, (l) => process.stderr.write(l + '\n'));
+  const labelMap = await resolveLabelMap(o, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), (l) => process.stderr.write(l + '\n'));
   const classes = [...card.classes];
   while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
   const spec = makeSpec(o, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
@@ -34,8 +41,8 @@ export async function run(o: Opts): Promise<void> {
     process.stderr.write(`pixelwise: warning: ${cm.outOfRange} ground-truth pixels in ${o.masks} have labels >= ${matrixClasses} and were not scored; check --ignore-index / --label-map (pixelwise verify lists the files)\n`);
   }
   const scores = cm.scores(classes.map((c) => c.name));
+  if (scores.pixels === 0) throw new UserError(`--masks ${o.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore}); check --ignore-index / --label-map`);
   const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: o.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
-  const dir = o.report ?? (isDir(o.model) ? path.join(o.model, 'eval') : path.join('eval', o.model));
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${o.images} (${samples.length} images)`));
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');

@@ -7,6 +7,7 @@ import { resolveModelDir } from '../../models/shipped.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { packageRun, readAbout } from '../../models/package_run.js';
 import { UserError } from '../../util/errors.js';
+import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import type { ExportOpts } from '../export.js';
 
 export async function run(o: ExportOpts): Promise<void> {
@@ -14,6 +15,7 @@ export async function run(o: ExportOpts): Promise<void> {
   if (o.about && !o.package) throw new UserError('--about goes with --package');
   await initEngine('wasm');
   if (o.package) {
+    checkOutputDir('--package', o.package);
     const r = packageRun(resolveModelDir(o.model), o.package, readAbout(o.about));
     const mb = (n: number) => (n / 2 ** 20).toFixed(2);
     const ev = r.card.evaluation as { mIoU?: number } | undefined;
@@ -21,12 +23,17 @@ export async function run(o: ExportOpts): Promise<void> {
     return;
   }
   const out = o.out!;
+  if (path.extname(out).toLowerCase() !== '.onnx') throw new UserError(`--out ${out}: name a .onnx file (e.g. ${out}.onnx)`);
+  checkOutputFile('--out', out);
+  const dir = `${out.replace(/\.onnx$/i, '')}.model`;
+  checkOutputDir('--out', dir);
   const { model, card } = loadModelPackage(resolveModelDir(o.model), o.weights);
   const bytes = exportOnnx(model);
   writeFileAtomic(out, bytes);
-  // A package for the ONNX file alone: same card, pointing at the .onnx, with the input stride.
-  const dir = `${out.replace(/\.onnx$/i, '')}.model`;
-  writeCard(dir, { ...card, model: { ...card.model, stride: model.stride }, weights: '', onnx: path.relative(dir, path.resolve(out)) });
+  // A package for the ONNX file alone: same card, with the input stride, and a copy of the file
+  // (a card names files inside its own folder).
+  writeFileAtomic(path.join(dir, 'model.onnx'), bytes);
+  writeCard(dir, { ...card, model: { ...card.model, stride: model.stride }, weights: '', onnx: 'model.onnx' });
   process.stdout.write(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB, input [N,3,H,W] normalised, H and W multiples of ${model.stride}; output logits [N,${card.model.numClasses},H,W]) and ${dir}/model.json\n`);
   model.dispose();
 }

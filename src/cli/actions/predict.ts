@@ -8,7 +8,8 @@ import { segmenterOptions } from './shared.js';
 import { parseEffect } from '../../render/effects.js';
 import { classIds, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
-import { writeApplied } from '../../inference/outputs.js';
+import { writeApplied, cutoutFileName } from '../../inference/outputs.js';
+import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, isFile, stem } from '../../util/fs.js';
@@ -28,12 +29,28 @@ export function collectImages(inputs: string[]): string[] {
 }
 
 
-/** Outputs are named after their input (NAME_labels.png, ...): none may land on an input file. */
-function refuseOverwritingInputs(files: string[], out: string): void {
+/**
+ * Each input's output name: its stem, or for a second input with the same stem (a.jpg beside
+ * a.png) the stem with its extension (a_png), made unique.
+ */
+function outputNames(files: string[]): string[] {
+  const used = new Set<string>();
+  return files.map((f) => {
+    let name = stem(f);
+    if (used.has(name)) name = `${name}_${path.extname(f).slice(1).toLowerCase()}`;
+    while (used.has(name)) name += '_';
+    used.add(name);
+    return name;
+  });
+}
+
+/** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
+function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {
   const inputs = new Set(files.map((f) => path.resolve(f)));
-  for (const f of files) {
-    for (const suffix of ['_labels.png', '_color.png', '_overlay.png', '_legend.png', '_classes.json', '_effect.png', '_effect.jpg']) {
-      const target = path.resolve(out, stem(f) + suffix);
+  const suffixes = ['_labels.png', '_color.png', '_overlay.png', '_legend.png', '_classes.json', '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`)];
+  for (const name of names) {
+    for (const suffix of suffixes) {
+      const target = path.resolve(out, name + suffix);
       if (inputs.has(target)) throw new UserError(`--out ${out}: predicting would overwrite the input ${target}; choose another --out folder`);
     }
   }
@@ -42,7 +59,9 @@ function refuseOverwritingInputs(files: string[], out: string): void {
 export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   const files = collectImages(inputs);
-  refuseOverwritingInputs(files, o.out);
+  const names = outputNames(files);
+  checkOutputDir('--out', o.out);
+  refuseOverwritingInputs(files, names, o.out, o.cutout ? classList(o.cutout) : []);
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
@@ -54,14 +73,11 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (effect) classIds(card.classes, keep, '--keep');
   classIds(card.classes, cutout, '--cutout');
   const bar = progressBar('predict', files.length, 'img', o.quiet || o.json || files.length < 2);
-  const used = new Set<string>();
   const report: object[] = [];
   let done = 0;
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     const img = await readImage(f);
-    let name = stem(f);
-    while (used.has(name)) name += '_';
-    used.add(name);
+    const name = names[i];
     let labels: Uint8Array, extra: string[] = [];
     if (effect || cutout.length) {
       // Probabilities for soft edges: the scores path (the same label maps).

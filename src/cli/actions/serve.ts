@@ -1,7 +1,19 @@
 // The `serve` command's work, loaded when the command runs (the definition in ../serve.ts stays light).
 import { buildServer } from '../../serve/server.js';
 import { UserError } from '../../util/errors.js';
+import { LOOPBACK_HOSTS } from '../../serve/options.js';
 import type { Opts } from '../serve.js';
+
+/** --allowed-hosts, else the loopback names plus the address served when it is a specific one. */
+function allowedHosts(o: Opts): string[] {
+  if (o.allowedHosts != null) {
+    const names = o.allowedHosts.split(',').map((h) => h.trim()).filter(Boolean);
+    if (!names.length) throw new UserError(`--allowed-hosts ${o.allowedHosts}: expected comma-separated host names (or *)`);
+    return names;
+  }
+  const wildcard = ['0.0.0.0', '::', '[::]', ''].includes(o.host);
+  return wildcard ? LOOPBACK_HOSTS : [...LOOPBACK_HOSTS, o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]` : o.host];
+}
 
 export async function run(o: Opts): Promise<void> {
   if (o.port < 0 || o.port > 65535) throw new UserError(`--port ${o.port}: expected 0..65535`);
@@ -9,7 +21,7 @@ export async function run(o: Opts): Promise<void> {
   if (!(o.timeout > 0)) throw new UserError(`--timeout ${o.timeout}: expected a positive number of seconds`);
   const server = await buildServer({
     modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue,
-    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000,
+    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: allowedHosts(o),
   });
   let url: string;
   try { url = await server.app.listen({ port: o.port, host: o.host }); } catch (e) {

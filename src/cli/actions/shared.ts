@@ -7,13 +7,17 @@ import { DEFAULT_TILING } from '../../inference/tiling.js';
 import type { OpenOptions } from '../../inference/segmenter.js';
 import type { InferenceOpts } from '../shared.js';
 import { UserError } from '../../util/errors.js';
+import { MAX_INPUT_PIXELS } from '../options.js';
 
-/** Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes. */
+/**
+ * Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes
+ * (only while the ignore label is the default: an explicit --ignore-index 255 means what it says).
+ */
 export async function resolveLabelMap(spec: { images: string; masks?: string; list?: string }, labelMapOpt: string | undefined,
-  numClasses: number, ignoreIndex: number, log: (l: string) => void): Promise<[number, number][]> {
+  numClasses: number, ignoreIndex: number | undefined, log: (l: string) => void): Promise<[number, number][]> {
   const explicit = parseLabelMap(labelMapOpt);
   if (explicit.size) return [...explicit.entries()];
-  if (numClasses === 2 && ignoreIndex === 255 && spec.masks) {
+  if (numClasses === 2 && ignoreIndex === undefined && spec.masks) {
     const { samples } = pairSamples(spec);
     if (await looksBinary255(samples)) {
       log('masks hold only 0 and 255 with --classes 2: reading 255 as class 1 (pass --label-map to choose otherwise)');
@@ -30,6 +34,9 @@ export function makeSpec(o: { images: string; masks?: string; list?: string }, n
 }
 
 export function segmenterOptions(o: InferenceOpts): OpenOptions {
+  if (o.inputSize && o.inputSize[0] * o.inputSize[1] > MAX_INPUT_PIXELS) {
+    throw new UserError(`--input-size ${o.inputSize.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size, or let --tile cut large images`);
+  }
   const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
   return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, inputSize: o.inputSize, log: (l) => process.stderr.write(l + '\n') };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { initEngine } from '../../engine/backend.js';
 import type { BackendName } from '../../engine/backend_names.js';
-import { train } from '../../train/trainer.js';
+import { train, trainedText } from '../../train/trainer.js';
 import type { TrainConfig } from '../../train/config.js';
 import { archOptionsFrom } from '../../models/options.js';
 import { archNormalization, getArch } from '../../models/registry.js';
@@ -15,10 +15,34 @@ import { IMAGENET_NORM } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { resolveLabelMap } from './shared.js';
 import { applyRecipe } from '../recipe.js';
-import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
+import { BINARY_CLASSES, parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
 import { UserError } from '../../util/errors.js';
+import { checkOutputDir } from '../output_paths.js';
 import { isDir, isFile } from '../../util/fs.js';
 import type { Opts } from '../train.js';
+
+/**
+ * What --resume may change (the rest defines the run: its model, data and recipe, as train.json
+ * holds them); each is applied, said on stderr and kept in train.json.
+ */
+const CHANGEABLE_ON_RESUME = new Set(['epochs', 'maxMinutes', 'lr', 'onNan', 'workers', 'microBatch', 'checkpointBlocks', 'valEvery', 'earlyStop', 'backend', 'quiet', 'resume', 'config']);
+
+/** Options given on the command line (or in a recipe) rather than left at their defaults. */
+const givenOptions = (cmd: Command) => cmd.options.map((opt) => opt.attributeName()).filter((k) => {
+  const src = cmd.getOptionValueSource(k);
+  return src === 'cli' || src === 'config' || src === 'env';
+});
+
+/** --out holds nothing, or a run of train's own (train.json): a model package or any other folder is never written into. */
+function checkRunFolder(dir: string): void {
+  checkOutputDir('--out', dir);
+  if (!isDir(dir)) return;
+  const entries = fs.readdirSync(dir).filter((f) => !f.startsWith('.'));
+  if (isFile(path.join(dir, 'last.safetensors'))) throw new UserError(`--out ${dir}: already holds a run; use --resume ${dir} to continue it or choose another --out`);
+  if (!entries.length || isFile(path.join(dir, 'train.json'))) return;
+  const what = entries.includes('model.json') ? 'a model package (model.json without train.json)' : `files that are not a training run (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''})`;
+  throw new UserError(`--out ${dir}: holds ${what}; train writes a run into a new or empty folder: choose another --out`);
+}
 
 export async function run(_o: Opts, cmd: Command): Promise<void> {
   if (_o.config) applyRecipe(cmd, _o.config);
@@ -29,6 +53,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
   const workers = parseWorkers(o.workers);
   const microBatch = parseMicroBatch(o.microBatch);
   const checkpointBlocks = parseCheckpointBlocks(o.checkpointBlocks);
+  if (!(o.lr > 0)) throw new UserError(`--lr ${o.lr}: the learning rate must be above 0 (e.g. 1e-3)`);
   let cfg: TrainConfig, runDir: string;
   const log = (l: string) => process.stderr.write(l + '\n');
   if (o.resume) {
@@ -38,8 +63,19 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     try { cfg = JSON.parse(fs.readFileSync(f, 'utf8')) as TrainConfig; } catch (e) {
       throw new UserError(`${f}: not valid JSON (${(e as Error).message}); the run's configuration is damaged: start a new run with the same options`);
     }
+    const fixed = givenOptions(cmd).filter((k) => !CHANGEABLE_ON_RESUME.has(k));
+    if (fixed.length) {
+      const flag = (k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      throw new UserError(`--resume ${runDir}: ${fixed.map(flag).join(', ')} cannot change on resume (the run's train.json defines its model, data and recipe); start a new run with --init-weights ${path.join(runDir, 'last.safetensors')} to train on from its weights`);
+    }
     if (o.epochs != null) cfg.epochs = o.epochs;
     if (o.maxMinutes != null) cfg.maxMinutes = o.maxMinutes;
+    if (givenOptions(cmd).includes('lr') && o.lr !== cfg.lr) {
+      log(`--resume: learning rate ${o.lr} (--lr) instead of the run's ${cfg.lr}; train.json records it`);
+      cfg.lr = o.lr;
+    }
+    if (givenOptions(cmd).includes('valEvery')) cfg.valEvery = o.valEvery;
+    if (o.earlyStop != null) cfg.earlyStopPatience = o.earlyStop;
     cfg.onNaN = o.onNan;
     cfg.workers = workers;
     // Memory settings the run was started with stay unless given again.
@@ -51,11 +87,11 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     }
     if ((o.valImages == null) !== (o.valMasks == null)) throw new UserError('--val-images and --val-masks go together');
     runDir = o.out!;
-    if (isFile(path.join(runDir, 'last.safetensors'))) {
-      throw new UserError(`--out ${runDir}: already holds a run; use --resume ${runDir} to continue it or choose another --out`);
-    }
+    checkRunFolder(runDir);
     const numClasses = o.classes!;
-    if (o.ignoreIndex < 0 || o.ignoreIndex > 255) throw new UserError(`--ignore-index ${o.ignoreIndex}: must be 0..255`);
+    if (numClasses === 1) throw new UserError(BINARY_CLASSES);
+    const ignoreIndex = o.ignoreIndex ?? 255;
+    if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
     const classes = resolveClasses(numClasses, o.classFile);
     const labelMap = await resolveLabelMap({ images: o.images!, masks: o.masks, list: o.list }, o.labelMap, numClasses, o.ignoreIndex, log);
     let classWeights: number[] | 'auto' | undefined;
@@ -63,6 +99,9 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     else if (o.classWeights) {
       classWeights = parseNumberList(o.classWeights);
       if (classWeights.length !== numClasses) throw new UserError(`--class-weights has ${classWeights.length} values for ${numClasses} classes`);
+    }
+    if (classWeights !== undefined && classWeights !== 'auto' && (classWeights.some((w) => w < 0) || classWeights.every((w) => w === 0))) {
+      throw new UserError(`--class-weights ${o.classWeights}: weights must be >= 0 and at least one above 0 (all zero weights train nothing)`);
     }
     if (o.initWeights && !isFile(o.initWeights)) throw new UserError(`--init-weights ${o.initWeights}: file not found`);
     if (o.encoderWeights && !isFile(o.encoderWeights)) throw new UserError(`--encoder-weights ${o.encoderWeights}: file not found`);
@@ -73,7 +112,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       model: { arch: o.arch, numClasses, ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout },
       train: { images: o.images!, masks: o.masks!, list: o.list },
       val: o.valImages ? { images: o.valImages, masks: o.valMasks!, list: o.valList } : undefined,
-      classes, ignoreIndex: o.ignoreIndex, labelMap, inputSize, resize: o.resize,
+      classes, ignoreIndex, labelMap, inputSize, resize: o.resize,
       batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
       loss: o.loss, classWeights, focalGamma: o.focalGamma,
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
@@ -84,7 +123,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
   }
   await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');
   const r = await train(cfg, runDir, !!o.resume, { quiet: o.quiet });
-  const best = r.state.bestMIoU >= 0 ? `, best val mIoU ${(r.state.bestMIoU * 100).toFixed(2)} at epoch ${r.state.bestEpoch}` : '';
-  process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${r.state.epoch} epochs in ${runDir}${best}\n`);
+  const best = r.state.bestMIoU >= 0 ? `, best val mIoU ${(r.state.bestMIoU * 100).toFixed(2)} at epoch ${r.state.bestEpoch}${r.bestPartial ? ' (partial)' : ''}` : '';
+  process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${trainedText(r)} in ${runDir}${best}\n`);
   if (r.interrupted) process.exitCode = 130;
 }

@@ -4,11 +4,15 @@ import { verifyDataset } from '../../data/verify.js';
 import { makeSpec, resolveLabelMap } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../verify.js';
+import { UserError } from '../../util/errors.js';
+import { BINARY_CLASSES } from '../options.js';
 
 export async function run(o: Opts): Promise<void> {
+  if (o.classes === 1) throw new UserError(BINARY_CLASSES);
   const classes = resolveClasses(o.classes, o.classFile);
   const labelMap = await resolveLabelMap(o, o.labelMap, o.classes, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`));
-  const spec = makeSpec(o, o.classes, o.ignoreIndex, labelMap, classes);
+  const ignoreIndex = o.ignoreIndex ?? 255;
+  const spec = makeSpec(o, o.classes, ignoreIndex, labelMap, classes);
   let bar: ReturnType<typeof progressBar> | null = null;
   const r = await verifyDataset(spec, (d, t) => { bar ??= progressBar('verify', t, 'img', o.quiet); bar.update(d); });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
@@ -20,7 +24,7 @@ export async function run(o: Opts): Promise<void> {
   }
   const total = r.histogram.reduce((a, b) => a + b, 0);
   const w = Math.max(10, ...classes.map((c) => c.name.length));
-  process.stdout.write(`${r.images} pairs OK (mask encodings: ${Object.entries(r.modes).map(([k, v]) => `${k} ${v}`).join(', ')}); ${r.ignored} ignored pixels (label ${o.ignoreIndex})\n\n`);
+  process.stdout.write(`${r.images} pairs OK (mask encodings: ${Object.entries(r.modes).map(([k, v]) => `${k} ${v}`).join(', ')}); ${r.ignored} ignored pixels (label ${ignoreIndex})\n\n`);
   process.stdout.write(`${'id'.padStart(3)}  ${'class'.padEnd(w)}  ${'pixels'.padStart(12)}  ${'share'.padStart(7)}  weight\n`);
   r.histogram.forEach((n, i) => {
     process.stdout.write(`${String(i).padStart(3)}  ${classes[i].name.padEnd(w)}  ${String(n).padStart(12)}  ${(total ? (100 * n) / total : 0).toFixed(2).padStart(6)}%  ${r.suggestedWeights[i].toFixed(3)}\n`);

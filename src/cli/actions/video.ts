@@ -3,13 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openThreadedSegmenter } from '../../inference/threaded.js';
 import { defaultThreads } from '../../inference/onnx_runtime.js';
-import { probeVideo, readFrames, openStdinVideo, FrameWriter, type VideoInfo } from '../../video/ffmpeg.js';
+import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, type VideoInfo } from '../../video/ffmpeg.js';
 import { colorize, overlayLabels } from '../../render/colorize.js';
 import { encodeLabelPngFast } from '../../render/label_png.js';
 import { segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { isFile, writeFileAtomic } from '../../util/fs.js';
+import { checkOutputDir, checkOutputFile } from '../output_paths.js';
+import { PartialOutputs, onStopSignal } from '../stop_signals.js';
 import { prefetch } from '../../util/prefetch.js';
 import { readImage, type RgbImage } from '../../data/image_io.js';
 import { effectFields, parseEffect } from '../../render/effects.js';
@@ -42,6 +44,9 @@ function checkOptions(input: string, o: Opts): void {
   if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: files are written as MP4; the other formats are for --out - (stdout)`);
   const format = o.outFormat ?? (o.out === '-' ? 'mjpeg' : 'mp4');
   if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a file, or --out - --out-format mpegts), not ${format}`);
+  checkOutputFile('--out', o.out);
+  if (o.maskVideo) checkOutputFile('--mask-video', o.maskVideo);
+  if (o.labelsDir) checkOutputDir('--labels-dir', o.labelsDir);
 }
 
 /**
@@ -72,12 +77,22 @@ export async function run(input: string, o: Opts): Promise<void> {
   const keep = o.keep ? classList(o.keep) : ['person'];
   if (effect) classIds(classes, keep, '--keep');
   const palette = classes.map((c) => c.color);
-  // Encode to temp names and rename at the end: an interrupted run never leaves a half file under the final name.
+  // Encode to temp names and rename at the end: a failed or interrupted run never leaves a file,
+  // whole or half, under the final name, and removes its temp files.
   const toStdout = o.out === '-';
-  const tmpOut = toStdout ? '-' : `${o.out}.partial.mp4`;
-  if (!toStdout) fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-  const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat, preset: o.x264Preset }); // the audio goes along
-  const maskWriter = o.maskVideo ? new FrameWriter(`${o.maskVideo}.partial.mp4`, info.width, info.height, info.fps, { preset: o.x264Preset }) : null;
+  const format = o.outFormat ?? (toStdout ? 'mjpeg' : 'mp4');
+  const [encW, encH] = encodedSize(info.width, info.height, format);
+  if (encW !== info.width || encH !== info.height) {
+    process.stderr.write(`note: H.264 needs even frame sizes: the ${info.width}x${info.height} frames are encoded as ${encW}x${encH} (one black ${encW !== info.width ? 'column on the right' : 'row at the bottom'}${encW !== info.width && encH !== info.height ? ' and row at the bottom' : ''})\n`);
+  }
+  const outputs = new PartialOutputs();
+  const tmpOut = toStdout ? '-' : outputs.add(o.out);
+  const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat, preset: o.x264Preset, name: o.out }); // the audio goes along
+  const maskWriter = o.maskVideo ? new FrameWriter(outputs.add(o.maskVideo), info.width, info.height, info.fps, { preset: o.x264Preset, name: o.maskVideo }) : null;
+  // The workers are closed before the process ends: ONNX Runtime aborts the process when a thread with a session open is torn down.
+  let closing: Promise<void> | undefined;
+  const closeModel = () => (closing ??= seg.dispose());
+  const stopOnSignal = onStopSignal(async () => { await Promise.all([writer.abort(), maskWriter?.abort()]); outputs.discard(); await closeModel(); });
   const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
   const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
   const needScores = !!effect || o.smooth > 0;
@@ -92,30 +107,39 @@ export async function run(input: string, o: Opts): Promise<void> {
       if (o.maxFrames && ++n >= o.maxFrames) return;
     }
   }
-  // Where ONNX Runtime specialises the graph (inputs up to 2^18 pixels), that happens while loading.
-  if (seg.runtime === 'onnx' && netPixels <= 1 << 18) await warmUp(seg, info.width, info.height, { networks: seg.workers, batch: o.batch, scores: needScores });
-  const loadSecs = (Date.now() - tLoad) / 1000;
-  let n = 0;
-  const t0 = Date.now();
-  const stream = segmentFrames(seg, frames(), { inFlight: workers + 1, batch: o.batch, smooth: o.smooth, scores: needScores, probabilities: !!effect });
-  for await (const r of prefetch(stream, 2)) {
-    const { frame, labels } = r;
-    let picture: RgbImage;
-    if (effect) {
-      const res = makeSegmentation(frame, labels, r.prob8!, classes);
-      picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as RgbImage;
-    } else picture = overlayLabels(frame, labels, palette, o.alpha);
-    await writer.write(picture.data);
-    if (maskWriter) await maskWriter.write(colorize(labels, info.width, info.height, palette).data);
-    if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(r.index + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
-    if (o.json) process.stdout.write(JSON.stringify({ frame: r.index + 1, time: +(r.index / info.fps).toFixed(3), classes: classAreas(labels, classes) }) + '\n');
-    bar.update(++n);
+  let n = 0, t0 = Date.now(), loadSecs = 0;
+  try {
+    // Where ONNX Runtime specialises the graph (inputs up to 2^18 pixels), that happens while loading.
+    if (seg.runtime === 'onnx' && netPixels <= 1 << 18) await warmUp(seg, info.width, info.height, { networks: seg.workers, batch: o.batch, scores: needScores });
+    loadSecs = (Date.now() - tLoad) / 1000;
+    t0 = Date.now();
+    const stream = segmentFrames(seg, frames(), { inFlight: workers + 1, batch: o.batch, smooth: o.smooth, scores: needScores, probabilities: !!effect });
+    for await (const r of prefetch(stream, 2)) {
+      const { frame, labels } = r;
+      let picture: RgbImage;
+      if (effect) {
+        const res = makeSegmentation(frame, labels, r.prob8!, classes);
+        picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as RgbImage;
+      } else picture = overlayLabels(frame, labels, palette, o.alpha);
+      await writer.write(picture.data);
+      if (maskWriter) await maskWriter.write(colorize(labels, info.width, info.height, palette).data);
+      if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(r.index + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
+      if (o.json) process.stdout.write(JSON.stringify({ frame: r.index + 1, time: +(r.index / info.fps).toFixed(3), classes: classAreas(labels, classes) }) + '\n');
+      bar.update(++n);
+    }
+    bar.stop();
+    await writer.close();
+    if (maskWriter) await maskWriter.close();
+    outputs.commit();
+  } catch (e) {
+    bar.stop();
+    await Promise.all([writer.abort(), maskWriter?.abort()]);
+    outputs.discard();
+    throw e;
+  } finally {
+    stopOnSignal.dispose();
+    await closeModel();
   }
-  bar.stop();
-  await writer.close();
-  if (!toStdout) fs.renameSync(tmpOut, o.out);
-  if (maskWriter) { await maskWriter.close(); fs.renameSync(`${o.maskVideo}.partial.mp4`, o.maskVideo!); }
-  await seg.dispose();
   const secs = (Date.now() - t0) / 1000;
   const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
   if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);

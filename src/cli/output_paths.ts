@@ -1,0 +1,54 @@
+// Output paths checked before any work: a file where a folder goes (or the reverse), a folder
+// that cannot be created, a read-only mount or a folder without write permission each end in one
+// line naming the option and the fix, instead of an error after the work is done.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../util/errors.js';
+
+function kindOf(p: string): 'file' | 'dir' | 'other' | null {
+  try {
+    const s = fs.statSync(p);
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
+  } catch { return null; }
+}
+
+/** The nearest folder that exists on the way up from `p` (p itself if it is one); a file on the way is refused. */
+function existingAncestor(flag: string, p: string): string {
+  let d = path.resolve(p);
+  for (;;) {
+    const k = kindOf(d);
+    if (k === 'dir') return d;
+    if (k !== null) throw new UserError(`${flag} ${p}: ${d} is a file, not a folder; choose another path`);
+    const up = path.dirname(d);
+    if (up === d) return d;
+    d = up;
+  }
+}
+
+function requireWritable(flag: string, p: string, dir: string): void {
+  try { fs.accessSync(dir, fs.constants.W_OK); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EROFS' ? 'is on a read-only file system' : 'is not writable (permission denied)';
+    throw new UserError(`${flag} ${p}: ${dir} ${why}; write somewhere else`);
+  }
+}
+
+/** `flag` names a folder the command writes files into: it may exist (as a folder) or not yet. */
+export function checkOutputDir(flag: string, dir: string): void {
+  const k = kindOf(dir);
+  if (k !== null && k !== 'dir') throw new UserError(`${flag} ${dir}: is a file, not a folder; name a folder (or remove the file)`);
+  requireWritable(flag, dir, existingAncestor(flag, dir));
+}
+
+/** `flag` names one file the command writes (replaced when it exists); its folder is created. */
+export function checkOutputFile(flag: string, file: string): void {
+  if (file === '-') return;
+  const k = kindOf(file);
+  if (k === 'dir') throw new UserError(`${flag} ${file}: is a folder; name a file (e.g. ${path.join(file, 'out' + (path.extname(file) || '.mp4'))})`);
+  if (k === 'other') throw new UserError(`${flag} ${file}: is not a regular file; name a file to write`);
+  const parent = path.dirname(path.resolve(file));
+  requireWritable(flag, file, existingAncestor(flag, parent));
+  try { fs.mkdirSync(parent, { recursive: true }); } catch (e) {
+    throw new UserError(`${flag} ${file}: cannot create its folder ${parent} (${(e as NodeJS.ErrnoException).code ?? e}); choose another path`);
+  }
+}

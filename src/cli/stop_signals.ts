@@ -1,0 +1,50 @@
+// Ctrl-C (SIGINT) and SIGTERM for commands that write files as they go: the files are written
+// under temp names beside their final ones and renamed only when complete, so an interrupted or
+// failed run removes its temp files and leaves nothing, whole or half, under a final name.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Temp names for outputs that appear under their final names only once complete. */
+export class PartialOutputs {
+  private readonly pending = new Map<string, string>();
+  /** The temp name to write `file` under (beside it, same extension, so tools pick the same format). */
+  add(file: string): string {
+    const ext = path.extname(file) || '.mp4';
+    const tmp = `${file}.partial${ext}`;
+    this.pending.set(tmp, file);
+    return tmp;
+  }
+  /** Every output is complete: each takes its final name. */
+  commit(): void {
+    for (const [tmp, file] of this.pending) fs.renameSync(tmp, file);
+    this.pending.clear();
+  }
+  /** The run failed or was stopped: the temp files go. */
+  discard(): void {
+    for (const tmp of this.pending.keys()) fs.rmSync(tmp, { force: true });
+    this.pending.clear();
+  }
+}
+
+const EXIT_CODE: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Until disposed, SIGINT and SIGTERM run `cleanup` (at most once), print one line and end the
+ * process with the shell's code for the signal (130, 143).
+ */
+export function onStopSignal(cleanup: () => Promise<void> | void): { dispose(): void } {
+  let stopping = false;
+  const handler = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stopping) return;
+    stopping = true;
+    const done = () => {
+      process.stderr.write(`pixelwise: stopped by ${signal}; no output was left under its final name\n`);
+      process.exit(EXIT_CODE[signal]);
+    };
+    Promise.resolve().then(cleanup).then(done, done);
+  };
+  const onInt = () => handler('SIGINT'), onTerm = () => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return { dispose() { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); } };
+}
