@@ -6,6 +6,11 @@ import fs from 'node:fs';
 const source = new URL('../src/cli/main.ts', import.meta.url);
 let main;
 if (fs.existsSync(source) && process.env.PIXELWISE_DIST !== '1') {
+  // The browser module (served by `serve`) is built output: a fresh checkout builds it on first use.
+  if (!fs.existsSync(new URL('../web/lib/pixelwise-web.js', import.meta.url))) {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, [new URL('../scripts/build.mjs', import.meta.url).pathname, '--web'], { stdio: 'inherit' });
+  }
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import(source.href));

@@ -2,7 +2,8 @@
 //   dist/                      ESM JavaScript + .d.ts + source maps from src/ (tsc -p tsconfig.build.json)
 //   dist/engine/tfjs-gradients.cjs  tfjs-core's gradient registrations, bundled (its CJS build ships none)
 //   web/lib/pixelwise-web.js   the browser module (`pixelwise/web`), onnxruntime-web left external
-// `--web` builds only the browser module (npm ci runs that through `prepare`).
+// `--web` builds only the browser module (`npm test` and a source checkout's bin run that when needed;
+// no `prepare` script, so installing the package runs no script of its own).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

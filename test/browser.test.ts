@@ -21,7 +21,7 @@ interface PageState { done: boolean; agreement?: number; server: { labels: Uint8
 const waitDone = (page: Page) => page.waitForFunction(() => (window as unknown as { pixelwise: PageState }).pixelwise.done, null, { timeout: 120_000 });
 
 test('browser: upload, overlay and legend match the API, class toggle, in-browser ONNX Runtime agrees with the server, run curves', { skip }, async () => {
-  assert.ok(fs.existsSync(path.join(WEB_ROOT, 'lib', 'pixelwise-web.js')), 'web/lib/pixelwise-web.js is built by `npm run build:web` (npm ci runs it)');
+  assert.ok(fs.existsSync(path.join(WEB_ROOT, 'lib', 'pixelwise-web.js')), 'web/lib/pixelwise-web.js is built by `npm run build:web` (npm test runs it)');
   const runs = tempDir();
   fs.mkdirSync(path.join(runs, 'demo-run'));
   fs.writeFileSync(path.join(runs, 'demo-run', 'log.jsonl'), [1.4, 1.0, 0.8].map((loss, i) => JSON.stringify({ epoch: i + 1, loss, ...(i % 2 ? { val: { mIoU: 0.3 + i / 10 } } : {}) })).join('\n') + '\n');

@@ -9,7 +9,7 @@ import { verifyDataset } from '../src/data/verify.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { medianFrequencyWeights } from '../src/data/stats.ts';
 import { UserError } from '../src/util/errors.ts';
-import { tempDir, writeGreyPng, writeRgb, writeRgbPng } from './helpers.ts';
+import { bmpFile, lowBitPng, tempDir, writeGreyPng, writeRgb, writeRgbPng } from './helpers.ts';
 
 const W = 4, H = 3;
 const labels = Uint8Array.from([0, 1, 2, 3, 1, 1, 2, 2, 0, 3, 3, 0]);
@@ -50,9 +50,8 @@ test('pairing by stem across image formats, split lists, binary detection', asyn
   await writeRgb(path.join(d, 'img', 'a.jpg'), img, W, H);
   await writeRgb(path.join(d, 'img', 'b.png'), img, W, H);
   await writeRgb(path.join(d, 'img', 'c.webp'), img, W, H);
-  const { encode: encodeBmp } = await import('fast-bmp');
   const px = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 13) % 256);
-  fs.writeFileSync(path.join(d, 'img', 'd.bmp'), encodeBmp({ width: W, height: H, data: px, bitsPerPixel: 24, channels: 3, components: 3 }));
+  fs.writeFileSync(path.join(d, 'img', 'd.bmp'), bmpFile(px, W, H, 24));
   writeGreyPng(path.join(d, 'msk', 'a.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
   writeGreyPng(path.join(d, 'msk', 'b.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
   writeGreyPng(path.join(d, 'msk', 'z.png'), labels, W, H);
@@ -159,4 +158,66 @@ test('loader: beyond the cache budget samples are decoded per batch, with identi
   assert.equal(b.cached, false);
   assert.equal(a.out.length, 2);
   for (let i = 0; i < 2; i++) { assert.deepEqual(a.out[i].x, b.out[i].x); assert.deepEqual(a.out[i].y, b.out[i].y); }
+});
+
+test('masks of 1, 2 and 4 bits per pixel (grey and palette) read as one class id per pixel', () => {
+  const d = tempDir();
+  // 13 pixels a row: rows end mid-byte, so row starts must be honoured.
+  const w = 13, h = 5;
+  for (const depth of [1, 2, 4] as const) {
+    const values = Uint8Array.from({ length: w * h }, (_, i) => (i * 7 + (i >> 3)) % (1 << depth));
+    fs.writeFileSync(path.join(d, `g${depth}.png`), lowBitPng(values, w, h, depth));
+    const pal = Array.from({ length: 1 << depth }, (_, i) => [i * 10, 0, 0] as [number, number, number]);
+    fs.writeFileSync(path.join(d, `p${depth}.png`), lowBitPng(values, w, h, depth, pal));
+    const g = readMask(path.join(d, `g${depth}.png`)), p = readMask(path.join(d, `p${depth}.png`));
+    assert.deepEqual([g.mode, g.width, g.height, p.mode], ['index', w, h, 'palette']);
+    assert.deepEqual([...g.data], [...values], `${depth}-bit grey`);
+    assert.deepEqual([...p.data], [...values], `${depth}-bit palette`);
+  }
+  // A half-and-half binary mask is half class 1 (read as packed bytes it was 93.75 / 6.25).
+  const half = Uint8Array.from({ length: 16 * 16 }, (_, i) => (i % 16 < 8 ? 1 : 0));
+  fs.writeFileSync(path.join(d, 'half.png'), lowBitPng(half, 16, 16, 1));
+  const m = readMask(path.join(d, 'half.png'));
+  assert.equal(m.data.reduce((a, b) => a + b, 0), 128);
+});
+
+test('BMP: palettes of 1, 4 and 8 bits through their colour table, bottom-up and top-down rows, 24-bit', async () => {
+  const d = tempDir();
+  const w = 7, h = 3;
+  const pal: [number, number, number][] = Array.from({ length: 16 }, (_, i) => [i * 16, 255 - i * 8, (i * 37) % 256]);
+  for (const bpp of [1, 4, 8] as const) {
+    const idx = Uint8Array.from({ length: w * h }, (_, i) => (i * 5) % (1 << Math.min(bpp, 4)));
+    const expected = Uint8Array.from([...idx].flatMap((k) => pal[k]));
+    for (const topDown of [false, true]) {
+      const f = path.join(d, `p${bpp}${topDown ? 'td' : ''}.bmp`);
+      fs.writeFileSync(f, bmpFile(idx, w, h, bpp, pal.slice(0, 1 << Math.min(bpp, 4)), topDown));
+      const im = await readImage(f);
+      assert.deepEqual([im.width, im.height], [w, h]);
+      assert.deepEqual(im.data, expected, `${bpp}-bit palette${topDown ? ', top-down' : ''}`);
+    }
+  }
+  const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 29) % 256);
+  fs.writeFileSync(path.join(d, 'td24.bmp'), bmpFile(rgb, w, h, 24, undefined, true));
+  assert.deepEqual((await readImage(path.join(d, 'td24.bmp'))).data, rgb, 'top-down 24-bit');
+});
+
+test('pairing refuses what it cannot pair for sure: two images with one stem, a JPEG mask; verify names both', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(80);
+  await writeRgb(path.join(d, 'img', 'a.png'), img, W, H);
+  fs.writeFileSync(path.join(d, 'img', 'a.bmp'), bmpFile(img, W, H, 24));
+  await writeRgb(path.join(d, 'img', 'b.png'), img, W, H);
+  writeGreyPng(path.join(d, 'msk', 'a.png'), labels, W, H);
+  await writeRgb(path.join(d, 'msk', 'b.jpg'), new Uint8Array(W * H * 3), W, H);
+  const r = pairSamples({ images: path.join(d, 'img'), masks: path.join(d, 'msk') });
+  assert.deepEqual(r.sameStem.map(([a, b]) => [path.basename(a), path.basename(b)]), [['a.bmp', 'a.png']]);
+  assert.deepEqual(r.lossyMasks.map((f) => path.basename(f)), ['b.jpg']);
+  assert.deepEqual(r.imagesWithoutMask, [], 'the image with a JPEG mask is not reported as unpaired');
+  const spec = { images: path.join(d, 'img'), masks: path.join(d, 'msk'), numClasses: 4, ignoreIndex: 255 };
+  assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && /a\.png: has the same name as a\.bmp/.test(e.message));
+  const v = await verifyDataset(spec);
+  assert.ok(v.problems.some((p) => /a\.png: has the same name as a\.bmp/.test(p)), v.problems.join('\n'));
+  assert.ok(v.problems.some((p) => /b\.jpg: masks must be PNG files/.test(p)), v.problems.join('\n'));
+  fs.rmSync(path.join(d, 'img', 'a.bmp'));
+  assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && /b\.jpg: masks must be PNG files/.test(e.message));
 });

@@ -38,7 +38,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander already printed one line
     if (e instanceof UserError) { process.stderr.write(`pixelwise: ${e.message}\n`); return e.exitCode; }
-    if (process.env.PIXELWISE_DEBUG) throw e;
+    // The stack alone: rethrown, Node would also print the source line it came from, which for
+    // the wasm backends is a whole minified bundle.
+    if (process.env.PIXELWISE_DEBUG) { process.stderr.write(`${(e as Error)?.stack ?? e}\n`); return 70; }
     if (/^Aborted\(|^memory access out of bounds|^Invalid typed array length|wasm heap exhausted|gradient worker: (RuntimeError: (Aborted|memory access)|RangeError: Invalid typed array length)/.test((e as Error)?.message ?? '')) {
       // tfjs-backend-wasm aborts (or faults) when its 4 GB (wasm32) heap is full: large batches or inputs.
       process.stderr.write('pixelwise: the wasm backend ran out of memory or faulted (its heap is 4 GB per TF.js instance): lower --micro-batch, --batch-size or --input-size, or recompute activations (--checkpoint-blocks 8); training runs resume from their last checkpoint (--resume)\n');

@@ -4,29 +4,21 @@
 // a photo with a "Display" profile 18% differently when its colours are converted first).
 import fs from 'node:fs';
 import sharp from 'sharp';
-import { decode as decodeBmp } from 'bmp-ts';
+import { decodeBmp } from './bmp.js';
 import { UserError } from '../util/errors.js';
 
 export const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
 
 export interface RgbImage { data: Uint8Array; width: number; height: number }
 
-/**
- * libvips (sharp) has no BMP decoder: BMP files are decoded by bmp-ts (palettes of 1, 4 and 8
- * bits through their colour table, bit fields, bottom-up and top-down rows) and handed over as RGB.
- */
+/** libvips (sharp) has no BMP decoder: BMP files are decoded by bmp.ts and handed over as RGB. */
 function openImage(file: string): ReturnType<typeof sharp> {
   const fd = fs.openSync(file, 'r');
   const magic = Buffer.alloc(2);
   try { fs.readSync(fd, magic, 0, 2, 0); } finally { fs.closeSync(fd); }
   if (magic.toString('latin1') !== 'BM') return sharp(file, { failOn: 'error', ignoreIcc: true });
-  const bmp = decodeBmp(fs.readFileSync(file)); // ABGR bytes: the one layout all its bit depths write
-  const width = bmp.width, height = Math.abs(bmp.height), n = width * height;
-  if (!(width > 0 && height > 0) || bmp.data.length < n * 4) throw new Error('truncated or invalid BMP');
-  // The alpha byte of most BMPs is padding (often 0): the colour is all a photo carries here.
-  const rgb = Buffer.alloc(n * 3);
-  for (let i = 0; i < n; i++) { rgb[i * 3] = bmp.data[i * 4 + 3]; rgb[i * 3 + 1] = bmp.data[i * 4 + 2]; rgb[i * 3 + 2] = bmp.data[i * 4 + 1]; }
-  return sharp(rgb, { raw: { width, height, channels: 3 } });
+  const bmp = decodeBmp(fs.readFileSync(file));
+  return sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: 3 } });
 }
 
 export async function readImage(file: string): Promise<RgbImage> {
