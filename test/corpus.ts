@@ -5,12 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { encode } from 'fast-png';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { ffmpegPath } from '../src/video/ffmpeg.ts';
-import { pngClaiming } from './helpers.ts';
+import { bmpFile, lowBitPng, pngClaiming } from './helpers.ts';
+import { readMask } from '../src/data/mask_io.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
 const VOC = path.resolve('models/voc');
@@ -32,6 +34,28 @@ export interface Case {
   report?: boolean;
   /** Run without root's privileges (root reads every file, so permission cases need a plain user). */
   unprivileged?: boolean;
+  /** Run inside this wrapper (a private mount namespace with a read-only or full file system). */
+  wrap?: string[];
+  /** Files that must keep their bytes (inputs a command might overwrite). */
+  unchanged?: string[];
+  /** Send this signal after `ms` (Ctrl-C, a service manager's stop). */
+  kill?: { signal: 'SIGINT' | 'SIGTERM'; ms: number };
+  /** Where else a partial output could be left (besides --out): files or folders. */
+  outputs?: string[];
+  /** The class of failure the case belongs to (docs/reliability.md groups by it). */
+  cls?: string;
+}
+
+/** `wrap` for a command that must see `dir` as a read-only mount, or a full one (a tmpfs of 16 kB); null where mount namespaces are unavailable. */
+function inMount(dir: string, kind: 'read-only' | 'full'): string[] | null {
+  if (process.getuid?.() !== 0 || spawnSync('unshare', ['-m', 'true']).status !== 0) return null;
+  const script = kind === 'read-only' ? 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"' : 'mount -t tmpfs -o size=16k tmpfs "$1"';
+  return ['unshare', '-m', 'sh', '-c', `${script} && shift && exec "$@"`, 'sh', dir];
+}
+
+/** The (sorted) sha256 of each file, to show that inputs were left as they were. */
+function digests(files: string[]): string[] {
+  return files.map((f) => (fs.existsSync(f) ? createHash('sha256').update(fs.readFileSync(f)).digest('hex') : 'missing'));
 }
 
 /** How to run a command as an unprivileged user here, or null when that is not possible. */
@@ -40,7 +64,7 @@ function unprivileged(): string[] | null {
   const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
   return r.status === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : null;
 }
-export interface Outcome { command: string; name: string; expect: string; code: number | null; timedOut: boolean; lines: number; stackTrace: boolean; leftovers: string[]; ms: number; ok: boolean; firstLine: string }
+export interface Outcome { command: string; name: string; cls: string; expect: string; code: number | null; timedOut: boolean; lines: number; stackTrace: boolean; leftovers: string[]; overwritten: string[]; internalError: boolean; ms: number; ok: boolean; firstLine: string }
 
 /** Writes the corpus under `root` and returns the matrix of cases over it. */
 export async function buildCorpus(root: string): Promise<Case[]> {
@@ -165,7 +189,117 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'models', name: 'unknown option', args: ['models', '--bogus'], expect: 'error', message: /unknown option '--bogus'/ });
   cases.push({ command: 'serve', name: '--models folder missing', args: ['serve', '--models', p('nope'), '--port', '0'], expect: 'error', message: /--models .*nope/ });
   cases.push({ command: 'serve', name: 'port out of range', args: ['serve', '--port', '70000'], expect: 'error', message: /--port 70000/ });
+  await roundTwo(root, cases, { good, run2, real });
   return cases;
+}
+
+/** The classes of failure the second outside check found (issue 24), each with cases of its own. */
+async function roundTwo(root: string, cases: Case[], made: { good: { images: string; masks: string }; run2: string; real: string }): Promise<void> {
+  const p = (...s: string[]) => path.join(root, 'r2', ...s);
+  fs.mkdirSync(p(), { recursive: true });
+  const ff = (args: string[]) => { const r = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', ...args]); if (r.status !== 0) throw new Error(`corpus: ffmpeg ${args.join(' ')}: ${r.stderr}`); };
+  const add = (cls: string, c: Case) => cases.push({ ...c, cls });
+  const copyDs = (name: string) => { const d = p('ds', name); fs.cpSync(path.dirname(made.good.images), d, { recursive: true }); return { images: path.join(d, 'images'), masks: path.join(d, 'masks'), dir: d }; };
+  const train = (x: { images: string; masks: string }, extra: string[] = [], o: { out?: string; classes?: number } = {}) => ['train', '--images', x.images, '--masks', x.masks, '--classes', String(o.classes ?? 4), '--input-size', '32x32', '--epochs', '1', '--width', '4', '--depth', '2', '--quiet', '--out', o.out ?? p('runs', String(cases.length)), ...extra];
+
+  // Video: encoder failures end in one line; odd sizes and rotation work; signals leave nothing.
+  const HANG = 'video: encoder failures, odd sizes, rotation, signals';
+  ff(['-f', 'lavfi', '-i', 'testsrc=size=65x49:rate=10', '-t', '1', '-c:v', 'mjpeg', p('odd.avi')]);
+  add(HANG, { command: 'video', name: 'odd frame size 65x49 (padded for H.264)', args: ['video', p('odd.avi'), '--out', p('odd.mp4'), '--quiet'], expect: 'ok' });
+  ff(['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '1', '-pix_fmt', 'yuv420p', p('plain.mp4')]);
+  ff(['-i', p('plain.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', p('rotated.mp4')]);
+  add(HANG, { command: 'video', name: 'phone video with rotation metadata', args: ['video', p('rotated.mp4'), '--out', p('rotated-out.mp4'), '--quiet'], expect: 'ok' });
+  add(HANG, { command: 'video', name: '--mask-video into a missing folder', args: ['video', made.real, '--out', p('mv.mp4'), '--mask-video', p('no', 'such', 'dir', 'm.mp4'), '--quiet'], expect: 'ok' });
+  fs.mkdirSync(p('a-folder'));
+  add(HANG, { command: 'video', name: '--out naming a folder', args: ['video', made.real, '--out', p('a-folder')], expect: 'error', message: /--out .*a-folder: is a folder/ });
+  fs.mkdirSync(p('ro'));
+  const ro = inMount(p('ro'), 'read-only');
+  if (ro) {
+    add(HANG, { command: 'video', name: '--out on a read-only mount', args: ['video', made.real, '--out', p('ro', 'v.mp4')], wrap: ro, expect: 'error', message: /--out .*read-only/ });
+    add('output paths checked before the work', { command: 'predict', name: '--out on a read-only mount', args: ['predict', PHOTO, '--out', p('ro', 'pred')], wrap: ro, expect: 'error', message: /--out .*read-only/ });
+    add('output paths checked before the work', { command: 'train', name: '--out on a read-only mount', args: train(made.good, [], { out: p('ro', 'run') }), wrap: ro, expect: 'error', message: /--out .*read-only/ });
+  }
+  fs.mkdirSync(p('full'));
+  const full = inMount(p('full'), 'full');
+  // A run of our own with whole checkpoints (the round-one run's last.safetensors is truncated on purpose).
+  const run = p('good-run');
+  const made2 = spawnSync(process.execPath, [BIN, ...train(made.good, [], { out: run })], { encoding: 'utf8' });
+  if (made2.status !== 0) throw new Error(`corpus: the reference run failed: ${made2.stderr}`);
+  // Long enough that the encoder meets the full disk (and that a signal lands mid-run).
+  ff(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '40', '-pix_fmt', 'yuv420p', p('long.mp4')]);
+  if (full) add('data loss', { command: 'video', name: 'full disk during video', args: ['video', p('long.mp4'), '--out', p('full', 'v.mp4'), '--max-frames', '200', '--quiet'], wrap: full, outputs: [p('full', 'v.mp4')], expect: 'error', message: /v\.mp4: the disk is full/ });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    add(HANG, { command: 'video', name: `${signal} during video`, args: ['video', p('long.mp4'), '--out', p(`sig-${signal}.mp4`), '--mask-video', p(`sig-${signal}-mask.mp4`), '--quiet'], outputs: [p(`sig-${signal}-mask.mp4`)], kill: { signal, ms: 8000 }, expect: 'error', message: new RegExp(`stopped by ${signal}`) });
+  }
+
+  // Output paths that cannot be used are refused before the work, naming the option.
+  const OUT = 'output paths checked before the work';
+  fs.writeFileSync(p('a-file'), 'not a folder\n');
+  add(OUT, { command: 'predict', name: '--out naming an existing file', args: ['predict', PHOTO, '--out', p('a-file')], unchanged: [p('a-file')], expect: 'error', message: /--out .*a-file: is a file/ });
+  add(OUT, { command: 'train', name: '--out naming an existing file', args: train(made.good, [], { out: p('a-file') }), unchanged: [p('a-file')], expect: 'error', message: /--out .*a-file: is a file/ });
+  add(OUT, { command: 'evaluate', name: '--report naming an existing file', args: ['evaluate', '--model', VOC, '--images', made.good.images, '--masks', made.good.masks, '--report', p('a-file')], unchanged: [p('a-file')], expect: 'error', message: /--report .*a-file: is a file/ });
+  add(OUT, { command: 'export', name: '--package naming an existing file', args: ['export', '--model', made.run2, '--package', p('a-file')], unchanged: [p('a-file')], expect: 'error', message: /--package .*a-file: is a file/ });
+  add(OUT, { command: 'export', name: '--out naming a folder', args: ['export', '--model', made.run2, '--out', p('a-folder')], expect: 'error', message: /--out .*a-folder/ });
+  add(OUT, { command: 'video', name: '--labels-dir naming an existing file', args: ['video', made.real, '--out', p('ld.mp4'), '--labels-dir', p('a-file')], unchanged: [p('a-file')], outputs: [p('ld.mp4')], expect: 'error', message: /--labels-dir .*a-file: is a file/ });
+  add(OUT, { command: 'train', name: '--out below a file', args: train(made.good, [], { out: p('a-file', 'run') }), expect: 'error', message: /a-file is a file, not a folder/ });
+  add(OUT, { command: 'predict', name: '--input-size 99999x99999', args: ['predict', PHOTO, '--input-size', '99999x99999', '--out', p('big')], expect: 'error', message: /input-size/ });
+  add(OUT, { command: 'predict', name: '--input-size 9999x9999 (over 32 megapixels)', args: ['predict', PHOTO, '--input-size', '9999x9999', '--out', p('big2')], expect: 'error', message: /--input-size 9999x9999: at most 32 megapixels/ });
+
+  // Silent wrong results: masks read as they are, settings that cannot learn refused.
+  const WRONG = 'silent wrong results';
+  const oneBit = copyDs('one-bit');
+  for (const f of fs.readdirSync(oneBit.masks)) {
+    const m = readMask(path.join(oneBit.masks, f));
+    fs.writeFileSync(path.join(oneBit.masks, f), lowBitPng(m.data.map((v) => (v > 0 ? 1 : 0)), m.width, m.height, 1));
+  }
+  add(WRONG, { command: 'train', name: '1-bit binary masks', args: train(oneBit, [], { classes: 2, out: p('runs', 'one-bit') }), expect: 'ok' });
+  add(WRONG, { command: 'train', name: '--classes 1 (binary masks, the Keras habit)', args: train(oneBit, [], { classes: 1 }), expect: 'error', message: /--classes 1: .*use --classes 2/ });
+  add(WRONG, { command: 'verify', name: '--classes 1', args: ['verify', '--images', oneBit.images, '--masks', oneBit.masks, '--classes', '1'], expect: 'error', message: /--classes 1/ });
+  const bmps = p('bmp'); fs.mkdirSync(bmps);
+  const pal: [number, number, number][] = [[250, 20, 20], [20, 250, 20], [20, 20, 250]];
+  const idx = Uint8Array.from({ length: 40 * 30 }, (_, i) => ((i % 40) >> 4) % 3);
+  fs.writeFileSync(path.join(bmps, 'palette.bmp'), bmpFile(idx, 40, 30, 8, pal));
+  fs.writeFileSync(path.join(bmps, 'top-down.bmp'), bmpFile(idx, 40, 30, 8, pal, true));
+  add(WRONG, { command: 'predict', name: '8-bit palette and top-down BMP', args: ['predict', bmps, '--out', p('bmp-out'), '--quiet'], expect: 'ok' });
+  const photoMask = copyDs('photo-mask');
+  fs.copyFileSync(PHOTO, path.join(photoMask.masks, 'sample_001.png'));
+  add(WRONG, { command: 'evaluate', name: 'an RGB photo given as a mask', args: ['evaluate', '--model', VOC, '--images', photoMask.images, '--masks', photoMask.masks, '--report', p('rep1')], expect: 'error', message: /sample_001\.png: (mask is|\d+ pixels have colours)/ });
+  const outOfRange = copyDs('out-of-range');
+  for (const f of fs.readdirSync(outOfRange.masks)) fs.writeFileSync(path.join(outOfRange.masks, f), encode({ width: 32, height: 32, data: new Uint8Array(32 * 32).fill(77), channels: 1, depth: 8 }));
+  add(WRONG, { command: 'evaluate', name: 'masks all out of range', args: ['evaluate', '--model', VOC, '--images', outOfRange.images, '--masks', outOfRange.masks, '--report', p('rep2')], expect: 'error', message: /label 77 >= --classes 21/ });
+  const allIgnored = copyDs('all-ignored');
+  for (const f of fs.readdirSync(allIgnored.masks)) fs.writeFileSync(path.join(allIgnored.masks, f), encode({ width: 32, height: 32, data: new Uint8Array(32 * 32).fill(255), channels: 1, depth: 8 }));
+  add(WRONG, { command: 'train', name: 'every mask pixel is the ignore label', args: train(allIgnored), expect: 'error', message: /every mask pixel is the ignore label 255/ });
+  add(WRONG, { command: 'evaluate', name: 'every mask pixel is the ignore label', args: ['evaluate', '--model', VOC, '--images', allIgnored.images, '--masks', allIgnored.masks, '--report', p('rep3')], expect: 'error', message: /no pixel was scored/ });
+  add(WRONG, { command: 'train', name: '--lr -1', args: train(made.good, ['--lr', '-1']), expect: 'error', message: /--lr -1: the learning rate must be above 0/ });
+  add(WRONG, { command: 'train', name: '--class-weights 0,0,0,0', args: train(made.good, ['--class-weights', '0,0,0,0']), expect: 'error', message: /--class-weights 0,0,0,0/ });
+  add(WRONG, { command: 'train', name: '--resume with another --arch', args: ['train', '--resume', run, '--arch', 'fcn8', '--epochs', '2'], unchanged: [path.join(run, 'train.json'), path.join(run, 'last.safetensors')], expect: 'error', message: /--arch cannot change on resume/ });
+  const stems = copyDs('same-stem');
+  fs.copyFileSync(path.join(stems.images, 'sample_001.png'), path.join(stems.images, 'sample_001.bmp'));
+  add(WRONG, { command: 'verify', name: 'two images with one stem (a.bmp, a.png)', args: ['verify', '--images', stems.images, '--masks', stems.masks, '--classes', '4', '--quiet'], report: true, expect: 'error', message: /sample_001\.png: has the same name as sample_001\.bmp/ });
+  add(WRONG, { command: 'train', name: 'two images with one stem (a.bmp, a.png)', args: train(stems), expect: 'error', message: /has the same name as sample_001\.bmp/ });
+  const jpegMask = copyDs('jpeg-mask');
+  await sharp(path.join(jpegMask.masks, 'sample_001.png')).jpeg().toFile(path.join(jpegMask.masks, 'sample_001.jpg'));
+  fs.rmSync(path.join(jpegMask.masks, 'sample_001.png'));
+  add(WRONG, { command: 'verify', name: 'a JPEG mask', args: ['verify', '--images', jpegMask.images, '--masks', jpegMask.masks, '--classes', '4', '--quiet'], report: true, expect: 'error', message: /sample_001\.jpg: masks must be PNG files/ });
+  add(WRONG, { command: 'predict', name: '--weights last (by name)', args: ['predict', PHOTO, '--model', run, '--weights', 'last', '--out', p('w-last')], expect: 'ok' });
+  add(WRONG, { command: 'predict', name: '--weights with the checkpoint\'s path', args: ['predict', PHOTO, '--model', run, '--weights', path.join(run, 'last.safetensors'), '--out', p('w-path')], expect: 'ok' });
+
+  // Data loss: outputs never replace inputs or foreign folders.
+  const LOSS = 'data loss';
+  const dup = p('dup'); fs.mkdirSync(dup);
+  await sharp(PHOTO).jpeg().toFile(path.join(dup, 'a.jpg')); fs.copyFileSync(PHOTO, path.join(dup, 'a.png')); fs.copyFileSync(PHOTO, path.join(dup, 'a__labels.png'));
+  const dupInputs = ['a.jpg', 'a.png', 'a__labels.png'].map((f) => path.join(dup, f));
+  add(LOSS, { command: 'predict', name: 'duplicate stems beside an input named like an output (a.jpg, a.png, a__labels.png)', args: ['predict', dup, '--out', dup, '--quiet'], unchanged: dupInputs, expect: 'ok' });
+  const dup2 = p('dup2'); fs.mkdirSync(dup2);
+  await sharp(PHOTO).jpeg().toFile(path.join(dup2, 'a.jpg')); fs.copyFileSync(PHOTO, path.join(dup2, 'a.png')); fs.copyFileSync(PHOTO, path.join(dup2, 'a_png_labels.png'));
+  add(LOSS, { command: 'predict', name: 'a renamed duplicate\'s output would be an input (a_png_labels.png)', args: ['predict', dup2, '--out', dup2], unchanged: ['a.jpg', 'a.png', 'a_png_labels.png'].map((f) => path.join(dup2, f)), expect: 'error', message: /would overwrite the input .*a_png_labels\.png/ });
+  const pkgDir = p('a-package'); fs.cpSync(VOC, pkgDir, { recursive: true });
+  const broken = copyDs('broken-val');
+  fs.writeFileSync(path.join(broken.images, 'sample_002.png'), 'not an image');
+  add(LOSS, { command: 'train', name: '--out a model package (with a broken validation image)', args: train(made.good, ['--val-images', broken.images, '--val-masks', broken.masks], { out: pkgDir }), unchanged: fs.readdirSync(pkgDir).map((f) => path.join(pkgDir, f)), expect: 'error', message: /--out .*a-package: holds a model package/ });
+  const other = p('other-files'); fs.mkdirSync(other); fs.writeFileSync(path.join(other, 'notes.txt'), 'mine\n');
+  add(LOSS, { command: 'train', name: '--out a folder of other files', args: train(made.good, [], { out: other }), unchanged: [path.join(other, 'notes.txt')], expect: 'error', message: /holds files that are not a training run/ });
 }
 
 /** Progress-bar lines (printed off a terminal every few seconds) are not messages. */
@@ -183,43 +317,54 @@ export async function runCases(cases: Case[], root: string, parallel = 2): Promi
 
 interface Ran { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-function run(args: string[], stdin: Buffer | undefined, timeoutMs: number, prefix: string[] = []): Promise<Ran> {
+function run(args: string[], stdin: Buffer | undefined, timeoutMs: number, prefix: string[], cwd: string, kill?: Case['kill']): Promise<Ran> {
   return new Promise((resolve) => {
     const [cmd, ...rest] = [...prefix, process.execPath, BIN, ...args];
-    const p = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: prefix.length ? { ...process.env, HOME: os.tmpdir() } : process.env });
+    const p = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'], cwd, env: prefix.length ? { ...process.env, HOME: os.tmpdir() } : process.env });
     let stdout = '', stderr = '';
     p.stdout.on('data', (b) => { stdout += b; });
     p.stderr.on('data', (b) => { stderr += b; });
     p.stdin.on('error', () => {});
     p.stdin.end(stdin ?? '');
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+    const stop = kill ? setTimeout(() => p.kill(kill.signal), kill.ms) : undefined;
+    p.on('close', (status, signal) => { clearTimeout(timer); clearTimeout(stop); resolve({ status, signal, stdout, stderr }); });
   });
 }
 
 export async function runCase(c: Case, root: string, timeoutMs = 90_000): Promise<Outcome> {
   const t0 = Date.now();
-  const r = await run(c.args, c.stdin, timeoutMs, c.unprivileged ? unprivileged() ?? [] : []);
+  const before = digests(c.unchanged ?? []);
+  const prefix = [...(c.wrap ?? []), ...(c.unprivileged ? unprivileged() ?? [] : [])];
+  const r = await run(c.args, c.stdin, timeoutMs, prefix, root, c.kill);
   const ms = Date.now() - t0;
   const lines = messageLines(r.stderr);
   // Outputs left under a final name by a failed command: files it created that are empty, or any temp/partial file.
   const leftovers = outputsOf(c, root).filter((f) => /\.tmp$|\.partial/.test(f) || (c.expect === 'error' && fs.statSync(f).size === 0));
+  const after = digests(c.unchanged ?? []);
+  const overwritten = (c.unchanged ?? []).filter((_, i) => before[i] !== after[i]);
   const timedOut = r.signal === 'SIGKILL';
   const stackTrace = /^\s+at .+:\d+:\d+\)?$/m.test(r.stderr);
+  const internalError = /internal error/.test(r.stderr);
   const said = c.report ? r.stdout : lines[0] ?? '';
-  const ok = !timedOut && !stackTrace && leftovers.length === 0 && (c.expect === 'ok' ? r.status === 0
-    : r.status !== 0 && r.status !== null && (c.report ? lines.length === 0 : lines.length === 1) && (!c.message || c.message.test(said)));
-  return { command: c.command, name: c.name, expect: c.expect, code: r.status, timedOut, lines: lines.length, stackTrace, leftovers, ms, ok, firstLine: said.split('\n').find((l) => l.trim()) ?? '' };
+  const exitOk = c.kill ? r.status === (c.kill.signal === 'SIGINT' ? 130 : 143) : r.status !== 0 && r.status !== null;
+  const ok = !timedOut && !stackTrace && !internalError && leftovers.length === 0 && overwritten.length === 0 && (c.expect === 'ok' ? r.status === 0
+    : exitOk && (c.report ? lines.length === 0 : lines.length === 1) && (!c.message || c.message.test(said)));
+  return { command: c.command, name: c.name, cls: c.cls ?? 'bad input files (round one)', expect: c.expect, code: r.status, timedOut, lines: lines.length, stackTrace, leftovers, overwritten, internalError, ms, ok, firstLine: said.split('\n').find((l) => l.trim()) ?? '' };
 }
 
-/** The files a case's command wrote: under its --out (file or folder), if any. */
+/** The files a case's command wrote: under its --out (file or folder) and its other outputs, if any. */
 function outputsOf(c: Case, root: string): string[] {
   const i = c.args.indexOf('--out');
-  const out = i >= 0 ? c.args[i + 1] : undefined;
-  if (!out || out === '-' || !out.startsWith(root)) return [];
-  const dir = path.dirname(out);
-  if (!fs.existsSync(dir)) return [];
-  return fs.existsSync(out) && fs.statSync(out).isDirectory() ? listFiles(out) : fs.readdirSync(dir).filter((f) => f.includes(path.basename(out))).map((f) => path.join(dir, f));
+  const outs = [...(i >= 0 ? [c.args[i + 1]] : []), ...(c.outputs ?? [])];
+  return outs.flatMap((out) => {
+    if (!out || out === '-' || !out.startsWith(root)) return [];
+    const dir = path.dirname(out);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+    // Inside a folder output, and beside any output: OUT.partial.mp4 sits next to the name it was meant for.
+    const beside = fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(out))).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile());
+    return [...(fs.existsSync(out) && fs.statSync(out).isDirectory() ? listFiles(out) : []), ...beside];
+  });
 }
 
 function listFiles(dir: string): string[] {

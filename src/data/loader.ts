@@ -112,6 +112,20 @@ export class SegLoader {
     await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
+  /**
+   * Mask pixels that are not the ignore label, over the whole dataset when warm() kept every
+   * sample (null otherwise: it would take another decoding pass).
+   */
+  async labelledPixels(): Promise<number | null> {
+    if (!this.cacheAll) return null;
+    let n = 0;
+    for (const s of this.samples) {
+      const { mask } = await this.pair(s);
+      for (let i = 0; i < mask.length; i++) if (mask[i] !== this.spec.ignoreIndex) n++;
+    }
+    return n;
+  }
+
   order(epoch: number): Sample[] {
     const idx = [...this.samples];
     return this.opts.shuffle ? new Rng(this.opts.seed * 7919 + epoch).shuffle(idx) : idx;

@@ -92,6 +92,8 @@ export function modelCard(cfg: TrainConfig): ModelCard {
   };
 }
 
+const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check --ignore-index and --label-map (pixelwise verify shows the class counts)`);
+
 export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
   const unlock = lockRun(runDir); // one trainer per run folder
   try { return await trainRun(cfg, runDir, resume, hooks); } finally { unlock(); }
@@ -114,6 +116,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   });
   const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
   try { await loader.warm((d) => warmBar.update(d)); } finally { warmBar.stop(); }
+  if (await loader.labelledPixels() === 0) throw nothingToLearn(cfg);
 
   let classWeights: number[] | undefined;
   if (cfg.classWeights === 'auto') {
@@ -228,9 +231,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
         tWait = Date.now();
       }
       bar.stop();
-      if (labelledPixels === 0 && passStart === 0 && state.batch >= perEpoch) {
-        throw new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check --ignore-index and --label-map (pixelwise verify shows the class counts)`);
-      }
+      if (labelledPixels === 0 && passStart === 0 && state.batch >= perEpoch) throw nothingToLearn(cfg);
       const seconds = (Date.now() - t0) / 1000;
       const finished = state.batch >= perEpoch;
       if (stopReq && !finished) {

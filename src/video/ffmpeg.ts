@@ -136,6 +136,9 @@ export interface WriterOptions {
   name?: string;
 }
 
+/** ffmpeg's words for an output it could not write, which it reports without failing its exit code. */
+const WRITE_FAILED = /No space left on device|Error writing trailer|Disk quota exceeded|Input\/output error/i;
+
 /** H.264 in 4:2:0 needs even sizes: the size an odd frame is padded to for it (one column or row, on the right or bottom). */
 export function encodedSize(width: number, height: number, format: VideoFormat): [number, number] {
   return format === 'mp4' || format === 'mpegts' ? [width + (width & 1), height + (height & 1)] : [width, height];
@@ -169,7 +172,7 @@ export class FrameWriter {
     if (toStdout) this.p.stdout.pipe(process.stdout, { end: false });
   }
   private failed(): UserError {
-    const why = lastLine(this.err) || this.failure?.message || 'ffmpeg stopped';
+    const why = (this.err.split('\n').find((l) => WRITE_FAILED.test(l)) ?? lastLine(this.err)) || this.failure?.message || 'ffmpeg stopped';
     if (/No space left on device/i.test(why)) return new UserError(`${this.name}: the disk is full; nothing was written under this name (free some space and run again)`);
     return new UserError(`${this.name}: ffmpeg failed to encode (${why})`);
   }
@@ -185,7 +188,9 @@ export class FrameWriter {
   async close(): Promise<void> {
     this.p.stdin.end();
     const code = await this.ended;
-    if (code !== 0) throw this.failed();
+    // ffmpeg exits 0 after failing to write the end of an MP4 (the full disk's last bytes): its
+    // own report of a failed write counts as a failure too.
+    if (code !== 0 || WRITE_FAILED.test(this.err)) throw this.failed();
   }
   /** Stops the encoder without finishing the file (an interrupted or failed run). */
   async abort(): Promise<void> {
