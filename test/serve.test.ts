@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { spawnSync } from 'node:child_process';
 import { decode } from 'fast-png';
 import { buildServer, type Server } from '../src/serve/server.ts';
 import { DEFAULT_SERVE, type ServeOptions } from '../src/serve/options.ts';
@@ -130,5 +131,68 @@ test('serve: /healthz answers during a long inference; a full queue answers 503 
     const log = await (await fetch(`${url}/v1/runs/run-a/log`)).json();
     assert.deepEqual(log.epochs.map((e: { loss: number }) => e.loss), [1.5, 1.1]);
     for (const bad of ['not-a-run', '..', '%2e%2e%2fetc']) assert.equal((await fetch(`${url}/v1/runs/${bad}/log`)).status, 404, bad);
+  } finally { await s.close(); }
+});
+
+test('serve: hostile input: a card naming a file outside its folder (404), malformed multipart (400), a foreign Host (403), a FIFO in --runs and a job past its timeout (/healthz within 1 s, the job cancelled)', async () => {
+  const models = tempDir();
+  const voc = JSON.parse(fs.readFileSync(path.join(MODELS_DIR, 'voc', 'model.json'), 'utf8'));
+  fs.mkdirSync(path.join(models, 'evil'));
+  fs.writeFileSync(path.join(models, 'evil', 'model.json'), JSON.stringify({ ...voc, weights: '', onnx: '../../../../etc/passwd' }));
+  fs.mkdirSync(path.join(models, 'evil-link'));
+  fs.symlinkSync('/etc/passwd', path.join(models, 'evil-link', 'model.onnx'));
+  fs.writeFileSync(path.join(models, 'evil-link', 'model.json'), JSON.stringify({ ...voc, weights: '', onnx: 'model.onnx' }));
+  const runs = tempDir();
+  fs.mkdirSync(path.join(runs, 'fifo-run'));
+  const mk = spawnSync('mkfifo', [path.join(runs, 'fifo-run', 'log.jsonl')]);
+  assert.equal(mk.status, 0, String(mk.stderr));
+  const { s, url } = await start({ modelsDir: models, runsDir: runs, timeoutMs: 4000, queue: 4 });
+  const timed = async (u: string) => { const t0 = Date.now(); const r = await fetch(u); return { r, ms: Date.now() - t0 }; };
+  try {
+    // The card that names /etc/passwd is not served; nothing of it can be downloaded.
+    const listed = (await (await fetch(`${url}/v1/models`)).json()).models.map((m: { name: string }) => m.name);
+    assert.ok(!listed.includes('evil'), listed.join(','));
+    for (const u of ['/v1/models/evil/passwd', '/v1/models/evil/model.json', '/v1/models/evil-link/model.onnx']) {
+      const r = await fetch(url + u);
+      assert.equal(r.status, 404, u);
+      assert.doesNotMatch(await r.text(), /root:/, u);
+    }
+    // Malformed multipart: a client error, with a message.
+    for (const type of ['multipart/form-data; boundary=zzz', 'multipart/form-data']) {
+      const r = await post(`${url}/v1/segment`, Buffer.from('garbage, not a form'), type);
+      assert.equal(r.status, 400, type);
+      assert.match((await r.json()).error, /multipart/);
+    }
+    // DNS rebinding: another name for this address is refused; the loopback names are served.
+    const foreign = await s.app.inject({ method: 'GET', url: '/healthz', headers: { host: 'attacker.example:8080' } });
+    assert.equal(foreign.statusCode, 403);
+    assert.match(foreign.json().error, /Host attacker\.example is not served here; .*--allowed-hosts/);
+    for (const host of ['localhost:8080', '127.0.0.1', '[::1]:9000']) assert.equal((await s.app.inject({ method: 'GET', url: '/healthz', headers: { host } })).statusCode, 200, host);
+    // A FIFO named log.jsonl blocks no one: the run list skips it and /healthz answers.
+    const runList = await timed(`${url}/v1/runs`);
+    assert.equal(runList.r.status, 200);
+    assert.deepEqual((await runList.r.json()).runs, []);
+    assert.ok(runList.ms < 1000, `runs listed in ${runList.ms} ms`);
+    // A 24-megapixel upload (under --max-pixels) that cannot finish within the timeout: 504, the
+    // work is cancelled, /healthz answers within 1 s meanwhile, and the next request is served.
+    const huge = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#6080a0' } }).jpeg().toBuffer();
+    const slow = post(`${url}/v1/segment?output=json`, huge, 'image/jpeg');
+    await new Promise((r) => setTimeout(r, 500));
+    const h = await timed(`${url}/healthz`);
+    assert.equal(h.r.status, 200);
+    assert.ok(h.ms < 1000, `healthz in ${h.ms} ms during the big job`);
+    const timedOut = await slow;
+    assert.equal(timedOut.status, 504);
+    assert.equal(s.pool.cancelled, 1, 'the job was cancelled, not left running');
+    // It stops at its next tile (the whole image would take tens of seconds): the worker is free.
+    const stoppedBy = Date.now() + 5000;
+    while ((await (await fetch(`${url}/healthz`)).json()).running > 0) {
+      assert.ok(Date.now() < stoppedBy, 'the cancelled job still runs 5 s after its timeout');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after = await post(`${url}/v1/segment?output=json`, fs.readFileSync(PHOTO), 'image/png');
+    assert.equal(after.status, 200, await after.clone().text());
+    const h2 = await timed(`${url}/healthz`);
+    assert.ok(h2.ms < 1000, `healthz in ${h2.ms} ms after`);
   } finally { await s.close(); }
 });

@@ -148,3 +148,55 @@ test('threaded segmenter: several workers (each call to the least busy one) give
   assert.deepEqual(b.map((l) => [...l[0]]), a.map((l) => [...l[0]]));
   await Promise.all([one.dispose(), two.dispose()]);
 });
+
+/** A frame turned a quarter counter-clockwise (what a display matrix of +90 degrees asks for). */
+function quarterCounterClockwise(f: Uint8Array, w: number, h: number): Uint8Array {
+  const o = new Uint8Array(f.length);
+  for (let y = 0; y < w; y++) for (let x = 0; x < h; x++) for (let c = 0; c < 3; c++) o[(y * h + x) * 3 + c] = f[(x * w + (w - 1 - y)) * 3 + c];
+  return o;
+}
+
+test('video: odd frame sizes (padded for H.264) and phone videos with rotation metadata (upright): label maps equal per-frame predictions', async () => {
+  const { d, src } = await fixture(0.5);
+  const bin = path.resolve('bin/pixelwise.js');
+  const seg = await openSegmenter(path.join(d, 'pkg'), { runtime: 'auto' });
+  const labelsEqualPredictions = async (video: string, labelsDir: string, w: number, h: number) => {
+    let n = 0;
+    for await (const frame of readFrames(video, probeVideo(video))) {
+      n++;
+      const [expected] = await seg.predictBatch([{ data: frame, width: w, height: h }]);
+      const saved = decode(fs.readFileSync(path.join(labelsDir, `frame_${String(n).padStart(6, '0')}.png`)));
+      assert.deepEqual([saved.width, saved.height], [w, h]);
+      assert.deepEqual([...saved.data], [...expected], `${path.basename(video)} frame ${n}`);
+    }
+    return n;
+  };
+
+  // 65x49: libx264 refuses odd sizes; the frames are padded by one column and row, and said so.
+  const odd = path.join(d, 'odd.mkv');
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=65x49:rate=10', '-t', '0.5', '-c:v', 'ffv1', odd]);
+  assert.equal(g.status, 0, String(g.stderr));
+  const r = spawnSync(process.execPath, [bin, 'video', odd, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'odd.mp4'), '--mask-video', path.join(d, 'odd-mask.mp4'), '--labels-dir', path.join(d, 'odd-labels'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /the 65x49 frames are encoded as 66x50/);
+  assert.equal(await labelsEqualPredictions(odd, path.join(d, 'odd-labels'), 65, 49), 5);
+  for (const f of ['odd.mp4', 'odd-mask.mp4']) assert.deepEqual([probeVideo(path.join(d, f)).width, probeVideo(path.join(d, f)).height, probeVideo(path.join(d, f)).frames], [66, 50, 5], f);
+
+  // A 96x64 stream stored with a quarter turn: decoded upright (64x96), never sliced at the stored width.
+  const rotated = path.join(d, 'rotated.mp4');
+  const t = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
+  assert.equal(t.status, 0, String(t.stderr));
+  const info = probeVideo(rotated);
+  assert.deepEqual([info.width, info.height], [64, 96]);
+  const stored: Uint8Array[] = [];
+  for await (const f of readFrames(src, probeVideo(src))) stored.push(f);
+  let i = 0;
+  for await (const f of readFrames(rotated, info)) assert.ok(Buffer.from(f).equals(Buffer.from(quarterCounterClockwise(stored[i++], 96, 64))), `frame ${i} is the stored frame turned upright`);
+  assert.equal(i, 5);
+  const rr = spawnSync(process.execPath, [bin, 'video', rotated, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'rot-out.mp4'), '--labels-dir', path.join(d, 'rot-labels'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(rr.status, 0, rr.stderr);
+  assert.equal(await labelsEqualPredictions(rotated, path.join(d, 'rot-labels'), 64, 96), 5);
+  const out = probeVideo(path.join(d, 'rot-out.mp4'));
+  assert.deepEqual([out.width, out.height, out.frames], [64, 96, 5], 'written upright');
+  await seg.dispose();
+});

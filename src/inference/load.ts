@@ -30,6 +30,8 @@ export interface SegmentOptions {
    * them. false is faster (the label map comes straight from the runtime) and keeps only the
    * label map: one byte a pixel instead of one per class and pixel, for very large images. */
   probabilities?: boolean;
+  /** Stops a segmentation of many passes (tiles of a large image, TTA scales) between two passes. */
+  signal?: AbortSignal;
 }
 
 export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
@@ -50,8 +52,10 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
     runtime: seg.runtime,
     async segment(input: ImageInput, so: SegmentOptions = {}): Promise<Segmentation> {
       const image = await toRgbImage(input);
-      if (so.probabilities === false) return makeSegmentation(image, (await seg.predictBatch([image]))[0], null, seg.card.classes);
-      const [{ labels, scores }] = await seg.scoresBatch([image]);
+      so.signal?.throwIfAborted();
+      const call = { signal: so.signal };
+      if (so.probabilities === false) return makeSegmentation(image, (await seg.predictBatch([image], call))[0], null, seg.card.classes);
+      const [{ labels, scores }] = await seg.scoresBatch([image], call);
       return makeSegmentation(image, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes);
     },
     dispose: () => seg.dispose(),

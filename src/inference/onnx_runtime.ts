@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
+import { quietOrt } from '../engine/kernels/ort_native.js';
 import { int, onnx, UINT8, valueInfo } from '../io/onnx_proto.js';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
@@ -15,7 +16,10 @@ import { specializeOnnx } from './onnx_static.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
-async function ort(): Promise<Ort> { return (ortModule ??= await import('onnxruntime-node')); }
+async function ort(): Promise<Ort> {
+  if (!ortModule) { ortModule = await import('onnxruntime-node'); quietOrt(ortModule.env); }
+  return ortModule;
+}
 
 const LABELS = 'pixelwise_labels';
 

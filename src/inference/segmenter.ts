@@ -25,16 +25,22 @@ export interface Scored { labels: Uint8Array; scores: Float32Array }
 
 import type { RuntimeName } from './runtime_names.js';
 
+/**
+ * Per call: `signal` stops work made of many passes (tiles, scales) between two passes, with the
+ * signal's reason; a single pass runs to its end.
+ */
+export interface CallOptions { signal?: AbortSignal }
+
 export interface Segmenter {
   readonly runtime: 'tfjs' | 'onnx';
   readonly card: ModelCard;
   /** The class-probability threshold its label maps apply, if any (see labelsFromScores). */
   readonly threshold?: ClassThreshold;
   /** Label maps at each image's size (same-size images). */
-  predictBatch(imgs: RgbImage[]): Promise<Uint8Array[]>;
+  predictBatch(imgs: RgbImage[], o?: CallOptions): Promise<Uint8Array[]>;
   /** Label maps (as predictBatch makes them) and class scores (logits, CHW, at each image's size;
    * test-time augmentation included): the scores give probabilities, for soft-edged effects. */
-  scoresBatch(imgs: RgbImage[]): Promise<Scored[]>;
+  scoresBatch(imgs: RgbImage[], o?: CallOptions): Promise<Scored[]>;
   dispose(): Promise<void>;
 }
 
@@ -94,12 +100,12 @@ function withReflectPad(inner: Segmenter, n: number): Segmenter {
   if (!n) return inner;
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
-    async predictBatch(imgs: RgbImage[]) {
-      const out = await inner.predictBatch(imgs.map((im) => reflectPad(im, n)));
+    async predictBatch(imgs: RgbImage[], o?: CallOptions) {
+      const out = await inner.predictBatch(imgs.map((im) => reflectPad(im, n)), o);
       return out.map((l, i) => cropLabels(l, imgs[i].width, imgs[i].height, n));
     },
-    async scoresBatch(imgs: RgbImage[]) {
-      const out = await inner.scoresBatch(imgs.map((im) => reflectPad(im, n)));
+    async scoresBatch(imgs: RgbImage[], o?: CallOptions) {
+      const out = await inner.scoresBatch(imgs.map((im) => reflectPad(im, n)), o);
       const { width: w, height: h } = imgs[0];
       return out.map((r) => ({ labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, inner.card.model.numClasses, w, h, n) }));
     },
@@ -118,15 +124,15 @@ function withPillowResize(inner: Segmenter, rule: PillowResize | undefined): Seg
     net.every((n) => n.width === net[0].width && n.height === net[0].height) ? f(net) : (await Promise.all(net.map((n) => f([n])))).flat();
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
-    async predictBatch(imgs: RgbImage[]) {
+    async predictBatch(imgs: RgbImage[], o?: CallOptions) {
       const net = toNet(imgs);
-      const labels = await each(net, (x) => inner.predictBatch(x));
+      const labels = await each(net, (x) => inner.predictBatch(x, o));
       return labels.map((l, i) => pillowNearest(l, net[i].width, net[i].height, imgs[i].width, imgs[i].height));
     },
-    async scoresBatch(imgs: RgbImage[]) {
+    async scoresBatch(imgs: RgbImage[], o?: CallOptions) {
       // Scores go back to the image bilinearly (label maps: Pillow NEAREST, the authors' rule).
       const net = toNet(imgs), c = inner.card.model.numClasses;
-      const out = await each(net, (x) => inner.scoresBatch(x));
+      const out = await each(net, (x) => inner.scoresBatch(x, o));
       return out.map((r, i) => ({
         labels: pillowNearest(r.labels, net[i].width, net[i].height, imgs[i].width, imgs[i].height),
         scores: resizeChw(r.scores, c, net[i].height, net[i].width, imgs[i].height, imgs[i].width),

@@ -6,7 +6,7 @@
 import type { RgbImage } from '../data/image_io.js';
 import { labelsFromScores } from './label_map.js';
 import { resizeChw } from './chw.js';
-import type { Scored, Segmenter } from './segmenter.js';
+import type { CallOptions, Scored, Segmenter } from './segmenter.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
 import { UserError } from '../util/errors.js';
 
@@ -58,7 +58,7 @@ function cropRgb(img: RgbImage, x0: number, y0: number, w: number, h: number): R
 }
 
 /** Labels (and, when asked, the blended scores) of one image, tile row by tile row. */
-export async function tiledScores(inner: Segmenter, img: RgbImage, tile: number, overlap: number, wantScores: boolean): Promise<{ labels: Uint8Array; scores?: Float32Array }> {
+export async function tiledScores(inner: Segmenter, img: RgbImage, tile: number, overlap: number, wantScores: boolean, signal?: AbortSignal): Promise<{ labels: Uint8Array; scores?: Float32Array }> {
   const { width: W, height: H } = img, C = inner.card.model.numClasses;
   const th = Math.min(tile, H), tw = Math.min(tile, W);
   const xs = tileStarts(W, tw, overlap), ys = tileStarts(H, th, overlap);
@@ -71,6 +71,7 @@ export async function tiledScores(inner: Segmenter, img: RgbImage, tile: number,
     const wy = axisWeights(th, ...overlaps(ys, r, th));
     for (let i = 0; i < xs.length; i++) {
       const x0 = xs[i];
+      signal?.throwIfAborted();
       const [{ scores: s }] = await inner.scoresBatch([cropRgb(img, x0, y0, tw, th)]);
       const w = wx[i];
       for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
@@ -119,9 +120,9 @@ export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
   };
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
-    predictBatch: (imgs) => each(imgs, (x) => inner.predictBatch(x), async (im, t) => (await tiledScores(inner, im, t, o.overlap, false)).labels),
-    scoresBatch: (imgs) => each(imgs, (x) => inner.scoresBatch(x), async (im, t) => {
-      const r = await tiledScores(inner, im, t, o.overlap, true);
+    predictBatch: (imgs, c) => each(imgs, (x) => inner.predictBatch(x, c), async (im, t) => (await tiledScores(inner, im, t, o.overlap, false, c?.signal)).labels),
+    scoresBatch: (imgs, c) => each(imgs, (x) => inner.scoresBatch(x, c), async (im, t) => {
+      const r = await tiledScores(inner, im, t, o.overlap, true, c?.signal);
       return { labels: r.labels, scores: r.scores! } as Scored;
     }),
     dispose: () => inner.dispose(),
@@ -133,20 +134,21 @@ export function withScales(inner: Segmenter, scales: number[]): Segmenter {
   if (scales.length === 0 || (scales.length === 1 && scales[0] === 1)) return inner;
   for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw new UserError(`--tta scale ${s}: use scales between 0.25 and 4`);
   const C = inner.card.model.numClasses;
-  const scoresOf = async (im: RgbImage): Promise<Scored> => {
+  const scoresOf = async (im: RgbImage, signal?: AbortSignal): Promise<Scored> => {
     const sum = new Float32Array(C * im.width * im.height);
     for (const s of scales) {
+      signal?.throwIfAborted();
       const w = Math.max(1, Math.round(im.width * s)), h = Math.max(1, Math.round(im.height * s));
-      const [r] = await inner.scoresBatch([s === 1 ? im : pillowBilinear(im, w, h)]);
+      const [r] = await inner.scoresBatch([s === 1 ? im : pillowBilinear(im, w, h)], { signal });
       const back = s === 1 ? r.scores : resizeChw(r.scores, C, h, w, im.height, im.width);
       for (let i = 0; i < sum.length; i++) sum[i] += back[i] / scales.length;
     }
     return { scores: sum, labels: labelsFromScores(sum, C, inner.threshold) };
   };
-  const all = async (imgs: RgbImage[]) => { const out: Scored[] = []; for (const im of imgs) out.push(await scoresOf(im)); return out; };
+  const all = async (imgs: RgbImage[], c?: CallOptions) => { const out: Scored[] = []; for (const im of imgs) out.push(await scoresOf(im, c?.signal)); return out; };
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
-    predictBatch: async (imgs) => (await all(imgs)).map((r) => r.labels),
+    predictBatch: async (imgs, c) => (await all(imgs, c)).map((r) => r.labels),
     scoresBatch: all,
     dispose: () => inner.dispose(),
   };

@@ -2,7 +2,7 @@
 // when `queueLimit` jobs already wait, run() refuses at once (the server answers 503 + Retry-After)
 // instead of letting latency grow without bound. A crashed worker fails its job and is replaced.
 import { Worker } from 'node:worker_threads';
-import type { Job, JobResult } from './protocol.js';
+import type { Cancel, Job, JobResult } from './protocol.js';
 import { workerEntry } from '../util/worker_entry.js';
 
 export class QueueFull extends Error {}
@@ -32,9 +32,8 @@ export class InferencePool {
     if (this.full) return Promise.reject(new QueueFull('inference queue full'));
     return new Promise<JobResult>((resolve, reject) => {
       const p: Pending = { job: { ...job, id: this.nextId++ }, resolve, reject };
-      // The timeout covers waiting and running. A job that times out while running is cancelled:
-      // its worker is stopped and replaced, so one huge image cannot hold a worker that the
-      // queued requests are waiting for.
+      // The timeout covers waiting and running. A job that times out while running is cancelled in
+      // its worker, which stops at its next pass (tile or scale) and is then free for the queue.
       p.timer = setTimeout(() => { this.drop(p); reject(new JobTimeout(`no result within ${this.timeoutMs / 1000} s`)); }, this.timeoutMs);
       this.queue.push(p);
       this.dispatch();
@@ -46,17 +45,11 @@ export class InferencePool {
     if (i >= 0) this.queue.splice(i, 1);
     p.resolve = () => {}; p.reject = () => {};
     for (const [w, q] of this.busy) {
-      if (q !== p) continue;
-      this.busy.delete(w);
-      w.removeAllListeners('message'); w.removeAllListeners('error');
-      w.on('error', () => {}); // whatever it was doing ends with it
-      void w.terminate();
-      this.cancelled++;
-      if (!this.closed) { this.spawn(); this.dispatch(); }
+      if (q === p) { w.postMessage({ cancel: p.job.id } satisfies Cancel); this.cancelled++; }
     }
   }
 
-  /** Running jobs stopped at their timeout (their workers replaced). */
+  /** Running jobs cancelled at their timeout. */
   cancelled = 0;
 
   private spawn(): void {

@@ -19,6 +19,9 @@ export interface Job {
   withLabels: boolean;
 }
 
+/** From the server to a worker: stop job `cancel` (its time is up) between two passes. */
+export interface Cancel { cancel: number }
+
 export interface Timings { decodeMs: number; inferenceMs: number; renderMs: number }
 
 export type JobResult =

@@ -6,7 +6,7 @@ import { load, toRgbImage, type SegmentationModel } from '../inference/load.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
 import { effectFields, parseEffect } from '../render/effects.js';
 import { UserError } from '../util/errors.js';
-import type { Job, JobResult } from './protocol.js';
+import type { Cancel, Job, JobResult } from './protocol.js';
 
 const { threads } = workerData as { threads?: number };
 const models = new Map<string, Promise<SegmentationModel>>();
@@ -17,12 +17,15 @@ function model(job: Job): Promise<SegmentationModel> {
   return m;
 }
 
-async function run(job: Job): Promise<JobResult> {
+/** The jobs being worked on, each with the controller that cancels it. */
+const running = new Map<number, AbortController>();
+
+async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   const seg = await model(job);
   const t0 = performance.now();
   const image = await toRgbImage(job.image);
   const t1 = performance.now();
-  const r = await seg.segment(image, { probabilities: !!job.effect }); // only effects need them
+  const r = await seg.segment(image, { probabilities: !!job.effect, signal }); // only effects need them
   const t2 = performance.now();
   let body: Uint8Array, contentType = job.format === 'jpeg' ? 'image/jpeg' : 'image/png';
   if (job.effect) {
@@ -51,10 +54,15 @@ async function closeModels(): Promise<void> {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-parentPort!.on('message', (job: Job | 'close') => {
+parentPort!.on('message', (job: Job | Cancel | 'close') => {
   if (job === 'close') { void closeModels(); return; }
+  // A job past its time stops at its next tile or scale (a thread running ONNX Runtime cannot be
+  // terminated without taking the process down); the server has answered it already.
+  if ('cancel' in job) { running.get(job.cancel)?.abort(); return; }
+  const ctl = new AbortController();
+  running.set(job.id, ctl);
   // Bodies are copied, not transferred: sharp's and Buffer.from's results may share a pooled ArrayBuffer.
-  run(job).then((res) => parentPort!.postMessage(res), (e: unknown) => {
+  run(job, ctl.signal).finally(() => running.delete(job.id)).then((res) => parentPort!.postMessage(res), (e: unknown) => {
     const user = e instanceof UserError;
     const res: JobResult = { id: job.id, ok: false, status: user ? 422 : 500, message: user ? e.message : `inference failed: ${(e as Error)?.message ?? e}` };
     parentPort!.postMessage(res);

@@ -23,7 +23,6 @@ export async function run(o: ExportOpts): Promise<void> {
     return;
   }
   const out = o.out!;
-  if (path.extname(out).toLowerCase() !== '.onnx') throw new UserError(`--out ${out}: name a .onnx file (e.g. ${out}.onnx)`);
   checkOutputFile('--out', out);
   const dir = `${out.replace(/\.onnx$/i, '')}.model`;
   checkOutputDir('--out', dir);

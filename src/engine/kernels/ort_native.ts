@@ -22,12 +22,21 @@ let threads = 1;
 // PIXELWISE_ORT_KERNELS=0 keeps every kernel on wasm (worker threads inherit the environment).
 let enabled = process.env.PIXELWISE_ORT_KERNELS !== '0';
 
+/**
+ * ONNX Runtime's warnings (a telemetry ID it cannot store in a read-only home, say) are not the
+ * user's business: errors only, unless the user's program chose a level before pixelwise started it.
+ */
+export function quietOrt(env: { logLevel?: string }): void {
+  if (!env.logLevel || env.logLevel === 'warning') env.logLevel = 'error';
+}
+
 function loadNative(): Native | null {
   if (native !== undefined) return native;
   try {
     const require = createRequire(import.meta.url);
     const b = require('onnxruntime-node/dist/binding.js') as { binding: Native['binding']; initOrt(): void };
-    const { Tensor } = require('onnxruntime-node') as { Tensor: Native['Tensor'] };
+    const { Tensor, env } = require('onnxruntime-node') as { Tensor: Native['Tensor']; env: { logLevel?: string } };
+    quietOrt(env);
     b.initOrt();
     native = { binding: b.binding, Tensor };
   } catch {
