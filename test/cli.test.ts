@@ -173,6 +173,41 @@ test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and
   const r = cli('train', '--resume', run, '--epochs', '2', '--quiet', '--workers', '0');
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /resumed/);
+  // What --resume may change is applied, said and recorded; what defines the run is refused.
+  const lr = cli('train', '--resume', run, '--epochs', '3', '--lr', '0.0005', '--quiet', '--workers', '0');
+  assert.equal(lr.code, 0, lr.err);
+  assert.match(lr.err, /--resume: learning rate 0\.0005 \(--lr\) instead of the run's 0\.001; train\.json records it/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8')).lr, 0.0005);
+  assertOneLineError(cli('train', '--resume', run, '--batch-size', '4', '--loss', 'dice'), /--batch-size, --loss cannot change on resume/);
+});
+
+test('progress off a terminal: nothing for a short task, a line per interval for a long one (no redraws)', async () => {
+  const { progressBar } = await import('../src/util/progress.ts');
+  const lines: string[] = [];
+  const short = progressBar('epoch 1/3', 100, 'img', false, { tty: false, write: (l) => lines.push(l), everyMs: 60_000 });
+  for (let i = 1; i <= 100; i++) short.update(i, { info: '| loss 0.5' });
+  short.stop();
+  assert.deepEqual(lines, [], 'a task shorter than the interval prints nothing');
+  const long = progressBar('decode', 40, 'img', false, { tty: false, write: (l) => lines.push(l), everyMs: 0 });
+  for (let i = 1; i <= 3; i++) long.update(i, { info: '| loss 0.25' });
+  long.stop();
+  assert.equal(lines.length, 4, lines.join(''));
+  assert.match(lines[0], /^decode: 1\/40 img, [\d.]+ img\/s(, ETA \S+)? loss 0\.25\n$/);
+  assert.ok(lines.every((l) => !l.includes('\r') && !l.includes('\x1b')), 'plain lines');
+});
+
+test('verify: an explicit --ignore-index 255 keeps 0/255 masks as they are (no 255 -> 1 guess)', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 16, 16, 3);
+  for (const f of fs.readdirSync(ds.masks)) writeGreyPng(path.join(ds.masks, f), Uint8Array.from({ length: 256 }, (_, i) => (i % 2 ? 255 : 0)), 16, 16);
+  const guessed = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--quiet');
+  assert.equal(guessed.code, 0, guessed.out);
+  assert.match(guessed.out, /reading 255 as class 1/);
+  assert.match(guessed.out, /; 0 ignored pixels \(label 255\)/);
+  const explicit = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--ignore-index', '255', '--quiet');
+  assert.equal(explicit.code, 0, explicit.out);
+  assert.doesNotMatch(explicit.out, /reading 255 as class 1/);
+  assert.match(explicit.out, /; 256 ignored pixels \(label 255\)/);
 });
 
 test('models --json lists the shipped models (parameters = the learned tensors of their weights), presets, decoders, encoders, networks', async () => {

@@ -102,6 +102,18 @@ test('library: background() keeps the person, changes the rest, blends a soft bo
   const decoded = await sharp(cut.png).raw().toBuffer({ resolveWithObject: true });
   assert.deepEqual([decoded.info.width, decoded.info.height, decoded.info.channels], [cut.box[2], cut.box[3], 4]);
   await assert.rejects(r.background({ keep: ['person'], blur: 3, grey: true }), /exactly one of blur, color, image, grey/);
+  // A replacement background as segment() takes images: decoded RGB, a path, or an encoded file's bytes; the same picture each way.
+  const bgFile = path.join(tempDir(), 'bg.png');
+  const bgRgb = { data: Uint8Array.from({ length: r.width * r.height * 3 }, (_, i) => (i * 7) % 251), width: r.width, height: r.height };
+  await sharp(bgRgb.data, { raw: { width: r.width, height: r.height, channels: 3 } }).png().toFile(bgFile);
+  const viaRgb = await r.background({ keep: ['person'], image: bgRgb, format: 'raw' }) as { data: Uint8Array };
+  for (const image of [bgFile, fs.readFileSync(bgFile)]) {
+    const got = await r.background({ keep: ['person'], image, format: 'raw' }) as { data: Uint8Array };
+    assert.ok(Buffer.from(got.data).equals(Buffer.from(viaRgb.data)), typeof image === 'string' ? 'a path' : 'a Buffer');
+  }
+  await assert.rejects(r.background({ keep: ['person'], image: path.join(bgFile, 'nope.png') }), /nope\.png: cannot read image/);
+  await assert.rejects(r.background({ keep: ['person'], image: Buffer.from('not an image') }), /background image: cannot decode image/);
+  await assert.rejects(r.background({ keep: ['person'], image: { data: new Uint8Array(5), width: 2, height: 2 } }), /background: image must be a path, an encoded image/);
   assert.throws(() => r.probability(['unicorn']), /class unicorn: no such class/);
   for (const f of [await r.overlay(), await r.colorMask(), await r.legend(), await r.background({ keep: ['person'], blur: 8, format: 'jpeg' })]) {
     assert.ok((await sharp(f as Buffer).metadata()).width! > 0);

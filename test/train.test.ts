@@ -132,3 +132,57 @@ test('a dataset beyond the decode cache streams: memory stays flat across epochs
   t.diagnostic(`RSS per epoch ${rss.join(', ')} MB; the floor rose ${rise} MB`);
   assert.ok(rise < 100, `RSS per epoch ${rss.join(', ')} MB: the floor rose ${rise} MB`);
 });
+
+test('1-bit binary masks train to the same weights as the same masks saved as 8-bit 0/255 (read 255 -> 1)', async () => {
+  const { d, cfg } = await setup();
+  const { readMask } = await import('../src/data/mask_io.ts');
+  const { lowBitPng, writeGreyPng } = await import('./helpers.ts');
+  // A binary task from the synthetic set: class 0 against the rest.
+  for (const [name, split] of [['train', cfg.train], ['val', cfg.val!]] as const) {
+    for (const f of fs.readdirSync(split.masks)) {
+      const m = readMask(path.join(split.masks, f));
+      const fg = m.data.map((v) => (v > 0 ? 1 : 0));
+      fs.mkdirSync(path.join(d, `${name}-1bit`), { recursive: true });
+      fs.writeFileSync(path.join(d, `${name}-1bit`, f), lowBitPng(fg, m.width, m.height, 1));
+      writeGreyPng(path.join(d, `${name}-8bit`, f), fg.map((v) => v * 255), m.width, m.height);
+    }
+  }
+  const binary = (bits: string): TrainConfig => ({
+    ...cfg, epochs: 2, model: { ...cfg.model, numClasses: 2 }, classes: SYNTHETIC_CLASSES.slice(0, 2),
+    train: { ...cfg.train, masks: path.join(d, `train-${bits}`) }, val: { ...cfg.val!, masks: path.join(d, `val-${bits}`) },
+    labelMap: bits === '8bit' ? [[255, 1]] : [],
+  });
+  const one = await train(binary('1bit'), path.join(d, 'one'), false, quiet);
+  const eight = await train(binary('8bit'), path.join(d, 'eight'), false, quiet);
+  assert.equal(one.state.bestMIoU, eight.state.bestMIoU);
+  assert.ok(one.state.bestMIoU > 0, 'both classes are present and scored');
+  const a = readSafetensors(path.join(d, 'one', 'last.safetensors')).tensors, b = readSafetensors(path.join(d, 'eight', 'last.safetensors')).tensors;
+  for (const [k, t] of a) if (!k.startsWith('optimizer/')) assert.deepEqual(t.data, b.get(k)!.data, k);
+});
+
+test('a run cut short says what it trained in words that match its log; --max-minutes keeps its budget', async () => {
+  const { d, cfg } = await setup();
+  const { trainedText } = await import('../src/train/trainer.ts');
+  const { finishedEpochs, readLog } = await import('../src/train/run_log.ts');
+  const ac = new AbortController();
+  const r = await train({ ...cfg, epochs: 3, batchSize: 2 }, path.join(d, 'cut'), false, { ...quiet, signal: ac.signal, onStep: (s) => { if (s.step === 5) ac.abort(); } });
+  // 4 batches an epoch: stopped after the first batch of epoch 2.
+  assert.equal(trainedText(r), '1 epoch and 1/4 batches of epoch 2');
+  assert.deepEqual(readLog(path.join(d, 'cut', 'log.jsonl')).map((e) => [e.epoch, !!e.partial]), [[1, false]]);
+  // A budget of 4 s: the run (decoding and validation included) ends within it, resumable.
+  const t0 = Date.now();
+  const timed = await train({ ...cfg, epochs: 500, maxMinutes: 4 / 60 }, path.join(d, 'timed'), false, quiet);
+  const secs = (Date.now() - t0) / 1000;
+  assert.ok(secs < 4 * 1.25, `--max-minutes 0.067 ran ${secs.toFixed(1)} s`);
+  assert.ok(timed.state.epoch >= 1 && timed.state.epoch < 500);
+  // Stopped by the budget mid-epoch, the epoch's entry is marked partial with its batches, the
+  // summary says the same, and the dashboard counts finished epochs only.
+  const log = readLog(path.join(d, 'timed', 'log.jsonl'));
+  const last = log.at(-1)!;
+  if (timed.state.batch > 0) {
+    assert.deepEqual([last.epoch, last.partial, last.batches], [timed.state.epoch + 1, true, timed.state.batch]);
+    assert.match(trainedText(timed), new RegExp(`^${timed.state.epoch} epochs? and ${timed.state.batch}/2 batches of epoch ${timed.state.epoch + 1}$`));
+  } else assert.equal(last.epoch, timed.state.epoch);
+  assert.equal(finishedEpochs(log), timed.state.epoch);
+  assert.equal(timed.bestPartial, !!log.find((e) => e.epoch === timed.state.bestEpoch && e.val)?.partial);
+});

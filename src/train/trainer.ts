@@ -59,7 +59,8 @@ export function trainedText(r: Pick<TrainResult, 'state' | 'batchesPerEpoch'>): 
 
 /** Settings no run can learn from, refused before any work (the library's words: the fields of TrainConfig). */
 export function checkTrainConfig(cfg: TrainConfig): void {
-  if (!(cfg.lr > 0)) throw new UserError(`lr ${cfg.lr}: the learning rate must be above 0`);
+  // 0 is allowed here (the weights stay as they are: a run that only validates); the CLI asks for more.
+  if (!(cfg.lr >= 0 && Number.isFinite(cfg.lr))) throw new UserError(`lr ${cfg.lr}: the learning rate must be 0 or above`);
   const w = cfg.classWeights;
   if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw new UserError(`classWeights ${w.join(',')}: weights must be >= 0 and at least one above 0`);
   if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw new UserError(`maxMinutes ${cfg.maxMinutes}: must be above 0`);
