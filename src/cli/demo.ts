@@ -23,6 +23,10 @@ export function demoCommand(): Command {
     .option('--train', 'run the training pipeline on a generated dataset instead (about a minute)')
     .option('--epochs <n>', 'epochs with --train', parseFloatArg, 10)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
-    .action(async (o: Opts) => { const a = await import('./actions/demo.js'); if (o.train) await a.demoTrain(o); else await a.demoPhotos(o); });
+    .action(async (o: Opts) => {
+      (await import('./output_paths.js')).checkOutputDir('--out', o.out);
+      const a = await import('./actions/demo.js');
+      if (o.train) await a.demoTrain(o); else await a.demoPhotos(o);
+    });
 }
 

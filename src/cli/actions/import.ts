@@ -17,6 +17,7 @@ import { resolveClasses } from '../../data/classes.js';
 import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { UserError } from '../../util/errors.js';
+import { checkOutputDir } from '../output_paths.js';
 import type { Opts } from '../import.js';
 
 /** The arguments after the subcommand's name, as the user typed them (for the card's provenance). */
@@ -26,6 +27,7 @@ export function commandArgs(argv: string[], name: string): string {
 }
 
 export async function run(o: Opts): Promise<void> {
+  checkOutputDir('--out', o.out);
   await initEngine('wasm');
   const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${presetNames().join(', ')}`);
