@@ -61,7 +61,7 @@ The classes that are not command lines are tested where they live:
 | server: DNS rebinding | test/serve.test.ts (hostile input) | a foreign Host header: 403 naming \`--allowed-hosts\`; loopback names served |
 | server: a huge upload | test/serve.test.ts (hostile input) | a 24-megapixel image past \`--timeout\`: 504, the job cancelled at its next tile, /healthz within 1 s meanwhile, the next request served |
 | video: odd sizes and rotation | test/video.test.ts | every frame's label map equals the per-frame prediction (65x49 padded to 66x50; a 96x64 stream with a quarter turn written 64x96, upright) |
-| binary masks | test/train.test.ts, test/data.test.ts | 1-bit masks train to the same weights as the same masks saved 8-bit 0/255; 1/2/4-bit grey and palette masks read exactly |
+| binary masks | test/train.test.ts, test/data.test.ts | 1-bit masks train to the same weights as the same masks saved 8-bit 0/255; 1/2/4-bit grey and palette masks read exactly; `--classes 1` trains one sigmoid output whose loss equals binary cross-entropy written out, and whose label maps equal sigmoid > 0.5 on TF.js and ONNX Runtime |
 | training summaries | test/train.test.ts | the summary, log.jsonl (partial epochs marked) and the dashboard's epoch count agree; \`--max-minutes\` ends within its budget, set-up and validation included |
 | library: background() inputs | test/effects.test.ts | a path and an encoded Buffer give the same picture as decoded RGB; bad ones are one-line errors |
 | install | test/package.test.ts | installing the packed tarball on Node 20 prints no EBADENGINE and no uncovered install script |

@@ -186,3 +186,64 @@ test('a run cut short says what it trained in words that match its log; --max-mi
   assert.equal(finishedEpochs(log), timed.state.epoch);
   assert.equal(timed.bestPartial, !!log.find((e) => e.epoch === timed.state.bestEpoch && e.val)?.partial);
 });
+
+test('binary mode (--classes 1): one sigmoid output; its loss is binary cross-entropy; label maps are sigmoid > 0.5 on both runtimes; the CLI trains, verifies and evaluates it', async () => {
+  const { d, cfg } = await setup();
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const { SegModel } = await import('../src/models/seg_model.ts');
+  const { segmentationLoss } = await import('../src/train/losses.ts');
+  // The loss over the scores [0, z] is binary cross-entropy on z, written out: mean of log(1 + e^z) - y z.
+  const model = new SegModel({ arch: 'unet', numClasses: 2, binary: true, width: 4, depth: 2, seed: 4 });
+  const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const y = tf.tensor3d(Int32Array.from({ length: 2 * 32 * 32 }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0), [2, 32, 32], 'int32');
+  const scores = model.forward(x);
+  const head = tfl.model({ inputs: model.net.inputs, outputs: model.net.getLayer('binary_scores').input as import('@tensorflow/tfjs-layers').SymbolicTensor });
+  assert.equal(head.outputs[0].shape[3], 1, 'the network has one output channel');
+  const z = (head.predict(x) as tf.Tensor).dataSync(), yv = y.dataSync();
+  let bce = 0;
+  for (let i = 0; i < z.length; i++) bce += Math.log1p(Math.exp(z[i])) - yv[i] * z[i];
+  bce /= z.length;
+  const ce = segmentationLoss('ce', scores, y, { numClasses: 2, ignoreIndex: 255 }).dataSync()[0];
+  assert.ok(Math.abs(ce - bce) < 1e-5, `cross-entropy ${ce} = binary cross-entropy ${bce}`);
+  model.dispose();
+
+  // Through the CLI on 1-bit masks: train, verify, evaluate; the run's label maps are z > 0.
+  const { lowBitPng } = await import('./helpers.ts');
+  const { readMask } = await import('../src/data/mask_io.ts');
+  for (const [name, split] of [['train', cfg.train], ['val', cfg.val!]] as const) {
+    for (const f of fs.readdirSync(split.masks)) {
+      const m = readMask(path.join(split.masks, f));
+      fs.mkdirSync(path.join(d, `${name}-bin`), { recursive: true });
+      fs.writeFileSync(path.join(d, `${name}-bin`, f), lowBitPng(m.data.map((v) => (v > 0 ? 1 : 0)), m.width, m.height, 1));
+    }
+  }
+  const bin = path.resolve('bin/pixelwise.js'), run = path.join(d, 'binary-run');
+  const tr = spawnSync(process.execPath, [bin, 'train', '--classes', '1', '--images', cfg.train.images, '--masks', path.join(d, 'train-bin'), '--val-images', cfg.val!.images, '--val-masks', path.join(d, 'val-bin'),
+    '--arch', 'unet', '--width', '4', '--depth', '2', '--input-size', '32x32', '--epochs', '2', '--quiet', '--workers', '0', '--out', run], { encoding: 'utf8' });
+  assert.equal(tr.status, 0, tr.stderr);
+  assert.match(tr.stderr, /binary segmentation \(--classes 1\): one sigmoid output/);
+  const { card, model: trained } = loadModelPackage(run);
+  assert.deepEqual([card.model.numClasses, card.model.binary, card.classes.map((c) => c.name)], [2, true, ['background', 'foreground']]);
+  const ve = spawnSync(process.execPath, [bin, 'verify', '--classes', '1', '--images', cfg.val!.images, '--masks', path.join(d, 'val-bin'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(ve.status, 0, ve.stdout);
+  assert.match(ve.stdout, /background[\s\S]*foreground/);
+  const ev = spawnSync(process.execPath, [bin, 'evaluate', '--model', run, '--images', cfg.val!.images, '--masks', path.join(d, 'val-bin'), '--json', '--report', path.join(d, 'rep')], { encoding: 'utf8' });
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(ev.stdout).perClass), ['background', 'foreground']);
+  const { readImage } = await import('../src/data/image_io.ts');
+  const { openSegmenter } = await import('../src/inference/segmenter.ts');
+  const img = await readImage(path.join(cfg.val!.images, fs.readdirSync(cfg.val!.images)[0]));
+  const { normalizeInto } = await import('../src/data/normalize.ts');
+  const xin = new Float32Array(img.width * img.height * 3);
+  normalizeInto(xin, 0, img.data, card.normalization);
+  const trainedHead = tfl.model({ inputs: trained.net.inputs, outputs: trained.net.getLayer('binary_scores').input as import('@tensorflow/tfjs-layers').SymbolicTensor });
+  const zt = (trainedHead.predict(tf.tensor4d(xin, [1, img.height, img.width, 3])) as tf.Tensor).dataSync();
+  const expected = Uint8Array.from(zt, (v) => (v > 0 ? 1 : 0));
+  for (const runtime of ['tfjs', 'onnx'] as const) {
+    const seg = await openSegmenter(run, { runtime });
+    const [labels] = await seg.predictBatch([img]);
+    assert.deepEqual([...labels], [...expected], `${runtime}: label map = sigmoid(z) > 0.5`);
+    await seg.dispose();
+  }
+  trained.dispose();
+});

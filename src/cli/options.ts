@@ -79,6 +79,3 @@ export function parseWorkers(v: string): number {
   if (!/^\d+$/.test(v)) throw new UserError(`--workers ${v}: expected a number of threads or "auto"`);
   return parseInt(v, 10);
 }
-
-/** The Keras habit of --classes 1 for binary masks, answered. */
-export const BINARY_CLASSES = '--classes 1: a binary mask has two classes, background and foreground: use --classes 2 (0/255 masks are read as 0/1)';

@@ -40,6 +40,9 @@ export function defaultPalette(n: number): Rgb[] {
   return out;
 }
 
+/** The two classes of binary segmentation (train --classes 1). */
+export const BINARY_CLASS_LIST: ClassInfo[] = [{ name: 'background', color: [0, 0, 0] }, { name: 'foreground', color: [255, 255, 255] }];
+
 export function defaultClasses(n: number): ClassInfo[] {
   return defaultPalette(n).map((color, i) => ({ name: `class ${i}`, color }));
 }

@@ -59,7 +59,12 @@ export function exportOnnx(model: SegModel, producerVersion = '0.1.0'): Uint8Arr
     out.set(name, name);
     last = name;
   }
-  // Name the final tensor `logits`.
+  // Name the final tensor `logits`. A layer before it that is itself named logits (a binary
+  // model's one-channel head) has its tensor renamed first.
+  if (last !== 'logits' && out.has('logits')) {
+    const rename = (names: string[] | null | undefined) => names?.map((t) => (t === 'logits' ? 'logits/head' : t));
+    for (const n of nodes) { n.input = rename(n.input); n.output = rename(n.output); }
+  }
   const final = nodes.find((n) => n.output?.includes(last))!;
   final.output = final.output!.map((o) => (o === last ? 'logits' : o));
   const k = model.spec.numClasses;

@@ -450,6 +450,22 @@ export class GlobalAvgPool extends tfl.layers.Layer implements OnnxExportable {
   exportOnnx(c: OnnxLayerContext): void { c.node('GlobalAveragePool', [c.inputs[0]], [c.output]); }
 }
 
-for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+/**
+ * Binary segmentation's one sigmoid output z as the two class scores [0, z]: their softmax is
+ * [1 - sigmoid(z), sigmoid(z)], so cross-entropy over them is binary cross-entropy on z, and the
+ * argmax is the threshold sigmoid(z) > 0.5. Everything after the network (losses, metrics, label
+ * maps, effects, ONNX Runtime, the browser) then sees two classes, background and foreground.
+ */
+export class BinaryScores extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'BinaryScores';
+  computeOutputShape(s: Shape | Shape[]): Shape { const a = s as Shape; return [...a.slice(0, 3), 2]; }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor { return tf.tidy(() => { const z = one(inputs); return tf.concat([tf.zerosLike(z), z], 3); }); }
+  exportOnnx(c: OnnxLayerContext): void {
+    c.node('Mul', [c.inputs[0], c.floatInit('zero', new Float32Array([0]), [])], [`${c.output}/zeros`]);
+    c.node('Concat', [`${c.output}/zeros`, c.inputs[0]], [c.output], { axis: 1 });
+  }
+}
+
+for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, BinaryScores]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 export const applyLayer = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;

@@ -1,7 +1,8 @@
 // A segmentation network plus what is needed to use it: padding inputs to the architecture's
 // stride (and cropping the logits back), and named weights for checkpoints and import.
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { BinaryScores } from './layers.js';
 import { getArch } from './registry.js';
 import type { ArchOptions } from './types.js';
 import { checkLayerKinds } from '../io/layer_kinds.js';
@@ -11,7 +12,22 @@ import { UserError } from '../util/errors.js';
 import { SegmentedForward } from './recompute.js';
 import { fuseBatchNormTraining } from './fused_batchnorm.js';
 
-export interface ModelSpec extends ArchOptions { arch: string; /** input multiple, for external ONNX models */ stride?: number }
+export interface ModelSpec extends ArchOptions {
+  arch: string;
+  /** input multiple, for external ONNX models */
+  stride?: number;
+  /**
+   * Binary segmentation (numClasses 2): the architecture's head has one sigmoid output, given to
+   * the rest as the scores [0, z] (layers.ts BinaryScores).
+   */
+  binary?: boolean;
+}
+
+/** The network with its one output channel given as two class scores (see BinaryScores). */
+function binaryNet(net: tfl.LayersModel): tfl.LayersModel {
+  const z = net.outputs[0];
+  return tfl.model({ inputs: net.inputs, outputs: new BinaryScores({ name: 'binary_scores' }).apply(z) as tfl.SymbolicTensor, name: net.name });
+}
 
 export class SegModel {
   readonly net: tfl.LayersModel;
@@ -21,7 +37,8 @@ export class SegModel {
     const a = getArch(spec.arch);
     const opts = { ...a.defaults, ...spec };
     setBuildOptions({ seed: spec.seed, bnEpsilon: spec.bnEpsilon });
-    this.net = a.build(opts);
+    if (spec.binary && spec.numClasses !== 2) throw new UserError(`binary model: numClasses must be 2 (background and foreground), not ${spec.numClasses}`);
+    this.net = spec.binary ? binaryNet(a.build({ ...opts, numClasses: 1 })) : a.build(opts);
     checkLayerKinds(this.net); // a layer kind without export/import rules fails here, not at export
     fuseBatchNormTraining(this.net);
     this.stride = a.stride(opts);

@@ -20,7 +20,7 @@ export async function resolveLabelMap(spec: { images: string; masks?: string; li
   if (numClasses === 2 && ignoreIndex === undefined && spec.masks) {
     const { samples } = pairSamples(spec);
     if (await looksBinary255(samples)) {
-      log('masks hold only 0 and 255 with --classes 2: reading 255 as class 1 (pass --label-map to choose otherwise)');
+      log('masks hold only 0 and 255 with two classes: reading 255 as class 1 (pass --label-map or --ignore-index to choose otherwise)');
       return [[255, 1]];
     }
   }

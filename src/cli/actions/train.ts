@@ -15,7 +15,8 @@ import { IMAGENET_NORM } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { resolveLabelMap } from './shared.js';
 import { applyRecipe } from '../recipe.js';
-import { BINARY_CLASSES, parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
+import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
+import { BINARY_CLASS_LIST } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir } from '../output_paths.js';
 import { isDir, isFile } from '../../util/fs.js';
@@ -88,11 +89,14 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     if ((o.valImages == null) !== (o.valMasks == null)) throw new UserError('--val-images and --val-masks go together');
     runDir = o.out!;
     checkRunFolder(runDir);
-    const numClasses = o.classes!;
-    if (numClasses === 1) throw new UserError(BINARY_CLASSES);
+    // --classes 1: binary segmentation, as smp's binary mode: one sigmoid output trained with
+    // binary cross-entropy (or Dice), label maps where its probability exceeds 0.5 (--threshold).
+    const binary = o.classes === 1;
+    const numClasses = binary ? 2 : o.classes!;
+    if (binary) log('binary segmentation (--classes 1): one sigmoid output for the foreground; masks hold 0 (background) and 1 or 255 (foreground); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark the foreground where its probability > 0.5 (--threshold foreground=P at inference)');
     const ignoreIndex = o.ignoreIndex ?? 255;
     if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
-    const classes = resolveClasses(numClasses, o.classFile);
+    const classes = binary && !o.classFile ? BINARY_CLASS_LIST : resolveClasses(numClasses, o.classFile);
     const labelMap = await resolveLabelMap({ images: o.images!, masks: o.masks, list: o.list }, o.labelMap, numClasses, o.ignoreIndex, log);
     let classWeights: number[] | 'auto' | undefined;
     if (o.classWeights === 'auto') classWeights = 'auto';
@@ -109,7 +113,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     const inputSize = o.inputSize ?? o.resize;
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
     cfg = {
-      model: { arch: o.arch, numClasses, ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout },
+      model: { arch: o.arch, numClasses, ...(binary ? { binary } : {}), ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout },
       train: { images: o.images!, masks: o.masks!, list: o.list },
       val: o.valImages ? { images: o.valImages, masks: o.valMasks!, list: o.valList } : undefined,
       classes, ignoreIndex, labelMap, inputSize, resize: o.resize,
