@@ -38,8 +38,8 @@ export interface Case {
   wrap?: string[];
   /** Files that must keep their bytes (inputs a command might overwrite). */
   unchanged?: string[];
-  /** Send this signal after `ms` (Ctrl-C, a service manager's stop). */
-  kill?: { signal: 'SIGINT' | 'SIGTERM'; ms: number };
+  /** Send this signal `ms` after `once` exists (Ctrl-C, a service manager's stop mid-run). */
+  kill?: { signal: 'SIGINT' | 'SIGTERM'; ms: number; once: string };
   /** Where else a partial output could be left (besides --out): files or folders. */
   outputs?: string[];
   /** The class of failure the case belongs to (docs/reliability.md groups by it). */
@@ -229,7 +229,7 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   ff(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '40', '-pix_fmt', 'yuv420p', p('long.mp4')]);
   if (full) add('data loss', { command: 'video', name: 'full disk during video', args: ['video', p('long.mp4'), '--out', p('full', 'v.mp4'), '--max-frames', '200', '--quiet'], wrap: full, outputs: [p('full', 'v.mp4')], expect: 'error', message: /v\.mp4: the disk is full/ });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    add(HANG, { command: 'video', name: `${signal} during video`, args: ['video', p('long.mp4'), '--out', p(`sig-${signal}.mp4`), '--mask-video', p(`sig-${signal}-mask.mp4`), '--quiet'], outputs: [p(`sig-${signal}-mask.mp4`)], kill: { signal, ms: 8000 }, expect: 'error', message: new RegExp(`stopped by ${signal}`) });
+    add(HANG, { command: 'video', name: `${signal} during video`, args: ['video', p('long.mp4'), '--out', p(`sig-${signal}.mp4`), '--mask-video', p(`sig-${signal}-mask.mp4`), '--quiet'], outputs: [p(`sig-${signal}-mask.mp4`)], kill: { signal, ms: 1500, once: p(`sig-${signal}.mp4.partial.mp4`) }, expect: 'error', message: new RegExp(`stopped by ${signal}`) });
   }
 
   // Output paths that cannot be used are refused before the work, naming the option.
@@ -327,8 +327,13 @@ function run(args: string[], stdin: Buffer | undefined, timeoutMs: number, prefi
     p.stdin.on('error', () => {});
     p.stdin.end(stdin ?? '');
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    const stop = kill ? setTimeout(() => p.kill(kill.signal), kill.ms) : undefined;
-    p.on('close', (status, signal) => { clearTimeout(timer); clearTimeout(stop); resolve({ status, signal, stdout, stderr }); });
+    let stop: NodeJS.Timeout | undefined;
+    const watch = kill ? setInterval(() => {
+      if (!fs.existsSync(kill.once)) return;
+      clearInterval(watch);
+      stop = setTimeout(() => p.kill(kill.signal), kill.ms);
+    }, 50) : undefined;
+    p.on('close', (status, signal) => { clearTimeout(timer); clearInterval(watch); clearTimeout(stop); resolve({ status, signal, stdout, stderr }); });
   });
 }
 

@@ -63,6 +63,24 @@ function defaultWorkers(threads: number | undefined, netPixels: number): number 
 
 export async function run(input: string, o: Opts): Promise<void> {
   checkOptions(input, o);
+  // Ctrl-C and SIGTERM from here on: encoders stopped, temp files removed, the model's workers
+  // closed first (ONNX Runtime aborts the process when a thread with a session open is torn down;
+  // a model still loading is let finish, then closed).
+  const outputs = new PartialOutputs();
+  let writer: FrameWriter | null = null, maskWriter: FrameWriter | null = null;
+  let opening: ReturnType<typeof openThreadedSegmenter> | undefined, closing: Promise<void> | undefined;
+  const closeModel = async () => { if (opening) await (closing ??= opening.then((s) => s.dispose(), () => {})); };
+  const stopOnSignal = onStopSignal(async () => { await Promise.all([writer?.abort(), maskWriter?.abort()]); outputs.discard(); await closeModel(); });
+  try {
+    await runVideo(input, o, outputs, (w, m) => { writer = w; maskWriter = m; }, (p) => { opening = p; return p; }, closeModel);
+  } finally {
+    await closeModel(); // also when an option is refused after the model opened
+    stopOnSignal.dispose();
+  }
+}
+
+async function runVideo(input: string, o: Opts, outputs: PartialOutputs, writers: (w: FrameWriter, m: FrameWriter | null) => void,
+  opened: (p: ReturnType<typeof openThreadedSegmenter>) => ReturnType<typeof openThreadedSegmenter>, closeModel: () => Promise<void>): Promise<void> {
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   const source = await openInput(input, o);
@@ -72,7 +90,7 @@ export async function run(input: string, o: Opts): Promise<void> {
   const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : info.width * info.height;
   const workers = o.workers ?? defaultWorkers(o.threads, netPixels);
   const tLoad = Date.now();
-  const seg = await openThreadedSegmenter(o.model, { ...segmenterOptions(o), workers });
+  const seg = await opened(openThreadedSegmenter(o.model, { ...segmenterOptions(o), workers }));
   const classes = seg.card.classes;
   const keep = o.keep ? classList(o.keep) : ['person'];
   if (effect) classIds(classes, keep, '--keep');
@@ -85,14 +103,10 @@ export async function run(input: string, o: Opts): Promise<void> {
   if (encW !== info.width || encH !== info.height) {
     process.stderr.write(`note: H.264 needs even frame sizes: the ${info.width}x${info.height} frames are encoded as ${encW}x${encH} (one black ${encW !== info.width ? 'column on the right' : 'row at the bottom'}${encW !== info.width && encH !== info.height ? ' and row at the bottom' : ''})\n`);
   }
-  const outputs = new PartialOutputs();
   const tmpOut = toStdout ? '-' : outputs.add(o.out);
   const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat, preset: o.x264Preset, name: o.out }); // the audio goes along
   const maskWriter = o.maskVideo ? new FrameWriter(outputs.add(o.maskVideo), info.width, info.height, info.fps, { preset: o.x264Preset, name: o.maskVideo }) : null;
-  // The workers are closed before the process ends: ONNX Runtime aborts the process when a thread with a session open is torn down.
-  let closing: Promise<void> | undefined;
-  const closeModel = () => (closing ??= seg.dispose());
-  const stopOnSignal = onStopSignal(async () => { await Promise.all([writer.abort(), maskWriter?.abort()]); outputs.discard(); await closeModel(); });
+  writers(writer, maskWriter);
   const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
   const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
   const needScores = !!effect || o.smooth > 0;
@@ -137,7 +151,6 @@ export async function run(input: string, o: Opts): Promise<void> {
     outputs.discard();
     throw e;
   } finally {
-    stopOnSignal.dispose();
     await closeModel();
   }
   const secs = (Date.now() - t0) / 1000;
