@@ -19,7 +19,7 @@ import { readCard } from '../src/models/package.ts';
 import { MODELS_DIR } from '../src/models/shipped.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { pillowBilinear } from '../src/data/pillow_resize.ts';
-import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo.ts';
+import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { CHECKPOINTS, compareLabelMaps, compareLogits, hasEdgenets, importCheckpoint, openOrt, type LogitRow, type MapRow } from '../test/edgenets_reference.ts';
 

@@ -12,7 +12,7 @@ import { peakRssMb } from '../src/util/peak_rss.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
-import { readTorchCheckpoint } from '../src/io/pytorch.ts';
+import { readTorchCheckpoint } from '../src/formats/pytorch.ts';
 import { convertTorchStateDict } from '../src/io/torch_convert.ts';
 
 const PTH = path.resolve('../shared/data/espnet-camvid/espnet_p_2_q_8_camvid.pth');

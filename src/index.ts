@@ -24,7 +24,7 @@ export { IMAGENET_NORM, type Normalization } from './data/normalize.js';
 export { CAMVID_CLASSES, loadClassFile, defaultClasses, type ClassInfo } from './data/classes.js';
 export { colorize, overlay } from './render/colorize.js';
 export { legendPng } from './render/legend.js';
-export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors } from './io/safetensors.js';
+export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors } from './formats/safetensors.js';
 export { UserError } from './util/errors.js';
 export { load, type SegmentationModel, type Segmentation, type ImageInput, type LoadOptions, type BackgroundOptions, type Cutout, type RenderOptions, type Rendered, type RawPixels } from './inference/load.js';
 export { classAreas, type ClassArea } from './inference/label_map.js';

@@ -215,7 +215,7 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['camvid', 'cityscapes', 'voc']);
-  const { readSafetensors } = await import('../src/io/safetensors.ts');
+  const { readSafetensors } = await import('../src/formats/safetensors.ts');
   for (const s of j.shipped) {
     const learned = [...readSafetensors(path.join(s.folder, 'weights.safetensors')).tensors]
       .filter(([k]) => !/moving_(mean|variance)$/.test(k)).reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { encode } from 'fast-png';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
-import { writeSafetensors } from '../src/io/safetensors.ts';
+import { writeSafetensors } from '../src/formats/safetensors.ts';
 import { ffmpegPath } from '../src/video/ffmpeg.ts';
 import { bmpFile, lowBitPng, pngClaiming } from './helpers.ts';
 import { readMask } from '../src/data/mask_io.ts';

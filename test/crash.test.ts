@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
-import { readSafetensors } from '../src/io/safetensors.ts';
+import { readSafetensors } from '../src/formats/safetensors.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { Rng } from '../src/util/random.ts';
 import { tempDir } from './helpers.ts';

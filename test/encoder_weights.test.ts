@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
-import { writeSafetensors } from '../src/io/safetensors.ts';
+import { writeSafetensors } from '../src/formats/safetensors.ts';
 import { loadEncoderWeights, layoutForEncoderWeights } from '../src/io/encoder_weights.ts';
 import { archNormalization } from '../src/models/registry.ts';
 import { KERAS_TF_NORM } from '../src/data/normalize.ts';
@@ -102,7 +102,7 @@ test('Keras H5 weights (save_weights layout) load into a MobileNetV2 encoder by 
 
 test('the ESPNetv2 encoder under any decoder starts from an EdgeNets model: shipped weights by name, or the EdgeNets .pth via --encoder-weights', async () => {
   await initEngine('wasm');
-  const { readSafetensors } = await import('../src/io/safetensors.ts');
+  const { readSafetensors } = await import('../src/formats/safetensors.ts');
   const shipped = readSafetensors(path.join('models', 'cityscapes', 'weights.safetensors')).tensors;
   const m = new SegModel({ arch: 'espnetv2_pspnet', numClasses: 12, widthMult: 2 });
   assert.equal(m.stride, 16, 'ESPNetv2 has output stride 16 only; pspnet follows it');

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../src/engine/backend.ts';
-import { readSafetensors } from '../src/io/safetensors.ts';
+import { readSafetensors } from '../src/formats/safetensors.ts';
 import { readCard } from '../src/models/package.ts';
 import { MODELS_DIR } from '../src/models/shipped.ts';
 import { openSegmenter } from '../src/inference/segmenter.ts';

@@ -93,7 +93,7 @@ test('multi-scale test-time augmentation composes with flip and tiling', async (
 test('a real network whose receptive field fits a quarter of the overlap: tiled scores equal whole-image scores', async () => {
   await initEngine('wasm');
   const { SegModel } = await import('../src/models/seg_model.ts');
-  const { writeSafetensors } = await import('../src/io/safetensors.ts');
+  const { writeSafetensors } = await import('../src/formats/safetensors.ts');
   const { writeCard } = await import('../src/models/package.ts');
   const { IMAGENET_NORM } = await import('../src/data/normalize.ts');
   const { defaultClasses } = await import('../src/data/classes.ts');

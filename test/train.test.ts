@@ -11,7 +11,7 @@ import { train } from '../src/train/trainer.ts';
 import type { TrainConfig } from '../src/train/config.ts';
 import { DEFAULT_AUGMENT } from '../src/data/augment.ts';
 import { IMAGENET_NORM } from '../src/data/normalize.ts';
-import { readSafetensors } from '../src/io/safetensors.ts';
+import { readSafetensors } from '../src/formats/safetensors.ts';
 import { spawnSync } from 'node:child_process';
 import { loadModelPackage } from '../src/models/package.ts';
 import { tempDir } from './helpers.ts';

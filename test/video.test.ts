@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { decode } from 'fast-png';
 import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
-import { writeSafetensors } from '../src/io/safetensors.ts';
+import { writeSafetensors } from '../src/formats/safetensors.ts';
 import { writeCard } from '../src/models/package.ts';
 import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/normalize.ts';

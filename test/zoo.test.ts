@@ -68,7 +68,7 @@ test('output stride 8 and 16 dilate instead of striding; names resolve; bad name
 
 test('espnetv2 --proj-width: fine-tuning the shipped 20-class model to 12 classes keeps all but the last decoder level', async () => {
   await initEngine('wasm');
-  const { readSafetensors } = await import('../src/io/safetensors.ts');
+  const { readSafetensors } = await import('../src/formats/safetensors.ts');
   const { SegModel } = await import('../src/models/seg_model.ts');
   const src = readSafetensors(new URL('../models/cityscapes/weights.safetensors', import.meta.url).pathname).tensors;
   const fresh = (projWidth?: number) => {

@@ -2,17 +2,9 @@
 // models (VOC for everyday photos, Cityscapes for the dash-cam frame) and writes label maps, colour
 // masks, overlays, legends, class shares and an overview picture. `--train` instead runs the whole
 // training pipeline on a generated dataset: train a small U-Net, evaluate it, predict.
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { parseFloatArg } from './options.js';
-
-export const DEMO_PHOTOS_DIR = fileURLToPath(new URL('../../assets/photos/', import.meta.url));
-/** The shipped photos and the shipped model that fits each (see assets/photos/SOURCE.md). */
-export const DEMO_PHOTOS = [
-  { file: 'astronaut.png', model: 'voc' }, { file: 'chelsea.png', model: 'voc' },
-  { file: 'coffee.png', model: 'voc' }, { file: 'dashcam.png', model: 'cityscapes' },
-];
 
 export interface Opts { out: string; train?: boolean; epochs: number; backend: BackendName }
 

@@ -1,7 +1,7 @@
 // `pixelwise import`: a checkpoint trained elsewhere (PyTorch .pth/.pt, zip or legacy; safetensors)
 // becomes a pixelwise model package (model.json card + weights.safetensors).
 import { Command, Option } from 'commander';
-import { addArchOptions } from '../models/options.js';
+import { addArchOptions } from './arch_options.js';
 import { presetNames } from '../models/presets.js';
 import { parsePositiveInt } from './options.js';
 

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { LOSSES, ON_NAN, type LossName, type OnNaN } from '../train/choices.js';
 import { SCHEDULES, type ScheduleName } from '../train/schedule.js';
-import { addArchOptions } from '../models/options.js';
+import { addArchOptions } from './arch_options.js';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
 import { parseFloatArg, parseIntArg, parsePositiveInt, parseRange, parseSize } from './options.js';
 

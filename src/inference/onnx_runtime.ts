@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { quietOrt } from '../engine/kernels/ort_native.js';
-import { int, onnx, UINT8, valueInfo } from '../io/onnx_proto.js';
+import { int, onnx, UINT8, valueInfo } from '../formats/onnx_proto.js';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';
 import { argmaxChw, argmaxPadded } from './label_map.js';

@@ -8,7 +8,7 @@
 // graph with them as extra outputs, writes them into the graph as constants, drops the nodes that
 // computed them and replaces each If whose condition became constant by its branch. Repeats
 // until no If is left to inline (a branch may hold shape computations of its own).
-import { onnx, type O } from '../io/onnx_proto.js';
+import { onnx, type O } from '../formats/onnx_proto.js';
 
 type Ort = typeof import('onnxruntime-node');
 type Graph = O.IGraphProto;

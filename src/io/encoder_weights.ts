@@ -7,9 +7,9 @@
 // weights compute what they computed where they were trained. Only the encoder is loaded; every
 // encoder weight must be in the file; tensors that fit no encoder layer are named.
 import path from 'node:path';
-import type { TorchTensor } from './pytorch.js';
-import { readForeignCheckpoint } from './pytorch.js';
-import { layerKind } from './layer_kinds.js';
+import type { TorchTensor } from '../formats/pytorch.js';
+import { readForeignCheckpoint } from '../formats/pytorch.js';
+import { layerKind } from '../models/layer_kinds.js';
 import type { SegModel } from '../models/seg_model.js';
 import { encoderFor, encoderOf } from '../models/registry.js';
 import type { EncoderLayout } from '../models/types.js';

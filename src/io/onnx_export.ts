@@ -1,8 +1,8 @@
 // ONNX export of any pixelwise architecture: walks the tfjs-layers graph (NHWC) and writes the
 // equivalent NCHW ONNX graph (opset 13) with onnx-proto (protobufjs). Input `input` [N, 3, H, W]
 // (already normalised; H and W multiples of the model stride), output `logits` [N, C, H, W].
-import { flt, FLOAT, floatInit, graphAttr, int, int64Init, ints, onnx, str, type O } from './onnx_proto.js';
-import { layerKind, type ExportContext } from './layer_kinds.js';
+import { flt, FLOAT, floatInit, graphAttr, int, int64Init, ints, onnx, str, type O } from '../formats/onnx_proto.js';
+import { layerKind, type ExportContext } from '../models/layer_kinds.js';
 import type { SegModel } from '../models/seg_model.js';
 import type { OnnxLayerContext } from '../models/layers.js';
 

@@ -1,12 +1,12 @@
 // PyTorch state_dict -> TF.js weights for models whose layer names are the PyTorch module paths.
-// Each layer kind's parameter mapping and layout conversion is in io/layer_kinds.ts (Conv2d OIHW
+// Each layer kind's parameter mapping and layout conversion is in models/layer_kinds.ts (Conv2d OIHW
 // -> HWIO; ConvTranspose2d [in, out, kh, kw] -> [kh, kw, out, in]; BatchNorm weight/bias/running_*
 // -> gamma/beta/moving_*; PReLU [C] -> [1, 1, C]; depthwise [C, 1, kh, kw] -> [kh, kw, C, 1]).
 import type { SegModel } from '../models/seg_model.js';
 import { getArch } from '../models/registry.js';
-import type { TorchTensor } from './pytorch.js';
+import type { TorchTensor } from '../formats/pytorch.js';
 import { UserError } from '../util/errors.js';
-import { layerKind } from './layer_kinds.js';
+import { layerKind } from '../models/layer_kinds.js';
 
 type Named = Map<string, { shape: number[]; data: Float32Array }>;
 

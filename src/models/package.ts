@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ClassInfo, Rgb } from '../data/classes.js';
 import type { Normalization } from '../data/normalize.js';
 import { SegModel, type ModelSpec } from './seg_model.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { readSafetensors } from '../formats/safetensors.js';
 import { UserError } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
 

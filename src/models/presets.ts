@@ -6,7 +6,7 @@ import { CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from '../data/class_s
 import { IMAGENET_NORM, type Normalization } from '../data/normalize.js';
 import type { ArchOptions } from './types.js';
 import type { PillowResize, PublishedScore } from './package.js';
-import type { TorchTensor } from '../io/pytorch.js';
+import type { TorchTensor } from '../formats/pytorch.js';
 import { ESPNETV2_WIDTHS } from './networks/espnetv2_widths.js';
 import { UserError } from '../util/errors.js';
 

@@ -1,7 +1,7 @@
 // Checkpoints: one safetensors file holding the model weights, the Adam moments and the trainer
 // state (in the metadata), written atomically, so a checkpoint is either whole or absent.
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, writeSafetensors, type NamedArray } from '../io/safetensors.js';
+import { readSafetensors, writeSafetensors, type NamedArray } from '../formats/safetensors.js';
 import type { SegModel } from '../models/seg_model.js';
 import type { Adam } from './adam.js';
 import { UserError } from '../util/errors.js';

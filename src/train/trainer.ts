@@ -26,7 +26,7 @@ import { GuardedSteps, type Gradients } from './step.js';
 import { lockRun } from './run_lock.js';
 import { readLog } from './run_log.js';
 import { peakRssMb } from '../util/peak_rss.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { readSafetensors } from '../formats/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
 import { writeFileAtomic, isFile } from '../util/fs.js';

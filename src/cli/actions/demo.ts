@@ -18,7 +18,7 @@ import { colorize, overlay } from '../../render/colorize.js';
 import { overviewJpeg, type Tile } from '../../render/overview.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { parseWorkers } from '../options.js';
-import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../demo.js';
+import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../demo_photos.js';
 import type { Opts } from '../demo.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');

@@ -5,7 +5,7 @@ import { loadModelPackage, writeCard } from '../../models/package.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { packageRun, readAbout } from '../../models/package_run.js';
+import { packageRun, readAbout } from '../../train/package_run.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import type { ExportOpts } from '../export.js';

@@ -12,7 +12,7 @@
 // geometry these graphs do not cover, onnxruntime-node missing) returns null and the caller
 // falls back to the XNNPACK formulations.
 import * as tf from '@tensorflow/tfjs-core';
-import { int, int64Init, ints, type O } from '../../io/onnx_proto.js';
+import { int, int64Init, ints, type O } from '../../formats/onnx_proto.js';
 import { columns, shiftedGrid, toChannelsFirst, type ColsGeometry } from './im2col.js';
 import { convInfo, pair, type ConvAttrs } from './conv_geometry.js';
 import { graph, ortKernelsAvailable, run, runViews, session, type WasmBackend } from './ort_native.js';

@@ -7,7 +7,7 @@
 // every caller falls back to a wasm formulation.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { FLOAT, onnx, valueInfo, type O } from '../../io/onnx_proto.js';
+import { FLOAT, onnx, valueInfo, type O } from '../../formats/onnx_proto.js';
 
 interface OrtOutput { data: Float32Array; dims: number[] }
 interface NativeSession {

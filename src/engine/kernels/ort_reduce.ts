@@ -4,7 +4,7 @@
 // of a U-Net training step). ONNX Runtime reduces over leading axes in one vectorised pass; full
 // and trailing-axis reductions are arranged so that every sum repeats bit for bit (see ortReduce).
 import * as tf from '@tensorflow/tfjs-core';
-import { int, int64Init, ints } from '../../io/onnx_proto.js';
+import { int, int64Init, ints } from '../../formats/onnx_proto.js';
 import { graph, ortKernelsAvailable, run, session, type WasmBackend } from './ort_native.js';
 import { gcd } from '../../util/math.js';
 

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadModelPackage, writeCard, type ModelCard } from './package.js';
+import { loadModelPackage, writeCard, type ModelCard } from '../models/package.js';
 import { exportOnnx } from '../io/onnx_export.js';
-import { readLog } from '../train/run_log.js';
+import { readLog } from './run_log.js';
 import { UserError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 

@@ -4,8 +4,8 @@
 // layers (models/layers.ts) export themselves; their entries delegate to them.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { isOnnxExportable, type OnnxLayerContext } from '../models/layers.js';
-import type { TorchTensor } from './pytorch.js';
+import { isOnnxExportable, type OnnxLayerContext } from './layers.js';
+import type { TorchTensor } from '../formats/pytorch.js';
 import { UserError } from '../util/errors.js';
 
 export interface ExportContext extends OnnxLayerContext {
@@ -52,7 +52,7 @@ function activation(c: ExportContext, act: string, input: string, output: string
   if (act === 'linear') { c.node('Identity', [input], [output]); return; }
   if (act === 'relu6') { c.node('Clip', [input, c.floatInit('clip_min', new Float32Array([0]), []), c.floatInit('clip_max', new Float32Array([6]), [])], [output]); return; }
   const op = ({ relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' } as Record<string, string>)[act];
-  if (!op) throw new UserError(`ONNX export: activation ${act} in ${c.name} is not supported (add it to io/layer_kinds.ts)`);
+  if (!op) throw new UserError(`ONNX export: activation ${act} in ${c.name} is not supported (add it to models/layer_kinds.ts)`);
   c.node(op, [input], [output]);
 }
 
@@ -180,7 +180,7 @@ function pool(c: ExportContext, op: string): void {
 
 export function layerKind(layer: tfl.layers.Layer): LayerKind {
   const k = LAYER_KINDS[layer.getClassName()];
-  if (!k) throw new UserError(`layer ${layer.name}: kind ${layer.getClassName()} has no ONNX export or PyTorch import rule; add it to src/io/layer_kinds.ts`);
+  if (!k) throw new UserError(`layer ${layer.name}: kind ${layer.getClassName()} has no ONNX export or PyTorch import rule; add it to src/models/layer_kinds.ts`);
   return k;
 }
 
