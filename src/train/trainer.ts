@@ -67,7 +67,10 @@ export function checkTrainConfig(cfg: TrainConfig): void {
 }
 
 export interface TrainerHooks {
-  log?: (line: string) => void; quiet?: boolean; signal?: AbortSignal; onStep?: (s: TrainState, loss: number) => void;
+  log?: (line: string) => void; quiet?: boolean;
+  /** Aborting it stops the run after the current step and saves a checkpoint; train() then resolves with interrupted: true. */
+  signal?: AbortSignal;
+  onStep?: (s: TrainState, loss: number) => void;
   /** Fault injection (tests): poison the gradients of the steps for which this returns true. */
   injectNaN?: (step: number) => boolean;
 }
@@ -190,13 +193,8 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   const afterLastStepMs = (imageMs: number) => (valMs ?? (valSpec ? valSamples.length * imageMs * 0.5 : 0)) + 2 * stepMs;
   let labelledPixels = 0; // none over a whole epoch means every mask pixel is ignored and nothing can be learned
   const guard = new GuardedSteps();
-  let stopReq = false;
-  const onSig = () => {
-    if (stopReq) { log('second interrupt: exiting without saving'); process.exit(130); }
-    stopReq = true; log('\ninterrupt: finishing this step, saving a checkpoint, then exiting (Ctrl-C again to abort)');
-  };
-  process.on('SIGINT', onSig);
-  process.on('SIGTERM', onSig);
+  // hooks.signal stops the run after the current step, with a checkpoint (the CLI aborts it on Ctrl-C and SIGTERM).
+  let stopReq = hooks.signal?.aborted ?? false;
   hooks.signal?.addEventListener('abort', () => { stopReq = true; });
   let best: Scores | undefined;
   const history = fs.existsSync(logFile) ? readLog<EpochLog>(logFile) : [];
@@ -282,8 +280,6 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       }
     }
   } finally {
-    process.off('SIGINT', onSig);
-    process.off('SIGTERM', onSig);
     await dp?.close();
     model.dispose();
     opt.dispose();

@@ -126,7 +126,21 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     };
   }
   await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');
-  const r = await train(cfg, runDir, !!o.resume, { quiet: o.quiet });
+  // Ctrl-C or SIGTERM: the run stops after its current step with a checkpoint; a second one ends
+  // the process at once, without saving.
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) { log('second interrupt: exiting without saving'); process.exit(130); }
+    log('\ninterrupt: finishing this step, saving a checkpoint, then exiting (Ctrl-C again to abort)');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let r: Awaited<ReturnType<typeof train>>;
+  try { r = await train(cfg, runDir, !!o.resume, { quiet: o.quiet, signal: stop.signal }); } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   const best = r.state.bestMIoU >= 0 ? `, best val mIoU ${(r.state.bestMIoU * 100).toFixed(2)} at epoch ${r.state.bestEpoch}${r.bestPartial ? ' (partial)' : ''}` : '';
   process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${trainedText(r)} in ${runDir}${best}\n`);
   if (r.interrupted) process.exitCode = 130;
