@@ -11,6 +11,8 @@ import { UserError } from '../util/errors.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
 import { useFrugalBackprop } from './frugal_backprop.js';
+import { wasmModule } from './private/tfjs_backend_wasm.js';
+import { checkVersions } from './private/versions.js';
 
 let nodeTried: boolean | null = null;
 
@@ -32,6 +34,7 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   if (!BACKENDS.includes(name)) {
     throw new UserError(`--backend ${name}: unknown backend; use one of ${BACKENDS.join(', ')}`);
   }
+  checkVersions(); // before any internal is touched: a version it was not written for fails in one line
   ensureGradients();
   registerBatchNormGradient(); // replaces tfjs-core's (after it is registered)
   registerConv2DGradient(); // replaces tfjs-core's: dilated convolutions too
@@ -54,8 +57,6 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   return tf.getBackend();
 }
 
-interface WasmModule { HEAPU8?: Uint8Array; _malloc(n: number): number; _free(p: number): void; pixelwiseTracked?: boolean }
-const wasmModule = () => (tf.backend() as unknown as { wasm?: WasmModule }).wasm;
 
 /**
  * Bytes of tensor buffers alive in the wasm heap, and the most since `resetPeak`: what a training
@@ -97,8 +98,7 @@ function trackWasmTensorBytes(): void {
 
 /**
  * Size of this TF.js instance's wasm heap in bytes (it only grows: its high-water mark), or null on
- * other backends. This module is the one place that reaches into tfjs-backend-wasm's module, which
- * has no public accessor.
+ * other backends.
  */
 export function wasmHeapBytes(): number | null {
   if (tf.getBackend() !== 'wasm') return null;

@@ -7,32 +7,17 @@
 // the gradients are bit for bit the same.
 //
 // This replaces Engine.gradients on the engine instance (the one method every tf.grad /
-// variableGrads / optimizer call goes through) and so reads the engine's tape state. It is the
-// only module that does; the fields it uses are listed in EngineInternals.
+// variableGrads / optimizer call goes through) and so reads the engine's tape state, through
+// private/tfjs_core.ts (the fields it uses are listed in EngineInternals there).
 import * as tf from '@tensorflow/tfjs-core';
-
-interface TapeNode {
-  id: number; kernelName: string; outputs: tf.Tensor[]; inputs: Record<string, tf.Tensor>;
-  gradient?: (dys: (tf.Tensor | null)[]) => Record<string, () => tf.Tensor>;
-  saved?: tf.Tensor[];
-}
-
-interface EngineInternals {
-  state: { activeTape: TapeNode[] | null; gradientDepth: number };
-  scopedRun<T>(start: () => void, end: () => void, f: () => T): T;
-  startTape(): void;
-  endTape(): void;
-  tidy<T>(nameOrFn: string | (() => T), fn?: () => T): T;
-  gradients: (f: () => tf.Tensor, xs: tf.Tensor[], dy?: tf.Tensor, allowNoGradients?: boolean) => { value: tf.Tensor; grads: tf.Tensor[] };
-  frugalBackprop?: { original: EngineInternals['gradients'] };
-}
+import { engineInternals, type EngineInternals, type TapeNode } from './private/tfjs_core.js';
 
 /** What the last backward pass held at most (bytes of live tensors), for tests and benchmarks. */
 export const backpropStats = { peakBytes: 0 };
 
 /** Installs the releasing backward pass (idempotent); `false` restores TF.js's own. */
 export function useFrugalBackprop(on = true): void {
-  const engine = tf.engine() as unknown as EngineInternals;
+  const engine = engineInternals();
   if (on && !engine.frugalBackprop) {
     engine.frugalBackprop = { original: engine.gradients };
     engine.gradients = function (f, xs, dy, allowNoGradients = false) { return gradients(engine, f, xs, dy, allowNoGradients, true); };

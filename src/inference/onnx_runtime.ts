@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
-import { quietOrt } from '../engine/kernels/ort_native.js';
+import { quietOrt } from '../engine/private/onnxruntime_node.js';
 import { int, onnx, UINT8, valueInfo } from '../formats/onnx_proto.js';
 import type { RgbImage } from '../data/image_io.js';
 import { resizeForModel, type PredictOptions } from './predictor.js';

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BinaryScores } from './layers.js';
+import { variableOf } from '../engine/private/tfjs_layers.js';
 import { getArch } from './registry.js';
 import type { ArchOptions } from './types.js';
 import { checkLayerKinds } from './layer_kinds.js';
@@ -67,7 +68,7 @@ export class SegModel {
   get checkpointSegments(): number[] { return this.segmented?.segmentSizes ?? []; }
 
   get trainableVariables(): tf.Variable[] {
-    return this.net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    return this.net.trainableWeights.map(variableOf);
   }
 
   paramCount(): number { return this.net.countParams(); }

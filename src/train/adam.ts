@@ -9,7 +9,7 @@
 // stay out of the 4 GB wasm heap (2 x 186 MB for ResNet50-PSPNet), as do the dozen temporaries per
 // weight of TF.js's formulation. Its speed is TF.js's (about 50 ms a step for the bench U-Net).
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types.js';
+import { registeredVariable, type NamedTensor } from '../engine/private/tfjs_core.js';
 
 export class Adam extends tf.Optimizer {
   static get className(): string { return 'Adam'; }
@@ -38,7 +38,7 @@ export class Adam extends tf.Optimizer {
     const c1 = 1 - this.beta1 ** t, c2 = 1 - this.beta2 ** t;
     const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr } = this;
     list.forEach(({ name, tensor: g }, i) => {
-      const w = tf.engine().registeredVariables[name];
+      const w = registeredVariable(name);
       if (!this.m[i]) this.createSlots(i, w);
       if (g == null) return;
       const gs = g.dataSync() as Float32Array, ws = w.dataSync() as Float32Array;

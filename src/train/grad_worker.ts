@@ -1,6 +1,7 @@
 // A gradient worker: its own TF.js (wasm) instance and model replica. Per step it loads the
 // weights from shared memory, computes the loss gradients of its shard and writes them (and its
 // updated BatchNorm statistics) back to shared memory.
+import { variableOf } from '../engine/private/tfjs_layers.js';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, wasmHeapBytes } from '../engine/backend.js';
@@ -48,7 +49,7 @@ parentPort!.on('message', (m: WorkerInit | WorkerStep | { type: 'exit' }) => {
       const backend = await initEngine(m.backend as BackendName);
       model = new SegModel(m.spec);
       model.setCheckpointBlocks(m.checkpointBlocks);
-      byName = new Map(model.net.weights.map((w) => [SegModel.weightName(w), (w as unknown as { val: tf.Variable }).val]));
+      byName = new Map(model.net.weights.map((w) => [SegModel.weightName(w), variableOf(w)]));
       parentPort!.postMessage({ type: 'ready', backend });
     } else if (m.type === 'step') {
       await onStep(m);

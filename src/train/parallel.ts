@@ -5,6 +5,7 @@
 // Adam is applied once, on the main thread; BatchNorm moving statistics are averaged over the
 // replicas. Every step starts by publishing the main weights, so all replicas compute on
 // identical weights (each reports a checksum of what it loaded).
+import { variableOf } from '../engine/private/tfjs_layers.js';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SegModel } from '../models/seg_model.js';
@@ -31,7 +32,7 @@ export class DataParallel {
   /** `micro`: samples per forward/backward pass within each thread's shard (see grad_accum.ts). */
   static async start(model: SegModel, lossSpec: LossSpec, micro: number, workers: number, backend: string, checkpointBlocks = 0): Promise<DataParallel> {
     const vars = model.net.weights;
-    const byName = new Map(vars.map((w) => [SegModelClass.weightName(w), (w as unknown as { val: tf.Variable }).val]));
+    const byName = new Map(vars.map((w) => [SegModelClass.weightName(w), variableOf(w)]));
     const { slots, total } = layoutSlots(vars.map((w) => ({ name: SegModelClass.weightName(w), shape: w.shape as number[], trainable: w.trainable })));
     const weightsSab = new SharedArrayBuffer(total * 4);
     const replicas: Replica[] = [];

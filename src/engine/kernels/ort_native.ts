@@ -1,47 +1,24 @@
 // Runs one-node ONNX graphs through onnxruntime-node's native session, synchronously, on tensors
 // of the TF.js wasm backend: the project's kernels that hand work to ONNX Runtime's CPU kernels
 // (ort_conv.ts, ort_reduce.ts) share it. onnxruntime-node's public API is async, but a TF.js
-// kernel must return synchronously, so this calls its native binding directly. Inputs are
+// kernel must return synchronously, so this calls its native binding (private/onnxruntime_node.ts). Inputs are
 // zero-copy views of the wasm heap; ONNX Runtime writes the result straight into the output
 // tensor's heap memory. If onnxruntime-node cannot load, `ortKernelsAvailable()` is false and
 // every caller falls back to a wasm formulation.
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { FLOAT, onnx, valueInfo, type O } from '../../formats/onnx_proto.js';
+import { loadNativeOrt, type NativeOrt, type NativeSession } from '../private/onnxruntime_node.js';
 
-interface OrtOutput { data: Float32Array; dims: number[] }
-interface NativeSession {
-  loadModel(buf: ArrayBufferLike, offset: number, length: number, options: object): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): Record<string, OrtOutput>;
-  dispose(): void;
-}
-interface Native { binding: { InferenceSession: new () => NativeSession }; Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown }
+type Native = NativeOrt;
 
 let native: Native | null | undefined;
 let threads = 1;
 // PIXELWISE_ORT_KERNELS=0 keeps every kernel on wasm (worker threads inherit the environment).
 let enabled = process.env.PIXELWISE_ORT_KERNELS !== '0';
 
-/**
- * ONNX Runtime's warnings (a telemetry ID it cannot store in a read-only home, say) are not the
- * user's business: errors only, unless the user's program chose a level before pixelwise started it.
- */
-export function quietOrt(env: { logLevel?: string }): void {
-  if (!env.logLevel || env.logLevel === 'warning') env.logLevel = 'error';
-}
-
 function loadNative(): Native | null {
-  if (native !== undefined) return native;
-  try {
-    const require = createRequire(import.meta.url);
-    const b = require('onnxruntime-node/dist/binding.js') as { binding: Native['binding']; initOrt(): void };
-    const { Tensor, env } = require('onnxruntime-node') as { Tensor: Native['Tensor']; env: { logLevel?: string } };
-    quietOrt(env);
-    b.initOrt();
-    native = { binding: b.binding, Tensor };
-  } catch {
-    native = null; // not installed or no binary for this platform: XNNPACK kernels only
-  }
+  // Not installed or no binary for this platform: null, and the XNNPACK kernels only.
+  if (native === undefined) native = loadNativeOrt();
   return native;
 }
 

@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './channels_wasm.js';
 import { compileWasm } from '../../../util/wasm_module.js';
+import { wasmMemory } from '../../private/tfjs_backend_wasm.js';
 import type { WasmBackend } from '../ort_native.js';
 
 interface Exports {
@@ -15,16 +16,11 @@ interface Exports {
 let compiled: WebAssembly.Module | null | undefined; // null: this engine has no SIMD
 const instances = new WeakMap<object, Exports | null>();
 
-function heapMemory(backend: object): WebAssembly.Memory | null {
-  const m = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
-  const mem = m?.asm?.memory ?? m?.wasmMemory;
-  return mem instanceof WebAssembly.Memory ? mem : null;
-}
 
 function channelKernels(backend: object): Exports | null {
   if (instances.has(backend)) return instances.get(backend)!;
   let k: Exports | null = null;
-  const memory = heapMemory(backend);
+  const memory = wasmMemory(backend);
   if (compiled === undefined) compiled = compileWasm(wasmBase64);
   if (memory && compiled) k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
   instances.set(backend, k);
