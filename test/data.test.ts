@@ -144,16 +144,14 @@ test('loader: beyond the cache budget samples are decoded per batch, with identi
   const ds = await writeSyntheticDataset(d, 6, 24, 16, 4);
   const spec = { images: ds.images, masks: ds.masks, numClasses: 4, ignoreIndex: 255 };
   const opts = { batchSize: 4, crop: [16, 16] as [number, number], augment: DEFAULT_AUGMENT, norm: IMAGENET_NORM, seed: 3, shuffle: true };
-  const batches = async (budgetMb: string) => {
-    process.env.PIXELWISE_CACHE_MB = budgetMb;
-    const L = new SegLoader(loadSamples(spec), spec, opts);
+  const batches = async (cacheMb: number) => {
+    const L = new SegLoader(loadSamples(spec), spec, { ...opts, cacheMb });
     await L.warm();
     const out = [];
     for await (const b of L.epoch(1)) out.push(b);
     return { cached: L.cacheAll, out };
   };
-  const a = await batches('4096'), b = await batches('0');
-  delete process.env.PIXELWISE_CACHE_MB;
+  const a = await batches(4096), b = await batches(0);
   assert.equal(a.cached, true);
   assert.equal(b.cached, false);
   assert.equal(a.out.length, 2);

@@ -80,13 +80,13 @@ export function testArchitecture(arch: string, o: TesterOptions = {}): void {
     const rel = maxRel(got, ref);
     assert.ok(rel <= 1e-4, `${arch}: ONNX vs TF.js max relative difference ${rel}`);
     // The same shape again: the graph specialised to it (shape computations folded, Ifs inlined; opt-in).
-    process.env.PIXELWISE_ORT_SPECIALIZE = '1';
+    ort.specialize = true;
     const fixed = await ort.logits(nchw, 2, h, w);
     assert.equal(ort.specialisedFor, `2x3x${h}x${w}`, `${arch}: no specialised graph`);
     assert.ok(maxRel(fixed, ref) <= 1e-4, `${arch}: specialised ONNX vs TF.js max relative difference ${maxRel(fixed, ref)}`);
     // Another shape after it: the generic graph, reopened (it is released while the other serves).
     const first = await ort.logits(nchw.subarray(0, 3 * h * w), 1, h, w);
-    delete process.env.PIXELWISE_ORT_SPECIALIZE;
+    ort.specialize = false;
     assert.ok(maxRel(first, ref.subarray(0, first.length)) <= 1e-4, `${arch}: generic ONNX after the specialised one`);
     await ort.dispose();
     tf.dispose([x, labels]);

@@ -1,6 +1,9 @@
 // The `pixelwise` command line: one file per command; user errors print one line, exit non-zero.
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
+import { envConfig } from './config.js';
+
+const debugging = () => { try { return envConfig().debug; } catch { return false; } };
 import { trainCommand } from './train.js';
 import { evaluateCommand } from './evaluate.js';
 import { predictCommand } from './predict.js';
@@ -40,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UserError) { process.stderr.write(`pixelwise: ${e.message}\n`); return e.exitCode; }
     // The stack alone: rethrown, Node would also print the source line it came from, which for
     // the wasm backends is a whole minified bundle.
-    if (process.env.PIXELWISE_DEBUG) { process.stderr.write(`${(e as Error)?.stack ?? e}\n`); return 70; }
+    if (debugging()) { process.stderr.write(`${(e as Error)?.stack ?? e}\n`); return 70; }
     if (/^Aborted\(|^memory access out of bounds|^Invalid typed array length|wasm heap exhausted|gradient worker: (RuntimeError: (Aborted|memory access)|RangeError: Invalid typed array length)/.test((e as Error)?.message ?? '')) {
       // tfjs-backend-wasm aborts (or faults) when its 4 GB (wasm32) heap is full: large batches or inputs.
       process.stderr.write('pixelwise: the wasm backend ran out of memory or faulted (its heap is 4 GB per TF.js instance): lower --micro-batch, --batch-size or --input-size, or recompute activations (--checkpoint-blocks 8); training runs resume from their last checkpoint (--resume)\n');

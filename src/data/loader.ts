@@ -67,13 +67,12 @@ export interface LoaderOptions {
   seed: number;
   shuffle: boolean;
   prefetch?: number;
+  /** Decoded samples are kept in memory when they fit this many MB (default DEFAULT_CACHE_MB). */
+  cacheMb?: number;
 }
 
-/** Decoded-sample cache budget; larger datasets are decoded per batch (prefetched) instead. */
-export function cacheBudgetBytes(): number {
-  const mb = Number(process.env.PIXELWISE_CACHE_MB ?? 4096);
-  return (Number.isFinite(mb) && mb >= 0 ? mb : 4096) * 2 ** 20;
-}
+/** Decoded-sample cache budget by default; larger datasets are decoded per batch (prefetched) instead. */
+export const DEFAULT_CACHE_MB = 4096;
 
 export class SegLoader {
   private cache = new Map<string, Promise<Pair>>();
@@ -99,7 +98,7 @@ export class SegLoader {
   async warm(onProgress?: (done: number) => void): Promise<void> {
     const first = await loadPair(this.samples[0], this.spec, this.opts.resize);
     const estimate = first.image.length * 4 / 3 * this.samples.length; // RGB + mask bytes
-    if (estimate > cacheBudgetBytes()) {
+    if (estimate > (this.opts.cacheMb ?? DEFAULT_CACHE_MB) * 2 ** 20) {
       this.cacheAll = false;
       onProgress?.(this.samples.length);
       return;

@@ -74,7 +74,7 @@ export class OnnxSegmenter {
   /**
    * The graph specialised to one input shape (onnx_static.ts), built when a shape of up to 2^18
    * pixels comes twice in a row, in a worker pool (shared, see SpecialisationExchange) or with
-   * PIXELWISE_ORT_SPECIALIZE=1: runs ~10% shorter (ESPNetv2 s=1.0 at 384x384, one thread), for
+   * `specialize` set: runs ~10% shorter (ESPNetv2 s=1.0 at 384x384, one thread), for
    * ~0.5 s to build and ~0.2 s to open. Built by each of two networks it cost more than a
    * 221-frame video gained (12.8 / 13.7 frames/s against 14.9 / 17.2 without); built once and
    * shared it pays. null: not yet; false: failed or off.
@@ -110,6 +110,12 @@ export class OnnxSegmenter {
     return new OnnxSegmenter(session, numClasses, stride, fused != null, fused ?? bytes, opts);
   }
 
+  /**
+   * Specialise the graph to an input shape that comes twice in a row (up to 2^18 pixels) outside a
+   * worker pool too (in a pool, sharing the build, it is always on).
+   */
+  specialize = false;
+
   /** The input shape (NxCxHxW) of the specialised graph, if one was built. */
   get specialisedFor(): string | null { return this.fixed ? this.fixed.key : null; }
 
@@ -120,7 +126,7 @@ export class OnnxSegmenter {
     // second optimisation) took seconds and ~400 MB for no measured gain (ESPNetv2 s=2.0: 40
     // frames 3.81 frames/s and 654 MB without, 2.75-2.97 and 1030 MB with).
     const small = dims[2] * dims[3] <= 1 << 18;
-    const on = exchange != null || process.env.PIXELWISE_ORT_SPECIALIZE === '1';
+    const on = exchange != null || this.specialize;
     if (this.fixed === null && small && on) {
       const graph = offered.get(key) ?? (this.lastKey === key && !this.asked.has(key) ? await this.build(dims, key) : undefined);
       if (graph) {

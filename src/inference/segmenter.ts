@@ -92,6 +92,8 @@ export interface OpenOptions {
    * nearest neighbour: the model's own input rule is replaced (speed against detail, e.g. video).
    */
   inputSize?: [number, number];
+  /** ONNX Runtime: specialise the graph to an input shape that comes twice in a row (see OnnxSegmenter.specialize). */
+  specialize?: boolean;
   log?: (l: string) => void;
 }
 
@@ -200,7 +202,9 @@ async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
     // runs it without building the TF.js model.
     if (runtime === 'tfjs') throw new UserError(`--model ${dir}: an ONNX-only model; use --runtime onnx or auto`);
     const file = cardFile(dir, card, 'onnx');
-    return new OrtSegmenter(await OnnxSegmenter.create(file, card.model.numClasses, cardStride(card), o.threads), card, o.tta ?? 'none', o.threshold);
+    const ort = await OnnxSegmenter.create(file, card.model.numClasses, cardStride(card), o.threads);
+    ort.specialize = !!o.specialize;
+    return new OrtSegmenter(ort, card, o.tta ?? 'none', o.threshold);
   }
   // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a
   // pre-exported model above does not, and starts without loading it.
@@ -210,6 +214,7 @@ async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
   try {
     const bytes = exportOnnx(model);
     const ort = await OnnxSegmenter.create(bytes, card.model.numClasses, model.stride, o.threads);
+    ort.specialize = !!o.specialize;
     model.dispose();
     return new OrtSegmenter(ort, card, o.tta ?? 'none', o.threshold);
   } catch (e) {

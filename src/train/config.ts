@@ -50,4 +50,8 @@ export interface TrainConfig {
    * off); auto = only when one sample would not fit the wasm heap otherwise. */
   checkpointBlocks?: number | 'auto';
   backend: string;
+  /** Decoded-sample cache budget, MB (default 4096); beyond it samples are decoded per batch. */
+  cacheMb?: number;
+  /** The training kernels that run on ONNX Runtime (default true; false: wasm's own kernels only). */
+  ortKernels?: boolean;
 }

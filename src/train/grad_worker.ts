@@ -5,6 +5,7 @@ import { variableOf } from '../engine/private/tfjs_layers.js';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, wasmHeapBytes } from '../engine/backend.js';
+import { configureOrtKernels } from '../engine/kernels/ort_native.js';
 import type { BackendName } from '../engine/backend_names.js';
 import { SegModel } from '../models/seg_model.js';
 import { accumulatedGradients } from './grad_accum.js';
@@ -47,6 +48,7 @@ parentPort!.on('message', (m: WorkerInit | WorkerStep | { type: 'exit' }) => {
     if (m.type === 'init') {
       init = m;
       const backend = await initEngine(m.backend as BackendName);
+      configureOrtKernels({ enabled: m.ortKernels });
       model = new SegModel(m.spec);
       model.setCheckpointBlocks(m.checkpointBlocks);
       byName = new Map(model.net.weights.map((w) => [SegModel.weightName(w), variableOf(w)]));

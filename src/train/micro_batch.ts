@@ -9,6 +9,7 @@
 // that keeps the peak inside a safe part of the heap and holds no more pixels than the kernels need
 // for full speed (SATURATING_PIXELS), or a one-line error with the largest crop that fits when not
 // even one sample does.
+import { ortKernelsEnabled } from '../engine/kernels/ort_native.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SegModel, ModelSpec } from '../models/seg_model.js';
 import { UserError } from '../util/errors.js';
@@ -86,11 +87,11 @@ export function balancedMicroBatch(shard: number, fits: number): number {
   return Math.ceil(shard / Math.ceil(shard / Math.max(1, Math.min(fits, shard))));
 }
 
-export interface ProbeRequest { model: ModelSpec; loss: LossSpec; size: [number, number]; backend: string; checkpointBlocks: number }
+export interface ProbeRequest { model: ModelSpec; loss: LossSpec; size: [number, number]; backend: string; checkpointBlocks: number; ortKernels: boolean }
 export interface ProbeResult { baseBytes: number; perSampleBytes: number }
 
 function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number], checkpointBlocks: number): Promise<ProbeResult> {
-  const req: ProbeRequest = { model, loss, size, backend: tf.getBackend(), checkpointBlocks };
+  const req: ProbeRequest = { model, loss, size, backend: tf.getBackend(), checkpointBlocks, ortKernels: ortKernelsEnabled() };
   const worker = new Worker(workerEntry(import.meta.url, 'probe_worker'), { workerData: req, stdout: true, stderr: true });
   return new Promise<ProbeResult>((resolve, reject) => {
     worker.once('message', (m: ProbeResult | { error: string }) => ('error' in m ? reject(new Error(`memory probe: ${m.error}`)) : resolve(m)));

@@ -5,6 +5,7 @@
 // Adam is applied once, on the main thread; BatchNorm moving statistics are averaged over the
 // replicas. Every step starts by publishing the main weights, so all replicas compute on
 // identical weights (each reports a checksum of what it loaded).
+import { ortKernelsEnabled } from '../engine/kernels/ort_native.js';
 import { variableOf } from '../engine/private/tfjs_layers.js';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,7 +41,7 @@ export class DataParallel {
     for (let i = 0; i < workers; i++) {
       const grads = new SharedArrayBuffer(total * 4), stats = new SharedArrayBuffer(total * 4);
       const worker = new Worker(boot, { stdout: false, stderr: false });
-      worker.postMessage({ type: 'init', spec: model.spec, loss: lossSpec.loss, lossOptions: lossSpec.options, microBatch: micro, checkpointBlocks, slots, weights: weightsSab, grads, stats, backend });
+      worker.postMessage({ type: 'init', spec: model.spec, loss: lossSpec.loss, lossOptions: lossSpec.options, microBatch: micro, checkpointBlocks, ortKernels: ortKernelsEnabled(), slots, weights: weightsSab, grads, stats, backend });
       await reply(worker, 'ready');
       worker.unref();
       replicas.push({ worker, grads: new Float32Array(grads), stats: new Float32Array(stats) });

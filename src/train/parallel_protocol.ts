@@ -15,6 +15,7 @@ export interface WorkerInit {
   lossOptions: LossOptions;
   microBatch: number; // samples per forward/backward pass within the shard
   checkpointBlocks: number; // gradient checkpointing segments (0 = off)
+  ortKernels: boolean; // the main thread's choice of training kernels (ONNX Runtime's or wasm's)
   slots: WeightSlot[];
   weights: SharedArrayBuffer; // all weights, main -> worker
   grads: SharedArrayBuffer; // trainable gradients, worker -> main (same offsets as trainable slots)

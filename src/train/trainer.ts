@@ -116,7 +116,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
 
   const loader = new SegLoader(trainSamples, trainSpec, {
     batchSize: cfg.batchSize, crop: cfg.inputSize, resize: cfg.resize, augment: cfg.augment ?? NO_AUGMENT,
-    norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2,
+    norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2, cacheMb: cfg.cacheMb,
   });
   const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
   try { await loader.warm((d) => warmBar.update(d)); } finally { warmBar.stop(); }
@@ -173,7 +173,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   const lossSpec = { loss: cfg.loss, options: { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma } };
   const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
   // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
-  configureOrtKernels({ threads: workers > 0 ? 1 : defaultThreads() });
+  configureOrtKernels({ enabled: cfg.ortKernels ?? true, threads: workers > 0 ? 1 : defaultThreads() });
   const plan = await planMicroBatch(model, lossSpec, Math.ceil(cfg.batchSize / (workers + 1)), cfg.inputSize, cfg.microBatch ?? 'auto', cfg.checkpointBlocks ?? 0);
   if (plan.checkpointBlocks) {
     model.setCheckpointBlocks(plan.checkpointBlocks);

@@ -19,6 +19,7 @@ import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options
 import { BINARY_CLASS_LIST } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir } from '../output_paths.js';
+import { envConfig } from '../config.js';
 import { isDir, isFile } from '../../util/fs.js';
 import type { Opts } from '../train.js';
 
@@ -125,6 +126,10 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
     };
   }
+  // Settings of this machine, not of the run: from the environment each time (cli/config.ts).
+  const env = envConfig();
+  cfg.cacheMb = env.cacheMb;
+  cfg.ortKernels = env.ortKernels;
   await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');
   // Ctrl-C or SIGTERM: the run stops after its current step with a checkpoint; a second one ends
   // the process at once, without saving.

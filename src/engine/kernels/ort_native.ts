@@ -13,14 +13,18 @@ type Native = NativeOrt;
 
 let native: Native | null | undefined;
 let threads = 1;
-// PIXELWISE_ORT_KERNELS=0 keeps every kernel on wasm (worker threads inherit the environment).
-let enabled = process.env.PIXELWISE_ORT_KERNELS !== '0';
+// configureOrtKernels({ enabled: false }) keeps every kernel on wasm (the trainer passes its
+// setting to its worker threads).
+let enabled = true;
 
 function loadNative(): Native | null {
   // Not installed or no binary for this platform: null, and the XNNPACK kernels only.
   if (native === undefined) native = loadNativeOrt();
   return native;
 }
+
+/** Whether the ONNX Runtime kernels are on in this thread. */
+export function ortKernelsEnabled(): boolean { return enabled; }
 
 /** Turns the ONNX Runtime kernels on or off and sets their thread count (per TF.js instance). */
 export function configureOrtKernels(o: { enabled?: boolean; threads?: number }): void {
