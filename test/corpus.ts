@@ -254,6 +254,8 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   }
   add(WRONG, { command: 'train', name: '1-bit binary masks', args: train(oneBit, [], { classes: 2, out: p('runs', 'one-bit') }), expect: 'ok' });
   add(WRONG, { command: 'train', name: '--classes 1 (binary mode: one sigmoid output)', args: train(oneBit, [], { classes: 1 }), expect: 'ok' });
+  fs.writeFileSync(p('three-classes.json'), JSON.stringify([{ name: 'a', color: [1, 0, 0] }, { name: 'b', color: [2, 0, 0] }, { name: 'c', color: [3, 0, 0] }]));
+  add(WRONG, { command: 'train', name: '--classes 1 with a class file of three classes', args: train(oneBit, ['--class-file', p('three-classes.json')], { classes: 1 }), expect: 'error', message: /--classes 1 \(binary\): .*three-classes\.json lists 3 classes/ });
   add(WRONG, { command: 'verify', name: '--classes 1 (binary masks)', args: ['verify', '--images', oneBit.images, '--masks', oneBit.masks, '--classes', '1', '--quiet'], expect: 'ok' });
   const bmps = p('bmp'); fs.mkdirSync(bmps);
   const pal: [number, number, number][] = [[250, 20, 20], [20, 250, 20], [20, 20, 250]];

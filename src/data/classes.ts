@@ -43,6 +43,18 @@ export function defaultPalette(n: number): Rgb[] {
 /** The two classes of binary segmentation (train --classes 1). */
 export const BINARY_CLASS_LIST: ClassInfo[] = [{ name: 'background', color: [0, 0, 0] }, { name: 'foreground', color: [255, 255, 255] }];
 
+/**
+ * The classes of a binary run: background and foreground, named by a class file of one class (the
+ * foreground) or two (background, foreground).
+ */
+export function resolveBinaryClasses(file?: string): ClassInfo[] {
+  if (!file) return BINARY_CLASS_LIST;
+  const classes = CLASS_SETS[file] ?? loadClassFile(file);
+  if (classes.length === 1) return [BINARY_CLASS_LIST[0], classes[0]];
+  if (classes.length === 2) return classes;
+  throw new UserError(`--classes 1 (binary): ${file} lists ${classes.length} classes; give the foreground alone, or background and foreground`);
+}
+
 export function defaultClasses(n: number): ClassInfo[] {
   return defaultPalette(n).map((color, i) => ({ name: `class ${i}`, color }));
 }

@@ -16,7 +16,7 @@ import { parseNumberList } from '../options.js';
 import { resolveLabelMap } from './shared.js';
 import { applyRecipe } from '../recipe.js';
 import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
-import { BINARY_CLASS_LIST } from '../../data/classes.js';
+import { resolveBinaryClasses } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir } from '../output_paths.js';
 import { envConfig } from '../config.js';
@@ -94,10 +94,10 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     // binary cross-entropy (or Dice), label maps where its probability exceeds 0.5 (--threshold).
     const binary = o.classes === 1;
     const numClasses = binary ? 2 : o.classes!;
-    if (binary) log('binary segmentation (--classes 1): one sigmoid output for the foreground; masks hold 0 (background) and 1 or 255 (foreground); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark the foreground where its probability > 0.5 (--threshold foreground=P at inference)');
     const ignoreIndex = o.ignoreIndex ?? 255;
     if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
-    const classes = binary && !o.classFile ? BINARY_CLASS_LIST : resolveClasses(numClasses, o.classFile);
+    const classes = binary ? resolveBinaryClasses(o.classFile) : resolveClasses(numClasses, o.classFile);
+    if (binary) log(`binary segmentation (--classes 1): one sigmoid output for ${classes[1].name}; masks hold 0 (background) and 1 or 255 (${classes[1].name}); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark ${classes[1].name} where its probability > 0.5 (--threshold ${classes[1].name}=P at inference)`);
     const labelMap = await resolveLabelMap({ images: o.images!, masks: o.masks, list: o.list }, o.labelMap, numClasses, o.ignoreIndex, log);
     let classWeights: number[] | 'auto' | undefined;
     if (o.classWeights === 'auto') classWeights = 'auto';

@@ -1,5 +1,5 @@
 // The `verify` command's work, loaded when the command runs (the definition in ../verify.ts stays light).
-import { BINARY_CLASS_LIST, resolveClasses } from '../../data/classes.js';
+import { resolveBinaryClasses, resolveClasses } from '../../data/classes.js';
 import { verifyDataset } from '../../data/verify.js';
 import { makeSpec, resolveLabelMap } from './shared.js';
 import { progressBar } from '../../util/progress.js';
@@ -9,7 +9,7 @@ export async function run(o: Opts): Promise<void> {
   // --classes 1 is binary segmentation: masks of background (0) and foreground (1, or 255).
   const binary = o.classes === 1;
   if (binary) o = { ...o, classes: 2 };
-  const classes = binary && !o.classFile ? BINARY_CLASS_LIST : resolveClasses(o.classes, o.classFile);
+  const classes = binary ? resolveBinaryClasses(o.classFile) : resolveClasses(o.classes, o.classFile);
   const labelMap = await resolveLabelMap(o, o.labelMap, o.classes, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`));
   const ignoreIndex = o.ignoreIndex ?? 255;
   const spec = makeSpec(o, o.classes, ignoreIndex, labelMap, classes);
