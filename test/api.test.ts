@@ -6,6 +6,7 @@ import path from 'node:path';
 import { load } from '../src/index.ts';
 import { classAreas, classHistogram } from '../src/inference/label_map.ts';
 import { readImage } from '../src/data/image_io.ts';
+import { tempDir } from './helpers.ts';
 
 const PHOTOS = path.resolve(import.meta.dirname, '../assets/photos');
 
@@ -39,7 +40,14 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   await assert.rejects(seg.segment({ data: new Uint8Array(5), width: 2, height: 2 }), /raw image: expected/);
   await assert.rejects(seg.segment(Buffer.from('not an image')), /cannot decode image/);
   await seg.dispose();
-  await assert.rejects(load('no-such-model'), /no such folder and no shipped model/);
+  // The library names its argument; the command line words the same error as the flag.
+  await assert.rejects(load('no-such-model'), (e: Error & { argument?: string }) => e.argument === 'model' && /^model no-such-model: no such folder and no shipped model/.test(e.message));
+  await assert.rejects(load('voc', { tiling: { tile: 8 } }), (e: Error & { argument?: string }) => e.argument === 'tile' && /^tile 8: use at least 32 pixels/.test(e.message));
+  const { spawnSync } = await import('node:child_process');
+  const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--model', 'no-such-model', '--out', tempDir()], { encoding: 'utf8' });
+  assert.equal(cli.stderr.trim(), "pixelwise: --model no-such-model: no such folder and no shipped model of that name (shipped: camvid, cityscapes, voc); give a training run folder or a model package");
+  const tile = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--tile', '8', '--out', tempDir()], { encoding: 'utf8' });
+  assert.equal(tile.stderr.trim(), 'pixelwise: --tile 8: use at least 32 pixels');
 });
 
 test('the shipped CamVid model (trained by pixelwise, issue 15): a dash-cam frame is mostly road and sky, the cars are found, both runtimes agree', async () => {

@@ -96,6 +96,6 @@ test('--input-size: the network sees the image resized to HxW (Pillow bilinear);
   const big = { data: new Uint8Array(3000 * 2000 * 3), width: 3000, height: 2000 };
   const [l] = await sized.predictBatch([big]); // a fixed network size is never tiled
   assert.equal(l.length, 3000 * 2000);
-  await assert.rejects(openSegmenter('cityscapes', { inputSize: [0, 10] }), /--input-size 0x10/);
+  await assert.rejects(openSegmenter('cityscapes', { inputSize: [0, 10] }), /^UserError: inputSize 0x10: expected \[height, width\]/);
   for (const s of [sized, plain]) await s.dispose();
 });

@@ -73,7 +73,7 @@ test('a real model: tiled labels agree with whole-image labels; large images are
     assert.ok(same / a.length > 0.85, `${runtime}: ${(100 * same / a.length).toFixed(1)}% of pixels agree`);
   }
   assert.deepEqual(lines, Array(2).fill('note: 1024x1024 exceeds 0.5 megapixels; segmenting in 512-pixel tiles with 25% overlap (--tile N to choose, --no-tile to never tile)'));
-  assert.throws(() => withTiling(pointwise(), { ...DEFAULT_TILING, overlap: 0.95 }), /--overlap 0.95/);
+  assert.throws(() => withTiling(pointwise(), { ...DEFAULT_TILING, overlap: 0.95 }), /^UserError: overlap 0.95: must be between 0 and 0.9/);
 });
 
 test('multi-scale test-time augmentation composes with flip and tiling', async () => {

@@ -26,6 +26,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The flag of each library argument a UserError may name (the library speaks in arguments). */
+const FLAGS: Record<string, string> = {
+  model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
+  scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', threshold: '--threshold', arch: '--arch',
+  widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
+};
+
+/** A user error as the command line says it: the argument it starts with, as its flag. */
+export function cliMessage(e: UserError): string {
+  const flag = e.argument ? FLAGS[e.argument] : undefined;
+  return flag && e.message.startsWith(`${e.argument} `) ? flag + e.message.slice(e.argument!.length) : e.message;
+}
+
 /** Output piped into a reader that stops early (`pixelwise models | head`) ends the process quietly. */
 function exitQuietlyOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
@@ -40,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander already printed one line
-    if (e instanceof UserError) { process.stderr.write(`pixelwise: ${e.message}\n`); return e.exitCode; }
+    if (e instanceof UserError) { process.stderr.write(`pixelwise: ${cliMessage(e)}\n`); return e.exitCode; }
     // The stack alone: rethrown, Node would also print the source line it came from, which for
     // the wasm backends is a whole minified bundle.
     if (debugging()) { process.stderr.write(`${(e as Error)?.stack ?? e}\n`); return 70; }

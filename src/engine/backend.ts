@@ -7,7 +7,7 @@ import { registerWasmKernels } from './kernels/index.js';
 import { ensureGradients } from './gradients.js';
 import { registerBatchNormGradient } from './batchnorm_grad.js';
 import { registerConv2DGradient } from './conv_grad.js';
-import { UserError } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
 import { useFrugalBackprop } from './frugal_backprop.js';
@@ -32,7 +32,7 @@ async function tryLoadNode(): Promise<boolean> {
 /** Initialise the requested backend; returns the TF.js backend name actually in use. */
 export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   if (!BACKENDS.includes(name)) {
-    throw new UserError(`--backend ${name}: unknown backend; use one of ${BACKENDS.join(', ')}`);
+    throw argumentError('backend', name, `unknown backend; use one of ${BACKENDS.join(', ')}`);
   }
   checkVersions(); // before any internal is touched: a version it was not written for fails in one line
   ensureGradients();
@@ -45,12 +45,12 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   if (name === 'node' || name === 'auto') {
     if (await tryLoadNode()) target = 'tensorflow';
     else if (name === 'node') {
-      throw new UserError('--backend node: @tensorflow/tfjs-node is not installed; run `npm i @tensorflow/tfjs-node` or use --backend wasm');
+      throw argumentError('backend', 'node', '@tensorflow/tfjs-node is not installed; run `npm i @tensorflow/tfjs-node` or use the wasm backend');
     } else target = 'wasm';
   }
   if (tf.getBackend() !== target || !tf.engine().backendName) {
     const ok = await tf.setBackend(target);
-    if (!ok) throw new UserError(`--backend ${name}: the ${target} backend failed to initialise`);
+    if (!ok) throw argumentError('backend', name, `the ${target} backend failed to initialise`);
   }
   await tf.ready();
   if (tf.getBackend() === 'wasm') trackWasmTensorBytes();

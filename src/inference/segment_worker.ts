@@ -28,7 +28,7 @@ async function answer(req: SegmentRequest): Promise<SegmentReply> {
   return { id: req.id, ok: true, labels: scored.map((s) => s.labels), scores: scored.map((s) => s.scores) };
 }
 
-const failure = (id: number, e: unknown): SegmentReply => ({ id, ok: false, user: e instanceof UserError, message: (e as Error)?.message ?? String(e) });
+const failure = (id: number, e: unknown): SegmentReply => ({ id, ok: false, user: e instanceof UserError, argument: e instanceof UserError ? e.argument : undefined, message: (e as Error)?.message ?? String(e) });
 
 try {
   seg = await openNetwork(model, { ...options, log: (l) => port.postMessage({ id: -1, ok: true, log: l }) });

@@ -14,7 +14,7 @@ import { DEFAULT_TILING, withScales, withTiling, type TileOptions } from './tili
 import { predictBatch, predictLogitsBatch, type PredictOptions } from './predictor.js';
 import { cropChw, cropLabels, predictWithTta, reflectPad, ttaScores, type TtaMode } from './tta.js';
 import { labelsFromScores, type ClassThreshold } from './label_map.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 import { pillowBilinear, pillowNearest, pillowTarget } from '../data/pillow_resize.js';
 import { findArch } from '../models/registry.js';
@@ -154,7 +154,7 @@ export async function openSegmenter(model: string | undefined, o: OpenOptions = 
  * resize every input to one size (card.resize, --input-size) are never tiled.
  */
 export async function openNetwork(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
-  if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw new UserError(`--reflect-pad ${o.reflectPad}: expected a whole number of pixels >= 0`);
+  if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw argumentError('reflectPad', o.reflectPad, 'expected a whole number of pixels >= 0');
   const runtime = await openRuntime(resolveModelDir(model), o);
   const scaled = withScales(runtime, o.scales ?? [1]);
   const fixedSize = runtime.card.resize || runtime.card.pillowResize?.size;
@@ -173,7 +173,7 @@ export function withImageRules(network: Segmenter, o: Pick<OpenOptions, 'reflect
 /** The card with its input rule replaced by a Pillow resize to `size` (--input-size). */
 function withInputSize(card: ModelCard, size: [number, number] | undefined): ModelCard {
   if (!size) return card;
-  if (!size.every((v) => Number.isInteger(v) && v > 0)) throw new UserError(`--input-size ${size.join('x')}: expected HEIGHTxWIDTH in whole pixels, e.g. 512x1024`);
+  if (!size.every((v) => Number.isInteger(v) && v > 0)) throw argumentError('inputSize', size.join('x'), 'expected [height, width] in whole pixels, e.g. [512, 1024]');
   return { ...card, resize: undefined, pillowResize: { size } };
 }
 
@@ -188,19 +188,19 @@ function resolveThreshold(card: ModelCard, t: OpenOptions['threshold']): ClassTh
   const names = card.classes.map((c) => c.name);
   const byName = names.indexOf(t.cls);
   const id = byName >= 0 ? byName : /^\d+$/.test(t.cls) ? Number(t.cls) : -1;
-  if (id < 0 || id >= names.length) throw new UserError(`--threshold ${t.cls}=${t.prob}: no class ${t.cls} in this model (classes: ${names.join(', ')})`);
+  if (id < 0 || id >= names.length) throw argumentError('threshold', `${t.cls}=${t.prob}`, `no class ${t.cls} in this model (classes: ${names.join(', ')})`);
   return { classId: id, prob: t.prob };
 }
 
 async function openRuntime(dir: string, o0: OpenOptions): Promise<Segmenter> {
   const runtime = o0.runtime ?? 'auto';
-  if (!['auto', 'tfjs', 'onnx'].includes(runtime)) throw new UserError(`--runtime ${runtime}: use auto, tfjs or onnx`);
+  if (!['auto', 'tfjs', 'onnx'].includes(runtime)) throw argumentError('runtime', runtime, 'use auto, tfjs or onnx');
   const card = withInputSize(readCard(dir), o0.inputSize);
   const o = { ...o0, threshold: resolveThreshold(card, o0.threshold) };
   if (card.onnx && !(runtime === 'tfjs' && card.weights)) {
     // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
     // runs it without building the TF.js model.
-    if (runtime === 'tfjs') throw new UserError(`--model ${dir}: an ONNX-only model; use --runtime onnx or auto`);
+    if (runtime === 'tfjs') throw argumentError('model', dir, 'an ONNX-only model; use the onnx or auto runtime');
     const file = cardFile(dir, card, 'onnx');
     const ort = await OnnxSegmenter.create(file, card.model.numClasses, cardStride(card), o.threads);
     ort.specialize = !!o.specialize;

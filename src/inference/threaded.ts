@@ -15,7 +15,7 @@ export interface SegmentRequest { id: number; kind: 'labels' | 'scores'; images:
 export interface SegmentReply {
   id: number; ok: boolean; labels?: Uint8Array[]; scores?: Float32Array[];
   ready?: { runtime: 'tfjs' | 'onnx'; card: ModelCard; threshold?: ClassThreshold };
-  log?: string; user?: boolean; message?: string;
+  log?: string; user?: boolean; message?: string; argument?: string;
   /** A worker asks whether to build the graph specialised to an input shape, or publishes it. */
   pool?: { request: string } | { publish: string; graph: Uint8Array | null };
 }
@@ -90,7 +90,7 @@ async function startWorker(model: string | undefined, o: OpenOptions, logs: bool
   const pending = new Map<number, { resolve: (r: SegmentReply) => void; reject: (e: Error) => void }>();
   let next = 1, failed: Error | null = null;
   let poolHandler: (m: NonNullable<SegmentReply['pool']>) => void = () => {};
-  const toError = (r: SegmentReply) => (r.user ? new UserError(r.message!) : new Error(`inference failed: ${r.message}`));
+  const toError = (r: SegmentReply) => (r.user ? new UserError(r.message!, 2, r.argument) : new Error(`inference failed: ${r.message}`));
   const ready = new Promise<NonNullable<SegmentReply['ready']>>((resolve, reject) => {
     pending.set(0, { resolve: (r) => resolve(r.ready!), reject });
   });

@@ -8,7 +8,7 @@ import { labelsFromScores } from './label_map.js';
 import { resizeChw } from './chw.js';
 import type { CallOptions, Scored, Segmenter } from './segmenter.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
-import { UserError } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
 
 export interface TileOptions {
   /** Tile side in pixels; 0 = never tile. */
@@ -100,8 +100,8 @@ export async function tiledScores(inner: Segmenter, img: RgbImage, tile: number,
 
 /** Tiles images that exceed the tile size (given) or the pixel budget (automatic, said once). */
 export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
-  if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw new UserError(`--overlap ${o.overlap}: must be between 0 and 0.9`);
-  if (o.tile !== 0 && o.tile < 32) throw new UserError(`--tile ${o.tile}: use at least 32 pixels`);
+  if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw argumentError('overlap', o.overlap, 'must be between 0 and 0.9');
+  if (o.tile !== 0 && o.tile < 32) throw argumentError('tile', o.tile, 'use at least 32 pixels');
   let told = false;
   const tileOf = (im: RgbImage): number => {
     if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? o.tile : 0;
@@ -132,7 +132,7 @@ export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
 /** Multi-scale test-time augmentation: scores at each scale, resized back and averaged. */
 export function withScales(inner: Segmenter, scales: number[]): Segmenter {
   if (scales.length === 0 || (scales.length === 1 && scales[0] === 1)) return inner;
-  for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw new UserError(`--tta scale ${s}: use scales between 0.25 and 4`);
+  for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw argumentError('scales', s, 'use scales between 0.25 and 4');
   const C = inner.card.model.numClasses;
   const scoresOf = async (im: RgbImage, signal?: AbortSignal): Promise<Scored> => {
     const sum = new Float32Array(C * im.width * im.height);

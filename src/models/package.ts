@@ -8,7 +8,7 @@ import type { ClassInfo, Rgb } from '../data/classes.js';
 import type { Normalization } from '../data/normalize.js';
 import { SegModel, type ModelSpec } from './seg_model.js';
 import { readSafetensors } from '../formats/safetensors.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
 
 export interface ModelCard {
@@ -74,8 +74,8 @@ export function writeCard(dir: string, card: ModelCard): void {
 
 export function readCard(dir: string): ModelCard {
   const file = path.join(dir, 'model.json');
-  if (!isDir(dir)) throw new UserError(`--model ${dir}: folder not found (give a training run folder or a model package)`);
-  if (!isFile(file)) throw new UserError(`--model ${dir}: no model.json in it; is this a pixelwise run or model folder?`);
+  if (!isDir(dir)) throw argumentError('model', dir, 'folder not found (give a training run folder or a model package)');
+  if (!isFile(file)) throw argumentError('model', dir, 'no model.json in it; is this a pixelwise run or model folder?');
   let raw: unknown;
   try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: invalid JSON (${(e as Error).message})`); }
   const r = cardSchema.safeParse(raw);
@@ -137,12 +137,12 @@ export function weightsFile(dir: string, card: ModelCard, which?: string): strin
   if (which) {
     const tries = [which, path.join(dir, which), path.join(dir, `${which}.safetensors`)];
     const found = tries.find(isFile);
-    if (!found) throw new UserError(`--weights ${which}: no such checkpoint (in ${dir}: ${checkpointsIn(dir).join(', ') || 'none'}; or give a path to a .safetensors file)`);
+    if (!found) throw argumentError('weights', which, `no such checkpoint (in ${dir}: ${checkpointsIn(dir).join(', ') || 'none'}; or give a path to a .safetensors file)`);
     return path.resolve(found);
   }
   if (card.weights && isFile(path.join(dir, card.weights))) return cardFile(dir, card, 'weights');
   const found = ['best.safetensors', 'last.safetensors'].map((w) => path.join(dir, w)).find(isFile);
-  if (!found) throw new UserError(`--model ${dir}: no weights file (${[card.weights, 'best.safetensors', 'last.safetensors'].filter(Boolean).join(', ')}); has training saved a checkpoint yet?`);
+  if (!found) throw argumentError('model', dir, `no weights file (${[card.weights, 'best.safetensors', 'last.safetensors'].filter(Boolean).join(', ')}); has training saved a checkpoint yet?`);
   return path.resolve(found);
 }
 

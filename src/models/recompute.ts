@@ -12,7 +12,7 @@
 // computes exactly what LayersModel.apply computes.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { UserError } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
 import { customGrad } from '../engine/custom_grad.js';
 
 type SymT = tfl.SymbolicTensor;
@@ -168,7 +168,7 @@ function topologicalSteps(output: SymT, inputId: number): Step[] {
  * better cut after its pooling than between its skip tensor and the pool).
  */
 function cutSegments(steps: Step[], outputId: number, count: number): Segment[] {
-  if (count < 1 || !Number.isInteger(count)) throw new UserError(`--checkpoint-blocks ${count}: a whole number >= 1 (0 turns checkpointing off)`);
+  if (count < 1 || !Number.isInteger(count)) throw argumentError('checkpointBlocks', count, 'a whole number >= 1 (0 turns checkpointing off)');
   const lastUse = new Map<number, number>();
   steps.forEach((s, i) => s.inputs.forEach((id) => lastUse.set(id, i)));
   lastUse.set(outputId, steps.length);

@@ -4,7 +4,7 @@
 // (`vgg_unet`, `fcn_8_vgg`, ...). A new encoder or decoder is one file plus one line in
 // encoders/index.ts or decoders/index.ts; every combination is then a registered architecture.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import type { ArchBuilder, ArchOptions, Decoder, Encoder, EncoderLayout, OptionKey } from './types.js';
 import { IMAGENET_NORM, type Normalization } from '../data/normalize.js';
 import { ENCODERS } from './encoders/index.js';
@@ -45,7 +45,7 @@ function compose(name: string, enc: Encoder, dec: Decoder, bare: boolean): ArchB
     build(o0: ArchOptions) {
       const o = { ...defaults, ...o0 };
       if (o.outputStride != null && enc.outputStrides.length && !enc.outputStrides.includes(o.outputStride)) {
-        throw new UserError(`--output-stride ${o.outputStride}: ${enc.name} supports ${enc.outputStrides.join(', ')}`);
+        throw argumentError('outputStride', o.outputStride, `${enc.name} supports ${enc.outputStrides.join(', ')}`);
       }
       if (o.layout && !enc.layouts.includes(o.layout)) throw new UserError(`${enc.name} has no ${o.layout} layout (it has ${enc.layouts.join(', ')})`);
       const input = tfl.input({ shape: [null, null, 3], name: 'image' });
@@ -103,8 +103,8 @@ export function architectureNames(): string[] {
 export function getArch(name: string): ArchBuilder {
   const a = findArch(name);
   if (!a) {
-    throw new UserError(`--arch ${name}: unknown architecture; use a network (${Object.keys(NETWORKS).join(', ')}), a decoder (${Object.keys(DECODERS).join(', ')}) `
-      + `or ENCODER_DECODER with an encoder of ${Object.keys(ENCODERS).join(', ')} (see pixelwise models)`);
+    throw new UserError(`arch ${name}: unknown architecture; use a network (${Object.keys(NETWORKS).join(', ')}), a decoder (${Object.keys(DECODERS).join(', ')}) `
+      + `or ENCODER_DECODER with an encoder of ${Object.keys(ENCODERS).join(', ')} (see pixelwise models)`, 2, 'arch');
   }
   return a;
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
 import { isDir } from '../util/fs.js';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
@@ -21,5 +21,5 @@ export function resolveModelDir(model: string | undefined): string {
   if (isDir(m)) return m;
   if (/^[\w-]+$/.test(m) && isDir(path.join(MODELS_DIR, m))) return path.join(MODELS_DIR, m);
   const names = shippedModels();
-  throw new UserError(`--model ${m}: no such folder and no shipped model of that name (shipped: ${names.join(', ') || 'none'}); give a training run folder or a model package`);
+  throw argumentError('model', m, `no such folder and no shipped model of that name (shipped: ${names.join(', ') || 'none'}); give a training run folder or a model package`);
 }

@@ -6,7 +6,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { conv as convLayer, heInit, type SymT } from '../blocks.js';
 import type { ArchBuilder, Feature } from '../types.js';
-import { UserError } from '../../util/errors.js';
+import { argumentError } from '../../util/errors.js';
 
 const L = tfl.layers;
 const apply = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;
@@ -73,7 +73,7 @@ export const espnet: ArchBuilder = {
   build(o) {
     const C = o.numClasses;
     // The last ESP block splits C channels into 5 branches.
-    if (C < 5) throw new UserError(`--classes ${C}: espnet needs at least 5 classes; use unet or fcn8`);
+    if (C < 5) throw argumentError('numClasses', C, 'espnet needs at least 5 classes; use unet or fcn8');
     const input = tfl.input({ shape: [null, null, 3], name: 'image' });
     const [o0c, o1c, o2c] = espnetFeatures(input).map((f) => f.x);
     const l3 = up2(bn(conv(o2c, C, 1, 'encoder.classifier.conv'), 'br'), C, 'up_l3.0');

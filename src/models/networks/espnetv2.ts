@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { heInit, type SymT } from '../blocks.js';
 import { applyLayer as apply, ChannelShuffle, GlobalAvgPool, GroupConv2D, Resample } from '../layers.js';
 import type { ArchBuilder, ArchOptions, Feature } from '../types.js';
-import { UserError } from '../../util/errors.js';
+import { argumentError } from '../../util/errors.js';
 
 const L = tfl.layers;
 
@@ -89,7 +89,7 @@ function pwConv(x: SymT, nin: number, nout: number, p: string): SymT {
 export function espnetv2Widths(o: ArchOptions): [number, number, number, number] {
   const s = String(o.widthMult ?? 2);
   const ch = ESPNETV2_WIDTHS[s];
-  if (!ch) throw new UserError(`--width-mult ${s}: espnetv2 supports ${Object.keys(ESPNETV2_WIDTHS).join(', ')}`);
+  if (!ch) throw argumentError('widthMult', s, `espnetv2 supports ${Object.keys(ESPNETV2_WIDTHS).join(', ')}`);
   return ch;
 }
 
