@@ -61,26 +61,39 @@ function defaultWorkers(threads: number | undefined, netPixels: number): number 
   return netPixels <= 1 << 18 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;
 }
 
+/**
+ * What a video run holds open: its temp outputs, its encoders and its model. Released on failure,
+ * on Ctrl-C / SIGTERM and at the end, the model's workers last (ONNX Runtime aborts the process
+ * when a thread with a session open is torn down; a model still loading is let finish, then closed).
+ */
+class Held {
+  readonly outputs = new PartialOutputs();
+  readonly writers: FrameWriter[] = [];
+  private opening?: ReturnType<typeof openThreadedSegmenter>;
+  private closing?: Promise<void>;
+  model(p: ReturnType<typeof openThreadedSegmenter>): ReturnType<typeof openThreadedSegmenter> { return (this.opening = p); }
+  async closeModel(): Promise<void> { if (this.opening) await (this.closing ??= this.opening.then((s) => s.dispose(), () => {})); }
+  /** The run failed or was stopped: encoders killed, temp files removed, the model closed. */
+  async abort(): Promise<void> {
+    await Promise.all(this.writers.map((w) => w.abort()));
+    this.outputs.discard();
+    await this.closeModel();
+  }
+}
+
 export async function run(input: string, o: Opts): Promise<void> {
   checkOptions(input, o);
-  // Ctrl-C and SIGTERM from here on: encoders stopped, temp files removed, the model's workers
-  // closed first (ONNX Runtime aborts the process when a thread with a session open is torn down;
-  // a model still loading is let finish, then closed).
-  const outputs = new PartialOutputs();
-  let writer: FrameWriter | null = null, maskWriter: FrameWriter | null = null;
-  let opening: ReturnType<typeof openThreadedSegmenter> | undefined, closing: Promise<void> | undefined;
-  const closeModel = async () => { if (opening) await (closing ??= opening.then((s) => s.dispose(), () => {})); };
-  const stopOnSignal = onStopSignal(async () => { await Promise.all([writer?.abort(), maskWriter?.abort()]); outputs.discard(); await closeModel(); });
+  const held = new Held();
+  const stopOnSignal = onStopSignal(() => held.abort());
   try {
-    await runVideo(input, o, outputs, (w, m) => { writer = w; maskWriter = m; }, (p) => { opening = p; return p; }, closeModel);
+    await runVideo(input, o, held);
   } finally {
-    await closeModel(); // also when an option is refused after the model opened
+    await held.closeModel(); // also when an option is refused after the model opened
     stopOnSignal.dispose();
   }
 }
 
-async function runVideo(input: string, o: Opts, outputs: PartialOutputs, writers: (w: FrameWriter, m: FrameWriter | null) => void,
-  opened: (p: ReturnType<typeof openThreadedSegmenter>) => ReturnType<typeof openThreadedSegmenter>, closeModel: () => Promise<void>): Promise<void> {
+async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   const source = await openInput(input, o);
@@ -90,7 +103,7 @@ async function runVideo(input: string, o: Opts, outputs: PartialOutputs, writers
   const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : info.width * info.height;
   const workers = o.workers ?? defaultWorkers(o.threads, netPixels);
   const tLoad = Date.now();
-  const seg = await opened(openThreadedSegmenter(o.model, { ...segmenterOptions(o), workers }));
+  const seg = await held.model(openThreadedSegmenter(o.model, { ...segmenterOptions(o), workers }));
   const classes = seg.card.classes;
   const keep = o.keep ? classList(o.keep) : ['person'];
   if (effect) classIds(classes, keep, '--keep');
@@ -103,10 +116,11 @@ async function runVideo(input: string, o: Opts, outputs: PartialOutputs, writers
   if (encW !== info.width || encH !== info.height) {
     process.stderr.write(`note: H.264 needs even frame sizes: the ${info.width}x${info.height} frames are encoded as ${encW}x${encH} (one black ${encW !== info.width ? 'column on the right' : 'row at the bottom'}${encW !== info.width && encH !== info.height ? ' and row at the bottom' : ''})\n`);
   }
+  const outputs = held.outputs;
   const tmpOut = toStdout ? '-' : outputs.add(o.out);
   const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat, preset: o.x264Preset, name: o.out }); // the audio goes along
   const maskWriter = o.maskVideo ? new FrameWriter(outputs.add(o.maskVideo), info.width, info.height, info.fps, { preset: o.x264Preset, name: o.maskVideo }) : null;
-  writers(writer, maskWriter);
+  held.writers.push(writer, ...(maskWriter ? [maskWriter] : []));
   const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
   const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
   const needScores = !!effect || o.smooth > 0;
@@ -147,11 +161,10 @@ async function runVideo(input: string, o: Opts, outputs: PartialOutputs, writers
     outputs.commit();
   } catch (e) {
     bar.stop();
-    await Promise.all([writer.abort(), maskWriter?.abort()]);
-    outputs.discard();
+    await held.abort();
     throw e;
   } finally {
-    await closeModel();
+    await held.closeModel();
   }
   const secs = (Date.now() - t0) / 1000;
   const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
