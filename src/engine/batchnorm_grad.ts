@@ -1,6 +1,6 @@
 // Gradient of FusedBatchNorm without Tile. TF.js's own tiles 1/sqrt(var) to the full activation
-// shape and repeats full-size products per partial derivative (Tile alone was ~12% of a U-Net
-// step). Here every partial derivative comes from broadcasting and two shared reductions:
+// shape and repeats full-size products per partial derivative (Tile alone was a visible share of
+// a U-Net step). Here every partial derivative comes from broadcasting and two shared reductions:
 //   S1 = sum(dy), S2 = sum(dy * (x - mean)) over all but the channel axis,
 //   dx = dy * scale * r, dmean = -scale * r * S1, dvar = -0.5 * scale * r^3 * S2,
 //   dscale = r * S2, doffset = S1, with r = 1/sqrt(var + eps).

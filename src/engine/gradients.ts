@@ -19,7 +19,7 @@ export function ensureGradients(): void {
   const shipped = fileURLToPath(new URL('./tfjs-gradients.cjs', import.meta.url));
   const cache = fs.existsSync(shipped) ? shipped : path.join(os.tmpdir(), `pixelwise-tfjs-gradients-${tf.version_core}.cjs`);
   if (!fs.existsSync(cache)) {
-    // esbuild is required lazily: only the first run on a machine pays for the bundle (~0.5 s).
+    // esbuild is required lazily: only the first run on a machine pays for the bundle.
     const esbuild = require('esbuild') as typeof import('esbuild');
     const out = esbuild.buildSync({
       entryPoints: [path.join(coreDir, 'dist', 'register_all_gradients.js')],

@@ -1,6 +1,6 @@
 // Inference through ONNX Runtime (onnxruntime-node, CPU): normalise, pad to the stride, NHWC ->
 // NCHW, run, resize logits back if the card resizes, argmax (in the graph when no resize is
-// needed). ~4-6x faster than TF.js wasm here.
+// needed). Faster than TF.js wasm here (docs/runtimes.md).
 import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
@@ -63,7 +63,7 @@ const offered = new Map<string, Uint8Array>();
 
 /**
  * Turns on specialisation for this thread's networks, shared through `x` (the worker pool's
- * threads; a video's frames all have one shape, so ~10% shorter runs pay for one build).
+ * threads; a video's frames all have one shape, so the shorter runs pay for one build).
  */
 export function shareSpecialisations(x: SpecialisationExchange | null): void { exchange = x; offered.clear(); }
 
@@ -74,10 +74,9 @@ export class OnnxSegmenter {
   /**
    * The graph specialised to one input shape (onnx_static.ts), built when a shape of up to 2^18
    * pixels comes twice in a row, in a worker pool (shared, see SpecialisationExchange) or with
-   * `specialize` set: runs ~10% shorter (ESPNetv2 s=1.0 at 384x384, one thread), for
-   * ~0.5 s to build and ~0.2 s to open. Built by each of two networks it cost more than a
-   * 221-frame video gained (12.8 / 13.7 frames/s against 14.9 / 17.2 without); built once and
-   * shared it pays. null: not yet; false: failed or off.
+   * `specialize` set: shorter runs, for a build and an open that take a fraction of a second
+   * each. Built by each of two networks it cost a short video more than it gained; built once and
+   * shared it pays (docs/benchmarks.md). null: not yet; false: failed or off.
    */
   private fixed: { key: string; session: Session } | null | false = null;
   private lastKey = '';
@@ -97,8 +96,7 @@ export class OnnxSegmenter {
   static async create(model: Uint8Array | string, numClasses: number, stride: number, threads = defaultThreads()): Promise<OnnxSegmenter> {
     const o = await ort();
     // Pool threads sleep between runs instead of spinning: the caller's own work between runs
-    // (decoding, resizing, drawing, ffmpeg's encoder) needs those cores. Video on 2 cores: 10.4 ->
-    // 12.1 frames/s (VOC ESPNetv2 s=1.0 at 384x384).
+    // (decoding, resizing, drawing, ffmpeg's encoder) needs those cores (video runs faster so).
     const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
     const bytes = typeof model === 'string' ? fs.readFileSync(model) : model;
     const fused = numClasses <= 256 ? withLabelsOutput(bytes) : null;
@@ -122,9 +120,8 @@ export class OnnxSegmenter {
   private async sessionFor(dims: number[]): Promise<Session> {
     const key = dims.join('x');
     if (this.fixed && this.fixed.key === key) return this.fixed.session;
-    // Inputs up to 2^18 pixels only: at 960x512 building it (a full run with every shape kept, a
-    // second optimisation) took seconds and ~400 MB for no measured gain (ESPNetv2 s=2.0: 40
-    // frames 3.81 frames/s and 654 MB without, 2.75-2.97 and 1030 MB with).
+    // Inputs up to 2^18 pixels only: larger ones (a full run with every shape kept, a second
+    // optimisation) took seconds and hundreds of MB to build for no measured gain.
     const small = dims[2] * dims[3] <= 1 << 18;
     const on = exchange != null || this.specialize;
     if (this.fixed === null && small && on) {
@@ -132,8 +129,8 @@ export class OnnxSegmenter {
       if (graph) {
         try {
           this.fixed = { key, session: await (await ort()).InferenceSession.create(graph, this.opts) };
-          // Released meanwhile (its buffers held a whole run's activations: +400 MB for ESPNetv2
-          // s=2.0 at 960x512); opened again if another shape comes.
+          // Released meanwhile (its buffers held a whole run's activations); opened again if
+          // another shape comes.
           await this.session?.release();
           this.session = null;
           return this.fixed.session;

@@ -1,9 +1,8 @@
 // Specialises an ONNX segmentation graph to one input shape. pixelwise's exported graphs accept
 // any size, so every resampling layer computes its target size in the graph (Shape, Gather, Mul,
 // Div, Concat, ...) and area resampling picks its formulation in an If node; ONNX Runtime cannot
-// fold those (a Resize whose sizes are computed has no static output shape); in ONNX Runtime's
-// profile of ESPNetv2 at 384x384 they are ~15% of the kernel time (the Ifs alone 10%), and folding
-// them makes a run ~5% faster. Where every input has one size (video frames, a fixed network
+// fold those (a Resize whose sizes are computed has no static output shape), and in ONNX Runtime's
+// profile of ESPNetv2 they take a visible share of the kernel time (the Ifs most of it). Where every input has one size (video frames, a fixed network
 // input), this evaluates the tensors that depend on the input's shape alone once, by running the
 // graph with them as extra outputs, writes them into the graph as constants, drops the nodes that
 // computed them and replaces each If whose condition became constant by its branch. Repeats

@@ -36,8 +36,8 @@ interface Remote {
  * Opens `model` in `workers` worker threads (default 1), each with an equal share of `threads`;
  * the same interface as openSegmenter's result. Each call goes to the worker with the fewest calls
  * pending, so the batches a caller keeps in flight run side by side. On 2 cores two single-thread
- * networks beat one network on two threads: ONNX Runtime's second thread shortened a run of
- * ESPNetv2 at 384x384 by 4% for 45% more CPU time.
+ * networks beat one network on two threads: ONNX Runtime's second thread shortens a run little
+ * and costs much more CPU time (docs/benchmarks.md).
  */
 export async function openThreadedSegmenter(model: string | undefined, o: OpenOptions & { workers?: number } = {}): Promise<Segmenter & { workers: number }> {
   const { workers = 1, ...rest } = o;
@@ -64,7 +64,7 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
 
 /**
  * Each input shape's specialised graph is built by the first worker that asks and handed to the
- * others (onnx_runtime.ts, SpecialisationExchange): one build (~0.5 s) instead of one per worker.
+ * others (onnx_runtime.ts, SpecialisationExchange): one build instead of one per worker.
  */
 function shareGraphs(pool: Remote[]): void {
   const claimed = new Set<string>();

@@ -49,7 +49,7 @@ export function overlayLabels(photo: RgbImage, labels: Uint8Array, palette: Rgb[
 }
 
 /**
- * The lookups of overlayLabels: in WebAssembly (simd/overlay.wat, ~2x faster) where it loads, else
+ * The lookups of overlayLabels: in WebAssembly (simd/overlay.wat, faster) where it loads, else
  * in JS. `wasm`: false for JS only; true to require WebAssembly (an Error where it cannot run).
  */
 function blendByLabel(src: Uint8Array, labels: Uint8Array, table: Uint8Array, last: number, o: { wasm?: boolean }): Uint8Array {

@@ -1,6 +1,6 @@
 // Fast indexed label-map PNGs: libpng (through sharp) compresses the indices as an 8-bit grey
 // image, whose pixel stream is byte-for-byte that of an 8-bit palette image; we then set IHDR's
-// colour type to 3 (palette) and insert the PLTE chunk. ~4x faster than fast-png's JS encoder.
+// colour type to 3 (palette) and insert the PLTE chunk. Faster than fast-png's JS encoder.
 import sharp from 'sharp';
 import type { Rgb } from '../data/classes.js';
 

@@ -6,8 +6,8 @@
 // schedule sets it without reaching into the optimizer's internals.
 //
 // The update runs as one JS loop per weight over its values, with the moments in JS arrays: they
-// stay out of the 4 GB wasm heap (2 x 186 MB for ResNet50-PSPNet), as do the dozen temporaries per
-// weight of TF.js's formulation. Its speed is TF.js's (about 50 ms a step for the bench U-Net).
+// stay out of the 4 GB wasm heap (two copies of the weights' size), as do the dozen temporaries
+// per weight of TF.js's formulation, at TF.js's speed.
 import * as tf from '@tensorflow/tfjs-core';
 import { registeredVariable, type NamedTensor } from '../engine/private/tfjs_core.js';
 

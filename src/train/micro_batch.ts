@@ -21,8 +21,8 @@ import { wasmTensorBytes } from '../engine/backend.js';
 /** wasm32's ceiling: 65535 pages of 64 KiB. */
 export const WASM_HEAP_BYTES = 65535 * 65536;
 /** Share of the heap the planned tensor peak may take: the allocator's fragmentation and the wasm
- * kernels' scratch memory live in the same heap (ResNet50-PSPNet steps at 473x473, tensors peaking
- * at about 2.6 GB, fit in a 2.9 GB heap in one run and ran out of the 4 GB heap in another). */
+ * kernels' scratch memory live in the same heap (a ResNet50-PSPNet step whose tensors peaked at
+ * about two thirds of the heap fitted in one run and ran out of it in another). */
 const USABLE = 0.65;
 
 export interface MicroPlan {

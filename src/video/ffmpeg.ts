@@ -41,7 +41,7 @@ const lastLine = (err: string) => err.trim().split('\n').pop() ?? '';
 /** Cuts ffmpeg's raw RGB output into frames of `size` bytes. */
 async function* rgbFrames(p: ChildProcessWithoutNullStreams, size: number, name: string, stderr: () => string): AsyncGenerator<Uint8Array> {
   // Pipe chunks (64 KB) are copied once, into the frame they belong to (appending each chunk to
-  // a growing buffer copied a 960x540 frame's bytes ~12 times over).
+  // a growing buffer copied each frame's bytes many times over).
   let frame = new Uint8Array(size), filled = 0;
   try {
     for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
@@ -110,9 +110,9 @@ export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fa
 export type X264Preset = typeof X264_PRESETS[number];
 
 /**
- * superfast by default: at the same quality (CRF 20) a third less encoding time than veryfast
- * (9.6 vs 15.5 ms a 960x540 frame here) for files ~1.7x the size; encoding shares the cores with
- * the network, so it sets the video's frame rate (VOC ESPNetv2 s=1.0 at 384x384: +3-4% frames/s).
+ * superfast by default: at the same quality (CRF 20) less encoding time than veryfast for larger
+ * files; encoding shares the cores with the network, so it sets the video's frame rate
+ * (docs/benchmarks.md).
  */
 export const DEFAULT_X264_PRESET: X264Preset = 'superfast';
 

@@ -52,10 +52,8 @@ function checkOptions(input: string, o: Opts): void {
 /**
  * Two networks side by side, one thread each, when there are two cores and the network input is
  * small (--input-size, else the frame, up to 2^18 pixels): a short run gains little from ONNX
- * Runtime's second thread (ESPNetv2 at 384x384: 4% faster for 45% more CPU time, which decoding,
- * drawing and encoding need). Measured on 2 cores, frames/s with 2 workers / 1: VOC ESPNetv2 s=1.0
- * at 384x384 16.3 / 14.8, Cityscapes s=1.0 at 256x512 16.0 / 15.4; at 960x512 4.7 / 5.5 (there
- * one network on both threads, at two thirds of the memory).
+ * Runtime's second thread for much more CPU time, which decoding, drawing and encoding need.
+ * Larger inputs run one network on both threads, at less memory (the figures: docs/benchmarks.md).
  */
 function defaultWorkers(threads: number | undefined, netPixels: number): number {
   return netPixels <= 1 << 18 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;

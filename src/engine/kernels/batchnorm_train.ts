@@ -1,7 +1,7 @@
 // BatchNorm in training mode (batch statistics, channels last) as two kernels over the wasm heap.
 // TF.js builds it from tf.moments and FusedBatchNorm: six full-size passes forward, and a backward
 // pass through FusedBatchNorm, the variance's square and both means that writes about ten
-// full-size tensors (~20% of a U-Net training step). Here the forward pass is two reductions and
+// full-size tensors (a large share of a U-Net training step). Here the forward pass is two reductions and
 // a per-channel affine map, the backward pass one of each, run by SIMD WebAssembly
 // (simd/channels.wat) when the channel count is a multiple of 4 and by JS loops otherwise.
 //   forward:  mean, variance (biased, as tf.moments) per channel; y = (x - mean) * r * gamma + beta
@@ -76,8 +76,8 @@ function channelPasses(backend: WasmBackend, c: number): ChannelPasses {
 /**
  * The same passes as JS loops (channel counts that are not a multiple of 4). Rows of c channels
  * are visited in blocks of ~64 KB, channel by channel inside a block: each channel's sums and
- * factors stay in local variables and the block stays in cache (in V8 3-4x faster than one pass
- * over pixels with per-channel accumulator arrays).
+ * factors stay in local variables and the block stays in cache (in V8, faster than one pass over
+ * pixels with per-channel accumulator arrays).
  */
 function jsChannelPasses(backend: WasmBackend, c: number): ChannelPasses {
   const rows = Math.max(1, (16384 / c) | 0);

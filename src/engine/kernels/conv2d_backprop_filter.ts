@@ -2,8 +2,8 @@
 // Main formulation: the filter gradient *is* a forward convolution once batch and channel axes
 // swap roles: dw[i,j,c,o] = sum_{n,y,x} xpad[n, y*s + i*d, x*s + j*d, c] * dy[n, y, x, o], i.e.
 // conv2d(x^T [c, H, W, n], dy^T [oH, oW, n, o], stride = d, dilation = s) -> [c, fh, fw, o].
-// That lands the work in XNNPACK's convolution (8x faster than im2col + matMul at 256x256,
-// measured in bench/). im2col + matMul remains for the case TF.js's conv2d cannot express
+// That lands the work in XNNPACK's convolution, faster than im2col + matMul (bench/). im2col +
+// matMul remains for the case TF.js's conv2d cannot express
 // (stride and dilation both > 1 on one axis).
 import * as tf from '@tensorflow/tfjs-core';
 import { convInfo, padOrCrop, pair, type ConvAttrs } from './conv_geometry.js';
@@ -34,7 +34,7 @@ export function conv2dBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, attrs:
     }
     const xp = padOrCrop(x, padInfo.top, bottom, padInfo.left, right);
     const m = n * oh * ow;
-    // matMul with transposeA is ~10x slower on wasm than an explicit transpose first.
+    // matMul with transposeA is much slower on wasm than an explicit transpose first.
     const dyT = tf.transpose(tf.reshape(dy, [m, co]));
     const taps: tf.Tensor[] = [];
     for (let i = 0; i < fh; i++) {

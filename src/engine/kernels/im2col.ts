@@ -1,7 +1,7 @@
 // The column matrix of a convolution's input for its filter gradient, built in JS: rows are
 // (tap, input channel), columns the output pixels of the batch, so that dW = cols . dy is one
 // row-major GEMM whose result is already in HWIO order. ONNX Runtime builds the same matrix from
-// Slice and Concat about 10x slower (its strided slices copy element by element); here the input is
+// Slice and Concat far more slowly (its strided slices copy element by element); here the input is
 // first made channels-first, after which a row of the matrix is made of runs of input rows copied
 // with TypedArray.set (one run per sample and channel at stride 1 with 'same' geometry).
 

@@ -76,7 +76,7 @@ export function registerWasmKernels(): void {
   }
   // Identity shares its input's buffer (as Reshape does) instead of copying it. TF.js clones every
   // tensor it saves for the backward pass (Engine.clone runs Identity), and the wasm backend's
-  // Identity copies: a training step copied each saved activation once (about 4% of a U-Net step)
+  // Identity copies: a training step copied each saved activation once (a share of every U-Net step)
   // and held both copies until the forward pass ended. No kernel writes into its inputs, so a
   // shared buffer is never changed under a clone.
   replace({

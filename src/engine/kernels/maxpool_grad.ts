@@ -1,7 +1,7 @@
 // MaxPool's gradient for non-overlapping windows (pool size = stride, no padding: U-Net's and
 // VGG's 2x2/2 pools) as one JS pass: each window's dy goes to its first maximum (TF.js's rule:
-// row-major window order, strictly greater replaces). tfjs-backend-wasm's kernel took ~6% of a
-// U-Net training step for these four pools. Other geometries return null (the wasm kernel runs).
+// row-major window order, strictly greater replaces). tfjs-backend-wasm's kernel took a visible
+// share of a U-Net training step for these four pools. Other geometries return null (the wasm kernel runs).
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './ort_native.js';
 

@@ -1,6 +1,6 @@
 // Convolutions of the wasm backend run through ONNX Runtime's native CPU kernels (MLAS: AVX2 /
-// AVX-512 where the CPU has them) instead of XNNPACK compiled to 128-bit wasm SIMD: a U-Net
-// training step is 1.77x faster on one thread (`npm run bench`, docs/benchmarks.md).
+// AVX-512 where the CPU has them) instead of XNNPACK compiled to 128-bit wasm SIMD: wider vectors,
+// so a shorter training step (`npm run bench`, docs/benchmarks.md).
 // TF.js keeps the graph, autodiff, optimizer and every other op; only these kernels move:
 //  - Conv2D / FusedConv2D (linear or relu, optional bias): ONNX Conv;
 //  - Conv2DBackpropInput: Conv of dy with the flipped, in/out-swapped filter (stride 1), or
@@ -127,7 +127,7 @@ function scratchView(slot: 'a' | 'b', len: number): Float32Array {
  * one MatMul per tap on shifted views of the padded input (no column matrix; im2col.ts
  * shiftedGrid), strided convolutions the column matrix times dy. (The earlier formulation, a Conv of
  * x with dy as its filter, ran one GEMM per input channel with N = the filter's few taps and re-read
- * dy for each: 3-4x a forward convolution's time at full resolution.)
+ * dy for each: several forward convolutions' time at full resolution.)
  */
 export function ortConv2dBackpropFilter(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo,
   attrs: ConvAttrs & { filterShape: number[] }): tf.TensorInfo | null {
@@ -200,7 +200,7 @@ function filterGradColumns(x: Float32Array, dy: Float32Array, g: ColsGeometry, c
   const xc = toChannelsFirst(x, n, h, w, ci, scratchView('b', n * h * w * ci));
   const feeds: Record<string, View> = { cols: { data: columns(xc, g, scratchView('a', M * K)), dims: [M, K] }, dy: { data: dy, dims: [K, co] } };
   if (acc) feeds.acc = { data: acc.data, dims: [M, co] };
-  // MatMul, not Gemm: ONNX Runtime's Gemm is up to 3x slower at these shapes.
+  // MatMul, not Gemm: ONNX Runtime's Gemm is slower at these shapes.
   const s = session(`bpf|columns|${acc ? 'acc' : ''}`, () => graph(acc
     ? [{ opType: 'MatMul', input: ['cols', 'dy'], output: ['p'] }, { opType: 'Add', input: ['p', 'acc'], output: ['dw'] }]
     : [{ opType: 'MatMul', input: ['cols', 'dy'], output: ['dw'] }],

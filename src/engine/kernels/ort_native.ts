@@ -73,7 +73,7 @@ export function session(key: string, build: () => Uint8Array): NativeSession {
     s = new (loadNative()!.binding.InferenceSession)();
     s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
       intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
-      // No arena: buffers go back after each run (about 0.5 GB less peak RSS per training process,
+      // No arena: buffers go back after each run (a lower peak RSS per training process at the
       // same speed), so memory stays close to the wasm-only kernels'.
       enableCpuMemArena: false,
       // Idle pool threads must not spin between kernels: TF.js runs the other ops meanwhile.
