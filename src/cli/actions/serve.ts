@@ -19,9 +19,10 @@ export async function run(o: Opts): Promise<void> {
   if (o.port < 0 || o.port > 65535) throw new UserError(`--port ${o.port}: expected 0..65535`);
   if (o.queue < 0) throw new UserError(`--queue ${o.queue}: expected 0 or more`);
   if (!(o.timeout > 0)) throw new UserError(`--timeout ${o.timeout}: expected a positive number of seconds`);
+  const hosts = allowedHosts(o);
   const server = await buildServer({
     modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue,
-    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: allowedHosts(o),
+    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: hosts,
   });
   let url: string;
   try { url = await server.app.listen({ port: o.port, host: o.host }); } catch (e) {
@@ -29,7 +30,7 @@ export async function run(o: Opts): Promise<void> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(code === 'EADDRINUSE' ? `--port ${o.port}: already in use; pick another port (or --port 0)` : `cannot listen on ${o.host}:${o.port} (${(e as Error).message})`);
   }
-  process.stdout.write(`pixelwise serve: ${url} (models: ${[...server.catalog.keys()].join(', ')}; ${o.workers} worker${o.workers > 1 ? 's' : ''}; runs: ${o.runs})\n`);
+  process.stdout.write(`pixelwise serve: ${url} (models: ${[...server.catalog.keys()].join(', ')}; ${o.workers} worker${o.workers > 1 ? 's' : ''}; runs: ${o.runs}; Host names answered: ${hosts.includes('*') ? 'any' : `${hosts.join(', ')} (--allowed-hosts to add)`})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => { process.stderr.write('serve: stopping\n'); void server.close().then(resolve); };
     process.once('SIGINT', stop); process.once('SIGTERM', stop);
