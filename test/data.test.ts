@@ -40,8 +40,8 @@ test('label map: 255:1 turns a 0/255 binary mask into classes 0/1; bad specs are
   const d = tempDir();
   writeGreyPng(path.join(d, 'b.png'), Uint8Array.from([0, 255, 255, 0]), 2, 2);
   assert.deepEqual([...readMask(path.join(d, 'b.png'), { labelMap: parseLabelMap('255:1') }).data], [0, 1, 1, 0]);
-  assert.throws(() => parseLabelMap('255-1'), /--label-map/);
-  assert.throws(() => parseLabelMap('300:1'), /--label-map/);
+  assert.throws(() => parseLabelMap('255-1'), /^UserError: labelMap 255-1: expected comma-separated FROM:TO/);
+  assert.throws(() => parseLabelMap('300:1'), /^UserError: labelMap 300:1/);
 });
 
 test('pairing by stem across image formats, split lists, binary detection', async () => {

@@ -36,7 +36,7 @@ test('effect helpers: composite, grey, matte, boxes, cut-outs, option parsing (h
   assert.deepEqual(parseEffect('blur=3'), { kind: 'blur', sigma: 3 });
   assert.deepEqual(parseEffect('color=#10ff00'), { kind: 'color', color: [16, 255, 0] });
   assert.deepEqual(parseEffect('replace=a b.jpg'), { kind: 'replace', file: 'a b.jpg' });
-  assert.throws(() => parseEffect('sepia'), /--effect sepia: use blur/);
+  assert.throws(() => parseEffect('sepia'), /^UserError: effect sepia: use blur/);
   assert.throws(() => parseColor('green', 'x'), /#RRGGBB/);
   // Probabilities: softmax per pixel, quantised; a class set sums its members.
   const p8 = probabilities8(Float32Array.from([0, 10, 0, 0]), 2); // 2 classes x 2 pixels

@@ -31,6 +31,8 @@ const FLAGS: Record<string, string> = {
   model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
   scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', threshold: '--threshold', arch: '--arch',
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
+  encoderWeights: '--encoder-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
+  valEvery: '--val-every', about: '--about', models: '--models',
 };
 
 /** A user error as the command line says it: the argument it starts with, as its flag. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { IMAGE_EXTS } from './image_io.js';
 import { readMask, type LabelMap } from './mask_io.js';
 import type { Rgb } from './classes.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
 
 export interface DatasetSpec {
@@ -51,7 +51,7 @@ const LOSSLESS_MASK_EXTS = ['.png'];
 
 /** Stems named by a split list. Each line's first token is a path or stem; the stem is kept. */
 export function readSplitList(file: string): string[] {
-  if (!isFile(file)) throw new UserError(`--list ${file}: file not found`);
+  if (!isFile(file)) throw argumentError('list', file, 'file not found');
   return fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
     .map((l) => stem(l.split(/\s+/)[0]));
 }
@@ -73,7 +73,7 @@ export function pairSamples(spec: Pick<DatasetSpec, 'images' | 'masks' | 'list'>
     const wanted = readSplitList(spec.list);
     const missing = wanted.filter((s) => !images.has(s));
     if (missing.length) {
-      throw new UserError(`--list ${spec.list}: ${missing.length} entries have no image in ${spec.images} (first: ${missing[0]})`);
+      throw argumentError('list', spec.list, `${missing.length} entries have no image in ${spec.images} (first: ${missing[0]})`);
     }
     stems = wanted;
   }
@@ -101,7 +101,7 @@ export function loadSamples(spec: DatasetSpec): Sample[] {
   if (r.imagesWithoutMask.length) {
     throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} images unpaired; run \`pixelwise verify\`)`);
   }
-  if (!r.samples.length) throw new UserError(`--images ${spec.images}: no images (jpg/png/bmp/webp/tiff) found`);
+  if (!r.samples.length) throw argumentError('images', spec.images, 'no images (jpg/png/bmp/webp/tiff) found');
   return r.samples;
 }
 

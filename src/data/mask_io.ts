@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { decode, encode } from 'fast-png';
 import type { Rgb } from './classes.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 export type MaskMode = 'index' | 'palette' | 'rgb';
 export interface Mask { data: Uint8Array; width: number; height: number; mode: MaskMode; unknownColors?: number }
@@ -92,7 +92,7 @@ export function parseLabelMap(spec: string | undefined): LabelMap {
   for (const part of spec.split(',')) {
     const mm = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(part);
     if (!mm || +mm[1] > 255 || +mm[2] > 255) {
-      throw new UserError(`--label-map ${spec}: expected comma-separated FROM:TO pairs of values 0..255, e.g. 255:1`);
+      throw argumentError('labelMap', spec, 'expected comma-separated FROM:TO pairs of values 0..255, e.g. 255:1');
     }
     m.set(+mm[1], +mm[2]);
   }

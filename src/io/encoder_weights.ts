@@ -13,7 +13,7 @@ import { layerKind } from '../models/layer_kinds.js';
 import type { SegModel } from '../models/seg_model.js';
 import { encoderFor, encoderOf } from '../models/registry.js';
 import type { EncoderLayout } from '../models/types.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 
 type Named = Map<string, { shape: number[]; data: Float32Array }>;
@@ -23,7 +23,7 @@ export function layoutOfWeights(file: string): EncoderLayout {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.h5' || ext === '.hdf5') return 'keras';
   if (['.pth', '.pt', '.bin', '.safetensors'].includes(ext)) return 'torchvision';
-  throw new UserError(`--encoder-weights ${file}: unknown format; give a Keras .h5 or a torchvision .pth/.pt/.safetensors file`);
+  throw argumentError('encoderWeights', file, 'unknown format; give a Keras .h5 or a torchvision .pth/.pt/.safetensors file');
 }
 
 /** Keras H5 weights (save_weights layout: layer groups with a weight_names attribute) -> "layer/weight" tensors. */
@@ -55,7 +55,7 @@ export async function readKerasH5(file: string): Promise<Named> {
 /** torchvision state_dict -> this encoder's weights (layouts converted by the layer-kind table). */
 function fromTorchvision(model: SegModel, tensors: Map<string, TorchTensor>, file: string): { weights: Named; unexpected: string[] } {
   const enc = encoderOf(model.net)!.encoder;
-  if (!enc.torchvisionLayer) throw new UserError(`--encoder-weights ${file}: the ${enc.name} encoder has no torchvision counterpart; use a Keras .h5 file`);
+  if (!enc.torchvisionLayer) throw argumentError('encoderWeights', file, `the ${enc.name} encoder has no torchvision counterpart; use a Keras .h5 file`);
   const weights: Named = new Map(), unexpected: string[] = [];
   for (const [key, t] of tensors) {
     const dot = key.lastIndexOf('.'), mod = key.slice(0, dot), param = key.slice(dot + 1);
@@ -72,9 +72,9 @@ function fromTorchvision(model: SegModel, tensors: Map<string, TorchTensor>, fil
 
 /** Loads the encoder of `model` from a torchvision or Keras weights file; returns how many tensors. */
 export async function loadEncoderWeights(model: SegModel, file: string): Promise<number> {
-  if (!isFile(file)) throw new UserError(`--encoder-weights ${file}: file not found`);
+  if (!isFile(file)) throw argumentError('encoderWeights', file, 'file not found');
   const enc = encoderOf(model.net);
-  if (!enc) throw new UserError(`--encoder-weights: ${model.spec.arch} is a whole network without a separate encoder`);
+  if (!enc) throw argumentError('encoderWeights', file, `${model.spec.arch} is a whole network without a separate encoder`);
   const layout = layoutOfWeights(file);
   let weights: Named, unexpected: string[] = [];
   if (layout === 'keras') {
@@ -84,8 +84,8 @@ export async function loadEncoderWeights(model: SegModel, file: string): Promise
       return inEncoder;
     }));
   } else ({ weights, unexpected } = fromTorchvision(model, readForeignCheckpoint(file), file));
-  if (unexpected.length) throw new UserError(`--encoder-weights ${file}: ${unexpected.length} tensors fit no layer of the ${enc.encoder.name} encoder (first: ${unexpected.slice(0, 4).join(', ')}); is it a ${enc.encoder.name} checkpoint?`);
-  model.loadNamedWeights(weights, `--encoder-weights ${file}`, { layers: enc.layers });
+  if (unexpected.length) throw argumentError('encoderWeights', file, `${unexpected.length} tensors fit no layer of the ${enc.encoder.name} encoder (first: ${unexpected.slice(0, 4).join(', ')}); is it a ${enc.encoder.name} checkpoint?`);
+  model.loadNamedWeights(weights, file, { layers: enc.layers });
   return weights.size;
 }
 
@@ -94,7 +94,7 @@ export function layoutForEncoderWeights(arch: string, file: string | undefined):
   if (!file) return {};
   const layout = layoutOfWeights(file);
   const enc = encoderFor(arch);
-  if (!enc) throw new UserError(`--encoder-weights: ${arch} is a whole network without a separate encoder`);
-  if (layout === 'torchvision' && !enc.torchvisionLayer) throw new UserError(`--encoder-weights ${file}: the ${enc.name} encoder has no torchvision counterpart; use a Keras .h5 file`);
+  if (!enc) throw argumentError('encoderWeights', file, `${arch} is a whole network without a separate encoder`);
+  if (layout === 'torchvision' && !enc.torchvisionLayer) throw argumentError('encoderWeights', file, `the ${enc.name} encoder has no torchvision counterpart; use a Keras .h5 file`);
   return layout === 'torchvision' && enc.layouts.includes('torchvision') ? { layout } : {};
 }

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 export type Effect = { blur: number } | { color: Rgb } | { image: RgbImage } | { grey: true };
 
@@ -14,13 +14,13 @@ export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind
   const [k, arg] = [v.split('=')[0], v.includes('=') ? v.slice(v.indexOf('=') + 1) : undefined];
   if (k === 'blur') {
     const sigma = arg == null ? 12 : Number(arg);
-    if (!(sigma >= 0.3 && sigma <= 1000)) throw new UserError(`--effect ${v}: blur's sigma must be 0.3..1000 pixels (e.g. blur=12)`);
+    if (!(sigma >= 0.3 && sigma <= 1000)) throw argumentError('effect', v, "blur's sigma must be 0.3..1000 pixels (e.g. blur=12)");
     return { kind: 'blur', sigma };
   }
   if (k === 'color' || k === 'colour') return { kind: 'color', color: parseColor(arg ?? '', `--effect ${v}`) };
   if ((k === 'grey' || k === 'gray') && arg == null) return { kind: 'grey' };
   if (k === 'replace' && arg) return { kind: 'replace', file: arg };
-  throw new UserError(`--effect ${v}: use blur[=SIGMA], color=#RRGGBB, grey or replace=IMAGE`);
+  throw argumentError('effect', v, 'use blur[=SIGMA], color=#RRGGBB, grey or replace=IMAGE');
 }
 
 /** A parsed --effect as background options (the replacement picture already read). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { MODELS_DIR, shippedModels } from '../models/shipped.js';
 import { readCard, type ModelCard } from '../models/package.js';
 import { cardStride } from '../inference/segmenter.js';
-import { UserError } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
 import { isDir } from '../util/fs.js';
 
 export interface CatalogEntry { name: string; dir: string; card: ModelCard }
@@ -21,7 +21,7 @@ export function buildCatalog(modelsDir?: string): Map<string, CatalogEntry> {
   };
   for (const name of shippedModels()) add(name, path.join(MODELS_DIR, name));
   if (modelsDir) {
-    if (!isDir(modelsDir)) throw new UserError(`--models ${modelsDir}: no such folder`);
+    if (!isDir(modelsDir)) throw argumentError('models', modelsDir, 'no such folder');
     for (const d of fs.readdirSync(modelsDir).sort()) {
       if (NAME.test(d) && fs.existsSync(path.join(modelsDir, d, 'model.json'))) add(d, path.resolve(modelsDir, d));
     }

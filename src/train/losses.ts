@@ -1,7 +1,7 @@
 // Segmentation losses over logits [n, h, w, classes] and integer labels [n, h, w]. Pixels with the
 // ignore label contribute nothing to any loss (nor to its normaliser).
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 import { LOSSES, type LossName } from './choices.js';
 
@@ -91,7 +91,7 @@ export function segmentationLoss(name: LossName, logits: tf.Tensor4D, labels: tf
       case 'ce+dice': return tf.add(crossEntropy(logits, p, o), diceLoss(logits, p)) as tf.Scalar;
       case 'lovasz': return lovaszLoss(logits, p, o);
       case 'ce+lovasz': return tf.add(crossEntropy(logits, p, o), lovaszLoss(logits, p, o)) as tf.Scalar;
-      default: throw new UserError(`--loss ${name as string}: unknown loss; use one of ${LOSSES.join(', ')}`);
+      default: throw argumentError('loss', name as string, `unknown loss; use one of ${LOSSES.join(', ')}`);
     }
   });
 }

@@ -12,7 +12,7 @@
 import { ortKernelsEnabled } from '../engine/kernels/ort_native.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SegModel, ModelSpec } from '../models/seg_model.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { Worker } from 'node:worker_threads';
 import { accumulatedGradients, type LossSpec } from './grad_accum.js';
 import { workerEntry } from '../util/worker_entry.js';
@@ -95,7 +95,7 @@ function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number],
   const worker = new Worker(workerEntry(import.meta.url, 'probe_worker'), { workerData: req, stdout: true, stderr: true });
   return new Promise<ProbeResult>((resolve, reject) => {
     worker.once('message', (m: ProbeResult | { error: string }) => ('error' in m ? reject(new Error(`memory probe: ${m.error}`)) : resolve(m)));
-    worker.once('error', (e) => reject(new UserError(`--input-size ${size.join('x')}: the memory probe failed (${e.message.split('\n')[0]}); try a smaller --input-size`)));
+    worker.once('error', (e) => reject(argumentError('inputSize', size.join('x'), `the memory probe failed (${e.message.split('\n')[0]}); try a smaller crop`)));
     worker.once('exit', (c) => reject(new Error(`memory probe exited (${c})`)));
   }).finally(() => { void worker.terminate(); });
 }

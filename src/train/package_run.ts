@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { loadModelPackage, writeCard, type ModelCard } from '../models/package.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { readLog } from './run_log.js';
-import { UserError } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 
 /** What only a person can say about the model: licences, sources, where the data came from. */
@@ -22,9 +22,9 @@ export type About = z.infer<typeof aboutSchema>;
 export function readAbout(file: string | undefined): About {
   if (!file) return {};
   let raw: unknown;
-  try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`--about ${file}: not readable JSON (${(e as Error).message})`); }
+  try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw argumentError('about', file, `not readable JSON (${(e as Error).message})`); }
   const r = aboutSchema.safeParse(raw);
-  if (!r.success) throw new UserError(`--about ${file}: ${r.error.issues[0].path.join('.') || 'file'}: ${r.error.issues[0].message} (keys: ${Object.keys(aboutSchema.shape).join(', ')})`);
+  if (!r.success) throw argumentError('about', file, `${r.error.issues[0].path.join('.') || 'file'}: ${r.error.issues[0].message} (keys: ${Object.keys(aboutSchema.shape).join(', ')})`);
   return r.data;
 }
 

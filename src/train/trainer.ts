@@ -30,7 +30,7 @@ import { readSafetensors } from '../formats/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
 import { writeFileAtomic, isFile } from '../util/fs.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 export interface EpochLog {
   epoch: number; step: number; lr: number; loss: number; seconds: number; imagesPerSec: number;
@@ -111,7 +111,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   const trainSpec = datasetSpec(cfg, cfg.train);
   const trainSamples = loadSamples(trainSpec);
   const valSpec = cfg.val ? datasetSpec(cfg, cfg.val) : null;
-  if ((cfg.valEvery ?? 1) < 1) throw new UserError('--val-every must be >= 1');
+  if ((cfg.valEvery ?? 1) < 1) throw argumentError('valEvery', cfg.valEvery, 'must be >= 1');
   const valSamples: Sample[] = valSpec ? loadSamples(valSpec) : [];
 
   const loader = new SegLoader(trainSamples, trainSpec, {
