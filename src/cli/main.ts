@@ -32,7 +32,7 @@ const FLAGS: Record<string, string> = {
   scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', threshold: '--threshold', arch: '--arch',
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
   encoderWeights: '--encoder-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
-  valEvery: '--val-every', about: '--about', models: '--models',
+  valEvery: '--val-every', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
 };
 
 /** A user error as the command line says it: the argument it starts with, as its flag. */

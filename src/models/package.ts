@@ -103,9 +103,7 @@ export function cardFile(dir: string, card: Pick<ModelCard, 'weights' | 'onnx'>,
   const ext = field === 'onnx' ? '.onnx' : '.safetensors';
   if (!name) throw new UserError(`${file}: names no ${field} file`);
   const root = path.resolve(dir);
-  const target = path.resolve(root, name);
-  const inside = (p: string, r: string) => p.startsWith(r + path.sep);
-  if (path.isAbsolute(name) || !inside(target, root)) throw new UserError(`${file}: ${field} "${name}" is outside the model's folder; a card names files inside its own folder`);
+  const target = confined(dir, field, name);
   if (path.extname(target).toLowerCase() !== ext) throw new UserError(`${file}: ${field} "${name}" is not a ${ext} file`);
   let real: string;
   try { real = fs.realpathSync(target); } catch { throw new UserError(`${target}: the ${field} file named by model.json was not found`); }
@@ -114,17 +112,20 @@ export function cardFile(dir: string, card: Pick<ModelCard, 'weights' | 'onnx'>,
   return target;
 }
 
+const inside = (p: string, root: string) => p.startsWith(root + path.sep);
+
+/** `name` (a card's `field`) resolved in `dir`, refused when it is absolute or leaves the folder. */
+function confined(dir: string, field: string, name: string): string {
+  const target = path.resolve(dir, name);
+  if (path.isAbsolute(name) || !inside(target, path.resolve(dir))) {
+    throw new UserError(`${path.join(dir, 'model.json')}: ${field} "${name}" is outside the model's folder; a card names files inside its own folder`);
+  }
+  return target;
+}
+
 /** Confines the files a card names as soon as it is read (a broken card fails where it is loaded, not at first use). */
 function checkCardFiles(dir: string, card: ModelCard): void {
-  const file = path.join(dir, 'model.json');
-  for (const field of ['weights', 'onnx'] as const) {
-    const name = card[field];
-    if (!name) continue;
-    const target = path.resolve(dir, name);
-    if (path.isAbsolute(name) || !target.startsWith(path.resolve(dir) + path.sep)) {
-      throw new UserError(`${file}: ${field} "${name}" is outside the model's folder; a card names files inside its own folder`);
-    }
-  }
+  for (const field of ['weights', 'onnx'] as const) if (card[field]) confined(dir, field, card[field]!);
 }
 
 export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; weightsFile: string }

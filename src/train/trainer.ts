@@ -60,10 +60,10 @@ export function trainedText(r: Pick<TrainResult, 'state' | 'batchesPerEpoch'>): 
 /** Settings no run can learn from, refused before any work (the library's words: the fields of TrainConfig). */
 export function checkTrainConfig(cfg: TrainConfig): void {
   // 0 is allowed here (the weights stay as they are: a run that only validates); the CLI asks for more.
-  if (!(cfg.lr >= 0 && Number.isFinite(cfg.lr))) throw new UserError(`lr ${cfg.lr}: the learning rate must be 0 or above`);
+  if (!(cfg.lr >= 0 && Number.isFinite(cfg.lr))) throw argumentError('lr', cfg.lr, 'the learning rate must be 0 or above');
   const w = cfg.classWeights;
-  if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw new UserError(`classWeights ${w.join(',')}: weights must be >= 0 and at least one above 0`);
-  if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw new UserError(`maxMinutes ${cfg.maxMinutes}: must be above 0`);
+  if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw argumentError('classWeights', w.join(','), 'weights must be >= 0 and at least one above 0');
+  if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw argumentError('maxMinutes', cfg.maxMinutes, 'must be above 0');
 }
 
 export interface TrainerHooks {
@@ -210,7 +210,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       for await (const batch of loader.epoch(epoch, state.batch)) {
         waitMs += Date.now() - tWait;
         const tStep = Date.now();
-        if (labelledPixels === 0) for (let i = 0; i < batch.y.length; i++) if (batch.y[i] !== cfg.ignoreIndex && batch.y[i] >= 0) { labelledPixels++; break; }
+        if (labelledPixels === 0) for (let i = 0; i < batch.y.length; i++) if (batch.y[i] !== cfg.ignoreIndex) { labelledPixels++; break; }
         lr = learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
         opt.learningRate = lr;
         const g = dp ? await dp.gradients(batch) : mainGradients(model, vars, lossSpec, batch, plan.micro);
