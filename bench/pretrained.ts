@@ -13,9 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { initEngine } from '../src/engine/backend.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
-import { openSegmenter } from '../src/inference/segmenter.ts';
-import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
+import { openSegmenter } from '../src/inference/open.ts';
+import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
 import { readCard } from '../src/models/package.ts';
+import { createSegmenter } from '../src/inference/segmenter.ts';
+import { withFixedInput } from '../src/models/card.ts';
 import { MODELS_DIR } from '../src/models/shipped.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { pillowBilinear } from '../src/data/pillow_resize.ts';
@@ -41,11 +43,10 @@ async function speedChild(name: string, iters: number): Promise<void> {
   const [w, h] = EVAL_SIZE[name];
   const photo = await readImage(path.join(DEMO_PHOTOS_DIR, DEMO_PHOTOS.find((p) => p.model === name)!.file));
   const evalImg = pillowBilinear(photo, w, h);
-  const ort = await OnnxSegmenter.create(path.join(dir, card.onnx!), card.model.numClasses, card.model.stride!, THREADS);
-  const opts = { norm: card.normalization };
-  await ort.predictBatch([evalImg], opts);
+  const ort = createSegmenter(await OnnxNetwork.create(path.join(dir, card.onnx!), card.model.numClasses, THREADS), withFixedInput(card, [h, w]), { tiling: { pixelBudget: 0 } });
+  await ort.predictBatch([evalImg]);
   const t: number[] = [];
-  for (let i = 0; i < iters; i++) { const t0 = performance.now(); await ort.predictBatch([evalImg], opts); t.push(performance.now() - t0); }
+  for (let i = 0; i < iters; i++) { const t0 = performance.now(); await ort.predictBatch([evalImg]); t.push(performance.now() - t0); }
   await ort.dispose();
   // End to end from decoded RGB: Pillow resize to multiples of 32, network, label map back.
   const seg = await openSegmenter(name, { threads: THREADS });

@@ -19,7 +19,8 @@ import { normalizeInto, IMAGENET_NORM } from '../src/data/normalize.ts';
 import { augmentPair, DEFAULT_AUGMENT } from '../src/data/augment.ts';
 import { encodeLabelPngFast } from '../src/render/label_png.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
-import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
+import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
+import { modelSegmenter } from '../src/inference/predictor.ts';
 import { Rng } from '../src/util/random.ts';
 import { PY, REF, torchReady } from './torch_ref.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
@@ -117,12 +118,13 @@ async function main() {
   // ONNX Runtime on pixelwise's own export of the same model (the default predict runtime), first:
   // a predict process does not carry the training benchmarks' multi-GB heap.
   log('ONNX Runtime: inference on the pixelwise export (all cores) ...');
-  const ort = await OnnxSegmenter.create(exportOnnx(model), 12, model.stride);
+  const ort = await OnnxNetwork.create(exportOnnx(model), 12);
+  const seg = modelSegmenter(model, { norm: IMAGENET_NORM }, {}, ort);
   const ortT: Record<string, number> = {};
   for (const b of [1, 8]) {
     const xb = new Float32Array(b * 3 * 256 * 256);
     for (let i = 0; i < b; i++) xb.set(tf.tidy(() => tf.transpose(tf.tensor4d(x1, [1, 256, 256, 3]), [0, 3, 1, 2]).dataSync() as Float32Array), i * 3 * 256 * 256);
-    const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { await ort.logits(xb, b, 256, 256); });
+    const t = await timeIt(b === 8 ? Math.max(2, N.infer >> 1) : N.infer, N.warm, async () => { await ort.run(xb, [b, 3, 256, 256]); });
     ortT[`b${b}`] = median(t);
   }
 
@@ -140,11 +142,11 @@ async function main() {
       const t0 = performance.now();
       const img = await readImage(file);
       const t1 = performance.now();
-      const [ids] = await ort.predictBatch([img], { norm });
+      const [ids] = await seg.predictBatch([img]);
       const t2 = performance.now();
       fs.writeFileSync(path.join(work, 'labels.png'), await encodeLabelPngFast(ids, img.width, img.height, [[0, 0, 0]]));
       const t3 = performance.now();
-      await ort.logits(bareX, 1, ph, pw);
+      await ort.run(bareX, [1, 3, ph, pw]);
       const t4 = performance.now();
       parts.total.push(t3 - t0); parts.pre.push(t1 - t0); parts.post.push(t3 - t2); parts.bare.push(t4 - t3);
     });

@@ -11,7 +11,7 @@ import { initEngine } from '../src/engine/backend.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
-import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
+import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
 import { readTorchCheckpoint } from '../src/formats/pytorch.ts';
 import { convertTorchStateDict } from '../src/io/torch_convert.ts';
 
@@ -27,8 +27,8 @@ async function one(arch: string, runtime: string, batch: number, iters: number):
   const x = Float32Array.from({ length: batch * 3 * ph * pw }, (_, i) => Math.sin(i) * 0.5);
   let run: () => Promise<void>;
   if (runtime === 'onnx') {
-    const ort = await OnnxSegmenter.create(exportOnnx(m), 12, s);
-    run = async () => { await ort.logits(x, batch, ph, pw); };
+    const ort = await OnnxNetwork.create(exportOnnx(m), 12);
+    run = async () => { await ort.run(x, [batch, 3, ph, pw]); };
   } else {
     run = async () => { const y = tf.tidy(() => m.forward(tf.tensor4d(x, [batch, ph, pw, 3]))); await y.data(); y.dispose(); };
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initEngine } from '../src/engine/backend.ts';
-import { openSegmenter } from '../src/inference/segmenter.ts';
+import { openSegmenter } from '../src/inference/open.ts';
 import { probeVideo, readFrames, FrameWriter } from '../src/video/ffmpeg.ts';
 import { colorize, overlay } from '../src/render/colorize.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';

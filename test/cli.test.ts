@@ -115,7 +115,7 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   await initEngine('wasm');
   const { model, card } = loadModelPackage(run);
   const img = await readImage(path.join(va.images, 'sample_000.png'));
-  const expected = await predictLabels(model, img, { norm: card.normalization });
+  const expected = await predictLabels(model, img, { norm: card.input.normalization });
   model.dispose();
   const png = decode(fs.readFileSync(path.join(out, 'sample_000_labels.png')));
   assert.equal(png.width, 32);

@@ -11,12 +11,12 @@ import { readTorchCheckpoint } from '../src/formats/pytorch.ts';
 import { convertTorchStateDict } from '../src/io/torch_convert.ts';
 import { readSafetensors } from '../src/formats/safetensors.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
-import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
-import { predictBatch } from '../src/inference/predictor.ts';
+import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
+import { modelSegmenter, predictBatch } from '../src/inference/predictor.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { pillowBilinear, pillowNearest } from '../src/data/pillow_resize.ts';
-import { pillowTarget } from '../src/data/pillow_resize.ts';
+import { netSize } from '../src/inference/processor.ts';
 import { findPreset } from '../src/models/presets.ts';
 
 export const EDGENETS = path.resolve(import.meta.dirname, '../../shared/data/edgenets');
@@ -45,7 +45,7 @@ export interface LogitRow { checkpoint: string; file: string; tfjs: number; onnx
 export interface MapRow { checkpoint: string; image: string; size: string; tfjsNet: number; tfjsOrig: number; onnxNet: number; onnxOrig: number }
 
 /** Max abs logit difference on each stored input tensor, TF.js and ONNX Runtime. */
-export async function compareLogits(ck: string, m: SegModel, ort: OnnxSegmenter): Promise<LogitRow[]> {
+export async function compareLogits(ck: string, m: SegModel, ort: OnnxNetwork): Promise<LogitRow[]> {
   const dir = path.join(EDGENETS, 'reference_outputs', ck);
   const rows: LogitRow[] = [];
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('_logits.safetensors')).sort()) {
@@ -53,13 +53,13 @@ export async function compareLogits(ck: string, m: SegModel, ort: OnnxSegmenter)
     const input = Float32Array.from(st.get('input')!.data), ref = st.get('logits')!.data;
     const [n, , h, w] = st.get('input')!.shape;
     const t = tf.tidy(() => tf.transpose(m.forward(tf.transpose(tf.tensor4d(input, [n, 3, h, w]), [0, 2, 3, 1]) as tf.Tensor4D), [0, 3, 1, 2]).dataSync());
-    rows.push({ checkpoint: ck, file: f, tfjs: maxAbs(t, ref), onnx: maxAbs(await ort.logits(input, n, h, w), ref) });
+    rows.push({ checkpoint: ck, file: f, tfjs: maxAbs(t, ref), onnx: maxAbs(await ort.run(input, [n, 3, h, w]), ref) });
   }
   return rows;
 }
 
 /** Label-map agreement at network and original resolution for every reference image of a checkpoint. */
-export async function compareLabelMaps(ck: string, m: SegModel, ort: OnnxSegmenter, withTfjs = true): Promise<MapRow[]> {
+export async function compareLabelMaps(ck: string, m: SegModel, ort: OnnxNetwork, withTfjs = true): Promise<MapRow[]> {
   const dir = path.join(EDGENETS, 'reference_outputs', ck);
   const rows: MapRow[] = [];
   for (const f of fs.readdirSync(dir).filter((f) => /_net\.png$/.test(f) && !/(_eval|\d+x\d+)_net\.png$/.test(f)).sort()) {
@@ -68,11 +68,11 @@ export async function compareLabelMaps(ck: string, m: SegModel, ort: OnnxSegment
       : fs.existsSync(path.join(EDGENETS, 'images', `${name}.png`)) ? path.join(EDGENETS, 'images', `${name}.png`)
         : path.join(EDGENETS, '..', 'camvid', 'val', `${name}.png`);
     const img = await readImage(imgFile);
-    const [w, h] = pillowTarget({ multiple: 32 }, img.width, img.height);
+    const [w, h] = netSize({ kind: 'multiple', multiple: 32, filter: 'pillow' }, img.width, img.height);
     const net = pillowBilinear(img, w, h);
     const refNet = readMap(path.join(dir, f)), refOrig = readMap(path.join(dir, `${name}_orig.png`));
     const back = (l: Uint8Array) => pillowNearest(l, w, h, img.width, img.height);
-    const [o] = await ort.predictBatch([net], { norm: IMAGENET_NORM });
+    const [o] = await modelSegmenter(m, { norm: IMAGENET_NORM }, {}, ort).predictBatch([net]);
     const [t] = withTfjs ? await predictBatch(m, [net], { norm: IMAGENET_NORM }) : [null];
     rows.push({
       checkpoint: ck, image: name, size: `${w}x${h}`,
@@ -83,6 +83,6 @@ export async function compareLabelMaps(ck: string, m: SegModel, ort: OnnxSegment
   return rows;
 }
 
-export async function openOrt(m: SegModel): Promise<OnnxSegmenter> {
-  return OnnxSegmenter.create(exportOnnx(m), m.spec.numClasses, m.stride, 2);
+export async function openOrt(m: SegModel): Promise<OnnxNetwork> {
+  return OnnxNetwork.create(exportOnnx(m), m.spec.numClasses, 2);
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { load } from '../src/index.ts';
 import { boundingBox, composite, cutoutRgba, greyscale, matte, parseColor, parseEffect } from '../src/render/effects.ts';
-import { openSegmenter } from '../src/inference/segmenter.ts';
+import { openSegmenter } from '../src/inference/open.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { probabilities8, probabilityOf } from '../src/inference/label_map.ts';
 import { makeSegmentation } from '../src/inference/result.ts';

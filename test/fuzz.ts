@@ -11,7 +11,7 @@ import { readMask } from '../src/data/mask_io.ts';
 import { decodeSafetensors, encodeSafetensors } from '../src/formats/safetensors.ts';
 import { readForeignCheckpoint } from '../src/formats/pytorch.ts';
 import { readCard } from '../src/models/package.ts';
-import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
+import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
 import { UserError } from '../src/util/errors.ts';
 import { Rng } from '../src/util/random.ts';
 import { writeLegacy, writeZip } from './torch_fixture.ts';
@@ -54,7 +54,7 @@ export async function targets(dir: string): Promise<Target[]> {
     { name: 'PyTorch zip checkpoint', seed: fs.readFileSync(zip), read: (b) => readForeignCheckpoint(tmp('fuzz.pth', b)) },
     { name: 'PyTorch legacy checkpoint', seed: fs.readFileSync(legacy), read: (b) => readForeignCheckpoint(tmp('fuzz-legacy.pth', b)) },
     { name: 'model card (model.json)', seed: card, read: (b) => { fs.mkdirSync(path.join(dir, 'card'), { recursive: true }); tmp('card/model.json', b); return readCard(path.join(dir, 'card')); } },
-    { name: 'ONNX model', seed: onnx, read: async (b) => { const s = await OnnxSegmenter.create(tmp('fuzz.onnx', b), 21, 16, 1); await s.dispose(); } },
+    { name: 'ONNX model', seed: onnx, read: async (b) => { const s = await OnnxNetwork.create(tmp('fuzz.onnx', b), 21, 1); await s.dispose(); } },
   ];
 }
 

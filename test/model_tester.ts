@@ -10,7 +10,7 @@ import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import type { ArchOptions } from '../src/models/types.ts';
 import { exportOnnx } from '../src/io/onnx_export.ts';
-import { OnnxSegmenter } from '../src/inference/onnx_runtime.ts';
+import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
 import { segmentationLoss } from '../src/train/losses.ts';
 import { Rng } from '../src/util/random.ts';
 
@@ -73,19 +73,19 @@ export function testArchitecture(arch: string, o: TesterOptions = {}): void {
     const again = tf.tidy(() => tf.transpose(m2.forward(tf.tensor4d(xs, [2, h, w, 3])), [0, 3, 1, 2]).dataSync() as Float32Array);
     assert.deepEqual(again, ref, `${arch}: reloaded weights give other logits`);
     // ONNX export computes what TF.js computes.
-    const ort = await OnnxSegmenter.create(exportOnnx(m), numClasses, m.stride, 2);
+    const ort = await OnnxNetwork.create(exportOnnx(m), numClasses, 2);
     const nchw = tf.tidy(() => tf.transpose(tf.tensor4d(xs, [2, h, w, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
-    const got = await ort.logits(nchw, 2, h, w);
+    const got = await ort.run(nchw, [2, 3, h, w]);
     assert.equal(got.length, ref.length, arch);
     const rel = maxRel(got, ref);
     assert.ok(rel <= 1e-4, `${arch}: ONNX vs TF.js max relative difference ${rel}`);
     // The same shape again: the graph specialised to it (shape computations folded, Ifs inlined; opt-in).
     ort.specialize = true;
-    const fixed = await ort.logits(nchw, 2, h, w);
+    const fixed = await ort.run(nchw, [2, 3, h, w]);
     assert.equal(ort.specialisedFor, `2x3x${h}x${w}`, `${arch}: no specialised graph`);
     assert.ok(maxRel(fixed, ref) <= 1e-4, `${arch}: specialised ONNX vs TF.js max relative difference ${maxRel(fixed, ref)}`);
     // Another shape after it: the generic graph, reopened (it is released while the other serves).
-    const first = await ort.logits(nchw.subarray(0, 3 * h * w), 1, h, w);
+    const first = await ort.run(nchw.subarray(0, 3 * h * w), [1, 3, h, w]);
     ort.specialize = false;
     assert.ok(maxRel(first, ref.subarray(0, first.length)) <= 1e-4, `${arch}: generic ONNX after the specialised one`);
     await ort.dispose();

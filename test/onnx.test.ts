@@ -12,11 +12,12 @@ import { SegModel } from '../src/models/seg_model.ts';
 
 import { exportOnnx } from '../src/io/onnx_export.ts';
 import { specializeOnnx } from '../src/inference/onnx_static.ts';
-import { OnnxSegmenter, offerSpecialisation, shareSpecialisations } from '../src/inference/onnx_runtime.ts';
+import { OnnxNetwork, offerSpecialisation, shareSpecialisations } from '../src/inference/onnx_runtime.ts';
 import { onnx } from '../src/formats/onnx_proto.ts';
 import { resizeChw } from '../src/inference/chw.ts';
 import { writeSafetensors } from '../src/formats/safetensors.ts';
 import { writeCard } from '../src/models/package.ts';
+import { buildCard } from '../src/models/card.ts';
 import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { writeSyntheticDataset } from '../src/data/synthetic.ts';
@@ -40,7 +41,7 @@ test('pixelwise export -> predict --runtime onnx gives the TF.js label maps (odd
   const m = new SegModel({ arch: 'unet', numClasses: 4, width: 4, depth: 3, seed: 5 });
   perturbBatchNorm(m, new Rng(4));
   writeSafetensors(path.join(d, 'pkg', 'weights.safetensors'), await m.namedWeights());
-  writeCard(path.join(d, 'pkg'), { format: 'pixelwise-model', version: 1, model: m.spec, classes: defaultClasses(4), normalization: IMAGENET_NORM, weights: 'weights.safetensors', resize: [40, 56] });
+  writeCard(path.join(d, 'pkg'), buildCard({ model: m.spec, classes: defaultClasses(4), input: { normalization: IMAGENET_NORM, stride: m.stride, rule: { kind: 'fixed', size: [40, 56], filter: 'sharp' } }, weights: 'weights.safetensors' }));
   m.dispose();
   const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 45, 37, 3);
   const bin = path.resolve('bin/pixelwise.js');
@@ -68,17 +69,18 @@ test('pixelwise export -> predict --runtime onnx gives the TF.js label maps (odd
 
 test('ONNX Runtime label maps (argmax appended to the graph) equal argmax of its logits and the TF.js labels', async () => {
   await initEngine('wasm');
-  const { predictBatch } = await import('../src/inference/predictor.ts');
+  const { modelSegmenter, predictBatch } = await import('../src/inference/predictor.ts');
   const { argmaxChw } = await import('../src/inference/label_map.ts');
   const rng = new Rng(21);
   const m = new SegModel({ arch: 'unet', numClasses: 5, width: 4, depth: 3, seed: 8 });
   perturbBatchNorm(m, rng);
-  const ort = await OnnxSegmenter.create(exportOnnx(m), 5, m.stride, 2);
+  const ort = await OnnxNetwork.create(exportOnnx(m), 5, 2);
   assert.ok(ort.labelsInGraph, 'label maps should come from the ArgMax appended to the graph');
   const imgs = [0, 1].map(() => ({ data: Uint8Array.from({ length: 37 * 29 * 3 }, () => rng.int(256)), width: 37, height: 29 }));
   const o = { norm: IMAGENET_NORM };
-  const fused = await ort.predictBatch(imgs, o);
-  const viaLogits = (await ort.logitsBatch(imgs, o)).map((l) => argmaxChw(l, 5));
+  const seg = modelSegmenter(m, o, {}, ort);
+  const fused = await seg.predictBatch(imgs);
+  const viaLogits = (await seg.scoresBatch(imgs)).map((r) => argmaxChw(r.scores, 5));
   const tfjs = await predictBatch(m, imgs, o);
   for (let i = 0; i < 2; i++) {
     assert.deepEqual([...fused[i]], [...viaLogits[i]]);
@@ -130,14 +132,14 @@ test('networks sharing specialised graphs (a worker pool) build each shape\'s gr
     publish: (key, graph) => { published.push(key); if (graph) offerSpecialisation(key, graph); },
   });
   try {
-    const [a, b] = [await OnnxSegmenter.create(bytes, 4, m.stride, 1), await OnnxSegmenter.create(bytes, 4, m.stride, 1)];
+    const [a, b] = [await OnnxNetwork.create(bytes, 4, 1), await OnnxNetwork.create(bytes, 4, 1)];
     const rng = new Rng(10);
     const x = Float32Array.from({ length: 3 * 64 * 96 }, () => rng.uniform(-2, 2));
-    const first = await a.logits(x, 1, 64, 96);
-    await b.logits(x, 1, 64, 96);
+    const first = await a.run(x, [1, 3, 64, 96]);
+    await b.run(x, [1, 3, 64, 96]);
     assert.deepEqual([a.specialisedFor, b.specialisedFor], [null, null], 'one run of a shape builds nothing');
-    const again = await a.logits(x, 1, 64, 96); // the same shape twice: a builds and publishes
-    const fromB = await b.logits(x, 1, 64, 96); // b takes a's graph
+    const again = await a.run(x, [1, 3, 64, 96]); // the same shape twice: a builds and publishes
+    const fromB = await b.run(x, [1, 3, 64, 96]); // b takes a's graph
     assert.deepEqual([a.specialisedFor, b.specialisedFor], ['1x3x64x96', '1x3x64x96']);
     assert.deepEqual([requests, published], [[true], ['1x3x64x96']], 'built once, by the first to ask');
     let diff = 0;

@@ -10,7 +10,7 @@ import { initEngine } from '../src/engine/backend.ts';
 import { readSafetensors } from '../src/formats/safetensors.ts';
 import { readCard } from '../src/models/package.ts';
 import { MODELS_DIR } from '../src/models/shipped.ts';
-import { openSegmenter } from '../src/inference/segmenter.ts';
+import { openSegmenter } from '../src/inference/open.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { pillowBilinear, pillowNearest } from '../src/data/pillow_resize.ts';
 import { CHECKPOINTS, compareLabelMaps, compareLogits, EDGENETS, hasEdgenets, importCheckpoint, openOrt } from './edgenets_reference.ts';

@@ -60,9 +60,10 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.ok((await pixels(await fx.arrayBuffer())).equals(await pixels(await expected.background({ keep: ['cat'], grey: true }) as Buffer)));
     await lib.dispose();
 
-    // The browser path's files: the card (with its stride) and the ONNX bytes; nothing else.
+    // The browser path's files: the card (current version, with its stride) and the ONNX bytes; nothing else.
     const card = await (await fetch(`${url}/v1/models/voc/model.json`)).json();
-    assert.equal(card.model.stride, 16);
+    assert.equal(card.version, 2);
+    assert.equal(card.input.stride, 16);
     const onnx = Buffer.from(await (await fetch(`${url}/v1/models/voc/model.onnx`)).arrayBuffer());
     assert.ok(onnx.equals(fs.readFileSync(path.join(MODELS_DIR, 'voc', 'model.onnx'))));
     assert.equal((await fetch(`${url}/v1/models/voc/weights.safetensors`)).status, 404);

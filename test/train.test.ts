@@ -231,11 +231,11 @@ test('binary mode (--classes 1): one sigmoid output; its loss is binary cross-en
   assert.equal(ev.status, 0, ev.stderr);
   assert.deepEqual(Object.keys(JSON.parse(ev.stdout).perClass), ['background', 'foreground']);
   const { readImage } = await import('../src/data/image_io.ts');
-  const { openSegmenter } = await import('../src/inference/segmenter.ts');
+  const { openSegmenter } = await import('../src/inference/open.ts');
   const img = await readImage(path.join(cfg.val!.images, fs.readdirSync(cfg.val!.images)[0]));
   const { normalizeInto } = await import('../src/data/normalize.ts');
   const xin = new Float32Array(img.width * img.height * 3);
-  normalizeInto(xin, 0, img.data, card.normalization);
+  normalizeInto(xin, 0, img.data, card.input.normalization);
   const trainedHead = tfl.model({ inputs: trained.net.inputs, outputs: trained.net.getLayer('binary_scores').input as import('@tensorflow/tfjs-layers').SymbolicTensor });
   const zt = (trainedHead.predict(tf.tensor4d(xin, [1, img.height, img.width, 3])) as tf.Tensor).dataSync();
   const expected = Uint8Array.from(zt, (v) => (v > 0 ? 1 : 0));

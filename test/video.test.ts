@@ -10,10 +10,11 @@ import { initEngine } from '../src/engine/backend.ts';
 import { SegModel } from '../src/models/seg_model.ts';
 import { writeSafetensors } from '../src/formats/safetensors.ts';
 import { writeCard } from '../src/models/package.ts';
+import { buildCard } from '../src/models/card.ts';
 import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { ffmpegPath, probeVideo, readFrames } from '../src/video/ffmpeg.ts';
-import { openSegmenter } from '../src/inference/segmenter.ts';
+import { openSegmenter } from '../src/inference/open.ts';
 import { leastBusy, openThreadedSegmenter } from '../src/inference/threaded.ts';
 import { colorize, overlay } from '../src/render/colorize.ts';
 import { tempDir } from './helpers.ts';
@@ -27,7 +28,7 @@ async function fixture(seconds: number): Promise<{ d: string; src: string }> {
   assert.equal(g.status, 0, String(g.stderr));
   const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 9 });
   writeSafetensors(path.join(d, 'pkg', 'weights.safetensors'), await m.namedWeights());
-  writeCard(path.join(d, 'pkg'), { format: 'pixelwise-model', version: 1, model: m.spec, classes: defaultClasses(3), normalization: IMAGENET_NORM, weights: 'weights.safetensors' });
+  writeCard(path.join(d, 'pkg'), buildCard({ model: m.spec, classes: defaultClasses(3), input: { normalization: IMAGENET_NORM, stride: m.stride }, weights: 'weights.safetensors' }));
   m.dispose();
   return { d, src };
 }

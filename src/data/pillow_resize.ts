@@ -4,7 +4,6 @@
 // the downscale factor), 22-bit fixed point, horizontal pass first into an 8-bit intermediate;
 // neither sharp's nor TF.js's bilinear gives the same pixels.
 import type { RgbImage } from './image_io.js';
-import type { PillowResize } from '../models/package.js';
 import { simdResize, type AxisCoeffs } from './simd/resize.js';
 
 const BITS = 22;
@@ -115,11 +114,4 @@ export function pillowNearest(src: Uint8Array, w: number, h: number, width: numb
     for (let x = 0; x < width; x++) out[y * width + x] = src[row + xs[x]];
   }
   return out;
-}
-
-/** The network input size [width, height] of an image under a Pillow resize rule. */
-export function pillowTarget(rule: PillowResize, w: number, h: number): [number, number] {
-  if (rule.size) return [rule.size[1], rule.size[0]];
-  const m = rule.multiple ?? 1;
-  return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
 }

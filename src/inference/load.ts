@@ -4,12 +4,14 @@
 //   const r = await seg.segment('photo.jpg'); // r.labels, r.width, r.height, r.classes
 //   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
-import type { ModelCard } from '../models/package.js';
+import type { ModelCard } from '../models/card.js';
 import { probabilities8 } from './label_map.js';
 import { makeSegmentation, type Segmentation } from './result.js';
 
 export type { Segmentation, BackgroundOptions, Cutout, RenderOptions, Rendered, RawPixels } from './result.js';
-import { openSegmenter, type OpenOptions, type Segmenter } from './segmenter.js';
+import type { Segmenter } from './segmenter.js';
+import { openSegmenter, type OpenOptions } from './open.js';
+import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
 
 /** An image file path, an encoded image (any format sharp reads), or raw 8-bit RGB pixels. */
@@ -17,7 +19,7 @@ export type ImageInput = string | Uint8Array | RgbImage;
 
 export interface SegmentationModel {
   readonly card: ModelCard;
-  readonly runtime: 'tfjs' | 'onnx';
+  readonly runtime: RuntimeKind;
   segment(input: ImageInput, o?: SegmentOptions): Promise<Segmentation>;
   dispose(): Promise<void>;
 }

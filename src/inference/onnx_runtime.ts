@@ -1,16 +1,12 @@
-// Inference through ONNX Runtime (onnxruntime-node, CPU): normalise, pad to the stride, NHWC ->
-// NCHW, run, resize logits back if the card resizes, argmax (in the graph when no resize is
-// needed). Faster than TF.js wasm here (docs/runtimes.md).
+// The ONNX Runtime (onnxruntime-node, CPU) runtime of the network interface (network.ts), with the
+// label map computed in the graph and graphs specialised to a repeated input shape.
 import fs from 'node:fs';
 import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { quietOrt } from '../engine/private/onnxruntime_node.js';
 import { int, onnx, UINT8, valueInfo } from '../formats/onnx_proto.js';
-import type { RgbImage } from '../data/image_io.js';
-import { resizeForModel, type PredictOptions } from './predictor.js';
-import { argmaxChw, argmaxPadded } from './label_map.js';
-import { resizeChw } from './chw.js';
-import { normalizeNchw } from '../data/normalize.js';
+import type { Network } from './network.js';
+import { argmaxPadded } from './label_map.js';
 import { UserError } from '../util/errors.js';
 import { specializeOnnx } from './onnx_static.js';
 
@@ -70,7 +66,8 @@ export function shareSpecialisations(x: SpecialisationExchange | null): void { e
 /** A specialised graph that another network built, taken up by this thread's networks on their next run of that shape. */
 export function offerSpecialisation(key: string, graph: Uint8Array): void { offered.set(key, graph); }
 
-export class OnnxSegmenter {
+export class OnnxNetwork implements Network {
+  readonly runtime = 'onnx' as const;
   /**
    * The graph specialised to one input shape (onnx_static.ts), built when a shape of up to 2^18
    * pixels comes twice in a row, in a worker pool (shared, see SpecialisationExchange) or with
@@ -85,15 +82,16 @@ export class OnnxSegmenter {
   /** The generic graph's session: released while the specialised one serves (reopened on demand). */
   private session: Session | null;
   private readonly outputNames: readonly string[];
-  private constructor(session: Session, readonly numClasses: number, readonly stride: number,
-    /** Whether label maps come from an ArgMax appended to the graph (else a JS argmax). */
+  private constructor(session: Session, private readonly numClasses: number,
+    /** Whether label maps come from an ArgMax appended to the graph (else an argmax in JS). */
     readonly labelsInGraph: boolean,
     private readonly graph: Uint8Array, private readonly opts: Record<string, unknown>) {
     this.session = session;
     this.outputNames = session.outputNames;
   }
 
-  static async create(model: Uint8Array | string, numClasses: number, stride: number, threads = defaultThreads()): Promise<OnnxSegmenter> {
+  /** `numClasses`: up to 256 classes, the label map comes out of the graph (uint8). */
+  static async create(model: Uint8Array | string, numClasses: number, threads = defaultThreads()): Promise<OnnxNetwork> {
     const o = await ort();
     // Pool threads sleep between runs instead of spinning: the caller's own work between runs
     // (decoding, resizing, drawing, ffmpeg's encoder) needs those cores (video runs faster so).
@@ -105,7 +103,7 @@ export class OnnxSegmenter {
       const name = typeof model === 'string' ? model : 'the exported model';
       throw new UserError(`${name}: not a model ONNX Runtime can load (${(e as Error).message.split('\n')[0]}); re-create it with \`pixelwise export\``);
     }
-    return new OnnxSegmenter(session, numClasses, stride, fused != null, fused ?? bytes, opts);
+    return new OnnxNetwork(session, numClasses, fused != null, fused ?? bytes, opts);
   }
 
   /**
@@ -157,60 +155,30 @@ export class OnnxSegmenter {
   /** Runs one at a time: a session may be swapped (and the old one released) between two runs, never during one. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private run(x: Float32Array, n: number, h: number, w: number, output: string): Promise<Float32Array | Uint8Array> {
-    const job = this.queue.then(() => this.runNow(x, n, h, w, output));
+  private runOutput(x: Float32Array, dims: number[], output: string): Promise<Float32Array | Uint8Array> {
+    const job = this.queue.then(() => this.runNow(x, dims, output));
     this.queue = job.catch(() => {});
     return job;
   }
 
-  private async runNow(x: Float32Array, n: number, h: number, w: number, output: string): Promise<Float32Array | Uint8Array> {
+  private async runNow(x: Float32Array, dims: number[], output: string): Promise<Float32Array | Uint8Array> {
     const o = await ort();
-    const dims = [n, 3, h, w];
     const session = await this.sessionFor(dims);
     const r = await session.run({ [session.inputNames[0]]: new o.Tensor('float32', x, dims) }, [output]);
     return r[output].data as Float32Array | Uint8Array;
   }
 
-  /** Raw logits [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */
-  async logits(x: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
-    return this.run(x, n, h, w, this.outputNames[0]) as Promise<Float32Array>;
+  /** The network's output [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */
+  async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
+    return this.runOutput(x, dims, this.outputNames[0]) as Promise<Float32Array>;
   }
 
-  /** Class scores per image, CHW at the image's own size. */
-  async logitsBatch(imgs: RgbImage[], o: PredictOptions): Promise<Float32Array[]> {
-    const { width: W0, height: H0 } = imgs[0];
-    const src = await resizeForModel(imgs, o.resize);
-    const { width: w, height: h } = src[0];
-    const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
-    const n = src.length;
-    const logits = await this.logits(normalizeNchw(src, o.norm, ph, pw), n, ph, pw);
-    const C = this.numClasses;
-    return src.map((_, i) => {
-      // Crop the padding, then resize back if the card resized.
-      const map = new Float32Array(C * h * w);
-      for (let k = 0; k < C; k++) for (let yy = 0; yy < h; yy++) {
-        map.set(logits.subarray(((i * C + k) * ph + yy) * pw, ((i * C + k) * ph + yy) * pw + w), (k * h + yy) * w);
-      }
-      return h !== H0 || w !== W0 ? resizeChw(map, C, h, w, H0, W0) : map;
-    });
-  }
-
-  async predictBatch(imgs: RgbImage[], o: PredictOptions): Promise<Uint8Array[]> {
-    if (o.resize) return (await this.logitsBatch(imgs, o)).map((m) => argmaxChw(m, this.numClasses));
-    // Common path: argmax straight from the padded logits, cropping as it goes (no copy).
-    const { width: w, height: h } = imgs[0];
-    const s = this.stride, ph = Math.ceil(h / s) * s, pw = Math.ceil(w / s) * s;
-    const x = normalizeNchw(imgs, o.norm, ph, pw);
-    if (this.labelsInGraph) {
-      const labels = await this.run(x, imgs.length, ph, pw, LABELS) as Uint8Array; // [n, ph, pw]
-      return imgs.map((_, i) => {
-        const out = new Uint8Array(w * h);
-        for (let y = 0; y < h; y++) out.set(labels.subarray((i * ph + y) * pw, (i * ph + y) * pw + w), y * w);
-        return out;
-      });
-    }
-    const logits = await this.logits(x, imgs.length, ph, pw);
-    return imgs.map((_, i) => argmaxPadded(logits, i, this.numClasses, ph, pw, w, h));
+  /** The label map [n, h, w]: from the ArgMax appended to the graph, else the argmax of the output. */
+  async labels(x: Float32Array, dims: [number, number, number, number]): Promise<Uint8Array> {
+    if (this.labelsInGraph) return this.runOutput(x, dims, LABELS) as Promise<Uint8Array>;
+    const [n, , h, w] = dims, out = await this.run(x, dims), labels = new Uint8Array(n * h * w);
+    for (let i = 0; i < n; i++) labels.set(argmaxPadded(out, i, this.numClasses, h, w, w, h), i * h * w);
+    return labels;
   }
 
   async dispose(): Promise<void> {

@@ -3,7 +3,8 @@
 // ONNX Runtime's run blocks the thread that calls it, so inference lives here while the calling
 // thread decodes, draws and encodes the frames around it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openNetwork, type OpenOptions, type Segmenter } from './segmenter.js';
+import type { Segmenter } from './segmenter.js';
+import { openNetwork, type OpenOptions } from './open.js';
 import { UserError } from '../util/errors.js';
 import type { PoolMessage, SegmentReply, SegmentRequest } from './threaded.js';
 import { offerSpecialisation, shareSpecialisations } from './onnx_runtime.js';

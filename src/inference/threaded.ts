@@ -4,9 +4,12 @@
 // inferred (pixelwise video's pipeline).
 import { Worker } from 'node:worker_threads';
 import type { RgbImage } from '../data/image_io.js';
-import type { ModelCard } from '../models/package.js';
+import type { ModelCard } from '../models/card.js';
 import type { ClassThreshold } from './label_map.js';
-import { withImageRules, type OpenOptions, type Scored, type Segmenter } from './segmenter.js';
+import { imageSide, type Scored, type Segmenter } from './segmenter.js';
+import { NODE_FILTERS } from './node_filters.js';
+import type { OpenOptions } from './open.js';
+import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
 import { workerEntry } from '../util/worker_entry.js';
 import { defaultThreads } from './onnx_runtime.js';
@@ -14,7 +17,7 @@ import { defaultThreads } from './onnx_runtime.js';
 export interface SegmentRequest { id: number; kind: 'labels' | 'scores'; images: RgbImage[] }
 export interface SegmentReply {
   id: number; ok: boolean; labels?: Uint8Array[]; scores?: Float32Array[];
-  ready?: { runtime: 'tfjs' | 'onnx'; card: ModelCard; threshold?: ClassThreshold };
+  ready?: { runtime: RuntimeKind; card: ModelCard; threshold?: ClassThreshold };
   log?: string; user?: boolean; message?: string; argument?: string;
   /** A worker asks whether to build the graph specialised to an input shape, or publishes it. */
   pool?: { request: string } | { publish: string; graph: Uint8Array | null };
@@ -50,7 +53,7 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
   if (failure) { await Promise.all(pool.map((w) => w.close())); throw failure.reason; }
   shareGraphs(pool);
   const ask = (kind: SegmentRequest['kind'], images: RgbImage[]) => leastBusy(pool).ask(kind, images);
-  const seg = withImageRules({
+  const seg = imageSide({
     ...pool[0].info,
     predictBatch: async (images) => (await ask('labels', images)).labels!,
     scoresBatch: async (images): Promise<Scored[]> => {
@@ -58,7 +61,7 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
       return r.labels!.map((labels, i) => ({ labels, scores: r.scores![i] }));
     },
     dispose: async () => { await Promise.all(pool.map((w) => w.close())); },
-  }, o);
+  }, { filters: NODE_FILTERS, ...o });
   return Object.assign(seg, { workers: pool.length });
 }
 

@@ -1,72 +1,14 @@
-// A model on disk is a folder: `model.json` (the card: architecture, classes, palette, input
-// normalisation, resize rule, licence, source) plus a safetensors weights file. A training run
+// A model on disk is a folder: `model.json` (the card, card.ts: architecture, classes, palette,
+// input and output rules, licence, source) plus a safetensors weights file and/or an ONNX file. A training run
 // folder is such a package too, so predict/evaluate take either.
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import type { ClassInfo, Rgb } from '../data/classes.js';
-import type { Normalization } from '../data/normalize.js';
 import { SegModel, type ModelSpec } from './seg_model.js';
+import { parseCard, type ModelCard } from './card.js';
+import { findArch } from './registry.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
-
-export interface ModelCard {
-  format: 'pixelwise-model';
-  version: 1;
-  model: ModelSpec;
-  classes: ClassInfo[];
-  normalization: Normalization;
-  /** Images are resized to [h, w] before the network and logits resized back; absent = native size. */
-  resize?: [number, number];
-  ignoreIndex?: number;
-  weights: string;
-  /** Learned parameters (no BatchNorm statistics), as papers count them. */
-  parameters?: number;
-  /** For external ONNX models (no pixelwise weights): the .onnx file, run with ONNX Runtime. */
-  onnx?: string;
-  /**
-   * The authors' input rule of an imported model: a Pillow-exact BILINEAR resize to `size` [h, w],
-   * or of each side down to a multiple of `multiple`; label maps go back with Pillow NEAREST.
-   */
-  pillowResize?: PillowResize;
-  licence?: string;
-  source?: string;
-  notes?: string;
-  /** How the package was made: source file, its sha256, the pixelwise command. */
-  provenance?: { file: string; sha256: string; command: string };
-  /** Published scores of these weights, with where they were published. */
-  scores?: PublishedScore[];
-  /** A model trained by pixelwise: how (see package_run.ts). */
-  training?: Record<string, unknown>;
-  /** ... and how good it is on its validation split (mIoU, pixel accuracy, IoU per class). */
-  evaluation?: Record<string, unknown>;
-}
-
-export interface PillowResize { multiple?: number; size?: [number, number] }
-export interface PublishedScore { metric: string; value: number; dataset: string; source: string }
-
-const triple = z.tuple([z.number(), z.number(), z.number()]);
-const cardSchema = z.object({
-  format: z.literal('pixelwise-model'),
-  version: z.literal(1),
-  model: z.object({ arch: z.string(), numClasses: z.number().int().positive(), stride: z.number().int().positive().optional() }).passthrough(),
-  classes: z.array(z.object({ name: z.string(), color: triple })),
-  normalization: z.object({ mean: triple, std: triple, channelOrder: z.enum(['RGB', 'BGR']).optional() }),
-  resize: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
-  ignoreIndex: z.number().int().optional(),
-  weights: z.string().default(''),
-  parameters: z.number().int().nonnegative().optional(),
-  onnx: z.string().optional(),
-  pillowResize: z.object({ multiple: z.number().int().positive().optional(), size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional() }).optional(),
-  licence: z.string().optional(),
-  source: z.string().optional(),
-  notes: z.string().optional(),
-  provenance: z.object({ file: z.string(), sha256: z.string(), command: z.string() }).optional(),
-  scores: z.array(z.object({ metric: z.string(), value: z.number(), dataset: z.string(), source: z.string() })).optional(),
-  training: z.record(z.string(), z.unknown()).optional(),
-  evaluation: z.record(z.string(), z.unknown()).optional(),
-});
 
 export function writeCard(dir: string, card: ModelCard): void {
   writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
@@ -78,15 +20,9 @@ export function readCard(dir: string): ModelCard {
   if (!isFile(file)) throw argumentError('model', dir, 'no model.json in it; is this a pixelwise run or model folder?');
   let raw: unknown;
   try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: invalid JSON (${(e as Error).message})`); }
-  const r = cardSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UserError(`${file}: invalid model card at ${i.path.join('.')}: ${i.message}`);
-  }
-  const card = r.data as unknown as ModelCard;
-  if (card.classes.length !== card.model.numClasses) {
-    throw new UserError(`${file}: ${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs`);
-  }
+  const r = parseCard(raw, (m) => findArch(m.arch)?.stride(m as ModelSpec));
+  if ('error' in r) throw new UserError(`${file}: ${r.error}`);
+  const { card } = r;
   checkCardFiles(dir, card);
   return card;
 }
@@ -158,4 +94,4 @@ export function loadModelPackage(dir: string, which?: string): LoadedModel {
   return { model, card, dir, weightsFile: file };
 }
 
-export const palette = (card: ModelCard): Rgb[] => card.classes.map((c) => c.color);
+export { palette, type ModelCard } from './card.js';

@@ -5,7 +5,7 @@ import type { ClassInfo } from '../data/classes.js';
 import { CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from '../data/class_sets.js';
 import { IMAGENET_NORM, type Normalization } from '../data/normalize.js';
 import type { ArchOptions } from './types.js';
-import type { PillowResize, PublishedScore } from './package.js';
+import type { InputRule, PublishedScore } from './card.js';
 import type { TorchTensor } from '../formats/pytorch.js';
 import { ESPNETV2_WIDTHS } from './networks/espnetv2_widths.js';
 import { UserError } from '../util/errors.js';
@@ -13,7 +13,7 @@ import { UserError } from '../util/errors.js';
 export interface Preset {
   /** Architecture the checkpoints are for (then `--arch` may be left out). */
   arch?: string;
-  classes: ClassInfo[]; normalization?: Normalization; pillowResize?: PillowResize;
+  classes: ClassInfo[]; normalization?: Normalization; /** The authors' input rule (default: the image's own size). */ rule?: InputRule;
   licence?: string; source?: string; notes?: string;
   /** Architecture options read off the checkpoint (e.g. the width multiplier). */
   specFrom?(tensors: Map<string, TorchTensor>, file: string): Partial<ArchOptions>;
@@ -54,7 +54,7 @@ export const PRESETS: Record<string, Preset> = {
     notes: 'ESPNet p=2, q=8, CamVid variant (19-channel skip). Input H and W multiples of 8 (padded automatically). Published: CamVid test mIoU 55.64, class-average accuracy 68.30.',
   },
   'espnetv2-voc': {
-    arch: 'espnetv2', classes: VOC_CLASSES, normalization: IMAGENET_NORM, pillowResize: { multiple: 32 },
+    arch: 'espnetv2', classes: VOC_CLASSES, normalization: IMAGENET_NORM, rule: { kind: 'multiple', multiple: 32, filter: 'pillow' },
     licence: `${EDGENETS_LICENCE} Training data: PASCAL VOC 2012 (+SBD) and MS-COCO converted to the VOC classes, each under its own terms.`,
     source: EDGENETS, specFrom: espnetv2Spec,
     notes: espnetv2Notes('21 PASCAL VOC classes (0 = background).'),
@@ -63,7 +63,7 @@ export const PRESETS: Record<string, Preset> = {
       : s === 1 ? [{ metric: 'mIoU', value: 60.22, dataset: 'PASCAL VOC 2012 val, 384x384', source: ZOO_README }] : [],
   },
   'espnetv2-cityscapes': {
-    arch: 'espnetv2', classes: [...CITYSCAPES_CLASSES, { name: 'background', color: [0, 0, 0] }], normalization: IMAGENET_NORM, pillowResize: { multiple: 32 },
+    arch: 'espnetv2', classes: [...CITYSCAPES_CLASSES, { name: 'background', color: [0, 0, 0] }], normalization: IMAGENET_NORM, rule: { kind: 'multiple', multiple: 32, filter: 'pillow' },
     licence: `${EDGENETS_LICENCE} Training data: Cityscapes, whose terms are non-commercial.`,
     source: EDGENETS, specFrom: espnetv2Spec,
     notes: espnetv2Notes('19 Cityscapes train ids, plus output 19 "background" (trained with weight 0; ignore it).'),

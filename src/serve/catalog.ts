@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MODELS_DIR, shippedModels } from '../models/shipped.js';
-import { readCard, type ModelCard } from '../models/package.js';
-import { cardStride } from '../inference/segmenter.js';
+import { readCard } from '../models/package.js';
+import type { ModelCard } from '../models/card.js';
 import { argumentError } from '../util/errors.js';
 import { isDir } from '../util/fs.js';
 
@@ -36,13 +36,7 @@ export function describeModel(e: CatalogEntry) {
   return {
     name: e.name, arch: c.model.arch, numClasses: c.model.numClasses,
     classes: c.classes.map((k, id) => ({ id, name: k.name, color: k.color })),
-    normalization: c.normalization,
-    input: { resize: c.resize ?? null, pillowResize: c.pillowResize ?? null, stride: cardStride(c) },
+    input: c.input, output: c.output,
     onnx: !!c.onnx, licence: c.licence ?? null, source: c.source ?? null,
   };
-}
-
-/** The card as the browser module reads it: with the stride it pads to, so it needs no architecture registry. */
-export function browserCard(e: CatalogEntry): ModelCard {
-  return { ...e.card, model: { ...e.card.model, stride: cardStride(e.card) } };
 }

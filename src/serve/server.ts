@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { InferencePool, JobTimeout, QueueFull } from './pool.js';
 import { ServerMetrics } from './metrics.js';
 import { cardFile } from '../models/package.js';
-import { browserCard, buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
+import { buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
 import { listRuns, runLog } from './runs.js';
 import { OUTPUTS, type Job } from './protocol.js';
 import { parseEffect } from '../render/effects.js';
@@ -76,7 +76,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   app.get('/healthz', async () => ({ status: 'ok', models: catalog.size, queue: pool.depth, running: pool.running }));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/v1/models', async () => ({ models: [...catalog.values()].map(describeModel) }));
-  app.get<{ Params: { name: string } }>('/v1/models/:name/model.json', async (req) => browserCard(entry(catalog, req.params.name)));
+  app.get<{ Params: { name: string } }>('/v1/models/:name/model.json', async (req) => entry(catalog, req.params.name).card); // as read: migrated to the current version
   app.get<{ Params: { name: string; file: string } }>('/v1/models/:name/:file', async (req, reply) => {
     const e = entry(catalog, req.params.name);
     // Only the ONNX file the card names, for the browser path; nothing else in the folder.

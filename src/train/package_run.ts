@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadModelPackage, writeCard, type ModelCard } from '../models/package.js';
+import { loadModelPackage, writeCard } from '../models/package.js';
+import { buildCard, type ModelCard } from '../models/card.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { readLog } from './run_log.js';
 import { argumentError } from '../util/errors.js';
@@ -43,8 +44,8 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
     const peaks = log.map((e) => Number(e.peakRssMb)).filter(Number.isFinite);
     const weights = fs.readFileSync(weightsFile);
     const onnx = exportOnnx(model);
-    const out: ModelCard = {
-      ...card, model: { ...card.model, stride: model.stride }, weights: 'weights.safetensors', onnx: 'model.onnx', parameters: model.trainableParamCount(), // learned parameters, as papers (and the shipped cards) count them
+    const out = buildCard({
+      ...card, weights: 'weights.safetensors', onnx: 'model.onnx', parameters: model.trainableParamCount(), // learned parameters, as papers (and the shipped cards) count them
       ...(about.licence ? { licence: about.licence } : {}), ...(about.source ? { source: about.source } : {}), ...(about.notes ? { notes: about.notes } : {}),
       training: {
         recipe: about.recipe, command: about.command, initialisation: about.initialisation, data: about.data ?? cfg.train?.images,
@@ -60,7 +61,7 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
           perClassIoU: Object.fromEntries(scores.perClass.map((c) => [c.name, c.iou])),
         },
       } : {}),
-    };
+    });
     fs.mkdirSync(outDir, { recursive: true });
     writeFileAtomic(path.join(outDir, 'weights.safetensors'), weights);
     writeFileAtomic(path.join(outDir, 'model.onnx'), onnx);

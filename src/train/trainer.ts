@@ -5,14 +5,17 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { configureOrtKernels } from '../engine/kernels/ort_native.js';
 import { SegModel } from '../models/seg_model.js';
-import { writeCard, type ModelCard } from '../models/package.js';
+import { writeCard } from '../models/package.js';
+import { buildCard, type ModelCard } from '../models/card.js';
 import { loadEncoderWeights } from '../io/encoder_weights.js';
 import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
 import { SegLoader, type Batch } from '../data/loader.js';
 import { NO_AUGMENT } from '../data/augment.js';
 import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
-import { predictBatch } from '../inference/predictor.js';
+import { createSegmenter } from '../inference/segmenter.js';
+import { TfjsNetwork } from '../inference/tfjs_network.js';
+import { NODE_FILTERS } from '../inference/node_filters.js';
 import { defaultThreads } from '../inference/onnx_runtime.js';
 import type { Scores } from '../metrics/confusion.js';
 import { accumulatedGradients } from './grad_accum.js';
@@ -88,12 +91,14 @@ export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
   };
 }
 
-export function modelCard(cfg: TrainConfig): ModelCard {
-  return {
-    format: 'pixelwise-model', version: 1, model: cfg.model, classes: cfg.classes, normalization: cfg.norm,
-    resize: cfg.resize, ignoreIndex: cfg.ignoreIndex, weights: 'best.safetensors',
+/** The card of a training run: its model, classes, and the input rule it trains with (`resize`: sharp, as the loader). */
+export function modelCard(cfg: TrainConfig, stride: number): ModelCard {
+  return buildCard({
+    model: cfg.model, classes: cfg.classes,
+    input: { normalization: cfg.norm, stride, rule: cfg.resize ? { kind: 'fixed', size: cfg.resize, filter: 'sharp' } : undefined },
+    ignoreIndex: cfg.ignoreIndex, weights: 'best.safetensors',
     source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}`,
-  };
+  });
 }
 
 const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check --ignore-index and --label-map (pixelwise verify shows the class counts)`);
@@ -165,7 +170,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       log(`initialised from ${cfg.initWeights}${kept.length ? `; ${kept.length} tensors start new (${kept.slice(0, 3).join(', ')}${kept.length > 3 ? ', ...' : ''})` : ''}`);
     }
     writeFileAtomic(path.join(runDir, 'train.json'), JSON.stringify(cfg, null, 2) + '\n');
-    writeCard(runDir, modelCard(cfg));
+    writeCard(runDir, modelCard(cfg, model.stride));
     if (isFile(logFile)) fs.rmSync(logFile);
   }
   log(`model ${cfg.model.arch}: ${model.paramCount().toLocaleString('en-US')} parameters; ${trainSamples.length} training images, ${valSamples.length} validation; backend ${tf.getBackend()}`);
@@ -251,7 +256,9 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
       if (valSpec && validateNow) {
         const tVal = Date.now();
         const vbar = progressBar('  validate', valSamples.length, 'img', hooks.quiet);
-        const cm = await evaluateSamples((imgs) => predictBatch(model, imgs, { norm: cfg.norm, resize: cfg.resize }), valSamples, valSpec, {
+        // The model as every loaded model runs, through the one segmenter factory (whole images).
+        const valSeg = createSegmenter(new TfjsNetwork(model, false), modelCard(cfg, model.stride), { filters: NODE_FILTERS, tiling: { pixelBudget: 0 } });
+        const cm = await evaluateSamples((imgs) => valSeg.predictBatch(imgs), valSamples, valSpec, {
           batchSize: cfg.valBatchSize, onImage: (d) => vbar.update(d),
         });
         vbar.stop();

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // `pixelwise/web`: a model package's ONNX file run in the browser with onnxruntime-web (wasm), giving
 // the same result as the Node library: label map, classes with areas, colour mask and overlay as
-// ImageData. Preprocessing, argmax and drawing are the very modules Node uses (normalize.ts,
-// pillow_resize.ts, label_map.ts, colorize.ts), so a page and a server agree pixel for pixel.
+// ImageData. The card, the segmenter factory, the processor and the drawing are the very modules
+// Node uses (card.ts, segmenter.ts, processor.ts, colorize.ts), so a page and a server agree pixel
+// for pixel; only the network runtime (onnxruntime-web) is the browser's own.
 //
 //   import { load } from 'pixelwise/web';
 //   const seg = await load('/v1/models/voc');          // folder URL holding model.json + the ONNX file
@@ -10,11 +11,11 @@
 import * as ort from 'onnxruntime-web';
 import type { RgbImage } from '../data/image_io.js';
 import type { ClassInfo } from '../data/classes.js';
-import type { ModelCard } from '../models/package.js';
-import { normalizeNchw } from '../data/normalize.js';
-import { pillowBilinear, pillowNearest, pillowTarget } from '../data/pillow_resize.js';
-import { argmaxChw, argmaxPadded, classAreas, type ClassArea } from '../inference/label_map.js';
-import { resizeChw } from '../inference/chw.js';
+import { parseCard, type ModelCard } from '../models/card.js';
+import { classAreas, type ClassArea } from '../inference/label_map.js';
+import { createSegmenter } from '../inference/segmenter.js';
+import { PILLOW_FILTER } from '../inference/processor.js';
+import type { Network } from '../inference/network.js';
 import { colorize, overlay } from '../render/colorize.js';
 
 export type { ClassArea, ClassInfo, ModelCard, RgbImage };
@@ -28,7 +29,7 @@ export interface WebSegmentation {
   classes: ClassArea[];
   /** The RGB pixels the model saw (before its own resize). */
   image: RgbImage;
-  /** Milliseconds: preprocessing, the ONNX Runtime run, postprocessing. */
+  /** Milliseconds: the ONNX Runtime runs (`inference`) and the rest (`postprocess`, pre- and post-processing together; `preprocess` 0). */
   timings: { preprocess: number; inference: number; postprocess: number };
   colorMask(): ImageData;
   /** The colour mask blended over the photo; `hide` lists class ids drawn as the photo alone. */
@@ -49,61 +50,63 @@ export interface WebLoadOptions {
 }
 
 /** Loads `model.json` and its ONNX file from a folder URL, or takes them as given. */
-export async function load(model: string | { card: ModelCard; onnx: Uint8Array | ArrayBuffer }, o: WebLoadOptions = {}): Promise<WebSegmenter> {
+export async function load(model: string | { card: unknown; onnx: Uint8Array | ArrayBuffer }, o: WebLoadOptions = {}): Promise<WebSegmenter> {
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
   if (o.threads) ort.env.wasm.numThreads = o.threads;
-  let card: ModelCard, bytes: Uint8Array;
+  let raw: unknown, bytes: Uint8Array, where: string;
   if (typeof model === 'string') {
     const base = model.replace(/\/?$/, '/');
-    card = await fetchOk(base + 'model.json').then((r) => r.json()) as ModelCard;
-    if (!card.onnx) throw new Error(`${base}model.json: the model has no ONNX file (export one with \`pixelwise export\`)`);
-    const buf: ArrayBuffer = await (await fetchOk(base + card.onnx)).arrayBuffer();
-    bytes = new Uint8Array(buf);
+    where = base + 'model.json';
+    raw = await fetchOk(where).then((r) => r.json());
   } else {
-    card = model.card;
-    bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer);
+    where = 'card';
+    raw = model.card;
   }
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  // The architecture registry is not in the browser: a card must record its stride (every card
+  // pixelwise writes does; the server hands out cards as read, migrated).
+  const parsed = parseCard(raw, () => undefined);
+  if ('error' in parsed) throw new Error(`${where}: ${parsed.error}`);
+  const { card } = parsed;
+  if (typeof model === 'string') {
+    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
+    bytes = new Uint8Array(await (await fetchOk(model.replace(/\/?$/, '/') + card.onnx)).arrayBuffer());
+  } else bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer);
+  const network = new OrtWebNetwork(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }));
+  // sharp is not in the browser: a card resized by sharp's linear filter is resized by Pillow's
+  // here (close, not the same bytes); Pillow-resized cards give exactly the Node result.
+  const seg = createSegmenter(network, card, { filters: { sharp: PILLOW_FILTER.pillow } });
   return {
     card,
-    segment: (input) => segmentWith(session, card, toRgb(input)),
-    dispose: () => session.release(),
+    async segment(input) {
+      const image = toRgb(input);
+      const t0 = performance.now(), ran = network.ms;
+      const [labels] = await seg.predictBatch([image]);
+      const inference = network.ms - ran, total = performance.now() - t0;
+      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference });
+    },
+    dispose: () => seg.dispose(),
   };
+}
+
+/** The onnxruntime-web runtime of the network interface. */
+class OrtWebNetwork implements Network {
+  readonly runtime = 'onnx-web' as const;
+  /** Milliseconds spent in runs so far. */
+  ms = 0;
+  constructor(private readonly session: ort.InferenceSession) {}
+  async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
+    const t0 = performance.now();
+    const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', x, dims) });
+    this.ms += performance.now() - t0;
+    return out[this.session.outputNames[0]].data as Float32Array;
+  }
+  dispose(): Promise<void> { return this.session.release(); }
 }
 
 async function fetchOk(url: string): Promise<Response> {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r;
-}
-
-/** The pipeline of the Node ONNX Runtime path (segmenter.ts + onnx_runtime.ts), with the same modules. */
-async function segmentWith(session: ort.InferenceSession, card: ModelCard, image: RgbImage): Promise<WebSegmentation> {
-  const t0 = performance.now();
-  const C = card.model.numClasses, stride = card.model.stride ?? 32;
-  // The card's resize rule: Pillow BILINEAR to the authors' size (exact); `resize` (sharp's
-  // bilinear in Node) is approximated by the same Pillow filter here.
-  const rule = card.pillowResize ?? (card.resize ? { size: card.resize } : undefined);
-  const net = rule ? pillowBilinear(image, ...pillowTarget(rule, image.width, image.height)) : image;
-  const { width: w, height: h } = net;
-  const ph = Math.ceil(h / stride) * stride, pw = Math.ceil(w / stride) * stride;
-  const x = normalizeNchw([net], card.normalization, ph, pw);
-  const t1 = performance.now();
-  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, ph, pw]) });
-  const logits = out[session.outputNames[0]].data as Float32Array;
-  const t2 = performance.now();
-  let labels: Uint8Array;
-  if (card.pillowResize || !rule) {
-    labels = argmaxPadded(logits, 0, C, ph, pw, w, h);
-    if (rule) labels = pillowNearest(labels, w, h, image.width, image.height);
-  } else {
-    // As Node does for `resize`: scores cropped, resized back bilinearly, then the argmax.
-    const map = new Float32Array(C * h * w);
-    for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) map.set(logits.subarray((k * ph + y) * pw, (k * ph + y) * pw + w), (k * h + y) * w);
-    labels = argmaxChw(resizeChw(map, C, h, w, image.height, image.width), C);
-  }
-  const t3 = performance.now();
-  return fromLabels(image, labels, card.classes, { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 });
 }
 
 /** A result object for a label map from elsewhere (the server's API), with the same renderers. */

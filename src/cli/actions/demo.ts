@@ -11,7 +11,9 @@ import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresTable } from '../../metrics/report.js';
 import { readImage } from '../../data/image_io.js';
-import { predictBatch, predictLabels } from '../../inference/predictor.js';
+import { createSegmenter } from '../../inference/segmenter.js';
+import { TfjsNetwork } from '../../inference/tfjs_network.js';
+import { NODE_FILTERS } from '../../inference/node_filters.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
 import { load } from '../../inference/load.js';
 import { colorize, overlay } from '../../render/colorize.js';
@@ -87,15 +89,16 @@ export async function demoTrain(o: Opts): Promise<void> {
   const { model, card } = loadModelPackage(runDir);
   const spec = { images: va.images, masks: va.masks, numClasses: 4, ignoreIndex: 255 };
   const samples = loadSamples(spec);
-  const cm = await evaluateSamples((imgs) => predictBatch(model, imgs, { norm: card.normalization }), samples, spec, { batchSize: 8 });
+  const seg = createSegmenter(new TfjsNetwork(model), card, { filters: NODE_FILTERS });
+  const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, { batchSize: 8 });
   say(scoresTable(cm.scores(card.classes.map((c) => c.name))));
   say('4/4 predicting the validation images');
   const outDir = path.join(dir, 'predictions');
   for (const s of samples.slice(0, 8)) {
     const img = await readImage(s.image);
-    await writePredictionOutputs(outDir, s.id, img, await predictLabels(model, img, { norm: card.normalization }), card.classes, 0.5);
+    await writePredictionOutputs(outDir, s.id, img, (await seg.predictBatch([img]))[0], card.classes, 0.5);
   }
-  model.dispose();
+  await seg.dispose();
   say('');
   say(`run folder (config, log.jsonl, checkpoints, curves.png): ${runDir}`);
   say(`predictions (labels, colour masks, overlays, legends):   ${outDir}`);

@@ -1,7 +1,7 @@
 // The `evaluate` command's work, loaded when the command runs (the definition in ../evaluate.ts stays light).
 import path from 'node:path';
 import { checkOutputDir } from '../output_paths.js';
-import { openSegmenter } from '../../inference/segmenter.js';
+import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../../metrics/report.js';

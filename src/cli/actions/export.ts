@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { initEngine } from '../../engine/backend.js';
 import { loadModelPackage, writeCard } from '../../models/package.js';
+import { buildCard } from '../../models/card.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -32,7 +33,7 @@ export async function run(o: ExportOpts): Promise<void> {
   // A package for the ONNX file alone: same card, with the input stride, and a copy of the file
   // (a card names files inside its own folder).
   writeFileAtomic(path.join(dir, 'model.onnx'), bytes);
-  writeCard(dir, { ...card, model: { ...card.model, stride: model.stride }, weights: '', onnx: 'model.onnx' });
+  writeCard(dir, buildCard({ ...card, weights: '', onnx: 'model.onnx' }));
   process.stdout.write(`wrote ${out} (${(bytes.length / 1e6).toFixed(2)} MB, input [N,3,H,W] normalised, H and W multiples of ${model.stride}; output logits [N,${card.model.numClasses},H,W]) and ${dir}/model.json\n`);
   model.dispose();
 }

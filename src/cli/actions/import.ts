@@ -6,7 +6,8 @@ import { initEngine } from '../../engine/backend.js';
 import { archOptionsFrom } from '../../models/options.js';
 import { getArch } from '../../models/registry.js';
 import { SegModel } from '../../models/seg_model.js';
-import { writeCard, type ModelCard } from '../../models/package.js';
+import { writeCard } from '../../models/package.js';
+import { buildCard } from '../../models/card.js';
 import { findPreset, presetNames } from '../../models/presets.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -57,15 +58,14 @@ export async function run(o: Opts): Promise<void> {
     onnx = 'model.onnx';
   }
   const sha256 = crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex');
-  const card: ModelCard = {
-    format: 'pixelwise-model', version: 1, model: { ...model.spec, stride: model.stride }, classes, normalization: norm, weights: 'weights.safetensors', onnx,
+  const card = buildCard({
+    model: model.spec, classes, input: { normalization: norm, stride: model.stride, rule: preset?.rule }, weights: 'weights.safetensors', onnx,
     parameters: model.trainableParamCount(),
-    pillowResize: preset?.pillowResize,
     licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
     notes: preset?.notes,
     provenance: { file: path.basename(o.from), sha256, command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
     scores: preset?.scores?.(model.spec),
-  };
+  });
   writeCard(o.out, card);
   const skipped = conv.skipped.filter((k) => !k.endsWith('num_batches_tracked'));
   process.stdout.write(`imported ${tensors.size - conv.skipped.length} tensors into ${o.out} (${arch}, ${numClasses} classes, ${model.trainableParamCount().toLocaleString('en-US')} parameters${onnx ? ', model.onnx' : ''}); skipped ${conv.skipped.length} unused (${skipped.join(', ') || 'BatchNorm counters'}${skipped.length ? ' and BatchNorm counters' : ''})\n`);

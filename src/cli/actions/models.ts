@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCard, type PublishedScore } from '../../models/package.js';
+import { readCard } from '../../models/package.js';
+import type { PublishedScore } from '../../models/card.js';
 import { MODELS_DIR, DEFAULT_MODEL, shippedModels } from '../../models/shipped.js';
 import { PRESETS } from '../../models/presets.js';
 import { ALIASES, DECODERS, ENCODERS, NETWORKS } from '../../models/registry.js';

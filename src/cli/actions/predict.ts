@@ -1,7 +1,7 @@
 // The `predict` command's work, loaded when the command runs (the definition in ../predict.ts stays light).
 import fs from 'node:fs';
 import path from 'node:path';
-import { openSegmenter } from '../../inference/segmenter.js';
+import { openSegmenter } from '../../inference/open.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
 import { segmenterOptions } from './shared.js';

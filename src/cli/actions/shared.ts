@@ -4,7 +4,7 @@ import { pairSamples, looksBinary255, type DatasetSpec } from '../../data/datase
 import { parseLabelMap } from '../../data/mask_io.js';
 import type { ClassInfo } from '../../data/classes.js';
 import { DEFAULT_TILING } from '../../inference/tiling.js';
-import type { OpenOptions } from '../../inference/segmenter.js';
+import type { OpenOptions } from '../../inference/open.js';
 import type { InferenceOpts } from '../shared.js';
 import { UserError } from '../../util/errors.js';
 import { MAX_INPUT_PIXELS } from '../options.js';

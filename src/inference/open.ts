@@ -1,0 +1,74 @@
+// Opening a model from disk (shipped name, training run, imported model, or an ONNX file with its
+// card) as a network of the runtime asked for, then a segmenter through the one factory
+// (segmenter.ts). `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the
+// model exports.
+import { initEngine } from '../engine/backend.js';
+import type { BackendName } from '../engine/backend_names.js';
+import { cardFile, loadModelPackage, readCard } from '../models/package.js';
+import type { ModelCard } from '../models/card.js';
+import { resolveModelDir } from '../models/shipped.js';
+import { exportOnnx } from '../io/onnx_export.js';
+import { UserError, argumentError } from '../util/errors.js';
+import type { Network } from './network.js';
+import { OnnxNetwork } from './onnx_runtime.js';
+import { TfjsNetwork } from './tfjs_network.js';
+import { NODE_FILTERS } from './node_filters.js';
+import { createSegmenter, networkSide, type Segmenter, type SegmenterOptions } from './segmenter.js';
+import { RUNTIMES, type RuntimeName } from './runtime_names.js';
+
+export interface OpenOptions extends SegmenterOptions {
+  runtime?: RuntimeName;
+  /** TF.js backend, for models that TF.js builds (default auto). */
+  backend?: BackendName;
+  /** A checkpoint of a training run (best, last) or a weights file. */
+  weights?: string;
+  /** ONNX Runtime threads. */
+  threads?: number;
+  /** ONNX Runtime: specialise the graph to an input shape that comes twice in a row (see OnnxNetwork.specialize). */
+  specialize?: boolean;
+}
+
+/** Opens a model (shipped name, training run, imported model, or external ONNX with a card). */
+export async function openSegmenter(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
+  const { network, card } = await openModel(model, o);
+  try { return createSegmenter(network, card, { filters: NODE_FILTERS, ...o }); } catch (e) { await network.dispose(); throw e; }
+}
+
+/** The network side of a segmenter (segmenter.ts networkSide): what a worker thread holds. */
+export async function openNetwork(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
+  const { network, card } = await openModel(model, o);
+  try { return networkSide(network, card, { filters: NODE_FILTERS, ...o }); } catch (e) { await network.dispose(); throw e; }
+}
+
+/** A model's card and its network on the runtime asked for. */
+export async function openModel(model: string | undefined, o: OpenOptions = {}): Promise<{ network: Network; card: ModelCard }> {
+  const runtime = o.runtime ?? 'auto';
+  if (!RUNTIMES.includes(runtime)) throw argumentError('runtime', runtime, `use ${RUNTIMES.join(', ')}`);
+  const dir = resolveModelDir(model);
+  const card = readCard(dir);
+  const onnx = async (bytes: Uint8Array | string) => {
+    const net = await OnnxNetwork.create(bytes, card.model.numClasses, o.threads);
+    net.specialize = !!o.specialize;
+    return net;
+  };
+  if (card.onnx && !(runtime === 'tfjs' && card.weights)) {
+    // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
+    // runs it without building the TF.js model.
+    if (runtime === 'tfjs') throw argumentError('model', dir, 'an ONNX-only model; use the onnx or auto runtime');
+    return { network: await onnx(cardFile(dir, card, 'onnx')), card };
+  }
+  // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a
+  // pre-exported model above does not, and starts without loading it.
+  await initEngine(o.backend ?? 'auto');
+  const { model: m } = loadModelPackage(dir, o.weights);
+  if (runtime === 'tfjs') return { network: new TfjsNetwork(m), card };
+  try {
+    const network = await onnx(exportOnnx(m));
+    m.dispose();
+    return { network, card };
+  } catch (e) {
+    if (runtime === 'onnx') { m.dispose(); throw e instanceof UserError ? e : new UserError(`ONNX Runtime could not run ${dir}: ${(e as Error).message}`); }
+    o.log?.(`note: using TF.js (${(e as Error).message.split('\n')[0]})`);
+    return { network: new TfjsNetwork(m), card };
+  }
+}

@@ -1,0 +1,121 @@
+// The one image processor: what a model's card says about its input and output, applied. The image
+// side resizes an image to the network's size by the card's input rule and brings results back to
+// the image's size; the network side normalises, pads to the stride (NCHW) and crops what the
+// network gives back. Every runtime (TF.js, ONNX Runtime in Node and in the browser) goes through
+// here. No Node imports: the browser module uses this same code.
+import type { RgbImage } from '../data/image_io.js';
+import type { CardOutput, InputRule, ModelCard, ResizeFilterName } from '../models/card.js';
+import { normalizeNchw } from '../data/normalize.js';
+import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
+import { resizeChw } from './chw.js';
+import { argmaxPadded, labelsFromScores, type ClassThreshold } from './label_map.js';
+
+/** A resize filter for 8-bit RGB images (the card names one per input rule). */
+export type ResizeFn = (img: RgbImage, width: number, height: number) => RgbImage | Promise<RgbImage>;
+/** Filters by name; Pillow's is built in, sharp's is given by the Node side (open.ts). */
+export type ResizeFilters = Partial<Record<ResizeFilterName, ResizeFn>>;
+export const PILLOW_FILTER: ResizeFilters = { pillow: (im, w, h) => pillowBilinear(im, w, h) };
+
+/** The network's input size [width, height] for an image of w x h under an input rule. */
+export function netSize(rule: InputRule, w: number, h: number): [number, number] {
+  if (rule.kind === 'native') return [w, h];
+  if (rule.kind === 'fixed') return [rule.size[1], rule.size[0]];
+  const m = rule.multiple;
+  return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
+}
+
+/** Same-size images as one network input: normalised, zero-padded to the stride, NCHW. */
+export interface Encoded {
+  x: Float32Array;
+  dims: [number, number, number, number];
+  /** The images' size inside the padded input. */
+  width: number; height: number;
+}
+
+/** Log-probabilities stand in for logits where a network gives probabilities (softmax(log p) = p). */
+const LOG_FLOOR = -30;
+
+export class ImageProcessor {
+  readonly numClasses: number;
+  readonly output: CardOutput;
+  constructor(readonly card: ModelCard, private readonly filters: ResizeFilters = {}) {
+    this.numClasses = card.model.numClasses;
+    this.output = card.output;
+  }
+
+  get rule(): InputRule { return this.card.input.rule; }
+  /** Whether every image is resized to one size (such inputs are never tiled). */
+  get fixedSize(): boolean { return this.rule.kind === 'fixed'; }
+
+  /** The images at the network's size (the same objects when the rule keeps them as they are). */
+  async toNetwork(imgs: RgbImage[]): Promise<RgbImage[]> {
+    const rule = this.rule;
+    if (rule.kind === 'native') return imgs;
+    const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
+    if (!f) throw new Error(`the ${rule.filter} resize filter is not available here`);
+    return Promise.all(imgs.map((im) => {
+      const [w, h] = netSize(rule, im.width, im.height);
+      return w === im.width && h === im.height ? im : f(im, w, h);
+    }));
+  }
+
+  /** Label map from the network's size back to the image's (Pillow NEAREST). */
+  labelsBack(labels: Uint8Array, net: RgbImage, img: RgbImage): Uint8Array {
+    return pillowNearest(labels, net.width, net.height, img.width, img.height);
+  }
+
+  /** Class scores (CHW) from the network's size back to the image's (bilinear, half-pixel centres). */
+  scoresBack(scores: Float32Array, net: RgbImage, img: RgbImage): Float32Array {
+    if (net.width === img.width && net.height === img.height) return scores;
+    return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+  }
+
+  /** Labels at the image's size from scores at the network's size, as the card's `resizeBack` says. */
+  labelsFromNetScores(scores: Float32Array, net: RgbImage, img: RgbImage, threshold?: ClassThreshold): { labels: Uint8Array; scores: Float32Array } {
+    const back = this.scoresBack(scores, net, img);
+    if (this.output.resizeBack === 'labels') return { labels: this.labelsBack(labelsFromScores(scores, this.numClasses, threshold), net, img), scores: back };
+    return { labels: labelsFromScores(back, this.numClasses, threshold), scores: back };
+  }
+
+  encode(imgs: RgbImage[]): Encoded {
+    const { width, height } = imgs[0];
+    const s = this.card.input.stride, ph = Math.ceil(height / s) * s, pw = Math.ceil(width / s) * s;
+    return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, 3, ph, pw], width, height };
+  }
+
+  /** Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's output [n, C, ph, pw]. */
+  scores(out: Float32Array, e: Encoded): Float32Array[] {
+    const C = this.numClasses, [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    return Array.from({ length: n }, (_, i) => {
+      const map = new Float32Array(C * h * w);
+      for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) {
+        map.set(out.subarray(((i * C + k) * ph + y) * pw, ((i * C + k) * ph + y) * pw + w), (k * h + y) * w);
+      }
+      if (this.output.kind === 'probabilities') for (let p = 0; p < map.length; p++) map[p] = map[p] > 0 ? Math.max(LOG_FLOOR, Math.log(map[p])) : LOG_FLOOR;
+      return map;
+    });
+  }
+
+  /** Per image, the argmax of its part of the network's output [n, C, ph, pw] (cropping as it goes). */
+  argmax(out: Float32Array, e: Encoded): Uint8Array[] {
+    const [n, , ph, pw] = e.dims;
+    return Array.from({ length: n }, (_, i) => argmaxPadded(out, i, this.numClasses, ph, pw, e.width, e.height));
+  }
+
+  /** Per image, its part of a label map [n, ph, pw] the network gave. */
+  labels(out: Uint8Array, e: Encoded): Uint8Array[] {
+    const [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    return Array.from({ length: n }, (_, i) => {
+      const map = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++) map.set(out.subarray((i * ph + y) * pw, (i * ph + y) * pw + w), y * w);
+      return map;
+    });
+  }
+
+  /** Scores for a network that gives only a label map: one-hot, as logits (the label's probability ~1). */
+  oneHot(labels: Uint8Array): Float32Array {
+    const C = this.numClasses, px = labels.length, map = new Float32Array(C * px).fill(LOG_FLOOR);
+    for (let p = 0; p < px; p++) map[labels[p] * px + p] = 0;
+    return map;
+  }
+}

@@ -1,0 +1,148 @@
+// The model card (`model.json`): the one place that decides how an image becomes network input and
+// how the network's output becomes a label map. The zod schema is the source; the type is inferred
+// from it. No Node imports: the browser module reads cards with this same code.
+//
+// Version 2 holds the processing rules under `input` and `output`. Version 1 cards (the fields
+// `normalization`, `resize`, `pillowResize`, `model.stride`) are migrated on read (migrateCard).
+import { z } from 'zod';
+import type { ModelSpec } from './seg_model.js';
+
+const posInt = z.number().int().positive();
+const hw = z.tuple([posInt, posInt]);
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
+/** How an image is resized for the network: Pillow's antialiasing BILINEAR (exact) or sharp's linear. */
+export const RESIZE_FILTERS = ['pillow', 'sharp'] as const;
+export const resizeFilterSchema = z.enum(RESIZE_FILTERS);
+export type ResizeFilterName = z.infer<typeof resizeFilterSchema>;
+
+/**
+ * The network's input size: the image's own (`native`), one size for every image (`fixed`, [h, w]),
+ * or each side brought down to a multiple of `multiple` (`multiple`), resized with `filter`.
+ */
+export const inputRuleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('native') }),
+  z.object({ kind: z.literal('fixed'), size: hw, filter: resizeFilterSchema }),
+  z.object({ kind: z.literal('multiple'), multiple: posInt, filter: resizeFilterSchema }),
+]);
+export type InputRule = z.infer<typeof inputRuleSchema>;
+
+/** Network input = (pixel / 255 - mean) / std per channel, in `channelOrder` (mean 0.5, std 0.5: [-1, 1]). */
+export const normalizationSchema = z.object({ mean: triple, std: triple, channelOrder: z.enum(['RGB', 'BGR']).optional() });
+
+export const cardInputSchema = z.object({
+  rule: inputRuleSchema,
+  channels: z.literal(3),
+  normalization: normalizationSchema,
+  /** Input height and width are padded (zeros after normalisation) to multiples of this. */
+  stride: posInt,
+});
+export type CardInput = z.infer<typeof cardInputSchema>;
+
+/**
+ * What the network gives (`logits` or `probabilities` per class, or a `labels` map) and how a result
+ * at the network's size goes back to the image's: `scores` resizes the class scores bilinearly and
+ * takes the argmax there; `labels` takes the argmax at the network's size and resizes the label map
+ * by nearest neighbour (Pillow NEAREST; scores, when asked for, still go back bilinearly).
+ */
+export const cardOutputSchema = z.object({
+  kind: z.enum(['logits', 'probabilities', 'labels']),
+  resizeBack: z.enum(['scores', 'labels']),
+});
+export type CardOutput = z.infer<typeof cardOutputSchema>;
+
+const classSchema = z.object({ name: z.string(), color: triple });
+
+export const cardSchema = z.object({
+  format: z.literal('pixelwise-model'),
+  version: z.literal(2),
+  // The architecture's own options are checked when the network is built (registry.ts).
+  model: z.object({ arch: z.string(), numClasses: posInt }).passthrough().transform((m) => m as ModelSpec),
+  classes: z.array(classSchema),
+  input: cardInputSchema,
+  output: cardOutputSchema,
+  ignoreIndex: z.number().int().optional(),
+  /** The safetensors weights (TF.js); '' for a model that is an ONNX file only. */
+  weights: z.string().default(''),
+  /** Learned parameters (no BatchNorm statistics), as papers count them. */
+  parameters: z.number().int().nonnegative().optional(),
+  /** An ONNX file of the network, run with ONNX Runtime. */
+  onnx: z.string().optional(),
+  licence: z.string().optional(),
+  source: z.string().optional(),
+  notes: z.string().optional(),
+  /** How the package was made: source file, its sha256, the pixelwise command. */
+  provenance: z.object({ file: z.string(), sha256: z.string(), command: z.string() }).optional(),
+  /** Published scores of these weights, with where they were published. */
+  scores: z.array(z.object({ metric: z.string(), value: z.number(), dataset: z.string(), source: z.string() })).optional(),
+  /** A model trained by pixelwise: how (see package_run.ts)... */
+  training: z.record(z.string(), z.unknown()).optional(),
+  /** ... and how good it is on its validation split (mIoU, pixel accuracy, IoU per class). */
+  evaluation: z.record(z.string(), z.unknown()).optional(),
+});
+export type ModelCard = z.output<typeof cardSchema>;
+export type CardFields = z.input<typeof cardSchema>;
+export type PublishedScore = NonNullable<ModelCard['scores']>[number];
+
+/** The stride of a version-1 card's network, which old cards did not always record. */
+export type StrideOf = (model: { arch: string; numClasses: number }) => number | undefined;
+
+/** A version-1 card (pixelwise before the processing rules moved under `input`/`output`) as version 2. */
+export function migrateCard(raw: unknown, strideOf: StrideOf): unknown {
+  if (!raw || typeof raw !== 'object') return raw;
+  const c = raw as Record<string, unknown>;
+  if (c.version !== 1) return raw;
+  const { normalization, resize, pillowResize, version: _v, model, ...rest } = c as {
+    normalization?: unknown; resize?: [number, number]; pillowResize?: { size?: [number, number]; multiple?: number };
+    version: 1; model?: { stride?: number; arch: string; numClasses: number };
+  };
+  const { stride, ...spec } = model ?? ({} as { stride?: number; arch: string; numClasses: number });
+  const rule: unknown = pillowResize?.size ? { kind: 'fixed', size: pillowResize.size, filter: 'pillow' }
+    : pillowResize ? { kind: 'multiple', multiple: pillowResize.multiple ?? 1, filter: 'pillow' }
+      : resize ? { kind: 'fixed', size: resize, filter: 'sharp' } : { kind: 'native' };
+  return {
+    ...rest, version: 2, model: model ? spec : model,
+    input: { rule, channels: 3, normalization, stride: stride ?? (model ? strideOf(model) : undefined) },
+    // Version 1 sent Pillow-resized label maps back by Pillow NEAREST, sharp-resized scores bilinearly.
+    output: { kind: 'logits', resizeBack: pillowResize ? 'labels' : 'scores' },
+  };
+}
+
+/** Why a card is not valid, in one line naming the field; null when it is. */
+export function parseCard(raw: unknown, strideOf: StrideOf): { card: ModelCard } | { error: string } {
+  const r = cardSchema.safeParse(migrateCard(raw, strideOf));
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return { error: `invalid model card at ${i.path.join('.') || '(top)'}: ${i.message}` };
+  }
+  const card = r.data;
+  if (card.classes.length !== card.model.numClasses) return { error: `${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs` };
+  return { card };
+}
+
+/** Every card is made here (training, import, export, packaging): checked against the schema. */
+export function buildCard(fields: Omit<CardFields, 'format' | 'version' | 'input' | 'output' | 'model'> & {
+  model: ModelSpec;
+  input: Omit<CardInput, 'channels' | 'rule'> & { rule?: InputRule };
+  output?: CardOutput;
+}): ModelCard {
+  const rule = fields.input.rule ?? { kind: 'native' };
+  return cardSchema.parse({
+    ...fields, format: 'pixelwise-model', version: 2,
+    input: { ...fields.input, rule, channels: 3 },
+    output: fields.output ?? defaultOutput(rule),
+  });
+}
+
+/** Label maps of a Pillow-resized input go back by Pillow NEAREST (as the imported models' authors did); others' scores go back bilinearly. */
+export function defaultOutput(rule: InputRule): CardOutput {
+  return { kind: 'logits', resizeBack: rule.kind !== 'native' && rule.filter === 'pillow' ? 'labels' : 'scores' };
+}
+
+/** The card with its input rule replaced by a Pillow resize to [h, w] (speed against detail, e.g. video). */
+export function withFixedInput(card: ModelCard, size: [number, number]): ModelCard {
+  const rule: InputRule = { kind: 'fixed', size, filter: 'pillow' };
+  return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: 'labels' } };
+}
+
+export const palette = (card: ModelCard) => card.classes.map((c) => c.color);
