@@ -4,10 +4,11 @@
 //
 // Version 2 holds the processing rules under `input` and `output`. Version 1 cards (the fields
 // `normalization`, `resize`, `pillowResize`, `model.stride`) are migrated on read (migrateCard).
-import { z } from 'zod';
+// zod's mini build: the same schemas at a fraction of the browser bundle.
+import * as z from 'zod/mini';
 import type { ModelSpec } from './seg_model.js';
 
-const posInt = z.number().int().positive();
+const posInt = z.int().check(z.positive());
 const hw = z.tuple([posInt, posInt]);
 const triple = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -28,7 +29,7 @@ export const inputRuleSchema = z.discriminatedUnion('kind', [
 export type InputRule = z.infer<typeof inputRuleSchema>;
 
 /** Network input = (pixel / 255 - mean) / std per channel, in `channelOrder` (mean 0.5, std 0.5: [-1, 1]). */
-export const normalizationSchema = z.object({ mean: triple, std: triple, channelOrder: z.enum(['RGB', 'BGR']).optional() });
+export const normalizationSchema = z.object({ mean: triple, std: triple, channelOrder: z.optional(z.enum(['RGB', 'BGR'])) });
 
 export const cardInputSchema = z.object({
   rule: inputRuleSchema,
@@ -57,28 +58,28 @@ export const cardSchema = z.object({
   format: z.literal('pixelwise-model'),
   version: z.literal(2),
   // The architecture's own options are checked when the network is built (registry.ts).
-  model: z.object({ arch: z.string(), numClasses: posInt }).passthrough().transform((m) => m as ModelSpec),
+  model: z.pipe(z.looseObject({ arch: z.string(), numClasses: posInt }), z.transform((m) => m as ModelSpec)),
   classes: z.array(classSchema),
   input: cardInputSchema,
   output: cardOutputSchema,
-  ignoreIndex: z.number().int().optional(),
+  ignoreIndex: z.optional(z.int()),
   /** The safetensors weights (TF.js); '' for a model that is an ONNX file only. */
-  weights: z.string().default(''),
+  weights: z._default(z.string(), ''),
   /** Learned parameters (no BatchNorm statistics), as papers count them. */
-  parameters: z.number().int().nonnegative().optional(),
+  parameters: z.optional(z.int().check(z.nonnegative())),
   /** An ONNX file of the network, run with ONNX Runtime. */
-  onnx: z.string().optional(),
-  licence: z.string().optional(),
-  source: z.string().optional(),
-  notes: z.string().optional(),
+  onnx: z.optional(z.string()),
+  licence: z.optional(z.string()),
+  source: z.optional(z.string()),
+  notes: z.optional(z.string()),
   /** How the package was made: source file, its sha256, the pixelwise command. */
-  provenance: z.object({ file: z.string(), sha256: z.string(), command: z.string() }).optional(),
+  provenance: z.optional(z.object({ file: z.string(), sha256: z.string(), command: z.string() })),
   /** Published scores of these weights, with where they were published. */
-  scores: z.array(z.object({ metric: z.string(), value: z.number(), dataset: z.string(), source: z.string() })).optional(),
+  scores: z.optional(z.array(z.object({ metric: z.string(), value: z.number(), dataset: z.string(), source: z.string() }))),
   /** A model trained by pixelwise: how (see package_run.ts)... */
-  training: z.record(z.string(), z.unknown()).optional(),
+  training: z.optional(z.record(z.string(), z.unknown())),
   /** ... and how good it is on its validation split (mIoU, pixel accuracy, IoU per class). */
-  evaluation: z.record(z.string(), z.unknown()).optional(),
+  evaluation: z.optional(z.record(z.string(), z.unknown())),
 });
 export type ModelCard = z.output<typeof cardSchema>;
 export type CardFields = z.input<typeof cardSchema>;

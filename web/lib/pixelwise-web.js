@@ -1,6 +1,2098 @@
 // src/web/index.ts
 import * as ort from "onnxruntime-web";
 
+// node_modules/zod/v4/core/util.js
+function getEnumValues(entries) {
+  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
+  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+  return values;
+}
+function jsonStringifyReplacer(_, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
+}
+var Cached = class {
+  constructor(getter) {
+    this._getter = getter;
+    this._value = void 0;
+  }
+  get value() {
+    const getter = this._getter;
+    if (getter !== void 0) {
+      this._value = getter();
+      this._getter = void 0;
+    }
+    return this._value;
+  }
+};
+function cached(getter) {
+  return new Cached(getter);
+}
+function cleanRegex(source) {
+  const start = source.startsWith("^") ? 1 : 0;
+  const end = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end);
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true
+  });
+}
+function rawShape(def) {
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  return desc?.get ? desc.get.raw : desc?.value;
+}
+var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+};
+function isObject(data) {
+  return typeof data === "object" && data !== null && !Array.isArray(data);
+}
+function isPlainObject(o) {
+  if (isObject(o) === false)
+    return false;
+  const ctor = o.constructor;
+  if (ctor === void 0)
+    return true;
+  if (typeof ctor !== "function")
+    return true;
+  const prot = ctor.prototype;
+  if (isObject(prot) === false)
+    return false;
+  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
+    return false;
+  }
+  return true;
+}
+function shallowClone(o) {
+  if (isPlainObject(o))
+    return { ...o };
+  if (Array.isArray(o))
+    return [...o];
+  if (o instanceof Map)
+    return new Map(o);
+  if (o instanceof Set)
+    return new Set(o);
+  return o;
+}
+var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+function escapeRegex(str) {
+  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def, params) {
+  const cl = new inst._zod.constr(def ?? inst._zod.def);
+  if (!def || params?.parent)
+    cl._zod.parent = inst;
+  return cl;
+}
+function normalizeParams(_params) {
+  const params = _params;
+  if (!params)
+    return {};
+  if (typeof params === "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  delete params.message;
+  if (typeof params.error === "string")
+    return { ...params, error: () => params.error };
+  return params;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k) => {
+    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
+  });
+}
+var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  float32: [-34028234663852886e22, 34028234663852886e22],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+}))();
+function aborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i = startIndex; i < x.issues.length; i++) {
+    if (x.issues[i]?.continue !== true) {
+      return true;
+    }
+  }
+  return false;
+}
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i = startIndex; i < x.issues.length; i++) {
+    if (x.issues[i]?.continue === false) {
+      return true;
+    }
+  }
+  return false;
+}
+function prefixIssues(path, issues) {
+  return issues.map((iss) => {
+    var _a2;
+    (_a2 = iss).path ?? (_a2.path = []);
+    iss.path.unshift(path);
+    return iss;
+  });
+}
+function unwrapMessage(message) {
+  return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d.check))
+      break;
+    const max = d.maximum ?? d.length ?? d.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
+function attachSchema(issues, start, inst) {
+  var _a2;
+  for (let i = start; i < issues.length; i++) {
+    (_a2 = issues[i]).schema ?? (_a2.schema = inst);
+  }
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a2;
+  const traits = iss.inst?._zod?.traits;
+  if (traits?.has("$ZodType")) {
+    if (traits.has("$ZodCheck"))
+      (_a2 = iss).schema ?? (_a2.schema = iss.inst);
+    else
+      iss.schema = iss.inst;
+  }
+  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
+  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const full = {};
+  for (const k of Object.keys(iss)) {
+    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
+      continue;
+    full[k] = iss[k];
+  }
+  full.path ?? (full.path = []);
+  full.message = message;
+  if (ctx?.reportInput) {
+    full.input = iss.input;
+  }
+  return full;
+}
+function members(proto, table) {
+  for (const key in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key);
+    if (desc.get)
+      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+    else
+      defineBound(proto, key, desc.value);
+  }
+}
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
+}
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
+}
+function defineBound(proto, key, fn) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      return this == null ? fn : own(this, key, fn.bind(this));
+    },
+    set(value) {
+      own(this, key, value);
+    }
+  });
+}
+function claim(inst, sentinel) {
+  const proto = Object.getPrototypeOf(inst);
+  return sentinel in proto ? void 0 : proto;
+}
+var installing;
+var broke = false;
+var breaker = {
+  configurable: true,
+  get() {
+    broke = true;
+    return void 0;
+  }
+};
+function defineLazyInternal(inst, key, compute) {
+  const proto = Object.getPrototypeOf(inst._zod);
+  if (key in proto && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      Object.defineProperty(this, key, breaker);
+      const outer = broke;
+      broke = false;
+      try {
+        const value = compute(this);
+        if (broke)
+          delete this[key];
+        else
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+        broke = broke || outer;
+        return value;
+      } catch (err) {
+        delete this[key];
+        broke = broke || outer;
+        throw err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+    }
+  });
+}
+function installLazyProp(inst, key, make, enumerable) {
+  const proto = claim(inst, key);
+  if (!proto)
+    return;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
+      Object.defineProperty(this, key, desc);
+      desc.value = make(this);
+      Object.defineProperty(this, key, desc);
+      return desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+    }
+  });
+}
+
+// node_modules/zod/v4/core/core.js
+var _a;
+var _zodDesc = { value: void 0, enumerable: false };
+var _E = "captureStackTrace" in Error ? Error : null;
+function newError(Definition) {
+  const E = _E;
+  if (E) {
+    const saved = E.stackTraceLimit;
+    if (typeof saved === "number") {
+      try {
+        E.stackTraceLimit = 0;
+      } catch {
+        _E = null;
+        return new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer2, proto, params) {
+  const zodProto = {};
+  function Internals(def) {
+    this.def = def;
+    this.constr = _;
+    this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  const protoMembers = proto;
+  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init(inst, def) {
+    if (!inst._zod) {
+      _zodDesc.value = new Internals(def);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    } else if (inst._zod.traits.has(name)) {
+      return;
+    }
+    inst._zod.traits.add(name);
+    initializer2(inst, def);
+    if (initialized) {
+      const own2 = Object.getPrototypeOf(inst);
+      const ctorProto = inst._zod.constr.prototype;
+      let up = own2;
+      while (up && up !== ctorProto)
+        up = Object.getPrototypeOf(up);
+      const target = up ?? own2;
+      if (!initialized.has(target)) {
+        initialized.add(target);
+        members(target, protoMembers);
+      }
+    }
+    const proto2 = _.prototype;
+    for (const k in proto2) {
+      if (!Object.prototype.hasOwnProperty.call(proto2, k))
+        continue;
+      if (!(k in inst)) {
+        inst[k] = proto2[k].bind(inst);
+      }
+    }
+  }
+  const Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _(def) {
+    const inst = params?.Parent ? newError(Definition) : this;
+    init(inst, def);
+    const deferred = inst._zod.deferred;
+    if (deferred) {
+      for (const fn of deferred) {
+        fn();
+      }
+      inst._zod.deferred = void 0;
+    }
+    const pp = globalThis.__zod_globalConfig?.postProcessor;
+    if (pp)
+      pp(inst);
+    return inst;
+  }
+  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, Symbol.hasInstance, {
+    value: (inst) => {
+      if (params?.Parent && inst instanceof params.Parent)
+        return true;
+      return inst?._zod?.traits?.has(name);
+    }
+  });
+  Object.defineProperty(_, "name", { value: name });
+  return _;
+}
+var $ZodAsyncError = class extends Error {
+  constructor() {
+    super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
+  }
+};
+var $ZodEncodeError = class extends Error {
+  constructor(name) {
+    super(`Encountered unidirectional transform during encode: ${name}`);
+    this.name = "ZodEncodeError";
+  }
+};
+(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
+var globalConfig = globalThis.__zod_globalConfig;
+function config(newConfig) {
+  if (newConfig)
+    Object.assign(globalConfig, newConfig);
+  return globalConfig;
+}
+
+// node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  const internals = this._zod;
+  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
+  return internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+var _messageDesc = {
+  get: _getMessage,
+  set: _setMessage,
+  enumerable: true,
+  configurable: true
+};
+var _issuesDesc = { value: void 0, enumerable: false };
+var _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+var initializer = (inst, def) => {
+  inst.name = "$ZodError";
+  _issuesDesc.value = def;
+  Object.defineProperty(inst, "issues", _issuesDesc);
+  _issuesDesc.value = void 0;
+  Object.defineProperty(inst, "message", _messageDesc);
+  const proto = Object.getPrototypeOf(inst);
+  if (!_installedToString.has(proto)) {
+    _installedToString.add(proto);
+    Object.defineProperty(proto, "toString", {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const value = () => this.message;
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+        return value;
+      },
+      set(value) {
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+      }
+    });
+  }
+};
+var $ZodError = $constructor("$ZodError", initializer);
+var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+  Parent: Error
+});
+
+// node_modules/zod/v4/core/parse.js
+var _parse = (_Err) => {
+  const fn = (schema, value, _ctx, _params) => {
+    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+    const result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise) {
+      throw new $ZodAsyncError();
+    }
+    if (result.issues.length) {
+      const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e, _params?.callee ?? fn);
+      throw e;
+    }
+    return result.value;
+  };
+  return fn;
+};
+var parse = /* @__PURE__ */ _parse($ZodRealError);
+var _parseAsync = (_Err) => {
+  const fn = async (schema, value, _ctx, params) => {
+    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+    let result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise)
+      result = await result;
+    if (result.issues.length) {
+      const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e, params?.callee ?? fn);
+      throw e;
+    }
+    return result.value;
+  };
+  return fn;
+};
+var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
+var _safeParse = (_Err) => (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+  const result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise) {
+    throw new $ZodAsyncError();
+  }
+  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+};
+var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
+function failure(Err, issues, ctx) {
+  let error;
+  return {
+    success: false,
+    get error() {
+      if (!error) {
+        error = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
+        issues = void 0;
+        ctx = void 0;
+      }
+      return error;
+    },
+    set error(e) {
+      error = e;
+      issues = void 0;
+      ctx = void 0;
+    }
+  };
+}
+var _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+  let result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise)
+    result = await result;
+  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+};
+var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
+
+// node_modules/zod/v4/core/regexes.js
+var anyString = /^[\s\S]{0,}$/;
+var number = /^-?\d+(?:\.\d+)?$/;
+
+// node_modules/zod/v4/core/checks.js
+var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
+  var _a2;
+  inst._zod ?? (inst._zod = {});
+  inst._zod.def = def;
+  (_a2 = inst._zod).onattach ?? (_a2.onattach = []);
+});
+var numericOriginMap = {
+  number: "number",
+  bigint: "bigint",
+  object: "date"
+};
+var $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  const origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
+      return;
+    }
+    payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_small",
+      minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  def.format = def.format || "float64";
+  const isInt = def.format?.includes("int");
+  const origin = isInt ? "int" : "number";
+  const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
+  inst._zod.check = (payload) => {
+    const input = payload.value;
+    if (isInt) {
+      if (!Number.isInteger(input)) {
+        payload.issues.push({
+          expected: origin,
+          format: def.format,
+          code: "invalid_type",
+          continue: false,
+          input,
+          inst
+        });
+        return;
+      }
+      if (!Number.isSafeInteger(input)) {
+        if (input > 0) {
+          payload.issues.push({
+            input,
+            code: "too_big",
+            maximum: Number.MAX_SAFE_INTEGER,
+            note: "Integers must be within the safe integer range.",
+            inst,
+            origin,
+            inclusive: true,
+            continue: !def.abort
+          });
+        } else {
+          payload.issues.push({
+            input,
+            code: "too_small",
+            minimum: Number.MIN_SAFE_INTEGER,
+            note: "Integers must be within the safe integer range.",
+            inst,
+            origin,
+            inclusive: true,
+            continue: !def.abort
+          });
+        }
+        return;
+      }
+    }
+    if (input < minimum) {
+      payload.issues.push({
+        origin: "number",
+        input,
+        code: "too_small",
+        minimum,
+        inclusive: true,
+        inst,
+        continue: !def.abort
+      });
+    }
+    if (input > maximum) {
+      payload.issues.push({
+        origin: "number",
+        input,
+        code: "too_big",
+        maximum,
+        inclusive: true,
+        inst,
+        continue: !def.abort
+      });
+    }
+  };
+});
+
+// node_modules/zod/v4/core/versions.js
+var version = {
+  major: 4,
+  minor: 6,
+  patch: 7
+};
+
+// node_modules/zod/v4/core/schemas.js
+var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
+  var _a2;
+  inst ?? (inst = {});
+  inst._zod.def = def;
+  inst._zod.bag = inst._zod.bag || {};
+  inst._zod.version = version;
+  const defChecks = inst._zod.def.checks;
+  const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+  for (const ch of checks) {
+    for (const fn of ch._zod.onattach) {
+      fn(inst);
+    }
+  }
+  if (checks.length === 0) {
+    (_a2 = inst._zod).deferred ?? (_a2.deferred = []);
+    inst._zod.deferred?.push(() => {
+      inst._zod.run = inst._zod.parse;
+    });
+  } else {
+    const runChecks = (payload, checks2, ctx) => {
+      if (payload.memo)
+        return payload;
+      let isAborted = aborted(payload);
+      let asyncResult;
+      for (const ch of checks2) {
+        if (ch._zod.def.when) {
+          if (explicitlyAborted(payload))
+            continue;
+          const shouldRun = ch._zod.def.when(payload);
+          if (!shouldRun)
+            continue;
+        } else if (isAborted) {
+          continue;
+        }
+        const currLen = payload.issues.length;
+        const _ = ch._zod.check(payload);
+        if (_ instanceof Promise && ctx?.async === false) {
+          throw new $ZodAsyncError();
+        }
+        if (asyncResult || _ instanceof Promise) {
+          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+            await _;
+            const nextLen = payload.issues.length;
+            if (nextLen === currLen)
+              return;
+            attachSchema(payload.issues, currLen, inst);
+            if (!isAborted)
+              isAborted = aborted(payload, currLen);
+          });
+        } else {
+          const nextLen = payload.issues.length;
+          if (nextLen === currLen)
+            continue;
+          attachSchema(payload.issues, currLen, inst);
+          if (!isAborted)
+            isAborted = aborted(payload, currLen);
+        }
+      }
+      if (asyncResult) {
+        return asyncResult.then(() => {
+          return payload;
+        });
+      }
+      return payload;
+    };
+    const handleCanaryResult = (canary, payload, ctx) => {
+      if (aborted(canary)) {
+        canary.aborted = true;
+        return canary;
+      }
+      const checkResult = runChecks(payload, checks, ctx);
+      if (checkResult instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+      }
+      return inst._zod.parse(checkResult, ctx);
+    };
+    inst._zod.run = (payload, ctx) => {
+      if (ctx.skipChecks) {
+        return inst._zod.parse(payload, ctx);
+      }
+      if (ctx.direction === "backward") {
+        const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
+        if (canary instanceof Promise) {
+          return canary.then((canary2) => {
+            return handleCanaryResult(canary2, payload, ctx);
+          });
+        }
+        return handleCanaryResult(canary, payload, ctx);
+      }
+      const result = inst._zod.parse(payload, ctx);
+      if (result instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return result.then((result2) => runChecks(result2, checks, ctx));
+      }
+      return runChecks(result, checks, ctx);
+    };
+  }
+}, {
+  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+  get "~standard"() {
+    return hide(this, "~standard", standardProps(this));
+  },
+  set "~standard"(value) {
+    own(this, "~standard", value);
+  }
+});
+var toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
+async function validateAsync(inst, value) {
+  const ctx = { async: true };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      const ctx = { async: false };
+      try {
+        const r = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r instanceof Promise))
+          return toStandardResult(r, ctx);
+      } catch (_) {
+      }
+      return validateAsync(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = def.pattern ?? anyString;
+  inst._zod.parse = (payload, _) => {
+    if (def.coerce)
+      try {
+        payload.value = String(payload.value);
+      } catch (_2) {
+      }
+    if (typeof payload.value === "string")
+      return payload;
+    payload.issues.push({
+      expected: "string",
+      code: "invalid_type",
+      input: payload.value,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = number;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Number(payload.value);
+      } catch (_) {
+      }
+    const input = payload.value;
+    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+      return payload;
+    }
+    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+    payload.issues.push({
+      expected: "number",
+      code: "invalid_type",
+      input,
+      inst,
+      ...received ? { received } : {}
+    });
+    return payload;
+  };
+});
+var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
+  $ZodCheckNumberFormat.init(inst, def);
+  $ZodNumber.init(inst, def);
+});
+var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload) => payload;
+});
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c) => c[0]));
+  const parse2 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n = size(payload.value);
+    if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse2(payload, ctx);
+  };
+}
+var arraySize = (input) => Array.isArray(input) ? input.length : -1;
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input = payload.value;
+    if (!Array.isArray(input)) {
+      payload.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
+    const proms = [];
+    const abortEarly = ctx?.abortEarly;
+    for (let i = 0; i < input.length; i++) {
+      const item = input[i];
+      const result = def.element._zod.run({
+        value: item,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        proms.push(result.then((result2) => handleArrayResult(result2, payload, i)));
+      } else {
+        handleArrayResult(result, payload, i);
+        if (abortEarly && result.issues.length !== 0 && aborted(result))
+          break;
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+  capSize(inst, arraySize);
+});
+function handlePropertyResult(result, final, key, input, optin, optout) {
+  const isPresent = key in input;
+  const isOptionalOut = optout === "optional";
+  if (!isPresent && isOptionalOut && optin === "optional") {
+    return;
+  }
+  if (result.issues.length) {
+    if (optin !== void 0 && isOptionalOut && !isPresent) {
+      return;
+    }
+    final.issues.push(...prefixIssues(key, result.issues));
+  }
+  if (!isPresent && optin === void 0) {
+    if (!result.issues.length) {
+      final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key]
+      });
+    }
+    return;
+  }
+  if (result.value === void 0) {
+    if (isPresent || optin === "defaulted" && !isOptionalOut) {
+      final.value[key] = void 0;
+    }
+  } else {
+    final.value[key] = result.value;
+  }
+}
+var NO_SYMBOL_KEYS = [];
+function normalizeDef(def) {
+  const keys = Object.keys(def.shape);
+  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
+  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
+  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (const k of allKeys) {
+    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
+    }
+  }
+  const okeys = optionalKeys(def.shape);
+  return {
+    ...def,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+  const unrecognized = [];
+  const keySet = def.keySet;
+  const _catchall = def.catchall._zod;
+  const t = _catchall.def.type;
+  const optin = _catchall.optin;
+  const optout = _catchall.optout;
+  let seen = 0;
+  for (const key in input) {
+    if (abortEarly && payload.issues.length !== seen) {
+      if (aborted(payload, seen))
+        break;
+      seen = payload.issues.length;
+    }
+    if (keySet.has(key))
+      continue;
+    if (key === "__proto__") {
+      if (t === "never")
+        unrecognized.push(key);
+      continue;
+    }
+    if (t === "never") {
+      unrecognized.push(key);
+      continue;
+    }
+    const r = _catchall.run({ value: input[key], issues: [] }, ctx);
+    if (r instanceof Promise) {
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+    } else {
+      handlePropertyResult(r, payload, key, input, optin, optout);
+    }
+  }
+  if (unrecognized.length) {
+    payload.issues.push({
+      code: "unrecognized_keys",
+      keys: unrecognized,
+      input,
+      inst,
+      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+      continue: true
+    });
+  }
+  if (!proms.length)
+    return payload;
+  return Promise.all(proms).then(() => {
+    return payload;
+  });
+}
+var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
+  $ZodType.init(inst, def);
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  const sh = desc?.get ? desc.get.raw : def.shape ?? {};
+  if (sh) {
+    const get = () => {
+      const newSh = { ...sh };
+      Object.defineProperty(def, "shape", { value: newSh });
+      get.raw = newSh;
+      return newSh;
+    };
+    get.raw = sh;
+    Object.defineProperty(def, "shape", { get });
+  }
+  const _normalized = cached(() => normalizeDef(def));
+  defineLazyInternal(inst, "propValues", (zod) => {
+    const shape = zod.def.shape;
+    const propValues = {};
+    for (const key in shape) {
+      const field = shape[key]._zod;
+      if (field.values) {
+        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
+          assignProp(propValues, key, /* @__PURE__ */ new Set());
+        }
+        for (const v of field.values)
+          propValues[key].add(v);
+        if (field.optin !== void 0)
+          propValues[key].add(void 0);
+      }
+    }
+    return propValues;
+  });
+  const isObject2 = isObject;
+  const catchall = def.catchall;
+  let value;
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    value ?? (value = _normalized.value);
+    const input = payload.value;
+    if (!isObject2(input)) {
+      payload.issues.push({
+        expected: "object",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+    const proms = [];
+    const shape = value.shape;
+    const abortEarly = ctx?.abortEarly;
+    let seen = payload.issues.length;
+    for (const key of value.allKeys) {
+      if (abortEarly && payload.issues.length !== seen) {
+        if (aborted(payload, seen))
+          break;
+        seen = payload.issues.length;
+      }
+      if (key === "__proto__")
+        continue;
+      const el = shape[key];
+      const optin = el._zod.optin;
+      const optout = el._zod.optout;
+      const r = el._zod.run({ value: input[key], issues: [] }, ctx);
+      if (r instanceof Promise) {
+        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input, optin, optout)));
+      } else {
+        handlePropertyResult(r, payload, key, input, optin, optout);
+      }
+    }
+    if (!catchall) {
+      return proms.length ? Promise.all(proms).then(() => payload) : payload;
+    }
+    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+  };
+});
+function handleUnionResults(results, final, inst, ctx) {
+  for (const result of results) {
+    if (result.issues.length === 0) {
+      final.value = result.value;
+      return final;
+    }
+  }
+  const nonaborted = results.filter((r) => !aborted(r));
+  if (nonaborted.length === 1) {
+    final.value = nonaborted[0].value;
+    return nonaborted[0];
+  }
+  final.issues.push({
+    code: "invalid_union",
+    input: final.value,
+    inst,
+    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
+  });
+  return final;
+}
+var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o) => o._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o) => o._zod.optin !== void 0) ? "optional" : void 0);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o) => o._zod.optout === "optional") ? "optional" : void 0);
+  defineLazyInternal(inst, "values", (zod) => {
+    if (zod.def.options.every((o) => o._zod.values)) {
+      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
+    }
+    return void 0;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => {
+    if (zod.def.options.every((o) => o._zod.pattern)) {
+      const patterns = zod.def.options.map((o) => o._zod.pattern);
+      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+    }
+    return void 0;
+  });
+  const first = def.options.length === 1 ? def.options[0]._zod.run : null;
+  inst._zod.parse = (payload, ctx) => {
+    if (first) {
+      return first(payload, ctx);
+    }
+    let async = false;
+    const results = [];
+    for (const option of def.options) {
+      const result = option._zod.run({
+        value: payload.value,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        results.push(result);
+        async = true;
+      } else {
+        if (result.issues.length === 0)
+          return result;
+        results.push(result);
+      }
+    }
+    if (!async)
+      return handleUnionResults(results, payload, inst, ctx);
+    return Promise.all(results).then((results2) => {
+      return handleUnionResults(results2, payload, inst, ctx);
+    });
+  };
+});
+function discriminatorMap(def) {
+  const map = /* @__PURE__ */ new Map();
+  for (const option of def.options) {
+    const values = option._zod.propValues?.[def.discriminator];
+    if (!values || values.size === 0)
+      throw new Error(`Invalid discriminated union option at index "${def.options.indexOf(option)}"`);
+    for (const value of values) {
+      if (map.has(value)) {
+        if (value !== void 0)
+          throw new Error(`Duplicate discriminator value "${String(value)}"`);
+        map.set(value, null);
+      } else {
+        map.set(value, option);
+      }
+    }
+  }
+  return map;
+}
+var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnion", (inst, def) => {
+  def.inclusive = false;
+  $ZodUnion.init(inst, def);
+  const _super = inst._zod.parse;
+  defineLazyInternal(inst, "propValues", (zod) => {
+    const propValues = {};
+    let undefinedCount = 0;
+    for (const option of zod.def.options) {
+      const pv = option._zod.propValues;
+      if (!pv || Object.keys(pv).length === 0)
+        throw new Error(`Invalid discriminated union option at index "${zod.def.options.indexOf(option)}"`);
+      if (pv[zod.def.discriminator]?.has(void 0))
+        undefinedCount++;
+      for (const [k, v] of Object.entries(pv)) {
+        if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
+          assignProp(propValues, k, /* @__PURE__ */ new Set());
+        }
+        for (const val of v) {
+          propValues[k].add(val);
+        }
+      }
+    }
+    if (!zod.def.unionFallback && undefinedCount > 1)
+      propValues[zod.def.discriminator]?.delete(void 0);
+    return propValues;
+  });
+  def.options.forEach((option, i) => {
+    const propShape = rawShape(option._zod.def);
+    if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
+      throw new Error(`Invalid discriminated union option at index "${i}"`);
+    }
+  });
+  const disc = cached(() => discriminatorMap(def));
+  inst._zod.parse = (payload, ctx) => {
+    const input = payload.value;
+    if (!isObject(input)) {
+      payload.issues.push({
+        code: "invalid_type",
+        expected: "object",
+        input,
+        inst
+      });
+      return payload;
+    }
+    const value = input?.[def.discriminator];
+    const opt = disc.value.get(value);
+    if (opt && (value !== void 0 || ctx.direction !== "backward")) {
+      return opt._zod.run(payload, ctx);
+    }
+    if (def.unionFallback || ctx.direction === "backward") {
+      return _super(payload, ctx);
+    }
+    payload.issues.push({
+      code: "invalid_union",
+      errors: [],
+      note: "No matching discriminator",
+      discriminator: def.discriminator,
+      options: Array.from(disc.value.keys()).filter((value2) => disc.value.get(value2) !== null),
+      input,
+      path: [def.discriminator],
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
+  $ZodType.init(inst, def);
+  const items = def.items;
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input = payload.value;
+    if (!Array.isArray(input)) {
+      payload.issues.push({
+        input,
+        inst,
+        expected: "tuple",
+        code: "invalid_type"
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, [], ctx) : [];
+    const proms = [];
+    const optinStart = getTupleOptStart(items, "optin");
+    const optoutStart = getTupleOptStart(items, "optout");
+    if (!def.rest) {
+      if (input.length < optinStart) {
+        payload.issues.push({
+          code: "too_small",
+          minimum: optinStart,
+          inclusive: true,
+          input,
+          inst,
+          origin: "array"
+        });
+        return payload;
+      }
+      if (input.length > items.length) {
+        payload.issues.push({
+          code: "too_big",
+          maximum: items.length,
+          inclusive: true,
+          input,
+          inst,
+          origin: "array"
+        });
+      }
+    }
+    const itemResults = new Array(items.length);
+    const abortEarly = def.rest ? ctx?.abortEarly : void 0;
+    let itemAborted = false;
+    for (let i = 0; i < items.length; i++) {
+      const r = items[i]._zod.run({ value: input[i], issues: [] }, ctx);
+      if (r instanceof Promise) {
+        proms.push(r.then((rr) => {
+          itemResults[i] = rr;
+        }));
+      } else {
+        itemResults[i] = r;
+        if (abortEarly && !itemAborted && r.issues.length)
+          itemAborted = aborted(r);
+      }
+    }
+    if (def.rest && !itemAborted) {
+      let i = items.length - 1;
+      const rest = input.slice(items.length);
+      let seen = payload.issues.length;
+      for (const el of rest) {
+        if (abortEarly && payload.issues.length !== seen) {
+          if (aborted(payload, seen))
+            break;
+          seen = payload.issues.length;
+        }
+        i++;
+        const result = def.rest._zod.run({ value: el, issues: [] }, ctx);
+        if (result instanceof Promise) {
+          proms.push(result.then((r) => handleTupleResult(r, payload, i)));
+        } else {
+          handleTupleResult(result, payload, i);
+        }
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => handleTupleResults(itemResults, payload, items, input, optoutStart));
+    }
+    return handleTupleResults(itemResults, payload, items, input, optoutStart);
+  };
+});
+function getTupleOptStart(items, key) {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const omittable = key === "optin" ? items[i]._zod.optin !== void 0 : items[i]._zod.optout === "optional";
+    if (!omittable)
+      return i + 1;
+  }
+  return 0;
+}
+function handleTupleResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+function handleTupleResults(itemResults, final, items, input, optoutStart) {
+  for (let i = 0; i < items.length; i++) {
+    const r = itemResults[i];
+    const isPresent = i < input.length;
+    if (!isPresent && i >= optoutStart && items[i]._zod.optin === "optional") {
+      final.value.length = i;
+      break;
+    }
+    if (r.issues.length) {
+      if (!isPresent && i >= optoutStart) {
+        final.value.length = i;
+        break;
+      }
+      final.issues.push(...prefixIssues(i, r.issues));
+    }
+    final.value[i] = r.value;
+  }
+  for (let i = final.value.length - 1; i >= input.length; i--) {
+    if (items[i]._zod.optout === "optional" && final.value[i] === void 0) {
+      final.value.length = i;
+    } else {
+      break;
+    }
+  }
+  return final;
+}
+var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input = payload.value;
+    if (!isPlainObject(input)) {
+      payload.issues.push({
+        expected: "record",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    const proms = [];
+    const values = def.keyType._zod.values;
+    if (values && !def.partial) {
+      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+      const recordKeys = /* @__PURE__ */ new Set();
+      for (const key of values) {
+        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
+          recordKeys.add(typeof key === "number" ? key.toString() : key);
+          if (key === "__proto__")
+            continue;
+          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+          if (keyResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (keyResult.issues.length) {
+            payload.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+            continue;
+          }
+          const outKey = keyResult.value;
+          if (outKey === "__proto__")
+            continue;
+          const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+          if (result instanceof Promise) {
+            proms.push(result.then((result2) => {
+              if (result2.issues.length) {
+                payload.issues.push(...prefixIssues(key, result2.issues));
+              }
+              payload.value[outKey] = result2.value;
+            }));
+          } else {
+            if (result.issues.length) {
+              payload.issues.push(...prefixIssues(key, result.issues));
+            }
+            payload.value[outKey] = result.value;
+          }
+        }
+      }
+      let unrecognized;
+      for (const key in input) {
+        if (!recordKeys.has(key)) {
+          if (def.mode === "loose") {
+            if (key === "__proto__")
+              continue;
+            payload.value[key] = input[key];
+          } else {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          }
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    } else {
+      payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+      let unrecognized;
+      for (const key of Reflect.ownKeys(input)) {
+        if (key === "__proto__")
+          continue;
+        if (!Object.prototype.propertyIsEnumerable.call(input, key))
+          continue;
+        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+        if (keyResult instanceof Promise) {
+          throw new Error("Async schemas not supported in object keys currently");
+        }
+        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+        if (checkNumericKey) {
+          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+          if (retryResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (retryResult.issues.length === 0) {
+            keyResult = retryResult;
+          }
+        }
+        if (keyResult.issues.length) {
+          if (def.mode === "loose") {
+            payload.value[key] = input[key];
+          } else if (values) {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          } else {
+            payload.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+          }
+          continue;
+        }
+        const outKey = keyResult.value;
+        if (outKey === "__proto__")
+          continue;
+        const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+        if (result instanceof Promise) {
+          proms.push(result.then((result2) => {
+            if (result2.issues.length) {
+              payload.issues.push(...prefixIssues(key, result2.issues));
+            }
+            payload.value[outKey] = result2.value;
+          }));
+        } else {
+          if (result.issues.length) {
+            payload.issues.push(...prefixIssues(key, result.issues));
+          }
+          payload.value[outKey] = result.value;
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+});
+var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
+  $ZodType.init(inst, def);
+  const values = getEnumValues(def.entries);
+  const valuesSet = new Set(values);
+  inst._zod.values = valuesSet;
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
+  });
+  inst._zod.parse = (payload, _ctx) => {
+    const input = payload.value;
+    if (valuesSet.has(input)) {
+      return payload;
+    }
+    payload.issues.push({
+      code: "invalid_value",
+      values,
+      input,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
+  $ZodType.init(inst, def);
+  const values = new Set(def.values);
+  inst._zod.values = values;
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const vals = zod.def.values;
+    return new RegExp(vals.length ? `^(${vals.map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
+  });
+  inst._zod.parse = (payload, _ctx) => {
+    const input = payload.value;
+    if (values.has(input)) {
+      return payload;
+    }
+    payload.issues.push({
+      code: "invalid_value",
+      values: def.values,
+      input,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.optin = "optional";
+  globalConfig.memoizer?.guard(inst);
+  inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward") {
+      throw new $ZodEncodeError(inst.constructor.name);
+    }
+    const _out = def.transform(payload.value, payload);
+    if (ctx.async) {
+      const output = _out instanceof Promise ? _out : Promise.resolve(_out);
+      return output.then((output2) => {
+        payload.value = output2;
+        return payload;
+      });
+    }
+    if (_out instanceof Promise) {
+      throw new $ZodAsyncError();
+    }
+    payload.value = _out;
+    return payload;
+  };
+});
+function handleOptionalResult(payload, result) {
+  payload.value = result.issues.length ? void 0 : result.value;
+  return payload;
+}
+var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+  inst._zod.optout = "optional";
+  defineLazyInternal(inst, "values", (zod) => {
+    const values = zod.def.innerType._zod.values;
+    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const pattern = zod.def.innerType._zod.pattern;
+    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+  });
+  inst._zod.parse = (payload, ctx) => {
+    if (payload.value === void 0) {
+      if (def.innerType._zod.optin !== "defaulted")
+        return payload;
+      const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+      if (result instanceof Promise)
+        return result.then((result2) => handleOptionalResult(payload, result2));
+      return handleOptionalResult(payload, result);
+    }
+    return def.innerType._zod.run(payload, ctx);
+  };
+});
+var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.optin = "defaulted";
+  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+  inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward") {
+      return def.innerType._zod.run(payload, ctx);
+    }
+    if (payload.value === void 0) {
+      payload.value = def.defaultValue;
+      return payload;
+    }
+    const result = def.innerType._zod.run(payload, ctx);
+    if (result instanceof Promise) {
+      return result.then((result2) => handleDefaultResult(result2, def));
+    }
+    return handleDefaultResult(result, def);
+  };
+});
+function handleDefaultResult(payload, def) {
+  if (payload.value === void 0) {
+    payload.value = def.defaultValue;
+  }
+  return payload;
+}
+var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
+  defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
+  inst._zod.parse = (payload, ctx) => {
+    if (ctx.direction === "backward") {
+      const right = def.out._zod.run(payload, ctx);
+      if (right instanceof Promise) {
+        return right.then((right2) => handlePipeResult(right2, def.in, ctx));
+      }
+      return handlePipeResult(right, def.in, ctx);
+    }
+    const left = def.in._zod.run(payload, ctx);
+    if (left instanceof Promise) {
+      return left.then((left2) => handlePipeResult(left2, def.out, ctx));
+    }
+    return handlePipeResult(left, def.out, ctx);
+  };
+});
+function handlePipeResult(left, next, ctx) {
+  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
+    left.aborted = true;
+    return left;
+  }
+  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+}
+
+// node_modules/zod/v4/core/api.js
+function snapshotChecks(def) {
+  if (def.checks)
+    def.checks = [...def.checks];
+  return def;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class, params) {
+  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _number(Class, params) {
+  return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _int(Class, params) {
+  return new Class({
+    type: "number",
+    check: "number_format",
+    abort: false,
+    format: "safeint",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _unknown(Class) {
+  return new Class({
+    type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gt(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: false
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gte(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _positive(params) {
+  return /* @__PURE__ */ _gt(0, params);
+}
+// @__NO_SIDE_EFFECTS__
+function _nonnegative(params) {
+  return /* @__PURE__ */ _gte(0, params);
+}
+
+// node_modules/zod/v4/mini/schemas.js
+var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
+  if (!inst._zod)
+    throw new Error("Uninitialized schema in ZodMiniType.");
+  $ZodType.init(inst, def);
+  inst.def = def;
+  inst.type = def.type;
+}, {
+  // `with` is an alias for `check`: the same function object, not a wrapper.
+  get with() {
+    return this.check;
+  },
+  set with(value) {
+    own(this, "with", value);
+  },
+  parse(data, params) {
+    return parse(this, data, params, { callee: this.parse });
+  },
+  parseAsync(data, params) {
+    return parseAsync(this, data, params, { callee: this.parseAsync });
+  },
+  safeParse(data, params) {
+    return safeParse(this, data, params);
+  },
+  safeParseAsync(data, params) {
+    return safeParseAsync(this, data, params);
+  },
+  check(...checks) {
+    const def = this.def;
+    return this.clone({
+      ...def,
+      checks: [
+        ...def.checks ?? [],
+        ...checks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+      ]
+    }, { parent: true });
+  },
+  clone(_def, params) {
+    return clone(this, _def, params);
+  },
+  brand() {
+    return this;
+  },
+  register(reg, meta2) {
+    reg.add(this, meta2);
+    return this;
+  },
+  apply(fn, ...args) {
+    return args.length === 0 ? fn(this) : fn(this, ...args);
+  }
+});
+var ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
+  $ZodString.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function string2(params) {
+  return _string(ZodMiniString, params);
+}
+var ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
+  $ZodNumber.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function number2(params) {
+  return _number(ZodMiniNumber, params);
+}
+var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
+  $ZodNumberFormat.init(inst, def);
+  ZodMiniNumber.init(inst, def);
+});
+function int(params) {
+  return _int(ZodMiniNumberFormat, params);
+}
+var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
+  $ZodUnknown.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function unknown() {
+  return _unknown(ZodMiniUnknown);
+}
+var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+  $ZodArray.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
+  $ZodObject.init(inst, def);
+  ZodMiniType.init(inst, def);
+  installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
+});
+// @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
+// @__NO_SIDE_EFFECTS__
+function looseObject(shape, params) {
+  return new ZodMiniObject({
+    type: "object",
+    shape,
+    catchall: /* @__PURE__ */ unknown(),
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniDiscriminatedUnion = /* @__PURE__ */ $constructor("ZodMiniDiscriminatedUnion", (inst, def) => {
+  $ZodDiscriminatedUnion.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function discriminatedUnion(discriminator, options, params) {
+  return new ZodMiniDiscriminatedUnion({
+    type: "union",
+    options,
+    discriminator,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniTuple = /* @__PURE__ */ $constructor("ZodMiniTuple", (inst, def) => {
+  $ZodTuple.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function tuple(items, _paramsOrRest, _params) {
+  const hasRest = _paramsOrRest instanceof $ZodType;
+  const params = hasRest ? _params : _paramsOrRest;
+  const rest = hasRest ? _paramsOrRest : null;
+  return new ZodMiniTuple({
+    type: "tuple",
+    items,
+    rest,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniRecord = /* @__PURE__ */ $constructor("ZodMiniRecord", (inst, def) => {
+  $ZodRecord.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function record(keyType, valueType, params) {
+  if (!valueType || !valueType._zod) {
+    return new ZodMiniRecord({
+      type: "record",
+      keyType: /* @__PURE__ */ string2(),
+      valueType: keyType,
+      ...normalizeParams(valueType)
+    });
+  }
+  return new ZodMiniRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
+  $ZodEnum.init(inst, def);
+  ZodMiniType.init(inst, def);
+  inst.options = [...inst._zod.values];
+});
+// @__NO_SIDE_EFFECTS__
+function _enum(values, params) {
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  return new ZodMiniEnum({
+    type: "enum",
+    entries,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniLiteral = /* @__PURE__ */ $constructor("ZodMiniLiteral", (inst, def) => {
+  $ZodLiteral.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function literal(value, params) {
+  return new ZodMiniLiteral({
+    type: "literal",
+    values: Array.isArray(value) ? value : [value],
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniTransform = /* @__PURE__ */ $constructor("ZodMiniTransform", (inst, def) => {
+  $ZodTransform.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function transform(fn) {
+  return new ZodMiniTransform({
+    type: "transform",
+    transform: fn
+  });
+}
+var ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
+  $ZodOptional.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function optional(innerType) {
+  return new ZodMiniOptional({
+    type: "optional",
+    innerType
+  });
+}
+var ZodMiniDefault = /* @__PURE__ */ $constructor("ZodMiniDefault", (inst, def) => {
+  $ZodDefault.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function _default(innerType, defaultValue) {
+  return new ZodMiniDefault({
+    type: "default",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : shallowClone(defaultValue);
+    }
+  });
+}
+var ZodMiniPipe = /* @__PURE__ */ $constructor("ZodMiniPipe", (inst, def) => {
+  $ZodPipe.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function pipe(in_, out) {
+  return new ZodMiniPipe({
+    type: "pipe",
+    in: in_,
+    out
+  });
+}
+
+// src/models/card.ts
+var posInt = int().check(_positive());
+var hw = tuple([posInt, posInt]);
+var triple = tuple([number2(), number2(), number2()]);
+var RESIZE_FILTERS = ["pillow", "sharp"];
+var resizeFilterSchema = _enum(RESIZE_FILTERS);
+var inputRuleSchema = discriminatedUnion("kind", [
+  object({ kind: literal("native") }),
+  object({ kind: literal("fixed"), size: hw, filter: resizeFilterSchema }),
+  object({ kind: literal("multiple"), multiple: posInt, filter: resizeFilterSchema })
+]);
+var normalizationSchema = object({ mean: triple, std: triple, channelOrder: optional(_enum(["RGB", "BGR"])) });
+var cardInputSchema = object({
+  rule: inputRuleSchema,
+  channels: literal(3),
+  normalization: normalizationSchema,
+  /** Input height and width are padded (zeros after normalisation) to multiples of this. */
+  stride: posInt
+});
+var cardOutputSchema = object({
+  kind: _enum(["logits", "probabilities", "labels"]),
+  resizeBack: _enum(["scores", "labels"])
+});
+var classSchema = object({ name: string2(), color: triple });
+var cardSchema = object({
+  format: literal("pixelwise-model"),
+  version: literal(2),
+  // The architecture's own options are checked when the network is built (registry.ts).
+  model: pipe(looseObject({ arch: string2(), numClasses: posInt }), transform((m) => m)),
+  classes: array(classSchema),
+  input: cardInputSchema,
+  output: cardOutputSchema,
+  ignoreIndex: optional(int()),
+  /** The safetensors weights (TF.js); '' for a model that is an ONNX file only. */
+  weights: _default(string2(), ""),
+  /** Learned parameters (no BatchNorm statistics), as papers count them. */
+  parameters: optional(int().check(_nonnegative())),
+  /** An ONNX file of the network, run with ONNX Runtime. */
+  onnx: optional(string2()),
+  licence: optional(string2()),
+  source: optional(string2()),
+  notes: optional(string2()),
+  /** How the package was made: source file, its sha256, the pixelwise command. */
+  provenance: optional(object({ file: string2(), sha256: string2(), command: string2() })),
+  /** Published scores of these weights, with where they were published. */
+  scores: optional(array(object({ metric: string2(), value: number2(), dataset: string2(), source: string2() }))),
+  /** A model trained by pixelwise: how (see package_run.ts)... */
+  training: optional(record(string2(), unknown())),
+  /** ... and how good it is on its validation split (mIoU, pixel accuracy, IoU per class). */
+  evaluation: optional(record(string2(), unknown()))
+});
+function migrateCard(raw, strideOf) {
+  if (!raw || typeof raw !== "object") return raw;
+  const c = raw;
+  if (c.version !== 1) return raw;
+  const { normalization, resize, pillowResize, version: _v, model, ...rest } = c;
+  const { stride, ...spec } = model ?? {};
+  const rule = pillowResize?.size ? { kind: "fixed", size: pillowResize.size, filter: "pillow" } : pillowResize ? { kind: "multiple", multiple: pillowResize.multiple ?? 1, filter: "pillow" } : resize ? { kind: "fixed", size: resize, filter: "sharp" } : { kind: "native" };
+  return {
+    ...rest,
+    version: 2,
+    model: model ? spec : model,
+    input: { rule, channels: 3, normalization, stride: stride ?? (model ? strideOf(model) : void 0) },
+    // Version 1 sent Pillow-resized label maps back by Pillow NEAREST, sharp-resized scores bilinearly.
+    output: { kind: "logits", resizeBack: pillowResize ? "labels" : "scores" }
+  };
+}
+function parseCard(raw, strideOf) {
+  const r = cardSchema.safeParse(migrateCard(raw, strideOf));
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return { error: `invalid model card at ${i.path.join(".") || "(top)"}: ${i.message}` };
+  }
+  const card = r.data;
+  if (card.classes.length !== card.model.numClasses) return { error: `${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs` };
+  return { card };
+}
+function withFixedInput(card, size) {
+  const rule = { kind: "fixed", size, filter: "pillow" };
+  return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: "labels" } };
+}
+
+// src/util/errors.ts
+var UserError = class extends Error {
+  /**
+   * `argument`: the library argument the message starts with (`model`, `tile`, ...), which the
+   * command line words as its flag (cli/main.ts).
+   */
+  constructor(message, exitCode = 2, argument) {
+    super(message);
+    this.exitCode = exitCode;
+    this.argument = argument;
+    this.name = "UserError";
+  }
+  exitCode;
+  argument;
+};
+function argumentError(argument, value, why) {
+  return new UserError(`${argument} ${String(value)}: ${why}`, 2, argument);
+}
+
+// src/inference/label_map.ts
+function argmaxPadded(logits, i, C, ph, pw, w, h) {
+  const out = new Uint8Array(w * h), best = new Float32Array(w * h), plane = ph * pw;
+  for (let k = 0; k < C; k++) {
+    const base = (i * C + k) * plane;
+    for (let y = 0; y < h; y++) {
+      const row = base + y * pw, o = y * w;
+      for (let x = 0; x < w; x++) {
+        const v = logits[row + x];
+        if (k === 0 || v > best[o + x]) {
+          best[o + x] = v;
+          out[o + x] = k;
+        }
+      }
+    }
+  }
+  return out;
+}
+function argmaxChw(map, c) {
+  const px = map.length / c, out = new Uint8Array(px);
+  const best = map.slice(0, px);
+  for (let k = 1; k < c; k++) {
+    const plane = map.subarray(k * px, (k + 1) * px);
+    for (let p = 0; p < px; p++) if (plane[p] > best[p]) {
+      best[p] = plane[p];
+      out[p] = k;
+    }
+  }
+  return out;
+}
+function thresholdChw(map, c, t) {
+  const px = map.length / c, out = argmaxChw(map, c);
+  const k = t.classId;
+  for (let p = 0; p < px; p++) {
+    const lk = map[k * px + p];
+    let z = 0, best = -Infinity, arg = 0;
+    for (let j = 0; j < c; j++) {
+      const v = map[j * px + p];
+      z += Math.exp(v - lk);
+      if (j !== k && v > best) {
+        best = v;
+        arg = j;
+      }
+    }
+    out[p] = 1 / z >= t.prob ? k : arg;
+  }
+  return out;
+}
+function labelsFromScores(map, c, threshold) {
+  return threshold ? thresholdChw(map, c, threshold) : argmaxChw(map, c);
+}
+function classHistogram(labels, numClasses) {
+  const h = new Array(numClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) if (labels[i] < numClasses) h[labels[i]]++;
+  return h;
+}
+function classAreas(labels, classes) {
+  return classHistogram(labels, classes.length).map((pixels, id) => ({ id, name: classes[id].name, pixels, share: pixels / Math.max(1, labels.length) })).filter((a) => a.pixels > 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);
+}
+
 // src/data/normalize.ts
 var KERAS_CAFFE_NORM = { channelOrder: "BGR", mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
 function normalizationTable(norm) {
@@ -72,14 +2164,14 @@ function simdResize(src, w, h, ow, oh, hx, vy) {
   const k = kernels.get();
   const none = new Int32Array(0);
   const arrays = [hx?.bounds ?? none, hx?.weights ?? none, vy?.bounds ?? none, vy?.weights ?? none];
-  const { at: [hb, hw, vb, vw, srcAt, midAt, dstAt], end } = layout([...arrays.map((a) => a.byteLength), src.length, hx ? ow * h * 3 : 0, ow * oh * 3]);
+  const { at: [hb, hw2, vb, vw, srcAt, midAt, dstAt], end } = layout([...arrays.map((a) => a.byteLength), src.length, hx ? ow * h * 3 : 0, ow * oh * 3]);
   if (!k || !reserve(k, end)) return null;
   const heap = new Uint8Array(k.memory.buffer);
-  [hb, hw, vb, vw].forEach((p, i) => heap.set(new Uint8Array(arrays[i].buffer, arrays[i].byteOffset, arrays[i].byteLength), p));
+  [hb, hw2, vb, vw].forEach((p, i) => heap.set(new Uint8Array(arrays[i].buffer, arrays[i].byteOffset, arrays[i].byteLength), p));
   heap.set(src, srcAt);
   let from = srcAt;
   if (hx) {
-    k.hpass(srcAt, w, h, midAt, ow, hb, hw, hx.taps);
+    k.hpass(srcAt, w, h, midAt, ow, hb, hw2, hx.taps);
     from = midAt;
   }
   if (vy) {
@@ -188,50 +2280,6 @@ function pillowNearest(src, w, h, width, height) {
   }
   return out;
 }
-function pillowTarget(rule, w, h) {
-  if (rule.size) return [rule.size[1], rule.size[0]];
-  const m = rule.multiple ?? 1;
-  return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
-}
-
-// src/inference/label_map.ts
-function argmaxPadded(logits, i, C, ph, pw, w, h) {
-  const out = new Uint8Array(w * h), best = new Float32Array(w * h), plane = ph * pw;
-  for (let k = 0; k < C; k++) {
-    const base = (i * C + k) * plane;
-    for (let y = 0; y < h; y++) {
-      const row = base + y * pw, o = y * w;
-      for (let x = 0; x < w; x++) {
-        const v = logits[row + x];
-        if (k === 0 || v > best[o + x]) {
-          best[o + x] = v;
-          out[o + x] = k;
-        }
-      }
-    }
-  }
-  return out;
-}
-function argmaxChw(map, c) {
-  const px = map.length / c, out = new Uint8Array(px);
-  const best = map.slice(0, px);
-  for (let k = 1; k < c; k++) {
-    const plane = map.subarray(k * px, (k + 1) * px);
-    for (let p = 0; p < px; p++) if (plane[p] > best[p]) {
-      best[p] = plane[p];
-      out[p] = k;
-    }
-  }
-  return out;
-}
-function classHistogram(labels, numClasses) {
-  const h = new Array(numClasses).fill(0);
-  for (let i = 0; i < labels.length; i++) if (labels[i] < numClasses) h[labels[i]]++;
-  return h;
-}
-function classAreas(labels, classes) {
-  return classHistogram(labels, classes.length).map((pixels, id) => ({ id, name: classes[id].name, pixels, share: pixels / Math.max(1, labels.length) })).filter((a) => a.pixels > 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);
-}
 
 // src/inference/chw.ts
 function resizeChw(src, c, h, w, th, tw) {
@@ -257,6 +2305,404 @@ function resizeChw(src, c, h, w, th, tw) {
     }
   }
   return out;
+}
+
+// src/inference/processor.ts
+var PILLOW_FILTER = { pillow: (im, w, h) => pillowBilinear(im, w, h) };
+function netSize(rule, w, h) {
+  if (rule.kind === "native") return [w, h];
+  if (rule.kind === "fixed") return [rule.size[1], rule.size[0]];
+  const m = rule.multiple;
+  return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
+}
+var LOG_FLOOR = -30;
+var ImageProcessor = class {
+  constructor(card, filters = {}) {
+    this.card = card;
+    this.filters = filters;
+    this.numClasses = card.model.numClasses;
+    this.output = card.output;
+  }
+  card;
+  filters;
+  numClasses;
+  output;
+  get rule() {
+    return this.card.input.rule;
+  }
+  /** Whether every image is resized to one size (such inputs are never tiled). */
+  get fixedSize() {
+    return this.rule.kind === "fixed";
+  }
+  /** The images at the network's size (the same objects when the rule keeps them as they are). */
+  async toNetwork(imgs) {
+    const rule = this.rule;
+    if (rule.kind === "native") return imgs;
+    const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
+    if (!f) throw new Error(`the ${rule.filter} resize filter is not available here`);
+    return Promise.all(imgs.map((im) => {
+      const [w, h] = netSize(rule, im.width, im.height);
+      return w === im.width && h === im.height ? im : f(im, w, h);
+    }));
+  }
+  /** Label map from the network's size back to the image's (Pillow NEAREST). */
+  labelsBack(labels, net, img) {
+    return pillowNearest(labels, net.width, net.height, img.width, img.height);
+  }
+  /** Class scores (CHW) from the network's size back to the image's (bilinear, half-pixel centres). */
+  scoresBack(scores, net, img) {
+    if (net.width === img.width && net.height === img.height) return scores;
+    return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+  }
+  /** Labels at the image's size from scores at the network's size, as the card's `resizeBack` says. */
+  labelsFromNetScores(scores, net, img, threshold) {
+    const back = this.scoresBack(scores, net, img);
+    if (this.output.resizeBack === "labels") return { labels: this.labelsBack(labelsFromScores(scores, this.numClasses, threshold), net, img), scores: back };
+    return { labels: labelsFromScores(back, this.numClasses, threshold), scores: back };
+  }
+  encode(imgs) {
+    const { width, height } = imgs[0];
+    const s = this.card.input.stride, ph = Math.ceil(height / s) * s, pw = Math.ceil(width / s) * s;
+    return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, 3, ph, pw], width, height };
+  }
+  /** Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's output [n, C, ph, pw]. */
+  scores(out, e) {
+    const C = this.numClasses, [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    return Array.from({ length: n }, (_, i) => {
+      const map = new Float32Array(C * h * w);
+      for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) {
+        map.set(out.subarray(((i * C + k) * ph + y) * pw, ((i * C + k) * ph + y) * pw + w), (k * h + y) * w);
+      }
+      if (this.output.kind === "probabilities") for (let p = 0; p < map.length; p++) map[p] = map[p] > 0 ? Math.max(LOG_FLOOR, Math.log(map[p])) : LOG_FLOOR;
+      return map;
+    });
+  }
+  /** Per image, the argmax of its part of the network's output [n, C, ph, pw] (cropping as it goes). */
+  argmax(out, e) {
+    const [n, , ph, pw] = e.dims;
+    return Array.from({ length: n }, (_, i) => argmaxPadded(out, i, this.numClasses, ph, pw, e.width, e.height));
+  }
+  /** Per image, its part of a label map [n, ph, pw] the network gave. */
+  labels(out, e) {
+    const [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    return Array.from({ length: n }, (_, i) => {
+      const map = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++) map.set(out.subarray((i * ph + y) * pw, (i * ph + y) * pw + w), y * w);
+      return map;
+    });
+  }
+  /** Scores for a network that gives only a label map: one-hot, as logits (the label's probability ~1). */
+  oneHot(labels) {
+    const C = this.numClasses, px = labels.length, map = new Float32Array(C * px).fill(LOG_FLOOR);
+    for (let p = 0; p < px; p++) map[labels[p] * px + p] = 0;
+    return map;
+  }
+};
+
+// src/inference/tiling.ts
+var DEFAULT_TILING = { tile: 0, overlap: 0.25, pixelBudget: 4e6, autoTile: 1024 };
+function tileStarts(size, tile, overlap) {
+  if (size <= tile) return [0];
+  const step = Math.max(1, Math.floor(tile * (1 - overlap)));
+  const starts = [];
+  for (let s = 0; s + tile < size; s += step) starts.push(s);
+  starts.push(size - tile);
+  return starts;
+}
+function axisWeights(len, start, end) {
+  const ramp = (d, L) => {
+    const m = Math.floor(L / 4);
+    return Math.min(1, Math.max(0, (d - m + 0.5) / (L - 2 * m)));
+  };
+  const w = new Float32Array(len);
+  for (let i = 0; i < len; i++) w[i] = Math.min(start > 0 ? ramp(i, start) : 1, end > 0 ? ramp(len - 1 - i, end) : 1);
+  return w;
+}
+var overlaps = (starts, i, len) => [i > 0 ? starts[i - 1] + len - starts[i] : 0, i < starts.length - 1 ? starts[i] + len - starts[i + 1] : 0];
+function cropRgb(img, x0, y0, w, h) {
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3), y * w * 3);
+  return { data: out, width: w, height: h };
+}
+async function tiledScores(inner, img, tile, overlap, wantScores, signal) {
+  const { width: W, height: H } = img, C = inner.card.model.numClasses;
+  const th = Math.min(tile, H), tw = Math.min(tile, W);
+  const xs = tileStarts(W, tw, overlap), ys = tileStarts(H, th, overlap);
+  const labels = new Uint8Array(W * H);
+  const scores = wantScores ? new Float32Array(C * W * H) : void 0;
+  const acc = new Float32Array(C * th * W), wsum = new Float32Array(th * W);
+  const wx = xs.map((_, i) => axisWeights(tw, ...overlaps(xs, i, tw)));
+  for (let r = 0; r < ys.length; r++) {
+    const y0 = ys[r];
+    const wy = axisWeights(th, ...overlaps(ys, r, th));
+    for (let i = 0; i < xs.length; i++) {
+      const x0 = xs[i];
+      signal?.throwIfAborted();
+      const [{ scores: s }] = await inner.scoresBatch([cropRgb(img, x0, y0, tw, th)]);
+      const w = wx[i];
+      for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
+        const k0 = y * W + x0 + x, wt = wy[y] * w[x];
+        wsum[k0] += wt;
+        for (let k = 0; k < C; k++) acc[k * th * W + k0] += wt * s[(k * th + y) * tw + x];
+      }
+    }
+    const done = r + 1 < ys.length ? ys[r + 1] - y0 : th;
+    const part = new Float32Array(C * done * W);
+    for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / (wsum[p] || 1);
+    labels.set(labelsFromScores(part, C, inner.threshold), y0 * W);
+    if (scores) for (let k = 0; k < C; k++) scores.set(part.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
+    for (let k = 0; k < C; k++) {
+      const plane = acc.subarray(k * th * W, (k + 1) * th * W);
+      plane.copyWithin(0, done * W);
+      plane.fill(0, (th - done) * W);
+    }
+    wsum.copyWithin(0, done * W);
+    wsum.fill(0, (th - done) * W);
+  }
+  return { labels, scores };
+}
+function withTiling(inner, o) {
+  if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw argumentError("overlap", o.overlap, "must be between 0 and 0.9");
+  if (o.tile !== 0 && o.tile < 32) throw argumentError("tile", o.tile, "use at least 32 pixels");
+  let told = false;
+  const tileOf = (im) => {
+    if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? o.tile : 0;
+    if (o.tile === 0 && o.pixelBudget > 0 && im.width * im.height > o.pixelBudget) {
+      if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (--tile N to choose, --no-tile to never tile)`);
+      told = true;
+      return o.autoTile;
+    }
+    return 0;
+  };
+  const each = async (imgs, whole, tiled) => {
+    if (imgs.every((im) => !tileOf(im))) return whole(imgs);
+    const out = [];
+    for (const im of imgs) {
+      const t = tileOf(im);
+      out.push(t ? await tiled(im, t) : (await whole([im]))[0]);
+    }
+    return out;
+  };
+  return {
+    runtime: inner.runtime,
+    card: inner.card,
+    threshold: inner.threshold,
+    predictBatch: (imgs, c) => each(imgs, (x) => inner.predictBatch(x, c), async (im, t) => (await tiledScores(inner, im, t, o.overlap, false, c?.signal)).labels),
+    scoresBatch: (imgs, c) => each(imgs, (x) => inner.scoresBatch(x, c), async (im, t) => {
+      const r = await tiledScores(inner, im, t, o.overlap, true, c?.signal);
+      return { labels: r.labels, scores: r.scores };
+    }),
+    dispose: () => inner.dispose()
+  };
+}
+function withScales(inner, scales) {
+  if (scales.length === 0 || scales.length === 1 && scales[0] === 1) return inner;
+  for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw argumentError("scales", s, "use scales between 0.25 and 4");
+  const C = inner.card.model.numClasses;
+  const scoresOf = async (im, signal) => {
+    const sum = new Float32Array(C * im.width * im.height);
+    for (const s of scales) {
+      signal?.throwIfAborted();
+      const w = Math.max(1, Math.round(im.width * s)), h = Math.max(1, Math.round(im.height * s));
+      const [r] = await inner.scoresBatch([s === 1 ? im : pillowBilinear(im, w, h)], { signal });
+      const back = s === 1 ? r.scores : resizeChw(r.scores, C, h, w, im.height, im.width);
+      for (let i = 0; i < sum.length; i++) sum[i] += back[i] / scales.length;
+    }
+    return { scores: sum, labels: labelsFromScores(sum, C, inner.threshold) };
+  };
+  const all = async (imgs, c) => {
+    const out = [];
+    for (const im of imgs) out.push(await scoresOf(im, c?.signal));
+    return out;
+  };
+  return {
+    runtime: inner.runtime,
+    card: inner.card,
+    threshold: inner.threshold,
+    predictBatch: async (imgs, c) => (await all(imgs, c)).map((r) => r.labels),
+    scoresBatch: all,
+    dispose: () => inner.dispose()
+  };
+}
+
+// src/inference/tta.ts
+var ORIENTATIONS = {
+  none: [],
+  flip: [{ transpose: false, flipX: true, flipY: false }],
+  flip2: [{ transpose: false, flipX: true, flipY: false }, { transpose: false, flipX: false, flipY: true }],
+  // The 7 non-identity elements of the dihedral group: mirrors and 90-degree rotations, for
+  // imagery without a preferred orientation (microscopy, aerial) and models trained on rotations.
+  d4: [false, true].flatMap((transpose) => [[false, false], [true, false], [false, true], [true, true]].filter(([fx, fy]) => transpose || fx || fy).map(([flipX, flipY]) => ({ transpose, flipX, flipY })))
+};
+function sourceIndex(w, h, o) {
+  const W = o.transpose ? h : w, H = o.transpose ? w : h, index = new Uint32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const x1 = o.flipX ? W - 1 - x : x, y1 = o.flipY ? H - 1 - y : y;
+    index[y * W + x] = o.transpose ? x1 * w + y1 : y1 * w + x1;
+  }
+  return { index, width: W, height: H };
+}
+function orientRgb(img, o) {
+  const { index, width, height } = sourceIndex(img.width, img.height, o);
+  const out = new Uint8Array(img.data.length);
+  for (let p = 0; p < index.length; p++) {
+    const i = index[p] * 3, q = p * 3;
+    out[q] = img.data[i];
+    out[q + 1] = img.data[i + 1];
+    out[q + 2] = img.data[i + 2];
+  }
+  return { data: out, width, height };
+}
+async function ttaScores(logits, imgs, c, mode) {
+  const base = await logits(imgs);
+  const { width: w, height: h } = imgs[0];
+  const px = w * h;
+  const n = ORIENTATIONS[mode].length + 1;
+  for (const o of ORIENTATIONS[mode]) {
+    const { index } = sourceIndex(w, h, o);
+    const maps = await logits(imgs.map((im) => orientRgb(im, o)));
+    maps.forEach((m, i) => {
+      const acc = base[i];
+      for (let k = 0; k < c; k++) {
+        const a = acc.subarray(k * px, (k + 1) * px), s = m.subarray(k * px, (k + 1) * px);
+        for (let p = 0; p < px; p++) a[index[p]] += s[p];
+      }
+    });
+  }
+  if (n > 1) for (const m of base) for (let i = 0; i < m.length; i++) m[i] /= n;
+  return base;
+}
+async function predictWithTta(logits, imgs, c, mode, threshold) {
+  return (await ttaScores(logits, imgs, c, mode)).map((m) => labelsFromScores(m, c, threshold));
+}
+function reflectPad(img, n) {
+  const { width: w, height: h } = img, W = w + 2 * n, H = h + 2 * n;
+  const refl = (i, len) => {
+    let j = i;
+    while (j < 0 || j >= len) j = j < 0 ? -j : 2 * (len - 1) - j;
+    return j;
+  };
+  const out = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    const sy = refl(y - n, h);
+    for (let x = 0; x < W; x++) {
+      const s = (sy * w + refl(x - n, w)) * 3, o = (y * W + x) * 3;
+      out[o] = img.data[s];
+      out[o + 1] = img.data[s + 1];
+      out[o + 2] = img.data[s + 2];
+    }
+  }
+  return { data: out, width: W, height: H };
+}
+function cropChw(map, c, w, h, n) {
+  const W = w + 2 * n, H = h + 2 * n, out = new Float32Array(c * w * h);
+  for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) out.set(map.subarray(k * W * H + (y + n) * W + n, k * W * H + (y + n) * W + n + w), k * w * h + y * w);
+  return out;
+}
+function cropLabels(labels, w, h, n) {
+  const W = w + 2 * n, out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) out.set(labels.subarray((y + n) * W + n, (y + n) * W + n + w), y * w);
+  return out;
+}
+
+// src/inference/segmenter.ts
+function createSegmenter(network, card, o = {}) {
+  return imageSide(networkSide(network, card, o), o);
+}
+function networkSide(network, card, o = {}) {
+  if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw argumentError("reflectPad", o.reflectPad, "expected a whole number of pixels >= 0");
+  const effective = o.inputSize ? withFixedInput(card, checkedSize(o.inputSize)) : card;
+  const proc = new ImageProcessor(effective, o.filters);
+  const core = runtimeSegmenter(network, proc, o.tta ?? "none", resolveThreshold(effective, o.threshold));
+  const scaled = withScales(core, o.scales ?? [1]);
+  return proc.fixedSize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
+}
+function imageSide(inner, o = {}) {
+  return withReflectPad(withInputRule(inner, new ImageProcessor(inner.card, o.filters)), o.reflectPad ?? 0);
+}
+function runtimeSegmenter(net, proc, tta, threshold) {
+  const C = proc.numClasses, kind = proc.output.kind;
+  const labelsOf = async (imgs) => {
+    const e = proc.encode(imgs);
+    if (kind === "labels") return proc.labels(Uint8Array.from(await net.run(e.x, e.dims)), e);
+    if (net.labels) return proc.labels(await net.labels(e.x, e.dims), e);
+    return proc.argmax(await net.run(e.x, e.dims), e);
+  };
+  const scoresOf = async (imgs) => {
+    if (kind === "labels") return (await labelsOf(imgs)).map((l) => proc.oneHot(l));
+    const e = proc.encode(imgs);
+    return proc.scores(await net.run(e.x, e.dims), e);
+  };
+  return {
+    runtime: net.runtime,
+    card: proc.card,
+    threshold,
+    async predictBatch(imgs) {
+      if (tta === "none" && !threshold) return labelsOf(imgs);
+      return predictWithTta(scoresOf, imgs, C, tta, threshold);
+    },
+    async scoresBatch(imgs) {
+      return (await ttaScores(scoresOf, imgs, C, tta)).map((scores) => ({ scores, labels: labelsFromScores(scores, C, threshold) }));
+    },
+    dispose: () => net.dispose()
+  };
+}
+async function batched(net, f) {
+  return net.every((n) => n.width === net[0].width && n.height === net[0].height) ? f(net) : (await Promise.all(net.map((n) => f([n])))).flat();
+}
+function withInputRule(inner, proc) {
+  if (proc.rule.kind === "native") return inner;
+  const C = proc.numClasses, byLabels = proc.output.resizeBack === "labels";
+  return {
+    runtime: inner.runtime,
+    card: inner.card,
+    threshold: inner.threshold,
+    async predictBatch(imgs, o) {
+      const net = await proc.toNetwork(imgs);
+      if (byLabels) return (await batched(net, (x) => inner.predictBatch(x, o))).map((l, i) => proc.labelsBack(l, net[i], imgs[i]));
+      const out = await batched(net, (x) => inner.scoresBatch(x, o));
+      return out.map((r, i) => net[i] === imgs[i] ? r.labels : labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold));
+    },
+    async scoresBatch(imgs, o) {
+      const net = await proc.toNetwork(imgs);
+      const out = await batched(net, (x) => inner.scoresBatch(x, o));
+      return out.map((r, i) => {
+        const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
+        return { scores, labels: byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : labelsFromScores(scores, C, inner.threshold) };
+      });
+    },
+    dispose: () => inner.dispose()
+  };
+}
+function withReflectPad(inner, n) {
+  if (!n) return inner;
+  return {
+    runtime: inner.runtime,
+    card: inner.card,
+    threshold: inner.threshold,
+    async predictBatch(imgs, o) {
+      const out = await inner.predictBatch(imgs.map((im) => reflectPad(im, n)), o);
+      return out.map((l, i) => cropLabels(l, imgs[i].width, imgs[i].height, n));
+    },
+    async scoresBatch(imgs, o) {
+      const out = await inner.scoresBatch(imgs.map((im) => reflectPad(im, n)), o);
+      const { width: w, height: h } = imgs[0];
+      return out.map((r) => ({ labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, inner.card.model.numClasses, w, h, n) }));
+    },
+    dispose: () => inner.dispose()
+  };
+}
+function checkedSize(size) {
+  if (!(size.length === 2 && size.every((v) => Number.isInteger(v) && v > 0))) throw argumentError("inputSize", size.join("x"), "expected [height, width] in whole pixels, e.g. [512, 1024]");
+  return size;
+}
+function resolveThreshold(card, t) {
+  if (!t) return void 0;
+  const names = card.classes.map((c) => c.name);
+  const byName = names.indexOf(t.cls);
+  const id = byName >= 0 ? byName : /^\d+$/.test(t.cls) ? Number(t.cls) : -1;
+  if (id < 0 || id >= names.length) throw argumentError("threshold", `${t.cls}=${t.prob}`, `no class ${t.cls} in this model (classes: ${names.join(", ")})`);
+  return { classId: id, prob: t.prob };
 }
 
 // src/render/simd/overlay_wasm.ts
@@ -285,52 +2731,58 @@ function overlay(photo, mask, alpha) {
 async function load(model, o = {}) {
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
   if (o.threads) ort.env.wasm.numThreads = o.threads;
-  let card, bytes;
+  let raw, bytes, where;
   if (typeof model === "string") {
     const base = model.replace(/\/?$/, "/");
-    card = await fetchOk(base + "model.json").then((r) => r.json());
-    if (!card.onnx) throw new Error(`${base}model.json: the model has no ONNX file (export one with \`pixelwise export\`)`);
-    const buf = await (await fetchOk(base + card.onnx)).arrayBuffer();
-    bytes = new Uint8Array(buf);
+    where = base + "model.json";
+    raw = await fetchOk(where).then((r) => r.json());
   } else {
-    card = model.card;
-    bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx);
+    where = "card";
+    raw = model.card;
   }
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const parsed = parseCard(raw, () => void 0);
+  if ("error" in parsed) throw new Error(`${where}: ${parsed.error}`);
+  const { card } = parsed;
+  if (typeof model === "string") {
+    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
+    bytes = new Uint8Array(await (await fetchOk(model.replace(/\/?$/, "/") + card.onnx)).arrayBuffer());
+  } else bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx);
+  const network = new OrtWebNetwork(await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }));
+  const seg = createSegmenter(network, card, { filters: { sharp: PILLOW_FILTER.pillow } });
   return {
     card,
-    segment: (input) => segmentWith(session, card, toRgb(input)),
-    dispose: () => session.release()
+    async segment(input) {
+      const image = toRgb(input);
+      const t0 = performance.now(), ran = network.ms;
+      const [labels] = await seg.predictBatch([image]);
+      const inference = network.ms - ran, total = performance.now() - t0;
+      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference });
+    },
+    dispose: () => seg.dispose()
   };
 }
+var OrtWebNetwork = class {
+  constructor(session) {
+    this.session = session;
+  }
+  session;
+  runtime = "onnx-web";
+  /** Milliseconds spent in runs so far. */
+  ms = 0;
+  async run(x, dims) {
+    const t0 = performance.now();
+    const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor("float32", x, dims) });
+    this.ms += performance.now() - t0;
+    return out[this.session.outputNames[0]].data;
+  }
+  dispose() {
+    return this.session.release();
+  }
+};
 async function fetchOk(url) {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r;
-}
-async function segmentWith(session, card, image) {
-  const t0 = performance.now();
-  const C = card.model.numClasses, stride = card.model.stride ?? 32;
-  const rule = card.pillowResize ?? (card.resize ? { size: card.resize } : void 0);
-  const net = rule ? pillowBilinear(image, ...pillowTarget(rule, image.width, image.height)) : image;
-  const { width: w, height: h } = net;
-  const ph = Math.ceil(h / stride) * stride, pw = Math.ceil(w / stride) * stride;
-  const x = normalizeNchw([net], card.normalization, ph, pw);
-  const t1 = performance.now();
-  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", x, [1, 3, ph, pw]) });
-  const logits = out[session.outputNames[0]].data;
-  const t2 = performance.now();
-  let labels;
-  if (card.pillowResize || !rule) {
-    labels = argmaxPadded(logits, 0, C, ph, pw, w, h);
-    if (rule) labels = pillowNearest(labels, w, h, image.width, image.height);
-  } else {
-    const map = new Float32Array(C * h * w);
-    for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) map.set(logits.subarray((k * ph + y) * pw, (k * ph + y) * pw + w), (k * h + y) * w);
-    labels = argmaxChw(resizeChw(map, C, h, w, image.height, image.width), C);
-  }
-  const t3 = performance.now();
-  return fromLabels(image, labels, card.classes, { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 });
 }
 function fromLabels(image, labels, classes, timings = { preprocess: 0, inference: 0, postprocess: 0 }) {
   const { width, height } = image;
@@ -343,11 +2795,11 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
     timings,
     classes: classAreas(labels, classes),
     colorMask: () => toImageData(colorize(labels, width, height, palette)),
-    overlay({ alpha = 0.5, hide = [] } = {}) {
-      const shown = hide.length ? labels.map((l) => hide.includes(l) ? 255 : l) : labels;
+    overlay({ alpha = 0.5, hide: hide2 = [] } = {}) {
+      const shown = hide2.length ? labels.map((l) => hide2.includes(l) ? 255 : l) : labels;
       const mask = colorize(shown, width, height, palette);
       const blended = overlay(image, mask, alpha);
-      if (hide.length) {
+      if (hide2.length) {
         for (let p = 0; p < shown.length; p++) if (shown[p] === 255) blended.data.set(image.data.subarray(p * 3, p * 3 + 3), p * 3);
       }
       return toImageData(blended);
