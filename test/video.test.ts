@@ -15,7 +15,7 @@ import { defaultClasses } from '../src/data/classes.ts';
 import { IMAGENET_NORM } from '../src/data/normalize.ts';
 import { ffmpegPath, probeVideo, readFrames } from '../src/video/ffmpeg.ts';
 import { openSegmenter } from '../src/inference/open.ts';
-import { leastBusy, openThreadedSegmenter } from '../src/inference/threaded.ts';
+import { openThreadedSegmenter } from '../src/inference/threaded.ts';
 import { colorize, overlay } from '../src/render/colorize.ts';
 import { tempDir } from './helpers.ts';
 
@@ -137,8 +137,6 @@ test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal 
 
 test('threaded segmenter: several workers (each call to the least busy one) give the single network\'s labels', async () => {
   const { d, src } = await fixture(0.3);
-  assert.deepEqual(leastBusy([{ pending: () => 1, id: 0 }, { pending: () => 0, id: 1 }, { pending: () => 0, id: 2 }]).id, 1);
-  assert.deepEqual(leastBusy([{ pending: () => 0, id: 0 }, { pending: () => 0, id: 1 }]).id, 0);
   const frames: { data: Uint8Array; width: number; height: number }[] = [];
   for await (const f of readFrames(src, probeVideo(src))) frames.push({ data: f, width: 96, height: 64 });
   const one = await openThreadedSegmenter(path.join(d, 'pkg'), { runtime: 'onnx', workers: 1 });

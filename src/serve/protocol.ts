@@ -4,7 +4,6 @@ export const OUTPUTS = ['labels', 'mask', 'overlay', 'json'] as const;
 export type Output = typeof OUTPUTS[number];
 
 export interface Job {
-  id: number;
   /** Model name (as listed by /v1/models) and its folder. */
   model: string; dir: string;
   /** The encoded image as uploaded. */
@@ -19,11 +18,8 @@ export interface Job {
   withLabels: boolean;
 }
 
-/** From the server to a worker: stop job `cancel` (its time is up) between two passes. */
-export interface Cancel { cancel: number }
-
 export interface Timings { decodeMs: number; inferenceMs: number; renderMs: number }
 
 export type JobResult =
-  | { id: number; ok: true; contentType: string; body: Uint8Array; timings: Timings; width: number; height: number }
-  | { id: number; ok: false; status: number; message: string };
+  | { ok: true; contentType: string; body: Uint8Array; timings: Timings; width: number; height: number }
+  | { ok: false; status: number; message: string };

@@ -11,7 +11,8 @@ import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import sharp, { type Metadata } from 'sharp';
 import { z } from 'zod';
-import { InferencePool, JobTimeout, QueueFull } from './pool.js';
+import { JobTimeout, QueueFull, WorkerPool } from '../inference/worker_pool.js';
+import type { JobResult } from './protocol.js';
 import { ServerMetrics } from './metrics.js';
 import { cardFile } from '../models/package.js';
 import { buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
@@ -38,12 +39,15 @@ const segmentQuery = z.object({
   labels: z.enum(['true', 'false', '1', '0']).optional(),
 });
 
+export type InferencePool = WorkerPool<Job, JobResult>;
 export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Map<string, CatalogEntry>; close(): Promise<void> }
 
 export async function buildServer(o: ServeOptions): Promise<Server> {
   const catalog = buildCatalog(o.modelsDir);
   if (!catalog.size) throw new UserError(`no models to serve: none shipped and none in ${o.modelsDir ?? '(no --models)'}`);
-  const pool = new InferencePool(o.workers, o.threads || undefined, o.queue, o.timeoutMs);
+  // One job per worker at a time (a request has its worker's threads to itself), the rest waiting in a bounded queue.
+  const pool: InferencePool = new WorkerPool({ moduleUrl: import.meta.url, name: 'worker', workerData: { threads: o.threads || undefined }, size: o.workers, perWorker: 1, queueLimit: o.queue, timeoutMs: o.timeoutMs });
+  await pool.ready;
   const metrics = new ServerMetrics(pool);
   const app = Fastify({ bodyLimit: o.maxBodyBytes, requestTimeout: o.timeoutMs, logger: false });
   // Only images (and multipart forms) are request bodies here: no JSON or text parsing.
@@ -95,7 +99,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     if (q.effect) checkEffect(q.effect, keep ?? ['person'], model);
     const image = await uploadOf(req);
     await checkPixels(image, o.maxPixels);
-    const job: Omit<Job, 'id'> = {
+    const job: Job = {
       model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
       effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1',
     };
@@ -174,7 +178,7 @@ async function checkPixels(image: Uint8Array, maxPixels: number): Promise<void> 
   if (px > maxPixels) throw new HttpError(413, `the image is ${meta.width}x${meta.height} (${(px / 1e6).toFixed(1)} megapixels); this server takes up to ${(maxPixels / 1e6).toFixed(1)} (pixelwise serve --max-pixels)`);
 }
 
-async function runJob(pool: InferencePool, job: Omit<Job, 'id'>, metrics: ServerMetrics, timeoutMs: number) {
+async function runJob(pool: InferencePool, job: Job, metrics: ServerMetrics, timeoutMs: number) {
   try { return await pool.run(job); } catch (e) {
     if (e instanceof QueueFull) { metrics.rejected.inc(); throw busy(); }
     if (e instanceof JobTimeout) throw new HttpError(504, `no result within ${timeoutMs / 1000} s (pixelwise serve --timeout)`);

@@ -1,12 +1,13 @@
 // An inference worker thread of `pixelwise serve`: decodes uploads, segments them with models it
 // loads once, renders the requested output. The HTTP thread only parses requests and queues jobs,
 // so /healthz answers while a big image is being processed.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { load, toRgbImage, type SegmentationModel } from '../inference/load.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
 import { effectFields, parseEffect } from '../render/effects.js';
 import { UserError } from '../util/errors.js';
-import type { Cancel, Job, JobResult } from './protocol.js';
+import type { Job, JobResult } from './protocol.js';
+import { serveWorker } from '../inference/worker_pool.js';
 
 const { threads } = workerData as { threads?: number };
 const models = new Map<string, Promise<SegmentationModel>>();
@@ -16,9 +17,6 @@ function model(job: Job): Promise<SegmentationModel> {
   if (!m) { m = load(job.dir, { threads }); models.set(job.dir, m); m.catch(() => models.delete(job.dir)); }
   return m;
 }
-
-/** The jobs being worked on, each with the controller that cancels it. */
-const running = new Map<number, AbortController>();
 
 async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   const seg = await model(job);
@@ -42,29 +40,23 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
     body = Buffer.from(JSON.stringify(json)); contentType = 'application/json';
   }
   const timings = { decodeMs: round(t1 - t0), inferenceMs: round(t2 - t1), renderMs: round(performance.now() - t2) };
-  return { id: job.id, ok: true, contentType, body, timings, width: r.width, height: r.height };
-}
-
-/** Releases the ONNX Runtime sessions, then lets the thread end (terminating it mid-session aborts the process). */
-async function closeModels(): Promise<void> {
-  for (const m of models.values()) await m.then((s) => s.dispose(), () => {});
-  models.clear();
-  parentPort!.close();
+  return { ok: true, contentType, body, timings, width: r.width, height: r.height };
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-parentPort!.on('message', (job: Job | Cancel | 'close') => {
-  if (job === 'close') { void closeModels(); return; }
-  // A job past its time stops at its next tile or scale (a thread running ONNX Runtime cannot be
-  // terminated without taking the process down); the server has answered it already.
-  if ('cancel' in job) { running.get(job.cancel)?.abort(); return; }
-  const ctl = new AbortController();
-  running.set(job.id, ctl);
-  // Bodies are copied, not transferred: sharp's and Buffer.from's results may share a pooled ArrayBuffer.
-  run(job, ctl.signal).finally(() => running.delete(job.id)).then((res) => parentPort!.postMessage(res), (e: unknown) => {
-    const user = e instanceof UserError;
-    const res: JobResult = { id: job.id, ok: false, status: user ? 422 : 500, message: user ? e.message : `inference failed: ${(e as Error)?.message ?? e}` };
-    parentPort!.postMessage(res);
-  });
+// Bodies are copied, not transferred: sharp's and Buffer.from's results may share a pooled ArrayBuffer.
+serveWorker<Job, JobResult, null>({
+  start: async () => null,
+  run: async (job, signal) => ({
+    result: await run(job, signal).catch((e: unknown): JobResult => {
+      const user = e instanceof UserError;
+      return { ok: false, status: user ? 422 : 500, message: user ? e.message : `inference failed: ${(e as Error)?.message ?? e}` };
+    }),
+  }),
+  // Releases the ONNX Runtime sessions before the thread ends (terminating it mid-session aborts the process).
+  async close() {
+    for (const m of models.values()) await m.then((s) => s.dispose(), () => {});
+    models.clear();
+  },
 });

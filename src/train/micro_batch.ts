@@ -15,7 +15,7 @@ import type { SegModel, ModelSpec } from '../models/seg_model.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { Worker } from 'node:worker_threads';
 import { accumulatedGradients, type LossSpec } from './grad_accum.js';
-import { workerEntry } from '../util/worker_entry.js';
+import { startWorker } from '../util/worker_entry.js';
 import { wasmTensorBytes } from '../engine/backend.js';
 
 /** wasm32's ceiling: 65535 pages of 64 KiB. */
@@ -92,7 +92,7 @@ export interface ProbeResult { baseBytes: number; perSampleBytes: number }
 
 function probeInWorker(model: ModelSpec, loss: LossSpec, size: [number, number], checkpointBlocks: number): Promise<ProbeResult> {
   const req: ProbeRequest = { model, loss, size, backend: tf.getBackend(), checkpointBlocks, ortKernels: ortKernelsEnabled() };
-  const worker = new Worker(workerEntry(import.meta.url, 'probe_worker'), { workerData: req, stdout: true, stderr: true });
+  const worker = startWorker(import.meta.url, 'probe_worker', { workerData: req, stdout: true, stderr: true });
   return new Promise<ProbeResult>((resolve, reject) => {
     worker.once('message', (m: ProbeResult | { error: string }) => ('error' in m ? reject(new Error(`memory probe: ${m.error}`)) : resolve(m)));
     worker.once('error', (e) => reject(argumentError('inputSize', size.join('x'), `the memory probe failed (${e.message.split('\n')[0]}); try a smaller crop`)));

@@ -14,7 +14,7 @@ import { SegModel as SegModelClass } from '../models/seg_model.js';
 import { accumulatedGradients, type LossSpec } from './grad_accum.js';
 import { checksum, layoutSlots, shardWeight, type WeightSlot, type WorkerStepDone } from './parallel_protocol.js';
 import type { Batch } from '../data/loader.js';
-import { workerEntry } from '../util/worker_entry.js';
+import { startWorker } from '../util/worker_entry.js';
 
 interface Replica { worker: Worker; grads: Float32Array; stats: Float32Array }
 
@@ -37,10 +37,9 @@ export class DataParallel {
     const { slots, total } = layoutSlots(vars.map((w) => ({ name: SegModelClass.weightName(w), shape: w.shape as number[], trainable: w.trainable })));
     const weightsSab = new SharedArrayBuffer(total * 4);
     const replicas: Replica[] = [];
-    const boot = workerEntry(import.meta.url, 'grad_worker');
     for (let i = 0; i < workers; i++) {
       const grads = new SharedArrayBuffer(total * 4), stats = new SharedArrayBuffer(total * 4);
-      const worker = new Worker(boot, { stdout: false, stderr: false });
+      const worker = startWorker(import.meta.url, 'grad_worker', { stdout: false, stderr: false });
       worker.postMessage({ type: 'init', spec: model.spec, loss: lossSpec.loss, lossOptions: lossSpec.options, microBatch: micro, checkpointBlocks, ortKernels: ortKernelsEnabled(), slots, weights: weightsSab, grads, stats, backend });
       await reply(worker, 'ready');
       worker.unref();

@@ -1,0 +1,48 @@
+// The one worker pool (src/inference/worker_pool.ts) with real worker threads: least-busy routing,
+// a bounded queue, a crashed worker replaced, a job past its time cancelled in its worker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JobTimeout, QueueFull, WorkerPool } from '../../src/inference/worker_pool.ts';
+import type { TestJob } from './pool_worker.ts';
+
+type Result = { thread: number; cancelled: boolean };
+const pool = (o: { size: number; perWorker: number; queueLimit: number; timeoutMs?: number }) =>
+  new WorkerPool<TestJob, Result, { thread: number }>({ moduleUrl: import.meta.url, name: 'pool_worker', workerData: {}, ...o });
+
+test('worker pool: jobs spread over the least busy workers; a full queue refuses at once', async () => {
+  const p = pool({ size: 2, perWorker: 1, queueLimit: 1 });
+  await p.ready;
+  const a = p.run({ ms: 300 }), b = p.run({ ms: 300 });
+  assert.equal(p.running, 2);
+  const c = p.run({ ms: 10 }); // waits: both workers busy
+  assert.equal(p.depth, 1);
+  assert.ok(p.full);
+  await assert.rejects(p.run({ ms: 10 }), QueueFull);
+  const [ra, rb, rc] = await Promise.all([a, b, c]);
+  assert.notEqual(ra.thread, rb.thread, 'the two first jobs ran side by side');
+  assert.ok([ra.thread, rb.thread].includes(rc.thread));
+  await p.close();
+});
+
+test('worker pool: several jobs in flight per worker go to the one with fewest', async () => {
+  const p = pool({ size: 2, perWorker: Infinity, queueLimit: Infinity });
+  await p.ready;
+  const threads = (await Promise.all([0, 1, 2, 3].map(() => p.run({ ms: 50 })))).map((r) => r.thread);
+  assert.deepEqual([...new Set(threads)].length, 2);
+  assert.equal(threads.filter((t) => t === threads[0]).length, 2, threads.join(' '));
+  await p.close();
+});
+
+test('worker pool: a crashed worker fails its job and is replaced; a job past its time is cancelled in its worker', async () => {
+  const p = pool({ size: 1, perWorker: 1, queueLimit: 4, timeoutMs: 400 });
+  const first = (await p.ready).thread;
+  await assert.rejects(p.run({ ms: 200, crash: true }), /inference worker crashed \(worker bug\)/);
+  const after = await p.run({ ms: 1 });
+  assert.notEqual(after.thread, first, 'a new worker answers');
+  await assert.rejects(p.run({ ms: 5000 }), JobTimeout);
+  assert.equal(p.cancelled, 1);
+  const t0 = Date.now();
+  await p.run({ ms: 1 }); // the cancelled job freed its worker long before its 5 s
+  assert.ok(Date.now() - t0 < 2000);
+  await p.close();
+});
