@@ -33,12 +33,17 @@ const FLAGS: Record<string, string> = {
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
   encoderWeights: '--encoder-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
   valEvery: '--val-every', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
+  microBatch: '--micro-batch', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
 };
 
-/** A user error as the command line says it: the argument it starts with, as its flag. */
+/** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */
+const CAMEL = new RegExp(`\\b(${Object.keys(FLAGS).filter((k) => /[A-Z]/.test(k)).join('|')})\\b`, 'g');
+
+/** A user error as the command line says it: the argument it starts with, and any other it names, as flags. */
 export function cliMessage(e: UserError): string {
   const flag = e.argument ? FLAGS[e.argument] : undefined;
-  return flag && e.message.startsWith(`${e.argument} `) ? flag + e.message.slice(e.argument!.length) : e.message;
+  const m = flag && e.message.startsWith(`${e.argument} `) ? flag + e.message.slice(e.argument!.length) : e.message;
+  return m.replace(CAMEL, (k) => FLAGS[k]);
 }
 
 /** Output piped into a reader that stops early (`pixelwise models | head`) ends the process quietly. */

@@ -17,7 +17,7 @@ export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind
     if (!(sigma >= 0.3 && sigma <= 1000)) throw argumentError('effect', v, "blur's sigma must be 0.3..1000 pixels (e.g. blur=12)");
     return { kind: 'blur', sigma };
   }
-  if (k === 'color' || k === 'colour') return { kind: 'color', color: parseColor(arg ?? '', `--effect ${v}`) };
+  if (k === 'color' || k === 'colour') return { kind: 'color', color: parseColor(arg ?? '', `effect ${v}`, 'effect') };
   if ((k === 'grey' || k === 'gray') && arg == null) return { kind: 'grey' };
   if (k === 'replace' && arg) return { kind: 'replace', file: arg };
   throw argumentError('effect', v, 'use blur[=SIGMA], color=#RRGGBB, grey or replace=IMAGE');
@@ -28,9 +28,9 @@ export function effectFields(e: ReturnType<typeof parseEffect>, replacement?: Rg
   return e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : { image: replacement };
 }
 
-export function parseColor(v: string, what: string): Rgb {
+export function parseColor(v: string, what: string, argument?: string): Rgb {
   const m = /^#?([0-9a-f]{6})$/i.exec(v.trim());
-  if (!m) throw new UserError(`${what}: expected a colour as #RRGGBB, e.g. #00ff00`);
+  if (!m) throw new UserError(`${what}: expected a colour as #RRGGBB, e.g. #00ff00`, 2, argument);
   const n = parseInt(m[1], 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }

@@ -18,7 +18,7 @@ function prepare(labels: tf.Tensor, o: LossOptions): Prepared {
 function pixelWeights(p: Prepared, o: LossOptions): tf.Tensor {
   if (!o.classWeights) return p.valid;
   if (o.classWeights.length !== o.numClasses) {
-    throw new UserError(`--class-weights has ${o.classWeights.length} values but --classes is ${o.numClasses}`);
+    throw argumentError('classWeights', o.classWeights.join(','), `${o.classWeights.length} values for a model of ${o.numClasses} classes`);
   }
   return tf.mul(p.valid, tf.gather(tf.tensor1d(o.classWeights), tf.cast(p.safe, 'int32')));
 }

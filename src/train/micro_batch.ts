@@ -66,13 +66,13 @@ export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: num
     const [h, w] = size;
     const fit = scale > 0.05 ? `; the largest crop that fits is about ${Math.floor(h * scale / 8) * 8}x${Math.floor(w * scale / 8) * 8}` : '';
     const how = checkpointBlocks ? `, recomputing activations in ${checkpointBlocks} segments,` : '';
-    const tip = checkpointBlocks ? '' : ` (or --checkpoint-blocks ${AUTO_CHECKPOINT_BLOCKS} to recompute activations instead of keeping them)`;
-    throw new UserError(`--input-size ${h}x${w}: one ${model.spec.arch} training sample${how} needs about ${gb(need(probe, 1))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap${fit}${tip}`);
+    const tip = checkpointBlocks ? '' : ` (or checkpointBlocks ${AUTO_CHECKPOINT_BLOCKS} to recompute activations instead of keeping them)`;
+    throw argumentError('inputSize', `${h}x${w}`, `one ${model.spec.arch} training sample${how} needs about ${gb(need(probe, 1))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap${fit}${tip}`);
   }
   let fits = 1;
   while (fits < shard && need(probe, fits + 1) <= budget) fits++;
   if (requested !== 'auto' && requested > fits) {
-    throw new UserError(`--micro-batch ${requested}: ${requested} samples of ${size[0]}x${size[1]} need about ${gb(need(probe, requested))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap; use --micro-batch ${fits} or auto`);
+    throw argumentError('microBatch', requested, `${requested} samples of ${size[0]}x${size[1]} need about ${gb(need(probe, requested))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap; use ${fits} or auto`);
   }
   const enough = Math.max(1, Math.ceil(SATURATING_PIXELS / (size[0] * size[1])));
   return { micro: requested === 'auto' ? balancedMicroBatch(shard, Math.min(fits, enough)) : Math.min(requested, shard), shard, ...probe, checkpointBlocks };

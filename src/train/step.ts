@@ -46,9 +46,9 @@ export class GuardedSteps {
       c.log(`${where}: non-finite ${what}; step skipped (--on-nan skip)`);
       return false;
     }
-    const why = `likely causes: a learning rate too high for this model (--lr ${c.lr.toExponential(2)}; try a tenth of it) or bad labels or images (pixelwise verify)`;
+    const why = `likely causes: a learning rate too high for this model (learningRate ${c.lr.toExponential(2)}; try a tenth of it) or bad labels or images (pixelwise verify)`;
     if (c.onNaN === 'skip') throw new UserError(`${MAX_SKIPS_IN_A_ROW} non-finite steps in a row up to ${where}; ${why}. The last checkpoint, ${c.lastCheckpoint}, holds the run before them`);
-    throw new UserError(`non-finite ${what} at ${where}; the weights were not updated; ${why}. The last checkpoint, ${c.lastCheckpoint}, holds the run before it; --on-nan skip skips such steps instead`);
+    throw new UserError(`non-finite ${what} at ${where}; the weights were not updated; ${why}. The last checkpoint, ${c.lastCheckpoint}, holds the run before it; onNaN skip skips such steps instead`);
   }
 }
 

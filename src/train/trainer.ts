@@ -101,7 +101,7 @@ export function modelCard(cfg: TrainConfig, stride: number): ModelCard {
   });
 }
 
-const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check --ignore-index and --label-map (pixelwise verify shows the class counts)`);
+const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check ignoreIndex and labelMap (pixelwise verify shows the class counts)`);
 
 export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
   const unlock = lockRun(runDir); // one trainer per run folder
