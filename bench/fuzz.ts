@@ -1,8 +1,8 @@
-// npm run bench:fuzz [-- --iterations N]: the long fuzzing run of the file readers (test/fuzz.ts),
+// npm run bench:fuzz [-- --iterations N]: the long fuzzing run of the file readers (test/formats/fuzz.ts),
 // N mutants per reader (default 20000; ONNX Runtime loads 1/40 of that), a new seed each run unless
 // --seed is given. Writes docs/bench/fuzz.json; prints each finding.
 import os from 'node:os';
-import { fuzz, targets } from '../test/fuzz.ts';
+import { fuzz, targets } from '../test/formats/fuzz.ts';
 import { tempDir } from '../test/helpers.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 

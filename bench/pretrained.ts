@@ -23,7 +23,7 @@ import { readImage } from '../src/data/image_io.ts';
 import { pillowBilinear } from '../src/data/pillow_resize.ts';
 import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
-import { CHECKPOINTS, compareLabelMaps, compareLogits, hasEdgenets, importCheckpoint, openOrt, type LogitRow, type MapRow } from '../test/edgenets_reference.ts';
+import { CHECKPOINTS, compareLabelMaps, compareLogits, hasEdgenets, importCheckpoint, openOrt, type LogitRow, type MapRow } from '../test/models/edgenets_reference.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,5 +1,5 @@
 // Registers the project's own kernels on the wasm backend. Each is checked against the cpu
-// backend in test/engine-kernels.test.ts.
+// backend in test/engine/engine-kernels.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterImpl, type BackpropFilterAttrs } from './conv2d_backprop_filter.js';
 import { conv2dBackpropInputImpl, type BackpropInputAttrs } from './conv2d_backprop_input.js';

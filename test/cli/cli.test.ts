@@ -1,0 +1,251 @@
+// The command line as a user meets it: bad input gives one clear line and a non-zero exit (no
+// stack trace); train -> evaluate --json -> predict writes what it promises.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decode } from 'fast-png';
+import sharp from 'sharp';
+import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../src/data/synthetic.ts';
+import { initEngine } from '../../src/engine/backend.ts';
+import { loadModelPackage } from '../../src/models/package.ts';
+import { readImage } from '../../src/data/image_io.ts';
+import { predictLabels } from '../../src/inference/predictor.ts';
+import { tempDir, writeGreyPng } from '../helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+// Commands run in a folder of their own: what they write by default (evaluate's eval/) lands there.
+const CWD = tempDir('pw-cli-cwd-');
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, cwd: CWD });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function assertOneLineError(r: ReturnType<typeof cli>, pattern: RegExp) {
+  assert.notEqual(r.code, 0, `expected failure, got 0: ${r.out}`);
+  const lines = r.err.trim().split('\n').filter((l) => l.trim() && !l.startsWith('(run with --help'));
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.err}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.err, /^\s+at /m, 'stack trace printed');
+}
+
+test('bad input: one clear line, non-zero exit, no stack trace', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 16, 16, 1);
+  assertOneLineError(cli('train', '--model', 'unet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /--model unet: train takes the architecture as --arch unet/);
+  assertOneLineError(cli('train', '--arch', 'nonet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /nonet.*unet, fcn8/);
+  assertOneLineError(cli('train', '--images', path.join(d, 'nope'), '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--out', path.join(d, 'r')), /--images .*nope: folder not found/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16by16', '--out', d), /input-size.*HEIGHTxWIDTH/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', path.join(d, 'r2')), /--input-size HxW is required/);
+  const bad = path.join(d, 'bad-recipe.json');
+  fs.writeFileSync(bad, JSON.stringify({ arch: 'unet', 'input-size': '16by16' }));
+  assertOneLineError(cli('train', '--config', bad), /--config .*bad-recipe.json: "input-size": 16by16: expected HEIGHTxWIDTH/);
+  fs.writeFileSync(bad, JSON.stringify({ 'learning-rate': 0.1 }));
+  assertOneLineError(cli('train', '--config', bad), /"learning-rate" is not an option of train/);
+  fs.writeFileSync(bad, '{"arch": ');
+  assertOneLineError(cli('train', '--config', bad), /--config .*: not valid JSON/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--class-file', 'camvid', '--input-size', '16x16', '--out', path.join(d, 'r3')), /--classes 2 does not match the 12 classes/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--checkpoint-blocks', 'some', '--input-size', '16x16', '--out', d), /--checkpoint-blocks some: expected a number of segments/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--batch-size', '0', '--input-size', '16x16', '--out', d), /batch-size.*positive/);
+  assertOneLineError(cli('predict', '--model', path.join(d, 'missing-run'), ds.images), /--model .*missing-run: no such folder and no shipped model/);
+  assertOneLineError(cli('predict', '--model', d, path.join(d, 'nothing.png')), /nothing\.png: no such file/);
+  assertOneLineError(cli('evaluate', '--model', d, '--images', ds.images, '--masks', ds.masks), /no model\.json/);
+  assertOneLineError(cli('train', '--resume', ds.images), /not a training run folder/);
+  // A mask with a label beyond the class count stops training before it starts, naming the file.
+  writeGreyPng(path.join(ds.masks, 'sample_001.png'), new Uint8Array(256).fill(9), 16, 16);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--epochs', '1', '--out', path.join(d, 'r4'), '--quiet'),
+    /sample_001\.png: label 9 >= --classes 4/);
+  // A truncated or empty mask: one line naming it, and the process ends by itself (progress bars,
+  // timers and worker threads do not keep it alive), with the progress bars on.
+  const good = fs.readFileSync(path.join(ds.masks, 'sample_000.png'));
+  for (const content of [good.subarray(0, 40), Buffer.alloc(0)]) {
+    fs.writeFileSync(path.join(ds.masks, 'sample_001.png'), content);
+    const r = spawnSync(process.execPath, [BIN, 'train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--epochs', '1', '--out', path.join(d, 'r5')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.signal, null, 'ended by itself, not by the test\'s timeout');
+    assertOneLineError({ code: r.status, out: r.stdout, err: r.stderr.split('\n').filter((l) => !/^\w+ \[[#-]*\]/.test(l)).join('\n') }, /sample_001\.png: cannot read mask/);
+  }
+  writeGreyPng(path.join(ds.masks, 'sample_001.png'), new Uint8Array(256).fill(9), 16, 16);
+  const v = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--quiet');
+  assert.equal(v.code, 1);
+  assert.match(v.out, /sample_001\.png: labels >= --classes 4/);
+});
+
+test('train -> evaluate --json -> predict through the CLI', async () => {
+  const d = tempDir();
+  const tr = await writeSyntheticDataset(path.join(d, 'train'), 8, 32, 32, 1);
+  const va = await writeSyntheticDataset(path.join(d, 'val'), 3, 32, 32, 2);
+  fs.writeFileSync(path.join(d, 'classes.json'), JSON.stringify(SYNTHETIC_CLASSES));
+  const run = path.join(d, 'run');
+  // Most options from a recipe; --epochs on the command line wins over the recipe's.
+  const recipe = path.join(d, 'recipe.json');
+  fs.writeFileSync(recipe, JSON.stringify({
+    _comment: 'a test recipe', arch: 'unet', width: 4, depth: 2, images: tr.images, masks: tr.masks, 'val-images': va.images, 'val-masks': va.masks,
+    classes: 4, 'class-file': path.join(d, 'classes.json'), 'input-size': '32x32', 'batch-size': 4, epochs: 3, lr: 5e-3, 'aug-scale': [0.9, 1.1], flip: false, quiet: true,
+    'checkpoint-blocks': 2,
+  }));
+  const t = cli('train', '--config', recipe, '--epochs', '2', '--out', run);
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /done: 2 epochs/);
+  assert.match(t.err, /gradient checkpointing: 2 segments \(\d+, \d+ layers\)/);
+  const saved = JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8'));
+  assert.deepEqual([saved.epochs, saved.lr, saved.model.width, saved.augment.flip, saved.augment.scale, saved.checkpointBlocks], [2, 5e-3, 4, false, [0.9, 1.1], 2]);
+
+  const e = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--json');
+  assert.equal(e.code, 0, e.err);
+  const j = JSON.parse(e.out);
+  for (const k of ['pixelAccuracy', 'meanAccuracy', 'mIoU', 'fwIoU', 'perClass']) assert.ok(k in j, k);
+  assert.deepEqual(Object.keys(j.perClass), SYNTHETIC_CLASSES.map((c) => c.name));
+  assert.ok(typeof j.perClass.disc.iou === 'number' || j.perClass.disc.iou === null);
+  assert.equal(j.pixels, 3 * 32 * 32);
+  // By default the report goes to eval/<model folder's name> in the working directory, never into the model's folder.
+  assert.ok(fs.existsSync(path.join(CWD, 'eval', path.basename(run), 'scores.md')));
+  assert.ok(!fs.existsSync(path.join(run, 'eval')));
+  // A near-zero probability threshold for one class predicts it nearly everywhere.
+  const th = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--json', '--threshold', 'disc=0.000001');
+  assert.equal(th.code, 0, th.err);
+  assert.ok(JSON.parse(th.out).perClass.disc.predPixels > 0.9 * 3 * 32 * 32);
+  assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--threshold', 'nosuch=0.4'), /--threshold nosuch=0.4: no class nosuch/);
+  assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--threshold', 'disc=2'), /CLASS=P/);
+
+  const out = path.join(d, 'pred');
+  const p = cli('predict', '--model', run, va.images, '--out', out, '--alpha', '0.4', '--quiet');
+  assert.equal(p.code, 0, p.err);
+  // The label map equals the library's prediction, is indexed, and embeds the class colours.
+  await initEngine('wasm');
+  const { model, card } = loadModelPackage(run);
+  const img = await readImage(path.join(va.images, 'sample_000.png'));
+  const expected = await predictLabels(model, img, { norm: card.input.normalization });
+  model.dispose();
+  const png = decode(fs.readFileSync(path.join(out, 'sample_000_labels.png')));
+  assert.equal(png.width, 32);
+  assert.ok(png.palette, 'label map has a palette');
+  assert.deepEqual(png.palette!.slice(0, 4).map((c) => c.slice(0, 3)), SYNTHETIC_CLASSES.map((c) => c.color));
+  assert.deepEqual([...png.data], [...expected]);
+  for (const kind of ['color', 'overlay', 'legend']) {
+    const meta = await sharp(path.join(out, `sample_000_${kind}.png`)).metadata();
+    if (kind !== 'legend') assert.deepEqual([meta.width, meta.height], [32, 32]);
+    else assert.ok(meta.width! > 0);
+  }
+  // Overlay = photo * (1 - alpha) + colour * alpha, pixel by pixel.
+  const col = await sharp(path.join(out, 'sample_000_color.png')).raw().toBuffer();
+  const ov = await sharp(path.join(out, 'sample_000_overlay.png')).raw().toBuffer();
+  for (let i = 0; i < ov.length; i += 97) assert.ok(Math.abs(ov[i] - (img.data[i] * 0.6 + col[i] * 0.4)) <= 1);
+
+  // The run as a package to ship: best weights, ONNX, curves, and a card with the training summary
+  // and the validation scores from the run's own files; it predicts the run's label maps.
+  const about = path.join(d, 'about.json');
+  fs.writeFileSync(about, JSON.stringify({ licence: 'CC0 (test)', initialisation: 'random', recipe: 'recipe.json' }));
+  const pk = cli('export', '--model', run, '--package', path.join(d, 'pkg'), '--about', about);
+  assert.equal(pk.code, 0, pk.err);
+  assert.match(pk.out, /wrote .*pkg: weights .* MB, model\.onnx .* MB, val mIoU \d+\.\d\d/);
+  for (const f of ['model.json', 'weights.safetensors', 'model.onnx', 'curves.png']) assert.ok(fs.existsSync(path.join(d, 'pkg', f)), f);
+  const pcard = JSON.parse(fs.readFileSync(path.join(d, 'pkg', 'model.json'), 'utf8'));
+  const best = JSON.parse(fs.readFileSync(path.join(run, 'best_scores.json'), 'utf8'));
+  assert.equal(pcard.licence, 'CC0 (test)');
+  assert.deepEqual([pcard.training.epochs, pcard.training.initialisation, pcard.training.recipe, pcard.evaluation.mIoU], [2, 'random', 'recipe.json', best.mIoU]);
+  assert.deepEqual(Object.keys(pcard.evaluation.perClassIoU), SYNTHETIC_CLASSES.map((c) => c.name));
+  const pp = cli('predict', '--model', path.join(d, 'pkg'), path.join(va.images, 'sample_000.png'), '--out', path.join(d, 'pred-pkg'), '--quiet');
+  assert.equal(pp.code, 0, pp.err);
+  assert.deepEqual([...decode(fs.readFileSync(path.join(d, 'pred-pkg', 'sample_000_labels.png'))).data], [...expected]);
+  fs.writeFileSync(about, JSON.stringify({ licence: 'x', colour: 'blue' }));
+  assertOneLineError(cli('export', '--model', run, '--package', path.join(d, 'pkg2'), '--about', about), /--about .*about\.json: .*colour/);
+});
+
+test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and --resume continues', async () => {
+  const { spawn } = await import('node:child_process');
+  const d = tempDir();
+  const tr = await writeSyntheticDataset(path.join(d, 'train'), 16, 32, 32, 1);
+  const run = path.join(d, 'run');
+  const child = spawn(process.execPath, [BIN, 'train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
+    '--classes', '4', '--input-size', '32x32', '--batch-size', '2', '--epochs', '50', '--out', run, '--workers', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (b) => { err += b; });
+  // Wait until training is under way (first epoch logged), then interrupt.
+  const t0 = Date.now();
+  while (!fs.existsSync(path.join(run, 'log.jsonl')) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGTERM');
+  const sent = Date.now();
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.ok(Date.now() - sent < 10_000, `took ${Date.now() - sent} ms to stop`);
+  assert.equal(code, 130, err);
+  assert.match(err, /saved .*last\.safetensors/);
+  const r = cli('train', '--resume', run, '--epochs', '2', '--quiet', '--workers', '0');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /resumed/);
+  // What --resume may change is applied, said and recorded; what defines the run is refused.
+  const lr = cli('train', '--resume', run, '--epochs', '3', '--lr', '0.0005', '--quiet', '--workers', '0');
+  assert.equal(lr.code, 0, lr.err);
+  assert.match(lr.err, /--resume: learning rate 0\.0005 \(--lr\) instead of the run's 0\.001; train\.json records it/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8')).lr, 0.0005);
+  assertOneLineError(cli('train', '--resume', run, '--batch-size', '4', '--loss', 'dice'), /--batch-size, --loss cannot change on resume/);
+});
+
+test('progress off a terminal: nothing for a short task, a line per interval for a long one (no redraws)', async () => {
+  const { progressBar } = await import('../../src/util/progress.ts');
+  const lines: string[] = [];
+  const short = progressBar('epoch 1/3', 100, 'img', false, { tty: false, write: (l) => lines.push(l), everyMs: 60_000 });
+  for (let i = 1; i <= 100; i++) short.update(i, { info: '| loss 0.5' });
+  short.stop();
+  assert.equal(lines.length, 0, 'a task shorter than the interval prints nothing');
+  const long = progressBar('decode', 40, 'img', false, { tty: false, write: (l) => lines.push(l), everyMs: 0 });
+  for (let i = 1; i <= 3; i++) long.update(i, { info: '| loss 0.25' });
+  long.stop();
+  assert.equal(lines.length, 4, lines.join(''));
+  assert.match(lines[0], /^decode: 1\/40 img, [\d.]+ img\/s(, ETA \S+)? loss 0\.25\n$/);
+  assert.ok(lines.every((l) => !l.includes('\r') && !l.includes('\x1b')), 'plain lines');
+});
+
+test('verify: an explicit --ignore-index 255 keeps 0/255 masks as they are (no 255 -> 1 guess)', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 16, 16, 3);
+  for (const f of fs.readdirSync(ds.masks)) writeGreyPng(path.join(ds.masks, f), Uint8Array.from({ length: 256 }, (_, i) => (i % 2 ? 255 : 0)), 16, 16);
+  const guessed = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--quiet');
+  assert.equal(guessed.code, 0, guessed.out);
+  assert.match(guessed.out, /reading 255 as class 1/);
+  assert.match(guessed.out, /; 0 ignored pixels \(label 255\)/);
+  const explicit = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--ignore-index', '255', '--quiet');
+  assert.equal(explicit.code, 0, explicit.out);
+  assert.doesNotMatch(explicit.out, /reading 255 as class 1/);
+  assert.match(explicit.out, /; 256 ignored pixels \(label 255\)/);
+});
+
+test('models --json lists the shipped models (parameters = the learned tensors of their weights), presets, decoders, encoders, networks', async () => {
+  const r = cli('models', '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['camvid', 'cityscapes', 'voc']);
+  const { readSafetensors } = await import('../../src/formats/safetensors.ts');
+  for (const s of j.shipped) {
+    const learned = [...readSafetensors(path.join(s.folder, 'weights.safetensors')).tensors]
+      .filter(([k]) => !/moving_(mean|variance)$/.test(k)).reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    assert.equal(s.parameters, learned, s.name);
+    assert.equal(s.classNames.length, s.classes);
+    assert.ok(s.scores.length > 0 && s.licence.includes('MIT'), s.name);
+  }
+  assert.equal(j.shipped.find((s: { default: boolean }) => s.default).name, 'voc');
+  for (const p of ['espnetv2-voc', 'espnetv2-cityscapes']) assert.ok(j.presets.some((x: { name: string }) => x.name === p), p);
+  const names = (k: string) => j[k].map((x: { name: string }) => x.name);
+  for (const d of ['unet', 'fcn8', 'fcn32', 'segnet', 'pspnet', 'deeplabv3plus']) assert.ok(names('decoders').includes(d), d);
+  for (const e of ['vgg16', 'resnet50', 'mobilenetv2']) assert.ok(names('encoders').includes(e), e);
+  assert.deepEqual(names('networks'), ['espnet', 'espnetv2']);
+  assert.equal(j.aliases.vgg_unet, 'vgg16_unet');
+  assert.match(cli('models').out, /voc \*\s+espnetv2\s+21/);
+});
+
+test('demo: segments the shipped photos with the shipped models; class JSON matches the label maps', async () => {
+  const d = tempDir();
+  const r = cli('demo', '--out', d);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /chelsea\.png .* voc .* cat \d/);
+  assert.match(r.out, /dashcam\.png .* cityscapes .* road \d/);
+  assert.match(r.out, /npx pixelwise predict/);
+  assert.ok(fs.statSync(path.join(d, 'overview.jpg')).size > 10_000);
+  for (const name of ['astronaut', 'chelsea', 'coffee', 'dashcam']) {
+    const labels = decode(fs.readFileSync(path.join(d, name, `${name}_labels.png`)));
+    const j = JSON.parse(fs.readFileSync(path.join(d, name, `${name}_classes.json`), 'utf8'));
+    assert.deepEqual([j.width, j.height], [labels.width, labels.height]);
+    for (const c of j.classes) assert.equal(c.pixels, (labels.data as Uint8Array).reduce((n, v) => n + (v === c.id ? 1 : 0), 0), `${name} ${c.name}`);
+    for (const kind of ['color', 'overlay', 'legend']) assert.ok(fs.existsSync(path.join(d, name, `${name}_${kind}.png`)), `${name} ${kind}`);
+  }
+});

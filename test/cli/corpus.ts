@@ -1,0 +1,384 @@
+// The bad-input corpus, generated (no committed binaries), and the (command x case) matrix run
+// over it: each case is a real command line on broken files, with the outcome it must have. Used by
+// test/cli/corpus.test.ts (asserts every outcome) and bench/corpus.ts (writes docs/reliability.md).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { encode } from 'fast-png';
+import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
+import { writeSafetensors } from '../../src/formats/safetensors.ts';
+import { ffmpegPath } from '../../src/video/ffmpeg.ts';
+import { bmpFile, lowBitPng, pngClaiming } from '../helpers.ts';
+import { readMask } from '../../src/data/mask_io.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+const VOC = path.resolve('models/voc');
+const PHOTO = path.resolve('assets/photos/chelsea.png');
+
+/** A baseline JPEG whose frame header (SOF0) claims w x h. */
+async function jpegClaiming(w: number, h: number): Promise<Buffer> {
+  const j = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+  const sof = j.indexOf(Buffer.from([0xff, 0xc0]));
+  j.writeUInt16BE(h, sof + 5); j.writeUInt16BE(w, sof + 7);
+  return j;
+}
+
+const half = (b: Buffer) => b.subarray(0, Math.floor(b.length / 2));
+
+export interface Case {
+  command: string; name: string; args: string[]; expect: 'error' | 'ok'; message?: RegExp; stdin?: Buffer;
+  /** verify reports its findings on stdout (a list, exit 1) rather than as one error line. */
+  report?: boolean;
+  /** Run without root's privileges (root reads every file, so permission cases need a plain user). */
+  unprivileged?: boolean;
+  /** Run inside this wrapper (a private mount namespace with a read-only or full file system). */
+  wrap?: string[];
+  /** Files that must keep their bytes (inputs a command might overwrite). */
+  unchanged?: string[];
+  /** Send this signal `ms` after `once` exists (Ctrl-C, a service manager's stop mid-run). */
+  kill?: { signal: 'SIGINT' | 'SIGTERM'; ms: number; once: string };
+  /** Where else a partial output could be left (besides --out): files or folders. */
+  outputs?: string[];
+  /** The class of failure the case belongs to (docs/reliability.md groups by it). */
+  cls?: string;
+}
+
+/** `wrap` for a command that must see `dir` as a read-only mount, or a full one (a tmpfs of 16 kB); null where mount namespaces are unavailable. */
+function inMount(dir: string, kind: 'read-only' | 'full'): string[] | null {
+  if (process.getuid?.() !== 0 || spawnSync('unshare', ['-m', 'true']).status !== 0) return null;
+  const script = kind === 'read-only' ? 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"' : 'mount -t tmpfs -o size=16k tmpfs "$1"';
+  return ['unshare', '-m', 'sh', '-c', `${script} && shift && exec "$@"`, 'sh', dir];
+}
+
+/** The (sorted) sha256 of each file, to show that inputs were left as they were. */
+function digests(files: string[]): string[] {
+  return files.map((f) => (fs.existsSync(f) ? createHash('sha256').update(fs.readFileSync(f)).digest('hex') : 'missing'));
+}
+
+/** How to run a command as an unprivileged user here, or null when that is not possible. */
+function unprivileged(): string[] | null {
+  if (process.getuid?.() !== 0) return [];
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
+  return r.status === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : null;
+}
+export interface Outcome { command: string; name: string; cls: string; expect: string; code: number | null; timedOut: boolean; lines: number; stackTrace: boolean; leftovers: string[]; overwritten: string[]; internalError: boolean; ms: number; ok: boolean; firstLine: string }
+
+/** Writes the corpus under `root` and returns the matrix of cases over it. */
+export async function buildCorpus(root: string): Promise<Case[]> {
+  const p = (...s: string[]) => path.join(root, ...s);
+  const good = await writeSyntheticDataset(p('good'), 4, 32, 32, 1);
+  const photo = fs.readFileSync(PHOTO);
+  const jpeg = await sharp(PHOTO).jpeg().toBuffer(), webp = await sharp(PHOTO).webp().toBuffer(), tiff = await sharp(PHOTO).tiff().toBuffer();
+  const corruptPng = Buffer.from(photo); for (let i = 200; i < corruptPng.length; i += 97) corruptPng[i] ^= 0x5a;
+  const badImages: [string, string, Buffer][] = [
+    ['truncated PNG', 'a.png', half(photo)], ['corrupt PNG', 'a.png', corruptPng], ['truncated JPEG', 'a.jpg', half(jpeg)],
+    ['truncated WebP', 'a.webp', half(webp)], ['truncated TIFF', 'a.tif', half(tiff)], ['zero-byte file', 'a.png', Buffer.alloc(0)],
+    ['text named .jpg', 'a.jpg', Buffer.from('this is not an image\n')], ['PNG header 100000x100000', 'a.png', pngClaiming(100000, 100000)],
+    ['JPEG header 65000x65000', 'a.jpg', await jpegClaiming(65000, 65000)],
+  ];
+  const cases: Case[] = [];
+  const ds = (name: string) => { const d = p('ds', name); fs.cpSync(p('good'), d, { recursive: true }); return { images: path.join(d, 'images'), masks: path.join(d, 'masks'), dir: d }; };
+  const train = (x: { images: string; masks: string }, extra: string[] = []) => ['train', '--images', x.images, '--masks', x.masks, '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--out', p('runs', String(cases.length)), ...extra];
+  const verify = (x: { images: string; masks: string }) => ['verify', '--images', x.images, '--masks', x.masks, '--classes', '4', '--quiet'];
+  const predictOut = () => ['--out', p('pred', String(cases.length))];
+
+  for (const [name, file, bytes] of badImages) {
+    // As a training image (replacing sample_001's image) and as a photo to predict.
+    const x = ds(`img-${cases.length}`);
+    fs.rmSync(path.join(x.images, 'sample_001.png'));
+    fs.writeFileSync(path.join(x.images, 'sample_001' + path.extname(file)), bytes);
+    cases.push({ command: 'train', name: `image: ${name}`, args: train(x), expect: 'error', message: /sample_001/ });
+    cases.push({ command: 'verify', name: `image: ${name}`, args: verify(x), report: true, expect: 'error', message: /sample_001\.\w+: unreadable image/ });
+    fs.mkdirSync(p('photos'), { recursive: true });
+    const f = p('photos', `${cases.length}-${file}`);
+    fs.writeFileSync(f, bytes);
+    cases.push({ command: 'predict', name: `image: ${name}`, args: ['predict', f, ...predictOut()], expect: 'error', message: new RegExp(path.basename(f).replace('.', '\\.')) });
+  }
+  // Masks.
+  const masks: [string, (m: string) => void, RegExp][] = [
+    ['truncated mask', (m) => fs.writeFileSync(m, half(fs.readFileSync(m))), /sample_001\.png: cannot read mask/],
+    ['zero-byte mask', (m) => fs.writeFileSync(m, Buffer.alloc(0)), /sample_001\.png: cannot read mask/],
+    ['mask of the wrong size', (m) => fs.writeFileSync(m, encode({ width: 16, height: 16, data: new Uint8Array(256), channels: 1, depth: 8 })), /sample_001.*(size|16x16)/],
+    ['RGB mask, no class file', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(200), channels: 3, depth: 8 })), /sample_001.*(RGB|colour|class-file)/i],
+    ['16-bit mask with ids beyond 8 bits', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint16Array(32 * 32).fill(300), channels: 1, depth: 16 })), /sample_001.*16-bit mask value 300/],
+    ['labels beyond the class count', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint8Array(32 * 32).fill(9), channels: 1, depth: 8 })), /sample_001.*9/],
+    ['mask without an image (mismatched stems)', (m) => fs.renameSync(m, m.replace('sample_001', 'other_001')), /sample_001|other_001/],
+  ];
+  for (const [name, make, message] of masks) {
+    const x = ds(`mask-${cases.length}`);
+    make(path.join(x.masks, 'sample_001.png'));
+    cases.push({ command: 'train', name, args: train(x), expect: 'error', message });
+    cases.push({ command: 'verify', name, args: verify(x), report: true, expect: 'error', message });
+  }
+  // A 16-bit mask whose ids fit in 8 bits is read as it is (some tools write label maps so).
+  const x16 = ds('mask16-ok');
+  fs.writeFileSync(path.join(x16.masks, 'sample_001.png'), encode({ width: 32, height: 32, data: new Uint16Array(32 * 32).fill(2), channels: 1, depth: 16 }));
+  cases.push({ command: 'train', name: '16-bit mask with ids below 256 (accepted)', args: train(x16, ['--quiet', '--width', '4', '--depth', '2']), expect: 'ok' });
+  const empty = { images: p('empty', 'images'), masks: p('empty', 'masks') };
+  fs.mkdirSync(empty.images, { recursive: true }); fs.mkdirSync(empty.masks, { recursive: true });
+  cases.push({ command: 'train', name: 'empty folders', args: train(empty), expect: 'error', message: /no images|empty/i });
+  cases.push({ command: 'evaluate', name: 'empty folders', args: ['evaluate', '--model', VOC, '--images', empty.images, '--masks', empty.masks], expect: 'error', message: /no images|empty/i });
+  // Paths: spaces and non-ASCII names work; a symlink loop is refused.
+  const odd = p('odd näme dir'); fs.cpSync(p('good'), odd, { recursive: true });
+  cases.push({ command: 'train', name: 'spaces and non-ASCII in paths', args: train({ images: path.join(odd, 'images'), masks: path.join(odd, 'masks') }, ['--quiet']), expect: 'ok' });
+  fs.copyFileSync(PHOTO, p('photos', 'chat noir é.png'));
+  cases.push({ command: 'predict', name: 'spaces and non-ASCII in paths', args: ['predict', p('photos', 'chat noir é.png'), '--out', p('pred ü')], expect: 'ok' });
+  // Outputs never land on inputs: a photo whose name is another photo's output name.
+  fs.mkdirSync(p('clash'), { recursive: true });
+  fs.copyFileSync(PHOTO, p('clash', 'cat.png')); fs.copyFileSync(PHOTO, p('clash', 'cat_overlay.png'));
+  cases.push({ command: 'predict', name: 'an output would overwrite an input', args: ['predict', p('clash'), '--out', p('clash')], expect: 'error', message: /would overwrite the input .*cat_overlay\.png/ });
+  cases.push({ command: 'video', name: 'an output would overwrite an input', args: ['video', p('real.mp4'), '--out', p('real.mp4')], expect: 'error', message: /that is the input video/ });
+  // Unreadable files (as a plain user: root reads everything).
+  if (unprivileged()) {
+    fs.chmodSync(root, 0o755);
+    const x = ds('unreadable');
+    fs.chmodSync(path.join(x.masks, 'sample_001.png'), 0o000);
+    fs.mkdirSync(p('out-any'), { mode: 0o777 }); fs.chmodSync(p('out-any'), 0o777);
+    cases.push({ command: 'train', name: 'unreadable mask (permissions)', args: train(x).slice(0, -2).concat(['--out', p('out-any', 'run')]), unprivileged: true, expect: 'error', message: /sample_001\.png: cannot read mask \(permission denied\)/ });
+    fs.copyFileSync(PHOTO, p('locked.png')); fs.chmodSync(p('locked.png'), 0o000);
+    cases.push({ command: 'predict', name: 'unreadable image (permissions)', args: ['predict', p('locked.png'), '--out', p('out-any', 'pred')], unprivileged: true, expect: 'error', message: /locked\.png: cannot read image \(permission denied\)/ });
+  }
+  fs.mkdirSync(p('loop'), { recursive: true }); fs.symlinkSync(p('loop', 'b.png'), p('loop', 'a.png')); fs.symlinkSync(p('loop', 'a.png'), p('loop', 'b.png'));
+  cases.push({ command: 'predict', name: 'symlink loop', args: ['predict', p('loop', 'a.png'), ...predictOut()], expect: 'error', message: /a\.png/ });
+  // Model files.
+  const pkg = (name: string, edit: (d: string) => void) => { const d = p('models', name); fs.cpSync(VOC, d, { recursive: true }); edit(d); return d; };
+  const badModels: [string, string][] = [
+    ['corrupt model.json', pkg('json', (d) => fs.writeFileSync(path.join(d, 'model.json'), '{"format": "pixelwise-model", '))],
+    ['model.json of the wrong shape', pkg('schema', (d) => fs.writeFileSync(path.join(d, 'model.json'), JSON.stringify({ format: 'pixelwise-model', model: { arch: 7 } })))],
+    ['truncated ONNX file', pkg('onnx', (d) => fs.writeFileSync(path.join(d, 'model.onnx'), half(fs.readFileSync(path.join(d, 'model.onnx')))))],
+    ['truncated weights', pkg('weights', (d) => { fs.rmSync(path.join(d, 'model.onnx')); const c = JSON.parse(fs.readFileSync(path.join(d, 'model.json'), 'utf8')); delete c.onnx; fs.writeFileSync(path.join(d, 'model.json'), JSON.stringify(c)); fs.writeFileSync(path.join(d, 'weights.safetensors'), half(fs.readFileSync(path.join(d, 'weights.safetensors')))); })],
+  ];
+  for (const [name, dir] of badModels) {
+    cases.push({ command: 'predict', name, args: ['predict', PHOTO, '--model', dir, ...predictOut()], expect: 'error', message: /models\// });
+    // export rebuilds the ONNX file from the weights: a broken ONNX file is no obstacle to it.
+    const rebuilds = name === 'truncated ONNX file';
+    cases.push({ command: 'export', name, args: ['export', '--model', dir, '--out', p('exported', String(cases.length))], expect: rebuilds ? 'ok' : 'error', message: /models\// });
+  }
+  cases.push({ command: 'evaluate', name: 'truncated ONNX file', args: ['evaluate', '--model', badModels[2][1], '--images', good.images, '--masks', good.masks], expect: 'error', message: /model\.onnx/ });
+  // Checkpoints and foreign weights.
+  const run = p('run-bad');
+  fs.mkdirSync(run, { recursive: true });
+  fs.writeFileSync(path.join(run, 'train.json'), '{"model": {"arch": "unet"');
+  cases.push({ command: 'train', name: 'corrupt train.json (--resume)', args: ['train', '--resume', run], expect: 'error', message: /train\.json/ });
+  const run2 = p('run-trunc');
+  const okRun = spawnSync(process.execPath, [BIN, ...train(good, ['--quiet', '--arch', 'unet', '--width', '4', '--depth', '2']).slice(0, -2), '--out', run2], { encoding: 'utf8' });
+  if (okRun.status !== 0) throw new Error(`corpus: the reference run failed: ${okRun.stderr}`);
+  fs.writeFileSync(path.join(run2, 'last.safetensors'), half(fs.readFileSync(path.join(run2, 'last.safetensors'))));
+  cases.push({ command: 'train', name: 'truncated checkpoint (--resume)', args: ['train', '--resume', run2, '--epochs', '2'], expect: 'error', message: /last\.safetensors/ });
+  fs.writeFileSync(p('bad.safetensors'), Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123, 34]));
+  cases.push({ command: 'train', name: 'corrupt --init-weights', args: train(good, ['--init-weights', p('bad.safetensors')]), expect: 'error', message: /bad\.safetensors/ });
+  cases.push({ command: 'predict', name: 'corrupt --weights', args: ['predict', PHOTO, '--model', run2, '--weights', p('bad.safetensors'), ...predictOut()], expect: 'error', message: /bad\.safetensors/ });
+  fs.writeFileSync(p('bad.pth'), Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100, 7)]));
+  cases.push({ command: 'import', name: 'corrupt .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('bad.pth'), '--out', p('imported')], expect: 'error', message: /bad\.pth/ });
+  fs.writeFileSync(p('text.pth'), 'not a checkpoint');
+  cases.push({ command: 'import', name: 'text file as .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('text.pth'), '--out', p('imported2')], expect: 'error', message: /text\.pth/ });
+  writeSafetensors(p('empty.safetensors'), []);
+  cases.push({ command: 'import', name: 'safetensors without the model\'s tensors', args: ['import', '--preset', 'espnetv2-voc', '--from', p('empty.safetensors'), '--out', p('imported3')], expect: 'error', message: /empty\.safetensors|missing/ });
+  // Videos.
+  fs.writeFileSync(p('fake.mp4'), 'not a video');
+  cases.push({ command: 'video', name: 'text named .mp4', args: ['video', p('fake.mp4'), '--out', p('v.mp4')], expect: 'error', message: /fake\.mp4/ });
+  const real = p('real.mp4');
+  spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '1', '-pix_fmt', 'yuv420p', real]);
+  fs.writeFileSync(p('cut.mp4'), half(fs.readFileSync(real)));
+  cases.push({ command: 'video', name: 'truncated MP4', args: ['video', p('cut.mp4'), '--out', p('v2.mp4')], expect: 'error', message: /cut\.mp4/ });
+  cases.push({ command: 'video', name: 'not a video on stdin', args: ['video', '-', '--out', '-'], stdin: Buffer.from('garbage'), expect: 'error', message: /stdin/ });
+  // Listing and serving.
+  cases.push({ command: 'models', name: 'unknown option', args: ['models', '--bogus'], expect: 'error', message: /unknown option '--bogus'/ });
+  cases.push({ command: 'serve', name: '--models folder missing', args: ['serve', '--models', p('nope'), '--port', '0'], expect: 'error', message: /--models .*nope/ });
+  cases.push({ command: 'serve', name: 'port out of range', args: ['serve', '--port', '70000'], expect: 'error', message: /--port 70000/ });
+  await roundTwo(root, cases, { good, run2, real });
+  return cases;
+}
+
+/** The classes of failure the second outside check found (issue 24), each with cases of its own. */
+async function roundTwo(root: string, cases: Case[], made: { good: { images: string; masks: string }; run2: string; real: string }): Promise<void> {
+  const p = (...s: string[]) => path.join(root, 'r2', ...s);
+  fs.mkdirSync(p(), { recursive: true });
+  const ff = (args: string[]) => { const r = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', ...args]); if (r.status !== 0) throw new Error(`corpus: ffmpeg ${args.join(' ')}: ${r.stderr}`); };
+  const add = (cls: string, c: Case) => cases.push({ ...c, cls });
+  const copyDs = (name: string) => { const d = p('ds', name); fs.cpSync(path.dirname(made.good.images), d, { recursive: true }); return { images: path.join(d, 'images'), masks: path.join(d, 'masks'), dir: d }; };
+  const train = (x: { images: string; masks: string }, extra: string[] = [], o: { out?: string; classes?: number } = {}) => ['train', '--images', x.images, '--masks', x.masks, '--classes', String(o.classes ?? 4), '--input-size', '32x32', '--epochs', '1', '--width', '4', '--depth', '2', '--quiet', '--out', o.out ?? p('runs', String(cases.length)), ...extra];
+
+  // Video: encoder failures end in one line; odd sizes and rotation work; signals leave nothing.
+  const HANG = 'video: encoder failures, odd sizes, rotation, signals';
+  ff(['-f', 'lavfi', '-i', 'testsrc=size=65x49:rate=10', '-t', '1', '-c:v', 'mjpeg', p('odd.avi')]);
+  add(HANG, { command: 'video', name: 'odd frame size 65x49 (padded for H.264)', args: ['video', p('odd.avi'), '--out', p('odd.mp4'), '--quiet'], expect: 'ok' });
+  ff(['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-t', '1', '-pix_fmt', 'yuv420p', p('plain.mp4')]);
+  ff(['-i', p('plain.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', p('rotated.mp4')]);
+  add(HANG, { command: 'video', name: 'phone video with rotation metadata', args: ['video', p('rotated.mp4'), '--out', p('rotated-out.mp4'), '--quiet'], expect: 'ok' });
+  add(HANG, { command: 'video', name: '--mask-video into a missing folder', args: ['video', made.real, '--out', p('mv.mp4'), '--mask-video', p('no', 'such', 'dir', 'm.mp4'), '--quiet'], expect: 'ok' });
+  fs.mkdirSync(p('a-folder'));
+  add(HANG, { command: 'video', name: '--out naming a folder', args: ['video', made.real, '--out', p('a-folder')], expect: 'error', message: /--out .*a-folder: is a folder/ });
+  fs.mkdirSync(p('ro'));
+  const ro = inMount(p('ro'), 'read-only');
+  if (ro) {
+    add(HANG, { command: 'video', name: '--out on a read-only mount', args: ['video', made.real, '--out', p('ro', 'v.mp4')], wrap: ro, expect: 'error', message: /--out .*read-only/ });
+    add('output paths checked before the work', { command: 'predict', name: '--out on a read-only mount', args: ['predict', PHOTO, '--out', p('ro', 'pred')], wrap: ro, expect: 'error', message: /--out .*read-only/ });
+    add('output paths checked before the work', { command: 'train', name: '--out on a read-only mount', args: train(made.good, [], { out: p('ro', 'run') }), wrap: ro, expect: 'error', message: /--out .*read-only/ });
+  }
+  fs.mkdirSync(p('full'));
+  const full = inMount(p('full'), 'full');
+  // A run of our own with whole checkpoints (the round-one run's last.safetensors is truncated on purpose).
+  const run = p('good-run');
+  const made2 = spawnSync(process.execPath, [BIN, ...train(made.good, [], { out: run })], { encoding: 'utf8' });
+  if (made2.status !== 0) throw new Error(`corpus: the reference run failed: ${made2.stderr}`);
+  // Long enough that the encoder meets the full disk (and that a signal lands mid-run).
+  ff(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '40', '-pix_fmt', 'yuv420p', p('long.mp4')]);
+  if (full) add('data loss', { command: 'video', name: 'full disk during video', args: ['video', p('long.mp4'), '--out', p('full', 'v.mp4'), '--max-frames', '200', '--quiet'], wrap: full, outputs: [p('full', 'v.mp4')], expect: 'error', message: /v\.mp4: the disk is full/ });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    add(HANG, { command: 'video', name: `${signal} during video`, args: ['video', p('long.mp4'), '--out', p(`sig-${signal}.mp4`), '--mask-video', p(`sig-${signal}-mask.mp4`), '--quiet'], outputs: [p(`sig-${signal}-mask.mp4`)], kill: { signal, ms: 1500, once: p(`sig-${signal}.mp4.partial.mp4`) }, expect: 'error', message: new RegExp(`stopped by ${signal}`) });
+  }
+
+  // Output paths that cannot be used are refused before the work, naming the option.
+  const OUT = 'output paths checked before the work';
+  fs.writeFileSync(p('a-file'), 'not a folder\n');
+  add(OUT, { command: 'predict', name: '--out naming an existing file', args: ['predict', PHOTO, '--out', p('a-file')], unchanged: [p('a-file')], expect: 'error', message: /--out .*a-file: is a file/ });
+  add(OUT, { command: 'train', name: '--out naming an existing file', args: train(made.good, [], { out: p('a-file') }), unchanged: [p('a-file')], expect: 'error', message: /--out .*a-file: is a file/ });
+  add(OUT, { command: 'evaluate', name: '--report naming an existing file', args: ['evaluate', '--model', VOC, '--images', made.good.images, '--masks', made.good.masks, '--report', p('a-file')], unchanged: [p('a-file')], expect: 'error', message: /--report .*a-file: is a file/ });
+  add(OUT, { command: 'export', name: '--package naming an existing file', args: ['export', '--model', made.run2, '--package', p('a-file')], unchanged: [p('a-file')], expect: 'error', message: /--package .*a-file: is a file/ });
+  add(OUT, { command: 'export', name: '--out naming a folder', args: ['export', '--model', made.run2, '--out', p('a-folder')], expect: 'error', message: /--out .*a-folder: is a folder/ });
+  add(OUT, { command: 'video', name: '--labels-dir naming an existing file', args: ['video', made.real, '--out', p('ld.mp4'), '--labels-dir', p('a-file')], unchanged: [p('a-file')], outputs: [p('ld.mp4')], expect: 'error', message: /--labels-dir .*a-file: is a file/ });
+  add(OUT, { command: 'train', name: '--out below a file', args: train(made.good, [], { out: p('a-file', 'run') }), expect: 'error', message: /a-file is a file, not a folder/ });
+  add(OUT, { command: 'predict', name: '--input-size 99999x99999', args: ['predict', PHOTO, '--input-size', '99999x99999', '--out', p('big')], expect: 'error', message: /input-size/ });
+  add(OUT, { command: 'predict', name: '--input-size 9999x9999 (over 32 megapixels)', args: ['predict', PHOTO, '--input-size', '9999x9999', '--out', p('big2')], expect: 'error', message: /--input-size 9999x9999: at most 32 megapixels/ });
+
+  // Silent wrong results: masks read as they are, settings that cannot learn refused.
+  const WRONG = 'silent wrong results';
+  const oneBit = copyDs('one-bit');
+  for (const f of fs.readdirSync(oneBit.masks)) {
+    const m = readMask(path.join(oneBit.masks, f));
+    fs.writeFileSync(path.join(oneBit.masks, f), lowBitPng(m.data.map((v) => (v > 0 ? 1 : 0)), m.width, m.height, 1));
+  }
+  add(WRONG, { command: 'train', name: '1-bit binary masks', args: train(oneBit, [], { classes: 2, out: p('runs', 'one-bit') }), expect: 'ok' });
+  add(WRONG, { command: 'train', name: '--classes 1 (binary mode: one sigmoid output)', args: train(oneBit, [], { classes: 1 }), expect: 'ok' });
+  fs.writeFileSync(p('three-classes.json'), JSON.stringify([{ name: 'a', color: [1, 0, 0] }, { name: 'b', color: [2, 0, 0] }, { name: 'c', color: [3, 0, 0] }]));
+  add(WRONG, { command: 'train', name: '--classes 1 with a class file of three classes', args: train(oneBit, ['--class-file', p('three-classes.json')], { classes: 1 }), expect: 'error', message: /--classes 1 \(binary\): .*three-classes\.json lists 3 classes/ });
+  add(WRONG, { command: 'verify', name: '--classes 1 (binary masks)', args: ['verify', '--images', oneBit.images, '--masks', oneBit.masks, '--classes', '1', '--quiet'], expect: 'ok' });
+  const bmps = p('bmp'); fs.mkdirSync(bmps);
+  const pal: [number, number, number][] = [[250, 20, 20], [20, 250, 20], [20, 20, 250]];
+  const idx = Uint8Array.from({ length: 40 * 30 }, (_, i) => ((i % 40) >> 4) % 3);
+  fs.writeFileSync(path.join(bmps, 'palette.bmp'), bmpFile(idx, 40, 30, 8, pal));
+  fs.writeFileSync(path.join(bmps, 'top-down.bmp'), bmpFile(idx, 40, 30, 8, pal, true));
+  add(WRONG, { command: 'predict', name: '8-bit palette and top-down BMP', args: ['predict', bmps, '--out', p('bmp-out'), '--quiet'], expect: 'ok' });
+  const photoMask = copyDs('photo-mask');
+  fs.copyFileSync(PHOTO, path.join(photoMask.masks, 'sample_001.png'));
+  add(WRONG, { command: 'evaluate', name: 'an RGB photo given as a mask', args: ['evaluate', '--model', VOC, '--images', photoMask.images, '--masks', photoMask.masks, '--report', p('rep1')], expect: 'error', message: /sample_001\.png: (mask is|\d+ pixels have colours)/ });
+  const outOfRange = copyDs('out-of-range');
+  for (const f of fs.readdirSync(outOfRange.masks)) fs.writeFileSync(path.join(outOfRange.masks, f), encode({ width: 32, height: 32, data: new Uint8Array(32 * 32).fill(77), channels: 1, depth: 8 }));
+  add(WRONG, { command: 'evaluate', name: 'masks all out of range', args: ['evaluate', '--model', VOC, '--images', outOfRange.images, '--masks', outOfRange.masks, '--report', p('rep2')], expect: 'error', message: /label 77 >= --classes 21/ });
+  const allIgnored = copyDs('all-ignored');
+  for (const f of fs.readdirSync(allIgnored.masks)) fs.writeFileSync(path.join(allIgnored.masks, f), encode({ width: 32, height: 32, data: new Uint8Array(32 * 32).fill(255), channels: 1, depth: 8 }));
+  add(WRONG, { command: 'train', name: 'every mask pixel is the ignore label', args: train(allIgnored), expect: 'error', message: /every mask pixel is the ignore label 255/ });
+  add(WRONG, { command: 'evaluate', name: 'every mask pixel is the ignore label', args: ['evaluate', '--model', VOC, '--images', allIgnored.images, '--masks', allIgnored.masks, '--report', p('rep3')], expect: 'error', message: /no pixel was scored/ });
+  add(WRONG, { command: 'train', name: '--lr -1', args: train(made.good, ['--lr', '-1']), expect: 'error', message: /--lr -1: the learning rate must be above 0/ });
+  add(WRONG, { command: 'train', name: '--class-weights 0,0,0,0', args: train(made.good, ['--class-weights', '0,0,0,0']), expect: 'error', message: /--class-weights 0,0,0,0/ });
+  add(WRONG, { command: 'train', name: '--resume with another --arch', args: ['train', '--resume', run, '--arch', 'fcn8', '--epochs', '2'], unchanged: [path.join(run, 'train.json'), path.join(run, 'last.safetensors')], expect: 'error', message: /--arch cannot change on resume/ });
+  const stems = copyDs('same-stem');
+  fs.copyFileSync(path.join(stems.images, 'sample_001.png'), path.join(stems.images, 'sample_001.bmp'));
+  add(WRONG, { command: 'verify', name: 'two images with one stem (a.bmp, a.png)', args: ['verify', '--images', stems.images, '--masks', stems.masks, '--classes', '4', '--quiet'], report: true, expect: 'error', message: /sample_001\.png: has the same name as sample_001\.bmp/ });
+  add(WRONG, { command: 'train', name: 'two images with one stem (a.bmp, a.png)', args: train(stems), expect: 'error', message: /has the same name as sample_001\.bmp/ });
+  const jpegMask = copyDs('jpeg-mask');
+  await sharp(path.join(jpegMask.masks, 'sample_001.png')).jpeg().toFile(path.join(jpegMask.masks, 'sample_001.jpg'));
+  fs.rmSync(path.join(jpegMask.masks, 'sample_001.png'));
+  add(WRONG, { command: 'verify', name: 'a JPEG mask', args: ['verify', '--images', jpegMask.images, '--masks', jpegMask.masks, '--classes', '4', '--quiet'], report: true, expect: 'error', message: /sample_001\.jpg: masks must be PNG files/ });
+  add(WRONG, { command: 'predict', name: '--weights last (by name)', args: ['predict', PHOTO, '--model', run, '--weights', 'last', '--out', p('w-last')], expect: 'ok' });
+  add(WRONG, { command: 'predict', name: '--weights with the checkpoint\'s path', args: ['predict', PHOTO, '--model', run, '--weights', path.join(run, 'last.safetensors'), '--out', p('w-path')], expect: 'ok' });
+
+  // Data loss: outputs never replace inputs or foreign folders.
+  const LOSS = 'data loss';
+  const dup = p('dup'); fs.mkdirSync(dup);
+  await sharp(PHOTO).jpeg().toFile(path.join(dup, 'a.jpg')); fs.copyFileSync(PHOTO, path.join(dup, 'a.png')); fs.copyFileSync(PHOTO, path.join(dup, 'a__labels.png'));
+  const dupInputs = ['a.jpg', 'a.png', 'a__labels.png'].map((f) => path.join(dup, f));
+  add(LOSS, { command: 'predict', name: 'duplicate stems beside an input named like an output (a.jpg, a.png, a__labels.png)', args: ['predict', dup, '--out', dup, '--quiet'], unchanged: dupInputs, expect: 'ok' });
+  const dup2 = p('dup2'); fs.mkdirSync(dup2);
+  await sharp(PHOTO).jpeg().toFile(path.join(dup2, 'a.jpg')); fs.copyFileSync(PHOTO, path.join(dup2, 'a.png')); fs.copyFileSync(PHOTO, path.join(dup2, 'a_png_labels.png'));
+  add(LOSS, { command: 'predict', name: 'a renamed duplicate\'s output would be an input (a_png_labels.png)', args: ['predict', dup2, '--out', dup2], unchanged: ['a.jpg', 'a.png', 'a_png_labels.png'].map((f) => path.join(dup2, f)), expect: 'error', message: /would overwrite the input .*a_png_labels\.png/ });
+  const pkgDir = p('a-package'); fs.cpSync(VOC, pkgDir, { recursive: true });
+  const broken = copyDs('broken-val');
+  fs.writeFileSync(path.join(broken.images, 'sample_002.png'), 'not an image');
+  add(LOSS, { command: 'train', name: '--out a model package (with a broken validation image)', args: train(made.good, ['--val-images', broken.images, '--val-masks', broken.masks], { out: pkgDir }), unchanged: fs.readdirSync(pkgDir).map((f) => path.join(pkgDir, f)), expect: 'error', message: /--out .*a-package: holds a model package/ });
+  const other = p('other-files'); fs.mkdirSync(other); fs.writeFileSync(path.join(other, 'notes.txt'), 'mine\n');
+  add(LOSS, { command: 'train', name: '--out a folder of other files', args: train(made.good, [], { out: other }), unchanged: [path.join(other, 'notes.txt')], expect: 'error', message: /holds files that are not a training run/ });
+}
+
+/** Progress-bar lines (printed off a terminal every few seconds) are not messages. */
+const messageLines = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !/^\s*[\w ]+\/?\d*\s*\[[#-]*\]|^\s*\w+ \d+ \w+ \|/.test(l) && !l.startsWith('(run with --help'));
+
+/** Runs every case, `parallel` at a time; outcomes in the cases' order. */
+export async function runCases(cases: Case[], root: string, parallel = 2): Promise<Outcome[]> {
+  const out: Outcome[] = new Array(cases.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < cases.length) { const i = next++; out[i] = await runCase(cases[i], root); }
+  }));
+  return out;
+}
+
+interface Ran { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+function run(args: string[], stdin: Buffer | undefined, timeoutMs: number, prefix: string[], cwd: string, kill?: Case['kill']): Promise<Ran> {
+  return new Promise((resolve) => {
+    const [cmd, ...rest] = [...prefix, process.execPath, BIN, ...args];
+    const p = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'], cwd, env: prefix.length ? { ...process.env, HOME: os.tmpdir() } : process.env });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (b) => { stdout += b; });
+    p.stderr.on('data', (b) => { stderr += b; });
+    p.stdin.on('error', () => {});
+    p.stdin.end(stdin ?? '');
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    let stop: NodeJS.Timeout | undefined;
+    const watch = kill ? setInterval(() => {
+      if (!fs.existsSync(kill.once)) return;
+      clearInterval(watch);
+      stop = setTimeout(() => p.kill(kill.signal), kill.ms);
+    }, 50) : undefined;
+    p.on('close', (status, signal) => { clearTimeout(timer); clearInterval(watch); clearTimeout(stop); resolve({ status, signal, stdout, stderr }); });
+  });
+}
+
+export async function runCase(c: Case, root: string, timeoutMs = 90_000): Promise<Outcome> {
+  const t0 = Date.now();
+  const before = digests(c.unchanged ?? []);
+  const prefix = [...(c.wrap ?? []), ...(c.unprivileged ? unprivileged() ?? [] : [])];
+  const r = await run(c.args, c.stdin, timeoutMs, prefix, root, c.kill);
+  const ms = Date.now() - t0;
+  const lines = messageLines(r.stderr);
+  // Outputs left under a final name by a failed command: files it created that are empty, or any temp/partial file.
+  const leftovers = outputsOf(c, root).filter((f) => /\.tmp$|\.partial/.test(f) || (c.expect === 'error' && fs.statSync(f).size === 0));
+  const after = digests(c.unchanged ?? []);
+  const overwritten = (c.unchanged ?? []).filter((_, i) => before[i] !== after[i]);
+  const timedOut = r.signal === 'SIGKILL';
+  const stackTrace = /^\s+at .+:\d+:\d+\)?$/m.test(r.stderr);
+  const internalError = /internal error/.test(r.stderr);
+  const said = c.report ? r.stdout : lines[0] ?? '';
+  const exitOk = c.kill ? r.status === (c.kill.signal === 'SIGINT' ? 130 : 143) : r.status !== 0 && r.status !== null;
+  const ok = !timedOut && !stackTrace && !internalError && leftovers.length === 0 && overwritten.length === 0 && (c.expect === 'ok' ? r.status === 0
+    : exitOk && (c.report ? lines.length === 0 : lines.length === 1) && (!c.message || c.message.test(said)));
+  return { command: c.command, name: c.name, cls: c.cls ?? 'bad input files (round one)', expect: c.expect, code: r.status, timedOut, lines: lines.length, stackTrace, leftovers, overwritten, internalError, ms, ok, firstLine: said.split('\n').find((l) => l.trim()) ?? '' };
+}
+
+/** The files a case's command wrote: under its --out (file or folder) and its other outputs, if any. */
+function outputsOf(c: Case, root: string): string[] {
+  const i = c.args.indexOf('--out');
+  const outs = [...(i >= 0 ? [c.args[i + 1]] : []), ...(c.outputs ?? [])];
+  return outs.flatMap((out) => {
+    if (!out || out === '-' || !out.startsWith(root)) return [];
+    const dir = path.dirname(out);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+    // Inside a folder output, and beside any output: OUT.partial.mp4 sits next to the name it was meant for.
+    const beside = fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(out))).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile());
+    return [...(fs.existsSync(out) && fs.statSync(out).isDirectory() ? listFiles(out) : []), ...beside];
+  });
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const f = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(f)); else if (e.isFile()) out.push(f);
+  }
+  return out;
+}

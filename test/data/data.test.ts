@@ -1,0 +1,221 @@
+// Dataset pairing, mask encodings, label maps, split lists and `verify` problems.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readMask, encodeLabelPng, parseLabelMap } from '../../src/data/mask_io.ts';
+import { pairSamples, loadSamples, looksBinary255 } from '../../src/data/dataset.ts';
+import { verifyDataset } from '../../src/data/verify.ts';
+import { readImage } from '../../src/data/image_io.ts';
+import { medianFrequencyWeights } from '../../src/data/stats.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { bmpFile, lowBitPng, tempDir, writeGreyPng, writeRgb, writeRgbPng } from '../helpers.ts';
+
+const W = 4, H = 3;
+const labels = Uint8Array.from([0, 1, 2, 3, 1, 1, 2, 2, 0, 3, 3, 0]);
+const colors: [number, number, number][] = [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]];
+
+test('masks: grey index, palette index and RGB colour encodings give the same class ids', () => {
+  const d = tempDir();
+  writeGreyPng(path.join(d, 'grey.png'), labels, W, H);
+  fs.writeFileSync(path.join(d, 'pal.png'), encodeLabelPng(labels, W, H, colors));
+  const rgb = new Uint8Array(W * H * 3);
+  labels.forEach((l, i) => rgb.set(colors[l], i * 3));
+  writeRgbPng(path.join(d, 'rgb.png'), rgb, W, H);
+  const g = readMask(path.join(d, 'grey.png'));
+  const p = readMask(path.join(d, 'pal.png'));
+  const r = readMask(path.join(d, 'rgb.png'), { colors });
+  assert.equal(g.mode, 'index'); assert.equal(p.mode, 'palette'); assert.equal(r.mode, 'rgb');
+  assert.deepEqual([...g.data], [...labels]);
+  assert.deepEqual([...p.data], [...labels]);
+  assert.deepEqual([...r.data], [...labels]);
+  // RGB without a class list is refused with a clear message; unknown colours are counted.
+  assert.throws(() => readMask(path.join(d, 'rgb.png')), (e: Error) => e instanceof UserError && /--class-file/.test(e.message));
+  const partial = readMask(path.join(d, 'rgb.png'), { colors: colors.slice(0, 2), unknownLabel: 255 });
+  assert.equal(partial.unknownColors, labels.filter((l) => l >= 2).length);
+  assert.ok([...partial.data].every((v, i) => (labels[i] < 2 ? v === labels[i] : v === 255)));
+});
+
+test('label map: 255:1 turns a 0/255 binary mask into classes 0/1; bad specs are refused', () => {
+  const d = tempDir();
+  writeGreyPng(path.join(d, 'b.png'), Uint8Array.from([0, 255, 255, 0]), 2, 2);
+  assert.deepEqual([...readMask(path.join(d, 'b.png'), { labelMap: parseLabelMap('255:1') }).data], [0, 1, 1, 0]);
+  assert.throws(() => parseLabelMap('255-1'), /^UserError: labelMap 255-1: expected comma-separated FROM:TO/);
+  assert.throws(() => parseLabelMap('300:1'), /^UserError: labelMap 300:1/);
+});
+
+test('pairing by stem across image formats, split lists, binary detection', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(100);
+  await writeRgb(path.join(d, 'img', 'a.jpg'), img, W, H);
+  await writeRgb(path.join(d, 'img', 'b.png'), img, W, H);
+  await writeRgb(path.join(d, 'img', 'c.webp'), img, W, H);
+  const px = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 13) % 256);
+  fs.writeFileSync(path.join(d, 'img', 'd.bmp'), bmpFile(px, W, H, 24));
+  writeGreyPng(path.join(d, 'msk', 'a.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
+  writeGreyPng(path.join(d, 'msk', 'b.png'), Uint8Array.from(labels.map((l) => (l ? 255 : 0))), W, H);
+  writeGreyPng(path.join(d, 'msk', 'z.png'), labels, W, H);
+  const r = pairSamples({ images: path.join(d, 'img'), masks: path.join(d, 'msk') });
+  assert.deepEqual(r.samples.map((s) => s.id), ['a', 'b']);
+  assert.deepEqual(r.imagesWithoutMask.map((f) => path.basename(f)), ['c.webp', 'd.bmp']);
+  assert.deepEqual((await readImage(path.join(d, 'img', 'd.bmp'))).data, px, 'BMP decodes exactly');
+  assert.deepEqual(r.masksWithoutImage.map((f) => path.basename(f)), ['z.png']);
+  assert.ok(await looksBinary255(r.samples));
+  // A CamVid-style list: first token is a path, only its stem matters.
+  fs.writeFileSync(path.join(d, 'list.txt'), '/SegNet/CamVid/train/b.png /SegNet/CamVid/trainannot/b.png\n');
+  const spec = { images: path.join(d, 'img'), masks: path.join(d, 'msk'), list: path.join(d, 'list.txt'), numClasses: 2, ignoreIndex: 255 };
+  assert.deepEqual(loadSamples(spec).map((s) => s.id), ['b']);
+  fs.writeFileSync(path.join(d, 'bad.txt'), 'nothere\n');
+  assert.throws(() => loadSamples({ ...spec, list: path.join(d, 'bad.txt') }), /no image/);
+  assert.throws(() => loadSamples({ ...spec, list: undefined }), (e: Error) => e instanceof UserError && /c\.webp: no mask/.test(e.message));
+  const decoded = await readImage(path.join(d, 'img', 'c.webp'));
+  assert.equal(decoded.width, W); assert.equal(decoded.data.length, W * H * 3);
+});
+
+test('verify names every problem: missing pair, size mismatch, unreadable file, bad label', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(50);
+  for (const n of ['ok', 'size', 'label', 'lonely']) await writeRgb(path.join(d, 'img', `${n}.png`), img, W, H);
+  fs.writeFileSync(path.join(d, 'img', 'broken.png'), 'not a png');
+  writeGreyPng(path.join(d, 'msk', 'ok.png'), labels, W, H);
+  writeGreyPng(path.join(d, 'msk', 'size.png'), new Uint8Array(2 * 2), 2, 2);
+  writeGreyPng(path.join(d, 'msk', 'label.png'), Uint8Array.from(labels.map((l, i) => (i === 0 ? 9 : l))), W, H);
+  writeGreyPng(path.join(d, 'msk', 'broken.png'), labels, W, H);
+  const r = await verifyDataset({ images: path.join(d, 'img'), masks: path.join(d, 'msk'), numClasses: 4, ignoreIndex: 255 });
+  const joined = r.problems.join('\n');
+  assert.match(joined, /lonely\.png: no mask/);
+  assert.match(joined, /size\.png: mask is 2x2 but its image is 4x3/);
+  assert.match(joined, /label\.png: labels >= --classes 4 .*9 \(1 px\)/);
+  assert.match(joined, /broken\.png: unreadable image/);
+  assert.equal(r.problems.length, 4);
+  // A clean dataset: the class histogram counts every pixel of every mask.
+  const clean = await verifyDataset({ images: path.join(d, 'img'), masks: path.join(d, 'msk'), list: undefined, numClasses: 10, ignoreIndex: 255 });
+  assert.equal(clean.histogram[9], 1);
+});
+
+test('median-frequency class weights', () => {
+  const w = medianFrequencyWeights([50, 30, 20, 0]);
+  // freqs .5 .3 .2; median .3 -> .6, 1, 1.5; absent class 0
+  assert.deepEqual(w.map((x) => +x.toFixed(6)), [0.6, 1, 1.5, 0]);
+});
+
+test('fast label PNG (libpng + palette patch) decodes to the same indices and palette as fast-png', async () => {
+  const { encodeLabelPngFast } = await import('../../src/render/label_png.ts');
+  const { decode } = await import('fast-png');
+  const w = 37, h = 23;
+  const lab = Uint8Array.from({ length: w * h }, (_, i) => (i * 7 + (i >> 5)) % 13);
+  const pal = Array.from({ length: 13 }, (_, i) => [i * 19, 250 - i * 11, (i * 53) % 256] as [number, number, number]);
+  const a = decode(await encodeLabelPngFast(lab, w, h, pal));
+  const b = decode(encodeLabelPng(lab, w, h, pal));
+  assert.deepEqual([...a.data], [...lab]);
+  assert.deepEqual([...a.data], [...b.data]);
+  assert.deepEqual(a.palette!.map((c) => c.slice(0, 3)), b.palette!.map((c) => c.slice(0, 3)));
+  const rgb = await (await import('sharp')).default(await encodeLabelPngFast(lab, w, h, pal)).raw().toBuffer();
+  assert.deepEqual([...rgb.subarray(0, 6)], [...pal[lab[0]], ...pal[lab[1]]]);
+});
+
+test('--resize: masks are resized with nearest neighbour to one label per pixel, aligned with the image', async () => {
+  const { loadPair } = await import('../../src/data/loader.ts');
+  const d = tempDir();
+  const w = 40, h = 30;
+  // Left half class 1, right half class 2, top two rows ignore; image red = 100 * class.
+  const mask = Uint8Array.from({ length: w * h }, (_, i) => (i < 2 * w ? 255 : (i % w) < w / 2 ? 1 : 2));
+  const img = new Uint8Array(w * h * 3);
+  mask.forEach((m, i) => { img[i * 3] = m === 255 ? 0 : 100 * m; });
+  await writeRgb(path.join(d, 'a.png'), img, w, h);
+  writeGreyPng(path.join(d, 'm.png'), mask, w, h);
+  const p = await loadPair({ id: 'a', image: path.join(d, 'a.png'), mask: path.join(d, 'm.png') }, { images: d, numClasses: 3, ignoreIndex: 255 }, [15, 20]);
+  assert.equal(p.mask.length, 20 * 15);
+  assert.equal(p.image.length, 20 * 15 * 3);
+  assert.deepEqual(new Set(p.mask), new Set([255, 1, 2]));
+  for (let y = 2; y < 15; y++) for (const x of [2, 17]) {
+    const k = p.mask[y * 20 + x];
+    assert.equal(k, x < 10 ? 1 : 2);
+    assert.ok(Math.abs(p.image[(y * 20 + x) * 3] - 100 * k) < 30);
+  }
+});
+
+test('loader: beyond the cache budget samples are decoded per batch, with identical batches', async () => {
+  const { SegLoader } = await import('../../src/data/loader.ts');
+  const { IMAGENET_NORM } = await import('../../src/data/normalize.ts');
+  const { writeSyntheticDataset } = await import('../../src/data/synthetic.ts');
+  const { DEFAULT_AUGMENT } = await import('../../src/data/augment.ts');
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(d, 6, 24, 16, 4);
+  const spec = { images: ds.images, masks: ds.masks, numClasses: 4, ignoreIndex: 255 };
+  const opts = { batchSize: 4, crop: [16, 16] as [number, number], augment: DEFAULT_AUGMENT, norm: IMAGENET_NORM, seed: 3, shuffle: true };
+  const batches = async (cacheMb: number) => {
+    const L = new SegLoader(loadSamples(spec), spec, { ...opts, cacheMb });
+    await L.warm();
+    const out = [];
+    for await (const b of L.epoch(1)) out.push(b);
+    return { cached: L.cacheAll, out };
+  };
+  const a = await batches(4096), b = await batches(0);
+  assert.equal(a.cached, true);
+  assert.equal(b.cached, false);
+  assert.equal(a.out.length, 2);
+  for (let i = 0; i < 2; i++) { assert.deepEqual(a.out[i].x, b.out[i].x); assert.deepEqual(a.out[i].y, b.out[i].y); }
+});
+
+test('masks of 1, 2 and 4 bits per pixel (grey and palette) read as one class id per pixel', () => {
+  const d = tempDir();
+  // 13 pixels a row: rows end mid-byte, so row starts must be honoured.
+  const w = 13, h = 5;
+  for (const depth of [1, 2, 4] as const) {
+    const values = Uint8Array.from({ length: w * h }, (_, i) => (i * 7 + (i >> 3)) % (1 << depth));
+    fs.writeFileSync(path.join(d, `g${depth}.png`), lowBitPng(values, w, h, depth));
+    const pal = Array.from({ length: 1 << depth }, (_, i) => [i * 10, 0, 0] as [number, number, number]);
+    fs.writeFileSync(path.join(d, `p${depth}.png`), lowBitPng(values, w, h, depth, pal));
+    const g = readMask(path.join(d, `g${depth}.png`)), p = readMask(path.join(d, `p${depth}.png`));
+    assert.deepEqual([g.mode, g.width, g.height, p.mode], ['index', w, h, 'palette']);
+    assert.deepEqual([...g.data], [...values], `${depth}-bit grey`);
+    assert.deepEqual([...p.data], [...values], `${depth}-bit palette`);
+  }
+  // A half-and-half binary mask is half class 1 (read as packed bytes it was 93.75 / 6.25).
+  const half = Uint8Array.from({ length: 16 * 16 }, (_, i) => (i % 16 < 8 ? 1 : 0));
+  fs.writeFileSync(path.join(d, 'half.png'), lowBitPng(half, 16, 16, 1));
+  const m = readMask(path.join(d, 'half.png'));
+  assert.equal(m.data.reduce((a, b) => a + b, 0), 128);
+});
+
+test('BMP: palettes of 1, 4 and 8 bits through their colour table, bottom-up and top-down rows, 24-bit', async () => {
+  const d = tempDir();
+  const w = 7, h = 3;
+  const pal: [number, number, number][] = Array.from({ length: 16 }, (_, i) => [i * 16, 255 - i * 8, (i * 37) % 256]);
+  for (const bpp of [1, 4, 8] as const) {
+    const idx = Uint8Array.from({ length: w * h }, (_, i) => (i * 5) % (1 << Math.min(bpp, 4)));
+    const expected = Uint8Array.from([...idx].flatMap((k) => pal[k]));
+    for (const topDown of [false, true]) {
+      const f = path.join(d, `p${bpp}${topDown ? 'td' : ''}.bmp`);
+      fs.writeFileSync(f, bmpFile(idx, w, h, bpp, pal.slice(0, 1 << Math.min(bpp, 4)), topDown));
+      const im = await readImage(f);
+      assert.deepEqual([im.width, im.height], [w, h]);
+      assert.deepEqual(im.data, expected, `${bpp}-bit palette${topDown ? ', top-down' : ''}`);
+    }
+  }
+  const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 29) % 256);
+  fs.writeFileSync(path.join(d, 'td24.bmp'), bmpFile(rgb, w, h, 24, undefined, true));
+  assert.deepEqual((await readImage(path.join(d, 'td24.bmp'))).data, rgb, 'top-down 24-bit');
+});
+
+test('pairing refuses what it cannot pair for sure: two images with one stem, a JPEG mask; verify names both', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(80);
+  await writeRgb(path.join(d, 'img', 'a.png'), img, W, H);
+  fs.writeFileSync(path.join(d, 'img', 'a.bmp'), bmpFile(img, W, H, 24));
+  await writeRgb(path.join(d, 'img', 'b.png'), img, W, H);
+  writeGreyPng(path.join(d, 'msk', 'a.png'), labels, W, H);
+  await writeRgb(path.join(d, 'msk', 'b.jpg'), new Uint8Array(W * H * 3), W, H);
+  const r = pairSamples({ images: path.join(d, 'img'), masks: path.join(d, 'msk') });
+  assert.deepEqual(r.sameStem.map(([a, b]) => [path.basename(a), path.basename(b)]), [['a.bmp', 'a.png']]);
+  assert.deepEqual(r.lossyMasks.map((f) => path.basename(f)), ['b.jpg']);
+  assert.deepEqual(r.imagesWithoutMask, [], 'the image with a JPEG mask is not reported as unpaired');
+  const spec = { images: path.join(d, 'img'), masks: path.join(d, 'msk'), numClasses: 4, ignoreIndex: 255 };
+  assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && /a\.png: has the same name as a\.bmp/.test(e.message));
+  const v = await verifyDataset(spec);
+  assert.ok(v.problems.some((p) => /a\.png: has the same name as a\.bmp/.test(p)), v.problems.join('\n'));
+  assert.ok(v.problems.some((p) => /b\.jpg: masks must be PNG files/.test(p)), v.problems.join('\n'));
+  fs.rmSync(path.join(d, 'img', 'a.bmp'));
+  assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && /b\.jpg: masks must be PNG files/.test(e.message));
+});

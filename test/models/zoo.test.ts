@@ -1,0 +1,84 @@
+// Every architecture of the zoo through the shared model test, one line each; encoder parameter
+// counts against their references (Keras Applications without top; torchvision without fc).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initEngine } from '../../src/engine/backend.ts';
+import { ENCODERS, getArch, architectureNames } from '../../src/models/registry.ts';
+import { setBuildOptions } from '../../src/models/blocks.ts';
+import { testArchitecture } from './model_tester.ts';
+
+testArchitecture('unet', { width: 4, depth: 3 });
+testArchitecture('fcn8', { width: 4 });
+testArchitecture('fcn32', { width: 4 });
+testArchitecture('segnet', { width: 4 });
+testArchitecture('mobilenetv2_unet');
+testArchitecture('resnet18_pspnet');
+testArchitecture('deeplabv3plus'); // mobilenetv2 at output stride 16
+testArchitecture('resnet18_deeplabv3plus', { outputStride: 8 });
+testArchitecture('espnet', { numClasses: 6 });
+testArchitecture('espnetv2', { widthMult: 0.5 });
+testArchitecture('espnetv2_pspnet', { widthMult: 0.5 }); // the ESPNetv2 encoder under another decoder
+testArchitecture('espnet_unet', { numClasses: 6 }); // the ESPNet-C encoder under another decoder
+
+test('encoders match their references: parameter counts, feature strides and channels', async () => {
+  await initEngine('wasm');
+  const expect: Record<string, { total?: number; trainable?: number; features: string }> = {
+    vgg16: { total: 14_714_688, features: '1:64 2:64 4:128 8:256 16:512 32:512' }, // Keras VGG16(include_top=False)
+    resnet50: { total: 23_587_712, features: '2:64 4:256 8:512 16:1024 32:2048' }, // Keras ResNet50
+    mobilenetv2: { total: 2_257_984, trainable: 2_223_872, features: '2:16 4:24 8:32 16:96 32:1280' }, // Keras MobileNetV2(alpha=1); torchvision features
+    resnet18: { trainable: 11_176_512, features: '2:64 4:64 8:128 16:256 32:512' }, // torchvision resnet18 without fc
+    resnet34: { trainable: 21_284_672, features: '2:64 4:64 8:128 16:256 32:512' },
+  };
+  for (const [name, e] of Object.entries(expect)) {
+    setBuildOptions({});
+    const input = tfl.input({ shape: [null, null, 3] });
+    const f = ENCODERS[name].build(input, { numClasses: 2 });
+    const m = tfl.model({ inputs: input, outputs: f[f.length - 1].x });
+    const trainable = m.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a! * b!, 1)!, 0);
+    if (e.total) assert.equal(m.countParams(), e.total, `${name} parameters`);
+    if (e.trainable) assert.equal(trainable, e.trainable, `${name} trainable parameters`);
+    assert.equal(f.map((x) => `${x.stride}:${x.channels}`).join(' '), e.features, name);
+    m.dispose();
+  }
+});
+
+test('output stride 8 and 16 dilate instead of striding; names resolve; bad names and options are refused', async () => {
+  await initEngine('wasm');
+  for (const [enc, os, deepest] of [['resnet50', 8, '8:2048'], ['mobilenetv2', 16, '16:1280'], ['vgg16', 16, '16:512'], ['resnet18', 16, '16:512']] as const) {
+    setBuildOptions({});
+    const input = tfl.input({ shape: [64, 64, 3] });
+    const f = ENCODERS[enc].build(input, { numClasses: 2, outputStride: os });
+    const last = f[f.length - 1];
+    assert.equal(`${last.stride}:${last.channels}`, deepest, `${enc} at output stride ${os}`);
+    assert.deepEqual(last.x.shape.slice(1, 3), [64 / os, 64 / os], `${enc} at output stride ${os}: feature size`);
+    tfl.model({ inputs: input, outputs: last.x }).dispose();
+  }
+  assert.equal(getArch('resnet50_pspnet').defaults.outputStride, 8);
+  assert.equal(getArch('vgg_unet').name, 'vgg16_unet'); // image-segmentation-keras alias
+  assert.equal(getArch('fcn_8_vgg').name, 'vgg16_fcn8');
+  assert.deepEqual(getArch('fcn8').defaults, { width: 16, outputStride: 32 });
+  assert.ok(architectureNames().includes('mobilenetv2_deeplabv3plus'));
+  assert.throws(() => getArch('resnet51_unet'), /unknown architecture/);
+  const { archOptionsFrom } = await import('../../src/models/options.ts');
+  assert.throws(() => archOptionsFrom({ depth: 3 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), /--depth: not an option of resnet50_pspnet \(it takes --output-stride\)/);
+  assert.throws(() => archOptionsFrom({ outputStride: 4 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), /--output-stride 4: use one of 8, 16, 32/);
+  assert.deepEqual(archOptionsFrom({ width: 8, depth: 3 }, 'unet', getArch('unet')), { width: 8, depth: 3 });
+});
+
+test('espnetv2 --proj-width: fine-tuning the shipped 20-class model to 12 classes keeps all but the last decoder level', async () => {
+  await initEngine('wasm');
+  const { readSafetensors } = await import('../../src/formats/safetensors.ts');
+  const { SegModel } = await import('../../src/models/seg_model.ts');
+  const src = readSafetensors(new URL('../../models/cityscapes/weights.safetensors', import.meta.url).pathname).tensors;
+  const fresh = (projWidth?: number) => {
+    const m = new SegModel({ arch: 'espnetv2', numClasses: 12, projWidth });
+    const kept = m.loadNamedWeights(src, 'cityscapes', { strict: false, keepMismatched: true });
+    m.dispose();
+    return kept;
+  };
+  const byDefault = fresh(), same = fresh(10);
+  assert.ok(byDefault.some((k) => k.startsWith('bu_dec_l1.')), 'default width differs from the shipped model in every pyramid level');
+  assert.ok(same.length > 0 && same.length < byDefault.length, `${same.length} vs ${byDefault.length}`);
+  assert.deepEqual(same.filter((k) => !k.startsWith('bu_dec_l4.')), [], 'with the source width only the last level (class count) differs');
+});

@@ -1,0 +1,149 @@
+// Applying a model: background effects and cut-outs with soft edges, from the library and the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
+import { load } from '../../src/index.ts';
+import { boundingBox, composite, cutoutRgba, greyscale, matte, parseColor, parseEffect } from '../../src/render/effects.ts';
+import { openSegmenter } from '../../src/inference/open.ts';
+import { readImage } from '../../src/data/image_io.ts';
+import { probabilities8, probabilityOf } from '../../src/inference/label_map.ts';
+import { makeSegmentation } from '../../src/inference/result.ts';
+import { tempDir } from '../helpers.ts';
+import { colorize, overlay, overlayLabels } from '../../src/render/colorize.ts';
+import { Rng } from '../../src/util/random.ts';
+
+const PHOTO = path.resolve(import.meta.dirname, '../../assets/photos/astronaut.png');
+const img = (data: number[], width: number, height: number) => ({ data: Uint8Array.from(data), width, height });
+
+test('effect helpers: composite, grey, matte, boxes, cut-outs, option parsing (hand-computed)', () => {
+  const photo = img([200, 100, 0, 10, 20, 30, 255, 255, 255], 3, 1), back = img([0, 0, 0, 100, 100, 100, 0, 255, 0], 3, 1);
+  assert.deepEqual(Array.from(composite(photo, back, Float32Array.from([1, 0, 0.5])).data), [200, 100, 0, 100, 100, 100, 128, 255, 128]);
+  assert.deepEqual(Array.from(greyscale(img([255, 0, 0, 0, 0, 255], 2, 1)).data), [76, 76, 76, 29, 29, 29]);
+  assert.deepEqual(Array.from(matte(Float32Array.from([0, 0.25, 0.5, 0.75, 1]))), [0, 0, 0.5, 1, 1]);
+  // Labels 4 wide x 3 high; class 2 at (1,0) and (2,1).
+  const labels = Uint8Array.from([0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0]);
+  assert.deepEqual(boundingBox(labels, 4, (l) => l === 2), [1, 0, 3, 2]);
+  assert.deepEqual(boundingBox(labels, 4, (l) => l === 2, 2), [0, 0, 4, 3], 'margin clipped to the image');
+  assert.equal(boundingBox(labels, 4, (l) => l === 7), null);
+  const rgb = img(Array.from({ length: 36 }, (_, i) => i), 4, 3);
+  const cut = cutoutRgba(rgb, Float32Array.from({ length: 12 }, (_, i) => i / 11), [1, 0, 3, 2]);
+  assert.deepEqual([cut.width, cut.height], [2, 2]);
+  assert.deepEqual(Array.from(cut.data), [3, 4, 5, 23, 6, 7, 8, 46, 15, 16, 17, 116, 18, 19, 20, 139]);
+  assert.deepEqual(parseEffect('blur'), { kind: 'blur', sigma: 12 });
+  assert.deepEqual(parseEffect('blur=3'), { kind: 'blur', sigma: 3 });
+  assert.deepEqual(parseEffect('color=#10ff00'), { kind: 'color', color: [16, 255, 0] });
+  assert.deepEqual(parseEffect('replace=a b.jpg'), { kind: 'replace', file: 'a b.jpg' });
+  assert.throws(() => parseEffect('sepia'), /^UserError: effect sepia: use blur/);
+  assert.throws(() => parseColor('green', 'x'), /#RRGGBB/);
+  // Probabilities: softmax per pixel, quantised; a class set sums its members.
+  const p8 = probabilities8(Float32Array.from([0, 10, 0, 0]), 2); // 2 classes x 2 pixels
+  assert.deepEqual(Array.from(p8), [128, 255, 128, 0]);
+  assert.deepEqual(Array.from(probabilityOf(p8, 2, [0, 1])), [1, 1]);
+});
+
+test('renderers on a generated image with a known label map and probabilities, pixel by pixel', async () => {
+  // 4x2 image; classes a, b, c; labels and probabilities chosen by hand.
+  const classes = [{ name: 'a', color: [10, 20, 30] }, { name: 'b', color: [200, 0, 0] }, { name: 'c', color: [0, 0, 250] }] as { name: string; color: [number, number, number] }[];
+  const photo = img(Array.from({ length: 24 }, (_, i) => 10 * i), 4, 2);
+  const labels = Uint8Array.from([0, 1, 1, 2, 0, 1, 2, 2]);
+  // Probability of b per pixel (out of 255): 0, 255, 166 (smoothstep 0.5 at 0.65 -> matte 0.84375), 0 ...
+  const pb = [0, 255, 166, 0, 51, 204, 102, 0];
+  const prob8 = new Uint8Array(3 * 8);
+  pb.forEach((v, p) => { prob8[8 + p] = v; prob8[p] = labels[p] === 0 ? 255 - v : 0; prob8[16 + p] = labels[p] === 2 ? 255 - v : 0; });
+  const r = makeSegmentation(photo, labels, prob8, classes);
+  assert.deepEqual(r.classes.map((c) => [c.name, c.pixels]), [['b', 3], ['c', 3], ['a', 2]]);
+  const mask = await r.colorMask({ format: 'raw' }) as { data: Uint8Array };
+  assert.deepEqual(Array.from(mask.data.subarray(0, 12)), [10, 20, 30, 200, 0, 0, 200, 0, 0, 0, 0, 250]);
+  const ov = await r.overlay({ alpha: 0.5, format: 'raw' }) as { data: Uint8Array };
+  assert.deepEqual(Array.from(ov.data.subarray(0, 6)), [5, 15, 25, 115, 20, 25]);
+  const out = await r.background({ keep: ['b'], color: [0, 0, 0], format: 'raw' }) as { data: Uint8Array };
+  const m = matte(Float32Array.from(pb, (v) => v / 255));
+  for (let p = 0; p < 8; p++) for (let k = 0; k < 3; k++) assert.equal(out.data[p * 3 + k], Math.floor(photo.data[p * 3 + k] * m[p] + 0.5), `pixel ${p}`);
+  assert.deepEqual([m[0], m[1], m[3]], [0, 1, 0]);
+  const [cut] = await r.cutout(['b']);
+  assert.deepEqual(cut.box, [0, 0, 4, 2], 'the box of b, widened by 2 within the image');
+  const rgba = await sharp(cut.png).raw().toBuffer();
+  for (let p = 0; p < 8; p++) assert.equal(rgba[p * 4 + 3], Math.round(m[p] * 255), `alpha of pixel ${p}`);
+  assert.deepEqual(Array.from(rgba.subarray(4, 7)), [30, 40, 50]);
+});
+
+test('library: background() keeps the person, changes the rest, blends a soft boundary; cutout() crops the class; labels = predict\'s', async () => {
+  const seg = await load('voc');
+  const r = await seg.segment(PHOTO);
+  // The label maps are those of the prediction path (the authors' resize rule).
+  const plain = await openSegmenter('voc');
+  assert.deepEqual(r.labels, (await plain.predictBatch([await readImage(PHOTO)]))[0]);
+  await plain.dispose();
+  const person = 15;
+  const out = await r.background({ keep: ['person'], color: '#00ff00', format: 'raw' }) as { data: Uint8Array; width: number; height: number };
+  assert.deepEqual([out.width, out.height], [r.width, r.height]);
+  const a = matte(r.probability(['person']));
+  let kept = 0, replaced = 0, mixed = 0;
+  for (let p = 0; p < a.length; p++) {
+    const px = [out.data[p * 3], out.data[p * 3 + 1], out.data[p * 3 + 2]], ph = [r.image.data[p * 3], r.image.data[p * 3 + 1], r.image.data[p * 3 + 2]];
+    if (a[p] === 1) kept++; else if (a[p] === 0) replaced++; else mixed++;
+    // Every pixel is the photo and the green blended by the person's opacity.
+    assert.deepEqual(px, [0, 255, 0].map((g, k) => Math.floor(ph[k] * a[p] + g * (1 - a[p]) + 0.5)), `pixel ${p}`);
+  }
+  assert.ok(kept > 0.25 * a.length && replaced > 0.4 * a.length, `kept ${kept}, replaced ${replaced}`);
+  assert.ok(mixed > 500, `a soft boundary: ${mixed} blended pixels`);
+  // The person kept in the label map is (nearly) all kept or blended in the picture.
+  let personReplaced = 0;
+  for (let p = 0; p < a.length; p++) if (r.labels[p] === person && a[p] === 0) personReplaced++;
+  assert.ok(personReplaced < 0.01 * r.classes.find((c) => c.name === 'person')!.pixels, `${personReplaced} person pixels replaced`);
+
+  const [cut] = await r.cutout(['person', 'cat']); // no cat in this photo: one cut-out
+  assert.equal((await r.cutout(['person', 'cat'])).length, 1);
+  const box = boundingBox(r.labels, r.width, (l) => l === person, 2)!;
+  assert.deepEqual(cut.box, [box[0], box[1], box[2] - box[0], box[3] - box[1]]);
+  const decoded = await sharp(cut.png).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([decoded.info.width, decoded.info.height, decoded.info.channels], [cut.box[2], cut.box[3], 4]);
+  await assert.rejects(r.background({ keep: ['person'], blur: 3, grey: true }), /exactly one of blur, color, image, grey/);
+  // A replacement background as segment() takes images: decoded RGB, a path, or an encoded file's bytes; the same picture each way.
+  const bgFile = path.join(tempDir(), 'bg.png');
+  const bgRgb = { data: Uint8Array.from({ length: r.width * r.height * 3 }, (_, i) => (i * 7) % 251), width: r.width, height: r.height };
+  await sharp(bgRgb.data, { raw: { width: r.width, height: r.height, channels: 3 } }).png().toFile(bgFile);
+  const viaRgb = await r.background({ keep: ['person'], image: bgRgb, format: 'raw' }) as { data: Uint8Array };
+  for (const image of [bgFile, fs.readFileSync(bgFile)]) {
+    const got = await r.background({ keep: ['person'], image, format: 'raw' }) as { data: Uint8Array };
+    assert.ok(Buffer.from(got.data).equals(Buffer.from(viaRgb.data)), typeof image === 'string' ? 'a path' : 'a Buffer');
+  }
+  await assert.rejects(r.background({ keep: ['person'], image: path.join(bgFile, 'nope.png') }), /nope\.png: cannot read image/);
+  await assert.rejects(r.background({ keep: ['person'], image: Buffer.from('not an image') }), /background image: cannot decode image/);
+  await assert.rejects(r.background({ keep: ['person'], image: { data: new Uint8Array(5), width: 2, height: 2 } }), /background: image must be a path, an encoded image/);
+  assert.throws(() => r.probability(['unicorn']), /class unicorn: no such class/);
+  for (const f of [await r.overlay(), await r.colorMask(), await r.legend(), await r.background({ keep: ['person'], blur: 8, format: 'jpeg' })]) {
+    assert.ok((await sharp(f as Buffer).metadata()).width! > 0);
+  }
+  await seg.dispose();
+});
+
+test('CLI: predict --effect --keep --cutout --json writes the effect and cut-outs and reports class areas', () => {
+  const out = tempDir();
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--effect', 'grey', '--keep', 'person', '--cutout', 'person', '--json', '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [rep] = JSON.parse(r.stdout);
+  assert.equal(rep.classes.reduce((n: number, c: { pixels: number }) => n + c.pixels, 0), 512 * 512);
+  for (const f of ['astronaut_effect.png', 'astronaut_cutout_person.png', 'astronaut_labels.png']) {
+    assert.ok(fs.existsSync(path.join(out, f)), f);
+    assert.ok(rep.outputs.includes(path.join(out, f)), f);
+  }
+  const bad = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--keep', 'person', '--out', out], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr.trim(), /^pixelwise: --keep goes with --effect/);
+});
+
+test('overlayLabels (one pass, video; WebAssembly and JS) equals overlay(photo, colorize(labels)) byte for byte, unknown class ids included', () => {
+  const rng = new Rng(8);
+  const [w, h] = [37, 21];
+  const photo = { data: Uint8Array.from({ length: w * h * 3 }, () => rng.int(256)), width: w, height: h };
+  const palette: [number, number, number][] = [[128, 64, 128], [244, 35, 232], [70, 70, 70], [255, 255, 255]];
+  const labels = Uint8Array.from({ length: w * h }, () => rng.int(6)); // ids 4 and 5 have no colour: black
+  for (const alpha of [0, 0.3, 0.5, 1]) {
+    const want = overlay(photo, colorize(labels, w, h, palette), alpha).data;
+    for (const wasm of [true, false]) assert.deepEqual(overlayLabels(photo, labels, palette, alpha, { wasm }).data, want, `alpha ${alpha}, ${wasm ? 'wasm' : 'JS'}`);
+  }
+});

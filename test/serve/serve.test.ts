@@ -1,0 +1,199 @@
+// pixelwise serve's API on loopback: results equal the library's, every refusal is a JSON error
+// with an actionable message (bad media, unknown model/option, huge header, big body, full
+// queue), /healthz answers during a long inference, metrics count what happened, runs are listed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { spawnSync } from 'node:child_process';
+import { decode } from 'fast-png';
+import { buildServer, type Server } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE, type ServeOptions } from '../../src/serve/options.ts';
+import { load } from '../../src/inference/load.ts';
+import { MODELS_DIR } from '../../src/models/shipped.ts';
+import { pngClaiming, tempDir } from '../helpers.ts';
+
+const PHOTO = 'assets/photos/chelsea.png';
+
+async function start(o: Partial<ServeOptions> = {}): Promise<{ s: Server; url: string }> {
+  const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, ...o });
+  return { s, url: await s.app.listen({ port: 0, host: '127.0.0.1' }) };
+}
+
+const post = (url: string, body: Uint8Array | FormData, type?: string) =>
+  fetch(url, { method: 'POST', body: body as BodyInit, headers: type ? { 'content-type': type } : {} });
+
+test('serve: results equal the library\'s (json labels, label PNG, mask, overlay, effect), models, ONNX download, refusals', async () => {
+  const { s, url } = await start();
+  try {
+    const models = (await (await fetch(`${url}/v1/models`)).json()).models;
+    assert.deepEqual(models.map((m: { name: string }) => m.name).sort(), ['camvid', 'cityscapes', 'voc']);
+    const voc = models.find((m: { name: string }) => m.name === 'voc');
+    assert.equal(voc.classes.length, 21);
+    assert.equal(voc.input.stride, 16);
+
+    const lib = await load('voc');
+    const expected = await lib.segment(PHOTO);
+    const photo = fs.readFileSync(PHOTO);
+    const json = await (await post(`${url}/v1/segment?model=voc&output=json&labels=true`, photo, 'image/png')).json();
+    assert.deepEqual([json.width, json.height], [expected.width, expected.height]);
+    assert.deepEqual(json.classes, expected.classes);
+    assert.ok(Buffer.from(json.labels, 'base64').equals(Buffer.from(expected.labels)), 'label map = the library\'s');
+    assert.ok(json.timings.inferenceMs > 0);
+
+    // Multipart upload, label PNG: indices equal.
+    const form = new FormData();
+    form.append('file', new Blob([photo], { type: 'image/png' }), 'chelsea.png');
+    const lr = await post(`${url}/v1/segment?output=labels`, form);
+    assert.equal(lr.headers.get('content-type'), 'image/png');
+    assert.match(lr.headers.get('server-timing') ?? '', /inference;dur=/);
+    assert.deepEqual([...decode(new Uint8Array(await lr.arrayBuffer())).data], [...expected.labels]);
+    // Mask and overlay: the library's pixels; JPEG on request.
+    const pixels = async (b: ArrayBuffer | Buffer) => (await sharp(Buffer.from(b as ArrayBuffer)).raw().toBuffer());
+    const mask = await post(`${url}/v1/segment?output=mask`, photo, 'image/png');
+    assert.ok((await pixels(await mask.arrayBuffer())).equals(await pixels(await expected.colorMask() as Buffer)));
+    const ov = await post(`${url}/v1/segment?output=overlay&alpha=0.3`, photo, 'application/octet-stream');
+    assert.ok((await pixels(await ov.arrayBuffer())).equals(await pixels(await expected.overlay({ alpha: 0.3 }) as Buffer)));
+    assert.equal((await post(`${url}/v1/segment?output=overlay&format=jpeg`, photo, 'image/png')).headers.get('content-type'), 'image/jpeg');
+    const fx = await post(`${url}/v1/segment?effect=grey&keep=cat`, photo, 'image/png');
+    assert.ok((await pixels(await fx.arrayBuffer())).equals(await pixels(await expected.background({ keep: ['cat'], grey: true }) as Buffer)));
+    await lib.dispose();
+
+    // The browser path's files: the card (current version, with its stride) and the ONNX bytes; nothing else.
+    const card = await (await fetch(`${url}/v1/models/voc/model.json`)).json();
+    assert.equal(card.version, 2);
+    assert.equal(card.input.stride, 16);
+    const onnx = Buffer.from(await (await fetch(`${url}/v1/models/voc/model.onnx`)).arrayBuffer());
+    assert.ok(onnx.equals(fs.readFileSync(path.join(MODELS_DIR, 'voc', 'model.onnx'))));
+    assert.equal((await fetch(`${url}/v1/models/voc/weights.safetensors`)).status, 404);
+    assert.equal((await fetch(`${url}/%2e%2e/package.json`)).status, 404);
+    assert.equal((await fetch(`${url}/vendor/ort/ort.wasm.min.mjs`)).status, 200);
+    assert.match(await (await fetch(`${url}/`)).text(), /<title>pixelwise/);
+
+    // Refusals: status and a message naming what to change.
+    const refusals: [Promise<Response>, number, RegExp][] = [
+      [post(`${url}/v1/segment`, Buffer.from('hello'), 'image/png'), 415, /not an image/],
+      [post(`${url}/v1/segment`, Buffer.from('hello'), 'text/plain'), 415, /Content-Type image/],
+      [post(`${url}/v1/segment`, Buffer.from('{}'), 'application/json'), 415, /Content-Type image/],
+      [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: camvid, cityscapes, voc\)/],
+      [post(`${url}/v1/segment?output=svg`, photo, 'image/png'), 400, /output: expected labels\|mask\|overlay\|json/],
+      [post(`${url}/v1/segment?alpha=2`, photo, 'image/png'), 400, /alpha: expected a number from 0 to 1/],
+      [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],
+      [post(`${url}/v1/segment?effect=grey&keep=unicorn`, photo, 'image/png'), 400, /keep unicorn: no such class in this model \(classes: background, aeroplane/],
+      [post(`${url}/v1/segment`, new Uint8Array(0), 'image/png'), 400, /empty request body/],
+      [post(`${url}/v1/segment`, pngClaiming(100000, 100000), 'image/png'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
+      [fetch(`${url}/v2/whatever`), 404, /no such endpoint/],
+    ];
+    for (const [p, status, message] of refusals) {
+      const r = await p;
+      assert.equal(r.status, status, String(message));
+      assert.match((await r.json()).error, message);
+    }
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 6/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 1/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 6/);
+  } finally { await s.close(); }
+});
+
+test('serve: /healthz answers during a long inference; a full queue answers 503 + Retry-After; body limit; runs dashboard data', async () => {
+  const runs = tempDir();
+  fs.mkdirSync(path.join(runs, 'run-a'));
+  fs.writeFileSync(path.join(runs, 'run-a', 'log.jsonl'), '{"epoch":1,"loss":1.5}\n{"epoch":2,"loss":1.1,"val":{"mIoU":0.42}}\n{"epoch":3,"lo');
+  fs.mkdirSync(path.join(runs, 'not-a-run'));
+  const { s, url } = await start({ queue: 0, maxBodyBytes: 4 << 20, runsDir: runs });
+  try {
+    // A 2000x1500 photo keeps the one worker busy for a second or more.
+    const big = await sharp(PHOTO).resize(2000, 1500).jpeg().toBuffer();
+    const t0 = Date.now();
+    const slow = post(`${url}/v1/segment?output=json`, big, 'image/jpeg').then(async (r) => ({ r, at: Date.now() - t0, body: await r.json() }));
+    await new Promise((r) => setTimeout(r, 300));
+    const health = await fetch(`${url}/healthz`);
+    const healthAt = Date.now() - t0;
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).running, 1);
+    // The worker is busy and no job may wait: refused at once.
+    const busy = await post(`${url}/v1/segment`, fs.readFileSync(PHOTO), 'image/png');
+    assert.equal(busy.status, 503);
+    assert.equal(busy.headers.get('retry-after'), '1');
+    assert.match((await busy.json()).error, /queue is full/);
+    const done = await slow;
+    assert.equal(done.r.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.width, 2000);
+    assert.ok(healthAt < done.at, `healthz (${healthAt} ms) came back before the big image (${done.at} ms)`);
+    const tooBig = await post(`${url}/v1/segment`, Buffer.alloc(5 << 20, 1), 'image/png');
+    assert.equal(tooBig.status, 413);
+    assert.match((await tooBig.json()).error, /over the 4 MB limit \(pixelwise serve --max-body\)/);
+    assert.match(await (await fetch(`${url}/metrics`)).text(), /pixelwise_queue_rejections_total 1/);
+
+    const list = (await (await fetch(`${url}/v1/runs`)).json()).runs;
+    assert.deepEqual(list.map((r: { name: string; epochs: number; bestMIoU: number }) => [r.name, r.epochs, r.bestMIoU]), [['run-a', 2, 0.42]]);
+    const log = await (await fetch(`${url}/v1/runs/run-a/log`)).json();
+    assert.deepEqual(log.epochs.map((e: { loss: number }) => e.loss), [1.5, 1.1]);
+    for (const bad of ['not-a-run', '..', '%2e%2e%2fetc']) assert.equal((await fetch(`${url}/v1/runs/${bad}/log`)).status, 404, bad);
+  } finally { await s.close(); }
+});
+
+test('serve: hostile input: a card naming a file outside its folder (404), malformed multipart (400), a foreign Host (403), a FIFO in --runs and a job past its timeout (/healthz within 1 s, the job cancelled)', async () => {
+  const models = tempDir();
+  const voc = JSON.parse(fs.readFileSync(path.join(MODELS_DIR, 'voc', 'model.json'), 'utf8'));
+  fs.mkdirSync(path.join(models, 'evil'));
+  fs.writeFileSync(path.join(models, 'evil', 'model.json'), JSON.stringify({ ...voc, weights: '', onnx: '../../../../etc/passwd' }));
+  fs.mkdirSync(path.join(models, 'evil-link'));
+  fs.symlinkSync('/etc/passwd', path.join(models, 'evil-link', 'model.onnx'));
+  fs.writeFileSync(path.join(models, 'evil-link', 'model.json'), JSON.stringify({ ...voc, weights: '', onnx: 'model.onnx' }));
+  const runs = tempDir();
+  fs.mkdirSync(path.join(runs, 'fifo-run'));
+  const mk = spawnSync('mkfifo', [path.join(runs, 'fifo-run', 'log.jsonl')]);
+  assert.equal(mk.status, 0, String(mk.stderr));
+  const { s, url } = await start({ modelsDir: models, runsDir: runs, timeoutMs: 4000, queue: 4 });
+  const timed = async (u: string) => { const t0 = Date.now(); const r = await fetch(u); return { r, ms: Date.now() - t0 }; };
+  try {
+    // The card that names /etc/passwd is not served; nothing of it can be downloaded.
+    const listed = (await (await fetch(`${url}/v1/models`)).json()).models.map((m: { name: string }) => m.name);
+    assert.ok(!listed.includes('evil'), listed.join(','));
+    for (const u of ['/v1/models/evil/passwd', '/v1/models/evil/model.json', '/v1/models/evil-link/model.onnx']) {
+      const r = await fetch(url + u);
+      assert.equal(r.status, 404, u);
+      assert.doesNotMatch(await r.text(), /root:/, u);
+    }
+    // Malformed multipart: a client error, with a message.
+    for (const type of ['multipart/form-data; boundary=zzz', 'multipart/form-data']) {
+      const r = await post(`${url}/v1/segment`, Buffer.from('garbage, not a form'), type);
+      assert.equal(r.status, 400, type);
+      assert.match((await r.json()).error, /multipart/);
+    }
+    // DNS rebinding: another name for this address is refused; the loopback names are served.
+    const foreign = await s.app.inject({ method: 'GET', url: '/healthz', headers: { host: 'attacker.example:8080' } });
+    assert.equal(foreign.statusCode, 403);
+    assert.match(foreign.json().error, /Host attacker\.example is not served here; .*--allowed-hosts/);
+    for (const host of ['localhost:8080', '127.0.0.1', '[::1]:9000']) assert.equal((await s.app.inject({ method: 'GET', url: '/healthz', headers: { host } })).statusCode, 200, host);
+    // A FIFO named log.jsonl blocks no one: the run list skips it and /healthz answers.
+    const runList = await timed(`${url}/v1/runs`);
+    assert.equal(runList.r.status, 200);
+    assert.deepEqual((await runList.r.json()).runs, []);
+    assert.ok(runList.ms < 1000, `runs listed in ${runList.ms} ms`);
+    // A 24-megapixel upload (under --max-pixels) that cannot finish within the timeout: 504, the
+    // work is cancelled, /healthz answers within 1 s meanwhile, and the next request is served.
+    const huge = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#6080a0' } }).jpeg().toBuffer();
+    const slow = post(`${url}/v1/segment?output=json`, huge, 'image/jpeg');
+    await new Promise((r) => setTimeout(r, 500));
+    const h = await timed(`${url}/healthz`);
+    assert.equal(h.r.status, 200);
+    assert.ok(h.ms < 1000, `healthz in ${h.ms} ms during the big job`);
+    const timedOut = await slow;
+    assert.equal(timedOut.status, 504);
+    assert.equal(s.pool.cancelled, 1, 'the job was cancelled, not left running');
+    // It stops at its next tile (the whole image would take tens of seconds): the worker is free.
+    const stoppedBy = Date.now() + 5000;
+    while ((await (await fetch(`${url}/healthz`)).json()).running > 0) {
+      assert.ok(Date.now() < stoppedBy, 'the cancelled job still runs 5 s after its timeout');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after = await post(`${url}/v1/segment?output=json`, fs.readFileSync(PHOTO), 'image/png');
+    assert.equal(after.status, 200, await after.clone().text());
+    const h2 = await timed(`${url}/healthz`);
+    assert.ok(h2.ms < 1000, `healthz in ${h2.ms} ms after`);
+  } finally { await s.close(); }
+});

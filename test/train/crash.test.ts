@@ -1,0 +1,113 @@
+// Crash safety: `kill -9` at random moments of a data-parallel training run (checkpoint writes
+// included) leaves the last checkpoint loadable, `--resume` continues, and a run killed and resumed
+// many times ends with the weights of an uninterrupted run with the same seed. A full disk is
+// reported in one line and leaves no file under the final name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import sharp from 'sharp';
+import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
+import { readSafetensors } from '../../src/formats/safetensors.ts';
+import { writeFileAtomic } from '../../src/util/fs.ts';
+import { Rng } from '../../src/util/random.ts';
+import { tempDir } from '../helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+
+test('kill -9 at random moments: the checkpoint stays loadable, --resume continues, the final weights equal an uninterrupted run', async (t) => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 8, 32, 32, 1);
+  const args = (out: string) => ['train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', ds.images, '--masks', ds.masks, '--classes', '4',
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '8', '--lr', '0.01', '--seed', '7', '--workers', '1', '--out', out, '--quiet'];
+  const t0 = Date.now();
+  const whole = spawnSync(process.execPath, [BIN, ...args(path.join(d, 'whole'))], { encoding: 'utf8' });
+  assert.equal(whole.status, 0, whole.stderr);
+  const wholeMs = Date.now() - t0;
+
+  const run = path.join(d, 'killed');
+  const rng = new Rng(11);
+  let kills = 0, checkpointsRead = 0;
+  // Killed before the run wrote its config, the user runs the same command again; after, --resume.
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const p = spawn(process.execPath, [BIN, ...(fs.existsSync(path.join(run, 'train.json')) ? ['train', '--resume', run, '--quiet'] : args(run))], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (b) => { err += b; });
+    const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+    // Anywhere from start-up to the end of a whole run (steps, the worker thread, checkpoint
+    // writes); resumed runs have less left to do, so one finishes sooner or later.
+    const timer = setTimeout(() => { p.kill('SIGKILL'); }, wholeMs * (0.2 + rng.next()));
+    const code = await exited;
+    clearTimeout(timer);
+    if (code === 0) break;
+    assert.equal(code, null, `the run failed by itself: ${err}`);
+    kills++;
+    const last = path.join(run, 'last.safetensors');
+    if (fs.existsSync(last)) { readSafetensors(last); checkpointsRead++; } // loadable whatever the moment of the kill
+  }
+  t.diagnostic(`${kills} kills (an uninterrupted run takes ${(wholeMs / 1000).toFixed(1)} s), ${checkpointsRead} checkpoints read back after a kill`);
+  assert.ok(kills >= 2, `only ${kills} kills landed; the run was too quick to interrupt`);
+  const a = readSafetensors(path.join(d, 'whole', 'last.safetensors')).tensors;
+  const b = readSafetensors(path.join(run, 'last.safetensors')).tensors;
+  assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+  for (const [k, x] of a) {
+    const y = b.get(k)!;
+    let diff = 0;
+    for (let i = 0; i < x.data.length; i++) diff = Math.max(diff, Math.abs(x.data[i] - y.data[i]));
+    assert.equal(diff, 0, `${k} differs by ${diff} after ${kills} kills`);
+  }
+  const log = fs.readFileSync(path.join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch);
+  assert.equal(log.at(-1), 8);
+});
+
+test('a full disk: one clear error, nothing under the final name, no temp file left', { skip: !fs.existsSync('/dev/full') && 'no /dev/full' }, () => {
+  // /dev/full accepts opens and fails every write with ENOSPC: the temp file's write fails as on a full disk.
+  const d = tempDir();
+  const target = path.join(d, 'weights.safetensors');
+  const tmp = path.join(d, `.weights.safetensors.${process.pid}.tmp`);
+  fs.symlinkSync('/dev/full', tmp);
+  assert.throws(() => writeFileAtomic(target, new Uint8Array(1 << 16)), /weights\.safetensors: the disk is full; nothing was written under this name/);
+  assert.ok(!fs.existsSync(target));
+  assert.ok(!fs.existsSync(tmp));
+});
+
+test('one trainer per run folder: a second train on a folder in training is refused; a stale lock is taken over', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 8, 32, 32, 1);
+  const run = path.join(d, 'run');
+  const first = spawn(process.execPath, [BIN, 'train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', ds.images, '--masks', ds.masks, '--classes', '4',
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '200', '--out', run, '--quiet', '--workers', '0'], { stdio: 'ignore' });
+  const lock = path.join(run, '.train.lock');
+  for (let i = 0; i < 300 && !fs.existsSync(path.join(run, 'last.safetensors')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(fs.readFileSync(lock, 'utf8'), String(first.pid));
+  const second = spawnSync(process.execPath, [BIN, 'train', '--resume', run, '--quiet'], { encoding: 'utf8' });
+  assert.notEqual(second.status, 0);
+  assert.match(second.stderr, new RegExp(`being trained by process ${first.pid}; stop it`));
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+  assert.ok(fs.existsSync(lock), 'a killed trainer leaves its lock behind');
+  const third = spawnSync(process.execPath, [BIN, 'train', '--resume', run, '--epochs', '2', '--quiet'], { encoding: 'utf8' });
+  assert.equal(third.status, 0, third.stderr);
+  assert.ok(!fs.existsSync(lock), 'released at the end');
+});
+
+test('a full disk end to end: predict onto a 300 KB tmpfs stops with one line; the files it left are whole', async (t) => {
+  const dir = tempDir();
+  const mnt = path.join(dir, 'tiny');
+  fs.mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) { t.skip(`cannot mount a small tmpfs here (${(m.stderr || m.error?.message || '').trim()}); the /dev/full test covers the write path`); return; }
+  try {
+    const photos = ['astronaut.png', 'chelsea.png', 'coffee.png'].map((f) => path.resolve('assets/photos', f));
+    const r = spawnSync(process.execPath, [BIN, 'predict', ...photos, '--out', path.join(mnt, 'out'), '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+    assert.notEqual(r.status, 0);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /: the disk is full; nothing was written under this name/);
+    for (const f of fs.readdirSync(path.join(mnt, 'out'))) {
+      assert.doesNotMatch(f, /\.tmp$/, 'no temp file left');
+      if (f.endsWith('.png')) await sharp(path.join(mnt, 'out', f)).raw().toBuffer(); // whole, decodable
+    }
+  } finally { spawnSync('umount', [mnt]); }
+});

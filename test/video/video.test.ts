@@ -1,0 +1,201 @@
+// Video: frames in, overlaid video out; the saved label maps equal the model's predictions on the
+// decoded input frames.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { decode } from 'fast-png';
+import { initEngine } from '../../src/engine/backend.ts';
+import { SegModel } from '../../src/models/seg_model.ts';
+import { writeSafetensors } from '../../src/formats/safetensors.ts';
+import { writeCard } from '../../src/models/package.ts';
+import { buildCard } from '../../src/models/card.ts';
+import { defaultClasses } from '../../src/data/classes.ts';
+import { IMAGENET_NORM } from '../../src/data/normalize.ts';
+import { ffmpegPath, probeVideo, readFrames } from '../../src/video/ffmpeg.ts';
+import { openSegmenter } from '../../src/inference/open.ts';
+import { openThreadedSegmenter } from '../../src/inference/threaded.ts';
+import { colorize, overlay } from '../../src/render/colorize.ts';
+import { tempDir } from '../helpers.ts';
+
+/** A generated test video of `seconds` at 10 frames/s (96x64) and a small U-Net package beside it. */
+async function fixture(seconds: number): Promise<{ d: string; src: string }> {
+  await initEngine('wasm');
+  const d = tempDir();
+  const src = path.join(d, 'in.mp4');
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-t', String(seconds), '-pix_fmt', 'yuv420p', src]);
+  assert.equal(g.status, 0, String(g.stderr));
+  const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 9 });
+  writeSafetensors(path.join(d, 'pkg', 'weights.safetensors'), await m.namedWeights());
+  writeCard(path.join(d, 'pkg'), buildCard({ model: m.spec, classes: defaultClasses(3), input: { normalization: IMAGENET_NORM, stride: m.stride }, weights: 'weights.safetensors' }));
+  m.dispose();
+  return { d, src };
+}
+
+test('video: overlay video with every frame, label maps equal per-frame predictions', async () => {
+  const { d, src } = await fixture(0.6);
+  const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'out.mp4'),
+    '--labels-dir', path.join(d, 'labels'), '--mask-video', path.join(d, 'mask.mp4'), '--x264-preset', 'ultrafast', '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const info = probeVideo(path.join(d, 'out.mp4'));
+  assert.deepEqual([info.width, info.height], [96, 64]);
+  assert.ok(fs.existsSync(path.join(d, 'mask.mp4')));
+  // x264 writes its settings into the stream: ultrafast is the one preset without CABAC.
+  for (const f of ['out.mp4', 'mask.mp4']) assert.match(fs.readFileSync(path.join(d, f)).toString('latin1'), /x264 - core[^\0]*cabac=0/, f);
+  assert.ok(!fs.existsSync(path.join(d, 'out.mp4.partial.mp4')));
+  const seg = await openSegmenter(path.join(d, 'pkg'), { runtime: 'auto' });
+  let n = 0;
+  for await (const frame of readFrames(src, probeVideo(src))) {
+    n++;
+    const [expected] = await seg.predictBatch([{ data: frame, width: 96, height: 64 }]);
+    const saved = decode(fs.readFileSync(path.join(d, 'labels', `frame_${String(n).padStart(6, '0')}.png`))).data;
+    assert.deepEqual([...saved], [...expected], `frame ${n}`);
+  }
+  await seg.dispose();
+  assert.equal(n, 6);
+  assert.equal(fs.readdirSync(path.join(d, 'labels')).length, 6);
+  const bad = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', path.join(d, 'nope.mp4'), '--model', path.join(d, 'pkg'), '--out', path.join(d, 'x.mp4')], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /nope\.mp4: no such video file/);
+  const mjpeg = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', '-', '--x264-preset', 'fast'], { encoding: 'utf8' });
+  assert.notEqual(mjpeg.status, 0);
+  assert.match(mjpeg.stderr, /--x264-preset fast: applies to H\.264 output .*not mjpeg/);
+  assert.equal(mjpeg.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+test('video: --effect with --json (one line per frame, areas = the label maps), batching, workers and temporal smoothing', async () => {
+  const { d, src } = await fixture(0.5);
+  const names = defaultClasses(3).map((c) => c.name);
+  const run = (extra: string[]) => spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'fx.mp4'),
+    '--labels-dir', path.join(d, 'labels'), '--json', '--quiet', ...extra], { encoding: 'utf8' });
+  const r = run(['--effect', 'color=#00ff00', '--keep', names[1], '--batch', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.frame), [1, 2, 3, 4, 5]);
+  assert.deepEqual([probeVideo(path.join(d, 'fx.mp4')).width, probeVideo(path.join(d, 'fx.mp4')).height], [96, 64]);
+  assert.match(fs.readFileSync(path.join(d, 'fx.mp4')).toString('latin1'), /x264 - core[^\0]*cabac=1[^\0]*subme=1 /, 'the default preset, superfast');
+  // The areas of each frame are those of its saved label map, and the same as without batching.
+  for (const l of lines) {
+    const labels = decode(fs.readFileSync(path.join(d, 'labels', `frame_${String(l.frame).padStart(6, '0')}.png`))).data as Uint8Array;
+    assert.deepEqual(l.classes.map((c: { id: number; pixels: number }) => [c.id, c.pixels]),
+      names.map((_, id) => [id, labels.reduce((n, v) => n + (v === id ? 1 : 0), 0)]).filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]));
+  }
+  // One network instead of two side by side (the default on 2 cores), one frame per call.
+  const single = run(['--effect', 'color=#00ff00', '--keep', names[1], '--workers', '1']);
+  assert.deepEqual(single.stdout, r.stdout, 'batching and the worker count change nothing');
+  // Smoothing: frame 1 is unchanged (nothing before it); later frames mix in the past.
+  const smooth = run(['--smooth', '0.6']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  // A video with sound keeps it.
+  const withAudio = path.join(d, 'sound.mp4');
+  const a = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5', '-c:v', 'copy', '-c:a', 'aac', '-shortest', withAudio]);
+  assert.equal(a.status, 0, String(a.stderr));
+  assert.ok(probeVideo(withAudio).audio && !probeVideo(src).audio);
+  const s2 = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', withAudio, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'sound-out.mp4'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(s2.status, 0, s2.stderr);
+  assert.ok(probeVideo(path.join(d, 'sound-out.mp4')).audio, 'the audio track is kept');
+  assert.deepEqual(smooth[0].classes, lines[0].classes);
+  assert.equal(smooth.length, 5);
+});
+
+test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal the overlay of each frame\'s prediction; MJPEG; bad streams)', async () => {
+  const { d, src } = await fixture(0.5);
+  const cli = (args: string[], input: Buffer) => spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', '-', '--model', path.join(d, 'pkg'), '--quiet', ...args], { input, maxBuffer: 1 << 26 });
+  const raw = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']).stdout;
+  const size = 96 * 64 * 3;
+  assert.equal(raw.length, 5 * size);
+  const r = cli(['--input-format', 'raw', '--frame-size', '64x96', '--out', '-', '--out-format', 'raw'], raw);
+  assert.equal(r.status, 0, String(r.stderr));
+  assert.equal(r.stdout.length, raw.length, 'one raw frame out per raw frame in');
+  assert.match(String(r.stderr), /5 frames \(96x64\).*-> stdout/);
+  const seg = await openSegmenter(path.join(d, 'pkg'), { runtime: 'auto' });
+  const palette = seg.card.classes.map((c) => c.color);
+  for (let i = 0; i < 5; i++) {
+    const frame = { data: new Uint8Array(raw.subarray(i * size, (i + 1) * size)), width: 96, height: 64 };
+    const [labels] = await seg.predictBatch([frame]);
+    const expected = overlay(frame, colorize(labels, 96, 64, palette), 0.5).data;
+    assert.ok(Buffer.from(expected).equals(r.stdout.subarray(i * size, (i + 1) * size)), `frame ${i + 1}`);
+  }
+  await seg.dispose();
+  // MJPEG in (the size comes from the stream), MJPEG out: five decodable 96x64 frames.
+  const mjpeg = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-f', 'mjpeg', '-']).stdout;
+  const m = cli(['--out', '-'], mjpeg);
+  assert.equal(m.status, 0, String(m.stderr));
+  const back = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'mjpeg', '-i', '-', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { input: m.stdout }).stdout;
+  assert.equal(back.length, 5 * size);
+  // Not a video; raw frames without a size; --json with the video on stdout: one line each, no output.
+  for (const [args, input, message] of [[['--out', '-'], Buffer.from('not a video\n'), /stdin: not a video stream ffmpeg can read.*--input-format/],
+    [['--input-format', 'raw', '--out', '-'], raw, /--input-format raw needs --frame-size/],
+    [['--out', '-', '--json'], raw, /--json prints to stdout/]] as const) {
+    const bad = cli([...args], input);
+    assert.notEqual(bad.status, 0);
+    assert.equal(bad.stdout.length, 0);
+    assert.match(String(bad.stderr).trim(), message);
+    assert.equal(String(bad.stderr).trim().split('\n').length, 1, String(bad.stderr));
+  }
+});
+
+test('threaded segmenter: several workers (each call to the least busy one) give the single network\'s labels', async () => {
+  const { d, src } = await fixture(0.3);
+  const frames: { data: Uint8Array; width: number; height: number }[] = [];
+  for await (const f of readFrames(src, probeVideo(src))) frames.push({ data: f, width: 96, height: 64 });
+  const one = await openThreadedSegmenter(path.join(d, 'pkg'), { runtime: 'onnx', workers: 1 });
+  const two = await openThreadedSegmenter(path.join(d, 'pkg'), { runtime: 'onnx', workers: 2, threads: 2 });
+  assert.deepEqual([one.workers, two.workers], [1, 2]);
+  // All frames at once: with two workers the calls are spread over both, answers stay in order.
+  const [a, b] = [await Promise.all(frames.map((f) => one.predictBatch([f]))), await Promise.all(frames.map((f) => two.predictBatch([f])))];
+  assert.deepEqual(b.map((l) => [...l[0]]), a.map((l) => [...l[0]]));
+  await Promise.all([one.dispose(), two.dispose()]);
+});
+
+/** A frame turned a quarter counter-clockwise (what a display matrix of +90 degrees asks for). */
+function quarterCounterClockwise(f: Uint8Array, w: number, h: number): Uint8Array {
+  const o = new Uint8Array(f.length);
+  for (let y = 0; y < w; y++) for (let x = 0; x < h; x++) for (let c = 0; c < 3; c++) o[(y * h + x) * 3 + c] = f[(x * w + (w - 1 - y)) * 3 + c];
+  return o;
+}
+
+test('video: odd frame sizes (padded for H.264) and phone videos with rotation metadata (upright): label maps equal per-frame predictions', async () => {
+  const { d, src } = await fixture(0.5);
+  const bin = path.resolve('bin/pixelwise.js');
+  const seg = await openSegmenter(path.join(d, 'pkg'), { runtime: 'auto' });
+  const labelsEqualPredictions = async (video: string, labelsDir: string, w: number, h: number) => {
+    let n = 0;
+    for await (const frame of readFrames(video, probeVideo(video))) {
+      n++;
+      const [expected] = await seg.predictBatch([{ data: frame, width: w, height: h }]);
+      const saved = decode(fs.readFileSync(path.join(labelsDir, `frame_${String(n).padStart(6, '0')}.png`)));
+      assert.deepEqual([saved.width, saved.height], [w, h]);
+      assert.deepEqual([...saved.data], [...expected], `${path.basename(video)} frame ${n}`);
+    }
+    return n;
+  };
+
+  // 65x49: libx264 refuses odd sizes; the frames are padded by one column and row, and said so.
+  const odd = path.join(d, 'odd.mkv');
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=65x49:rate=10', '-t', '0.5', '-c:v', 'ffv1', odd]);
+  assert.equal(g.status, 0, String(g.stderr));
+  const r = spawnSync(process.execPath, [bin, 'video', odd, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'odd.mp4'), '--mask-video', path.join(d, 'odd-mask.mp4'), '--labels-dir', path.join(d, 'odd-labels'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /the 65x49 frames are encoded as 66x50/);
+  assert.equal(await labelsEqualPredictions(odd, path.join(d, 'odd-labels'), 65, 49), 5);
+  for (const f of ['odd.mp4', 'odd-mask.mp4']) assert.deepEqual([probeVideo(path.join(d, f)).width, probeVideo(path.join(d, f)).height, probeVideo(path.join(d, f)).frames], [66, 50, 5], f);
+
+  // A 96x64 stream stored with a quarter turn: decoded upright (64x96), never sliced at the stored width.
+  const rotated = path.join(d, 'rotated.mp4');
+  const t = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', src, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
+  assert.equal(t.status, 0, String(t.stderr));
+  const info = probeVideo(rotated);
+  assert.deepEqual([info.width, info.height], [64, 96]);
+  const stored: Uint8Array[] = [];
+  for await (const f of readFrames(src, probeVideo(src))) stored.push(f);
+  let i = 0;
+  for await (const f of readFrames(rotated, info)) assert.ok(Buffer.from(f).equals(Buffer.from(quarterCounterClockwise(stored[i++], 96, 64))), `frame ${i} is the stored frame turned upright`);
+  assert.equal(i, 5);
+  const rr = spawnSync(process.execPath, [bin, 'video', rotated, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'rot-out.mp4'), '--labels-dir', path.join(d, 'rot-labels'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(rr.status, 0, rr.stderr);
+  assert.equal(await labelsEqualPredictions(rotated, path.join(d, 'rot-labels'), 64, 96), 5);
+  const out = probeVideo(path.join(d, 'rot-out.mp4'));
+  assert.deepEqual([out.width, out.height, out.frames], [64, 96, 5], 'written upright');
+  await seg.dispose();
+});

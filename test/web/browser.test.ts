@@ -1,0 +1,79 @@
+// The web page of `pixelwise serve` in a real browser (Debian's Chromium driven by playwright-core):
+// upload a photo, check the legend and a rendered pixel against the API's label map, hide a class,
+// run the same model in the page (onnxruntime-web) and compare its label map with the server's,
+// and read the training-run curves. Screenshots go to test-artifacts/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildServer, WEB_ROOT } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../../src/serve/options.ts';
+import { readImage } from '../../src/data/image_io.ts';
+import { tempDir } from '../helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PHOTO = 'assets/photos/chelsea.png';
+const ARTIFACTS = 'test-artifacts';
+const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+
+interface PageState { done: boolean; agreement?: number; server: { labels: Uint8Array } | null }
+const waitDone = (page: Page) => page.waitForFunction(() => (window as unknown as { pixelwise: PageState }).pixelwise.done, null, { timeout: 120_000 });
+
+test('browser: upload, overlay and legend match the API, class toggle, in-browser ONNX Runtime agrees with the server, run curves', { skip }, async () => {
+  assert.ok(fs.existsSync(path.join(WEB_ROOT, 'lib', 'pixelwise-web.js')), 'web/lib/pixelwise-web.js is built by `npm run build:web` (npm test runs it)');
+  const runs = tempDir();
+  fs.mkdirSync(path.join(runs, 'demo-run'));
+  fs.writeFileSync(path.join(runs, 'demo-run', 'log.jsonl'), [1.4, 1.0, 0.8].map((loss, i) => JSON.stringify({ epoch: i + 1, loss, ...(i % 2 ? { val: { mIoU: 0.3 + i / 10 } } : {}) })).join('\n') + '\n');
+  const s = await buildServer({ ...DEFAULT_SERVE, runsDir: runs });
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}/`);
+    await page.waitForSelector('#model option[value="voc"]', { state: 'attached' });
+    await page.setInputFiles('#file', PHOTO);
+    await waitDone(page);
+
+    // The API's answer for the same upload.
+    const api = await (await fetch(`${url}/v1/segment?model=voc&output=json&labels=true`, { method: 'POST', body: fs.readFileSync(PHOTO), headers: { 'content-type': 'image/png' } })).json();
+    const labels = Buffer.from(api.labels, 'base64');
+    const legend = await page.$$eval('#legend tr[data-id]', (rows) => rows.map((r) => [Number((r as HTMLElement).dataset.id), r.textContent]));
+    assert.deepEqual(legend, api.classes.map((c: { id: number; name: string; share: number }) => [c.id, `${c.name}${(100 * c.share).toFixed(1)}%`]));
+    // A pixel of the canvas is the photo blended with its class colour at the slider's opacity.
+    const photo = await readImage(PHOTO);
+    const palette = (await (await fetch(`${url}/v1/models`)).json()).models.find((m: { name: string }) => m.name === 'voc').classes.map((c: { color: number[] }) => c.color);
+    const pixel = (x: number, y: number) => page.evaluate(([x, y]) => [...(document.getElementById('canvas') as HTMLCanvasElement).getContext('2d')!.getImageData(x, y, 1, 1).data].slice(0, 3), [x, y]);
+    const [x, y] = [225, 150], p = y * photo.width + x;
+    const blend = (a: number) => [0, 1, 2].map((k) => Math.floor(photo.data[p * 3 + k] * (1 - a) + palette[labels[p]][k] * a + 0.5));
+    assert.deepEqual(await pixel(x, y), blend(0.5));
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-page.png') });
+    // Hiding the pixel's class shows the photo there.
+    await page.click(`#legend tr[data-id="${labels[p]}"]`);
+    assert.deepEqual(await pixel(x, y), [...photo.data.subarray(p * 3, p * 3 + 3)]);
+
+    // The same model in the page: its label map against the server's.
+    await page.check('#inBrowser');
+    await page.waitForFunction(() => (window as unknown as { pixelwise: PageState }).pixelwise.agreement !== undefined, null, { timeout: 120_000 });
+    await waitDone(page);
+    const agreement = await page.evaluate(() => (window as unknown as { pixelwise: PageState }).pixelwise.agreement!);
+    assert.ok(agreement >= 0.999, `in-browser and server label maps agree on ${(100 * agreement).toFixed(3)}% of pixels`);
+    assert.match(await page.textContent('#agreement') ?? '', /agree on \d+\.\d+% of pixels/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-page-in-browser.png') });
+
+    // The training dashboard: the run is listed and its curves have one point per logged value.
+    await page.goto(`${url}/runs.html`);
+    await page.waitForSelector('#loss svg[data-points="3"]');
+    assert.equal(await page.getAttribute('#miou svg', 'data-points'), '1');
+    assert.match(await page.textContent('#runs tbody') ?? '', /demo-run.*40\.00/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-runs.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    await s.close();
+  }
+});
