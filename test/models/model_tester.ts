@@ -1,5 +1,5 @@
-// The shared model test (after segmentation_models.pytorch's BaseModelTester): every registered
-// architecture runs it in one line (test/models/zoo.test.ts). It checks logits at odd input sizes, that
+// The shared model test (after segmentation_models.pytorch's BaseModelTester), generated from the
+// registry (registryArchitectures; test/models/zoo.test.ts runs it). It checks logits at odd input sizes, that
 // one training step on a fixed batch lowers the loss, that saved weights load back to identical
 // outputs, that the ONNX export computes what TF.js computes, that gradient checkpointing gives the
 // same gradients at a lower peak, and that nothing leaks tensors.
@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
-import type { ArchOptions } from '../../src/models/types.ts';
+import type { ArchOptions, OptionKey } from '../../src/models/types.ts';
+import { DECODERS, ENCODERS, NETWORKS, getArch } from '../../src/models/registry.ts';
 import { exportOnnx } from '../../src/io/onnx_export.ts';
 import { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { segmentationLoss } from '../../src/train/losses.ts';
@@ -41,58 +42,90 @@ const maxRel = (a: Float32Array, b: Float32Array) => {
 export function testArchitecture(arch: string, o: TesterOptions = {}): void {
   const numClasses = o.numClasses ?? 5;
   const spec = { arch, numClasses, seed: 3, ...o };
-  test(`${arch}: odd input sizes, one training step lowers the loss, checkpointing, save/load, ONNX = TF.js, no leaks`, async (t) => {
+  // One model per architecture, each check a test case of its own: one failing does not hide the others.
+  test(`${arch}`, async (t) => {
     await initEngine('wasm');
     const before = tf.memory().numTensors;
     const m = new SegModel(spec);
-    for (const [h, w] of o.sizes ?? [[37, 53], [64, 31]]) {
-      const y = tf.tidy(() => m.forward(tf.randomNormal([2, h, w, 3], 0, 1, 'float32', 1) as tf.Tensor4D));
-      assert.deepEqual(y.shape, [2, h, w, numClasses], `${arch} at ${h}x${w}`);
-      y.dispose();
-    }
-    // One gradient step on a fixed batch lowers the loss.
     const [th, tw] = o.trainSize ?? [64, 64];
     const x = tf.randomNormal([o.batch ?? 2, th, tw, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
     const labels = tf.tidy(() => tf.squeeze(tf.cast(tf.mul(tf.add(tf.sign(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 1])), 1), (numClasses - 1) / 2), 'int32'), [3]) as tf.Tensor3D);
     const loss = (training: boolean) => segmentationLoss('ce', m.forward(x, training), labels, { numClasses, ignoreIndex: 255 });
-    const opt = tf.train.sgd(1e-2); // a plain gradient step: tests the gradients' direction, not Adam's step size
-    const l0 = tf.tidy(() => loss(true).dataSync()[0]);
-    opt.minimize(() => loss(true), false, m.trainableVariables);
-    const l1 = tf.tidy(() => loss(true).dataSync()[0]);
-    assert.ok(l1 < l0, `${arch}: loss ${l0} -> ${l1}`);
-    opt.dispose();
-    t.diagnostic(await checkRecomputation(m, loss, arch));
-    // Save -> load: a new model with the saved weights gives identical logits.
     const rng = new Rng(7);
-    perturbBatchNorm(m, rng);
-    const m2 = new SegModel(spec);
-    m2.loadNamedWeights(new Map((await m.namedWeights()).map((w) => [w.name, w])), 'saved weights');
     const [h, w] = [64, 96];
     const xs = Float32Array.from({ length: 2 * h * w * 3 }, () => rng.uniform(-2, 2));
-    const ref = tf.tidy(() => tf.transpose(m.forward(tf.tensor4d(xs, [2, h, w, 3])), [0, 3, 1, 2]).dataSync() as Float32Array);
-    const again = tf.tidy(() => tf.transpose(m2.forward(tf.tensor4d(xs, [2, h, w, 3])), [0, 3, 1, 2]).dataSync() as Float32Array);
-    assert.deepEqual(again, ref, `${arch}: reloaded weights give other logits`);
-    // ONNX export computes what TF.js computes.
-    const ort = await OnnxNetwork.create(exportOnnx(m), numClasses, 2);
-    const nchw = tf.tidy(() => tf.transpose(tf.tensor4d(xs, [2, h, w, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
-    const got = await ort.run(nchw, [2, 3, h, w]);
-    assert.equal(got.length, ref.length, arch);
-    const rel = maxRel(got, ref);
-    assert.ok(rel <= 1e-4, `${arch}: ONNX vs TF.js max relative difference ${rel}`);
-    // The same shape again: the graph specialised to it (shape computations folded, Ifs inlined; opt-in).
-    ort.specialize = true;
-    const fixed = await ort.run(nchw, [2, 3, h, w]);
-    assert.equal(ort.specialisedFor, `2x3x${h}x${w}`, `${arch}: no specialised graph`);
-    assert.ok(maxRel(fixed, ref) <= 1e-4, `${arch}: specialised ONNX vs TF.js max relative difference ${maxRel(fixed, ref)}`);
-    // Another shape after it: the generic graph, reopened (it is released while the other serves).
-    const first = await ort.run(nchw.subarray(0, 3 * h * w), [1, 3, h, w]);
-    ort.specialize = false;
-    assert.ok(maxRel(first, ref.subarray(0, first.length)) <= 1e-4, `${arch}: generic ONNX after the specialised one`);
-    await ort.dispose();
-    tf.dispose([x, labels]);
-    m.dispose(); m2.dispose();
-    assert.equal(tf.memory().numTensors, before, `${arch} leaks tensors`);
+    const nhwc = () => tf.tensor4d(xs, [2, h, w, 3]);
+    try {
+      await t.test('logits at odd input sizes', () => {
+        for (const [ih, iw] of o.sizes ?? [[37, 53], [64, 31]]) {
+          const y = tf.tidy(() => m.forward(tf.randomNormal([2, ih, iw, 3], 0, 1, 'float32', 1) as tf.Tensor4D));
+          assert.deepEqual(y.shape, [2, ih, iw, numClasses], `${arch} at ${ih}x${iw}`);
+          y.dispose();
+        }
+      });
+      await t.test('one training step on a fixed batch lowers the loss', () => {
+        const opt = tf.train.sgd(1e-2); // a plain gradient step: tests the gradients' direction, not Adam's step size
+        const l0 = tf.tidy(() => loss(true).dataSync()[0]);
+        opt.minimize(() => loss(true), false, m.trainableVariables);
+        const l1 = tf.tidy(() => loss(true).dataSync()[0]);
+        opt.dispose();
+        assert.ok(l1 < l0, `${arch}: loss ${l0} -> ${l1}`);
+      });
+      await t.test('gradient checkpointing: same loss and gradients, lower peak', async (s) => { s.diagnostic(await checkRecomputation(m, loss, arch)); });
+      perturbBatchNorm(m, rng);
+      const ref = tf.tidy(() => tf.transpose(m.forward(nhwc()), [0, 3, 1, 2]).dataSync() as Float32Array);
+      await t.test('saved weights load back to identical logits', async () => {
+        const m2 = new SegModel(spec);
+        try {
+          m2.loadNamedWeights(new Map((await m.namedWeights()).map((v) => [v.name, v])), 'saved weights');
+          const again = tf.tidy(() => tf.transpose(m2.forward(nhwc()), [0, 3, 1, 2]).dataSync() as Float32Array);
+          assert.deepEqual(again, ref, `${arch}: reloaded weights give other logits`);
+        } finally { m2.dispose(); }
+      });
+      const nchw = tf.tidy(() => tf.transpose(nhwc(), [0, 3, 1, 2]).dataSync() as Float32Array);
+      const ort = await OnnxNetwork.create(exportOnnx(m), numClasses, 2);
+      try {
+        await t.test('the ONNX export computes what TF.js computes', async () => {
+          const got = await ort.run(nchw, [2, 3, h, w]);
+          assert.equal(got.length, ref.length, arch);
+          const rel = maxRel(got, ref);
+          assert.ok(rel <= 1e-4, `${arch}: ONNX vs TF.js max relative difference ${rel}`);
+        });
+        await t.test('the ONNX graph specialised to a shape, and the generic one after it', async () => {
+          // The same shape again: the graph specialised to it (shape computations folded, Ifs inlined; opt-in).
+          ort.specialize = true;
+          await ort.run(nchw, [2, 3, h, w]);
+          const fixed = await ort.run(nchw, [2, 3, h, w]);
+          assert.equal(ort.specialisedFor, `2x3x${h}x${w}`, `${arch}: no specialised graph`);
+          assert.ok(maxRel(fixed, ref) <= 1e-4, `${arch}: specialised ONNX vs TF.js max relative difference ${maxRel(fixed, ref)}`);
+          // Another shape after it: the generic graph, reopened (it is released while the other serves).
+          const first = await ort.run(nchw.subarray(0, 3 * h * w), [1, 3, h, w]);
+          assert.ok(maxRel(first, ref.subarray(0, first.length)) <= 1e-4, `${arch}: generic ONNX after the specialised one`);
+        });
+      } finally { await ort.dispose(); }
+    } finally {
+      tf.dispose([x, labels]);
+      m.dispose();
+    }
+    await t.test('no tensor leaks', () => assert.equal(tf.memory().numTensors, before, `${arch} leaks tensors`));
   });
+}
+
+/** Small options for a fast test, by option name (the registry lists each architecture's options). */
+const SMALL: Partial<Record<OptionKey, number>> = { width: 4, depth: 3, widthMult: 0.5 };
+
+/**
+ * The shared model test for the whole registry: every decoder with its default encoder, every
+ * encoder with one decoder (U-Net's, unless a decoder's default already covers it), every network.
+ */
+export function registryArchitectures(): { arch: string; options: Partial<ArchOptions> }[] {
+  const small = (name: string) => Object.fromEntries(getArch(name).options.filter((k) => SMALL[k] != null).map((k) => [k, SMALL[k]])) as Partial<ArchOptions>;
+  const out = new Map<string, Partial<ArchOptions>>();
+  for (const d of Object.keys(DECODERS)) out.set(d, small(d));
+  const covered = new Set(Object.values(DECODERS).map((d) => d.defaultEncoder));
+  for (const e of Object.keys(ENCODERS)) if (!covered.has(e)) out.set(`${e}_unet`, small(`${e}_unet`));
+  for (const n of Object.keys(NETWORKS)) out.set(n, small(n));
+  return [...out].map(([arch, options]) => ({ arch, options }));
 }
 
 /**

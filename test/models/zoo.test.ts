@@ -1,4 +1,5 @@
-// Every architecture of the zoo through the shared model test, one line each; encoder parameter
+// Every architecture of the registry through the shared model test (generated: each decoder, each
+// encoder, each network); encoder parameter
 // counts against their references (Keras Applications without top; torchvision without fc).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,20 +7,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initEngine } from '../../src/engine/backend.ts';
 import { ENCODERS, getArch, architectureNames } from '../../src/models/registry.ts';
 import { setBuildOptions } from '../../src/models/blocks.ts';
-import { testArchitecture } from './model_tester.ts';
+import { registryArchitectures, testArchitecture } from './model_tester.ts';
 
-testArchitecture('unet', { width: 4, depth: 3 });
-testArchitecture('fcn8', { width: 4 });
-testArchitecture('fcn32', { width: 4 });
-testArchitecture('segnet', { width: 4 });
-testArchitecture('mobilenetv2_unet');
-testArchitecture('resnet18_pspnet');
-testArchitecture('deeplabv3plus'); // mobilenetv2 at output stride 16
+for (const { arch, options } of registryArchitectures()) testArchitecture(arch, options);
+// Beyond the generated set: a dilated encoder at output stride 8; the ESPNetv2 encoder under another decoder.
 testArchitecture('resnet18_deeplabv3plus', { outputStride: 8 });
-testArchitecture('espnet', { numClasses: 6 });
-testArchitecture('espnetv2', { widthMult: 0.5 });
-testArchitecture('espnetv2_pspnet', { widthMult: 0.5 }); // the ESPNetv2 encoder under another decoder
-testArchitecture('espnet_unet', { numClasses: 6 }); // the ESPNet-C encoder under another decoder
+testArchitecture('espnetv2_pspnet', { widthMult: 0.5 });
 
 test('encoders match their references: parameter counts, feature strides and channels', async () => {
   await initEngine('wasm');

@@ -1,0 +1,85 @@
+// One pipeline, three runtimes: every shipped model segments the demo photos on tfjs (TF.js in Node),
+// onnx (ONNX Runtime in Node) and onnx-web (onnxruntime-web in Chromium, the browser module as a page
+// loads it), through the same card, processor and segmenter factory. The runtimes' kernels sum in
+// other orders (XNNPACK, MLAS, wasm), so two classes whose scores lie within float rounding of each
+// other may swap: tfjs and onnx-web must give onnx's label at every pixel where onnx's two best
+// scores are more than 1e-3 apart, and the pixels that differ are counted in the test's output.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { buildServer } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../../src/serve/options.ts';
+import { openNetwork, openSegmenter } from '../../src/inference/open.ts';
+import { ImageProcessor } from '../../src/inference/processor.ts';
+import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
+import { readImage, type RgbImage } from '../../src/data/image_io.ts';
+import { shippedModels } from '../../src/models/shipped.ts';
+import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../../src/cli/demo_photos.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+const NEAR_TIE = 1e-3;
+
+/** Pixels where the two best scores (CHW) are more than NEAR_TIE apart. */
+function decided(scores: Float32Array, c: number): Uint8Array {
+  const px = scores.length / c, out = new Uint8Array(px);
+  for (let p = 0; p < px; p++) {
+    let a = -Infinity, b = -Infinity;
+    for (let k = 0; k < c; k++) { const v = scores[k * px + p]; if (v > a) { b = a; a = v; } else if (v > b) b = v; }
+    out[p] = a - b > NEAR_TIE ? 1 : 0;
+  }
+  return out;
+}
+
+test('parity: every shipped model gives onnx\'s label maps on tfjs and onnx-web wherever the label is not a near-tie', { skip }, async (t) => {
+  const photos = await Promise.all(DEMO_PHOTOS.map(async (p) => ({ name: p.file, image: await readImage(`${DEMO_PHOTOS_DIR}/${p.file}`) })));
+  const s = await buildServer({ ...DEFAULT_SERVE });
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    const inBrowser = (model: string, im: RgbImage) => page.evaluate(async ([model, data, width, height]) => {
+      const w = window as unknown as { segs?: Record<string, { segment(x: unknown): Promise<{ labels: Uint8Array }> }> };
+      const { load } = await import('/lib/pixelwise-web.js' as string);
+      w.segs ??= {};
+      w.segs[model] ??= await load(`/v1/models/${model}`, { wasmPaths: '/vendor/ort/' });
+      const bytes = Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0));
+      const r = await w.segs[model].segment({ data: bytes, width, height });
+      let bin = '';
+      for (const v of r.labels) bin += String.fromCharCode(v);
+      return btoa(bin);
+    }, [model, Buffer.from(im.data).toString('base64'), im.width, im.height] as const).then((b64) => new Uint8Array(Buffer.from(b64, 'base64')));
+    for (const model of shippedModels()) {
+      const onnx = await openSegmenter(model, { runtime: 'onnx' });
+      const tfjs = await openSegmenter(model, { runtime: 'tfjs' });
+      // The network side alone: scores at the network's input size, where the label is decided.
+      const onnxNet = await openNetwork(model, { runtime: 'onnx' });
+      const proc = new ImageProcessor(onnx.card, NODE_FILTERS);
+      const C = onnx.card.model.numClasses;
+      for (const { name, image } of photos) {
+        await t.test(`${model} ${name}`, async (st) => {
+          const [ref] = await onnx.predictBatch([image]);
+          const [net] = await proc.toNetwork([image]);
+          const [{ scores }] = await onnxNet.scoresBatch([net]);
+          // Decided where the label is taken: at the network's size, then resized back as the label map is.
+          const sure = proc.output.resizeBack === 'labels' ? proc.labelsBack(decided(scores, C), net, image) : decided(proc.scoresBack(scores, net, image), C);
+          const compare = (other: Uint8Array, name: string) => {
+            let differ = 0, differDecided = 0;
+            for (let p = 0; p < ref.length; p++) if (other[p] !== ref[p]) { differ++; differDecided += sure[p]; }
+            st.diagnostic(`${name} vs onnx: ${differ} of ${ref.length} pixels differ, ${differDecided} of them outside near-ties`);
+            assert.equal(differDecided, 0, `${name} differs from onnx at ${differDecided} pixels where onnx's two best scores are more than ${NEAR_TIE} apart`);
+          };
+          compare(await inBrowser(model, image), 'onnx-web');
+          compare((await tfjs.predictBatch([image]))[0], 'tfjs');
+        });
+      }
+      await onnx.dispose(); await tfjs.dispose(); await onnxNet.dispose();
+    }
+  } finally {
+    await browser?.close();
+    await s.close();
+  }
+});
