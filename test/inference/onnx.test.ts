@@ -151,3 +151,39 @@ test('networks sharing specialised graphs (a worker pool) build each shape\'s gr
     m.dispose();
   }
 });
+
+test('an external ONNX file with a hand-written card (README\'s version 2, and version 1) runs with its input rule', async () => {
+  await initEngine('wasm');
+  const { openSegmenter } = await import('../../src/inference/open.ts');
+  const { modelSegmenter } = await import('../../src/inference/predictor.ts');
+  const { pillowBilinear, pillowNearest } = await import('../../src/data/pillow_resize.ts');
+  const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 4 });
+  perturbBatchNorm(m, new Rng(2));
+  const d = tempDir();
+  const classes = defaultClasses(3);
+  const norm = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  const cards = {
+    v2: { format: 'pixelwise-model', version: 2, onnx: 'net.onnx', model: { arch: 'onnx', numClasses: 3 }, classes,
+      input: { rule: { kind: 'fixed', size: [48, 40], filter: 'pillow' }, channels: 3, normalization: norm, stride: 4 }, output: { kind: 'logits', resizeBack: 'labels' } },
+    v1: { format: 'pixelwise-model', version: 1, onnx: 'net.onnx', model: { arch: 'onnx', numClasses: 3, stride: 4 }, classes, normalization: norm, pillowResize: { size: [48, 40] } },
+  };
+  const rng = new Rng(9);
+  const img = { data: Uint8Array.from({ length: 71 * 53 * 3 }, () => rng.int(256)), width: 71, height: 53 };
+  // By hand: Pillow BILINEAR to 40x48, the network on it, the label map back by Pillow NEAREST.
+  const [atNet] = await modelSegmenter(m, { norm: norm as typeof IMAGENET_NORM }).predictBatch([pillowBilinear(img, 40, 48)]);
+  const expected = pillowNearest(atNet, 40, 48, 71, 53);
+  for (const [v, card] of Object.entries(cards)) {
+    const dir = path.join(d, v);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'net.onnx'), exportOnnx(m));
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(card));
+    const seg = await openSegmenter(dir);
+    assert.equal(seg.runtime, 'onnx');
+    const [labels] = await seg.predictBatch([img]);
+    let same = 0;
+    for (let p = 0; p < labels.length; p++) if (labels[p] === expected[p]) same++;
+    assert.ok(same / labels.length >= 0.999, `${v}: ${same}/${labels.length} pixels as by hand`);
+    await seg.dispose();
+  }
+  m.dispose();
+});
