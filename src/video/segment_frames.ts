@@ -1,11 +1,10 @@
 // Frames in, segmented frames out, in order: the inference stage of `pixelwise video`. Two batches
 // (or more, one per extra worker) are in flight: while a threaded segmenter's workers run them,
 // the calling thread resizes the next (the segmenter's image rules) and the caller draws the one
-// before. Optional temporal smoothing mixes each frame's class scores with the previous frames'
-// (an exponential average).
+// before. Temporal smoothing, when asked, wraps the segmenter (inference/smoothing.ts).
 import type { RgbImage } from '../data/image_io.js';
 import type { Segmenter } from '../inference/segmenter.js';
-import { labelsFromScores, probabilities8 } from '../inference/label_map.js';
+import { probabilities8 } from '../inference/label_map.js';
 import { prefetch } from '../util/prefetch.js';
 
 export interface SegmentedFrame { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
@@ -15,8 +14,6 @@ export interface StreamOptions {
   batch: number;
   /** Batches in flight (default 2: one inferred while the next is prepared; one more per extra worker). */
   inFlight?: number;
-  /** Weight of the past in the score average (0 = off). */
-  smooth: number;
   /** Run for class scores (smoothing, effects) rather than label maps only. */
   scores: boolean;
   /** Attach 8-bit class probabilities (soft-edged effects). */
@@ -32,17 +29,11 @@ export async function* segmentFrames(seg: Segmenter, frames: AsyncIterable<RgbIm
     const out = await seg.scoresBatch(batch);
     return { frames: batch, labels: out.map((r) => r.labels), scores: out.map((r) => r.scores) };
   };
-  let index = 0, ema: Float32Array | null = null;
+  let index = 0;
   const finish = function* (r: Inferred): Generator<SegmentedFrame> {
     for (let i = 0; i < r.frames.length; i++) {
-      let labels = r.labels[i], scores = r.scores?.[i];
-      if (scores && o.smooth > 0) {
-        if (ema) for (let k = 0; k < scores.length; k++) ema[k] = o.smooth * ema[k] + (1 - o.smooth) * scores[k];
-        else ema = scores.slice();
-        scores = ema;
-        labels = labelsFromScores(scores, C, seg.threshold);
-      }
-      yield { frame: r.frames[i], index: index++, labels, prob8: o.probabilities && scores ? probabilities8(scores, C) : undefined };
+      const scores = r.scores?.[i];
+      yield { frame: r.frames[i], index: index++, labels: r.labels[i], prob8: o.probabilities && scores ? probabilities8(scores, C) : undefined };
     }
   };
   const inflight: Promise<Inferred>[] = [];

@@ -6,47 +6,14 @@ import assert from 'node:assert/strict';
 import { buildCard, type InputRule } from '../../src/models/card.ts';
 import { ImageProcessor, netSize } from '../../src/inference/processor.ts';
 import { createSegmenter } from '../../src/inference/segmenter.ts';
-import type { Network } from '../../src/inference/network.ts';
+import { ColourNetwork, colourArgmax, image } from './colour_network.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
 import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
-import type { RgbImage } from '../../src/data/image_io.ts';
 
 const NORM = { mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
 const card = (rule?: InputRule, kind: 'logits' | 'probabilities' | 'labels' = 'logits') => buildCard({
   model: { arch: 'test', numClasses: 3 }, classes: defaultClasses(3), input: { normalization: NORM, stride: 8, rule },
   ...(kind !== 'logits' ? { output: { kind, resizeBack: 'labels' as const } } : {}),
-});
-
-/** Scores [n, 3, h, w] = the input's channels (logits), their softmax (probabilities), or the argmax (labels, [n, 1, h, w]). */
-class ColourNetwork implements Network {
-  readonly runtime = 'tfjs' as const;
-  readonly shapes: string[] = [];
-  constructor(private readonly kind: 'logits' | 'probabilities' | 'labels' = 'logits') {}
-  async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
-    const [n, , h, w] = dims, px = h * w;
-    this.shapes.push(dims.join('x'));
-    if (this.kind === 'logits') return x.slice();
-    const out = new Float32Array(this.kind === 'labels' ? n * px : x.length);
-    for (let i = 0; i < n; i++) for (let p = 0; p < px; p++) {
-      const v = [0, 1, 2].map((k) => x[(i * 3 + k) * px + p]);
-      if (this.kind === 'labels') { out[i * px + p] = v.indexOf(Math.max(...v)); continue; }
-      const e = v.map((a) => Math.exp(a)), z = e[0] + e[1] + e[2];
-      for (let k = 0; k < 3; k++) out[(i * 3 + k) * px + p] = e[k] / z;
-    }
-    return out;
-  }
-  async dispose() {}
-}
-
-function image(w: number, h: number, seed: number): RgbImage {
-  let s = seed;
-  const data = Uint8Array.from({ length: w * h * 3 }, () => { s = (s * 1103515245 + 12345) & 0x7fffffff; return s & 255; });
-  return { data, width: w, height: h };
-}
-/** The argmax of each pixel's colour (first of equals), by hand. */
-const colourArgmax = (im: RgbImage) => Uint8Array.from({ length: im.width * im.height }, (_, p) => {
-  const [r, g, b] = im.data.subarray(p * 3, p * 3 + 3);
-  return r >= g && r >= b ? 0 : g >= b ? 1 : 2;
 });
 
 test('processor: input sizes by rule; normalised, zero-padded NCHW input; crops back', () => {

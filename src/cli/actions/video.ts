@@ -17,6 +17,7 @@ import { readImage, type RgbImage } from '../../data/image_io.js';
 import { effectFields, parseEffect } from '../../render/effects.js';
 import { classAreas, classIds, classList } from '../../inference/label_map.js';
 import { segmentFrames, warmUp } from '../../video/segment_frames.js';
+import { withSmoothing } from '../../inference/smoothing.js';
 import { makeSegmentation } from '../../inference/result.js';
 import type { Opts } from '../video.js';
 
@@ -121,7 +122,7 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   held.writers.push(writer, ...(maskWriter ? [maskWriter] : []));
   const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
   const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
-  const needScores = !!effect || o.smooth > 0;
+  const needScores = !!effect;
 
   // Stage 1, decoding (ffmpeg), runs ahead of stage 2, inference (video/segment_frames, the network
   // in a worker thread), which runs ahead of stage 3, drawing and encoding: the stages overlap, each
@@ -139,7 +140,8 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
     if (seg.runtime === 'onnx' && netPixels <= 1 << 18) await warmUp(seg, info.width, info.height, { networks: seg.workers, batch: o.batch, scores: needScores });
     loadSecs = (Date.now() - tLoad) / 1000;
     t0 = Date.now();
-    const stream = segmentFrames(seg, frames(), { inFlight: workers + 1, batch: o.batch, smooth: o.smooth, scores: needScores, probabilities: !!effect });
+    // Smoothing wraps the segmenter after the warm-up (grey frames are no part of the scene).
+    const stream = segmentFrames(withSmoothing(seg, o.smooth), frames(), { inFlight: workers + 1, batch: o.batch, scores: needScores, probabilities: !!effect });
     for await (const r of prefetch(stream, 2)) {
       const { frame, labels } = r;
       let picture: RgbImage;
