@@ -15,8 +15,6 @@ import { fuseBatchNormTraining } from './fused_batchnorm.js';
 
 export interface ModelSpec extends ArchOptions {
   arch: string;
-  /** input multiple, for external ONNX models */
-  stride?: number;
   /**
    * Binary segmentation (numClasses 2): the architecture's head has one sigmoid output, given to
    * the rest as the scores [0, z] (layers.ts BinaryScores).
