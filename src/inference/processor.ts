@@ -8,7 +8,7 @@ import type { CardOutput, InputRule, ModelCard, ResizeFilterName } from '../mode
 import { normalizeNchw } from '../data/normalize.js';
 import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
 import { resizeChw } from './chw.js';
-import { argmaxPadded, labelsFromScores, type ClassThreshold } from './label_map.js';
+import { argmaxPadded } from './label_map.js';
 
 /** A resize filter for 8-bit RGB images (the card names one per input rule). */
 export type ResizeFn = (img: RgbImage, width: number, height: number) => RgbImage | Promise<RgbImage>;
@@ -68,13 +68,6 @@ export class ImageProcessor {
   scoresBack(scores: Float32Array, net: RgbImage, img: RgbImage): Float32Array {
     if (net.width === img.width && net.height === img.height) return scores;
     return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
-  }
-
-  /** Labels at the image's size from scores at the network's size, as the card's `resizeBack` says. */
-  labelsFromNetScores(scores: Float32Array, net: RgbImage, img: RgbImage, threshold?: ClassThreshold): { labels: Uint8Array; scores: Float32Array } {
-    const back = this.scoresBack(scores, net, img);
-    if (this.output.resizeBack === 'labels') return { labels: this.labelsBack(labelsFromScores(scores, this.numClasses, threshold), net, img), scores: back };
-    return { labels: labelsFromScores(back, this.numClasses, threshold), scores: back };
   }
 
   encode(imgs: RgbImage[]): Encoded {
