@@ -9,6 +9,7 @@ import { accumulatedGradients, type LossSpec } from '../../src/train/grad_accum.
 import { balancedMicroBatch, planMicroBatch, WASM_HEAP_BYTES } from '../../src/train/micro_batch.ts';
 import { segmentationLoss } from '../../src/train/losses.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { cliMessage } from '../../src/cli/main.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const [B, H, W, K] = [4, 32, 48, 3];
@@ -62,7 +63,9 @@ test('the heap plan: a small job runs whole, a requested micro-batch is kept, pa
   // A crop whose one sample needs more than the heap: refused with the largest crop that fits.
   const side = Math.ceil(Math.sqrt((WASM_HEAP_BYTES / p.perSampleBytes) * H * W) * 1.5 / 8) * 8;
   await assert.rejects(planMicroBatch(m, spec, 1, [side, side], 'auto'),
-    (e: Error) => e instanceof UserError && /--input-size \d+x\d+: one unet training sample needs about [\d.]+ GB of the 4\.0 GB wasm heap; the largest crop that fits is about \d+x\d+/.test(e.message));
+    (e: Error) => e instanceof UserError && e.argument === 'inputSize' && /^inputSize \d+x\d+: one unet training sample needs about [\d.]+ GB of the 4\.0 GB wasm heap; the largest crop that fits is about \d+x\d+/.test(e.message)
+      // The command line words the arguments it names as flags.
+      && /^--input-size \d+x\d+: .* \(or --checkpoint-blocks 8 to recompute/.test(cliMessage(e)));
   m.dispose();
 });
 

@@ -15,6 +15,8 @@ import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { spawnSync } from 'node:child_process';
 import { loadModelPackage } from '../../src/models/package.ts';
 import { tempDir } from '../helpers.ts';
+import { cliMessage } from '../../src/cli/main.ts';
+import { UserError } from '../../src/util/errors.ts';
 
 const quiet = { quiet: true, log: () => {} };
 
@@ -97,8 +99,11 @@ test('numerical guard: a NaN gradient stops the run before it touches the weight
   const before = tf.memory().numTensors;
   const logs: string[] = [];
   const stopDir = path.join(d, 'stop');
-  await assert.rejects(train(cfg, stopDir, false, { quiet: true, log: (l) => logs.push(l), injectNaN: (s) => s === 3 }),
-    /non-finite gradients at epoch 2, step 3; the weights were not updated; likely causes: a learning rate too high.*The last checkpoint, .*last\.safetensors, holds the run before it; --on-nan skip/);
+  await assert.rejects(train(cfg, stopDir, false, { quiet: true, log: (l) => logs.push(l), injectNaN: (s) => s === 3 }), (e: Error) => {
+    assert.match(e.message, /non-finite gradients at epoch 2, step 3; the weights were not updated; likely causes: a learning rate too high for this model \(learningRate .*The last checkpoint, .*last\.safetensors, holds the run before it; onNaN skip/);
+    assert.match(cliMessage(e as UserError), /\(--lr .*; --on-nan skip skips/, 'the command line words the arguments as flags');
+    return true;
+  });
   assert.equal(tf.memory().numTensors, before, 'tensors leaked by a stopped run');
   // The checkpoint is epoch 1's, and the run resumes from it to the end.
   const resumed = await train(cfg, stopDir, true, quiet);

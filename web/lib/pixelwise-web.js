@@ -2354,12 +2354,6 @@ var ImageProcessor = class {
     if (net.width === img.width && net.height === img.height) return scores;
     return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
   }
-  /** Labels at the image's size from scores at the network's size, as the card's `resizeBack` says. */
-  labelsFromNetScores(scores, net, img, threshold) {
-    const back = this.scoresBack(scores, net, img);
-    if (this.output.resizeBack === "labels") return { labels: this.labelsBack(labelsFromScores(scores, this.numClasses, threshold), net, img), scores: back };
-    return { labels: labelsFromScores(back, this.numClasses, threshold), scores: back };
-  }
   encode(imgs) {
     const { width, height } = imgs[0];
     const s = this.card.input.stride, ph = Math.ceil(height / s) * s, pw = Math.ceil(width / s) * s;
