@@ -12,6 +12,10 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/formats/safetens
 import { readForeignCheckpoint } from '../../src/formats/pytorch.ts';
 import { readCard } from '../../src/models/package.ts';
 import { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
+import { readTflite } from '../../src/formats/tflite.ts';
+
+/** MediaPipe's selfie model (a dev dependency, Apache-2.0): a real TensorFlow Lite file with a custom op. */
+export const SELFIE = path.resolve('node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite');
 import { UserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/random.ts';
 import { writeLegacy, writeZip } from '../io/torch_fixture.ts';
@@ -55,6 +59,7 @@ export async function targets(dir: string): Promise<Target[]> {
     { name: 'PyTorch legacy checkpoint', seed: fs.readFileSync(legacy), read: (b) => readForeignCheckpoint(tmp('fuzz-legacy.pth', b)) },
     { name: 'model card (model.json)', seed: card, read: (b) => { fs.mkdirSync(path.join(dir, 'card'), { recursive: true }); tmp('card/model.json', b); return readCard(path.join(dir, 'card')); } },
     { name: 'ONNX model', seed: onnx, read: async (b) => { const s = await OnnxNetwork.create(tmp('fuzz.onnx', b), 21, 1); await s.dispose(); } },
+    { name: 'TensorFlow Lite model', seed: fs.readFileSync(SELFIE), read: (b) => readTflite(b, 'fuzz.tflite') },
   ];
 }
 
