@@ -1,0 +1,271 @@
+// A TensorFlow Lite graph (formats/tflite.ts) as an ONNX graph for ONNX Runtime, in float: weights
+// dequantised (float16, int8/uint8 with scales and zero points, int32 biases), activations in NCHW
+// (the network interface's layout), each op with TFLite's own semantics: "SAME" padding with the odd
+// row or column at the end, each resize's align_corners / half_pixel_centers flags, space-to-batch
+// atrous convolutions as dilated convolutions, MediaPipe's Convolution2DTransposeBias. A graph ending
+// in ARG_MAX gives the scores ARG_MAX reads; a sigmoid of one channel gives the two class scores [0, z].
+import { FLOAT, floatInit, int, int64Init, ints, onnx, str, valueInfo, type O } from '../formats/onnx_proto.js';
+import type { TfliteGraph, TfliteOperator, TfliteTensor } from '../formats/tflite.js';
+import { UserError } from '../util/errors.js';
+
+export interface TfliteOnnx {
+  onnx: Uint8Array;
+  /** The input's [height, width] and the output's channel count (classes). */
+  size: [number, number]; classes: number;
+  /** What the output holds: class logits, or probabilities (a softmax or sigmoid the graph ends in). */
+  output: 'logits' | 'probabilities';
+}
+
+const ACT = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH'];
+const o8 = (type: string) => type === 'UINT8' || type === 'INT8';
+
+function half(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** A constant tensor's values as float (dequantised: (q - zero point) * scale, per channel where given). */
+export function constantValues(t: TfliteTensor): Float32Array {
+  const d = t.data!;
+  const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  let raw: ArrayLike<number>;
+  switch (t.type) {
+    case 'FLOAT32': raw = Array.from({ length: n }, (_, i) => dv.getFloat32(i * 4, true)); break;
+    case 'FLOAT16': raw = Array.from({ length: n }, (_, i) => half(dv.getUint16(i * 2, true))); break;
+    case 'INT8': raw = Array.from({ length: n }, (_, i) => dv.getInt8(i)); break;
+    case 'UINT8': raw = Array.from({ length: n }, (_, i) => dv.getUint8(i)); break;
+    case 'INT32': raw = Array.from({ length: n }, (_, i) => dv.getInt32(i * 4, true)); break;
+    case 'INT64': raw = Array.from({ length: n }, (_, i) => Number(dv.getBigInt64(i * 8, true))); break;
+    default: throw new UserError(`tensor ${t.name}: constant of type ${t.type} is not read`);
+  }
+  const out = Float32Array.from(raw);
+  const q = t.quantization;
+  if (q && t.type !== 'FLOAT32' && t.type !== 'FLOAT16') {
+    const dim = q.quantizedDimension, inner = t.shape.slice(dim + 1).reduce((a, b) => a * b, 1), len = t.shape[dim] ?? 1;
+    for (let i = 0; i < n; i++) {
+      const c = q.scale.length > 1 ? Math.floor(i / inner) % len : 0;
+      out[i] = (out[i] - (q.zeroPoint[c] ?? 0)) * q.scale[c];
+    }
+  }
+  return out;
+}
+
+/** NHWC data of `shape` (rank 4) as NCHW. */
+function nhwcToNchw(v: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + x] = v[((b * h + y) * w + x) * c + k];
+  return out;
+}
+
+/** TF "SAME" padding of one axis: the odd pixel at the end. */
+function samePads(inSize: number, outSize: number, k: number, s: number, d: number): [number, number] {
+  const total = Math.max((outSize - 1) * s + (k - 1) * d + 1 - inSize, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+export function tfliteToOnnx(g: TfliteGraph, file: string): TfliteOnnx {
+  const nodes: O.INodeProto[] = [], inits: O.ITensorProto[] = [];
+  const names = new Map<number, string>(); // TFLite tensor -> ONNX value name
+  const producer = new Map<number, TfliteOperator>();
+  const consumers = new Map<number, TfliteOperator[]>();
+  for (const o of g.operators) {
+    for (const t of o.outputs) producer.set(t, o);
+    for (const t of o.inputs) if (t >= 0) consumers.set(t, [...(consumers.get(t) ?? []), o]);
+  }
+  let uid = 0;
+  const fresh = (base: string) => `${base}#${uid++}`;
+  const T = (i: number) => g.tensors[i];
+  const isConst = (i: number) => T(i).data != null || (producer.get(i)?.op === 'DEQUANTIZE' && T(producer.get(i)!.inputs[0]).data != null);
+  /** A constant's float values (through a DEQUANTIZE op when there is one). */
+  const constOf = (i: number): { values: Float32Array; shape: number[] } => {
+    const p = producer.get(i);
+    const t = T(i).data ? T(i) : T(p!.inputs[0]);
+    return { values: constantValues(t), shape: t.shape };
+  };
+  const constant = (base: string, values: Float32Array, dims: number[]): string => { const n = fresh(base); inits.push(floatInit(n, values, dims)); return n; };
+  const i64 = (base: string, values: number[]): string => { const n = fresh(base); inits.push(int64Init(n, values)); return n; };
+  const node = (op: string, inputs: string[], attrs: O.IAttributeProto[] = [], out = fresh(op)): string => { nodes.push({ opType: op, input: inputs, output: [out], name: `node:${out}`, attribute: attrs }); return out; };
+  const unsupported = (o: TfliteOperator, why = 'is not supported by the importer'): never => {
+    throw new UserError(`${file}: operator ${o.index} (${o.custom ? `custom ${o.custom}` : o.op}) ${why}`);
+  };
+  /** An input as an ONNX value: activations by name; constants emitted in NCHW broadcast layout. */
+  const value = (i: number, rankOf = 4): string => {
+    const n = names.get(i);
+    if (n) return n;
+    const { values, shape } = constOf(i);
+    if (rankOf !== 4 || shape.length === 0) return constant(T(i).name, values, shape);
+    // Broadcast against NHWC: right-align to rank 4, then NCHW.
+    const full = [...Array(4 - shape.length).fill(1), ...shape];
+    return constant(T(i).name, nhwcToNchw(values, full), [full[0], full[3], full[1], full[2]]);
+  };
+  const activation = (x: string, o: TfliteOperator): string => {
+    const a = ACT[Number(o.options?.fused_activation_function ?? 0)] ?? 'UNKNOWN';
+    if (a === 'NONE') return x;
+    if (a === 'RELU') return node('Relu', [x]);
+    if (a === 'RELU6') return node('Clip', [x, constant('zero', new Float32Array([0]), []), constant('six', new Float32Array([6]), [])]);
+    if (a === 'RELU_N1_TO_1') return node('Clip', [x, constant('m1', new Float32Array([-1]), []), constant('one', new Float32Array([1]), [])]);
+    if (a === 'TANH') return node('Tanh', [x]);
+    return unsupported(o, `has the fused activation ${a}, which the importer does not support`);
+  };
+  /** [N, C] of x (dynamic) followed by [h, w]: the `sizes` of a Resize to h x w. */
+  const sizesFor = (x: string, h: number, w: number): string => {
+    const shape = node('Shape', [x]);
+    const nc = node('Slice', [shape, i64('s0', [0]), i64('s2', [2])]);
+    return node('Concat', [nc, i64('hw', [h, w])], [int('axis', 0)]);
+  };
+  const conv = (o: TfliteOperator, x: number, wIdx: number, bIdx: number, depthwise: boolean, extra: { dilation?: [number, number]; pads?: number[]; inShape?: number[]; outShape?: number[] } = {}): string => {
+    const { values: wv, shape: ws } = constOf(wIdx);
+    const opts = o.options ?? {};
+    let w: Float32Array, dims: number[], group = 1;
+    const [kh, kw] = [ws[1], ws[2]];
+    if (depthwise) { // [1, kh, kw, C*m] -> [C*m, 1, kh, kw]
+      const cm = ws[3];
+      w = new Float32Array(wv.length);
+      for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++) for (let c = 0; c < cm; c++) w[(c * kh + y) * kw + xx] = wv[(y * kw + xx) * cm + c];
+      dims = [cm, 1, kh, kw]; group = T(x).shape[3] ?? cm;
+    } else { // OHWI -> OIHW
+      const [co, , , ci] = ws;
+      w = new Float32Array(wv.length);
+      for (let a = 0; a < co; a++) for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++) for (let c = 0; c < ci; c++) w[((a * ci + c) * kh + y) * kw + xx] = wv[((a * kh + y) * kw + xx) * ci + c];
+      dims = [co, ci, kh, kw];
+    }
+    const sh = Number(opts.stride_h ?? 1), sw = Number(opts.stride_w ?? 1);
+    const [dh, dw] = extra.dilation ?? [Number(opts.dilation_h_factor ?? 1), Number(opts.dilation_w_factor ?? 1)];
+    const inS = extra.inShape ?? T(x).shape, outS = extra.outShape ?? T(o.outputs[0]).shape;
+    let pads = extra.pads;
+    if (!pads) {
+      if (Number(opts.padding) === 1) pads = [0, 0, 0, 0]; // VALID
+      else { const [t, b] = samePads(inS[1], outS[1], kh, sh, dh), [l, r] = samePads(inS[2], outS[2], kw, sw, dw); pads = [t, l, b, r]; }
+    }
+    const inputs = [value(x), constant(T(wIdx).name, w, dims)];
+    if (bIdx >= 0) inputs.push(constant(T(bIdx).name, constOf(bIdx).values, [dims[0]]));
+    return node('Conv', inputs, [ints('kernel_shape', [kh, kw]), ints('strides', [sh, sw]), ints('dilations', [dh, dw]), ints('pads', pads), int('group', group)]);
+  };
+  /**
+   * An activation of a quantised graph rounded and clamped to its 8-bit grid, the value the integer
+   * graph carries (and quantisation-aware training learned): scale * clip(floor(x / scale + 0.5),
+   * qmin - zp, qmax - zp), in float ops (ONNX Runtime would fuse Quantize/DequantizeLinear pairs
+   * around float weights into kernels that its optimiser then cannot place).
+   */
+  const fakeQuant = (t: number, y: string): string => {
+    const q = T(t).quantization;
+    if (!o8(T(t).type) || !q || q.scale.length !== 1) return y;
+    const [lo, hi] = T(t).type === 'UINT8' ? [0, 255] : [-128, 127];
+    const sc = q.scale[0], zp = q.zeroPoint[0];
+    const steps = node('Floor', [node('Add', [node('Mul', [y, constant('inv_scale', new Float32Array([1 / sc]), [])]), constant('half', new Float32Array([0.5]), [])])]);
+    const clipped = node('Clip', [steps, constant('qmin', new Float32Array([lo - zp]), []), constant('qmax', new Float32Array([hi - zp]), [])]);
+    return node('Mul', [clipped, constant('scale', new Float32Array([sc]), [])]);
+  };
+  names.set(g.inputs[0], 'input');
+  const skip = new Set<number>();
+  let argmaxInput = -1;
+  for (const o of g.operators) {
+    if (skip.has(o.index)) continue;
+    const out = o.outputs[0];
+    const [a, b] = o.inputs;
+    let y: string;
+    switch (o.op) {
+      case 'DEQUANTIZE': if (isConst(out)) continue; y = value(a); break; // weights: folded where used
+      case 'QUANTIZE': y = value(a); break; // float run: quantisation is the identity
+      case 'CONV_2D': y = activation(conv(o, a, b, o.inputs[2] ?? -1, false), o); break;
+      case 'DEPTHWISE_CONV_2D': y = activation(conv(o, a, b, o.inputs[2] ?? -1, true), o); break;
+      case 'SPACE_TO_BATCH_ND': {
+        // SPACE_TO_BATCH_ND -> VALID (depthwise) conv -> BATCH_TO_SPACE_ND is one dilated conv: dilation = block,
+        // pads = the space-to-batch paddings less the crops.
+        const c = consumers.get(out) ?? [];
+        const cv = c.length === 1 && (c[0].op === 'DEPTHWISE_CONV_2D' || c[0].op === 'CONV_2D') && Number(c[0].options?.padding) === 1 ? c[0] : null;
+        const bts = cv && (consumers.get(cv.outputs[0]) ?? []);
+        if (!cv || !bts || bts.length !== 1 || bts[0].op !== 'BATCH_TO_SPACE_ND') unsupported(o, 'is supported only around a VALID convolution followed by BATCH_TO_SPACE_ND');
+        const block = Array.from(constOf(b).values), padding = Array.from(constOf(o.inputs[2]).values), crops = Array.from(constOf(bts![0].inputs[2]).values);
+        const pads = [padding[0] - crops[0], padding[2] - crops[2], padding[1] - crops[1], padding[3] - crops[3]];
+        if (pads.some((p) => p < 0)) unsupported(o, 'crops more than it pads');
+        y = activation(conv(cv!, a, cv!.inputs[1], cv!.inputs[2] ?? -1, cv!.op === 'DEPTHWISE_CONV_2D', { dilation: [block[0], block[1]], pads, inShape: T(a).shape, outShape: T(bts![0].outputs[0]).shape }), cv!);
+        y = activation(y, bts![0]);
+        skip.add(cv!.index); skip.add(bts![0].index);
+        names.set(bts![0].outputs[0], y);
+        continue;
+      }
+      case 'ADD': y = activation(node('Add', [value(a), value(b)]), o); break;
+      case 'MUL': y = activation(node('Mul', [value(a), value(b)]), o); break;
+      case 'SUB': y = activation(node('Sub', [value(a), value(b)]), o); break;
+      case 'RELU': y = node('Relu', [value(a)]); break;
+      case 'RELU6': y = node('Clip', [value(a), constant('zero', new Float32Array([0]), []), constant('six', new Float32Array([6]), [])]); break;
+      case 'LOGISTIC': y = node('Sigmoid', [value(a)]); break;
+      case 'HARD_SWISH': y = node('HardSwish', [value(a)]); break;
+      case 'CONCATENATION': {
+        const axis = Number(o.options?.axis ?? 0), rank = T(out).shape.length;
+        const ax = rank === 4 ? [0, 2, 3, 1][(axis + 4) % 4] : axis;
+        y = activation(node('Concat', o.inputs.map((i) => value(i)), [int('axis', ax)]), o);
+        break;
+      }
+      case 'AVERAGE_POOL_2D': {
+        const opts = o.options ?? {}, fh = Number(opts.filter_height), fw = Number(opts.filter_width), sh = Number(opts.stride_h), sw = Number(opts.stride_w);
+        const inS = T(a).shape, outS = T(out).shape;
+        const [t, bb] = Number(opts.padding) === 1 ? [0, 0] : samePads(inS[1], outS[1], fh, sh, 1), [l, r] = Number(opts.padding) === 1 ? [0, 0] : samePads(inS[2], outS[2], fw, sw, 1);
+        y = activation(node('AveragePool', [value(a)], [ints('kernel_shape', [fh, fw]), ints('strides', [sh, sw]), ints('pads', [t, l, bb, r]), int('count_include_pad', 0)]), o);
+        break;
+      }
+      case 'MEAN': {
+        const axes = Array.from(constOf(b).values).map((v) => [0, 2, 3, 1][(v + 4) % 4]);
+        if (!o.options?.keep_dims) unsupported(o, 'without keep_dims is not supported');
+        y = node('ReduceMean', [value(a)], [ints('axes', axes), int('keepdims', 1)]);
+        break;
+      }
+      case 'RESIZE_BILINEAR': case 'RESIZE_NEAREST_NEIGHBOR': {
+        const [h, w] = T(out).shape.slice(1, 3), opts = o.options ?? {};
+        const mode = opts.align_corners ? 'align_corners' : opts.half_pixel_centers ? 'half_pixel' : 'asymmetric';
+        const attrs = [str('mode', o.op === 'RESIZE_BILINEAR' ? 'linear' : 'nearest'), str('coordinate_transformation_mode', mode)];
+        if (o.op === 'RESIZE_NEAREST_NEIGHBOR') attrs.push(str('nearest_mode', opts.align_corners ? 'round_prefer_ceil' : 'floor'));
+        const x = value(a);
+        y = node('Resize', [x, '', '', sizesFor(x, h, w)], attrs);
+        break;
+      }
+      case 'TILE': {
+        const m = Array.from(constOf(b).values);
+        y = node('Tile', [value(a), i64('multiples', T(a).shape.length === 4 ? [m[0], m[3], m[1], m[2]] : m)]);
+        break;
+      }
+      case 'ARG_MAX': if (g.outputs.includes(out)) { argmaxInput = a; continue; } return unsupported(o, 'inside the graph is not supported');
+      case 'CUSTOM': {
+        if (o.custom !== 'Convolution2DTransposeBias') return unsupported(o);
+        // Options: TfLiteTransposeConvParams { padding, stride_w, stride_h } as raw int32s.
+        const dv = new DataView(o.customOptions!.buffer, o.customOptions!.byteOffset, o.customOptions!.byteLength);
+        const sw = dv.getInt32(4, true), sh = dv.getInt32(8, true);
+        const { values: wv, shape: [co, kh, kw, ci] } = constOf(b);
+        const w = new Float32Array(wv.length); // OHWI -> (I, O, kh, kw)
+        for (let oo = 0; oo < co; oo++) for (let yy = 0; yy < kh; yy++) for (let xx = 0; xx < kw; xx++) for (let c = 0; c < ci; c++) w[((c * co + oo) * kh + yy) * kw + xx] = wv[((oo * kh + yy) * kw + xx) * ci + c];
+        y = node('ConvTranspose', [value(a), constant(T(b).name, w, [ci, co, kh, kw]), constant(T(o.inputs[2]).name, constOf(o.inputs[2]).values, [co])],
+          [ints('kernel_shape', [kh, kw]), ints('strides', [sh, sw]), ints('pads', [0, 0, 0, 0])]);
+        break;
+      }
+      default: return unsupported(o);
+    }
+    names.set(out, fakeQuant(out, y));
+  }
+  // The output: the scores ARG_MAX reads; a one-channel sigmoid as the two class scores [0, z].
+  let outT = argmaxInput >= 0 ? argmaxInput : g.outputs[0];
+  let output: TfliteOnnx['output'] = 'logits';
+  let result = names.get(outT)!;
+  const p = producer.get(outT);
+  const channels = T(outT).shape[3] ?? 1;
+  if (p?.op === 'LOGISTIC' && channels === 1) {
+    const z = names.get(p.inputs[0])!;
+    result = node('Concat', [node('Sub', [z, z]), z], [int('axis', 1)]);
+    outT = p.inputs[0];
+  } else if (p?.op === 'SOFTMAX') output = 'probabilities';
+  nodes.push({ opType: 'Identity', input: [result], output: ['logits'], name: 'logits' });
+  const inT = T(g.inputs[0]);
+  const [, h, w, c] = inT.shape;
+  if (c !== 3) throw new UserError(`${file}: the input has ${c} channels; RGB (3) is supported`);
+  const classes = p?.op === 'LOGISTIC' && channels === 1 ? 2 : channels;
+  const graph: O.IGraphProto = {
+    name: 'tflite', node: nodes, initializer: inits,
+    input: [valueInfo('input', FLOAT, ['N', 'C', 'H', 'W'])],
+    output: [valueInfo('logits', FLOAT, ['N', 'C', 'H', 'W'])],
+  };
+  const model: O.IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: 14 }], producerName: 'pixelwise (TFLite import)', graph };
+  return { onnx: onnx.ModelProto.encode(model).finish(), size: [h, w], classes, output };
+}
