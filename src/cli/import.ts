@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { addArchOptions } from './arch_options.js';
 import { presetNames } from '../models/presets.js';
+import { TFLITE_PRESETS } from '../models/tflite_presets.js';
 import { parsePositiveInt } from './options.js';
 
 export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
@@ -10,10 +11,10 @@ export interface Opts { from: string; arch?: string; widthMult?: number; onnx: b
 
 export function importCommand(): Command {
   return addArchOptions(new Command('import')
-    .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint into a pixelwise model package')
-    .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors), PyTorch layout and names')
+    .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint, or a TensorFlow Lite model (.tflite), into a pixelwise model package')
+    .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors; PyTorch layout and names) or TensorFlow Lite model (.tflite)')
     .option('--arch <name>', 'architecture the checkpoint is for (a preset may name it; see `pixelwise models`)')
-    .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}`)
+    .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}; for .tflite: ${Object.keys(TFLITE_PRESETS).join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order')

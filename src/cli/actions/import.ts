@@ -20,15 +20,11 @@ import { parseNumberList } from '../options.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir } from '../output_paths.js';
 import type { Opts } from '../import.js';
-
-/** The arguments after the subcommand's name, as the user typed them (for the card's provenance). */
-export function commandArgs(argv: string[], name: string): string {
-  const i = argv.indexOf(name);
-  return argv.slice(i + 1).map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
-}
+import { commandArgs } from '../command_args.js';
 
 export async function run(o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
+  if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   await initEngine('wasm');
   const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${presetNames().join(', ')}`);

@@ -1,0 +1,54 @@
+// `pixelwise import --from MODEL.tflite`: a TensorFlow Lite graph as a model package: the graph as
+// model.onnx (io/tflite_onnx.ts) and a card whose input rule is the graph's fixed size (Pillow
+// BILINEAR, as the references were made), normalisation from the preset or the input's quantisation.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readTflite } from '../../formats/tflite.js';
+import { tfliteToOnnx } from '../../io/tflite_onnx.js';
+import { buildCard } from '../../models/card.js';
+import { writeCard } from '../../models/package.js';
+import { TFLITE_PRESETS } from '../../models/tflite_presets.js';
+import { resolveClasses } from '../../data/classes.js';
+import type { Normalization } from '../../data/normalize.js';
+import { parseNumberList } from '../options.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { UserError } from '../../util/errors.js';
+import { commandArgs } from '../command_args.js';
+import type { Opts } from '../import.js';
+
+export async function runTflite(o: Opts): Promise<void> {
+  const preset = o.preset ? TFLITE_PRESETS[o.preset] : undefined;
+  if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: not a TensorFlow Lite preset; available: ${Object.keys(TFLITE_PRESETS).join(', ')}`);
+  if (o.arch) throw new UserError('--arch: a TensorFlow Lite file brings its own graph; leave --arch out');
+  let bytes: Uint8Array;
+  try { bytes = fs.readFileSync(o.from); } catch { throw new UserError(`--from ${o.from}: file not found or not readable`); }
+  const graph = readTflite(bytes, o.from);
+  const net = tfliteToOnnx(graph, o.from);
+  const numClasses = o.classes ?? preset?.classes.length ?? net.classes;
+  if (numClasses !== net.classes) throw new UserError(`--classes ${numClasses}: the graph gives ${net.classes} class scores`);
+  const classes = preset && !o.classFile ? preset.classes : resolveClasses(numClasses, o.classFile);
+  if (classes.length !== net.classes) throw new UserError(`${o.preset ? `--preset ${o.preset}` : '--class-file'}: ${classes.length} classes for a graph of ${net.classes} class scores`);
+  const input = graph.tensors[graph.inputs[0]];
+  const triple = (v: string, what: string) => { const a = parseNumberList(v); if (a.length !== 3) throw new UserError(`${what} needs 3 values`); return a as [number, number, number]; };
+  // An 8-bit input reads pixel q as (q - zero point) * scale: mean zp / 255, std 1 / (255 scale).
+  const q = input.quantization;
+  const fromInput: Normalization | undefined = q && (input.type === 'UINT8' || input.type === 'INT8')
+    ? { mean: [0, 1, 2].map(() => q.zeroPoint[0] / 255) as [number, number, number], std: [0, 1, 2].map(() => 1 / (255 * q.scale[0])) as [number, number, number] } : undefined;
+  const norm: Normalization | undefined = o.mean || o.std ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
+    : preset?.normalization ?? fromInput;
+  if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
+  fs.mkdirSync(o.out, { recursive: true });
+  writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
+  const card = buildCard({
+    model: { arch: 'tflite', numClasses }, classes, weights: '', onnx: 'model.onnx',
+    input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size: net.size, filter: 'pillow' } },
+    // The graph's own size decides the label: the label map goes back by nearest neighbour.
+    output: { kind: net.output, resizeBack: 'labels' },
+    licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
+    notes: preset?.notes, scores: preset?.scores,
+    provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
+  });
+  writeCard(o.out, card);
+  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${net.size[1]}x${net.size[0]}; model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB)\n`);
+}

@@ -1,0 +1,51 @@
+// What a TensorFlow Lite file does not say about itself: its classes, how its float input was made
+// from pixels, its licence and published score. One entry per model pixelwise knows
+// (../shared/data/tflite/SOURCE.md gives their provenance); `pixelwise import --from X.tflite --preset NAME`.
+import type { ClassInfo } from '../data/classes.js';
+import { ADE20K_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from '../data/class_sets.js';
+import type { Normalization } from '../data/normalize.js';
+import type { PublishedScore } from './card.js';
+
+export interface TflitePreset {
+  classes: ClassInfo[];
+  /** Network input = (pixel / 255 - mean) / std: the model's own preprocessing (an 8-bit input says it in its quantisation). */
+  normalization?: Normalization;
+  licence: string; source: string; notes?: string; scores?: PublishedScore[];
+}
+
+const TF_DEEPLAB: Normalization = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }; // 2/255 x - 1
+const UNIT: Normalization = { mean: [0, 0, 0], std: [1, 1, 1] }; // x / 255
+const CORAL_LICENCE = 'Apache-2.0 (google-coral/test_data LICENSE)';
+
+export const TFLITE_PRESETS: Record<string, TflitePreset> = {
+  'deeplabv3-ade20k': {
+    classes: [{ name: 'other', color: [0, 0, 0] }, ...ADE20K_CLASSES], normalization: TF_DEEPLAB,
+    licence: 'Apache-2.0 (TF Hub metadata of sayakpaul/lite-model/deeplabv3-mobilenetv2-ade20k); trained on ADE20K, whose images are for non-commercial research and education',
+    source: 'TF DeepLab mobilenetv2_ade20k_train, TF Hub TFLite conversion (513x513, output stride 8)',
+    notes: 'Class 0 "other" is ADE20K\'s unlabelled slot, not one of the 150 evaluated classes. Int8 (dynamic-range) weights are dequantised to float.',
+    scores: [{ metric: 'mIoU', value: 32.04, dataset: 'ADE20K val (longest side 257, output stride 16: another configuration than this file)', source: 'tensorflow/models research/deeplab/g3doc/model_zoo.md' }],
+  },
+  'deeplabv3-voc-quant': {
+    classes: VOC_CLASSES, licence: CORAL_LICENCE,
+    source: 'Coral deeplabv3_mnv2_pascal_quant.tflite (TF DeepLab mobilenetv2_coco_voc_trainaug_8bit)',
+    scores: [{ metric: 'mIoU', value: 74.26, dataset: 'PASCAL VOC 2012 val (513, output stride 16)', source: 'tensorflow/models research/deeplab/g3doc/quantize.md' }],
+  },
+  'deeplabv3-voc-quant-dm05': {
+    classes: VOC_CLASSES, licence: CORAL_LICENCE,
+    source: 'Coral deeplabv3_mnv2_dm05_pascal_quant.tflite (TF DeepLab mobilenetv2_dm05_coco_voc_trainaug_8bit)',
+    scores: [{ metric: 'mIoU', value: 69.65, dataset: 'PASCAL VOC 2012 val (output stride 16)', source: 'tensorflow/models research/deeplab/g3doc/quantize.md' }],
+  },
+  'edgetpu-deeplab-slim-cityscapes': {
+    classes: CITYSCAPES_CLASSES.slice(0, 19), licence: `${CORAL_LICENCE}; trained on Cityscapes, whose terms forbid commercial use`,
+    source: 'Coral deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite (EdgeTPU-DeepLab-slim, depth multiplier 0.75)',
+    scores: [{ metric: 'mIoU', value: 73.2, dataset: 'Cityscapes val, float checkpoint at output stride 16 (not this 8-bit file)', source: 'tensorflow/models research/deeplab/g3doc/model_zoo.md' }],
+  },
+  selfie: {
+    classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [192, 128, 128] }], normalization: UNIT,
+    licence: 'Apache-2.0 (npm @mediapipe/selfie_segmentation)', source: 'MediaPipe selfie segmentation (general, 256x256)',
+  },
+  'selfie-landscape': {
+    classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [192, 128, 128] }], normalization: UNIT,
+    licence: 'Apache-2.0 (npm @mediapipe/selfie_segmentation)', source: 'MediaPipe selfie segmentation (landscape, 144x256)',
+  },
+};
