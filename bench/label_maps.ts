@@ -8,10 +8,11 @@ import path from 'node:path';
 import { openSegmenter } from '../src/inference/open.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { shippedModels } from '../src/models/shipped.ts';
+import { readCard } from '../src/models/package.ts';
 
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
-const MODELS = ['voc', 'cityscapes', 'camvid'];
-const RUNTIMES = ['onnx', 'tfjs'] as const;
+const MODELS = shippedModels();
 const CAMVID = '../shared/data/camvid';
 
 const images: string[] = fs.readdirSync('assets/photos').filter((f) => /\.(png|jpe?g)$/.test(f)).sort().map((f) => path.join('assets/photos', f));
@@ -20,7 +21,7 @@ if (fs.existsSync(`${CAMVID}/val.txt`)) {
 } else process.stderr.write(`note: ${CAMVID} not found; demo photos only\n`);
 
 const out: Record<string, string> = {};
-for (const model of MODELS) for (const runtime of RUNTIMES) {
+for (const model of MODELS) for (const runtime of readCard(`models/${model}`).weights ? ['onnx', 'tfjs'] as const : ['onnx'] as const) {
   const seg = await openSegmenter(model, { runtime });
   const t0 = Date.now();
   for (const file of images) {

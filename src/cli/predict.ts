@@ -9,7 +9,7 @@ export function predictCommand(): Command {
   return addInferenceOptions(new Command('predict')
     .description('segment images: writes NAME_labels.png (class ids), NAME_color.png, NAME_overlay.png, NAME_legend.png')
     .argument('<inputs...>', 'image files or folders')
-    .option('--model <name|dir>', 'shipped model (voc, cityscapes; see `pixelwise models`) or a training run / model package folder', 'voc')
+    .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--out <dir>', 'output folder', 'predictions')
     .option('--alpha <x>', 'overlay opacity of the colour mask (0..1)', parseFloatArg, 0.5)

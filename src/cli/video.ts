@@ -16,7 +16,7 @@ export function videoCommand(): Command {
   return addInferenceOptions(new Command('video')
     .description('segment a video: writes the overlaid (or effect) video (MP4), optionally the mask video, label maps and per-frame class areas')
     .argument('<input>', 'video file (anything ffmpeg reads), or - for a stream on stdin')
-    .option('--model <name|dir>', 'shipped model (voc, cityscapes; see `pixelwise models`) or a training run / model package folder', 'voc')
+    .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')
     .requiredOption('--out <file>', 'output video (.mp4): the overlay, or the effect with --effect; - for stdout')
     .addOption(new Option('--x264-preset <name>', `encoding speed of H.264 output (x264's presets; faster = larger files at the same quality; default ${DEFAULT_X264_PRESET})`).choices(X264_PRESETS))
     .addOption(new Option('--out-format <fmt>', 'the video on stdout (--out -): MJPEG, raw RGB frames, or H.264 in MPEG-TS (default mjpeg)').choices(VIDEO_FORMATS))

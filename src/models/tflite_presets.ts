@@ -20,8 +20,8 @@ const CORAL_LICENCE = 'Apache-2.0 (google-coral/test_data LICENSE)';
 export const TFLITE_PRESETS: Record<string, TflitePreset> = {
   'deeplabv3-ade20k': {
     classes: [{ name: 'other', color: [0, 0, 0] }, ...ADE20K_CLASSES], normalization: TF_DEEPLAB,
-    licence: 'Apache-2.0 (TF Hub metadata of sayakpaul/lite-model/deeplabv3-mobilenetv2-ade20k); trained on ADE20K, whose images are for non-commercial research and education',
-    source: 'TF DeepLab mobilenetv2_ade20k_train, TF Hub TFLite conversion (513x513, output stride 8)',
+    licence: 'weights: Apache-2.0 (TF Hub metadata of sayakpaul/lite-model/deeplabv3-mobilenetv2-ade20k; TF DeepLab, tensorflow/models, Apache-2.0); training data: ADE20K (SceneParse150) annotations BSD-3-Clause, images the copyright of their owners, for non-commercial research and education; pretraining on ImageNet',
+    source: 'TF DeepLab checkpoint deeplabv3_mnv2_ade20k_train_2018_12_03 (mobilenetv2_ade20k_train), as TF Hub\'s TFLite file lite-model_deeplabv3-mobilenetv2-ade20k_1_default_1.tflite (513x513, output stride 8); these bytes from github.com/ucalyptus/SIH-Stargazers @ 69b9dc7ff9ba1b3c709824af3d8ec6914ddb33fb, models/segmentation/',
     notes: 'Class 0 "other" is ADE20K\'s unlabelled slot, not one of the 150 evaluated classes. Int8 (dynamic-range) weights are dequantised to float.',
     scores: [{ metric: 'mIoU', value: 32.04, dataset: 'ADE20K val (longest side 257, output stride 16: another configuration than this file)', source: 'tensorflow/models research/deeplab/g3doc/model_zoo.md' }],
   },
@@ -42,10 +42,13 @@ export const TFLITE_PRESETS: Record<string, TflitePreset> = {
   },
   selfie: {
     classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [192, 128, 128] }], normalization: UNIT,
-    licence: 'Apache-2.0 (npm @mediapipe/selfie_segmentation)', source: 'MediaPipe selfie segmentation (general, 256x256)',
+    licence: 'weights: Apache-2.0 (npm @mediapipe/selfie_segmentation package.json); training data: Google\'s own, described in the MediaPipe selfie segmentation model card',
+    source: 'MediaPipe selfie segmentation, general model (256x256, MobileNetV3-based): selfie_segmentation.tflite of npm @mediapipe/selfie_segmentation@0.1.1675465747 (tarball sha1 f1f61eb116bf2efc262faf0a49a1829f4bae2712)',
+    notes: 'Probability of person = sigmoid of the graph\'s last convolution; here as the two class scores [0, z]. The input is stretched to 256x256 (MediaPipe does not keep the aspect ratio either).',
   },
   'selfie-landscape': {
     classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [192, 128, 128] }], normalization: UNIT,
-    licence: 'Apache-2.0 (npm @mediapipe/selfie_segmentation)', source: 'MediaPipe selfie segmentation (landscape, 144x256)',
+    licence: 'weights: Apache-2.0 (npm @mediapipe/selfie_segmentation package.json); training data: Google\'s own, described in the MediaPipe selfie segmentation model card',
+    source: 'MediaPipe selfie segmentation, landscape model (144x256): selfie_segmentation_landscape.tflite of npm @mediapipe/selfie_segmentation@0.1.1675465747 (tarball sha1 f1f61eb116bf2efc262faf0a49a1829f4bae2712)',
   },
 };

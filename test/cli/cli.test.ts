@@ -214,7 +214,7 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   const r = cli('models', '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['camvid', 'cityscapes', 'voc']);
+  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['ade20k', 'camvid', 'cityscapes', 'person', 'voc']);
   const { readSafetensors } = await import('../../src/formats/safetensors.ts');
   for (const s of j.shipped) {
     const learned = [...readSafetensors(path.join(s.folder, 'weights.safetensors')).tensors]

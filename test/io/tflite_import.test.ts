@@ -128,3 +128,19 @@ test('tflite import: an operator the importer does not know is one line naming i
       { index: 1, op: 'FLOOR', inputs: [1], outputs: [2], options: null, optionsType: null, customOptions: null }] };
   assert.throws(() => tfliteToOnnx(graph, 'model.tflite'), (e: Error) => e instanceof UserError && e.message === 'model.tflite: operator 1 (FLOOR) is not supported by the importer');
 });
+
+test('tflite import: the shipped ade20k and person packages are what their cards\' import commands make', async (t) => {
+  for (const name of ['ade20k', 'person']) {
+    const card = JSON.parse(fs.readFileSync(`models/${name}/model.json`, 'utf8'));
+    const args = (card.provenance.command as string).replace(/^pixelwise import /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
+    const from = args[args.indexOf('--from') + 1];
+    if (!fs.existsSync(from)) { t.diagnostic(`${name}: ${from} not found; skipped`); continue; }
+    const out = path.join(tempDir(), name);
+    args[args.indexOf('--out') + 1] = out;
+    const r = cli('import', ...args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(fs.readFileSync(path.join(out, 'model.onnx')).equals(fs.readFileSync(`models/${name}/model.onnx`)), `${name}: model.onnx differs from a fresh import`);
+    assert.equal(card.provenance.sha256, JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).provenance.sha256);
+    assert.ok(fs.statSync(`models/${name}/model.onnx`).size <= 10_000_000, `${name}: over 10 MB`);
+  }
+});

@@ -127,6 +127,8 @@ test('CLI: predict --effect --keep --cutout --json writes the effect and cut-out
   assert.equal(r.status, 0, r.stderr);
   const [rep] = JSON.parse(r.stdout);
   assert.equal(rep.classes.reduce((n: number, c: { pixels: number }) => n + c.pixels, 0), 512 * 512);
+  // An effect keeping people, no --model: the shipped portrait model segments it.
+  assert.deepEqual(rep.classes.map((c: { name: string }) => c.name).sort(), ['background', 'person']);
   for (const f of ['astronaut_effect.png', 'astronaut_cutout_person.png', 'astronaut_labels.png']) {
     assert.ok(fs.existsSync(path.join(out, f)), f);
     assert.ok(rep.outputs.includes(path.join(out, f)), f);

@@ -28,7 +28,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
   const { s, url } = await start();
   try {
     const models = (await (await fetch(`${url}/v1/models`)).json()).models;
-    assert.deepEqual(models.map((m: { name: string }) => m.name).sort(), ['camvid', 'cityscapes', 'voc']);
+    assert.deepEqual(models.map((m: { name: string }) => m.name).sort(), ['ade20k', 'camvid', 'cityscapes', 'person', 'voc']);
     const voc = models.find((m: { name: string }) => m.name === 'voc');
     assert.equal(voc.classes.length, 21);
     assert.equal(voc.input.stride, 16);

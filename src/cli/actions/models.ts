@@ -8,6 +8,7 @@ import { readCard } from '../../models/package.js';
 import type { PublishedScore } from '../../models/card.js';
 import { MODELS_DIR, DEFAULT_MODEL, shippedModels } from '../../models/shipped.js';
 import { PRESETS } from '../../models/presets.js';
+import { TFLITE_PRESETS } from '../../models/tflite_presets.js';
 import { ALIASES, DECODERS, ENCODERS, NETWORKS } from '../../models/registry.js';
 
 /** Written by `npm run bench:pretrained`; read here so that no command times anything itself. */
@@ -39,9 +40,9 @@ export function listModels() {
       parameters: card.parameters ?? null, scores: card.scores ?? [], measured: measured[name] ?? null, licence: card.licence ?? 'unknown', folder: dir,
     };
   });
-  const presets = Object.entries(PRESETS).map(([key, p]) => ({
+  const presets = [...Object.entries(PRESETS).map(([key, p]) => ({
     name: key.split('/').pop()!, arch: p.arch ?? (key.includes('/') ? key.split('/')[0] : 'any'), classes: p.classes.length, source: p.source ?? null,
-  }));
+  })), ...Object.entries(TFLITE_PRESETS).map(([name, p]) => ({ name, arch: 'TFLite graph', classes: p.classes.length, source: p.source.split(':')[0] }))];
   const networks = Object.values(NETWORKS).map((a) => ({ name: a.name, description: a.description, defaults: a.defaults }));
   const decoders = Object.values(DECODERS).map((d) => ({ name: d.name, description: d.description, defaultEncoder: d.defaultEncoder, defaults: d.defaults }));
   const encoders = Object.values(ENCODERS).map((e) => ({ name: e.name, description: e.description, defaults: e.defaults, outputStrides: e.outputStrides }));
@@ -66,7 +67,7 @@ export function run(o: { json?: boolean }): void {
   ])));
   for (const s of m.shipped) say(`  ${s.name}: ${s.classNames.join(', ')}`);
   say();
-  say('Import presets (pixelwise import --preset NAME --from CHECKPOINT --out DIR):');
+  say('Import presets (pixelwise import --preset NAME --from CHECKPOINT|MODEL.tflite --out DIR):');
   say(table(['preset', 'architecture', 'classes', 'source'], m.presets.map((p) => [p.name, p.arch, String(p.classes), p.source ?? '-'])));
   say();
   const opts = (d: object) => Object.entries(d).map(([k, v]) => `${k}=${v}`).join(' ') || '-';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { openSegmenter } from '../../inference/open.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
-import { segmenterOptions } from './shared.js';
+import { modelForEffect, segmenterOptions } from './shared.js';
 import { parseEffect } from '../../render/effects.js';
 import { classIds, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
@@ -65,10 +65,10 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
-  const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
-  const card = seg.card;
   const keep = o.keep ? classList(o.keep) : ['person'];
   const cutout = o.cutout ? classList(o.cutout) : [];
+  const seg = await openSegmenter(modelForEffect(o.model, effect, keep, cutout), { ...segmenterOptions(o), weights: o.weights });
+  const card = seg.card;
   // Names are checked before the first image, not after it.
   if (effect) classIds(card.classes, keep, '--keep');
   classIds(card.classes, cutout, '--cutout');

@@ -9,6 +9,7 @@ import type { InferenceOpts } from '../shared.js';
 import { UserError } from '../../util/errors.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { envConfig } from '../config.js';
+import { shippedModels } from '../../models/shipped.js';
 
 /**
  * Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes
@@ -40,4 +41,15 @@ export function segmenterOptions(o: InferenceOpts): OpenOptions {
   }
   const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
   return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, inputSize: o.inputSize, specialize: envConfig().specialize, log: (l) => process.stderr.write(l + '\n') };
+}
+
+/**
+ * The model for a run with a background effect: the one named, else, when the effect keeps people
+ * only, the shipped portrait model (made for that: sharper person edges than a scene model's person
+ * class), else the default.
+ */
+export function modelForEffect(model: string | undefined, effect: unknown, keep: string[], cutout: string[] = []): string | undefined {
+  if (model || !effect || !shippedModels().includes('person')) return model;
+  if (keep.length !== 1 || keep[0] !== 'person' || cutout.some((c) => c !== 'person')) return model;
+  return 'person';
 }

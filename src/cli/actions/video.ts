@@ -6,7 +6,7 @@ import { defaultThreads } from '../../inference/onnx_runtime.js';
 import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, type VideoInfo } from '../../video/ffmpeg.js';
 import { colorize, overlayLabels } from '../../render/colorize.js';
 import { encodeLabelPngFast } from '../../render/label_png.js';
-import { segmenterOptions } from './shared.js';
+import { modelForEffect, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { isFile, writeFileAtomic } from '../../util/fs.js';
@@ -102,9 +102,9 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : info.width * info.height;
   const workers = o.workers ?? defaultWorkers(o.threads, netPixels);
   const tLoad = Date.now();
-  const seg = await held.model(openThreadedSegmenter(o.model, { ...segmenterOptions(o), workers }));
-  const classes = seg.card.classes;
   const keep = o.keep ? classList(o.keep) : ['person'];
+  const seg = await held.model(openThreadedSegmenter(modelForEffect(o.model, effect, keep), { ...segmenterOptions(o), workers }));
+  const classes = seg.card.classes;
   if (effect) classIds(classes, keep, '--keep');
   const palette = classes.map((c) => c.color);
   // Encode to temp names and rename at the end: a failed or interrupted run never leaves a file,
