@@ -14,6 +14,8 @@ export interface TfliteOnnx {
   size: [number, number]; classes: number;
   /** What the output holds: class logits, or probabilities (a softmax or sigmoid the graph ends in). */
   output: 'logits' | 'probabilities';
+  /** Learned values: the elements of the float constants of rank 1 and more (weights, biases, scales). */
+  parameters: number;
 }
 
 const ACT = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH'];
@@ -267,5 +269,6 @@ export function tfliteToOnnx(g: TfliteGraph, file: string): TfliteOnnx {
     output: [valueInfo('logits', FLOAT, ['N', 'C', 'H', 'W'])],
   };
   const model: O.IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: 14 }], producerName: 'pixelwise (TFLite import)', graph };
-  return { onnx: onnx.ModelProto.encode(model).finish(), size: [h, w], classes, output };
+  const parameters = inits.filter((i) => i.dataType === FLOAT && (i.dims?.length ?? 0) > 0).reduce((n, i) => n + i.dims!.reduce((a, b) => a * Number(b), 1), 0);
+  return { onnx: onnx.ModelProto.encode(model).finish(), size: [h, w], classes, output, parameters };
 }

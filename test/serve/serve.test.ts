@@ -76,7 +76,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'image/png'), 415, /not an image/],
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'text/plain'), 415, /Content-Type image/],
       [post(`${url}/v1/segment`, Buffer.from('{}'), 'application/json'), 415, /Content-Type image/],
-      [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: camvid, cityscapes, voc\)/],
+      [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: ade20k, camvid, cityscapes, person, voc\)/],
       [post(`${url}/v1/segment?output=svg`, photo, 'image/png'), 400, /output: expected labels\|mask\|overlay\|json/],
       [post(`${url}/v1/segment?alpha=2`, photo, 'image/png'), 400, /alpha: expected a number from 0 to 1/],
       [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],

@@ -41,7 +41,7 @@ export async function runTflite(o: Opts): Promise<void> {
   fs.mkdirSync(o.out, { recursive: true });
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
   const card = buildCard({
-    model: { arch: 'tflite', numClasses }, classes, weights: '', onnx: 'model.onnx',
+    model: { arch: 'tflite', numClasses }, classes, weights: '', onnx: 'model.onnx', parameters: net.parameters,
     input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size: net.size, filter: 'pillow' } },
     // The graph's own size decides the label: the label map goes back by nearest neighbour.
     output: { kind: net.output, resizeBack: 'labels' },
