@@ -245,9 +245,12 @@ test('demo: segments the shipped photos with the shipped models; class JSON matc
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /chelsea\.png .* voc .* cat \d/);
   assert.match(r.out, /dashcam\.png .* cityscapes .* road \d/);
+  assert.match(r.out, /coffee\.png .* ade20k .* wall \d/);
+  assert.match(r.out, /astronaut\.png .* person .* person \d/);
+  assert.ok(fs.existsSync(path.join(d, 'astronaut-person', 'astronaut-person_effect.png')), 'the person model\'s background effect');
   assert.match(r.out, /npx pixelwise predict/);
   assert.ok(fs.statSync(path.join(d, 'overview.jpg')).size > 10_000);
-  for (const name of ['astronaut', 'chelsea', 'coffee', 'dashcam']) {
+  for (const name of ['astronaut', 'chelsea', 'coffee', 'dashcam', 'coffee-ade20k', 'astronaut-person']) {
     const labels = decode(fs.readFileSync(path.join(d, name, `${name}_labels.png`)));
     const j = JSON.parse(fs.readFileSync(path.join(d, name, `${name}_classes.json`), 'utf8'));
     assert.deepEqual([j.width, j.height], [labels.width, labels.height]);

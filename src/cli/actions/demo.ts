@@ -20,7 +20,8 @@ import { colorize, overlay } from '../../render/colorize.js';
 import { overviewJpeg, type Tile } from '../../render/overview.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { parseWorkers } from '../options.js';
-import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../demo_photos.js';
+import { DEMO_EXTRAS, DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../demo_photos.js';
+import type { RgbImage } from '../../data/image_io.js';
 import type { Opts } from '../demo.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
@@ -31,18 +32,24 @@ export interface DemoRow { photo: string; model: string; width: number; height: 
 export async function demoPhotos(o: Pick<Opts, 'out' | 'backend'>, log = say): Promise<DemoRow[]> {
   const t0 = performance.now();
   const rows: DemoRow[] = [], tiles: Tile[] = [];
-  for (const name of [...new Set(DEMO_PHOTOS.map((p) => p.model))]) {
+  const runs: { file: string; model: string; blur?: number; extra: boolean }[] = [...DEMO_PHOTOS.map((p) => ({ ...p, extra: false })), ...DEMO_EXTRAS.map((p) => ({ ...p, extra: true }))];
+  for (const name of [...new Set(runs.map((p) => p.model))]) {
     const seg = await load(name, { backend: o.backend });
-    for (const p of DEMO_PHOTOS.filter((q) => q.model === name)) {
+    for (const p of runs.filter((q) => q.model === name)) {
       const t = performance.now();
       const r = await seg.segment(path.join(DEMO_PHOTOS_DIR, p.file));
       const ms = performance.now() - t;
-      const id = path.parse(p.file).name;
+      // A photo's first model writes to <photo>/, the others to <photo>-<model>/.
+      const id = path.parse(p.file).name + (p.extra ? `-${name}` : '');
       await writePredictionOutputs(path.join(o.out, id), id, r.image, r.labels, seg.card.classes, 0.5);
       const found = r.classes.filter((c) => c.share >= 0.01).map((c) => ({ name: c.name, share: c.share }));
       rows.push({ photo: p.file, model: name, width: r.width, height: r.height, ms, classes: found });
-      const top = found.filter((c) => c.name !== 'background').slice(0, 2).map((c) => `${c.name} ${Math.round(100 * c.share)}%`).join(', ');
-      tiles.push({ image: overlay(r.image, colorize(r.labels, r.width, r.height, seg.card.classes.map((c) => c.color)), 0.55), caption: `${name}: ${top || 'background'}` });
+      const top = found.filter((c) => c.name !== 'background' && c.name !== 'other').slice(0, 2).map((c) => `${c.name} ${Math.round(100 * c.share)}%`).join(', ');
+      if (p.blur) {
+        const picture = await r.background({ keep: ['person'], blur: p.blur, format: 'raw' }) as RgbImage;
+        writeFileAtomic(path.join(o.out, id, `${id}_effect.png`), await r.background({ keep: ['person'], blur: p.blur }) as Buffer);
+        tiles.push({ image: picture, caption: `${name}: background blurred` });
+      } else tiles.push({ image: overlay(r.image, colorize(r.labels, r.width, r.height, seg.card.classes.map((c) => c.color)), 0.55), caption: `${name}: ${top || 'background'}` });
     }
     await seg.dispose();
   }
