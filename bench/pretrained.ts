@@ -18,10 +18,10 @@ import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
 import { readCard } from '../src/models/package.ts';
 import { createSegmenter } from '../src/inference/segmenter.ts';
 import { withFixedInput } from '../src/models/card.ts';
-import { MODELS_DIR } from '../src/models/shipped.ts';
+import { MODELS_DIR, shippedModels } from '../src/models/shipped.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { pillowBilinear } from '../src/data/pillow_resize.ts';
-import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
+import { DEMO_EXTRAS, DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { CHECKPOINTS, compareLabelMaps, compareLogits, hasEdgenets, importCheckpoint, openOrt, type LogitRow, type MapRow } from '../test/models/edgenets_reference.ts';
 
@@ -29,7 +29,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const THREADS = 2;
 /** The authors' evaluation input size per shipped model, [width, height]. */
-const EVAL_SIZE: Record<string, [number, number]> = { voc: [384, 384], cityscapes: [1024, 512] };
+const EVAL_SIZE: Record<string, [number, number]> = { voc: [384, 384], cityscapes: [1024, 512], camvid: [480, 360], ade20k: [513, 513], person: [256, 256] };
+/** The photos the demo segments with each model. */
+const photosOf = (name: string) => [...DEMO_PHOTOS, ...DEMO_EXTRAS].filter((p) => p.model === name);
 const log = (s: string) => process.stderr.write(s + '\n');
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const differing = (r: MapRow, share: number) => { const [w, h] = r.size.split('x').map(Number); return Math.round((1 - share) * w * h); };
@@ -41,7 +43,7 @@ interface SpeedRow { model: string; evalMs: number; evalInput: string; photos: {
 async function speedChild(name: string, iters: number): Promise<void> {
   const dir = path.join(MODELS_DIR, name), card = readCard(dir);
   const [w, h] = EVAL_SIZE[name];
-  const photo = await readImage(path.join(DEMO_PHOTOS_DIR, DEMO_PHOTOS.find((p) => p.model === name)!.file));
+  const photo = await readImage(path.join(DEMO_PHOTOS_DIR, photosOf(name)[0]?.file ?? 'dashcam.png'));
   const evalImg = pillowBilinear(photo, w, h);
   const ort = createSegmenter(await OnnxNetwork.create(path.join(dir, card.onnx!), card.model.numClasses, THREADS), withFixedInput(card, [h, w]), { tiling: { pixelBudget: 0 } });
   await ort.predictBatch([evalImg]);
@@ -51,7 +53,7 @@ async function speedChild(name: string, iters: number): Promise<void> {
   // End to end from decoded RGB: Pillow resize to multiples of 32, network, label map back.
   const seg = await openSegmenter(name, { threads: THREADS });
   const photos: SpeedRow['photos'] = [];
-  for (const p of DEMO_PHOTOS.filter((q) => q.model === name)) {
+  for (const p of photosOf(name)) {
     const img = await readImage(path.join(DEMO_PHOTOS_DIR, p.file));
     await seg.predictBatch([img]);
     const tp: number[] = [];
@@ -117,7 +119,7 @@ ${ref.logits.map((r) => `| ${r.checkpoint} | ${r.file.replace('_logits.safetenso
 async function main() {
   if (args[0] === '--speed-child') return speedChild(args[1], Number(args[2]));
   const ref = !args.includes('--no-reference') && hasEdgenets() ? await reference() : null;
-  const rows = ['voc', 'cityscapes'].map((n) => { log(`speed: ${n}`); return speed(n); });
+  const rows = shippedModels().map((n) => { log(`speed: ${n}`); return speed(n); });
   log('cold start');
   const cold = coldStart(quick ? 2 : 5);
   const date = new Date().toISOString().slice(0, 10);
@@ -131,8 +133,10 @@ async function main() {
   const md = `# Shipped pretrained models: agreement with PyTorch, speed, memory
 
 Machine: ${machine}. Date: ${date}. Command: \`${json.command}\` (writes this file and
-\`docs/bench/pretrained.json\`, which \`pixelwise models\` reads). Models: \`models/voc\` and
-\`models/cityscapes\`, ESPNetv2 s=2.0 imported from EdgeNets; the reference rows also cover s=1.0.
+\`docs/bench/pretrained.json\`, which \`pixelwise models\` reads). Models: every shipped one (\`models/\`); the
+reference rows compare \`voc\` and \`cityscapes\` (ESPNetv2 s=2.0 from EdgeNets) and s=1.0 with the
+authors' PyTorch outputs (the TFLite imports are compared with Google's runtime by
+test/io/tflite_import.test.ts).
 
 ## Agreement with the authors' PyTorch outputs
 
@@ -142,7 +146,7 @@ ${referenceMd(ref)}
 Each model runs in its own process; peak RSS is that whole process (Node, ONNX Runtime, the model,
 the images). "Eval size" is the network alone on an image already resized to the authors'
 evaluation input (normalise, run, argmax in the graph); the photo columns are end to end from
-decoded RGB (Pillow-exact resize to multiples of 32, network, label map resized back). Medians.
+decoded RGB (the card's input rule, network, label map resized back). Medians.
 
 | model | ms/image at eval size | photos: ms/image (size) | peak RSS MB |
 |---|---|---|---|
