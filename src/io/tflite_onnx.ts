@@ -69,6 +69,16 @@ function samePads(inSize: number, outSize: number, k: number, s: number, d: numb
 }
 
 export function tfliteToOnnx(g: TfliteGraph, file: string): TfliteOnnx {
+  const at = { op: -1 };
+  try { return convert(g, file, at); } catch (e) {
+    if (e instanceof UserError) throw e;
+    // A graph that parses but does not hang together (tensor indices, constant sizes): a damaged file.
+    const where = at.op >= 0 ? `operator ${at.op} (${g.operators[at.op]?.op})` : 'the graph';
+    throw new UserError(`${file}: ${where} could not be converted (${(e as Error).message}); the file may be damaged`);
+  }
+}
+
+function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
   const nodes: O.INodeProto[] = [], inits: O.ITensorProto[] = [];
   const names = new Map<number, string>(); // TFLite tensor -> ONNX value name
   const producer = new Map<number, TfliteOperator>();
@@ -165,6 +175,7 @@ export function tfliteToOnnx(g: TfliteGraph, file: string): TfliteOnnx {
   const skip = new Set<number>();
   let argmaxInput = -1;
   for (const o of g.operators) {
+    at.op = o.index;
     if (skip.has(o.index)) continue;
     const out = o.outputs[0];
     const [a, b] = o.inputs;
@@ -247,6 +258,7 @@ export function tfliteToOnnx(g: TfliteGraph, file: string): TfliteOnnx {
     }
     names.set(out, fakeQuant(out, y));
   }
+  at.op = -1;
   // The output: the scores ARG_MAX reads; a one-channel sigmoid as the two class scores [0, z].
   let outT = argmaxInput >= 0 ? argmaxInput : g.outputs[0];
   let output: TfliteOnnx['output'] = 'logits';

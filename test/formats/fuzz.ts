@@ -13,6 +13,7 @@ import { readForeignCheckpoint } from '../../src/formats/pytorch.ts';
 import { readCard } from '../../src/models/package.ts';
 import { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { readTflite } from '../../src/formats/tflite.ts';
+import { tfliteToOnnx } from '../../src/io/tflite_onnx.ts';
 
 /** MediaPipe's selfie model (a dev dependency, Apache-2.0): a real TensorFlow Lite file with a custom op. */
 export const SELFIE = path.resolve('node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite');
@@ -60,6 +61,7 @@ export async function targets(dir: string): Promise<Target[]> {
     { name: 'model card (model.json)', seed: card, read: (b) => { fs.mkdirSync(path.join(dir, 'card'), { recursive: true }); tmp('card/model.json', b); return readCard(path.join(dir, 'card')); } },
     { name: 'ONNX model', seed: onnx, read: async (b) => { const s = await OnnxNetwork.create(tmp('fuzz.onnx', b), 21, 1); await s.dispose(); } },
     { name: 'TensorFlow Lite model', seed: fs.readFileSync(SELFIE), read: (b) => readTflite(b, 'fuzz.tflite') },
+    { name: 'TensorFlow Lite graph to ONNX', seed: fs.readFileSync(SELFIE), read: (b) => tfliteToOnnx(readTflite(b, 'fuzz.tflite'), 'fuzz.tflite') },
   ];
 }
 

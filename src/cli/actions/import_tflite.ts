@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readTflite } from '../../formats/tflite.js';
 import { tfliteToOnnx } from '../../io/tflite_onnx.js';
+import { OnnxNetwork } from '../../inference/onnx_runtime.js';
 import { buildCard } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
 import { TFLITE_PRESETS } from '../../models/tflite_presets.js';
@@ -38,6 +39,10 @@ export async function runTflite(o: Opts): Promise<void> {
   const norm: Normalization | undefined = o.mean || o.std ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
     : preset?.normalization ?? fromInput;
   if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
+  // The converted graph must load in ONNX Runtime before anything is written.
+  try { await (await OnnxNetwork.create(net.onnx, net.classes, 1)).dispose(); } catch (e) {
+    throw new UserError(`${o.from}: the converted graph does not load in ONNX Runtime (${(e as Error).message}); the file may be damaged`);
+  }
   fs.mkdirSync(o.out, { recursive: true });
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
   const card = buildCard({
