@@ -10,6 +10,7 @@ export interface FbTable { [field: string]: FbValue }
 
 export class FlatbufferError extends Error {}
 
+const UTF8 = new TextDecoder();
 const SIZE: Record<FbsScalar, number> = { bool: 1, byte: 1, ubyte: 1, short: 2, ushort: 2, int: 4, uint: 4, long: 8, ulong: 8, float: 4, double: 8 };
 
 export class FlatbufferReader {
@@ -73,7 +74,7 @@ export class FlatbufferReader {
   private value(f: FbsField, t: FbsType, at: number, pos: number, vtable: number, vlen: number): FbValue {
     switch (t.kind) {
       case 'scalar': case 'enum': return this.scalar(t.scalar, at);
-      case 'string': { const s = this.deref(at); this.need(s, 4); const n = this.bb.readUint32(s); this.need(s + 4, n); return new TextDecoder().decode(this.bytes.subarray(s + 4, s + 4 + n)); }
+      case 'string': { const s = this.deref(at); this.need(s, 4); const n = this.bb.readUint32(s); this.need(s + 4, n); return UTF8.decode(this.bytes.subarray(s + 4, s + 4 + n)); }
       case 'table': return this.table(t.name, this.deref(at));
       case 'union': {
         const toff = 4 + 2 * (f.slot - 1) < vlen ? this.bb.readUint16(vtable + 4 + 2 * (f.slot - 1)) : 0;

@@ -8,6 +8,7 @@ import { PickleReader, PyGlobal, type PyValue } from './pickle.js';
 import { UserError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
 import { readSafetensors } from './safetensors.js';
+import { bf16ToF32, f16ToF32 } from './half_floats.js';
 
 export interface TorchTensor { shape: number[]; data: Float32Array; dtype: string }
 
@@ -29,8 +30,8 @@ function decodeStorage(bytes: Uint8Array, dtype: string, numel: number): Float32
     switch (dtype) {
       case 'float32': out[i] = dv.getFloat32(i * 4, true); break;
       case 'float64': out[i] = dv.getFloat64(i * 8, true); break;
-      case 'float16': { const h = dv.getUint16(i * 2, true); const e = (h >> 10) & 31, f = h & 1023, s = h & 0x8000 ? -1 : 1; out[i] = e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024); break; }
-      case 'bfloat16': { const t = new DataView(new ArrayBuffer(4)); t.setUint32(0, dv.getUint16(i * 2, true) << 16, true); out[i] = t.getFloat32(0, true); break; }
+      case 'float16': out[i] = f16ToF32(dv.getUint16(i * 2, true)); break;
+      case 'bfloat16': out[i] = bf16ToF32(dv.getUint16(i * 2, true)); break;
       case 'int64': out[i] = Number(dv.getBigInt64(i * 8, true)); break;
       case 'int32': out[i] = dv.getInt32(i * 4, true); break;
       case 'int16': out[i] = dv.getInt16(i * 2, true); break;

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { bf16ToF32, f16ToF32 } from './half_floats.js';
 
 export type STDtype = 'F32' | 'F16' | 'F64' | 'I32' | 'I64' | 'U8' | 'I8' | 'BF16';
 export interface NamedArray { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }
@@ -38,13 +39,6 @@ export function encodeSafetensors(tensors: NamedArray[], metadata: Record<string
 
 export function writeSafetensors(file: string, tensors: NamedArray[], metadata: Record<string, string> = {}): void {
   writeFileAtomic(file, encodeSafetensors(tensors, metadata));
-}
-
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 export function decodeSafetensors(buf: Uint8Array, name = 'safetensors'): SafeTensors {
@@ -84,7 +78,7 @@ export function decodeSafetensors(buf: Uint8Array, name = 'safetensors'): SafeTe
       case 'U8': data = bytes; break;
       case 'F64': data = Float32Array.from({ length: n }, (_, i) => bdv.getFloat64(i * 8, true)); break;
       case 'F16': data = Float32Array.from({ length: n }, (_, i) => f16ToF32(bdv.getUint16(i * 2, true))); break;
-      case 'BF16': data = Float32Array.from({ length: n }, (_, i) => { const t = new DataView(new ArrayBuffer(4)); t.setUint32(0, bdv.getUint16(i * 2, true) << 16, true); return t.getFloat32(0, true); }); break;
+      case 'BF16': data = Float32Array.from({ length: n }, (_, i) => bf16ToF32(bdv.getUint16(i * 2, true))); break;
       case 'I64': data = Int32Array.from({ length: n }, (_, i) => Number(bdv.getBigInt64(i * 8, true))); break;
       case 'I8': data = Int32Array.from({ length: n }, (_, i) => bdv.getInt8(i)); break;
     }

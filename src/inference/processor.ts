@@ -9,6 +9,7 @@ import { normalizeNchw } from '../data/normalize.js';
 import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
 import { resizeChw } from './chw.js';
 import { argmaxPadded } from './label_map.js';
+import { argumentError } from '../util/errors.js';
 
 /** A resize filter for 8-bit RGB images (the card names one per input rule). */
 export type ResizeFn = (img: RgbImage, width: number, height: number) => RgbImage | Promise<RgbImage>;
@@ -52,7 +53,7 @@ export class ImageProcessor {
     const rule = this.rule;
     if (rule.kind === 'native') return imgs;
     const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
-    if (!f) throw new Error(`the ${rule.filter} resize filter is not available here`);
+    if (!f) throw argumentError('filters', rule.filter, `the card resizes with ${rule.filter}'s filter: give that function in the segmenter's options.filters (openSegmenter gives sharp's)`);
     return Promise.all(imgs.map((im) => {
       const [w, h] = netSize(rule, im.width, im.height);
       return w === im.width && h === im.height ? im : f(im, w, h);

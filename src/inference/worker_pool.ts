@@ -129,15 +129,18 @@ export class WorkerPool<J, R, Ready = unknown> {
         if (p) { clearTimeout(p.timer); if (r.ok) p.resolve(r.result); else p.reject(failureError(r.failure)); }
         this.dispatch();
       });
-      worker.on('error', (e) => {
-        const failed = new Error(`inference worker crashed (${e.message.split('\n')[0]})`);
+      const lost = (why: string) => {
+        if (!this.members.includes(member)) return; // closed, or already counted (an error is followed by an exit)
+        const failed = new Error(`inference worker crashed (${why})`);
         this.remove(member);
         for (const p of member.running.values()) { clearTimeout(p.timer); p.reject(failed); }
         if (!member.ready) { reject(failed); return; }
         // Replaced; the jobs waiting go to the others meanwhile.
         if (!this.closed) this.spawn().catch((err: Error) => { for (const p of this.queue.splice(0)) { clearTimeout(p.timer); p.reject(err); } });
         this.dispatch();
-      });
+      };
+      worker.on('error', (e) => lost(e.message.split('\n')[0]));
+      worker.on('exit', (code) => lost(`it exited with code ${code}`));
     });
   }
 

@@ -7,6 +7,7 @@
 import { FLOAT, floatInit, int, int64Init, ints, onnx, str, valueInfo, type O } from '../formats/onnx_proto.js';
 import type { TfliteGraph, TfliteOperator, TfliteTensor } from '../formats/tflite.js';
 import { UserError } from '../util/errors.js';
+import { f16ToF32 } from '../formats/half_floats.js';
 
 export interface TfliteOnnx {
   onnx: Uint8Array;
@@ -21,13 +22,6 @@ export interface TfliteOnnx {
 const ACT = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH'];
 const o8 = (type: string) => type === 'UINT8' || type === 'INT8';
 
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
 /** A constant tensor's values as float (dequantised: (q - zero point) * scale, per channel where given). */
 export function constantValues(t: TfliteTensor): Float32Array {
   const d = t.data!;
@@ -36,7 +30,7 @@ export function constantValues(t: TfliteTensor): Float32Array {
   let raw: ArrayLike<number>;
   switch (t.type) {
     case 'FLOAT32': raw = Array.from({ length: n }, (_, i) => dv.getFloat32(i * 4, true)); break;
-    case 'FLOAT16': raw = Array.from({ length: n }, (_, i) => half(dv.getUint16(i * 2, true))); break;
+    case 'FLOAT16': raw = Array.from({ length: n }, (_, i) => f16ToF32(dv.getUint16(i * 2, true))); break;
     case 'INT8': raw = Array.from({ length: n }, (_, i) => dv.getInt8(i)); break;
     case 'UINT8': raw = Array.from({ length: n }, (_, i) => dv.getUint8(i)); break;
     case 'INT32': raw = Array.from({ length: n }, (_, i) => dv.getInt32(i * 4, true)); break;

@@ -52,6 +52,8 @@ test('segmenter: a Pillow input rule resizes in, label maps come back by Pillow 
   const small = pillowBilinear(im, 48, 32);
   assert.deepEqual((await seg.predictBatch([im]))[0], pillowNearest(colourArgmax(small), 48, 32, 50, 37));
   assert.deepEqual(net.shapes, ['1x3x32x48']);
+  // A card resized by sharp's filter, outside Node's openSegmenter (no sharp given): one line naming the option.
+  await assert.rejects(createSegmenter(new ColourNetwork(), card({ kind: 'fixed', size: [8, 8], filter: 'sharp' })).predictBatch([im]), /^UserError: filters sharp: .*options\.filters/);
   const fixed = createSegmenter(new ColourNetwork(), card(), { inputSize: [24, 40] });
   assert.deepEqual((await fixed.predictBatch([im]))[0], pillowNearest(colourArgmax(pillowBilinear(im, 40, 24)), 40, 24, 50, 37));
 });

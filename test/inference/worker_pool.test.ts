@@ -33,12 +33,15 @@ test('worker pool: several jobs in flight per worker go to the one with fewest',
   await p.close();
 });
 
-test('worker pool: a crashed worker fails its job and is replaced; a job past its time is cancelled in its worker', async () => {
+test('worker pool: a crashed or ended worker fails its job and is replaced; a job past its time is cancelled in its worker', async () => {
   const p = pool({ size: 1, perWorker: 1, queueLimit: 4, timeoutMs: 400 });
   const first = (await p.ready).thread;
   await assert.rejects(p.run({ ms: 200, crash: true }), /inference worker crashed \(worker bug\)/);
   const after = await p.run({ ms: 1 });
   assert.notEqual(after.thread, first, 'a new worker answers');
+  await assert.rejects(p.run({ ms: 200, exit: true }), /inference worker crashed \(it exited with code 3\)/);
+  const third = await p.run({ ms: 1 });
+  assert.notEqual(third.thread, after.thread, 'a worker that ended without an error is replaced too');
   await assert.rejects(p.run({ ms: 5000 }), JobTimeout);
   assert.equal(p.cancelled, 1);
   const t0 = Date.now();

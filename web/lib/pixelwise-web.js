@@ -2339,7 +2339,7 @@ var ImageProcessor = class {
     const rule = this.rule;
     if (rule.kind === "native") return imgs;
     const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
-    if (!f) throw new Error(`the ${rule.filter} resize filter is not available here`);
+    if (!f) throw argumentError("filters", rule.filter, `the card resizes with ${rule.filter}'s filter: give that function in the segmenter's options.filters (openSegmenter gives sharp's)`);
     return Promise.all(imgs.map((im) => {
       const [w, h] = netSize(rule, im.width, im.height);
       return w === im.width && h === im.height ? im : f(im, w, h);
