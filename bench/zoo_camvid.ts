@@ -20,8 +20,11 @@ const TRAIN_IMAGES = 367;
 const log = (s: string) => process.stderr.write(s + '\n');
 
 interface Run { name: string; arch: string; extra: string[]; note: string }
+// MobileNetV2 architectures start from the shipped TF DeepLab weights unless told otherwise.
+const START = /^mobilenetv2_/;
 const RUNS: Run[] = [
-  ...ZOO.map((arch) => ({ name: arch, arch, extra: [], note: 'random init' })),
+  ...ZOO.map((arch) => ({ name: arch, arch, extra: START.test(arch) ? ['--encoder-weights', 'none'] : [], note: 'random init' })),
+  ...ZOO.filter((a) => START.test(a)).map((arch) => ({ name: `${arch}-from-deeplab`, arch, extra: [], note: 'encoder from the shipped deeplabv3-voc start (the default)' })),
   // --proj-width 10: the shipped model's pyramid width, so only the last 1x1 conv (20 -> 12 classes) starts new.
   { name: 'espnetv2-from-cityscapes', arch: 'espnetv2', extra: ['--init-weights', 'models/cityscapes/weights.safetensors', '--proj-width', '10'], note: 'fine-tuned from the shipped Cityscapes model' },
 ];
@@ -62,6 +65,7 @@ export function modelsMd(speed: ZooRow[], camvid: CamvidResult[], meta: { date?:
   for (const arch of ZOO.filter((a) => !speed.some((r) => r.arch === a))) rows.push(`| ${arch} | not measured: its benchmark process failed (see the issue notes) | | | | | - | - |`);
   const ft = byArch.get('espnetv2-from-cityscapes');
   if (ft) rows.push(`| espnetv2, fine-tuned from the shipped Cityscapes model | 0.79 M | - | - | - | - | ${run(ft)} |`);
+  for (const c of camvid.filter((x) => x.name.endsWith('-from-deeplab'))) rows.push(`| ${c.arch}, encoder from the shipped deeplabv3-voc start | - | - | - | - | - | ${run(c)} |`);
   return `# Model zoo: size, speed and CamVid accuracy
 
 Machine: ${meta.machine ?? '?'}. Speed columns: \`npm run bench:zoo\` (${meta.date ?? '?'}; each architecture in its own

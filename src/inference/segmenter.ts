@@ -5,7 +5,7 @@
 import type { RgbImage } from '../data/image_io.js';
 import { withFixedInput, type ModelCard } from '../models/card.js';
 import type { Network, RuntimeKind } from './network.js';
-import { ImageProcessor, type ResizeFilters } from './processor.js';
+import { ImageProcessor, netSize, type ResizeFilters } from './processor.js';
 import { DEFAULT_TILING, withScales, withTiling, type TileOptions } from './tiling.js';
 import { cropChw, cropLabels, predictWithTta, reflectPad, ttaScores, type TtaMode } from './tta.js';
 import { labelsFromScores, type ClassThreshold } from './label_map.js';
@@ -68,7 +68,10 @@ export function networkSide(network: Network, card: ModelCard, o: SegmenterOptio
   const proc = new ImageProcessor(effective, o.filters);
   const core = runtimeSegmenter(network, proc, o.tta ?? 'none', resolveThreshold(effective, o.threshold));
   const scaled = withScales(core, o.scales ?? [1]);
-  return proc.fixedSize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
+  const tiled = withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling }); // checks the tiling options either way
+  if (!proc.fixedSize) return tiled;
+  if (o.tiling?.tile) o.log?.(`note: this model resizes every image to ${netSize(proc.rule, 1, 1).join('x')} (width x height); tiles (tile ${o.tiling.tile}) are not used`);
+  return scaled;
 }
 
 /**

@@ -13,17 +13,27 @@ import { layerKind } from '../models/layer_kinds.js';
 import type { SegModel } from '../models/seg_model.js';
 import { encoderFor, encoderOf } from '../models/registry.js';
 import type { EncoderLayout } from '../models/types.js';
+import type { Normalization } from '../data/normalize.js';
 import { UserError, argumentError } from '../util/errors.js';
-import { isFile } from '../util/fs.js';
+import { isDir, isFile } from '../util/fs.js';
+import { readCard, weightsFile } from '../models/package.js';
+import { readSafetensors } from '../formats/safetensors.js';
 
 type Named = Map<string, { shape: number[]; data: Float32Array }>;
 
-/** The layout an encoder must be built in for the weights in this file. */
+/** A pixelwise model package or run folder given as weights: its weights file and the layout it was built in. */
+export function packageWeights(dir: string): { file: string; layout: EncoderLayout; arch: string; normalization: Normalization } {
+  const card = readCard(dir);
+  return { file: weightsFile(dir, card), layout: (card.model.layout as EncoderLayout | undefined) ?? 'keras', arch: card.model.arch, normalization: card.input.normalization };
+}
+
+/** The layout an encoder must be built in for the weights in this file (or pixelwise package). */
 export function layoutOfWeights(file: string): EncoderLayout {
+  if (isDir(file)) return packageWeights(file).layout;
   const ext = path.extname(file).toLowerCase();
   if (ext === '.h5' || ext === '.hdf5') return 'keras';
   if (['.pth', '.pt', '.bin', '.safetensors'].includes(ext)) return 'torchvision';
-  throw argumentError('encoderWeights', file, 'unknown format; give a Keras .h5 or a torchvision .pth/.pt/.safetensors file');
+  throw argumentError('encoderWeights', file, 'unknown format; give a pixelwise model folder, a Keras .h5 or a torchvision .pth/.pt/.safetensors file');
 }
 
 /** Keras H5 weights (save_weights layout: layer groups with a weight_names attribute) -> "layer/weight" tensors. */
@@ -70,11 +80,21 @@ function fromTorchvision(model: SegModel, tensors: Map<string, TorchTensor>, fil
   return { weights, unexpected };
 }
 
-/** Loads the encoder of `model` from a torchvision or Keras weights file; returns how many tensors. */
+/**
+ * Loads the encoder of `model` from a pixelwise model folder (the encoder of its network, by layer
+ * name; its decoder is not used), a torchvision or a Keras weights file; returns how many tensors.
+ */
 export async function loadEncoderWeights(model: SegModel, file: string): Promise<number> {
-  if (!isFile(file)) throw argumentError('encoderWeights', file, 'file not found');
   const enc = encoderOf(model.net);
   if (!enc) throw argumentError('encoderWeights', file, `${model.spec.arch} is a whole network without a separate encoder`);
+  if (isDir(file)) {
+    const src = packageWeights(file);
+    const wanted = new Map([...readSafetensors(src.file).tensors].filter(([k]) => enc.layers.has(k.slice(0, k.lastIndexOf('/')))));
+    if (!wanted.size) throw argumentError('encoderWeights', file, `its ${src.arch} network has no layer of the ${enc.encoder.name} encoder`);
+    model.loadNamedWeights(wanted, src.file, { layers: enc.layers });
+    return wanted.size;
+  }
+  if (!isFile(file)) throw argumentError('encoderWeights', file, 'file not found');
   const layout = layoutOfWeights(file);
   let weights: Named, unexpected: string[] = [];
   if (layout === 'keras') {
@@ -95,6 +115,10 @@ export function layoutForEncoderWeights(arch: string, file: string | undefined):
   const layout = layoutOfWeights(file);
   const enc = encoderFor(arch);
   if (!enc) throw argumentError('encoderWeights', file, `${arch} is a whole network without a separate encoder`);
+  if (isDir(file)) {
+    if (!enc.layouts.includes(layout)) throw argumentError('encoderWeights', file, `its network was built in the ${layout} layout, which the ${enc.name} encoder does not have`);
+    return layout === enc.layouts[0] ? {} : { layout };
+  }
   if (layout === 'torchvision' && !enc.torchvisionLayer) throw argumentError('encoderWeights', file, `the ${enc.name} encoder has no torchvision counterpart; use a Keras .h5 file`);
   return layout === 'torchvision' && enc.layouts.includes('torchvision') ? { layout } : {};
 }

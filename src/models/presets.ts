@@ -3,7 +3,7 @@
 // (checkpoint-specific statistics) with a fallback to "preset".
 import type { ClassInfo } from '../data/classes.js';
 import { CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from '../data/class_sets.js';
-import { IMAGENET_NORM, type Normalization } from '../data/normalize.js';
+import { IMAGENET_NORM, KERAS_TF_NORM, type Normalization } from '../data/normalize.js';
 import type { ArchOptions } from './types.js';
 import type { InputRule, PublishedScore } from './card.js';
 import type { TorchTensor } from '../formats/pytorch.js';
@@ -15,6 +15,8 @@ export interface Preset {
   arch?: string;
   classes: ClassInfo[]; normalization?: Normalization; /** The authors' input rule (default: the image's own size). */ rule?: InputRule;
   licence?: string; source?: string; notes?: string;
+  /** Architecture options the weights were trained with (e.g. TF DeepLab's layout and output stride). */
+  options?: Partial<ArchOptions>;
   /** Architecture options read off the checkpoint (e.g. the width multiplier). */
   specFrom?(tensors: Map<string, TorchTensor>, file: string): Partial<ArchOptions>;
   scores?(spec: Partial<ArchOptions>): PublishedScore[];
@@ -39,6 +41,14 @@ const espnetv2Notes = (data: string) => `ESPNetv2 segmentation as EdgeNets build
   + `each side resized down to a multiple of 32 with Pillow BILINEAR (the authors' demo rule), label map resized back with Pillow NEAREST. ${data}`;
 
 export const PRESETS: Record<string, Preset> = {
+  'deeplabv3-voc': {
+    arch: 'mobilenetv2_deeplabv3', options: { layout: 'tf', outputStride: 8 }, classes: VOC_CLASSES, normalization: KERAS_TF_NORM,
+    rule: { kind: 'fixed', size: [513, 513], filter: 'pillow' },
+    licence: 'Weights: Apache-2.0 (TF DeepLab, tensorflow/models; the README of the .npy export says so). Training data: ImageNet, then MS-COCO (annotations CC BY 4.0, Flickr images under their own terms), then PASCAL VOC 2012 train_aug and trainval (Flickr images under Flickr\'s terms), each under its own terms.',
+    source: 'TF DeepLab deeplabv3_mnv2_pascal_trainval_2018_01_29 (mobilenetv2_coco_voc_trainval), as per-tensor .npy files (BatchNorm folded) from github.com/miaobin/test-data @ 1b11055b7f3196ffe9a97051e7f4d10c74a44914, models/deeplabv3_mnv2_nhwc/weights/',
+    notes: 'DeepLabv3 MobileNetV2 at output stride 8 as TF DeepLab runs it: input 513x513 (Pillow BILINEAR), 2/255 x - 1; logits at 65x65, align-corners bilinear to 513. Trained on VOC val too, so no val score is meaningful for it.',
+    scores: () => [{ metric: 'mIoU', value: 80.25, dataset: 'PASCAL VOC 2012 test (multi-scale 0.5-1.75 + flips, output stride 8; this package runs one scale)', source: 'tensorflow/models research/deeplab/g3doc/model_zoo.md' }],
+  },
   camvid: { classes: CAMVID_CLASSES, licence: CAMVID_LICENCE },
   'espnet/camvid': {
     classes: CAMVID_CLASSES,

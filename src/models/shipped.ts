@@ -23,3 +23,17 @@ export function resolveModelDir(model: string | undefined): string {
   const names = shippedModels();
   throw argumentError('model', m, `no such folder and no shipped model of that name (shipped: ${names.join(', ') || 'none'}); give a training run folder or a model package`);
 }
+
+export const STARTS_DIR = path.join(MODELS_DIR, 'starts');
+
+/** Names of the shipped starts (model packages that training begins from: models/starts/NAME). */
+export function shippedStarts(): string[] {
+  if (!isDir(STARTS_DIR)) return [];
+  return fs.readdirSync(STARTS_DIR).filter((d) => fs.existsSync(path.join(STARTS_DIR, d, 'model.json'))).sort();
+}
+
+/** A weights argument naming a shipped start -> its folder; anything else as given. */
+export function resolveStart(value: string): string {
+  if (!isDir(value) && /^[\w-]+$/.test(value) && isDir(path.join(STARTS_DIR, value))) return path.join(STARTS_DIR, value);
+  return value;
+}

@@ -31,7 +31,8 @@ export interface ArchOptions {
   bnEpsilon?: number;
 }
 
-export type EncoderLayout = 'keras' | 'torchvision';
+/** keras: Keras Applications; torchvision; tf: TF DeepLab's feature extractor (TF 'same' padding). */
+export type EncoderLayout = 'keras' | 'torchvision' | 'tf';
 
 /** Options a user can set per architecture (each becomes one CLI flag; see models/options.ts). */
 export type OptionKey = 'width' | 'depth' | 'widthMult' | 'projWidth' | 'outputStride';
@@ -68,6 +69,11 @@ export interface Encoder {
   build(input: SymT, o: ArchOptions): Feature[];
   /** Layouts whose reference weights it loads (--encoder-weights); the first is the default. */
   layouts: EncoderLayout[];
+  /**
+   * The shipped start (models/starts/NAME, a model package whose network has this encoder) that
+   * training begins from when no weights are named.
+   */
+  start?: string;
   /** A torchvision state_dict module path -> this encoder's layer name; null: not part of the encoder. */
   torchvisionLayer?(module: string): string | null;
   /** Keys such checkpoints hold that the encoder does not use (skipped, not reported as

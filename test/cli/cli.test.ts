@@ -210,17 +210,29 @@ test('verify: an explicit --ignore-index 255 keeps 0/255 masks as they are (no 2
   assert.match(explicit.out, /; 256 ignored pixels \(label 255\)/);
 });
 
+async function zooParameters(spec: { arch: string; numClasses: number }): Promise<number> {
+  const { SegModel } = await import('../../src/models/seg_model.ts');
+  await initEngine('wasm');
+  const m = new SegModel(spec);
+  const n = m.net.trainableWeights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0);
+  m.dispose();
+  return n;
+}
+
 test('models --json lists the shipped models (parameters = the learned tensors of their weights), presets, decoders, encoders, networks', async () => {
   const r = cli('models', '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['ade20k', 'camvid', 'cityscapes', 'person', 'voc']);
+  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['ade20k', 'camvid', 'cityscapes', 'person', 'voc', 'voc-fast']);
   const { readSafetensors } = await import('../../src/formats/safetensors.ts');
   const { onnx } = await import('../../src/formats/onnx_proto.ts');
   for (const s of j.shipped) {
     // Pixelwise weights: their learned tensors; an imported graph (ONNX only): its float constants of rank >= 1.
+    // A zoo architecture shipped as ONNX only: the learned tensors of its network.
+    const card = JSON.parse(fs.readFileSync(path.join(s.folder, 'model.json'), 'utf8'));
     const learned = fs.existsSync(path.join(s.folder, 'weights.safetensors'))
       ? [...readSafetensors(path.join(s.folder, 'weights.safetensors')).tensors].filter(([k]) => !/moving_(mean|variance)$/.test(k)).reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0)
+      : card.model.arch !== 'tflite' ? await zooParameters(card.model)
       : onnx.ModelProto.decode(fs.readFileSync(path.join(s.folder, 'model.onnx'))).graph!.initializer!.filter((i) => i.dataType === onnx.TensorProto.DataType.FLOAT && i.dims!.length > 0)
         .reduce((n, i) => n + i.dims!.reduce((a, b) => a * Number(b), 1), 0);
     assert.equal(s.parameters, learned, s.name);
@@ -236,7 +248,7 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   for (const e of ['vgg16', 'resnet50', 'mobilenetv2']) assert.ok(names('encoders').includes(e), e);
   assert.deepEqual(names('networks'), ['espnet', 'espnetv2']);
   assert.equal(j.aliases.vgg_unet, 'vgg16_unet');
-  assert.match(cli('models').out, /voc \*\s+espnetv2\s+21/);
+  assert.match(cli('models').out, /voc \*\s+mobilenetv2_deeplabv3\s+21/);
 });
 
 test('demo: segments the shipped photos with the shipped models; class JSON matches the label maps', async () => {

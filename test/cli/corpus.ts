@@ -15,7 +15,7 @@ import { bmpFile, lowBitPng, pngClaiming } from '../helpers.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
-const VOC = path.resolve('models/voc');
+const VOC = path.resolve('models/voc-fast');
 const PHOTO = path.resolve('assets/photos/chelsea.png');
 
 /** A baseline JPEG whose frame header (SOF0) claims w x h. */

@@ -60,10 +60,10 @@ test('a real model: tiled labels agree with whole-image labels; large images are
   const im = { data: new Uint8Array(big.data), width: 1024, height: 1024 };
   const lines: string[] = [];
   for (const runtime of ['onnx', 'tfjs'] as const) {
-    const whole = await openSegmenter('voc', { runtime, tiling: { pixelBudget: 0 } });
+    const whole = await openSegmenter('voc-fast', { runtime, tiling: { pixelBudget: 0 } });
     const [a] = await whole.predictBatch([im]);
     await whole.dispose();
-    const tiled = await openSegmenter('voc', { runtime, tiling: { pixelBudget: 500_000, autoTile: 512 }, log: (l) => lines.push(l) });
+    const tiled = await openSegmenter('voc-fast', { runtime, tiling: { pixelBudget: 500_000, autoTile: 512 }, log: (l) => lines.push(l) });
     const [b] = await tiled.predictBatch([im]);
     const [c] = await tiled.predictBatch([im]);
     await tiled.dispose();

@@ -123,3 +123,38 @@ test('the ESPNetv2 encoder under any decoder starts from an EdgeNets model: ship
   for (const [k, t] of w2) if (k.startsWith('base_net.')) assert.deepEqual(t.data, shipped.get(k)!.data, k);
   m2.dispose();
 });
+
+test('MobileNetV2 architectures start from the shipped TF DeepLab start by default (its layout and normalisation); --encoder-weights none is random; a model folder gives its encoder', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const { writeSyntheticDataset } = await import('../../src/data/synthetic.ts');
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 32, 32, 1);
+  const train = (out: string, ...extra: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--arch', 'mobilenet_unet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--batch-size', '2', '--lr', '1e-5', '--no-augment', '--out', out, ...extra], { encoding: 'utf8' });
+  const r = train(path.join(d, 'start'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr + r.stdout, /encoder: starts from the shipped deeplabv3-voc weights \(--encoder-weights none for random initialisation\)/);
+  const cfg = JSON.parse(fs.readFileSync(path.join(d, 'start', 'train.json'), 'utf8'));
+  assert.equal(cfg.model.layout, 'tf');
+  assert.deepEqual(cfg.norm, KERAS_TF_NORM);
+  // One step at lr 1e-5 from the start: the stem is still the start's (random weights would be far off).
+  const { readSafetensors } = await import('../../src/formats/safetensors.ts');
+  const start = readSafetensors('models/starts/deeplabv3-voc/weights.safetensors').tensors.get('Conv1/kernel')!.data as Float32Array;
+  const trained = readSafetensors(path.join(d, 'start', 'last.safetensors')).tensors.get('Conv1/kernel')!.data as Float32Array;
+  assert.ok(start.every((v, i) => Math.abs(v - trained[i]) < 1e-3), 'the stem starts from the shipped weights');
+  const none = train(path.join(d, 'none'), '--encoder-weights', 'none');
+  assert.equal(none.status, 0, none.stderr);
+  assert.doesNotMatch(none.stderr + none.stdout, /starts from the shipped/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(d, 'none', 'train.json'), 'utf8')).model.layout, undefined);
+  // A model folder as --encoder-weights: exactly its encoder's tensors, the decoder left alone.
+  await initEngine('wasm');
+  const m = new SegModel({ arch: 'mobilenetv2_deeplabv3plus', numClasses: 5, layout: 'tf' });
+  const before = await weightsOf(m);
+  const n = await loadEncoderWeights(m, 'models/starts/deeplabv3-voc');
+  const after = await weightsOf(m), src = readSafetensors('models/starts/deeplabv3-voc/weights.safetensors').tensors;
+  assert.equal(n, [...after.keys()].filter((k) => /^(Conv1|bn_Conv1|expanded_conv_|block_)/.test(k)).length);
+  assert.deepEqual(after.get('block_16_project/kernel')!.data, src.get('block_16_project/kernel')!.data);
+  assert.deepEqual(after.get('aspp_1x1_conv/kernel')!.data, before.get('aspp_1x1_conv/kernel')!.data, 'decoder untouched');
+  assert.deepEqual(layoutForEncoderWeights('mobilenetv2_unet', 'models/starts/deeplabv3-voc'), { layout: 'tf' });
+  m.dispose();
+});

@@ -44,9 +44,9 @@ test('ESPNetv2 label maps from the image files equal PyTorch at network and orig
   }
 });
 
-test('shipped voc and cityscapes weights are exactly the re-imported EdgeNets checkpoints', { skip }, async () => {
+test('shipped voc-fast and cityscapes weights are exactly the re-imported EdgeNets checkpoints', { skip }, async () => {
   await initEngine('wasm');
-  for (const [name, ck] of [['voc', 'espnetv2_s_2.0_pascal_384x384'], ['cityscapes', 'espnetv2_s_2.0_city_1024x512']]) {
+  for (const [name, ck] of [['voc-fast', 'espnetv2_s_2.0_pascal_384x384'], ['cityscapes', 'espnetv2_s_2.0_city_1024x512']]) {
     const dir = path.join(MODELS_DIR, name), card = readCard(dir);
     const file = path.join(EDGENETS, `${ck}.pth`);
     assert.equal(card.provenance?.sha256, crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), `${name}: source sha256`);
@@ -68,19 +68,21 @@ test('the shipped models find the cat, the astronaut and the road in the shipped
   await initEngine('wasm');
   const photos = path.resolve(import.meta.dirname, '../../assets/photos');
   const share = (labels: Uint8Array, id: number) => labels.reduce((n, v) => n + (v === id ? 1 : 0), 0) / labels.length;
-  const voc = await openSegmenter(undefined), vocTf = await openSegmenter('voc', { runtime: 'tfjs' });
+  const voc = await openSegmenter(undefined), fast = await openSegmenter('voc-fast'), fastTf = await openSegmenter('voc-fast', { runtime: 'tfjs' });
   assert.equal(voc.runtime, 'onnx');
   const cat = await readImage(path.join(photos, 'chelsea.png')), astro = await readImage(path.join(photos, 'astronaut.png'));
-  const [c] = await voc.predictBatch([cat]), [a] = await voc.predictBatch([astro]);
-  assert.equal(c.length, cat.width * cat.height);
-  assert.ok(share(c, 8) > 0.5, `cat share ${share(c, 8)}`);
-  assert.ok(share(a, 15) > 0.2, `person share ${share(a, 15)}`);
-  const [ct] = await vocTf.predictBatch([cat]);
+  for (const s of [voc, fast]) {
+    const [c] = await s.predictBatch([cat]), [a] = await s.predictBatch([astro]);
+    assert.equal(c.length, cat.width * cat.height);
+    assert.ok(share(c, 8) > 0.5, `cat share ${share(c, 8)}`);
+    assert.ok(share(a, 15) > 0.2, `person share ${share(a, 15)}`);
+  }
+  const [c] = await fast.predictBatch([cat]), [ct] = await fastTf.predictBatch([cat]);
   assert.ok(share(ct.map((v, i) => (v === c[i] ? 1 : 0)), 1) > 0.999, 'TF.js and ONNX Runtime label maps agree');
   const city = await openSegmenter('cityscapes');
   const [d] = await city.predictBatch([await readImage(path.join(photos, 'dashcam.png'))]);
   assert.ok(share(d, 0) > 0.25 && share(d, 10) > 0.25, `road ${share(d, 0)}, sky ${share(d, 10)}`);
-  for (const s of [voc, vocTf, city]) await s.dispose();
+  for (const s of [voc, fast, fastTf, city]) await s.dispose();
 });
 
 test('--input-size: the network sees the image resized to HxW (Pillow bilinear); the labels come back by nearest neighbour', async () => {

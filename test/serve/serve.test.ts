@@ -28,10 +28,10 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
   const { s, url } = await start();
   try {
     const models = (await (await fetch(`${url}/v1/models`)).json()).models;
-    assert.deepEqual(models.map((m: { name: string }) => m.name).sort(), ['ade20k', 'camvid', 'cityscapes', 'person', 'voc']);
+    assert.deepEqual(models.map((m: { name: string }) => m.name).sort(), ['ade20k', 'camvid', 'cityscapes', 'person', 'voc', 'voc-fast']);
     const voc = models.find((m: { name: string }) => m.name === 'voc');
     assert.equal(voc.classes.length, 21);
-    assert.equal(voc.input.stride, 16);
+    assert.deepEqual(voc.input.rule, { kind: 'fixed', size: [513, 513], filter: 'pillow' });
 
     const lib = await load('voc');
     const expected = await lib.segment(PHOTO);
@@ -60,10 +60,10 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.ok((await pixels(await fx.arrayBuffer())).equals(await pixels(await expected.background({ keep: ['cat'], grey: true }) as Buffer)));
     await lib.dispose();
 
-    // The browser path's files: the card (current version, with its stride) and the ONNX bytes; nothing else.
+    // The browser path's files: the card (current version, with its input rule) and the ONNX bytes; nothing else.
     const card = await (await fetch(`${url}/v1/models/voc/model.json`)).json();
     assert.equal(card.version, 2);
-    assert.equal(card.input.stride, 16);
+    assert.deepEqual(card.input.rule.size, [513, 513]);
     const onnx = Buffer.from(await (await fetch(`${url}/v1/models/voc/model.onnx`)).arrayBuffer());
     assert.ok(onnx.equals(fs.readFileSync(path.join(MODELS_DIR, 'voc', 'model.onnx'))));
     assert.equal((await fetch(`${url}/v1/models/voc/weights.safetensors`)).status, 404);
@@ -76,7 +76,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'image/png'), 415, /not an image/],
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'text/plain'), 415, /Content-Type image/],
       [post(`${url}/v1/segment`, Buffer.from('{}'), 'application/json'), 415, /Content-Type image/],
-      [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: ade20k, camvid, cityscapes, person, voc\)/],
+      [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: ade20k, camvid, cityscapes, person, voc, voc-fast\)/],
       [post(`${url}/v1/segment?output=svg`, photo, 'image/png'), 400, /output: expected labels\|mask\|overlay\|json/],
       [post(`${url}/v1/segment?alpha=2`, photo, 'image/png'), 400, /alpha: expected a number from 0 to 1/],
       [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],
@@ -104,10 +104,10 @@ test('serve: /healthz answers during a long inference; a full queue answers 503 
   fs.mkdirSync(path.join(runs, 'not-a-run'));
   const { s, url } = await start({ queue: 0, maxBodyBytes: 4 << 20, runsDir: runs });
   try {
-    // A 2000x1500 photo keeps the one worker busy for a second or more.
+    // A 2000x1500 photo keeps the one worker busy for a second or more (a model of the image's own size).
     const big = await sharp(PHOTO).resize(2000, 1500).jpeg().toBuffer();
     const t0 = Date.now();
-    const slow = post(`${url}/v1/segment?output=json`, big, 'image/jpeg').then(async (r) => ({ r, at: Date.now() - t0, body: await r.json() }));
+    const slow = post(`${url}/v1/segment?model=voc-fast&output=json`, big, 'image/jpeg').then(async (r) => ({ r, at: Date.now() - t0, body: await r.json() }));
     await new Promise((r) => setTimeout(r, 300));
     const health = await fetch(`${url}/healthz`);
     const healthAt = Date.now() - t0;
@@ -177,7 +177,7 @@ test('serve: hostile input: a card naming a file outside its folder (404), malfo
     // A 24-megapixel upload (under --max-pixels) that cannot finish within the timeout: 504, the
     // work is cancelled, /healthz answers within 1 s meanwhile, and the next request is served.
     const huge = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#6080a0' } }).jpeg().toBuffer();
-    const slow = post(`${url}/v1/segment?output=json`, huge, 'image/jpeg');
+    const slow = post(`${url}/v1/segment?model=voc-fast&output=json`, huge, 'image/jpeg');
     await new Promise((r) => setTimeout(r, 500));
     const h = await timed(`${url}/healthz`);
     assert.equal(h.r.status, 200);

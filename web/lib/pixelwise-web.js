@@ -2609,7 +2609,10 @@ function networkSide(network, card, o = {}) {
   const proc = new ImageProcessor(effective, o.filters);
   const core = runtimeSegmenter(network, proc, o.tta ?? "none", resolveThreshold(effective, o.threshold));
   const scaled = withScales(core, o.scales ?? [1]);
-  return proc.fixedSize ? scaled : withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
+  const tiled = withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
+  if (!proc.fixedSize) return tiled;
+  if (o.tiling?.tile) o.log?.(`note: this model resizes every image to ${netSize(proc.rule, 1, 1).join("x")} (width x height); tiles (tile ${o.tiling.tile}) are not used`);
+  return scaled;
 }
 function imageSide(inner, o = {}) {
   return withReflectPad(withInputRule(inner, new ImageProcessor(inner.card, o.filters)), o.reflectPad ?? 0);

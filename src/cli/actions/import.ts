@@ -10,10 +10,11 @@ import { writeCard } from '../../models/package.js';
 import { buildCard } from '../../models/card.js';
 import { findPreset, presetNames } from '../../models/presets.js';
 import { exportOnnx } from '../../io/onnx_export.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { readForeignCheckpoint } from '../../formats/pytorch.js';
 import { writeSafetensors } from '../../formats/safetensors.js';
 import { convertTorchStateDict } from '../../io/torch_convert.js';
+import { npyFiles, readNpyFolder, tfDeeplabWeights } from '../../io/tf_deeplab.js';
 import { resolveClasses } from '../../data/classes.js';
 import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
@@ -21,6 +22,13 @@ import { UserError } from '../../util/errors.js';
 import { checkOutputDir } from '../output_paths.js';
 import type { Opts } from '../import.js';
 import { commandArgs } from '../command_args.js';
+
+/** sha256 of a folder's .npy files concatenated in name order (how SOURCE.md states it). */
+function folderSha256(dir: string): string {
+  const h = crypto.createHash('sha256');
+  for (const f of npyFiles(dir)) h.update(fs.readFileSync(f));
+  return h.digest('hex');
+}
 
 export async function run(o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
@@ -38,24 +46,34 @@ export async function run(o: Opts): Promise<void> {
   const norm: Normalization = o.mean || o.std
     ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
     : preset?.normalization ?? { ...IMAGENET_NORM, channelOrder: o.channelOrder };
-  const tensors = readForeignCheckpoint(o.from);
-  const fromFile = preset?.specFrom?.(tensors, o.from) ?? {};
-  const model = new SegModel({ arch, numClasses, ...fromFile, ...archOptionsFrom(o, arch, getArch(arch)) });
-  const conv = convertTorchStateDict(model, tensors, o.from);
-  if (conv.unexpected.length) {
-    throw new UserError(`${o.from}: ${conv.unexpected.length} tensors match no layer of ${arch} (first: ${conv.unexpected.slice(0, 3).join(', ')})`);
+  const npyFolder = isDir(o.from);
+  const tensors = npyFolder ? null : readForeignCheckpoint(o.from);
+  const fromFile = (tensors && preset?.specFrom?.(tensors, o.from)) ?? {};
+  const model = new SegModel({ arch, numClasses, ...preset?.options, ...fromFile, ...archOptionsFrom(o, arch, getArch(arch)) });
+  let count: number, skipped: string[] = [];
+  if (npyFolder) {
+    const arrays = readNpyFolder(o.from);
+    model.loadNamedWeights(tfDeeplabWeights(model, arrays, o.from), o.from, { strict: true });
+    count = arrays.size;
+  } else {
+    const conv = convertTorchStateDict(model, tensors!, o.from);
+    if (conv.unexpected.length) {
+      throw new UserError(`${o.from}: ${conv.unexpected.length} tensors match no layer of ${arch} (first: ${conv.unexpected.slice(0, 3).join(', ')})`);
+    }
+    model.loadNamedWeights(conv.weights, o.from); // reports missing and wrongly shaped tensors by name
+    count = tensors!.size - conv.skipped.length;
+    skipped = conv.skipped;
   }
-  model.loadNamedWeights(conv.weights, o.from); // reports missing and wrongly shaped tensors by name
-  const weights = await model.namedWeights();
-  writeSafetensors(path.join(o.out, 'weights.safetensors'), weights, { source: o.source ?? preset?.source ?? path.basename(o.from) });
+  if (!o.weights && !o.onnx) throw new UserError('--no-weights with --no-onnx would write no network; keep one of them');
+  if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
   let onnx: string | undefined;
   if (o.onnx) {
     writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
     onnx = 'model.onnx';
   }
-  const sha256 = crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex');
+  const sha256 = npyFolder ? folderSha256(o.from) : crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex');
   const card = buildCard({
-    model: model.spec, classes, input: { normalization: norm, stride: model.stride, rule: preset?.rule }, weights: 'weights.safetensors', onnx,
+    model: model.spec, classes, input: { normalization: norm, stride: model.stride, rule: preset?.rule }, weights: o.weights ? 'weights.safetensors' : '', onnx,
     parameters: model.trainableParamCount(),
     licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
     notes: preset?.notes,
@@ -63,7 +81,8 @@ export async function run(o: Opts): Promise<void> {
     scores: preset?.scores?.(model.spec),
   });
   writeCard(o.out, card);
-  const skipped = conv.skipped.filter((k) => !k.endsWith('num_batches_tracked'));
-  process.stdout.write(`imported ${tensors.size - conv.skipped.length} tensors into ${o.out} (${arch}, ${numClasses} classes, ${model.trainableParamCount().toLocaleString('en-US')} parameters${onnx ? ', model.onnx' : ''}); skipped ${conv.skipped.length} unused (${skipped.join(', ') || 'BatchNorm counters'}${skipped.length ? ' and BatchNorm counters' : ''})\n`);
+  const named = skipped.filter((k) => !k.endsWith('num_batches_tracked'));
+  const skippedText = skipped.length ? `; skipped ${skipped.length} unused (${named.join(', ') || 'BatchNorm counters'}${named.length ? ' and BatchNorm counters' : ''})` : '';
+  process.stdout.write(`imported ${count} tensors into ${o.out} (${arch}, ${numClasses} classes, ${model.trainableParamCount().toLocaleString('en-US')} parameters${onnx ? ', model.onnx' : ''})${skippedText}\n`);
   model.dispose();
 }

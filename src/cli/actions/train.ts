@@ -7,11 +7,13 @@ import type { BackendName } from '../../engine/backend_names.js';
 import { train, trainedText } from '../../train/trainer.js';
 import type { TrainConfig } from '../../train/config.js';
 import { archOptionsFrom } from '../../models/options.js';
-import { archNormalization, getArch } from '../../models/registry.js';
-import { layoutForEncoderWeights } from '../../io/encoder_weights.js';
+import { archNormalization, encoderFor, getArch } from '../../models/registry.js';
+import type { EncoderLayout } from '../../models/types.js';
+import { resolveStart, shippedStarts } from '../../models/shipped.js';
+import { layoutForEncoderWeights, packageWeights } from '../../io/encoder_weights.js';
 import { resolveClasses } from '../../data/classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
-import { IMAGENET_NORM } from '../../data/normalize.js';
+import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { resolveLabelMap } from './shared.js';
 import { applyRecipe } from '../recipe.js';
@@ -44,6 +46,33 @@ function checkRunFolder(dir: string): void {
   if (!entries.length || isFile(path.join(dir, 'train.json'))) return;
   const what = entries.includes('model.json') ? 'a model package (model.json without train.json)' : `files that are not a training run (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''})`;
   throw new UserError(`--out ${dir}: holds ${what}; train writes a run into a new or empty folder: choose another --out`);
+}
+
+/**
+ * What a new run starts from: --init-weights (a .safetensors file or a model folder, whose layout
+ * the network is then built in), --encoder-weights (a file, a model folder or a shipped start;
+ * `none`: random), or by default the encoder's shipped start (MobileNetV2: TF DeepLab's).
+ */
+function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: string; encoderWeights?: string; layout: { layout?: EncoderLayout }; norm?: Normalization } {
+  let init = o.initWeights, layout: { layout?: EncoderLayout } = {}, norm: Normalization | undefined;
+  if (init) {
+    if (isDir(resolveStart(init))) {
+      init = resolveStart(init);
+      const src = packageWeights(init);
+      if (src.layout !== 'keras') layout = { layout: src.layout };
+      init = src.file;
+      norm = src.normalization;
+    } else if (!isFile(init)) throw new UserError(`--init-weights ${init}: file not found (give a .safetensors file, a model folder or a shipped start: ${shippedStarts().join(', ') || 'none'})`);
+  }
+  let enc = o.encoderWeights === 'none' ? undefined : o.encoderWeights && resolveStart(o.encoderWeights);
+  if (enc && !isFile(enc) && !isDir(enc)) throw new UserError(`--encoder-weights ${enc}: not found (give a weights file, a model folder, a shipped start (${shippedStarts().join(', ') || 'none'}) or none)`);
+  const start = encoderFor(o.arch)?.start;
+  if (o.encoderWeights === undefined && !init && start && isDir(resolveStart(start))) {
+    enc = resolveStart(start);
+    log(`encoder: starts from the shipped ${start} weights (--encoder-weights none for random initialisation)`);
+  }
+  if (enc) { layout = layoutForEncoderWeights(o.arch, enc); norm = archNormalization(o.arch, layout.layout); }
+  return { initWeights: init, encoderWeights: enc || undefined, layout, norm };
 }
 
 export async function run(_o: Opts, cmd: Command): Promise<void> {
@@ -108,9 +137,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     if (classWeights !== undefined && classWeights !== 'auto' && (classWeights.some((w) => w < 0) || classWeights.every((w) => w === 0))) {
       throw new UserError(`--class-weights ${o.classWeights}: weights must be >= 0 and at least one above 0 (all zero weights train nothing)`);
     }
-    if (o.initWeights && !isFile(o.initWeights)) throw new UserError(`--init-weights ${o.initWeights}: file not found`);
-    if (o.encoderWeights && !isFile(o.encoderWeights)) throw new UserError(`--encoder-weights ${o.encoderWeights}: file not found`);
-    const layout = layoutForEncoderWeights(o.arch, o.encoderWeights);
+    const { initWeights, encoderWeights, layout, norm } = startingWeights(o, log);
     const inputSize = o.inputSize ?? o.resize;
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
     cfg = {
@@ -122,8 +149,8 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       loss: o.loss, classWeights, focalGamma: o.focalGamma,
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
       // Pretrained encoders get the normalisation their weights were trained with.
-      norm: o.encoderWeights ? archNormalization(o.arch, layout.layout) : IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
-      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, initWeights: o.initWeights, encoderWeights: o.encoderWeights,
+      norm: norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
+      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, initWeights, encoderWeights,
     };
   }
   // Settings of this machine, not of the run: from the environment each time (cli/config.ts).

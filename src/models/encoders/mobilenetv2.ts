@@ -2,10 +2,12 @@
 // bn_Conv1 + ReLU6, 17 inverted-residual blocks (expanded_conv, block_1 ... block_16), Conv_1
 // (1280) + out_relu; 2,257,984 parameters. Keras layout: strided convs pad (0,1) (Keras's
 // correct_pad on even sizes), BatchNorm eps 1e-3; torchvision layout (with --encoder-weights
-// FILE.pth): pad (1,1), eps 1e-5, same layers under the Keras names. Output stride 16 or 8 keeps
-// the resolution of the last strided blocks and dilates what follows (DeepLab's rule).
+// FILE.pth): pad (1,1), eps 1e-5, same layers under the Keras names; TF DeepLab layout (its
+// imported weights): TF "SAME" strided convs (so any input size, 513 -> 257 -> ... as DeepLab
+// runs), and the feature extractor ends at block 16 (320 channels; no Conv_1). Output stride 16
+// or 8 keeps the resolution of the last strided blocks and dilates what follows (DeepLab's rule).
 import { add, bn, conv, depthwise, relu, stridePlan, zeroPad } from '../blocks.js';
-import type { Encoder, Feature, SymT } from '../types.js';
+import type { Encoder, EncoderLayout, Feature, SymT } from '../types.js';
 import { IMAGENET_NORM, KERAS_TF_NORM } from '../../data/normalize.js';
 
 /** [filters, stride, expansion] of blocks 0..16. */
@@ -13,9 +15,12 @@ const BLOCKS: [number, number, number][] = [
   [16, 1, 1], [24, 2, 6], [24, 1, 6], [32, 2, 6], [32, 1, 6], [32, 1, 6], [64, 2, 6], [64, 1, 6], [64, 1, 6], [64, 1, 6],
   [96, 1, 6], [96, 1, 6], [96, 1, 6], [160, 2, 6], [160, 1, 6], [160, 1, 6], [320, 1, 6],
 ];
-interface Flavour { eps: number; pad: [[number, number], [number, number]] }
-const KERAS: Flavour = { eps: 1e-3, pad: [[0, 1], [0, 1]] };
-const TORCHVISION: Flavour = { eps: 1e-5, pad: [[1, 1], [1, 1]] };
+/** BatchNorm eps; explicit padding before strided convs, or TF 'same'; whether Conv_1 (1280) ends it. */
+interface Flavour { eps: number; pad: [[number, number], [number, number]] | 'same'; head: boolean }
+const KERAS: Flavour = { eps: 1e-3, pad: [[0, 1], [0, 1]], head: true };
+const TORCHVISION: Flavour = { eps: 1e-5, pad: [[1, 1], [1, 1]], head: true };
+const TF_DEEPLAB: Flavour = { eps: 1e-3, pad: 'same', head: false };
+const FLAVOURS: Record<EncoderLayout, Flavour> = { keras: KERAS, torchvision: TORCHVISION, tf: TF_DEEPLAB };
 
 /** torchvision mobilenet_v2 `features.*` module path -> Keras layer name. */
 function torchvisionLayer(m: string): string | null {
@@ -36,9 +41,9 @@ function invertedResidual(x: SymT, inCh: number, [filters, , expansion]: [number
   const p = id ? `block_${id}_` : 'expanded_conv_';
   let y = x;
   if (id) y = relu(bn(conv(y, inCh * expansion, `${p}expand`, { kernel: 1 }), `${p}expand_BN`, f.eps), `${p}expand_relu`, 6);
-  const strided = step.strides > 1;
-  if (strided) y = zeroPad(y, f.pad, `${p}pad`);
-  y = depthwise(y, `${p}depthwise`, { strides: step.strides, dilation: step.dilation, padding: strided ? 'valid' : 'same' });
+  const strided = step.strides > 1, explicitPad = strided && f.pad !== 'same';
+  if (explicitPad) y = zeroPad(y, f.pad as [[number, number], [number, number]], `${p}pad`);
+  y = depthwise(y, `${p}depthwise`, { strides: step.strides, dilation: step.dilation, padding: explicitPad ? 'valid' : 'same' });
   y = relu(bn(y, `${p}depthwise_BN`, f.eps), `${p}depthwise_relu`, 6);
   y = bn(conv(y, filters, `${p}project`, { kernel: 1 }), `${p}project_BN`, f.eps);
   return inCh === filters && !strided ? add([x, y], `${p}add`) : y;
@@ -51,14 +56,17 @@ export const mobilenetv2: Encoder = {
   defaults: { outputStride: 32 },
   options: ['outputStride'],
   outputStrides: [8, 16, 32],
-  layouts: ['keras', 'torchvision'],
+  layouts: ['keras', 'torchvision', 'tf'],
+  // TF DeepLab's VOC model (ImageNet, then COCO, then VOC), imported from its published weights.
+  start: 'deeplabv3-voc',
   torchvisionLayer,
-  stride: (o) => o.outputStride ?? 32,
+  // TF 'same' strided convs take any size (DeepLab's 513 -> 257 -> 129 -> 65); the others need multiples.
+  stride: (o) => (o.layout === 'tf' ? 1 : o.outputStride ?? 32),
   build(input, o) {
-    const f = o.layout === 'torchvision' ? TORCHVISION : KERAS;
+    const f = FLAVOURS[o.layout ?? 'keras'];
     const plan = stridePlan(o.outputStride ?? 32, 2);
-    let x = zeroPad(input, f.pad, 'Conv1_pad');
-    x = relu(bn(conv(x, 32, 'Conv1', { strides: 2, padding: 'valid' }), 'bn_Conv1', f.eps), 'Conv1_relu', 6);
+    let x = f.pad === 'same' ? input : zeroPad(input, f.pad, 'Conv1_pad');
+    x = relu(bn(conv(x, 32, 'Conv1', { strides: 2, padding: f.pad === 'same' ? 'same' : 'valid' }), 'bn_Conv1', f.eps), 'Conv1_relu', 6);
     const features: Feature[] = [];
     let inCh = 32, stride = 2;
     BLOCKS.forEach((b, id) => {
@@ -69,6 +77,7 @@ export const mobilenetv2: Encoder = {
       x = invertedResidual(x, inCh, b, id, step, f);
       inCh = b[0];
     });
+    if (!f.head) { features.push({ stride, x, channels: inCh }); return features; }
     x = relu(bn(conv(x, 1280, 'Conv_1', { kernel: 1 }), 'Conv_1_bn', f.eps), 'out_relu', 6);
     features.push({ stride, x, channels: 1280 });
     return features;
