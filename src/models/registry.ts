@@ -41,7 +41,7 @@ function compose(name: string, enc: Encoder, dec: Decoder, bare: boolean): ArchB
   return {
     name, options, defaults,
     description: `${dec.description}; encoder: ${enc.description}`,
-    stride: (o) => enc.stride({ ...defaults, ...o }),
+    stride: (o) => (dec.anySize ? 1 : enc.stride({ ...defaults, ...o })),
     build(o0: ArchOptions) {
       const o = { ...defaults, ...o0 };
       if (o.outputStride != null && enc.outputStrides.length && !enc.outputStrides.includes(o.outputStride)) {

@@ -91,6 +91,11 @@ export interface Decoder {
   /** Encoder options of the bare decoder name only (fcn8 = vgg16bn at width 16). */
   bareDefaults?: Partial<ArchOptions>;
   options: OptionKey[];
+  /**
+   * Takes any input size: it resizes its scores to the input's size and joins no features by exact
+   * 2x steps, so inputs are not padded to the encoder's stride (TF DeepLab runs 513 -> 257 -> ... -> 65).
+   */
+  anySize?: boolean;
   /** Class scores at the input's resolution from the encoder's features. */
   build(input: SymT, features: Feature[], o: ArchOptions): SymT;
 }

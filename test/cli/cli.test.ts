@@ -214,7 +214,7 @@ async function zooParameters(spec: { arch: string; numClasses: number }): Promis
   const { SegModel } = await import('../../src/models/seg_model.ts');
   await initEngine('wasm');
   const m = new SegModel(spec);
-  const n = m.net.trainableWeights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0);
+  const n = m.trainableParamCount();
   m.dispose();
   return n;
 }

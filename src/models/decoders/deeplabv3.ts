@@ -16,6 +16,7 @@ export const deeplabv3: Decoder = {
   defaultEncoder: 'mobilenetv2',
   defaults: { outputStride: 16 },
   options: [],
+  anySize: true,
   build(input, features, o) {
     const f = features[features.length - 1].x;
     const pool = resizeLike(convBnRelu(globalAvgPool(f, 'image_pooling_avg'), 256, 'image_pooling'), f, 'image_pooling_up');

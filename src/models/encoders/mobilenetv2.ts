@@ -60,8 +60,7 @@ export const mobilenetv2: Encoder = {
   // TF DeepLab's VOC model (ImageNet, then COCO, then VOC), imported from its published weights.
   start: 'deeplabv3-voc',
   torchvisionLayer,
-  // TF 'same' strided convs take any size (DeepLab's 513 -> 257 -> 129 -> 65); the others need multiples.
-  stride: (o) => (o.layout === 'tf' ? 1 : o.outputStride ?? 32),
+  stride: (o) => o.outputStride ?? 32,
   build(input, o) {
     const f = FLAVOURS[o.layout ?? 'keras'];
     const plan = stridePlan(o.outputStride ?? 32, 2);
