@@ -5,7 +5,8 @@
 //   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/card.js';
-import { probabilities8 } from './label_map.js';
+import { probabilities8, probabilityOf } from './label_map.js';
+import { shippedModels } from '../models/shipped.js';
 import { makeSegmentation, type Segmentation } from './result.js';
 
 export type { Segmentation, BackgroundOptions, Cutout, RenderOptions, Rendered, RawPixels } from './result.js';
@@ -46,9 +47,21 @@ export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
   return input;
 }
 
-/** Opens a model: a shipped name (`voc`, `cityscapes`; default `voc`) or a model/run folder. */
+/**
+ * Opens a model: a shipped name (`voc`, `cityscapes`; default `voc`) or a model/run folder. With
+ * the default model, `background({ keep: ['person'] })` takes its matte from the shipped portrait
+ * model (`person`, opened on first use), as `predict --effect` does.
+ */
 export async function load(model?: string, o: LoadOptions = {}): Promise<SegmentationModel> {
   const seg: Segmenter = await openSegmenter(model, o);
+  let portrait: Promise<Segmenter> | undefined;
+  const personMatte = model === undefined && shippedModels().includes('person')
+    ? async (image: RgbImage) => {
+      portrait ??= openSegmenter('person', { threads: o.threads, runtime: o.runtime === 'tfjs' ? 'auto' : o.runtime });
+      const [{ scores }] = await (await portrait).scoresBatch([image]);
+      return probabilityOf(probabilities8(scores, 2), 2, [1]);
+    }
+    : undefined;
   return {
     card: seg.card,
     runtime: seg.runtime,
@@ -58,8 +71,11 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
       const call = { signal: so.signal };
       if (so.probabilities === false) return makeSegmentation(image, (await seg.predictBatch([image], call))[0], null, seg.card.classes);
       const [{ labels, scores }] = await seg.scoresBatch([image], call);
-      return makeSegmentation(image, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes);
+      return makeSegmentation(image, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes, personMatte);
     },
-    dispose: () => seg.dispose(),
+    async dispose() {
+      await seg.dispose();
+      if (portrait) await (await portrait).dispose();
+    },
   };
 }

@@ -5,7 +5,7 @@
 import { initEngine } from '../engine/backend.js';
 import type { BackendName } from '../engine/backend_names.js';
 import { cardFile, loadModelPackage, readCard } from '../models/package.js';
-import type { ModelCard } from '../models/card.js';
+import { variantCards, type ModelCard } from '../models/card.js';
 import { resolveModelDir } from '../models/shipped.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { UserError, argumentError } from '../util/errors.js';
@@ -13,7 +13,7 @@ import type { Network } from './network.js';
 import { OnnxNetwork } from './onnx_runtime.js';
 import { TfjsNetwork } from './tfjs_network.js';
 import { NODE_FILTERS } from './node_filters.js';
-import { createSegmenter, networkSide, type Segmenter, type SegmenterOptions } from './segmenter.js';
+import { byAspect, createSegmenter, networkSide, type Segmenter, type SegmenterOptions } from './segmenter.js';
 import { RUNTIMES, type RuntimeName } from './runtime_names.js';
 
 export interface OpenOptions extends SegmenterOptions {
@@ -30,18 +30,35 @@ export interface OpenOptions extends SegmenterOptions {
 
 /** Opens a model (shipped name, training run, imported model, or external ONNX with a card). */
 export async function openSegmenter(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
-  const { network, card } = await openModel(model, o);
-  try { return createSegmenter(network, card, { filters: NODE_FILTERS, ...o }); } catch (e) { await network.dispose(); throw e; }
+  return openEach(model, o, (network, card) => createSegmenter(network, card, { filters: NODE_FILTERS, ...o }));
 }
 
 /** The network side of a segmenter (segmenter.ts networkSide): what a worker thread holds. */
 export async function openNetwork(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
-  const { network, card } = await openModel(model, o);
-  try { return networkSide(network, card, { filters: NODE_FILTERS, ...o }); } catch (e) { await network.dispose(); throw e; }
+  return openEach(model, o, (network, card) => networkSide(network, card, { filters: NODE_FILTERS, ...o }));
+}
+
+/** A segmenter made by `make` for the model's network and for each of its card's variants, routed by aspect. */
+async function openEach(model: string | undefined, o: OpenOptions, make: (n: Network, c: ModelCard) => Segmenter): Promise<Segmenter> {
+  const { network, card, dir } = await openModel(model, o);
+  const parts: Segmenter[] = [];
+  try {
+    parts.push(make(network, variantCards(card)[0]));
+    for (const v of variantCards(card).slice(1)) {
+      if (o.runtime === 'tfjs') throw argumentError('model', dir, 'its variants are ONNX files; use the onnx or auto runtime');
+      const net = await OnnxNetwork.create(cardFile(dir, v, 'onnx'), card.model.numClasses, o.threads);
+      try { parts.push(make(net, v)); } catch (e) { await net.dispose(); throw e; }
+    }
+    return byAspect(parts, card);
+  } catch (e) {
+    if (!parts.length) await network.dispose();
+    for (const p of parts) await p.dispose();
+    throw e;
+  }
 }
 
 /** A model's card and its network on the runtime asked for. */
-export async function openModel(model: string | undefined, o: OpenOptions = {}): Promise<{ network: Network; card: ModelCard }> {
+export async function openModel(model: string | undefined, o: OpenOptions = {}): Promise<{ network: Network; card: ModelCard; dir: string }> {
   const runtime = o.runtime ?? 'auto';
   if (!RUNTIMES.includes(runtime)) throw argumentError('runtime', runtime, `use ${RUNTIMES.join(', ')}`);
   const dir = resolveModelDir(model);
@@ -55,20 +72,20 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
     // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
     // runs it without building the TF.js model.
     if (runtime === 'tfjs') throw argumentError('model', dir, 'an ONNX-only model; use the onnx or auto runtime');
-    return { network: await onnx(cardFile(dir, card, 'onnx')), card };
+    return { network: await onnx(cardFile(dir, card, 'onnx')), card, dir };
   }
   // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a
   // pre-exported model above does not, and starts without loading it.
   await initEngine(o.backend ?? 'auto');
   const { model: m } = loadModelPackage(dir, o.weights);
-  if (runtime === 'tfjs') return { network: new TfjsNetwork(m), card };
+  if (runtime === 'tfjs') return { network: new TfjsNetwork(m), card, dir };
   try {
     const network = await onnx(exportOnnx(m));
     m.dispose();
-    return { network, card };
+    return { network, card, dir };
   } catch (e) {
     if (runtime === 'onnx') { m.dispose(); throw e instanceof UserError ? e : new UserError(`ONNX Runtime could not run ${dir}: ${(e as Error).message}`); }
     o.log?.(`note: using TF.js (${(e as Error).message.split('\n')[0]})`);
-    return { network: new TfjsNetwork(m), card };
+    return { network: new TfjsNetwork(m), card, dir };
   }
 }

@@ -73,8 +73,13 @@ export async function effectOf(o: BackgroundOptions): Promise<Effect> {
   return { grey: true };
 }
 
-/** `prob8` null: segmented without probabilities; the soft-edged renderers then refuse. */
-export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uint8Array | null, classes: ClassInfo[]): Segmentation {
+/**
+ * `prob8` null: segmented without probabilities; the soft-edged renderers then refuse.
+ * `personMatte`: the probability of a person per pixel from a portrait model, which background()
+ * keeping exactly the person class uses instead of this model's (sharper person edges).
+ */
+export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uint8Array | null, classes: ClassInfo[],
+  personMatte?: (image: RgbImage) => Promise<Float32Array>): Segmentation {
   const { width, height } = image;
   const C = classes.length;
   const probs = (): Uint8Array => {
@@ -101,7 +106,9 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
     },
     async background(o) {
       const effect = await effectOf(o);
-      return encode(composite(image, await backdrop(image, effect), matte(probability(o.keep))), o);
+      const ids = classIds(classes, o.keep, 'keep');
+      const person = personMatte && ids.length === 1 && classes[ids[0]].name === 'person';
+      return encode(composite(image, await backdrop(image, effect), matte(person ? await personMatte(image) : probability(o.keep))), o);
     },
   };
 }

@@ -171,3 +171,32 @@ function resolveThreshold(card: ModelCard, t: SegmenterOptions['threshold']): Cl
   if (id < 0 || id >= names.length) throw argumentError('threshold', `${t.cls}=${t.prob}`, `no class ${t.cls} in this model (classes: ${names.join(', ')})`);
   return { classId: id, prob: t.prob };
 }
+
+/**
+ * One segmenter over networks of the same model at different fixed sizes (a card's variants,
+ * variantCards): each image goes to the one whose input aspect ratio is nearest its own; results
+ * come back in the images' order. `card`: the card with its variants.
+ */
+export function byAspect(parts: Segmenter[], card: ModelCard = parts[0].card): Segmenter {
+  if (parts.length === 1) return parts[0];
+  const aspect = (s: Segmenter) => { const r = s.card.input.rule as { size: [number, number] }; return r.size[1] / r.size[0]; };
+  const pick = (im: RgbImage) => {
+    const a = Math.log(im.width / im.height);
+    return parts.reduce((best, s, i) => (Math.abs(Math.log(aspect(s)) - a) < Math.abs(Math.log(aspect(parts[best])) - a) ? i : best), 0);
+  };
+  const route = async <T>(imgs: RgbImage[], run: (s: Segmenter, x: RgbImage[]) => Promise<T[]>): Promise<T[]> => {
+    const which = imgs.map(pick), out: T[] = new Array(imgs.length);
+    for (const k of new Set(which)) {
+      const idx = which.flatMap((w, i) => (w === k ? [i] : []));
+      const got = await run(parts[k], idx.map((i) => imgs[i]));
+      idx.forEach((i, j) => { out[i] = got[j]; });
+    }
+    return out;
+  };
+  return {
+    runtime: parts[0].runtime, card, threshold: parts[0].threshold,
+    predictBatch: (imgs, o) => route(imgs, (s, x) => s.predictBatch(x, o)),
+    scoresBatch: (imgs, o) => route(imgs, (s, x) => s.scoresBatch(x, o)),
+    async dispose() { for (const s of parts) await s.dispose(); },
+  };
+}

@@ -3,9 +3,9 @@
 // worker, the calling thread keeps decoding, resizing (the image side: input rule, border padding),
 // drawing and encoding while a batch is inferred (pixelwise video's pipeline).
 import type { RgbImage } from '../data/image_io.js';
-import type { ModelCard } from '../models/card.js';
+import { variantCards, type ModelCard } from '../models/card.js';
 import type { ClassThreshold } from './label_map.js';
-import { imageSide, type Scored, type Segmenter } from './segmenter.js';
+import { byAspect, imageSide, type Scored, type Segmenter } from './segmenter.js';
 import { NODE_FILTERS } from './node_filters.js';
 import type { OpenOptions } from './open.js';
 import type { RuntimeKind } from './network.js';
@@ -45,14 +45,17 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
   });
   const info = await pool.ready;
   // Images are copied to the worker: the caller keeps drawing on its frames.
-  const seg = imageSide({
+  const remote = {
     ...info,
-    predictBatch: async (images) => (await pool.run({ kind: 'labels', images })).labels,
-    scoresBatch: async (images): Promise<Scored[]> => {
+    predictBatch: async (images: RgbImage[]) => (await pool.run({ kind: 'labels', images })).labels,
+    scoresBatch: async (images: RgbImage[]): Promise<Scored[]> => {
       const r = await pool.run({ kind: 'scores', images });
       return r.labels.map((labels, i) => ({ labels, scores: r.scores![i] }));
     },
     dispose: () => pool.close(),
-  }, { filters: NODE_FILTERS, ...o });
-  return Object.assign(seg, { workers: pool.size });
+  };
+  // A card with variants: each image is resized here for the variant of its aspect; the worker's
+  // segmenter sends it to that variant's network by the same rule.
+  const parts = variantCards(info.card).map((card, i) => imageSide({ ...remote, card, dispose: i ? async () => {} : remote.dispose }, { filters: NODE_FILTERS, ...o }));
+  return Object.assign(byAspect(parts, info.card), { workers: pool.size });
 }

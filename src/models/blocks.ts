@@ -110,7 +110,7 @@ export function stridePlan(outputStride: number, stem = 1) {
 
 /** The deepest feature at exactly `stride` (decoders pick their skips with it). */
 export function featureAt(features: Feature[], stride: number, who: string): Feature {
-  const f = [...features].reverse().find((x) => x.stride === stride);
+  const f = [...features].reverse().find((x) => x.stride === stride && !x.role);
   if (!f) throw new UserError(`${who} needs encoder features at stride ${stride} (this encoder gives ${[...new Set(features.map((x) => x.stride))].join(', ')})`);
   return f;
 }

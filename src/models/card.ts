@@ -69,6 +69,12 @@ export const cardSchema = z.object({
   parameters: z.optional(z.int().check(z.nonnegative())),
   /** An ONNX file of the network, run with ONNX Runtime. */
   onnx: z.optional(z.string()),
+  /**
+   * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
+   * model: general 256x256, landscape 144x256): each image goes to the one whose aspect ratio is
+   * nearest its own (the card's own `onnx` and size included).
+   */
+  variants: z.optional(z.array(z.object({ onnx: z.string(), size: hw }))),
   licence: z.optional(z.string()),
   source: z.optional(z.string()),
   notes: z.optional(z.string()),
@@ -147,3 +153,14 @@ export function withFixedInput(card: ModelCard, size: [number, number]): ModelCa
 }
 
 export const palette = (card: ModelCard) => card.classes.map((c) => c.color);
+
+/**
+ * The card of each network a card names: itself, then one per variant (its ONNX file and fixed
+ * size in place of the card's; no variants of its own).
+ */
+export function variantCards(card: ModelCard): ModelCard[] {
+  const rule = card.input.rule;
+  if (!card.variants?.length || rule.kind !== 'fixed') return [card];
+  const { variants, ...base } = card;
+  return [base, ...variants.map((v) => ({ ...base, onnx: v.onnx, weights: '', input: { ...card.input, rule: { ...rule, size: v.size } } }))];
+}

@@ -62,6 +62,7 @@ function confined(dir: string, field: string, name: string): string {
 /** Confines the files a card names as soon as it is read (a broken card fails where it is loaded, not at first use). */
 function checkCardFiles(dir: string, card: ModelCard): void {
   for (const field of ['weights', 'onnx'] as const) if (card[field]) confined(dir, field, card[field]!);
+  for (const v of card.variants ?? []) confined(dir, 'variants.onnx', v.onnx);
 }
 
 export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; weightsFile: string }

@@ -44,7 +44,7 @@ export const TFLITE_PRESETS: Record<string, TflitePreset> = {
     classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [192, 128, 128] }], normalization: UNIT,
     licence: 'weights: Apache-2.0 (npm @mediapipe/selfie_segmentation package.json); training data: Google\'s own, described in the MediaPipe selfie segmentation model card',
     source: 'MediaPipe selfie segmentation, general model (256x256, MobileNetV3-based): selfie_segmentation.tflite of npm @mediapipe/selfie_segmentation@0.1.1675465747 (tarball sha1 f1f61eb116bf2efc262faf0a49a1829f4bae2712)',
-    notes: 'Probability of person = sigmoid of the graph\'s last convolution; here as the two class scores [0, z]. The input is stretched to 256x256 (MediaPipe does not keep the aspect ratio either).',
+    notes: 'Probability of person = sigmoid of the graph\'s last convolution; here as the two class scores [0, z]. The input is stretched to the graph\'s size (MediaPipe does not keep the aspect ratio either); with --variant selfie_segmentation_landscape.tflite, images nearer 16:9 than square go to the landscape graph (144x256).',
   },
   'selfie-landscape': {
     classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [192, 128, 128] }], normalization: UNIT,

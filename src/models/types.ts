@@ -52,7 +52,11 @@ export interface ArchBuilder {
 }
 
 /** An encoder output: a feature map at `stride` (input size / stride) with `channels` channels. */
-export interface Feature { stride: number; x: SymT; channels: number }
+export interface Feature {
+  stride: number; x: SymT; channels: number;
+  /** The feature TF DeepLab's v3+ decoder takes as its skip (MobileNetV2: block 2's depthwise output), where it is not the stage's output. */
+  role?: 'deeplab-skip';
+}
 
 export interface Encoder {
   name: string;

@@ -15,6 +15,7 @@ import { JobTimeout, QueueFull, WorkerPool } from '../inference/worker_pool.js';
 import type { JobResult } from './protocol.js';
 import { ServerMetrics } from './metrics.js';
 import { cardFile } from '../models/package.js';
+import { variantCards } from '../models/card.js';
 import { buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
 import { listRuns, runLog } from './runs.js';
 import { OUTPUTS, type Job } from './protocol.js';
@@ -83,10 +84,12 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   app.get<{ Params: { name: string } }>('/v1/models/:name/model.json', async (req) => entry(catalog, req.params.name).card); // as read: migrated to the current version
   app.get<{ Params: { name: string; file: string } }>('/v1/models/:name/:file', async (req, reply) => {
     const e = entry(catalog, req.params.name);
-    // Only the ONNX file the card names, for the browser path; nothing else in the folder.
-    if (!e.card.onnx || req.params.file !== path.basename(e.card.onnx)) throw new HttpError(404, `model ${e.name} has no file ${req.params.file} to download (only its ONNX file: ${e.card.onnx ?? 'none'})`);
+    // Only the ONNX files the card names (its own and its variants'), for the browser path; nothing else in the folder.
+    const named = e.card.onnx ? variantCards(e.card) : [];
+    const c = named.find((x) => req.params.file === path.basename(x.onnx!));
+    if (!c) throw new HttpError(404, `model ${e.name} has no file ${req.params.file} to download (only its ONNX files: ${named.map((x) => x.onnx).join(', ') || 'none'})`);
     let file: string;
-    try { file = cardFile(e.dir, e.card, 'onnx'); } catch (err) { throw new HttpError(404, `model ${e.name}: ${(err as Error).message}`); }
+    try { file = cardFile(e.dir, c, 'onnx'); } catch (err) { throw new HttpError(404, `model ${e.name}: ${(err as Error).message}`); }
     return reply.type('application/octet-stream').send(fs.createReadStream(file));
   });
 

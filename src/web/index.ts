@@ -11,9 +11,9 @@
 import * as ort from 'onnxruntime-web';
 import type { RgbImage } from '../data/image_io.js';
 import type { ClassInfo } from '../data/classes.js';
-import { parseCard, type ModelCard } from '../models/card.js';
+import { parseCard, variantCards, type ModelCard } from '../models/card.js';
 import { classAreas, type ClassArea } from '../inference/label_map.js';
-import { createSegmenter } from '../inference/segmenter.js';
+import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
 import type { Network } from '../inference/network.js';
 import { colorize, overlay } from '../render/colorize.js';
@@ -53,7 +53,7 @@ export interface WebLoadOptions {
 export async function load(model: string | { card: unknown; onnx: Uint8Array | ArrayBuffer }, o: WebLoadOptions = {}): Promise<WebSegmenter> {
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
   if (o.threads) ort.env.wasm.numThreads = o.threads;
-  let raw: unknown, bytes: Uint8Array, where: string;
+  let raw: unknown, where: string;
   if (typeof model === 'string') {
     const base = model.replace(/\/?$/, '/');
     where = base + 'model.json';
@@ -67,14 +67,27 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   const parsed = parseCard(raw, () => undefined);
   if ('error' in parsed) throw new Error(`${where}: ${parsed.error}`);
   const { card } = parsed;
-  if (typeof model === 'string') {
-    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
-    bytes = new Uint8Array(await (await fetchOk(model.replace(/\/?$/, '/') + card.onnx)).arrayBuffer());
-  } else bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer);
-  const network = new OrtWebNetwork(await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }));
+  const networkOf = async (b: Uint8Array) => new OrtWebNetwork(await ort.InferenceSession.create(b, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }));
   // sharp is not in the browser: a card resized by sharp's linear filter is resized by Pillow's
   // here (close, not the same bytes); Pillow-resized cards give exactly the Node result.
-  const seg = createSegmenter(network, card, { filters: { sharp: PILLOW_FILTER.pillow } });
+  const segmenterOf = (n: Network, c: ModelCard) => createSegmenter(n, c, { filters: { sharp: PILLOW_FILTER.pillow } });
+  const networks: OrtWebNetwork[] = [];
+  let seg: Segmenter;
+  if (typeof model === 'string') {
+    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
+    // A card with variants (the same network at other sizes): each image goes to the nearest aspect.
+    const parts: Segmenter[] = [];
+    for (const c of variantCards(card)) {
+      const n = await networkOf(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, '/') + c.onnx)).arrayBuffer()));
+      networks.push(n);
+      parts.push(segmenterOf(n, c));
+    }
+    seg = byAspect(parts, card);
+  } else {
+    networks.push(await networkOf(model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer)));
+    seg = segmenterOf(networks[0], variantCards(card)[0]);
+  }
+  const network = { get ms() { return networks.reduce((t, n) => t + n.ms, 0); } };
   return {
     card,
     async segment(input) {

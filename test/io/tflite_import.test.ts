@@ -139,7 +139,7 @@ test('import: the shipped ade20k, person and voc packages and the deeplabv3-voc 
     args[args.indexOf('--out') + 1] = out;
     const r = cli('import', ...args);
     assert.equal(r.status, 0, r.stderr);
-    const files = [card.onnx, card.weights].filter(Boolean) as string[];
+    const files = [card.onnx, card.weights, ...(card.variants ?? []).map((v: { onnx: string }) => v.onnx)].filter(Boolean) as string[];
     for (const f of files) assert.ok(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(`models/${name}/${f}`)), `${name}: ${f} differs from a fresh import`);
     assert.equal(card.provenance.sha256, JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).provenance.sha256);
     assert.ok(files.reduce((n, f) => n + fs.statSync(`models/${name}/${f}`).size, 0) <= 10_000_000, `${name}: over 10 MB`);

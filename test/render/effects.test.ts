@@ -149,3 +149,16 @@ test('overlayLabels (one pass, video; WebAssembly and JS) equals overlay(photo, 
     for (const wasm of [true, false]) assert.deepEqual(overlayLabels(photo, labels, palette, alpha, { wasm }).data, want, `alpha ${alpha}, ${wasm ? 'wasm' : 'JS'}`);
   }
 });
+
+test('library: with the default model, background() keeping the person takes its matte from the portrait model; a named model uses its own', async () => {
+  const def = await load(), named = await load('voc'), portrait = await load('person');
+  const opts = { keep: ['person'], grey: true, format: 'raw' } as const;
+  const r = await def.segment(PHOTO), n = await named.segment(PHOTO), p = await portrait.segment(PHOTO);
+  assert.deepEqual(r.labels, n.labels, 'the label map is the default model\'s');
+  const viaPortrait = (await r.background(opts)) as { data: Uint8Array }, own = (await n.background(opts)) as { data: Uint8Array };
+  assert.deepEqual(viaPortrait.data, ((await p.background(opts)) as { data: Uint8Array }).data);
+  assert.notDeepEqual(viaPortrait.data, own.data);
+  // Keeping anything else is the model's own matte.
+  assert.deepEqual(((await r.background({ ...opts, keep: ['person', 'chair'] })) as { data: Uint8Array }).data, ((await n.background({ ...opts, keep: ['person', 'chair'] })) as { data: Uint8Array }).data);
+  for (const s of [def, named, portrait]) await s.dispose();
+});

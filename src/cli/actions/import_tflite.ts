@@ -18,6 +18,16 @@ import { UserError } from '../../util/errors.js';
 import { commandArgs } from '../command_args.js';
 import type { Opts } from '../import.js';
 
+/** Another graph of the same model (--variant): same class scores, same kind of output, another fixed size. */
+function variantGraph(file: string, main: ReturnType<typeof tfliteToOnnx>): { onnx: string; size: [number, number]; bytes: Uint8Array } {
+  let bytes: Uint8Array;
+  try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--variant ${file}: file not found or not readable`); }
+  const net = tfliteToOnnx(readTflite(bytes, file), file);
+  if (net.classes !== main.classes || net.output !== main.output) throw new UserError(`--variant ${file}: gives ${net.classes} ${net.output} where the main graph gives ${main.classes} ${main.output}; a variant is the same model at another size`);
+  if (net.size[0] === main.size[0] && net.size[1] === main.size[1]) throw new UserError(`--variant ${file}: has the main graph's own size ${net.size[1]}x${net.size[0]}`);
+  return { onnx: `model-${net.size[0]}x${net.size[1]}.onnx`, size: net.size, bytes: net.onnx };
+}
+
 export async function runTflite(o: Opts): Promise<void> {
   const preset = o.preset ? TFLITE_PRESETS[o.preset] : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: not a TensorFlow Lite preset; available: ${Object.keys(TFLITE_PRESETS).join(', ')}`);
@@ -43,10 +53,13 @@ export async function runTflite(o: Opts): Promise<void> {
   try { await (await OnnxNetwork.create(net.onnx, net.classes, 1)).dispose(); } catch (e) {
     throw new UserError(`${o.from}: the converted graph does not load in ONNX Runtime (${(e as Error).message}); the file may be damaged`);
   }
+  const variants = (o.variant ?? []).map((file) => variantGraph(file, net));
   fs.mkdirSync(o.out, { recursive: true });
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
+  for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
   const card = buildCard({
     model: { arch: 'tflite', numClasses }, classes, weights: '', onnx: 'model.onnx', parameters: net.parameters,
+    ...(variants.length ? { variants: variants.map((v) => ({ onnx: v.onnx, size: v.size })) } : {}),
     input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size: net.size, filter: 'pillow' } },
     // The graph's own size decides the label: the label map goes back by nearest neighbour.
     output: { kind: net.output, resizeBack: 'labels' },
@@ -55,5 +68,5 @@ export async function runTflite(o: Opts): Promise<void> {
     provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
   writeCard(o.out, card);
-  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${net.size[1]}x${net.size[0]}; model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB)\n`);
+  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${net.size[1]}x${net.size[0]}; model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
 }

@@ -10,6 +10,12 @@ import type { Decoder, SymT } from '../types.js';
 
 const convBnRelu = (x: SymT, filters: number, name: string) => relu(bn(conv(x, filters, name, { kernel: 1 }), `${name}_BN`), `${name}_relu`);
 
+/** TF DeepLab's ASPP for MobileNetV2 (no atrous branches): image pooling and a 1x1, projected to 256. */
+export function tfDeeplabAspp(f: SymT): SymT {
+  const pool = resizeLike(convBnRelu(globalAvgPool(f, 'image_pooling_avg'), 256, 'image_pooling'), f, 'image_pooling_up');
+  return convBnRelu(concat([pool, convBnRelu(f, 256, 'aspp0')], 'aspp_concat'), 256, 'concat_projection');
+}
+
 export const deeplabv3: Decoder = {
   name: 'deeplabv3',
   description: 'DeepLabv3 as TF DeepLab builds it for MobileNetV2 (1x1 branch + image pooling, projection; output stride 16)',
@@ -18,9 +24,7 @@ export const deeplabv3: Decoder = {
   options: [],
   anySize: true,
   build(input, features, o) {
-    const f = features[features.length - 1].x;
-    const pool = resizeLike(convBnRelu(globalAvgPool(f, 'image_pooling_avg'), 256, 'image_pooling'), f, 'image_pooling_up');
-    const x = convBnRelu(concat([pool, convBnRelu(f, 256, 'aspp0')], 'aspp_concat'), 256, 'concat_projection');
+    const x = tfDeeplabAspp(features[features.length - 1].x);
     return resizeLike(classifier(x, o.numClasses, 'logits_semantic'), input, 'logits');
   },
 };

@@ -10,7 +10,7 @@ import type { Decoder, Feature } from '../types.js';
 export function skipsOf(features: Feature[]): Feature[] {
   const deepest = features[features.length - 1];
   const byStride = new Map<number, Feature>();
-  for (const f of features) if (f.stride < deepest.stride) byStride.set(f.stride, f);
+  for (const f of features) if (f.stride < deepest.stride && !f.role) byStride.set(f.stride, f);
   return [...byStride.values()].sort((a, b) => b.stride - a.stride);
 }
 

@@ -37,16 +37,17 @@ function torchvisionLayer(m: string): string | null {
   return n ? p + n : null;
 }
 
-function invertedResidual(x: SymT, inCh: number, [filters, , expansion]: [number, number, number], id: number, step: { strides: number; dilation: number }, f: Flavour): SymT {
+/** The block's output and its depthwise output (after the ReLU6). */
+function invertedResidual(x: SymT, inCh: number, [filters, , expansion]: [number, number, number], id: number, step: { strides: number; dilation: number }, f: Flavour): [SymT, SymT] {
   const p = id ? `block_${id}_` : 'expanded_conv_';
   let y = x;
   if (id) y = relu(bn(conv(y, inCh * expansion, `${p}expand`, { kernel: 1 }), `${p}expand_BN`, f.eps), `${p}expand_relu`, 6);
   const strided = step.strides > 1, explicitPad = strided && f.pad !== 'same';
   if (explicitPad) y = zeroPad(y, f.pad as [[number, number], [number, number]], `${p}pad`);
   y = depthwise(y, `${p}depthwise`, { strides: step.strides, dilation: step.dilation, padding: explicitPad ? 'valid' : 'same' });
-  y = relu(bn(y, `${p}depthwise_BN`, f.eps), `${p}depthwise_relu`, 6);
-  y = bn(conv(y, filters, `${p}project`, { kernel: 1 }), `${p}project_BN`, f.eps);
-  return inCh === filters && !strided ? add([x, y], `${p}add`) : y;
+  const dw = relu(bn(y, `${p}depthwise_BN`, f.eps), `${p}depthwise_relu`, 6);
+  y = bn(conv(dw, filters, `${p}project`, { kernel: 1 }), `${p}project_BN`, f.eps);
+  return [inCh === filters && !strided ? add([x, y], `${p}add`) : y, dw];
 }
 
 export const mobilenetv2: Encoder = {
@@ -73,7 +74,10 @@ export const mobilenetv2: Encoder = {
       // A stage's output is the feature before the next strided block (and the last block).
       if (b[1] > 1) features.push({ stride, x, channels: inCh });
       stride *= step.strides;
-      x = invertedResidual(x, inCh, b, id, step, f);
+      const [out, dw] = invertedResidual(x, inCh, b, id, step, f);
+      // TF DeepLab's v3+ decoder skip: block 2's depthwise output (stride 4, 144 channels).
+      if (id === 2 && !f.head) features.push({ stride, x: dw, channels: inCh * b[2], role: 'deeplab-skip' });
+      x = out;
       inCh = b[0];
     });
     if (!f.head) { features.push({ stride, x, channels: inCh }); return features; }
