@@ -23,6 +23,59 @@ async function init() {
   $('dlLabels').addEventListener('click', downloadLabels);
   $('dlMask').addEventListener('click', () => downloadCanvas(current().colorMask(), 'mask.png'));
   $('dlOverlay').addEventListener('click', () => downloadCanvas(current().overlay({ alpha: alpha(), hide: [...state.hidden] }), 'overlay.png'));
+  $('dlEffect').addEventListener('click', () => state.effect && downloadCanvas(state.effect, 'effect.png'));
+  fillKeep();
+  $('model').addEventListener('change', fillKeep);
+  for (const id of ['effect', 'keep', 'color']) $(id).addEventListener('change', () => applyEffect());
+  $('sigma').addEventListener('change', () => applyEffect());
+  $('sigma').addEventListener('input', () => { $('sigmaValue').textContent = $('sigma').value; });
+  $('bgImage').addEventListener('change', async () => {
+    const f = $('bgImage').files[0];
+    state.backgroundImage = f ? toRgb(await createImageBitmap(f, { colorSpaceConversion: 'none' })) : null;
+    applyEffect();
+  });
+}
+
+/** The classes the effect can keep: the model's, person first when it has one. */
+function fillKeep() {
+  const classes = model().classes.map((c) => c.name);
+  const first = classes.includes('person') ? ['person'] : [];
+  $('keep').innerHTML = [...first, ...classes.filter((c) => c !== 'person')].map((c) => `<option value="${c}">${c}</option>`).join('');
+}
+
+/** A model run in this page (loaded once per name). */
+async function browserModel(name) {
+  let seg = state.sessions.get(name);
+  if (!seg) { seg = await load(`/v1/models/${name}`, { wasmPaths: '/vendor/ort/' }); state.sessions.set(name, seg); }
+  return seg;
+}
+
+/**
+ * The background effect, computed in this browser with the module's background(): keeping the
+ * person class takes the matte from the portrait model (person) when the server has it, as the
+ * command line does; any other class, from the chosen model run here.
+ */
+async function applyEffect() {
+  const kind = $('effect').value;
+  state.effect = null; state.effectDone = false;
+  $('dlEffect').disabled = true;
+  if (!kind || !state.image || !current()) { $('effectNote').textContent = ''; state.effectDone = true; draw(); return; }
+  try {
+    const keep = $('keep').value;
+    const portrait = keep === 'person' && state.models.some((m) => m.name === 'person');
+    $('effectNote').textContent = `Computing the matte with ${portrait ? 'the portrait model (person)' : model().name} in this browser...`;
+    const seg = await browserModel(portrait ? 'person' : model().name);
+    const probability = (await seg.segment(state.image, { probabilities: true })).probability([keep]);
+    if (kind === 'image' && !state.backgroundImage) { $('effectNote').textContent = 'Pick a picture for the background.'; state.effectDone = true; return; }
+    const o = { keep: [keep], probability, ...(kind === 'blur' ? { blur: Number($('sigma').value) } : kind === 'grey' ? { grey: true } : kind === 'color' ? { color: $('color').value } : { image: state.backgroundImage }) };
+    state.effect = current().background(o);
+    $('effectNote').textContent = `${kind}: everything but ${keep}; matte from ${portrait ? 'the portrait model (person)' : model().name}.`;
+    $('dlEffect').disabled = false;
+    draw();
+  } catch (e) {
+    $('effectNote').textContent = `Failed: ${e.message}`;
+  }
+  state.effectDone = true;
 }
 
 const model = () => state.models.find((m) => m.name === $('model').value);
@@ -32,7 +85,7 @@ const current = () => ($('inBrowser').checked && state.browser) || state.server;
 const status = (text) => { $('status').textContent = text; };
 
 async function segment(file) {
-  state.file = file; state.server = null; state.browser = null; state.done = false;
+  state.file = file; state.server = null; state.browser = null; state.effect = null; state.done = false;
   $('agreement').textContent = '';
   try {
     // Pixels as stored (no colour-profile conversion), as the server decodes them.
@@ -47,6 +100,8 @@ async function segment(file) {
     state.server = fromLabels(state.image, labels, m.classes);
     status(`Server: ${json.timings.inferenceMs.toFixed(0)} ms inference, ${json.timings.decodeMs.toFixed(0)} ms decoding.`);
     if ($('inBrowser').checked) await segmentInBrowser(m);
+    state.effect = null;
+    if ($('effect').value) await applyEffect();
     draw();
     for (const id of ['dlLabels', 'dlMask', 'dlOverlay']) $(id).disabled = false;
   } catch (e) {
@@ -58,9 +113,7 @@ async function segment(file) {
 async function segmentInBrowser(m) {
   if (!m.onnx) { $('agreement').textContent = `${m.name} has no ONNX file; the in-browser path needs one (pixelwise export).`; return; }
   status('Loading the model into onnxruntime-web...');
-  let seg = state.sessions.get(m.name);
-  if (!seg) { seg = await load(`/v1/models/${m.name}`, { wasmPaths: '/vendor/ort/' }); state.sessions.set(m.name, seg); }
-  state.browser = await seg.segment(state.image);
+  state.browser = await (await browserModel(m.name)).segment(state.image);
   const a = state.server.labels, b = state.browser.labels;
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
@@ -74,7 +127,7 @@ function draw() {
   if (!r) return;
   const canvas = $('canvas');
   canvas.width = r.width; canvas.height = r.height;
-  canvas.getContext('2d').putImageData(r.overlay({ alpha: alpha(), hide: [...state.hidden] }), 0, 0);
+  canvas.getContext('2d').putImageData(state.effect ?? r.overlay({ alpha: alpha(), hide: [...state.hidden] }), 0, 0);
   legend(r);
 }
 

@@ -10,7 +10,7 @@ import { colorize, overlay } from '../render/colorize.js';
 import { legendPng } from '../render/legend.js';
 import { classAreas, classShares, type ClassArea } from './label_map.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { effectFields, type parseEffect } from '../render/effects.js';
+import { effectFields, type parseEffect } from '../render/compose.js';
 import type { Segmentation } from './result.js';
 
 export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string; classes: string; areas: ClassArea[] }

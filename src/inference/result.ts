@@ -6,7 +6,8 @@ import type { ClassInfo, Rgb } from '../data/classes.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import { colorize, overlay } from '../render/colorize.js';
 import { legendPng } from '../render/legend.js';
-import { backdrop, boundingBox, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/effects.js';
+import { backdrop } from '../render/effects.js';
+import { boundingBox, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/compose.js';
 import { classAreas, classIds, classShares, probabilityOf, type ClassArea } from './label_map.js';
 import { UserError } from '../util/errors.js';
 

@@ -1,39 +1,8 @@
-// What users do with a segmentation besides looking at it (PixelLib's tune_bg and extract
-// objects): change everything but the kept classes (blur, a colour, another picture, grey), or
-// cut classes out as transparent PNGs. Every edge is soft: the per-pixel weight is the
-// probability of the kept classes (alpha in 0..1), not a stair-stepped label mask.
+// Background effects in Node: the backdrop drawn with sharp (blur, cover resize); the rest of the
+// compositing is compose.ts's, shared with the browser module.
 import sharp from 'sharp';
-import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
-import { UserError, argumentError } from '../util/errors.js';
-
-export type Effect = { blur: number } | { color: Rgb } | { image: RgbImage } | { grey: true };
-
-/** Parses --effect: blur[=SIGMA] | color=#RRGGBB | grey | replace=IMAGE (the image path is returned to read). */
-export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind: 'color'; color: Rgb } | { kind: 'grey' } | { kind: 'replace'; file: string } {
-  const [k, arg] = [v.split('=')[0], v.includes('=') ? v.slice(v.indexOf('=') + 1) : undefined];
-  if (k === 'blur') {
-    const sigma = arg == null ? 12 : Number(arg);
-    if (!(sigma >= 0.3 && sigma <= 1000)) throw argumentError('effect', v, "blur's sigma must be 0.3..1000 pixels (e.g. blur=12)");
-    return { kind: 'blur', sigma };
-  }
-  if (k === 'color' || k === 'colour') return { kind: 'color', color: parseColor(arg ?? '', `effect ${v}`, 'effect') };
-  if ((k === 'grey' || k === 'gray') && arg == null) return { kind: 'grey' };
-  if (k === 'replace' && arg) return { kind: 'replace', file: arg };
-  throw argumentError('effect', v, 'use blur[=SIGMA], color=#RRGGBB, grey or replace=IMAGE');
-}
-
-/** A parsed --effect as background options (the replacement picture already read). */
-export function effectFields(e: ReturnType<typeof parseEffect>, replacement?: RgbImage): { blur?: number; color?: Rgb; grey?: boolean; image?: RgbImage } {
-  return e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : { image: replacement };
-}
-
-export function parseColor(v: string, what: string, argument?: string): Rgb {
-  const m = /^#?([0-9a-f]{6})$/i.exec(v.trim());
-  if (!m) throw new UserError(`${what}: expected a colour as #RRGGBB, e.g. #00ff00`, 2, argument);
-  const n = parseInt(m[1], 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
+import { greyscale, solidColour, type Effect } from './compose.js';
 
 /** The picture that replaces the background, at the photo's size. */
 export async function backdrop(photo: RgbImage, e: Effect): Promise<RgbImage> {
@@ -43,11 +12,7 @@ export async function backdrop(photo: RgbImage, e: Effect): Promise<RgbImage> {
     const data = await sharp(photo.data, raw).blur(e.blur).raw().toBuffer();
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
   }
-  if ('color' in e) {
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0; i < data.length; i += 3) data.set(e.color, i);
-    return { data, width, height };
-  }
+  if ('color' in e) return solidColour(width, height, e.color);
   if ('image' in e) {
     // Cover the frame (scale to fill, centre crop), as a desktop wallpaper does.
     const im = e.image;
@@ -57,63 +22,3 @@ export async function backdrop(photo: RgbImage, e: Effect): Promise<RgbImage> {
   return greyscale(photo);
 }
 
-/** ITU-R BT.601 luma in all three channels. */
-export function greyscale(photo: RgbImage): RgbImage {
-  const d = photo.data, out = new Uint8Array(d.length);
-  for (let i = 0; i < d.length; i += 3) {
-    const y = Math.round(0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]);
-    out[i] = y; out[i + 1] = y; out[i + 2] = y;
-  }
-  return { data: out, width: photo.width, height: photo.height };
-}
-
-/**
- * Class probability -> opacity: smoothstep from 0.3 to 0.7. Raw probabilities of a small network
- * hover between 0.1 and 0.9 over wide areas (a half-transparent person); the ramp keeps confident
- * pixels whole and confident background out, while the boundary stays a smooth blend a few
- * pixels wide instead of the label map's stair steps.
- */
-export function matte(p: Float32Array, lo = 0.3, hi = 0.7): Float32Array {
-  const out = new Float32Array(p.length);
-  for (let i = 0; i < p.length; i++) {
-    const t = Math.min(1, Math.max(0, (p[i] - lo) / (hi - lo)));
-    out[i] = t * t * (3 - 2 * t);
-  }
-  return out;
-}
-
-/** photo where alpha = 1, back where alpha = 0, mixed in between. */
-export function composite(photo: RgbImage, back: RgbImage, alpha: Float32Array): RgbImage {
-  const p = photo.data, b = back.data, out = new Uint8Array(p.length);
-  for (let i = 0, j = 0; j < alpha.length; j++, i += 3) {
-    const a = alpha[j], c = 1 - a;
-    out[i] = p[i] * a + b[i] * c + 0.5; out[i + 1] = p[i + 1] * a + b[i + 1] * c + 0.5; out[i + 2] = p[i + 2] * a + b[i + 2] * c + 0.5;
-  }
-  return { data: out, width: photo.width, height: photo.height };
-}
-
-/** Box [x0, y0, x1, y1) of the pixels where `inside` holds, widened by `margin` (soft edges reach
- * past the last labelled pixel) within the image; null when there are none. */
-export function boundingBox(labels: Uint8Array, width: number, inside: (label: number) => boolean, margin = 0): [number, number, number, number] | null {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
-  for (let i = 0; i < labels.length; i++) {
-    if (!inside(labels[i])) continue;
-    const x = i % width, y = (i - x) / width;
-    if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
-  }
-  if (x1 < 0) return null;
-  const height = labels.length / width;
-  return [Math.max(0, x0 - margin), Math.max(0, y0 - margin), Math.min(width, x1 + 1 + margin), Math.min(height, y1 + 1 + margin)];
-}
-
-/** RGBA pixels of the box, alpha = the class probability (soft edges). */
-export function cutoutRgba(photo: RgbImage, alpha: Float32Array, box: [number, number, number, number]): { data: Uint8Array; width: number; height: number } {
-  const [x0, y0, x1, y1] = box, w = x1 - x0, h = y1 - y0, W = photo.width;
-  const out = new Uint8Array(w * h * 4);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const s = (y + y0) * W + x + x0, o = (y * w + x) * 4;
-    out[o] = photo.data[s * 3]; out[o + 1] = photo.data[s * 3 + 1]; out[o + 2] = photo.data[s * 3 + 2];
-    out[o + 3] = Math.round(alpha[s] * 255);
-  }
-  return { data: out, width: w, height: h };
-}

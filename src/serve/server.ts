@@ -19,7 +19,7 @@ import { variantCards } from '../models/card.js';
 import { buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
 import { listRuns, runLog } from './runs.js';
 import { OUTPUTS, type Job } from './protocol.js';
-import { parseEffect } from '../render/effects.js';
+import { parseEffect } from '../render/compose.js';
 import { classIds, classList } from '../inference/label_map.js';
 import { UserError } from '../util/errors.js';
 

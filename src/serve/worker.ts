@@ -4,7 +4,7 @@
 import { workerData } from 'node:worker_threads';
 import { load, toRgbImage, type SegmentationModel } from '../inference/load.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
-import { effectFields, parseEffect } from '../render/effects.js';
+import { effectFields, parseEffect } from '../render/compose.js';
 import { UserError } from '../util/errors.js';
 import type { Job, JobResult } from './protocol.js';
 import { serveWorker } from '../inference/worker_pool.js';

@@ -12,9 +12,11 @@ import * as ort from 'onnxruntime-web';
 import type { RgbImage } from '../data/image_io.js';
 import type { ClassInfo } from '../data/classes.js';
 import { parseCard, variantCards, type ModelCard } from '../models/card.js';
-import { classAreas, type ClassArea } from '../inference/label_map.js';
+import { classAreas, classIds, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
+import { composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
+import { pillowBilinear } from '../data/pillow_resize.js';
 import type { Network } from '../inference/network.js';
 import { colorize, overlay } from '../render/colorize.js';
 
@@ -34,11 +36,29 @@ export interface WebSegmentation {
   colorMask(): ImageData;
   /** The colour mask blended over the photo; `hide` lists class ids drawn as the photo alone. */
   overlay(o?: { alpha?: number; hide?: number[] }): ImageData;
+  /** Per pixel, the probability (0..1) of any of these classes (segmented with `{ probabilities: true }`). */
+  probability(classes: (string | number)[]): Float32Array;
+  /** The image with everything but `keep` blurred, recoloured, replaced or greyed, with Node's soft matte. */
+  background(o: WebBackgroundOptions): ImageData;
+}
+
+export interface WebBackgroundOptions {
+  /** Classes kept as they are (names or ids); everything else gets the effect. */
+  keep: (string | number)[];
+  /** Exactly one: Gaussian blur sigma in pixels, a colour (#RRGGBB or [r, g, b]), a picture (covering the frame), or grey. */
+  blur?: number; color?: string | [number, number, number]; image?: WebImageInput; grey?: boolean;
+  /** The kept classes' probability per pixel from elsewhere (e.g. the `person` model's), instead of this result's. */
+  probability?: Float32Array;
+}
+
+export interface WebSegmentOptions {
+  /** Keep class probabilities (for probability() and background()); default false: the label map only. */
+  probabilities?: boolean;
 }
 
 export interface WebSegmenter {
   readonly card: ModelCard;
-  segment(input: WebImageInput): Promise<WebSegmentation>;
+  segment(input: WebImageInput, o?: WebSegmentOptions): Promise<WebSegmentation>;
   dispose(): Promise<void>;
 }
 
@@ -90,12 +110,17 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   const network = { get ms() { return networks.reduce((t, n) => t + n.ms, 0); } };
   return {
     card,
-    async segment(input) {
+    async segment(input, so = {}) {
       const image = toRgb(input);
       const t0 = performance.now(), ran = network.ms;
-      const [labels] = await seg.predictBatch([image]);
+      let labels: Uint8Array, prob8: Uint8Array | null = null;
+      if (so.probabilities) {
+        const [r] = await seg.scoresBatch([image]);
+        labels = r.labels;
+        prob8 = probabilities8(r.scores, card.model.numClasses);
+      } else [labels] = await seg.predictBatch([image]);
       const inference = network.ms - ran, total = performance.now() - t0;
-      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference });
+      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
     },
     dispose: () => seg.dispose(),
   };
@@ -123,11 +148,27 @@ async function fetchOk(url: string): Promise<Response> {
 }
 
 /** A result object for a label map from elsewhere (the server's API), with the same renderers. */
-export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassInfo[], timings: WebSegmentation['timings'] = { preprocess: 0, inference: 0, postprocess: 0 }): WebSegmentation {
+export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassInfo[], timings: WebSegmentation['timings'] = { preprocess: 0, inference: 0, postprocess: 0 },
+  prob8: Uint8Array | null = null): WebSegmentation {
   const { width, height } = image;
   const palette = classes.map((c) => c.color);
+  const probability = (wanted: (string | number)[]) => {
+    if (!prob8) throw new Error('this result has no probabilities: segment with { probabilities: true }');
+    return probabilityOf(prob8, classes.length, classIds(classes, wanted, 'class'));
+  };
   return {
     labels, width, height, image, timings, classes: classAreas(labels, classes),
+    probability,
+    background(o) {
+      const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
+      if (given.length !== 1) throw new Error(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);
+      const alpha = matte(o.probability ?? probability(o.keep));
+      if (alpha.length !== width * height) throw new Error(`background: probability has ${alpha.length} values for ${width}x${height} pixels`);
+      const back = o.blur != null ? gaussianBlur(image, o.blur)
+        : o.color != null ? solidColour(width, height, typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color)
+          : o.image ? cover(toRgb(o.image), width, height) : greyscale(image);
+      return toImageData(composite(image, back, alpha));
+    },
     colorMask: () => toImageData(colorize(labels, width, height, palette)),
     overlay({ alpha = 0.5, hide = [] } = {}) {
       const shown = hide.length ? labels.map((l) => (hide.includes(l) ? 255 : l)) : labels; // 255: no class, no colour
@@ -137,6 +178,14 @@ export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassIn
       return toImageData(blended);
     },
   };
+}
+
+/** `img` scaled to fill width x height and centre-cropped (as Node's background image). */
+function cover(img: RgbImage, width: number, height: number): RgbImage {
+  const [x, y, w, h] = coverBox(img.width, img.height, width, height).map(Math.round);
+  const crop = new Uint8Array(w * h * 3);
+  for (let r = 0; r < h; r++) crop.set(img.data.subarray(((y + r) * img.width + x) * 3, ((y + r) * img.width + x + w) * 3), r * w * 3);
+  return pillowBilinear({ data: crop, width: w, height: h }, width, height);
 }
 
 /** RGB (3 bytes a pixel) from whatever the page has. */

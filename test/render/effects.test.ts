@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { load } from '../../src/index.ts';
-import { boundingBox, composite, cutoutRgba, greyscale, matte, parseColor, parseEffect } from '../../src/render/effects.ts';
+import { boundingBox, composite, cutoutRgba, greyscale, matte, parseColor, parseEffect } from '../../src/render/compose.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { probabilities8, probabilityOf } from '../../src/inference/label_map.ts';
@@ -152,7 +152,7 @@ test('overlayLabels (one pass, video; WebAssembly and JS) equals overlay(photo, 
 
 test('library: with the default model, background() keeping the person takes its matte from the portrait model; a named model uses its own', async () => {
   const def = await load(), named = await load('voc'), portrait = await load('person');
-  const opts = { keep: ['person'], grey: true, format: 'raw' } as const;
+  const opts = { keep: ['person'], grey: true, format: 'raw' as const };
   const r = await def.segment(PHOTO), n = await named.segment(PHOTO), p = await portrait.segment(PHOTO);
   assert.deepEqual(r.labels, n.labels, 'the label map is the default model\'s');
   const viaPortrait = (await r.background(opts)) as { data: Uint8Array }, own = (await n.background(opts)) as { data: Uint8Array };
@@ -161,4 +161,24 @@ test('library: with the default model, background() keeping the person takes its
   // Keeping anything else is the model's own matte.
   assert.deepEqual(((await r.background({ ...opts, keep: ['person', 'chair'] })) as { data: Uint8Array }).data, ((await n.background({ ...opts, keep: ['person', 'chair'] })) as { data: Uint8Array }).data);
   for (const s of [def, named, portrait]) await s.dispose();
+});
+
+test('compose: the plain-JS Gaussian blur (the browser\'s) is sharp\'s blur within a level or two; cover crops to the frame\'s aspect', async () => {
+  const { gaussianBlur, coverBox } = await import('../../src/render/compose.ts');
+  const img = await readImage(PHOTO);
+  for (const sigma of [2, 12]) {
+    const ours = gaussianBlur(img, sigma);
+    const ref = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).blur(sigma).raw().toBuffer();
+    let sum = 0, worst = 0;
+    // Away from the borders (sharp extends them its own way).
+    const m = Math.ceil(3 * sigma);
+    for (let y = m; y < img.height - m; y++) for (let x = m; x < img.width - m; x++) for (let k = 0; k < 3; k++) {
+      const d = Math.abs(ours.data[(y * img.width + x) * 3 + k] - ref[(y * img.width + x) * 3 + k]);
+      sum += d; worst = Math.max(worst, d);
+    }
+    const mean = sum / ((img.height - 2 * m) * (img.width - 2 * m) * 3);
+    assert.ok(mean < 1 && worst <= 3, `sigma ${sigma}: mean ${mean.toFixed(3)}, worst ${worst}`);
+  }
+  assert.deepEqual(coverBox(400, 200, 100, 100), [100, 0, 200, 200]);
+  assert.deepEqual(coverBox(200, 400, 200, 100), [0, 150, 200, 100]);
 });

@@ -10,10 +10,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildServer, WEB_ROOT } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 import { readImage } from '../../src/data/image_io.ts';
+import { load } from '../../src/inference/load.ts';
 import { tempDir } from '../helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PHOTO = 'assets/photos/chelsea.png';
+const ASTRONAUT = 'assets/photos/astronaut.png';
 const ARTIFACTS = 'test-artifacts';
 const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 
@@ -64,6 +66,23 @@ test('browser: upload, overlay and legend match the API, class toggle, in-browse
     assert.ok(agreement >= 0.999, `in-browser and server label maps agree on ${(100 * agreement).toFixed(3)}% of pixels`);
     assert.match(await page.textContent('#agreement') ?? '', /agree on \d+\.\d+% of pixels/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'serve-page-in-browser.png') });
+
+    // A background effect in the page, keeping the person: the portrait model's matte, as Node's
+    // default model gives it (load().background() with the person matte).
+    await page.setInputFiles('#file', ASTRONAUT);
+    await waitDone(page);
+    await page.selectOption('#keep', 'person');
+    await page.selectOption('#effect', 'grey');
+    await page.waitForFunction(() => { const s = (window as unknown as { pixelwise: PageState & { effectDone?: boolean; effect?: ImageData } }).pixelwise; return s.effectDone && s.effect; }, null, { timeout: 120_000 });
+    const shown = await page.evaluate(() => { const c = document.getElementById('canvas') as HTMLCanvasElement; return [...c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data]; });
+    const lib = await load();
+    const expected = (await (await lib.segment(ASTRONAUT)).background({ keep: ['person'], grey: true, format: 'raw' })) as { data: Uint8Array };
+    await lib.dispose();
+    let close = 0;
+    for (let q = 0; q < expected.data.length / 3; q++) if ([0, 1, 2].every((k) => Math.abs(shown[q * 4 + k] - expected.data[q * 3 + k]) <= 1)) close++;
+    assert.ok(close / (expected.data.length / 3) >= 0.999, `the page's effect matches Node's on ${(100 * close / (expected.data.length / 3)).toFixed(3)}% of pixels`);
+    assert.match(await page.textContent('#effectNote') ?? '', /matte from the portrait model \(person\)/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'serve-page-effect.png') });
 
     // The training dashboard: the run is listed and its curves have one point per logged value.
     await page.goto(`${url}/runs.html`);

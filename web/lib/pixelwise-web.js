@@ -1971,6 +1971,12 @@ var cardSchema = object({
   parameters: optional(int().check(_nonnegative())),
   /** An ONNX file of the network, run with ONNX Runtime. */
   onnx: optional(string2()),
+  /**
+   * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
+   * model: general 256x256, landscape 144x256): each image goes to the one whose aspect ratio is
+   * nearest its own (the card's own `onnx` and size included).
+   */
+  variants: optional(array(object({ onnx: string2(), size: hw }))),
   licence: optional(string2()),
   source: optional(string2()),
   notes: optional(string2()),
@@ -2012,6 +2018,12 @@ function parseCard(raw, strideOf) {
 function withFixedInput(card, size) {
   const rule = { kind: "fixed", size, filter: "pillow" };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: "labels" } };
+}
+function variantCards(card) {
+  const rule = card.input.rule;
+  if (!card.variants?.length || rule.kind !== "fixed") return [card];
+  const { variants, ...base } = card;
+  return [base, ...variants.map((v) => ({ ...base, onnx: v.onnx, weights: "", input: { ...card.input, rule: { ...rule, size: v.size } } }))];
 }
 
 // src/util/errors.ts
@@ -2084,6 +2096,39 @@ function thresholdChw(map, c, t) {
 function labelsFromScores(map, c, threshold) {
   return threshold ? thresholdChw(map, c, threshold) : argmaxChw(map, c);
 }
+function probabilities8(map, c) {
+  const px = map.length / c, out = new Uint8Array(map.length);
+  const chunk = 4096;
+  const max = new Float32Array(chunk), z = new Float32Array(chunk), e = new Float64Array(c * chunk);
+  for (let p0 = 0; p0 < px; p0 += chunk) {
+    const n = Math.min(chunk, px - p0);
+    max.set(map.subarray(p0, p0 + n));
+    for (let k = 1; k < c; k++) for (let i = 0, q = k * px + p0; i < n; i++, q++) if (map[q] > max[i]) max[i] = map[q];
+    z.fill(0);
+    for (let k = 0; k < c; k++) {
+      for (let i = 0, q = k * px + p0, j = k * chunk; i < n; i++, q++, j++) {
+        e[j] = Math.exp(map[q] - max[i]);
+        z[i] += e[j];
+      }
+    }
+    for (let k = 0; k < c; k++) for (let i = 0, j = k * chunk, q = k * px + p0; i < n; i++, j++, q++) out[q] = Math.round(255 * e[j] / z[i]);
+  }
+  return out;
+}
+function probabilityOf(prob8, c, ids) {
+  const px = prob8.length / c, out = new Float32Array(px);
+  for (const k of ids) for (let p = 0; p < px; p++) out[p] += prob8[k * px + p];
+  for (let p = 0; p < px; p++) out[p] = Math.min(1, out[p] / 255);
+  return out;
+}
+function classIds(classes, wanted, what) {
+  return wanted.map((w) => {
+    const byName = classes.findIndex((c) => c.name === String(w));
+    const id = byName >= 0 ? byName : /^\d+$/.test(String(w)) ? Number(w) : -1;
+    if (id < 0 || id >= classes.length) throw new UserError(`${what} ${w}: no such class in this model (classes: ${classes.map((c) => c.name).join(", ")})`);
+    return id;
+  });
+}
 function classHistogram(labels, numClasses) {
   const h = new Array(numClasses).fill(0);
   for (let i = 0; i < labels.length; i++) if (labels[i] < numClasses) h[labels[i]]++;
@@ -2091,6 +2136,69 @@ function classHistogram(labels, numClasses) {
 }
 function classAreas(labels, classes) {
   return classHistogram(labels, classes.length).map((pixels, id) => ({ id, name: classes[id].name, pixels, share: pixels / Math.max(1, labels.length) })).filter((a) => a.pixels > 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);
+}
+
+// src/render/compose.ts
+function parseColor(v, what, argument) {
+  const m = /^#?([0-9a-f]{6})$/i.exec(v.trim());
+  if (!m) throw new UserError(`${what}: expected a colour as #RRGGBB, e.g. #00ff00`, 2, argument);
+  const n = parseInt(m[1], 16);
+  return [n >> 16 & 255, n >> 8 & 255, n & 255];
+}
+function greyscale(photo) {
+  const d = photo.data, out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i += 3) {
+    const y = Math.round(0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]);
+    out[i] = y;
+    out[i + 1] = y;
+    out[i + 2] = y;
+  }
+  return { data: out, width: photo.width, height: photo.height };
+}
+function matte(p, lo = 0.3, hi = 0.7) {
+  const out = new Float32Array(p.length);
+  for (let i = 0; i < p.length; i++) {
+    const t = Math.min(1, Math.max(0, (p[i] - lo) / (hi - lo)));
+    out[i] = t * t * (3 - 2 * t);
+  }
+  return out;
+}
+function composite(photo, back, alpha) {
+  const p = photo.data, b = back.data, out = new Uint8Array(p.length);
+  for (let i = 0, j = 0; j < alpha.length; j++, i += 3) {
+    const a = alpha[j], c = 1 - a;
+    out[i] = p[i] * a + b[i] * c + 0.5;
+    out[i + 1] = p[i + 1] * a + b[i + 1] * c + 0.5;
+    out[i + 2] = p[i + 2] * a + b[i + 2] * c + 0.5;
+  }
+  return { data: out, width: photo.width, height: photo.height };
+}
+function solidColour(width, height, color) {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i += 3) data.set(color, i);
+  return { data, width, height };
+}
+function gaussianBlur(img, sigma) {
+  const r = Math.max(1, Math.ceil(3 * sigma)), k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  const { width: W, height: H } = img, tmp = new Float32Array(W * H * 3), out = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) {
+    let v = 0;
+    for (let i = -r; i <= r; i++) v += k[i + r] * img.data[(y * W + Math.min(W - 1, Math.max(0, x + i))) * 3 + c];
+    tmp[(y * W + x) * 3 + c] = v;
+  }
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) {
+    let v = 0;
+    for (let i = -r; i <= r; i++) v += k[i + r] * tmp[(Math.min(H - 1, Math.max(0, y + i)) * W + x) * 3 + c];
+    out[(y * W + x) * 3 + c] = v + 0.5;
+  }
+  return { data: out, width: W, height: H };
+}
+function coverBox(srcW, srcH, width, height) {
+  const scale = Math.max(width / srcW, height / srcH), w = width / scale, h = height / scale;
+  return [(srcW - w) / 2, (srcH - h) / 2, w, h];
 }
 
 // src/data/normalize.ts
@@ -2701,6 +2809,38 @@ function resolveThreshold(card, t) {
   if (id < 0 || id >= names.length) throw argumentError("threshold", `${t.cls}=${t.prob}`, `no class ${t.cls} in this model (classes: ${names.join(", ")})`);
   return { classId: id, prob: t.prob };
 }
+function byAspect(parts, card = parts[0].card) {
+  if (parts.length === 1) return parts[0];
+  const aspect = (s) => {
+    const r = s.card.input.rule;
+    return r.size[1] / r.size[0];
+  };
+  const pick2 = (im) => {
+    const a = Math.log(im.width / im.height);
+    return parts.reduce((best, s, i) => Math.abs(Math.log(aspect(s)) - a) < Math.abs(Math.log(aspect(parts[best])) - a) ? i : best, 0);
+  };
+  const route = async (imgs, run) => {
+    const which = imgs.map(pick2), out = new Array(imgs.length);
+    for (const k of new Set(which)) {
+      const idx = which.flatMap((w, i) => w === k ? [i] : []);
+      const got = await run(parts[k], idx.map((i) => imgs[i]));
+      idx.forEach((i, j) => {
+        out[i] = got[j];
+      });
+    }
+    return out;
+  };
+  return {
+    runtime: parts[0].runtime,
+    card,
+    threshold: parts[0].threshold,
+    predictBatch: (imgs, o) => route(imgs, (s, x) => s.predictBatch(x, o)),
+    scoresBatch: (imgs, o) => route(imgs, (s, x) => s.scoresBatch(x, o)),
+    async dispose() {
+      for (const s of parts) await s.dispose();
+    }
+  };
+}
 
 // src/render/simd/overlay_wasm.ts
 var wasmBase642 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
@@ -2728,7 +2868,7 @@ function overlay(photo, mask, alpha) {
 async function load(model, o = {}) {
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
   if (o.threads) ort.env.wasm.numThreads = o.threads;
-  let raw, bytes, where;
+  let raw, where;
   if (typeof model === "string") {
     const base = model.replace(/\/?$/, "/");
     where = base + "model.json";
@@ -2740,20 +2880,39 @@ async function load(model, o = {}) {
   const parsed = parseCard(raw, () => void 0);
   if ("error" in parsed) throw new Error(`${where}: ${parsed.error}`);
   const { card } = parsed;
+  const networkOf = async (b) => new OrtWebNetwork(await ort.InferenceSession.create(b, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }));
+  const segmenterOf = (n, c) => createSegmenter(n, c, { filters: { sharp: PILLOW_FILTER.pillow } });
+  const networks = [];
+  let seg;
   if (typeof model === "string") {
     if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
-    bytes = new Uint8Array(await (await fetchOk(model.replace(/\/?$/, "/") + card.onnx)).arrayBuffer());
-  } else bytes = model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx);
-  const network = new OrtWebNetwork(await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }));
-  const seg = createSegmenter(network, card, { filters: { sharp: PILLOW_FILTER.pillow } });
+    const parts = [];
+    for (const c of variantCards(card)) {
+      const n = await networkOf(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, "/") + c.onnx)).arrayBuffer()));
+      networks.push(n);
+      parts.push(segmenterOf(n, c));
+    }
+    seg = byAspect(parts, card);
+  } else {
+    networks.push(await networkOf(model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx)));
+    seg = segmenterOf(networks[0], variantCards(card)[0]);
+  }
+  const network = { get ms() {
+    return networks.reduce((t, n) => t + n.ms, 0);
+  } };
   return {
     card,
-    async segment(input) {
+    async segment(input, so = {}) {
       const image = toRgb(input);
       const t0 = performance.now(), ran = network.ms;
-      const [labels] = await seg.predictBatch([image]);
+      let labels, prob8 = null;
+      if (so.probabilities) {
+        const [r] = await seg.scoresBatch([image]);
+        labels = r.labels;
+        prob8 = probabilities8(r.scores, card.model.numClasses);
+      } else [labels] = await seg.predictBatch([image]);
       const inference = network.ms - ran, total = performance.now() - t0;
-      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference });
+      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
     },
     dispose: () => seg.dispose()
   };
@@ -2781,9 +2940,13 @@ async function fetchOk(url) {
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return r;
 }
-function fromLabels(image, labels, classes, timings = { preprocess: 0, inference: 0, postprocess: 0 }) {
+function fromLabels(image, labels, classes, timings = { preprocess: 0, inference: 0, postprocess: 0 }, prob8 = null) {
   const { width, height } = image;
   const palette = classes.map((c) => c.color);
+  const probability = (wanted) => {
+    if (!prob8) throw new Error("this result has no probabilities: segment with { probabilities: true }");
+    return probabilityOf(prob8, classes.length, classIds(classes, wanted, "class"));
+  };
   return {
     labels,
     width,
@@ -2791,6 +2954,15 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
     image,
     timings,
     classes: classAreas(labels, classes),
+    probability,
+    background(o) {
+      const given = ["blur", "color", "image", "grey"].filter((k) => o[k] != null && o[k] !== false);
+      if (given.length !== 1) throw new Error(`background: give exactly one of blur, color, image, grey (got ${given.join(", ") || "none"})`);
+      const alpha = matte(o.probability ?? probability(o.keep));
+      if (alpha.length !== width * height) throw new Error(`background: probability has ${alpha.length} values for ${width}x${height} pixels`);
+      const back = o.blur != null ? gaussianBlur(image, o.blur) : o.color != null ? solidColour(width, height, typeof o.color === "string" ? parseColor(o.color, "background color") : o.color) : o.image ? cover(toRgb(o.image), width, height) : greyscale(image);
+      return toImageData(composite(image, back, alpha));
+    },
     colorMask: () => toImageData(colorize(labels, width, height, palette)),
     overlay({ alpha = 0.5, hide: hide2 = [] } = {}) {
       const shown = hide2.length ? labels.map((l) => hide2.includes(l) ? 255 : l) : labels;
@@ -2802,6 +2974,12 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
       return toImageData(blended);
     }
   };
+}
+function cover(img, width, height) {
+  const [x, y, w, h] = coverBox(img.width, img.height, width, height).map(Math.round);
+  const crop = new Uint8Array(w * h * 3);
+  for (let r = 0; r < h; r++) crop.set(img.data.subarray(((y + r) * img.width + x) * 3, ((y + r) * img.width + x + w) * 3), r * w * 3);
+  return pillowBilinear({ data: crop, width: w, height: h }, width, height);
 }
 function toRgb(input) {
   if ("data" in input && !(input instanceof ImageData)) return input;

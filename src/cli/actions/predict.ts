@@ -5,7 +5,7 @@ import { openSegmenter } from '../../inference/open.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
-import { parseEffect } from '../../render/effects.js';
+import { parseEffect } from '../../render/compose.js';
 import { classIds, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
 import { writeApplied, cutoutFileName } from '../../inference/outputs.js';

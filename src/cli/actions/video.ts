@@ -14,7 +14,7 @@ import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import { PartialOutputs, onStopSignal } from '../stop_signals.js';
 import { prefetch } from '../../util/prefetch.js';
 import { readImage, type RgbImage } from '../../data/image_io.js';
-import { effectFields, parseEffect } from '../../render/effects.js';
+import { effectFields, parseEffect } from '../../render/compose.js';
 import { classAreas, classIds, classList } from '../../inference/label_map.js';
 import { segmentFrames, warmUp } from '../../video/segment_frames.js';
 import { withSmoothing } from '../../inference/smoothing.js';
