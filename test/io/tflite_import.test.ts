@@ -89,7 +89,29 @@ test('tflite import: MediaPipe selfie (general 256x256, landscape 144x256) gives
   }
 });
 
-test('tflite import: the Coral 8-bit graphs in float with 8-bit activation grids (agreement reported; the exact integer run is to come)', { skip: noRefs }, async (t) => {
+test('tflite integer run: the Coral 8-bit graphs in integer arithmetic give Google\'s 33x33 uint8 logits and label maps exactly', { skip: noRefs }, async (t) => {
+  const { readTflite } = await import('../../src/formats/tflite.ts');
+  const { runIntegerTflite } = await import('../../src/io/tflite_integer.ts');
+  for (const file of ['coral/deeplabv3_mnv2_pascal_quant.tflite', 'coral/deeplabv3_mnv2_dm05_pascal_quant.tflite', 'coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite']) {
+    const graph = readTflite(fs.readFileSync(path.join(TFLITE, file)), file);
+    const logits = graph.tensors.findIndex((x) => x.name.startsWith('logits/semantic/BiasAdd') && x.shape.length === 4);
+    const folder = path.join(REF, path.basename(file, '.tflite'));
+    for (const img of IMAGES) {
+      const r = runIntegerTflite(graph, npy(path.join(REF, 'inputs', `${img}_513x513_u8.npy`)).data as Uint8Array, file);
+      const refLogits = npy(path.join(folder, fs.readdirSync(folder).find((f) => f.startsWith(`${img}_logits_`))!)).data as Uint8Array;
+      const ours = r.values.get(logits)!;
+      let differ = 0;
+      for (let i = 0; i < refLogits.length; i++) if (ours[i] !== refLogits[i]) differ++;
+      const ref = refLabels(path.join(folder, `${img}_argmax.png`), 513 * 513);
+      const share = agreement(Uint8Array.from(r.output), ref.d, ref.stride);
+      t.diagnostic(`${path.basename(file)} ${img}: ${differ} of ${refLogits.length} uint8 logits differ; ${(100 * share).toFixed(4)}% of label pixels equal`);
+      assert.equal(differ, 0, `${file} ${img}`);
+      assert.equal(share, 1, `${file} ${img}`);
+    }
+  }
+});
+
+test('tflite import: the Coral 8-bit graphs imported to float ONNX with 8-bit activation grids (agreement with the integer run reported)', { skip: noRefs }, async (t) => {
   for (const [file, preset] of [['coral/deeplabv3_mnv2_pascal_quant.tflite', 'deeplabv3-voc-quant'], ['coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite', 'edgetpu-deeplab-slim-cityscapes']] as const) {
     const runs = await importAndRun(path.join(TFLITE, file), preset, (i) => `${i}_513x513_u8.npy`);
     for (const r of runs) {
