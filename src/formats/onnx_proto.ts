@@ -7,7 +7,8 @@ import type { onnx as O } from 'onnx-proto';
 export const { onnx } = onnxProto; // CommonJS module: named imports are not detected
 export type { O };
 
-export const FLOAT = onnx.TensorProto.DataType.FLOAT, INT64 = onnx.TensorProto.DataType.INT64, UINT8 = onnx.TensorProto.DataType.UINT8;
+export const FLOAT = onnx.TensorProto.DataType.FLOAT, INT64 = onnx.TensorProto.DataType.INT64, UINT8 = onnx.TensorProto.DataType.UINT8,
+  INT8 = onnx.TensorProto.DataType.INT8, INT32 = onnx.TensorProto.DataType.INT32;
 const T = onnx.AttributeProto.AttributeType;
 
 export const ints = (name: string, v: number[]): O.IAttributeProto => ({ name, type: T.INTS, ints: v });

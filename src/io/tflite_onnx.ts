@@ -4,7 +4,7 @@
 // row or column at the end, each resize's align_corners / half_pixel_centers flags, space-to-batch
 // atrous convolutions as dilated convolutions, MediaPipe's Convolution2DTransposeBias. A graph ending
 // in ARG_MAX gives the scores ARG_MAX reads; a sigmoid of one channel gives the two class scores [0, z].
-import { FLOAT, floatInit, int, int64Init, ints, onnx, str, valueInfo, type O } from '../formats/onnx_proto.js';
+import { FLOAT, INT32, INT8, UINT8, floatInit, int, int64Init, ints, onnx, str, valueInfo, type O } from '../formats/onnx_proto.js';
 import type { TfliteGraph, TfliteOperator, TfliteTensor } from '../formats/tflite.js';
 import { UserError } from '../util/errors.js';
 import { f16ToF32 } from '../formats/half_floats.js';
@@ -56,15 +56,39 @@ function nhwcToNchw(v: Float32Array, [n, h, w, c]: number[]): Float32Array {
   return out;
 }
 
+/**
+ * Integer weights in ONNX's order (OHWI -> OIHW, or
+ * depthwise [1, kh, kw, C] -> [C, 1, kh, kw]).
+ */
+function reorder(src: Int32Array, ws: number[], depthwise: boolean): Int32Array {
+  const out = new Int32Array(src.length), [, kh, kw] = ws;
+  if (depthwise) {
+    const cm = ws[3];
+    for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let c = 0; c < cm; c++) out[(c * kh + y) * kw + x] = src[(y * kw + x) * cm + c];
+  } else {
+    const [co, , , ci] = ws;
+    for (let a = 0; a < co; a++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let c = 0; c < ci; c++) out[((a * ci + c) * kh + y) * kw + x] = src[((a * kh + y) * kw + x) * ci + c];
+  }
+  return out;
+}
+
 /** TF "SAME" padding of one axis: the odd pixel at the end. */
 function samePads(inSize: number, outSize: number, k: number, s: number, d: number): [number, number] {
   const total = Math.max((outSize - 1) * s + (k - 1) * d + 1 - inSize, 0);
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-export function tfliteToOnnx(g: TfliteGraph, file: string): TfliteOnnx {
+export interface TfliteOnnxOptions {
+  /**
+   * An 8-bit graph's integer arithmetic kept as QuantizeLinear/DequantizeLinear pairs around each
+   * operator (8-bit weights and int32 biases as they are): ONNX Runtime then runs its int8 kernels.
+   */
+  qdq?: boolean;
+}
+
+export function tfliteToOnnx(g: TfliteGraph, file: string, options: TfliteOnnxOptions = {}): TfliteOnnx {
   const at = { op: -1 };
-  try { return convert(g, file, at); } catch (e) {
+  try { return convert(g, file, at, options); } catch (e) {
     if (e instanceof UserError) throw e;
     // A graph that parses but does not hang together (tensor indices, constant sizes): a damaged file.
     const where = at.op >= 0 ? `operator ${at.op} (${g.operators[at.op]?.op})` : 'the graph';
@@ -72,7 +96,7 @@ export function tfliteToOnnx(g: TfliteGraph, file: string): TfliteOnnx {
   }
 }
 
-function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
+function convert(g: TfliteGraph, file: string, at: { op: number }, options: TfliteOnnxOptions): TfliteOnnx {
   const nodes: O.INodeProto[] = [], inits: O.ITensorProto[] = [];
   const names = new Map<number, string>(); // TFLite tensor -> ONNX value name
   const producer = new Map<number, TfliteOperator>();
@@ -84,6 +108,8 @@ function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
   let uid = 0;
   const fresh = (base: string) => `${base}#${uid++}`;
   const T = (i: number) => g.tensors[i];
+  // Integer arithmetic only where the graph's activations are 8-bit (not hybrid graphs' float ones).
+  const qdq = !!options.qdq && o8(T(g.inputs[0]).type);
   const isConst = (i: number) => T(i).data != null || (producer.get(i)?.op === 'DEQUANTIZE' && T(producer.get(i)!.inputs[0]).data != null);
   /** A constant's float values (through a DEQUANTIZE op when there is one). */
   const constOf = (i: number): { values: Float32Array; shape: number[] } => {
@@ -110,6 +136,10 @@ function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
   const activation = (x: string, o: TfliteOperator): string => {
     const a = ACT[Number(o.options?.fused_activation_function ?? 0)] ?? 'UNKNOWN';
     if (a === 'NONE') return x;
+    // With integer arithmetic kept, an activation that the output's 8-bit range already is (ReLU
+    // onto zero point 0, ReLU6 onto 0..6 in 255 steps) is the QuantizeLinear's own clamp.
+    const q = T(o.outputs[0]).quantization;
+    if (qdq && q && T(o.outputs[0]).type === 'UINT8' && q.zeroPoint[0] === 0 && (a === 'RELU' || (a === 'RELU6' && Math.round(6 / q.scale[0]) >= 255))) return x;
     if (a === 'RELU') return node('Relu', [x]);
     if (a === 'RELU6') return node('Clip', [x, constant('zero', new Float32Array([0]), []), constant('six', new Float32Array([6]), [])]);
     if (a === 'RELU_N1_TO_1') return node('Clip', [x, constant('m1', new Float32Array([-1]), []), constant('one', new Float32Array([1]), [])]);
@@ -146,8 +176,8 @@ function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
       if (Number(opts.padding) === 1) pads = [0, 0, 0, 0]; // VALID
       else { const [t, b] = samePads(inS[1], outS[1], kh, sh, dh), [l, r] = samePads(inS[2], outS[2], kw, sw, dw); pads = [t, l, b, r]; }
     }
-    const inputs = [value(x), constant(T(wIdx).name, w, dims)];
-    if (bIdx >= 0) inputs.push(constant(T(bIdx).name, constOf(bIdx).values, [dims[0]]));
+    const inputs = [value(x), qdq ? quantized(wIdx, (src) => reorder(src, ws, depthwise), dims) ?? constant(T(wIdx).name, w, dims) : constant(T(wIdx).name, w, dims)];
+    if (bIdx >= 0) inputs.push((qdq ? quantized(bIdx, (src) => src, [dims[0]]) : null) ?? constant(T(bIdx).name, constOf(bIdx).values, [dims[0]]));
     return node('Conv', inputs, [ints('kernel_shape', [kh, kw]), ints('strides', [sh, sw]), ints('dilations', [dh, dw]), ints('pads', pads), int('group', group)]);
   };
   /**
@@ -161,10 +191,35 @@ function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
     if (!o8(T(t).type) || !q || q.scale.length !== 1) return y;
     const [lo, hi] = T(t).type === 'UINT8' ? [0, 255] : [-128, 127];
     const sc = q.scale[0], zp = q.zeroPoint[0];
+    if (qdq) {
+      const args = [constant('scale', new Float32Array([sc]), []), zeroPoint(T(t).type, zp)];
+      return node('DequantizeLinear', [node('QuantizeLinear', [y, ...args]), ...args]);
+    }
     const steps = node('Floor', [node('Add', [node('Mul', [y, constant('inv_scale', new Float32Array([1 / sc]), [])]), constant('half', new Float32Array([0.5]), [])])]);
     const clipped = node('Clip', [steps, constant('qmin', new Float32Array([lo - zp]), []), constant('qmax', new Float32Array([hi - zp]), [])]);
     return node('Mul', [clipped, constant('scale', new Float32Array([sc]), [])]);
   };
+  /** A zero point of an 8-bit type as a scalar initializer. */
+  function zeroPoint(type: string, zp: number): string {
+    const n = fresh('zp');
+    inits.push({ name: n, dataType: type === 'UINT8' ? UINT8 : INT8, dims: [], rawData: type === 'UINT8' ? Uint8Array.of(zp) : new Uint8Array(Int8Array.of(zp).buffer) });
+    return n;
+  }
+  /**
+   * An 8-bit weight or int32 bias as it is stored, reordered by `order` (over its integer values),
+   * with a DequantizeLinear: null where it is not quantised per tensor.
+   */
+  function quantized(i: number, order: (src: Int32Array) => Int32Array, dims: number[]): string | null {
+    const p = producer.get(i), t = T(i).data ? T(i) : T(p!.inputs[0]), q = t.quantization;
+    if (!q || q.scale.length !== 1 || !(o8(t.type) || t.type === 'INT32')) return null;
+    const d = t.data!, raw = t.type === 'INT32' ? new Int32Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength))
+      : Int32Array.from(t.type === 'UINT8' ? d : new Int8Array(d.buffer, d.byteOffset, d.byteLength));
+    const v = order(raw), n = fresh(t.name);
+    const bytes = t.type === 'INT32' ? new Uint8Array(v.buffer) : t.type === 'UINT8' ? Uint8Array.from(v) : new Uint8Array(Int8Array.from(v).buffer);
+    inits.push({ name: n, dataType: t.type === 'INT32' ? INT32 : t.type === 'UINT8' ? UINT8 : INT8, dims, rawData: bytes });
+    return node('DequantizeLinear', [n, constant('scale', new Float32Array([q.scale[0]]), []), t.type === 'INT32' ? int32Zero() : zeroPoint(t.type, q.zeroPoint[0])]);
+  }
+  function int32Zero(): string { const n = fresh('zp'); inits.push({ name: n, dataType: INT32, dims: [], rawData: new Uint8Array(4) }); return n; }
   names.set(g.inputs[0], 'input');
   const skip = new Set<number>();
   let argmaxInput = -1;
@@ -176,7 +231,17 @@ function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
     let y: string;
     switch (o.op) {
       case 'DEQUANTIZE': if (isConst(out)) continue; y = value(a); break; // weights: folded where used
-      case 'QUANTIZE': y = value(a); break; // float run: quantisation is the identity
+      case 'QUANTIZE': {
+        const qa = T(a).quantization, qy = T(out).quantization;
+        if (!(T(a).type === 'UINT8' && T(out).type === 'UINT8' && qa?.scale.length === 1 && qy?.scale.length === 1)) { y = value(a); break; } // float in: the grid below is the quantisation
+        // 8 bits to 8 bits on another grid as TFLite's kernel does it: the ratio of the scales as
+        // a multiplier of 8 fractional bits, rounded half up: floor((n m + 128) / 256), n = q - zp.
+        const m = Math.round(Math.fround(256 * Math.fround(qa.scale[0] / qy.scale[0])));
+        const n = node('Round', [node('Mul', [value(a), constant('inv_scale', new Float32Array([1 / qa.scale[0]]), [])])]);
+        const t = node('Floor', [node('Mul', [node('Add', [node('Mul', [n, constant('m', new Float32Array([m]), [])]), constant('half', new Float32Array([128]), [])]), constant('inv256', new Float32Array([1 / 256]), [])])]);
+        y = node('Mul', [t, constant('scale', new Float32Array([qy.scale[0]]), [])]);
+        break;
+      }
       case 'CONV_2D': y = activation(conv(o, a, b, o.inputs[2] ?? -1, false), o); break;
       case 'DEPTHWISE_CONV_2D': y = activation(conv(o, a, b, o.inputs[2] ?? -1, true), o); break;
       case 'SPACE_TO_BATCH_ND': {
@@ -226,8 +291,16 @@ function convert(g: TfliteGraph, file: string, at: { op: number }): TfliteOnnx {
         const mode = opts.align_corners ? 'align_corners' : opts.half_pixel_centers ? 'half_pixel' : 'asymmetric';
         const attrs = [str('mode', o.op === 'RESIZE_BILINEAR' ? 'linear' : 'nearest'), str('coordinate_transformation_mode', mode)];
         if (o.op === 'RESIZE_NEAREST_NEIGHBOR') attrs.push(str('nearest_mode', opts.align_corners ? 'round_prefer_ceil' : 'floor'));
-        const x = value(a);
-        y = node('Resize', [x, '', '', sizesFor(x, h, w)], attrs);
+        const x = value(a), qa = T(a).quantization, qy = T(out).quantization;
+        if (o.op === 'RESIZE_BILINEAR' && o8(T(a).type) && qa?.scale.length === 1 && qy?.scale.length === 1 && qa.scale[0] === qy.scale[0]) {
+          // An 8-bit resize rounds the exact bilinear value half up on its grid. On the grid's
+          // integers the interpolation is exact in float (align-corners weights of a few bits),
+          // so floor(v + 0.5) decides the ties as the integer kernel does; a resize of the real
+          // values would leave them to float rounding (thousands of pixels of a label map).
+          const sc = qa.scale[0], steps = node('Round', [node('Mul', [x, constant('inv_scale', new Float32Array([1 / sc]), [])])]);
+          const r = node('Resize', [steps, '', '', sizesFor(x, h, w)], attrs);
+          y = node('Mul', [node('Floor', [node('Add', [r, constant('half', new Float32Array([0.5]), [])])]), constant('scale', new Float32Array([sc]), [])]);
+        } else y = node('Resize', [x, '', '', sizesFor(x, h, w)], attrs);
         break;
       }
       case 'TILE': {

@@ -31,9 +31,10 @@ function npy(file: string): { data: Uint8Array | Float32Array; shape: number[] }
 }
 
 /** Imports `file` with `preset`, then runs each reference input through the package's ONNX network. */
-async function importAndRun(file: string, preset: string, input: (img: string) => string) {
+let floatBytes = 0;
+async function importAndRun(file: string, preset: string, input: (img: string) => string, extra: string[] = []) {
   const dir = path.join(tempDir(), preset);
-  const r = cli('import', '--from', file, '--preset', preset, '--out', dir);
+  const r = cli('import', '--from', file, '--preset', preset, '--out', dir, ...extra);
   assert.equal(r.status, 0, r.stderr);
   const { network, card } = await openModel(dir, { runtime: 'onnx', threads: 2 });
   const proc = new ImageProcessor(card);
@@ -48,10 +49,10 @@ async function importAndRun(file: string, preset: string, input: (img: string) =
     }
     const e = proc.encode([{ data: u8, width: w, height: h }]);
     const out = await network.run(e.x, e.dims);
-    runs.push({ img, out, labels: proc.argmax(out, e)[0], C: card.model.numClasses, h, w });
+    runs.push({ img, out, labels: proc.argmax(out, e)[0], C: card.model.numClasses, h, w, onnxBytes: fs.statSync(path.join(dir, 'model.onnx')).size });
   }
   await network.dispose();
-  return runs;
+  return Object.assign(runs, { floatBytes });
 }
 
 const agreement = (a: Uint8Array, ref: Uint8Array, stride = 1) => { let same = 0; for (let p = 0; p < a.length; p++) if (a[p] === ref[p * stride]) same++; return same / a.length; };
@@ -111,14 +112,19 @@ test('tflite integer run: the Coral 8-bit graphs in integer arithmetic give Goog
   }
 });
 
-test('tflite import: the Coral 8-bit graphs imported to float ONNX with 8-bit activation grids (agreement with the integer run reported)', { skip: noRefs }, async (t) => {
+test('tflite import: the Coral 8-bit graphs as ONNX, in float with 8-bit activation grids and with --qdq (8-bit weights, ONNX Runtime\'s int8 kernels): agreement with the integer run reported', { skip: noRefs }, async (t) => {
   for (const [file, preset] of [['coral/deeplabv3_mnv2_pascal_quant.tflite', 'deeplabv3-voc-quant'], ['coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite', 'edgetpu-deeplab-slim-cityscapes']] as const) {
-    const runs = await importAndRun(path.join(TFLITE, file), preset, (i) => `${i}_513x513_u8.npy`);
-    for (const r of runs) {
-      const ref = refLabels(path.join(REF, path.basename(file, '.tflite'), `${r.img}_argmax.png`), r.h * r.w);
-      const share = agreement(r.labels, ref.d, ref.stride);
-      t.diagnostic(`${preset} ${r.img}: ${(100 * share).toFixed(3)}% of pixels equal to the integer run's argmax`);
-      assert.ok(share >= 0.85, `${preset} ${r.img}: ${share}`);
+    for (const extra of [[], ['--qdq']]) {
+      const runs = await importAndRun(path.join(TFLITE, file), preset, (i) => `${i}_513x513_u8.npy`, extra);
+      for (const r of runs) {
+        const ref = refLabels(path.join(REF, path.basename(file, '.tflite'), `${r.img}_argmax.png`), r.h * r.w);
+        const share = agreement(r.labels, ref.d, ref.stride);
+        t.diagnostic(`${preset}${extra.length ? ' --qdq' : ''} ${r.img}: ${(100 * share).toFixed(3)}% of pixels equal to the integer run's argmax (${(r.onnxBytes / 1e6).toFixed(2)} MB ONNX)`);
+        assert.ok(share >= 0.85, `${preset} ${r.img}: ${share}`);
+        // 8-bit weights stay 8-bit: a quarter of the float file.
+        if (extra.length) assert.ok(r.onnxBytes < 0.35 * floatBytes, `${r.onnxBytes} bytes against ${floatBytes}`);
+      }
+      floatBytes = runs[0].onnxBytes;
     }
   }
 });

@@ -34,6 +34,7 @@ export async function run(o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
   if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   if (o.variant) throw new UserError('--variant: only for TensorFlow Lite graphs (--from X.tflite)');
+  if (o.qdq) throw new UserError('--qdq: only for TensorFlow Lite graphs (--from X.tflite)');
   await initEngine('wasm');
   const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${presetNames().join(', ')}`);

@@ -19,10 +19,10 @@ import { commandArgs } from '../command_args.js';
 import type { Opts } from '../import.js';
 
 /** Another graph of the same model (--variant): same class scores, same kind of output, another fixed size. */
-function variantGraph(file: string, main: ReturnType<typeof tfliteToOnnx>): { onnx: string; size: [number, number]; bytes: Uint8Array } {
+function variantGraph(file: string, main: ReturnType<typeof tfliteToOnnx> & { qdq?: boolean }): { onnx: string; size: [number, number]; bytes: Uint8Array } {
   let bytes: Uint8Array;
   try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--variant ${file}: file not found or not readable`); }
-  const net = tfliteToOnnx(readTflite(bytes, file), file);
+  const net = tfliteToOnnx(readTflite(bytes, file), file, { qdq: main.qdq });
   if (net.classes !== main.classes || net.output !== main.output) throw new UserError(`--variant ${file}: gives ${net.classes} ${net.output} where the main graph gives ${main.classes} ${main.output}; a variant is the same model at another size`);
   if (net.size[0] === main.size[0] && net.size[1] === main.size[1]) throw new UserError(`--variant ${file}: has the main graph's own size ${net.size[1]}x${net.size[0]}`);
   return { onnx: `model-${net.size[0]}x${net.size[1]}.onnx`, size: net.size, bytes: net.onnx };
@@ -35,7 +35,7 @@ export async function runTflite(o: Opts): Promise<void> {
   let bytes: Uint8Array;
   try { bytes = fs.readFileSync(o.from); } catch { throw new UserError(`--from ${o.from}: file not found or not readable`); }
   const graph = readTflite(bytes, o.from);
-  const net = tfliteToOnnx(graph, o.from);
+  const net = tfliteToOnnx(graph, o.from, { qdq: o.qdq });
   const numClasses = o.classes ?? preset?.classes.length ?? net.classes;
   if (numClasses !== net.classes) throw new UserError(`--classes ${numClasses}: the graph gives ${net.classes} class scores`);
   const classes = preset && !o.classFile ? preset.classes : resolveClasses(numClasses, o.classFile);
@@ -53,7 +53,7 @@ export async function runTflite(o: Opts): Promise<void> {
   try { await (await OnnxNetwork.create(net.onnx, net.classes, 1)).dispose(); } catch (e) {
     throw new UserError(`${o.from}: the converted graph does not load in ONNX Runtime (${(e as Error).message}); the file may be damaged`);
   }
-  const variants = (o.variant ?? []).map((file) => variantGraph(file, net));
+  const variants = (o.variant ?? []).map((file) => variantGraph(file, { ...net, qdq: o.qdq }));
   fs.mkdirSync(o.out, { recursive: true });
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
   for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
