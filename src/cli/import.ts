@@ -4,9 +4,9 @@ import { Command, Option } from 'commander';
 import { addArchOptions } from './arch_options.js';
 import { presetNames } from '../models/presets.js';
 import { TFLITE_PRESETS } from '../models/tflite_presets.js';
-import { parsePositiveInt } from './options.js';
+import { parsePositiveInt, parseSize } from './options.js';
 
-export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; weights: boolean; variant?: string[]; qdq?: boolean; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
+export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; weights: boolean; variant?: string[]; qdq?: boolean; inputSize?: [number, number]; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
   channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }
 
 export function importCommand(): Command {
@@ -22,6 +22,7 @@ export function importCommand(): Command {
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))
     .option('--no-onnx', 'do not write model.onnx beside the weights')
     .option('--no-weights', 'write only model.onnx (a package to run, not to train from)')
+    .option('--input-size <HxW>', '.tflite: run the graph at this fixed size instead of its own (fully convolutional graphs, e.g. a wider road frame)', parseSize)
     .option('--qdq', '.tflite with 8-bit activations: keep the integer arithmetic (QuantizeLinear/DequantizeLinear around each operator, 8-bit weights) for ONNX Runtime\'s int8 kernels; default: dequantised to float')
     .option('--variant <file...>', '.tflite: the same model at another input size (e.g. MediaPipe\'s landscape selfie model); each image goes to the graph of the nearest aspect ratio')
     .option('--licence <text>', 'licence of the weights')

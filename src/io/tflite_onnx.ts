@@ -147,10 +147,23 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
     return unsupported(o, `has the fused activation ${a}, which the importer does not support`);
   };
   /** [N, C] of x (dynamic) followed by [h, w]: the `sizes` of a Resize to h x w. */
+  /**
+   * [N, C] of x followed by the spatial size h x w: taken at run time from the first value of that
+   * size in the graph (the input, an encoder feature) when there is one, so that a graph built for
+   * one input size runs at others; else the constant.
+   */
   const sizesFor = (x: string, h: number, w: number): string => {
     const shape = node('Shape', [x]);
     const nc = node('Slice', [shape, i64('s0', [0]), i64('s2', [2])]);
-    return node('Concat', [nc, i64('hw', [h, w])], [int('axis', 0)]);
+    const like = bySize.get(`${h}x${w}`);
+    const hw = like ? node('Slice', [node('Shape', [like]), i64('s2', [2]), i64('s4', [4])]) : i64('hw', [h, w]);
+    return node('Concat', [nc, hw], [int('axis', 0)]);
+  };
+  /** ONNX values by their spatial size in the graph as built ("HxW"), the first of each size. */
+  const bySize = new Map<string, string>();
+  const noteSize = (t: number, name: string) => {
+    const sh = T(t).shape;
+    if (sh.length === 4 && !bySize.has(`${sh[1]}x${sh[2]}`)) bySize.set(`${sh[1]}x${sh[2]}`, name);
   };
   const conv = (o: TfliteOperator, x: number, wIdx: number, bIdx: number, depthwise: boolean, extra: { dilation?: [number, number]; pads?: number[]; inShape?: number[]; outShape?: number[] } = {}): string => {
     const { values: wv, shape: ws } = constOf(wIdx);
@@ -221,6 +234,7 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
   }
   function int32Zero(): string { const n = fresh('zp'); inits.push({ name: n, dataType: INT32, dims: [], rawData: new Uint8Array(4) }); return n; }
   names.set(g.inputs[0], 'input');
+  noteSize(g.inputs[0], 'input');
   const skip = new Set<number>();
   let argmaxInput = -1;
   for (const o of g.operators) {
@@ -277,7 +291,10 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
         const opts = o.options ?? {}, fh = Number(opts.filter_height), fw = Number(opts.filter_width), sh = Number(opts.stride_h), sw = Number(opts.stride_w);
         const inS = T(a).shape, outS = T(out).shape;
         const [t, bb] = Number(opts.padding) === 1 ? [0, 0] : samePads(inS[1], outS[1], fh, sh, 1), [l, r] = Number(opts.padding) === 1 ? [0, 0] : samePads(inS[2], outS[2], fw, sw, 1);
-        y = activation(node('AveragePool', [value(a)], [ints('kernel_shape', [fh, fw]), ints('strides', [sh, sw]), ints('pads', [t, l, bb, r]), int('count_include_pad', 0)]), o);
+        // A pool over the whole map (DeepLab's image pooling) stays whole at any input size.
+        const whole = outS[1] === 1 && outS[2] === 1 && fh === inS[1] && fw === inS[2] && Number(opts.padding) === 1;
+        y = activation(whole ? node('GlobalAveragePool', [value(a)])
+          : node('AveragePool', [value(a)], [ints('kernel_shape', [fh, fw]), ints('strides', [sh, sw]), ints('pads', [t, l, bb, r]), int('count_include_pad', 0)]), o);
         break;
       }
       case 'MEAN': {
@@ -304,8 +321,10 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
         break;
       }
       case 'TILE': {
-        const m = Array.from(constOf(b).values);
-        y = node('Tile', [value(a), i64('multiples', T(a).shape.length === 4 ? [m[0], m[3], m[1], m[2]] : m)]);
+        const m = Array.from(constOf(b).values), inS = T(a).shape, outS = T(out).shape;
+        // A 1x1 map tiled to a feature's size (image pooling) is a broadcast to that feature's size, whatever it is.
+        if (inS.length === 4 && inS[1] === 1 && inS[2] === 1 && m[0] === 1 && m[3] === 1 && bySize.has(`${outS[1]}x${outS[2]}`)) y = node('Expand', [value(a), sizesFor(value(a), outS[1], outS[2])]);
+        else y = node('Tile', [value(a), i64('multiples', inS.length === 4 ? [m[0], m[3], m[1], m[2]] : m)]);
         break;
       }
       case 'ARG_MAX': if (g.outputs.includes(out)) { argmaxInput = a; continue; } return unsupported(o, 'inside the graph is not supported');
@@ -324,6 +343,7 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
       default: return unsupported(o);
     }
     names.set(out, fakeQuant(out, y));
+    noteSize(out, names.get(out)!);
   }
   at.op = -1;
   // The output: the scores ARG_MAX reads; a one-channel sigmoid as the two class scores [0, z].

@@ -173,3 +173,18 @@ test('import: the shipped ade20k, person and voc packages and the deeplabv3-voc 
     assert.ok(files.reduce((n, f) => n + fs.statSync(`models/${name}/${f}`).size, 0) <= 10_000_000, `${name}: over 10 MB`);
   }
 });
+
+test('tflite import --input-size: a fully convolutional graph runs at another fixed size (its image pooling, tiles and resizes follow the input)', async () => {
+  const { openSegmenter } = await import('../../src/inference/open.ts');
+  const d = tempDir(), img = await readImage('assets/photos/astronaut.png');
+  const r = cli('import', '--from', SELFIE, '--preset', 'selfie', '--input-size', '384x384', '--out', path.join(d, 'big'));
+  assert.equal(r.status, 0, r.stderr);
+  const big = await openSegmenter(path.join(d, 'big')), own = await openSegmenter('person');
+  assert.deepEqual(big.card.input.rule, { kind: 'fixed', size: [384, 384], filter: 'pillow' });
+  const [a] = await big.predictBatch([img]), [b] = await own.predictBatch([img]);
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  assert.ok(same / a.length > 0.95, `${(100 * same / a.length).toFixed(2)}% of the person mask as at 256x256`);
+  assert.ok(a.some((v, i) => v !== b[i]), 'the larger input changed nothing: was it used?');
+  await big.dispose(); await own.dispose();
+});

@@ -49,10 +49,18 @@ export async function runTflite(o: Opts): Promise<void> {
   const norm: Normalization | undefined = o.mean || o.std ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
     : preset?.normalization ?? fromInput;
   if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
-  // The converted graph must load in ONNX Runtime before anything is written.
-  try { await (await OnnxNetwork.create(net.onnx, net.classes, 1)).dispose(); } catch (e) {
+  // The converted graph must load in ONNX Runtime before anything is written, and give one score
+  // map per pixel at the size it will be run at.
+  const size = o.inputSize ?? net.size;
+  let ran: Float32Array;
+  try {
+    const n = await OnnxNetwork.create(net.onnx, net.classes, 1);
+    try { ran = await n.run(new Float32Array(3 * size[0] * size[1]), [1, 3, size[0], size[1]]); } finally { await n.dispose(); }
+  } catch (e) {
+    if (o.inputSize) throw new UserError(`--input-size ${size.join('x')}: the graph does not run at that size (${(e as Error).message.split('\n')[0]}); it may need its own size ${net.size.join('x')}`);
     throw new UserError(`${o.from}: the converted graph does not load in ONNX Runtime (${(e as Error).message}); the file may be damaged`);
   }
+  if (ran.length !== net.classes * size[0] * size[1]) throw new UserError(`--input-size ${size.join('x')}: the graph gives ${ran.length / net.classes} score pixels for ${size[0] * size[1]} input pixels; it needs its own size ${net.size.join('x')}`);
   const variants = (o.variant ?? []).map((file) => variantGraph(file, { ...net, qdq: o.qdq }));
   fs.mkdirSync(o.out, { recursive: true });
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
@@ -60,7 +68,7 @@ export async function runTflite(o: Opts): Promise<void> {
   const card = buildCard({
     model: { arch: 'tflite', numClasses }, classes, weights: '', onnx: 'model.onnx', parameters: net.parameters,
     ...(variants.length ? { variants: variants.map((v) => ({ onnx: v.onnx, size: v.size })) } : {}),
-    input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size: net.size, filter: 'pillow' } },
+    input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size, filter: 'pillow' } },
     // The graph's own size decides the label: the label map goes back by nearest neighbour.
     output: { kind: net.output, resizeBack: 'labels' },
     licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
@@ -68,5 +76,5 @@ export async function runTflite(o: Opts): Promise<void> {
     provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
   writeCard(o.out, card);
-  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${net.size[1]}x${net.size[0]}; model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
+  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${size[1]}x${size[0]}; model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
 }
