@@ -65,7 +65,8 @@ async function main() {
   // 960x512 here, the scale of their native 1024x512), or --input-size (VOC's native is 384x384).
   const video: { model: string; fps: number; loadSeconds: number; wallSeconds: number; peakRssMb?: number }[] = [];
   const runs: [string, string, string[]][] = [
-    ['Cityscapes ESPNetv2 s=2.0 (shipped), 960x512', 'cityscapes', []],
+    ['Cityscapes EdgeTPU-DeepLab-slim int8 (shipped cityscapes), 1025x513', 'cityscapes', []],
+    ['Cityscapes ESPNetv2 s=2.0 (shipped cityscapes-fast), 960x512', 'cityscapes-fast', []],
     ['Cityscapes ESPNetv2 s=1.0 (imported), 960x512', city1, []],
     ['Cityscapes ESPNetv2 s=1.0 (imported), --input-size 256x512', city1, ['--input-size', '256x512']],
     ['VOC ESPNetv2 s=1.0 (imported), --input-size 384x384 (native)', voc1, ['--input-size', '384x384']],

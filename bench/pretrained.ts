@@ -1,5 +1,5 @@
 // npm run bench:pretrained [-- --quick] [-- --no-reference]
-// The shipped pretrained models (models/voc, models/cityscapes: ESPNetv2 s=2.0 from EdgeNets):
+// The shipped pretrained models (all of models/; EdgeNets ESPNetv2 s=2.0 in voc-fast and cityscapes-fast):
 //  1. agreement with the authors' PyTorch outputs for every EdgeNets ESPNetv2 checkpoint and every
 //     reference image (label maps at network and original resolution, TF.js and ONNX Runtime; max
 //     abs logit difference on the stored input tensors), when ../shared/data/edgenets is present;
@@ -28,8 +28,10 @@ import { CHECKPOINTS, compareLabelMaps, compareLogits, hasEdgenets, importCheckp
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const THREADS = 2;
-/** The authors' evaluation input size per shipped model, [width, height]. */
-const EVAL_SIZE: Record<string, [number, number]> = { voc: [384, 384], cityscapes: [1024, 512], camvid: [480, 360], ade20k: [513, 513], person: [256, 256] };
+/** The authors' evaluation input size, [width, height], of the shipped models of no fixed size (the others: their own). */
+const EVAL_SIZE: Record<string, [number, number]> = { 'voc-fast': [384, 384], 'cityscapes-fast': [1024, 512], camvid: [480, 360] };
+const evalSize = (name: string, card: ReturnType<typeof readCard>): [number, number] =>
+  (card.input.rule.kind === 'fixed' ? [card.input.rule.size[1], card.input.rule.size[0]] : EVAL_SIZE[name]);
 /** The photos the demo segments with each model. */
 const photosOf = (name: string) => [...DEMO_PHOTOS, ...DEMO_EXTRAS].filter((p) => p.model === name);
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -42,7 +44,7 @@ interface SpeedRow { model: string; evalMs: number; evalInput: string; photos: {
 /** Child process: one shipped model, ONNX Runtime, timed at the eval size and on its demo photos. */
 async function speedChild(name: string, iters: number): Promise<void> {
   const dir = path.join(MODELS_DIR, name), card = readCard(dir);
-  const [w, h] = EVAL_SIZE[name];
+  const [w, h] = evalSize(name, card);
   const photo = await readImage(path.join(DEMO_PHOTOS_DIR, photosOf(name)[0]?.file ?? 'dashcam.png'));
   const evalImg = pillowBilinear(photo, w, h);
   const ort = createSegmenter(await OnnxNetwork.create(path.join(dir, card.onnx!), card.model.numClasses, THREADS), withFixedInput(card, [h, w]), { tiling: { pixelBudget: 0 } });

@@ -26,7 +26,7 @@ const RUNS: Run[] = [
   ...ZOO.map((arch) => ({ name: arch, arch, extra: START.test(arch) ? ['--encoder-weights', 'none'] : [], note: 'random init' })),
   ...ZOO.filter((a) => START.test(a)).map((arch) => ({ name: `${arch}-from-deeplab`, arch, extra: [], note: 'encoder from the shipped deeplabv3-voc start (the default)' })),
   // --proj-width 10: the shipped model's pyramid width, so only the last 1x1 conv (20 -> 12 classes) starts new.
-  { name: 'espnetv2-from-cityscapes', arch: 'espnetv2', extra: ['--init-weights', 'models/cityscapes/weights.safetensors', '--proj-width', '10'], note: 'fine-tuned from the shipped Cityscapes model' },
+  { name: 'espnetv2-from-cityscapes', arch: 'espnetv2', extra: ['--init-weights', 'models/cityscapes-fast/weights.safetensors', '--proj-width', '10'], note: 'fine-tuned from the shipped Cityscapes model' },
 ];
 
 export interface CamvidResult { name: string; arch: string; note: string; minutes: number; epochs: number; mIoU: number; pixelAccuracy: number; command: string; date: string }

@@ -157,8 +157,8 @@ test('tflite import: an operator the importer does not know is one line naming i
   assert.throws(() => tfliteToOnnx(graph, 'model.tflite'), (e: Error) => e instanceof UserError && e.message === 'model.tflite: operator 1 (FLOOR) is not supported by the importer');
 });
 
-test('import: the shipped ade20k, person and voc packages and the deeplabv3-voc start are what their cards\' import commands make', async (t) => {
-  for (const name of ['ade20k', 'person', 'voc', 'starts/deeplabv3-voc']) {
+test('import: the shipped ade20k, person, voc and cityscapes packages and the deeplabv3-voc start are what their cards\' import commands make', async (t) => {
+  for (const name of ['ade20k', 'person', 'voc', 'cityscapes', 'starts/deeplabv3-voc']) {
     const card = JSON.parse(fs.readFileSync(`models/${name}/model.json`, 'utf8'));
     const args = (card.provenance.command as string).replace(/^pixelwise import /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
     const from = args[args.indexOf('--from') + 1];

@@ -46,7 +46,7 @@ test('ESPNetv2 label maps from the image files equal PyTorch at network and orig
 
 test('shipped voc-fast and cityscapes weights are exactly the re-imported EdgeNets checkpoints', { skip }, async () => {
   await initEngine('wasm');
-  for (const [name, ck] of [['voc-fast', 'espnetv2_s_2.0_pascal_384x384'], ['cityscapes', 'espnetv2_s_2.0_city_1024x512']]) {
+  for (const [name, ck] of [['voc-fast', 'espnetv2_s_2.0_pascal_384x384'], ['cityscapes-fast', 'espnetv2_s_2.0_city_1024x512']]) {
     const dir = path.join(MODELS_DIR, name), card = readCard(dir);
     const file = path.join(EDGENETS, `${ck}.pth`);
     assert.equal(card.provenance?.sha256, crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), `${name}: source sha256`);
@@ -79,17 +79,19 @@ test('the shipped models find the cat, the astronaut and the road in the shipped
   }
   const [c] = await fast.predictBatch([cat]), [ct] = await fastTf.predictBatch([cat]);
   assert.ok(share(ct.map((v, i) => (v === c[i] ? 1 : 0)), 1) > 0.999, 'TF.js and ONNX Runtime label maps agree');
-  const city = await openSegmenter('cityscapes');
-  const [d] = await city.predictBatch([await readImage(path.join(photos, 'dashcam.png'))]);
-  assert.ok(share(d, 0) > 0.25 && share(d, 10) > 0.25, `road ${share(d, 0)}, sky ${share(d, 10)}`);
-  for (const s of [voc, fast, fastTf, city]) await s.dispose();
+  const city = await openSegmenter('cityscapes'), cityFast = await openSegmenter('cityscapes-fast');
+  for (const s of [city, cityFast]) {
+    const [d] = await s.predictBatch([await readImage(path.join(photos, 'dashcam.png'))]);
+    assert.ok(share(d, 0) > 0.25 && share(d, 10) > 0.25, `road ${share(d, 0)}, sky ${share(d, 10)}`);
+  }
+  for (const s of [voc, fast, fastTf, city, cityFast]) await s.dispose();
 });
 
 test('--input-size: the network sees the image resized to HxW (Pillow bilinear); the labels come back by nearest neighbour', async () => {
   const photos = path.resolve(import.meta.dirname, '../../assets/photos');
   const img = await readImage(path.join(photos, 'dashcam.png'));
   const [h, w] = [192, 320]; // multiples of 32: the model's own rule leaves the resized image as it is
-  const sized = await openSegmenter('cityscapes', { inputSize: [h, w] }), plain = await openSegmenter('cityscapes');
+  const sized = await openSegmenter('cityscapes-fast', { inputSize: [h, w] }), plain = await openSegmenter('cityscapes-fast');
   const [got] = await sized.predictBatch([img]);
   const [small] = await plain.predictBatch([pillowBilinear(img, w, h)]);
   assert.deepEqual(got, pillowNearest(small, w, h, img.width, img.height));
@@ -98,6 +100,6 @@ test('--input-size: the network sees the image resized to HxW (Pillow bilinear);
   const big = { data: new Uint8Array(3000 * 2000 * 3), width: 3000, height: 2000 };
   const [l] = await sized.predictBatch([big]); // a fixed network size is never tiled
   assert.equal(l.length, 3000 * 2000);
-  await assert.rejects(openSegmenter('cityscapes', { inputSize: [0, 10] }), /^UserError: inputSize 0x10: expected \[height, width\]/);
+  await assert.rejects(openSegmenter('cityscapes-fast', { inputSize: [0, 10] }), /^UserError: inputSize 0x10: expected \[height, width\]/);
   for (const s of [sized, plain]) await s.dispose();
 });

@@ -63,7 +63,7 @@ test('espnetv2 --proj-width: fine-tuning the shipped 20-class model to 12 classe
   await initEngine('wasm');
   const { readSafetensors } = await import('../../src/formats/safetensors.ts');
   const { SegModel } = await import('../../src/models/seg_model.ts');
-  const src = readSafetensors(new URL('../../models/cityscapes/weights.safetensors', import.meta.url).pathname).tensors;
+  const src = readSafetensors(new URL('../../models/cityscapes-fast/weights.safetensors', import.meta.url).pathname).tensors;
   const fresh = (projWidth?: number) => {
     const m = new SegModel({ arch: 'espnetv2', numClasses: 12, projWidth });
     const kept = m.loadNamedWeights(src, 'cityscapes', { strict: false, keepMismatched: true });

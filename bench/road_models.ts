@@ -1,0 +1,51 @@
+// npm run bench:road-models [-- --models cityscapes,DIR,...]
+// Cityscapes models compared where this machine has labelled road scenes: CamVid val (101 images,
+// 360x480, ../shared/data/camvid), a dataset none of them was trained on. Each model's 19
+// Cityscapes train ids are mapped to CamVid's 11 classes (road, sidewalk -> Pavement, building and
+// wall -> Building, fence, pole, traffic light and sign -> SignSymbol, vegetation and terrain ->
+// Tree, sky, person -> Pedestrian, rider, bicycle and motorcycle -> Bicyclist, car, truck, bus and
+// train -> Car); mIoU over the 11 classes, CamVid's void ignored. Also ms per image end to end
+// (ONNX Runtime, 2 threads). Writes docs/bench/road-models.json. Needs ../shared/data/camvid.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openSegmenter } from '../src/inference/open.ts';
+import { readImage } from '../src/data/image_io.ts';
+import { readMask } from '../src/data/mask_io.ts';
+import { ConfusionMatrix } from '../src/metrics/confusion.ts';
+import { CAMVID_CLASSES } from '../src/data/class_sets.ts';
+import { writeFileAtomic } from '../src/util/fs.ts';
+
+const args = process.argv.slice(2);
+const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
+const CAMVID = '../shared/data/camvid';
+// Cityscapes train id -> CamVid class (Sky 0, Building 1, Pole 2, Road 3, Pavement 4, Tree 5, SignSymbol 6, Fence 7, Car 8, Pedestrian 9, Bicyclist 10).
+const TO_CAMVID = [3, 4, 1, 1, 7, 2, 6, 6, 5, 5, 0, 9, 10, 8, 8, 8, 8, 10, 10];
+
+async function main() {
+  if (!fs.existsSync(CAMVID)) { process.stderr.write(`${CAMVID} not found: this benchmark needs CamVid val\n`); process.exit(1); }
+  const models = (opt('--models') ?? 'cityscapes,cityscapes-edgetpu').split(',');
+  const files = fs.readdirSync(path.join(CAMVID, 'val')).filter((f) => f.endsWith('.png')).sort();
+  const rows = [];
+  for (const m of models) {
+    const seg = await openSegmenter(m, { threads: 2 });
+    const cm = new ConfusionMatrix(11, { ignoreIndex: 11 });
+    let ms = 0;
+    for (const f of files) {
+      const img = await readImage(path.join(CAMVID, 'val', f));
+      const t0 = performance.now();
+      const [labels] = await seg.predictBatch([img]);
+      ms += performance.now() - t0;
+      const mapped = labels.map((l) => TO_CAMVID[l] ?? 11);
+      cm.add(mapped, readMask(path.join(CAMVID, 'valannot', f)).data);
+    }
+    const s = cm.scores(CAMVID_CLASSES.slice(0, 11).map((c) => c.name));
+    const row = { model: m, arch: seg.card.model.arch, input: seg.card.input.rule, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, msPerImage: ms / files.length, perClass: Object.fromEntries(s.perClass.map((c) => [c.name, c.iou])) };
+    process.stderr.write(`${m}: CamVid val mIoU ${(100 * s.mIoU).toFixed(2)} (11 classes via Cityscapes ids), pixel acc ${(100 * s.pixelAccuracy).toFixed(2)}, ${row.msPerImage.toFixed(0)} ms/image\n`);
+    rows.push(row);
+    await seg.dispose();
+  }
+  writeFileAtomic('docs/bench/road-models.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: `npm run bench:road-models -- --models ${models.join(',')}`, images: files.length, rows }, null, 2) + '\n');
+}
+
+main();
