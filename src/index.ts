@@ -34,3 +34,6 @@ export type { Network, RuntimeKind } from './inference/network.js';
 export { buildCard, cardSchema, type ModelCard, type InputRule } from './models/card.js';
 export { shippedModels, DEFAULT_MODEL } from './models/shipped.js';
 export { CLASS_SETS, VOC_CLASSES, CITYSCAPES_CLASSES, ADE20K_CLASSES } from './data/class_sets.js';
+export { readTflite, type TfliteGraph } from './formats/tflite.js';
+export { runIntegerTflite, type IntegerRun } from './io/tflite_integer.js';
+export { readNpy, parseNpy, type NpyArray } from './formats/npy.js';
