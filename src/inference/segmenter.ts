@@ -179,11 +179,7 @@ function resolveThreshold(card: ModelCard, t: SegmenterOptions['threshold']): Cl
  */
 export function byAspect(parts: Segmenter[], card: ModelCard = parts[0].card): Segmenter {
   if (parts.length === 1) return parts[0];
-  const aspect = (s: Segmenter) => { const r = s.card.input.rule as { size: [number, number] }; return r.size[1] / r.size[0]; };
-  const pick = (im: RgbImage) => {
-    const a = Math.log(im.width / im.height);
-    return parts.reduce((best, s, i) => (Math.abs(Math.log(aspect(s)) - a) < Math.abs(Math.log(aspect(parts[best])) - a) ? i : best), 0);
-  };
+  const pick = (im: RgbImage) => nearestAspect(parts.map((s) => s.card), im.width, im.height);
   const route = async <T>(imgs: RgbImage[], run: (s: Segmenter, x: RgbImage[]) => Promise<T[]>): Promise<T[]> => {
     const which = imgs.map(pick), out: T[] = new Array(imgs.length);
     for (const k of new Set(which)) {
@@ -199,4 +195,12 @@ export function byAspect(parts: Segmenter[], card: ModelCard = parts[0].card): S
     scoresBatch: (imgs, o) => route(imgs, (s, x) => s.scoresBatch(x, o)),
     async dispose() { for (const s of parts) await s.dispose(); },
   };
+}
+
+/** Which of a card's variants (variantCards) takes an image of width x height: the nearest aspect ratio (the first on ties). */
+export function nearestAspect(cards: ModelCard[], width: number, height: number): number {
+  if (cards.length === 1) return 0;
+  const a = Math.log(width / height);
+  const off = (c: ModelCard) => { const r = c.input.rule as { size: [number, number] }; return Math.abs(Math.log(r.size[1] / r.size[0]) - a); };
+  return cards.reduce((best, c, i) => (off(c) < off(cards[best]) ? i : best), 0);
 }

@@ -70,6 +70,11 @@ export const cardSchema = z.object({
   /** An ONNX file of the network, run with ONNX Runtime. */
   onnx: z.optional(z.string()),
   /**
+   * int8: the network computes on 8-bit grids (an 8-bit graph, its activations rounded to 8 bits):
+   * runtimes whose integer kernels round otherwise can move labels by whole grid steps. Absent: float.
+   */
+  precision: z.optional(z.enum(['float32', 'int8'])),
+  /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
    * model: general 256x256, landscape 144x256): each image goes to the one whose aspect ratio is
    * nearest its own (the card's own `onnx` and size included).

@@ -2179,7 +2179,7 @@ function solidColour(width, height, color) {
   return { data, width, height };
 }
 function gaussianBlur(img, sigma) {
-  const r = Math.max(1, Math.ceil(3 * sigma)), k = new Float32Array(2 * r + 1);
+  const r = Math.max(1, Math.floor(sigma * Math.sqrt(2 * Math.log(5)))), k = new Float32Array(2 * r + 1);
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;

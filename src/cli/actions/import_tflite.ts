@@ -67,6 +67,7 @@ export async function runTflite(o: Opts): Promise<void> {
   for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
   const card = buildCard({
     model: { arch: 'tflite', numClasses }, classes, weights: '', onnx: 'model.onnx', parameters: net.parameters,
+    ...(fromInput ? { precision: 'int8' as const } : {}),
     ...(variants.length ? { variants: variants.map((v) => ({ onnx: v.onnx, size: v.size })) } : {}),
     input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size, filter: 'pillow' } },
     // The graph's own size decides the label: the label map goes back by nearest neighbour.
