@@ -15,7 +15,7 @@ export interface TfliteOnnx {
   size: [number, number]; classes: number;
   /** What the output holds: class logits, or probabilities (a softmax or sigmoid the graph ends in). */
   output: 'logits' | 'probabilities';
-  /** Learned values: the elements of the float constants of rank 1 and more (weights, biases, scales). */
+  /** Learned values: the elements of the constants of rank 1 and more (weights, biases, scales), float or integer. */
   parameters: number;
 }
 
@@ -368,6 +368,7 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
     output: [valueInfo('logits', FLOAT, ['N', 'C', 'H', 'W'])],
   };
   const model: O.IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: 14 }], producerName: 'pixelwise (TFLite import)', graph };
-  const parameters = inits.filter((i) => i.dataType === FLOAT && (i.dims?.length ?? 0) > 0).reduce((n, i) => n + i.dims!.reduce((a, b) => a * Number(b), 1), 0);
+  // Weights and biases, float or kept 8-bit / int32 (--qdq); scalars (scales, zero points) are not parameters.
+  const parameters = inits.filter((i) => [FLOAT, UINT8, INT8, INT32].includes(i.dataType!) && (i.dims?.length ?? 0) > 0).reduce((n, i) => n + i.dims!.reduce((a, b) => a * Number(b), 1), 0);
   return { onnx: onnx.ModelProto.encode(model).finish(), size: [h, w], classes, output, parameters };
 }

@@ -16,6 +16,7 @@ export interface TflitePreset {
 const TF_DEEPLAB: Normalization = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }; // 2/255 x - 1
 const UNIT: Normalization = { mean: [0, 0, 0], std: [1, 1, 1] }; // x / 255
 const CORAL_LICENCE = 'Apache-2.0 (google-coral/test_data LICENSE)';
+const CORAL = 'github.com/google-coral/test_data @ 104342d2d3480b3e66203073dac24f4e2dbb4c41, repository root:';
 
 export const TFLITE_PRESETS: Record<string, TflitePreset> = {
   'deeplabv3-ade20k': {
@@ -26,18 +27,19 @@ export const TFLITE_PRESETS: Record<string, TflitePreset> = {
     scores: [{ metric: 'mIoU', value: 32.04, dataset: 'ADE20K val (longest side 257, output stride 16: another configuration than this file)', source: 'tensorflow/models research/deeplab/g3doc/model_zoo.md' }],
   },
   'deeplabv3-voc-quant': {
-    classes: VOC_CLASSES, licence: CORAL_LICENCE,
-    source: 'Coral deeplabv3_mnv2_pascal_quant.tflite (TF DeepLab mobilenetv2_coco_voc_trainaug_8bit)',
+    classes: VOC_CLASSES, licence: `weights: ${CORAL_LICENCE}; training data: ImageNet, MS-COCO, PASCAL VOC 2012 train_aug, each under its own terms`,
+    source: `${CORAL} deeplabv3_mnv2_pascal_quant.tflite (TF DeepLab mobilenetv2_coco_voc_trainaug_8bit)`,
     scores: [{ metric: 'mIoU', value: 74.26, dataset: 'PASCAL VOC 2012 val (513, output stride 16)', source: 'tensorflow/models research/deeplab/g3doc/quantize.md' }],
   },
   'deeplabv3-voc-quant-dm05': {
     classes: VOC_CLASSES, licence: CORAL_LICENCE,
-    source: 'Coral deeplabv3_mnv2_dm05_pascal_quant.tflite (TF DeepLab mobilenetv2_dm05_coco_voc_trainaug_8bit)',
+    source: `${CORAL} deeplabv3_mnv2_dm05_pascal_quant.tflite (TF DeepLab mobilenetv2_dm05_coco_voc_trainaug_8bit)`,
     scores: [{ metric: 'mIoU', value: 69.65, dataset: 'PASCAL VOC 2012 val (output stride 16)', source: 'tensorflow/models research/deeplab/g3doc/quantize.md' }],
   },
   'edgetpu-deeplab-slim-cityscapes': {
-    classes: CITYSCAPES_CLASSES.slice(0, 19), licence: `${CORAL_LICENCE}; trained on Cityscapes, whose terms forbid commercial use`,
-    source: 'Coral deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite (EdgeTPU-DeepLab-slim, depth multiplier 0.75)',
+    classes: CITYSCAPES_CLASSES.slice(0, 19), licence: `weights: ${CORAL_LICENCE}; training data: ImageNet, then Cityscapes train_fine, whose terms forbid commercial use`,
+    source: `${CORAL} deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite (TF DeepLab EdgeTPU-DeepLab-slim, MobileNet-EdgeTPU depth multiplier 0.75, quantisation-aware 8-bit)`,
+    notes: 'Run at 1025x513 (Cityscapes\' 2:1; the file\'s own size is 513x513, which squeezes road scenes). Kept 8-bit (--qdq): ONNX Runtime\'s int8 kernels; an exact integer run agrees with Google\'s runtime bit for bit (runIntegerTflite).',
     scores: [{ metric: 'mIoU', value: 73.2, dataset: 'Cityscapes val, float checkpoint at output stride 16 (not this 8-bit file)', source: 'tensorflow/models research/deeplab/g3doc/model_zoo.md' }],
   },
   selfie: {

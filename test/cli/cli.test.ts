@@ -227,13 +227,13 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   const { readSafetensors } = await import('../../src/formats/safetensors.ts');
   const { onnx } = await import('../../src/formats/onnx_proto.ts');
   for (const s of j.shipped) {
-    // Pixelwise weights: their learned tensors; an imported graph (ONNX only): its float constants of rank >= 1.
+    // Pixelwise weights: their learned tensors; an imported graph (ONNX only): its constants of rank >= 1 (float, or 8-bit / int32 kept by --qdq).
     // A zoo architecture shipped as ONNX only: the learned tensors of its network.
     const card = JSON.parse(fs.readFileSync(path.join(s.folder, 'model.json'), 'utf8'));
     const learned = fs.existsSync(path.join(s.folder, 'weights.safetensors'))
       ? [...readSafetensors(path.join(s.folder, 'weights.safetensors')).tensors].filter(([k]) => !/moving_(mean|variance)$/.test(k)).reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0)
       : card.model.arch !== 'tflite' ? await zooParameters(card.model)
-      : onnx.ModelProto.decode(fs.readFileSync(path.join(s.folder, 'model.onnx'))).graph!.initializer!.filter((i) => i.dataType === onnx.TensorProto.DataType.FLOAT && i.dims!.length > 0)
+      : onnx.ModelProto.decode(fs.readFileSync(path.join(s.folder, 'model.onnx'))).graph!.initializer!.filter((i) => [onnx.TensorProto.DataType.FLOAT, onnx.TensorProto.DataType.UINT8, onnx.TensorProto.DataType.INT8, onnx.TensorProto.DataType.INT32].includes(i.dataType!) && i.dims!.length > 0)
         .reduce((n, i) => n + i.dims!.reduce((a, b) => a * Number(b), 1), 0);
     assert.equal(s.parameters, learned, s.name);
     assert.equal(s.classNames.length, s.classes);
