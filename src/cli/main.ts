@@ -31,7 +31,7 @@ const FLAGS: Record<string, string> = {
   model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
   scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', threshold: '--threshold', arch: '--arch',
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
-  encoderWeights: '--encoder-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
+  encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
   valEvery: '--val-every', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
   microBatch: '--micro-batch', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
 };

@@ -21,9 +21,16 @@ import { readSafetensors } from '../formats/safetensors.js';
 
 type Named = Map<string, { shape: number[]; data: Float32Array }>;
 
-/** A pixelwise model package or run folder given as weights: its weights file and the layout it was built in. */
-export function packageWeights(dir: string): { file: string; layout: EncoderLayout; arch: string; normalization: Normalization } {
+/**
+ * A pixelwise model package or run folder given as weights (`argument` names the option in
+ * errors): its weights file and the layout it was built in.
+ */
+export function packageWeights(dir: string, argument = 'encoderWeights'): { file: string; layout: EncoderLayout; arch: string; normalization: Normalization } {
+  if (!isFile(path.join(dir, 'model.json'))) throw argumentError(argument, dir, 'a folder without model.json; give a pixelwise model or run folder, a shipped start or a weights file');
   const card = readCard(dir);
+  if (!card.weights && !['best.safetensors', 'last.safetensors'].some((f) => isFile(path.join(dir, f)))) {
+    throw argumentError(argument, dir, 'an ONNX-only package has no trainable weights; give a run folder, a package with weights or a shipped start (models/starts/)');
+  }
   return { file: weightsFile(dir, card), layout: (card.model.layout as EncoderLayout | undefined) ?? 'keras', arch: card.model.arch, normalization: card.input.normalization };
 }
 
@@ -116,6 +123,8 @@ export function layoutForEncoderWeights(arch: string, file: string | undefined):
   const enc = encoderFor(arch);
   if (!enc) throw argumentError('encoderWeights', file, `${arch} is a whole network without a separate encoder`);
   if (isDir(file)) {
+    const theirs = encoderFor(packageWeights(file).arch);
+    if (theirs?.name !== enc.name) throw argumentError('encoderWeights', file, `its network (${packageWeights(file).arch}) has ${theirs ? `a ${theirs.name}` : 'no separate'} encoder, not ${arch}'s ${enc.name}`);
     if (!enc.layouts.includes(layout)) throw argumentError('encoderWeights', file, `its network was built in the ${layout} layout, which the ${enc.name} encoder does not have`);
     return layout === enc.layouts[0] ? {} : { layout };
   }

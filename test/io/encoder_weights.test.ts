@@ -158,3 +158,22 @@ test('MobileNetV2 architectures start from the shipped TF DeepLab start by defau
   assert.deepEqual(layoutForEncoderWeights('mobilenetv2_unet', 'models/starts/deeplabv3-voc'), { layout: 'tf' });
   m.dispose();
 });
+
+test('starting weights: a folder without a card, an ONNX-only package and another encoder\'s start are one-line refusals naming the option', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const { writeSyntheticDataset } = await import('../../src/data/synthetic.ts');
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 32, 32, 1);
+  fs.mkdirSync(path.join(d, 'empty'));
+  for (const [extra, why] of [
+    [['--arch', 'mobilenet_unet', '--encoder-weights', path.join(d, 'empty')], /^pixelwise: --encoder-weights \S+: a folder without model\.json/],
+    [['--arch', 'mobilenet_unet', '--init-weights', 'models/voc'], /^pixelwise: --init-weights models\/voc: an ONNX-only package has no trainable weights/],
+    [['--arch', 'unet', '--encoder-weights', 'deeplabv3-voc'], /^pixelwise: --encoder-weights \S+: its network \(mobilenetv2_deeplabv3\) has a mobilenetv2 encoder, not unet's unet/],
+  ] as const) {
+    const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--out', path.join(d, `r${Math.random()}`), ...extra], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, why);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});

@@ -35,6 +35,7 @@ export async function run(o: Opts): Promise<void> {
   if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   if (o.variant) throw new UserError('--variant: only for TensorFlow Lite graphs (--from X.tflite)');
   if (o.qdq) throw new UserError('--qdq: only for TensorFlow Lite graphs (--from X.tflite)');
+  if (!o.weights && !o.onnx) throw new UserError('--no-weights with --no-onnx would write no network; keep one of them');
   await initEngine('wasm');
   const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${presetNames().join(', ')}`);
@@ -66,7 +67,6 @@ export async function run(o: Opts): Promise<void> {
     count = tensors!.size - conv.skipped.length;
     skipped = conv.skipped;
   }
-  if (!o.weights && !o.onnx) throw new UserError('--no-weights with --no-onnx would write no network; keep one of them');
   if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
   let onnx: string | undefined;
   if (o.onnx) {

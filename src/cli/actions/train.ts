@@ -58,7 +58,7 @@ function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: str
   if (init) {
     if (isDir(resolveStart(init))) {
       init = resolveStart(init);
-      const src = packageWeights(init);
+      const src = packageWeights(init, 'initWeights');
       if (src.layout !== 'keras') layout = { layout: src.layout };
       init = src.file;
       norm = src.normalization;
