@@ -1972,6 +1972,11 @@ var cardSchema = object({
   /** An ONNX file of the network, run with ONNX Runtime. */
   onnx: optional(string2()),
   /**
+   * int8: the network computes on 8-bit grids (an 8-bit graph, its activations rounded to 8 bits):
+   * runtimes whose integer kernels round otherwise can move labels by whole grid steps. Absent: float.
+   */
+  precision: optional(_enum(["float32", "int8"])),
+  /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
    * model: general 256x256, landscape 144x256): each image goes to the one whose aspect ratio is
    * nearest its own (the card's own `onnx` and size included).
@@ -2811,14 +2816,7 @@ function resolveThreshold(card, t) {
 }
 function byAspect(parts, card = parts[0].card) {
   if (parts.length === 1) return parts[0];
-  const aspect = (s) => {
-    const r = s.card.input.rule;
-    return r.size[1] / r.size[0];
-  };
-  const pick2 = (im) => {
-    const a = Math.log(im.width / im.height);
-    return parts.reduce((best, s, i) => Math.abs(Math.log(aspect(s)) - a) < Math.abs(Math.log(aspect(parts[best])) - a) ? i : best, 0);
-  };
+  const pick2 = (im) => nearestAspect(parts.map((s) => s.card), im.width, im.height);
   const route = async (imgs, run) => {
     const which = imgs.map(pick2), out = new Array(imgs.length);
     for (const k of new Set(which)) {
@@ -2840,6 +2838,15 @@ function byAspect(parts, card = parts[0].card) {
       for (const s of parts) await s.dispose();
     }
   };
+}
+function nearestAspect(cards, width, height) {
+  if (cards.length === 1) return 0;
+  const a = Math.log(width / height);
+  const off = (c) => {
+    const r = c.input.rule;
+    return Math.abs(Math.log(r.size[1] / r.size[0]) - a);
+  };
+  return cards.reduce((best, c, i) => off(c) < off(cards[best]) ? i : best, 0);
 }
 
 // src/render/simd/overlay_wasm.ts
