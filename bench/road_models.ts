@@ -1,4 +1,7 @@
 // npm run bench:road-models [-- --models cityscapes,DIR,...]
+// By default: the shipped cityscapes and cityscapes-fast, and (with ../shared/data/tflite) the
+// Coral EdgeTPU-DeepLab-slim file imported in float at its own 513x513 and at 1025x513, the
+// settings the shipped model was chosen among.
 // Cityscapes models compared where this machine has labelled road scenes: CamVid val (101 images,
 // 360x480, ../shared/data/camvid), a dataset none of them was trained on. Each model's 19
 // Cityscapes train ids are mapped to CamVid's 11 classes (road, sidewalk -> Pavement, building and
@@ -6,6 +9,7 @@
 // Tree, sky, person -> Pedestrian, rider, bicycle and motorcycle -> Bicyclist, car, truck, bus and
 // train -> Car); mIoU over the 11 classes, CamVid's void ignored. Also ms per image end to end
 // (ONNX Runtime, 2 threads). Writes docs/bench/road-models.json. Needs ../shared/data/camvid.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,9 +26,22 @@ const CAMVID = '../shared/data/camvid';
 // Cityscapes train id -> CamVid class (Sky 0, Building 1, Pole 2, Road 3, Pavement 4, Tree 5, SignSymbol 6, Fence 7, Car 8, Pedestrian 9, Bicyclist 10).
 const TO_CAMVID = [3, 4, 1, 1, 7, 2, 6, 6, 5, 5, 0, 9, 10, 8, 8, 8, 8, 10, 10];
 
+/** The Coral file imported in float at its own size and at 1025x513 (temp folders), when ../shared has it. */
+function coralVariants(): string[] {
+  const file = '../shared/data/tflite/coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite';
+  if (!fs.existsSync(file)) return [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'road-models-'));
+  return [['edgetpu-float-513x513', []], ['edgetpu-float-1025x513', ['--input-size', '513x1025']]].map(([name, extra]) => {
+    const out = path.join(dir, name as string);
+    const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'import', '--from', file, '--preset', 'edgetpu-deeplab-slim-cityscapes', ...(extra as string[]), '--out', out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return out;
+  });
+}
+
 async function main() {
   if (!fs.existsSync(CAMVID)) { process.stderr.write(`${CAMVID} not found: this benchmark needs CamVid val\n`); process.exit(1); }
-  const models = (opt('--models') ?? 'cityscapes,cityscapes-edgetpu').split(',');
+  const models = opt('--models')?.split(',') ?? ['cityscapes', 'cityscapes-fast', ...coralVariants()];
   const files = fs.readdirSync(path.join(CAMVID, 'val')).filter((f) => f.endsWith('.png')).sort();
   const rows = [];
   for (const m of models) {
@@ -40,12 +57,12 @@ async function main() {
       cm.add(mapped, readMask(path.join(CAMVID, 'valannot', f)).data);
     }
     const s = cm.scores(CAMVID_CLASSES.slice(0, 11).map((c) => c.name));
-    const row = { model: m, arch: seg.card.model.arch, input: seg.card.input.rule, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, msPerImage: ms / files.length, perClass: Object.fromEntries(s.perClass.map((c) => [c.name, c.iou])) };
+    const row = { model: m.startsWith(os.tmpdir()) ? path.basename(m) : m, arch: seg.card.model.arch, input: seg.card.input.rule, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, msPerImage: ms / files.length, perClass: Object.fromEntries(s.perClass.map((c) => [c.name, c.iou])) };
     process.stderr.write(`${m}: CamVid val mIoU ${(100 * s.mIoU).toFixed(2)} (11 classes via Cityscapes ids), pixel acc ${(100 * s.pixelAccuracy).toFixed(2)}, ${row.msPerImage.toFixed(0)} ms/image\n`);
     rows.push(row);
     await seg.dispose();
   }
-  writeFileAtomic('docs/bench/road-models.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: `npm run bench:road-models -- --models ${models.join(',')}`, images: files.length, rows }, null, 2) + '\n');
+  writeFileAtomic('docs/bench/road-models.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: opt('--models') ? `npm run bench:road-models -- --models ${opt('--models')}` : 'npm run bench:road-models', images: files.length, rows }, null, 2) + '\n');
 }
 
 main();
