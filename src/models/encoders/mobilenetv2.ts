@@ -15,11 +15,14 @@ const BLOCKS: [number, number, number][] = [
   [16, 1, 1], [24, 2, 6], [24, 1, 6], [32, 2, 6], [32, 1, 6], [32, 1, 6], [64, 2, 6], [64, 1, 6], [64, 1, 6], [64, 1, 6],
   [96, 1, 6], [96, 1, 6], [96, 1, 6], [160, 2, 6], [160, 1, 6], [160, 1, 6], [320, 1, 6],
 ];
-/** BatchNorm eps; explicit padding before strided convs, or TF 'same'; whether Conv_1 (1280) ends it. */
-interface Flavour { eps: number; pad: [[number, number], [number, number]] | 'same'; head: boolean }
-const KERAS: Flavour = { eps: 1e-3, pad: [[0, 1], [0, 1]], head: true };
-const TORCHVISION: Flavour = { eps: 1e-5, pad: [[1, 1], [1, 1]], head: true };
-const TF_DEEPLAB: Flavour = { eps: 1e-3, pad: 'same', head: false };
+/**
+ * BatchNorm eps; explicit padding before strided convs, or TF 'same'; whether Conv_1 (1280) ends
+ * it; whether block 2's depthwise output is offered as TF DeepLab's v3+ skip.
+ */
+interface Flavour { eps: number; pad: [[number, number], [number, number]] | 'same'; head: boolean; deeplabSkip: boolean }
+const KERAS: Flavour = { eps: 1e-3, pad: [[0, 1], [0, 1]], head: true, deeplabSkip: false };
+const TORCHVISION: Flavour = { eps: 1e-5, pad: [[1, 1], [1, 1]], head: true, deeplabSkip: false };
+const TF_DEEPLAB: Flavour = { eps: 1e-3, pad: 'same', head: false, deeplabSkip: true };
 const FLAVOURS: Record<EncoderLayout, Flavour> = { keras: KERAS, torchvision: TORCHVISION, tf: TF_DEEPLAB };
 
 /** torchvision mobilenet_v2 `features.*` module path -> Keras layer name. */
@@ -76,7 +79,7 @@ export const mobilenetv2: Encoder = {
       stride *= step.strides;
       const [out, dw] = invertedResidual(x, inCh, b, id, step, f);
       // TF DeepLab's v3+ decoder skip: block 2's depthwise output (stride 4, 144 channels).
-      if (id === 2 && !f.head) features.push({ stride, x: dw, channels: inCh * b[2], role: 'deeplab-skip' });
+      if (id === 2 && f.deeplabSkip) features.push({ stride, x: dw, channels: inCh * b[2], role: 'deeplab-skip' });
       x = out;
       inCh = b[0];
     });
