@@ -13,6 +13,9 @@ for (const { arch, options } of registryArchitectures()) testArchitecture(arch, 
 // Beyond the generated set: a dilated encoder at output stride 8; the ESPNetv2 encoder under another decoder.
 testArchitecture('resnet18_deeplabv3plus', { outputStride: 8 });
 testArchitecture('espnetv2_pspnet', { widthMult: 0.5 });
+// MobileNetV2 in TF DeepLab's layout (SAME strided convolutions, block 2's depthwise skip), as the DeepLab imports and the start build it.
+testArchitecture('mobilenetv2_deeplabv3plus', { layout: 'tf' });
+testArchitecture('mobilenetv2_deeplabv3', { layout: 'tf', outputStride: 8 });
 
 test('encoders match their references: parameter counts, feature strides and channels', async () => {
   await initEngine('wasm');
