@@ -12,7 +12,7 @@ import { writeCard } from '../../models/package.js';
 import { TFLITE_PRESETS } from '../../models/tflite_presets.js';
 import { resolveClasses } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
-import { parseNumberList } from '../options.js';
+import { MAX_INPUT_PIXELS, parseNumberList } from '../options.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { UserError } from '../../util/errors.js';
 import { commandArgs } from '../command_args.js';
@@ -52,6 +52,7 @@ export async function runTflite(o: Opts): Promise<void> {
   // The converted graph must load in ONNX Runtime before anything is written, and give one score
   // map per pixel at the size it will be run at.
   const size = o.inputSize ?? net.size;
+  if (size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
   let ran: Float32Array;
   try {
     const n = await OnnxNetwork.create(net.onnx, net.classes, 1);
