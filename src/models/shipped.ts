@@ -9,10 +9,9 @@ import { isDir } from '../util/fs.js';
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 export const DEFAULT_MODEL = 'voc';
 
-/** Names of the shipped model packages (folders of models/ holding a model.json). */
+/** Names of the shipped models to segment with (folders of models/ whose card names an ONNX file). */
 export function shippedModels(): string[] {
-  if (!isDir(MODELS_DIR)) return [];
-  return fs.readdirSync(MODELS_DIR).filter((d) => fs.existsSync(path.join(MODELS_DIR, d, 'model.json'))).sort();
+  return packages().filter(cardNamesOnnx);
 }
 
 /** A `--model` value (folder or shipped name; default: the shipped VOC model) -> model folder. */
@@ -24,16 +23,28 @@ export function resolveModelDir(model: string | undefined): string {
   throw argumentError('model', m, `no such folder and no shipped model of that name (shipped: ${names.join(', ') || 'none'}); give a training run folder or a model package`);
 }
 
-export const STARTS_DIR = path.join(MODELS_DIR, 'starts');
-
-/** Names of the shipped starts (model packages that training begins from: models/starts/NAME). */
+/**
+ * Shipped starts: packages of trainable weights without an ONNX file (models/NAME), which training
+ * begins from (`--encoder-weights NAME`, `--init-weights NAME`); every model to segment with ships a
+ * pre-exported ONNX file.
+ */
 export function shippedStarts(): string[] {
-  if (!isDir(STARTS_DIR)) return [];
-  return fs.readdirSync(STARTS_DIR).filter((d) => fs.existsSync(path.join(STARTS_DIR, d, 'model.json'))).sort();
+  return packages().filter((d) => !cardNamesOnnx(d));
 }
 
 /** A weights argument naming a shipped start -> its folder; anything else as given. */
 export function resolveStart(value: string): string {
-  if (!isDir(value) && /^[\w-]+$/.test(value) && isDir(path.join(STARTS_DIR, value))) return path.join(STARTS_DIR, value);
+  if (!isDir(value) && /^[\w-]+$/.test(value) && shippedStarts().includes(value)) return path.join(MODELS_DIR, value);
   return value;
+}
+
+/** Folders of models/ holding a model.json. */
+function packages(): string[] {
+  if (!isDir(MODELS_DIR)) return [];
+  return fs.readdirSync(MODELS_DIR).filter((d) => fs.existsSync(path.join(MODELS_DIR, d, 'model.json'))).sort();
+}
+
+/** Whether a package's card names an ONNX file (an unreadable card counts as a model: loading it says what is wrong). */
+function cardNamesOnnx(d: string): boolean {
+  try { return Boolean((JSON.parse(fs.readFileSync(path.join(MODELS_DIR, d, 'model.json'), 'utf8')) as { onnx?: unknown }).onnx); } catch { return true; }
 }

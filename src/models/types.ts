@@ -74,7 +74,7 @@ export interface Encoder {
   /** Layouts whose reference weights it loads (--encoder-weights); the first is the default. */
   layouts: EncoderLayout[];
   /**
-   * The shipped start (models/starts/NAME, a model package whose network has this encoder) that
+   * The shipped start (models/NAME, a weights-only package whose network has this encoder) that
    * training begins from when no weights are named.
    */
   start?: string;

@@ -242,6 +242,13 @@ test('models --json lists the shipped models (parameters = the learned tensors o
     assert.ok(s.scores.length > 0 || s.name === 'person', s.name);
   }
   assert.equal(j.shipped.find((s: { default: boolean }) => s.default).name, 'voc');
+  // Starts (weights-only packages) are listed apart, with their cards' provenance, and not as models to segment with.
+  const start = j.starts.find((s: { name: string }) => s.name === 'deeplabv3-voc');
+  assert.deepEqual(start.defaultFor, ['mobilenetv2']);
+  assert.match(start.licence, /Apache-2\.0/);
+  assert.match(start.source, /TF DeepLab/);
+  const startCard = JSON.parse(fs.readFileSync(path.join(start.folder, 'model.json'), 'utf8'));
+  assert.match(startCard.provenance.command, /^pixelwise import --from \S+ --preset deeplabv3-voc --no-onnx --out models\/deeplabv3-voc$/);
   for (const p of ['espnetv2-voc', 'espnetv2-cityscapes']) assert.ok(j.presets.some((x: { name: string }) => x.name === p), p);
   const names = (k: string) => j[k].map((x: { name: string }) => x.name);
   for (const d of ['unet', 'fcn8', 'fcn32', 'segnet', 'pspnet', 'deeplabv3plus']) assert.ok(names('decoders').includes(d), d);

@@ -139,7 +139,7 @@ test('MobileNetV2 architectures start from the shipped TF DeepLab start by defau
   assert.deepEqual(cfg.norm, KERAS_TF_NORM);
   // One step at lr 1e-5 from the start: the stem is still the start's (random weights would be far off).
   const { readSafetensors } = await import('../../src/formats/safetensors.ts');
-  const start = readSafetensors('models/starts/deeplabv3-voc/weights.safetensors').tensors.get('Conv1/kernel')!.data as Float32Array;
+  const start = readSafetensors('models/deeplabv3-voc/weights.safetensors').tensors.get('Conv1/kernel')!.data as Float32Array;
   const trained = readSafetensors(path.join(d, 'start', 'last.safetensors')).tensors.get('Conv1/kernel')!.data as Float32Array;
   assert.ok(start.every((v, i) => Math.abs(v - trained[i]) < 1e-3), 'the stem starts from the shipped weights');
   const none = train(path.join(d, 'none'), '--encoder-weights', 'none');
@@ -150,12 +150,12 @@ test('MobileNetV2 architectures start from the shipped TF DeepLab start by defau
   await initEngine('wasm');
   const m = new SegModel({ arch: 'mobilenetv2_deeplabv3plus', numClasses: 5, layout: 'tf' });
   const before = await weightsOf(m);
-  const n = await loadEncoderWeights(m, 'models/starts/deeplabv3-voc');
-  const after = await weightsOf(m), src = readSafetensors('models/starts/deeplabv3-voc/weights.safetensors').tensors;
+  const n = await loadEncoderWeights(m, 'models/deeplabv3-voc');
+  const after = await weightsOf(m), src = readSafetensors('models/deeplabv3-voc/weights.safetensors').tensors;
   assert.equal(n, [...after.keys()].filter((k) => /^(Conv1|bn_Conv1|expanded_conv_|block_)/.test(k)).length);
   assert.deepEqual(after.get('block_16_project/kernel')!.data, src.get('block_16_project/kernel')!.data);
   for (const k of ['dec_low_conv/kernel', 'aspp0/kernel']) assert.deepEqual(after.get(k)!.data, before.get(k)!.data, `decoder untouched: ${k}`);
-  assert.deepEqual(layoutForEncoderWeights('mobilenetv2_unet', 'models/starts/deeplabv3-voc'), { layout: 'tf' });
+  assert.deepEqual(layoutForEncoderWeights('mobilenetv2_unet', 'models/deeplabv3-voc'), { layout: 'tf' });
   m.dispose();
 });
 

@@ -113,7 +113,8 @@ test('tflite integer run: the Coral 8-bit graphs in integer arithmetic give Goog
 });
 
 test('tflite import: the Coral 8-bit graphs as ONNX, in float with 8-bit activation grids and with --qdq (8-bit weights, ONNX Runtime\'s int8 kernels): agreement with the integer run reported', { skip: noRefs }, async (t) => {
-  for (const [file, preset] of [['coral/deeplabv3_mnv2_pascal_quant.tflite', 'deeplabv3-voc-quant'], ['coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite', 'edgetpu-deeplab-slim-cityscapes']] as const) {
+  for (const [file, preset] of [['coral/deeplabv3_mnv2_pascal_quant.tflite', 'deeplabv3-voc-quant'], ['coral/deeplabv3_mnv2_dm05_pascal_quant.tflite', 'deeplabv3-voc-quant-dm05'],
+    ['coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite', 'edgetpu-deeplab-slim-cityscapes']] as const) {
     for (const extra of [[], ['--qdq']]) {
       const runs = await importAndRun(path.join(TFLITE, file), preset, (i) => `${i}_513x513_u8.npy`, extra);
       for (const r of runs) {
@@ -160,7 +161,7 @@ test('tflite import: an operator the importer does not know is one line naming i
 });
 
 test('import: the shipped ade20k, person, voc and cityscapes packages and the deeplabv3-voc start are what their cards\' import commands make', async (t) => {
-  for (const name of ['ade20k', 'person', 'voc', 'cityscapes', 'starts/deeplabv3-voc']) {
+  for (const name of ['ade20k', 'person', 'voc', 'cityscapes', 'deeplabv3-voc']) {
     const card = JSON.parse(fs.readFileSync(`models/${name}/model.json`, 'utf8'));
     const args = (card.provenance.command as string).replace(/^pixelwise import /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
     const from = args[args.indexOf('--from') + 1];

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCard } from '../../models/package.js';
 import type { PublishedScore } from '../../models/card.js';
-import { MODELS_DIR, DEFAULT_MODEL, shippedModels } from '../../models/shipped.js';
+import { MODELS_DIR, DEFAULT_MODEL, shippedModels, shippedStarts } from '../../models/shipped.js';
 import { PRESETS } from '../../models/presets.js';
 import { TFLITE_PRESETS } from '../../models/tflite_presets.js';
 import { ALIASES, DECODERS, ENCODERS, NETWORKS } from '../../models/registry.js';
@@ -46,7 +46,12 @@ export function listModels() {
   const networks = Object.values(NETWORKS).map((a) => ({ name: a.name, description: a.description, defaults: a.defaults }));
   const decoders = Object.values(DECODERS).map((d) => ({ name: d.name, description: d.description, defaultEncoder: d.defaultEncoder, defaults: d.defaults }));
   const encoders = Object.values(ENCODERS).map((e) => ({ name: e.name, description: e.description, defaults: e.defaults, outputStrides: e.outputStrides }));
-  return { shipped, presets, networks, decoders, encoders, aliases: ALIASES, measuredArchitectures: readZoo().rows };
+  // Weights training starts from, with the encoder each one serves by default.
+  const starts = shippedStarts().map((name) => {
+    const dir = path.join(MODELS_DIR, name), card = readCard(dir);
+    return { name, arch: card.model.arch, defaultFor: Object.values(ENCODERS).filter((e) => e.start === name).map((e) => e.name), source: card.source ?? null, licence: card.licence ?? 'unknown', folder: dir };
+  });
+  return { shipped, starts, presets, networks, decoders, encoders, aliases: ALIASES, measuredArchitectures: readZoo().rows };
 }
 
 const table = (head: string[], rows: string[][]) => {
@@ -66,6 +71,9 @@ export function run(o: { json?: boolean }): void {
     s.measured ? `${s.measured.msPerImage.toFixed(0)} ms/image at ${s.measured.input} (${s.measured.runtime}, ${s.measured.threads} threads)` : '-',
   ])));
   for (const s of m.shipped) say(`  ${s.name}: ${s.classNames.join(', ')}`);
+  say();
+  say('Starts for training (--encoder-weights NAME or --init-weights NAME):');
+  say(table(['name', 'architecture', 'default start of'], m.starts.map((t) => [t.name, t.arch, t.defaultFor.map((e) => `${e}_*`).join(', ') || '-'])));
   say();
   say('Import presets (pixelwise import --preset NAME --from CHECKPOINT|MODEL.tflite --out DIR):');
   say(table(['preset', 'architecture', 'classes', 'source'], m.presets.map((p) => [p.name, p.arch, String(p.classes), p.source ?? '-'])));
