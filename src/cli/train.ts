@@ -14,6 +14,7 @@ export interface Opts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
+  teacher?: string; distillWeight?: number; distillTemperature?: number;
   resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; initWeights?: string; encoderWeights?: string;
 }
 
@@ -51,6 +52,9 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
     .option('--init-weights <file>', 'start from these weights (.safetensors, a run or model folder, or a shipped start), e.g. to fine-tune')
+    .option('--teacher <model>', 'distillation: also learn from this model\'s class probabilities (a shipped name, model package or training run predicting the same classes)')
+    .option('--distill-weight <w>', 'with --teacher: the distillation term\'s share of the loss, 0..1 (default 0.5; 1 = from the teacher alone)', parseFloatArg)
+    .option('--distill-temperature <t>', 'with --teacher: softmax temperature of teacher and student in the distillation term (default 1)', parseFloatArg)
     .option('--encoder-weights <file>', 'pretrained encoder: a shipped start (MobileNetV2 starts from deeplabv3-voc by default), a model folder, torchvision .pth/.pt/.safetensors or Keras .h5; none: random; sets the encoder\'s layout and input normalisation')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)

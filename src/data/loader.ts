@@ -11,7 +11,11 @@ import { UserError } from '../util/errors.js';
 
 import { normalizeInto, type Normalization } from './normalize.js';
 
-export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[] }
+/** `soft`: a teacher's class probabilities for the batch's (augmented) images, NHWC, when distilling. */
+export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[]; soft?: Float32Array }
+
+/** A teacher: class probabilities [n, h, w, classes] for same-size images, as the student sees them. */
+export type SoftTargets = (imgs: RgbImage[]) => Promise<Float32Array>;
 
 export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Uint8Array> {
   if (w === tw && h === th) return mask;
@@ -69,6 +73,8 @@ export interface LoaderOptions {
   prefetch?: number;
   /** Decoded samples are kept in memory when they fit this many MB (default DEFAULT_CACHE_MB). */
   cacheMb?: number;
+  /** Distillation: each batch also carries this teacher's probabilities for its images. */
+  teacher?: SoftTargets;
 }
 
 /** Decoded-sample cache budget by default; larger datasets are decoded per batch (prefetched) instead. */
@@ -148,7 +154,8 @@ export class SegLoader {
     const x = new Float32Array(pairs.length * px * 3);
     const y = new Int32Array(pairs.length * px);
     pairs.forEach((p, i) => { normalizeInto(x, i * px * 3, p.image, norm); y.set(p.mask, i * px); });
-    return { x, y, n: pairs.length, height, width, ids: items.map((s) => s.id) };
+    const soft = this.opts.teacher ? await this.opts.teacher(pairs.map((p) => ({ data: p.image, width, height }))) : undefined;
+    return { x, y, n: pairs.length, height, width, ids: items.map((s) => s.id), ...(soft ? { soft } : {}) };
   }
 
   /** Batches of one epoch, `prefetch` of them prepared ahead of the consumer. */

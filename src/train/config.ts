@@ -41,6 +41,13 @@ export interface TrainConfig {
   initWeights?: string;
   /** Pretrained encoder weights (torchvision .pth/.safetensors or Keras .h5); the decoder starts random. */
   encoderWeights?: string;
+  /** Distillation: a model (name or folder) whose class probabilities the student also learns
+   * from (see losses.ts DistillOptions). */
+  teacher?: string;
+  /** The distillation term's share of the loss, 0..1 (default 0.5). */
+  distillWeight?: number;
+  /** The softmax temperature of both teacher and student in the distillation term (default 1). */
+  distillTemperature?: number;
   /** Extra gradient worker threads (data parallel); 0 = main thread only. */
   workers?: number;
   /** Samples per forward/backward pass within a thread's share of the batch (gradients are

@@ -31,7 +31,7 @@ async function onStep(m: WorkerStep): Promise<void> {
   const snapshot = loadWeights();
   const [n, h, w] = m.shape;
   const vars = init.slots.filter((s) => s.trainable).map((s) => byName.get(s.name)!);
-  const { loss, grads } = accumulatedGradients(model, vars, { loss: init.loss, options: init.lossOptions }, { x: m.x, y: m.y, n, height: h, width: w }, init.microBatch);
+  const { loss, grads } = accumulatedGradients(model, vars, { loss: init.loss, options: init.lossOptions }, { x: m.x, y: m.y, soft: m.soft, n, height: h, width: w }, init.microBatch, m.totals);
   const gbuf = new Float32Array(init.grads);
   init.slots.filter((s) => s.trainable).forEach((s, j) => gbuf.set(grads[j].dataSync() as Float32Array, s.offset));
   const sbuf = new Float32Array(init.stats);

@@ -5,7 +5,17 @@ import { UserError, argumentError } from '../util/errors.js';
 
 import { LOSSES, type LossName } from './choices.js';
 
-export interface LossOptions { numClasses: number; ignoreIndex: number; classWeights?: number[]; focalGamma?: number }
+/**
+ * Knowledge distillation (Hinton et al., 2015): the loss becomes (1 - weight) x the task loss +
+ * weight x temperature^2 x the mean over pixels of KL(teacher || student), both distributions the
+ * softmax of logits / temperature. Every pixel counts, labelled or not: the teacher also speaks
+ * for pixels the masks leave void.
+ */
+export interface DistillOptions { weight: number; temperature: number }
+/** Half the loss from the labels, half from the teacher, at the plain softmax. */
+export const DEFAULT_DISTILL: DistillOptions = { weight: 0.5, temperature: 1 };
+
+export interface LossOptions { numClasses: number; ignoreIndex: number; classWeights?: number[]; focalGamma?: number; distill?: DistillOptions }
 
 interface Prepared { valid: tf.Tensor; onehot: tf.Tensor; safe: tf.Tensor }
 
@@ -81,7 +91,35 @@ function lovaszLoss(logits: tf.Tensor, p: Prepared, o: LossOptions): tf.Scalar {
   return tf.div(tf.sum(tf.mul(perClass, present)), tf.maximum(tf.sum(present), 1)) as tf.Scalar;
 }
 
-export function segmentationLoss(name: LossName, logits: tf.Tensor4D, labels: tf.Tensor3D, o: LossOptions): tf.Scalar {
+/**
+ * temperature^2 x the mean over pixels of KL(soft || softmax(logits / temperature)): `soft` holds
+ * the teacher's probabilities at that temperature, [n, h, w, classes]. The teacher's entropy is
+ * included (it has no gradient), so the term is 0 exactly when the student agrees.
+ */
+export function distillationLoss(logits: tf.Tensor4D, soft: tf.Tensor4D, temperature: number): tf.Scalar {
+  if (!(temperature > 0)) throw argumentError('distillTemperature', temperature, 'must be above 0');
+  return tf.tidy(() => {
+    const logq = tf.logSoftmax(tf.div(logits, temperature));
+    // max(.., 1e-30): a probability of exactly 0 adds 0 x log(1e-30) = 0, not 0 x -Infinity.
+    const kl = tf.sum(tf.mul(soft, tf.sub(tf.log(tf.maximum(soft, 1e-30)), logq)), -1);
+    return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
+  });
+}
+
+/**
+ * The loss of a batch: `name`'s, mixed with the distillation term when `o.distill` is set and the
+ * teacher's probabilities `soft` are given.
+ */
+export function segmentationLoss(name: LossName, logits: tf.Tensor4D, labels: tf.Tensor3D, o: LossOptions, soft?: tf.Tensor4D): tf.Scalar {
+  if (o.distill && soft) {
+    const d = o.distill;
+    return tf.tidy(() => tf.add(tf.mul(taskLoss(name, logits, labels, o), 1 - d.weight), tf.mul(distillationLoss(logits, soft, d.temperature), d.weight)) as tf.Scalar);
+  }
+  return taskLoss(name, logits, labels, o);
+}
+
+/** The loss against the labels alone. */
+export function taskLoss(name: LossName, logits: tf.Tensor4D, labels: tf.Tensor3D, o: LossOptions): tf.Scalar {
   return tf.tidy(() => {
     const p = prepare(labels, o);
     switch (name) {

@@ -1,7 +1,8 @@
 // Data-parallel training over worker threads, one TF.js wasm instance per core (tfjs-wasm is
 // single-threaded in Node). The main thread stays the single source of truth: it computes the
-// first shard of each batch itself, the workers the others; gradients come back through shared
-// memory and are averaged weighted by each shard's loss normaliser (exact for cross-entropy);
+// first shard of each batch itself, the workers the others; each shard's gradient is that of its
+// share of the batch loss (grad_accum.ts), so they come back through shared memory and are added
+// (exact for cross-entropy and distillation);
 // Adam is applied once, on the main thread; BatchNorm moving statistics are averaged over the
 // replicas. Every step starts by publishing the main weights, so all replicas compute on
 // identical weights (each reports a checksum of what it loaded).
@@ -11,8 +12,8 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { SegModel } from '../models/seg_model.js';
 import { SegModel as SegModelClass } from '../models/seg_model.js';
-import { accumulatedGradients, type LossSpec } from './grad_accum.js';
-import { checksum, layoutSlots, shardWeight, type WeightSlot, type WorkerStepDone } from './parallel_protocol.js';
+import { accumulatedGradients, batchTotals, type LossSpec } from './grad_accum.js';
+import { checksum, layoutSlots, type WeightSlot, type WorkerStepDone } from './parallel_protocol.js';
 import type { Batch } from '../data/loader.js';
 import { startWorker } from '../util/worker_entry.js';
 
@@ -67,21 +68,24 @@ export class DataParallel {
     const { n, height: h, width: w } = batch;
     const k = Math.min(this.size, n);
     const px = h * w;
+    const c = this.lossSpec.options.numClasses;
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k));
     const shard = (i: number) => ({
       x: batch.x.slice(bounds[i] * px * 3, bounds[i + 1] * px * 3), y: batch.y.slice(bounds[i] * px, bounds[i + 1] * px),
-      n: bounds[i + 1] - bounds[i],
+      soft: batch.soft?.slice(bounds[i] * px * c, bounds[i + 1] * px * c), n: bounds[i + 1] - bounds[i],
     });
+    // Every shard scales its loss to its share of the batch's: the shares' gradients add up.
+    const totals = batchTotals(batch, this.lossSpec.options);
+    if (totals.weight <= 0 && !this.lossSpec.options.distill) return { loss: 0, grads: {} };
     const mainChecksum = this.publishWeights();
     const pending: Promise<WorkerStepDone>[] = [];
-    const weightsOf: number[] = [];
     for (let i = 1; i < k; i++) {
       const s = shard(i);
-      weightsOf[i] = shardWeight(s.y, this.lossSpec.options);
       const r = this.replicas[i - 1];
       const done = reply<WorkerStepDone>(r.worker, 'done');
       done.catch(() => {}); // if the main shard fails first, a worker's later exit is not a second error
-      r.worker.postMessage({ type: 'step', x: s.x, y: s.y, shape: [s.n, h, w] }, [s.x.buffer, s.y.buffer]);
+      const transfer = [s.x.buffer, s.y.buffer, ...(s.soft ? [s.soft.buffer] : [])];
+      r.worker.postMessage({ type: 'step', x: s.x, y: s.y, soft: s.soft, shape: [s.n, h, w], totals }, transfer);
       pending.push(done);
     }
     // Main shard, computed while the workers run theirs.
@@ -89,25 +93,18 @@ export class DataParallel {
     const trainable = this.slots.filter((s) => s.trainable);
     const vars = trainable.map((s) => this.byName.get(s.name)!);
     const statsSlots = this.slots.filter((s) => !s.trainable);
-    const main = accumulatedGradients(this.model, vars, this.lossSpec, { ...s0, height: h, width: w }, this.micro);
-    weightsOf[0] = main.weight;
-    const mainLoss = main.loss;
+    const main = accumulatedGradients(this.model, vars, this.lossSpec, { ...s0, height: h, width: w }, this.micro, totals);
     const grads = main.grads;
     const results = await Promise.all(pending);
     this.lastChecksums = { main: mainChecksum, workers: results.map((r) => r.weightsChecksum) };
     this.workerHeapBytes = results.map((r) => r.heapBytes);
-    const total = weightsOf.reduce((a, b) => a + b, 0);
-    if (total <= 0) { tf.dispose(grads); return { loss: 0, grads: {} }; }
-    const coef = weightsOf.map((wt) => wt / total);
     const combined: tf.NamedTensorMap = {};
     tf.tidy(() => {
       trainable.forEach((s, j) => {
         const v = vars[j];
-        let g = tf.mul(grads[j], coef[0]);
-        for (let i = 1; i < k; i++) {
-          g = tf.add(g, tf.mul(tf.tensor(this.replicas[i - 1].grads.subarray(s.offset, s.offset + s.size), s.shape), coef[i]));
-        }
-        combined[v.name] = tf.keep(g);
+        let g = grads[j];
+        for (let i = 1; i < k; i++) g = tf.add(g, tf.tensor(this.replicas[i - 1].grads.subarray(s.offset, s.offset + s.size), s.shape));
+        combined[v.name] = tf.keep(k > 1 ? g : tf.clone(g));
       });
       // BatchNorm moving statistics: mean over the replicas that saw data.
       for (const s of statsSlots) {
@@ -118,7 +115,7 @@ export class DataParallel {
       }
     });
     tf.dispose(grads);
-    return { loss: coef[0] * mainLoss + results.reduce((a, r, i) => a + coef[i + 1] * r.loss, 0), grads: combined };
+    return { loss: main.loss + results.reduce((a, r) => a + r.loss, 0), grads: combined };
   }
 
   async close(): Promise<void> {

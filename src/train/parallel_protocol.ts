@@ -5,6 +5,7 @@
 import type { ModelSpec } from '../models/seg_model.js';
 import type { LossName } from './choices.js';
 import type { LossOptions } from './losses.js';
+import type { BatchTotals } from './grad_accum.js';
 
 export interface WeightSlot { name: string; offset: number; size: number; shape: number[]; trainable: boolean }
 
@@ -23,7 +24,8 @@ export interface WorkerInit {
   backend: string;
 }
 
-export interface WorkerStep { type: 'step'; x: Float32Array; y: Int32Array; shape: [number, number, number] }
+/** A shard of a batch: its samples (and the teacher's probabilities when distilling) and the batch's totals. */
+export interface WorkerStep { type: 'step'; x: Float32Array; y: Int32Array; soft?: Float32Array; shape: [number, number, number]; totals: BatchTotals }
 export interface WorkerStepDone { type: 'done'; loss: number; weightsChecksum: number; /** the worker's wasm heap (high-water) */ heapBytes: number | null }
 export interface WorkerReady { type: 'ready'; backend: string }
 export interface WorkerFailed { type: 'error'; message: string }

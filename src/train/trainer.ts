@@ -28,6 +28,8 @@ import { DataParallel } from './parallel.js';
 import { GuardedSteps, type Gradients } from './step.js';
 import { lockRun } from './run_lock.js';
 import { readLog } from './run_log.js';
+import { openTeacher, type Teacher } from './teacher.js';
+import { DEFAULT_DISTILL, type DistillOptions } from './losses.js';
 import { peakRssMb } from '../util/peak_rss.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { renderCharts } from '../render/chart.js';
@@ -67,6 +69,9 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   const w = cfg.classWeights;
   if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw argumentError('classWeights', w.join(','), 'weights must be >= 0 and at least one above 0');
   if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw argumentError('maxMinutes', cfg.maxMinutes, 'must be above 0');
+  if (cfg.distillWeight != null && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1)) throw argumentError('distillWeight', cfg.distillWeight, 'the distillation term\'s share of the loss must be 0..1');
+  if (cfg.distillTemperature != null && !(cfg.distillTemperature > 0 && Number.isFinite(cfg.distillTemperature))) throw argumentError('distillTemperature', cfg.distillTemperature, 'must be above 0 (1 = the plain softmax)');
+  if (!cfg.teacher && (cfg.distillWeight != null || cfg.distillTemperature != null)) throw argumentError('distillWeight', cfg.distillWeight ?? cfg.distillTemperature, 'distillation needs a teacher model (teacher)');
 }
 
 export interface TrainerHooks {
@@ -97,7 +102,7 @@ export function modelCard(cfg: TrainConfig, stride: number): ModelCard {
     model: cfg.model, classes: cfg.classes,
     input: { normalization: cfg.norm, stride, rule: cfg.resize ? { kind: 'fixed', size: cfg.resize, filter: 'sharp' } : undefined },
     ignoreIndex: cfg.ignoreIndex, weights: 'best.safetensors',
-    source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}`,
+    source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}${cfg.teacher ? `, distilled from ${cfg.teacher}` : ''}`,
   });
 }
 
@@ -119,13 +124,29 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   if ((cfg.valEvery ?? 1) < 1) throw argumentError('valEvery', cfg.valEvery, 'must be >= 1');
   const valSamples: Sample[] = valSpec ? loadSamples(valSpec) : [];
 
+  const distill = cfg.teacher ? { weight: cfg.distillWeight ?? DEFAULT_DISTILL.weight, temperature: cfg.distillTemperature ?? DEFAULT_DISTILL.temperature } : undefined;
+  const teacher = cfg.teacher ? await openTeacher(cfg.teacher, cfg.classes, distill!.temperature) : null;
+  try {
+    return await trainWith(cfg, runDir, resume, hooks, { started, log, trainSpec, trainSamples, valSpec, valSamples, teacher, distill });
+  } finally { await teacher?.dispose(); }
+}
+
+interface Prepared {
+  started: number; log: (l: string) => void; trainSpec: DatasetSpec; trainSamples: Sample[]; valSpec: DatasetSpec | null; valSamples: Sample[];
+  teacher: Teacher | null; distill?: DistillOptions;
+}
+
+async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks, p: Prepared): Promise<TrainResult> {
+  const { started, log, trainSpec, trainSamples, valSpec, valSamples, teacher, distill } = p;
   const loader = new SegLoader(trainSamples, trainSpec, {
     batchSize: cfg.batchSize, crop: cfg.inputSize, resize: cfg.resize, augment: cfg.augment ?? NO_AUGMENT,
     norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2, cacheMb: cfg.cacheMb,
+    teacher: teacher ? (imgs) => teacher.softTargets(imgs) : undefined,
   });
   const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
   try { await loader.warm((d) => warmBar.update(d)); } finally { warmBar.stop(); }
-  if (await loader.labelledPixels() === 0) throw nothingToLearn(cfg);
+  // A teacher speaks for every pixel: masks that ignore them all still leave something to learn.
+  if (!teacher && await loader.labelledPixels() === 0) throw nothingToLearn(cfg);
 
   let classWeights: number[] | undefined;
   if (cfg.classWeights === 'auto') {
@@ -175,7 +196,8 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   }
   log(`model ${cfg.model.arch}: ${model.paramCount().toLocaleString('en-US')} parameters; ${trainSamples.length} training images, ${valSamples.length} validation; backend ${tf.getBackend()}`);
 
-  const lossSpec = { loss: cfg.loss, options: { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma } };
+  const lossSpec = { loss: cfg.loss, options: { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma, distill } };
+  if (teacher) log(`distillation from ${teacher.name}: ${distill!.weight} x temperature ${distill!.temperature}^2 x KL(teacher || student) + ${1 - distill!.weight} x ${cfg.loss}`);
   const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
   // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
   configureOrtKernels({ enabled: cfg.ortKernels ?? true, threads: workers > 0 ? 1 : defaultThreads() });
@@ -235,7 +257,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
         tWait = Date.now();
       }
       bar.stop();
-      if (labelledPixels === 0 && passStart === 0 && state.batch >= perEpoch) throw nothingToLearn(cfg);
+      if (!teacher && labelledPixels === 0 && passStart === 0 && state.batch >= perEpoch) throw nothingToLearn(cfg);
       const seconds = (Date.now() - t0) / 1000;
       const finished = state.batch >= perEpoch;
       if (stopReq && !finished) {

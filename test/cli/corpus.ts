@@ -170,6 +170,11 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'train', name: 'truncated checkpoint (--resume)', args: ['train', '--resume', run2, '--epochs', '2'], expect: 'error', message: /last\.safetensors/ });
   fs.writeFileSync(p('bad.safetensors'), Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123, 34]));
   cases.push({ command: 'train', name: 'corrupt --init-weights', args: train(good, ['--init-weights', p('bad.safetensors')]), expect: 'error', message: /bad\.safetensors/ });
+  // Distillation: a teacher that is not a model, of other classes, or a weight without a teacher.
+  cases.push({ command: 'train', name: 'missing --teacher', args: train(good, ['--teacher', p('no-teacher')]), expect: 'error', message: /^pixelwise: --teacher \S*no-teacher: no such folder/ });
+  cases.push({ command: 'train', name: '--teacher of other classes', args: train(good, ['--teacher', VOC]), expect: 'error', message: /^pixelwise: --teacher \S+: predicts 21 classes/ });
+  cases.push({ command: 'train', name: '--distill-weight without --teacher', args: train(good, ['--distill-weight', '0.5']), expect: 'error', message: /^pixelwise: --distill-weight needs --teacher/ });
+  cases.push({ command: 'train', name: '--distill-weight out of range', args: train(good, ['--teacher', run2, '--distill-weight', '2']), expect: 'error', message: /^pixelwise: --distill-weight 2: .*0\.\.1/ });
   cases.push({ command: 'predict', name: 'corrupt --weights', args: ['predict', PHOTO, '--model', run2, '--weights', p('bad.safetensors'), ...predictOut()], expect: 'error', message: /bad\.safetensors/ });
   fs.writeFileSync(p('bad.pth'), Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100, 7)]));
   cases.push({ command: 'import', name: 'corrupt .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('bad.pth'), '--out', p('imported')], expect: 'error', message: /bad\.pth/ });

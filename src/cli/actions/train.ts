@@ -137,6 +137,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     if (classWeights !== undefined && classWeights !== 'auto' && (classWeights.some((w) => w < 0) || classWeights.every((w) => w === 0))) {
       throw new UserError(`--class-weights ${o.classWeights}: weights must be >= 0 and at least one above 0 (all zero weights train nothing)`);
     }
+    if (!o.teacher && (o.distillWeight != null || o.distillTemperature != null)) throw new UserError(`${o.distillWeight != null ? '--distill-weight' : '--distill-temperature'} needs --teacher MODEL (the model to distil from)`);
     const { initWeights, encoderWeights, layout, norm } = startingWeights(o, log);
     const inputSize = o.inputSize ?? o.resize;
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
@@ -151,6 +152,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       // Pretrained encoders get the normalisation their weights were trained with.
       norm: norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, initWeights, encoderWeights,
+      ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature } : {}),
     };
   }
   // Settings of this machine, not of the run: from the environment each time (cli/config.ts).

@@ -1,0 +1,156 @@
+// Distillation: the KL term against a hand computation, its mix with the task loss, exact
+// combination over micro-batches and data-parallel shards (a shard whose pixels are all ignored
+// included), the teacher's probabilities, and a student that learns from a teacher alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../../src/engine/backend.ts';
+import { SegModel } from '../../src/models/seg_model.ts';
+import { accumulatedGradients, type LossSpec } from '../../src/train/grad_accum.ts';
+import { DataParallel } from '../../src/train/parallel.ts';
+import { distillationLoss, segmentationLoss, taskLoss } from '../../src/train/losses.ts';
+import { softTargetsInto, openTeacher } from '../../src/train/teacher.ts';
+import { train } from '../../src/train/trainer.ts';
+import type { TrainConfig } from '../../src/train/config.ts';
+import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../src/data/synthetic.ts';
+import { DEFAULT_AUGMENT } from '../../src/data/augment.ts';
+import { IMAGENET_NORM } from '../../src/data/normalize.ts';
+import { loadSamples } from '../../src/data/dataset.ts';
+import { readImage } from '../../src/data/image_io.ts';
+import { openSegmenter } from '../../src/inference/open.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { cliMessage } from '../../src/cli/main.ts';
+import { Rng } from '../../src/util/random.ts';
+import { tempDir } from '../helpers.ts';
+
+/** KL(p || softmax(z / t)) x t^2, written out per pixel. */
+function klByHand(z: number[], p: number[], t: number): number {
+  const m = Math.max(...z.map((v) => v / t));
+  const lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v / t - m), 0));
+  return t * t * p.reduce((a, pk, k) => a + (pk > 0 ? pk * (Math.log(pk) - (z[k] / t - lse)) : 0), 0);
+}
+
+test('the distillation term is temperature^2 x the mean KL(teacher || student), 0 where they agree; mixed with the task loss by its weight', async () => {
+  await initEngine('wasm');
+  const z = [[2, -1, 0.5], [0, 0, 0], [-3, 4, 1], [1, 1, -2]]; // 4 pixels, 3 classes
+  const p = [[0.7, 0.1, 0.2], [1, 0, 0], [0.05, 0.9, 0.05], [0.25, 0.25, 0.5]]; // a zero probability included
+  const logits = tf.tensor4d(z.flat(), [1, 2, 2, 3]), soft = tf.tensor4d(p.flat(), [1, 2, 2, 3]);
+  for (const t of [1, 2.5]) {
+    const want = z.reduce((a, zi, i) => a + klByHand(zi, p[i], t), 0) / 4;
+    const got = distillationLoss(logits, soft, t).dataSync()[0];
+    assert.ok(Math.abs(got - want) < 1e-5, `T ${t}: ${got} vs ${want}`);
+  }
+  // A student that agrees with its teacher: 0.
+  const own = tf.softmax(tf.div(logits, 2));
+  assert.ok(Math.abs(distillationLoss(logits, own as tf.Tensor4D, 2).dataSync()[0]) < 1e-6);
+  // The mix.
+  const labels = tf.tensor3d([0, 1, 255, 2], [1, 2, 2], 'int32');
+  const o = { numClasses: 3, ignoreIndex: 255, distill: { weight: 0.3, temperature: 2 } };
+  const mixed = segmentationLoss('ce', logits, labels, o, soft).dataSync()[0];
+  const ce = taskLoss('ce', logits, labels, o).dataSync()[0];
+  const kl = distillationLoss(logits, soft, 2).dataSync()[0];
+  assert.ok(Math.abs(mixed - (0.7 * ce + 0.3 * kl)) < 1e-5);
+  assert.throws(() => distillationLoss(logits, soft, 0), (e: Error) => e instanceof UserError && cliMessage(e).startsWith('--distill-temperature 0: '));
+  tf.dispose([logits, soft, own, labels]);
+});
+
+test('the teacher\'s probabilities: softmax of its CHW logits at the temperature, written NHWC', () => {
+  const c = 3, scores = Float32Array.from([1, 0, 2, 0, 3, 0]); // 2 pixels: [1, 2, 3], [0, 0, 0]
+  const out = new Float32Array(1 + 2 * c);
+  softTargetsInto(out, 1, scores, c, 2);
+  const e = [0.5, 1, 1.5].map(Math.exp), s = e[0] + e[1] + e[2];
+  const want = [0, e[0] / s, e[1] / s, e[2] / s, 1 / 3, 1 / 3, 1 / 3];
+  want.forEach((v, i) => assert.ok(Math.abs(out[i] - v) < 1e-6, `${i}: ${out[i]} vs ${v}`));
+});
+
+// Images [a, b, a, b]: micro-batches and shards [a, b] see the whole batch's BatchNorm statistics.
+function batchOf(K: number, H: number, W: number, seed: number) {
+  const rng = new Rng(seed);
+  const B = 4, px = H * W;
+  const pair = Float32Array.from({ length: 2 * px * 3 }, () => rng.uniform(-1, 1));
+  const x = new Float32Array(B * px * 3); x.set(pair); x.set(pair, pair.length);
+  // The second half wholly ignored (only the teacher speaks for it), the first in part.
+  const y = Int32Array.from({ length: B * px }, (_, i) => (i >= 2 * px || rng.next() < 0.2 ? 255 : rng.int(K)));
+  const soft = new Float32Array(B * px * K);
+  for (let i = 0; i < B * px; i++) {
+    const r = Array.from({ length: K }, () => rng.next() ** 3);
+    const s = r.reduce((a, v) => a + v, 0);
+    r.forEach((v, k) => { soft[i * K + k] = v / s; });
+  }
+  return { x, y, soft, n: B, height: H, width: W };
+}
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0, s = 0;
+  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
+  return { d, s };
+};
+
+test('with distillation, micro-batches and a data-parallel worker give the whole batch\'s loss and gradients (class weights, a wholly ignored sample)', async () => {
+  await initEngine('wasm');
+  const [H, W, K] = [24, 32, 3];
+  const b = batchOf(K, H, W, 21);
+  const spec: LossSpec = { loss: 'ce', options: { numClasses: K, ignoreIndex: 255, classWeights: [0.5, 1, 3], distill: { weight: 0.4, temperature: 2 } } };
+  const m = new SegModel({ arch: 'unet', numClasses: K, width: 4, depth: 2, seed: 3 });
+  const vars = m.trainableVariables;
+  const ref = tf.variableGrads(() => segmentationLoss('ce', m.forward(tf.tensor4d(b.x, [4, H, W, 3]), true), tf.tensor3d(b.y, [4, H, W], 'int32'),
+    spec.options, tf.tensor4d(b.soft, [4, H, W, K])), vars);
+  const refLoss = ref.value.dataSync()[0];
+  const micro = accumulatedGradients(m, vars, spec, b, 2);
+  assert.ok(Math.abs(micro.loss - refLoss) < 1e-5 * refLoss, `loss ${micro.loss} vs ${refLoss}`);
+  vars.forEach((v, j) => {
+    const { d, s } = maxDiff(micro.grads[j].dataSync(), ref.grads[v.name].dataSync());
+    assert.ok(d <= 1e-4 * Math.max(s, 1e-3), `${v.name}: micro-batches differ by ${d} (scale ${s})`);
+  });
+
+  const par = new SegModel({ arch: 'unet', numClasses: K, width: 4, depth: 2, seed: 3 });
+  const dp = await DataParallel.start(par, spec, 4, 1, 'wasm');
+  try {
+    const g = await dp.gradients({ ...b, ids: [] });
+    assert.ok(Math.abs(g.loss - refLoss) < 1e-5 * refLoss, `data-parallel loss ${g.loss} vs ${refLoss}`);
+    const parVars = par.trainableVariables;
+    vars.forEach((v, j) => {
+      const { d, s } = maxDiff(g.grads[parVars[j].name].dataSync(), ref.grads[v.name].dataSync());
+      assert.ok(d <= 1e-4 * Math.max(s, 1e-3), `${v.name}: data-parallel differs by ${d} (scale ${s})`);
+    });
+    tf.dispose(Object.values(g.grads));
+  } finally { await dp.close(); par.dispose(); }
+  tf.dispose([...micro.grads, ref.value, ...Object.values(ref.grads)]);
+  m.dispose();
+});
+
+test('a student taught by a teacher alone (every mask pixel ignored) learns to agree with it; a teacher of other classes is refused', async () => {
+  await initEngine('wasm');
+  const d = tempDir();
+  const tr = await writeSyntheticDataset(path.join(d, 'train'), 16, 32, 32, 1);
+  const va = await writeSyntheticDataset(path.join(d, 'val'), 4, 32, 32, 2);
+  const quiet = { quiet: true, log: () => {} };
+  const base: TrainConfig = {
+    model: { arch: 'unet', numClasses: 4, width: 4, depth: 2 }, train: tr, val: va, classes: SYNTHETIC_CLASSES,
+    ignoreIndex: 255, labelMap: [], inputSize: [32, 32], batchSize: 4, epochs: 30, lr: 1e-2, schedule: 'poly', warmupSteps: 0,
+    loss: 'ce', focalGamma: 2, augment: DEFAULT_AUGMENT, norm: IMAGENET_NORM, seed: 7, valBatchSize: 4, backend: 'wasm', workers: 1,
+  };
+  const teacherDir = path.join(d, 'teacher');
+  await train(base, teacherDir, false, quiet);
+  // The student's masks say nothing: every label maps to the ignore label.
+  const silent: [number, number][] = [[0, 255], [1, 255], [2, 255], [3, 255]];
+  await assert.rejects(train({ ...base, labelMap: silent, epochs: 1 }, path.join(d, 'nothing'), false, quiet), /nothing to learn/);
+  const studentDir = path.join(d, 'student');
+  // No validation either (its masks would say nothing too): the run's last weights are its best.
+  await train({ ...base, val: undefined, labelMap: silent, seed: 8, teacher: teacherDir, distillWeight: 1 }, studentDir, false, quiet);
+
+  // Agreement with the teacher's label maps on the validation images, by the inference path.
+  const imgs = await Promise.all(loadSamples({ images: va.images, masks: va.masks, numClasses: 4, ignoreIndex: 255, labelMap: new Map(), colors: [] }).map((s) => readImage(s.image)));
+  const labelsOf = async (dir: string) => { const s = await openSegmenter(dir); try { return await s.predictBatch(imgs); } finally { await s.dispose(); } };
+  const [t, s] = [await labelsOf(teacherDir), await labelsOf(studentDir)];
+  let same = 0, all = 0;
+  t.forEach((m, i) => m.forEach((v, j) => { all++; if (s[i][j] === v) same++; }));
+  assert.ok(same / all > 0.8, `the student agrees with its teacher on ${(100 * same / all).toFixed(1)}% of pixels`);
+
+  const other = SYNTHETIC_CLASSES.map((c, i) => (i === 2 ? { ...c, name: 'square' } : c));
+  await assert.rejects(openTeacher(teacherDir, other, 1), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--teacher ${teacherDir}: predicts 4 classes (background, disc, box, stripe) where the run has 4 (background, disc, square, stripe)`));
+  await assert.rejects(train({ ...base, teacher: path.join(d, 'nosuch') }, path.join(d, 'x'), false, quiet), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--teacher ${path.join(d, 'nosuch')}: no such folder`));
+  await assert.rejects(train({ ...base, distillWeight: 0.5 }, path.join(d, 'y'), false, quiet), (e: Error) => e instanceof UserError && /needs a teacher/.test(e.message));
+  await assert.rejects(train({ ...base, teacher: teacherDir, distillWeight: 1.5 }, path.join(d, 'z'), false, quiet), (e: Error) => e instanceof UserError && cliMessage(e).startsWith('--distill-weight 1.5: '));
+});
