@@ -1,13 +1,13 @@
 // `pixelwise evaluate`: scores of a model on a labelled folder.
 import { Command } from 'commander';
-import { addDatasetOptions, addInferenceOptions, type InferenceOpts } from './shared.js';
+import { addDatasetOptions, addInferenceOptions, type DataOpts, type InferenceOpts } from './shared.js';
 import { parseIntArg, parsePositiveInt } from './options.js';
 
-export interface Opts extends InferenceOpts { model: string; images: string; masks: string; list?: string; labelMap?: string; classFile?: string;
+export interface Opts extends InferenceOpts, DataOpts { model: string; labelMap?: string; classFile?: string;
   ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string }
 
 export function evaluateCommand(): Command {
-  return addInferenceOptions(addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'))
+  return addInferenceOptions(addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'), 'val')
     .requiredOption('--model <name|dir>', 'shipped model name or a training run / model package folder')
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--ignore-index <n>', 'ground-truth value dropped from scoring (default: the model\'s)', parseIntArg)

@@ -33,7 +33,7 @@ const FLAGS: Record<string, string> = {
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
   encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
   valEvery: '--val-every', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
-  microBatch: '--micro-batch', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
+  microBatch: '--micro-batch', data: '--data', split: '--split', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
 };
 
 /** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */

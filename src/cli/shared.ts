@@ -1,14 +1,33 @@
 // Options the commands share (dataset, inference), defined without loading what runs them.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
+import { LAYOUTS, type LayoutName } from '../data/layouts.js';
 import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt, parseSize } from './options.js';
 
-export function addDatasetOptions(c: Command, withMasks = true): Command {
-  c.requiredOption('--images <dir>', 'folder of images (jpg/png/bmp/webp/tiff)');
-  if (withMasks) c.requiredOption('--masks <dir>', 'folder of PNG masks, paired with images by file name');
-  return c.option('--list <file>', 'split list: only the images named in it (one per line, e.g. CamVid train.txt)')
+/** Where a command's labelled data is: a dataset in a standard layout (--data) or two folders. */
+export interface DataOpts {
+  images?: string; masks?: string; list?: string; data?: string; layout?: LayoutName | 'auto'; split?: string;
+  maskSuffix?: string; imageSuffix?: string; recursive?: boolean; reduceZeroLabel?: boolean;
+}
+
+/** --data/--layout/--split and the pairing options of folders (--mask-suffix, --image-suffix, --recursive). */
+export function addPairingOptions(c: Command, defaultSplit: string): Command {
+  return c.option('--data <dir>', `a dataset in a standard layout (${LAYOUTS.filter((l) => l !== 'folders').join(', ')}; or images/ + masks/), instead of --images and --masks`)
+    .addOption(new Option('--layout <name>', 'the layout of --data (default: recognised from its folders)').choices([...LAYOUTS, 'auto']))
+    .option('--split <name>', `the split of --data (default ${defaultSplit}; ADE20K names them training and validation)`)
+    .option('--mask-suffix <s>', 'masks are named after their images plus this (img_0.png with img_0_mask.png: _mask)')
+    .option('--image-suffix <s>', 'images are named after their masks plus this (removed before pairing)')
+    .option('--recursive', 'look for images and masks in subfolders too (paired by their path below the folder)')
+    .option('--reduce-zero-label', 'ADE20K: label 0 ("other") is void, labels 1..150 become classes 0..149 (the default, as MMSegmentation)')
+    .option('--no-reduce-zero-label', 'ADE20K: keep label 0 ("other") as class 0 of 151');
+}
+
+export function addDatasetOptions(c: Command, defaultSplit = 'train'): Command {
+  c.option('--images <dir>', 'folder of images (jpg/png/bmp/webp/tiff)');
+  c.option('--masks <dir>', 'folder of PNG masks, paired with images by file name');
+  return addPairingOptions(c, defaultSplit).option('--list <file>', 'split list: only the images named in it (one per line, e.g. CamVid train.txt)')
     .option('--label-map <from:to,...>', 'remap mask values before use, e.g. 255:1 for 0/255 binary masks')
     .option('--class-file <file>', 'JSON class list [{"name","color":[r,g,b]}] (needed for RGB colour masks), or a built-in set: voc, cityscapes, ade20k, camvid');
 }

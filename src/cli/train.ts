@@ -4,11 +4,12 @@ import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { LOSSES, ON_NAN, type LossName, type OnNaN } from '../train/choices.js';
 import { SCHEDULES, type ScheduleName } from '../train/schedule.js';
 import { addArchOptions } from './arch_options.js';
+import { addPairingOptions, type DataOpts } from './shared.js';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
 import { parseFloatArg, parseIntArg, parsePositiveInt, parseRange, parseSize } from './options.js';
 
-export interface Opts {
-  arch: string; model?: string; width?: number; depth?: number; outputStride?: number; images?: string; masks?: string; list?: string;
+export interface Opts extends DataOpts {
+  arch: string; model?: string; width?: number; depth?: number; outputStride?: number; valSplit?: string;
   valImages?: string; valMasks?: string; valList?: string; classes?: number; classFile?: string;
   ignoreIndex?: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
@@ -19,8 +20,9 @@ export interface Opts {
 }
 
 export function trainCommand(): Command {
-  return addArchOptions(new Command('train')
-    .description('train a segmentation model on images + masks')
+  return addArchOptions(addPairingOptions(new Command('train')
+    .description('train a segmentation model on images + masks'), 'train')
+    .option('--val-split <name>', 'with --data: the validation split (default val, when the dataset has it)')
     .option('--arch <name>', 'architecture: ENCODER_DECODER, a decoder or a network (see `pixelwise models`)', 'unet')
     .addOption(new Option('--model <name>').hideHelp())
     .option('--images <dir>', 'training images').option('--masks <dir>', 'training masks').option('--list <file>', 'training split list')

@@ -1,6 +1,8 @@
-// A segmentation dataset on disk: an images folder and a masks folder paired by file stem,
-// optionally restricted by a split list (one entry per line, e.g. CamVid's train.txt), plus the
-// rules that turn mask pixels into class ids.
+// A segmentation dataset on disk: an images folder and a masks folder paired by file stem (the
+// path below the folder, without extension, when recursive; without the image and mask suffixes
+// when given: `a_leftImg8bit.png` pairs with `a_gtFine_labelIds.png`), optionally restricted by a
+// split list (one entry per line, e.g. CamVid's train.txt), plus the rules that turn mask pixels
+// into class ids. The standard dataset layouts (layouts.ts) resolve to this.
 import fs from 'node:fs';
 import path from 'node:path';
 import { IMAGE_EXTS } from './image_io.js';
@@ -9,10 +11,20 @@ import type { Rgb } from './classes.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
 
-export interface DatasetSpec {
+/** Where a split's files are and how they pair. */
+export interface PairingSpec {
   images: string;
   masks?: string;
   list?: string;
+  /** Image files end their stem with this (removed before pairing); files without it are not images. */
+  imageSuffix?: string;
+  /** Mask files end their stem with this (removed before pairing); files without it are not masks. */
+  maskSuffix?: string;
+  /** Look in subfolders too: the pairing key is the path below the folder. */
+  recursive?: boolean;
+}
+
+export interface DatasetSpec extends PairingSpec {
   numClasses: number;
   ignoreIndex: number;
   labelMap?: LabelMap;
@@ -32,17 +44,29 @@ export interface PairingReport {
 
 interface Listing { files: Map<string, string>; sameStem: [string, string][] }
 
-function listFiles(dir: string, exts: string[], what: string): Listing {
+interface ListOptions { recursive?: boolean; suffix?: string; skipSuffix?: string }
+
+/** Files of `exts` under `dir` by pairing key: the stem (with its subfolder path when recursive) less `suffix`. */
+function listFiles(dir: string, exts: string[], what: string, o: ListOptions = {}): Listing {
   if (!isDir(dir)) throw new UserError(`${what} ${dir}: folder not found`);
   const files = new Map<string, string>();
   const sameStem: [string, string][] = [];
-  for (const f of fs.readdirSync(dir).sort()) {
-    if (f.startsWith('.')) continue;
-    if (!exts.includes(path.extname(f).toLowerCase())) continue;
-    const s = stem(f), prev = files.get(s);
-    if (prev) sameStem.push([prev, path.join(dir, f)]);
-    else files.set(s, path.join(dir, f));
-  }
+  const walk = (sub: string) => {
+    for (const f of fs.readdirSync(path.join(dir, sub)).sort()) {
+      if (f.startsWith('.')) continue;
+      const rel = sub ? `${sub}/${f}` : f;
+      if (o.recursive && isDir(path.join(dir, rel))) { walk(rel); continue; }
+      if (!exts.includes(path.extname(f).toLowerCase())) continue;
+      let s = stem(f);
+      if (o.skipSuffix && s.endsWith(o.skipSuffix)) continue;
+      if (o.suffix) { if (!s.endsWith(o.suffix)) continue; s = s.slice(0, -o.suffix.length); }
+      const key = sub ? `${sub}/${s}` : s;
+      const prev = files.get(key);
+      if (prev) sameStem.push([prev, path.join(dir, rel)]);
+      else files.set(key, path.join(dir, rel));
+    }
+  };
+  walk('');
   return { files, sameStem };
 }
 
@@ -56,21 +80,26 @@ export function readSplitList(file: string): string[] {
     .map((l) => stem(l.split(/\s+/)[0]));
 }
 
-export function pairSamples(spec: Pick<DatasetSpec, 'images' | 'masks' | 'list'>): PairingReport {
-  const imageListing = listFiles(spec.images, IMAGE_EXTS, '--images');
-  const maskListing = spec.masks ? listFiles(spec.masks, LOSSLESS_MASK_EXTS, '--masks') : null;
+export function pairSamples(spec: PairingSpec): PairingReport {
+  // Masks kept beside their images (`a.png` with `a_mask.png`) are not images.
+  const imageListing = listFiles(spec.images, IMAGE_EXTS, '--images', { recursive: spec.recursive, suffix: spec.imageSuffix, skipSuffix: spec.maskSuffix });
+  const maskOpts = { recursive: spec.recursive, suffix: spec.maskSuffix };
+  const maskListing = spec.masks ? listFiles(spec.masks, LOSSLESS_MASK_EXTS, '--masks', maskOpts) : null;
   const images = imageListing.files, masks = maskListing?.files ?? null;
   const sameStem = [...imageListing.sameStem, ...(maskListing?.sameStem ?? [])];
   // A mask saved as JPEG (say) for an image that has no PNG mask: refused by name, not reported missing.
   const lossyMasks: string[] = [], lossyStems = new Set<string>();
   if (spec.masks && masks) {
-    for (const [s, f] of listFiles(spec.masks, IMAGE_EXTS.filter((e) => !LOSSLESS_MASK_EXTS.includes(e)), '--masks').files) {
+    for (const [s, f] of listFiles(spec.masks, IMAGE_EXTS.filter((e) => !LOSSLESS_MASK_EXTS.includes(e)), '--masks', maskOpts).files) {
       if (images.has(s) && !masks.has(s)) { lossyMasks.push(f); lossyStems.add(s); }
     }
   }
   let stems = [...images.keys()];
   if (spec.list) {
-    const wanted = readSplitList(spec.list);
+    // In subfolders, an entry names the file (its stem) or its path below the folder.
+    const byName = new Map<string, string>();
+    for (const k of images.keys()) byName.set(path.posix.basename(k), byName.has(path.posix.basename(k)) ? '' : k);
+    const wanted = readSplitList(spec.list).map((s) => (images.has(s) ? s : byName.get(s) || s));
     const missing = wanted.filter((s) => !images.has(s));
     if (missing.length) {
       throw argumentError('list', spec.list, `${missing.length} entries have no image in ${spec.images} (first: ${missing[0]})`);
@@ -89,6 +118,39 @@ export function pairSamples(spec: Pick<DatasetSpec, 'images' | 'masks' | 'list'>
   return { samples, imagesWithoutMask, masksWithoutImage, sameStem, lossyMasks };
 }
 
+/**
+ * What a failed pairing most likely needs, as a hint for its error line: masks named after their
+ * images plus a suffix (`a.png` and `a_mask.png`: --mask-suffix _mask), the reverse (--image-suffix),
+ * or files in subfolders (--recursive). Empty when nothing suggests itself.
+ */
+export function pairingHint(spec: PairingSpec, r: Pick<PairingReport, 'imagesWithoutMask' | 'masksWithoutImage' | 'samples'>): string {
+  const keyOf = (f: string, root: string) => path.relative(root, f).split(path.sep).join('/').replace(/\.[^./]+$/, '');
+  const common = (pairs: [string[], string[]]) => {
+    const [shorter, longer] = pairs;
+    const counts = new Map<string, number>();
+    for (const k of shorter) {
+      const m = longer.find((l) => l.startsWith(k) && l.length > k.length);
+      if (m) counts.set(m.slice(k.length), (counts.get(m.slice(k.length)) ?? 0) + 1);
+    }
+    const best = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
+    return best && best[1] * 2 >= shorter.length ? best[0] : null;
+  };
+  if (spec.masks && r.imagesWithoutMask.length && r.masksWithoutImage.length) {
+    const imgs = r.imagesWithoutMask.map((f) => keyOf(f, spec.images)), masks = r.masksWithoutImage.map((f) => keyOf(f, spec.masks!));
+    const ms = common([imgs, masks]);
+    if (ms && !spec.maskSuffix) return `; the masks are named after their images plus "${ms}": add --mask-suffix ${ms}`;
+    const is = common([masks, imgs]);
+    if (is && !spec.imageSuffix) return `; the images are named after their masks plus "${is}": add --image-suffix ${is}`;
+  }
+  if (!spec.recursive && !r.samples.length && hasSubfolderImages(spec.images)) return '; the images are in subfolders: add --recursive';
+  return '';
+}
+
+function hasSubfolderImages(dir: string): boolean {
+  if (!isDir(dir)) return false;
+  return fs.readdirSync(dir).some((f) => !f.startsWith('.') && isDir(path.join(dir, f)) && listFiles(path.join(dir, f), IMAGE_EXTS, '--images', { recursive: true }).files.size > 0);
+}
+
 /** The one line for each pairing problem that training and evaluation refuse (verify lists them all). */
 export const sameStemProblem = ([a, b]: [string, string]) => `${b}: has the same name as ${path.basename(a)} (which one is the sample is unclear); rename or remove one`;
 export const lossyMaskProblem = (f: string) => `${f}: masks must be PNG files (${path.extname(f).slice(1).toUpperCase()} compression changes class ids along every edge); save the masks as PNG`;
@@ -99,9 +161,9 @@ export function loadSamples(spec: DatasetSpec): Sample[] {
   if (r.sameStem.length) throw new UserError(sameStemProblem(r.sameStem[0]) + (r.sameStem.length > 1 ? ` (${r.sameStem.length} such pairs; run \`pixelwise verify\`)` : ''));
   if (r.lossyMasks.length) throw new UserError(lossyMaskProblem(r.lossyMasks[0]));
   if (r.imagesWithoutMask.length) {
-    throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} images unpaired; run \`pixelwise verify\`)`);
+    throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} images unpaired${pairingHint(spec, r) || '; run `pixelwise verify`'})`);
   }
-  if (!r.samples.length) throw argumentError('images', spec.images, 'no images (jpg/png/bmp/webp/tiff) found');
+  if (!r.samples.length) throw argumentError('images', spec.images, `no images (jpg/png/bmp/webp/tiff) found${pairingHint(spec, r)}`);
   return r.samples;
 }
 

@@ -1,6 +1,6 @@
 // Dataset checks behind `pixelwise verify`: every problem as one line naming the file.
 import { readImage } from './image_io.js';
-import { lossyMaskProblem, pairSamples, sameStemProblem, type DatasetSpec } from './dataset.js';
+import { lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
 import { describeError } from '../util/errors.js';
@@ -19,6 +19,9 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
   const problems: string[] = [...pairing.sameStem.map(sameStemProblem), ...pairing.lossyMasks.map(lossyMaskProblem)];
   for (const f of pairing.imagesWithoutMask) problems.push(`${f}: no mask with the same name in ${spec.masks}`);
   for (const f of pairing.masksWithoutImage) problems.push(`${f}: no image with the same name in ${spec.images}`);
+  const hint = pairingHint(spec, pairing);
+  if (!pairing.samples.length && !hint && !pairing.imagesWithoutMask.length) problems.push(`${spec.images}: no images (jpg/png/bmp/webp/tiff) found`);
+  if (hint) problems.push(`${pairing.imagesWithoutMask.length || 'no'} images ${pairing.imagesWithoutMask.length ? 'without a mask' : 'found'}${hint}`);
   const masks: Uint8Array[] = [];
   const modes: Record<string, number> = {};
   let ignored = 0, done = 0;

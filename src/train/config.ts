@@ -2,13 +2,15 @@
 // `--resume` continues with exactly the same settings.
 import type { AugmentConfig } from '../data/augment.js';
 import type { ClassInfo } from '../data/classes.js';
+import type { PairingSpec } from '../data/dataset.js';
 import type { Normalization } from '../data/normalize.js';
 import type { ModelSpec } from '../models/seg_model.js';
 import type { LossName } from './choices.js';
 import type { ScheduleName } from './schedule.js';
 import type { OnNaN } from './choices.js';
 
-export interface SplitSpec { images: string; masks: string; list?: string }
+/** A split's images and masks and how they pair (dataset.ts). */
+export type SplitSpec = PairingSpec & { masks: string };
 
 export interface TrainConfig {
   model: ModelSpec;

@@ -91,7 +91,7 @@ function mainGradients(model: SegModel, vars: tf.Variable[], lossSpec: Parameter
 
 export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
   return {
-    images: split.images, masks: split.masks, list: split.list, numClasses: cfg.model.numClasses,
+    ...split, numClasses: cfg.model.numClasses,
     ignoreIndex: cfg.ignoreIndex, labelMap: new Map(cfg.labelMap), colors: cfg.classes.map((c) => c.color),
   };
 }

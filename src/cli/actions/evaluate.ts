@@ -5,7 +5,7 @@ import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../../metrics/report.js';
-import { makeSpec, resolveLabelMap, segmenterOptions } from './shared.js';
+import { makeSpec, resolveData, resolveLabelMap, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { UserError } from '../../util/errors.js';
@@ -22,14 +22,20 @@ export async function run(o: Opts): Promise<void> {
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
   const k = card.model.numClasses;
-  const ignore = o.ignoreIndex ?? card.ignoreIndex ?? 255;
   if (o.voidIndex != null && (o.voidIndex < 0 || o.voidIndex >= k + 1)) throw new UserError(`--void-index ${o.voidIndex}: must be a class id 0..${k}`);
   // With a void class outside the model's classes the matrix gets one more row/column.
   const matrixClasses = o.voidIndex != null && o.voidIndex >= k ? o.voidIndex + 1 : k;
-  const labelMap = await resolveLabelMap(o, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), (l) => process.stderr.write(l + '\n'));
+  // ADE20K's label 0 is "other": a model that predicts it as its first class of 151 is scored with it.
+  const reduceZeroLabel = o.reduceZeroLabel ?? !(k === 151 && card.classes[0].name.toLowerCase() === 'other');
+  const { pairing, layout } = resolveData({ ...o, reduceZeroLabel }, 'val', (l) => process.stderr.write(`${l}\n`));
+  const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? card.ignoreIndex ?? 255;
+  if (layout?.classes && (layout.classes.length !== k)) {
+    throw new UserError(`--model ${o.model}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; evaluate a model of the dataset's classes`);
+  }
+  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), (l) => process.stderr.write(l + '\n')) : layout.labelMap;
   const classes = [...card.classes];
   while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
-  const spec = makeSpec(o, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
+  const spec = makeSpec(pairing, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
   const samples = loadSamples(spec);
   const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);
   const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
@@ -38,13 +44,13 @@ export async function run(o: Opts): Promise<void> {
   });
   bar.stop();
   if (cm.outOfRange) {
-    process.stderr.write(`pixelwise: warning: ${cm.outOfRange} ground-truth pixels in ${o.masks} have labels >= ${matrixClasses} and were not scored; check --ignore-index / --label-map (pixelwise verify lists the files)\n`);
+    process.stderr.write(`pixelwise: warning: ${cm.outOfRange} ground-truth pixels in ${pairing.masks} have labels >= ${matrixClasses} and were not scored; check --ignore-index / --label-map (pixelwise verify lists the files)\n`);
   }
   const scores = cm.scores(classes.map((c) => c.name));
-  if (scores.pixels === 0) throw new UserError(`--masks ${o.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore}); check --ignore-index / --label-map`);
-  const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: o.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
+  if (scores.pixels === 0) throw new UserError(`${pairing.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore}); check --ignore-index / --label-map`);
+  const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
-  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${o.images} (${samples.length} images)`));
+  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`));
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
   else process.stdout.write(`${scoresTable(scores)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md\n`);
   await seg.dispose();

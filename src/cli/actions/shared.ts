@@ -1,11 +1,12 @@
 // What the commands' actions share: dataset options -> DatasetSpec (with the 0/255 binary-mask
 // rule), inference options -> segmenter options.
-import { pairSamples, looksBinary255, type DatasetSpec } from '../../data/dataset.js';
+import { pairSamples, looksBinary255, type DatasetSpec, type PairingSpec } from '../../data/dataset.js';
+import { resolveLayout, type ResolvedSplit } from '../../data/layouts.js';
 import { parseLabelMap } from '../../data/mask_io.js';
 import type { ClassInfo } from '../../data/classes.js';
 import { DEFAULT_TILING } from '../../inference/tiling.js';
 import type { OpenOptions } from '../../inference/open.js';
-import type { InferenceOpts } from '../shared.js';
+import type { DataOpts, InferenceOpts } from '../shared.js';
 import { UserError } from '../../util/errors.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { envConfig } from '../config.js';
@@ -15,7 +16,7 @@ import { shippedModels } from '../../models/shipped.js';
  * Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes
  * (only while the ignore label is the default: an explicit --ignore-index 255 means what it says).
  */
-export async function resolveLabelMap(spec: { images: string; masks?: string; list?: string }, labelMapOpt: string | undefined,
+export async function resolveLabelMap(spec: PairingSpec, labelMapOpt: string | undefined,
   numClasses: number, ignoreIndex: number | undefined, log: (l: string) => void): Promise<[number, number][]> {
   const explicit = parseLabelMap(labelMapOpt);
   if (explicit.size) return [...explicit.entries()];
@@ -29,10 +30,32 @@ export async function resolveLabelMap(spec: { images: string; masks?: string; li
   return [];
 }
 
-export function makeSpec(o: { images: string; masks?: string; list?: string }, numClasses: number, ignoreIndex: number,
+export function makeSpec(pairing: PairingSpec, numClasses: number, ignoreIndex: number,
   labelMap: [number, number][], classes: ClassInfo[]): DatasetSpec {
   if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
-  return { images: o.images, masks: o.masks, list: o.list, numClasses, ignoreIndex, labelMap: new Map(labelMap), colors: classes.map((c) => c.color) };
+  return { ...pairing, numClasses, ignoreIndex, labelMap: new Map(labelMap), colors: classes.map((c) => c.color) };
+}
+
+/** A command's labelled data: `pairing` for pairSamples, and the layout it is in when given as --data. */
+export interface DataChoice { pairing: PairingSpec; layout?: ResolvedSplit }
+
+/**
+ * --data (a standard layout, recognised or named by --layout; `split` unless --split) or --images
+ * and --masks (with --mask-suffix, --image-suffix, --recursive). `log` says which layout and split.
+ */
+export function resolveData(o: DataOpts, split: string, log: (l: string) => void, masks = true): DataChoice {
+  if (o.data != null) {
+    if (o.images != null || o.masks != null) throw new UserError(`--data ${o.data}: give --data (a dataset in a standard layout) or --images and --masks, not both`);
+    if (o.list != null) throw new UserError(`--list ${o.list}: --data takes its split from the layout; use --split NAME`);
+    const r = resolveLayout(o.layout ?? 'auto', o.data, o.split ?? split, { reduceZeroLabel: o.reduceZeroLabel, maskSuffix: o.maskSuffix, recursive: o.recursive });
+    log(`${r.root}: ${r.layout} layout${o.layout && o.layout !== 'auto' ? '' : ' (recognised)'}, split ${r.split}${r.layout === 'ade20k' ? (r.classes!.length === 150 ? ', label 0 void and 1..150 as classes 0..149 (--no-reduce-zero-label keeps it)' : ', label 0 kept as class "other"') : ''}`);
+    return { pairing: r.pairing, layout: r };
+  }
+  if (o.layout != null && o.layout !== 'folders') throw new UserError(`--layout ${o.layout}: needs --data ROOT (the dataset's folder)`);
+  if (o.split != null) throw new UserError(`--split ${o.split}: needs --data ROOT (a dataset in a standard layout); with --images and --masks, --list FILE picks a split`);
+  if (o.images == null) throw new UserError('--images is required (or --data ROOT for a dataset in a standard layout)');
+  if (masks && o.masks == null) throw new UserError('--masks is required with --images (or --data ROOT for a dataset in a standard layout)');
+  return { pairing: { images: o.images, masks: o.masks, list: o.list, maskSuffix: o.maskSuffix, imageSuffix: o.imageSuffix, recursive: o.recursive } };
 }
 
 export function segmenterOptions(o: InferenceOpts): OpenOptions {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { initEngine } from '../../engine/backend.js';
 import type { BackendName } from '../../engine/backend_names.js';
 import { train, trainedText } from '../../train/trainer.js';
-import type { TrainConfig } from '../../train/config.js';
+import type { SplitSpec, TrainConfig } from '../../train/config.js';
 import { archOptionsFrom } from '../../models/options.js';
 import { archNormalization, encoderFor, getArch } from '../../models/registry.js';
 import type { EncoderLayout } from '../../models/types.js';
@@ -15,7 +15,7 @@ import { resolveClasses } from '../../data/classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
 import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
-import { resolveLabelMap } from './shared.js';
+import { resolveData, resolveLabelMap } from './shared.js';
 import { applyRecipe } from '../recipe.js';
 import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
 import { resolveBinaryClasses } from '../../data/classes.js';
@@ -113,21 +113,32 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     if (cmd.getOptionValueSource('microBatch') !== 'default') cfg.microBatch = microBatch;
     if (cmd.getOptionValueSource('checkpointBlocks') !== 'default') cfg.checkpointBlocks = checkpointBlocks;
   } else {
-    for (const [k, v] of [['--images', o.images], ['--masks', o.masks], ['--classes', o.classes], ['--out', o.out]] as const) {
+    const { pairing, layout: dataset } = resolveData(o, 'train', log);
+    for (const [k, v] of [['--classes', o.classes ?? dataset?.classes?.length], ['--out', o.out]] as const) {
       if (v == null) throw new UserError(`${k} is required (or --resume RUN_DIR)`);
     }
     if ((o.valImages == null) !== (o.valMasks == null)) throw new UserError('--val-images and --val-masks go together');
+    if (o.valSplit != null && o.data == null) throw new UserError(`--val-split ${o.valSplit}: needs --data ROOT; with --images, give --val-images and --val-masks`);
+    let val: SplitSpec | undefined;
+    if (o.valImages != null) val = { ...pairing, images: o.valImages, masks: o.valMasks!, list: o.valList };
+    else if (dataset) {
+      const valSplit = o.valSplit ?? (dataset.layout === 'ade20k' ? 'validation' : 'val');
+      try { val = resolveData({ ...o, split: valSplit }, valSplit, log).pairing as SplitSpec; } catch (e) {
+        if (o.valSplit != null || !(e instanceof UserError)) throw e;
+        log(`no validation split (${e.message.split(': ').slice(1).join(': ')}); give --val-split NAME to validate`);
+      }
+    }
     runDir = o.out!;
     checkRunFolder(runDir);
     // --classes 1: binary segmentation, as smp's binary mode: one sigmoid output trained with
     // binary cross-entropy (or Dice), label maps where its probability exceeds 0.5 (--threshold).
     const binary = o.classes === 1;
-    const numClasses = binary ? 2 : o.classes!;
-    const ignoreIndex = o.ignoreIndex ?? 255;
+    const numClasses = binary ? 2 : o.classes ?? dataset!.classes!.length;
+    const ignoreIndex = o.ignoreIndex ?? dataset?.ignoreIndex ?? 255;
     if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
-    const classes = binary ? resolveBinaryClasses(o.classFile) : resolveClasses(numClasses, o.classFile);
+    const classes = binary ? resolveBinaryClasses(o.classFile) : o.classFile == null && dataset?.classes && o.classes == null ? dataset.classes : resolveClasses(numClasses, o.classFile);
     if (binary) log(`binary segmentation (--classes 1): one sigmoid output for ${classes[1].name}; masks hold 0 (background) and 1 or 255 (${classes[1].name}); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark ${classes[1].name} where its probability > 0.5 (--threshold ${classes[1].name}=P at inference)`);
-    const labelMap = await resolveLabelMap({ images: o.images!, masks: o.masks, list: o.list }, o.labelMap, numClasses, o.ignoreIndex, log);
+    const labelMap = o.labelMap == null && dataset ? dataset.labelMap : await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, log);
     let classWeights: number[] | 'auto' | undefined;
     if (o.classWeights === 'auto') classWeights = 'auto';
     else if (o.classWeights) {
@@ -143,8 +154,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
     cfg = {
       model: { arch: o.arch, numClasses, ...(binary ? { binary } : {}), ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout },
-      train: { images: o.images!, masks: o.masks!, list: o.list },
-      val: o.valImages ? { images: o.valImages, masks: o.valMasks!, list: o.valList } : undefined,
+      train: pairing as SplitSpec, val,
       classes, ignoreIndex, labelMap, inputSize, resize: o.resize,
       batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
       loss: o.loss, classWeights, focalGamma: o.focalGamma,

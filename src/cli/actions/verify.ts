@@ -1,18 +1,21 @@
 // The `verify` command's work, loaded when the command runs (the definition in ../verify.ts stays light).
 import { resolveBinaryClasses, resolveClasses } from '../../data/classes.js';
 import { verifyDataset } from '../../data/verify.js';
-import { makeSpec, resolveLabelMap } from './shared.js';
+import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { UserError } from '../../util/errors.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../verify.js';
 
 export async function run(o: Opts): Promise<void> {
+  const { pairing, layout } = resolveData(o, 'train', (l) => process.stdout.write(`layout: ${l}\n`));
+  if (o.classes == null && !layout?.classes) throw new UserError('--classes is required (the number of classes the masks hold)');
   // --classes 1 is binary segmentation: masks of background (0) and foreground (1, or 255).
   const binary = o.classes === 1;
-  if (binary) o = { ...o, classes: 2 };
-  const classes = binary ? resolveBinaryClasses(o.classFile) : resolveClasses(o.classes, o.classFile);
-  const labelMap = await resolveLabelMap(o, o.labelMap, o.classes, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`));
-  const ignoreIndex = o.ignoreIndex ?? 255;
-  const spec = makeSpec(o, o.classes, ignoreIndex, labelMap, classes);
+  const numClasses = binary ? 2 : o.classes ?? layout!.classes!.length;
+  const classes = binary ? resolveBinaryClasses(o.classFile) : o.classes == null && !o.classFile ? layout!.classes! : resolveClasses(numClasses, o.classFile);
+  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`)) : layout.labelMap;
+  const ignoreIndex = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
+  const spec = makeSpec(pairing, numClasses, ignoreIndex, labelMap, classes);
   let bar: ReturnType<typeof progressBar> | null = null;
   const r = await verifyDataset(spec, (d, t) => { bar ??= progressBar('verify', t, 'img', o.quiet); bar.update(d); });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
@@ -30,5 +33,5 @@ export async function run(o: Opts): Promise<void> {
     process.stdout.write(`${String(i).padStart(3)}  ${classes[i].name.padEnd(w)}  ${String(n).padStart(12)}  ${(total ? (100 * n) / total : 0).toFixed(2).padStart(6)}%  ${r.suggestedWeights[i].toFixed(3)}\n`);
   });
   process.stdout.write(`\nsuggested: --class-weights ${r.suggestedWeights.map((x) => x.toFixed(3)).join(',')}  (median-frequency balancing; or --class-weights auto)\n`);
-  if (labelMap.length) process.stdout.write(`label map in use: ${labelMap.map(([a, b]) => `${a}:${b}`).join(',')}\n`);
+  if (labelMap.length && !layout) process.stdout.write(`label map in use: ${labelMap.map(([a, b]) => `${a}:${b}`).join(',')}\n`);
 }

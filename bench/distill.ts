@@ -1,0 +1,66 @@
+// npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled]
+// Does distillation help? The same CamVid student recipe trained for the same number of steps
+// without and with a teacher (--teacher, default the shipped `camvid` model), then CamVid val mIoU
+// (11 classes, void ignored) at the original 360x480. Equal steps rather than equal minutes: the
+// teacher's cost is reported beside (minutes), and the runs share the machine with whatever else
+// runs. Runs live in runs/distill/NAME; results go to docs/bench/distill.json. Needs
+// ../shared/data/camvid.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../src/util/fs.ts';
+
+const args = process.argv.slice(2);
+const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
+const EPOCHS = Number(opt('--epochs') ?? 4);
+const TEACHER = opt('--teacher') ?? 'camvid';
+const CAMVID = '../shared/data/camvid'; // relative, as the recorded commands show it
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface Run { name: string; extra: string[]; note: string }
+const RUNS: Run[] = [
+  { name: 'plain', extra: [], note: 'labels only' },
+  { name: 'distilled', extra: ['--teacher', TEACHER, '--distill-weight', '0.5', '--distill-temperature', '1'], note: `labels and the ${TEACHER} model's probabilities, weight 0.5, temperature 1` },
+];
+
+export interface DistillResult { name: string; note: string; epochs: number; minutes: number; mIoU: number; pixelAccuracy: number; perClassIoU: (number | null)[]; command: string; date: string }
+
+function recipe(r: Run, out: string): string[] {
+  return ['train', '--arch', 'mobilenetv2_deeplabv3plus', '--images', `${CAMVID}/train`, '--masks', `${CAMVID}/trainannot`,
+    '--val-images', `${CAMVID}/val`, '--val-masks', `${CAMVID}/valannot`, '--classes', '12', '--ignore-index', '11', '--class-file', 'camvid',
+    '--resize', '180x240', '--input-size', '176x240', '--batch-size', '8', '--epochs', String(EPOCHS), '--val-every', String(EPOCHS),
+    '--lr', '2e-3', '--class-weights', 'auto', '--aug-scale', '0.75,1.5', '--aug-rotate', '5', '--seed', '1', '--out', out, '--quiet', ...r.extra];
+}
+
+function run(r: Run): DistillResult | null {
+  const out = path.join('runs', 'distill', r.name);
+  fs.rmSync(out, { recursive: true, force: true });
+  const argv = recipe(r, out);
+  log(`${r.name}: ${EPOCHS} epochs (${r.note})`);
+  const t0 = Date.now();
+  const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const minutes = (Date.now() - t0) / 60000;
+  if (t.status !== 0) { log(`${r.name}: training failed (exit ${t.status})`); return null; }
+  const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${CAMVID}/val`, '--masks', `${CAMVID}/valannot`, '--ignore-index', '11', '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (e.status !== 0) { log(`${r.name}: evaluation failed: ${e.stderr}`); return null; }
+  const s = JSON.parse(e.stdout) as { mIoU: number; pixelAccuracy: number; perClass: { iou: number | null }[] };
+  log(`${r.name}: val mIoU ${(100 * s.mIoU).toFixed(2)} after ${minutes.toFixed(1)} min`);
+  return { name: r.name, note: r.note, epochs: EPOCHS, minutes, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, perClassIoU: s.perClass.map((c) => c.iou), command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10) };
+}
+
+function main() {
+  if (!fs.existsSync(CAMVID)) { log(`${CAMVID} not found: the distillation runs need ../shared/data/camvid`); process.exit(1); }
+  const file = 'docs/bench/distill.json';
+  const prev: DistillResult[] = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).runs : [];
+  const only = opt('--only')?.split(',');
+  for (const r of only ? RUNS.filter((x) => only.includes(x.name)) : RUNS) {
+    const res = run(r);
+    if (!res) continue;
+    const i = prev.findIndex((p) => p.name === res.name);
+    if (i >= 0) prev[i] = res; else prev.push(res);
+    writeFileAtomic(file, JSON.stringify({ runs: prev }, null, 2) + '\n');
+  }
+  for (const p of prev) log(`${p.name.padEnd(10)} ${(100 * p.mIoU).toFixed(2)} mIoU, ${p.epochs} epochs, ${p.minutes.toFixed(1)} min (${p.note})`);
+}
+
+main();

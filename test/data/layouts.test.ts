@@ -1,0 +1,181 @@
+// The standard dataset layouts, each as a small fixture in its real folder structure: recognised,
+// paired by its own rules (suffixes, subfolders, split lists), its mask values mapped to class ids
+// exactly; folders with mask suffixes and subfolders; one-line errors and pairing hints.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { detectLayout, resolveLayout } from '../../src/data/layouts.ts';
+import { loadSamples, pairSamples, type DatasetSpec } from '../../src/data/dataset.ts';
+import { readCheckedMask } from '../../src/data/loader.ts';
+import { encodeLabelPng } from '../../src/data/mask_io.ts';
+import { VOC_CLASSES } from '../../src/data/class_sets.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { cliMessage } from '../../src/cli/main.ts';
+import { tempDir, writeGreyPng, writeRgb } from '../helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+const W = 8, H = 4;
+const img = (f: string) => writeRgb(f, new Uint8Array(W * H * 3).fill(100), W, H);
+const grey = (f: string, values: number[]) => writeGreyPng(f, Uint8Array.from({ length: W * H }, (_, i) => values[i % values.length]), W, H);
+const palette = (f: string, values: number[]) => {
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, encodeLabelPng(Uint8Array.from({ length: W * H }, (_, i) => values[i % values.length]), W, H, VOC_CLASSES.map((c) => c.color)));
+};
+
+/** Class ids of a split's samples as training reads them (the layout's label map applied). */
+function classIds(r: ReturnType<typeof resolveLayout>): Map<string, number[]> {
+  const spec: DatasetSpec = { ...r.pairing, numClasses: r.classes!.length, ignoreIndex: r.ignoreIndex, labelMap: new Map(r.labelMap) };
+  return new Map(loadSamples(spec).map((s) => [s.id, Array.from(readCheckedMask(s.mask!, spec, { width: W, height: H }).slice(0, 8))]));
+}
+
+async function cityscapes(root: string) {
+  for (const [split, city, n] of [['train', 'aachen', '000000_000019'], ['train', 'bochum', '000000_000313'], ['val', 'frankfurt', '000000_000294']]) {
+    const base = `${city}_${n}`;
+    await img(path.join(root, 'leftImg8bit', split, city, `${base}_leftImg8bit.png`));
+    // labelIds: road 7, car 26, unlabelled 0, bicycle 33, license plate -1 (stored as 255), terrain 22.
+    grey(path.join(root, 'gtFine', split, city, `${base}_gtFine_labelIds.png`), [7, 26, 0, 33, 255, 22, 8, 24]);
+    // The other files of gtFine are not masks.
+    grey(path.join(root, 'gtFine', split, city, `${base}_gtFine_instanceIds.png`), [26000]);
+    await img(path.join(root, 'gtFine', split, city, `${base}_gtFine_color.png`));
+    fs.writeFileSync(path.join(root, 'gtFine', split, city, `${base}_gtFine_polygons.json`), '{}');
+  }
+}
+
+test('cityscapes: leftImg8bit/SPLIT/CITY with gtFine labelIds, paired across cities, labelIds -> trainIds (the rest void)', async () => {
+  const root = tempDir();
+  await cityscapes(root);
+  assert.deepEqual(detectLayout(root), { layout: 'cityscapes', root });
+  const r = resolveLayout('auto', root, 'train');
+  assert.equal(r.classes!.length, 19);
+  const ids = classIds(r);
+  assert.deepEqual([...ids.keys()], ['aachen/aachen_000000_000019', 'bochum/bochum_000000_000313']);
+  // road 0, car 13, void, bicycle 18, void, terrain 9, sidewalk 1, person 11.
+  assert.deepEqual(ids.get('aachen/aachen_000000_000019'), [0, 13, 255, 18, 255, 9, 1, 11]);
+  assert.equal(classIds(resolveLayout('cityscapes', root, 'val')).size, 1);
+  assert.throws(() => resolveLayout('cityscapes', root, 'test'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--split test: no ${path.join(root, 'leftImg8bit', 'test')} (splits here: train, val)`));
+});
+
+test('voc: JPEGImages with palette SegmentationClass (255 void), the split from ImageSets; found inside VOCdevkit/VOC2012', async () => {
+  const top = tempDir();
+  const root = path.join(top, 'VOCdevkit', 'VOC2012');
+  for (const id of ['2007_000032', '2007_000039', '2007_000063']) {
+    await writeRgb(path.join(root, 'JPEGImages', `${id}.jpg`).replace('.jpg', '.png'), new Uint8Array(W * H * 3), W, H);
+    fs.renameSync(path.join(root, 'JPEGImages', `${id}.png`), path.join(root, 'JPEGImages', `${id}.jpg`));
+    palette(path.join(root, 'SegmentationClass', `${id}.png`), [0, 1, 15, 255]);
+  }
+  // A JPEG named .jpg must be a JPEG for sharp: rewrite them as real JPEGs.
+  const sharp = (await import('sharp')).default;
+  for (const f of fs.readdirSync(path.join(root, 'JPEGImages'))) {
+    const p = path.join(root, 'JPEGImages', f);
+    fs.writeFileSync(p, await sharp(fs.readFileSync(p)).jpeg().toBuffer());
+  }
+  fs.mkdirSync(path.join(root, 'ImageSets', 'Segmentation'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'ImageSets', 'Segmentation', 'train.txt'), '2007_000032\n2007_000063\n');
+  fs.writeFileSync(path.join(root, 'ImageSets', 'Segmentation', 'val.txt'), '2007_000039\n');
+  assert.deepEqual(detectLayout(top), { layout: 'voc', root });
+  const r = resolveLayout('voc', top, 'train');
+  const ids = classIds(r);
+  assert.deepEqual([...ids.keys()], ['2007_000032', '2007_000063']);
+  assert.deepEqual(ids.get('2007_000032'), [0, 1, 15, 255, 0, 1, 15, 255]);
+  assert.throws(() => resolveLayout('voc', top, 'trainaug'), (e: Error) => e instanceof UserError && /^--split trainaug: no .*trainaug\.txt \(splits here: train, val\)$/.test(cliMessage(e)));
+});
+
+test('ade20k: images/annotations with training/validation; 0 = other reduced to void by default (k -> k - 1), kept as class 0 of 151 when asked', async () => {
+  const root = path.join(tempDir(), 'ADEChallengeData2016');
+  await img(path.join(root, 'images', 'training', 'ADE_train_00000001.jpg').replace('.jpg', '.png'));
+  grey(path.join(root, 'annotations', 'training', 'ADE_train_00000001.png'), [0, 1, 150, 13]);
+  await img(path.join(root, 'images', 'validation', 'ADE_val_00000001.png'));
+  grey(path.join(root, 'annotations', 'validation', 'ADE_val_00000001.png'), [0]);
+  assert.equal(detectLayout(path.dirname(root))!.layout, 'ade20k');
+  const reduced = resolveLayout('ade20k', path.dirname(root), 'train'); // train: an alias of training
+  assert.equal(reduced.split, 'training');
+  assert.equal(reduced.classes!.length, 150);
+  assert.deepEqual(classIds(reduced).get('ADE_train_00000001'), [255, 0, 149, 12, 255, 0, 149, 12]);
+  const kept = resolveLayout('ade20k', root, 'training', { reduceZeroLabel: false });
+  assert.equal(kept.classes!.length, 151);
+  assert.equal(kept.classes![0].name, 'other');
+  assert.deepEqual(classIds(kept).get('ADE_train_00000001'), [0, 1, 150, 13, 0, 1, 150, 13]);
+  assert.equal(resolveLayout('ade20k', root, 'val').split, 'validation');
+});
+
+async function camvid(root: string) {
+  for (const split of ['train', 'val']) for (const n of ['0001TP_006690', '0001TP_006720']) {
+    await img(path.join(root, split, `${split}_${n}.png`));
+    grey(path.join(root, `${split}annot`, `${split}_${n}.png`), [0, 3, 8, 11]);
+  }
+}
+
+test('camvid: SPLIT/ with SPLITannot/, 11 = Unlabelled (the ignore label)', async () => {
+  const root = tempDir();
+  await camvid(root);
+  const r = resolveLayout('auto', root, 'val');
+  assert.equal(r.layout, 'camvid');
+  assert.equal(r.ignoreIndex, 11);
+  assert.deepEqual(classIds(r).get('val_0001TP_006690'), [0, 3, 8, 11, 0, 3, 8, 11]);
+  fs.rmSync(path.join(root, 'valannot'), { recursive: true });
+  assert.throws(() => resolveLayout('camvid', root, 'val'), (e: Error) => e instanceof UserError && cliMessage(e).includes(`no ${path.join(root, 'valannot')} beside`));
+});
+
+test('folders: masks named with a suffix beside their images or apart, in subfolders; hints where pairing fails; a missing layout folder in one line', async () => {
+  const d = tempDir();
+  for (const i of [0, 1]) { await img(path.join(d, 'flat', `img_${i}.png`)); grey(path.join(d, 'flat', `img_${i}_mask.png`), [i]); }
+  // Beside their images: the masks are not taken for images.
+  const beside = pairSamples({ images: path.join(d, 'flat'), masks: path.join(d, 'flat'), maskSuffix: '_mask' });
+  assert.deepEqual(beside.samples.map((s) => [s.id, path.basename(s.mask!)]), [['img_0', 'img_0_mask.png'], ['img_1', 'img_1_mask.png']]);
+  // Apart, without the option: the error says which option pairs them.
+  for (const i of [0, 1]) { await img(path.join(d, 'images', `img_${i}.png`)); grey(path.join(d, 'masks', `img_${i}_mask.png`), [i]); }
+  const spec = { images: path.join(d, 'images'), masks: path.join(d, 'masks'), numClasses: 2, ignoreIndex: 255 };
+  assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && e.message.endsWith('(2 images unpaired; the masks are named after their images plus "_mask": add --mask-suffix _mask)'));
+  assert.equal(loadSamples({ ...spec, maskSuffix: '_mask' }).length, 2);
+  // Subfolders: paired by their path below the folder (the same name in two folders is two samples).
+  for (const sub of ['a', 'b/c']) { await img(path.join(d, 'nested', 'images', sub, 'x.png')); grey(path.join(d, 'nested', 'masks', sub, 'x.png'), [1]); }
+  const nested = { images: path.join(d, 'nested', 'images'), masks: path.join(d, 'nested', 'masks'), numClasses: 2, ignoreIndex: 255 };
+  assert.throws(() => loadSamples(nested), (e: Error) => e instanceof UserError && e.message.endsWith('no images (jpg/png/bmp/webp/tiff) found; the images are in subfolders: add --recursive'));
+  assert.deepEqual(loadSamples({ ...nested, recursive: true }).map((s) => s.id), ['a/x', 'b/c/x']);
+  assert.equal(resolveLayout('auto', path.join(d, 'nested'), 'train', { recursive: true }).layout, 'folders');
+  // A layout whose folders are missing, and a folder in no layout.
+  assert.throws(() => resolveLayout('cityscapes', d, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${d}: not a cityscapes dataset: expected leftImg8bit/ and gtFine/ in it (found flat, images, masks, nested)`));
+  assert.throws(() => resolveLayout('auto', path.join(d, 'flat'), 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${path.join(d, 'flat')}: no known dataset layout here`));
+});
+
+test('the CLI: verify --data says which layout it recognised and checks the split; train and evaluate --data take classes, void and splits from the layout', async () => {
+  const root = tempDir();
+  await camvid(root);
+  const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8' });
+  const v = run('verify', '--data', root, '--quiet');
+  assert.equal(v.status, 0, v.stderr + v.stdout);
+  assert.match(v.stdout, new RegExp(`^layout: ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: camvid layout \\(recognised\\), split train\\n2 pairs OK`));
+  assert.match(v.stdout, /\d+ ignored pixels \(label 11\)/);
+  const out = path.join(root, 'run');
+  const t = run('train', '--data', root, '--arch', 'unet', '--width', '4', '--depth', '2', '--input-size', '4x8', '--epochs', '1', '--batch-size', '2', '--out', out, '--quiet');
+  assert.equal(t.status, 0, t.stderr);
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8'));
+  assert.equal(cfg.model.numClasses, 12);
+  assert.equal(cfg.ignoreIndex, 11);
+  assert.equal(cfg.classes[3].name, 'Road');
+  assert.equal(cfg.val.images, path.join(root, 'val'));
+  assert.ok(fs.readFileSync(path.join(out, 'log.jsonl'), 'utf8').includes('"val"'), 'validated on the val split');
+  const e = run('evaluate', '--model', out, '--data', root, '--json', '--quiet', '--report', path.join(root, 'eval'));
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal(JSON.parse(e.stdout).count, 2);
+  // One line each: --layout without --data, --split without --data, a missing split.
+  for (const [args, msg] of [
+    [['verify', '--layout', 'voc', '--images', root, '--masks', root, '--classes', '3'], /^pixelwise: --layout voc: needs --data ROOT/],
+    [['verify', '--split', 'val', '--images', root, '--masks', root, '--classes', '3'], /^pixelwise: --split val: needs --data ROOT/],
+    [['verify', '--data', root, '--split', 'test'], /^pixelwise: --split test: no .*test \(splits here: train, val\)/],
+  ] as const) {
+    const r = run(...args);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
+const SHARED_CAMVID = path.resolve('../shared/data/camvid');
+test('verify --layout camvid on the real CamVid in ../shared', { skip: !fs.existsSync(SHARED_CAMVID) && `${SHARED_CAMVID} not found` }, () => {
+  const v = spawnSync(process.execPath, [BIN, 'verify', '--layout', 'camvid', '--data', SHARED_CAMVID, '--quiet'], { encoding: 'utf8' });
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /camvid layout, split train\n367 pairs OK/);
+});
