@@ -5,10 +5,10 @@
 // teacher's cost is reported beside (minutes), and the runs share the machine with whatever else
 // runs. Runs live in runs/distill/NAME; results go to docs/bench/distill.json. Needs
 // ../shared/data/camvid.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { trainThenEvaluate } from './train_then_evaluate.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
@@ -37,14 +37,9 @@ function run(r: Run): DistillResult | null {
   fs.rmSync(out, { recursive: true, force: true });
   const argv = recipe(r, out);
   log(`${r.name}: ${EPOCHS} epochs (${r.note})`);
-  const t0 = Date.now();
-  const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const minutes = (Date.now() - t0) / 60000;
-  if (t.status !== 0) { log(`${r.name}: training failed (exit ${t.status})`); return null; }
-  const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${CAMVID}/val`, '--masks', `${CAMVID}/valannot`, '--ignore-index', '11', '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (e.status !== 0) { log(`${r.name}: evaluation failed: ${e.stderr}`); return null; }
-  const s = JSON.parse(e.stdout) as { mIoU: number; pixelAccuracy: number; perClass: { iou: number | null }[] };
-  log(`${r.name}: val mIoU ${(100 * s.mIoU).toFixed(2)} after ${minutes.toFixed(1)} min`);
+  const res = trainThenEvaluate(r.name, argv, out, CAMVID);
+  if (!res) return null;
+  const { minutes, scores: s } = res;
   return { name: r.name, note: r.note, epochs: EPOCHS, minutes, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, perClassIoU: s.perClass.map((c) => c.iou), command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10) };
 }
 

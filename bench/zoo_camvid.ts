@@ -6,10 +6,10 @@
 // learning-rate schedule completes; --max-minutes guards the budget. Runs live in
 // runs/zoo-camvid/NAME (resumable); results go to docs/bench/zoo-camvid.json, and docs/models.md
 // is rewritten from both result files. Needs ../shared/data/camvid.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { trainThenEvaluate } from './train_then_evaluate.ts';
 import { ZOO, type ZooRow } from './zoo_list.ts';
 
 const args = process.argv.slice(2);
@@ -46,14 +46,9 @@ function run(r: Run, speed: Map<string, ZooRow>): CamvidResult | null {
   fs.rmSync(out, { recursive: true, force: true });
   const argv = recipe(r, epochs, out);
   log(`${r.name}: ${epochs} epochs (${imgPerS.toFixed(2)} img/s measured), at most ${MINUTES} min`);
-  const t0 = Date.now();
-  const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const minutes = (Date.now() - t0) / 60000;
-  if (t.status !== 0) { log(`${r.name}: training failed (exit ${t.status})`); return null; }
-  const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${CAMVID}/val`, '--masks', `${CAMVID}/valannot`, '--ignore-index', '11', '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (e.status !== 0) { log(`${r.name}: evaluation failed: ${e.stderr}`); return null; }
-  const s = JSON.parse(e.stdout) as { mIoU: number; pixelAccuracy: number };
-  log(`${r.name}: val mIoU ${(100 * s.mIoU).toFixed(2)} after ${minutes.toFixed(1)} min`);
+  const res = trainThenEvaluate(r.name, argv, out, CAMVID);
+  if (!res) return null;
+  const { minutes, scores: s } = res;
   return { name: r.name, arch: r.arch, note: r.note, minutes, epochs, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10) };
 }
 

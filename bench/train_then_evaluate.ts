@@ -1,0 +1,19 @@
+// One benchmark run: `pixelwise train ARGV` in a child process, then `pixelwise evaluate` of the run
+// folder on CamVid val (void ignored) at the original resolution. Shared by the CamVid benchmarks.
+import { spawnSync } from 'node:child_process';
+
+export interface RunScores { mIoU: number; pixelAccuracy: number; perClass: { iou: number | null }[] }
+
+/** The run's minutes and val scores, or null (said on stderr) when training or evaluation failed. */
+export function trainThenEvaluate(name: string, argv: string[], out: string, camvid: string): { minutes: number; scores: RunScores } | null {
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const t0 = Date.now();
+  const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const minutes = (Date.now() - t0) / 60000;
+  if (t.status !== 0) { log(`${name}: training failed (exit ${t.status})`); return null; }
+  const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${camvid}/val`, '--masks', `${camvid}/valannot`, '--ignore-index', '11', '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (e.status !== 0) { log(`${name}: evaluation failed: ${e.stderr}`); return null; }
+  const scores = JSON.parse(e.stdout) as RunScores;
+  log(`${name}: val mIoU ${(100 * scores.mIoU).toFixed(2)} after ${minutes.toFixed(1)} min`);
+  return { minutes, scores };
+}
