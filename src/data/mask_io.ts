@@ -18,9 +18,18 @@ export interface MaskReadOptions {
 }
 
 export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
-  let png;
-  try { png = decode(fs.readFileSync(file)); } catch (e) {
+  let bytes: Uint8Array;
+  try { bytes = fs.readFileSync(file); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read mask (permission denied); make the file readable (chmod)`);
+    throw new UserError(`${file}: cannot read mask (${(e as Error).message}); masks must be PNG files`);
+  }
+  return decodeMask(bytes, file, opts);
+}
+
+/** A mask from PNG bytes; `file` names it in errors. */
+export function decodeMask(bytes: Uint8Array, file: string, opts: MaskReadOptions = {}): Mask {
+  let png;
+  try { png = decode(bytes); } catch (e) {
     throw new UserError(`${file}: cannot read mask (${(e as Error).message}); masks must be PNG files`);
   }
   const { width, height, channels, depth } = png;

@@ -182,6 +182,13 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'import', name: 'text file as .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('text.pth'), '--out', p('imported2')], expect: 'error', message: /text\.pth/ });
   writeSafetensors(p('empty.safetensors'), []);
   cases.push({ command: 'import', name: 'safetensors without the model\'s tensors', args: ['import', '--preset', 'espnetv2-voc', '--from', p('empty.safetensors'), '--out', p('imported3')], expect: 'error', message: /empty\.safetensors|missing/ });
+  // Annotation exports.
+  fs.writeFileSync(p('coco-missing.json'), JSON.stringify({ images: [{ id: 1, file_name: 'nowhere.jpg', width: 4, height: 4 }], annotations: [], categories: [] }));
+  cases.push({ command: 'convert', name: 'COCO image not in --images', args: ['convert', '--from', 'coco', p('coco-missing.json'), '--images', good.images, '--out', p('conv1')], expect: 'error', message: /nowhere\.jpg" is not in --images/ });
+  fs.writeFileSync(p('coco-trunc.json'), '{"images": [{"id": 1, "file_na');
+  cases.push({ command: 'convert', name: 'truncated COCO JSON', args: ['convert', '--from', 'coco', p('coco-trunc.json'), '--images', good.images, '--out', p('conv2')], expect: 'error', message: /coco-trunc\.json: not valid JSON/ });
+  fs.writeFileSync(p('cvat-bad.xml'), '<annotations><image id="0" name="a.png"><polygon label="x" points="1,1;2,2"/>');
+  cases.push({ command: 'convert', name: 'unclosed CVAT XML', args: ['convert', '--from', 'cvat', p('cvat-bad.xml'), '--images', good.images, '--out', p('conv3')], expect: 'error', message: /cvat-bad\.xml/ });
   // Videos.
   fs.writeFileSync(p('fake.mp4'), 'not a video');
   cases.push({ command: 'video', name: 'text named .mp4', args: ['video', p('fake.mp4'), '--out', p('v.mp4')], expect: 'error', message: /fake\.mp4/ });

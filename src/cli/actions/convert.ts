@@ -1,0 +1,24 @@
+// The `convert` command's work, loaded when the command runs (the definition in ../convert.ts stays light).
+import path from 'node:path';
+import { convertAnnotations } from '../../data/annotations/convert.js';
+import { CLASS_SETS } from '../../data/class_sets.js';
+import { loadClassFile } from '../../data/classes.js';
+import { checkOutputDir } from '../output_paths.js';
+import { progressBar } from '../../util/progress.js';
+import type { Opts } from '../convert.js';
+
+export async function run(file: string, o: Opts): Promise<void> {
+  checkOutputDir('--out', o.out);
+  const classes = o.classFile ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined;
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const r = await convertAnnotations({
+    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, skipInvalid: o.skipInvalid,
+    onImage: (d, t) => { bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
+  });
+  (bar as ReturnType<typeof progressBar> | null)?.stop();
+  for (const s of r.skipped.slice(0, 20)) process.stderr.write(`skipped: ${s.image}, ${s.what}: ${s.reason}\n`);
+  if (r.skipped.length > 20) process.stderr.write(`... and ${r.skipped.length - 20} more skipped shapes\n`);
+  const drawn = r.shapesPerClass.reduce((a, b) => a + b, 0);
+  process.stdout.write(`wrote ${r.images} masks to ${r.masks} and ${r.classes.length} classes to ${r.classFile} (${drawn} shapes drawn${r.skipped.length ? `, ${r.skipped.length} skipped: see ${path.join(o.out, 'report.json')}` : ''})\n`);
+  process.stdout.write(`train with: --images ${o.images} --masks ${r.masks} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
+}

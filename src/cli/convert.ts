@@ -1,0 +1,19 @@
+// `pixelwise convert`: a labelling tool's annotation export becomes a mask folder and a class file.
+import { Command, Option } from 'commander';
+import { ANNOTATION_FORMATS, type AnnotationFormat } from '../data/annotations/convert.js';
+
+export interface Opts { from: AnnotationFormat; images: string; out: string; classFile?: string; fillRule: 'evenodd' | 'nonzero'; skipInvalid?: boolean; quiet?: boolean }
+
+export function convertCommand(): Command {
+  return new Command('convert')
+    .description('turn annotations from COCO, labelme, CVAT or Label Studio into index-PNG masks and a class file')
+    .argument('<file>', 'the export: COCO JSON, a labelme JSON file or folder, CVAT for images XML, a CVAT Segmentation mask zip (or its folder), Label Studio JSON')
+    .addOption(new Option('--from <format>', 'the export\'s format').choices(ANNOTATION_FORMATS).makeOptionMandatory())
+    .requiredOption('--images <dir>', 'the folder of the annotated images (sizes are read from them; masks keep their names)')
+    .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json and report.json here')
+    .option('--class-file <file>', 'map labels onto these classes by name (JSON or a built-in set: voc, cityscapes, ade20k, camvid); default: background, then the export\'s labels')
+    .addOption(new Option('--fill-rule <rule>', 'inside of self-intersecting polygons').choices(['evenodd', 'nonzero']).default('evenodd'))
+    .option('--skip-invalid', 'skip shapes that cannot be drawn (fewer than 3 points, an RLE that does not decode), listing them, instead of stopping')
+    .option('--quiet', 'no progress bar')
+    .action(async (file: string, o: Opts) => (await import('./actions/convert.js')).run(file, o));
+}

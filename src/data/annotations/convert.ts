@@ -1,0 +1,175 @@
+// Annotation files of labelling tools -> index-PNG masks (value = class id) beside a class file, so
+// that they train like any mask folder. Drawing rules:
+// - a pixel belongs to a polygon when its centre is inside (polygon.ts; even-odd by default);
+// - background is class 0; crowd regions (COCO iscrowd) are drawn first, as the ignore label 255,
+//   and objects over them (an object annotated on its own is more specific than a crowd);
+// - objects are drawn in z order (CVAT's z_order), then in file order: a later one covers an
+//   earlier one where they overlap;
+// - classes are matched by name (case-insensitive; "background" and labelme's "_background_" are
+//   class 0); a label that the class file lacks is skipped and reported.
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { unzipSync } from 'fflate';
+import { encodeLabelPng } from '../mask_io.js';
+import { defaultPalette, type ClassInfo } from '../classes.js';
+import { fillCircle, fillPolygon, type FillRule } from '../polygon.js';
+import { readCoco } from './coco.js';
+import { readLabelme } from './labelme.js';
+import { readCvatMasks, readCvatXml } from './cvat.js';
+import { readLabelStudio } from './labelstudio.js';
+import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type SkippedShape } from './types.js';
+import { UserError, argumentError } from '../../util/errors.js';
+import { isDir, isFile, stem, writeFileAtomic } from '../../util/fs.js';
+
+export const ANNOTATION_FORMATS = ['coco', 'labelme', 'cvat', 'cvat-mask', 'labelstudio'] as const;
+export type AnnotationFormat = typeof ANNOTATION_FORMATS[number];
+
+/** The ignore label crowd regions are drawn with. */
+export const CROWD_LABEL = 255;
+
+export interface ConvertOptions {
+  from: AnnotationFormat;
+  /** The export: a JSON or XML file, a labelme folder of JSON files, a CVAT mask zip or its folder. */
+  input: string;
+  /** Where the images are (the export's image names are looked up here). */
+  images: string;
+  out: string;
+  /** Classes to map the labels onto by name (default: background, then the export's labels). */
+  classes?: ClassInfo[];
+  fillRule?: FillRule;
+  /** Skip shapes that cannot be drawn (reported) instead of stopping at the first. */
+  skipInvalid?: boolean;
+  onImage?: (done: number, total: number) => void;
+}
+
+export interface ConvertReport {
+  format: AnnotationFormat; images: number; masks: string; classFile: string; classes: ClassInfo[];
+  /** Per class id, the shapes drawn. */
+  shapesPerClass: number[];
+  skipped: SkippedShape[];
+}
+
+function readJson(file: string): unknown {
+  if (!isFile(file)) throw new UserError(`${file}: file not found`);
+  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message})`); }
+}
+
+function readExport(o: ConvertOptions): AnnotationSet {
+  const skip = !!o.skipInvalid;
+  switch (o.from) {
+    case 'coco': return readCoco(readJson(o.input), o.input, skip);
+    case 'labelstudio': return readLabelStudio(readJson(o.input), o.input, skip);
+    case 'cvat': {
+      if (!isFile(o.input)) throw new UserError(`${o.input}: file not found`);
+      return readCvatXml(fs.readFileSync(o.input, 'utf8'), o.input, skip);
+    }
+    case 'cvat-mask': {
+      const files = new Map<string, Uint8Array>();
+      if (isDir(o.input)) {
+        const walk = (rel: string) => { for (const f of fs.readdirSync(path.join(o.input, rel))) { const r = rel ? `${rel}/${f}` : f; if (isDir(path.join(o.input, r))) walk(r); else files.set(r, fs.readFileSync(path.join(o.input, r))); } };
+        walk('');
+      } else if (isFile(o.input)) {
+        try { for (const [k, v] of Object.entries(unzipSync(fs.readFileSync(o.input)))) files.set(k, v); } catch (e) { throw new UserError(`${o.input}: not a zip file (${(e as Error).message})`); }
+      } else throw new UserError(`${o.input}: not found`);
+      return readCvatMasks(files, o.input);
+    }
+    case 'labelme': {
+      const files = isDir(o.input) ? fs.readdirSync(o.input).filter((f) => f.toLowerCase().endsWith('.json')).sort().map((f) => path.join(o.input, f)) : [o.input];
+      if (!files.length) throw new UserError(`${o.input}: no labelme .json files in this folder`);
+      const images: AnnotatedImage[] = [], labels: string[] = [], skipped: SkippedShape[] = [];
+      for (const f of files) {
+        const problems = new ShapeProblems(f, skip);
+        const img = readLabelme(readJson(f), f, problems);
+        skipped.push(...problems.skipped);
+        for (const s of img.shapes) if (!labels.includes(s.label)) labels.push(s.label);
+        images.push(img);
+      }
+      return { format: 'labelme', images, labels, skipped };
+    }
+  }
+}
+
+/** The image file an export names, under --images: its path, its file name, or (Label Studio) the upload name less its 8-hex prefix. */
+function findImage(name: string, images: string): string | null {
+  const clean = decodeURIComponent(name.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/\?.*$/, ''));
+  const base = path.basename(clean);
+  const candidates = [path.join(images, clean), path.join(images, clean.replace(/^\/+/, '')), path.join(images, base), path.join(images, base.replace(/^[0-9a-f]{8}-/, ''))];
+  return candidates.find((c) => isFile(c)) ?? null;
+}
+
+async function imageSize(file: string): Promise<[number, number]> {
+  try {
+    const m = await sharp(file).metadata();
+    // EXIF orientations 5-8 turn the image: training sees it turned (image_io.ts readImage).
+    return (m.orientation ?? 1) >= 5 ? [m.height!, m.width!] : [m.width!, m.height!];
+  } catch (e) { throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]})`); }
+}
+
+const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
+
+export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
+  if (!isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
+  const set = readExport(o);
+  const classes: ClassInfo[] = o.classes ?? (() => {
+    const names = ['background', ...set.labels.filter((l) => !isBackground(l))];
+    const colors = defaultPalette(names.length);
+    return names.map((name, i) => ({ name, color: colors[i] }));
+  })();
+  if (classes.length > CROWD_LABEL) throw new UserError(`${classes.length} classes: at most ${CROWD_LABEL} fit an 8-bit mask beside the ignore label`);
+  const idOf = new Map<string, number>();
+  classes.forEach((c, i) => idOf.set(c.name.trim().toLowerCase(), i));
+  const classId = (label: string) => (isBackground(label) ? 0 : idOf.get(label.trim().toLowerCase()));
+  const masksDir = path.join(o.out, 'masks');
+  const skipped = [...set.skipped];
+  const shapesPerClass = new Array(classes.length).fill(0);
+  // Every image is found before anything is written.
+  const located = set.images.map((img) => {
+    const file = findImage(img.name, o.images);
+    if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in --images ${o.images}; point --images at the folder the export's images are in`);
+    return { img, file };
+  });
+  let done = 0;
+  for (const { img, file } of located) {
+    const [w, h] = await imageSize(file);
+    if ((img.width != null && img.width !== w) || (img.height != null && img.height !== h)) {
+      throw new UserError(`${o.input}: "${img.name}" is annotated as ${img.width}x${img.height} but ${file} is ${w}x${h}`);
+    }
+    const labels = new Uint8Array(w * h);
+    if (img.labelMap) {
+      const lut = img.labelMap.names.map((n) => classId(n));
+      img.labelMap.names.forEach((n, i) => { if (lut[i] == null) skipped.push({ image: img.name, what: `mask value of "${n}"`, reason: `label "${n}" is not in the class list (drawn as background)` }); });
+      for (let i = 0; i < labels.length; i++) labels[i] = lut[img.labelMap.data[i]] ?? 0;
+    }
+    const ordered = [...img.shapes.filter((s) => s.crowd), ...img.shapes.filter((s) => !s.crowd).map((s, k) => ({ s, k })).sort((a, b) => (a.s.z ?? 0) - (b.s.z ?? 0) || a.k - b.k).map((x) => x.s)];
+    for (const s of ordered) {
+      const id = s.crowd ? CROWD_LABEL : classId(s.label);
+      if (id == null) { skipped.push({ image: img.name, what: s.what, reason: `label "${s.label}" is not in the class list` }); continue; }
+      for (const r of s.regions) {
+        if (r.kind === 'polygon') fillPolygon(labels, w, h, r.xy, id, o.fillRule ?? 'evenodd');
+        else if (r.kind === 'circle') fillCircle(labels, w, h, r.cx, r.cy, r.r, id);
+        else {
+          for (let y = 0; y < r.height; y++) {
+            const ty = r.top + y;
+            if (ty < 0 || ty >= h) continue;
+            for (let x = 0; x < r.width; x++) {
+              const tx = r.left + x;
+              if (tx >= 0 && tx < w && r.mask[y * r.width + x]) labels[ty * w + tx] = id;
+            }
+          }
+        }
+      }
+      if (!s.crowd) shapesPerClass[id]++;
+    }
+    const rel = path.relative(o.images, file);
+    const out = path.join(masksDir, path.dirname(rel), `${stem(rel)}.png`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    writeFileAtomic(out, encodeLabelPng(labels, w, h, classes.map((c) => c.color)));
+    o.onImage?.(++done, located.length);
+  }
+  const classFile = path.join(o.out, 'classes.json');
+  writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
+  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, skipped };
+  writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
+  return report;
+}

@@ -1,0 +1,39 @@
+// labelme JSON (one file per image): shapes with a label, points and a shape_type (polygon,
+// rectangle, circle, mask; lines and points have no area and are skipped).
+import { decodeMask } from '../mask_io.js';
+import { UserError } from '../../util/errors.js';
+import { polygonProblem, ShapeProblems, type AnnotatedImage, type Shape } from './types.js';
+
+interface LabelmeShape { label?: string; points?: number[][]; shape_type?: string; mask?: string | null }
+
+export function readLabelme(json: unknown, file: string, problems: ShapeProblems): AnnotatedImage {
+  const j = json as { imagePath?: string; imageWidth?: number; imageHeight?: number; shapes?: LabelmeShape[] };
+  if (!j || typeof j.imagePath !== 'string' || !Array.isArray(j.shapes)) throw new UserError(`${file}: not a labelme file (needs "imagePath" and "shapes")`);
+  const img: AnnotatedImage = { name: j.imagePath, width: j.imageWidth, height: j.imageHeight, shapes: [] };
+  j.shapes.forEach((s, k) => {
+    const what = `shape ${k} (${s.label ?? 'no label'})`;
+    if (typeof s.label !== 'string') return problems.invalid(img.name, what, 'a shape without a label');
+    const pts = Array.isArray(s.points) ? s.points : [];
+    const flat = pts.flat();
+    const type = s.shape_type ?? 'polygon';
+    const shape: Shape = { label: s.label, regions: [], what };
+    if (type === 'polygon') {
+      const why = polygonProblem(flat);
+      if (why) return problems.invalid(img.name, what, why);
+      shape.regions.push({ kind: 'polygon', xy: flat });
+    } else if (type === 'rectangle' || type === 'circle' || type === 'mask') {
+      if (pts.length !== 2 || flat.some((v) => !Number.isFinite(v))) return problems.invalid(img.name, what, `a ${type} needs 2 points (${pts.length} given)`);
+      const [[x0, y0], [x1, y1]] = pts;
+      if (type === 'rectangle') shape.regions.push({ kind: 'polygon', xy: [x0, y0, x1, y0, x1, y1, x0, y1] });
+      else if (type === 'circle') shape.regions.push({ kind: 'circle', cx: x0, cy: y0, r: Math.hypot(x1 - x0, y1 - y0) });
+      else {
+        // labelme 5: a base64 PNG of the box between the two points.
+        if (typeof s.mask !== 'string') return problems.invalid(img.name, what, 'a mask shape without its "mask" image');
+        const m = decodeMask(Buffer.from(s.mask, 'base64'), `${file} (${what})`);
+        shape.regions.push({ kind: 'mask', mask: Uint8Array.from(m.data, (v) => (v ? 1 : 0)), left: Math.round(Math.min(x0, x1)), top: Math.round(Math.min(y0, y1)), width: m.width, height: m.height });
+      }
+    } else return problems.skip(img.name, what, `a ${type} has no area`);
+    img.shapes.push(shape);
+  });
+  return img;
+}

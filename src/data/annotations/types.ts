@@ -1,0 +1,64 @@
+// What every labelling tool's export is read into before it is drawn as masks: images, each with
+// its shapes in drawing order, and the tool's label list.
+import { UserError } from '../../util/errors.js';
+
+/** One filled area: a polygon outline (x0, y0, x1, y1, ...), a circle, or a bitmap placed at (left, top). */
+export type Region =
+  | { kind: 'polygon'; xy: number[] }
+  | { kind: 'circle'; cx: number; cy: number; r: number }
+  | { kind: 'mask'; mask: Uint8Array; left: number; top: number; width: number; height: number };
+
+export interface Shape {
+  label: string;
+  /** Filled as their union (COCO's several polygons of one object). */
+  regions: Region[];
+  /** COCO iscrowd: drawn as the ignore label. */
+  crowd?: boolean;
+  /** Drawing order across shapes (CVAT z_order); equal ones keep file order. */
+  z?: number;
+  /** The shape as the file names it, for reports ("annotation 17", "shape 3"). */
+  what: string;
+}
+
+export interface AnnotatedImage {
+  /** The image file as the export names it (a path, a file name or a URL). */
+  name: string;
+  width?: number;
+  height?: number;
+  shapes: Shape[];
+  /** A label map the export holds whole (CVAT segmentation masks): class names per value. */
+  labelMap?: { data: Uint8Array; width: number; height: number; names: string[] };
+}
+
+export interface SkippedShape { image: string; what: string; reason: string }
+
+export interface AnnotationSet {
+  format: string;
+  images: AnnotatedImage[];
+  /** The export's labels in its own order (COCO categories by id, CVAT's label list, else first use). */
+  labels: string[];
+  skipped: SkippedShape[];
+}
+
+/**
+ * Shapes that cannot be drawn as they are (a polygon of fewer than 3 points, an RLE that does not
+ * decode): an error naming the file and the shape, or, when asked, skipped and reported.
+ */
+export class ShapeProblems {
+  readonly skipped: SkippedShape[] = [];
+  constructor(private readonly file: string, private readonly skipInvalid: boolean) {}
+  invalid(image: string, what: string, reason: string): void {
+    if (!this.skipInvalid) throw new UserError(`${this.file}: ${image}, ${what}: ${reason}; fix the file or pass --skip-invalid to skip such shapes`);
+    this.skipped.push({ image, what, reason });
+  }
+  /** Shapes with no area (lines, points) or nothing to draw: always skipped, always reported. */
+  skip(image: string, what: string, reason: string): void { this.skipped.push({ image, what, reason }); }
+}
+
+/** A polygon from a flat coordinate list, or the reason it is not one. */
+export function polygonProblem(xy: unknown[]): string | null {
+  if (xy.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return 'a polygon coordinate is not a finite number';
+  if (xy.length % 2) return `a polygon with an odd number of coordinates (${xy.length})`;
+  if (xy.length < 6) return `a polygon with fewer than 3 points (${xy.length / 2})`;
+  return null;
+}

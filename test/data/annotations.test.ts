@@ -1,0 +1,235 @@
+// Annotation import: the mask encodings (COCO RLE both forms, Label Studio brush RLE) exact both
+// ways; polygons against a point-in-polygon reference written here; COCO, labelme, CVAT (XML and
+// Segmentation mask) and Label Studio files made by hand converted to exact label maps; the drawing
+// rules (crowd as ignore, order, classes by name); one-line errors and the skipped-shape report.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { encodeBinary } from '@thi.ng/rle-pack';
+import { zipSync } from 'fflate';
+import { countsToString, decodeBrushRle, decodeCocoRle, encodeBrushRle, encodeCocoRle, maskToCounts, stringToCounts } from '../../src/formats/mask_rle.ts';
+import { fillPolygon } from '../../src/data/polygon.ts';
+import { convertAnnotations } from '../../src/data/annotations/convert.ts';
+import { readMask } from '../../src/data/mask_io.ts';
+import { Rng } from '../../src/util/random.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { tempDir, writeRgb, writeRgbPng } from '../helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+
+test('COCO RLE: a compressed string of pycocotools decodes to its size and encodes back to the same string; list and string forms agree', () => {
+  // From a COCO RLE in the wild (size 50x70); its run lengths must add up to 3500 pixels.
+  const s = '0g05b08J4M2N2NA^O1`0OCO=0E090H080IO68DH;>@C>a0_O_O`0j0OWOF<:CM72I24NL43JM92FN;1ENKO72L0LO91J0MO92INO0NO122OO0M031O000NO31OO11MO40N011MO41MO21L06OL021L06OL021L06OL021L060J040L060J040L060J040L060J040L060J040L060J040L060KO31L060KO31L06OL021L06OL021L06OL021MO41MO21MO40N100NO310O00M0310O00NO1220NO92IONO91KOMO72M0<1EO:2GN63KM34OLM73JF<;=1G_O_Ob0=AC`07EH=1IO71H090F0:1DO>1_O1b0>2N2N3L6H]O';
+  const counts = stringToCounts(s)!;
+  assert.equal(counts.reduce((a, b) => a + b, 0), 50 * 70);
+  assert.equal(countsToString(counts), s);
+  const mask = decodeCocoRle({ size: [50, 70], counts: s })!;
+  assert.deepEqual(encodeCocoRle(mask, 50, 70), { size: [50, 70], counts: s });
+  assert.deepEqual(decodeCocoRle({ size: [50, 70], counts }), mask);
+  // By hand: [[0, 1, 1], [0, 0, 1]] (2 x 3) column-major is 0 0 | 1 0 | 1 1: runs 3, 1, 1, 1... read:
+  // column 0 = (0, 0), column 1 = (1, 0), column 2 = (1, 1) -> 0 0 1 0 1 1 -> runs [2, 1, 1, 2].
+  const small = Uint8Array.from([0, 1, 1, 0, 0, 1]);
+  assert.deepEqual(maskToCounts(small, 2, 3), [2, 1, 1, 2]);
+  assert.deepEqual(decodeCocoRle({ size: [2, 3], counts: [2, 1, 1, 2] }), small);
+  // Large runs and negative deltas (a count smaller than the one two before) survive the string form.
+  const wild = [0, 1_000_000, 3, 999_000, 1, 70, 5];
+  assert.deepEqual(stringToCounts(countsToString(wild)), wild);
+  assert.equal(decodeCocoRle({ size: [2, 3], counts: [2, 1, 1] }), null, 'counts that do not add up');
+  assert.equal(stringToCounts('abc\u0001'), null);
+});
+
+test('Label Studio brush RLE: an RGBA image packed by rle-pack (as its front end does) decodes to the alpha mask; ours round-trips', () => {
+  const [h, w] = [5, 7];
+  const rng = new Rng(3);
+  const mask = Uint8Array.from({ length: h * w }, () => (rng.next() < 0.4 ? 1 : 0));
+  const rgba = new Uint8Array(h * w * 4);
+  mask.forEach((m, i) => { if (m) { rgba[i * 4] = 200; rgba[i * 4 + 3] = 255; } });
+  assert.deepEqual(decodeBrushRle(Array.from(encodeBinary(rgba, rgba.length)), h, w), mask);
+  assert.deepEqual(decodeBrushRle(encodeBrushRle(mask, h, w), h, w), mask);
+  assert.equal(decodeBrushRle(encodeBrushRle(mask, h, w), h + 1, w), null, 'the wrong size');
+});
+
+/** Crossing-number test of one point against a polygon (the classic ray cast), the reference. */
+function insideRef(px: number, py: number, xy: number[]): boolean {
+  let inside = false;
+  for (let i = 0, j = xy.length / 2 - 1; i < xy.length / 2; j = i++) {
+    const [xi, yi, xj, yj] = [xy[2 * i], xy[2 * i + 1], xy[2 * j], xy[2 * j + 1]];
+    if ((yi > py) !== (yj > py) && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+test('polygons: pixel centres inside by the even-odd rule agree with a ray-cast reference on random, concave and self-intersecting outlines (>= 99.9%; differences only where a centre lies on an edge)', () => {
+  const [w, h] = [160, 120];
+  const rng = new Rng(17);
+  let same = 0, all = 0, onEdge = 0;
+  for (let t = 0; t < 40; t++) {
+    const n = 3 + rng.int(12);
+    // Half of them on the half-pixel grid, where centres fall exactly on edges and vertices.
+    const grid = t % 2 === 0;
+    const xy = Array.from({ length: 2 * n }, (_, k) => { const v = rng.uniform(-10, (k % 2 ? h : w) + 10); return grid ? Math.round(v * 2) / 2 : v; });
+    const ours = new Uint8Array(w * h);
+    fillPolygon(ours, w, h, xy, 1);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      all++;
+      const ref = insideRef(x + 0.5, y + 0.5, xy);
+      if ((ours[y * w + x] === 1) === ref) same++;
+      else onEdge++;
+    }
+  }
+  assert.ok(same / all >= 0.999, `${((100 * same) / all).toFixed(3)}% equal`);
+  // The reference and ours split ties differently (a centre exactly on a vertical edge): only on the grid.
+  assert.ok(onEdge < all * 0.001, `${onEdge} pixels differ`);
+  // Off the grid no centre lies on an edge: exact agreement.
+  const xy = [10.2, 5.3, 150.7, 20.1, 80.4, 110.9, 60.3, 40.2, 30.1, 90.6];
+  const ours = new Uint8Array(w * h);
+  fillPolygon(ours, w, h, xy, 1);
+  for (let i = 0; i < w * h; i++) assert.equal(ours[i] === 1, insideRef((i % w) + 0.5, Math.floor(i / w) + 0.5, xy), `pixel ${i}`);
+  // Nonzero fills the centre of a pentagram, even-odd leaves it out.
+  const star = [50, 5, 79, 95, 3, 40, 97, 40, 21, 95];
+  const eo = new Uint8Array(w * h), nz = new Uint8Array(w * h);
+  fillPolygon(eo, w, h, star, 1, 'evenodd');
+  fillPolygon(nz, w, h, star, 1, 'nonzero');
+  assert.equal(eo[50 * w + 50], 0);
+  assert.equal(nz[50 * w + 50], 1);
+});
+
+const W = 12, H = 8;
+async function imagesDir(names: string[]): Promise<string> {
+  const d = tempDir();
+  for (const n of names) await writeRgb(path.join(d, n), new Uint8Array(W * H * 3).fill(90), W, H);
+  return d;
+}
+const labelsOf = (file: string) => Array.from(readMask(file).data);
+/** Expected label maps drawn from rectangles of whole pixels [x0, x1) x [y0, y1). */
+function rects(...r: [number, number, number, number, number][]): number[] {
+  const out = new Array(W * H).fill(0);
+  for (const [x0, y0, x1, y1, v] of r) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) out[y * W + x] = v;
+  return out;
+}
+
+test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under objects, later objects over earlier; classes by category id, by name onto a class file', async () => {
+  const images = await imagesDir(['a.png', 'b.png', 'c.png']);
+  const crowd = new Uint8Array(W * H); for (let y = 0; y < 4; y++) for (let x = 0; x < 6; x++) crowd[y * W + x] = 1;
+  const blob = new Uint8Array(W * H); for (let y = 5; y < 8; y++) for (let x = 9; x < 12; x++) blob[y * W + x] = 1;
+  const coco = {
+    images: [{ id: 1, file_name: 'a.png', width: W, height: H }, { id: 2, file_name: 'sub/b.png', width: W, height: H }, { id: 3, file_name: 'c.png', width: W, height: H }],
+    categories: [{ id: 7, name: 'dog' }, { id: 3, name: 'cat' }],
+    annotations: [
+      { id: 10, image_id: 1, category_id: 3, iscrowd: 0, segmentation: [[1, 1, 4, 1, 4, 3, 1, 3], [8, 0, 10, 0, 10, 2, 8, 2]] }, // cat: two parts
+      { id: 11, image_id: 1, category_id: 7, iscrowd: 0, segmentation: [[3, 2, 6, 2, 6, 5, 3, 5]] }, // dog over the cat's corner
+      { id: 12, image_id: 2, category_id: 3, iscrowd: 1, segmentation: { size: [H, W], counts: maskToCounts(crowd, H, W) } },
+      { id: 13, image_id: 2, category_id: 7, iscrowd: 0, segmentation: [[2, 2, 5, 2, 5, 6, 2, 6]] }, // over the crowd
+      { id: 14, image_id: 2, category_id: 3, iscrowd: 0, segmentation: encodeCocoRle(blob, H, W) },
+    ],
+  };
+  const file = path.join(images, 'instances.json');
+  fs.writeFileSync(file, JSON.stringify(coco));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'coco', input: file, images, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'cat', 'dog']); // categories by id
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'a.png')), rects([1, 1, 4, 3, 1], [8, 0, 10, 2, 1], [3, 2, 6, 5, 2]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'b.png')), rects([0, 0, 6, 4, 255], [2, 2, 5, 6, 2], [9, 5, 12, 8, 1]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'c.png')), rects(), 'an image without annotations is background');
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'classes.json'), 'utf8')).length, 3);
+  // Onto a class file by name: dog is not in it (skipped, reported).
+  const cls = path.join(images, 'cls.json');
+  fs.writeFileSync(cls, JSON.stringify([{ name: 'Background', color: [0, 0, 0] }, { name: 'x', color: [1, 1, 1] }, { name: 'Cat', color: [9, 9, 9] }]));
+  const out2 = path.join(tempDir(), 'out');
+  const r2 = await convertAnnotations({ from: 'coco', input: file, images, out: out2, classes: JSON.parse(fs.readFileSync(cls, 'utf8')) });
+  assert.deepEqual(labelsOf(path.join(out2, 'masks', 'a.png')), rects([1, 1, 4, 3, 2], [8, 0, 10, 2, 2]));
+  assert.deepEqual(r2.skipped.map((s) => `${s.image}, ${s.what}: ${s.reason}`), ['a.png, annotation 11: label "dog" is not in the class list', 'sub/b.png, annotation 13: label "dog" is not in the class list']);
+
+  // One-line errors: an image the folder lacks; a polygon of 2 points (or skipped when asked).
+  const bad = { ...coco, images: [...coco.images, { id: 4, file_name: 'missing.jpg', width: W, height: H }] };
+  fs.writeFileSync(file, JSON.stringify(bad));
+  await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: image "missing.jpg" is not in --images ${images}; point --images at the folder the export's images are in`);
+  const thin = { ...coco, annotations: [...coco.annotations, { id: 15, image_id: 3, category_id: 3, segmentation: [[1, 1, 5, 5]] }] };
+  fs.writeFileSync(file, JSON.stringify(thin));
+  await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: c.png, annotation 15: a polygon with fewer than 3 points (2); fix the file or pass --skip-invalid to skip such shapes`);
+  const r3 = await convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o'), skipInvalid: true });
+  assert.deepEqual(r3.skipped, [{ image: 'c.png', what: 'annotation 15', reason: 'a polygon with fewer than 3 points (2)' }]);
+  // The CLI: the same error as one line, exit 2.
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'coco', file, '--images', images, '--out', path.join(tempDir(), 'o')], { encoding: 'utf8' });
+  assert.equal(c.status, 2);
+  assert.equal(c.stderr, `pixelwise: ${file}: c.png, annotation 15: a polygon with fewer than 3 points (2); fix the file or pass --skip-invalid to skip such shapes\n`);
+});
+
+test('labelme: polygon, rectangle, circle and a line (skipped: no area), made by hand', async () => {
+  const images = await imagesDir(['frame.png']);
+  const j = {
+    imagePath: 'frame.png', imageWidth: W, imageHeight: H, shapes: [
+      { label: 'road', points: [[0, 6], [12, 6], [12, 8], [0, 8]], shape_type: 'polygon' },
+      { label: 'car', points: [[1, 1], [4, 3]], shape_type: 'rectangle' },
+      { label: 'sign', points: [[9.5, 2.5], [10.5, 2.5]], shape_type: 'circle' }, // radius 1 about the centre of pixel (9, 2)
+      { label: 'lane', points: [[0, 5], [12, 5]], shape_type: 'line' },
+    ],
+  };
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'frame.json'), JSON.stringify(j));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'labelme', input: dir, images, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'road', 'car', 'sign']);
+  const want = rects([0, 6, 12, 8, 1], [1, 1, 4, 3, 2]);
+  for (const [x, y] of [[9, 2], [8, 2], [10, 2], [9, 1], [9, 3]]) want[y * W + x] = 3; // centres within 1 of (9.5, 2.5)
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'frame.png')), want);
+  assert.deepEqual(r.skipped, [{ image: 'frame.png', what: 'shape 3 (lane)', reason: 'a line has no area' }]);
+});
+
+test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentation mask 1.1 (zip and folder): colours through labelmap.txt', async () => {
+  const images = await imagesDir(['f0.png']);
+  // The mask: a 3 x 2 box at (8, 5), rle over it row-major from 0s: 0 1 1 / 1 1 0 -> 1, 4, 1.
+  const xml = `<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+  <meta><task><labels><label><name>car</name></label><label><name>person</name></label><label><name>tree</name></label></labels></task></meta>
+  <image id="0" name="f0.png" width="${W}" height="${H}">
+    <box label="car" occluded="0" source="manual" xtl="0" ytl="0" xbr="6" ybr="4" z_order="1"></box>
+    <polygon label="person" occluded="0" source="manual" points="4,2;8,2;8,6;4,6" z_order="0"></polygon>
+    <mask label="tree" source="manual" occluded="0" rle="1, 4, 1" left="8" top="5" width="3" height="2" z_order="0"></mask>
+    <polyline label="car" points="0,7;11,7" z_order="0"></polyline>
+  </image>
+</annotations>`;
+  const file = path.join(images, 'annotations.xml');
+  fs.writeFileSync(file, xml);
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'cvat', input: file, images, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'car', 'person', 'tree']);
+  // person (z 0) first, then tree (z 0), then car (z 1) over both.
+  const want = rects([4, 2, 8, 6, 2], [0, 0, 6, 4, 1]);
+  for (const [x, y] of [[9, 5], [10, 5], [8, 6], [9, 6]]) want[y * W + x] = 3;
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'f0.png')), want);
+  assert.equal(r.skipped.length, 1);
+
+  // Segmentation mask 1.1: labelmap.txt + SegmentationClass colour PNGs.
+  const colour = new Uint8Array(W * H * 3);
+  for (let i = 0; i < W * H; i++) if (i % W >= 6) colour.set([250, 50, 83], i * 3); else if (i >= 6 * W) colour.set([51, 221, 255], i * 3);
+  const png = path.join(tempDir(), 'x.png');
+  writeRgbPng(png, colour, W, H);
+  const files = { 'labelmap.txt': new TextEncoder().encode('# label:color_rgb:parts:actions\nbackground:0,0,0::\ncar:250,50,83::\nperson:51,221,255::\n'), 'SegmentationClass/f0.png': fs.readFileSync(png) };
+  const zip = path.join(tempDir(), 'export.zip');
+  fs.writeFileSync(zip, zipSync(files));
+  const out2 = path.join(tempDir(), 'out');
+  const r2 = await convertAnnotations({ from: 'cvat-mask', input: zip, images, out: out2, classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [1, 1, 1] }, { name: 'car', color: [2, 2, 2] }] });
+  assert.equal(r2.images, 1);
+  assert.deepEqual(labelsOf(path.join(out2, 'masks', 'f0.png')), rects([0, 6, 6, 8, 1], [6, 0, 12, 8, 2]));
+});
+
+test('Label Studio JSON: a brush RLE and a polygon in percent, the upload name matched to the image file', async () => {
+  const images = await imagesDir(['street.png']);
+  const brush = new Uint8Array(W * H); for (let x = 0; x < W; x++) brush[7 * W + x] = 1;
+  const task = [{
+    id: 5, data: { image: '/data/upload/3/1a2b3c4d-street.png' },
+    annotations: [{ result: [
+      { type: 'brushlabels', original_width: W, original_height: H, from_name: 'tag', to_name: 'image', value: { format: 'rle', rle: encodeBrushRle(brush, H, W), brushlabels: ['Road'] } },
+      { type: 'polygonlabels', original_width: W, original_height: H, value: { points: [[25, 25], [50, 25], [50, 75], [25, 75]], polygonlabels: ['Car'] } },
+    ] }],
+  }];
+  const file = path.join(tempDir(), 'export.json');
+  fs.writeFileSync(file, JSON.stringify(task));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'labelstudio', input: file, images, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'Road', 'Car']);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'street.png')), rects([0, 7, 12, 8, 1], [3, 2, 6, 6, 2]));
+});
