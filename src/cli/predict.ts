@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { addInferenceOptions, type InferenceOpts } from './shared.js';
 import { parseFloatArg } from './options.js';
 
-export interface Opts extends InferenceOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean }
+export interface Opts extends InferenceOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean;
+  export?: string; lsFromName: string; lsToName: string; imageUrlPrefix: string }
 
 export function predictCommand(): Command {
   return addInferenceOptions(new Command('predict')
@@ -16,6 +17,10 @@ export function predictCommand(): Command {
     .option('--effect <kind>', 'also write NAME_effect.jpg|png: everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey) or replaced (replace=IMAGE); soft edges from the class probabilities')
     .option('--keep <classes>', 'classes the effect leaves as they are (names or ids, comma-separated; default person)')
     .option('--cutout <classes>', 'also write NAME_cutout_CLASS.png: each listed class present as an RGBA PNG cropped to its box')
-    .option('--json', 'print per-image class areas (pixels, share) and output files as JSON on stdout'))
+    .option('--json', 'print per-image class areas (pixels, share) and output files as JSON on stdout')
+    .option('--export <formats>', 'also write the predictions as pre-annotations for labelling tools (comma-separated): coco (coco.json, compressed RLE), labelstudio (labelstudio.json + labelstudio-config.xml), cvat (cvat.zip, Segmentation mask 1.1)')
+    .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
+    .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')
+    .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows', ''))
     .action(async (inputs: string[], o: Opts) => (await import('./actions/predict.js')).run(inputs, o));
 }

@@ -82,6 +82,19 @@ export function probabilities8(map: Float32Array, c: number): Uint8Array {
   return out;
 }
 
+/** Per pixel, the probability of the class its label map gives (0..1), from CHW class scores. */
+export function labelProbability(map: Float32Array, c: number, labels: Uint8Array): Float32Array {
+  const px = map.length / c, out = new Float32Array(px);
+  for (let p = 0; p < px; p++) {
+    let max = -Infinity;
+    for (let k = 0; k < c; k++) max = Math.max(max, map[k * px + p]);
+    let z = 0;
+    for (let k = 0; k < c; k++) z += Math.exp(map[k * px + p] - max);
+    out[p] = Math.exp(map[labels[p] * px + p] - max) / z;
+  }
+  return out;
+}
+
 /** Per pixel, the probability (0..1) that it belongs to any of `ids`, from probabilities8(). */
 export function probabilityOf(prob8: Uint8Array, c: number, ids: number[]): Float32Array {
   const px = prob8.length / c, out = new Float32Array(px);

@@ -14,6 +14,36 @@ import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, isFile, stem } from '../../util/fs.js';
 import type { Opts } from '../predict.js';
+import { labelProbability } from '../../inference/label_map.js';
+import { EXPORT_FORMATS, ExportBuilder, labelStudioConfig, type ExportFormat, type LabelStudioNames } from '../../data/annotations/export.js';
+import type { ClassInfo } from '../../data/classes.js';
+import { writeFileAtomic } from '../../util/fs.js';
+
+function parseExports(v: string): ExportFormat[] {
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = list.find((x) => !(EXPORT_FORMATS as readonly string[]).includes(x));
+  if (bad || !list.length) throw new UserError(`--export ${v}: ${bad ? `unknown format ${bad}; ` : ''}use ${EXPORT_FORMATS.join(', ')} (comma-separated)`);
+  return list as ExportFormat[];
+}
+
+/** Files predict writes (per image, and the exports): an export goes into a folder of nothing else. */
+const OWN_OUTPUT = /(_labels\.png|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip)$/;
+
+function checkExportDir(out: string): void {
+  if (!isDir(out)) return;
+  const other = fs.readdirSync(out).filter((f) => !f.startsWith('.') && !OWN_OUTPUT.test(f));
+  if (other.length) throw new UserError(`--out ${out}: holds files that predict did not write (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}); --export writes into a new or empty folder, or one of an earlier predict`);
+}
+
+/** The labelling tools' files `b` built, written in `out`; returns their paths. */
+function writeExports(out: string, formats: ExportFormat[], b: ExportBuilder, classes: ClassInfo[], names: LabelStudioNames): string[] {
+  const written: string[] = [];
+  const put = (f: string, data: string | Uint8Array) => { writeFileAtomic(path.join(out, f), data); written.push(path.join(out, f)); };
+  if (formats.includes('coco')) put('coco.json', JSON.stringify(b.coco()) + '\n');
+  if (formats.includes('labelstudio')) { put('labelstudio.json', JSON.stringify(b.labelStudio()) + '\n'); put('labelstudio-config.xml', labelStudioConfig(classes, names)); }
+  if (formats.includes('cvat')) put('cvat.zip', b.cvatZip());
+  return written;
+}
 
 export function collectImages(inputs: string[]): string[] {
   const files: string[] = [];
@@ -72,6 +102,13 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   // Names are checked before the first image, not after it.
   if (effect) classIds(card.classes, keep, '--keep');
   classIds(card.classes, cutout, '--cutout');
+  const exports = o.export ? parseExports(o.export) : [];
+  if (exports.length) checkExportDir(o.out);
+  if (exports.length && new Set(files.map((f) => path.basename(f))).size < files.length) {
+    throw new UserError('--export: two inputs share a file name, and the labelling tools name images by file name; predict them in separate runs');
+  }
+  const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
+  const builder = new ExportBuilder(card.classes, exports, lsNames);
   const bar = progressBar('predict', files.length, 'img', o.quiet || o.json || files.length < 2);
   const report: object[] = [];
   let done = 0;
@@ -79,12 +116,15 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
     const img = await readImage(f);
     const name = names[i];
     let labels: Uint8Array, extra: string[] = [];
-    if (effect || cutout.length) {
-      // Probabilities for soft edges: the scores path (the same label maps).
+    if (effect || cutout.length || exports.length) {
+      // Probabilities for soft edges and the exported regions' scores: the scores path (the same label maps).
       const [r] = await seg.scoresBatch([img]);
       labels = r.labels;
-      const res = makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes);
-      extra = await writeApplied(o.out, name, f, res, { effect, replacement, keep, cutout });
+      if (exports.length) await builder.add({ name: path.basename(f), width: img.width, height: img.height, labels, confidence: labelProbability(r.scores, card.model.numClasses, labels) });
+      if (effect || cutout.length) {
+        const res = makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes);
+        extra = await writeApplied(o.out, name, f, res, { effect, replacement, keep, cutout });
+      }
     } else [labels] = await seg.predictBatch([img]);
     const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha);
     report.push({ image: f, width: img.width, height: img.height, classes: w.areas, outputs: [w.labels, w.color, w.overlay, w.legend, w.classes, ...extra] });
@@ -92,6 +132,10 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
     if (files.length === 1 && !o.json) process.stdout.write(`${f} -> ${w.labels}, ${[w.color, w.overlay, w.legend, w.classes, ...extra].map((x) => path.basename(x)).join(', ')}\n`);
   }
   bar.stop();
+  if (exports.length) {
+    const written = writeExports(o.out, exports, builder, card.classes, lsNames);
+    if (!o.json) process.stdout.write(`pre-annotations: ${written.join(', ')}\n`);
+  }
   if (o.json) process.stdout.write(JSON.stringify(report, null, 1) + '\n');
   else if (files.length > 1) process.stdout.write(`${files.length} images -> ${o.out}\n`);
   await seg.dispose();

@@ -92,7 +92,9 @@ function readExport(o: ConvertOptions): AnnotationSet {
 
 /** The image file an export names, under --images: its path, its file name, or (Label Studio) the upload name less its 8-hex prefix. */
 function findImage(name: string, images: string): string | null {
-  const clean = decodeURIComponent(name.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/\?.*$/, ''));
+  // Label Studio's local files: /data/local-files/?d=PATH.
+  const local = /[?&]d=([^&]+)/.exec(name);
+  const clean = decodeURIComponent(local ? local[1] : name.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/\?.*$/, ''));
   const base = path.basename(clean);
   const candidates = [path.join(images, clean), path.join(images, clean.replace(/^\/+/, '')), path.join(images, base), path.join(images, base.replace(/^[0-9a-f]{8}-/, ''))];
   return candidates.find((c) => isFile(c)) ?? null;

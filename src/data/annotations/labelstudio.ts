@@ -1,13 +1,14 @@
 // Label Studio JSON exports: a list of tasks, each with its image URL and annotations whose results
 // are brush masks (`brushlabels`, RLE: formats/mask_rle.ts), polygons (`polygonlabels`, points in
 // percent of the image) or rectangles (`rectanglelabels`, percent, rotated about the top-left
-// corner). A task's last annotation that was not cancelled is the one read.
+// corner). A task's last annotation that was not cancelled is the one read, or, in a task not yet
+// annotated, its last prediction.
 import { decodeBrushRle } from '../../formats/mask_rle.js';
 import { UserError } from '../../util/errors.js';
 import { polygonProblem, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
 interface LsResult { type?: string; original_width?: number; original_height?: number; value?: Record<string, unknown> }
-interface LsTask { id?: number; data?: Record<string, unknown>; annotations?: { result?: LsResult[]; was_cancelled?: boolean }[] }
+interface LsTask { id?: number; data?: Record<string, unknown>; annotations?: { result?: LsResult[]; was_cancelled?: boolean }[]; predictions?: { result?: LsResult[] }[] }
 
 export function readLabelStudio(json: unknown, file: string, skipInvalid = false): AnnotationSet {
   if (!Array.isArray(json)) throw new UserError(`${file}: not a Label Studio JSON export (a list of tasks)`);
@@ -18,7 +19,8 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
     const url = Object.values(task?.data ?? {}).find((v): v is string => typeof v === 'string');
     if (!url) throw new UserError(`${file}: task ${task?.id ?? t} has no image in "data"`);
     const img: AnnotatedImage = { name: url, shapes: [] };
-    const ann = (task.annotations ?? []).filter((a) => !a.was_cancelled).at(-1);
+    // A task not yet annotated (pre-annotations, as predict --export writes them) gives its last prediction.
+    const ann = (task.annotations ?? []).filter((a) => !a.was_cancelled).at(-1) ?? (task.predictions ?? []).at(-1);
     (ann?.result ?? []).forEach((r, k) => {
       const v = r.value ?? {};
       const type = r.type ?? '';

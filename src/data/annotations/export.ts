@@ -1,0 +1,145 @@
+// Label maps as the labelling tools' own files, so that a model's predictions open there as
+// editable pre-annotations (and read back with convert.ts to the same label maps):
+// - COCO: one annotation per class present in an image, its segmentation the compressed RLE
+//   pycocotools writes, with area, bbox and a score (the class's mean probability there);
+// - Label Studio: one task per image with a prediction of brush regions (brush RLE), a score
+//   (the image's mean top probability), and a labelling config for the classes;
+// - CVAT Segmentation mask 1.1: a zip of labelmap.txt, ImageSets/Segmentation/default.txt and
+//   SegmentationClass/ colour PNGs.
+// A leading background class ("background", "other", "_background_") is not exported: its pixels
+// are the unlabelled rest, which every reader takes as background.
+import { zipSync } from 'fflate';
+import sharp from 'sharp';
+import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
+import type { ClassInfo, Rgb } from '../classes.js';
+
+export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat'] as const;
+export type ExportFormat = typeof EXPORT_FORMATS[number];
+
+/** One predicted image: its name in the export, size, label map and per-pixel top probability. */
+export interface Prediction { name: string; width: number; height: number; labels: Uint8Array; confidence?: Float32Array }
+
+const BACKGROUND = ['background', 'other', '_background_'];
+/** The class ids an export lists: all but a leading background class. */
+export function exportedClasses(classes: ClassInfo[]): number[] {
+  return classes.map((_, i) => i).filter((i) => !(i === 0 && BACKGROUND.includes(classes[0].name.trim().toLowerCase())));
+}
+
+/** Masks of each exported class present in `p`, with its pixel count and box. */
+function classMasks(p: Prediction, ids: number[]): { id: number; mask: Uint8Array; area: number; bbox: [number, number, number, number]; score: number | null }[] {
+  const out = [];
+  const wanted = new Set(ids);
+  const seen = new Set<number>();
+  for (let i = 0; i < p.labels.length; i++) if (wanted.has(p.labels[i])) seen.add(p.labels[i]);
+  for (const id of [...seen].sort((a, b) => a - b)) {
+    const mask = new Uint8Array(p.labels.length);
+    let area = 0, conf = 0, x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    for (let i = 0; i < p.labels.length; i++) {
+      if (p.labels[i] !== id) continue;
+      mask[i] = 1; area++;
+      if (p.confidence) conf += p.confidence[i];
+      const x = i % p.width, y = Math.floor(i / p.width);
+      if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+    }
+    out.push({ id, mask, area, bbox: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] as [number, number, number, number], score: p.confidence ? conf / area : null });
+  }
+  return out;
+}
+
+/**
+ * The exports built an image at a time (only the encoded regions are kept, never the label maps),
+ * then written whole.
+ */
+export class ExportBuilder {
+  private readonly ids: number[];
+  private readonly colors: Rgb[];
+  private readonly images: object[] = [];
+  private readonly annotations: object[] = [];
+  private readonly tasks: object[] = [];
+  private readonly pngs: Record<string, Uint8Array> = {};
+  private readonly stems: string[] = [];
+
+  constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames) {
+    this.ids = exportedClasses(classes);
+    // Black is CVAT's background: kept free when every class is exported.
+    this.colors = distinctColors(classes, this.ids.includes(0) ? [[0, 0, 0]] : []);
+  }
+
+  async add(p: Prediction): Promise<void> {
+    const masks = this.formats.some((f) => f !== 'cvat') ? classMasks(p, this.ids) : [];
+    if (this.formats.includes('coco')) {
+      const imageId = this.images.length + 1;
+      this.images.push({ id: imageId, file_name: p.name, width: p.width, height: p.height });
+      for (const m of masks) {
+        this.annotations.push({
+          id: this.annotations.length + 1, image_id: imageId, category_id: m.id + 1, iscrowd: 0,
+          segmentation: encodeCocoRle(m.mask, p.height, p.width), area: m.area, bbox: m.bbox, ...(m.score != null ? { score: round(m.score) } : {}),
+        });
+      }
+    }
+    if (this.formats.includes('labelstudio')) {
+      const n = this.names;
+      const result = masks.map((m, k) => ({
+        id: `r${k + 1}`, type: 'brushlabels', from_name: n.fromName, to_name: n.toName, origin: 'prediction',
+        original_width: p.width, original_height: p.height, image_rotation: 0,
+        value: { format: 'rle', rle: encodeBrushRle(m.mask, p.height, p.width), brushlabels: [this.classes[m.id].name] },
+        ...(m.score != null ? { score: round(m.score) } : {}),
+      }));
+      const score = p.confidence ? round(p.confidence.reduce((a, b) => a + b, 0) / p.confidence.length) : undefined;
+      this.tasks.push({ data: { [n.toName]: n.imageUrlPrefix + p.name }, predictions: [{ model_version: n.modelVersion, ...(score != null ? { score } : {}), result }] });
+    }
+    if (this.formats.includes('cvat')) {
+      const rgb = new Uint8Array(p.width * p.height * 3);
+      for (let i = 0; i < p.labels.length; i++) rgb.set(this.colors[p.labels[i]] ?? [0, 0, 0], i * 3);
+      const stem = p.name.replace(/\.[^./]+$/, '');
+      this.stems.push(stem);
+      this.pngs[`SegmentationClass/${stem}.png`] = new Uint8Array(await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).png().toBuffer());
+    }
+  }
+
+  /** COCO instances JSON. */
+  coco(): object {
+    return {
+      info: { description: 'predictions by pixelwise', date_created: new Date().toISOString() },
+      images: this.images, categories: this.ids.map((i) => ({ id: i + 1, name: this.classes[i].name, supercategory: '' })), annotations: this.annotations,
+    };
+  }
+
+  /** Label Studio tasks with predictions. */
+  labelStudio(): object[] { return this.tasks; }
+
+  /** CVAT Segmentation mask 1.1 zip. */
+  cvatZip(): Uint8Array {
+    const lines = ['# label:color_rgb:parts:actions', ...(this.ids.includes(0) ? ['background:0,0,0::'] : []),
+      ...this.classes.map((c, i) => `${i === 0 && !this.ids.includes(0) ? 'background' : c.name}:${this.colors[i].join(',')}::`)];
+    return zipSync({
+      'labelmap.txt': new TextEncoder().encode(lines.join('\n') + '\n'),
+      'ImageSets/Segmentation/default.txt': new TextEncoder().encode(this.stems.join('\n') + '\n'),
+      ...this.pngs,
+    }, { level: 6 });
+  }
+}
+
+export interface LabelStudioNames { fromName: string; toName: string; imageUrlPrefix: string; modelVersion: string }
+
+const hex = (c: Rgb) => '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
+const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/** A Label Studio labelling config for brush labels of `classes` on an image. */
+export function labelStudioConfig(classes: ClassInfo[], n: Pick<LabelStudioNames, 'fromName' | 'toName'>): string {
+  const labels = exportedClasses(classes).map((i) => `    <Label value="${xmlAttr(classes[i].name)}" background="${hex(classes[i].color)}"/>`);
+  return `<View>\n  <Image name="${xmlAttr(n.toName)}" value="$${xmlAttr(n.toName)}" zoom="true"/>\n  <BrushLabels name="${xmlAttr(n.fromName)}" toName="${xmlAttr(n.toName)}">\n${labels.join('\n')}\n  </BrushLabels>\n</View>\n`;
+}
+
+/** Colours told apart: a class whose colour an earlier class has gets the nearest free one (CVAT maps colours to labels). */
+export function distinctColors(classes: ClassInfo[], reserved: Rgb[] = []): Rgb[] {
+  const used = new Set<string>(reserved.map((c) => c.join()));
+  return classes.map((c) => {
+    const col: Rgb = [...c.color];
+    for (let step = 1; used.has(col.join()); step++) col[step % 3] = (c.color[step % 3] + step) % 256;
+    used.add(col.join());
+    return col;
+  });
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4;

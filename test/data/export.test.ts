@@ -1,0 +1,125 @@
+// Pre-annotation exports: predict --export coco,labelstudio,cvat on the shipped photos, read back
+// (1) by decoders written here or by the package Label Studio itself uses, independent of the
+// encoders, and (2) through convert (the import path): both give predict's own label maps exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
+import { decodeBinary } from '@thi.ng/rle-pack';
+import { unzipSync } from 'fflate';
+import { readMask } from '../../src/data/mask_io.ts';
+import { tempDir } from '../helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+const PHOTOS = path.resolve('assets/photos');
+const photos = fs.readdirSync(PHOTOS).filter((f) => f.endsWith('.png')).sort();
+
+/** pycocotools' compressed counts, decoded as its C source describes (written apart from src/formats/mask_rle.ts). */
+function cocoCounts(s: string): number[] {
+  const cnts: number[] = [];
+  for (let p = 0; p < s.length;) {
+    let x = 0, k = 0, more = 1;
+    while (more) {
+      const c = s.charCodeAt(p) - 48;
+      x |= (c & 0x1f) << (5 * k);
+      more = c & 0x20; p++; k++;
+      if (!more && c & 0x10) x |= -1 << (5 * k);
+    }
+    if (cnts.length > 2) x += cnts[cnts.length - 2];
+    cnts.push(x);
+  }
+  return cnts;
+}
+
+test('predict --export coco,labelstudio,cvat: each export decodes (independent decoders) and converts back to predict\'s label maps exactly', async () => {
+  const out = path.join(tempDir(), 'pred');
+  const p = spawnSync(process.execPath, [BIN, 'predict', PHOTOS, '--model', 'voc-fast', '--out', out, '--export', 'coco,labelstudio,cvat', '--image-url-prefix', '/data/local-files/?d=photos/', '--quiet'], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  const truth = new Map(photos.map((f) => [f, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`))]));
+
+  // COCO: categories are the classes but background (id = class id + 1); every non-background pixel is in exactly one annotation.
+  const coco = JSON.parse(fs.readFileSync(path.join(out, 'coco.json'), 'utf8'));
+  assert.equal(coco.categories.length, 20);
+  assert.equal(coco.categories[0].name, 'aeroplane');
+  for (const im of coco.images) {
+    const t = truth.get(im.file_name)!;
+    const got = new Uint8Array(im.width * im.height);
+    for (const a of coco.annotations.filter((x: { image_id: number }) => x.image_id === im.id)) {
+      const counts = cocoCounts(a.segmentation.counts);
+      assert.equal(counts.reduce((s: number, v: number) => s + v, 0), im.width * im.height);
+      let i = 0, area = 0;
+      counts.forEach((n, k) => { for (let j = i; j < i + n; j++) if (k % 2) { got[(j % im.height) * im.width + Math.floor(j / im.height)] = a.category_id - 1; area++; } i += n; });
+      assert.equal(a.area, area);
+      assert.ok(a.score > 0 && a.score <= 1);
+    }
+    assert.deepEqual(got, t.data, `${im.file_name}: COCO`);
+  }
+
+  // Label Studio: the brush RLE decoded by @thi.ng/rle-pack, the mask in alpha.
+  const tasks = JSON.parse(fs.readFileSync(path.join(out, 'labelstudio.json'), 'utf8'));
+  const classNames = (JSON.parse(fs.readFileSync(path.resolve('models/voc-fast/model.json'), 'utf8')).classes as { name: string }[]).map((c) => c.name);
+  for (const task of tasks) {
+    const file = task.data.image.replace('/data/local-files/?d=photos/', '');
+    const t = truth.get(file)!;
+    const got = new Uint8Array(t.width * t.height);
+    for (const r of task.predictions[0].result) {
+      const rgba = decodeBinary(Uint8Array.from(r.value.rle));
+      assert.equal(rgba.length, t.width * t.height * 4);
+      const id = classNames.indexOf(r.value.brushlabels[0]);
+      for (let i = 0; i < got.length; i++) if (rgba[i * 4 + 3]) got[i] = id;
+    }
+    assert.deepEqual(got, t.data, `${file}: Label Studio`);
+  }
+  const config = fs.readFileSync(path.join(out, 'labelstudio-config.xml'), 'utf8');
+  assert.match(config, /<BrushLabels name="tag" toName="image">/);
+  assert.equal((config.match(/<Label value=/g) ?? []).length, 20);
+
+  // CVAT: labelmap colours -> ids on the SegmentationClass PNGs.
+  const zip = unzipSync(fs.readFileSync(path.join(out, 'cvat.zip')));
+  const labelmap = new TextDecoder().decode(zip['labelmap.txt']).split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+  const byColour = new Map(labelmap.map(([n, c]) => [c, n === 'background' ? 0 : classNames.indexOf(n)]));
+  assert.deepEqual(new TextDecoder().decode(zip['ImageSets/Segmentation/default.txt']).trim().split('\n'), photos.map((f) => f.replace(/\.png$/, '')));
+  for (const f of photos) {
+    const { data, info } = await sharp(Buffer.from(zip[`SegmentationClass/${f}`])).raw().toBuffer({ resolveWithObject: true });
+    const t = truth.get(f)!;
+    const got = new Uint8Array(info.width * info.height);
+    for (let i = 0; i < got.length; i++) got[i] = byColour.get(`${data[i * info.channels]},${data[i * info.channels + 1]},${data[i * info.channels + 2]}`)!;
+    assert.deepEqual(got, t.data, `${f}: CVAT`);
+  }
+
+  // Back through convert, onto the model's classes by name.
+  for (const [from, file] of [['coco', 'coco.json'], ['labelstudio', 'labelstudio.json'], ['cvat-mask', 'cvat.zip']]) {
+    const back = path.join(tempDir(), 'back');
+    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.join(out, file), '--images', PHOTOS, '--out', back, '--class-file', 'voc', '--quiet'], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    for (const f of photos) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, truth.get(f)!.data, `${f}: ${from} through convert`);
+  }
+});
+
+test('predict --export refuses a folder that holds other files, in one line', () => {
+  const out = tempDir();
+  fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
+  const p = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', out, '--export', 'coco'], { encoding: 'utf8' });
+  assert.equal(p.status, 2);
+  assert.equal(p.stderr, `pixelwise: --out ${out}: holds files that predict did not write (notes.txt); --export writes into a new or empty folder, or one of an earlier predict\n`);
+  const q = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', path.join(out, 'x'), '--export', 'coco,yolo'], { encoding: 'utf8' });
+  assert.equal(q.stderr, 'pixelwise: --export coco,yolo: unknown format yolo; use coco, labelstudio, cvat (comma-separated)\n');
+});
+
+const CAMVID_VAL = path.resolve('../shared/data/camvid/val');
+test('CamVid val with the camvid model: COCO, Label Studio and CVAT exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
+  const images = path.join(tempDir(), 'val');
+  fs.mkdirSync(images);
+  for (const f of fs.readdirSync(CAMVID_VAL).sort().slice(0, 12)) fs.copyFileSync(path.join(CAMVID_VAL, f), path.join(images, f));
+  const out = path.join(tempDir(), 'pred');
+  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid', '--out', out, '--export', 'coco,labelstudio,cvat', '--quiet'], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  for (const [from, file] of [['coco', 'coco.json'], ['labelstudio', 'labelstudio.json'], ['cvat-mask', 'cvat.zip']]) {
+    const back = path.join(tempDir(), 'back');
+    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.join(out, file), '--images', images, '--out', back, '--class-file', 'camvid', '--quiet'], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    for (const f of fs.readdirSync(images)) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`)).data, `${f}: ${from}`);
+  }
+});
