@@ -1,6 +1,6 @@
 // Messages between the HTTP server and its inference workers.
 
-export const OUTPUTS = ['labels', 'mask', 'overlay', 'json'] as const;
+export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio'] as const;
 export type Output = typeof OUTPUTS[number];
 
 export interface Job {
@@ -16,6 +16,8 @@ export interface Job {
   format: 'png' | 'jpeg';
   /** json: include the label map (base64, one byte per pixel). */
   withLabels: boolean;
+  /** coco, labelstudio: the image's name in the export, and Label Studio's control and object names. */
+  name?: string; fromName?: string; toName?: string;
 }
 
 export interface Timings { decodeMs: number; inferenceMs: number; renderMs: number }

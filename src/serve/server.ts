@@ -38,6 +38,9 @@ const segmentQuery = z.object({
   keep: z.string().optional(),
   format: z.enum(['png', 'jpeg']).default('png'),
   labels: z.enum(['true', 'false', '1', '0']).optional(),
+  name: z.string().max(1000).optional(),
+  from_name: z.string().max(200).optional(),
+  to_name: z.string().max(200).optional(),
 });
 
 export type InferencePool = WorkerPool<Job, JobResult>;
@@ -104,7 +107,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     await checkPixels(image, o.maxPixels);
     const job: Job = {
       model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
-      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1',
+      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1', name: q.name, fromName: q.from_name, toName: q.to_name,
     };
     const res = await runJob(pool, job, metrics, o.timeoutMs);
     if (!res.ok) throw new HttpError(res.status, res.message);

@@ -7,6 +7,7 @@ import { encodeLabelPngFast } from '../render/label_png.js';
 import { effectFields, parseEffect } from '../render/compose.js';
 import { UserError } from '../util/errors.js';
 import type { Job, JobResult } from './protocol.js';
+import { ExportBuilder } from '../data/annotations/export.js';
 import { serveWorker } from '../inference/worker_pool.js';
 
 const { threads } = workerData as { threads?: number };
@@ -23,13 +24,21 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   const t0 = performance.now();
   const image = await toRgbImage(job.image);
   const t1 = performance.now();
-  const r = await seg.segment(image, { probabilities: !!job.effect, signal }); // only effects need them
+  const exporting = job.output === 'coco' || job.output === 'labelstudio';
+  const r = await seg.segment(image, { probabilities: !!job.effect || exporting, signal }); // effects and exports' scores need them
   const t2 = performance.now();
   let body: Uint8Array, contentType = job.format === 'jpeg' ? 'image/jpeg' : 'image/png';
   if (job.effect) {
     const effect = parseEffect(job.effect);
     if (effect.kind === 'replace') throw new UserError('effect=replace needs an image file, which the API does not read; use blur, grey or color=#RRGGBB');
     body = await r.background({ keep: job.keep ?? ['person'], ...effectFields(effect), format: job.format }) as Buffer;
+  } else if (job.output === 'coco' || job.output === 'labelstudio') {
+    // The image's entry of a pre-annotation file (predict --export writes whole ones).
+    const confidence = new Float32Array(r.labels.length);
+    for (const c of new Set(r.labels)) { const p = r.probability([c]); for (let i = 0; i < p.length; i++) if (r.labels[i] === c) confidence[i] = p[i]; }
+    const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: job.fromName ?? 'tag', toName: job.toName ?? 'image', imageUrlPrefix: '', modelVersion: `pixelwise ${job.model}` });
+    await b.add({ name: job.name ?? 'image', width: r.width, height: r.height, labels: r.labels, confidence });
+    body = Buffer.from(JSON.stringify(job.output === 'coco' ? b.coco() : b.labelStudio()[0])); contentType = 'application/json';
   } else if (job.output === 'labels') {
     body = await encodeLabelPngFast(r.labels, r.width, r.height, seg.card.classes.map((c) => c.color)); contentType = 'image/png';
   } else if (job.output === 'mask') body = await r.colorMask({ format: job.format }) as Buffer;

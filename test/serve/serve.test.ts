@@ -2,6 +2,8 @@
 // with an actionable message (bad media, unknown model/option, huge header, big body, full
 // queue), /healthz answers during a long inference, metrics count what happened, runs are listed.
 import { test } from 'node:test';
+import { decodeBinary } from '@thi.ng/rle-pack';
+import { decodeCocoRle } from '../../src/formats/mask_rle.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -58,6 +60,22 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.equal((await post(`${url}/v1/segment?output=overlay&format=jpeg`, photo, 'image/png')).headers.get('content-type'), 'image/jpeg');
     const fx = await post(`${url}/v1/segment?effect=grey&keep=cat`, photo, 'image/png');
     assert.ok((await pixels(await fx.arrayBuffer())).equals(await pixels(await expected.background({ keep: ['cat'], grey: true }) as Buffer)));
+    // Pre-annotations of one image: COCO and a Label Studio task, decoding to the library's label map.
+    const coco = await (await post(`${url}/v1/segment?model=voc&output=coco&name=chelsea.png`, photo, 'image/png')).json();
+    assert.equal(coco.images[0].file_name, 'chelsea.png');
+    const fromCoco = new Uint8Array(expected.labels.length);
+    for (const a of coco.annotations) decodeCocoRle(a.segmentation)!.forEach((v, i) => { if (v) fromCoco[i] = a.category_id - 1; });
+    assert.deepEqual(fromCoco, expected.labels);
+    const task = await (await post(`${url}/v1/segment?model=voc&output=labelstudio&name=chelsea.png&from_name=brush&to_name=img`, photo, 'image/png')).json();
+    assert.equal(task.data.img, 'chelsea.png');
+    const fromLs = new Uint8Array(expected.labels.length);
+    for (const r of task.predictions[0].result) {
+      assert.equal(r.from_name, 'brush');
+      const rgba = decodeBinary(Uint8Array.from(r.value.rle));
+      const id = voc.classes.findIndex((c: { name: string }) => c.name === r.value.brushlabels[0]);
+      for (let i = 0; i < fromLs.length; i++) if (rgba[i * 4 + 3]) fromLs[i] = id;
+    }
+    assert.deepEqual(fromLs, expected.labels);
     await lib.dispose();
 
     // The browser path's files: the card (current version, with its input rule) and the ONNX bytes; nothing else.
@@ -91,9 +109,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 6/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 8/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 1/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 6/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 8/);
   } finally { await s.close(); }
 });
 
