@@ -3,7 +3,8 @@
 // without and with a teacher (--teacher, default the shipped `camvid` model), then CamVid val mIoU
 // (11 classes, void ignored) at the original 360x480. Equal steps rather than equal minutes: the
 // teacher's cost is reported beside (minutes), and the runs share the machine with whatever else
-// runs. Runs live in runs/distill/NAME; results go to docs/bench/distill.json. Needs
+// runs. Runs live in runs/distill/NAME (a finished one is evaluated again, not retrained); results
+// go to docs/bench/distill.json. Needs
 // ../shared/data/camvid.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,7 @@ const RUNS: Run[] = [
   { name: 'distilled', extra: ['--teacher', TEACHER, '--distill-weight', '0.5', '--distill-temperature', '1'], note: `labels and the ${TEACHER} model's probabilities, weight 0.5, temperature 1` },
 ];
 
-export interface DistillResult { name: string; note: string; epochs: number; minutes: number; mIoU: number; pixelAccuracy: number; perClassIoU: (number | null)[]; command: string; date: string }
+export interface DistillResult { name: string; note: string; epochs: number; minutes: number; mIoU: number; pixelAccuracy: number; perClassIoU: Record<string, number | null>; command: string; date: string }
 
 function recipe(r: Run, out: string): string[] {
   return ['train', '--arch', 'mobilenetv2_deeplabv3plus', '--images', `${CAMVID}/train`, '--masks', `${CAMVID}/trainannot`,
@@ -34,13 +35,12 @@ function recipe(r: Run, out: string): string[] {
 
 function run(r: Run): DistillResult | null {
   const out = path.join('runs', 'distill', r.name);
-  fs.rmSync(out, { recursive: true, force: true });
   const argv = recipe(r, out);
   log(`${r.name}: ${EPOCHS} epochs (${r.note})`);
-  const res = trainThenEvaluate(r.name, argv, out, CAMVID);
+  const res = trainThenEvaluate(r.name, argv, out, CAMVID, { epochs: EPOCHS });
   if (!res) return null;
   const { minutes, scores: s } = res;
-  return { name: r.name, note: r.note, epochs: EPOCHS, minutes, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, perClassIoU: s.perClass.map((c) => c.iou), command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10) };
+  return { name: r.name, note: r.note, epochs: EPOCHS, minutes, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, perClassIoU: Object.fromEntries(Object.entries(s.perClass).map(([k, v]) => [k, v.iou])), command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10) };
 }
 
 function main() {

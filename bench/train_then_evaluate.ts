@@ -1,16 +1,31 @@
 // One benchmark run: `pixelwise train ARGV` in a child process, then `pixelwise evaluate` of the run
 // folder on CamVid val (void ignored) at the original resolution. Shared by the CamVid benchmarks.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 
-export interface RunScores { mIoU: number; pixelAccuracy: number; perClass: { iou: number | null }[] }
+export interface RunScores { mIoU: number; pixelAccuracy: number; perClass: Record<string, { iou: number | null }> }
 
-/** The run's minutes and val scores, or null (said on stderr) when training or evaluation failed. */
-export function trainThenEvaluate(name: string, argv: string[], out: string, camvid: string): { minutes: number; scores: RunScores } | null {
+/**
+ * The run's minutes and val scores, or null (said on stderr) when training or evaluation failed.
+ * `reuse`: a run folder whose log already holds `epochs` epochs is evaluated without training again
+ * (its minutes are the log's).
+ */
+export function trainThenEvaluate(name: string, argv: string[], out: string, camvid: string, reuse?: { epochs: number }): { minutes: number; scores: RunScores } | null {
   const log = (s: string) => process.stderr.write(s + '\n');
-  const t0 = Date.now();
-  const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const minutes = (Date.now() - t0) / 60000;
-  if (t.status !== 0) { log(`${name}: training failed (exit ${t.status})`); return null; }
+  const logFile = path.join(out, 'log.jsonl');
+  const entries = reuse && fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; seconds: number; partial?: boolean }) : [];
+  let minutes: number;
+  if (reuse && entries.filter((e) => !e.partial).length >= reuse.epochs) {
+    minutes = entries.reduce((a, e) => a + e.seconds, 0) / 60;
+    log(`${name}: ${out} holds the finished run; evaluating it`);
+  } else {
+    if (reuse) fs.rmSync(out, { recursive: true, force: true });
+    const t0 = Date.now();
+    const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+    minutes = (Date.now() - t0) / 60000;
+    if (t.status !== 0) { log(`${name}: training failed (exit ${t.status})`); return null; }
+  }
   const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${camvid}/val`, '--masks', `${camvid}/valannot`, '--ignore-index', '11', '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (e.status !== 0) { log(`${name}: evaluation failed: ${e.stderr}`); return null; }
   const scores = JSON.parse(e.stdout) as RunScores;
