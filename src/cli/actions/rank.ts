@@ -1,0 +1,105 @@
+// The `rank` command's work, loaded when the command runs (the definition in ../rank.ts stays light).
+// Every image scored is appended to OUT/scores.jsonl at once (all strategies), so a run stopped
+// anywhere continues where it stopped, and a later run with another strategy scores nothing again.
+import fs from 'node:fs';
+import path from 'node:path';
+import { openSegmenter } from '../../inference/open.js';
+import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
+import { imageUncertainty, type ImageUncertainty } from '../../inference/uncertainty.js';
+import { labelProbability } from '../../inference/label_map.js';
+import { ExportBuilder } from '../../data/annotations/export.js';
+import { checkExportDir, parseExports, writeExports } from './exports.js';
+import { segmenterOptions } from './shared.js';
+import { checkOutputDir } from '../output_paths.js';
+import { progressBar } from '../../util/progress.js';
+import { UserError } from '../../util/errors.js';
+import { isDir, writeFileAtomic } from '../../util/fs.js';
+import type { Opts } from '../rank.js';
+
+interface Scored extends ImageUncertainty { image: string; bytes: number; mtimeMs: number; model: string }
+
+function listImages(dir: string, recursive: boolean): string[] {
+  if (!isDir(dir)) throw new UserError(`--images ${dir}: folder not found`);
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const f of fs.readdirSync(path.join(dir, rel)).sort()) {
+      if (f.startsWith('.')) continue;
+      const r = rel ? `${rel}/${f}` : f;
+      if (isDir(path.join(dir, r))) { if (recursive) walk(r); continue; }
+      if (IMAGE_EXTS.includes(path.extname(f).toLowerCase())) out.push(r);
+    }
+  };
+  walk('');
+  if (!out.length) throw new UserError(`--images ${dir}: no images (jpg/png/bmp/webp/tiff)${recursive ? '' : ' (--recursive looks in subfolders)'}`);
+  return out;
+}
+
+/** Scores of an earlier run in `file` for this model, by image, still valid for the file as it is now. */
+function earlierScores(file: string, model: string, dir: string): Map<string, Scored> {
+  const m = new Map<string, Scored>();
+  if (!fs.existsSync(file)) return m;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let s: Scored;
+    try { s = JSON.parse(line) as Scored; } catch { continue; } // a line cut short by a kill
+    if (s.model !== model) continue;
+    const st = fs.statSync(path.join(dir, s.image), { throwIfNoEntry: false });
+    if (st && st.size === s.bytes && st.mtimeMs === s.mtimeMs) m.set(s.image, s);
+  }
+  return m;
+}
+
+export async function run(o: Opts): Promise<void> {
+  checkOutputDir('--out', o.out);
+  const exports = o.export ? parseExports(o.export) : [];
+  if (exports.length) checkExportDir(o.out);
+  const files = listImages(o.images, !!o.recursive);
+  const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
+  try {
+    const card = seg.card;
+    if (card.output.kind === 'labels') throw new UserError(`--model ${o.model ?? 'voc'}: gives label maps only (an argmax graph), no class probabilities to rank by; import the graph without its ArgMax`);
+    const model = path.resolve(o.model ?? 'voc');
+    fs.mkdirSync(o.out, { recursive: true });
+    const jsonl = path.join(o.out, 'scores.jsonl');
+    const done = earlierScores(jsonl, model, o.images);
+    const todo = files.filter((f) => !done.has(f));
+    if (done.size) process.stderr.write(`${done.size} images scored by an earlier run (${jsonl}); scoring ${todo.length}\n`);
+    const bar = progressBar('rank', todo.length, 'img', o.quiet);
+    let n = 0;
+    for (const f of todo) {
+      const file = path.join(o.images, f);
+      const [r] = await seg.scoresBatch([await readImage(file)]);
+      const st = fs.statSync(file);
+      const s: Scored = { image: f, bytes: st.size, mtimeMs: st.mtimeMs, model, ...imageUncertainty(r.scores, card.model.numClasses, r.labels) };
+      fs.appendFileSync(jsonl, JSON.stringify(s) + '\n');
+      done.set(f, s);
+      bar.update(++n);
+    }
+    bar.stop();
+    const score = (s: Scored) => s.scores[o.strategy][o.aggregate];
+    const ranked = files.map((f) => done.get(f)!).sort((a, b) => score(b) - score(a) || a.image.localeCompare(b.image));
+    const selected = ranked.slice(0, o.budget ?? ranked.length);
+    const names = card.classes.map((c) => c.name);
+    const csv = ['rank,image,score,entropy_mean,entropy_top10,margin_mean,margin_top10,least_confidence_mean,least_confidence_top10,selected',
+      ...ranked.map((s, i) => [i + 1, JSON.stringify(s.image), score(s), s.scores.entropy.mean, s.scores.entropy.top10, s.scores.margin.mean, s.scores.margin.top10,
+        s.scores['least-confidence'].mean, s.scores['least-confidence'].top10, i < selected.length ? 1 : 0].map((v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(5) : v)).join(','))];
+    writeFileAtomic(path.join(o.out, 'rank.csv'), csv.join('\n') + '\n');
+    writeFileAtomic(path.join(o.out, 'rank.json'), JSON.stringify({
+      model: o.model ?? 'voc', images: o.images, strategy: o.strategy, aggregate: o.aggregate, budget: o.budget ?? null,
+      ranked: ranked.map((s, i) => ({ rank: i + 1, image: s.image, score: score(s), scores: s.scores, perClass: s.perClass.map((c) => ({ class: names[c.id] ?? c.id, pixels: c.pixels, mean: c.mean })), selected: i < selected.length })),
+    }, null, 1) + '\n');
+    if (exports.length) {
+      const lsNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(model)}` };
+      const builder = new ExportBuilder(card.classes, exports, lsNames);
+      for (const s of selected) {
+        const img = await readImage(path.join(o.images, s.image));
+        const [r] = await seg.scoresBatch([img]);
+        await builder.add({ name: s.image, width: img.width, height: img.height, labels: r.labels, confidence: labelProbability(r.scores, card.model.numClasses, r.labels) });
+      }
+      const written = writeExports(o.out, exports, builder, card.classes, lsNames);
+      process.stdout.write(`pre-annotations of the ${selected.length} selected: ${written.join(', ')}\n`);
+    }
+    const top = selected.slice(0, 5).map((s) => `${s.image} (${score(s).toFixed(3)})`).join(', ');
+    process.stdout.write(`ranked ${ranked.length} images by ${o.strategy} (${o.aggregate}) -> ${path.join(o.out, 'rank.csv')}; most uncertain: ${top}\n`);
+  } finally { await seg.dispose(); }
+}
