@@ -5,8 +5,12 @@ import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { UserError } from '../../util/errors.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../verify.js';
+import path from 'node:path';
+import { labelQa, writeQaReport } from './label_qa.js';
+import { checkOutputDir } from '../output_paths.js';
 
 export async function run(o: Opts): Promise<void> {
+  if (o.model) checkOutputDir('--report', o.report);
   const { pairing, layout } = resolveData(o, 'train', (l) => process.stdout.write(`layout: ${l}\n`));
   if (o.classes == null && !layout?.classes) throw new UserError('--classes is required (the number of classes the masks hold)');
   // --classes 1 is binary segmentation: masks of background (0) and foreground (1, or 255).
@@ -34,4 +38,12 @@ export async function run(o: Opts): Promise<void> {
   });
   process.stdout.write(`\nsuggested: --class-weights ${r.suggestedWeights.map((x) => x.toFixed(3)).join(',')}  (median-frequency balancing; or --class-weights auto)\n`);
   if (labelMap.length && !layout) process.stdout.write(`label map in use: ${labelMap.map(([a, b]) => `${a}:${b}`).join(',')}\n`);
+  if (o.model) {
+    const qo = { model: o.model, weights: o.weights, report: o.report, worst: o.worst, quiet: o.quiet };
+    const rows = await labelQa(spec, classes, qo);
+    await writeQaReport(rows, classes, spec, qo);
+    const flagged = rows.filter((r) => r.findings.length);
+    process.stdout.write(`\nlabel QA with ${o.model}: ${flagged.length} of ${rows.length} masks flagged; most suspect first in ${path.join(o.report, 'qa.csv')} (qa.json, contact sheet qa.jpg)\n`);
+    for (const r of flagged.slice(0, 10)) process.stdout.write(`  ${r.mask}: ${r.findings.map((f) => f.message).join('; ')}\n`);
+  }
 }
