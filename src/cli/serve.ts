@@ -5,7 +5,7 @@ import { parseBytes, parseFloatArg, parsePositiveInt, parseIntArg } from './opti
 
 export interface Opts {
   models?: string; runs?: string; port: number; host: string; workers: number; threads?: number;
-  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string;
+  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; lsFiles?: string; lsUrl?: string;
 }
 
 export function serveCommand(): Command {
@@ -20,6 +20,8 @@ export function serveCommand(): Command {
     .option('--queue <n>', 'images allowed to wait for a worker; beyond that requests get 503 + Retry-After', parseIntArg, DEFAULT_SERVE.queue)
     .addOption(new Option('--max-body <size>', 'largest upload (e.g. 32mb, 512kb)').argParser(parseBytes).default(DEFAULT_SERVE.maxBodyBytes, `${DEFAULT_SERVE.maxBodyBytes / 2 ** 20}mb`))
     .option('--max-pixels <n>', 'largest image (width x height, read from its header before decoding)', parseFloatArg, DEFAULT_SERVE.maxPixels)
+    .option('--ls-files <dir>', 'Label Studio ML backend: the folder behind Label Studio\'s local files (/data/local-files/?d=PATH)')
+    .option('--ls-url <url>', 'Label Studio ML backend: Label Studio\'s address, for uploaded task images (when its setup call does not send it)')
     .option('--allowed-hosts <names>', 'Host header names the server answers, comma-separated (default: loopback names, plus --host when it is a name or a specific address; * = any, e.g. behind a proxy that checks hosts)')
     .option('--timeout <seconds>', 'longest a request may take (upload + queue + inference)', parseFloatArg, DEFAULT_SERVE.timeoutMs / 1000)
     .action(async (o: Opts) => (await import('./actions/serve.js')).run(o));

@@ -27,6 +27,7 @@ export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
 import { hostName, LOOPBACK_HOSTS, type ServeOptions } from './options.js';
+import { registerLabelStudio } from './label_studio.js';
 
 class HttpError extends Error { constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); } }
 
@@ -58,6 +59,10 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   app.removeAllContentTypeParsers();
   await app.register(multipart, { limits: { fileSize: o.maxBodyBytes, files: 1, fields: 20 } });
   app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // JSON bodies: Label Studio's ML-backend calls only.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try { done(null, JSON.parse(body as string)); } catch (e) { done(new HttpError(400, `the JSON body does not parse (${(e as Error).message})`), undefined); }
+  });
 
   const allowed = new Set((o.allowedHosts ?? LOOPBACK_HOSTS).map((h) => hostName(h)));
   app.addHook('onRequest', async (req) => {
@@ -115,6 +120,12 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     return reply.type(res.contentType).header('x-image-size', `${res.width}x${res.height}`)
       .header('server-timing', `decode;dur=${res.timings.decodeMs}, inference;dur=${res.timings.inferenceMs}, render;dur=${res.timings.renderMs}`)
       .send(Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength));
+  });
+
+  registerLabelStudio(app, {
+    catalog, defaultModel: catalog.has('voc') ? 'voc' : [...catalog.keys()][0], files: o.lsFiles, url: o.lsUrl,
+    run: (job) => runJob(pool, job, metrics, o.timeoutMs), checkPixels: (image) => checkPixels(image, o.maxPixels),
+    httpError: (status, message) => new HttpError(status, message),
   });
 
   app.get('/v1/runs', async () => ({ runs: o.runsDir ? await listRuns(o.runsDir) : [], dir: o.runsDir ?? null }));

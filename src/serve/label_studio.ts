@@ -1,0 +1,132 @@
+// Label Studio's ML-backend protocol, so that a Label Studio project can point at pixelwise for
+// pre-annotations. Label Studio calls `{backend URL}/health`, `/setup` (the project's labelling
+// config, its own hostname and an access token) and `/predict` (tasks), and takes back brush regions.
+// The backend URL names the model: http://HOST:PORT/ls/MODEL (http://HOST:PORT alone: the default
+// model). Task images are read from a data: URL, from --ls-files for Label Studio's local files
+// (/data/local-files/?d=PATH), or fetched from the Label Studio host itself (uploads), never from
+// another origin.
+import path from 'node:path';
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { XMLParser } from 'fast-xml-parser';
+import type { CatalogEntry } from './catalog.js';
+import type { Job, JobResult } from './protocol.js';
+
+export interface LabelStudioDeps {
+  catalog: Map<string, CatalogEntry>;
+  defaultModel: string;
+  run: (job: Job) => Promise<JobResult>;
+  checkPixels: (image: Uint8Array) => Promise<void>;
+  /** The folder behind Label Studio's local-files storage (LOCAL_FILES_DOCUMENT_ROOT). */
+  files?: string;
+  /** Label Studio's URL, when /setup does not say it. */
+  url?: string;
+  httpError: (status: number, message: string) => Error;
+}
+
+interface BrushConfig { fromName: string; toName: string; dataKey: string; labels: string[] }
+
+/** The BrushLabels control of a labelling config, its image and its labels; the reason when there is none. */
+export function brushConfig(xml: string): BrushConfig | string {
+  let doc: unknown;
+  try { doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml); } catch (e) { return `the labelling config is not XML (${(e as Error).message.split('\n')[0]})`; }
+  let found: BrushConfig | null = null;
+  const images = new Map<string, string>();
+  const walk = (node: unknown, tag: string) => {
+    if (Array.isArray(node)) { node.forEach((n) => walk(n, tag)); return; }
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (tag === 'Image' && typeof o.name === 'string' && typeof o.value === 'string') images.set(o.name, o.value.replace(/^\$/, ''));
+    if (tag === 'BrushLabels' && !found && typeof o.name === 'string' && typeof o.toName === 'string') {
+      const labels = ([] as unknown[]).concat(o.Label ?? []).map((l) => (l as Record<string, string>).value).filter((v): v is string => typeof v === 'string');
+      found = { fromName: o.name, toName: o.toName, dataKey: '', labels };
+    }
+    for (const [k, v] of Object.entries(o)) if (typeof v === 'object') walk(v, k);
+  };
+  walk(doc, '');
+  const f = found as BrushConfig | null;
+  if (!f) return 'the labelling config has no <BrushLabels> (pixelwise answers brush regions)';
+  f.dataKey = images.get(f.toName) ?? f.toName;
+  return f;
+}
+
+interface Connection { host?: string; token?: string; config?: BrushConfig }
+
+export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): void {
+  const connections = new Map<string, Connection>();
+  const modelOf = (name?: string) => {
+    const m = d.catalog.get(name ?? d.defaultModel);
+    if (!m) throw d.httpError(404, `no model named ${name} (served: ${[...d.catalog.keys()].join(', ')})`);
+    return m;
+  };
+  /** The config's labels that the model predicts, by name (case-insensitive); unknown ones refused. */
+  const checkConfig = (m: CatalogEntry, xml: unknown): BrushConfig => {
+    if (typeof xml !== 'string' || !xml.trim()) throw d.httpError(400, 'no labelling config (schema or label_config) in the request');
+    const c = brushConfig(xml);
+    if (typeof c === 'string') throw d.httpError(422, c);
+    const known = new Set(m.card.classes.map((k) => k.name.toLowerCase()));
+    const unknown = c.labels.filter((l) => !known.has(l.toLowerCase()));
+    if (unknown.length) throw d.httpError(422, `the labelling config's labels ${unknown.map((u) => `"${u}"`).join(', ')} are not classes of model ${m.name} (${m.card.classes.map((k) => k.name).join(', ')}); rename them to its classes or choose another model`);
+    return c;
+  };
+  const health = async () => ({ status: 'UP', model_class: 'pixelwise', models: [...d.catalog.keys()] });
+  const setup = async (model: string | undefined, body: Record<string, unknown>) => {
+    const m = modelOf(model);
+    const config = checkConfig(m, body.schema ?? body.label_config);
+    connections.set(`${m.name}/${String(body.project ?? '')}`, { host: typeof body.hostname === 'string' && body.hostname ? body.hostname : undefined, token: typeof body.access_token === 'string' ? body.access_token : undefined, config });
+    return { model_version: `pixelwise ${m.name}` };
+  };
+  const predict = async (model: string | undefined, body: Record<string, unknown>) => {
+    const m = modelOf(model);
+    const tasks = body.tasks;
+    if (!Array.isArray(tasks)) throw d.httpError(400, 'no tasks in the request');
+    const project = String(body.project ?? '');
+    const conn = connections.get(`${m.name}/${project}`) ?? connections.get(`${m.name}/${project.split('.')[0]}`) ?? [...connections.entries()].find(([k]) => k.startsWith(`${m.name}/`))?.[1] ?? {};
+    const config = body.label_config ? checkConfig(m, body.label_config) : conn.config;
+    if (!config) throw d.httpError(400, 'no labelling config: Label Studio sends it to /setup or with the tasks (label_config)');
+    const wanted = new Map(config.labels.map((l) => [l.toLowerCase(), l]));
+    const results = [];
+    for (const task of tasks as { id?: number; data?: Record<string, unknown> }[]) {
+      const url = task?.data?.[config.dataKey];
+      if (typeof url !== 'string') throw d.httpError(400, `task ${task?.id}: no image under data.${config.dataKey}`);
+      const image = await taskImage(url, conn);
+      await d.checkPixels(image);
+      const res = await d.run({ model: m.name, dir: m.dir, image, output: 'labelstudio', alpha: 0.5, format: 'png', withLabels: false, name: url, fromName: config.fromName, toName: config.toName });
+      if (!res.ok) throw d.httpError(res.status, `task ${task?.id}: ${res.message}`);
+      const pred = (JSON.parse(Buffer.from(res.body).toString('utf8')) as { predictions: { score?: number; result: { value: { brushlabels: string[] } }[] }[] }).predictions[0];
+      // Regions of the config's labels only, named as the config spells them.
+      const result = pred.result.filter((r) => wanted.has(r.value.brushlabels[0].toLowerCase()))
+        .map((r) => ({ ...r, value: { ...r.value, brushlabels: [wanted.get(r.value.brushlabels[0].toLowerCase())!] } }));
+      results.push({ result, score: pred.score, model_version: `pixelwise ${m.name}` });
+    }
+    return { results, model_version: `pixelwise ${m.name}` };
+  };
+
+  const taskImage = async (url: string, conn: Connection): Promise<Uint8Array> => {
+    const data = /^data:[^;,]*;base64,(.*)$/s.exec(url);
+    if (data) return Buffer.from(data[1], 'base64');
+    const local = /^\/data\/local-files\/?\?d=(.+)$/.exec(url);
+    if (local) {
+      if (!d.files) throw d.httpError(422, `${url}: a Label Studio local file; start serve with --ls-files DIR (the folder behind Label Studio's local files)`);
+      const rel = decodeURIComponent(local[1]);
+      const file = path.resolve(d.files, rel);
+      if (!file.startsWith(path.resolve(d.files) + path.sep)) throw d.httpError(403, `${url}: outside --ls-files`);
+      try { return fs.readFileSync(file); } catch { throw d.httpError(404, `${url}: no file ${rel} in --ls-files ${d.files}`); }
+    }
+    const host = conn.host ?? d.url;
+    if (!host) throw d.httpError(422, `${url}: an image on the Label Studio server; start serve with --ls-url URL (Label Studio's address) or let Label Studio send its hostname at setup`);
+    const target = new URL(url, host);
+    if (target.origin !== new URL(host).origin) throw d.httpError(403, `${url}: not on the Label Studio server ${host}; images are read from it only`);
+    const r = await fetch(target, { headers: conn.token ? { authorization: `Token ${conn.token}` } : {} }).catch((e: Error) => { throw d.httpError(502, `${target.href}: ${e.message}`); });
+    if (!r.ok) throw d.httpError(502, `${target.href}: Label Studio answered ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
+  };
+
+  const json = (b: unknown) => (b && typeof b === 'object' ? b as Record<string, unknown> : {});
+  for (const prefix of ['', '/ls/:model']) {
+    app.get(`${prefix}/health`, health);
+    app.post<{ Params: { model?: string } }>(`${prefix}/setup`, async (req) => setup(req.params.model, json(req.body)));
+    app.post<{ Params: { model?: string } }>(`${prefix}/predict`, async (req) => predict(req.params.model, json(req.body)));
+  }
+  app.get('/ls/:model', health);
+}

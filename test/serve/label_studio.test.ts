@@ -1,0 +1,83 @@
+// Label Studio's ML-backend protocol on serve: /health, /setup and /predict as Label Studio calls
+// them; task images from Label Studio's own host (with its token), its local files and data: URLs;
+// the regions decode (with the package Label Studio's front end uses) to the library's label map;
+// a config with labels the model lacks, and images elsewhere, are refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { decodeBinary } from '@thi.ng/rle-pack';
+import { buildServer } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../../src/serve/options.ts';
+import { load } from '../../src/inference/load.ts';
+import { tempDir } from '../helpers.ts';
+
+const PHOTO = path.resolve('assets/photos/chelsea.png');
+const CONFIG = '<View><Image name="img" value="$image"/><BrushLabels name="brush" toName="img"><Label value="Cat" background="#400000"/><Label value="background"/></BrushLabels></View>';
+
+test('Label Studio ML backend: setup, predict from its host, local files and data URLs, equal to the library; unknown labels and foreign images refused', async () => {
+  const files = tempDir();
+  fs.mkdirSync(path.join(files, 'photos'));
+  fs.copyFileSync(PHOTO, path.join(files, 'photos', 'chelsea.png'));
+  // Label Studio itself, serving an upload to its token only.
+  const ls = http.createServer((req, res) => {
+    if (req.url === '/data/upload/1/ab12cd34-chelsea.png' && req.headers.authorization === 'Token secret') { res.writeHead(200, { 'content-type': 'image/png' }); res.end(fs.readFileSync(PHOTO)); return; }
+    res.writeHead(401); res.end();
+  });
+  await new Promise<void>((r) => ls.listen(0, '127.0.0.1', r));
+  const lsUrl = `http://127.0.0.1:${(ls.address() as AddressInfo).port}`;
+  const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, lsFiles: files });
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  const post = (p: string, body: unknown) => fetch(`${url}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  try {
+    assert.equal((await (await fetch(`${url}/ls/voc/health`)).json()).status, 'UP');
+    assert.equal((await (await fetch(`${url}/health`)).json()).status, 'UP');
+    const setup = await post('/ls/voc/setup', { project: '7.1700000000', schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
+    assert.deepEqual(await setup.json(), { model_version: 'pixelwise voc' });
+
+    const dataUrl = `data:image/png;base64,${fs.readFileSync(PHOTO).toString('base64')}`;
+    const tasks = [
+      { id: 1, data: { image: '/data/upload/1/ab12cd34-chelsea.png' } },
+      { id: 2, data: { image: '/data/local-files/?d=photos/chelsea.png' } },
+      { id: 3, data: { image: dataUrl } },
+    ];
+    const r = await post('/ls/voc/predict', { tasks, project: '7.1700000000', label_config: CONFIG });
+    assert.equal(r.status, 200, await r.clone().text());
+    const body = await r.json();
+    assert.equal(body.model_version, 'pixelwise voc');
+    assert.equal(body.results.length, 3);
+    const lib = await load('voc');
+    const expected = await lib.segment(PHOTO);
+    await lib.dispose();
+    // Only the config's labels (cat; background is not exported): other classes' pixels stay unlabelled.
+    const cat = 8;
+    const want = expected.labels.map((v) => (v === cat ? 1 : 0));
+    for (const res of body.results) {
+      assert.ok(res.score > 0 && res.score <= 1);
+      const got = new Uint8Array(want.length);
+      for (const region of res.result) {
+        assert.equal(region.from_name, 'brush');
+        assert.equal(region.to_name, 'img');
+        assert.deepEqual(region.value.brushlabels, ['Cat']); // the config's spelling
+        const rgba = decodeBinary(Uint8Array.from(region.value.rle));
+        for (let i = 0; i < got.length; i++) if (rgba[i * 4 + 3]) got[i] = 1;
+      }
+      assert.deepEqual(got, want);
+    }
+
+    const bad = await post('/ls/voc/setup', { project: 1, schema: CONFIG.replace('"Cat"', '"kitten"') });
+    assert.equal(bad.status, 422);
+    assert.match((await bad.json()).error, /^the labelling config's labels "kitten" are not classes of model voc \(background, aeroplane/);
+    const foreign = await post('/ls/voc/predict', { tasks: [{ id: 4, data: { image: 'http://example.invalid/x.png' } }], project: '7.1700000000', label_config: CONFIG });
+    assert.equal(foreign.status, 403);
+    assert.match((await foreign.json()).error, /not on the Label Studio server/);
+    const escape = await post('/ls/voc/predict', { tasks: [{ id: 5, data: { image: '/data/local-files/?d=../../etc/passwd' } }], label_config: CONFIG });
+    assert.equal(escape.status, 403);
+    assert.equal((await post('/ls/nosuch/setup', { schema: CONFIG })).status, 404);
+  } finally {
+    await s.close();
+    ls.close();
+  }
+});
