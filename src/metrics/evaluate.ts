@@ -6,7 +6,11 @@ import { readCheckedMask } from '../data/loader.js';
 import type { DatasetSpec, Sample } from '../data/dataset.js';
 import type { RgbImage } from '../data/image_io.js';
 
-export interface EvalOptions extends ConfusionOptions { batchSize?: number; onImage?: (done: number) => void }
+export interface EvalOptions extends ConfusionOptions {
+  batchSize?: number; onImage?: (done: number) => void;
+  /** Each image's prediction and truth as they are scored (per-image matrices, QA, ...). */
+  onPair?: (sample: Sample, pred: Uint8Array, gt: Uint8Array) => void;
+}
 
 /** Any runtime: same-size images in, label maps at their size out. */
 export type BatchPredictor = (imgs: RgbImage[]) => Promise<Uint8Array[]> | Uint8Array[];
@@ -25,7 +29,7 @@ export async function evaluateSamples(predict: BatchPredictor, samples: Sample[]
       let end = start + 1;
       while (end < imgs.length && imgs[end].width === imgs[start].width && imgs[end].height === imgs[start].height) end++;
       const preds = await predict(imgs.slice(start, end));
-      preds.forEach((p, j) => cm.add(p, masks[start + j].data));
+      preds.forEach((p, j) => { cm.add(p, masks[start + j].data); o.onPair?.(group[start + j], p, masks[start + j].data); });
       start = end;
     }
     done += group.length;

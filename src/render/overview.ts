@@ -29,3 +29,11 @@ export async function overviewJpeg(tiles: Tile[], height = 300, gap = 8): Promis
   layers.push({ input: Buffer.from(svg), left: 0, top: 0 });
   return sharp({ create: { width: total, height: h, channels: 3, background: '#ffffff' } }).composite(layers).jpeg({ quality: 85 }).toBuffer();
 }
+
+/** Pictures (encoded) stacked top to bottom on white, as one JPEG: a contact sheet of overview rows. */
+export async function stackJpeg(parts: Buffer[]): Promise<Buffer> {
+  const metas = await Promise.all(parts.map((x) => sharp(x).metadata()));
+  let y = 0;
+  const layers = parts.map((x, i) => { const l = { input: x, left: 0, top: y }; y += metas[i].height!; return l; });
+  return sharp({ create: { width: Math.max(...metas.map((m) => m.width!)), height: y, channels: 3, background: '#ffffff' } }).composite(layers).jpeg({ quality: 85 }).toBuffer();
+}

@@ -1,6 +1,8 @@
 // The `evaluate` command's work, loaded when the command runs (the definition in ../evaluate.ts stays light).
 import path from 'node:path';
-import { checkOutputDir } from '../output_paths.js';
+import { checkOutputDir, checkOutputFile } from '../output_paths.js';
+import { imageConfusion, imageScore, type ImageConfusion } from '../../metrics/per_image.js';
+import { bootstrapScores } from '../../metrics/bootstrap.js';
 import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
@@ -37,10 +39,16 @@ export async function run(o: Opts): Promise<void> {
   while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
   const spec = makeSpec(pairing, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
   const samples = loadSamples(spec);
+  if (o.bootstrap < 0) throw new UserError(`--bootstrap ${o.bootstrap}: a number of resamples, 0 for none`);
+  if (o.perImage) checkOutputFile('--per-image', o.perImage);
+  if (o.perImage && !/\.(csv|json)$/i.test(o.perImage)) throw new UserError(`--per-image ${o.perImage}: name a .csv or .json file`);
   const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);
+  const cmOpts = { ignoreIndex: o.voidIndex != null ? -1 : ignore, voidIndex: o.voidIndex };
+  const images: ImageConfusion[] = [];
+  const scratch = new Float64Array(matrixClasses * matrixClasses);
   const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
-    batchSize: o.batchSize,
-    ignoreIndex: o.voidIndex != null ? -1 : ignore, voidIndex: o.voidIndex, onImage: (d) => bar.update(d),
+    batchSize: o.batchSize, ...cmOpts, onImage: (d) => bar.update(d),
+    onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, matrixClasses, cmOpts, scratch)),
   });
   bar.stop();
   if (cm.outOfRange) {
@@ -48,10 +56,16 @@ export async function run(o: Opts): Promise<void> {
   }
   const scores = cm.scores(classes.map((c) => c.name));
   if (scores.pixels === 0) throw new UserError(`${pairing.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore}); check --ignore-index / --label-map`);
-  const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null });
+  const boot = o.bootstrap > 0 ? bootstrapScores(images, matrixClasses, cmOpts, o.bootstrap, o.seed) : undefined;
+  const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null }, boot);
+  if (o.perImage) {
+    const rows = images.map((im) => imageScore(im, matrixClasses, cmOpts)).sort((a, b) => a.mIoU - b.mIoU || a.pixelAccuracy - b.pixelAccuracy);
+    writeFileAtomic(o.perImage, o.perImage.toLowerCase().endsWith('.json') ? JSON.stringify(rows, null, 1) + '\n'
+      : ['image,mIoU,pixelAccuracy,pixels', ...rows.map((r) => `${JSON.stringify(r.id)},${r.mIoU.toFixed(5)},${r.pixelAccuracy.toFixed(5)},${r.pixels}`)].join('\n') + '\n');
+  }
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
-  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`));
+  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`, boot));
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
-  else process.stdout.write(`${scoresTable(scores)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md\n`);
+  else process.stdout.write(`${scoresTable(scores, boot)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
   await seg.dispose();
 }

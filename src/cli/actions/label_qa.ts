@@ -2,7 +2,6 @@
 // ranked most suspect first, with a contact sheet (image | mask | prediction) of the worst.
 import path from 'node:path';
 import fs from 'node:fs';
-import sharp from 'sharp';
 import { openSegmenter } from '../../inference/open.js';
 import { loadSamples, type DatasetSpec } from '../../data/dataset.js';
 import { readImage } from '../../data/image_io.js';
@@ -10,7 +9,7 @@ import { readCheckedMask } from '../../data/loader.js';
 import type { ClassInfo } from '../../data/classes.js';
 import { imageQa, labelQaCross, thumbnail, type ImageQa } from '../../metrics/label_qa.js';
 import { colorize } from '../../render/colorize.js';
-import { overviewJpeg } from '../../render/overview.js';
+import { overviewJpeg, stackJpeg } from '../../render/overview.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -78,12 +77,7 @@ export async function writeQaReport(rows: Row[], classes: ClassInfo[], spec: Dat
       ], 160));
     }
   } finally { await seg.dispose(); }
-  if (!strips.length) return;
-  const metas = await Promise.all(strips.map((s) => sharp(s).metadata()));
-  const width = Math.max(...metas.map((m) => m.width!)), height = metas.reduce((a, m) => a + m.height!, 0);
-  let y = 0;
-  const layers = strips.map((s, i) => { const l = { input: s, left: 0, top: y }; y += metas[i].height!; return l; });
-  writeFileAtomic(path.join(o.report, 'qa.jpg'), await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(layers).jpeg({ quality: 85 }).toBuffer());
+  if (strips.length) writeFileAtomic(path.join(o.report, 'qa.jpg'), await stackJpeg(strips));
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;

@@ -1,0 +1,22 @@
+// `pixelwise compare A B`: two models on the same labelled images, their difference with a paired
+// bootstrap interval; a CI gate with --fail-if-worse.
+import { Command } from 'commander';
+import { addDatasetOptions, type DataOpts } from './shared.js';
+import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
+
+export interface Opts extends DataOpts { labelMap?: string; classFile?: string; ignoreIndex?: number; bootstrap: number; seed: number; report: string; failIfWorse?: number; worst: number; quiet?: boolean }
+
+export function compareCommand(): Command {
+  return addDatasetOptions(new Command('compare')
+    .description('compare model B with model A on the same images + masks: the mIoU difference and per class, with 95% paired-bootstrap intervals')
+    .argument('<a>', 'model A (shipped name, training run or model package): the reference')
+    .argument('<b>', 'model B: the candidate'), 'val')
+    .option('--ignore-index <n>', 'ground-truth value dropped from scoring (default: the layout\'s or model A\'s)', parseIntArg)
+    .option('--bootstrap <n>', 'resamples of the images', parsePositiveInt, 1000)
+    .option('--seed <n>', 'the bootstrap\'s seed', parseIntArg, 1)
+    .option('--report <dir>', 'writes compare.md, compare.json and differ.jpg (the images where A and B differ most) here', 'compare')
+    .option('--worst <k>', 'how many of the most differing images to show', parsePositiveInt, 8)
+    .option('--fail-if-worse <points>', 'exit 1 when B is worse than A by more than this many mIoU points with 95% confidence (the interval\'s upper end below -points)', parseFloatArg)
+    .option('--quiet', 'no progress bar')
+    .action(async (a: string, b: string, o: Opts) => (await import('./actions/compare.js')).run(a, b, o));
+}

@@ -1,0 +1,104 @@
+// Bootstrap intervals: equal to a brute-force resampling over pixels with the same draws; covering
+// a known truth about 95% of the time; paired differences; compare's gate end to end.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ConfusionMatrix } from '../../src/metrics/confusion.ts';
+import { imageConfusion } from '../../src/metrics/per_image.ts';
+import { bootstrapScores, pairedBootstrap } from '../../src/metrics/bootstrap.ts';
+import { Rng } from '../../src/util/random.ts';
+import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
+import { tempDir } from '../helpers.ts';
+
+const K = 3;
+/** n images of random truth and a prediction right with probability `acc` (per image, it varies). */
+function images(n: number, px: number, seed: number, acc = 0.8) {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const a = Math.min(0.99, Math.max(0.3, acc + rng.uniform(-0.15, 0.15)));
+    const gt = Uint8Array.from({ length: px }, () => (rng.next() < 0.05 ? 255 : rng.int(K)));
+    const pred = gt.map((g) => (g !== 255 && rng.next() < a ? g : rng.int(K)));
+    return { gt, pred };
+  });
+}
+
+/** numpy's linear percentile, written here apart from the library's. */
+const pctl = (v: number[], q: number) => { const s = [...v].sort((x, y) => x - y); const p = (q / 100) * (s.length - 1); const lo = Math.floor(p); return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (p - lo); };
+
+test('bootstrap = brute force: the same draws (same seed) scored from the raw pixels give the same interval', () => {
+  const data = images(25, 300, 3);
+  const scratch = new Float64Array(K * K);
+  const sparse = data.map((d, i) => imageConfusion(String(i), d.pred, d.gt, K, { ignoreIndex: 255 }, scratch));
+  const B = 200, seed = 42;
+  const ours = bootstrapScores(sparse, K, { ignoreIndex: 255 }, B, seed);
+  // Brute force: every resample's images drawn in turn, all their pixels counted again.
+  const rng = new Rng(seed);
+  const m: number[] = [], c1: number[] = [];
+  for (let b = 0; b < B; b++) {
+    const cm = new ConfusionMatrix(K, { ignoreIndex: 255 });
+    for (let i = 0; i < data.length; i++) { const j = rng.int(data.length); cm.add(data[j].pred, data[j].gt); }
+    const s = cm.scores();
+    m.push(s.mIoU); c1.push(s.perClass[1].iou!);
+  }
+  assert.ok(Math.abs(ours.mIoU.low - pctl(m, 2.5)) < 1e-12 && Math.abs(ours.mIoU.high - pctl(m, 97.5)) < 1e-12, `${JSON.stringify(ours.mIoU)} vs ${pctl(m, 2.5)}, ${pctl(m, 97.5)}`);
+  assert.ok(Math.abs(ours.perClass[1]!.low - pctl(c1, 2.5)) < 1e-12 && Math.abs(ours.perClass[1]!.high - pctl(c1, 97.5)) < 1e-12);
+  assert.deepEqual(bootstrapScores(sparse, K, { ignoreIndex: 255 }, B, seed), ours, 'seeded: the same answer twice');
+});
+
+test('the 95% interval covers the true mIoU about 95% of the time (synthetic population with known truth)', () => {
+  // Population: each image's accuracy varies; the truth is the mIoU of the expected confusion matrix,
+  // estimated once from a very large draw.
+  const big = new ConfusionMatrix(K, { ignoreIndex: 255 });
+  for (const d of images(3000, 200, 7)) big.add(d.pred, d.gt);
+  const truth = big.scores().mIoU;
+  let covered = 0;
+  const draws = 120;
+  const scratch = new Float64Array(K * K);
+  for (let t = 0; t < draws; t++) {
+    const sample = images(30, 200, 1000 + t).map((d, i) => imageConfusion(String(i), d.pred, d.gt, K, { ignoreIndex: 255 }, scratch));
+    const r = bootstrapScores(sample, K, { ignoreIndex: 255 }, 400, t + 1);
+    if (r.mIoU.low <= truth && truth <= r.mIoU.high) covered++;
+  }
+  const share = covered / draws;
+  assert.ok(share >= 0.88 && share <= 0.995, `coverage ${(100 * share).toFixed(1)}%`);
+});
+
+test('paired bootstrap: a model against itself differs by exactly 0; a better model is better in every resample', () => {
+  const data = images(20, 300, 5);
+  const scratch = new Float64Array(K * K);
+  const a = data.map((d, i) => imageConfusion(String(i), d.pred, d.gt, K, { ignoreIndex: 255 }, scratch));
+  const same = pairedBootstrap(a, a, K, { ignoreIndex: 255 }, 200, 1);
+  assert.deepEqual([same.mIoU.diff, same.mIoU.low, same.mIoU.high, same.bBetter], [0, 0, 0, 0]);
+  const b = data.map((d, i) => imageConfusion(String(i), d.gt.map((g, j) => (g === 255 ? d.pred[j] : g)), d.gt, K, { ignoreIndex: 255 }, scratch)); // perfect
+  const better = pairedBootstrap(a, b, K, { ignoreIndex: 255 }, 200, 1);
+  assert.equal(better.bBetter, 1);
+  assert.ok(better.mIoU.low > 0);
+});
+
+test('compare A B: the report, and the gate: exit 1 only when B is worse by more than X with 95% confidence', () => {
+  const d = tempDir();
+  const BIN = path.resolve('bin/pixelwise.js');
+  const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8' });
+  return (async () => {
+    const tr = await writeSyntheticDataset(path.join(d, 'train'), 8, 32, 32, 1);
+    const va = await writeSyntheticDataset(path.join(d, 'val'), 12, 32, 32, 2);
+    const trainArgs = (out: string, epochs: string) => ['train', '--images', tr.images, '--masks', tr.masks, '--classes', '4', '--arch', 'unet', '--width', '4', '--depth', '2', '--input-size', '32x32', '--batch-size', '4', '--lr', '0.01', '--epochs', epochs, '--out', out, '--quiet'];
+    assert.equal(run(...trainArgs(path.join(d, 'good'), '12')).status, 0);
+    assert.equal(run(...trainArgs(path.join(d, 'weak'), '1')).status, 0);
+    const cmp = (b: string, x: string, report: string) => run('compare', path.join(d, 'good'), b, '--images', va.images, '--masks', va.masks, '--report', report, '--fail-if-worse', x, '--bootstrap', '300', '--quiet');
+    const worse = cmp(path.join(d, 'weak'), '0', path.join(d, 'r1'));
+    assert.equal(worse.status, 1, worse.stderr + worse.stdout);
+    assert.match(worse.stdout, /FAIL: B is worse than A by more than 0 points with 95% confidence/);
+    const j = JSON.parse(fs.readFileSync(path.join(d, 'r1', 'compare.json'), 'utf8'));
+    assert.ok(j.mIoU.high < 0 && j.failed === true && j.count === 12);
+    assert.equal(j.differMost.length, 8);
+    assert.ok(fs.existsSync(path.join(d, 'r1', 'differ.jpg')) && fs.existsSync(path.join(d, 'r1', 'compare.md')));
+    const lenient = cmp(path.join(d, 'weak'), '100', path.join(d, 'r2'));
+    assert.equal(lenient.status, 0, lenient.stderr);
+    const itself = cmp(path.join(d, 'good'), '0', path.join(d, 'r3'));
+    assert.equal(itself.status, 0);
+    assert.match(itself.stdout, /B - A \+0\.00 points, 95% interval \[\+0\.00, \+0\.00\]/);
+  })();
+});
