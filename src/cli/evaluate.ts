@@ -4,7 +4,7 @@ import { addDatasetOptions, addInferenceOptions, type DataOpts, type InferenceOp
 import { parseIntArg, parsePositiveInt } from './options.js';
 
 export interface Opts extends InferenceOpts, DataOpts { model: string; labelMap?: string; classFile?: string;
-  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string; bootstrap: number; seed: number; perImage?: string }
+  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string; bootstrap: number; seed: number; perImage?: string; calibration?: boolean }
 
 export function evaluateCommand(): Command {
   return addInferenceOptions(addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'), 'val')
@@ -17,6 +17,7 @@ export function evaluateCommand(): Command {
     .option('--batch-size <n>', 'images per forward pass', parsePositiveInt, 1)
     .option('--bootstrap <n>', '95% intervals from N resamples of the images (0: none)', parseIntArg, 1000)
     .option('--seed <n>', 'the bootstrap\'s seed', parseIntArg, 1)
+    .option('--calibration', 'also the expected calibration error (15 bins over valid pixels) and a reliability diagram (REPORT/reliability.svg)')
     .option('--per-image <file>', 'also write each image\'s mIoU and pixel accuracy, worst first (.csv or .json)'))
     .action(async (o: Opts) => (await import('./actions/evaluate.js')).run(o));
 }

@@ -13,6 +13,7 @@ import { importCommand } from './import.js';
 import { convertCommand } from './convert.js';
 import { rankCommand } from './rank.js';
 import { compareCommand } from './compare.js';
+import { calibrateCommand } from './calibrate.js';
 import { exportCommand } from './export.js';
 import { videoCommand } from './video.js';
 import { modelsCommand } from './models.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .description('semantic segmentation for Node.js: train, evaluate, predict, video, serve')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), convertCommand(), rankCommand(), compareCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), demoCommand()]) program.addCommand(c);
+  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), convertCommand(), rankCommand(), compareCommand(), calibrateCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), demoCommand()]) program.addCommand(c);
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   return program;

@@ -86,6 +86,10 @@ export class ImageProcessor {
         map.set(out.subarray(((i * C + k) * ph + y) * pw, ((i * C + k) * ph + y) * pw + w), (k * h + y) * w);
       }
       if (this.output.kind === 'probabilities') for (let p = 0; p < map.length; p++) map[p] = map[p] > 0 ? Math.max(LOG_FLOOR, Math.log(map[p])) : LOG_FLOOR;
+      // The calibrated temperature: every consumer of scores (probabilities, mattes, thresholds,
+      // uncertainty) sees softmax(scores / t); the argmax is unchanged.
+      const t = this.card.temperature;
+      if (t && t !== 1) for (let p = 0; p < map.length; p++) map[p] /= t;
       return map;
     });
   }

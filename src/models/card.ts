@@ -80,6 +80,12 @@ export const cardSchema = z.object({
    * nearest its own (the card's own `onnx` and size included).
    */
   variants: z.optional(z.array(z.object({ onnx: z.string(), size: hw }))),
+  /**
+   * Softmax temperature fitted by `pixelwise calibrate` (log-loss on held-apart labelled images):
+   * every probability is softmax(scores / temperature). Label maps do not change (argmax of
+   * scores / t, t > 0, is the argmax of the scores).
+   */
+  temperature: z.optional(z.number().check(z.positive())),
   licence: z.optional(z.string()),
   source: z.optional(z.string()),
   notes: z.optional(z.string()),

@@ -1982,6 +1982,12 @@ var cardSchema = object({
    * nearest its own (the card's own `onnx` and size included).
    */
   variants: optional(array(object({ onnx: string2(), size: hw }))),
+  /**
+   * Softmax temperature fitted by `pixelwise calibrate` (log-loss on held-apart labelled images):
+   * every probability is softmax(scores / temperature). Label maps do not change (argmax of
+   * scores / t, t > 0, is the argmax of the scores).
+   */
+  temperature: optional(number2().check(_positive())),
   licence: optional(string2()),
   source: optional(string2()),
   notes: optional(string2()),
@@ -2481,6 +2487,8 @@ var ImageProcessor = class {
         map.set(out.subarray(((i * C + k) * ph + y) * pw, ((i * C + k) * ph + y) * pw + w), (k * h + y) * w);
       }
       if (this.output.kind === "probabilities") for (let p = 0; p < map.length; p++) map[p] = map[p] > 0 ? Math.max(LOG_FLOOR, Math.log(map[p])) : LOG_FLOOR;
+      const t = this.card.temperature;
+      if (t && t !== 1) for (let p = 0; p < map.length; p++) map[p] /= t;
       return map;
     });
   }

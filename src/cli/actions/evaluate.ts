@@ -3,6 +3,8 @@ import path from 'node:path';
 import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import { imageConfusion, imageScore, type ImageConfusion } from '../../metrics/per_image.js';
 import { bootstrapScores } from '../../metrics/bootstrap.js';
+import { CalibrationBins } from '../../metrics/calibration.js';
+import type { RgbImage } from '../../data/image_io.js';
 import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
@@ -46,9 +48,22 @@ export async function run(o: Opts): Promise<void> {
   const cmOpts = { ignoreIndex: o.voidIndex != null ? -1 : ignore, voidIndex: o.voidIndex };
   const images: ImageConfusion[] = [];
   const scratch = new Float64Array(matrixClasses * matrixClasses);
-  const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
+  if (o.calibration && card.output.kind === 'labels') throw new UserError(`--calibration: ${o.model} gives label maps only (an argmax graph), no probabilities to calibrate`);
+  // With --calibration, the scores path: label maps and the probabilities they come from.
+  const bins = o.calibration ? new CalibrationBins() : null;
+  const pending: Float32Array[] = [];
+  const predict = async (imgs: RgbImage[]) => {
+    if (!bins) return seg.predictBatch(imgs);
+    const r = await seg.scoresBatch(imgs);
+    pending.push(...r.map((x) => x.scores));
+    return r.map((x) => x.labels);
+  };
+  const cm = await evaluateSamples(predict, samples, spec, {
     batchSize: o.batchSize, ...cmOpts, onImage: (d) => bar.update(d),
-    onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, matrixClasses, cmOpts, scratch)),
+    onPair: (s, pred, gt) => {
+      images.push(imageConfusion(s.id, pred, gt, matrixClasses, cmOpts, scratch));
+      if (bins) bins.add(pending.shift()!, k, gt, o.voidIndex ?? ignore);
+    },
   });
   bar.stop();
   if (cm.outOfRange) {
@@ -57,7 +72,9 @@ export async function run(o: Opts): Promise<void> {
   const scores = cm.scores(classes.map((c) => c.name));
   if (scores.pixels === 0) throw new UserError(`${pairing.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore}); check --ignore-index / --label-map`);
   const boot = o.bootstrap > 0 ? bootstrapScores(images, matrixClasses, cmOpts, o.bootstrap, o.seed) : undefined;
-  const json = scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null }, boot);
+  const calibration = bins ? { ece: bins.ece(), bins: bins.bins(), temperature: card.temperature ?? 1 } : undefined;
+  const json = { ...scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null }, boot), ...(calibration ? { calibration } : {}) };
+  if (bins) writeFileAtomic(path.join(dir, 'reliability.svg'), bins.svg(`${path.basename(o.model)} on ${path.basename(pairing.images)}`));
   if (o.perImage) {
     const rows = images.map((im) => imageScore(im, matrixClasses, cmOpts)).sort((a, b) => a.mIoU - b.mIoU || a.pixelAccuracy - b.pixelAccuracy);
     writeFileAtomic(o.perImage, o.perImage.toLowerCase().endsWith('.json') ? JSON.stringify(rows, null, 1) + '\n'
@@ -66,6 +83,6 @@ export async function run(o: Opts): Promise<void> {
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`, boot));
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
-  else process.stdout.write(`${scoresTable(scores, boot)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
+  else process.stdout.write(`${scoresTable(scores, boot)}${calibration ? `\nexpected calibration error ${(100 * calibration.ece).toFixed(2)}% (15 bins; temperature ${calibration.temperature.toFixed(3)}); reliability diagram ${path.join(dir, 'reliability.svg')}` : ''}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
   await seg.dispose();
 }

@@ -1,0 +1,77 @@
+// The `calibrate` command's work, loaded when the command runs (the definition in ../calibrate.ts stays light).
+import fs from 'node:fs';
+import path from 'node:path';
+import { openSegmenter } from '../../inference/open.js';
+import { loadSamples } from '../../data/dataset.js';
+import { readImage } from '../../data/image_io.js';
+import { readCheckedMask } from '../../data/loader.js';
+import { CalibrationBins, fitTemperature } from '../../metrics/calibration.js';
+import { cardFile, readCard, writeCard } from '../../models/package.js';
+import { resolveModelDir, shippedModels } from '../../models/shipped.js';
+import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { checkOutputDir } from '../output_paths.js';
+import { progressBar } from '../../util/progress.js';
+import { UserError } from '../../util/errors.js';
+import { isDir } from '../../util/fs.js';
+import type { Opts } from '../calibrate.js';
+
+export async function run(o: Opts): Promise<void> {
+  const dir = resolveModelDir(o.model);
+  if (o.out) checkOutputDir('--out', o.out);
+  else if (shippedModels().includes(o.model) && !isDir(o.model)) throw new UserError(`--model ${o.model}: a shipped model is not changed in place; give --out DIR for a calibrated copy`);
+  if (o.out && isDir(o.out) && fs.readdirSync(o.out).length) throw new UserError(`--out ${o.out}: not empty; name a new folder for the calibrated copy`);
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const { pairing, layout } = resolveData(o, 'val', log);
+  const seg = await openSegmenter(o.model, { weights: o.weights });
+  let fit: ReturnType<typeof fitTemperature>, before: number, t0: number, n: number;
+  try {
+    const card = seg.card;
+    if (card.output.kind === 'labels') throw new UserError(`--model ${o.model}: gives label maps only (an argmax graph), no probabilities to calibrate`);
+    const k = card.model.numClasses;
+    const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? card.ignoreIndex ?? 255;
+    const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex, log) : layout.labelMap;
+    const spec = makeSpec(pairing, k, ignore, labelMap, card.classes);
+    const samples = loadSamples(spec);
+    // Pixels sampled at an even stride over each image, so the fit sees every image alike.
+    const first = await readImage(samples[0].image);
+    const stride = Math.max(1, Math.ceil((samples.length * first.width * first.height) / o.pixels));
+    const scores: number[] = [], truth: number[] = [];
+    const bins = new CalibrationBins();
+    const bar = progressBar('calibrate', samples.length, 'img', o.quiet);
+    for (const [i, s] of samples.entries()) {
+      const img = i === 0 ? first : await readImage(s.image);
+      const gt = readCheckedMask(s.mask!, spec, img);
+      const [r] = await seg.scoresBatch([img]);
+      bins.add(r.scores, k, gt, ignore);
+      const px = gt.length;
+      for (let p = (i * 7919) % stride; p < px; p += stride) {
+        if (gt[p] === ignore || gt[p] >= k) continue;
+        for (let c = 0; c < k; c++) scores.push(r.scores[c * px + p]);
+        truth.push(gt[p]);
+      }
+      bar.update(i + 1);
+    }
+    bar.stop();
+    if (!truth.length) throw new UserError(`${pairing.masks}: no labelled pixel to fit on (every pixel is the ignore label ${ignore})`);
+    fit = fitTemperature({ scores: Float32Array.from(scores), truth: Uint8Array.from(truth), c: k });
+    before = bins.ece(); t0 = card.temperature ?? 1; n = truth.length;
+  } finally { await seg.dispose(); }
+  // The scores seen were already divided by the card's temperature: the new one compounds it.
+  const temperature = t0 * fit.temperature;
+  const target = o.out ?? dir;
+  if (o.out) copyPackage(dir, o.out);
+  const card = readCard(target);
+  writeCard(target, { ...card, temperature });
+  process.stdout.write(`temperature ${temperature.toFixed(4)} (fitted on ${n.toLocaleString('en-US')} pixels of ${pairing.images}): mean log-loss ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}; ECE before ${(100 * before).toFixed(2)}% on these images (measure it on others: evaluate --calibration); written to ${path.join(target, 'model.json')}\n`);
+}
+
+/** The package's card and the files it names (weights, ONNX files). */
+function copyPackage(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  const card = readCard(from);
+  const files = new Set<string>();
+  for (const kind of ['onnx', 'weights'] as const) { try { files.add(cardFile(from, card, kind)); } catch { /* the card names none */ } }
+  for (const v of card.variants ?? []) files.add(path.join(from, v.onnx));
+  for (const f of files) if (fs.existsSync(f)) fs.copyFileSync(f, path.join(to, path.basename(f)));
+  fs.copyFileSync(path.join(from, 'model.json'), path.join(to, 'model.json'));
+}

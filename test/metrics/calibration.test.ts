@@ -1,0 +1,79 @@
+// Calibration: ECE against a hand computation, the temperature fit recovering a known temperature,
+// a card's temperature dividing every score while label maps stay the same, and calibrate's CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { CalibrationBins, fitTemperature } from '../../src/metrics/calibration.ts';
+import { openSegmenter } from '../../src/inference/open.ts';
+import { readImage } from '../../src/data/image_io.ts';
+import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
+import { Rng } from '../../src/util/random.ts';
+import { tempDir } from '../helpers.ts';
+
+test('ECE: the pixel-weighted gap between accuracy and confidence per bin, by hand', () => {
+  // 4 pixels, 2 classes, CHW logits. Confidences: sigmoid(|d|) of the logit gap d.
+  const d = [Math.log(9), Math.log(9), Math.log(1.5), 0]; // p = 0.9, 0.9, 0.6, 0.5
+  const scores = Float32Array.from([...d, 0, 0, 0, 0]); // class 0's logits, then class 1's (0)
+  const gt = [0, 1, 0, 1]; // right, wrong, right, wrong (a tie goes to class 0)
+  const b = new CalibrationBins();
+  b.add(scores, 2, gt, 255);
+  // Bins (15 wide): 0.9 -> bin 13 (2 pixels, accuracy 0.5), 0.6 -> bin 9 (1, 1.0), 0.5 -> bin 7 (1, 0.0).
+  const want = (2 / 4) * Math.abs(0.5 - 0.9) + (1 / 4) * Math.abs(1 - 0.6) + (1 / 4) * Math.abs(0 - 0.5);
+  assert.ok(Math.abs(b.ece() - want) < 1e-7, `${b.ece()} vs ${want}`); // float32 logits
+  assert.match(b.svg('t'), /ECE 42\.50%/);
+});
+
+test('the fitted temperature recovers the one the labels were drawn with', () => {
+  const rng = new Rng(4);
+  const c = 4, n = 20000, T = 2.5;
+  const scores = new Float32Array(n * c), truth = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const z = Array.from({ length: c }, () => rng.normal() * 4);
+    z.forEach((v, k) => { scores[i * c + k] = v; });
+    const e = z.map((v) => Math.exp(v / T)), s = e.reduce((a, x) => a + x, 0);
+    let u = rng.next() * s, k = 0;
+    while (u > e[k] && k < c - 1) { u -= e[k]; k++; }
+    truth[i] = k;
+  }
+  const f = fitTemperature({ scores, truth, c });
+  assert.ok(Math.abs(f.temperature - T) < 0.15, `fitted ${f.temperature}`);
+  assert.ok(f.nllAfter < f.nllBefore);
+});
+
+test('a card temperature divides every score (probabilities soften) and leaves the label maps as they were', async () => {
+  const dir = path.join(tempDir(), 'hot');
+  fs.cpSync(path.resolve('models/voc-fast'), dir, { recursive: true });
+  const card = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...card, temperature: 2 }));
+  const img = await readImage(path.resolve('assets/photos/chelsea.png'));
+  const [a, b] = [await openSegmenter('voc-fast'), await openSegmenter(dir)];
+  try {
+    const [[ra], [rb]] = [await a.scoresBatch([img]), await b.scoresBatch([img])];
+    for (let i = 0; i < ra.scores.length; i += 997) assert.equal(rb.scores[i], Math.fround(ra.scores[i] / 2));
+    assert.deepEqual(rb.labels, ra.labels);
+    assert.deepEqual((await b.predictBatch([img]))[0], (await a.predictBatch([img]))[0]);
+  } finally { await a.dispose(); await b.dispose(); }
+});
+
+test('calibrate: the temperature goes into the card (a copy with --out); a shipped model is not changed in place', async () => {
+  const d = tempDir();
+  const BIN = path.resolve('bin/pixelwise.js');
+  const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8' });
+  const tr = await writeSyntheticDataset(path.join(d, 'train'), 8, 32, 32, 1);
+  const va = await writeSyntheticDataset(path.join(d, 'val'), 6, 32, 32, 2);
+  const model = path.join(d, 'run');
+  assert.equal(run('train', '--images', tr.images, '--masks', tr.masks, '--classes', '4', '--arch', 'unet', '--width', '4', '--depth', '2', '--input-size', '32x32', '--epochs', '3', '--lr', '0.01', '--out', model, '--quiet').status, 0);
+  const before = run('evaluate', '--model', model, '--images', va.images, '--masks', va.masks, '--json', '--quiet', '--bootstrap', '0', '--report', path.join(d, 'e1'));
+  const c = run('calibrate', '--model', model, '--images', va.images, '--masks', va.masks, '--quiet');
+  assert.equal(c.status, 0, c.stderr);
+  const t = JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8')).temperature;
+  assert.ok(t > 0 && t !== 1, `temperature ${t}`);
+  assert.match(c.stdout, /^temperature \d+\.\d{4} \(fitted on [\d,]+ pixels/);
+  const after = run('evaluate', '--model', model, '--images', va.images, '--masks', va.masks, '--json', '--quiet', '--bootstrap', '0', '--report', path.join(d, 'e2'));
+  assert.equal(JSON.parse(after.stdout).mIoU, JSON.parse(before.stdout).mIoU, 'label maps unchanged');
+  const shipped = run('calibrate', '--model', 'voc-fast', '--images', va.images, '--masks', va.masks);
+  assert.equal(shipped.status, 2);
+  assert.equal(shipped.stderr, 'pixelwise: --model voc-fast: a shipped model is not changed in place; give --out DIR for a calibrated copy\n');
+});
