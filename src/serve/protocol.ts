@@ -1,6 +1,6 @@
 // Messages between the HTTP server and its inference workers.
 
-export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio'] as const;
+export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'probabilities'] as const;
 export type Output = typeof OUTPUTS[number];
 
 export interface Job {
@@ -18,6 +18,8 @@ export interface Job {
   withLabels: boolean;
   /** coco, labelstudio: the image's name in the export, and Label Studio's control and object names. */
   name?: string; fromName?: string; toName?: string;
+  /** probabilities: the classes whose confidence masks are returned (names or ids). */
+  classes?: string[];
 }
 
 export interface Timings { decodeMs: number; inferenceMs: number; renderMs: number }

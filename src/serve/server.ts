@@ -42,6 +42,7 @@ const segmentQuery = z.object({
   name: z.string().max(1000).optional(),
   from_name: z.string().max(200).optional(),
   to_name: z.string().max(200).optional(),
+  classes: z.string().max(4000).optional(),
 });
 
 export type InferencePool = WorkerPool<Job, JobResult>;
@@ -108,11 +109,16 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     const model = entry(catalog, q.model ?? (catalog.has('voc') ? 'voc' : [...catalog.keys()][0]));
     const keep = q.keep ? classList(q.keep) : undefined;
     if (q.effect) checkEffect(q.effect, keep ?? ['person'], model);
+    const classes = q.classes ? classList(q.classes) : undefined;
+    if (q.output === 'probabilities') {
+      if (!classes?.length) throw new HttpError(400, `output=probabilities needs classes=NAME[,NAME...] (of ${model.card.classes.map((c) => c.name).join(', ')})`);
+      try { classIds(model.card.classes, classes, 'classes'); } catch (e) { throw new HttpError(400, (e as Error).message); }
+    }
     const image = await uploadOf(req);
     await checkPixels(image, o.maxPixels);
     const job: Job = {
       model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
-      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1', name: q.name, fromName: q.from_name, toName: q.to_name,
+      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1', name: q.name, fromName: q.from_name, toName: q.to_name, classes,
     };
     const res = await runJob(pool, job, metrics, o.timeoutMs);
     if (!res.ok) throw new HttpError(res.status, res.message);
@@ -180,6 +186,8 @@ async function uploadOf(req: FastifyRequest): Promise<Uint8Array> {
     }
   }
   const body = req.body as Buffer | undefined;
+  // JSON is parsed for Label Studio's calls only; here it is not an image.
+  if (body != null && !Buffer.isBuffer(body)) throw new HttpError(415, 'send the image as the request body (Content-Type image/* or application/octet-stream) or as multipart/form-data');
   if (!body || !Buffer.isBuffer(body) || !body.length) throw new HttpError(400, 'empty request body; send the image as the body (Content-Type image/*) or as multipart/form-data');
   return body;
 }

@@ -8,6 +8,7 @@ import { effectFields, parseEffect } from '../render/compose.js';
 import { UserError } from '../util/errors.js';
 import type { Job, JobResult } from './protocol.js';
 import { ExportBuilder } from '../data/annotations/export.js';
+import { encode as encodePng } from 'fast-png';
 import { serveWorker } from '../inference/worker_pool.js';
 
 const { threads } = workerData as { threads?: number };
@@ -24,7 +25,7 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   const t0 = performance.now();
   const image = await toRgbImage(job.image);
   const t1 = performance.now();
-  const exporting = job.output === 'coco' || job.output === 'labelstudio';
+  const exporting = job.output === 'coco' || job.output === 'labelstudio' || job.output === 'probabilities';
   const r = await seg.segment(image, { probabilities: !!job.effect || exporting, signal }); // effects and exports' scores need them
   const t2 = performance.now();
   let body: Uint8Array, contentType = job.format === 'jpeg' ? 'image/jpeg' : 'image/png';
@@ -32,6 +33,17 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
     const effect = parseEffect(job.effect);
     if (effect.kind === 'replace') throw new UserError('effect=replace needs an image file, which the API does not read; use blur, grey or color=#RRGGBB');
     body = await r.background({ keep: job.keep ?? ['person'], ...effectFields(effect), format: job.format }) as Buffer;
+  } else if (job.output === 'probabilities') {
+    // Confidence masks, MediaPipe's convention: one 8-bit mask per class, 255 = certain.
+    const masks: Record<string, Buffer> = {};
+    for (const c of job.classes ?? []) {
+      const p = r.probability([c]);
+      const grey = Uint8Array.from(p, (v) => Math.round(v * 255));
+      masks[c] = Buffer.from(encodePng({ width: r.width, height: r.height, data: grey, depth: 8, channels: 1 }));
+    }
+    const names = Object.keys(masks);
+    if (names.length === 1) { body = masks[names[0]]; contentType = 'image/png'; }
+    else { body = Buffer.from(JSON.stringify({ width: r.width, height: r.height, masks: Object.fromEntries(names.map((n) => [n, masks[n].toString('base64')])) })); contentType = 'application/json'; }
   } else if (job.output === 'coco' || job.output === 'labelstudio') {
     // The image's entry of a pre-annotation file (predict --export writes whole ones).
     const confidence = new Float32Array(r.labels.length);

@@ -76,6 +76,15 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       for (let i = 0; i < fromLs.length; i++) if (rgba[i * 4 + 3]) fromLs[i] = id;
     }
     assert.deepEqual(fromLs, expected.labels);
+    // Confidence masks (MediaPipe's convention): one 8-bit mask per class, the library's probability.
+    const withProb = await lib.segment(PHOTO, { probabilities: true });
+    const catMask = await post(`${url}/v1/segment?model=voc&output=probabilities&classes=cat`, photo, 'image/png');
+    assert.equal(catMask.headers.get('content-type'), 'image/png');
+    const catPx = decode(new Uint8Array(await catMask.arrayBuffer()));
+    assert.equal(catPx.channels, 1);
+    assert.deepEqual([...catPx.data], [...withProb.probability(['cat'])].map((v) => Math.round(v * 255)));
+    const two = await (await post(`${url}/v1/segment?model=voc&output=probabilities&classes=cat,dog`, photo, 'image/png')).json();
+    assert.deepEqual(Object.keys(two.masks), ['cat', 'dog']);
     await lib.dispose();
 
     // The browser path's files: the card (current version, with its input rule) and the ONNX bytes; nothing else.
@@ -109,9 +118,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 8/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 10/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 1/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 8/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 10/);
   } finally { await s.close(); }
 });
 
