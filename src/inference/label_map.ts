@@ -103,6 +103,12 @@ export function probabilityOf(prob8: Uint8Array, c: number, ids: number[]): Floa
   return out;
 }
 
+/** One confidence mask per class (MediaPipe's convention), each pixel's probability 0..1, from probabilities8(). */
+export function confidenceMasks(prob8: Uint8Array, c: number): Float32Array[] {
+  const px = prob8.length / c;
+  return Array.from({ length: c }, (_, k) => Float32Array.from(prob8.subarray(k * px, (k + 1) * px), (v) => v / 255));
+}
+
 /** Class ids from names or ids (a name may also be a number in the class list). */
 /** A comma-separated list of class names or ids (--keep, --cutout, keep=): its items, trimmed. */
 export function classList(v: string): string[] {

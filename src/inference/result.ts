@@ -8,7 +8,7 @@ import { colorize, overlay } from '../render/colorize.js';
 import { legendPng } from '../render/legend.js';
 import { backdrop } from '../render/effects.js';
 import { boundingBox, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/compose.js';
-import { classAreas, classIds, classShares, probabilityOf, type ClassArea } from './label_map.js';
+import { classAreas, classIds, classShares, confidenceMasks, probabilityOf, type ClassArea } from './label_map.js';
 import { UserError } from '../util/errors.js';
 
 /** Encoded image (PNG by default, JPEG) or raw pixels. */
@@ -36,6 +36,8 @@ export interface Segmentation {
   image: RgbImage;
   /** Per pixel, the probability (0..1) of belonging to any of these classes. */
   probability(classes: (string | number)[]): Float32Array;
+  /** One mask per class, in class order, each pixel's probability (0..1): MediaPipe's confidence masks. */
+  confidenceMasks(): Float32Array[];
   colorMask(o?: RenderOptions): Promise<Rendered>;
   overlay(o?: RenderOptions & { alpha?: number }): Promise<Rendered>;
   /** PNG: swatch, name and area share of each class present. */
@@ -92,6 +94,7 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
   return {
     labels, width, height, image, classes: classAreas(labels, classes),
     probability,
+    confidenceMasks: () => confidenceMasks(probs(), C),
     colorMask: (o) => encode(mask(), o),
     overlay: (o = {}) => encode(overlay(image, mask(), o.alpha ?? 0.5), o),
     legend: () => legendPng(classes, classShares(labels, C)),

@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-web';
 import type { RgbImage } from '../data/image_io.js';
 import type { ClassInfo } from '../data/classes.js';
 import { parseCard, variantCards, type ModelCard } from '../models/card.js';
-import { classAreas, classIds, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
+import { classAreas, classIds, confidenceMasks, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
 import { composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
@@ -38,6 +38,8 @@ export interface WebSegmentation {
   overlay(o?: { alpha?: number; hide?: number[] }): ImageData;
   /** Per pixel, the probability (0..1) of any of these classes (segmented with `{ probabilities: true }`). */
   probability(classes: (string | number)[]): Float32Array;
+  /** One mask per class, in class order, each pixel's probability (0..1): MediaPipe's confidence masks. */
+  confidenceMasks(): Float32Array[];
   /** The image with everything but `keep` blurred, recoloured, replaced or greyed, with Node's soft matte. */
   background(o: WebBackgroundOptions): ImageData;
 }
@@ -159,6 +161,10 @@ export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassIn
   return {
     labels, width, height, image, timings, classes: classAreas(labels, classes),
     probability,
+    confidenceMasks() {
+      if (!prob8) throw new Error('this result has no probabilities: segment with { probabilities: true }');
+      return confidenceMasks(prob8, classes.length);
+    },
     background(o) {
       const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
       if (given.length !== 1) throw new Error(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);

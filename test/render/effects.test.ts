@@ -115,6 +115,15 @@ test('library: background() keeps the person, changes the rest, blends a soft bo
   await assert.rejects(r.background({ keep: ['person'], image: Buffer.from('not an image') }), /background image: cannot decode image/);
   await assert.rejects(r.background({ keep: ['person'], image: { data: new Uint8Array(5), width: 2, height: 2 } }), /background: image must be a path, an encoded image/);
   assert.throws(() => r.probability(['unicorn']), /class unicorn: no such class/);
+  // Confidence masks, one per class (MediaPipe's convention): each the class's probability; their
+  // sum per pixel is 1 up to the 8-bit rounding of each.
+  const masks = r.confidenceMasks();
+  assert.equal(masks.length, 21);
+  assert.deepEqual(masks[person], r.probability(['person']));
+  for (let p = 0; p < a.length; p += 101) {
+    const sum = masks.reduce((t, m) => t + m[p], 0);
+    assert.ok(Math.abs(sum - 1) <= 21 * 0.5 / 255 + 1e-6, `pixel ${p}: masks sum to ${sum}`);
+  }
   for (const f of [await r.overlay(), await r.colorMask(), await r.legend(), await r.background({ keep: ['person'], blur: 8, format: 'jpeg' })]) {
     assert.ok((await sharp(f as Buffer).metadata()).width! > 0);
   }

@@ -2132,6 +2132,10 @@ function probabilityOf(prob8, c, ids) {
   for (let p = 0; p < px; p++) out[p] = Math.min(1, out[p] / 255);
   return out;
 }
+function confidenceMasks(prob8, c) {
+  const px = prob8.length / c;
+  return Array.from({ length: c }, (_, k) => Float32Array.from(prob8.subarray(k * px, (k + 1) * px), (v) => v / 255));
+}
 function classIds(classes, wanted, what) {
   return wanted.map((w) => {
     const byName = classes.findIndex((c) => c.name === String(w));
@@ -2970,6 +2974,10 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
     timings,
     classes: classAreas(labels, classes),
     probability,
+    confidenceMasks() {
+      if (!prob8) throw new Error("this result has no probabilities: segment with { probabilities: true }");
+      return confidenceMasks(prob8, classes.length);
+    },
     background(o) {
       const given = ["blur", "color", "image", "grey"].filter((k) => o[k] != null && o[k] !== false);
       if (given.length !== 1) throw new Error(`background: give exactly one of blur, color, image, grey (got ${given.join(", ") || "none"})`);
