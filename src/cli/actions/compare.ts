@@ -34,7 +34,6 @@ async function score(seg: Segmenter, spec: DatasetSpec, k: number, cmOpts: { ign
 export async function run(a: string, b: string, o: Opts): Promise<void> {
   checkOutputDir('--report', o.report);
   const log = (l: string) => process.stderr.write(`${l}\n`);
-  const { pairing, layout } = resolveData(o, 'val', log);
   // The models are arguments here, not --model: errors name them as given.
   const open = (m: string) => openSegmenter(m).catch((e: unknown) => {
     throw e instanceof UserError && e.argument === 'model' ? new UserError(e.message.replace(/^model /, '')) : e;
@@ -47,6 +46,8 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
       throw new UserError(`${b}: predicts other classes than ${a} (${cb.length} against ${ca.length}${ca.length === cb.length ? `; class ${ca.findIndex((n, i) => n.toLowerCase() !== cb[i].toLowerCase())} differs` : ''}); compare models of the same classes`);
     }
     const k = ca.length;
+    // The models first: a refusal of theirs comes before anything is said about the data.
+    const { pairing, layout } = resolveData(o, 'val', log);
     if (layout?.classes && layout.classes.length !== k) throw new UserError(`${a}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}`);
     const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? segA.card.ignoreIndex ?? 255;
     const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex, log) : layout.labelMap;

@@ -23,6 +23,9 @@ function reportDir(o: Opts): string {
 export async function run(o: Opts): Promise<void> {
   const dir = reportDir(o);
   checkOutputDir(o.report ? '--report' : 'the report folder (--report)', dir);
+  if (o.bootstrap < 0) throw new UserError(`--bootstrap ${o.bootstrap}: a number of resamples, 0 for none`);
+  if (o.perImage) checkOutputFile('--per-image', o.perImage);
+  if (o.perImage && !/\.(csv|json)$/i.test(o.perImage)) throw new UserError(`--per-image ${o.perImage}: name a .csv or .json file`);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
   const k = card.model.numClasses;
@@ -41,9 +44,6 @@ export async function run(o: Opts): Promise<void> {
   while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
   const spec = makeSpec(pairing, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
   const samples = loadSamples(spec);
-  if (o.bootstrap < 0) throw new UserError(`--bootstrap ${o.bootstrap}: a number of resamples, 0 for none`);
-  if (o.perImage) checkOutputFile('--per-image', o.perImage);
-  if (o.perImage && !/\.(csv|json)$/i.test(o.perImage)) throw new UserError(`--per-image ${o.perImage}: name a .csv or .json file`);
   const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);
   const cmOpts = { ignoreIndex: o.voidIndex != null ? -1 : ignore, voidIndex: o.voidIndex };
   const images: ImageConfusion[] = [];

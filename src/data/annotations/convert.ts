@@ -51,8 +51,9 @@ export interface ConvertReport {
 }
 
 function readJson(file: string): unknown {
+  if (isDir(file)) throw new UserError(`${file}: a folder; give the export's JSON file`);
   if (!isFile(file)) throw new UserError(`${file}: file not found`);
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message})`); }
+  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
 }
 
 function readExport(o: ConvertOptions): AnnotationSet {
