@@ -4,8 +4,8 @@
 // 327 three ways: by entropy, by margin (`pixelwise rank`) and at random (seeds 1-3). Each set of 80
 // trains the same fixed budget from the same start (same steps: the base's epochs halved), and its
 // CamVid val mIoU is reported; random's as mean and spread. Runs live in runs/al/NAME (a finished
-// one is evaluated again, not retrained), results in docs/bench/active-learning.json. About 8-9 h
-// of this machine alone: run it in the background (setsid nohup) and resume by running it again.
+// one is evaluated again, not retrained), results in docs/bench/active-learning.json. Six training
+// runs: run it in the background (setsid nohup) and resume by running it again.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -26,7 +26,7 @@ export function trainThenEvaluate(name: string, argv: string[], out: string, cam
     minutes = (Date.now() - t0) / 60000;
     if (t.status !== 0) { log(`${name}: training failed (exit ${t.status})`); return null; }
   }
-  const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${camvid}/val`, '--masks', `${camvid}/valannot`, '--ignore-index', '11', '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${camvid}/val`, '--masks', `${camvid}/valannot`, '--ignore-index', '11', '--json', '--quiet', '--report', path.join(out, 'eval')], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (e.status !== 0) { log(`${name}: evaluation failed: ${e.stderr}`); return null; }
   const scores = JSON.parse(e.stdout) as RunScores;
   log(`${name}: val mIoU ${(100 * scores.mIoU).toFixed(2)} after ${minutes.toFixed(1)} min`);
