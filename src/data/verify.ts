@@ -1,5 +1,5 @@
 // Dataset checks behind `pixelwise verify`: every problem as one line naming the file.
-import { readImage } from './image_io.js';
+import { BandStats, readRaster, type SampleType } from './raster.js';
 import { lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
@@ -12,6 +12,8 @@ export interface VerifyReport {
   ignored: number;
   suggestedWeights: number[];
   modes: Record<string, number>;
+  /** The images' bands: count and sample type (of the first image), per-band mean and std of samples / full scale. */
+  bands: { channels: number; sampleType: SampleType | null; mean: number[]; std: number[] };
 }
 
 export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
@@ -24,11 +26,17 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
   if (hint) problems.push(`${pairing.imagesWithoutMask.length || 'no'} images ${pairing.imagesWithoutMask.length ? 'without a mask' : 'found'}${hint}`);
   const masks: Uint8Array[] = [];
   const modes: Record<string, number> = {};
+  const bands = new BandStats();
   let ignored = 0, done = 0;
   for (const s of pairing.samples) {
     // Decoded in full, as training will: a truncated or corrupt file fails here, not mid-training.
     let size: [number, number] | null = null;
-    try { const im = await readImage(s.image); size = [im.width, im.height]; } catch (e) { problems.push(`${s.image}: unreadable image (${describeError(e).split('\n')[0].replace(`${s.image}: `, '')})`); }
+    try {
+      const im = await readRaster(s.image);
+      size = [im.width, im.height];
+      if (bands.channels && (im.channels !== bands.channels || im.sampleType !== bands.sampleType)) problems.push(`${s.image}: ${im.channels} bands of ${im.sampleType} where the first image has ${bands.channels} of ${bands.sampleType}; a dataset's images share their bands`);
+      else bands.add(im);
+    } catch (e) { problems.push(`${s.image}: unreadable image (${describeError(e).split('\n')[0].replace(`${s.image}: `, '')})`); }
     try {
       const m = readMask(s.mask!, { colors: spec.colors, unknownLabel: 256 as number, labelMap: spec.labelMap });
       modes[m.mode] = (modes[m.mode] ?? 0) + 1;
@@ -55,5 +63,6 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
     onProgress?.(++done, pairing.samples.length);
   }
   const histogram = classHistogram(masks, spec.numClasses, spec.ignoreIndex);
-  return { problems, images: pairing.samples.length, histogram, ignored, suggestedWeights: medianFrequencyWeights(histogram), modes };
+  return { problems, images: pairing.samples.length, histogram, ignored, suggestedWeights: medianFrequencyWeights(histogram), modes,
+    bands: { channels: bands.channels, sampleType: bands.sampleType, mean: bands.mean(), std: bands.std() } };
 }

@@ -36,6 +36,8 @@ export async function run(o: Opts): Promise<void> {
   r.histogram.forEach((n, i) => {
     process.stdout.write(`${String(i).padStart(3)}  ${classes[i].name.padEnd(w)}  ${String(n).padStart(12)}  ${(total ? (100 * n) / total : 0).toFixed(2).padStart(6)}%  ${r.suggestedWeights[i].toFixed(3)}\n`);
   });
+  const b = r.bands;
+  if (b.channels) process.stdout.write(`\nimages: ${b.channels} band${b.channels > 1 ? 's' : ''} of ${b.sampleType}; per band (samples / ${b.sampleType === 'float32' ? '1' : b.sampleType === 'uint16' ? '65535' : '255'}): mean ${b.mean.map((v) => v.toFixed(4)).join(', ')}; std ${b.std.map((v) => v.toFixed(4)).join(', ')}\n`);
   process.stdout.write(`\nsuggested: --class-weights ${r.suggestedWeights.map((x) => x.toFixed(3)).join(',')}  (median-frequency balancing; or --class-weights auto)\n`);
   if (labelMap.length && !layout) process.stdout.write(`label map in use: ${labelMap.map(([a, b]) => `${a}:${b}`).join(',')}\n`);
   if (o.model) {
