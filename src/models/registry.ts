@@ -48,7 +48,7 @@ function compose(name: string, enc: Encoder, dec: Decoder, bare: boolean): ArchB
         throw argumentError('outputStride', o.outputStride, `${enc.name} supports ${enc.outputStrides.join(', ')}`);
       }
       if (o.layout && !enc.layouts.includes(o.layout)) throw new UserError(`${enc.name} has no ${o.layout} layout (it has ${enc.layouts.join(', ')})`);
-      const input = tfl.input({ shape: [null, null, 3], name: 'image' });
+      const input = tfl.input({ shape: [null, null, o.inChannels ?? 3], name: 'image' });
       const features = enc.build(input, o);
       // The encoder's own layers (a container over them; no layer is created or copied).
       const encoderLayers = new Set(tfl.model({ inputs: input, outputs: features.map((f) => f.x) }).layers.map((l) => l.name));

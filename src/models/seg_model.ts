@@ -1,6 +1,7 @@
 // A segmentation network plus what is needed to use it: padding inputs to the architecture's
 // stride (and cropping the logits back), and named weights for checkpoints and import.
 import * as tf from '@tensorflow/tfjs-core';
+import { adaptFirstConv, RGB_BANDS } from './in_channels.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BinaryScores } from './layers.js';
 import { variableOf } from '../engine/private/tfjs_layers.js';
@@ -102,6 +103,14 @@ export class SegModel {
       wanted.add(name);
       const t = src.get(name);
       if (!t) { (o.keepMissing ? kept : missing).push(name); continue; }
+      const n = this.spec.inChannels ?? RGB_BANDS;
+      if (n !== RGB_BANDS && t.shape.length === 4 && w.shape.length === 4 && t.shape[2] === RGB_BANDS && w.shape[2] === n
+        && t.shape[0] === w.shape[0] && t.shape[1] === w.shape[1] && t.shape[3] === w.shape[3]) {
+        // A pretrained RGB first convolution for an input of n bands (smp's rule).
+        const a = adaptFirstConv(t.data, t.shape, n);
+        assigns.push([w, tf.tensor(a.data, a.shape)]);
+        continue;
+      }
       if (t.shape.join('x') !== w.shape.join('x')) {
         (o.keepMismatched ? kept : badShape).push(o.keepMismatched ? name : `${name} (file ${t.shape.join('x')}, model ${w.shape.join('x')})`);
         continue;

@@ -9,6 +9,8 @@ export type SymT = tfl.SymbolicTensor;
 /** Every architecture option; which ones an architecture takes is listed in its `options`. */
 export interface ArchOptions {
   numClasses: number;
+  /** Input bands (default 3): 1 for grey, 4 for RGB + near-infrared, N for multi-band images. */
+  inChannels?: number;
   /** Filters of the first level (U-Net, VGG-BN encoders). */
   width?: number;
   /** U-Net levels. */

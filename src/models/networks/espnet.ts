@@ -74,7 +74,7 @@ export const espnet: ArchBuilder = {
     const C = o.numClasses;
     // The last ESP block splits C channels into 5 branches.
     if (C < 5) throw argumentError('numClasses', C, 'espnet needs at least 5 classes; use unet or fcn8');
-    const input = tfl.input({ shape: [null, null, 3], name: 'image' });
+    const input = tfl.input({ shape: [null, null, o.inChannels ?? 3], name: 'image' });
     const [o0c, o1c, o2c] = espnetFeatures(input).map((f) => f.x);
     const l3 = up2(bn(conv(o2c, C, 1, 'encoder.classifier.conv'), 'br'), C, 'up_l3.0');
     const l2 = conv(o1c, C, 1, 'level3_C.conv');

@@ -122,7 +122,7 @@ export const espnetv2: ArchBuilder = {
   unusedTorchKeys: /^base_net\.level\d_0\.eesp\.module_act\.weight$/,
   build(o) {
     const C = o.numClasses;
-    const input = tfl.input({ shape: [null, null, 3], name: 'image' });
+    const input = tfl.input({ shape: [null, null, o.inChannels ?? 3], name: 'image' });
     const [e1, e2, e3, e4] = espnetv2Features(input, o).map((f) => f.x);
     const [c0, c1, c2] = espnetv2Widths(o);
     // Projection width of every pyramid pool: EdgeNets' min(classes/2, 16), or the given one (to
