@@ -189,6 +189,12 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'convert', name: 'truncated COCO JSON', args: ['convert', '--from', 'coco', p('coco-trunc.json'), '--images', good.images, '--out', p('conv2')], expect: 'error', message: /coco-trunc\.json: not valid JSON/ });
   fs.writeFileSync(p('cvat-bad.xml'), '<annotations><image id="0" name="a.png"><polygon label="x" points="1,1;2,2"/>');
   cases.push({ command: 'convert', name: 'unclosed CVAT XML', args: ['convert', '--from', 'cvat', p('cvat-bad.xml'), '--images', good.images, '--out', p('conv3')], expect: 'error', message: /cvat-bad\.xml/ });
+  // The evaluation and ranking commands.
+  cases.push({ command: 'compare', name: 'models of other classes', args: ['compare', VOC, path.resolve('models/camvid'), '--images', good.images, '--masks', good.masks, '--report', p('cmp')], expect: 'error', message: /predicts other classes than/ });
+  cases.push({ command: 'calibrate', name: 'a shipped model in place', args: ['calibrate', '--model', 'voc-fast', '--images', good.images, '--masks', good.masks], expect: 'error', message: /not changed in place; give --out/ });
+  cases.push({ command: 'evaluate', name: '--per-image of another kind', args: ['evaluate', '--model', VOC, '--images', good.images, '--masks', good.masks, '--per-image', p('per.txt'), '--report', p('ev')], expect: 'error', message: /--per-image .*\.csv or \.json/ });
+  cases.push({ command: 'rank', name: 'an empty folder', args: ['rank', '--images', p('empty-dir'), '--model', VOC, '--out', p('rank')], expect: 'error', message: /no images/ });
+  fs.mkdirSync(p('empty-dir'), { recursive: true });
   // Videos.
   fs.writeFileSync(p('fake.mp4'), 'not a video');
   cases.push({ command: 'video', name: 'text named .mp4', args: ['video', p('fake.mp4'), '--out', p('v.mp4')], expect: 'error', message: /fake\.mp4/ });
