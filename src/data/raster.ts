@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decode } from 'fast-png';
-import { fromArrayBuffer } from 'geotiff';
+import { fromArrayBuffer, writeArrayBuffer } from 'geotiff';
 import { UserError } from '../util/errors.js';
 
 export type SampleType = 'uint8' | 'uint16' | 'float32';
@@ -109,4 +109,29 @@ export class BandStats {
 
   mean(): number[] { return this.sum.map((s) => s / Math.max(1, this.n)); }
   std(): number[] { const m = this.mean(); return this.sq.map((q, k) => Math.sqrt(Math.max(0, q / Math.max(1, this.n) - m[k] * m[k]))); }
+}
+
+/**
+ * A label map as a single-band 8-bit GeoTIFF carrying `geo`'s georeferencing as stored (tie point,
+ * pixel scale or transformation, GeoKeys), so that GIS tools place it over its source image.
+ */
+export function geoTiffLabels(labels: Uint8Array, width: number, height: number, geo: GeoReference): Uint8Array {
+  const tags: Record<string, unknown> = {};
+  for (const t of GEO_TAGS) if (geo.tags[t] != null) tags[t] = geo.tags[t];
+  // geotiff's writer puts a whole-globe tie point in place of ours unless a projection key is
+  // named; the GeoKey directory written is the one given, so the named key only keeps the tie point.
+  const projection = projectionKey(geo.tags.GeoKeyDirectory as number[] | undefined) ?? { ProjectedCSTypeGeoKey: 32767 };
+  return new Uint8Array(writeArrayBuffer(labels, { width, height, SamplesPerPixel: 1, BitsPerSample: [8], PhotometricInterpretation: 1, ...projection, ...tags } as Parameters<typeof writeArrayBuffer>[1]));
+}
+
+/** The projection a GeoKey directory names (ProjectedCSTypeGeoKey 3072 or GeographicTypeGeoKey 2048), as a named key. */
+function projectionKey(dir: number[] | undefined): Record<string, number> | null {
+  if (!dir || dir.length < 4) return null;
+  for (let i = 4; i + 3 < dir.length; i += 4) {
+    const [key, location, , value] = dir.slice(i, i + 4);
+    if (location !== 0) continue;
+    if (key === 3072) return { ProjectedCSTypeGeoKey: value };
+    if (key === 2048) return { GeographicTypeGeoKey: value };
+  }
+  return null;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encode } from 'fast-png';
 import { writeArrayBuffer, fromArrayBuffer } from 'geotiff';
-import { BandStats, readRaster } from '../../src/data/raster.ts';
+import { BandStats, geoTiffLabels, readRaster } from '../../src/data/raster.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { tempDir, writeGreyPng, writeRgb } from '../helpers.ts';
 
@@ -72,4 +72,22 @@ test('per-band mean and std of samples over full scale, by hand; verify reports 
   const mixed = run();
   assert.equal(mixed.status, 1);
   assert.match(mixed.stdout, /b\.png: 1 bands of uint8 where the first image has 3 of uint8; a dataset's images share their bands/);
+});
+
+test('a label map as a GeoTIFF keeps its source image\'s georeferencing', async () => {
+  const d = tempDir();
+  const [w, h] = [5, 3];
+  const src = path.join(d, 'scene.tif');
+  fs.writeFileSync(src, Buffer.from(writeArrayBuffer(new Uint16Array(w * h * 4).fill(9), { width: w, height: h, SamplesPerPixel: 4, BitsPerSample: [16, 16, 16, 16], PlanarConfiguration: 1, ModelPixelScale: [0.5, 0.5, 0], ModelTiepoint: [0, 0, 0, 440720, 3751320, 0], ProjectedCSTypeGeoKey: 32611, GeoKeyDirectory: [1, 1, 0, 2, 1024, 0, 1, 1, 3072, 0, 1, 32611] } as never)));
+  const scene = await readRaster(src);
+  const labels = Uint8Array.from({ length: w * h }, (_, i) => i % 4);
+  const out = path.join(d, 'scene_labels.tif');
+  fs.writeFileSync(out, geoTiffLabels(labels, w, h, scene.geo!));
+  const back = await readRaster(out);
+  assert.deepEqual([back.channels, back.sampleType, back.width, back.height], [1, 'uint8', w, h]);
+  assert.deepEqual(Array.from(back.data), Array.from(labels));
+  assert.deepEqual(scene.geo!.origin, [440720, 3751320, 0]); // UTM 11N, as written
+  assert.deepEqual(back.geo!.origin, scene.geo!.origin);
+  assert.deepEqual(back.geo!.resolution, scene.geo!.resolution);
+  assert.deepEqual(back.geo!.tags.GeoKeyDirectory, scene.geo!.tags.GeoKeyDirectory);
 });
