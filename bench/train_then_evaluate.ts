@@ -9,7 +9,8 @@ export interface RunScores { mIoU: number; pixelAccuracy: number; perClass: Reco
 /**
  * The run's minutes and val scores, or null (said on stderr) when training or evaluation failed.
  * `reuse`: a run folder whose log already holds `epochs` epochs is evaluated without training again
- * (its minutes are the log's).
+ * (its minutes are the log's), and one stopped before (a checkpoint, fewer epochs) is resumed, so
+ * a benchmark stopped anywhere continues where it stopped.
  */
 export function trainThenEvaluate(name: string, argv: string[], out: string, camvid: string, reuse?: { epochs: number }): { minutes: number; scores: RunScores } | null {
   const log = (s: string) => process.stderr.write(s + '\n');
@@ -20,10 +21,12 @@ export function trainThenEvaluate(name: string, argv: string[], out: string, cam
     minutes = entries.reduce((a, e) => a + e.seconds, 0) / 60;
     log(`${name}: ${out} holds the finished run; evaluating it`);
   } else {
-    if (reuse) fs.rmSync(out, { recursive: true, force: true });
+    const resumable = reuse && fs.existsSync(path.join(out, 'last.safetensors')) && fs.existsSync(path.join(out, 'train.json'));
+    if (reuse && !resumable) fs.rmSync(out, { recursive: true, force: true });
+    if (resumable) log(`${name}: resuming ${out}`);
     const t0 = Date.now();
-    const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
-    minutes = (Date.now() - t0) / 60000;
+    const t = spawnSync(process.execPath, ['bin/pixelwise.js', ...(resumable ? ['train', '--resume', out, '--quiet'] : argv)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    minutes = entries.reduce((a, e) => a + (resumable ? e.seconds : 0), 0) / 60 + (Date.now() - t0) / 60000;
     if (t.status !== 0) { log(`${name}: training failed (exit ${t.status})`); return null; }
   }
   const e = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', out, '--images', `${camvid}/val`, '--masks', `${camvid}/valannot`, '--ignore-index', '11', '--json', '--quiet', '--report', path.join(out, 'eval')], { encoding: 'utf8', maxBuffer: 1 << 26 });
