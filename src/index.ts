@@ -37,3 +37,13 @@ export { CLASS_SETS, VOC_CLASSES, CITYSCAPES_CLASSES, ADE20K_CLASSES } from './d
 export { readTflite, type TfliteGraph } from './formats/tflite.js';
 export { runIntegerTflite, type IntegerRun } from './io/tflite_integer.js';
 export { readNpy, parseNpy, type NpyArray } from './formats/npy.js';
+export { resolveLayout, detectLayout, LAYOUTS, type LayoutName, type ResolvedSplit } from './data/layouts.js';
+export { convertAnnotations, ANNOTATION_FORMATS, type ConvertOptions, type ConvertReport } from './data/annotations/convert.js';
+export { ExportBuilder, EXPORT_FORMATS, labelStudioConfig, type ExportFormat, type Prediction } from './data/annotations/export.js';
+export { encodeCocoRle, decodeCocoRle, encodeBrushRle, decodeBrushRle } from './formats/mask_rle.js';
+export { readRaster, BandStats, geoTiffLabels, type Raster, type SampleType } from './data/raster.js';
+export { imageUncertainty, STRATEGIES, type Strategy } from './inference/uncertainty.js';
+export { bootstrapScores, pairedBootstrap, type BootstrapResult, type PairedResult } from './metrics/bootstrap.js';
+export { imageConfusion, imageScore, sumConfusions, type ImageConfusion } from './metrics/per_image.js';
+export { CalibrationBins, fitTemperature } from './metrics/calibration.js';
+export { imageQa, type ImageQa } from './metrics/label_qa.js';
