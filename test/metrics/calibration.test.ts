@@ -76,4 +76,6 @@ test('calibrate: the temperature goes into the card (a copy with --out); a shipp
   const shipped = run('calibrate', '--model', 'voc-fast', '--images', va.images, '--masks', va.masks);
   assert.equal(shipped.status, 2);
   assert.equal(shipped.stderr, 'pixelwise: --model voc-fast: a shipped model is not changed in place; give --out DIR for a calibrated copy\n');
+  const byPath = run('calibrate', '--model', 'models/voc-fast', '--images', va.images, '--masks', va.masks);
+  assert.equal(byPath.stderr, 'pixelwise: --model models/voc-fast: a shipped model is not changed in place; give --out DIR for a calibrated copy\n');
 });

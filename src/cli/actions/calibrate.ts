@@ -7,7 +7,7 @@ import { readImage } from '../../data/image_io.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { CalibrationBins, fitTemperature } from '../../metrics/calibration.js';
 import { cardFile, readCard, writeCard } from '../../models/package.js';
-import { resolveModelDir, shippedModels } from '../../models/shipped.js';
+import { MODELS_DIR, resolveModelDir, shippedModels } from '../../models/shipped.js';
 import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
@@ -18,7 +18,8 @@ import type { Opts } from '../calibrate.js';
 export async function run(o: Opts): Promise<void> {
   const dir = resolveModelDir(o.model);
   if (o.out) checkOutputDir('--out', o.out);
-  else if (shippedModels().includes(o.model) && !isDir(o.model)) throw new UserError(`--model ${o.model}: a shipped model is not changed in place; give --out DIR for a calibrated copy`);
+  // A shipped model, by name or by its folder, is part of the installed package: never rewritten.
+  else if (path.resolve(path.dirname(dir)) === path.resolve(MODELS_DIR) && shippedModels().includes(path.basename(dir))) throw new UserError(`--model ${o.model}: a shipped model is not changed in place; give --out DIR for a calibrated copy`);
   if (o.out && isDir(o.out) && fs.readdirSync(o.out).length) throw new UserError(`--out ${o.out}: not empty; name a new folder for the calibrated copy`);
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const { pairing, layout } = resolveData(o, 'val', log);
