@@ -21,6 +21,12 @@ export function parseIntArg(v: string): number {
   return parseInt(v, 10);
 }
 
+export function parseNonNegativeInt(v: string): number {
+  const n = parseIntArg(v);
+  if (n < 0) throw new InvalidArgumentError('expected 0 or a positive integer');
+  return n;
+}
+
 export function parsePositiveInt(v: string): number {
   const n = parseIntArg(v);
   if (n <= 0) throw new InvalidArgumentError('expected a positive integer');

@@ -1,12 +1,12 @@
 // `pixelwise train`: a model from a folder of images + masks.
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
-import { LOSSES, ON_NAN, type LossName, type OnNaN } from '../train/choices.js';
+import { DEFAULT_PRECISE_BN_IMAGES, LOSSES, ON_NAN, type LossName, type OnNaN } from '../train/choices.js';
 import { SCHEDULES, type ScheduleName } from '../train/schedule.js';
 import { addArchOptions } from './arch_options.js';
 import { addPairingOptions, type DataOpts } from './shared.js';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
-import { parseFloatArg, parseIntArg, parsePositiveInt, parseRange, parseSize } from './options.js';
+import { parseFloatArg, parseIntArg, parseNonNegativeInt, parsePositiveInt, parseRange, parseSize } from './options.js';
 
 export interface Opts extends DataOpts {
   arch: string; model?: string; width?: number; depth?: number; outputStride?: number; valSplit?: string;
@@ -16,7 +16,7 @@ export interface Opts extends DataOpts {
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
   teacher?: string; distillWeight?: number; distillTemperature?: number;
-  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; initWeights?: string; encoderWeights?: string;
+  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; preciseBn?: number; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -60,6 +60,7 @@ export function trainCommand(): Command {
     .option('--encoder-weights <file>', 'pretrained encoder: a shipped start (MobileNetV2 starts from deeplabv3-voc by default), a model folder, torchvision .pth/.pt/.safetensors or Keras .h5; none: random; sets the encoder\'s layout and input normalisation')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
+    .option('--precise-bn <images>', `BatchNorm statistics for validation and the saved model recomputed from this many training images' augmented crops (default ${DEFAULT_PRECISE_BN_IMAGES}; 0 = the moving averages of the last steps)`, parseNonNegativeInt)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')
     .option('--micro-batch <n|auto>', 'samples per forward/backward pass in each thread; gradients are accumulated (exact for cross-entropy); auto = as many as fit the 4 GB wasm heap', 'auto')
     .option('--checkpoint-blocks <n|auto>', 'gradient checkpointing: run the network in n segments whose activations are recomputed in the backward pass (less memory, about a third more compute; 0 = off); auto = only when one sample would not fit the wasm heap otherwise', 'auto')

@@ -136,7 +136,7 @@ export class SegLoader {
     return this.opts.shuffle ? new Rng(this.opts.seed * 7919 + epoch).shuffle(idx) : idx;
   }
 
-  async makeBatch(epoch: number, b: number, order: Sample[]): Promise<Batch> {
+  async makeBatch(epoch: number, b: number, order: Sample[], withTeacher = true): Promise<Batch> {
     const { batchSize, crop, augment, norm } = this.opts;
     const items = order.slice(b * batchSize, (b + 1) * batchSize);
     const pairs: Pair[] = [];
@@ -154,8 +154,18 @@ export class SegLoader {
     const x = new Float32Array(pairs.length * px * 3);
     const y = new Int32Array(pairs.length * px);
     pairs.forEach((p, i) => { normalizeInto(x, i * px * 3, p.image, norm); y.set(p.mask, i * px); });
-    const soft = this.opts.teacher ? await this.opts.teacher(pairs.map((p) => ({ data: p.image, width, height }))) : undefined;
+    const soft = this.opts.teacher && withTeacher ? await this.opts.teacher(pairs.map((p) => ({ data: p.image, width, height }))) : undefined;
     return { x, y, n: pairs.length, height, width, ids: items.map((s) => s.id), ...(soft ? { soft } : {}) };
+  }
+
+  /**
+   * Batches of the first `images` samples of the order keyed by `key`, augmented and cropped as in
+   * training but without the teacher's targets: training inputs for statistics (precise BN).
+   */
+  async *sampleBatches(key: number, images: number): AsyncGenerator<Batch> {
+    const order = this.order(key).slice(0, Math.max(0, images));
+    const n = Math.ceil(order.length / this.opts.batchSize);
+    for (let b = 0; b < n; b++) yield await this.makeBatch(key, b, order, false);
   }
 
   /** Batches of one epoch, `prefetch` of them prepared ahead of the consumer. */

@@ -5,3 +5,6 @@ export const LOSSES: LossName[] = ['ce', 'dice', 'focal', 'ce+dice', 'lovasz', '
 /** A step whose loss or gradients are not finite: stop the run, or skip the step. */
 export type OnNaN = 'stop' | 'skip';
 export const ON_NAN: OnNaN[] = ['stop', 'skip'];
+
+/** Training images whose crops give the BatchNorm statistics of a validated or saved model (precise_bn.ts). */
+export const DEFAULT_PRECISE_BN_IMAGES = 200;

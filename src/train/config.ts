@@ -39,6 +39,9 @@ export interface TrainConfig {
   valBatchSize: number;
   /** Validate every N epochs (and always after the last). */
   valEvery?: number;
+  /** Training images whose augmented crops give the BatchNorm statistics before each validation
+   * and best checkpoint (precise_bn.ts; default DEFAULT_PRECISE_BN_IMAGES, 0 = the moving averages). */
+  preciseBn?: number;
   /** Start from these weights (a pixelwise checkpoint or package weights), e.g. to fine-tune. */
   initWeights?: string;
   /** Pretrained encoder weights (torchvision .pth/.safetensors or Keras .h5); the decoder starts random. */

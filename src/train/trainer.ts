@@ -25,6 +25,8 @@ import { Adam } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig, SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
+import { recomputeBatchNormStats } from './precise_bn.js';
+import { DEFAULT_PRECISE_BN_IMAGES } from './choices.js';
 import { GuardedSteps, type Gradients } from './step.js';
 import { lockRun } from './run_lock.js';
 import { readLog } from './run_log.js';
@@ -105,6 +107,9 @@ export function modelCard(cfg: TrainConfig, stride: number): ModelCard {
     source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}${cfg.teacher ? `, distilled from ${cfg.teacher}` : ''}`,
   });
 }
+
+/** Shuffle keys of the precise-BN crops: past any epoch number, so they are not an epoch's own order. */
+const PRECISE_BN_KEY = 1_000_000;
 
 const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check ignoreIndex and labelMap (pixelwise verify shows the class counts)`);
 
@@ -225,6 +230,17 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   hooks.signal?.addEventListener('abort', () => { stopReq = true; });
   let best: Scores | undefined;
   const history = fs.existsSync(logFile) ? readLog<EpochLog>(logFile) : [];
+  const preciseImages = Math.min(cfg.preciseBn ?? DEFAULT_PRECISE_BN_IMAGES, trainSamples.length);
+  // Before a model is judged or saved as best, its BatchNorm statistics are those of many training
+  // crops rather than of the last few micro-batches (precise_bn.ts); the crops differ per epoch
+  // (their own shuffle key) and are the same on resume.
+  const preciseBn = async (epochDone: number) => {
+    if (preciseImages <= 0) return;
+    const bar = progressBar('  BN statistics', preciseImages, 'img', hooks.quiet);
+    try {
+      await recomputeBatchNormStats(model, loader.sampleBatches(PRECISE_BN_KEY + epochDone, preciseImages), plan.micro, (n) => bar.update(n));
+    } finally { bar.stop(); }
+  };
 
   try {
     while (state.epoch < cfg.epochs) {
@@ -277,6 +293,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
       const validateNow = valSpec && (state.epoch % (cfg.valEvery ?? 1) === 0 || state.epoch >= cfg.epochs || stopReq || outOfTime || !finished);
       if (valSpec && validateNow) {
         const tVal = Date.now();
+        await preciseBn(state.epoch);
         const vbar = progressBar('  validate', valSamples.length, 'img', hooks.quiet);
         // The model as every loaded model runs, through the one segmenter factory (whole images).
         const valSeg = createSegmenter(new TfjsNetwork(model, false), modelCard(cfg, model.stride), { filters: NODE_FILTERS, tiling: { pixelBudget: 0 } });
@@ -293,6 +310,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
           writeFileAtomic(path.join(runDir, 'best_scores.json'), JSON.stringify(sc, null, 2) + '\n');
         } else state.epochsWithoutImprovement++;
       } else if (!valSpec) {
+        await preciseBn(state.epoch);
         await saveCheckpoint(bestFile, model, null, state);
       }
       await saveCheckpoint(lastFile, model, opt, state);

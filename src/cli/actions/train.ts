@@ -29,7 +29,7 @@ import type { Opts } from '../train.js';
  * What --resume may change (the rest defines the run: its model, data and recipe, as train.json
  * holds them); each is applied, said on stderr and kept in train.json.
  */
-const CHANGEABLE_ON_RESUME = new Set(['epochs', 'maxMinutes', 'lr', 'onNan', 'workers', 'microBatch', 'checkpointBlocks', 'valEvery', 'earlyStop', 'backend', 'quiet', 'resume', 'config']);
+const CHANGEABLE_ON_RESUME = new Set(['epochs', 'maxMinutes', 'lr', 'onNan', 'workers', 'microBatch', 'checkpointBlocks', 'valEvery', 'preciseBn', 'earlyStop', 'backend', 'quiet', 'resume', 'config']);
 
 /** Options given on the command line (or in a recipe) rather than left at their defaults. */
 const givenOptions = (cmd: Command) => cmd.options.map((opt) => opt.attributeName()).filter((k) => {
@@ -106,6 +106,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       cfg.lr = o.lr;
     }
     if (givenOptions(cmd).includes('valEvery')) cfg.valEvery = o.valEvery;
+    if (givenOptions(cmd).includes('preciseBn')) cfg.preciseBn = o.preciseBn;
     if (o.earlyStop != null) cfg.earlyStopPatience = o.earlyStop;
     cfg.onNaN = o.onNan;
     cfg.workers = workers;
@@ -161,7 +162,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
       // Pretrained encoders get the normalisation their weights were trained with.
       norm: norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
-      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, initWeights, encoderWeights,
+      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights,
       ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature } : {}),
     };
   }
