@@ -1,10 +1,10 @@
 // `pixelwise predict`: label maps, colour masks, overlays and legends for images or folders.
 import { Command } from 'commander';
 import { addInferenceOptions, type InferenceOpts } from './shared.js';
-import { parseFloatArg } from './options.js';
+import { parseFloatArg, parseNumberList } from './options.js';
 
 export interface Opts extends InferenceOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean;
-  export?: string; lsFromName: string; lsToName: string; imageUrlPrefix: string }
+  export?: string; lsFromName: string; lsToName: string; imageUrlPrefix: string; displayBands?: number[] }
 
 export function predictCommand(): Command {
   return addInferenceOptions(new Command('predict')
@@ -14,6 +14,7 @@ export function predictCommand(): Command {
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--out <dir>', 'output folder', 'predictions')
     .option('--alpha <x>', 'overlay opacity of the colour mask (0..1)', parseFloatArg, 0.5)
+    .option('--display-bands <list>', 'images of other bands than RGB (multi-band, 16-bit): the bands overlays and effects show, 1-based: three (e.g. 4,3,2) or one (grey); default the first three, deeper samples stretched from their 2nd to 98th percentile', parseNumberList)
     .option('--effect <kind>', 'also write NAME_effect.jpg|png: everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey) or replaced (replace=IMAGE); soft edges from the class probabilities')
     .option('--keep <classes>', 'classes the effect leaves as they are (names or ids, comma-separated; default person)')
     .option('--cutout <classes>', 'also write NAME_cutout_CLASS.png: each listed class present as an RGBA PNG cropped to its box')

@@ -16,7 +16,7 @@ export interface Opts extends DataOpts {
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
   teacher?: string; distillWeight?: number; distillTemperature?: number;
-  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; preciseBn?: number; initWeights?: string; encoderWeights?: string;
+  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; preciseBn?: number; channels: string; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -59,6 +59,7 @@ export function trainCommand(): Command {
     .option('--distill-temperature <t>', 'with --teacher: softmax temperature of teacher and student in the distillation term (default 1)', parseFloatArg)
     .option('--encoder-weights <file>', 'pretrained encoder: a shipped start (MobileNetV2 starts from deeplabv3-voc by default), a model folder, torchvision .pth/.pt/.safetensors or Keras .h5; none: random; sets the encoder\'s layout and input normalisation')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
+    .option('--channels <n|auto>', 'bands the network takes: auto = 8-bit photos (grey, RGB, RGBA) read as RGB, deeper samples (16-bit, float) or more bands read as stored; N = read as stored with N bands (1: grey; 4: RGBA or RGB + near-infrared; ...), normalised per band with the training set\'s mean and std', 'auto')
     .option('--val-every <epochs>', 'validate every N epochs (and after the last)', parsePositiveInt, 1)
     .option('--precise-bn <images>', `BatchNorm statistics for validation and the saved model recomputed from this many training images' augmented crops (default ${DEFAULT_PRECISE_BN_IMAGES}; 0 = the moving averages of the last steps)`, parseNonNegativeInt)
     .option('--workers <n|auto>', 'extra gradient worker threads (data parallel); auto = cores - 1', 'auto')

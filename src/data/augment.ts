@@ -2,6 +2,7 @@
 // and crop composed into one affine map (one resampling pass: bilinear for the image, nearest
 // for the mask), then brightness/contrast/saturation jitter on the image. Seeded.
 import { Rng } from '../util/random.js';
+import { SAMPLE_MAX, samplesLike, sampleTypeOf, type Samples } from './pixels.js';
 
 export interface AugmentConfig {
   scale: [number, number];
@@ -19,7 +20,8 @@ export interface AugmentConfig {
 export const NO_AUGMENT: AugmentConfig = { scale: [1, 1], rotate: 0, flip: false, brightness: 0, contrast: 0, saturation: 0 };
 export const DEFAULT_AUGMENT: AugmentConfig = { scale: [0.75, 1.5], rotate: 10, flip: true, brightness: 0.2, contrast: 0.2, saturation: 0.2 };
 
-export interface Pair { image: Uint8Array; mask: Uint8Array; width: number; height: number }
+/** An image (`channels` bands, 3 when absent; any sample type) and its mask. */
+export interface Pair { image: Samples; mask: Uint8Array; width: number; height: number; channels?: number }
 
 export interface AffineParams {
   scale: number; angle: number; flip: boolean; offsetX: number; offsetY: number;
@@ -44,10 +46,16 @@ export function sampleAffine(rng: Rng, cfg: AugmentConfig, w: number, h: number,
   return p;
 }
 
-/** Resamples image (RGB) and mask into a cw x ch crop under the affine params. */
-export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ignore: number): Pair {
+/**
+ * Resamples image (every band) and mask into a cw x ch crop under the affine params. Outside the
+ * source the mask is `ignore` and the image is `fill` per band (default 0).
+ */
+export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ignore: number, fill?: number[]): Pair {
   const { width: w, height: h } = src;
-  const img = new Uint8Array(cw * ch * 3);
+  const C = src.channels ?? 3;
+  const img = samplesLike(src.image, cw * ch * C);
+  if (fill?.some((v) => v !== 0)) for (let i = 0; i < img.length; i++) img[i] = fill[i % C];
+  const round = img instanceof Float32Array ? 0 : 0.5; // integer samples round to nearest
   const mask = new Uint8Array(cw * ch).fill(ignore);
   const cx = w * p.scale / 2, cy = h * p.scale / 2;
   const cos = Math.cos(p.angle), sin = Math.sin(p.angle);
@@ -77,20 +85,20 @@ export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ign
       const o = v * cw + u;
       const nx = Math.round(sx), ny = Math.round(sy);
       if (nx >= 0 && ny >= 0 && nx < w && ny < h) mask[o] = sm[ny * w + nx];
-      else continue; // outside the source: image stays 0, mask stays ignore
+      else continue; // outside the source: image stays the fill, mask stays ignore
       let x0 = Math.floor(sx), y0 = Math.floor(sy);
       let fx = sx - x0, fy = sy - y0;
       if (x0 < 0) { x0 = 0; fx = 0; } else if (x0 >= w - 1) { x0 = w - 1; fx = 0; }
       if (y0 < 0) { y0 = 0; fy = 0; } else if (y0 >= h - 1) { y0 = h - 1; fy = 0; }
       const x1 = Math.min(x0 + 1, w - 1), y1 = Math.min(y0 + 1, h - 1);
-      const a = (y0 * w + x0) * 3, b = (y0 * w + x1) * 3, c = (y1 * w + x0) * 3, d = (y1 * w + x1) * 3;
+      const a = (y0 * w + x0) * C, b = (y0 * w + x1) * C, c = (y1 * w + x0) * C, d = (y1 * w + x1) * C;
       const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
-      for (let k = 0; k < 3; k++) {
-        img[o * 3 + k] = si[a + k] * w00 + si[b + k] * w01 + si[c + k] * w10 + si[d + k] * w11 + 0.5;
+      for (let k = 0; k < C; k++) {
+        img[o * C + k] = si[a + k] * w00 + si[b + k] * w01 + si[c + k] * w10 + si[d + k] * w11 + round;
       }
     }
   }
-  return { image: img, mask, width: cw, height: ch };
+  return { image: img, mask, width: cw, height: ch, ...(src.channels != null ? { channels: src.channels } : {}) };
 }
 
 /** Brightness, contrast and saturation jitter, in place. */
@@ -115,9 +123,42 @@ export function jitterColors(img: Uint8Array, rng: Rng, cfg: AugmentConfig): voi
   }
 }
 
-export function augmentPair(src: Pair, rng: Rng, cfg: AugmentConfig, cw: number, ch: number, ignore: number): Pair {
+/**
+ * Brightness, contrast and saturation jitter of the first three bands (RGB) of an image of
+ * `channels` bands, at any sample type, in place; other bands (near-infrared, elevation, ...) are
+ * measurements, not colours, and stay as they are. Images of fewer than three bands are left alone.
+ */
+export function jitterRgbBands(img: Samples, channels: number, rng: Rng, cfg: AugmentConfig): void {
+  if (!cfg.brightness && !cfg.contrast && !cfg.saturation) return;
+  const b = 1 + rng.uniform(-cfg.brightness, cfg.brightness);
+  const c = 1 + rng.uniform(-cfg.contrast, cfg.contrast);
+  const s = 1 + rng.uniform(-cfg.saturation, cfg.saturation);
+  if (channels < 3) return;
+  const type = sampleTypeOf(img), max = type === 'float32' ? Infinity : SAMPLE_MAX[type], round = type === 'float32' ? 0 : 0.5;
+  const n = img.length / channels;
+  let mean = 0;
+  for (let i = 0; i < img.length; i += channels) mean += 0.299 * img[i] + 0.587 * img[i + 1] + 0.114 * img[i + 2];
+  mean = (mean / n) * b;
+  for (let i = 0; i < img.length; i += channels) {
+    const r = img[i] * b, g = img[i + 1] * b, bl = img[i + 2] * b;
+    const grey = 0.299 * r + 0.587 * g + 0.114 * bl;
+    for (let k = 0; k < 3; k++) {
+      const con = mean + (grey + ((k === 0 ? r : k === 1 ? g : bl) - grey) * s - mean) * c;
+      img[i + k] = con < 0 && max !== Infinity ? 0 : con > max ? max : con + round;
+    }
+  }
+}
+
+/**
+ * `fill`: the image's value per band where the crop leaves the source (default 0, black for
+ * photos); bands normalised by their own statistics fill with their mean, which 0 can lie
+ * hundreds of standard deviations away from.
+ */
+export function augmentPair(src: Pair, rng: Rng, cfg: AugmentConfig, cw: number, ch: number, ignore: number, fill?: number[]): Pair {
   const p = sampleAffine(rng, cfg, src.width, src.height, cw, ch);
-  const out = warpPair(src, p, cw, ch, ignore);
-  jitterColors(out.image, rng, cfg);
+  const out = warpPair(src, p, cw, ch, ignore, fill);
+  // 8-bit RGB keeps its own jitter (bit for bit what runs trained with before).
+  if ((out.channels ?? 3) === 3 && out.image instanceof Uint8Array) jitterColors(out.image, rng, cfg);
+  else jitterRgbBands(out.image, out.channels ?? 3, rng, cfg);
   return out;
 }

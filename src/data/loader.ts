@@ -9,13 +9,15 @@ import type { DatasetSpec, Sample } from './dataset.js';
 import { Rng } from '../util/random.js';
 import { UserError } from '../util/errors.js';
 
-import { normalizeInto, type Normalization } from './normalize.js';
+import { normalizeSamplesInto, type Normalization } from './normalize.js';
+import { readRaster } from './raster.js';
+import { resizeSamples, SAMPLE_MAX, sampleTypeOf, type PixelImage } from './pixels.js';
 
 /** `soft`: a teacher's class probabilities for the batch's (augmented) images, NHWC, when distilling. */
 export interface Batch { x: Float32Array; y: Int32Array; n: number; height: number; width: number; ids: string[]; soft?: Float32Array }
 
 /** A teacher: class probabilities [n, h, w, classes] for same-size images, as the student sees them. */
-export type SoftTargets = (imgs: RgbImage[]) => Promise<Float32Array>;
+export type SoftTargets = (imgs: PixelImage[]) => Promise<Float32Array>;
 
 export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Uint8Array> {
   if (w === tw && h === th) return mask;
@@ -49,8 +51,23 @@ export function readCheckedMask(file: string, spec: DatasetSpec, image: { width:
   return m.data;
 }
 
-export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number]): Promise<Pair> {
+/**
+ * A sample's image and mask. `bands`: the images are read as stored (raster.ts: that many bands, at
+ * their own sample depth) instead of as 8-bit RGB.
+ */
+export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number], bands?: number): Promise<Pair> {
   if (!s.mask) throw new UserError(`${s.image}: no mask`);
+  if (bands != null) {
+    let img: PixelImage = await readRaster(s.image);
+    if (img.channels !== bands) throw new UserError(`${s.image}: ${img.channels} band${img.channels === 1 ? '' : 's'} but the run's images have ${bands} (--channels); every image needs the same bands`);
+    let mask = readCheckedMask(s.mask, spec, img);
+    if (resize) {
+      const [th, tw] = resize;
+      mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
+      img = resizeSamples(img, tw, th);
+    }
+    return { image: img.data, mask, width: img.width, height: img.height, channels: bands };
+  }
   let img: RgbImage = await readImage(s.image);
   let mask = readCheckedMask(s.mask, spec, img);
   if (resize) {
@@ -75,6 +92,8 @@ export interface LoaderOptions {
   cacheMb?: number;
   /** Distillation: each batch also carries this teacher's probabilities for its images. */
   teacher?: SoftTargets;
+  /** Images read as stored with this many bands (any sample depth) instead of as 8-bit RGB. */
+  bands?: number;
 }
 
 /** Decoded-sample cache budget by default; larger datasets are decoded per batch (prefetched) instead. */
@@ -91,7 +110,7 @@ export class SegLoader {
   pair(s: Sample): Promise<Pair> {
     let p = this.cache.get(s.id);
     if (!p) {
-      p = loadPair(s, this.spec, this.opts.resize);
+      p = loadPair(s, this.spec, this.opts.resize, this.opts.bands);
       if (this.cacheAll) this.cache.set(s.id, p);
     }
     return p;
@@ -102,7 +121,7 @@ export class SegLoader {
    * before training starts); otherwise samples are decoded per batch, ahead of the training step.
    */
   async warm(onProgress?: (done: number) => void): Promise<void> {
-    const first = await loadPair(this.samples[0], this.spec, this.opts.resize);
+    const first = await loadPair(this.samples[0], this.spec, this.opts.resize, this.opts.bands);
     const estimate = first.image.length * 4 / 3 * this.samples.length; // RGB + mask bytes
     if (estimate > (this.opts.cacheMb ?? DEFAULT_CACHE_MB) * 2 ** 20) {
       this.cacheAll = false;
@@ -144,17 +163,20 @@ export class SegLoader {
       const src = await this.pair(items[i]);
       if (!crop) { pairs.push(src); continue; }
       const rng = new Rng((this.opts.seed * 1000003 + epoch * 100003 + b * batchSize + i) >>> 0);
-      pairs.push(augmentPair(src, rng, augment ?? NO_AUGMENT, crop[1], crop[0], this.spec.ignoreIndex));
+      // Images read as stored are normalised by their own statistics: what lies outside the source is their mean.
+      const fill = this.opts.bands != null ? norm.mean.map((m) => m * SAMPLE_MAX[sampleTypeOf(src.image)]) : undefined;
+      pairs.push(augmentPair(src, rng, augment ?? NO_AUGMENT, crop[1], crop[0], this.spec.ignoreIndex, fill));
     }
     const { width, height } = pairs[0];
     if (pairs.some((p) => p.width !== width || p.height !== height)) {
       throw new UserError(`images in one batch differ in size (${items.map((s) => s.id).join(', ')}); use --resize HxW or batch size 1`);
     }
     const px = width * height;
-    const x = new Float32Array(pairs.length * px * 3);
+    const c = this.opts.bands ?? 3;
+    const x = new Float32Array(pairs.length * px * c);
     const y = new Int32Array(pairs.length * px);
-    pairs.forEach((p, i) => { normalizeInto(x, i * px * 3, p.image, norm); y.set(p.mask, i * px); });
-    const soft = this.opts.teacher && withTeacher ? await this.opts.teacher(pairs.map((p) => ({ data: p.image, width, height }))) : undefined;
+    pairs.forEach((p, i) => { normalizeSamplesInto(x, i * px * c, p.image, c, norm); y.set(p.mask, i * px); });
+    const soft = this.opts.teacher && withTeacher ? await this.opts.teacher(pairs.map((p) => ({ data: p.image, width, height, ...(p.channels != null ? { channels: p.channels } : {}) }))) : undefined;
     return { x, y, n: pairs.length, height, width, ids: items.map((s) => s.id), ...(soft ? { soft } : {}) };
   }
 

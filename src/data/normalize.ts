@@ -1,13 +1,15 @@
 // Input normalisation in one place, with no Node dependencies: training (TF.js), ONNX Runtime in
 // Node and onnxruntime-web in the browser all build their network inputs here, so every runtime
 // sees bit-identical inputs.
-import type { RgbImage } from './image_io.js';
+import { channelsOf, isRgb8, SAMPLE_MAX, sampleTypeOf, type PixelImage, type Samples, type SampleType } from './pixels.js';
+import { argumentError } from '../util/errors.js';
 
 /**
- * Network input = (pixel / 255 - mean) / std per channel, channels in `channelOrder` (default RGB;
- * mean and std are given in that order).
+ * Network input = (sample / full scale - mean) / std per band (full scale: 255 for 8-bit, 65535 for
+ * 16-bit, 1 for float samples); one mean and std per band. Three bands may be in `channelOrder`
+ * (default RGB; mean and std are given in that order).
  */
-export interface Normalization { mean: [number, number, number]; std: [number, number, number]; channelOrder?: 'RGB' | 'BGR' }
+export interface Normalization { mean: number[]; std: number[]; channelOrder?: 'RGB' | 'BGR' }
 export const IMAGENET_NORM: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 /** Keras Applications' "caffe" preprocessing (VGG16, ResNet50): BGR, minus the ImageNet mean in 0-255 units, no scaling. */
 export const KERAS_CAFFE_NORM: Normalization = { channelOrder: 'BGR', mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
@@ -20,9 +22,34 @@ export const KERAS_TF_NORM: Normalization = { mean: [0.5, 0.5, 0.5], std: [0.5, 
  * models see bit-identical inputs. Output channel k reads source channel `source[k]`.
  */
 export function normalizationTable(norm: Normalization): { lut: Float32Array[]; source: [number, number, number] } {
-  const f = Math.fround;
-  const lut = [0, 1, 2].map((k) => Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(norm.mean[k])) / f(norm.std[k]))));
+  const lut = [0, 1, 2].map((k) => bandTable(norm, k, 'uint8'));
   return { lut, source: norm.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2] };
+}
+
+/** Band k's normalised value of every level of an integer sample type, in float32 steps. */
+function bandTable(norm: Normalization, k: number, type: 'uint8' | 'uint16'): Float32Array {
+  const f = Math.fround, max = SAMPLE_MAX[type];
+  return Float32Array.from({ length: max + 1 }, (_, v) => f(f(f(v / max) - f(norm.mean[k])) / f(norm.std[k])));
+}
+
+/** Per band, sample -> normalised value: a lookup table for integer samples, arithmetic for floats. */
+function bandMaps(norm: Normalization, channels: number, type: SampleType): ((v: number) => number)[] {
+  if (norm.mean.length !== channels || norm.std.length !== channels) {
+    throw argumentError('normalization', `${norm.mean.length} means and ${norm.std.length} stds`, `the images have ${channels} bands: one mean and one std per band`);
+  }
+  const f = Math.fround;
+  return Array.from({ length: channels }, (_, k) => {
+    if (type !== 'float32') { const t = bandTable(norm, k, type); return (v: number) => t[v]; }
+    const m = f(norm.mean[k]), s = f(norm.std[k]);
+    return (v: number) => f(f(v - m) / s);
+  });
+}
+
+/** Writes samples of `channels` bands into a normalised float buffer (NHWC) at the given offset. */
+export function normalizeSamplesInto(dst: Float32Array, offset: number, data: Samples, channels: number, norm: Normalization): void {
+  if (channels === 3 && data instanceof Uint8Array) { normalizeInto(dst, offset, data, norm); return; }
+  const maps = bandMaps(norm, channels, sampleTypeOf(data));
+  for (let i = 0; i < data.length; i += channels) for (let k = 0; k < channels; k++) dst[offset + i + k] = maps[k](data[i + k]);
 }
 
 /** Writes an RGB image into a normalised float buffer (NHWC) at the given offset. */
@@ -37,9 +64,10 @@ export function normalizeInto(dst: Float32Array, offset: number, rgb: Uint8Array
  * Normalised NCHW input for ONNX models: images (same size) at the top left of ph x pw planes,
  * the rest zero (= the mean colour after normalisation).
  */
-export function normalizeNchw(src: RgbImage[], norm: Normalization, ph: number, pw: number): Float32Array {
+export function normalizeNchw(src: PixelImage[], norm: Normalization, ph: number, pw: number): Float32Array {
   const { width: w, height: h } = src[0];
   const plane = ph * pw;
+  if (!isRgb8(src[0])) return normalizeBandsNchw(src, norm, ph, pw);
   const x = new Float32Array(src.length * 3 * plane);
   const { lut, source } = normalizationTable(norm);
   src.forEach((im, i) => {
@@ -48,6 +76,24 @@ export function normalizeNchw(src: RgbImage[], norm: Normalization, ph: number, 
       for (let yy = 0; yy < h; yy++) {
         const row = base + yy * pw;
         for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = t[im.data[p]];
+      }
+    }
+  });
+  return x;
+}
+
+/** normalizeNchw for images of any bands and sample type (each band in its own order). */
+function normalizeBandsNchw(src: PixelImage[], norm: Normalization, ph: number, pw: number): Float32Array {
+  const { width: w, height: h } = src[0], c = channelsOf(src[0]), plane = ph * pw;
+  const maps = bandMaps(norm, c, sampleTypeOf(src[0]));
+  const x = new Float32Array(src.length * c * plane);
+  src.forEach((im, i) => {
+    if (channelsOf(im) !== c || sampleTypeOf(im) !== sampleTypeOf(src[0])) throw argumentError('images', `${channelsOf(im)} bands of ${sampleTypeOf(im)}`, `every image of a batch needs the first one's ${c} bands of ${sampleTypeOf(src[0])}`);
+    for (let k = 0; k < c; k++) {
+      const base = (i * c + k) * plane, t = maps[k];
+      for (let yy = 0; yy < h; yy++) {
+        const row = base + yy * pw;
+        for (let xx = 0, p = yy * w * c + k; xx < w; xx++, p += c) x[row + xx] = t(im.data[p]);
       }
     }
   });

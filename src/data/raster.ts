@@ -9,22 +9,22 @@ import sharp from 'sharp';
 import { decode } from 'fast-png';
 import { fromArrayBuffer, writeArrayBuffer } from 'geotiff';
 import { UserError } from '../util/errors.js';
+import { readImage } from './image_io.js';
 
-export type SampleType = 'uint8' | 'uint16' | 'float32';
+import { SAMPLE_MAX, type PixelImage, type SampleType, type Samples } from './pixels.js';
+
+export { SAMPLE_MAX, type SampleType };
 
 /** Where a GeoTIFF's pixels lie: its model tie point and pixel scale, and its GeoKeys, as stored. */
 export interface GeoReference { origin: number[]; resolution: number[]; tags: Record<string, unknown> }
 
-export interface Raster {
-  /** Pixel-interleaved samples, `channels` per pixel, row-major. */
-  data: Uint8Array | Uint16Array | Float32Array;
-  width: number; height: number; channels: number;
+/** An image as stored: its bands and sample type always named. */
+export interface Raster extends PixelImage {
+  data: Samples;
+  channels: number;
   sampleType: SampleType;
   geo?: GeoReference;
 }
-
-/** The value a sample type's full scale maps to 1 (floats are taken as they are). */
-export const SAMPLE_MAX: Record<SampleType, number> = { uint8: 255, uint16: 65535, float32: 1 };
 
 const GEO_TAGS = ['ModelPixelScale', 'ModelTiepoint', 'ModelTransformation', 'GeoKeyDirectory', 'GeoAsciiParams', 'GeoDoubleParams'];
 
@@ -66,9 +66,16 @@ export async function readRaster(file: string): Promise<Raster> {
   try { bytes = fs.readFileSync(file); } catch (e) {
     throw new UserError(`${file}: cannot read image (${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied; make the file readable (chmod)' : (e as Error).message})`);
   }
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.tif' || ext === '.tiff') { const r = await readTiff(file, bytes); if (r) return r; }
-  if (ext === '.png') {
+  return decodeRaster(bytes, file);
+}
+
+/** An encoded image's bytes (TIFF, PNG, anything sharp reads) as stored; `name` names it in errors. */
+export async function decodeRaster(bytes: Buffer, name: string): Promise<Raster> {
+  const magic = bytes.subarray(0, 4).toString('latin1');
+  const tiff = magic === 'II*\0' || magic === 'MM\0*', png = magic === '\x89PNG';
+  const file = name;
+  if (tiff) { const r = await readTiff(file, bytes); if (r) return r; }
+  if (png) {
     // 16-bit PNGs keep their 16 bits (fast-png); 8-bit ones are libvips' (faster), as are PNGs
     // turned by an EXIF orientation, as image_io.ts reads them.
     const m = await sharp(bytes).metadata().catch(() => null);
@@ -134,4 +141,16 @@ function projectionKey(dir: number[] | undefined): Record<string, number> | null
     if (key === 2048) return { GeographicTypeGeoKey: value };
   }
   return null;
+}
+
+/**
+ * An image as a model takes it: 8-bit RGB (image_io.ts: EXIF orientation, alpha dropped, grey made
+ * RGB) for a model of 8-bit RGB input, as stored (its bands and sample depth) otherwise, refused in
+ * one line naming the file when its bands are not the model's.
+ */
+export async function readModelInput(file: string, input: { channels: number; sampleType?: SampleType }): Promise<PixelImage> {
+  if (input.channels === 3 && (input.sampleType ?? 'uint8') === 'uint8') return readImage(file);
+  const r = await readRaster(file);
+  if (r.channels !== input.channels) throw new UserError(`${file}: ${r.channels} band${r.channels === 1 ? '' : 's'} but the model takes ${input.channels} (its card's input.channels); give images with the bands it was trained on`);
+  return r;
 }

@@ -14,9 +14,15 @@ import type { Segmenter } from './segmenter.js';
 import { openSegmenter, type OpenOptions } from './open.js';
 import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
+import { channelsOf, type PixelImage, type SampleType } from '../data/pixels.js';
+import { decodeRaster, readModelInput } from '../data/raster.js';
+import { displayRgb } from '../data/display_bands.js';
 
-/** An image file path, an encoded image (any format sharp reads), or raw 8-bit RGB pixels. */
-export type ImageInput = string | Uint8Array | RgbImage;
+/**
+ * An image file path, an encoded image (any format sharp reads; TIFF and 16-bit PNG as stored for
+ * models of other bands), raw 8-bit RGB pixels, or raw samples of any bands (`channels`, `sampleType`).
+ */
+export type ImageInput = string | Uint8Array | RgbImage | PixelImage;
 
 export interface SegmentationModel {
   readonly card: ModelCard;
@@ -41,10 +47,24 @@ export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
   if (typeof input === 'string') return readImage(input);
   if (input instanceof Uint8Array) return decodeImageBuffer(input);
   const { data, width, height } = input;
-  if (!(data instanceof Uint8Array) || !(width > 0) || !(height > 0) || data.length !== width * height * 3) {
+  if (!(data instanceof Uint8Array) || !(width > 0) || !(height > 0) || data.length !== width * height * 3 || channelsOf(input) !== 3) {
     throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
   }
-  return input;
+  return input as RgbImage;
+}
+
+/** An input as a model of these bands takes it: 8-bit RGB (toRgbImage), or as stored. */
+export async function toModelInput(input: ImageInput, bands: { channels: number; sampleType?: SampleType }): Promise<PixelImage> {
+  if (bands.channels === 3 && (bands.sampleType ?? 'uint8') === 'uint8') return toRgbImage(input);
+  if (typeof input === 'string') return readModelInput(input, bands);
+  const im = input instanceof Uint8Array ? await decodeRaster(Buffer.from(input.buffer, input.byteOffset, input.byteLength), 'image') : input;
+  const c = channelsOf(im), { width, height } = im;
+  const typed = im.data instanceof Uint8Array || im.data instanceof Uint16Array || im.data instanceof Float32Array;
+  if (!typed || !(width > 0) || !(height > 0) || im.data.length !== width * height * c) {
+    throw new UserError(`raw image: expected { data: Uint8Array, Uint16Array or Float32Array of width*height*channels samples, width, height, channels }, got ${im.data?.length} samples for ${width}x${height}x${c}`);
+  }
+  if (c !== bands.channels) throw new UserError(`image: ${c} band${c === 1 ? '' : 's'} but the model takes ${bands.channels} (its card's input.channels)`);
+  return im;
 }
 
 /**
@@ -66,12 +86,14 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
     card: seg.card,
     runtime: seg.runtime,
     async segment(input: ImageInput, so: SegmentOptions = {}): Promise<Segmentation> {
-      const image = await toRgbImage(input);
+      const image = await toModelInput(input, seg.card.input);
       so.signal?.throwIfAborted();
       const call = { signal: so.signal };
-      if (so.probabilities === false) return makeSegmentation(image, (await seg.predictBatch([image], call))[0], null, seg.card.classes);
+      // Overlays and effects draw on RGB: the first three bands (or the one grey band) of other images.
+      const shown = displayRgb(image);
+      if (so.probabilities === false) return makeSegmentation(shown, (await seg.predictBatch([image], call))[0], null, seg.card.classes);
       const [{ labels, scores }] = await seg.scoresBatch([image], call);
-      return makeSegmentation(image, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes, personMatte);
+      return makeSegmentation(shown, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes, personMatte);
     },
     async dispose() {
       await seg.dispose();

@@ -1,6 +1,6 @@
 // A SegModel in hand (training, tests, benchmarks) as a segmenter: the same factory and processor as
 // every loaded model, with a card made from the model and its input rule.
-import type { RgbImage } from '../data/image_io.js';
+import type { PixelImage } from '../data/pixels.js';
 import type { Normalization } from '../data/normalize.js';
 import { defaultClasses } from '../data/classes.js';
 import type { ClassInfo } from '../data/classes.js';
@@ -36,11 +36,11 @@ export function modelSegmenter(model: SegModel, o: PredictOptions, so: Segmenter
 }
 
 /** Label maps at each image's size (same-size images in one forward pass). */
-export async function predictBatch(model: SegModel, imgs: RgbImage[], o: PredictOptions): Promise<Uint8Array[]> {
+export async function predictBatch(model: SegModel, imgs: PixelImage[], o: PredictOptions): Promise<Uint8Array[]> {
   return modelSegmenter(model, o).predictBatch(imgs);
 }
 
 /** Class-id map [h*w] at the image's own size. */
-export async function predictLabels(model: SegModel, img: RgbImage, o: PredictOptions): Promise<Uint8Array> {
+export async function predictLabels(model: SegModel, img: PixelImage, o: PredictOptions): Promise<Uint8Array> {
   return (await predictBatch(model, [img], o))[0];
 }

@@ -6,6 +6,7 @@
 import type { RgbImage } from '../data/image_io.js';
 import type { CardOutput, InputRule, ModelCard, ResizeFilterName } from '../models/card.js';
 import { normalizeNchw } from '../data/normalize.js';
+import { channelsOf, isRgb8, resizeSamples, sampleTypeOf, type PixelImage } from '../data/pixels.js';
 import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
 import { resizeChw } from './chw.js';
 import { argmaxPadded } from './label_map.js';
@@ -24,6 +25,8 @@ export function netSize(rule: InputRule, w: number, h: number): [number, number]
   const m = rule.multiple;
   return [Math.max(m, Math.floor(w / m) * m), Math.max(m, Math.floor(h / m) * m)];
 }
+
+interface Size { width: number; height: number }
 
 /** Same-size images as one network input: normalised, zero-padded to the stride, NCHW. */
 export interface Encoded {
@@ -48,33 +51,51 @@ export class ImageProcessor {
   /** Whether every image is resized to one size (such inputs are never tiled). */
   get fixedSize(): boolean { return this.rule.kind === 'fixed'; }
 
-  /** The images at the network's size (the same objects when the rule keeps them as they are). */
-  async toNetwork(imgs: RgbImage[]): Promise<RgbImage[]> {
+  /**
+   * The images at the network's size (the same objects when the rule keeps them as they are). The
+   * card's filter resizes 8-bit RGB; other images (bands, 16-bit, float) are resized bilinearly at
+   * full precision (pixels.ts).
+   */
+  async toNetwork<T extends PixelImage>(imgs: T[]): Promise<T[]> {
+    this.checkBands(imgs);
     const rule = this.rule;
     if (rule.kind === 'native') return imgs;
     const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
     if (!f) throw argumentError('filters', rule.filter, `the card resizes with ${rule.filter}'s filter: give that function in the segmenter's options.filters (openSegmenter gives sharp's)`);
-    return Promise.all(imgs.map((im) => {
+    return Promise.all(imgs.map(async (im) => {
       const [w, h] = netSize(rule, im.width, im.height);
-      return w === im.width && h === im.height ? im : f(im, w, h);
+      if (w === im.width && h === im.height) return im;
+      return (isRgb8(im) ? await f(im, w, h) : resizeSamples(im, w, h)) as T;
     }));
   }
 
+  /** Images whose bands or samples are not the card's are refused, naming both. */
+  checkBands(imgs: PixelImage[]): void {
+    const c = this.card.input.channels, type = this.card.input.sampleType ?? 'uint8';
+    for (const im of imgs) {
+      if (channelsOf(im) !== c) throw argumentError('images', `${channelsOf(im)} bands`, `the model takes ${c} (its card's input.channels)${c === 3 ? ': read images as RGB' : ''}`);
+      const t = sampleTypeOf(im);
+      // 8-bit images feed a model of deeper samples as they are (their full scale is the same).
+      if (t !== type && !(t === 'uint8' && type !== 'uint8')) throw argumentError('images', `${t} samples`, `the model was trained on ${type} samples (its card's input.sampleType)`);
+    }
+  }
+
   /** Label map from the network's size back to the image's (Pillow NEAREST). */
-  labelsBack(labels: Uint8Array, net: RgbImage, img: RgbImage): Uint8Array {
+  labelsBack(labels: Uint8Array, net: Size, img: Size): Uint8Array {
     return pillowNearest(labels, net.width, net.height, img.width, img.height);
   }
 
   /** Class scores (CHW) from the network's size back to the image's (bilinear, half-pixel centres). */
-  scoresBack(scores: Float32Array, net: RgbImage, img: RgbImage): Float32Array {
+  scoresBack(scores: Float32Array, net: Size, img: Size): Float32Array {
     if (net.width === img.width && net.height === img.height) return scores;
     return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
   }
 
-  encode(imgs: RgbImage[]): Encoded {
+  encode(imgs: PixelImage[]): Encoded {
+    this.checkBands(imgs);
     const { width, height } = imgs[0];
     const s = this.card.input.stride, ph = Math.ceil(height / s) * s, pw = Math.ceil(width / s) * s;
-    return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, 3, ph, pw], width, height };
+    return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, this.card.input.channels, ph, pw], width, height };
   }
 
   /** Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's output [n, C, ph, pw]. */

@@ -2,7 +2,7 @@
 // processor (processor.ts) doing every image rule. Test-time augmentation, scales, tiling, border
 // context and the input rule wrap it, in that order from the inside. No Node imports: the browser
 // module builds its segmenters here too. Opening a model from disk is open.ts's.
-import type { RgbImage } from '../data/image_io.js';
+import { channelsOf, samplesLike, withSamples, type PixelImage } from '../data/pixels.js';
 import { withFixedInput, type ModelCard } from '../models/card.js';
 import type { Network, RuntimeKind } from './network.js';
 import { ImageProcessor, netSize, type ResizeFilters } from './processor.js';
@@ -26,10 +26,10 @@ export interface Segmenter {
   /** The class-probability threshold its label maps apply, if any (see labelsFromScores). */
   readonly threshold?: ClassThreshold;
   /** Label maps at each image's size (same-size images). */
-  predictBatch(imgs: RgbImage[], o?: CallOptions): Promise<Uint8Array[]>;
+  predictBatch(imgs: PixelImage[], o?: CallOptions): Promise<Uint8Array[]>;
   /** Label maps (as predictBatch makes them) and class scores (logits, CHW, at each image's size;
    * test-time augmentation included): the scores give probabilities, for soft-edged effects. */
-  scoresBatch(imgs: RgbImage[], o?: CallOptions): Promise<Scored[]>;
+  scoresBatch(imgs: PixelImage[], o?: CallOptions): Promise<Scored[]>;
   dispose(): Promise<void>;
 }
 
@@ -86,14 +86,14 @@ export function imageSide(inner: Segmenter, o: Pick<SegmenterOptions, 'reflectPa
 /** The network's runs, with mirror TTA, on images at the network's input size. */
 function runtimeSegmenter(net: Network, proc: ImageProcessor, tta: TtaMode, threshold?: ClassThreshold): Segmenter {
   const C = proc.numClasses, kind = proc.output.kind;
-  const labelsOf = async (imgs: RgbImage[]): Promise<Uint8Array[]> => {
+  const labelsOf = async (imgs: PixelImage[]): Promise<Uint8Array[]> => {
     const e = proc.encode(imgs);
     if (kind === 'labels') return proc.labels(Uint8Array.from(await net.run(e.x, e.dims)), e);
     // The runtime's own argmax where it has one: one byte a pixel back instead of C floats.
     if (net.labels) return proc.labels(await net.labels(e.x, e.dims), e);
     return proc.argmax(await net.run(e.x, e.dims), e);
   };
-  const scoresOf = async (imgs: RgbImage[]): Promise<Float32Array[]> => {
+  const scoresOf = async (imgs: PixelImage[]): Promise<Float32Array[]> => {
     if (kind === 'labels') return (await labelsOf(imgs)).map((l) => proc.oneHot(l));
     const e = proc.encode(imgs);
     return proc.scores(await net.run(e.x, e.dims), e);
@@ -112,7 +112,7 @@ function runtimeSegmenter(net: Network, proc: ImageProcessor, tta: TtaMode, thre
 }
 
 /** Same-size images in one batch, else one at a time. */
-async function batched<T>(net: RgbImage[], f: (x: RgbImage[]) => Promise<T[]>): Promise<T[]> {
+async function batched<T>(net: PixelImage[], f: (x: PixelImage[]) => Promise<T[]>): Promise<T[]> {
   return net.every((n) => n.width === net[0].width && n.height === net[0].height) ? f(net) : (await Promise.all(net.map((n) => f([n])))).flat();
 }
 
@@ -122,13 +122,13 @@ function withInputRule(inner: Segmenter, proc: ImageProcessor): Segmenter {
   const C = proc.numClasses, byLabels = proc.output.resizeBack === 'labels';
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
-    async predictBatch(imgs: RgbImage[], o?: CallOptions) {
+    async predictBatch(imgs: PixelImage[], o?: CallOptions) {
       const net = await proc.toNetwork(imgs);
       if (byLabels) return (await batched(net, (x) => inner.predictBatch(x, o))).map((l, i) => proc.labelsBack(l, net[i], imgs[i]));
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
       return out.map((r, i) => (net[i] === imgs[i] ? r.labels : labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold)));
     },
-    async scoresBatch(imgs: RgbImage[], o?: CallOptions) {
+    async scoresBatch(imgs: PixelImage[], o?: CallOptions) {
       const net = await proc.toNetwork(imgs);
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
       return out.map((r, i) => {
@@ -145,11 +145,11 @@ function withReflectPad(inner: Segmenter, n: number): Segmenter {
   if (!n) return inner;
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
-    async predictBatch(imgs: RgbImage[], o?: CallOptions) {
+    async predictBatch(imgs: PixelImage[], o?: CallOptions) {
       const out = await inner.predictBatch(imgs.map((im) => reflectPad(im, n)), o);
       return out.map((l, i) => cropLabels(l, imgs[i].width, imgs[i].height, n));
     },
-    async scoresBatch(imgs: RgbImage[], o?: CallOptions) {
+    async scoresBatch(imgs: PixelImage[], o?: CallOptions) {
       const out = await inner.scoresBatch(imgs.map((im) => reflectPad(im, n)), o);
       const { width: w, height: h } = imgs[0];
       return out.map((r) => ({ labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, inner.card.model.numClasses, w, h, n) }));
@@ -179,8 +179,8 @@ function resolveThreshold(card: ModelCard, t: SegmenterOptions['threshold']): Cl
  */
 export function byAspect(parts: Segmenter[], card: ModelCard = parts[0].card): Segmenter {
   if (parts.length === 1) return parts[0];
-  const pick = (im: RgbImage) => nearestAspect(parts.map((s) => s.card), im.width, im.height);
-  const route = async <T>(imgs: RgbImage[], run: (s: Segmenter, x: RgbImage[]) => Promise<T[]>): Promise<T[]> => {
+  const pick = (im: PixelImage) => nearestAspect(parts.map((s) => s.card), im.width, im.height);
+  const route = async <T>(imgs: PixelImage[], run: (s: Segmenter, x: PixelImage[]) => Promise<T[]>): Promise<T[]> => {
     const which = imgs.map(pick), out: T[] = new Array(imgs.length);
     for (const k of new Set(which)) {
       const idx = which.flatMap((w, i) => (w === k ? [i] : []));

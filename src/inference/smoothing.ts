@@ -1,7 +1,7 @@
 // Temporal smoothing wraps a segmenter: each image's class scores are mixed with the previous
 // images' (an exponential average), in the order of the calls, for a stream of frames of one scene.
 // Calls may overlap (batches in flight); their averages are still taken in call order.
-import type { RgbImage } from '../data/image_io.js';
+import type { PixelImage } from '../data/pixels.js';
 import { labelsFromScores } from './label_map.js';
 import type { CallOptions, Scored, Segmenter } from './segmenter.js';
 import { argumentError } from '../util/errors.js';
@@ -13,7 +13,7 @@ export function withSmoothing(inner: Segmenter, smooth: number): Segmenter {
   const C = inner.card.model.numClasses;
   let ema: Float32Array | null = null;
   let previous: Promise<unknown> = Promise.resolve();
-  const scored = (imgs: RgbImage[], o?: CallOptions): Promise<Scored[]> => {
+  const scored = (imgs: PixelImage[], o?: CallOptions): Promise<Scored[]> => {
     const run = inner.scoresBatch(imgs, o);
     const mixed = previous.then(() => run).then((out) => out.map((r) => {
       // Into the fresh scores (an earlier result keeps its own array): a frame of another size starts over.

@@ -2,7 +2,7 @@
 // Runtime's run (and TF.js's kernels) block the thread that calls them; with the network in a
 // worker, the calling thread keeps decoding, resizing (the image side: input rule, border padding),
 // drawing and encoding while a batch is inferred (pixelwise video's pipeline).
-import type { RgbImage } from '../data/image_io.js';
+import type { PixelImage } from '../data/pixels.js';
 import { variantCards, type ModelCard } from '../models/card.js';
 import type { ClassThreshold } from './label_map.js';
 import { byAspect, imageSide, type Scored, type Segmenter } from './segmenter.js';
@@ -12,7 +12,7 @@ import type { RuntimeKind } from './network.js';
 import { WorkerPool } from './worker_pool.js';
 import { defaultThreads } from './onnx_runtime.js';
 
-export interface SegmentJob { kind: 'labels' | 'scores'; images: RgbImage[] }
+export interface SegmentJob { kind: 'labels' | 'scores'; images: PixelImage[] }
 export interface SegmentResult { labels: Uint8Array[]; scores?: Float32Array[] }
 export interface SegmentReady { runtime: RuntimeKind; card: ModelCard; threshold?: ClassThreshold }
 /** Side messages: a worker's log line; a worker asks whether to build the graph specialised to a shape, or publishes it; the pool answers or offers it. */
@@ -47,8 +47,8 @@ export async function openThreadedSegmenter(model: string | undefined, o: OpenOp
   // Images are copied to the worker: the caller keeps drawing on its frames.
   const remote = {
     ...info,
-    predictBatch: async (images: RgbImage[]) => (await pool.run({ kind: 'labels', images })).labels,
-    scoresBatch: async (images: RgbImage[]): Promise<Scored[]> => {
+    predictBatch: async (images: PixelImage[]) => (await pool.run({ kind: 'labels', images })).labels,
+    scoresBatch: async (images: PixelImage[]): Promise<Scored[]> => {
       const r = await pool.run({ kind: 'scores', images });
       return r.labels.map((labels, i) => ({ labels, scores: r.scores![i] }));
     },

@@ -3,7 +3,7 @@
 // one row of tiles at a time so that memory grows with the tile size and the image's width, not
 // its area. Multi-scale test-time augmentation (each tile at several scales, scores averaged)
 // composes with it: tiling wraps whatever segmenter it is given.
-import type { RgbImage } from '../data/image_io.js';
+import { channelsOf, isRgb8, resizeSamples, samplesLike, withSamples, type PixelImage } from '../data/pixels.js';
 import { labelsFromScores } from './label_map.js';
 import { resizeChw } from './chw.js';
 import type { CallOptions, Scored, Segmenter } from './segmenter.js';
@@ -51,14 +51,14 @@ function axisWeights(len: number, start: number, end: number): Float32Array {
 const overlaps = (starts: number[], i: number, len: number): [number, number] =>
   [i > 0 ? starts[i - 1] + len - starts[i] : 0, i < starts.length - 1 ? starts[i] + len - starts[i + 1] : 0];
 
-function cropRgb(img: RgbImage, x0: number, y0: number, w: number, h: number): RgbImage {
-  const out = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3), y * w * 3);
-  return { data: out, width: w, height: h };
+function cropRgb(img: PixelImage, x0: number, y0: number, w: number, h: number): PixelImage {
+  const c = channelsOf(img), out = samplesLike(img.data, w * h * c);
+  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * c, ((y0 + y) * img.width + x0 + w) * c), y * w * c);
+  return withSamples(img, out, w, h);
 }
 
 /** Labels (and, when asked, the blended scores) of one image, tile row by tile row. */
-export async function tiledScores(inner: Segmenter, img: RgbImage, tile: number, overlap: number, wantScores: boolean, signal?: AbortSignal): Promise<{ labels: Uint8Array; scores?: Float32Array }> {
+export async function tiledScores(inner: Segmenter, img: PixelImage, tile: number, overlap: number, wantScores: boolean, signal?: AbortSignal): Promise<{ labels: Uint8Array; scores?: Float32Array }> {
   const { width: W, height: H } = img, C = inner.card.model.numClasses;
   const th = Math.min(tile, H), tw = Math.min(tile, W);
   const xs = tileStarts(W, tw, overlap), ys = tileStarts(H, th, overlap);
@@ -103,7 +103,7 @@ export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
   if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw argumentError('overlap', o.overlap, 'must be between 0 and 0.9');
   if (o.tile !== 0 && o.tile < 32) throw argumentError('tile', o.tile, 'use at least 32 pixels');
   let told = false;
-  const tileOf = (im: RgbImage): number => {
+  const tileOf = (im: PixelImage): number => {
     if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? o.tile : 0;
     if (o.tile === 0 && o.pixelBudget > 0 && im.width * im.height > o.pixelBudget) {
       if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (--tile N to choose, --no-tile to never tile)`);
@@ -112,7 +112,7 @@ export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
     }
     return 0;
   };
-  const each = async <T>(imgs: RgbImage[], whole: (x: RgbImage[]) => Promise<T[]>, tiled: (im: RgbImage, t: number) => Promise<T>): Promise<T[]> => {
+  const each = async <T>(imgs: PixelImage[], whole: (x: PixelImage[]) => Promise<T[]>, tiled: (im: PixelImage, t: number) => Promise<T>): Promise<T[]> => {
     if (imgs.every((im) => !tileOf(im))) return whole(imgs);
     const out: T[] = [];
     for (const im of imgs) { const t = tileOf(im); out.push(t ? await tiled(im, t) : (await whole([im]))[0]); }
@@ -134,18 +134,18 @@ export function withScales(inner: Segmenter, scales: number[]): Segmenter {
   if (scales.length === 0 || (scales.length === 1 && scales[0] === 1)) return inner;
   for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw argumentError('scales', s, 'use scales between 0.25 and 4');
   const C = inner.card.model.numClasses;
-  const scoresOf = async (im: RgbImage, signal?: AbortSignal): Promise<Scored> => {
+  const scoresOf = async (im: PixelImage, signal?: AbortSignal): Promise<Scored> => {
     const sum = new Float32Array(C * im.width * im.height);
     for (const s of scales) {
       signal?.throwIfAborted();
       const w = Math.max(1, Math.round(im.width * s)), h = Math.max(1, Math.round(im.height * s));
-      const [r] = await inner.scoresBatch([s === 1 ? im : pillowBilinear(im, w, h)], { signal });
+      const [r] = await inner.scoresBatch([s === 1 ? im : isRgb8(im) ? pillowBilinear(im, w, h) : resizeSamples(im, w, h)], { signal });
       const back = s === 1 ? r.scores : resizeChw(r.scores, C, h, w, im.height, im.width);
       for (let i = 0; i < sum.length; i++) sum[i] += back[i] / scales.length;
     }
     return { scores: sum, labels: labelsFromScores(sum, C, inner.threshold) };
   };
-  const all = async (imgs: RgbImage[], c?: CallOptions) => { const out: Scored[] = []; for (const im of imgs) out.push(await scoresOf(im, c?.signal)); return out; };
+  const all = async (imgs: PixelImage[], c?: CallOptions) => { const out: Scored[] = []; for (const im of imgs) out.push(await scoresOf(im, c?.signal)); return out; };
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
     predictBatch: async (imgs, c) => (await all(imgs, c)).map((r) => r.labels),

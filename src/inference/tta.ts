@@ -1,6 +1,6 @@
 // Test-time augmentation: predict the image and its mirror images, map the class scores back and
 // average them. Thin structures (membranes, poles) gain most.
-import type { RgbImage } from '../data/image_io.js';
+import { channelsOf, samplesLike, withSamples, type PixelImage } from '../data/pixels.js';
 import { labelsFromScores, type ClassThreshold } from './label_map.js';
 
 export type TtaMode = 'none' | 'flip' | 'flip2' | 'd4';
@@ -32,23 +32,23 @@ function sourceIndex(w: number, h: number, o: Orientation): { index: Uint32Array
   return { index, width: W, height: H };
 }
 
-export function orientRgb(img: RgbImage, o: Orientation): RgbImage {
+export function orientRgb<T extends PixelImage>(img: T, o: Orientation): T {
   const { index, width, height } = sourceIndex(img.width, img.height, o);
-  const out = new Uint8Array(img.data.length);
+  const c = channelsOf(img), out = samplesLike(img.data, img.data.length);
   for (let p = 0; p < index.length; p++) {
-    const i = index[p] * 3, q = p * 3;
-    out[q] = img.data[i]; out[q + 1] = img.data[i + 1]; out[q + 2] = img.data[i + 2];
+    const i = index[p] * c, q = p * c;
+    for (let k = 0; k < c; k++) out[q + k] = img.data[i + k];
   }
-  return { data: out, width, height };
+  return withSamples(img, out, width, height) as T;
 }
 
 /** Mirrors an image left-right (horizontal) or upside down. */
-export function flipRgb(img: RgbImage, horizontal: boolean): RgbImage {
+export function flipRgb<T extends PixelImage>(img: T, horizontal: boolean): T {
   return orientRgb(img, { transpose: false, flipX: horizontal, flipY: !horizontal });
 }
 
 /** Class scores (CHW logits at each image's size) averaged over the image and its orientations. */
-export async function ttaScores(logits: (imgs: RgbImage[]) => Promise<Float32Array[]>, imgs: RgbImage[], c: number, mode: TtaMode): Promise<Float32Array[]> {
+export async function ttaScores<T extends PixelImage>(logits: (imgs: T[]) => Promise<Float32Array[]>, imgs: T[], c: number, mode: TtaMode): Promise<Float32Array[]> {
   const base = await logits(imgs);
   const { width: w, height: h } = imgs[0];
   const px = w * h;
@@ -69,24 +69,24 @@ export async function ttaScores(logits: (imgs: RgbImage[]) => Promise<Float32Arr
   return base;
 }
 
-export async function predictWithTta(logits: (imgs: RgbImage[]) => Promise<Float32Array[]>, imgs: RgbImage[], c: number, mode: TtaMode,
+export async function predictWithTta<T extends PixelImage>(logits: (imgs: T[]) => Promise<Float32Array[]>, imgs: T[], c: number, mode: TtaMode,
   threshold?: ClassThreshold): Promise<Uint8Array[]> {
   return (await ttaScores(logits, imgs, c, mode)).map((m) => labelsFromScores(m, c, threshold));
 }
 
 /** Mirror-pads an image by n pixels on every side (U-Net's overlap-tile context at the borders). */
-export function reflectPad(img: RgbImage, n: number): RgbImage {
-  const { width: w, height: h } = img, W = w + 2 * n, H = h + 2 * n;
+export function reflectPad<T extends PixelImage>(img: T, n: number): T {
+  const { width: w, height: h } = img, W = w + 2 * n, H = h + 2 * n, c = channelsOf(img);
   const refl = (i: number, len: number) => { let j = i; while (j < 0 || j >= len) j = j < 0 ? -j : 2 * (len - 1) - j; return j; };
-  const out = new Uint8Array(W * H * 3);
+  const out = samplesLike(img.data, W * H * c);
   for (let y = 0; y < H; y++) {
     const sy = refl(y - n, h);
     for (let x = 0; x < W; x++) {
-      const s = (sy * w + refl(x - n, w)) * 3, o = (y * W + x) * 3;
-      out[o] = img.data[s]; out[o + 1] = img.data[s + 1]; out[o + 2] = img.data[s + 2];
+      const s = (sy * w + refl(x - n, w)) * c, o = (y * W + x) * c;
+      for (let k = 0; k < c; k++) out[o + k] = img.data[s + k];
     }
   }
-  return { data: out, width: W, height: H };
+  return withSamples(img, out, W, H) as T;
 }
 
 /** Crops n pixels from every side of c planes (CHW) of the padded size. */

@@ -1,5 +1,5 @@
 // ONNX export of any pixelwise architecture: walks the tfjs-layers graph (NHWC) and writes the
-// equivalent NCHW ONNX graph (opset 13) with onnx-proto (protobufjs). Input `input` [N, 3, H, W]
+// equivalent NCHW ONNX graph (opset 13) with onnx-proto (protobufjs). Input `input` [N, bands (3: RGB), H, W]
 // (already normalised; H and W multiples of the model stride), output `logits` [N, C, H, W].
 import { flt, FLOAT, floatInit, graphAttr, int, int64Init, ints, onnx, str, type O } from '../formats/onnx_proto.js';
 import { layerKind, type ExportContext } from '../models/layer_kinds.js';
@@ -73,7 +73,7 @@ export function exportOnnx(model: SegModel, producerVersion = '0.1.0'): Uint8Arr
     irVersion: 8, producerName: 'pixelwise', producerVersion, opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: model.spec.arch, node: nodes, initializer: inits,
-      input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: dims(3) } } }],
+      input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: dims(model.spec.inChannels ?? 3) } } }],
       output: [{ name: 'logits', type: { tensorType: { elemType: FLOAT, shape: dims(k) } } }],
     },
   });

@@ -1,19 +1,21 @@
 // Scores a model on a labelled dataset: every image predicted at its original resolution and
 // compared pixel by pixel with its mask.
 import { ConfusionMatrix, type ConfusionOptions } from './confusion.js';
-import { readImage } from '../data/image_io.js';
 import { readCheckedMask } from '../data/loader.js';
 import type { DatasetSpec, Sample } from '../data/dataset.js';
-import type { RgbImage } from '../data/image_io.js';
+import { readModelInput } from '../data/raster.js';
+import type { PixelImage } from '../data/pixels.js';
 
 export interface EvalOptions extends ConfusionOptions {
   batchSize?: number; onImage?: (done: number) => void;
   /** Each image's prediction and truth as they are scored (per-image matrices, QA, ...). */
   onPair?: (sample: Sample, pred: Uint8Array, gt: Uint8Array) => void;
+  /** The model's input bands (its card's input): images are read as it takes them (default 8-bit RGB). */
+  input?: { channels: number; sampleType?: PixelImage['sampleType'] };
 }
 
 /** Any runtime: same-size images in, label maps at their size out. */
-export type BatchPredictor = (imgs: RgbImage[]) => Promise<Uint8Array[]> | Uint8Array[];
+export type BatchPredictor = (imgs: PixelImage[]) => Promise<Uint8Array[]> | Uint8Array[];
 
 export async function evaluateSamples(predict: BatchPredictor, samples: Sample[], spec: DatasetSpec, o: EvalOptions): Promise<ConfusionMatrix> {
   const cm = new ConfusionMatrix(spec.numClasses, { ignoreIndex: o.ignoreIndex ?? spec.ignoreIndex, voidIndex: o.voidIndex });
@@ -21,7 +23,7 @@ export async function evaluateSamples(predict: BatchPredictor, samples: Sample[]
   let done = 0;
   for (let i = 0; i < samples.length; i += bs) {
     const group = samples.slice(i, i + bs);
-    const imgs = await Promise.all(group.map((s) => readImage(s.image)));
+    const imgs = await Promise.all(group.map((s) => readModelInput(s.image, o.input ?? { channels: 3 })));
     const masks = group.map((s, j) => ({ data: readCheckedMask(s.mask!, spec, imgs[j]) }));
     // One forward pass per run of same-size images.
     let start = 0;

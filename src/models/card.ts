@@ -28,12 +28,18 @@ export const inputRuleSchema = z.discriminatedUnion('kind', [
 ]);
 export type InputRule = z.infer<typeof inputRuleSchema>;
 
-/** Network input = (pixel / 255 - mean) / std per channel, in `channelOrder` (mean 0.5, std 0.5: [-1, 1]). */
-export const normalizationSchema = z.object({ mean: triple, std: triple, channelOrder: z.optional(z.enum(['RGB', 'BGR'])) });
+/**
+ * Network input = (sample / full scale - mean) / std per band (full scale 255 for 8-bit, 65535 for
+ * 16-bit, 1 for float samples), in `channelOrder` for RGB (mean 0.5, std 0.5: [-1, 1]).
+ */
+export const normalizationSchema = z.object({ mean: z.array(z.number()), std: z.array(z.number().check(z.positive())), channelOrder: z.optional(z.enum(['RGB', 'BGR'])) });
 
 export const cardInputSchema = z.object({
   rule: inputRuleSchema,
-  channels: z.literal(3),
+  /** Bands per pixel the network takes: 3 = RGB; 1 = grey; more: e.g. RGB + near-infrared. */
+  channels: posInt,
+  /** The images' samples: 8-bit (default), 16-bit or float. */
+  sampleType: z.optional(z.enum(['uint8', 'uint16', 'float32'])),
   normalization: normalizationSchema,
   /** Input height and width are padded (zeros after normalisation) to multiples of this. */
   stride: posInt,
@@ -135,7 +141,17 @@ export function parseCard(raw: unknown, strideOf: StrideOf): { card: ModelCard }
   }
   const card = r.data;
   if (card.classes.length !== card.model.numClasses) return { error: `${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs` };
-  return { card };
+  const bands = bandsError(card.input, card.model);
+  return bands ? { error: bands } : { card };
+}
+
+/** Why the input's bands disagree (channels, the normalisation's lengths, the network's), or null. */
+function bandsError(input: CardInput, model: ModelSpec): string | null {
+  const c = input.channels, n = input.normalization;
+  if (n.mean.length !== c || n.std.length !== c) return `invalid model card at input.normalization: ${n.mean.length} means and ${n.std.length} stds for ${c} bands (input.channels)`;
+  if ((model.inChannels ?? 3) !== c) return `invalid model card at input.channels: ${c} bands but the network takes ${model.inChannels ?? 3} (model.inChannels)`;
+  if (n.channelOrder === 'BGR' && c !== 3) return 'invalid model card at input.normalization.channelOrder: BGR needs 3 bands';
+  return null;
 }
 
 /** Every card is made here (training, import, export, packaging): checked against the schema. */
@@ -145,11 +161,14 @@ export function buildCard(fields: Omit<CardFields, 'format' | 'version' | 'input
   output?: CardOutput;
 }): ModelCard {
   const rule = fields.input.rule ?? { kind: 'native' };
-  return cardSchema.parse({
+  const card = cardSchema.parse({
     ...fields, format: 'pixelwise-model', version: 2,
-    input: { ...fields.input, rule, channels: 3 },
+    input: { ...fields.input, rule, channels: fields.model.inChannels ?? 3 },
     output: fields.output ?? defaultOutput(rule),
   });
+  const bands = bandsError(card.input, card.model);
+  if (bands) throw new Error(bands);
+  return card;
 }
 
 /** Label maps of a Pillow-resized input go back by Pillow NEAREST (as the imported models' authors did); others' scores go back bilinearly. */

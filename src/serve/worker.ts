@@ -2,7 +2,7 @@
 // loads once, renders the requested output. The HTTP thread only parses requests and queues jobs,
 // so /healthz answers while a big image is being processed.
 import { workerData } from 'node:worker_threads';
-import { load, toRgbImage, type SegmentationModel } from '../inference/load.js';
+import { load, toModelInput, type SegmentationModel } from '../inference/load.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
 import { effectFields, parseEffect } from '../render/compose.js';
 import { UserError } from '../util/errors.js';
@@ -23,7 +23,7 @@ function model(job: Job): Promise<SegmentationModel> {
 async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   const seg = await model(job);
   const t0 = performance.now();
-  const image = await toRgbImage(job.image);
+  const image = await toModelInput(job.image, seg.card.input);
   const t1 = performance.now();
   const exporting = job.output === 'coco' || job.output === 'labelstudio' || job.output === 'probabilities';
   const r = await seg.segment(image, { probabilities: !!job.effect || exporting, signal }); // effects and exports' scores need them

@@ -4,6 +4,7 @@ import type { AugmentConfig } from '../data/augment.js';
 import type { ClassInfo } from '../data/classes.js';
 import type { PairingSpec } from '../data/dataset.js';
 import type { Normalization } from '../data/normalize.js';
+import type { SampleType } from '../data/pixels.js';
 import type { ModelSpec } from '../models/seg_model.js';
 import type { LossName } from './choices.js';
 import type { ScheduleName } from './schedule.js';
@@ -37,6 +38,13 @@ export interface TrainConfig {
   /** A step whose loss or gradients are not finite: stop the run (default) or skip the step. */
   onNaN?: OnNaN;
   valBatchSize: number;
+  /**
+   * Images read as stored with this many bands and their own sample depth (raster.ts), instead of as
+   * 8-bit RGB; the network takes `model.inChannels` = this many.
+   */
+  bands?: number;
+  /** The training images' samples when read as stored (the card records it). */
+  sampleType?: SampleType;
   /** Validate every N epochs (and always after the last). */
   valEvery?: number;
   /** Training images whose augmented crops give the BatchNorm statistics before each validation

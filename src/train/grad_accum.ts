@@ -28,6 +28,7 @@ export function batchTotals(s: Pick<Shard, 'y' | 'n' | 'height' | 'width'>, o: L
 
 export function accumulatedGradients(model: SegModel, vars: tf.Variable[], spec: LossSpec, s: Shard, micro: number, totals: BatchTotals = batchTotals(s, spec.options)): Accumulated {
   const px = s.height * s.width;
+  const bands = model.spec.inChannels ?? 3;
   const c = spec.options.numClasses;
   const d = spec.options.distill;
   if (d && !s.soft) throw new Error('distillation without the teacher\'s probabilities');
@@ -44,7 +45,7 @@ export function accumulatedGradients(model: SegModel, vars: tf.Variable[], spec:
     // A share of exactly 1 (one pass over a whole batch) multiplies nothing: the plain gradient, bit for bit.
     const scaled = (t: tf.Scalar, share: number): tf.Scalar => (share === 1 ? t : tf.mul(t, share));
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const logits = model.forward(tf.tensor4d(s.x.subarray(from * px * 3, to * px * 3), [k, s.height, s.width, 3]), true);
+      const logits = model.forward(tf.tensor4d(s.x.subarray(from * px * bands, to * px * bands), [k, s.height, s.width, bands]), true);
       const terms: tf.Scalar[] = [];
       if (taskShare > 0) terms.push(scaled(taskLoss(spec.loss, logits, tf.tensor3d(labels, [k, s.height, s.width], 'int32'), spec.options), taskShare));
       if (distillShare > 0) terms.push(scaled(distillationLoss(logits, tf.tensor4d(s.soft!.subarray(from * px * c, to * px * c), [k, s.height, s.width, c]), d!.temperature), distillShare));

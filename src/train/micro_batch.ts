@@ -115,7 +115,7 @@ export async function probeStep(model: SegModel, spec: LossSpec, [h, w]: [number
   const peak = ([ph, pw]: [number, number]) => {
     const c = spec.options.numClasses;
     const soft = spec.options.distill ? new Float32Array(ph * pw * c).fill(1 / c) : undefined;
-    const shard = { x: new Float32Array(ph * pw * 3), y: new Int32Array(ph * pw), soft, n: 1, height: ph, width: pw };
+    const shard = { x: new Float32Array(ph * pw * (model.spec.inChannels ?? 3)), y: new Int32Array(ph * pw), soft, n: 1, height: ph, width: pw };
     wasmTensorBytes.resetPeak();
     tf.dispose(accumulatedGradients(model, model.trainableVariables, spec, shard, 1).grads);
     return { pixels: ph * pw, bytes: wasmTensorBytes.peak - base };

@@ -68,10 +68,10 @@ export class DataParallel {
     const { n, height: h, width: w } = batch;
     const k = Math.min(this.size, n);
     const px = h * w;
-    const c = this.lossSpec.options.numClasses;
+    const c = this.lossSpec.options.numClasses, bands = this.model.spec.inChannels ?? 3;
     const bounds = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k));
     const shard = (i: number) => ({
-      x: batch.x.slice(bounds[i] * px * 3, bounds[i + 1] * px * 3), y: batch.y.slice(bounds[i] * px, bounds[i + 1] * px),
+      x: batch.x.slice(bounds[i] * px * bands, bounds[i + 1] * px * bands), y: batch.y.slice(bounds[i] * px, bounds[i + 1] * px),
       soft: batch.soft?.slice(bounds[i] * px * c, bounds[i + 1] * px * c), n: bounds[i + 1] - bounds[i],
     });
     // Every shard scales its loss to its share of the batch's: the shares' gradients add up.

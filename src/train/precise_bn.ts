@@ -62,11 +62,11 @@ export async function recomputeBatchNormStats(model: Pick<SegModel, 'net' | 'for
     }
     const m = Math.max(1, micro);
     for await (const b of batches) {
-      const px = b.height * b.width * 3;
+      const bands = b.x.length / (b.n * b.height * b.width), px = b.height * b.width * bands;
       for (let from = 0; from < b.n; from += m) {
         const k = Math.min(m, b.n - from);
         // tidy: the layer wrappers keep their running sums; everything else of the pass goes.
-        tf.tidy(() => { model.forward(tf.tensor4d(b.x.subarray(from * px, (from + k) * px), [k, b.height, b.width, 3]), false); });
+        tf.tidy(() => { model.forward(tf.tensor4d(b.x.subarray(from * px, (from + k) * px), [k, b.height, b.width, bands]), false); });
         groups++; samples += k;
       }
       onProgress?.(samples);

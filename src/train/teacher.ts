@@ -1,13 +1,13 @@
 // The teacher of a distillation run: a model opened as every model is (segmenter.ts), run on each
 // training batch's augmented crops as the student sees them, its logits turned into probabilities
 // at the distillation temperature. It must predict the run's classes, in the run's order.
-import type { RgbImage } from '../data/image_io.js';
+import type { PixelImage } from '../data/pixels.js';
 import type { ClassInfo } from '../data/classes.js';
 import { openSegmenter } from '../inference/open.js';
 import type { Segmenter } from '../inference/segmenter.js';
 import { UserError, argumentError } from '../util/errors.js';
 
-export interface Teacher { softTargets(imgs: RgbImage[]): Promise<Float32Array>; readonly name: string; dispose(): Promise<void> }
+export interface Teacher { softTargets(imgs: PixelImage[]): Promise<Float32Array>; readonly name: string; dispose(): Promise<void> }
 
 /** Per pixel, softmax(logits / temperature) of CHW scores, written NHWC at `offset` of `out`. */
 export function softTargetsInto(out: Float32Array, offset: number, scores: Float32Array, c: number, temperature: number): void {

@@ -102,7 +102,7 @@ export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
 export function modelCard(cfg: TrainConfig, stride: number): ModelCard {
   return buildCard({
     model: cfg.model, classes: cfg.classes,
-    input: { normalization: cfg.norm, stride, rule: cfg.resize ? { kind: 'fixed', size: cfg.resize, filter: 'sharp' } : undefined },
+    input: { normalization: cfg.norm, stride, ...(cfg.sampleType && cfg.sampleType !== 'uint8' ? { sampleType: cfg.sampleType } : {}), rule: cfg.resize ? { kind: 'fixed', size: cfg.resize, filter: 'sharp' } : undefined },
     ignoreIndex: cfg.ignoreIndex, weights: 'best.safetensors',
     source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}${cfg.teacher ? `, distilled from ${cfg.teacher}` : ''}`,
   });
@@ -145,7 +145,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   const { started, log, trainSpec, trainSamples, valSpec, valSamples, teacher, distill } = p;
   const loader = new SegLoader(trainSamples, trainSpec, {
     batchSize: cfg.batchSize, crop: cfg.inputSize, resize: cfg.resize, augment: cfg.augment ?? NO_AUGMENT,
-    norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2, cacheMb: cfg.cacheMb,
+    norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2, cacheMb: cfg.cacheMb, bands: cfg.bands,
     teacher: teacher ? (imgs) => teacher.softTargets(imgs) : undefined,
   });
   const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
@@ -298,7 +298,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
         // The model as every loaded model runs, through the one segmenter factory (whole images).
         const valSeg = createSegmenter(new TfjsNetwork(model, false), modelCard(cfg, model.stride), { filters: NODE_FILTERS, tiling: { pixelBudget: 0 } });
         const cm = await evaluateSamples((imgs) => valSeg.predictBatch(imgs), valSamples, valSpec, {
-          batchSize: cfg.valBatchSize, onImage: (d) => vbar.update(d),
+          batchSize: cfg.valBatchSize, input: valSeg.card.input, onImage: (d) => vbar.update(d),
         });
         vbar.stop();
         valMs = Date.now() - tVal;

@@ -27,7 +27,7 @@ test('tile origins: even steps, the last tile flush with the far edge', () => {
 /** A segmenter whose class scores depend on each pixel alone (a 1x1 "network"): tiling must not change them. */
 function pointwise(): Segmenter {
   const C = CAMVID_CLASSES.length;
-  const scores = (im: RgbImage) => {
+  const scores = (im: { data: ArrayLike<number>; width: number; height: number }) => {
     const px = im.width * im.height, s = new Float32Array(C * px);
     for (let p = 0; p < px; p++) for (let k = 0; k < C; k++) s[k * px + p] = Math.sin(im.data[p * 3] * 0.05 + k) + im.data[p * 3 + 1] * 0.01 * (k % 3) - im.data[p * 3 + 2] * 0.002 * k;
     return s;

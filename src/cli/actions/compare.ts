@@ -26,7 +26,7 @@ async function score(seg: Segmenter, spec: DatasetSpec, k: number, cmOpts: { ign
   const images: ImageConfusion[] = [];
   const scratch = new Float64Array(k * k);
   const bar = progressBar(label, samples.length, 'img', quiet);
-  await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, { ...cmOpts, onImage: (d) => bar.update(d), onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, k, cmOpts, scratch)) });
+  await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, { ...cmOpts, input: seg.card.input, onImage: (d) => bar.update(d), onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, k, cmOpts, scratch)) });
   bar.stop();
   return images;
 }

@@ -4,7 +4,7 @@ import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import { imageConfusion, imageScore, type ImageConfusion } from '../../metrics/per_image.js';
 import { bootstrapScores } from '../../metrics/bootstrap.js';
 import { CalibrationBins } from '../../metrics/calibration.js';
-import type { RgbImage } from '../../data/image_io.js';
+import type { PixelImage } from '../../data/pixels.js';
 import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
@@ -52,14 +52,14 @@ export async function run(o: Opts): Promise<void> {
   // With --calibration, the scores path: label maps and the probabilities they come from.
   const bins = o.calibration ? new CalibrationBins() : null;
   const pending: Float32Array[] = [];
-  const predict = async (imgs: RgbImage[]) => {
+  const predict = async (imgs: PixelImage[]) => {
     if (!bins) return seg.predictBatch(imgs);
     const r = await seg.scoresBatch(imgs);
     pending.push(...r.map((x) => x.scores));
     return r.map((x) => x.labels);
   };
   const cm = await evaluateSamples(predict, samples, spec, {
-    batchSize: o.batchSize, ...cmOpts, onImage: (d) => bar.update(d),
+    batchSize: o.batchSize, ...cmOpts, input: card.input, onImage: (d) => bar.update(d),
     onPair: (s, pred, gt) => {
       images.push(imageConfusion(s.id, pred, gt, matrixClasses, cmOpts, scratch));
       if (bins) bins.add(pending.shift()!, k, gt, o.voidIndex ?? ignore);

@@ -17,6 +17,9 @@ import type { Opts } from '../predict.js';
 import { labelProbability } from '../../inference/label_map.js';
 import { ExportBuilder, type LabelStudioNames } from '../../data/annotations/export.js';
 import { checkExportDir, parseExports, writeExports } from './exports.js';
+import { geoTiffLabels, readModelInput, type Raster } from '../../data/raster.js';
+import { displayRgb } from '../../data/display_bands.js';
+import { writeFileAtomic } from '../../util/fs.js';
 
 export function collectImages(inputs: string[]): string[] {
   const files: string[] = [];
@@ -86,20 +89,29 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const report: object[] = [];
   let done = 0;
   for (const [i, f] of files.entries()) {
-    const img = await readImage(f);
+    const input = await readModelInput(f, card.input);
+    // What people see (overlays, effects): RGB, or the chosen bands of other images.
+    const img = displayRgb(input, o.displayBands);
     const name = names[i];
     let labels: Uint8Array, extra: string[] = [];
     if (effect || cutout.length || exports.length) {
       // Probabilities for soft edges and the exported regions' scores: the scores path (the same label maps).
-      const [r] = await seg.scoresBatch([img]);
+      const [r] = await seg.scoresBatch([input]);
       labels = r.labels;
       if (exports.length) await builder.add({ name: path.basename(f), width: img.width, height: img.height, labels, confidence: labelProbability(r.scores, card.model.numClasses, labels) });
       if (effect || cutout.length) {
         const res = makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes);
         extra = await writeApplied(o.out, name, f, res, { effect, replacement, keep, cutout });
       }
-    } else [labels] = await seg.predictBatch([img]);
+    } else [labels] = await seg.predictBatch([input]);
     const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha);
+    const geo = (input as Raster).geo;
+    if (geo) {
+      // Beside the PNG: the label map where GIS tools place it, over its source image.
+      const file = path.join(o.out, `${name}_labels.tif`);
+      writeFileAtomic(file, geoTiffLabels(labels, img.width, img.height, geo));
+      extra.push(file);
+    }
     report.push({ image: f, width: img.width, height: img.height, classes: w.areas, outputs: [w.labels, w.color, w.overlay, w.legend, w.classes, ...extra] });
     bar.update(++done);
     if (files.length === 1 && !o.json) process.stdout.write(`${f} -> ${w.labels}, ${[w.color, w.overlay, w.legend, w.classes, ...extra].map((x) => path.basename(x)).join(', ')}\n`);

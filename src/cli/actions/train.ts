@@ -15,7 +15,9 @@ import { resolveClasses } from '../../data/classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
 import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
-import { resolveData, resolveLabelMap } from './shared.js';
+import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { resolveBands } from './bands.js';
+import { loadSamples } from '../../data/dataset.js';
 import { applyRecipe } from '../recipe.js';
 import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
 import { resolveBinaryClasses } from '../../data/classes.js';
@@ -153,15 +155,17 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
     const { initWeights, encoderWeights, layout, norm } = startingWeights(o, log);
     const inputSize = o.inputSize ?? o.resize;
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
+    const bands = await resolveBands(o.channels, loadSamples(makeSpec(pairing, numClasses, ignoreIndex, labelMap, classes)).map((s) => s.image), log, o.quiet);
     cfg = {
-      model: { arch: o.arch, numClasses, ...(binary ? { binary } : {}), ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout },
+      model: { arch: o.arch, numClasses, ...(binary ? { binary } : {}), ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout, ...(bands && bands.bands !== 3 ? { inChannels: bands.bands } : {}) },
+      ...(bands ? { bands: bands.bands, sampleType: bands.sampleType } : {}),
       train: pairing as SplitSpec, val,
       classes, ignoreIndex, labelMap, inputSize, resize: o.resize,
       batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
       loss: o.loss, classWeights, focalGamma: o.focalGamma,
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
       // Pretrained encoders get the normalisation their weights were trained with.
-      norm: norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
+      norm: bands?.norm ?? norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights,
       ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature } : {}),
     };
