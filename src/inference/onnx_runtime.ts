@@ -12,7 +12,7 @@ import { specializeOnnx } from './onnx_static.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
-async function ort(): Promise<Ort> {
+export async function ort(): Promise<Ort> {
   if (!ortModule) { ortModule = await import('onnxruntime-node'); quietOrt(ortModule.env); }
   return ortModule;
 }

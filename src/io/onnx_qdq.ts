@@ -1,0 +1,186 @@
+// Static int8 quantisation of a float ONNX graph in ONNX's QDQ form (QuantizeLinear /
+// DequantizeLinear pairs around float operators), which ONNX Runtime turns into integer kernels
+// (QLinearConv) when it optimises the graph, and which stays a valid float graph for any runtime.
+// As ONNX Runtime's own static quantiser writes it: convolution weights int8, symmetric, one scale
+// per output channel; biases int32 at input scale x weight scale; activations uint8, asymmetric,
+// from ranges calibrated on images. BatchNormalization nodes after convolutions are folded into
+// them first (a quantised weight must be the one that is applied).
+import { onnx, FLOAT, INT8, INT32, UINT8, int, type O } from '../formats/onnx_proto.js';
+
+type Graph = O.IGraphProto;
+type Tensor = O.ITensorProto;
+
+/** A tensor's float values (raw data or float_data). */
+export function floatsOf(t: Tensor): Float32Array {
+  if (t.dataType !== FLOAT) throw new Error(`${t.name}: not a float tensor`);
+  // A copy: protobufjs hands raw data out as a view into its buffer, at any byte offset.
+  if (t.rawData && t.rawData.length) return new Float32Array(new Uint8Array(t.rawData).buffer);
+  return Float32Array.from(t.floatData ?? []);
+}
+
+const raw = (a: ArrayBufferView) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+const tensor = (name: string, dataType: number, dims: number[], data: ArrayBufferView): Tensor => ({ name, dataType, dims, rawData: raw(data) });
+
+function consumers(g: Graph): Map<string, O.INodeProto[]> {
+  const m = new Map<string, O.INodeProto[]>();
+  const visit = (nodes: O.INodeProto[]) => {
+    for (const n of nodes) {
+      for (const i of n.input ?? []) { if (!m.has(i)) m.set(i, []); m.get(i)!.push(n); }
+      for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) if (sub) visit(sub.node ?? []);
+    }
+  };
+  visit(g.node ?? []);
+  return m;
+}
+
+/**
+ * Folds each BatchNormalization whose input is a convolution's output read by nothing else (and
+ * whose parameters are constants) into that convolution's weights and bias. Returns how many.
+ */
+export function foldBatchNorms(g: Graph): number {
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
+  const readers = consumers(g);
+  const outputs = new Set((g.output ?? []).map((o) => o.name!));
+  const producer = new Map<string, O.INodeProto>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const drop = new Set<O.INodeProto>();
+  let folded = 0;
+  for (const bn of g.node ?? []) {
+    if (bn.opType !== 'BatchNormalization' || (bn.output ?? []).length !== 1) continue;
+    const conv = producer.get(bn.input![0]);
+    if (!conv || conv.opType !== 'Conv' || (readers.get(bn.input![0]) ?? []).length !== 1 || outputs.has(bn.input![0])) continue;
+    const params = bn.input!.slice(1).map((n) => inits.get(n));
+    const w = inits.get(conv.input![1]);
+    if (params.some((p) => !p || p.dataType !== FLOAT) || !w || w.dataType !== FLOAT) continue;
+    const [scale, bias, mean, variance] = params.map((p) => floatsOf(p!));
+    const eps = bn.attribute?.find((a) => a.name === 'epsilon')?.f ?? 1e-5;
+    const W = floatsOf(w), O = Number(w.dims![0]), per = W.length / O;
+    const b = conv.input![2] ? floatsOf(inits.get(conv.input![2])!) : new Float32Array(O);
+    const nw = new Float32Array(W.length), nb = new Float32Array(O);
+    for (let o = 0; o < O; o++) {
+      const f = scale[o] / Math.sqrt(variance[o] + eps);
+      for (let i = 0; i < per; i++) nw[o * per + i] = W[o * per + i] * f;
+      nb[o] = (b[o] - mean[o]) * f + bias[o];
+    }
+    // New initializers (another node may share the originals).
+    const wName = `${conv.name ?? conv.output![0]}/qdq_folded_weight`, bName = `${conv.name ?? conv.output![0]}/qdq_folded_bias`;
+    g.initializer!.push(tensor(wName, FLOAT, w.dims!.map(Number), nw), tensor(bName, FLOAT, [O], nb));
+    conv.input = [conv.input![0], wName, bName];
+    conv.output = [bn.output![0]];
+    drop.add(bn);
+    folded++;
+  }
+  g.node = (g.node ?? []).filter((n) => !drop.has(n));
+  return folded;
+}
+
+/** The convolutions a QDQ graph quantises: float weights given as constants. */
+export function quantizableConvs(g: Graph): O.INodeProto[] {
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
+  return (g.node ?? []).filter((n) => n.opType === 'Conv' && inits.get(n.input![1])?.dataType === FLOAT);
+}
+
+/** Tensors whose ranges calibration measures: each quantisable convolution's input and output. */
+export function activationsToCalibrate(g: Graph, keepFloat: Set<string> = new Set()): string[] {
+  const names = new Set<string>();
+  for (const n of quantizableConvs(g)) if (!keepFloat.has(n.name!)) { names.add(n.input![0]); names.add(n.output![0]); }
+  return [...names];
+}
+
+export interface QdqOptions {
+  /** Per tensor, the calibrated [min, max] of its values. */
+  ranges: Map<string, [number, number]>;
+  /** Convolutions (by node name) left in float. */
+  keepFloat?: Set<string>;
+}
+
+/** uint8 asymmetric scale and zero point covering [min, max] (and 0, which must be exact). */
+export function uint8Params([min, max]: [number, number]): { scale: number; zeroPoint: number } {
+  const lo = Math.min(0, min), hi = Math.max(0, max);
+  const scale = hi > lo ? (hi - lo) / 255 : 1;
+  return { scale: Math.fround(scale), zeroPoint: Math.max(0, Math.min(255, Math.round(-lo / scale))) };
+}
+
+/**
+ * Rewrites the graph in QDQ form: the quantisable convolutions not in keepFloat whose input and
+ * output ranges are known get int8 weights, int32 biases and uint8 activations. The graph's own
+ * outputs stay float (the class scores a label map is taken from). Returns the convolutions quantised.
+ */
+export function quantizeQdq(g: Graph, o: QdqOptions): string[] {
+  const keep = o.keepFloat ?? new Set<string>();
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
+  const graphOutputs = new Set((g.output ?? []).map((x) => x.name!));
+  const convs = quantizableConvs(g).filter((n) => !keep.has(n.name!) && o.ranges.has(n.input![0]));
+  const constDq: O.INodeProto[] = []; // weights' and biases' DequantizeLinear (read initializers)
+  const pairs = new Map<string, O.INodeProto[]>(); // tensor -> its QuantizeLinear and DequantizeLinear
+  const dq = new Map<string, { name: string; scale: number }>();
+  const activation = (t: string) => {
+    let a = dq.get(t);
+    if (a) return a;
+    const { scale, zeroPoint } = uint8Params(o.ranges.get(t)!);
+    const s = `${t}/qdq_scale`, z = `${t}/qdq_zero_point`;
+    g.initializer!.push(tensor(s, FLOAT, [], new Float32Array([scale])), tensor(z, UINT8, [], new Uint8Array([zeroPoint])));
+    pairs.set(t, [
+      { opType: 'QuantizeLinear', name: `${t}/qdq_quantize`, input: [t, s, z], output: [`${t}/qdq_quantized`] },
+      { opType: 'DequantizeLinear', name: `${t}/qdq_dequantize`, input: [`${t}/qdq_quantized`, s, z], output: [`${t}/qdq_dequantized`] },
+    ]);
+    a = { name: `${t}/qdq_dequantized`, scale };
+    dq.set(t, a);
+    return a;
+  };
+  const quantized: string[] = [];
+  for (const conv of convs) {
+    const x = activation(conv.input![0]);
+    const w = inits.get(conv.input![1])!, W = floatsOf(w), O = Number(w.dims![0]), per = W.length / O;
+    const ws = new Float32Array(O), wq = new Int8Array(W.length);
+    for (let c = 0; c < O; c++) {
+      let m = 0;
+      for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(W[c * per + i]));
+      ws[c] = Math.fround(m > 0 ? m / 127 : 1);
+      for (let i = 0; i < per; i++) wq[c * per + i] = Math.max(-127, Math.min(127, Math.round(W[c * per + i] / ws[c])));
+    }
+    const base = conv.name ?? conv.output![0];
+    g.initializer!.push(
+      tensor(`${base}/qdq_weight_quantized`, INT8, w.dims!.map(Number), wq), tensor(`${base}/qdq_weight_scale`, FLOAT, [O], ws),
+      tensor(`${base}/qdq_weight_zero_point`, INT8, [O], new Int8Array(O)));
+    constDq.push({ opType: 'DequantizeLinear', name: `${base}/qdq_weight_dequantize`, input: [`${base}/qdq_weight_quantized`, `${base}/qdq_weight_scale`, `${base}/qdq_weight_zero_point`], output: [`${base}/qdq_weight_dequantized`], attribute: [int('axis', 0)] });
+    const inputs = [x.name, `${base}/qdq_weight_dequantized`];
+    if (conv.input![2]) {
+      const b = floatsOf(inits.get(conv.input![2])!), bs = new Float32Array(O), bq = new Int32Array(O);
+      for (let c = 0; c < O; c++) { bs[c] = Math.fround(x.scale * ws[c]); bq[c] = Math.round(b[c] / bs[c]); }
+      g.initializer!.push(tensor(`${base}/qdq_bias_quantized`, INT32, [O], bq), tensor(`${base}/qdq_bias_scale`, FLOAT, [O], bs), tensor(`${base}/qdq_bias_zero_point`, INT32, [O], new Int32Array(O)));
+      constDq.push({ opType: 'DequantizeLinear', name: `${base}/qdq_bias_dequantize`, input: [`${base}/qdq_bias_quantized`, `${base}/qdq_bias_scale`, `${base}/qdq_bias_zero_point`], output: [`${base}/qdq_bias_dequantized`], attribute: [int('axis', 0)] });
+      inputs.push(`${base}/qdq_bias_dequantized`);
+    }
+    conv.input = inputs;
+    const out = conv.output![0];
+    if (!graphOutputs.has(out) && o.ranges.has(out)) activation(out);
+    quantized.push(base);
+  }
+  // Every other reader of a quantised activation reads its dequantised value.
+  for (const n of g.node ?? []) n.input = (n.input ?? []).map((i) => dq.get(i)?.name ?? i);
+  // Topological order: constants' DQs first, each activation's pair right after what makes it.
+  const ordered: O.INodeProto[] = [...constDq];
+  for (const i of g.input ?? []) ordered.push(...(pairs.get(i.name!) ?? []));
+  for (const n of g.node ?? []) {
+    ordered.push(n);
+    for (const out of n.output ?? []) ordered.push(...(pairs.get(out) ?? []));
+  }
+  g.node = ordered;
+  // The float weights the quantised ones replace.
+  const read = new Set<string>((g.output ?? []).map((x) => x.name!));
+  const readBy = (nodes: O.INodeProto[]) => {
+    for (const n of nodes) {
+      for (const i of n.input ?? []) read.add(i);
+      for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) if (sub) readBy(sub.node ?? []);
+    }
+  };
+  readBy(g.node);
+  g.initializer = (g.initializer ?? []).filter((t) => read.has(t.name!));
+  return quantized;
+}
+
+/** A decoded copy of a model (graphs are edited in place). */
+export function copyModel(bytes: Uint8Array): O.IModelProto {
+  return onnx.ModelProto.decode(bytes);
+}

@@ -1,0 +1,76 @@
+// Static int8 QDQ quantisation: BatchNorm folded into convolutions exactly; weights, biases and
+// activations on their 8-bit grids as ONNX Runtime's quantiser puts them; the quantised graph's
+// class scores follow the float graph's within its activation grid steps, and its labels agree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { initEngine } from '../../src/engine/backend.ts';
+import { SegModel } from '../../src/models/seg_model.ts';
+import { exportOnnx } from '../../src/io/onnx_export.ts';
+import { onnx } from '../../src/formats/onnx_proto.ts';
+import { activationsToCalibrate, floatsOf, foldBatchNorms, quantizeQdq, uint8Params } from '../../src/io/onnx_qdq.ts';
+import { calibrateRanges } from '../../src/inference/quantize.ts';
+import { Rng } from '../../src/util/random.ts';
+
+const [H, W, K] = [32, 32, 4];
+
+async function run(bytes: Uint8Array, x: Float32Array): Promise<Float32Array> {
+  const s = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  try { return (await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, H, W]) }))[s.outputNames[0]].data as Float32Array; } finally { await s.release(); }
+}
+
+test('uint8 activation grids hold 0 exactly and cover the range', () => {
+  for (const r of [[-1.3, 2.7], [0.5, 3], [-4, -1], [0, 0]] as [number, number][]) {
+    const { scale, zeroPoint } = uint8Params(r);
+    assert.ok(zeroPoint >= 0 && zeroPoint <= 255);
+    assert.ok((0 - zeroPoint) * scale <= Math.min(0, r[0]) + scale / 2 && (255 - zeroPoint) * scale >= Math.max(0, r[1]) - scale / 2, `${r}`);
+  }
+});
+
+test('BatchNorm folding keeps the graph\'s output; the QDQ graph agrees with the float one', async () => {
+  await initEngine('wasm');
+  const m = new SegModel({ arch: 'unet', numClasses: K, width: 8, depth: 2, seed: 5 });
+  // Moving statistics away from 0/1, so that folding them matters.
+  const rng = new Rng(2);
+  for (const w of m.net.weights) if (/moving_(mean|variance)/.test(w.originalName)) w.write((await import('@tensorflow/tfjs-core')).tensor(Float32Array.from({ length: w.shape[0]! }, () => (w.originalName.includes('variance') ? 0.5 + rng.next() : rng.uniform(-0.5, 0.5)))));
+  const float = exportOnnx(m);
+  m.dispose();
+  const images = Array.from({ length: 6 }, () => Float32Array.from({ length: 3 * H * W }, () => rng.uniform(-2, 2)));
+
+  const folded = onnx.ModelProto.decode(float);
+  const n = foldBatchNorms(folded.graph!);
+  assert.ok(n > 0, 'BatchNorms folded');
+  assert.equal(folded.graph!.node!.filter((x) => x.opType === 'BatchNormalization').length, 0);
+  const foldedBytes = onnx.ModelProto.encode(folded).finish();
+  const [a, b] = [await run(float, images[0]), await run(foldedBytes, images[0])];
+  const scale = a.reduce((s, v) => Math.max(s, Math.abs(v)), 0);
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * scale), 'folding changes nothing but rounding');
+
+  const names = activationsToCalibrate(folded.graph!);
+  async function* inputs() { for (const x of images.slice(1)) yield { x, dims: [1, 3, H, W] }; }
+  const ranges = await calibrateRanges(foldedBytes, names, inputs());
+  const done = quantizeQdq(folded.graph!, { ranges });
+  assert.equal(done.length, folded.graph!.node!.filter((x) => x.opType === 'Conv').length, 'every convolution quantised');
+  // Weights: int8 initializers; no float convolution weight left.
+  const inits = new Map(folded.graph!.initializer!.map((t) => [t.name!, t]));
+  for (const c of folded.graph!.node!.filter((x) => x.opType === 'Conv')) assert.ok(c.input![1].endsWith('qdq_weight_dequantized'));
+  assert.ok([...inits.values()].some((t) => t.dataType === onnx.TensorProto.DataType.INT8));
+  const q = onnx.ModelProto.encode(folded).finish();
+  assert.ok(q.length < float.length * 0.5, `int8 graph ${q.length} bytes vs float ${float.length}`);
+  // A per-channel weight scale is the channel's largest magnitude over 127.
+  const firstConv = folded.graph!.node!.find((x) => x.opType === 'Conv')!;
+  const ws = floatsOf(inits.get(firstConv.input![1].replace('qdq_weight_dequantized', 'qdq_weight_scale'))!);
+  assert.ok(ws.every((s) => s > 0));
+
+  let agree = 0, all = 0;
+  for (const x of images) {
+    const [f, i8] = [await run(float, x), await run(q, x)];
+    const px = H * W;
+    for (let p = 0; p < px; p++) {
+      let bf = 0, bq = 0;
+      for (let k = 1; k < K; k++) { if (f[k * px + p] > f[bf * px + p]) bf = k; if (i8[k * px + p] > i8[bq * px + p]) bq = k; }
+      all++; if (bf === bq) agree++;
+    }
+  }
+  assert.ok(agree / all > 0.9, `labels agree on ${(100 * agree / all).toFixed(1)}% of pixels`);
+});
