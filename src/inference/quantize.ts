@@ -2,7 +2,7 @@
 // its activation ranges calibrated on images the way the model sees them (the card's processor),
 // and its accuracy against the float graph measured on the same images.
 import { onnx } from '../formats/onnx_proto.js';
-import { activationsToCalibrate, foldBatchNorms, quantizeQdq, quantizableConvs } from '../io/onnx_qdq.js';
+import { activationsToCalibrate, foldBatchNorms, quantizeQdq, quantizableConvs, sumsToAdds } from '../io/onnx_qdq.js';
 import type { ModelCard } from '../models/card.js';
 import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
@@ -39,11 +39,13 @@ export async function calibrateRanges(model: Uint8Array, names: string[], inputs
     for await (const { x, dims } of inputs) {
       const r = await session.run({ [session.inputNames[0]]: new o.Tensor('float32', x, dims) }, names);
       for (const n of names) {
+        // Shape computations (Concat of sizes, ...) are integers: not activations to quantise.
+        if (r[n].type !== 'float32') { sum.delete(n); continue; }
         const d = r[n].data as Float32Array;
         let lo = Infinity, hi = -Infinity;
         for (let i = 0; i < d.length; i++) { const v = d[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
-        const s = sum.get(n)!;
-        s[0] += lo; s[1] += hi;
+        const s = sum.get(n);
+        if (s) { s[0] += lo; s[1] += hi; }
       }
       images++;
       onImage?.(images);
@@ -58,6 +60,7 @@ export async function quantizeModel(model: Uint8Array, card: ModelCard, images: 
   const m = onnx.ModelProto.decode(model);
   const g = m.graph!;
   const batchNormsFolded = foldBatchNorms(g);
+  sumsToAdds(g);
   const keep = new Set(o.keepFloat ?? []);
   const names = new Set(quantizableConvs(g).map((n) => n.name ?? ''));
   for (const k of keep) if (!names.has(k)) throw new Error(`keepFloat: no convolution named ${k} in the graph`);

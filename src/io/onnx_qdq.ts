@@ -80,10 +80,38 @@ export function quantizableConvs(g: Graph): O.INodeProto[] {
   return (g.node ?? []).filter((n) => n.opType === 'Conv' && inits.get(n.input![1])?.dataType === FLOAT);
 }
 
-/** Tensors whose ranges calibration measures: each quantisable convolution's input and output. */
+/**
+ * Operators ONNX Runtime runs on uint8 when their inputs and outputs are quantised (QLinearAdd,
+ * QLinearConcat, QLinearAveragePool, ...) or passes 8-bit values through (MaxPool, Resize): with
+ * their tensors quantised too, chains of them stay in 8 bits instead of converting at each one.
+ */
+const INT8_CHAIN_OPS = new Set(['Add', 'Concat', 'AveragePool', 'GlobalAveragePool', 'MaxPool', 'Resize']);
+
+/** A Sum of two inputs as the Add it is (ONNX Runtime has an 8-bit Add, not an 8-bit Sum). */
+export function sumsToAdds(g: Graph): number {
+  let n = 0;
+  for (const node of g.node ?? []) if (node.opType === 'Sum' && (node.input ?? []).length === 2) { node.opType = 'Add'; n++; }
+  return n;
+}
+
+/** The activations (float tensors, not constants) an int8-chain operator reads and makes. */
+function chainTensors(g: Graph): string[] {
+  const inits = new Set((g.initializer ?? []).map((t) => t.name!));
+  const out: string[] = [];
+  for (const n of g.node ?? []) {
+    if (!INT8_CHAIN_OPS.has(n.opType!)) continue;
+    // Resize: only its data input (the others are sizes and scales).
+    const ins = n.opType === 'Resize' ? [n.input![0]] : (n.input ?? []);
+    for (const t of [...ins, ...(n.output ?? [])]) if (t && !inits.has(t)) out.push(t);
+  }
+  return out;
+}
+
+/** Tensors whose ranges calibration measures: quantisable convolutions' inputs and outputs, and the int8-chain operators' tensors. */
 export function activationsToCalibrate(g: Graph, keepFloat: Set<string> = new Set()): string[] {
   const names = new Set<string>();
   for (const n of quantizableConvs(g)) if (!keepFloat.has(n.name!)) { names.add(n.input![0]); names.add(n.output![0]); }
+  for (const t of chainTensors(g)) names.add(t);
   return [...names];
 }
 
@@ -157,6 +185,8 @@ export function quantizeQdq(g: Graph, o: QdqOptions): string[] {
     if (!graphOutputs.has(out) && o.ranges.has(out)) activation(out);
     quantized.push(base);
   }
+  // The int8-chain operators' tensors (those calibrated, never a graph output).
+  for (const t of chainTensors(g)) if (o.ranges.has(t) && !graphOutputs.has(t)) activation(t);
   // Every other reader of a quantised activation reads its dequantised value.
   for (const n of g.node ?? []) n.input = (n.input ?? []).map((i) => dq.get(i)?.name ?? i);
   // Topological order: constants' DQs first, each activation's pair right after what makes it.
