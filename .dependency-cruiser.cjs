@@ -10,7 +10,7 @@ const TIERS = [
   ['io'],                       // model conversions: ONNX export, PyTorch and encoder weights import
   ['inference'],                // runtimes and segmenters
   ['train'],                    // the training loop
-  ['video', 'serve', 'web'],    // applications of the library
+  ['video', 'serve', 'web', 'batch'], // applications of the library
   ['cli'],                      // the command line
 ];
 

@@ -18,13 +18,14 @@ import { exportCommand } from './export.js';
 import { videoCommand } from './video.js';
 import { modelsCommand } from './models.js';
 import { serveCommand } from './serve.js';
+import { batchCommand } from './batch.js';
 
 export function buildProgram(): Command {
   const program = new Command('pixelwise')
     .description('semantic segmentation for Node.js: train, evaluate, predict, video, serve')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), convertCommand(), rankCommand(), compareCommand(), calibrateCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), demoCommand()]) program.addCommand(c);
+  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), convertCommand(), rankCommand(), compareCommand(), calibrateCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), batchCommand(), demoCommand()]) program.addCommand(c);
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -36,7 +37,7 @@ const FLAGS: Record<string, string> = {
   scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', threshold: '--threshold', arch: '--arch',
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
   encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
-  valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
+  queue: '--queue', chunk: '--chunk', valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
   microBatch: '--micro-batch', data: '--data', split: '--split', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
 };
 

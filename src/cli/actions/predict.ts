@@ -20,35 +20,7 @@ import { checkExportDir, parseExports, writeExports } from './exports.js';
 import { geoTiffLabels, readModelInput, type Raster } from '../../data/raster.js';
 import { displayRgb } from '../../data/display_bands.js';
 import { writeFileAtomic } from '../../util/fs.js';
-
-export function collectImages(inputs: string[]): string[] {
-  const files: string[] = [];
-  for (const p of inputs) {
-    if (isDir(p)) {
-      const found = fs.readdirSync(p).sort().filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
-      if (!found.length) throw new UserError(`${p}: no images (jpg/png/bmp/webp/tiff) in this folder`);
-      files.push(...found);
-    } else if (isFile(p)) files.push(p);
-    else throw new UserError(`${p}: no such file or folder`);
-  }
-  return files;
-}
-
-
-/**
- * Each input's output name: its stem, or for a second input with the same stem (a.jpg beside
- * a.png) the stem with its extension (a_png), made unique.
- */
-function outputNames(files: string[]): string[] {
-  const used = new Set<string>();
-  return files.map((f) => {
-    let name = stem(f);
-    if (used.has(name)) name = `${name}_${path.extname(f).slice(1).toLowerCase()}`;
-    while (used.has(name)) name += '_';
-    used.add(name);
-    return name;
-  });
-}
+import { collectImages, outputNames } from '../../data/image_list.js';
 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {

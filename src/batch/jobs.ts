@@ -1,0 +1,61 @@
+// What a batch job is: a chunk of images, the model and the output options, named by a hash of
+// all three (image contents, the model's card and files, the options), so that submitting the same
+// work twice names the same jobs, and a job finished once leaves a marker its id names.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readCard, cardFile } from '../models/package.js';
+import { resolveModelDir } from '../models/shipped.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+/** The outputs a job writes, as `predict` writes them. */
+export interface BatchOutputOptions { alpha: number }
+
+export interface JobImage { file: string; name: string }
+
+/** A job's data in the queue: absolute paths, so that any worker that sees them can run it. */
+export interface BatchJobData { images: JobImage[]; model: string; out: string; options: BatchOutputOptions }
+
+/** The folder, inside the output folder, of the markers of finished jobs. */
+export const MARKERS = '.pixelwise-batch';
+
+const sha256 = (b: crypto.BinaryLike) => crypto.createHash('sha256').update(b).digest('hex');
+
+function fileHash(file: string): string {
+  return sha256(fs.readFileSync(file));
+}
+
+/**
+ * The model's identity: its card and the files it names (weights, ONNX graphs), by content. The
+ * same model copied to another path is the same model; a retrained one in the same path is not.
+ */
+export function modelIdentity(model: string): string {
+  const dir = resolveModelDir(model);
+  const card = readCard(dir);
+  const parts = [fileHash(path.join(dir, 'model.json'))];
+  if (card.weights) parts.push(fileHash(cardFile(dir, card, 'weights')));
+  if (card.onnx) parts.push(fileHash(cardFile(dir, card, 'onnx')));
+  for (const v of card.variants ?? []) parts.push(fileHash(cardFile(dir, { weights: '', onnx: v.onnx }, 'onnx')));
+  return sha256(parts.join(','));
+}
+
+/** A job's id: its images' contents and names, the model and the options. Never all digits (BullMQ's rule). */
+export function jobId(images: JobImage[], model: string, out: string, options: BatchOutputOptions): string {
+  const content = images.map((im) => `${fileHash(im.file)}:${im.name}`).join(',');
+  return `pw-${sha256(JSON.stringify({ content, model, out: path.resolve(out), options })).slice(0, 40)}`;
+}
+
+export interface DoneMarker { id: string; images: string[]; worker: string; finishedAt: string }
+
+const markerFile = (out: string, id: string) => path.join(out, MARKERS, `${id}.json`);
+
+/** Whether a job of this id has finished (its outputs written) in this output folder. */
+export function isDone(out: string, id: string): boolean {
+  return fs.existsSync(markerFile(out, id));
+}
+
+/** Written after every output of the job, atomically: a job with a marker left nothing half-done. */
+export function markDone(out: string, m: DoneMarker): void {
+  fs.mkdirSync(path.join(out, MARKERS), { recursive: true });
+  writeFileAtomic(markerFile(out, m.id), JSON.stringify(m) + '\n');
+}

@@ -1,0 +1,36 @@
+// The images a command is given (files and folders) and the output name of each.
+import fs from 'node:fs';
+import path from 'node:path';
+import { IMAGE_EXTS } from './image_io.js';
+import { UserError } from '../util/errors.js';
+import { isDir, isFile, stem } from '../util/fs.js';
+
+/** The images named: files as given, folders' images (by extension) in name order. */
+export function collectImages(inputs: string[]): string[] {
+  const files: string[] = [];
+  for (const p of inputs) {
+    if (isDir(p)) {
+      const found = fs.readdirSync(p).sort().filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
+      if (!found.length) throw new UserError(`${p}: no images (jpg/png/bmp/webp/tiff) in this folder`);
+      files.push(...found);
+    } else if (isFile(p)) files.push(p);
+    else throw new UserError(`${p}: no such file or folder`);
+  }
+  return files;
+}
+
+
+/**
+ * Each input's output name: its stem, or for a second input with the same stem (a.jpg beside
+ * a.png) the stem with its extension (a_png), made unique.
+ */
+export function outputNames(files: string[]): string[] {
+  const used = new Set<string>();
+  return files.map((f) => {
+    let name = stem(f);
+    if (used.has(name)) name = `${name}_${path.extname(f).slice(1).toLowerCase()}`;
+    while (used.has(name)) name += '_';
+    used.add(name);
+    return name;
+  });
+}

@@ -1,0 +1,126 @@
+// Batch segmentation on a real Redis (redis-server started here) with worker processes: jobs named
+// by their work (a second submit adds nothing), a worker SIGKILLed mid-run loses nothing and no job
+// completes twice, a corrupt image lands in the failed set with its message, outputs are
+// byte-identical to `predict`'s, the queue survives a Redis restart (AOF), and SIGTERM stops a
+// worker after its job.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import sharp from 'sharp';
+import { tempDir } from '../helpers.ts';
+
+const REDIS = '/usr/bin/redis-server';
+const skip = !fs.existsSync(REDIS) && `no redis-server at ${REDIS} (apt-get install redis-server; .ci/run installs it)`;
+const BIN = path.resolve('bin/pixelwise.js');
+
+const freePort = () => new Promise<number>((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  const p = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (await new Promise((r) => { const c = net.connect(port, '127.0.0.1', () => { c.destroy(); r(true); }).on('error', () => r(false)); })) return p;
+    await sleep(50);
+  }
+  throw new Error('redis-server did not start');
+}
+
+const stopProcess = (p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM') => new Promise<number | null>((r) => { if (p.exitCode !== null || p.signalCode !== null) return r(p.exitCode); p.once('exit', (code) => r(code)); p.kill(sig); });
+
+test('batch: submit, workers (one SIGKILLed), poison image, predict-identical outputs, Redis restart, retry, drain', { skip, timeout: 240_000 }, async () => {
+  const d = tempDir('pw-batch-');
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let redis = await startRedis(port, d);
+  const workers: ChildProcess[] = [];
+  try {
+    // 8 images cut from a demo photo at different places and sizes, and a corrupt one (sorted last: a job of its own).
+    const imgs = path.join(d, 'imgs');
+    fs.mkdirSync(imgs);
+    const photo = 'assets/photos/chelsea.png';
+    for (let i = 0; i < 8; i++) {
+      await sharp(photo).extract({ left: 10 + 20 * i, top: 5 + 10 * i, width: 120 + 8 * i, height: 96 }).toFile(path.join(imgs, `img${i}.png`));
+    }
+    fs.writeFileSync(path.join(imgs, 'zz_corrupt.png'), 'not an image');
+    const out = path.join(d, 'out');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'batch', ...args, '--queue', url], { encoding: 'utf8', timeout: 60_000 });
+    const submit = () => cli('submit', '--images', imgs, '--model', 'camvid', '--out', out, '--chunk', '2', '--attempts', '2', '--json');
+    const counts = (r: ReturnType<typeof cli>) => { assert.equal(r.status, 0, r.stderr); return JSON.parse(r.stdout); };
+    assert.deepEqual(counts(submit()), { images: 9, jobs: 5, added: 5, done: 0, queued: 0, failed: 0 });
+    assert.deepEqual(counts(submit()), { images: 9, jobs: 5, added: 0, done: 0, queued: 5, failed: 0 });
+
+    const logs: string[] = [];
+    const worker = () => {
+      const i = logs.length;
+      logs.push('');
+      const p = spawn(process.execPath, [BIN, 'batch', 'worker', '--queue', url, '--lock-seconds', '2', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      p.stderr!.on('data', (b) => { logs[i] += b.toString(); });
+      workers.push(p);
+      return { p, log: () => logs[i] };
+    };
+    // The first worker is killed right after its first job: the job it holds then goes to the others.
+    const a = worker();
+    for (let t = 0; t < 600 && !/completed pw-/.test(a.log()); t++) await sleep(100);
+    assert.match(a.log(), /completed pw-/);
+    await stopProcess(a.p, 'SIGKILL');
+    const b = worker(), c = worker();
+    const status = () => JSON.parse(cli('status', '--json').stdout);
+    let s = status();
+    for (let t = 0; t < 60 && (s.waiting + s.active + s.delayed > 0 || s.failed < 1); t++) { await sleep(500); s = status(); }
+    assert.equal(s.waiting + s.active + s.delayed, 0, JSON.stringify(s));
+    assert.equal(s.failed, 1);
+    assert.equal(s.failures[0].attempts, 2);
+    assert.match(s.failures[0].reason, /zz_corrupt\.png: cannot read image/);
+
+    // SIGTERM: a worker stops (after its job, here none) and exits cleanly.
+    assert.equal(await stopProcess(b.p), 0);
+    assert.match(b.log(), /SIGTERM: finishing the current job, then stopping[\s\S]*stopped/);
+    await stopProcess(c.p);
+
+    // Every job completed exactly once over all the workers' logs (read once they have exited).
+    const completed = logs.join('').match(/completed (pw-\w+)/g) ?? [];
+    assert.equal(completed.length, 4, logs.join('\n---\n'));
+    assert.equal(new Set(completed).size, 4, 'a job completed twice');
+    // Outputs: byte-identical to a single-process predict of the same images.
+    const ref = path.join(d, 'ref');
+    fs.mkdirSync(path.join(d, 'good'));
+    for (let i = 0; i < 8; i++) fs.copyFileSync(path.join(imgs, `img${i}.png`), path.join(d, 'good', `img${i}.png`));
+    const p = spawnSync(process.execPath, [BIN, 'predict', '--model', 'camvid', path.join(d, 'good'), '--out', ref, '--quiet'], { encoding: 'utf8' });
+    assert.equal(p.status, 0, p.stderr);
+    const files = fs.readdirSync(ref).sort();
+    assert.equal(files.length, 8 * 5);
+    for (const f of files) assert.ok(fs.readFileSync(path.join(ref, f)).equals(fs.readFileSync(path.join(out, f))), `${f} differs from predict's`);
+
+    // Redis restarted: the queue (its failed job) is still there; finished work is still known.
+    await stopProcess(redis);
+    redis = await startRedis(port, d);
+    assert.equal(status().failed, 1);
+    assert.deepEqual(counts(submit()), { images: 9, jobs: 5, added: 0, done: 4, queued: 0, failed: 1 });
+    assert.match(cli('retry-failed').stdout, /^1 failed job back in the queue/);
+    assert.equal(status().waiting, 1);
+    assert.match(cli('status', '--metrics').stdout, /pixelwise_batch_jobs\{queue="pixelwise",state="waiting"\} 1/);
+    assert.match(cli('drain').stdout, /^1 job not started removed/);
+    assert.equal(status().waiting, 0);
+  } finally {
+    for (const w of workers) await stopProcess(w, 'SIGKILL');
+    await stopProcess(redis);
+  }
+});
+
+test('batch: an unreachable Redis and missing images are one line each', { skip }, async () => {
+  const port = await freePort();
+  for (const [args, pattern] of [
+    [['status', '--queue', `redis://127.0.0.1:${port}`], /--queue redis:\/\/127\.0\.0\.1:\d+: cannot reach Redis \(connect ECONNREFUSED/],
+    [['status', '--queue', 'http://x'], /--queue http:\/\/x: expected a redis:\/\/ or rediss:\/\/ URL/],
+    [['submit', '--queue', `redis://127.0.0.1:${port}`, '--out', 'x'], /give --images DIR\|FILES or --list FILE/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [BIN, 'batch', ...args], { encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(r.status, 0);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.trim());
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], pattern);
+  }
+});
