@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { openQueue, status as queueStatus } from '../src/batch/queue.ts';
 
 const CAMVID = '../shared/data/camvid';
 const REDIS = '/usr/bin/redis-server';
@@ -57,7 +58,9 @@ const port = await freePort();
 const url = `redis://127.0.0.1:${port}`;
 let redis = await startRedis(port, root);
 const batch = (...args: string[]) => spawnSync(process.execPath, [BIN, 'batch', ...args, '--queue', url], { encoding: 'utf8', timeout: 120_000 });
-const status = (name: string) => JSON.parse(batch('status', '--name', name, '--json').stdout);
+// Polled in this process (a CLI per poll would take a core's worth of start-ups from the workers).
+const queues = new Map<string, ReturnType<typeof openQueue>>();
+const status = (name: string) => { if (!queues.has(name)) queues.set(name, openQueue(url, name)); return queueStatus(queues.get(name)!); };
 
 interface W { p: ChildProcess; log: string }
 function worker(name: string, threads: number): W {
@@ -68,8 +71,8 @@ function worker(name: string, threads: number): W {
 
 async function waitDone(name: string, failed: number, onTick?: () => Promise<void>): Promise<void> {
   for (;;) {
-    const s = status(name);
-    if (s.waiting + s.active + s.delayed === 0 && s.failed >= failed) return;
+    const s = await status(name).catch(() => null); // Redis restarting
+    if (s && s.waiting + s.active + s.delayed === 0 && s.failed >= failed) return;
     await onTick?.();
     await sleep(500);
   }
@@ -101,9 +104,9 @@ const rng = (() => { let s = 12345; return () => (s = (s * 1103515245 + 12345) %
 const killAt = [0.15 + 0.2 * rng(), 0.45 + 0.2 * rng()], restartAt = 0.3 + 0.1 * rng();
 const events: string[] = [];
 let kills = 0, restarted = false;
-const done = () => { const s = status(name); return s.completed ?? 0; };
+const done = async () => (await status(name).catch(() => null))?.completed ?? 0;
 await waitDone(name, 2, async () => {
-  const progress = done() / sources.length;
+  const progress = (await done()) / sources.length;
   if (kills < 2 && progress >= killAt[kills]) {
     const victim = workers[0];
     await stop(victim.p, 'SIGKILL');
@@ -119,7 +122,7 @@ await waitDone(name, 2, async () => {
     restarted = true;
   }
 });
-const final = status(name);
+const final = await status(name);
 for (const w of workers) await stop(w.p);
 const logs = [...workers, ...killed].map((w) => w.log).join('');
 const completions = logs.match(/completed (pw-\w+)/g) ?? [];
@@ -136,6 +139,7 @@ const faults = {
   completionsLogged: completions.length, completedTwice: twice, failed: final.failures.map((f: { images: string[]; reason: string }) => ({ image: path.basename(f.images[0]), reason: f.reason.replace(root, '.') })),
 };
 console.log(`faults: ${events.join('; ')}; outputs ${identical} identical, ${missing} missing, ${different} different; ${completions.length} completions logged, ${twice} twice; failed: ${faults.failed.map((f: { image: string }) => f.image).join(', ')}`);
+for (const q of queues.values()) await q.close();
 await stop(redis);
 
 const result = {
