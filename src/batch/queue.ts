@@ -107,7 +107,7 @@ export async function status(queue: Queue<BatchJobData>, maxFailures = 100): Pro
   const recent = (await queue.getJobs(['completed'], 0, 499, false)).map((j) => j?.finishedOn ?? 0).filter((t) => t > Date.now() - 300_000).sort((a, b) => a - b);
   const perSecond = recent.length >= 2 && recent.at(-1)! > recent[0] ? (recent.length - 1) / ((recent.at(-1)! - recent[0]) / 1000) : 0;
   const left = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) + (c.delayed ?? 0);
-  const failed = await queue.getJobs(['failed'], 0, maxFailures - 1, true);
+  const failed = maxFailures > 0 ? await queue.getJobs(['failed'], 0, maxFailures - 1, true) : [];
   return {
     waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0,
     completed: Number(metrics.meta.count ?? 0), perSecond, etaSeconds: left === 0 ? 0 : perSecond > 0 ? left / perSecond : null,

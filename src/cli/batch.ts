@@ -1,10 +1,10 @@
 // `pixelwise batch`: distributed batch segmentation on BullMQ and Redis (src/batch/).
 import { Command } from 'commander';
-import { parseFloatArg, parsePositiveInt } from './options.js';
+import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 
 export interface QueueOpts { queue: string; name: string }
 export interface SubmitOpts extends QueueOpts { images?: string[]; list?: string; model: string; out: string; alpha: number; chunk: number; attempts: number; json?: boolean }
-export interface WorkerOpts extends QueueOpts { concurrency: number; threads?: number; lockSeconds: number }
+export interface WorkerOpts extends QueueOpts { concurrency: number; threads?: number; lockSeconds: number; metricsPort?: number }
 export interface StatusOpts extends QueueOpts { json?: boolean; metrics?: boolean }
 
 const withQueue = (c: Command) => c
@@ -29,6 +29,7 @@ export function batchCommand(): Command {
     .option('--concurrency <n>', 'jobs at once in this process', parsePositiveInt, 1)
     .option('--threads <n>', 'ONNX Runtime threads per model (default: all cores)', parsePositiveInt)
     .option('--lock-seconds <s>', 'how long a job stays with a worker that stops answering before another worker takes it', parseFloatArg, 30)
+    .option('--metrics-port <n>', 'serve the queue\'s state as Prometheus metrics on GET /metrics at this port (0: any free port, said on stderr)', parseIntArg)
     .action(async (o: WorkerOpts) => (await import('./actions/batch.js')).workerAction(o)));
   batch.addCommand(withQueue(new Command('status'))
     .description('progress, rate, ETA and failed jobs with their messages')

@@ -53,10 +53,10 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     assert.deepEqual(counts(submit()), { images: 9, jobs: 5, added: 0, done: 0, queued: 5, failed: 0 });
 
     const logs: string[] = [];
-    const worker = () => {
+    const worker = (...extra: string[]) => {
       const i = logs.length;
       logs.push('');
-      const p = spawn(process.execPath, [BIN, 'batch', 'worker', '--queue', url, '--lock-seconds', '2', '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(process.execPath, [BIN, 'batch', 'worker', '--queue', url, '--lock-seconds', '2', '--threads', '1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
       p.stderr!.on('data', (b) => { logs[i] += b.toString(); });
       workers.push(p);
       return { p, log: () => logs[i] };
@@ -66,7 +66,7 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     for (let t = 0; t < 600 && !/completed pw-/.test(a.log()); t++) await sleep(100);
     assert.match(a.log(), /completed pw-/);
     await stopProcess(a.p, 'SIGKILL');
-    const b = worker(), c = worker();
+    const b = worker('--metrics-port', '0'), c = worker();
     const status = () => JSON.parse(cli('status', '--json').stdout);
     let s = status();
     for (let t = 0; t < 60 && (s.waiting + s.active + s.delayed > 0 || s.failed < 1); t++) { await sleep(500); s = status(); }
@@ -74,6 +74,12 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     assert.equal(s.failed, 1);
     assert.equal(s.failures[0].attempts, 2);
     assert.match(s.failures[0].reason, /zz_corrupt\.png: cannot read image/);
+    // The queue's state for scraping, from the worker started with a metrics port.
+    const metricsPort = /queue metrics on :(\d+)\/metrics/.exec(b.log())?.[1];
+    assert.ok(metricsPort, b.log());
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(scraped, /pixelwise_batch_jobs\{queue="pixelwise",state="failed"\} 1/);
+    assert.match(scraped, /pixelwise_batch_completed\{queue="pixelwise"\} 4/);
 
     // SIGTERM: a worker stops (after its job, here none) and exits cleanly.
     assert.equal(await stopProcess(b.p), 0);

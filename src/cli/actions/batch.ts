@@ -1,7 +1,7 @@
 // `pixelwise batch submit|worker|status|retry-failed|drain`.
 import fs from 'node:fs';
-import client from 'prom-client';
-import { checkReachable, drain, openQueue, retryFailed, status, submit, type QueueStatus } from '../../batch/queue.js';
+import { checkReachable, drain, openQueue, retryFailed, status, submit } from '../../batch/queue.js';
+import { queueRegistry, serveMetrics } from '../../batch/metrics.js';
 import { startWorker } from '../../batch/worker.js';
 import { UserError } from '../../util/errors.js';
 import { formatDuration } from '../../util/progress.js';
@@ -34,28 +34,28 @@ export async function submitAction(o: SubmitOpts): Promise<void> {
 
 export async function workerAction(o: WorkerOpts): Promise<void> {
   const q = openQueue(o.queue, o.name);
-  try { await checkReachable(q, o.queue); } finally { await q.close().catch(() => {}); }
+  try { await checkReachable(q, o.queue); } catch (e) { await q.close().catch(() => {}); throw e; }
   const log = (l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`);
+  let metrics: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+  if (o.metricsPort != null) {
+    try { metrics = await serveMetrics(queueRegistry(q, o.name), o.metricsPort); } catch (e) {
+      await q.close().catch(() => {});
+      throw new UserError(`--metrics-port ${o.metricsPort}: cannot listen (${(e as Error).message}); pick another port`);
+    }
+  }
   const w = await startWorker(o.queue, { name: o.name, concurrency: o.concurrency, threads: o.threads, lockSeconds: o.lockSeconds, log });
-  log(`worker ${process.pid}: waiting for jobs on ${o.queue} (queue ${o.name})`);
+  log(`worker ${process.pid}: waiting for jobs on ${o.queue} (queue ${o.name})${metrics ? `; queue metrics on :${metrics.port}/metrics` : ''}`);
   const stop = (sig: string) => { log(`${sig}: finishing the current job, then stopping`); void w.close(); };
   process.once('SIGINT', () => stop('SIGINT')); process.once('SIGTERM', () => stop('SIGTERM'));
   await w.closed;
+  metrics?.server.close();
+  await q.close().catch(() => {});
   log(`worker ${process.pid}: stopped`);
 }
 
-function metricsText(s: QueueStatus, name: string): Promise<string> {
-  const registry = new client.Registry();
-  const jobs = new client.Gauge({ name: 'pixelwise_batch_jobs', help: 'Batch jobs by state', labelNames: ['queue', 'state'], registers: [registry] });
-  for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) jobs.set({ queue: name, state }, s[state]);
-  new client.Gauge({ name: 'pixelwise_batch_completed', help: 'Batch jobs completed since the queue began', labelNames: ['queue'], registers: [registry] }).set({ queue: name }, s.completed);
-  new client.Gauge({ name: 'pixelwise_batch_jobs_per_second', help: 'Batch jobs completed per second over the last minutes', labelNames: ['queue'], registers: [registry] }).set({ queue: name }, s.perSecond);
-  return registry.metrics();
-}
-
 export async function statusAction(o: StatusOpts): Promise<void> {
+  if (o.metrics) { process.stdout.write(await withQueue(o, (q) => queueRegistry(q, o.name).metrics())); return; }
   const s = await withQueue(o, (q) => status(q));
-  if (o.metrics) { process.stdout.write(await metricsText(s, o.name)); return; }
   if (o.json) { process.stdout.write(JSON.stringify(s, null, 1) + '\n'); return; }
   const eta = s.etaSeconds == null ? 'ETA unknown (no job finished in the last minutes)' : s.etaSeconds === 0 ? 'nothing left' : `ETA ${formatDuration(s.etaSeconds)}`;
   process.stdout.write(`queue ${o.name}: ${s.waiting} waiting, ${s.active} running, ${s.delayed} delayed (retrying), ${s.completed} completed, ${s.failed} failed; ${s.perSecond.toFixed(2)} jobs/s, ${eta}\n`);
