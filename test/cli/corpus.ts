@@ -302,6 +302,10 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   await sharp(path.join(jpegMask.masks, 'sample_001.png')).jpeg().toFile(path.join(jpegMask.masks, 'sample_001.jpg'));
   fs.rmSync(path.join(jpegMask.masks, 'sample_001.png'));
   add(WRONG, { command: 'verify', name: 'a JPEG mask', args: ['verify', '--images', jpegMask.images, '--masks', jpegMask.masks, '--classes', '4', '--quiet'], report: true, expect: 'error', message: /sample_001\.jpg: masks must be PNG files/ });
+  add(WRONG, { command: 'train', name: '--channels 0', args: train(made.good, ['--channels', '0']), expect: 'error', message: /--channels 0: expected auto or a band count 1\.\.64/ });
+  add(WRONG, { command: 'train', name: '--channels 4 on RGB images', args: train(made.good, ['--channels', '4']), expect: 'error', message: /sample_\d+\.png: 3 bands but --channels 4/ });
+  add(WRONG, { command: 'predict', name: '--display-bands beyond an RGB image\'s', args: ['predict', PHOTO, '--display-bands', '4,3,2', '--out', p('disp')], expect: 'error', message: /--display-bands 4,3,2: .*bands 1\.\.3/ });
+  add(WRONG, { command: 'batch', name: '--queue not a Redis URL', args: ['batch', 'status', '--queue', 'http://localhost:6379'], expect: 'error', message: /--queue http:\/\/localhost:6379: expected a redis:\/\/ or rediss:\/\/ URL/ });
   add(WRONG, { command: 'predict', name: '--weights last (by name)', args: ['predict', PHOTO, '--model', run, '--weights', 'last', '--out', p('w-last')], expect: 'ok' });
   add(WRONG, { command: 'predict', name: '--weights with the checkpoint\'s path', args: ['predict', PHOTO, '--model', run, '--weights', path.join(run, 'last.safetensors'), '--out', p('w-path')], expect: 'ok' });
 
