@@ -47,3 +47,8 @@ export { bootstrapScores, pairedBootstrap, type BootstrapResult, type PairedResu
 export { imageConfusion, imageScore, sumConfusions, type ImageConfusion } from './metrics/per_image.js';
 export { CalibrationBins, fitTemperature } from './metrics/calibration.js';
 export { imageQa, type ImageQa } from './metrics/label_qa.js';
+export { readModelInput, decodeRaster } from './data/raster.js';
+export { displayRgb } from './data/display_bands.js';
+export type { PixelImage, Samples } from './data/pixels.js';
+export { recomputeBatchNormStats } from './train/precise_bn.js';
+export { quantizeModel, calibrateRanges, type QuantizeOptions } from './inference/quantize.js';
