@@ -15,6 +15,7 @@ import { parseCard, variantCards, type ModelCard } from '../models/card.js';
 import { classAreas, classIds, confidenceMasks, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
 import { composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
+import { withSmoothing } from '../inference/smoothing.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
 import type { Network } from '../inference/network.js';
@@ -22,8 +23,11 @@ import { colorize, overlay } from '../render/colorize.js';
 
 export type { ClassArea, ClassInfo, ModelCard, RgbImage };
 
-/** What `segment` takes: anything drawable on a canvas, ImageData, or raw RGB. */
-export type WebImageInput = ImageData | RgbImage | HTMLImageElement | HTMLCanvasElement | ImageBitmap | OffscreenCanvas;
+/**
+ * What `segment` takes: anything drawable on a canvas (an image, a canvas, a video element's current
+ * frame, a WebCodecs VideoFrame, an ImageBitmap), an encoded image as a Blob, ImageData, or raw RGB.
+ */
+export type WebImageInput = ImageData | RgbImage | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | VideoFrame | ImageBitmap | OffscreenCanvas | Blob;
 
 export interface WebSegmentation {
   labels: Uint8Array; width: number; height: number;
@@ -61,7 +65,29 @@ export interface WebSegmentOptions {
 export interface WebSegmenter {
   readonly card: ModelCard;
   segment(input: WebImageInput, o?: WebSegmentOptions): Promise<WebSegmentation>;
+  /**
+   * Segments a playing video frame by frame (requestVideoFrameCallback; animation frames where a
+   * browser lacks it), calling `onResult` with each result. A frame that arrives while the previous
+   * one is still being segmented is dropped, not queued; `smooth` mixes each frame's class scores
+   * with the previous frames' (the Node `--smooth`). Stopped by the handle's stop().
+   */
+  segmentStream(video: HTMLVideoElement, onResult: (r: WebSegmentation) => void, o?: WebStreamOptions): WebStream;
   dispose(): Promise<void>;
+}
+
+export interface WebStreamOptions extends WebSegmentOptions {
+  /** Weight of the past frames' scores, 0 (off, the default) to below 1. */
+  smooth?: number;
+  /** A frame that could not be segmented (the stream goes on). */
+  onError?: (e: Error) => void;
+}
+
+export interface WebStream {
+  /** Takes no more frames; the frame being segmented, if any, still reports. */
+  stop(): void;
+  /** Frames segmented and frames dropped (arrived while busy) so far. */
+  readonly frames: number;
+  readonly dropped: number;
 }
 
 export interface WebLoadOptions {
@@ -110,19 +136,42 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
     seg = segmenterOf(networks[0], variantCards(card)[0]);
   }
   const network = { get ms() { return networks.reduce((t, n) => t + n.ms, 0); } };
+  const segmentWith = async (s: Segmenter, image: RgbImage, so: WebSegmentOptions & { smooth?: number }) => {
+    const t0 = performance.now(), ran = network.ms;
+    let labels: Uint8Array, prob8: Uint8Array | null = null;
+    // Smoothing mixes scores: it takes the scores path, as probabilities do.
+    if (so.probabilities || so.smooth) {
+      const [r] = await s.scoresBatch([image]);
+      labels = r.labels;
+      if (so.probabilities) prob8 = probabilities8(r.scores, card.model.numClasses);
+    } else [labels] = await s.predictBatch([image]);
+    const inference = network.ms - ran, total = performance.now() - t0;
+    return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
+  };
   return {
     card,
     async segment(input, so = {}) {
-      const image = toRgb(input);
-      const t0 = performance.now(), ran = network.ms;
-      let labels: Uint8Array, prob8: Uint8Array | null = null;
-      if (so.probabilities) {
-        const [r] = await seg.scoresBatch([image]);
-        labels = r.labels;
-        prob8 = probabilities8(r.scores, card.model.numClasses);
-      } else [labels] = await seg.predictBatch([image]);
-      const inference = network.ms - ran, total = performance.now() - t0;
-      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
+      return segmentWith(seg, await toRgbAsync(input), so);
+    },
+    segmentStream(video, onResult, so = {}) {
+      // Its own smoothing state; the model stays the segmenter's (not disposed with the stream).
+      const smoothed = withSmoothing(seg, so.smooth ?? 0);
+      let stopped = false, busy = false, frames = 0, dropped = 0;
+      const v = video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
+      const next = () => { if (!stopped) { if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame); else requestAnimationFrame(onFrame); } };
+      const onFrame = () => {
+        if (stopped) return;
+        if (busy || !video.videoWidth) { if (busy) dropped++; next(); return; }
+        busy = true;
+        const image = toRgb(video);
+        next();
+        segmentWith(smoothed, image, so)
+          .then((r) => { frames++; onResult(r); })
+          .catch((e: Error) => so.onError?.(e))
+          .finally(() => { busy = false; });
+      };
+      next();
+      return { stop: () => { stopped = true; }, get frames() { return frames; }, get dropped() { return dropped; } };
     },
     dispose: () => seg.dispose(),
   };
@@ -194,18 +243,31 @@ function cover(img: RgbImage, width: number, height: number): RgbImage {
   return pillowBilinear({ data: crop, width: w, height: h }, width, height);
 }
 
-/** RGB (3 bytes a pixel) from whatever the page has. */
+/** RGB from whatever the page has, Blobs (encoded images) included. */
+export async function toRgbAsync(input: WebImageInput): Promise<RgbImage> {
+  if (typeof Blob !== 'undefined' && input instanceof Blob) {
+    const bitmap = await createImageBitmap(input);
+    try { return toRgb(bitmap); } finally { bitmap.close(); }
+  }
+  return toRgb(input);
+}
+
+/** RGB (3 bytes a pixel) from whatever the page has (a Blob: toRgbAsync). */
 export function toRgb(input: WebImageInput): RgbImage {
-  if ('data' in input && !(input instanceof ImageData)) return input;
-  const rgba = input instanceof ImageData ? input : rgbaOf(input);
+  if (typeof Blob !== 'undefined' && input instanceof Blob) throw new Error('a Blob is an encoded image: segment() reads it (toRgbAsync)');
+  if ('data' in input && !(input instanceof ImageData)) return input as RgbImage;
+  const rgba = input instanceof ImageData ? input : rgbaOf(input as Exclude<WebImageInput, ImageData | RgbImage | Blob>);
   const n = rgba.width * rgba.height, data = new Uint8Array(n * 3);
   for (let p = 0; p < n; p++) { data[p * 3] = rgba.data[p * 4]; data[p * 3 + 1] = rgba.data[p * 4 + 1]; data[p * 3 + 2] = rgba.data[p * 4 + 2]; }
   return { data, width: rgba.width, height: rgba.height };
 }
 
-function rgbaOf(src: Exclude<WebImageInput, ImageData | RgbImage>): ImageData {
-  const width = 'naturalWidth' in src ? src.naturalWidth : src.width;
-  const height = 'naturalHeight' in src ? src.naturalHeight : src.height;
+function rgbaOf(src: Exclude<WebImageInput, ImageData | RgbImage | Blob>): ImageData {
+  // Each source's own pixel size: an image's natural size, a video's frame size, a VideoFrame's display size.
+  const [width, height] = 'videoWidth' in src ? [src.videoWidth, src.videoHeight]
+    : 'naturalWidth' in src ? [src.naturalWidth, src.naturalHeight]
+      : 'displayWidth' in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];
+  if (!width || !height) throw new Error('the image or video has no pixels yet (not loaded, or no frame decoded)');
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(src, 0, 0);

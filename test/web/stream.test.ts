@@ -1,0 +1,81 @@
+// pixelwise/web on video in Chromium: a fake camera (getUserMedia) segmented frame by frame with
+// segmentStream (results at the frame's size, frames dropped rather than queued, stop() ends it),
+// and a Blob, a VideoFrame and a video element give the label map of the same pixels given raw.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { buildServer } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../../src/serve/options.ts';
+import { readImage } from '../../src/data/image_io.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PHOTO = 'assets/photos/astronaut.png';
+const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+
+test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, timeout: 180_000 }, async (t) => {
+  const s = await buildServer({ ...DEFAULT_SERVE });
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'] });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // tsx keeps function names with a helper the page does not have.
+    await page.addInitScript({ content: 'window.__name = (f) => f;' });
+    await page.goto(`${url}/`);
+    const photo = await readImage(PHOTO);
+    const r = await page.evaluate(async ([png, raw, width, height]) => {
+      const { load } = await import('/lib/pixelwise-web.js' as string);
+      const seg = await load('/v1/models/person', { wasmPaths: '/vendor/ort/' });
+      const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+      // The same pixels as raw RGB, as an encoded Blob, and as a VideoFrame.
+      const ref = (await seg.segment({ data: bytes(raw), width, height })).labels;
+      const blob = new Blob([bytes(png)], { type: 'image/png' });
+      const fromBlob = (await seg.segment(blob)).labels;
+      const bitmap = await createImageBitmap(blob);
+      const frame = new VideoFrame(bitmap, { timestamp: 0 });
+      const fromFrame = (await seg.segment(frame)).labels;
+      frame.close(); bitmap.close();
+
+      // A camera (Chromium's fake device) through segmentStream.
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+      const video = document.createElement('video');
+      video.muted = true; video.srcObject = stream;
+      await video.play();
+      const sizes: string[] = [];
+      let firstMask: number | null = null;
+      const h = seg.segmentStream(video, (res: { width: number; height: number; labels: Uint8Array; confidenceMasks(): Float32Array[] }) => {
+        sizes.push(`${res.width}x${res.height}:${res.labels.length}`);
+        firstMask ??= res.confidenceMasks()[1].length;
+      }, { smooth: 0.5, probabilities: true });
+      await new Promise((r) => setTimeout(r, 4000));
+      h.stop();
+      const atStop = sizes.length;
+      await new Promise((r) => setTimeout(r, 1500));
+      // The video element itself, as its current frame.
+      const fromVideo = await seg.segment(video);
+      stream.getTracks().forEach((t) => t.stop());
+      return {
+        blob: same(fromBlob, ref), frame: same(fromFrame, ref), video: `${fromVideo.width}x${fromVideo.height}`,
+        atStop, after: sizes.length, sizes: [...new Set(sizes)], frames: h.frames, dropped: h.dropped, firstMask, videoSize: `${video.videoWidth}x${video.videoHeight}`,
+      };
+    }, [fs.readFileSync(PHOTO).toString('base64'), Buffer.from(photo.data).toString('base64'), photo.width, photo.height] as const);
+    t.diagnostic(`camera ${r.videoSize}: ${r.frames} frames segmented in 4 s, ${r.dropped} dropped`);
+    assert.ok(r.blob, 'a Blob gives the raw pixels\' label map');
+    assert.ok(r.frame, 'a VideoFrame gives the raw pixels\' label map');
+    assert.equal(r.video, r.videoSize);
+    assert.ok(r.atStop >= 3, `${r.atStop} frames segmented in 4 s`);
+    assert.ok(r.after <= r.atStop + 1, `results after stop(): ${r.after - r.atStop}`);
+    const [vw, vh] = r.videoSize.split('x').map(Number);
+    assert.deepEqual(r.sizes, [`${vw}x${vh}:${vw * vh}`]);
+    assert.equal(r.firstMask, vw * vh);
+    assert.equal(r.frames, r.after);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    await s.close();
+  }
+});
