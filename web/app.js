@@ -29,6 +29,9 @@ async function init() {
   for (const id of ['effect', 'keep', 'color']) $(id).addEventListener('change', () => applyEffect());
   $('sigma').addEventListener('change', () => applyEffect());
   $('sigma').addEventListener('input', () => { $('sigmaValue').textContent = $('sigma').value; });
+  $('cameraStart').addEventListener('click', () => startCamera().catch((e) => { $('cameraNote').textContent = `Camera failed: ${e.message}`; }));
+  $('cameraStop').addEventListener('click', stopCamera);
+  $('dlFrame').addEventListener('click', () => $('canvas').toBlob((b) => save(b, 'frame.png'), 'image/png'));
   $('bgImage').addEventListener('change', async () => {
     const f = $('bgImage').files[0];
     state.backgroundImage = f ? toRgb(await createImageBitmap(f, { colorSpaceConversion: 'none' })) : null;
@@ -76,6 +79,47 @@ async function applyEffect() {
     $('effectNote').textContent = `Failed: ${e.message}`;
   }
   state.effectDone = true;
+}
+
+/**
+ * The camera, live: each frame segmented in this page (segmentStream: frames that arrive while one
+ * is being segmented are dropped), drawn with the chosen effect (keeping person: the portrait
+ * model's matte) or as the chosen model's overlay; frames/s and the runtime shown.
+ */
+async function startCamera() {
+  stopCamera();
+  const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+  const video = document.createElement('video');
+  video.muted = true; video.playsInline = true; video.srcObject = media;
+  await video.play();
+  const kind = $('effect').value, keep = $('keep').value;
+  const portrait = kind && keep === 'person' && state.models.some((m) => m.name === 'person');
+  const name = portrait ? 'person' : model().name;
+  const seg = await browserModel(name);
+  const canvas = $('canvas'), ctx = canvas.getContext('2d');
+  const times = [];
+  const effect = () => (kind === 'blur' ? { blur: Number($('sigma').value) } : kind === 'grey' ? { grey: true } : kind === 'color' ? { color: $('color').value } : kind === 'image' && state.backgroundImage ? { image: state.backgroundImage } : null);
+  const stream = seg.segmentStream(video, (r) => {
+    canvas.width = r.width; canvas.height = r.height;
+    const e = effect();
+    ctx.putImageData(e ? r.background({ keep: [keep], ...e }) : r.overlay({ alpha: alpha() }), 0, 0);
+    const now = performance.now();
+    times.push(now);
+    while (times.length && now - times[0] > 2000) times.shift();
+    state.cameraFrames = (state.cameraFrames ?? 0) + 1;
+    $('cameraNote').textContent = `${(times.length / 2).toFixed(1)} frames/s, ${name} on onnxruntime-web (wasm${crossOriginIsolated ? ', threads' : ''}); ${stream.dropped} frames dropped while busy.`;
+  }, { probabilities: !!kind, smooth: 0.3, onError: (e) => { $('cameraNote').textContent = `Frame failed: ${e.message}`; } });
+  state.camera = { media, stream };
+  state.cameraFrames = 0;
+  $('cameraStop').disabled = false; $('dlFrame').disabled = false;
+}
+
+function stopCamera() {
+  if (!state.camera) return;
+  state.camera.stream.stop();
+  state.camera.media.getTracks().forEach((t) => t.stop());
+  state.camera = null;
+  $('cameraStop').disabled = true;
 }
 
 const model = () => state.models.find((m) => m.name === $('model').value);

@@ -74,6 +74,19 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
     assert.equal(r.firstMask, vw * vh);
     assert.equal(r.frames, r.after);
     assert.deepEqual(errors, []);
+
+    // The page's camera: the portrait model's blur, live on the canvas; a frame downloaded.
+    await page.goto(`${url}/`);
+    await page.waitForSelector('#model option[value="voc"]', { state: 'attached' });
+    await page.selectOption('#effect', 'blur');
+    await page.selectOption('#keep', 'person');
+    await page.click('#cameraStart');
+    await page.waitForFunction(() => ((window as unknown as { pixelwise: { cameraFrames?: number } }).pixelwise.cameraFrames ?? 0) >= 5, null, { timeout: 60_000 });
+    assert.match(await page.textContent('#cameraNote') ?? '', /frames\/s, person on onnxruntime-web \(wasm/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dlFrame')]);
+    assert.equal(download.suggestedFilename(), 'frame.png');
+    await page.click('#cameraStop');
+    assert.deepEqual(errors, []);
   } finally {
     await browser?.close();
     await s.close();
