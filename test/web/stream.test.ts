@@ -92,3 +92,42 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
     await s.close();
   }
 });
+
+test('web: the README\'s camera page runs from a plain static folder (no pixelwise serve)', { skip, timeout: 180_000 }, async () => {
+  const { default: http } = await import('node:http');
+  const path = await import('node:path');
+  const root = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'pw-static-'));
+  fs.copyFileSync('web/examples/camera-blur.html', path.join(root, 'index.html'));
+  fs.copyFileSync('web/lib/pixelwise-web.js', path.join(root, 'pixelwise-web.js'));
+  fs.cpSync('node_modules/onnxruntime-web/dist', path.join(root, 'ort'), { recursive: true });
+  fs.cpSync('models/person', path.join(root, 'models', 'person'), { recursive: true });
+  // A file server and nothing else: no API, no pixelwise.
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+  const server = http.createServer((req, res) => {
+    const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/\/$/, '/index.html'));
+    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/`);
+    const consoleLines: string[] = []; // (the browser's own favicon request is a 404 here)
+    page.on('console', (m) => consoleLines.push(m.text()));
+    await page.waitForFunction(() => ((window as unknown as { stream?: { frames: number } }).stream?.frames ?? 0) >= 3, null, { timeout: 60_000 })
+      .catch((e: Error) => { throw new Error(`${e.message.split('\n')[0]}; page: ${[...errors, ...consoleLines].join(' | ')}`); });
+    // The canvas shows the frame (not blank): its pixels vary.
+    const distinct = await page.evaluate(() => { const c = document.getElementById('out') as HTMLCanvasElement; const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data; const s = new Set<number>(); for (let i = 0; i < d.length; i += 4 * 97) s.add(d[i]); return s.size; });
+    assert.ok(distinct > 5, `${distinct} distinct values on the canvas`);
+    assert.deepEqual(errors, []);
+    assert.ok(fs.readFileSync('web/examples/camera-blur.html', 'utf8').trim().split('\n').length <= 10, 'the page is 10 lines');
+  } finally {
+    await browser?.close();
+    server.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
