@@ -71,6 +71,12 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     const name = hostName(req.headers.host);
     if (!allowed.has(name)) throw new HttpError(403, `Host ${name || '(none)'} is not served here; start the server with --allowed-hosts ${name || 'NAME'} to allow it`);
   });
+  // Cross-origin isolation: the page may use SharedArrayBuffer, so onnxruntime-web runs wasm with
+  // threads. Everything the page loads is this server's own.
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('cross-origin-embedder-policy', 'require-corp');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: req.method, status: reply.statusCode });

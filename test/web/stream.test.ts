@@ -61,10 +61,12 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
       return {
         blob: same(fromBlob, ref), frame: same(fromFrame, ref), video: `${fromVideo.width}x${fromVideo.height}`,
         atStop, after: sizes.length, sizes: [...new Set(sizes)], frames: h.frames, dropped: h.dropped, firstMask, videoSize: `${video.videoWidth}x${video.videoHeight}`,
+        isolated: crossOriginIsolated,
       };
     }, [fs.readFileSync(PHOTO).toString('base64'), Buffer.from(photo.data).toString('base64'), photo.width, photo.height] as const);
     t.diagnostic(`camera ${r.videoSize}: ${r.frames} frames segmented in 4 s, ${r.dropped} dropped`);
     assert.ok(r.blob, 'a Blob gives the raw pixels\' label map');
+    assert.ok(r.isolated, 'serve\'s page is cross-origin isolated (wasm threads possible)');
     assert.ok(r.frame, 'a VideoFrame gives the raw pixels\' label map');
     assert.equal(r.video, r.videoSize);
     assert.ok(r.atStop >= 3, `${r.atStop} frames segmented in 4 s`);
