@@ -107,7 +107,8 @@ async function startCamera() {
     times.push(now);
     while (times.length && now - times[0] > 2000) times.shift();
     state.cameraFrames = (state.cameraFrames ?? 0) + 1;
-    $('cameraNote').textContent = `${(times.length / 2).toFixed(1)} frames/s, ${name} on onnxruntime-web (wasm${crossOriginIsolated ? ', threads' : ''}); ${stream.dropped} frames dropped while busy.`;
+    const rc = seg.runtimeCheck;
+    $('cameraNote').textContent = `${(times.length / 2).toFixed(1)} frames/s, ${name} on onnxruntime-web (${rc.runtime}${rc.runtime === 'wasm' && crossOriginIsolated ? ', threads' : ''}${rc.agreement != null ? `, WebGPU agreed with wasm on ${(100 * rc.agreement).toFixed(2)}%` : ''}${rc.reason ? `; ${rc.reason}` : ''}); ${stream.dropped} frames dropped while busy.`;
   }, { probabilities: !!kind, smooth: 0.3, onError: (e) => { $('cameraNote').textContent = `Frame failed: ${e.message}`; } });
   state.camera = { media, stream };
   state.cameraFrames = 0;
@@ -162,7 +163,8 @@ async function segmentInBrowser(m) {
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
   state.agreement = same / a.length;
-  $('agreement').textContent = `In the browser: ${state.browser.timings.inference.toFixed(0)} ms inference; the label maps agree on ${(100 * state.agreement).toFixed(3)}% of pixels.`;
+  const rc = (await browserModel(m.name)).runtimeCheck;
+  $('agreement').textContent = `In the browser (${rc.runtime}${rc.reason ? `: ${rc.reason}` : ''}): ${state.browser.timings.inference.toFixed(0)} ms inference; the label maps agree on ${(100 * state.agreement).toFixed(3)}% of pixels.`;
   status('Showing the in-browser result.');
 }
 

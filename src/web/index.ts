@@ -64,6 +64,8 @@ export interface WebSegmentOptions {
 
 export interface WebSegmenter {
   readonly card: ModelCard;
+  /** The runtime in use and why (under auto with WebGPU: settled by the first image). */
+  readonly runtimeCheck: RuntimeCheck;
   segment(input: WebImageInput, o?: WebSegmentOptions): Promise<WebSegmentation>;
   /**
    * Segments a playing video frame by frame (requestVideoFrameCallback; animation frames where a
@@ -90,7 +92,31 @@ export interface WebStream {
   readonly dropped: number;
 }
 
+export type WebRuntime = 'wasm' | 'webgpu';
+
+/** Which runtime a model runs on, and why. */
+export interface RuntimeCheck {
+  runtime: WebRuntime;
+  /** WebGPU's label map against wasm's on the first image (share of equal pixels), when both ran. */
+  agreement?: number;
+  /** Why it is not WebGPU, when it is not. */
+  reason?: string;
+}
+
+/** WebGPU stays when its first label map agrees with wasm's on at least this share of pixels. */
+export const DEFAULT_MIN_AGREEMENT = 0.99;
+
 export interface WebLoadOptions {
+  /**
+   * auto (default): WebGPU where the browser has it, checked against wasm on the first image and
+   * replaced by wasm when they disagree or WebGPU cannot run the model; wasm; or webgpu (no check).
+   * WebGPU needs onnxruntime-web's WebGPU build (ort.webgpu.min.mjs).
+   */
+  runtime?: 'auto' | WebRuntime;
+  /** auto: the agreement WebGPU must reach (default DEFAULT_MIN_AGREEMENT). */
+  minAgreement?: number;
+  /** Told the runtime chosen (after the first image's check, under auto with WebGPU). */
+  onRuntime?: (c: RuntimeCheck) => void;
   /** Where onnxruntime-web finds its .wasm files (ort.env.wasm.wasmPaths), e.g. '/vendor/ort/'. */
   wasmPaths?: string;
   /** wasm threads (needs a cross-origin isolated page; default: what onnxruntime-web picks). */
@@ -115,27 +141,62 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   const parsed = parseCard(raw, () => undefined);
   if ('error' in parsed) throw new Error(`${where}: ${parsed.error}`);
   const { card } = parsed;
-  const networkOf = async (b: Uint8Array) => new OrtWebNetwork(await ort.InferenceSession.create(b, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }));
+  // The ONNX file of each network the card names (variants: the same network at other sizes).
+  const cards = typeof model === 'string' ? variantCards(card) : [variantCards(card)[0]];
+  let graphs: Uint8Array[];
+  if (typeof model === 'string') {
+    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
+    graphs = [];
+    for (const c of cards) graphs.push(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, '/') + c.onnx)).arrayBuffer()));
+  } else graphs = [model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer)];
   // sharp is not in the browser: a card resized by sharp's linear filter is resized by Pillow's
   // here (close, not the same bytes); Pillow-resized cards give exactly the Node result.
   const segmenterOf = (n: Network, c: ModelCard) => createSegmenter(n, c, { filters: { sharp: PILLOW_FILTER.pillow } });
-  const networks: OrtWebNetwork[] = [];
-  let seg: Segmenter;
-  if (typeof model === 'string') {
-    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
-    // A card with variants (the same network at other sizes): each image goes to the nearest aspect.
-    const parts: Segmenter[] = [];
-    for (const c of variantCards(card)) {
-      const n = await networkOf(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, '/') + c.onnx)).arrayBuffer()));
-      networks.push(n);
-      parts.push(segmenterOf(n, c));
+  const build = async (ep: WebRuntime) => {
+    const nets: OrtWebNetwork[] = [];
+    try {
+      for (const g of graphs) nets.push(new OrtWebNetwork(await ort.InferenceSession.create(g, { executionProviders: [ep], graphOptimizationLevel: 'all' }), ep));
+    } catch (e) { await Promise.all(nets.map((n) => n.dispose())); throw e; }
+    const parts = nets.map((n, i) => segmenterOf(n, cards[i]));
+    return { ep, nets, seg: parts.length > 1 ? byAspect(parts, card) : parts[0] };
+  };
+  const wanted = o.runtime ?? 'auto';
+  const check: RuntimeCheck = { runtime: 'wasm' };
+  let gpu: Awaited<ReturnType<typeof build>> | null = null;
+  if (wanted !== 'wasm') {
+    const why = await webGpuMissing();
+    if (why) check.reason = why;
+    else {
+      try { gpu = await build('webgpu'); } catch (e) { check.reason = `WebGPU could not run the model (${(e as Error).message.split('\n')[0]})`; }
     }
-    seg = byAspect(parts, card);
-  } else {
-    networks.push(await networkOf(model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer)));
-    seg = segmenterOf(networks[0], variantCards(card)[0]);
+    if (!gpu && wanted === 'webgpu') throw new Error(`${where}: runtime webgpu: ${check.reason}`);
   }
-  const network = { get ms() { return networks.reduce((t, n) => t + n.ms, 0); } };
+  // auto: WebGPU, checked against wasm on the first image; wasm where it is missing or disagrees.
+  let active = gpu && wanted === 'webgpu' ? gpu : await build('wasm');
+  let reference = gpu && wanted === 'auto' ? active : null;
+  if (gpu && wanted === 'auto') active = gpu;
+  if (gpu && wanted === 'webgpu') check.runtime = 'webgpu';
+  const seg = { get current() { return active.seg; } };
+  const networks = { get all() { return [...active.nets, ...(reference?.nets ?? [])]; } };
+  /** The first image on both runtimes: WebGPU stays if its label map agrees with wasm's (once, however many calls wait on it). */
+  let checking: Promise<void> | null = null;
+  const firstCheck = (image: RgbImage) => (checking ??= compareRuntimes(image));
+  const compareRuntimes = async (image: RgbImage) => {
+    if (!reference || active === reference) return;
+    const [a] = await active.seg.predictBatch([image]), [b] = await reference.seg.predictBatch([image]);
+    let same = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+    check.agreement = same / a.length;
+    const keep = check.agreement >= (o.minAgreement ?? DEFAULT_MIN_AGREEMENT);
+    const [kept, dropped] = keep ? [active, reference] : [reference, active];
+    if (!keep) check.reason = `WebGPU's label map agrees with wasm's on ${(100 * check.agreement).toFixed(2)}% of pixels, below ${(100 * (o.minAgreement ?? DEFAULT_MIN_AGREEMENT)).toFixed(2)}%: running on wasm`;
+    check.runtime = kept.ep;
+    active = kept; reference = null;
+    await dropped.seg.dispose();
+    o.onRuntime?.(check);
+  };
+  if (!gpu || wanted !== 'auto') o.onRuntime?.(check);
+  const network = { get ms() { return networks.all.reduce((t, n) => t + n.ms, 0); } };
   const segmentWith = async (s: Segmenter, image: RgbImage, so: WebSegmentOptions & { smooth?: number }) => {
     const t0 = performance.now(), ran = network.ms;
     let labels: Uint8Array, prob8: Uint8Array | null = null;
@@ -150,12 +211,15 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   };
   return {
     card,
+    get runtimeCheck() { return { ...check }; },
     async segment(input, so = {}) {
-      return segmentWith(seg, await toRgbAsync(input), so);
+      const image = await toRgbAsync(input);
+      await firstCheck(image);
+      return segmentWith(seg.current, image, so);
     },
     segmentStream(video, onResult, so = {}) {
       // Its own smoothing state; the model stays the segmenter's (not disposed with the stream).
-      const smoothed = withSmoothing(seg, so.smooth ?? 0);
+      let smoothed: Segmenter | null = null, smoothedFor: Segmenter | null = null;
       let stopped = false, busy = false, frames = 0, dropped = 0;
       const v = video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
       const next = () => { if (!stopped) { if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame); else requestAnimationFrame(onFrame); } };
@@ -165,7 +229,12 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
         busy = true;
         const image = toRgb(video);
         next();
-        segmentWith(smoothed, image, so)
+        firstCheck(image)
+          .then(() => {
+            // Its own smoothing state, over the runtime the check kept (the model is not disposed with the stream).
+            if (smoothedFor !== seg.current) { smoothed = withSmoothing(seg.current, so.smooth ?? 0); smoothedFor = seg.current; }
+            return segmentWith(smoothed!, image, so);
+          })
           .then((r) => { frames++; onResult(r); })
           .catch((e: Error) => so.onError?.(e))
           .finally(() => { busy = false; });
@@ -173,16 +242,23 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
       next();
       return { stop: () => { stopped = true; }, get frames() { return frames; }, get dropped() { return dropped; } };
     },
-    dispose: () => seg.dispose(),
+    dispose: async () => { await active.seg.dispose(); if (reference && reference !== active) await reference.seg.dispose(); },
   };
 }
 
-/** The onnxruntime-web runtime of the network interface. */
+/** Why this browser cannot run WebGPU (null when it can). */
+async function webGpuMissing(): Promise<string | null> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown | null> } }).gpu;
+  if (!gpu) return 'this browser has no WebGPU (navigator.gpu)';
+  try { return (await gpu.requestAdapter()) ? null : 'WebGPU has no adapter here'; } catch (e) { return `WebGPU adapter: ${(e as Error).message}`; }
+}
+
+/** The onnxruntime-web runtime of the network interface (wasm or WebGPU execution). */
 class OrtWebNetwork implements Network {
   readonly runtime = 'onnx-web' as const;
   /** Milliseconds spent in runs so far. */
   ms = 0;
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(private readonly session: ort.InferenceSession, readonly ep: WebRuntime) {}
   async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
     const t0 = performance.now();
     const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', x, dims) });

@@ -133,3 +133,49 @@ test('web: the README\'s camera page runs from a plain static folder (no pixelwi
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('web: WebGPU (SwiftShader) checked against wasm on the first image; wasm kept where it disagrees or is asked for', { skip, timeout: 180_000 }, async (t) => {
+  const s = await buildServer({ ...DEFAULT_SERVE });
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] });
+    const page = await browser.newPage();
+    await page.addInitScript({ content: 'window.__name = (f) => f;' });
+    await page.goto(`${url}/`);
+    const photo = await readImage(PHOTO);
+    const r = await page.evaluate(async ([raw, width, height]) => {
+      const { load } = await import('/lib/pixelwise-web.js' as string);
+      const image = { data: Uint8Array.from(atob(raw), (c) => c.charCodeAt(0)), width, height };
+      const told: unknown[] = [];
+      const auto = await load('/v1/models/person', { wasmPaths: '/vendor/ort/', onRuntime: (c: unknown) => told.push(c) });
+      const before = auto.runtimeCheck;
+      const a = (await auto.segment(image)).labels as Uint8Array;
+      const wasm = await load('/v1/models/person', { wasmPaths: '/vendor/ort/', runtime: 'wasm' });
+      const w = (await wasm.segment(image)).labels as Uint8Array;
+      let same = 0;
+      for (let i = 0; i < a.length; i++) if (a[i] === w[i]) same++;
+      // A threshold nothing can reach: the check must fall back to wasm.
+      const strict = await load('/v1/models/person', { wasmPaths: '/vendor/ort/', minAgreement: 1.01 });
+      const sl = (await strict.segment(image)).labels as Uint8Array;
+      return { before, after: auto.runtimeCheck, told, agreeWithWasm: same / a.length, wasm: wasm.runtimeCheck, strict: strict.runtimeCheck, strictSame: sl.every((v, i) => v === w[i]) };
+    }, [Buffer.from(photo.data).toString('base64'), photo.width, photo.height] as const);
+    t.diagnostic(`auto: ${JSON.stringify(r.after)}`);
+    assert.equal(r.wasm.runtime, 'wasm');
+    if (r.before.reason) {
+      // No usable WebGPU here: wasm from the start, saying why.
+      assert.equal(r.after.runtime, 'wasm');
+    } else {
+      assert.equal(typeof r.after.agreement, 'number');
+      assert.deepEqual(r.told, [r.after]);
+      if (r.after.runtime === 'webgpu') assert.ok(r.after.agreement >= 0.99 && Math.abs(r.agreeWithWasm - r.after.agreement) < 1e-9);
+      else assert.match(r.after.reason, /agrees with wasm's on/);
+      assert.equal(r.strict.runtime, 'wasm');
+      assert.match(r.strict.reason, /below 101\.00%: running on wasm/);
+      assert.ok(r.strictSame, 'after falling back, the label maps are wasm\'s');
+    }
+  } finally {
+    await browser?.close();
+    await s.close();
+  }
+});
