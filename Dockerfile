@@ -5,6 +5,9 @@
 #   docker run pixelwise batch worker --queue redis://REDIS:6379
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
+# npm 10 runs every install script: onnxruntime-node's would download CUDA libraries pixelwise
+# does not use (README: allowScripts).
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
