@@ -29,7 +29,7 @@ test('package: npm pack -> install into an empty project -> plain-JS import and 
   // What the README tells a user's project to declare: npm 11 then skips onnxruntime-node's CUDA
   // download (without it, an offline install fails with ENOTFOUND api.nuget.org) and warns about
   // no script left uncovered.
-  const allowScripts = { 'onnxruntime-node': false, protobufjs: false, [`@ffmpeg-installer/${process.platform}-${process.arch}`]: true };
+  const allowScripts = { 'onnxruntime-node': false, protobufjs: false, 'msgpackr-extract': false, [`@ffmpeg-installer/${process.platform}-${process.arch}`]: true };
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', allowScripts }));
   const t0 = Date.now();
   const inst = npm(['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dir, info.filename)], app);

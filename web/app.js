@@ -102,12 +102,15 @@ async function startCamera() {
   const stream = seg.segmentStream(video, (r) => {
     canvas.width = r.width; canvas.height = r.height;
     const e = effect();
-    ctx.putImageData(e ? r.background({ keep: [keep], ...e }) : r.overlay({ alpha: alpha() }), 0, 0);
+    const drawn = e ? r.background({ keep: [keep], ...e }) : r.overlay({ alpha: alpha() });
+    ctx.putImageData(drawn, 0, 0);
+    state.lastFrame = { image: r.image, drawn }; // read by the browser tests
     const now = performance.now();
     times.push(now);
     while (times.length && now - times[0] > 2000) times.shift();
     state.cameraFrames = (state.cameraFrames ?? 0) + 1;
     const rc = seg.runtimeCheck;
+    state.cameraFps = times.length / 2;
     $('cameraNote').textContent = `${(times.length / 2).toFixed(1)} frames/s, ${name} on onnxruntime-web (${rc.runtime}${rc.runtime === 'wasm' && crossOriginIsolated ? ', threads' : ''}${rc.agreement != null ? `, WebGPU agreed with wasm on ${(100 * rc.agreement).toFixed(2)}%` : ''}${rc.reason ? `; ${rc.reason}` : ''}); ${stream.dropped} frames dropped while busy.`;
   }, { probabilities: !!kind, smooth: 0.3, onError: (e) => { $('cameraNote').textContent = `Frame failed: ${e.message}`; } });
   state.camera = { media, stream };

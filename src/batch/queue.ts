@@ -133,13 +133,19 @@ export async function drain(queue: Queue<BatchJobData>): Promise<number> {
 /** Refuses a Redis that cannot be reached, in one line (instead of retrying forever). */
 export async function checkReachable(queue: Queue<BatchJobData>, url: string, ms = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let onError: ((e: Error) => void) | undefined;
   try {
     await Promise.race([
       queue.waitUntilReady().then(() => queue.getJobCounts('waiting')),
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('no answer')), ms); }),
+      // The first connection error is the answer (ioredis would go on retrying).
+      new Promise((_, reject) => { onError = reject; queue.once('error', onError); }),
     ]);
   } catch (e) {
     const why = (lastError.get(queue) ?? (e as Error)).message.split('\n')[0];
     throw new UserError(`--queue ${url}: cannot reach Redis (${why}); start redis-server or give the right host and port`);
-  } finally { clearTimeout(timer); }
+  } finally {
+    clearTimeout(timer);
+    if (onError) queue.off('error', onError);
+  }
 }

@@ -221,10 +221,13 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
       // Its own smoothing state; the model stays the segmenter's (not disposed with the stream).
       let smoothed: Segmenter | null = null, smoothedFor: Segmenter | null = null;
       let stopped = false, busy = false, frames = 0, dropped = 0;
-      const v = video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
-      const next = () => { if (!stopped) { if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame); else requestAnimationFrame(onFrame); } };
-      const onFrame = () => {
+      const v = video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: (now: number, m: { presentedFrames: number }) => void) => number };
+      let lastPresented = -1;
+      const next = () => { if (!stopped) { if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame); else requestAnimationFrame(() => onFrame()); } };
+      const onFrame = (_now?: number, meta?: { presentedFrames: number }) => {
         if (stopped) return;
+        // Frames the video showed without a callback (the page was busy, e.g. wasm on this thread) were dropped too.
+        if (meta) { if (lastPresented >= 0) dropped += Math.max(0, meta.presentedFrames - lastPresented - 1); lastPresented = meta.presentedFrames; }
         if (busy || !video.videoWidth) { if (busy) dropped++; next(); return; }
         busy = true;
         const image = toRgb(video);

@@ -59,7 +59,8 @@ export async function compareLogits(ck: string, m: SegModel, ort: OnnxNetwork): 
 }
 
 /** Label-map agreement at network and original resolution for every reference image of a checkpoint. */
-export async function compareLabelMaps(ck: string, m: SegModel, ort: OnnxNetwork, withTfjs = true): Promise<MapRow[]> {
+/** `tfjsImages`: TF.js runs the first this many images too (ONNX Runtime runs every one). */
+export async function compareLabelMaps(ck: string, m: SegModel, ort: OnnxNetwork, tfjsImages = Infinity): Promise<MapRow[]> {
   const dir = path.join(EDGENETS, 'reference_outputs', ck);
   const rows: MapRow[] = [];
   for (const f of fs.readdirSync(dir).filter((f) => /_net\.png$/.test(f) && !/(_eval|\d+x\d+)_net\.png$/.test(f)).sort()) {
@@ -73,7 +74,7 @@ export async function compareLabelMaps(ck: string, m: SegModel, ort: OnnxNetwork
     const refNet = readMap(path.join(dir, f)), refOrig = readMap(path.join(dir, `${name}_orig.png`));
     const back = (l: Uint8Array) => pillowNearest(l, w, h, img.width, img.height);
     const [o] = await modelSegmenter(m, { norm: IMAGENET_NORM }, {}, ort).predictBatch([net]);
-    const [t] = withTfjs ? await predictBatch(m, [net], { norm: IMAGENET_NORM }) : [null];
+    const [t] = rows.length < tfjsImages ? await predictBatch(m, [net], { norm: IMAGENET_NORM }) : [null];
     rows.push({
       checkpoint: ck, image: name, size: `${w}x${h}`,
       tfjsNet: t ? agree(t, refNet) : NaN, tfjsOrig: t ? agree(back(t), refOrig) : NaN,

@@ -31,14 +31,17 @@ test('ESPNetv2 logits equal PyTorch on the stored input tensors (TF.js and ONNX 
   }
 });
 
-test('ESPNetv2 label maps from the image files equal PyTorch at network and original resolution (>= 99.9% per image, both runtimes)', { skip }, async () => {
+test('ESPNetv2 label maps from the image files equal PyTorch at network and original resolution (>= 99.9% per image; ONNX Runtime on every image, TF.js on three)', { skip }, async () => {
   await initEngine('wasm');
   for (const ck of CHECKPOINTS) {
     const m = importCheckpoint(ck), ort = await openOrt(m);
-    const rows = await compareLabelMaps(ck, m, ort);
+    // TF.js on three images per checkpoint (its wasm forward at 1024x512 is the suite's slowest
+    // step; the parity test runs it on every shipped model); `npm run bench:pretrained` runs all.
+    const rows = await compareLabelMaps(ck, m, ort, 3);
     assert.ok(rows.length >= 9, `${ck}: ${rows.length} reference images`);
+    assert.equal(rows.filter((r) => !Number.isNaN(r.tfjsNet)).length, 3);
     for (const r of rows) {
-      for (const k of ['tfjsNet', 'tfjsOrig', 'onnxNet', 'onnxOrig'] as const) assert.ok(r[k] >= 0.999, `${ck} ${r.image} ${k}: ${(100 * r[k]).toFixed(4)}% equal`);
+      for (const k of ['tfjsNet', 'tfjsOrig', 'onnxNet', 'onnxOrig'] as const) if (!Number.isNaN(r[k])) assert.ok(r[k] >= 0.999, `${ck} ${r.image} ${k}: ${(100 * r[k]).toFixed(4)}% equal`);
     }
     await ort.dispose(); m.dispose();
   }

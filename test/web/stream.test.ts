@@ -179,3 +179,81 @@ test('web: WebGPU (SwiftShader) checked against wasm on the first image; wasm ke
     await s.close();
   }
 });
+
+test('web: the page\'s camera on a y4m of a shipped photo: fps shown vs counted, effect pixels vs the library\'s, 300 frames without memory growth', { skip, timeout: 300_000 }, async (t) => {
+  const path = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const { ffmpegPath } = await import('../../src/video/ffmpeg.ts');
+  const { load } = await import('../../src/inference/load.ts');
+  const dir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'pw-y4m-'));
+  const y4m = path.join(dir, 'astronaut.y4m');
+  const ff = spawnSync(ffmpegPath(), ['-v', 'error', '-loop', '1', '-i', PHOTO, '-t', '2', '-r', '30', '-pix_fmt', 'yuv420p', y4m]);
+  assert.equal(ff.status, 0, ff.stderr?.toString());
+  const s = await buildServer({ ...DEFAULT_SERVE });
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`, '--enable-blink-features=ForceEagerMeasureMemory'] });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript({ content: 'window.__name = (f) => f;' });
+    await page.goto(`${url}/`);
+    await page.waitForSelector('#model option[value="voc"]', { state: 'attached' });
+    // A colour background: Node and the page composite it with the same code, so the pixels differ
+    // only where the mattes do (a blur would also differ by implementation: sharp's in Node, the
+    // module's own in the page).
+    await page.selectOption('#effect', 'color');
+    await page.selectOption('#keep', 'person');
+    await page.click('#cameraStart');
+    type W = { pixelwise: { cameraFrames?: number; cameraFps?: number; lastFrame?: { image: { data: Uint8Array; width: number; height: number }; drawn: ImageData } } };
+    const frames = () => page.evaluate(() => (window as unknown as W).pixelwise.cameraFrames ?? 0);
+    await page.waitForFunction(() => ((window as unknown as W).pixelwise.cameraFrames ?? 0) >= 30, null, { timeout: 120_000 });
+    const memory = () => page.evaluate(async () => (await (performance as unknown as { measureUserAgentSpecificMemory(): Promise<{ bytes: number }> }).measureUserAgentSpecificMemory()).bytes);
+    const before = await memory();
+    // Frames counted by the test over 6 s against the rate the page shows.
+    const [f0, t0] = [await frames(), Date.now()];
+    await new Promise((r) => setTimeout(r, 6000));
+    const [f1, t1] = [await frames(), Date.now()];
+    const shown = await page.evaluate(() => (window as unknown as W).pixelwise.cameraFps ?? 0);
+    const counted = (f1 - f0) / ((t1 - t0) / 1000);
+    t.diagnostic(`camera (y4m of ${PHOTO}): ${counted.toFixed(2)} frames/s counted, ${shown.toFixed(2)} shown`);
+    assert.ok(Math.abs(shown - counted) <= 0.1 * counted, `shown ${shown} vs counted ${counted}`);
+    // The effect the page drew for a frame, against the library's on that frame's pixels.
+    const last = await page.evaluate(() => {
+      const l = (window as unknown as W).pixelwise.lastFrame!;
+      const b64 = (a: ArrayLike<number>) => { let s = ''; for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]); return btoa(s); };
+      return { rgb: b64(l.image.data), width: l.image.width, height: l.image.height, drawn: b64(l.drawn.data) };
+    });
+    const rgb = new Uint8Array(Buffer.from(last.rgb, 'base64')), drawn = new Uint8Array(Buffer.from(last.drawn, 'base64'));
+    const person = await load('person');
+    try {
+      const r = await person.segment({ data: rgb, width: last.width, height: last.height });
+      const node = await r.background({ keep: ['person'], color: '#00b140', format: 'raw' }) as { data: Uint8Array; channels: number };
+      let same = 0;
+      const px = last.width * last.height;
+      for (let p = 0; p < px; p++) {
+        let close = true;
+        for (let k = 0; k < 3; k++) if (Math.abs(node.data[p * node.channels + k] - drawn[p * 4 + k]) > 1) close = false;
+        if (close) same++;
+      }
+      t.diagnostic(`effect pixels within 1 of the library's: ${(100 * same / px).toFixed(3)}%`);
+      assert.ok(same / px >= 0.999, `${(100 * same / px).toFixed(3)}% of the effect's pixels match the library's`);
+    } finally { await person.dispose(); }
+    // 300 frames more: memory (JS heaps and wasm memories) does not grow.
+    const f2 = await frames();
+    await page.waitForFunction((n) => ((window as unknown as W).pixelwise.cameraFrames ?? 0) >= n, f2 + 300, { timeout: 180_000 });
+    const after = await memory();
+    t.diagnostic(`memory: ${(before / 2 ** 20).toFixed(1)} MB after 30 frames, ${(after / 2 ** 20).toFixed(1)} MB after ${f2 + 300 - 30} more`);
+    assert.ok(after < before * 1.1 + 8 * 2 ** 20, `memory grew from ${before} to ${after} bytes`);
+    await page.click('#cameraStop');
+    const stoppedAt = await frames();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(await frames() <= stoppedAt + 1, 'frames after Stop');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser?.close();
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
