@@ -1943,10 +1943,13 @@ var inputRuleSchema = discriminatedUnion("kind", [
   object({ kind: literal("fixed"), size: hw, filter: resizeFilterSchema }),
   object({ kind: literal("multiple"), multiple: posInt, filter: resizeFilterSchema })
 ]);
-var normalizationSchema = object({ mean: triple, std: triple, channelOrder: optional(_enum(["RGB", "BGR"])) });
+var normalizationSchema = object({ mean: array(number2()), std: array(number2().check(_positive())), channelOrder: optional(_enum(["RGB", "BGR"])) });
 var cardInputSchema = object({
   rule: inputRuleSchema,
-  channels: literal(3),
+  /** Bands per pixel the network takes: 3 = RGB; 1 = grey; more: e.g. RGB + near-infrared. */
+  channels: posInt,
+  /** The images' samples: 8-bit (default), 16-bit or float. */
+  sampleType: optional(_enum(["uint8", "uint16", "float32"])),
   normalization: normalizationSchema,
   /** Input height and width are padded (zeros after normalisation) to multiples of this. */
   stride: posInt
@@ -2024,7 +2027,15 @@ function parseCard(raw, strideOf) {
   }
   const card = r.data;
   if (card.classes.length !== card.model.numClasses) return { error: `${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs` };
-  return { card };
+  const bands = bandsError(card.input, card.model);
+  return bands ? { error: bands } : { card };
+}
+function bandsError(input, model) {
+  const c = input.channels, n = input.normalization;
+  if (n.mean.length !== c || n.std.length !== c) return `invalid model card at input.normalization: ${n.mean.length} means and ${n.std.length} stds for ${c} bands (input.channels)`;
+  if ((model.inChannels ?? 3) !== c) return `invalid model card at input.channels: ${c} bands but the network takes ${model.inChannels ?? 3} (model.inChannels)`;
+  if (n.channelOrder === "BGR" && c !== 3) return "invalid model card at input.normalization.channelOrder: BGR needs 3 bands";
+  return null;
 }
 function withFixedInput(card, size) {
   const rule = { kind: "fixed", size, filter: "pillow" };
@@ -2216,16 +2227,71 @@ function coverBox(srcW, srcH, width, height) {
   return [(srcW - w) / 2, (srcH - h) / 2, w, h];
 }
 
+// src/data/pixels.ts
+var SAMPLE_MAX = { uint8: 255, uint16: 65535, float32: 1 };
+var channelsOf = (im) => im.channels ?? 3;
+function sampleTypeOf(im) {
+  const d = ArrayBuffer.isView(im) ? im : im.data;
+  return d instanceof Uint16Array ? "uint16" : d instanceof Float32Array ? "float32" : "uint8";
+}
+function isRgb8(im) {
+  return channelsOf(im) === 3 && im.data instanceof Uint8Array;
+}
+function samplesLike(like, length) {
+  return like instanceof Uint16Array ? new Uint16Array(length) : like instanceof Float32Array ? new Float32Array(length) : new Uint8Array(length);
+}
+function withSamples(im, data, width = im.width, height = im.height) {
+  return im.channels == null ? { data, width, height } : { data, width, height, channels: im.channels, sampleType: im.sampleType ?? sampleTypeOf(data) };
+}
+function resizeSamples(im, width, height) {
+  const { width: w, height: h } = im, c = channelsOf(im);
+  if (w === width && h === height) return im;
+  const out = samplesLike(im.data, width * height * c), src = im.data;
+  const round = out instanceof Float32Array ? 0 : 0.5;
+  const max = out instanceof Uint16Array ? 65535 : out instanceof Uint8Array ? 255 : Infinity;
+  const sx = w / width, sy = h / height;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(h - 1, Math.max(0, (y + 0.5) * sy - 0.5)), y0 = Math.floor(fy), y1 = Math.min(h - 1, y0 + 1), ty = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5)), x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1), tx = fx - x0;
+      const a = (y0 * w + x0) * c, b = (y0 * w + x1) * c, d = (y1 * w + x0) * c, e = (y1 * w + x1) * c, o = (y * width + x) * c;
+      for (let k = 0; k < c; k++) {
+        const v = (src[a + k] * (1 - tx) + src[b + k] * tx) * (1 - ty) + (src[d + k] * (1 - tx) + src[e + k] * tx) * ty + round;
+        out[o + k] = v > max ? max : v;
+      }
+    }
+  }
+  return withSamples(im, out, width, height);
+}
+
 // src/data/normalize.ts
 var KERAS_CAFFE_NORM = { channelOrder: "BGR", mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
 function normalizationTable(norm) {
-  const f = Math.fround;
-  const lut = [0, 1, 2].map((k) => Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(norm.mean[k])) / f(norm.std[k]))));
+  const lut = [0, 1, 2].map((k) => bandTable(norm, k, "uint8"));
   return { lut, source: norm.channelOrder === "BGR" ? [2, 1, 0] : [0, 1, 2] };
+}
+function bandTable(norm, k, type) {
+  const f = Math.fround, max = SAMPLE_MAX[type];
+  return Float32Array.from({ length: max + 1 }, (_, v) => f(f(f(v / max) - f(norm.mean[k])) / f(norm.std[k])));
+}
+function bandMaps(norm, channels, type) {
+  if (norm.mean.length !== channels || norm.std.length !== channels) {
+    throw argumentError("normalization", `${norm.mean.length} means and ${norm.std.length} stds`, `the images have ${channels} bands: one mean and one std per band`);
+  }
+  const f = Math.fround;
+  return Array.from({ length: channels }, (_, k) => {
+    if (type !== "float32") {
+      const t = bandTable(norm, k, type);
+      return (v) => t[v];
+    }
+    const m = f(norm.mean[k]), s = f(norm.std[k]);
+    return (v) => f(f(v - m) / s);
+  });
 }
 function normalizeNchw(src, norm, ph, pw) {
   const { width: w, height: h } = src[0];
   const plane = ph * pw;
+  if (!isRgb8(src[0])) return normalizeBandsNchw(src, norm, ph, pw);
   const x = new Float32Array(src.length * 3 * plane);
   const { lut, source } = normalizationTable(norm);
   src.forEach((im, i) => {
@@ -2234,6 +2300,22 @@ function normalizeNchw(src, norm, ph, pw) {
       for (let yy = 0; yy < h; yy++) {
         const row = base + yy * pw;
         for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = t[im.data[p]];
+      }
+    }
+  });
+  return x;
+}
+function normalizeBandsNchw(src, norm, ph, pw) {
+  const { width: w, height: h } = src[0], c = channelsOf(src[0]), plane = ph * pw;
+  const maps = bandMaps(norm, c, sampleTypeOf(src[0]));
+  const x = new Float32Array(src.length * c * plane);
+  src.forEach((im, i) => {
+    if (channelsOf(im) !== c || sampleTypeOf(im) !== sampleTypeOf(src[0])) throw argumentError("images", `${channelsOf(im)} bands of ${sampleTypeOf(im)}`, `every image of a batch needs the first one's ${c} bands of ${sampleTypeOf(src[0])}`);
+    for (let k = 0; k < c; k++) {
+      const base = (i * c + k) * plane, t = maps[k];
+      for (let yy = 0; yy < h; yy++) {
+        const row = base + yy * pw;
+        for (let xx = 0, p = yy * w * c + k; xx < w; xx++, p += c) x[row + xx] = t(im.data[p]);
       }
     }
   });
@@ -2457,16 +2539,31 @@ var ImageProcessor = class {
   get fixedSize() {
     return this.rule.kind === "fixed";
   }
-  /** The images at the network's size (the same objects when the rule keeps them as they are). */
+  /**
+   * The images at the network's size (the same objects when the rule keeps them as they are). The
+   * card's filter resizes 8-bit RGB; other images (bands, 16-bit, float) are resized bilinearly at
+   * full precision (pixels.ts).
+   */
   async toNetwork(imgs) {
+    this.checkBands(imgs);
     const rule = this.rule;
     if (rule.kind === "native") return imgs;
     const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
     if (!f) throw argumentError("filters", rule.filter, `the card resizes with ${rule.filter}'s filter: give that function in the segmenter's options.filters (openSegmenter gives sharp's)`);
-    return Promise.all(imgs.map((im) => {
+    return Promise.all(imgs.map(async (im) => {
       const [w, h] = netSize(rule, im.width, im.height);
-      return w === im.width && h === im.height ? im : f(im, w, h);
+      if (w === im.width && h === im.height) return im;
+      return isRgb8(im) ? await f(im, w, h) : resizeSamples(im, w, h);
     }));
+  }
+  /** Images whose bands or samples are not the card's are refused, naming both. */
+  checkBands(imgs) {
+    const c = this.card.input.channels, type = this.card.input.sampleType ?? "uint8";
+    for (const im of imgs) {
+      if (channelsOf(im) !== c) throw argumentError("images", `${channelsOf(im)} bands`, `the model takes ${c} (its card's input.channels)${c === 3 ? ": read images as RGB" : ""}`);
+      const t = sampleTypeOf(im);
+      if (t !== type && !(t === "uint8" && type !== "uint8")) throw argumentError("images", `${t} samples`, `the model was trained on ${type} samples (its card's input.sampleType)`);
+    }
   }
   /** Label map from the network's size back to the image's (Pillow NEAREST). */
   labelsBack(labels, net, img) {
@@ -2478,9 +2575,10 @@ var ImageProcessor = class {
     return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
   }
   encode(imgs) {
+    this.checkBands(imgs);
     const { width, height } = imgs[0];
     const s = this.card.input.stride, ph = Math.ceil(height / s) * s, pw = Math.ceil(width / s) * s;
-    return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, 3, ph, pw], width, height };
+    return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, this.card.input.channels, ph, pw], width, height };
   }
   /** Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's output [n, C, ph, pw]. */
   scores(out, e) {
@@ -2539,9 +2637,9 @@ function axisWeights(len, start, end) {
 }
 var overlaps = (starts, i, len) => [i > 0 ? starts[i - 1] + len - starts[i] : 0, i < starts.length - 1 ? starts[i] + len - starts[i + 1] : 0];
 function cropRgb(img, x0, y0, w, h) {
-  const out = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + w) * 3), y * w * 3);
-  return { data: out, width: w, height: h };
+  const c = channelsOf(img), out = samplesLike(img.data, w * h * c);
+  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * c, ((y0 + y) * img.width + x0 + w) * c), y * w * c);
+  return withSamples(img, out, w, h);
 }
 async function tiledScores(inner, img, tile, overlap, wantScores, signal) {
   const { width: W, height: H } = img, C = inner.card.model.numClasses;
@@ -2623,7 +2721,7 @@ function withScales(inner, scales) {
     for (const s of scales) {
       signal?.throwIfAborted();
       const w = Math.max(1, Math.round(im.width * s)), h = Math.max(1, Math.round(im.height * s));
-      const [r] = await inner.scoresBatch([s === 1 ? im : pillowBilinear(im, w, h)], { signal });
+      const [r] = await inner.scoresBatch([s === 1 ? im : isRgb8(im) ? pillowBilinear(im, w, h) : resizeSamples(im, w, h)], { signal });
       const back = s === 1 ? r.scores : resizeChw(r.scores, C, h, w, im.height, im.width);
       for (let i = 0; i < sum.length; i++) sum[i] += back[i] / scales.length;
     }
@@ -2663,14 +2761,12 @@ function sourceIndex(w, h, o) {
 }
 function orientRgb(img, o) {
   const { index, width, height } = sourceIndex(img.width, img.height, o);
-  const out = new Uint8Array(img.data.length);
+  const c = channelsOf(img), out = samplesLike(img.data, img.data.length);
   for (let p = 0; p < index.length; p++) {
-    const i = index[p] * 3, q = p * 3;
-    out[q] = img.data[i];
-    out[q + 1] = img.data[i + 1];
-    out[q + 2] = img.data[i + 2];
+    const i = index[p] * c, q = p * c;
+    for (let k = 0; k < c; k++) out[q + k] = img.data[i + k];
   }
-  return { data: out, width, height };
+  return withSamples(img, out, width, height);
 }
 async function ttaScores(logits, imgs, c, mode) {
   const base = await logits(imgs);
@@ -2695,23 +2791,21 @@ async function predictWithTta(logits, imgs, c, mode, threshold) {
   return (await ttaScores(logits, imgs, c, mode)).map((m) => labelsFromScores(m, c, threshold));
 }
 function reflectPad(img, n) {
-  const { width: w, height: h } = img, W = w + 2 * n, H = h + 2 * n;
+  const { width: w, height: h } = img, W = w + 2 * n, H = h + 2 * n, c = channelsOf(img);
   const refl = (i, len) => {
     let j = i;
     while (j < 0 || j >= len) j = j < 0 ? -j : 2 * (len - 1) - j;
     return j;
   };
-  const out = new Uint8Array(W * H * 3);
+  const out = samplesLike(img.data, W * H * c);
   for (let y = 0; y < H; y++) {
     const sy = refl(y - n, h);
     for (let x = 0; x < W; x++) {
-      const s = (sy * w + refl(x - n, w)) * 3, o = (y * W + x) * 3;
-      out[o] = img.data[s];
-      out[o + 1] = img.data[s + 1];
-      out[o + 2] = img.data[s + 2];
+      const s = (sy * w + refl(x - n, w)) * c, o = (y * W + x) * c;
+      for (let k = 0; k < c; k++) out[o + k] = img.data[s + k];
     }
   }
-  return { data: out, width: W, height: H };
+  return withSamples(img, out, W, H);
 }
 function cropChw(map, c, w, h, n) {
   const W = w + 2 * n, H = h + 2 * n, out = new Float32Array(c * w * h);
@@ -2861,6 +2955,35 @@ function nearestAspect(cards, width, height) {
   return cards.reduce((best, c, i) => off(c) < off(cards[best]) ? i : best, 0);
 }
 
+// src/inference/smoothing.ts
+function withSmoothing(inner, smooth) {
+  if (!(smooth >= 0 && smooth < 1)) throw argumentError("smooth", smooth, "must be at least 0 and below 1");
+  if (smooth === 0) return inner;
+  const C = inner.card.model.numClasses;
+  let ema = null;
+  let previous = Promise.resolve();
+  const scored = (imgs, o) => {
+    const run = inner.scoresBatch(imgs, o);
+    const mixed = previous.then(() => run).then((out) => out.map((r) => {
+      const s = r.scores;
+      if (ema && ema.length === s.length) for (let k = 0; k < s.length; k++) s[k] = smooth * ema[k] + (1 - smooth) * s[k];
+      ema = s;
+      return { scores: s, labels: labelsFromScores(s, C, inner.threshold) };
+    }));
+    previous = mixed.catch(() => {
+    });
+    return mixed;
+  };
+  return {
+    runtime: inner.runtime,
+    card: inner.card,
+    threshold: inner.threshold,
+    predictBatch: async (imgs, o) => (await scored(imgs, o)).map((r) => r.labels),
+    scoresBatch: scored,
+    dispose: () => inner.dispose()
+  };
+}
+
 // src/render/simd/overlay_wasm.ts
 var wasmBase642 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
 
@@ -2884,6 +3007,7 @@ function overlay(photo, mask, alpha) {
 }
 
 // src/web/index.ts
+var DEFAULT_MIN_AGREEMENT = 0.99;
 async function load(model, o = {}) {
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
   if (o.threads) ort.env.wasm.numThreads = o.threads;
@@ -2899,48 +3023,161 @@ async function load(model, o = {}) {
   const parsed = parseCard(raw, () => void 0);
   if ("error" in parsed) throw new Error(`${where}: ${parsed.error}`);
   const { card } = parsed;
-  const networkOf = async (b) => new OrtWebNetwork(await ort.InferenceSession.create(b, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }));
-  const segmenterOf = (n, c) => createSegmenter(n, c, { filters: { sharp: PILLOW_FILTER.pillow } });
-  const networks = [];
-  let seg;
+  const cards = typeof model === "string" ? variantCards(card) : [variantCards(card)[0]];
+  let graphs;
   if (typeof model === "string") {
     if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
-    const parts = [];
-    for (const c of variantCards(card)) {
-      const n = await networkOf(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, "/") + c.onnx)).arrayBuffer()));
-      networks.push(n);
-      parts.push(segmenterOf(n, c));
+    graphs = [];
+    for (const c of cards) graphs.push(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, "/") + c.onnx)).arrayBuffer()));
+  } else graphs = [model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx)];
+  const segmenterOf = (n, c) => createSegmenter(n, c, { filters: { sharp: PILLOW_FILTER.pillow } });
+  const build = async (ep) => {
+    const nets = [];
+    try {
+      for (const g of graphs) nets.push(new OrtWebNetwork(await ort.InferenceSession.create(g, { executionProviders: [ep], graphOptimizationLevel: "all" }), ep));
+    } catch (e) {
+      await Promise.all(nets.map((n) => n.dispose()));
+      throw e;
     }
-    seg = byAspect(parts, card);
-  } else {
-    networks.push(await networkOf(model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx)));
-    seg = segmenterOf(networks[0], variantCards(card)[0]);
+    const parts = nets.map((n, i) => segmenterOf(n, cards[i]));
+    return { ep, nets, seg: parts.length > 1 ? byAspect(parts, card) : parts[0] };
+  };
+  const wanted = o.runtime ?? "auto";
+  const check = { runtime: "wasm" };
+  let gpu = null;
+  if (wanted !== "wasm") {
+    const why = await webGpuMissing();
+    if (why) check.reason = why;
+    else {
+      try {
+        gpu = await build("webgpu");
+      } catch (e) {
+        check.reason = `WebGPU could not run the model (${e.message.split("\n")[0]})`;
+      }
+    }
+    if (!gpu && wanted === "webgpu") throw new Error(`${where}: runtime webgpu: ${check.reason}`);
   }
-  const network = { get ms() {
-    return networks.reduce((t, n) => t + n.ms, 0);
+  let active = gpu && wanted === "webgpu" ? gpu : await build("wasm");
+  let reference = gpu && wanted === "auto" ? active : null;
+  if (gpu && wanted === "auto") active = gpu;
+  if (gpu && wanted === "webgpu") check.runtime = "webgpu";
+  const seg = { get current() {
+    return active.seg;
   } };
+  const networks = { get all() {
+    return [...active.nets, ...reference?.nets ?? []];
+  } };
+  let checking = null;
+  const firstCheck = (image) => checking ??= compareRuntimes(image);
+  const compareRuntimes = async (image) => {
+    if (!reference || active === reference) return;
+    const [a] = await active.seg.predictBatch([image]), [b] = await reference.seg.predictBatch([image]);
+    let same = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+    check.agreement = same / a.length;
+    const keep = check.agreement >= (o.minAgreement ?? DEFAULT_MIN_AGREEMENT);
+    const [kept, dropped] = keep ? [active, reference] : [reference, active];
+    if (!keep) check.reason = `WebGPU's label map agrees with wasm's on ${(100 * check.agreement).toFixed(2)}% of pixels, below ${(100 * (o.minAgreement ?? DEFAULT_MIN_AGREEMENT)).toFixed(2)}%: running on wasm`;
+    check.runtime = kept.ep;
+    active = kept;
+    reference = null;
+    await dropped.seg.dispose();
+    o.onRuntime?.(check);
+  };
+  if (!gpu || wanted !== "auto") o.onRuntime?.(check);
+  const network = { get ms() {
+    return networks.all.reduce((t, n) => t + n.ms, 0);
+  } };
+  const segmentWith = async (s, image, so) => {
+    const t0 = performance.now(), ran = network.ms;
+    let labels, prob8 = null;
+    if (so.probabilities || so.smooth) {
+      const [r] = await s.scoresBatch([image]);
+      labels = r.labels;
+      if (so.probabilities) prob8 = probabilities8(r.scores, card.model.numClasses);
+    } else [labels] = await s.predictBatch([image]);
+    const inference = network.ms - ran, total = performance.now() - t0;
+    return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
+  };
   return {
     card,
-    async segment(input, so = {}) {
-      const image = toRgb(input);
-      const t0 = performance.now(), ran = network.ms;
-      let labels, prob8 = null;
-      if (so.probabilities) {
-        const [r] = await seg.scoresBatch([image]);
-        labels = r.labels;
-        prob8 = probabilities8(r.scores, card.model.numClasses);
-      } else [labels] = await seg.predictBatch([image]);
-      const inference = network.ms - ran, total = performance.now() - t0;
-      return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
+    get runtimeCheck() {
+      return { ...check };
     },
-    dispose: () => seg.dispose()
+    async segment(input, so = {}) {
+      const image = await toRgbAsync(input);
+      await firstCheck(image);
+      return segmentWith(seg.current, image, so);
+    },
+    segmentStream(video, onResult, so = {}) {
+      let smoothed = null, smoothedFor = null;
+      let stopped = false, busy = false, frames = 0, dropped = 0;
+      const v = video;
+      let lastPresented = -1;
+      const next = () => {
+        if (!stopped) {
+          if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame);
+          else requestAnimationFrame(() => onFrame());
+        }
+      };
+      const onFrame = (_now, meta2) => {
+        if (stopped) return;
+        if (meta2) {
+          if (lastPresented >= 0) dropped += Math.max(0, meta2.presentedFrames - lastPresented - 1);
+          lastPresented = meta2.presentedFrames;
+        }
+        if (busy || !video.videoWidth) {
+          if (busy) dropped++;
+          next();
+          return;
+        }
+        busy = true;
+        const image = toRgb(video);
+        next();
+        firstCheck(image).then(() => {
+          if (smoothedFor !== seg.current) {
+            smoothed = withSmoothing(seg.current, so.smooth ?? 0);
+            smoothedFor = seg.current;
+          }
+          return segmentWith(smoothed, image, so);
+        }).then((r) => {
+          frames++;
+          onResult(r);
+        }).catch((e) => so.onError?.(e)).finally(() => {
+          busy = false;
+        });
+      };
+      next();
+      return { stop: () => {
+        stopped = true;
+      }, get frames() {
+        return frames;
+      }, get dropped() {
+        return dropped;
+      } };
+    },
+    dispose: async () => {
+      await active.seg.dispose();
+      if (reference && reference !== active) await reference.seg.dispose();
+    }
   };
 }
+async function webGpuMissing() {
+  const gpu = navigator.gpu;
+  if (!gpu) return "this browser has no WebGPU (navigator.gpu)";
+  try {
+    return await gpu.requestAdapter() ? null : "WebGPU has no adapter here";
+  } catch (e) {
+    return `WebGPU adapter: ${e.message}`;
+  }
+}
 var OrtWebNetwork = class {
-  constructor(session) {
+  constructor(session, ep) {
     this.session = session;
+    this.ep = ep;
   }
   session;
+  ep;
   runtime = "onnx-web";
   /** Milliseconds spent in runs so far. */
   ms = 0;
@@ -3004,7 +3241,19 @@ function cover(img, width, height) {
   for (let r = 0; r < h; r++) crop.set(img.data.subarray(((y + r) * img.width + x) * 3, ((y + r) * img.width + x + w) * 3), r * w * 3);
   return pillowBilinear({ data: crop, width: w, height: h }, width, height);
 }
+async function toRgbAsync(input) {
+  if (typeof Blob !== "undefined" && input instanceof Blob) {
+    const bitmap = await createImageBitmap(input);
+    try {
+      return toRgb(bitmap);
+    } finally {
+      bitmap.close();
+    }
+  }
+  return toRgb(input);
+}
 function toRgb(input) {
+  if (typeof Blob !== "undefined" && input instanceof Blob) throw new Error("a Blob is an encoded image: segment() reads it (toRgbAsync)");
   if ("data" in input && !(input instanceof ImageData)) return input;
   const rgba = input instanceof ImageData ? input : rgbaOf(input);
   const n = rgba.width * rgba.height, data = new Uint8Array(n * 3);
@@ -3016,8 +3265,8 @@ function toRgb(input) {
   return { data, width: rgba.width, height: rgba.height };
 }
 function rgbaOf(src) {
-  const width = "naturalWidth" in src ? src.naturalWidth : src.width;
-  const height = "naturalHeight" in src ? src.naturalHeight : src.height;
+  const [width, height] = "videoWidth" in src ? [src.videoWidth, src.videoHeight] : "naturalWidth" in src ? [src.naturalWidth, src.naturalHeight] : "displayWidth" in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];
+  if (!width || !height) throw new Error("the image or video has no pixels yet (not loaded, or no frame decoded)");
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext("2d");
   ctx.drawImage(src, 0, 0);
@@ -3034,9 +3283,11 @@ function toImageData(rgb) {
   return new ImageData(rgba, rgb.width, rgb.height);
 }
 export {
+  DEFAULT_MIN_AGREEMENT,
   fromLabels,
   load,
   toImageData,
-  toRgb
+  toRgb,
+  toRgbAsync
 };
 //# sourceMappingURL=pixelwise-web.js.map
