@@ -122,6 +122,8 @@ test('batch: an unreachable Redis and missing images are one line each', { skip 
     [['status', '--queue', `redis://127.0.0.1:${port}`], /--queue redis:\/\/127\.0\.0\.1:\d+: cannot reach Redis \(connect ECONNREFUSED/],
     [['status', '--queue', 'http://x'], /--queue http:\/\/x: expected a redis:\/\/ or rediss:\/\/ URL/],
     [['submit', '--queue', `redis://127.0.0.1:${port}`, '--out', 'x'], /give --images DIR\|FILES or --list FILE/],
+    [['worker', '--queue', `redis://127.0.0.1:${port}`, '--lock-seconds', '0'], /--lock-seconds 0: expected seconds above 0/],
+    [['worker', '--queue', `redis://127.0.0.1:${port}`, '--metrics-port', '70000'], /--metrics-port 70000: expected a TCP port/],
   ] as const) {
     const r = spawnSync(process.execPath, [BIN, 'batch', ...args], { encoding: 'utf8', timeout: 60_000 });
     assert.notEqual(r.status, 0);

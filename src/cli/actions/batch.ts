@@ -33,6 +33,8 @@ export async function submitAction(o: SubmitOpts): Promise<void> {
 }
 
 export async function workerAction(o: WorkerOpts): Promise<void> {
+  if (!(o.lockSeconds > 0)) throw new UserError(`--lock-seconds ${o.lockSeconds}: expected seconds above 0 (how long a silent worker keeps its job)`);
+  if (o.metricsPort != null && (o.metricsPort < 0 || o.metricsPort > 65535)) throw new UserError(`--metrics-port ${o.metricsPort}: expected a TCP port 0..65535 (0: any free port)`);
   const q = openQueue(o.queue, o.name);
   try { await checkReachable(q, o.queue); } catch (e) { await q.close().catch(() => {}); throw e; }
   const log = (l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`);
