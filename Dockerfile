@@ -13,6 +13,11 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 # The compiled package (dist/, the browser module), then only what running it needs.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# onnxruntime-node ships its native library for every OS and CPU (most of the image's size): keep
+# the one this image runs on.
+RUN arch=$(node -p process.arch) && cd node_modules/onnxruntime-node/bin/napi-v6 \
+  && find . -mindepth 2 -maxdepth 2 -type d ! -path "./linux/$arch" -exec rm -rf {} + \
+  && test -d "linux/$arch"
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production

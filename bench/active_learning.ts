@@ -1,6 +1,6 @@
 // npm run bench:active-learning [-- --epochs 24] [-- --only base,entropy,...]
 // Does ranking by uncertainty pick better images to label than chance? On CamVid: 40 labelled
-// train images (seeded), a model trained on them (the ranker), then 40 more picked from the other
+// train images (seeded), a model trained on them from the deeplabv3-voc start (the ranker), then 40 more picked from the other
 // 327 three ways: by entropy, by margin (`pixelwise rank`) and at random (seeds 1-3). Each set of 80
 // trains the same fixed budget from the same start (same steps: the base's epochs halved), and its
 // CamVid val mIoU is reported; random's as mean and spread. Runs live in runs/al/NAME (a finished
@@ -27,7 +27,9 @@ const labelled = new Rng(1).shuffle([...all]).slice(0, 40);
 const pool = all.filter((f) => !labelled.includes(f));
 const list = (name: string, files: string[]) => { const f = path.join(ROOT, `${name}.txt`); fs.writeFileSync(f, files.join('\n') + '\n'); return f; };
 
-const recipe = (name: string, files: string[], epochs: number) => ['train', '--arch', 'mobilenetv2_deeplabv3plus', '--images', `${CAMVID}/train`, '--masks', `${CAMVID}/trainannot`,
+// Every run starts from the shipped deeplabv3-voc start (encoder and ASPP), as a user labelling a new
+// dataset would: from scratch, 40 images train a model too weak for its uncertainty to mean much.
+const recipe = (name: string, files: string[], epochs: number) => ['train', '--arch', 'mobilenetv2_deeplabv3plus', '--output-stride', '16', '--init-weights', 'deeplabv3-voc', '--images', `${CAMVID}/train`, '--masks', `${CAMVID}/trainannot`,
   '--list', list(name, files), '--val-images', `${CAMVID}/val`, '--val-masks', `${CAMVID}/valannot`, '--classes', '12', '--ignore-index', '11', '--class-file', 'camvid',
   '--resize', '180x240', '--input-size', '176x240', '--batch-size', '8', '--epochs', String(epochs), '--val-every', String(epochs), '--lr', '2e-3',
   '--class-weights', 'auto', '--aug-scale', '0.75,1.5', '--aug-rotate', '5', '--seed', '1', '--out', path.join(ROOT, name), '--quiet'];

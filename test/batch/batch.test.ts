@@ -10,6 +10,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
+import { Redis } from 'ioredis';
+import { parseAllDocuments } from 'yaml';
 import { tempDir } from '../helpers.ts';
 
 const REDIS = '/usr/bin/redis-server';
@@ -107,6 +109,10 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     assert.deepEqual(counts(submit()), { images: 9, jobs: 5, added: 0, done: 4, queued: 0, failed: 1 });
     assert.match(cli('retry-failed').stdout, /^1 failed job back in the queue/);
     assert.equal(status().waiting, 1);
+    // The list deploy/k8s/worker.yaml's KEDA scaler reads for the queue's depth.
+    const listName = (parseAllDocuments(fs.readFileSync('deploy/k8s/worker.yaml', 'utf8'))[1].toJS() as { spec: { triggers: { metadata: { listName: string } }[] } }).spec.triggers[0].metadata.listName;
+    const redisClient = new Redis(url, { lazyConnect: true });
+    try { await redisClient.connect(); assert.equal(await redisClient.llen(listName), 1); } finally { redisClient.disconnect(); }
     assert.match(cli('status', '--metrics').stdout, /pixelwise_batch_jobs\{queue="pixelwise",state="waiting"\} 1/);
     assert.match(cli('drain').stdout, /^1 job not started removed/);
     assert.equal(status().waiting, 0);
