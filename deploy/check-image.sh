@@ -38,7 +38,7 @@ git clone -q . "$work/clone"
 buildah bud -q --pull-never --layers=false --format docker -t localhost/pixelwise:check "$work/clone" >/dev/null
 buildah images localhost/pixelwise:check
 c=$(buildah from --pull-never localhost/pixelwise:check)
-echo "user: $(buildah run "$c" -- id -un)"
+echo "user: $(buildah run "$c" -- id -un); sans-serif font: $(buildah run "$c" -- fc-match sans-serif)"
 buildah inspect --type image --format '{{.Docker.Config.Entrypoint}} {{.Docker.Config.Cmd}}' localhost/pixelwise:check
 
 buildah run "$c" -- node bin/pixelwise.js serve --host 0.0.0.0 --port 8080 --allowed-hosts '*' >"$work/serve.log" 2>&1 &
