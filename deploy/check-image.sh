@@ -29,7 +29,9 @@ if ! buildah images --noheading docker.io/library/node:22-bookworm-slim 2>/dev/n
   mkdir -p "$work/rootfs/etc/ssl/certs" && cp /etc/ssl/certs/ca-certificates.crt "$work/rootfs/etc/ssl/certs/host-ca.crt"
   rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
   c=$(buildah from scratch)
-  buildah copy "$c" "$work/rootfs" / >/dev/null
+  # cp -a, not buildah copy: ownership as the image has it (/home/node belongs to node).
+  cp -a "$work/rootfs/." "$(buildah mount "$c")/"
+  buildah umount "$c" >/dev/null
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/host-ca.crt --cmd node "$c"
   buildah commit -q "$c" docker.io/library/node:22-bookworm-slim >/dev/null
 fi
