@@ -8,7 +8,9 @@
 // wall -> Building, fence, pole, traffic light and sign -> SignSymbol, vegetation and terrain ->
 // Tree, sky, person -> Pedestrian, rider, bicycle and motorcycle -> Bicyclist, car, truck, bus and
 // train -> Car); mIoU over the 11 classes, CamVid's void ignored. Also ms per image end to end
-// (ONNX Runtime, 2 threads). Writes docs/bench/road-models.json. Needs ../shared/data/camvid.
+// (ONNX Runtime, 2 threads); frames/s of `pixelwise video` on the dash-cam clip (960x540, H.264
+// written, ../shared/data/video); and, on the shipped photos, the share of pixels whose (mapped)
+// class is the shipped cityscapes model's. Writes docs/bench/road-models.json. Needs ../shared/data/camvid.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,12 +21,25 @@ import { readMask } from '../src/data/mask_io.ts';
 import { ConfusionMatrix } from '../src/metrics/confusion.ts';
 import { CAMVID_CLASSES } from '../src/data/class_sets.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
 const CAMVID = '../shared/data/camvid';
 // Cityscapes train id -> CamVid class (Sky 0, Building 1, Pole 2, Road 3, Pavement 4, Tree 5, SignSymbol 6, Fence 7, Car 8, Pedestrian 9, Bicyclist 10).
 const TO_CAMVID = [3, 4, 1, 1, 7, 2, 6, 6, 5, 5, 0, 9, 10, 8, 8, 8, 8, 10, 10];
+const VIDEO = '../shared/data/video/solidWhiteRight.mp4';
+const VIDEO_FRAMES = 150;
+
+/** Frames/s of `pixelwise video` on the dash-cam clip (start-up excluded, as the command reports it). */
+function videoFps(model: string): number | null {
+  if (!fs.existsSync(VIDEO)) return null;
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'road-video-')), 'out.mp4');
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'video', VIDEO, '--model', model, '--runtime', 'onnx', '--out', out, '--max-frames', String(VIDEO_FRAMES), '--quiet'], { encoding: 'utf8' });
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return Number(/([\d.]+) frames\/s/.exec(r.stdout)![1]);
+}
 
 /** The Coral file imported in float at its own size and at 1025x513 (temp folders), when ../shared has it. */
 function coralVariants(): string[] {
@@ -44,6 +59,11 @@ async function main() {
   const models = opt('--models')?.split(',') ?? ['cityscapes', 'cityscapes-fast', ...coralVariants()];
   const files = fs.readdirSync(path.join(CAMVID, 'val')).filter((f) => f.endsWith('.png')).sort();
   const rows = [];
+  const photos = await Promise.all(DEMO_PHOTOS.map((p) => readImage(path.join(DEMO_PHOTOS_DIR, p.file))));
+  const mappedOn = async (seg: Awaited<ReturnType<typeof openSegmenter>>) => Promise.all(photos.map(async (im) => (await seg.predictBatch([im]))[0].map((l) => TO_CAMVID[l] ?? 11)));
+  const reference = await openSegmenter('cityscapes', { threads: 2 });
+  const refPhotos = await mappedOn(reference);
+  await reference.dispose();
   for (const m of models) {
     const seg = await openSegmenter(m, { threads: 2 });
     const cm = new ConfusionMatrix(11, { ignoreIndex: 11 });
@@ -57,12 +77,18 @@ async function main() {
       cm.add(mapped, readMask(path.join(CAMVID, 'valannot', f)).data);
     }
     const s = cm.scores(CAMVID_CLASSES.slice(0, 11).map((c) => c.name));
-    const row = { model: m.startsWith(os.tmpdir()) ? path.basename(m) : m, arch: seg.card.model.arch, input: seg.card.input.rule, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, msPerImage: ms / files.length, perClass: Object.fromEntries(s.perClass.map((c) => [c.name, c.iou])) };
-    process.stderr.write(`${m}: CamVid val mIoU ${(100 * s.mIoU).toFixed(2)} (11 classes via Cityscapes ids), pixel acc ${(100 * s.pixelAccuracy).toFixed(2)}, ${row.msPerImage.toFixed(0)} ms/image\n`);
-    rows.push(row);
+    let same = 0, all = 0;
+    for (const [i, mapped] of (await mappedOn(seg)).entries()) { all += mapped.length; for (let p = 0; p < mapped.length; p++) if (mapped[p] === refPhotos[i][p]) same++; }
     await seg.dispose();
+    const fps = videoFps(m);
+    const row = {
+      model: m.startsWith(os.tmpdir()) ? path.basename(m) : m, arch: seg.card.model.arch, input: seg.card.input.rule, parameters: seg.card.parameters, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, msPerImage: ms / files.length,
+      videoFramesPerSecond: fps, photosAgreementWithCityscapes: same / all, perClass: Object.fromEntries(s.perClass.map((c) => [c.name, c.iou])),
+    };
+    process.stderr.write(`${m}: CamVid val mIoU ${(100 * s.mIoU).toFixed(2)} (11 classes via Cityscapes ids), pixel acc ${(100 * s.pixelAccuracy).toFixed(2)}, ${row.msPerImage.toFixed(0)} ms/image; video ${fps?.toFixed(2) ?? '-'} frames/s; ${(100 * same / all).toFixed(2)}% of photo pixels as cityscapes\n`);
+    rows.push(row);
   }
-  writeFileAtomic('docs/bench/road-models.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: opt('--models') ? `npm run bench:road-models -- --models ${opt('--models')}` : 'npm run bench:road-models', images: files.length, rows }, null, 2) + '\n');
+  writeFileAtomic('docs/bench/road-models.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: opt('--models') ? `npm run bench:road-models -- --models ${opt('--models')}` : 'npm run bench:road-models', images: files.length, video: { file: VIDEO, frames: VIDEO_FRAMES }, rows }, null, 2) + '\n');
 }
 
 main();

@@ -22,7 +22,7 @@ export function importCommand(): Command {
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))
     .option('--no-onnx', 'do not write model.onnx beside the weights')
     .option('--no-weights', 'write only model.onnx (a package to run, not to train from)')
-    .option('--input-size <HxW>', '.tflite: run the graph at this fixed size instead of its own (fully convolutional graphs, e.g. a wider road frame)', parseSize)
+    .option('--input-size <HxW>', 'run the network at this fixed size (every image resized to it, Pillow bilinear; labels back by nearest): speed against detail, e.g. a road model for live video; .tflite: instead of the graph\'s own size (fully convolutional graphs)', parseSize)
     .option('--qdq', '.tflite with 8-bit activations: keep the integer arithmetic (QuantizeLinear/DequantizeLinear around each operator, 8-bit weights) for ONNX Runtime\'s int8 kernels; default: dequantised to float')
     .option('--variant <file...>', '.tflite: the same model at another input size (e.g. MediaPipe\'s landscape selfie model); each image goes to the graph of the nearest aspect ratio')
     .option('--licence <text>', 'licence of the weights')

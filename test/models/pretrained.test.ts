@@ -106,3 +106,19 @@ test('--input-size: the network sees the image resized to HxW (Pillow bilinear);
   await assert.rejects(openSegmenter('cityscapes-fast', { inputSize: [0, 10] }), /^UserError: inputSize 0x10: expected \[height, width\]/);
   for (const s of [sized, plain]) await s.dispose();
 });
+
+test('cityscapes-live is cityscapes-fast at a fixed 512x288: the same label maps as cityscapes-fast with inputSize [288, 512], road and sky found', async () => {
+  const photos = path.resolve(import.meta.dirname, '../../assets/photos');
+  const live = await openSegmenter('cityscapes-live'), sized = await openSegmenter('cityscapes-fast', { inputSize: [288, 512] });
+  assert.deepEqual(live.card.input.rule, { kind: 'fixed', size: [288, 512], filter: 'pillow' });
+  for (const f of ['dashcam.png', 'astronaut.png']) {
+    const img = await readImage(path.join(photos, f));
+    const [a] = await live.predictBatch([img]), [b] = await sized.predictBatch([img]);
+    assert.deepEqual(a, b, f);
+    if (f === 'dashcam.png') {
+      const share = (id: number) => a.reduce((n, v) => n + (v === id ? 1 : 0), 0) / a.length;
+      assert.ok(share(0) > 0.25 && share(10) > 0.25, `road ${share(0)}, sky ${share(10)}`);
+    }
+  }
+  for (const s of [live, sized]) await s.dispose();
+});

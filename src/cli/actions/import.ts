@@ -36,6 +36,7 @@ export async function run(o: Opts): Promise<void> {
   if (o.variant) throw new UserError('--variant: only for TensorFlow Lite graphs (--from X.tflite)');
   if (o.qdq) throw new UserError('--qdq: only for TensorFlow Lite graphs (--from X.tflite)');
   if (!o.weights && !o.onnx) throw new UserError('--no-weights with --no-onnx would write no network; keep one of them');
+  if (o.inputSize && o.inputSize.some((v) => v % 32)) throw new UserError(`--input-size ${o.inputSize.join('x')}: a checkpoint's network needs sides that are multiples of 32 (e.g. 288x512)`);
   await initEngine('wasm');
   const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${presetNames().join(', ')}`);
@@ -75,10 +76,11 @@ export async function run(o: Opts): Promise<void> {
   }
   const sha256 = npyFolder ? folderSha256(o.from) : crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex');
   const card = buildCard({
-    model: model.spec, classes, input: { normalization: norm, stride: model.stride, rule: preset?.rule }, weights: o.weights ? 'weights.safetensors' : '', onnx,
+    model: model.spec, classes, input: { normalization: norm, stride: model.stride, rule: o.inputSize ? { kind: 'fixed', size: o.inputSize, filter: 'pillow' } : preset?.rule }, weights: o.weights ? 'weights.safetensors' : '', onnx,
     parameters: model.trainableParamCount(),
     licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
-    notes: preset?.notes,
+    // The preset's notes describe the authors' input rule; a fixed size replaces it.
+    notes: o.inputSize ? [preset?.notes, `This package runs at a fixed ${o.inputSize[1]}x${o.inputSize[0]} (import --input-size) instead: every image resized to it with Pillow BILINEAR, the label map back with Pillow NEAREST; the published scores are at the authors' size.`].filter(Boolean).join(' ') : preset?.notes,
     provenance: { file: path.basename(o.from), sha256, command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
     scores: preset?.scores?.(model.spec),
   });
