@@ -14,6 +14,7 @@ import { convertCommand } from './convert.js';
 import { rankCommand } from './rank.js';
 import { compareCommand } from './compare.js';
 import { calibrateCommand } from './calibrate.js';
+import { quantizeCommand } from './quantize.js';
 import { exportCommand } from './export.js';
 import { videoCommand } from './video.js';
 import { modelsCommand } from './models.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .description('semantic segmentation for Node.js: train, evaluate, predict, video, serve')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), convertCommand(), rankCommand(), compareCommand(), calibrateCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), batchCommand(), demoCommand()]) program.addCommand(c);
+  for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), convertCommand(), rankCommand(), compareCommand(), calibrateCommand(), quantizeCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), batchCommand(), demoCommand()]) program.addCommand(c);
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
 /** The flag of each library argument a UserError may name (the library speaks in arguments). */
 const FLAGS: Record<string, string> = {
   model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
-  scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', threshold: '--threshold', arch: '--arch',
+  scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', precision: '--precision', keepFloat: '--keep-float', threshold: '--threshold', arch: '--arch',
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
   encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
   queue: '--queue', chunk: '--chunk', valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',

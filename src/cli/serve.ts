@@ -5,7 +5,7 @@ import { parseBytes, parseFloatArg, parsePositiveInt, parseIntArg } from './opti
 
 export interface Opts {
   models?: string; runs?: string; port: number; host: string; workers: number; threads?: number;
-  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; lsFiles?: string; lsUrl?: string;
+  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; lsFiles?: string; lsUrl?: string; precision?: 'int8';
 }
 
 export function serveCommand(): Command {
@@ -17,6 +17,7 @@ export function serveCommand(): Command {
     .option('--host <addr>', 'address to listen on (loopback by default; 0.0.0.0 for every interface)', '127.0.0.1')
     .option('--workers <n>', 'inference worker threads', parsePositiveInt, DEFAULT_SERVE.workers)
     .option('--threads <n>', 'ONNX Runtime threads per worker (default: all cores)', parsePositiveInt)
+    .addOption(new Option('--precision <p>', 'int8: run each model\'s 8-bit graph where it has one (made by pixelwise quantize), its float graph otherwise').choices(['int8']))
     .option('--queue <n>', 'images allowed to wait for a worker; beyond that requests get 503 + Retry-After', parseIntArg, DEFAULT_SERVE.queue)
     .addOption(new Option('--max-body <size>', 'largest upload (e.g. 32mb, 512kb)').argParser(parseBytes).default(DEFAULT_SERVE.maxBodyBytes, `${DEFAULT_SERVE.maxBodyBytes / 2 ** 20}mb`))
     .option('--max-pixels <n>', 'largest image (width x height, read from its header before decoding)', parseFloatArg, DEFAULT_SERVE.maxPixels)

@@ -4,6 +4,7 @@ import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { LAYOUTS, type LayoutName } from '../data/layouts.js';
 import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
+import { PRECISIONS, type Precision } from '../models/card.js';
 import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt, parseSize } from './options.js';
 
 /** Where a command's labelled data is: a dataset in a standard layout (--data) or two folders. */
@@ -35,7 +36,7 @@ export function addDatasetOptions(c: Command, defaultSplit = 'train'): Command {
 /** Options of every command that runs a model: runtime, TTA, border context, threads, backend. */
 export interface InferenceOpts {
   runtime: RuntimeName; tta: Tta; reflectPad?: number; threads?: number; backend: BackendName; quiet?: boolean;
-  threshold?: { cls: string; prob: number }; tile?: number | boolean; overlap: number; inputSize?: [number, number];
+  threshold?: { cls: string; prob: number }; tile?: number | boolean; overlap: number; inputSize?: [number, number]; precision?: Precision;
 }
 
 /** --tta: an orientation mode and/or scales, comma-separated (flip,0.75,1,1.25). */
@@ -60,6 +61,7 @@ export function addInferenceOptions(c: Command): Command {
     .addOption(new Option('--tta <mode,scales>', 'test-time augmentation: average with the mirrored image (flip), also upside down (flip2), or all 8 mirrors and quarter turns (d4), and/or over scales (flip,0.75,1,1.25)')
       .argParser(parseTta).default({ mode: 'none', scales: [1] }, 'none'))
     .option('--input-size <HxW>', 'run the network on each image resized to this size (faster on big frames, less detail); label maps come back at full size', parseSize)
+    .addOption(new Option('--precision <p>', 'int8: the model\'s 8-bit graph (made by pixelwise quantize); float32: its float one (default: the model\'s own)').choices(PRECISIONS))
     .option('--tile <px>', 'segment in overlapping tiles of this size (huge images; automatic above 4 megapixels, at 1024)', parsePositiveInt)
     .option('--no-tile', 'never tile, whatever the image size')
     .option('--overlap <x>', 'share of a tile that overlaps its neighbours (0..0.9)', parseFloatArg, 0.25)

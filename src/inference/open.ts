@@ -5,7 +5,7 @@
 import { initEngine } from '../engine/backend.js';
 import type { BackendName } from '../engine/backend_names.js';
 import { cardFile, loadModelPackage, readCard } from '../models/package.js';
-import { variantCards, type ModelCard } from '../models/card.js';
+import { cardAtPrecision, PRECISIONS, variantCards, type ModelCard, type Precision } from '../models/card.js';
 import { resolveModelDir } from '../models/shipped.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { UserError, argumentError } from '../util/errors.js';
@@ -26,6 +26,8 @@ export interface OpenOptions extends SegmenterOptions {
   threads?: number;
   /** ONNX Runtime: specialise the graph to an input shape that comes twice in a row (see OnnxNetwork.specialize). */
   specialize?: boolean;
+  /** int8: the model's 8-bit graph (`pixelwise quantize`); float32: its float one. Default: the card's own. */
+  precision?: Precision;
 }
 
 /** Opens a model (shipped name, training run, imported model, or external ONNX with a card). */
@@ -62,7 +64,7 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
   const runtime = o.runtime ?? 'auto';
   if (!RUNTIMES.includes(runtime)) throw argumentError('runtime', runtime, `use ${RUNTIMES.join(', ')}`);
   const dir = resolveModelDir(model);
-  const card = readCard(dir);
+  const card = atPrecision(readCard(dir), o.precision, dir);
   const onnx = async (bytes: Uint8Array | string) => {
     const net = await OnnxNetwork.create(bytes, card.model.numClasses, o.threads);
     net.specialize = !!o.specialize;
@@ -88,4 +90,13 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
     o.log?.(`note: using TF.js (${(e as Error).message.split('\n')[0]})`);
     return { network: new TfjsNetwork(m), card, dir };
   }
+}
+
+function atPrecision(card: ModelCard, precision: Precision | undefined, dir: string): ModelCard {
+  if (precision !== undefined && !PRECISIONS.includes(precision)) throw argumentError('precision', precision, `use ${PRECISIONS.join(' or ')}`);
+  const c = cardAtPrecision(card, precision);
+  if (c) return c;
+  throw argumentError('precision', precision, precision === 'int8'
+    ? `${dir} has no 8-bit graph; make one with pixelwise quantize --model ${dir} --calibration IMAGES`
+    : `${dir} is an 8-bit graph only`);
 }

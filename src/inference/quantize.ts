@@ -6,7 +6,9 @@ import { activationsToCalibrate, foldBatchNorms, quantizeQdq, quantizableConvs, 
 import type { ModelCard } from '../models/card.js';
 import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
-import { ort } from './onnx_runtime.js';
+import { ort, OnnxNetwork } from './onnx_runtime.js';
+import { createSegmenter } from './segmenter.js';
+import { argumentError } from '../util/errors.js';
 
 export interface QuantizeOptions {
   /** Convolutions (ONNX node names) left in float. */
@@ -55,25 +57,110 @@ export async function calibrateRanges(model: Uint8Array, names: string[], inputs
   return new Map([...sum].map(([n, [lo, hi]]) => [n, [lo / images, hi / images]]));
 }
 
-/** The float graph `model` of `card` quantised to int8, calibrated on `images`. */
-export async function quantizeModel(model: Uint8Array, card: ModelCard, images: () => AsyncIterable<PixelImage>, o: QuantizeOptions = {}): Promise<Quantized> {
+/** A float graph made ready for 8 bits: BatchNorms folded, every candidate activation's range calibrated once. */
+export interface Calibrated {
+  folded: Uint8Array;
+  ranges: Map<string, [number, number]>;
+  /** The quantisable convolutions (ONNX node names), in graph order. */
+  convolutions: string[];
+  batchNormsFolded: number;
+  images: number;
+}
+
+/** Folds the graph's BatchNorms and calibrates the ranges of every activation a quantised graph may need. */
+export async function calibrate(model: Uint8Array, card: ModelCard, images: () => AsyncIterable<PixelImage>, o: Pick<QuantizeOptions, 'filters' | 'onImage'> = {}): Promise<Calibrated> {
   const m = onnx.ModelProto.decode(model);
   const g = m.graph!;
   const batchNormsFolded = foldBatchNorms(g);
   sumsToAdds(g);
-  const keep = new Set(o.keepFloat ?? []);
-  const names = new Set(quantizableConvs(g).map((n) => n.name ?? ''));
-  for (const k of keep) if (!names.has(k)) throw new Error(`keepFloat: no convolution named ${k} in the graph`);
   const folded = onnx.ModelProto.encode(m).finish();
   const proc = new ImageProcessor(card, o.filters);
+  let n = 0;
   async function* encoded() {
     for await (const im of images()) {
       const [net] = await proc.toNetwork([im]);
       const e = proc.encode([net]);
+      n++;
       yield { x: e.x, dims: e.dims };
     }
   }
-  const ranges = await calibrateRanges(folded, activationsToCalibrate(g, keep), encoded(), o.onImage);
-  const done = quantizeQdq(g, { ranges, keepFloat: keep });
-  return { bytes: onnx.ModelProto.encode(m).finish(), quantized: done.length, convolutions: names.size, batchNormsFolded };
+  const ranges = await calibrateRanges(folded, activationsToCalibrate(g), encoded(), o.onImage);
+  return { folded, ranges, convolutions: quantizableConvs(g).map((c) => c.name ?? ''), batchNormsFolded, images: n };
+}
+
+/** The calibrated graph in QDQ form, the convolutions in keepFloat left in float. */
+export function buildInt8(c: Calibrated, keepFloat: Iterable<string> = []): Quantized {
+  const keep = new Set(keepFloat);
+  const known = new Set(c.convolutions);
+  for (const k of keep) if (!known.has(k)) throw argumentError('keepFloat', k, `no convolution of that name in the graph (${c.convolutions.slice(0, 3).join(', ')}, ...)`);
+  const m = onnx.ModelProto.decode(c.folded);
+  const done = quantizeQdq(m.graph!, { ranges: c.ranges, keepFloat: keep });
+  return { bytes: onnx.ModelProto.encode(m).finish(), quantized: done.length, convolutions: c.convolutions.length, batchNormsFolded: c.batchNormsFolded };
+}
+
+/** The float graph `model` of `card` quantised to int8, calibrated on `images`. */
+export async function quantizeModel(model: Uint8Array, card: ModelCard, images: () => AsyncIterable<PixelImage>, o: QuantizeOptions = {}): Promise<Quantized> {
+  return buildInt8(await calibrate(model, card, images, o), o.keepFloat ?? []);
+}
+
+/** Label maps of a graph of `card` (float or 8-bit) on images, with ONNX Runtime. */
+async function labelMaps(bytes: Uint8Array, card: ModelCard, images: PixelImage[], o: GateOptions): Promise<Uint8Array[]> {
+  const seg = createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, o.threads), card, { filters: o.filters, tiling: { pixelBudget: 0 } });
+  try { return await Promise.all(images.map(async (im) => (await seg.predictBatch([im]))[0])); } finally { await seg.dispose(); }
+}
+
+function agreement(a: Uint8Array[], b: Uint8Array[]): number {
+  let same = 0, all = 0;
+  for (let i = 0; i < a.length; i++) { all += a[i].length; for (let p = 0; p < a[i].length; p++) if (a[i][p] === b[i][p]) same++; }
+  return all ? same / all : 1;
+}
+
+export interface GateOptions {
+  filters?: ResizeFilters;
+  threads?: number;
+  /** Convolutions kept in float whatever the gate finds. */
+  keepFloat?: string[];
+  /** Least share of check pixels whose label must be the float graph's; below it, the most sensitive convolutions go back to float. */
+  minAgreement?: number;
+  /** Progress of the sensitivity pass: convolutions measured of all. */
+  onSensitivity?: (done: number, of: number) => void;
+}
+
+export interface Gated extends Quantized {
+  keptFloat: string[];
+  /** Share of the check images' pixels with the float graph's label. */
+  agreement: number;
+  /** Per convolution quantised alone: the share of check pixels whose label it changes (measured when the gate ran). */
+  sensitivity?: { name: string; changed: number }[];
+}
+
+/**
+ * The 8-bit graph that keeps the float graph's labels on `check` (images held apart from
+ * calibration) at least `minAgreement` of the time: everything quantised first; when that agrees
+ * less, each convolution is quantised alone to measure the labels it changes (the sensitivity
+ * pass), and the most sensitive ones go back to float, 1, 2, 4, ... of them, until the graph agrees.
+ */
+export async function quantizeWithGate(float: Uint8Array, c: Calibrated, card: ModelCard, check: PixelImage[], o: GateOptions = {}): Promise<Gated> {
+  const reference = await labelMaps(float, card, check, o);
+  const tryKeep = async (keep: string[]) => {
+    const q = buildInt8(c, keep);
+    return { ...q, keptFloat: keep, agreement: agreement(reference, await labelMaps(q.bytes, card, check, o)) };
+  };
+  const asked = o.keepFloat ?? [];
+  const first = await tryKeep(asked);
+  if (o.minAgreement == null || first.agreement >= o.minAgreement) return first;
+  const candidates = c.convolutions.filter((n) => !asked.includes(n));
+  const sensitivity: { name: string; changed: number }[] = [];
+  for (const [i, name] of candidates.entries()) {
+    const q = buildInt8(c, c.convolutions.filter((n) => n !== name));
+    sensitivity.push({ name, changed: 1 - agreement(reference, await labelMaps(q.bytes, card, check, o)) });
+    o.onSensitivity?.(i + 1, candidates.length);
+  }
+  sensitivity.sort((a, b) => b.changed - a.changed);
+  let best = first;
+  for (let k = 1; k <= candidates.length; k *= 2) {
+    best = await tryKeep([...asked, ...sensitivity.slice(0, k).map((s) => s.name)]);
+    if (best.agreement >= o.minAgreement) break;
+  }
+  return { ...best, sensitivity };
 }

@@ -81,6 +81,25 @@ export const cardSchema = z.object({
    */
   precision: z.optional(z.enum(['float32', 'int8'])),
   /**
+   * An 8-bit version of this float network (`pixelwise quantize`), run when asked for (precision
+   * int8): its ONNX file, how it was made, and how often its labels are the float network's.
+   */
+  int8: z.optional(z.object({
+    onnx: z.string(),
+    /** Static QDQ: int8 weights per output channel, uint8 activations from calibrated ranges. */
+    method: z.string(),
+    calibrationImages: posInt,
+    /** Convolutions on 8 bits, of the graph's. */
+    quantized: z.int().check(z.nonnegative()), convolutions: z.int().check(z.nonnegative()),
+    /** Convolutions (ONNX node names) left in float: asked for, or found by the sensitivity pass. */
+    keptFloat: z.array(z.string()),
+    /** Share of pixels whose label is the float network's, on the check images (held apart from calibration). */
+    agreement: z.number().check(z.gte(0), z.lte(1)),
+    checkImages: z.int().check(z.nonnegative()),
+    /** Scores on labelled images, when quantize was given them (mIoU, pixel accuracy; float and int8). */
+    evaluation: z.optional(z.record(z.string(), z.unknown())),
+  })),
+  /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
    * model: general 256x256, landscape 144x256): each image goes to the one whose aspect ratio is
    * nearest its own (the card's own `onnx` and size included).
@@ -180,6 +199,22 @@ export function defaultOutput(rule: InputRule): CardOutput {
 export function withFixedInput(card: ModelCard, size: [number, number]): ModelCard {
   const rule: InputRule = { kind: 'fixed', size, filter: 'pillow' };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: 'labels' } };
+}
+
+export type Precision = 'float32' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['float32', 'int8'];
+
+/**
+ * The card to run at a precision: the card itself when it is that precision already (an imported
+ * 8-bit graph is int8; everything else float32), its 8-bit graph (card.int8) for int8, or null when
+ * it has no graph of that precision.
+ */
+export function cardAtPrecision(card: ModelCard, precision: Precision | undefined): ModelCard | null {
+  const own: Precision = card.precision ?? 'float32';
+  if (!precision || precision === own) return card;
+  if (precision === 'float32' || !card.int8) return null;
+  const { int8, variants: _v, ...rest } = card;
+  return { ...rest, onnx: int8.onnx, weights: '', precision: 'int8' };
 }
 
 export const palette = (card: ModelCard) => card.classes.map((c) => c.color);

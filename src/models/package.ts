@@ -63,6 +63,19 @@ function confined(dir: string, field: string, name: string): string {
 function checkCardFiles(dir: string, card: ModelCard): void {
   for (const field of ['weights', 'onnx'] as const) if (card[field]) confined(dir, field, card[field]!);
   for (const v of card.variants ?? []) confined(dir, 'variants.onnx', v.onnx);
+  if (card.int8) confined(dir, 'int8.onnx', card.int8.onnx);
+}
+
+/** A copy of a model package: its card and the files it names (weights, ONNX files, variants, the 8-bit graph). */
+export function copyPackage(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  const card = readCard(from);
+  const files = new Set<string>();
+  for (const kind of ['onnx', 'weights'] as const) { try { files.add(cardFile(from, card, kind)); } catch { /* the card names none */ } }
+  for (const v of card.variants ?? []) files.add(path.join(from, v.onnx));
+  if (card.int8) files.add(path.join(from, card.int8.onnx));
+  for (const f of files) if (fs.existsSync(f)) fs.copyFileSync(f, path.join(to, path.basename(f)));
+  fs.copyFileSync(path.join(from, 'model.json'), path.join(to, 'model.json'));
 }
 
 export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; weightsFile: string }

@@ -3,6 +3,8 @@ export interface ServeOptions {
   modelsDir?: string; runsDir?: string;
   /** Inference worker threads, ONNX Runtime threads each (0: all cores), jobs allowed to wait. */
   workers: number; threads: number; queue: number;
+  /** int8: run each model's 8-bit graph where it has one (`pixelwise quantize`), its float graph otherwise. */
+  precision?: 'int8';
   maxBodyBytes: number; maxPixels: number; timeoutMs: number;
   /**
    * Host header names (without port) the server answers; others get 403, so a web page on another

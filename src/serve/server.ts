@@ -52,7 +52,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   const catalog = buildCatalog(o.modelsDir);
   if (!catalog.size) throw new UserError(`no models to serve: none shipped and none in ${o.modelsDir ?? '(no --models)'}`);
   // One job per worker at a time (a request has its worker's threads to itself), the rest waiting in a bounded queue.
-  const pool: InferencePool = new WorkerPool({ moduleUrl: import.meta.url, name: 'worker', workerData: { threads: o.threads || undefined }, size: o.workers, perWorker: 1, queueLimit: o.queue, timeoutMs: o.timeoutMs });
+  const pool: InferencePool = new WorkerPool({ moduleUrl: import.meta.url, name: 'worker', workerData: { threads: o.threads || undefined, precision: o.precision }, size: o.workers, perWorker: 1, queueLimit: o.queue, timeoutMs: o.timeoutMs });
   await pool.ready;
   const metrics = new ServerMetrics(pool);
   const app = Fastify({ bodyLimit: o.maxBodyBytes, requestTimeout: o.timeoutMs, logger: false });

@@ -10,13 +10,21 @@ import type { Job, JobResult } from './protocol.js';
 import { ExportBuilder } from '../data/annotations/export.js';
 import { encode as encodePng } from 'fast-png';
 import { serveWorker } from '../inference/worker_pool.js';
+import { readCard } from '../models/package.js';
+import { cardAtPrecision } from '../models/card.js';
 
-const { threads } = workerData as { threads?: number };
+const { threads, precision } = workerData as { threads?: number; precision?: 'int8' };
 const models = new Map<string, Promise<SegmentationModel>>();
 
 function model(job: Job): Promise<SegmentationModel> {
   let m = models.get(job.dir);
-  if (!m) { m = load(job.dir, { threads }); models.set(job.dir, m); m.catch(() => models.delete(job.dir)); }
+  if (!m) {
+    // --precision int8: the 8-bit graph of the models that have one.
+    const p = precision && cardAtPrecision(readCard(job.dir), precision) ? precision : undefined;
+    m = load(job.dir, { threads, precision: p });
+    models.set(job.dir, m);
+    m.catch(() => models.delete(job.dir));
+  }
   return m;
 }
 

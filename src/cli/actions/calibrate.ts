@@ -6,7 +6,7 @@ import { loadSamples } from '../../data/dataset.js';
 import { readImage } from '../../data/image_io.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { CalibrationBins, fitTemperature } from '../../metrics/calibration.js';
-import { cardFile, readCard, writeCard } from '../../models/package.js';
+import { copyPackage, readCard, writeCard } from '../../models/package.js';
 import { MODELS_DIR, resolveModelDir, shippedModels } from '../../models/shipped.js';
 import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
@@ -64,15 +64,4 @@ export async function run(o: Opts): Promise<void> {
   const card = readCard(target);
   writeCard(target, { ...card, temperature });
   process.stdout.write(`temperature ${temperature.toFixed(4)} (fitted on ${n.toLocaleString('en-US')} pixels of ${pairing.images}): mean log-loss ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}; ECE before ${(100 * before).toFixed(2)}% on these images (measure it on others: evaluate --calibration); written to ${path.join(target, 'model.json')}\n`);
-}
-
-/** The package's card and the files it names (weights, ONNX files). */
-function copyPackage(from: string, to: string): void {
-  fs.mkdirSync(to, { recursive: true });
-  const card = readCard(from);
-  const files = new Set<string>();
-  for (const kind of ['onnx', 'weights'] as const) { try { files.add(cardFile(from, card, kind)); } catch { /* the card names none */ } }
-  for (const v of card.variants ?? []) files.add(path.join(from, v.onnx));
-  for (const f of files) if (fs.existsSync(f)) fs.copyFileSync(f, path.join(to, path.basename(f)));
-  fs.copyFileSync(path.join(from, 'model.json'), path.join(to, 'model.json'));
 }

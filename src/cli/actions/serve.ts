@@ -21,7 +21,7 @@ export async function run(o: Opts): Promise<void> {
   if (!(o.timeout > 0)) throw new UserError(`--timeout ${o.timeout}: expected a positive number of seconds`);
   const hosts = allowedHosts(o);
   const server = await buildServer({
-    modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue,
+    modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue, precision: o.precision,
     maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: hosts, lsFiles: o.lsFiles, lsUrl: o.lsUrl,
   });
   let url: string;

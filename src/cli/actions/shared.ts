@@ -63,7 +63,7 @@ export function segmenterOptions(o: InferenceOpts): OpenOptions {
     throw new UserError(`--input-size ${o.inputSize.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size, or let --tile cut large images`);
   }
   const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
-  return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, inputSize: o.inputSize, specialize: envConfig().specialize, log: (l) => process.stderr.write(l + '\n') };
+  return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, inputSize: o.inputSize, precision: o.precision, specialize: envConfig().specialize, log: (l) => process.stderr.write(l + '\n') };
 }
 
 /**

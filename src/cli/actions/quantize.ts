@@ -1,0 +1,78 @@
+// The `quantize` command's work, loaded when the command runs (the definition in ../quantize.ts stays light).
+import fs from 'node:fs';
+import path from 'node:path';
+import { calibrate, quantizeWithGate } from '../../inference/quantize.js';
+import { NODE_FILTERS } from '../../inference/node_filters.js';
+import { readImage } from '../../data/image_io.js';
+import { collectImages } from '../../data/image_list.js';
+import { exportOnnx } from '../../io/onnx_export.js';
+import { initEngine } from '../../engine/backend.js';
+import { cardFile, copyPackage, loadModelPackage, readCard, writeCard } from '../../models/package.js';
+import { MODELS_DIR, resolveModelDir, shippedModels } from '../../models/shipped.js';
+import { checkOutputDir } from '../output_paths.js';
+import { progressBar } from '../../util/progress.js';
+import { UserError } from '../../util/errors.js';
+import { isDir, writeFileAtomic } from '../../util/fs.js';
+import type { Opts } from '../quantize.js';
+
+const INT8_FILE = 'model-int8.onnx';
+
+/** `n` of `list` spread evenly over it, and the rest. */
+function spread<T>(list: T[], n: number): [T[], T[]] {
+  if (n >= list.length) return [list.slice(), []];
+  const picked = new Set(Array.from({ length: n }, (_, i) => Math.floor(((i + 0.5) * list.length) / n)));
+  return [list.filter((_, i) => picked.has(i)), list.filter((_, i) => !picked.has(i))];
+}
+
+export async function run(o: Opts): Promise<void> {
+  const dir = resolveModelDir(o.model);
+  if (o.out) checkOutputDir('--out', o.out);
+  // A shipped model, by name or by its folder, is part of the installed package: never rewritten.
+  else if (path.resolve(path.dirname(dir)) === path.resolve(MODELS_DIR) && shippedModels().includes(path.basename(dir))) throw new UserError(`--model ${o.model}: a shipped model is not changed in place; give --out DIR for a copy with the 8-bit graph`);
+  if (o.out && isDir(o.out) && fs.readdirSync(o.out).length) throw new UserError(`--out ${o.out}: not empty; name a new folder for the copy`);
+  const card = readCard(dir);
+  if (card.precision === 'int8') throw new UserError(`--model ${o.model}: is an 8-bit graph already`);
+  if (card.variants?.length) throw new UserError(`--model ${o.model}: has per-aspect graphs (variants); quantize takes a model with one graph`);
+  const files = collectImages([o.calibration]);
+  if (files.length < 2) throw new UserError(`--calibration ${o.calibration}: ${files.length} image; give at least 2 (calibration, and one held apart to check against the float graph)`);
+  // Held apart first, so that a small folder still checks on images calibration never saw.
+  const nCheck = Math.min(o.check, Math.max(1, Math.floor(files.length / 4)));
+  const [checkFiles, rest] = spread(files, nCheck);
+  const [calFiles] = spread(rest, o.images);
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+
+  let float: Uint8Array;
+  if (card.onnx) float = fs.readFileSync(cardFile(dir, card, 'onnx'));
+  else {
+    // A training run: its checkpoint exported as the float graph.
+    await initEngine('auto');
+    const { model } = loadModelPackage(dir, o.weights);
+    float = exportOnnx(model);
+    model.dispose();
+  }
+  const bar = progressBar('calibrate', calFiles.length, 'img', o.quiet);
+  const c = await calibrate(float, card, async function* () { for (const f of calFiles) yield await readImage(f); }, { filters: NODE_FILTERS, onImage: (n) => bar.update(n) });
+  bar.stop();
+  const check = await Promise.all(checkFiles.map((f) => readImage(f)));
+  const sens = progressBar('sensitivity', c.convolutions.length, 'conv', o.quiet);
+  let sensStarted = false;
+  const q = await quantizeWithGate(float, c, card, check, {
+    filters: NODE_FILTERS, threads: o.threads, keepFloat: o.keepFloat, minAgreement: o.minAgreement || undefined,
+    onSensitivity: (done, of) => { if (!sensStarted) { sensStarted = true; log(`labels agree on less than ${(100 * o.minAgreement).toFixed(1)}% of the check pixels: measuring each of ${of} convolutions alone`); } sens.update(done); },
+  });
+  if (sensStarted) sens.stop();
+
+  const target = o.out ?? dir;
+  if (o.out) copyPackage(dir, o.out);
+  writeFileAtomic(path.join(target, INT8_FILE), q.bytes);
+  const written = readCard(target);
+  writeCard(target, {
+    ...written,
+    int8: {
+      onnx: INT8_FILE, method: 'static QDQ: int8 weights per output channel, uint8 activations (min/max averaged over calibration images), BatchNorm folded', calibrationImages: c.images,
+      quantized: q.quantized, convolutions: q.convolutions, keptFloat: q.keptFloat, agreement: q.agreement, checkImages: check.length,
+    },
+  });
+  const kb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+  process.stdout.write(`8-bit graph: ${q.quantized} of ${q.convolutions} convolutions on 8 bits${q.keptFloat.length ? ` (${q.keptFloat.length} kept in float)` : ''}, ${kb(q.bytes.length)} (float ${kb(float.length)}); labels equal the float graph's on ${(100 * q.agreement).toFixed(2)}% of ${check.length} held-apart images' pixels${o.minAgreement && q.agreement < o.minAgreement ? ` (below --min-agreement ${o.minAgreement}: keep more in float with --keep-float, or calibrate on more images)` : ''}; written to ${path.join(target, INT8_FILE)} (run it with --precision int8)\n`);
+}

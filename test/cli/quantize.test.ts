@@ -1,0 +1,56 @@
+// `pixelwise quantize` on a shipped model: a copy with an 8-bit graph and its record in the card;
+// predict and evaluate run it with --precision int8 (labels close to the float graph's); bad
+// requests are one line each.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
+import { tempDir } from '../helpers.ts';
+
+const BIN = path.resolve('bin/pixelwise.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+
+test('quantize voc-fast: the card records the 8-bit graph; predict --precision int8 runs it', async () => {
+  const d = tempDir('pw-quantize-');
+  const out = path.join(d, 'voc-fast-int8');
+  const r = cli('quantize', '--model', 'voc-fast', '--calibration', 'assets/photos', '--images', '3', '--check', '1', '--min-agreement', '0', '--out', out, '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^8-bit graph: \d+ of \d+ convolutions on 8 bits, .* labels equal the float graph's on [\d.]+% of 1 held-apart/);
+  const card = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+  assert.equal(card.int8.onnx, 'model-int8.onnx');
+  assert.equal(card.int8.calibrationImages, 3);
+  assert.equal(card.int8.checkImages, 1);
+  assert.equal(card.int8.quantized, card.int8.convolutions);
+  assert.ok(fs.statSync(path.join(out, 'model-int8.onnx')).size < 0.6 * fs.statSync(path.join(out, 'model.onnx')).size);
+  // The float graph is the shipped one, copied.
+  assert.ok(fs.readFileSync(path.join(out, 'model.onnx')).equals(fs.readFileSync('models/voc-fast/model.onnx')));
+
+  const labels = async (precision: string) => {
+    const dir = path.join(d, `pred-${precision}`);
+    const p = cli('predict', 'assets/photos/chelsea.png', '--model', out, '--precision', precision, '--out', dir, '--quiet');
+    assert.equal(p.status, 0, p.stderr);
+    return sharp(path.join(dir, 'chelsea_labels.png')).raw().toBuffer();
+  };
+  const [f, q] = [await labels('float32'), await labels('int8')];
+  let same = 0;
+  for (let i = 0; i < f.length; i++) if (f[i] === q[i]) same++;
+  assert.ok(same / f.length > 0.9, `int8 labels equal float's on ${(100 * same / f.length).toFixed(2)}%`);
+  assert.ok(!f.equals(q), 'the 8-bit graph gave the float labels to the pixel: is --precision int8 applied?');
+
+  // One line each: no 8-bit graph; a shipped model changed in place; a folder with other files; a model with per-aspect graphs.
+  const bad: [string[], RegExp][] = [
+    [['predict', 'assets/photos/chelsea.png', '--model', 'voc-fast', '--precision', 'int8', '--out', path.join(d, 'x')], /^pixelwise: --precision int8: .*voc-fast has no 8-bit graph; make one with pixelwise quantize/],
+    [['quantize', '--model', 'voc-fast', '--calibration', 'assets/photos'], /^pixelwise: --model voc-fast: a shipped model is not changed in place; give --out DIR/],
+    [['quantize', '--model', 'voc-fast', '--calibration', 'assets/photos', '--out', out], /^pixelwise: --out .*: not empty/],
+    [['quantize', '--model', 'person', '--calibration', 'assets/photos', '--out', path.join(d, 'p')], /^pixelwise: --model person: has per-aspect graphs/],
+    [['quantize', '--model', 'voc-fast', '--calibration', 'assets/photos/chelsea.png', '--out', path.join(d, 'one')], /^pixelwise: --calibration .*chelsea\.png: 1 image; give at least 2/],
+  ];
+  for (const [args, message] of bad) {
+    const b = cli(...args);
+    assert.notEqual(b.status, 0, args.join(' '));
+    assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
+    assert.match(b.stderr.trim(), message);
+  }
+});

@@ -1,0 +1,85 @@
+// The int8 gate: a graph calibrated once and built with any set of convolutions kept in float;
+// the sensitivity pass measures each convolution quantised alone against the float graph's labels
+// and keeps the worst in float until the labels agree; the card's 8-bit graph is what precision int8 runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { initEngine } from '../../src/engine/backend.ts';
+import { SegModel } from '../../src/models/seg_model.ts';
+import { exportOnnx } from '../../src/io/onnx_export.ts';
+import { onnx } from '../../src/formats/onnx_proto.ts';
+import { buildCard, cardAtPrecision } from '../../src/models/card.ts';
+import { buildInt8, calibrate, quantizeWithGate } from '../../src/inference/quantize.ts';
+import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
+import { resolveClasses } from '../../src/data/classes.ts';
+import { Rng } from '../../src/util/random.ts';
+
+const [H, W, K] = [32, 32, 4];
+
+test('cardAtPrecision: the 8-bit graph for int8, the card itself for its own precision, null when it has none', () => {
+  const card = buildCard({ model: { arch: 'unet', numClasses: 2 }, classes: resolveClasses(2), input: { normalization: { mean: [0, 0, 0], std: [1, 1, 1] }, stride: 1 }, weights: 'w.safetensors', onnx: 'model.onnx' });
+  assert.equal(cardAtPrecision(card, undefined), card);
+  assert.equal(cardAtPrecision(card, 'float32'), card);
+  assert.equal(cardAtPrecision(card, 'int8'), null);
+  const withInt8 = { ...card, int8: { onnx: 'model-int8.onnx', method: 'x', calibrationImages: 4, quantized: 3, convolutions: 3, keptFloat: [], agreement: 0.99, checkImages: 2 } };
+  const c = cardAtPrecision(withInt8, 'int8')!;
+  assert.equal(c.onnx, 'model-int8.onnx');
+  assert.equal(c.precision, 'int8');
+  assert.equal(c.weights, '', 'an 8-bit graph runs on ONNX Runtime, never from the float weights');
+  assert.equal(cardAtPrecision({ ...card, precision: 'int8' }, 'float32'), null);
+});
+
+test('the gate: each convolution measured alone, the most sensitive kept in float until labels agree', async () => {
+  await initEngine('wasm');
+  const m = new SegModel({ arch: 'unet', numClasses: K, width: 8, depth: 2, seed: 7 });
+  const float = exportOnnx(m);
+  const card = buildCard({ model: m.spec, classes: resolveClasses(K), input: { normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }, stride: m.stride }, onnx: 'model.onnx' });
+  m.dispose();
+  const rng = new Rng(3);
+  const image = () => ({ data: Uint8Array.from({ length: H * W * 3 }, () => Math.floor(rng.next() * 256)), width: W, height: H });
+  const cal = Array.from({ length: 4 }, image), check = Array.from({ length: 3 }, image);
+  const c = await calibrate(float, card, async function* () { yield* cal; }, { filters: NODE_FILTERS });
+  assert.equal(c.images, 4);
+  assert.ok(c.convolutions.length >= 5);
+  // Built with every convolution kept: no convolution on 8 bits.
+  assert.equal(buildInt8(c, c.convolutions).quantized, 0);
+  assert.equal(buildInt8(c).quantized, c.convolutions.length);
+  assert.throws(() => buildInt8(c, ['no-such-conv']), /keepFloat/);
+
+  // Labels of a graph on the check images, by ONNX Runtime directly (not the code under test).
+  const labels = async (bytes: Uint8Array) => {
+    const s = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    const out: number[] = [];
+    for (const im of check) {
+      const x = new Float32Array(3 * H * W);
+      for (let p = 0; p < H * W; p++) for (let k = 0; k < 3; k++) x[k * H * W + p] = (im.data[p * 3 + k] / 255 - 0.5) / 0.25;
+      const y = (await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, H, W]) }))[s.outputNames[0]].data as Float32Array;
+      for (let p = 0; p < H * W; p++) { let b = 0; for (let k = 1; k < K; k++) if (y[k * H * W + p] > y[b * H * W + p]) b = k; out.push(b); }
+    }
+    await s.release();
+    return out;
+  };
+  const ref = await labels(float);
+  // This reference normalises in its own float order: an 8-bit input grid can round a pixel a
+  // step otherwise, so agreements match to a few pixels in a thousand, not exactly.
+  const close = (a: number, b: number) => Math.abs(a - b) < 3e-3;
+  const agree = (a: number[]) => a.filter((v, i) => v === ref[i]).length / a.length;
+
+  const plain = await quantizeWithGate(float, c, card, check, { filters: NODE_FILTERS });
+  assert.equal(plain.keptFloat.length, 0);
+  assert.ok(close(plain.agreement, agree(await labels(plain.bytes))), 'agreement as measured independently');
+
+  const gated = await quantizeWithGate(float, c, card, check, { filters: NODE_FILTERS, minAgreement: 1 });
+  assert.equal(gated.sensitivity!.length, c.convolutions.length);
+  for (let i = 1; i < gated.sensitivity!.length; i++) assert.ok(gated.sensitivity![i - 1].changed >= gated.sensitivity![i].changed, 'most sensitive first');
+  // One convolution alone, measured independently: the share of labels it changes.
+  const worst = gated.sensitivity![0];
+  assert.ok(close(worst.changed, 1 - agree(await labels(buildInt8(c, c.convolutions.filter((n) => n !== worst.name)).bytes))));
+  // What is kept in float is the head of the sensitivity ranking, and the labels agree at least as well.
+  assert.deepEqual(gated.keptFloat, gated.sensitivity!.slice(0, gated.keptFloat.length).map((s) => s.name));
+  assert.ok(gated.agreement >= plain.agreement);
+  assert.ok(close(gated.agreement, agree(await labels(gated.bytes))));
+  assert.equal(gated.quantized, c.convolutions.length - gated.keptFloat.length);
+  const q = onnx.ModelProto.decode(gated.bytes);
+  assert.ok(q.graph!.node!.some((n) => n.opType === 'QuantizeLinear'));
+});
