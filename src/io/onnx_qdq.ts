@@ -107,10 +107,30 @@ function chainTensors(g: Graph): string[] {
   return out;
 }
 
-/** Tensors whose ranges calibration measures: quantisable convolutions' inputs and outputs, and the int8-chain operators' tensors. */
+/**
+ * The Relu, or Clip from 0, that is the only reader of a convolution's output: the convolution's
+ * result is quantised after it instead (its range starts at 0), so that ONNX Runtime folds the
+ * activation into the 8-bit convolution rather than converting to float and back around it.
+ */
+export function fusedActivation(g: Graph, tensor: string): O.INodeProto | null {
+  if ((g.output ?? []).some((o) => o.name === tensor)) return null;
+  const readers = (g.node ?? []).filter((n) => (n.input ?? []).includes(tensor));
+  if (readers.length !== 1) return null;
+  const a = readers[0];
+  if (a.opType === 'Relu') return a;
+  if (a.opType !== 'Clip' || a.input![0] !== tensor) return null;
+  const min = (g.initializer ?? []).find((t) => t.name === a.input![1]);
+  return min && floatsOf(min).length === 1 && floatsOf(min)[0] === 0 ? a : null;
+}
+
+/** Tensors whose ranges calibration measures: quantisable convolutions' inputs and outputs (after a fused activation), and the int8-chain operators' tensors. */
 export function activationsToCalibrate(g: Graph, keepFloat: Set<string> = new Set()): string[] {
   const names = new Set<string>();
-  for (const n of quantizableConvs(g)) if (!keepFloat.has(n.name!)) { names.add(n.input![0]); names.add(n.output![0]); }
+  for (const n of quantizableConvs(g)) {
+    if (keepFloat.has(n.name!)) continue;
+    names.add(n.input![0]);
+    names.add(fusedActivation(g, n.output![0])?.output![0] ?? n.output![0]);
+  }
   for (const t of chainTensors(g)) names.add(t);
   return [...names];
 }
@@ -181,7 +201,7 @@ export function quantizeQdq(g: Graph, o: QdqOptions): string[] {
       inputs.push(`${base}/qdq_bias_dequantized`);
     }
     conv.input = inputs;
-    const out = conv.output![0];
+    const out = fusedActivation(g, conv.output![0])?.output![0] ?? conv.output![0];
     if (!graphOutputs.has(out) && o.ranges.has(out)) activation(out);
     quantized.push(base);
   }

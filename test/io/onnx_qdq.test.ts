@@ -55,6 +55,19 @@ test('BatchNorm folding keeps the graph\'s output; the QDQ graph agrees with the
   const inits = new Map(folded.graph!.initializer!.map((t) => [t.name!, t]));
   for (const c of folded.graph!.node!.filter((x) => x.opType === 'Conv')) assert.ok(c.input![1].endsWith('qdq_weight_dequantized'));
   assert.ok([...inits.values()].some((t) => t.dataType === onnx.TensorProto.DataType.INT8));
+  // A convolution read only by a Relu is quantised after the Relu (range from 0), never between the two.
+  const nodes = folded.graph!.node!;
+  const quantizes = new Set(nodes.filter((x) => x.opType === 'QuantizeLinear').map((x) => x.input![0]));
+  let fused = 0;
+  for (const c of nodes.filter((x) => x.opType === 'Conv')) {
+    const readers = nodes.filter((x) => x.input!.includes(c.output![0]));
+    if (readers.length === 1 && readers[0].opType === 'Relu') {
+      fused++;
+      assert.ok(!quantizes.has(c.output![0]), `${c.name}: quantised before its Relu`);
+      assert.ok(quantizes.has(readers[0].output![0]), `${c.name}: its Relu's output is not quantised`);
+    }
+  }
+  assert.ok(fused > 0, 'the U-Net has Conv -> Relu pairs');
   const q = onnx.ModelProto.encode(folded).finish();
   assert.ok(q.length < float.length * 0.5, `int8 graph ${q.length} bytes vs float ${float.length}`);
   // A per-channel weight scale is the channel's largest magnitude over 127.

@@ -1,0 +1,88 @@
+// npm run bench:quantize [-- --models camvid,voc] [-- --rounds 5]
+// Every shipped float model quantised as `pixelwise quantize` does (calibrated on 32 CamVid train
+// images spread over the split, the gate off), then, per model:
+//  - ms per image, float graph against 8-bit graph, ONNX Runtime with 2 threads, end to end
+//    (resize, network, labels back) on the shipped photos, the two alternated round by round (median);
+//  - accuracy: CamVid val mIoU of both for camvid; for the others the share of pixels of the shipped
+//    photos whose label is the float graph's.
+// Models already 8-bit (cityscapes, imported so) and models of several graphs (person) are listed as such.
+// Writes docs/bench/quantize.json. Needs ../shared/data/camvid.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { calibrate, buildInt8 } from '../src/inference/quantize.ts';
+import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
+import { createSegmenter } from '../src/inference/segmenter.ts';
+import { NODE_FILTERS } from '../src/inference/node_filters.ts';
+import { cardFile, readCard } from '../src/models/package.ts';
+import { MODELS_DIR, shippedModels } from '../src/models/shipped.ts';
+import { cardAtPrecision, type ModelCard } from '../src/models/card.ts';
+import { readImage } from '../src/data/image_io.ts';
+import { readMask } from '../src/data/mask_io.ts';
+import { ConfusionMatrix } from '../src/metrics/confusion.ts';
+import { CAMVID_CLASSES } from '../src/data/class_sets.ts';
+import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
+import { writeFileAtomic } from '../src/util/fs.ts';
+
+const args = process.argv.slice(2);
+const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
+const ROUNDS = Number(opt('--rounds') ?? 5);
+const CAMVID = '../shared/data/camvid';
+const log = (s: string) => process.stderr.write(s + '\n');
+if (!fs.existsSync(CAMVID)) { log(`${CAMVID} not found: the quantisation bench calibrates on CamVid train`); process.exit(1); }
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+const train = fs.readdirSync(path.join(CAMVID, 'train')).filter((f) => f.endsWith('.png')).sort();
+const calFiles = Array.from({ length: 32 }, (_, i) => path.join(CAMVID, 'train', train[Math.floor(((i + 0.5) * train.length) / 32)]));
+const photos = await Promise.all(DEMO_PHOTOS.map((p) => readImage(path.join(DEMO_PHOTOS_DIR, p.file))));
+const open = async (bytes: Uint8Array, card: ModelCard) => createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, 2), card, { filters: NODE_FILTERS, tiling: { pixelBudget: 0 } });
+
+async function camvidVal(seg: Awaited<ReturnType<typeof open>>): Promise<number> {
+  const cm = new ConfusionMatrix(11, { ignoreIndex: 11 });
+  for (const f of fs.readdirSync(path.join(CAMVID, 'val')).filter((x) => x.endsWith('.png')).sort()) {
+    const [labels] = await seg.predictBatch([await readImage(path.join(CAMVID, 'val', f))]);
+    cm.add(labels, readMask(path.join(CAMVID, 'valannot', f)).data);
+  }
+  return cm.scores(CAMVID_CLASSES.slice(0, 11).map((c) => c.name)).mIoU;
+}
+
+const rows: Record<string, unknown>[] = [];
+for (const name of opt('--models')?.split(',') ?? shippedModels()) {
+  const dir = path.join(MODELS_DIR, name), card = readCard(dir);
+  if (card.precision === 'int8') { rows.push({ model: name, note: 'an 8-bit graph already (imported so)' }); log(`${name}: 8-bit already`); continue; }
+  if (card.variants?.length) { rows.push({ model: name, note: 'several graphs (per aspect): quantize takes one' }); log(`${name}: several graphs, skipped`); continue; }
+  const float = fs.readFileSync(cardFile(dir, card, 'onnx'));
+  const t0 = Date.now();
+  const c = await calibrate(float, card, async function* () { for (const f of calFiles) yield await readImage(f); }, { filters: NODE_FILTERS });
+  const q = buildInt8(c);
+  const quantizeSeconds = (Date.now() - t0) / 1000;
+  const int8Card = cardAtPrecision({ ...card, int8: { onnx: 'x.onnx', method: '', calibrationImages: 1, quantized: 0, convolutions: 0, keptFloat: [], agreement: 1, checkImages: 0 } }, 'int8')!;
+  const segs = { float: await open(float, card), int8: await open(q.bytes, int8Card) };
+  // Warm-up: first runs build each graph's kernels.
+  for (const s of Object.values(segs)) await s.predictBatch([photos[0]]);
+  const ms: Record<'float' | 'int8', number[]> = { float: [], int8: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const k of (r % 2 ? ['int8', 'float'] : ['float', 'int8']) as ('float' | 'int8')[]) {
+      const t = performance.now();
+      for (const im of photos) await segs[k].predictBatch([im]);
+      ms[k].push((performance.now() - t) / photos.length);
+    }
+  }
+  let same = 0, all = 0;
+  for (const im of photos) {
+    const [[a], [b]] = [await segs.float.predictBatch([im]), await segs.int8.predictBatch([im])];
+    all += a.length; for (let p = 0; p < a.length; p++) if (a[p] === b[p]) same++;
+  }
+  const row: Record<string, unknown> = {
+    model: name, convolutions: q.convolutions, quantized: q.quantized, floatMb: float.length / 1e6, int8Mb: q.bytes.length / 1e6, quantizeSeconds,
+    msFloat: median(ms.float), msInt8: median(ms.int8), speedup: median(ms.float) / median(ms.int8), photosAgreement: same / all,
+  };
+  if (name === 'camvid') { row.camvidValMiouFloat = await camvidVal(segs.float); row.camvidValMiouInt8 = await camvidVal(segs.int8); }
+  for (const s of Object.values(segs)) await s.dispose();
+  log(`${name}: ${(row.msFloat as number).toFixed(1)} ms float, ${(row.msInt8 as number).toFixed(1)} ms int8 (${(row.speedup as number).toFixed(2)}x); photos' labels as float: ${(100 * same / all).toFixed(2)}%${row.camvidValMiouFloat != null ? `; CamVid val mIoU ${(100 * (row.camvidValMiouFloat as number)).toFixed(2)} -> ${(100 * (row.camvidValMiouInt8 as number)).toFixed(2)}` : ''}`);
+  rows.push(row);
+}
+writeFileAtomic('docs/bench/quantize.json', JSON.stringify({
+  date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: `npm run bench:quantize${args.length ? ` -- ${args.join(' ')}` : ''}`,
+  calibration: '32 CamVid train images spread over the split', timing: `ONNX Runtime, 2 threads, the shipped photos end to end, ${ROUNDS} alternated rounds (median ms per image)`, rows,
+}, null, 2) + '\n');
