@@ -1,4 +1,4 @@
-// `npm run bench:web-gpu-memory [-- --model person] [-- --frames 300]`: does segmentStream on
+// `npm run bench:web-gpu-memory [-- --model person] [-- --frames 300] [-- --warm 30]`: does segmentStream on
 // WebGPU leak GPU or wasm memory? Headless Chromium with WebGPU on SwiftShader (a CPU
 // implementation: its GPU buffers and textures live in Chromium's GPU process), a fake camera (a
 // y4m of a shipped photo at 640x480), the model loaded with runtime 'webgpu' and segmentStream
@@ -22,25 +22,27 @@ const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
 const MODEL = opt('--model') ?? 'person';
 const FRAMES = Number(opt('--frames') ?? 300);
-const WARM = 30, EVERY = 50;
+const WARM = Number(opt('--warm') ?? 30), EVERY = Math.min(50, FRAMES);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-gpu-mem-'));
 const y4m = path.join(dir, 'camera.y4m');
 const ff = spawnSync(ffmpegPath(), ['-v', 'error', '-loop', '1', '-i', 'assets/photos/astronaut.png', '-t', '2', '-r', '30', '-vf', 'scale=640:480', '-pix_fmt', 'yuv420p', y4m]);
 if (ff.status !== 0) throw new Error(ff.stderr.toString());
 
-/** Resident MB of this launch's Chromium process of a type ('gpu-process', 'renderer'), found by its parent (the browser, whose command line names our y4m). */
+/** Resident MB of this launch's Chromium processes of a type ('gpu-process', 'renderer'). */
 function rssMb(type: string): number {
   const procs = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((pid) => {
     try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // Chromium rewrites its children's command lines as one space-separated string.
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
       const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
       return { pid, cmd, ppid: /PPid:\s+(\d+)/.exec(status)![1], rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024 };
     } catch { return null; }
   }).filter((p) => p !== null);
-  const browser = procs.find((p) => p.cmd.some((a) => a.includes(y4m)) && !p.cmd.some((a) => a.startsWith('--type=')));
-  const kids = procs.filter((p) => browser && p.cmd.includes(`--type=${type}`) && (p.ppid === browser.pid || procs.some((z) => z.pid === p.ppid && z.ppid === browser.pid)));
-  return kids.reduce((a, p) => a + p.rss, 0);
+  // Everything below the processes started with our y4m (the /usr/bin/chromium wrapper, the browser).
+  const mine = new Set(procs.filter((p) => p.cmd.some((a) => a.includes(y4m))).map((p) => p.pid));
+  for (let grew = true; grew;) { grew = false; for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; } }
+  return procs.filter((p) => mine.has(p.pid) && p.cmd.includes(`--type=${type}`)).reduce((a, p) => a + p.rss, 0);
 }
 
 const s = await buildServer({ ...DEFAULT_SERVE });
