@@ -1,5 +1,5 @@
 // npm run bench:road-models [-- --models cityscapes,DIR,...]
-// By default: the shipped cityscapes and cityscapes-fast, and (with ../shared/data/tflite) the
+// By default: the shipped cityscapes, cityscapes-fast and cityscapes-live, and (with ../shared/data/tflite) the
 // Coral EdgeTPU-DeepLab-slim file imported in float at its own 513x513 and at 1025x513, the
 // settings the shipped model was chosen among.
 // Cityscapes models compared where this machine has labelled road scenes: CamVid val (101 images,
@@ -56,7 +56,7 @@ function coralVariants(): string[] {
 
 async function main() {
   if (!fs.existsSync(CAMVID)) { process.stderr.write(`${CAMVID} not found: this benchmark needs CamVid val\n`); process.exit(1); }
-  const models = opt('--models')?.split(',') ?? ['cityscapes', 'cityscapes-fast', ...coralVariants()];
+  const models = opt('--models')?.split(',') ?? ['cityscapes', 'cityscapes-fast', 'cityscapes-live', ...coralVariants()];
   const files = fs.readdirSync(path.join(CAMVID, 'val')).filter((f) => f.endsWith('.png')).sort();
   const rows = [];
   const photos = await Promise.all(DEMO_PHOTOS.map((p) => readImage(path.join(DEMO_PHOTOS_DIR, p.file))));

@@ -107,10 +107,10 @@ test('--input-size: the network sees the image resized to HxW (Pillow bilinear);
   for (const s of [sized, plain]) await s.dispose();
 });
 
-test('cityscapes-live is cityscapes-fast at a fixed 512x288: the same label maps as cityscapes-fast with inputSize [288, 512], road and sky found', async () => {
+test('cityscapes-live is cityscapes-fast at a fixed 448x256: the same label maps as cityscapes-fast with inputSize [256, 448], road and sky found', async () => {
   const photos = path.resolve(import.meta.dirname, '../../assets/photos');
-  const live = await openSegmenter('cityscapes-live'), sized = await openSegmenter('cityscapes-fast', { inputSize: [288, 512] });
-  assert.deepEqual(live.card.input.rule, { kind: 'fixed', size: [288, 512], filter: 'pillow' });
+  const live = await openSegmenter('cityscapes-live'), sized = await openSegmenter('cityscapes-fast', { inputSize: [256, 448] });
+  assert.deepEqual(live.card.input.rule, { kind: 'fixed', size: [256, 448], filter: 'pillow' });
   for (const f of ['dashcam.png', 'astronaut.png']) {
     const img = await readImage(path.join(photos, f));
     const [a] = await live.predictBatch([img]), [b] = await sized.predictBatch([img]);
