@@ -82,7 +82,7 @@ export async function run(o: Opts): Promise<void> {
     // The preset's notes describe the authors' input rule; a fixed size replaces it.
     notes: o.inputSize ? [preset?.notes, `This package runs at a fixed ${o.inputSize[1]}x${o.inputSize[0]} (import --input-size) instead: every image resized to it with Pillow BILINEAR, the label map back with Pillow NEAREST; the published scores are at the authors' size.`].filter(Boolean).join(' ') : preset?.notes,
     provenance: { file: path.basename(o.from), sha256, command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
-    scores: preset?.scores?.(model.spec),
+    scores: preset?.scores?.(model.spec)?.map((sc) => (o.inputSize ? { ...sc, dataset: `${sc.dataset} (not this package's ${o.inputSize[1]}x${o.inputSize[0]})` } : sc)),
   });
   writeCard(o.out, card);
   const named = skipped.filter((k) => !k.endsWith('num_batches_tracked'));
