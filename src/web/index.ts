@@ -347,11 +347,17 @@ function rgbaOf(src: Exclude<WebImageInput, ImageData | RgbImage | Blob>): Image
     : 'naturalWidth' in src ? [src.naturalWidth, src.naturalHeight]
       : 'displayWidth' in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];
   if (!width || !height) throw new Error('the image or video has no pixels yet (not loaded, or no frame decoded)');
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(src, 0, 0);
-  return ctx.getImageData(0, 0, width, height);
+  // One canvas, reused: a new one per video frame holds its pixels outside the JS heap until a
+  // garbage collection, which a small heap rarely runs (the page's memory grew a frame's worth per frame).
+  if (!scratch || scratch.canvas.width !== width || scratch.canvas.height !== height) {
+    const canvas = new OffscreenCanvas(width, height);
+    scratch = { canvas, ctx: canvas.getContext('2d', { willReadFrequently: true })! };
+  }
+  scratch.ctx.clearRect(0, 0, width, height);
+  scratch.ctx.drawImage(src, 0, 0);
+  return scratch.ctx.getImageData(0, 0, width, height);
 }
+let scratch: { canvas: OffscreenCanvas; ctx: OffscreenCanvasRenderingContext2D } | null = null;
 
 /** RGB -> ImageData (opaque), for putImageData on a canvas. */
 export function toImageData(rgb: RgbImage): ImageData {

@@ -530,6 +530,24 @@ var numericOriginMap = {
   bigint: "bigint",
   object: "date"
 };
+var $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  const origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
+      return;
+    }
+    payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_big",
+      maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
 var $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
   $ZodCheck.init(inst, def);
   const origin = numericOriginMap[typeof def.value];
@@ -1664,6 +1682,15 @@ function _unknown(Class) {
   });
 }
 // @__NO_SIDE_EFFECTS__
+function _lte(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
 function _gt(value, params) {
   return new $ZodCheckGreaterThan({
     check: "greater_than",
@@ -1979,6 +2006,26 @@ var cardSchema = object({
    * runtimes whose integer kernels round otherwise can move labels by whole grid steps. Absent: float.
    */
   precision: optional(_enum(["float32", "int8"])),
+  /**
+   * An 8-bit version of this float network (`pixelwise quantize`), run when asked for (precision
+   * int8): its ONNX file, how it was made, and how often its labels are the float network's.
+   */
+  int8: optional(object({
+    onnx: string2(),
+    /** Static QDQ: int8 weights per output channel, uint8 activations from calibrated ranges. */
+    method: string2(),
+    calibrationImages: posInt,
+    /** Convolutions on 8 bits, of the graph's. */
+    quantized: int().check(_nonnegative()),
+    convolutions: int().check(_nonnegative()),
+    /** Convolutions (ONNX node names) left in float: asked for, or found by the sensitivity pass. */
+    keptFloat: array(string2()),
+    /** Share of pixels whose label is the float network's, on the check images (held apart from calibration). */
+    agreement: number2().check(_gte(0), _lte(1)),
+    checkImages: int().check(_nonnegative()),
+    /** Scores on labelled images, when quantize was given them (mIoU, pixel accuracy; float and int8). */
+    evaluation: optional(record(string2(), unknown()))
+  })),
   /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
    * model: general 256x256, landscape 144x256): each image goes to the one whose aspect ratio is
@@ -3267,11 +3314,15 @@ function toRgb(input) {
 function rgbaOf(src) {
   const [width, height] = "videoWidth" in src ? [src.videoWidth, src.videoHeight] : "naturalWidth" in src ? [src.naturalWidth, src.naturalHeight] : "displayWidth" in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];
   if (!width || !height) throw new Error("the image or video has no pixels yet (not loaded, or no frame decoded)");
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(src, 0, 0);
-  return ctx.getImageData(0, 0, width, height);
+  if (!scratch || scratch.canvas.width !== width || scratch.canvas.height !== height) {
+    const canvas = new OffscreenCanvas(width, height);
+    scratch = { canvas, ctx: canvas.getContext("2d", { willReadFrequently: true }) };
+  }
+  scratch.ctx.clearRect(0, 0, width, height);
+  scratch.ctx.drawImage(src, 0, 0);
+  return scratch.ctx.getImageData(0, 0, width, height);
 }
+var scratch = null;
 function toImageData(rgb) {
   const n = rgb.width * rgb.height, rgba = new Uint8ClampedArray(n * 4);
   for (let p = 0; p < n; p++) {
