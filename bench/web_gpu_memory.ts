@@ -3,10 +3,11 @@
 // implementation: its GPU buffers and textures live in Chromium's GPU process), a fake camera (a
 // y4m of a shipped photo at 640x480), the model loaded with runtime 'webgpu' and segmentStream
 // run for --frames frames after 30 of warm-up. Sampled every 50 frames: the GPU process's resident
-// memory (/proc, where SwiftShader's device memory is), the renderer's, and the page's JS heaps and
-// wasm memories (measureUserAgentSpecificMemory); then after stop() and dispose(). A leak of one
-// buffer per frame would show as steady growth. Writes docs/bench/web-gpu-memory.json; exits 1 when
-// memory grew by more than 10% + 16 MB or frames arrived after stop().
+// memory (/proc, where SwiftShader's device memory is), the renderer's (after a full garbage
+// collection), and the page's JS heaps and wasm memories (measureUserAgentSpecificMemory); then
+// after stop() and dispose(). A leak of one buffer per frame would show as steady growth. Writes
+// docs/bench/web-gpu-memory.json; exits 1 when memory grew by more than 10% + 16 MB or frames
+// arrived after stop().
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,7 +51,7 @@ const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`,
-    '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-blink-features=ForceEagerMeasureMemory'],
+    '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-blink-features=ForceEagerMeasureMemory', '--js-flags=--expose-gc'],
 });
 type Sample = { frames: number; gpuProcessMb: number; rendererMb: number; pageMb: number };
 const samples: Sample[] = [];
@@ -75,6 +76,8 @@ try {
   const frames = () => page.evaluate(() => (window as unknown as W).n);
   const pageMb = () => page.evaluate(async () => (await (performance as unknown as { measureUserAgentSpecificMemory(): Promise<{ bytes: number }> }).measureUserAgentSpecificMemory()).bytes / 2 ** 20);
   const sample = async () => {
+    // A full collection first: what is left in the renderer is held, not garbage waiting.
+    await page.evaluate(() => (window as unknown as { gc(): void }).gc());
     const x = { frames: await frames(), gpuProcessMb: rssMb('gpu-process'), rendererMb: rssMb('renderer'), pageMb: await pageMb() };
     samples.push(x);
     console.log(`${String(x.frames).padStart(4)} frames: GPU process ${x.gpuProcessMb.toFixed(1)} MB, renderer ${x.rendererMb.toFixed(1)} MB, page JS + wasm ${x.pageMb.toFixed(1)} MB`);

@@ -347,8 +347,8 @@ function rgbaOf(src: Exclude<WebImageInput, ImageData | RgbImage | Blob>): Image
     : 'naturalWidth' in src ? [src.naturalWidth, src.naturalHeight]
       : 'displayWidth' in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];
   if (!width || !height) throw new Error('the image or video has no pixels yet (not loaded, or no frame decoded)');
-  // One canvas, reused: a new one per video frame holds its pixels outside the JS heap until a
-  // garbage collection, which a small heap rarely runs (the page's memory grew a frame's worth per frame).
+  // One canvas, reused: a stream reads a frame many times a second, and a new canvas each time
+  // is a new pixel buffer outside the JS heap until a garbage collection.
   if (!scratch || scratch.canvas.width !== width || scratch.canvas.height !== height) {
     const canvas = new OffscreenCanvas(width, height);
     scratch = { canvas, ctx: canvas.getContext('2d', { willReadFrequently: true })! };
