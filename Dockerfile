@@ -23,7 +23,7 @@ FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 # Legends, charts and contact-sheet captions are SVG text that sharp (librsvg) draws: a font.
 RUN apt-get update && apt-get install -y --no-install-recommends fontconfig fonts-dejavu-core \
-  && rm -rf /var/lib/apt/lists/*
+  && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
