@@ -16,7 +16,7 @@ import { createSegmenter } from '../src/inference/segmenter.ts';
 import { NODE_FILTERS } from '../src/inference/node_filters.ts';
 import { cardFile, readCard } from '../src/models/package.ts';
 import { MODELS_DIR, shippedModels } from '../src/models/shipped.ts';
-import { cardAtPrecision, type ModelCard } from '../src/models/card.ts';
+import type { ModelCard } from '../src/models/card.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { readMask } from '../src/data/mask_io.ts';
 import { ConfusionMatrix } from '../src/metrics/confusion.ts';
@@ -56,7 +56,7 @@ for (const name of opt('--models')?.split(',') ?? shippedModels()) {
   const c = await calibrate(float, card, async function* () { for (const f of calFiles) yield await readImage(f); }, { filters: NODE_FILTERS });
   const q = buildInt8(c);
   const quantizeSeconds = (Date.now() - t0) / 1000;
-  const int8Card = cardAtPrecision({ ...card, int8: { onnx: 'x.onnx', method: '', calibrationImages: 1, quantized: 0, convolutions: 0, keptFloat: [], agreement: 1, checkImages: 0 } }, 'int8')!;
+  const int8Card: ModelCard = { ...card, precision: 'int8' };
   const segs = { float: await open(float, card), int8: await open(q.bytes, int8Card) };
   // Warm-up: first runs build each graph's kernels.
   for (const s of Object.values(segs)) await s.predictBatch([photos[0]]);

@@ -52,3 +52,18 @@ export function checkOutputFile(flag: string, file: string): void {
     throw new UserError(`${flag} ${file}: cannot create its folder ${parent} (${(e as NodeJS.ErrnoException).code ?? e}); choose another path`);
   }
 }
+
+/**
+ * Where a command that adds to a model package writes (calibrate, quantize): the package itself,
+ * or with `--out` a new folder for a copy. A shipped model is part of the installed package and is
+ * never rewritten; a copy never lands among other files.
+ */
+export function packageTarget(model: string, dir: string, out: string | undefined, copy: string, isShipped: boolean): string {
+  if (out) {
+    checkOutputDir('--out', out);
+    if (kindOf(out) === 'dir' && fs.readdirSync(out).length) throw new UserError(`--out ${out}: not empty; name a new folder for ${copy}`);
+    return out;
+  }
+  if (isShipped) throw new UserError(`--model ${model}: a shipped model is not changed in place; give --out DIR for ${copy}`);
+  return dir;
+}

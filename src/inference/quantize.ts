@@ -138,7 +138,8 @@ export interface Gated extends Quantized {
  * The 8-bit graph that keeps the float graph's labels on `check` (images held apart from
  * calibration) at least `minAgreement` of the time: everything quantised first; when that agrees
  * less, each convolution is quantised alone to measure the labels it changes (the sensitivity
- * pass), and the most sensitive ones go back to float, 1, 2, 4, ... of them, until the graph agrees.
+ * pass), and the most sensitive ones go back to float, 1, 2, 4, ... of them, until the graph
+ * agrees (or, when no such set does, the set that agreed best).
  */
 export async function quantizeWithGate(float: Uint8Array, c: Calibrated, card: ModelCard, check: PixelImage[], o: GateOptions = {}): Promise<Gated> {
   const reference = await labelMaps(float, card, check, o);
@@ -157,10 +158,12 @@ export async function quantizeWithGate(float: Uint8Array, c: Calibrated, card: M
     o.onSensitivity?.(i + 1, candidates.length);
   }
   sensitivity.sort((a, b) => b.changed - a.changed);
+  // The first set that reaches the target; failing that, the one that came closest.
   let best = first;
   for (let k = 1; k <= candidates.length; k *= 2) {
-    best = await tryKeep([...asked, ...sensitivity.slice(0, k).map((s) => s.name)]);
-    if (best.agreement >= o.minAgreement) break;
+    const t = await tryKeep([...asked, ...sensitivity.slice(0, k).map((s) => s.name)]);
+    if (t.agreement >= o.minAgreement) return { ...t, sensitivity };
+    if (t.agreement > best.agreement) best = t;
   }
   return { ...best, sensitivity };
 }

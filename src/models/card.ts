@@ -96,8 +96,6 @@ export const cardSchema = z.object({
     /** Share of pixels whose label is the float network's, on the check images (held apart from calibration). */
     agreement: z.number().check(z.gte(0), z.lte(1)),
     checkImages: z.int().check(z.nonnegative()),
-    /** Scores on labelled images, when quantize was given them (mIoU, pixel accuracy; float and int8). */
-    evaluation: z.optional(z.record(z.string(), z.unknown())),
   })),
   /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie

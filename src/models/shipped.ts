@@ -38,6 +38,11 @@ export function resolveStart(value: string): string {
   return value;
 }
 
+/** Whether a model folder is one of the shipped models (part of the installed package). */
+export function isShippedDir(dir: string): boolean {
+  return path.resolve(path.dirname(dir)) === path.resolve(MODELS_DIR) && shippedModels().includes(path.basename(dir));
+}
+
 /** Folders of models/ holding a model.json. */
 function packages(): string[] {
   if (!isDir(MODELS_DIR)) return [];

@@ -1,5 +1,5 @@
 // `pixelwise quantize` on a shipped model: a copy with an 8-bit graph and its record in the card;
-// predict and evaluate run it with --precision int8 (labels close to the float graph's); bad
+// predict and serve run it with --precision int8 (labels close to the float graph's); bad
 // requests are one line each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +8,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { tempDir } from '../helpers.ts';
+import { buildServer } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
@@ -38,6 +40,17 @@ test('quantize voc-fast: the card records the 8-bit graph; predict --precision i
   for (let i = 0; i < f.length; i++) if (f[i] === q[i]) same++;
   assert.ok(same / f.length > 0.9, `int8 labels equal float's on ${(100 * same / f.length).toFixed(2)}%`);
   assert.ok(!f.equals(q), 'the 8-bit graph gave the float labels to the pixel: is --precision int8 applied?');
+
+  // serve --precision int8 runs the package's 8-bit graph (predict's int8 labels), plain serve its float one.
+  for (const [precision, expected] of [['int8', q], [undefined, f]] as const) {
+    const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, modelsDir: d, ...(precision ? { precision } : {}) });
+    try {
+      const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+      const r = await fetch(`${url}/v1/segment?model=voc-fast-int8&output=labels`, { method: 'POST', body: fs.readFileSync('assets/photos/chelsea.png'), headers: { 'content-type': 'image/png' } });
+      assert.equal(r.status, 200, await r.clone().text());
+      assert.ok((await sharp(Buffer.from(await r.arrayBuffer())).raw().toBuffer()).equals(expected), `serve ${precision ?? 'float'}`);
+    } finally { await s.close(); }
+  }
 
   // One line each: no 8-bit graph; a shipped model changed in place; a folder with other files; a model with per-aspect graphs.
   const bad: [string[], RegExp][] = [

@@ -1,5 +1,4 @@
 // The `calibrate` command's work, loaded when the command runs (the definition in ../calibrate.ts stays light).
-import fs from 'node:fs';
 import path from 'node:path';
 import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
@@ -7,20 +6,16 @@ import { readImage } from '../../data/image_io.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { CalibrationBins, fitTemperature } from '../../metrics/calibration.js';
 import { copyPackage, readCard, writeCard } from '../../models/package.js';
-import { MODELS_DIR, resolveModelDir, shippedModels } from '../../models/shipped.js';
+import { isShippedDir, resolveModelDir } from '../../models/shipped.js';
 import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
-import { checkOutputDir } from '../output_paths.js';
+import { packageTarget } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { isDir } from '../../util/fs.js';
 import type { Opts } from '../calibrate.js';
 
 export async function run(o: Opts): Promise<void> {
   const dir = resolveModelDir(o.model);
-  if (o.out) checkOutputDir('--out', o.out);
-  // A shipped model, by name or by its folder, is part of the installed package: never rewritten.
-  else if (path.resolve(path.dirname(dir)) === path.resolve(MODELS_DIR) && shippedModels().includes(path.basename(dir))) throw new UserError(`--model ${o.model}: a shipped model is not changed in place; give --out DIR for a calibrated copy`);
-  if (o.out && isDir(o.out) && fs.readdirSync(o.out).length) throw new UserError(`--out ${o.out}: not empty; name a new folder for the calibrated copy`);
+  const target = packageTarget(o.model, dir, o.out, 'a calibrated copy', isShippedDir(dir));
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const { pairing, layout } = resolveData(o, 'val', log);
   const seg = await openSegmenter(o.model, { weights: o.weights });
@@ -59,7 +54,6 @@ export async function run(o: Opts): Promise<void> {
   } finally { await seg.dispose(); }
   // The scores seen were already divided by the card's temperature: the new one compounds it.
   const temperature = t0 * fit.temperature;
-  const target = o.out ?? dir;
   if (o.out) copyPackage(dir, o.out);
   const card = readCard(target);
   writeCard(target, { ...card, temperature });

@@ -36,7 +36,6 @@ export async function run(o: Opts): Promise<void> {
   if (o.variant) throw new UserError('--variant: only for TensorFlow Lite graphs (--from X.tflite)');
   if (o.qdq) throw new UserError('--qdq: only for TensorFlow Lite graphs (--from X.tflite)');
   if (!o.weights && !o.onnx) throw new UserError('--no-weights with --no-onnx would write no network; keep one of them');
-  if (o.inputSize && o.inputSize.some((v) => v % 32)) throw new UserError(`--input-size ${o.inputSize.join('x')}: a checkpoint's network needs sides that are multiples of 32 (e.g. 288x512)`);
   await initEngine('wasm');
   const preset = o.preset ? findPreset(o.arch, o.preset) : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: unknown; available: ${presetNames().join(', ')}`);
@@ -45,6 +44,12 @@ export async function run(o: Opts): Promise<void> {
   if (preset?.arch && o.arch && o.arch !== preset.arch) throw new UserError(`--preset ${o.preset} is for --arch ${preset.arch}, not ${o.arch}`);
   const numClasses = o.classes ?? preset?.classes.length;
   if (!numClasses) throw new UserError('--classes N or --preset is required');
+  if (o.inputSize) {
+    // The network's stride, and the authors' own multiple where the preset has one.
+    const rule = preset?.rule;
+    const m = Math.max(getArch(arch).stride({ ...preset?.options, ...archOptionsFrom(o, arch, getArch(arch)), numClasses }), rule?.kind === 'multiple' ? rule.multiple : 1);
+    if (o.inputSize.some((v) => v % m)) throw new UserError(`--input-size ${o.inputSize.join('x')}: this network needs sides that are multiples of ${m} (e.g. ${o.inputSize.map((v) => Math.max(m, Math.round(v / m) * m)).join('x')})`);
+  }
   const classes = preset && !o.classFile && (!o.classes || o.classes === preset.classes.length) ? preset.classes : resolveClasses(numClasses, o.classFile);
   const triple = (v: string, what: string) => { const a = parseNumberList(v); if (a.length !== 3) throw new UserError(`${what} needs 3 values`); return a as [number, number, number]; };
   const norm: Normalization = o.mean || o.std

@@ -8,11 +8,11 @@ import { collectImages } from '../../data/image_list.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { initEngine } from '../../engine/backend.js';
 import { cardFile, copyPackage, loadModelPackage, readCard, writeCard } from '../../models/package.js';
-import { MODELS_DIR, resolveModelDir, shippedModels } from '../../models/shipped.js';
-import { checkOutputDir } from '../output_paths.js';
+import { isShippedDir, resolveModelDir } from '../../models/shipped.js';
+import { packageTarget } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { isDir, writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../quantize.js';
 
 const INT8_FILE = 'model-int8.onnx';
@@ -26,10 +26,7 @@ function spread<T>(list: T[], n: number): [T[], T[]] {
 
 export async function run(o: Opts): Promise<void> {
   const dir = resolveModelDir(o.model);
-  if (o.out) checkOutputDir('--out', o.out);
-  // A shipped model, by name or by its folder, is part of the installed package: never rewritten.
-  else if (path.resolve(path.dirname(dir)) === path.resolve(MODELS_DIR) && shippedModels().includes(path.basename(dir))) throw new UserError(`--model ${o.model}: a shipped model is not changed in place; give --out DIR for a copy with the 8-bit graph`);
-  if (o.out && isDir(o.out) && fs.readdirSync(o.out).length) throw new UserError(`--out ${o.out}: not empty; name a new folder for the copy`);
+  const target = packageTarget(o.model, dir, o.out, 'a copy with the 8-bit graph', isShippedDir(dir));
   const card = readCard(dir);
   if (card.precision === 'int8') throw new UserError(`--model ${o.model}: is an 8-bit graph already`);
   if (card.variants?.length) throw new UserError(`--model ${o.model}: has per-aspect graphs (variants); quantize takes a model with one graph`);
@@ -62,7 +59,6 @@ export async function run(o: Opts): Promise<void> {
   });
   if (sensStarted) sens.stop();
 
-  const target = o.out ?? dir;
   if (o.out) copyPackage(dir, o.out);
   writeFileAtomic(path.join(target, INT8_FILE), q.bytes);
   const written = readCard(target);
