@@ -70,7 +70,7 @@ test('a 4-band 16-bit GeoTIFF model trains, uses its 4th band, and predicts GeoT
   assert.equal(card.input.normalization.mean.length, 4);
   // The 4th band's mean, as computed from the training images (samples / 65535), is between the two levels.
   assert.ok(card.input.normalization.mean[3] > 15000 / 65535 && card.input.normalization.mean[3] < 50000 / 65535);
-  const miou = (split: string) => JSON.parse(ok(cli('evaluate', '--model', run, '--images', path.join(d, split, 'img'), '--masks', path.join(d, split, 'mask'), '--json')).stdout).mIoU;
+  const miou = (split: string) => JSON.parse(ok(cli('evaluate', '--model', run, '--images', path.join(d, split, 'img'), '--masks', path.join(d, split, 'mask'), '--json', '--report', path.join(d, 'report-' + split))).stdout).mIoU;
   const withBand = miou('val'), zeroed = miou('zeroed');
   tc.diagnostic(`val mIoU with the 4th band ${(100 * withBand).toFixed(2)}, with it zeroed ${(100 * zeroed).toFixed(2)}`);
   assert.ok(withBand > 0.9, `val mIoU with the 4th band ${withBand}`);
@@ -152,7 +152,7 @@ test('16-bit grey PNGs whose classes differ below the 8th bit train to a high mI
   assert.match(t.stderr, /images read as stored: 1 band of uint16/);
   const card = JSON.parse(fs.readFileSync(path.join(run, 'model.json'), 'utf8'));
   assert.deepEqual([card.input.channels, card.input.sampleType], [1, 'uint16']);
-  const e = JSON.parse(ok(cli('evaluate', '--model', run, '--images', path.join(d, 'val/img'), '--masks', path.join(d, 'val/mask'), '--json')).stdout);
+  const e = JSON.parse(ok(cli('evaluate', '--model', run, '--images', path.join(d, 'val/img'), '--masks', path.join(d, 'val/mask'), '--json', '--report', path.join(d, 'report'))).stdout);
   tc.diagnostic(`val mIoU of the 16-bit model ${(100 * e.mIoU).toFixed(2)}`);
   assert.ok(e.mIoU > 0.9, `val mIoU ${e.mIoU}`);
 });
@@ -173,7 +173,7 @@ test('a 1-band model of 8-bit grey images (--channels 1) reads them as one band,
   assert.match(t.stderr, /images read as stored: 1 band of uint8/);
   const card = JSON.parse(fs.readFileSync(path.join(run, 'model.json'), 'utf8'));
   assert.deepEqual([card.input.channels, card.input.sampleType, card.model.inChannels], [1, undefined, 1]);
-  const e = JSON.parse(ok(cli('evaluate', '--model', run, '--images', path.join(d, 'val/img'), '--masks', path.join(d, 'val/mask'), '--json')).stdout);
+  const e = JSON.parse(ok(cli('evaluate', '--model', run, '--images', path.join(d, 'val/img'), '--masks', path.join(d, 'val/mask'), '--json', '--report', path.join(d, 'report'))).stdout);
   assert.ok(e.mIoU > 0.9, `val mIoU ${e.mIoU}`);
   const out = path.join(d, 'pred');
   ok(cli('predict', '--model', run, path.join(d, 'val/img/m8.png'), '--out', out));

@@ -2022,9 +2022,7 @@ var cardSchema = object({
     keptFloat: array(string2()),
     /** Share of pixels whose label is the float network's, on the check images (held apart from calibration). */
     agreement: number2().check(_gte(0), _lte(1)),
-    checkImages: int().check(_nonnegative()),
-    /** Scores on labelled images, when quantize was given them (mIoU, pixel accuracy; float and int8). */
-    evaluation: optional(record(string2(), unknown()))
+    checkImages: int().check(_nonnegative())
   })),
   /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
