@@ -15,7 +15,7 @@ export interface Opts extends DataOpts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  teacher?: string; distillWeight?: number; distillTemperature?: number;
+  initClasses?: string | true; teacher?: string; distillWeight?: number; distillTemperature?: number;
   resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; preciseBn?: number; channels: string; initWeights?: string; encoderWeights?: string;
 }
 
@@ -54,6 +54,7 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
     .option('--init-weights <file>', 'start from these weights (.safetensors, a run or model folder, or a shipped start), e.g. to fine-tune')
+    .option('--init-classes [pairs]', 'with --init-weights from a model package: each class\'s scores start from the package\'s class of the same name (case-insensitive) or as paired here, NEW=OLD,... (e.g. Pavement=sidewalk); the other classes start new')
     .option('--teacher <model>', 'distillation: also learn from this model\'s class probabilities (a shipped name, model package or training run predicting the same classes)')
     .option('--distill-weight <w>', 'with --teacher: the distillation term\'s share of the loss, 0..1 (default 0.5; 1 = from the teacher alone)', parseFloatArg)
     .option('--distill-temperature <t>', 'with --teacher: softmax temperature of teacher and student in the distillation term (default 1)', parseFloatArg)

@@ -84,6 +84,11 @@ export interface TfliteOnnxOptions {
    * operator (8-bit weights and int32 biases as they are): ONNX Runtime then runs its int8 kernels.
    */
   qdq?: boolean;
+  /**
+   * A quantised graph's activations in plain float: no rounding or clamping to their 8-bit grids
+   * (the float network behind the graph, as models/networks builds it from the same weights).
+   */
+  plainFloat?: boolean;
 }
 
 export function tfliteToOnnx(g: TfliteGraph, file: string, options: TfliteOnnxOptions = {}): TfliteOnnx {
@@ -201,7 +206,7 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
    */
   const fakeQuant = (t: number, y: string): string => {
     const q = T(t).quantization;
-    if (!o8(T(t).type) || !q || q.scale.length !== 1) return y;
+    if (options.plainFloat || !o8(T(t).type) || !q || q.scale.length !== 1) return y;
     const [lo, hi] = T(t).type === 'UINT8' ? [0, 255] : [-128, 127];
     const sc = q.scale[0], zp = q.zeroPoint[0];
     if (qdq) {
@@ -247,7 +252,7 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
       case 'DEQUANTIZE': if (isConst(out)) continue; y = value(a); break; // weights: folded where used
       case 'QUANTIZE': {
         const qa = T(a).quantization, qy = T(out).quantization;
-        if (!(T(a).type === 'UINT8' && T(out).type === 'UINT8' && qa?.scale.length === 1 && qy?.scale.length === 1)) { y = value(a); break; } // float in: the grid below is the quantisation
+        if (options.plainFloat || !(T(a).type === 'UINT8' && T(out).type === 'UINT8' && qa?.scale.length === 1 && qy?.scale.length === 1)) { y = value(a); break; } // float in: the grid below is the quantisation
         // 8 bits to 8 bits on another grid as TFLite's kernel does it: the ratio of the scales as
         // a multiplier of 8 fractional bits, rounded half up: floor((n m + 128) / 256), n = q - zp.
         const m = Math.round(Math.fround(256 * Math.fround(qa.scale[0] / qy.scale[0])));
@@ -309,7 +314,7 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
         const attrs = [str('mode', o.op === 'RESIZE_BILINEAR' ? 'linear' : 'nearest'), str('coordinate_transformation_mode', mode)];
         if (o.op === 'RESIZE_NEAREST_NEIGHBOR') attrs.push(str('nearest_mode', opts.align_corners ? 'round_prefer_ceil' : 'floor'));
         const x = value(a), qa = T(a).quantization, qy = T(out).quantization;
-        if (o.op === 'RESIZE_BILINEAR' && o8(T(a).type) && qa?.scale.length === 1 && qy?.scale.length === 1 && qa.scale[0] === qy.scale[0]) {
+        if (o.op === 'RESIZE_BILINEAR' && !options.plainFloat && o8(T(a).type) && qa?.scale.length === 1 && qy?.scale.length === 1 && qa.scale[0] === qy.scale[0]) {
           // An 8-bit resize rounds the exact bilinear value half up on its grid. On the grid's
           // integers the interpolation is exact in float (align-corners weights of a few bits),
           // so floor(v + 0.5) decides the ties as the integer kernel does; a resize of the real

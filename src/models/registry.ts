@@ -11,12 +11,13 @@ import { ENCODERS } from './encoders/index.js';
 import { DECODERS } from './decoders/index.js';
 import { espnet } from './networks/espnet.js';
 import { espnetv2 } from './networks/espnetv2.js';
+import { edgetpuDeeplabSlim } from './networks/edgetpu_deeplab.js';
 
 export type { ArchBuilder, ArchOptions } from './types.js';
 export { ENCODERS, DECODERS };
 
 /** Networks whose encoder and decoder come as one (as their authors built them). */
-export const NETWORKS: Record<string, ArchBuilder> = { espnet, espnetv2 };
+export const NETWORKS: Record<string, ArchBuilder> = { espnet, espnetv2, edgetpu_deeplab_slim: edgetpuDeeplabSlim };
 
 /**
  * image-segmentation-keras model names that differ from ours (ISK's "vgg" is VGG-16, "mobilenet"

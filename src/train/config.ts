@@ -52,6 +52,9 @@ export interface TrainConfig {
   preciseBn?: number;
   /** Start from these weights (a pixelwise checkpoint or package weights), e.g. to fine-tune. */
   initWeights?: string;
+  /** With initWeights from a model package: the package's class (index) each class's scores start
+   * from (-1: new), and the package's class count (--init-classes; init_classes.ts). */
+  initClasses?: { starts: number[]; from: number };
   /** Pretrained encoder weights (torchvision .pth/.safetensors or Keras .h5); the decoder starts random. */
   encoderWeights?: string;
   /** Distillation: a model (name or folder) whose class probabilities the student also learns

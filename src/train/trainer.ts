@@ -33,6 +33,7 @@ import { readLog } from './run_log.js';
 import { openTeacher, type Teacher } from './teacher.js';
 import { DEFAULT_DISTILL, type DistillOptions } from './losses.js';
 import { peakRssMb } from '../util/peak_rss.js';
+import { startHead } from './init_classes.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
@@ -192,7 +193,14 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
     if (cfg.initWeights) {
       // By name: weights of another shape (a head for another class count) or absent from the file
       // (another decoder over the file's encoder) stay new. The optimizer starts fresh.
-      const kept = model.loadNamedWeights(readSafetensors(cfg.initWeights).tensors, cfg.initWeights, { strict: false, keepMismatched: true, keepMissing: true });
+      const file = readSafetensors(cfg.initWeights).tensors;
+      let kept = model.loadNamedWeights(file, cfg.initWeights, { strict: false, keepMismatched: true, keepMissing: true });
+      if (cfg.initClasses) {
+        const started = new Set(await startHead(model, file, cfg.initClasses.starts, cfg.initClasses.from, cfg.initWeights));
+        kept = kept.filter((k) => !started.has(k));
+        const n = cfg.initClasses.starts.filter((c) => c >= 0).length;
+        log(`class scores: ${n} of ${cfg.initClasses.starts.length} classes start from the starting model's (${[...started].join(', ')})`);
+      }
       log(`initialised from ${cfg.initWeights}${kept.length ? `; ${kept.length} tensors start new (${kept.slice(0, 3).join(', ')}${kept.length > 3 ? ', ...' : ''})` : ''}`);
     }
     writeFileAtomic(path.join(runDir, 'train.json'), JSON.stringify(cfg, null, 2) + '\n');

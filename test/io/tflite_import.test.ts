@@ -52,7 +52,7 @@ async function importAndRun(file: string, preset: string, input: (img: string) =
     runs.push({ img, out, labels: proc.argmax(out, e)[0], C: card.model.numClasses, h, w, onnxBytes: fs.statSync(path.join(dir, 'model.onnx')).size });
   }
   await network.dispose();
-  return Object.assign(runs, { floatBytes });
+  return Object.assign(runs, { floatBytes, dir });
 }
 
 const agreement = (a: Uint8Array, ref: Uint8Array, stride = 1) => { let same = 0; for (let p = 0; p < a.length; p++) if (a[p] === ref[p * stride]) same++; return same / a.length; };
@@ -130,14 +130,52 @@ test('tflite import: the Coral 8-bit graphs as ONNX, in float with 8-bit activat
   }
 });
 
-test('tflite import: a text file named .tflite, a truncated file and an --arch are one-line refusals', () => {
+test('tflite import --arch edgetpu_deeplab_slim: the Coral Cityscapes graph\'s weights in the zoo network (float, no 8-bit grids) agree with the integer run; TF.js and its ONNX export compute the same; the VOC graph is refused', { skip: noRefs }, async (t) => {
+  const file = path.join(TFLITE, 'coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite');
+  const runs = await importAndRun(file, 'edgetpu-deeplab-slim-cityscapes', (i) => `${i}_513x513_u8.npy`, ['--arch', 'edgetpu_deeplab_slim']);
+  for (const r of runs) {
+    const ref = refLabels(path.join(REF, 'deeplab_mobilenet_edgetpu_slim_cityscapes_quant', `${r.img}_argmax.png`), r.h * r.w);
+    const share = agreement(r.labels, ref.d, ref.stride);
+    t.diagnostic(`edgetpu_deeplab_slim ${r.img}: ${(100 * share).toFixed(3)}% of pixels equal to the integer run's argmax (8-bit activation grids there, none here)`);
+  }
+  // The reference: the importer's own conversion of the graph, operator by operator, in plain float.
+  const { readTflite } = await import('../../src/formats/tflite.ts');
+  const { tfliteToOnnx } = await import('../../src/io/tflite_onnx.ts');
+  const { OnnxNetwork } = await import('../../src/inference/onnx_runtime.ts');
+  const graph = tfliteToOnnx(readTflite(fs.readFileSync(file), file), file, { plainFloat: true });
+  const ref = await OnnxNetwork.create(graph.onnx, 19, 2);
+  const { card } = await openModel(runs.dir, { runtime: 'onnx' });
+  const proc = new ImageProcessor(card);
+  for (const r of runs) {
+    const e = proc.encode([{ data: npy(path.join(REF, 'inputs', `${r.img}_513x513_u8.npy`)).data as Uint8Array, width: 513, height: 513 }]);
+    const want = await ref.run(e.x, e.dims);
+    let worst = 0; for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - r.out[i]));
+    const share = agreement(r.labels, proc.argmax(want, e)[0]);
+    t.diagnostic(`edgetpu_deeplab_slim ${r.img}: logits within ${worst.toExponential(2)} of the graph's in plain float; ${(100 * share).toFixed(4)}% of labels equal`);
+    assert.ok(worst < 1e-3, `${r.img}: ${worst}`);
+  }
+  await ref.dispose();
+  const dir = runs.dir;
+  const [onnx, tfjs] = [await openModel(dir, { runtime: 'onnx' }), await openModel(dir, { runtime: 'tfjs' })];
+  const x = new Float32Array(3 * 97 * 129).map((_, i) => Math.sin(i * 0.37));
+  const [a, b] = [await onnx.network.run(x, [1, 3, 97, 129]), await tfjs.network.run(x, [1, 3, 97, 129])];
+  let worst = 0; for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  assert.ok(worst < 1e-3, `TF.js against ONNX: ${worst}`);
+  await onnx.network.dispose(); await tfjs.network.dispose();
+  const r = cli('import', '--from', path.join(TFLITE, 'coral/deeplabv3_mnv2_pascal_quant.tflite'), '--preset', 'deeplabv3-voc-quant', '--arch', 'edgetpu_deeplab_slim', '--out', path.join(tempDir(), 'voc'));
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /deeplabv3_mnv2_pascal_quant\.tflite: .* where edgetpu_deeplab_slim('s layer \S+ is| has) .*; the graph is another network/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
+test('tflite import: a text file named .tflite, a truncated file and an --arch of another network are one-line refusals', () => {
   const d = tempDir();
   fs.writeFileSync(path.join(d, 'notes.tflite'), 'not a model\n');
   fs.writeFileSync(path.join(d, 'half.tflite'), fs.readFileSync(SELFIE).subarray(0, 100_000));
   for (const [args, why] of [
     [['--from', path.join(d, 'notes.tflite')], /notes\.tflite: not a TensorFlow Lite model/],
     [['--from', path.join(d, 'half.tflite')], /half\.tflite: truncated or damaged TensorFlow Lite file/],
-    [['--from', SELFIE, '--arch', 'unet'], /--arch: a TensorFlow Lite file brings its own graph/],
+    [['--from', SELFIE, '--preset', 'selfie', '--arch', 'unet'], /selfie_segmentation\.tflite: \d+ convolutions where unet has \d+; the graph is another network/],
     [['--from', SELFIE, '--preset', 'voc'], /--preset voc: not a TensorFlow Lite preset/],
     [['--from', SELFIE], /a float input does not say how pixels were scaled; give --mean and --std/],
     [['--from', SELFIE, '--preset', 'selfie', '--input-size', '16000x16000'], /--input-size 16000x16000: at most 32 megapixels a pass/],
@@ -160,8 +198,8 @@ test('tflite import: an operator the importer does not know is one line naming i
   assert.throws(() => tfliteToOnnx(graph, 'model.tflite'), (e: Error) => e instanceof UserError && e.message === 'model.tflite: operator 1 (FLOOR) is not supported by the importer');
 });
 
-test('import: the shipped ade20k, person, voc and cityscapes packages and the deeplabv3-voc start are what their cards\' import commands make', async (t) => {
-  for (const name of ['ade20k', 'person', 'voc', 'cityscapes', 'deeplabv3-voc']) {
+test('import: the shipped ade20k, person, voc and cityscapes packages and the deeplabv3-voc and edgetpu-deeplab-cityscapes starts are what their cards\' import commands make', async (t) => {
+  for (const name of ['ade20k', 'person', 'voc', 'cityscapes', 'deeplabv3-voc', 'edgetpu-deeplab-cityscapes']) {
     const card = JSON.parse(fs.readFileSync(`models/${name}/model.json`, 'utf8'));
     const args = (card.provenance.command as string).replace(/^pixelwise import /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
     const from = args[args.indexOf('--from') + 1];

@@ -4,12 +4,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readTflite } from '../../formats/tflite.js';
+import { readTflite, type TfliteGraph } from '../../formats/tflite.js';
+import { tfliteConvWeights } from '../../io/tflite_weights.js';
+import { exportOnnx } from '../../io/onnx_export.js';
+import { writeSafetensors } from '../../formats/safetensors.js';
+import { SegModel } from '../../models/seg_model.js';
+import { getArch } from '../../models/registry.js';
+import { initEngine } from '../../engine/backend.js';
+import type { ClassInfo } from '../../data/classes.js';
 import { tfliteToOnnx } from '../../io/tflite_onnx.js';
 import { OnnxNetwork } from '../../inference/onnx_runtime.js';
 import { buildCard } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
-import { TFLITE_PRESETS } from '../../models/tflite_presets.js';
+import { TFLITE_PRESETS, type TflitePreset } from '../../models/tflite_presets.js';
 import { resolveClasses } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS, parseNumberList } from '../options.js';
@@ -28,10 +35,39 @@ function variantGraph(file: string, main: ReturnType<typeof tfliteToOnnx> & { qd
   return { onnx: `model-${net.size[0]}x${net.size[1]}.onnx`, size: net.size, bytes: net.onnx };
 }
 
+/**
+ * --arch NAME: the graph's weights in a zoo network built as the graph is (io/tflite_weights.ts),
+ * as a package with weights.safetensors (to fine-tune, or to run in float) and model.onnx exported
+ * from that network.
+ */
+async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, classes: ClassInfo[], norm: Normalization, preset: TflitePreset | undefined): Promise<void> {
+  if (o.variant) throw new UserError('--variant: not with --arch (a zoo network takes any input size)');
+  if (o.qdq) throw new UserError('--qdq: not with --arch (the weights are dequantised into a float network)');
+  const arch = getArch(o.arch!);
+  await initEngine('wasm');
+  const model = new SegModel({ arch: arch.name, numClasses: classes.length });
+  try {
+    model.loadNamedWeights(tfliteConvWeights(model, graph, o.from), o.from, { strict: true });
+    fs.mkdirSync(o.out, { recursive: true });
+    if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
+    if (o.onnx) writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
+    const size = o.inputSize ?? (graph.tensors[graph.inputs[0]].shape.slice(1, 3) as [number, number]);
+    const card = buildCard({
+      model: model.spec, classes, weights: o.weights ? 'weights.safetensors' : '', onnx: o.onnx ? 'model.onnx' : undefined, parameters: model.trainableParamCount(),
+      input: { normalization: norm, stride: model.stride, rule: { kind: 'fixed', size, filter: 'pillow' } },
+      licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
+      notes: [preset?.notes?.replace(/ Kept 8-bit.*$/, ''), `The graph's ${graph.operators.length} operators as the zoo's ${arch.name}, 8-bit weights dequantised to float (trainable: pixelwise train --init-weights).`].filter(Boolean).join(' '),
+      scores: preset?.scores,
+      provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
+    });
+    writeCard(o.out, card);
+    process.stdout.write(`imported ${o.from} into ${o.out} (${arch.name}, ${classes.length} classes, ${model.trainableParamCount().toLocaleString('en-US')} parameters${o.onnx ? ', model.onnx' : ''})\n`);
+  } finally { model.dispose(); }
+}
+
 export async function runTflite(o: Opts): Promise<void> {
   const preset = o.preset ? TFLITE_PRESETS[o.preset] : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: not a TensorFlow Lite preset; available: ${Object.keys(TFLITE_PRESETS).join(', ')}`);
-  if (o.arch) throw new UserError('--arch: a TensorFlow Lite file brings its own graph; leave --arch out');
   let bytes: Uint8Array;
   try { bytes = fs.readFileSync(o.from); } catch { throw new UserError(`--from ${o.from}: file not found or not readable`); }
   const graph = readTflite(bytes, o.from);
@@ -49,6 +85,7 @@ export async function runTflite(o: Opts): Promise<void> {
   const norm: Normalization | undefined = o.mean || o.std ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
     : preset?.normalization ?? fromInput;
   if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
+  if (o.arch) { await intoNetwork(o, graph, bytes, classes, norm, preset); return; }
   // The converted graph must load in ONNX Runtime before anything is written, and give one score
   // map per pixel at the size it will be run at.
   const size = o.inputSize ?? net.size;

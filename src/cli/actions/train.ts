@@ -11,7 +11,9 @@ import { archNormalization, encoderFor, getArch } from '../../models/registry.js
 import type { EncoderLayout } from '../../models/types.js';
 import { resolveStart, shippedStarts } from '../../models/shipped.js';
 import { layoutForEncoderWeights, packageWeights } from '../../io/encoder_weights.js';
-import { resolveClasses } from '../../data/classes.js';
+import { resolveClasses, type ClassInfo } from '../../data/classes.js';
+import { readCard } from '../../models/package.js';
+import { classStarts } from '../../train/init_classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
 import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
@@ -55,11 +57,12 @@ function checkRunFolder(dir: string): void {
  * the network is then built in), --encoder-weights (a file, a model folder or a shipped start;
  * `none`: random), or by default the encoder's shipped start (MobileNetV2: TF DeepLab's).
  */
-function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: string; encoderWeights?: string; layout: { layout?: EncoderLayout }; norm?: Normalization } {
-  let init = o.initWeights, layout: { layout?: EncoderLayout } = {}, norm: Normalization | undefined;
+function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: string; encoderWeights?: string; layout: { layout?: EncoderLayout }; norm?: Normalization; initClasses?: ClassInfo[] } {
+  let init = o.initWeights, layout: { layout?: EncoderLayout } = {}, norm: Normalization | undefined, initClasses: ClassInfo[] | undefined;
   if (init) {
     if (isDir(resolveStart(init))) {
       init = resolveStart(init);
+      initClasses = readCard(init).classes;
       const src = packageWeights(init, 'initWeights');
       if (src.layout !== 'keras') layout = { layout: src.layout };
       init = src.file;
@@ -74,7 +77,7 @@ function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: str
     log(`encoder: starts from the shipped ${start} weights (--encoder-weights none for random initialisation)`);
   }
   if (enc) { layout = layoutForEncoderWeights(o.arch, enc); norm = archNormalization(o.arch, layout.layout); }
-  return { initWeights: init, encoderWeights: enc || undefined, layout, norm };
+  return { initWeights: init, encoderWeights: enc || undefined, layout, norm, initClasses };
 }
 
 export async function run(_o: Opts, cmd: Command): Promise<void> {
@@ -152,7 +155,11 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       throw new UserError(`--class-weights ${o.classWeights}: weights must be >= 0 and at least one above 0 (all zero weights train nothing)`);
     }
     if (!o.teacher && (o.distillWeight != null || o.distillTemperature != null)) throw new UserError(`${o.distillWeight != null ? '--distill-weight' : '--distill-temperature'} needs --teacher MODEL (the model to distil from)`);
-    const { initWeights, encoderWeights, layout, norm } = startingWeights(o, log);
+    const { initWeights, encoderWeights, layout, norm, initClasses: startClasses } = startingWeights(o, log);
+    if (o.initClasses !== undefined && !startClasses) throw new UserError(`--init-classes needs --init-weights naming a model package or run folder (a weights file has no class names)`);
+    const initClasses = o.initClasses !== undefined && startClasses
+      ? { starts: classStarts(classes, startClasses, o.initClasses === true ? undefined : o.initClasses), from: startClasses.length } : undefined;
+    if (initClasses) log(`class scores from ${o.initWeights}: ${classes.map((c, i) => `${c.name}${initClasses.starts[i] >= 0 ? `<-${startClasses![initClasses.starts[i]].name}` : ' (new)'}`).join(', ')}`);
     const inputSize = o.inputSize ?? o.resize;
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
     const bands = await resolveBands(o.channels, loadSamples(makeSpec(pairing, numClasses, ignoreIndex, labelMap, classes)).map((s) => s.image), log, o.quiet);
@@ -166,7 +173,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
       // Pretrained encoders get the normalisation their weights were trained with.
       norm: bands?.norm ?? norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
-      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights,
+      valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights, ...(initClasses ? { initClasses } : {}),
       ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature } : {}),
     };
   }

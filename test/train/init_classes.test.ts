@@ -1,0 +1,59 @@
+// --init-classes: which old class each new class starts from (by name, case-insensitive, or as
+// paired), the class-score columns copied into the new head, the other columns and every other
+// tensor left alone; and the CLI's one-line refusals.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { initEngine } from '../../src/engine/backend.ts';
+import { SegModel } from '../../src/models/seg_model.ts';
+import { classStarts, startHead } from '../../src/train/init_classes.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { tempDir, writeGreyPng, writeRgb } from '../helpers.ts';
+
+const named = (...names: string[]) => names.map((name) => ({ name, color: [0, 0, 0] as [number, number, number] }));
+
+test('init-classes: starts by name (any case) and by NEW=OLD pairs; unknown names are one-line errors', () => {
+  const old = named('road', 'sidewalk', 'building', 'sky', 'car');
+  assert.deepEqual(classStarts(named('Sky', 'Road', 'Pavement', 'Tree'), old, undefined), [3, 0, -1, -1]);
+  assert.deepEqual(classStarts(named('Sky', 'Road', 'Pavement', 'Tree'), old, 'Pavement=sidewalk, Sky = building'), [2, 0, 1, -1]);
+  assert.throws(() => classStarts(named('Sky'), old, 'Pavement=sidewalk'), (e: Error) => e instanceof UserError && /Pavement is not one of the new classes \(Sky\)/.test(e.message));
+  assert.throws(() => classStarts(named('Sky'), old, 'Sky=cloud'), (e: Error) => e instanceof UserError && /cloud is not a class of the starting model/.test(e.message));
+  assert.throws(() => classStarts(named('Sky'), old, 'Sky'), (e: Error) => e instanceof UserError && /give NEW=OLD pairs/.test(e.message));
+});
+
+test('init-classes: the new head\'s columns are the old head\'s mapped columns; unmapped columns and other layers keep their values', async () => {
+  await initEngine('wasm');
+  const from = new SegModel({ arch: 'fcn32', numClasses: 5, width: 4, seed: 1 } as never);
+  const to = new SegModel({ arch: 'fcn32', numClasses: 3, width: 4, seed: 2 } as never);
+  const fileArrays = await from.namedWeights();
+  const file = new Map(fileArrays.map((w) => [w.name, { shape: w.shape, data: w.data }]));
+  const before = new Map((await to.namedWeights()).map((w) => [w.name, w]));
+  const starts = [4, -1, 1];
+  const started = await startHead(to, file, starts, 5, 'from');
+  assert.ok(started.length >= 1);
+  for (const w of await to.namedWeights()) {
+    const old = before.get(w.name)!;
+    if (!started.includes(w.name)) { assert.deepEqual(w.data, old.data, `${w.name} untouched`); continue; }
+    const src = file.get(w.name)!, rows = w.data.length / 3;
+    for (let r = 0; r < rows; r++) {
+      assert.equal(w.data[r * 3 + 0], src.data[r * 5 + 4]);
+      assert.equal(w.data[r * 3 + 1], old.data[r * 3 + 1]);
+      assert.equal(w.data[r * 3 + 2], src.data[r * 5 + 1]);
+    }
+  }
+  from.dispose(); to.dispose();
+});
+
+test('init-classes: without a model package to start from, one line naming the fix', async () => {
+  const d = tempDir();
+  await writeRgb(path.join(d, 'img', 'a.png'), new Uint8Array(32 * 32 * 3), 32, 32);
+  fs.mkdirSync(path.join(d, 'mask'));
+  writeGreyPng(path.join(d, 'mask', 'a.png'), new Uint8Array(32 * 32), 32, 32);
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--arch', 'unet', '--images', path.join(d, 'img'), '--masks', path.join(d, 'mask'), '--classes', '2',
+    '--input-size', '32x32', '--epochs', '1', '--init-classes', '--out', path.join(d, 'run')], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--init-classes needs --init-weights naming a model package or run folder/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
