@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --no-torch]
+// npm run bench [-- --quick] [-- --no-torch]; npm run bench -- --arch NAME[,NAME] (bench/train_arch.ts)
 // The identical U-Net (256x256x3 -> 12 classes, 16-32-64-128 + 256, conv-BN-ReLU x2, transposed-conv
 // up; 1,942,764 trainable parameters) trained and run in pixelwise (TF.js wasm, single thread and
 // data-parallel over worker threads; ONNX Runtime for inference) and in PyTorch CPU (Debian
@@ -259,4 +259,9 @@ async function main() {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
-main().catch((e) => { process.stderr.write(`bench failed: ${(e as Error).stack}\n`); process.exit(1); });
+// --arch NAME[,NAME]: the training step of zoo networks against PyTorch (bench/train_arch.ts) instead.
+const archs = args.includes('--arch') ? args[args.indexOf('--arch') + 1]?.split(',').filter(Boolean) : undefined;
+const run = archs?.length
+  ? async () => { fs.rmSync(work, { recursive: true, force: true }); await (await import('./train_arch.ts')).benchArchs(archs, Number(args.includes('--steps') ? args[args.indexOf('--steps') + 1] : 6)); }
+  : main;
+run().catch((e) => { process.stderr.write(`bench failed: ${(e as Error).stack}\n`); process.exit(1); });

@@ -10,6 +10,7 @@ import { Rng } from '../../src/util/random.ts';
 import { im2colLimit, ortConvCalls } from '../../src/engine/kernels/ort_conv.ts';
 import { configureOrtKernels, MAX_SESSIONS, sessionCount } from '../../src/engine/kernels/ort_native.ts';
 import { depthwiseConv } from '../../src/engine/kernels/depthwise_backprop.ts';
+import { simdDepthwiseCalls } from '../../src/engine/kernels/simd/depthwise.ts';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fuseBatchNormTraining } from '../../src/models/fused_batchnorm.ts';
 import { hasFusedBatchNorm } from '../../src/engine/batchnorm_train.ts';
@@ -245,7 +246,13 @@ test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides
     { x: [2, 16, 16, 5], f: [3, 3, 5, 2], s: 2, d: 1, pad: 'same' },
     { x: [1, 11, 9, 3], f: [3, 3, 3, 3], s: 2, d: 1, pad: 'valid' },
     { x: [2, 10, 12, 4], f: [5, 3, 4, 1], s: 1, d: 2, pad: 'valid' },
+    // Wider layers, as the zoo's networks have them.
+    { x: [2, 16, 16, 8], f: [3, 3, 8, 1], s: 2, d: 1, pad: 'same' },
+    { x: [2, 17, 15, 12], f: [5, 5, 12, 1], s: 2, d: 1, pad: 'same' },
+    { x: [1, 9, 11, 16], f: [3, 3, 16, 1], s: 1, d: 2, pad: 'same' },
+    { x: [3, 8, 10, 20], f: [3, 3, 20, 1], s: 1, d: 1, pad: 'valid' },
   ];
+  const simdBefore = simdDepthwiseCalls.filterGrad;
   for (const c of cases) {
     const xv = rand(size(c.x)), wv = rand(size(c.f));
     const ours = await onBackend('wasm', () => {
@@ -264,6 +271,8 @@ test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides
     assert.ok(relErr(ours[0], rx) < 1e-4, `depthwise dx ${JSON.stringify(c)}: ${relErr(ours[0], rx)}`);
     assert.ok(relErr(ours[1], rw) < 1e-4, `depthwise dw ${JSON.stringify(c)}: ${relErr(ours[1], rw)}`);
   }
+  // Multipliers above 1 and channel counts off a multiple of 4 are reshaped into the SIMD pass's form.
+  assert.equal(simdDepthwiseCalls.filterGrad - simdBefore, cases.length, 'the SIMD filter gradient ran for every case');
   await tf.setBackend('wasm');
 });
 

@@ -4,6 +4,8 @@
 // filter tap, the (strided) shifted input times dy, summed over batch and positions.
 import * as tf from '@tensorflow/tfjs-core';
 import { convInfo, padOrCrop, pair, type ConvAttrs } from './conv_geometry.js';
+import { simdDepthwiseFilterGrad, type DepthwiseFilterGeometry } from './simd/depthwise.js';
+import type { WasmBackend } from './ort_native.js';
 
 export interface DepthwiseInputAttrs extends ConvAttrs { inputShape: [number, number, number, number] }
 export interface DepthwiseFilterAttrs extends ConvAttrs { filterShape: [number, number, number, number] }
@@ -30,6 +32,43 @@ export function depthwiseBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D,
     const g = tf.depthwiseConv2d(src, flipped, 1, 'valid', 'NHWC', [dh, dw]); // [n, h, w, c*m]
     return (m === 1 ? g : tf.reshape(tf.sum(tf.reshape(g, [n, h, w, c, m]), 4), [n, h, w, c])) as tf.Tensor4D;
   });
+}
+
+/** What the SIMD filter gradient (simd/depthwise.ts) needs of a depthwise convolution's geometry. */
+export function depthwiseFilterGeometry(xShape: number[], a: DepthwiseFilterAttrs): DepthwiseFilterGeometry {
+  const { padInfo, outHeight, outWidth } = convInfo(xShape as [number, number, number, number], a.filterShape, a);
+  return { filterShape: a.filterShape, outHeight, outWidth, strides: pair(a.strides), dilations: pair(a.dilations), top: padInfo.top, left: padInfo.left };
+}
+
+/**
+ * The filter gradient on the wasm backend: the SIMD pass (simd/depthwise.wat) wherever it applies
+ * once the problem is reshaped into its form, else the formulation below. A depth multiplier m > 1
+ * is the multiplier-1 problem over x with each channel repeated m times (dy's channels c*m + k and
+ * the filter's [c, m] are already in that order); channels short of a multiple of 4 are padded
+ * with zeros, whose gradient rows are dropped.
+ */
+export function depthwiseFilterGradWasm(backend: WasmBackend, x: tf.Tensor4D, dy: tf.Tensor4D, a: DepthwiseFilterAttrs): tf.Tensor4D | tf.TensorInfo {
+  const [fh, fw, c, m] = a.filterShape;
+  const g = depthwiseFilterGeometry(x.shape, a);
+  if (m === 1 && c % 4 === 0) return simdDepthwiseFilterGrad(backend, x, dy, g) ?? depthwiseBackpropFilterImpl(x, dy, a);
+  const cm = c * m, c4 = Math.ceil(cm / 4) * 4;
+  const [n, h, w] = x.shape;
+  const [xe, dye] = tf.tidy(() => {
+    // A broadcast product, not tf.tile: the wasm backend's Tile is a slow generic loop.
+    let xr: tf.Tensor4D = m === 1 ? x : tf.reshape(tf.mul(tf.reshape(x, [n, h, w, c, 1]), tf.ones([1, 1, 1, 1, m])), [n, h, w, cm]);
+    let dr: tf.Tensor4D = dy;
+    if (c4 > cm) { xr = tf.pad(xr, [[0, 0], [0, 0], [0, 0], [0, c4 - cm]]); dr = tf.pad(dy, [[0, 0], [0, 0], [0, 0], [0, c4 - cm]]); }
+    return [xr === x ? tf.clone(x) : xr, dr === dy ? tf.clone(dy) : dr];
+  });
+  try {
+    const out = simdDepthwiseFilterGrad(backend, xe, dye, { ...g, filterShape: [fh, fw, c4, 1] }, c4 === cm ? [fh, fw, c, m] : undefined);
+    if (!out) return depthwiseBackpropFilterImpl(x, dy, a);
+    if (c4 === cm) return out;
+    const full = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D;
+    const cut = tf.tidy(() => tf.reshape(tf.slice(full, [0, 0, 0, 0], [fh, fw, cm, 1]), [fh, fw, c, m]) as tf.Tensor4D);
+    full.dispose();
+    return cut;
+  } finally { xe.dispose(); dye.dispose(); }
 }
 
 export function depthwiseBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, a: DepthwiseFilterAttrs): tf.Tensor4D {
@@ -66,7 +105,10 @@ export function depthwiseConv(x: tf.Tensor4D, f: tf.Tensor4D, strides: number, p
       value: tf.depthwiseConv2d(xx, ff, strides, pad, 'NHWC', dilation),
       gradFunc: (dy: tf.Tensor, [xs, fs]: tf.Tensor[]) => [
         depthwiseBackpropInputImpl(dy as tf.Tensor4D, fs as tf.Tensor4D, { ...attrs, inputShape: xs.shape as [number, number, number, number] }),
-        depthwiseBackpropFilterImpl(xs as tf.Tensor4D, dy as tf.Tensor4D, { ...attrs, filterShape: fs.shape as [number, number, number, number] }),
+        // On wasm through the registered kernel (its SIMD pass); elsewhere the formulation above.
+        tf.getBackend() === 'wasm'
+          ? tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: xs, dy }, { ...attrs, filterShape: fs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D
+          : depthwiseBackpropFilterImpl(xs as tf.Tensor4D, dy as tf.Tensor4D, { ...attrs, filterShape: fs.shape as [number, number, number, number] }),
       ],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

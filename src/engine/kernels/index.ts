@@ -8,7 +8,7 @@ import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
 import { splitLastAxis } from './channels.js';
 import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
-import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
+import { depthwiseBackpropInputImpl, depthwiseFilterGradWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 
 export { conv2dBackpropFilterImpl, conv2dBackpropInputImpl };
@@ -54,9 +54,10 @@ export function registerWasmKernels(): void {
   replace({
     kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      return depthwiseBackpropFilterImpl(x, dy, attrs as unknown as DepthwiseFilterAttrs);
+      const a = attrs as unknown as DepthwiseFilterAttrs;
+      return depthwiseFilterGradWasm(backend as unknown as Backend, x, dy, a);
     },
   });
   // Forward convolutions: wrap tfjs-backend-wasm's own (kept, with its setup) as the fallback.

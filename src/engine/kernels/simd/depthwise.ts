@@ -1,0 +1,57 @@
+// Loads the SIMD depthwise filter gradient (depthwise.wat) against the TF.js wasm heap, as
+// channels.ts does: the module imports the backend's own WebAssembly.Memory and works on tensors
+// in place. Null where the backend exposes no memory, the engine lacks WebAssembly SIMD, or the
+// geometry is not what the kernel covers (depth multiplier 1, a multiple of 4 channels): the caller
+// then runs its tfjs-core formulation.
+import type * as tf from '@tensorflow/tfjs-core';
+import { wasmBase64 } from './depthwise_wasm.js';
+import { compileWasm } from '../../../util/wasm_module.js';
+import { wasmMemory } from '../../private/tfjs_backend_wasm.js';
+import type { WasmBackend } from '../ort_native.js';
+
+interface Exports {
+  filterGrad(x: number, dy: number, out: number, n: number, h: number, w: number, c4: number, oh: number, ow: number,
+    fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
+}
+
+/** How many filter gradients ran here (tests check the path is taken). */
+export const simdDepthwiseCalls = { filterGrad: 0 };
+
+let compiled: WebAssembly.Module | null | undefined; // null: this engine has no SIMD
+const instances = new WeakMap<object, Exports | null>();
+
+function kernels(backend: object): Exports | null {
+  if (instances.has(backend)) return instances.get(backend)!;
+  let k: Exports | null = null;
+  const memory = wasmMemory(backend);
+  if (compiled === undefined) compiled = compileWasm(wasmBase64);
+  if (memory && compiled) k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
+  instances.set(backend, k);
+  return k;
+}
+
+export interface DepthwiseFilterGeometry {
+  filterShape: [number, number, number, number];
+  outHeight: number; outWidth: number;
+  strides: [number, number]; dilations: [number, number]; top: number; left: number;
+}
+
+/**
+ * The filter gradient [fh, fw, c, 1] of a depthwise convolution of x [n, h, w, c] whose output
+ * gradient is dy, allocated as `outShape` (the same elements in another shape).
+ */
+export function simdDepthwiseFilterGrad(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, g: DepthwiseFilterGeometry, outShape?: number[]): tf.TensorInfo | null {
+  const [fh, fw, c, m] = g.filterShape;
+  if (m !== 1 || c % 4 || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const k = kernels(backend);
+  if (!k) return null;
+  const out = backend.makeOutput(outShape ?? [fh, fw, c, 1], 'float32');
+  // Offsets only after the allocation: it may grow (and move) the heap.
+  const o = backend.typedArrayFromHeap(out);
+  o.fill(0);
+  const [n, h, w] = x.shape;
+  k.filterGrad(backend.typedArrayFromHeap(x).byteOffset, backend.typedArrayFromHeap(dy).byteOffset, o.byteOffset, n, h, w, 4 * c,
+    g.outHeight, g.outWidth, fh, fw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.top, g.left);
+  simdDepthwiseCalls.filterGrad++;
+  return out;
+}
