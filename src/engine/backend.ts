@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './kernels/index.js';
 import { ensureGradients } from './gradients.js';
 import { registerBatchNormGradient } from './batchnorm_grad.js';
+import { registerActivationGradients } from './activation_grad.js';
 import { registerConv2DGradient } from './conv_grad.js';
 import { argumentError } from '../util/errors.js';
 
@@ -37,6 +38,7 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   checkVersions(); // before any internal is touched: a version it was not written for fails in one line
   ensureGradients();
   registerBatchNormGradient(); // replaces tfjs-core's (after it is registered)
+  registerActivationGradients(); // likewise
   registerConv2DGradient(); // replaces tfjs-core's: dilated convolutions too
   registerWasmKernels();
   useFrugalBackprop(); // the backward pass releases saved tensors and gradients as it goes

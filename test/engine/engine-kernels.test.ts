@@ -399,3 +399,26 @@ test('split and concat along the channel axis (ours: skip connections and their 
     assert.deepEqual([...(await join('wasm'))[0]], [...(await join('cpu'))[0]], `concat ${shape} ${sizes} axis ${axis}`);
   }
 });
+
+test('activation gradients (ours on wasm, one pass: PReLU, ClipByValue, ReLU) equal tfjs-core\'s formulas on cpu, boundaries included', async () => {
+  await initEngine('wasm');
+  for (const shape of [[2, 7, 9, 8], [1, 5, 6, 6], [3, 4, 4, 1]] as Shape4[]) {
+    const n = size(shape), c = shape[3];
+    // Values on the kinks (0 and 6) exactly, both signs, and beyond 6.
+    const xv = Float32Array.from(rand(n), (v, i) => (i % 11 === 0 ? 0 : i % 13 === 0 ? 6 : v * 8 - 1));
+    const dyv = rand(n), av = Float32Array.from(rand(c), (v) => v * 0.5);
+    const grads = (backend: string) => onBackend(backend, () => {
+      const x = tf.tensor4d(xv, shape), dy = tf.tensor4d(dyv, shape), a = tf.tensor3d(av, [1, 1, c]);
+      const [gx, ga] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.mul(tf.prelu(p, q), dy))([x, a]);
+      const [gc] = tf.grads((p: tf.Tensor) => tf.mul(tf.clipByValue(p, 0, 6), dy))([x]);
+      const [gr] = tf.grads((p: tf.Tensor) => tf.mul(tf.relu(p), dy))([x]);
+      return [gx, ga, gc, gr];
+    });
+    const ours = await grads('wasm'), ref = await grads('cpu');
+    for (const [i, what] of ['prelu dx', 'prelu dalpha', 'clip dx', 'relu dx'].entries()) {
+      if (what === 'prelu dalpha') assert.ok(relErr(ours[i], ref[i]) < 1e-5, `${what} ${shape}: ${relErr(ours[i], ref[i])}`);
+      else assert.deepEqual(Array.from(ours[i], (v) => v + 0), Array.from(ref[i], (v) => v + 0), `${what} ${shape}`); // -0 and 0 alike
+    }
+  }
+  await tf.setBackend('wasm');
+});

@@ -10,6 +10,7 @@ import { splitLastAxis } from './channels.js';
 import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
 import { depthwiseBackpropInputImpl, depthwiseFilterGradWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
+import { CLIP_GRAD, PRELU_GRAD, RELU_GRAD, clipGrad, preluGrad, reluGrad } from './activation_grads.js';
 
 export { conv2dBackpropFilterImpl, conv2dBackpropInputImpl };
 
@@ -105,6 +106,22 @@ export function registerWasmKernels(): void {
       kernelFunc: (args) => splitLastAxis(args.backend as unknown as Backend, (args.inputs as { x: tf.TensorInfo }).x, args.attrs as never) ?? ownSplit.kernelFunc(args),
     });
   }
+  // Activation gradients in one pass (src/engine/activation_grad.ts routes tfjs-core's gradients here).
+  replace({
+    kernelName: PRELU_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => { const { x, alpha, dy } = inputs as Record<string, tf.TensorInfo>; return preluGrad(backend as unknown as Backend, x, alpha, dy); },
+  });
+  replace({
+    kernelName: CLIP_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, dy } = inputs as Record<string, tf.TensorInfo>, { lo, hi } = attrs as unknown as { lo: number; hi: number };
+      return clipGrad(backend as unknown as Backend, x, dy, lo, hi);
+    },
+  });
+  replace({
+    kernelName: RELU_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => { const { x, dy } = inputs as Record<string, tf.TensorInfo>; return reluGrad(backend as unknown as Backend, x, dy); },
+  });
   // Training-mode BatchNorm (src/engine/batchnorm_train.ts runs them; no other backend has them).
   replace({
     kernelName: BATCHNORM_TRAIN, backendName: 'wasm',

@@ -4,8 +4,7 @@
 // exposes no memory or the engine lacks WebAssembly SIMD: callers then run their JS loops.
 import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './channels_wasm.js';
-import { compileWasm } from '../../../util/wasm_module.js';
-import { wasmMemory } from '../../private/tfjs_backend_wasm.js';
+import { heapModule } from './heap_module.js';
 import type { WasmBackend } from '../ort_native.js';
 
 interface Exports {
@@ -13,19 +12,8 @@ interface Exports {
   affine(out: number, a: number, b: number, sa: number, sb: number, fa: number, fb: number, f0: number, n: number, c4: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined; // null: this engine has no SIMD
-const instances = new WeakMap<object, Exports | null>();
-
-
-function channelKernels(backend: object): Exports | null {
-  if (instances.has(backend)) return instances.get(backend)!;
-  let k: Exports | null = null;
-  const memory = wasmMemory(backend);
-  if (compiled === undefined) compiled = compileWasm(wasmBase64);
-  if (memory && compiled) k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
-  instances.set(backend, k);
-  return k;
-}
+const module = heapModule<Exports>(wasmBase64);
+const channelKernels = (backend: object) => module.get(backend);
 
 /**
  * Per-channel passes over channels-last tensors [..., c]; c a multiple of 4 (else null). Vectors

@@ -5,8 +5,7 @@
 // then runs its tfjs-core formulation.
 import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './depthwise_wasm.js';
-import { compileWasm } from '../../../util/wasm_module.js';
-import { wasmMemory } from '../../private/tfjs_backend_wasm.js';
+import { heapModule } from './heap_module.js';
 import type { WasmBackend } from '../ort_native.js';
 
 interface Exports {
@@ -17,18 +16,8 @@ interface Exports {
 /** How many filter gradients ran here (tests check the path is taken). */
 export const simdDepthwiseCalls = { filterGrad: 0 };
 
-let compiled: WebAssembly.Module | null | undefined; // null: this engine has no SIMD
-const instances = new WeakMap<object, Exports | null>();
-
-function kernels(backend: object): Exports | null {
-  if (instances.has(backend)) return instances.get(backend)!;
-  let k: Exports | null = null;
-  const memory = wasmMemory(backend);
-  if (compiled === undefined) compiled = compileWasm(wasmBase64);
-  if (memory && compiled) k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
-  instances.set(backend, k);
-  return k;
-}
+const module = heapModule<Exports>(wasmBase64);
+const kernels = (backend: object) => module.get(backend);
 
 export interface DepthwiseFilterGeometry {
   filterShape: [number, number, number, number];

@@ -1,0 +1,54 @@
+// Activation gradients as single passes over the wasm heap (simd/activations.wat, with a JS loop
+// where the engine has no SIMD): PReLU's input and slope gradients together, ClipByValue's (ReLU6)
+// and ReLU's masks. engine/activation_grad.ts routes tfjs-core's gradients here on wasm.
+import type * as tf from '@tensorflow/tfjs-core';
+import { wasmBase64 } from './simd/activations_wasm.js';
+import { heapModule } from './simd/heap_module.js';
+import type { WasmBackend } from './ort_native.js';
+
+export const PRELU_GRAD = 'PixelwisePreluGrad';
+export const CLIP_GRAD = 'PixelwiseClipGrad';
+export const RELU_GRAD = 'PixelwiseReluGrad';
+
+interface Exports {
+  preluGrad(x: number, dy: number, alpha: number, dx: number, dalpha: number, n: number, c4: number): void;
+  clipGrad(x: number, dy: number, dx: number, n4: number, lo: number, hi: number): void;
+  reluGrad(x: number, dy: number, dx: number, n4: number): void;
+}
+const module = heapModule<Exports>(wasmBase64);
+const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+
+/** [dx, dalpha] of y = x > 0 ? x : alpha * x, alpha one slope per channel (the last axis). */
+export function preluGrad(backend: WasmBackend, x: tf.TensorInfo, alpha: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo[] {
+  const c = size(alpha), n = size(x) / c;
+  const dx = backend.makeOutput(x.shape, 'float32'), da = backend.makeOutput(alpha.shape, 'float32');
+  const X = backend.typedArrayFromHeap(x), D = backend.typedArrayFromHeap(dy), A = backend.typedArrayFromHeap(alpha);
+  const DX = backend.typedArrayFromHeap(dx), DA = backend.typedArrayFromHeap(da);
+  DA.fill(0);
+  const k = c % 4 === 0 ? module.get(backend) : null;
+  if (k) k.preluGrad(X.byteOffset, D.byteOffset, A.byteOffset, DX.byteOffset, DA.byteOffset, n, 4 * c);
+  else {
+    for (let p = 0, i = 0; p < n; p++) {
+      for (let ch = 0; ch < c; ch++, i++) {
+        if (X[i] > 0) DX[i] = D[i];
+        else { DX[i] = D[i] * A[ch]; DA[ch] += D[i] * X[i]; }
+      }
+    }
+  }
+  return [dx, da];
+}
+
+/** dx = lo <= x <= hi ? dy : 0 (hi Infinity and strict 0 < x: ReLU's). */
+function maskGrad(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, relu: boolean, lo = 0, hi = Infinity): tf.TensorInfo {
+  const n = size(x);
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const X = backend.typedArrayFromHeap(x), D = backend.typedArrayFromHeap(dy), DX = backend.typedArrayFromHeap(dx);
+  const k = module.get(backend), n4 = k ? n >> 2 : 0;
+  if (k && relu) k.reluGrad(X.byteOffset, D.byteOffset, DX.byteOffset, n4);
+  else if (k) k.clipGrad(X.byteOffset, D.byteOffset, DX.byteOffset, n4, lo, hi);
+  for (let i = 4 * n4; i < n; i++) DX[i] = (relu ? X[i] > 0 : X[i] >= lo && X[i] <= hi) ? D[i] : 0;
+  return dx;
+}
+
+export const clipGrad = (backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, lo: number, hi: number) => maskGrad(backend, x, dy, false, lo, hi);
+export const reluGrad = (backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo) => maskGrad(backend, x, dy, true);
