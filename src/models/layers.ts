@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './types.js';
-import { depthwiseConv, insertZeros } from '../engine/kernels/depthwise_backprop.js';
+import { depthwiseConv, insertZeros, stridedDilatedDepthwise } from '../engine/kernels/depthwise_backprop.js';
 import { gcd } from '../util/math.js';
 
 type Shape = (number | null)[];
@@ -111,6 +111,13 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
       const cin = x.shape[3], a = cin / g, b = filters / g;
       const p = ((k - 1) / 2) * d;
       // TF.js convolutions take strides or dilations, not both: stride 1, then every other pixel.
+      // Strides and dilations together: a depthwise layer runs them in one kernel where the
+      // backend has it; otherwise (and for other groupings) stride 1, then every other pixel.
+      if (st > 1 && d > 1 && a === 1 && stridedDilatedDepthwise(cin, b)) {
+        const xq = p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
+        const z = depthwiseConv(xq, tf.reshape(W, [k, k, g, b]) as tf.Tensor4D, st, 'valid', d);
+        return this.bias ? tf.add(z, this.bias.read()) : z;
+      }
       const both = st > 1 && d > 1, s1 = both ? 1 : st;
       const xp = s1 > 1 && p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
       const pad = s1 > 1 ? 'valid' : 'same';
@@ -261,11 +268,20 @@ function resizeBilinearAC(x: tf.Tensor4D, th: number, tw: number): tf.Tensor4D {
   return op(x) as tf.Tensor4D;
 }
 
-/** Adaptive average pooling of NHWC maps: an exact 2:1 reduction is a 2x2 average pool. */
+/**
+ * Adaptive average pooling of NHWC maps: an exact 2:1 reduction is a 2x2 average pool. Otherwise
+ * the separable product, whose gradient is the same product with the transposed matrices (the
+ * autodiff of matMul takes a transposed operand, much slower on wasm).
+ */
 function adaptiveAvgPool(x: tf.Tensor4D, th: number, tw: number): tf.Tensor4D {
   const [, h, w] = x.shape;
   if (h === 2 * th && w === 2 * tw) return tf.avgPool(x, 2, 2, 'valid');
-  return separable(x, adaptivePoolMatrix(h, th), th, adaptivePoolMatrix(w, tw), tw);
+  const mh = adaptivePoolMatrix(h, th), mw = adaptivePoolMatrix(w, tw);
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: separable(args[0] as tf.Tensor4D, mh, th, mw, tw),
+    gradFunc: (dy: tf.Tensor) => separable(dy as tf.Tensor4D, transposed(mh, th, h), h, transposed(mw, tw, w), w),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as tf.Tensor4D;
 }
 
 /** Resizes to a computed size or to the size of a second input, bilinear (align corners) or by area. */

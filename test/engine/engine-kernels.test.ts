@@ -251,7 +251,11 @@ test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides
     { x: [2, 17, 15, 12], f: [5, 5, 12, 1], s: 2, d: 1, pad: 'same' },
     { x: [1, 9, 11, 16], f: [3, 3, 16, 1], s: 1, d: 2, pad: 'same' },
     { x: [3, 8, 10, 20], f: [3, 3, 20, 1], s: 1, d: 1, pad: 'valid' },
+    // Strides and dilations together (XNNPACK refuses them): the SIMD forward pass as well.
+    { x: [2, 17, 16, 8], f: [3, 3, 8, 1], s: 2, d: 2, pad: 'same' },
+    { x: [1, 21, 19, 12], f: [3, 3, 12, 1], s: 2, d: 3, pad: 'valid' },
   ];
+  const forwardBefore = simdDepthwiseCalls.forward;
   const simdBefore = simdDepthwiseCalls.filterGrad;
   for (const c of cases) {
     const xv = rand(size(c.x)), wv = rand(size(c.f));
@@ -273,6 +277,7 @@ test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides
   }
   // Multipliers above 1 and channel counts off a multiple of 4 are reshaped into the SIMD pass's form.
   assert.equal(simdDepthwiseCalls.filterGrad - simdBefore, cases.length, 'the SIMD filter gradient ran for every case');
+  assert.equal(simdDepthwiseCalls.forward - forwardBefore, 2, 'the SIMD forward pass ran for strides and dilations together');
   await tf.setBackend('wasm');
 });
 
@@ -407,7 +412,7 @@ test('activation gradients (ours on wasm, one pass: PReLU, ClipByValue, ReLU) eq
     // Values on the kinks (0 and 6) exactly, both signs, and beyond 6.
     const xv = Float32Array.from(rand(n), (v, i) => (i % 11 === 0 ? 0 : i % 13 === 0 ? 6 : v * 8 - 1));
     const dyv = rand(n), av = Float32Array.from(rand(c), (v) => v * 0.5);
-    const grads = (backend: string) => onBackend(backend, () => {
+    const grads = (backend: 'wasm' | 'cpu') => onBackend(backend, () => {
       const x = tf.tensor4d(xv, shape), dy = tf.tensor4d(dyv, shape), a = tf.tensor3d(av, [1, 1, c]);
       const [gx, ga] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.mul(tf.prelu(p, q), dy))([x, a]);
       const [gc] = tf.grads((p: tf.Tensor) => tf.mul(tf.clipByValue(p, 0, 6), dy))([x]);

@@ -4,7 +4,7 @@
 // filter tap, the (strided) shifted input times dy, summed over batch and positions.
 import * as tf from '@tensorflow/tfjs-core';
 import { convInfo, padOrCrop, pair, type ConvAttrs } from './conv_geometry.js';
-import { simdDepthwiseFilterGrad, type DepthwiseFilterGeometry } from './simd/depthwise.js';
+import { simdDepthwiseFilterGrad, simdDepthwiseForward, simdDepthwiseForwardAvailable, type DepthwiseFilterGeometry } from './simd/depthwise.js';
 import type { WasmBackend } from './ort_native.js';
 
 export interface DepthwiseInputAttrs extends ConvAttrs { inputShape: [number, number, number, number] }
@@ -32,6 +32,21 @@ export function depthwiseBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D,
     const g = tf.depthwiseConv2d(src, flipped, 1, 'valid', 'NHWC', [dh, dw]); // [n, h, w, c*m]
     return (m === 1 ? g : tf.reshape(tf.sum(tf.reshape(g, [n, h, w, c, m]), 4), [n, h, w, c])) as tf.Tensor4D;
   });
+}
+
+/** The kernel of depthwise convolutions at strides and dilations both above 1 (wasm only). */
+export const DEPTHWISE_STRIDED_DILATED = 'PixelwiseDepthwiseStridedDilated';
+
+/** Whether depthwiseConv takes strides and dilations both above 1 here, for c channels at multiplier m. */
+export function stridedDilatedDepthwise(c: number, m: number): boolean {
+  return tf.getKernel(DEPTHWISE_STRIDED_DILATED, tf.getBackend()) != null && simdDepthwiseForwardAvailable(tf.backend(), c, m);
+}
+
+/** The forward pass of DEPTHWISE_STRIDED_DILATED on the wasm heap. */
+export function depthwiseStridedDilatedWasm(backend: WasmBackend, x: tf.TensorInfo, f: tf.TensorInfo, a: ConvAttrs): tf.TensorInfo {
+  const out = simdDepthwiseForward(backend, x, f, depthwiseFilterGeometry(x.shape, { ...a, filterShape: f.shape as [number, number, number, number] }));
+  if (!out) throw new Error('depthwise convolution at strides and dilations above 1: no SIMD kernel on this backend');
+  return out;
 }
 
 /** What the SIMD filter gradient (simd/depthwise.ts) needs of a depthwise convolution's geometry. */
@@ -98,11 +113,16 @@ export function depthwiseBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, a: 
 export function depthwiseConv(x: tf.Tensor4D, f: tf.Tensor4D, strides: number, pad: 'same' | 'valid', dilation: number): tf.Tensor4D {
   if (dilation === 1) return tf.depthwiseConv2d(x, f, strides, pad, 'NHWC', 1);
   const attrs = { strides, pad, dilations: dilation };
+  // Strides and dilations both above 1: XNNPACK refuses, the project's SIMD kernel runs it (the
+  // caller checks stridedDilatedDepthwise first).
+  const forward = (xx: tf.Tensor4D, ff: tf.Tensor4D) => (strides > 1
+    ? tf.engine().runKernel(DEPTHWISE_STRIDED_DILATED, { x: xx, filter: ff }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D
+    : tf.depthwiseConv2d(xx, ff, strides, pad, 'NHWC', dilation));
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xx, ff, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([xx, ff]);
     return {
-      value: tf.depthwiseConv2d(xx, ff, strides, pad, 'NHWC', dilation),
+      value: forward(xx, ff),
       gradFunc: (dy: tf.Tensor, [xs, fs]: tf.Tensor[]) => [
         depthwiseBackpropInputImpl(dy as tf.Tensor4D, fs as tf.Tensor4D, { ...attrs, inputShape: xs.shape as [number, number, number, number] }),
         // On wasm through the registered kernel (its SIMD pass); elsewhere the formulation above.

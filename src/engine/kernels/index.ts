@@ -8,7 +8,7 @@ import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
 import { splitLastAxis } from './channels.js';
 import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
-import { depthwiseBackpropInputImpl, depthwiseFilterGradWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
+import { DEPTHWISE_STRIDED_DILATED, depthwiseBackpropInputImpl, depthwiseFilterGradWasm, depthwiseStridedDilatedWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 import { CLIP_GRAD, PRELU_GRAD, RELU_GRAD, clipGrad, preluGrad, reluGrad } from './activation_grads.js';
 
@@ -106,6 +106,13 @@ export function registerWasmKernels(): void {
       kernelFunc: (args) => splitLastAxis(args.backend as unknown as Backend, (args.inputs as { x: tf.TensorInfo }).x, args.attrs as never) ?? ownSplit.kernelFunc(args),
     });
   }
+  replace({
+    kernelName: DEPTHWISE_STRIDED_DILATED, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, filter } = inputs as Record<string, tf.TensorInfo>;
+      return depthwiseStridedDilatedWasm(backend as unknown as Backend, x, filter, attrs as unknown as ConvAttrs);
+    },
+  });
   // Activation gradients in one pass (src/engine/activation_grad.ts routes tfjs-core's gradients here).
   replace({
     kernelName: PRELU_GRAD, backendName: 'wasm',

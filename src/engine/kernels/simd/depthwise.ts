@@ -9,12 +9,14 @@ import { heapModule } from './heap_module.js';
 import type { WasmBackend } from '../ort_native.js';
 
 interface Exports {
+  forward(x: number, f: number, out: number, n: number, h: number, w: number, c4: number, oh: number, ow: number,
+    fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
   filterGrad(x: number, dy: number, out: number, n: number, h: number, w: number, c4: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
 }
 
 /** How many filter gradients ran here (tests check the path is taken). */
-export const simdDepthwiseCalls = { filterGrad: 0 };
+export const simdDepthwiseCalls = { filterGrad: 0, forward: 0 };
 
 const module = heapModule<Exports>(wasmBase64);
 const kernels = (backend: object) => module.get(backend);
@@ -42,5 +44,23 @@ export function simdDepthwiseFilterGrad(backend: WasmBackend, x: tf.TensorInfo, 
   k.filterGrad(backend.typedArrayFromHeap(x).byteOffset, backend.typedArrayFromHeap(dy).byteOffset, o.byteOffset, n, h, w, 4 * c,
     g.outHeight, g.outWidth, fh, fw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.top, g.left);
   simdDepthwiseCalls.filterGrad++;
+  return out;
+}
+
+/** Whether `simdDepthwiseForward` runs on this backend for c channels at depth multiplier m. */
+export const simdDepthwiseForwardAvailable = (backend: object, c: number, m: number) => m === 1 && c % 4 === 0 && kernels(backend) != null;
+
+/** y [n, oh, ow, c] of a depthwise convolution (multiplier 1) at any strides and dilations together. */
+export function simdDepthwiseForward(backend: WasmBackend, x: tf.TensorInfo, f: tf.TensorInfo, g: DepthwiseFilterGeometry): tf.TensorInfo | null {
+  const [fh, fw, c, m] = g.filterShape;
+  if (!simdDepthwiseForwardAvailable(backend, c, m) || x.dtype !== 'float32') return null;
+  const k = kernels(backend)!;
+  const [n, h, w] = x.shape;
+  const out = backend.makeOutput([n, g.outHeight, g.outWidth, c], 'float32');
+  const o = backend.typedArrayFromHeap(out);
+  o.fill(0);
+  k.forward(backend.typedArrayFromHeap(x).byteOffset, backend.typedArrayFromHeap(f).byteOffset, o.byteOffset, n, h, w, 4 * c,
+    g.outHeight, g.outWidth, fh, fw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.top, g.left);
+  simdDepthwiseCalls.forward++;
   return out;
 }
