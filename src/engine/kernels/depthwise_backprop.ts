@@ -66,24 +66,32 @@ export function depthwiseFilterGradWasm(backend: WasmBackend, x: tf.Tensor4D, dy
   const [fh, fw, c, m] = a.filterShape;
   const g = depthwiseFilterGeometry(x.shape, a);
   if (m === 1 && c % 4 === 0) return simdDepthwiseFilterGrad(backend, x, dy, g) ?? depthwiseBackpropFilterImpl(x, dy, a);
+  if (!simdDepthwiseForwardAvailable(backend, 4, 1) || x.dtype !== 'float32') return depthwiseBackpropFilterImpl(x, dy, a);
+  // The reshaped problem written straight into heap tensors (a broadcast or tile through TF.js
+  // ops cost more than the gradient itself).
   const cm = c * m, c4 = Math.ceil(cm / 4) * 4;
-  const [n, h, w] = x.shape;
-  const [xe, dye] = tf.tidy(() => {
-    // A broadcast product, not tf.tile: the wasm backend's Tile is a slow generic loop.
-    let xr: tf.Tensor4D = m === 1 ? x : tf.reshape(tf.mul(tf.reshape(x, [n, h, w, c, 1]), tf.ones([1, 1, 1, 1, m])), [n, h, w, cm]);
-    let dr: tf.Tensor4D = dy;
-    if (c4 > cm) { xr = tf.pad(xr, [[0, 0], [0, 0], [0, 0], [0, c4 - cm]]); dr = tf.pad(dy, [[0, 0], [0, 0], [0, 0], [0, c4 - cm]]); }
-    return [xr === x ? tf.clone(x) : xr, dr === dy ? tf.clone(dy) : dr];
-  });
-  try {
-    const out = simdDepthwiseFilterGrad(backend, xe, dye, { ...g, filterShape: [fh, fw, c4, 1] }, c4 === cm ? [fh, fw, c, m] : undefined);
-    if (!out) return depthwiseBackpropFilterImpl(x, dy, a);
-    if (c4 === cm) return out;
-    const full = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D;
-    const cut = tf.tidy(() => tf.reshape(tf.slice(full, [0, 0, 0, 0], [fh, fw, cm, 1]), [fh, fw, c, m]) as tf.Tensor4D);
-    full.dispose();
-    return cut;
-  } finally { xe.dispose(); dye.dispose(); }
+  const [n, h, w] = x.shape, [, oh, ow] = dy.shape;
+  const xe = backend.makeOutput([n, h, w, c4], 'float32');
+  const dye = c4 > cm ? backend.makeOutput([n, oh, ow, c4], 'float32') : null;
+  const out = simdDepthwiseFilterGrad(backend, xe, dye ?? dy, { ...g, filterShape: [fh, fw, c4, 1] }, [fh, fw, c4, 1], (heap) => {
+    const X = heap(x), XE = heap(xe);
+    for (let p = 0, src = 0, dst = 0; p < n * h * w; p++) {
+      for (let ch = 0; ch < c; ch++, src++) for (let k = 0; k < m; k++) XE[dst++] = X[src];
+      for (let z = cm; z < c4; z++) XE[dst++] = 0; // the heap may hold NaN there, and NaN x 0 is NaN
+    }
+    if (dye) {
+      const D = heap(dy), DE = heap(dye);
+      for (let p = 0; p < n * oh * ow; p++) { DE.set(D.subarray(p * cm, (p + 1) * cm), p * c4); DE.fill(0, p * c4 + cm, (p + 1) * c4); }
+    }
+  })!;
+  backend.disposeData(xe.dataId);
+  if (dye) backend.disposeData(dye.dataId);
+  // [fh, fw, c4, 1] -> [fh, fw, c, m]: the first cm of each tap's c4 values.
+  const result = backend.makeOutput([fh, fw, c, m], 'float32');
+  const O = backend.typedArrayFromHeap(out), R = backend.typedArrayFromHeap(result);
+  for (let t = 0; t < fh * fw; t++) R.set(O.subarray(t * c4, t * c4 + cm), t * cm);
+  backend.disposeData(out.dataId);
+  return result;
 }
 
 export function depthwiseBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, a: DepthwiseFilterAttrs): tf.Tensor4D {

@@ -29,15 +29,19 @@ export interface DepthwiseFilterGeometry {
 
 /**
  * The filter gradient [fh, fw, c, 1] of a depthwise convolution of x [n, h, w, c] whose output
- * gradient is dy, allocated as `outShape` (the same elements in another shape).
+ * gradient is dy, allocated as `outShape` (the same elements in another shape); `fill`, if given,
+ * first writes x and dy (tensors allocated but not yet filled).
  */
-export function simdDepthwiseFilterGrad(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, g: DepthwiseFilterGeometry, outShape?: number[]): tf.TensorInfo | null {
+export function simdDepthwiseFilterGrad(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, g: DepthwiseFilterGeometry, outShape?: number[],
+  fill?: (heap: (t: tf.TensorInfo) => Float32Array) => void): tf.TensorInfo | null {
   const [fh, fw, c, m] = g.filterShape;
   if (m !== 1 || c % 4 || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
   const k = kernels(backend);
   if (!k) return null;
   const out = backend.makeOutput(outShape ?? [fh, fw, c, 1], 'float32');
-  // Offsets only after the allocation: it may grow (and move) the heap.
+  // Views and offsets only after the allocation: it may grow (and move) the heap. `fill` writes
+  // inputs the caller allocated but has not filled yet.
+  fill?.((t) => backend.typedArrayFromHeap(t));
   const o = backend.typedArrayFromHeap(out);
   o.fill(0);
   const [n, h, w] = x.shape;
