@@ -239,9 +239,49 @@ export function bilinearMatrix(I: number, O: number): Float32Array {
   return m;
 }
 
-/** Σ Mh[i,y] Mw[j,x] x[n,y,x,c] with 2-D matMuls only (batched broadcasts fault in wasm). */
+/** A resampling matrix [rows, cols] as K taps per row (index, weight; unused taps weigh 0), or null above `maxTaps`. */
+function taps(m: Float32Array, rows: number, cols: number, maxTaps = 8): { idx: Int32Array; wt: Float32Array; k: number } | null {
+  let k = 0;
+  for (let r = 0; r < rows; r++) { let n = 0; for (let q = 0; q < cols; q++) if (m[r * cols + q] !== 0) n++; k = Math.max(k, n); }
+  if (k > maxTaps) return null;
+  k = Math.max(k, 1);
+  const idx = new Int32Array(rows * k), wt = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++) { let n = 0; for (let q = 0; q < cols; q++) if (m[r * cols + q] !== 0) { idx[r * k + n] = q; wt[r * k + n] = m[r * cols + q]; n++; } }
+  return { idx, wt, k };
+}
+
+/**
+ * One axis (1: rows, 2: columns) resampled as each output's few weighted taps, in a JS loop over
+ * contiguous rows (TF.js's Gather on wasm is far slower than the arithmetic). Only inside custom
+ * gradients and forward passes that carry their own gradient: it reads the data out of the tape.
+ */
+function resampleAxis(x: tf.Tensor4D, t: { idx: Int32Array; wt: Float32Array; k: number }, out: number, axis: 1 | 2): tf.Tensor4D {
+  const [n, h, w, c] = x.shape, K = t.k, src = x.dataSync() as Float32Array;
+  const outer = axis === 1 ? n : n * h, len = axis === 1 ? h : w, run = axis === 1 ? w * c : c;
+  const dst = new Float32Array(outer * out * run);
+  for (let b = 0; b < outer; b++) {
+    for (let i = 0; i < out; i++) {
+      const d0 = (b * out + i) * run;
+      for (let k = 0; k < K; k++) {
+        const wt = t.wt[i * K + k];
+        if (wt === 0) continue;
+        const s0 = (b * len + t.idx[i * K + k]) * run;
+        for (let e = 0; e < run; e++) dst[d0 + e] += wt * src[s0 + e];
+      }
+    }
+  }
+  return tf.tensor4d(dst, axis === 1 ? [n, out, w, c] : [n, h, out, c]);
+}
+
+/**
+ * Σ Mh[i,y] Mw[j,x] x[n,y,x,c]. Resampling matrices are banded (bilinear: 2 taps a row; area: the
+ * window): tap by tap, linear in the map's size; a matrix with wide rows (pooling to a few bins) as
+ * 2-D matMuls (batched broadcasts fault in wasm).
+ */
 function separable(x: tf.Tensor4D, mh: Float32Array, th: number, mw: Float32Array, tw: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
+  const th_ = taps(mh, th, h), tw_ = taps(mw, tw, w);
+  if (th_ && tw_) return tf.tidy(() => resampleAxis(resampleAxis(x, th_, th, 1), tw_, tw, 2));
   const ph = tf.tensor2d(mh, [th, h]), pw = tf.tensor2d(mw, [tw, w]);
   const rows = tf.matMul(ph, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, n * w * c])); // [th, n*w*c]
   const byCol = tf.reshape(tf.transpose(tf.reshape(rows, [th, n, w, c]), [2, 1, 0, 3]), [w, n * th * c]);

@@ -38,3 +38,29 @@ test('Resample area: values and gradient equal adaptive average pooling written 
     tf.dispose([x, y, g]);
   }
 });
+
+test('Resample bilinear (align corners): the gradient on wasm equals the interpolation\'s adjoint written out, up and down', async () => {
+  await initEngine('wasm');
+  const rng = new Rng(6);
+  // Output o samples input o * (I - 1) / (O - 1): dy goes to the two neighbours by their weights, per axis.
+  const axis = (I: number, O: number) => Array.from({ length: O }, (_, o) => {
+    const src = O > 1 ? (o * (I - 1)) / (O - 1) : 0, i0 = Math.min(I - 1, Math.floor(src));
+    return { i0, i1: Math.min(I - 1, i0 + 1), f: src - i0 };
+  });
+  for (const [H, W, h, w] of [[9, 13, 18, 26], [16, 12, 7, 5], [33, 33, 129, 129]]) {
+    const n = 2, c = 4;
+    const xv = Float32Array.from({ length: n * H * W * c }, () => rng.uniform(-1, 1));
+    const dyv = Float32Array.from({ length: n * h * w * c }, () => rng.uniform(-1, 1));
+    const layer = new Resample({ name: `bilinear_${H}_${h}`, mode: 'bilinear', size: [h, w] });
+    const [ours] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(layer.apply(a) as tf.Tensor, tf.tensor4d(dyv, [n, h, w, c]))))([tf.tensor4d(xv, [n, H, W, c])]);
+    const got = ours.dataSync() as Float32Array;
+    const want = new Float64Array(n * H * W * c), ry = axis(H, h), rx = axis(W, w);
+    for (let b = 0; b < n; b++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) {
+      const d = dyv[((b * h + i) * w + j) * c + k], { i0: y0, i1: y1, f: fy } = ry[i], { i0: x0, i1: x1, f: fx } = rx[j];
+      const at = (y: number, x: number) => ((b * H + y) * W + x) * c + k;
+      want[at(y0, x0)] += d * (1 - fy) * (1 - fx); want[at(y0, x1)] += d * (1 - fy) * fx;
+      want[at(y1, x0)] += d * fy * (1 - fx); want[at(y1, x1)] += d * fy * fx;
+    }
+    assert.ok(got.every((v, i) => Math.abs(v - want[i]) < 1e-4), `${H}x${W} -> ${h}x${w}`);
+  }
+});
