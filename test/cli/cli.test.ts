@@ -253,7 +253,11 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   const names = (k: string) => j[k].map((x: { name: string }) => x.name);
   for (const d of ['unet', 'fcn8', 'fcn32', 'segnet', 'pspnet', 'deeplabv3plus']) assert.ok(names('decoders').includes(d), d);
   for (const e of ['vgg16', 'resnet50', 'mobilenetv2']) assert.ok(names('encoders').includes(e), e);
-  assert.deepEqual(names('networks'), ['espnet', 'espnetv2']);
+  assert.deepEqual(names('networks'), ['espnet', 'espnetv2', 'edgetpu_deeplab_slim']);
+  // The Cityscapes start: Google's graph as the zoo's network, made by import --arch.
+  const edgetpu = j.starts.find((s: { name: string }) => s.name === 'edgetpu-deeplab-cityscapes');
+  assert.match(edgetpu.licence, /Apache-2\.0/);
+  assert.match(JSON.parse(fs.readFileSync(path.join(edgetpu.folder, 'model.json'), 'utf8')).provenance.command, /--arch edgetpu_deeplab_slim .*--no-onnx --out models\/edgetpu-deeplab-cityscapes$/);
   assert.equal(j.aliases.vgg_unet, 'vgg16_unet');
   assert.match(cli('models').out, /voc \*\s+mobilenetv2_deeplabv3\s+21/);
 });
