@@ -2,6 +2,9 @@
 // AVX-512 where the CPU has them) instead of XNNPACK compiled to 128-bit wasm SIMD: wider vectors,
 // so a shorter training step (`npm run bench`, docs/benchmarks.md).
 // TF.js keeps the graph, autodiff, optimizer and every other op; only these kernels move:
+//  - 1x1 convolutions at stride 1 (MobileNet's expansions and projections) as matrix products
+//    over the pixels on the tensors as they lie: forward x W, input gradient dy W^T, filter
+//    gradient x^T dy (no layout transposes, no padded copies);
 //  - Conv2D / FusedConv2D (linear or relu, optional bias): ONNX Conv;
 //  - Conv2DBackpropInput: Conv of dy with the flipped, in/out-swapped filter (stride 1), or
 //    ConvTranspose (strided: transposed convolutions' forward pass);
@@ -30,6 +33,10 @@ function convNode(input: string[], output: string, strides: number[], dilations:
 }
 
 // ---- the three kernels -------------------------------------------------------------------------
+/** A 1x1 filter at stride 1 without padding: the convolution is a matrix product over the pixels. */
+const isPointwise = (filterShape: number[], strides: number[], pads: number[]) =>
+  filterShape[0] === 1 && filterShape[1] === 1 && strides[0] === 1 && strides[1] === 1 && pads.every((p) => p === 0);
+
 function padsOf(info: tf.backend_util.Conv2DInfo): number[] {
   const p = info.padInfo;
   return [p.top, p.left, p.bottom, p.right];
@@ -50,6 +57,22 @@ export function ortConv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.Ten
   const pads = padsOf(info);
   if (pads.some((p) => p < 0) || !sameOutput(info, pads)) return null;
   const strides = pair(attrs.strides), dil = pair(attrs.dilations);
+  if (isPointwise(filter.shape, strides, pads)) {
+    // 1x1 at stride 1: y = x W (+ b) over the pixels, channels-last as TF.js keeps them (no layout transposes).
+    const [n, h, w, ci] = x.shape, co = filter.shape[3], L = n * h * w;
+    const s = session(`fwd|1x1|${bias ? 'b' : ''}|${activation}`, () => {
+      const nodes: O.INodeProto[] = [{ opType: 'MatMul', input: ['x', 'w'], output: [bias || activation === 'relu' ? 'p' : 'y'] }];
+      if (bias) nodes.push({ opType: 'Add', input: ['p', 'b'], output: [activation === 'relu' ? 'q' : 'y'] });
+      if (activation === 'relu') nodes.push({ opType: 'Relu', input: [bias ? 'q' : 'p'], output: ['y'] });
+      const inputs: [string, number][] = [['x', 2], ['w', 2]];
+      if (bias) inputs.push(['b', 1]);
+      return graph(nodes, inputs, 'y', [], 2);
+    });
+    const feeds: Record<string, tf.TensorInfo> = { x, w: filter };
+    if (bias) feeds.b = bias;
+    ortConvCalls.forward++;
+    return run(backend, s, feeds, 'y', [n, h, w, co], { x: [L, ci], w: [ci, co], out: [L, co] });
+  }
   const key = `fwd|${strides}|${dil}|${pads}|${bias ? 'b' : ''}|${activation}`;
   const s = session(key, () => {
     const nodes: O.INodeProto[] = [toNchw('x', 'xc'), { opType: 'Transpose', input: ['w'], output: ['wc'], attribute: [ints('perm', [3, 2, 0, 1])] }];
@@ -77,6 +100,13 @@ export function ortConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, 
   const [n, h, w, ci] = attrs.inputShape;
   const [, oh, ow] = dy.shape;
   const { top, left } = info.padInfo;
+  if (isPointwise(filter.shape, strides, padsOf(info))) {
+    // 1x1 at stride 1: dx = dy W^T over the pixels.
+    const co = filter.shape[3], L = n * h * w;
+    const s = session('bpi|1x1', () => graph([{ opType: 'Gemm', input: ['dy', 'w'], output: ['dx'], attribute: [int('transB', 1)] }], [['dy', 2], ['w', 2]], 'dx', [], 2));
+    ortConvCalls.backpropInput++;
+    return run(backend, s, { dy, w: filter }, 'dx', [n, h, w, ci], { dy: [L, co], w: [ci, co], out: [L, ci] });
+  }
   if (strides[0] === 1 && strides[1] === 1) {
     // dx = conv(dy, flipped filter): pad dy so that the output spans the input exactly.
     const pt = (fh - 1) * dil[0] - top, pl = (fw - 1) * dil[1] - left;
@@ -139,6 +169,16 @@ export function ortConv2dBackpropFilter(backend: WasmBackend, x: tf.TensorInfo, 
   const [n, h, w] = x.shape;
   const strides = pair(attrs.strides);
   const g = { n, h, w, ci, oh, ow, fh, fw, strides, dilations: pair(attrs.dilations), top: padInfo.top, left: padInfo.left };
+  // A 1x1 convolution at stride 1 without padding: dW = x^T dy over the pixels, one GEMM on the
+  // tensors as they lie (no padded copy, no transposed dy).
+  if (isPointwise(attrs.filterShape, strides, padsOf(info))) {
+    const out = backend.makeOutput([1, 1, ci, co], 'float32');
+    const L = n * h * w;
+    const s = session('bpf|1x1', () => graph([{ opType: 'Gemm', input: ['x', 'dy'], output: ['dw'], attribute: [int('transA', 1)] }], [['x', 2], ['dy', 2]], 'dw', [], 2));
+    runViews(s, { x: { data: backend.typedArrayFromHeap(x), dims: [L, ci] }, dy: { data: backend.typedArrayFromHeap(dy), dims: [L, co] } }, 'dw', { data: backend.typedArrayFromHeap(out), dims: [ci, co] });
+    ortConvCalls.backpropFilter++;
+    return out;
+  }
   // Few input channels make the shifted GEMMs narrow (N = ci): the column matrix is small then.
   const shifted = strides[0] === 1 && strides[1] === 1 && ci >= 8;
   const taps = fh * fw;

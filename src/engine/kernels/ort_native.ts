@@ -99,13 +99,18 @@ export function runViews(s: NativeSession, feeds: Record<string, { data: Float32
   s.run(f, { [outName]: new Tensor('float32', out.data, out.dims) }, {});
 }
 
-export function run(backend: WasmBackend, s: NativeSession, feeds: Record<string, tf.TensorInfo>, outName: string, outShape: number[]): tf.TensorInfo {
+/**
+ * Runs `s` on heap tensors, into a new tensor of `outShape`. `dims` gives a feed (or, as `out`,
+ * the output) another shape of the same elements for the graph (a 1x1 convolution's tensors as
+ * the matrices [pixels, channels]).
+ */
+export function run(backend: WasmBackend, s: NativeSession, feeds: Record<string, tf.TensorInfo>, outName: string, outShape: number[], dims: Record<string, number[]> = {}): tf.TensorInfo {
   const { Tensor } = loadNative()!;
   // Allocate the output first: a heap growth would detach views taken before it.
   const out = backend.makeOutput(outShape, 'float32');
   const f: Record<string, unknown> = {};
-  for (const [k, t] of Object.entries(feeds)) f[k] = new Tensor('float32', backend.typedArrayFromHeap(t), t.shape);
-  s.run(f, { [outName]: new Tensor('float32', backend.typedArrayFromHeap(out), outShape) }, {});
+  for (const [k, t] of Object.entries(feeds)) f[k] = new Tensor('float32', backend.typedArrayFromHeap(t), dims[k] ?? t.shape);
+  s.run(f, { [outName]: new Tensor('float32', backend.typedArrayFromHeap(out), dims.out ?? outShape) }, {});
   return out;
 }
 
