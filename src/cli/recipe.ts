@@ -47,6 +47,8 @@ function parse(opt: Option, key: string, v: z.infer<typeof Value>, file: string)
     if (typeof v !== 'boolean') throw new UserError(`--config ${file}: "${key}" is a switch; use true or false`);
     return v;
   }
+  // An option whose value is optional (--init-classes [pairs]): true is the option without a value.
+  if (v === true && opt.optional) return true;
   if (typeof v === 'boolean') throw new UserError(`--config ${file}: "${key}" takes a value, not ${v}`);
   const text = Array.isArray(v) ? v.join(',') : String(v);
   const choices = (opt as Option & { argChoices?: string[] }).argChoices;

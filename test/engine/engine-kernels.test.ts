@@ -11,6 +11,7 @@ import { im2colLimit, ortConvCalls } from '../../src/engine/kernels/ort_conv.ts'
 import { configureOrtKernels, MAX_SESSIONS, sessionCount } from '../../src/engine/kernels/ort_native.ts';
 import { depthwiseConv } from '../../src/engine/kernels/depthwise_backprop.ts';
 import { simdDepthwiseCalls } from '../../src/engine/kernels/simd/depthwise.ts';
+import { fusedActivationCalls } from '../../src/engine/kernels/activation_grads.ts';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fuseBatchNormTraining } from '../../src/models/fused_batchnorm.ts';
 import { hasFusedBatchNorm } from '../../src/engine/batchnorm_train.ts';
@@ -409,6 +410,7 @@ test('split and concat along the channel axis (ours: skip connections and their 
 
 test('activation gradients (ours on wasm, one pass: PReLU, ClipByValue, ReLU) equal tfjs-core\'s formulas on cpu, boundaries included', async () => {
   await initEngine('wasm');
+  const before = { ...fusedActivationCalls };
   for (const shape of [[2, 7, 9, 8], [1, 5, 6, 6], [3, 4, 4, 1]] as Shape4[]) {
     const n = size(shape), c = shape[3];
     // Values on the kinks (0 and 6) exactly, both signs, and beyond 6.
@@ -427,5 +429,7 @@ test('activation gradients (ours on wasm, one pass: PReLU, ClipByValue, ReLU) eq
       else assert.deepEqual(Array.from(ours[i], (v) => v + 0), Array.from(ref[i], (v) => v + 0), `${what} ${shape}`); // -0 and 0 alike
     }
   }
+  // The wasm side ran the fused kernels, not tfjs-core's formulas.
+  assert.deepEqual(Object.entries(fusedActivationCalls).map(([k, v]) => v - before[k as keyof typeof before]), [3, 3, 3]);
   await tf.setBackend('wasm');
 });

@@ -179,6 +179,7 @@ test('tflite import: a text file named .tflite, a truncated file and an --arch o
     [['--from', SELFIE, '--preset', 'voc'], /--preset voc: not a TensorFlow Lite preset/],
     [['--from', SELFIE], /a float input does not say how pixels were scaled; give --mean and --std/],
     [['--from', SELFIE, '--preset', 'selfie', '--input-size', '16000x16000'], /--input-size 16000x16000: at most 32 megapixels a pass/],
+    [['--from', SELFIE, '--preset', 'selfie', '--arch', 'unet', '--input-size', '16000x16000'], /--input-size 16000x16000: at most 32 megapixels a pass/],
     [['--from', SELFIE, '--preset', 'selfie', '--variant', SELFIE], /--variant \S+: has the main graph's own size 256x256/],
   ] as const) {
     const r = cli('import', ...args, '--out', path.join(d, 'out'));

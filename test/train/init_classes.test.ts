@@ -56,4 +56,11 @@ test('init-classes: without a model package to start from, one line naming the f
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--init-classes needs --init-weights naming a model package or run folder/);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  // In a recipe, true is the option without pairs (names only).
+  fs.writeFileSync(path.join(d, 'recipe.json'), JSON.stringify({ 'init-classes': true }));
+  const c = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--arch', 'unet', '--images', path.join(d, 'img'), '--masks', path.join(d, 'mask'), '--classes', '2',
+    '--input-size', '32x32', '--epochs', '1', '--config', path.join(d, 'recipe.json'), '--out', path.join(d, 'run2')], { encoding: 'utf8' });
+  assert.notEqual(c.status, 0);
+  assert.match(c.stderr, /--init-classes needs --init-weights/);
+  assert.equal(c.stderr.trim().split('\n').length, 1, c.stderr);
 });

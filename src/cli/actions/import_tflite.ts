@@ -40,7 +40,7 @@ function variantGraph(file: string, main: ReturnType<typeof tfliteToOnnx> & { qd
  * as a package with weights.safetensors (to fine-tune, or to run in float) and model.onnx exported
  * from that network.
  */
-async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, classes: ClassInfo[], norm: Normalization, preset: TflitePreset | undefined): Promise<void> {
+async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, classes: ClassInfo[], norm: Normalization, preset: TflitePreset | undefined, size: [number, number]): Promise<void> {
   if (o.variant) throw new UserError('--variant: not with --arch (a zoo network takes any input size)');
   if (o.qdq) throw new UserError('--qdq: not with --arch (the weights are dequantised into a float network)');
   const arch = getArch(o.arch!);
@@ -51,7 +51,6 @@ async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, class
     fs.mkdirSync(o.out, { recursive: true });
     if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
     if (o.onnx) writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
-    const size = o.inputSize ?? (graph.tensors[graph.inputs[0]].shape.slice(1, 3) as [number, number]);
     const card = buildCard({
       model: model.spec, classes, weights: o.weights ? 'weights.safetensors' : '', onnx: o.onnx ? 'model.onnx' : undefined, parameters: model.trainableParamCount(),
       input: { normalization: norm, stride: model.stride, rule: { kind: 'fixed', size, filter: 'pillow' } },
@@ -85,11 +84,11 @@ export async function runTflite(o: Opts): Promise<void> {
   const norm: Normalization | undefined = o.mean || o.std ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
     : preset?.normalization ?? fromInput;
   if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
-  if (o.arch) { await intoNetwork(o, graph, bytes, classes, norm, preset); return; }
   // The converted graph must load in ONNX Runtime before anything is written, and give one score
   // map per pixel at the size it will be run at.
   const size = o.inputSize ?? net.size;
   if (size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
+  if (o.arch) { await intoNetwork(o, graph, bytes, classes, norm, preset, size); return; }
   let ran: Float32Array;
   try {
     const n = await OnnxNetwork.create(net.onnx, net.classes, 1);

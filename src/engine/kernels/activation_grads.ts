@@ -16,6 +16,9 @@ interface Exports {
   reluGrad(x: number, dy: number, dx: number, n4: number): void;
 }
 const module = heapModule<Exports>(wasmBase64);
+
+/** How many fused gradients ran (tests check the path is taken). */
+export const fusedActivationCalls = { prelu: 0, clip: 0, relu: 0 };
 const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 
 /** [dx, dalpha] of y = x > 0 ? x : alpha * x, alpha one slope per channel (the last axis). */
@@ -35,6 +38,7 @@ export function preluGrad(backend: WasmBackend, x: tf.TensorInfo, alpha: tf.Tens
       }
     }
   }
+  fusedActivationCalls.prelu++;
   return [dx, da];
 }
 
@@ -47,6 +51,7 @@ function maskGrad(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, rel
   if (k && relu) k.reluGrad(X.byteOffset, D.byteOffset, DX.byteOffset, n4);
   else if (k) k.clipGrad(X.byteOffset, D.byteOffset, DX.byteOffset, n4, lo, hi);
   for (let i = 4 * n4; i < n; i++) DX[i] = (relu ? X[i] > 0 : X[i] >= lo && X[i] <= hi) ? D[i] : 0;
+  fusedActivationCalls[relu ? 'relu' : 'clip']++;
   return dx;
 }
 

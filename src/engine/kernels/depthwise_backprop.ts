@@ -4,7 +4,7 @@
 // filter tap, the (strided) shifted input times dy, summed over batch and positions.
 import * as tf from '@tensorflow/tfjs-core';
 import { convInfo, padOrCrop, pair, type ConvAttrs } from './conv_geometry.js';
-import { simdDepthwiseFilterGrad, simdDepthwiseForward, simdDepthwiseForwardAvailable, type DepthwiseFilterGeometry } from './simd/depthwise.js';
+import { simdDepthwiseAvailable, simdDepthwiseFilterGrad, simdDepthwiseForward, simdDepthwiseForwardAvailable, type DepthwiseFilterGeometry } from './simd/depthwise.js';
 import type { WasmBackend } from './ort_native.js';
 
 export interface DepthwiseInputAttrs extends ConvAttrs { inputShape: [number, number, number, number] }
@@ -66,7 +66,7 @@ export function depthwiseFilterGradWasm(backend: WasmBackend, x: tf.Tensor4D, dy
   const [fh, fw, c, m] = a.filterShape;
   const g = depthwiseFilterGeometry(x.shape, a);
   if (m === 1 && c % 4 === 0) return simdDepthwiseFilterGrad(backend, x, dy, g) ?? depthwiseBackpropFilterImpl(x, dy, a);
-  if (!simdDepthwiseForwardAvailable(backend, 4, 1) || x.dtype !== 'float32') return depthwiseBackpropFilterImpl(x, dy, a);
+  if (!simdDepthwiseAvailable(backend) || x.dtype !== 'float32') return depthwiseBackpropFilterImpl(x, dy, a);
   // The reshaped problem written straight into heap tensors (a broadcast or tile through TF.js
   // ops cost more than the gradient itself).
   const cm = c * m, c4 = Math.ceil(cm / 4) * 4;

@@ -3,7 +3,8 @@
 // for Cityscapes: a graph with every BatchNorm folded into its convolution. It is built here as that
 // graph is, convolutions with biases and no BatchNorm, so that the published weights
 // (io/tflite_weights.ts, from the .tflite file) compute what they computed there and fine-tune as
-// they are. Layer order is the graph's operator order. TF "SAME" padding (any input size);
+// they are. The builder makes the convolutions in the graph's operator order, which is how the
+// weights find their layers. TF "SAME" padding (any input size);
 // ReLU after every expansion; class scores resized to the input with align-corners bilinear.
 import { concat, conv, depthwise, globalAvgPool, relu, resizeLike, add, classifier, type SymT } from '../blocks.js';
 import * as tfl from '@tensorflow/tfjs-layers';

@@ -51,8 +51,11 @@ export function simdDepthwiseFilterGrad(backend: WasmBackend, x: tf.TensorInfo, 
   return out;
 }
 
+/** Whether the SIMD module loads on this backend's heap at all. */
+export const simdDepthwiseAvailable = (backend: object) => kernels(backend) != null;
+
 /** Whether `simdDepthwiseForward` runs on this backend for c channels at depth multiplier m. */
-export const simdDepthwiseForwardAvailable = (backend: object, c: number, m: number) => m === 1 && c % 4 === 0 && kernels(backend) != null;
+export const simdDepthwiseForwardAvailable = (backend: object, c: number, m: number) => m === 1 && c % 4 === 0 && simdDepthwiseAvailable(backend);
 
 /** y [n, oh, ow, c] of a depthwise convolution (multiplier 1) at any strides and dilations together. */
 export function simdDepthwiseForward(backend: WasmBackend, x: tf.TensorInfo, f: tf.TensorInfo, g: DepthwiseFilterGeometry): tf.TensorInfo | null {
