@@ -20,7 +20,7 @@ if (!fs.existsSync(path.join(CAMVID, 'val')) || !fs.existsSync(REDIS)) {
   console.log(`bench:batch: skipped (needs ${CAMVID} and ${REDIS})`);
   process.exit(0);
 }
-const MODEL = 'camvid';
+const MODEL = 'camvid-fast';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const freePort = () => new Promise<number>((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
 const alive = (p: ChildProcess) => p.exitCode === null && p.signalCode === null;

@@ -1,6 +1,6 @@
 // npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled]
 // Does distillation help? The same CamVid student recipe trained for the same number of steps
-// without and with a teacher (--teacher, default the shipped `camvid` model), then CamVid val mIoU
+// without and with a teacher (--teacher, default the shipped `camvid-fast` model), then CamVid val mIoU
 // (11 classes, void ignored) at the original 360x480. Equal steps rather than equal minutes: the
 // teacher's cost is reported beside (minutes), and the runs share the machine with whatever else
 // runs. Runs live in runs/distill/NAME (a finished one is evaluated again, not retrained); results
@@ -14,7 +14,7 @@ import { trainThenEvaluate } from './train_then_evaluate.ts';
 const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
 const EPOCHS = Number(opt('--epochs') ?? 4);
-const TEACHER = opt('--teacher') ?? 'camvid';
+const TEACHER = opt('--teacher') ?? 'camvid-fast';
 const CAMVID = '../shared/data/camvid'; // relative, as the recorded commands show it
 const log = (s: string) => process.stderr.write(s + '\n');
 

@@ -11,7 +11,7 @@ const CAMVID = '../shared/data/camvid';
 if (!fs.existsSync(CAMVID)) { process.stderr.write(`${CAMVID} not found\n`); process.exit(1); }
 const time = (boot: string) => {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', 'camvid', '--data', CAMVID, '--bootstrap', boot, '--quiet', '--json', '--report', `/tmp/pw-eval-cost-${boot}`], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', 'camvid-fast', '--data', CAMVID, '--bootstrap', boot, '--quiet', '--json', '--report', `/tmp/pw-eval-cost-${boot}`], { encoding: 'utf8' });
   if (r.status !== 0) { process.stderr.write(r.stderr); process.exit(1); }
   return (Date.now() - t0) / 1000;
 };

@@ -1,4 +1,4 @@
-// npm run bench:label-qa [-- --model camvid] [-- --seed 1]
+// npm run bench:label-qa [-- --model camvid-fast] [-- --seed 1]
 // QA recall on real labels: a copy of CamVid val with 5% of its masks corrupted (two with two
 // classes swapped, two with every id shifted by one, one paired with another image's mask), then
 // `verify --model`; reports how many corrupted masks its ranking puts in the top 10%. Results go to
@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../src/util/fs.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
-const MODEL = opt('--model') ?? 'camvid';
+const MODEL = opt('--model') ?? 'camvid-fast';
 const SEED = Number(opt('--seed') ?? 1);
 const CAMVID = '../shared/data/camvid';
 const VOID = 11;

@@ -29,7 +29,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const THREADS = 2;
 /** The authors' evaluation input size, [width, height], of the shipped models of no fixed size (the others: their own). */
-const EVAL_SIZE: Record<string, [number, number]> = { 'voc-fast': [384, 384], 'cityscapes-fast': [1024, 512], camvid: [480, 360] };
+const EVAL_SIZE: Record<string, [number, number]> = { 'voc-fast': [384, 384], 'cityscapes-fast': [1024, 512], camvid: [480, 360], 'camvid-fast': [480, 360] };
 const evalSize = (name: string, card: ReturnType<typeof readCard>): [number, number] =>
   (card.input.rule.kind === 'fixed' ? [card.input.rule.size[1], card.input.rule.size[0]] : EVAL_SIZE[name]);
 /** The photos the demo segments with each model. */

@@ -77,7 +77,7 @@ for (const name of opt('--models')?.split(',') ?? shippedModels()) {
     model: name, convolutions: q.convolutions, quantized: q.quantized, floatMb: float.length / 1e6, int8Mb: q.bytes.length / 1e6, quantizeSeconds,
     msFloat: median(ms.float), msInt8: median(ms.int8), speedup: median(ms.float) / median(ms.int8), photosAgreement: same / all,
   };
-  if (name === 'camvid') { row.camvidValMiouFloat = await camvidVal(segs.float); row.camvidValMiouInt8 = await camvidVal(segs.int8); }
+  if (name.startsWith('camvid')) { row.camvidValMiouFloat = await camvidVal(segs.float); row.camvidValMiouInt8 = await camvidVal(segs.int8); }
   for (const s of Object.values(segs)) await s.dispose();
   log(`${name}: ${(row.msFloat as number).toFixed(1)} ms float, ${(row.msInt8 as number).toFixed(1)} ms int8 (${(row.speedup as number).toFixed(2)}x); photos' labels as float: ${(100 * same / all).toFixed(2)}%${row.camvidValMiouFloat != null ? `; CamVid val mIoU ${(100 * (row.camvidValMiouFloat as number)).toFixed(2)} -> ${(100 * (row.camvidValMiouInt8 as number)).toFixed(2)}` : ''}`);
   rows.push(row);

@@ -45,13 +45,15 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   await assert.rejects(load('voc', { tiling: { tile: 8 } }), (e: Error & { argument?: string }) => e.argument === 'tile' && /^tile 8: use at least 32 pixels/.test(e.message));
   const { spawnSync } = await import('node:child_process');
   const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--model', 'no-such-model', '--out', tempDir()], { encoding: 'utf8' });
-  assert.equal(cli.stderr.trim(), "pixelwise: --model no-such-model: no such folder and no shipped model of that name (shipped: ade20k, camvid, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast); give a training run folder or a model package");
+  assert.equal(cli.stderr.trim(), "pixelwise: --model no-such-model: no such folder and no shipped model of that name (shipped: ade20k, camvid, camvid-fast, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast); give a training run folder or a model package");
   const tile = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--tile', '8', '--out', tempDir()], { encoding: 'utf8' });
   assert.equal(tile.stderr.trim(), 'pixelwise: --tile 8: use at least 32 pixels');
 });
 
-test('the shipped CamVid model (trained by pixelwise, issue 15): a dash-cam frame is mostly road and sky, the cars are found, both runtimes agree', async () => {
-  const onnx = await load('camvid');
+// Both trained by pixelwise: camvid (EdgeTPU-DeepLab-slim from Google's Cityscapes model) and
+// camvid-fast (ESPNetv2 from the EdgeNets Cityscapes model).
+for (const name of ['camvid', 'camvid-fast']) test(`the shipped ${name} model: a dash-cam frame is mostly road and sky, the cars are found, both runtimes agree`, async () => {
+  const onnx = await load(name);
   assert.equal(onnx.card.classes.length, 12);
   const file = path.join(PHOTOS, 'dashcam.png');
   const r = await onnx.segment(file, { probabilities: false });
@@ -61,7 +63,7 @@ test('the shipped CamVid model (trained by pixelwise, issue 15): a dash-cam fram
   // The lower middle of the frame is road.
   const at = (x: number, y: number) => r.labels[Math.round(y * r.height) * r.width + Math.round(x * r.width)];
   assert.equal(onnx.card.classes[at(0.3, 0.9)].name, 'Road');
-  const tfjs = await load('camvid', { runtime: 'tfjs' });
+  const tfjs = await load(name, { runtime: 'tfjs' });
   const t = await tfjs.segment(file, { probabilities: false });
   const same = t.labels.reduce((n, v, i) => n + (v === r.labels[i] ? 1 : 0), 0) / t.labels.length;
   assert.ok(same > 0.999, `TF.js and ONNX Runtime agree on ${(100 * same).toFixed(3)}% of the pixels`);

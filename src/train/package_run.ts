@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { loadModelPackage, writeCard } from '../models/package.js';
 import { buildCard, type ModelCard } from '../models/card.js';
 import { exportOnnx } from '../io/onnx_export.js';
-import { readLog } from './run_log.js';
+import { finishedEpochs, readLog } from './run_log.js';
 import { argumentError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 
@@ -38,10 +38,14 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
     const log = isFile(path.join(runDir, 'log.jsonl')) ? readLog(path.join(runDir, 'log.jsonl')) : [];
     const scoresFile = path.join(runDir, 'best_scores.json');
     const scores = isFile(scoresFile) ? JSON.parse(fs.readFileSync(scoresFile, 'utf8')) as Scores : null;
-    const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'train.json'), 'utf8')) as { train?: { images?: string }; val?: { images?: string }; batchSize?: number; inputSize?: number[] };
+    const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'train.json'), 'utf8')) as { train?: { images?: string }; val?: { images?: string }; batchSize?: number; inputSize?: number[]; epochs?: number };
     const seconds = log.reduce((a, e) => a + (Number(e.seconds) || 0), 0);
     const images = log.reduce((a, e) => a + (Number(e.imagesPerSec) || 0) * (Number(e.seconds) || 0), 0);
     const peaks = log.map((e) => Number(e.peakRssMb)).filter(Number.isFinite);
+    // The epoch whose validation gave the best scores (the weights shipped), and whether the run
+    // had finished its schedule when it was packaged.
+    const bestEpoch = scores ? log.find((e) => e.val?.mIoU === scores.mIoU)?.epoch : undefined;
+    const epochs = finishedEpochs(log);
     const weights = fs.readFileSync(weightsFile);
     const onnx = exportOnnx(model);
     const out = buildCard({
@@ -49,7 +53,8 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
       ...(about.licence ? { licence: about.licence } : {}), ...(about.source ? { source: about.source } : {}), ...(about.notes ? { notes: about.notes } : {}),
       training: {
         recipe: about.recipe, command: about.command, initialisation: about.initialisation, data: about.data ?? cfg.train?.images,
-        epochs: log.length, batchSize: cfg.batchSize, inputSize: cfg.inputSize, wallSeconds: Math.round(seconds),
+        epochs, ...(cfg.epochs && cfg.epochs !== epochs ? { plannedEpochs: cfg.epochs } : {}),
+        ...(bestEpoch != null ? { bestEpoch } : {}), batchSize: cfg.batchSize, inputSize: cfg.inputSize, wallSeconds: Math.round(seconds),
         imagesPerSec: seconds ? +(images / seconds).toFixed(2) : undefined, peakRssMb: peaks.length ? Math.max(...peaks) : undefined,
         machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`, curves: 'curves.png',
       },

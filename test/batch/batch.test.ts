@@ -49,7 +49,7 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     fs.writeFileSync(path.join(imgs, 'zz_corrupt.png'), 'not an image');
     const out = path.join(d, 'out');
     const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'batch', ...args, '--queue', url], { encoding: 'utf8', timeout: 60_000 });
-    const submit = () => cli('submit', '--images', imgs, '--model', 'camvid', '--out', out, '--chunk', '2', '--attempts', '2', '--json');
+    const submit = () => cli('submit', '--images', imgs, '--model', 'camvid-fast', '--out', out, '--chunk', '2', '--attempts', '2', '--json');
     const counts = (r: ReturnType<typeof cli>) => { assert.equal(r.status, 0, r.stderr); return JSON.parse(r.stdout); };
     assert.deepEqual(counts(submit()), { images: 9, jobs: 5, added: 5, done: 0, queued: 0, failed: 0 });
     assert.deepEqual(counts(submit()), { images: 9, jobs: 5, added: 0, done: 0, queued: 5, failed: 0 });
@@ -96,7 +96,7 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     const ref = path.join(d, 'ref');
     fs.mkdirSync(path.join(d, 'good'));
     for (let i = 0; i < 8; i++) fs.copyFileSync(path.join(imgs, `img${i}.png`), path.join(d, 'good', `img${i}.png`));
-    const p = spawnSync(process.execPath, [BIN, 'predict', '--model', 'camvid', path.join(d, 'good'), '--out', ref, '--quiet'], { encoding: 'utf8' });
+    const p = spawnSync(process.execPath, [BIN, 'predict', '--model', 'camvid-fast', path.join(d, 'good'), '--out', ref, '--quiet'], { encoding: 'utf8' });
     assert.equal(p.status, 0, p.stderr);
     const files = fs.readdirSync(ref).sort();
     assert.equal(files.length, 8 * 5);

@@ -145,6 +145,10 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   assert.equal(pcard.licence, 'CC0 (test)');
   assert.deepEqual([pcard.training.epochs, pcard.training.initialisation, pcard.training.recipe, pcard.evaluation.mIoU], [2, 'random', 'recipe.json', best.mIoU]);
   assert.deepEqual(Object.keys(pcard.evaluation.perClassIoU), SYNTHETIC_CLASSES.map((c) => c.name));
+  // The shipped weights' epoch: the first whose validation reached the best mIoU; a finished run has no planned epochs left.
+  const vals = fs.readFileSync(path.join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.val);
+  const top = Math.max(...vals.map((e) => e.val.mIoU));
+  assert.deepEqual([pcard.training.bestEpoch, pcard.training.plannedEpochs], [vals.find((e) => e.val.mIoU === top).epoch, undefined]);
   const pp = cli('predict', '--model', path.join(d, 'pkg'), path.join(va.images, 'sample_000.png'), '--out', path.join(d, 'pred-pkg'), '--quiet');
   assert.equal(pp.code, 0, pp.err);
   assert.deepEqual([...decode(fs.readFileSync(path.join(d, 'pred-pkg', 'sample_000_labels.png'))).data], [...expected]);
@@ -223,7 +227,7 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   const r = cli('models', '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['ade20k', 'camvid', 'cityscapes', 'cityscapes-fast', 'cityscapes-live', 'person', 'voc', 'voc-fast']);
+  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['ade20k', 'camvid', 'camvid-fast', 'cityscapes', 'cityscapes-fast', 'cityscapes-live', 'person', 'voc', 'voc-fast']);
   const { readSafetensors } = await import('../../src/formats/safetensors.ts');
   const { onnx } = await import('../../src/formats/onnx_proto.ts');
   for (const s of j.shipped) {

@@ -109,12 +109,12 @@ test('predict --export refuses a folder that holds other files, in one line', ()
 });
 
 const CAMVID_VAL = path.resolve('../shared/data/camvid/val');
-test('CamVid val with the camvid model: COCO, Label Studio and CVAT exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
+test('CamVid val with the camvid-fast model: COCO, Label Studio and CVAT exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
   const images = path.join(tempDir(), 'val');
   fs.mkdirSync(images);
   for (const f of fs.readdirSync(CAMVID_VAL).sort().slice(0, 12)) fs.copyFileSync(path.join(CAMVID_VAL, f), path.join(images, f));
   const out = path.join(tempDir(), 'pred');
-  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid', '--out', out, '--export', 'coco,labelstudio,cvat', '--quiet'], { encoding: 'utf8' });
+  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid-fast', '--out', out, '--export', 'coco,labelstudio,cvat', '--quiet'], { encoding: 'utf8' });
   assert.equal(p.status, 0, p.stderr);
   for (const [from, file] of [['coco', 'coco.json'], ['labelstudio', 'labelstudio.json'], ['cvat-mask', 'cvat.zip']]) {
     const back = path.join(tempDir(), 'back');

@@ -16,7 +16,7 @@ const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/cards');
 const strideOf = (m: { arch: string; numClasses: number }) => findArch(m.arch)?.stride(m as never);
 const parsed = (raw: unknown): ModelCard => { const r = parseCard(raw, strideOf); if ('error' in r) throw new Error(r.error); return r.card; };
 
-for (const name of ['voc-fast', 'cityscapes-fast', 'camvid']) {
+for (const name of ['voc-fast', 'cityscapes-fast', 'camvid-fast']) {
   test(`card: the version-1 card of the shipped ${name} model migrates to the shipped version-2 card`, () => {
     const v1 = JSON.parse(fs.readFileSync(path.join(FIXTURES, `v1-${name}.json`), 'utf8'));
     assert.equal(v1.version, 1);
