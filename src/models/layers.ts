@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './types.js';
 import { depthwiseConv, insertZeros, stridedDilatedDepthwise } from '../engine/kernels/depthwise_backprop.js';
+import { ortConvolutions } from '../engine/kernels/ort_native.js';
 import { gcd } from '../util/math.js';
 
 type Shape = (number | null)[];
@@ -69,11 +70,19 @@ export interface GroupConvConfig {
 }
 
 /**
+ * The most groups a grouped convolution runs as one dense convolution with a block-diagonal kernel:
+ * g times the multiply-adds, against a depthwise convolution and a sum over each group's inputs
+ * whose intermediate is (inputs per group) times the output, forward and backward. ONNX Runtime's
+ * dense kernels stay ahead up to a few dozen groups, XNNPACK's up to a few.
+ */
+const denseGroupLimit = () => (ortConvolutions() ? 32 : 8);
+
+/**
  * Conv2D with PyTorch semantics: `groups`, symmetric zero padding (k-1)/2*dilation at any stride,
  * weights [k, k, in/groups, out] (HWIO of PyTorch's [out, in/groups, k, k]). TF.js has no grouped
- * convolution: depthwise-like groups run as one depthwise convolution, a few groups as one dense
- * convolution with a block-diagonal kernel (one native call beats splitting the channels), many
- * groups as a depthwise convolution summed over each group's inputs.
+ * convolution: depthwise-like groups run as one depthwise convolution, up to denseGroupLimit()
+ * groups as one dense convolution with a block-diagonal kernel (one native call beats splitting the
+ * channels), more groups as a depthwise convolution summed over each group's inputs.
  */
 export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
   static className = 'GroupConv2D';
@@ -124,7 +133,7 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
       let y: tf.Tensor4D;
       if (g === 1) y = tf.conv2d(xp, W, s1, pad, 'NHWC', d);
       else if (a === 1) y = depthwiseConv(xp, tf.reshape(W, [k, k, g, b]), s1, pad, d);
-      else if (g <= 8) y = tf.conv2d(xp, blockDiagonal(W, g), s1, pad, 'NHWC', d);
+      else if (g <= denseGroupLimit()) y = tf.conv2d(xp, blockDiagonal(W, g), s1, pad, 'NHWC', d);
       else {
         const f = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, cin, b]) as tf.Tensor4D;
         const z = depthwiseConv(xp, f, s1, pad, d);

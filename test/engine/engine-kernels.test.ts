@@ -258,7 +258,7 @@ test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides
     { x: [2, 17, 16, 8], f: [3, 3, 8, 1], s: 2, d: 2, pad: 'same' },
     { x: [1, 21, 19, 12], f: [3, 3, 12, 1], s: 2, d: 3, pad: 'valid' },
   ];
-  const forwardBefore = simdDepthwiseCalls.forward;
+  const forwardBefore = simdDepthwiseCalls.forward, inputBefore = simdDepthwiseCalls.inputGrad;
   const simdBefore = simdDepthwiseCalls.filterGrad;
   for (const c of cases) {
     const xv = rand(size(c.x)), wv = rand(size(c.f));
@@ -281,7 +281,26 @@ test('depthwise conv gradients (ours on wasm, any dilation) match cpu on strides
   // Multipliers above 1 and channel counts off a multiple of 4 are reshaped into the SIMD pass's form.
   assert.equal(simdDepthwiseCalls.filterGrad - simdBefore, cases.length, 'the SIMD filter gradient ran for every case');
   assert.equal(simdDepthwiseCalls.forward - forwardBefore, 2, 'the SIMD forward pass ran for strides and dilations together');
+  // The SIMD input gradient: multiplier 1 and a multiple of 4 channels (the others: zeros inserted, padded, flipped, convolved).
+  assert.equal(simdDepthwiseCalls.inputGrad - inputBefore, cases.filter((c) => c.f[3] === 1 && c.f[2] % 4 === 0).length, 'the SIMD input gradient ran where it applies');
   await tf.setBackend('wasm');
+});
+
+test('average-pool gradient (ours without padding: one SIMD pass) matches cpu; padded pools unchanged', async () => {
+  await initEngine('wasm');
+  const before = simdDepthwiseCalls.inputGrad;
+  const cases: [Shape4, number, number, 'valid' | 'same'][] = [
+    [[2, 13, 13, 8], 3, 2, 'valid'], [[1, 10, 12, 12], 2, 2, 'valid'], [[2, 9, 11, 4], 3, 1, 'valid'], [[1, 12, 10, 6], 3, 2, 'valid'], [[2, 11, 9, 8], 3, 2, 'same'],
+  ];
+  for (const [shape, k, st, pad] of cases) {
+    const out = (v: number) => (pad === 'valid' ? Math.floor((v - k) / st) + 1 : Math.ceil(v / st));
+    const dyShape: Shape4 = [shape[0], out(shape[1]), out(shape[2]), shape[3]];
+    const xv = rand(size(shape)), dyv = rand(size(dyShape));
+    const grad = (b: 'cpu' | 'wasm') => onBackend(b, () => [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(t as tf.Tensor4D, k, st, pad), tf.tensor4d(dyv, dyShape))))(tf.tensor4d(xv, shape))]);
+    const [ours] = await grad('wasm'), [ref] = await grad('cpu');
+    assert.ok(relErr(ours, ref) < 1e-5, `${shape} pool ${k}/${st} ${pad}: ${relErr(ours, ref)}`);
+  }
+  assert.equal(simdDepthwiseCalls.inputGrad - before, 3, 'the SIMD pass ran for the unpadded pools over a multiple of 4 channels');
 });
 
 test('dilated conv2d gradients (ours; tfjs-core has none) equal those of the zero-inserted dense filter', async () => {

@@ -4,7 +4,7 @@
 // filter tap, the (strided) shifted input times dy, summed over batch and positions.
 import * as tf from '@tensorflow/tfjs-core';
 import { convInfo, padOrCrop, pair, type ConvAttrs } from './conv_geometry.js';
-import { simdDepthwiseAvailable, simdDepthwiseFilterGrad, simdDepthwiseForward, simdDepthwiseForwardAvailable, type DepthwiseFilterGeometry } from './simd/depthwise.js';
+import { simdDepthwiseAvailable, simdDepthwiseFilterGrad, simdDepthwiseForward, simdDepthwiseForwardAvailable, simdDepthwiseInputGrad, type DepthwiseFilterGeometry } from './simd/depthwise.js';
 import type { WasmBackend } from './ort_native.js';
 
 export interface DepthwiseInputAttrs extends ConvAttrs { inputShape: [number, number, number, number] }
@@ -32,6 +32,15 @@ export function depthwiseBackpropInputImpl(dy: tf.Tensor4D, filter: tf.Tensor4D,
     const g = tf.depthwiseConv2d(src, flipped, 1, 'valid', 'NHWC', [dh, dw]); // [n, h, w, c*m]
     return (m === 1 ? g : tf.reshape(tf.sum(tf.reshape(g, [n, h, w, c, m]), 4), [n, h, w, c])) as tf.Tensor4D;
   });
+}
+
+/**
+ * The input gradient on the wasm backend: the SIMD pass (simd/depthwise.wat) for multiplier 1 and a
+ * multiple of 4 channels, else the formulation above.
+ */
+export function depthwiseInputGradWasm(backend: WasmBackend, dy: tf.Tensor4D, filter: tf.Tensor4D, a: DepthwiseInputAttrs): tf.Tensor4D | tf.TensorInfo {
+  const g = depthwiseFilterGeometry(a.inputShape, { ...a, filterShape: filter.shape });
+  return simdDepthwiseInputGrad(backend, dy, filter, a.inputShape, g) ?? depthwiseBackpropInputImpl(dy, filter, a);
 }
 
 /** The kernel of depthwise convolutions at strides and dilations both above 1 (wasm only). */
@@ -131,9 +140,11 @@ export function depthwiseConv(x: tf.Tensor4D, f: tf.Tensor4D, strides: number, p
     save([xx, ff]);
     return {
       value: forward(xx, ff),
+      // On wasm through the registered kernels (their SIMD passes); elsewhere the formulations above.
       gradFunc: (dy: tf.Tensor, [xs, fs]: tf.Tensor[]) => [
-        depthwiseBackpropInputImpl(dy as tf.Tensor4D, fs as tf.Tensor4D, { ...attrs, inputShape: xs.shape as [number, number, number, number] }),
-        // On wasm through the registered kernel (its SIMD pass); elsewhere the formulation above.
+        tf.getBackend() === 'wasm'
+          ? tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: fs }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D
+          : depthwiseBackpropInputImpl(dy as tf.Tensor4D, fs as tf.Tensor4D, { ...attrs, inputShape: xs.shape as [number, number, number, number] }),
         tf.getBackend() === 'wasm'
           ? tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: xs, dy }, { ...attrs, filterShape: fs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D
           : depthwiseBackpropFilterImpl(xs as tf.Tensor4D, dy as tf.Tensor4D, { ...attrs, filterShape: fs.shape as [number, number, number, number] }),

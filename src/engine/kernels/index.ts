@@ -6,9 +6,10 @@ import { conv2dBackpropInputImpl, type BackpropInputAttrs } from './conv2d_backp
 import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './ort_conv.js';
 import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
+import { avgPoolGradSimd } from './avgpool_grad.js';
 import { splitLastAxis } from './channels.js';
 import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
-import { DEPTHWISE_STRIDED_DILATED, depthwiseBackpropInputImpl, depthwiseFilterGradWasm, depthwiseStridedDilatedWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
+import { DEPTHWISE_STRIDED_DILATED, depthwiseFilterGradWasm, depthwiseInputGradWasm, depthwiseStridedDilatedWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 import { CLIP_GRAD, PRELU_GRAD, RELU_GRAD, clipGrad, preluGrad, reluGrad } from './activation_grads.js';
 
@@ -47,9 +48,9 @@ export function registerWasmKernels(): void {
   replace({
     kernelName: tf.DepthwiseConv2dNativeBackpropInput,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
-      return depthwiseBackpropInputImpl(dy, filter, attrs as unknown as DepthwiseInputAttrs);
+      return depthwiseInputGradWasm(backend as unknown as Backend, dy, filter, attrs as unknown as DepthwiseInputAttrs);
     },
   });
   replace({
@@ -96,6 +97,16 @@ export function registerWasmKernels(): void {
       kernelFunc: (args) => {
         const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
         return maxPoolGradTiled(args.backend as unknown as Backend, dy, input, args.attrs as never) ?? ownMaxPoolGrad.kernelFunc(args);
+      },
+    });
+  }
+  const ownAvgPoolGrad = tf.getKernel(tf.AvgPoolGrad, 'wasm');
+  if (ownAvgPoolGrad) {
+    replace({
+      ...ownAvgPoolGrad,
+      kernelFunc: (args) => {
+        const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+        return avgPoolGradSimd(args.backend as unknown as Backend, dy, input, args.attrs as never) ?? ownAvgPoolGrad.kernelFunc(args);
       },
     });
   }

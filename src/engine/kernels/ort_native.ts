@@ -41,6 +41,9 @@ export function releaseOrtSessions(): void {
 }
 export function ortKernelsAvailable(): boolean { return enabled && loadNative() != null; }
 
+/** Whether dense convolutions on the active backend run on ONNX Runtime's kernels here. */
+export function ortConvolutions(): boolean { return tf.getBackend() === 'wasm' && ortKernelsAvailable(); }
+
 
 // ---- graphs ------------------------------------------------------------------------
 export function graph(nodes: O.INodeProto[], inputs: [string, number][], output: string, inits: O.ITensorProto[] = [], outRank = 4): Uint8Array {

@@ -13,10 +13,12 @@ interface Exports {
     fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
   filterGrad(x: number, dy: number, out: number, n: number, h: number, w: number, c4: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
+  inputGrad(dy: number, f: number, dx: number, n: number, h: number, w: number, c4: number, oh: number, ow: number,
+    fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
 }
 
 /** How many filter gradients ran here (tests check the path is taken). */
-export const simdDepthwiseCalls = { filterGrad: 0, forward: 0 };
+export const simdDepthwiseCalls = { filterGrad: 0, forward: 0, inputGrad: 0 };
 
 const module = heapModule<Exports>(wasmBase64);
 const kernels = (backend: object) => module.get(backend);
@@ -69,5 +71,24 @@ export function simdDepthwiseForward(backend: WasmBackend, x: tf.TensorInfo, f: 
   k.forward(backend.typedArrayFromHeap(x).byteOffset, backend.typedArrayFromHeap(f).byteOffset, o.byteOffset, n, h, w, 4 * c,
     g.outHeight, g.outWidth, fh, fw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.top, g.left);
   simdDepthwiseCalls.forward++;
+  return out;
+}
+
+/**
+ * dx [n, h, w, c] of a depthwise convolution (multiplier 1, c a multiple of 4) of an input of
+ * `inputShape` whose output gradient is dy, at any strides and dilations; f [fh, fw, c, 1]. Null
+ * where the kernel does not run here.
+ */
+export function simdDepthwiseInputGrad(backend: WasmBackend, dy: tf.TensorInfo, f: tf.TensorInfo, inputShape: number[], g: DepthwiseFilterGeometry): tf.TensorInfo | null {
+  const [fh, fw, c, m] = g.filterShape;
+  if (!simdDepthwiseForwardAvailable(backend, c, m) || dy.dtype !== 'float32' || f.dtype !== 'float32') return null;
+  const k = kernels(backend)!;
+  const [n, h, w] = inputShape;
+  const out = backend.makeOutput([n, h, w, c], 'float32');
+  const o = backend.typedArrayFromHeap(out);
+  o.fill(0);
+  k.inputGrad(backend.typedArrayFromHeap(dy).byteOffset, backend.typedArrayFromHeap(f).byteOffset, o.byteOffset, n, h, w, 4 * c,
+    g.outHeight, g.outWidth, fh, fw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.top, g.left);
+  simdDepthwiseCalls.inputGrad++;
   return out;
 }
