@@ -90,33 +90,20 @@ export function registerWasmKernels(): void {
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
-  const ownMaxPoolGrad = tf.getKernel(tf.MaxPoolGrad, 'wasm');
-  if (ownMaxPoolGrad) {
-    replace({
-      ...ownMaxPoolGrad,
-      kernelFunc: (args) => {
-        const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-        return maxPoolGradTiled(args.backend as unknown as Backend, dy, input, args.attrs as never) ?? ownMaxPoolGrad.kernelFunc(args);
-      },
-    });
-  }
-  const ownAvgPoolGrad = tf.getKernel(tf.AvgPoolGrad, 'wasm');
-  if (ownAvgPoolGrad) {
-    replace({
-      ...ownAvgPoolGrad,
-      kernelFunc: (args) => {
-        const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-        return avgPoolGradSimd(args.backend as unknown as Backend, dy, input, args.attrs as never) ?? ownAvgPoolGrad.kernelFunc(args);
-      },
-    });
-  }
-  const ownSplit = tf.getKernel(tf.SplitV, 'wasm');
-  if (ownSplit) {
-    replace({
-      ...ownSplit,
-      kernelFunc: (args) => splitLastAxis(args.backend as unknown as Backend, (args.inputs as { x: tf.TensorInfo }).x, args.attrs as never) ?? ownSplit.kernelFunc(args),
-    });
-  }
+  // tfjs-backend-wasm's own kernel (kept, with its setup) runs where ours returns null.
+  const before = (name: string, ours: (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | tf.TensorInfo[] | null) => {
+    const own = tf.getKernel(name, 'wasm');
+    if (own) replace({ ...own, kernelFunc: (args) => ours(args) ?? own.kernelFunc(args) });
+  };
+  before(tf.MaxPoolGrad, ({ inputs, attrs, backend }) => {
+    const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    return maxPoolGradTiled(backend as unknown as Backend, dy, input, attrs as never);
+  });
+  before(tf.AvgPoolGrad, ({ inputs, attrs, backend }) => {
+    const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    return avgPoolGradSimd(backend as unknown as Backend, dy, input, attrs as never);
+  });
+  before(tf.SplitV, ({ inputs, attrs, backend }) => splitLastAxis(backend as unknown as Backend, (inputs as { x: tf.TensorInfo }).x, attrs as never));
   replace({
     kernelName: DEPTHWISE_STRIDED_DILATED, backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
@@ -156,14 +143,9 @@ export function registerWasmKernels(): void {
     },
   });
   for (const [name, op] of [[tf.Sum, 'ReduceSum'], [tf.Mean, 'ReduceMean']] as const) {
-    const own = tf.getKernel(name, 'wasm');
-    if (!own) continue;
-    replace({
-      ...own,
-      kernelFunc: (args) => {
-        const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-        return ortReduce(args.backend as unknown as Backend, (args.inputs as { x: tf.TensorInfo }).x, axis, keepDims, op) ?? own.kernelFunc(args);
-      },
+    before(name, ({ inputs, attrs, backend }) => {
+      const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      return ortReduce(backend as unknown as Backend, (inputs as { x: tf.TensorInfo }).x, axis, keepDims, op);
     });
   }
 }

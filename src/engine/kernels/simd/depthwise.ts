@@ -61,17 +61,9 @@ export const simdDepthwiseForwardAvailable = (backend: object, c: number, m: num
 
 /** y [n, oh, ow, c] of a depthwise convolution (multiplier 1) at any strides and dilations together. */
 export function simdDepthwiseForward(backend: WasmBackend, x: tf.TensorInfo, f: tf.TensorInfo, g: DepthwiseFilterGeometry): tf.TensorInfo | null {
-  const [fh, fw, c, m] = g.filterShape;
-  if (!simdDepthwiseForwardAvailable(backend, c, m) || x.dtype !== 'float32') return null;
-  const k = kernels(backend)!;
+  if (x.dtype !== 'float32') return null;
   const [n, h, w] = x.shape;
-  const out = backend.makeOutput([n, g.outHeight, g.outWidth, c], 'float32');
-  const o = backend.typedArrayFromHeap(out);
-  o.fill(0);
-  k.forward(backend.typedArrayFromHeap(x).byteOffset, backend.typedArrayFromHeap(f).byteOffset, o.byteOffset, n, h, w, 4 * c,
-    g.outHeight, g.outWidth, fh, fw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.top, g.left);
-  simdDepthwiseCalls.forward++;
-  return out;
+  return pass('forward', backend, x, f, [n, h, w], [n, g.outHeight, g.outWidth, g.filterShape[2]], g);
 }
 
 /**
@@ -80,15 +72,21 @@ export function simdDepthwiseForward(backend: WasmBackend, x: tf.TensorInfo, f: 
  * where the kernel does not run here.
  */
 export function simdDepthwiseInputGrad(backend: WasmBackend, dy: tf.TensorInfo, f: tf.TensorInfo, inputShape: number[], g: DepthwiseFilterGeometry): tf.TensorInfo | null {
-  const [fh, fw, c, m] = g.filterShape;
-  if (!simdDepthwiseForwardAvailable(backend, c, m) || dy.dtype !== 'float32' || f.dtype !== 'float32') return null;
-  const k = kernels(backend)!;
+  if (dy.dtype !== 'float32') return null;
   const [n, h, w] = inputShape;
-  const out = backend.makeOutput([n, h, w, c], 'float32');
+  return pass('inputGrad', backend, dy, f, [n, h, w], [n, h, w, g.filterShape[2]], g);
+}
+
+/** One of the passes that take a tensor and the filter taps into a zeroed output; n, h, w: the convolution's input. */
+function pass(kind: 'forward' | 'inputGrad', backend: WasmBackend, t: tf.TensorInfo, f: tf.TensorInfo, [n, h, w]: number[], outShape: number[], g: DepthwiseFilterGeometry): tf.TensorInfo | null {
+  const [fh, fw, c, m] = g.filterShape;
+  if (!simdDepthwiseForwardAvailable(backend, c, m) || f.dtype !== 'float32') return null;
+  const k = kernels(backend)!;
+  const out = backend.makeOutput(outShape, 'float32');
   const o = backend.typedArrayFromHeap(out);
   o.fill(0);
-  k.inputGrad(backend.typedArrayFromHeap(dy).byteOffset, backend.typedArrayFromHeap(f).byteOffset, o.byteOffset, n, h, w, 4 * c,
+  k[kind](backend.typedArrayFromHeap(t).byteOffset, backend.typedArrayFromHeap(f).byteOffset, o.byteOffset, n, h, w, 4 * c,
     g.outHeight, g.outWidth, fh, fw, g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.top, g.left);
-  simdDepthwiseCalls.inputGrad++;
+  simdDepthwiseCalls[kind]++;
   return out;
 }
