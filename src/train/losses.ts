@@ -2,6 +2,7 @@
 // ignore label contribute nothing to any loss (nor to its normaliser).
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError, argumentError } from '../util/errors.js';
+import { hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../engine/softmax_ce.js';
 
 import { LOSSES, type LossName } from './choices.js';
 
@@ -17,12 +18,14 @@ export const DEFAULT_DISTILL: DistillOptions = { weight: 0.5, temperature: 1 };
 
 export interface LossOptions { numClasses: number; ignoreIndex: number; classWeights?: number[]; focalGamma?: number; distill?: DistillOptions }
 
-interface Prepared { valid: tf.Tensor; onehot: tf.Tensor; safe: tf.Tensor }
+/** `onehot` is built when a loss asks for it (the fused cross-entropy does not). */
+interface Prepared { valid: tf.Tensor; onehot: () => tf.Tensor; safe: tf.Tensor }
 
 function prepare(labels: tf.Tensor, o: LossOptions): Prepared {
   const valid = tf.cast(tf.logicalAnd(tf.notEqual(labels, o.ignoreIndex), tf.less(labels, o.numClasses)), 'float32');
   const safe = tf.where(tf.cast(valid, 'bool'), labels, tf.zerosLike(labels));
-  return { valid, safe, onehot: tf.oneHot(tf.cast(safe, 'int32'), o.numClasses) };
+  let onehot: tf.Tensor | undefined;
+  return { valid, safe, onehot: () => (onehot ??= tf.oneHot(tf.cast(safe, 'int32'), o.numClasses)) };
 }
 
 function pixelWeights(p: Prepared, o: LossOptions): tf.Tensor {
@@ -34,8 +37,10 @@ function pixelWeights(p: Prepared, o: LossOptions): tf.Tensor {
 }
 
 function crossEntropy(logits: tf.Tensor, p: Prepared, o: LossOptions, gamma = 0): tf.Scalar {
-  const logp = tf.logSoftmax(logits);
-  let nll = tf.neg(tf.sum(tf.mul(p.onehot, logp), -1));
+  // One fused kernel pair where the backend has it (wasm); tfjs-core's ops elsewhere.
+  let nll = hasFusedSoftmaxCrossEntropy() && logits.dtype === 'float32'
+    ? softmaxCrossEntropy(logits, tf.cast(p.safe, 'int32'))
+    : tf.neg(tf.sum(tf.mul(p.onehot(), tf.logSoftmax(logits)), -1));
   if (gamma > 0) nll = tf.mul(tf.pow(tf.sub(1, tf.exp(tf.neg(nll))), gamma), nll);
   const w = pixelWeights(p, o);
   return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1)) as tf.Scalar;
@@ -43,7 +48,7 @@ function crossEntropy(logits: tf.Tensor, p: Prepared, o: LossOptions, gamma = 0)
 
 function diceLoss(logits: tf.Tensor, p: Prepared): tf.Scalar {
   const probs = tf.mul(tf.softmax(logits), tf.expandDims(p.valid, -1));
-  const target = tf.mul(p.onehot, tf.expandDims(p.valid, -1));
+  const target = tf.mul(p.onehot(), tf.expandDims(p.valid, -1));
   const axes = [0, 1, 2];
   const inter = tf.sum(tf.mul(probs, target), axes);
   const denom = tf.add(tf.sum(probs, axes), tf.sum(target, axes));
@@ -62,7 +67,7 @@ function lovaszLoss(logits: tf.Tensor, p: Prepared, o: LossOptions): tf.Scalar {
   const c = o.numClasses;
   const probs = tf.reshape(tf.softmax(logits), [-1, c]);
   const valid = tf.reshape(p.valid, [-1, 1]);
-  const fg = tf.mul(tf.reshape(p.onehot, [-1, c]), valid);
+  const fg = tf.mul(tf.reshape(p.onehot(), [-1, c]), valid);
   const errors = tf.transpose(tf.mul(tf.abs(tf.sub(fg, probs)), valid)); // [c, P]
   const fgT = tf.transpose(fg);
   const n = errors.shape[1]!;

@@ -15,6 +15,8 @@ import { fusedActivationCalls } from '../../src/engine/kernels/activation_grads.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fuseBatchNormTraining } from '../../src/models/fused_batchnorm.ts';
 import { hasFusedBatchNorm } from '../../src/engine/batchnorm_train.ts';
+import { hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../../src/engine/softmax_ce.ts';
+import { softmaxCeCalls } from '../../src/engine/kernels/softmax_ce.ts';
 
 type Shape4 = [number, number, number, number];
 const rng = new Rng(1234);
@@ -450,5 +452,29 @@ test('activation gradients (ours on wasm, one pass: PReLU, ClipByValue, ReLU) eq
   }
   // The wasm side ran the fused kernels, not tfjs-core's formulas.
   assert.deepEqual(Object.entries(fusedActivationCalls).map(([k, v]) => v - before[k as keyof typeof before]), [3, 3, 3]);
+  await tf.setBackend('wasm');
+});
+
+test('softmax cross-entropy (ours on wasm: one SIMD pass per row, the gradient in one pass) equals tfjs-core\'s logSoftmax on cpu, loss and gradient', async () => {
+  await initEngine('wasm');
+  assert.ok(hasFusedSoftmaxCrossEntropy());
+  const before = softmaxCeCalls.simd;
+  const r = new Rng(21);
+  // Class counts on the 4-lane path, with a tail, and below one lane; scores far apart (saturated
+  // softmax: a loss near 0 and one near 160) and close together.
+  for (const [rows, c, scale] of [[300, 12, 3], [257, 21, 10], [64, 3, 1], [50, 7, 80]] as const) {
+    const zv = Float32Array.from({ length: rows * c }, () => r.uniform(-scale, scale));
+    const yv = Int32Array.from({ length: rows }, () => r.int(c));
+    const gv = Float32Array.from({ length: rows }, () => r.uniform(0, 2));
+    const run = (fused: boolean) => () => {
+      const z = tf.tensor2d(zv, [rows, c]), y = tf.tensor1d(yv, 'int32'), g = tf.tensor1d(gv);
+      const loss = (t: tf.Tensor) => (fused ? softmaxCrossEntropy(t, y) : tf.neg(tf.sum(tf.mul(tf.oneHot(y, c), tf.logSoftmax(t)), -1)));
+      return [loss(z), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(loss(t), g)))(z)];
+    };
+    const [ours, oursG] = await onBackend('wasm', run(true)), [ref, refG] = await onBackend('cpu', run(false));
+    for (let i = 0; i < rows; i++) assert.ok(Math.abs(ours[i] - ref[i]) <= 1e-5 * Math.max(1, Math.abs(ref[i])), `${c} classes, row ${i}: loss ${ours[i]} vs ${ref[i]}`);
+    for (let i = 0; i < rows * c; i++) assert.ok(Math.abs(oursG[i] - refG[i]) <= 2e-6 * Math.max(1, gv[Math.floor(i / c)]), `${c} classes, gradient ${i}: ${oursG[i]} vs ${refG[i]}`);
+  }
+  assert.equal(softmaxCeCalls.simd - before, 8, 'the SIMD pass ran (the loss, and again under the gradient, per case)');
   await tf.setBackend('wasm');
 });

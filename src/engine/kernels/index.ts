@@ -12,6 +12,7 @@ import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNor
 import { DEPTHWISE_STRIDED_DILATED, depthwiseFilterGradWasm, depthwiseInputGradWasm, depthwiseStridedDilatedWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 import { CLIP_GRAD, PRELU_GRAD, RELU_GRAD, clipGrad, preluGrad, reluGrad } from './activation_grads.js';
+import { SOFTMAX_CE, SOFTMAX_CE_GRAD, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax_ce.js';
 
 export { conv2dBackpropFilterImpl, conv2dBackpropInputImpl };
 
@@ -126,6 +127,15 @@ export function registerWasmKernels(): void {
   replace({
     kernelName: RELU_GRAD, backendName: 'wasm',
     kernelFunc: ({ inputs, backend }) => { const { x, dy } = inputs as Record<string, tf.TensorInfo>; return reluGrad(backend as unknown as Backend, x, dy); },
+  });
+  // Softmax cross-entropy per pixel (src/engine/softmax_ce.ts runs them; no other backend has them).
+  replace({
+    kernelName: SOFTMAX_CE, backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => { const { logits, labels } = inputs as Record<string, tf.TensorInfo>; return softmaxCrossEntropyForward(backend as unknown as Backend, logits, labels); },
+  });
+  replace({
+    kernelName: SOFTMAX_CE_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => { const { probs, labels, dy } = inputs as Record<string, tf.TensorInfo>; return softmaxCrossEntropyBackward(backend as unknown as Backend, probs, labels, dy); },
   });
   // Training-mode BatchNorm (src/engine/batchnorm_train.ts runs them; no other backend has them).
   replace({
