@@ -122,21 +122,22 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
       // TF.js convolutions take strides or dilations, not both: stride 1, then every other pixel.
       // Strides and dilations together: a depthwise layer runs them in one kernel where the
       // backend has it; otherwise (and for other groupings) stride 1, then every other pixel.
+      // At a stride, PyTorch's symmetric padding is given to the convolution (TF's 'same' pads the
+      // far side more); the kernels take it as they take their own, without a padded copy.
+      const symmetric: tf.backend_util.ExplicitPadding = [[0, 0], [p, p], [p, p], [0, 0]];
       if (st > 1 && d > 1 && a === 1 && stridedDilatedDepthwise(cin, b)) {
-        const xq = p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
-        const z = depthwiseConv(xq, tf.reshape(W, [k, k, g, b]) as tf.Tensor4D, st, 'valid', d);
+        const z = depthwiseConv(x, tf.reshape(W, [k, k, g, b]) as tf.Tensor4D, st, symmetric, d);
         return this.bias ? tf.add(z, this.bias.read()) : z;
       }
       const both = st > 1 && d > 1, s1 = both ? 1 : st;
-      const xp = s1 > 1 && p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
-      const pad = s1 > 1 ? 'valid' : 'same';
+      const pad = s1 > 1 ? symmetric : 'same';
       let y: tf.Tensor4D;
-      if (g === 1) y = tf.conv2d(xp, W, s1, pad, 'NHWC', d);
-      else if (a === 1) y = depthwiseConv(xp, tf.reshape(W, [k, k, g, b]), s1, pad, d);
-      else if (g <= denseGroupLimit()) y = tf.conv2d(xp, blockDiagonal(W, g), s1, pad, 'NHWC', d);
+      if (g === 1) y = tf.conv2d(x, W, s1, pad, 'NHWC', d);
+      else if (a === 1) y = depthwiseConv(x, tf.reshape(W, [k, k, g, b]), s1, pad, d);
+      else if (g <= denseGroupLimit()) y = tf.conv2d(x, blockDiagonal(W, g), s1, pad, 'NHWC', d);
       else {
         const f = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, cin, b]) as tf.Tensor4D;
-        const z = depthwiseConv(xp, f, s1, pad, d);
+        const z = depthwiseConv(x, f, s1, pad, d);
         const [n, h, w] = z.shape;
         y = tf.reshape(tf.sum(tf.reshape(z, [n, h, w, g, a, b]), 4), [n, h, w, filters]);
       }

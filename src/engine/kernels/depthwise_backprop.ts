@@ -127,7 +127,7 @@ export function depthwiseBackpropFilterImpl(x: tf.Tensor4D, dy: tf.Tensor4D, a: 
  * tf.depthwiseConv2d with gradients at any dilation: tfjs-core's own gradient refuses dilations
  * above 1, so dilated calls carry the two functions above as their gradient (any backend).
  */
-export function depthwiseConv(x: tf.Tensor4D, f: tf.Tensor4D, strides: number, pad: 'same' | 'valid', dilation: number): tf.Tensor4D {
+export function depthwiseConv(x: tf.Tensor4D, f: tf.Tensor4D, strides: number, pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding, dilation: number): tf.Tensor4D {
   if (dilation === 1) return tf.depthwiseConv2d(x, f, strides, pad, 'NHWC', 1);
   const attrs = { strides, pad, dilations: dilation };
   // Strides and dilations both above 1: XNNPACK refuses, the project's SIMD kernel runs it (the
