@@ -7,7 +7,7 @@ import { ortConv2d, ortConv2dBackpropFilter, ortConv2dBackpropInput } from './or
 import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
 import { avgPoolGradSimd } from './avgpool_grad.js';
-import { splitLastAxis } from './channels.js';
+import { concatLastAxis, splitLastAxis } from './channels.js';
 import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
 import { DEPTHWISE_STRIDED_DILATED, depthwiseFilterGradWasm, depthwiseInputGradWasm, depthwiseStridedDilatedWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
@@ -105,6 +105,7 @@ export function registerWasmKernels(): void {
     return avgPoolGradSimd(backend as unknown as Backend, dy, input, attrs as never);
   });
   before(tf.SplitV, ({ inputs, attrs, backend }) => splitLastAxis(backend as unknown as Backend, (inputs as { x: tf.TensorInfo }).x, attrs as never));
+  before(tf.Concat, ({ inputs, attrs, backend }) => concatLastAxis(backend as unknown as Backend, inputs as unknown as tf.TensorInfo[], attrs as never));
   replace({
     kernelName: DEPTHWISE_STRIDED_DILATED, backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
