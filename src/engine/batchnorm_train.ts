@@ -2,7 +2,8 @@
 // gradient tape over the project's fused kernels (kernels/batchnorm_train.ts): the backward pass
 // differentiates through the batch statistics in one kernel instead of through tf.moments' ops.
 import * as tf from '@tensorflow/tfjs-core';
-import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD } from './kernels/batchnorm_train.js';
+import { BATCHNORM_PRELU_TRAIN, BATCHNORM_PRELU_TRAIN_GRAD, BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormPreluAvailable } from './kernels/batchnorm_train.js';
+import type { WasmBackend } from './kernels/ort_native.js';
 import { customGrad } from './custom_grad.js';
 
 /** Whether the active backend has the fused kernels (the wasm backend with the project's kernels). */
@@ -28,5 +29,33 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
       gradFunc: (dy, [sx, sg, sm, sv]) => tf.engine().runKernel(BATCHNORM_TRAIN_GRAD, { dy, x: sx, gamma: sg, mean: sm, variance: sv }, attrs) as tf.Tensor[],
     };
   })(x, gamma, beta);
+  return { y, mean: stats[0], variance: stats[1] };
+}
+
+/** Whether the active backend runs BatchNorm and a PReLU after it as one op for c channels. */
+export function hasFusedBatchNormPrelu(c: number): boolean {
+  return tf.getKernel(BATCHNORM_PRELU_TRAIN, tf.getBackend()) != null && tf.getKernel(BATCHNORM_PRELU_TRAIN_GRAD, tf.getBackend()) != null
+    && batchNormPreluAvailable(tf.backend() as unknown as WasmBackend, c);
+}
+
+/**
+ * prelu(batchnorm(x)) with the batch's statistics, alpha [c] one slope per channel (zeros: a ReLU),
+ * as one node of the gradient tape: the BatchNorm output is never stored (the backward pass
+ * recomputes it from x). Gradients reach x, gamma, beta and alpha; mean and variance as in
+ * batchNormTraining.
+ */
+export function batchNormPreluTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, alpha: tf.Tensor, eps: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const attrs = { varianceEpsilon: eps };
+  let stats: tf.Tensor[] = [];
+  const y = customGrad(([xi, g, b, a], save) => {
+    const [value, mean, variance] = tf.engine().runKernel(BATCHNORM_PRELU_TRAIN, { x: xi, gamma: g, beta: b, alpha: a }, attrs) as tf.Tensor[];
+    save([xi, g, b, a, mean, variance]);
+    stats = [tf.keep(mean), tf.keep(variance)];
+    return {
+      value,
+      gradFunc: (dy, [sx, sg, sb, sa, sm, sv]) =>
+        tf.engine().runKernel(BATCHNORM_PRELU_TRAIN_GRAD, { dy, x: sx, gamma: sg, beta: sb, alpha: sa, mean: sm, variance: sv }, attrs) as tf.Tensor[],
+    };
+  })(x, gamma, beta, alpha);
   return { y, mean: stats[0], variance: stats[1] };
 }

@@ -232,6 +232,48 @@ test('training-mode BatchNorm (ours on wasm, fused) matches tfjs-layers on cpu: 
   x.dispose();
 });
 
+test('BatchNorm then PReLU or ReLU (ours on wasm: one op, the BatchNorm output recomputed backward) matches tfjs-layers on cpu: output, statistics, every gradient', async () => {
+  await initEngine('wasm');
+  const r = new Rng(78);
+  for (const act of ['prelu', 'relu'] as const) {
+    // Multiples of 4 channels run fused; 7 channels run as two ops (checked below by kernel name).
+    for (const shape of [[2, 5, 6, 8], [3, 11, 13, 36], [2, 17, 19, 4], [2, 5, 6, 7]]) {
+      const c = shape[shape.length - 1], n = size(shape);
+      const xv = Float32Array.from({ length: n }, () => 5 + 3 * r.uniform(-1, 1)), dyv = Float32Array.from({ length: n }, () => r.uniform(-1, 1));
+      const weights = [0, 1, 2, 3].map((k) => Float32Array.from({ length: c }, () => (k === 3 ? 0.5 + r.next() : r.uniform(-1, 1))));
+      const slopes = Float32Array.from({ length: c }, () => r.uniform(-0.5, 1.5));
+      const run = (b: 'cpu' | 'wasm') => onBackend(b, () => {
+        const layers: tfl.layers.Layer[] = [tfl.layers.batchNormalization({ inputShape: shape.slice(1), momentum: 0.9, epsilon: 1e-3 })];
+        layers.push(act === 'prelu' ? tfl.layers.prelu({ sharedAxes: [1, 2] }) : tfl.layers.reLU());
+        const net = tfl.sequential({ layers });
+        layers[0].setWeights(weights.map((w) => tf.tensor1d(w)));
+        if (act === 'prelu') layers[1].setWeights([tf.tensor(slopes, [1, 1, c])]);
+        fuseBatchNormTraining(net);
+        const x = tf.tensor(xv, shape), dy = tf.tensor(dyv, shape);
+        const loss = (t: tf.Tensor) => tf.sum(tf.mul(net.apply(t, { training: true }) as tf.Tensor, dy));
+        const y = net.apply(x, { training: true }) as tf.Tensor;
+        const g = tf.variableGrads(() => loss(x) as tf.Scalar);
+        const gx = tf.grad(loss)(x);
+        const w = layers[0].getWeights();
+        return [y, gx, ...Object.values(g.grads), w[2], w[3]];
+      });
+      const ours = await run('wasm'), ref = await run('cpu');
+      const names = ['y', 'dx', 'dgamma', 'dbeta', ...(act === 'prelu' ? ['dalpha'] : []), 'moving mean', 'moving variance'];
+      assert.equal(ours.length, names.length);
+      names.forEach((what, i) => assert.ok(relErr(ours[i], ref[i]) < 2e-5, `${act} ${shape}: ${what} ${relErr(ours[i], ref[i])}`));
+    }
+  }
+  await tf.setBackend('wasm');
+  for (const [c, fused] of [[8, true], [7, false]] as const) {
+    const net = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [3, 3, c] }), tfl.layers.prelu({ sharedAxes: [1, 2] })] });
+    fuseBatchNormTraining(net);
+    const x = tf.randomNormal([2, 3, 3, c]);
+    const prof = await tf.profile(() => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(net.apply(t, { training: true }) as tf.Tensor))(x)));
+    assert.deepEqual(['PixelwiseBatchNormPreluTrain', 'PixelwiseBatchNormPreluTrainGrad', 'Prelu'].map((k) => prof.kernelNames.includes(k)), [fused, fused, !fused], `${c} channels`);
+    x.dispose();
+  }
+});
+
 test('the committed SIMD kernels (simd/*_wasm.ts) are the assembled .wat sources', async () => {
   const { assemble, moduleSource, watSources } = await import('../../scripts/build_wasm.mjs');
   const sources = watSources();

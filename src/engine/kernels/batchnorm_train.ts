@@ -10,17 +10,43 @@
 // Statistics are float64 sums of float32 partials, of deviations from the mean (two passes forward,
 // as tf.moments), so they are at least as exact as TF.js's float32 moments.
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdChannelPasses, type ChannelPasses } from './simd/channels.js';
+import { simdChannelPasses, simdPreluPasses, type ChannelPasses } from './simd/channels.js';
 import type { WasmBackend } from './ort_native.js';
 
 export const BATCHNORM_TRAIN = 'PixelwiseBatchNormTrain';
 export const BATCHNORM_TRAIN_GRAD = 'PixelwiseBatchNormTrainGrad';
+/** BatchNorm followed by a PReLU (slope per channel; a ReLU is slope 0), forward and backward. */
+export const BATCHNORM_PRELU_TRAIN = 'PixelwiseBatchNormPreluTrain';
+export const BATCHNORM_PRELU_TRAIN_GRAD = 'PixelwiseBatchNormPreluTrainGrad';
 
 /** x [..., c], gamma [c], beta [c] -> [y, mean, variance]. */
 export function batchNormTrainForward(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+  const c = x.shape[x.shape.length - 1];
+  const y = backend.makeOutput(x.shape, 'float32');
+  const { mean, scale, meanOut, varOut } = batchStatistics(backend, x, gamma, eps);
+  const zero = new Float64Array(c);
+  channelPasses(backend, c).affine(y, x, x, mean, zero, scale, zero, backend.typedArrayFromHeap(beta).slice());
+  return [y, meanOut, varOut];
+}
+
+/** Whether the BatchNorm + PReLU kernels run here for c channels (SIMD, c a multiple of 4). */
+export const batchNormPreluAvailable = (backend: WasmBackend, c: number) => simdPreluPasses(backend, c) != null;
+
+/** x [..., c], gamma, beta, alpha [c] -> [prelu(batchnorm(x)), mean, variance]. */
+export function batchNormPreluTrainForward(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, alpha: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+  const c = x.shape[x.shape.length - 1];
+  const passes = simdPreluPasses(backend, c);
+  if (!passes) throw new Error(`BatchNorm + PReLU over ${c} channels: no SIMD kernel on this backend`);
+  const y = backend.makeOutput(x.shape, 'float32');
+  const { mean, scale, meanOut, varOut } = batchStatistics(backend, x, gamma, eps);
+  passes.affinePrelu(y, x, mean, scale, backend.typedArrayFromHeap(beta).slice(), backend.typedArrayFromHeap(alpha).slice());
+  return [y, meanOut, varOut];
+}
+
+/** The batch's mean and (biased) variance per channel (as tensors, and the mean and gamma / sqrt(variance + eps) as vectors). */
+function batchStatistics(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, eps: number) {
   const c = x.shape[x.shape.length - 1], n = x.shape.reduce((p, d) => p * d, 1) / c;
   const passes = channelPasses(backend, c);
-  const y = backend.makeOutput(x.shape, 'float32');
   const meanOut = backend.makeOutput([c], 'float32'), varOut = backend.makeOutput([c], 'float32');
   // Two passes, as tf.moments: the sum, then the squares of the deviations from that mean (a
   // one-pass variance loses digits wherever a channel's mean is large against its spread).
@@ -38,8 +64,7 @@ export function batchNormTrainForward(backend: WasmBackend, x: tf.TensorInfo, ga
     scale[k] = g[k] / Math.sqrt(v + eps);
   }
   backend.typedArrayFromHeap(meanOut).set(mean);
-  passes.affine(y, x, x, mean, zero, scale, zero, backend.typedArrayFromHeap(beta).slice());
-  return [y, meanOut, varOut];
+  return { mean, scale, meanOut, varOut };
 }
 
 /** dy, x [..., c], gamma, mean, variance [c] -> [dx, dgamma, dbeta]. */
@@ -67,6 +92,38 @@ export function batchNormTrainBackward(backend: WasmBackend, dy: tf.TensorInfo, 
   }
   passes.affine(dxOut, dy, x, dyMean, m, a, b, zero);
   return [dxOut, dgOut, dbOut];
+}
+
+/**
+ * dy (of the PReLU's output), x [..., c], gamma, beta, alpha, mean, variance [c] -> [dx, dgamma,
+ * dbeta, dalpha]: the PReLU's input z = gamma * (x - mean) / sqrt(variance + eps) + beta is
+ * recomputed from x, g = z > 0 ? dy : alpha * dy is BatchNorm's dy, and the two passes are
+ * BatchNorm's backward passes over g.
+ */
+export function batchNormPreluTrainBackward(backend: WasmBackend, dy: tf.TensorInfo, x: tf.TensorInfo, gammaIn: tf.TensorInfo, betaIn: tf.TensorInfo,
+  alphaIn: tf.TensorInfo, meanIn: tf.TensorInfo, varIn: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+  const c = x.shape[x.shape.length - 1], n = x.shape.reduce((p, d) => p * d, 1) / c;
+  const passes = simdPreluPasses(backend, c);
+  if (!passes) throw new Error(`BatchNorm + PReLU over ${c} channels: no SIMD kernel on this backend`);
+  const dxOut = backend.makeOutput(x.shape, 'float32');
+  const dgOut = backend.makeOutput([c], 'float32'), dbOut = backend.makeOutput([c], 'float32'), daOut = backend.makeOutput([c], 'float32');
+  const m = Float64Array.from(backend.typedArrayFromHeap(meanIn));
+  const gamma = backend.typedArrayFromHeap(gammaIn), variance = backend.typedArrayFromHeap(varIn);
+  const beta = backend.typedArrayFromHeap(betaIn).slice(), alpha = backend.typedArrayFromHeap(alphaIn).slice();
+  const r = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + eps));
+  const scale = Float64Array.from(r, (rk, k) => gamma[k] * rk);
+  const [s1, s2, sa] = passes.sums(dy, x, m, scale, beta, alpha);
+  const b = new Float64Array(c), gMean = new Float64Array(c);
+  const dgamma = backend.typedArrayFromHeap(dgOut), dbeta = backend.typedArrayFromHeap(dbOut), dalpha = backend.typedArrayFromHeap(daOut);
+  for (let k = 0; k < c; k++) {
+    b[k] = -scale[k] * r[k] * r[k] * s2[k] / n;
+    gMean[k] = s1[k] / n;
+    dgamma[k] = r[k] * s2[k];
+    dbeta[k] = s1[k];
+    dalpha[k] = sa[k];
+  }
+  passes.affineGrad(dxOut, dy, x, m, scale, beta, alpha, scale, gMean, b);
+  return [dxOut, dgOut, dbOut, daOut];
 }
 
 function channelPasses(backend: WasmBackend, c: number): ChannelPasses {

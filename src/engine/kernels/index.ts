@@ -8,7 +8,7 @@ import { ortReduce } from './ort_reduce.js';
 import { maxPoolGradTiled } from './maxpool_grad.js';
 import { avgPoolGradSimd } from './avgpool_grad.js';
 import { concatLastAxis, splitLastAxis } from './channels.js';
-import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
+import { BATCHNORM_PRELU_TRAIN, BATCHNORM_PRELU_TRAIN_GRAD, BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD, batchNormPreluTrainBackward, batchNormPreluTrainForward, batchNormTrainBackward, batchNormTrainForward } from './batchnorm_train.js';
 import { DEPTHWISE_STRIDED_DILATED, depthwiseFilterGradWasm, depthwiseInputGradWasm, depthwiseStridedDilatedWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 import { CLIP_GRAD, PRELU_GRAD, RELU_GRAD, clipGrad, preluGrad, reluGrad } from './activation_grads.js';
@@ -128,6 +128,20 @@ export function registerWasmKernels(): void {
   replace({
     kernelName: RELU_GRAD, backendName: 'wasm',
     kernelFunc: ({ inputs, backend }) => { const { x, dy } = inputs as Record<string, tf.TensorInfo>; return reluGrad(backend as unknown as Backend, x, dy); },
+  });
+  replace({
+    kernelName: BATCHNORM_PRELU_TRAIN, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, gamma, beta, alpha } = inputs as Record<string, tf.TensorInfo>;
+      return batchNormPreluTrainForward(backend as unknown as Backend, x, gamma, beta, alpha, (attrs as { varianceEpsilon: number }).varianceEpsilon);
+    },
+  });
+  replace({
+    kernelName: BATCHNORM_PRELU_TRAIN_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { dy, x, gamma, beta, alpha, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+      return batchNormPreluTrainBackward(backend as unknown as Backend, dy, x, gamma, beta, alpha, mean, variance, (attrs as { varianceEpsilon: number }).varianceEpsilon);
+    },
   });
   // Softmax cross-entropy per pixel (src/engine/softmax_ce.ts runs them; no other backend has them).
   replace({

@@ -10,6 +10,9 @@ import type { WasmBackend } from '../ort_native.js';
 interface Exports {
   sums(a: number, b: number, sa: number, sb: number, n: number, c4: number, o1: number, o2: number): void;
   affine(out: number, a: number, b: number, sa: number, sb: number, fa: number, fb: number, f0: number, n: number, c4: number): void;
+  affinePrelu(out: number, a: number, sa: number, fa: number, f0: number, alpha: number, n: number, c4: number): void;
+  preluSums(dy: number, x: number, sx: number, fa: number, f0: number, alpha: number, n: number, c4: number, o1: number, o2: number, oa: number): void;
+  preluAffineGrad(out: number, dy: number, x: number, sx: number, fa: number, f0: number, alpha: number, ga: number, gm: number, gb: number, n: number, c4: number): void;
 }
 
 const module = heapModule<Exports>(wasmBase64);
@@ -27,31 +30,66 @@ export interface ChannelPasses {
     fa: ArrayLike<number>, fb: ArrayLike<number>, f0: ArrayLike<number>): void;
 }
 
+/** `f` with a heap block holding `parts` (vectors of c floats; a float64 vector takes two), freed after. */
+function withParams<T>(backend: WasmBackend, c: number, parts: ArrayLike<number>[], f: (ptr: number, view: Float32Array) => T): T {
+  const block = backend.makeOutput([parts.length * c], 'float32');
+  try {
+    const view = backend.typedArrayFromHeap(block);
+    parts.forEach((p, i) => view.set(p, i * c));
+    return f(view.byteOffset, view);
+  } finally {
+    backend.disposeData(block.dataId);
+  }
+}
+
+const at = (backend: WasmBackend, t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+const pixelsOf = (t: tf.TensorInfo, c: number) => t.shape.reduce((p, d) => p * d, 1) / c;
+
 export function simdChannelPasses(backend: WasmBackend, c: number): ChannelPasses | null {
   const k = c % 4 === 0 ? channelKernels(backend) : null;
   if (!k) return null;
-  // A parameter block of `parts` vectors of c floats (a float64 vector takes two).
-  const withParams = <T>(parts: ArrayLike<number>[], f: (ptr: number, view: Float32Array) => T): T => {
-    const block = backend.makeOutput([parts.length * c], 'float32');
-    try {
-      const view = backend.typedArrayFromHeap(block);
-      parts.forEach((p, i) => view.set(p, i * c));
-      return f(view.byteOffset, view);
-    } finally {
-      backend.disposeData(block.dataId);
-    }
-  };
-  const at = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
-  const pixels = (t: tf.TensorInfo) => t.shape.reduce((p, d) => p * d, 1) / c;
   const zeros = new Float32Array(c);
   return {
-    sums: (a, b, sa, sb) => withParams([sa, sb, zeros, zeros, zeros, zeros], (p, view) => {
-      k.sums(at(a), at(b), p, p + 4 * c, pixels(a), 4 * c, p + 8 * c, p + 16 * c);
+    sums: (a, b, sa, sb) => withParams(backend, c, [sa, sb, zeros, zeros, zeros, zeros], (p, view) => {
+      k.sums(at(backend, a), at(backend, b), p, p + 4 * c, pixelsOf(a, c), 4 * c, p + 8 * c, p + 16 * c);
       const sums = new Float64Array(view.buffer, view.byteOffset + 8 * c, 2 * c);
       return [sums.slice(0, c), sums.slice(c, 2 * c)];
     }),
-    affine: (out, a, b, sa, sb, fa, fb, f0) => withParams([sa, sb, fa, fb, f0], (p) => {
-      k.affine(at(out), at(a), at(b), p, p + 4 * c, p + 8 * c, p + 12 * c, p + 16 * c, pixels(a), 4 * c);
+    affine: (out, a, b, sa, sb, fa, fb, f0) => withParams(backend, c, [sa, sb, fa, fb, f0], (p) => {
+      k.affine(at(backend, out), at(backend, a), at(backend, b), p, p + 4 * c, p + 8 * c, p + 12 * c, p + 16 * c, pixelsOf(a, c), 4 * c);
+    }),
+  };
+}
+
+/**
+ * The passes of an affine map per channel followed by a PReLU (slope per channel; 0 for a ReLU),
+ * z = fa * (x - sx) + f0: c a multiple of 4 and SIMD only (else null).
+ */
+export interface PreluPasses {
+  /** out = prelu(z). */
+  affinePrelu(out: tf.TensorInfo, x: tf.TensorInfo, sx: ArrayLike<number>, fa: ArrayLike<number>, f0: ArrayLike<number>, alpha: ArrayLike<number>): void;
+  /** With g = z > 0 ? dy : dy * alpha: [sum(g), sum(g * (x - sx)), sum over z <= 0 of dy * z] per channel, in float64. */
+  sums(dy: tf.TensorInfo, x: tf.TensorInfo, sx: ArrayLike<number>, fa: ArrayLike<number>, f0: ArrayLike<number>, alpha: ArrayLike<number>): [Float64Array, Float64Array, Float64Array];
+  /** out = ga * (g - gm) + gb * (x - sx). */
+  affineGrad(out: tf.TensorInfo, dy: tf.TensorInfo, x: tf.TensorInfo, sx: ArrayLike<number>, fa: ArrayLike<number>, f0: ArrayLike<number>, alpha: ArrayLike<number>,
+    ga: ArrayLike<number>, gm: ArrayLike<number>, gb: ArrayLike<number>): void;
+}
+
+export function simdPreluPasses(backend: WasmBackend, c: number): PreluPasses | null {
+  const k = c % 4 === 0 ? channelKernels(backend) : null;
+  if (!k) return null;
+  const zeros = new Float32Array(c);
+  return {
+    affinePrelu: (out, x, sx, fa, f0, alpha) => withParams(backend, c, [sx, fa, f0, alpha], (p) => {
+      k.affinePrelu(at(backend, out), at(backend, x), p, p + 4 * c, p + 8 * c, p + 12 * c, pixelsOf(x, c), 4 * c);
+    }),
+    sums: (dy, x, sx, fa, f0, alpha) => withParams(backend, c, [sx, fa, f0, alpha, zeros, zeros, zeros, zeros, zeros, zeros], (p, view) => {
+      k.preluSums(at(backend, dy), at(backend, x), p, p + 4 * c, p + 8 * c, p + 12 * c, pixelsOf(x, c), 4 * c, p + 16 * c, p + 24 * c, p + 32 * c);
+      const sums = new Float64Array(view.buffer, view.byteOffset + 16 * c, 3 * c);
+      return [sums.slice(0, c), sums.slice(c, 2 * c), sums.slice(2 * c, 3 * c)];
+    }),
+    affineGrad: (out, dy, x, sx, fa, f0, alpha, ga, gm, gb) => withParams(backend, c, [sx, fa, f0, alpha, ga, gm, gb], (p) => {
+      k.preluAffineGrad(at(backend, out), at(backend, dy), at(backend, x), p, p + 4 * c, p + 8 * c, p + 12 * c, p + 16 * c, p + 20 * c, p + 24 * c, pixelsOf(x, c), 4 * c);
     }),
   };
 }

@@ -1,5 +1,7 @@
 ;; Per-channel passes over channels-last float32 tensors on the TF.js wasm heap, with 128-bit SIMD
-;; (4 channels per lane group): BatchNorm's statistics and affine maps (kernels/batchnorm_train.ts).
+;; (4 channels per lane group): BatchNorm's statistics and affine maps (kernels/batchnorm_train.ts),
+;; and the same with a PReLU after the affine map (a ReLU is a PReLU of slope 0): BatchNorm and its
+;; activation forward in one pass, backward in two, the activation's input recomputed from x.
 ;; Assembled by scripts/build_wasm.mjs into channels_wasm.ts; test/engine-kernels.test.ts checks
 ;; that the two agree. All pointers are byte offsets into the imported memory (the TF.js wasm
 ;; heap); c4 is the channel count times 4 (bytes per pixel), a multiple of 16.
@@ -85,6 +87,131 @@
                     (f32x4.mul (local.get $va) (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $off))) (local.get $ma)))
                     (f32x4.mul (local.get $vb) (f32x4.sub (v128.load (i32.add (local.get $b) (local.get $off))) (local.get $mb))))
                   (local.get $v0)))
+              (local.set $off (i32.add (local.get $off) (local.get $c4)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $pixels (local.get $r)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (br $groups)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
+        (br $blocks))))
+
+  ;; The PReLU of an affine map per channel k: z = fa[k] * (a - sa[k]) + f0[k],
+  ;; out = z > 0 ? z : z * alpha[k] (+0 added: a slope of 0 gives 0, never -0), over n pixels.
+  (func (export "affinePrelu") (param $out i32) (param $a i32) (param $sa i32) (param $fa i32) (param $f0 i32)
+                                (param $alpha i32) (param $n i32) (param $c4 i32)
+    (local $p0 i32) (local $rows i32) (local $g i32) (local $off i32) (local $r i32)
+    (local $ma v128) (local $va v128) (local $v0 v128) (local $al v128) (local $z v128)
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $p0) (local.get $n)))
+        (local.set $rows (i32.sub (local.get $n) (local.get $p0)))
+        (if (i32.gt_u (local.get $rows) (i32.const 256)) (then (local.set $rows (i32.const 256))))
+        (local.set $g (i32.const 0))
+        (block $groups_done
+          (loop $groups
+            (br_if $groups_done (i32.ge_u (local.get $g) (local.get $c4)))
+            (local.set $ma (v128.load (i32.add (local.get $sa) (local.get $g))))
+            (local.set $va (v128.load (i32.add (local.get $fa) (local.get $g))))
+            (local.set $v0 (v128.load (i32.add (local.get $f0) (local.get $g))))
+            (local.set $al (v128.load (i32.add (local.get $alpha) (local.get $g))))
+            (local.set $off (i32.add (i32.mul (local.get $p0) (local.get $c4)) (local.get $g)))
+            (local.set $r (local.get $rows))
+            (loop $pixels
+              (local.set $z (f32x4.add (f32x4.mul (local.get $va) (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $off))) (local.get $ma)))
+                (local.get $v0)))
+              (v128.store (i32.add (local.get $out) (local.get $off))
+                (v128.bitselect (local.get $z)
+                  (f32x4.add (f32x4.mul (local.get $z) (local.get $al)) (v128.const f32x4 0 0 0 0))
+                  (f32x4.gt (local.get $z) (v128.const f32x4 0 0 0 0))))
+              (local.set $off (i32.add (local.get $off) (local.get $c4)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $pixels (local.get $r)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (br $groups)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
+        (br $blocks))))
+
+  ;; Backward through the PReLU of z = fa[k] * (x - sx[k]) + f0[k]: with g = z > 0 ? dy : dy * alpha[k],
+  ;; o1[k] += sum(g), o2[k] += sum(g * (x - sx[k])), oa[k] += sum over z <= 0 of dy * z
+  ;; (float64[c] each; float32 partials per block, as `sums`).
+  (func (export "preluSums") (param $dy i32) (param $x i32) (param $sx i32) (param $fa i32) (param $f0 i32) (param $alpha i32)
+                              (param $n i32) (param $c4 i32) (param $o1 i32) (param $o2 i32) (param $oa i32)
+    (local $p0 i32) (local $rows i32) (local $g i32) (local $off i32) (local $r i32)
+    (local $ma v128) (local $va v128) (local $v0 v128) (local $al v128) (local $u v128) (local $z v128) (local $d v128)
+    (local $m v128) (local $gv v128) (local $acc1 v128) (local $acc2 v128) (local $acca v128)
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $p0) (local.get $n)))
+        (local.set $rows (i32.sub (local.get $n) (local.get $p0)))
+        (if (i32.gt_u (local.get $rows) (i32.const 256)) (then (local.set $rows (i32.const 256))))
+        (local.set $g (i32.const 0))
+        (block $groups_done
+          (loop $groups
+            (br_if $groups_done (i32.ge_u (local.get $g) (local.get $c4)))
+            (local.set $ma (v128.load (i32.add (local.get $sx) (local.get $g))))
+            (local.set $va (v128.load (i32.add (local.get $fa) (local.get $g))))
+            (local.set $v0 (v128.load (i32.add (local.get $f0) (local.get $g))))
+            (local.set $al (v128.load (i32.add (local.get $alpha) (local.get $g))))
+            (local.set $acc1 (v128.const f32x4 0 0 0 0))
+            (local.set $acc2 (v128.const f32x4 0 0 0 0))
+            (local.set $acca (v128.const f32x4 0 0 0 0))
+            (local.set $off (i32.add (i32.mul (local.get $p0) (local.get $c4)) (local.get $g)))
+            (local.set $r (local.get $rows))
+            (loop $pixels
+              (local.set $u (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $off))) (local.get $ma)))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $va) (local.get $u)) (local.get $v0)))
+              (local.set $d (v128.load (i32.add (local.get $dy) (local.get $off))))
+              (local.set $m (f32x4.gt (local.get $z) (v128.const f32x4 0 0 0 0)))
+              (local.set $gv (v128.bitselect (local.get $d) (f32x4.mul (local.get $d) (local.get $al)) (local.get $m)))
+              (local.set $acc1 (f32x4.add (local.get $acc1) (local.get $gv)))
+              (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $gv) (local.get $u))))
+              (local.set $acca (f32x4.add (local.get $acca) (v128.andnot (f32x4.mul (local.get $d) (local.get $z)) (local.get $m))))
+              (local.set $off (i32.add (local.get $off) (local.get $c4)))
+              (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+              (br_if $pixels (local.get $r)))
+            (call $add64 (i32.add (local.get $o1) (i32.shl (local.get $g) (i32.const 1))) (local.get $acc1))
+            (call $add64 (i32.add (local.get $o2) (i32.shl (local.get $g) (i32.const 1))) (local.get $acc2))
+            (call $add64 (i32.add (local.get $oa) (i32.shl (local.get $g) (i32.const 1))) (local.get $acca))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (br $groups)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
+        (br $blocks))))
+
+  ;; out = ga[k] * (g - gm[k]) + gb[k] * (x - sx[k]), g as in preluSums (recomputed from x and dy).
+  (func (export "preluAffineGrad") (param $out i32) (param $dy i32) (param $x i32) (param $sx i32) (param $fa i32) (param $f0 i32)
+                                    (param $alpha i32) (param $ga i32) (param $gm i32) (param $gb i32) (param $n i32) (param $c4 i32)
+    (local $p0 i32) (local $rows i32) (local $g i32) (local $off i32) (local $r i32)
+    (local $ma v128) (local $va v128) (local $v0 v128) (local $al v128) (local $u v128) (local $z v128) (local $d v128)
+    (local $ka v128) (local $km v128) (local $kb v128)
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $p0) (local.get $n)))
+        (local.set $rows (i32.sub (local.get $n) (local.get $p0)))
+        (if (i32.gt_u (local.get $rows) (i32.const 256)) (then (local.set $rows (i32.const 256))))
+        (local.set $g (i32.const 0))
+        (block $groups_done
+          (loop $groups
+            (br_if $groups_done (i32.ge_u (local.get $g) (local.get $c4)))
+            (local.set $ma (v128.load (i32.add (local.get $sx) (local.get $g))))
+            (local.set $va (v128.load (i32.add (local.get $fa) (local.get $g))))
+            (local.set $v0 (v128.load (i32.add (local.get $f0) (local.get $g))))
+            (local.set $al (v128.load (i32.add (local.get $alpha) (local.get $g))))
+            (local.set $ka (v128.load (i32.add (local.get $ga) (local.get $g))))
+            (local.set $km (v128.load (i32.add (local.get $gm) (local.get $g))))
+            (local.set $kb (v128.load (i32.add (local.get $gb) (local.get $g))))
+            (local.set $off (i32.add (i32.mul (local.get $p0) (local.get $c4)) (local.get $g)))
+            (local.set $r (local.get $rows))
+            (loop $pixels
+              (local.set $u (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $off))) (local.get $ma)))
+              (local.set $z (f32x4.add (f32x4.mul (local.get $va) (local.get $u)) (local.get $v0)))
+              (local.set $d (v128.load (i32.add (local.get $dy) (local.get $off))))
+              (v128.store (i32.add (local.get $out) (local.get $off))
+                (f32x4.add
+                  (f32x4.mul (local.get $ka)
+                    (f32x4.sub
+                      (v128.bitselect (local.get $d) (f32x4.mul (local.get $d) (local.get $al)) (f32x4.gt (local.get $z) (v128.const f32x4 0 0 0 0)))
+                      (local.get $km)))
+                  (f32x4.mul (local.get $kb) (local.get $u))))
               (local.set $off (i32.add (local.get $off) (local.get $c4)))
               (local.set $r (i32.sub (local.get $r) (i32.const 1)))
               (br_if $pixels (local.get $r)))
