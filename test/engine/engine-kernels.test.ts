@@ -11,6 +11,7 @@ import { im2colLimit, ortConvCalls } from '../../src/engine/kernels/ort_conv.ts'
 import { configureOrtKernels, MAX_SESSIONS, sessionCount } from '../../src/engine/kernels/ort_native.ts';
 import { depthwiseConv } from '../../src/engine/kernels/depthwise_backprop.ts';
 import { simdDepthwiseCalls } from '../../src/engine/kernels/simd/depthwise.ts';
+import { simdPoolCalls } from '../../src/engine/kernels/simd/channels.ts';
 import { fusedActivationCalls } from '../../src/engine/kernels/activation_grads.ts';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fuseBatchNormTraining } from '../../src/models/fused_batchnorm.ts';
@@ -446,7 +447,9 @@ test('clones share their buffer on wasm (TF.js clones every tensor it saves); li
 test('max-pool gradient (ours for non-overlapping windows) matches cpu, ties included', async () => {
   await initEngine('wasm');
   const r = new Rng(11);
-  for (const [shape, k] of [[[2, 8, 10, 3], 2], [[1, 9, 7, 5], 2], [[3, 12, 12, 4], 3], [[1, 6, 6, 2], 2]] as [Shape4, number][]) {
+  const before = simdPoolCalls.maxPool2Grad;
+  // 2x2 windows over a multiple of 4 channels take the SIMD pass (odd sizes: a row and a column no window covers).
+  for (const [shape, k] of [[[2, 8, 10, 3], 2], [[1, 9, 7, 5], 2], [[3, 12, 12, 4], 3], [[1, 6, 6, 2], 2], [[2, 8, 10, 8], 2], [[1, 9, 7, 12], 2]] as [Shape4, number][]) {
     // Few distinct values (ReLU zeros among them): windows with ties, where the first maximum wins.
     const xv = Float32Array.from({ length: size(shape) }, () => Math.max(0, r.int(5) - 2));
     const dyShape: Shape4 = [shape[0], Math.floor(shape[1] / k), Math.floor(shape[2] / k), shape[3]];
@@ -455,6 +458,7 @@ test('max-pool gradient (ours for non-overlapping windows) matches cpu, ties inc
     const [ours] = await grad('wasm'), [ref] = await grad('cpu');
     assert.deepEqual([...ours], [...ref], `${shape} pool ${k}`);
   }
+  assert.equal(simdPoolCalls.maxPool2Grad - before, 2, 'the SIMD pass ran for the 2x2 pools over a multiple of 4 channels');
 });
 
 test('split and concat along the channel axis (ours: skip connections and their gradient) match cpu; other axes unchanged', async () => {

@@ -1,11 +1,13 @@
 // MaxPool's gradient for non-overlapping windows (pool size = stride, no padding: U-Net's and
-// VGG's 2x2/2 pools) as one JS pass: each window's dy goes to its first maximum (TF.js's rule:
-// row-major window order, strictly greater replaces). tfjs-backend-wasm's kernel took a visible
+// VGG's 2x2/2 pools) as one pass (SIMD for 2x2 windows over a multiple of 4 channels, else JS):
+// each window's dy goes to its first maximum (TF.js's rule: row-major window order, strictly
+// greater replaces). tfjs-backend-wasm's kernel took a visible
 // share of a U-Net training step for these four pools. Other geometries return null (the wasm kernel runs).
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './ort_native.js';
+import { heapMaxPool2Grad } from './simd/channels.js';
 
-type Backend = Pick<WasmBackend, 'makeOutput' | 'typedArrayFromHeap'>;
+type Backend = WasmBackend;
 
 export function maxPoolGradTiled(backend: Backend, dy: tf.TensorInfo, input: tf.TensorInfo,
   attrs: { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown; dimRoundingMode?: string }): tf.TensorInfo | null {
@@ -16,6 +18,13 @@ export function maxPoolGradTiled(backend: Backend, dy: tf.TensorInfo, input: tf.
   const fh = info.effectiveFilterHeight, fw = info.effectiveFilterWidth;
   if (fh !== sh || fw !== sw || info.padInfo.top !== 0 || info.padInfo.left !== 0 || oh * sh > h || ow * sw > w) return null;
   const out = backend.makeOutput(input.shape, 'float32');
+  // 2x2 windows over a multiple of 4 channels: one SIMD pass that writes every window.
+  const simd = fh === 2 && fw === 2 ? heapMaxPool2Grad(backend, c) : null;
+  if (simd) {
+    if (oh * 2 !== h || ow * 2 !== w) backend.typedArrayFromHeap(out).fill(0); // pixels no window covers
+    simd(input, dy, out);
+    return out;
+  }
   // Views after the allocation (it may grow the heap). makeOutput's memory is not zeroed.
   const x = backend.typedArrayFromHeap(input), g = backend.typedArrayFromHeap(dy), dx = backend.typedArrayFromHeap(out);
   dx.fill(0);

@@ -13,6 +13,8 @@ interface Exports {
   affinePrelu(out: number, a: number, sa: number, fa: number, f0: number, alpha: number, n: number, c4: number): void;
   preluSums(dy: number, x: number, sx: number, fa: number, f0: number, alpha: number, n: number, c4: number, o1: number, o2: number, oa: number): void;
   preluAffineGrad(out: number, dy: number, x: number, sx: number, fa: number, f0: number, alpha: number, ga: number, gm: number, gb: number, n: number, c4: number): void;
+  copyRows(src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number): void;
+  maxPool2Grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c4: number, oh: number, ow: number): void;
 }
 
 const module = heapModule<Exports>(wasmBase64);
@@ -91,5 +93,35 @@ export function simdPreluPasses(backend: WasmBackend, c: number): PreluPasses | 
     affineGrad: (out, dy, x, sx, fa, f0, alpha, ga, gm, gb) => withParams(backend, c, [sx, fa, f0, alpha, ga, gm, gb], (p) => {
       k.preluAffineGrad(at(backend, out), at(backend, dy), at(backend, x), p, p + 4 * c, p + 8 * c, p + 12 * c, p + 16 * c, p + 20 * c, p + 24 * c, pixelsOf(x, c), 4 * c);
     }),
+  };
+}
+
+/**
+ * Copies `rows` blocks of `count` floats from src (from float `srcAt`, a block every `srcStride`
+ * floats) to dst (from `dstAt`, every `dstStride`) inside WebAssembly; null where the module does
+ * not load (the caller copies in JS).
+ */
+export function heapCopyRows(backend: WasmBackend): ((src: tf.TensorInfo, srcAt: number, srcStride: number, dst: tf.TensorInfo, dstAt: number, dstStride: number, rows: number, count: number) => void) | null {
+  const k = channelKernels(backend);
+  if (!k) return null;
+  return (src, srcAt, srcStride, dst, dstAt, dstStride, rows, count) =>
+    k.copyRows(at(backend, src) + 4 * srcAt, at(backend, dst) + 4 * dstAt, rows, 4 * count, 4 * srcStride, 4 * dstStride);
+}
+
+/** How many pooling gradients ran here (tests check the path is taken). */
+export const simdPoolCalls = { maxPool2Grad: 0 };
+
+/**
+ * Max pooling's gradient over 2x2 windows at stride 2, c a multiple of 4 (simd/channels.wat):
+ * writes every window of dx; rows and columns past the windows are the caller's. Null where the
+ * module does not load or c is not a multiple of 4.
+ */
+export function heapMaxPool2Grad(backend: WasmBackend, c: number): ((x: tf.TensorInfo, dy: tf.TensorInfo, dx: tf.TensorInfo) => void) | null {
+  const k = c % 4 === 0 ? channelKernels(backend) : null;
+  if (!k) return null;
+  return (x, dy, dx) => {
+    const [n, h, w] = x.shape, [, oh, ow] = dy.shape;
+    simdPoolCalls.maxPool2Grad++;
+    k.maxPool2Grad(at(backend, x), at(backend, dy), at(backend, dx), n, h, w, 4 * c, oh, ow);
   };
 }

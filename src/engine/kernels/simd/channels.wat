@@ -219,4 +219,76 @@
             (br $groups)))
         (local.set $p0 (i32.add (local.get $p0) (i32.const 256)))
         (br $blocks))))
+
+  ;; Copies `rows` blocks of `bytes` bytes from src (a block every srcStride bytes) to dst (every
+  ;; dstStride bytes): channel concatenation and split, one bulk copy per block inside WebAssembly.
+  (func (export "copyRows") (param $src i32) (param $dst i32) (param $rows i32) (param $bytes i32)
+                             (param $srcStride i32) (param $dstStride i32)
+    (block $done
+      (loop $rows_loop
+        (br_if $done (i32.eqz (local.get $rows)))
+        (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))
+        (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; Max pooling's gradient over 2x2 windows at stride 2 (U-Net's and VGG's pools): each window's
+  ;; dy goes to its first maximum in row-major order (strictly greater replaces, from -infinity:
+  ;; TF.js's rule, NaN never wins), the window's other three pixels get 0. Rows and columns beyond
+  ;; the windows are left as they are (the caller zeroes them).
+  (func (export "maxPool2Grad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $h i32) (param $w i32)
+                                 (param $c4 i32) (param $oh i32) (param $ow i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $g i32) (local $pa i32) (local $pd i32) (local $row i32) (local $da i32)
+    (local $va v128) (local $vb v128) (local $vc v128) (local $vd v128) (local $best v128) (local $d v128)
+    (local $ma v128) (local $mb v128) (local $mc v128) (local $md v128)
+    (local.set $row (i32.mul (local.get $w) (local.get $c4)))
+    (local.set $pd (local.get $dy))
+    (block $batch_done
+      (loop $batch
+        (br_if $batch_done (i32.ge_u (local.get $b) (local.get $n)))
+        (local.set $oy (i32.const 0))
+        (block $rows_done
+          (loop $rows
+            (br_if $rows_done (i32.ge_u (local.get $oy) (local.get $oh)))
+            (local.set $ox (i32.const 0))
+            (block $cols_done
+              (loop $cols
+                (br_if $cols_done (i32.ge_u (local.get $ox) (local.get $ow)))
+                ;; byte offset of [b, 2oy, 2ox, 0] in x and dx
+                (local.set $da (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.shl (local.get $oy) (i32.const 1))) (local.get $w))
+                  (i32.shl (local.get $ox) (i32.const 1))) (local.get $c4)))
+                (local.set $g (i32.const 0))
+                (loop $lanes
+                  (local.set $pa (i32.add (i32.add (local.get $x) (local.get $da)) (local.get $g)))
+                  (local.set $va (v128.load (local.get $pa)))
+                  (local.set $vb (v128.load (i32.add (local.get $pa) (local.get $c4))))
+                  (local.set $vc (v128.load (i32.add (local.get $pa) (local.get $row))))
+                  (local.set $vd (v128.load (i32.add (i32.add (local.get $pa) (local.get $row)) (local.get $c4))))
+                  (local.set $ma (f32x4.gt (local.get $va) (v128.const f32x4 -inf -inf -inf -inf)))
+                  (local.set $best (v128.bitselect (local.get $va) (v128.const f32x4 -inf -inf -inf -inf) (local.get $ma)))
+                  (local.set $mb (f32x4.gt (local.get $vb) (local.get $best)))
+                  (local.set $best (v128.bitselect (local.get $vb) (local.get $best) (local.get $mb)))
+                  (local.set $mc (f32x4.gt (local.get $vc) (local.get $best)))
+                  (local.set $best (v128.bitselect (local.get $vc) (local.get $best) (local.get $mc)))
+                  (local.set $md (f32x4.gt (local.get $vd) (local.get $best)))
+                  ;; the last window pixel that replaced the best wins
+                  (local.set $mc (v128.andnot (local.get $mc) (local.get $md)))
+                  (local.set $mb (v128.andnot (v128.andnot (local.get $mb) (local.get $md)) (local.get $mc)))
+                  (local.set $ma (v128.andnot (v128.andnot (v128.andnot (local.get $ma) (local.get $md)) (local.get $mc)) (local.get $mb)))
+                  (local.set $d (v128.load (i32.add (local.get $pd) (local.get $g))))
+                  (local.set $pa (i32.add (i32.add (local.get $dx) (local.get $da)) (local.get $g)))
+                  (v128.store (local.get $pa) (v128.and (local.get $d) (local.get $ma)))
+                  (v128.store (i32.add (local.get $pa) (local.get $c4)) (v128.and (local.get $d) (local.get $mb)))
+                  (v128.store (i32.add (local.get $pa) (local.get $row)) (v128.and (local.get $d) (local.get $mc)))
+                  (v128.store (i32.add (i32.add (local.get $pa) (local.get $row)) (local.get $c4)) (v128.and (local.get $d) (local.get $md)))
+                  (local.set $g (i32.add (local.get $g) (i32.const 16)))
+                  (br_if $lanes (i32.lt_u (local.get $g) (local.get $c4))))
+                (local.set $pd (i32.add (local.get $pd) (local.get $c4)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $cols)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $rows)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batch))))
 )
