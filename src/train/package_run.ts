@@ -7,16 +7,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadModelPackage, writeCard } from '../models/package.js';
-import { buildCard, type ModelCard } from '../models/card.js';
+import { buildCard, RESIZE_FILTERS, type ModelCard } from '../models/card.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { finishedEpochs, readLog } from './run_log.js';
 import { argumentError } from '../util/errors.js';
 import { isFile, writeFileAtomic } from '../util/fs.js';
 
-/** What only a person can say about the model: licences, sources, where the data came from. */
+/**
+ * What only a person can say about the model: licences, sources, where the data came from; and
+ * `resizeFilter`, the filter the package resizes its input with where the run's differs (a run
+ * resized by sharp's filter ships with Pillow's, which runs the same in Node and in the browser,
+ * once its validation score has been checked with it).
+ */
 const aboutSchema = z.object({
   licence: z.string().optional(), source: z.string().optional(), notes: z.string().optional(),
   initialisation: z.string().optional(), data: z.string().optional(), recipe: z.string().optional(), command: z.string().optional(),
+  resizeFilter: z.enum(RESIZE_FILTERS).optional(),
 }).strict();
 export type About = z.infer<typeof aboutSchema>;
 
@@ -48,8 +54,9 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
     const epochs = finishedEpochs(log);
     const weights = fs.readFileSync(weightsFile);
     const onnx = exportOnnx(model);
+    const rule = card.input.rule.kind !== 'native' && about.resizeFilter ? { ...card.input.rule, filter: about.resizeFilter } : card.input.rule;
     const out = buildCard({
-      ...card, weights: 'weights.safetensors', onnx: 'model.onnx', parameters: model.trainableParamCount(), // learned parameters, as papers (and the shipped cards) count them
+      ...card, input: { ...card.input, rule }, weights: 'weights.safetensors', onnx: 'model.onnx', parameters: model.trainableParamCount(), // learned parameters, as papers (and the shipped cards) count them
       ...(about.licence ? { licence: about.licence } : {}), ...(about.source ? { source: about.source } : {}), ...(about.notes ? { notes: about.notes } : {}),
       training: {
         recipe: about.recipe, command: about.command, initialisation: about.initialisation, data: about.data ?? cfg.train?.images,

@@ -129,13 +129,44 @@ for (const [viaOrt, chunked] of [[true, false], [true, true], [false, false]]) t
     checked++;
   }
   assert.ok(checked >= 40, `only ${checked} valid geometries`);
-  const ran = Object.entries(ortConvCalls).map(([k, v]) => v - calls0[k as keyof typeof calls0]);
+  const ran = (['forward', 'backpropInput', 'backpropFilter'] as const).map((k) => ortConvCalls[k] - calls0[k]);
   // With ONNX Runtime on, most geometries take its path (TF.js-specific sizes fall back).
   if (viaOrt) assert.ok(ran.every((n) => n >= 20), `ONNX Runtime kernels ran ${ran.join('/')} times`);
   else assert.deepEqual(ran, [0, 0, 0]);
   configureOrtKernels({ enabled: true });
   im2colLimit.bytes = limit;
   await tf.setBackend('wasm');
+});
+
+test('convolutions over whole channel blocks (ONNX Runtime\'s NCHWc kernels, the filter reordered in the graph) match cpu: forward with bias and ReLU, input gradient', async (t) => {
+  await initEngine('wasm');
+  const { nchwcBlock } = await import('../../src/engine/kernels/ort_nchwc.ts');
+  const B = nchwcBlock();
+  if (!B) { t.skip('no NCHWc kernels in this ONNX Runtime build on this machine'); return; }
+  const before = ortConvCalls.nchwc;
+  const r = new Rng(31);
+  const cases: { x: Shape4; f: Shape4; s: number; d: number; pad: 'same' | 'valid' }[] = [
+    { x: [2, 9, 11, B], f: [3, 3, B, 2 * B], s: 1, d: 1, pad: 'same' },
+    { x: [1, 12, 10, 2 * B], f: [3, 3, 2 * B, B], s: 2, d: 1, pad: 'same' },
+    { x: [2, 13, 9, B], f: [3, 3, B, B], s: 1, d: 2, pad: 'same' },
+    { x: [1, 8, 8, B], f: [5, 3, B, B], s: 1, d: 1, pad: 'valid' },
+  ];
+  for (const c of cases) {
+    const xv = Float32Array.from({ length: size(c.x) }, () => r.uniform(-1, 1)), wv = Float32Array.from({ length: size(c.f) }, () => r.uniform(-1, 1));
+    const bv = Float32Array.from({ length: c.f[3] }, () => r.uniform(-1, 1));
+    const run = (b: 'cpu' | 'wasm') => onBackend(b, () => {
+      const x = tf.tensor4d(xv, c.x), w = tf.tensor4d(wv, c.f), bias = tf.tensor1d(bv);
+      const y = tf.fused.conv2d({ x, filter: w, strides: c.s, pad: c.pad, dilations: c.d, bias, activation: 'relu' });
+      const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, w, c.s, c.pad, 'NHWC', c.d))))([x]);
+      return [y, dx];
+    });
+    const ours = await run('wasm'), ref = await run('cpu');
+    assert.ok(relErr(ours[0], ref[0]) < 1e-5, `forward ${JSON.stringify(c)}: ${relErr(ours[0], ref[0])}`);
+    assert.ok(relErr(ours[1], ref[1]) < 1e-5, `input gradient ${JSON.stringify(c)}: ${relErr(ours[1], ref[1])}`);
+  }
+  // Every forward pass (two a case: the fused one, and the one under the gradient), and the input
+  // gradients at stride 1, ran on the blocked kernels.
+  assert.equal(ortConvCalls.nchwc - before, 2 * cases.length + cases.filter((c) => c.s === 1).length);
 });
 
 test('conv2d and conv2dTranspose gradients through tf.grads match cpu', async () => {

@@ -19,11 +19,12 @@ import { int, int64Init, ints, type O } from '../../formats/onnx_proto.js';
 import { columns, shiftedGrid, toChannelsFirst, type ColsGeometry } from './im2col.js';
 import { convInfo, pair, type ConvAttrs } from './conv_geometry.js';
 import { graph, ortKernelsAvailable, run, runViews, session, type WasmBackend } from './ort_native.js';
+import { nchwcBlock, nchwcConvGraph, nchwcFits } from './ort_nchwc.js';
 
 const INT64_MIN = -(2n ** 63n); // Slice end meaning 'through the start' with step -1
 
 /** How many convolutions of each kind ran through ONNX Runtime (tests check the path is taken). */
-export const ortConvCalls = { forward: 0, backpropInput: 0, backpropFilter: 0 };
+export const ortConvCalls = { forward: 0, backpropInput: 0, backpropFilter: 0, nchwc: 0 };
 
 const toNchw = (from: string, to: string): O.INodeProto => ({ opType: 'Transpose', input: [from], output: [to], attribute: [ints('perm', [0, 3, 1, 2])] });
 const toNhwc = (from: string, to: string): O.INodeProto => ({ opType: 'Transpose', input: [from], output: [to], attribute: [ints('perm', [0, 2, 3, 1])] });
@@ -73,6 +74,18 @@ export function ortConv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.Ten
     ortConvCalls.forward++;
     return run(backend, s, feeds, 'y', [n, h, w, co], { x: [L, ci], w: [ci, co], out: [L, co] });
   }
+  const [kh, kw, ci, co] = filter.shape, block = nchwcBlock();
+  if (nchwcFits(block, ci, co)) {
+    // Whole channel blocks: ONNX Runtime's blocked direct convolution (ort_nchwc.ts).
+    const relu = activation === 'relu';
+    const s = session(`fwd|nchwc|${ci}|${co}|${kh}x${kw}|${strides}|${dil}|${pads}|${bias ? 'b' : ''}|${activation}`, () =>
+      nchwcConvGraph({ ci, co, kh, kw, strides, dilations: dil, pads, bias: !!bias, relu, transposed: false }, block));
+    const feeds: Record<string, tf.TensorInfo> = { x, w: filter };
+    if (bias) feeds.b = bias;
+    ortConvCalls.forward++;
+    ortConvCalls.nchwc++;
+    return run(backend, s, feeds, 'y', [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  }
   const key = `fwd|${strides}|${dil}|${pads}|${bias ? 'b' : ''}|${activation}`;
   const s = session(key, () => {
     const nodes: O.INodeProto[] = [toNchw('x', 'xc'), { opType: 'Transpose', input: ['w'], output: ['wc'], attribute: [ints('perm', [3, 2, 0, 1])] }];
@@ -113,6 +126,15 @@ export function ortConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, 
     const pb = h - oh + (fh - 1) * dil[0] - pt, pr = w - ow + (fw - 1) * dil[1] - pl;
     if ([pt, pl, pb, pr].some((p) => p < 0)) return null;
     const pads = [pt, pl, pb, pr];
+    const co = filter.shape[3], block = nchwcBlock();
+    if (nchwcFits(block, co, ci)) {
+      // dy (co channels) convolved with the flipped, transposed filter into ci channels.
+      const s = session(`bpi|nchwc|${co}|${ci}|${fh}x${fw}|${dil}|${pads}`, () =>
+        nchwcConvGraph({ ci: co, co: ci, kh: fh, kw: fw, strides: [1, 1], dilations: dil, pads, bias: false, relu: false, transposed: true }, block));
+      ortConvCalls.backpropInput++;
+      ortConvCalls.nchwc++;
+      return run(backend, s, { x: dy, w: filter }, 'y', [n, h, w, ci]);
+    }
     const s = session(`bpi|${dil}|${pads}`, () => graph([
       toNchw('dy', 'dyc'),
       // Flip both spatial axes (Slice with step -1), then HWIO -> [ci, co, kh, kw].

@@ -23,6 +23,9 @@ function loadNative(): Native | null {
   return native;
 }
 
+/** onnxruntime-node's native binding, loaded on first use (null where it cannot load). */
+export function loadedNative(): Native | null { return loadNative(); }
+
 /** Whether the ONNX Runtime kernels are on in this thread. */
 export function ortKernelsEnabled(): boolean { return enabled; }
 
@@ -48,7 +51,9 @@ export function ortConvolutions(): boolean { return tf.getBackend() === 'wasm' &
 // ---- graphs ------------------------------------------------------------------------
 export function graph(nodes: O.INodeProto[], inputs: [string, number][], output: string, inits: O.ITensorProto[] = [], outRank = 4): Uint8Array {
   const m = onnx.ModelProto.create({
-    irVersion: 8, producerName: 'pixelwise', opsetImport: [{ domain: '', version: 13 }],
+    irVersion: 8, producerName: 'pixelwise',
+    // ONNX's own operators, and any other domain a node names (ONNX Runtime's contrib operators).
+    opsetImport: [{ domain: '', version: 13 }, ...[...new Set(nodes.map((n) => n.domain).filter((d): d is string => !!d))].map((domain) => ({ domain, version: 1 }))],
     graph: { name: 'conv', node: nodes, initializer: inits, input: inputs.map(([n, r]) => valueInfo(n, FLOAT, r)), output: [valueInfo(output, FLOAT, outRank)] },
   });
   return onnx.ModelProto.encode(m).finish();
