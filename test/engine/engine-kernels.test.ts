@@ -169,6 +169,25 @@ test('convolutions over whole channel blocks (ONNX Runtime\'s NCHWc kernels, the
   assert.equal(ortConvCalls.nchwc - before, 2 * cases.length + cases.filter((c) => c.s === 1).length);
 });
 
+test('transposed convolutions whose windows tile the input (2x2/2, 3x3/3: matrix products and reshuffles on ONNX Runtime) match cpu: forward and filter gradient', async () => {
+  await initEngine('wasm');
+  const r = new Rng(41);
+  const before = { ...ortConvCalls };
+  for (const [n, oh, ow, k, ci, co] of [[2, 5, 7, 2, 6, 10], [1, 4, 3, 3, 8, 4], [3, 6, 6, 2, 16, 32]]) {
+    const dyv = Float32Array.from({ length: n * oh * ow * co }, () => r.uniform(-1, 1)), wv = Float32Array.from({ length: k * k * ci * co }, () => r.uniform(-1, 1));
+    const gv = Float32Array.from({ length: n * oh * k * ow * k * ci }, () => r.uniform(-1, 1));
+    const run = (b: 'cpu' | 'wasm') => onBackend(b, () => {
+      const dy = tf.tensor4d(dyv, [n, oh, ow, co]), w = tf.tensor4d(wv, [k, k, ci, co]), g = tf.tensor4d(gv, [n, oh * k, ow * k, ci]);
+      const up = (f: tf.Tensor) => tf.conv2dTranspose(dy, f as tf.Tensor4D, [n, oh * k, ow * k, ci], k, 'valid');
+      return [up(w), tf.grad((f: tf.Tensor) => tf.sum(tf.mul(up(f), g)))(w)];
+    });
+    const ours = await run('wasm'), ref = await run('cpu');
+    assert.ok(relErr(ours[0], ref[0]) < 1e-5, `forward ${[n, oh, ow, k, ci, co]}: ${relErr(ours[0], ref[0])}`);
+    assert.ok(relErr(ours[1], ref[1]) < 1e-5, `filter gradient ${[n, oh, ow, k, ci, co]}: ${relErr(ours[1], ref[1])}`);
+  }
+  assert.ok(ortConvCalls.backpropInput - before.backpropInput >= 3 && ortConvCalls.backpropFilter - before.backpropFilter >= 3, 'ONNX Runtime ran them');
+});
+
 test('conv2d and conv2dTranspose gradients through tf.grads match cpu', async () => {
   await initEngine('wasm');
   const cases: { x: Shape4; f: Shape4; s: number; pad: 'same' | 'valid' }[] = [

@@ -38,6 +38,15 @@ function convNode(input: string[], output: string, strides: number[], dilations:
 const isPointwise = (filterShape: number[], strides: number[], pads: number[]) =>
   filterShape[0] === 1 && filterShape[1] === 1 && strides[0] === 1 && strides[1] === 1 && pads.every((p) => p === 0);
 
+/**
+ * Windows that tile the input exactly (filter = stride, no padding or dilation, the input a whole
+ * number of windows: U-Net's 2x2/2 transposed convolutions): the convolution is a matrix product
+ * per window position, the input's windows a reshuffle of its elements.
+ */
+const tiles = (info: tf.backend_util.Conv2DInfo, pads: number[]) =>
+  info.filterHeight === info.strideHeight && info.filterWidth === info.strideWidth && info.dilationHeight === 1 && info.dilationWidth === 1
+  && pads.every((p) => p === 0) && info.inHeight === info.outHeight * info.strideHeight && info.inWidth === info.outWidth * info.strideWidth;
+
 function padsOf(info: tf.backend_util.Conv2DInfo): number[] {
   const p = info.padInfo;
   return [p.top, p.left, p.bottom, p.right];
@@ -146,6 +155,20 @@ export function ortConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, 
     ortConvCalls.backpropInput++;
     return run(backend, s, { dy, w: filter }, 'dx', [n, h, w, ci]);
   }
+  if (tiles(info, padsOf(info))) {
+    // Each dy pixel spreads over its own window: dy [L, co] times W^T [co, fh*fw*ci], then each
+    // row's window put in place.
+    const co = filter.shape[3], L = n * oh * ow, K = fh * fw * ci;
+    const s = session(`bpi|tiles|${[n, oh, ow, fh, fw, ci, co]}`, () => graph([
+      { opType: 'Reshape', input: ['w', 'wk'], output: ['wr'] },
+      { opType: 'Gemm', input: ['dy', 'wr'], output: ['p'], attribute: [int('transB', 1)] },
+      { opType: 'Reshape', input: ['p', 'win'], output: ['pw'] },
+      { opType: 'Transpose', input: ['pw'], output: ['pt'], attribute: [ints('perm', [0, 2, 1, 3])] },
+      { opType: 'Reshape', input: ['pt', 'nhwc'], output: ['dx'] },
+    ], [['dy', 2], ['w', 4]], 'dx', [int64Init('wk', [K, co]), int64Init('win', [n * oh, ow, fh, fw * ci]), int64Init('nhwc', [n, h, w, ci])]));
+    ortConvCalls.backpropInput++;
+    return run(backend, s, { dy, w: filter }, 'dx', [n, h, w, ci], { dy: [L, co] });
+  }
   // Strided (transposed convolutions: U-Net's 2x2/2 up path): ONNX ConvTranspose, with the far
   // side's padding chosen so the output is exactly the input size (rows the forward conv never
   // read come back as output_padding).
@@ -198,6 +221,20 @@ export function ortConv2dBackpropFilter(backend: WasmBackend, x: tf.TensorInfo, 
     const L = n * h * w;
     const s = session('bpf|1x1', () => graph([{ opType: 'Gemm', input: ['x', 'dy'], output: ['dw'], attribute: [int('transA', 1)] }], [['x', 2], ['dy', 2]], 'dw', [], 2));
     runViews(s, { x: { data: backend.typedArrayFromHeap(x), dims: [L, ci] }, dy: { data: backend.typedArrayFromHeap(dy), dims: [L, co] } }, 'dw', { data: backend.typedArrayFromHeap(out), dims: [ci, co] });
+    ortConvCalls.backpropFilter++;
+    return out;
+  }
+  if (tiles(info, padsOf(info))) {
+    // The column matrix is a reshuffle of x: [fh, fw, ci] by window position, times dy [L, co].
+    const L = n * oh * ow, K = fh * fw * ci;
+    const s = session(`bpf|tiles|${[n, oh, ow, fh, fw, ci, co]}`, () => graph([
+      { opType: 'Reshape', input: ['x', 'win'], output: ['xw'] },
+      { opType: 'Transpose', input: ['xw'], output: ['xt'], attribute: [ints('perm', [1, 3, 4, 0, 2])] },
+      { opType: 'Reshape', input: ['xt', 'cols'], output: ['xc'] },
+      { opType: 'MatMul', input: ['xc', 'dy'], output: ['dw'] },
+    ], [['x', 4], ['dy', 2]], 'dw', [int64Init('win', [n * oh, fh, ow, fw, ci]), int64Init('cols', [K, L])], 2));
+    const out = backend.makeOutput([fh, fw, ci, co], 'float32');
+    runViews(s, { x: { data: backend.typedArrayFromHeap(x), dims: [n, h, w, ci] }, dy: { data: backend.typedArrayFromHeap(dy), dims: [L, co] } }, 'dw', { data: backend.typedArrayFromHeap(out), dims: [K, co] });
     ortConvCalls.backpropFilter++;
     return out;
   }
