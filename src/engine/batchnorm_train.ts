@@ -32,10 +32,10 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
   return { y, mean: stats[0], variance: stats[1] };
 }
 
-/** Whether the active backend runs BatchNorm and a PReLU after it as one op for c channels. */
-export function hasFusedBatchNormPrelu(c: number): boolean {
+/** Whether the active backend runs BatchNorm and a PReLU after it as one op on x (channels last). */
+export function hasFusedBatchNormPrelu(x: tf.Tensor): boolean {
   return tf.getKernel(BATCHNORM_PRELU_TRAIN, tf.getBackend()) != null && tf.getKernel(BATCHNORM_PRELU_TRAIN_GRAD, tf.getBackend()) != null
-    && batchNormPreluAvailable(tf.backend() as unknown as WasmBackend, c);
+    && batchNormPreluAvailable(tf.backend() as unknown as WasmBackend, x.shape[x.rank - 1], x);
 }
 
 /**

@@ -31,7 +31,7 @@ export function fuseBatchNormTraining(net: tfl.LayersModel): number {
       const axis = cfg.axis < 0 ? cfg.axis + x.rank : cfg.axis;
       if (!kwargs.training || axis !== x.rank - 1 || x.dtype !== 'float32' || !hasFusedBatchNorm()) return own(inputs, kwargs);
       const c = x.shape[axis];
-      const fused = act && hasFusedBatchNormPrelu(c);
+      const fused = act && hasFusedBatchNormPrelu(x);
       const { y, mean, variance } = fused
         ? batchNormPreluTraining(x, gamma.read(), beta.read(), act.alpha(c), cfg.epsilon)
         : batchNormTraining(x, gamma.read(), beta.read(), cfg.epsilon);

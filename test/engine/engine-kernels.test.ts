@@ -287,8 +287,9 @@ test('BatchNorm then PReLU or ReLU (ours on wasm: one op, the BatchNorm output r
   await initEngine('wasm');
   const r = new Rng(78);
   for (const act of ['prelu', 'relu'] as const) {
-    // Multiples of 4 channels run fused; 7 channels run as two ops (checked below by kernel name).
-    for (const shape of [[2, 5, 6, 8], [3, 11, 13, 36], [2, 17, 19, 4], [2, 5, 6, 7]]) {
+    // Multiples of 4 channels run fused; other channel counts fused over 2 or 4 pixels at a time
+    // where the pixel count allows (6, 30 and 7 channels here), else as two ops (checked below).
+    for (const shape of [[2, 5, 6, 8], [3, 11, 13, 36], [2, 17, 19, 4], [2, 5, 6, 7], [2, 5, 6, 6], [2, 8, 8, 30], [1, 3, 5, 7]]) {
       const c = shape[shape.length - 1], n = size(shape);
       const xv = Float32Array.from({ length: n }, () => 5 + 3 * r.uniform(-1, 1)), dyv = Float32Array.from({ length: n }, () => r.uniform(-1, 1));
       const weights = [0, 1, 2, 3].map((k) => Float32Array.from({ length: c }, () => (k === 3 ? 0.5 + r.next() : r.uniform(-1, 1))));
@@ -315,7 +316,8 @@ test('BatchNorm then PReLU or ReLU (ours on wasm: one op, the BatchNorm output r
     }
   }
   await tf.setBackend('wasm');
-  for (const [c, fused] of [[8, true], [7, false]] as const) {
+  // 2x3x3 = 18 pixels: 6 channels go 2 pixels at a time, 7 channels would need 4.
+  for (const [c, fused] of [[8, true], [6, true], [7, false]] as const) {
     const net = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [3, 3, c] }), tfl.layers.prelu({ sharedAxes: [1, 2] })] });
     fuseBatchNormTraining(net);
     const x = tf.randomNormal([2, 3, 3, c]);
@@ -528,7 +530,7 @@ test('split and concat along the channel axis (ours: skip connections and their 
 test('activation gradients (ours on wasm, one pass: PReLU, ClipByValue, ReLU) equal tfjs-core\'s formulas on cpu, boundaries included', async () => {
   await initEngine('wasm');
   const before = { ...fusedActivationCalls };
-  for (const shape of [[2, 7, 9, 8], [1, 5, 6, 6], [3, 4, 4, 1]] as Shape4[]) {
+  for (const shape of [[2, 7, 9, 8], [1, 5, 6, 6], [3, 4, 4, 1], [1, 5, 5, 6]] as Shape4[]) {
     const n = size(shape), c = shape[3];
     // Values on the kinks (0 and 6) exactly, both signs, and beyond 6.
     const xv = Float32Array.from(rand(n), (v, i) => (i % 11 === 0 ? 0 : i % 13 === 0 ? 6 : v * 8 - 1));
@@ -547,7 +549,7 @@ test('activation gradients (ours on wasm, one pass: PReLU, ClipByValue, ReLU) eq
     }
   }
   // The wasm side ran the fused kernels, not tfjs-core's formulas.
-  assert.deepEqual(Object.entries(fusedActivationCalls).map(([k, v]) => v - before[k as keyof typeof before]), [3, 3, 3]);
+  assert.deepEqual(Object.entries(fusedActivationCalls).map(([k, v]) => v - before[k as keyof typeof before]), [4, 4, 4]);
   await tf.setBackend('wasm');
 });
 

@@ -28,9 +28,23 @@ export function preluGrad(backend: WasmBackend, x: tf.TensorInfo, alpha: tf.Tens
   const X = backend.typedArrayFromHeap(x), D = backend.typedArrayFromHeap(dy), A = backend.typedArrayFromHeap(alpha);
   const DX = backend.typedArrayFromHeap(dx), DA = backend.typedArrayFromHeap(da);
   DA.fill(0);
-  const k = c % 4 === 0 ? module.get(backend) : null;
-  if (k) k.preluGrad(X.byteOffset, D.byteOffset, A.byteOffset, DX.byteOffset, DA.byteOffset, n, 4 * c);
-  else {
+  // Channels off a multiple of 4: g pixels at a time as g*c channels (slopes repeated, their
+  // gradients' g copies added), where the pixel count allows.
+  const g = c % 2 ? 4 : c % 4 ? 2 : 1;
+  const k = n % g === 0 ? module.get(backend) : null;
+  if (k && g === 1) k.preluGrad(X.byteOffset, D.byteOffset, A.byteOffset, DX.byteOffset, DA.byteOffset, n, 4 * c);
+  else if (k) {
+    const block = backend.makeOutput([2 * g * c], 'float32'); // tiled slopes, then their gradients
+    const B = backend.typedArrayFromHeap(block);
+    const A2 = backend.typedArrayFromHeap(alpha); // views again: the allocation may have moved the heap
+    for (let j = 0; j < g; j++) B.set(A2.subarray(0, c), j * c);
+    B.fill(0, g * c);
+    k.preluGrad(backend.typedArrayFromHeap(x).byteOffset, backend.typedArrayFromHeap(dy).byteOffset, B.byteOffset, backend.typedArrayFromHeap(dx).byteOffset,
+      B.byteOffset + 4 * g * c, n / g, 4 * g * c);
+    const DA2 = backend.typedArrayFromHeap(da);
+    for (let j = 0; j < g; j++) for (let ch = 0; ch < c; ch++) DA2[ch] += B[g * c + j * c + ch];
+    backend.disposeData(block.dataId);
+  } else {
     for (let p = 0, i = 0; p < n; p++) {
       for (let ch = 0; ch < c; ch++, i++) {
         if (X[i] > 0) DX[i] = D[i];

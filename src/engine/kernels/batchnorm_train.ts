@@ -10,7 +10,7 @@
 // Statistics are float64 sums of float32 partials, of deviations from the mean (two passes forward,
 // as tf.moments), so they are at least as exact as TF.js's float32 moments.
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdChannelPasses, simdPreluPasses, type ChannelPasses } from './simd/channels.js';
+import { simdChannelPasses, simdPreluPasses, type ChannelPasses, type PreluPasses } from './simd/channels.js';
 import type { WasmBackend } from './ort_native.js';
 
 export const BATCHNORM_TRAIN = 'PixelwiseBatchNormTrain';
@@ -25,17 +25,17 @@ export function batchNormTrainForward(backend: WasmBackend, x: tf.TensorInfo, ga
   const y = backend.makeOutput(x.shape, 'float32');
   const { mean, scale, meanOut, varOut } = batchStatistics(backend, x, gamma, eps);
   const zero = new Float64Array(c);
-  channelPasses(backend, c).affine(y, x, x, mean, zero, scale, zero, backend.typedArrayFromHeap(beta).slice());
+  channelPasses(backend, c, x).affine(y, x, x, mean, zero, scale, zero, backend.typedArrayFromHeap(beta).slice());
   return [y, meanOut, varOut];
 }
 
 /** Whether the BatchNorm + PReLU kernels run here for c channels (SIMD, c a multiple of 4). */
-export const batchNormPreluAvailable = (backend: WasmBackend, c: number) => simdPreluPasses(backend, c) != null;
+export const batchNormPreluAvailable = (backend: WasmBackend, c: number, x: tf.TensorInfo) => preluPasses(backend, c, x) != null;
 
 /** x [..., c], gamma, beta, alpha [c] -> [prelu(batchnorm(x)), mean, variance]. */
 export function batchNormPreluTrainForward(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, alpha: tf.TensorInfo, eps: number): tf.TensorInfo[] {
   const c = x.shape[x.shape.length - 1];
-  const passes = simdPreluPasses(backend, c);
+  const passes = preluPasses(backend, c, x);
   if (!passes) throw new Error(`BatchNorm + PReLU over ${c} channels: no SIMD kernel on this backend`);
   const y = backend.makeOutput(x.shape, 'float32');
   const { mean, scale, meanOut, varOut } = batchStatistics(backend, x, gamma, eps);
@@ -46,7 +46,7 @@ export function batchNormPreluTrainForward(backend: WasmBackend, x: tf.TensorInf
 /** The batch's mean and (biased) variance per channel (as tensors, and the mean and gamma / sqrt(variance + eps) as vectors). */
 function batchStatistics(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, eps: number) {
   const c = x.shape[x.shape.length - 1], n = x.shape.reduce((p, d) => p * d, 1) / c;
-  const passes = channelPasses(backend, c);
+  const passes = channelPasses(backend, c, x);
   const meanOut = backend.makeOutput([c], 'float32'), varOut = backend.makeOutput([c], 'float32');
   // Two passes, as tf.moments: the sum, then the squares of the deviations from that mean (a
   // one-pass variance loses digits wherever a channel's mean is large against its spread).
@@ -71,7 +71,7 @@ function batchStatistics(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.Tenso
 export function batchNormTrainBackward(backend: WasmBackend, dy: tf.TensorInfo, x: tf.TensorInfo, gammaIn: tf.TensorInfo,
   meanIn: tf.TensorInfo, varIn: tf.TensorInfo, eps: number): tf.TensorInfo[] {
   const c = x.shape[x.shape.length - 1], n = x.shape.reduce((p, d) => p * d, 1) / c;
-  const passes = channelPasses(backend, c);
+  const passes = channelPasses(backend, c, x);
   const dxOut = backend.makeOutput(x.shape, 'float32');
   const dgOut = backend.makeOutput([c], 'float32'), dbOut = backend.makeOutput([c], 'float32');
   const m = Float64Array.from(backend.typedArrayFromHeap(meanIn)), zero = new Float64Array(c);
@@ -103,7 +103,7 @@ export function batchNormTrainBackward(backend: WasmBackend, dy: tf.TensorInfo, 
 export function batchNormPreluTrainBackward(backend: WasmBackend, dy: tf.TensorInfo, x: tf.TensorInfo, gammaIn: tf.TensorInfo, betaIn: tf.TensorInfo,
   alphaIn: tf.TensorInfo, meanIn: tf.TensorInfo, varIn: tf.TensorInfo, eps: number): tf.TensorInfo[] {
   const c = x.shape[x.shape.length - 1], n = x.shape.reduce((p, d) => p * d, 1) / c;
-  const passes = simdPreluPasses(backend, c);
+  const passes = preluPasses(backend, c, x);
   if (!passes) throw new Error(`BatchNorm + PReLU over ${c} channels: no SIMD kernel on this backend`);
   const dxOut = backend.makeOutput(x.shape, 'float32');
   const dgOut = backend.makeOutput([c], 'float32'), dbOut = backend.makeOutput([c], 'float32'), daOut = backend.makeOutput([c], 'float32');
@@ -126,8 +126,52 @@ export function batchNormPreluTrainBackward(backend: WasmBackend, dy: tf.TensorI
   return [dxOut, dgOut, dbOut, daOut];
 }
 
-function channelPasses(backend: WasmBackend, c: number): ChannelPasses {
-  return simdChannelPasses(backend, c) ?? jsChannelPasses(backend, c);
+/**
+ * The SIMD passes over c channels; for c off a multiple of 4, over k = 4 / gcd(c, 4) pixels at a time
+ * as k*c channels (the per-channel vectors repeated k times, the sums of the k copies added), when
+ * the pixel count allows; else the JS loops.
+ */
+function channelPasses(backend: WasmBackend, c: number, x: tf.TensorInfo): ChannelPasses {
+  const direct = simdChannelPasses(backend, c);
+  if (direct) return direct;
+  const k = groupOf(c, x);
+  const wide = k ? simdChannelPasses(backend, k * c) : null;
+  if (!wide) return jsChannelPasses(backend, c);
+  const t = tiler(c, k);
+  return {
+    sums: (a, b, sa, sb) => wide.sums(a, b, t.tile(sa), t.tile(sb)).map(t.fold) as [Float64Array, Float64Array],
+    affine: (out, a, b, sa, sb, fa, fb, f0) => wide.affine(out, a, b, t.tile(sa), t.tile(sb), t.tile(fa), t.tile(fb), t.tile(f0)),
+  };
+}
+
+/** The BatchNorm + PReLU passes, tiled as channelPasses does; null where SIMD does not run. */
+function preluPasses(backend: WasmBackend, c: number, x: tf.TensorInfo): PreluPasses | null {
+  const direct = simdPreluPasses(backend, c);
+  if (direct) return direct;
+  const k = groupOf(c, x);
+  const wide = k ? simdPreluPasses(backend, k * c) : null;
+  if (!wide) return null;
+  const t = tiler(c, k);
+  return {
+    affinePrelu: (out, xx, sx, fa, f0, alpha) => wide.affinePrelu(out, xx, t.tile(sx), t.tile(fa), t.tile(f0), t.tile(alpha)),
+    sums: (dy, xx, sx, fa, f0, alpha) => wide.sums(dy, xx, t.tile(sx), t.tile(fa), t.tile(f0), t.tile(alpha)).map(t.fold) as [Float64Array, Float64Array, Float64Array],
+    affineGrad: (out, dy, xx, sx, fa, f0, alpha, ga, gm, gb) =>
+      wide.affineGrad(out, dy, xx, t.tile(sx), t.tile(fa), t.tile(f0), t.tile(alpha), t.tile(ga), t.tile(gm), t.tile(gb)),
+  };
+}
+
+/** Pixels taken together so that k*c is a multiple of 4, if the pixel count divides by k (else 0). */
+function groupOf(c: number, x: tf.TensorInfo): number {
+  const k = c % 2 ? 4 : c % 4 ? 2 : 1;
+  const pixels = x.shape.reduce((p, d) => p * d, 1) / c;
+  return pixels % k === 0 ? k : 0;
+}
+
+function tiler(c: number, k: number) {
+  return {
+    tile: (v: ArrayLike<number>) => { const o = new Float64Array(k * c); for (let j = 0; j < k; j++) for (let i = 0; i < c; i++) o[j * c + i] = v[i]; return o; },
+    fold: (v: Float64Array) => { const o = new Float64Array(c); for (let j = 0; j < k; j++) for (let i = 0; i < c; i++) o[i] += v[j * c + i]; return o; },
+  };
 }
 
 /**
