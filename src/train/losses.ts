@@ -38,7 +38,7 @@ function pixelWeights(p: Prepared, o: LossOptions): tf.Tensor {
 
 function crossEntropy(logits: tf.Tensor, p: Prepared, o: LossOptions, gamma = 0): tf.Scalar {
   // One fused kernel pair where the backend has it (wasm); tfjs-core's ops elsewhere.
-  let nll = hasFusedSoftmaxCrossEntropy() && logits.dtype === 'float32'
+  let nll = hasFusedSoftmaxCrossEntropy() && logits.dtype === 'float32' && logits.shape[logits.rank - 1] === o.numClasses
     ? softmaxCrossEntropy(logits, tf.cast(p.safe, 'int32'))
     : tf.neg(tf.sum(tf.mul(p.onehot(), tf.logSoftmax(logits)), -1));
   if (gamma > 0) nll = tf.mul(tf.pow(tf.sub(1, tf.exp(tf.neg(nll))), gamma), nll);

@@ -152,6 +152,18 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   const pp = cli('predict', '--model', path.join(d, 'pkg'), path.join(va.images, 'sample_000.png'), '--out', path.join(d, 'pred-pkg'), '--quiet');
   assert.equal(pp.code, 0, pp.err);
   assert.deepEqual([...decode(fs.readFileSync(path.join(d, 'pred-pkg', 'sample_000_labels.png'))).data], [...expected]);
+  // A run resized by sharp's filter, packaged with Pillow's (the about file's resizeFilter): the
+  // card's rule keeps its size and takes the filter; a filter pixelwise does not have is one line.
+  const resized = path.join(d, 'run-resized');
+  fs.cpSync(run, resized, { recursive: true });
+  const rcard = JSON.parse(fs.readFileSync(path.join(resized, 'model.json'), 'utf8'));
+  rcard.input.rule = { kind: 'fixed', size: [32, 32], filter: 'sharp' };
+  fs.writeFileSync(path.join(resized, 'model.json'), JSON.stringify(rcard));
+  fs.writeFileSync(about, JSON.stringify({ licence: 'x', resizeFilter: 'pillow' }));
+  assert.equal(cli('export', '--model', resized, '--package', path.join(d, 'pkg3'), '--about', about).code, 0);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(d, 'pkg3', 'model.json'), 'utf8')).input.rule, { kind: 'fixed', size: [32, 32], filter: 'pillow' });
+  fs.writeFileSync(about, JSON.stringify({ resizeFilter: 'lanczos' }));
+  assertOneLineError(cli('export', '--model', resized, '--package', path.join(d, 'pkg4'), '--about', about), /--about .*about\.json: resizeFilter: /);
   fs.writeFileSync(about, JSON.stringify({ licence: 'x', colour: 'blue' }));
   assertOneLineError(cli('export', '--model', run, '--package', path.join(d, 'pkg2'), '--about', about), /--about .*about\.json: .*colour/);
 });

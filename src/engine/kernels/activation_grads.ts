@@ -4,6 +4,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './simd/activations_wasm.js';
 import { heapModule } from './simd/heap_module.js';
+import { pixelGroup } from './simd/channels.js';
 import type { WasmBackend } from './ort_native.js';
 
 export const PRELU_GRAD = 'PixelwisePreluGrad';
@@ -30,8 +31,8 @@ export function preluGrad(backend: WasmBackend, x: tf.TensorInfo, alpha: tf.Tens
   DA.fill(0);
   // Channels off a multiple of 4: g pixels at a time as g*c channels (slopes repeated, their
   // gradients' g copies added), where the pixel count allows.
-  const g = c % 2 ? 4 : c % 4 ? 2 : 1;
-  const k = n % g === 0 ? module.get(backend) : null;
+  const g = pixelGroup(c, n);
+  const k = g ? module.get(backend) : null;
   if (k && g === 1) k.preluGrad(X.byteOffset, D.byteOffset, A.byteOffset, DX.byteOffset, DA.byteOffset, n, 4 * c);
   else if (k) {
     const block = backend.makeOutput([2 * g * c], 'float32'); // tiled slopes, then their gradients

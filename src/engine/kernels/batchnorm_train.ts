@@ -10,7 +10,7 @@
 // Statistics are float64 sums of float32 partials, of deviations from the mean (two passes forward,
 // as tf.moments), so they are at least as exact as TF.js's float32 moments.
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdChannelPasses, simdPreluPasses, type ChannelPasses, type PreluPasses } from './simd/channels.js';
+import { pixelGroup, simdChannelPasses, simdPreluPasses, type ChannelPasses, type PreluPasses } from './simd/channels.js';
 import type { WasmBackend } from './ort_native.js';
 
 export const BATCHNORM_TRAIN = 'PixelwiseBatchNormTrain';
@@ -160,12 +160,7 @@ function preluPasses(backend: WasmBackend, c: number, x: tf.TensorInfo): PreluPa
   };
 }
 
-/** Pixels taken together so that k*c is a multiple of 4, if the pixel count divides by k (else 0). */
-function groupOf(c: number, x: tf.TensorInfo): number {
-  const k = c % 2 ? 4 : c % 4 ? 2 : 1;
-  const pixels = x.shape.reduce((p, d) => p * d, 1) / c;
-  return pixels % k === 0 ? k : 0;
-}
+const groupOf = (c: number, x: tf.TensorInfo) => pixelGroup(c, x.shape.reduce((p, d) => p * d, 1) / c);
 
 function tiler(c: number, k: number) {
   return {

@@ -7,9 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './ort_native.js';
 import { heapCopyRows } from './simd/channels.js';
 
-type Backend = WasmBackend;
 
-export function splitLastAxis(backend: Backend, x: tf.TensorInfo, attrs: { numOrSizeSplits: number | number[]; axis: number | number[] }): tf.TensorInfo[] | null {
+export function splitLastAxis(backend: WasmBackend, x: tf.TensorInfo, attrs: { numOrSizeSplits: number | number[]; axis: number | number[] }): tf.TensorInfo[] | null {
   const rank = x.shape.length;
   const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
   if (x.dtype !== 'float32' || axis !== rank - 1 || rank < 2) return null;
@@ -34,7 +33,7 @@ export function splitLastAxis(backend: Backend, x: tf.TensorInfo, attrs: { numOr
 }
 
 /** Concat along the last axis (float32 inputs of equal leading shape), else null. */
-export function concatLastAxis(backend: Backend, xs: tf.TensorInfo[], attrs: { axis: number }): tf.TensorInfo | null {
+export function concatLastAxis(backend: WasmBackend, xs: tf.TensorInfo[], attrs: { axis: number }): tf.TensorInfo | null {
   if (!xs.length) return null;
   const rank = xs[0].shape.length;
   const axis = tf.util.parseAxisParam(attrs.axis, xs[0].shape)[0];

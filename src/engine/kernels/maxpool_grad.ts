@@ -7,9 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './ort_native.js';
 import { heapMaxPool2Grad } from './simd/channels.js';
 
-type Backend = WasmBackend;
 
-export function maxPoolGradTiled(backend: Backend, dy: tf.TensorInfo, input: tf.TensorInfo,
+export function maxPoolGradTiled(backend: WasmBackend, dy: tf.TensorInfo, input: tf.TensorInfo,
   attrs: { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown; dimRoundingMode?: string }): tf.TensorInfo | null {
   if (input.dtype !== 'float32') return null;
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1,

@@ -18,10 +18,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { int, int64Init, ints, type O } from '../../formats/onnx_proto.js';
 import { columns, shiftedGrid, toChannelsFirst, type ColsGeometry } from './im2col.js';
 import { convInfo, pair, type ConvAttrs } from './conv_geometry.js';
-import { graph, ortKernelsAvailable, run, runViews, session, type WasmBackend } from './ort_native.js';
+import { flipSpatial, graph, ortKernelsAvailable, run, runViews, session, type WasmBackend } from './ort_native.js';
 import { nchwcBlock, nchwcConvGraph, nchwcFits } from './ort_nchwc.js';
 
-const INT64_MIN = -(2n ** 63n); // Slice end meaning 'through the start' with step -1
 
 /** How many convolutions of each kind ran through ONNX Runtime (tests check the path is taken). */
 export const ortConvCalls = { forward: 0, backpropInput: 0, backpropFilter: 0, nchwc: 0 };
@@ -144,14 +143,15 @@ export function ortConv2dBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, 
       ortConvCalls.nchwc++;
       return run(backend, s, { x: dy, w: filter }, 'y', [n, h, w, ci]);
     }
+    const flip = flipSpatial('w', 'wf');
     const s = session(`bpi|${dil}|${pads}`, () => graph([
       toNchw('dy', 'dyc'),
       // Flip both spatial axes (Slice with step -1), then HWIO -> [ci, co, kh, kw].
-      { opType: 'Slice', input: ['w', 'st', 'en', 'ax', 'sp'], output: ['wf'] },
+      flip.node,
       { opType: 'Transpose', input: ['wf'], output: ['wt'], attribute: [ints('perm', [2, 3, 0, 1])] },
       convNode(['dyc', 'wt'], 'dxc', [1, 1], dil, pads),
       toNhwc('dxc', 'dx'),
-    ], [['dy', 4], ['w', 4]], 'dx', [int64Init('st', [-1, -1]), int64Init('en', [INT64_MIN, INT64_MIN]), int64Init('ax', [0, 1]), int64Init('sp', [-1, -1])]));
+    ], [['dy', 4], ['w', 4]], 'dx', flip.inits));
     ortConvCalls.backpropInput++;
     return run(backend, s, { dy, w: filter }, 'dx', [n, h, w, ci]);
   }

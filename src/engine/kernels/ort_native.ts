@@ -6,7 +6,7 @@
 // tensor's heap memory. If onnxruntime-node cannot load, `ortKernelsAvailable()` is false and
 // every caller falls back to a wasm formulation.
 import * as tf from '@tensorflow/tfjs-core';
-import { FLOAT, onnx, valueInfo, type O } from '../../formats/onnx_proto.js';
+import { FLOAT, int64Init, onnx, valueInfo, type O } from '../../formats/onnx_proto.js';
 import { loadNativeOrt, type NativeOrt, type NativeSession } from '../private/onnxruntime_node.js';
 
 type Native = NativeOrt;
@@ -49,6 +49,16 @@ export function ortConvolutions(): boolean { return tf.getBackend() === 'wasm' &
 
 
 // ---- graphs ------------------------------------------------------------------------
+const INT64_MIN = -(2n ** 63n); // Slice end meaning 'through the start' with step -1
+
+/** A node flipping `from`'s first two (spatial) axes into `to`, with the initialisers it reads (names prefixed `flip`). */
+export function flipSpatial(from: string, to: string): { node: O.INodeProto; inits: O.ITensorProto[] } {
+  return {
+    node: { opType: 'Slice', input: [from, 'flipSt', 'flipEn', 'flipAx', 'flipSp'], output: [to] },
+    inits: [int64Init('flipSt', [-1, -1]), int64Init('flipEn', [INT64_MIN, INT64_MIN]), int64Init('flipAx', [0, 1]), int64Init('flipSp', [-1, -1])],
+  };
+}
+
 export function graph(nodes: O.INodeProto[], inputs: [string, number][], output: string, inits: O.ITensorProto[] = [], outRank = 4): Uint8Array {
   const m = onnx.ModelProto.create({
     irVersion: 8, producerName: 'pixelwise',

@@ -9,8 +9,7 @@
 // process against a convolution written out (`nchwcBlock`); where it does not match or the
 // operators are missing, callers keep their plain Conv graphs.
 import { int, int64Init, ints, str, type O } from '../../formats/onnx_proto.js';
-import { graph, session, loadedNative } from './ort_native.js';
-import type { NativeSession } from '../private/onnxruntime_node.js';
+import { flipSpatial, graph, session, loadedNative } from './ort_native.js';
 
 const NCHWC = 'com.microsoft.nchwc';
 
@@ -30,10 +29,11 @@ export function nchwcConvGraph(o: NchwcConvSpec, block: number): Uint8Array {
   const { ci, co, kh, kw } = o;
   const nodes: O.INodeProto[] = [];
   let w = 'w';
+  const flip = flipSpatial('w', 'wf');
   if (o.transposed) {
     // The forward filter [kh, kw, co, ci] (this convolution's output channels are the forward's
     // inputs), flipped in both spatial axes, as HWIO [kh, kw, ci, co].
-    nodes.push({ opType: 'Slice', input: ['w', 'st', 'en', 'ax', 'sp'], output: ['wf'] });
+    nodes.push(flip.node);
     nodes.push({ opType: 'Transpose', input: ['wf'], output: ['wh'], attribute: [ints('perm', [0, 1, 3, 2])] });
     w = 'wh';
   }
@@ -51,7 +51,7 @@ export function nchwcConvGraph(o: NchwcConvSpec, block: number): Uint8Array {
   const inputs: [string, number][] = [['x', 4], ['w', 4]];
   if (o.bias) inputs.push(['b', 1]);
   const inits = [int64Init('blocks', [kh, kw, ci / block, block, co / block, block]), int64Init('oihw', [co, ci, kh, kw])];
-  if (o.transposed) inits.push(int64Init('st', [-1, -1]), int64Init('en', [-(2n ** 63n), -(2n ** 63n)]), int64Init('ax', [0, 1]), int64Init('sp', [-1, -1]));
+  if (o.transposed) inits.push(...flip.inits);
   return graph(nodes, inputs, 'y', inits);
 }
 
@@ -103,7 +103,7 @@ function agrees(block: number): boolean {
     const s = session(`nchwc-probe|${block}|${stride}|${dil}|${relu}|${transposed}`, () => nchwcConvGraph(
       { ci, co, kh, kw, strides: [stride, stride], dilations: [dil, dil], pads: [pad, pad, pad, pad], bias: true, relu, transposed }, block));
     const out = new Float32Array(n * oh * ow * co);
-    (s as NativeSession).run({ x: new Tensor('float32', x, [n, h, w, ci]), w: new Tensor('float32', f, transposed ? [kh, kw, co, ci] : [kh, kw, ci, co]), b: new Tensor('float32', b, [co]) },
+    s.run({ x: new Tensor('float32', x, [n, h, w, ci]), w: new Tensor('float32', f, transposed ? [kh, kw, co, ci] : [kh, kw, ci, co]), b: new Tensor('float32', b, [co]) },
       { y: new Tensor('float32', out, [n, oh, ow, co]) }, {});
     for (let i = 0; i < ref.length; i++) if (!(Math.abs(out[i] - ref[i]) <= 1e-4)) return false;
   }

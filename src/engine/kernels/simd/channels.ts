@@ -125,3 +125,13 @@ export function heapMaxPool2Grad(backend: WasmBackend, c: number): ((x: tf.Tenso
     k.maxPool2Grad(at(backend, x), at(backend, dy), at(backend, dx), n, h, w, 4 * c, oh, ow);
   };
 }
+
+/**
+ * For c channels off a multiple of 4: how many pixels the SIMD passes take at a time, as one row of
+ * k*c channels (a multiple of 4; the per-channel vectors repeated k times), or 0 where the pixel
+ * count does not divide by k. 1 for a multiple of 4.
+ */
+export function pixelGroup(c: number, pixels: number): number {
+  const k = c % 2 ? 4 : c % 4 ? 2 : 1;
+  return pixels % k === 0 ? k : 0;
+}
