@@ -7,6 +7,7 @@ import { registerWasmKernels } from './kernels/index.js';
 import { ensureGradients } from './gradients.js';
 import { registerBatchNormGradient } from './batchnorm_grad.js';
 import { registerActivationGradients } from './activation_grad.js';
+import { registerReductionGradients } from './reduce_grad.js';
 import { registerConv2DGradient } from './conv_grad.js';
 import { argumentError } from '../util/errors.js';
 
@@ -39,6 +40,7 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   ensureGradients();
   registerBatchNormGradient(); // replaces tfjs-core's (after it is registered)
   registerActivationGradients(); // likewise
+  registerReductionGradients(); // likewise
   registerConv2DGradient(); // replaces tfjs-core's: dilated convolutions too
   registerWasmKernels();
   useFrugalBackprop(); // the backward pass releases saved tensors and gradients as it goes

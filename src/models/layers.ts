@@ -7,6 +7,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './types.js';
 import { depthwiseConv, insertZeros, stridedDilatedDepthwise } from '../engine/kernels/depthwise_backprop.js';
 import { ortConvolutions } from '../engine/kernels/ort_native.js';
+import { RESAMPLE_AXIS } from '../engine/kernels/resample.js';
+import { groupedPointwiseConv, hasGroupedPointwise } from '../engine/grouped_pointwise.js';
 import { gcd } from '../util/math.js';
 
 type Shape = (number | null)[];
@@ -80,9 +82,10 @@ const denseGroupLimit = () => (ortConvolutions() ? 32 : 8);
 /**
  * Conv2D with PyTorch semantics: `groups`, symmetric zero padding (k-1)/2*dilation at any stride,
  * weights [k, k, in/groups, out] (HWIO of PyTorch's [out, in/groups, k, k]). TF.js has no grouped
- * convolution: depthwise-like groups run as one depthwise convolution, up to denseGroupLimit()
- * groups as one dense convolution with a block-diagonal kernel (one native call beats splitting the
- * channels), more groups as a depthwise convolution summed over each group's inputs.
+ * convolution: depthwise-like groups run as one depthwise convolution, 1x1 groups of a few dozen
+ * channels as grouped matrix products on ONNX Runtime (engine/grouped_pointwise.ts), others up to
+ * denseGroupLimit() groups as one dense convolution with a block-diagonal kernel (one native call
+ * beats splitting the channels), more groups as a depthwise convolution summed over each group's inputs.
  */
 export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
   static className = 'GroupConv2D';
@@ -134,6 +137,7 @@ export class GroupConv2D extends tfl.layers.Layer implements OnnxExportable {
       let y: tf.Tensor4D;
       if (g === 1) y = tf.conv2d(x, W, s1, pad, 'NHWC', d);
       else if (a === 1) y = depthwiseConv(x, tf.reshape(W, [k, k, g, b]), s1, pad, d);
+      else if (k === 1 && s1 === 1 && hasGroupedPointwise(g, a, b)) y = groupedPointwiseConv(x, W, g);
       else if (g <= denseGroupLimit()) y = tf.conv2d(x, blockDiagonal(W, g), s1, pad, 'NHWC', d);
       else {
         const f = tf.reshape(tf.transpose(tf.reshape(W, [k, k, a, g, b]), [0, 1, 3, 2, 4]), [k, k, cin, b]) as tf.Tensor4D;
@@ -261,11 +265,13 @@ function taps(m: Float32Array, rows: number, cols: number, maxTaps = 8): { idx: 
 }
 
 /**
- * One axis (1: rows, 2: columns) resampled as each output's few weighted taps, in a JS loop over
- * contiguous rows (TF.js's Gather on wasm is far slower than the arithmetic). Only inside custom
- * gradients and forward passes that carry their own gradient: it reads the data out of the tape.
+ * One axis (1: rows, 2: columns) resampled as each output's few weighted taps over contiguous rows:
+ * the engine's kernel on the wasm heap where it is registered, else a JS loop (TF.js's Gather is
+ * far slower than the arithmetic). Only inside custom gradients and forward passes that carry
+ * their own gradient: neither path is differentiable.
  */
 function resampleAxis(x: tf.Tensor4D, t: { idx: Int32Array; wt: Float32Array; k: number }, out: number, axis: 1 | 2): tf.Tensor4D {
+  if (x.dtype === 'float32' && tf.getKernel(RESAMPLE_AXIS, tf.getBackend())) return tf.engine().runKernel(RESAMPLE_AXIS, { x }, { idx: t.idx, wt: t.wt, out, axis } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   const [n, h, w, c] = x.shape, K = t.k, src = x.dataSync() as Float32Array;
   const outer = axis === 1 ? n : n * h, len = axis === 1 ? h : w, run = axis === 1 ? w * c : c;
   const dst = new Float32Array(outer * out * run);

@@ -18,6 +18,7 @@ import { fuseBatchNormTraining } from '../../src/models/fused_batchnorm.ts';
 import { hasFusedBatchNorm } from '../../src/engine/batchnorm_train.ts';
 import { hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../../src/engine/softmax_ce.ts';
 import { softmaxCeCalls } from '../../src/engine/kernels/softmax_ce.ts';
+import { canonical } from '../../src/engine/kernels/ort_reduce.ts';
 
 type Shape4 = [number, number, number, number];
 const rng = new Rng(1234);
@@ -575,4 +576,28 @@ test('softmax cross-entropy (ours on wasm: one SIMD pass per row, the gradient i
   }
   assert.equal(softmaxCeCalls.simd - before, 8, 'the SIMD pass ran (the loss, and again under the gradient, per case)');
   await tf.setBackend('wasm');
+});
+
+test('Sum and Mean through ONNX Runtime (ours on wasm) match cpu over leading, middle, trailing and all axes, size-1 axes among them', async () => {
+  await initEngine('wasm');
+  const r = new Rng(31);
+  const cases: [number[], number[]][] = [
+    [[4, 32, 32, 8, 4, 1], [4]], [[4, 32, 32, 8, 4, 1], [4, 5]], [[2, 64, 64, 12], [0, 1, 2]], [[2, 64, 64, 12], [3]],
+    [[1, 128, 1, 160], [1]], [[8, 1, 4096], [0, 1]], [[3, 50, 7, 20], [1, 3]], [[2, 64, 64, 12], [0, 1, 2, 3]],
+  ];
+  for (const [shape, axes] of cases) {
+    const xv = Float32Array.from({ length: size(shape) }, () => r.uniform(-1, 1));
+    for (const keep of [false, true]) {
+      const run = (b: 'cpu' | 'wasm') => onBackend(b, () => [tf.sum(tf.tensor(xv, shape), axes, keep), tf.mean(tf.tensor(xv, shape), axes, keep)]);
+      const ours = await run('wasm'), ref = await run('cpu');
+      for (const i of [0, 1]) assert.ok(relErr(ours[i], ref[i]) < 1e-5, `${i ? 'mean' : 'sum'} ${shape} over [${axes}] keepDims ${keep}: ${relErr(ours[i], ref[i])}`);
+    }
+  }
+  await tf.setBackend('wasm');
+  const y = tf.sum(tf.zeros([4, 32, 32, 8, 4, 1]), [4], true);
+  assert.deepEqual(y.shape, [4, 32, 32, 8, 1, 1]);
+  y.dispose();
+  assert.deepEqual(canonical([4, 32, 32, 64, 4, 1], [4]), { shape: [262144, 4], axes: [1] });
+  assert.deepEqual(canonical([2, 1, 3, 5, 7], [0, 1, 2]), { shape: [6, 35], axes: [0] });
+  assert.deepEqual(canonical([2, 3, 5, 7], [1, 3]), { shape: [2, 3, 5, 7], axes: [1, 3] });
 });

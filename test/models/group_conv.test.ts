@@ -1,13 +1,15 @@
 // GroupConv2D (PyTorch's grouped convolution) against its definition written out in loops: values,
 // input gradient and kernel gradient, for every way the layer runs it (one dense convolution with a
 // block-diagonal kernel, a depthwise convolution summed over each group's inputs, a depthwise
-// convolution), with ONNX Runtime's kernels on and off, at strides and dilations.
+// convolution, grouped matrix products for 1x1 groups), with ONNX Runtime's kernels on and off,
+// at strides and dilations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
 import { configureOrtKernels, ortKernelsEnabled } from '../../src/engine/kernels/ort_native.ts';
 import { GroupConv2D } from '../../src/models/layers.ts';
+import { groupedPointwiseCalls } from '../../src/engine/kernels/ort_grouped.ts';
 import { Rng } from '../../src/util/random.ts';
 
 interface Case { cin: number; filters: number; groups: number; k: number; stride: number; dilation: number }
@@ -41,6 +43,9 @@ const CASES: Case[] = [
   { cin: 128, filters: 64, groups: 64, k: 3, stride: 1, dilation: 2 },
   { cin: 64, filters: 64, groups: 64, k: 3, stride: 2, dilation: 1 },
   { cin: 96, filters: 48, groups: 48, k: 1, stride: 1, dilation: 1 },
+  // 1x1 groups of 32 and more channels: grouped matrix products where ONNX Runtime runs them.
+  { cin: 128, filters: 128, groups: 4, k: 1, stride: 1, dilation: 1 },
+  { cin: 64, filters: 96, groups: 2, k: 1, stride: 1, dilation: 1 },
 ];
 
 for (const ort of [true, false]) {
@@ -48,6 +53,7 @@ for (const ort of [true, false]) {
     await initEngine('wasm');
     const was = ortKernelsEnabled();
     configureOrtKernels({ enabled: ort });
+    const grouped = { ...groupedPointwiseCalls };
     try {
       const rng = new Rng(3);
       for (const [ci, c] of CASES.entries()) {
@@ -78,6 +84,8 @@ for (const ort of [true, false]) {
         tf.dispose([x, dy, y, value, dx, ...Object.values(grads)]);
         layer.dispose();
       }
+      const ran = (['forward', 'inputGrad', 'filterGrad'] as const).every((k) => groupedPointwiseCalls[k] > grouped[k]);
+      assert.equal(ran, ort, `grouped products ${ort ? 'ran' : 'did not run'} for the 1x1 cases`);
     } finally {
       configureOrtKernels({ enabled: was });
     }

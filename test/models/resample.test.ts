@@ -8,14 +8,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
 import { Resample } from '../../src/models/layers.ts';
 import { Rng } from '../../src/util/random.ts';
+import { resampleCalls } from '../../src/engine/kernels/resample.ts';
 
 const windows = (I: number, O: number) => Array.from({ length: O }, (_, o) => [Math.floor((o * I) / O), Math.ceil(((o + 1) * I) / O)]);
 
 test('Resample area: values and gradient equal adaptive average pooling written out, shrinking and growing', async () => {
   await initEngine('wasm');
   const rng = new Rng(5);
-  for (const [H, W, h, w] of [[10, 14, 6, 9], [8, 6, 12, 9], [7, 7, 3, 3]]) {
-    const n = 2, c = 3;
+  const before = resampleCalls.simd;
+  for (const [H, W, h, w, c] of [[10, 14, 6, 9, 3], [8, 6, 12, 9, 6], [7, 7, 3, 3, 8]]) {
+    const n = 2;
     const xv = Float32Array.from({ length: n * H * W * c }, () => rng.uniform(-1, 1));
     const dyv = Float32Array.from({ length: n * h * w * c }, () => rng.uniform(-1, 1));
     const layer = new Resample({ name: `area_${H}_${h}`, mode: 'area', size: [h, w] });
@@ -37,6 +39,8 @@ test('Resample area: values and gradient equal adaptive average pooling written 
     assert.ok(close(g.dataSync() as Float32Array, wantG), `gradient ${H}x${W} -> ${h}x${w}`);
     tf.dispose([x, y, g]);
   }
+  // Channel counts 3, 6 and 8 cover the SIMD pass's scalar tail, both parts, and whole vectors.
+  assert.ok(resampleCalls.simd > before, 'the SIMD resampling kernel ran');
 });
 
 test('Resample bilinear (align corners): the gradient on wasm equals the interpolation\'s adjoint written out, up and down', async () => {
@@ -47,8 +51,9 @@ test('Resample bilinear (align corners): the gradient on wasm equals the interpo
     const src = O > 1 ? (o * (I - 1)) / (O - 1) : 0, i0 = Math.min(I - 1, Math.floor(src));
     return { i0, i1: Math.min(I - 1, i0 + 1), f: src - i0 };
   });
-  for (const [H, W, h, w] of [[9, 13, 18, 26], [16, 12, 7, 5], [33, 33, 129, 129]]) {
-    const n = 2, c = 4;
+  const before = resampleCalls.simd;
+  for (const [H, W, h, w, c] of [[9, 13, 18, 26, 4], [16, 12, 7, 5, 5], [33, 33, 129, 129, 4]]) {
+    const n = 2;
     const xv = Float32Array.from({ length: n * H * W * c }, () => rng.uniform(-1, 1));
     const dyv = Float32Array.from({ length: n * h * w * c }, () => rng.uniform(-1, 1));
     const layer = new Resample({ name: `bilinear_${H}_${h}`, mode: 'bilinear', size: [h, w] });
@@ -63,4 +68,5 @@ test('Resample bilinear (align corners): the gradient on wasm equals the interpo
     }
     assert.ok(got.every((v, i) => Math.abs(v - want[i]) < 1e-4), `${H}x${W} -> ${h}x${w}`);
   }
+  assert.ok(resampleCalls.simd > before, 'the SIMD resampling kernel ran');
 });

@@ -12,6 +12,8 @@ import { BATCHNORM_PRELU_TRAIN, BATCHNORM_PRELU_TRAIN_GRAD, BATCHNORM_TRAIN, BAT
 import { DEPTHWISE_STRIDED_DILATED, depthwiseFilterGradWasm, depthwiseInputGradWasm, depthwiseStridedDilatedWasm, type DepthwiseFilterAttrs, type DepthwiseInputAttrs } from './depthwise_backprop.js';
 import type { ConvAttrs } from './conv_geometry.js';
 import { CLIP_GRAD, PRELU_GRAD, RELU_GRAD, clipGrad, preluGrad, reluGrad } from './activation_grads.js';
+import { GROUPED_POINTWISE, GROUPED_POINTWISE_FILTER_GRAD, GROUPED_POINTWISE_INPUT_GRAD, groupedPointwise, groupedPointwiseFilterGrad, groupedPointwiseInputGrad } from './ort_grouped.js';
+import { RESAMPLE_AXIS, resampleAxisWasm, type ResampleAttrs } from './resample.js';
 import { SOFTMAX_CE, SOFTMAX_CE_GRAD, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './softmax_ce.js';
 
 export { conv2dBackpropFilterImpl, conv2dBackpropInputImpl };
@@ -96,6 +98,15 @@ export function registerWasmKernels(): void {
     const own = tf.getKernel(name, 'wasm');
     if (own) replace({ ...own, kernelFunc: (args) => ours(args) ?? own.kernelFunc(args) });
   };
+  // A cast to the dtype a tensor already has shares its buffer too, for the same reason: tfjs-core
+  // casts float gradients to float (Identity's and Multiply's gradients, avgPool's result), and the
+  // wasm backend's Cast copies each one.
+  before(tf.Cast, ({ inputs, attrs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if ((attrs as { dtype?: string }).dtype !== x.dtype) return null;
+    (backend as unknown as { incRef(id: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
   before(tf.MaxPoolGrad, ({ inputs, attrs, backend }) => {
     const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
     return maxPoolGradTiled(backend as unknown as Backend, dy, input, attrs as never);
@@ -112,6 +123,24 @@ export function registerWasmKernels(): void {
       const { x, filter } = inputs as Record<string, tf.TensorInfo>;
       return depthwiseStridedDilatedWasm(backend as unknown as Backend, x, filter, attrs as unknown as ConvAttrs);
     },
+  });
+  // Grouped 1x1 convolutions on ONNX Runtime (engine/grouped_pointwise.ts runs them where they fit).
+  type Groups = { groups: number };
+  replace({
+    kernelName: GROUPED_POINTWISE, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => { const { x, w } = inputs as Record<string, tf.TensorInfo>; return groupedPointwise(backend as unknown as Backend, x, w, (attrs as unknown as Groups).groups); },
+  });
+  replace({
+    kernelName: GROUPED_POINTWISE_INPUT_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => { const { dy, w } = inputs as Record<string, tf.TensorInfo>; return groupedPointwiseInputGrad(backend as unknown as Backend, dy, w, (attrs as unknown as Groups).groups); },
+  });
+  replace({
+    kernelName: GROUPED_POINTWISE_FILTER_GRAD, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => { const { x, dy } = inputs as Record<string, tf.TensorInfo>; return groupedPointwiseFilterGrad(backend as unknown as Backend, x, dy, (attrs as unknown as Groups).groups); },
+  });
+  replace({
+    kernelName: RESAMPLE_AXIS, backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => resampleAxisWasm(backend as unknown as Backend, (inputs as { x: tf.TensorInfo }).x, attrs as unknown as ResampleAttrs),
   });
   // Activation gradients in one pass (src/engine/activation_grad.ts routes tfjs-core's gradients here).
   replace({

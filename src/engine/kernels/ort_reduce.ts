@@ -16,28 +16,47 @@ export function ortReduce(backend: WasmBackend, x: tf.TensorInfo, axis: number |
   if (!ortKernelsAvailable() || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < MIN_ELEMENTS) return null;
   const axes = tf.util.parseAxisParam(axis, x.shape);
   if (axes.length === 0) return null;
+  const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+  const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced;
+  // The same reduction on the fewest axes (size-1 axes dropped, neighbours of one kind merged): a
+  // sum over [..., 4, 1] is a sum over a trailing axis of 4, which ONNX Runtime would run as a
+  // strided reduction far slower than the data's size.
+  const c = canonical(x.shape, axes);
+  if (c.axes.length === 0) return null;
+  const view = { ...x, shape: c.shape };
   // ONNX Runtime's inner-axis sum (Eigen's) groups the terms by the buffer's alignment, which varies
   // between calls on the wasm heap: the same sum could round two ways and training would not repeat
   // bit for bit. Over leading axes it adds whole rows in order: deterministic. So a full reduction
   // runs as rows of K over leading axes, and reductions over trailing axes (class scores, channel
   // groups) run here in JS, each output summed in order in double precision.
-  if (axes.length === x.shape.length) return reduceAll(backend, x, keepDims, op);
-  if (axes.includes(x.shape.length - 1)) return reduceTrailing(backend, x, axes, keepDims, op);
-  const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
-  const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced;
-  const keep = int('keepdims', keepDims ? 1 : 0);
-  const s = session(`${op}|${x.shape.length}|${axes}|${keepDims}`, () => op === 'ReduceSum'
+  if (c.axes.length === c.shape.length) return reduceAll(backend, view, outShape, op);
+  if (c.axes.includes(c.shape.length - 1)) return reduceTrailing(backend, view, c.axes, outShape, op);
+  const cOut = c.shape.filter((_, i) => !c.axes.includes(i));
+  const s = session(`${op}|${c.shape.length}|${c.axes}`, () => op === 'ReduceSum'
     // opset 13: ReduceSum takes its axes as an input, ReduceMean as an attribute.
-    ? graph([{ opType: op, input: ['x', 'axes'], output: ['y'], attribute: [keep] }], [['x', x.shape.length]], 'y', [int64Init('axes', axes)], outShape.length)
-    : graph([{ opType: op, input: ['x'], output: ['y'], attribute: [keep, ints('axes', axes)] }], [['x', x.shape.length]], 'y', [], outShape.length));
-  return run(backend, s, { x }, 'y', outShape);
+    ? graph([{ opType: op, input: ['x', 'axes'], output: ['y'], attribute: [int('keepdims', 0)] }], [['x', c.shape.length]], 'y', [int64Init('axes', c.axes)], cOut.length)
+    : graph([{ opType: op, input: ['x'], output: ['y'], attribute: [int('keepdims', 0), ints('axes', c.axes)] }], [['x', c.shape.length]], 'y', [], cOut.length));
+  return run(backend, s, { x: view }, 'y', outShape, { out: cOut });
+}
+
+/** shape and axes with size-1 axes dropped and runs of reduced (or kept) axes merged into one. */
+export function canonical(shape: number[], axes: number[]): { shape: number[]; axes: number[] } {
+  const out: number[] = [], outAxes: number[] = [];
+  let last: boolean | null = null;
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const r = axes.includes(i);
+    if (r === last) out[out.length - 1] *= d;
+    else { out.push(d); if (r) outAxes.push(out.length - 1); last = r; }
+  });
+  return { shape: out, axes: outAxes };
 }
 
 /** Columns of the partial sums of a full reduction: K running sums instead of one (more accurate too). */
 const BLOCK = 1024;
 
 /** Sum or mean of all of x: ONNX Runtime sums [n/K, K] over rows (in order), JS adds the K partials. */
-function reduceAll(backend: WasmBackend, x: tf.TensorInfo, keepDims: boolean, op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
+function reduceAll(backend: WasmBackend, x: tf.TensorInfo, outShape: number[], op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
   const n = tf.util.sizeFromShape(x.shape);
   const k = gcd(n, BLOCK);
   if (k < 16) return null;
@@ -47,18 +66,17 @@ function reduceAll(backend: WasmBackend, x: tf.TensorInfo, keepDims: boolean, op
   let total = 0;
   for (const v of backend.typedArrayFromHeap(partial)) total += v; // read before any new allocation
   backend.disposeData(partial.dataId);
-  const out = backend.makeOutput(keepDims ? x.shape.map(() => 1) : [], 'float32');
+  const out = backend.makeOutput(outShape, 'float32');
   backend.typedArrayFromHeap(out)[0] = op === 'ReduceMean' ? total / n : total;
   return out;
 }
 
 /** Sum or mean over trailing axes (null for other axis sets: the wasm kernel transposes first). */
-function reduceTrailing(backend: WasmBackend, x: tf.TensorInfo, axes: number[], keepDims: boolean, op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
+function reduceTrailing(backend: WasmBackend, x: tf.TensorInfo, axes: number[], outShape: number[], op: 'ReduceSum' | 'ReduceMean'): tf.TensorInfo | null {
   const rank = x.shape.length;
   if ([...axes].sort((a, b) => a - b).some((a, i) => a !== rank - axes.length + i)) return null;
   const inner = tf.util.sizeFromShape(x.shape.slice(rank - axes.length)), outer = tf.util.sizeFromShape(x.shape) / inner;
-  const [reduced] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
-  const out = backend.makeOutput(keepDims ? tf.backend_util.expandShapeToKeepDim(reduced, axes) : reduced, 'float32');
+  const out = backend.makeOutput(outShape, 'float32');
   const src = backend.typedArrayFromHeap(x), dst = backend.typedArrayFromHeap(out); // views after the allocation
   for (let i = 0, p = 0; i < outer; i++) {
     let acc = 0;

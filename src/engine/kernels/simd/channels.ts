@@ -8,13 +8,15 @@ import { heapModule } from './heap_module.js';
 import type { WasmBackend } from '../ort_native.js';
 
 interface Exports {
-  sums(a: number, b: number, sa: number, sb: number, n: number, c4: number, o1: number, o2: number): void;
+  sums(a: number, b: number, sa: number, sb: number, n: number, c4: number, o1: number, o2: number, acc: number): void;
   affine(out: number, a: number, b: number, sa: number, sb: number, fa: number, fb: number, f0: number, n: number, c4: number): void;
   affinePrelu(out: number, a: number, sa: number, fa: number, f0: number, alpha: number, n: number, c4: number): void;
-  preluSums(dy: number, x: number, sx: number, fa: number, f0: number, alpha: number, n: number, c4: number, o1: number, o2: number, oa: number): void;
+  preluSums(dy: number, x: number, sx: number, fa: number, f0: number, alpha: number, n: number, c4: number, o1: number, o2: number, oa: number, acc: number): void;
   preluAffineGrad(out: number, dy: number, x: number, sx: number, fa: number, f0: number, alpha: number, ga: number, gm: number, gb: number, n: number, c4: number): void;
   copyRows(src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number): void;
   maxPool2Grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c4: number, oh: number, ow: number): void;
+  resampleRuns(src: number, dst: number, idx: number, wt: number, outer: number, out: number, len: number, run: number, k: number): void;
+  repeatChannels(src: number, dst: number, n: number, c: number, m: number, c4: number): void;
 }
 
 const module = heapModule<Exports>(wasmBase64);
@@ -52,8 +54,9 @@ export function simdChannelPasses(backend: WasmBackend, c: number): ChannelPasse
   if (!k) return null;
   const zeros = new Float32Array(c);
   return {
-    sums: (a, b, sa, sb) => withParams(backend, c, [sa, sb, zeros, zeros, zeros, zeros], (p, view) => {
-      k.sums(at(backend, a), at(backend, b), p, p + 4 * c, pixelsOf(a, c), 4 * c, p + 8 * c, p + 16 * c);
+    // Then float64 o1, o2 (two vectors' room each) and float32 scratch for the partial sums.
+    sums: (a, b, sa, sb) => withParams(backend, c, [sa, sb, zeros, zeros, zeros, zeros, zeros, zeros], (p, view) => {
+      k.sums(at(backend, a), at(backend, b), p, p + 4 * c, pixelsOf(a, c), 4 * c, p + 8 * c, p + 16 * c, p + 24 * c);
       const sums = new Float64Array(view.buffer, view.byteOffset + 8 * c, 2 * c);
       return [sums.slice(0, c), sums.slice(c, 2 * c)];
     }),
@@ -85,8 +88,8 @@ export function simdPreluPasses(backend: WasmBackend, c: number): PreluPasses | 
     affinePrelu: (out, x, sx, fa, f0, alpha) => withParams(backend, c, [sx, fa, f0, alpha], (p) => {
       k.affinePrelu(at(backend, out), at(backend, x), p, p + 4 * c, p + 8 * c, p + 12 * c, pixelsOf(x, c), 4 * c);
     }),
-    sums: (dy, x, sx, fa, f0, alpha) => withParams(backend, c, [sx, fa, f0, alpha, zeros, zeros, zeros, zeros, zeros, zeros], (p, view) => {
-      k.preluSums(at(backend, dy), at(backend, x), p, p + 4 * c, p + 8 * c, p + 12 * c, pixelsOf(x, c), 4 * c, p + 16 * c, p + 24 * c, p + 32 * c);
+    sums: (dy, x, sx, fa, f0, alpha) => withParams(backend, c, [sx, fa, f0, alpha, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros], (p, view) => {
+      k.preluSums(at(backend, dy), at(backend, x), p, p + 4 * c, p + 8 * c, p + 12 * c, pixelsOf(x, c), 4 * c, p + 16 * c, p + 24 * c, p + 32 * c, p + 40 * c);
       const sums = new Float64Array(view.buffer, view.byteOffset + 16 * c, 3 * c);
       return [sums.slice(0, c), sums.slice(c, 2 * c), sums.slice(2 * c, 3 * c)];
     }),
@@ -134,4 +137,35 @@ export function heapMaxPool2Grad(backend: WasmBackend, c: number): ((x: tf.Tenso
 export function pixelGroup(c: number, pixels: number): number {
   const k = c % 2 ? 4 : c % 4 ? 2 : 1;
   return pixels % k === 0 ? k : 0;
+}
+
+/**
+ * One axis of a separable resampling on the heap (channels.wat resampleRuns): src is `outer` blocks
+ * of `len` rows of `run` floats; row i of each output block is the sum over its taps t of
+ * wt[i*k + t] * src row idx[i*k + t], k = idx.length / out. Null where the module does not load.
+ */
+export function heapResampleRuns(backend: WasmBackend): ((src: tf.TensorInfo, dst: tf.TensorInfo, idx: Int32Array, wt: Float32Array, outer: number, out: number, len: number, run: number) => void) | null {
+  const k = channelKernels(backend);
+  if (!k) return null;
+  return (src, dst, idx, wt, outer, out, len, run) => {
+    const block = backend.makeOutput([2 * idx.length], 'float32'); // taps' indices, then weights
+    try {
+      const view = backend.typedArrayFromHeap(block);
+      new Int32Array(view.buffer, view.byteOffset, idx.length).set(idx);
+      view.set(wt, idx.length);
+      k.resampleRuns(at(backend, src), at(backend, dst), view.byteOffset, view.byteOffset + 4 * idx.length, outer, out, len, run, idx.length / out);
+    } finally {
+      backend.disposeData(block.dataId);
+    }
+  };
+}
+
+/**
+ * Each of src's pixels' c channels repeated m times, then zeros up to c4 floats a pixel, into dst
+ * (channels.wat repeatChannels). Null where the module does not load.
+ */
+export function heapRepeatChannels(backend: WasmBackend): ((src: tf.TensorInfo, dst: tf.TensorInfo, c: number, m: number, c4: number) => void) | null {
+  const k = channelKernels(backend);
+  if (!k) return null;
+  return (src, dst, c, m, c4) => k.repeatChannels(at(backend, src), at(backend, dst), pixelsOf(src, c), c, m, c4);
 }
