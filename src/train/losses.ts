@@ -63,6 +63,36 @@ function diceLoss(logits: tf.Tensor, p: Prepared): tf.Scalar {
  * that order; on hard 0/1 predictions it equals 1 - IoU exactly. Ignored pixels get error 0 and
  * no ground truth, so they add nothing.
  */
+/**
+ * Each row's indices by decreasing value, ties in index order (tf.topk's order), for rows of
+ * values in [0, 1]: a native sort of float64 keys that pack the value's float32 bits above the
+ * index (a full topk on wasm takes seconds a batch). Null where the keys would not fit in 53 bits.
+ */
+export function descendingOrder(values: Float32Array, rows: number, n: number): Int32Array | null {
+  const b = Math.max(1, Math.ceil(Math.log2(n)));
+  if (30 + b > 53) return null; // float32 bits of values <= 1 stay below 2^30
+  const scale = 2 ** b, bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const keys = new Float64Array(n), out = new Int32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    const at = r * n;
+    for (let j = 0; j < n; j++) {
+      const v = bits[at + j];
+      if (v > 0x3f800000) return null; // above 1 (or NaN): the packing no longer orders by value
+      keys[j] = v * scale + (scale - 1 - j);
+    }
+    keys.sort();
+    for (let k = 0; k < n; k++) out[at + k] = scale - 1 - (keys[n - 1 - k] % scale);
+  }
+  return out;
+}
+
+/** x (flattened) at the given positions: out[k] = x[idx[k]], a new float32 tensor [idx.length]. */
+function permuted(x: tf.Tensor, idx: Int32Array): tf.Tensor {
+  const src = x.dataSync() as Float32Array, out = new Float32Array(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = src[idx[k]];
+  return tf.tensor1d(out);
+}
+
 function lovaszLoss(logits: tf.Tensor, p: Prepared, o: LossOptions): tf.Scalar {
   const c = o.numClasses;
   const probs = tf.reshape(tf.softmax(logits), [-1, c]);
@@ -74,18 +104,22 @@ function lovaszLoss(logits: tf.Tensor, p: Prepared, o: LossOptions): tf.Scalar {
   // Sort order, read back once: a permutation's gradient is the inverse permutation, a gather
   // too (TF.js's own gather gradient needs UnsortedSegmentSum, which wasm lacks), and the
   // indices must have no path back to the weights.
-  const order = tf.topk(errors as tf.Tensor2D, n).indices;
-  const perm = order.dataSync() as Int32Array;
-  order.dispose();
+  const perm = descendingOrder(errors.dataSync() as Float32Array, c, n) ?? (() => {
+    const order = tf.topk(errors as tf.Tensor2D, n).indices;
+    const p = order.dataSync() as Int32Array;
+    order.dispose();
+    return p;
+  })();
   const inv = new Int32Array(c * n);
   for (let i = 0; i < c; i++) for (let j = 0; j < n; j++) { perm[i * n + j] += i * n; inv[perm[i * n + j]] = i * n + j; }
-  const permT = tf.tensor1d(perm, 'int32'), invT = tf.tensor1d(inv, 'int32');
-  const permute = tf.customGrad(((x: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
-    save([invT]); // kept past the loss's tidy for the backward pass
-    return { value: tf.gather(x, permT), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gather(dy, saved[0]) };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  // The permutations run in JS on the read-back values: TF.js's Gather on wasm takes most of the
+  // loss's time at these sizes.
+  const permute = tf.customGrad(((x: tf.Tensor) => ({
+    value: permuted(x, perm),
+    gradFunc: (dy: tf.Tensor) => permuted(dy, inv),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   const sortedErr = tf.reshape(permute(tf.reshape(errors, [-1])), [c, n]);
-  const sortedFg = tf.reshape(tf.gather(tf.reshape(fgT, [-1]), permT), [c, n]);
+  const sortedFg = tf.reshape(permuted(tf.reshape(fgT, [-1]), perm), [c, n]);
   const gts = tf.sum(fgT, 1, true); // from the unsorted labels: no path back through the sort
   const inter = tf.sub(gts, tf.cumsum(sortedFg, 1));
   const union = tf.add(gts, tf.cumsum(tf.sub(1, sortedFg), 1));

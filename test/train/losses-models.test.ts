@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
-import { segmentationLoss } from '../../src/train/losses.ts';
+import { descendingOrder, segmentationLoss } from '../../src/train/losses.ts';
+import { Rng } from '../../src/util/random.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 
 import { learningRate } from '../../src/train/schedule.ts';
@@ -93,4 +94,17 @@ test('espnetv2 trains on wasm: loss and every gradient equal the cpu backend (de
     assert.ok(err / scale < 1e-3, `${vars[i].name}: gradient differs by ${err} (scale ${scale})`);
   });
   x.dispose(); m.dispose();
+});
+
+test('descendingOrder sorts each row by decreasing value, ties in index order, as tf.topk does', () => {
+  const rng = new Rng(77);
+  const rows = 3, n = 1000;
+  // Few distinct values: many ties.
+  const v = Float32Array.from({ length: rows * n }, () => Math.round(rng.uniform(0, 1) * 20) / 20);
+  const got = descendingOrder(v, rows, n)!;
+  for (let r = 0; r < rows; r++) {
+    const want = Array.from({ length: n }, (_, j) => j).sort((a, b) => v[r * n + b] - v[r * n + a] || a - b);
+    assert.deepEqual(Array.from(got.subarray(r * n, (r + 1) * n)), want, `row ${r}`);
+  }
+  assert.equal(descendingOrder(Float32Array.of(0.5, 2), 1, 2), null, 'values above 1 are refused');
 });
