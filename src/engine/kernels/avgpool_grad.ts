@@ -3,7 +3,7 @@
 // all hold 1 / window: one SIMD pass (simd/depthwise.wat). tfjs-backend-wasm's kernel took a visible
 // share of an ESPNetv2 training step. Other geometries return null (the wasm kernel runs).
 import * as tf from '@tensorflow/tfjs-core';
-import { simdDepthwiseForwardAvailable, simdDepthwiseInputGrad } from './simd/depthwise.js';
+import { simdDepthwiseAvailable, simdDepthwiseInputGradAnyChannels } from './simd/depthwise.js';
 import type { WasmBackend } from './ort_native.js';
 
 export function avgPoolGradSimd(backend: WasmBackend, dy: tf.TensorInfo, input: tf.TensorInfo,
@@ -12,10 +12,10 @@ export function avgPoolGradSimd(backend: WasmBackend, dy: tf.TensorInfo, input: 
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1,
     attrs.pad as 'valid', attrs.dimRoundingMode as 'floor' | undefined);
   const { inChannels: c, filterHeight: fh, filterWidth: fw, padInfo } = info;
-  if (padInfo.top || padInfo.left || padInfo.bottom || padInfo.right || !simdDepthwiseForwardAvailable(backend, c, 1)) return null;
+  if (padInfo.top || padInfo.left || padInfo.bottom || padInfo.right || !simdDepthwiseAvailable(backend)) return null;
   const taps = backend.makeOutput([fh, fw, c, 1], 'float32');
   backend.typedArrayFromHeap(taps).fill(1 / (fh * fw));
-  const out = simdDepthwiseInputGrad(backend, dy, taps, input.shape, {
+  const out = simdDepthwiseInputGradAnyChannels(backend, dy, taps, input.shape, {
     filterShape: [fh, fw, c, 1], outHeight: info.outHeight, outWidth: info.outWidth,
     strides: [info.strideHeight, info.strideWidth], dilations: [1, 1], top: 0, left: 0,
   });

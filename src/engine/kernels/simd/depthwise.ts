@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './depthwise_wasm.js';
 import { heapModule } from './heap_module.js';
 import type { WasmBackend } from '../ort_native.js';
+import { heapCopyRows } from './channels.js';
 
 interface Exports {
   forward(x: number, f: number, out: number, n: number, h: number, w: number, c4: number, oh: number, ow: number,
@@ -75,6 +76,35 @@ export function simdDepthwiseInputGrad(backend: WasmBackend, dy: tf.TensorInfo, 
   if (dy.dtype !== 'float32') return null;
   const [n, h, w] = inputShape;
   return pass('inputGrad', backend, dy, f, [n, h, w], [n, h, w, g.filterShape[2]], g);
+}
+
+/**
+ * simdDepthwiseInputGrad for any channel count: off a multiple of 4, dy and the filter are copied
+ * into zero-padded channels first and the result's first c channels copied out. Worth the copies
+ * at a stride (average pooling's gradient over ESPNetv2's 6-channel maps); at stride 1 XNNPACK's
+ * formulation is as fast.
+ */
+export function simdDepthwiseInputGradAnyChannels(backend: WasmBackend, dy: tf.TensorInfo, f: tf.TensorInfo, inputShape: number[], g: DepthwiseFilterGeometry): tf.TensorInfo | null {
+  const [fh, fw, c, m] = g.filterShape;
+  if (c % 4 === 0 || m !== 1) return simdDepthwiseInputGrad(backend, dy, f, inputShape, g);
+  const copy = heapCopyRows(backend);
+  if (!copy || !simdDepthwiseAvailable(backend) || dy.dtype !== 'float32' || f.dtype !== 'float32') return null;
+  const c4 = Math.ceil(c / 4) * 4, [n, h, w] = inputShape, [, oh, ow] = dy.shape;
+  const padded = (t: tf.TensorInfo, shape: number[], rows: number) => {
+    const p = backend.makeOutput(shape, 'float32');
+    backend.typedArrayFromHeap(p).fill(0);
+    copy(t, 0, c, p, 0, c4, rows, c);
+    return p;
+  };
+  const dyp = padded(dy, [n, oh, ow, c4], n * oh * ow), fp = padded(f, [fh, fw, c4, 1], fh * fw);
+  const outp = simdDepthwiseInputGrad(backend, dyp, fp, [n, h, w, c4], { ...g, filterShape: [fh, fw, c4, 1] });
+  backend.disposeData(dyp.dataId);
+  backend.disposeData(fp.dataId);
+  if (!outp) return null;
+  const out = backend.makeOutput([n, h, w, c], 'float32');
+  copy(outp, 0, c4, out, 0, c, n * h * w, c);
+  backend.disposeData(outp.dataId);
+  return out;
 }
 
 /** One of the passes that take a tensor and the filter taps into a zeroed output; n, h, w: the convolution's input. */
