@@ -65,23 +65,36 @@ function diceLoss(logits: tf.Tensor, p: Prepared): tf.Scalar {
  */
 /**
  * Each row's indices by decreasing value, ties in index order (tf.topk's order), for rows of
- * values in [0, 1]: a native sort of float64 keys that pack the value's float32 bits above the
- * index (a full topk on wasm takes seconds a batch). Null where the keys would not fit in 53 bits.
+ * values in [0, 1]: a radix sort of the values' float32 bits, which order like the values for
+ * non-negative floats (a full topk on wasm takes seconds a batch). Null for a value above 1 or NaN.
  */
 export function descendingOrder(values: Float32Array, rows: number, n: number): Int32Array | null {
-  const b = Math.max(1, Math.ceil(Math.log2(n)));
-  if (30 + b > 53) return null; // float32 bits of values <= 1 stay below 2^30
-  const scale = 2 ** b, bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  const keys = new Float64Array(n), out = new Int32Array(rows * n);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Int32Array(rows * n), count = new Int32Array(2048);
+  let keys = new Uint32Array(n), idx = new Int32Array(n), keys2 = new Uint32Array(n), idx2 = new Int32Array(n);
   for (let r = 0; r < rows; r++) {
     const at = r * n;
+    // Indices enter in reverse: the sort is stable and ascending, so read backwards, equal values
+    // come out in increasing index order.
     for (let j = 0; j < n; j++) {
-      const v = bits[at + j];
-      if (v > 0x3f800000) return null; // above 1 (or NaN): the packing no longer orders by value
-      keys[j] = v * scale + (scale - 1 - j);
+      const v = bits[at + n - 1 - j];
+      if (v > 0x3f800000) return null; // above 1, or NaN
+      keys[j] = v;
+      idx[j] = n - 1 - j;
     }
-    keys.sort();
-    for (let k = 0; k < n; k++) out[at + k] = scale - 1 - (keys[n - 1 - k] % scale);
+    for (let shift = 0; shift < 33; shift += 11) { // bits of values <= 1 stay below 2^30
+      count.fill(0);
+      for (let j = 0; j < n; j++) count[(keys[j] >>> shift) & 2047]++;
+      for (let d = 0, sum = 0; d < 2048; d++) { const c = count[d]; count[d] = sum; sum += c; }
+      for (let j = 0; j < n; j++) {
+        const dst = count[(keys[j] >>> shift) & 2047]++;
+        keys2[dst] = keys[j];
+        idx2[dst] = idx[j];
+      }
+      [keys, keys2] = [keys2, keys];
+      [idx, idx2] = [idx2, idx];
+    }
+    for (let k = 0; k < n; k++) out[at + k] = idx[n - 1 - k];
   }
   return out;
 }
@@ -104,7 +117,7 @@ function lovaszLoss(logits: tf.Tensor, p: Prepared, o: LossOptions): tf.Scalar {
   // Sort order, read back once: a permutation's gradient is the inverse permutation, a gather
   // too (TF.js's own gather gradient needs UnsortedSegmentSum, which wasm lacks), and the
   // indices must have no path back to the weights.
-  const perm = descendingOrder(errors.dataSync() as Float32Array, c, n) ?? (() => {
+  const perm = descendingOrder(errors.dataSync() as Float32Array, c, n) ?? (() => { // NaN errors: topk's order
     const order = tf.topk(errors as tf.Tensor2D, n).indices;
     const p = order.dataSync() as Int32Array;
     order.dispose();
