@@ -97,7 +97,9 @@ test('tflite integer run: the Coral 8-bit graphs in integer arithmetic give Goog
     const graph = readTflite(fs.readFileSync(path.join(TFLITE, file)), file);
     const logits = graph.tensors.findIndex((x) => x.name.startsWith('logits/semantic/BiasAdd') && x.shape.length === 4);
     const folder = path.join(REF, path.basename(file, '.tflite'));
-    for (const img of IMAGES) {
+    // Two of the four reference images per graph (a photo and the road scene): the interpreter is
+    // JS integer arithmetic, seconds an image, and the suite's budget is 15 minutes.
+    for (const img of ['astronaut', 'dashcam_t4']) {
       const r = runIntegerTflite(graph, npy(path.join(REF, 'inputs', `${img}_513x513_u8.npy`)).data as Uint8Array, file);
       const refLogits = npy(path.join(folder, fs.readdirSync(folder).find((f) => f.startsWith(`${img}_logits_`))!)).data as Uint8Array;
       const ours = r.values.get(logits)!;
