@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymT } from './types.js';
 import { depthwiseConv, insertZeros, stridedDilatedDepthwise } from '../engine/kernels/depthwise_backprop.js';
 import { ortConvolutions } from '../engine/kernels/ort_native.js';
-import { RESAMPLE_AXIS } from '../engine/kernels/resample.js';
+import { RESAMPLE_AXIS, hasResampleAxis } from '../engine/kernels/resample.js';
 import { groupedPointwiseConv, hasGroupedPointwise } from '../engine/grouped_pointwise.js';
 import { gcd } from '../util/math.js';
 
@@ -266,12 +266,12 @@ function taps(m: Float32Array, rows: number, cols: number, maxTaps = 8): { idx: 
 
 /**
  * One axis (1: rows, 2: columns) resampled as each output's few weighted taps over contiguous rows:
- * the engine's kernel on the wasm heap where it is registered, else a JS loop (TF.js's Gather is
+ * the engine's SIMD kernel on the wasm heap where it runs, else a JS loop (TF.js's Gather is
  * far slower than the arithmetic). Only inside custom gradients and forward passes that carry
  * their own gradient: neither path is differentiable.
  */
 function resampleAxis(x: tf.Tensor4D, t: { idx: Int32Array; wt: Float32Array; k: number }, out: number, axis: 1 | 2): tf.Tensor4D {
-  if (x.dtype === 'float32' && tf.getKernel(RESAMPLE_AXIS, tf.getBackend())) return tf.engine().runKernel(RESAMPLE_AXIS, { x }, { idx: t.idx, wt: t.wt, out, axis } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  if (x.dtype === 'float32' && hasResampleAxis()) return tf.engine().runKernel(RESAMPLE_AXIS, { x }, { idx: t.idx, wt: t.wt, out, axis } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   const [n, h, w, c] = x.shape, K = t.k, src = x.dataSync() as Float32Array;
   const outer = axis === 1 ? n : n * h, len = axis === 1 ? h : w, run = axis === 1 ? w * c : c;
   const dst = new Float32Array(outer * out * run);

@@ -66,7 +66,7 @@ function diceLoss(logits: tf.Tensor, p: Prepared): tf.Scalar {
 /**
  * Each row's indices by decreasing value, ties in index order (tf.topk's order), for rows of
  * values in [0, 1]: a radix sort of the values' float32 bits, which order like the values for
- * non-negative floats (a full topk on wasm takes seconds a batch). Null for a value above 1 or NaN.
+ * non-negative floats (far cheaper than a full tf.topk on wasm). Null for a value above 1 or NaN.
  */
 export function descendingOrder(values: Float32Array, rows: number, n: number): Int32Array | null {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);

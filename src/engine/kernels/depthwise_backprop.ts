@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convInfo, padOrCrop, pair, type ConvAttrs } from './conv_geometry.js';
 import { simdDepthwiseAvailable, simdDepthwiseFilterGrad, simdDepthwiseForward, simdDepthwiseForwardAvailable, simdDepthwiseInputGrad, type DepthwiseFilterGeometry } from './simd/depthwise.js';
-import { heapCopyRows, heapRepeatChannels } from './simd/channels.js';
+import { heapPadChannels, heapRepeatChannels } from './simd/channels.js';
 import type { WasmBackend } from './ort_native.js';
 
 export interface DepthwiseInputAttrs extends ConvAttrs { inputShape: [number, number, number, number] }
@@ -80,10 +80,11 @@ export function depthwiseFilterGradWasm(backend: WasmBackend, x: tf.Tensor4D, dy
   // The reshaped problem written straight into heap tensors (a broadcast or tile through TF.js
   // ops cost more than the gradient itself).
   const cm = c * m, c4 = Math.ceil(cm / 4) * 4;
-  const [n, h, w] = x.shape, [, oh, ow] = dy.shape;
+  const [n, h, w] = x.shape;
+  const dye = c4 > cm ? heapPadChannels(backend, dy, cm, c4) : null;
+  if (c4 > cm && !dye) return depthwiseBackpropFilterImpl(x, dy, a);
   const xe = backend.makeOutput([n, h, w, c4], 'float32');
-  const dye = c4 > cm ? backend.makeOutput([n, oh, ow, c4], 'float32') : null;
-  const repeat = heapRepeatChannels(backend), copyRows = heapCopyRows(backend);
+  const repeat = heapRepeatChannels(backend);
   const out = simdDepthwiseFilterGrad(backend, xe, dye ?? dy, { ...g, filterShape: [fh, fw, c4, 1] }, [fh, fw, c4, 1], (heap) => {
     // The padding channels are written as zeros: the heap may hold NaN there, and NaN x 0 is NaN.
     if (repeat) repeat(x, xe, c, m, c4);
@@ -93,11 +94,6 @@ export function depthwiseFilterGradWasm(backend: WasmBackend, x: tf.Tensor4D, dy
         for (let ch = 0; ch < c; ch++, src++) for (let k = 0; k < m; k++) XE[dst++] = X[src];
         for (let z = cm; z < c4; z++) XE[dst++] = 0;
       }
-    }
-    if (dye) {
-      heap(dye).fill(0);
-      if (copyRows) copyRows(dy, 0, cm, dye, 0, c4, n * oh * ow, cm);
-      else { const D = heap(dy), DE = heap(dye); for (let p = 0; p < n * oh * ow; p++) DE.set(D.subarray(p * cm, (p + 1) * cm), p * c4); }
     }
   })!;
   backend.disposeData(xe.dataId);

@@ -169,3 +169,16 @@ export function heapRepeatChannels(backend: WasmBackend): ((src: tf.TensorInfo, 
   if (!k) return null;
   return (src, dst, c, m, c4) => k.repeatChannels(at(backend, src), at(backend, dst), pixelsOf(src, c), c, m, c4);
 }
+
+/**
+ * t [..., c] copied into a new tensor [..., c4] whose channels past c are zeros (channel counts off
+ * a multiple of 4 brought to the SIMD passes' form). Null where the module does not load.
+ */
+export function heapPadChannels(backend: WasmBackend, t: tf.TensorInfo, c: number, c4: number): tf.TensorInfo | null {
+  const copy = heapCopyRows(backend);
+  if (!copy) return null;
+  const p = backend.makeOutput([...t.shape.slice(0, -1), c4], 'float32');
+  backend.typedArrayFromHeap(p).fill(0);
+  copy(t, 0, c, p, 0, c4, pixelsOf(t, c), c);
+  return p;
+}

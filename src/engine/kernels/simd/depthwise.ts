@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { wasmBase64 } from './depthwise_wasm.js';
 import { heapModule } from './heap_module.js';
 import type { WasmBackend } from '../ort_native.js';
-import { heapCopyRows } from './channels.js';
+import { heapCopyRows, heapPadChannels } from './channels.js';
 
 interface Exports {
   forward(x: number, f: number, out: number, n: number, h: number, w: number, c4: number, oh: number, ow: number,
@@ -89,14 +89,8 @@ export function simdDepthwiseInputGradAnyChannels(backend: WasmBackend, dy: tf.T
   if (c % 4 === 0 || m !== 1) return simdDepthwiseInputGrad(backend, dy, f, inputShape, g);
   const copy = heapCopyRows(backend);
   if (!copy || !simdDepthwiseAvailable(backend) || dy.dtype !== 'float32' || f.dtype !== 'float32') return null;
-  const c4 = Math.ceil(c / 4) * 4, [n, h, w] = inputShape, [, oh, ow] = dy.shape;
-  const padded = (t: tf.TensorInfo, shape: number[], rows: number) => {
-    const p = backend.makeOutput(shape, 'float32');
-    backend.typedArrayFromHeap(p).fill(0);
-    copy(t, 0, c, p, 0, c4, rows, c);
-    return p;
-  };
-  const dyp = padded(dy, [n, oh, ow, c4], n * oh * ow), fp = padded(f, [fh, fw, c4, 1], fh * fw);
+  const c4 = Math.ceil(c / 4) * 4, [n, h, w] = inputShape;
+  const dyp = heapPadChannels(backend, dy, c, c4)!, fp = heapPadChannels(backend, f, c, c4)!;
   const outp = simdDepthwiseInputGrad(backend, dyp, fp, [n, h, w, c4], { ...g, filterShape: [fh, fw, c4, 1] });
   backend.disposeData(dyp.dataId);
   backend.disposeData(fp.dataId);
