@@ -2,12 +2,20 @@
 // threshold for one class), and label map -> the classes present with their pixel counts.
 import type { ClassInfo } from '../data/classes.js';
 import { UserError } from '../util/errors.js';
+import { simdArgmax } from './simd/argmax.js';
+
+/** Where the SIMD kernel may run (tests turn it off to check the JS loop). */
+export interface ArgmaxOptions { simd?: boolean }
 
 /**
  * The label map of image `i` of a batch of padded logits [n, C, ph, pw]: argmax over the classes
- * of its top-left w x h, cropping as it goes (no copy of the logits).
+ * of its top-left w x h, cropping as it goes. The first of equal scores wins; a NaN never does.
  */
-export function argmaxPadded(logits: Float32Array, i: number, C: number, ph: number, pw: number, w: number, h: number): Uint8Array {
+export function argmaxPadded(logits: Float32Array, i: number, C: number, ph: number, pw: number, w: number, h: number, opts: ArgmaxOptions = {}): Uint8Array {
+  if (opts.simd !== false) {
+    const labels = simdArgmax(logits, i, C, ph, pw, w, h);
+    if (labels) return labels;
+  }
   const out = new Uint8Array(w * h), best = new Float32Array(w * h), plane = ph * pw;
   for (let k = 0; k < C; k++) {
     const base = (i * C + k) * plane;
@@ -22,7 +30,11 @@ export function argmaxPadded(logits: Float32Array, i: number, C: number, ph: num
   return out;
 }
 
-export function argmaxChw(map: Float32Array, c: number): Uint8Array {
+export function argmaxChw(map: Float32Array, c: number, opts: ArgmaxOptions = {}): Uint8Array {
+  if (opts.simd !== false) {
+    const px = map.length / c, labels = simdArgmax(map, 0, c, 1, px, px, 1);
+    if (labels) return labels;
+  }
   // Plane by plane: sequential reads (a per-pixel loop over classes strides through memory).
   const px = map.length / c, out = new Uint8Array(px);
   const best = map.slice(0, px);

@@ -2112,8 +2112,79 @@ function argumentError(argument, value, why) {
   return new UserError(`${argument} ${String(value)}: ${why}`, 2, argument);
 }
 
+// src/inference/simd/argmax_wasm.ts
+var wasmBase64 = "AGFzbQEAAAABCQFgBX9/f39/AAMCAQAFAwEAAQcTAgZtZW1vcnkCAAZhcmdtYXgAAArpAgHmAgIDfwt7AkADQCAFIAJPDQEgACAFQQJ0aiEHIAf9AAQAIQggB/0ABBAhCSAH/QAEICEKIAf9AAQwIQv9DAAAAAAAAAAAAAAAAAAAAAAhDP0MAAAAAAAAAAAAAAAAAAAAACEN/QwAAAAAAAAAAAAAAAAAAAAAIQ79DAAAAAAAAAAAAAAAAAAAAAAhD0EBIQYCQANAIAYgA08NASAHIAFqIQcgBv0RIRIgB/0ABAAhECAQIAj9RCERIBAgCCAR/VIhCCASIAwgEf1SIQwgB/0ABBAhECAQIAn9RCERIBAgCSAR/VIhCSASIA0gEf1SIQ0gB/0ABCAhECAQIAr9RCERIBAgCiAR/VIhCiASIA4gEf1SIQ4gB/0ABDAhECAQIAv9RCERIBAgCyAR/VIhCyASIA8gEf1SIQ8gBkEBaiEGDAALCyAEIAVqIAwgDf2GASAOIA/9hgH9Zv0LBAAgBUEQaiEFDAALCws=";
+
+// src/util/wasm_module.ts
+function compileWasm(base64) {
+  try {
+    return new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+}
+function lazyModule(base64) {
+  let exports;
+  return {
+    get() {
+      if (exports === void 0) {
+        const mod = compileWasm(base64);
+        exports = mod ? new WebAssembly.Instance(mod).exports : null;
+      }
+      return exports;
+    }
+  };
+}
+var MAX_MODULE_BYTES = 64 << 20;
+function reserve(k, bytes) {
+  if (bytes > MAX_MODULE_BYTES) return false;
+  const pages = Math.ceil(bytes / 65536) - k.memory.buffer.byteLength / 65536;
+  if (pages > 0) k.memory.grow(pages);
+  return true;
+}
+function layout(sizes) {
+  const at = [];
+  let end = 0;
+  for (const n of sizes) {
+    at.push(end);
+    end += (n + 15 & ~15) + 16;
+  }
+  return { at, end };
+}
+
+// src/inference/simd/argmax.ts
+var kernels = lazyModule(wasmBase64);
+var STRIP_BYTES = 1 << 20;
+function simdArgmax(scores, i, C, ph, pw, w, h) {
+  if (C < 1 || C > 256) return null;
+  const k = kernels.get();
+  if (!k) return null;
+  const [rowLen, rowCount, keep] = w === pw ? [1, w * h, 1] : [pw, h, w];
+  const rows = Math.max(1, Math.min(rowCount, Math.floor(STRIP_BYTES / (C * rowLen * 4))));
+  const stride = rows * rowLen + 15 & ~15;
+  const { at: [planesAt, outAt], end } = layout([C * stride * 4, stride]);
+  if (!reserve(k, end)) return null;
+  const heap = new Float32Array(k.memory.buffer), bytes = new Uint8Array(k.memory.buffer);
+  const out = new Uint8Array(w * h), plane = ph * pw;
+  for (let y0 = 0; y0 < rowCount; y0 += rows) {
+    const r = Math.min(rows, rowCount - y0), n = r * rowLen + 15 & ~15;
+    for (let c = 0; c < C; c++) {
+      const from = (i * C + c) * plane + y0 * rowLen;
+      heap.set(scores.subarray(from, from + r * rowLen), planesAt / 4 + c * stride);
+    }
+    k.argmax(planesAt, stride * 4, n, C, outAt);
+    if (keep === rowLen) out.set(bytes.subarray(outAt, outAt + r * rowLen), y0 * rowLen);
+    else for (let y = 0; y < r; y++) out.set(bytes.subarray(outAt + y * rowLen, outAt + y * rowLen + keep), (y0 + y) * keep);
+  }
+  return out;
+}
+
 // src/inference/label_map.ts
-function argmaxPadded(logits, i, C, ph, pw, w, h) {
+function argmaxPadded(logits, i, C, ph, pw, w, h, opts = {}) {
+  if (opts.simd !== false) {
+    const labels = simdArgmax(logits, i, C, ph, pw, w, h);
+    if (labels) return labels;
+  }
   const out = new Uint8Array(w * h), best = new Float32Array(w * h), plane = ph * pw;
   for (let k = 0; k < C; k++) {
     const base = (i * C + k) * plane;
@@ -2130,7 +2201,11 @@ function argmaxPadded(logits, i, C, ph, pw, w, h) {
   }
   return out;
 }
-function argmaxChw(map, c) {
+function argmaxChw(map, c, opts = {}) {
+  if (opts.simd !== false) {
+    const px2 = map.length / c, labels = simdArgmax(map, 0, c, 1, px2, px2, 1);
+    if (labels) return labels;
+  }
   const px = map.length / c, out = new Uint8Array(px);
   const best = map.slice(0, px);
   for (let k = 1; k < c; k++) {
@@ -2368,50 +2443,13 @@ function normalizeBandsNchw(src, norm, ph, pw) {
 }
 
 // src/data/simd/resize_wasm.ts
-var wasmBase64 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
-
-// src/util/wasm_module.ts
-function compileWasm(base64) {
-  try {
-    return new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
-  } catch {
-    return null;
-  }
-}
-function lazyModule(base64) {
-  let exports;
-  return {
-    get() {
-      if (exports === void 0) {
-        const mod = compileWasm(base64);
-        exports = mod ? new WebAssembly.Instance(mod).exports : null;
-      }
-      return exports;
-    }
-  };
-}
-var MAX_MODULE_BYTES = 64 << 20;
-function reserve(k, bytes) {
-  if (bytes > MAX_MODULE_BYTES) return false;
-  const pages = Math.ceil(bytes / 65536) - k.memory.buffer.byteLength / 65536;
-  if (pages > 0) k.memory.grow(pages);
-  return true;
-}
-function layout(sizes) {
-  const at = [];
-  let end = 0;
-  for (const n of sizes) {
-    at.push(end);
-    end += (n + 15 & ~15) + 16;
-  }
-  return { at, end };
-}
+var wasmBase642 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
 
 // src/data/simd/resize.ts
-var kernels = lazyModule(wasmBase64);
+var kernels2 = lazyModule(wasmBase642);
 function simdResize(src, w, h, ow, oh, hx, vy) {
   if (vy && ow * 3 < 16) return null;
-  const k = kernels.get();
+  const k = kernels2.get();
   const none = new Int32Array(0);
   const arrays = [hx?.bounds ?? none, hx?.weights ?? none, vy?.bounds ?? none, vy?.weights ?? none];
   const { at: [hb, hw2, vb, vw, srcAt, midAt, dstAt], end } = layout([...arrays.map((a) => a.byteLength), src.length, hx ? ow * h * 3 : 0, ow * oh * 3]);
@@ -3030,10 +3068,10 @@ function withSmoothing(inner, smooth) {
 }
 
 // src/render/simd/overlay_wasm.ts
-var wasmBase642 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
+var wasmBase643 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
 
 // src/render/colorize.ts
-var kernel = lazyModule(wasmBase642);
+var kernel = lazyModule(wasmBase643);
 function colorize(labels, width, height, palette) {
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < labels.length; i++) {
