@@ -74,6 +74,56 @@ export function foldBatchNorms(g: Graph): number {
   return folded;
 }
 
+/** A constant's values per output channel of O: a scalar, or shaped [O], [O,1,1] or [1,O,1,1]; null otherwise. */
+function perChannel(t: Tensor | undefined, O: number): Float32Array | null {
+  if (!t || t.dataType !== FLOAT) return null;
+  const v = floatsOf(t), dims = (t.dims ?? []).map(Number);
+  if (v.length === 1) return new Float32Array(O).fill(v[0]);
+  const lead = dims.length === 4 ? dims[0] : 1, trail = dims.slice(-2);
+  const shaped = v.length === O && lead === 1 && (dims.length === 1 || (dims.length >= 3 && trail[0] === 1 && trail[1] === 1));
+  return shaped ? v : null;
+}
+
+/**
+ * Folds each Mul or Add by a per-channel constant that is the only reader of a convolution's
+ * output into that convolution (weights and bias scaled, bias shifted): graphs converted from
+ * TFLite keep a depthwise convolution's BatchNorm as such a pair, and an 8-bit convolution must
+ * apply the weights it is given. Repeats until none is left; returns how many.
+ */
+export function foldConstantAffines(g: Graph): number {
+  let folded = 0;
+  for (;;) {
+    const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
+    const readers = consumers(g);
+    const outputs = new Set((g.output ?? []).map((o) => o.name!));
+    const producer = new Map<string, O.INodeProto>();
+    for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+    let done: O.INodeProto | null = null;
+    for (const op of g.node ?? []) {
+      if ((op.opType !== 'Mul' && op.opType !== 'Add') || (op.input ?? []).length !== 2) continue;
+      const at = op.input!.findIndex((i) => producer.get(i)?.opType === 'Conv');
+      if (at < 0) continue;
+      const conv = producer.get(op.input![at])!, w = inits.get(conv.input![1]);
+      if ((readers.get(op.input![at]) ?? []).length !== 1 || outputs.has(op.input![at]) || !w || w.dataType !== FLOAT) continue;
+      const O = Number(w.dims![0]), c = perChannel(inits.get(op.input![1 - at]), O);
+      const bias = conv.input![2] ? inits.get(conv.input![2]) : undefined;
+      if (!c || (conv.input![2] && (!bias || bias.dataType !== FLOAT))) continue;
+      const W = floatsOf(w), per = W.length / O, b = bias ? floatsOf(bias) : new Float32Array(O);
+      const nw = op.opType === 'Mul' ? W.map((v, i) => v * c[Math.floor(i / per)]) : W;
+      const nb = b.map((v, o) => (op.opType === 'Mul' ? v * c[o] : v + c[o]));
+      const base = `${conv.name ?? conv.output![0]}/qdq_${op.opType === 'Mul' ? 'scaled' : 'shifted'}${folded}`;
+      g.initializer!.push(tensor(`${base}_weight`, FLOAT, w.dims!.map(Number), nw), tensor(`${base}_bias`, FLOAT, [O], nb));
+      conv.input = [conv.input![0], `${base}_weight`, `${base}_bias`];
+      conv.output = [op.output![0]];
+      done = op;
+      break;
+    }
+    if (!done) return folded;
+    g.node = (g.node ?? []).filter((n) => n !== done);
+    folded++;
+  }
+}
+
 /** The convolutions a QDQ graph quantises: float weights given as constants. */
 export function quantizableConvs(g: Graph): O.INodeProto[] {
   const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
@@ -94,12 +144,21 @@ export function sumsToAdds(g: Graph): number {
   return n;
 }
 
-/** The activations (float tensors, not constants) an int8-chain operator reads and makes. */
+/**
+ * The activations (float tensors, not constants) an int8-chain operator reads and makes, where its
+ * result goes on in 8 bits: into a convolution or another chain operator. A result read only by
+ * float operators (or a graph output) stays float, and so the operator runs in float on its
+ * dequantised inputs: quantising it would add a conversion each way, at the size of its output.
+ */
 function chainTensors(g: Graph): string[] {
   const inits = new Set((g.initializer ?? []).map((t) => t.name!));
+  const readers = consumers(g);
+  const int8Reader = (n: O.INodeProto) => n.opType === 'Conv' || INT8_CHAIN_OPS.has(n.opType!);
   const out: string[] = [];
   for (const n of g.node ?? []) {
     if (!INT8_CHAIN_OPS.has(n.opType!)) continue;
+    const onward = (n.output ?? []).some((t) => (readers.get(t) ?? []).some(int8Reader));
+    if (!onward) continue;
     // Resize: only its data input (the others are sizes and scales).
     const ins = n.opType === 'Resize' ? [n.input![0]] : (n.input ?? []);
     for (const t of [...ins, ...(n.output ?? [])]) if (t && !inits.has(t)) out.push(t);

@@ -8,7 +8,8 @@ import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 import { exportOnnx } from '../../src/io/onnx_export.ts';
 import { onnx } from '../../src/formats/onnx_proto.ts';
-import { activationsToCalibrate, floatsOf, foldBatchNorms, quantizeQdq, uint8Params } from '../../src/io/onnx_qdq.ts';
+import { activationsToCalibrate, floatsOf, foldBatchNorms, foldConstantAffines, quantizeQdq, uint8Params } from '../../src/io/onnx_qdq.ts';
+import { FLOAT, floatInit, ints, int, valueInfo, type O } from '../../src/formats/onnx_proto.ts';
 import { calibrateRanges } from '../../src/inference/quantize.ts';
 import { Rng } from '../../src/util/random.ts';
 
@@ -86,4 +87,51 @@ test('BatchNorm folding keeps the graph\'s output; the QDQ graph agrees with the
     }
   }
   assert.ok(agree / all > 0.9, `labels agree on ${(100 * agree / all).toFixed(1)}% of pixels`);
+});
+
+const model = (nodes: O.INodeProto[], inits: O.ITensorProto[], outputs: string[]): Uint8Array => onnx.ModelProto.encode({
+  irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
+  graph: { name: 'g', node: nodes, initializer: inits, input: [valueInfo('x', FLOAT, 4)], output: outputs.map((o) => valueInfo(o, FLOAT, 4)) },
+}).finish();
+
+test('Mul and Add by per-channel constants after a convolution fold into it; others stay', async () => {
+  const rng = new Rng(9);
+  const r = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+  const bytes = model([
+    { opType: 'Conv', name: 'dw', input: ['x', 'w1', 'b1'], output: ['c1'], attribute: [int('group', 3), ints('pads', [1, 1, 1, 1])] },
+    { opType: 'Mul', name: 'm1', input: ['c1', 's1'], output: ['m1'] },
+    { opType: 'Add', name: 'a1', input: ['t1', 'm1'], output: ['a1'] }, // the constant first
+    { opType: 'Relu', name: 'r1', input: ['a1'], output: ['r1'] },
+    { opType: 'Conv', name: 'pw', input: ['r1', 'w2'], output: ['c2'] }, // no bias
+    { opType: 'Mul', name: 'm2', input: ['c2', 'k'], output: ['m2'] }, // a scalar
+    { opType: 'Conv', name: 'pw2', input: ['r1', 'w3'], output: ['c3'] },
+    { opType: 'Mul', name: 'm3', input: ['c3', 'row'], output: ['m3'] }, // varies along x: not per channel
+    { opType: 'Add', name: 'out', input: ['m2', 'm3'], output: ['y'] }, // two convolutions' outputs: no constant
+  ], [
+    floatInit('w1', r(27), [3, 1, 3, 3]), floatInit('b1', r(3), [3]), floatInit('s1', r(3), [1, 3, 1, 1]), floatInit('t1', r(3), [3, 1, 1]),
+    floatInit('w2', r(6), [2, 3, 1, 1]), floatInit('k', Float32Array.of(-1.7), []), floatInit('w3', r(6), [2, 3, 1, 1]), floatInit('row', r(8), [1, 1, 1, 8]),
+  ], ['y']);
+  const m = onnx.ModelProto.decode(bytes);
+  assert.equal(foldConstantAffines(m.graph!), 3);
+  assert.deepEqual(m.graph!.node!.map((n) => n.name), ['dw', 'r1', 'pw', 'pw2', 'm3', 'out']);
+  const x = r(3 * 8 * 8);
+  const run1 = async (b: Uint8Array) => {
+    const s = await ort.InferenceSession.create(b, { logSeverityLevel: 3 });
+    try { return (await s.run({ x: new ort.Tensor('float32', x, [1, 3, 8, 8]) })).y.data as Float32Array; } finally { await s.release(); }
+  };
+  const [a, b] = [await run1(bytes), await run1(onnx.ModelProto.encode(m).finish())];
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 1e-5 * (1 + Math.abs(v))), 'the folded graph computes the same');
+});
+
+test('an 8-bit chain operator whose result is read only in float stays float (no conversion at its output size)', () => {
+  const m = onnx.ModelProto.decode(model([
+    { opType: 'Conv', name: 'c', input: ['x', 'w'], output: ['c'] },
+    { opType: 'MaxPool', name: 'pool', input: ['c'], output: ['p'], attribute: [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])] },
+    { opType: 'Conv', name: 'c2', input: ['p', 'w2'], output: ['c2'] },
+    { opType: 'Resize', name: 'up', input: ['c2', '', 'scales'], output: ['u'] },
+    { opType: 'Identity', name: 'id', input: ['u'], output: ['y'] },
+  ], [floatInit('w', new Float32Array(12).fill(0.1), [4, 3, 1, 1]), floatInit('w2', new Float32Array(8).fill(0.1), [2, 4, 1, 1]), floatInit('scales', Float32Array.of(1, 1, 4, 4), [4])], ['y']));
+  const names = activationsToCalibrate(m.graph!);
+  assert.ok(names.includes('p'), 'MaxPool into a convolution: 8-bit');
+  assert.ok(!names.includes('u'), 'Resize into the output: float');
 });
