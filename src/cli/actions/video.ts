@@ -20,6 +20,9 @@ import { segmentFrames, warmUp } from '../../video/segment_frames.js';
 import { withSmoothing } from '../../inference/smoothing.js';
 import { makeSegmentation } from '../../inference/result.js';
 import type { Opts } from '../video.js';
+import { readCard } from '../../models/package.js';
+import { resolveModelDir } from '../../models/shipped.js';
+import { netSize } from '../../inference/processor.js';
 
 /** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --frame-size for raw frames). */
 async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
@@ -56,6 +59,20 @@ function checkOptions(input: string, o: Opts): void {
  * Runtime's second thread for much more CPU time, which decoding, drawing and encoding need.
  * Larger inputs run one network on both threads, at less memory (the figures: docs/benchmarks.md).
  */
+/**
+ * The pixels of the network's input for frames of w x h: a model of a fixed input size runs at
+ * that size whatever the frame's. The frame's own when the card cannot be read here (opening the
+ * model then says why).
+ */
+function networkPixels(model: string | undefined, w: number, h: number): number {
+  try {
+    const [nw, nh] = netSize(readCard(resolveModelDir(model)).input.rule, w, h);
+    return nw * nh;
+  } catch {
+    return w * h;
+  }
+}
+
 function defaultWorkers(threads: number | undefined, netPixels: number): number {
   return netPixels <= 1 << 18 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;
 }
@@ -99,11 +116,12 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   const info = source.info;
   // The model runs in worker threads: its runs block the thread that calls them, and this one
   // reads, draws and writes frames meanwhile.
-  const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : info.width * info.height;
+  const keep = o.keep ? classList(o.keep) : ['person'];
+  const model = modelForEffect(o.model, effect, keep);
+  const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : networkPixels(model, info.width, info.height);
   const workers = o.workers ?? defaultWorkers(o.threads, netPixels);
   const tLoad = Date.now();
-  const keep = o.keep ? classList(o.keep) : ['person'];
-  const seg = await held.model(openThreadedSegmenter(modelForEffect(o.model, effect, keep), { ...segmenterOptions(o), workers }));
+  const seg = await held.model(openThreadedSegmenter(model, { ...segmenterOptions(o), workers }));
   const classes = seg.card.classes;
   if (effect) classIds(classes, keep, '--keep');
   const palette = classes.map((c) => c.color);
@@ -167,6 +185,6 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
     await held.closeModel();
   }
   const secs = (Date.now() - t0) / 1000;
-  const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
+  const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}, ${seg.workers} network${seg.workers > 1 ? 's' : ''} side by side; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
   if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
 }
