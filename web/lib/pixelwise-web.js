@@ -2413,13 +2413,15 @@ function normalizeNchw(src, norm, ph, pw) {
   const plane = ph * pw;
   if (!isRgb8(src[0])) return normalizeBandsNchw(src, norm, ph, pw);
   const x = new Float32Array(src.length * 3 * plane);
-  const { lut, source } = normalizationTable(norm);
+  const { lut: [l0, l1, l2], source: [c0, c1, c2] } = normalizationTable(norm);
   src.forEach((im, i) => {
-    for (let k = 0; k < 3; k++) {
-      const base = (i * 3 + k) * plane, ch = source[k], t = lut[k];
-      for (let yy = 0; yy < h; yy++) {
-        const row = base + yy * pw;
-        for (let xx = 0, p = yy * w * 3 + ch; xx < w; xx++, p += 3) x[row + xx] = t[im.data[p]];
+    const d = im.data, b0 = i * 3 * plane, b1 = b0 + plane, b2 = b1 + plane;
+    for (let yy = 0; yy < h; yy++) {
+      const end = yy * pw + w;
+      for (let o = yy * pw, p = yy * w * 3; o < end; o++, p += 3) {
+        x[b0 + o] = l0[d[p + c0]];
+        x[b1 + o] = l1[d[p + c1]];
+        x[b2 + o] = l2[d[p + c2]];
       }
     }
   });
