@@ -2,7 +2,7 @@
 // its activation ranges calibrated on images the way the model sees them (the card's processor),
 // and its accuracy against the float graph measured on the same images.
 import { onnx } from '../formats/onnx_proto.js';
-import { activationsToCalibrate, foldBatchNorms, foldConstantAffines, quantizeQdq, quantizableConvs, sumsToAdds } from '../io/onnx_qdq.js';
+import { activationsToCalibrate, foldBatchNorms, foldConstantAffines, preluPatterns, quantizeQdq, quantizableConvs, sumsToAdds } from '../io/onnx_qdq.js';
 import type { ModelCard } from '../models/card.js';
 import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
@@ -74,6 +74,7 @@ export async function calibrate(model: Uint8Array, card: ModelCard, images: () =
   const g = m.graph!;
   const batchNormsFolded = foldBatchNorms(g) + foldConstantAffines(g);
   sumsToAdds(g);
+  preluPatterns(g);
   const folded = onnx.ModelProto.encode(m).finish();
   const proc = new ImageProcessor(card, o.filters);
   let n = 0;

@@ -145,6 +145,50 @@ export function sumsToAdds(g: Graph): number {
 }
 
 /**
+ * The PReLU that the exporter writes as s·x + (1 - s)·relu(x) (two 1x1 depthwise convolutions, a
+ * Relu and an Add: faster in float) back as one PRelu node: in 8 bits, those would be two integer
+ * convolutions and an integer Add per activation. Returns how many.
+ */
+export function preluPatterns(g: Graph): number {
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
+  const readers = consumers(g);
+  const producer = new Map<string, O.INodeProto>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const outputs = new Set((g.output ?? []).map((o) => o.name!));
+  const onlyFor = (t: string, n: O.INodeProto) => !outputs.has(t) && (readers.get(t) ?? []).length === 1 && readers.get(t)![0] === n;
+  /** A 1x1 depthwise convolution without bias: its input and per-channel factor. */
+  const scaling = (n: O.INodeProto | undefined) => {
+    if (!n || n.opType !== 'Conv' || n.input!.length !== 2) return null;
+    const w = inits.get(n.input![1]);
+    const group = Number(n.attribute?.find((a) => a.name === 'group')?.i ?? 1);
+    if (!w || w.dataType !== FLOAT || w.dims!.length !== 4 || Number(w.dims![0]) !== group || w.dims!.slice(1).some((d) => Number(d) !== 1)) return null;
+    return { x: n.input![0], f: floatsOf(w) };
+  };
+  const drop = new Set<O.INodeProto>();
+  let n = 0;
+  for (const add of g.node ?? []) {
+    if (add.opType !== 'Add' || add.input!.length !== 2) continue;
+    for (const [ri, si] of [[0, 1], [1, 0]]) {
+      const restConv = producer.get(add.input![ri]), sxConv = producer.get(add.input![si]);
+      const rest = scaling(restConv), sx = scaling(sxConv);
+      if (!rest || !sx || !onlyFor(add.input![ri], add) || !onlyFor(add.input![si], add)) continue;
+      const relu = producer.get(rest.x);
+      if (!relu || relu.opType !== 'Relu' || relu.input![0] !== sx.x || !onlyFor(rest.x, restConv!)) continue;
+      if (sx.f.length !== rest.f.length || sx.f.some((s, c) => Math.fround(1 - s) !== rest.f[c])) continue;
+      const slope = `${add.name ?? add.output![0]}/prelu_slope`;
+      g.initializer!.push(tensor(slope, FLOAT, [sx.f.length, 1, 1], sx.f));
+      drop.add(restConv!).add(sxConv!).add(relu);
+      add.opType = 'PRelu';
+      add.input = [sx.x, slope];
+      n++;
+      break;
+    }
+  }
+  g.node = (g.node ?? []).filter((x) => !drop.has(x));
+  return n;
+}
+
+/**
  * The activations (float tensors, not constants) an int8-chain operator reads and makes, where its
  * result goes on in 8 bits: into a convolution or another chain operator. A result read only by
  * float operators (or a graph output) stays float, and so the operator runs in float on its

@@ -8,7 +8,7 @@ import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 import { exportOnnx } from '../../src/io/onnx_export.ts';
 import { onnx } from '../../src/formats/onnx_proto.ts';
-import { activationsToCalibrate, floatsOf, foldBatchNorms, foldConstantAffines, quantizeQdq, uint8Params } from '../../src/io/onnx_qdq.ts';
+import { activationsToCalibrate, floatsOf, foldBatchNorms, foldConstantAffines, preluPatterns, quantizeQdq, uint8Params } from '../../src/io/onnx_qdq.ts';
 import { FLOAT, floatInit, ints, int, valueInfo, type O } from '../../src/formats/onnx_proto.ts';
 import { calibrateRanges } from '../../src/inference/quantize.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -134,4 +134,28 @@ test('an 8-bit chain operator whose result is read only in float stays float (no
   const names = activationsToCalibrate(m.graph!);
   assert.ok(names.includes('p'), 'MaxPool into a convolution: 8-bit');
   assert.ok(!names.includes('u'), 'Resize into the output: float');
+});
+
+test('the exporter\'s PReLU (s·x + (1 - s)·relu(x) as two depthwise convolutions) reads back as one PRelu; a near miss stays', async () => {
+  const rng = new Rng(4);
+  const s = Float32Array.from({ length: 3 }, () => rng.uniform(-0.5, 0.5));
+  const prelu = (p: string, x: string, out: string, t: Float32Array): [O.INodeProto[], O.ITensorProto[]] => [[
+    { opType: 'Conv', name: `${p}sx`, input: [x, `${p}s`], output: [`${p}sx`], attribute: [int('group', 3), ints('kernel_shape', [1, 1])] },
+    { opType: 'Relu', name: `${p}relu`, input: [x], output: [`${p}relu`] },
+    { opType: 'Conv', name: `${p}rest`, input: [`${p}relu`, `${p}t`], output: [`${p}rest`], attribute: [int('group', 3), ints('kernel_shape', [1, 1])] },
+    { opType: 'Add', name: `${p}add`, input: [`${p}rest`, `${p}sx`], output: [out] },
+  ], [floatInit(`${p}s`, s, [3, 1, 1, 1]), floatInit(`${p}t`, t, [3, 1, 1, 1])]];
+  const [n1, i1] = prelu('a/', 'x', 'h', s.map((v) => 1 - v));
+  const [n2, i2] = prelu('b/', 'h', 'y', s.map((v) => 1.01 - v)); // not 1 - s: not a PReLU
+  const bytes = model([...n1, ...n2], [...i1, ...i2], ['y']);
+  const m = onnx.ModelProto.decode(bytes);
+  assert.equal(preluPatterns(m.graph!), 1);
+  assert.deepEqual(m.graph!.node!.map((n) => n.opType), ['PRelu', 'Conv', 'Relu', 'Conv', 'Add']);
+  const x = Float32Array.from({ length: 3 * 4 * 4 }, () => rng.uniform(-2, 2));
+  const run1 = async (b: Uint8Array) => {
+    const ss = await ort.InferenceSession.create(b, { logSeverityLevel: 3 });
+    try { return (await ss.run({ x: new ort.Tensor('float32', x, [1, 3, 4, 4]) })).y.data as Float32Array; } finally { await ss.release(); }
+  };
+  const [a, b] = [await run1(bytes), await run1(onnx.ModelProto.encode(m).finish())];
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 1e-6 * (1 + Math.abs(v))), 'the same function');
 });
