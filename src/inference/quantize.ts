@@ -6,7 +6,7 @@ import { activationsToCalibrate, foldBatchNorms, foldConstantAffines, preluPatte
 import type { ModelCard } from '../models/card.js';
 import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
-import { ort, OnnxNetwork } from './onnx_runtime.js';
+import { defaultThreads, ort, OnnxNetwork } from './onnx_runtime.js';
 import { createSegmenter } from './segmenter.js';
 import { argumentError } from '../util/errors.js';
 
@@ -168,4 +168,34 @@ export async function quantizeWithGate(float: Uint8Array, c: Calibrated, card: M
     if (t.agreement > best.agreement) best = t;
   }
   return { ...best, sensitivity };
+}
+
+/** Median ms per image of the float and the 8-bit graph, end to end, on the same images and threads. */
+export interface GraphTimes { floatMs: number; int8Ms: number; threads: number; images: number; rounds: number }
+
+/**
+ * Times both graphs on `images` (one call per image, after a first call each), alternating
+ * round by round so that both see the same machine; the median of each graph's rounds. Whether 8
+ * bits are faster depends on the network (ONNX Runtime's integer kernels favour dense
+ * convolutions) and on the processor, so it is measured here rather than assumed.
+ */
+export async function timeGraphs(float: Uint8Array, int8: Uint8Array, card: ModelCard, images: PixelImage[], o: { filters?: ResizeFilters; threads?: number; rounds?: number } = {}): Promise<GraphTimes> {
+  const threads = o.threads ?? defaultThreads(), rounds = o.rounds ?? 3;
+  const open = async (bytes: Uint8Array) => createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, threads), card, { filters: o.filters, tiling: { pixelBudget: 0 } });
+  const segs = [await open(float), await open(int8)];
+  try {
+    const ms: number[][] = [[], []];
+    for (const s of segs) await s.predictBatch([images[0]]);
+    for (let r = 0; r < rounds; r++) {
+      for (const [k, s] of segs.entries()) {
+        const t = performance.now();
+        for (const im of images) await s.predictBatch([im]);
+        ms[k].push((performance.now() - t) / images.length);
+      }
+    }
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+    return { floatMs: median(ms[0]), int8Ms: median(ms[1]), threads, images: images.length, rounds };
+  } finally {
+    for (const s of segs) await s.dispose();
+  }
 }

@@ -96,6 +96,8 @@ export const cardSchema = z.object({
     /** Share of pixels whose label is the float network's, on the check images (held apart from calibration). */
     agreement: z.number().check(z.gte(0), z.lte(1)),
     checkImages: z.int().check(z.nonnegative()),
+    /** Median ms per check image end to end, float and 8-bit, measured when quantising (that machine, those threads). */
+    speed: z.optional(z.object({ floatMs: z.number().check(z.positive()), int8Ms: z.number().check(z.positive()), threads: posInt })),
   })),
   /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie

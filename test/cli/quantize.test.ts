@@ -25,6 +25,11 @@ test('quantize voc-fast: the card records the 8-bit graph; predict --precision i
   assert.equal(card.int8.calibrationImages, 3);
   assert.equal(card.int8.checkImages, 1);
   assert.equal(card.int8.quantized, card.int8.convolutions);
+  // Both graphs timed on the check image: the card keeps the figures the line prints.
+  const { floatMs, int8Ms, threads } = card.int8.speed;
+  assert.ok(floatMs > 0 && int8Ms > 0 && threads >= 1);
+  assert.ok(r.stdout.includes(`${int8Ms.toFixed(1)} ms an image against the float graph's ${floatMs.toFixed(1)}`), r.stdout);
+  assert.equal(r.stdout.includes('slower in 8 bits on this machine'), int8Ms >= floatMs);
   assert.ok(fs.statSync(path.join(out, 'model-int8.onnx')).size < 0.6 * fs.statSync(path.join(out, 'model.onnx')).size);
   // The float graph is the shipped one, copied.
   assert.ok(fs.readFileSync(path.join(out, 'model.onnx')).equals(fs.readFileSync('models/voc-fast/model.onnx')));

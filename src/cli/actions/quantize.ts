@@ -1,7 +1,7 @@
 // The `quantize` command's work, loaded when the command runs (the definition in ../quantize.ts stays light).
 import fs from 'node:fs';
 import path from 'node:path';
-import { calibrate, quantizeWithGate } from '../../inference/quantize.js';
+import { calibrate, quantizeWithGate, timeGraphs } from '../../inference/quantize.js';
 import { NODE_FILTERS } from '../../inference/node_filters.js';
 import { readImage } from '../../data/image_io.js';
 import { collectImages } from '../../data/image_list.js';
@@ -59,6 +59,7 @@ export async function run(o: Opts): Promise<void> {
   });
   if (sensStarted) sens.stop();
 
+  const speed = await timeGraphs(float, q.bytes, card, check, { filters: NODE_FILTERS, threads: o.threads });
   if (o.out) copyPackage(dir, o.out);
   writeFileAtomic(path.join(target, INT8_FILE), q.bytes);
   const written = readCard(target);
@@ -67,8 +68,9 @@ export async function run(o: Opts): Promise<void> {
     int8: {
       onnx: INT8_FILE, method: 'static QDQ: int8 weights per output channel, uint8 activations (min/max averaged over calibration images), BatchNorm folded', calibrationImages: c.images,
       quantized: q.quantized, convolutions: q.convolutions, keptFloat: q.keptFloat, agreement: q.agreement, checkImages: check.length,
+      speed: { floatMs: speed.floatMs, int8Ms: speed.int8Ms, threads: speed.threads },
     },
   });
   const kb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
-  process.stdout.write(`8-bit graph: ${q.quantized} of ${q.convolutions} convolutions on 8 bits${q.keptFloat.length ? ` (${q.keptFloat.length} kept in float)` : ''}, ${kb(q.bytes.length)} (float ${kb(float.length)}); labels equal the float graph's on ${(100 * q.agreement).toFixed(2)}% of ${check.length} held-apart images' pixels${o.minAgreement && q.agreement < o.minAgreement ? ` (below --min-agreement ${o.minAgreement}: keep more in float with --keep-float, or calibrate on more images)` : ''}; written to ${path.join(target, INT8_FILE)} (run it with --precision int8)\n`);
+  process.stdout.write(`8-bit graph: ${q.quantized} of ${q.convolutions} convolutions on 8 bits${q.keptFloat.length ? ` (${q.keptFloat.length} kept in float)` : ''}, ${kb(q.bytes.length)} (float ${kb(float.length)}); labels equal the float graph's on ${(100 * q.agreement).toFixed(2)}% of ${check.length} held-apart images' pixels${o.minAgreement && q.agreement < o.minAgreement ? ` (below --min-agreement ${o.minAgreement}: keep more in float with --keep-float, or calibrate on more images)` : ''}; ${speed.int8Ms.toFixed(1)} ms an image against the float graph's ${speed.floatMs.toFixed(1)} (${speed.threads} thread${speed.threads > 1 ? 's' : ''}, ${(speed.int8Ms / speed.floatMs).toFixed(2)}x the time)${speed.int8Ms >= speed.floatMs ? ': slower in 8 bits on this machine, so keep running it in float (ONNX Runtime\'s integer kernels favour dense convolutions)' : ''}; written to ${path.join(target, INT8_FILE)} (run it with --precision int8)\n`);
 }
