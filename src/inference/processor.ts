@@ -98,12 +98,18 @@ export class ImageProcessor {
     return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, this.card.input.channels, ph, pw], width, height };
   }
 
-  /** Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's output [n, C, ph, pw]. */
+  /**
+   * Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's
+   * output [n, C, ph, pw]: views into `out` where nothing is cropped (the output is rewritten in
+   * place for probabilities and a temperature), copies otherwise.
+   */
   scores(out: Float32Array, e: Encoded): Float32Array[] {
     const C = this.numClasses, [n, , ph, pw] = e.dims, { width: w, height: h } = e;
     return Array.from({ length: n }, (_, i) => {
-      const map = new Float32Array(C * h * w);
-      for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) {
+      // Unpadded, an image's scores are a run of the output (which is the caller's to keep): a view.
+      const whole = ph === h && pw === w;
+      const map = whole ? out.subarray(i * C * h * w, (i + 1) * C * h * w) : new Float32Array(C * h * w);
+      if (!whole) for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) {
         map.set(out.subarray(((i * C + k) * ph + y) * pw, ((i * C + k) * ph + y) * pw + w), (k * h + y) * w);
       }
       if (this.output.kind === 'probabilities') for (let p = 0; p < map.length; p++) map[p] = map[p] > 0 ? Math.max(LOG_FLOOR, Math.log(map[p])) : LOG_FLOOR;

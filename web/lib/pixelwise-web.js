@@ -2022,7 +2022,9 @@ var cardSchema = object({
     keptFloat: array(string2()),
     /** Share of pixels whose label is the float network's, on the check images (held apart from calibration). */
     agreement: number2().check(_gte(0), _lte(1)),
-    checkImages: int().check(_nonnegative())
+    checkImages: int().check(_nonnegative()),
+    /** Median ms per check image end to end, float and 8-bit, measured when quantising (that machine, those threads). */
+    speed: optional(object({ floatMs: number2().check(_positive()), int8Ms: number2().check(_positive()), threads: posInt }))
   })),
   /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
@@ -2665,12 +2667,17 @@ var ImageProcessor = class {
     const s = this.card.input.stride, ph = Math.ceil(height / s) * s, pw = Math.ceil(width / s) * s;
     return { x: normalizeNchw(imgs, this.card.input.normalization, ph, pw), dims: [imgs.length, this.card.input.channels, ph, pw], width, height };
   }
-  /** Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's output [n, C, ph, pw]. */
+  /**
+   * Per image, the class scores (CHW, logits or log-probabilities) of its part of the network's
+   * output [n, C, ph, pw]: views into `out` where nothing is cropped (the output is rewritten in
+   * place for probabilities and a temperature), copies otherwise.
+   */
   scores(out, e) {
     const C = this.numClasses, [n, , ph, pw] = e.dims, { width: w, height: h } = e;
     return Array.from({ length: n }, (_, i) => {
-      const map = new Float32Array(C * h * w);
-      for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) {
+      const whole = ph === h && pw === w;
+      const map = whole ? out.subarray(i * C * h * w, (i + 1) * C * h * w) : new Float32Array(C * h * w);
+      if (!whole) for (let k = 0; k < C; k++) for (let y = 0; y < h; y++) {
         map.set(out.subarray(((i * C + k) * ph + y) * pw, ((i * C + k) * ph + y) * pw + w), (k * h + y) * w);
       }
       if (this.output.kind === "probabilities") for (let p = 0; p < map.length; p++) map[p] = map[p] > 0 ? Math.max(LOG_FLOOR, Math.log(map[p])) : LOG_FLOOR;
