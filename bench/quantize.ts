@@ -3,6 +3,7 @@
 // images spread over the split, the gate off), then, per model:
 //  - ms per image, float graph against 8-bit graph, ONNX Runtime with 2 threads, end to end
 //    (resize, network, labels back) on the shipped photos, the two alternated round by round (median);
+//    and the network's run alone (the first photo's input, class scores out), alternated the same way;
 //  - accuracy: CamVid val mIoU of both for camvid; for the others the share of pixels of the shipped
 //    photos whose label is the float graph's.
 // Models already 8-bit (cityscapes, imported so) and models of several graphs (person) are listed as such.
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { calibrate, buildInt8 } from '../src/inference/quantize.ts';
 import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
 import { createSegmenter } from '../src/inference/segmenter.ts';
+import { ImageProcessor } from '../src/inference/processor.ts';
 import { NODE_FILTERS } from '../src/inference/node_filters.ts';
 import { cardFile, readCard } from '../src/models/package.ts';
 import { MODELS_DIR, shippedModels } from '../src/models/shipped.ts';
@@ -36,6 +38,25 @@ const train = fs.readdirSync(path.join(CAMVID, 'train')).filter((f) => f.endsWit
 const calFiles = Array.from({ length: 32 }, (_, i) => path.join(CAMVID, 'train', train[Math.floor(((i + 0.5) * train.length) / 32)]));
 const photos = await Promise.all(DEMO_PHOTOS.map((p) => readImage(path.join(DEMO_PHOTOS_DIR, p.file))));
 const open = async (bytes: Uint8Array, card: ModelCard) => createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, 2), card, { filters: NODE_FILTERS, tiling: { pixelBudget: 0 } });
+
+/** Median ms of the network's run alone on the first photo's input, float and 8-bit alternated. */
+async function networkMs(float: Uint8Array, int8: Uint8Array, card: ModelCard): Promise<{ float: number; int8: number }> {
+  const proc = new ImageProcessor(card, NODE_FILTERS);
+  const e = proc.encode(await proc.toNetwork([photos[0]]));
+  const nets = { float: await OnnxNetwork.create(float, card.model.numClasses, 2), int8: await OnnxNetwork.create(int8, card.model.numClasses, 2) };
+  const ms: Record<'float' | 'int8', number[]> = { float: [], int8: [] };
+  try {
+    for (const n of Object.values(nets)) await n.run(e.x, e.dims);
+    for (let r = 0; r < ROUNDS * 2; r++) {
+      for (const k of (r % 2 ? ['int8', 'float'] : ['float', 'int8']) as ('float' | 'int8')[]) {
+        const t = performance.now();
+        await nets[k].run(e.x, e.dims);
+        ms[k].push(performance.now() - t);
+      }
+    }
+  } finally { for (const n of Object.values(nets)) await n.dispose(); }
+  return { float: median(ms.float), int8: median(ms.int8) };
+}
 
 async function camvidVal(seg: Awaited<ReturnType<typeof open>>): Promise<number> {
   const cm = new ConfusionMatrix(11, { ignoreIndex: 11 });
@@ -73,16 +94,21 @@ for (const name of opt('--models')?.split(',') ?? shippedModels()) {
     const [[a], [b]] = [await segs.float.predictBatch([im]), await segs.int8.predictBatch([im])];
     all += a.length; for (let p = 0; p < a.length; p++) if (a[p] === b[p]) same++;
   }
+  for (const s of Object.values(segs)) await s.dispose();
+  const net = await networkMs(float, q.bytes, card);
   const row: Record<string, unknown> = {
     model: name, convolutions: q.convolutions, quantized: q.quantized, floatMb: float.length / 1e6, int8Mb: q.bytes.length / 1e6, quantizeSeconds,
-    msFloat: median(ms.float), msInt8: median(ms.int8), speedup: median(ms.float) / median(ms.int8), photosAgreement: same / all,
+    msFloat: median(ms.float), msInt8: median(ms.int8), speedup: median(ms.float) / median(ms.int8), networkMsFloat: net.float, networkMsInt8: net.int8, photosAgreement: same / all,
   };
-  if (name.startsWith('camvid')) { row.camvidValMiouFloat = await camvidVal(segs.float); row.camvidValMiouInt8 = await camvidVal(segs.int8); }
-  for (const s of Object.values(segs)) await s.dispose();
-  log(`${name}: ${(row.msFloat as number).toFixed(1)} ms float, ${(row.msInt8 as number).toFixed(1)} ms int8 (${(row.speedup as number).toFixed(2)}x); photos' labels as float: ${(100 * same / all).toFixed(2)}%${row.camvidValMiouFloat != null ? `; CamVid val mIoU ${(100 * (row.camvidValMiouFloat as number)).toFixed(2)} -> ${(100 * (row.camvidValMiouInt8 as number)).toFixed(2)}` : ''}`);
+  if (name.startsWith('camvid')) {
+    const again = { float: await open(float, card), int8: await open(q.bytes, int8Card) };
+    row.camvidValMiouFloat = await camvidVal(again.float); row.camvidValMiouInt8 = await camvidVal(again.int8);
+    for (const s of Object.values(again)) await s.dispose();
+  }
+  log(`${name}: ${(row.msFloat as number).toFixed(1)} ms float, ${(row.msInt8 as number).toFixed(1)} ms int8 (${(row.speedup as number).toFixed(2)}x); the network alone ${net.float.toFixed(1)} / ${net.int8.toFixed(1)} ms; photos' labels as float: ${(100 * same / all).toFixed(2)}%${row.camvidValMiouFloat != null ? `; CamVid val mIoU ${(100 * (row.camvidValMiouFloat as number)).toFixed(2)} -> ${(100 * (row.camvidValMiouInt8 as number)).toFixed(2)}` : ''}`);
   rows.push(row);
 }
 writeFileAtomic('docs/bench/quantize.json', JSON.stringify({
   date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: `npm run bench:quantize${args.length ? ` -- ${args.join(' ')}` : ''}`,
-  calibration: '32 CamVid train images spread over the split', timing: `ONNX Runtime, 2 threads, the shipped photos end to end, ${ROUNDS} alternated rounds (median ms per image)`, rows,
+  calibration: '32 CamVid train images spread over the split', timing: `ONNX Runtime, 2 threads, the shipped photos end to end, ${ROUNDS} alternated rounds (median ms per image); the network alone on the first photo's input, ${ROUNDS * 2} alternated runs (median)`, rows,
 }, null, 2) + '\n');
