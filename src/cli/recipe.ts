@@ -60,3 +60,8 @@ function parse(opt: Option, key: string, v: z.infer<typeof Value>, file: string)
     throw e;
   }
 }
+
+/** One option's value as a recipe file gives it (undefined where it does not). */
+export function recipeOption(file: string, key: string): unknown {
+  return readRecipe(file)[key];
+}

@@ -16,7 +16,7 @@ export interface Opts extends DataOpts {
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
   initClasses?: string | true; teacher?: string; distillWeight?: number; distillTemperature?: number;
-  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; valEvery: number; preciseBn?: number; channels: string; initWeights?: string; encoderWeights?: string;
+  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; then?: string; valEvery: number; preciseBn?: number; channels: string; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -67,6 +67,7 @@ export function trainCommand(): Command {
     .option('--micro-batch <n|auto>', 'samples per forward/backward pass in each thread; gradients are accumulated (exact for cross-entropy); auto = as many as fit the 4 GB wasm heap', 'auto')
     .option('--checkpoint-blocks <n|auto>', 'gradient checkpointing: run the network in n segments whose activations are recomputed in the backward pass (less memory, about a third more compute; 0 = off); auto = only when one sample would not fit the wasm heap otherwise', 'auto')
     .option('--config <file>', 'a recipe: JSON of these options ("input-size": "176x240", ...); the command line wins')
+    .option('--then <recipe>', 'when this run completes, train this recipe next, from this run\'s best weights (they replace its init-weights); its run folder is resumed if it holds one')
     .option('--quiet', 'no progress bars'))
-    .action(async (_o: Opts, cmd: Command) => (await import('./actions/train.js')).run(_o, cmd));
+    .action(async (_o: Opts, cmd: Command) => (await import('./actions/train.js')).run(_o, cmd, trainCommand));
 }

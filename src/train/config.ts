@@ -52,6 +52,9 @@ export interface TrainConfig {
   preciseBn?: number;
   /** Start from these weights (a pixelwise checkpoint or package weights), e.g. to fine-tune. */
   initWeights?: string;
+  /** A recipe the command line trains next when this run completes, from this run's best weights
+   * (`train --then`); kept here so that resuming this run goes on to it. train() does not read it. */
+  then?: string;
   /** With initWeights from a model package: the package's class (index) each class's scores start
    * from (-1: new), and the package's class count (--init-classes; init_classes.ts). */
   initClasses?: { starts: number[]; from: number };

@@ -20,7 +20,7 @@ import { parseNumberList } from '../options.js';
 import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { resolveBands } from './bands.js';
 import { loadSamples } from '../../data/dataset.js';
-import { applyRecipe } from '../recipe.js';
+import { applyRecipe, recipeOption } from '../recipe.js';
 import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
 import { resolveBinaryClasses } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
@@ -80,9 +80,22 @@ function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: str
   return { initWeights: init, encoderWeights: enc || undefined, layout, norm, initClasses };
 }
 
-export async function run(_o: Opts, cmd: Command): Promise<void> {
+/**
+ * The next stage of a recipe (`--then`): trained from `from`'s best weights, or resumed where its
+ * run folder (the recipe's "out") holds a run already, through a fresh train command.
+ */
+async function trainNext(recipe: string, from: string, makeCommand: () => Command, log: (s: string) => void): Promise<void> {
+  const out = recipeOption(recipe, 'out');
+  if (typeof out !== 'string') throw new UserError(`--then ${recipe}: the recipe names no "out" folder for its run; add one`);
+  const resume = isFile(path.join(out, 'last.safetensors'));
+  log(`--then ${recipe}: ${resume ? `resuming ${out}` : `training ${out} from the best weights of ${from}`}`);
+  await makeCommand().parseAsync(resume ? ['--resume', out] : ['--config', recipe, '--init-weights', from], { from: 'user' });
+}
+
+export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): Promise<void> {
   if (_o.config) applyRecipe(cmd, _o.config);
   const o = cmd.opts<Opts>();
+  if (o.then != null && !isFile(o.then)) throw new UserError(`--then ${o.then}: no such recipe file`);
   // One word per concept: --model names a model package or shipped model, --arch an architecture.
   if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
   if (!o.resume) archOptionsFrom(o, o.arch, getArch(o.arch)); // unknown architecture or option: say so first
@@ -175,6 +188,7 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
       norm: bands?.norm ?? norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights, ...(initClasses ? { initClasses } : {}),
       ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature } : {}),
+      ...(o.then ? { then: o.then } : {}),
     };
   }
   // Settings of this machine, not of the run: from the environment each time (cli/config.ts).
@@ -199,5 +213,9 @@ export async function run(_o: Opts, cmd: Command): Promise<void> {
   }
   const best = r.state.bestMIoU >= 0 ? `, best val mIoU ${(r.state.bestMIoU * 100).toFixed(2)} at epoch ${r.state.bestEpoch}${r.bestPartial ? ' (partial)' : ''}` : '';
   process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${trainedText(r)} in ${runDir}${best}\n`);
-  if (r.interrupted) process.exitCode = 130;
+  if (r.interrupted) { process.exitCode = 130; return; }
+  // The next stage starts from a finished run only (all epochs, or stopped early), not one that
+  // --max-minutes cut short: resuming that one goes on to the next stage when it finishes.
+  const finished = r.state.epoch >= cfg.epochs || (!!cfg.earlyStopPatience && r.state.epochsWithoutImprovement >= cfg.earlyStopPatience);
+  if (cfg.then && makeCommand && finished) await trainNext(cfg.then, runDir, makeCommand, log);
 }
