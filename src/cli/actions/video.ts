@@ -54,12 +54,6 @@ function checkOptions(input: string, o: Opts): void {
 }
 
 /**
- * Two networks side by side, one thread each, when there are two cores and the network input is
- * small (--input-size, else the frame, up to 2^18 pixels): a short run gains little from ONNX
- * Runtime's second thread for much more CPU time, which decoding, drawing and encoding need.
- * Larger inputs run one network on both threads, at less memory (the figures: docs/benchmarks.md).
- */
-/**
  * The pixels of the network's input for frames of w x h: a model of a fixed input size runs at
  * that size whatever the frame's. The frame's own when the card cannot be read here (opening the
  * model then says why).
@@ -73,6 +67,13 @@ function networkPixels(model: string | undefined, w: number, h: number): number 
   }
 }
 
+/**
+ * Two networks side by side, one thread each, when there are two cores and the network input is
+ * small (--input-size, else the model's fixed size or the frame; up to 2^18 pixels): a short run
+ * gains little from ONNX Runtime's second thread for much more CPU time, which decoding, drawing
+ * and encoding need. Larger inputs run one network on both threads, at less memory (the figures:
+ * docs/benchmarks.md).
+ */
 function defaultWorkers(threads: number | undefined, netPixels: number): number {
   return netPixels <= 1 << 18 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;
 }
@@ -185,6 +186,6 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
     await held.closeModel();
   }
   const secs = (Date.now() - t0) / 1000;
-  const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}, ${seg.workers} network${seg.workers > 1 ? 's' : ''} side by side; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
+  const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}, ${seg.workers > 1 ? `${seg.workers} networks side by side` : 'one network'}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
   if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
 }
