@@ -8,8 +8,8 @@ import type { CardOutput, InputRule, ModelCard, ResizeFilterName } from '../mode
 import { normalizeNchw } from '../data/normalize.js';
 import { channelsOf, isRgb8, resizeSamples, sampleTypeOf, type PixelImage } from '../data/pixels.js';
 import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
-import { resizeChw } from './chw.js';
-import { argmaxPadded } from './label_map.js';
+import { resizeArgmaxChw, resizeChw } from './chw.js';
+import { argmaxChw, argmaxPadded } from './label_map.js';
 import { argumentError } from '../util/errors.js';
 
 /** A resize filter for 8-bit RGB images (the card names one per input rule). */
@@ -89,6 +89,15 @@ export class ImageProcessor {
   scoresBack(scores: Float32Array, net: Size, img: Size): Float32Array {
     if (net.width === img.width && net.height === img.height) return scores;
     return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+  }
+
+  /**
+   * The label map at the image's size from class scores at the network's: the argmax of
+   * scoresBack's result, computed row by row without keeping it (same labels, a row of memory).
+   */
+  labelsFromScoresBack(scores: Float32Array, net: Size, img: Size): Uint8Array {
+    if (net.width === img.width && net.height === img.height) return argmaxChw(scores, this.numClasses);
+    return resizeArgmaxChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
   }
 
   encode(imgs: PixelImage[]): Encoded {

@@ -126,7 +126,9 @@ function withInputRule(inner: Segmenter, proc: ImageProcessor): Segmenter {
       const net = await proc.toNetwork(imgs);
       if (byLabels) return (await batched(net, (x) => inner.predictBatch(x, o))).map((l, i) => proc.labelsBack(l, net[i], imgs[i]));
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
-      return out.map((r, i) => (net[i] === imgs[i] ? r.labels : labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold)));
+      return out.map((r, i) => (net[i] === imgs[i] ? r.labels
+        : inner.threshold ? labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold)
+          : proc.labelsFromScoresBack(r.scores, net[i], imgs[i])));
     },
     async scoresBatch(imgs: PixelImage[], o?: CallOptions) {
       const net = await proc.toNetwork(imgs);

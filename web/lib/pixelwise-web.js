@@ -2598,6 +2598,35 @@ function resizeChw(src, c, h, w, th, tw) {
   }
   return out;
 }
+function resizeArgmaxChw(src, c, h, w, th, tw) {
+  const out = new Uint8Array(th * tw), best = new Float32Array(tw);
+  const sy = h / th, sx = w / tw, plane = h * w;
+  const x0s = new Int32Array(tw), x1s = new Int32Array(tw), axs = new Float64Array(tw);
+  for (let x = 0; x < tw; x++) {
+    const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx));
+    x0s[x] = x0;
+    x1s[x] = Math.min(w - 1, x0 + 1);
+    axs[x] = fx - x0;
+  }
+  for (let y = 0; y < th; y++) {
+    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
+    const o = y * tw;
+    for (let k = 0; k < c; k++) {
+      const r0 = k * plane + y0 * w, r1 = k * plane + y1 * w;
+      for (let x = 0; x < tw; x++) {
+        const x0 = x0s[x], x1 = x1s[x], ax = axs[x];
+        const top = src[r0 + x0] * (1 - ax) + src[r0 + x1] * ax;
+        const bot = src[r1 + x0] * (1 - ax) + src[r1 + x1] * ax;
+        const v = Math.fround(top * (1 - ay) + bot * ay);
+        if (k === 0 || v > best[x]) {
+          best[x] = v;
+          out[o + x] = k;
+        }
+      }
+    }
+  }
+  return out;
+}
 
 // src/inference/processor.ts
 var PILLOW_FILTER = { pillow: (im, w, h) => pillowBilinear(im, w, h) };
@@ -2660,6 +2689,14 @@ var ImageProcessor = class {
   scoresBack(scores, net, img) {
     if (net.width === img.width && net.height === img.height) return scores;
     return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+  }
+  /**
+   * The label map at the image's size from class scores at the network's: the argmax of
+   * scoresBack's result, computed row by row without keeping it (same labels, a row of memory).
+   */
+  labelsFromScoresBack(scores, net, img) {
+    if (net.width === img.width && net.height === img.height) return argmaxChw(scores, this.numClasses);
+    return resizeArgmaxChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
   }
   encode(imgs) {
     this.checkBands(imgs);
@@ -2969,7 +3006,7 @@ function withInputRule(inner, proc) {
       const net = await proc.toNetwork(imgs);
       if (byLabels) return (await batched(net, (x) => inner.predictBatch(x, o))).map((l, i) => proc.labelsBack(l, net[i], imgs[i]));
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
-      return out.map((r, i) => net[i] === imgs[i] ? r.labels : labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold));
+      return out.map((r, i) => net[i] === imgs[i] ? r.labels : inner.threshold ? labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold) : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]));
     },
     async scoresBatch(imgs, o) {
       const net = await proc.toNetwork(imgs);

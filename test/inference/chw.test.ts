@@ -1,0 +1,34 @@
+// Class-score planes resized (src/inference/chw.ts): the fused resize + argmax gives exactly the
+// labels of resizing every plane and taking the argmax (ties, NaN, up- and down-scaling), and
+// resizeChw itself matches bilinear sampling with half-pixel centres written out here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resizeArgmaxChw, resizeChw } from '../../src/inference/chw.ts';
+import { argmaxChw } from '../../src/inference/label_map.ts';
+
+function scores(n: number, seed: number): Float32Array {
+  let r = seed;
+  const rand = () => ((r = (r * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  // Few distinct values: many exact ties after interpolation; a few NaNs.
+  return Float32Array.from({ length: n }, () => (rand() < 0.01 ? NaN : Math.round(rand() * 4) / 2));
+}
+
+test('resizeArgmaxChw: the labels of argmaxChw(resizeChw(...)) without the resized planes', () => {
+  for (const [c, h, w, th, tw] of [[12, 24, 32, 12, 16], [3, 7, 5, 20, 13], [21, 17, 19, 17, 19], [1, 4, 4, 9, 3], [151, 9, 11, 5, 7]]) {
+    const s = scores(c * h * w, c * 7 + th);
+    assert.deepEqual(resizeArgmaxChw(s, c, h, w, th, tw), argmaxChw(resizeChw(s, c, h, w, th, tw), c, { simd: false }), `${c} classes, ${w}x${h} -> ${tw}x${th}`);
+  }
+});
+
+test('resizeChw: bilinear with half-pixel centres, edges clamped', () => {
+  const [h, w, th, tw] = [3, 4, 5, 7];
+  const s = Float32Array.from({ length: 2 * h * w }, (_, i) => (i * 37) % 11);
+  const out = resizeChw(s, 2, h, w, th, tw);
+  const at = (k: number, y: number, x: number) => s[k * h * w + Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
+  for (let k = 0; k < 2; k++) for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
+    const fy = Math.max(0, (y + 0.5) * h / th - 0.5), fx = Math.max(0, (x + 0.5) * w / tw - 0.5);
+    const y0 = Math.floor(fy), x0 = Math.floor(fx), ay = fy - y0, ax = fx - x0;
+    const want = (1 - ay) * ((1 - ax) * at(k, y0, x0) + ax * at(k, y0, x0 + 1)) + ay * ((1 - ax) * at(k, y0 + 1, x0) + ax * at(k, y0 + 1, x0 + 1));
+    assert.ok(Math.abs(out[(k * th + y) * tw + x] - want) < 1e-5, `plane ${k} at ${x},${y}`);
+  }
+});
