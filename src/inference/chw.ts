@@ -1,18 +1,23 @@
 // Class-score maps (CHW float planes) resized, with no Node dependencies (shared with the browser module).
 
+/** Per output index along one axis: the two source indices and the second one's weight (half-pixel centres, edges clamped). */
+function taps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; a: Float64Array } {
+  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), a = new Float64Array(outSize), scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    const f = Math.max(0, (o + 0.5) * scale - 0.5), lo = Math.min(inSize - 1, Math.floor(f));
+    i0[o] = lo; i1[o] = Math.min(inSize - 1, lo + 1); a[o] = f - lo;
+  }
+  return { i0, i1, a };
+}
+
 /** Bilinear resize (half-pixel centres, as TF.js/sharp) of CHW float maps. */
 export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number): Float32Array {
   const out = new Float32Array(c * th * tw);
-  const sy = h / th, sx = w / tw;
-  // Source columns and weights per output column, computed once; then plane by plane, row by row,
+  // Source columns and weights per output column, computed once; then row by row, plane by plane,
   // in memory order (the arithmetic per output value is unchanged).
-  const x0s = new Int32Array(tw), x1s = new Int32Array(tw), axs = new Float64Array(tw);
-  for (let x = 0; x < tw; x++) {
-    const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx));
-    x0s[x] = x0; x1s[x] = Math.min(w - 1, x0 + 1); axs[x] = fx - x0;
-  }
+  const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
+    const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y];
     for (let k = 0; k < c; k++) {
       const r0 = k * h * w + y0 * w, r1 = k * h * w + y1 * w, o = k * th * tw + y * tw;
       for (let x = 0; x < tw; x++) {
@@ -33,16 +38,10 @@ export function resizeChw(src: Float32Array, c: number, h: number, w: number, th
  * equal values wins; a NaN never does.
  */
 export function resizeArgmaxChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number): Uint8Array {
-  const out = new Uint8Array(th * tw), best = new Float32Array(tw);
-  const sy = h / th, sx = w / tw, plane = h * w;
-  const x0s = new Int32Array(tw), x1s = new Int32Array(tw), axs = new Float64Array(tw);
-  for (let x = 0; x < tw; x++) {
-    const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx));
-    x0s[x] = x0; x1s[x] = Math.min(w - 1, x0 + 1); axs[x] = fx - x0;
-  }
+  const out = new Uint8Array(th * tw), best = new Float32Array(tw), plane = h * w;
+  const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
-    const o = y * tw;
+    const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y], o = y * tw;
     for (let k = 0; k < c; k++) {
       const r0 = k * plane + y0 * w, r1 = k * plane + y1 * w;
       for (let x = 0; x < tw; x++) {

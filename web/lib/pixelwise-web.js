@@ -2478,9 +2478,9 @@ var BITS = 22;
 function bilinearCoeffs(inSize, outSize) {
   const scale = inSize / outSize;
   const fs = Math.max(scale, 1), support = fs;
-  const taps = Math.ceil(support) * 2 + 1;
-  const bounds = new Int32Array(outSize * 2), weights = new Int32Array(outSize * taps);
-  const w = new Float64Array(taps);
+  const taps2 = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2), weights = new Int32Array(outSize * taps2);
+  const w = new Float64Array(taps2);
   for (let i = 0; i < outSize; i++) {
     const center = (i + 0.5) * scale;
     const xmin = Math.max(0, Math.trunc(center - support + 0.5));
@@ -2493,24 +2493,24 @@ function bilinearCoeffs(inSize, outSize) {
     }
     for (let k = 0; k < xmax; k++) {
       const v = sum !== 0 ? w[k] / sum : w[k];
-      weights[i * taps + k] = v < 0 ? Math.trunc(-0.5 + v * (1 << BITS)) : Math.trunc(0.5 + v * (1 << BITS));
+      weights[i * taps2 + k] = v < 0 ? Math.trunc(-0.5 + v * (1 << BITS)) : Math.trunc(0.5 + v * (1 << BITS));
     }
     bounds[i * 2] = xmin;
     bounds[i * 2 + 1] = xmax;
   }
-  return { bounds, weights, taps };
+  return { bounds, weights, taps: taps2 };
 }
 var HALF = 1 << BITS - 1;
 var clip8 = (v) => {
   const x = v >> BITS;
   return x > 255 ? 255 : x;
 };
-function horizontalPass(src, w, h, ow, { bounds, weights, taps }) {
+function horizontalPass(src, w, h, ow, { bounds, weights, taps: taps2 }) {
   const out = new Uint8Array(ow * h * 3);
   for (let y = 0; y < h; y++) {
     const row = y * w * 3;
     for (let x = 0, o = y * ow * 3; x < ow; x++, o += 3) {
-      const n = bounds[x * 2 + 1], wb = x * taps;
+      const n = bounds[x * 2 + 1], wb = x * taps2;
       let r = HALF, g = HALF, b = HALF;
       for (let k = 0, q = row + bounds[x * 2] * 3; k < n; k++, q += 3) {
         const wk = weights[wb + k];
@@ -2525,12 +2525,12 @@ function horizontalPass(src, w, h, ow, { bounds, weights, taps }) {
   }
   return out;
 }
-function verticalPass(src, w, oh, { bounds, weights, taps }) {
+function verticalPass(src, w, oh, { bounds, weights, taps: taps2 }) {
   const len = w * 3;
   const out = new Uint8Array(oh * len);
   const acc = new Int32Array(len);
   for (let y = 0; y < oh; y++) {
-    const first = bounds[y * 2], n = bounds[y * 2 + 1], wb = y * taps;
+    const first = bounds[y * 2], n = bounds[y * 2 + 1], wb = y * taps2;
     acc.fill(HALF);
     for (let k = 0; k < n; k++) {
       const wk = weights[wb + k], s = (first + k) * len;
@@ -2574,18 +2574,21 @@ function pillowNearest(src, w, h, width, height) {
 }
 
 // src/inference/chw.ts
+function taps(inSize, outSize) {
+  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), a = new Float64Array(outSize), scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    const f = Math.max(0, (o + 0.5) * scale - 0.5), lo = Math.min(inSize - 1, Math.floor(f));
+    i0[o] = lo;
+    i1[o] = Math.min(inSize - 1, lo + 1);
+    a[o] = f - lo;
+  }
+  return { i0, i1, a };
+}
 function resizeChw(src, c, h, w, th, tw) {
   const out = new Float32Array(c * th * tw);
-  const sy = h / th, sx = w / tw;
-  const x0s = new Int32Array(tw), x1s = new Int32Array(tw), axs = new Float64Array(tw);
-  for (let x = 0; x < tw; x++) {
-    const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx));
-    x0s[x] = x0;
-    x1s[x] = Math.min(w - 1, x0 + 1);
-    axs[x] = fx - x0;
-  }
+  const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
+    const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y];
     for (let k = 0; k < c; k++) {
       const r0 = k * h * w + y0 * w, r1 = k * h * w + y1 * w, o = k * th * tw + y * tw;
       for (let x = 0; x < tw; x++) {
@@ -2599,18 +2602,10 @@ function resizeChw(src, c, h, w, th, tw) {
   return out;
 }
 function resizeArgmaxChw(src, c, h, w, th, tw) {
-  const out = new Uint8Array(th * tw), best = new Float32Array(tw);
-  const sy = h / th, sx = w / tw, plane = h * w;
-  const x0s = new Int32Array(tw), x1s = new Int32Array(tw), axs = new Float64Array(tw);
-  for (let x = 0; x < tw; x++) {
-    const fx = Math.max(0, (x + 0.5) * sx - 0.5), x0 = Math.min(w - 1, Math.floor(fx));
-    x0s[x] = x0;
-    x1s[x] = Math.min(w - 1, x0 + 1);
-    axs[x] = fx - x0;
-  }
+  const out = new Uint8Array(th * tw), best = new Float32Array(tw), plane = h * w;
+  const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5), y0 = Math.min(h - 1, Math.floor(fy)), y1 = Math.min(h - 1, y0 + 1), ay = fy - y0;
-    const o = y * tw;
+    const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y], o = y * tw;
     for (let k = 0; k < c; k++) {
       const r0 = k * plane + y0 * w, r1 = k * plane + y1 * w;
       for (let x = 0; x < tw; x++) {
