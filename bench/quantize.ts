@@ -11,9 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { calibrate, buildInt8 } from '../src/inference/quantize.ts';
+import { calibrate, buildInt8, graphSegmenter } from '../src/inference/quantize.ts';
 import { OnnxNetwork } from '../src/inference/onnx_runtime.ts';
-import { createSegmenter } from '../src/inference/segmenter.ts';
 import { ImageProcessor } from '../src/inference/processor.ts';
 import { NODE_FILTERS } from '../src/inference/node_filters.ts';
 import { cardFile, readCard } from '../src/models/package.ts';
@@ -37,7 +36,7 @@ const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return
 const train = fs.readdirSync(path.join(CAMVID, 'train')).filter((f) => f.endsWith('.png')).sort();
 const calFiles = Array.from({ length: 32 }, (_, i) => path.join(CAMVID, 'train', train[Math.floor(((i + 0.5) * train.length) / 32)]));
 const photos = await Promise.all(DEMO_PHOTOS.map((p) => readImage(path.join(DEMO_PHOTOS_DIR, p.file))));
-const open = async (bytes: Uint8Array, card: ModelCard) => createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, 2), card, { filters: NODE_FILTERS, tiling: { pixelBudget: 0 } });
+const open = (bytes: Uint8Array, card: ModelCard) => graphSegmenter(bytes, card, { filters: NODE_FILTERS, threads: 2 });
 
 /** Median ms of the network's run alone on the first photo's input, float and 8-bit alternated. */
 async function networkMs(float: Uint8Array, int8: Uint8Array, card: ModelCard): Promise<{ float: number; int8: number }> {

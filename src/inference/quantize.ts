@@ -7,7 +7,7 @@ import type { ModelCard } from '../models/card.js';
 import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
 import { defaultThreads, ort, OnnxNetwork } from './onnx_runtime.js';
-import { createSegmenter } from './segmenter.js';
+import { createSegmenter, type Segmenter } from './segmenter.js';
 import { argumentError } from '../util/errors.js';
 
 export interface QuantizeOptions {
@@ -105,9 +105,14 @@ export async function quantizeModel(model: Uint8Array, card: ModelCard, images: 
   return buildInt8(await calibrate(model, card, images, o), o.keepFloat ?? []);
 }
 
+/** A segmenter of one graph of `card` (float or 8-bit) on ONNX Runtime, whole images (no tiling), as quantize compares them. */
+export async function graphSegmenter(bytes: Uint8Array, card: ModelCard, o: { filters?: ResizeFilters; threads?: number } = {}): Promise<Segmenter> {
+  return createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, o.threads), card, { filters: o.filters, tiling: { pixelBudget: 0 } });
+}
+
 /** Label maps of a graph of `card` (float or 8-bit) on images, with ONNX Runtime. */
 async function labelMaps(bytes: Uint8Array, card: ModelCard, images: PixelImage[], o: GateOptions): Promise<Uint8Array[]> {
-  const seg = createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, o.threads), card, { filters: o.filters, tiling: { pixelBudget: 0 } });
+  const seg = await graphSegmenter(bytes, card, o);
   try { return await Promise.all(images.map(async (im) => (await seg.predictBatch([im]))[0])); } finally { await seg.dispose(); }
 }
 
@@ -181,8 +186,7 @@ export interface GraphTimes { floatMs: number; int8Ms: number; threads: number; 
  */
 export async function timeGraphs(float: Uint8Array, int8: Uint8Array, card: ModelCard, images: PixelImage[], o: { filters?: ResizeFilters; threads?: number; rounds?: number } = {}): Promise<GraphTimes> {
   const threads = o.threads ?? defaultThreads(), rounds = o.rounds ?? 3;
-  const open = async (bytes: Uint8Array) => createSegmenter(await OnnxNetwork.create(bytes, card.model.numClasses, threads), card, { filters: o.filters, tiling: { pixelBudget: 0 } });
-  const segs = [await open(float), await open(int8)];
+  const segs = [await graphSegmenter(float, card, { ...o, threads }), await graphSegmenter(int8, card, { ...o, threads })];
   try {
     const ms: number[][] = [[], []];
     for (const s of segs) await s.predictBatch([images[0]]);

@@ -33,6 +33,13 @@ function consumers(g: Graph): Map<string, O.INodeProto[]> {
   return m;
 }
 
+/** Per tensor, the node that makes it. */
+function producers(g: Graph): Map<string, O.INodeProto> {
+  const m = new Map<string, O.INodeProto>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) m.set(o, n);
+  return m;
+}
+
 /**
  * Folds each BatchNormalization whose input is a convolution's output read by nothing else (and
  * whose parameters are constants) into that convolution's weights and bias. Returns how many.
@@ -41,8 +48,7 @@ export function foldBatchNorms(g: Graph): number {
   const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
   const readers = consumers(g);
   const outputs = new Set((g.output ?? []).map((o) => o.name!));
-  const producer = new Map<string, O.INodeProto>();
-  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const producer = producers(g);
   const drop = new Set<O.INodeProto>();
   let folded = 0;
   for (const bn of g.node ?? []) {
@@ -96,8 +102,7 @@ export function foldConstantAffines(g: Graph): number {
     const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
     const readers = consumers(g);
     const outputs = new Set((g.output ?? []).map((o) => o.name!));
-    const producer = new Map<string, O.INodeProto>();
-    for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+    const producer = producers(g);
     let done: O.INodeProto | null = null;
     for (const op of g.node ?? []) {
       if ((op.opType !== 'Mul' && op.opType !== 'Add') || (op.input ?? []).length !== 2) continue;
@@ -152,8 +157,7 @@ export function sumsToAdds(g: Graph): number {
 export function preluPatterns(g: Graph): number {
   const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
   const readers = consumers(g);
-  const producer = new Map<string, O.INodeProto>();
-  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const producer = producers(g);
   const outputs = new Set((g.output ?? []).map((o) => o.name!));
   const onlyFor = (t: string, n: O.INodeProto) => !outputs.has(t) && (readers.get(t) ?? []).length === 1 && readers.get(t)![0] === n;
   /** A 1x1 depthwise convolution without bias: its input and per-channel factor. */

@@ -65,3 +65,29 @@ test('segmenter: a large image is tiled and gives the whole image\'s labels (a p
   assert.deepEqual((await seg.predictBatch([im]))[0], colourArgmax(im));
   assert.ok(net.shapes.length > 1 && net.shapes.every((s) => s === '1x3x128x128'), net.shapes.join(' '));
 });
+
+test('segmenter: a card that resizes scores back gives the argmax of the bilinearly resized class scores (written out here)', async () => {
+  const im = image(50, 37, 6);
+  const scoresCard = buildCard({
+    model: { arch: 'test', numClasses: 3 }, classes: defaultClasses(3), input: { normalization: NORM, stride: 8, rule: { kind: 'fixed', size: [24, 32], filter: 'pillow' } },
+    output: { kind: 'logits', resizeBack: 'scores' },
+  });
+  const [labels] = await createSegmenter(new ColourNetwork(), scoresCard).predictBatch([im]);
+  // The network's scores: each class is its channel of the resized image, normalised.
+  const small = pillowBilinear(im, 32, 24), f = Math.fround;
+  const score = (k: number, y: number, x: number) => f(small.data[(y * 32 + x) * 3 + k] / 255);
+  const want = new Uint8Array(50 * 37);
+  for (let y = 0; y < 37; y++) for (let x = 0; x < 50; x++) {
+    // Half-pixel centres, clamped at the edges.
+    const fy = Math.max(0, (y + 0.5) * 24 / 37 - 0.5), fx = Math.max(0, (x + 0.5) * 32 / 50 - 0.5);
+    const y0 = Math.min(23, Math.floor(fy)), x0 = Math.min(31, Math.floor(fx)), y1 = Math.min(23, y0 + 1), x1 = Math.min(31, x0 + 1);
+    const ay = fy - y0, ax = fx - x0;
+    let best = -Infinity;
+    for (let k = 0; k < 3; k++) {
+      const top = score(k, y0, x0) * (1 - ax) + score(k, y0, x1) * ax, bot = score(k, y1, x0) * (1 - ax) + score(k, y1, x1) * ax;
+      const v = f(top * (1 - ay) + bot * ay);
+      if (k === 0 || v > best) { best = v; want[y * 50 + x] = k; }
+    }
+  }
+  assert.deepEqual(labels, want);
+});

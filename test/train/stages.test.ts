@@ -60,4 +60,12 @@ test('train --then: the next recipe starts from the first run\'s best weights, i
   assert.match(bad.err.trim(), /^pixelwise: --then .*missing\.json: no such recipe file/);
   assert.equal(bad.err.trim().split('\n').length, 1, bad.err);
   assert.ok(!fs.existsSync(path.join(d, 'never')));
+  // One without a run folder for its stage: refused before any training too.
+  const noOut = path.join(d, 'no-out.json');
+  fs.writeFileSync(noOut, JSON.stringify({ ...common, epochs: 1 }));
+  const bad2 = cli('train', '--config', first, '--then', noOut, '--out', path.join(d, 'never2'));
+  assert.notEqual(bad2.code, 0);
+  assert.match(bad2.err.trim(), /^pixelwise: --then .*no-out\.json: the recipe names no "out" folder/);
+  assert.equal(bad2.err.trim().split('\n').length, 1, bad2.err);
+  assert.ok(!fs.existsSync(path.join(d, 'never2')));
 });

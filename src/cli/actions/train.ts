@@ -80,13 +80,20 @@ function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: str
   return { initWeights: init, encoderWeights: enc || undefined, layout, norm, initClasses };
 }
 
+/** The run folder of a next-stage recipe, checked before any training (its JSON, its "out"). */
+function nextStageOut(recipe: string): string {
+  if (!isFile(recipe)) throw new UserError(`--then ${recipe}: no such recipe file`);
+  const out = recipeOption(recipe, 'out');
+  if (typeof out !== 'string') throw new UserError(`--then ${recipe}: the recipe names no "out" folder for its run; add one ("out": "runs/NAME")`);
+  return out;
+}
+
 /**
  * The next stage of a recipe (`--then`): trained from `from`'s best weights, or resumed where its
  * run folder (the recipe's "out") holds a run already, through a fresh train command.
  */
 async function trainNext(recipe: string, from: string, makeCommand: () => Command, log: (s: string) => void): Promise<void> {
-  const out = recipeOption(recipe, 'out');
-  if (typeof out !== 'string') throw new UserError(`--then ${recipe}: the recipe names no "out" folder for its run; add one`);
+  const out = nextStageOut(recipe);
   const resume = isFile(path.join(out, 'last.safetensors'));
   log(`--then ${recipe}: ${resume ? `resuming ${out}` : `training ${out} from the best weights of ${from}`}`);
   await makeCommand().parseAsync(resume ? ['--resume', out] : ['--config', recipe, '--init-weights', from], { from: 'user' });
@@ -95,7 +102,7 @@ async function trainNext(recipe: string, from: string, makeCommand: () => Comman
 export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): Promise<void> {
   if (_o.config) applyRecipe(cmd, _o.config);
   const o = cmd.opts<Opts>();
-  if (o.then != null && !isFile(o.then)) throw new UserError(`--then ${o.then}: no such recipe file`);
+  if (o.then != null) nextStageOut(o.then);
   // One word per concept: --model names a model package or shipped model, --arch an architecture.
   if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
   if (!o.resume) archOptionsFrom(o, o.arch, getArch(o.arch)); // unknown architecture or option: say so first
@@ -191,6 +198,8 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
       ...(o.then ? { then: o.then } : {}),
     };
   }
+  // A next stage named by a resumed run is checked now, not after its training.
+  if (o.resume && cfg.then) nextStageOut(cfg.then);
   // Settings of this machine, not of the run: from the environment each time (cli/config.ts).
   const env = envConfig();
   cfg.cacheMb = env.cacheMb;
