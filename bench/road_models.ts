@@ -1,7 +1,7 @@
 // npm run bench:road-models [-- --models cityscapes,DIR,...]
 // By default: the shipped cityscapes, cityscapes-fast and cityscapes-live, and (with ../shared/data/tflite) the
 // Coral EdgeTPU-DeepLab-slim file imported in float at its own 513x513 and at 1025x513, the
-// settings the shipped model was chosen among; then the shipped CamVid models (camvid, camvid-fast),
+// settings the shipped model was chosen among; then the shipped CamVid models (camvid, camvid-live, camvid-fast),
 // trained on CamVid train and tuned on its val, so that a user sees the trade.
 // Road models compared where this machine has labelled road scenes: CamVid val (101 images,
 // 360x480, ../shared/data/camvid), a dataset none of the Cityscapes models was trained on. Each Cityscapes model's 19
@@ -57,7 +57,7 @@ function coralVariants(): string[] {
 
 async function main() {
   if (!fs.existsSync(CAMVID)) { process.stderr.write(`${CAMVID} not found: this benchmark needs CamVid val\n`); process.exit(1); }
-  const models = opt('--models')?.split(',') ?? ['cityscapes', 'cityscapes-fast', 'cityscapes-live', ...coralVariants(), 'camvid', 'camvid-fast'];
+  const models = opt('--models')?.split(',') ?? ['cityscapes', 'cityscapes-fast', 'cityscapes-live', ...coralVariants(), 'camvid', 'camvid-live', 'camvid-fast'];
   const files = fs.readdirSync(path.join(CAMVID, 'val')).filter((f) => f.endsWith('.png')).sort();
   const rows = [];
   const photos = await Promise.all(DEMO_PHOTOS.map((p) => readImage(path.join(DEMO_PHOTOS_DIR, p.file))));

@@ -45,7 +45,7 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   await assert.rejects(load('voc', { tiling: { tile: 8 } }), (e: Error & { argument?: string }) => e.argument === 'tile' && /^tile 8: use at least 32 pixels/.test(e.message));
   const { spawnSync } = await import('node:child_process');
   const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--model', 'no-such-model', '--out', tempDir()], { encoding: 'utf8' });
-  assert.equal(cli.stderr.trim(), "pixelwise: --model no-such-model: no such folder and no shipped model of that name (shipped: ade20k, camvid, camvid-fast, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast); give a training run folder or a model package");
+  assert.equal(cli.stderr.trim(), "pixelwise: --model no-such-model: no such folder and no shipped model of that name (shipped: ade20k, camvid, camvid-fast, camvid-live, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast); give a training run folder or a model package");
   const tile = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--tile', '8', '--out', tempDir()], { encoding: 'utf8' });
   assert.equal(tile.stderr.trim(), 'pixelwise: --tile 8: use at least 32 pixels');
 });

@@ -28,7 +28,7 @@ export function videoCommand(): Command {
     .option('--keep <classes>', 'classes the effect leaves as they are (default person)')
     .option('--smooth <x>', 'temporal smoothing: each frame\'s class scores mixed with the previous frames\' (exponential average; 0 = off, 0.5 = half from the past)', parseFloatArg, 0)
     .option('--batch <n>', 'frames per inference call', parsePositiveInt, 1)
-    .option('--workers <n>', 'networks running side by side, each on --threads / n threads (default: 2 on 2 or more cores when the network input is at most 2^18 pixels, else 1)', parsePositiveInt)
+    .option('--workers <n>', 'networks running side by side, each on --threads / n threads (default: 2 on 2 or more cores when the network input is at most 2^20 pixels, else 1)', parsePositiveInt)
     .option('--json', 'print each frame\'s class areas (pixels, share) as one JSON line on stdout')
     .option('--mask-video <file>', 'also write the colour-mask video')
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')

@@ -239,7 +239,7 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   const r = cli('models', '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['ade20k', 'camvid', 'camvid-fast', 'cityscapes', 'cityscapes-fast', 'cityscapes-live', 'person', 'voc', 'voc-fast']);
+  assert.deepEqual(j.shipped.map((s: { name: string }) => s.name), ['ade20k', 'camvid', 'camvid-fast', 'camvid-live', 'cityscapes', 'cityscapes-fast', 'cityscapes-live', 'person', 'voc', 'voc-fast']);
   const { readSafetensors } = await import('../../src/formats/safetensors.ts');
   const { onnx } = await import('../../src/formats/onnx_proto.ts');
   for (const s of j.shipped) {

@@ -3,6 +3,7 @@
 // requests are one line each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -64,6 +65,9 @@ test('quantize voc-fast: the card records the 8-bit graph; predict --precision i
     [['quantize', '--model', 'voc-fast', '--calibration', 'assets/photos', '--out', out], /^pixelwise: --out .*: not empty/],
     [['quantize', '--model', 'person', '--calibration', 'assets/photos', '--out', path.join(d, 'p')], /^pixelwise: --model person: has per-aspect graphs/],
     [['quantize', '--model', 'voc-fast', '--calibration', 'assets/photos/chelsea.png', '--out', path.join(d, 'one')], /^pixelwise: --calibration .*chelsea\.png: 1 image; give at least 2/],
+    [['quantize', '--model', path.join(d, 'voc-fast-int8'), '--calibration', 'assets/photos', '--int8-only'], /^pixelwise: --int8-only: makes a new model package; give --out DIR/],
+    [['quantize', '--model', path.join(d, 'voc-fast-int8'), '--calibration', 'assets/photos', '--input-size', '128x192'], /^pixelwise: --input-size: makes a new model package; give --out DIR/],
+    [['quantize', '--model', 'voc-fast', '--calibration', 'assets/photos', '--input-size', '128', '--out', path.join(d, 'size')], /^error: option '--input-size <HxW>' argument '128' is invalid\. expected HEIGHTxWIDTH/],
   ];
   for (const [args, message] of bad) {
     const b = cli(...args);
@@ -71,4 +75,42 @@ test('quantize voc-fast: the card records the 8-bit graph; predict --precision i
     assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
     assert.match(b.stderr.trim(), message);
   }
+});
+
+test('quantize --int8-only --input-size: a package of the 8-bit graph alone, at that size, that runs it by default', async () => {
+  const d = tempDir('pw-quantize-only-');
+  const out = path.join(d, 'voc-fast-small');
+  const r = cli('quantize', '--model', 'voc-fast', '--calibration', 'assets/photos', '--images', '3', '--check', '1', '--min-agreement', '0', '--input-size', '128x192', '--int8-only', '--out', out, '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /written to .*model\.onnx \(an 8-bit model: run it as any other\)/);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['model.json', 'model.onnx'], 'the 8-bit graph and its card, nothing of the float model');
+  const card = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+  assert.equal(card.precision, 'int8');
+  assert.equal(card.onnx, 'model.onnx');
+  assert.equal(card.weights, '');
+  assert.deepEqual(card.input.rule, { kind: 'fixed', size: [128, 192], filter: 'pillow' });
+  assert.equal(card.output.resizeBack, 'labels');
+  assert.equal(card.int8.onnx, 'model.onnx');
+  assert.equal(card.provenance.file, 'voc-fast/model.onnx');
+  assert.equal(card.provenance.sha256, crypto.createHash('sha256').update(fs.readFileSync('models/voc-fast/model.onnx')).digest('hex'));
+  assert.match(card.provenance.command, /^pixelwise quantize --model voc-fast .*--input-size 128x192 --int8-only/);
+  for (const sc of card.scores ?? []) assert.match(sc.dataset, /not the 8-bit graph of voc-fast at 192x128/);
+
+  // Run as any model: the 8-bit graph at 128x192, labels back at the photo's size, close to the
+  // float model run at that size and not equal to it.
+  const labels = async (model: string, ...more: string[]) => {
+    const dir = path.join(d, `pred-${path.basename(model)}`);
+    const p = cli('predict', 'assets/photos/chelsea.png', '--model', model, ...more, '--out', dir, '--quiet');
+    assert.equal(p.status, 0, p.stderr);
+    return sharp(path.join(dir, 'chelsea_labels.png')).raw().toBuffer({ resolveWithObject: true });
+  };
+  const [q, f] = [await labels(out), await labels('voc-fast', '--input-size', '128x192')];
+  assert.deepEqual([q.info.width, q.info.height], [451, 300]);
+  let same = 0;
+  for (let i = 0; i < f.data.length; i++) if (f.data[i] === q.data[i]) same++;
+  assert.ok(same / f.data.length > 0.8, `8-bit labels equal float's at the same size on ${(100 * same / f.data.length).toFixed(2)}%`);
+  assert.ok(!f.data.equals(q.data), 'the 8-bit package gave the float labels to the pixel');
+  const b = cli('predict', 'assets/photos/chelsea.png', '--model', out, '--precision', 'float32', '--out', path.join(d, 'x'));
+  assert.notEqual(b.status, 0);
+  assert.match(b.stderr.trim(), /^pixelwise: --precision float32: .*is an 8-bit graph only$/);
 });

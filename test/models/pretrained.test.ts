@@ -122,3 +122,22 @@ test('cityscapes-live is cityscapes-fast at a fixed 448x256: the same label maps
   }
   for (const s of [live, sized]) await s.dispose();
 });
+
+test('camvid-live is camvid\'s 8-bit graph at a fixed 480x640: labels close to camvid\'s with inputSize [480, 640], the float graph it names, road and sky found', async () => {
+  const photos = path.resolve(import.meta.dirname, '../../assets/photos');
+  const live = await openSegmenter('camvid-live'), sized = await openSegmenter('camvid', { inputSize: [480, 640] });
+  assert.deepEqual(live.card.input.rule, { kind: 'fixed', size: [480, 640], filter: 'pillow' });
+  assert.equal(live.card.precision, 'int8');
+  // Quantised from the shipped float graph (a retrained camvid needs a new camvid-live).
+  const floatSha = crypto.createHash('sha256').update(fs.readFileSync(path.resolve(import.meta.dirname, '../../models/camvid/model.onnx'))).digest('hex');
+  assert.equal(live.card.provenance?.sha256, floatSha, 'camvid-live was not made from the shipped camvid: rerun the command in its card');
+  const img = await readImage(path.join(photos, 'dashcam.png'));
+  const [a] = await live.predictBatch([img]), [b] = await sized.predictBatch([img]);
+  let same = 0;
+  for (let p = 0; p < a.length; p++) if (a[p] === b[p]) same++;
+  assert.ok(same / a.length > 0.97, `8-bit labels equal the float graph's at 480x640 on ${(100 * same / a.length).toFixed(2)}%`);
+  assert.notDeepEqual(a, b, 'the 8-bit graph gave the float labels to the pixel: is it the graph that runs?');
+  const share = (id: number) => a.reduce((n, v) => n + (v === id ? 1 : 0), 0) / a.length;
+  assert.ok(share(3) > 0.2 && share(0) > 0.2, `Road ${share(3)}, Sky ${share(0)}`); // CamVid ids: Sky 0, Road 3
+  for (const s of [live, sized]) await s.dispose();
+});

@@ -30,7 +30,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
   const { s, url } = await start();
   try {
     const models = (await (await fetch(`${url}/v1/models`)).json()).models;
-    assert.deepEqual(models.map((m: { name: string }) => m.name).sort(), ['ade20k', 'camvid', 'camvid-fast', 'cityscapes', 'cityscapes-fast', 'cityscapes-live', 'person', 'voc', 'voc-fast']);
+    assert.deepEqual(models.map((m: { name: string }) => m.name).sort(), ['ade20k', 'camvid', 'camvid-fast', 'camvid-live', 'cityscapes', 'cityscapes-fast', 'cityscapes-live', 'person', 'voc', 'voc-fast']);
     const voc = models.find((m: { name: string }) => m.name === 'voc');
     assert.equal(voc.classes.length, 21);
     assert.deepEqual(voc.input.rule, { kind: 'fixed', size: [513, 513], filter: 'pillow' });
@@ -103,7 +103,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'image/png'), 415, /not an image/],
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'text/plain'), 415, /Content-Type image/],
       [post(`${url}/v1/segment`, Buffer.from('{}'), 'application/json'), 415, /Content-Type image/],
-      [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: ade20k, camvid, camvid-fast, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast\)/],
+      [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: ade20k, camvid, camvid-fast, camvid-live, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast\)/],
       [post(`${url}/v1/segment?output=svg`, photo, 'image/png'), 400, /output: expected labels\|mask\|overlay\|json/],
       [post(`${url}/v1/segment?alpha=2`, photo, 'image/png'), 400, /alpha: expected a number from 0 to 1/],
       [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],

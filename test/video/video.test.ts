@@ -203,15 +203,15 @@ test('video: odd frame sizes (padded for H.264) and phone videos with rotation m
 test('video: a model of a fixed input size runs two networks side by side on frames larger than it (the network\'s pixels decide, not the frame\'s)', { skip: !fs.existsSync('models/cityscapes-live/model.onnx') && 'models/cityscapes-live not in this checkout' }, async () => {
   const { d } = await fixture(0.1);
   const src = path.join(d, 'big.mp4');
-  // 960x540 frames (2^19 pixels) for a 256x448 network (2^16.8).
-  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=960x540:rate=10', '-t', '0.3', '-pix_fmt', 'yuv420p', src]);
+  // 1440x816 frames (2^20.2 pixels) for a 256x448 network (2^16.8).
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=1440x816:rate=10', '-t', '0.3', '-pix_fmt', 'yuv420p', src]);
   assert.equal(g.status, 0, String(g.stderr));
   const run = (model: string) => spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', model, '--runtime', 'onnx', '--out', path.join(d, 'out.mp4'), '--x264-preset', 'ultrafast'], { encoding: 'utf8' });
   const fixed = run('cityscapes-live');
   assert.equal(fixed.status, 0, fixed.stderr);
-  assert.match(fixed.stdout, /3 frames \(960x540\) in .*onnx, 2 networks side by side/);
+  assert.match(fixed.stdout, /3 frames \(1440x816\) in .*onnx, 2 networks side by side/);
   // A network that runs at the frame's size (the U-Net package: any size) stays one.
   const native = run(path.join(d, 'pkg'));
   assert.equal(native.status, 0, native.stderr);
-  assert.match(native.stdout, /3 frames \(960x540\) in .*onnx, one network;/);
+  assert.match(native.stdout, /3 frames \(1440x816\) in .*onnx, one network;/);
 });

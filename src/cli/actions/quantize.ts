@@ -1,4 +1,5 @@
 // The `quantize` command's work, loaded when the command runs (the definition in ../quantize.ts stays light).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { calibrate, quantizeWithGate, timeGraphs } from '../../inference/quantize.js';
@@ -8,6 +9,8 @@ import { collectImages } from '../../data/image_list.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { initEngine } from '../../engine/backend.js';
 import { cardFile, copyPackage, loadModelPackage, readCard, writeCard } from '../../models/package.js';
+import { withFixedInput, type ModelCard } from '../../models/card.js';
+import { commandArgs } from '../command_args.js';
 import { isShippedDir, resolveModelDir } from '../../models/shipped.js';
 import { packageTarget } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
@@ -25,9 +28,14 @@ function spread<T>(list: T[], n: number): [T[], T[]] {
 }
 
 export async function run(o: Opts): Promise<void> {
+  for (const [flag, on] of [['--input-size', o.inputSize], ['--int8-only', o.int8Only]] as const) {
+    if (on && !o.out) throw new UserError(`${flag}: makes a new model package; give --out DIR for it`);
+  }
   const dir = resolveModelDir(o.model);
   const target = packageTarget(o.model, dir, o.out, 'a copy with the 8-bit graph', isShippedDir(dir));
-  const card = readCard(dir);
+  const own = readCard(dir);
+  // Calibrated, checked and timed where the copy will run.
+  const card = o.inputSize ? withFixedInput(own, o.inputSize) : own;
   if (card.precision === 'int8') throw new UserError(`--model ${o.model}: is an 8-bit graph already`);
   if (card.variants?.length) throw new UserError(`--model ${o.model}: has per-aspect graphs (variants); quantize takes a model with one graph`);
   const files = collectImages([o.calibration]);
@@ -38,13 +46,14 @@ export async function run(o: Opts): Promise<void> {
   const [calFiles] = spread(rest, o.images);
   const log = (l: string) => process.stderr.write(`${l}\n`);
 
-  let float: Uint8Array;
-  if (card.onnx) float = fs.readFileSync(cardFile(dir, card, 'onnx'));
+  let float: Uint8Array, floatFile: string;
+  if (card.onnx) float = fs.readFileSync(floatFile = cardFile(dir, card, 'onnx'));
   else {
     // A training run: its checkpoint exported as the float graph.
     await initEngine('auto');
-    const { model } = loadModelPackage(dir, o.weights);
+    const { model, weightsFile } = loadModelPackage(dir, o.weights);
     float = exportOnnx(model);
+    floatFile = weightsFile;
     model.dispose();
   }
   const bar = progressBar('calibrate', calFiles.length, 'img', o.quiet);
@@ -60,17 +69,41 @@ export async function run(o: Opts): Promise<void> {
   if (sensStarted) sens.stop();
 
   const speed = await timeGraphs(float, q.bytes, card, check, { filters: NODE_FILTERS, threads: o.threads });
-  if (o.out) copyPackage(dir, o.out);
-  writeFileAtomic(path.join(target, INT8_FILE), q.bytes);
-  const written = readCard(target);
-  writeCard(target, {
-    ...written,
-    int8: {
-      onnx: INT8_FILE, method: 'static QDQ: int8 weights per output channel, uint8 activations (min/max averaged over calibration images), BatchNorm folded', calibrationImages: c.images,
-      quantized: q.quantized, convolutions: q.convolutions, keptFloat: q.keptFloat, agreement: q.agreement, checkImages: check.length,
-      speed: { floatMs: speed.floatMs, int8Ms: speed.int8Ms, threads: speed.threads },
-    },
-  });
+  const record = {
+    onnx: INT8_FILE, method: 'static QDQ: int8 weights per output channel, uint8 activations (min/max averaged over calibration images), BatchNorm folded', calibrationImages: c.images,
+    quantized: q.quantized, convolutions: q.convolutions, keptFloat: q.keptFloat, agreement: q.agreement, checkImages: check.length,
+    speed: { floatMs: speed.floatMs, int8Ms: speed.int8Ms, threads: speed.threads },
+  };
+  let written: string;
+  if (o.int8Only) {
+    fs.mkdirSync(target, { recursive: true });
+    writeFileAtomic(written = path.join(target, 'model.onnx'), q.bytes);
+    writeCard(target, int8OnlyCard(card, record, float, path.join(path.basename(dir), path.basename(floatFile)), o));
+  } else {
+    if (o.out) copyPackage(dir, o.out);
+    writeFileAtomic(written = path.join(target, INT8_FILE), q.bytes);
+    const copied = readCard(target);
+    writeCard(target, { ...(o.inputSize ? withFixedInput(copied, o.inputSize) : copied), int8: record });
+  }
   const kb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
-  process.stdout.write(`8-bit graph: ${q.quantized} of ${q.convolutions} convolutions on 8 bits${q.keptFloat.length ? ` (${q.keptFloat.length} kept in float)` : ''}, ${kb(q.bytes.length)} (float ${kb(float.length)}); labels equal the float graph's on ${(100 * q.agreement).toFixed(2)}% of ${check.length} held-apart images' pixels${o.minAgreement && q.agreement < o.minAgreement ? ` (below --min-agreement ${o.minAgreement}: keep more in float with --keep-float, or calibrate on more images)` : ''}; ${speed.int8Ms.toFixed(1)} ms an image against the float graph's ${speed.floatMs.toFixed(1)} (${speed.threads} thread${speed.threads > 1 ? 's' : ''}, ${(speed.int8Ms / speed.floatMs).toFixed(2)}x the time)${speed.int8Ms >= speed.floatMs ? ': slower in 8 bits on this machine, so keep running it in float (ONNX Runtime\'s integer kernels favour dense convolutions)' : ''}; written to ${path.join(target, INT8_FILE)} (run it with --precision int8)\n`);
+  process.stdout.write(`8-bit graph: ${q.quantized} of ${q.convolutions} convolutions on 8 bits${q.keptFloat.length ? ` (${q.keptFloat.length} kept in float)` : ''}, ${kb(q.bytes.length)} (float ${kb(float.length)}); labels equal the float graph's on ${(100 * q.agreement).toFixed(2)}% of ${check.length} held-apart images' pixels${o.minAgreement && q.agreement < o.minAgreement ? ` (below --min-agreement ${o.minAgreement}: keep more in float with --keep-float, or calibrate on more images)` : ''}; ${speed.int8Ms.toFixed(1)} ms an image against the float graph's ${speed.floatMs.toFixed(1)} (${speed.threads} thread${speed.threads > 1 ? 's' : ''}, ${(speed.int8Ms / speed.floatMs).toFixed(2)}x the time)${speed.int8Ms >= speed.floatMs ? ': slower in 8 bits on this machine, so keep running it in float (ONNX Runtime\'s integer kernels favour dense convolutions)' : ''}; written to ${written}${o.int8Only ? ' (an 8-bit model: run it as any other)' : ' (run it with --precision int8)'}\n`);
+}
+
+/**
+ * The card of a package that is the 8-bit graph alone: an 8-bit model (precision int8) whose graph
+ * is `model.onnx`, with where it came from. The float network's scores describe another graph (and
+ * maybe another input size), so they say so; its validation record stays with the float package.
+ */
+function int8OnlyCard(card: ModelCard, record: NonNullable<ModelCard['int8']>, float: Uint8Array, floatFile: string, o: Opts): ModelCard {
+  // floatFile: the float graph (or checkpoint) as its model folder's name and file name.
+  const { evaluation: _e, variants: _v, ...rest } = card;
+  const size = card.input.rule.kind === 'fixed' ? ` at ${card.input.rule.size[1]}x${card.input.rule.size[0]}` : '';
+  const here = `the 8-bit graph of ${o.model}${size}`;
+  return {
+    ...rest,
+    weights: '', onnx: 'model.onnx', precision: 'int8', int8: { ...record, onnx: 'model.onnx' },
+    provenance: { file: floatFile, sha256: crypto.createHash('sha256').update(float).digest('hex'), command: `pixelwise quantize ${commandArgs(process.argv, 'quantize')}` },
+    notes: [card.notes, `This package is ${here} (pixelwise quantize --int8-only)${o.inputSize ? ': every image resized to that size with Pillow BILINEAR, the label map back with Pillow NEAREST' : ''}.`].filter(Boolean).join(' '),
+    scores: card.scores?.map((sc) => ({ ...sc, dataset: `${sc.dataset} (the float network${o.inputSize ? ' at its own size' : ''}, not ${here})` })),
+  };
 }

@@ -69,13 +69,13 @@ function networkPixels(model: string | undefined, w: number, h: number): number 
 
 /**
  * Two networks side by side, one thread each, when there are two cores and the network input is
- * small (--input-size, else the model's fixed size or the frame; up to 2^18 pixels): a short run
- * gains little from ONNX Runtime's second thread for much more CPU time, which decoding, drawing
- * and encoding need. Larger inputs run one network on both threads, at less memory (the figures:
- * docs/benchmarks.md).
+ * at most about a megapixel (--input-size, else the model's fixed size or the frame; 2^20 pixels):
+ * one network leaves a core idle while a frame is decoded, its scores resized back and drawn, and
+ * ONNX Runtime's second thread gains less than a second network does. Larger inputs run one
+ * network on both threads, at half the memory (the figures: docs/benchmarks.md).
  */
 function defaultWorkers(threads: number | undefined, netPixels: number): number {
-  return netPixels <= 1 << 18 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;
+  return netPixels <= 1 << 20 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;
 }
 
 /**
