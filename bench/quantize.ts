@@ -6,8 +6,11 @@
 //    and the network's run alone (the first photo's input, class scores out), alternated the same way;
 //  - accuracy: CamVid val mIoU of both for camvid; for the others the share of pixels of the shipped
 //    photos whose label is the float graph's.
-// Models already 8-bit (cityscapes, imported so) and models of several graphs (person) are listed as such.
+// An 8-bit package made by `quantize --int8-only` (camvid-live) is compared with the shipped float graph
+// its card names, run by its own card (its input size). Models imported 8-bit (cityscapes) and models
+// of several graphs (person) are listed as such.
 // Writes docs/bench/quantize.json. Needs ../shared/data/camvid.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,18 +69,10 @@ async function camvidVal(seg: Awaited<ReturnType<typeof open>>): Promise<number>
   return cm.scores(CAMVID_CLASSES.slice(0, 11).map((c) => c.name)).mIoU;
 }
 
-const rows: Record<string, unknown>[] = [];
-for (const name of opt('--models')?.split(',') ?? shippedModels()) {
-  const dir = path.join(MODELS_DIR, name), card = readCard(dir);
-  if (card.precision === 'int8') { rows.push({ model: name, note: 'an 8-bit graph already (imported so)' }); log(`${name}: 8-bit already`); continue; }
-  if (card.variants?.length) { rows.push({ model: name, note: 'several graphs (per aspect): quantize takes one' }); log(`${name}: several graphs, skipped`); continue; }
-  const float = fs.readFileSync(cardFile(dir, card, 'onnx'));
-  const t0 = Date.now();
-  const c = await calibrate(float, card, async function* () { for (const f of calFiles) yield await readImage(f); }, { filters: NODE_FILTERS });
-  const q = buildInt8(c);
-  const quantizeSeconds = (Date.now() - t0) / 1000;
-  const int8Card: ModelCard = { ...card, precision: 'int8' };
-  const segs = { float: await open(float, card), int8: await open(q.bytes, int8Card) };
+/** Both graphs under one card's rules: end to end and alone, alternated; labels compared; CamVid val for CamVid models. */
+async function compare(name: string, float: Uint8Array, int8: Uint8Array, card: ModelCard): Promise<Record<string, unknown>> {
+  const floatCard: ModelCard = { ...card, precision: undefined }, int8Card: ModelCard = { ...card, precision: 'int8' };
+  const segs = { float: await open(float, floatCard), int8: await open(int8, int8Card) };
   // Warm-up: first runs build each graph's kernels.
   for (const s of Object.values(segs)) await s.predictBatch([photos[0]]);
   const ms: Record<'float' | 'int8', number[]> = { float: [], int8: [] };
@@ -94,18 +89,44 @@ for (const name of opt('--models')?.split(',') ?? shippedModels()) {
     all += a.length; for (let p = 0; p < a.length; p++) if (a[p] === b[p]) same++;
   }
   for (const s of Object.values(segs)) await s.dispose();
-  const net = await networkMs(float, q.bytes, card);
+  const net = await networkMs(float, int8, floatCard);
   const row: Record<string, unknown> = {
-    model: name, convolutions: q.convolutions, quantized: q.quantized, floatMb: float.length / 1e6, int8Mb: q.bytes.length / 1e6, quantizeSeconds,
+    model: name, floatMb: float.length / 1e6, int8Mb: int8.length / 1e6,
     msFloat: median(ms.float), msInt8: median(ms.int8), speedup: median(ms.float) / median(ms.int8), networkMsFloat: net.float, networkMsInt8: net.int8, photosAgreement: same / all,
   };
   if (name.startsWith('camvid')) {
-    const again = { float: await open(float, card), int8: await open(q.bytes, int8Card) };
+    const again = { float: await open(float, floatCard), int8: await open(int8, int8Card) };
     row.camvidValMiouFloat = await camvidVal(again.float); row.camvidValMiouInt8 = await camvidVal(again.int8);
     for (const s of Object.values(again)) await s.dispose();
   }
   log(`${name}: ${(row.msFloat as number).toFixed(1)} ms float, ${(row.msInt8 as number).toFixed(1)} ms int8 (${(row.speedup as number).toFixed(2)}x); the network alone ${net.float.toFixed(1)} / ${net.int8.toFixed(1)} ms; photos' labels as float: ${(100 * same / all).toFixed(2)}%${row.camvidValMiouFloat != null ? `; CamVid val mIoU ${(100 * (row.camvidValMiouFloat as number)).toFixed(2)} -> ${(100 * (row.camvidValMiouInt8 as number)).toFixed(2)}` : ''}`);
-  rows.push(row);
+  return row;
+}
+
+/** The shipped float graph an 8-bit package was quantised from (quantize --int8-only names it in its card), if it is here unchanged. */
+function floatSource(card: ModelCard): Uint8Array | null {
+  const from = card.int8 && card.provenance?.file;
+  if (!from || !/^[\w-]+\/[\w.-]+\.onnx$/.test(from) || !fs.existsSync(path.join(MODELS_DIR, from))) return null;
+  const bytes = fs.readFileSync(path.join(MODELS_DIR, from));
+  return crypto.createHash('sha256').update(bytes).digest('hex') === card.provenance!.sha256 ? bytes : null;
+}
+
+const rows: Record<string, unknown>[] = [];
+for (const name of opt('--models')?.split(',') ?? shippedModels()) {
+  const dir = path.join(MODELS_DIR, name), card = readCard(dir);
+  if (card.precision === 'int8') {
+    // An 8-bit package made by quantize: against the float graph it came from, run by this card's rules.
+    const float = floatSource(card);
+    if (float) { rows.push({ ...(await compare(name, float, fs.readFileSync(cardFile(dir, card, 'onnx')), card)), quantizedFrom: card.provenance!.file }); continue; }
+    rows.push({ model: name, note: 'an 8-bit graph already (imported so)' }); log(`${name}: 8-bit already`); continue;
+  }
+  if (card.variants?.length) { rows.push({ model: name, note: 'several graphs (per aspect): quantize takes one' }); log(`${name}: several graphs, skipped`); continue; }
+  const float = fs.readFileSync(cardFile(dir, card, 'onnx'));
+  const t0 = Date.now();
+  const c = await calibrate(float, card, async function* () { for (const f of calFiles) yield await readImage(f); }, { filters: NODE_FILTERS });
+  const q = buildInt8(c);
+  const quantizeSeconds = (Date.now() - t0) / 1000;
+  rows.push({ ...(await compare(name, float, q.bytes, card)), convolutions: q.convolutions, quantized: q.quantized, quantizeSeconds });
 }
 writeFileAtomic('docs/bench/quantize.json', JSON.stringify({
   date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: `npm run bench:quantize${args.length ? ` -- ${args.join(' ')}` : ''}`,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { load } from '../src/inference/load.ts';
+import { shippedModels, shippedStarts } from '../src/models/shipped.ts';
 import { tempDir } from './helpers.ts';
 
 const PHOTO = path.resolve('assets/photos/chelsea.png');
@@ -21,6 +22,8 @@ test('package: npm pack -> install into an empty project -> plain-JS import and 
   const files: string[] = info.files.map((f: { path: string }) => f.path);
   assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts') && files.includes('dist/serve/worker.js'), 'compiled library and workers');
   assert.ok(files.includes('dist/engine/tfjs-gradients.cjs') && files.includes('web/lib/pixelwise-web.js') && files.includes('models/voc/model.onnx') && files.includes('models/camvid/model.onnx'));
+  // Every model and start that ships in models/ is in the tarball (package.json "files" names each).
+  for (const m of [...shippedModels(), ...shippedStarts()]) assert.ok(files.includes(`models/${m}/model.json`), `models/${m} is not in package.json "files"`);
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('bench/')), 'no sources, tests or benchmarks');
   t.diagnostic(`tarball ${info.filename}: ${(info.size / 2 ** 20).toFixed(1)} MB packed, ${(info.unpackedSize / 2 ** 20).toFixed(1)} MB unpacked, ${files.length} files`);
 
