@@ -4,7 +4,7 @@ import { addDatasetOptions, addInferenceOptions, type DataOpts, type InferenceOp
 import { parseIntArg, parsePositiveInt } from './options.js';
 
 export interface Opts extends InferenceOpts, DataOpts { model: string; labelMap?: string; classFile?: string;
-  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string; bootstrap: number; seed: number; perImage?: string; calibration?: boolean }
+  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string; bootstrap: number; seed: number; perImage?: string; calibration?: boolean; record?: boolean }
 
 export function evaluateCommand(): Command {
   return addInferenceOptions(addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'), 'val')
@@ -18,6 +18,7 @@ export function evaluateCommand(): Command {
     .option('--bootstrap <n>', '95% intervals from N resamples of the images (0: none)', parseIntArg, 1000)
     .option('--seed <n>', 'the bootstrap\'s seed', parseIntArg, 1)
     .option('--calibration', 'also the expected calibration error (15 bins over valid pixels) and a reliability diagram (REPORT/reliability.svg)')
-    .option('--per-image <file>', 'also write each image\'s mIoU and pixel accuracy, worst first (.csv or .json)'))
+    .option('--per-image <file>', 'also write each image\'s mIoU and pixel accuracy, worst first (.csv or .json)')
+    .option('--record', 'also write the scores into the model\'s card (model.json): its evaluation, and the mIoU first among its scores, with this command; the model as it runs by default, given by its folder'))
     .action(async (o: Opts) => (await import('./actions/evaluate.js')).run(o));
 }

@@ -107,6 +107,26 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   assert.ok(JSON.parse(th.out).perClass.disc.predPixels > 0.9 * 3 * 32 * 32);
   assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--threshold', 'nosuch=0.4'), /--threshold nosuch=0.4: no class nosuch/);
   assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--threshold', 'disc=2'), /CLASS=P/);
+  // --record: the scores into the run's card (the same as --json gave), the mIoU first among its
+  // scores with the command; recording again replaces that entry; a run-changing option or a
+  // shipped model named by name is refused.
+  for (let i = 0; i < 2; i++) {
+    const r = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--record', '--quiet');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /recorded in .*model\.json/);
+  }
+  const rec = JSON.parse(fs.readFileSync(path.join(run, 'model.json'), 'utf8'));
+  assert.equal(rec.evaluation.mIoU, j.mIoU);
+  assert.equal(rec.evaluation.pixelAccuracy, j.pixelAccuracy);
+  assert.equal(rec.evaluation.images, 3);
+  assert.deepEqual(Object.keys(rec.evaluation.perClassIoU), SYNTHETIC_CLASSES.map((c) => c.name));
+  const recorded = rec.scores.filter((x: { source: string }) => x.source.startsWith('measured by pixelwise evaluate'));
+  assert.equal(recorded.length, 1, 'a second --record replaces the first');
+  assert.deepEqual(rec.scores[0], recorded[0]);
+  assert.equal(rec.scores[0].value, +(100 * j.mIoU).toFixed(2));
+  assert.match(rec.scores[0].source, /^measured by pixelwise evaluate: pixelwise evaluate --model .* --record --quiet$/);
+  assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--record', '--tta', 'flip'), /^pixelwise: --record: records the model as it runs by default; drop --tta/);
+  assertOneLineError(cli('evaluate', '--model', 'voc', '--images', va.images, '--masks', va.masks, '--record'), /^pixelwise: --record: voc is a shipped model \(the installed package\); give its folder's path/);
 
   const out = path.join(d, 'pred');
   const p = cli('predict', '--model', run, va.images, '--out', out, '--alpha', '0.4', '--quiet');
