@@ -3,6 +3,7 @@
 // sees bit-identical inputs.
 import { channelsOf, isRgb8, SAMPLE_MAX, sampleTypeOf, type PixelImage, type Samples, type SampleType } from './pixels.js';
 import { argumentError } from '../util/errors.js';
+import { simdNormalizeRgb } from './simd/normalize.js';
 
 /**
  * Network input = (sample / full scale - mean) / std per band (full scale: 255 for 8-bit, 65535 for
@@ -62,17 +63,25 @@ export function normalizeInto(dst: Float32Array, offset: number, rgb: Uint8Array
 
 /**
  * Normalised NCHW input for ONNX models: images (same size) at the top left of ph x pw planes,
- * the rest zero (= the mean colour after normalisation).
+ * the rest zero (= the mean colour after normalisation). 8-bit RGB goes through the SIMD kernel
+ * (simd/normalize.ts) unless `simd` is false, with the same values as the lookup loop.
  */
-export function normalizeNchw(src: PixelImage[], norm: Normalization, ph: number, pw: number): Float32Array {
+export function normalizeNchw(src: PixelImage[], norm: Normalization, ph: number, pw: number, o: { simd?: boolean } = {}): Float32Array {
   const { width: w, height: h } = src[0];
   const plane = ph * pw;
   if (!isRgb8(src[0])) return normalizeBandsNchw(src, norm, ph, pw);
   const x = new Float32Array(src.length * 3 * plane);
-  const { lut: [l0, l1, l2], source: [c0, c1, c2] } = normalizationTable(norm);
+  const { lut, source } = normalizationTable(norm);
+  const [l0, l1, l2] = lut, [c0, c1, c2] = source;
   src.forEach((im, i) => {
-    // One pass over the pixels, writing the three planes (a pass per plane reads the image thrice).
+    if (!isRgb8(im)) throw argumentError('images', `${channelsOf(im)} bands of ${sampleTypeOf(im)}`, 'every image of a batch needs the first one\'s 3 bands of uint8');
     const d = im.data, b0 = i * 3 * plane, b1 = b0 + plane, b2 = b1 + plane;
+    if (o.simd !== false) {
+      // Source channel j feeds output channel k where source[k] = j (BGR models swap the ends).
+      const targets = [0, 1, 2].map((j) => { const k = source.indexOf(j); return { plane: b0 + k * plane, mean: norm.mean[k], std: norm.std[k], lut: lut[k] }; });
+      if (simdNormalizeRgb(d, w, h, pw, x, targets)) return;
+    }
+    // One pass over the pixels, writing the three planes (a pass per plane reads the image thrice).
     for (let yy = 0; yy < h; yy++) {
       const end = yy * pw + w;
       for (let o = yy * pw, p = yy * w * 3; o < end; o++, p += 3) {
