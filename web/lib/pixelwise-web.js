@@ -2386,6 +2386,34 @@ function resizeSamples(im, width, height) {
   return withSamples(im, out, width, height);
 }
 
+// src/data/simd/normalize_wasm.ts
+var wasmBase642 = "AGFzbQEAAAABHQNgA3t7ewF7YAR7f3t7AGALf39/f399fX19fX0AAwQDAAECBQMBAAEHFgIGbWVtb3J5AgAJbm9ybWFsaXplAAIK3QMDJgAgAP37Af0MAAB/QwAAf0MAAH9DAAB/Q/3nASAB/eUBIAL95wELVgEBeyAA/YkBIQQgASAE/akBIAIgAxAA/QsEACABIAT9qgEgAiADEAD9CwQQIAD9igEhBCABIAT9qQEgAiADEAD9CwQgIAEgBP2qASACIAMQAP0LBDAL3AICA38JeyAF/RMhESAG/RMhEiAH/RMhEyAI/RMhFCAJ/RMhFSAK/RMhFgJAA0AgCyABTw0BIAAgC0EDbGohDCAM/QAEACEOIAz9AAQQIQ8gDP0ABCAhECALQQJ0IQ0gDv0MAAMGCQwP//////////////0OIA/9DP///////wIFCAsO///////9Dv1QIBD9DP//////////////AQQHCg39Dv1QIAIgDWogESASEAEgDv0MAQQHCg3///////////////0OIA/9DP//////AAMGCQwP///////9Dv1QIBD9DP//////////////AgUICw79Dv1QIAMgDWogEyAUEAEgDv0MAgUICw7///////////////0OIA/9DP//////AQQHCg3////////9Dv1QIBD9DP////////////8AAwYJDA/9Dv1QIAQgDWogFSAWEAEgC0EQaiELDAALCws=";
+
+// src/data/simd/normalize.ts
+var kernels2 = lazyModule(wasmBase642);
+var STRIP_PIXELS = 1 << 15;
+function simdNormalizeRgb(rgb, w, h, pw, x, targets) {
+  const k = kernels2.get();
+  if (!k) return false;
+  const rows = Math.max(1, Math.floor(STRIP_PIXELS / w)), most = rows * w;
+  const { at: [srcAt, ...planesAt], end } = layout([most * 3, most * 4, most * 4, most * 4]);
+  if (!reserve(k, end)) return false;
+  const bytes = new Uint8Array(k.memory.buffer), floats = new Float32Array(k.memory.buffer);
+  for (let y0 = 0; y0 < h; y0 += rows) {
+    const r = Math.min(rows, h - y0), n = r * w, whole = n & ~15, first = y0 * w;
+    bytes.set(rgb.subarray(first * 3, (first + n) * 3), srcAt);
+    const [t0, t1, t2] = targets;
+    k.normalize(srcAt, whole, planesAt[0], planesAt[1], planesAt[2], t0.mean, t0.std, t1.mean, t1.std, t2.mean, t2.std);
+    targets.forEach((t, j) => {
+      const at = planesAt[j] / 4;
+      for (let p = whole; p < n; p++) floats[at + p] = t.lut[rgb[(first + p) * 3 + j]];
+      if (w === pw) x.set(floats.subarray(at, at + n), t.plane + y0 * pw);
+      else for (let y = 0; y < r; y++) x.set(floats.subarray(at + y * w, at + (y + 1) * w), t.plane + (y0 + y) * pw);
+    });
+  }
+  return true;
+}
+
 // src/data/normalize.ts
 var KERAS_CAFFE_NORM = { channelOrder: "BGR", mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
 function normalizationTable(norm) {
@@ -2410,20 +2438,29 @@ function bandMaps(norm, channels, type) {
     return (v) => f(f(v - m) / s);
   });
 }
-function normalizeNchw(src, norm, ph, pw) {
+function normalizeNchw(src, norm, ph, pw, o = {}) {
   const { width: w, height: h } = src[0];
   const plane = ph * pw;
   if (!isRgb8(src[0])) return normalizeBandsNchw(src, norm, ph, pw);
   const x = new Float32Array(src.length * 3 * plane);
-  const { lut: [l0, l1, l2], source: [c0, c1, c2] } = normalizationTable(norm);
+  const { lut, source } = normalizationTable(norm);
+  const [l0, l1, l2] = lut, [c0, c1, c2] = source;
   src.forEach((im, i) => {
+    if (!isRgb8(im)) throw argumentError("images", `${channelsOf(im)} bands of ${sampleTypeOf(im)}`, "every image of a batch needs the first one's 3 bands of uint8");
     const d = im.data, b0 = i * 3 * plane, b1 = b0 + plane, b2 = b1 + plane;
+    if (o.simd !== false) {
+      const targets = [0, 1, 2].map((j) => {
+        const k = source.indexOf(j);
+        return { plane: b0 + k * plane, mean: norm.mean[k], std: norm.std[k], lut: lut[k] };
+      });
+      if (simdNormalizeRgb(d, w, h, pw, x, targets)) return;
+    }
     for (let yy = 0; yy < h; yy++) {
       const end = yy * pw + w;
-      for (let o = yy * pw, p = yy * w * 3; o < end; o++, p += 3) {
-        x[b0 + o] = l0[d[p + c0]];
-        x[b1 + o] = l1[d[p + c1]];
-        x[b2 + o] = l2[d[p + c2]];
+      for (let o2 = yy * pw, p = yy * w * 3; o2 < end; o2++, p += 3) {
+        x[b0 + o2] = l0[d[p + c0]];
+        x[b1 + o2] = l1[d[p + c1]];
+        x[b2 + o2] = l2[d[p + c2]];
       }
     }
   });
@@ -2447,13 +2484,13 @@ function normalizeBandsNchw(src, norm, ph, pw) {
 }
 
 // src/data/simd/resize_wasm.ts
-var wasmBase642 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
+var wasmBase643 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
 
 // src/data/simd/resize.ts
-var kernels2 = lazyModule(wasmBase642);
+var kernels3 = lazyModule(wasmBase643);
 function simdResize(src, w, h, ow, oh, hx, vy) {
   if (vy && ow * 3 < 16) return null;
-  const k = kernels2.get();
+  const k = kernels3.get();
   const none = new Int32Array(0);
   const arrays = [hx?.bounds ?? none, hx?.weights ?? none, vy?.bounds ?? none, vy?.weights ?? none];
   const { at: [hb, hw2, vb, vw, srcAt, midAt, dstAt], end } = layout([...arrays.map((a) => a.byteLength), src.length, hx ? ow * h * 3 : 0, ow * oh * 3]);
@@ -3109,10 +3146,10 @@ function withSmoothing(inner, smooth) {
 }
 
 // src/render/simd/overlay_wasm.ts
-var wasmBase643 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
+var wasmBase644 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
 
 // src/render/colorize.ts
-var kernel = lazyModule(wasmBase643);
+var kernel = lazyModule(wasmBase644);
 function colorize(labels, width, height, palette) {
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < labels.length; i++) {
