@@ -9,7 +9,7 @@
 // An 8-bit package made by `quantize --int8-only` (camvid-live) is compared with the shipped float graph
 // its card names, run by its own card (its input size). Models imported 8-bit (cityscapes) and models
 // of several graphs (person) are listed as such.
-// Writes docs/bench/quantize.json. Needs ../shared/data/camvid.
+// Writes docs/bench/quantize.json (with --models, replacing those models' rows). Needs ../shared/data/camvid.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -128,7 +128,15 @@ for (const name of opt('--models')?.split(',') ?? shippedModels()) {
   const quantizeSeconds = (Date.now() - t0) / 1000;
   rows.push({ ...(await compare(name, float, q.bytes, card)), convolutions: q.convolutions, quantized: q.quantized, quantizeSeconds });
 }
-writeFileAtomic('docs/bench/quantize.json', JSON.stringify({
-  date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: `npm run bench:quantize${args.length ? ` -- ${args.join(' ')}` : ''}`,
-  calibration: '32 CamVid train images spread over the split', timing: `ONNX Runtime, 2 threads, the shipped photos end to end, ${ROUNDS} alternated rounds (median ms per image); the network alone on the first photo's input, ${ROUNDS * 2} alternated runs (median)`, rows,
+// With --models, those models' rows replace theirs in the results file; the others stay, each row with its date and command.
+const OUT = 'docs/bench/quantize.json';
+const date = new Date().toISOString().slice(0, 10), command = `npm run bench:quantize${args.length ? ` -- ${args.join(' ')}` : ''}`;
+for (const r of rows) Object.assign(r, { date, command });
+type Results = { date: string; command: string; rows: Record<string, unknown>[] };
+const before: Results | null = opt('--models') && fs.existsSync(OUT) ? JSON.parse(fs.readFileSync(OUT, 'utf8')) as Results : null;
+const earlier: Record<string, unknown>[] = (before?.rows ?? []).map((r) => ({ date: before!.date, command: before!.command, ...r }));
+const merged = [...earlier.map((r) => rows.find((n) => n.model === r.model) ?? r), ...rows.filter((n) => !earlier.some((r) => r.model === n.model))];
+writeFileAtomic(OUT, JSON.stringify({
+  date, machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command,
+  calibration: '32 CamVid train images spread over the split', timing: `ONNX Runtime, 2 threads, the shipped photos end to end, ${ROUNDS} alternated rounds (median ms per image); the network alone on the first photo's input, ${ROUNDS * 2} alternated runs (median)`, rows: merged,
 }, null, 2) + '\n');

@@ -15,13 +15,17 @@ import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 const BIN = path.resolve('bin/pixelwise.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
 
-test('quantize voc-fast: the card records the 8-bit graph; predict --precision int8 runs it', async () => {
+test('quantize voc-fast --input-size: the card records the 8-bit graph and the size; predict --precision int8 runs it', async () => {
   const d = tempDir('pw-quantize-');
   const out = path.join(d, 'voc-fast-int8');
-  const r = cli('quantize', '--model', 'voc-fast', '--calibration', 'assets/photos', '--images', '3', '--check', '1', '--min-agreement', '0', '--out', out, '--quiet');
+  const r = cli('quantize', '--model', 'voc-fast', '--calibration', 'assets/photos', '--images', '3', '--check', '1', '--min-agreement', '0', '--input-size', '256x320', '--out', out, '--quiet');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^8-bit graph: \d+ of \d+ convolutions on 8 bits, .* labels equal the float graph's on [\d.]+% of 1 held-apart/);
   const card = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+  // --input-size: the copy (both graphs) runs at that size; the model's own scores say they are not of it.
+  assert.deepEqual(card.input.rule, { kind: 'fixed', size: [256, 320], filter: 'pillow' });
+  assert.ok(card.scores.length > 0);
+  for (const sc of card.scores) assert.match(sc.dataset, /\(at the model's own size, not this copy's 320x256\)$/);
   assert.equal(card.int8.onnx, 'model-int8.onnx');
   assert.equal(card.int8.calibrationImages, 3);
   assert.equal(card.int8.checkImages, 1);

@@ -83,7 +83,7 @@ export async function run(o: Opts): Promise<void> {
     if (o.out) copyPackage(dir, o.out);
     writeFileAtomic(written = path.join(target, INT8_FILE), q.bytes);
     const copied = readCard(target);
-    writeCard(target, { ...(o.inputSize ? withFixedInput(copied, o.inputSize) : copied), int8: record });
+    writeCard(target, { ...(o.inputSize ? resized(copied, o.inputSize) : copied), int8: record });
   }
   const kb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
   process.stdout.write(`8-bit graph: ${q.quantized} of ${q.convolutions} convolutions on 8 bits${q.keptFloat.length ? ` (${q.keptFloat.length} kept in float)` : ''}, ${kb(q.bytes.length)} (float ${kb(float.length)}); labels equal the float graph's on ${(100 * q.agreement).toFixed(2)}% of ${check.length} held-apart images' pixels${o.minAgreement && q.agreement < o.minAgreement ? ` (below --min-agreement ${o.minAgreement}: keep more in float with --keep-float, or calibrate on more images)` : ''}; ${speed.int8Ms.toFixed(1)} ms an image against the float graph's ${speed.floatMs.toFixed(1)} (${speed.threads} thread${speed.threads > 1 ? 's' : ''}, ${(speed.int8Ms / speed.floatMs).toFixed(2)}x the time)${speed.int8Ms >= speed.floatMs ? ': slower in 8 bits on this machine, so keep running it in float (ONNX Runtime\'s integer kernels favour dense convolutions)' : ''}; written to ${written}${o.int8Only ? ' (an 8-bit model: run it as any other)' : ' (run it with --precision int8)'}\n`);
@@ -106,4 +106,10 @@ function int8OnlyCard(card: ModelCard, record: NonNullable<ModelCard['int8']>, f
     notes: [card.notes, `This package is ${here} (pixelwise quantize --int8-only)${o.inputSize ? ': every image resized to that size with Pillow BILINEAR, the label map back with Pillow NEAREST' : ''}.`].filter(Boolean).join(' '),
     scores: card.scores?.map((sc) => ({ ...sc, dataset: `${sc.dataset} (the float network${o.inputSize ? ' at its own size' : ''}, not ${here})` })),
   };
+}
+
+/** A copy run at another fixed size: its scores (of the model at its own size) say so, and its validation record stays with the model. */
+function resized(card: ModelCard, size: [number, number]): ModelCard {
+  const { evaluation: _e, ...rest } = withFixedInput(card, size);
+  return { ...rest, scores: card.scores?.map((sc) => ({ ...sc, dataset: `${sc.dataset} (at the model's own size, not this copy's ${size[1]}x${size[0]})` })) };
 }
