@@ -19,6 +19,6 @@ export function evaluateCommand(): Command {
     .option('--seed <n>', 'the bootstrap\'s seed', parseIntArg, 1)
     .option('--calibration', 'also the expected calibration error (15 bins over valid pixels) and a reliability diagram (REPORT/reliability.svg)')
     .option('--per-image <file>', 'also write each image\'s mIoU and pixel accuracy, worst first (.csv or .json)')
-    .option('--record', 'also write the scores into the model\'s card (model.json): its evaluation, and the mIoU first among its scores, with this command; the model as it runs by default, given by its folder'))
+    .option('--record', 'also write the scores into the model\'s card (model.json): its evaluation, and the mIoU first among its scores, with this command; the model as it runs by default (or, with --precision int8, its added 8-bit graph), given by its folder'))
     .action(async (o: Opts) => (await import('./actions/evaluate.js')).run(o));
 }

@@ -98,6 +98,8 @@ export const cardSchema = z.object({
     checkImages: z.int().check(z.nonnegative()),
     /** Median ms per check image end to end, float and 8-bit, measured when quantising (that machine, those threads). */
     speed: z.optional(z.object({ floatMs: z.number().check(z.positive()), int8Ms: z.number().check(z.positive()), threads: posInt })),
+    /** The 8-bit graph's scores on labelled images (`evaluate --precision int8 --record`), as the card's own `evaluation`. */
+    evaluation: z.optional(z.record(z.string(), z.unknown())),
   })),
   /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie

@@ -125,6 +125,18 @@ test('train -> evaluate --json -> predict through the CLI', async () => {
   assert.deepEqual(rec.scores[0], recorded[0]);
   assert.equal(rec.scores[0].value, +(100 * j.mIoU).toFixed(2));
   assert.match(rec.scores[0].source, /^measured by pixelwise evaluate: pixelwise evaluate --model .* --record --quiet$/);
+  // With an added 8-bit graph, --precision int8 --record writes its scores into the card's int8 block, the rest as it was.
+  assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--record', '--precision', 'int8'), /^pixelwise: --record: records the model as it runs by default \(float32\); drop --precision int8/);
+  const qz = cli('quantize', '--model', run, '--calibration', tr.images, '--images', '2', '--check', '1', '--min-agreement', '0', '--quiet');
+  assert.equal(qz.code, 0, qz.err);
+  const e8 = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--precision', 'int8', '--json');
+  assert.equal(e8.code, 0, e8.err);
+  const r8 = cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--precision', 'int8', '--record', '--quiet');
+  assert.equal(r8.code, 0, r8.err);
+  const rec8 = JSON.parse(fs.readFileSync(path.join(run, 'model.json'), 'utf8'));
+  assert.equal(rec8.int8.evaluation.mIoU, JSON.parse(e8.out).mIoU);
+  assert.match(rec8.int8.evaluation.command, /--precision int8 --record/);
+  assert.deepEqual([rec8.evaluation, rec8.scores], [rec.evaluation, rec.scores], 'the float model\'s record unchanged');
   assertOneLineError(cli('evaluate', '--model', run, '--images', va.images, '--masks', va.masks, '--record', '--tta', 'flip'), /^pixelwise: --record: records the model as it runs by default; drop --tta/);
   assertOneLineError(cli('evaluate', '--model', 'voc', '--images', va.images, '--masks', va.masks, '--record'), /^pixelwise: --record: voc is a shipped model \(the installed package\); give its folder's path/);
 

@@ -16,6 +16,7 @@ import { readCard, writeCard } from '../../models/package.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { commandArgs } from '../command_args.js';
 import type { Scores } from '../../metrics/confusion.js';
+import type { ModelCard } from '../../models/card.js';
 import type { BootstrapResult } from '../../metrics/bootstrap.js';
 import { UserError } from '../../util/errors.js';
 import type { Opts } from '../evaluate.js';
@@ -108,15 +109,31 @@ function checkRecord(o: Opts): void {
   if (flag) throw new UserError(`--record: records the model as it runs by default; drop ${flag} (or leave out --record)`);
   if (!isDir(o.model)) throw new UserError(`--record: ${o.model} is a shipped model (the installed package); give its folder's path to change its card (${resolveModelDir(o.model)}), or evaluate a copy`);
   const card = readCard(o.model);
-  if (o.precision && o.precision !== (card.precision ?? 'float32')) throw new UserError(`--record: records the model as it runs by default (${card.precision ?? 'float32'}); drop --precision ${o.precision}`);
+  if (o.precision && o.precision !== (card.precision ?? 'float32') && !(o.precision === 'int8' && card.int8)) {
+    throw new UserError(`--record: records the model as it runs by default (${card.precision ?? 'float32'}); drop --precision ${o.precision}`);
+  }
+}
+
+/** Whether this run scores the model's added 8-bit graph (recorded in its int8 block) rather than the model as it runs by default. */
+function scoresAddedInt8(o: Opts, card: ModelCard): boolean {
+  return o.precision === 'int8' && (card.precision ?? 'float32') !== 'int8' && Boolean(card.int8);
 }
 
 interface Evaluated { images: string; masks?: string; count: number; ignoreIndex: number; runtime: string }
 
-/** The card with this evaluation: its record, and the mIoU first among its scores (an earlier record of the same data replaced). */
+/**
+ * The card with this evaluation: its record, and the mIoU first among its scores (an earlier record
+ * of the same data replaced); for the added 8-bit graph (--precision int8), its int8 block's record.
+ */
 function record(o: Opts, s: Scores, boot: BootstrapResult | undefined, e: Evaluated): void {
   const card = readCard(o.model);
   const command = `pixelwise evaluate ${commandArgs(process.argv, 'evaluate')}`;
+  const evaluation = {
+    dataset: e.images, masks: e.masks, images: e.count, ignoreIndex: e.ignoreIndex, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy,
+    ...(boot ? { mIoUInterval95: [boot.mIoU.low, boot.mIoU.high] } : {}),
+    perClassIoU: Object.fromEntries(s.perClass.map((c) => [c.name, c.iou])), runtime: e.runtime, command, date: new Date().toISOString().slice(0, 10),
+  };
+  if (scoresAddedInt8(o, card)) { writeCard(o.model, { ...card, int8: { ...card.int8!, evaluation } }); return; }
   const dataset = `${e.images} (${e.count} images)`;
   const source = 'measured by pixelwise evaluate';
   writeCard(o.model, {
@@ -125,10 +142,6 @@ function record(o: Opts, s: Scores, boot: BootstrapResult | undefined, e: Evalua
       { metric: 'mIoU', value: +(100 * s.mIoU).toFixed(2), dataset, source: `${source}: ${command}` },
       ...(card.scores ?? []).filter((x) => !(x.dataset === dataset && x.source.startsWith(source))),
     ],
-    evaluation: {
-      dataset: e.images, masks: e.masks, images: e.count, ignoreIndex: e.ignoreIndex, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy,
-      ...(boot ? { mIoUInterval95: [boot.mIoU.low, boot.mIoU.high] } : {}),
-      perClassIoU: Object.fromEntries(s.perClass.map((c) => [c.name, c.iou])), runtime: e.runtime, command, date: new Date().toISOString().slice(0, 10),
-    },
+    evaluation,
   });
 }
