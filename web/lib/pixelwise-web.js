@@ -2024,7 +2024,9 @@ var cardSchema = object({
     agreement: number2().check(_gte(0), _lte(1)),
     checkImages: int().check(_nonnegative()),
     /** Median ms per check image end to end, float and 8-bit, measured when quantising (that machine, those threads). */
-    speed: optional(object({ floatMs: number2().check(_positive()), int8Ms: number2().check(_positive()), threads: posInt }))
+    speed: optional(object({ floatMs: number2().check(_positive()), int8Ms: number2().check(_positive()), threads: posInt })),
+    /** The 8-bit graph's scores on labelled images (`evaluate --precision int8 --record`), as the card's own `evaluation`. */
+    evaluation: optional(record(string2(), unknown()))
   })),
   /**
    * The same network as other ONNX files at other fixed input sizes [h, w] (MediaPipe's selfie
