@@ -96,20 +96,24 @@ export async function run(o: Opts): Promise<void> {
  */
 function int8OnlyCard(card: ModelCard, record: NonNullable<ModelCard['int8']>, float: Uint8Array, floatFile: string, o: Opts): ModelCard {
   // floatFile: the float graph (or checkpoint) as its model folder's name and file name.
-  const { evaluation: _e, variants: _v, ...rest } = card;
   const size = card.input.rule.kind === 'fixed' ? ` at ${card.input.rule.size[1]}x${card.input.rule.size[0]}` : '';
   const here = `the 8-bit graph of ${o.model}${size}`;
+  const { variants: _v, ...rest } = scoresNotOf(card, `the float network${o.inputSize ? ' at its own size' : ''}, not ${here}`);
   return {
     ...rest,
     weights: '', onnx: 'model.onnx', precision: 'int8', int8: { ...record, onnx: 'model.onnx' },
     provenance: { file: floatFile, sha256: crypto.createHash('sha256').update(float).digest('hex'), command: `pixelwise quantize ${commandArgs(process.argv, 'quantize')}` },
     notes: [card.notes, `This package is ${here} (pixelwise quantize --int8-only)${o.inputSize ? ': every image resized to that size with Pillow BILINEAR, the label map back with Pillow NEAREST' : ''}.`].filter(Boolean).join(' '),
-    scores: card.scores?.map((sc) => ({ ...sc, dataset: `${sc.dataset} (the float network${o.inputSize ? ' at its own size' : ''}, not ${here})` })),
   };
 }
 
-/** A copy run at another fixed size: its scores (of the model at its own size) say so, and its validation record stays with the model. */
+/** A copy run at another fixed size: its scores (of the model at its own size) say so. */
 function resized(card: ModelCard, size: [number, number]): ModelCard {
-  const { evaluation: _e, ...rest } = withFixedInput(card, size);
-  return { ...rest, scores: card.scores?.map((sc) => ({ ...sc, dataset: `${sc.dataset} (at the model's own size, not this copy's ${size[1]}x${size[0]})` })) };
+  return scoresNotOf(withFixedInput(card, size), `at the model's own size, not this copy's ${size[1]}x${size[0]}`);
+}
+
+/** The card without the model's validation record, each score marked with what it is not of. */
+function scoresNotOf(card: ModelCard, note: string): ModelCard {
+  const { evaluation: _e, ...rest } = card;
+  return { ...rest, scores: card.scores?.map((sc) => ({ ...sc, dataset: `${sc.dataset} (${note})` })) };
 }
