@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decode } from 'fast-png';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { machine } from './machine.ts';
 
 const DATA = '../shared/data';
 const VIDEO = `${DATA}/video/solidWhiteRight.mp4`;
@@ -81,7 +82,7 @@ async function main() {
     log(`video, ${name}: ${fps.toFixed(2)} frames/s (model ready in ${loadSeconds.toFixed(1)} s; ${r.seconds.toFixed(1)} s in all), peak RSS ${r.peakMb?.toFixed(0)} MB`);
   }
   fs.rmSync(work, { recursive: true, force: true });
-  writeFileAtomic('docs/bench/apply.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: 'npm run bench:apply', tta, flicker: flick, video }, null, 2) + '\n');
+  writeFileAtomic('docs/bench/apply.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), command: 'npm run bench:apply', tta, flicker: flick, video }, null, 2) + '\n');
 }
 
 main().catch((e) => { log(`bench failed: ${(e as Error).message}`); process.exit(1); });

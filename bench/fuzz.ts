@@ -1,10 +1,10 @@
 // npm run bench:fuzz [-- --iterations N]: the long fuzzing run of the file readers (test/formats/fuzz.ts),
 // N mutants per reader (default 20000; ONNX Runtime loads 1/40 of that), a new seed each run unless
 // --seed is given. Writes docs/bench/fuzz.json; prints each finding.
-import os from 'node:os';
 import { fuzz, targets } from '../test/formats/fuzz.ts';
 import { tempDir } from '../test/helpers.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { machine } from './machine.ts';
 
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i >= 0 ? Number(process.argv[i + 1]) : undefined; };
 const N = arg('--iterations') ?? 20000;
@@ -18,4 +18,4 @@ for (const t of ts) {
   for (const f of r.findings) process.stderr.write(`FINDING ${f.target} #${f.iteration} (seed ${seed}): ${f.error}\n`);
   process.stderr.write(`${t.name}: ${r.runs} mutants, ${r.findings.length} findings\n`);
 }
-writeFileAtomic('docs/bench/fuzz.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, seed, command: 'npm run bench:fuzz', rows }, null, 2) + '\n');
+writeFileAtomic('docs/bench/fuzz.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), seed, command: 'npm run bench:fuzz', rows }, null, 2) + '\n');

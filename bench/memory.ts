@@ -8,7 +8,6 @@
 // docs/bench/memory.json and a table on stdout.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, wasmHeapBytes } from '../src/engine/backend.ts';
 import { configureOrtKernels } from '../src/engine/kernels/ort_native.ts';
@@ -91,6 +90,7 @@ for _ in range(${steps}):
     opt.zero_grad(); loss = torch.nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
 print(json.dumps({'peakRssMb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
+import { machine as machineName } from './machine.ts';
 
 function runChild(argv: string[]): Row | { error: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/memory.ts', ...argv], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -124,7 +124,7 @@ async function main() {
     const kept = (JSON.parse(fs.readFileSync(OUT, 'utf8')) as { rows: Row[] }).rows.filter((r) => !picked(r));
     rows.unshift(...kept);
   }
-  const machine = `${os.cpus()[0]?.model}, ${os.cpus().length} cores`;
+  const machine = machineName();
   writeFileAtomic(OUT, JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine, steps: STEPS, command: 'npm run bench:memory', rows }, null, 2) + '\n');
   const torchOf = (r: Row) => rows.find((t) => t.who.startsWith('PyTorch') && t.h === r.h && t.w === r.w && t.batch === r.batch && t.arch === r.arch);
   process.stdout.write('| model | crop | batch | trained by | peak RSS MB | x PyTorch | wasm heap MB per instance | micro-batch |\n|---|---|---|---|---|---|---|---|\n');

@@ -24,6 +24,7 @@ import { pillowBilinear } from '../src/data/pillow_resize.ts';
 import { DEMO_EXTRAS, DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { CHECKPOINTS, compareLabelMaps, compareLogits, hasEdgenets, importCheckpoint, openOrt, type LogitRow, type MapRow } from '../test/models/edgenets_reference.ts';
+import { machine as machineName } from './machine.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -125,7 +126,7 @@ async function main() {
   log('cold start');
   const cold = coldStart(quick ? 2 : 5);
   const date = new Date().toISOString().slice(0, 10);
-  const machine = `${os.cpus()[0]?.model}, ${os.cpus().length} cores`;
+  const machine = machineName();
   const json = {
     date, machine, command: `npm run bench:pretrained${quick ? ' -- --quick' : ''}`,
     models: Object.fromEntries(rows.map((r) => [r.model, { msPerImage: r.evalMs, input: r.evalInput, runtime: 'ONNX Runtime', threads: THREADS, peakRssMb: r.peakRssMb, date, photos: r.photos }])),

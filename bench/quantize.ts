@@ -27,6 +27,7 @@ import { ConfusionMatrix } from '../src/metrics/confusion.ts';
 import { CAMVID_CLASSES } from '../src/data/class_sets.ts';
 import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { machine } from './machine.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
@@ -137,6 +138,6 @@ const before: Results | null = opt('--models') && fs.existsSync(OUT) ? JSON.pars
 const earlier: Record<string, unknown>[] = (before?.rows ?? []).map((r) => ({ date: before!.date, command: before!.command, ...r }));
 const merged = [...earlier.map((r) => rows.find((n) => n.model === r.model) ?? r), ...rows.filter((n) => !earlier.some((r) => r.model === n.model))];
 writeFileAtomic(OUT, JSON.stringify({
-  date, machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command,
+  date, machine: machine(), command,
   calibration: '32 CamVid train images spread over the split', timing: `ONNX Runtime, 2 threads, the shipped photos end to end, ${ROUNDS} alternated rounds (median ms per image); the network alone on the first photo's input, ${ROUNDS * 2} alternated runs (median)`, rows: merged,
 }, null, 2) + '\n');

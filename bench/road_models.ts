@@ -23,6 +23,7 @@ import { ConfusionMatrix } from '../src/metrics/confusion.ts';
 import { CAMVID_CLASSES } from '../src/data/class_sets.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
+import { machine } from './machine.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
@@ -92,7 +93,7 @@ async function main() {
     process.stderr.write(`${m}: CamVid val mIoU ${(100 * s.mIoU).toFixed(2)} (11 classes${camvidClasses(seg) ? '' : ' via Cityscapes ids'}), pixel acc ${(100 * s.pixelAccuracy).toFixed(2)}, ${row.msPerImage.toFixed(0)} ms/image; video ${fps?.toFixed(2) ?? '-'} frames/s; ${(100 * same / all).toFixed(2)}% of photo pixels as cityscapes\n`);
     rows.push(row);
   }
-  writeFileAtomic('docs/bench/road-models.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, command: opt('--models') ? `npm run bench:road-models -- --models ${opt('--models')}` : 'npm run bench:road-models', images: files.length, video: { file: VIDEO, frames: VIDEO_FRAMES }, rows }, null, 2) + '\n');
+  writeFileAtomic('docs/bench/road-models.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), command: opt('--models') ? `npm run bench:road-models -- --models ${opt('--models')}` : 'npm run bench:road-models', images: files.length, video: { file: VIDEO, frames: VIDEO_FRAMES }, rows }, null, 2) + '\n');
 }
 
 main();

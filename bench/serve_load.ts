@@ -10,6 +10,7 @@ import os from 'node:os';
 import { load } from '../src/inference/load.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
+import { machine } from './machine.ts';
 
 const PHOTO = 'assets/photos/chelsea.png';
 const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1] || 0) || dflt;
@@ -79,7 +80,7 @@ async function main() {
     log(`${s.name}: ${r.okPerSec} ok/s (${(r.okPerSec / reference).toFixed(2)}x the library loop), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, statuses ${JSON.stringify(r.statuses)}, peak RSS ${r.peakRssMb} MB`);
     rows.push({ ...r, ratioToLibrary: +(r.okPerSec / reference).toFixed(2) });
   }
-  writeFileAtomic('docs/bench/serve.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, photo: PHOTO, model: 'voc', seconds: SECONDS, command: 'npm run bench:serve', libraryImagesPerSec: +reference.toFixed(2), rows }, null, 2) + '\n');
+  writeFileAtomic('docs/bench/serve.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), photo: PHOTO, model: 'voc', seconds: SECONDS, command: 'npm run bench:serve', libraryImagesPerSec: +reference.toFixed(2), rows }, null, 2) + '\n');
 }
 
 main().catch((e) => { log(`bench failed: ${(e as Error).message}`); process.exit(1); });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { machine } from './machine.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 const [W, H] = [6000, 4000];
@@ -35,7 +36,7 @@ async function main() {
     log(`  ${ok ? `${seconds.toFixed(1)} s` : 'failed'}, peak RSS ${peak ? (Number(peak[1]) / 1024).toFixed(0) : '?'} MB`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  writeFileAtomic('docs/bench/tiling.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, image: `${W}x${H}`, model: 'voc', command: 'npm run bench:tiling', rows }, null, 2) + '\n');
+  writeFileAtomic('docs/bench/tiling.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), image: `${W}x${H}`, model: 'voc', command: 'npm run bench:tiling', rows }, null, 2) + '\n');
   for (const r of rows) process.stdout.write(`| ${r.runtime} | ${r.mode} | ${r.seconds?.toFixed(1) ?? '-'} | ${r.peakRssMb?.toFixed(0) ?? '-'} | ${r.note ?? ''} |\n`);
 }
 

@@ -11,6 +11,7 @@ import { openSegmenter } from '../src/inference/open.ts';
 import { probeVideo, readFrames, FrameWriter } from '../src/video/ffmpeg.ts';
 import { colorize, overlay } from '../src/render/colorize.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
+import { machine } from './machine.ts';
 
 const VIDEO = '../shared/data/video/solidWhiteRight.mp4';
 const FRAMES = Number(process.argv[process.argv.indexOf('--frames') + 1] || 0) || 120;
@@ -53,7 +54,7 @@ async function main() {
     rows.push({ mode, fps });
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  writeFileAtomic('docs/bench/video.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: `${os.cpus()[0]?.model}, ${os.cpus().length} cores`, video: VIDEO, frames: FRAMES, model: 'cityscapes', runtime: 'onnx', command: 'npm run bench:video', rows: rows.map((r) => ({ ...r, ratio: r.fps / seq })) }, null, 2) + '\n');
+  writeFileAtomic('docs/bench/video.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), video: VIDEO, frames: FRAMES, model: 'cityscapes', runtime: 'onnx', command: 'npm run bench:video', rows: rows.map((r) => ({ ...r, ratio: r.fps / seq })) }, null, 2) + '\n');
 }
 
 main().catch((e) => { log(`bench failed: ${(e as Error).message}`); process.exit(1); });

@@ -6,7 +6,6 @@
 // Writes docs/bench/zoo.json (read by `pixelwise models`) and the speed table of docs/models.md.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/engine/backend.ts';
 import { configureOrtKernels } from '../src/engine/kernels/ort_native.ts';
@@ -20,6 +19,7 @@ import { Rng } from '../src/util/random.ts';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
 import { ZOO, type ZooRow } from './zoo_list.ts';
+import { machine as machineName } from './machine.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -80,7 +80,7 @@ async function main() {
     log(`  ${(row.parameters / 1e6).toFixed(2)} M parameters, TF.js ${row.tfjsMs.toFixed(0)} ms, ONNX Runtime ${row.onnxMs.toFixed(0)} ms, training ${row.trainImgPerS.toFixed(2)} img/s, peak RSS ${row.peakRssMb.toFixed(0)} MB`);
     rows.push(row);
   }
-  const date = new Date().toISOString().slice(0, 10), machine = `${os.cpus()[0]?.model}, ${os.cpus().length} cores`;
+  const date = new Date().toISOString().slice(0, 10), machine = machineName();
   const prev = fs.existsSync('docs/bench/zoo.json') ? JSON.parse(fs.readFileSync('docs/bench/zoo.json', 'utf8')) as { rows: ZooRow[] } : { rows: [] };
   const merged = [...prev.rows.filter((p) => !rows.some((r) => r.arch === p.arch)), ...rows].sort((a, b) => ZOO.indexOf(a.arch) - ZOO.indexOf(b.arch));
   writeFileAtomic('docs/bench/zoo.json', JSON.stringify({ date, machine, command: `npm run bench:zoo${quick ? ' -- --quick' : ''}`, input: `${H}x${W}`, rows: merged }, null, 2) + '\n');

@@ -257,22 +257,76 @@ export function uint8Params([min, max]: [number, number]): { scale: number; zero
 }
 
 /**
+ * The int8 scale of one output channel's weights: the largest weight on 127 steps, and for
+ * convolutions other than depthwise also no two weights of one sign above 127 steps together
+ * (their rounded sum at most 128). ONNX Runtime's x86 kernels without VNNI (AVX2, AVX-512 before
+ * it) multiply uint8 activations by int8 weights two at a time into an int16 that saturates
+ * (vpmaddubsw): 255 x (127 + 127) does not fit, 255 x 128 does. Bounded so, every CPU and the
+ * browser's WebAssembly kernels compute the same integers; unbounded, the same graph gives other
+ * labels on such CPUs. Depthwise kernels widen to 16 bits before multiplying and keep 8 bits.
+ */
+export function weightScale(w: Float32Array, pairSafe: boolean): number {
+  let m = 0, p1 = 0, p2 = 0, n1 = 0, n2 = 0;
+  for (const v of w) {
+    m = Math.max(m, Math.abs(v));
+    if (v > 0) { if (v > p1) { p2 = p1; p1 = v; } else if (v > p2) p2 = v; }
+    else if (-v > n1) { n2 = n1; n1 = -v; } else if (-v > n2) n2 = -v;
+  }
+  const top = pairSafe ? Math.max(m, p1 + p2, n1 + n2) : m;
+  return Math.fround(top > 0 ? top / 127 : 1);
+}
+
+/**
+ * Ranges made one across each 8-bit Add's inputs and output (and on through chains of Adds). With
+ * one scale and zero point on all three, ONNX Runtime's 8-bit Add sums integers, exact on every
+ * build; with three, it rescales in float, and its native and WebAssembly builds round a sum that
+ * falls near a half step differently.
+ */
+export function sharedAddGrids(g: Graph, ranges: Map<string, [number, number]>): Map<string, [number, number]> {
+  const parent = new Map<string, string>();
+  const find = (t: string): string => { let r = t; while (parent.get(r) !== r) r = parent.get(r)!; parent.set(t, r); return r; };
+  const chain = new Set(chainTensors(g));
+  for (const n of g.node ?? []) {
+    if (n.opType !== 'Add' || !chain.has(n.output![0])) continue;
+    const ts = [...(n.input ?? []), ...(n.output ?? [])].filter((t) => ranges.has(t));
+    if (ts.length !== (n.input ?? []).length + 1) continue;
+    for (const t of ts) if (!parent.has(t)) parent.set(t, t);
+    for (const t of ts.slice(1)) parent.set(find(t), find(ts[0]));
+  }
+  const union = new Map<string, [number, number]>();
+  for (const t of parent.keys()) {
+    const r = find(t), [lo, hi] = ranges.get(t)!, u = union.get(r);
+    union.set(r, u ? [Math.min(u[0], lo), Math.max(u[1], hi)] : [lo, hi]);
+  }
+  const out = new Map(ranges);
+  for (const t of parent.keys()) out.set(t, union.get(find(t))!);
+  return out;
+}
+
+/** A convolution of one input channel per group (each channel filtered alone). */
+function isDepthwise(conv: O.INodeProto, w: Tensor): boolean {
+  const group = Number(conv.attribute?.find((a) => a.name === 'group')?.i ?? 1);
+  return group > 1 && Number(w.dims![1]) === 1;
+}
+
+/**
  * Rewrites the graph in QDQ form: the quantisable convolutions not in keepFloat whose input and
  * output ranges are known get int8 weights, int32 biases and uint8 activations. The graph's own
  * outputs stay float (the class scores a label map is taken from). Returns the convolutions quantised.
  */
 export function quantizeQdq(g: Graph, o: QdqOptions): string[] {
+  const ranges = sharedAddGrids(g, o.ranges);
   const keep = o.keepFloat ?? new Set<string>();
   const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
   const graphOutputs = new Set((g.output ?? []).map((x) => x.name!));
-  const convs = quantizableConvs(g).filter((n) => !keep.has(n.name!) && o.ranges.has(n.input![0]));
+  const convs = quantizableConvs(g).filter((n) => !keep.has(n.name!) && ranges.has(n.input![0]));
   const constDq: O.INodeProto[] = []; // weights' and biases' DequantizeLinear (read initializers)
   const pairs = new Map<string, O.INodeProto[]>(); // tensor -> its QuantizeLinear and DequantizeLinear
   const dq = new Map<string, { name: string; scale: number }>();
   const activation = (t: string) => {
     let a = dq.get(t);
     if (a) return a;
-    const { scale, zeroPoint } = uint8Params(o.ranges.get(t)!);
+    const { scale, zeroPoint } = uint8Params(ranges.get(t)!);
     const s = `${t}/qdq_scale`, z = `${t}/qdq_zero_point`;
     g.initializer!.push(tensor(s, FLOAT, [], new Float32Array([scale])), tensor(z, UINT8, [], new Uint8Array([zeroPoint])));
     pairs.set(t, [
@@ -288,10 +342,9 @@ export function quantizeQdq(g: Graph, o: QdqOptions): string[] {
     const x = activation(conv.input![0]);
     const w = inits.get(conv.input![1])!, W = floatsOf(w), O = Number(w.dims![0]), per = W.length / O;
     const ws = new Float32Array(O), wq = new Int8Array(W.length);
+    const pairSafe = !isDepthwise(conv, w);
     for (let c = 0; c < O; c++) {
-      let m = 0;
-      for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(W[c * per + i]));
-      ws[c] = Math.fround(m > 0 ? m / 127 : 1);
+      ws[c] = weightScale(W.subarray(c * per, (c + 1) * per), pairSafe);
       for (let i = 0; i < per; i++) wq[c * per + i] = Math.max(-127, Math.min(127, Math.round(W[c * per + i] / ws[c])));
     }
     const base = conv.name ?? conv.output![0];
@@ -309,11 +362,11 @@ export function quantizeQdq(g: Graph, o: QdqOptions): string[] {
     }
     conv.input = inputs;
     const out = fusedActivation(g, conv.output![0])?.output![0] ?? conv.output![0];
-    if (!graphOutputs.has(out) && o.ranges.has(out)) activation(out);
+    if (!graphOutputs.has(out) && ranges.has(out)) activation(out);
     quantized.push(base);
   }
   // The int8-chain operators' tensors (those calibrated, never a graph output).
-  for (const t of chainTensors(g)) if (o.ranges.has(t) && !graphOutputs.has(t)) activation(t);
+  for (const t of chainTensors(g)) if (ranges.has(t) && !graphOutputs.has(t)) activation(t);
   // Every other reader of a quantised activation reads its dequantised value.
   for (const n of g.node ?? []) n.input = (n.input ?? []).map((i) => dq.get(i)?.name ?? i);
   // Topological order: constants' DQs first, each activation's pair right after what makes it.

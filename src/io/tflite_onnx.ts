@@ -238,7 +238,9 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
     return node('DequantizeLinear', [n, constant('scale', new Float32Array([q.scale[0]]), []), t.type === 'INT32' ? int32Zero() : zeroPoint(t.type, q.zeroPoint[0])]);
   }
   function int32Zero(): string { const n = fresh('zp'); inits.push({ name: n, dataType: INT32, dims: [], rawData: new Uint8Array(4) }); return n; }
-  names.set(g.inputs[0], 'input');
+  // An 8-bit graph's input on its grid (the uint8 pixels the file takes): its first convolution
+  // then computes in integers too, the same on every runtime, instead of in float.
+  names.set(g.inputs[0], qdq ? fakeQuant(g.inputs[0], 'input') : 'input');
   noteSize(g.inputs[0], 'input');
   const skip = new Set<number>();
   let argmaxInput = -1;

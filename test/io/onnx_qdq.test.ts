@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 import { exportOnnx } from '../../src/io/onnx_export.ts';
 import { onnx } from '../../src/formats/onnx_proto.ts';
-import { activationsToCalibrate, floatsOf, foldBatchNorms, foldConstantAffines, preluPatterns, quantizeQdq, uint8Params } from '../../src/io/onnx_qdq.ts';
+import { activationsToCalibrate, floatsOf, foldBatchNorms, foldConstantAffines, preluPatterns, quantizeQdq, sharedAddGrids, uint8Params, weightScale } from '../../src/io/onnx_qdq.ts';
 import { FLOAT, floatInit, ints, int, valueInfo, type O } from '../../src/formats/onnx_proto.ts';
 import { calibrateRanges } from '../../src/inference/quantize.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -87,6 +88,89 @@ test('BatchNorm folding keeps the graph\'s output; the QDQ graph agrees with the
     }
   }
   assert.ok(agree / all > 0.9, `labels agree on ${(100 * agree / all).toFixed(1)}% of pixels`);
+});
+
+test('weight scales: the largest weight on 127 steps; outside depthwise, also two of one sign on 127 together', () => {
+  // By hand: [0.5, 0.5, -0.2]: full range 0.5 / 127; pair-safe (0.5 + 0.5) / 127, so 64 + 64 steps.
+  const w = Float32Array.of(0.5, 0.5, -0.2);
+  assert.equal(weightScale(w, false), Math.fround(0.5 / 127));
+  assert.equal(weightScale(w, true), Math.fround(1 / 127));
+  // Opposite signs never add up: [0.6, -0.5, 0.1] keeps 0.6 + 0.1 = 0.7 as its worst pair.
+  assert.equal(weightScale(Float32Array.of(0.6, -0.5, 0.1), true), Math.fround(0.7 / 127));
+  assert.equal(weightScale(Float32Array.of(-0.6, -0.5, 0.1), true), Math.fround(1.1 / 127));
+  // One dominant weight keeps its 127 steps.
+  assert.equal(weightScale(Float32Array.of(0.9, 0.0, -0.3), true), Math.fround(0.9 / 127));
+  assert.equal(weightScale(new Float32Array(4), true), 1);
+});
+
+test('an 8-bit graph computes the same integers on ONNX Runtime\'s native kernels as on its WebAssembly ones (no 16-bit saturation on x86 without VNNI)', async () => {
+  // Inputs over [-1, 1] (zero point near 128: raw uint8 values up to 255) into dense convolutions
+  // whose weights are mostly of one sign: unbounded int8 weights make 255 x (127 + 127) pair sums,
+  // which x86's AVX2 kernels saturate at 32767; WebAssembly's widen first and never do.
+  const rng = new Rng(21), C = 16, S = 24;
+  const pos = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-0.2, 1));
+  const bytes = model([
+    { opType: 'Conv', name: 'stem', input: ['x', 'w1', 'b1'], output: ['c1'], attribute: [ints('pads', [1, 1, 1, 1])] },
+    { opType: 'Relu', name: 'r1', input: ['c1'], output: ['r1'] },
+    { opType: 'Conv', name: 'dw', input: ['r1', 'w2'], output: ['c2'], attribute: [int('group', C), ints('pads', [1, 1, 1, 1])] },
+    { opType: 'Conv', name: 'grouped', input: ['c2', 'w3'], output: ['c3'], attribute: [int('group', 4)] },
+    { opType: 'Relu', name: 'r3', input: ['c3'], output: ['r3'] },
+    { opType: 'Add', name: 'residual', input: ['r1', 'r3'], output: ['sum'] },
+    { opType: 'Conv', name: 'head', input: ['sum', 'w4'], output: ['c4'] },
+    // The scores on their 8-bit grid (as a network's read by a Resize are): exact on both sides.
+    { opType: 'MaxPool', name: 'pool', input: ['c4'], output: ['y'], attribute: [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])] },
+  ], [
+    floatInit('w1', pos(C * 3 * 9), [C, 3, 3, 3]), floatInit('b1', pos(C), [C]), floatInit('w2', pos(C * 9), [C, 1, 3, 3]),
+    floatInit('w3', pos(C * 4), [C, 4, 1, 1]), floatInit('w4', pos(K * C), [K, C, 1, 1]),
+  ], ['y']);
+  const images = Array.from({ length: 4 }, () => Float32Array.from({ length: 3 * S * S }, () => rng.uniform(-1, 1)));
+  const m = onnx.ModelProto.decode(bytes);
+  async function* inputs() { for (const x of images) yield { x, dims: [1, 3, S, S] }; }
+  const ranges = await calibrateRanges(bytes, activationsToCalibrate(m.graph!), inputs());
+  assert.equal(quantizeQdq(m.graph!, { ranges }).length, 4);
+  const inits = new Map(m.graph!.initializer!.map((t) => [t.name!, t]));
+  for (const [name, pairSafe] of [['stem', true], ['dw', false], ['grouped', true], ['head', true]] as const) {
+    const t = inits.get(`${name}/qdq_weight_quantized`)!, q = new Int8Array(new Uint8Array(t.rawData!).slice().buffer);
+    const per = q.length / Number(t.dims![0]);
+    for (let c = 0; c < Number(t.dims![0]); c++) {
+      const row = [...q.subarray(c * per, (c + 1) * per)];
+      const top2 = (v: number[]) => v.sort((a, b) => b - a).slice(0, 2).reduce((a, b) => a + b, 0);
+      const worst = Math.max(top2(row.filter((v) => v > 0)), top2(row.filter((v) => v < 0).map((v) => -v)));
+      if (pairSafe) assert.ok(worst <= 128, `${name} channel ${c}: two weights of one sign take ${worst} steps`);
+      else assert.equal(Math.max(...row.map(Math.abs)), 127, `${name} channel ${c}: depthwise keeps 8 bits`);
+    }
+  }
+  // The 8-bit Add: one grid on its inputs and output (an integer sum on every build).
+  const grid = (t: string) => ['scale', 'zero_point'].map((k) => Buffer.from(inits.get(`${t}/qdq_${k}`)!.rawData!).toString('hex')).join('/');
+  assert.ok(grid('r1') === grid('sum') && grid('r3') === grid('sum'), 'the Add\'s tensors share one grid');
+  const q = onnx.ModelProto.encode(m).finish();
+  ortWeb.env.wasm.numThreads = 1;
+  const native = await ort.InferenceSession.create(q, { logSeverityLevel: 3 }), wasm = await ortWeb.InferenceSession.create(q);
+  try {
+    for (const x of images) {
+      const a = (await native.run({ x: new ort.Tensor('float32', x, [1, 3, S, S]) })).y.data as Float32Array;
+      const b = (await wasm.run({ x: new ortWeb.Tensor('float32', x, [1, 3, S, S]) })).y.data as Float32Array;
+      let differ = 0;
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differ++;
+      assert.ok(a.length === K * (S / 2) ** 2 && differ === 0, `${differ} of ${a.length} scores differ between onnxruntime-node and onnxruntime-web`);
+    }
+  } finally { await native.release(); await wasm.release(); }
+});
+
+test('8-bit Adds share one grid: the union of the ranges of a chain of Adds, other tensors as they were', () => {
+  const m = onnx.ModelProto.decode(model([
+    { opType: 'Conv', name: 'a', input: ['x', 'w'], output: ['a'] },
+    { opType: 'Conv', name: 'b', input: ['x', 'w'], output: ['b'] },
+    { opType: 'Add', name: 's1', input: ['a', 'b'], output: ['s1'] },
+    { opType: 'Conv', name: 'c', input: ['s1', 'w'], output: ['c'] },
+    { opType: 'Add', name: 's2', input: ['s1', 'c'], output: ['s2'] },
+    { opType: 'Conv', name: 'd', input: ['s2', 'w'], output: ['y'] },
+  ], [floatInit('w', new Float32Array(9).fill(0.1), [3, 3, 1, 1])], ['y']));
+  const ranges = new Map<string, [number, number]>([['x', [-1, 1]], ['a', [0, 2]], ['b', [-3, 1]], ['s1', [-2, 2.5]], ['c', [0, 4]], ['s2', [-1, 5]]]);
+  const shared = sharedAddGrids(m.graph!, ranges);
+  for (const t of ['a', 'b', 's1', 'c', 's2']) assert.deepEqual(shared.get(t), [-3, 5], t);
+  assert.deepEqual(shared.get('x'), [-1, 1]);
+  assert.deepEqual(ranges.get('a'), [0, 2], 'the given ranges are left as they were');
 });
 
 const model = (nodes: O.INodeProto[], inits: O.ITensorProto[], outputs: string[]): Uint8Array => onnx.ModelProto.encode({

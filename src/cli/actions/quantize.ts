@@ -70,7 +70,7 @@ export async function run(o: Opts): Promise<void> {
 
   const speed = await timeGraphs(float, q.bytes, card, check, { filters: NODE_FILTERS, threads: o.threads });
   const record = {
-    onnx: INT8_FILE, method: 'static QDQ: int8 weights per output channel, uint8 activations (min/max averaged over calibration images), BatchNorm folded', calibrationImages: c.images,
+    onnx: INT8_FILE, method: 'static QDQ: int8 weights per output channel (two of one sign at most 128 steps together outside depthwise convolutions: no 16-bit saturation on any CPU), uint8 activations (min/max averaged over calibration images), BatchNorm folded', calibrationImages: c.images,
     quantized: q.quantized, convolutions: q.convolutions, keptFloat: q.keptFloat, agreement: q.agreement, checkImages: check.length,
     speed: { floatMs: speed.floatMs, int8Ms: speed.int8Ms, threads: speed.threads },
   };
