@@ -280,14 +280,17 @@ export function weightScale(w: Float32Array, pairSafe: boolean): number {
  * Ranges made one across each 8-bit Add's inputs and output (and on through chains of Adds). With
  * one scale and zero point on all three, ONNX Runtime's 8-bit Add sums integers, exact on every
  * build; with three, it rescales in float, and its native and WebAssembly builds round a sum that
- * falls near a half step differently.
+ * falls near a half step differently. An Add that reads a Relu's (or Clip's) output keeps its
+ * grids: a shared grid reaching below 0 would move that activation's zero point off 0, and ONNX
+ * Runtime then runs the convolution before it in float.
  */
 export function sharedAddGrids(g: Graph, ranges: Map<string, [number, number]>): Map<string, [number, number]> {
   const parent = new Map<string, string>();
   const find = (t: string): string => { let r = t; while (parent.get(r) !== r) r = parent.get(r)!; parent.set(t, r); return r; };
   const chain = new Set(chainTensors(g));
+  const fromZero = new Set((g.node ?? []).filter((n) => n.opType === 'Relu' || n.opType === 'Clip').map((n) => n.output![0]));
   for (const n of g.node ?? []) {
-    if (n.opType !== 'Add' || !chain.has(n.output![0])) continue;
+    if (n.opType !== 'Add' || !chain.has(n.output![0]) || (n.input ?? []).some((t) => fromZero.has(t))) continue;
     const ts = [...(n.input ?? []), ...(n.output ?? [])].filter((t) => ranges.has(t));
     if (ts.length !== (n.input ?? []).length + 1) continue;
     for (const t of ts) if (!parent.has(t)) parent.set(t, t);

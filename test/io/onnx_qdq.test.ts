@@ -114,8 +114,7 @@ test('an 8-bit graph computes the same integers on ONNX Runtime\'s native kernel
     { opType: 'Relu', name: 'r1', input: ['c1'], output: ['r1'] },
     { opType: 'Conv', name: 'dw', input: ['r1', 'w2'], output: ['c2'], attribute: [int('group', C), ints('pads', [1, 1, 1, 1])] },
     { opType: 'Conv', name: 'grouped', input: ['c2', 'w3'], output: ['c3'], attribute: [int('group', 4)] },
-    { opType: 'Relu', name: 'r3', input: ['c3'], output: ['r3'] },
-    { opType: 'Add', name: 'residual', input: ['r1', 'r3'], output: ['sum'] },
+    { opType: 'Add', name: 'residual', input: ['c2', 'c3'], output: ['sum'] },
     { opType: 'Conv', name: 'head', input: ['sum', 'w4'], output: ['c4'] },
     // The scores on their 8-bit grid (as a network's read by a Resize are): exact on both sides.
     { opType: 'MaxPool', name: 'pool', input: ['c4'], output: ['y'], attribute: [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])] },
@@ -142,7 +141,7 @@ test('an 8-bit graph computes the same integers on ONNX Runtime\'s native kernel
   }
   // The 8-bit Add: one grid on its inputs and output (an integer sum on every build).
   const grid = (t: string) => ['scale', 'zero_point'].map((k) => Buffer.from(inits.get(`${t}/qdq_${k}`)!.rawData!).toString('hex')).join('/');
-  assert.ok(grid('r1') === grid('sum') && grid('r3') === grid('sum'), 'the Add\'s tensors share one grid');
+  assert.ok(grid('c2') === grid('sum') && grid('c3') === grid('sum'), 'the Add\'s tensors share one grid');
   const q = onnx.ModelProto.encode(m).finish();
   ortWeb.env.wasm.numThreads = 1;
   const native = await ort.InferenceSession.create(q, { logSeverityLevel: 3 }), wasm = await ortWeb.InferenceSession.create(q);
@@ -157,7 +156,7 @@ test('an 8-bit graph computes the same integers on ONNX Runtime\'s native kernel
   } finally { await native.release(); await wasm.release(); }
 });
 
-test('8-bit Adds share one grid: the union of the ranges of a chain of Adds, other tensors as they were', () => {
+test('8-bit Adds share one grid: the union of the ranges of a chain of Adds, other tensors as they were; an Add of a Relu\'s output keeps its grids', () => {
   const m = onnx.ModelProto.decode(model([
     { opType: 'Conv', name: 'a', input: ['x', 'w'], output: ['a'] },
     { opType: 'Conv', name: 'b', input: ['x', 'w'], output: ['b'] },
@@ -171,6 +170,16 @@ test('8-bit Adds share one grid: the union of the ranges of a chain of Adds, oth
   for (const t of ['a', 'b', 's1', 'c', 's2']) assert.deepEqual(shared.get(t), [-3, 5], t);
   assert.deepEqual(shared.get('x'), [-1, 1]);
   assert.deepEqual(ranges.get('a'), [0, 2], 'the given ranges are left as they were');
+  // An Add of a Relu's output keeps its grids (the Relu's zero point stays 0).
+  const r = onnx.ModelProto.decode(model([
+    { opType: 'Conv', name: 'a', input: ['x', 'w'], output: ['a'] },
+    { opType: 'Relu', name: 'ra', input: ['a'], output: ['ra'] },
+    { opType: 'Conv', name: 'b', input: ['ra', 'w'], output: ['b'] },
+    { opType: 'Add', name: 's', input: ['ra', 'b'], output: ['s'] },
+    { opType: 'Conv', name: 'd', input: ['s', 'w'], output: ['y'] },
+  ], [floatInit('w', new Float32Array(9).fill(0.1), [3, 3, 1, 1])], ['y']));
+  const kept = new Map<string, [number, number]>([['x', [-1, 1]], ['ra', [0, 2]], ['b', [-3, 1]], ['s', [-2, 2.5]]]);
+  assert.deepEqual([...sharedAddGrids(r.graph!, kept)], [...kept]);
 });
 
 const model = (nodes: O.INodeProto[], inits: O.ITensorProto[], outputs: string[]): Uint8Array => onnx.ModelProto.encode({
