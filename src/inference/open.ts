@@ -2,16 +2,13 @@
 // card) as a network of the runtime asked for, then a segmenter through the one factory
 // (segmenter.ts). `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the
 // model exports.
-import { initEngine } from '../engine/backend.js';
 import type { BackendName } from '../engine/backend_names.js';
-import { cardFile, loadModelPackage, readCard } from '../models/package.js';
+import { cardFile, openCard } from '../models/card_file.js';
 import { cardAtPrecision, PRECISIONS, variantCards, type ModelCard, type Precision } from '../models/card.js';
 import { resolveModelDir } from '../models/shipped.js';
-import { exportOnnx } from '../io/onnx_export.js';
 import { UserError, argumentError } from '../util/errors.js';
 import type { Network } from './network.js';
 import { OnnxNetwork } from './onnx_runtime.js';
-import { TfjsNetwork } from './tfjs_network.js';
 import { NODE_FILTERS } from './node_filters.js';
 import { byAspect, createSegmenter, networkSide, type Segmenter, type SegmenterOptions } from './segmenter.js';
 import { RUNTIMES, type RuntimeName } from './runtime_names.js';
@@ -64,7 +61,7 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
   const runtime = o.runtime ?? 'auto';
   if (!RUNTIMES.includes(runtime)) throw argumentError('runtime', runtime, `use ${RUNTIMES.join(', ')}`);
   const dir = resolveModelDir(model);
-  const card = atPrecision(readCard(dir), o.precision, dir);
+  const card = atPrecision(await openCard(dir), o.precision, dir);
   const onnx = async (bytes: Uint8Array | string) => {
     const net = await OnnxNetwork.create(bytes, card.model.numClasses, o.threads);
     net.specialize = !!o.specialize;
@@ -77,7 +74,9 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
     return { network: await onnx(cardFile(dir, card, 'onnx')), card, dir };
   }
   // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a
-  // pre-exported model above does not, and starts without loading it.
+  // pre-exported model above does not, and starts without loading TF.js at all.
+  const [{ initEngine }, { loadModelPackage }, { exportOnnx }, { TfjsNetwork }] = await Promise.all([
+    import('../engine/backend.js'), import('../models/package.js'), import('../io/onnx_export.js'), import('./tfjs_network.js')]);
   await initEngine(o.backend ?? 'auto');
   const { model: m } = loadModelPackage(dir, o.weights);
   if (runtime === 'tfjs') return { network: new TfjsNetwork(m), card, dir };

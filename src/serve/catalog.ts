@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MODELS_DIR, shippedModels } from '../models/shipped.js';
-import { readCard } from '../models/package.js';
+import { openCard } from '../models/card_file.js';
 import type { ModelCard } from '../models/card.js';
 import { argumentError } from '../util/errors.js';
 import { isDir } from '../util/fs.js';
@@ -12,20 +12,20 @@ export interface CatalogEntry { name: string; dir: string; card: ModelCard }
 
 const NAME = /^[\w.-]+$/;
 
-export function buildCatalog(modelsDir?: string): Map<string, CatalogEntry> {
+export async function buildCatalog(modelsDir?: string): Promise<Map<string, CatalogEntry>> {
   const out = new Map<string, CatalogEntry>();
-  const add = (name: string, dir: string) => {
-    try { out.set(name, { name, dir, card: readCard(dir) }); } catch (e) {
+  const add = async (name: string, dir: string) => {
+    try { out.set(name, { name, dir, card: await openCard(dir) }); } catch (e) {
       process.stderr.write(`serve: skipping model ${dir} (${(e as Error).message})\n`);
     }
   };
-  for (const name of shippedModels()) add(name, path.join(MODELS_DIR, name));
+  for (const name of shippedModels()) await add(name, path.join(MODELS_DIR, name));
   if (modelsDir) {
     if (!isDir(modelsDir)) throw argumentError('models', modelsDir, 'no such folder');
     for (const d of fs.readdirSync(modelsDir).sort()) {
-      if (NAME.test(d) && fs.existsSync(path.join(modelsDir, d, 'model.json'))) add(d, path.resolve(modelsDir, d));
+      if (NAME.test(d) && fs.existsSync(path.join(modelsDir, d, 'model.json'))) await add(d, path.resolve(modelsDir, d));
     }
-    if (fs.existsSync(path.join(modelsDir, 'model.json'))) add(path.basename(path.resolve(modelsDir)), path.resolve(modelsDir));
+    if (fs.existsSync(path.join(modelsDir, 'model.json'))) await add(path.basename(path.resolve(modelsDir)), path.resolve(modelsDir));
   }
   return out;
 }

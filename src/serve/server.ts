@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { JobTimeout, QueueFull, WorkerPool } from '../inference/worker_pool.js';
 import type { JobResult } from './protocol.js';
 import { ServerMetrics } from './metrics.js';
-import { cardFile } from '../models/package.js';
+import { cardFile } from '../models/card_file.js';
 import { variantCards } from '../models/card.js';
 import { buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
 import { listRuns, runLog } from './runs.js';
@@ -49,7 +49,7 @@ export type InferencePool = WorkerPool<Job, JobResult>;
 export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Map<string, CatalogEntry>; close(): Promise<void> }
 
 export async function buildServer(o: ServeOptions): Promise<Server> {
-  const catalog = buildCatalog(o.modelsDir);
+  const catalog = await buildCatalog(o.modelsDir);
   if (!catalog.size) throw new UserError(`no models to serve: none shipped and none in ${o.modelsDir ?? '(no --models)'}`);
   // One job per worker at a time (a request has its worker's threads to itself), the rest waiting in a bounded queue.
   const pool: InferencePool = new WorkerPool({ moduleUrl: import.meta.url, name: 'worker', workerData: { threads: o.threads || undefined, precision: o.precision }, size: o.workers, perWorker: 1, queueLimit: o.queue, timeoutMs: o.timeoutMs });

@@ -10,7 +10,7 @@ import type { Job, JobResult } from './protocol.js';
 import { ExportBuilder } from '../data/annotations/export.js';
 import { encode as encodePng } from 'fast-png';
 import { serveWorker } from '../inference/worker_pool.js';
-import { readCard } from '../models/package.js';
+import { openCard } from '../models/card_file.js';
 import { cardAtPrecision } from '../models/card.js';
 
 const { threads, precision } = workerData as { threads?: number; precision?: 'int8' };
@@ -20,8 +20,10 @@ function model(job: Job): Promise<SegmentationModel> {
   let m = models.get(job.dir);
   if (!m) {
     // --precision int8: the 8-bit graph of the models that have one.
-    const p = precision && cardAtPrecision(readCard(job.dir), precision) ? precision : undefined;
-    m = load(job.dir, { threads, precision: p });
+    m = (async () => {
+      const p = precision && cardAtPrecision(await openCard(job.dir), precision) ? precision : undefined;
+      return load(job.dir, { threads, precision: p });
+    })();
     models.set(job.dir, m);
     m.catch(() => models.delete(job.dir));
   }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildCard, migrateCard, parseCard, type ModelCard } from '../../src/models/card.ts';
 import { readCard, writeCard } from '../../src/models/package.ts';
+import { openCard } from '../../src/models/card_file.ts';
 import { findArch } from '../../src/models/registry.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
 import { IMAGENET_NORM } from '../../src/data/normalize.ts';
@@ -35,7 +36,7 @@ test('card: version-1 rules map to input rules and resize-back rules', () => {
   assert.equal((parsed(v1).model as { stride?: number }).stride, undefined, 'the stride moves to input.stride');
 });
 
-test('card: a training run folder of an earlier version (no stride recorded, sharp resize) loads with its architecture\'s stride', () => {
+test('card: a training run folder of an earlier version (no stride recorded, sharp resize) loads with its architecture\'s stride', async () => {
   const dir = tempDir();
   const old = {
     format: 'pixelwise-model', version: 1, model: { arch: 'unet', numClasses: 4, width: 8, depth: 3 }, classes: defaultClasses(4),
@@ -44,6 +45,8 @@ test('card: a training run folder of an earlier version (no stride recorded, sha
   fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(old));
   const card = readCard(dir);
   assert.equal(card.input.stride, 8, 'a 3-level U-Net pads to multiples of 2^3');
+  // openCard (no TF.js until a card needs the registry) reads it the same.
+  assert.deepEqual(await openCard(dir), card);
   assert.deepEqual(card.input.rule, { kind: 'fixed', size: [40, 56], filter: 'sharp' });
   assert.equal(card.ignoreIndex, 255);
   // Written back, it is a version-2 card that reads the same.

@@ -12,7 +12,7 @@ import { scoresJson, scoresMarkdown, scoresTable } from '../../metrics/report.js
 import { makeSpec, resolveData, resolveLabelMap, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
-import { readCard, writeCard } from '../../models/package.js';
+import { openCard, writeCard } from '../../models/card_file.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { commandArgs } from '../command_args.js';
 import type { Scores } from '../../metrics/confusion.js';
@@ -32,7 +32,7 @@ export async function run(o: Opts): Promise<void> {
   if (o.bootstrap < 0) throw new UserError(`--bootstrap ${o.bootstrap}: a number of resamples, 0 for none`);
   if (o.perImage) checkOutputFile('--per-image', o.perImage);
   if (o.perImage && !/\.(csv|json)$/i.test(o.perImage)) throw new UserError(`--per-image ${o.perImage}: name a .csv or .json file`);
-  if (o.record) checkRecord(o);
+  if (o.record) await checkRecord(o);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
   const k = card.model.numClasses;
@@ -89,7 +89,7 @@ export async function run(o: Opts): Promise<void> {
   }
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`, boot));
-  if (o.record) record(o, scores, boot, { images: pairing.images, masks: pairing.masks, count: samples.length, ignoreIndex: ignore, runtime: seg.runtime });
+  if (o.record) await record(o, scores, boot, { images: pairing.images, masks: pairing.masks, count: samples.length, ignoreIndex: ignore, runtime: seg.runtime });
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
   else process.stdout.write(`${scoresTable(scores, boot)}${calibration ? `\nexpected calibration error ${(100 * calibration.ece).toFixed(2)}% (15 bins; temperature ${calibration.temperature.toFixed(3)}); reliability diagram ${path.join(dir, 'reliability.svg')}` : ''}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}${o.record ? `; recorded in ${path.join(o.model, 'model.json')}` : ''}\n`);
   await seg.dispose();
@@ -100,7 +100,7 @@ export async function run(o: Opts): Promise<void> {
  * that change how it runs are refused, and so is a shipped model named by name (the installed
  * package); its folder's path says the change is meant.
  */
-function checkRecord(o: Opts): void {
+async function checkRecord(o: Opts): Promise<void> {
   const changed: [string, unknown][] = [
     ['--weights', o.weights], ['--input-size', o.inputSize], ['--tta', o.tta.mode !== 'none' || o.tta.scales.some((x) => x !== 1)], ['--threshold', o.threshold],
     ['--reflect-pad', o.reflectPad], ['--tile', typeof o.tile === 'number'], ['--void-index', o.voidIndex != null],
@@ -108,7 +108,7 @@ function checkRecord(o: Opts): void {
   const flag = changed.find(([, on]) => on)?.[0];
   if (flag) throw new UserError(`--record: records the model as it runs by default; drop ${flag} (or leave out --record)`);
   if (!isDir(o.model)) throw new UserError(`--record: ${o.model} is a shipped model (the installed package); give its folder's path to change its card (${resolveModelDir(o.model)}), or evaluate a copy`);
-  const card = readCard(o.model);
+  const card = await openCard(o.model);
   if (o.precision && o.precision !== (card.precision ?? 'float32') && !(o.precision === 'int8' && card.int8)) {
     throw new UserError(`--record: records the model as it runs by default (${card.precision ?? 'float32'}); drop --precision ${o.precision}`);
   }
@@ -125,8 +125,8 @@ interface Evaluated { images: string; masks?: string; count: number; ignoreIndex
  * The card with this evaluation: its record, and the mIoU first among its scores (an earlier record
  * of the same data replaced); for the added 8-bit graph (--precision int8), its int8 block's record.
  */
-function record(o: Opts, s: Scores, boot: BootstrapResult | undefined, e: Evaluated): void {
-  const card = readCard(o.model);
+async function record(o: Opts, s: Scores, boot: BootstrapResult | undefined, e: Evaluated): Promise<void> {
+  const card = await openCard(o.model);
   const command = `pixelwise evaluate ${commandArgs(process.argv, 'evaluate')}`;
   const evaluation = {
     dataset: e.images, masks: e.masks, images: e.count, ignoreIndex: e.ignoreIndex, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy,

@@ -20,7 +20,7 @@ import { segmentFrames, warmUp } from '../../video/segment_frames.js';
 import { withSmoothing } from '../../inference/smoothing.js';
 import { makeSegmentation } from '../../inference/result.js';
 import type { Opts } from '../video.js';
-import { readCard } from '../../models/package.js';
+import { openCard } from '../../models/card_file.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { netSize } from '../../inference/processor.js';
 
@@ -58,9 +58,9 @@ function checkOptions(input: string, o: Opts): void {
  * that size whatever the frame's. The frame's own when the card cannot be read here (opening the
  * model then says why).
  */
-function networkPixels(model: string | undefined, w: number, h: number): number {
+async function networkPixels(model: string | undefined, w: number, h: number): Promise<number> {
   try {
-    const [nw, nh] = netSize(readCard(resolveModelDir(model)).input.rule, w, h);
+    const [nw, nh] = netSize((await openCard(resolveModelDir(model))).input.rule, w, h);
     return nw * nh;
   } catch {
     return w * h;
@@ -119,7 +119,7 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   // reads, draws and writes frames meanwhile.
   const keep = o.keep ? classList(o.keep) : ['person'];
   const model = modelForEffect(o.model, effect, keep);
-  const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : networkPixels(model, info.width, info.height);
+  const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : await networkPixels(model, info.width, info.height);
   const workers = o.workers ?? defaultWorkers(o.threads, netPixels);
   const tLoad = Date.now();
   const seg = await held.model(openThreadedSegmenter(model, { ...segmenterOptions(o), workers }));
