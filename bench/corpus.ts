@@ -58,7 +58,7 @@ The classes that are not command lines are tested where they live:
 
 | class | test | what it shows |
 |---|---|---|
-| server: a card naming a file outside its folder | test/serve/serve.test.ts (hostile input) | \`../../../../etc/passwd\` and a symlink to it answer 404, the card is not listed; every path a card names is confined to its folder in one place (models/package.ts \`cardFile\`) |
+| server: a card naming a file outside its folder | test/serve/serve.test.ts (hostile input) | \`../../../../etc/passwd\` and a symlink to it answer 404, the card is not listed; every path a card names is confined to its folder in one place (models/card_file.ts \`cardFile\`) |
 | server: malformed multipart | test/serve/serve.test.ts (hostile input) | garbage with and without a boundary: 400 with a message |
 | server: a FIFO named log.jsonl under --runs | test/serve/serve.test.ts (hostile input) | /v1/runs answers within 1 s (run files are read asynchronously, regular files only) |
 | server: DNS rebinding | test/serve/serve.test.ts (hostile input) | a foreign Host header: 403 naming \`--allowed-hosts\`; loopback names served |
