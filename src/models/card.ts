@@ -132,6 +132,12 @@ export type PublishedScore = NonNullable<ModelCard['scores']>[number];
 /** The stride of a version-1 card's network, which old cards did not always record. */
 export type StrideOf = (model: { arch: string; numClasses: number }) => number | undefined;
 
+/** Whether a raw card is a version-1 card that leaves its stride to `migrateCard`'s `strideOf`. */
+export function lacksStride(raw: unknown): boolean {
+  const c = raw as { version?: unknown; model?: { stride?: unknown } } | null;
+  return c?.version === 1 && !!c.model && c.model.stride === undefined;
+}
+
 /** A version-1 card (pixelwise before the processing rules moved under `input`/`output`) as version 2. */
 export function migrateCard(raw: unknown, strideOf: StrideOf): unknown {
   if (!raw || typeof raw !== 'object') return raw;

@@ -2,8 +2,7 @@
 // files it names to its folder. No TF.js here: commands that run an ONNX graph read cards too.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelSpec } from './seg_model.js';
-import { parseCard, type ModelCard, type StrideOf } from './card.js';
+import { lacksStride, parseCard, type ModelCard, type StrideOf } from './card.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
 
@@ -31,12 +30,7 @@ export function readCardWith(dir: string, strideOf: StrideOf): ModelCard {
  * faster this way.
  */
 export async function openCard(dir: string): Promise<ModelCard> {
-  const raw = rawCard(dir) as { version?: unknown; model?: { stride?: unknown } } | null;
-  let strideOf: StrideOf = () => undefined;
-  if (raw?.version === 1 && raw.model && raw.model.stride === undefined) {
-    const { findArch } = await import('./registry.js');
-    strideOf = (m) => findArch(m.arch)?.stride(m as ModelSpec);
-  }
+  const strideOf: StrideOf = lacksStride(rawCard(dir)) ? (await import('./registry.js')).archStride : () => undefined;
   return readCardWith(dir, strideOf);
 }
 

@@ -3,10 +3,10 @@
 // folder is such a package too, so predict/evaluate take either.
 import fs from 'node:fs';
 import path from 'node:path';
-import { SegModel, type ModelSpec } from './seg_model.js';
+import { SegModel } from './seg_model.js';
 import type { ModelCard } from './card.js';
 import { cardFile, readCardWith } from './card_file.js';
-import { findArch } from './registry.js';
+import { archStride } from './registry.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isFile } from '../util/fs.js';
@@ -15,7 +15,7 @@ export { writeCard, cardFile, openCard } from './card_file.js';
 
 /** The card in `dir`, checked (version-1 cards migrated, with the registry's stride where they lack one). */
 export function readCard(dir: string): ModelCard {
-  return readCardWith(dir, (m) => findArch(m.arch)?.stride(m as ModelSpec));
+  return readCardWith(dir, archStride);
 }
 
 /** A copy of a model package: its card and the files it names (weights, ONNX files, variants, the 8-bit graph). */

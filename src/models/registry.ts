@@ -6,6 +6,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UserError, argumentError } from '../util/errors.js';
 import type { ArchBuilder, ArchOptions, Decoder, Encoder, EncoderLayout, OptionKey } from './types.js';
+import type { StrideOf } from './card.js';
+import type { ModelSpec } from './seg_model.js';
 import { IMAGENET_NORM, type Normalization } from '../data/normalize.js';
 import { ENCODERS } from './encoders/index.js';
 import { DECODERS } from './decoders/index.js';
@@ -67,6 +69,9 @@ const ENCODER_OF = new WeakMap<tfl.LayersModel, { encoder: Encoder; layers: Set<
 export function encoderOf(net: tfl.LayersModel): { encoder: Encoder; layers: Set<string> } | null {
   return ENCODER_OF.get(net) ?? null;
 }
+
+/** The stride of a model spec's network (what version-1 cards did not always record); undefined for an unknown architecture. */
+export const archStride: StrideOf = (m) => findArch(m.arch)?.stride(m as ModelSpec);
 
 /** The architecture of a name, or null. */
 export function findArch(name: string): ArchBuilder | null {

@@ -8,13 +8,12 @@ import path from 'node:path';
 import { buildCard, migrateCard, parseCard, type ModelCard } from '../../src/models/card.ts';
 import { readCard, writeCard } from '../../src/models/package.ts';
 import { openCard } from '../../src/models/card_file.ts';
-import { findArch } from '../../src/models/registry.ts';
+import { archStride as strideOf } from '../../src/models/registry.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
 import { IMAGENET_NORM } from '../../src/data/normalize.ts';
 import { tempDir } from '../helpers.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/cards');
-const strideOf = (m: { arch: string; numClasses: number }) => findArch(m.arch)?.stride(m as never);
 const parsed = (raw: unknown): ModelCard => { const r = parseCard(raw, strideOf); if ('error' in r) throw new Error(r.error); return r.card; };
 
 for (const name of ['voc-fast', 'cityscapes-fast', 'camvid-fast']) {
