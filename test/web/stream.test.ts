@@ -224,14 +224,17 @@ test('web: the page\'s camera on a y4m of a shipped photo: fps shown vs counted,
       return least;
     };
     const before = await memory();
-    // Frames counted by the test over 6 s against the rate the page shows.
-    const [f0, t0] = [await frames(), Date.now()];
-    await new Promise((r) => setTimeout(r, 6000));
-    const [f1, t1] = [await frames(), Date.now()];
-    const shown = await page.evaluate(() => (window as unknown as W).pixelwise.cameraFps ?? 0);
-    const counted = (f1 - f0) / ((t1 - t0) / 1000);
+    // Frames counted by the test over the window the page's rate covers (its last 2 s), against
+    // the rate it shows: a longer count would differ wherever the machine's load changed (another
+    // test file runs beside this one). The window's ends may cut a frame: half a frame/s allowed.
+    await new Promise((r) => setTimeout(r, 4000));
+    const sample = () => page.evaluate(() => { const p = (window as unknown as W).pixelwise; return { frames: p.cameraFrames ?? 0, ms: performance.now(), shown: p.cameraFps ?? 0 }; });
+    const a = await sample();
+    await new Promise((r) => setTimeout(r, 2000));
+    const b = await sample();
+    const counted = (b.frames - a.frames) / ((b.ms - a.ms) / 1000), shown = b.shown;
     t.diagnostic(`camera (y4m of ${PHOTO}): ${counted.toFixed(2)} frames/s counted, ${shown.toFixed(2)} shown`);
-    assert.ok(Math.abs(shown - counted) <= 0.1 * counted, `shown ${shown} vs counted ${counted}`);
+    assert.ok(Math.abs(shown - counted) <= 0.1 * counted + 0.5, `shown ${shown} vs counted ${counted}`);
     // The effect the page drew for a frame, against the library's on that frame's pixels.
     const last = await page.evaluate(() => {
       const l = (window as unknown as W).pixelwise.lastFrame!;
