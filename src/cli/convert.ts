@@ -1,6 +1,6 @@
 // `pixelwise convert`: a labelling tool's annotation export becomes a mask folder and a class file.
 import { Command, Option } from 'commander';
-import { ANNOTATION_FORMATS, type AnnotationFormat } from '../data/annotations/convert.js';
+import { ANNOTATION_FORMATS, type AnnotationFormat } from '../data/annotations/format_names.js';
 
 export interface Opts { from: AnnotationFormat; images: string; out: string; classFile?: string; fillRule: 'evenodd' | 'nonzero'; skipInvalid?: boolean; quiet?: boolean }
 

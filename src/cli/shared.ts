@@ -4,7 +4,7 @@ import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { LAYOUTS, type LayoutName } from '../data/layouts.js';
 import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
-import { PRECISIONS, type Precision } from '../models/card.js';
+import { PRECISIONS, type Precision } from '../models/precision_names.js';
 import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt, parseSize } from './options.js';
 
 /** Where a command's labelled data is: a dataset in a standard layout (--data) or two folders. */

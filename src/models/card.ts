@@ -7,6 +7,9 @@
 // zod's mini build: the same schemas at a fraction of the browser bundle.
 import * as z from 'zod/mini';
 import type { ModelSpec } from './seg_model.js';
+import type { Precision } from './precision_names.js';
+
+export { PRECISIONS, type Precision } from './precision_names.js';
 
 const posInt = z.int().check(z.positive());
 const hw = z.tuple([posInt, posInt]);
@@ -208,9 +211,6 @@ export function withFixedInput(card: ModelCard, size: [number, number]): ModelCa
   const rule: InputRule = { kind: 'fixed', size, filter: 'pillow' };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: 'labels' } };
 }
-
-export type Precision = 'float32' | 'int8';
-export const PRECISIONS: readonly Precision[] = ['float32', 'int8'];
 
 /**
  * The card to run at a precision: the card itself when it is that precision already (an imported

@@ -56,6 +56,13 @@ export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: num
   const need = (p: ProbeResult, m: number) => p.baseBytes + (m < shard ? paramBytes : 0) + m * p.perSampleBytes;
   const budget = USABLE * WASM_HEAP_BYTES;
   let checkpointBlocks = blocks === 'auto' ? 0 : blocks;
+  const enough = Math.max(1, Math.ceil(SATURATING_PIXELS / (size[0] * size[1])));
+  // A job far inside the heap even by a loose bound needs no probe (a worker that starts its own
+  // TF.js instance: a second or so before the first step).
+  const bound = sampleBytesBound(model, size);
+  if (bound && need(bound, shard) <= budget / 4) {
+    return { micro: requested === 'auto' ? balancedMicroBatch(shard, Math.min(shard, enough)) : Math.min(requested, shard), shard, ...bound, checkpointBlocks };
+  }
   let probe = await probeInWorker(model.spec, spec, size, checkpointBlocks);
   if (need(probe, 1) > budget && blocks === 'auto') {
     const recomputing = await probeInWorker(model.spec, spec, size, AUTO_CHECKPOINT_BLOCKS);
@@ -74,8 +81,32 @@ export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: num
   if (requested !== 'auto' && requested > fits) {
     throw argumentError('microBatch', requested, `${requested} samples of ${size[0]}x${size[1]} need about ${gb(need(probe, requested))} GB of the ${gb(WASM_HEAP_BYTES)} GB wasm heap; use ${fits} or auto`);
   }
-  const enough = Math.max(1, Math.ceil(SATURATING_PIXELS / (size[0] * size[1])));
   return { micro: requested === 'auto' ? balancedMicroBatch(shard, Math.min(fits, enough)) : Math.min(requested, shard), shard, ...probe, checkpointBlocks };
+}
+
+type Shape = (number | null)[];
+
+/**
+ * An upper bound on what the probe measures, from the network's layers alone: every layer's output
+ * at the padded crop's full size (no layer's output is larger than its input here), 16 bytes a
+ * value: the output kept for the backward pass, its gradient, and as much again for what a layer
+ * holds inside; the base, every weight three times (weights, gradients and their sum). Loose by
+ * design; null where a layer's output shape is not one shape (a layer applied at several).
+ */
+export function sampleBytesBound(model: SegModel, [h, w]: [number, number]): ProbeResult | null {
+  let channels = 0;
+  for (const layer of model.net.layers) {
+    let shape: Shape | Shape[];
+    try { shape = layer.outputShape as Shape | Shape[]; } catch { return null; }
+    for (const s of (Array.isArray(shape[0]) ? shape : [shape]) as Shape[]) {
+      const c = s[s.length - 1];
+      if (c == null || s.length !== 4) return null;
+      channels += c;
+    }
+  }
+  const padded = (a: number) => Math.ceil(a / model.stride) * model.stride;
+  const weightBytes = model.net.weights.reduce((a, v) => a + v.shape.reduce((n: number, d) => n * (d ?? 1), 1) * 4, 0);
+  return { baseBytes: 3 * weightBytes, perSampleBytes: 16 * channels * padded(h) * padded(w) };
 }
 
 /**

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 import { accumulatedGradients, type LossSpec } from '../../src/train/grad_accum.ts';
-import { balancedMicroBatch, planMicroBatch, WASM_HEAP_BYTES } from '../../src/train/micro_batch.ts';
+import { balancedMicroBatch, planMicroBatch, probeStep, sampleBytesBound, WASM_HEAP_BYTES } from '../../src/train/micro_batch.ts';
 import { segmentationLoss } from '../../src/train/losses.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { cliMessage } from '../../src/cli/main.ts';
@@ -50,23 +50,45 @@ test('the heap plan: a small job runs whole, a requested micro-batch is kept, pa
   const stats = () => m.net.weights.filter((v) => !v.trainable).map((v) => Array.from(v.read().dataSync()));
   const before = stats();
   const tensors = tf.memory().numTensors;
+  // A small job: far inside the heap by the layers' bound, so no probe runs.
   const p = await planMicroBatch(m, spec, 4, [H, W], 'auto');
   assert.equal(p.micro, 4);
-  assert.ok(p.perSampleBytes > H * W * 4 * 8, `per-sample bytes ${p.perSampleBytes} implausibly small`);
-  assert.deepEqual(stats(), before, 'the probe moved the BatchNorm statistics');
-  assert.equal(tf.memory().numTensors, tensors, 'the probe leaked tensors');
+  assert.deepEqual(p, { micro: 4, shard: 4, ...sampleBytesBound(m, [H, W]), checkpointBlocks: 0 });
   assert.equal((await planMicroBatch(m, spec, 4, [H, W], 2)).micro, 2);
   // Passes stop growing at the pixels the kernels need for full speed (all four would fit the heap).
-  assert.equal((await planMicroBatch(m, spec, 4, [512, 512], 'auto')).micro, 1);
+  // At 512x512 the bound is not far enough inside the heap: the probe runs (in a worker).
+  const big = await planMicroBatch(m, spec, 4, [512, 512], 'auto');
+  assert.equal(big.micro, 1);
+  assert.ok(big.perSampleBytes < sampleBytesBound(m, [512, 512])!.perSampleBytes && big.perSampleBytes > 512 * 512 * 4 * 8, `per-sample bytes ${big.perSampleBytes}: measured, below the bound`);
+  assert.deepEqual(stats(), before, 'the probe moved the BatchNorm statistics');
+  assert.equal(tf.memory().numTensors, tensors, 'the probe leaked tensors');
   assert.equal((await planMicroBatch(m, spec, 4, [256, 256], 'auto')).micro, 2);
   assert.equal((await planMicroBatch(m, spec, 4, [128, 128], 'auto')).micro, 4);
   // A crop whose one sample needs more than the heap: refused with the largest crop that fits.
-  const side = Math.ceil(Math.sqrt((WASM_HEAP_BYTES / p.perSampleBytes) * H * W) * 1.5 / 8) * 8;
+  const side = Math.ceil(Math.sqrt((WASM_HEAP_BYTES / big.perSampleBytes) * 512 * 512) * 1.5 / 8) * 8;
   await assert.rejects(planMicroBatch(m, spec, 1, [side, side], 'auto'),
     (e: Error) => e instanceof UserError && e.argument === 'inputSize' && /^inputSize \d+x\d+: one unet training sample needs about [\d.]+ GB of the 4\.0 GB wasm heap; the largest crop that fits is about \d+x\d+/.test(e.message)
       // The command line words the arguments it names as flags.
       && /^--input-size \d+x\d+: .* \(or --checkpoint-blocks 8 to recompute/.test(cliMessage(e)));
   m.dispose();
+});
+
+test('the layers\' bound on a sample\'s bytes lies above what the probe measures, for every decoder of the registry with a small encoder and every network', async (t) => {
+  await initEngine('wasm');
+  const { DECODERS, NETWORKS } = await import('../../src/models/registry.ts');
+  const specs = [...Object.keys(DECODERS).map((d) => ({ arch: `mobilenetv2_${d}` })), ...Object.keys(NETWORKS).map((n) => ({ arch: n })), { arch: 'unet', width: 4, depth: 2 }];
+  const ratios: string[] = [];
+  for (const s of specs) {
+    const m = new SegModel({ numClasses: 6, seed: 3, ...s });
+    try {
+      const bound = sampleBytesBound(m, [H, W]);
+      assert.ok(bound, `${s.arch}: every layer's output has one shape`);
+      const measured = await probeStep(m, { ...spec, options: { ...spec.options, numClasses: 6, classWeights: undefined } }, [H, W]);
+      assert.ok(measured.perSampleBytes < bound.perSampleBytes, `${s.arch}: probe ${measured.perSampleBytes} bytes a sample, bound ${bound.perSampleBytes}`);
+      ratios.push(`${s.arch} ${(bound.perSampleBytes / measured.perSampleBytes).toFixed(1)}x`);
+    } finally { m.dispose(); }
+  }
+  t.diagnostic(`bound / probe: ${ratios.join(', ')}`);
 });
 
 test('--micro-batch auto balances the passes: the fewest the heap allows, each as small as they permit', () => {

@@ -22,8 +22,8 @@ import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type SkippedSha
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, stem, writeFileAtomic } from '../../util/fs.js';
 
-export const ANNOTATION_FORMATS = ['coco', 'labelme', 'cvat', 'cvat-mask', 'labelstudio'] as const;
-export type AnnotationFormat = typeof ANNOTATION_FORMATS[number];
+import { ANNOTATION_FORMATS, type AnnotationFormat } from './format_names.js';
+export { ANNOTATION_FORMATS, type AnnotationFormat };
 
 /** The ignore label crowd regions are drawn with. */
 export const CROWD_LABEL = 255;
