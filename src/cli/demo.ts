@@ -17,8 +17,8 @@ export function demoCommand(): Command {
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .action(async (o: Opts) => {
       (await import('./output_paths.js')).checkOutputDir('--out', o.out);
-      const a = await import('./actions/demo.js');
-      if (o.train) await a.demoTrain(o); else await a.demoPhotos(o);
+      if (o.train) await (await import('./actions/demo_train.js')).demoTrain(o);
+      else await (await import('./actions/demo.js')).demoPhotos(o);
     });
 }
 
