@@ -20,7 +20,7 @@ await esbuild.build({
 });
 if (!webOnly) {
   // tsc's incremental mode re-emits only what changed since the last build (its record lives in
-  // dist/, so removing dist/ builds everything): \`npm pack\` right after \`npm test\`'s build, or a
+  // dist/, so removing dist/ builds everything): `npm pack` right after `npm test`'s build, or a
   // rebuild after an edit, costs a fraction of a full one.
   const dist = path.join(root, 'dist'), src = path.join(root, 'src');
   const tsc = () => execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--incremental', '--tsBuildInfoFile', path.join(dist, '.tsbuildinfo')], { stdio: 'inherit' });

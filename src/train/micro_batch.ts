@@ -1,7 +1,8 @@
 // How many samples one TF.js instance can push through forward + backward at once. A wasm
 // instance has at most 4 GB of heap, and TF.js keeps every activation the backward pass needs, so
-// a big encoder at a real crop size exhausts it mid-run (a garbled wasm fault, not an error). Before
-// training starts, probe steps on one small sample measure the bytes per pixel at the peak
+// a big encoder at a real crop size exhausts it mid-run (a garbled wasm fault, not an error). A job
+// that a loose bound from the layers' outputs puts far inside the heap runs whole as it is. Otherwise,
+// before training starts, probe steps on one small sample measure the bytes per pixel at the peak
 // (activations grow with the pixel count; the probe itself must never be what exhausts the
 // heap). The probe runs in a worker thread with its own TF.js instance, so that the training
 // instance's heap and state stay exactly as they were (results at the last bit depend on the heap's
@@ -57,8 +58,8 @@ export async function planMicroBatch(model: SegModel, spec: LossSpec, shard: num
   const budget = USABLE * WASM_HEAP_BYTES;
   let checkpointBlocks = blocks === 'auto' ? 0 : blocks;
   const enough = Math.max(1, Math.ceil(SATURATING_PIXELS / (size[0] * size[1])));
-  // A job far inside the heap even by a loose bound needs no probe (a worker that starts its own
-  // TF.js instance: a second or so before the first step).
+  // A job far inside the heap even by a loose bound needs no probe (a worker that starts a TF.js
+  // instance of its own before the first step).
   const bound = sampleBytesBound(model, size);
   if (bound && need(bound, shard) <= budget / 4) {
     return { micro: requested === 'auto' ? balancedMicroBatch(shard, Math.min(shard, enough)) : Math.min(requested, shard), shard, ...bound, checkpointBlocks };

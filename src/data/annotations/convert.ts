@@ -21,8 +21,8 @@ import { readLabelStudio } from './labelstudio.js';
 import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, stem, writeFileAtomic } from '../../util/fs.js';
-
 import { ANNOTATION_FORMATS, type AnnotationFormat } from './format_names.js';
+
 export { ANNOTATION_FORMATS, type AnnotationFormat };
 
 /** The ignore label crowd regions are drawn with. */
