@@ -5,9 +5,10 @@
 // own channels, EXIF orientation applied as image_io.ts does).
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { decode } from 'fast-png';
-import { fromArrayBuffer, writeArrayBuffer } from 'geotiff';
+import type * as GeoTiff from 'geotiff';
 import { UserError } from '../util/errors.js';
 import { readImage } from './image_io.js';
 
@@ -26,11 +27,16 @@ export interface Raster extends PixelImage {
   geo?: GeoReference;
 }
 
+// geotiff (about 200 modules) loads on the first TIFF, not with every command that reads images;
+// its CommonJS build, so that the label writer stays synchronous.
+let geotiffModule: typeof GeoTiff | undefined;
+const geotiff = (): typeof GeoTiff => (geotiffModule ??= createRequire(import.meta.url)('geotiff') as typeof GeoTiff);
+
 const GEO_TAGS = ['ModelPixelScale', 'ModelTiepoint', 'ModelTransformation', 'GeoKeyDirectory', 'GeoAsciiParams', 'GeoDoubleParams'];
 
 async function readTiff(file: string, bytes: Buffer): Promise<Raster | null> {
   let tiff;
-  try { tiff = await fromArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer); } catch { return null; }
+  try { tiff = await geotiff().fromArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer); } catch { return null; }
   const img = await tiff.getImage(0).catch(() => null);
   if (!img) return null;
   let raster;
@@ -128,7 +134,7 @@ export function geoTiffLabels(labels: Uint8Array, width: number, height: number,
   // geotiff's writer puts a whole-globe tie point in place of ours unless a projection key is
   // named; the GeoKey directory written is the one given, so the named key only keeps the tie point.
   const projection = projectionKey(geo.tags.GeoKeyDirectory as number[] | undefined) ?? { ProjectedCSTypeGeoKey: 32767 };
-  return new Uint8Array(writeArrayBuffer(labels, { width, height, SamplesPerPixel: 1, BitsPerSample: [8], PhotometricInterpretation: 1, ...projection, ...tags } as Parameters<typeof writeArrayBuffer>[1]));
+  return new Uint8Array(geotiff().writeArrayBuffer(labels, { width, height, SamplesPerPixel: 1, BitsPerSample: [8], PhotometricInterpretation: 1, ...projection, ...tags } as Parameters<typeof GeoTiff.writeArrayBuffer>[1]));
 }
 
 /** The projection a GeoKey directory names (ProjectedCSTypeGeoKey 3072 or GeographicTypeGeoKey 2048), as a named key. */

@@ -2,9 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { initEngine } from '../../engine/backend.js';
 import type { BackendName } from '../../engine/backend_names.js';
-import { train, trainedText } from '../../train/trainer.js';
 import type { SplitSpec, TrainConfig } from '../../train/config.js';
 import { archOptionsFrom } from '../../models/options.js';
 import { archNormalization, encoderFor, getArch } from '../../models/registry.js';
@@ -204,6 +202,8 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   const env = envConfig();
   cfg.cacheMb = env.cacheMb;
   cfg.ortKernels = env.ortKernels;
+  // The engine and trainer load once the run is checked: a refused command ends without them.
+  const [{ initEngine }, { train, trainedText }] = await Promise.all([import('../../engine/backend.js'), import('../../train/trainer.js')]);
   await initEngine(o.backend !== 'auto' ? o.backend : (cfg.backend as BackendName) ?? 'auto');
   // Ctrl-C or SIGTERM: the run stops after its current step with a checkpoint; a second one ends
   // the process at once, without saving.
