@@ -12,7 +12,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../src/util/fs.ts';
 
-const { values } = parseArgs({ options: { against: { type: 'string' }, files: { type: 'string' } } });
+let values: { against?: string; files?: string };
+try { ({ values } = parseArgs({ options: { against: { type: 'string' }, files: { type: 'string' } } })); } catch (e) {
+  process.stderr.write(`bench:suite-cpu: ${(e as Error).message} (options: --against REF [--files SUBSTRING,...])\n`); process.exit(2);
+}
 if (!values.against) { process.stderr.write('bench:suite-cpu: --against REF is required (a commit, branch or tag to compare HEAD with)\n'); process.exit(2); }
 if (!fs.existsSync('/usr/bin/time')) { process.stderr.write('bench:suite-cpu: needs /usr/bin/time (apt-get install time)\n'); process.exit(2); }
 const repo = path.resolve(import.meta.dirname, '..');
@@ -37,14 +40,19 @@ function checkout(name: string, ref: string): Tree {
 }
 
 /** CPU-s (user + system) of one test file and what it waits on, and its wall seconds. */
-function runFile(t: Tree, file: string): Promise<{ cpu: number; wall: number; code: number | null }> {
-  const out = path.join(work, `${path.basename(t.dir)}.time`);
+function runFile(t: Tree, file: string): Promise<{ cpu: number; wall: number; code: number | null; failures: string[] }> {
+  const out = path.join(work, `${path.basename(t.dir)}.time`), log = path.join(work, `${path.basename(t.dir)}.log`);
   const args = t.compiled ? ['--test', `dist-test/${file}.test.js`] : ['--import', 'tsx', '--test', `test/${file}.test.ts`];
   return new Promise((resolve) => {
-    const p = spawn('/usr/bin/time', ['-f', '%U %S %e', '-o', out, process.execPath, ...args], { cwd: t.dir, stdio: 'ignore', env: { ...process.env, PIXELWISE_DIST: '1' } });
+    const fd = fs.openSync(log, 'w');
+    const p = spawn('/usr/bin/time', ['-f', '%U %S %e', '-o', out, process.execPath, ...args], { cwd: t.dir, stdio: ['ignore', fd, fd], env: { ...process.env, PIXELWISE_DIST: '1' } });
     p.on('close', (code) => {
+      fs.closeSync(fd);
       const [u, s, e] = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-      resolve({ cpu: u + s, wall: e, code });
+      // A failing file's reasons, from its TAP output: the failed tests and their messages.
+      const lines = code ? fs.readFileSync(log, 'utf8').split('\n') : [];
+      const failures = lines.flatMap((l, i) => (/^\s*not ok /.test(l) ? [l] : /^\s*error: /.test(l) ? lines.slice(i, i + 4) : [])).slice(0, 12);
+      resolve({ cpu: u + s, wall: e, code, failures });
     });
   });
 }
@@ -67,6 +75,7 @@ try {
     const [r, c] = await Promise.all([runFile(reference, file), runFile(current, file)]);
     const failed = [r.code && `${refs.reference} exit ${r.code}`, c.code && `${refs.current} exit ${c.code}`].filter(Boolean).join(', ') || undefined;
     rows.push({ file, reference: r.cpu, current: c.cpu, ...(failed ? { failed } : {}) });
+    for (const [name, x] of [[refs.reference, r], [refs.current, c]] as const) for (const l of x.failures) process.stderr.write(`  ${name}: ${l.trim()}\n`);
     const eta = ((Date.now() - t0) / (i + 1)) * (files.length - i - 1) / 60_000;
     process.stderr.write(`[${i + 1}/${files.length}, about ${eta.toFixed(0)} min left] ${file}: ${r.cpu.toFixed(1)} -> ${c.cpu.toFixed(1)} CPU-s${failed ? ` (${failed})` : ''}\n`);
   }
