@@ -27,8 +27,8 @@ export interface Raster extends PixelImage {
   geo?: GeoReference;
 }
 
-// geotiff (with its dependencies some 170 modules) loads on the first TIFF, not with every command that reads images;
-// its CommonJS build, so that the label writer stays synchronous.
+// geotiff (with its dependencies some 170 modules) loads on the first TIFF, not with every
+// command that reads images; its CommonJS build, so that the label writer stays synchronous.
 let geotiffModule: typeof GeoTiff | undefined;
 const geotiff = (): typeof GeoTiff => (geotiffModule ??= createRequire(import.meta.url)('geotiff') as typeof GeoTiff);
 
