@@ -9,6 +9,8 @@ import type { Network } from './network.js';
 import { argmaxPadded } from './label_map.js';
 import { UserError } from '../util/errors.js';
 import { specializeOnnx } from './onnx_static.js';
+import { linearResizeTail, type ResizeTail } from './onnx_tail.js';
+import { linearResizeArgmax } from './linear_resize_argmax.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
@@ -66,62 +68,35 @@ export function shareSpecialisations(x: SpecialisationExchange | null): void { e
 /** A specialised graph that another network built, taken up by this thread's networks on their next run of that shape. */
 export function offerSpecialisation(key: string, graph: Uint8Array): void { offered.set(key, graph); }
 
-export class OnnxNetwork implements Network {
-  readonly runtime = 'onnx' as const;
-  /**
-   * The graph specialised to one input shape (onnx_static.ts), built when a shape of up to 2^18
-   * pixels comes twice in a row, in a worker pool (shared, see SpecialisationExchange) or with
-   * `specialize` set: shorter runs, for a build and an open that take a fraction of a second
-   * each. Built by each of two networks it cost a short video more than it gained; built once and
-   * shared it pays (docs/benchmarks.md). null: not yet; false: failed or off.
-   */
+/**
+ * One graph's ONNX Runtime sessions: the generic one, and the one specialised to an input shape
+ * (onnx_static.ts), built when a shape of up to 2^18 pixels comes twice in a row, in a worker pool
+ * (shared, see SpecialisationExchange) or when asked: shorter runs, for a build and an open that
+ * take a fraction of a second each. Built by each of two networks it cost a short video more than
+ * it gained; built once and shared it pays (docs/benchmarks.md).
+ */
+class GraphSessions {
+  /** null: not yet; false: failed or off. */
   private fixed: { key: string; session: Session } | null | false = null;
   private lastKey = '';
-  /** Shapes this network asked the pool to build (once each). */
+  /** Shapes this graph's network asked the pool to build (once each). */
   private readonly asked = new Set<string>();
-  /** The generic graph's session: released while the specialised one serves (reopened on demand). */
-  private session: Session | null;
-  private readonly outputNames: readonly string[];
-  private constructor(session: Session, private readonly numClasses: number,
-    /** Whether label maps come from an ArgMax appended to the graph (else an argmax in JS). */
-    readonly labelsInGraph: boolean,
-    private readonly graph: Uint8Array, private readonly opts: Record<string, unknown>) {
-    this.session = session;
-    this.outputNames = session.outputNames;
-  }
-
-  /** `numClasses`: up to 256 classes, the label map comes out of the graph (uint8). */
-  static async create(model: Uint8Array | string, numClasses: number, threads = defaultThreads()): Promise<OnnxNetwork> {
-    const o = await ort();
-    // Pool threads sleep between runs instead of spinning: the caller's own work between runs
-    // (decoding, resizing, drawing, ffmpeg's encoder) needs those cores (video runs faster so).
-    const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
-    const bytes = typeof model === 'string' ? fs.readFileSync(model) : model;
-    const fused = numClasses <= 256 ? withLabelsOutput(bytes) : null;
-    let session: Session;
-    try { session = await o.InferenceSession.create(fused ?? bytes, opts); } catch (e) {
-      const name = typeof model === 'string' ? model : 'the exported model';
-      throw new UserError(`${name}: not a model ONNX Runtime can load (${(e as Error).message.split('\n')[0]}); re-create it with \`pixelwise export\``);
-    }
-    return new OnnxNetwork(session, numClasses, fused != null, fused ?? bytes, opts);
-  }
-
   /**
-   * Specialise the graph to an input shape that comes twice in a row (up to 2^18 pixels) outside a
-   * worker pool too (in a pool, sharing the build, it is always on).
+   * @param tag tells this graph's shapes from another graph's in the pool's exchange
+   * @param session the generic graph's session, released while the specialised one serves (reopened on demand)
    */
-  specialize = false;
+  constructor(readonly graph: Uint8Array, private readonly opts: Record<string, unknown>, private readonly tag: string, private session: Session | null = null) {}
 
   /** The input shape (NxCxHxW) of the specialised graph, if one was built. */
-  get specialisedFor(): string | null { return this.fixed ? this.fixed.key : null; }
+  get specialisedFor(): string | null { return this.fixed ? this.fixed.key.slice(this.tag.length) : null; }
 
-  private async sessionFor(dims: number[]): Promise<Session> {
-    const key = dims.join('x');
+  async sessionFor(dims: number[], specialize: boolean): Promise<Session> {
+    const key = this.tag + dims.join('x');
     if (this.fixed && this.fixed.key === key) return this.fixed.session;
     // Inputs up to 2^18 pixels only: larger ones (a full run with every shape kept, a second
     // optimisation) took seconds and hundreds of MB to build for no measured gain.
     const small = dims[2] * dims[3] <= 1 << 18;
-    const on = exchange != null || this.specialize;
+    const on = exchange != null || specialize;
     if (this.fixed === null && small && on) {
       const graph = offered.get(key) ?? (this.lastKey === key && !this.asked.has(key) ? await this.build(dims, key) : undefined);
       if (graph) {
@@ -152,37 +127,145 @@ export class OnnxNetwork implements Network {
     return graph;
   }
 
+  /** Closes the sessions (their buffers hold a whole run's activations); a later run opens them again. */
+  async release(): Promise<void> {
+    if (this.fixed) await this.fixed.session.release();
+    if (this.fixed) this.fixed = null;
+    await this.session?.release();
+    this.session = null;
+  }
+}
+
+interface Output { data: Float32Array | Uint8Array; dims: readonly number[] }
+
+/**
+ * The least enlargement (output pixels per score pixel) for which label maps come from the graph
+ * cut before its Resize: below it (ESPNetv2's last doubling of each side) ONNX Runtime's Resize
+ * and ArgMax cost about what linear_resize_argmax.ts does.
+ */
+const MIN_UPSCALE = 9;
+
+export class OnnxNetwork implements Network {
+  readonly runtime = 'onnx' as const;
+  private readonly full: GraphSessions;
+  /**
+   * Where the graph ends in a linear Resize that enlarges the class scores at least MIN_UPSCALE
+   * times: the graph without it, whose low-resolution scores give the label map
+   * (linear_resize_argmax.ts: the one the Resize and ArgMax give) without the full-size score
+   * planes, the Resize and the ArgMax. run() keeps the whole graph.
+   */
+  private head: (ResizeTail & { sessions: GraphSessions }) | null;
+  /** Whether label maps come from the head: decided on the first label map (decideHead). */
+  private headDecided: boolean | undefined;
+  private readonly outputNames: readonly string[];
+  private constructor(session: Session, private readonly numClasses: number,
+    /** Whether label maps come from an ArgMax appended to the graph (else an argmax in JS). */
+    readonly labelsInGraph: boolean,
+    graph: Uint8Array, opts: Record<string, unknown>, tail: ResizeTail | null) {
+    this.full = new GraphSessions(graph, opts, '', session);
+    this.head = tail && { ...tail, sessions: new GraphSessions(tail.head, opts, 'head:') };
+    this.outputNames = session.outputNames;
+  }
+
+  /** `numClasses`: up to 256 classes, the label map comes out of the graph (uint8). */
+  static async create(model: Uint8Array | string, numClasses: number, threads = defaultThreads()): Promise<OnnxNetwork> {
+    const o = await ort();
+    // Pool threads sleep between runs instead of spinning: the caller's own work between runs
+    // (decoding, resizing, drawing, ffmpeg's encoder) needs those cores (video runs faster so).
+    const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    const bytes = typeof model === 'string' ? fs.readFileSync(model) : model;
+    const fused = numClasses <= 256 ? withLabelsOutput(bytes) : null;
+    let session: Session;
+    try { session = await o.InferenceSession.create(fused ?? bytes, opts); } catch (e) {
+      const name = typeof model === 'string' ? model : 'the exported model';
+      throw new UserError(`${name}: not a model ONNX Runtime can load (${(e as Error).message.split('\n')[0]}); re-create it with \`pixelwise export\``);
+    }
+    let tail: ResizeTail | null = null;
+    if (fused) try { tail = linearResizeTail(bytes); } catch { tail = null; }
+    return new OnnxNetwork(session, numClasses, fused != null, fused ?? bytes, opts, tail);
+  }
+
+  /**
+   * Specialise the graph to an input shape that comes twice in a row (up to 2^18 pixels) outside a
+   * worker pool too (in a pool, sharing the build, it is always on).
+   */
+  specialize = false;
+
+  /** The input shape (NxCxHxW) of the specialised graph, if one was built (the head's, for label maps from it). */
+  get specialisedFor(): string | null { return this.head?.sessions.specialisedFor ?? this.full.specialisedFor; }
+
+  /** Whether label maps come from the graph cut before its last Resize (true), the whole graph (false), or are not decided yet (before the first). */
+  get labelsFromHead(): boolean | undefined { return this.head ? this.headDecided : false; }
+
   /** Runs one at a time: a session may be swapped (and the old one released) between two runs, never during one. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private runOutput(x: Float32Array, dims: number[], output: string): Promise<Float32Array | Uint8Array> {
-    const job = this.queue.then(() => this.runNow(x, dims, output));
+  private inTurn<T>(f: () => Promise<T>): Promise<T> {
+    const job = this.queue.then(f);
     this.queue = job.catch(() => {});
     return job;
   }
 
-  private async runNow(x: Float32Array, dims: number[], output: string): Promise<Float32Array | Uint8Array> {
+  private async runNow(sessions: GraphSessions, x: Float32Array, dims: number[], output: string): Promise<Output> {
     const o = await ort();
-    const session = await this.sessionFor(dims);
+    const session = await sessions.sessionFor(dims, this.specialize);
     const r = await session.run({ [session.inputNames[0]]: new o.Tensor('float32', x, dims) }, [output]);
-    return r[output].data as Float32Array | Uint8Array;
+    return { data: r[output].data as Float32Array | Uint8Array, dims: r[output].dims };
   }
 
   /** The network's output [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */
   async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
-    return this.runOutput(x, dims, this.outputNames[0]) as Promise<Float32Array>;
+    return (await this.inTurn(() => this.runNow(this.full, x, dims, this.outputNames[0]))).data as Float32Array;
   }
 
-  /** The label map [n, h, w]: from the ArgMax appended to the graph, else the argmax of the output. */
+  /** The label map [n, h, w]: from the head's scores, or the ArgMax appended to the graph, else the argmax of the output. */
   async labels(x: Float32Array, dims: [number, number, number, number]): Promise<Uint8Array> {
-    if (this.labelsInGraph) return this.runOutput(x, dims, LABELS) as Promise<Uint8Array>;
-    const [n, , h, w] = dims, out = await this.run(x, dims), labels = new Uint8Array(n * h * w);
-    for (let i = 0; i < n; i++) labels.set(argmaxPadded(out, i, this.numClasses, h, w, w, h), i * h * w);
+    if (!this.labelsInGraph) {
+      const [n, , h, w] = dims, out = await this.run(x, dims), labels = new Uint8Array(n * h * w);
+      for (let i = 0; i < n; i++) labels.set(argmaxPadded(out, i, this.numClasses, h, w, w, h), i * h * w);
+      return labels;
+    }
+    return this.inTurn(async () => {
+      if (this.head && this.headDecided === undefined) this.headDecided = await this.decideHead(dims[1]);
+      if (this.headDecided) {
+        const fast = await this.headLabels(x, dims);
+        if (fast) return fast;
+      }
+      return (await this.runNow(this.full, x, dims, LABELS)).data as Uint8Array;
+    });
+  }
+
+  /**
+   * Whether the head's scores should give the label maps: how much the Resize enlarges them, seen
+   * on a small input (zeros, 64x64). Label maps then need one graph's sessions, not both (the
+   * other is closed; run() reopens the whole graph).
+   */
+  private async decideHead(channels: number): Promise<boolean> {
+    const head = this.head!, side = 64;
+    let use = false;
+    try {
+      const { dims: d } = await this.runNow(head.sessions, new Float32Array(channels * side * side), [1, channels, side, side], head.output);
+      use = d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= side * side;
+    } catch { use = false; }
+    if (use) await this.full.release(); else await head.sessions.release();
+    return use;
+  }
+
+  /**
+   * The label map [n, h, w] at the input's size from the head's scores; null when its output is
+   * not [n, C <= 256, h', w'] with h' w' at most h w / MIN_UPSCALE.
+   */
+  private async headLabels(x: Float32Array, dims: number[]): Promise<Uint8Array | null> {
+    const head = this.head!, [, , h, w] = dims;
+    const { data, dims: d } = await this.runNow(head.sessions, x, dims, head.output);
+    if (d.length !== 4 || d[0] !== dims[0] || d[1] > 256 || d[2] * d[3] * MIN_UPSCALE > h * w || !(data instanceof Float32Array)) return null;
+    const [n, C, sh, sw] = d, labels = new Uint8Array(n * h * w);
+    for (let i = 0; i < n; i++) labels.set(linearResizeArgmax(data, i, C, sh, sw, h, w, head.mode), i * h * w);
     return labels;
   }
 
   async dispose(): Promise<void> {
-    if (this.fixed) await this.fixed.session.release();
-    await this.session?.release();
+    await this.full.release();
+    await this.head?.sessions.release();
   }
 }

@@ -33,7 +33,7 @@ export async function specializeOnnx(ort: Ort, bytes: Uint8Array, dims: number[]
 }
 
 /** Names computed from the input's shape and constants only (not its values), in graph order. */
-function shapeOnlyTensors(g: Graph): Set<string> {
+export function shapeOnlyTensors(g: Graph): Set<string> {
   const constant = new Set((g.initializer ?? []).map((t) => t.name!));
   const shapeOnly = new Set<string>();
   for (const n of g.node ?? []) {
@@ -50,25 +50,22 @@ function shapeOnlyTensors(g: Graph): Set<string> {
 function shapeFrontier(g: Graph): string[] {
   const shapeOnly = shapeOnlyTensors(g);
   const read = new Set<string>();
-  const readBy = (n: O.INodeProto) => {
-    for (const i of n.input ?? []) read.add(i);
-    for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) for (const m of sub?.node ?? []) readBy(m);
-  };
-  for (const n of g.node ?? []) if (!(n.output ?? []).every((o) => shapeOnly.has(o))) readBy(n);
+  for (const n of g.node ?? []) if (!(n.output ?? []).every((o) => shapeOnly.has(o))) for (const i of namesRead(n)) read.add(i);
   for (const o of g.output ?? []) read.add(o.name!);
   return [...shapeOnly].filter((t) => read.has(t));
 }
 
+/** The tensor names a node reads: its inputs and those its subgraphs (If, Loop) read from outside. */
+export function namesRead(n: O.INodeProto): string[] {
+  const names = [...(n.input ?? [])];
+  for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) for (const m of sub?.node ?? []) names.push(...namesRead(m));
+  return names;
+}
+
 /** Removes initializers no node reads (ONNX Runtime warns about each one). */
-function dropUnusedInitializers(g: Graph): void {
+export function dropUnusedInitializers(g: Graph): void {
   const read = new Set<string>((g.output ?? []).map((o) => o.name!));
-  const readBy = (nodes: O.INodeProto[]) => {
-    for (const n of nodes) {
-      for (const i of n.input ?? []) read.add(i);
-      for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) readBy(sub?.node ?? []);
-    }
-  };
-  readBy(g.node ?? []);
+  for (const n of g.node ?? []) for (const i of namesRead(n)) read.add(i);
   g.initializer = (g.initializer ?? []).filter((t) => read.has(t.name!));
 }
 

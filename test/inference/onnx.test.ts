@@ -187,3 +187,63 @@ test('an external ONNX file with a hand-written card (README\'s version 2, and v
   }
   m.dispose();
 });
+
+test('shipped models ending in a linear Resize: label maps from the graph cut before it equal the whole graph\'s ArgMax', async () => {
+  const ortNode = await import('onnxruntime-node');
+  const { withLabelsOutput } = await import('../../src/inference/onnx_runtime.ts');
+  const { linearResizeTail } = await import('../../src/inference/onnx_tail.ts');
+  const { readImage } = await import('../../src/data/image_io.ts');
+  const { pillowBilinear } = await import('../../src/data/pillow_resize.ts');
+  const { normalizeNchw } = await import('../../src/data/normalize.ts');
+  const { readCard } = await import('../../src/models/package.ts');
+  const photos = await Promise.all(['astronaut', 'dashcam'].map((p) => readImage(path.resolve(import.meta.dirname, `../../assets/photos/${p}.png`))));
+  // 8-bit (camvid-live) and float with 151 classes (ade20k, two Resizes in a row; one photo, the
+  // slowest to run).
+  for (const name of ['camvid-live', 'ade20k']) {
+    const dir = path.resolve(import.meta.dirname, '../../models', name);
+    const card = readCard(dir);
+    const bytes = fs.readFileSync(path.join(dir, card.onnx!));
+    assert.ok(linearResizeTail(bytes), `${name}: its graph ends in a linear Resize`);
+    const [h, w] = (card.input.rule as { size: [number, number] }).size;
+    const net = await OnnxNetwork.create(bytes, card.model.numClasses, 2);
+    // The reference: the whole graph with ONNX Runtime's ArgMax, in a session of its own.
+    const whole = await ortNode.InferenceSession.create(withLabelsOutput(bytes)!);
+    try {
+      for (const im of name === 'ade20k' ? photos.slice(0, 1) : photos) {
+        const x = normalizeNchw([pillowBilinear(im, w, h)], card.input.normalization, h, w), dims: [number, number, number, number] = [1, 3, h, w];
+        const want = (await whole.run({ [whole.inputNames[0]]: new ortNode.Tensor('float32', x, dims) }, ['pixelwise_labels'])).pixelwise_labels.data as Uint8Array;
+        const got = await net.labels(x, dims);
+        assert.equal(net.labelsFromHead, true, `${name}: the cut graph gives the label maps`);
+        let differ = 0;
+        for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) differ++;
+        assert.equal(differ, 0, `${name}: ${differ} of ${want.length} pixels differ from the whole graph's`);
+      }
+      // Scores still come from the whole graph (reopened after the label maps released it).
+      const x = normalizeNchw([pillowBilinear(photos[0], w, h)], card.input.normalization, h, w);
+      assert.equal((await net.run(x, [1, 3, h, w])).length, card.model.numClasses * h * w);
+    } finally {
+      await whole.release();
+      await net.dispose();
+    }
+  }
+});
+
+test('the whole graph\'s ArgMax stays for a graph not ending in a linear Resize and for one enlarging the scores less than 3 times a side', async () => {
+  const { linearResizeTail } = await import('../../src/inference/onnx_tail.ts');
+  await initEngine('wasm');
+  const m = new SegModel({ arch: 'unet', numClasses: 3, width: 4, depth: 2, seed: 4 });
+  const camvidFast = fs.readFileSync(path.resolve(import.meta.dirname, '../../models/camvid-fast/model.onnx')); // ESPNetv2: a last 2x Resize
+  try {
+    const unet = exportOnnx(m);
+    assert.equal(linearResizeTail(unet), null, 'a U-Net ends in a convolution');
+    assert.ok(linearResizeTail(camvidFast));
+    for (const [bytes, C] of [[unet, 3], [camvidFast, 12]] as const) {
+      const net = await OnnxNetwork.create(bytes, C, 1);
+      const x = new Float32Array(3 * 64 * 64).fill(0.5);
+      const first = await net.labels(x, [1, 3, 64, 64]);
+      assert.equal(net.labelsFromHead, false);
+      assert.deepEqual(await net.labels(x, [1, 3, 64, 64]), first);
+      await net.dispose();
+    }
+  } finally { m.dispose(); }
+});
