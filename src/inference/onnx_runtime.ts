@@ -247,7 +247,8 @@ export class OnnxNetwork implements Network {
       const { dims: d } = await this.runNow(head.sessions, new Float32Array(channels * side * side), [1, channels, side, side], head.output);
       use = d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= side * side;
     } catch { use = false; }
-    if (use) await this.full.release(); else await head.sessions.release();
+    if (use) await this.full.release();
+    else { await head.sessions.release(); this.head = null; }
     return use;
   }
 
