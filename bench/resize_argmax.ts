@@ -77,7 +77,7 @@ for (const model of shippedModels().filter((m) => !only || only.includes(m))) {
     const ms = { whole: [] as number[], cut: [] as number[] };
     let differ = 0, pixels = 0;
     try {
-      for (const e of inputs) await cut.labels(e.x, e.dims); // warm-up (the first also decides where label maps come from)
+      for (const e of inputs) await cut.labels(e.x, e.dims); // warm-up
       if (!cut.labelsFromHead) { log(`${model}: label maps come from the whole graph (its Resize enlarges the scores less than 3 times a side)`); break; }
       for (let r = 0; r < ROUNDS; r++) {
         for (const e of inputs) {

@@ -145,6 +145,21 @@ interface Output { data: Float32Array | Uint8Array; dims: readonly number[] }
  */
 const MIN_UPSCALE = 9;
 
+/**
+ * Whether a head enlarges its scores at least MIN_UPSCALE times (to the input's size): its output
+ * for a small input (zeros, 64x64, the graph's channel count or 3) is [1, C <= 256, h, w] with h w
+ * small enough.
+ */
+async function enlargesEnough(o: Ort, session: Session, tail: ResizeTail): Promise<boolean> {
+  const side = 64, c = tail.channels ?? 3;
+  try {
+    const d = (await session.run({ [session.inputNames[0]]: new o.Tensor('float32', new Float32Array(c * side * side), [1, c, side, side]) }, [tail.output]))[tail.output].dims;
+    return d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= side * side;
+  } catch {
+    return false;
+  }
+}
+
 export class OnnxNetwork implements Network {
   readonly runtime = 'onnx' as const;
   private readonly full: GraphSessions;
@@ -152,19 +167,15 @@ export class OnnxNetwork implements Network {
    * Where the graph ends in a linear Resize that enlarges the class scores at least MIN_UPSCALE
    * times: the graph without it, whose low-resolution scores give the label map
    * (linear_resize_argmax.ts: the one the Resize and ArgMax give) without the full-size score
-   * planes, the Resize and the ArgMax. run() keeps the whole graph.
+   * planes, the Resize and the ArgMax. run() keeps the whole graph (opened when first asked).
    */
-  private head: (ResizeTail & { sessions: GraphSessions }) | null;
-  /** Whether label maps come from the head: decided on the first label map (decideHead). */
-  private headDecided: boolean | undefined;
-  private readonly outputNames: readonly string[];
-  private constructor(session: Session, private readonly numClasses: number,
+  private readonly head: (ResizeTail & { sessions: GraphSessions }) | null;
+  private constructor(session: Session | null, private readonly numClasses: number,
     /** Whether label maps come from an ArgMax appended to the graph (else an argmax in JS). */
     readonly labelsInGraph: boolean,
-    graph: Uint8Array, opts: Record<string, unknown>, tail: ResizeTail | null) {
+    graph: Uint8Array, opts: Record<string, unknown>, private readonly logits: string, head: { tail: ResizeTail; session: Session } | null) {
     this.full = new GraphSessions(graph, opts, '', session);
-    this.head = tail && { ...tail, sessions: new GraphSessions(tail.head, opts, 'head:') };
-    this.outputNames = session.outputNames;
+    this.head = head && { ...head.tail, sessions: new GraphSessions(head.tail.head, opts, 'head:', head.session) };
   }
 
   /** `numClasses`: up to 256 classes, the label map comes out of the graph (uint8). */
@@ -175,14 +186,26 @@ export class OnnxNetwork implements Network {
     const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
     const bytes = typeof model === 'string' ? fs.readFileSync(model) : model;
     const fused = numClasses <= 256 ? withLabelsOutput(bytes) : null;
-    let session: Session;
-    try { session = await o.InferenceSession.create(fused ?? bytes, opts); } catch (e) {
-      const name = typeof model === 'string' ? model : 'the exported model';
-      throw new UserError(`${name}: not a model ONNX Runtime can load (${(e as Error).message.split('\n')[0]}); re-create it with \`pixelwise export\``);
+    // One graph opened, not both: the head where it gives the label maps, else the whole graph.
+    let head: { tail: ResizeTail; session: Session } | null = null;
+    if (fused) {
+      try {
+        const tail = linearResizeTail(bytes);
+        const session = tail && await o.InferenceSession.create(tail.head, opts);
+        if (tail && session) {
+          if (await enlargesEnough(o, session, tail)) head = { tail, session };
+          else await session.release();
+        }
+      } catch { head = null; }
     }
-    let tail: ResizeTail | null = null;
-    if (fused) try { tail = linearResizeTail(bytes); } catch { tail = null; }
-    return new OnnxNetwork(session, numClasses, fused != null, fused ?? bytes, opts, tail);
+    let session: Session | null = null;
+    if (!head) {
+      try { session = await o.InferenceSession.create(fused ?? bytes, opts); } catch (e) {
+        const name = typeof model === 'string' ? model : 'the exported model';
+        throw new UserError(`${name}: not a model ONNX Runtime can load (${(e as Error).message.split('\n')[0]}); re-create it with \`pixelwise export\``);
+      }
+    }
+    return new OnnxNetwork(session, numClasses, fused != null, fused ?? bytes, opts, head?.tail.logits ?? session!.outputNames[0], head);
   }
 
   /**
@@ -194,8 +217,8 @@ export class OnnxNetwork implements Network {
   /** The input shape (NxCxHxW) of the specialised graph, if one was built (the head's, for label maps from it). */
   get specialisedFor(): string | null { return this.head?.sessions.specialisedFor ?? this.full.specialisedFor; }
 
-  /** Whether label maps come from the graph cut before its last Resize (true), the whole graph (false), or are not decided yet (before the first). */
-  get labelsFromHead(): boolean | undefined { return this.head ? this.headDecided : false; }
+  /** Whether label maps come from the graph cut before its last Resize (else from the whole graph). */
+  get labelsFromHead(): boolean { return this.head != null; }
 
   /** Runs one at a time: a session may be swapped (and the old one released) between two runs, never during one. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -215,7 +238,7 @@ export class OnnxNetwork implements Network {
 
   /** The network's output [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */
   async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
-    return (await this.inTurn(() => this.runNow(this.full, x, dims, this.outputNames[0]))).data as Float32Array;
+    return (await this.inTurn(() => this.runNow(this.full, x, dims, this.logits))).data as Float32Array;
   }
 
   /** The label map [n, h, w]: from the head's scores, or the ArgMax appended to the graph, else the argmax of the output. */
@@ -226,30 +249,9 @@ export class OnnxNetwork implements Network {
       return labels;
     }
     return this.inTurn(async () => {
-      if (this.head && this.headDecided === undefined) this.headDecided = await this.decideHead(dims[1]);
-      if (this.headDecided) {
-        const fast = await this.headLabels(x, dims);
-        if (fast) return fast;
-      }
-      return (await this.runNow(this.full, x, dims, LABELS)).data as Uint8Array;
+      const fast = this.head ? await this.headLabels(x, dims) : null;
+      return fast ?? (await this.runNow(this.full, x, dims, LABELS)).data as Uint8Array;
     });
-  }
-
-  /**
-   * Whether the head's scores should give the label maps: how much the Resize enlarges them, seen
-   * on a small input (zeros, 64x64). Label maps then need one graph's sessions, not both (the
-   * other is closed; run() reopens the whole graph).
-   */
-  private async decideHead(channels: number): Promise<boolean> {
-    const head = this.head!, side = 64;
-    let use = false;
-    try {
-      const { dims: d } = await this.runNow(head.sessions, new Float32Array(channels * side * side), [1, channels, side, side], head.output);
-      use = d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= side * side;
-    } catch { use = false; }
-    if (use) await this.full.release();
-    else { await head.sessions.release(); this.head = null; }
-    return use;
   }
 
   /**

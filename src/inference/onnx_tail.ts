@@ -13,6 +13,10 @@ export interface ResizeTail {
   output: string;
   /** The Resize's coordinate_transformation_mode. */
   mode: LinearResizeMode;
+  /** The whole graph's first output (the resized scores). */
+  logits: string;
+  /** The input's channel count, where the graph fixes it. */
+  channels?: number;
 }
 
 /**
@@ -41,7 +45,8 @@ export function linearResizeTail(bytes: Uint8Array): ResizeTail | null {
   const fixed = new Set([...shapeOnlyTensors(g), ...(g.initializer ?? []).map((t) => t.name!)]);
   const [, , scales, sizes] = n.input ?? [];
   if (sizes ? !fixed.has(sizes) : mode !== 'align_corners' || !scales || !fixed.has(scales)) return null;
-  const output = n.input![0];
+  const output = n.input![0], logits = g.output[0].name!;
+  const channels = Number(g.input?.[0]?.type?.tensorType?.shape?.dim?.[1]?.dimValue ?? 0) || undefined;
   // The nodes the head's output needs (graph nodes are in topological order).
   const needed = new Set([output]), nodes = g.node!, keep = new Array<boolean>(nodes.length).fill(false);
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -53,5 +58,5 @@ export function linearResizeTail(bytes: Uint8Array): ResizeTail | null {
   g.output = [valueInfo(output, FLOAT, ['N', 'C', 'h', 'w'])];
   g.valueInfo = (g.valueInfo ?? []).filter((v) => needed.has(v.name!));
   dropUnusedInitializers(g);
-  return { head: onnx.ModelProto.encode(m).finish(), output, mode };
+  return { head: onnx.ModelProto.encode(m).finish(), output, mode, logits, channels };
 }
