@@ -9,7 +9,8 @@
 // - elsewhere a class whose largest corner score is below the smallest corner score of another
 //   class cannot win in the cell; the few classes left are computed pixel by pixel, in float32 and
 //   in ONNX Runtime's order of operations (its CPU kernel, UpsampleBilinear), so the label map is
-//   the one its Resize and ArgMax give, the first class winning ties as ArgMax's does.
+//   the one its Resize and ArgMax give, the first class winning ties as ArgMax's does (as its x86-64
+//   and WebAssembly builds compute them: a build that fuses the multiply-adds rounds otherwise).
 // No Node imports (the browser module may use it too).
 
 /** Resize's coordinate_transformation_mode values this computes (linear mode). */
