@@ -26,7 +26,9 @@ export interface ResizeTail {
  * than output / input) or whose output size depends on the input's values.
  */
 export function linearResizeTail(bytes: Uint8Array): ResizeTail | null {
-  const m = onnx.ModelProto.decode(bytes), g = m.graph;
+  let m: O.IModelProto;
+  try { m = onnx.ModelProto.decode(bytes); } catch { return null; } // not ONNX: opening the whole graph says why
+  const g = m.graph;
   if (!g?.output?.length) return null;
   const opset = Number(m.opsetImport?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
   const producer = new Map<string, O.INodeProto>();

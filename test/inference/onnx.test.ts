@@ -188,41 +188,43 @@ test('an external ONNX file with a hand-written card (README\'s version 2, and v
   m.dispose();
 });
 
-test('shipped models ending in a linear Resize: label maps from the graph cut before it equal the whole graph\'s ArgMax', async () => {
+/** Label maps from the whole graph with ONNX Runtime's ArgMax appended, in a session of its own: the reference. */
+async function wholeGraphLabels(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<Uint8Array> {
   const ortNode = await import('onnxruntime-node');
   const { withLabelsOutput } = await import('../../src/inference/onnx_runtime.ts');
+  const whole = await ortNode.InferenceSession.create(withLabelsOutput(bytes)!);
+  try {
+    return (await whole.run({ [whole.inputNames[0]]: new ortNode.Tensor('float32', x, dims) }, ['pixelwise_labels'])).pixelwise_labels.data as Uint8Array;
+  } finally { await whole.release(); }
+}
+
+test('shipped models ending in a linear Resize: label maps from the graph cut before it equal the whole graph\'s ArgMax', async () => {
   const { linearResizeTail } = await import('../../src/inference/onnx_tail.ts');
   const { readImage } = await import('../../src/data/image_io.ts');
-  const { pillowBilinear } = await import('../../src/data/pillow_resize.ts');
-  const { normalizeNchw } = await import('../../src/data/normalize.ts');
+  const { ImageProcessor } = await import('../../src/inference/processor.ts');
   const { readCard } = await import('../../src/models/package.ts');
   const photos = await Promise.all(['astronaut', 'dashcam'].map((p) => readImage(path.resolve(import.meta.dirname, `../../assets/photos/${p}.png`))));
   // 8-bit (camvid-live) and float with 151 classes (ade20k, two Resizes in a row; one photo, the
   // slowest to run).
   for (const name of ['camvid-live', 'ade20k']) {
     const dir = path.resolve(import.meta.dirname, '../../models', name);
-    const card = readCard(dir);
+    const card = readCard(dir), proc = new ImageProcessor(card);
     const bytes = fs.readFileSync(path.join(dir, card.onnx!));
     assert.ok(linearResizeTail(bytes), `${name}: its graph ends in a linear Resize`);
-    const [h, w] = (card.input.rule as { size: [number, number] }).size;
     const net = await OnnxNetwork.create(bytes, card.model.numClasses, 2);
-    // The reference: the whole graph with ONNX Runtime's ArgMax, in a session of its own.
-    const whole = await ortNode.InferenceSession.create(withLabelsOutput(bytes)!);
     try {
+      assert.equal(net.labelsFromHead, true, `${name}: the cut graph gives the label maps`);
       for (const im of name === 'ade20k' ? photos.slice(0, 1) : photos) {
-        const x = normalizeNchw([pillowBilinear(im, w, h)], card.input.normalization, h, w), dims: [number, number, number, number] = [1, 3, h, w];
-        const want = (await whole.run({ [whole.inputNames[0]]: new ortNode.Tensor('float32', x, dims) }, ['pixelwise_labels'])).pixelwise_labels.data as Uint8Array;
-        const got = await net.labels(x, dims);
-        assert.equal(net.labelsFromHead, true, `${name}: the cut graph gives the label maps`);
+        const { x, dims } = proc.encode(await proc.toNetwork([im]));
+        const want = await wholeGraphLabels(bytes, x, dims), got = await net.labels(x, dims);
         let differ = 0;
         for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) differ++;
         assert.equal(differ, 0, `${name}: ${differ} of ${want.length} pixels differ from the whole graph's`);
       }
-      // Scores still come from the whole graph (reopened after the label maps released it).
-      const x = normalizeNchw([pillowBilinear(photos[0], w, h)], card.input.normalization, h, w);
-      assert.equal((await net.run(x, [1, 3, h, w])).length, card.model.numClasses * h * w);
+      // Scores come from the whole graph, opened when first asked.
+      const { x, dims } = proc.encode(await proc.toNetwork([photos[0]]));
+      assert.equal((await net.run(x, dims)).length, card.model.numClasses * dims[2] * dims[3]);
     } finally {
-      await whole.release();
       await net.dispose();
     }
   }
@@ -237,13 +239,14 @@ test('the whole graph\'s ArgMax stays for a graph not ending in a linear Resize 
     const unet = exportOnnx(m);
     assert.equal(linearResizeTail(unet), null, 'a U-Net ends in a convolution');
     assert.ok(linearResizeTail(camvidFast));
+    const rng = new Rng(12), dims = [1, 3, 64, 64] as [number, number, number, number];
+    const x = Float32Array.from({ length: 3 * 64 * 64 }, () => rng.uniform(-2, 2));
     for (const [bytes, C] of [[unet, 3], [camvidFast, 12]] as const) {
       const net = await OnnxNetwork.create(bytes, C, 1);
-      const x = new Float32Array(3 * 64 * 64).fill(0.5);
-      const first = await net.labels(x, [1, 3, 64, 64]);
-      assert.equal(net.labelsFromHead, false);
-      assert.deepEqual(await net.labels(x, [1, 3, 64, 64]), first);
-      await net.dispose();
+      try {
+        assert.equal(net.labelsFromHead, false);
+        assert.deepEqual(await net.labels(x, dims), await wholeGraphLabels(bytes, x, dims));
+      } finally { await net.dispose(); }
     }
   } finally { m.dispose(); }
 });
