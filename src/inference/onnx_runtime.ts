@@ -9,8 +9,7 @@ import type { Network } from './network.js';
 import { argmaxPadded } from './label_map.js';
 import { UserError } from '../util/errors.js';
 import { specializeOnnx } from './onnx_static.js';
-import { linearResizeTail, type ResizeTail } from './onnx_tail.js';
-import { linearResizeArgmax } from './linear_resize_argmax.js';
+import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from './onnx_tail.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | null = null;
@@ -138,23 +137,11 @@ class GraphSessions {
 
 interface Output { data: Float32Array | Uint8Array; dims: readonly number[] }
 
-/**
- * The least enlargement (output pixels per score pixel) for which label maps come from the graph
- * cut before its Resize: below it (ESPNetv2's last doubling of each side) ONNX Runtime's Resize
- * and ArgMax cost about what linear_resize_argmax.ts does.
- */
-const MIN_UPSCALE = 9;
-
-/**
- * Whether a head enlarges its scores at least MIN_UPSCALE times (to the input's size): its output
- * for a small input (zeros, 64x64, the graph's channel count or 3) is [1, C <= 256, h, w] with h w
- * small enough.
- */
-async function enlargesEnough(o: Ort, session: Session, tail: ResizeTail): Promise<boolean> {
-  const side = 64, c = tail.channels ?? 3;
+/** Whether a head enlarges its scores enough to give the label maps (onnx_tail.ts's probe). */
+async function enlargesEnoughOn(o: Ort, session: Session, tail: ResizeTail): Promise<boolean> {
+  const { data, dims } = probeInput(tail);
   try {
-    const d = (await session.run({ [session.inputNames[0]]: new o.Tensor('float32', new Float32Array(c * side * side), [1, c, side, side]) }, [tail.output]))[tail.output].dims;
-    return d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= side * side;
+    return enlargesEnough((await session.run({ [session.inputNames[0]]: new o.Tensor('float32', data, dims) }, [tail.output]))[tail.output].dims);
   } catch {
     return false;
   }
@@ -164,8 +151,8 @@ export class OnnxNetwork implements Network {
   readonly runtime = 'onnx' as const;
   private readonly full: GraphSessions;
   /**
-   * Where the graph ends in a linear Resize that enlarges the class scores at least MIN_UPSCALE
-   * times: the graph without it, whose low-resolution scores give the label map
+   * Where the graph ends in a linear Resize that enlarges the class scores enough (onnx_tail.ts):
+   * the graph without it, whose low-resolution scores give the label map
    * (linear_resize_argmax.ts: the one the Resize and ArgMax give) without the full-size score
    * planes, the Resize and the ArgMax. run() keeps the whole graph (opened when first asked).
    */
@@ -193,7 +180,7 @@ export class OnnxNetwork implements Network {
         const tail = linearResizeTail(bytes);
         const session = tail && await o.InferenceSession.create(tail.head, opts);
         if (tail && session) {
-          if (await enlargesEnough(o, session, tail)) head = { tail, session };
+          if (await enlargesEnoughOn(o, session, tail)) head = { tail, session };
           else await session.release();
         }
       } catch { head = null; }
@@ -254,17 +241,10 @@ export class OnnxNetwork implements Network {
     });
   }
 
-  /**
-   * The label map [n, h, w] at the input's size from the head's scores; null when its output is
-   * not [n, C <= 256, h', w'] with h' w' at most h w / MIN_UPSCALE.
-   */
+  /** The label map from the head's scores (null: onnx_tail.ts's labelsFromHead refused its output). */
   private async headLabels(x: Float32Array, dims: number[]): Promise<Uint8Array | null> {
-    const head = this.head!, [, , h, w] = dims;
-    const { data, dims: d } = await this.runNow(head.sessions, x, dims, head.output);
-    if (d.length !== 4 || d[0] !== dims[0] || d[1] > 256 || d[2] * d[3] * MIN_UPSCALE > h * w || !(data instanceof Float32Array)) return null;
-    const [n, C, sh, sw] = d, labels = new Uint8Array(n * h * w);
-    for (let i = 0; i < n; i++) labels.set(linearResizeArgmax(data, i, C, sh, sw, h, w, head.mode), i * h * w);
-    return labels;
+    const head = this.head!, { data, dims: d } = await this.runNow(head.sessions, x, dims, head.output);
+    return labelsFromHead(data, d, dims, head.mode);
   }
 
   async dispose(): Promise<void> {

@@ -8,12 +8,10 @@
 // computed them and replaces each If whose condition became constant by its branch. Repeats
 // until no If is left to inline (a branch may hold shape computations of its own).
 import { onnx, type O } from '../formats/onnx_proto.js';
+import { namesRead, shapeOnlyTensors, usedInitializers } from './onnx_names.js';
 
 type Ort = typeof import('onnxruntime-node');
 type Graph = O.IGraphProto;
-
-/** Op types whose output depends on the input's shape, not its values. */
-const SHAPE_SOURCES = new Set(['Shape', 'Size']);
 
 /** The specialised model for inputs of exactly `dims` (batch included). */
 export async function specializeOnnx(ort: Ort, bytes: Uint8Array, dims: number[]): Promise<Uint8Array> {
@@ -28,22 +26,8 @@ export async function specializeOnnx(ort: Ort, bytes: Uint8Array, dims: number[]
     model = onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish()); // a clean copy per round
     if (!inlined) break;
   }
-  dropUnusedInitializers(model.graph!);
+  model.graph!.initializer = usedInitializers(model.graph!);
   return onnx.ModelProto.encode(model).finish();
-}
-
-/** Names computed from the input's shape and constants only (not its values), in graph order. */
-export function shapeOnlyTensors(g: Graph): Set<string> {
-  const constant = new Set((g.initializer ?? []).map((t) => t.name!));
-  const shapeOnly = new Set<string>();
-  for (const n of g.node ?? []) {
-    if (n.attribute?.some((a) => a.g || a.graphs?.length)) continue; // If/Loop: left to inlining
-    const ins = (n.input ?? []).filter((i) => i !== '');
-    // Constants and their derivatives count too (folded with the rest).
-    const fromShape = SHAPE_SOURCES.has(n.opType!) || ins.every((i) => constant.has(i) || shapeOnly.has(i));
-    if (fromShape) for (const o of n.output ?? []) shapeOnly.add(o);
-  }
-  return shapeOnly;
 }
 
 /** The shape-only tensors something else reads (a value-dependent node, an If, a graph output). */
@@ -53,20 +37,6 @@ function shapeFrontier(g: Graph): string[] {
   for (const n of g.node ?? []) if (!(n.output ?? []).every((o) => shapeOnly.has(o))) for (const i of namesRead(n)) read.add(i);
   for (const o of g.output ?? []) read.add(o.name!);
   return [...shapeOnly].filter((t) => read.has(t));
-}
-
-/** The tensor names a node reads: its inputs and those its subgraphs (If, Loop) read from outside. */
-export function namesRead(n: O.INodeProto): string[] {
-  const names = [...(n.input ?? [])];
-  for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) for (const m of sub?.node ?? []) names.push(...namesRead(m));
-  return names;
-}
-
-/** Removes initializers no node reads (ONNX Runtime warns about each one). */
-export function dropUnusedInitializers(g: Graph): void {
-  const read = new Set<string>((g.output ?? []).map((o) => o.name!));
-  for (const n of g.node ?? []) for (const i of namesRead(n)) read.add(i);
-  g.initializer = (g.initializer ?? []).filter((t) => read.has(t.name!));
 }
 
 /** Runs the model on zeros of `dims` and returns the named intermediate tensors. */

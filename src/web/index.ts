@@ -12,7 +12,8 @@ import * as ort from 'onnxruntime-web';
 import type { RgbImage } from '../data/image_io.js';
 import type { ClassInfo } from '../data/classes.js';
 import { parseCard, variantCards, type ModelCard } from '../models/card.js';
-import { classAreas, classIds, confidenceMasks, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
+import { argmaxPadded, classAreas, classIds, confidenceMasks, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
+import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from '../inference/onnx_tail.js';
 import { composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { withSmoothing } from '../inference/smoothing.js';
@@ -66,6 +67,12 @@ export interface WebSegmenter {
   readonly card: ModelCard;
   /** The runtime in use and why (under auto with WebGPU: settled by the first image). */
   readonly runtimeCheck: RuntimeCheck;
+  /**
+   * Whether label maps come from the graph cut before its last Resize (the low-resolution class
+   * scores, resized and argmaxed in the page, with the Resize's own arithmetic), as the Node
+   * runtime takes them for the same graph; else from the whole graph's full-size scores.
+   */
+  readonly labelsFromHead: boolean;
   segment(input: WebImageInput, o?: WebSegmentOptions): Promise<WebSegmentation>;
   /**
    * Segments a playing video frame by frame (requestVideoFrameCallback; animation frames where a
@@ -155,7 +162,7 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   const build = async (ep: WebRuntime) => {
     const nets: OrtWebNetwork[] = [];
     try {
-      for (const g of graphs) nets.push(new OrtWebNetwork(await ort.InferenceSession.create(g, { executionProviders: [ep], graphOptimizationLevel: 'all' }), ep));
+      for (const g of graphs) nets.push(await OrtWebNetwork.create(g, ep, card.model.numClasses));
     } catch (e) { await Promise.all(nets.map((n) => n.dispose())); throw e; }
     const parts = nets.map((n, i) => segmenterOf(n, cards[i]));
     return { ep, nets, seg: parts.length > 1 ? byAspect(parts, card) : parts[0] };
@@ -212,6 +219,7 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   return {
     card,
     get runtimeCheck() { return { ...check }; },
+    get labelsFromHead() { return active.nets.every((n) => n.labelsFromHead); },
     async segment(input, so = {}) {
       const image = await toRgbAsync(input);
       await firstCheck(image);
@@ -256,19 +264,68 @@ async function webGpuMissing(): Promise<string | null> {
   try { return (await gpu.requestAdapter()) ? null : 'WebGPU has no adapter here'; } catch (e) { return `WebGPU adapter: ${(e as Error).message}`; }
 }
 
-/** The onnxruntime-web runtime of the network interface (wasm or WebGPU execution). */
+type SessionOptions = ort.InferenceSession.SessionOptions;
+
+/**
+ * The onnxruntime-web runtime of the network interface (wasm or WebGPU execution). Where the graph
+ * ends in a linear Resize that enlarges the class scores enough (inference/onnx_tail.ts, as the
+ * Node runtime decides), label maps come from the graph cut before it: the low-resolution scores
+ * leave the runtime, not C full-size planes, and only that graph is opened until the scores
+ * themselves are asked for (run: probabilities, smoothing).
+ */
 class OrtWebNetwork implements Network {
   readonly runtime = 'onnx-web' as const;
   /** Milliseconds spent in runs so far. */
   ms = 0;
-  constructor(private readonly session: ort.InferenceSession, readonly ep: WebRuntime) {}
+  private constructor(private readonly graph: Uint8Array, private readonly opts: SessionOptions, readonly ep: WebRuntime,
+    private session: ort.InferenceSession | null, private readonly head: { tail: ResizeTail; session: ort.InferenceSession } | null, private readonly numClasses: number) {}
+
+  static async create(graph: Uint8Array, ep: WebRuntime, numClasses: number): Promise<OrtWebNetwork> {
+    const opts: SessionOptions = { executionProviders: [ep], graphOptimizationLevel: 'all' };
+    const tail = numClasses <= 256 ? linearResizeTail(graph) : null;
+    let head: { tail: ResizeTail; session: ort.InferenceSession } | null = null;
+    if (tail) {
+      let session: ort.InferenceSession | null = null;
+      try {
+        session = await ort.InferenceSession.create(tail.head, opts);
+        const probe = probeInput(tail);
+        const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', probe.data, probe.dims) });
+        if (enlargesEnough(out[tail.output].dims)) head = { tail, session };
+      } catch { /* the whole graph, which says why if it cannot run either */ }
+      if (!head) await session?.release();
+    }
+    return new OrtWebNetwork(graph, opts, ep, head ? null : await ort.InferenceSession.create(graph, opts), head, numClasses);
+  }
+
+  /** Whether label maps come from the graph cut before its last Resize. */
+  get labelsFromHead(): boolean { return this.head != null; }
+
   async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
+    this.session ??= await ort.InferenceSession.create(this.graph, this.opts);
     const t0 = performance.now();
     const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', x, dims) });
     this.ms += performance.now() - t0;
     return out[this.session.outputNames[0]].data as Float32Array;
   }
-  dispose(): Promise<void> { return this.session.release(); }
+
+  async labels(x: Float32Array, dims: [number, number, number, number]): Promise<Uint8Array> {
+    if (this.head) {
+      const { session, tail } = this.head, t0 = performance.now();
+      const out = (await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, dims) }))[tail.output];
+      this.ms += performance.now() - t0;
+      const labels = labelsFromHead(await out.getData(), out.dims, dims, tail.mode);
+      out.dispose();
+      if (labels) return labels;
+    }
+    const [n, , h, w] = dims, scores = await this.run(x, dims), labels = new Uint8Array(n * h * w);
+    for (let i = 0; i < n; i++) labels.set(argmaxPadded(scores, i, this.numClasses, h, w, w, h), i * h * w);
+    return labels;
+  }
+
+  async dispose(): Promise<void> {
+    await this.head?.session.release();
+    await this.session?.release();
+  }
 }
 
 async function fetchOk(url: string): Promise<Response> {

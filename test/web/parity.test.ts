@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { buildServer } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE } from '../../src/serve/options.ts';
-import { openNetwork, openSegmenter } from '../../src/inference/open.ts';
+import { openModel, openNetwork, openSegmenter } from '../../src/inference/open.ts';
+import type { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { ImageProcessor } from '../../src/inference/processor.ts';
 import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
 import { readImage, type RgbImage } from '../../src/data/image_io.ts';
@@ -56,6 +57,7 @@ test('parity: every shipped model gives onnx\'s label maps on tfjs and onnx-web 
       for (const v of r.labels) bin += String.fromCharCode(v);
       return btoa(bin);
     }, [model, Buffer.from(im.data).toString('base64'), im.width, im.height] as const).then((b64) => new Uint8Array(Buffer.from(b64, 'base64')));
+    const headInBrowser = (model: string) => page.evaluate((model) => (window as unknown as { segs: Record<string, { labelsFromHead: boolean }> }).segs[model].labelsFromHead, model);
     for (const model of shippedModels()) {
       const onnx = await openSegmenter(model, { runtime: 'onnx' });
       // TF.js builds the models that have pixelwise weights (the imported TFLite graphs are ONNX only).
@@ -63,6 +65,8 @@ test('parity: every shipped model gives onnx\'s label maps on tfjs and onnx-web 
       // The network side alone: scores at the network's input size, where the label is decided.
       const onnxNet = await openNetwork(model, { runtime: 'onnx' });
       const C = onnx.card.model.numClasses;
+      const opened = await openModel(model, { runtime: 'onnx' }), nodeHead = (opened.network as OnnxNetwork).labelsFromHead;
+      await opened.network.dispose();
       // 8-bit graphs compute in integers from their input on, and their weights never saturate
       // x86's 16-bit pair sums: the same integers on every runtime, identical label maps.
       const int8 = onnx.card.precision === 'int8';
@@ -83,6 +87,8 @@ test('parity: every shipped model gives onnx\'s label maps on tfjs and onnx-web 
             else assert.equal(differDecided, 0, `${name} differs from onnx at ${differDecided} pixels where onnx's two best scores are more than ${NEAR_TIE} apart`);
           };
           compare(await inBrowser(model, image), 'onnx-web');
+          // Both runtimes take label maps the same way: from the graph cut before its last Resize, or from the whole graph.
+          assert.equal(await headInBrowser(model), nodeHead, 'onnx-web cuts the graph where onnx does');
           if (tfjs) compare((await tfjs.predictBatch([image]))[0], 'tfjs');
         });
       }

@@ -2288,6 +2288,433 @@ function classAreas(labels, classes) {
   return classHistogram(labels, classes.length).map((pixels, id) => ({ id, name: classes[id].name, pixels, share: pixels / Math.max(1, labels.length) })).filter((a) => a.pixels > 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);
 }
 
+// src/formats/onnx_view.ts
+var MODEL = { graph: 7, opsetImport: 8 };
+var OPSET = { domain: 1, version: 2 };
+var GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 };
+var NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 };
+var ATTR = { name: 1, i: 3, s: 4, g: 6, graphs: 11 };
+var TENSOR_NAME = 8;
+var VALUE = { name: 1, type: 2 };
+var TYPE_TENSOR = 1;
+var TENSOR_TYPE = { elemType: 1, shape: 2 };
+var SHAPE_DIM = 1;
+var DIM = { value: 1, param: 2 };
+var LEN = 2;
+var Reader = class {
+  constructor(buf) {
+    this.buf = buf;
+  }
+  buf;
+  pos = 0;
+  get len() {
+    return this.buf.length;
+  }
+  byte() {
+    if (this.pos >= this.buf.length) throw new RangeError("truncated protobuf message");
+    return this.buf[this.pos++];
+  }
+  /** A varint of at most 32 bits (tags, lengths). */
+  uint32() {
+    let v = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = this.byte();
+      v += (b & 127) * 2 ** shift;
+      if (!(b & 128)) {
+        if (v > 4294967295) break;
+        return v;
+      }
+    }
+    throw new RangeError("protobuf varint too long for a length or tag");
+  }
+  /** An int64 varint as a number (exact up to 2^53; negative values take ten bytes). */
+  int64() {
+    let v = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      const b = this.byte();
+      v |= BigInt(b & 127) << shift;
+      if (!(b & 128)) return Number(BigInt.asIntN(64, v));
+    }
+    throw new RangeError("protobuf varint longer than ten bytes");
+  }
+  bytes() {
+    const n = this.uint32(), start = this.pos;
+    if (start + n > this.buf.length) throw new RangeError("truncated protobuf message");
+    this.pos += n;
+    return this.buf.subarray(start, start + n);
+  }
+  string() {
+    return new TextDecoder().decode(this.bytes());
+  }
+  skip(wireType) {
+    if (wireType === 0) this.int64();
+    else if (wireType === 2) this.bytes();
+    else if (wireType === 1 || wireType === 5) {
+      this.pos += wireType === 1 ? 8 : 4;
+      if (this.pos > this.buf.length) throw new RangeError("truncated protobuf message");
+    } else throw new RangeError(`protobuf wire type ${wireType} (groups or not protobuf)`);
+  }
+};
+function eachField(bytes, f) {
+  const r = new Reader(bytes);
+  while (r.pos < r.len) {
+    const start = r.pos, tag = r.uint32(), no = tag >>> 3, wt = tag & 7;
+    const at = r.pos;
+    f(no, r, wt, start);
+    if (r.pos === at) r.skip(wt);
+  }
+}
+var sub = (r) => r.bytes();
+var text = (r) => r.string();
+var int64 = (r) => r.int64();
+function restOf(bytes, known) {
+  const rest = [];
+  eachField(bytes, (no, r, wt, start) => {
+    if (known.has(no)) return;
+    r.skip(wt);
+    rest.push({ no, bytes: bytes.subarray(start, r.pos) });
+  });
+  return rest;
+}
+function readModel(bytes) {
+  const opset = /* @__PURE__ */ new Map();
+  let graph = null;
+  eachField(bytes, (no, r, wt) => {
+    if (wt !== LEN) return;
+    if (no === MODEL.graph) graph = readGraph(sub(r));
+    else if (no === MODEL.opsetImport) {
+      let domain = "", version2 = 0;
+      eachField(sub(r), (n, q, w) => {
+        if (n === OPSET.domain && w === LEN) domain = text(q);
+        else if (n === OPSET.version && w === 0) version2 = int64(q);
+      });
+      opset.set(domain === "ai.onnx" ? "" : domain, version2);
+    }
+  });
+  if (!graph) throw new Error("not an ONNX model (no graph)");
+  return { opset, graph, rest: restOf(bytes, /* @__PURE__ */ new Set([MODEL.graph])) };
+}
+function readGraph(bytes) {
+  const g = { node: [], initializer: [], input: [], output: [], valueInfo: [], rest: [] };
+  eachField(bytes, (no, r, wt) => {
+    if (wt !== LEN) return;
+    if (no === GRAPH.node) g.node.push(readNode(sub(r)));
+    else if (no === GRAPH.initializer) {
+      const b = sub(r);
+      let name = "";
+      eachField(b, (n, q, w) => {
+        if (n === TENSOR_NAME && w === LEN) name = text(q);
+      });
+      g.initializer.push({ name, bytes: b });
+    } else if (no === GRAPH.input) g.input.push(readValue(sub(r)));
+    else if (no === GRAPH.output) g.output.push(readValue(sub(r)));
+    else if (no === GRAPH.valueInfo) g.valueInfo.push(readValue(sub(r)));
+  });
+  g.rest = restOf(bytes, new Set(Object.values(GRAPH)));
+  return g;
+}
+function readNode(bytes) {
+  const n = { opType: "", domain: "", name: "", input: [], output: [], attribute: [], bytes };
+  eachField(bytes, (no, r, wt) => {
+    if (wt !== LEN) return;
+    if (no === NODE.input) n.input.push(text(r));
+    else if (no === NODE.output) n.output.push(text(r));
+    else if (no === NODE.name) n.name = text(r);
+    else if (no === NODE.opType) n.opType = text(r);
+    else if (no === NODE.domain) n.domain = text(r);
+    else if (no === NODE.attribute) n.attribute.push(readAttribute(sub(r)));
+  });
+  return n;
+}
+function readAttribute(bytes) {
+  const a = { name: "" };
+  eachField(bytes, (no, r, wt) => {
+    if (no === ATTR.name && wt === LEN) a.name = text(r);
+    else if (no === ATTR.i && wt === 0) a.i = int64(r);
+    else if (no === ATTR.s && wt === LEN) a.s = sub(r);
+    else if (no === ATTR.g && wt === LEN) a.g = readGraph(sub(r));
+    else if (no === ATTR.graphs && wt === LEN) (a.graphs ??= []).push(readGraph(sub(r)));
+  });
+  return a;
+}
+function readValue(bytes) {
+  const v = { name: "", bytes };
+  eachField(bytes, (no, r, wt) => {
+    if (wt !== LEN) return;
+    if (no === VALUE.name) v.name = text(r);
+    else if (no === VALUE.type) eachField(sub(r), (n, q, w) => {
+      if (n !== TYPE_TENSOR || w !== LEN) return;
+      eachField(sub(q), (m, t, x) => {
+        if (m === TENSOR_TYPE.elemType && x === 0) v.elemType = int64(t);
+        else if (m === TENSOR_TYPE.shape && x === LEN) {
+          v.dims = [];
+          eachField(sub(t), (k, s, y) => {
+            if (k !== SHAPE_DIM || y !== LEN) return;
+            let dim = null;
+            eachField(sub(s), (d, u, z) => {
+              if (d === DIM.value && z === 0) dim = int64(u);
+              else if (d === DIM.param && z === LEN) dim = text(u);
+            });
+            v.dims.push(dim);
+          });
+        }
+      });
+    });
+  });
+  return v;
+}
+function writeModel(m) {
+  return concat([...m.rest.map((f) => f.bytes), ...lengthDelimited(MODEL.graph, writeGraph(m.graph))]);
+}
+function writeGraph(g) {
+  const parts = [];
+  const each = (no, items) => {
+    for (const it of items) parts.push(...lengthDelimited(no, it.bytes));
+  };
+  each(GRAPH.node, g.node);
+  each(GRAPH.initializer, g.initializer);
+  each(GRAPH.input, g.input);
+  each(GRAPH.output, g.output);
+  each(GRAPH.valueInfo, g.valueInfo);
+  for (const f of g.rest) parts.push(f.bytes);
+  return concat(parts);
+}
+function varint(v) {
+  const out = [];
+  if (v < 0) {
+    let u = BigInt.asUintN(64, BigInt(v));
+    while (u >= 0x80n) {
+      out.push(Number(u & 0x7fn) | 128);
+      u >>= 7n;
+    }
+    out.push(Number(u));
+  } else {
+    while (v >= 128) {
+      out.push(v % 128 | 128);
+      v = Math.floor(v / 128);
+    }
+    out.push(v);
+  }
+  return Uint8Array.from(out);
+}
+var lengthDelimited = (no, value) => [varint(no << 3 | LEN), varint(value.length), value];
+var varintField = (no, v) => [varint(no << 3), varint(v)];
+var textField = (no, v) => lengthDelimited(no, new TextEncoder().encode(v));
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+function valueView(name, elemType, dims) {
+  const shape = concat(dims.flatMap((d) => lengthDelimited(SHAPE_DIM, concat(typeof d === "number" ? varintField(DIM.value, d) : textField(DIM.param, d)))));
+  const tensor = concat([...varintField(TENSOR_TYPE.elemType, elemType), ...lengthDelimited(TENSOR_TYPE.shape, shape)]);
+  const type = concat(lengthDelimited(TYPE_TENSOR, tensor));
+  const bytes = concat([...textField(VALUE.name, name), ...lengthDelimited(VALUE.type, type)]);
+  return { name, elemType, dims, bytes };
+}
+
+// src/inference/onnx_names.ts
+var SHAPE_SOURCES = /* @__PURE__ */ new Set(["Shape", "Size"]);
+function namesRead(n) {
+  const names = [...n.input ?? []];
+  for (const a of n.attribute ?? []) for (const sub2 of [a.g, ...a.graphs ?? []]) for (const m of sub2?.node ?? []) names.push(...namesRead(m));
+  return names;
+}
+function shapeOnlyTensors(g) {
+  const constant = new Set((g.initializer ?? []).map((t) => t.name));
+  const shapeOnly = /* @__PURE__ */ new Set();
+  for (const n of g.node ?? []) {
+    if (n.attribute?.some((a) => a.g || a.graphs?.length)) continue;
+    const ins = (n.input ?? []).filter((i) => i !== "");
+    const fromShape = SHAPE_SOURCES.has(n.opType) || ins.every((i) => constant.has(i) || shapeOnly.has(i));
+    if (fromShape) for (const o of n.output ?? []) shapeOnly.add(o);
+  }
+  return shapeOnly;
+}
+function usedInitializers(g) {
+  const read = new Set((g.output ?? []).map((o) => o.name));
+  for (const n of g.node ?? []) for (const i of namesRead(n)) read.add(i);
+  return (g.initializer ?? []).filter((t) => read.has(t.name));
+}
+
+// src/inference/linear_resize_argmax.ts
+var LINEAR_RESIZE_MODES = ["align_corners", "half_pixel", "pytorch_half_pixel", "asymmetric"];
+var f32 = Math.fround;
+function sourceCoordinate(o, inLen, outLen, mode) {
+  const scale = f32(outLen / inLen);
+  if (scale === 1) return o;
+  switch (mode) {
+    case "align_corners":
+      return outLen === 1 ? 0 : f32(f32(o * (inLen - 1)) / (outLen - 1));
+    case "half_pixel":
+      return f32(f32(f32(o + 0.5) / scale) - 0.5);
+    case "pytorch_half_pixel":
+      return outLen > 1 ? f32(f32(f32(o + 0.5) / scale) - 0.5) : 0;
+    case "asymmetric":
+      return f32(o / scale);
+  }
+}
+function axis(inLen, outLen, mode) {
+  const a = { i1: new Int32Array(outLen), i2: new Int32Array(outLen), d1: new Float32Array(outLen), d2: new Float32Array(outLen) };
+  for (let o = 0; o < outLen; o++) {
+    const v = Math.max(0, Math.min(sourceCoordinate(o, inLen, outLen, mode), inLen - 1));
+    const i1 = Math.min(Math.trunc(v), inLen - 1), i2 = Math.min(i1 + 1, inLen - 1);
+    a.i1[o] = i1;
+    a.i2[o] = i2;
+    if (i1 === i2) {
+      a.d1[o] = 0.5;
+      a.d2[o] = 0.5;
+    } else {
+      a.d1[o] = Math.abs(v - i1);
+      a.d2[o] = Math.abs(v - i2);
+    }
+  }
+  return a;
+}
+var max2 = (a, b) => b > a ? b : a;
+var min2 = (a, b) => b < a ? b : a;
+function runs(a) {
+  const r = [];
+  for (let o = 0; o < a.i1.length; o++) if (o === 0 || a.i1[o] !== a.i1[o - 1] || a.i2[o] !== a.i2[o - 1]) r.push(o);
+  r.push(a.i1.length);
+  return r;
+}
+function linearResizeArgmax(scores, i, C, h, w, outH, outW, mode) {
+  const px = h * w, base = i * C * px;
+  const X = scores.subarray(base, base + C * px);
+  const best = new Uint8Array(px), top = X.slice(0, px), second = new Float32Array(px).fill(-Infinity);
+  let lo = Infinity, hi = -Infinity;
+  for (let p = 0; p < px; p++) if (top[p] < lo) lo = top[p];
+  for (let k = 1; k < C; k++) {
+    const o = k * px;
+    for (let p = 0; p < px; p++) {
+      const v = X[o + p];
+      if (v > top[p]) {
+        second[p] = top[p];
+        top[p] = v;
+        best[p] = k;
+      } else {
+        if (v > second[p]) second[p] = v;
+        if (v < lo) lo = v;
+      }
+    }
+  }
+  for (let p = 0; p < px; p++) if (top[p] > hi) hi = top[p];
+  const tol = 1e-5 * Math.max(Math.abs(hi), Math.abs(lo));
+  const sure = new Uint8Array(px);
+  for (let p = 0; p < px; p++) sure[p] = top[p] - second[p] > tol ? 1 : 0;
+  const ay = axis(h, outH, mode), ax = axis(w, outW, mode), ry = runs(ay), rx = runs(ax);
+  const out = new Uint8Array(outH * outW), cand = new Int32Array(C);
+  for (let by = 0; by + 1 < ry.length; by++) {
+    const y0 = ry[by], y1 = ry[by + 1], r1 = ay.i1[y0] * w, r2 = ay.i2[y0] * w;
+    for (let bx = 0; bx + 1 < rx.length; bx++) {
+      const x0 = rx[bx], x1 = rx[bx + 1];
+      const p11 = r1 + ax.i1[x0], p21 = r1 + ax.i2[x0], p12 = r2 + ax.i1[x0], p22 = r2 + ax.i2[x0];
+      const a = best[p11];
+      let n = 0;
+      if (best[p21] === a && best[p12] === a && best[p22] === a && sure[p11] & sure[p21] & sure[p12] & sure[p22]) {
+        cand[n++] = a;
+      } else {
+        const weakest = (c) => {
+          const o = c * px;
+          return min2(min2(X[o + p11], X[o + p21]), min2(X[o + p12], X[o + p22]));
+        };
+        const floor = max2(max2(weakest(a), weakest(best[p21])), max2(weakest(best[p12]), weakest(best[p22])));
+        for (let k = 0; k < C; k++) {
+          const o = k * px;
+          if (max2(max2(X[o + p11], X[o + p21]), max2(X[o + p12], X[o + p22])) >= floor - tol) cand[n++] = k;
+        }
+        if (n === 0) for (let k = 0; k < C; k++) cand[n++] = k;
+      }
+      if (n === 1) {
+        const c = cand[0];
+        for (let y = y0; y < y1; y++) for (let q = y * outW + x0, end = y * outW + x1; q < end; q++) out[q] = c;
+        continue;
+      }
+      for (let y = y0; y < y1; y++) {
+        const dy1 = ay.d1[y], dy2 = ay.d2[y];
+        for (let x = x0; x < x1; x++) {
+          const dx1 = ax.d1[x], dx2 = ax.d2[x];
+          const w11 = f32(dx2 * dy2), w21 = f32(dx1 * dy2), w12 = f32(dx2 * dy1), w22 = f32(dx1 * dy1);
+          let bestK = cand[0], bestV = -Infinity;
+          for (let j = 0; j < n; j++) {
+            const o = cand[j] * px;
+            const v = f32(f32(f32(f32(w11 * X[o + p11]) + f32(w21 * X[o + p21])) + f32(w12 * X[o + p12])) + f32(w22 * X[o + p22]));
+            if (j === 0 || v > bestV) {
+              bestV = v;
+              bestK = cand[j];
+            }
+          }
+          out[y * outW + x] = bestK;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// src/inference/onnx_tail.ts
+var FLOAT = 1;
+function linearResizeTail(bytes) {
+  let m;
+  try {
+    m = readModel(bytes);
+  } catch {
+    return null;
+  }
+  const g = m.graph;
+  if (!g.output.length) return null;
+  const producer = new Map(g.node.flatMap((n2) => n2.output.map((o) => [o, n2])));
+  let n = producer.get(g.output[0].name);
+  while (n?.opType === "Identity" && !n.domain) n = producer.get(n.input[0]);
+  if (!n || n.opType !== "Resize" || n.domain || (m.opset.get("") ?? 0) < 11) return null;
+  const attr = (name) => n.attribute.find((a) => a.name === name);
+  const text2 = (name, fallback) => {
+    const a = attr(name);
+    return a?.s ? new TextDecoder().decode(a.s) : fallback;
+  };
+  const mode = text2("coordinate_transformation_mode", "half_pixel");
+  if (text2("mode", "nearest") !== "linear" || !LINEAR_RESIZE_MODES.includes(mode)) return null;
+  if ((attr("antialias")?.i ?? 0) !== 0 || attr("axes") || text2("keep_aspect_ratio_policy", "stretch") !== "stretch") return null;
+  const fixed = /* @__PURE__ */ new Set([...shapeOnlyTensors(g), ...g.initializer.map((t) => t.name)]);
+  const [, , scales, sizes] = n.input;
+  if (sizes ? !fixed.has(sizes) : mode !== "align_corners" || !scales || !fixed.has(scales)) return null;
+  const output = n.input[0], logits = g.output[0].name;
+  const channel = g.input[0]?.dims?.[1];
+  const channels = typeof channel === "number" && channel > 0 ? channel : void 0;
+  const needed = /* @__PURE__ */ new Set([output]), keep = new Array(g.node.length).fill(false);
+  for (let i = g.node.length - 1; i >= 0; i--) {
+    if (!g.node[i].output.some((o) => needed.has(o))) continue;
+    keep[i] = true;
+    for (const name of namesRead(g.node[i])) needed.add(name);
+  }
+  g.node = g.node.filter((_, i) => keep[i]);
+  g.output = [valueView(output, FLOAT, ["N", "C", "h", "w"])];
+  g.valueInfo = g.valueInfo.filter((v) => needed.has(v.name));
+  g.initializer = usedInitializers(g);
+  return { head: writeModel(m), output, mode, logits, channels };
+}
+var MIN_UPSCALE = 9;
+function probeInput(tail) {
+  const c = tail.channels ?? 3;
+  return { data: new Float32Array(c * 64 * 64), dims: [1, c, 64, 64] };
+}
+function enlargesEnough(probeOutputDims) {
+  const d = probeOutputDims;
+  return d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= 64 * 64;
+}
+function labelsFromHead(data, dims, inputDims, mode) {
+  const [n, , h, w] = inputDims;
+  if (dims.length !== 4 || dims[0] !== n || dims[1] > 256 || dims[2] * dims[3] * MIN_UPSCALE > h * w || !(data instanceof Float32Array)) return null;
+  const [, C, sh, sw] = dims, labels = new Uint8Array(n * h * w);
+  for (let i = 0; i < n; i++) labels.set(linearResizeArgmax(data, i, C, sh, sw, h, w, mode), i * h * w);
+  return labels;
+}
+
 // src/render/compose.ts
 function parseColor(v, what, argument) {
   const m = /^#?([0-9a-f]{6})$/i.exec(v.trim());
@@ -3197,7 +3624,7 @@ async function load(model, o = {}) {
   const build = async (ep) => {
     const nets = [];
     try {
-      for (const g of graphs) nets.push(new OrtWebNetwork(await ort.InferenceSession.create(g, { executionProviders: [ep], graphOptimizationLevel: "all" }), ep));
+      for (const g of graphs) nets.push(await OrtWebNetwork.create(g, ep, card.model.numClasses));
     } catch (e) {
       await Promise.all(nets.map((n) => n.dispose()));
       throw e;
@@ -3267,6 +3694,9 @@ async function load(model, o = {}) {
     get runtimeCheck() {
       return { ...check };
     },
+    get labelsFromHead() {
+      return active.nets.every((n) => n.labelsFromHead);
+    },
     async segment(input, so = {}) {
       const image = await toRgbAsync(input);
       await firstCheck(image);
@@ -3334,24 +3764,68 @@ async function webGpuMissing() {
     return `WebGPU adapter: ${e.message}`;
   }
 }
-var OrtWebNetwork = class {
-  constructor(session, ep) {
-    this.session = session;
+var OrtWebNetwork = class _OrtWebNetwork {
+  constructor(graph, opts, ep, session, head, numClasses) {
+    this.graph = graph;
+    this.opts = opts;
     this.ep = ep;
+    this.session = session;
+    this.head = head;
+    this.numClasses = numClasses;
   }
-  session;
+  graph;
+  opts;
   ep;
+  session;
+  head;
+  numClasses;
   runtime = "onnx-web";
   /** Milliseconds spent in runs so far. */
   ms = 0;
+  static async create(graph, ep, numClasses) {
+    const opts = { executionProviders: [ep], graphOptimizationLevel: "all" };
+    const tail = numClasses <= 256 ? linearResizeTail(graph) : null;
+    let head = null;
+    if (tail) {
+      let session = null;
+      try {
+        session = await ort.InferenceSession.create(tail.head, opts);
+        const probe = probeInput(tail);
+        const out = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", probe.data, probe.dims) });
+        if (enlargesEnough(out[tail.output].dims)) head = { tail, session };
+      } catch {
+      }
+      if (!head) await session?.release();
+    }
+    return new _OrtWebNetwork(graph, opts, ep, head ? null : await ort.InferenceSession.create(graph, opts), head, numClasses);
+  }
+  /** Whether label maps come from the graph cut before its last Resize. */
+  get labelsFromHead() {
+    return this.head != null;
+  }
   async run(x, dims) {
+    this.session ??= await ort.InferenceSession.create(this.graph, this.opts);
     const t0 = performance.now();
     const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor("float32", x, dims) });
     this.ms += performance.now() - t0;
     return out[this.session.outputNames[0]].data;
   }
-  dispose() {
-    return this.session.release();
+  async labels(x, dims) {
+    if (this.head) {
+      const { session, tail } = this.head, t0 = performance.now();
+      const out = (await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", x, dims) }))[tail.output];
+      this.ms += performance.now() - t0;
+      const labels2 = labelsFromHead(await out.getData(), out.dims, dims, tail.mode);
+      out.dispose();
+      if (labels2) return labels2;
+    }
+    const [n, , h, w] = dims, scores = await this.run(x, dims), labels = new Uint8Array(n * h * w);
+    for (let i = 0; i < n; i++) labels.set(argmaxPadded(scores, i, this.numClasses, h, w, w, h), i * h * w);
+    return labels;
+  }
+  async dispose() {
+    await this.head?.session.release();
+    await this.session?.release();
   }
 };
 async function fetchOk(url) {
