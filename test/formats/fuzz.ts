@@ -1,7 +1,7 @@
 // Mutation fuzzing of the readers that take users' files: images (sharp), masks (fast-png),
 // safetensors, PyTorch checkpoints (zip and legacy pickle), model cards and ONNX files (ONNX
-// Runtime). Each mutant must either read or fail with a UserError (the CLI's one-line message);
-// any other exception is a finding. Used by test/formats/fuzz.test.ts (a bounded run) and bench/fuzz.ts.
+// Runtime, and the graph cut of inference/onnx_tail.ts). Each mutant must either read or fail
+// with a UserError (the CLI's one-line message); any other exception is a finding. Used by test/formats/fuzz.test.ts (a bounded run) and bench/fuzz.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,6 +12,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/formats/safetens
 import { readForeignCheckpoint } from '../../src/formats/pytorch.ts';
 import { readCard } from '../../src/models/package.ts';
 import { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
+import { linearResizeTail } from '../../src/inference/onnx_tail.ts';
 import { readTflite } from '../../src/formats/tflite.ts';
 import { tfliteToOnnx } from '../../src/io/tflite_onnx.ts';
 
@@ -60,6 +61,8 @@ export async function targets(dir: string): Promise<Target[]> {
     { name: 'PyTorch legacy checkpoint', seed: fs.readFileSync(legacy), read: (b) => readForeignCheckpoint(tmp('fuzz-legacy.pth', b)) },
     { name: 'model card (model.json)', seed: card, read: (b) => { fs.mkdirSync(path.join(dir, 'card'), { recursive: true }); tmp('card/model.json', b); return readCard(path.join(dir, 'card')); } },
     { name: 'ONNX model', seed: onnx, read: async (b) => { const s = await OnnxNetwork.create(tmp('fuzz.onnx', b), 21, 1); await s.dispose(); } },
+    // The cut the ONNX runtimes try first (the wire-level view): a graph it cannot read is null, never an exception.
+    { name: 'ONNX graph cut before its Resize', seed: onnx, read: (b) => { linearResizeTail(b); } },
     { name: 'TensorFlow Lite model', seed: fs.readFileSync(SELFIE), read: (b) => readTflite(b, 'fuzz.tflite') },
     { name: 'TensorFlow Lite graph to ONNX', seed: fs.readFileSync(SELFIE), read: (b) => tfliteToOnnx(readTflite(b, 'fuzz.tflite'), 'fuzz.tflite') },
   ];
