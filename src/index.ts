@@ -1,18 +1,10 @@
-// pixelwise public API: the same building blocks the CLI uses.
-export { initEngine } from './engine/backend.js';
-export type { BackendName } from './engine/backend_names.js';
-export { SegModel, type ModelSpec } from './models/seg_model.js';
-export { getArch, findArch, architectureNames, ENCODERS, DECODERS, NETWORKS, ALIASES } from './models/registry.js';
-export type { ArchBuilder, ArchOptions, Encoder, Decoder, Feature } from './models/types.js';
-export { loadModelPackage, readCard, writeCard, type LoadedModel } from './models/package.js';
-export { train, type TrainResult, type EpochLog } from './train/trainer.js';
-export type { TrainConfig } from './train/config.js';
-export { segmentationLoss } from './train/losses.js';
-export type { LossName } from './train/choices.js';
-export { learningRate, type ScheduleName } from './train/schedule.js';
+// `pixelwise`: the library's front door (load -> segment), the runtimes and segmenters, data,
+// metrics, rendering and file formats. Importing it loads no TF.js (test/api.test.ts checks): an
+// ONNX model opens without it, and a TF.js runtime is imported when one is asked for. Building,
+// training and running TF.js models is `pixelwise/train` (src/train/index.ts).
+export { openCard, writeCard } from './models/card_file.js';
 export { ConfusionMatrix, type Scores, type ClassScore } from './metrics/confusion.js';
 export { evaluateSamples } from './metrics/evaluate.js';
-export { predictLabels, predictBatch } from './inference/predictor.js';
 export { writePredictionOutputs } from './inference/outputs.js';
 export { readImage, decodeImageBuffer, type RgbImage } from './data/image_io.js';
 export { readMask, encodeLabelPng, parseLabelMap } from './data/mask_io.js';
@@ -50,5 +42,4 @@ export { imageQa, type ImageQa } from './metrics/label_qa.js';
 export { readModelInput, decodeRaster } from './data/raster.js';
 export { displayRgb } from './data/display_bands.js';
 export type { PixelImage, Samples } from './data/pixels.js';
-export { recomputeBatchNormStats } from './train/precise_bn.js';
 export { quantizeModel, calibrateRanges, type QuantizeOptions } from './inference/quantize.js';

@@ -3,12 +3,41 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { load } from '../src/index.ts';
 import { classAreas, classHistogram } from '../src/inference/label_map.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { tempDir } from './helpers.ts';
 
 const PHOTOS = path.resolve(import.meta.dirname, '../assets/photos');
+const ROOT_ENTRY = new URL('../src/index.ts', import.meta.url).href;
+const TRAIN_ENTRY = new URL('../src/train/index.ts', import.meta.url).href;
+
+/** In a new process (this one's loader flags, so the sources run under tsx as the compiled ones do under node): import `entry`, segment the photo with load() when asked, and list the TF.js files loaded. */
+function importIn(entry: string, segment: boolean) {
+  const code = `import { createRequire } from 'node:module';
+const m = await import(${JSON.stringify(entry)});
+let classes = null;
+if (${segment}) { const seg = await m.load('voc'); classes = (await seg.segment(${JSON.stringify(path.join(PHOTOS, 'chelsea.png'))})).classes.length; await seg.dispose(); }
+const tf = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@tensorflow'));
+process.stdout.write(JSON.stringify({ exports: Object.keys(m), classes, tf }));`;
+  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { exports: string[]; classes: number | null; tf: string[] };
+}
+
+test('the entry points: `pixelwise` imports and segments with an ONNX model without loading TF.js; `pixelwise/train` holds the TF.js side', () => {
+  const root = importIn(ROOT_ENTRY, true);
+  assert.deepEqual(root.tf, [], 'TF.js files loaded by `pixelwise` and load(voc)');
+  assert.ok(root.classes! > 0);
+  for (const name of ['load', 'openSegmenter', 'createSegmenter', 'openCard', 'writeCard', 'evaluateSamples', 'quantizeModel']) assert.ok(root.exports.includes(name), name);
+  const trainSide = importIn(TRAIN_ENTRY, false);
+  for (const name of ['train', 'SegModel', 'getArch', 'ENCODERS', 'loadModelPackage', 'readCard', 'initEngine', 'predictLabels', 'segmentationLoss', 'learningRate', 'recomputeBatchNormStats']) {
+    assert.ok(trainSide.exports.includes(name), name);
+    assert.ok(!root.exports.includes(name), `${name} is in both entries`);
+  }
+  assert.ok(trainSide.tf.some((f) => f.includes('tfjs-core')), 'the check sees TF.js when it is loaded');
+});
 
 test('classAreas: pixel counts and shares of the classes present, largest first', () => {
   const classes = ['a', 'b', 'c', 'd'].map((name) => ({ name, color: [0, 0, 0] as [number, number, number] }));
@@ -43,7 +72,6 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   // The library names its argument; the command line words the same error as the flag.
   await assert.rejects(load('no-such-model'), (e: Error & { argument?: string }) => e.argument === 'model' && /^model no-such-model: no such folder and no shipped model/.test(e.message));
   await assert.rejects(load('voc', { tiling: { tile: 8 } }), (e: Error & { argument?: string }) => e.argument === 'tile' && /^tile 8: use at least 32 pixels/.test(e.message));
-  const { spawnSync } = await import('node:child_process');
   const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--model', 'no-such-model', '--out', tempDir()], { encoding: 'utf8' });
   assert.equal(cli.stderr.trim(), "pixelwise: --model no-such-model: no such folder and no shipped model of that name (shipped: ade20k, camvid, camvid-fast, camvid-live, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast); give a training run folder or a model package");
   const tile = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--tile', '8', '--out', tempDir()], { encoding: 'utf8' });

@@ -44,8 +44,9 @@ test('package: npm pack -> install into an empty project -> plain-JS import and 
   fs.writeFileSync(path.join(app, 'use.mjs'), `import { load } from 'pixelwise';
 const seg = await load('voc');
 const r = await seg.segment(process.argv[2]);
-process.stdout.write(JSON.stringify({ width: r.width, height: r.height, classes: r.classes, web: import.meta.resolve('pixelwise/web') }));
 await seg.dispose();
+const trainSide = await import('pixelwise/train');
+process.stdout.write(JSON.stringify({ width: r.width, height: r.height, classes: r.classes, web: import.meta.resolve('pixelwise/web'), train: typeof trainSide.train, arches: trainSide.architectureNames().length }));
 `);
   const run = spawnSync(process.execPath, ['use.mjs', PHOTO], { cwd: app, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
@@ -55,6 +56,8 @@ await seg.dispose();
   await seg.dispose();
   assert.deepEqual(got.classes, expected.classes, 'the installed package segments as the sources do');
   assert.ok(fs.existsSync(new URL(got.web)), 'pixelwise/web resolves to the browser module');
+  assert.equal(got.train, 'function', 'pixelwise/train exports train()');
+  assert.ok(got.arches > 10, 'pixelwise/train holds the architecture registry');
 
   const cli = npm(['exec', '--', 'pixelwise', 'predict', PHOTO, '--out', 'out', '--quiet'], app);
   assert.equal(cli.status, 0, cli.stderr);
