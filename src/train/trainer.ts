@@ -48,6 +48,17 @@ export interface EpochLog {
   batches?: number; batchesPerEpoch?: number;
   /** This process's resident memory at the end of the epoch and its peak so far, MB (worker threads included). */
   rssMb?: number; peakRssMb?: number;
+  /**
+   * The main thread's JavaScript heap, MB: in use, and reserved by V8 (part of rssMb). V8 may grow the
+   * reserve over many collections and keep it (Node 24's young generation does), so RSS alone can
+   * rise where nothing leaks.
+   */
+  heapUsedMb?: number; heapReservedMb?: number;
+}
+
+function memoryNow(): Pick<EpochLog, 'rssMb' | 'peakRssMb' | 'heapUsedMb' | 'heapReservedMb'> {
+  const m = process.memoryUsage(), mb = (b: number) => Math.round(b / 2 ** 20);
+  return { rssMb: mb(m.rss), peakRssMb: Math.round(peakRssMb()), heapUsedMb: mb(m.heapUsed), heapReservedMb: mb(m.heapTotal) };
 }
 
 export interface TrainResult {
@@ -293,7 +304,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
       const entry: EpochLog = {
         epoch: epoch + 1, step: state.step, lr, loss: lossSum / Math.max(1, lossN), seconds,
         imagesPerSec: (lossN * cfg.batchSize) / Math.max(1e-9, seconds), dataWaitFraction: waitMs / 1000 / Math.max(1e-9, seconds),
-        rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), peakRssMb: Math.round(peakRssMb()),
+        ...memoryNow(),
         partial: !finished || undefined,
         ...(finished ? {} : { batches: state.batch, batchesPerEpoch: perEpoch }),
       };
