@@ -12,6 +12,7 @@ import { tempDir } from './helpers.ts';
 const PHOTOS = path.resolve(import.meta.dirname, '../assets/photos');
 const ROOT_ENTRY = new URL('../src/index.ts', import.meta.url).href;
 const TRAIN_ENTRY = new URL('../src/train/index.ts', import.meta.url).href;
+const BATCH_ENTRY = new URL('../src/batch/index.ts', import.meta.url).href;
 
 /** In a new process (this one's loader flags, so the sources run under tsx as the compiled ones do under node): import `entry`, segment the photo with load() when asked, and list the TF.js files loaded. */
 function importIn(entry: string, segment: boolean) {
@@ -26,7 +27,7 @@ process.stdout.write(JSON.stringify({ exports: Object.keys(m), classes, tf }));`
   return JSON.parse(r.stdout) as { exports: string[]; classes: number | null; tf: string[] };
 }
 
-test('the entry points: `pixelwise` imports and segments with an ONNX model without loading TF.js; `pixelwise/train` holds the TF.js side', () => {
+test('the entry points: `pixelwise` imports and segments with an ONNX model without loading TF.js, nor does `pixelwise/batch`; `pixelwise/train` holds the TF.js side', () => {
   const root = importIn(ROOT_ENTRY, true);
   assert.deepEqual(root.tf, [], 'TF.js files loaded by `pixelwise` and load(voc)');
   assert.ok(root.classes! > 0);
@@ -37,6 +38,7 @@ test('the entry points: `pixelwise` imports and segments with an ONNX model with
     assert.ok(!root.exports.includes(name), `${name} is in both entries`);
   }
   assert.ok(trainSide.tf.some((f) => f.includes('tfjs-core')), 'the check sees TF.js when it is loaded');
+  assert.deepEqual(importIn(BATCH_ENTRY, false).tf, [], 'TF.js files loaded by `pixelwise/batch`');
 });
 
 test('classAreas: pixel counts and shares of the classes present, largest first', () => {

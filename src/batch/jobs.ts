@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readCard, cardFile } from '../models/package.js';
+import { cardFile, openCard } from '../models/card_file.js';
 import { resolveModelDir } from '../models/shipped.js';
 import { writeFileAtomic } from '../util/fs.js';
 
@@ -29,9 +29,9 @@ function fileHash(file: string): string {
  * The model's identity: its card and the files it names (weights, ONNX graphs), by content. The
  * same model copied to another path is the same model; a retrained one in the same path is not.
  */
-export function modelIdentity(model: string): string {
+export async function modelIdentity(model: string): Promise<string> {
   const dir = resolveModelDir(model);
-  const card = readCard(dir);
+  const card = await openCard(dir);
   const parts = [fileHash(path.join(dir, 'model.json'))];
   if (card.weights) parts.push(fileHash(cardFile(dir, card, 'weights')));
   if (card.onnx) parts.push(fileHash(cardFile(dir, card, 'onnx')));

@@ -51,7 +51,7 @@ export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Prom
   const files = collectImages(o.images);
   const names = outputNames(files);
   const model = jobModel(o.model);
-  const identity = modelIdentity(model);
+  const identity = await modelIdentity(model);
   const out = path.resolve(o.out);
   const options: BatchOutputOptions = { alpha: o.alpha };
   const report: SubmitReport = { images: files.length, jobs: 0, added: 0, done: 0, queued: 0, failed: 0 };
