@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { load } from '../src/index.ts';
 import { classAreas, classHistogram } from '../src/inference/label_map.ts';
 import { readImage } from '../src/data/image_io.ts';
-import { tempDir } from './helpers.ts';
+import { bmpFile, tempDir } from './helpers.ts';
+import { readSafetensors, writeSafetensors } from '../src/formats/safetensors.ts';
 
 const PHOTOS = path.resolve(import.meta.dirname, '../assets/photos');
 const ROOT_ENTRY = new URL('../src/index.ts', import.meta.url).href;
@@ -78,6 +79,70 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   assert.equal(cli.stderr.trim(), "pixelwise: --model no-such-model: no such folder and no shipped model of that name (shipped: ade20k, camvid, camvid-fast, camvid-live, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast); give a training run folder or a model package");
   const tile = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', 'assets/photos/chelsea.png', '--tile', '8', '--out', tempDir()], { encoding: 'utf8' });
   assert.equal(tile.stderr.trim(), 'pixelwise: --tile 8: use at least 32 pixels');
+});
+
+test('load() and segment() refuse what a JavaScript caller may pass by the argument\'s name, and the command line words it as the flag', async () => {
+  type Named = Error & { argument?: string };
+  const names = (argument: string, message: RegExp) => (e: Named) => e.argument === argument && message.test(e.message);
+  const seg = await load('voc');
+  const untyped = seg.segment as (x: unknown) => Promise<unknown>;
+  await assert.rejects(untyped(null), names('image', /^image: got null; give a file path, an encoded image/));
+  await assert.rejects(untyped(42), names('image', /^image: got a number;/));
+  await assert.rejects(seg.segment(Buffer.from('not an image')), (e: Error) => /^image: cannot decode image/.test(e.message));
+  // The renderers: a format, a class list given as one name, a blur no Gaussian has.
+  const r = await seg.segment(path.join(PHOTOS, 'chelsea.png'));
+  await assert.rejects(r.overlay({ format: 'gif' as 'png' }), names('format', /^format gif: use png, jpeg, raw$/));
+  await assert.rejects(r.colorMask({ format: 'jpeg', quality: 0 }), names('quality', /^quality 0: expected a whole number from 1 to 100$/));
+  await assert.rejects(r.background({ keep: 'cat' as unknown as string[], blur: 12 }), (e: Error) => e.message === 'keep cat: expected a list of class names or ids, e.g. ["cat"]');
+  await assert.rejects(r.cutout('cat' as unknown as string[]), (e: Error) => /^cutout cat: expected a list/.test(e.message));
+  await assert.rejects(r.background({ keep: ['cat'], blur: 0 }), (e: Error) => e.message === 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12');
+  await assert.rejects(r.background({ keep: ['cat'], blur: 12, grey: true }), (e: Error) => e.message === 'background: give exactly one of blur, color, image, grey (got blur, grey)');
+  await seg.dispose();
+  const loadAny = load as (m: string, o: unknown) => Promise<unknown>;
+  // ONNX Runtime's own refusal blamed the model file ("re-create it with pixelwise export").
+  await assert.rejects(loadAny('voc', { threads: 0 }), names('threads', /^threads 0: expected a whole number of threads/));
+  await assert.rejects(loadAny('voc', { threads: '2' }), names('threads', /^threads "2": /));
+  await assert.rejects(loadAny('voc', { tta: 'mirror' }), names('tta', /^tta mirror: use none, flip, flip2, d4/));
+  await assert.rejects(loadAny('voc', { scales: 2 }), names('scales', /^scales 2: expected a list of scales/));
+  await assert.rejects(loadAny('voc', { scales: [] }), names('scales', /^scales \[\]: /));
+  await assert.rejects(loadAny('voc', { threshold: { cls: 'cat', prob: 1.5 } }), names('threshold', /^threshold cat=1\.5: expected a probability between 0 and 1/));
+  // Weights for a graph that has none to replace are refused, not ignored.
+  await assert.rejects(loadAny('voc', { weights: 'best' }), names('weights', /^weights best: .*voc is an ONNX graph with no TF\.js weights to replace/));
+  const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', path.join(PHOTOS, 'chelsea.png'), '--model', 'voc', '--weights', 'best', '--out', tempDir()], { encoding: 'utf8' });
+  assert.equal(cli.status, 2);
+  assert.match(cli.stderr, /^pixelwise: --weights best: \S+voc is an ONNX graph with no TF\.js weights to replace; a checkpoint applies to training runs and to packages that hold their weights \(\.safetensors\)\n$/);
+});
+
+test('load(): a BMP given as bytes is read as its file is (sharp reads no BMP)', async () => {
+  const seg = await load('voc');
+  const png = await seg.segment(path.join(PHOTOS, 'chelsea.png'));
+  const rgb = await readImage(path.join(PHOTOS, 'chelsea.png'));
+  const bmp = bmpFile(rgb.data, rgb.width, rgb.height, 24);
+  const file = path.join(tempDir(), 'chelsea.bmp');
+  fs.writeFileSync(file, bmp);
+  assert.deepEqual((await seg.segment(bmp)).labels, png.labels);
+  assert.deepEqual((await seg.segment(file)).labels, png.labels);
+  await seg.dispose();
+});
+
+test('load(): weights given for a package that also holds its ONNX graph are the weights run (the graph holds the card\'s own)', async () => {
+  const dir = path.join(tempDir(), 'camvid');
+  fs.cpSync(path.resolve(import.meta.dirname, '../models/camvid'), dir, { recursive: true });
+  // Other weights: the class score of Pedestrian (id 9) raised far above the rest, so every pixel is Pedestrian.
+  const own = readSafetensors(path.join(dir, 'weights.safetensors'));
+  const tensors = [...own.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data.slice() }));
+  const bias = tensors.find((t) => t.name === 'logits_semantic/bias')!;
+  bias.data[9] += 1e4;
+  writeSafetensors(path.join(dir, 'pedestrians.safetensors'), tensors);
+  const frame = path.join(PHOTOS, 'dashcam.png');
+  const plain = await load(dir);
+  const r = await plain.segment(frame, { probabilities: false });
+  assert.ok(r.classes.length > 3 && r.classes[0].name !== 'Pedestrian', JSON.stringify(r.classes.slice(0, 3)));
+  await plain.dispose();
+  const other = await load(dir, { weights: 'pedestrians' });
+  const o = await other.segment(frame, { probabilities: false });
+  assert.deepEqual(o.classes.map((c) => [c.name, c.pixels]), [['Pedestrian', o.width * o.height]]);
+  await other.dispose();
 });
 
 // Both trained by pixelwise: camvid (EdgeTPU-DeepLab-slim from Google's Cityscapes model) and

@@ -35,7 +35,7 @@ export function buildProgram(): Command {
 /** The flag of each library argument a UserError may name (the library speaks in arguments). */
 const FLAGS: Record<string, string> = {
   model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
-  scales: '--tta', reflectPad: '--reflect-pad', inputSize: '--input-size', precision: '--precision', keepFloat: '--keep-float', threshold: '--threshold', arch: '--arch',
+  scales: '--tta', tta: '--tta', threads: '--threads', reflectPad: '--reflect-pad', inputSize: '--input-size', precision: '--precision', keepFloat: '--keep-float', threshold: '--threshold', arch: '--arch',
   widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
   encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
   queue: '--queue', chunk: '--chunk', valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',

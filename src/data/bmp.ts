@@ -18,6 +18,17 @@ function field(mask: number): (v: number) => number {
   return (v) => Math.round((((v & mask) >>> shift) * 255) / max);
 }
 
+/** Whether bytes begin as a BMP file does ("BM"). */
+export function isBmp(buf: Uint8Array): boolean { return buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d; }
+
+/** A BMP's size from its header, before anything is decoded; null where the header is not one. */
+export function bmpSize(buf: Uint8Array): { width: number; height: number } | null {
+  if (!isBmp(buf) || buf.length < 26) return null;
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const width = b.readInt32LE(18), height = Math.abs(b.readInt32LE(22));
+  return width > 0 && height > 0 ? { width, height } : null;
+}
+
 export function decodeBmp(buf: Uint8Array): DecodedBmp {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < 26 || b.toString('latin1', 0, 2) !== 'BM') throw new Error('not a BMP file');

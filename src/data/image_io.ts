@@ -4,7 +4,7 @@
 // a photo with a "Display" profile 18% differently when its colours are converted first).
 import fs from 'node:fs';
 import sharp from 'sharp';
-import { decodeBmp } from './bmp.js';
+import { decodeBmp, isBmp } from './bmp.js';
 import { UserError } from '../util/errors.js';
 
 export const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
@@ -16,7 +16,7 @@ function openImage(file: string): ReturnType<typeof sharp> {
   const fd = fs.openSync(file, 'r');
   const magic = Buffer.alloc(2);
   try { fs.readSync(fd, magic, 0, 2, 0); } finally { fs.closeSync(fd); }
-  if (magic.toString('latin1') !== 'BM') return sharp(file, { failOn: 'error', ignoreIcc: true });
+  if (!isBmp(magic)) return sharp(file, { failOn: 'error', ignoreIcc: true });
   const bmp = decodeBmp(fs.readFileSync(file));
   return sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: 3 } });
 }
@@ -33,8 +33,10 @@ export async function readImage(file: string): Promise<RgbImage> {
   }
 }
 
+/** An encoded image (any format sharp reads, and BMP as readImage reads it) as 8-bit RGB; `name` is what errors call it. */
 export async function decodeImageBuffer(buf: Uint8Array, name = 'upload'): Promise<RgbImage> {
   try {
+    if (isBmp(buf)) return decodeBmp(buf);
     const { data, info } = await sharp(buf, { ignoreIcc: true }).rotate().removeAlpha().toColourspace('srgb').raw()
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };

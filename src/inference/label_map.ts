@@ -128,6 +128,7 @@ export function classList(v: string): string[] {
 }
 
 export function classIds(classes: ClassInfo[], wanted: (string | number)[], what: string): number[] {
+  if (!Array.isArray(wanted)) throw new UserError(`${what} ${String(wanted)}: expected a list of class names or ids, e.g. [${JSON.stringify(String(wanted))}]`);
   return wanted.map((w) => {
     const byName = classes.findIndex((c) => c.name === String(w));
     const id = byName >= 0 ? byName : /^\d+$/.test(String(w)) ? Number(w) : -1;

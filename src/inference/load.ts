@@ -19,7 +19,7 @@ import { decodeRaster, readModelInput } from '../data/raster.js';
 import { displayRgb } from '../data/display_bands.js';
 
 /**
- * An image file path, an encoded image (any format sharp reads; TIFF and 16-bit PNG as stored for
+ * An image file path, an encoded image (any format sharp reads, and BMP; TIFF and 16-bit PNG as stored for
  * models of other bands), raw 8-bit RGB pixels, or raw samples of any bands (`channels`, `sampleType`).
  */
 export type ImageInput = string | Uint8Array | RgbImage | PixelImage;
@@ -43,9 +43,18 @@ export interface SegmentOptions {
   signal?: AbortSignal;
 }
 
-export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
+/** Inputs that are none of the kinds ImageInput names are refused by name, whatever a JavaScript caller passed. */
+function checkInput(input: unknown): void {
+  if (typeof input === 'string' || input instanceof Uint8Array || (typeof input === 'object' && input !== null && 'data' in input)) return;
+  const what = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input === 'object' ? 'an object without data' : `a ${typeof input}`;
+  throw new UserError(`image: got ${what}; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }`, 2, 'image');
+}
+
+/** `name`: what errors call an encoded image given as bytes. */
+export async function toRgbImage(input: ImageInput, name = 'image'): Promise<RgbImage> {
+  checkInput(input);
   if (typeof input === 'string') return readImage(input);
-  if (input instanceof Uint8Array) return decodeImageBuffer(input);
+  if (input instanceof Uint8Array) return decodeImageBuffer(input, name);
   const { data, width, height } = input;
   if (!(data instanceof Uint8Array) || !(width > 0) || !(height > 0) || data.length !== width * height * 3 || channelsOf(input) !== 3) {
     throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
@@ -54,10 +63,11 @@ export async function toRgbImage(input: ImageInput): Promise<RgbImage> {
 }
 
 /** An input as a model of these bands takes it: 8-bit RGB (toRgbImage), or as stored. */
-export async function toModelInput(input: ImageInput, bands: { channels: number; sampleType?: SampleType }): Promise<PixelImage> {
-  if (bands.channels === 3 && (bands.sampleType ?? 'uint8') === 'uint8') return toRgbImage(input);
+export async function toModelInput(input: ImageInput, bands: { channels: number; sampleType?: SampleType }, name = 'image'): Promise<PixelImage> {
+  if (bands.channels === 3 && (bands.sampleType ?? 'uint8') === 'uint8') return toRgbImage(input, name);
+  checkInput(input);
   if (typeof input === 'string') return readModelInput(input, bands);
-  const im = input instanceof Uint8Array ? await decodeRaster(Buffer.from(input.buffer, input.byteOffset, input.byteLength), 'image') : input;
+  const im = input instanceof Uint8Array ? await decodeRaster(Buffer.from(input.buffer, input.byteOffset, input.byteLength), name) : input;
   const c = channelsOf(im), { width, height } = im;
   const typed = im.data instanceof Uint8Array || im.data instanceof Uint16Array || im.data instanceof Float32Array;
   if (!typed || !(width > 0) || !(height > 0) || im.data.length !== width * height * c) {

@@ -7,7 +7,7 @@ import { quietOrt } from '../engine/private/onnxruntime_node.js';
 import { int, onnx, UINT8, valueInfo } from '../formats/onnx_proto.js';
 import type { Network } from './network.js';
 import { argmaxPadded } from './label_map.js';
-import { UserError } from '../util/errors.js';
+import { argumentError, UserError } from '../util/errors.js';
 import { specializeOnnx } from './onnx_static.js';
 import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from './onnx_tail.js';
 
@@ -42,6 +42,11 @@ export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
 }
 
 export function defaultThreads(): number { return Math.max(1, os.availableParallelism?.() ?? os.cpus().length); }
+
+/** A thread count as given (ONNX Runtime's own refusal would blame the model file). */
+export function checkThreads(threads: unknown): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && (threads as number) >= 1)) throw argumentError('threads', typeof threads === 'string' ? JSON.stringify(threads) : threads, 'expected a whole number of threads, 1 or more (default: all cores)');
+}
 
 
 /**
@@ -167,6 +172,7 @@ export class OnnxNetwork implements Network {
 
   /** `numClasses`: up to 256 classes, the label map comes out of the graph (uint8). */
   static async create(model: Uint8Array | string, numClasses: number, threads = defaultThreads()): Promise<OnnxNetwork> {
+    checkThreads(threads);
     const o = await ort();
     // Pool threads sleep between runs instead of spinning: the caller's own work between runs
     // (decoding, resizing, drawing, ffmpeg's encoder) needs those cores (video runs faster so).

@@ -3,7 +3,7 @@
 // (segmenter.ts). `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the
 // model exports.
 import type { BackendName } from '../engine/backend_names.js';
-import { cardFile, openCard } from '../models/card_file.js';
+import { cardFile, openCard, runsFromOnnxFile } from '../models/card_file.js';
 import { cardAtPrecision, PRECISIONS, variantCards, type ModelCard, type Precision } from '../models/card.js';
 import { resolveModelDir } from '../models/shipped.js';
 import { UserError, argumentError } from '../util/errors.js';
@@ -67,7 +67,7 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
     net.specialize = !!o.specialize;
     return net;
   };
-  if (card.onnx && !(runtime === 'tfjs' && card.weights)) {
+  if (runsFromOnnxFile(dir, card, { weights: o.weights, tfjs: runtime === 'tfjs' })) {
     // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
     // runs it without building the TF.js model.
     if (runtime === 'tfjs') throw argumentError('model', dir, 'an ONNX-only model; use the onnx or auto runtime');

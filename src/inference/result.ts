@@ -7,9 +7,9 @@ import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js
 import { colorize, overlay } from '../render/colorize.js';
 import { legendPng } from '../render/legend.js';
 import { backdrop } from '../render/effects.js';
-import { boundingBox, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/compose.js';
+import { boundingBox, chosenEffect, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/compose.js';
 import { classAreas, classIds, classShares, confidenceMasks, probabilityOf, type ClassArea } from './label_map.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 /** Encoded image (PNG by default, JPEG) or raw pixels. */
 export interface RenderOptions { format?: 'png' | 'jpeg' | 'raw'; quality?: number }
@@ -48,7 +48,11 @@ export interface Segmentation {
   background(o: BackgroundOptions): Promise<Rendered>;
 }
 
+const FORMATS = ['png', 'jpeg', 'raw'];
+
 export async function encode(img: RgbImage | RawPixels, o: RenderOptions = {}): Promise<Rendered> {
+  if (o.format !== undefined && !FORMATS.includes(o.format)) throw argumentError('format', o.format, `use ${FORMATS.join(', ')}`);
+  if (o.quality !== undefined && !(Number.isInteger(o.quality) && o.quality >= 1 && o.quality <= 100)) throw argumentError('quality', o.quality, 'expected a whole number from 1 to 100');
   const channels = 'channels' in img ? img.channels : 3;
   if (o.format === 'raw') return { data: img.data, width: img.width, height: img.height, channels };
   const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels } });
@@ -68,11 +72,10 @@ async function backgroundImage(image: RgbImage | string | Uint8Array): Promise<R
 
 /** The effect of background options (exactly one of blur, color, image, grey). */
 export async function effectOf(o: BackgroundOptions): Promise<Effect> {
-  const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
-  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);
-  if (o.blur != null) return { blur: o.blur };
-  if (o.color != null) return { color: typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color };
-  if (o.image) return { image: await backgroundImage(o.image) };
+  const kind = chosenEffect(o);
+  if (kind === 'blur') return { blur: o.blur! };
+  if (kind === 'color') return { color: typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color! };
+  if (kind === 'image') return { image: await backgroundImage(o.image!) };
   return { grey: true };
 }
 

@@ -7,7 +7,7 @@ import { withFixedInput, type ModelCard } from '../models/card.js';
 import type { Network, RuntimeKind } from './network.js';
 import { ImageProcessor, netSize, type ResizeFilters } from './processor.js';
 import { DEFAULT_TILING, withScales, withTiling, type TileOptions } from './tiling.js';
-import { cropChw, cropLabels, predictWithTta, reflectPad, ttaScores, type TtaMode } from './tta.js';
+import { cropChw, cropLabels, predictWithTta, reflectPad, TTA_MODES, ttaScores, type TtaMode } from './tta.js';
 import { labelsFromScores, type ClassThreshold } from './label_map.js';
 import { argumentError } from '../util/errors.js';
 
@@ -64,6 +64,8 @@ export function createSegmenter(network: Network, card: ModelCard, o: SegmenterO
  */
 export function networkSide(network: Network, card: ModelCard, o: SegmenterOptions = {}): Segmenter {
   if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw argumentError('reflectPad', o.reflectPad, 'expected a whole number of pixels >= 0');
+  if (o.tta !== undefined && !TTA_MODES.includes(o.tta)) throw argumentError('tta', o.tta, `use ${TTA_MODES.join(', ')}`);
+  if (o.scales !== undefined && !(Array.isArray(o.scales) && o.scales.length)) throw argumentError('scales', JSON.stringify(o.scales), 'expected a list of scales between 0.25 and 4, e.g. [0.75, 1, 1.25]');
   const effective = o.inputSize ? withFixedInput(card, checkedSize(o.inputSize)) : card;
   const proc = new ImageProcessor(effective, o.filters);
   const core = runtimeSegmenter(network, proc, o.tta ?? 'none', resolveThreshold(effective, o.threshold));
@@ -171,6 +173,7 @@ function resolveThreshold(card: ModelCard, t: SegmenterOptions['threshold']): Cl
   const byName = names.indexOf(t.cls);
   const id = byName >= 0 ? byName : /^\d+$/.test(t.cls) ? Number(t.cls) : -1;
   if (id < 0 || id >= names.length) throw argumentError('threshold', `${t.cls}=${t.prob}`, `no class ${t.cls} in this model (classes: ${names.join(', ')})`);
+  if (!(t.prob > 0 && t.prob < 1)) throw argumentError('threshold', `${t.cls}=${t.prob}`, 'expected a probability between 0 and 1 (exclusive), e.g. { cls: \'membrane\', prob: 0.4 }');
   return { classId: id, prob: t.prob };
 }
 

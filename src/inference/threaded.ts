@@ -10,7 +10,7 @@ import { NODE_FILTERS } from './node_filters.js';
 import type { OpenOptions } from './open.js';
 import type { RuntimeKind } from './network.js';
 import { WorkerPool } from './worker_pool.js';
-import { defaultThreads } from './onnx_runtime.js';
+import { checkThreads, defaultThreads } from './onnx_runtime.js';
 
 export interface SegmentJob { kind: 'labels' | 'scores'; images: PixelImage[] }
 export interface SegmentResult { labels: Uint8Array[]; scores?: Float32Array[] }
@@ -28,6 +28,7 @@ export type SegmentSide = { log: string } | { request: string } | { publish: str
 export async function openThreadedSegmenter(model: string | undefined, o: OpenOptions & { workers?: number } = {}): Promise<Segmenter & { workers: number }> {
   const { workers = 1, log, filters: _f, ...rest } = o; // functions do not cross threads; log lines come back as messages
   const count = Math.max(1, Math.floor(workers));
+  checkThreads(o.threads);
   const threads = o.threads ?? defaultThreads();
   const options = count > 1 ? { ...rest, threads: Math.max(1, Math.floor(threads / count)) } : rest;
   // Each input shape's specialised graph is built by the first worker that asks and handed to the

@@ -34,6 +34,19 @@ export async function openCard(dir: string): Promise<ModelCard> {
   return readCardWith(dir, strideOf);
 }
 
+/**
+ * Whether a model runs from the ONNX file its card names rather than from its TF.js weights. That
+ * file holds the card's own weights, so not when other weights are asked for (`weights`: a
+ * checkpoint) or TF.js is (`tfjs`). Other weights for a model that has no TF.js weights (an
+ * imported or 8-bit graph) are refused rather than ignored.
+ */
+export function runsFromOnnxFile(dir: string, card: ModelCard, o: { weights?: string; tfjs?: boolean }): boolean {
+  if (!card.onnx) return false;
+  if (card.weights) return !(o.weights || o.tfjs);
+  if (o.weights) throw argumentError('weights', o.weights, `${dir} is an ONNX graph with no TF.js weights to replace; a checkpoint applies to training runs and to packages that hold their weights (.safetensors)`);
+  return true;
+}
+
 function rawCard(dir: string): unknown {
   const file = path.join(dir, 'model.json');
   if (!isDir(dir)) throw argumentError('model', dir, 'folder not found (give a training run folder or a model package)');

@@ -24,6 +24,17 @@ export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind
   throw argumentError('effect', v, 'use blur[=SIGMA], color=#RRGGBB, grey or replace=IMAGE');
 }
 
+/**
+ * Which effect background options give (exactly one of blur, color, image, grey), a blur's sigma
+ * checked as --effect checks it: the Node and browser results' background() both ask here.
+ */
+export function chosenEffect(o: { blur?: number; color?: unknown; image?: unknown; grey?: boolean }): 'blur' | 'color' | 'image' | 'grey' {
+  const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
+  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);
+  if (given[0] === 'blur' && !(o.blur! >= 0.3 && o.blur! <= 1000)) throw new UserError(`background blur ${o.blur}: expected a sigma of 0.3 to 1000 pixels, e.g. 12`);
+  return given[0];
+}
+
 /** A parsed --effect as background options (the replacement picture already read). */
 export function effectFields(e: ReturnType<typeof parseEffect>, replacement?: RgbImage): { blur?: number; color?: Rgb; grey?: boolean; image?: RgbImage } {
   return e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : { image: replacement };

@@ -22,6 +22,7 @@ import { OUTPUTS, type Job } from './protocol.js';
 import { parseEffect } from '../render/compose.js';
 import { classIds, classList } from '../inference/label_map.js';
 import { UserError } from '../util/errors.js';
+import { bmpSize, isBmp } from '../data/bmp.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
@@ -200,9 +201,9 @@ async function uploadOf(req: FastifyRequest): Promise<Uint8Array> {
 
 /** The pixel count from the image header, before anything is decoded. */
 async function checkPixels(image: Uint8Array, maxPixels: number): Promise<void> {
-  let meta: Metadata;
-  try { meta = await sharp(image, { limitInputPixels: false }).metadata(); } catch {
-    throw new HttpError(415, 'the upload is not an image sharp can read (PNG, JPEG, WebP, TIFF, GIF, AVIF)');
+  let meta: Pick<Metadata, 'width' | 'height'>;
+  try { meta = isBmp(image) ? bmpSize(image) ?? { width: 0, height: 0 } : await sharp(image, { limitInputPixels: false }).metadata(); } catch {
+    throw new HttpError(415, 'the upload is not an image pixelwise can read (PNG, JPEG, WebP, TIFF, GIF, AVIF, BMP)');
   }
   const px = (meta.width ?? 0) * (meta.height ?? 0);
   if (!px) throw new HttpError(415, 'the upload has no image size in its header');

@@ -33,7 +33,7 @@ function model(job: Job): Promise<SegmentationModel> {
 async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   const seg = await model(job);
   const t0 = performance.now();
-  const image = await toModelInput(job.image, seg.card.input);
+  const image = await toModelInput(job.image, seg.card.input, 'upload');
   const t1 = performance.now();
   const exporting = job.output === 'coco' || job.output === 'labelstudio' || job.output === 'probabilities';
   const r = await seg.segment(image, { probabilities: !!job.effect || exporting, signal }); // effects and exports' scores need them

@@ -14,7 +14,7 @@ import type { ClassInfo } from '../data/classes.js';
 import { parseCard, variantCards, type ModelCard } from '../models/card.js';
 import { argmaxPadded, classAreas, classIds, confidenceMasks, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
 import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from '../inference/onnx_tail.js';
-import { composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
+import { chosenEffect, composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { withSmoothing } from '../inference/smoothing.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
@@ -351,13 +351,12 @@ export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassIn
       return confidenceMasks(prob8, classes.length);
     },
     background(o) {
-      const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
-      if (given.length !== 1) throw new Error(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);
+      const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
       if (alpha.length !== width * height) throw new Error(`background: probability has ${alpha.length} values for ${width}x${height} pixels`);
-      const back = o.blur != null ? gaussianBlur(image, o.blur)
-        : o.color != null ? solidColour(width, height, typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color)
-          : o.image ? cover(toRgb(o.image), width, height) : greyscale(image);
+      const back = kind === 'blur' ? gaussianBlur(image, o.blur!)
+        : kind === 'color' ? solidColour(width, height, typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color!)
+          : kind === 'image' ? cover(toRgb(o.image!), width, height) : greyscale(image);
       return toImageData(composite(image, back, alpha));
     },
     colorMask: () => toImageData(colorize(labels, width, height, palette)),

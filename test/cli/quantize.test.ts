@@ -118,3 +118,14 @@ test('quantize --int8-only --input-size: a package of the 8-bit graph alone, at 
   assert.notEqual(b.status, 0);
   assert.match(b.stderr.trim(), /^pixelwise: --precision float32: .*is an 8-bit graph only$/);
 });
+
+test('quantize --weights: a package\'s copy would pair its float graph with an 8-bit graph of other weights: refused in one line; a graph without weights refuses them', () => {
+  const d = tempDir('pw-quantize-weights-');
+  const copy = cli('quantize', '--model', 'voc-fast', '--weights', 'weights', '--calibration', 'assets/photos', '--out', path.join(d, 'q'), '--quiet');
+  assert.equal(copy.status, 2);
+  assert.equal(copy.stderr, 'pixelwise: --weights weights: the copy of voc-fast keeps its float graph (model.onnx, of the card\'s own weights), which an 8-bit graph of other weights would not match; make the checkpoint a package first (pixelwise export --package) or quantize it alone (--int8-only --out DIR)\n');
+  const none = cli('quantize', '--model', 'voc', '--weights', 'best', '--calibration', 'assets/photos', '--out', path.join(d, 'v'), '--quiet');
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^pixelwise: --weights best: \S+voc is an ONNX graph with no TF\.js weights to replace;[^\n]*\n$/);
+  assert.ok(!fs.existsSync(path.join(d, 'q')) && !fs.existsSync(path.join(d, 'v')), 'nothing written');
+});

@@ -14,7 +14,8 @@ import { buildServer, type Server } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE, type ServeOptions } from '../../src/serve/options.ts';
 import { load } from '../../src/inference/load.ts';
 import { MODELS_DIR } from '../../src/models/shipped.ts';
-import { pngClaiming, tempDir } from '../helpers.ts';
+import { bmpFile, pngClaiming, tempDir } from '../helpers.ts';
+import { readImage } from '../../src/data/image_io.ts';
 
 const PHOTO = 'assets/photos/chelsea.png';
 
@@ -51,6 +52,13 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.equal(lr.headers.get('content-type'), 'image/png');
     assert.match(lr.headers.get('server-timing') ?? '', /inference;dur=/);
     assert.deepEqual([...decode(new Uint8Array(await lr.arrayBuffer())).data], [...expected.labels]);
+    // A BMP (sharp reads none): decoded as the library reads the file, its size checked from its header.
+    const rgb = await readImage(PHOTO);
+    const bmp = await post(`${url}/v1/segment?output=labels`, bmpFile(rgb.data, rgb.width, rgb.height, 24), 'image/bmp');
+    assert.equal(bmp.status, 200);
+    assert.deepEqual([...decode(new Uint8Array(await bmp.arrayBuffer())).data], [...expected.labels]);
+    const bmpClaiming = bmpFile([0, 0, 0], 1, 1, 24);
+    bmpClaiming.writeInt32LE(100000, 18); bmpClaiming.writeInt32LE(100000, 22);
     // Mask and overlay: the library's pixels; JPEG on request.
     const pixels = async (b: ArrayBuffer | Buffer) => (await sharp(Buffer.from(b as ArrayBuffer)).raw().toBuffer());
     const mask = await post(`${url}/v1/segment?output=mask`, photo, 'image/png');
@@ -110,6 +118,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment?effect=grey&keep=unicorn`, photo, 'image/png'), 400, /keep unicorn: no such class in this model \(classes: background, aeroplane/],
       [post(`${url}/v1/segment`, new Uint8Array(0), 'image/png'), 400, /empty request body/],
       [post(`${url}/v1/segment`, pngClaiming(100000, 100000), 'image/png'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
+      [post(`${url}/v1/segment`, bmpClaiming, 'image/bmp'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
       [fetch(`${url}/v2/whatever`), 404, /no such endpoint/],
     ];
     for (const [p, status, message] of refusals) {
@@ -118,9 +127,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 10/);
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 1/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 10/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 11/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 11/);
   } finally { await s.close(); }
 });
 

@@ -2272,6 +2272,7 @@ function confidenceMasks(prob8, c) {
   return Array.from({ length: c }, (_, k) => Float32Array.from(prob8.subarray(k * px, (k + 1) * px), (v) => v / 255));
 }
 function classIds(classes, wanted, what) {
+  if (!Array.isArray(wanted)) throw new UserError(`${what} ${String(wanted)}: expected a list of class names or ids, e.g. [${JSON.stringify(String(wanted))}]`);
   return wanted.map((w) => {
     const byName = classes.findIndex((c) => c.name === String(w));
     const id = byName >= 0 ? byName : /^\d+$/.test(String(w)) ? Number(w) : -1;
@@ -2716,6 +2717,12 @@ function labelsFromHead(data, dims, inputDims, mode) {
 }
 
 // src/render/compose.ts
+function chosenEffect(o) {
+  const given = ["blur", "color", "image", "grey"].filter((k) => o[k] != null && o[k] !== false);
+  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(", ") || "none"})`);
+  if (given[0] === "blur" && !(o.blur >= 0.3 && o.blur <= 1e3)) throw new UserError(`background blur ${o.blur}: expected a sigma of 0.3 to 1000 pixels, e.g. 12`);
+  return given[0];
+}
 function parseColor(v, what, argument) {
   const m = /^#?([0-9a-f]{6})$/i.exec(v.trim());
   if (!m) throw new UserError(`${what}: expected a colour as #RRGGBB, e.g. #00ff00`, 2, argument);
@@ -3333,6 +3340,7 @@ function withScales(inner, scales) {
 }
 
 // src/inference/tta.ts
+var TTA_MODES = ["none", "flip", "flip2", "d4"];
 var ORIENTATIONS = {
   none: [],
   flip: [{ transpose: false, flipX: true, flipY: false }],
@@ -3414,6 +3422,8 @@ function createSegmenter(network, card, o = {}) {
 }
 function networkSide(network, card, o = {}) {
   if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw argumentError("reflectPad", o.reflectPad, "expected a whole number of pixels >= 0");
+  if (o.tta !== void 0 && !TTA_MODES.includes(o.tta)) throw argumentError("tta", o.tta, `use ${TTA_MODES.join(", ")}`);
+  if (o.scales !== void 0 && !(Array.isArray(o.scales) && o.scales.length)) throw argumentError("scales", JSON.stringify(o.scales), "expected a list of scales between 0.25 and 4, e.g. [0.75, 1, 1.25]");
   const effective = o.inputSize ? withFixedInput(card, checkedSize(o.inputSize)) : card;
   const proc = new ImageProcessor(effective, o.filters);
   const core = runtimeSegmenter(network, proc, o.tta ?? "none", resolveThreshold(effective, o.threshold));
@@ -3508,6 +3518,7 @@ function resolveThreshold(card, t) {
   const byName = names.indexOf(t.cls);
   const id = byName >= 0 ? byName : /^\d+$/.test(t.cls) ? Number(t.cls) : -1;
   if (id < 0 || id >= names.length) throw argumentError("threshold", `${t.cls}=${t.prob}`, `no class ${t.cls} in this model (classes: ${names.join(", ")})`);
+  if (!(t.prob > 0 && t.prob < 1)) throw argumentError("threshold", `${t.cls}=${t.prob}`, "expected a probability between 0 and 1 (exclusive), e.g. { cls: 'membrane', prob: 0.4 }");
   return { classId: id, prob: t.prob };
 }
 function byAspect(parts, card = parts[0].card) {
@@ -3853,11 +3864,10 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
       return confidenceMasks(prob8, classes.length);
     },
     background(o) {
-      const given = ["blur", "color", "image", "grey"].filter((k) => o[k] != null && o[k] !== false);
-      if (given.length !== 1) throw new Error(`background: give exactly one of blur, color, image, grey (got ${given.join(", ") || "none"})`);
+      const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
       if (alpha.length !== width * height) throw new Error(`background: probability has ${alpha.length} values for ${width}x${height} pixels`);
-      const back = o.blur != null ? gaussianBlur(image, o.blur) : o.color != null ? solidColour(width, height, typeof o.color === "string" ? parseColor(o.color, "background color") : o.color) : o.image ? cover(toRgb(o.image), width, height) : greyscale(image);
+      const back = kind === "blur" ? gaussianBlur(image, o.blur) : kind === "color" ? solidColour(width, height, typeof o.color === "string" ? parseColor(o.color, "background color") : o.color) : kind === "image" ? cover(toRgb(o.image), width, height) : greyscale(image);
       return toImageData(composite(image, back, alpha));
     },
     colorMask: () => toImageData(colorize(labels, width, height, palette)),

@@ -9,6 +9,7 @@ import { collectImages } from '../../data/image_list.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { initEngine } from '../../engine/backend.js';
 import { cardFile, copyPackage, loadModelPackage, readCard, writeCard } from '../../models/package.js';
+import { runsFromOnnxFile } from '../../models/card_file.js';
 import { withFixedInput, type ModelCard } from '../../models/card.js';
 import { commandArgs } from '../command_args.js';
 import { isShippedDir, resolveModelDir } from '../../models/shipped.js';
@@ -47,9 +48,11 @@ export async function run(o: Opts): Promise<void> {
   const log = (l: string) => process.stderr.write(`${l}\n`);
 
   let float: Uint8Array, floatFile: string;
-  if (card.onnx) float = fs.readFileSync(floatFile = cardFile(dir, card, 'onnx'));
+  if (runsFromOnnxFile(dir, card, { weights: o.weights })) float = fs.readFileSync(floatFile = cardFile(dir, card, 'onnx'));
   else {
-    // A training run: its checkpoint exported as the float graph.
+    // A copy of a package keeps its float graph: an 8-bit graph of other weights beside it would not be its own.
+    if (card.onnx && !o.int8Only) throw new UserError(`--weights ${o.weights}: the copy of ${o.model} keeps its float graph (${card.onnx}, of the card's own weights), which an 8-bit graph of other weights would not match; make the checkpoint a package first (pixelwise export --package) or quantize it alone (--int8-only --out DIR)`);
+    // A training run's checkpoint (or a package's other weights) exported as the float graph.
     await initEngine('auto');
     const { model, weightsFile } = loadModelPackage(dir, o.weights);
     float = exportOnnx(model);
