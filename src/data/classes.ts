@@ -23,6 +23,13 @@ export function loadClassFile(file: string): ClassInfo[] {
     throw new UserError(`${file}: invalid class list at ${issue.path.join('.') || 'top level'}: ${issue.message}; expected [{"name": "...", "color": [r,g,b]}, ...]`);
   }
   const list = Array.isArray(r.data) ? r.data : r.data.classes;
+  // Classes are found by name (--keep, --threshold, annotations): two of one name would be one.
+  const key = (n: string) => n.trim().toLowerCase();
+  const twice = list.findIndex((c, i) => list.findIndex((d) => key(d.name) === key(c.name)) < i);
+  if (twice >= 0) {
+    const first = list.findIndex((d) => key(d.name) === key(list[twice].name));
+    throw new UserError(`${file}: classes ${first} and ${twice} are both named "${list[twice].name}"; give each class its own name`);
+  }
   return list.map((c) => ({ name: c.name, color: c.color as Rgb }));
 }
 

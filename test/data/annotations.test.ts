@@ -157,6 +157,30 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   assert.equal(c.stderr, `pixelwise: ${file}: c.png, annotation 15: a polygon with fewer than 3 points (2); fix the file or pass --skip-invalid to skip such shapes\n`);
 });
 
+test('classes by name: two COCO categories spelt alike are one class; a class file naming one class twice is refused in one line', async () => {
+  const images = await imagesDir(['a.png']);
+  const coco = {
+    images: [{ id: 1, file_name: 'a.png', width: W, height: H }],
+    categories: [{ id: 1, name: 'cat' }, { id: 2, name: 'Cat ' }, { id: 3, name: 'dog' }],
+    annotations: [
+      { id: 10, image_id: 1, category_id: 1, segmentation: [[1, 1, 4, 1, 4, 3, 1, 3]] },
+      { id: 11, image_id: 1, category_id: 2, segmentation: [[8, 0, 10, 0, 10, 2, 8, 2]] },
+      { id: 12, image_id: 1, category_id: 3, segmentation: [[3, 4, 6, 4, 6, 6, 3, 6]] },
+    ],
+  };
+  const file = path.join(images, 'instances.json');
+  fs.writeFileSync(file, JSON.stringify(coco));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'coco', input: file, images, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'cat', 'dog']);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'a.png')), rects([1, 1, 4, 3, 1], [8, 0, 10, 2, 1], [3, 4, 6, 6, 2]));
+  const cls = path.join(images, 'cls.json');
+  fs.writeFileSync(cls, JSON.stringify([{ name: 'background', color: [0, 0, 0] }, { name: 'cat', color: [1, 1, 1] }, { name: 'CAT', color: [2, 2, 2] }]));
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'coco', file, '--images', images, '--class-file', cls, '--out', path.join(tempDir(), 'o')], { encoding: 'utf8' });
+  assert.equal(c.status, 2);
+  assert.equal(c.stderr, `pixelwise: ${cls}: classes 1 and 2 are both named "CAT"; give each class its own name\n`);
+});
+
 test('labelme: polygon, rectangle, circle and a line (skipped: no area), made by hand', async () => {
   const images = await imagesDir(['frame.png']);
   const j = {

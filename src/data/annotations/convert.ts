@@ -115,7 +115,11 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   if (!isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
   const set = readExport(o);
   const classes: ClassInfo[] = o.classes ?? (() => {
-    const names = ['background', ...set.labels.filter((l) => !isBackground(l))];
+    // Shapes find their class by name (trimmed, any case): labels spelt alike (two COCO categories
+    // named "cat") are one class, not a second that no pixel could reach.
+    const seen = new Set<string>();
+    const distinct = set.labels.filter((l) => !isBackground(l) && !seen.has(l.trim().toLowerCase()) && !!seen.add(l.trim().toLowerCase()));
+    const names = ['background', ...distinct];
     const colors = defaultPalette(names.length);
     return names.map((name, i) => ({ name, color: colors[i] }));
   })();
