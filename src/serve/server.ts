@@ -167,6 +167,8 @@ function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
   const i = r.error.issues[0];
   const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false' };
   const key = String(i.path[0]);
+  // A parameter given twice arrives as a list: say that rather than the schema's words.
+  if (Array.isArray((query as Record<string, unknown>)?.[key])) throw new HttpError(400, `query parameter ${key}: given more than once; give it once`);
   throw new HttpError(400, `query parameter ${key}: expected ${hints[key] ?? i.message}`);
 }
 
