@@ -2,6 +2,7 @@
 // RGB (the common case, with its fast paths) or any number of bands of 8-bit, 16-bit or float
 // samples. An image with no `channels` is 8-bit RGB.
 import type { RgbImage } from './image_io.js';
+import { UserError } from '../util/errors.js';
 
 export type SampleType = 'uint8' | 'uint16' | 'float32';
 export const SAMPLE_TYPES: SampleType[] = ['uint8', 'uint16', 'float32'];
@@ -23,6 +24,15 @@ export function sampleTypeOf(im: PixelImage | Samples): SampleType {
 /** Whether an image is 8-bit RGB (the 8-bit filters, lookup tables and overlays apply as they are). */
 export function isRgb8(im: PixelImage): im is RgbImage {
   return channelsOf(im) === 3 && im.data instanceof Uint8Array;
+}
+
+/** Raw 8-bit RGB as a caller gave it (Node's and the browser's segment()), refused in one line when it is not. */
+export function checkedRgb8(im: { data?: unknown; width?: unknown; height?: unknown; channels?: unknown }): RgbImage {
+  const { data, width, height } = im as Partial<RgbImage>;
+  if (!(data instanceof Uint8Array) || !(width! > 0) || !(height! > 0) || data.length !== width! * height! * 3 || channelsOf(im as PixelImage) !== 3) {
+    throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${(data as { length?: number } | undefined)?.length} bytes for ${width}x${height}`);
+  }
+  return im as RgbImage;
 }
 
 /** A zeroed sample array of the same type as `like`. */

@@ -14,7 +14,7 @@ import type { Segmenter } from './segmenter.js';
 import { openSegmenter, type OpenOptions } from './open.js';
 import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
-import { channelsOf, type PixelImage, type SampleType } from '../data/pixels.js';
+import { channelsOf, checkedRgb8, type PixelImage, type SampleType } from '../data/pixels.js';
 import { decodeRaster, readModelInput } from '../data/raster.js';
 import { displayRgb } from '../data/display_bands.js';
 
@@ -55,11 +55,7 @@ export async function toRgbImage(input: ImageInput, name = 'image'): Promise<Rgb
   checkInput(input);
   if (typeof input === 'string') return readImage(input);
   if (input instanceof Uint8Array) return decodeImageBuffer(input, name);
-  const { data, width, height } = input;
-  if (!(data instanceof Uint8Array) || !(width > 0) || !(height > 0) || data.length !== width * height * 3 || channelsOf(input) !== 3) {
-    throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
-  }
-  return input as RgbImage;
+  return checkedRgb8(input);
 }
 
 /** An input as a model of these bands takes it: 8-bit RGB (toRgbImage), or as stored. */

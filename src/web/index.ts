@@ -19,6 +19,8 @@ import { byAspect, createSegmenter, type Segmenter } from '../inference/segmente
 import { withSmoothing } from '../inference/smoothing.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
+import { checkedRgb8 } from '../data/pixels.js';
+import { argumentError } from '../util/errors.js';
 import type { Network } from '../inference/network.js';
 import { colorize, overlay } from '../render/colorize.js';
 
@@ -100,6 +102,7 @@ export interface WebStream {
 }
 
 export type WebRuntime = 'wasm' | 'webgpu';
+const WEB_RUNTIMES = ['auto', 'wasm', 'webgpu'];
 
 /** Which runtime a model runs on, and why. */
 export interface RuntimeCheck {
@@ -132,6 +135,8 @@ export interface WebLoadOptions {
 
 /** Loads `model.json` and its ONNX file from a folder URL, or takes them as given. */
 export async function load(model: string | { card: unknown; onnx: Uint8Array | ArrayBuffer }, o: WebLoadOptions = {}): Promise<WebSegmenter> {
+  if (o.runtime !== undefined && !WEB_RUNTIMES.includes(o.runtime)) throw argumentError('runtime', o.runtime, `use ${WEB_RUNTIMES.join(', ')}`);
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw argumentError('threads', o.threads, 'expected a whole number of wasm threads, 1 or more');
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
   if (o.threads) ort.env.wasm.numThreads = o.threads;
   let raw: unknown, where: string;
@@ -390,7 +395,7 @@ export async function toRgbAsync(input: WebImageInput): Promise<RgbImage> {
 /** RGB (3 bytes a pixel) from whatever the page has (a Blob: toRgbAsync). */
 export function toRgb(input: WebImageInput): RgbImage {
   if (typeof Blob !== 'undefined' && input instanceof Blob) throw new Error('a Blob is an encoded image: segment() reads it (toRgbAsync)');
-  if ('data' in input && !(input instanceof ImageData)) return input as RgbImage;
+  if ('data' in input && !(input instanceof ImageData)) return checkedRgb8(input);
   const rgba = input instanceof ImageData ? input : rgbaOf(input as Exclude<WebImageInput, ImageData | RgbImage | Blob>);
   const n = rgba.width * rgba.height, data = new Uint8Array(n * 3);
   for (let p = 0; p < n; p++) { data[p * 3] = rgba.data[p * 4]; data[p * 3 + 1] = rgba.data[p * 4 + 1]; data[p * 3 + 2] = rgba.data[p * 4 + 2]; }

@@ -2795,6 +2795,13 @@ function sampleTypeOf(im) {
 function isRgb8(im) {
   return channelsOf(im) === 3 && im.data instanceof Uint8Array;
 }
+function checkedRgb8(im) {
+  const { data, width, height } = im;
+  if (!(data instanceof Uint8Array) || !(width > 0) || !(height > 0) || data.length !== width * height * 3 || channelsOf(im) !== 3) {
+    throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
+  }
+  return im;
+}
 function samplesLike(like, length) {
   return like instanceof Uint16Array ? new Uint16Array(length) : like instanceof Float32Array ? new Float32Array(length) : new Uint8Array(length);
 }
@@ -3608,8 +3615,11 @@ function overlay(photo, mask, alpha) {
 }
 
 // src/web/index.ts
+var WEB_RUNTIMES = ["auto", "wasm", "webgpu"];
 var DEFAULT_MIN_AGREEMENT = 0.99;
 async function load(model, o = {}) {
+  if (o.runtime !== void 0 && !WEB_RUNTIMES.includes(o.runtime)) throw argumentError("runtime", o.runtime, `use ${WEB_RUNTIMES.join(", ")}`);
+  if (o.threads !== void 0 && !(Number.isInteger(o.threads) && o.threads >= 1)) throw argumentError("threads", o.threads, "expected a whole number of wasm threads, 1 or more");
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
   if (o.threads) ort.env.wasm.numThreads = o.threads;
   let raw, where;
@@ -3901,7 +3911,7 @@ async function toRgbAsync(input) {
 }
 function toRgb(input) {
   if (typeof Blob !== "undefined" && input instanceof Blob) throw new Error("a Blob is an encoded image: segment() reads it (toRgbAsync)");
-  if ("data" in input && !(input instanceof ImageData)) return input;
+  if ("data" in input && !(input instanceof ImageData)) return checkedRgb8(input);
   const rgba = input instanceof ImageData ? input : rgbaOf(input);
   const n = rgba.width * rgba.height, data = new Uint8Array(n * 3);
   for (let p = 0; p < n; p++) {
