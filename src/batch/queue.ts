@@ -143,7 +143,7 @@ export async function checkReachable(queue: Queue<BatchJobData>, url: string, ms
     ]);
   } catch (e) {
     const why = (lastError.get(queue) ?? (e as Error)).message.split('\n')[0];
-    throw new UserError(`--queue ${url}: cannot reach Redis (${why}); start redis-server or give the right host and port`);
+    throw argumentError('queue', url, `cannot reach Redis (${why}); start redis-server or give the right host and port`);
   } finally {
     clearTimeout(timer);
     if (onError) queue.off('error', onError);

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { envConfig } from './config.js';
+import { cliMessage } from './flags.js';
 
 const debugging = () => { try { return envConfig().debug; } catch { return false; } };
 import { trainCommand } from './train.js';
@@ -30,26 +31,6 @@ export function buildProgram(): Command {
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   return program;
-}
-
-/** The flag of each library argument a UserError may name (the library speaks in arguments). */
-const FLAGS: Record<string, string> = {
-  model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
-  scales: '--tta', tta: '--tta', threads: '--threads', reflectPad: '--reflect-pad', inputSize: '--input-size', precision: '--precision', keepFloat: '--keep-float', threshold: '--threshold', arch: '--arch',
-  widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
-  encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
-  queue: '--queue', chunk: '--chunk', valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
-  microBatch: '--micro-batch', data: '--data', split: '--split', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
-};
-
-/** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */
-const CAMEL = new RegExp(`\\b(${Object.keys(FLAGS).filter((k) => /[A-Z]/.test(k)).join('|')})\\b`, 'g');
-
-/** A user error as the command line says it: the argument it starts with, and any other it names, as flags. */
-export function cliMessage(e: UserError): string {
-  const flag = e.argument ? FLAGS[e.argument] : undefined;
-  const m = flag && e.message.startsWith(`${e.argument} `) ? flag + e.message.slice(e.argument!.length) : e.message;
-  return m.replace(CAMEL, (k) => FLAGS[k]);
 }
 
 /** Output piped into a reader that stops early (`pixelwise models | head`) ends the process quietly. */

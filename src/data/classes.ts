@@ -2,7 +2,7 @@
 // palette embedded in label-map PNGs.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { CLASS_SETS } from './class_sets.js';
 
 export type Rgb = [number, number, number];
@@ -59,7 +59,7 @@ export function resolveBinaryClasses(file?: string): ClassInfo[] {
   const classes = CLASS_SETS[file] ?? loadClassFile(file);
   if (classes.length === 1) return [BINARY_CLASS_LIST[0], classes[0]];
   if (classes.length === 2) return classes;
-  throw new UserError(`--classes 1 (binary): ${file} lists ${classes.length} classes; give the foreground alone, or background and foreground`);
+  throw argumentError('numClasses', '1 (binary)', `${file} lists ${classes.length} classes; give the foreground alone, or background and foreground`);
 }
 
 export function defaultClasses(n: number): ClassInfo[] {
@@ -75,7 +75,7 @@ export function resolveClasses(numClasses: number, file?: string): ClassInfo[] {
   else if (file) classes = loadClassFile(file);
   else return defaultClasses(numClasses);
   if (classes.length !== numClasses) {
-    throw new UserError(`--classes ${numClasses} does not match the ${classes.length} classes in ${file}; make them agree`);
+    throw new UserError(`numClasses ${numClasses} does not match the ${classes.length} classes in ${file}; make them agree`, 2, 'numClasses');
   }
   return classes;
 }

@@ -48,7 +48,7 @@ interface ListOptions { recursive?: boolean; suffix?: string; skipSuffix?: strin
 
 /** Files of `exts` under `dir` by pairing key: the stem (with its subfolder path when recursive) less `suffix`. */
 function listFiles(dir: string, exts: string[], what: string, o: ListOptions = {}): Listing {
-  if (!isDir(dir)) throw new UserError(`${what} ${dir}: folder not found`);
+  if (!isDir(dir)) throw argumentError(what, dir, 'folder not found');
   const files = new Map<string, string>();
   const sameStem: [string, string][] = [];
   const walk = (sub: string) => {
@@ -82,15 +82,15 @@ export function readSplitList(file: string): string[] {
 
 export function pairSamples(spec: PairingSpec): PairingReport {
   // Masks kept beside their images (`a.png` with `a_mask.png`) are not images.
-  const imageListing = listFiles(spec.images, IMAGE_EXTS, '--images', { recursive: spec.recursive, suffix: spec.imageSuffix, skipSuffix: spec.maskSuffix });
+  const imageListing = listFiles(spec.images, IMAGE_EXTS, 'images', { recursive: spec.recursive, suffix: spec.imageSuffix, skipSuffix: spec.maskSuffix });
   const maskOpts = { recursive: spec.recursive, suffix: spec.maskSuffix };
-  const maskListing = spec.masks ? listFiles(spec.masks, LOSSLESS_MASK_EXTS, '--masks', maskOpts) : null;
+  const maskListing = spec.masks ? listFiles(spec.masks, LOSSLESS_MASK_EXTS, 'masks', maskOpts) : null;
   const images = imageListing.files, masks = maskListing?.files ?? null;
   const sameStem = [...imageListing.sameStem, ...(maskListing?.sameStem ?? [])];
   // A mask saved as JPEG (say) for an image that has no PNG mask: refused by name, not reported missing.
   const lossyMasks: string[] = [], lossyStems = new Set<string>();
   if (spec.masks && masks) {
-    for (const [s, f] of listFiles(spec.masks, IMAGE_EXTS.filter((e) => !LOSSLESS_MASK_EXTS.includes(e)), '--masks', maskOpts).files) {
+    for (const [s, f] of listFiles(spec.masks, IMAGE_EXTS.filter((e) => !LOSSLESS_MASK_EXTS.includes(e)), 'masks', maskOpts).files) {
       if (images.has(s) && !masks.has(s)) { lossyMasks.push(f); lossyStems.add(s); }
     }
   }
@@ -138,17 +138,17 @@ export function pairingHint(spec: PairingSpec, r: Pick<PairingReport, 'imagesWit
   if (spec.masks && r.imagesWithoutMask.length && r.masksWithoutImage.length) {
     const imgs = r.imagesWithoutMask.map((f) => keyOf(f, spec.images)), masks = r.masksWithoutImage.map((f) => keyOf(f, spec.masks!));
     const ms = common([imgs, masks]);
-    if (ms && !spec.maskSuffix) return `; the masks are named after their images plus "${ms}": add --mask-suffix ${ms}`;
+    if (ms && !spec.maskSuffix) return `; the masks are named after their images plus "${ms}": add options.maskSuffix ${ms}`;
     const is = common([masks, imgs]);
-    if (is && !spec.imageSuffix) return `; the images are named after their masks plus "${is}": add --image-suffix ${is}`;
+    if (is && !spec.imageSuffix) return `; the images are named after their masks plus "${is}": add options.imageSuffix ${is}`;
   }
-  if (!spec.recursive && !r.samples.length && hasSubfolderImages(spec.images)) return '; the images are in subfolders: add --recursive';
+  if (!spec.recursive && !r.samples.length && hasSubfolderImages(spec.images)) return '; the images are in subfolders: add options.recursive';
   return '';
 }
 
 function hasSubfolderImages(dir: string): boolean {
   if (!isDir(dir)) return false;
-  return fs.readdirSync(dir).some((f) => !f.startsWith('.') && isDir(path.join(dir, f)) && listFiles(path.join(dir, f), IMAGE_EXTS, '--images', { recursive: true }).files.size > 0);
+  return fs.readdirSync(dir).some((f) => !f.startsWith('.') && isDir(path.join(dir, f)) && listFiles(path.join(dir, f), IMAGE_EXTS, 'images', { recursive: true }).files.size > 0);
 }
 
 /** The one line for each pairing problem that training and evaluation refuse (verify lists them all). */

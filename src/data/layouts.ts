@@ -75,7 +75,7 @@ export function detectLayout(root: string): { layout: LayoutName; root: string }
 }
 
 function expected(layout: LayoutName): string {
-  return layout === 'folders' ? 'images/ and masks/ (or --images and --masks)' : SIGNATURES[layout].map((d) => `${d}/`).join(' and ');
+  return layout === 'folders' ? 'images/ and masks/ (or options.images and options.masks)' : SIGNATURES[layout].map((d) => `${d}/`).join(' and ');
 }
 
 /** The split folders present under `dir` (for messages). */
@@ -90,7 +90,7 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
   let name: LayoutName;
   if (layout === 'auto') {
     const found = detectLayout(root);
-    if (!found) throw argumentError('data', root, `no known dataset layout here: ${LAYOUTS.filter((l) => l !== 'folders').map((l) => `${l} (${expected(l)})`).join(', ')}, or images/ and masks/; give --images and --masks for other folders`);
+    if (!found) throw argumentError('data', root, `no known dataset layout here: ${LAYOUTS.filter((l) => l !== 'folders').map((l) => `${l} (${expected(l)})`).join(', ')}, or images/ and masks/; give options.images and options.masks for other folders`);
     ({ layout: name, root } = found);
   } else {
     name = layout;

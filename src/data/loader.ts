@@ -36,7 +36,7 @@ export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, 
 export function readCheckedMask(file: string, spec: DatasetSpec, image: { width: number; height: number }): Uint8Array {
   const m = readMask(file, { colors: spec.colors, unknownLabel: spec.ignoreIndex, labelMap: spec.labelMap });
   if (m.mode === 'rgb' && m.unknownColors) {
-    throw new UserError(`${file}: ${m.unknownColors} pixels have colours that are not in the class list (an RGB colour mask needs each class's colour: --class-file); run \`pixelwise verify\``);
+    throw new UserError(`${file}: ${m.unknownColors} pixels have colours that are not in the class list (an RGB colour mask needs each class's colour: options.classFile); run \`pixelwise verify\``);
   }
   if (m.width !== image.width || m.height !== image.height) {
     throw new UserError(`${file}: mask is ${m.width}x${m.height} but its image is ${image.width}x${image.height}; run \`pixelwise verify\``);
@@ -44,8 +44,8 @@ export function readCheckedMask(file: string, spec: DatasetSpec, image: { width:
   for (let i = 0; i < m.data.length; i++) {
     const v = m.data[i];
     if (v >= spec.numClasses && v !== spec.ignoreIndex) {
-      const hint = v === 255 && spec.numClasses === 2 ? ' (binary 0/255 mask: add --label-map 255:1)' : '';
-      throw new UserError(`${file}: label ${v} >= --classes ${spec.numClasses} and is not the ignore label ${spec.ignoreIndex}${hint}; run \`pixelwise verify\``);
+      const hint = v === 255 && spec.numClasses === 2 ? ' (binary 0/255 mask: add options.labelMap 255:1)' : '';
+      throw new UserError(`${file}: label ${v} >= options.numClasses ${spec.numClasses} and is not the ignore label ${spec.ignoreIndex}${hint}; run \`pixelwise verify\``);
     }
   }
   return m.data;
@@ -59,7 +59,7 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
   if (!s.mask) throw new UserError(`${s.image}: no mask`);
   if (bands != null) {
     let img: PixelImage = await readRaster(s.image);
-    if (img.channels !== bands) throw new UserError(`${s.image}: ${img.channels} band${img.channels === 1 ? '' : 's'} but the run's images have ${bands} (--channels); every image needs the same bands`);
+    if (img.channels !== bands) throw new UserError(`${s.image}: ${img.channels} band${img.channels === 1 ? '' : 's'} but the run's images have ${bands} (options.channels); every image needs the same bands`);
     let mask = readCheckedMask(s.mask, spec, img);
     if (resize) {
       const [th, tw] = resize;
@@ -169,7 +169,7 @@ export class SegLoader {
     }
     const { width, height } = pairs[0];
     if (pairs.some((p) => p.width !== width || p.height !== height)) {
-      throw new UserError(`images in one batch differ in size (${items.map((s) => s.id).join(', ')}); use --resize HxW or batch size 1`);
+      throw new UserError(`images in one batch differ in size (${items.map((s) => s.id).join(', ')}); use options.resize HxW or batch size 1`);
     }
     const px = width * height;
     const c = this.opts.bands ?? 3;

@@ -56,7 +56,7 @@ export function decodeMask(bytes: Uint8Array, file: string, opts: MaskReadOption
   } else {
     mode = 'rgb';
     if (!opts.colors) {
-      throw new UserError(`${file}: RGB colour mask; pass --class-file with each class's colour so colours can be mapped to ids`);
+      throw new UserError(`${file}: RGB colour mask; pass options.classFile with each class's colour so colours can be mapped to ids`);
     }
     const lut = new Map<number, number>();
     opts.colors.forEach((c, i) => lut.set((c[0] << 16) | (c[1] << 8) | c[2], i));

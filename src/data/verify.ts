@@ -53,8 +53,8 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
       }
       if (bad.size) {
         const vals = [...bad.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([v, c]) => `${v} (${c} px)`).join(', ');
-        const hint = bad.has(255) && spec.numClasses === 2 ? '; 0/255 binary mask: use --label-map 255:1' : `; use --classes > ${Math.max(...bad.keys())} or --ignore-index`;
-        problems.push(`${s.mask}: labels >= --classes ${spec.numClasses} that are not the ignore label ${spec.ignoreIndex}: ${vals}${hint}`);
+        const hint = bad.has(255) && spec.numClasses === 2 ? '; 0/255 binary mask: use options.labelMap 255:1' : `; use options.numClasses > ${Math.max(...bad.keys())} or options.ignoreIndex`;
+        problems.push(`${s.mask}: labels >= options.numClasses ${spec.numClasses} that are not the ignore label ${spec.ignoreIndex}: ${vals}${hint}`);
       }
       masks.push(m.data);
     } catch (e) {

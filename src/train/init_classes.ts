@@ -41,7 +41,7 @@ export async function startHead(model: SegModel, file: Tensors, starts: number[]
     for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) if (starts[c] >= 0) data[r * n + c] = t.data[r * oldCount + starts[c]];
     out.set(w.name, { shape: w.shape, data });
   }
-  if (!out.size) throw new UserError(`--init-classes: ${origin} has no class-score layer of ${oldCount} classes that matches this network's`);
+  if (!out.size) throw new UserError(`initClasses: ${origin} has no class-score layer of ${oldCount} classes that matches this network's`, 2, 'initClasses');
   model.loadNamedWeights(out, origin, { strict: false, keepMissing: true });
   return [...out.keys()];
 }

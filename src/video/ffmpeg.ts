@@ -77,7 +77,7 @@ const demuxer = (format: string) => (format === 'raw' || format === 'rawvideo' ?
  */
 export async function openStdinVideo(o: StdinVideo): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
   const fmt = o.format ? demuxer(o.format) : undefined;
-  if (fmt === 'rawvideo' && !(o.width && o.height)) throw new UserError('--input-format raw needs --frame-size HEIGHTxWIDTH (and --fps, default 25): raw frames carry no size');
+  if (fmt === 'rawvideo' && !(o.width && o.height)) throw new UserError('inputFormat raw needs options.frameSize HEIGHTxWIDTH (and options.fps, default 25): raw frames carry no size', 2, 'inputFormat');
   const input = fmt === 'rawvideo' ? ['-f', 'rawvideo', '-pixel_format', 'rgb24', '-video_size', `${o.width}x${o.height}`, '-framerate', String(o.fps)]
     : fmt ? ['-f', fmt] : [];
   const p = spawn(ffmpegPath(), ['-hide_banner', '-nostats', '-loglevel', 'info', ...input, '-i', 'pipe:0', ...RGB_OUT]);

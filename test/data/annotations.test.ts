@@ -145,10 +145,10 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   // One-line errors: an image the folder lacks; a polygon of 2 points (or skipped when asked).
   const bad = { ...coco, images: [...coco.images, { id: 4, file_name: 'missing.jpg', width: W, height: H }] };
   fs.writeFileSync(file, JSON.stringify(bad));
-  await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: image "missing.jpg" is not in --images ${images}; point --images at the folder the export's images are in`);
+  await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: image "missing.jpg" is not in options.images ${images}; point options.images at the folder the export's images are in`);
   const thin = { ...coco, annotations: [...coco.annotations, { id: 15, image_id: 3, category_id: 3, segmentation: [[1, 1, 5, 5]] }] };
   fs.writeFileSync(file, JSON.stringify(thin));
-  await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: c.png, annotation 15: a polygon with fewer than 3 points (2); fix the file or pass --skip-invalid to skip such shapes`);
+  await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: c.png, annotation 15: a polygon with fewer than 3 points (2); fix the file or pass options.skipInvalid to skip such shapes`);
   const r3 = await convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o'), skipInvalid: true });
   assert.deepEqual(r3.skipped, [{ image: 'c.png', what: 'annotation 15', reason: 'a polygon with fewer than 3 points (2)' }]);
   // The CLI: the same error as one line, exit 2.

@@ -9,6 +9,7 @@ import { verifyDataset } from '../../src/data/verify.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { medianFrequencyWeights } from '../../src/data/stats.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { cliMessage } from '../../src/cli/flags.ts';
 import { bmpFile, lowBitPng, tempDir, writeGreyPng, writeRgb, writeRgbPng } from '../helpers.ts';
 
 const W = 4, H = 3;
@@ -30,7 +31,7 @@ test('masks: grey index, palette index and RGB colour encodings give the same cl
   assert.deepEqual([...p.data], [...labels]);
   assert.deepEqual([...r.data], [...labels]);
   // RGB without a class list is refused with a clear message; unknown colours are counted.
-  assert.throws(() => readMask(path.join(d, 'rgb.png')), (e: Error) => e instanceof UserError && /--class-file/.test(e.message));
+  assert.throws(() => readMask(path.join(d, 'rgb.png')), (e: Error) => e instanceof UserError && /pass options\.classFile with each class's colour/.test(e.message) && /pass --class-file/.test(cliMessage(e)));
   const partial = readMask(path.join(d, 'rgb.png'), { colors: colors.slice(0, 2), unknownLabel: 255 });
   assert.equal(partial.unknownColors, labels.filter((l) => l >= 2).length);
   assert.ok([...partial.data].every((v, i) => (labels[i] < 2 ? v === labels[i] : v === 255)));
@@ -85,7 +86,7 @@ test('verify names every problem: missing pair, size mismatch, unreadable file, 
   const joined = r.problems.join('\n');
   assert.match(joined, /lonely\.png: no mask/);
   assert.match(joined, /size\.png: mask is 2x2 but its image is 4x3/);
-  assert.match(joined, /label\.png: labels >= --classes 4 .*9 \(1 px\)/);
+  assert.match(joined, /label\.png: labels >= options\.numClasses 4 .*9 \(1 px\)/);
   assert.match(joined, /broken\.png: unreadable image/);
   assert.equal(r.problems.length, 4);
   // A clean dataset: the class histogram counts every pixel of every mask.

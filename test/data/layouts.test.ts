@@ -12,7 +12,7 @@ import { readCheckedMask } from '../../src/data/loader.ts';
 import { encodeLabelPng } from '../../src/data/mask_io.ts';
 import { VOC_CLASSES } from '../../src/data/class_sets.ts';
 import { UserError } from '../../src/util/errors.ts';
-import { cliMessage } from '../../src/cli/main.ts';
+import { cliMessage } from '../../src/cli/flags.ts';
 import { tempDir, writeGreyPng, writeRgb } from '../helpers.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
@@ -127,12 +127,12 @@ test('folders: masks named with a suffix beside their images or apart, in subfol
   // Apart, without the option: the error says which option pairs them.
   for (const i of [0, 1]) { await img(path.join(d, 'images', `img_${i}.png`)); grey(path.join(d, 'masks', `img_${i}_mask.png`), [i]); }
   const spec = { images: path.join(d, 'images'), masks: path.join(d, 'masks'), numClasses: 2, ignoreIndex: 255 };
-  assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && e.message.endsWith('(2 images unpaired; the masks are named after their images plus "_mask": add --mask-suffix _mask)'));
+  assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && e.message.endsWith('(2 images unpaired; the masks are named after their images plus "_mask": add options.maskSuffix _mask)') && cliMessage(e).endsWith('add --mask-suffix _mask)'));
   assert.equal(loadSamples({ ...spec, maskSuffix: '_mask' }).length, 2);
   // Subfolders: paired by their path below the folder (the same name in two folders is two samples).
   for (const sub of ['a', 'b/c']) { await img(path.join(d, 'nested', 'images', sub, 'x.png')); grey(path.join(d, 'nested', 'masks', sub, 'x.png'), [1]); }
   const nested = { images: path.join(d, 'nested', 'images'), masks: path.join(d, 'nested', 'masks'), numClasses: 2, ignoreIndex: 255 };
-  assert.throws(() => loadSamples(nested), (e: Error) => e instanceof UserError && e.message.endsWith('no images (jpg/png/bmp/webp/tiff) found; the images are in subfolders: add --recursive'));
+  assert.throws(() => loadSamples(nested), (e: Error) => e instanceof UserError && e.message.endsWith('no images (jpg/png/bmp/webp/tiff) found; the images are in subfolders: add options.recursive') && cliMessage(e).endsWith('add --recursive'));
   assert.deepEqual(loadSamples({ ...nested, recursive: true }).map((s) => s.id), ['a/x', 'b/c/x']);
   assert.equal(resolveLayout('auto', path.join(d, 'nested'), 'train', { recursive: true }).layout, 'folders');
   // A layout whose folders are missing, and a folder in no layout.

@@ -20,7 +20,7 @@ import { loadSamples } from '../../src/data/dataset.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
 import { UserError } from '../../src/util/errors.ts';
-import { cliMessage } from '../../src/cli/main.ts';
+import { cliMessage } from '../../src/cli/flags.ts';
 import { Rng } from '../../src/util/random.ts';
 import { tempDir } from '../helpers.ts';
 

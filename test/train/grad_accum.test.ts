@@ -9,7 +9,7 @@ import { accumulatedGradients, type LossSpec } from '../../src/train/grad_accum.
 import { balancedMicroBatch, planMicroBatch, probeStep, sampleBytesBound, WASM_HEAP_BYTES } from '../../src/train/micro_batch.ts';
 import { segmentationLoss } from '../../src/train/losses.ts';
 import { UserError } from '../../src/util/errors.ts';
-import { cliMessage } from '../../src/cli/main.ts';
+import { cliMessage } from '../../src/cli/flags.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const [B, H, W, K] = [4, 32, 48, 3];

@@ -15,7 +15,7 @@ import { readSafetensors } from '../../src/formats/safetensors.ts';
 import { spawnSync } from 'node:child_process';
 import { loadModelPackage } from '../../src/models/package.ts';
 import { tempDir } from '../helpers.ts';
-import { cliMessage } from '../../src/cli/main.ts';
+import { cliMessage } from '../../src/cli/flags.ts';
 import { UserError } from '../../src/util/errors.ts';
 
 const quiet = { quiet: true, log: () => {} };

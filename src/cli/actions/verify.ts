@@ -8,6 +8,7 @@ import type { Opts } from '../verify.js';
 import path from 'node:path';
 import { labelQa, writeQaReport } from './label_qa.js';
 import { checkOutputDir } from '../output_paths.js';
+import { asFlags } from '../flags.js';
 
 export async function run(o: Opts): Promise<void> {
   if (o.model) checkOutputDir('--report', o.report);
@@ -24,7 +25,7 @@ export async function run(o: Opts): Promise<void> {
   const r = await verifyDataset(spec, (d, t) => { bar ??= progressBar('verify', t, 'img', o.quiet); bar.update(d); });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
   if (r.problems.length) {
-    for (const p of r.problems) process.stdout.write(p + '\n');
+    for (const p of r.problems) process.stdout.write(asFlags(p) + '\n');
     process.stdout.write(`${r.problems.length} problems in ${r.images} pairs\n`);
     process.exitCode = 1;
     return;

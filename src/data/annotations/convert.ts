@@ -133,7 +133,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   // Every image is found before anything is written.
   const located = set.images.map((img) => {
     const file = findImage(img.name, o.images);
-    if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in --images ${o.images}; point --images at the folder the export's images are in`);
+    if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${o.images}; point options.images at the folder the export's images are in`);
     return { img, file };
   });
   let done = 0;

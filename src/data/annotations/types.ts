@@ -48,7 +48,7 @@ export class ShapeProblems {
   readonly skipped: SkippedShape[] = [];
   constructor(private readonly file: string, private readonly skipInvalid: boolean) {}
   invalid(image: string, what: string, reason: string): void {
-    if (!this.skipInvalid) throw new UserError(`${this.file}: ${image}, ${what}: ${reason}; fix the file or pass --skip-invalid to skip such shapes`);
+    if (!this.skipInvalid) throw new UserError(`${this.file}: ${image}, ${what}: ${reason}; fix the file or pass options.skipInvalid to skip such shapes`);
     this.skipped.push({ image, what, reason });
   }
   /** Shapes with no area (lines, points) or nothing to draw: always skipped, always reported. */

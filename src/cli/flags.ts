@@ -1,0 +1,32 @@
+// How the command line words what the library says: the library names its arguments (`model`,
+// `tile`, `options.recursive`), the command line their flags (`--model`, `--tile`, `--recursive`).
+import type { UserError } from '../util/errors.js';
+
+/** The flag of each library argument a UserError may name (the library speaks in arguments). */
+const FLAGS: Record<string, string> = {
+  model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
+  scales: '--tta', tta: '--tta', threads: '--threads', reflectPad: '--reflect-pad', inputSize: '--input-size', precision: '--precision', keepFloat: '--keep-float', threshold: '--threshold', arch: '--arch',
+  widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
+  encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
+  queue: '--queue', chunk: '--chunk', valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
+  microBatch: '--micro-batch', data: '--data', split: '--split', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
+  masks: '--masks', maskSuffix: '--mask-suffix', imageSuffix: '--image-suffix', recursive: '--recursive', classFile: '--class-file', skipInvalid: '--skip-invalid',
+  channels: '--channels', resize: '--resize', inputFormat: '--input-format', frameSize: '--frame-size', fps: '--fps', initClasses: '--init-classes',
+};
+
+/** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */
+const CAMEL = new RegExp(`\\b(${Object.keys(FLAGS).filter((k) => /[A-Z]/.test(k)).join('|')})\\b`, 'g');
+
+/** Other arguments a library message names in its prose, as `options.NAME` (e.g. "add options.recursive"). */
+const OPTION = /\boptions\.([A-Za-z]+)\b/g;
+
+/** Library prose as the command line says it: the arguments it names (`options.NAME`, camelCase names) as flags. */
+export function asFlags(text: string): string {
+  return text.replace(OPTION, (all, k: string) => FLAGS[k] ?? all).replace(CAMEL, (k) => FLAGS[k]);
+}
+
+/** A user error as the command line says it: the argument it starts with, and any other it names, as flags. */
+export function cliMessage(e: UserError): string {
+  const flag = e.argument ? FLAGS[e.argument] : undefined;
+  return asFlags(flag && e.message.startsWith(`${e.argument} `) ? flag + e.message.slice(e.argument!.length) : e.message);
+}

@@ -1,0 +1,17 @@
+// The command line's wording of library errors: the argument a message starts with, camelCase
+// names and `options.NAME` in its prose become flags; names without a flag stay as written.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { asFlags, cliMessage } from '../../src/cli/flags.ts';
+import { UserError, argumentError } from '../../src/util/errors.ts';
+
+test('cliMessage: the leading argument, options.NAME and camelCase names as flags; unknown names untouched', () => {
+  assert.equal(cliMessage(argumentError('numClasses', 12, 'does not match the 11 classes in c.json; make them agree')), '--classes 12: does not match the 11 classes in c.json; make them agree');
+  assert.equal(cliMessage(argumentError('images', 'a/', 'no images found; the images are in subfolders: add options.recursive')), '--images a/: no images found; the images are in subfolders: add --recursive');
+  assert.equal(asFlags('m.png: label 9 >= options.numClasses 4 (binary 0/255 mask: add options.labelMap 255:1)'), 'm.png: label 9 >= --classes 4 (binary 0/255 mask: add --label-map 255:1)');
+  assert.equal(asFlags('initClasses: no layer'), '--init-classes: no layer');
+  // A library option the command line does not have keeps its library name.
+  assert.equal(cliMessage(new UserError("filters pillow: give that function in the segmenter's options.filters")), "filters pillow: give that function in the segmenter's options.filters");
+  // An argument named at the start only when the message starts with it.
+  assert.equal(cliMessage(new UserError('the images differ', 2, 'images')), 'the images differ');
+});
