@@ -142,7 +142,8 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   assert.deepEqual(labelsOf(path.join(out2, 'masks', 'a.png')), rects([1, 1, 4, 3, 2], [8, 0, 10, 2, 2]));
   assert.deepEqual(r2.skipped.map((s) => `${s.image}, ${s.what}: ${s.reason}`), ['a.png, annotation 11: label "dog" is not in the class list', 'sub/b.png, annotation 13: label "dog" is not in the class list']);
 
-  // One-line errors: an image the folder lacks; a polygon of 2 points (or skipped when asked).
+  // One-line errors: a format it does not read; an image the folder lacks; a polygon of 2 points (or skipped when asked).
+  await assert.rejects(convertAnnotations({ from: 'yolo' as 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === 'from yolo: use coco, labelme, cvat, cvat-mask, labelstudio');
   const bad = { ...coco, images: [...coco.images, { id: 4, file_name: 'missing.jpg', width: W, height: H }] };
   fs.writeFileSync(file, JSON.stringify(bad));
   await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: image "missing.jpg" is not in options.images ${images}; point options.images at the folder the export's images are in`);

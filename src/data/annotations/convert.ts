@@ -57,6 +57,7 @@ function readJson(file: string): unknown {
 }
 
 function readExport(o: ConvertOptions): AnnotationSet {
+  if (!ANNOTATION_FORMATS.includes(o.from)) throw argumentError('from', o.from, `use ${ANNOTATION_FORMATS.join(', ')}`);
   const skip = !!o.skipInvalid;
   switch (o.from) {
     case 'coco': return readCoco(readJson(o.input), o.input, skip);
