@@ -67,6 +67,8 @@ The classes that are not command lines are tested where they live:
 | binary masks | test/train/train.test.ts, test/data/data.test.ts | 1-bit masks train to the same weights as the same masks saved 8-bit 0/255; 1/2/4-bit grey and palette masks read exactly; \`--classes 1\` trains one sigmoid output whose loss equals binary cross-entropy written out, and whose label maps equal sigmoid > 0.5 on TF.js and ONNX Runtime |
 | training summaries | test/train/train.test.ts | the summary, log.jsonl (partial epochs marked) and the dashboard's epoch count agree; \`--max-minutes\` ends within its budget, set-up and validation included |
 | library: background() inputs | test/render/effects.test.ts | a path and an encoded Buffer give the same picture as decoded RGB; bad ones are one-line errors |
+| library: arguments a JavaScript caller may pass | test/api.test.ts, test/web/stream.test.ts | \`segment(null)\`, \`threads: 0\`, \`tta: 'mirror'\`, \`scales: 2\`, a threshold probability of 1.5, a render \`format: 'gif'\`, \`keep: 'cat'\` (not a list), \`blur: 0\`, \`weights\` for a graph without them; in the browser \`runtime: 'gpu'\` and raw pixels of the wrong length: each refused naming its argument (before: TypeErrors, ONNX Runtime blaming the model file, or a silent wrong result) |
+| library and server: a BMP as bytes | test/api.test.ts, test/serve/serve.test.ts | \`segment(buffer)\` and a BMP upload give the file's label map; a BMP header claiming 100000x100000 is 413 |
 | install | test/package.test.ts | installing the packed tarball on Node 20 prints no EBADENGINE and no uncovered install script |
 | logs | test/cli/cli.test.ts | off a terminal: no line for a short task, one per 30 s for a long one |
 

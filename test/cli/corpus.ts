@@ -311,6 +311,9 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   add(WRONG, { command: 'batch', name: '--queue not a Redis URL', args: ['batch', 'status', '--queue', 'http://localhost:6379'], expect: 'error', message: /--queue http:\/\/localhost:6379: expected a redis:\/\/ or rediss:\/\/ URL/ });
   add(WRONG, { command: 'predict', name: '--weights last (by name)', args: ['predict', PHOTO, '--model', run, '--weights', 'last', '--out', p('w-last')], expect: 'ok' });
   add(WRONG, { command: 'predict', name: '--weights with the checkpoint\'s path', args: ['predict', PHOTO, '--model', run, '--weights', path.join(run, 'last.safetensors'), '--out', p('w-path')], expect: 'ok' });
+  // A package holding its weights and a pre-exported graph ran the graph whatever --weights said.
+  add(WRONG, { command: 'predict', name: '--weights naming no checkpoint of a package with its graph', args: ['predict', PHOTO, '--model', VOC, '--weights', 'nope', '--out', p('w-nope')], expect: 'error', message: /--weights nope: no such checkpoint/ });
+  add(WRONG, { command: 'predict', name: '--weights for a graph without weights (shipped voc)', args: ['predict', PHOTO, '--model', 'voc', '--weights', 'best', '--out', p('w-voc')], expect: 'error', message: /--weights best: \S*voc is an ONNX graph with no TF\.js weights to replace/ });
 
   // Data loss: outputs never replace inputs or foreign folders.
   const LOSS = 'data loss';
