@@ -42,6 +42,37 @@ test('the entry points: `pixelwise` imports and segments with an ONNX model with
   assert.deepEqual(importIn(BATCH_ENTRY, false).tf, [], 'TF.js files loaded by `pixelwise/batch`');
 });
 
+test('pixelwise/train: train() in a new process starts the engine itself (no initEngine first); a configuration it cannot use is refused by argument name', () => {
+  const SYNTH = new URL('../src/data/synthetic.ts', import.meta.url).href, ROOT = ROOT_ENTRY;
+  const dir = tempDir();
+  const code = `const { train } = await import(${JSON.stringify(TRAIN_ENTRY)});
+const { DEFAULT_AUGMENT, IMAGENET_NORM } = await import(${JSON.stringify(ROOT)});
+const { writeSyntheticDataset, SYNTHETIC_CLASSES } = await import(${JSON.stringify(SYNTH)});
+const tr = await writeSyntheticDataset(${JSON.stringify(path.join(dir, 'train'))}, 8, 32, 32, 1);
+const base = { model: { arch: 'unet', numClasses: 4, width: 4, depth: 2 }, train: tr, classes: SYNTHETIC_CLASSES, ignoreIndex: 255, labelMap: [],
+  inputSize: [32, 32], batchSize: 4, epochs: 1, lr: 1e-2, schedule: 'poly', warmupSteps: 0, loss: 'ce', focalGamma: 2, augment: DEFAULT_AUGMENT,
+  norm: IMAGENET_NORM, seed: 7, valBatchSize: 4, backend: 'wasm', workers: 0, preciseBn: 0 };
+const quiet = { log: () => {}, quiet: true };
+const refusals = [];
+for (const bad of [{ epochs: 0 }, { batchSize: 2.5 }, { schedule: 'step' }, { classes: SYNTHETIC_CLASSES.slice(0, 3) }, { ignoreIndex: 300 }, { classWeights: [1, 2] }]) {
+  try { await train({ ...base, ...bad }, ${JSON.stringify(path.join(dir, 'bad'))}, false, quiet); refusals.push('trained'); } catch (e) { refusals.push(e.argument + ' | ' + e.message); }
+}
+const r = await train(base, ${JSON.stringify(path.join(dir, 'run'))}, false, quiet);
+process.stdout.write(JSON.stringify({ refusals, epochs: r.epochs ?? null, best: typeof r.bestMIoU }));`;
+  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { refusals: string[] };
+  assert.deepEqual(out.refusals, [
+    'epochs | epochs 0: expected a whole number, 1 or more',
+    'batchSize | batchSize 2.5: expected a whole number, 1 or more',
+    'schedule | schedule step: use poly, cosine, constant',
+    'classes | classes: 3 for a network of 4 outputs; give one class (name, color) for each',
+    'ignoreIndex | ignoreIndex 300: expected a label 0..255 (masks hold 8-bit class ids)',
+    "classWeights | classWeights 1,2: expected 'auto' or one weight for each of the 4 classes",
+  ]);
+  assert.ok(fs.existsSync(path.join(dir, 'run', 'model.json')), 'the run trained and wrote its card');
+});
+
 test('classAreas: pixel counts and shares of the classes present, largest first', () => {
   const classes = ['a', 'b', 'c', 'd'].map((name) => ({ name, color: [0, 0, 0] as [number, number, number] }));
   const labels = Uint8Array.from([2, 2, 2, 0, 2, 0, 3, 9]); // 9: beyond the class list, not counted

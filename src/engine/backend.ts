@@ -17,6 +17,10 @@ import { wasmModule } from './private/tfjs_backend_wasm.js';
 import { checkVersions } from './private/versions.js';
 
 let nodeTried: boolean | null = null;
+let initialised: string | null = null;
+
+/** The backend initEngine set up, or null before it has run. */
+export function engineBackend(): string | null { return initialised; }
 
 async function tryLoadNode(): Promise<boolean> {
   if (nodeTried != null) return nodeTried;
@@ -58,7 +62,7 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
   }
   await tf.ready();
   if (tf.getBackend() === 'wasm') trackWasmTensorBytes();
-  return tf.getBackend();
+  return initialised = tf.getBackend();
 }
 
 

@@ -20,13 +20,15 @@ import { defaultThreads } from '../inference/onnx_runtime.js';
 import type { Scores } from '../metrics/confusion.js';
 import { accumulatedGradients } from './grad_accum.js';
 import { planMicroBatch } from './micro_batch.js';
-import { learningRate } from './schedule.js';
+import { learningRate, SCHEDULES } from './schedule.js';
 import { Adam } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import type { TrainConfig, SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
 import { recomputeBatchNormStats } from './precise_bn.js';
-import { DEFAULT_PRECISE_BN_IMAGES } from './choices.js';
+import { DEFAULT_PRECISE_BN_IMAGES, LOSSES } from './choices.js';
+import { BACKENDS, type BackendName } from '../engine/backend_names.js';
+import { engineBackend, initEngine } from '../engine/backend.js';
 import { GuardedSteps, type Gradients } from './step.js';
 import { lockRun } from './run_lock.js';
 import { readLog } from './run_log.js';
@@ -77,10 +79,30 @@ export function trainedText(r: Pick<TrainResult, 'state' | 'batchesPerEpoch'>): 
 }
 
 /** Settings no run can learn from, refused before any work (the library's words: the fields of TrainConfig). */
+/** Whole numbers from `min`: counts and sizes a configuration gives (a JavaScript caller may give anything). */
+const whole = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+
 export function checkTrainConfig(cfg: TrainConfig): void {
+  for (const k of ['epochs', 'batchSize', 'valBatchSize'] as const) if (!whole(cfg[k], 1)) throw argumentError(k, cfg[k], 'expected a whole number, 1 or more');
+  for (const k of ['inputSize', 'resize'] as const) {
+    const v = cfg[k];
+    if ((k === 'inputSize' || v !== undefined) && !(Array.isArray(v) && v.length === 2 && v.every((x) => whole(x, 1)))) throw argumentError(k, JSON.stringify(v), 'expected [height, width] in whole pixels, e.g. [256, 256]');
+  }
+  if (!SCHEDULES.includes(cfg.schedule)) throw argumentError('schedule', cfg.schedule, `use ${SCHEDULES.join(', ')}`);
+  if (!LOSSES.includes(cfg.loss)) throw argumentError('loss', cfg.loss, `unknown loss; use one of ${LOSSES.join(', ')}`);
+  if (!BACKENDS.includes(cfg.backend as BackendName)) throw argumentError('backend', cfg.backend, `unknown backend; use one of ${BACKENDS.join(', ')}`);
+  if (!whole(cfg.warmupSteps, 0)) throw argumentError('warmupSteps', cfg.warmupSteps, 'expected a whole number of steps, 0 or more');
+  if (!(cfg.focalGamma >= 0 && Number.isFinite(cfg.focalGamma))) throw argumentError('focalGamma', cfg.focalGamma, 'expected 0 or above');
+  if (!whole(cfg.ignoreIndex, 0) || cfg.ignoreIndex > 255) throw argumentError('ignoreIndex', cfg.ignoreIndex, 'expected a label 0..255 (masks hold 8-bit class ids)');
+  if (!Number.isSafeInteger(cfg.seed)) throw argumentError('seed', cfg.seed, 'expected a whole number');
+  for (const k of ['earlyStopPatience', 'workers'] as const) if (cfg[k] != null && !whole(cfg[k], k === 'workers' ? 0 : 1)) throw argumentError(k, cfg[k], `expected a whole number, ${k === 'workers' ? 0 : 1} or more`);
+  // The card lists one class per network output: a list of another length would name the wrong classes.
+  if (!whole(cfg.model?.numClasses, 1)) throw argumentError('numClasses', cfg.model?.numClasses, 'expected a whole number of classes, 1 or more');
+  if (!Array.isArray(cfg.classes) || cfg.classes.length !== cfg.model.numClasses) throw new UserError(`classes: ${Array.isArray(cfg.classes) ? cfg.classes.length : 'none'} for a network of ${cfg.model.numClasses} outputs; give one class (name, color) for each`, 2, 'classes');
   // 0 is allowed here (the weights stay as they are: a run that only validates); the CLI asks for more.
   if (!(cfg.lr >= 0 && Number.isFinite(cfg.lr))) throw argumentError('lr', cfg.lr, 'the learning rate must be 0 or above');
   const w = cfg.classWeights;
+  if (w !== undefined && w !== 'auto' && !(Array.isArray(w) && w.length === cfg.model.numClasses)) throw argumentError('classWeights', Array.isArray(w) ? w.join(',') : w, `expected 'auto' or one weight for each of the ${cfg.model.numClasses} classes`);
   if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw argumentError('classWeights', w.join(','), 'weights must be >= 0 and at least one above 0');
   if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw argumentError('maxMinutes', cfg.maxMinutes, 'must be above 0');
   if (cfg.distillWeight != null && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1)) throw argumentError('distillWeight', cfg.distillWeight, 'the distillation term\'s share of the loss must be 0..1');
@@ -134,6 +156,8 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   // --max-minutes counts from here: decoding the data set and planning memory are part of the run's time.
   const started = Date.now();
   checkTrainConfig(cfg);
+  // A library caller need not have started the engine: the run's backend, unless one is running.
+  if (!engineBackend()) await initEngine(cfg.backend as BackendName);
   const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const trainSpec = datasetSpec(cfg, cfg.train);
   const trainSamples = loadSamples(trainSpec);
