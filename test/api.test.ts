@@ -42,10 +42,12 @@ test('the entry points: `pixelwise` imports and segments with an ONNX model with
   assert.deepEqual(importIn(BATCH_ENTRY, false).tf, [], 'TF.js files loaded by `pixelwise/batch`');
 });
 
-test('pixelwise/train: train() in a new process starts the engine itself (no initEngine first); a configuration it cannot use is refused by argument name', () => {
+test('pixelwise/train: a model built before initEngine says so; train() in a new process starts the engine itself; a configuration it cannot use is refused by argument name', () => {
   const SYNTH = new URL('../src/data/synthetic.ts', import.meta.url).href, ROOT = ROOT_ENTRY;
   const dir = tempDir();
-  const code = `const { train } = await import(${JSON.stringify(TRAIN_ENTRY)});
+  const code = `const { train, SegModel } = await import(${JSON.stringify(TRAIN_ENTRY)});
+let early = 'built';
+try { new SegModel({ arch: 'unet', numClasses: 4, width: 4, depth: 2 }); } catch (e) { early = e.name + ': ' + e.message; }
 const { DEFAULT_AUGMENT, IMAGENET_NORM } = await import(${JSON.stringify(ROOT)});
 const { writeSyntheticDataset, SYNTHETIC_CLASSES } = await import(${JSON.stringify(SYNTH)});
 const tr = await writeSyntheticDataset(${JSON.stringify(path.join(dir, 'train'))}, 8, 32, 32, 1);
@@ -58,10 +60,12 @@ for (const bad of [{ epochs: 0 }, { batchSize: 2.5 }, { schedule: 'step' }, { cl
   try { await train({ ...base, ...bad }, ${JSON.stringify(path.join(dir, 'bad'))}, false, quiet); refusals.push('trained'); } catch (e) { refusals.push(e.argument + ' | ' + e.message); }
 }
 const r = await train(base, ${JSON.stringify(path.join(dir, 'run'))}, false, quiet);
-process.stdout.write(JSON.stringify({ refusals, epochs: r.epochs ?? null, best: typeof r.bestMIoU }));`;
+process.stdout.write(JSON.stringify({ early, refusals }));`;
   const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { refusals: string[] };
+  const out = JSON.parse(r.stdout) as { early: string; refusals: string[] };
+  // Building a model needs the engine started (TF.js starts wasm asynchronously): said in one line.
+  assert.equal(out.early, 'UserError: the TF.js engine is not started: await initEngine() (pixelwise/train) before building or loading a model; train() starts it itself');
   assert.deepEqual(out.refusals, [
     'epochs | epochs 0: expected a whole number, 1 or more',
     'batchSize | batchSize 2.5: expected a whole number, 1 or more',

@@ -38,7 +38,13 @@ export class SegModel {
     const opts = { ...a.defaults, ...spec };
     setBuildOptions({ seed: spec.seed, bnEpsilon: spec.bnEpsilon });
     if (spec.binary && spec.numClasses !== 2) throw new UserError(`binary model: numClasses must be 2 (background and foreground), not ${spec.numClasses}`);
-    this.net = spec.binary ? binaryNet(a.build({ ...opts, numClasses: 1 })) : a.build(opts);
+    try {
+      this.net = spec.binary ? binaryNet(a.build({ ...opts, numClasses: 1 })) : a.build(opts);
+    } catch (e) {
+      // TF.js starts its wasm backend asynchronously: a model built before that fails in its words.
+      if (/has not yet been initialized/.test((e as Error).message)) throw new UserError('the TF.js engine is not started: await initEngine() (pixelwise/train) before building or loading a model; train() starts it itself');
+      throw e;
+    }
     checkLayerKinds(this.net); // a layer kind without export/import rules fails here, not at export
     fuseBatchNormTraining(this.net);
     this.stride = a.stride(opts);
