@@ -127,6 +127,7 @@ test('load() and segment() refuse what a JavaScript caller may pass by the argum
   // The renderers: a format, a class list given as one name, a blur no Gaussian has.
   const r = await seg.segment(path.join(PHOTOS, 'chelsea.png'));
   await assert.rejects(r.overlay({ format: 'gif' as 'png' }), names('format', /^format gif: use png, jpeg, raw$/));
+  await assert.rejects(r.overlay({ alpha: 2 }), names('alpha', /^alpha 2: expected an opacity from 0 to 1$/));
   await assert.rejects(r.colorMask({ format: 'jpeg', quality: 0 }), names('quality', /^quality 0: expected a whole number from 1 to 100$/));
   await assert.rejects(r.background({ keep: 'cat' as unknown as string[], blur: 12 }), (e: Error) => e.message === 'keep cat: expected a list of class names or ids, e.g. ["cat"]');
   await assert.rejects(r.cutout('cat' as unknown as string[]), (e: Error) => /^cutout cat: expected a list/.test(e.message));

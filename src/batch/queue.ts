@@ -7,6 +7,7 @@ import { collectImages, outputNames } from '../data/image_list.js';
 import { isDir } from '../util/fs.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { isDone, jobId, modelIdentity, type BatchJobData, type BatchOutputOptions, type JobImage } from './jobs.js';
+import { checkedAlpha } from '../render/colorize.js';
 
 export const DEFAULT_QUEUE_NAME = 'pixelwise';
 /** A job that fails this many times (a corrupt image, ...) goes to the failed set. */
@@ -53,7 +54,7 @@ export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Prom
   const model = jobModel(o.model);
   const identity = await modelIdentity(model);
   const out = path.resolve(o.out);
-  const options: BatchOutputOptions = { alpha: o.alpha };
+  const options: BatchOutputOptions = { alpha: checkedAlpha(o.alpha ?? 0.5) }; // refused here, not by every worker's every attempt
   const report: SubmitReport = { images: files.length, jobs: 0, added: 0, done: 0, queued: 0, failed: 0 };
   const toAdd: { name: string; data: BatchJobData; opts: { jobId: string } }[] = [];
   for (let i = 0; i < files.length; i += chunk) {

@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import type { ClassInfo, Rgb } from '../data/classes.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
-import { colorize, overlay } from '../render/colorize.js';
+import { checkedAlpha, colorize, overlay } from '../render/colorize.js';
 import { legendPng } from '../render/legend.js';
 import { backdrop } from '../render/effects.js';
 import { boundingBox, chosenEffect, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/compose.js';
@@ -99,7 +99,7 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
     probability,
     confidenceMasks: () => confidenceMasks(probs(), C),
     colorMask: (o) => encode(mask(), o),
-    overlay: (o = {}) => encode(overlay(image, mask(), o.alpha ?? 0.5), o),
+    overlay: async (o = {}) => encode(overlay(image, mask(), checkedAlpha(o.alpha ?? 0.5)), o),
     legend: () => legendPng(classes, classShares(labels, C)),
     async cutout(wanted) {
       const out: Cutout[] = [];

@@ -4,6 +4,7 @@ import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
 import { wasmBase64 } from './simd/overlay_wasm.js';
 import { lazyModule, layout, reserve, type OwnMemory } from '../util/wasm_module.js';
+import { argumentError } from '../util/errors.js';
 
 interface OverlayKernel extends OwnMemory {
   overlay(src: number, labels: number, n: number, dst: number, table: number, last: number): void;
@@ -20,6 +21,12 @@ export function colorize(labels: Uint8Array, width: number, height: number, pale
 }
 
 /** Alpha-blends the colour mask over the photo (alpha = mask opacity). */
+/** An overlay's opacity as a caller gave it: 0..1 (the command line and the server check theirs before). */
+export function checkedAlpha(alpha: unknown): number {
+  if (!(typeof alpha === 'number' && alpha >= 0 && alpha <= 1)) throw argumentError('alpha', alpha, 'expected an opacity from 0 to 1');
+  return alpha;
+}
+
 export function overlay(photo: RgbImage, mask: RgbImage, alpha: number): RgbImage {
   const out = new Uint8Array(photo.data.length);
   const a = Math.min(1, Math.max(0, alpha)), b = 1 - a;

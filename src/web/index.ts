@@ -22,7 +22,7 @@ import { pillowBilinear } from '../data/pillow_resize.js';
 import { checkedRgb8 } from '../data/pixels.js';
 import { argumentError } from '../util/errors.js';
 import type { Network } from '../inference/network.js';
-import { colorize, overlay } from '../render/colorize.js';
+import { checkedAlpha, colorize, overlay } from '../render/colorize.js';
 
 export type { ClassArea, ClassInfo, ModelCard, RgbImage };
 
@@ -368,7 +368,7 @@ export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassIn
     overlay({ alpha = 0.5, hide = [] } = {}) {
       const shown = hide.length ? labels.map((l) => (hide.includes(l) ? 255 : l)) : labels; // 255: no class, no colour
       const mask = colorize(shown, width, height, palette);
-      const blended = overlay(image, mask, alpha);
+      const blended = overlay(image, mask, checkedAlpha(alpha));
       if (hide.length) for (let p = 0; p < shown.length; p++) if (shown[p] === 255) blended.data.set(image.data.subarray(p * 3, p * 3 + 3), p * 3);
       return toImageData(blended);
     },

@@ -3607,6 +3607,10 @@ function colorize(labels, width, height, palette) {
   }
   return { data: out, width, height };
 }
+function checkedAlpha(alpha) {
+  if (!(typeof alpha === "number" && alpha >= 0 && alpha <= 1)) throw argumentError("alpha", alpha, "expected an opacity from 0 to 1");
+  return alpha;
+}
 function overlay(photo, mask, alpha) {
   const out = new Uint8Array(photo.data.length);
   const a = Math.min(1, Math.max(0, alpha)), b = 1 - a;
@@ -3884,7 +3888,7 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
     overlay({ alpha = 0.5, hide: hide2 = [] } = {}) {
       const shown = hide2.length ? labels.map((l) => hide2.includes(l) ? 255 : l) : labels;
       const mask = colorize(shown, width, height, palette);
-      const blended = overlay(image, mask, alpha);
+      const blended = overlay(image, mask, checkedAlpha(alpha));
       if (hide2.length) {
         for (let p = 0; p < shown.length; p++) if (shown[p] === 255) blended.data.set(image.data.subarray(p * 3, p * 3 + 3), p * 3);
       }
