@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { load } from '../src/index.ts';
 import { classAreas, classHistogram } from '../src/inference/label_map.ts';
-import { readImage } from '../src/data/image_io.ts';
+import { readImage, type RgbImage } from '../src/data/image_io.ts';
 import { bmpFile, tempDir } from './helpers.ts';
 import { readSafetensors, writeSafetensors } from '../src/formats/safetensors.ts';
 
@@ -92,7 +92,11 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   const file = path.join(PHOTOS, 'chelsea.png');
   const a = await seg.segment(file);
   const b = await seg.segment(fs.readFileSync(file));
-  const c = await seg.segment(await readImage(file));
+  const rgb = await readImage(file);
+  const c = await seg.segment(rgb);
+  // RGBA as canvas libraries give it (an ImageData: Uint8ClampedArray, no channels field): its alpha dropped.
+  const rgba = new Uint8ClampedArray(rgb.width * rgb.height * 4).map((_, i) => (i % 4 === 3 ? 77 : rgb.data[(i >> 2) * 3 + (i % 4)]));
+  assert.deepEqual((await seg.segment({ data: rgba, width: rgb.width, height: rgb.height } as unknown as RgbImage)).labels, (await seg.segment(rgb)).labels);
   assert.deepEqual([a.width, a.height], [451, 300]);
   assert.equal(a.labels.length, 451 * 300);
   assert.deepEqual(b.labels, a.labels);

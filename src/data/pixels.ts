@@ -26,13 +26,22 @@ export function isRgb8(im: PixelImage): im is RgbImage {
   return channelsOf(im) === 3 && im.data instanceof Uint8Array;
 }
 
-/** Raw 8-bit RGB as a caller gave it (Node's and the browser's segment()), refused in one line when it is not. */
+/**
+ * Raw 8-bit pixels as a caller gave them (Node's and the browser's segment()) as RGB: RGB as it is,
+ * RGBA (an ImageData's layout, as canvas libraries give it) without its alpha, as decoding drops a
+ * file's; anything else refused in one line.
+ */
 export function checkedRgb8(im: { data?: unknown; width?: unknown; height?: unknown; channels?: unknown }): RgbImage {
-  const { data, width, height } = im as Partial<RgbImage>;
-  if (!(data instanceof Uint8Array) || !(width! > 0) || !(height! > 0) || data.length !== width! * height! * 3 || channelsOf(im as PixelImage) !== 3) {
-    throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${(data as { length?: number } | undefined)?.length} bytes for ${width}x${height}`);
+  const { data, width, height, channels } = im as { data?: unknown; width: number; height: number; channels?: number };
+  const bytes = data instanceof Uint8Array || data instanceof Uint8ClampedArray ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  const n = width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height) ? width * height : NaN;
+  if (bytes && bytes.length === n * 3 && (channels ?? 3) === 3) return { data: bytes, width, height };
+  if (bytes && bytes.length === n * 4 && (channels ?? 4) === 4) {
+    const rgb = new Uint8Array(n * 3);
+    for (let p = 0; p < n; p++) { rgb[p * 3] = bytes[p * 4]; rgb[p * 3 + 1] = bytes[p * 4 + 1]; rgb[p * 3 + 2] = bytes[p * 4 + 2]; }
+    return { data: rgb, width, height };
   }
-  return im as RgbImage;
+  throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got ${(data as { length?: number } | undefined)?.length} bytes for ${width}x${height}`);
 }
 
 /** A zeroed sample array of the same type as `like`. */

@@ -20,7 +20,8 @@ import { displayRgb } from '../data/display_bands.js';
 
 /**
  * An image file path, an encoded image (any format sharp reads, and BMP; TIFF and 16-bit PNG as stored for
- * models of other bands), raw 8-bit RGB pixels, or raw samples of any bands (`channels`, `sampleType`).
+ * models of other bands), raw 8-bit RGB or RGBA pixels (an ImageData's layout: alpha dropped), or raw samples of any
+ * bands (`channels`, `sampleType`).
  */
 export type ImageInput = string | Uint8Array | RgbImage | PixelImage;
 

@@ -74,7 +74,7 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
     }, [fs.readFileSync(PHOTO).toString('base64'), Buffer.from(photo.data).toString('base64'), photo.width, photo.height] as const);
     t.diagnostic(`camera ${r.videoSize}: ${r.frames} frames segmented in 4 s, ${r.dropped} dropped`);
     assert.ok(r.blob, 'a Blob gives the raw pixels\' label map');
-    assert.deepEqual(r.refusals, ['raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got 5 bytes for 2x2',
+    assert.deepEqual(r.refusals, ['raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got 5 bytes for 2x2',
       'runtime gpu: use auto, wasm, webgpu', 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12', 'alpha 2: expected an opacity from 0 to 1']);
     assert.ok(r.isolated, 'serve\'s page is cross-origin isolated (wasm threads possible)');
     assert.ok(r.frame, 'a VideoFrame gives the raw pixels\' label map');

@@ -2796,11 +2796,20 @@ function isRgb8(im) {
   return channelsOf(im) === 3 && im.data instanceof Uint8Array;
 }
 function checkedRgb8(im) {
-  const { data, width, height } = im;
-  if (!(data instanceof Uint8Array) || !(width > 0) || !(height > 0) || data.length !== width * height * 3 || channelsOf(im) !== 3) {
-    throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
+  const { data, width, height, channels } = im;
+  const bytes = data instanceof Uint8Array || data instanceof Uint8ClampedArray ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  const n = width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height) ? width * height : NaN;
+  if (bytes && bytes.length === n * 3 && (channels ?? 3) === 3) return { data: bytes, width, height };
+  if (bytes && bytes.length === n * 4 && (channels ?? 4) === 4) {
+    const rgb = new Uint8Array(n * 3);
+    for (let p = 0; p < n; p++) {
+      rgb[p * 3] = bytes[p * 4];
+      rgb[p * 3 + 1] = bytes[p * 4 + 1];
+      rgb[p * 3 + 2] = bytes[p * 4 + 2];
+    }
+    return { data: rgb, width, height };
   }
-  return im;
+  throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
 }
 function samplesLike(like, length) {
   return like instanceof Uint16Array ? new Uint16Array(length) : like instanceof Float32Array ? new Float32Array(length) : new Uint8Array(length);
