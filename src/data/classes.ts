@@ -24,12 +24,12 @@ export function loadClassFile(file: string): ClassInfo[] {
   }
   const list = Array.isArray(r.data) ? r.data : r.data.classes;
   // Classes are found by name (--keep, --threshold, annotations): two of one name would be one.
-  const key = (n: string) => n.trim().toLowerCase();
-  const twice = list.findIndex((c, i) => list.findIndex((d) => key(d.name) === key(c.name)) < i);
-  if (twice >= 0) {
-    const first = list.findIndex((d) => key(d.name) === key(list[twice].name));
-    throw new UserError(`${file}: classes ${first} and ${twice} are both named "${list[twice].name}"; give each class its own name`);
-  }
+  const firstOf = new Map<string, number>();
+  list.forEach((c, i) => {
+    const key = c.name.trim().toLowerCase(), first = firstOf.get(key);
+    if (first !== undefined) throw new UserError(`${file}: classes ${first} and ${i} are both named "${c.name}"; give each class its own name`);
+    firstOf.set(key, i);
+  });
   return list.map((c) => ({ name: c.name, color: c.color as Rgb }));
 }
 

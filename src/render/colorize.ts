@@ -20,13 +20,13 @@ export function colorize(labels: Uint8Array, width: number, height: number, pale
   return { data: out, width, height };
 }
 
-/** Alpha-blends the colour mask over the photo (alpha = mask opacity). */
 /** An overlay's opacity as a caller gave it: 0..1 (the command line and the server check theirs before). */
 export function checkedAlpha(alpha: unknown): number {
   if (!(typeof alpha === 'number' && alpha >= 0 && alpha <= 1)) throw argumentError('alpha', alpha, 'expected an opacity from 0 to 1');
   return alpha;
 }
 
+/** Alpha-blends the colour mask over the photo (alpha = mask opacity). */
 export function overlay(photo: RgbImage, mask: RgbImage, alpha: number): RgbImage {
   const out = new Uint8Array(photo.data.length);
   const a = Math.min(1, Math.max(0, alpha)), b = 1 - a;

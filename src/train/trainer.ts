@@ -78,16 +78,15 @@ export function trainedText(r: Pick<TrainResult, 'state' | 'batchesPerEpoch'>): 
   return batch > 0 ? `${whole} and ${batch}/${r.batchesPerEpoch} batches of epoch ${epoch + 1}` : whole;
 }
 
-/** Settings no run can learn from, refused before any work (the library's words: the fields of TrainConfig). */
 /** Whole numbers from `min`: counts and sizes a configuration gives (a JavaScript caller may give anything). */
 const whole = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+const isSize = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every((x) => whole(x, 1));
 
+/** Settings no run can learn from, refused before any work (the library's words: the fields of TrainConfig). */
 export function checkTrainConfig(cfg: TrainConfig): void {
   for (const k of ['epochs', 'batchSize', 'valBatchSize'] as const) if (!whole(cfg[k], 1)) throw argumentError(k, cfg[k], 'expected a whole number, 1 or more');
-  for (const k of ['inputSize', 'resize'] as const) {
-    const v = cfg[k];
-    if ((k === 'inputSize' || v !== undefined) && !(Array.isArray(v) && v.length === 2 && v.every((x) => whole(x, 1)))) throw argumentError(k, JSON.stringify(v), 'expected [height, width] in whole pixels, e.g. [256, 256]');
-  }
+  if (!isSize(cfg.inputSize)) throw argumentError('inputSize', JSON.stringify(cfg.inputSize), 'expected [height, width] in whole pixels, e.g. [256, 256]');
+  if (cfg.resize !== undefined && !isSize(cfg.resize)) throw argumentError('resize', JSON.stringify(cfg.resize), 'expected [height, width] in whole pixels, e.g. [256, 256]');
   if (!SCHEDULES.includes(cfg.schedule)) throw argumentError('schedule', cfg.schedule, `use ${SCHEDULES.join(', ')}`);
   if (!LOSSES.includes(cfg.loss)) throw argumentError('loss', cfg.loss, `unknown loss; use one of ${LOSSES.join(', ')}`);
   if (!BACKENDS.includes(cfg.backend as BackendName)) throw argumentError('backend', cfg.backend, `unknown backend; use one of ${BACKENDS.join(', ')}`);
@@ -95,7 +94,8 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   if (!(cfg.focalGamma >= 0 && Number.isFinite(cfg.focalGamma))) throw argumentError('focalGamma', cfg.focalGamma, 'expected 0 or above');
   if (!whole(cfg.ignoreIndex, 0) || cfg.ignoreIndex > 255) throw argumentError('ignoreIndex', cfg.ignoreIndex, 'expected a label 0..255 (masks hold 8-bit class ids)');
   if (!Number.isSafeInteger(cfg.seed)) throw argumentError('seed', cfg.seed, 'expected a whole number');
-  for (const k of ['earlyStopPatience', 'workers'] as const) if (cfg[k] != null && !whole(cfg[k], k === 'workers' ? 0 : 1)) throw argumentError(k, cfg[k], `expected a whole number, ${k === 'workers' ? 0 : 1} or more`);
+  if (cfg.earlyStopPatience != null && !whole(cfg.earlyStopPatience, 1)) throw argumentError('earlyStopPatience', cfg.earlyStopPatience, 'expected a whole number of epochs, 1 or more');
+  if (cfg.workers != null && !whole(cfg.workers, 0)) throw argumentError('workers', cfg.workers, 'expected a whole number of worker threads, 0 or more');
   // The card lists one class per network output: a list of another length would name the wrong classes.
   if (!whole(cfg.model?.numClasses, 1)) throw argumentError('numClasses', cfg.model?.numClasses, 'expected a whole number of classes, 1 or more');
   if (!Array.isArray(cfg.classes) || cfg.classes.length !== cfg.model.numClasses) throw new UserError(`classes: ${Array.isArray(cfg.classes) ? cfg.classes.length : 'none'} for a network of ${cfg.model.numClasses} outputs; give one class (name, color) for each`, 2, 'classes');

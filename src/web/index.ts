@@ -395,11 +395,8 @@ export async function toRgbAsync(input: WebImageInput): Promise<RgbImage> {
 /** RGB (3 bytes a pixel) from whatever the page has (a Blob: toRgbAsync). */
 export function toRgb(input: WebImageInput): RgbImage {
   if (typeof Blob !== 'undefined' && input instanceof Blob) throw new Error('a Blob is an encoded image: segment() reads it (toRgbAsync)');
-  if ('data' in input && !(input instanceof ImageData)) return checkedRgb8(input);
-  const rgba = input instanceof ImageData ? input : rgbaOf(input as Exclude<WebImageInput, ImageData | RgbImage | Blob>);
-  const n = rgba.width * rgba.height, data = new Uint8Array(n * 3);
-  for (let p = 0; p < n; p++) { data[p * 3] = rgba.data[p * 4]; data[p * 3 + 1] = rgba.data[p * 4 + 1]; data[p * 3 + 2] = rgba.data[p * 4 + 2]; }
-  return { data, width: rgba.width, height: rgba.height };
+  // Raw RGB, raw RGBA and ImageData as they are (checkedRgb8 drops an alpha); the rest drawn first.
+  return checkedRgb8('data' in input ? input : rgbaOf(input as Exclude<WebImageInput, ImageData | RgbImage | Blob>));
 }
 
 function rgbaOf(src: Exclude<WebImageInput, ImageData | RgbImage | Blob>): ImageData {

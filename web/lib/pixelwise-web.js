@@ -3924,15 +3924,7 @@ async function toRgbAsync(input) {
 }
 function toRgb(input) {
   if (typeof Blob !== "undefined" && input instanceof Blob) throw new Error("a Blob is an encoded image: segment() reads it (toRgbAsync)");
-  if ("data" in input && !(input instanceof ImageData)) return checkedRgb8(input);
-  const rgba = input instanceof ImageData ? input : rgbaOf(input);
-  const n = rgba.width * rgba.height, data = new Uint8Array(n * 3);
-  for (let p = 0; p < n; p++) {
-    data[p * 3] = rgba.data[p * 4];
-    data[p * 3 + 1] = rgba.data[p * 4 + 1];
-    data[p * 3 + 2] = rgba.data[p * 4 + 2];
-  }
-  return { data, width: rgba.width, height: rgba.height };
+  return checkedRgb8("data" in input ? input : rgbaOf(input));
 }
 function rgbaOf(src) {
   const [width, height] = "videoWidth" in src ? [src.videoWidth, src.videoHeight] : "naturalWidth" in src ? [src.naturalWidth, src.naturalHeight] : "displayWidth" in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];

@@ -118,9 +118,9 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const classes: ClassInfo[] = o.classes ?? (() => {
     // Shapes find their class by name (trimmed, any case): labels spelt alike (two COCO categories
     // named "cat") are one class, not a second that no pixel could reach.
-    const seen = new Set<string>();
-    const distinct = set.labels.filter((l) => !isBackground(l) && !seen.has(l.trim().toLowerCase()) && !!seen.add(l.trim().toLowerCase()));
-    const names = ['background', ...distinct];
+    const byKey = new Map<string, string>();
+    for (const l of set.labels) if (!isBackground(l) && !byKey.has(l.trim().toLowerCase())) byKey.set(l.trim().toLowerCase(), l);
+    const names = ['background', ...byKey.values()];
     const colors = defaultPalette(names.length);
     return names.map((name, i) => ({ name, color: colors[i] }));
   })();
