@@ -6,7 +6,7 @@ import type { UserError } from '../util/errors.js';
 const FLAGS: Record<string, string> = {
   model: '--model', weights: '--weights', runtime: '--runtime', backend: '--backend', tile: '--tile', overlap: '--overlap',
   scales: '--tta', tta: '--tta', threads: '--threads', reflectPad: '--reflect-pad', inputSize: '--input-size', precision: '--precision', keepFloat: '--keep-float', threshold: '--threshold', arch: '--arch',
-  widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
+  width: '--width', depth: '--depth', projWidth: '--proj-width', widthMult: '--width-mult', numClasses: '--classes', outputStride: '--output-stride', checkpointBlocks: '--checkpoint-blocks',
   encoderWeights: '--encoder-weights', initWeights: '--init-weights', images: '--images', list: '--list', labelMap: '--label-map', effect: '--effect', loss: '--loss',
   queue: '--queue', chunk: '--chunk', valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
   microBatch: '--micro-batch', data: '--data', split: '--split', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
@@ -17,12 +17,22 @@ const FLAGS: Record<string, string> = {
 /** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */
 const CAMEL = new RegExp(`\\b(${Object.keys(FLAGS).filter((k) => /[A-Z]/.test(k)).join('|')})\\b`, 'g');
 
-/** Other arguments a library message names in its prose, as `options.NAME` (e.g. "add options.recursive"). */
-const OPTION = /\boptions\.([A-Za-z]+)\b/g;
+/** Settings of nested options, and values whose flag is a negation (commander's `--no-NAME`). */
+const NESTED: Record<string, string> = { 'tiling.tile': '--tile', 'tiling.overlap': '--overlap', 'tiling.pixelBudget 0': '--no-tile' };
+
+/** Other arguments a library message names in its prose, as `options.NAME` (e.g. "add options.recursive", "options.tiling.pixelBudget 0"). */
+const OPTION = /\boptions\.([A-Za-z]+(?:\.[A-Za-z]+)*)( 0\b)?/g;
 
 /** Library prose as the command line says it: the arguments it names (`options.NAME`, camelCase names) as flags. */
 export function asFlags(text: string): string {
-  return text.replace(OPTION, (all, k: string) => FLAGS[k] ?? all).replace(CAMEL, (k) => FLAGS[k]);
+  return text
+    .replace(OPTION, (all, k: string, zero: string | undefined) => NESTED[k + (zero ?? '')] ?? (NESTED[k] ?? FLAGS[k] ?? `options.${k}`) + (zero ?? ''))
+    .replace(CAMEL, (k) => FLAGS[k]);
+}
+
+/** A library's progress line on the command line's stderr, its arguments worded as flags. */
+export function cliLog(line: string): void {
+  process.stderr.write(asFlags(line) + '\n');
 }
 
 /** A user error as the command line says it: the argument it starts with, and any other it names, as flags. */

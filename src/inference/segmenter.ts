@@ -72,7 +72,7 @@ export function networkSide(network: Network, card: ModelCard, o: SegmenterOptio
   const scaled = withScales(core, o.scales ?? [1]);
   const tiled = withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling }); // checks the tiling options either way
   if (!proc.fixedSize) return tiled;
-  if (o.tiling?.tile) o.log?.(`note: this model resizes every image to ${netSize(proc.rule, 1, 1).join('x')} (width x height); tiles (tile ${o.tiling.tile}) are not used`);
+  if (o.tiling?.tile) o.log?.(`note: this model resizes every image to ${netSize(proc.rule, 1, 1).join('x')} (width x height); tiles (options.tiling.tile ${o.tiling.tile}) are not used`);
   return scaled;
 }
 

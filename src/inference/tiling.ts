@@ -106,7 +106,7 @@ export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
   const tileOf = (im: PixelImage): number => {
     if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? o.tile : 0;
     if (o.tile === 0 && o.pixelBudget > 0 && im.width * im.height > o.pixelBudget) {
-      if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (--tile N to choose, --no-tile to never tile)`);
+      if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (options.tiling.tile N to choose, options.tiling.pixelBudget 0 to never tile)`);
       told = true;
       return o.autoTile;
     }

@@ -84,7 +84,7 @@ export function imageQa(mask: Uint8Array, pred: Uint8Array, numClasses: number, 
     let top = 0;
     for (let c = 1; c < k; c++) if (underIgnore[c] > underIgnore[top]) top = c;
     if (underIgnore[top] / ignored >= 0.6) {
-      findings.push({ kind: 'ignore-as-class', agreementIfFixed: agreement, message: `the ignore label ${ignore} covers ${pct(ignored / total)} of the mask, where the model sees ${name(top)} (${pct(underIgnore[top] / ignored)}): is ${ignore} a class? (--label-map ${ignore}:${top})` });
+      findings.push({ kind: 'ignore-as-class', agreementIfFixed: agreement, message: `the ignore label ${ignore} covers ${pct(ignored / total)} of the mask, where the model sees ${name(top)} (${pct(underIgnore[top] / ignored)}): is ${ignore} a class? (options.labelMap ${ignore}:${top})` });
     }
   }
   return { agreement, iou: iouN ? iouSum / iouN : 1, confusions: confusions.slice(0, 5), findings };

@@ -1,32 +1,34 @@
-// Architecture options, declared once: each is one CLI flag (cli/arch_options.ts adds them to
-// every command that builds a model) and is validated against the architecture's own list, so
-// `--depth` with a ResNet or `--width-mult` with a U-Net is refused by name instead of silently ignored.
-import { UserError } from '../util/errors.js';
+// Architecture options, declared once: what each is and the values it takes. Each architecture
+// lists the ones it takes (its `options`); a spec naming another (`depth` for a ResNet, `widthMult`
+// for a U-Net) or a value outside its range is refused by the option's name instead of silently
+// ignored. The command line adds each as a flag (cli/arch_options.ts).
+import { argumentError } from '../util/errors.js';
 import type { ArchOptions, OptionKey } from './types.js';
 
-export interface OptionSpec { flag: string; help: string; kind: 'positive-int' | 'number'; choices?: number[] }
+export interface OptionSpec { help: string; kind: 'positive-int' | 'number'; choices?: number[] }
 
 export const ARCH_OPTIONS: Record<OptionKey, OptionSpec> = {
-  width: { flag: '--width <n>', help: 'filters of the first level (U-Net, VGG-BN encoders)', kind: 'positive-int' },
-  depth: { flag: '--depth <n>', help: 'U-Net levels', kind: 'positive-int' },
-  widthMult: { flag: '--width-mult <s>', help: 'ESPNetv2 width multiplier (0.5, 1, 1.5, 2)', kind: 'number' },
-  projWidth: { flag: '--proj-width <n>', help: 'ESPNetv2 pyramid-pool projection width (default min(classes/2, 16)); give the source model\'s to fine-tune to another class count (the shipped models: 10)', kind: 'positive-int' },
-  outputStride: { flag: '--output-stride <n>', help: 'encoder output stride 8, 16 or 32 (dilated last stages; pspnet 8, deeplabv3plus 16 by default)', kind: 'positive-int', choices: [8, 16, 32] },
+  width: { help: 'filters of the first level (U-Net, VGG-BN encoders)', kind: 'positive-int' },
+  depth: { help: 'U-Net levels', kind: 'positive-int' },
+  widthMult: { help: 'ESPNetv2 width multiplier (0.5, 1, 1.5, 2)', kind: 'number' },
+  projWidth: { help: 'ESPNetv2 pyramid-pool projection width (default min(classes/2, 16)); give the source model\'s to fine-tune to another class count (the shipped models: 10)', kind: 'positive-int' },
+  outputStride: { help: 'encoder output stride 8, 16 or 32 (dilated last stages; pspnet 8, deeplabv3plus 16 by default)', kind: 'positive-int', choices: [8, 16, 32] },
 };
 
 export const ARCH_OPTION_KEYS = Object.keys(ARCH_OPTIONS) as OptionKey[];
-const KEYS = ARCH_OPTION_KEYS;
-const flagOf = (k: OptionKey) => ARCH_OPTIONS[k].flag.split(' ')[0];
 
-/** The architecture options given on the command line, checked against what `arch` takes (`a`: its registry entry). */
+/** The architecture options `o` gives, checked against what `arch` takes (`a`: its registry entry) and their ranges. */
 export function archOptionsFrom(o: Partial<Record<OptionKey, number>>, arch: string, a: { options: readonly OptionKey[] }): Partial<ArchOptions> {
   const out: Partial<ArchOptions> = {};
-  for (const k of KEYS) {
+  for (const k of ARCH_OPTION_KEYS) {
     const v = o[k];
     if (v == null) continue;
-    if (!a.options.includes(k)) throw new UserError(`${flagOf(k)}: not an option of ${arch} (it takes ${a.options.map(flagOf).join(', ') || 'none'})`);
-    const choices = ARCH_OPTIONS[k].choices;
-    if (choices && !choices.includes(v)) throw new UserError(`${flagOf(k)} ${v}: use one of ${choices.join(', ')}`);
+    if (!a.options.includes(k)) throw argumentError(k, v, `not an option of ${arch} (it takes ${a.options.map((t) => `options.${t}`).join(', ') || 'none'})`);
+    const { kind, choices } = ARCH_OPTIONS[k];
+    if (kind === 'positive-int' ? !(Number.isInteger(v) && v > 0) : !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
+      throw argumentError(k, v, kind === 'positive-int' ? 'expected a whole number above 0' : 'expected a number above 0');
+    }
+    if (choices && !choices.includes(v)) throw argumentError(k, v, `use one of ${choices.join(', ')}`);
     out[k] = v;
   }
   return out;

@@ -6,11 +6,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { BinaryScores } from './layers.js';
 import { variableOf } from '../engine/private/tfjs_layers.js';
 import { getArch } from './registry.js';
+import { archOptionsFrom } from './options.js';
 import type { ArchOptions } from './types.js';
 import { checkLayerKinds } from './layer_kinds.js';
 import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../formats/safetensors.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { SegmentedForward } from './recompute.js';
 import { fuseBatchNormTraining } from './fused_batchnorm.js';
 
@@ -35,6 +36,9 @@ export class SegModel {
   private segmented: SegmentedForward | null = null;
   constructor(readonly spec: ModelSpec) {
     const a = getArch(spec.arch);
+    archOptionsFrom(spec, spec.arch, a); // an option this architecture does not take, or out of range, is refused by name
+    if (!(Number.isInteger(spec.numClasses) && spec.numClasses >= 1)) throw argumentError('numClasses', spec.numClasses, 'expected a whole number of classes, 1 or more');
+    if (spec.inChannels != null && !(Number.isInteger(spec.inChannels) && spec.inChannels >= 1)) throw argumentError('inChannels', spec.inChannels, 'expected a whole number of input bands, 1 or more');
     const opts = { ...a.defaults, ...spec };
     setBuildOptions({ seed: spec.seed, bnEpsilon: spec.bnEpsilon });
     if (spec.binary && spec.numClasses !== 2) throw new UserError(`binary model: numClasses must be 2 (background and foreground), not ${spec.numClasses}`);

@@ -4,21 +4,21 @@
 // car and sky already are instead of at random scores. Classes without a partner start new.
 import type { ClassInfo } from '../data/classes.js';
 import type { SegModel } from '../models/seg_model.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 /**
  * For each new class, the old class index it starts from (-1: none). `pairs`: "NEW=OLD,..."
  * (names as in the class files); every other new class is matched by name.
  */
-export function classStarts(newClasses: ClassInfo[], oldClasses: ClassInfo[], pairs: string | undefined, flag = '--init-classes'): number[] {
+export function classStarts(newClasses: ClassInfo[], oldClasses: ClassInfo[], pairs: string | undefined): number[] {
   const find = (list: ClassInfo[], name: string) => list.findIndex((c) => c.name.toLowerCase() === name.trim().toLowerCase());
   const map = newClasses.map((c) => find(oldClasses, c.name));
   for (const pair of (pairs ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
     const [a, b, ...rest] = pair.split('=');
-    if (b === undefined || rest.length) throw new UserError(`${flag} ${pair}: give NEW=OLD pairs, e.g. Pavement=sidewalk`);
+    if (b === undefined || rest.length) throw argumentError('initClasses', pair, 'give NEW=OLD pairs, e.g. Pavement=sidewalk');
     const i = find(newClasses, a), j = find(oldClasses, b);
-    if (i < 0) throw new UserError(`${flag} ${pair}: ${a.trim()} is not one of the new classes (${newClasses.map((c) => c.name).join(', ')})`);
-    if (j < 0) throw new UserError(`${flag} ${pair}: ${b.trim()} is not a class of the starting model (${oldClasses.map((c) => c.name).join(', ')})`);
+    if (i < 0) throw argumentError('initClasses', pair, `${a.trim()} is not one of the new classes (${newClasses.map((c) => c.name).join(', ')})`);
+    if (j < 0) throw argumentError('initClasses', pair, `${b.trim()} is not a class of the starting model (${oldClasses.map((c) => c.name).join(', ')})`);
     map[i] = j;
   }
   return map;

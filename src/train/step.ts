@@ -43,7 +43,7 @@ export class GuardedSteps {
     const where = `epoch ${c.epoch}, step ${c.step}`;
     if (c.onNaN === 'skip' && ++this.skipsInARow < MAX_SKIPS_IN_A_ROW) {
       this.skipped++;
-      c.log(`${where}: non-finite ${what}; step skipped (--on-nan skip)`);
+      c.log(`${where}: non-finite ${what}; step skipped (onNaN skip)`);
       return false;
     }
     const why = `likely causes: a learning rate too high for this model (learningRate ${c.lr.toExponential(2)}; try a tenth of it) or bad labels or images (pixelwise verify)`;

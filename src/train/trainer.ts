@@ -65,6 +65,8 @@ function memoryNow(): Pick<EpochLog, 'rssMb' | 'peakRssMb' | 'heapUsedMb' | 'hea
 
 export interface TrainResult {
   state: TrainState; best?: Scores; interrupted: boolean; runDir: string;
+  /** Stopped by `maxMinutes` before its last epoch; train(config, runDir, true) continues it, as it does an interrupted run. */
+  outOfTime: boolean;
   /** Batches in one epoch (state.batch of them ran of the epoch after state.epoch). */
   batchesPerEpoch: number;
   /** Whether the best validation came after a partial epoch (its entry in log.jsonl is marked so). */
@@ -153,7 +155,7 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
 }
 
 async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks): Promise<TrainResult> {
-  // --max-minutes counts from here: decoding the data set and planning memory are part of the run's time.
+  // maxMinutes counts from here: decoding the data set and planning memory are part of the run's time.
   const started = Date.now();
   checkTrainConfig(cfg);
   // A library caller need not have started the engine: the run's backend, unless one is running.
@@ -208,7 +210,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   const logFile = path.join(runDir, 'log.jsonl');
   if (resume && !isFile(lastFile)) {
     // Stopped (or killed) before its first checkpoint: the run starts again from its beginning.
-    log(`--resume ${runDir}: no checkpoint yet; starting the run from its beginning`);
+    log(`resume: no checkpoint yet in ${runDir}; starting the run from its beginning`);
     resume = false;
   }
   if (resume) {
@@ -252,7 +254,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   const plan = await planMicroBatch(model, lossSpec, Math.ceil(cfg.batchSize / (workers + 1)), cfg.inputSize, cfg.microBatch ?? 'auto', cfg.checkpointBlocks ?? 0);
   if (plan.checkpointBlocks) {
     model.setCheckpointBlocks(plan.checkpointBlocks);
-    log(`gradient checkpointing: ${model.checkpointSegments.length} segments (${model.checkpointSegments.join(', ')} layers), all but the last recomputed in the backward pass${cfg.checkpointBlocks === 'auto' ? ' (--checkpoint-blocks auto: one sample would not fit the wasm heap otherwise)' : ''}`);
+    log(`gradient checkpointing: ${model.checkpointSegments.length} segments (${model.checkpointSegments.join(', ')} layers), all but the last recomputed in the backward pass${cfg.checkpointBlocks === 'auto' ? ' (checkpointBlocks auto: one sample would not fit the wasm heap otherwise)' : ''}`);
   }
   if (plan.micro < plan.shard) log(`micro-batches of ${plan.micro} (of ${plan.shard} per thread): one ${cfg.inputSize.join('x')} sample adds ${(plan.perSampleBytes / 2 ** 20).toFixed(0)} MB to the wasm heap at its peak; gradients are accumulated`);
   const dp = workers > 0 ? await DataParallel.start(model, lossSpec, plan.micro, workers, tf.getBackend(), plan.checkpointBlocks) : null;
@@ -322,7 +324,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
       if (stopReq && !finished) {
         interrupted = true;
         await saveCheckpoint(lastFile, model, opt, state);
-        log(`saved ${lastFile} (epoch ${epoch + 1}, batch ${state.batch}/${perEpoch}); continue with --resume ${runDir}`);
+        log(`saved ${lastFile} (epoch ${epoch + 1}, batch ${state.batch}/${perEpoch})`);
         break;
       }
       const entry: EpochLog = {
@@ -362,8 +364,8 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
       await writeCurves(runDir, history);
       log(`epoch ${entry.epoch}${entry.partial ? ` (partial: ${entry.batches}/${perEpoch} batches)` : ''}: loss ${entry.loss.toFixed(4)}` + (entry.val ? `, val mIoU ${(entry.val.mIoU * 100).toFixed(2)}, pixel acc ${(entry.val.pixelAccuracy * 100).toFixed(2)}` : '') +
         `, ${entry.imagesPerSec.toFixed(2)} img/s, ${formatDuration(seconds)}` + (state.bestEpoch === entry.epoch ? ' (best)' : ''));
-      if (stopReq) { interrupted = true; log(`saved ${lastFile} (epoch ${state.epoch} done); continue with --resume ${runDir}`); break; }
-      if (outOfTime) { log(`stopped: --max-minutes ${cfg.maxMinutes} reached; continue with --resume ${runDir}`); break; }
+      if (stopReq) { interrupted = true; log(`saved ${lastFile} (epoch ${state.epoch} done)`); break; }
+      if (outOfTime) { log(`stopped: maxMinutes ${cfg.maxMinutes} reached`); break; }
       if (cfg.earlyStopPatience && state.epochsWithoutImprovement >= cfg.earlyStopPatience) {
         log(`early stop: no val mIoU improvement for ${cfg.earlyStopPatience} epochs (best ${(state.bestMIoU * 100).toFixed(2)} at epoch ${state.bestEpoch})`);
         break;
@@ -375,7 +377,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
     opt.dispose();
   }
   const bestEntry = history.filter((e) => e.epoch === state.bestEpoch && e.val).at(-1);
-  return { state, best, interrupted, runDir, batchesPerEpoch: perEpoch, bestPartial: !!bestEntry?.partial };
+  return { state, best, interrupted, outOfTime, runDir, batchesPerEpoch: perEpoch, bestPartial: !!bestEntry?.partial };
 }
 
 async function writeCurves(runDir: string, h: EpochLog[]): Promise<void> {

@@ -218,6 +218,8 @@ test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and
   assert.ok(Date.now() - sent < 10_000, `took ${Date.now() - sent} ms to stop`);
   assert.equal(code, 130, err);
   assert.match(err, /saved .*last\.safetensors/);
+  // The library's run says what it saved; the command line says how to go on.
+  assert.ok(err.includes(`continue with --resume ${run}\n`), err);
   const r = cli('train', '--resume', run, '--epochs', '2', '--quiet', '--workers', '0');
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /resumed/);

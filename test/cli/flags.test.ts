@@ -15,3 +15,14 @@ test('cliMessage: the leading argument, options.NAME and camelCase names as flag
   // An argument named at the start only when the message starts with it.
   assert.equal(cliMessage(new UserError('the images differ', 2, 'images')), 'the images differ');
 });
+
+test('asFlags: nested options and a value whose flag is a negation; progress lines keep their words otherwise', () => {
+  assert.equal(asFlags('note: 1024x1024 exceeds 4 megapixels; segmenting in 1024-pixel tiles with 25% overlap (options.tiling.tile N to choose, options.tiling.pixelBudget 0 to never tile)'),
+    'note: 1024x1024 exceeds 4 megapixels; segmenting in 1024-pixel tiles with 25% overlap (--tile N to choose, --no-tile to never tile)');
+  assert.equal(asFlags('tiles (options.tiling.tile 512) are not used'), 'tiles (--tile 512) are not used');
+  assert.equal(asFlags('epoch 2, step 3: non-finite gradients; step skipped (onNaN skip)'), 'epoch 2, step 3: non-finite gradients; step skipped (--on-nan skip)');
+  assert.equal(asFlags('stopped: maxMinutes 5 reached'), 'stopped: --max-minutes 5 reached');
+  // A value of 0 stays beside a flag that is not a negation; an unknown nested option keeps its name.
+  assert.equal(asFlags('options.numClasses 0 is not a class count'), '--classes 0 is not a class count');
+  assert.equal(asFlags('see options.tiling.autoTile'), 'see options.tiling.autoTile');
+});

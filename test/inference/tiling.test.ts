@@ -74,7 +74,7 @@ test('a real model: tiled labels agree with whole-image labels; large images are
     // the labels differ somewhat; a seam or misplaced tile would cost far more.
     assert.ok(same / a.length > 0.85, `${runtime}: ${(100 * same / a.length).toFixed(1)}% of pixels agree`);
   }
-  assert.deepEqual(lines, Array(2).fill('note: 1024x1024 exceeds 0.5 megapixels; segmenting in 512-pixel tiles with 25% overlap (--tile N to choose, --no-tile to never tile)'));
+  assert.deepEqual(lines, Array(2).fill('note: 1024x1024 exceeds 0.5 megapixels; segmenting in 512-pixel tiles with 25% overlap (options.tiling.tile N to choose, options.tiling.pixelBudget 0 to never tile)'));
   assert.throws(() => withTiling(pointwise(), { ...DEFAULT_TILING, overlap: 0.95 }), /^UserError: overlap 0.95: must be between 0 and 0.9/);
 });
 

@@ -32,7 +32,7 @@ test('each kind of label mistake is named; a mask with a little noise is not', (
   const ignoreAsClass = pred.map((v) => (v === 3 ? 255 : v));
   const f3 = imageQa(ignoreAsClass, pred, K, 255, names).findings;
   assert.deepEqual(f3.map((f) => f.kind), ['ignore-as-class']);
-  assert.match(f3[0].message, /where the model sees tree .*--label-map 255:3/);
+  assert.match(f3[0].message, /where the model sees tree .*options.labelMap 255:3/);
   // Another image's mask: it agrees with that image's prediction, not its own.
   const other = scene(2).map((v) => K - 1 - v);
   const masks = [thumbnail(pred, W, H), thumbnail(other, W, H)];

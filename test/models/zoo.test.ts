@@ -8,6 +8,7 @@ import { initEngine } from '../../src/engine/backend.ts';
 import { ENCODERS, getArch, architectureNames } from '../../src/models/registry.ts';
 import { setBuildOptions } from '../../src/models/blocks.ts';
 import { registryArchitectures, testArchitecture } from './model_tester.ts';
+import { UserError } from '../../src/util/errors.ts';
 
 for (const { arch, options } of registryArchitectures()) testArchitecture(arch, options);
 // Beyond the generated set: a dilated encoder at output stride 8; the ESPNetv2 encoder under another decoder.
@@ -57,8 +58,20 @@ test('output stride 8 and 16 dilate instead of striding; names resolve; bad name
   assert.ok(architectureNames().includes('mobilenetv2_deeplabv3plus'));
   assert.throws(() => getArch('resnet51_unet'), /unknown architecture/);
   const { archOptionsFrom } = await import('../../src/models/options.ts');
-  assert.throws(() => archOptionsFrom({ depth: 3 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), /--depth: not an option of resnet50_pspnet \(it takes --output-stride\)/);
-  assert.throws(() => archOptionsFrom({ outputStride: 4 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), /--output-stride 4: use one of 8, 16, 32/);
+  const { cliMessage } = await import('../../src/cli/flags.ts');
+  const { SegModel } = await import('../../src/models/seg_model.ts');
+  const refused = (f: () => unknown, argument: string, message: string, flags: string) => assert.throws(f, (e: Error) => {
+    assert.ok(e instanceof UserError, String(e));
+    assert.deepEqual([e.argument, e.message, cliMessage(e)], [argument, message, flags]);
+    return true;
+  });
+  refused(() => archOptionsFrom({ depth: 3 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), 'depth', 'depth 3: not an option of resnet50_pspnet (it takes options.outputStride)', '--depth 3: not an option of resnet50_pspnet (it takes --output-stride)');
+  refused(() => archOptionsFrom({ outputStride: 4 }, 'resnet50_pspnet', getArch('resnet50_pspnet')), 'outputStride', 'outputStride 4: use one of 8, 16, 32', '--output-stride 4: use one of 8, 16, 32');
+  // The library's model spec is checked the same way: an option the architecture does not take was
+  // silently ignored (a U-Net built as if widthMult were not there), a bad value reached TF.js.
+  refused(() => new SegModel({ arch: 'unet', numClasses: 3, widthMult: 2 }), 'widthMult', 'widthMult 2: not an option of unet (it takes options.width, options.depth)', '--width-mult 2: not an option of unet (it takes --width, --depth)');
+  refused(() => new SegModel({ arch: 'unet', numClasses: 3, width: -4 }), 'width', 'width -4: expected a whole number above 0', '--width -4: expected a whole number above 0');
+  refused(() => new SegModel({ arch: 'unet', numClasses: 0 }), 'numClasses', 'numClasses 0: expected a whole number of classes, 1 or more', '--classes 0: expected a whole number of classes, 1 or more');
   assert.deepEqual(archOptionsFrom({ width: 8, depth: 3 }, 'unet', getArch('unet')), { width: 8, depth: 3 });
 });
 

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 import { classStarts, startHead } from '../../src/train/init_classes.ts';
+import { cliMessage } from '../../src/cli/flags.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { tempDir, writeGreyPng, writeRgb } from '../helpers.ts';
 
@@ -21,6 +22,8 @@ test('init-classes: starts by name (any case) and by NEW=OLD pairs; unknown name
   assert.throws(() => classStarts(named('Sky'), old, 'Pavement=sidewalk'), (e: Error) => e instanceof UserError && /Pavement is not one of the new classes \(Sky\)/.test(e.message));
   assert.throws(() => classStarts(named('Sky'), old, 'Sky=cloud'), (e: Error) => e instanceof UserError && /cloud is not a class of the starting model/.test(e.message));
   assert.throws(() => classStarts(named('Sky'), old, 'Sky'), (e: Error) => e instanceof UserError && /give NEW=OLD pairs/.test(e.message));
+  // The library names its argument; the command line words it as the flag.
+  assert.throws(() => classStarts(named('Sky'), old, 'Sky=cloud'), (e: Error) => e instanceof UserError && e.argument === 'initClasses' && cliMessage(e).startsWith('--init-classes Sky=cloud: cloud is not'));
 });
 
 test('init-classes: the new head\'s columns are the old head\'s mapped columns; unmapped columns and other layers keep their values', async () => {

@@ -113,7 +113,7 @@ test('numerical guard: a NaN gradient stops the run before it touches the weight
   const skipped: string[] = [];
   const r = await train({ ...cfg, onNaN: 'skip', workers: 1 }, path.join(d, 'skip'), false, { quiet: true, log: (l) => skipped.push(l), injectNaN: (s) => s === 3 });
   assert.equal(r.state.step, 6);
-  assert.ok(skipped.some((l) => /epoch 2, step 3: non-finite gradients; step skipped \(--on-nan skip\)/.test(l)), skipped.join('\n'));
+  assert.ok(skipped.some((l) => /epoch 2, step 3: non-finite gradients; step skipped \(onNaN skip\)/.test(l)), skipped.join('\n'));
   for (const [k, t] of readSafetensors(path.join(d, 'skip', 'last.safetensors')).tensors) assert.ok(t.data.every(Number.isFinite), k);
   // Always poisoned: skipping gives up after 20 in a row.
   await assert.rejects(train({ ...cfg, onNaN: 'skip', epochs: 12 }, path.join(d, 'skip-all'), false, { ...quiet, injectNaN: () => true }), /20 non-finite steps in a row/);
@@ -178,6 +178,7 @@ test('a run cut short says what it trained in words that match its log; --max-mi
   const r = await train({ ...cfg, epochs: 3, batchSize: 2 }, path.join(d, 'cut'), false, { ...quiet, signal: ac.signal, onStep: (s) => { if (s.step === 5) ac.abort(); } });
   // 4 batches an epoch: stopped after the first batch of epoch 2.
   assert.equal(trainedText(r), '1 epoch and 1/4 batches of epoch 2');
+  assert.deepEqual([r.interrupted, r.outOfTime], [true, false]);
   assert.deepEqual(readLog(path.join(d, 'cut', 'log.jsonl')).map((e) => [e.epoch, !!e.partial]), [[1, false]]);
   // A budget of 4 s: the run (decoding and validation included) ends within it, resumable.
   const t0 = Date.now();
@@ -185,6 +186,7 @@ test('a run cut short says what it trained in words that match its log; --max-mi
   const secs = (Date.now() - t0) / 1000;
   assert.ok(secs < 4 * 1.25, `--max-minutes 0.067 ran ${secs.toFixed(1)} s`);
   assert.ok(timed.state.epoch >= 1 && timed.state.epoch < 500);
+  assert.deepEqual([timed.interrupted, timed.outOfTime], [false, true]);
   // Stopped by the budget mid-epoch, the epoch's entry is marked partial with its batches, the
   // summary says the same, and the dashboard counts finished epochs only.
   const log = readLog(path.join(d, 'timed', 'log.jsonl'));

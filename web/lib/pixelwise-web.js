@@ -3298,7 +3298,7 @@ function withTiling(inner, o) {
   const tileOf = (im) => {
     if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? o.tile : 0;
     if (o.tile === 0 && o.pixelBudget > 0 && im.width * im.height > o.pixelBudget) {
-      if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (--tile N to choose, --no-tile to never tile)`);
+      if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (options.tiling.tile N to choose, options.tiling.pixelBudget 0 to never tile)`);
       told = true;
       return o.autoTile;
     }
@@ -3446,7 +3446,7 @@ function networkSide(network, card, o = {}) {
   const scaled = withScales(core, o.scales ?? [1]);
   const tiled = withTiling(scaled, { ...DEFAULT_TILING, log: o.log, ...o.tiling });
   if (!proc.fixedSize) return tiled;
-  if (o.tiling?.tile) o.log?.(`note: this model resizes every image to ${netSize(proc.rule, 1, 1).join("x")} (width x height); tiles (tile ${o.tiling.tile}) are not used`);
+  if (o.tiling?.tile) o.log?.(`note: this model resizes every image to ${netSize(proc.rule, 1, 1).join("x")} (width x height); tiles (options.tiling.tile ${o.tiling.tile}) are not used`);
   return scaled;
 }
 function imageSide(inner, o = {}) {

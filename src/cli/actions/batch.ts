@@ -4,6 +4,7 @@ import { checkReachable, drain, openQueue, retryFailed, status, submit } from '.
 import { queueRegistry, serveMetrics } from '../../batch/metrics.js';
 import { startWorker } from '../../batch/worker.js';
 import { UserError } from '../../util/errors.js';
+import { asFlags } from '../flags.js';
 import { formatDuration } from '../../util/progress.js';
 import type { QueueOpts, StatusOpts, SubmitOpts, WorkerOpts } from '../batch.js';
 
@@ -37,7 +38,7 @@ export async function workerAction(o: WorkerOpts): Promise<void> {
   if (o.metricsPort != null && (o.metricsPort < 0 || o.metricsPort > 65535)) throw new UserError(`--metrics-port ${o.metricsPort}: expected a TCP port 0..65535 (0: any free port)`);
   const q = openQueue(o.queue, o.name);
   try { await checkReachable(q, o.queue); } catch (e) { await q.close().catch(() => {}); throw e; }
-  const log = (l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`);
+  const log = (l: string) => process.stderr.write(`${new Date().toISOString()} ${asFlags(l)}\n`);
   let metrics: Awaited<ReturnType<typeof serveMetrics>> | null = null;
   if (o.metricsPort != null) {
     try { metrics = await serveMetrics(queueRegistry(q, o.name), o.metricsPort); } catch (e) {

@@ -11,12 +11,13 @@ import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { packageTarget } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
+import { cliLog } from '../flags.js';
 import type { Opts } from '../calibrate.js';
 
 export async function run(o: Opts): Promise<void> {
   const dir = resolveModelDir(o.model);
   const target = packageTarget(o.model, dir, o.out, 'a calibrated copy', isShippedDir(dir));
-  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const log = cliLog;
   const { pairing, layout } = resolveData(o, 'val', log);
   const seg = await openSegmenter(o.model, { weights: o.weights });
   let fit: ReturnType<typeof fitTemperature>, before: number, t0: number, n: number;

@@ -15,6 +15,7 @@ import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
+import { cliLog } from '../flags.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../compare.js';
 
@@ -33,7 +34,7 @@ async function score(seg: Segmenter, spec: DatasetSpec, k: number, cmOpts: { ign
 
 export async function run(a: string, b: string, o: Opts): Promise<void> {
   checkOutputDir('--report', o.report);
-  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const log = cliLog;
   // The models are arguments here, not --model: errors name them as given.
   const open = (m: string) => openSegmenter(m).catch((e: unknown) => {
     throw e instanceof UserError && e.argument === 'model' ? new UserError(e.message.replace(/^model /, '')) : e;

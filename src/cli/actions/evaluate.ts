@@ -19,6 +19,7 @@ import type { Scores } from '../../metrics/confusion.js';
 import type { ModelCard } from '../../models/card.js';
 import type { BootstrapResult } from '../../metrics/bootstrap.js';
 import { UserError } from '../../util/errors.js';
+import { cliLog } from '../flags.js';
 import type { Opts } from '../evaluate.js';
 
 /** Where the scores go: --report, else eval/<model name> in the working directory (never inside the model's folder: a shipped model's is the installed package). */
@@ -41,12 +42,12 @@ export async function run(o: Opts): Promise<void> {
   const matrixClasses = o.voidIndex != null && o.voidIndex >= k ? o.voidIndex + 1 : k;
   // ADE20K's label 0 is "other": a model that predicts it as its first class of 151 is scored with it.
   const reduceZeroLabel = o.reduceZeroLabel ?? !(k === 151 && card.classes[0].name.toLowerCase() === 'other');
-  const { pairing, layout } = resolveData({ ...o, reduceZeroLabel }, 'val', (l) => process.stderr.write(`${l}\n`));
+  const { pairing, layout } = resolveData({ ...o, reduceZeroLabel }, 'val', cliLog);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? card.ignoreIndex ?? 255;
   if (layout?.classes && (layout.classes.length !== k)) {
     throw new UserError(`--model ${o.model}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; evaluate a model of the dataset's classes`);
   }
-  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), (l) => process.stderr.write(l + '\n')) : layout.labelMap;
+  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
   const classes = [...card.classes];
   while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
   const spec = makeSpec(pairing, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);

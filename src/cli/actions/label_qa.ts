@@ -12,6 +12,7 @@ import { colorize } from '../../render/colorize.js';
 import { overviewJpeg, stackJpeg } from '../../render/overview.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
+import { asFlags } from '../flags.js';
 import { writeFileAtomic } from '../../util/fs.js';
 
 export interface QaOptions { model: string; weights?: string; report: string; worst: number; quiet?: boolean }
@@ -55,7 +56,7 @@ export async function writeQaReport(rows: Row[], classes: ClassInfo[], spec: Dat
   const names = classes.map((c) => c.name);
   writeFileAtomic(path.join(o.report, 'qa.json'), JSON.stringify(rows.map((r, i) => ({
     rank: i + 1, image: r.image, mask: r.mask, suspicion: round(r.suspicion), agreement: round(r.agreement), iou: round(r.iou),
-    findings: r.findings.map((f) => ({ kind: f.kind, message: f.message })),
+    findings: r.findings.map((f) => ({ kind: f.kind, message: asFlags(f.message) })),
     confusions: r.confusions.map(([a, b, n]) => ({ mask: names[a], predicted: names[b], pixels: n })),
   })), null, 1) + '\n');
   const csv = ['rank,image,mask,suspicion,agreement,iou,findings', ...rows.map((r, i) => [i + 1, JSON.stringify(r.image), JSON.stringify(r.mask), round(r.suspicion), round(r.agreement), round(r.iou), JSON.stringify(r.findings.map((f) => f.kind).join(' '))].join(','))];

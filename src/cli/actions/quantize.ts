@@ -16,6 +16,7 @@ import { isShippedDir, resolveModelDir } from '../../models/shipped.js';
 import { packageTarget } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
+import { cliLog } from '../flags.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../quantize.js';
 
@@ -45,7 +46,7 @@ export async function run(o: Opts): Promise<void> {
   const nCheck = Math.min(o.check, Math.max(1, Math.floor(files.length / 4)));
   const [checkFiles, rest] = spread(files, nCheck);
   const [calFiles] = spread(rest, o.images);
-  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const log = cliLog;
 
   let float: Uint8Array, floatFile: string;
   if (runsFromOnnxFile(dir, card, { weights: o.weights })) float = fs.readFileSync(floatFile = cardFile(dir, card, 'onnx'));

@@ -8,6 +8,7 @@ import { DEFAULT_TILING } from '../../inference/tiling.js';
 import type { OpenOptions } from '../../inference/open.js';
 import type { DataOpts, InferenceOpts } from '../shared.js';
 import { UserError } from '../../util/errors.js';
+import { cliLog } from '../flags.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { envConfig } from '../config.js';
 import { shippedModels } from '../../models/shipped.js';
@@ -63,7 +64,7 @@ export function segmenterOptions(o: InferenceOpts): OpenOptions {
     throw new UserError(`--input-size ${o.inputSize.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size, or let --tile cut large images`);
   }
   const tiling = { ...DEFAULT_TILING, overlap: o.overlap, tile: typeof o.tile === 'number' ? o.tile : 0, pixelBudget: o.tile === false ? 0 : DEFAULT_TILING.pixelBudget };
-  return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, inputSize: o.inputSize, precision: o.precision, specialize: envConfig().specialize, log: (l) => process.stderr.write(l + '\n') };
+  return { runtime: o.runtime, backend: o.backend, threads: o.threads, tta: o.tta.mode, scales: o.tta.scales, tiling, reflectPad: o.reflectPad, threshold: o.threshold, inputSize: o.inputSize, precision: o.precision, specialize: envConfig().specialize, log: cliLog };
 }
 
 /**

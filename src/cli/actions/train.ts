@@ -22,6 +22,7 @@ import { applyRecipe, recipeOption } from '../recipe.js';
 import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
 import { resolveBinaryClasses } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
+import { cliLog } from '../flags.js';
 import { checkOutputDir } from '../output_paths.js';
 import { envConfig } from '../config.js';
 import { isDir, isFile } from '../../util/fs.js';
@@ -109,7 +110,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   const checkpointBlocks = parseCheckpointBlocks(o.checkpointBlocks);
   if (!(o.lr > 0)) throw new UserError(`--lr ${o.lr}: the learning rate must be above 0 (e.g. 1e-3)`);
   let cfg: TrainConfig, runDir: string;
-  const log = (l: string) => process.stderr.write(l + '\n');
+  const log = cliLog;
   if (o.resume) {
     runDir = o.resume;
     const f = path.join(runDir, 'train.json');
@@ -216,12 +217,13 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let r: Awaited<ReturnType<typeof train>>;
-  try { r = await train(cfg, runDir, !!o.resume, { quiet: o.quiet, signal: stop.signal }); } finally {
+  try { r = await train(cfg, runDir, !!o.resume, { quiet: o.quiet, signal: stop.signal, log }); } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   const best = r.state.bestMIoU >= 0 ? `, best val mIoU ${(r.state.bestMIoU * 100).toFixed(2)} at epoch ${r.state.bestEpoch}${r.bestPartial ? ' (partial)' : ''}` : '';
   process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${trainedText(r)} in ${runDir}${best}\n`);
+  if (r.interrupted || r.outOfTime) log(`continue with --resume ${runDir}`);
   if (r.interrupted) { process.exitCode = 130; return; }
   // The next stage starts from a finished run only (all epochs, or stopped early), not one that
   // --max-minutes cut short: resuming that one goes on to the next stage when it finishes.

@@ -47,6 +47,6 @@ export async function run(o: Opts): Promise<void> {
     await writeQaReport(rows, classes, spec, qo);
     const flagged = rows.filter((r) => r.findings.length);
     process.stdout.write(`\nlabel QA with ${o.model}: ${flagged.length} of ${rows.length} masks flagged; most suspect first in ${path.join(o.report, 'qa.csv')} (qa.json, contact sheet qa.jpg)\n`);
-    for (const r of flagged.slice(0, 10)) process.stdout.write(`  ${r.mask}: ${r.findings.map((f) => f.message).join('; ')}\n`);
+    for (const r of flagged.slice(0, 10)) process.stdout.write(`  ${r.mask}: ${r.findings.map((f) => asFlags(f.message)).join('; ')}\n`);
   }
 }
