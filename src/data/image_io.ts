@@ -34,7 +34,7 @@ export async function readImage(file: string): Promise<RgbImage> {
 }
 
 /** An encoded image (any format sharp reads, and BMP as readImage reads it) as 8-bit RGB; `name` is what errors call it. */
-export async function decodeImageBuffer(buf: Uint8Array, name = 'upload'): Promise<RgbImage> {
+export async function decodeImageBuffer(buf: Uint8Array, name = 'image'): Promise<RgbImage> {
   try {
     if (isBmp(buf)) return decodeBmp(buf);
     const { data, info } = await sharp(buf, { ignoreIcc: true }).rotate().removeAlpha().toColourspace('srgb').raw()

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { decode, encode } from 'fast-png';
 import type { Rgb } from './classes.js';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
 
 export type MaskMode = 'index' | 'palette' | 'rgb';
 export interface Mask { data: Uint8Array; width: number; height: number; mode: MaskMode; unknownColors?: number }
@@ -110,6 +110,7 @@ export function parseLabelMap(spec: string | undefined): LabelMap {
 
 /** A label map as an indexed PNG: pixel value = class id, with the class colours embedded. */
 export function encodeLabelPng(labels: Uint8Array, width: number, height: number, palette: Rgb[]): Uint8Array {
+  labels = checkedLabelMap(labels, width, height);
   const pal: [number, number, number][] = palette.slice(0, 256).map((c) => [c[0], c[1], c[2]]);
   let maxLabel = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i] > maxLabel) maxLabel = labels[i];

@@ -6,6 +6,7 @@
 // - Label Studio's brush RLE: @thi.ng/rle-pack over the RGBA bytes of the mask image, the mask in
 //   alpha (as Label Studio's front end encodes it and its converter decodes it).
 // Masks here are row-major bytes, 1 = inside.
+import { checkedLabelMap } from '../util/errors.js';
 import { decodeBinary, encodeBinary } from '@thi.ng/rle-pack';
 
 export interface CocoRle { size: [number, number]; counts: number[] | string }
@@ -83,11 +84,13 @@ export function decodeCocoRle(rle: CocoRle): Uint8Array | null {
 
 /** A row-major mask as COCO's compressed RLE, as pycocotools' mask.encode writes it. */
 export function encodeCocoRle(mask: Uint8Array, h: number, w: number): { size: [number, number]; counts: string } {
+  checkedLabelMap(mask, w, h, 'mask');
   return { size: [h, w], counts: countsToString(maskToCounts(mask, h, w)) };
 }
 
 /** Label Studio brush RLE of a row-major mask [h, w]: RGBA with the mask in alpha (255 inside). */
 export function encodeBrushRle(mask: Uint8Array, h: number, w: number): number[] {
+  checkedLabelMap(mask, w, h, 'mask');
   const rgba = new Uint8Array(h * w * 4);
   for (let i = 0; i < h * w; i++) if (mask[i]) rgba.fill(255, i * 4, i * 4 + 4);
   return Array.from(encodeBinary(rgba, rgba.length));

@@ -11,7 +11,7 @@ export interface NpyArray { shape: number[]; dtype: string; data: Float32Array }
 const MAGIC = '\x93NUMPY';
 
 /** The array in a .npy file's bytes, as float32; `origin` names the file in errors. */
-export function parseNpy(bytes: Uint8Array, origin: string): NpyArray {
+export function parseNpy(bytes: Uint8Array, origin = '.npy bytes'): NpyArray {
   const bad = (why: string) => new UserError(`${origin}: ${why}`);
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 10 || b.subarray(0, 6).toString('latin1') !== MAGIC) throw bad('not a NumPy .npy file');

@@ -51,7 +51,7 @@ const tbl = (v: FbValue): FbTable => (v && typeof v === 'object' && !Array.isArr
  * The main subgraph of a .tflite file's bytes. `file` names it in errors: not a TensorFlow Lite
  * flatbuffer (no "TFL3" identifier: a text file, another format) or cut short.
  */
-export function readTflite(bytes: Uint8Array, file: string): TfliteGraph {
+export function readTflite(bytes: Uint8Array, file = 'TFLite bytes'): TfliteGraph {
   let model: FbTable;
   try { model = new FlatbufferReader(TFLITE_SCHEMA, bytes).root(); } catch (e) {
     if (!(e instanceof FlatbufferError)) throw e;

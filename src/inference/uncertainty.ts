@@ -5,6 +5,8 @@
 // - least-confidence: 1 - p1.
 // An image's score is their mean over its pixels, and the mean of its most uncertain tenth
 // (`top10`: a small unsure object in a big sure scene).
+import { UserError, argumentError } from '../util/errors.js';
+
 export const STRATEGIES = ['entropy', 'margin', 'least-confidence'] as const;
 export type Strategy = typeof STRATEGIES[number];
 
@@ -17,6 +19,8 @@ export interface ImageUncertainty {
 
 /** Uncertainty of one image from its CHW class scores (logits) and its label map. */
 export function imageUncertainty(map: Float32Array, c: number, labels: Uint8Array): ImageUncertainty {
+  if (!(Number.isInteger(c) && c >= 2)) throw argumentError('c', c, 'expected the number of classes, 2 or more');
+  if (!(map instanceof Float32Array) || !(labels instanceof Uint8Array) || map.length !== labels.length * c) throw new UserError(`map: ${map?.length} values for ${labels?.length} labelled pixels of ${c} classes; give the CHW scores (a Float32Array of classes x pixels) and the label map of the same image`, 2, 'map');
   const px = map.length / c;
   const u: Record<Strategy, Float32Array> = { entropy: new Float32Array(px), margin: new Float32Array(px), 'least-confidence': new Float32Array(px) };
   const logC = Math.log(c);

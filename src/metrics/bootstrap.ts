@@ -5,6 +5,7 @@
 import type { ConfusionOptions, Scores } from './confusion.js';
 import { sumConfusions, type ImageConfusion } from './per_image.js';
 import { Rng } from '../util/random.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 export interface Interval { low: number; high: number }
 export interface BootstrapResult { mIoU: Interval; pixelAccuracy: Interval; perClass: (Interval | null)[]; resamples: number; seed: number }
@@ -31,6 +32,9 @@ const interval = (values: number[]): Interval => {
 
 /** Scores of B resamples: `each` gets every resample's weights (the same draws for every caller with the same seed). */
 export function forEachResample(n: number, resamples: number, seed: number, each: (w: Uint32Array) => void): void {
+  // No images, or no resamples, gave intervals of [0, 0] as if measured.
+  if (!(n >= 1)) throw new UserError('images: none to resample; score at least one image', 2, 'images');
+  if (!(Number.isInteger(resamples) && resamples >= 1)) throw argumentError('resamples', resamples, 'expected a whole number of resamples, 1 or more');
   const rng = new Rng(seed);
   for (let b = 0; b < resamples; b++) each(resampleWeights(rng, n));
 }
@@ -58,7 +62,7 @@ export interface PairedResult {
 
 /** Paired bootstrap of model B against model A on the same images (aligned arrays). */
 export function pairedBootstrap(a: ImageConfusion[], b: ImageConfusion[], k: number, o: ConfusionOptions, resamples = 1000, seed = 1): PairedResult {
-  if (a.length !== b.length) throw new Error('paired bootstrap: the two models were scored on different image counts');
+  if (a?.length !== b?.length) throw new UserError(`b: ${b?.length} images against ${a?.length} for a; a paired bootstrap scores both models on the same images`, 2, 'b');
   const full = (x: ImageConfusion[]) => sumConfusions(x, k, o).scores();
   const [sa, sb] = [full(a), full(b)];
   const d: number[] = [];

@@ -1,5 +1,7 @@
 // Confusion matrix (rows = ground truth, columns = prediction) and the standard segmentation
 // scores derived from it.
+import { UserError, argumentError } from '../util/errors.js';
+
 export interface ClassScore { name: string; iou: number | null; accuracy: number | null; dice: number | null; gtPixels: number; predPixels: number }
 export interface Scores {
   pixelAccuracy: number;
@@ -27,12 +29,13 @@ export class ConfusionMatrix {
   /** Ground-truth pixels with a label >= numClasses that is not the ignore label (bad masks). */
   outOfRange = 0;
   constructor(readonly numClasses: number, readonly opts: ConfusionOptions = {}) {
+    if (!(Number.isInteger(numClasses) && numClasses >= 1 && numClasses <= 65536)) throw argumentError('numClasses', numClasses, 'expected a whole number of classes, 1 to 65536');
     this.counts = new Float64Array(numClasses * numClasses);
   }
 
   /** Adds one label map pair; pred and gt hold class ids for the same pixels. */
   add(pred: ArrayLike<number>, gt: ArrayLike<number>): void {
-    if (pred.length !== gt.length) throw new Error(`prediction has ${pred.length} pixels, ground truth ${gt.length}`);
+    if (pred?.length !== gt?.length) throw new UserError(`pred: ${pred?.length} pixels against ${gt?.length} of ground truth; give label maps of the same image`, 2, 'pred');
     const k = this.numClasses, c = this.counts, ign = this.opts.ignoreIndex ?? -1;
     for (let i = 0; i < gt.length; i++) {
       const g = gt[i];

@@ -6,8 +6,12 @@ import { lacksStride, parseCard, type ModelCard, type StrideOf } from './card.js
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
 
+/** Writes `card` as `dir`/model.json, checked as it will be read back: a card pixelwise would refuse to read is refused here. */
 export function writeCard(dir: string, card: ModelCard): void {
-  writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
+  const json = JSON.stringify(card, null, 2);
+  const r = json === undefined ? { error: 'not an object' } : parseCard(JSON.parse(json), () => undefined);
+  if ('error' in r) throw new UserError(`card: ${r.error}; build cards with buildCard`, 2, 'card');
+  writeFileAtomic(path.join(dir, 'model.json'), json + '\n');
 }
 
 /**

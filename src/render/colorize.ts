@@ -4,14 +4,17 @@ import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
 import { wasmBase64 } from './simd/overlay_wasm.js';
 import { lazyModule, layout, reserve, type OwnMemory } from '../util/wasm_module.js';
-import { argumentError } from '../util/errors.js';
+import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
 
 interface OverlayKernel extends OwnMemory {
   overlay(src: number, labels: number, n: number, dst: number, table: number, last: number): void;
 }
 const kernel = lazyModule<OverlayKernel>(wasmBase64);
 
+/** A label map as a colour mask: each class id's colour in `palette` (black for ids it has none for). */
 export function colorize(labels: Uint8Array, width: number, height: number, palette: Rgb[]): RgbImage {
+  labels = checkedLabelMap(labels, width, height);
+  if (!Array.isArray(palette)) throw argumentError('palette', palette, 'expected an array of [r, g, b] colours, one per class id');
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < labels.length; i++) {
     const c = palette[labels[i]] ?? [0, 0, 0];
@@ -28,8 +31,11 @@ export function checkedAlpha(alpha: unknown): number {
 
 /** Alpha-blends the colour mask over the photo (alpha = mask opacity). */
 export function overlay(photo: RgbImage, mask: RgbImage, alpha: number): RgbImage {
-  const out = new Uint8Array(photo.data.length);
-  const a = Math.min(1, Math.max(0, alpha)), b = 1 - a;
+  const a = checkedAlpha(alpha), b = 1 - a;
+  const n = photo?.width * photo?.height * 3;
+  if (!(photo?.data?.length === n && n > 0)) throw new UserError(`photo: expected { data: width*height*3 RGB bytes, width, height }, got ${photo?.data?.length} bytes for ${photo?.width}x${photo?.height}`, 2, 'photo');
+  if (!(mask?.width === photo.width && mask?.height === photo.height && mask.data?.length === n)) throw new UserError(`mask: ${mask?.width}x${mask?.height} (${mask?.data?.length} bytes) over a ${photo.width}x${photo.height} photo; give a colour mask of the photo's size (colorize)`, 2, 'mask');
+  const out = new Uint8Array(n);
   for (let i = 0; i < out.length; i++) out[i] = photo.data[i] * b + mask.data[i] * a + 0.5;
   return { data: out, width: photo.width, height: photo.height };
 }

@@ -20,3 +20,14 @@ export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/**
+ * A label map (or mask) checked against the size it is said to have: one byte per pixel. A map of
+ * another length would be read past its end, or in part, without a word.
+ */
+export function checkedLabelMap(labels: unknown, width: number, height: number, argument = 'labels'): Uint8Array {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) throw new UserError(`${argument}: the size ${width}x${height} is not a size in pixels`, 2, argument);
+  if (!(labels instanceof Uint8Array || labels instanceof Uint8ClampedArray)) throw new UserError(`${argument}: expected a Uint8Array of class ids, one per pixel; got ${labels === null ? 'null' : Array.isArray(labels) ? 'an Array' : typeof labels === 'object' ? (labels as object).constructor?.name ?? 'an object' : typeof labels}`, 2, argument);
+  if (labels.length !== width * height) throw new UserError(`${argument}: ${labels.length} values for a ${width}x${height} image; expected ${width * height}, one per pixel`, 2, argument);
+  return labels instanceof Uint8Array ? labels : new Uint8Array(labels.buffer, labels.byteOffset, labels.length);
+}

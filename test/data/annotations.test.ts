@@ -258,3 +258,10 @@ test('Label Studio JSON: a brush RLE and a polygon in percent, the upload name m
   assert.deepEqual(r.classes.map((c) => c.name), ['background', 'Road', 'Car']);
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'street.png')), rects([0, 7, 12, 8, 1], [3, 2, 6, 6, 2]));
 });
+
+test('encodeCocoRle and encodeBrushRle refuse a mask of another size than h x w by name (it was encoded short or cut)', () => {
+  for (const encode of [encodeCocoRle, encodeBrushRle]) {
+    assert.throws(() => encode(new Uint8Array(5), 2, 3), (e: Error) => e instanceof UserError && e.argument === 'mask' && e.message === 'mask: 5 values for a 3x2 image; expected 6, one per pixel');
+    assert.throws(() => encode(new Uint8Array(7), 2, 3), (e: Error) => e instanceof UserError && /^mask: 7 values/.test(e.message));
+  }
+});

@@ -220,3 +220,12 @@ test('pairing refuses what it cannot pair for sure: two images with one stem, a 
   fs.rmSync(path.join(d, 'img', 'a.bmp'));
   assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && /b\.jpg: masks must be PNG files/.test(e.message));
 });
+
+test('encodeLabelPng refuses a label map of another size than width x height by name (it was a TypeError)', () => {
+  assert.throws(() => encodeLabelPng(labels.subarray(1), W, H, colors), (e: Error) => e instanceof UserError && e.argument === 'labels' && e.message === 'labels: 11 values for a 4x3 image; expected 12, one per pixel');
+});
+
+test('decodeImageBuffer: bytes that are no image are refused naming them as an image (not as an upload, the server\'s word)', async () => {
+  const { decodeImageBuffer } = await import('../../src/data/image_io.ts');
+  await assert.rejects(decodeImageBuffer(Buffer.from('not an image')), (e: Error) => e instanceof UserError && /^image: cannot decode image/.test(e.message));
+});

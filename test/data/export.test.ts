@@ -123,3 +123,16 @@ test('CamVid val with the camvid-fast model: COCO, Label Studio and CVAT exports
     for (const f of fs.readdirSync(images)) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`)).data, `${f}: ${from}`);
   }
 });
+
+test('ExportBuilder refuses an unknown format and a label map or confidence of another size than the image by name', async () => {
+  const { ExportBuilder } = await import('../../src/data/annotations/export.ts');
+  const { UserError } = await import('../../src/util/errors.ts');
+  const classes = [{ name: 'background', color: [0, 0, 0] as [number, number, number] }, { name: 'cat', color: [255, 0, 0] as [number, number, number] }];
+  const names = { fromName: 'tag', toName: 'image', imageUrlPrefix: '/data/', modelVersion: 'm' };
+  assert.throws(() => new ExportBuilder(classes, ['coco', 'yolo' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats yolo: unknown export format; use coco, labelstudio, cvat');
+  const b = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
+  await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(5) }), (e: Error) => e instanceof UserError && e.message === 'labels: 5 values for a 3x2 image; expected 6, one per pixel');
+  await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(6), confidence: new Float32Array(4) }), (e: Error) => e instanceof UserError && e.message === 'confidence: 4 values for 6 pixels of a.png; give one per pixel');
+  await b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array([0, 1, 1, 0, 0, 1]) });
+  assert.equal((b.coco() as { annotations: unknown[] }).annotations.length, 1);
+});

@@ -45,5 +45,6 @@ test('npy: not .npy, truncated, Fortran order, big-endian and object arrays are 
     [npyBytes('>f4', [2], body), /^w\.npy: big-endian dtype >f4 is not supported$/],
     [npyBytes('|O', [2], body), /^w\.npy: dtype \|O is not a numeric array$/],
     [npyBytes('<f4', [2], body).subarray(0, 30), /^w\.npy: truncated \.npy header$/],
-  ] as const) assert.throws(() => parseNpy(bytes, 'w.npy'), (e: Error) => e.name === 'UserError' && why.test(e.message) && !e.message.includes('\n'));
+  ] as const) assert.throws(() => parseNpy(bytes, 'w.npy'), (e: Error) => e.name === 'UserError' && why.test(e.message) && !e.message.includes('\n'));  // Bytes with no file name (a JavaScript caller may leave it out) are named as bytes, not "undefined".
+  assert.throws(() => parseNpy(Buffer.from('hello world, not numpy')), /^UserError: \.npy bytes: not a NumPy \.npy file$/);
 });

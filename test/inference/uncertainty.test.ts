@@ -68,3 +68,9 @@ test('rank: most uncertain first, resumed without rescoring, another strategy fr
   assert.equal(r3.status, 2);
   assert.equal(r3.stderr, `pixelwise: --model ${argmax}: gives label maps only (an argmax graph), no class probabilities to rank by; import the graph without its ArgMax\n`);
 });
+
+test('imageUncertainty refuses scores that do not hold classes x pixels of its label map, and fewer than two classes', async () => {
+  const { UserError } = await import('../../src/util/errors.ts');
+  assert.throws(() => imageUncertainty(new Float32Array(7), 2, new Uint8Array(4)), (e: Error) => e instanceof UserError && e.argument === 'map' && /^map: 7 values for 4 labelled pixels of 2 classes/.test(e.message));
+  assert.throws(() => imageUncertainty(new Float32Array(4), 1, new Uint8Array(4)), (e: Error) => e instanceof UserError && e.argument === 'c' && /^c 1: expected the number of classes/.test(e.message));
+});

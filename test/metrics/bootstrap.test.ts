@@ -102,3 +102,12 @@ test('compare A B: the report, and the gate: exit 1 only when B is worse by more
     assert.match(itself.stdout, /B - A \+0\.00 points, 95% interval \[\+0\.00, \+0\.00\]/);
   })();
 });
+
+test('bootstrap: no images, no resamples, or two models scored on different images are refused by name (intervals of [0, 0] before, a plain Error)', async () => {
+  const { UserError } = await import('../../src/util/errors.ts');
+  const one = imageConfusion('a', new Uint8Array([0, 1]), new Uint8Array([0, 1]), 2, {}, new Float64Array(4));
+  assert.throws(() => bootstrapScores([], 2, {}), (e: Error) => e instanceof UserError && e.argument === 'images' && e.message === 'images: none to resample; score at least one image');
+  assert.throws(() => bootstrapScores([one], 2, {}, 0), (e: Error) => e instanceof UserError && e.argument === 'resamples' && /^resamples 0: expected a whole number/.test(e.message));
+  assert.throws(() => pairedBootstrap([one], [one, one], 2, {}), (e: Error) => e instanceof UserError && e.argument === 'b' && e.message === 'b: 2 images against 1 for a; a paired bootstrap scores both models on the same images');
+  assert.equal(bootstrapScores([one], 2, {}, 10).resamples, 10);
+});

@@ -70,3 +70,8 @@ test('verify --model on CamVid val masks, three of twelve corrupted (classes swa
 });
 
 function BIN() { return path.resolve('bin/pixelwise.js'); }
+
+test('imageQa refuses a prediction of another size than the mask by name (it was scored on the shorter part)', async () => {
+  const { UserError } = await import('../../src/util/errors.ts');
+  assert.throws(() => imageQa(new Uint8Array(4), new Uint8Array(3), 2, 255, ['a', 'b']), (e: Error) => e instanceof UserError && e.argument === 'pred' && e.message === "pred: 3 pixels against 4 of the mask; give the prediction of the mask's image");
+});

@@ -73,3 +73,13 @@ test('an ignore label inside the class range (CamVid 11 of 12) is not scored eve
   close(s.perClass[0].iou, 1 / 2); close(s.perClass[1].iou, 1);
   close(s.mIoU, 0.75);
 });
+
+test('ConfusionMatrix and imageConfusion refuse what they cannot count by name: a class count that is not one, maps of two sizes', async () => {
+  const { UserError } = await import('../../src/util/errors.ts');
+  const { imageConfusion } = await import('../../src/metrics/per_image.ts');
+  for (const k of [0, 2.5, NaN]) assert.throws(() => new ConfusionMatrix(k), (e: Error) => e instanceof UserError && e.argument === 'numClasses' && e.message.startsWith(`numClasses ${k}: expected a whole number`));
+  const cm = new ConfusionMatrix(3);
+  assert.throws(() => cm.add(new Uint8Array(4), new Uint8Array(5)), (e: Error) => e instanceof UserError && e.argument === 'pred' && e.message === 'pred: 4 pixels against 5 of ground truth; give label maps of the same image');
+  // A shorter prediction was counted as if its missing pixels were no class at all.
+  assert.throws(() => imageConfusion('a.png', new Uint8Array(3), new Uint8Array(4), 3, {}, new Float64Array(9)), (e: Error) => e instanceof UserError && /^pred: 3 pixels against 4 of ground truth in a\.png/.test(e.message));
+});

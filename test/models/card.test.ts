@@ -73,3 +73,15 @@ test('card: buildCard fills the format, version, channels and the default output
   const n = buildCard({ model: { arch: 'unet', numClasses: 2 }, classes: defaultClasses(2), input: { normalization: IMAGENET_NORM, stride: 8 } });
   assert.deepEqual([n.input.rule, n.output.resizeBack], [{ kind: 'native' }, 'scores']);
 });
+
+test('writeCard refuses a card it would not read back, and writes nothing (a library caller\'s hand-made card)', async () => {
+  const { UserError } = await import('../../src/util/errors.ts');
+  const d = tempDir();
+  const good = buildCard({ model: { arch: 'unet', numClasses: 2 }, classes: defaultClasses(2), input: { normalization: IMAGENET_NORM, stride: 16 }, weights: 'w.safetensors' });
+  // Three classes for a network of two outputs: readCard refuses it, so writeCard does.
+  assert.throws(() => writeCard(d, { ...good, classes: defaultClasses(3) }), (e: Error) => e instanceof UserError && e.argument === 'card' && e.message === 'card: 3 classes listed but the model has 2 outputs; build cards with buildCard');
+  assert.throws(() => writeCard(d, { hello: 1 } as unknown as ModelCard), (e: Error) => e instanceof UserError && /^card: invalid model card at format/.test(e.message));
+  assert.equal(fs.existsSync(path.join(d, 'model.json')), false);
+  writeCard(d, good);
+  assert.deepEqual(readCard(d), good);
+});

@@ -68,6 +68,7 @@ test('learning-rate schedules: poly and cosine go from base to 0, warm-up ramps'
   assert.ok(Math.abs(learningRate('cosine', 0.1, 50, 100) - 0.05) < 1e-12);
   assert.ok(Math.abs(learningRate('constant', 0.1, 70, 100) - 0.1) < 1e-12);
   assert.ok(Math.abs(learningRate('poly', 0.1, 0, 100, 10) - 0.01) < 1e-12);
+  assert.throws(() => learningRate('step' as never, 0.1, 5, 100, 10), /^UserError: schedule step: unknown schedule; use one of poly, cosine, constant$/);
 });
 
 test('espnetv2 trains on wasm: loss and every gradient equal the cpu backend (depthwise, dilated, resample gradients)', async () => {

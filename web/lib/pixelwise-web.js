@@ -2115,6 +2115,12 @@ var UserError = class extends Error {
 function argumentError(argument, value, why) {
   return new UserError(`${argument} ${String(value)}: ${why}`, 2, argument);
 }
+function checkedLabelMap(labels, width, height, argument = "labels") {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) throw new UserError(`${argument}: the size ${width}x${height} is not a size in pixels`, 2, argument);
+  if (!(labels instanceof Uint8Array || labels instanceof Uint8ClampedArray)) throw new UserError(`${argument}: expected a Uint8Array of class ids, one per pixel; got ${labels === null ? "null" : Array.isArray(labels) ? "an Array" : typeof labels === "object" ? labels.constructor?.name ?? "an object" : typeof labels}`, 2, argument);
+  if (labels.length !== width * height) throw new UserError(`${argument}: ${labels.length} values for a ${width}x${height} image; expected ${width * height}, one per pixel`, 2, argument);
+  return labels instanceof Uint8Array ? labels : new Uint8Array(labels.buffer, labels.byteOffset, labels.length);
+}
 
 // src/inference/simd/argmax_wasm.ts
 var wasmBase64 = "AGFzbQEAAAABCQFgBX9/f39/AAMCAQAFAwEAAQcTAgZtZW1vcnkCAAZhcmdtYXgAAArpAgHmAgIDfwt7AkADQCAFIAJPDQEgACAFQQJ0aiEHIAf9AAQAIQggB/0ABBAhCSAH/QAEICEKIAf9AAQwIQv9DAAAAAAAAAAAAAAAAAAAAAAhDP0MAAAAAAAAAAAAAAAAAAAAACEN/QwAAAAAAAAAAAAAAAAAAAAAIQ79DAAAAAAAAAAAAAAAAAAAAAAhD0EBIQYCQANAIAYgA08NASAHIAFqIQcgBv0RIRIgB/0ABAAhECAQIAj9RCERIBAgCCAR/VIhCCASIAwgEf1SIQwgB/0ABBAhECAQIAn9RCERIBAgCSAR/VIhCSASIA0gEf1SIQ0gB/0ABCAhECAQIAr9RCERIBAgCiAR/VIhCiASIA4gEf1SIQ4gB/0ABDAhECAQIAv9RCERIBAgCyAR/VIhCyASIA8gEf1SIQ8gBkEBaiEGDAALCyAEIAVqIAwgDf2GASAOIA/9hgH9Zv0LBAAgBUEQaiEFDAALCws=";
@@ -3607,6 +3613,8 @@ var wasmBase644 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3Zlc
 // src/render/colorize.ts
 var kernel = lazyModule(wasmBase644);
 function colorize(labels, width, height, palette) {
+  labels = checkedLabelMap(labels, width, height);
+  if (!Array.isArray(palette)) throw argumentError("palette", palette, "expected an array of [r, g, b] colours, one per class id");
   const out = new Uint8Array(width * height * 3);
   for (let i = 0; i < labels.length; i++) {
     const c = palette[labels[i]] ?? [0, 0, 0];
@@ -3621,8 +3629,11 @@ function checkedAlpha(alpha) {
   return alpha;
 }
 function overlay(photo, mask, alpha) {
-  const out = new Uint8Array(photo.data.length);
-  const a = Math.min(1, Math.max(0, alpha)), b = 1 - a;
+  const a = checkedAlpha(alpha), b = 1 - a;
+  const n = photo?.width * photo?.height * 3;
+  if (!(photo?.data?.length === n && n > 0)) throw new UserError(`photo: expected { data: width*height*3 RGB bytes, width, height }, got ${photo?.data?.length} bytes for ${photo?.width}x${photo?.height}`, 2, "photo");
+  if (!(mask?.width === photo.width && mask?.height === photo.height && mask.data?.length === n)) throw new UserError(`mask: ${mask?.width}x${mask?.height} (${mask?.data?.length} bytes) over a ${photo.width}x${photo.height} photo; give a colour mask of the photo's size (colorize)`, 2, "mask");
+  const out = new Uint8Array(n);
   for (let i = 0; i < out.length; i++) out[i] = photo.data[i] * b + mask.data[i] * a + 0.5;
   return { data: out, width: photo.width, height: photo.height };
 }

@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import sharp from 'sharp';
 import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
 import type { ClassInfo, Rgb } from '../classes.js';
+import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
 
 export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
@@ -60,12 +61,16 @@ export class ExportBuilder {
   private readonly stems: string[] = [];
 
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames) {
+    const unknown = (formats as unknown[]).find((f) => !(EXPORT_FORMATS as readonly unknown[]).includes(f));
+    if (unknown !== undefined) throw argumentError('formats', unknown, `unknown export format; use ${EXPORT_FORMATS.join(', ')}`);
     this.ids = exportedClasses(classes);
     // Black is CVAT's background: kept free when every class is exported.
     this.colors = distinctColors(classes, this.ids.includes(0) ? [[0, 0, 0]] : []);
   }
 
   async add(p: Prediction): Promise<void> {
+    checkedLabelMap(p.labels, p.width, p.height);
+    if (p.confidence && p.confidence.length !== p.labels.length) throw new UserError(`confidence: ${p.confidence.length} values for ${p.labels.length} pixels of ${p.name}; give one per pixel`, 2, 'confidence');
     const masks = this.formats.some((f) => f !== 'cvat') ? classMasks(p, this.ids) : [];
     if (this.formats.includes('coco')) {
       const imageId = this.images.length + 1;
