@@ -377,7 +377,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
     opt.dispose();
   }
   const bestEntry = history.filter((e) => e.epoch === state.bestEpoch && e.val).at(-1);
-  return { state, best, interrupted, outOfTime, runDir, batchesPerEpoch: perEpoch, bestPartial: !!bestEntry?.partial };
+  return { state, best, interrupted, outOfTime: outOfTime && state.epoch < cfg.epochs, runDir, batchesPerEpoch: perEpoch, bestPartial: !!bestEntry?.partial };
 }
 
 async function writeCurves(runDir: string, h: EpochLog[]): Promise<void> {

@@ -20,11 +20,12 @@ import { withSmoothing } from '../inference/smoothing.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
 import { checkedRgb8 } from '../data/pixels.js';
-import { argumentError } from '../util/errors.js';
+import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
 import type { Network } from '../inference/network.js';
 import { checkedAlpha, colorize, overlay } from '../render/colorize.js';
 
 export type { ClassArea, ClassInfo, ModelCard, RgbImage };
+export { UserError };
 
 /**
  * What `segment` takes: anything drawable on a canvas (an image, a canvas, a video element's current
@@ -151,13 +152,13 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   // The architecture registry is not in the browser: a card must record its stride (every card
   // pixelwise writes does; the server hands out cards as read, migrated).
   const parsed = parseCard(raw, () => undefined);
-  if ('error' in parsed) throw new Error(`${where}: ${parsed.error}`);
+  if ('error' in parsed) throw new UserError(`${where}: ${parsed.error}`, 2, 'model');
   const { card } = parsed;
   // The ONNX file of each network the card names (variants: the same network at other sizes).
   const cards = typeof model === 'string' ? variantCards(card) : [variantCards(card)[0]];
   let graphs: Uint8Array[];
   if (typeof model === 'string') {
-    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
+    if (!card.onnx) throw new UserError(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`, 2, 'model');
     graphs = [];
     for (const c of cards) graphs.push(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, '/') + c.onnx)).arrayBuffer()));
   } else graphs = [model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer)];
@@ -181,7 +182,7 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
     else {
       try { gpu = await build('webgpu'); } catch (e) { check.reason = `WebGPU could not run the model (${(e as Error).message.split('\n')[0]})`; }
     }
-    if (!gpu && wanted === 'webgpu') throw new Error(`${where}: runtime webgpu: ${check.reason}`);
+    if (!gpu && wanted === 'webgpu') throw new UserError(`${where}: runtime webgpu: ${check.reason}`, 2, 'runtime');
   }
   // auto: WebGPU, checked against wasm on the first image; wasm where it is missing or disagrees.
   let active = gpu && wanted === 'webgpu' ? gpu : await build('wasm');
@@ -335,30 +336,34 @@ class OrtWebNetwork implements Network {
 
 async function fetchOk(url: string): Promise<Response> {
   const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  if (!r.ok) throw new UserError(`${url}: HTTP ${r.status}`, 2, 'model');
   return r;
 }
+
+const NO_PROBABILITIES = 'this result has no probabilities: segment with { probabilities: true }';
 
 /** A result object for a label map from elsewhere (the server's API), with the same renderers. */
 export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassInfo[], timings: WebSegmentation['timings'] = { preprocess: 0, inference: 0, postprocess: 0 },
   prob8: Uint8Array | null = null): WebSegmentation {
+  image = checkedRgb8(image);
   const { width, height } = image;
+  labels = checkedLabelMap(labels, width, height);
   const palette = classes.map((c) => c.color);
   const probability = (wanted: (string | number)[]) => {
-    if (!prob8) throw new Error('this result has no probabilities: segment with { probabilities: true }');
+    if (!prob8) throw new UserError(NO_PROBABILITIES);
     return probabilityOf(prob8, classes.length, classIds(classes, wanted, 'class'));
   };
   return {
     labels, width, height, image, timings, classes: classAreas(labels, classes),
     probability,
     confidenceMasks() {
-      if (!prob8) throw new Error('this result has no probabilities: segment with { probabilities: true }');
+      if (!prob8) throw new UserError(NO_PROBABILITIES);
       return confidenceMasks(prob8, classes.length);
     },
     background(o) {
       const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
-      if (alpha.length !== width * height) throw new Error(`background: probability has ${alpha.length} values for ${width}x${height} pixels`);
+      if (alpha.length !== width * height) throw new UserError(`probability: ${alpha.length} values for ${width}x${height} pixels; give one per pixel`, 2, 'probability');
       const back = kind === 'blur' ? gaussianBlur(image, o.blur!)
         : kind === 'color' ? solidColour(width, height, typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color!)
           : kind === 'image' ? cover(toRgb(o.image!), width, height) : greyscale(image);
@@ -394,7 +399,7 @@ export async function toRgbAsync(input: WebImageInput): Promise<RgbImage> {
 
 /** RGB (3 bytes a pixel) from whatever the page has (a Blob: toRgbAsync). */
 export function toRgb(input: WebImageInput): RgbImage {
-  if (typeof Blob !== 'undefined' && input instanceof Blob) throw new Error('a Blob is an encoded image: segment() reads it (toRgbAsync)');
+  if (typeof Blob !== 'undefined' && input instanceof Blob) throw new UserError('input: a Blob is an encoded image: segment() reads it (toRgbAsync)', 2, 'input');
   // Raw RGB, raw RGBA and ImageData as they are (checkedRgb8 drops an alpha); the rest drawn first.
   return checkedRgb8('data' in input ? input : rgbaOf(input as Exclude<WebImageInput, ImageData | RgbImage | Blob>));
 }
@@ -404,7 +409,7 @@ function rgbaOf(src: Exclude<WebImageInput, ImageData | RgbImage | Blob>): Image
   const [width, height] = 'videoWidth' in src ? [src.videoWidth, src.videoHeight]
     : 'naturalWidth' in src ? [src.naturalWidth, src.naturalHeight]
       : 'displayWidth' in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];
-  if (!width || !height) throw new Error('the image or video has no pixels yet (not loaded, or no frame decoded)');
+  if (!width || !height) throw new UserError('input: the image or video has no pixels yet (not loaded, or no frame decoded)', 2, 'input');
   // One canvas, reused: a stream reads a frame many times a second, and a new canvas each time
   // is a new pixel buffer outside the JS heap until a garbage collection.
   if (!scratch || scratch.canvas.width !== width || scratch.canvas.height !== height) {

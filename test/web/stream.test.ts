@@ -40,12 +40,17 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
       const fromFrame = (await seg.segment(frame)).labels;
       frame.close(); bitmap.close();
       // Refusals as Node words them: raw pixels of the wrong length, a runtime the module has not, a blur no Gaussian has.
-      const refused = async (f: () => Promise<unknown>) => { try { await f(); return 'accepted'; } catch (e) { return (e as Error).message; } };
+      const errorNames = new Set<string>();
+      const refused = async (f: () => unknown) => { try { await f(); return 'accepted'; } catch (e) { errorNames.add((e as Error).name); return (e as Error).message; } };
+      const { fromLabels } = await import('/lib/pixelwise-web.js' as string);
       const refusals = [
         await refused(() => seg.segment({ data: new Uint8Array(5), width: 2, height: 2 })),
         await refused(() => load('/v1/models/person', { runtime: 'gpu' })),
         await refused(async () => (await seg.segment({ data: bytes(raw), width, height }, { probabilities: true })).background({ keep: ['person'], blur: 0 })),
         await refused(async () => (await seg.segment({ data: bytes(raw), width, height })).overlay({ alpha: 2 })),
+        await refused(async () => (await seg.segment({ data: bytes(raw), width, height })).probability(['person'])),
+        await refused(() => load('/v1/models/no-such-model', { wasmPaths: '/vendor/ort/' })),
+        await refused(() => fromLabels({ data: new Uint8Array(12), width: 2, height: 2 }, new Uint8Array(3), seg.card.classes)),
       ];
 
       // A camera (Chromium's fake device) through segmentStream.
@@ -69,13 +74,17 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
       return {
         blob: same(fromBlob, ref), frame: same(fromFrame, ref), video: `${fromVideo.width}x${fromVideo.height}`,
         atStop, after: sizes.length, sizes: [...new Set(sizes)], frames: h.frames, dropped: h.dropped, firstMask, videoSize: `${video.videoWidth}x${video.videoHeight}`,
-        isolated: crossOriginIsolated, refusals,
+        isolated: crossOriginIsolated, refusals, errorNames: [...errorNames],
       };
     }, [fs.readFileSync(PHOTO).toString('base64'), Buffer.from(photo.data).toString('base64'), photo.width, photo.height] as const);
     t.diagnostic(`camera ${r.videoSize}: ${r.frames} frames segmented in 4 s, ${r.dropped} dropped`);
     assert.ok(r.blob, 'a Blob gives the raw pixels\' label map');
     assert.deepEqual(r.refusals, ['raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got 5 bytes for 2x2',
-      'runtime gpu: use auto, wasm, webgpu', 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12', 'alpha 2: expected an opacity from 0 to 1']);
+      'runtime gpu: use auto, wasm, webgpu', 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12', 'alpha 2: expected an opacity from 0 to 1',
+      'this result has no probabilities: segment with { probabilities: true }', '/v1/models/no-such-model/model.json: HTTP 404',
+      'labels: 3 values for a 2x2 image; expected 4, one per pixel']);
+    // Each a UserError, as in Node (exported by the browser module for `instanceof`).
+    assert.deepEqual(r.errorNames, ['UserError']);
     assert.ok(r.isolated, 'serve\'s page is cross-origin isolated (wasm threads possible)');
     assert.ok(r.frame, 'a VideoFrame gives the raw pixels\' label map');
     assert.equal(r.video, r.videoSize);

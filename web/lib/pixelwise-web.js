@@ -3656,12 +3656,12 @@ async function load(model, o = {}) {
     raw = model.card;
   }
   const parsed = parseCard(raw, () => void 0);
-  if ("error" in parsed) throw new Error(`${where}: ${parsed.error}`);
+  if ("error" in parsed) throw new UserError(`${where}: ${parsed.error}`, 2, "model");
   const { card } = parsed;
   const cards = typeof model === "string" ? variantCards(card) : [variantCards(card)[0]];
   let graphs;
   if (typeof model === "string") {
-    if (!card.onnx) throw new Error(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`);
+    if (!card.onnx) throw new UserError(`${where}: the model has no ONNX file (export one with \`pixelwise export\`)`, 2, "model");
     graphs = [];
     for (const c of cards) graphs.push(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, "/") + c.onnx)).arrayBuffer()));
   } else graphs = [model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx)];
@@ -3690,7 +3690,7 @@ async function load(model, o = {}) {
         check.reason = `WebGPU could not run the model (${e.message.split("\n")[0]})`;
       }
     }
-    if (!gpu && wanted === "webgpu") throw new Error(`${where}: runtime webgpu: ${check.reason}`);
+    if (!gpu && wanted === "webgpu") throw new UserError(`${where}: runtime webgpu: ${check.reason}`, 2, "runtime");
   }
   let active = gpu && wanted === "webgpu" ? gpu : await build("wasm");
   let reference = gpu && wanted === "auto" ? active : null;
@@ -3875,14 +3875,17 @@ var OrtWebNetwork = class _OrtWebNetwork {
 };
 async function fetchOk(url) {
   const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  if (!r.ok) throw new UserError(`${url}: HTTP ${r.status}`, 2, "model");
   return r;
 }
+var NO_PROBABILITIES = "this result has no probabilities: segment with { probabilities: true }";
 function fromLabels(image, labels, classes, timings = { preprocess: 0, inference: 0, postprocess: 0 }, prob8 = null) {
+  image = checkedRgb8(image);
   const { width, height } = image;
+  labels = checkedLabelMap(labels, width, height);
   const palette = classes.map((c) => c.color);
   const probability = (wanted) => {
-    if (!prob8) throw new Error("this result has no probabilities: segment with { probabilities: true }");
+    if (!prob8) throw new UserError(NO_PROBABILITIES);
     return probabilityOf(prob8, classes.length, classIds(classes, wanted, "class"));
   };
   return {
@@ -3894,13 +3897,13 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
     classes: classAreas(labels, classes),
     probability,
     confidenceMasks() {
-      if (!prob8) throw new Error("this result has no probabilities: segment with { probabilities: true }");
+      if (!prob8) throw new UserError(NO_PROBABILITIES);
       return confidenceMasks(prob8, classes.length);
     },
     background(o) {
       const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
-      if (alpha.length !== width * height) throw new Error(`background: probability has ${alpha.length} values for ${width}x${height} pixels`);
+      if (alpha.length !== width * height) throw new UserError(`probability: ${alpha.length} values for ${width}x${height} pixels; give one per pixel`, 2, "probability");
       const back = kind === "blur" ? gaussianBlur(image, o.blur) : kind === "color" ? solidColour(width, height, typeof o.color === "string" ? parseColor(o.color, "background color") : o.color) : kind === "image" ? cover(toRgb(o.image), width, height) : greyscale(image);
       return toImageData(composite(image, back, alpha));
     },
@@ -3934,12 +3937,12 @@ async function toRgbAsync(input) {
   return toRgb(input);
 }
 function toRgb(input) {
-  if (typeof Blob !== "undefined" && input instanceof Blob) throw new Error("a Blob is an encoded image: segment() reads it (toRgbAsync)");
+  if (typeof Blob !== "undefined" && input instanceof Blob) throw new UserError("input: a Blob is an encoded image: segment() reads it (toRgbAsync)", 2, "input");
   return checkedRgb8("data" in input ? input : rgbaOf(input));
 }
 function rgbaOf(src) {
   const [width, height] = "videoWidth" in src ? [src.videoWidth, src.videoHeight] : "naturalWidth" in src ? [src.naturalWidth, src.naturalHeight] : "displayWidth" in src ? [src.displayWidth, src.displayHeight] : [src.width, src.height];
-  if (!width || !height) throw new Error("the image or video has no pixels yet (not loaded, or no frame decoded)");
+  if (!width || !height) throw new UserError("input: the image or video has no pixels yet (not loaded, or no frame decoded)", 2, "input");
   if (!scratch || scratch.canvas.width !== width || scratch.canvas.height !== height) {
     const canvas = new OffscreenCanvas(width, height);
     scratch = { canvas, ctx: canvas.getContext("2d", { willReadFrequently: true }) };
@@ -3961,6 +3964,7 @@ function toImageData(rgb) {
 }
 export {
   DEFAULT_MIN_AGREEMENT,
+  UserError,
   fromLabels,
   load,
   toImageData,
