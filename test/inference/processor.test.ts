@@ -45,6 +45,20 @@ test('segmenter: native size, batches, output kinds logits/probabilities/labels 
   }
 });
 
+test('segmenter: a Network (createSegmenter takes any) whose output is not [n, C, h, w] scores or an [n, h, w] label map is refused by name, not read in part', async () => {
+  const { UserError } = await import('../../src/util/errors.ts');
+  const im = image(13, 11, 2); // padded to 16 x 16 by the stride 8
+  const answering = (kind: 'logits' | 'labels', out: (n: number) => Float32Array) => createSegmenter({ runtime: 'onnx', run: async (_x, dims) => out(dims[0]), dispose: async () => {} }, card(undefined, kind));
+  const refused = (message: string) => (e: Error) => e instanceof UserError && e.argument === 'network' && e.message === message;
+  // Half the resolution, one class short, and a label map of the padded size less a row.
+  await assert.rejects(answering('logits', (n) => new Float32Array(n * 3 * 8 * 8)).predictBatch([im]), refused('network: 192 values for an input of 1 x 3 x 16 x 16; expected a Float32Array of 768 (1 x 3 classes x 16 x 16)'));
+  await assert.rejects(answering('logits', (n) => new Float32Array(n * 2 * 16 * 16)).scoresBatch([im]), refused('network: 512 values for an input of 1 x 3 x 16 x 16; expected a Float32Array of 768 (1 x 3 classes x 16 x 16)'));
+  await assert.rejects(answering('labels', (n) => new Float32Array(n * 15 * 16)).predictBatch([im]), refused('network: 240 values for an input of 1 x 3 x 16 x 16; expected a Uint8Array of 256 (1 x 16 x 16, a label map)'));
+  await assert.rejects(answering('logits', () => [0, 1] as unknown as Float32Array).predictBatch([im]), refused('network: Array for an input of 1 x 3 x 16 x 16; expected a Float32Array of 768 (1 x 3 classes x 16 x 16)'));
+  // The right shape is taken as it is: all-zero scores are class 0 everywhere.
+  assert.deepEqual(await answering('logits', (n) => new Float32Array(n * 3 * 16 * 16)).predictBatch([im]), [new Uint8Array(13 * 11)]);
+});
+
 test('segmenter: a Pillow input rule resizes in, label maps come back by Pillow NEAREST; --input-size overrides it', async () => {
   const im = image(50, 37, 4);
   const net = new ColourNetwork();

@@ -3200,6 +3200,7 @@ var ImageProcessor = class {
    * place for probabilities and a temperature), copies otherwise.
    */
   scores(out, e) {
+    this.checkOutput(out, e, true);
     const C = this.numClasses, [n, , ph, pw] = e.dims, { width: w, height: h } = e;
     return Array.from({ length: n }, (_, i) => {
       const whole = ph === h && pw === w;
@@ -3215,17 +3216,33 @@ var ImageProcessor = class {
   }
   /** Per image, the argmax of its part of the network's output [n, C, ph, pw] (cropping as it goes). */
   argmax(out, e) {
+    this.checkOutput(out, e, true);
     const [n, , ph, pw] = e.dims;
     return Array.from({ length: n }, (_, i) => argmaxPadded(out, i, this.numClasses, ph, pw, e.width, e.height));
   }
   /** Per image, its part of a label map [n, ph, pw] the network gave. */
   labels(out, e) {
+    this.checkOutput(out, e, false);
     const [n, , ph, pw] = e.dims, { width: w, height: h } = e;
     return Array.from({ length: n }, (_, i) => {
       const map = new Uint8Array(w * h);
       for (let y = 0; y < h; y++) map.set(out.subarray((i * ph + y) * pw, (i * ph + y) * pw + w), y * w);
       return map;
     });
+  }
+  /**
+   * A network's output checked against the input it was given: [n, C, ph, pw] scores, or an
+   * [n, ph, pw] label map. A Network written outside pixelwise (createSegmenter takes any) that
+   * answers with another shape would be read past its end or in part.
+   */
+  checkOutput(out, e, scores) {
+    const [n, , ph, pw] = e.dims, C = this.numClasses;
+    const expected = scores ? n * C * ph * pw : n * ph * pw;
+    const type = scores ? Float32Array : Uint8Array;
+    if (out instanceof type && out.length === expected) return;
+    const shape = scores ? `${n} x ${C} classes x ${ph} x ${pw}` : `${n} x ${ph} x ${pw}`;
+    const got = out instanceof type ? `${out.length} values` : `${out?.constructor?.name ?? String(out)}`;
+    throw new UserError(`network: ${got} for an input of ${e.dims.join(" x ")}; expected a ${type.name} of ${expected} (${shape}${scores ? "" : ", a label map"})`, 2, "network");
   }
   /** Scores for a network that gives only a label map: one-hot, as logits (the label's probability ~1). */
   oneHot(labels) {
