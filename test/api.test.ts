@@ -56,7 +56,8 @@ const base = { model: { arch: 'unet', numClasses: 4, width: 4, depth: 2 }, train
   norm: IMAGENET_NORM, seed: 7, valBatchSize: 4, backend: 'wasm', workers: 0, preciseBn: 0 };
 const quiet = { log: () => {}, quiet: true };
 const refusals = [];
-for (const bad of [{ epochs: 0 }, { batchSize: 2.5 }, { schedule: 'step' }, { classes: SYNTHETIC_CLASSES.slice(0, 3) }, { ignoreIndex: 300 }, { classWeights: [1, 2] }]) {
+for (const bad of [{ epochs: 0 }, { batchSize: 2.5 }, { schedule: 'step' }, { classes: SYNTHETIC_CLASSES.slice(0, 3) }, { ignoreIndex: 300 }, { classWeights: [1, 2] },
+  { augment: { ...DEFAULT_AUGMENT, brightness: 3 } }, { augment: { ...DEFAULT_AUGMENT, scale: [2, 0.5] } }]) {
   try { await train({ ...base, ...bad }, ${JSON.stringify(path.join(dir, 'bad'))}, false, quiet); refusals.push('trained'); } catch (e) { refusals.push(e.argument + ' | ' + e.message); }
 }
 const r = await train(base, ${JSON.stringify(path.join(dir, 'run'))}, false, quiet);
@@ -73,6 +74,9 @@ process.stdout.write(JSON.stringify({ early, refusals }));`;
     'classes | classes: 3 for a network of 4 outputs; give one class (name, color) for each',
     'ignoreIndex | ignoreIndex 300: expected a label 0..255 (masks hold 8-bit class ids)',
     "classWeights | classWeights 1,2: expected 'auto' or one weight for each of the 4 classes",
+    // A jitter of 3 scaled some pictures by a negative factor (black); a scale range upside down.
+    'augment.brightness | augment.brightness 3: expected a jitter of 0 (none) to below 1 (a factor of 1 +- the jitter)',
+    'augment.scale | augment.scale 2,0.5: expected [min, max] with 0 < min <= max, e.g. [0.75, 1.5]',
   ]);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'model.json')), 'the run trained and wrote its card');
 });

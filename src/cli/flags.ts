@@ -18,7 +18,10 @@ const FLAGS: Record<string, string> = {
 const CAMEL = new RegExp(`\\b(${Object.keys(FLAGS).filter((k) => /[A-Z]/.test(k)).join('|')})\\b`, 'g');
 
 /** Settings of nested options, and values whose flag is a negation (commander's `--no-NAME`). */
-const NESTED: Record<string, string> = { 'tiling.tile': '--tile', 'tiling.overlap': '--overlap', 'tiling.pixelBudget 0': '--no-tile' };
+const NESTED: Record<string, string> = {
+  'tiling.tile': '--tile', 'tiling.overlap': '--overlap', 'tiling.pixelBudget 0': '--no-tile',
+  'augment.scale': '--aug-scale', 'augment.rotate': '--aug-rotate', 'augment.brightness': '--aug-color', 'augment.contrast': '--aug-color', 'augment.saturation': '--aug-color', 'augment.elastic': '--aug-elastic',
+};
 
 /** Other arguments a library message names in its prose, as `options.NAME` (e.g. "add options.recursive", "options.tiling.pixelBudget 0"). */
 const OPTION = /\boptions\.([A-Za-z]+(?:\.[A-Za-z]+)*)( 0\b)?/g;
@@ -37,6 +40,6 @@ export function cliLog(line: string): void {
 
 /** A user error as the command line says it: the argument it starts with, and any other it names, as flags. */
 export function cliMessage(e: UserError): string {
-  const flag = e.argument ? FLAGS[e.argument] : undefined;
+  const flag = e.argument ? FLAGS[e.argument] ?? NESTED[e.argument] : undefined;
   return asFlags(flag && e.message.startsWith(`${e.argument} `) ? flag + e.message.slice(e.argument!.length) : e.message);
 }

@@ -3,6 +3,7 @@
 // for the mask), then brightness/contrast/saturation jitter on the image. Seeded.
 import { Rng } from '../util/random.js';
 import { SAMPLE_MAX, samplesLike, sampleTypeOf, type Samples } from './pixels.js';
+import { argumentError } from '../util/errors.js';
 
 export interface AugmentConfig {
   scale: [number, number];
@@ -19,6 +20,22 @@ export interface AugmentConfig {
 
 export const NO_AUGMENT: AugmentConfig = { scale: [1, 1], rotate: 0, flip: false, brightness: 0, contrast: 0, saturation: 0 };
 export const DEFAULT_AUGMENT: AugmentConfig = { scale: [0.75, 1.5], rotate: 10, flip: true, brightness: 0.2, contrast: 0.2, saturation: 0.2 };
+
+/**
+ * Augmentation settings refused by field (`augment.brightness`, ...) where they cannot be what was
+ * meant: a jitter of 1 or more can scale a picture by a negative factor (black, or colours
+ * inverted), a scale range upside down or at 0, a negative rotation or displacement.
+ */
+export function checkAugment(a: AugmentConfig): void {
+  const s = a?.scale;
+  if (!(Array.isArray(s) && s.length === 2 && s[0] > 0 && s[0] <= s[1] && Number.isFinite(s[1]))) throw argumentError('augment.scale', Array.isArray(s) ? s.join(',') : s, 'expected [min, max] with 0 < min <= max, e.g. [0.75, 1.5]');
+  if (!(a.rotate >= 0 && a.rotate <= 180)) throw argumentError('augment.rotate', a.rotate, 'expected the largest rotation either way, 0 to 180 degrees');
+  for (const k of ['brightness', 'contrast', 'saturation'] as const) {
+    if (!(a[k] >= 0 && a[k] < 1)) throw argumentError(`augment.${k}`, a[k], 'expected a jitter of 0 (none) to below 1 (a factor of 1 +- the jitter)');
+  }
+  if (a.elastic != null && !(a.elastic >= 0 && Number.isFinite(a.elastic))) throw argumentError('augment.elastic', a.elastic, 'expected a displacement in pixels, 0 (off) or more');
+  if (a.elasticGrid != null && !(Number.isInteger(a.elasticGrid) && a.elasticGrid >= 2)) throw argumentError('augment.elasticGrid', a.elasticGrid, 'expected a whole number of control points a side, 2 or more');
+}
 
 /** An image (`channels` bands, 3 when absent; any sample type) and its mask. */
 export interface Pair { image: Samples; mask: Uint8Array; width: number; height: number; channels?: number }

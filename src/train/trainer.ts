@@ -10,7 +10,7 @@ import { buildCard, type ModelCard } from '../models/card.js';
 import { loadEncoderWeights } from '../io/encoder_weights.js';
 import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
 import { SegLoader, type Batch } from '../data/loader.js';
-import { NO_AUGMENT } from '../data/augment.js';
+import { NO_AUGMENT, checkAugment } from '../data/augment.js';
 import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
 import { evaluateSamples } from '../metrics/evaluate.js';
 import { createSegmenter } from '../inference/segmenter.js';
@@ -87,6 +87,7 @@ const isSize = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every((x)
 /** Settings no run can learn from, refused before any work (the library's words: the fields of TrainConfig). */
 export function checkTrainConfig(cfg: TrainConfig): void {
   for (const k of ['epochs', 'batchSize', 'valBatchSize'] as const) if (!whole(cfg[k], 1)) throw argumentError(k, cfg[k], 'expected a whole number, 1 or more');
+  if (cfg.augment !== undefined) checkAugment(cfg.augment);
   if (!isSize(cfg.inputSize)) throw argumentError('inputSize', JSON.stringify(cfg.inputSize), 'expected [height, width] in whole pixels, e.g. [256, 256]');
   if (cfg.resize !== undefined && !isSize(cfg.resize)) throw argumentError('resize', JSON.stringify(cfg.resize), 'expected [height, width] in whole pixels, e.g. [256, 256]');
   if (!SCHEDULES.includes(cfg.schedule)) throw argumentError('schedule', cfg.schedule, `use ${SCHEDULES.join(', ')}`);
@@ -150,6 +151,7 @@ const PRECISE_BN_KEY = 1_000_000;
 const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check ignoreIndex and labelMap (pixelwise verify shows the class counts)`);
 
 export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
+  checkTrainConfig(cfg); // before the run folder is made: a refused configuration leaves nothing behind
   const unlock = lockRun(runDir); // one trainer per run folder
   try { return await trainRun(cfg, runDir, resume, hooks); } finally { unlock(); }
 }
@@ -157,7 +159,6 @@ export async function train(cfg: TrainConfig, runDir: string, resume: boolean, h
 async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks): Promise<TrainResult> {
   // maxMinutes counts from here: decoding the data set and planning memory are part of the run's time.
   const started = Date.now();
-  checkTrainConfig(cfg);
   // A library caller need not have started the engine: the run's backend, unless one is running.
   if (!engineBackend()) await initEngine(cfg.backend as BackendName);
   const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));

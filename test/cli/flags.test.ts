@@ -25,4 +25,6 @@ test('asFlags: nested options and a value whose flag is a negation; progress lin
   // A value of 0 stays beside a flag that is not a negation; an unknown nested option keeps its name.
   assert.equal(asFlags('options.numClasses 0 is not a class count'), '--classes 0 is not a class count');
   assert.equal(asFlags('see options.tiling.autoTile'), 'see options.tiling.autoTile');
+  // A nested argument an error starts with: the augmentation's fields are the --aug-* flags.
+  assert.equal(cliMessage(argumentError('augment.brightness', 3, 'expected a jitter below 1')), '--aug-color 3: expected a jitter below 1');
 });
