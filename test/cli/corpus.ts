@@ -295,6 +295,7 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   add(WRONG, { command: 'train', name: 'every mask pixel is the ignore label', args: train(allIgnored), expect: 'error', message: /every mask pixel is the ignore label 255/ });
   add(WRONG, { command: 'evaluate', name: 'every mask pixel is the ignore label', args: ['evaluate', '--model', VOC, '--images', allIgnored.images, '--masks', allIgnored.masks, '--report', p('rep3')], expect: 'error', message: /no pixel was scored/ });
   add(WRONG, { command: 'train', name: '--lr -1', args: train(made.good, ['--lr', '-1']), expect: 'error', message: /--lr -1: the learning rate must be above 0/ });
+  add(WRONG, { command: 'train', name: '--aug-color 3 (pictures scaled by negative factors)', args: train(made.good, ['--aug-color', '3']), expect: 'error', message: /--aug-color 3: expected a jitter of 0 \(none\) to below 1/ });
   add(WRONG, { command: 'train', name: '--class-weights 0,0,0,0', args: train(made.good, ['--class-weights', '0,0,0,0']), expect: 'error', message: /--class-weights 0,0,0,0/ });
   add(WRONG, { command: 'train', name: '--resume with another --arch', args: ['train', '--resume', run, '--arch', 'fcn8', '--epochs', '2'], unchanged: [path.join(run, 'train.json'), path.join(run, 'last.safetensors')], expect: 'error', message: /--arch cannot change on resume/ });
   const stems = copyDs('same-stem');
