@@ -5,7 +5,10 @@
 // built (dist-test/). The official builds come from the npm registry's node-linux-<arch> packages
 // (the registry is what `npm ci` reaches already) and are kept in .cache/node/.
 //
-//   node scripts/other_nodes.mjs [--versions 22,24] [dist-test/FILE.test.js ...]
+//   node scripts/other_nodes.mjs [--versions 22,24] [--no-build] [dist-test/FILE.test.js ...]
+//
+// It builds the tests first (scripts/build.mjs --tests), so that they are today's; --no-build
+// takes dist-test/ as it is (.ci/run, right after `npm test` built it).
 //
 // Exit status: 0 when every run passed, 1 when a test failed, 3 when no Node build could be had
 // (no registry, another platform): .ci/run reports that and goes on.
@@ -23,6 +26,8 @@ const FILES = [
 const args = process.argv.slice(2);
 const at = args.indexOf('--versions');
 const versions = at >= 0 ? args.splice(at, 2)[1].split(',') : ['22', '24'];
+const noBuild = args.includes('--no-build');
+if (noBuild) args.splice(args.indexOf('--no-build'), 1);
 const files = args.length ? args : FILES;
 
 function nodeBinary(major) {
@@ -39,7 +44,7 @@ function nodeBinary(major) {
   return untar.status === 0 && fs.existsSync(bin) ? bin : null;
 }
 
-if (!fs.existsSync(path.join(root, 'dist-test'))) {
+if (!noBuild || !fs.existsSync(path.join(root, 'dist-test'))) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs', '--tests'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(1);
 }
