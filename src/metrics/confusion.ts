@@ -29,7 +29,8 @@ export class ConfusionMatrix {
   /** Ground-truth pixels with a label >= numClasses that is not the ignore label (bad masks). */
   outOfRange = 0;
   constructor(readonly numClasses: number, readonly opts: ConfusionOptions = {}) {
-    if (!(Number.isInteger(numClasses) && numClasses >= 1 && numClasses <= 65536)) throw argumentError('numClasses', numClasses, 'expected a whole number of classes, 1 to 65536');
+    // Past 4096 classes the matrix alone would take over 128 MB.
+    if (!(Number.isInteger(numClasses) && numClasses >= 1 && numClasses <= 4096)) throw argumentError('numClasses', numClasses, 'expected a whole number of classes, 1 to 4096');
     this.counts = new Float64Array(numClasses * numClasses);
   }
 
