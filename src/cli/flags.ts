@@ -33,6 +33,11 @@ export function asFlags(text: string): string {
     .replace(CAMEL, (k) => FLAGS[k]);
 }
 
+/** The command line's flag for a library argument (`widthMult` -> `--width-mult`, `augment.brightness` -> `--aug-color`), if it has one. */
+export function flagOf(argument: string): string | undefined {
+  return FLAGS[argument] ?? NESTED[argument];
+}
+
 /** A library's progress line on the command line's stderr, its arguments worded as flags. */
 export function cliLog(line: string): void {
   process.stderr.write(asFlags(line) + '\n');
@@ -40,6 +45,6 @@ export function cliLog(line: string): void {
 
 /** A user error as the command line says it: the argument it starts with, and any other it names, as flags. */
 export function cliMessage(e: UserError): string {
-  const flag = e.argument ? FLAGS[e.argument] ?? NESTED[e.argument] : undefined;
+  const flag = e.argument ? flagOf(e.argument) : undefined;
   return asFlags(flag && e.message.startsWith(`${e.argument} `) ? flag + e.message.slice(e.argument!.length) : e.message);
 }

@@ -24,6 +24,11 @@ export interface ConfusionOptions {
   voidIndex?: number;
 }
 
+/** A prediction checked against the truth it is scored on (`of`: what that is, and where): one class id per pixel of the same image. */
+export function checkSamePixels(pred: ArrayLike<number>, truth: ArrayLike<number>, of = 'ground truth'): void {
+  if (pred?.length !== truth?.length) throw new UserError(`pred: ${pred?.length} pixels against ${truth?.length} of ${of}; give label maps of the same image`, 2, 'pred');
+}
+
 export class ConfusionMatrix {
   readonly counts: Float64Array;
   /** Ground-truth pixels with a label >= numClasses that is not the ignore label (bad masks). */
@@ -36,7 +41,7 @@ export class ConfusionMatrix {
 
   /** Adds one label map pair; pred and gt hold class ids for the same pixels. */
   add(pred: ArrayLike<number>, gt: ArrayLike<number>): void {
-    if (pred?.length !== gt?.length) throw new UserError(`pred: ${pred?.length} pixels against ${gt?.length} of ground truth; give label maps of the same image`, 2, 'pred');
+    checkSamePixels(pred, gt);
     const k = this.numClasses, c = this.counts, ign = this.opts.ignoreIndex ?? -1;
     for (let i = 0; i < gt.length; i++) {
       const g = gt[i];

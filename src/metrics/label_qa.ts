@@ -5,7 +5,7 @@
 // - the ignore label used as a class: it covers much of the mask, where the model sees one class;
 // - a mask of another image: it agrees far better with another image's prediction (checked on
 //   small thumbnails, by labelQaCross).
-import { UserError } from '../util/errors.js';
+import { checkSamePixels } from './confusion.js';
 
 export interface QaThresholds {
   /** Agreement a fix must add (share of valid pixels) to be named. */
@@ -39,7 +39,7 @@ function agreementOf(mask: Uint8Array, pred: Uint8Array, ignore: number, map?: (
 }
 
 export function imageQa(mask: Uint8Array, pred: Uint8Array, numClasses: number, ignore: number, names: string[], t: QaThresholds = DEFAULT_QA): ImageQa {
-  if (pred?.length !== mask?.length) throw new UserError(`pred: ${pred?.length} pixels against ${mask?.length} of the mask; give the prediction of the mask's image`, 2, 'pred');
+  checkSamePixels(pred, mask, 'the mask');
   const k = numClasses;
   const cm = new Float64Array(k * k);
   let valid = 0, ignored = 0;

@@ -1,7 +1,6 @@
 // Each image's own confusion matrix, kept sparse (only the (truth, prediction) pairs that occur),
 // so that per-image scores and bootstrap resamples need no second pass over the pixels.
-import { ConfusionMatrix, type ConfusionOptions, type Scores } from './confusion.js';
-import { UserError } from '../util/errors.js';
+import { ConfusionMatrix, checkSamePixels, type ConfusionOptions, type Scores } from './confusion.js';
 
 export interface ImageConfusion {
   id: string;
@@ -12,7 +11,7 @@ export interface ImageConfusion {
 
 /** Counts one image's pairs into a sparse matrix (`scratch`: a zeroed k x k buffer, left zeroed). */
 export function imageConfusion(id: string, pred: ArrayLike<number>, gt: ArrayLike<number>, k: number, o: ConfusionOptions, scratch: Float64Array): ImageConfusion {
-  if (pred?.length !== gt?.length) throw new UserError(`pred: ${pred?.length} pixels against ${gt?.length} of ground truth in ${id}; give label maps of the same image`, 2, 'pred');
+  checkSamePixels(pred, gt, `ground truth in ${id}`);
   const ign = o.ignoreIndex ?? -1;
   for (let i = 0; i < gt.length; i++) {
     const g = gt[i];

@@ -73,5 +73,5 @@ function BIN() { return path.resolve('bin/pixelwise.js'); }
 
 test('imageQa refuses a prediction of another size than the mask by name (it was scored on the shorter part)', async () => {
   const { UserError } = await import('../../src/util/errors.ts');
-  assert.throws(() => imageQa(new Uint8Array(4), new Uint8Array(3), 2, 255, ['a', 'b']), (e: Error) => e instanceof UserError && e.argument === 'pred' && e.message === "pred: 3 pixels against 4 of the mask; give the prediction of the mask's image");
+  assert.throws(() => imageQa(new Uint8Array(4), new Uint8Array(3), 2, 255, ['a', 'b']), (e: Error) => e instanceof UserError && e.argument === 'pred' && e.message === 'pred: 3 pixels against 4 of the mask; give label maps of the same image');
 });
