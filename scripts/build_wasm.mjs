@@ -14,10 +14,15 @@ export function watSources() {
   return fs.readdirSync(src, { recursive: true }).filter((f) => f.endsWith('.wat')).map((f) => path.join(src, f));
 }
 
+/** A .wat source with each `;; include PATH` line (relative to the file) replaced by that file's text. */
+export function expandIncludes(watPath) {
+  return fs.readFileSync(watPath, 'utf8').replace(/^[ \t]*;; include (\S+)[ \t]*$/gm, (_, rel) => fs.readFileSync(path.join(path.dirname(watPath), rel), 'utf8'));
+}
+
 /** The binary of one .wat source. */
 export async function assemble(watPath) {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(path.basename(watPath), fs.readFileSync(watPath, 'utf8'), { simd: true });
+  const mod = wabt.parseWat(path.basename(watPath), expandIncludes(watPath), { simd: true });
   try {
     mod.validate();
     return Buffer.from(mod.toBinary({}).buffer);

@@ -3,15 +3,16 @@
 import type { ClassInfo } from '../data/classes.js';
 import { UserError } from '../util/errors.js';
 import { simdArgmax } from './simd/argmax.js';
+import { simdProbabilities8 } from './simd/softmax.js';
 
-/** Where the SIMD kernel may run (tests turn it off to check the JS loop). */
-export interface ArgmaxOptions { simd?: boolean }
+/** Where the SIMD kernels may run (tests turn them off to check the JS loops). */
+export interface SimdOptions { simd?: boolean }
 
 /**
  * The label map of image `i` of a batch of padded logits [n, C, ph, pw]: argmax over the classes
  * of its top-left w x h, cropping as it goes. The first of equal scores wins; a NaN never does.
  */
-export function argmaxPadded(logits: Float32Array, i: number, C: number, ph: number, pw: number, w: number, h: number, opts: ArgmaxOptions = {}): Uint8Array {
+export function argmaxPadded(logits: Float32Array, i: number, C: number, ph: number, pw: number, w: number, h: number, opts: SimdOptions = {}): Uint8Array {
   if (opts.simd !== false) {
     const labels = simdArgmax(logits, i, C, ph, pw, w, h);
     if (labels) return labels;
@@ -30,7 +31,7 @@ export function argmaxPadded(logits: Float32Array, i: number, C: number, ph: num
   return out;
 }
 
-export function argmaxChw(map: Float32Array, c: number, opts: ArgmaxOptions = {}): Uint8Array {
+export function argmaxChw(map: Float32Array, c: number, opts: SimdOptions = {}): Uint8Array {
   if (opts.simd !== false) {
     const px = map.length / c, labels = simdArgmax(map, 0, c, 1, px, px, 1);
     if (labels) return labels;
@@ -74,8 +75,14 @@ export function labelsFromScores(map: Float32Array, c: number, threshold?: Class
   return threshold ? thresholdChw(map, c, threshold) : argmaxChw(map, c);
 }
 
-/** Softmax of CHW class scores, quantised to 0..255 per class and pixel (a quarter of the float memory). */
-export function probabilities8(map: Float32Array, c: number): Uint8Array {
+/**
+ * Softmax of CHW class scores, quantised to 0..255 per class and pixel (a quarter of the float
+ * memory): in WebAssembly SIMD where the engine has it (simd/softmax.ts, single precision), else
+ * in this loop.
+ */
+export function probabilities8(map: Float32Array, c: number, opts: SimdOptions = {}): Uint8Array {
+  const simd = opts.simd !== false ? simdProbabilities8(map, c) : null;
+  if (simd) return simd;
   const px = map.length / c, out = new Uint8Array(map.length);
   // In chunks of pixels, each exponential computed once and kept (in double precision, as
   // Math.exp returns it) for the normaliser and the output alike.

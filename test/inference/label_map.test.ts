@@ -1,10 +1,12 @@
 // The argmax over classes (src/inference/label_map.ts and its SIMD kernel, simd/argmax.ts) against
 // a per-pixel loop written here: first of equal scores wins, a NaN never wins, crops and batch
-// images, class counts from 1 to 256, strips cut mid-row and between rows.
+// images, class counts from 1 to 256, strips cut mid-row and between rows. The 8-bit softmax
+// (probabilities8 and its SIMD kernel, simd/softmax.ts) against a double-precision one written here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmaxChw, argmaxPadded } from '../../src/inference/label_map.ts';
+import { argmaxChw, argmaxPadded, probabilities8 } from '../../src/inference/label_map.ts';
 import { simdArgmax } from '../../src/inference/simd/argmax.ts';
+import { simdProbabilities8 } from '../../src/inference/simd/softmax.ts';
 
 /** Per pixel, scanning classes in order, the class whose score beats every earlier one. */
 function reference(s: Float32Array, i: number, C: number, ph: number, pw: number, w: number, h: number): Uint8Array {
@@ -59,4 +61,54 @@ test('argmax: class planes larger than a strip (cut mid-row uncropped, between r
 
 test('argmax: the kernel declines more than 256 classes (ids are bytes)', () => {
   assert.equal(simdArgmax(scores(300 * 20, 3), 0, 300, 4, 5, 5, 4), null);
+});
+
+/** Per pixel, round(255 x softmax) of the CHW scores in double precision, halves up. */
+function softmaxReference(s: Float32Array, C: number): Uint8Array {
+  const px = s.length / C, out = new Uint8Array(s.length);
+  for (let p = 0; p < px; p++) {
+    const v = Array.from({ length: C }, (_, k) => s[k * px + p]);
+    const max = v.reduce((m, x) => (x > m ? x : m), v[0]);
+    const e = v.map((x) => Math.exp(x - max)), z = e.reduce((a, b) => a + b, 0);
+    e.forEach((x, k) => { out[k * px + p] = Math.round((255 * x) / z); });
+  }
+  return out;
+}
+
+/** Logits as networks give them: spread over about +-15, from a fixed seed. */
+function logits(n: number, seed: number): Float32Array {
+  let r = seed;
+  const rand = () => ((r = (r * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return Float32Array.from({ length: n }, () => (rand() + rand() + rand() - 1.5) * 10);
+}
+
+test('probabilities8: SIMD (single precision) within 1 of a double-precision softmax, the JS loop equal to it', () => {
+  // Pixel counts that are not multiples of 4; 151 x 5000 floats span several strips.
+  for (const [C, px] of [[1, 7], [2, 1001], [3, 5], [12, 4099], [21, 3333], [151, 5000]]) {
+    const s = logits(C * px, C * 7 + px), want = softmaxReference(s, C), at = `C ${C}, ${px} pixels`;
+    const simd = simdProbabilities8(s, C);
+    assert.ok(simd, `${at}: the SIMD kernel ran`);
+    let off = 0, worst = 0;
+    for (let i = 0; i < want.length; i++) { const d = Math.abs(simd[i] - want[i]); worst = Math.max(worst, d); if (d) off++; }
+    assert.ok(worst <= 1, `${at}: SIMD off by ${worst}`);
+    assert.ok(off <= want.length * 1e-3, `${at}: SIMD differs on ${off} of ${want.length} values`);
+    assert.deepEqual(probabilities8(s, C), simd, `${at}: probabilities8 takes the kernel`);
+    const js = probabilities8(s, C, { simd: false });
+    let jsOff = 0;
+    for (let i = 0; i < want.length; i++) if (js[i] !== want[i]) jsOff++;
+    // The JS loop sums in single precision: a rare half may round the other way.
+    assert.ok(jsOff <= want.length * 1e-4, `${at}: JS differs on ${jsOff} values`);
+  }
+});
+
+test('probabilities8: ties, certainties, one class, infinities and NaN alike in SIMD and JS', () => {
+  // 2 classes x 6 pixels: equal scores; one class 1000 above; -Infinity for one class; NaN in
+  // either class; +Infinity (Infinity - Infinity is NaN: no probability).
+  const s = Float32Array.from([0, 1000, -Infinity, NaN, 0, Infinity, 0, 0, 0, 0, NaN, 0]);
+  const want = [128, 255, 0, 0, 0, 0, 128, 0, 255, 0, 0, 0];
+  assert.deepEqual([...probabilities8(s, 2)], want);
+  assert.deepEqual([...probabilities8(s, 2, { simd: false })], want);
+  const one = logits(9, 1);
+  assert.deepEqual([...probabilities8(one, 1)], new Array(9).fill(255));
+  assert.deepEqual([...probabilities8(one, 1, { simd: false })], new Array(9).fill(255));
 });

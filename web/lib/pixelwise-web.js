@@ -2189,6 +2189,30 @@ function simdArgmax(scores, i, C, ph, pw, w, h) {
   return out;
 }
 
+// src/inference/simd/softmax_wasm.ts
+var wasmBase642 = "AGFzbQEAAAABDwJgAXsBe2AGf39/f39/AAMDAgABBQMBAAEHFQIGbWVtb3J5AgAIc29mdG1heDgAAQrGBQLqAgEDeyAA/Qyama7CmpmuwpqZrsKama7C/ekBIQAgAP0MO6q4PzuquD87qrg/O6q4P/3mAf1qIQEgACAB/QwAgDE/AIAxPwCAMT8AgDE//eYB/eUBIQIgAiAB/QyDgF65g4BeuYOAXrmDgF65/eYB/eUBIQL9DGdpUDlnaVA5Z2lQOWdpUDkhAyADIAL95gH9DM5DtzrOQ7c6zkO3Os5Dtzr95AEhAyADIAL95gH9DAiJCDwIiQg8CIkIPAiJCDz95AEhAyADIAL95gH9DMGpKj3BqSo9wakqPcGpKj395AEhAyADIAL95gH9DKqqKj6qqio+qqoqPqqqKj795AEhAyADIAL95gH9DAAAAD8AAAA/AAAAPwAAAD/95AEhAyADIAIgAv3mAf3mASAC/eQB/QwAAIA/AACAPwAAgD8AAIA//eQBIQMgAyAB/fgB/Qx/AAAAfwAAAH8AAAB/AAAA/a4BQRf9qwH95gEL1wICBH8FewJAA0AgBiACTw0BIAAgBkECdGohCCAI/QAEACEKQQEhBwJAA0AgByADTw0BIAggAWohCCAI/QAEACELIAsgCv1EIQwgCyAKIAz9UiEKIAdBAWohBwwACwsgACAGQQJ0aiEI/QwAAAAAAAAAAAAAAAAAAAAAIQ1BACEHAkADQCAHIANPDQEgCP0ABAAgCv3lARAAIQsgCCAL/QsEACANIAv95AEhDSAIIAFqIQggB0EBaiEHDAALC/0MAAB/QwAAf0MAAH9DAAB/QyAN/ecBIQ4gACAGQQJ0aiEIIAQgBmohCUEAIQcCQANAIAcgA08NASAI/QAEACAO/eYB/QwAAAA/AAAAPwAAAD8AAAA//eQB/Wj9+AEhCyALIAv9hQEgC/1mIQsgCSAL/VoCAAAgCCABaiEIIAkgBWohCSAHQQFqIQcMAAsLIAZBBGohBgwACwsL";
+
+// src/inference/simd/softmax.ts
+var kernels2 = lazyModule(wasmBase642);
+var STRIP_BYTES2 = 1 << 19;
+function simdProbabilities8(map, C) {
+  const k = C >= 1 ? kernels2.get() : null;
+  if (!k) return null;
+  const px = map.length / C;
+  const pixels = Math.max(4, Math.min(px + 3 & ~3, Math.floor(STRIP_BYTES2 / (C * 16)) * 4));
+  const { at: [planesAt, outAt], end } = layout([C * pixels * 4, C * pixels]);
+  if (!reserve(k, end)) return null;
+  const heap = new Float32Array(k.memory.buffer), bytes = new Uint8Array(k.memory.buffer);
+  const out = new Uint8Array(map.length);
+  for (let p0 = 0; p0 < px; p0 += pixels) {
+    const n = Math.min(pixels, px - p0);
+    for (let c = 0; c < C; c++) heap.set(map.subarray(c * px + p0, c * px + p0 + n), planesAt / 4 + c * pixels);
+    k.softmax8(planesAt, pixels * 4, n + 3 & ~3, C, outAt, pixels);
+    for (let c = 0; c < C; c++) out.set(bytes.subarray(outAt + c * pixels, outAt + c * pixels + n), c * px + p0);
+  }
+  return out;
+}
+
 // src/inference/label_map.ts
 function argmaxPadded(logits, i, C, ph, pw, w, h, opts = {}) {
   if (opts.simd !== false) {
@@ -2248,7 +2272,9 @@ function thresholdChw(map, c, t) {
 function labelsFromScores(map, c, threshold) {
   return threshold ? thresholdChw(map, c, threshold) : argmaxChw(map, c);
 }
-function probabilities8(map, c) {
+function probabilities8(map, c, opts = {}) {
+  const simd = opts.simd !== false ? simdProbabilities8(map, c) : null;
+  if (simd) return simd;
   const px = map.length / c, out = new Uint8Array(map.length);
   const chunk = 4096;
   const max = new Float32Array(chunk), z = new Float32Array(chunk), e = new Float64Array(c * chunk);
@@ -2845,13 +2871,13 @@ function resizeSamples(im, width, height) {
 }
 
 // src/data/simd/normalize_wasm.ts
-var wasmBase642 = "AGFzbQEAAAABHQNgA3t7ewF7YAR7f3t7AGALf39/f399fX19fX0AAwQDAAECBQMBAAEHFgIGbWVtb3J5AgAJbm9ybWFsaXplAAIK3QMDJgAgAP37Af0MAAB/QwAAf0MAAH9DAAB/Q/3nASAB/eUBIAL95wELVgEBeyAA/YkBIQQgASAE/akBIAIgAxAA/QsEACABIAT9qgEgAiADEAD9CwQQIAD9igEhBCABIAT9qQEgAiADEAD9CwQgIAEgBP2qASACIAMQAP0LBDAL3AICA38JeyAF/RMhESAG/RMhEiAH/RMhEyAI/RMhFCAJ/RMhFSAK/RMhFgJAA0AgCyABTw0BIAAgC0EDbGohDCAM/QAEACEOIAz9AAQQIQ8gDP0ABCAhECALQQJ0IQ0gDv0MAAMGCQwP//////////////0OIA/9DP///////wIFCAsO///////9Dv1QIBD9DP//////////////AQQHCg39Dv1QIAIgDWogESASEAEgDv0MAQQHCg3///////////////0OIA/9DP//////AAMGCQwP///////9Dv1QIBD9DP//////////////AgUICw79Dv1QIAMgDWogEyAUEAEgDv0MAgUICw7///////////////0OIA/9DP//////AQQHCg3////////9Dv1QIBD9DP////////////8AAwYJDA/9Dv1QIAQgDWogFSAWEAEgC0EQaiELDAALCws=";
+var wasmBase643 = "AGFzbQEAAAABHQNgA3t7ewF7YAR7f3t7AGALf39/f399fX19fX0AAwQDAAECBQMBAAEHFgIGbWVtb3J5AgAJbm9ybWFsaXplAAIK3QMDJgAgAP37Af0MAAB/QwAAf0MAAH9DAAB/Q/3nASAB/eUBIAL95wELVgEBeyAA/YkBIQQgASAE/akBIAIgAxAA/QsEACABIAT9qgEgAiADEAD9CwQQIAD9igEhBCABIAT9qQEgAiADEAD9CwQgIAEgBP2qASACIAMQAP0LBDAL3AICA38JeyAF/RMhESAG/RMhEiAH/RMhEyAI/RMhFCAJ/RMhFSAK/RMhFgJAA0AgCyABTw0BIAAgC0EDbGohDCAM/QAEACEOIAz9AAQQIQ8gDP0ABCAhECALQQJ0IQ0gDv0MAAMGCQwP//////////////0OIA/9DP///////wIFCAsO///////9Dv1QIBD9DP//////////////AQQHCg39Dv1QIAIgDWogESASEAEgDv0MAQQHCg3///////////////0OIA/9DP//////AAMGCQwP///////9Dv1QIBD9DP//////////////AgUICw79Dv1QIAMgDWogEyAUEAEgDv0MAgUICw7///////////////0OIA/9DP//////AQQHCg3////////9Dv1QIBD9DP////////////8AAwYJDA/9Dv1QIAQgDWogFSAWEAEgC0EQaiELDAALCws=";
 
 // src/data/simd/normalize.ts
-var kernels2 = lazyModule(wasmBase642);
+var kernels3 = lazyModule(wasmBase643);
 var STRIP_PIXELS = 1 << 15;
 function simdNormalizeRgb(rgb, w, h, pw, x, targets) {
-  const k = kernels2.get();
+  const k = kernels3.get();
   if (!k) return false;
   const rows = Math.max(1, Math.floor(STRIP_PIXELS / w)), most = rows * w;
   const { at: [srcAt, ...planesAt], end } = layout([most * 3, most * 4, most * 4, most * 4]);
@@ -2942,13 +2968,13 @@ function normalizeBandsNchw(src, norm, ph, pw) {
 }
 
 // src/data/simd/resize_wasm.ts
-var wasmBase643 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
+var wasmBase644 = "AGFzbQEAAAABIwRgAXsBe2AIf39/f39/f38AYAd/f39/f39/AGAEe3t7ewF7AwUEAAECAwUDAQABBxoDBm1lbW9yeQIABWhwYXNzAAEFdnBhc3MAAgrmBAQlAQF7IABBFv2sAUH/Af0R/bYBIQEgASAB/YYBIAEgAf2GAf1mC8UBAgd/AXsgAyEOAkADQCAIIAJPDQFBACEJA0AgBSAJQQN0aigCBCELIAAgCCABbCAFIAlBA3RqKAIAakEDbGohDCAGIAkgB2xBAnRqIQ1BgICAAf0RIQ8gCyEKAkADQCAKRQ0BIA8gDP1cAgD9iQH9qQEgDf0JAgD9tQH9rgEhDyAMQQNqIQwgDUEEaiENIApBAWshCgwACwsgDiAPEAD9WgIAACAOQQNqIQ4gCUEBaiEJIAkgBEkNAAsgCEEBaiEIDAALCwuyAgIHfwd7AkADQCAHIANPDQEgACAEIAdBA3RqKAIAIAFsaiENIAQgB0EDdGooAgQhCkEAIQgCQANAIAggAU8NASAIQRBqIAFLBEAgAUEQayEIC0GAgIAB/REhDiAOIQ8gDiEQIA4hESANIAhqIQsgBSAHIAZsQQJ0aiEMIAohCQJAA0AgCUUNASAL/QAEACESIAz9CQIAIRQgEv2JASETIA4gE/2pASAU/bUB/a4BIQ4gDyAT/aoBIBT9tQH9rgEhDyAS/YoBIRMgECAT/akBIBT9tQH9rgEhECARIBP9qgEgFP21Af2uASERIAsgAWohCyAMQQRqIQwgCUEBayEJDAALCyACIAcgAWwgCGpqIA4gDyAQIBEQA/0LBAAgCEEQaiEIDAALCyAHQQFqIQcMAAsLC0MBAXtB/wH9ESEEIABBFv2sASAE/bYBIAFBFv2sASAE/bYB/YYBIAJBFv2sASAE/bYBIANBFv2sASAE/bYB/YYB/WYL";
 
 // src/data/simd/resize.ts
-var kernels3 = lazyModule(wasmBase643);
+var kernels4 = lazyModule(wasmBase644);
 function simdResize(src, w, h, ow, oh, hx, vy) {
   if (vy && ow * 3 < 16) return null;
-  const k = kernels3.get();
+  const k = kernels4.get();
   const none = new Int32Array(0);
   const arrays = [hx?.bounds ?? none, hx?.weights ?? none, vy?.bounds ?? none, vy?.weights ?? none];
   const { at: [hb, hw2, vb, vw, srcAt, midAt, dstAt], end } = layout([...arrays.map((a) => a.byteLength), src.length, hx ? ow * h * 3 : 0, ow * oh * 3]);
@@ -3625,10 +3651,10 @@ function withSmoothing(inner, smooth) {
 }
 
 // src/render/simd/overlay_wasm.ts
-var wasmBase644 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
+var wasmBase645 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
 
 // src/render/colorize.ts
-var kernel = lazyModule(wasmBase644);
+var kernel = lazyModule(wasmBase645);
 function colorize(labels, width, height, palette) {
   labels = checkedLabelMap(labels, width, height);
   if (!Array.isArray(palette)) throw argumentError("palette", palette, "expected an array of [r, g, b] colours, one per class id");
