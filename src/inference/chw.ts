@@ -1,4 +1,6 @@
 // Class-score maps (CHW float planes) resized, with no Node dependencies (shared with the browser module).
+import { wasmBase64 } from './simd/chw_resize_wasm.js';
+import { lazyModule, layout, reserve, type OwnMemory } from '../util/wasm_module.js';
 
 /** Per output index along one axis: the two source indices and the second one's weight (half-pixel centres, edges clamped). */
 function taps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; a: Float64Array } {
@@ -10,9 +12,45 @@ function taps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array
   return { i0, i1, a };
 }
 
-/** Bilinear resize (half-pixel centres, as TF.js/sharp) of CHW float maps. */
-export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number): Float32Array {
+interface ResizeExports extends OwnMemory {
+  resizePlane(src: number, w: number, dst: number, th: number, tw: number, cols: number, rows: number, bufs: number): void;
+}
+
+const resizeKernel = lazyModule<ResizeExports>(wasmBase64);
+
+/** Taps as simd/chw_resize.wat reads them: 24 bytes each (i32 i0, i32 i1, f64 a, f64 1 - a). */
+function packTaps(t: { i0: Int32Array; i1: Int32Array; a: Float64Array }, into: ArrayBuffer, at: number): void {
+  const ints = new Int32Array(into, at, t.a.length * 6), floats = new Float64Array(into, at, t.a.length * 3);
+  for (let o = 0; o < t.a.length; o++) {
+    ints[o * 6] = t.i0[o]; ints[o * 6 + 1] = t.i1[o];
+    floats[o * 3 + 1] = t.a[o]; floats[o * 3 + 2] = 1 - t.a[o];
+  }
+}
+
+/** resizeChw plane by plane in WebAssembly (the same values); false where the module is unavailable or a plane too large for it. */
+function resizeChwWasm(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, out: Float32Array): boolean {
+  const k = resizeKernel.get();
+  if (!k) return false;
+  const { at: [srcAt, dstAt, colsAt, rowsAt, bufsAt], end } = layout([h * w * 4, th * tw * 4, tw * 24, th * 24, 2 * (tw + 2) * 8]);
+  if (!reserve(k, end)) return false;
+  packTaps(taps(w, tw), k.memory.buffer, colsAt);
+  packTaps(taps(h, th), k.memory.buffer, rowsAt);
+  const heap = new Float32Array(k.memory.buffer);
+  for (let p = 0; p < c; p++) {
+    heap.set(src.subarray(p * h * w, (p + 1) * h * w), srcAt / 4);
+    k.resizePlane(srcAt, w, dstAt, th, tw, colsAt, rowsAt, bufsAt);
+    out.set(heap.subarray(dstAt / 4, dstAt / 4 + th * tw), p * th * tw);
+  }
+  return true;
+}
+
+/**
+ * Bilinear resize (half-pixel centres, as TF.js/sharp) of CHW float maps: in WebAssembly where the
+ * engine has it (the same arithmetic, bit for bit), else in this loop. `opts.wasm: false` takes the loop.
+ */
+export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, opts: { wasm?: boolean } = {}): Float32Array {
   const out = new Float32Array(c * th * tw);
+  if (opts.wasm !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
   // Source columns and weights per output column, computed once; then row by row, plane by plane,
   // in memory order (the arithmetic per output value is unchanged).
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);

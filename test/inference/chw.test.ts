@@ -1,6 +1,7 @@
 // Class-score planes resized (src/inference/chw.ts): the fused resize + argmax gives exactly the
 // labels of resizing every plane and taking the argmax (ties, NaN, up- and down-scaling), and
-// resizeChw itself matches bilinear sampling with half-pixel centres written out here.
+// resizeChw itself matches bilinear sampling with half-pixel centres written out here, its
+// WebAssembly kernel (simd/chw_resize.wat) giving the JS loop's values bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resizeArgmaxChw, resizeChw } from '../../src/inference/chw.ts';
@@ -23,12 +24,28 @@ test('resizeArgmaxChw: the labels of argmaxChw(resizeChw(...)) without the resiz
 test('resizeChw: bilinear with half-pixel centres, edges clamped', () => {
   const [h, w, th, tw] = [3, 4, 5, 7];
   const s = Float32Array.from({ length: 2 * h * w }, (_, i) => (i * 37) % 11);
-  const out = resizeChw(s, 2, h, w, th, tw);
+  for (const wasm of [true, false]) {
+  const out = resizeChw(s, 2, h, w, th, tw, { wasm });
   const at = (k: number, y: number, x: number) => s[k * h * w + Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
   for (let k = 0; k < 2; k++) for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
     const fy = Math.max(0, (y + 0.5) * h / th - 0.5), fx = Math.max(0, (x + 0.5) * w / tw - 0.5);
     const y0 = Math.floor(fy), x0 = Math.floor(fx), ay = fy - y0, ax = fx - x0;
     const want = (1 - ay) * ((1 - ax) * at(k, y0, x0) + ax * at(k, y0, x0 + 1)) + ay * ((1 - ax) * at(k, y0 + 1, x0) + ax * at(k, y0 + 1, x0 + 1));
-    assert.ok(Math.abs(out[(k * th + y) * tw + x] - want) < 1e-5, `plane ${k} at ${x},${y}`);
+    assert.ok(Math.abs(out[(k * th + y) * tw + x] - want) < 1e-5, `${wasm ? 'wasm' : 'JS'}: plane ${k} at ${x},${y}`);
+  }
+  }
+});
+
+test('resizeChw: the WebAssembly kernel gives the float32 values of the JS loop bit for bit', () => {
+  let r = 11;
+  const rand = () => ((r = (r * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  // Up, down, one to one, odd widths, single pixels, a shipped model's sizes; NaN and infinities.
+  for (const [c, h, w, th, tw] of [[19, 129, 257, 540, 961], [151, 65, 65, 400, 600], [12, 360, 480, 720, 960], [3, 7, 5, 1, 1], [2, 1, 1, 9, 3], [4, 100, 51, 33, 77], [2, 40, 40, 40, 40]]) {
+    const s = Float32Array.from({ length: c * h * w }, () => { const u = rand(); return u < 0.001 ? NaN : u < 0.002 ? Infinity : u < 0.003 ? -Infinity : (rand() - 0.5) * 60; });
+    const wasm = resizeChw(s, c, h, w, th, tw), js = resizeChw(s, c, h, w, th, tw, { wasm: false });
+    const a = new Uint32Array(wasm.buffer), b = new Uint32Array(js.buffer);
+    let differ = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(wasm[i]) && Number.isNaN(js[i]))) differ++;
+    assert.equal(differ, 0, `${c} classes, ${w}x${h} -> ${tw}x${th}: ${differ} values differ`);
   }
 });

@@ -3094,6 +3094,9 @@ function pillowNearest(src, w, h, width, height) {
   return out;
 }
 
+// src/inference/simd/chw_resize_wasm.ts
+var wasmBase645 = "AGFzbQEAAAABEwJgBH9/f38AYAh/f39/f39/fwADAwIAAQUDAQABBxgCBm1lbW9yeQIAC3Jlc2l6ZVBsYW5lAAEK9gICWAEBfwJAA0AgBCABTw0BIAMgACACKAIAQQJ0aioCALsgAisDEKIgACACKAIEQQJ0aioCALsgAisDCKKgOQMAIANBCGohAyACQRhqIQIgBEEBaiEEDAALCwuaAgILfwN7IAchDiAHIARBAmpBA3RqIQ9BfyEQQX8hESACIQsCQANAIAggA08NASAGIAhBGGxqIQogCigCACEMIAooAgQhDSAKKwMI/RQhEyAKKwMQ/RQhFCAMIBBHBEAgDCARRgRAIA4hEiAPIQ4gEiEPIBAhESAMIRAFIAAgDCABbEECdGogBCAFIA4QACAMIRALCyANIBFHBEAgACANIAFsQQJ0aiAEIAUgDxAAIA0hEQtBACEJAkADQCAJIARPDQEgDiAJQQN0av0ABAAgFP3yASAPIAlBA3Rq/QAEACAT/fIB/fAB/V4hFSALIAlBAnRqIBX9WwMAACAJQQJqIQkMAAsLIAsgBEECdGohCyAIQQFqIQgMAAsLCw==";
+
 // src/inference/chw.ts
 function taps(inSize, outSize) {
   const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), a = new Float64Array(outSize), scale = inSize / outSize;
@@ -3105,8 +3108,34 @@ function taps(inSize, outSize) {
   }
   return { i0, i1, a };
 }
-function resizeChw(src, c, h, w, th, tw) {
+var resizeKernel = lazyModule(wasmBase645);
+function packTaps(t, into, at) {
+  const ints = new Int32Array(into, at, t.a.length * 6), floats = new Float64Array(into, at, t.a.length * 3);
+  for (let o = 0; o < t.a.length; o++) {
+    ints[o * 6] = t.i0[o];
+    ints[o * 6 + 1] = t.i1[o];
+    floats[o * 3 + 1] = t.a[o];
+    floats[o * 3 + 2] = 1 - t.a[o];
+  }
+}
+function resizeChwWasm(src, c, h, w, th, tw, out) {
+  const k = resizeKernel.get();
+  if (!k) return false;
+  const { at: [srcAt, dstAt, colsAt, rowsAt, bufsAt], end } = layout([h * w * 4, th * tw * 4, tw * 24, th * 24, 2 * (tw + 2) * 8]);
+  if (!reserve(k, end)) return false;
+  packTaps(taps(w, tw), k.memory.buffer, colsAt);
+  packTaps(taps(h, th), k.memory.buffer, rowsAt);
+  const heap = new Float32Array(k.memory.buffer);
+  for (let p = 0; p < c; p++) {
+    heap.set(src.subarray(p * h * w, (p + 1) * h * w), srcAt / 4);
+    k.resizePlane(srcAt, w, dstAt, th, tw, colsAt, rowsAt, bufsAt);
+    out.set(heap.subarray(dstAt / 4, dstAt / 4 + th * tw), p * th * tw);
+  }
+  return true;
+}
+function resizeChw(src, c, h, w, th, tw, opts = {}) {
   const out = new Float32Array(c * th * tw);
+  if (opts.wasm !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {
     const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y];
@@ -3651,10 +3680,10 @@ function withSmoothing(inner, smooth) {
 }
 
 // src/render/simd/overlay_wasm.ts
-var wasmBase645 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
+var wasmBase646 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
 
 // src/render/colorize.ts
-var kernel = lazyModule(wasmBase645);
+var kernel = lazyModule(wasmBase646);
 function colorize(labels, width, height, palette) {
   labels = checkedLabelMap(labels, width, height);
   if (!Array.isArray(palette)) throw argumentError("palette", palette, "expected an array of [r, g, b] colours, one per class id");
