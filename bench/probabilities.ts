@@ -1,0 +1,82 @@
+// npm run bench:probabilities [-- --rounds 5]
+// What class probabilities cost. Per shipped model of one graph, on the shipped photos (each at
+// the size the model's card gives it back, the photo's own):
+//  - probabilities8 (the 8-bit softmax behind segment()'s default `probabilities`, effects and
+//    confidence masks) in WebAssembly SIMD against the JS loop, on the same class scores,
+//    alternated round by round (median ms per photo), and how many values the two give differently;
+//  - segment() end to end with its default (probabilities) and with `probabilities: false`,
+//    alternated the same way (median ms per photo), ONNX Runtime, 2 threads;
+//  - resizeChw (class scores resized back to the image) in WebAssembly against the JS loop, on
+//    random planes of the sizes of three shipped models' scores and photos, alternated (median ms).
+// Writes docs/bench/probabilities.json. Needs nothing outside the repository.
+import path from 'node:path';
+import { load } from '../src/inference/load.ts';
+import { openSegmenter } from '../src/inference/open.ts';
+import { probabilities8 } from '../src/inference/label_map.ts';
+import { resizeChw } from '../src/inference/chw.ts';
+import { readImage } from '../src/data/image_io.ts';
+import { shippedModels } from '../src/models/shipped.ts';
+import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
+import { writeFileAtomic } from '../src/util/fs.ts';
+import { machine } from './machine.ts';
+
+const args = process.argv.slice(2);
+const ROUNDS = Number(args.includes('--rounds') ? args[args.indexOf('--rounds') + 1] : 5);
+const log = (s: string) => process.stderr.write(s + '\n');
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const photos = await Promise.all(DEMO_PHOTOS.map((p) => readImage(path.join(DEMO_PHOTOS_DIR, p.file))));
+const files = DEMO_PHOTOS.map((p) => path.join(DEMO_PHOTOS_DIR, p.file));
+
+/** Median over rounds of ms per photo, for two ways alternated round by round. */
+async function alternate(ways: [() => Promise<void> | void, () => Promise<void> | void]): Promise<[number, number]> {
+  const ms: [number[], number[]] = [[], []];
+  for (const w of ways) await w(); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const k of r % 2 ? [1, 0] : [0, 1]) {
+      const t = performance.now();
+      await ways[k]();
+      ms[k].push((performance.now() - t) / photos.length);
+    }
+  }
+  return [median(ms[0]), median(ms[1])];
+}
+
+const rows = [];
+for (const name of shippedModels()) {
+  const seg = await openSegmenter(name, { threads: 2 });
+  if (seg.card.variants?.length) { await seg.dispose(); continue; } // person: two graphs, chosen per photo's aspect
+  const C = seg.card.model.numClasses;
+  const scores: Float32Array[] = [];
+  for (const im of photos) scores.push((await seg.scoresBatch([im]))[0].scores);
+  await seg.dispose();
+  let values = 0, differ = 0, worst = 0;
+  for (const s of scores) {
+    const a = probabilities8(s, C), b = probabilities8(s, C, { simd: false });
+    values += a.length;
+    for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i] - b[i]); if (d) { differ++; worst = Math.max(worst, d); } }
+  }
+  const [simdMs, jsMs] = await alternate([() => { for (const s of scores) probabilities8(s, C); }, () => { for (const s of scores) probabilities8(s, C, { simd: false }); }]);
+  const model = await load(name, { threads: 2 });
+  const [withMs, withoutMs] = await alternate([
+    async () => { for (const f of files) await model.segment(f); },
+    async () => { for (const f of files) await model.segment(f, { probabilities: false }); },
+  ]);
+  await model.dispose();
+  const row = { model: name, classes: C, values, differ, worst, simdMs, jsMs, ratio: simdMs / jsMs, segmentMs: withMs, segmentNoProbabilitiesMs: withoutMs };
+  log(`${name}: probabilities8 ${simdMs.toFixed(1)} ms SIMD, ${jsMs.toFixed(1)} ms JS (${(simdMs / jsMs).toFixed(2)}x), ${differ} of ${values} values differ (by ${worst} at most); segment() ${withMs.toFixed(0)} ms, without probabilities ${withoutMs.toFixed(0)} ms`);
+  rows.push(row);
+}
+
+const resizes = [];
+for (const [label, c, h, w, th, tw] of [['ade20k: 513x513 scores to the coffee photo, 400x600', 151, 513, 513, 400, 600], ['cityscapes: 513x1025 scores to the dash-cam frame, 540x960', 19, 513, 1025, 540, 960], ['camvid-live: 480x640 scores to a 720x960 CamVid image', 12, 480, 640, 720, 960]] as [string, number, number, number, number, number][]) {
+  const src = Float32Array.from({ length: c * h * w }, (_, i) => Math.sin(i * 0.618) * 20);
+  let same = true;
+  const [wasmMs, jsMs] = await alternate([() => { resizeChw(src, c, h, w, th, tw); }, () => { resizeChw(src, c, h, w, th, tw, { wasm: false }); }]);
+  const a = resizeChw(src, c, h, w, th, tw), b = resizeChw(src, c, h, w, th, tw, { wasm: false });
+  for (let i = 0; i < a.length && same; i++) same = Object.is(a[i], b[i]);
+  // alternate() divides by the photo count; these are one resize each.
+  const row = { shapes: label, classes: c, wasmMs: wasmMs * photos.length, jsMs: jsMs * photos.length, ratio: wasmMs / jsMs, identical: same };
+  log(`resizeChw ${label}: ${row.wasmMs.toFixed(1)} ms wasm, ${row.jsMs.toFixed(1)} ms JS (${row.ratio.toFixed(2)}x), values identical: ${same}`);
+  resizes.push(row);
+}
+writeFileAtomic('docs/bench/probabilities.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), node: process.version, rounds: ROUNDS, command: 'npm run bench:probabilities', rows, resizes }, null, 2) + '\n');
