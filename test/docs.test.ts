@@ -13,11 +13,12 @@ import { buildProgram } from '../src/cli/main.ts';
 
 const DOCS = ['README.md', ...fs.readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f))];
 const SCRIPTS = new Set(Object.keys(JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts));
-const ENTRIES: Record<string, string> = {
-  pixelwise: '../src/index.ts',
-  'pixelwise/train': '../src/train/index.ts',
-  'pixelwise/batch': '../src/batch/index.ts',
-  'pixelwise/web': '../src/web/index.ts',
+// Literal import() calls: the compiled suite's build points them at dist/.
+const ENTRIES: Record<string, () => Promise<Record<string, unknown>>> = {
+  pixelwise: () => import('../src/index.ts'),
+  'pixelwise/train': () => import('../src/train/index.ts'),
+  'pixelwise/batch': () => import('../src/batch/index.ts'),
+  'pixelwise/web': () => import('../src/web/index.ts'),
 };
 
 /** The fenced code blocks of a Markdown text, backslash-continued lines joined. */
@@ -92,7 +93,7 @@ async function importFindings(file: string, md: string): Promise<string[]> {
     for (const m of block.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(pixelwise(?:\/\w+)?)'/g)) {
       const entry = ENTRIES[m[2]];
       if (!entry) { found.push(`${file}: import from '${m[2]}': not an entry point of the package`); continue; }
-      const mod = await import(entry);
+      const mod = await entry();
       for (const name of m[1].split(',').map((s) => s.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]).filter(Boolean)) {
         if (!(name in mod)) found.push(`${file}: import { ${name} } from '${m[2]}': not exported`);
       }
