@@ -71,8 +71,8 @@ const resizes = [];
 for (const [label, c, h, w, th, tw] of [['ade20k: 513x513 scores to the coffee photo, 400x600', 151, 513, 513, 400, 600], ['cityscapes: 513x1025 scores to the dash-cam frame, 540x960', 19, 513, 1025, 540, 960], ['camvid-live: 480x640 scores to a 720x960 CamVid image', 12, 480, 640, 720, 960]] as [string, number, number, number, number, number][]) {
   const src = Float32Array.from({ length: c * h * w }, (_, i) => Math.sin(i * 0.618) * 20);
   let same = true;
-  const [wasmMs, jsMs] = await alternate([() => { resizeChw(src, c, h, w, th, tw); }, () => { resizeChw(src, c, h, w, th, tw, { wasm: false }); }]);
-  const a = resizeChw(src, c, h, w, th, tw), b = resizeChw(src, c, h, w, th, tw, { wasm: false });
+  const [wasmMs, jsMs] = await alternate([() => { resizeChw(src, c, h, w, th, tw); }, () => { resizeChw(src, c, h, w, th, tw, { simd: false }); }]);
+  const a = resizeChw(src, c, h, w, th, tw), b = resizeChw(src, c, h, w, th, tw, { simd: false });
   for (let i = 0; i < a.length && same; i++) same = Object.is(a[i], b[i]);
   // alternate() divides by the photo count; these are one resize each.
   const row = { shapes: label, classes: c, wasmMs: wasmMs * photos.length, jsMs: jsMs * photos.length, ratio: wasmMs / jsMs, identical: same };

@@ -1,6 +1,7 @@
 // Class-score maps (CHW float planes) resized, with no Node dependencies (shared with the browser module).
 import { wasmBase64 } from './simd/chw_resize_wasm.js';
 import { lazyModule, layout, reserve, type OwnMemory } from '../util/wasm_module.js';
+import type { SimdOptions } from './label_map.js';
 
 /** Per output index along one axis: the two source indices and the second one's weight (half-pixel centres, edges clamped). */
 function taps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; a: Float64Array } {
@@ -46,11 +47,11 @@ function resizeChwWasm(src: Float32Array, c: number, h: number, w: number, th: n
 
 /**
  * Bilinear resize (half-pixel centres, as TF.js/sharp) of CHW float maps: in WebAssembly where the
- * engine has it (the same arithmetic, bit for bit), else in this loop. `opts.wasm: false` takes the loop.
+ * engine has it (the same arithmetic, bit for bit), else in this loop (`opts.simd: false` takes it).
  */
-export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, opts: { wasm?: boolean } = {}): Float32Array {
+export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, opts: SimdOptions = {}): Float32Array {
   const out = new Float32Array(c * th * tw);
-  if (opts.wasm !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
+  if (opts.simd !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
   // Source columns and weights per output column, computed once; then row by row, plane by plane,
   // in memory order (the arithmetic per output value is unchanged).
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);

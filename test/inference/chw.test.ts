@@ -24,14 +24,14 @@ test('resizeArgmaxChw: the labels of argmaxChw(resizeChw(...)) without the resiz
 test('resizeChw: bilinear with half-pixel centres, edges clamped', () => {
   const [h, w, th, tw] = [3, 4, 5, 7];
   const s = Float32Array.from({ length: 2 * h * w }, (_, i) => (i * 37) % 11);
-  for (const wasm of [true, false]) {
-  const out = resizeChw(s, 2, h, w, th, tw, { wasm });
+  for (const simd of [true, false]) {
+  const out = resizeChw(s, 2, h, w, th, tw, { simd });
   const at = (k: number, y: number, x: number) => s[k * h * w + Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
   for (let k = 0; k < 2; k++) for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
     const fy = Math.max(0, (y + 0.5) * h / th - 0.5), fx = Math.max(0, (x + 0.5) * w / tw - 0.5);
     const y0 = Math.floor(fy), x0 = Math.floor(fx), ay = fy - y0, ax = fx - x0;
     const want = (1 - ay) * ((1 - ax) * at(k, y0, x0) + ax * at(k, y0, x0 + 1)) + ay * ((1 - ax) * at(k, y0 + 1, x0) + ax * at(k, y0 + 1, x0 + 1));
-    assert.ok(Math.abs(out[(k * th + y) * tw + x] - want) < 1e-5, `${wasm ? 'wasm' : 'JS'}: plane ${k} at ${x},${y}`);
+    assert.ok(Math.abs(out[(k * th + y) * tw + x] - want) < 1e-5, `${simd ? 'wasm' : 'JS'}: plane ${k} at ${x},${y}`);
   }
   }
 });
@@ -42,7 +42,7 @@ test('resizeChw: the WebAssembly kernel gives the float32 values of the JS loop 
   // Up, down, one to one, odd widths, single pixels, a shipped model's sizes; NaN and infinities.
   for (const [c, h, w, th, tw] of [[19, 129, 257, 540, 961], [151, 65, 65, 400, 600], [12, 360, 480, 720, 960], [3, 7, 5, 1, 1], [2, 1, 1, 9, 3], [4, 100, 51, 33, 77], [2, 40, 40, 40, 40]]) {
     const s = Float32Array.from({ length: c * h * w }, () => { const u = rand(); return u < 0.001 ? NaN : u < 0.002 ? Infinity : u < 0.003 ? -Infinity : (rand() - 0.5) * 60; });
-    const wasm = resizeChw(s, c, h, w, th, tw), js = resizeChw(s, c, h, w, th, tw, { wasm: false });
+    const wasm = resizeChw(s, c, h, w, th, tw), js = resizeChw(s, c, h, w, th, tw, { simd: false });
     const a = new Uint32Array(wasm.buffer), b = new Uint32Array(js.buffer);
     let differ = 0;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(wasm[i]) && Number.isNaN(js[i]))) differ++;

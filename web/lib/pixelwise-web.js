@@ -3135,7 +3135,7 @@ function resizeChwWasm(src, c, h, w, th, tw, out) {
 }
 function resizeChw(src, c, h, w, th, tw, opts = {}) {
   const out = new Float32Array(c * th * tw);
-  if (opts.wasm !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
+  if (opts.simd !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {
     const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y];
