@@ -19,28 +19,42 @@ interface ResizeExports extends OwnMemory {
 
 const resizeKernel = lazyModule<ResizeExports>(wasmBase64);
 
-/** Taps as simd/chw_resize.wat reads them: 24 bytes each (i32 i0, i32 i1, f64 a, f64 1 - a). */
-function packTaps(t: { i0: Int32Array; i1: Int32Array; a: Float64Array }, into: ArrayBuffer, at: number): void {
-  const ints = new Int32Array(into, at, t.a.length * 6), floats = new Float64Array(into, at, t.a.length * 3);
-  for (let o = 0; o < t.a.length; o++) {
-    ints[o * 6] = t.i0[o]; ints[o * 6 + 1] = t.i1[o];
-    floats[o * 3 + 1] = t.a[o]; floats[o * 3 + 2] = 1 - t.a[o];
+/** Taps as simd/chw_resize.wat reads them, 24 bytes each (i32 i0, i32 i1, f64 a, f64 1 - a), outputs from..to, indices less `shift`. */
+function packTaps(t: { i0: Int32Array; i1: Int32Array; a: Float64Array }, from: number, to: number, shift: number, into: ArrayBuffer, at: number): void {
+  const ints = new Int32Array(into, at, (to - from) * 6), floats = new Float64Array(into, at, (to - from) * 3);
+  for (let o = from, j = 0; o < to; o++, j++) {
+    ints[j * 6] = t.i0[o] - shift; ints[j * 6 + 1] = t.i1[o] - shift;
+    floats[j * 3 + 1] = t.a[o]; floats[j * 3 + 2] = 1 - t.a[o];
   }
 }
 
-/** resizeChw plane by plane in WebAssembly (the same values); false where the module is unavailable or a plane too large for it. */
+/** Output bytes per strip of rows (with the source rows they read: a cache's worth, whatever the image). */
+const STRIP_BYTES = 1 << 20;
+
+/**
+ * resizeChw in WebAssembly (the same values), plane by plane and strip by strip of output rows,
+ * each strip's source rows copied into the module; false where the module is unavailable.
+ */
 function resizeChwWasm(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, out: Float32Array): boolean {
   const k = resizeKernel.get();
   if (!k) return false;
-  const { at: [srcAt, dstAt, colsAt, rowsAt, bufsAt], end } = layout([h * w * 4, th * tw * 4, tw * 24, th * 24, 2 * (tw + 2) * 8]);
+  // Source rows an output row adds to a strip: about h / th (two for the first).
+  const rows = Math.max(1, Math.min(th, Math.floor(STRIP_BYTES / (tw * 4 + (Math.ceil(h / th) + 1) * w * 4))));
+  const cols = taps(w, tw), rowTaps = taps(h, th);
+  let span = 0;
+  for (let y = 0; y < th; y += rows) span = Math.max(span, rowTaps.i1[Math.min(th, y + rows) - 1] - rowTaps.i0[y] + 1);
+  const { at: [srcAt, dstAt, colsAt, rowsAt, bufsAt], end } = layout([span * w * 4, rows * tw * 4, tw * 24, rows * 24, 2 * (tw + 2) * 8]);
   if (!reserve(k, end)) return false;
-  packTaps(taps(w, tw), k.memory.buffer, colsAt);
-  packTaps(taps(h, th), k.memory.buffer, rowsAt);
+  packTaps(cols, 0, tw, 0, k.memory.buffer, colsAt);
   const heap = new Float32Array(k.memory.buffer);
-  for (let p = 0; p < c; p++) {
-    heap.set(src.subarray(p * h * w, (p + 1) * h * w), srcAt / 4);
-    k.resizePlane(srcAt, w, dstAt, th, tw, colsAt, rowsAt, bufsAt);
-    out.set(heap.subarray(dstAt / 4, dstAt / 4 + th * tw), p * th * tw);
+  for (let y = 0; y < th; y += rows) {
+    const n = Math.min(rows, th - y), first = rowTaps.i0[y], last = rowTaps.i1[y + n - 1];
+    packTaps(rowTaps, y, y + n, first, k.memory.buffer, rowsAt);
+    for (let p = 0; p < c; p++) {
+      heap.set(src.subarray(p * h * w + first * w, p * h * w + (last + 1) * w), srcAt / 4);
+      k.resizePlane(srcAt, w, dstAt, n, tw, colsAt, rowsAt, bufsAt);
+      out.set(heap.subarray(dstAt / 4, dstAt / 4 + n * tw), p * th * tw + y * tw);
+    }
   }
   return true;
 }

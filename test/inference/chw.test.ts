@@ -39,8 +39,10 @@ test('resizeChw: bilinear with half-pixel centres, edges clamped', () => {
 test('resizeChw: the WebAssembly kernel gives the float32 values of the JS loop bit for bit', () => {
   let r = 11;
   const rand = () => ((r = (r * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  // Up, down, one to one, odd widths, single pixels, a shipped model's sizes; NaN and infinities.
-  for (const [c, h, w, th, tw] of [[19, 129, 257, 540, 961], [151, 65, 65, 400, 600], [12, 360, 480, 720, 960], [3, 7, 5, 1, 1], [2, 1, 1, 9, 3], [4, 100, 51, 33, 77], [2, 40, 40, 40, 40]]) {
+  // Up, down, one to one, odd widths, single pixels, a shipped model's sizes, far down and up (one
+  // strip of output rows reading many source rows, many strips reading the same two), a plane
+  // larger than the module may hold whole; NaN and infinities.
+  for (const [c, h, w, th, tw] of [[19, 129, 257, 540, 961], [151, 65, 65, 400, 600], [12, 360, 480, 720, 960], [3, 7, 5, 1, 1], [2, 1, 1, 9, 3], [4, 100, 51, 33, 77], [2, 40, 40, 40, 40], [2, 2000, 30, 7, 5], [1, 3, 2, 2500, 700], [1, 1200, 1600, 2400, 3200]]) {
     const s = Float32Array.from({ length: c * h * w }, () => { const u = rand(); return u < 0.001 ? NaN : u < 0.002 ? Infinity : u < 0.003 ? -Infinity : (rand() - 0.5) * 60; });
     const wasm = resizeChw(s, c, h, w, th, tw), js = resizeChw(s, c, h, w, th, tw, { simd: false });
     const a = new Uint32Array(wasm.buffer), b = new Uint32Array(js.buffer);
