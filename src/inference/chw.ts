@@ -35,25 +35,26 @@ const STRIP_BYTES = 1 << 20;
  * resizeChw in WebAssembly (the same values), plane by plane and strip by strip of output rows,
  * each strip's source rows copied into the module; false where the module is unavailable.
  */
-function resizeChwWasm(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, out: Float32Array): boolean {
+function resizeChwWasm(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, from: number, to: number, out: Float32Array): boolean {
   const k = resizeKernel.get();
   if (!k) return false;
   // Source rows an output row adds to a strip: about h / th (two for the first).
-  const rows = Math.max(1, Math.min(th, Math.floor(STRIP_BYTES / (tw * 4 + (Math.ceil(h / th) + 1) * w * 4))));
+  const rows = Math.max(1, Math.min(to - from, Math.floor(STRIP_BYTES / (tw * 4 + (Math.ceil(h / th) + 1) * w * 4))));
   const cols = taps(w, tw), rowTaps = taps(h, th);
   let span = 0;
-  for (let y = 0; y < th; y += rows) span = Math.max(span, rowTaps.i1[Math.min(th, y + rows) - 1] - rowTaps.i0[y] + 1);
+  for (let y = from; y < to; y += rows) span = Math.max(span, rowTaps.i1[Math.min(to, y + rows) - 1] - rowTaps.i0[y] + 1);
   const { at: [srcAt, dstAt, colsAt, rowsAt, bufsAt], end } = layout([span * w * 4, rows * tw * 4, tw * 24, rows * 24, 2 * (tw + 2) * 8]);
   if (!reserve(k, end)) return false;
   packTaps(cols, 0, tw, 0, k.memory.buffer, colsAt);
   const heap = new Float32Array(k.memory.buffer);
-  for (let y = 0; y < th; y += rows) {
-    const n = Math.min(rows, th - y), first = rowTaps.i0[y], last = rowTaps.i1[y + n - 1];
+  const outRows = to - from;
+  for (let y = from; y < to; y += rows) {
+    const n = Math.min(rows, to - y), first = rowTaps.i0[y], last = rowTaps.i1[y + n - 1];
     packTaps(rowTaps, y, y + n, first, k.memory.buffer, rowsAt);
     for (let p = 0; p < c; p++) {
       heap.set(src.subarray(p * h * w + first * w, p * h * w + (last + 1) * w), srcAt / 4);
       k.resizePlane(srcAt, w, dstAt, n, tw, colsAt, rowsAt, bufsAt);
-      out.set(heap.subarray(dstAt / 4, dstAt / 4 + n * tw), p * th * tw + y * tw);
+      out.set(heap.subarray(dstAt / 4, dstAt / 4 + n * tw), (p * outRows + y - from) * tw);
     }
   }
   return true;
@@ -64,15 +65,23 @@ function resizeChwWasm(src: Float32Array, c: number, h: number, w: number, th: n
  * engine has it (the same arithmetic, bit for bit), else in this loop (`opts.simd: false` takes it).
  */
 export function resizeChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, opts: SimdOptions = {}): Float32Array {
-  const out = new Float32Array(c * th * tw);
-  if (opts.simd !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
+  return resizeChwRows(src, c, h, w, th, tw, 0, th, opts);
+}
+
+/**
+ * Rows from..to (of th) of resizeChw's result, as C planes of (to - from) x tw: the same values,
+ * for work done strip by strip without the whole result.
+ */
+export function resizeChwRows(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, from: number, to: number, opts: SimdOptions = {}): Float32Array {
+  const n = to - from, out = new Float32Array(c * n * tw);
+  if (opts.simd !== false && resizeChwWasm(src, c, h, w, th, tw, from, to, out)) return out;
   // Source columns and weights per output column, computed once; then row by row, plane by plane,
   // in memory order (the arithmetic per output value is unchanged).
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
-  for (let y = 0; y < th; y++) {
+  for (let y = from; y < to; y++) {
     const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y];
     for (let k = 0; k < c; k++) {
-      const r0 = k * h * w + y0 * w, r1 = k * h * w + y1 * w, o = k * th * tw + y * tw;
+      const r0 = k * h * w + y0 * w, r1 = k * h * w + y1 * w, o = (k * n + y - from) * tw;
       for (let x = 0; x < tw; x++) {
         const x0 = x0s[x], x1 = x1s[x], ax = axs[x];
         const top = src[r0 + x0] * (1 - ax) + src[r0 + x1] * ax;

@@ -5,12 +5,12 @@
 //   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/card.js';
-import { probabilities8, probabilityOf } from './label_map.js';
+import { probabilityOf } from './label_map.js';
 import { shippedModels } from '../models/shipped.js';
 import { makeSegmentation, type Segmentation } from './result.js';
 
 export type { Segmentation, BackgroundOptions, Cutout, RenderOptions, Rendered, RawPixels } from './result.js';
-import type { Segmenter } from './segmenter.js';
+import { probabilitiesOf, type Segmenter } from './segmenter.js';
 import { openSegmenter, type OpenOptions } from './open.js';
 import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
@@ -85,8 +85,8 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
   const personMatte = model === undefined && shippedModels().includes('person')
     ? async (image: RgbImage) => {
       portrait ??= openSegmenter('person', { threads: o.threads, runtime: o.runtime === 'tfjs' ? 'auto' : o.runtime });
-      const [{ scores }] = await (await portrait).scoresBatch([image]);
-      return probabilityOf(probabilities8(scores, 2), 2, [1]);
+      const [{ prob8 }] = await probabilitiesOf(await portrait, [image]);
+      return probabilityOf(prob8, 2, [1]);
     }
     : undefined;
   return {
@@ -99,8 +99,8 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
       // Overlays and effects draw on RGB: the first three bands (or the one grey band) of other images.
       const shown = displayRgb(image);
       if (so.probabilities === false) return makeSegmentation(shown, (await seg.predictBatch([image], call))[0], null, seg.card.classes);
-      const [{ labels, scores }] = await seg.scoresBatch([image], call);
-      return makeSegmentation(shown, labels, probabilities8(scores, seg.card.model.numClasses), seg.card.classes, personMatte);
+      const [{ labels, prob8 }] = await probabilitiesOf(seg, [image], call);
+      return makeSegmentation(shown, labels, prob8, seg.card.classes, personMatte);
     },
     async dispose() {
       await seg.dispose();

@@ -8,10 +8,12 @@ import type { Network, RuntimeKind } from './network.js';
 import { ImageProcessor, netSize, type ResizeFilters } from './processor.js';
 import { DEFAULT_TILING, withScales, withTiling, type TileOptions } from './tiling.js';
 import { cropChw, cropLabels, predictWithTta, reflectPad, TTA_MODES, ttaScores, type TtaMode } from './tta.js';
-import { labelsFromScores, type ClassThreshold } from './label_map.js';
+import { labelsFromScores, probabilities8, type ClassThreshold } from './label_map.js';
 import { argumentError } from '../util/errors.js';
 
 export interface Scored { labels: Uint8Array; scores: Float32Array }
+/** A label map and its 8-bit class probabilities (label_map.ts probabilities8: C planes at the image's size). */
+export interface Probable { labels: Uint8Array; prob8: Uint8Array }
 
 /**
  * Per call: `signal` stops work made of many passes (tiles, scales) between two passes, with the
@@ -30,7 +32,23 @@ export interface Segmenter {
   /** Label maps (as predictBatch makes them) and class scores (logits, CHW, at each image's size;
    * test-time augmentation included): the scores give probabilities, for soft-edged effects. */
   scoresBatch(imgs: PixelImage[], o?: CallOptions): Promise<Scored[]>;
+  /**
+   * Label maps and 8-bit class probabilities, where a segmenter can give them without the
+   * full-size scores (probabilitiesOf calls it, else scoresBatch).
+   */
+  probabilitiesBatch?(imgs: PixelImage[], o?: CallOptions): Promise<Probable[]>;
   dispose(): Promise<void>;
+}
+
+/**
+ * Label maps and probabilities8 of the class scores at each image's size: from the segmenter's
+ * probabilitiesBatch where it has one (the same values, without the full-size float scores), else
+ * from scoresBatch.
+ */
+export async function probabilitiesOf(seg: Segmenter, imgs: PixelImage[], o?: CallOptions): Promise<Probable[]> {
+  if (seg.probabilitiesBatch) return seg.probabilitiesBatch(imgs, o);
+  const C = seg.card.model.numClasses;
+  return (await seg.scoresBatch(imgs, o)).map((r) => ({ labels: r.labels, prob8: probabilities8(r.scores, C) }));
 }
 
 export interface SegmenterOptions {
@@ -138,6 +156,19 @@ function withInputRule(inner: Segmenter, proc: ImageProcessor): Segmenter {
       return out.map((r, i) => {
         const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
         return { scores, labels: byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : labelsFromScores(scores, C, inner.threshold) };
+      });
+    },
+    async probabilitiesBatch(imgs: PixelImage[], o?: CallOptions) {
+      const net = await proc.toNetwork(imgs);
+      const out = await batched(net, (x) => inner.scoresBatch(x, o));
+      return out.map((r, i) => {
+        // A threshold reads full-size probabilities in float: scoresBatch's way.
+        if (inner.threshold && !byLabels && net[i] !== imgs[i]) {
+          const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
+          return { labels: labelsFromScores(scores, C, inner.threshold), prob8: probabilities8(scores, C) };
+        }
+        const labels = byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]);
+        return { labels, prob8: proc.probabilitiesBack(r.scores, net[i], imgs[i]) };
       });
     },
     dispose: () => inner.dispose(),

@@ -3,8 +3,7 @@
 // the calling thread resizes the next (the segmenter's image rules) and the caller draws the one
 // before. Temporal smoothing, when asked, wraps the segmenter (inference/smoothing.ts).
 import type { RgbImage } from '../data/image_io.js';
-import type { Segmenter } from '../inference/segmenter.js';
-import { probabilities8 } from '../inference/label_map.js';
+import { probabilitiesOf, type Segmenter } from '../inference/segmenter.js';
 import { prefetch } from '../util/prefetch.js';
 
 export interface SegmentedFrame { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }
@@ -20,21 +19,20 @@ export interface StreamOptions {
   probabilities: boolean;
 }
 
-interface Inferred { frames: RgbImage[]; labels: Uint8Array[]; scores?: Float32Array[] }
+interface Inferred { frames: RgbImage[]; labels: Uint8Array[]; prob8?: Uint8Array[] }
 
 export async function* segmentFrames(seg: Segmenter, frames: AsyncIterable<RgbImage>, o: StreamOptions): AsyncGenerator<SegmentedFrame> {
-  const C = seg.card.model.numClasses;
   const infer = async (batch: RgbImage[]): Promise<Inferred> => {
+    if (o.probabilities) {
+      const out = await probabilitiesOf(seg, batch);
+      return { frames: batch, labels: out.map((r) => r.labels), prob8: out.map((r) => r.prob8) };
+    }
     if (!o.scores) return { frames: batch, labels: await seg.predictBatch(batch) };
-    const out = await seg.scoresBatch(batch);
-    return { frames: batch, labels: out.map((r) => r.labels), scores: out.map((r) => r.scores) };
+    return { frames: batch, labels: (await seg.scoresBatch(batch)).map((r) => r.labels) };
   };
   let index = 0;
   const finish = function* (r: Inferred): Generator<SegmentedFrame> {
-    for (let i = 0; i < r.frames.length; i++) {
-      const scores = r.scores?.[i];
-      yield { frame: r.frames[i], index: index++, labels: r.labels[i], prob8: o.probabilities && scores ? probabilities8(scores, C) : undefined };
-    }
+    for (let i = 0; i < r.frames.length; i++) yield { frame: r.frames[i], index: index++, labels: r.labels[i], prob8: r.prob8?.[i] };
   };
   const inflight: Promise<Inferred>[] = [];
   const send = (batch: RgbImage[]) => {

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCard, type InputRule } from '../../src/models/card.ts';
 import { ImageProcessor, netSize } from '../../src/inference/processor.ts';
-import { createSegmenter } from '../../src/inference/segmenter.ts';
+import { createSegmenter, probabilitiesOf } from '../../src/inference/segmenter.ts';
+import { probabilities8 } from '../../src/inference/label_map.ts';
 import { ColourNetwork, colourArgmax, image } from './colour_network.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
 import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
@@ -104,4 +105,27 @@ test('segmenter: a card that resizes scores back gives the argmax of the bilinea
     }
   }
   assert.deepEqual(labels, want);
+});
+
+test('segmenter: probabilitiesOf gives scoresBatch\'s label maps and probabilities8 of its scores, strip by strip, without the full-size scores', async () => {
+  // 1400 rows of 1000: several strips of rows; scores resized back, labels resized back, a
+  // threshold (full-size scores), and a native-size card (no input rule: scoresBatch's path).
+  const im = image(1000, 1400, 9);
+  const fixed = (resizeBack: 'scores' | 'labels') => buildCard({
+    model: { arch: 'test', numClasses: 3 }, classes: defaultClasses(3), input: { normalization: NORM, stride: 8, rule: { kind: 'fixed', size: [48, 40], filter: 'pillow' } },
+    output: { kind: 'logits', resizeBack },
+  });
+  const cases: [string, ReturnType<typeof createSegmenter>][] = [
+    ['scores back', createSegmenter(new ColourNetwork(), fixed('scores'))],
+    ['labels back', createSegmenter(new ColourNetwork(), fixed('labels'))],
+    ['a threshold', createSegmenter(new ColourNetwork(), fixed('scores'), { threshold: { cls: '1', prob: 0.34 } })],
+    ['native size', createSegmenter(new ColourNetwork(), card(), { tiling: { pixelBudget: 0 } })],
+  ];
+  for (const [name, seg] of cases) {
+    const [want] = await seg.scoresBatch([im]);
+    const [got] = await probabilitiesOf(seg, [im]);
+    assert.equal(!!seg.probabilitiesBatch, name !== 'native size', `${name}: has its own probabilitiesBatch`);
+    assert.deepEqual(got.labels, want.labels, `${name}: labels`);
+    assert.deepEqual(got.prob8, probabilities8(want.scores, 3), `${name}: probabilities`);
+  }
 });

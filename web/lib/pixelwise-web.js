@@ -3119,36 +3119,40 @@ function packTaps(t, from, to, shift, into, at) {
   }
 }
 var STRIP_BYTES3 = 1 << 20;
-function resizeChwWasm(src, c, h, w, th, tw, out) {
+function resizeChwWasm(src, c, h, w, th, tw, from, to, out) {
   const k = resizeKernel.get();
   if (!k) return false;
-  const rows = Math.max(1, Math.min(th, Math.floor(STRIP_BYTES3 / (tw * 4 + (Math.ceil(h / th) + 1) * w * 4))));
+  const rows = Math.max(1, Math.min(to - from, Math.floor(STRIP_BYTES3 / (tw * 4 + (Math.ceil(h / th) + 1) * w * 4))));
   const cols = taps(w, tw), rowTaps = taps(h, th);
   let span = 0;
-  for (let y = 0; y < th; y += rows) span = Math.max(span, rowTaps.i1[Math.min(th, y + rows) - 1] - rowTaps.i0[y] + 1);
+  for (let y = from; y < to; y += rows) span = Math.max(span, rowTaps.i1[Math.min(to, y + rows) - 1] - rowTaps.i0[y] + 1);
   const { at: [srcAt, dstAt, colsAt, rowsAt, bufsAt], end } = layout([span * w * 4, rows * tw * 4, tw * 24, rows * 24, 2 * (tw + 2) * 8]);
   if (!reserve(k, end)) return false;
   packTaps(cols, 0, tw, 0, k.memory.buffer, colsAt);
   const heap = new Float32Array(k.memory.buffer);
-  for (let y = 0; y < th; y += rows) {
-    const n = Math.min(rows, th - y), first = rowTaps.i0[y], last = rowTaps.i1[y + n - 1];
+  const outRows = to - from;
+  for (let y = from; y < to; y += rows) {
+    const n = Math.min(rows, to - y), first = rowTaps.i0[y], last = rowTaps.i1[y + n - 1];
     packTaps(rowTaps, y, y + n, first, k.memory.buffer, rowsAt);
     for (let p = 0; p < c; p++) {
       heap.set(src.subarray(p * h * w + first * w, p * h * w + (last + 1) * w), srcAt / 4);
       k.resizePlane(srcAt, w, dstAt, n, tw, colsAt, rowsAt, bufsAt);
-      out.set(heap.subarray(dstAt / 4, dstAt / 4 + n * tw), p * th * tw + y * tw);
+      out.set(heap.subarray(dstAt / 4, dstAt / 4 + n * tw), (p * outRows + y - from) * tw);
     }
   }
   return true;
 }
 function resizeChw(src, c, h, w, th, tw, opts = {}) {
-  const out = new Float32Array(c * th * tw);
-  if (opts.simd !== false && resizeChwWasm(src, c, h, w, th, tw, out)) return out;
+  return resizeChwRows(src, c, h, w, th, tw, 0, th, opts);
+}
+function resizeChwRows(src, c, h, w, th, tw, from, to, opts = {}) {
+  const n = to - from, out = new Float32Array(c * n * tw);
+  if (opts.simd !== false && resizeChwWasm(src, c, h, w, th, tw, from, to, out)) return out;
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
-  for (let y = 0; y < th; y++) {
+  for (let y = from; y < to; y++) {
     const y0 = rows.i0[y], y1 = rows.i1[y], ay = rows.a[y];
     for (let k = 0; k < c; k++) {
-      const r0 = k * h * w + y0 * w, r1 = k * h * w + y1 * w, o = k * th * tw + y * tw;
+      const r0 = k * h * w + y0 * w, r1 = k * h * w + y1 * w, o = (k * n + y - from) * tw;
       for (let x = 0; x < tw; x++) {
         const x0 = x0s[x], x1 = x1s[x], ax = axs[x];
         const top = src[r0 + x0] * (1 - ax) + src[r0 + x1] * ax;
@@ -3182,6 +3186,7 @@ function resizeArgmaxChw(src, c, h, w, th, tw) {
 }
 
 // src/inference/processor.ts
+var PROBABILITY_STRIP_BYTES = 4 << 20;
 var PILLOW_FILTER = { pillow: (im, w, h) => pillowBilinear(im, w, h) };
 function netSize(rule, w, h) {
   if (rule.kind === "native") return [w, h];
@@ -3242,6 +3247,21 @@ var ImageProcessor = class {
   scoresBack(scores, net, img) {
     if (net.width === img.width && net.height === img.height) return scores;
     return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+  }
+  /**
+   * probabilities8 of scoresBack's result, strip by strip of rows: the same values without the
+   * full-size scores (C floats a pixel: gigabytes for a large photo), one byte a class and pixel.
+   */
+  probabilitiesBack(scores, net, img) {
+    const C = this.numClasses, { width: tw, height: th } = img;
+    if (net.width === tw && net.height === th) return probabilities8(scores, C);
+    const out = new Uint8Array(C * th * tw), rows = Math.max(1, Math.floor(PROBABILITY_STRIP_BYTES / (C * tw * 4)));
+    for (let y = 0; y < th; y += rows) {
+      const n = Math.min(rows, th - y);
+      const p8 = probabilities8(resizeChwRows(scores, C, net.height, net.width, th, tw, y, y + n), C);
+      for (let k = 0; k < C; k++) out.set(p8.subarray(k * n * tw, (k + 1) * n * tw), (k * th + y) * tw);
+    }
+    return out;
   }
   /**
    * The label map at the image's size from class scores at the network's: the argmax of
@@ -3587,6 +3607,18 @@ function withInputRule(inner, proc) {
       return out.map((r, i) => {
         const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
         return { scores, labels: byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : labelsFromScores(scores, C, inner.threshold) };
+      });
+    },
+    async probabilitiesBatch(imgs, o) {
+      const net = await proc.toNetwork(imgs);
+      const out = await batched(net, (x) => inner.scoresBatch(x, o));
+      return out.map((r, i) => {
+        if (inner.threshold && !byLabels && net[i] !== imgs[i]) {
+          const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
+          return { labels: labelsFromScores(scores, C, inner.threshold), prob8: probabilities8(scores, C) };
+        }
+        const labels = byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]);
+        return { labels, prob8: proc.probabilitiesBack(r.scores, net[i], imgs[i]) };
       });
     },
     dispose: () => inner.dispose()

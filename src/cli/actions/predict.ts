@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openSegmenter } from '../../inference/open.js';
+import { probabilitiesOf } from '../../inference/segmenter.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
@@ -66,15 +67,17 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
     const img = displayRgb(input, o.displayBands);
     const name = names[i];
     let labels: Uint8Array, extra: string[] = [];
-    if (effect || cutout.length || exports.length) {
-      // Probabilities for soft edges and the exported regions' scores: the scores path (the same label maps).
+    if (exports.length) {
+      // The exported regions' scores (and probabilities for soft edges): the scores path (the same label maps).
       const [r] = await seg.scoresBatch([input]);
       labels = r.labels;
-      if (exports.length) await builder.add({ name: path.basename(f), width: img.width, height: img.height, labels, confidence: labelProbability(r.scores, card.model.numClasses, labels) });
-      if (effect || cutout.length) {
-        const res = makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes);
-        extra = await writeApplied(o.out, name, f, res, { effect, replacement, keep, cutout });
-      }
+      await builder.add({ name: path.basename(f), width: img.width, height: img.height, labels, confidence: labelProbability(r.scores, card.model.numClasses, labels) });
+      if (effect || cutout.length) extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes), { effect, replacement, keep, cutout });
+    } else if (effect || cutout.length) {
+      // Probabilities for soft edges (the same label maps).
+      const [r] = await probabilitiesOf(seg, [input]);
+      labels = r.labels;
+      extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, r.prob8, card.classes), { effect, replacement, keep, cutout });
     } else [labels] = await seg.predictBatch([input]);
     const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha);
     const geo = (input as Raster).geo;
