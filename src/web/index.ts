@@ -12,10 +12,10 @@ import * as ort from 'onnxruntime-web';
 import type { RgbImage } from '../data/image_io.js';
 import type { ClassInfo } from '../data/classes.js';
 import { parseCard, variantCards, type ModelCard } from '../models/card.js';
-import { argmaxPadded, classAreas, classIds, confidenceMasks, probabilities8, probabilityOf, type ClassArea } from '../inference/label_map.js';
+import { argmaxPadded, classAreas, classIds, confidenceMasks, probabilityOf, type ClassArea } from '../inference/label_map.js';
 import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from '../inference/onnx_tail.js';
 import { chosenEffect, composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
-import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
+import { byAspect, createSegmenter, probabilitiesOf, type Segmenter } from '../inference/segmenter.js';
 import { withSmoothing } from '../inference/smoothing.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
@@ -213,12 +213,12 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   const segmentWith = async (s: Segmenter, image: RgbImage, so: WebSegmentOptions & { smooth?: number }) => {
     const t0 = performance.now(), ran = network.ms;
     let labels: Uint8Array, prob8: Uint8Array | null = null;
-    // Smoothing mixes scores: it takes the scores path, as probabilities do.
-    if (so.probabilities || so.smooth) {
-      const [r] = await s.scoresBatch([image]);
-      labels = r.labels;
-      if (so.probabilities) prob8 = probabilities8(r.scores, card.model.numClasses);
-    } else [labels] = await s.predictBatch([image]);
+    // Smoothing mixes scores: it takes the scores path (probabilitiesOf takes it too for a smoothed segmenter).
+    if (so.probabilities) {
+      const [r] = await probabilitiesOf(s, [image]);
+      labels = r.labels; prob8 = r.prob8;
+    } else if (so.smooth) [{ labels }] = await s.scoresBatch([image]);
+    else [labels] = await s.predictBatch([image]);
     const inference = network.ms - ran, total = performance.now() - t0;
     return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
   };

@@ -3539,6 +3539,11 @@ function cropLabels(labels, w, h, n) {
 }
 
 // src/inference/segmenter.ts
+async function probabilitiesOf(seg, imgs, o) {
+  if (seg.probabilitiesBatch) return seg.probabilitiesBatch(imgs, o);
+  const C = seg.card.model.numClasses;
+  return (await seg.scoresBatch(imgs, o)).map((r) => ({ labels: r.labels, prob8: probabilities8(r.scores, C) }));
+}
 function createSegmenter(network, card, o = {}) {
   return imageSide(networkSide(network, card, o), o);
 }
@@ -3838,11 +3843,12 @@ async function load(model, o = {}) {
   const segmentWith = async (s, image, so) => {
     const t0 = performance.now(), ran = network.ms;
     let labels, prob8 = null;
-    if (so.probabilities || so.smooth) {
-      const [r] = await s.scoresBatch([image]);
+    if (so.probabilities) {
+      const [r] = await probabilitiesOf(s, [image]);
       labels = r.labels;
-      if (so.probabilities) prob8 = probabilities8(r.scores, card.model.numClasses);
-    } else [labels] = await s.predictBatch([image]);
+      prob8 = r.prob8;
+    } else if (so.smooth) [{ labels }] = await s.scoresBatch([image]);
+    else [labels] = await s.predictBatch([image]);
     const inference = network.ms - ran, total = performance.now() - t0;
     return fromLabels(image, labels, card.classes, { preprocess: 0, inference, postprocess: total - inference }, prob8);
   };
