@@ -7,9 +7,12 @@
 //  - segment() end to end with its default (probabilities) and with `probabilities: false`,
 //    alternated the same way (median ms per photo), ONNX Runtime, 2 threads;
 //  - resizeChw (class scores resized back to the image) in WebAssembly against the JS loop, on
-//    random planes of the sizes of three shipped models' scores and photos, alternated (median ms).
+//    random planes of the sizes of three shipped models' scores and photos, alternated (median ms);
+//  - peak RSS of one process per way (bench/probabilities_peak.ts) for a 6000x4000 photo's
+//    probabilities: strip by strip (probabilitiesOf) against the full-size scores first.
 // Writes docs/bench/probabilities.json. Needs nothing outside the repository.
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { load } from '../src/inference/load.ts';
 import { openSegmenter } from '../src/inference/open.ts';
 import { probabilities8 } from '../src/inference/label_map.ts';
@@ -79,4 +82,16 @@ for (const [label, c, h, w, th, tw] of [['ade20k: 513x513 scores to the coffee p
   log(`resizeChw ${label}: ${row.wasmMs.toFixed(1)} ms wasm, ${row.jsMs.toFixed(1)} ms JS (${row.ratio.toFixed(2)}x), values identical: ${same}`);
   resizes.push(row);
 }
-writeFileAtomic('docs/bench/probabilities.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), node: process.version, rounds: ROUNDS, command: 'npm run bench:probabilities', rows, resizes }, null, 2) + '\n');
+
+const memory = [];
+for (const model of ['voc', 'cityscapes']) {
+  const row: Record<string, unknown> = { model, size: '6000x4000' };
+  for (const way of ['strips', 'scores']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/probabilities_peak.ts', model, way, '6000x4000'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) { log(`${model} ${way}: ${r.stderr.trim().split('\n').at(-1)}`); continue; }
+    row[way] = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  }
+  log(`${model} 6000x4000: ${JSON.stringify(row)}`);
+  memory.push(row);
+}
+writeFileAtomic('docs/bench/probabilities.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), machine: machine(), node: process.version, rounds: ROUNDS, command: 'npm run bench:probabilities', rows, resizes, memory }, null, 2) + '\n');
