@@ -4,7 +4,7 @@
 // (scoresBatch's full-size scores, then probabilities8).
 import sharp from 'sharp';
 import { openSegmenter } from '../src/inference/open.ts';
-import { probabilitiesOf } from '../src/inference/segmenter.ts';
+import { probabilitiesOf } from '../src/inference/probabilities.ts';
 import { probabilities8 } from '../src/inference/label_map.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
 

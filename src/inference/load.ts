@@ -10,7 +10,8 @@ import { shippedModels } from '../models/shipped.js';
 import { makeSegmentation, type Segmentation } from './result.js';
 
 export type { Segmentation, BackgroundOptions, Cutout, RenderOptions, Rendered, RawPixels } from './result.js';
-import { probabilitiesOf, type Segmenter } from './segmenter.js';
+import type { Segmenter } from './segmenter.js';
+import { probabilitiesOf } from './probabilities.js';
 import { openSegmenter, type OpenOptions } from './open.js';
 import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';

@@ -40,17 +40,6 @@ export interface Segmenter {
   dispose(): Promise<void>;
 }
 
-/**
- * Label maps and probabilities8 of the class scores at each image's size: from the segmenter's
- * probabilitiesBatch where it has one (the same values, without the full-size float scores), else
- * from scoresBatch.
- */
-export async function probabilitiesOf(seg: Segmenter, imgs: PixelImage[], o?: CallOptions): Promise<Probable[]> {
-  if (seg.probabilitiesBatch) return seg.probabilitiesBatch(imgs, o);
-  const C = seg.card.model.numClasses;
-  return (await seg.scoresBatch(imgs, o)).map((r) => ({ labels: r.labels, prob8: probabilities8(r.scores, C) }));
-}
-
 export interface SegmenterOptions {
   tta?: TtaMode;
   /** Multi-scale test-time augmentation: scores averaged over these scales (default [1]). */

@@ -4,9 +4,10 @@
 // its area. Multi-scale test-time augmentation (each tile at several scales, scores averaged)
 // composes with it: tiling wraps whatever segmenter it is given.
 import { channelsOf, isRgb8, resizeSamples, samplesLike, withSamples, type PixelImage } from '../data/pixels.js';
-import { labelsFromScores } from './label_map.js';
+import { labelsFromScores, probabilities8 } from './label_map.js';
 import { resizeChw } from './chw.js';
-import type { CallOptions, Scored, Segmenter } from './segmenter.js';
+import type { CallOptions, Probable, Scored, Segmenter } from './segmenter.js';
+import { probabilitiesOf } from './probabilities.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
 import { argumentError } from '../util/errors.js';
 
@@ -57,13 +58,18 @@ function cropRgb(img: PixelImage, x0: number, y0: number, w: number, h: number):
   return withSamples(img, out, w, h);
 }
 
-/** Labels (and, when asked, the blended scores) of one image, tile row by tile row. */
-export async function tiledScores(inner: Segmenter, img: PixelImage, tile: number, overlap: number, wantScores: boolean, signal?: AbortSignal): Promise<{ labels: Uint8Array; scores?: Float32Array }> {
+/**
+ * Labels of one image, tile row by tile row, and when asked the blended scores or their
+ * probabilities8 (taken from each finished band of rows: one byte a class and pixel, the same
+ * values as probabilities8 of the whole blended scores).
+ */
+export async function tiledScores(inner: Segmenter, img: PixelImage, tile: number, overlap: number, want: 'labels' | 'scores' | 'probabilities', signal?: AbortSignal): Promise<{ labels: Uint8Array; scores?: Float32Array; prob8?: Uint8Array }> {
   const { width: W, height: H } = img, C = inner.card.model.numClasses;
   const th = Math.min(tile, H), tw = Math.min(tile, W);
   const xs = tileStarts(W, tw, overlap), ys = tileStarts(H, th, overlap);
   const labels = new Uint8Array(W * H);
-  const scores = wantScores ? new Float32Array(C * W * H) : undefined;
+  const scores = want === 'scores' ? new Float32Array(C * W * H) : undefined;
+  const prob8 = want === 'probabilities' ? new Uint8Array(C * W * H) : undefined;
   const acc = new Float32Array(C * th * W), wsum = new Float32Array(th * W);
   const wx = xs.map((_, i) => axisWeights(tw, ...overlaps(xs, i, tw)));
   for (let r = 0; r < ys.length; r++) {
@@ -86,6 +92,10 @@ export async function tiledScores(inner: Segmenter, img: PixelImage, tile: numbe
     for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / (wsum[p] || 1);
     labels.set(labelsFromScores(part, C, inner.threshold), y0 * W);
     if (scores) for (let k = 0; k < C; k++) scores.set(part.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
+    if (prob8) {
+      const p8 = probabilities8(part, C);
+      for (let k = 0; k < C; k++) prob8.set(p8.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
+    }
     // Slide the band down by `done` rows.
     for (let k = 0; k < C; k++) {
       const plane = acc.subarray(k * th * W, (k + 1) * th * W);
@@ -95,7 +105,7 @@ export async function tiledScores(inner: Segmenter, img: PixelImage, tile: numbe
     wsum.copyWithin(0, done * W);
     wsum.fill(0, (th - done) * W);
   }
-  return { labels, scores };
+  return { labels, scores, prob8 };
 }
 
 /** Tiles images that exceed the tile size (given) or the pixel budget (automatic, said once). */
@@ -120,10 +130,14 @@ export function withTiling(inner: Segmenter, o: TileOptions): Segmenter {
   };
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
-    predictBatch: (imgs, c) => each(imgs, (x) => inner.predictBatch(x, c), async (im, t) => (await tiledScores(inner, im, t, o.overlap, false, c?.signal)).labels),
+    predictBatch: (imgs, c) => each(imgs, (x) => inner.predictBatch(x, c), async (im, t) => (await tiledScores(inner, im, t, o.overlap, 'labels', c?.signal)).labels),
     scoresBatch: (imgs, c) => each(imgs, (x) => inner.scoresBatch(x, c), async (im, t) => {
-      const r = await tiledScores(inner, im, t, o.overlap, true, c?.signal);
+      const r = await tiledScores(inner, im, t, o.overlap, 'scores', c?.signal);
       return { labels: r.labels, scores: r.scores! } as Scored;
+    }),
+    probabilitiesBatch: (imgs, c) => each(imgs, (x) => probabilitiesOf(inner, x, c), async (im, t) => {
+      const r = await tiledScores(inner, im, t, o.overlap, 'probabilities', c?.signal);
+      return { labels: r.labels, prob8: r.prob8! } as Probable;
     }),
     dispose: () => inner.dispose(),
   };

@@ -3,7 +3,8 @@
 // the calling thread resizes the next (the segmenter's image rules) and the caller draws the one
 // before. Temporal smoothing, when asked, wraps the segmenter (inference/smoothing.ts).
 import type { RgbImage } from '../data/image_io.js';
-import { probabilitiesOf, type Segmenter } from '../inference/segmenter.js';
+import type { Segmenter } from '../inference/segmenter.js';
+import { probabilitiesOf } from '../inference/probabilities.js';
 import { prefetch } from '../util/prefetch.js';
 
 export interface SegmentedFrame { frame: RgbImage; index: number; labels: Uint8Array; prob8?: Uint8Array }

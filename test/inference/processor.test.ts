@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCard, type InputRule } from '../../src/models/card.ts';
 import { ImageProcessor, netSize } from '../../src/inference/processor.ts';
-import { createSegmenter, probabilitiesOf } from '../../src/inference/segmenter.ts';
+import { createSegmenter } from '../../src/inference/segmenter.ts';
+import { probabilitiesOf } from '../../src/inference/probabilities.ts';
 import { probabilities8 } from '../../src/inference/label_map.ts';
 import { ColourNetwork, colourArgmax, image } from './colour_network.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
@@ -109,7 +110,7 @@ test('segmenter: a card that resizes scores back gives the argmax of the bilinea
 
 test('segmenter: probabilitiesOf gives scoresBatch\'s label maps and probabilities8 of its scores, strip by strip, without the full-size scores', async () => {
   // 1400 rows of 1000: several strips of rows; scores resized back, labels resized back, a
-  // threshold (full-size scores), and a native-size card (no input rule: scoresBatch's path).
+  // threshold (full-size scores), and a native-size card (no input rule, not tiled: scoresBatch's path).
   const im = image(1000, 1400, 9);
   const fixed = (resizeBack: 'scores' | 'labels') => buildCard({
     model: { arch: 'test', numClasses: 3 }, classes: defaultClasses(3), input: { normalization: NORM, stride: 8, rule: { kind: 'fixed', size: [48, 40], filter: 'pillow' } },
@@ -124,7 +125,8 @@ test('segmenter: probabilitiesOf gives scoresBatch\'s label maps and probabiliti
   for (const [name, seg] of cases) {
     const [want] = await seg.scoresBatch([im]);
     const [got] = await probabilitiesOf(seg, [im]);
-    assert.equal(!!seg.probabilitiesBatch, name !== 'native size', `${name}: has its own probabilitiesBatch`);
+    // Every factory-made segmenter has one (native size: tiling's, which passes whole images to scoresBatch).
+    assert.ok(seg.probabilitiesBatch, `${name}: has probabilitiesBatch`);
     assert.deepEqual(got.labels, want.labels, `${name}: labels`);
     assert.deepEqual(got.prob8, probabilities8(want.scores, 3), `${name}: probabilities`);
   }

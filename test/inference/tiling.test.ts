@@ -10,7 +10,8 @@ import { type Segmenter } from '../../src/inference/segmenter.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
 import { buildCard } from '../../src/models/card.ts';
 import { readImage, type RgbImage } from '../../src/data/image_io.ts';
-import { labelsFromScores } from '../../src/inference/label_map.ts';
+import { labelsFromScores, probabilities8 } from '../../src/inference/label_map.ts';
+import { probabilitiesOf } from '../../src/inference/probabilities.ts';
 import { initEngine } from '../../src/engine/backend.ts';
 import { CAMVID_CLASSES } from '../../src/data/classes.ts';
 
@@ -46,7 +47,7 @@ test('blending: tiled scores of a per-pixel scorer equal the whole image\'s, for
   const inner = pointwise(), C = inner.card.model.numClasses;
   const [whole] = await inner.scoresBatch([im]);
   for (const [tile, overlap] of [[128, 0.25], [200, 0.5], [512, 0], [96, 0.1]] as const) {
-    const t = await tiledScores(inner, im, tile, overlap, true);
+    const t = await tiledScores(inner, im, tile, overlap, 'scores');
     assert.deepEqual(t.labels, whole.labels, `tile ${tile}, overlap ${overlap}: labels`);
     let d = 0;
     for (let i = 0; i < C * im.width * im.height; i++) d = Math.max(d, Math.abs(t.scores![i] - whole.scores[i]));
@@ -110,10 +111,30 @@ test('a real network whose receptive field fits a quarter of the overlap: tiled 
   const seg = await openSegmenter(dir, { runtime: 'tfjs', tiling: { pixelBudget: 0 } });
   const im = await readImage(PHOTO);
   const [whole] = await seg.scoresBatch([im]);
-  const t = await tiledScores(seg, im, 192, 0.5, true); // overlap 96: a quarter is 24 pixels
+  const t = await tiledScores(seg, im, 192, 0.5, 'scores'); // overlap 96: a quarter is 24 pixels
   let d = 0, s = 0;
   for (let i = 0; i < whole.scores.length; i++) { d = Math.max(d, Math.abs(t.scores![i] - whole.scores[i])); s = Math.max(s, Math.abs(whole.scores[i])); }
   assert.ok(d <= 1e-4 * s, `tiled scores differ by ${d} (scale ${s})`);
   assert.deepEqual(t.labels, whole.labels);
   await seg.dispose();
+});
+
+test('tiled probabilities: each band\'s probabilities8 equal probabilities8 of the whole blended scores; withTiling gives them to probabilitiesOf', async () => {
+  const im = await readImage(PHOTO);
+  const inner = pointwise(), C = inner.card.model.numClasses;
+  for (const [tile, overlap] of [[128, 0.25], [200, 0.5]] as const) {
+    const s = await tiledScores(inner, im, tile, overlap, 'scores');
+    const p = await tiledScores(inner, im, tile, overlap, 'probabilities');
+    assert.deepEqual(p.labels, s.labels, `tile ${tile}: labels`);
+    assert.deepEqual(p.prob8, probabilities8(s.scores!, C), `tile ${tile}: probabilities`);
+  }
+  // A segmenter without probabilitiesBatch: scoresBatch's scores, then probabilities8.
+  const [plain] = await probabilitiesOf(inner, [im]), [plainScores] = await inner.scoresBatch([im]);
+  assert.deepEqual(plain.prob8, probabilities8(plainScores.scores, C));
+  const tiled = withTiling(inner, { ...DEFAULT_TILING, tile: 128 });
+  const [viaScores] = await tiled.scoresBatch([im]);
+  const [direct] = await probabilitiesOf(tiled, [im]);
+  assert.ok(tiled.probabilitiesBatch, 'withTiling has probabilitiesBatch');
+  assert.deepEqual(direct.labels, viaScores.labels);
+  assert.deepEqual(direct.prob8, probabilities8(viaScores.scores, C));
 });

@@ -3335,6 +3335,13 @@ var ImageProcessor = class {
   }
 };
 
+// src/inference/probabilities.ts
+async function probabilitiesOf(seg, imgs, o) {
+  if (seg.probabilitiesBatch) return seg.probabilitiesBatch(imgs, o);
+  const C = seg.card.model.numClasses;
+  return (await seg.scoresBatch(imgs, o)).map((r) => ({ labels: r.labels, prob8: probabilities8(r.scores, C) }));
+}
+
 // src/inference/tiling.ts
 var DEFAULT_TILING = { tile: 0, overlap: 0.25, pixelBudget: 4e6, autoTile: 1024 };
 function tileStarts(size, tile, overlap) {
@@ -3360,12 +3367,13 @@ function cropRgb(img, x0, y0, w, h) {
   for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * c, ((y0 + y) * img.width + x0 + w) * c), y * w * c);
   return withSamples(img, out, w, h);
 }
-async function tiledScores(inner, img, tile, overlap, wantScores, signal) {
+async function tiledScores(inner, img, tile, overlap, want, signal) {
   const { width: W, height: H } = img, C = inner.card.model.numClasses;
   const th = Math.min(tile, H), tw = Math.min(tile, W);
   const xs = tileStarts(W, tw, overlap), ys = tileStarts(H, th, overlap);
   const labels = new Uint8Array(W * H);
-  const scores = wantScores ? new Float32Array(C * W * H) : void 0;
+  const scores = want === "scores" ? new Float32Array(C * W * H) : void 0;
+  const prob8 = want === "probabilities" ? new Uint8Array(C * W * H) : void 0;
   const acc = new Float32Array(C * th * W), wsum = new Float32Array(th * W);
   const wx = xs.map((_, i) => axisWeights(tw, ...overlaps(xs, i, tw)));
   for (let r = 0; r < ys.length; r++) {
@@ -3387,6 +3395,10 @@ async function tiledScores(inner, img, tile, overlap, wantScores, signal) {
     for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / (wsum[p] || 1);
     labels.set(labelsFromScores(part, C, inner.threshold), y0 * W);
     if (scores) for (let k = 0; k < C; k++) scores.set(part.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
+    if (prob8) {
+      const p8 = probabilities8(part, C);
+      for (let k = 0; k < C; k++) prob8.set(p8.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
+    }
     for (let k = 0; k < C; k++) {
       const plane = acc.subarray(k * th * W, (k + 1) * th * W);
       plane.copyWithin(0, done * W);
@@ -3395,7 +3407,7 @@ async function tiledScores(inner, img, tile, overlap, wantScores, signal) {
     wsum.copyWithin(0, done * W);
     wsum.fill(0, (th - done) * W);
   }
-  return { labels, scores };
+  return { labels, scores, prob8 };
 }
 function withTiling(inner, o) {
   if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw argumentError("overlap", o.overlap, "must be between 0 and 0.9");
@@ -3423,10 +3435,14 @@ function withTiling(inner, o) {
     runtime: inner.runtime,
     card: inner.card,
     threshold: inner.threshold,
-    predictBatch: (imgs, c) => each(imgs, (x) => inner.predictBatch(x, c), async (im, t) => (await tiledScores(inner, im, t, o.overlap, false, c?.signal)).labels),
+    predictBatch: (imgs, c) => each(imgs, (x) => inner.predictBatch(x, c), async (im, t) => (await tiledScores(inner, im, t, o.overlap, "labels", c?.signal)).labels),
     scoresBatch: (imgs, c) => each(imgs, (x) => inner.scoresBatch(x, c), async (im, t) => {
-      const r = await tiledScores(inner, im, t, o.overlap, true, c?.signal);
+      const r = await tiledScores(inner, im, t, o.overlap, "scores", c?.signal);
       return { labels: r.labels, scores: r.scores };
+    }),
+    probabilitiesBatch: (imgs, c) => each(imgs, (x) => probabilitiesOf(inner, x, c), async (im, t) => {
+      const r = await tiledScores(inner, im, t, o.overlap, "probabilities", c?.signal);
+      return { labels: r.labels, prob8: r.prob8 };
     }),
     dispose: () => inner.dispose()
   };
@@ -3539,11 +3555,6 @@ function cropLabels(labels, w, h, n) {
 }
 
 // src/inference/segmenter.ts
-async function probabilitiesOf(seg, imgs, o) {
-  if (seg.probabilitiesBatch) return seg.probabilitiesBatch(imgs, o);
-  const C = seg.card.model.numClasses;
-  return (await seg.scoresBatch(imgs, o)).map((r) => ({ labels: r.labels, prob8: probabilities8(r.scores, C) }));
-}
 function createSegmenter(network, card, o = {}) {
   return imageSide(networkSide(network, card, o), o);
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openSegmenter } from '../../inference/open.js';
-import { probabilitiesOf } from '../../inference/segmenter.js';
+import { probabilitiesOf } from '../../inference/probabilities.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
