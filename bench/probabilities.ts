@@ -9,7 +9,8 @@
 //  - resizeChw (class scores resized back to the image) in WebAssembly against the JS loop, on
 //    random planes of the sizes of three shipped models' scores and photos, alternated (median ms);
 //  - peak RSS of one process per way (bench/probabilities_peak.ts) for a 6000x4000 photo's
-//    probabilities: strip by strip (probabilitiesOf) against the full-size scores first.
+//    probabilities: strip by strip (probabilitiesOf) against the full-size scores first (voc and
+//    cityscapes resize every image to their input size; camvid-fast tiles it).
 // Writes docs/bench/probabilities.json. Needs nothing outside the repository.
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -84,7 +85,7 @@ for (const [label, c, h, w, th, tw] of [['ade20k: 513x513 scores to the coffee p
 }
 
 const memory = [];
-for (const model of ['voc', 'cityscapes']) {
+for (const model of ['voc', 'cityscapes', 'camvid-fast']) {
   const row: Record<string, unknown> = { model, size: '6000x4000' };
   for (const way of ['strips', 'scores']) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/probabilities_peak.ts', model, way, '6000x4000'], { encoding: 'utf8', maxBuffer: 1 << 20 });
