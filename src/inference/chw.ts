@@ -1,7 +1,7 @@
 // Class-score maps (CHW float planes) resized, with no Node dependencies (shared with the browser module).
 import { wasmBase64 } from './simd/chw_resize_wasm.js';
 import { lazyModule, layout, reserve, type OwnMemory } from '../util/wasm_module.js';
-import type { SimdOptions } from './label_map.js';
+import { argmaxChw, type SimdOptions } from './label_map.js';
 
 /** Per output index along one axis: the two source indices and the second one's weight (half-pixel centres, edges clamped). */
 function taps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; a: Float64Array } {
@@ -93,13 +93,25 @@ export function resizeChwRows(src: Float32Array, c: number, h: number, w: number
   return out;
 }
 
+/** Full-size class scores per strip of resizeArgmaxChw's kernels (the strip's bytes, whatever the image). */
+const ARGMAX_STRIP_BYTES = 4 << 20;
+
 /**
- * The argmax over classes of resizeChw's result, without keeping it: row by row, each class's
- * resized value (the same arithmetic, rounded to float32 as resizeChw stores it) against the best
- * so far, so the labels are argmaxChw(resizeChw(...))'s and memory stays one row. The first of
- * equal values wins; a NaN never does.
+ * The argmax over classes of resizeChw's result, without keeping it: strip by strip of rows,
+ * resizeChwRows (WebAssembly) then argmaxChw (SIMD), or without them row by row in this loop, each
+ * class's resized value (the same arithmetic, rounded to float32 as resizeChw stores it) against
+ * the best so far; either way the labels are argmaxChw(resizeChw(...))'s and memory stays a strip.
+ * The first of equal values wins; a NaN never does.
  */
-export function resizeArgmaxChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number): Uint8Array {
+export function resizeArgmaxChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, opts: SimdOptions = {}): Uint8Array {
+  if (opts.simd !== false && c <= 256) {
+    const out = new Uint8Array(th * tw), rows = Math.max(1, Math.floor(ARGMAX_STRIP_BYTES / (c * tw * 4)));
+    for (let y = 0; y < th; y += rows) {
+      const n = Math.min(rows, th - y);
+      out.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, y, y + n), c), y * tw);
+    }
+    return out;
+  }
   const out = new Uint8Array(th * tw), best = new Float32Array(tw), plane = h * w;
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {

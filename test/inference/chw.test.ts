@@ -15,9 +15,11 @@ function scores(n: number, seed: number): Float32Array {
 }
 
 test('resizeArgmaxChw: the labels of argmaxChw(resizeChw(...)) without the resized planes', () => {
-  for (const [c, h, w, th, tw] of [[12, 24, 32, 12, 16], [3, 7, 5, 20, 13], [21, 17, 19, 17, 19], [1, 4, 4, 9, 3], [151, 9, 11, 5, 7]]) {
+  for (const [c, h, w, th, tw] of [[12, 24, 32, 12, 16], [3, 7, 5, 20, 13], [21, 17, 19, 17, 19], [1, 4, 4, 9, 3], [151, 9, 11, 5, 7], [151, 40, 60, 300, 500], [12, 90, 120, 720, 960]]) {
     const s = scores(c * h * w, c * 7 + th);
-    assert.deepEqual(resizeArgmaxChw(s, c, h, w, th, tw), argmaxChw(resizeChw(s, c, h, w, th, tw), c, { simd: false }), `${c} classes, ${w}x${h} -> ${tw}x${th}`);
+    const want = argmaxChw(resizeChw(s, c, h, w, th, tw, { simd: false }), c, { simd: false });
+    assert.deepEqual(resizeArgmaxChw(s, c, h, w, th, tw), want, `${c} classes, ${w}x${h} -> ${tw}x${th}: kernels`);
+    assert.deepEqual(resizeArgmaxChw(s, c, h, w, th, tw, { simd: false }), want, `${c} classes, ${w}x${h} -> ${tw}x${th}: JS loop`);
   }
 });
 

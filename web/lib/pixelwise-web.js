@@ -3163,7 +3163,16 @@ function resizeChwRows(src, c, h, w, th, tw, from, to, opts = {}) {
   }
   return out;
 }
-function resizeArgmaxChw(src, c, h, w, th, tw) {
+var ARGMAX_STRIP_BYTES = 4 << 20;
+function resizeArgmaxChw(src, c, h, w, th, tw, opts = {}) {
+  if (opts.simd !== false && c <= 256) {
+    const out2 = new Uint8Array(th * tw), rows2 = Math.max(1, Math.floor(ARGMAX_STRIP_BYTES / (c * tw * 4)));
+    for (let y = 0; y < th; y += rows2) {
+      const n = Math.min(rows2, th - y);
+      out2.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, y, y + n), c), y * tw);
+    }
+    return out2;
+  }
   const out = new Uint8Array(th * tw), best = new Float32Array(tw), plane = h * w;
   const { i0: x0s, i1: x1s, a: axs } = taps(w, tw), rows = taps(h, th);
   for (let y = 0; y < th; y++) {
