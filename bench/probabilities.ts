@@ -6,8 +6,9 @@
 //    alternated round by round (median ms per photo), and how many values the two give differently;
 //  - segment() end to end with its default (probabilities) and with `probabilities: false`,
 //    alternated the same way (median ms per photo), ONNX Runtime, 2 threads;
-//  - resizeChw (class scores resized back to the image) in WebAssembly against the JS loop, on
-//    random planes of the sizes of three shipped models' scores and photos, alternated (median ms);
+//  - resizeChw (class scores resized back to the image) in WebAssembly against the JS loop, and
+//    resizeArgmaxChw (label maps from them) with the kernels against its fused JS loop, on random
+//    planes of the sizes of three shipped models' scores and photos, alternated (median ms);
 //  - peak RSS of one process per way (bench/probabilities_peak.ts) for a 6000x4000 photo's
 //    probabilities: strip by strip (probabilitiesOf) against the full-size scores first (voc and
 //    cityscapes resize every image to their input size; camvid-fast tiles it).
@@ -17,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { load } from '../src/inference/load.ts';
 import { openSegmenter } from '../src/inference/open.ts';
 import { probabilities8 } from '../src/inference/label_map.ts';
-import { resizeChw } from '../src/inference/chw.ts';
+import { resizeArgmaxChw, resizeChw } from '../src/inference/chw.ts';
 import { readImage } from '../src/data/image_io.ts';
 import { shippedModels } from '../src/models/shipped.ts';
 import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../src/cli/demo_photos.ts';
@@ -78,9 +79,12 @@ for (const [label, c, h, w, th, tw] of [['ade20k: 513x513 scores to the coffee p
   const [wasmMs, jsMs] = await alternate([() => { resizeChw(src, c, h, w, th, tw); }, () => { resizeChw(src, c, h, w, th, tw, { simd: false }); }]);
   const a = resizeChw(src, c, h, w, th, tw), b = resizeChw(src, c, h, w, th, tw, { simd: false });
   for (let i = 0; i < a.length && same; i++) same = Object.is(a[i], b[i]);
+  const [argKernelsMs, argJsMs] = await alternate([() => { resizeArgmaxChw(src, c, h, w, th, tw); }, () => { resizeArgmaxChw(src, c, h, w, th, tw, { simd: false }); }]);
+  const sameLabels = Buffer.compare(Buffer.from(resizeArgmaxChw(src, c, h, w, th, tw)), Buffer.from(resizeArgmaxChw(src, c, h, w, th, tw, { simd: false }))) === 0;
   // alternate() divides by the photo count; these are one resize each.
-  const row = { shapes: label, classes: c, wasmMs: wasmMs * photos.length, jsMs: jsMs * photos.length, ratio: wasmMs / jsMs, identical: same };
-  log(`resizeChw ${label}: ${row.wasmMs.toFixed(1)} ms wasm, ${row.jsMs.toFixed(1)} ms JS (${row.ratio.toFixed(2)}x), values identical: ${same}`);
+  const n = photos.length;
+  const row = { shapes: label, classes: c, wasmMs: wasmMs * n, jsMs: jsMs * n, ratio: wasmMs / jsMs, identical: same, labelsKernelsMs: argKernelsMs * n, labelsJsMs: argJsMs * n, labelsRatio: argKernelsMs / argJsMs, labelsIdentical: sameLabels };
+  log(`resizeChw ${label}: ${row.wasmMs.toFixed(1)} ms wasm, ${row.jsMs.toFixed(1)} ms JS (${row.ratio.toFixed(2)}x), values identical: ${same}; resizeArgmaxChw ${row.labelsKernelsMs.toFixed(1)} ms kernels, ${row.labelsJsMs.toFixed(1)} ms JS (${row.labelsRatio.toFixed(2)}x), labels identical: ${sameLabels}`);
   resizes.push(row);
 }
 
