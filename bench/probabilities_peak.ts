@@ -9,6 +9,10 @@ import { probabilities8 } from '../src/inference/label_map.ts';
 import { peakRssMb } from '../src/util/peak_rss.ts';
 
 const [model, way, size] = process.argv.slice(2);
+if (!model || !['strips', 'scores'].includes(way) || !/^\d+x\d+$/.test(size ?? '')) {
+  process.stderr.write('usage: tsx bench/probabilities_peak.ts MODEL strips|scores WIDTHxHEIGHT\n');
+  process.exit(2);
+}
 const [w, h] = size.split('x').map(Number);
 const { data } = await sharp('assets/photos/dashcam.png').resize(w, h).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 const image = { data: new Uint8Array(data), width: w, height: h };

@@ -93,8 +93,20 @@ export function resizeChwRows(src: Float32Array, c: number, h: number, w: number
   return out;
 }
 
-/** Full-size class scores per strip of resizeArgmaxChw's kernels (the strip's bytes, whatever the image). */
-const ARGMAX_STRIP_BYTES = 4 << 20;
+/** Full-size class scores per strip of work done on resized scores (the strip's bytes, whatever the image). */
+const SCORE_STRIP_BYTES = 4 << 20;
+
+/** Output rows 0..th as strips [from, to) whose C float planes of width tw hold SCORE_STRIP_BYTES at most (one row at least). */
+export function scoreStrips(c: number, th: number, tw: number): [number, number][] {
+  const rows = Math.max(1, Math.floor(SCORE_STRIP_BYTES / (c * tw * 4))), strips: [number, number][] = [];
+  for (let y = 0; y < th; y += rows) strips.push([y, Math.min(th, y + rows)]);
+  return strips;
+}
+
+/** Rows y..y+n of C planes of w x h in `dst`, from `part`: C planes of n rows of w. */
+export function setRowsChw<T extends Float32Array | Uint8Array>(dst: T, part: T, c: number, y: number, n: number, w: number, h: number): void {
+  for (let k = 0; k < c; k++) dst.set(part.subarray(k * n * w, (k + 1) * n * w), (k * h + y) * w);
+}
 
 /**
  * The argmax over classes of resizeChw's result, without keeping it: strip by strip of rows,
@@ -105,11 +117,8 @@ const ARGMAX_STRIP_BYTES = 4 << 20;
  */
 export function resizeArgmaxChw(src: Float32Array, c: number, h: number, w: number, th: number, tw: number, opts: SimdOptions = {}): Uint8Array {
   if (opts.simd !== false && c <= 256) {
-    const out = new Uint8Array(th * tw), rows = Math.max(1, Math.floor(ARGMAX_STRIP_BYTES / (c * tw * 4)));
-    for (let y = 0; y < th; y += rows) {
-      const n = Math.min(rows, th - y);
-      out.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, y, y + n), c), y * tw);
-    }
+    const out = new Uint8Array(th * tw);
+    for (const [from, to] of scoreStrips(c, th, tw)) out.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, from, to), c), from * tw);
     return out;
   }
   const out = new Uint8Array(th * tw), best = new Float32Array(tw), plane = h * w;

@@ -8,12 +8,9 @@ import type { CardOutput, InputRule, ModelCard, ResizeFilterName } from '../mode
 import { normalizeNchw } from '../data/normalize.js';
 import { channelsOf, isRgb8, resizeSamples, sampleTypeOf, type PixelImage } from '../data/pixels.js';
 import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
-import { resizeArgmaxChw, resizeChw, resizeChwRows } from './chw.js';
+import { resizeArgmaxChw, resizeChw, resizeChwRows, scoreStrips, setRowsChw } from './chw.js';
 import { argmaxChw, argmaxPadded, probabilities8 } from './label_map.js';
 import { UserError, argumentError } from '../util/errors.js';
-
-/** Full-size class scores per strip of probabilitiesBack (the strip's bytes, whatever the image). */
-const PROBABILITY_STRIP_BYTES = 4 << 20;
 
 /** A resize filter for 8-bit RGB images (the card names one per input rule). */
 export type ResizeFn = (img: RgbImage, width: number, height: number) => RgbImage | Promise<RgbImage>;
@@ -101,11 +98,9 @@ export class ImageProcessor {
   probabilitiesBack(scores: Float32Array, net: Size, img: Size): Uint8Array {
     const C = this.numClasses, { width: tw, height: th } = img;
     if (net.width === tw && net.height === th) return probabilities8(scores, C);
-    const out = new Uint8Array(C * th * tw), rows = Math.max(1, Math.floor(PROBABILITY_STRIP_BYTES / (C * tw * 4)));
-    for (let y = 0; y < th; y += rows) {
-      const n = Math.min(rows, th - y);
-      const p8 = probabilities8(resizeChwRows(scores, C, net.height, net.width, th, tw, y, y + n), C);
-      for (let k = 0; k < C; k++) out.set(p8.subarray(k * n * tw, (k + 1) * n * tw), (k * th + y) * tw);
+    const out = new Uint8Array(C * th * tw);
+    for (const [from, to] of scoreStrips(C, th, tw)) {
+      setRowsChw(out, probabilities8(resizeChwRows(scores, C, net.height, net.width, th, tw, from, to), C), C, from, to - from, tw, th);
     }
     return out;
   }

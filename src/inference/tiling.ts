@@ -5,7 +5,7 @@
 // composes with it: tiling wraps whatever segmenter it is given.
 import { channelsOf, isRgb8, resizeSamples, samplesLike, withSamples, type PixelImage } from '../data/pixels.js';
 import { labelsFromScores, probabilities8 } from './label_map.js';
-import { resizeChw } from './chw.js';
+import { resizeChw, setRowsChw } from './chw.js';
 import type { CallOptions, Probable, Scored, Segmenter } from './segmenter.js';
 import { probabilitiesOf } from './probabilities.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
@@ -91,11 +91,8 @@ export async function tiledScores(inner: Segmenter, img: PixelImage, tile: numbe
     const part = new Float32Array(C * done * W);
     for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / (wsum[p] || 1);
     labels.set(labelsFromScores(part, C, inner.threshold), y0 * W);
-    if (scores) for (let k = 0; k < C; k++) scores.set(part.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
-    if (prob8) {
-      const p8 = probabilities8(part, C);
-      for (let k = 0; k < C; k++) prob8.set(p8.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
-    }
+    if (scores) setRowsChw(scores, part, C, y0, done, W, H);
+    if (prob8) setRowsChw(prob8, probabilities8(part, C), C, y0, done, W, H);
     // Slide the band down by `done` rows.
     for (let k = 0; k < C; k++) {
       const plane = acc.subarray(k * th * W, (k + 1) * th * W);

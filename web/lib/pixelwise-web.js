@@ -3163,14 +3163,19 @@ function resizeChwRows(src, c, h, w, th, tw, from, to, opts = {}) {
   }
   return out;
 }
-var ARGMAX_STRIP_BYTES = 4 << 20;
+var SCORE_STRIP_BYTES = 4 << 20;
+function scoreStrips(c, th, tw) {
+  const rows = Math.max(1, Math.floor(SCORE_STRIP_BYTES / (c * tw * 4))), strips = [];
+  for (let y = 0; y < th; y += rows) strips.push([y, Math.min(th, y + rows)]);
+  return strips;
+}
+function setRowsChw(dst, part, c, y, n, w, h) {
+  for (let k = 0; k < c; k++) dst.set(part.subarray(k * n * w, (k + 1) * n * w), (k * h + y) * w);
+}
 function resizeArgmaxChw(src, c, h, w, th, tw, opts = {}) {
   if (opts.simd !== false && c <= 256) {
-    const out2 = new Uint8Array(th * tw), rows2 = Math.max(1, Math.floor(ARGMAX_STRIP_BYTES / (c * tw * 4)));
-    for (let y = 0; y < th; y += rows2) {
-      const n = Math.min(rows2, th - y);
-      out2.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, y, y + n), c), y * tw);
-    }
+    const out2 = new Uint8Array(th * tw);
+    for (const [from, to] of scoreStrips(c, th, tw)) out2.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, from, to), c), from * tw);
     return out2;
   }
   const out = new Uint8Array(th * tw), best = new Float32Array(tw), plane = h * w;
@@ -3195,7 +3200,6 @@ function resizeArgmaxChw(src, c, h, w, th, tw, opts = {}) {
 }
 
 // src/inference/processor.ts
-var PROBABILITY_STRIP_BYTES = 4 << 20;
 var PILLOW_FILTER = { pillow: (im, w, h) => pillowBilinear(im, w, h) };
 function netSize(rule, w, h) {
   if (rule.kind === "native") return [w, h];
@@ -3264,11 +3268,9 @@ var ImageProcessor = class {
   probabilitiesBack(scores, net, img) {
     const C = this.numClasses, { width: tw, height: th } = img;
     if (net.width === tw && net.height === th) return probabilities8(scores, C);
-    const out = new Uint8Array(C * th * tw), rows = Math.max(1, Math.floor(PROBABILITY_STRIP_BYTES / (C * tw * 4)));
-    for (let y = 0; y < th; y += rows) {
-      const n = Math.min(rows, th - y);
-      const p8 = probabilities8(resizeChwRows(scores, C, net.height, net.width, th, tw, y, y + n), C);
-      for (let k = 0; k < C; k++) out.set(p8.subarray(k * n * tw, (k + 1) * n * tw), (k * th + y) * tw);
+    const out = new Uint8Array(C * th * tw);
+    for (const [from, to] of scoreStrips(C, th, tw)) {
+      setRowsChw(out, probabilities8(resizeChwRows(scores, C, net.height, net.width, th, tw, from, to), C), C, from, to - from, tw, th);
     }
     return out;
   }
@@ -3403,11 +3405,8 @@ async function tiledScores(inner, img, tile, overlap, want, signal) {
     const part = new Float32Array(C * done * W);
     for (let k = 0; k < C; k++) for (let p = 0; p < done * W; p++) part[k * done * W + p] = acc[k * th * W + p] / (wsum[p] || 1);
     labels.set(labelsFromScores(part, C, inner.threshold), y0 * W);
-    if (scores) for (let k = 0; k < C; k++) scores.set(part.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
-    if (prob8) {
-      const p8 = probabilities8(part, C);
-      for (let k = 0; k < C; k++) prob8.set(p8.subarray(k * done * W, (k + 1) * done * W), k * W * H + y0 * W);
-    }
+    if (scores) setRowsChw(scores, part, C, y0, done, W, H);
+    if (prob8) setRowsChw(prob8, probabilities8(part, C), C, y0, done, W, H);
     for (let k = 0; k < C; k++) {
       const plane = acc.subarray(k * th * W, (k + 1) * th * W);
       plane.copyWithin(0, done * W);
