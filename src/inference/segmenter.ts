@@ -27,7 +27,7 @@ export interface Segmenter {
   readonly card: ModelCard;
   /** The class-probability threshold its label maps apply, if any (see labelsFromScores). */
   readonly threshold?: ClassThreshold;
-  /** Label maps at each image's size (same-size images). */
+  /** Label maps at each image's size (images of any sizes; each run of same-size ones is one batch). */
   predictBatch(imgs: PixelImage[], o?: CallOptions): Promise<Uint8Array[]>;
   /** Label maps (as predictBatch makes them) and class scores (logits, CHW, at each image's size;
    * test-time augmentation included): the scores give probabilities, for soft-edged effects. */
@@ -95,18 +95,20 @@ export function imageSide(inner: Segmenter, o: Pick<SegmenterOptions, 'reflectPa
 /** The network's runs, with mirror TTA, on images at the network's input size. */
 function runtimeSegmenter(net: Network, proc: ImageProcessor, tta: TtaMode, threshold?: ClassThreshold): Segmenter {
   const C = proc.numClasses, kind = proc.output.kind;
-  const labelsOf = async (imgs: PixelImage[]): Promise<Uint8Array[]> => {
+  // A batch of images of different sizes runs image by image (batched).
+  const labelsOf = (imgs: PixelImage[]) => batched(imgs, labelsOfSameSize);
+  const labelsOfSameSize = async (imgs: PixelImage[]): Promise<Uint8Array[]> => {
     const e = proc.encode(imgs);
     if (kind === 'labels') return proc.labels(Uint8Array.from(await net.run(e.x, e.dims)), e);
     // The runtime's own argmax where it has one: one byte a pixel back instead of C floats.
     if (net.labels) return proc.labels(await net.labels(e.x, e.dims), e);
     return proc.argmax(await net.run(e.x, e.dims), e);
   };
-  const scoresOf = async (imgs: PixelImage[]): Promise<Float32Array[]> => {
-    if (kind === 'labels') return (await labelsOf(imgs)).map((l) => proc.oneHot(l));
-    const e = proc.encode(imgs);
+  const scoresOf = (imgs: PixelImage[]) => batched(imgs, async (x): Promise<Float32Array[]> => {
+    if (kind === 'labels') return (await labelsOfSameSize(x)).map((l) => proc.oneHot(l));
+    const e = proc.encode(x);
     return proc.scores(await net.run(e.x, e.dims), e);
-  };
+  });
   return {
     runtime: net.runtime, card: proc.card, threshold,
     async predictBatch(imgs) {
@@ -167,6 +169,7 @@ function withInputRule(inner: Segmenter, proc: ImageProcessor): Segmenter {
 /** Images mirror-padded before, label maps and scores cropped after. */
 function withReflectPad(inner: Segmenter, n: number): Segmenter {
   if (!n) return inner;
+  const C = inner.card.model.numClasses;
   return {
     runtime: inner.runtime, card: inner.card, threshold: inner.threshold,
     async predictBatch(imgs: PixelImage[], o?: CallOptions) {
@@ -175,9 +178,14 @@ function withReflectPad(inner: Segmenter, n: number): Segmenter {
     },
     async scoresBatch(imgs: PixelImage[], o?: CallOptions) {
       const out = await inner.scoresBatch(imgs.map((im) => reflectPad(im, n)), o);
-      const { width: w, height: h } = imgs[0];
-      return out.map((r) => ({ labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, inner.card.model.numClasses, w, h, n) }));
+      return out.map((r, i) => { const { width: w, height: h } = imgs[i]; return { labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, C, w, h, n) }; });
     },
+    ...(inner.probabilitiesBatch && {
+      async probabilitiesBatch(imgs: PixelImage[], o?: CallOptions) {
+        const out = await inner.probabilitiesBatch!(imgs.map((im) => reflectPad(im, n)), o);
+        return out.map((r, i) => { const { width: w, height: h } = imgs[i]; return { labels: cropLabels(r.labels, w, h, n), prob8: cropChw(r.prob8, C, w, h, n) }; });
+      },
+    }),
     dispose: () => inner.dispose(),
   };
 }
@@ -218,6 +226,7 @@ export function byAspect(parts: Segmenter[], card: ModelCard = parts[0].card): S
     runtime: parts[0].runtime, card, threshold: parts[0].threshold,
     predictBatch: (imgs, o) => route(imgs, (s, x) => s.predictBatch(x, o)),
     scoresBatch: (imgs, o) => route(imgs, (s, x) => s.scoresBatch(x, o)),
+    ...(parts.every((s) => s.probabilitiesBatch) && { probabilitiesBatch: (imgs: PixelImage[], o?: CallOptions) => route(imgs, (s, x) => s.probabilitiesBatch!(x, o)) }),
     async dispose() { for (const s of parts) await s.dispose(); },
   };
 }

@@ -90,15 +90,15 @@ export function reflectPad<T extends PixelImage>(img: T, n: number): T {
 }
 
 /** Crops n pixels from every side of c planes (CHW) of the padded size. */
-export function cropChw(map: Float32Array, c: number, w: number, h: number, n: number): Float32Array {
-  const W = w + 2 * n, H = h + 2 * n, out = new Float32Array(c * w * h);
+export function cropChw(map: Float32Array, c: number, w: number, h: number, n: number): Float32Array;
+export function cropChw(map: Uint8Array, c: number, w: number, h: number, n: number): Uint8Array;
+export function cropChw(map: Float32Array | Uint8Array, c: number, w: number, h: number, n: number): Float32Array | Uint8Array {
+  const W = w + 2 * n, H = h + 2 * n, out = map instanceof Float32Array ? new Float32Array(c * w * h) : new Uint8Array(c * w * h);
   for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) out.set(map.subarray(k * W * H + (y + n) * W + n, k * W * H + (y + n) * W + n + w), k * w * h + y * w);
   return out;
 }
 
 /** Crops n pixels from every side of a label map of the padded size. */
 export function cropLabels(labels: Uint8Array, w: number, h: number, n: number): Uint8Array {
-  const W = w + 2 * n, out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) out.set(labels.subarray((y + n) * W + n, (y + n) * W + n + w), y * w);
-  return out;
+  return cropChw(labels, 1, w, h, n);
 }

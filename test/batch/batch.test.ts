@@ -22,7 +22,7 @@ const freePort = () => new Promise<number>((resolve) => { const s = net.createSe
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const p = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  const p = tracked(spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' }));
   for (let i = 0; i < 100; i++) {
     if (await new Promise((r) => { const c = net.connect(port, '127.0.0.1', () => { c.destroy(); r(true); }).on('error', () => r(false)); })) return p;
     await sleep(50);
@@ -30,7 +30,14 @@ async function startRedis(port: number, dir: string): Promise<ChildProcess> {
   throw new Error('redis-server did not start');
 }
 
-const stopProcess = (p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM') => new Promise<number | null>((r) => { if (p.exitCode !== null || p.signalCode !== null) return r(p.exitCode); p.once('exit', (code) => r(code)); p.kill(sig); });
+// Each process's end is its 'close', not its 'exit': its last lines on a pipe may still be in
+// flight when it has exited (the log counts below read them).
+const ended = new WeakMap<ChildProcess, Promise<number | null>>();
+const tracked = (p: ChildProcess) => { ended.set(p, new Promise((r) => p.once('close', (code) => r(code)))); return p; };
+const stopProcess = (p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+  if (p.exitCode === null && p.signalCode === null) p.kill(sig);
+  return ended.get(p)!;
+};
 
 test('batch: submit, workers (one SIGKILLed), poison image, predict-identical outputs, Redis restart, retry, drain', { skip, timeout: 240_000 }, async () => {
   const d = tempDir('pw-batch-');
@@ -58,7 +65,7 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     const worker = (...extra: string[]) => {
       const i = logs.length;
       logs.push('');
-      const p = spawn(process.execPath, [BIN, 'batch', 'worker', '--queue', url, '--lock-seconds', '2', '--threads', '1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = tracked(spawn(process.execPath, [BIN, 'batch', 'worker', '--queue', url, '--lock-seconds', '2', '--threads', '1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] }));
       p.stderr!.on('data', (b) => { logs[i] += b.toString(); });
       workers.push(p);
       return { p, log: () => logs[i] };

@@ -3,9 +3,9 @@
 // channel k, so the label map is the argmax of each pixel's colour, by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCard, type InputRule } from '../../src/models/card.ts';
+import { buildCard, withFixedInput, type InputRule } from '../../src/models/card.ts';
 import { ImageProcessor, netSize } from '../../src/inference/processor.ts';
-import { createSegmenter } from '../../src/inference/segmenter.ts';
+import { byAspect, createSegmenter } from '../../src/inference/segmenter.ts';
 import { probabilitiesOf } from '../../src/inference/probabilities.ts';
 import { probabilities8 } from '../../src/inference/label_map.ts';
 import { ColourNetwork, colourArgmax, image } from './colour_network.ts';
@@ -121,13 +121,20 @@ test('segmenter: probabilitiesOf gives scoresBatch\'s label maps and probabiliti
     ['labels back', createSegmenter(new ColourNetwork(), fixed('labels'))],
     ['a threshold', createSegmenter(new ColourNetwork(), fixed('scores'), { threshold: { cls: '1', prob: 0.34 } })],
     ['native size', createSegmenter(new ColourNetwork(), card(), { tiling: { pixelBudget: 0 } })],
+    ['border context', createSegmenter(new ColourNetwork(), fixed('scores'), { reflectPad: 7 })],
+    ['two sizes by aspect', byAspect([createSegmenter(new ColourNetwork(), fixed('scores')), createSegmenter(new ColourNetwork(), withFixedInput(fixed('scores'), [40, 56]))])],
   ];
+  // A second image of another size and aspect in the same batch.
+  const imgs = [im, image(61, 37, 4)];
   for (const [name, seg] of cases) {
-    const [want] = await seg.scoresBatch([im]);
-    const [got] = await probabilitiesOf(seg, [im]);
+    const want = await seg.scoresBatch(imgs);
+    const got = await probabilitiesOf(seg, imgs);
     // Every factory-made segmenter has one (native size: tiling's, which passes whole images to scoresBatch).
     assert.ok(seg.probabilitiesBatch, `${name}: has probabilitiesBatch`);
-    assert.deepEqual(got.labels, want.labels, `${name}: labels`);
-    assert.deepEqual(got.prob8, probabilities8(want.scores, 3), `${name}: probabilities`);
+    for (let i = 0; i < imgs.length; i++) {
+      assert.equal(got[i].labels.length, imgs[i].width * imgs[i].height, `${name}: image ${i}'s size`);
+      assert.deepEqual(got[i].labels, want[i].labels, `${name}: image ${i}'s labels`);
+      assert.deepEqual(got[i].prob8, probabilities8(want[i].scores, 3), `${name}: image ${i}'s probabilities`);
+    }
   }
 });

@@ -3552,14 +3552,12 @@ function reflectPad(img, n) {
   return withSamples(img, out, W, H);
 }
 function cropChw(map, c, w, h, n) {
-  const W = w + 2 * n, H = h + 2 * n, out = new Float32Array(c * w * h);
+  const W = w + 2 * n, H = h + 2 * n, out = map instanceof Float32Array ? new Float32Array(c * w * h) : new Uint8Array(c * w * h);
   for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) out.set(map.subarray(k * W * H + (y + n) * W + n, k * W * H + (y + n) * W + n + w), k * w * h + y * w);
   return out;
 }
 function cropLabels(labels, w, h, n) {
-  const W = w + 2 * n, out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) out.set(labels.subarray((y + n) * W + n, (y + n) * W + n + w), y * w);
-  return out;
+  return cropChw(labels, 1, w, h, n);
 }
 
 // src/inference/segmenter.ts
@@ -3584,17 +3582,18 @@ function imageSide(inner, o = {}) {
 }
 function runtimeSegmenter(net, proc, tta, threshold) {
   const C = proc.numClasses, kind = proc.output.kind;
-  const labelsOf = async (imgs) => {
+  const labelsOf = (imgs) => batched(imgs, labelsOfSameSize);
+  const labelsOfSameSize = async (imgs) => {
     const e = proc.encode(imgs);
     if (kind === "labels") return proc.labels(Uint8Array.from(await net.run(e.x, e.dims)), e);
     if (net.labels) return proc.labels(await net.labels(e.x, e.dims), e);
     return proc.argmax(await net.run(e.x, e.dims), e);
   };
-  const scoresOf = async (imgs) => {
-    if (kind === "labels") return (await labelsOf(imgs)).map((l) => proc.oneHot(l));
-    const e = proc.encode(imgs);
+  const scoresOf = (imgs) => batched(imgs, async (x) => {
+    if (kind === "labels") return (await labelsOfSameSize(x)).map((l) => proc.oneHot(l));
+    const e = proc.encode(x);
     return proc.scores(await net.run(e.x, e.dims), e);
-  };
+  });
   return {
     runtime: net.runtime,
     card: proc.card,
@@ -3650,6 +3649,7 @@ function withInputRule(inner, proc) {
 }
 function withReflectPad(inner, n) {
   if (!n) return inner;
+  const C = inner.card.model.numClasses;
   return {
     runtime: inner.runtime,
     card: inner.card,
@@ -3660,8 +3660,19 @@ function withReflectPad(inner, n) {
     },
     async scoresBatch(imgs, o) {
       const out = await inner.scoresBatch(imgs.map((im) => reflectPad(im, n)), o);
-      const { width: w, height: h } = imgs[0];
-      return out.map((r) => ({ labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, inner.card.model.numClasses, w, h, n) }));
+      return out.map((r, i) => {
+        const { width: w, height: h } = imgs[i];
+        return { labels: cropLabels(r.labels, w, h, n), scores: cropChw(r.scores, C, w, h, n) };
+      });
+    },
+    ...inner.probabilitiesBatch && {
+      async probabilitiesBatch(imgs, o) {
+        const out = await inner.probabilitiesBatch(imgs.map((im) => reflectPad(im, n)), o);
+        return out.map((r, i) => {
+          const { width: w, height: h } = imgs[i];
+          return { labels: cropLabels(r.labels, w, h, n), prob8: cropChw(r.prob8, C, w, h, n) };
+        });
+      }
     },
     dispose: () => inner.dispose()
   };
@@ -3699,6 +3710,7 @@ function byAspect(parts, card = parts[0].card) {
     threshold: parts[0].threshold,
     predictBatch: (imgs, o) => route(imgs, (s, x) => s.predictBatch(x, o)),
     scoresBatch: (imgs, o) => route(imgs, (s, x) => s.scoresBatch(x, o)),
+    ...parts.every((s) => s.probabilitiesBatch) && { probabilitiesBatch: (imgs, o) => route(imgs, (s, x) => s.probabilitiesBatch(x, o)) },
     async dispose() {
       for (const s of parts) await s.dispose();
     }
