@@ -27,7 +27,7 @@ export interface Segmenter {
   readonly card: ModelCard;
   /** The class-probability threshold its label maps apply, if any (see labelsFromScores). */
   readonly threshold?: ClassThreshold;
-  /** Label maps at each image's size (images of any sizes; each run of same-size ones is one batch). */
+  /** Label maps at each image's size (a batch of one size is one forward pass; mixed sizes go image by image). */
   predictBatch(imgs: PixelImage[], o?: CallOptions): Promise<Uint8Array[]>;
   /** Label maps (as predictBatch makes them) and class scores (logits, CHW, at each image's size;
    * test-time augmentation included): the scores give probabilities, for soft-edged effects. */
