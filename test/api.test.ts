@@ -169,6 +169,23 @@ test('load(): a BMP given as bytes is read as its file is (sharp reads no BMP)',
   await seg.dispose();
 });
 
+test('dispose(): a segment() in flight finishes first, later calls are refused naming the model, a second dispose() is a no-op (ONNX Runtime and TF.js alike)', async () => {
+  const file = path.join(PHOTOS, 'chelsea.png');
+  for (const runtime of ['onnx', 'tfjs'] as const) {
+    const seg = await load('camvid-fast', { runtime });
+    const want = (await seg.segment(file)).labels;
+    const inFlight = seg.segment(file);
+    await seg.dispose();
+    assert.deepEqual((await inFlight).labels, want, `${runtime}: the call in flight ran to its end`);
+    await assert.rejects(seg.segment(file), (e: Error) => e.name === 'UserError' && /^model camvid-fast: disposed; load\(\) it again/.test(e.message), runtime);
+    await seg.dispose();
+  }
+  // The wasm backend's module added process handlers that rethrow every uncaught error from its
+  // own minified source; started, it leaves none.
+  const rethrowers = [...process.listeners('uncaughtException'), ...process.listeners('unhandledRejection')].filter((l) => /ExitStatus|throw reason/.test(String(l)));
+  assert.deepEqual(rethrowers.map(String), []);
+});
+
 test('load(): weights given for a package that also holds its ONNX graph are the weights run (the graph holds the card\'s own)', async () => {
   const dir = path.join(tempDir(), 'camvid');
   fs.cpSync(path.resolve(import.meta.dirname, '../models/camvid'), dir, { recursive: true });

@@ -13,7 +13,7 @@ import { argumentError } from '../util/errors.js';
 
 import { BACKENDS, type BackendName } from './backend_names.js';
 import { useFrugalBackprop } from './frugal_backprop.js';
-import { wasmModule } from './private/tfjs_backend_wasm.js';
+import { wasmModule, withoutModuleProcessHandlers } from './private/tfjs_backend_wasm.js';
 import { checkVersions } from './private/versions.js';
 
 let nodeTried: boolean | null = null;
@@ -56,11 +56,13 @@ export async function initEngine(name: BackendName = 'auto'): Promise<string> {
       throw argumentError('backend', 'node', '@tensorflow/tfjs-node is not installed; run `npm i @tensorflow/tfjs-node` or use the wasm backend');
     } else target = 'wasm';
   }
-  if (tf.getBackend() !== target || !tf.engine().backendName) {
-    const ok = await tf.setBackend(target);
-    if (!ok) throw argumentError('backend', name, `the ${target} backend failed to initialise`);
-  }
-  await tf.ready();
+  await withoutModuleProcessHandlers(async () => {
+    if (tf.getBackend() !== target || !tf.engine().backendName) {
+      const ok = await tf.setBackend(target);
+      if (!ok) throw argumentError('backend', name, `the ${target} backend failed to initialise`);
+    }
+    await tf.ready();
+  });
   if (tf.getBackend() === 'wasm') trackWasmTensorBytes();
   return initialised = tf.getBackend();
 }

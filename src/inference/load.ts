@@ -15,6 +15,7 @@ import { probabilitiesOf } from './probabilities.js';
 import { openSegmenter, type OpenOptions } from './open.js';
 import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
+import { Lifetime } from '../util/lifetime.js';
 import { channelsOf, checkedRgb8, type PixelImage, type SampleType } from '../data/pixels.js';
 import { decodeRaster, readModelInput } from '../data/raster.js';
 import { displayRgb } from '../data/display_bands.js';
@@ -83,17 +84,18 @@ export async function toModelInput(input: ImageInput, bands: { channels: number;
 export async function load(model?: string, o: LoadOptions = {}): Promise<SegmentationModel> {
   const seg: Segmenter = await openSegmenter(model, o);
   let portrait: Promise<Segmenter> | undefined;
+  const lifetime = new Lifetime(`model ${model ?? 'voc'}`);
   const personMatte = model === undefined && shippedModels().includes('person')
-    ? async (image: RgbImage) => {
+    ? (image: RgbImage) => lifetime.run(async () => {
       portrait ??= openSegmenter('person', { threads: o.threads, runtime: o.runtime === 'tfjs' ? 'auto' : o.runtime });
       const [{ prob8 }] = await probabilitiesOf(await portrait, [image]);
       return probabilityOf(prob8, 2, [1]);
-    }
+    })
     : undefined;
   return {
     card: seg.card,
     runtime: seg.runtime,
-    async segment(input: ImageInput, so: SegmentOptions = {}): Promise<Segmentation> {
+    segment: (input: ImageInput, so: SegmentOptions = {}) => lifetime.run(async (): Promise<Segmentation> => {
       const image = await toModelInput(input, seg.card.input);
       so.signal?.throwIfAborted();
       const call = { signal: so.signal };
@@ -102,10 +104,10 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
       if (so.probabilities === false) return makeSegmentation(shown, (await seg.predictBatch([image], call))[0], null, seg.card.classes);
       const [{ labels, prob8 }] = await probabilitiesOf(seg, [image], call);
       return makeSegmentation(shown, labels, prob8, seg.card.classes, personMatte);
-    },
-    async dispose() {
+    }),
+    dispose: () => lifetime.dispose(async () => {
       await seg.dispose();
       if (portrait) await (await portrait).dispose();
-    },
+    }),
   };
 }

@@ -21,6 +21,7 @@ import { withSmoothing } from '../inference/smoothing.js';
 import { PILLOW_FILTER } from '../inference/processor.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
 import { checkedRgb8 } from '../data/pixels.js';
+import { Lifetime } from '../util/lifetime.js';
 import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
 import type { Network } from '../inference/network.js';
 import { checkedAlpha, colorize, overlay } from '../render/colorize.js';
@@ -210,6 +211,7 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
     o.onRuntime?.(check);
   };
   if (!gpu || wanted !== 'auto') o.onRuntime?.(check);
+  const lifetime = new Lifetime(`model ${typeof model === 'string' ? model : '(card and ONNX given)'}`);
   const network = { get ms() { return networks.all.reduce((t, n) => t + n.ms, 0); } };
   const segmentWith = async (s: Segmenter, image: RgbImage, so: WebSegmentOptions & { smooth?: number }) => {
     const t0 = performance.now(), ran = network.ms;
@@ -227,11 +229,11 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
     card,
     get runtimeCheck() { return { ...check }; },
     get labelsFromHead() { return active.nets.every((n) => n.labelsFromHead); },
-    async segment(input, so = {}) {
+    segment: (input, so = {}) => lifetime.run(async () => {
       const image = await toRgbAsync(input);
       await firstCheck(image);
       return segmentWith(seg.current, image, so);
-    },
+    }),
     segmentStream(video, onResult, so = {}) {
       // Its own smoothing state; the model stays the segmenter's (not disposed with the stream).
       let smoothed: Segmenter | null = null, smoothedFor: Segmenter | null = null;
@@ -240,6 +242,8 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
       let lastPresented = -1;
       const next = () => { if (!stopped) { if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(onFrame); else requestAnimationFrame(() => onFrame()); } };
       const onFrame = (_now?: number, meta?: { presentedFrames: number }) => {
+        // A disposed model ends its streams.
+        if (lifetime.disposed) stopped = true;
         if (stopped) return;
         // Frames the video showed without a callback (the page was busy, e.g. wasm on this thread) were dropped too.
         if (meta) { if (lastPresented >= 0) dropped += Math.max(0, meta.presentedFrames - lastPresented - 1); lastPresented = meta.presentedFrames; }
@@ -247,12 +251,12 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
         busy = true;
         const image = toRgb(video);
         next();
-        firstCheck(image)
-          .then(() => {
-            // Its own smoothing state, over the runtime the check kept (the model is not disposed with the stream).
-            if (smoothedFor !== seg.current) { smoothed = withSmoothing(seg.current, so.smooth ?? 0); smoothedFor = seg.current; }
-            return segmentWith(smoothed!, image, so);
-          })
+        lifetime.run(async () => {
+          await firstCheck(image);
+          // Its own smoothing state, over the runtime the check kept (the model is not disposed with the stream).
+          if (smoothedFor !== seg.current) { smoothed = withSmoothing(seg.current, so.smooth ?? 0); smoothedFor = seg.current; }
+          return segmentWith(smoothed!, image, so);
+        })
           .then((r) => { frames++; onResult(r); })
           .catch((e: Error) => so.onError?.(e))
           .finally(() => { busy = false; });
@@ -260,7 +264,7 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
       next();
       return { stop: () => { stopped = true; }, get frames() { return frames; }, get dropped() { return dropped; } };
     },
-    dispose: async () => { await active.seg.dispose(); if (reference && reference !== active) await reference.seg.dispose(); },
+    dispose: () => lifetime.dispose(async () => { await active.seg.dispose(); if (reference && reference !== active) await reference.seg.dispose(); }),
   };
 }
 

@@ -70,11 +70,19 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
       await new Promise((r) => setTimeout(r, 1500));
       // The video element itself, as its current frame.
       const fromVideo = await seg.segment(video);
+      // dispose() during a stream: the frame in flight finishes, the stream ends, later calls are refused.
+      let streamed = 0;
+      seg.segmentStream(video, () => { streamed++; });
+      await new Promise((r) => setTimeout(r, 1500));
+      await seg.dispose();
+      const atDispose = streamed;
+      await new Promise((r) => setTimeout(r, 1000));
+      const disposal = { streamed: atDispose, more: streamed - atDispose, refusal: await refused(() => seg.segment(video)), again: await refused(() => seg.dispose()) };
       stream.getTracks().forEach((t) => t.stop());
       return {
         blob: same(fromBlob, ref), frame: same(fromFrame, ref), video: `${fromVideo.width}x${fromVideo.height}`,
         atStop, after: sizes.length, sizes: [...new Set(sizes)], frames: h.frames, dropped: h.dropped, firstMask, videoSize: `${video.videoWidth}x${video.videoHeight}`,
-        isolated: crossOriginIsolated, refusals, errorNames: [...errorNames],
+        isolated: crossOriginIsolated, refusals, errorNames: [...errorNames], disposal,
       };
     }, [fs.readFileSync(PHOTO).toString('base64'), Buffer.from(photo.data).toString('base64'), photo.width, photo.height] as const);
     t.diagnostic(`camera ${r.videoSize}: ${r.frames} frames segmented in 4 s, ${r.dropped} dropped`);
@@ -94,6 +102,8 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
     assert.deepEqual(r.sizes, [`${vw}x${vh}:${vw * vh}`]);
     assert.equal(r.firstMask, vw * vh);
     assert.equal(r.frames, r.after);
+    assert.ok(r.disposal.streamed >= 1, `${r.disposal.streamed} frames streamed before dispose()`);
+    assert.deepEqual({ ...r.disposal, streamed: 0 }, { streamed: 0, more: 0, refusal: 'model /v1/models/person: disposed; load() it again to use it', again: 'accepted' });
     assert.deepEqual(errors, []);
 
     // The page's camera: the portrait model's blur, live on the canvas; a frame downloaded.

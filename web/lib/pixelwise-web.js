@@ -3755,6 +3755,35 @@ function withSmoothing(inner, smooth) {
   };
 }
 
+// src/util/lifetime.ts
+var Lifetime = class {
+  /** `what`: how errors name the thing, e.g. "model voc". */
+  constructor(what) {
+    this.what = what;
+  }
+  what;
+  running = /* @__PURE__ */ new Set();
+  closing = null;
+  get disposed() {
+    return this.closing != null;
+  }
+  /** Runs `f` unless disposed (then rejects with a UserError naming the model). */
+  run(f) {
+    if (this.closing) return Promise.reject(new UserError(`${this.what}: disposed; load() it again to use it`, 2, "model"));
+    const p = f();
+    this.running.add(p);
+    const done = () => {
+      this.running.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  }
+  /** Once: after the calls in flight have settled, `release`. */
+  dispose(release) {
+    return this.closing ??= Promise.allSettled([...this.running]).then(release);
+  }
+};
+
 // src/render/simd/overlay_wasm.ts
 var wasmBase646 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3ZlcmxheQAACoEBAX8BA38gASACaiEGAkADQCABIAZPDQEgAS0AACEHIAcgBUsEQCAFIQcLIAQgB0GABmxqIQggAyAIIAAtAABqLQAAOgAAIAMgCCAALQABai0AgAI6AAEgAyAIIAAtAAJqLQCABDoAAiABQQFqIQEgAEEDaiEAIANBA2ohAwwACwsL";
 
@@ -3868,6 +3897,7 @@ async function load(model, o = {}) {
     o.onRuntime?.(check);
   };
   if (!gpu || wanted !== "auto") o.onRuntime?.(check);
+  const lifetime = new Lifetime(`model ${typeof model === "string" ? model : "(card and ONNX given)"}`);
   const network = { get ms() {
     return networks.all.reduce((t, n) => t + n.ms, 0);
   } };
@@ -3891,11 +3921,11 @@ async function load(model, o = {}) {
     get labelsFromHead() {
       return active.nets.every((n) => n.labelsFromHead);
     },
-    async segment(input, so = {}) {
+    segment: (input, so = {}) => lifetime.run(async () => {
       const image = await toRgbAsync(input);
       await firstCheck(image);
       return segmentWith(seg.current, image, so);
-    },
+    }),
     segmentStream(video, onResult, so = {}) {
       let smoothed = null, smoothedFor = null;
       let stopped = false, busy = false, frames = 0, dropped = 0;
@@ -3908,6 +3938,7 @@ async function load(model, o = {}) {
         }
       };
       const onFrame = (_now, meta2) => {
+        if (lifetime.disposed) stopped = true;
         if (stopped) return;
         if (meta2) {
           if (lastPresented >= 0) dropped += Math.max(0, meta2.presentedFrames - lastPresented - 1);
@@ -3921,7 +3952,8 @@ async function load(model, o = {}) {
         busy = true;
         const image = toRgb(video);
         next();
-        firstCheck(image).then(() => {
+        lifetime.run(async () => {
+          await firstCheck(image);
           if (smoothedFor !== seg.current) {
             smoothed = withSmoothing(seg.current, so.smooth ?? 0);
             smoothedFor = seg.current;
@@ -3943,10 +3975,10 @@ async function load(model, o = {}) {
         return dropped;
       } };
     },
-    dispose: async () => {
+    dispose: () => lifetime.dispose(async () => {
       await active.seg.dispose();
       if (reference && reference !== active) await reference.seg.dispose();
-    }
+    })
   };
 }
 async function webGpuMissing() {

@@ -16,3 +16,19 @@ export function wasmMemory(backend: object): WebAssembly.Memory | null {
   const mem = m?.asm?.memory ?? m?.wasmMemory;
   return mem instanceof WebAssembly.Memory ? mem : null;
 }
+
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `init` (the wasm backend's start), then takes off the process handlers its Emscripten
+ * module adds there: they rethrow every uncaught error and unhandled rejection from inside the
+ * module's minified source, so that Node printed a whole line of it (kilobytes) above a caller's
+ * own error. Without them Node reports such errors its own way.
+ */
+export async function withoutModuleProcessHandlers<T>(init: () => Promise<T>): Promise<T> {
+  const events = process as unknown as { listeners(e: string): Function[]; off(e: string, l: Function): void };
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(events.listeners(e))]));
+  try { return await init(); } finally {
+    for (const e of PROCESS_EVENTS) for (const l of events.listeners(e)) if (!before.get(e)!.has(l)) events.off(e, l);
+  }
+}

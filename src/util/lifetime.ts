@@ -1,0 +1,30 @@
+// What a loaded model's calls and its dispose() agree on: dispose() waits for the calls in flight
+// and then releases once (a second call gets the same promise); a call after it is refused by
+// name. Runtimes differ without it: ONNX Runtime reopened its sessions, TF.js threw from its
+// internals, and a dispose() during a call broke that call.
+import { UserError } from './errors.js';
+
+export class Lifetime {
+  private readonly running = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+
+  /** `what`: how errors name the thing, e.g. "model voc". */
+  constructor(private readonly what: string) {}
+
+  get disposed(): boolean { return this.closing != null; }
+
+  /** Runs `f` unless disposed (then rejects with a UserError naming the model). */
+  run<T>(f: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new UserError(`${this.what}: disposed; load() it again to use it`, 2, 'model'));
+    const p = f();
+    this.running.add(p);
+    const done = () => { this.running.delete(p); };
+    p.then(done, done);
+    return p;
+  }
+
+  /** Once: after the calls in flight have settled, `release`. */
+  dispose(release: () => Promise<void>): Promise<void> {
+    return this.closing ??= Promise.allSettled([...this.running]).then(release);
+  }
+}
