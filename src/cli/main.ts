@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { envConfig } from './config.js';
 import { cliMessage } from './flags.js';
+import { stopOnSignalByDefault } from './stop_signals.js';
 
 const debugging = () => { try { return envConfig().debug; } catch { return false; } };
 import { trainCommand } from './train.js';
@@ -42,6 +43,7 @@ function exitQuietlyOnClosedPipe(): void {
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
+  stopOnSignalByDefault();
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

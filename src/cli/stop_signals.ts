@@ -48,3 +48,23 @@ export function onStopSignal(cleanup: () => Promise<void> | void): { dispose(): 
   process.on('SIGTERM', onTerm);
   return { dispose() { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); } };
 }
+
+/**
+ * Ctrl-C or SIGTERM in a command that has no handler of its own (predict, evaluate, quantize,
+ * ...): one line and the shell's code. A handler runs between JavaScript's steps, so a stop never
+ * lands inside a synchronous atomic write (util/fs.ts), where Node's default action would leave its
+ * temp file beside the outputs. A command's own handler (onStopSignal, train's checkpoint) takes
+ * precedence: this one steps aside while another is installed.
+ */
+let byDefaultInstalled = false;
+export function stopOnSignalByDefault(): void {
+  if (byDefaultInstalled) return;
+  byDefaultInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, function byDefault() {
+      if (process.listeners(signal).some((l) => l !== byDefault)) return;
+      process.stderr.write(`pixelwise: stopped by ${signal}; the files already written are complete\n`);
+      process.exit(EXIT_CODE[signal]);
+    });
+  }
+}

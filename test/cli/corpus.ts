@@ -253,6 +253,14 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
     add(HANG, { command: 'video', name: `${signal} during video`, args: ['video', p('long.mp4'), '--out', p(`sig-${signal}.mp4`), '--mask-video', p(`sig-${signal}-mask.mp4`), '--quiet'], outputs: [p(`sig-${signal}-mask.mp4`)], kill: { signal, ms: 1500, once: p(`sig-${signal}.mp4.partial.mp4`) }, expect: 'error', message: new RegExp(`stopped by ${signal}`) });
   }
 
+  // A command without its own signal handling (predict): one line, the shell's code, no temp file
+  // beside the outputs (Node's default action could land inside an atomic write).
+  fs.mkdirSync(p('many'));
+  for (let i = 0; i < 60; i++) fs.copyFileSync(PHOTO, p('many', `img${String(i).padStart(2, '0')}.png`));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    add('signals in commands without their own handling', { command: 'predict', name: `${signal} during predict`, args: ['predict', p('many'), '--model', 'camvid-fast', '--out', p(`sig-predict-${signal}`), '--quiet'], kill: { signal, ms: 300, once: p(`sig-predict-${signal}`, 'img00_labels.png') }, expect: 'error', message: new RegExp(`stopped by ${signal}; the files already written are complete`) });
+  }
+
   // Output paths that cannot be used are refused before the work, naming the option.
   const OUT = 'output paths checked before the work';
   fs.writeFileSync(p('a-file'), 'not a folder\n');
