@@ -14,9 +14,9 @@ export function watSources() {
   return fs.readdirSync(src, { recursive: true }).filter((f) => f.endsWith('.wat')).map((f) => path.join(src, f));
 }
 
-/** A .wat source with each `;; include PATH` line (relative to the file) replaced by that file's text. */
+/** A .wat source with each `;; include PATH` line (relative to the file) replaced by that file's text, whose own includes are expanded the same way. */
 export function expandIncludes(watPath) {
-  return fs.readFileSync(watPath, 'utf8').replace(/^[ \t]*;; include (\S+)[ \t]*$/gm, (_, rel) => fs.readFileSync(path.join(path.dirname(watPath), rel), 'utf8'));
+  return fs.readFileSync(watPath, 'utf8').replace(/^[ \t]*;; include (\S+)[ \t]*$/gm, (_, rel) => expandIncludes(path.join(path.dirname(watPath), rel)));
 }
 
 /** The binary of one .wat source. */
