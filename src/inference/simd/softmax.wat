@@ -9,7 +9,6 @@
 (module
   (memory (export "memory") 1)
 
-
   ;; n pixels (a multiple of 4) of C class planes of f32, plane k at src + k * stride bytes (the
   ;; exponentials are written over them); one byte per class and pixel to dst + k * dstStride.
   (func (export "softmax8") (param $src i32) (param $stride i32) (param $n i32) (param $C i32) (param $dst i32) (param $dstStride i32)
@@ -40,9 +39,8 @@
             (br_if $exp_done (i32.ge_u (local.get $k) (local.get $C)))
             (local.set $x (f32x4.sub (v128.load (local.get $q)) (local.get $max)))
             ;; include ../../util/simd/exp4_body.watinc
-            (local.set $v (local.get $ex))
-            (v128.store (local.get $q) (local.get $v))
-            (local.set $z (f32x4.add (local.get $z) (local.get $v)))
+            (v128.store (local.get $q) (local.get $ex))
+            (local.set $z (f32x4.add (local.get $z) (local.get $ex)))
             (local.set $q (i32.add (local.get $q) (local.get $stride)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $exp_loop)))
