@@ -42,10 +42,21 @@ export function fillPolygon(out: Uint8Array, w: number, h: number, xy: ArrayLike
   }
 }
 
-/** Sets `value` wherever a pixel centre lies within `r` of (cx, cy). */
-export function fillCircle(out: Uint8Array, w: number, h: number, cx: number, cy: number, r: number, value: number): void {
-  const y0 = Math.max(0, Math.ceil(cy - r - 0.5)), y1 = Math.min(h - 1, Math.floor(cy + r - 0.5));
-  for (let y = y0; y <= y1; y++) for (let x = Math.max(0, Math.ceil(cx - r - 0.5)); x <= Math.min(w - 1, Math.floor(cx + r - 0.5)); x++) {
-    if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r) out[y * w + x] = value;
+/**
+ * Sets `value` wherever a pixel centre lies inside the ellipse of centre (cx, cy) and radii rx, ry,
+ * turned by `degrees` about its centre, clockwise on the image (y points down), as CVAT and Label
+ * Studio turn shapes. A circle is rx = ry.
+ */
+export function fillEllipse(out: Uint8Array, w: number, h: number, cx: number, cy: number, rx: number, ry: number, degrees: number, value: number): void {
+  const c = Math.cos((degrees * Math.PI) / 180), s = Math.sin((degrees * Math.PI) / 180);
+  // Half extents of the turned ellipse's bounding box.
+  const ex = Math.hypot(rx * c, ry * s), ey = Math.hypot(rx * s, ry * c);
+  const y0 = Math.max(0, Math.ceil(cy - ey - 0.5)), y1 = Math.min(h - 1, Math.floor(cy + ey - 0.5));
+  const x0 = Math.max(0, Math.ceil(cx - ex - 0.5)), x1 = Math.min(w - 1, Math.floor(cx + ex - 0.5));
+  for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) {
+    const dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+    // Into the ellipse's own axes: the inverse turn.
+    const u = dx * c + dy * s, v = dy * c - dx * s;
+    if ((u / rx) ** 2 + (v / ry) ** 2 <= 1) out[y * w + x] = value;
   }
 }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { encodeBinary } from '@thi.ng/rle-pack';
 import { zipSync } from 'fflate';
 import { countsToString, decodeBrushRle, decodeCocoRle, encodeBrushRle, encodeCocoRle, maskToCounts, stringToCounts } from '../../src/formats/mask_rle.ts';
-import { fillPolygon } from '../../src/data/polygon.ts';
+import { fillEllipse, fillPolygon } from '../../src/data/polygon.ts';
 import { convertAnnotations } from '../../src/data/annotations/convert.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -94,6 +94,31 @@ test('polygons: pixel centres inside by the even-odd rule agree with a ray-cast 
   fillPolygon(nz, w, h, star, 1, 'nonzero');
   assert.equal(eo[50 * w + 50], 0);
   assert.equal(nz[50 * w + 50], 1);
+});
+
+test('ellipses: pixel centres inside agree with a reference by the two foci (distances adding up to at most the major axis) on random turned ellipses', () => {
+  const [w, h] = [90, 70];
+  const rng = new Rng(5);
+  let all = 0, differ = 0;
+  for (let t = 0; t < 60; t++) {
+    const [cx, cy] = [rng.uniform(-10, w + 10), rng.uniform(-10, h + 10)];
+    const [rx, ry, deg] = [rng.uniform(0.3, 40), rng.uniform(0.3, 40), t % 3 === 0 ? 0 : rng.uniform(-360, 360)];
+    const ours = new Uint8Array(w * h);
+    fillEllipse(ours, w, h, cx, cy, rx, ry, deg, 1);
+    // The major axis: along the turned x axis when rx >= ry, else along the turned y axis (y points down).
+    const [a, b] = rx >= ry ? [rx, ry] : [ry, rx];
+    const th = (deg * Math.PI) / 180;
+    const [ux, uy] = rx >= ry ? [Math.cos(th), Math.sin(th)] : [-Math.sin(th), Math.cos(th)];
+    const f = Math.sqrt(a * a - b * b);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const [px, py] = [x + 0.5, y + 0.5];
+      const d = Math.hypot(px - cx - f * ux, py - cy - f * uy) + Math.hypot(px - cx + f * ux, py - cy + f * uy);
+      all++;
+      if (Math.abs(d - 2 * a) < 1e-9) continue; // on the outline: either answer
+      if ((ours[y * w + x] === 1) !== d <= 2 * a) differ++;
+    }
+  }
+  assert.equal(differ, 0, `${differ} of ${all} pixels differ`);
 });
 
 const W = 12, H = 8;
@@ -241,6 +266,39 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   assert.deepEqual(labelsOf(path.join(out2, 'masks', 'f0.png')), rects([0, 6, 6, 8, 1], [6, 0, 12, 8, 2]));
 });
 
+test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; a CVAT for video export and an ellipse without a radius refused in one line', async () => {
+  const images = await imagesDir(['f0.png']);
+  const xml = (body: string) => `<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+  <meta><task><labels><label><name>pole</name></label><label><name>cell</name></label><label><name>dot</name></label></labels></task></meta>
+  <image id="0" name="f0.png" width="${W}" height="${H}">${body}</image>
+</annotations>`;
+  const file = path.join(images, 'annotations.xml');
+  // A 4 x 2 box (0..4, 0..2) turned 90 degrees about its centre (2, 1) stands 2 x 4: x 1..3, y -1..3.
+  // An ellipse of radii 3 x 1 about (6, 4) turned 90 degrees is 1 wide and 3 tall: centres x 5.5 and 6.5
+  // (0.5 from the axis) lie inside where |dy| <= 3 * sqrt(1 - 0.25) = 2.6, i.e. rows 1.5 ... 6.5.
+  // A circle of radius 1 about (10, 1): centres (9.5, 0.5), (10.5, 0.5), (9.5, 1.5), (10.5, 1.5), at 0.71.
+  fs.writeFileSync(file, xml(`
+    <box label="pole" xtl="0" ytl="0" xbr="4" ybr="2" rotation="90" z_order="0"></box>
+    <ellipse label="cell" cx="6" cy="4" rx="3" ry="1" rotation="90" z_order="0"></ellipse>
+    <ellipse label="dot" cx="10" cy="1" rx="1" ry="1" z_order="0"></ellipse>`));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'cvat', input: file, images, out });
+  assert.deepEqual(r.skipped, []);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'f0.png')), rects([1, 0, 3, 3, 1], [5, 1, 7, 7, 2], [9, 0, 11, 2, 3]));
+  // A box without rotation is the axis-aligned box, as before.
+  fs.writeFileSync(file, xml('<box label="pole" xtl="0" ytl="0" xbr="4" ybr="2"></box>'));
+  await convertAnnotations({ from: 'cvat', input: file, images, out });
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'f0.png')), rects([0, 0, 4, 2, 1]));
+  fs.writeFileSync(file, xml('<ellipse label="cell" cx="6" cy="4" rx="0" ry="1"></ellipse>'));
+  await assert.rejects(convertAnnotations({ from: 'cvat', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: f0.png, <ellipse> 0 (cell): an ellipse of radius 0 x 1 (both must be above 0); fix the file or pass options.skipInvalid to skip such shapes`);
+  fs.writeFileSync(file, `<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version><meta><task><mode>interpolation</mode></task></meta>
+  <track id="0" label="cell" source="manual"><box frame="0" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="3" ybr="3" z_order="0"></box></track>
+</annotations>`);
+  await assert.rejects(convertAnnotations({ from: 'cvat', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: a "CVAT for video" export (shapes in <track> elements, by frame number); export the task as "CVAT for images 1.1", which lists each frame's shapes under its image file`);
+});
+
 test('Label Studio JSON: a brush RLE and a polygon in percent, the upload name matched to the image file', async () => {
   const images = await imagesDir(['street.png']);
   const brush = new Uint8Array(W * H); for (let x = 0; x < W; x++) brush[7 * W + x] = 1;
@@ -257,6 +315,51 @@ test('Label Studio JSON: a brush RLE and a polygon in percent, the upload name m
   const r = await convertAnnotations({ from: 'labelstudio', input: file, images, out });
   assert.deepEqual(r.classes.map((c) => c.name), ['background', 'Road', 'Car']);
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'street.png')), rects([0, 7, 12, 8, 1], [3, 2, 6, 6, 2]));
+});
+
+test('Label Studio JSON: ellipses and turned rectangles in percent; the image among other strings in "data"; a JSON-MIN export named in one line', async () => {
+  const images = await imagesDir(['cells.png']);
+  // Ellipse: centre (50%, 50%) = (6, 4), radii 25% of 12 = 3 and 12.5% of 8 = 1: rows 3.5 and 4.5
+  // (0.5 from the axis) inside where |dx| <= 3 * sqrt(0.75) = 2.6, i.e. centres 3.5 ... 8.5.
+  // Rectangles: top-left (0, 0), 2 x 4 px, not turned; and corner (11, 7), 4 x 1, turned 180 degrees
+  // about that corner: x 7..11, y 6..7.
+  const task = [{
+    id: 9, data: { caption: 'two cells', image: '/data/local-files/?d=slides%2Fcells.png' },
+    annotations: [{ result: [
+      { type: 'ellipselabels', to_name: 'image', original_width: W, original_height: H, value: { x: 50, y: 50, radiusX: 25, radiusY: 12.5, rotation: 0, ellipselabels: ['Cell'] } },
+      { type: 'rectanglelabels', to_name: 'image', original_width: W, original_height: H, value: { x: 0, y: 0, width: (2 / W) * 100, height: 50, rotation: 0, rectanglelabels: ['Slide'] } },
+      { type: 'rectanglelabels', to_name: 'image', original_width: W, original_height: H, value: { x: (11 / W) * 100, y: (7 / H) * 100, width: (4 / W) * 100, height: (1 / H) * 100, rotation: 180, rectanglelabels: ['Slide'] } },
+    ] }],
+  }];
+  const file = path.join(tempDir(), 'export.json');
+  fs.writeFileSync(file, JSON.stringify(task));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'labelstudio', input: file, images, out });
+  assert.deepEqual(r.skipped, []);
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'Cell', 'Slide']);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'cells.png')), rects([3, 3, 9, 5, 1], [0, 0, 2, 4, 2], [7, 6, 11, 7, 2]));
+  const min = [{ id: 1, image: '/data/upload/1/cells.png', annotation_id: 3, tag: [] }];
+  fs.writeFileSync(file, JSON.stringify(min));
+  await assert.rejects(convertAnnotations({ from: 'labelstudio', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: task 1 has no image in "data" (a JSON-MIN export? export the project as "JSON")`);
+});
+
+test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name', async () => {
+  const root = tempDir();
+  const images = path.join(root, 'images');
+  fs.mkdirSync(images);
+  for (const n of ['a.png', '100% b.png']) await writeRgb(path.join(images, n), new Uint8Array(W * H * 3).fill(90), W, H);
+  fs.mkdirSync(path.join(root, 'other'));
+  await writeRgb(path.join(root, 'other', 'a.png'), new Uint8Array(W * H * 3).fill(90), W, H);
+  const json = (imagePath: string) => ({ imagePath, imageWidth: W, imageHeight: H, shapes: [{ label: 'car', points: [[1, 1], [4, 3]], shape_type: 'rectangle' }] });
+  for (const [imagePath, mask] of [['..\\images\\a.png', 'a.png'], ['../other/a.png', 'a.png'], ['100% b.png', '100% b.png']]) {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'x.json'), JSON.stringify(json(imagePath)));
+    const out = path.join(tempDir(), 'out');
+    await convertAnnotations({ from: 'labelme', input: dir, images, out });
+    assert.deepEqual(fs.readdirSync(out).sort(), ['classes.json', 'masks', 'report.json'], imagePath);
+    assert.deepEqual(fs.readdirSync(path.join(out, 'masks')), [mask], imagePath);
+    assert.deepEqual(labelsOf(path.join(out, 'masks', mask)), rects([1, 1, 4, 3, 1]), imagePath);
+  }
 });
 
 test('encodeCocoRle and encodeBrushRle refuse a mask of another size than h x w by name (it was encoded short or cut)', () => {

@@ -136,3 +136,29 @@ test('ExportBuilder refuses an unknown format and a label map or confidence of a
   await b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array([0, 1, 1, 0, 0, 1]) });
   assert.equal((b.coco() as { annotations: unknown[] }).annotations.length, 1);
 });
+
+test('exports refuse two images they cannot tell apart: one name twice, or (CVAT masks, paired by the name less its extension) a.png and a.jpg; predict checks before its first image', async () => {
+  const { ExportBuilder } = await import('../../src/data/annotations/export.ts');
+  const { UserError } = await import('../../src/util/errors.ts');
+  const classes = [{ name: 'background', color: [0, 0, 0] as [number, number, number] }, { name: 'cat', color: [255, 0, 0] as [number, number, number] }];
+  const names = { fromName: 'tag', toName: 'image', imageUrlPrefix: '', modelVersion: 'm' };
+  const p = (name: string) => ({ name, width: 3, height: 2, labels: new Uint8Array([0, 1, 1, 0, 0, 1]) });
+  const cvat = new ExportBuilder(classes, ['coco', 'cvat'], names);
+  await cvat.add(p('a.png'));
+  await assert.rejects(cvat.add(p('a.jpg')), (e: Error) => e instanceof UserError && e.argument === 'name' && e.message === 'name: "a.png" and "a.jpg" would share the CVAT mask SegmentationClass/a.png (CVAT pairs masks with images by the name less its extension); rename one, or export them in separate runs');
+  await cvat.add(p('sub/a.jpg'));
+  const coco = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
+  await coco.add(p('a.png'));
+  await coco.add(p('a.jpg'));
+  await assert.rejects(coco.add(p('a.png')), (e: Error) => e instanceof UserError && e.message === 'name: two images are named "a.png", and the labelling tools pair regions with images by file name; rename one, or export them in separate runs');
+  assert.equal((coco.coco() as { images: unknown[] }).images.length, 2);
+
+  const dir = tempDir();
+  fs.copyFileSync(path.join(PHOTOS, photos[0]), path.join(dir, 'a.png'));
+  await sharp(path.join(PHOTOS, photos[0])).jpeg().toFile(path.join(dir, 'a.jpg'));
+  const out = path.join(tempDir(), 'pred');
+  const q = spawnSync(process.execPath, [BIN, 'predict', dir, '--model', 'voc-fast', '--out', out, '--export', 'coco,cvat'], { encoding: 'utf8' });
+  assert.equal(q.status, 2);
+  assert.equal(q.stderr, 'pixelwise: --export: "a.jpg" and "a.png" would share the CVAT mask SegmentationClass/a.png (CVAT pairs masks with images by the name less its extension); predict them in separate runs\n');
+  assert.equal(fs.existsSync(out), false, 'nothing written');
+});

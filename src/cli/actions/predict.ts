@@ -16,7 +16,7 @@ import { UserError } from '../../util/errors.js';
 import { isDir, isFile, stem } from '../../util/fs.js';
 import type { Opts } from '../predict.js';
 import { labelProbability } from '../../inference/label_map.js';
-import { ExportBuilder, type LabelStudioNames } from '../../data/annotations/export.js';
+import { ExportBuilder, exportNamesProblem, type LabelStudioNames } from '../../data/annotations/export.js';
 import { checkExportDir, parseExports, writeExports } from './exports.js';
 import { geoTiffLabels, readModelInput, type Raster } from '../../data/raster.js';
 import { displayRgb } from '../../data/display_bands.js';
@@ -53,9 +53,8 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   classIds(card.classes, cutout, '--cutout');
   const exports = o.export ? parseExports(o.export) : [];
   if (exports.length) checkExportDir(o.out);
-  if (exports.length && new Set(files.map((f) => path.basename(f))).size < files.length) {
-    throw new UserError('--export: two inputs share a file name, and the labelling tools name images by file name; predict them in separate runs');
-  }
+  const clash = exports.length ? exportNamesProblem(files.map((f) => path.basename(f)), exports) : null;
+  if (clash) throw new UserError(`--export: ${clash}; predict them in separate runs`);
   const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
   const builder = new ExportBuilder(card.classes, exports, lsNames);
   const bar = progressBar('predict', files.length, 'img', o.quiet || o.json || files.length < 2);

@@ -7,7 +7,7 @@ import { openSegmenter } from '../../inference/open.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
 import { imageUncertainty, type ImageUncertainty } from '../../inference/uncertainty.js';
 import { labelProbability } from '../../inference/label_map.js';
-import { ExportBuilder } from '../../data/annotations/export.js';
+import { ExportBuilder, exportNamesProblem } from '../../data/annotations/export.js';
 import { checkExportDir, parseExports, writeExports } from './exports.js';
 import { segmenterOptions } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
@@ -54,6 +54,9 @@ export async function run(o: Opts): Promise<void> {
   const exports = o.export ? parseExports(o.export) : [];
   if (exports.length) checkExportDir(o.out);
   const files = listImages(o.images, !!o.recursive);
+  // Checked before scoring: any of them may be selected.
+  const clash = exports.length ? exportNamesProblem(files, exports) : null;
+  if (clash) throw new UserError(`--export: ${clash}; rank them in separate runs`);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   try {
     const card = seg.card;

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { unzipSync } from 'fflate';
 import { encodeLabelPng } from '../mask_io.js';
 import { defaultPalette, type ClassInfo } from '../classes.js';
-import { fillCircle, fillPolygon, type FillRule } from '../polygon.js';
+import { fillEllipse, fillPolygon, type FillRule } from '../polygon.js';
 import { readCoco } from './coco.js';
 import { readLabelme } from './labelme.js';
 import { readCvatMasks, readCvatXml } from './cvat.js';
@@ -92,14 +92,25 @@ function readExport(o: ConvertOptions): AnnotationSet {
   }
 }
 
-/** The image file an export names, under --images: its path, its file name, or (Label Studio) the upload name less its 8-hex prefix. */
+/**
+ * The image file an export names, under --images: its path, its file name, or (Label Studio) the
+ * upload name less its 8-hex prefix. Windows separators (labelme on Windows writes "..\\img\\a.jpg")
+ * read as "/"; a path that leaves the folder ("../other/a.jpg") is tried by its file name only, so
+ * that the mask stays under masks/.
+ */
 function findImage(name: string, images: string): string | null {
   // Label Studio's local files: /data/local-files/?d=PATH.
   const local = /[?&]d=([^&]+)/.exec(name);
-  const clean = decodeURIComponent(local ? local[1] : name.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/\?.*$/, ''));
-  const base = path.basename(clean);
-  const candidates = [path.join(images, clean), path.join(images, clean.replace(/^\/+/, '')), path.join(images, base), path.join(images, base.replace(/^[0-9a-f]{8}-/, ''))];
-  return candidates.find((c) => isFile(c)) ?? null;
+  const raw = local ? local[1] : name.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\?.*$/, '');
+  let decoded = raw;
+  try { decoded = decodeURIComponent(raw); } catch { /* a lone % is a character of the name */ }
+  const inside = (c: string) => { const rel = path.relative(images, c); return rel !== '' && rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel); };
+  const candidates = [...new Set([decoded, raw, name])].flatMap((n) => {
+    const clean = n.replace(/\\/g, '/');
+    const base = path.posix.basename(clean);
+    return [path.join(images, clean), path.join(images, clean.replace(/^\/+/, '')), path.join(images, base), path.join(images, base.replace(/^[0-9a-f]{8}-/, ''))];
+  });
+  return candidates.find((c) => inside(c) && isFile(c)) ?? null;
 }
 
 async function imageSize(file: string): Promise<[number, number]> {
@@ -155,7 +166,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
       if (id == null) { skipped.push({ image: img.name, what: s.what, reason: `label "${s.label}" is not in the class list` }); continue; }
       for (const r of s.regions) {
         if (r.kind === 'polygon') fillPolygon(labels, w, h, r.xy, id, o.fillRule ?? 'evenodd');
-        else if (r.kind === 'circle') fillCircle(labels, w, h, r.cx, r.cy, r.r, id);
+        else if (r.kind === 'ellipse') fillEllipse(labels, w, h, r.cx, r.cy, r.rx, r.ry, r.degrees, id);
         else {
           for (let y = 0; y < r.height; y++) {
             const ty = r.top + y;

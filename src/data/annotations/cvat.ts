@@ -1,10 +1,10 @@
-// CVAT exports: "CVAT for images 1.1" XML (polygons, boxes and masks per image, layered by
-// z_order) and "Segmentation mask 1.1" (a zip, or its folder: labelmap.txt with each label's
+// CVAT exports: "CVAT for images 1.1" XML (polygons, boxes and ellipses, both turned about their
+// centre by `rotation` degrees clockwise, and masks per image, layered by z_order) and "Segmentation mask 1.1" (a zip, or its folder: labelmap.txt with each label's
 // colour, and SegmentationClass/ colour PNGs).
 import { XMLParser } from 'fast-xml-parser';
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
-import { polygonProblem, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 import type { Rgb } from '../classes.js';
 
 type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
@@ -36,6 +36,9 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
   } catch (e) { throw new UserError(`${file}: not valid XML (${(e as Error).message.split('\n')[0]})`); }
   const root = find(doc, 'annotations')[0];
   if (!root) throw new UserError(`${file}: not a CVAT for images file (no <annotations>)`);
+  if (!find(children(root), 'image').length && find(children(root), 'track').length) {
+    throw new UserError(`${file}: a "CVAT for video" export (shapes in <track> elements, by frame number); export the task as "CVAT for images 1.1", which lists each frame's shapes under its image file`);
+  }
   const problems = new ShapeProblems(file, skipInvalid);
   // The task's labels in their order: meta > task|project|job > labels > label > name.
   const labels: string[] = [];
@@ -64,8 +67,16 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
         shape.regions.push({ kind: 'polygon', xy });
       } else if (tag === 'box') {
         const [x0, y0, x1, y1] = [e.xtl, e.ytl, e.xbr, e.ybr].map(num);
+        const degrees = e.rotation == null ? 0 : num(e.rotation);
         if ([x0, y0, x1, y1].some((v) => !Number.isFinite(v))) return problems.invalid(img.name, what, 'a box without xtl, ytl, xbr, ybr');
-        shape.regions.push({ kind: 'polygon', xy: [x0, y0, x1, y0, x1, y1, x0, y1] });
+        if (!Number.isFinite(degrees)) return problems.invalid(img.name, what, `a box whose rotation "${e.rotation}" is not a number`);
+        shape.regions.push({ kind: 'polygon', xy: turnedRectangle(x0, y0, x1 - x0, y1 - y0, degrees, (x0 + x1) / 2, (y0 + y1) / 2) });
+      } else if (tag === 'ellipse') {
+        const [cx, cy, rx, ry] = [e.cx, e.cy, e.rx, e.ry].map(num);
+        const degrees = e.rotation == null ? 0 : num(e.rotation);
+        const why = ellipseProblem(cx, cy, rx, ry, degrees);
+        if (why) return problems.invalid(img.name, what, why);
+        shape.regions.push({ kind: 'ellipse', cx, cy, rx, ry, degrees });
       } else if (tag === 'mask') {
         const [left, top, width, height] = [e.left, e.top, e.width, e.height].map(num);
         const mask = [left, top, width, height].every(Number.isInteger) ? boxMask(e.rle ?? '', width, height) : null;

@@ -20,6 +20,25 @@ export type ExportFormat = typeof EXPORT_FORMATS[number];
 /** One predicted image: its name in the export, size, label map and per-pixel top probability. */
 export interface Prediction { name: string; width: number; height: number; labels: Uint8Array; confidence?: Float32Array }
 
+/** The name CVAT pairs a Segmentation mask with its image by: the image's name less its extension. */
+const cvatStem = (name: string) => name.replace(/\.[^./]+$/, '');
+
+/**
+ * Why these image names cannot share one export, or null: the tools pair regions with images by
+ * file name, and CVAT's masks by the name less its extension ("a.jpg" and "a.png" are one mask).
+ */
+export function exportNamesProblem(names: string[], formats: readonly ExportFormat[]): string | null {
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    const key = formats.includes('cvat') ? cvatStem(n) : n;
+    const other = seen.get(key);
+    if (other === n) return `two images are named "${n}", and the labelling tools pair regions with images by file name`;
+    if (other !== undefined) return `"${other}" and "${n}" would share the CVAT mask SegmentationClass/${key}.png (CVAT pairs masks with images by the name less its extension)`;
+    seen.set(key, n);
+  }
+  return null;
+}
+
 const BACKGROUND = ['background', 'other', '_background_'];
 /** The class ids an export lists: all but a leading background class. */
 export function exportedClasses(classes: ClassInfo[]): number[] {
@@ -59,6 +78,7 @@ export class ExportBuilder {
   private readonly tasks: object[] = [];
   private readonly pngs: Record<string, Uint8Array> = {};
   private readonly stems: string[] = [];
+  private readonly added: string[] = [];
 
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames) {
     const unknown = (formats as unknown[]).find((f) => !(EXPORT_FORMATS as readonly unknown[]).includes(f));
@@ -71,6 +91,9 @@ export class ExportBuilder {
   async add(p: Prediction): Promise<void> {
     checkedLabelMap(p.labels, p.width, p.height);
     if (p.confidence && p.confidence.length !== p.labels.length) throw new UserError(`confidence: ${p.confidence.length} values for ${p.labels.length} pixels of ${p.name}; give one per pixel`, 2, 'confidence');
+    const clash = exportNamesProblem([...this.added, p.name], this.formats);
+    if (clash) throw new UserError(`name: ${clash}; rename one, or export them in separate runs`, 2, 'name');
+    this.added.push(p.name);
     const masks = this.formats.some((f) => f !== 'cvat') ? classMasks(p, this.ids) : [];
     if (this.formats.includes('coco')) {
       const imageId = this.images.length + 1;
@@ -96,7 +119,7 @@ export class ExportBuilder {
     if (this.formats.includes('cvat')) {
       const rgb = new Uint8Array(p.width * p.height * 3);
       for (let i = 0; i < p.labels.length; i++) rgb.set(this.colors[p.labels[i]] ?? [0, 0, 0], i * 3);
-      const stem = p.name.replace(/\.[^./]+$/, '');
+      const stem = cvatStem(p.name);
       this.stems.push(stem);
       this.pngs[`SegmentationClass/${stem}.png`] = new Uint8Array(await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).png().toBuffer());
     }

@@ -25,7 +25,7 @@ export function readLabelme(json: unknown, file: string, problems: ShapeProblems
       if (pts.length !== 2 || flat.some((v) => !Number.isFinite(v))) return problems.invalid(img.name, what, `a ${type} needs 2 points (${pts.length} given)`);
       const [[x0, y0], [x1, y1]] = pts;
       if (type === 'rectangle') shape.regions.push({ kind: 'polygon', xy: [x0, y0, x1, y0, x1, y1, x0, y1] });
-      else if (type === 'circle') shape.regions.push({ kind: 'circle', cx: x0, cy: y0, r: Math.hypot(x1 - x0, y1 - y0) });
+      else if (type === 'circle') { const r = Math.hypot(x1 - x0, y1 - y0); shape.regions.push({ kind: 'ellipse', cx: x0, cy: y0, rx: r, ry: r, degrees: 0 }); }
       else {
         // labelme 5: a base64 PNG of the box between the two points.
         if (typeof s.mask !== 'string') return problems.invalid(img.name, what, 'a mask shape without its "mask" image');

@@ -1,14 +1,15 @@
 // Label Studio JSON exports: a list of tasks, each with its image URL and annotations whose results
 // are brush masks (`brushlabels`, RLE: formats/mask_rle.ts), polygons (`polygonlabels`, points in
-// percent of the image) or rectangles (`rectanglelabels`, percent, rotated about the top-left
-// corner). A task's last annotation that was not cancelled is the one read, or, in a task not yet
+// percent of the image), rectangles (`rectanglelabels`, percent, turned about the top-left corner)
+// or ellipses (`ellipselabels`: centre and radii in percent of the width and height, turned about
+// the centre). A task's last annotation that was not cancelled is the one read, or, in a task not yet
 // annotated, its last prediction.
 import { decodeBrushRle } from '../../formats/mask_rle.js';
 import { UserError } from '../../util/errors.js';
-import { polygonProblem, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
-interface LsResult { type?: string; original_width?: number; original_height?: number; value?: Record<string, unknown> }
-interface LsTask { id?: number; data?: Record<string, unknown>; annotations?: { result?: LsResult[]; was_cancelled?: boolean }[]; predictions?: { result?: LsResult[] }[] }
+interface LsResult { type?: string; to_name?: string; original_width?: number; original_height?: number; value?: Record<string, unknown> }
+interface LsTask { id?: number; data?: Record<string, unknown>; image?: unknown; annotations?: { result?: LsResult[]; was_cancelled?: boolean }[]; predictions?: { result?: LsResult[] }[] }
 
 export function readLabelStudio(json: unknown, file: string, skipInvalid = false): AnnotationSet {
   if (!Array.isArray(json)) throw new UserError(`${file}: not a Label Studio JSON export (a list of tasks)`);
@@ -16,17 +17,20 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
   const labels: string[] = [];
   const images: AnnotatedImage[] = [];
   (json as LsTask[]).forEach((task, t) => {
-    const url = Object.values(task?.data ?? {}).find((v): v is string => typeof v === 'string');
-    if (!url) throw new UserError(`${file}: task ${task?.id ?? t} has no image in "data"`);
-    const img: AnnotatedImage = { name: url, shapes: [] };
     // A task not yet annotated (pre-annotations, as predict --export writes them) gives its last prediction.
-    const ann = (task.annotations ?? []).filter((a) => !a.was_cancelled).at(-1) ?? (task.predictions ?? []).at(-1);
+    const ann = (task?.annotations ?? []).filter((a) => !a?.was_cancelled).at(-1) ?? (task?.predictions ?? []).at(-1);
+    const url = imageOf(task, ann?.result ?? []);
+    if (!url) {
+      const min = task && typeof task === 'object' && !('data' in task) && typeof task.image === 'string';
+      throw new UserError(`${file}: task ${task?.id ?? t} has no image in "data"${min ? ' (a JSON-MIN export? export the project as "JSON")' : ''}`);
+    }
+    const img: AnnotatedImage = { name: url, shapes: [] };
     (ann?.result ?? []).forEach((r, k) => {
       const v = r.value ?? {};
       const type = r.type ?? '';
       const names = (v[type] as string[] | undefined) ?? [];
       const what = `task ${task.id ?? t}, result ${k} (${names.join(', ') || type})`;
-      if (!['brushlabels', 'polygonlabels', 'rectanglelabels'].includes(type)) return problems.skip(img.name, what, `a ${type || 'result'} is not a region`);
+      if (!['brushlabels', 'polygonlabels', 'rectanglelabels', 'ellipselabels'].includes(type)) return problems.skip(img.name, what, `a ${type || 'result'} is not a region`);
       if (names.length !== 1) return problems.invalid(img.name, what, `${names.length} labels on one region (one expected)`);
       const w = r.original_width, h = r.original_height;
       if (!(Number.isInteger(w) && Number.isInteger(h) && w! > 0 && h! > 0)) return problems.invalid(img.name, what, 'no original_width and original_height');
@@ -43,13 +47,17 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
         const why = polygonProblem(pts.flat());
         if (why) return problems.invalid(img.name, what, why);
         shape.regions.push({ kind: 'polygon', xy });
+      } else if (type === 'ellipselabels') {
+        const [x, y, rx, ry, rot] = ['x', 'y', 'radiusX', 'radiusY', 'rotation'].map((key) => Number(v[key] ?? (key === 'rotation' ? 0 : NaN)));
+        const e = { cx: (x * w!) / 100, cy: (y * h!) / 100, rx: (rx * w!) / 100, ry: (ry * h!) / 100, degrees: rot };
+        const why = ellipseProblem(e.cx, e.cy, e.rx, e.ry, e.degrees);
+        if (why) return problems.invalid(img.name, what, why);
+        shape.regions.push({ kind: 'ellipse', ...e });
       } else {
         const [x, y, rw, rh, rot] = ['x', 'y', 'width', 'height', 'rotation'].map((key) => Number(v[key] ?? 0));
-        if (![x, y, rw, rh].every(Number.isFinite)) return problems.invalid(img.name, what, 'a rectangle without x, y, width, height');
-        const [cx, cy] = [(x * w!) / 100, (y * h!) / 100], [pw, ph] = [(rw * w!) / 100, (rh * h!) / 100];
-        const [c, s] = [Math.cos((rot * Math.PI) / 180), Math.sin((rot * Math.PI) / 180)];
-        const corner = (dx: number, dy: number) => [cx + dx * c - dy * s, cy + dx * s + dy * c];
-        shape.regions.push({ kind: 'polygon', xy: [...corner(0, 0), ...corner(pw, 0), ...corner(pw, ph), ...corner(0, ph)] });
+        if (![x, y, rw, rh, rot].every(Number.isFinite)) return problems.invalid(img.name, what, 'a rectangle without x, y, width, height');
+        const [px, py] = [(x * w!) / 100, (y * h!) / 100];
+        shape.regions.push({ kind: 'polygon', xy: turnedRectangle(px, py, (rw * w!) / 100, (rh * h!) / 100, rot, px, py) });
       }
       if (!labels.includes(names[0])) labels.push(names[0]);
       img.shapes.push(shape);
@@ -57,4 +65,18 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
     images.push(img);
   });
   return { format: 'labelstudio', images, labels, skipped: problems.skipped };
+}
+
+const IMAGE_FILE = /\.(jpe?g|png|tiff?|webp|gif|bmp|avif)$/i;
+
+/**
+ * The task's image: of the strings in "data", the one its results point at (`to_name`, the usual
+ * `image` key) or that names an image file, before any other (a task may carry captions or ids).
+ */
+function imageOf(task: LsTask | undefined, results: LsResult[]): string | undefined {
+  const data = task?.data && typeof task.data === 'object' ? task.data : {};
+  const keys = [...new Set([...results.map((r) => r?.to_name), 'image', 'img', ...Object.keys(data)])];
+  const strings = keys.map((k) => (k == null ? undefined : data[k])).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const path = (v: string) => { const local = /[?&]d=([^&]+)/.exec(v); return (local ? local[1] : v.replace(/[?#].*$/, '')); };
+  return strings.find((v) => IMAGE_FILE.test(path(v))) ?? strings[0];
 }

@@ -2,10 +2,13 @@
 // its shapes in drawing order, and the tool's label list.
 import { UserError } from '../../util/errors.js';
 
-/** One filled area: a polygon outline (x0, y0, x1, y1, ...), a circle, or a bitmap placed at (left, top). */
+/**
+ * One filled area: a polygon outline (x0, y0, x1, y1, ...), an ellipse (a circle when rx = ry) turned
+ * clockwise by `degrees` about its centre, or a bitmap placed at (left, top).
+ */
 export type Region =
   | { kind: 'polygon'; xy: number[] }
-  | { kind: 'circle'; cx: number; cy: number; r: number }
+  | { kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; degrees: number }
   | { kind: 'mask'; mask: Uint8Array; left: number; top: number; width: number; height: number };
 
 export interface Shape {
@@ -53,6 +56,20 @@ export class ShapeProblems {
   }
   /** Shapes with no area (lines, points) or nothing to draw: always skipped, always reported. */
   skip(image: string, what: string, reason: string): void { this.skipped.push({ image, what, reason }); }
+}
+
+/** An ellipse's centre, radii and turn in pixels and degrees, or the reason it cannot be drawn. */
+export function ellipseProblem(cx: number, cy: number, rx: number, ry: number, degrees: number): string | null {
+  if (![cx, cy, rx, ry, degrees].every(Number.isFinite)) return 'an ellipse whose centre, radii or rotation is not a finite number';
+  if (!(rx > 0 && ry > 0)) return `an ellipse of radius ${rx} x ${ry} (both must be above 0)`;
+  return null;
+}
+
+/** The corners of a w x h rectangle whose corner (x, y) is turned `degrees` clockwise about (px, py). */
+export function turnedRectangle(x: number, y: number, w: number, h: number, degrees: number, px: number, py: number): number[] {
+  const c = Math.cos((degrees * Math.PI) / 180), s = Math.sin((degrees * Math.PI) / 180);
+  const turn = (ax: number, ay: number) => [px + (ax - px) * c - (ay - py) * s, py + (ax - px) * s + (ay - py) * c];
+  return [...turn(x, y), ...turn(x + w, y), ...turn(x + w, y + h), ...turn(x, y + h)];
 }
 
 /** A polygon from a flat coordinate list, or the reason it is not one. */
