@@ -168,7 +168,7 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   assert.deepEqual(r2.skipped.map((s) => `${s.image}, ${s.what}: ${s.reason}`), ['a.png, annotation 11: label "dog" is not in the class list', 'sub/b.png, annotation 13: label "dog" is not in the class list']);
 
   // One-line errors: a format it does not read; an image the folder lacks; a polygon of 2 points (or skipped when asked).
-  await assert.rejects(convertAnnotations({ from: 'yolo' as 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === 'from yolo: use coco, labelme, cvat, cvat-mask, labelstudio');
+  await assert.rejects(convertAnnotations({ from: 'pascal' as 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === 'from pascal: use coco, labelme, cvat, cvat-mask, labelstudio, yolo');
   const bad = { ...coco, images: [...coco.images, { id: 4, file_name: 'missing.jpg', width: W, height: H }] };
   fs.writeFileSync(file, JSON.stringify(bad));
   await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: image "missing.jpg" is not in options.images ${images}; point options.images at the folder the export's images are in`);
@@ -341,6 +341,39 @@ test('Label Studio JSON: ellipses and turned rectangles in percent; the image am
   const min = [{ id: 1, image: '/data/upload/1/cells.png', annotation_id: 3, tag: [] }];
   fs.writeFileSync(file, JSON.stringify(min));
   await assert.rejects(convertAnnotations({ from: 'labelstudio', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: task 1 has no image in "data" (a JSON-MIN export? export the project as "JSON")`);
+});
+
+test('YOLO segmentation labels: polygons and boxes in fractions of the image, names from data.yaml (labels by YOLO\'s images -> labels rule) or classes.txt beside a labels folder; an image without labels is background', async () => {
+  const root = tempDir();
+  const images = path.join(root, 'images', 'train');
+  fs.mkdirSync(path.join(images, 'sub'), { recursive: true });
+  for (const n of ['a.png', 'b.png', 'sub/c.png']) await writeRgb(path.join(images, n), new Uint8Array(W * H * 3).fill(90), W, H);
+  const labels = path.join(root, 'labels', 'train');
+  fs.mkdirSync(path.join(labels, 'sub'), { recursive: true });
+  // a: road, a polygon over x 0.25..0.5 (3..6 px), y 0.25..0.75 (2..6 px); then car, a box of centre
+  // (0.5, 0.5) and size 0.5 x 0.25: x 3..9, y 3..5, over it. c: sky along the top row (y 0..1 px).
+  fs.writeFileSync(path.join(labels, 'a.txt'), '1 0.25 0.25 0.5 0.25 0.5 0.75 0.25 0.75\n0 0.5 0.5 0.5 0.25\n\n');
+  fs.writeFileSync(path.join(labels, 'sub', 'c.txt'), '2 0 0 1 0 1 0.125 0 0.125\r\n');
+  const yaml = path.join(root, 'data.yaml');
+  fs.writeFileSync(yaml, 'path: .\ntrain: images/train\nval: images/val\nnames:\n  0: car\n  1: road\n  2: sky\n');
+  const want = { 'a.png': rects([3, 2, 6, 6, 2], [3, 3, 9, 5, 1]), 'b.png': rects(), 'sub/c.png': rects([0, 0, 12, 1, 3]) };
+  for (const input of [yaml, labels]) {
+    if (input === labels) fs.writeFileSync(path.join(root, 'labels', 'classes.txt'), 'car\nroad\nsky\n');
+    const out = path.join(tempDir(), 'out');
+    const r = await convertAnnotations({ from: 'yolo', input, images, out });
+    assert.deepEqual(r.classes.map((c) => c.name), ['background', 'car', 'road', 'sky'], input);
+    assert.equal(r.images, 3);
+    for (const [name, labelsWant] of Object.entries(want)) assert.deepEqual(labelsOf(path.join(out, 'masks', name)), labelsWant, `${input}: ${name}`);
+  }
+  // One line each: a class index beyond the names, a label file whose image is missing, no class names.
+  fs.writeFileSync(path.join(labels, 'a.txt'), '3 0.25 0.25 0.5 0.25 0.5 0.75\n');
+  const o = path.join(tempDir(), 'o');
+  await assert.rejects(convertAnnotations({ from: 'yolo', input: yaml, images, out: o }), (e: Error) => e instanceof UserError && e.message === `${yaml}: a.png, a.txt line 1: class 3 is not one of the 3 classes (0 to 2); fix the file or pass options.skipInvalid to skip such shapes`);
+  fs.writeFileSync(path.join(labels, 'a.txt'), '');
+  fs.writeFileSync(path.join(labels, 'd.txt'), '0 0 0 1 0 1 1\n');
+  await assert.rejects(convertAnnotations({ from: 'yolo', input: labels, images, out: o }), (e: Error) => e instanceof UserError && e.message === `${labels}: d.txt labels an image that is not in options.images ${images}; point options.images at the folder the labels' images are in`);
+  fs.rmSync(path.join(root, 'labels', 'classes.txt'));
+  await assert.rejects(convertAnnotations({ from: 'yolo', input: labels, images, out: o }), (e: Error) => e instanceof UserError && e.message.startsWith(`${labels}: no class names (classes.txt or obj.names`));
 });
 
 test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name', async () => {

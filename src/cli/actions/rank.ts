@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openSegmenter } from '../../inference/open.js';
-import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
+import { readImage } from '../../data/image_io.js';
+import { imagesUnder } from '../../data/image_list.js';
 import { imageUncertainty, type ImageUncertainty } from '../../inference/uncertainty.js';
 import { labelProbability } from '../../inference/label_map.js';
 import { ExportBuilder, exportNamesProblem } from '../../data/annotations/export.js';
@@ -20,16 +21,7 @@ interface Scored extends ImageUncertainty { image: string; bytes: number; mtimeM
 
 function listImages(dir: string, recursive: boolean): string[] {
   if (!isDir(dir)) throw new UserError(`--images ${dir}: folder not found`);
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const f of fs.readdirSync(path.join(dir, rel)).sort()) {
-      if (f.startsWith('.')) continue;
-      const r = rel ? `${rel}/${f}` : f;
-      if (isDir(path.join(dir, r))) { if (recursive) walk(r); continue; }
-      if (IMAGE_EXTS.includes(path.extname(f).toLowerCase())) out.push(r);
-    }
-  };
-  walk('');
+  const out = imagesUnder(dir, recursive);
   if (!out.length) throw new UserError(`--images ${dir}: no images (jpg/png/bmp/webp/tiff)${recursive ? '' : ' (--recursive looks in subfolders)'}`);
   return out;
 }

@@ -18,6 +18,7 @@ import { readCoco } from './coco.js';
 import { readLabelme } from './labelme.js';
 import { readCvatMasks, readCvatXml } from './cvat.js';
 import { readLabelStudio } from './labelstudio.js';
+import { readYolo } from './yolo.js';
 import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, stem, writeFileAtomic } from '../../util/fs.js';
@@ -30,7 +31,7 @@ export const CROWD_LABEL = 255;
 
 export interface ConvertOptions {
   from: AnnotationFormat;
-  /** The export: a JSON or XML file, a labelme folder of JSON files, a CVAT mask zip or its folder. */
+  /** The export: a JSON or XML file, a labelme folder of JSON files, a CVAT mask zip or its folder, a YOLO data.yaml or labels folder. */
   input: string;
   /** Where the images are (the export's image names are looked up here). */
   images: string;
@@ -62,6 +63,7 @@ function readExport(o: ConvertOptions): AnnotationSet {
   switch (o.from) {
     case 'coco': return readCoco(readJson(o.input), o.input, skip);
     case 'labelstudio': return readLabelStudio(readJson(o.input), o.input, skip);
+    case 'yolo': return readYolo(o.input, o.images, skip);
     case 'cvat': {
       if (!isFile(o.input)) throw new UserError(`${o.input}: file not found`);
       return readCvatXml(fs.readFileSync(o.input, 'utf8'), o.input, skip);
@@ -165,7 +167,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
       const id = s.crowd ? CROWD_LABEL : classId(s.label);
       if (id == null) { skipped.push({ image: img.name, what: s.what, reason: `label "${s.label}" is not in the class list` }); continue; }
       for (const r of s.regions) {
-        if (r.kind === 'polygon') fillPolygon(labels, w, h, r.xy, id, o.fillRule ?? 'evenodd');
+        if (r.kind === 'polygon') fillPolygon(labels, w, h, img.normalized ? r.xy.map((v, k) => v * (k % 2 ? h : w)) : r.xy, id, o.fillRule ?? 'evenodd');
         else if (r.kind === 'ellipse') fillEllipse(labels, w, h, r.cx, r.cy, r.rx, r.ry, r.degrees, id);
         else {
           for (let y = 0; y < r.height; y++) {

@@ -29,6 +29,8 @@ export interface AnnotatedImage {
   width?: number;
   height?: number;
   shapes: Shape[];
+  /** Polygon coordinates in fractions of the image's width and height (YOLO), not pixels. */
+  normalized?: boolean;
   /** A label map the export holds whole (CVAT segmentation masks): class names per value. */
   labelMap?: { data: Uint8Array; width: number; height: number; names: string[] };
 }
