@@ -376,6 +376,31 @@ test('YOLO segmentation labels: polygons and boxes in fractions of the image, na
   await assert.rejects(convertAnnotations({ from: 'yolo', input: labels, images, out: o }), (e: Error) => e instanceof UserError && e.message.startsWith(`${labels}: no class names (classes.txt or obj.names`));
 });
 
+test('entries naming one image (a Label Studio task imported twice, the same upload under two prefixes) are drawn together on one mask and reported; two images that would share a mask (a.png, a.jpg) are refused', async () => {
+  const images = await imagesDir(['street.png']);
+  const task = (id: number, prefix: string, points: number[][] | null) => ({
+    id, data: { image: `/data/upload/3/${prefix}-street.png` },
+    annotations: points ? [{ result: [{ type: 'polygonlabels', original_width: W, original_height: H, value: { points, polygonlabels: ['Car'] } }] }] : [],
+  });
+  const file = path.join(tempDir(), 'export.json');
+  // Task 1 annotated; task 2 the same image, not annotated (it wiped task 1's mask before); task 3 another car.
+  fs.writeFileSync(file, JSON.stringify([task(1, '1a2b3c4d', [[25, 25], [50, 25], [50, 75], [25, 75]]), task(2, '5e6f7a8b', null), task(3, '9c0d1e2f', [[75, 0], [100, 0], [100, 25], [75, 25]])]));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'labelstudio', input: file, images, out });
+  assert.equal(r.images, 1);
+  assert.deepEqual(r.merged, [{ image: 'street.png', entries: ['/data/upload/3/1a2b3c4d-street.png', '/data/upload/3/5e6f7a8b-street.png', '/data/upload/3/9c0d1e2f-street.png'] }]);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'street.png')), rects([3, 2, 6, 6, 1], [9, 0, 12, 2, 1]));
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).merged, r.merged);
+
+  await writeRgb(path.join(images, 'street.jpg'), new Uint8Array(W * H * 3).fill(90), W, H);
+  const coco = { images: [{ id: 1, file_name: 'street.png' }, { id: 2, file_name: 'street.jpg' }], categories: [{ id: 1, name: 'car' }], annotations: [] };
+  const cf = path.join(tempDir(), 'coco.json');
+  fs.writeFileSync(cf, JSON.stringify(coco));
+  const o2 = path.join(tempDir(), 'out');
+  await assert.rejects(convertAnnotations({ from: 'coco', input: cf, images, out: o2 }), (e: Error) => e instanceof UserError && e.message === `${cf}: ${path.join(images, 'street.png')} and ${path.join(images, 'street.jpg')} would share the mask ${path.join(o2, 'masks', 'street.png')} (masks pair with images by the name less its extension); rename one`);
+  assert.equal(fs.existsSync(o2), false, 'nothing written');
+});
+
 test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name', async () => {
   const root = tempDir();
   const images = path.join(root, 'images');

@@ -18,7 +18,8 @@ export async function run(file: string, o: Opts): Promise<void> {
   (bar as ReturnType<typeof progressBar> | null)?.stop();
   for (const s of r.skipped.slice(0, 20)) process.stderr.write(`skipped: ${s.image}, ${s.what}: ${s.reason}\n`);
   if (r.skipped.length > 20) process.stderr.write(`... and ${r.skipped.length - 20} more skipped shapes\n`);
+  if (r.merged.length) process.stderr.write(`${r.merged.length} image${r.merged.length > 1 ? 's are' : ' is'} named by more than one entry of the export (a task imported twice?), e.g. ${r.merged[0].image} by ${r.merged[0].entries.map((e) => `"${e}"`).join(', ')}: their shapes are drawn together on one mask (report.json lists them)\n`);
   const drawn = r.shapesPerClass.reduce((a, b) => a + b, 0);
-  process.stdout.write(`wrote ${r.images} masks to ${r.masks} and ${r.classes.length} classes to ${r.classFile} (${drawn} shapes drawn${r.skipped.length ? `, ${r.skipped.length} skipped: see ${path.join(o.out, 'report.json')}` : ''})\n`);
+  process.stdout.write(`wrote ${r.images} mask${r.images === 1 ? '' : 's'} to ${r.masks} and ${r.classes.length} classes to ${r.classFile} (${drawn} shapes drawn${r.skipped.length ? `, ${r.skipped.length} skipped: see ${path.join(o.out, 'report.json')}` : ''})\n`);
   process.stdout.write(`train with: --images ${o.images} --masks ${r.masks} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
 }

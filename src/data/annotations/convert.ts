@@ -49,6 +49,8 @@ export interface ConvertReport {
   /** Per class id, the shapes drawn. */
   shapesPerClass: number[];
   skipped: SkippedShape[];
+  /** Images that several entries of the export name (their shapes drawn together, in file order). */
+  merged: { image: string; entries: string[] }[];
 }
 
 function readJson(file: string): unknown {
@@ -115,6 +117,12 @@ function findImage(name: string, images: string): string | null {
   return candidates.find((c) => inside(c) && isFile(c)) ?? null;
 }
 
+/** The mask of an image: its path under the images folder, under masks/, as .png. */
+function maskPath(masksDir: string, images: string, file: string): string {
+  const rel = path.relative(images, file);
+  return path.join(masksDir, path.dirname(rel), `${stem(rel)}.png`);
+}
+
 async function imageSize(file: string): Promise<[number, number]> {
   try {
     const m = await sharp(file).metadata();
@@ -144,19 +152,44 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const masksDir = path.join(o.out, 'masks');
   const skipped = [...set.skipped];
   const shapesPerClass = new Array(classes.length).fill(0);
-  // Every image is found before anything is written.
-  const located = set.images.map((img) => {
+  // Every image is found before anything is written. Entries naming one file (a task imported twice
+  // into Label Studio, one upload under two prefixes) are drawn together, in file order, onto one
+  // mask, not one after the other over the same file; two files that would share a mask are refused.
+  const byFile = new Map<string, { file: string; entries: AnnotatedImage[] }>();
+  const maskOf = new Map<string, string>();
+  for (const img of set.images) {
     const file = findImage(img.name, o.images);
     if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${o.images}; point options.images at the folder the export's images are in`);
-    return { img, file };
-  });
+    const key = path.resolve(file);
+    if (!byFile.has(key)) {
+      const mask = maskPath(masksDir, o.images, file);
+      const other = maskOf.get(mask);
+      if (other) throw new UserError(`${o.input}: ${other} and ${file} would share the mask ${mask} (masks pair with images by the name less its extension); rename one`);
+      maskOf.set(mask, file);
+      byFile.set(key, { file, entries: [] });
+    }
+    byFile.get(key)!.entries.push(img);
+  }
+  const located = [...byFile.values()];
+  const merged = located.filter((l) => l.entries.length > 1).map((l) => ({ image: path.relative(o.images, l.file), entries: l.entries.map((e) => e.name) }));
   let done = 0;
-  for (const { img, file } of located) {
+  for (const { file, entries } of located) {
     const [w, h] = await imageSize(file);
-    if ((img.width != null && img.width !== w) || (img.height != null && img.height !== h)) {
-      throw new UserError(`${o.input}: "${img.name}" is annotated as ${img.width}x${img.height} but ${file} is ${w}x${h}`);
+    for (const img of entries) {
+      if ((img.width != null && img.width !== w) || (img.height != null && img.height !== h)) {
+        throw new UserError(`${o.input}: "${img.name}" is annotated as ${img.width}x${img.height} but ${file} is ${w}x${h}`);
+      }
     }
     const labels = new Uint8Array(w * h);
+    // One image of all the entries' shapes: crowd regions first and the z order hold across them.
+    drawImage(entries.length === 1 ? entries[0] : { ...entries[0], shapes: entries.flatMap((e) => e.shapes) }, labels, w, h);
+    const out = maskPath(masksDir, o.images, file);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    writeFileAtomic(out, encodeLabelPng(labels, w, h, classes.map((c) => c.color)));
+    o.onImage?.(++done, located.length);
+  }
+
+  function drawImage(img: AnnotatedImage, labels: Uint8Array, w: number, h: number): void {
     if (img.labelMap) {
       const lut = img.labelMap.names.map((n) => classId(n));
       img.labelMap.names.forEach((n, i) => { if (lut[i] == null) skipped.push({ image: img.name, what: `mask value of "${n}"`, reason: `label "${n}" is not in the class list (drawn as background)` }); });
@@ -182,15 +215,10 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
       }
       if (!s.crowd) shapesPerClass[id]++;
     }
-    const rel = path.relative(o.images, file);
-    const out = path.join(masksDir, path.dirname(rel), `${stem(rel)}.png`);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    writeFileAtomic(out, encodeLabelPng(labels, w, h, classes.map((c) => c.color)));
-    o.onImage?.(++done, located.length);
   }
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
-  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, skipped };
+  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, skipped, merged };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
   return report;
 }
