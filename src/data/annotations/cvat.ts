@@ -79,8 +79,11 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
         shape.regions.push({ kind: 'ellipse', cx, cy, rx, ry, degrees });
       } else if (tag === 'mask') {
         const [left, top, width, height] = [e.left, e.top, e.width, e.height].map(num);
-        const mask = [left, top, width, height].every(Number.isInteger) ? boxMask(e.rle ?? '', width, height) : null;
-        if (!mask) return problems.invalid(img.name, what, 'a mask whose rle does not fill its left/top/width/height box');
+        // The box lies in the image (CVAT draws masks on it), which also bounds what is allocated.
+        const fits = [left, top, width, height].every(Number.isInteger) && left >= 0 && top >= 0 && width > 0 && height > 0
+          && (img.width != null && img.height != null ? left + width <= img.width && top + height <= img.height : width * height <= 2 ** 28);
+        const mask = fits ? boxMask(e.rle ?? '', width, height) : null;
+        if (!mask) return problems.invalid(img.name, what, 'a mask whose rle does not fill its left/top/width/height box, or a box outside the image');
         shape.regions.push({ kind: 'mask', mask, left, top, width, height });
       } else return problems.skip(img.name, what, `a ${tag} has no area`);
       img.shapes.push(shape);

@@ -2,28 +2,30 @@
 // rectangle, circle, mask; lines and points have no area and are skipped).
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
-import { polygonProblem, ShapeProblems, type AnnotatedImage, type Shape } from './types.js';
+import { flatPoints, isRecord, polygonProblem, ShapeProblems, type AnnotatedImage, type Shape } from './types.js';
 
-interface LabelmeShape { label?: string; points?: number[][]; shape_type?: string; mask?: string | null }
+interface LabelmeShape { label?: unknown; points?: unknown; shape_type?: unknown; mask?: unknown }
 
 export function readLabelme(json: unknown, file: string, problems: ShapeProblems): AnnotatedImage {
   const j = json as { imagePath?: string; imageWidth?: number; imageHeight?: number; shapes?: LabelmeShape[] };
   if (!j || typeof j.imagePath !== 'string' || !Array.isArray(j.shapes)) throw new UserError(`${file}: not a labelme file (needs "imagePath" and "shapes")`);
   const img: AnnotatedImage = { name: j.imagePath, width: j.imageWidth, height: j.imageHeight, shapes: [] };
-  j.shapes.forEach((s, k) => {
-    const what = `shape ${k} (${s.label ?? 'no label'})`;
+  (j.shapes as unknown[]).forEach((entry, k) => {
+    if (!isRecord(entry)) return problems.invalid(img.name, `shape ${k}`, 'a shape that is not an object');
+    const s = entry as LabelmeShape;
+    const what = `shape ${k} (${typeof s.label === 'string' ? s.label : 'no label'})`;
     if (typeof s.label !== 'string') return problems.invalid(img.name, what, 'a shape without a label');
-    const pts = Array.isArray(s.points) ? s.points : [];
-    const flat = pts.flat();
-    const type = s.shape_type ?? 'polygon';
+    const flat = flatPoints(s.points ?? []);
+    if (!flat) return problems.invalid(img.name, what, 'points that are not a list of [x, y] pairs');
+    const type = s.shape_type == null ? 'polygon' : String(s.shape_type);
     const shape: Shape = { label: s.label, regions: [], what };
     if (type === 'polygon') {
       const why = polygonProblem(flat);
       if (why) return problems.invalid(img.name, what, why);
-      shape.regions.push({ kind: 'polygon', xy: flat });
+      shape.regions.push({ kind: 'polygon', xy: flat as number[] });
     } else if (type === 'rectangle' || type === 'circle' || type === 'mask') {
-      if (pts.length !== 2 || flat.some((v) => !Number.isFinite(v))) return problems.invalid(img.name, what, `a ${type} needs 2 points (${pts.length} given)`);
-      const [[x0, y0], [x1, y1]] = pts;
+      if (flat.length !== 4 || flat.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return problems.invalid(img.name, what, `a ${type} needs 2 points (${flat.length / 2} given)`);
+      const [x0, y0, x1, y1] = flat as number[];
       if (type === 'rectangle') shape.regions.push({ kind: 'polygon', xy: [x0, y0, x1, y0, x1, y1, x0, y1] });
       else if (type === 'circle') { const r = Math.hypot(x1 - x0, y1 - y0); shape.regions.push({ kind: 'ellipse', cx: x0, cy: y0, rx: r, ry: r, degrees: 0 }); }
       else {

@@ -6,31 +6,40 @@
 // annotated, its last prediction.
 import { decodeBrushRle } from '../../formats/mask_rle.js';
 import { UserError } from '../../util/errors.js';
-import { ellipseProblem, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, flatPoints, isRecord, listIn, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
-interface LsResult { type?: string; to_name?: string; original_width?: number; original_height?: number; value?: Record<string, unknown> }
-interface LsTask { id?: number; data?: Record<string, unknown>; image?: unknown; annotations?: { result?: LsResult[]; was_cancelled?: boolean }[]; predictions?: { result?: LsResult[] }[] }
+interface LsResult { type?: unknown; to_name?: unknown; original_width?: number; original_height?: number; value?: unknown }
+interface LsTask { id?: unknown; data?: unknown; image?: unknown; annotations?: unknown; predictions?: unknown }
 
 export function readLabelStudio(json: unknown, file: string, skipInvalid = false): AnnotationSet {
   if (!Array.isArray(json)) throw new UserError(`${file}: not a Label Studio JSON export (a list of tasks)`);
   const problems = new ShapeProblems(file, skipInvalid);
   const labels: string[] = [];
   const images: AnnotatedImage[] = [];
-  (json as LsTask[]).forEach((task, t) => {
+  (json as unknown[]).forEach((entry, t) => {
+    if (!isRecord(entry)) throw new UserError(`${file}: task #${t} is not an object`);
+    const task = entry as LsTask;
+    const id = typeof task.id === 'number' || typeof task.id === 'string' ? task.id : `#${t}`;
     // A task not yet annotated (pre-annotations, as predict --export writes them) gives its last prediction.
-    const ann = (task?.annotations ?? []).filter((a) => !a?.was_cancelled).at(-1) ?? (task?.predictions ?? []).at(-1);
-    const url = imageOf(task, ann?.result ?? []);
+    const anns = listIn(task.annotations, file, `task ${id}: "annotations"`).filter((a) => isRecord(a) && !a.was_cancelled) as { result?: unknown }[];
+    const ann = anns.at(-1) ?? (listIn(task.predictions, file, `task ${id}: "predictions"`).filter(isRecord) as { result?: unknown }[]).at(-1);
+    const results = listIn(ann?.result, file, `task ${id}: "result"`);
+    const url = imageOf(task, results.filter(isRecord) as LsResult[]);
     if (!url) {
-      const min = task && typeof task === 'object' && !('data' in task) && typeof task.image === 'string';
-      throw new UserError(`${file}: task ${task?.id ?? t} has no image in "data"${min ? ' (a JSON-MIN export? export the project as "JSON")' : ''}`);
+      const min = !('data' in task) && typeof task.image === 'string';
+      throw new UserError(`${file}: task ${id} has no image in "data"${min ? ' (a JSON-MIN export? export the project as "JSON")' : ''}`);
     }
     const img: AnnotatedImage = { name: url, shapes: [] };
-    (ann?.result ?? []).forEach((r, k) => {
-      const v = r.value ?? {};
-      const type = r.type ?? '';
-      const names = (v[type] as string[] | undefined) ?? [];
-      const what = `task ${task.id ?? t}, result ${k} (${names.join(', ') || type})`;
+    results.forEach((entry, k) => {
+      if (!isRecord(entry)) return problems.invalid(img.name, `task ${id}, result ${k}`, 'a result that is not an object');
+      const r = entry as LsResult;
+      const v = isRecord(r.value) ? r.value : {};
+      const type = typeof r.type === 'string' ? r.type : '';
+      const given = v[type];
+      const names = Array.isArray(given) && given.every((n) => typeof n === 'string') ? (given as string[]) : null;
+      const what = `task ${id}, result ${k} (${names?.join(', ') || type})`;
       if (!['brushlabels', 'polygonlabels', 'rectanglelabels', 'ellipselabels'].includes(type)) return problems.skip(img.name, what, `a ${type || 'result'} is not a region`);
+      if (!names) return problems.invalid(img.name, what, `"${type}" is not a list of label names`);
       if (names.length !== 1) return problems.invalid(img.name, what, `${names.length} labels on one region (one expected)`);
       const w = r.original_width, h = r.original_height;
       if (!(Number.isInteger(w) && Number.isInteger(h) && w! > 0 && h! > 0)) return problems.invalid(img.name, what, 'no original_width and original_height');
@@ -42,11 +51,11 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
         if (!mask) return problems.invalid(img.name, what, 'a brush whose rle does not decode to its original size');
         shape.regions.push({ kind: 'mask', mask, left: 0, top: 0, width: w!, height: h! });
       } else if (type === 'polygonlabels') {
-        const pts = Array.isArray(v.points) ? (v.points as number[][]) : [];
-        const xy = pts.flatMap(([x, y]) => [(x * w!) / 100, (y * h!) / 100]);
-        const why = polygonProblem(pts.flat());
+        const pts = flatPoints(v.points);
+        if (!pts) return problems.invalid(img.name, what, 'points that are not a list of [x, y] pairs');
+        const why = polygonProblem(pts);
         if (why) return problems.invalid(img.name, what, why);
-        shape.regions.push({ kind: 'polygon', xy });
+        shape.regions.push({ kind: 'polygon', xy: (pts as number[]).map((c, i) => (c * (i % 2 ? h! : w!)) / 100) });
       } else if (type === 'ellipselabels') {
         const [x, y, rx, ry, rot] = ['x', 'y', 'radiusX', 'radiusY', 'rotation'].map((key) => Number(v[key] ?? (key === 'rotation' ? 0 : NaN)));
         const e = { cx: (x * w!) / 100, cy: (y * h!) / 100, rx: (rx * w!) / 100, ry: (ry * h!) / 100, degrees: rot };
@@ -73,9 +82,9 @@ const IMAGE_FILE = /\.(jpe?g|png|tiff?|webp|gif|bmp|avif)$/i;
  * The task's image: of the strings in "data", the one its results point at (`to_name`, the usual
  * `image` key) or that names an image file, before any other (a task may carry captions or ids).
  */
-function imageOf(task: LsTask | undefined, results: LsResult[]): string | undefined {
-  const data = task?.data && typeof task.data === 'object' ? task.data : {};
-  const keys = [...new Set([...results.map((r) => r?.to_name), 'image', 'img', ...Object.keys(data)])];
+function imageOf(task: LsTask, results: LsResult[]): string | undefined {
+  const data = isRecord(task.data) ? task.data : {};
+  const keys = [...new Set([...results.map((r) => (typeof r.to_name === 'string' ? r.to_name : undefined)), 'image', 'img', ...Object.keys(data)])];
   const strings = keys.map((k) => (k == null ? undefined : data[k])).filter((v): v is string => typeof v === 'string' && v.length > 0);
   const path = (v: string) => { const local = /[?&]d=([^&]+)/.exec(v); return (local ? local[1] : v.replace(/[?#].*$/, '')); };
   return strings.find((v) => IMAGE_FILE.test(path(v))) ?? strings[0];

@@ -60,6 +60,27 @@ export class ShapeProblems {
   skip(image: string, what: string, reason: string): void { this.skipped.push({ image, what, reason }); }
 }
 
+/** A plain object (not null, not a list). */
+export const isRecord = (v: unknown): v is Record<string, unknown> => v != null && typeof v === 'object' && !Array.isArray(v);
+
+/** A list of the export (absent: empty), or a one-line error naming where it is something else. */
+export function listIn(v: unknown, file: string, where: string): unknown[] {
+  if (v == null) return [];
+  if (!Array.isArray(v)) throw new UserError(`${file}: ${where} is not a list`);
+  return v;
+}
+
+/** [[x, y], ...] flattened to x0, y0, x1, y1, ...; null when an entry is not a pair (polygonProblem checks the numbers). */
+export function flatPoints(v: unknown): unknown[] | null {
+  if (!Array.isArray(v)) return null;
+  const out: unknown[] = [];
+  for (const p of v) {
+    if (!Array.isArray(p) || p.length !== 2) return null;
+    out.push(p[0], p[1]);
+  }
+  return out;
+}
+
 /** An ellipse's centre, radii and turn in pixels and degrees, or the reason it cannot be drawn. */
 export function ellipseProblem(cx: number, cy: number, rx: number, ry: number, degrees: number): string | null {
   if (![cx, cy, rx, ry, degrees].every(Number.isFinite)) return 'an ellipse whose centre, radii or rotation is not a finite number';
