@@ -108,15 +108,18 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
     const local = /^\/data\/local-files\/?\?d=(.+)$/.exec(url);
     if (local) {
       if (!d.files) throw d.httpError(422, `${url}: a Label Studio local file; start serve with --ls-files DIR (the folder behind Label Studio's local files)`);
-      const rel = decodeURIComponent(local[1]);
+      let rel: string;
+      try { rel = decodeURIComponent(local[1]); } catch { throw d.httpError(400, `${url}: not a valid URL (a % not followed by two hex digits)`); }
       const file = path.resolve(d.files, rel);
       if (!file.startsWith(path.resolve(d.files) + path.sep)) throw d.httpError(403, `${url}: outside --ls-files`);
       try { return fs.readFileSync(file); } catch { throw d.httpError(404, `${url}: no file ${rel} in --ls-files ${d.files}`); }
     }
     const host = conn.host ?? d.url;
     if (!host) throw d.httpError(422, `${url}: an image on the Label Studio server; start serve with --ls-url URL (Label Studio's address) or let Label Studio send its hostname at setup`);
-    const target = new URL(url, host);
-    if (target.origin !== new URL(host).origin) throw d.httpError(403, `${url}: not on the Label Studio server ${host}; images are read from it only`);
+    let target: URL, origin: string;
+    try { origin = new URL(host).origin; } catch { throw d.httpError(422, `${host}: Label Studio's address is not a URL; give setup a hostname such as http://localhost:8080`); }
+    try { target = new URL(url, host); } catch { throw d.httpError(400, `${url}: not a valid URL`); }
+    if (target.origin !== origin) throw d.httpError(403, `${url}: not on the Label Studio server ${host}; images are read from it only`);
     const r = await fetch(target, { headers: conn.token ? { authorization: `Token ${conn.token}` } : {} }).catch((e: Error) => { throw d.httpError(502, `${target.href}: ${e.message}`); });
     if (!r.ok) throw d.httpError(502, `${target.href}: Label Studio answered ${r.status}`);
     return new Uint8Array(await r.arrayBuffer());

@@ -76,6 +76,16 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
     const escape = await post('/ls/voc/predict', { tasks: [{ id: 5, data: { image: '/data/local-files/?d=../../etc/passwd' } }], label_config: CONFIG });
     assert.equal(escape.status, 403);
     assert.equal((await post('/ls/nosuch/setup', { schema: CONFIG })).status, 404);
+    // Malformed URLs are the request's fault (4xx naming them), not the server's (500).
+    for (const [image, status, error] of [['http://[::1', 400, 'http://[::1: not a valid URL'], ['/data/local-files/?d=%E0%A4%A', 400, '/data/local-files/?d=%E0%A4%A: not a valid URL (a % not followed by two hex digits)']] as const) {
+      const r = await post('/ls/voc/predict', { tasks: [{ id: 6, data: { image } }], project: '7.1700000000', label_config: CONFIG });
+      assert.equal(r.status, status, image);
+      assert.equal((await r.json()).error, error);
+    }
+    await post('/ls/voc/setup', { project: '8', schema: CONFIG, hostname: 'not a url' });
+    const noHost = await post('/ls/voc/predict', { tasks: [{ id: 7, data: { image: '/data/upload/1/x.png' } }], project: '8', label_config: CONFIG });
+    assert.equal(noHost.status, 422);
+    assert.equal((await noHost.json()).error, "not a url: Label Studio's address is not a URL; give setup a hostname such as http://localhost:8080");
   } finally {
     await s.close();
     ls.close();
