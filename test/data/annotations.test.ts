@@ -158,6 +158,13 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'a.png')), rects([1, 1, 4, 3, 1], [8, 0, 10, 2, 1], [3, 2, 6, 5, 2]));
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'b.png')), rects([0, 0, 6, 4, 255], [2, 2, 5, 6, 2], [9, 5, 12, 8, 1]));
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'c.png')), rects(), 'an image without annotations is background');
+  assert.equal(r.crowdIgnored, 1);
+  // Crowd regions as their class (CVAT's COCO export marks every mask as a crowd): in file order with the rest.
+  const outClass = path.join(tempDir(), 'out');
+  const rc = await convertAnnotations({ from: 'coco', input: file, images, out: outClass, crowd: 'class' });
+  assert.equal(rc.crowdIgnored, 0);
+  assert.deepEqual(labelsOf(path.join(outClass, 'masks', 'b.png')), rects([0, 0, 6, 4, 1], [2, 2, 5, 6, 2], [9, 5, 12, 8, 1]));
+  assert.deepEqual(rc.shapesPerClass, [0, 3, 2]); // cat: annotations 10, 12 (the crowd), 14; dog: 11, 13
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'classes.json'), 'utf8')).length, 3);
   // Onto a class file by name: dog is not in it (skipped, reported).
   const cls = path.join(images, 'cls.json');

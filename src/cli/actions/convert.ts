@@ -12,12 +12,13 @@ export async function run(file: string, o: Opts): Promise<void> {
   const classes = o.classFile ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
-    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, skipInvalid: o.skipInvalid,
+    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, skipInvalid: o.skipInvalid,
     onImage: (d, t) => { bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
   });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
   for (const s of r.skipped.slice(0, 20)) process.stderr.write(`skipped: ${s.image}, ${s.what}: ${s.reason}\n`);
   if (r.skipped.length > 20) process.stderr.write(`... and ${r.skipped.length - 20} more skipped shapes\n`);
+  if (r.crowdIgnored) process.stderr.write(`${r.crowdIgnored} crowd region${r.crowdIgnored > 1 ? 's' : ''} (COCO iscrowd 1) drawn as the ignore label 255; CVAT's COCO export marks every mask as a crowd: --crowd class draws them as their classes\n`);
   if (r.merged.length) process.stderr.write(`${r.merged.length} image${r.merged.length > 1 ? 's are' : ' is'} named by more than one entry of the export (a task imported twice?), e.g. ${r.merged[0].image} by ${r.merged[0].entries.map((e) => `"${e}"`).join(', ')}: their shapes are drawn together on one mask (report.json lists them)\n`);
   const drawn = r.shapesPerClass.reduce((a, b) => a + b, 0);
   process.stdout.write(`wrote ${r.images} mask${r.images === 1 ? '' : 's'} to ${r.masks} and ${r.classes.length} classes to ${r.classFile} (${drawn} shapes drawn${r.skipped.length ? `, ${r.skipped.length} skipped: see ${path.join(o.out, 'report.json')}` : ''})\n`);

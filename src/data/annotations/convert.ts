@@ -2,7 +2,8 @@
 // that they train like any mask folder. Drawing rules:
 // - a pixel belongs to a polygon when its centre is inside (polygon.ts; even-odd by default);
 // - background is class 0; crowd regions (COCO iscrowd) are drawn first, as the ignore label 255,
-//   and objects over them (an object annotated on its own is more specific than a crowd);
+//   and objects over them (an object annotated on its own is more specific than a crowd), unless
+//   asked to draw them as their classes (CVAT's COCO export marks every mask as a crowd);
 // - objects are drawn in z order (CVAT's z_order), then in file order: a later one covers an
 //   earlier one where they overlap;
 // - classes are matched by name (case-insensitive; "background" and labelme's "_background_" are
@@ -19,12 +20,15 @@ import { readLabelme } from './labelme.js';
 import { readCvatMasks, readCvatXml } from './cvat.js';
 import { readLabelStudio } from './labelstudio.js';
 import { readYolo } from './yolo.js';
-import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type SkippedShape } from './types.js';
+import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, stem, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, type AnnotationFormat } from './format_names.js';
 
 export { ANNOTATION_FORMATS, type AnnotationFormat };
+
+export const CROWD_RULES = ['ignore', 'class'] as const;
+export type CrowdRule = typeof CROWD_RULES[number];
 
 /** The ignore label crowd regions are drawn with. */
 export const CROWD_LABEL = 255;
@@ -39,6 +43,11 @@ export interface ConvertOptions {
   /** Classes to map the labels onto by name (default: background, then the export's labels). */
   classes?: ClassInfo[];
   fillRule?: FillRule;
+  /**
+   * COCO crowd regions (iscrowd: 1): the ignore label under the objects (default), or their class
+   * like any object ('class': CVAT's COCO export marks every brush mask as a crowd).
+   */
+  crowd?: CrowdRule;
   /** Skip shapes that cannot be drawn (reported) instead of stopping at the first. */
   skipInvalid?: boolean;
   onImage?: (done: number, total: number) => void;
@@ -48,6 +57,8 @@ export interface ConvertReport {
   format: AnnotationFormat; images: number; masks: string; classFile: string; classes: ClassInfo[];
   /** Per class id, the shapes drawn. */
   shapesPerClass: number[];
+  /** Crowd regions drawn as the ignore label (crowd: 'ignore'). */
+  crowdIgnored: number;
   skipped: SkippedShape[];
   /** Images that several entries of the export name (their shapes drawn together, in file order). */
   merged: { image: string; entries: string[] }[];
@@ -152,6 +163,9 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const masksDir = path.join(o.out, 'masks');
   const skipped = [...set.skipped];
   const shapesPerClass = new Array(classes.length).fill(0);
+  const crowdRule = o.crowd ?? 'ignore';
+  if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
+  let crowdIgnored = 0;
   // Every image is found before anything is written. Entries naming one file (a task imported twice
   // into Label Studio, one upload under two prefixes) are drawn together, in file order, onto one
   // mask, not one after the other over the same file; two files that would share a mask are refused.
@@ -195,9 +209,10 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
       img.labelMap.names.forEach((n, i) => { if (lut[i] == null) skipped.push({ image: img.name, what: `mask value of "${n}"`, reason: `label "${n}" is not in the class list (drawn as background)` }); });
       for (let i = 0; i < labels.length; i++) labels[i] = lut[img.labelMap.data[i]] ?? 0;
     }
-    const ordered = [...img.shapes.filter((s) => s.crowd), ...img.shapes.filter((s) => !s.crowd).map((s, k) => ({ s, k })).sort((a, b) => (a.s.z ?? 0) - (b.s.z ?? 0) || a.k - b.k).map((x) => x.s)];
+    const asCrowd = (s: Shape) => !!s.crowd && crowdRule === 'ignore';
+    const ordered = [...img.shapes.filter(asCrowd), ...img.shapes.filter((s) => !asCrowd(s)).map((s, k) => ({ s, k })).sort((a, b) => (a.s.z ?? 0) - (b.s.z ?? 0) || a.k - b.k).map((x) => x.s)];
     for (const s of ordered) {
-      const id = s.crowd ? CROWD_LABEL : classId(s.label);
+      const id = asCrowd(s) ? CROWD_LABEL : classId(s.label);
       if (id == null) { skipped.push({ image: img.name, what: s.what, reason: `label "${s.label}" is not in the class list` }); continue; }
       for (const r of s.regions) {
         if (r.kind === 'polygon') fillPolygon(labels, w, h, img.normalized ? r.xy.map((v, k) => v * (k % 2 ? h : w)) : r.xy, id, o.fillRule ?? 'evenodd');
@@ -213,12 +228,13 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
           }
         }
       }
-      if (!s.crowd) shapesPerClass[id]++;
+      if (asCrowd(s)) crowdIgnored++;
+      else shapesPerClass[id]++;
     }
   }
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
-  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, skipped, merged };
+  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
   return report;
 }
