@@ -186,6 +186,6 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
     await held.closeModel();
   }
   const secs = (Date.now() - t0) / 1000;
-  const summary = `${n} frames (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}, ${seg.workers > 1 ? `${seg.workers} networks side by side` : 'one network'}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
+  const summary = `${n} frame${n === 1 ? '' : 's'} (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}, ${seg.workers > 1 ? `${seg.workers} networks side by side` : 'one network'}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
   if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
 }
