@@ -19,20 +19,23 @@ export function collectImages(inputs: string[]): string[] {
   return files;
 }
 
-/** The images in `dir` (by extension; in subfolders too when `recursive`) as paths relative to it, in name order; hidden files left out. */
-export function imagesUnder(dir: string, recursive: boolean): string[] {
+/** The files in `dir` that `keep` takes by name (in subfolders too when `recursive`), as paths relative to it, in name order; hidden ones left out. */
+export function filesUnder(dir: string, recursive: boolean, keep: (name: string) => boolean): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const f of fs.readdirSync(path.join(dir, rel)).sort()) {
       if (f.startsWith('.')) continue;
       const r = rel ? `${rel}/${f}` : f;
       if (isDir(path.join(dir, r))) { if (recursive) walk(r); continue; }
-      if (IMAGE_EXTS.includes(path.extname(f).toLowerCase())) out.push(r);
+      if (keep(f)) out.push(r);
     }
   };
   walk('');
   return out;
 }
+
+/** The images in `dir` (by extension; in subfolders too when `recursive`) as paths relative to it, in name order. */
+export const imagesUnder = (dir: string, recursive: boolean): string[] => filesUnder(dir, recursive, (f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase()));
 
 /**
  * Each input's output name: its stem, or for a second input with the same stem (a.jpg beside

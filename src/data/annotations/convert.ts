@@ -23,12 +23,9 @@ import { readYolo } from './yolo.js';
 import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, stem, writeFileAtomic } from '../../util/fs.js';
-import { ANNOTATION_FORMATS, type AnnotationFormat } from './format_names.js';
+import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 
-export { ANNOTATION_FORMATS, type AnnotationFormat };
-
-export const CROWD_RULES = ['ignore', 'class'] as const;
-export type CrowdRule = typeof CROWD_RULES[number];
+export { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule };
 
 /** The ignore label crowd regions are drawn with. */
 export const CROWD_LABEL = 255;

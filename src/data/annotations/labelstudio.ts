@@ -4,7 +4,9 @@
 // or ellipses (`ellipselabels`: centre and radii in percent of the width and height, turned about
 // the centre). A task's last annotation that was not cancelled is the one read, or, in a task not yet
 // annotated, its last prediction.
+import { extname } from 'node:path';
 import { decodeBrushRle } from '../../formats/mask_rle.js';
+import { IMAGE_EXTS } from '../image_io.js';
 import { UserError } from '../../util/errors.js';
 import { ellipseProblem, flatPoints, isRecord, listIn, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
@@ -76,8 +78,6 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
   return { format: 'labelstudio', images, labels, skipped: problems.skipped };
 }
 
-const IMAGE_FILE = /\.(jpe?g|png|tiff?|webp|gif|bmp|avif)$/i;
-
 /**
  * The task's image: of the strings in "data", the one its results point at (`to_name`, the usual
  * `image` key) or that names an image file, before any other (a task may carry captions or ids).
@@ -86,6 +86,6 @@ function imageOf(task: LsTask, results: LsResult[]): string | undefined {
   const data = isRecord(task.data) ? task.data : {};
   const keys = [...new Set([...results.map((r) => (typeof r.to_name === 'string' ? r.to_name : undefined)), 'image', 'img', ...Object.keys(data)])];
   const strings = keys.map((k) => (k == null ? undefined : data[k])).filter((v): v is string => typeof v === 'string' && v.length > 0);
-  const path = (v: string) => { const local = /[?&]d=([^&]+)/.exec(v); return (local ? local[1] : v.replace(/[?#].*$/, '')); };
-  return strings.find((v) => IMAGE_FILE.test(path(v))) ?? strings[0];
+  const file = (v: string) => { const local = /[?&]d=([^&]+)/.exec(v); return (local ? local[1] : v.replace(/[?#].*$/, '')); };
+  return strings.find((v) => IMAGE_EXTS.includes(extname(file(v)).toLowerCase())) ?? strings[0];
 }

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { imagesUnder } from '../image_list.js';
+import { filesUnder, imagesUnder } from '../image_list.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, isFile } from '../../util/fs.js';
 import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
@@ -93,22 +93,8 @@ export function readYolo(input: string, images: string, skipInvalid = false): An
   if (!labelled) throw new UserError(`${input}: none of the ${files.length} images under ${images} has a label file${fromYaml ? ' (looked for by YOLO\'s rule: .../images/NAME.jpg -> .../labels/NAME.txt)' : ` in ${input}`}; point options.images at the labelled images`);
   if (!fromYaml) {
     // A label file whose image is missing: the wrong images folder, as for the other formats.
-    const orphan = labelFilesUnder(input).find((f) => !used.has(path.resolve(input, f)));
+    const orphan = filesUnder(input, true, (f) => f.endsWith('.txt')).filter((f) => f !== 'classes.txt').find((f) => !used.has(path.resolve(input, f)));
     if (orphan) throw new UserError(`${input}: ${orphan} labels an image that is not in options.images ${images}; point options.images at the folder the labels' images are in`);
   }
   return { format: 'yolo', images: out, labels: names, skipped: problems.skipped };
-}
-
-/** The label files of a labels folder (subfolders too), less the class-name lists. */
-function labelFilesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const f of fs.readdirSync(path.join(dir, rel)).sort()) {
-      const r = rel ? `${rel}/${f}` : f;
-      if (isDir(path.join(dir, r))) walk(r);
-      else if (f.endsWith('.txt') && !(rel === '' && f === 'classes.txt')) out.push(r);
-    }
-  };
-  walk('');
-  return out;
 }
