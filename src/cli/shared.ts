@@ -6,6 +6,7 @@ import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { PRECISIONS, type Precision } from '../models/precision_names.js';
 import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt, parseSize } from './options.js';
+import { IMAGE_KINDS } from '../data/image_exts.js';
 
 /** Where a command's labelled data is: a dataset in a standard layout (--data) or two folders. */
 export interface DataOpts {
@@ -26,7 +27,7 @@ export function addPairingOptions(c: Command, defaultSplit: string): Command {
 }
 
 export function addDatasetOptions(c: Command, defaultSplit = 'train'): Command {
-  c.option('--images <dir>', 'folder of images (jpg/png/bmp/webp/tiff)');
+  c.option('--images <dir>', `folder of images (${IMAGE_KINDS})`);
   c.option('--masks <dir>', 'folder of PNG masks, paired with images by file name');
   return addPairingOptions(c, defaultSplit).option('--list <file>', 'split list: only the images named in it (one per line, e.g. CamVid train.txt)')
     .option('--label-map <from:to,...>', 'remap mask values before use, e.g. 255:1 for 0/255 binary masks')

@@ -10,6 +10,7 @@ import { readMask, type LabelMap } from './mask_io.js';
 import type { Rgb } from './classes.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
+import { IMAGE_KINDS } from './image_exts.js';
 
 /** Where a split's files are and how they pair. */
 export interface PairingSpec {
@@ -163,7 +164,7 @@ export function loadSamples(spec: DatasetSpec): Sample[] {
   if (r.imagesWithoutMask.length) {
     throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} images unpaired${pairingHint(spec, r) || '; run `pixelwise verify`'})`);
   }
-  if (!r.samples.length) throw argumentError('images', spec.images, `no images (jpg/png/bmp/webp/tiff) found${pairingHint(spec, r)}`);
+  if (!r.samples.length) throw argumentError('images', spec.images, `no images (${IMAGE_KINDS}) found${pairingHint(spec, r)}`);
   return r.samples;
 }
 

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from './bmp.js';
 import { UserError } from '../util/errors.js';
+import { IMAGE_KINDS } from './image_exts.js';
 
-export const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
+export { IMAGE_EXTS, IMAGE_KINDS } from './image_exts.js';
 
 export interface RgbImage { data: Uint8Array; width: number; height: number }
 
@@ -29,7 +30,7 @@ export async function readImage(file: string): Promise<RgbImage> {
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read image (permission denied); make the file readable (chmod)`);
-    throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]}); check the file is a valid jpg/png/bmp/webp/tiff`);
+    throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]}); check the file is a valid ${IMAGE_KINDS}`);
   }
 }
 

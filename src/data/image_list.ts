@@ -4,6 +4,7 @@ import path from 'node:path';
 import { IMAGE_EXTS } from './image_io.js';
 import { UserError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
+import { IMAGE_KINDS } from './image_exts.js';
 
 /** The images named: files as given, folders' images (by extension) in name order. */
 export function collectImages(inputs: string[]): string[] {
@@ -11,7 +12,7 @@ export function collectImages(inputs: string[]): string[] {
   for (const p of inputs) {
     if (isDir(p)) {
       const found = fs.readdirSync(p).sort().filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
-      if (!found.length) throw new UserError(`${p}: no images (jpg/png/bmp/webp/tiff) in this folder`);
+      if (!found.length) throw new UserError(`${p}: no images (${IMAGE_KINDS}) in this folder`);
       files.push(...found);
     } else if (isFile(p)) files.push(p);
     else throw new UserError(`${p}: no such file or folder`);

@@ -4,6 +4,7 @@ import { lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type Datas
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
 import { describeError } from '../util/errors.js';
+import { IMAGE_KINDS } from './image_exts.js';
 
 export interface VerifyReport {
   problems: string[];
@@ -22,7 +23,7 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
   for (const f of pairing.imagesWithoutMask) problems.push(`${f}: no mask with the same name in ${spec.masks}`);
   for (const f of pairing.masksWithoutImage) problems.push(`${f}: no image with the same name in ${spec.images}`);
   const hint = pairingHint(spec, pairing);
-  if (!pairing.samples.length && !hint && !pairing.imagesWithoutMask.length) problems.push(`${spec.images}: no images (jpg/png/bmp/webp/tiff) found`);
+  if (!pairing.samples.length && !hint && !pairing.imagesWithoutMask.length) problems.push(`${spec.images}: no images (${IMAGE_KINDS}) found`);
   if (hint) problems.push(`${pairing.imagesWithoutMask.length || 'no'} images ${pairing.imagesWithoutMask.length ? 'without a mask' : 'found'}${hint}`);
   const masks: Uint8Array[] = [];
   const modes: Record<string, number> = {};

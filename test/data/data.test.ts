@@ -229,3 +229,19 @@ test('decodeImageBuffer: bytes that are no image are refused naming them as an i
   const { decodeImageBuffer } = await import('../../src/data/image_io.ts');
   await assert.rejects(decodeImageBuffer(Buffer.from('not an image')), (e: Error) => e instanceof UserError && /^image: cannot decode image/.test(e.message));
 });
+
+test('AVIF photos (what phones and browsers save) are images in folders too: listed for predict, paired for training, decoded to their size', async () => {
+  const { collectImages } = await import('../../src/data/image_list.ts');
+  const sharp = (await import('sharp')).default;
+  const dir = tempDir();
+  const rgb = Uint8Array.from({ length: 20 * 12 * 3 }, (_, i) => (i * 7) & 255);
+  await sharp(rgb, { raw: { width: 20, height: 12, channels: 3 } }).avif().toFile(path.join(dir, 'a.avif'));
+  await writeRgb(path.join(dir, 'b.png'), rgb, 20, 12);
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+  assert.deepEqual(collectImages([dir]).map((f) => path.basename(f)), ['a.avif', 'b.png']);
+  const img = await readImage(path.join(dir, 'a.avif'));
+  assert.deepEqual([img.width, img.height, img.data.length], [20, 12, 20 * 12 * 3]);
+  const masks = tempDir();
+  for (const n of ['a', 'b']) writeGreyPng(path.join(masks, `${n}.png`), new Uint8Array(20 * 12), 20, 12);
+  assert.deepEqual(loadSamples({ images: dir, masks }).map((s) => path.basename(s.image)), ['a.avif', 'b.png']);
+});

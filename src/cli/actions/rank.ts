@@ -16,13 +16,14 @@ import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../rank.js';
+import { IMAGE_KINDS } from '../../data/image_exts.js';
 
 interface Scored extends ImageUncertainty { image: string; bytes: number; mtimeMs: number; model: string }
 
 function listImages(dir: string, recursive: boolean): string[] {
   if (!isDir(dir)) throw new UserError(`--images ${dir}: folder not found`);
   const out = imagesUnder(dir, recursive);
-  if (!out.length) throw new UserError(`--images ${dir}: no images (jpg/png/bmp/webp/tiff)${recursive ? '' : ' (--recursive looks in subfolders)'}`);
+  if (!out.length) throw new UserError(`--images ${dir}: no images (${IMAGE_KINDS})${recursive ? '' : ' (--recursive looks in subfolders)'}`);
   return out;
 }
 

@@ -1,0 +1,4 @@
+// The image files pixelwise reads (sharp decodes them; bmp.ts the BMPs), by extension: what folders
+// are listed for, and the words errors use (no decoder import: command definitions read this).
+export const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.avif'];
+export const IMAGE_KINDS = 'jpg/png/bmp/webp/tiff/avif';
