@@ -2,3 +2,5 @@
 // are listed for, and the words errors use (no decoder import: command definitions read this).
 export const IMAGE_EXTS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.avif'];
 export const IMAGE_KINDS = 'jpg/png/bmp/webp/tiff/avif';
+/** Photos that sharp's prebuilt libvips cannot decode (it has no HEVC decoder): named, not passed over. */
+export const UNREADABLE_PHOTO_EXTS = ['.heic', '.heif'];

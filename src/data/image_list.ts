@@ -1,18 +1,25 @@
 // The images a command is given (files and folders) and the output name of each.
 import fs from 'node:fs';
 import path from 'node:path';
-import { IMAGE_EXTS } from './image_io.js';
 import { UserError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
-import { IMAGE_KINDS } from './image_exts.js';
+import { IMAGE_EXTS, IMAGE_KINDS, UNREADABLE_PHOTO_EXTS } from './image_exts.js';
 
-/** The images named: files as given, folders' images (by extension) in name order. */
-export function collectImages(inputs: string[]): string[] {
+const HEIC_HINT = 'pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first';
+
+/**
+ * The images named: files as given, folders' images (by extension) in name order. HEIC photos in a
+ * folder are not images here: `onPassedOver` hears of them (a folder of nothing else is refused).
+ */
+export function collectImages(inputs: string[], onPassedOver?: (files: string[], why: string) => void): string[] {
   const files: string[] = [];
   for (const p of inputs) {
     if (isDir(p)) {
-      const found = fs.readdirSync(p).sort().filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
-      if (!found.length) throw new UserError(`${p}: no images (${IMAGE_KINDS}) in this folder`);
+      const names = fs.readdirSync(p).sort();
+      const found = names.filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
+      const heic = names.filter((f) => UNREADABLE_PHOTO_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
+      if (!found.length) throw new UserError(`${p}: no images (${IMAGE_KINDS}) in this folder${heic.length ? `; ${heic.length} HEIC photo${heic.length > 1 ? 's' : ''}: ${HEIC_HINT}` : ''}`);
+      if (heic.length) onPassedOver?.(heic, HEIC_HINT);
       files.push(...found);
     } else if (isFile(p)) files.push(p);
     else throw new UserError(`${p}: no such file or folder`);

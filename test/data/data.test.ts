@@ -230,7 +230,7 @@ test('decodeImageBuffer: bytes that are no image are refused naming them as an i
   await assert.rejects(decodeImageBuffer(Buffer.from('not an image')), (e: Error) => e instanceof UserError && /^image: cannot decode image/.test(e.message));
 });
 
-test('AVIF photos (what phones and browsers save) are images in folders too: listed for predict, paired for training, decoded to their size', async () => {
+test('AVIF photos (what phones and browsers save) are images in folders too: listed for predict, paired for training, decoded to their size; HEIC photos, which sharp cannot decode, are named, not passed over in silence', async () => {
   const { collectImages } = await import('../../src/data/image_list.ts');
   const sharp = (await import('sharp')).default;
   const dir = tempDir();
@@ -241,7 +241,15 @@ test('AVIF photos (what phones and browsers save) are images in folders too: lis
   assert.deepEqual(collectImages([dir]).map((f) => path.basename(f)), ['a.avif', 'b.png']);
   const img = await readImage(path.join(dir, 'a.avif'));
   assert.deepEqual([img.width, img.height, img.data.length], [20, 12, 20 * 12 * 3]);
+  fs.writeFileSync(path.join(dir, 'IMG_0001.HEIC'), 'an iPhone photo');
+  const heard: string[][] = [];
+  assert.deepEqual(collectImages([dir], (files, why) => heard.push([...files.map((f) => path.basename(f)), why])).map((f) => path.basename(f)), ['a.avif', 'b.png']);
+  assert.deepEqual(heard, [['IMG_0001.HEIC', 'pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first']]);
+  const only = tempDir();
+  fs.writeFileSync(path.join(only, 'IMG_0002.heic'), 'an iPhone photo');
+  assert.throws(() => collectImages([only]), (e: Error) => e instanceof UserError && e.message === `${only}: no images (jpg/png/bmp/webp/tiff/avif) in this folder; 1 HEIC photo: pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first`);
+  fs.rmSync(path.join(dir, 'IMG_0001.HEIC'));
   const masks = tempDir();
   for (const n of ['a', 'b']) writeGreyPng(path.join(masks, `${n}.png`), new Uint8Array(20 * 12), 20, 12);
-  assert.deepEqual(loadSamples({ images: dir, masks }).map((s) => path.basename(s.image)), ['a.avif', 'b.png']);
+  assert.deepEqual(loadSamples({ images: dir, masks, numClasses: 2, ignoreIndex: 255 }).map((s) => path.basename(s.image)), ['a.avif', 'b.png']);
 });

@@ -37,7 +37,7 @@ function refuseOverwritingInputs(files: string[], names: string[], out: string, 
 
 export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
-  const files = collectImages(inputs);
+  const files = collectImages(inputs, (skipped, why) => process.stderr.write(`passed over ${skipped.length} HEIC photo${skipped.length > 1 ? 's' : ''} (${path.basename(skipped[0])}${skipped.length > 1 ? ', ...' : ''}): ${why}\n`));
   const names = outputNames(files);
   checkOutputDir('--out', o.out);
   refuseOverwritingInputs(files, names, o.out, o.cutout ? classList(o.cutout) : []);
