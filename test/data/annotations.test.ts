@@ -390,12 +390,13 @@ test('entries naming one image (a Label Studio task imported twice, the same upl
     annotations: points ? [{ result: [{ type: 'polygonlabels', original_width: W, original_height: H, value: { points, polygonlabels: ['Car'] } }] }] : [],
   });
   const file = path.join(tempDir(), 'export.json');
-  // Task 1 annotated; task 2 the same image, not annotated (it wiped task 1's mask before); task 3 another car.
+  // Task 1 annotated; task 2 the same image, not annotated (its empty mask wiped task 1's before); task 3 another car.
   fs.writeFileSync(file, JSON.stringify([task(1, '1a2b3c4d', [[25, 25], [50, 25], [50, 75], [25, 75]]), task(2, '5e6f7a8b', null), task(3, '9c0d1e2f', [[75, 0], [100, 0], [100, 25], [75, 25]])]));
   const out = path.join(tempDir(), 'out');
   const r = await convertAnnotations({ from: 'labelstudio', input: file, images, out });
   assert.equal(r.images, 1);
-  assert.deepEqual(r.merged, [{ image: 'street.png', entries: ['/data/upload/3/1a2b3c4d-street.png', '/data/upload/3/5e6f7a8b-street.png', '/data/upload/3/9c0d1e2f-street.png'] }]);
+  assert.deepEqual(r.merged, [{ image: 'street.png', entries: ['/data/upload/3/1a2b3c4d-street.png', '/data/upload/3/9c0d1e2f-street.png'] }]);
+  assert.deepEqual(r.unannotated, [], 'task 2 is not annotated, but its image is, by tasks 1 and 3');
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'street.png')), rects([3, 2, 6, 6, 1], [9, 0, 12, 2, 1]));
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).merged, r.merged);
 
@@ -406,6 +407,31 @@ test('entries naming one image (a Label Studio task imported twice, the same upl
   const o2 = path.join(tempDir(), 'out');
   await assert.rejects(convertAnnotations({ from: 'coco', input: cf, images, out: o2 }), (e: Error) => e instanceof UserError && e.message === `${cf}: ${path.join(images, 'street.png')} and ${path.join(images, 'street.jpg')} would share the mask ${path.join(o2, 'masks', 'street.png')} (masks pair with images by the name less its extension); rename one`);
   assert.equal(fs.existsSync(o2), false, 'nothing written');
+});
+
+test('Label Studio tasks not annotated yet get no mask (listed), unless their pre-annotations are asked for; an annotation of nothing is background; list.txt names the images given masks', async () => {
+  const images = await imagesDir(['a.png', 'b.png', 'c.png', 'd.png']);
+  const car = { type: 'polygonlabels', original_width: W, original_height: H, value: { points: [[25, 25], [50, 25], [50, 75], [25, 75]], polygonlabels: ['Car'] } };
+  const tasks = [
+    { id: 1, data: { image: '/data/upload/1/a.png' }, annotations: [{ result: [car] }] },
+    { id: 2, data: { image: '/data/upload/1/b.png' }, annotations: [], predictions: [{ result: [car] }] }, // pre-annotated only
+    { id: 3, data: { image: '/data/upload/1/c.png' }, annotations: [{ result: [car], was_cancelled: true }] }, // skipped by the annotator
+    { id: 4, data: { image: '/data/upload/1/d.png' }, annotations: [{ result: [] }] }, // submitted: nothing to label
+  ];
+  const file = path.join(tempDir(), 'export.json');
+  fs.writeFileSync(file, JSON.stringify(tasks));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'labelstudio', input: file, images, out });
+  assert.deepEqual(r.unannotated, ['/data/upload/1/b.png', '/data/upload/1/c.png']);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'masks')).sort(), ['a.png', 'd.png']);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'a.png')), rects([3, 2, 6, 6, 1]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'd.png')), rects());
+  assert.equal(fs.readFileSync(r.list, 'utf8'), 'a.png\nd.png\n');
+  const out2 = path.join(tempDir(), 'out');
+  const r2 = await convertAnnotations({ from: 'labelstudio', input: file, images, out: out2, predictions: true });
+  assert.deepEqual(r2.unannotated, ['/data/upload/1/c.png']);
+  assert.deepEqual(labelsOf(path.join(out2, 'masks', 'b.png')), rects([3, 2, 6, 6, 1]));
+  assert.equal(fs.readFileSync(r2.list, 'utf8'), 'a.png\nb.png\nd.png\n');
 });
 
 test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name', async () => {
@@ -421,7 +447,7 @@ test('image names: labelme on Windows (backslashes), a path out of the images fo
     fs.writeFileSync(path.join(dir, 'x.json'), JSON.stringify(json(imagePath)));
     const out = path.join(tempDir(), 'out');
     await convertAnnotations({ from: 'labelme', input: dir, images, out });
-    assert.deepEqual(fs.readdirSync(out).sort(), ['classes.json', 'masks', 'report.json'], imagePath);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['classes.json', 'list.txt', 'masks', 'report.json'], imagePath);
     assert.deepEqual(fs.readdirSync(path.join(out, 'masks')), [mask], imagePath);
     assert.deepEqual(labelsOf(path.join(out, 'masks', mask)), rects([1, 1, 4, 3, 1]), imagePath);
   }

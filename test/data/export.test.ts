@@ -89,10 +89,11 @@ test('predict --export coco,labelstudio,cvat: each export decodes (independent d
     assert.deepEqual(got, t.data, `${f}: CVAT`);
   }
 
-  // Back through convert, onto the model's classes by name.
+  // Back through convert, onto the model's classes by name (Label Studio's tasks hold predictions
+  // only, pre-annotations not yet reviewed: --predictions reads them as labels).
   for (const [from, file] of [['coco', 'coco.json'], ['labelstudio', 'labelstudio.json'], ['cvat-mask', 'cvat.zip']]) {
     const back = path.join(tempDir(), 'back');
-    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.join(out, file), '--images', PHOTOS, '--out', back, '--class-file', 'voc', '--quiet'], { encoding: 'utf8' });
+    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.join(out, file), '--images', PHOTOS, '--out', back, '--class-file', 'voc', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
     assert.equal(c.status, 0, c.stderr);
     for (const f of photos) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, truth.get(f)!.data, `${f}: ${from} through convert`);
   }
@@ -118,7 +119,7 @@ test('CamVid val with the camvid-fast model: COCO, Label Studio and CVAT exports
   assert.equal(p.status, 0, p.stderr);
   for (const [from, file] of [['coco', 'coco.json'], ['labelstudio', 'labelstudio.json'], ['cvat-mask', 'cvat.zip']]) {
     const back = path.join(tempDir(), 'back');
-    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.join(out, file), '--images', images, '--out', back, '--class-file', 'camvid', '--quiet'], { encoding: 'utf8' });
+    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.join(out, file), '--images', images, '--out', back, '--class-file', 'camvid', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
     assert.equal(c.status, 0, c.stderr);
     for (const f of fs.readdirSync(images)) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`)).data, `${f}: ${from}`);
   }

@@ -1,4 +1,5 @@
 // The `convert` command's work, loaded when the command runs (the definition in ../convert.ts stays light).
+import fs from 'node:fs';
 import path from 'node:path';
 import { convertAnnotations } from '../../data/annotations/convert.js';
 import { CLASS_SETS } from '../../data/class_sets.js';
@@ -12,7 +13,7 @@ export async function run(file: string, o: Opts): Promise<void> {
   const classes = o.classFile ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
-    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, skipInvalid: o.skipInvalid,
+    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, skipInvalid: o.skipInvalid,
     onImage: (d, t) => { bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
   });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
@@ -22,5 +23,8 @@ export async function run(file: string, o: Opts): Promise<void> {
   if (r.merged.length) process.stderr.write(`${r.merged.length} image${r.merged.length > 1 ? 's are' : ' is'} named by more than one entry of the export (a task imported twice?), e.g. ${r.merged[0].image} by ${r.merged[0].entries.map((e) => `"${e}"`).join(', ')}: their shapes are drawn together on one mask (report.json lists them)\n`);
   const drawn = r.shapesPerClass.reduce((a, b) => a + b, 0);
   process.stdout.write(`wrote ${r.images} mask${r.images === 1 ? '' : 's'} to ${r.masks} and ${r.classes.length} classes to ${r.classFile} (${drawn} shapes drawn${r.skipped.length ? `, ${r.skipped.length} skipped: see ${path.join(o.out, 'report.json')}` : ''})\n`);
-  process.stdout.write(`train with: --images ${o.images} --masks ${r.masks} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
+  if (r.unannotated.length) process.stderr.write(`${r.unannotated.length} task${r.unannotated.length > 1 ? 's' : ''} not annotated yet (e.g. ${r.unannotated[0]}): no mask written for ${r.unannotated.length > 1 ? 'them' : 'it'}; --predictions takes their pre-annotations as labels\n`);
+  // The list names the images given masks (an images folder may hold others); subfolders need --recursive.
+  const nested = fs.readFileSync(r.list, 'utf8').includes('/');
+  process.stdout.write(`train with: --images ${o.images} --masks ${r.masks} --list ${r.list}${nested ? ' --recursive' : ''} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
 }

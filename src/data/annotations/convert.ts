@@ -45,6 +45,11 @@ export interface ConvertOptions {
    * like any object ('class': CVAT's COCO export marks every brush mask as a crowd).
    */
   crowd?: CrowdRule;
+  /**
+   * Label Studio: tasks not annotated yet take their last prediction (pre-annotations) as their
+   * labels; by default they are left out (no mask) and listed in the report.
+   */
+  predictions?: boolean;
   /** Skip shapes that cannot be drawn (reported) instead of stopping at the first. */
   skipInvalid?: boolean;
   onImage?: (done: number, total: number) => void;
@@ -59,6 +64,10 @@ export interface ConvertReport {
   skipped: SkippedShape[];
   /** Images that several entries of the export name (their shapes drawn together, in file order). */
   merged: { image: string; entries: string[] }[];
+  /** Images the export names without an annotation yet (Label Studio tasks): no mask written. */
+  unannotated: string[];
+  /** The images given masks, one path per line relative to options.images (train's split list). */
+  list: string;
 }
 
 function readJson(file: string): unknown {
@@ -72,7 +81,7 @@ function readExport(o: ConvertOptions): AnnotationSet {
   const skip = !!o.skipInvalid;
   switch (o.from) {
     case 'coco': return readCoco(readJson(o.input), o.input, skip);
-    case 'labelstudio': return readLabelStudio(readJson(o.input), o.input, skip);
+    case 'labelstudio': return readLabelStudio(readJson(o.input), o.input, skip, !!o.predictions);
     case 'yolo': return readYolo(o.input, o.images, skip);
     case 'cvat': {
       if (!isFile(o.input)) throw new UserError(`${o.input}: file not found`);
@@ -231,7 +240,12 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   }
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
-  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged };
+  // The images given masks: train's split list, for an images folder that holds others too.
+  const list = path.join(o.out, 'list.txt');
+  writeFileAtomic(list, located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/')).join('\n') + (located.length ? '\n' : ''));
+  // Tasks not annotated yet, less those whose image another task annotates.
+  const unannotated = (set.unannotated ?? []).filter((n) => { const f = findImage(n, o.images); return !f || !byFile.has(path.resolve(f)); });
+  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, list };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
   return report;
 }

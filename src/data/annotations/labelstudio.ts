@@ -2,8 +2,10 @@
 // are brush masks (`brushlabels`, RLE: formats/mask_rle.ts), polygons (`polygonlabels`, points in
 // percent of the image), rectangles (`rectanglelabels`, percent, turned about the top-left corner)
 // or ellipses (`ellipselabels`: centre and radii in percent of the width and height, turned about
-// the centre). A task's last annotation that was not cancelled is the one read, or, in a task not yet
-// annotated, its last prediction.
+// the centre). A task's last annotation that was not cancelled is the one read. A task not yet
+// annotated gives no image (Label Studio's own converter leaves such tasks out: an all-background
+// mask would teach that its objects are background), unless asked to take its last prediction
+// (pre-annotations, as predict --export writes them) as its labels.
 import { extname } from 'node:path';
 import { decodeBrushRle } from '../../formats/mask_rle.js';
 import { IMAGE_EXTS } from '../image_io.js';
@@ -13,24 +15,26 @@ import { ellipseProblem, flatPoints, isRecord, listIn, polygonProblem, ShapeProb
 interface LsResult { type?: unknown; to_name?: unknown; original_width?: number; original_height?: number; value?: unknown }
 interface LsTask { id?: unknown; data?: unknown; image?: unknown; annotations?: unknown; predictions?: unknown }
 
-export function readLabelStudio(json: unknown, file: string, skipInvalid = false): AnnotationSet {
+export function readLabelStudio(json: unknown, file: string, skipInvalid = false, usePredictions = false): AnnotationSet {
   if (!Array.isArray(json)) throw new UserError(`${file}: not a Label Studio JSON export (a list of tasks)`);
   const problems = new ShapeProblems(file, skipInvalid);
   const labels: string[] = [];
   const images: AnnotatedImage[] = [];
+  const unannotated: string[] = [];
   (json as unknown[]).forEach((entry, t) => {
     if (!isRecord(entry)) throw new UserError(`${file}: task #${t} is not an object`);
     const task = entry as LsTask;
     const id = typeof task.id === 'number' || typeof task.id === 'string' ? task.id : `#${t}`;
-    // A task not yet annotated (pre-annotations, as predict --export writes them) gives its last prediction.
     const anns = listIn(task.annotations, file, `task ${id}: "annotations"`).filter((a) => isRecord(a) && !a.was_cancelled) as { result?: unknown }[];
-    const ann = anns.at(-1) ?? (listIn(task.predictions, file, `task ${id}: "predictions"`).filter(isRecord) as { result?: unknown }[]).at(-1);
+    const predictions = listIn(task.predictions, file, `task ${id}: "predictions"`).filter(isRecord) as { result?: unknown }[];
+    const ann = anns.at(-1) ?? (usePredictions ? predictions.at(-1) : undefined);
     const results = listIn(ann?.result, file, `task ${id}: "result"`);
     const url = imageOf(task, results.filter(isRecord) as LsResult[]);
     if (!url) {
       const min = !('data' in task) && typeof task.image === 'string';
       throw new UserError(`${file}: task ${id} has no image in "data"${min ? ' (a JSON-MIN export? export the project as "JSON")' : ''}`);
     }
+    if (!ann) { unannotated.push(url); return; }
     const img: AnnotatedImage = { name: url, shapes: [] };
     results.forEach((entry, k) => {
       if (!isRecord(entry)) return problems.invalid(img.name, `task ${id}, result ${k}`, 'a result that is not an object');
@@ -75,7 +79,7 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
     });
     images.push(img);
   });
-  return { format: 'labelstudio', images, labels, skipped: problems.skipped };
+  return { format: 'labelstudio', images, labels, skipped: problems.skipped, unannotated };
 }
 
 /**

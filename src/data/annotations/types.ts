@@ -43,6 +43,8 @@ export interface AnnotationSet {
   /** The export's labels in its own order (COCO categories by id, CVAT's label list, else first use). */
   labels: string[];
   skipped: SkippedShape[];
+  /** Images whose entries hold no annotation yet (Label Studio tasks not annotated): given no mask. */
+  unannotated?: string[];
 }
 
 /**
