@@ -434,6 +434,23 @@ test('Label Studio tasks not annotated yet get no mask (listed), unless their pr
   assert.equal(fs.readFileSync(r2.list, 'utf8'), 'a.png\nb.png\nd.png\n');
 });
 
+test('labelme: a folder of train/ and test/ subfolders, each JSON beside its image (one name in both): images found where each JSON points, masks in the same subfolders; other JSON files passed over, listed', async () => {
+  const root = tempDir();
+  for (const split of ['train', 'test']) {
+    fs.mkdirSync(path.join(root, split));
+    await writeRgb(path.join(root, split, '1.png'), new Uint8Array(W * H * 3).fill(90), W, H);
+    const box = split === 'train' ? [[1, 1], [4, 3]] : [[6, 2], [9, 7]];
+    fs.writeFileSync(path.join(root, split, '1.json'), JSON.stringify({ imagePath: '1.png', imageWidth: W, imageHeight: H, shapes: [{ label: 'car', points: box, shape_type: 'rectangle' }] }));
+  }
+  fs.writeFileSync(path.join(root, 'classes.json'), JSON.stringify([{ name: 'background', color: [0, 0, 0] }]));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'labelme', input: root, images: root, out });
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'train', '1.png')), rects([1, 1, 4, 3, 1]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'test', '1.png')), rects([6, 2, 9, 7, 1]));
+  assert.equal(fs.readFileSync(r.list, 'utf8'), 'test/1.png\ntrain/1.png\n');
+  assert.deepEqual(r.skipped, [{ image: path.join(root, 'classes.json'), what: 'file', reason: 'not a labelme file (no "imagePath" and "shapes")' }]);
+});
+
 test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name', async () => {
   const root = tempDir();
   const images = path.join(root, 'images');

@@ -16,7 +16,8 @@ import { encodeLabelPng } from '../mask_io.js';
 import { defaultPalette, type ClassInfo } from '../classes.js';
 import { fillEllipse, fillPolygon, type FillRule } from '../polygon.js';
 import { readCoco } from './coco.js';
-import { readLabelme } from './labelme.js';
+import { isLabelme, readLabelme } from './labelme.js';
+import { filesUnder } from '../image_list.js';
 import { readCvatMasks, readCvatXml } from './cvat.js';
 import { readLabelStudio } from './labelstudio.js';
 import { readYolo } from './yolo.js';
@@ -98,16 +99,21 @@ function readExport(o: ConvertOptions): AnnotationSet {
       return readCvatMasks(files, o.input);
     }
     case 'labelme': {
-      const files = isDir(o.input) ? fs.readdirSync(o.input).filter((f) => f.toLowerCase().endsWith('.json')).sort().map((f) => path.join(o.input, f)) : [o.input];
-      if (!files.length) throw new UserError(`${o.input}: no labelme .json files in this folder`);
+      // A folder: its JSON files, in subfolders too (train/, test/ beside their images); other JSON
+      // files there (a class list, a report) are passed over, listed.
+      const folder = isDir(o.input);
+      const files = folder ? filesUnder(o.input, true, (f) => f.toLowerCase().endsWith('.json')).map((f) => path.join(o.input, f)) : [o.input];
       const images: AnnotatedImage[] = [], labels: string[] = [], skipped: SkippedShape[] = [];
       for (const f of files) {
+        const json = readJson(f);
+        if (folder && !isLabelme(json)) { skipped.push({ image: f, what: 'file', reason: 'not a labelme file (no "imagePath" and "shapes")' }); continue; }
         const problems = new ShapeProblems(f, skip);
-        const img = readLabelme(readJson(f), f, problems);
+        const img = readLabelme(json, f, problems);
         skipped.push(...problems.skipped);
         for (const s of img.shapes) if (!labels.includes(s.label)) labels.push(s.label);
         images.push(img);
       }
+      if (!images.length) throw new UserError(`${o.input}: no labelme .json files in this folder${files.length ? ` (${files.length} other JSON files)` : ''}`);
       return { format: 'labelme', images, labels, skipped };
     }
   }
@@ -115,22 +121,22 @@ function readExport(o: ConvertOptions): AnnotationSet {
 
 /**
  * The image file an export names, under --images: its path, its file name, or (Label Studio) the
- * upload name less its 8-hex prefix. Windows separators (labelme on Windows writes "..\\img\\a.jpg")
+ * upload name less its 8-hex prefix; first, where the export's own location puts it (`near`). Windows separators (labelme on Windows writes "..\\img\\a.jpg")
  * read as "/"; a path that leaves the folder ("../other/a.jpg") is tried by its file name only, so
  * that the mask stays under masks/.
  */
-function findImage(name: string, images: string): string | null {
+function findImage(name: string, images: string, near?: string): string | null {
   // Label Studio's local files: /data/local-files/?d=PATH.
   const local = /[?&]d=([^&]+)/.exec(name);
   const raw = local ? local[1] : name.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\?.*$/, '');
   let decoded = raw;
   try { decoded = decodeURIComponent(raw); } catch { /* a lone % is a character of the name */ }
   const inside = (c: string) => { const rel = path.relative(images, c); return rel !== '' && rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel); };
-  const candidates = [...new Set([decoded, raw, name])].flatMap((n) => {
+  const candidates = [...(near ? [near] : []), ...[...new Set([decoded, raw, name])].flatMap((n) => {
     const clean = n.replace(/\\/g, '/');
     const base = path.posix.basename(clean);
     return [path.join(images, clean), path.join(images, clean.replace(/^\/+/, '')), path.join(images, base), path.join(images, base.replace(/^[0-9a-f]{8}-/, ''))];
-  });
+  })];
   return candidates.find((c) => inside(c) && isFile(c)) ?? null;
 }
 
@@ -178,7 +184,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const byFile = new Map<string, { file: string; entries: AnnotatedImage[] }>();
   const maskOf = new Map<string, string>();
   for (const img of set.images) {
-    const file = findImage(img.name, o.images);
+    const file = findImage(img.name, o.images, img.near);
     if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${o.images}; point options.images at the folder the export's images are in`);
     const key = path.resolve(file);
     if (!byFile.has(key)) {

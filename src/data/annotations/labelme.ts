@@ -1,15 +1,23 @@
 // labelme JSON (one file per image): shapes with a label, points and a shape_type (polygon,
 // rectangle, circle, mask; lines and points have no area and are skipped).
+import path from 'node:path';
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
 import { flatPoints, isRecord, polygonProblem, ShapeProblems, type AnnotatedImage, type Shape } from './types.js';
 
 interface LabelmeShape { label?: unknown; points?: unknown; shape_type?: unknown; mask?: unknown }
 
+/** Whether a JSON value has labelme's shape (an imagePath and a list of shapes). */
+export function isLabelme(json: unknown): boolean {
+  const j = json as { imagePath?: unknown; shapes?: unknown } | null;
+  return !!j && typeof j === 'object' && typeof j.imagePath === 'string' && Array.isArray(j.shapes);
+}
+
 export function readLabelme(json: unknown, file: string, problems: ShapeProblems): AnnotatedImage {
-  const j = json as { imagePath?: string; imageWidth?: number; imageHeight?: number; shapes?: LabelmeShape[] };
-  if (!j || typeof j.imagePath !== 'string' || !Array.isArray(j.shapes)) throw new UserError(`${file}: not a labelme file (needs "imagePath" and "shapes")`);
-  const img: AnnotatedImage = { name: j.imagePath, width: j.imageWidth, height: j.imageHeight, shapes: [] };
+  const j = json as { imagePath: string; imageWidth?: number; imageHeight?: number; shapes: LabelmeShape[] };
+  if (!isLabelme(json)) throw new UserError(`${file}: not a labelme file (needs "imagePath" and "shapes")`);
+  // labelme writes imagePath relative to the JSON file (with "\\" on Windows).
+  const img: AnnotatedImage = { name: j.imagePath, near: path.resolve(path.dirname(file), j.imagePath.replace(/\\/g, '/')), width: j.imageWidth, height: j.imageHeight, shapes: [] };
   (j.shapes as unknown[]).forEach((entry, k) => {
     if (!isRecord(entry)) return problems.invalid(img.name, `shape ${k}`, 'a shape that is not an object');
     const s = entry as LabelmeShape;

@@ -26,6 +26,8 @@ export interface Shape {
 export interface AnnotatedImage {
   /** The image file as the export names it (a path, a file name or a URL). */
   name: string;
+  /** Where the export's own location puts the image (labelme: imagePath beside its JSON file), tried first. */
+  near?: string;
   width?: number;
   height?: number;
   shapes: Shape[];
