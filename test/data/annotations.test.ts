@@ -273,7 +273,7 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   assert.deepEqual(labelsOf(path.join(out2, 'masks', 'f0.png')), rects([0, 6, 6, 8, 1], [6, 0, 12, 8, 2]));
 });
 
-test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; a CVAT for video export and an ellipse without a radius refused in one line', async () => {
+test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; an ellipse without a radius refused in one line', async () => {
   const images = await imagesDir(['f0.png']);
   const xml = (body: string) => `<?xml version="1.0" encoding="utf-8"?>
 <annotations><version>1.1</version>
@@ -299,11 +299,38 @@ test('CVAT for images XML: a box turned about its centre and ellipses (turned, a
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'f0.png')), rects([0, 0, 4, 2, 1]));
   fs.writeFileSync(file, xml('<ellipse label="cell" cx="6" cy="4" rx="0" ry="1"></ellipse>'));
   await assert.rejects(convertAnnotations({ from: 'cvat', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: f0.png, <ellipse> 0 (cell): an ellipse of radius 0 x 1 (both must be above 0); fix the file or pass options.skipInvalid to skip such shapes`);
-  fs.writeFileSync(file, `<?xml version="1.0" encoding="utf-8"?>
-<annotations><version>1.1</version><meta><task><mode>interpolation</mode></task></meta>
-  <track id="0" label="cell" source="manual"><box frame="0" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="3" ybr="3" z_order="0"></box></track>
-</annotations>`);
-  await assert.rejects(convertAnnotations({ from: 'cvat', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: a "CVAT for video" export (shapes in <track> elements, by frame number); export the task as "CVAT for images 1.1", which lists each frame's shapes under its image file`);
+});
+
+test('CVAT for video XML: tracks by frame onto frame_NNNNNN images (any extension), shapes out of view left out; frames without an image listed, none at all refused', async () => {
+  const images = tempDir();
+  for (const n of ['frame_000000.PNG', 'frame_000002.png']) await writeRgb(path.join(images, n), new Uint8Array(W * H * 3).fill(90), W, H);
+  // As CVAT writes it: every frame of each track (interpolated), the car out of view on frame 2.
+  const xml = `<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+  <meta><task><size>3</size><mode>interpolation</mode><labels><label><name>road</name></label><label><name>car</name></label></labels>
+    <original_size><width>${W}</width><height>${H}</height></original_size></task></meta>
+  <track id="0" label="car" source="manual">
+    <box frame="0" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="4" ybr="3" z_order="1"></box>
+    <box frame="1" outside="0" occluded="0" keyframe="0" xtl="2" ytl="1" xbr="5" ybr="3" z_order="1"></box>
+    <box frame="2" outside="1" occluded="0" keyframe="1" xtl="3" ytl="1" xbr="6" ybr="3" z_order="1"></box>
+  </track>
+  <track id="1" label="road" source="manual">
+    <polygon frame="0" outside="0" occluded="0" keyframe="1" points="0,2;12,2;12,8;0,8" z_order="0"></polygon>
+    <polygon frame="1" outside="0" occluded="0" keyframe="0" points="0,2;12,2;12,8;0,8" z_order="0"></polygon>
+    <polygon frame="2" outside="0" occluded="0" keyframe="1" points="0,4;12,4;12,8;0,8" z_order="0"></polygon>
+  </track>
+</annotations>`;
+  const file = path.join(tempDir(), 'annotations.xml');
+  fs.writeFileSync(file, xml);
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'cvat', input: file, images, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'road', 'car']);
+  assert.deepEqual(r.absent, ['frame_000001']);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'masks')).sort(), ['frame_000000.png', 'frame_000002.png']);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'frame_000000.png')), rects([0, 2, 12, 8, 1], [1, 1, 4, 3, 2]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'frame_000002.png')), rects([0, 4, 12, 8, 1]));
+  const none = tempDir();
+  await assert.rejects(convertAnnotations({ from: 'cvat', input: file, images: none, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: none of the 3 frames it lists has an image in options.images ${none} (frame_000000.png, ...); extract the video's frames there, numbered from 0 (ffmpeg -i VIDEO -start_number 0 DIR/frame_%06d.png)`);
 });
 
 test('Label Studio JSON: a brush RLE and a polygon in percent, the upload name matched to the image file', async () => {

@@ -1,4 +1,4 @@
-// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme, CVAT and YOLO exports
+// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme, CVAT (images and video) and YOLO exports
 // whose values are replaced at random (null, numbers out of range, strings, empty lists and objects,
 // deleted keys; CVAT attributes and YOLO tokens likewise). Every mutant converts or fails with a
 // UserError (the CLI's one-line message), never another exception, and none takes long.
@@ -65,6 +65,9 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
   const cvat = `<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta><task><labels><label><name>car</name></label></labels></task></meta>
 <image id="0" name="a.png" width="${W}" height="${H}"><box label="car" xtl="0" ytl="0" xbr="6" ybr="4" rotation="10" z_order="1"></box><polygon label="car" points="4,2;8,2;8,6" z_order="0"></polygon>
 <mask label="car" rle="1, 4, 1" left="8" top="5" width="3" height="2" z_order="0"></mask><ellipse label="car" cx="6" cy="4" rx="3" ry="1" rotation="90"></ellipse></image></annotations>`;
+  const cvatVideo = `<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta><task><original_size><width>${W}</width><height>${H}</height></original_size></task></meta>
+<track id="0" label="car"><box frame="0" outside="0" xtl="1" ytl="1" xbr="4" ybr="3" z_order="1"></box><polygon frame="1" outside="1" points="0,2;12,2;12,8" z_order="0"></polygon></track></annotations>`;
+  fs.copyFileSync(path.join(images, 'a.png'), path.join(images, 'frame_000000.png'));
   const yolo = { root: path.join(dir, 'y'), labels: '0 0.1 0.1 0.5 0.1 0.5 0.5\n1 0.5 0.5 0.2 0.3\n' };
   fs.mkdirSync(path.join(yolo.root, 'images'), { recursive: true });
   fs.mkdirSync(path.join(yolo.root, 'labels'));
@@ -75,7 +78,7 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
   for (let i = 0; i < 150; i++) {
     for (const from of ['coco', 'labelstudio', 'labelme', 'cvat', 'yolo'] as AnnotationFormat[]) {
       let input = path.join(dir, `${from}.in`), imagesDir = images;
-      if (from === 'cvat') fs.writeFileSync(input, mutateTokens(cvat, /(\w+)="([^"]*)"/g, ['', '-1', '1e12', 'x', 'NaN', '0', '1,2', '99999999', '1;2;3', '0.5', 'Infinity', '-0'], rng));
+      if (from === 'cvat') fs.writeFileSync(input, mutateTokens(i % 2 ? cvatVideo : cvat, /(\w+)="([^"]*)"/g, ['', '-1', '1e12', 'x', 'NaN', '0', '1,2', '99999999', '1;2;3', '0.5', 'Infinity', '-0'], rng));
       else if (from === 'yolo') {
         fs.writeFileSync(path.join(yolo.root, 'labels', 'a.txt'), mutateTokens(yolo.labels, /(^|\s)(\S+)/g, ['-1', '1e12', 'x', 'NaN', '2', '0.5', '99999999', '1e-300', '3', '0 0'], rng));
         fs.writeFileSync(path.join(yolo.root, 'data.yaml'), rng.next() < 0.7 ? 'names: [a, b, c]\n' : ['names: 5', 'names: {0: a, 2: b}', 'names:', ': :', 'names: [a, [b]]', 'names: {x: a}'][rng.int(6)] + '\n');

@@ -23,6 +23,7 @@ export async function run(file: string, o: Opts): Promise<void> {
   if (r.merged.length) process.stderr.write(`${r.merged.length} image${r.merged.length > 1 ? 's are' : ' is'} named by more than one entry of the export (a task imported twice?), e.g. ${r.merged[0].image} by ${r.merged[0].entries.map((e) => `"${e}"`).join(', ')}: their shapes are drawn together on one mask (report.json lists them)\n`);
   const drawn = r.shapesPerClass.reduce((a, b) => a + b, 0);
   process.stdout.write(`wrote ${r.images} mask${r.images === 1 ? '' : 's'} to ${r.masks} and ${r.classes.length} classes to ${r.classFile} (${drawn} shapes drawn${r.skipped.length ? `, ${r.skipped.length} skipped: see ${path.join(o.out, 'report.json')}` : ''})\n`);
+  if (r.absent.length) process.stderr.write(`${r.absent.length} frame${r.absent.length > 1 ? 's' : ''} of the export ha${r.absent.length > 1 ? 've' : 's'} no image under --images (e.g. ${r.absent[0]}): no mask written for ${r.absent.length > 1 ? 'them' : 'it'}\n`);
   if (r.unannotated.length) process.stderr.write(`${r.unannotated.length} task${r.unannotated.length > 1 ? 's' : ''} not annotated yet (e.g. ${r.unannotated[0]}): no mask written for ${r.unannotated.length > 1 ? 'them' : 'it'}; --predictions takes their pre-annotations as labels\n`);
   // The list names the images given masks (an images folder may hold others); subfolders need --recursive.
   const nested = fs.readFileSync(r.list, 'utf8').includes('/');

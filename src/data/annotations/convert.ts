@@ -13,6 +13,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { unzipSync } from 'fflate';
 import { encodeLabelPng } from '../mask_io.js';
+import { IMAGE_EXTS } from '../image_exts.js';
 import { defaultPalette, type ClassInfo } from '../classes.js';
 import { fillEllipse, fillPolygon, type FillRule } from '../polygon.js';
 import { readCoco } from './coco.js';
@@ -67,6 +68,8 @@ export interface ConvertReport {
   merged: { image: string; entries: string[] }[];
   /** Images the export names without an annotation yet (Label Studio tasks): no mask written. */
   unannotated: string[];
+  /** Video frames the export lists whose image is not under options.images: no mask written. */
+  absent: string[];
   /** The images given masks, one path per line relative to options.images (train's split list). */
   list: string;
 }
@@ -125,7 +128,15 @@ function readExport(o: ConvertOptions): AnnotationSet {
  * read as "/"; a path that leaves the folder ("../other/a.jpg") is tried by its file name only, so
  * that the mask stays under masks/.
  */
-function findImage(name: string, images: string, near?: string): string | null {
+/** Image files by lower-case stem, per folder (CVAT video frames are named without their extension). */
+const byStem = new Map<string, Map<string, string>>();
+function imageByStem(dir: string, name: string): string | null {
+  if (!byStem.has(dir)) byStem.set(dir, new Map(isDir(dir) ? fs.readdirSync(dir).filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => [stem(f).toLowerCase(), path.join(dir, f)]) : []));
+  return byStem.get(dir)!.get(name.toLowerCase()) ?? null;
+}
+
+function findImage(name: string, images: string, near?: string, anyExtension = false): string | null {
+  if (anyExtension) return imageByStem(path.join(images, path.dirname(name)), path.basename(name));
   // Label Studio's local files: /data/local-files/?d=PATH.
   const local = /[?&]d=([^&]+)/.exec(name);
   const raw = local ? local[1] : name.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\?.*$/, '');
@@ -183,8 +194,11 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   // mask, not one after the other over the same file; two files that would share a mask are refused.
   const byFile = new Map<string, { file: string; entries: AnnotatedImage[] }>();
   const maskOf = new Map<string, string>();
+  const absent: string[] = [];
+  byStem.clear();
   for (const img of set.images) {
-    const file = findImage(img.name, o.images, img.near);
+    const file = findImage(img.name, o.images, img.near, img.anyExtension);
+    if (!file && img.optional) { absent.push(img.name); continue; }
     if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${o.images}; point options.images at the folder the export's images are in`);
     const key = path.resolve(file);
     if (!byFile.has(key)) {
@@ -196,6 +210,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
     }
     byFile.get(key)!.entries.push(img);
   }
+  if (!byFile.size && absent.length) throw new UserError(`${o.input}: none of the ${absent.length} frames it lists has an image in options.images ${o.images} (${absent[0]}.png, ...); extract the video's frames there, numbered from 0 (ffmpeg -i VIDEO -start_number 0 DIR/frame_%06d.png)`);
   const located = [...byFile.values()];
   const merged = located.filter((l) => l.entries.length > 1).map((l) => ({ image: path.relative(o.images, l.file), entries: l.entries.map((e) => e.name) }));
   let done = 0;
@@ -251,7 +266,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   writeFileAtomic(list, located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/')).join('\n') + (located.length ? '\n' : ''));
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = findImage(n, o.images); return !f || !byFile.has(path.resolve(f)); });
-  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, list };
+  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, list };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
   return report;
 }

@@ -1,5 +1,6 @@
 // CVAT exports: "CVAT for images 1.1" XML (polygons, boxes and ellipses, both turned about their
-// centre by `rotation` degrees clockwise, and masks per image, layered by z_order) and "Segmentation mask 1.1" (a zip, or its folder: labelmap.txt with each label's
+// centre by `rotation` degrees clockwise, and masks per image, layered by z_order), "CVAT for video
+// 1.1" (the same shapes in tracks, by frame) and "Segmentation mask 1.1" (a zip, or its folder: labelmap.txt with each label's
 // colour, and SegmentationClass/ colour PNGs).
 import { XMLParser } from 'fast-xml-parser';
 import { decodeMask } from '../mask_io.js';
@@ -36,9 +37,6 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
   } catch (e) { throw new UserError(`${file}: not valid XML (${(e as Error).message.split('\n')[0]})`); }
   const root = find(doc, 'annotations')[0];
   if (!root) throw new UserError(`${file}: not a CVAT for images file (no <annotations>)`);
-  if (!find(children(root), 'image').length && find(children(root), 'track').length) {
-    throw new UserError(`${file}: a "CVAT for video" export (shapes in <track> elements, by frame number); export the task as "CVAT for images 1.1", which lists each frame's shapes under its image file`);
-  }
   const problems = new ShapeProblems(file, skipInvalid);
   // The task's labels in their order: meta > task|project|job > labels > label > name.
   const labels: string[] = [];
@@ -49,48 +47,81 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
     }
   };
   walk(find(children(root), 'meta'));
+  /** A shape element of an image (or of a track, which names the label) as a Shape, or null when passed over. */
+  const shapeOf = (el: Node, k: number, img: AnnotatedImage, trackLabel?: string): Shape | null => {
+    const tag = tagOf(el), e = attrs(el);
+    if (tag === '#text' || tag === 'tag') return null;
+    const label = trackLabel ?? e.label;
+    const what = `<${tag}> ${k}${e.frame != null ? ` of frame ${e.frame}` : ''} (${label ?? 'no label'})`;
+    if (!label) { problems.invalid(img.name, what, 'a shape without a label'); return null; }
+    const shape: Shape = { label, regions: [], z: num(e.z_order) || 0, what };
+    if (tag === 'polygon') {
+      const xy = (e.points ?? '').split(';').flatMap((p) => p.split(',').map(Number));
+      const why = polygonProblem(e.points ? xy : []);
+      if (why) { problems.invalid(img.name, what, why); return null; }
+      shape.regions.push({ kind: 'polygon', xy });
+    } else if (tag === 'box') {
+      const [x0, y0, x1, y1] = [e.xtl, e.ytl, e.xbr, e.ybr].map(num);
+      const degrees = e.rotation == null ? 0 : num(e.rotation);
+      if ([x0, y0, x1, y1].some((v) => !Number.isFinite(v))) { problems.invalid(img.name, what, 'a box without xtl, ytl, xbr, ybr'); return null; }
+      if (!Number.isFinite(degrees)) { problems.invalid(img.name, what, `a box whose rotation "${e.rotation}" is not a number`); return null; }
+      shape.regions.push({ kind: 'polygon', xy: turnedRectangle(x0, y0, x1 - x0, y1 - y0, degrees, (x0 + x1) / 2, (y0 + y1) / 2) });
+    } else if (tag === 'ellipse') {
+      const [cx, cy, rx, ry] = [e.cx, e.cy, e.rx, e.ry].map(num);
+      const degrees = e.rotation == null ? 0 : num(e.rotation);
+      const why = ellipseProblem(cx, cy, rx, ry, degrees);
+      if (why) { problems.invalid(img.name, what, why); return null; }
+      shape.regions.push({ kind: 'ellipse', cx, cy, rx, ry, degrees });
+    } else if (tag === 'mask') {
+      const [left, top, width, height] = [e.left, e.top, e.width, e.height].map(num);
+      // The box lies in the image (CVAT draws masks on it), which also bounds what is allocated.
+      const fits = [left, top, width, height].every(Number.isInteger) && left >= 0 && top >= 0 && width > 0 && height > 0
+        && (img.width != null && img.height != null ? left + width <= img.width && top + height <= img.height : width * height <= 2 ** 28);
+      const mask = fits ? boxMask(e.rle ?? '', width, height) : null;
+      if (!mask) { problems.invalid(img.name, what, 'a mask whose rle does not fill its left/top/width/height box, or a box outside the image'); return null; }
+      shape.regions.push({ kind: 'mask', mask, left, top, width, height });
+    } else { problems.skip(img.name, what, `a ${tag} has no area`); return null; }
+    return shape;
+  };
   const images: AnnotatedImage[] = [];
   for (const node of find(children(root), 'image')) {
     const a = attrs(node);
     const img: AnnotatedImage = { name: a.name, width: num(a.width) || undefined, height: num(a.height) || undefined, shapes: [] };
     if (!img.name) throw new UserError(`${file}: an <image> without a name`);
-    children(node).forEach((el, k) => {
-      const tag = tagOf(el), e = attrs(el);
-      if (tag === '#text' || tag === 'tag') return;
-      const what = `<${tag}> ${k} (${e.label ?? 'no label'})`;
-      if (!e.label) return problems.invalid(img.name, what, 'a shape without a label');
-      const shape: Shape = { label: e.label, regions: [], z: num(e.z_order) || 0, what };
-      if (tag === 'polygon') {
-        const xy = (e.points ?? '').split(';').flatMap((p) => p.split(',').map(Number));
-        const why = polygonProblem(e.points ? xy : []);
-        if (why) return problems.invalid(img.name, what, why);
-        shape.regions.push({ kind: 'polygon', xy });
-      } else if (tag === 'box') {
-        const [x0, y0, x1, y1] = [e.xtl, e.ytl, e.xbr, e.ybr].map(num);
-        const degrees = e.rotation == null ? 0 : num(e.rotation);
-        if ([x0, y0, x1, y1].some((v) => !Number.isFinite(v))) return problems.invalid(img.name, what, 'a box without xtl, ytl, xbr, ybr');
-        if (!Number.isFinite(degrees)) return problems.invalid(img.name, what, `a box whose rotation "${e.rotation}" is not a number`);
-        shape.regions.push({ kind: 'polygon', xy: turnedRectangle(x0, y0, x1 - x0, y1 - y0, degrees, (x0 + x1) / 2, (y0 + y1) / 2) });
-      } else if (tag === 'ellipse') {
-        const [cx, cy, rx, ry] = [e.cx, e.cy, e.rx, e.ry].map(num);
-        const degrees = e.rotation == null ? 0 : num(e.rotation);
-        const why = ellipseProblem(cx, cy, rx, ry, degrees);
-        if (why) return problems.invalid(img.name, what, why);
-        shape.regions.push({ kind: 'ellipse', cx, cy, rx, ry, degrees });
-      } else if (tag === 'mask') {
-        const [left, top, width, height] = [e.left, e.top, e.width, e.height].map(num);
-        // The box lies in the image (CVAT draws masks on it), which also bounds what is allocated.
-        const fits = [left, top, width, height].every(Number.isInteger) && left >= 0 && top >= 0 && width > 0 && height > 0
-          && (img.width != null && img.height != null ? left + width <= img.width && top + height <= img.height : width * height <= 2 ** 28);
-        const mask = fits ? boxMask(e.rle ?? '', width, height) : null;
-        if (!mask) return problems.invalid(img.name, what, 'a mask whose rle does not fill its left/top/width/height box, or a box outside the image');
-        shape.regions.push({ kind: 'mask', mask, left, top, width, height });
-      } else return problems.skip(img.name, what, `a ${tag} has no area`);
-      img.shapes.push(shape);
-    });
+    children(node).forEach((el, k) => { const sh = shapeOf(el, k, img); if (sh) img.shapes.push(sh); });
     images.push(img);
   }
+  if (!images.length) {
+    // "CVAT for video": tracks of shapes by frame, every frame's (interpolated) shape written, the
+    // ones out of view marked outside. Frames are images named frame_NNNNNN (as CVAT's export with
+    // images names them, any extension); frames without an image under options.images are left out.
+    const size = find(children(root), 'meta').flatMap((m) => deepFind(children(m), 'original_size'))[0];
+    const dim = (k: string) => { const n = size && find(children(size), k)[0]; const t = n && find(children(n), '#text')[0]; return t ? num(String(t['#text'])) || undefined : undefined; };
+    const frames = new Map<number, AnnotatedImage>();
+    const frameImage = (f: number) => {
+      if (!frames.has(f)) frames.set(f, { name: `frame_${String(f).padStart(6, '0')}`, width: dim('width'), height: dim('height'), shapes: [], anyExtension: true, optional: true });
+      return frames.get(f)!;
+    };
+    for (const track of find(children(root), 'track')) {
+      const label = attrs(track).label;
+      children(track).forEach((el, k) => {
+        if (tagOf(el) === '#text') return;
+        const f = num(attrs(el).frame);
+        if (!Number.isInteger(f) || f < 0) return problems.invalid(`track ${attrs(track).id ?? '?'}`, `<${tagOf(el)}> ${k}`, `frame "${attrs(el).frame}" is not a frame number`);
+        const img = frameImage(f);
+        if (attrs(el).outside === '1') return;
+        const sh = shapeOf(el, k, img, label ?? '');
+        if (sh) img.shapes.push({ ...sh, what: `track ${attrs(track).id ?? '?'}, ${sh.what}` });
+      });
+    }
+    images.push(...[...frames.entries()].sort(([a], [b]) => a - b).map(([, img]) => img));
+  }
   return { format: 'cvat', images, labels, skipped: problems.skipped };
+}
+
+/** Elements of a tag anywhere below these nodes. */
+function deepFind(nodes: Node[], tag: string): Node[] {
+  return nodes.flatMap((n) => (tagOf(n) === tag ? [n] : tagOf(n) === '#text' ? [] : deepFind(children(n), tag)));
 }
 
 /** labelmap.txt of "Segmentation mask 1.1": `name:r,g,b:parts:actions` lines. */

@@ -28,6 +28,10 @@ export interface AnnotatedImage {
   name: string;
   /** Where the export's own location puts the image (labelme: imagePath beside its JSON file), tried first. */
   near?: string;
+  /** The name has no extension: the image is the file of that name with any readable one (CVAT video frames). */
+  anyExtension?: boolean;
+  /** The export lists it, but its file may be absent (video frames not all extracted): then it is left out, counted. */
+  optional?: boolean;
   width?: number;
   height?: number;
   shapes: Shape[];
