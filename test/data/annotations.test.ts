@@ -329,6 +329,10 @@ test('CVAT for video XML: tracks by frame onto frame_NNNNNN images (any extensio
   assert.deepEqual(fs.readdirSync(path.join(out, 'masks')).sort(), ['frame_000000.png', 'frame_000002.png']);
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'frame_000000.png')), rects([0, 2, 12, 8, 1], [1, 1, 4, 3, 2]));
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'frame_000002.png')), rects([0, 4, 12, 8, 1]));
+  // Without the meta's label list (a hand-made file), the labels the shapes use, in order of first use.
+  fs.writeFileSync(file, xml.replace(/<labels>.*<\/labels>/, ''));
+  const r2 = await convertAnnotations({ from: 'cvat', input: file, images, out: path.join(tempDir(), 'out') });
+  assert.deepEqual(r2.classes.map((c) => c.name), ['background', 'car', 'road']);
   const none = tempDir();
   await assert.rejects(convertAnnotations({ from: 'cvat', input: file, images: none, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: none of the 3 frames it lists has an image in options.images ${none} (frame_000000.png, ...); extract the video's frames there, numbered from 0 (ffmpeg -i VIDEO -start_number 0 DIR/frame_%06d.png)`);
 });

@@ -116,6 +116,8 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
     }
     images.push(...[...frames.entries()].sort(([a], [b]) => a - b).map(([, img]) => img));
   }
+  // Labels the shapes use that the meta does not list (a hand-made or trimmed file), in order of first use.
+  for (const img of images) for (const sh of img.shapes) if (!labels.includes(sh.label)) labels.push(sh.label);
   return { format: 'cvat', images, labels, skipped: problems.skipped };
 }
 
