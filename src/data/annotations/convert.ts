@@ -13,7 +13,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { unzipSync } from 'fflate';
 import { encodeLabelPng } from '../mask_io.js';
-import { IMAGE_EXTS } from '../image_exts.js';
 import { defaultPalette, type ClassInfo } from '../classes.js';
 import { fillEllipse, fillPolygon, type FillRule } from '../polygon.js';
 import { readCoco } from './coco.js';
@@ -22,9 +21,10 @@ import { filesUnder } from '../image_list.js';
 import { readCvatMasks, readCvatXml } from './cvat.js';
 import { readLabelStudio } from './labelstudio.js';
 import { readYolo } from './yolo.js';
+import { ImageFinder } from './locate.js';
 import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
-import { isDir, isFile, stem, writeFileAtomic } from '../../util/fs.js';
+import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 
 export { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule };
@@ -122,41 +122,6 @@ function readExport(o: ConvertOptions): AnnotationSet {
   }
 }
 
-/**
- * The image file an export names, under --images: its path, its file name, or (Label Studio) the
- * upload name less its 8-hex prefix; first, where the export's own location puts it (`near`). Windows separators (labelme on Windows writes "..\\img\\a.jpg")
- * read as "/"; a path that leaves the folder ("../other/a.jpg") is tried by its file name only, so
- * that the mask stays under masks/.
- */
-/** Image files by lower-case stem, per folder (CVAT video frames are named without their extension). */
-const byStem = new Map<string, Map<string, string>>();
-function imageByStem(dir: string, name: string): string | null {
-  if (!byStem.has(dir)) byStem.set(dir, new Map(isDir(dir) ? fs.readdirSync(dir).filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => [stem(f).toLowerCase(), path.join(dir, f)]) : []));
-  return byStem.get(dir)!.get(name.toLowerCase()) ?? null;
-}
-
-function findImage(name: string, images: string, near?: string, anyExtension = false): string | null {
-  if (anyExtension) return imageByStem(path.join(images, path.dirname(name)), path.basename(name));
-  // Label Studio's local files: /data/local-files/?d=PATH.
-  const local = /[?&]d=([^&]+)/.exec(name);
-  const raw = local ? local[1] : name.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\?.*$/, '');
-  let decoded = raw;
-  try { decoded = decodeURIComponent(raw); } catch { /* a lone % is a character of the name */ }
-  const inside = (c: string) => { const rel = path.relative(images, c); return rel !== '' && rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel); };
-  const candidates = [...(near ? [near] : []), ...[...new Set([decoded, raw, name])].flatMap((n) => {
-    const clean = n.replace(/\\/g, '/');
-    const base = path.posix.basename(clean);
-    return [path.join(images, clean), path.join(images, clean.replace(/^\/+/, '')), path.join(images, base), path.join(images, base.replace(/^[0-9a-f]{8}-/, ''))];
-  })];
-  return candidates.find((c) => inside(c) && isFile(c)) ?? null;
-}
-
-/** The mask of an image: its path under the images folder, under masks/, as .png. */
-function maskPath(masksDir: string, images: string, file: string): string {
-  const rel = path.relative(images, file);
-  return path.join(masksDir, path.dirname(rel), `${stem(rel)}.png`);
-}
-
 async function imageSize(file: string): Promise<[number, number]> {
   try {
     const m = await sharp(file).metadata();
@@ -195,14 +160,14 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const byFile = new Map<string, { file: string; entries: AnnotatedImage[] }>();
   const maskOf = new Map<string, string>();
   const absent: string[] = [];
-  byStem.clear();
+  const finder = new ImageFinder(o.images);
   for (const img of set.images) {
-    const file = findImage(img.name, o.images, img.near, img.anyExtension);
+    const file = finder.find(img);
     if (!file && img.optional) { absent.push(img.name); continue; }
     if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${o.images}; point options.images at the folder the export's images are in`);
     const key = path.resolve(file);
     if (!byFile.has(key)) {
-      const mask = maskPath(masksDir, o.images, file);
+      const mask = finder.maskOf(masksDir, file);
       const other = maskOf.get(mask);
       if (other) throw new UserError(`${o.input}: ${other} and ${file} would share the mask ${mask} (masks pair with images by the name less its extension); rename one`);
       maskOf.set(mask, file);
@@ -224,7 +189,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
     const labels = new Uint8Array(w * h);
     // One image of all the entries' shapes: crowd regions first and the z order hold across them.
     drawImage(entries.length === 1 ? entries[0] : { ...entries[0], shapes: entries.flatMap((e) => e.shapes) }, labels, w, h);
-    const out = maskPath(masksDir, o.images, file);
+    const out = finder.maskOf(masksDir, file);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     writeFileAtomic(out, encodeLabelPng(labels, w, h, classes.map((c) => c.color)));
     o.onImage?.(++done, located.length);
@@ -265,7 +230,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const list = path.join(o.out, 'list.txt');
   writeFileAtomic(list, located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/')).join('\n') + (located.length ? '\n' : ''));
   // Tasks not annotated yet, less those whose image another task annotates.
-  const unannotated = (set.unannotated ?? []).filter((n) => { const f = findImage(n, o.images); return !f || !byFile.has(path.resolve(f)); });
+  const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
   const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, list };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
   return report;
