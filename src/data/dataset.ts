@@ -162,7 +162,7 @@ export function loadSamples(spec: DatasetSpec): Sample[] {
   if (r.sameStem.length) throw new UserError(sameStemProblem(r.sameStem[0]) + (r.sameStem.length > 1 ? ` (${r.sameStem.length} such pairs; run \`pixelwise verify\`)` : ''));
   if (r.lossyMasks.length) throw new UserError(lossyMaskProblem(r.lossyMasks[0]));
   if (r.imagesWithoutMask.length) {
-    throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} images unpaired${pairingHint(spec, r) || '; run `pixelwise verify`'})`);
+    throw new UserError(`${r.imagesWithoutMask[0]}: no mask with the same name in ${spec.masks} (${r.imagesWithoutMask.length} image${r.imagesWithoutMask.length === 1 ? '' : 's'} unpaired${pairingHint(spec, r) || '; run `pixelwise verify`'})`);
   }
   if (!r.samples.length) throw argumentError('images', spec.images, `no images (${IMAGE_KINDS}) found${pairingHint(spec, r)}`);
   return r.samples;
