@@ -1,8 +1,9 @@
 // `pixelwise convert`: a labelling tool's annotation export becomes a mask folder and a class file.
 import { Command, Option } from 'commander';
+import { parseFloatArg } from './options.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from '../data/annotations/format_names.js';
 
-export interface Opts { from: AnnotationFormat; images: string; out: string; classFile?: string; fillRule: 'evenodd' | 'nonzero'; crowd: CrowdRule; predictions?: boolean; skipInvalid?: boolean; quiet?: boolean }
+export interface Opts { from: AnnotationFormat; images: string; out: string; classFile?: string; fillRule: 'evenodd' | 'nonzero'; crowd: CrowdRule; predictions?: boolean; valFraction?: number; skipInvalid?: boolean; quiet?: boolean }
 
 export function convertCommand(): Command {
   return new Command('convert')
@@ -15,6 +16,7 @@ export function convertCommand(): Command {
     .addOption(new Option('--fill-rule <rule>', 'inside of self-intersecting polygons').choices(['evenodd', 'nonzero']).default('evenodd'))
     .addOption(new Option('--crowd <rule>', 'COCO crowd regions (iscrowd 1): the ignore label 255 under the objects, or their class like any object (CVAT\'s COCO export marks every mask as a crowd)').choices(CROWD_RULES).default('ignore'))
     .option('--predictions', 'Label Studio: tasks not annotated yet take their last prediction (pre-annotations) as their labels (default: they get no mask)')
+    .option('--val-fraction <f>', 'also write train.txt and val.txt, this share of the images in val (by a hash of each name: an image keeps its side as the export grows)', parseFloatArg)
     .option('--skip-invalid', 'skip shapes that cannot be drawn (fewer than 3 points, an RLE that does not decode), listing them, instead of stopping')
     .option('--quiet', 'no progress bar')
     .action(async (file: string, o: Opts) => (await import('./actions/convert.js')).run(file, o));

@@ -482,6 +482,31 @@ test('labelme: a folder of train/ and test/ subfolders, each JSON beside its ima
   assert.deepEqual(r.skipped, [{ image: path.join(root, 'classes.json'), what: 'file', reason: 'not a labelme file (no "imagePath" and "shapes")' }]);
 });
 
+test('a validation hold-out by a hash of each name: about the share asked for, the same side for an image whatever else the export holds, one on each side at least', async () => {
+  const { holdOut } = await import('../../src/data/annotations/convert.ts');
+  const names = Array.from({ length: 400 }, (_, i) => `frames/f${i}.png`);
+  const all = holdOut(names, 0.2);
+  assert.equal(all.train.length + all.val.length, 400);
+  assert.ok(all.val.length > 50 && all.val.length < 110, `${all.val.length} of 400 held out`);
+  // The first half alone: each image on the side it had among all 400.
+  const half = holdOut(names.slice(0, 200), 0.2);
+  assert.deepEqual(half.val, all.val.filter((n) => names.indexOf(n) < 200));
+  assert.deepEqual(holdOut(['a.png', 'b.png'], 0.01).val.length, 1);
+  assert.deepEqual(holdOut(['a.png', 'b.png'], 0.99).train.length, 1);
+  // Through convert: train.txt and val.txt beside list.txt.
+  const images = await imagesDir(['a.png', 'b.png', 'c.png', 'd.png']);
+  const coco = { images: ['a.png', 'b.png', 'c.png', 'd.png'].map((f, i) => ({ id: i + 1, file_name: f })), categories: [{ id: 1, name: 'car' }], annotations: [] };
+  const file = path.join(tempDir(), 'coco.json');
+  fs.writeFileSync(file, JSON.stringify(coco));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'coco', input: file, images, out, valFraction: 0.5 });
+  const want = holdOut(['a.png', 'b.png', 'c.png', 'd.png'], 0.5);
+  assert.equal(fs.readFileSync(r.split!.train, 'utf8'), want.train.map((n) => `${n}\n`).join(''));
+  assert.equal(fs.readFileSync(r.split!.val, 'utf8'), want.val.map((n) => `${n}\n`).join(''));
+  assert.deepEqual(r.split!.counts, [want.train.length, want.val.length]);
+  await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out, valFraction: 1 }), (e: Error) => e instanceof UserError && e.message === 'valFraction 1: the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
+});
+
 test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name', async () => {
   const root = tempDir();
   const images = path.join(root, 'images');

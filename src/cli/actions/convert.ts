@@ -13,7 +13,7 @@ export async function run(file: string, o: Opts): Promise<void> {
   const classes = o.classFile ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
-    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, skipInvalid: o.skipInvalid,
+    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,
     onImage: (d, t) => { bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
   });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
@@ -27,5 +27,8 @@ export async function run(file: string, o: Opts): Promise<void> {
   if (r.unannotated.length) process.stderr.write(`${r.unannotated.length} task${r.unannotated.length > 1 ? 's' : ''} not annotated yet (e.g. ${r.unannotated[0]}): no mask written for ${r.unannotated.length > 1 ? 'them' : 'it'}; --predictions takes their pre-annotations as labels\n`);
   // The list names the images given masks (an images folder may hold others); subfolders need --recursive.
   const nested = fs.readFileSync(r.list, 'utf8').includes('/');
-  process.stdout.write(`train with: --images ${o.images} --masks ${r.masks} --list ${r.list}${nested ? ' --recursive' : ''} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
+  const held = r.split && r.split.counts[1] > 0;
+  const lists = held ? `--list ${r.split!.train} --val-images ${o.images} --val-masks ${r.masks} --val-list ${r.split!.val}` : `--list ${r.list}`;
+  if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})\n` : `split: one image, none held out for validation\n`);
+  process.stdout.write(`train with: --images ${o.images} --masks ${r.masks} ${lists}${nested ? ' --recursive' : ''} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
 }

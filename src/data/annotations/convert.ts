@@ -9,6 +9,7 @@
 // - classes are matched by name (case-insensitive; "background" and labelme's "_background_" are
 //   class 0); a label that the class file lacks is skipped and reported.
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
 import { unzipSync } from 'fflate';
@@ -52,6 +53,11 @@ export interface ConvertOptions {
    * labels; by default they are left out (no mask) and listed in the report.
    */
   predictions?: boolean;
+  /**
+   * Also write train.txt and val.txt, this share of the images in val. An image's side follows from
+   * its name alone (a hash), so it keeps its side when the export grows.
+   */
+  valFraction?: number;
   /** Skip shapes that cannot be drawn (reported) instead of stopping at the first. */
   skipInvalid?: boolean;
   onImage?: (done: number, total: number) => void;
@@ -72,6 +78,8 @@ export interface ConvertReport {
   absent: string[];
   /** The images given masks, one path per line relative to options.images (train's split list). */
   list: string;
+  /** With valFraction: the list cut in two (train.txt, val.txt) and their lengths. */
+  split?: { train: string; val: string; counts: [number, number] };
 }
 
 function readJson(file: string): unknown {
@@ -130,6 +138,17 @@ async function imageSize(file: string): Promise<[number, number]> {
   } catch (e) { throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]})`); }
 }
 
+/** `names` cut into train and val by a hash of each name: about `fraction` in val, at least one on each side of two or more. */
+export function holdOut(names: string[], fraction: number): { train: string[]; val: string[] } {
+  const u = (n: string) => createHash('sha1').update(n).digest().readUInt32BE(0) / 2 ** 32;
+  const scored = names.map((n) => ({ n, u: u(n) }));
+  const val = new Set(scored.filter((x) => x.u < fraction).map((x) => x.n));
+  const byU = [...scored].sort((a, b) => a.u - b.u);
+  if (names.length >= 2 && val.size === 0) val.add(byU[0].n);
+  if (names.length >= 2 && val.size === names.length) val.delete(byU[byU.length - 1].n);
+  return { train: names.filter((n) => !val.has(n)), val: names.filter((n) => val.has(n)) };
+}
+
 const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
 export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
@@ -151,6 +170,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const masksDir = path.join(o.out, 'masks');
   const skipped = [...set.skipped];
   const shapesPerClass = new Array(classes.length).fill(0);
+  if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const crowdRule = o.crowd ?? 'ignore';
   if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   let crowdIgnored = 0;
@@ -228,10 +248,19 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
   // The images given masks: train's split list, for an images folder that holds others too.
   const list = path.join(o.out, 'list.txt');
-  writeFileAtomic(list, located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/')).join('\n') + (located.length ? '\n' : ''));
+  const names = located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/'));
+  const lines = (a: string[]) => a.join('\n') + (a.length ? '\n' : '');
+  writeFileAtomic(list, lines(names));
+  let split: ConvertReport['split'];
+  if (o.valFraction != null) {
+    const { train, val } = holdOut(names, o.valFraction);
+    split = { train: path.join(o.out, 'train.txt'), val: path.join(o.out, 'val.txt'), counts: [train.length, val.length] };
+    writeFileAtomic(split.train, lines(train));
+    writeFileAtomic(split.val, lines(val));
+  }
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
-  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, list };
+  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, list, ...(split ? { split } : {}) };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
   return report;
 }
