@@ -7,8 +7,8 @@ export interface Opts { from: AnnotationFormat; images: string; out: string; cla
 
 export function convertCommand(): Command {
   return new Command('convert')
-    .description('turn annotations from COCO, labelme, CVAT, Label Studio or YOLO into index-PNG masks and a class file')
-    .argument('<file>', 'the export: COCO JSON, a labelme JSON file or folder, CVAT for images or video XML, a CVAT Segmentation mask zip (or its folder), Label Studio JSON, a YOLO segmentation dataset\'s data.yaml or labels folder')
+    .description('turn annotations from COCO, labelme, CVAT, Label Studio, YOLO or VIA into index-PNG masks and a class file')
+    .argument('<file>', 'the export: COCO JSON, a labelme JSON file or folder, CVAT for images or video XML, a CVAT Segmentation mask zip (or its folder), Label Studio JSON, a YOLO segmentation dataset\'s data.yaml or labels folder, VIA JSON')
     .addOption(new Option('--from <format>', 'the export\'s format').choices(ANNOTATION_FORMATS).makeOptionMandatory())
     .requiredOption('--images <dir>', 'the folder of the annotated images (sizes are read from them; masks keep their names)')
     .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json and report.json here')

@@ -175,7 +175,7 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   assert.deepEqual(r2.skipped.map((s) => `${s.image}, ${s.what}: ${s.reason}`), ['a.png, annotation 11: label "dog" is not in the class list', 'sub/b.png, annotation 13: label "dog" is not in the class list']);
 
   // One-line errors: a format it does not read; an image the folder lacks; a polygon of 2 points (or skipped when asked).
-  await assert.rejects(convertAnnotations({ from: 'pascal' as 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === 'from pascal: use coco, labelme, cvat, cvat-mask, labelstudio, yolo');
+  await assert.rejects(convertAnnotations({ from: 'pascal' as 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === 'from pascal: use coco, labelme, cvat, cvat-mask, labelstudio, yolo, via');
   const bad = { ...coco, images: [...coco.images, { id: 4, file_name: 'missing.jpg', width: W, height: H }] };
   fs.writeFileSync(file, JSON.stringify(bad));
   await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: image "missing.jpg" is not in options.images ${images}; point options.images at the folder the export's images are in`);
@@ -505,6 +505,41 @@ test('a validation hold-out by a hash of each name: about the share asked for, t
   assert.equal(fs.readFileSync(r.split!.val, 'utf8'), want.val.map((n) => `${n}\n`).join(''));
   assert.deepEqual(r.split!.counts, [want.train.length, want.val.length]);
   await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out, valFraction: 1 }), (e: Error) => e instanceof UserError && e.message === 'valFraction 1: the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
+});
+
+test('VIA (VGG Image Annotator) 1 and 2: polygons, rects, circles and turned ellipses; the class from the region attribute, "object" without one; a VIA 3 project refused in one line', async () => {
+  const images = await imagesDir(['balloon.png', 'cells.png']);
+  // VIA 1 (the balloon tutorial's via_region_data.json): regions keyed "0", "1", no attributes.
+  const via1 = { 'balloon.png1234': { filename: 'balloon.png', size: 1234, file_attributes: {}, regions: {
+    0: { shape_attributes: { name: 'polygon', all_points_x: [1, 4, 4, 1], all_points_y: [1, 1, 3, 3] }, region_attributes: {} },
+  } } };
+  const file = path.join(tempDir(), 'via_region_data.json');
+  fs.writeFileSync(file, JSON.stringify(via1));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'via', input: file, images, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'object']);
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'balloon.png')), rects([1, 1, 4, 3, 1]));
+  // A VIA 2 project: a dropdown "class" beside a text "note", a checkbox; a rect, a circle of radius 1
+  // about (10, 1) and an ellipse of radii 3 x 1 about (6, 4) turned by pi/2 (as the CVAT test: x 5..7, y 1..7).
+  const region = (shape: object, attrs: object) => ({ shape_attributes: shape, region_attributes: attrs });
+  const via2 = { _via_settings: {}, _via_attributes: {}, _via_img_metadata: { 'cells.png99': { filename: 'cells.png', size: 99, file_attributes: {}, regions: [
+    region({ name: 'rect', x: 0, y: 5, width: 3, height: 2 }, { class: 'dish', note: 'left' }),
+    region({ name: 'ellipse', cx: 6, cy: 4, rx: 3, ry: 1, theta: Math.PI / 2 }, { kind: { cell: true, debris: false } }),
+    region({ name: 'circle', cx: 10, cy: 1, r: 1 }, { class: 'cell' }),
+    region({ name: 'point', cx: 2, cy: 2 }, { class: 'cell' }),
+  ] } } };
+  fs.writeFileSync(file, JSON.stringify(via2));
+  const out2 = path.join(tempDir(), 'out');
+  const r2 = await convertAnnotations({ from: 'via', input: file, images, out: out2 });
+  assert.deepEqual(r2.classes.map((c) => c.name), ['background', 'dish', 'cell']);
+  assert.deepEqual(labelsOf(path.join(out2, 'masks', 'cells.png')), rects([0, 5, 3, 7, 1], [5, 1, 7, 7, 2], [9, 0, 11, 2, 2]));
+  assert.deepEqual(r2.skipped, [{ image: 'cells.png', what: 'region 3 (cell)', reason: 'a point has no area' }]);
+  // Two attributes, neither naming the class: refused, naming them.
+  via2._via_img_metadata['cells.png99'].regions = [region({ name: 'rect', x: 0, y: 5, width: 3, height: 2 }, { colour: 'red', size: 'big' })];
+  fs.writeFileSync(file, JSON.stringify(via2));
+  await assert.rejects(convertAnnotations({ from: 'via', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: cells.png, region 0 (rect): region attributes "colour", "size": none is named label, class, name, type, category, so the class is unclear; fix the file or pass options.skipInvalid to skip such shapes`);
+  fs.writeFileSync(file, JSON.stringify({ project: {}, config: {}, attribute: {}, file: {}, metadata: {}, view: {} }));
+  await assert.rejects(convertAnnotations({ from: 'via', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: a VIA 3 project, which convert does not read; export the annotations from VIA 2 (JSON) or as COCO`);
 });
 
 test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name', async () => {

@@ -1,4 +1,4 @@
-// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme, CVAT (images and video) and YOLO exports
+// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme, CVAT (images and video), YOLO and VIA exports
 // whose values are replaced at random (null, numbers out of range, strings, empty lists and objects,
 // deleted keys; CVAT attributes and YOLO tokens likewise). Every mutant converts or fails with a
 // UserError (the CLI's one-line message), never another exception, and none takes long.
@@ -41,7 +41,7 @@ function mutateTokens(text: string, pattern: RegExp, values: string[], rng: Rng)
   return out;
 }
 
-test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme, CVAT or YOLO export converts or fails with one clear line', async () => {
+test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme, CVAT, YOLO or VIA export converts or fails with one clear line', async () => {
   const dir = tempDir('pw-fuzz-convert-');
   const images = path.join(dir, 'images');
   fs.mkdirSync(images);
@@ -57,6 +57,10 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
       { type: 'polygonlabels', original_width: W, original_height: H, value: { points: [[25, 25], [50, 25], [50, 75]], polygonlabels: ['Car'] } },
       { type: 'rectanglelabels', original_width: W, original_height: H, value: { x: 10, y: 10, width: 20, height: 30, rotation: 30, rectanglelabels: ['Car'] } },
       { type: 'ellipselabels', original_width: W, original_height: H, value: { x: 50, y: 50, radiusX: 10, radiusY: 20, rotation: 10, ellipselabels: ['Cell'] } }] }] }],
+    via: { _via_settings: {}, _via_img_metadata: { 'a.png1': { filename: 'a.png', size: 1, file_attributes: {}, regions: [
+      { shape_attributes: { name: 'polygon', all_points_x: [1, 4, 4], all_points_y: [1, 1, 3] }, region_attributes: { class: 'car' } },
+      { shape_attributes: { name: 'rect', x: 0, y: 5, width: 3, height: 2 }, region_attributes: { kind: { cell: true } } },
+      { shape_attributes: { name: 'ellipse', cx: 6, cy: 4, rx: 3, ry: 1, theta: 1 }, region_attributes: {} }] } } },
     labelme: { imagePath: 'a.png', imageWidth: W, imageHeight: H, shapes: [
       { label: 'road', points: [[0, 6], [12, 6], [12, 8]], shape_type: 'polygon' },
       { label: 'car', points: [[1, 1], [4, 3]], shape_type: 'rectangle' },
@@ -76,7 +80,7 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
   const findings: string[] = [];
   let runs = 0;
   for (let i = 0; i < 150; i++) {
-    for (const from of ['coco', 'labelstudio', 'labelme', 'cvat', 'yolo'] as AnnotationFormat[]) {
+    for (const from of ['coco', 'labelstudio', 'labelme', 'cvat', 'yolo', 'via'] as AnnotationFormat[]) {
       let input = path.join(dir, `${from}.in`), imagesDir = images;
       if (from === 'cvat') fs.writeFileSync(input, mutateTokens(i % 2 ? cvatVideo : cvat, /(\w+)="([^"]*)"/g, ['', '-1', '1e12', 'x', 'NaN', '0', '1,2', '99999999', '1;2;3', '0.5', 'Infinity', '-0'], rng));
       else if (from === 'yolo') {
@@ -89,7 +93,7 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
         fs.rmSync(input, { recursive: true, force: true });
         fs.mkdirSync(input);
         fs.writeFileSync(path.join(input, 'a.json'), JSON.stringify(mutateJson(seeds.labelme, rng)));
-      } else fs.writeFileSync(input, JSON.stringify(mutateJson(seeds[from as 'coco' | 'labelstudio'], rng)));
+      } else fs.writeFileSync(input, JSON.stringify(mutateJson(seeds[from as 'coco' | 'labelstudio' | 'via'], rng)));
       runs++;
       const t0 = performance.now();
       try { await convertAnnotations({ from, input, images: imagesDir, out: path.join(dir, 'out') }); } catch (e) {
@@ -98,6 +102,6 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
       if (performance.now() - t0 > 5000) findings.push(`${from} #${i}: took ${(performance.now() - t0).toFixed(0)} ms`);
     }
   }
-  assert.equal(runs, 750);
+  assert.equal(runs, 900);
   assert.deepEqual(findings, []);
 });

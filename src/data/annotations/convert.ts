@@ -22,6 +22,7 @@ import { filesUnder } from '../image_list.js';
 import { readCvatMasks, readCvatXml } from './cvat.js';
 import { readLabelStudio } from './labelstudio.js';
 import { readYolo } from './yolo.js';
+import { readVia } from './via.js';
 import { ImageFinder } from './locate.js';
 import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -95,6 +96,7 @@ function readExport(o: ConvertOptions): AnnotationSet {
     case 'coco': return readCoco(readJson(o.input), o.input, skip);
     case 'labelstudio': return readLabelStudio(readJson(o.input), o.input, skip, !!o.predictions);
     case 'yolo': return readYolo(o.input, o.images, skip);
+    case 'via': return readVia(readJson(o.input), o.input, skip);
     case 'cvat': {
       if (!isFile(o.input)) throw new UserError(`${o.input}: file not found`);
       return readCvatXml(fs.readFileSync(o.input, 'utf8'), o.input, skip);
