@@ -8,7 +8,7 @@ import { UserError } from '../../util/errors.js';
 import { ellipseProblem, isRecord, polygonProblem, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
 const LABEL_KEYS = ['label', 'class', 'name', 'type', 'category'];
-export const VIA_DEFAULT_LABEL = 'object';
+const VIA_DEFAULT_LABEL = 'object';
 
 /** The class a region's attributes name: a string value, or the one checked option of a checkbox. */
 function labelOf(attributes: unknown): { label: string } | { why: string } {
