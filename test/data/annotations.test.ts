@@ -505,6 +505,13 @@ test('a validation hold-out by a hash of each name: about the share asked for, t
   assert.equal(fs.readFileSync(r.split!.val, 'utf8'), want.val.map((n) => `${n}\n`).join(''));
   assert.deepEqual(r.split!.counts, [want.train.length, want.val.length]);
   await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out, valFraction: 1 }), (e: Error) => e instanceof UserError && e.message === 'valFraction 1: the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
+  // Converting into the same folder again, an export of two images, no hold-out: the earlier split
+  // files go (they would not match list.txt), the earlier masks stay and are named.
+  fs.writeFileSync(file, JSON.stringify({ ...coco, images: coco.images.slice(0, 2) }));
+  const again = await convertAnnotations({ from: 'coco', input: file, images, out });
+  assert.equal(fs.existsSync(path.join(out, 'train.txt')) || fs.existsSync(path.join(out, 'val.txt')), false);
+  assert.deepEqual(again.stale, ['c.png', 'd.png']);
+  assert.equal(fs.readFileSync(again.list, 'utf8'), 'a.png\nb.png\n');
 });
 
 test('VIA (VGG Image Annotator) 1 and 2: polygons, rects, circles and turned ellipses; the class from the region attribute, "object" without one; a VIA 3 project refused in one line', async () => {

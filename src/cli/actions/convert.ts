@@ -24,6 +24,7 @@ export async function run(file: string, o: Opts): Promise<void> {
   const drawn = r.shapesPerClass.reduce((a, b) => a + b, 0);
   process.stdout.write(`wrote ${r.images} mask${r.images === 1 ? '' : 's'} to ${r.masks} and ${r.classes.length} classes to ${r.classFile} (${drawn} shape${drawn === 1 ? '' : 's'} drawn${r.skipped.length ? `, ${r.skipped.length} skipped: see ${path.join(o.out, 'report.json')}` : ''})\n`);
   if (r.absent.length) process.stderr.write(`${r.absent.length} frame${r.absent.length > 1 ? 's' : ''} of the export ha${r.absent.length > 1 ? 've' : 's'} no image under --images (e.g. ${r.absent[0]}): no mask written for ${r.absent.length > 1 ? 'them' : 'it'}\n`);
+  if (r.stale.length) process.stderr.write(`${r.stale.length} mask${r.stale.length > 1 ? 's' : ''} in ${r.masks} from an earlier conversion (e.g. ${r.stale[0]}) ${r.stale.length > 1 ? 'are' : 'is'} not of this export: list.txt leaves ${r.stale.length > 1 ? 'them' : 'it'} out; delete ${r.stale.length > 1 ? 'them' : 'it'} or convert into a new --out\n`);
   if (r.unannotated.length) process.stderr.write(`${r.unannotated.length} task${r.unannotated.length > 1 ? 's' : ''} not annotated yet (e.g. ${r.unannotated[0]}): no mask written for ${r.unannotated.length > 1 ? 'them' : 'it'}; --predictions takes their pre-annotations as labels\n`);
   // The list names the images given masks (an images folder may hold others); subfolders need --recursive.
   const nested = fs.readFileSync(r.list, 'utf8').includes('/');

@@ -77,6 +77,8 @@ export interface ConvertReport {
   unannotated: string[];
   /** Video frames the export lists whose image is not under options.images: no mask written. */
   absent: string[];
+  /** Masks already in masks/ (an earlier conversion) for images this export gives none: left, not in list.txt. */
+  stale: string[];
   /** The images given masks, one path per line relative to options.images (train's split list). */
   list: string;
   /** With valFraction: the list cut in two (train.txt, val.txt) and their lengths. */
@@ -138,6 +140,11 @@ async function imageSize(file: string): Promise<[number, number]> {
     // EXIF orientations 5-8 turn the image: training sees it turned (image_io.ts readImage).
     return (m.orientation ?? 1) >= 5 ? [m.height!, m.width!] : [m.width!, m.height!];
   } catch (e) { throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]})`); }
+}
+
+/** Whether the report.json in `out` records a split that convert wrote (its train.txt and val.txt are convert's own). */
+function earlierSplit(out: string): boolean {
+  try { return !!(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { split?: unknown }).split; } catch { return false; }
 }
 
 /** `names` cut into train and val by a hash of each name: about `fraction` in val, at least one on each side of two or more. */
@@ -249,12 +256,19 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
   // The images given masks: train's split list, for an images folder that holds others too.
+  // Masks an earlier conversion into this folder wrote for images this export no longer gives one:
+  // named, not deleted (list.txt leaves them out; pairing a whole folder would not).
+  const written = new Set(located.map((l) => path.resolve(finder.maskOf(masksDir, l.file))));
+  const stale = isDir(masksDir) ? filesUnder(masksDir, true, (f) => f.toLowerCase().endsWith('.png')).filter((f) => !written.has(path.resolve(masksDir, f))) : [];
   const list = path.join(o.out, 'list.txt');
   const names = located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/'));
   const lines = (a: string[]) => a.join('\n') + (a.length ? '\n' : '');
   writeFileAtomic(list, lines(names));
   let split: ConvertReport['split'];
-  if (o.valFraction != null) {
+  if (o.valFraction == null) {
+    // An earlier conversion's train.txt and val.txt here would no longer match list.txt.
+    for (const f of ['train.txt', 'val.txt']) if (isFile(path.join(o.out, f)) && earlierSplit(o.out)) fs.rmSync(path.join(o.out, f));
+  } else {
     const { train, val } = holdOut(names, o.valFraction);
     split = { train: path.join(o.out, 'train.txt'), val: path.join(o.out, 'val.txt'), counts: [train.length, val.length] };
     writeFileAtomic(split.train, lines(train));
@@ -262,7 +276,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   }
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
-  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, list, ...(split ? { split } : {}) };
+  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
   return report;
 }
