@@ -142,6 +142,28 @@ async function imageSize(file: string): Promise<[number, number]> {
   } catch (e) { throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]})`); }
 }
 
+/**
+ * The images given masks as train's split list (list.txt: for an images folder that holds others
+ * too) and, with a validation share, cut in two (train.txt, val.txt). Masks an earlier conversion
+ * into this folder wrote for other images stay (named by the caller, left out of the lists); its
+ * train.txt and val.txt go when this one holds none out, as they would no longer match.
+ */
+function writeLists(out: string, names: string[], valFraction?: number): { list: string; split?: ConvertReport['split'] } {
+  const lines = (a: string[]) => a.join('\n') + (a.length ? '\n' : '');
+  const list = path.join(out, 'list.txt');
+  writeFileAtomic(list, lines(names));
+  if (valFraction == null) {
+    const earlier = earlierSplit(out);
+    for (const f of ['train.txt', 'val.txt']) if (earlier && isFile(path.join(out, f))) fs.rmSync(path.join(out, f));
+    return { list };
+  }
+  const { train, val } = holdOut(names, valFraction);
+  const split = { train: path.join(out, 'train.txt'), val: path.join(out, 'val.txt'), counts: [train.length, val.length] as [number, number] };
+  writeFileAtomic(split.train, lines(train));
+  writeFileAtomic(split.val, lines(val));
+  return { list, split };
+}
+
 /** Whether the report.json in `out` records a split that convert wrote (its train.txt and val.txt are convert's own). */
 function earlierSplit(out: string): boolean {
   try { return !!(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { split?: unknown }).split; } catch { return false; }
@@ -162,6 +184,9 @@ const isBackground = (name: string) => ['background', '_background_'].includes(n
 
 export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
   if (!isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
+  if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
+  const crowdRule = o.crowd ?? 'ignore';
+  if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   const set = readExport(o);
   const classes: ClassInfo[] = o.classes ?? (() => {
     // Shapes find their class by name (trimmed, any case): labels spelt alike (two COCO categories
@@ -179,9 +204,6 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const masksDir = path.join(o.out, 'masks');
   const skipped = [...set.skipped];
   const shapesPerClass = new Array(classes.length).fill(0);
-  if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
-  const crowdRule = o.crowd ?? 'ignore';
-  if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   let crowdIgnored = 0;
   // Every image is found before anything is written. Entries naming one file (a task imported twice
   // into Label Studio, one upload under two prefixes) are drawn together, in file order, onto one
@@ -255,25 +277,10 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   }
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
-  // The images given masks: train's split list, for an images folder that holds others too.
-  // Masks an earlier conversion into this folder wrote for images this export no longer gives one:
-  // named, not deleted (list.txt leaves them out; pairing a whole folder would not).
+  const names = located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/'));
+  const { list, split } = writeLists(o.out, names, o.valFraction);
   const written = new Set(located.map((l) => path.resolve(finder.maskOf(masksDir, l.file))));
   const stale = isDir(masksDir) ? filesUnder(masksDir, true, (f) => f.toLowerCase().endsWith('.png')).filter((f) => !written.has(path.resolve(masksDir, f))) : [];
-  const list = path.join(o.out, 'list.txt');
-  const names = located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/'));
-  const lines = (a: string[]) => a.join('\n') + (a.length ? '\n' : '');
-  writeFileAtomic(list, lines(names));
-  let split: ConvertReport['split'];
-  if (o.valFraction == null) {
-    // An earlier conversion's train.txt and val.txt here would no longer match list.txt.
-    for (const f of ['train.txt', 'val.txt']) if (isFile(path.join(o.out, f)) && earlierSplit(o.out)) fs.rmSync(path.join(o.out, f));
-  } else {
-    const { train, val } = holdOut(names, o.valFraction);
-    split = { train: path.join(o.out, 'train.txt'), val: path.join(o.out, 'val.txt'), counts: [train.length, val.length] };
-    writeFileAtomic(split.train, lines(train));
-    writeFileAtomic(split.val, lines(val));
-  }
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
   const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };

@@ -1,7 +1,7 @@
 // CVAT exports: "CVAT for images 1.1" XML (polygons, boxes and ellipses, both turned about their
 // centre by `rotation` degrees clockwise, and masks per image, layered by z_order), "CVAT for video
-// 1.1" (the same shapes in tracks, by frame) and "Segmentation mask 1.1" (a zip, or its folder: labelmap.txt with each label's
-// colour, and SegmentationClass/ colour PNGs).
+// 1.1" (the same shapes in tracks, by frame) and "Segmentation mask 1.1" (a zip, or its folder:
+// labelmap.txt with each label's colour, and SegmentationClass/ colour PNGs).
 import { XMLParser } from 'fast-xml-parser';
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
