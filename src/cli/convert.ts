@@ -11,7 +11,7 @@ export function convertCommand(): Command {
     .argument('<file>', 'the export: COCO JSON, a labelme JSON file or folder, CVAT for images or video XML, a CVAT Segmentation mask zip (or its folder), Label Studio JSON, a YOLO segmentation dataset\'s data.yaml or labels folder, VIA JSON')
     .addOption(new Option('--from <format>', 'the export\'s format').choices(ANNOTATION_FORMATS).makeOptionMandatory())
     .requiredOption('--images <dir>', 'the folder of the annotated images (sizes are read from them; masks keep their names)')
-    .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json and report.json here')
+    .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json, list.txt (the images given masks) and report.json here')
     .option('--class-file <file>', 'map labels onto these classes by name (JSON or a built-in set: voc, cityscapes, ade20k, camvid); default: background, then the export\'s labels')
     .addOption(new Option('--fill-rule <rule>', 'inside of self-intersecting polygons').choices(['evenodd', 'nonzero']).default('evenodd'))
     .addOption(new Option('--crowd <rule>', 'COCO crowd regions (iscrowd 1): the ignore label 255 under the objects, or their class like any object (CVAT\'s COCO export marks every mask as a crowd)').choices(CROWD_RULES).default('ignore'))
