@@ -379,6 +379,11 @@ test('Label Studio JSON: ellipses and turned rectangles in percent; the image am
   const min = [{ id: 1, image: '/data/upload/1/cells.png', annotation_id: 3, tag: [] }];
   fs.writeFileSync(file, JSON.stringify(min));
   await assert.rejects(convertAnnotations({ from: 'labelstudio', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: task 1 has no image in "data" (a JSON-MIN export? export the project as "JSON")`);
+  // Structure that is not Label Studio's: one line naming where, and the fix.
+  fs.writeFileSync(file, JSON.stringify([{ id: 2, data: { image: 'cells.png' }, annotations: 'x' }, 'y']));
+  await assert.rejects(convertAnnotations({ from: 'labelstudio', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: task 2: "annotations" is not a list; the file is damaged or not the tool's export; export it again`);
+  fs.writeFileSync(file, JSON.stringify(['y']));
+  await assert.rejects(convertAnnotations({ from: 'labelstudio', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: task #0 is not an object; the file is damaged or not the tool's export; export it again`);
 });
 
 test('YOLO segmentation labels: polygons and boxes in fractions of the image, names from data.yaml (labels by YOLO\'s images -> labels rule) or classes.txt beside a labels folder; an image without labels is background', async () => {
@@ -406,7 +411,7 @@ test('YOLO segmentation labels: polygons and boxes in fractions of the image, na
   // One line each: a class index beyond the names, a label file whose image is missing, no class names.
   fs.writeFileSync(path.join(labels, 'a.txt'), '3 0.25 0.25 0.5 0.25 0.5 0.75\n');
   const o = path.join(tempDir(), 'o');
-  await assert.rejects(convertAnnotations({ from: 'yolo', input: yaml, images, out: o }), (e: Error) => e instanceof UserError && e.message === `${yaml}: a.png, a.txt line 1: class 3 is not one of the 3 classes (0 to 2); fix the file or pass options.skipInvalid to skip such shapes`);
+  await assert.rejects(convertAnnotations({ from: 'yolo', input: yaml, images, out: o }), (e: Error) => e instanceof UserError && e.message === `${yaml}: a.png, a.txt line 1: class 3 is not one of the dataset's class indices, 0 to 2; fix the file or pass options.skipInvalid to skip such shapes`);
   fs.writeFileSync(path.join(labels, 'a.txt'), '');
   fs.writeFileSync(path.join(labels, 'd.txt'), '0 0 0 1 0 1 1\n');
   await assert.rejects(convertAnnotations({ from: 'yolo', input: labels, images, out: o }), (e: Error) => e instanceof UserError && e.message === `${labels}: d.txt labels an image that is not in options.images ${images}; point options.images at the folder the labels' images are in`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { openSegmenter } from '../../inference/open.js';
 import { readImage } from '../../data/image_io.js';
 import { imagesUnder } from '../../data/image_list.js';
+import { IMAGE_KINDS } from '../../data/image_exts.js';
 import { imageUncertainty, type ImageUncertainty } from '../../inference/uncertainty.js';
 import { labelProbability } from '../../inference/label_map.js';
 import { ExportBuilder, exportNamesProblem } from '../../data/annotations/export.js';
@@ -16,7 +17,6 @@ import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../rank.js';
-import { IMAGE_KINDS } from '../../data/image_exts.js';
 
 interface Scored extends ImageUncertainty { image: string; bytes: number; mtimeMs: number; model: string }
 

@@ -3,7 +3,7 @@
 // regions.
 import { decodeCocoRle, type CocoRle } from '../../formats/mask_rle.js';
 import { UserError } from '../../util/errors.js';
-import { isRecord, polygonProblem, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { isRecord, polygonProblem, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
 interface CocoImage { id: number; file_name: string; width?: number; height?: number }
 interface CocoAnnotation { id?: number; image_id: number; category_id: number; segmentation?: unknown; iscrowd?: number }
@@ -16,7 +16,7 @@ export function readCoco(json: unknown, file: string, skipInvalid = false): Anno
   const problems = new ShapeProblems(file, skipInvalid);
   for (const [key, list] of [['images', j.images], ['annotations', j.annotations], ['categories', j.categories]] as const) {
     const k = (list as unknown[]).findIndex((e) => !isRecord(e));
-    if (k >= 0) throw new UserError(`${file}: "${key}" entry #${k} is not an object`);
+    if (k >= 0) throw new UserError(`${file}: "${key}" entry #${k} is not an object; ${REEXPORT}`);
   }
   const categories = [...j.categories].sort((a, b) => a.id - b.id);
   const names = new Map(categories.map((c) => [c.id, String(c.name)]));

@@ -24,18 +24,27 @@ export interface Prediction { name: string; width: number; height: number; label
 const cvatStem = (name: string) => name.replace(/\.[^./]+$/, '');
 
 /**
- * Why these image names cannot share one export, or null: the tools pair regions with images by
- * file name, and CVAT's masks by the name less its extension ("a.jpg" and "a.png" are one mask).
+ * Names seen by one export, and why a next one cannot join them (or null): the tools pair regions
+ * with images by file name, and CVAT's masks by the name less its extension ("a.jpg" and "a.png"
+ * are one mask).
  */
-export function exportNamesProblem(names: string[], formats: readonly ExportFormat[]): string | null {
-  const seen = new Map<string, string>();
-  for (const n of names) {
-    const key = formats.includes('cvat') ? cvatStem(n) : n;
-    const other = seen.get(key);
+class ExportNames {
+  private readonly seen = new Map<string, string>();
+  constructor(private readonly formats: readonly ExportFormat[]) {}
+  problem(n: string): string | null {
+    const key = this.formats.includes('cvat') ? cvatStem(n) : n;
+    const other = this.seen.get(key);
     if (other === n) return `two images are named "${n}", and the labelling tools pair regions with images by file name`;
     if (other !== undefined) return `"${other}" and "${n}" would share the CVAT mask SegmentationClass/${key}.png (CVAT pairs masks with images by the name less its extension)`;
-    seen.set(key, n);
+    this.seen.set(key, n);
+    return null;
   }
+}
+
+/** Why these image names cannot share one export, or null. */
+export function exportNamesProblem(names: string[], formats: readonly ExportFormat[]): string | null {
+  const seen = new ExportNames(formats);
+  for (const n of names) { const why = seen.problem(n); if (why) return why; }
   return null;
 }
 
@@ -78,12 +87,13 @@ export class ExportBuilder {
   private readonly tasks: object[] = [];
   private readonly pngs: Record<string, Uint8Array> = {};
   private readonly stems: string[] = [];
-  private readonly added: string[] = [];
+  private readonly added: ExportNames;
 
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames) {
     const unknown = (formats as unknown[]).find((f) => !(EXPORT_FORMATS as readonly unknown[]).includes(f));
     if (unknown !== undefined) throw argumentError('formats', unknown, `unknown export format; use ${EXPORT_FORMATS.join(', ')}`);
     this.ids = exportedClasses(classes);
+    this.added = new ExportNames(formats);
     // Black is CVAT's background: kept free when every class is exported.
     this.colors = distinctColors(classes, this.ids.includes(0) ? [[0, 0, 0]] : []);
   }
@@ -91,9 +101,8 @@ export class ExportBuilder {
   async add(p: Prediction): Promise<void> {
     checkedLabelMap(p.labels, p.width, p.height);
     if (p.confidence && p.confidence.length !== p.labels.length) throw new UserError(`confidence: ${p.confidence.length} values for ${p.labels.length} pixels of ${p.name}; give one per pixel`, 2, 'confidence');
-    const clash = exportNamesProblem([...this.added, p.name], this.formats);
+    const clash = this.added.problem(p.name);
     if (clash) throw new UserError(`name: ${clash}; rename one, or export them in separate runs`, 2, 'name');
-    this.added.push(p.name);
     const masks = this.formats.some((f) => f !== 'cvat') ? classMasks(p, this.ids) : [];
     if (this.formats.includes('coco')) {
       const imageId = this.images.length + 1;

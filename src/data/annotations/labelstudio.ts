@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import { decodeBrushRle } from '../../formats/mask_rle.js';
 import { IMAGE_EXTS } from '../image_io.js';
 import { UserError } from '../../util/errors.js';
-import { ellipseProblem, flatPoints, isRecord, listIn, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, flatPoints, isRecord, listIn, polygonProblem, REEXPORT, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
 interface LsResult { type?: unknown; to_name?: unknown; original_width?: number; original_height?: number; value?: unknown }
 interface LsTask { id?: unknown; data?: unknown; image?: unknown; annotations?: unknown; predictions?: unknown }
@@ -22,7 +22,7 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
   const images: AnnotatedImage[] = [];
   const unannotated: string[] = [];
   (json as unknown[]).forEach((entry, t) => {
-    if (!isRecord(entry)) throw new UserError(`${file}: task #${t} is not an object`);
+    if (!isRecord(entry)) throw new UserError(`${file}: task #${t} is not an object; ${REEXPORT}`);
     const task = entry as LsTask;
     const id = typeof task.id === 'number' || typeof task.id === 'string' ? task.id : `#${t}`;
     const anns = listIn(task.annotations, file, `task ${id}: "annotations"`).filter((a) => isRecord(a) && !a.was_cancelled) as { result?: unknown }[];

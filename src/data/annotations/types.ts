@@ -68,13 +68,16 @@ export class ShapeProblems {
   skip(image: string, what: string, reason: string): void { this.skipped.push({ image, what, reason }); }
 }
 
+/** The fix for an export whose structure is not the tool's: a damaged or hand-edited file. */
+export const REEXPORT = 'the file is damaged or not the tool\'s export; export it again';
+
 /** A plain object (not null, not a list). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => v != null && typeof v === 'object' && !Array.isArray(v);
 
 /** A list of the export (absent: empty), or a one-line error naming where it is something else. */
 export function listIn(v: unknown, file: string, where: string): unknown[] {
   if (v == null) return [];
-  if (!Array.isArray(v)) throw new UserError(`${file}: ${where} is not a list`);
+  if (!Array.isArray(v)) throw new UserError(`${file}: ${where} is not a list; ${REEXPORT}`);
   return v;
 }
 

@@ -57,7 +57,7 @@ function readRows(file: string, img: AnnotatedImage, names: string[], problems: 
     if (!tokens.length) return;
     const cls = Number(tokens[0]);
     const what = `${path.basename(file)} line ${k + 1}`;
-    if (!Number.isInteger(cls) || cls < 0 || cls >= names.length) return problems.invalid(img.name, what, `class ${tokens[0]} is not one of the ${names.length} classes (0 to ${names.length - 1})`);
+    if (!Number.isInteger(cls) || cls < 0 || cls >= names.length) return problems.invalid(img.name, what, `class ${tokens[0]} is not one of the dataset's class indices, 0 to ${names.length - 1}`);
     const v = tokens.slice(1).map(Number);
     if (v.some((x) => !Number.isFinite(x))) return problems.invalid(img.name, what, 'a coordinate is not a number');
     const shape: Shape = { label: names[cls], regions: [], what };
