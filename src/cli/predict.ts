@@ -19,7 +19,7 @@ export function predictCommand(): Command {
     .option('--keep <classes>', 'classes the effect leaves as they are (names or ids, comma-separated; default person)')
     .option('--cutout <classes>', 'also write NAME_cutout_CLASS.png: each listed class present as an RGBA PNG cropped to its box')
     .option('--json', 'print per-image class areas (pixels, share) and output files as JSON on stdout')
-    .option('--export <formats>', 'also write the predictions as pre-annotations for labelling tools (comma-separated): coco (coco.json, compressed RLE), labelstudio (labelstudio.json + labelstudio-config.xml), cvat (cvat.zip, Segmentation mask 1.1)')
+    .option('--export <formats>', 'also write the predictions as pre-annotations for labelling tools (comma-separated): coco (coco.json, compressed RLE), labelstudio (labelstudio.json + labelstudio-config.xml), cvat (cvat.zip, Segmentation mask 1.1), yolo (yolo.zip, Ultralytics YOLO segmentation polygons), labelme (labelme/NAME.json, polygons)')
     .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
     .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')
     .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows', ''))

@@ -20,7 +20,7 @@ export function rankCommand(): Command {
     .addOption(new Option('--aggregate <how>', 'an image\'s score: the mean over its pixels, or the mean of its most uncertain 10%').choices(['mean', 'top10']).default('mean'))
     .option('--budget <n>', 'how many images to select (the top of the ranking; exported with --export)', parsePositiveInt)
     .option('--out <dir>', 'output folder (scores.jsonl keeps every image scored: a second run continues)', 'rank')
-    .option('--export <formats>', 'pre-annotations of the selected images: coco, labelstudio, cvat (as predict --export)')
+    .option('--export <formats>', 'pre-annotations of the selected images: coco, labelstudio, cvat, yolo, labelme (as predict --export)')
     .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
     .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name', 'image')
     .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image', ''))

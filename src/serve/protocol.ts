@@ -1,6 +1,6 @@
 // Messages between the HTTP server and its inference workers.
 
-export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'probabilities'] as const;
+export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'yolo', 'labelme', 'probabilities'] as const;
 export type Output = typeof OUTPUTS[number];
 
 export interface Job {
@@ -16,7 +16,7 @@ export interface Job {
   format: 'png' | 'jpeg';
   /** json: include the label map (base64, one byte per pixel). */
   withLabels: boolean;
-  /** coco, labelstudio: the image's name in the export, and Label Studio's control and object names. */
+  /** coco, labelstudio, yolo, labelme: the image's name in the export, and Label Studio's control and object names. */
   name?: string; fromName?: string; toName?: string;
   /** probabilities: the classes whose confidence masks are returned (names or ids). */
   classes?: string[];

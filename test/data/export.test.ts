@@ -99,27 +99,87 @@ test('predict --export coco,labelstudio,cvat: each export decodes (independent d
   }
 });
 
+test('predict --export yolo,labelme: outlines in the layouts the tools read, which convert back to predict\'s label maps exactly; labelme files edited since are never written over', () => {
+  const out = path.join(tempDir(), 'pred');
+  const p = spawnSync(process.execPath, [BIN, 'predict', PHOTOS, '--model', 'voc-fast', '--out', out, '--export', 'yolo,labelme', '--quiet'], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  const truth = new Map(photos.map((f) => [f, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`))]));
+  const classNames = (JSON.parse(fs.readFileSync(path.resolve('models/voc-fast/model.json'), 'utf8')).classes as { name: string }[]).map((c) => c.name);
+
+  // YOLO: CVAT's Ultralytics layout; the classes by index without background; rows of a class index
+  // and x y pairs in fractions of the image.
+  const zip = unzipSync(fs.readFileSync(path.join(out, 'yolo.zip')));
+  const yaml = new TextDecoder().decode(zip['data.yaml']);
+  assert.match(yaml, /^path: \.\ntrain: train\.txt\nnames:\n  0: aeroplane\n  1: bicycle\n/);
+  assert.match(yaml, /\n  19: tvmonitor\n$/);
+  assert.deepEqual(new TextDecoder().decode(zip['train.txt']).trim().split('\n'), photos.map((f) => `images/train/${f}`));
+  const dataset = tempDir();
+  fs.mkdirSync(path.join(dataset, 'images', 'train'), { recursive: true });
+  for (const [name, bytes] of Object.entries(zip)) { fs.mkdirSync(path.join(dataset, path.dirname(name)), { recursive: true }); fs.writeFileSync(path.join(dataset, name), bytes); }
+  for (const f of photos) {
+    fs.copyFileSync(path.join(PHOTOS, f), path.join(dataset, 'images', 'train', f));
+    const rows = new TextDecoder().decode(zip[`labels/train/${f.replace(/\.png$/, '.txt')}`]).trim().split('\n').map((r) => r.split(' ').map(Number));
+    const present = new Set([...truth.get(f)!.data].filter((v) => v !== 0));
+    assert.deepEqual(new Set(rows.map((r) => r[0] + 1)), present, `${f}: a row for each class present`);
+    for (const r of rows) assert.ok(r.length >= 7 && r.length % 2 === 1 && r.slice(1).every((v) => v >= 0 && v <= 1), `${f}: ${r.slice(0, 5).join(' ')}...`);
+  }
+  const fromYolo = path.join(tempDir(), 'back');
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'yolo', path.join(dataset, 'data.yaml'), '--images', path.join(dataset, 'images', 'train'), '--out', fromYolo, '--class-file', 'voc', '--quiet'], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  for (const f of photos) assert.deepEqual(readMask(path.join(fromYolo, 'masks', f)).data, truth.get(f)!.data, `${f}: yolo through convert`);
+
+  // labelme: NAME.json beside the others, imagePath leading to the photo from the JSON's folder.
+  for (const f of photos) {
+    const j = JSON.parse(fs.readFileSync(path.join(out, 'labelme', f.replace(/\.png$/, '.json')), 'utf8'));
+    assert.equal(path.resolve(out, 'labelme', j.imagePath), path.join(PHOTOS, f));
+    assert.equal(j.imageWidth, truth.get(f)!.width);
+    assert.ok(j.shapes.length > 0 && j.shapes.every((s: { shape_type: string; label: string }) => s.shape_type === 'polygon' && classNames.includes(s.label)));
+  }
+  const fromLabelme = path.join(tempDir(), 'back');
+  const l = spawnSync(process.execPath, [BIN, 'convert', '--from', 'labelme', path.join(out, 'labelme'), '--images', PHOTOS, '--out', fromLabelme, '--class-file', 'voc', '--quiet'], { encoding: 'utf8' });
+  assert.equal(l.status, 0, l.stderr);
+  for (const f of photos) assert.deepEqual(readMask(path.join(fromLabelme, 'masks', f)).data, truth.get(f)!.data, `${f}: labelme through convert`);
+
+  // Run again: files as written are replaced; one saved from labelme with a shape removed is refused, untouched.
+  const again = () => spawnSync(process.execPath, [BIN, 'predict', PHOTOS, '--model', 'voc-fast', '--out', out, '--export', 'labelme', '--quiet'], { encoding: 'utf8' });
+  assert.equal(again().status, 0);
+  const edited = path.join(out, 'labelme', 'coffee.json');
+  const j = JSON.parse(fs.readFileSync(edited, 'utf8'));
+  j.shapes.pop();
+  fs.writeFileSync(edited, JSON.stringify(j, null, 2));
+  const before = fs.readFileSync(edited, 'utf8');
+  const r = again();
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, `pixelwise: --out ${out}: labelme/coffee.json was changed since pixelwise wrote it (edited in labelme?), and this export would write over it; move it away or give another --out\n`);
+  assert.equal(fs.readFileSync(edited, 'utf8'), before);
+});
+
 test('predict --export refuses a folder that holds other files, in one line', () => {
   const out = tempDir();
   fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
   const p = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', out, '--export', 'coco'], { encoding: 'utf8' });
   assert.equal(p.status, 2);
   assert.equal(p.stderr, `pixelwise: --out ${out}: holds files that pixelwise did not write (notes.txt); --export writes into a new or empty folder, or one of an earlier predict or rank\n`);
-  const q = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', path.join(out, 'x'), '--export', 'coco,yolo'], { encoding: 'utf8' });
-  assert.equal(q.stderr, 'pixelwise: --export coco,yolo: unknown format yolo; use coco, labelstudio, cvat (comma-separated)\n');
+  const q = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', path.join(out, 'x'), '--export', 'coco,voc'], { encoding: 'utf8' });
+  assert.equal(q.stderr, 'pixelwise: --export coco,voc: unknown format voc; use coco, labelstudio, cvat, yolo, labelme (comma-separated)\n');
 });
 
 const CAMVID_VAL = path.resolve('../shared/data/camvid/val');
-test('CamVid val with the camvid-fast model: COCO, Label Studio and CVAT exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
+test('CamVid val with the camvid-fast model: COCO, Label Studio, CVAT, YOLO and labelme exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
   const images = path.join(tempDir(), 'val');
   fs.mkdirSync(images);
   for (const f of fs.readdirSync(CAMVID_VAL).sort().slice(0, 12)) fs.copyFileSync(path.join(CAMVID_VAL, f), path.join(images, f));
   const out = path.join(tempDir(), 'pred');
-  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid-fast', '--out', out, '--export', 'coco,labelstudio,cvat', '--quiet'], { encoding: 'utf8' });
+  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid-fast', '--out', out, '--export', 'coco,labelstudio,cvat,yolo,labelme', '--quiet'], { encoding: 'utf8' });
   assert.equal(p.status, 0, p.stderr);
-  for (const [from, file] of [['coco', 'coco.json'], ['labelstudio', 'labelstudio.json'], ['cvat-mask', 'cvat.zip']]) {
+  // YOLO's labels are found from data.yaml by its rule: .../images/train/NAME -> .../labels/train/NAME.txt.
+  const yolo = tempDir();
+  for (const [name, bytes] of Object.entries(unzipSync(fs.readFileSync(path.join(out, 'yolo.zip'))))) { fs.mkdirSync(path.join(yolo, path.dirname(name)), { recursive: true }); fs.writeFileSync(path.join(yolo, name), bytes); }
+  fs.cpSync(images, path.join(yolo, 'images', 'train'), { recursive: true });
+  for (const [from, file, imageDir] of [['coco', 'coco.json', images], ['labelstudio', 'labelstudio.json', images], ['cvat-mask', 'cvat.zip', images],
+    ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', images]]) {
     const back = path.join(tempDir(), 'back');
-    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.join(out, file), '--images', images, '--out', back, '--class-file', 'camvid', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
+    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.resolve(out, file), '--images', imageDir, '--out', back, '--class-file', 'camvid', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
     assert.equal(c.status, 0, c.stderr);
     for (const f of fs.readdirSync(images)) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`)).data, `${f}: ${from}`);
   }
@@ -130,7 +190,7 @@ test('ExportBuilder refuses an unknown format and a label map or confidence of a
   const { UserError } = await import('../../src/util/errors.ts');
   const classes = [{ name: 'background', color: [0, 0, 0] as [number, number, number] }, { name: 'cat', color: [255, 0, 0] as [number, number, number] }];
   const names = { fromName: 'tag', toName: 'image', imageUrlPrefix: '/data/', modelVersion: 'm' };
-  assert.throws(() => new ExportBuilder(classes, ['coco', 'yolo' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats yolo: unknown export format; use coco, labelstudio, cvat');
+  assert.throws(() => new ExportBuilder(classes, ['coco', 'voc' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats voc: unknown export format; use coco, labelstudio, cvat, yolo, labelme');
   const b = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
   await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(5) }), (e: Error) => e instanceof UserError && e.message === 'labels: 5 values for a 3x2 image; expected 6, one per pixel');
   await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(6), confidence: new Float32Array(4) }), (e: Error) => e instanceof UserError && e.message === 'confidence: 4 values for 6 pixels of a.png; give one per pixel');
@@ -148,6 +208,9 @@ test('exports refuse two images they cannot tell apart: one name twice, or (CVAT
   await cvat.add(p('a.png'));
   await assert.rejects(cvat.add(p('a.jpg')), (e: Error) => e instanceof UserError && e.argument === 'name' && e.message === 'name: "a.png" and "a.jpg" would share the CVAT mask SegmentationClass/a.png (CVAT pairs masks with images by the name less its extension); rename one, or export them in separate runs');
   await cvat.add(p('sub/a.jpg'));
+  const yolo = new ExportBuilder(classes, ['yolo', 'labelme'], names);
+  await yolo.add(p('a.png'));
+  await assert.rejects(yolo.add(p('a.jpg')), (e: Error) => e instanceof UserError && e.message === 'name: "a.png" and "a.jpg" would share the YOLO label file labels/train/a.txt; rename one, or export them in separate runs');
   const coco = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
   await coco.add(p('a.png'));
   await coco.add(p('a.jpg'));

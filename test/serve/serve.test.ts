@@ -84,6 +84,21 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       for (let i = 0; i < fromLs.length; i++) if (rgba[i * 4 + 3]) fromLs[i] = id;
     }
     assert.deepEqual(fromLs, expected.labels);
+    // Outlines of one image: YOLO rows and a labelme file, each filled back (polygon.ts) to the library's label map.
+    const { fillPolygon } = await import('../../src/data/polygon.ts');
+    const yolo = await post(`${url}/v1/segment?model=voc&output=yolo&name=chelsea.png`, photo, 'image/png');
+    assert.equal(yolo.headers.get('content-type'), 'text/plain; charset=utf-8');
+    const fromYolo = new Uint8Array(expected.labels.length);
+    for (const row of (await yolo.text()).trim().split('\n')) {
+      const [cls, ...xy] = row.split(' ').map(Number);
+      fillPolygon(fromYolo, expected.width, expected.height, xy.map((v, k) => v * (k % 2 ? expected.height : expected.width)), cls + 1);
+    }
+    assert.deepEqual(fromYolo, expected.labels);
+    const lm = await (await post(`${url}/v1/segment?model=voc&output=labelme&name=chelsea.png`, photo, 'image/png')).json();
+    assert.equal(lm.imagePath, 'chelsea.png');
+    const fromLabelme = new Uint8Array(expected.labels.length);
+    for (const s of lm.shapes) fillPolygon(fromLabelme, lm.imageWidth, lm.imageHeight, s.points.flat(), voc.classes.findIndex((c: { name: string }) => c.name === s.label));
+    assert.deepEqual(fromLabelme, expected.labels);
     // Confidence masks (MediaPipe's convention): one 8-bit mask per class, the library's probability.
     const withProb = await lib.segment(PHOTO, { probabilities: true });
     const catMask = await post(`${url}/v1/segment?model=voc&output=probabilities&classes=cat`, photo, 'image/png');
@@ -128,9 +143,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 11/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 13/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 11/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 13/);
   } finally { await s.close(); }
 });
 

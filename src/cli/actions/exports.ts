@@ -1,5 +1,6 @@
 // Pre-annotation exports of the commands that write them (predict, rank): the formats asked for,
 // the folder they go into, and the files written.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXPORT_FORMATS, labelStudioConfig, type ExportBuilder, type ExportFormat, type LabelStudioNames } from '../../data/annotations/export.js';
@@ -15,7 +16,7 @@ export function parseExports(v: string): ExportFormat[] {
 }
 
 /** Files predict and rank write (per image, and the exports): an export goes into a folder of nothing else. */
-const OWN_OUTPUT = /(_labels\.png|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|scores\.jsonl|rank\.csv|rank\.json)$/;
+const OWN_OUTPUT = /(_labels\.png|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|scores\.jsonl|rank\.csv|rank\.json)$/;
 
 export function checkExportDir(out: string): void {
   if (!isDir(out)) return;
@@ -23,13 +24,46 @@ export function checkExportDir(out: string): void {
   if (other.length) throw new UserError(`--out ${out}: holds files that pixelwise did not write (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}); --export writes into a new or empty folder, or one of an earlier predict or rank`);
 }
 
-/** The labelling tools' files `b` built, written in `out`; returns their paths. */
-export function writeExports(out: string, formats: ExportFormat[], b: ExportBuilder, classes: ClassInfo[], names: LabelStudioNames): string[] {
+// labelme saves its edits into the files it opened: a labelme file of an earlier export carries the
+// digest of the shapes pixelwise wrote (labelme keeps keys it does not know), so that one changed
+// since is never written over.
+const labelmeFile = (out: string, name: string) => path.join(out, 'labelme', name.replace(/\.[^./\\]+$/, '') + '.json');
+const shapesDigest = (shapes: unknown): string => createHash('sha1').update(JSON.stringify(
+  Array.isArray(shapes) ? shapes.map((s: { label?: unknown; shape_type?: unknown; points?: unknown }) => [s?.label, s?.shape_type, s?.points]) : null)).digest('hex');
+
+/** Refuses an export that would write over a labelme file changed since pixelwise wrote it (edited in labelme). */
+export function checkLabelmeEdits(out: string, formats: ExportFormat[], images: string[]): void {
+  if (!formats.includes('labelme')) return;
+  for (const name of images) {
+    const file = labelmeFile(out, name);
+    if (!fs.existsSync(file)) continue;
+    let json: { shapes?: unknown; pixelwise?: { shapes?: unknown } } | null = null;
+    try { json = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* not pixelwise's: refused below */ }
+    if (json?.pixelwise?.shapes !== shapesDigest(json?.shapes)) {
+      throw new UserError(`--out ${out}: ${path.relative(out, file)} was changed since pixelwise wrote it (edited in labelme?), and this export would write over it; move it away or give another --out`);
+    }
+  }
+}
+
+/** The labelling tools' files `b` built, written in `out`; returns their paths. `imageFile`: where an exported image is (labelme points at it). */
+export function writeExports(out: string, formats: ExportFormat[], b: ExportBuilder, classes: ClassInfo[], names: LabelStudioNames, imageFile: (name: string) => string): string[] {
   const written: string[] = [];
   const put = (f: string, data: string | Uint8Array) => { writeFileAtomic(path.join(out, f), data); written.push(path.join(out, f)); };
   if (formats.includes('coco')) put('coco.json', JSON.stringify(b.coco()) + '\n');
   if (formats.includes('labelstudio')) { put('labelstudio.json', JSON.stringify(b.labelStudio()) + '\n'); put('labelstudio-config.xml', labelStudioConfig(classes, names)); }
   if (formats.includes('cvat')) put('cvat.zip', b.cvatZip());
+  if (formats.includes('yolo')) put('yolo.zip', b.yoloZip());
+  if (formats.includes('labelme')) {
+    const files = b.labelme();
+    checkLabelmeEdits(out, formats, files.map((f) => f.name));
+    for (const f of files) {
+      const file = labelmeFile(out, f.name);
+      // labelme finds the image by imagePath, relative to the JSON file.
+      const imagePath = path.relative(path.dirname(file), path.resolve(imageFile(f.name)));
+      writeFileAtomic(file, JSON.stringify({ ...f.json, imagePath, pixelwise: { shapes: shapesDigest(f.json.shapes) } }) + '\n');
+    }
+    written.push(`${path.join(out, 'labelme')}${path.sep} (${files.length} file${files.length === 1 ? '' : 's'})`);
+  }
   return written;
 }
 

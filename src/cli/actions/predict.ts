@@ -17,7 +17,7 @@ import { isDir, isFile, stem } from '../../util/fs.js';
 import type { Opts } from '../predict.js';
 import { labelProbability } from '../../inference/label_map.js';
 import { ExportBuilder, exportNamesProblem, type LabelStudioNames } from '../../data/annotations/export.js';
-import { checkExportDir, parseExports, writeExports } from './exports.js';
+import { checkExportDir, checkLabelmeEdits, parseExports, writeExports } from './exports.js';
 import { geoTiffLabels, readModelInput, type Raster } from '../../data/raster.js';
 import { displayRgb } from '../../data/display_bands.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -55,6 +55,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (exports.length) checkExportDir(o.out);
   const clash = exports.length ? exportNamesProblem(files.map((f) => path.basename(f)), exports) : null;
   if (clash) throw new UserError(`--export: ${clash}; predict them in separate runs`);
+  checkLabelmeEdits(o.out, exports, files.map((f) => path.basename(f)));
   const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
   const builder = new ExportBuilder(card.classes, exports, lsNames);
   const bar = progressBar('predict', files.length, 'img', o.quiet || o.json || files.length < 2);
@@ -92,7 +93,8 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   }
   bar.stop();
   if (exports.length) {
-    const written = writeExports(o.out, exports, builder, card.classes, lsNames);
+    const byName = new Map(files.map((f) => [path.basename(f), f]));
+    const written = writeExports(o.out, exports, builder, card.classes, lsNames, (n) => byName.get(n)!);
     if (!o.json) process.stdout.write(`pre-annotations: ${written.join(', ')}\n`);
   }
   if (o.json) process.stdout.write(JSON.stringify(report, null, 1) + '\n');

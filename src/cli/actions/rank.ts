@@ -10,7 +10,7 @@ import { IMAGE_KINDS } from '../../data/image_exts.js';
 import { imageUncertainty, type ImageUncertainty } from '../../inference/uncertainty.js';
 import { labelProbability } from '../../inference/label_map.js';
 import { ExportBuilder, exportNamesProblem } from '../../data/annotations/export.js';
-import { checkExportDir, parseExports, writeExports } from './exports.js';
+import { checkExportDir, checkLabelmeEdits, parseExports, writeExports } from './exports.js';
 import { segmenterOptions } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
@@ -87,12 +87,13 @@ export async function run(o: Opts): Promise<void> {
     if (exports.length) {
       const lsNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(model)}` };
       const builder = new ExportBuilder(card.classes, exports, lsNames);
+      checkLabelmeEdits(o.out, exports, selected.map((s) => s.image));
       for (const s of selected) {
         const img = await readImage(path.join(o.images, s.image));
         const [r] = await seg.scoresBatch([img]);
         await builder.add({ name: s.image, width: img.width, height: img.height, labels: r.labels, confidence: labelProbability(r.scores, card.model.numClasses, r.labels) });
       }
-      const written = writeExports(o.out, exports, builder, card.classes, lsNames);
+      const written = writeExports(o.out, exports, builder, card.classes, lsNames, (n) => path.join(o.images, n));
       process.stdout.write(`pre-annotations of the ${selected.length} selected: ${written.join(', ')}\n`);
     }
     const top = selected.slice(0, 5).map((s) => `${s.image} (${score(s).toFixed(3)})`).join(', ');

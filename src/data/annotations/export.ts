@@ -5,23 +5,37 @@
 // - Label Studio: one task per image with a prediction of brush regions (brush RLE), a score
 //   (the image's mean top probability), and a labelling config for the classes;
 // - CVAT Segmentation mask 1.1: a zip of labelmap.txt, ImageSets/Segmentation/default.txt and
-//   SegmentationClass/ colour PNGs.
+//   SegmentationClass/ colour PNGs;
+// - Ultralytics YOLO segmentation: a zip as CVAT exports it (data.yaml, train.txt, labels/train/ with
+//   one row per region: the class index and its outline in fractions of the image);
+// - labelme: one JSON per image, a polygon per region.
+// YOLO and labelme hold outlines: each 4-connected region of a class is one (outlines.ts), its holes
+// joined in, and each reads back to the region's pixels exactly.
 // A leading background class ("background", "other", "_background_") is not exported: its pixels
 // are the unlabelled rest, which every reader takes as background.
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
 import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
 import type { ClassInfo, Rgb } from '../classes.js';
+import { stringify as yamlText } from 'yaml';
 import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
+import { labelOutlines } from '../outlines.js';
 
-export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat'] as const;
+export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'yolo', 'labelme'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
 
 /** One predicted image: its name in the export, size, label map and per-pixel top probability. */
 export interface Prediction { name: string; width: number; height: number; labels: Uint8Array; confidence?: Float32Array }
 
-/** The name CVAT pairs a Segmentation mask with its image by: the image's name less its extension. */
-const cvatStem = (name: string) => name.replace(/\.[^./]+$/, '');
+/** The name CVAT, YOLO and labelme pair a mask or label file with its image by: the image's name less its extension. */
+const stem = (name: string) => name.replace(/\.[^./]+$/, '');
+
+/** The file of each format that holds an image's regions under its name less the extension. */
+const STEM_FILES: Partial<Record<ExportFormat, (stem: string) => string>> = {
+  cvat: (s) => `the CVAT mask SegmentationClass/${s}.png (CVAT pairs masks with images by the name less its extension)`,
+  yolo: (s) => `the YOLO label file labels/train/${s}.txt`,
+  labelme: (s) => `the labelme file ${s}.json`,
+};
 
 /**
  * Names seen by one export, and why a next one cannot join them (or null): the tools pair regions
@@ -32,10 +46,11 @@ class ExportNames {
   private readonly seen = new Map<string, string>();
   constructor(private readonly formats: readonly ExportFormat[]) {}
   problem(n: string): string | null {
-    const key = this.formats.includes('cvat') ? cvatStem(n) : n;
+    const byStem = this.formats.find((f) => STEM_FILES[f]);
+    const key = byStem ? stem(n) : n;
     const other = this.seen.get(key);
     if (other === n) return `two images are named "${n}", and the labelling tools pair regions with images by file name`;
-    if (other !== undefined) return `"${other}" and "${n}" would share the CVAT mask SegmentationClass/${key}.png (CVAT pairs masks with images by the name less its extension)`;
+    if (other !== undefined) return `"${other}" and "${n}" would share ${STEM_FILES[byStem!]!(key)}`;
     this.seen.set(key, n);
     return null;
   }
@@ -87,6 +102,8 @@ export class ExportBuilder {
   private readonly tasks: object[] = [];
   private readonly pngs: Record<string, Uint8Array> = {};
   private readonly stems: string[] = [];
+  private readonly yoloFiles: { name: string; file: string; rows: string }[] = [];
+  private readonly labelmeFiles: { name: string; file: string; json: LabelmeFile }[] = [];
   private readonly added: ExportNames;
 
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames) {
@@ -103,7 +120,7 @@ export class ExportBuilder {
     if (p.confidence && p.confidence.length !== p.labels.length) throw new UserError(`confidence: ${p.confidence.length} values for ${p.labels.length} pixels of ${p.name}; give one per pixel`, 2, 'confidence');
     const clash = this.added.problem(p.name);
     if (clash) throw new UserError(`name: ${clash}; rename one, or export them in separate runs`, 2, 'name');
-    const masks = this.formats.some((f) => f !== 'cvat') ? classMasks(p, this.ids) : [];
+    const masks = this.formats.includes('coco') || this.formats.includes('labelstudio') ? classMasks(p, this.ids) : [];
     if (this.formats.includes('coco')) {
       const imageId = this.images.length + 1;
       this.images.push({ id: imageId, file_name: p.name, width: p.width, height: p.height });
@@ -128,9 +145,26 @@ export class ExportBuilder {
     if (this.formats.includes('cvat')) {
       const rgb = new Uint8Array(p.width * p.height * 3);
       for (let i = 0; i < p.labels.length; i++) rgb.set(this.colors[p.labels[i]] ?? [0, 0, 0], i * 3);
-      const stem = cvatStem(p.name);
-      this.stems.push(stem);
-      this.pngs[`SegmentationClass/${stem}.png`] = new Uint8Array(await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).png().toBuffer());
+      const s = stem(p.name);
+      this.stems.push(s);
+      this.pngs[`SegmentationClass/${s}.png`] = new Uint8Array(await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).png().toBuffer());
+    }
+    if (this.formats.includes('yolo') || this.formats.includes('labelme')) {
+      const exported = new Set(this.ids);
+      const outlines = labelOutlines(p.labels, p.width, p.height, (l) => exported.has(l));
+      if (this.formats.includes('yolo')) {
+        const index = new Map(this.ids.map((id, k) => [id, k]));
+        const frac = (v: number, size: number) => String(Math.round((v / size) * 1e6) / 1e6);
+        this.yoloFiles.push({ name: p.name, file: `${stem(p.name)}.txt`, rows: outlines.map((o) =>
+          [index.get(o.label), ...o.xy.map((v, k) => frac(v, k % 2 ? p.height : p.width))].join(' ') + '\n').join('') });
+      }
+      if (this.formats.includes('labelme')) {
+        const shapes = outlines.map((o) => ({
+          label: this.classes[o.label].name, points: Array.from({ length: o.xy.length / 2 }, (_, k) => [o.xy[2 * k], o.xy[2 * k + 1]]),
+          group_id: null, description: '', shape_type: 'polygon' as const, flags: {}, mask: null,
+        }));
+        this.labelmeFiles.push({ name: p.name, file: `${stem(p.name)}.json`, json: { version: '5.5.0', flags: {}, shapes, imagePath: p.name, imageData: null, imageHeight: p.height, imageWidth: p.width } });
+      }
     }
   }
 
@@ -155,6 +189,33 @@ export class ExportBuilder {
       ...this.pngs,
     }, { level: 6 });
   }
+
+  /**
+   * Ultralytics YOLO segmentation zip, as CVAT writes and reads it: data.yaml (the class names by
+   * index), train.txt (the images, expected under images/train/) and labels/train/NAME.txt.
+   */
+  yoloZip(): Uint8Array {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    // A map by index with numeric keys, as Ultralytics and CVAT write it.
+    const names = new Map(this.ids.map((id, k) => [k, this.classes[id].name]));
+    return zipSync({
+      'data.yaml': enc(yamlText({ path: '.', train: 'train.txt', names })),
+      'train.txt': enc(this.yoloFiles.map((f) => `images/train/${f.name}\n`).join('')),
+      ...Object.fromEntries(this.yoloFiles.map((f) => [`labels/train/${f.file}`, enc(f.rows)])),
+    }, { level: 6 });
+  }
+
+  /** YOLO label files: NAME.txt each, a row per region (the class index among the exported classes, then its outline in fractions of the image). */
+  yoloLabels(): { name: string; file: string; rows: string }[] { return this.yoloFiles; }
+
+  /** labelme files: NAME.json each, its imagePath the image's name (labelme's layout: beside the image). */
+  labelme(): { name: string; file: string; json: LabelmeFile }[] { return this.labelmeFiles; }
+}
+
+/** What labelme 5 writes for an image. */
+export interface LabelmeFile {
+  version: string; flags: object; imagePath: string; imageData: null; imageHeight: number; imageWidth: number;
+  shapes: { label: string; points: number[][]; group_id: null; description: string; shape_type: 'polygon'; flags: object; mask: null }[];
 }
 
 export interface LabelStudioNames { fromName: string; toName: string; imageUrlPrefix: string; modelVersion: string }
