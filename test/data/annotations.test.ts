@@ -487,6 +487,46 @@ test('labelme: a folder of train/ and test/ subfolders, each JSON beside its ima
   assert.deepEqual(r.skipped, [{ image: path.join(root, 'classes.json'), what: 'file', reason: 'not a labelme file (no "imagePath" and "shapes")' }]);
 });
 
+test('labelme files holding their images (imageData), no images folder: the images taken into OUT/images by the JSON files\' places (a .bmp stored as PNG bytes named .png), one saved without it copied from beside it; the printed folders verify as a dataset', async () => {
+  const root = tempDir();
+  const png = async (v: number) => { const f = path.join(tempDir(), 'x.png'); await writeRgb(f, new Uint8Array(W * H * 3).fill(v), W, H); return fs.readFileSync(f); };
+  const shapes = (box: number[][]) => [{ label: 'car', points: box, shape_type: 'rectangle' }];
+  for (const split of ['train', 'test']) fs.mkdirSync(path.join(root, split));
+  // labelme keeps imagePath relative to the JSON file; the image itself need not be there.
+  fs.writeFileSync(path.join(root, 'train', 'a.json'), JSON.stringify({ imagePath: '..\\photos\\a.jpg', imageData: (await png(40)).toString('base64'), imageWidth: W, imageHeight: H, shapes: shapes([[1, 1], [4, 3]]) }));
+  fs.writeFileSync(path.join(root, 'test', 'a.json'), JSON.stringify({ imagePath: 'a.bmp', imageData: (await png(80)).toString('base64'), imageWidth: W, imageHeight: H, shapes: shapes([[6, 2], [9, 7]]) }));
+  fs.writeFileSync(path.join(root, 'test', 'b.png'), await png(120));
+  fs.writeFileSync(path.join(root, 'test', 'b.json'), JSON.stringify({ imagePath: 'b.png', imageData: null, imageWidth: W, imageHeight: H, shapes: shapes([[0, 0], [2, 2]]) }));
+  const out = path.join(tempDir(), 'out');
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'labelme', root, '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  const images = path.join(out, 'images');
+  // The bytes as stored; a PNG named .bmp (labelme stores a BMP as PNG) named for what it is; a .jpg that is a PNG too.
+  assert.deepEqual(fs.readdirSync(path.join(images, 'train')), ['a.png']);
+  assert.deepEqual(fs.readdirSync(path.join(images, 'test')).sort(), ['a.png', 'b.png']);
+  assert.ok(fs.readFileSync(path.join(images, 'test', 'a.png')).equals(await png(80)));
+  assert.ok(fs.readFileSync(path.join(images, 'test', 'b.png')).equals(fs.readFileSync(path.join(root, 'test', 'b.png'))));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'train', 'a.png')), rects([1, 1, 4, 3, 1]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'test', 'a.png')), rects([6, 2, 9, 7, 1]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'test', 'b.png')), rects([0, 0, 2, 2, 1]));
+  assert.equal(fs.readFileSync(path.join(out, 'list.txt'), 'utf8'), 'test/a.png\ntest/b.png\ntrain/a.png\n');
+  const line = /^train with: (.*)$/m.exec(c.stdout)![1];
+  assert.equal(line, `--images ${images} --masks ${path.join(out, 'masks')} --list ${path.join(out, 'list.txt')} --recursive --class-file ${path.join(out, 'classes.json')} --classes 2`);
+  const v = spawnSync(process.execPath, [BIN, 'verify', '--images', images, '--masks', path.join(out, 'masks'), '--recursive', '--classes', '2'], { encoding: 'utf8' });
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+
+  // Saved without its image and none beside it: one line naming the file and the fix; nothing written.
+  fs.rmSync(path.join(root, 'test', 'b.png'));
+  const out2 = path.join(tempDir(), 'out');
+  const d = spawnSync(process.execPath, [BIN, 'convert', '--from', 'labelme', root, '--out', out2], { encoding: 'utf8' });
+  assert.equal(d.status, 2);
+  assert.equal(d.stderr, `pixelwise: ${path.join(root, 'test', 'b.json')}: holds no image (imageData is null: saved without it) and its image b.png is not beside it; give --images, the folder the images are in\n`);
+  assert.equal(fs.existsSync(out2), false);
+  // Other formats need the images folder.
+  const e = spawnSync(process.execPath, [BIN, 'convert', '--from', 'coco', path.join(root, 'train', 'a.json'), '--out', out2], { encoding: 'utf8' });
+  assert.equal(e.stderr, 'pixelwise: --images: the folder of the annotated images is needed for coco (only labelme files hold their images)\n');
+});
+
 test('a validation hold-out by a hash of each name: about the share asked for, the same side for an image whatever else the export holds, one on each side at least', async () => {
   const { holdOut } = await import('../../src/data/annotations/convert.ts');
   const names = Array.from({ length: 400 }, (_, i) => `frames/f${i}.png`);

@@ -29,7 +29,7 @@ test('entropy, margin and least confidence of each pixel, averaged and over the 
   near(u.perClass[1].mean.entropy, 1);
 });
 
-test('rank: most uncertain first, resumed without rescoring, another strategy from the same scores, the budget exported; a labels-only model refused', () => {
+test('rank: most uncertain first, resumed without rescoring, another strategy from the same scores, the budget exported (COCO, labelme); a labels-only model refused', () => {
   const d = tempDir();
   const images = path.join(d, 'images');
   fs.mkdirSync(images);
@@ -45,7 +45,7 @@ test('rank: most uncertain first, resumed without rescoring, another strategy fr
   assert.ok(rank.ranked.every((x: { scores: { entropy: { mean: number } }; score: number }) => x.score === x.scores.entropy.mean && x.score > 0 && x.score < 1));
   assert.equal(fs.readFileSync(path.join(out, 'rank.csv'), 'utf8').trim().split('\n').length, 5);
   // Again with another strategy: nothing rescored; the order is by margin.
-  const r2 = run('--strategy', 'margin', '--aggregate', 'top10', '--budget', '2', '--export', 'coco');
+  const r2 = run('--strategy', 'margin', '--aggregate', 'top10', '--budget', '2', '--export', 'coco,labelme');
   assert.equal(r2.status, 0, r2.stderr);
   assert.match(r2.stderr, /^4 images scored by an earlier run .*; scoring 0$/m);
   const byMargin = JSON.parse(fs.readFileSync(path.join(out, 'rank.json'), 'utf8'));
@@ -54,6 +54,9 @@ test('rank: most uncertain first, resumed without rescoring, another strategy fr
   assert.equal(fs.readFileSync(path.join(out, 'scores.jsonl'), 'utf8').trim().split('\n').length, 4);
   const coco = JSON.parse(fs.readFileSync(path.join(out, 'coco.json'), 'utf8'));
   assert.deepEqual(coco.images.map((i: { file_name: string }) => i.file_name), byMargin.ranked.slice(0, 2).map((x: { image: string }) => x.image));
+  // labelme files of the two selected, pointing at their images.
+  assert.deepEqual(fs.readdirSync(path.join(out, 'labelme')).sort(), byMargin.ranked.slice(0, 2).map((x: { image: string }) => x.image.replace(/\.png$/, '.json')).sort());
+  for (const x of byMargin.ranked.slice(0, 2)) assert.equal(path.resolve(out, 'labelme', JSON.parse(fs.readFileSync(path.join(out, 'labelme', x.image.replace(/\.png$/, '.json')), 'utf8')).imagePath), path.join(images, x.image));
   // A changed image is scored again.
   const changed = path.join(images, byMargin.ranked[3].image);
   fs.utimesSync(changed, new Date(), new Date(Date.now() + 5000));

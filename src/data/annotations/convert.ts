@@ -24,6 +24,7 @@ import { readLabelStudio } from './labelstudio.js';
 import { readYolo } from './yolo.js';
 import { readVia } from './via.js';
 import { ImageFinder } from './locate.js';
+import { gatherImages } from './embedded.js';
 import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
@@ -38,8 +39,11 @@ export interface ConvertOptions {
   from: AnnotationFormat;
   /** The export: a JSON or XML file, a labelme folder of JSON files, a CVAT mask zip or its folder, a YOLO data.yaml or labels folder. */
   input: string;
-  /** Where the images are (the export's image names are looked up here). */
-  images: string;
+  /**
+   * Where the images are (the export's image names are looked up here). labelme: left out, the
+   * images are taken from the JSON files (imageData) into OUT/images.
+   */
+  images?: string;
   out: string;
   /** Classes to map the labels onto by name (default: background, then the export's labels). */
   classes?: ClassInfo[];
@@ -65,7 +69,10 @@ export interface ConvertOptions {
 }
 
 export interface ConvertReport {
-  format: AnnotationFormat; images: number; masks: string; classFile: string; classes: ClassInfo[];
+  format: AnnotationFormat; images: number;
+  /** The folder of the images masked: options.images, or where they were taken from the labelme files. */
+  imagesDir: string;
+  masks: string; classFile: string; classes: ClassInfo[];
   /** Per class id, the shapes drawn. */
   shapesPerClass: number[];
   /** Crowd regions drawn as the ignore label (crowd: 'ignore'). */
@@ -97,7 +104,7 @@ function readExport(o: ConvertOptions): AnnotationSet {
   switch (o.from) {
     case 'coco': return readCoco(readJson(o.input), o.input, skip);
     case 'labelstudio': return readLabelStudio(readJson(o.input), o.input, skip, !!o.predictions);
-    case 'yolo': return readYolo(o.input, o.images, skip);
+    case 'yolo': return readYolo(o.input, o.images!, skip);
     case 'via': return readVia(readJson(o.input), o.input, skip);
     case 'cvat': {
       if (!isFile(o.input)) throw new UserError(`${o.input}: file not found`);
@@ -183,11 +190,14 @@ export function holdOut(names: string[], fraction: number): { train: string[]; v
 const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
 export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
-  if (!isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
+  if (o.images == null && o.from !== 'labelme') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images)`, 2, 'images');
+  if (o.images != null && !isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
+  const imagesDir = o.images ?? path.join(o.out, 'images');
   if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const crowdRule = o.crowd ?? 'ignore';
   if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   const set = readExport(o);
+  if (o.images == null) gatherImages(set, o.input, isDir(o.input), imagesDir);
   const classes: ClassInfo[] = o.classes ?? (() => {
     // Shapes find their class by name (trimmed, any case): labels spelt alike (two COCO categories
     // named "cat") are one class, not a second that no pixel could reach.
@@ -211,11 +221,11 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const byFile = new Map<string, { file: string; entries: AnnotatedImage[] }>();
   const maskOf = new Map<string, string>();
   const absent: string[] = [];
-  const finder = new ImageFinder(o.images);
+  const finder = new ImageFinder(imagesDir);
   for (const img of set.images) {
     const file = finder.find(img);
     if (!file && img.optional) { absent.push(img.name); continue; }
-    if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${o.images}; point options.images at the folder the export's images are in`);
+    if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${imagesDir}; point options.images at the folder the export's images are in`);
     const key = path.resolve(file);
     if (!byFile.has(key)) {
       const mask = finder.maskOf(masksDir, file);
@@ -226,9 +236,9 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
     }
     byFile.get(key)!.entries.push(img);
   }
-  if (!byFile.size && absent.length) throw new UserError(`${o.input}: none of the ${absent.length} frames it lists has an image in options.images ${o.images} (${absent[0]}.png, ...); extract the video's frames there, numbered from 0 (ffmpeg -i VIDEO -start_number 0 DIR/frame_%06d.png)`);
+  if (!byFile.size && absent.length) throw new UserError(`${o.input}: none of the ${absent.length} frames it lists has an image in options.images ${imagesDir} (${absent[0]}.png, ...); extract the video's frames there, numbered from 0 (ffmpeg -i VIDEO -start_number 0 DIR/frame_%06d.png)`);
   const located = [...byFile.values()];
-  const merged = located.filter((l) => l.entries.length > 1).map((l) => ({ image: path.relative(o.images, l.file), entries: l.entries.map((e) => e.name) }));
+  const merged = located.filter((l) => l.entries.length > 1).map((l) => ({ image: path.relative(imagesDir, l.file), entries: l.entries.map((e) => e.name) }));
   let done = 0;
   for (const { file, entries } of located) {
     const [w, h] = await imageSize(file);
@@ -277,13 +287,13 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   }
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
-  const names = located.map((l) => path.relative(o.images, l.file).split(path.sep).join('/'));
+  const names = located.map((l) => path.relative(imagesDir, l.file).split(path.sep).join('/'));
   const { list, split } = writeLists(o.out, names, o.valFraction);
   const written = new Set(located.map((l) => path.resolve(finder.maskOf(masksDir, l.file))));
   const stale = isDir(masksDir) ? filesUnder(masksDir, true, (f) => f.toLowerCase().endsWith('.png')).filter((f) => !written.has(path.resolve(masksDir, f))) : [];
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
-  const report: ConvertReport = { format: o.from, images: located.length, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };
-  writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input, imagesDir: o.images }, null, 2) + '\n');
+  const report: ConvertReport = { format: o.from, images: located.length, imagesDir, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };
+  writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input }, null, 2) + '\n');
   return report;
 }

@@ -14,10 +14,12 @@ export function isLabelme(json: unknown): boolean {
 }
 
 export function readLabelme(json: unknown, file: string, problems: ShapeProblems): AnnotatedImage {
-  const j = json as { imagePath: string; imageWidth?: number; imageHeight?: number; shapes: LabelmeShape[] };
+  const j = json as { imagePath: string; imageWidth?: number; imageHeight?: number; imageData?: unknown; shapes: LabelmeShape[] };
   if (!isLabelme(json)) throw new UserError(`${file}: not a labelme file (needs "imagePath" and "shapes")`);
-  // labelme writes imagePath relative to the JSON file (with "\\" on Windows).
-  const img: AnnotatedImage = { name: j.imagePath, near: path.resolve(path.dirname(file), j.imagePath.replace(/\\/g, '/')), width: j.imageWidth, height: j.imageHeight, shapes: [] };
+  // labelme writes imagePath relative to the JSON file (with "\\" on Windows), and by default the
+  // image itself too (imageData: the file's bytes, base64).
+  const img: AnnotatedImage = { name: j.imagePath, near: path.resolve(path.dirname(file), j.imagePath.replace(/\\/g, '/')), width: j.imageWidth, height: j.imageHeight, shapes: [], source: file };
+  if (typeof j.imageData === 'string' && j.imageData.length) img.embedded = j.imageData;
   (j.shapes as unknown[]).forEach((entry, k) => {
     if (!isRecord(entry)) return problems.invalid(img.name, `shape ${k}`, 'a shape that is not an object');
     const s = entry as LabelmeShape;

@@ -35,6 +35,10 @@ export interface AnnotatedImage {
   width?: number;
   height?: number;
   shapes: Shape[];
+  /** The image's encoded bytes, base64, as the export holds them (labelme's imageData). */
+  embedded?: string;
+  /** The annotation file the entry comes from (labelme: one per image). */
+  source?: string;
   /** Polygon coordinates in fractions of the image's width and height (YOLO), not pixels. */
   normalized?: boolean;
   /** A label map the export holds whole (CVAT segmentation masks): class names per value. */
