@@ -1,13 +1,13 @@
 // `pixelwise predict`: label maps, colour masks, overlays and legends for images or folders.
 import { Command } from 'commander';
-import { addInferenceOptions, type InferenceOpts } from './shared.js';
+import { addInferenceOptions, addLabelStudioOptions, type InferenceOpts, type LabelStudioOpts } from './shared.js';
 import { parseFloatArg, parseNumberList } from './options.js';
 
-export interface Opts extends InferenceOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean;
-  export?: string; lsFromName: string; lsToName: string; imageUrlPrefix: string; displayBands?: number[] }
+export interface Opts extends InferenceOpts, LabelStudioOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean;
+  export?: string; displayBands?: number[] }
 
 export function predictCommand(): Command {
-  return addInferenceOptions(new Command('predict')
+  return addLabelStudioOptions(addInferenceOptions(new Command('predict')
     .description('segment images: writes NAME_labels.png (class ids), NAME_color.png, NAME_overlay.png, NAME_legend.png')
     .argument('<inputs...>', 'image files or folders')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')
@@ -19,9 +19,6 @@ export function predictCommand(): Command {
     .option('--keep <classes>', 'classes the effect leaves as they are (names or ids, comma-separated; default person)')
     .option('--cutout <classes>', 'also write NAME_cutout_CLASS.png: each listed class present as an RGBA PNG cropped to its box')
     .option('--json', 'print per-image class areas (pixels, share) and output files as JSON on stdout')
-    .option('--export <formats>', 'also write the predictions as pre-annotations for labelling tools (comma-separated): coco (coco.json, compressed RLE), labelstudio (labelstudio.json + labelstudio-config.xml), cvat (cvat.zip, Segmentation mask 1.1), yolo (yolo.zip, Ultralytics YOLO segmentation polygons), labelme (labelme/NAME.json, polygons)')
-    .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
-    .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')
-    .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows', ''))
+    .option('--export <formats>', 'also write the predictions as pre-annotations for labelling tools (comma-separated): coco (coco.json, compressed RLE), labelstudio (labelstudio.json + labelstudio-config.xml), cvat (cvat.zip, Segmentation mask 1.1), yolo (yolo.zip, Ultralytics YOLO segmentation polygons), labelme (labelme/NAME.json, polygons)')))
     .action(async (inputs: string[], o: Opts) => (await import('./actions/predict.js')).run(inputs, o));
 }

@@ -1,16 +1,16 @@
 // `pixelwise rank`: unlabelled images ordered by the model's uncertainty (what to label next).
 import { Command, Option } from 'commander';
-import { addInferenceOptions, type InferenceOpts } from './shared.js';
+import { addInferenceOptions, addLabelStudioOptions, type InferenceOpts, type LabelStudioOpts } from './shared.js';
 import { parsePositiveInt } from './options.js';
 import { STRATEGIES, type Strategy } from '../inference/uncertainty.js';
 
-export interface Opts extends InferenceOpts {
+export interface Opts extends InferenceOpts, LabelStudioOpts {
   model?: string; weights?: string; images: string; recursive?: boolean; strategy: Strategy; aggregate: 'mean' | 'top10'; budget?: number; out: string;
-  export?: string; lsFromName: string; lsToName: string; imageUrlPrefix: string;
+  export?: string;
 }
 
 export function rankCommand(): Command {
-  return addInferenceOptions(new Command('rank')
+  return addLabelStudioOptions(addInferenceOptions(new Command('rank')
     .description('order unlabelled images by the model\'s uncertainty, most uncertain first (active learning): rank.csv, rank.json')
     .requiredOption('--images <dir>', 'the unlabelled images')
     .option('--recursive', 'also the images in subfolders')
@@ -20,9 +20,6 @@ export function rankCommand(): Command {
     .addOption(new Option('--aggregate <how>', 'an image\'s score: the mean over its pixels, or the mean of its most uncertain 10%').choices(['mean', 'top10']).default('mean'))
     .option('--budget <n>', 'how many images to select (the top of the ranking; exported with --export)', parsePositiveInt)
     .option('--out <dir>', 'output folder (scores.jsonl keeps every image scored: a second run continues)', 'rank')
-    .option('--export <formats>', 'pre-annotations of the selected images: coco, labelstudio, cvat, yolo, labelme (as predict --export)')
-    .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
-    .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name', 'image')
-    .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image', ''))
+    .option('--export <formats>', 'pre-annotations of the selected images: coco, labelstudio, cvat, yolo, labelme (as predict --export)')))
     .action(async (o: Opts) => (await import('./actions/rank.js')).run(o));
 }

@@ -72,3 +72,13 @@ export function addInferenceOptions(c: Command): Command {
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .option('--quiet', 'no progress bar');
 }
+
+/** What the pre-annotation exports of predict, rank and video say to Label Studio. */
+export interface LabelStudioOpts { lsFromName: string; lsToName: string; imageUrlPrefix: string }
+
+export function addLabelStudioOptions(c: Command): Command {
+  return c
+    .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
+    .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')
+    .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows', '');
+}

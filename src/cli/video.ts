@@ -3,17 +3,18 @@
 // background effect. Decoding, inference and drawing + encoding run as overlapping stages.
 import { Command, Option } from 'commander';
 import { DEFAULT_X264_PRESET, VIDEO_FORMATS, X264_PRESETS, type VideoFormat, type X264Preset } from '../video/ffmpeg.js';
-import { addInferenceOptions, type InferenceOpts } from './shared.js';
+import { addInferenceOptions, addLabelStudioOptions, type InferenceOpts, type LabelStudioOpts } from './shared.js';
 import { parseFloatArg, parsePositiveInt, parseSize } from './options.js';
 
-export interface Opts extends InferenceOpts {
+export interface Opts extends InferenceOpts, LabelStudioOpts {
+  export?: string; exportDir?: string; exportEvery: number;
   model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number;
   effect?: string; keep?: string; smooth: number; batch: number; workers?: number; json?: boolean;
   inputFormat?: string; frameSize?: [number, number]; fps: number; outFormat?: VideoFormat; x264Preset?: X264Preset;
 }
 
 export function videoCommand(): Command {
-  return addInferenceOptions(new Command('video')
+  return addLabelStudioOptions(addInferenceOptions(new Command('video')
     .description('segment a video: writes the overlaid (or effect) video (MP4), optionally the mask video, label maps and per-frame class areas')
     .argument('<input>', 'video file (anything ffmpeg reads), or - for a stream on stdin')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')
@@ -32,6 +33,9 @@ export function videoCommand(): Command {
     .option('--json', 'print each frame\'s class areas (pixels, share) as one JSON line on stdout')
     .option('--mask-video <file>', 'also write the colour-mask video')
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')
-    .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt))
+    .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt)
+    .option('--export <formats>', 'also write pre-annotations of the frames for labelling tools into --export-dir: coco, labelstudio, cvat, yolo, labelme (as predict --export), the frames named as CVAT names a video\'s (frame_000000.png, from 0), and the frames themselves (frames/)')
+    .option('--export-dir <dir>', 'the folder of --export\'s files')
+    .option('--export-every <n>', 'export every n-th frame (frame 0, n, 2n, ...)', parsePositiveInt, 1)))
     .action(async (input: string, o: Opts) => (await import('./actions/video.js')).run(input, o));
 }

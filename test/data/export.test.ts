@@ -159,7 +159,7 @@ test('predict --export refuses a folder that holds other files, in one line', ()
   fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
   const p = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', out, '--export', 'coco'], { encoding: 'utf8' });
   assert.equal(p.status, 2);
-  assert.equal(p.stderr, `pixelwise: --out ${out}: holds files that pixelwise did not write (notes.txt); --export writes into a new or empty folder, or one of an earlier predict or rank\n`);
+  assert.equal(p.stderr, `pixelwise: --out ${out}: holds files that pixelwise did not write (notes.txt); --export writes into a new or empty folder, or one of an earlier predict, rank or video\n`);
   const q = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', path.join(out, 'x'), '--export', 'coco,voc'], { encoding: 'utf8' });
   assert.equal(q.stderr, 'pixelwise: --export coco,voc: unknown format voc; use coco, labelstudio, cvat, yolo, labelme (comma-separated)\n');
 });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { decode } from 'fast-png';
+import { unzipSync } from 'fflate';
 import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 import { writeSafetensors } from '../../src/formats/safetensors.ts';
@@ -62,6 +63,38 @@ test('video: overlay video with every frame, label maps equal per-frame predicti
   assert.notEqual(mjpeg.status, 0);
   assert.match(mjpeg.stderr, /--x264-preset fast: applies to H\.264 output .*not mjpeg/);
   assert.equal(mjpeg.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+test('video --export: every 2nd frame as pre-annotations (CVAT masks, COCO, YOLO) named as CVAT names a video\'s frames, beside the frames; each converts back to the saved label maps exactly', async () => {
+  const { d, src } = await fixture(0.6);
+  const bin = path.resolve('bin/pixelwise.js');
+  const ex = path.join(d, 'pre');
+  const r = spawnSync(process.execPath, [bin, 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'out.mp4'), '--x264-preset', 'ultrafast',
+    '--labels-dir', path.join(d, 'labels'), '--export', 'cvat,coco,yolo', '--export-dir', ex, '--export-every', '2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^pre-annotations of 3 frames \\(${path.join(ex, 'frames')}\\): ${path.join(ex, 'coco.json')}, ${path.join(ex, 'cvat.zip')}, ${path.join(ex, 'yolo.zip')}$`, 'm'));
+  // Frames 0, 2, 4 (CVAT's numbers, from 0) are the 1st, 3rd and 5th decoded: their pixels, and --labels-dir's frame_000001, 3, 5.
+  const names = ['frame_000000.png', 'frame_000002.png', 'frame_000004.png'];
+  assert.deepEqual(fs.readdirSync(path.join(ex, 'frames')).sort(), names);
+  let n = 0;
+  for await (const frame of readFrames(src, probeVideo(src))) {
+    if (n % 2 === 0) assert.deepEqual([...decode(fs.readFileSync(path.join(ex, 'frames', `frame_${String(n).padStart(6, '0')}.png`))).data], [...frame], `frame ${n}`);
+    n++;
+  }
+  const labelsOf = (f: string) => [...decode(fs.readFileSync(f)).data];
+  const yolo = path.join(d, 'yolo');
+  for (const [name, bytes] of Object.entries(unzipSync(fs.readFileSync(path.join(ex, 'yolo.zip'))))) { fs.mkdirSync(path.join(yolo, path.dirname(name)), { recursive: true }); fs.writeFileSync(path.join(yolo, name), bytes); }
+  fs.cpSync(path.join(ex, 'frames'), path.join(yolo, 'images', 'train'), { recursive: true });
+  const classFile = path.join(d, 'classes.json');
+  fs.writeFileSync(classFile, JSON.stringify(defaultClasses(3)));
+  for (const [from, file, images] of [['cvat-mask', path.join(ex, 'cvat.zip'), path.join(ex, 'frames')], ['coco', path.join(ex, 'coco.json'), path.join(ex, 'frames')], ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')]]) {
+    const back = path.join(d, `back-${from}`);
+    const c = spawnSync(process.execPath, [bin, 'convert', '--from', from, file, '--images', images, '--out', back, '--class-file', classFile, '--quiet'], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    for (const [k, name] of names.entries()) assert.deepEqual(labelsOf(path.join(back, 'masks', name)), labelsOf(path.join(d, 'labels', `frame_${String(2 * k + 1).padStart(6, '0')}.png`)), `${from}: ${name}`);
+  }
+  const lone = spawnSync(process.execPath, [bin, 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'x.mp4'), '--export', 'coco'], { encoding: 'utf8' });
+  assert.equal(lone.stderr, 'pixelwise: --export needs --export-dir, the folder of the pre-annotations and the frames they label\n');
 });
 
 test('video: --effect with --json (one line per frame, areas = the label maps), batching, workers and temporal smoothing', async () => {

@@ -16,12 +16,12 @@ export function parseExports(v: string): ExportFormat[] {
 }
 
 /** Files predict and rank write (per image, and the exports): an export goes into a folder of nothing else. */
-const OWN_OUTPUT = /(_labels\.png|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|scores\.jsonl|rank\.csv|rank\.json)$/;
+const OWN_OUTPUT = /(_labels\.png|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|rank\.csv|rank\.json)$/;
 
-export function checkExportDir(out: string): void {
+export function checkExportDir(out: string, flag = '--out'): void {
   if (!isDir(out)) return;
   const other = fs.readdirSync(out).filter((f) => !f.startsWith('.') && !OWN_OUTPUT.test(f));
-  if (other.length) throw new UserError(`--out ${out}: holds files that pixelwise did not write (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}); --export writes into a new or empty folder, or one of an earlier predict or rank`);
+  if (other.length) throw new UserError(`${flag} ${out}: holds files that pixelwise did not write (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}); --export writes into a new or empty folder, or one of an earlier predict, rank or video`);
 }
 
 // labelme saves its edits into the files it opened: a labelme file of an earlier export carries the
@@ -32,7 +32,7 @@ const shapesDigest = (shapes: unknown): string => createHash('sha1').update(JSON
   Array.isArray(shapes) ? shapes.map((s: { label?: unknown; shape_type?: unknown; points?: unknown }) => [s?.label, s?.shape_type, s?.points]) : null)).digest('hex');
 
 /** Refuses an export that would write over a labelme file changed since pixelwise wrote it (edited in labelme). */
-export function checkLabelmeEdits(out: string, formats: ExportFormat[], images: string[]): void {
+export function checkLabelmeEdits(out: string, formats: ExportFormat[], images: string[], flag = '--out'): void {
   if (!formats.includes('labelme')) return;
   for (const name of images) {
     const file = labelmeFile(out, name);
@@ -40,13 +40,13 @@ export function checkLabelmeEdits(out: string, formats: ExportFormat[], images: 
     let json: { shapes?: unknown; pixelwise?: { shapes?: unknown } } | null = null;
     try { json = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* not pixelwise's: refused below */ }
     if (json?.pixelwise?.shapes !== shapesDigest(json?.shapes)) {
-      throw new UserError(`--out ${out}: ${path.relative(out, file)} was changed since pixelwise wrote it (edited in labelme?), and this export would write over it; move it away or give another --out`);
+      throw new UserError(`${flag} ${out}: ${path.relative(out, file)} was changed since pixelwise wrote it (edited in labelme?), and this export would write over it; move it away or give another --out`);
     }
   }
 }
 
 /** The labelling tools' files `b` built, written in `out`; returns their paths. `imageFile`: where an exported image is (labelme points at it). */
-export function writeExports(out: string, formats: ExportFormat[], b: ExportBuilder, classes: ClassInfo[], names: LabelStudioNames, imageFile: (name: string) => string): string[] {
+export function writeExports(out: string, formats: ExportFormat[], b: ExportBuilder, classes: ClassInfo[], names: LabelStudioNames, imageFile: (name: string) => string, flag = '--out'): string[] {
   const written: string[] = [];
   const put = (f: string, data: string | Uint8Array) => { writeFileAtomic(path.join(out, f), data); written.push(path.join(out, f)); };
   if (formats.includes('coco')) put('coco.json', JSON.stringify(b.coco()) + '\n');
@@ -55,7 +55,7 @@ export function writeExports(out: string, formats: ExportFormat[], b: ExportBuil
   if (formats.includes('yolo')) put('yolo.zip', b.yoloZip());
   if (formats.includes('labelme')) {
     const files = b.labelme();
-    checkLabelmeEdits(out, formats, files.map((f) => f.name));
+    checkLabelmeEdits(out, formats, files.map((f) => f.name), flag);
     for (const f of files) {
       const file = labelmeFile(out, f.name);
       // labelme finds the image by imagePath, relative to the JSON file.

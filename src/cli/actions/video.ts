@@ -23,6 +23,9 @@ import type { Opts } from '../video.js';
 import { openCard } from '../../models/card_file.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { netSize } from '../../inference/processor.js';
+import { ExportBuilder, type LabelStudioNames } from '../../data/annotations/export.js';
+import { checkExportDir, checkLabelmeEdits, parseExports, writeExports } from './exports.js';
+import sharp from 'sharp';
 
 /** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --frame-size for raw frames). */
 async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
@@ -51,7 +54,13 @@ function checkOptions(input: string, o: Opts): void {
   checkOutputFile('--out', o.out);
   if (o.maskVideo) checkOutputFile('--mask-video', o.maskVideo);
   if (o.labelsDir) checkOutputDir('--labels-dir', o.labelsDir);
+  if (o.export && !o.exportDir) throw new UserError('--export needs --export-dir, the folder of the pre-annotations and the frames they label');
+  if (!o.export && (o.exportDir || o.exportEvery !== 1)) throw new UserError(`${o.exportDir ? '--export-dir' : '--export-every'} goes with --export (the formats of the frames' pre-annotations)`);
+  if (o.export) { parseExports(o.export); checkOutputDir('--export-dir', o.exportDir!); checkExportDir(o.exportDir!, '--export-dir'); }
 }
+
+/** The name CVAT gives a video's frame (from 0), which the exports use for it. */
+const frameName = (index: number) => `frame_${String(index).padStart(6, '0')}.png`;
 
 /**
  * The pixels of the network's input for frames of w x h: a model of a fixed input size runs at
@@ -142,6 +151,14 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
   const bar = progressBar('video', Number.isFinite(total) ? total : 0, 'frames', o.quiet || o.json);
   const needScores = !!effect;
+  // Pre-annotations of every --export-every-th frame, beside the frames themselves (the tools but
+  // CVAT's video tasks need them as images).
+  const exports = o.export ? parseExports(o.export) : [];
+  const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(model ?? 'voc'))}` };
+  const builder = exports.length ? new ExportBuilder(classes, exports, lsNames) : null;
+  const framesDir = o.exportDir ? path.join(o.exportDir, 'frames') : '';
+  if (builder) checkLabelmeEdits(o.exportDir!, exports, Array.from({ length: Number.isFinite(total) ? Math.ceil(total / o.exportEvery) : 0 }, (_, k) => frameName(k * o.exportEvery)), '--export-dir');
+  let exported = 0;
 
   // Stage 1, decoding (ffmpeg), runs ahead of stage 2, inference (video/segment_frames, the network
   // in a worker thread), which runs ahead of stage 3, drawing and encoding: the stages overlap, each
@@ -171,6 +188,12 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
       await writer.write(picture.data);
       if (maskWriter) await maskWriter.write(colorize(labels, info.width, info.height, palette).data);
       if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(r.index + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
+      if (builder && r.index % o.exportEvery === 0) {
+        const name = frameName(r.index);
+        writeFileAtomic(path.join(framesDir, name), await sharp(frame.data, { raw: { width: info.width, height: info.height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer());
+        await builder.add({ name, width: info.width, height: info.height, labels });
+        exported++;
+      }
       if (o.json) process.stdout.write(JSON.stringify({ frame: r.index + 1, time: +(r.index / info.fps).toFixed(3), classes: classAreas(labels, classes) }) + '\n');
       bar.update(++n);
     }
@@ -188,4 +211,9 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   const secs = (Date.now() - t0) / 1000;
   const summary = `${n} frame${n === 1 ? '' : 's'} (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}, ${seg.workers > 1 ? `${seg.workers} networks side by side` : 'one network'}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
   if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
+  if (builder) {
+    const written = writeExports(o.exportDir!, exports, builder, classes, lsNames, (n) => path.join(framesDir, n), '--export-dir');
+    const line = `pre-annotations of ${exported} frame${exported === 1 ? '' : 's'} (${framesDir}): ${written.join(', ')}\n`;
+    if (o.json || toStdout) process.stderr.write(line); else process.stdout.write(line);
+  }
 }
