@@ -520,7 +520,7 @@ test('labelme files holding their images (imageData), no images folder: the imag
   const out2 = path.join(tempDir(), 'out');
   const d = spawnSync(process.execPath, [BIN, 'convert', '--from', 'labelme', root, '--out', out2], { encoding: 'utf8' });
   assert.equal(d.status, 2);
-  assert.equal(d.stderr, `pixelwise: ${path.join(root, 'test', 'b.json')}: holds no image (imageData is null: saved without it) and its image b.png is not beside it; give --images, the folder the images are in\n`);
+  assert.equal(d.stderr, `pixelwise: ${path.join(root, 'test', 'b.json')}: holds no image (no imageData: saved without it) and its image b.png is not beside it; give --images, the folder the images are in\n`);
   assert.equal(fs.existsSync(out2), false);
   // Other formats need the images folder.
   const e = spawnSync(process.execPath, [BIN, 'convert', '--from', 'coco', path.join(root, 'train', 'a.json'), '--out', out2], { encoding: 'utf8' });

@@ -1,4 +1,4 @@
-// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme, CVAT (images and video), YOLO and VIA exports
+// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme (with and without an images folder), CVAT (images and video), YOLO and VIA exports
 // whose values are replaced at random (null, numbers out of range, strings, empty lists and objects,
 // deleted keys; CVAT attributes and YOLO tokens likewise). Every mutant converts or fails with a
 // UserError (the CLI's one-line message), never another exception, and none takes long.
@@ -61,7 +61,7 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
       { shape_attributes: { name: 'polygon', all_points_x: [1, 4, 4], all_points_y: [1, 1, 3] }, region_attributes: { class: 'car' } },
       { shape_attributes: { name: 'rect', x: 0, y: 5, width: 3, height: 2 }, region_attributes: { kind: { cell: true } } },
       { shape_attributes: { name: 'ellipse', cx: 6, cy: 4, rx: 3, ry: 1, theta: 1 }, region_attributes: {} }] } } },
-    labelme: { imagePath: 'a.png', imageWidth: W, imageHeight: H, shapes: [
+    labelme: { imagePath: 'a.png', imageWidth: W, imageHeight: H, imageData: fs.readFileSync(path.join(images, 'a.png')).toString('base64'), shapes: [
       { label: 'road', points: [[0, 6], [12, 6], [12, 8]], shape_type: 'polygon' },
       { label: 'car', points: [[1, 1], [4, 3]], shape_type: 'rectangle' },
       { label: 'sign', points: [[9.5, 2.5], [10.5, 2.5]], shape_type: 'circle' }] },
@@ -96,7 +96,8 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
       } else fs.writeFileSync(input, JSON.stringify(mutateJson(seeds[from as 'coco' | 'labelstudio' | 'via'], rng)));
       runs++;
       const t0 = performance.now();
-      try { await convertAnnotations({ from, input, images: imagesDir, out: path.join(dir, 'out') }); } catch (e) {
+      // labelme: every other mutant without an images folder (the images taken from imageData).
+      try { await convertAnnotations({ from, input, images: from === 'labelme' && i % 2 ? undefined : imagesDir, out: path.join(dir, 'out') }); } catch (e) {
         if (!(e instanceof UserError)) findings.push(`${from} #${i}: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`.slice(0, 300));
       }
       if (performance.now() - t0 > 5000) findings.push(`${from} #${i}: took ${(performance.now() - t0).toFixed(0)} ms`);

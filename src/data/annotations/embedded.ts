@@ -35,7 +35,7 @@ export function gatherImages(set: AnnotationSet, input: string, folder: boolean,
     } else if (img.near && isFile(img.near)) {
       copy = img.near;
     } else {
-      throw new UserError(`${source}: holds no image (imageData is null: saved without it) and its image ${img.name} is not beside it; give options.images, the folder the images are in`);
+      throw new UserError(`${source}: holds no image (no imageData: saved without it) and its image ${img.name} is not beside it; give options.images, the folder the images are in`);
     }
     const kinds = kindOf(bytes ?? fs.readFileSync(copy!).subarray(0, 16));
     if (!kinds) throw new UserError(`${source}: ${bytes ? 'its imageData is' : `${copy} is`} not an image pixelwise reads (jpg/png/bmp/webp/tiff); export the image again from labelme`);
