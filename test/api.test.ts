@@ -32,7 +32,7 @@ test('the entry points: `pixelwise` imports and segments with an ONNX model with
   const root = importIn(ROOT_ENTRY, true);
   assert.deepEqual(root.tf, [], 'TF.js files loaded by `pixelwise` and load(voc)');
   assert.ok(root.classes! > 0);
-  for (const name of ['load', 'openSegmenter', 'createSegmenter', 'openCard', 'writeCard', 'evaluateSamples', 'quantizeModel']) assert.ok(root.exports.includes(name), name);
+  for (const name of ['load', 'openSegmenter', 'createSegmenter', 'openCard', 'writeCard', 'evaluateSamples', 'quantizeModel', 'ExportBuilder', 'labelOutlines']) assert.ok(root.exports.includes(name), name);
   const trainSide = importIn(TRAIN_ENTRY, false);
   for (const name of ['train', 'SegModel', 'getArch', 'ENCODERS', 'loadModelPackage', 'readCard', 'initEngine', 'predictLabels', 'segmentationLoss', 'learningRate', 'recomputeBatchNormStats']) {
     assert.ok(trainSide.exports.includes(name), name);
