@@ -39,6 +39,12 @@ export function parseFloatArg(v: string): number {
   return n;
 }
 
+export function parseNonNegative(v: string): number {
+  const n = parseFloatArg(v);
+  if (n < 0) throw new InvalidArgumentError('expected 0 or a positive number');
+  return n;
+}
+
 export function parseNumberList(v: string): number[] {
   const parts = v.split(',').map((s) => Number(s.trim()));
   if (!parts.length || parts.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError('expected comma-separated numbers');

@@ -1,13 +1,13 @@
 // `pixelwise predict`: label maps, colour masks, overlays and legends for images or folders.
 import { Command } from 'commander';
-import { addInferenceOptions, addLabelStudioOptions, type InferenceOpts, type LabelStudioOpts } from './shared.js';
+import { addInferenceOptions, addExportOptions, type InferenceOpts, type ExportOpts } from './shared.js';
 import { parseFloatArg, parseNumberList } from './options.js';
 
-export interface Opts extends InferenceOpts, LabelStudioOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean;
+export interface Opts extends InferenceOpts, ExportOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean;
   export?: string; displayBands?: number[] }
 
 export function predictCommand(): Command {
-  return addLabelStudioOptions(addInferenceOptions(new Command('predict')
+  return addExportOptions(addInferenceOptions(new Command('predict')
     .description('segment images: writes NAME_labels.png (class ids), NAME_color.png, NAME_overlay.png, NAME_legend.png')
     .argument('<inputs...>', 'image files or folders')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')

@@ -1,16 +1,16 @@
 // `pixelwise rank`: unlabelled images ordered by the model's uncertainty (what to label next).
 import { Command, Option } from 'commander';
-import { addInferenceOptions, addLabelStudioOptions, type InferenceOpts, type LabelStudioOpts } from './shared.js';
+import { addInferenceOptions, addExportOptions, type InferenceOpts, type ExportOpts } from './shared.js';
 import { parsePositiveInt } from './options.js';
 import { STRATEGIES, type Strategy } from '../inference/uncertainty.js';
 
-export interface Opts extends InferenceOpts, LabelStudioOpts {
+export interface Opts extends InferenceOpts, ExportOpts {
   model?: string; weights?: string; images: string; recursive?: boolean; strategy: Strategy; aggregate: 'mean' | 'top10'; budget?: number; out: string;
   export?: string;
 }
 
 export function rankCommand(): Command {
-  return addLabelStudioOptions(addInferenceOptions(new Command('rank')
+  return addExportOptions(addInferenceOptions(new Command('rank')
     .description('order unlabelled images by the model\'s uncertainty, most uncertain first (active learning): rank.csv, rank.json')
     .requiredOption('--images <dir>', 'the unlabelled images')
     .option('--recursive', 'also the images in subfolders')

@@ -5,7 +5,7 @@ import { LAYOUTS, type LayoutName } from '../data/layouts.js';
 import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { PRECISIONS, type Precision } from '../models/precision_names.js';
-import { parseClassThreshold, parseFloatArg, parseIntArg, parsePositiveInt, parseSize } from './options.js';
+import { parseClassThreshold, parseFloatArg, parseIntArg, parseNonNegative, parsePositiveInt, parseSize } from './options.js';
 import { IMAGE_KINDS } from '../data/image_exts.js';
 
 /** Where a command's labelled data is: a dataset in a standard layout (--data) or two folders. */
@@ -73,11 +73,12 @@ export function addInferenceOptions(c: Command): Command {
     .option('--quiet', 'no progress bar');
 }
 
-/** What the pre-annotation exports of predict, rank and video say to Label Studio. */
-export interface LabelStudioOpts { lsFromName: string; lsToName: string; imageUrlPrefix: string }
+/** How predict, rank and video write pre-annotations: what they say to Label Studio, how closely outlines follow the pixels. */
+export interface ExportOpts { lsFromName: string; lsToName: string; imageUrlPrefix: string; outlineTolerance: number }
 
-export function addLabelStudioOptions(c: Command): Command {
+export function addExportOptions(c: Command): Command {
   return c
+    .option('--outline-tolerance <px>', 'yolo, labelme: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
     .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
     .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')
     .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows', '');

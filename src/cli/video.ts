@@ -3,10 +3,10 @@
 // background effect. Decoding, inference and drawing + encoding run as overlapping stages.
 import { Command, Option } from 'commander';
 import { DEFAULT_X264_PRESET, VIDEO_FORMATS, X264_PRESETS, type VideoFormat, type X264Preset } from '../video/ffmpeg.js';
-import { addInferenceOptions, addLabelStudioOptions, type InferenceOpts, type LabelStudioOpts } from './shared.js';
+import { addInferenceOptions, addExportOptions, type InferenceOpts, type ExportOpts } from './shared.js';
 import { parseFloatArg, parsePositiveInt, parseSize } from './options.js';
 
-export interface Opts extends InferenceOpts, LabelStudioOpts {
+export interface Opts extends InferenceOpts, ExportOpts {
   export?: string; exportDir?: string; exportEvery: number;
   model: string; out: string; alpha: number; maskVideo?: string; labelsDir?: string; maxFrames?: number;
   effect?: string; keep?: string; smooth: number; batch: number; workers?: number; json?: boolean;
@@ -14,7 +14,7 @@ export interface Opts extends InferenceOpts, LabelStudioOpts {
 }
 
 export function videoCommand(): Command {
-  return addLabelStudioOptions(addInferenceOptions(new Command('video')
+  return addExportOptions(addInferenceOptions(new Command('video')
     .description('segment a video: writes the overlaid (or effect) video (MP4), optionally the mask video, label maps and per-frame class areas')
     .argument('<input>', 'video file (anything ffmpeg reads), or - for a stream on stdin')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')

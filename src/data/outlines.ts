@@ -5,7 +5,9 @@
 // region's pixels. A region's holes are joined to its outline by horizontal cuts walked there and
 // back: a cut encloses nothing and lies between pixel rows, so the fill stays exact (even-odd or
 // nonzero) in tools whose polygons cannot hold holes. Only the vertices where the outline turns are
-// kept.
+// kept. With a tolerance, each outline is thinned by Douglas-Peucker (no point of the exact outline
+// farther than the tolerance from the thinned one; the cuts kept as they are): fewer points to edit
+// in a labelling tool, no longer exact at the edges.
 
 /** One region's outline: its class, the polygon (x0, y0, x1, y1, ...) and the region's pixel count. */
 export interface Outline { label: number; xy: number[]; area: number }
@@ -15,8 +17,12 @@ export interface Outline { label: number; xy: number[]; area: number }
 // on the image (positive shoelace area), holes anticlockwise.
 const TOP = 0, RIGHT = 1, BOTTOM = 2, LEFT = 3;
 
-/** The outlines of every region whose class `wanted` accepts, in the order of their top-left pixel. */
-export function labelOutlines(labels: Uint8Array, w: number, h: number, wanted: (label: number) => boolean): Outline[] {
+/**
+ * The outlines of every region whose class `wanted` accepts, in the order of their top-left pixel.
+ * `tolerance` (pixels, default 0: exact) thins them.
+ */
+export function labelOutlines(labels: Uint8Array, w: number, h: number, wanted: (label: number) => boolean, tolerance = 0): Outline[] {
+  if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new RangeError(`tolerance ${tolerance}: a distance in pixels, 0 or more`);
   const { comp, compLabel, compArea } = regions(labels, w, h, wanted);
   const same = (x: number, y: number, label: number) => x >= 0 && y >= 0 && x < w && y < h && labels[y * w + x] === label;
   const visited = new Uint8Array(w * h);
@@ -38,7 +44,10 @@ export function labelOutlines(labels: Uint8Array, w: number, h: number, wanted: 
     if (shoelace(l.xy) > 0) outer[l.comp] = l.xy;
     else holes[l.comp].push(l.xy);
   }
-  return compLabel.map((label, c) => ({ label, xy: withoutStraightVertices(joinHoles(outer[c], holes[c], w)), area: compArea[c] }));
+  return compLabel.map((label, c) => {
+    const exact = withoutStraightVertices(joinHoles(outer[c], holes[c], w), tolerance > 0);
+    return { label, xy: tolerance > 0 ? thinned(exact.xy, exact.pinned, tolerance) : exact.xy, area: compArea[c] };
+  });
 }
 
 /** 4-connected regions of the wanted classes: each pixel's region (-1: none), each region's class and size. */
@@ -120,9 +129,11 @@ function shoelace(xy: number[]): number {
  * of the region lies there: the line leaves the region through its outer edge or through a hole
  * further left, already joined), and walked round before the cut is walked back.
  */
-function joinHoles(outer: number[], holes: number[][], w: number): number[] {
-  if (!holes.length) return outer;
+function joinHoles(outer: number[], holes: number[][], w: number): Ring {
+  if (!holes.length) return { xy: outer, pinned: new Array(outer.length / 2).fill(false) };
   const xs: number[] = [], ys: number[] = [], next: number[] = [];
+  // The cuts' ends, which thinning keeps.
+  const ends = new Set<number>();
   const at = new Map<number, number>();
   const key = (x: number, y: number) => y * (w + 1) + x;
   const node = (x: number, y: number) => { xs.push(x); ys.push(y); next.push(-1); return xs.length - 1; };
@@ -151,21 +162,72 @@ function joinHoles(outer: number[], holes: number[][], w: number): number[] {
     next[backToHole] = backToOutline;
     next[backToOutline] = next[p];
     next[p] = ids[0];
+    for (const e of [p, ids[0], backToHole, backToOutline]) ends.add(e);
   }
-  const out: number[] = [];
+  const out: Ring = { xy: [], pinned: [] };
   let id = first[0];
-  do { out.push(xs[id], ys[id]); id = next[id]; } while (id !== first[0]);
+  do { out.xy.push(xs[id], ys[id]); out.pinned.push(ends.has(id)); id = next[id]; } while (id !== first[0]);
   return out;
 }
 
-/** The polygon without the points where it goes straight on. */
-function withoutStraightVertices(xy: number[]): number[] {
-  const n = xy.length / 2, out: number[] = [];
+/** A closed polygon, and the vertices that thinning keeps. */
+interface Ring { xy: number[]; pinned: boolean[] }
+
+/** The polygon without the points where it goes straight on (the pinned ones stay, if asked: thinning needs them). */
+function withoutStraightVertices(r: Ring, keepPinned: boolean): Ring {
+  const { xy } = r;
+  const n = xy.length / 2, out: Ring = { xy: [], pinned: [] };
   for (let i = 0; i < n; i++) {
     const a = (i + n - 1) % n, b = (i + 1) % n;
     const inX = Math.sign(xy[2 * i] - xy[2 * a]), inY = Math.sign(xy[2 * i + 1] - xy[2 * a + 1]);
     const outX = Math.sign(xy[2 * b] - xy[2 * i]), outY = Math.sign(xy[2 * b + 1] - xy[2 * i + 1]);
-    if (inX !== outX || inY !== outY) out.push(xy[2 * i], xy[2 * i + 1]);
+    if (inX !== outX || inY !== outY || (keepPinned && r.pinned[i])) { out.xy.push(xy[2 * i], xy[2 * i + 1]); out.pinned.push(r.pinned[i]); }
   }
   return out;
+}
+
+/**
+ * Douglas-Peucker over each stretch between kept vertices (the cuts' ends; an outline without cuts
+ * keeps its first vertex and the one farthest from it). A stretch thinned to nothing keeps the
+ * outline exact: at least 3 vertices are needed.
+ */
+function thinned(xy: number[], pinned: boolean[], tolerance: number): number[] {
+  const n = xy.length / 2;
+  const keep = pinned.slice();
+  if (!keep.some(Boolean)) {
+    let far = 0, best = -1;
+    for (let i = 1; i < n; i++) { const d = (xy[2 * i] - xy[0]) ** 2 + (xy[2 * i + 1] - xy[1]) ** 2; if (d > best) { best = d; far = i; } }
+    keep[0] = keep[far] = true;
+  }
+  const anchors = keep.flatMap((k, i) => (k ? [i] : []));
+  for (let k = 0; k < anchors.length; k++) {
+    const a = anchors[k], b = k + 1 < anchors.length ? anchors[k + 1] : anchors[0] + n;
+    douglasPeucker(xy, n, a, b, tolerance, keep);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (keep[i]) out.push(xy[2 * i], xy[2 * i + 1]);
+  return out.length >= 6 ? out : xy;
+}
+
+/** Marks in `keep` the vertices strictly between a and b (indices modulo n) that the path needs within `tolerance`. */
+function douglasPeucker(xy: number[], n: number, a: number, b: number, tolerance: number, keep: boolean[]): void {
+  const stack: [number, number][] = [[a, b]];
+  while (stack.length) {
+    const [i, j] = stack.pop()!;
+    if (j - i < 2) continue;
+    const ax = xy[2 * (i % n)], ay = xy[2 * (i % n) + 1], bx = xy[2 * (j % n)], by = xy[2 * (j % n) + 1];
+    const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+    let far = -1, best = -1;
+    for (let k = i + 1; k < j; k++) {
+      const px = xy[2 * (k % n)] - ax, py = xy[2 * (k % n) + 1] - ay;
+      // The distance to the segment (to its end point when the segment is a point).
+      const t = len2 > 0 ? Math.max(0, Math.min(1, (px * dx + py * dy) / len2)) : 0;
+      const d = (px - t * dx) ** 2 + (py - t * dy) ** 2;
+      if (d > best) { best = d; far = k; }
+    }
+    if (best > tolerance * tolerance) {
+      keep[far % n] = true;
+      stack.push([i, far], [far, j]);
+    }
+  }
 }

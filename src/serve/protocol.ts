@@ -18,6 +18,8 @@ export interface Job {
   withLabels: boolean;
   /** coco, labelstudio, yolo, labelme: the image's name in the export, and Label Studio's control and object names. */
   name?: string; fromName?: string; toName?: string;
+  /** yolo, labelme: how far (pixels) thinned outlines may stray from the exact ones (0: exact). */
+  tolerance?: number;
   /** probabilities: the classes whose confidence masks are returned (names or ids). */
   classes?: string[];
 }

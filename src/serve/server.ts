@@ -44,6 +44,7 @@ const segmentQuery = z.object({
   from_name: z.string().max(200).optional(),
   to_name: z.string().max(200).optional(),
   classes: z.string().max(4000).optional(),
+  tolerance: z.coerce.number().min(0).max(1e6).default(0),
 });
 
 export type InferencePool = WorkerPool<Job, JobResult>;
@@ -125,7 +126,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     await checkPixels(image, o.maxPixels);
     const job: Job = {
       model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
-      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1', name: q.name, fromName: q.from_name, toName: q.to_name, classes,
+      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1', name: q.name, fromName: q.from_name, toName: q.to_name, classes, tolerance: q.tolerance,
     };
     const res = await runJob(pool, job, metrics, o.timeoutMs);
     if (!res.ok) throw new HttpError(res.status, res.message);
@@ -165,7 +166,7 @@ function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
   const r = segmentQuery.safeParse(query);
   if (r.success) return r.data;
   const i = r.error.issues[0];
-  const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false' };
+  const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false', tolerance: 'a distance in pixels, 0 (exact) or more' };
   const key = String(i.path[0]);
   // A parameter given twice arrives as a list: say that rather than the schema's words.
   if (Array.isArray((query as Record<string, unknown>)?.[key])) throw new HttpError(400, `query parameter ${key}: given more than once; give it once`);

@@ -63,7 +63,7 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
     body = Buffer.from(JSON.stringify(job.output === 'coco' ? b.coco() : b.labelStudio()[0])); contentType = 'application/json';
   } else if (job.output === 'yolo' || job.output === 'labelme') {
     // The image's outlines: its YOLO label rows (class indices of the classes but background), or its labelme file.
-    const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: '', toName: '', imageUrlPrefix: '', modelVersion: '' });
+    const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: '', toName: '', imageUrlPrefix: '', modelVersion: '' }, { outlineTolerance: job.tolerance });
     await b.add({ name: job.name ?? 'image', width: r.width, height: r.height, labels: r.labels });
     if (job.output === 'yolo') { body = Buffer.from(b.yoloLabels()[0].rows); contentType = 'text/plain; charset=utf-8'; }
     else { body = Buffer.from(JSON.stringify(b.labelme()[0].json)); contentType = 'application/json'; }

@@ -99,7 +99,7 @@ test('predict --export coco,labelstudio,cvat: each export decodes (independent d
   }
 });
 
-test('predict --export yolo,labelme: outlines in the layouts the tools read, which convert back to predict\'s label maps exactly; labelme files edited since are never written over', () => {
+test('predict --export yolo,labelme: outlines in the layouts the tools read, which convert back to predict\'s label maps exactly; labelme files edited since are never written over; thinned outlines', async () => {
   const out = path.join(tempDir(), 'pred');
   const p = spawnSync(process.execPath, [BIN, 'predict', PHOTOS, '--model', 'voc-fast', '--out', out, '--export', 'yolo,labelme', '--quiet'], { encoding: 'utf8' });
   assert.equal(p.status, 0, p.stderr);
@@ -127,6 +127,24 @@ test('predict --export yolo,labelme: outlines in the layouts the tools read, whi
   const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'yolo', path.join(dataset, 'data.yaml'), '--images', path.join(dataset, 'images', 'train'), '--out', fromYolo, '--class-file', 'voc', '--quiet'], { encoding: 'utf8' });
   assert.equal(c.status, 0, c.stderr);
   for (const f of photos) assert.deepEqual(readMask(path.join(fromYolo, 'masks', f)).data, truth.get(f)!.data, `${f}: yolo through convert`);
+
+  // Thinned (1 pixel): fewer points, nearly every pixel as it was, the class rows unchanged.
+  const { ExportBuilder } = await import('../../src/data/annotations/export.ts');
+  const { fillPolygon } = await import('../../src/data/polygon.ts');
+  const classes = JSON.parse(fs.readFileSync(path.resolve('models/voc-fast/model.json'), 'utf8')).classes;
+  const thin = new ExportBuilder(classes, ['yolo'], { fromName: '', toName: '', imageUrlPrefix: '', modelVersion: '' }, { outlineTolerance: 1 });
+  for (const f of photos) await thin.add({ name: f, width: truth.get(f)!.width, height: truth.get(f)!.height, labels: truth.get(f)!.data });
+  for (const { name, rows } of thin.yoloLabels()) {
+    const t = truth.get(name)!;
+    const exactRows = new TextDecoder().decode(zip[`labels/train/${name.replace(/\.png$/, '.txt')}`]).trim().split('\n');
+    const thinRows = rows.trim().split('\n');
+    assert.deepEqual(thinRows.map((r) => r.split(' ')[0]), exactRows.map((r) => r.split(' ')[0]), `${name}: one row per region, as exact`);
+    assert.ok(thinRows.join(' ').split(' ').length < exactRows.join(' ').split(' ').length * 0.5, `${name}: fewer points`);
+    const got = new Uint8Array(t.data.length);
+    for (const r of thinRows) { const [c, ...xy] = r.split(' ').map(Number); fillPolygon(got, t.width, t.height, xy.map((v, k) => v * (k % 2 ? t.height : t.width)), c + 1); }
+    const same = got.reduce((n, v, i) => n + (v === t.data[i] ? 1 : 0), 0);
+    assert.ok(same / got.length > 0.99, `${name}: ${same} of ${got.length} pixels as they were`);
+  }
 
   // labelme: NAME.json beside the others, imagePath leading to the photo from the JSON's folder.
   for (const f of photos) {
@@ -191,6 +209,7 @@ test('ExportBuilder refuses an unknown format and a label map or confidence of a
   const classes = [{ name: 'background', color: [0, 0, 0] as [number, number, number] }, { name: 'cat', color: [255, 0, 0] as [number, number, number] }];
   const names = { fromName: 'tag', toName: 'image', imageUrlPrefix: '/data/', modelVersion: 'm' };
   assert.throws(() => new ExportBuilder(classes, ['coco', 'voc' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats voc: unknown export format; use coco, labelstudio, cvat, yolo, labelme');
+  assert.throws(() => new ExportBuilder(classes, ['yolo'], names, { outlineTolerance: -1 }), (e: Error) => e instanceof UserError && e.argument === 'outlineTolerance' && e.message === 'outlineTolerance -1: a distance in pixels, 0 (exact) or more');
   const b = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
   await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(5) }), (e: Error) => e instanceof UserError && e.message === 'labels: 5 values for a 3x2 image; expected 6, one per pixel');
   await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(6), confidence: new Float32Array(4) }), (e: Error) => e instanceof UserError && e.message === 'confidence: 4 values for 6 pixels of a.png; give one per pixel');

@@ -85,3 +85,50 @@ test('random label maps (noise and blobs, holes, islands in holes, corner contac
     assert.deepEqual(got, Uint8Array.from(labels, (l) => (wanted(l) ? l : 0)), `map ${t}: the outlines fill the label map`);
   }
 });
+
+/** The distance from (px, py) to the closed polygon's nearest edge. */
+function distanceTo(xy: number[], px: number, py: number): number {
+  let best = Infinity;
+  for (let i = 0, n = xy.length / 2; i < n; i++) {
+    const ax = xy[2 * i], ay = xy[2 * i + 1], bx = xy[2 * ((i + 1) % n)], by = xy[2 * ((i + 1) % n) + 1];
+    const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+    const t = len2 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len2)) : 0;
+    best = Math.min(best, Math.hypot(px - ax - t * dx, py - ay - t * dy));
+  }
+  return best;
+}
+
+test('thinned outlines (a tolerance): fewer points, each one of the exact outline\'s, every exact point within the tolerance of the thinned outline; the holes still cut out', () => {
+  let s = 11;
+  const rnd = () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
+  let exactPoints = 0, thinPoints = 0;
+  for (let t = 0; t < 60; t++) {
+    const w = 20 + Math.floor(rnd() * 40), h = 20 + Math.floor(rnd() * 40);
+    // Discs and rings: outlines with long staircases, and holes.
+    const labels = new Uint8Array(w * h);
+    for (let k = 0; k < 4; k++) {
+      const cx = rnd() * w, cy = rnd() * h, r = 3 + rnd() * 12, hole = rnd() < 0.5 ? r * (0.3 + 0.3 * rnd()) : 0, c = 1 + Math.floor(rnd() * 2);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) { const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy); if (d < r && d >= hole) labels[y * w + x] = c; }
+    }
+    const tolerance = [0.5, 1, 2][t % 3];
+    const exact = labelOutlines(labels, w, h, (l) => l !== 0);
+    const thin = labelOutlines(labels, w, h, (l) => l !== 0, tolerance);
+    assert.equal(thin.length, exact.length);
+    for (const [k, o] of thin.entries()) {
+      const e = exact[k].xy;
+      exactPoints += e.length / 2; thinPoints += o.xy.length / 2;
+      assert.ok(o.xy.length >= 6 && o.xy.length <= e.length, `map ${t}: ${o.xy.length / 2} points of ${e.length / 2}`);
+      const points = new Set(Array.from({ length: e.length / 2 }, (_, i) => `${e[2 * i]},${e[2 * i + 1]}`));
+      for (let i = 0; i < o.xy.length / 2; i++) assert.ok(points.has(`${o.xy[2 * i]},${o.xy[2 * i + 1]}`), `map ${t}: a point not on the exact outline`);
+      for (let i = 0; i < e.length / 2; i++) assert.ok(distanceTo(o.xy, e[2 * i], e[2 * i + 1]) <= tolerance + 1e-9, `map ${t}: exact point ${i} farther than ${tolerance} from the thinned outline`);
+      // A ring's hole stays out: the centre of each hole pixel well inside the hole is outside the thinned outline.
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        if (labels[y * w + x] === 0 && inside(exact[k].xy, x + 0.5, y + 0.5) === false && distanceTo(e, x + 0.5, y + 0.5) > tolerance + 0.5) {
+          assert.equal(inside(o.xy, x + 0.5, y + 0.5), false, `map ${t}: background pixel ${x},${y} far from the outline inside the thinned one`);
+        }
+      }
+    }
+    assert.throws(() => labelOutlines(labels, w, h, (l) => l !== 0, -1), RangeError);
+  }
+  assert.ok(thinPoints < exactPoints * 0.6, `${thinPoints} of ${exactPoints} points kept`);
+});

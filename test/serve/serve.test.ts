@@ -94,6 +94,8 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       fillPolygon(fromYolo, expected.width, expected.height, xy.map((v, k) => v * (k % 2 ? expected.height : expected.width)), cls + 1);
     }
     assert.deepEqual(fromYolo, expected.labels);
+    const thinLabelme = await (await post(`${url}/v1/segment?model=voc&output=labelme&name=chelsea.png&tolerance=1`, photo, 'image/png')).json();
+    assert.ok(thinLabelme.shapes.flatMap((x: { points: unknown[] }) => x.points).length * 2 < (await (await post(`${url}/v1/segment?model=voc&output=labelme&name=chelsea.png`, photo, 'image/png')).json()).shapes.flatMap((x: { points: unknown[] }) => x.points).length, 'tolerance=1: fewer points');
     const lm = await (await post(`${url}/v1/segment?model=voc&output=labelme&name=chelsea.png`, photo, 'image/png')).json();
     assert.equal(lm.imagePath, 'chelsea.png');
     const fromLabelme = new Uint8Array(expected.labels.length);
@@ -129,6 +131,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment?model=nope`, photo, 'image/png'), 404, /no model named nope \(served: ade20k, camvid, camvid-fast, camvid-live, cityscapes, cityscapes-fast, cityscapes-live, person, voc, voc-fast\)/],
       [post(`${url}/v1/segment?output=svg`, photo, 'image/png'), 400, /output: expected labels\|mask\|overlay\|json/],
       [post(`${url}/v1/segment?alpha=2`, photo, 'image/png'), 400, /alpha: expected a number from 0 to 1/],
+      [post(`${url}/v1/segment?output=yolo&tolerance=-1`, photo, 'image/png'), 400, /^query parameter tolerance: expected a distance in pixels, 0 \(exact\) or more$/],
       [post(`${url}/v1/segment?model=voc&model=ade20k`, photo, 'image/png'), 400, /^query parameter model: given more than once; give it once$/],
       [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],
       [post(`${url}/v1/segment?effect=grey&keep=unicorn`, photo, 'image/png'), 400, /keep unicorn: no such class in this model \(classes: background, aeroplane/],
@@ -143,9 +146,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 13/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 15/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 13/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 15/);
   } finally { await s.close(); }
 });
 

@@ -57,7 +57,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (clash) throw new UserError(`--export: ${clash}; predict them in separate runs`);
   checkLabelmeEdits(o.out, exports, files.map((f) => path.basename(f)));
   const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
-  const builder = new ExportBuilder(card.classes, exports, lsNames);
+  const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
   const bar = progressBar('predict', files.length, 'img', o.quiet || o.json || files.length < 2);
   const report: object[] = [];
   let done = 0;

@@ -86,7 +86,7 @@ export async function run(o: Opts): Promise<void> {
     }, null, 1) + '\n');
     if (exports.length) {
       const lsNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(model)}` };
-      const builder = new ExportBuilder(card.classes, exports, lsNames);
+      const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
       checkLabelmeEdits(o.out, exports, selected.map((s) => s.image));
       for (const s of selected) {
         const img = await readImage(path.join(o.images, s.image));

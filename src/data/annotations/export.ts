@@ -106,9 +106,12 @@ export class ExportBuilder {
   private readonly labelmeFiles: { name: string; file: string; json: LabelmeFile }[] = [];
   private readonly added: ExportNames;
 
-  constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames) {
+  /** `options.outlineTolerance`: yolo and labelme outlines thinned to within this many pixels (default 0: exact). */
+  constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames, private readonly options: { outlineTolerance?: number } = {}) {
     const unknown = (formats as unknown[]).find((f) => !(EXPORT_FORMATS as readonly unknown[]).includes(f));
     if (unknown !== undefined) throw argumentError('formats', unknown, `unknown export format; use ${EXPORT_FORMATS.join(', ')}`);
+    const tol = options.outlineTolerance ?? 0;
+    if (!(Number.isFinite(tol) && tol >= 0)) throw argumentError('outlineTolerance', tol, 'a distance in pixels, 0 (exact) or more');
     this.ids = exportedClasses(classes);
     this.added = new ExportNames(formats);
     // Black is CVAT's background: kept free when every class is exported.
@@ -151,7 +154,7 @@ export class ExportBuilder {
     }
     if (this.formats.includes('yolo') || this.formats.includes('labelme')) {
       const exported = new Set(this.ids);
-      const outlines = labelOutlines(p.labels, p.width, p.height, (l) => exported.has(l));
+      const outlines = labelOutlines(p.labels, p.width, p.height, (l) => exported.has(l), this.options.outlineTolerance ?? 0);
       if (this.formats.includes('yolo')) {
         const index = new Map(this.ids.map((id, k) => [id, k]));
         const frac = (v: number, size: number) => String(Math.round((v / size) * 1e6) / 1e6);
