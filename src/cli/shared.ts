@@ -81,5 +81,5 @@ export function addExportOptions(c: Command): Command {
     .option('--outline-tolerance <px>', 'yolo, labelme: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
     .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
     .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')
-    .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows', '');
+    .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows, percent-encoded', '');
 }

@@ -58,7 +58,8 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
     // The image's entry of a pre-annotation file (predict --export writes whole ones).
     const confidence = new Float32Array(r.labels.length);
     for (const c of new Set(r.labels)) { const p = r.probability([c]); for (let i = 0; i < p.length; i++) if (r.labels[i] === c) confidence[i] = p[i]; }
-    const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: job.fromName ?? 'tag', toName: job.toName ?? 'image', imageUrlPrefix: '', modelVersion: `pixelwise ${job.model}` });
+    // The name is the task's image as the caller (or Label Studio) gives it: a URL, used as it is.
+    const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: job.fromName ?? 'tag', toName: job.toName ?? 'image', imageUrlPrefix: '', modelVersion: `pixelwise ${job.model}`, urlNames: true });
     await b.add({ name: job.name ?? 'image', width: r.width, height: r.height, labels: r.labels, confidence });
     body = Buffer.from(JSON.stringify(job.output === 'coco' ? b.coco() : b.labelStudio()[0])); contentType = 'application/json';
   } else if (job.output === 'yolo' || job.output === 'labelme') {

@@ -172,6 +172,22 @@ test('predict --export yolo,labelme: outlines in the layouts the tools read, whi
   assert.equal(fs.readFileSync(edited, 'utf8'), before);
 });
 
+test('predict --export labelstudio: an image name with URL characters (space, #, %, &) percent-encoded in the task, as Label Studio quotes paths; it converts back', () => {
+  const images = tempDir();
+  const name = 'a b#1%&.png';
+  fs.copyFileSync(path.join(PHOTOS, 'chelsea.png'), path.join(images, name));
+  const out = path.join(tempDir(), 'pred');
+  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'voc-fast', '--out', out, '--export', 'labelstudio', '--image-url-prefix', '/data/local-files/?d=imgs/', '--quiet'], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  const task = JSON.parse(fs.readFileSync(path.join(out, 'labelstudio.json'), 'utf8'))[0];
+  assert.equal(task.data.image, '/data/local-files/?d=imgs/a%20b%231%25%26.png');
+  assert.equal(new URL(task.data.image, 'http://ls').searchParams.get('d'), `imgs/${name}`, 'the URL Label Studio reads names the file');
+  const back = path.join(tempDir(), 'back');
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'labelstudio', path.join(out, 'labelstudio.json'), '--images', images, '--out', back, '--class-file', 'voc', '--predictions', '--quiet'], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  assert.deepEqual(readMask(path.join(back, 'masks', 'a b#1%&.png')).data, readMask(path.join(out, 'a b#1%&_labels.png')).data);
+});
+
 test('predict --export refuses a folder that holds other files, in one line', () => {
   const out = tempDir();
   fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');

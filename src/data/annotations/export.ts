@@ -143,7 +143,7 @@ export class ExportBuilder {
         ...(m.score != null ? { score: round(m.score) } : {}),
       }));
       const score = p.confidence ? round(p.confidence.reduce((a, b) => a + b, 0) / p.confidence.length) : undefined;
-      this.tasks.push({ data: { [n.toName]: n.imageUrlPrefix + p.name }, predictions: [{ model_version: n.modelVersion, ...(score != null ? { score } : {}), result }] });
+      this.tasks.push({ data: { [n.toName]: n.imageUrlPrefix + (n.urlNames ? p.name : urlPath(p.name)) }, predictions: [{ model_version: n.modelVersion, ...(score != null ? { score } : {}), result }] });
     }
     if (this.formats.includes('cvat')) {
       const rgb = new Uint8Array(p.width * p.height * 3);
@@ -221,7 +221,15 @@ export interface LabelmeFile {
   shapes: { label: string; points: number[][]; group_id: null; description: string; shape_type: 'polygon'; flags: object; mask: null }[];
 }
 
-export interface LabelStudioNames { fromName: string; toName: string; imageUrlPrefix: string; modelVersion: string }
+/**
+ * What Label Studio's tasks are written with: the control and object names, the prefix of each
+ * task's image URL (the image's name, percent-encoded, follows; `urlNames`: the names are URLs
+ * already, used as they are) and the predictions' model version.
+ */
+export interface LabelStudioNames { fromName: string; toName: string; imageUrlPrefix: string; modelVersion: string; urlNames?: boolean }
+
+/** A file name as a URL path, each segment percent-encoded as Label Studio's local storage quotes paths ("a b#1.png" -> "a%20b%231.png"). */
+const urlPath = (name: string) => name.split('/').map(encodeURIComponent).join('/');
 
 const hex = (c: Rgb) => '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
 const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
