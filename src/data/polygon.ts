@@ -60,3 +60,98 @@ export function fillEllipse(out: Uint8Array, w: number, h: number, cx: number, c
     if ((u / rx) ** 2 + (v / ry) ** 2 <= 1) out[y * w + x] = value;
   }
 }
+
+/**
+ * Sets `value` on the pixels OpenCV's fillPoly sets for polygons in pixel indices (x0, y0, x1, y1,
+ * ...: a vertex is a pixel's centre, as Supervisely stores outlines and draws them), the rings
+ * together as in one fillPoly call: each edge's 8-connected line, and per row the pixels between
+ * pairs of edge crossings (even-odd over all rings), both ends included, the crossings in OpenCV's
+ * 16-bit fixed point.
+ */
+export function fillPolygonInclusive(out: Uint8Array, w: number, h: number, rings: ArrayLike<number>[], value: number): void {
+  const ONE = 65536;
+  const edges: { y0: number; y1: number; x: number; dx: number }[] = [];
+  for (const xy of rings) {
+    const n = Math.floor(xy.length / 2);
+    const v = Array.from({ length: 2 * n }, (_, k) => Math.round(xy[k]));
+    for (let i = 0; i < n; i++) {
+      const j = (i + n - 1) % n;
+      const ax = v[2 * j], ay = v[2 * j + 1], bx = v[2 * i], by = v[2 * i + 1];
+      openCvLine(out, w, h, ax, ay, bx, by, value);
+      if (ay === by) continue;
+      const [tx, ty] = ay < by ? [ax, ay] : [bx, by];
+      edges.push({ y0: ty, y1: Math.max(ay, by), x: tx * ONE, dx: Math.trunc(((bx - ax) * ONE) / (by - ay)) });
+    }
+  }
+  if (edges.length < 2) return;
+  const yMin = Math.max(0, Math.min(...edges.map((e) => e.y0))), yMax = Math.min(h, Math.max(...edges.map((e) => e.y1)));
+  const xs: number[] = [];
+  for (let y = yMin; y < yMax; y++) {
+    xs.length = 0;
+    for (const e of edges) if (e.y0 <= y && y < e.y1) xs.push(e.x + (y - e.y0) * e.dx);
+    xs.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < xs.length; k += 2) {
+      const x1 = Math.max(0, Math.floor((xs[k] + ONE - 1) / ONE)), x2 = Math.min(w - 1, Math.floor(xs[k + 1] / ONE));
+      if (x2 >= x1) out.fill(value, y * w + x1, y * w + x2 + 1);
+    }
+  }
+}
+
+/**
+ * An 8-connected line as OpenCV's LineIterator walks it: from the left end, a step along the longer
+ * axis each pixel and across it when the error (in doubled units) is below zero, so that ties break
+ * as OpenCV's do.
+ */
+function openCvLine(out: Uint8Array, w: number, h: number, ax: number, ay: number, bx: number, by: number, value: number): void {
+  if (ax < 0 || ax >= w || ay < 0 || ay >= h || bx < 0 || bx >= w || by < 0 || by >= h) {
+    const clipped = openCvClip(w, h, ax, ay, bx, by);
+    if (!clipped) return;
+    [ax, ay, bx, by] = clipped;
+  }
+  if (bx < ax) [ax, ay, bx, by] = [bx, by, ax, ay];
+  const dx = bx - ax, dy = Math.abs(by - ay), sy = by < ay ? -1 : 1;
+  const steep = dy > dx;
+  const major = steep ? dy : dx, minor = steep ? dx : dy;
+  let err = major - 2 * minor;
+  let x = ax, y = ay;
+  for (let k = 0; k <= major; k++) {
+    if (x >= 0 && y >= 0 && x < w && y < h) out[y * w + x] = value;
+    const across = err < 0;
+    err += across ? 2 * major - 2 * minor : -2 * minor;
+    if (steep) { y += sy; if (across) x += 1; } else { x += 1; if (across) y += sy; }
+  }
+}
+
+/**
+ * A line's ends moved onto the image as OpenCV's clipLine moves them (each end onto the edge it
+ * crosses, the other coordinate truncated toward zero), or null when the line misses the image: the
+ * line drawn starts where OpenCV's starts, so its pixels are OpenCV's.
+ */
+function openCvClip(w: number, h: number, x1: number, y1: number, x2: number, y2: number): [number, number, number, number] | null {
+  const right = w - 1, bottom = h - 1;
+  const code = (x: number, y: number) => (x < 0 ? 1 : 0) + (x > right ? 2 : 0) + (y < 0 ? 4 : 0) + (y > bottom ? 8 : 0);
+  let c1 = code(x1, y1), c2 = code(x2, y2);
+  if ((c1 & c2) === 0 && (c1 | c2) !== 0) {
+    if (c1 & 12) {
+      const a = c1 < 8 ? 0 : bottom;
+      x1 += Math.trunc(((a - y1) * (x2 - x1)) / (y2 - y1)); y1 = a;
+      c1 = (x1 < 0 ? 1 : 0) + (x1 > right ? 2 : 0);
+    }
+    if (c2 & 12) {
+      const a = c2 < 8 ? 0 : bottom;
+      x2 += Math.trunc(((a - y2) * (x2 - x1)) / (y2 - y1)); y2 = a;
+      c2 = (x2 < 0 ? 1 : 0) + (x2 > right ? 2 : 0);
+    }
+    if ((c1 & c2) === 0 && (c1 | c2) !== 0) {
+      if (c1) {
+        const a = c1 === 1 ? 0 : right;
+        y1 += Math.trunc(((a - x1) * (y2 - y1)) / (x2 - x1)); x1 = a; c1 = 0;
+      }
+      if (c2) {
+        const a = c2 === 1 ? 0 : right;
+        y2 += Math.trunc(((a - x2) * (y2 - y1)) / (x2 - x1)); x2 = a; c2 = 0;
+      }
+    }
+  }
+  return (c1 | c2) === 0 ? [x1, y1, x2, y2] : null;
+}

@@ -26,6 +26,11 @@ export function maskToCounts(mask: Uint8Array, h: number, w: number): number[] {
 
 /** The row-major mask [h, w] of column-major run lengths; null when they do not add up to h x w. */
 export function countsToMask(counts: number[], h: number, w: number): Uint8Array | null {
+  // The runs must cover h x w exactly: checked before the mask is allocated (a stated size may be huge).
+  if (!Array.isArray(counts)) return null;
+  let total = 0;
+  for (const n of counts) { if (!(n >= 0) || !Number.isInteger(n)) return null; total += n; }
+  if (total !== h * w) return null;
   const mask = new Uint8Array(h * w);
   let i = 0;
   for (let k = 0; k < counts.length; k++) {

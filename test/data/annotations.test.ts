@@ -175,7 +175,7 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   assert.deepEqual(r2.skipped.map((s) => `${s.image}, ${s.what}: ${s.reason}`), ['a.png, annotation 11: label "dog" is not in the class list', 'sub/b.png, annotation 13: label "dog" is not in the class list']);
 
   // One-line errors: a format it does not read; an image the folder lacks; a polygon of 2 points (or skipped when asked).
-  await assert.rejects(convertAnnotations({ from: 'pascal' as 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === 'from pascal: use coco, labelme, cvat, cvat-mask, labelstudio, yolo, via');
+  await assert.rejects(convertAnnotations({ from: 'pascal' as 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === 'from pascal: use coco, labelme, cvat, cvat-mask, labelstudio, yolo, via, supervisely');
   const bad = { ...coco, images: [...coco.images, { id: 4, file_name: 'missing.jpg', width: W, height: H }] };
   fs.writeFileSync(file, JSON.stringify(bad));
   await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: image "missing.jpg" is not in options.images ${images}; point options.images at the folder the export's images are in`);
@@ -524,7 +524,42 @@ test('labelme files holding their images (imageData), no images folder: the imag
   assert.equal(fs.existsSync(out2), false);
   // Other formats need the images folder.
   const e = spawnSync(process.execPath, [BIN, 'convert', '--from', 'coco', path.join(root, 'train', 'a.json'), '--out', out2], { encoding: 'utf8' });
-  assert.equal(e.stderr, 'pixelwise: --images: the folder of the annotated images is needed for coco (only labelme files hold their images)\n');
+  assert.equal(e.stderr, 'pixelwise: --images: the folder of the annotated images is needed for coco (only labelme files hold their images, only a Supervisely project its own)\n');
+});
+
+// A bitmap as Supervisely's SDK writes one (data_2_base64: a 1-bit palette PNG by Pillow, zlib, base64), made once with Pillow:
+// rows 01100 / 11110 / 01011 / 00010.
+const SLY_BITMAP = 'eJzrDPBz5+WS4mJgYOD19HAJAtKsQMzCyAwka/6mgyi2AJ8QVyD9////pTfn3wWyGEuC/IIZHJ7dSANyBDxdHEMq5iR7JPw4IHBQgYGBo4BxZ5FkFxNQjsHT1c9lnVNCEwDUwRsB';
+
+test('Supervisely project: polygons (edges included, as OpenCV fills them; interior rings cut out), rectangles (both corner pixels in), bitmaps at their origin, later over earlier; classes from meta.json; the project\'s own images', async () => {
+  const root = tempDir();
+  fs.mkdirSync(path.join(root, 'ds1', 'ann'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'ds1', 'img'));
+  await writeRgb(path.join(root, 'ds1', 'img', 'a.png'), new Uint8Array(W * H * 3).fill(90), W, H);
+  fs.writeFileSync(path.join(root, 'meta.json'), JSON.stringify({ classes: [{ title: 'road', shape: 'polygon', color: '#808080' }, { title: 'building', shape: 'polygon', color: '#FF0000' }, { title: 'car', shape: 'rectangle', color: '#00FF00' }, { title: 'person', shape: 'bitmap', color: '#0000FF' }], tags: [] }));
+  fs.writeFileSync(path.join(root, 'ds1', 'ann', 'a.png.json'), JSON.stringify({ size: { height: H, width: W }, tags: [], objects: [
+    { classTitle: 'road', geometryType: 'polygon', points: { exterior: [[0, 6], [11, 6], [11, 7], [0, 7]], interior: [] } },
+    { classTitle: 'building', geometryType: 'polygon', points: { exterior: [[1, 1], [6, 1], [6, 5], [1, 5]], interior: [[[3, 2], [4, 2], [4, 3], [3, 3]]] } },
+    { classTitle: 'car', geometryType: 'rectangle', points: { exterior: [[8, 1], [10, 3]], interior: [] } },
+    { classTitle: 'person', geometryType: 'bitmap', bitmap: { data: SLY_BITMAP, origin: [7, 2] } },
+    { classTitle: 'person', geometryType: 'point', points: { exterior: [[0, 0]], interior: [] } },
+  ] }));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'supervisely', input: root, out });
+  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'road', 'building', 'car', 'person']);
+  assert.equal(r.imagesDir, root);
+  // OpenCV includes a polygon's edge pixels: vertices at pixel indices 1..6 cover pixels 1..6; the hole's (3..4) are cleared likewise.
+  const want = rects([0, 6, 12, 8, 1], [1, 1, 7, 6, 2], [3, 2, 5, 4, 0], [8, 1, 11, 4, 3]);
+  ['01100', '11110', '01011', '00010'].forEach((row, y) => [...row].forEach((v, x) => { if (v === '1') want[(2 + y) * W + 7 + x] = 4; }));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'ds1', 'img', 'a.png')), want);
+  assert.deepEqual(r.skipped, [{ image: 'a.png', what: 'object 4 (person)', reason: 'a point has no area' }]);
+  assert.equal(fs.readFileSync(r.list, 'utf8'), 'ds1/img/a.png\n');
+
+  // An object of a geometry convert does not draw, and an annotation without its size: one line each.
+  fs.writeFileSync(path.join(root, 'ds1', 'ann', 'a.png.json'), JSON.stringify({ size: { height: H, width: W }, objects: [{ classTitle: 'car', geometryType: 'polygon', points: { exterior: [[1, 1]] } }] }));
+  await assert.rejects(convertAnnotations({ from: 'supervisely', input: root, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${root}: a.png, object 0 (car): a polygon needs points.exterior of at least 3 [x, y] pairs; fix the file or pass options.skipInvalid to skip such shapes`);
+  fs.writeFileSync(path.join(root, 'ds1', 'ann', 'a.png.json'), JSON.stringify({ objects: [] }));
+  await assert.rejects(convertAnnotations({ from: 'supervisely', input: root, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /a\.png\.json: not a Supervisely annotation \(needs "size"/.test(e.message));
 });
 
 test('a validation hold-out by a hash of each name: about the share asked for, the same side for an image whatever else the export holds, one on each side at least', async () => {

@@ -1,4 +1,4 @@
-// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme (with and without an images folder), CVAT (images and video), YOLO and VIA exports
+// Structural fuzzing of convert's readers: valid COCO, Label Studio, labelme (with and without an images folder), CVAT (images and video), YOLO, VIA and Supervisely exports
 // whose values are replaced at random (null, numbers out of range, strings, empty lists and objects,
 // deleted keys; CVAT attributes and YOLO tokens likewise). Every mutant converts or fails with a
 // UserError (the CLI's one-line message), never another exception, and none takes long.
@@ -41,7 +41,7 @@ function mutateTokens(text: string, pattern: RegExp, values: string[], rng: Rng)
   return out;
 }
 
-test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme, CVAT, YOLO or VIA export converts or fails with one clear line', async () => {
+test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme, CVAT, YOLO, VIA or Supervisely export converts or fails with one clear line', async () => {
   const dir = tempDir('pw-fuzz-convert-');
   const images = path.join(dir, 'images');
   fs.mkdirSync(images);
@@ -66,6 +66,14 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
       { label: 'car', points: [[1, 1], [4, 3]], shape_type: 'rectangle' },
       { label: 'sign', points: [[9.5, 2.5], [10.5, 2.5]], shape_type: 'circle' }] },
   };
+  const sly = { size: { height: H, width: W }, objects: [
+    { classTitle: 'road', geometryType: 'polygon', points: { exterior: [[0, 6], [11, 6], [11, 7], [0, 7]], interior: [[[2, 6], [3, 6], [3, 7]]] } },
+    { classTitle: 'car', geometryType: 'rectangle', points: { exterior: [[8, 1], [10, 3]], interior: [] } },
+    { classTitle: 'person', geometryType: 'bitmap', bitmap: { data: 'eJzrDPBz5+WS4mJgYOD19HAJAtKsQMzCyAwka/6mgyi2AJ8QVyD9////pTfn3wWyGEuC/IIZHJ7dSANyBDxdHEMq5iR7JPw4IHBQgYGBo4BxZ5FkFxNQjsHT1c9lnVNCEwDUwRsB', origin: [7, 2] } }] };
+  const slyRoot = path.join(dir, 'sly');
+  fs.mkdirSync(path.join(slyRoot, 'ds', 'ann'), { recursive: true });
+  fs.mkdirSync(path.join(slyRoot, 'ds', 'img'));
+  fs.copyFileSync(path.join(images, 'a.png'), path.join(slyRoot, 'ds', 'img', 'a.png'));
   const cvat = `<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta><task><labels><label><name>car</name></label></labels></task></meta>
 <image id="0" name="a.png" width="${W}" height="${H}"><box label="car" xtl="0" ytl="0" xbr="6" ybr="4" rotation="10" z_order="1"></box><polygon label="car" points="4,2;8,2;8,6" z_order="0"></polygon>
 <mask label="car" rle="1, 4, 1" left="8" top="5" width="3" height="2" z_order="0"></mask><ellipse label="car" cx="6" cy="4" rx="3" ry="1" rotation="90"></ellipse></image></annotations>`;
@@ -80,7 +88,7 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
   const findings: string[] = [];
   let runs = 0;
   for (let i = 0; i < 150; i++) {
-    for (const from of ['coco', 'labelstudio', 'labelme', 'cvat', 'yolo', 'via'] as AnnotationFormat[]) {
+    for (const from of ['coco', 'labelstudio', 'labelme', 'cvat', 'yolo', 'via', 'supervisely'] as AnnotationFormat[]) {
       let input = path.join(dir, `${from}.in`), imagesDir = images;
       if (from === 'cvat') fs.writeFileSync(input, mutateTokens(i % 2 ? cvatVideo : cvat, /(\w+)="([^"]*)"/g, ['', '-1', '1e12', 'x', 'NaN', '0', '1,2', '99999999', '1;2;3', '0.5', 'Infinity', '-0'], rng));
       else if (from === 'yolo') {
@@ -93,6 +101,11 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
         fs.rmSync(input, { recursive: true, force: true });
         fs.mkdirSync(input);
         fs.writeFileSync(path.join(input, 'a.json'), JSON.stringify(mutateJson(seeds.labelme, rng)));
+      } else if (from === 'supervisely') {
+        input = slyRoot;
+        imagesDir = slyRoot;
+        fs.writeFileSync(path.join(slyRoot, 'meta.json'), JSON.stringify(mutateJson({ classes: [{ title: 'road', shape: 'polygon' }, { title: 'car', shape: 'rectangle' }] }, rng)));
+        fs.writeFileSync(path.join(slyRoot, 'ds', 'ann', 'a.png.json'), JSON.stringify(mutateJson(sly, rng)));
       } else fs.writeFileSync(input, JSON.stringify(mutateJson(seeds[from as 'coco' | 'labelstudio' | 'via'], rng)));
       runs++;
       const t0 = performance.now();
@@ -103,6 +116,6 @@ test('fuzzing convert\'s readers: every mutant of a COCO, Label Studio, labelme,
       if (performance.now() - t0 > 5000) findings.push(`${from} #${i}: took ${(performance.now() - t0).toFixed(0)} ms`);
     }
   }
-  assert.equal(runs, 900);
+  assert.equal(runs, 1050);
   assert.deepEqual(findings, []);
 });

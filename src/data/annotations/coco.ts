@@ -46,7 +46,8 @@ export function readCoco(json: unknown, file: string, skipInvalid = false): Anno
       if ((img.height != null && h !== img.height) || (img.width != null && w !== img.width)) {
         return problems.invalid(img.name, what, `RLE of size ${w}x${h} for an image of ${img.width}x${img.height}`);
       }
-      const mask = Number.isInteger(h) && Number.isInteger(w) ? decodeCocoRle(rle) : null;
+      if (Number.isInteger(h) && Number.isInteger(w) && h * w > 2 ** 28) return problems.invalid(img.name, what, `RLE of size ${w}x${h}, larger than any image convert reads (2^28 pixels)`);
+      const mask = Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0 ? decodeCocoRle(rle) : null;
       if (!mask) return problems.invalid(img.name, what, 'an RLE whose counts do not decode to its size');
       shape.regions.push({ kind: 'mask', mask, left: 0, top: 0, width: w, height: h });
     } else return problems.invalid(img.name, what, 'no segmentation (polygons or RLE)');

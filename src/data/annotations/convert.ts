@@ -23,9 +23,10 @@ import { readCvatMasks, readCvatXml } from './cvat.js';
 import { readLabelStudio } from './labelstudio.js';
 import { readYolo } from './yolo.js';
 import { readVia } from './via.js';
+import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
-import { ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
+import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
@@ -41,7 +42,8 @@ export interface ConvertOptions {
   input: string;
   /**
    * Where the images are (the export's image names are looked up here). labelme: left out, the
-   * images are taken from the JSON files (imageData) into OUT/images.
+   * images are taken from the JSON files (imageData) into OUT/images; Supervisely: left out, the
+   * project's own (DATASET/img/).
    */
   images?: string;
   out: string;
@@ -92,20 +94,15 @@ export interface ConvertReport {
   split?: { train: string; val: string; counts: [number, number] };
 }
 
-function readJson(file: string): unknown {
-  if (isDir(file)) throw new UserError(`${file}: a folder; give the export's JSON file`);
-  if (!isFile(file)) throw new UserError(`${file}: file not found`);
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
-}
-
 function readExport(o: ConvertOptions): AnnotationSet {
   if (!ANNOTATION_FORMATS.includes(o.from)) throw argumentError('from', o.from, `use ${ANNOTATION_FORMATS.join(', ')}`);
   const skip = !!o.skipInvalid;
   switch (o.from) {
-    case 'coco': return readCoco(readJson(o.input), o.input, skip);
-    case 'labelstudio': return readLabelStudio(readJson(o.input), o.input, skip, !!o.predictions);
+    case 'coco': return readCoco(readJsonFile(o.input), o.input, skip);
+    case 'labelstudio': return readLabelStudio(readJsonFile(o.input), o.input, skip, !!o.predictions);
     case 'yolo': return readYolo(o.input, o.images!, skip);
-    case 'via': return readVia(readJson(o.input), o.input, skip);
+    case 'via': return readVia(readJsonFile(o.input), o.input, skip);
+    case 'supervisely': return readSupervisely(o.input, skip);
     case 'cvat': {
       if (!isFile(o.input)) throw new UserError(`${o.input}: file not found`);
       return readCvatXml(fs.readFileSync(o.input, 'utf8'), o.input, skip);
@@ -127,7 +124,7 @@ function readExport(o: ConvertOptions): AnnotationSet {
       const files = folder ? filesUnder(o.input, true, (f) => f.toLowerCase().endsWith('.json')).map((f) => path.join(o.input, f)) : [o.input];
       const images: AnnotatedImage[] = [], labels: string[] = [], skipped: SkippedShape[] = [];
       for (const f of files) {
-        const json = readJson(f);
+        const json = readJsonFile(f);
         if (folder && !isLabelme(json)) { skipped.push({ image: f, what: 'file', reason: 'not a labelme file (no "imagePath" and "shapes")' }); continue; }
         const problems = new ShapeProblems(f, skip);
         const img = readLabelme(json, f, problems);
@@ -190,14 +187,15 @@ export function holdOut(names: string[], fraction: number): { train: string[]; v
 const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
 export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
-  if (o.images == null && o.from !== 'labelme') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images)`, 2, 'images');
+  // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
+  if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');
   if (o.images != null && !isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
-  const imagesDir = o.images ?? path.join(o.out, 'images');
+  const imagesDir = o.images ?? (o.from === 'supervisely' ? superviselyImages(o.input) : path.join(o.out, 'images'));
   if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const crowdRule = o.crowd ?? 'ignore';
   if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   const set = readExport(o);
-  if (o.images == null) gatherImages(set, o.input, isDir(o.input), imagesDir);
+  if (o.images == null && o.from === 'labelme') gatherImages(set, o.input, isDir(o.input), imagesDir);
   const classes: ClassInfo[] = o.classes ?? (() => {
     // Shapes find their class by name (trimmed, any case): labels spelt alike (two COCO categories
     // named "cat") are one class, not a second that no pixel could reach.

@@ -1,6 +1,6 @@
 // The names convert's options take: the labelling tools' export formats it reads, and the crowd rules
 // (no reader import: command definitions read this).
-export const ANNOTATION_FORMATS = ['coco', 'labelme', 'cvat', 'cvat-mask', 'labelstudio', 'yolo', 'via'] as const;
+export const ANNOTATION_FORMATS = ['coco', 'labelme', 'cvat', 'cvat-mask', 'labelstudio', 'yolo', 'via', 'supervisely'] as const;
 export type AnnotationFormat = typeof ANNOTATION_FORMATS[number];
 
 /** What convert draws COCO crowd regions as: the ignore label, or their class. */

@@ -1,6 +1,8 @@
 // What every labelling tool's export is read into before it is drawn as masks: images, each with
 // its shapes in drawing order, and the tool's label list.
+import fs from 'node:fs';
 import { UserError } from '../../util/errors.js';
+import { isDir, isFile } from '../../util/fs.js';
 
 /**
  * One filled area: a polygon outline (x0, y0, x1, y1, ...), an ellipse (a circle when rx = ry) turned
@@ -116,4 +118,11 @@ export function polygonProblem(xy: unknown[]): string | null {
   if (xy.length % 2) return `a polygon with an odd number of coordinates (${xy.length})`;
   if (xy.length < 6) return `a polygon with fewer than 3 points (${xy.length / 2})`;
   return null;
+}
+
+/** An export's JSON file, parsed, or a one-line error naming the file (a folder, missing, not JSON). */
+export function readJsonFile(file: string): unknown {
+  if (isDir(file)) throw new UserError(`${file}: a folder; give the export's JSON file`);
+  if (!isFile(file)) throw new UserError(`${file}: file not found`);
+  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
 }
