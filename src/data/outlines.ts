@@ -9,6 +9,8 @@
 // farther than the tolerance from the thinned one; the cuts kept as they are): fewer points to edit
 // in a labelling tool, no longer exact at the edges.
 
+import { argumentError, checkedLabelMap } from '../util/errors.js';
+
 /** One region's outline: its class, the polygon (x0, y0, x1, y1, ...) and the region's pixel count. */
 export interface Outline { label: number; xy: number[]; area: number }
 
@@ -22,7 +24,8 @@ const TOP = 0, RIGHT = 1, BOTTOM = 2, LEFT = 3;
  * `tolerance` (pixels, default 0: exact) thins them.
  */
 export function labelOutlines(labels: Uint8Array, w: number, h: number, wanted: (label: number) => boolean, tolerance = 0): Outline[] {
-  if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new RangeError(`tolerance ${tolerance}: a distance in pixels, 0 or more`);
+  checkedLabelMap(labels, w, h);
+  if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw argumentError('tolerance', tolerance, 'a distance in pixels, 0 (exact) or more');
   const { comp, compLabel, compArea } = regions(labels, w, h, wanted);
   const same = (x: number, y: number, label: number) => x >= 0 && y >= 0 && x < w && y < h && labels[y * w + x] === label;
   const visited = new Uint8Array(w * h);

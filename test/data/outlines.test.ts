@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { labelOutlines } from '../../src/data/outlines.ts';
+import { UserError } from '../../src/util/errors.ts';
 
 /** Whether the point (px, py) is inside the polygon by the even-odd crossing count. */
 function inside(xy: number[], px: number, py: number): boolean {
@@ -42,6 +43,7 @@ test('regions that touch only at a corner are two outlines; a region at the imag
   assert.deepEqual(labelOutlines(new Uint8Array([1, 0, 0, 1]), 2, 2, (l) => l === 1).map((o) => o.xy), [[0, 0, 1, 0, 1, 1, 0, 1], [1, 1, 2, 1, 2, 2, 1, 2]]);
   assert.deepEqual(labelOutlines(new Uint8Array([2, 2, 2, 2, 2, 2]), 3, 2, (l) => l === 2), [{ label: 2, area: 6, xy: [0, 0, 3, 0, 3, 2, 0, 2] }]);
   assert.deepEqual(labelOutlines(new Uint8Array([0, 0, 0, 0]), 2, 2, (l) => l !== 0), []);
+  assert.throws(() => labelOutlines(new Uint8Array(3), 2, 2, (l) => l !== 0), (e: Error) => e instanceof UserError && e.argument === 'labels');
 });
 
 test('random label maps (noise and blobs, holes, islands in holes, corner contacts): every outline fills exactly its region, one outline per region, no vertex where the outline goes straight on', () => {
@@ -128,7 +130,7 @@ test('thinned outlines (a tolerance): fewer points, each one of the exact outlin
         }
       }
     }
-    assert.throws(() => labelOutlines(labels, w, h, (l) => l !== 0, -1), RangeError);
+    assert.throws(() => labelOutlines(labels, w, h, (l) => l !== 0, -1), (e: Error) => e instanceof UserError && e.argument === 'tolerance');
   }
   assert.ok(thinPoints < exactPoints * 0.6, `${thinPoints} of ${exactPoints} points kept`);
 });

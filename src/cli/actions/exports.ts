@@ -1,9 +1,9 @@
-// Pre-annotation exports of the commands that write them (predict, rank): the formats asked for,
-// the folder they go into, and the files written.
+// Pre-annotation exports of the commands that write them (predict, rank, video): the formats asked
+// for, the folder they go into, and the files written.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXPORT_FORMATS, labelStudioConfig, type ExportBuilder, type ExportFormat, type LabelStudioNames } from '../../data/annotations/export.js';
+import { EXPORT_FORMATS, labelmeFileOf, labelStudioConfig, type ExportBuilder, type ExportFormat, type LabelStudioNames } from '../../data/annotations/export.js';
 import type { ClassInfo } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
@@ -15,7 +15,7 @@ export function parseExports(v: string): ExportFormat[] {
   return list as ExportFormat[];
 }
 
-/** Files predict and rank write (per image, and the exports): an export goes into a folder of nothing else. */
+/** Files predict, rank and video write (per image, and the exports): an export goes into a folder of nothing else. */
 const OWN_OUTPUT = /(_labels\.png|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|rank\.csv|rank\.json)$/;
 
 export function checkExportDir(out: string, flag = '--out'): void {
@@ -27,7 +27,7 @@ export function checkExportDir(out: string, flag = '--out'): void {
 // labelme saves its edits into the files it opened: a labelme file of an earlier export carries the
 // digest of the shapes pixelwise wrote (labelme keeps keys it does not know), so that one changed
 // since is never written over.
-const labelmeFile = (out: string, name: string) => path.join(out, 'labelme', name.replace(/\.[^./\\]+$/, '') + '.json');
+const labelmeFile = (out: string, name: string) => path.join(out, 'labelme', labelmeFileOf(name));
 const shapesDigest = (shapes: unknown): string => createHash('sha1').update(JSON.stringify(
   Array.isArray(shapes) ? shapes.map((s: { label?: unknown; shape_type?: unknown; points?: unknown }) => [s?.label, s?.shape_type, s?.points]) : null)).digest('hex');
 
@@ -40,7 +40,7 @@ export function checkLabelmeEdits(out: string, formats: ExportFormat[], images: 
     let json: { shapes?: unknown; pixelwise?: { shapes?: unknown } } | null = null;
     try { json = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { /* not pixelwise's: refused below */ }
     if (json?.pixelwise?.shapes !== shapesDigest(json?.shapes)) {
-      throw new UserError(`${flag} ${out}: ${path.relative(out, file)} was changed since pixelwise wrote it (edited in labelme?), and this export would write over it; move it away or give another --out`);
+      throw new UserError(`${flag} ${out}: ${path.relative(out, file)} was changed since pixelwise wrote it (edited in labelme?), and this export would write over it; move it away or give another ${flag}`);
     }
   }
 }

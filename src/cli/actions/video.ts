@@ -1,6 +1,7 @@
 // The `video` command's work, loaded when the command runs (the definition in ../video.ts stays light).
 import fs from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { openThreadedSegmenter } from '../../inference/threaded.js';
 import { defaultThreads } from '../../inference/onnx_runtime.js';
 import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, type VideoInfo } from '../../video/ffmpeg.js';
@@ -25,7 +26,6 @@ import { resolveModelDir } from '../../models/shipped.js';
 import { netSize } from '../../inference/processor.js';
 import { ExportBuilder, type LabelStudioNames } from '../../data/annotations/export.js';
 import { checkExportDir, checkLabelmeEdits, parseExports, writeExports } from './exports.js';
-import sharp from 'sharp';
 
 /** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --frame-size for raw frames). */
 async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {

@@ -15,9 +15,9 @@
 // are the unlabelled rest, which every reader takes as background.
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
+import { stringify as yamlText } from 'yaml';
 import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
 import type { ClassInfo, Rgb } from '../classes.js';
-import { stringify as yamlText } from 'yaml';
 import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
 import { labelOutlines } from '../outlines.js';
 
@@ -29,6 +29,9 @@ export interface Prediction { name: string; width: number; height: number; label
 
 /** The name CVAT, YOLO and labelme pair a mask or label file with its image by: the image's name less its extension. */
 const stem = (name: string) => name.replace(/\.[^./]+$/, '');
+
+/** The labelme file of an exported image, relative to the export's labelme folder. */
+export const labelmeFileOf = (name: string) => `${stem(name)}.json`;
 
 /** The file of each format that holds an image's regions under its name less the extension. */
 const STEM_FILES: Partial<Record<ExportFormat, (stem: string) => string>> = {
@@ -166,7 +169,7 @@ export class ExportBuilder {
           label: this.classes[o.label].name, points: Array.from({ length: o.xy.length / 2 }, (_, k) => [o.xy[2 * k], o.xy[2 * k + 1]]),
           group_id: null, description: '', shape_type: 'polygon' as const, flags: {}, mask: null,
         }));
-        this.labelmeFiles.push({ name: p.name, file: `${stem(p.name)}.json`, json: { version: '5.5.0', flags: {}, shapes, imagePath: p.name, imageData: null, imageHeight: p.height, imageWidth: p.width } });
+        this.labelmeFiles.push({ name: p.name, file: labelmeFileOf(p.name), json: { version: '5.5.0', flags: {}, shapes, imagePath: p.name, imageData: null, imageHeight: p.height, imageWidth: p.width } });
       }
     }
   }

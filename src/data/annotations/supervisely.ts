@@ -50,7 +50,9 @@ export function readSupervisely(input: string, skipInvalid = false): AnnotationS
       throw new UserError(`${file}: not a Supervisely annotation (needs "size" with the image's width and height, and "objects"); ${REEXPORT}`);
     }
     const img: AnnotatedImage = { name, near: path.join(dataset, 'img', name), width: w as number, height: h as number, shapes: [], source: file };
-    const canvas = new Uint8Array((w as number) * (h as number));
+    // The polygons are drawn on the whole image, as OpenCV clips to it: one canvas per image, made when needed.
+    let canvas: Uint8Array | null = null;
+    const onCanvas = () => (canvas ??= new Uint8Array((w as number) * (h as number)));
     (ann.objects as unknown[]).forEach((o, k) => {
       const what = `object ${k}${isRecord(o) && typeof o.classTitle === 'string' ? ` (${o.classTitle})` : ''}`;
       if (!isRecord(o) || typeof o.classTitle !== 'string') return problems.invalid(name, what, 'an object without a classTitle');
@@ -58,7 +60,7 @@ export function readSupervisely(input: string, skipInvalid = false): AnnotationS
       if (NO_AREA.includes(type)) return problems.skip(name, what, `a ${type} has no area`);
       const region = type === 'bitmap' || type === 'alpha_mask' ? bitmapRegion(o.bitmap)
         : type === 'rectangle' ? rectangleRegion(o.points)
-          : type === 'polygon' ? polygonRegion(o.points, canvas, w as number, h as number)
+          : type === 'polygon' ? polygonRegion(o.points, onCanvas, w as number, h as number)
             : { why: `geometry "${type}" is not one convert draws (polygon, rectangle, bitmap)` };
       if ('why' in region) return problems.invalid(name, what, region.why);
       if (!labels.includes(o.classTitle)) labels.push(o.classTitle);
@@ -90,7 +92,7 @@ function rectangleRegion(points: unknown): Region | { why: string } {
 }
 
 /** The polygon's pixels as Supervisely draws them (exterior filled, then the interior rings together cleared), as a mask over their box. */
-function polygonRegion(points: unknown, canvas: Uint8Array, w: number, h: number): Region | { why: string } {
+function polygonRegion(points: unknown, onCanvas: () => Uint8Array, w: number, h: number): Region | { why: string } {
   const exterior = pixelPoints(isRecord(points) ? points.exterior : null, 3);
   if (!exterior) return { why: 'a polygon needs points.exterior of at least 3 [x, y] pairs' };
   const interior: number[][] = [];
@@ -104,6 +106,7 @@ function polygonRegion(points: unknown, canvas: Uint8Array, w: number, h: number
   const right = Math.min(w - 1, Math.max(...xs)), bottom = Math.min(h - 1, Math.max(...ys));
   if (right < left || bottom < top) return { kind: 'mask', mask: new Uint8Array(0), left: 0, top: 0, width: 0, height: 0 };
   // Drawn on the whole image, as OpenCV clips to it; the box is copied out and the canvas cleared.
+  const canvas = onCanvas();
   fillPolygonInclusive(canvas, w, h, [exterior], 1);
   if (interior.length) fillPolygonInclusive(canvas, w, h, interior, 0);
   const bw = right - left + 1, bh = bottom - top + 1, mask = new Uint8Array(bw * bh);
