@@ -240,7 +240,7 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   // The mask: a 3 x 2 box at (8, 5), rle over it row-major from 0s: 0 1 1 / 1 1 0 -> 1, 4, 1.
   const xml = `<?xml version="1.0" encoding="utf-8"?>
 <annotations><version>1.1</version>
-  <meta><task><labels><label><name>car</name></label><label><name>person</name></label><label><name>tree</name></label></labels></task></meta>
+  <meta><task><labels><label><name>car</name><color>#fa3253</color></label><label><name>person</name><color>#FA3253</color></label><label><name>tree</name></label></labels></task></meta>
   <image id="0" name="f0.png" width="${W}" height="${H}">
     <box label="car" occluded="0" source="manual" xtl="0" ytl="0" xbr="6" ybr="4" z_order="1"></box>
     <polygon label="person" occluded="0" source="manual" points="4,2;8,2;8,6;4,6" z_order="0"></polygon>
@@ -253,6 +253,8 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   const out = path.join(tempDir(), 'out');
   const r = await convertAnnotations({ from: 'cvat', input: file, images, out });
   assert.deepEqual(r.classes.map((c) => c.name), ['background', 'car', 'person', 'tree']);
+  // Colours as CVAT shows them (the label's <color>); one CVAT gave two labels moved to the nearest free one; none given: the palette's.
+  assert.deepEqual(r.classes.map((c) => c.color), [[0, 0, 0], [250, 50, 83], [250, 51, 83], [128, 128, 0]]);
   // person (z 0) first, then tree (z 0), then car (z 1) over both.
   const want = rects([4, 2, 8, 6, 2], [0, 0, 6, 4, 1]);
   for (const [x, y] of [[9, 5], [10, 5], [8, 6], [9, 6]]) want[y * W + x] = 3;
@@ -271,6 +273,9 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   const r2 = await convertAnnotations({ from: 'cvat-mask', input: zip, images, out: out2, classes: [{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [1, 1, 1] }, { name: 'car', color: [2, 2, 2] }] });
   assert.equal(r2.images, 1);
   assert.deepEqual(labelsOf(path.join(out2, 'masks', 'f0.png')), rects([0, 6, 6, 8, 1], [6, 0, 12, 8, 2]));
+  // Without a class file: labelmap.txt's colours.
+  const r3 = await convertAnnotations({ from: 'cvat-mask', input: zip, images, out: path.join(tempDir(), 'out') });
+  assert.deepEqual(r3.classes, [{ name: 'background', color: [0, 0, 0] }, { name: 'car', color: [250, 50, 83] }, { name: 'person', color: [51, 221, 255] }]);
 });
 
 test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; an ellipse without a radius refused in one line', async () => {
@@ -546,7 +551,7 @@ test('Supervisely project: polygons (edges included, as OpenCV fills them; inter
   ] }));
   const out = path.join(tempDir(), 'out');
   const r = await convertAnnotations({ from: 'supervisely', input: root, out });
-  assert.deepEqual(r.classes.map((c) => c.name), ['background', 'road', 'building', 'car', 'person']);
+  assert.deepEqual(r.classes, [{ name: 'background', color: [0, 0, 0] }, { name: 'road', color: [128, 128, 128] }, { name: 'building', color: [255, 0, 0] }, { name: 'car', color: [0, 255, 0] }, { name: 'person', color: [0, 0, 255] }]);
   assert.equal(r.imagesDir, root);
   // OpenCV includes a polygon's edge pixels: vertices at pixel indices 1..6 cover pixels 1..6; the hole's (3..4) are cleared likewise.
   const want = rects([0, 6, 12, 8, 1], [1, 1, 7, 6, 2], [3, 2, 5, 4, 0], [8, 1, 11, 4, 3]);

@@ -26,6 +26,7 @@ import { readVia } from './via.js';
 import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
+import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
@@ -202,8 +203,10 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
     const byKey = new Map<string, string>();
     for (const l of set.labels) if (!isBackground(l) && !byKey.has(l.trim().toLowerCase())) byKey.set(l.trim().toLowerCase(), l);
     const names = ['background', ...byKey.values()];
-    const colors = defaultPalette(names.length);
-    return names.map((name, i) => ({ name, color: colors[i] }));
+    // The tool's colours where it gives them, else the palette's; black is background's, and no two classes share one.
+    const palette = defaultPalette(names.length);
+    const rest = distinctColors(names.slice(1).map((name, i) => ({ name, color: set.colors?.get(name) ?? palette[i + 1] })), [[0, 0, 0]]);
+    return names.map((name, i) => ({ name, color: i === 0 ? palette[0] : rest[i - 1] }));
   })();
   if (classes.length > CROWD_LABEL) throw new UserError(`${classes.length} classes: at most ${CROWD_LABEL} fit an 8-bit mask beside the ignore label`);
   const idOf = new Map<string, number>();

@@ -5,7 +5,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
-import { ellipseProblem, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, hexColor, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 import type { Rgb } from '../classes.js';
 
 type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
@@ -40,9 +40,17 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
   const problems = new ShapeProblems(file, skipInvalid);
   // The task's labels in their order: meta > task|project|job > labels > label > name.
   const labels: string[] = [];
+  const colors = new Map<string, Rgb>();
+  const text = (n: Node, tag: string) => { const e = find(children(n), tag)[0]; const t = e && find(children(e), '#text')[0]; return t ? String(t['#text']) : undefined; };
   const walk = (nodes: Node[]) => {
     for (const n of nodes) {
-      if (tagOf(n) === 'label') { const name = find(children(n), 'name')[0]; const t = name && find(children(name), '#text')[0]; if (t) labels.push(String(t['#text'])); }
+      if (tagOf(n) === 'label') {
+        const name = text(n, 'name');
+        if (name == null) continue;
+        labels.push(name);
+        const color = hexColor(text(n, 'color'));
+        if (color) colors.set(name, color);
+      }
       else if (tagOf(n) !== 'image' && tagOf(n) !== '#text') walk(children(n));
     }
   };
@@ -118,7 +126,7 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
   }
   // Labels the shapes use that the meta does not list (a hand-made or trimmed file), in order of first use.
   for (const img of images) for (const sh of img.shapes) if (!labels.includes(sh.label)) labels.push(sh.label);
-  return { format: 'cvat', images, labels, skipped: problems.skipped };
+  return { format: 'cvat', images, labels, skipped: problems.skipped, colors };
 }
 
 /** Elements of a tag anywhere below these nodes. */
@@ -154,5 +162,5 @@ export function readCvatMasks(files: Map<string, Uint8Array>, file: string): Ann
     images.push({ name: k.slice(`${prefix}SegmentationClass/`.length), width: m.width, height: m.height, shapes: [], labelMap: { data: m.data, width: m.width, height: m.height, names: labelmap.map((l) => l.name) } });
   }
   if (!images.length) throw new UserError(`${file}: no SegmentationClass/*.png in the export`);
-  return { format: 'cvat-mask', images, labels: labelmap.map((l) => l.name), skipped: [] };
+  return { format: 'cvat-mask', images, labels: labelmap.map((l) => l.name), skipped: [], colors: new Map(labelmap.map((l) => [l.name, l.color])) };
 }

@@ -12,7 +12,8 @@ import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, isFile } from '../../util/fs.js';
 import { filesUnder } from '../image_list.js';
-import { isRecord, listIn, readJsonFile, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Region, type Shape } from './types.js';
+import type { Rgb } from '../classes.js';
+import { hexColor, isRecord, listIn, readJsonFile, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Region, type Shape } from './types.js';
 
 const NO_AREA = ['point', 'line', 'polyline', 'graph', 'keypoints', 'cuboid', 'cuboid_2d', 'point_cloud'];
 
@@ -33,10 +34,14 @@ export function superviselyImages(input: string): string {
 
 export function readSupervisely(input: string, skipInvalid = false): AnnotationSet {
   const labels: string[] = [];
+  const colors = new Map<string, Rgb>();
   const meta = isDir(input) && isFile(path.join(input, 'meta.json')) ? readJsonFile(path.join(input, 'meta.json')) : null;
   if (meta != null) {
     for (const c of listIn(isRecord(meta) ? meta.classes : null, path.join(input, 'meta.json'), 'classes')) {
-      if (isRecord(c) && typeof c.title === 'string' && !labels.includes(c.title)) labels.push(c.title);
+      if (!isRecord(c) || typeof c.title !== 'string' || labels.includes(c.title)) continue;
+      labels.push(c.title);
+      const color = hexColor(c.color);
+      if (color) colors.set(c.title, color);
     }
   }
   const problems = new ShapeProblems(input, skipInvalid);
@@ -69,7 +74,7 @@ export function readSupervisely(input: string, skipInvalid = false): AnnotationS
     });
     images.push(img);
   }
-  return { format: 'supervisely', images, labels, skipped: problems.skipped };
+  return { format: 'supervisely', images, labels, skipped: problems.skipped, colors };
 }
 
 /** [[x, y], ...] of integers (pixel indices) flattened, or null. */

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { UserError } from '../../util/errors.js';
 import { isDir, isFile } from '../../util/fs.js';
+import type { Rgb } from '../classes.js';
 
 /**
  * One filled area: a polygon outline (x0, y0, x1, y1, ...), an ellipse (a circle when rx = ry) turned
@@ -57,6 +58,14 @@ export interface AnnotationSet {
   skipped: SkippedShape[];
   /** Images whose entries hold no annotation yet (Label Studio tasks not annotated): given no mask. */
   unannotated?: string[];
+  /** The colour the tool shows each label in, where the export says (CVAT, Supervisely). */
+  colors?: Map<string, Rgb>;
+}
+
+/** "#rrggbb" as [r, g, b], or undefined. */
+export function hexColor(v: unknown): Rgb | undefined {
+  const m = typeof v === 'string' ? /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(v.trim()) : null;
+  return m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : undefined;
 }
 
 /**
