@@ -90,3 +90,9 @@ export function bmpFile(values: ArrayLike<number>, width: number, height: number
   pal.copy(b, 54); px.copy(b, off);
   return b;
 }
+
+/** A mask stored 1 bit a pixel, row-major, most significant bit first, base64 (the reference fixtures), as 0/1 bytes. */
+export function unpackBits(base64: string, pixels: number): Uint8Array {
+  const bits = Buffer.from(base64, 'base64');
+  return Uint8Array.from({ length: pixels }, (_, i) => (bits[i >> 3] >> (7 - (i & 7))) & 1);
+}

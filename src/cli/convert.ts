@@ -13,7 +13,7 @@ export function convertCommand(): Command {
     .option('--images <dir>', 'the folder of the annotated images (sizes are read from them; masks keep their names); labelme: left out, the images are taken from the JSON files (imageData) into OUT/images; Supervisely: left out, the project\'s own')
     .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json, list.txt (the images given masks) and report.json here')
     .option('--class-file <file>', 'map labels onto these classes by name (JSON or a built-in set: voc, cityscapes, ade20k, camvid); default: background, then the export\'s labels')
-    .addOption(new Option('--fill-rule <rule>', 'inside of self-intersecting polygons').choices(['evenodd', 'nonzero']).default('evenodd'))
+    .addOption(new Option('--fill-rule <rule>', 'inside of self-intersecting polygons (COCO: nonzero draws by pixel centres, not as pycocotools does)').choices(['evenodd', 'nonzero']).default('evenodd'))
     .addOption(new Option('--crowd <rule>', 'COCO crowd regions (iscrowd 1): the ignore label 255 under the objects, or their class like any object (CVAT\'s COCO export marks every mask as a crowd)').choices(CROWD_RULES).default('ignore'))
     .option('--predictions', 'Label Studio: tasks not annotated yet take their last prediction (pre-annotations) as their labels (default: they get no mask)')
     .option('--val-fraction <f>', 'also write train.txt and val.txt, this share of the images in val (by a hash of each name: an image keeps its side as the export grows)', parseFloatArg)

@@ -2,8 +2,10 @@
 // top-left corner of the top-left pixel is (0, 0), as COCO, labelme, CVAT and Label Studio store
 // them); a pixel belongs to a polygon when its centre (x + 0.5, y + 0.5) is inside. Inside is
 // decided per row by the crossings of the row's centre line with the edges (an edge holds its lower
-// end and not its upper one, so a vertex on the line is counted once), by the even-odd rule
-// (pycocotools' for self-intersecting outlines) or the nonzero winding rule.
+// end and not its upper one, so a vertex on the line is counted once), by the even-odd rule or the
+// nonzero winding rule. Two tools' own rasterisers are reproduced where their files are read:
+// pycocotools' for COCO polygons (fillPolygonCoco) and OpenCV's fillPoly for Supervisely's outlines
+// in pixel indices (fillPolygonInclusive).
 export type FillRule = 'evenodd' | 'nonzero';
 
 /** Sets `value` in `out` [h, w] wherever a pixel centre is inside the polygon `xy` (x0, y0, x1, y1, ...). */
@@ -154,4 +156,61 @@ function openCvClip(w: number, h: number, x1: number, y1: number, x2: number, y2
     }
   }
   return (c1 | c2) === 0 ? [x1, y1, x2, y2] : null;
+}
+
+/**
+ * Sets `value` on the pixels pycocotools' frPyObjects/annToMask give a polygon (continuous
+ * coordinates), the rasterisation COCO datasets are trained with everywhere: the outline is walked
+ * at 5 times the resolution, and each column is cut where the walk crosses a pixel column's centre
+ * line (from its published algorithm, rleFrPoly). A pixel centre on or near an edge may fall either
+ * side of the centre rule of fillPolygon, which this agrees with otherwise.
+ */
+export function fillPolygonCoco(out: Uint8Array, w: number, h: number, xy: ArrayLike<number>, value: number): void {
+  const k = Math.floor(xy.length / 2);
+  if (k < 1) return;
+  const scale = 5;
+  // Vertices on the 5x grid, rounded as C's (int)(v + .5) does (toward zero).
+  const x = Array.from({ length: k + 1 }, (_, j) => Math.trunc(scale * xy[2 * (j % k)] + 0.5));
+  const y = Array.from({ length: k + 1 }, (_, j) => Math.trunc(scale * xy[2 * (j % k) + 1] + 0.5));
+  // Every grid point along the outline, each edge walked along its longer axis. An outline reaching
+  // far beyond the image (a damaged file) would be walked for long: drawn by pixel centres instead.
+  let steps = 0;
+  for (let j = 0; j < k; j++) steps += Math.max(Math.abs(x[j + 1] - x[j]), Math.abs(y[j + 1] - y[j])) + 1;
+  if (!(steps <= Math.min(64 * scale * (w + h) * Math.max(4, k), 2e8))) return fillPolygon(out, w, h, xy, value);
+  const u: number[] = [], v: number[] = [];
+  for (let j = 0; j < k; j++) {
+    let xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
+    const dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
+    const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+    if (flip) { [xs, xe] = [xe, xs]; [ys, ye] = [ye, ys]; }
+    const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
+    if (dx >= dy) for (let d = 0; d <= dx; d++) { const t = flip ? dx - d : d; u.push(t + xs); v.push(Math.trunc(ys + s * t + 0.5)); }
+    else for (let d = 0; d <= dy; d++) { const t = flip ? dy - d : d; v.push(t + ys); u.push(Math.trunc(xs + s * t + 0.5)); }
+  }
+  // Where the walk crosses a pixel column's centre line: that column's boundary, at the row below.
+  const toggles: number[] = [];
+  for (let j = 1; j < u.length; j++) {
+    if (u[j] === u[j - 1]) continue;
+    const xd = ((u[j] < u[j - 1] ? u[j] : u[j] - 1) + 0.5) / scale - 0.5;
+    if (Math.floor(xd) !== xd || xd < 0 || xd > w - 1) continue;
+    let yd = ((v[j] < v[j - 1] ? v[j] : v[j - 1]) + 0.5) / scale - 0.5;
+    yd = Math.ceil(yd < 0 ? 0 : yd > h ? h : yd);
+    toggles.push(xd * h + yd);
+  }
+  // Column-major runs between the sorted cuts (two cuts at one place cancel); odd runs are inside.
+  toggles.push(h * w);
+  toggles.sort((a, b) => a - b);
+  const runs: number[] = [];
+  let prev = 0;
+  for (let j = 0; j < toggles.length;) {
+    const len = toggles[j] - prev; prev = toggles[j]; j++;
+    if (runs.length === 0 || len > 0) { runs.push(len); continue; }
+    // A zero-length run joins its neighbours.
+    if (j < toggles.length) { const next = toggles[j] - prev; prev = toggles[j]; j++; runs[runs.length - 1] += next; }
+  }
+  let pos = 0;
+  for (let r = 0; r < runs.length; r++) {
+    if (r % 2) for (let p = pos; p < pos + runs[r]; p++) out[(p % h) * w + Math.floor(p / h)] = value;
+    pos += runs[r];
+  }
 }

@@ -6,14 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { unpackBits } from '../helpers.ts';
 import { fillPolygonInclusive } from '../../src/data/polygon.ts';
 
 const fixture = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/opencv_fillpoly.json'), 'utf8')) as { opencv: string; cases: { w: number; h: number; rings: number[][]; mask: string }[] };
 
 test(`fillPolygonInclusive: the pixels OpenCV ${fixture.opencv}'s fillPoly sets, on ${fixture.cases.length} polygons`, () => {
   for (const [k, c] of fixture.cases.entries()) {
-    const bits = Buffer.from(c.mask, 'base64');
-    const want = Uint8Array.from({ length: c.w * c.h }, (_, i) => (bits[i >> 3] >> (7 - (i & 7))) & 1);
+    const want = unpackBits(c.mask, c.w * c.h);
     const got = new Uint8Array(c.w * c.h);
     fillPolygonInclusive(got, c.w, c.h, c.rings, 1);
     assert.deepEqual(got, want, `case ${k}: ${JSON.stringify(c.rings)} on ${c.w}x${c.h}`);

@@ -38,7 +38,7 @@ export function readCoco(json: unknown, file: string, skipInvalid = false): Anno
       for (const ring of seg) {
         const why = Array.isArray(ring) ? polygonProblem(ring) : 'a polygon that is not a list of coordinates';
         if (why) return problems.invalid(img.name, what, why);
-        shape.regions.push({ kind: 'polygon', xy: ring as number[] });
+        shape.regions.push({ kind: 'polygon', xy: ring as number[], coco: true });
       }
     } else if (seg && typeof seg === 'object' && 'counts' in seg) {
       const rle = seg as CocoRle;

@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { unzipSync } from 'fflate';
 import { encodeLabelPng } from '../mask_io.js';
 import { defaultPalette, type ClassInfo } from '../classes.js';
-import { fillEllipse, fillPolygon, type FillRule } from '../polygon.js';
+import { fillEllipse, fillPolygon, fillPolygonCoco, type FillRule } from '../polygon.js';
 import { readCoco } from './coco.js';
 import { isLabelme, readLabelme } from './labelme.js';
 import { filesUnder } from '../image_list.js';
@@ -269,7 +269,8 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
       const id = asCrowd(s) ? CROWD_LABEL : classId(s.label);
       if (id == null) { skipped.push({ image: img.name, what: s.what, reason: `label "${s.label}" is not in the class list` }); continue; }
       for (const r of s.regions) {
-        if (r.kind === 'polygon') fillPolygon(labels, w, h, img.normalized ? r.xy.map((v, k) => v * (k % 2 ? h : w)) : r.xy, id, o.fillRule ?? 'evenodd');
+        if (r.kind === 'polygon' && r.coco && (o.fillRule ?? 'evenodd') === 'evenodd') fillPolygonCoco(labels, w, h, r.xy, id);
+        else if (r.kind === 'polygon') fillPolygon(labels, w, h, img.normalized ? r.xy.map((v, k) => v * (k % 2 ? h : w)) : r.xy, id, o.fillRule ?? 'evenodd');
         else if (r.kind === 'ellipse') fillEllipse(labels, w, h, r.cx, r.cy, r.rx, r.ry, r.degrees, id);
         else {
           for (let y = 0; y < r.height; y++) {
