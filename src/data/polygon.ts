@@ -177,19 +177,20 @@ export function fillPolygonCoco(out: Uint8Array, w: number, h: number, xy: Array
   let steps = 0;
   for (let j = 0; j < k; j++) steps += Math.max(Math.abs(x[j + 1] - x[j]), Math.abs(y[j + 1] - y[j])) + 1;
   if (!(steps <= Math.min(64 * scale * (w + h) * Math.max(4, k), 2e8))) return fillPolygon(out, w, h, xy, value);
-  const u: number[] = [], v: number[] = [];
+  const u = new Int32Array(steps), v = new Int32Array(steps);
+  let m = 0;
   for (let j = 0; j < k; j++) {
     let xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
     const dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
     const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
     if (flip) { [xs, xe] = [xe, xs]; [ys, ye] = [ye, ys]; }
     const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
-    if (dx >= dy) for (let d = 0; d <= dx; d++) { const t = flip ? dx - d : d; u.push(t + xs); v.push(Math.trunc(ys + s * t + 0.5)); }
-    else for (let d = 0; d <= dy; d++) { const t = flip ? dy - d : d; v.push(t + ys); u.push(Math.trunc(xs + s * t + 0.5)); }
+    if (dx >= dy) for (let d = 0; d <= dx; d++, m++) { const t = flip ? dx - d : d; u[m] = t + xs; v[m] = Math.trunc(ys + s * t + 0.5); }
+    else for (let d = 0; d <= dy; d++, m++) { const t = flip ? dy - d : d; v[m] = t + ys; u[m] = Math.trunc(xs + s * t + 0.5); }
   }
   // Where the walk crosses a pixel column's centre line: that column's boundary, at the row below.
   const toggles: number[] = [];
-  for (let j = 1; j < u.length; j++) {
+  for (let j = 1; j < m; j++) {
     if (u[j] === u[j - 1]) continue;
     const xd = ((u[j] < u[j - 1] ? u[j] : u[j] - 1) + 0.5) / scale - 0.5;
     if (Math.floor(xd) !== xd || xd < 0 || xd > w - 1) continue;
@@ -210,7 +211,12 @@ export function fillPolygonCoco(out: Uint8Array, w: number, h: number, xy: Array
   }
   let pos = 0;
   for (let r = 0; r < runs.length; r++) {
-    if (r % 2) for (let p = pos; p < pos + runs[r]; p++) out[(p % h) * w + Math.floor(p / h)] = value;
+    // An inside run, down its columns.
+    for (let p = pos, end = pos + runs[r]; r % 2 && p < end;) {
+      const col = Math.floor(p / h), row = p - col * h, n = Math.min(end - p, h - row);
+      for (let i = 0, o = row * w + col; i < n; i++, o += w) out[o] = value;
+      p += n;
+    }
     pos += runs[r];
   }
 }
