@@ -67,13 +67,14 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
       const xy = (e.points ?? '').split(';').flatMap((p) => p.split(',').map(Number));
       const why = polygonProblem(e.points ? xy : []);
       if (why) { problems.invalid(img.name, what, why); return null; }
-      shape.regions.push({ kind: 'polygon', xy });
+      // CVAT's own masks (its Segmentation mask export, through Datumaro) draw polygons and boxes with pycocotools.
+      shape.regions.push({ kind: 'polygon', xy, coco: true });
     } else if (tag === 'box') {
       const [x0, y0, x1, y1] = [e.xtl, e.ytl, e.xbr, e.ybr].map(num);
       const degrees = e.rotation == null ? 0 : num(e.rotation);
       if ([x0, y0, x1, y1].some((v) => !Number.isFinite(v))) { problems.invalid(img.name, what, 'a box without xtl, ytl, xbr, ybr'); return null; }
       if (!Number.isFinite(degrees)) { problems.invalid(img.name, what, `a box whose rotation "${e.rotation}" is not a number`); return null; }
-      shape.regions.push({ kind: 'polygon', xy: turnedRectangle(x0, y0, x1 - x0, y1 - y0, degrees, (x0 + x1) / 2, (y0 + y1) / 2) });
+      shape.regions.push({ kind: 'polygon', xy: turnedRectangle(x0, y0, x1 - x0, y1 - y0, degrees, (x0 + x1) / 2, (y0 + y1) / 2), coco: true });
     } else if (tag === 'ellipse') {
       const [cx, cy, rx, ry] = [e.cx, e.cy, e.rx, e.ry].map(num);
       const degrees = e.rotation == null ? 0 : num(e.rotation);

@@ -10,7 +10,7 @@ import type { Rgb } from '../classes.js';
  * clockwise by `degrees` about its centre, or a bitmap placed at (left, top).
  */
 export type Region =
-  // `coco`: drawn as pycocotools draws COCO's polygons (polygon.ts fillPolygonCoco), not by pixel centres.
+  // `coco`: drawn as pycocotools draws polygons (polygon.ts fillPolygonCoco; COCO's, and CVAT's, whose mask export uses it), not by pixel centres.
   | { kind: 'polygon'; xy: number[]; coco?: boolean }
   | { kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; degrees: number }
   | { kind: 'mask'; mask: Uint8Array; left: number; top: number; width: number; height: number };
