@@ -188,12 +188,19 @@ test('predict --export labelstudio: an image name with URL characters (space, #,
   assert.deepEqual(readMask(path.join(back, 'masks', 'a b#1%&.png')).data, readMask(path.join(out, 'a b#1%&_labels.png')).data);
 });
 
-test('predict --export refuses a folder that holds other files, in one line', () => {
+test('predict --export refuses a folder that holds other files, or a file where an export writes a folder, in one line', () => {
   const out = tempDir();
   fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
   const p = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', out, '--export', 'coco'], { encoding: 'utf8' });
   assert.equal(p.status, 2);
   assert.equal(p.stderr, `pixelwise: --out ${out}: holds files that pixelwise did not write (notes.txt); --export writes into a new or empty folder, or one of an earlier predict, rank or video\n`);
+  // A file named labelme where the labelme export writes its folder: refused before the first image, not after the last.
+  const lm = tempDir();
+  fs.writeFileSync(path.join(lm, 'labelme'), '');
+  const l = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', lm, '--export', 'labelme'], { encoding: 'utf8' });
+  assert.equal(l.status, 2);
+  assert.equal(l.stderr, `pixelwise: --out ${lm}: labelme is a file, where the labelme export writes its folder; move it away or give another --out\n`);
+  assert.deepEqual(fs.readdirSync(lm), ['labelme']);
   const q = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', path.join(out, 'x'), '--export', 'coco,voc'], { encoding: 'utf8' });
   assert.equal(q.stderr, 'pixelwise: --export coco,voc: unknown format voc; use coco, labelstudio, cvat, yolo, labelme (comma-separated)\n');
 });

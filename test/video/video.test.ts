@@ -95,6 +95,12 @@ test('video --export: every 2nd frame as pre-annotations (CVAT masks, COCO, YOLO
   }
   const lone = spawnSync(process.execPath, [bin, 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'x.mp4'), '--export', 'coco'], { encoding: 'utf8' });
   assert.equal(lone.stderr, 'pixelwise: --export needs --export-dir, the folder of the pre-annotations and the frames they label\n');
+  const blocked = path.join(d, 'blocked');
+  fs.mkdirSync(blocked);
+  fs.writeFileSync(path.join(blocked, 'frames'), '');
+  const f = spawnSync(process.execPath, [bin, 'video', src, '--model', path.join(d, 'pkg'), '--out', path.join(d, 'x.mp4'), '--export', 'coco', '--export-dir', blocked], { encoding: 'utf8' });
+  assert.equal(f.stderr, `pixelwise: --export-dir ${blocked}: frames is a file, where the export writes the frames' folder; move it away or give another --export-dir\n`);
+  assert.equal(fs.existsSync(path.join(d, 'x.mp4')), false);
 });
 
 test('video: --effect with --json (one line per frame, areas = the label maps), batching, workers and temporal smoothing', async () => {

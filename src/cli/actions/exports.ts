@@ -34,6 +34,8 @@ const shapesDigest = (shapes: unknown): string => createHash('sha1').update(JSON
 /** Refuses an export that would write over a labelme file changed since pixelwise wrote it (edited in labelme). */
 export function checkLabelmeEdits(out: string, formats: ExportFormat[], images: string[], flag = '--out'): void {
   if (!formats.includes('labelme')) return;
+  const folder = path.join(out, 'labelme');
+  if (fs.existsSync(folder) && !isDir(folder)) throw new UserError(`${flag} ${out}: labelme is a file, where the labelme export writes its folder; move it away or give another ${flag}`);
   for (const name of images) {
     const file = labelmeFile(out, name);
     if (!fs.existsSync(file)) continue;

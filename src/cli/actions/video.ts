@@ -56,7 +56,13 @@ function checkOptions(input: string, o: Opts): void {
   if (o.labelsDir) checkOutputDir('--labels-dir', o.labelsDir);
   if (o.export && !o.exportDir) throw new UserError('--export needs --export-dir, the folder of the pre-annotations and the frames they label');
   if (!o.export && (o.exportDir || o.exportEvery !== 1)) throw new UserError(`${o.exportDir ? '--export-dir' : '--export-every'} goes with --export (the formats of the frames' pre-annotations)`);
-  if (o.export) { parseExports(o.export); checkOutputDir('--export-dir', o.exportDir!); checkExportDir(o.exportDir!, '--export-dir'); }
+  if (o.export) {
+    parseExports(o.export);
+    checkOutputDir('--export-dir', o.exportDir!);
+    checkExportDir(o.exportDir!, '--export-dir');
+    const frames = path.join(o.exportDir!, 'frames');
+    if (fs.existsSync(frames) && !fs.statSync(frames).isDirectory()) throw new UserError(`--export-dir ${o.exportDir}: frames is a file, where the export writes the frames' folder; move it away or give another --export-dir`);
+  }
 }
 
 /** The name CVAT gives a video's frame (from 0), which the exports use for it. */
