@@ -29,16 +29,17 @@ export class PartialOutputs {
 const EXIT_CODE: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Until disposed, SIGINT and SIGTERM run `cleanup` (at most once), print one line and end the
- * process with the shell's code for the signal (130, 143).
+ * Until disposed, SIGINT and SIGTERM run `cleanup` (at most once), print one line (`said`: what the
+ * stop leaves, after "stopped by SIGINT; ") and end the process with the shell's code for the
+ * signal (130, 143).
  */
-export function onStopSignal(cleanup: () => Promise<void> | void): { dispose(): void } {
+export function onStopSignal(cleanup: () => Promise<void> | void, said: () => string = () => 'no output was left under its final name'): { dispose(): void } {
   let stopping = false;
   const handler = (signal: 'SIGINT' | 'SIGTERM') => {
     if (stopping) return;
     stopping = true;
     const done = () => {
-      process.stderr.write(`pixelwise: stopped by ${signal}; no output was left under its final name\n`);
+      process.stderr.write(`pixelwise: stopped by ${signal}; ${said()}\n`);
       process.exit(EXIT_CODE[signal]);
     };
     Promise.resolve().then(cleanup).then(done, done);

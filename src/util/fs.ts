@@ -13,11 +13,53 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new UserError(`${file}: the disk is full; nothing was written under this name (free some space and run again)`);
-    if (code === 'EACCES' || code === 'EROFS') throw new UserError(`${file}: cannot write here (${code === 'EROFS' ? 'read-only file system' : 'permission denied'})`);
+    throw userFacing(file, e, 'nothing was written under this name') ?? e;
+  }
+}
+
+/** A file system error as the one line a user acts on, or null when it is not one of those. */
+function userFacing(file: string, e: unknown, what: string): UserError | null {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`${file}: the disk is full; ${what} (free some space and run again)`);
+  if (code === 'EACCES' || code === 'EROFS') return new UserError(`${file}: cannot write here (${code === 'EROFS' ? 'read-only file system' : 'permission denied'})`);
+  return null;
+}
+
+/**
+ * Appends one line to a log of JSON lines (readJsonLines). A kill can cut the last line short;
+ * the reader passes over it.
+ */
+export function appendLine(file: string, line: string): void {
+  try { fs.appendFileSync(file, line + '\n'); } catch (e) { throw userFacing(file, e, 'its last line may be cut short, which is passed over') ?? e; }
+}
+
+/** Before appending to a log of lines: a last line cut short by a kill is ended, so that it spoils itself alone. */
+export function endCutLine(file: string): void {
+  let fd: number;
+  try { fd = fs.openSync(file, 'r+'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw userFacing(file, e, 'nothing was written') ?? e;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) fs.writeSync(fd, '\n', size);
+  } catch (e) { throw userFacing(file, e, 'nothing was written') ?? e; } finally { fs.closeSync(fd); }
+}
+
+/** The JSON values of a file's lines (none when there is no file), passing over lines that do not parse (cut short by a kill). */
+export function readJsonLines<T>(file: string): T[] {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
+  const out: T[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try { out.push(JSON.parse(line) as T); } catch { /* cut short */ }
+  }
+  return out;
 }
 
 export function isDir(p: string): boolean {

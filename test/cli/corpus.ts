@@ -258,7 +258,7 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   fs.mkdirSync(p('many'));
   for (let i = 0; i < 60; i++) fs.copyFileSync(PHOTO, p('many', `img${String(i).padStart(2, '0')}.png`));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    add('signals in commands without their own handling', { command: 'predict', name: `${signal} during predict`, args: ['predict', p('many'), '--model', 'camvid-fast', '--out', p(`sig-predict-${signal}`), '--quiet'], kill: { signal, ms: 300, once: p(`sig-predict-${signal}`, 'img00_labels.png') }, expect: 'error', message: new RegExp(`stopped by ${signal}; the files already written are complete`) });
+    add('signals during predict (continued by --resume)', { command: 'predict', name: `${signal} during predict`, args: ['predict', p('many'), '--model', 'camvid-fast', '--out', p(`sig-predict-${signal}`), '--quiet'], kill: { signal, ms: 300, once: p(`sig-predict-${signal}`, 'img00_labels.png') }, expect: 'error', message: new RegExp(`stopped by ${signal}; the files of \\d+ of \\d+ images are complete; the same command with --resume predicts the other \\d+$`) });
   }
 
   // Output paths that cannot be used are refused before the work, naming the option.

@@ -240,6 +240,30 @@ test('ExportBuilder refuses an unknown format and a label map or confidence of a
   assert.equal((b.coco() as { annotations: unknown[] }).annotations.length, 1);
 });
 
+test('the exports\' scores from confidenceSums equal those from the per-pixel confidence (hand-computed), so a resumed run exports what one run does', async () => {
+  const { ExportBuilder, confidenceSums } = await import('../../src/data/annotations/export.ts');
+  const { UserError } = await import('../../src/util/errors.ts');
+  const classes = (['background', 'cat', 'dog'] as const).map((name, i) => ({ name, color: [i * 80, 0, 0] as [number, number, number] }));
+  const names = { fromName: 'tag', toName: 'image', imageUrlPrefix: '/data/', modelVersion: 'm' };
+  // 2x3: background, cat, cat / dog, dog, cat.
+  const labels = Uint8Array.from([0, 1, 1, 2, 2, 1]);
+  const confidence = Float32Array.from([0.5, 0.25, 0.75, 1, 0.5, 0.5]);
+  const sums = confidenceSums(labels, confidence);
+  assert.deepEqual(sums, { total: 3.5, byLabel: [0.5, 1.5, 1.5] });
+  const built = async (p: { confidence?: Float32Array; confidenceSums?: typeof sums }) => {
+    const b = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
+    await b.add({ name: 'a.png', width: 3, height: 2, labels, ...p });
+    return { coco: (b.coco() as { annotations: { category_id: number; score: number }[] }).annotations, ls: b.labelStudio() as { predictions: { score: number; result: { score: number }[] }[] }[] };
+  };
+  const direct = await built({ confidence });
+  // cat: (0.25 + 0.75 + 0.5) / 3; dog: (1 + 0.5) / 2; the image: 3.5 / 6.
+  assert.deepEqual(direct.coco.map((a) => [a.category_id, a.score]), [[2, 0.5], [3, 0.75]]);
+  assert.equal(direct.ls[0].predictions[0].score, Math.round((3.5 / 6) * 1e4) / 1e4);
+  assert.deepEqual(direct.ls[0].predictions[0].result.map((r) => r.score), [0.5, 0.75]);
+  assert.deepEqual(await built({ confidenceSums: JSON.parse(JSON.stringify(sums)) }), direct);
+  assert.throws(() => confidenceSums(labels, new Float32Array(5)), (e: Error) => e instanceof UserError && e.argument === 'confidence');
+});
+
 test('exports refuse two images they cannot tell apart: one name twice, or (CVAT masks, paired by the name less its extension) a.png and a.jpg; predict checks before its first image', async () => {
   const { ExportBuilder } = await import('../../src/data/annotations/export.ts');
   const { UserError } = await import('../../src/util/errors.ts');

@@ -16,7 +16,7 @@ export function parseExports(v: string): ExportFormat[] {
 }
 
 /** Files predict, rank and video write (per image, and the exports): an export goes into a folder of nothing else. */
-const OWN_OUTPUT = /(_labels\.png|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|rank\.csv|rank\.json)$/;
+const OWN_OUTPUT = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/;
 
 export function checkExportDir(out: string, flag = '--out'): void {
   if (!isDir(out)) return;

@@ -11,16 +11,20 @@ import { classIds, probabilities8, classList } from '../../inference/label_map.j
 import { makeSegmentation } from '../../inference/result.js';
 import { writeApplied, cutoutFileName } from '../../inference/outputs.js';
 import { checkOutputDir } from '../output_paths.js';
+import { onStopSignal } from '../stop_signals.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { isDir, isFile, stem } from '../../util/fs.js';
 import type { Opts } from '../predict.js';
 import { labelProbability } from '../../inference/label_map.js';
-import { ExportBuilder, exportNamesProblem, type LabelStudioNames } from '../../data/annotations/export.js';
+import { ExportBuilder, confidenceSums, exportNamesProblem, type ConfidenceSums, type LabelStudioNames } from '../../data/annotations/export.js';
 import { checkExportDir, checkLabelmeEdits, parseExports, writeExports } from './exports.js';
 import { geoTiffLabels, readModelInput, type Raster } from '../../data/raster.js';
 import { displayRgb } from '../../data/display_bands.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { endCutLine, writeFileAtomic } from '../../util/fs.js';
+import { readMask } from '../../data/mask_io.js';
+import { resolveModelDir } from '../../models/shipped.js';
+import { PREDICT_RECORD, finishedEarlier, recordFinished, settingsDigest, type PredictRecord } from './predict_record.js';
 import { collectImages, outputNames } from '../../data/image_list.js';
 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
@@ -46,7 +50,8 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
   const keep = o.keep ? classList(o.keep) : ['person'];
   const cutout = o.cutout ? classList(o.cutout) : [];
-  const seg = await openSegmenter(modelForEffect(o.model, effect, keep, cutout), { ...segmenterOptions(o), weights: o.weights });
+  const model = modelForEffect(o.model, effect, keep, cutout);
+  const seg = await openSegmenter(model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;
   // Names are checked before the first image, not after it.
   if (effect) classIds(card.classes, keep, '--keep');
@@ -58,20 +63,41 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   checkLabelmeEdits(o.out, exports, files.map((f) => path.basename(f)));
   const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
   const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
-  const bar = progressBar('predict', files.length, 'img', o.quiet || o.json || files.length < 2);
+  // Every setting that shapes an image's files; with exports, the scores path (the same label maps) and its figures.
+  const settings = settingsDigest(resolveModelDir(model), {
+    weights: o.weights ?? null, alpha: o.alpha, displayBands: o.displayBands ?? null, effect: o.effect ?? null, keep: effect ? keep : null, cutout,
+    runtime: o.runtime, backend: o.backend, tta: o.tta, tile: o.tile ?? null, overlap: o.overlap, reflectPad: o.reflectPad ?? null,
+    threshold: o.threshold ?? null, inputSize: o.inputSize ?? null, precision: o.precision ?? null, scores: exports.length > 0,
+  }, effect?.kind === 'replace' ? [effect.file] : []);
+  const record = path.join(o.out, PREDICT_RECORD);
+  const earlier = o.resume ? finishedEarlier(o.out, settings, files, names, exports.length > 0) : new Map<string, PredictRecord>();
+  if (o.resume && !o.json) process.stderr.write(`${earlier.size} of ${files.length} images finished by an earlier run with these settings (${record}); predicting ${files.length - earlier.size}\n`);
+  fs.mkdirSync(o.out, { recursive: true });
+  endCutLine(record);
+  const bar = progressBar('predict', files.length - earlier.size, 'img', o.quiet || o.json || files.length - earlier.size < 2);
   const report: object[] = [];
   let done = 0;
+  const stop = onStopSignal(() => bar.stop(), () => `the files of ${earlier.size + done} of ${files.length} images are complete; the same command with --resume predicts the other ${files.length - earlier.size - done}`);
   for (const [i, f] of files.entries()) {
+    const finished = earlier.get(path.resolve(f));
+    if (finished) {
+      const outputs = finished.outputs.map((x) => path.join(o.out, x.file));
+      // The exports take its label map from its labels file, as written (its digest checked).
+      if (exports.length) await builder.add({ name: path.basename(f), width: finished.width, height: finished.height, labels: readMask(outputs[0]).data, confidenceSums: finished.confidence });
+      report.push({ image: f, width: finished.width, height: finished.height, classes: finished.classes, outputs });
+      continue;
+    }
     const input = await readModelInput(f, card.input);
     // What people see (overlays, effects): RGB, or the chosen bands of other images.
     const img = displayRgb(input, o.displayBands);
     const name = names[i];
-    let labels: Uint8Array, extra: string[] = [];
+    let labels: Uint8Array, extra: string[] = [], sums: ConfidenceSums | undefined;
     if (exports.length) {
       // The exported regions' scores (and probabilities for soft edges): the scores path (the same label maps).
       const [r] = await seg.scoresBatch([input]);
       labels = r.labels;
-      await builder.add({ name: path.basename(f), width: img.width, height: img.height, labels, confidence: labelProbability(r.scores, card.model.numClasses, labels) });
+      sums = confidenceSums(labels, labelProbability(r.scores, card.model.numClasses, labels));
+      await builder.add({ name: path.basename(f), width: img.width, height: img.height, labels, confidenceSums: sums });
       if (effect || cutout.length) extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes), { effect, replacement, keep, cutout });
     } else if (effect || cutout.length) {
       // Probabilities for soft edges (the same label maps).
@@ -87,11 +113,14 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
       writeFileAtomic(file, geoTiffLabels(labels, img.width, img.height, geo));
       extra.push(file);
     }
-    report.push({ image: f, width: img.width, height: img.height, classes: w.areas, outputs: [w.labels, w.color, w.overlay, w.legend, w.classes, ...extra] });
+    const outputs = [w.labels, w.color, w.overlay, w.legend, w.classes, ...extra];
+    recordFinished(o.out, f, { settings, name, width: img.width, height: img.height, classes: w.areas, ...(sums ? { confidence: sums } : {}) }, outputs);
+    report.push({ image: f, width: img.width, height: img.height, classes: w.areas, outputs });
     bar.update(++done);
     if (files.length === 1 && !o.json) process.stdout.write(`${f} -> ${w.labels}, ${[w.color, w.overlay, w.legend, w.classes, ...extra].map((x) => path.basename(x)).join(', ')}\n`);
   }
   bar.stop();
+  stop.dispose();
   if (exports.length) {
     const byName = new Map(files.map((f) => [path.basename(f), f]));
     const written = writeExports(o.out, exports, builder, card.classes, lsNames, (n) => byName.get(n)!);

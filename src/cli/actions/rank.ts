@@ -15,7 +15,7 @@ import { segmenterOptions } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { isDir, writeFileAtomic } from '../../util/fs.js';
+import { appendLine, endCutLine, isDir, readJsonLines, writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../rank.js';
 
 interface Scored extends ImageUncertainty { image: string; bytes: number; mtimeMs: number; model: string }
@@ -30,12 +30,8 @@ function listImages(dir: string, recursive: boolean): string[] {
 /** Scores of an earlier run in `file` for this model, by image, still valid for the file as it is now. */
 function earlierScores(file: string, model: string, dir: string): Map<string, Scored> {
   const m = new Map<string, Scored>();
-  if (!fs.existsSync(file)) return m;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    let s: Scored;
-    try { s = JSON.parse(line) as Scored; } catch { continue; } // a line cut short by a kill
-    if (s.model !== model) continue;
+  for (const s of readJsonLines<Scored>(file)) {
+    if (s?.model !== model) continue;
     const st = fs.statSync(path.join(dir, s.image), { throwIfNoEntry: false });
     if (st && st.size === s.bytes && st.mtimeMs === s.mtimeMs) m.set(s.image, s);
   }
@@ -58,6 +54,7 @@ export async function run(o: Opts): Promise<void> {
     fs.mkdirSync(o.out, { recursive: true });
     const jsonl = path.join(o.out, 'scores.jsonl');
     const done = earlierScores(jsonl, model, o.images);
+    endCutLine(jsonl);
     const todo = files.filter((f) => !done.has(f));
     if (done.size) process.stderr.write(`${done.size} images scored by an earlier run (${jsonl}); scoring ${todo.length}\n`);
     const bar = progressBar('rank', todo.length, 'img', o.quiet);
@@ -67,7 +64,7 @@ export async function run(o: Opts): Promise<void> {
       const [r] = await seg.scoresBatch([await readImage(file)]);
       const st = fs.statSync(file);
       const s: Scored = { image: f, bytes: st.size, mtimeMs: st.mtimeMs, model, ...imageUncertainty(r.scores, card.model.numClasses, r.labels) };
-      fs.appendFileSync(jsonl, JSON.stringify(s) + '\n');
+      appendLine(jsonl, JSON.stringify(s));
       done.set(f, s);
       bar.update(++n);
     }

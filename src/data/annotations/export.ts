@@ -25,7 +25,27 @@ export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'yolo', 'labelme']
 export type ExportFormat = typeof EXPORT_FORMATS[number];
 
 /** One predicted image: its name in the export, size, label map and per-pixel top probability. */
-export interface Prediction { name: string; width: number; height: number; labels: Uint8Array; confidence?: Float32Array }
+/**
+ * An image's predictions. `confidence`: the probability of each pixel's label (the exported regions'
+ * and images' scores); `confidenceSums` in its place gives the same scores from its sums alone
+ * (confidenceSums), for predictions whose probabilities are gone (a resumed run).
+ */
+export interface Prediction { name: string; width: number; height: number; labels: Uint8Array; confidence?: Float32Array; confidenceSums?: ConfidenceSums }
+
+/** What the exports take from a label map's confidence: its sum over all pixels and, by label, over that label's pixels. */
+export interface ConfidenceSums { total: number; byLabel: number[] }
+
+/** The sums of `confidence` (one value per pixel of `labels`) that the exports' scores are made of. */
+export function confidenceSums(labels: Uint8Array, confidence: Float32Array): ConfidenceSums {
+  if (confidence.length !== labels.length) throw argumentError('confidence', `${confidence.length} values`, `give one per pixel of the ${labels.length}`);
+  const byLabel = new Array<number>(256).fill(0);
+  let total = 0;
+  // Summed in pixel order, as the scores always were.
+  for (let i = 0; i < labels.length; i++) { total += confidence[i]; byLabel[labels[i]] += confidence[i]; }
+  let n = 256;
+  while (n > 0 && byLabel[n - 1] === 0) n--;
+  return { total, byLabel: byLabel.slice(0, n) };
+}
 
 /** The name CVAT, YOLO and labelme pair a mask or label file with its image by: the image's name less its extension. */
 const stem = (name: string) => name.replace(/\.[^./]+$/, '');
@@ -73,22 +93,21 @@ export function exportedClasses(classes: ClassInfo[]): number[] {
 }
 
 /** Masks of each exported class present in `p`, with its pixel count and box. */
-function classMasks(p: Prediction, ids: number[]): { id: number; mask: Uint8Array; area: number; bbox: [number, number, number, number]; score: number | null }[] {
+function classMasks(p: Prediction, ids: number[], sums: ConfidenceSums | null): { id: number; mask: Uint8Array; area: number; bbox: [number, number, number, number]; score: number | null }[] {
   const out = [];
   const wanted = new Set(ids);
   const seen = new Set<number>();
   for (let i = 0; i < p.labels.length; i++) if (wanted.has(p.labels[i])) seen.add(p.labels[i]);
   for (const id of [...seen].sort((a, b) => a - b)) {
     const mask = new Uint8Array(p.labels.length);
-    let area = 0, conf = 0, x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    let area = 0, x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
     for (let i = 0; i < p.labels.length; i++) {
       if (p.labels[i] !== id) continue;
       mask[i] = 1; area++;
-      if (p.confidence) conf += p.confidence[i];
       const x = i % p.width, y = Math.floor(i / p.width);
       if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
     }
-    out.push({ id, mask, area, bbox: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] as [number, number, number, number], score: p.confidence ? conf / area : null });
+    out.push({ id, mask, area, bbox: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] as [number, number, number, number], score: sums ? (sums.byLabel[id] ?? 0) / area : null });
   }
   return out;
 }
@@ -124,9 +143,11 @@ export class ExportBuilder {
   async add(p: Prediction): Promise<void> {
     checkedLabelMap(p.labels, p.width, p.height);
     if (p.confidence && p.confidence.length !== p.labels.length) throw new UserError(`confidence: ${p.confidence.length} values for ${p.labels.length} pixels of ${p.name}; give one per pixel`, 2, 'confidence');
+    const sums = p.confidence ? confidenceSums(p.labels, p.confidence) : p.confidenceSums ?? null;
+    if (sums && !(Number.isFinite(sums.total) && Array.isArray(sums.byLabel))) throw argumentError('confidenceSums', sums, 'what confidenceSums(labels, confidence) gives');
     const clash = this.added.problem(p.name);
     if (clash) throw new UserError(`name: ${clash}; rename one, or export them in separate runs`, 2, 'name');
-    const masks = this.formats.includes('coco') || this.formats.includes('labelstudio') ? classMasks(p, this.ids) : [];
+    const masks = this.formats.includes('coco') || this.formats.includes('labelstudio') ? classMasks(p, this.ids, sums) : [];
     if (this.formats.includes('coco')) {
       const imageId = this.images.length + 1;
       this.images.push({ id: imageId, file_name: p.name, width: p.width, height: p.height });
@@ -145,7 +166,7 @@ export class ExportBuilder {
         value: { format: 'rle', rle: encodeBrushRle(m.mask, p.height, p.width), brushlabels: [this.classes[m.id].name] },
         ...(m.score != null ? { score: round(m.score) } : {}),
       }));
-      const score = p.confidence ? round(p.confidence.reduce((a, b) => a + b, 0) / p.confidence.length) : undefined;
+      const score = sums ? round(sums.total / p.labels.length) : undefined;
       this.tasks.push({ data: { [n.toName]: n.imageUrlPrefix + (n.urlNames ? p.name : urlPath(p.name)) }, predictions: [{ model_version: n.modelVersion, ...(score != null ? { score } : {}), result }] });
     }
     if (this.formats.includes('cvat')) {

@@ -1,0 +1,83 @@
+// predict's record of the images it has finished (OUT/predict.jsonl): a line per image, appended
+// once all of the image's files are written, so that `predict --resume` after a stop (Ctrl-C, a
+// kill, a full disk) passes over exactly the images whose files are complete and still as written,
+// predicted from the same input by the same model with the same settings.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConfidenceSums } from '../../data/annotations/export.js';
+import { appendLine, readJsonLines } from '../../util/fs.js';
+
+export const PREDICT_RECORD = 'predict.jsonl';
+
+/** One finished image. Output paths are relative to --out. */
+export interface PredictRecord {
+  image: string; bytes: number; mtimeMs: number; settings: string; name: string;
+  outputs: { file: string; bytes: number; mtimeMs: number }[];
+  width: number; height: number; classes: unknown;
+  /** What the exports take from the probabilities, when the run computed them (with --export). */
+  confidence?: ConfidenceSums;
+}
+
+/** Size and modification time: a file changed since has other ones (as make and rank judge it). */
+export function fileStamp(file: string): { bytes: number; mtimeMs: number } | null {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st?.isFile() ? { bytes: st.size, mtimeMs: st.mtimeMs } : null;
+}
+
+const sameStamp = (a: { bytes: number; mtimeMs: number } | null, b: { bytes: number; mtimeMs: number }) => !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs;
+
+/** The model's files (a package or run folder, two levels down), stamped: retrained or replaced weights change it. */
+function modelStamp(dir: string): unknown[] {
+  const out: unknown[] = [];
+  const walk = (d: string, depth: number) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && depth < 2) walk(p, depth + 1);
+      else if (e.isFile()) out.push([path.relative(dir, p), fileStamp(p)]);
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+/**
+ * A digest of what shapes an image's files: the model (its folder's files as they are now) and
+ * every setting that changes a pixel or a figure of them (files named by settings, such as an
+ * effect's replacement picture, stamped too).
+ */
+export function settingsDigest(modelDir: string, settings: Record<string, unknown>, files: string[] = []): string {
+  const what = { model: path.resolve(modelDir), modelFiles: modelStamp(modelDir), settings, files: files.map((f) => [path.resolve(f), fileStamp(f)]) };
+  return createHash('sha1').update(JSON.stringify(what)).digest('hex');
+}
+
+/**
+ * The images of `files` (named `names` in this run) that an earlier run finished with these
+ * settings, their inputs unchanged and every file it wrote still as written (size and time); with `confidence`,
+ * only those whose record holds the exports' figures.
+ */
+export function finishedEarlier(out: string, settings: string, files: string[], names: string[], confidence: boolean): Map<string, PredictRecord> {
+  const byImage = new Map<string, PredictRecord[]>();
+  for (const r of readJsonLines<PredictRecord>(path.join(out, PREDICT_RECORD))) {
+    if (r?.settings !== settings || typeof r.image !== 'string' || !Array.isArray(r.outputs)) continue;
+    byImage.set(r.image, [...(byImage.get(r.image) ?? []), r]);
+  }
+  const done = new Map<string, PredictRecord>();
+  files.forEach((f, i) => {
+    const image = path.resolve(f);
+    const stamp = fileStamp(image);
+    // The latest record that still holds.
+    const r = (byImage.get(image) ?? []).reverse().find((r) => r.name === names[i] && sameStamp(stamp, r)
+      && (!confidence || r.confidence) && r.outputs.every((o) => sameStamp(fileStamp(path.join(out, o.file)), o)));
+    if (r) done.set(image, r);
+  });
+  return done;
+}
+
+/** Appends `image`'s record once its files (`outputs`, paths under `out`) are written. */
+export function recordFinished(out: string, image: string, r: Omit<PredictRecord, 'image' | 'bytes' | 'mtimeMs' | 'outputs'>, outputs: string[]): void {
+  const stamp = fileStamp(image);
+  if (!stamp) return;
+  const line: PredictRecord = { image: path.resolve(image), ...stamp, ...r, outputs: outputs.map((o) => ({ file: path.relative(out, o), ...fileStamp(o)! })) };
+  appendLine(path.join(out, PREDICT_RECORD), JSON.stringify(line));
+}

@@ -1,0 +1,24 @@
+// Logs of JSON lines (predict's and rank's records): a line cut short by a kill spoils itself alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { appendLine, endCutLine, readJsonLines } from '../../src/util/fs.ts';
+import { tempDir } from '../helpers.ts';
+
+test('readJsonLines passes over a line cut short; endCutLine ends it so that the next line appended reads back', () => {
+  const file = path.join(tempDir(), 'log.jsonl');
+  assert.deepEqual(readJsonLines(file), [], 'no file: no lines');
+  endCutLine(file);
+  assert.ok(!fs.existsSync(file), 'no file made');
+  appendLine(file, JSON.stringify({ a: 1 }));
+  // A kill in the middle of the second line.
+  fs.appendFileSync(file, '{"a":2,"b"');
+  assert.deepEqual(readJsonLines(file), [{ a: 1 }]);
+  // Appended without ending the cut line, the next line would be lost with it.
+  endCutLine(file);
+  endCutLine(file);
+  appendLine(file, JSON.stringify({ a: 3 }));
+  assert.deepEqual(readJsonLines(file), [{ a: 1 }, { a: 3 }]);
+  assert.equal(fs.readFileSync(file, 'utf8'), '{"a":1}\n{"a":2,"b"\n{"a":3}\n');
+});
