@@ -50,7 +50,7 @@ export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Prom
   const chunk = o.chunk ?? 1;
   if (!Number.isInteger(chunk) || chunk < 1) throw argumentError('chunk', chunk, 'expected images per job, 1 or more');
   const files = collectImages(o.images);
-  const names = outputNames(files);
+  const names = outputNames(files.map((f) => path.basename(f)));
   const model = jobModel(o.model);
   const identity = await modelIdentity(model);
   const out = path.resolve(o.out);

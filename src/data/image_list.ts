@@ -7,24 +7,40 @@ import { IMAGE_EXTS, IMAGE_KINDS, UNREADABLE_PHOTO_EXTS } from './image_exts.js'
 
 const HEIC_HINT = 'pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first';
 
+/** An image a command is given: its file, and its name: the file's name or, under a folder given, its path there (`sub/x.png`). */
+export interface InputImage { file: string; name: string }
+
+const byExt = (exts: readonly string[]) => (f: string) => exts.includes(path.extname(f).toLowerCase());
+
 /**
- * The images named: files as given, folders' images (by extension) in name order. HEIC photos in a
- * folder are not images here: `onPassedOver` hears of them (a folder of nothing else is refused).
+ * The images named: files as given, folders' images (by extension; with `recursive`, those of
+ * their subfolders too) in name order, hidden files left out. HEIC photos in a folder are not
+ * images here: `onPassedOver` hears of them (a folder of nothing else is refused); without
+ * `recursive`, `onSubfolders` hears of a folder's subfolders, not looked in (given for a caller
+ * that offers `recursive`: a folder of subfolders alone is refused naming it).
  */
-export function collectImages(inputs: string[], onPassedOver?: (files: string[], why: string) => void): string[] {
-  const files: string[] = [];
+export function collectInputs(inputs: string[], o: { recursive?: boolean; onPassedOver?: (files: string[], why: string) => void; onSubfolders?: (folder: string, count: number) => void } = {}): InputImage[] {
+  const out: InputImage[] = [];
   for (const p of inputs) {
     if (isDir(p)) {
-      const names = fs.readdirSync(p).sort();
-      const found = names.filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
-      const heic = names.filter((f) => UNREADABLE_PHOTO_EXTS.includes(path.extname(f).toLowerCase())).map((f) => path.join(p, f));
-      if (!found.length) throw new UserError(`${p}: no images (${IMAGE_KINDS}) in this folder${heic.length ? `; ${heic.length} HEIC photo${heic.length > 1 ? 's' : ''}: ${HEIC_HINT}` : ''}`);
-      if (heic.length) onPassedOver?.(heic, HEIC_HINT);
-      files.push(...found);
-    } else if (isFile(p)) files.push(p);
+      const found = filesUnder(p, !!o.recursive, byExt(IMAGE_EXTS));
+      const heic = filesUnder(p, !!o.recursive, byExt(UNREADABLE_PHOTO_EXTS)).map((f) => path.join(p, f));
+      const subfolders = o.recursive || !o.onSubfolders ? 0 : fs.readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).length;
+      if (!found.length) {
+        throw new UserError(`${p}: no images (${IMAGE_KINDS}) in this folder${o.recursive ? ' or its subfolders' : ''}${heic.length ? `; ${heic.length} HEIC photo${heic.length > 1 ? 's' : ''}: ${HEIC_HINT}` : subfolders ? `; its ${subfolders} subfolder${subfolders > 1 ? 's' : ''} not looked in (options.recursive takes their images)` : ''}`);
+      }
+      if (heic.length) o.onPassedOver?.(heic, HEIC_HINT);
+      if (subfolders) o.onSubfolders?.(p, subfolders);
+      out.push(...found.map((name) => ({ file: path.join(p, name), name })));
+    } else if (isFile(p)) out.push({ file: p, name: path.basename(p) });
     else throw new UserError(`${p}: no such file or folder`);
   }
-  return files;
+  return out;
+}
+
+/** The image files named (collectInputs, folders without their subfolders). */
+export function collectImages(inputs: string[], onPassedOver?: (files: string[], why: string) => void): string[] {
+  return collectInputs(inputs, { onPassedOver }).map((x) => x.file);
 }
 
 /** The files in `dir` that `keep` takes by name (in subfolders too when `recursive`), as paths relative to it, in name order; hidden ones left out. */
@@ -46,14 +62,16 @@ export function filesUnder(dir: string, recursive: boolean, keep: (name: string)
 export const imagesUnder = (dir: string, recursive: boolean): string[] => filesUnder(dir, recursive, (f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase()));
 
 /**
- * Each input's output name: its stem, or for a second input with the same stem (a.jpg beside
- * a.png) the stem with its extension (a_png), made unique.
+ * Each input's output name, from its name (InputImage.name: `x.png`, `sub/x.png`): the name less
+ * its extension (`sub/x`), or for a second input of that stem (a.jpg beside a.png) the stem with
+ * its extension (a_png), made unique.
  */
-export function outputNames(files: string[]): string[] {
+export function outputNames(names: string[]): string[] {
   const used = new Set<string>();
-  return files.map((f) => {
-    let name = stem(f);
-    if (used.has(name)) name = `${name}_${path.extname(f).slice(1).toLowerCase()}`;
+  return names.map((n) => {
+    const dir = path.posix.dirname(n.split(path.sep).join('/'));
+    let name = (dir === '.' ? '' : `${dir}/`) + stem(n);
+    if (used.has(name)) name = `${name}_${path.extname(n).slice(1).toLowerCase()}`;
     while (used.has(name)) name += '_';
     used.add(name);
     return name;

@@ -276,6 +276,16 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   // Without a class file: labelmap.txt's colours.
   const r3 = await convertAnnotations({ from: 'cvat-mask', input: zip, images, out: path.join(tempDir(), 'out') });
   assert.deepEqual(r3.classes, [{ name: 'background', color: [0, 0, 0] }, { name: 'car', color: [250, 50, 83] }, { name: 'person', color: [51, 221, 255] }]);
+  // A mask pairs with its image by the name less the extension: JPEG photos (JPEGImages/f1.jpg), in subfolders too.
+  const jpegs = await imagesDir(['f1.jpg', 'sub/f2.jpeg']);
+  const zip2 = path.join(tempDir(), 'export.zip');
+  fs.writeFileSync(zip2, zipSync({ ...files, 'SegmentationClass/f1.png': files['SegmentationClass/f0.png'], 'SegmentationClass/sub/f2.png': files['SegmentationClass/f0.png'] }));
+  const out4 = path.join(tempDir(), 'out');
+  await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip2, images: jpegs, out: out4 }), (e: Error) => e instanceof UserError && e.message === `${zip2}: image "f0.*" is not in options.images ${jpegs}; point options.images at the folder the export's images are in`);
+  fs.copyFileSync(path.join(jpegs, 'f1.jpg'), path.join(jpegs, 'f0.webp'));
+  const r4 = await convertAnnotations({ from: 'cvat-mask', input: zip2, images: jpegs, out: out4 });
+  assert.equal(r4.images, 3);
+  for (const m of ['f0.png', 'f1.png', 'sub/f2.png']) assert.deepEqual(labelsOf(path.join(out4, 'masks', m)), rects([6, 0, 12, 8, 1], [0, 6, 6, 8, 2]), m);
 });
 
 test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; an ellipse without a radius refused in one line', async () => {

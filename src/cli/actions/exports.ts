@@ -16,11 +16,23 @@ export function parseExports(v: string): ExportFormat[] {
 }
 
 /** Files predict, rank and video write (per image, and the exports): an export goes into a folder of nothing else. */
-const OWN_OUTPUT = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$|^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/;
+const PER_IMAGE = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$/;
+const OWN_OUTPUT = new RegExp(`${PER_IMAGE.source}|${/^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/.source}`);
 
 export function checkExportDir(out: string, flag = '--out'): void {
   if (!isDir(out)) return;
-  const other = fs.readdirSync(out).filter((f) => !f.startsWith('.') && !OWN_OUTPUT.test(f));
+  // Subfolders hold the files of images under subfolders (predict --recursive).
+  const other: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(out, rel), { withFileTypes: true })) {
+      if (other.length >= 4) return; // enough to name
+      if (e.name.startsWith('.')) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && !(rel === '' && OWN_OUTPUT.test(e.name))) walk(r);
+      else if (!OWN_OUTPUT.test(e.name) || (rel && !PER_IMAGE.test(e.name))) other.push(r);
+    }
+  };
+  walk('');
   if (other.length) throw new UserError(`${flag} ${out}: holds files that pixelwise did not write (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}); --export writes into a new or empty folder, or one of an earlier predict, rank or video`);
 }
 

@@ -25,7 +25,7 @@ import { endCutLine, writeFileAtomic } from '../../util/fs.js';
 import { readMask } from '../../data/mask_io.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { PREDICT_RECORD, finishedEarlier, recordFinished, settingsDigest, type PredictRecord } from './predict_record.js';
-import { collectImages, outputNames } from '../../data/image_list.js';
+import { collectInputs, outputNames } from '../../data/image_list.js';
 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {
@@ -41,8 +41,12 @@ function refuseOverwritingInputs(files: string[], names: string[], out: string, 
 
 export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
-  const files = collectImages(inputs, (skipped, why) => process.stderr.write(`passed over ${skipped.length} HEIC photo${skipped.length > 1 ? 's' : ''} (${path.basename(skipped[0])}${skipped.length > 1 ? ', ...' : ''}): ${why}\n`));
-  const names = outputNames(files);
+  const given = collectInputs(inputs, { recursive: o.recursive, onPassedOver: (skipped, why) => process.stderr.write(`passed over ${skipped.length} HEIC photo${skipped.length > 1 ? 's' : ''} (${path.basename(skipped[0])}${skipped.length > 1 ? ', ...' : ''}): ${why}\n`),
+    onSubfolders: (dir, n) => process.stderr.write(`${dir}: its ${n} subfolder${n > 1 ? 's' : ''} not looked in (--recursive takes their images)\n`) });
+  const files = given.map((g) => g.file);
+  // The exports name an image as it was given (under a folder: its path there, sub/x.png); the files are named after it.
+  const exportNames = given.map((g) => g.name.split(path.sep).join('/'));
+  const names = outputNames(exportNames);
   checkOutputDir('--out', o.out);
   refuseOverwritingInputs(files, names, o.out, o.cutout ? classList(o.cutout) : []);
   const effect = o.effect ? parseEffect(o.effect) : null;
@@ -58,9 +62,9 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   classIds(card.classes, cutout, '--cutout');
   const exports = o.export ? parseExports(o.export) : [];
   if (exports.length) checkExportDir(o.out);
-  const clash = exports.length ? exportNamesProblem(files.map((f) => path.basename(f)), exports) : null;
+  const clash = exports.length ? exportNamesProblem(exportNames, exports) : null;
   if (clash) throw new UserError(`--export: ${clash}; predict them in separate runs`);
-  checkLabelmeEdits(o.out, exports, files.map((f) => path.basename(f)));
+  checkLabelmeEdits(o.out, exports, exportNames);
   const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
   const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
   // Every setting that shapes an image's files; with exports, the scores path (the same label maps) and its figures.
@@ -83,7 +87,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
     if (finished) {
       const outputs = finished.outputs.map((x) => path.join(o.out, x.file));
       // The exports take its label map from its labels file, as written (its digest checked).
-      if (exports.length) await builder.add({ name: path.basename(f), width: finished.width, height: finished.height, labels: readMask(outputs[0]).data, confidenceSums: finished.confidence });
+      if (exports.length) await builder.add({ name: exportNames[i], width: finished.width, height: finished.height, labels: readMask(outputs[0]).data, confidenceSums: finished.confidence });
       report.push({ image: f, width: finished.width, height: finished.height, classes: finished.classes, outputs });
       continue;
     }
@@ -97,7 +101,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
       const [r] = await seg.scoresBatch([input]);
       labels = r.labels;
       sums = confidenceSums(labels, labelProbability(r.scores, card.model.numClasses, labels));
-      await builder.add({ name: path.basename(f), width: img.width, height: img.height, labels, confidenceSums: sums });
+      await builder.add({ name: exportNames[i], width: img.width, height: img.height, labels, confidenceSums: sums });
       if (effect || cutout.length) extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes), { effect, replacement, keep, cutout });
     } else if (effect || cutout.length) {
       // Probabilities for soft edges (the same label maps).
@@ -122,7 +126,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   bar.stop();
   stop.dispose();
   if (exports.length) {
-    const byName = new Map(files.map((f) => [path.basename(f), f]));
+    const byName = new Map(exportNames.map((n, i) => [n, files[i]]));
     const written = writeExports(o.out, exports, builder, card.classes, lsNames, (n) => byName.get(n)!);
     if (!o.json) process.stdout.write(`pre-annotations: ${written.join(', ')}\n`);
   }

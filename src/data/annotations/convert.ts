@@ -226,7 +226,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   for (const img of set.images) {
     const file = finder.find(img);
     if (!file && img.optional) { absent.push(img.name); continue; }
-    if (!file) throw new UserError(`${o.input}: image "${img.name}" is not in options.images ${imagesDir}; point options.images at the folder the export's images are in`);
+    if (!file) throw new UserError(`${o.input}: image "${img.name}${img.anyExtension ? '.*' : ''}" is not in options.images ${imagesDir}; point options.images at the folder the export's images are in`);
     const key = path.resolve(file);
     if (!byFile.has(key)) {
       const mask = finder.maskOf(masksDir, file);

@@ -160,7 +160,8 @@ export function readCvatMasks(files: Map<string, Uint8Array>, file: string): Ann
     if (!k.startsWith(`${prefix}SegmentationClass/`) || !k.toLowerCase().endsWith('.png')) continue;
     const m = decodeMask(bytes, `${file}: ${k}`, { colors: labelmap.map((l) => l.color), unknownLabel: UNKNOWN });
     if (m.unknownColors) throw new UserError(`${file}: ${k}: ${m.unknownColors} pixels have colours that labelmap.txt does not list`);
-    images.push({ name: k.slice(`${prefix}SegmentationClass/`.length), width: m.width, height: m.height, shapes: [], labelMap: { data: m.data, width: m.width, height: m.height, names: labelmap.map((l) => l.name) } });
+    // A mask pairs with the image of its name less the extension, whatever the image's (JPEGImages/x.jpg for SegmentationClass/x.png).
+    images.push({ name: k.slice(`${prefix}SegmentationClass/`.length, -'.png'.length), anyExtension: true, width: m.width, height: m.height, shapes: [], labelMap: { data: m.data, width: m.width, height: m.height, names: labelmap.map((l) => l.name) } });
   }
   if (!images.length) throw new UserError(`${file}: no SegmentationClass/*.png in the export`);
   return { format: 'cvat-mask', images, labels: labelmap.map((l) => l.name), skipped: [], colors: new Map(labelmap.map((l) => [l.name, l.color])) };
