@@ -3,7 +3,7 @@
 // images arrive adds only theirs; status, retry of failed jobs and drain read and edit the queue.
 import path from 'node:path';
 import { Queue, type Job } from 'bullmq';
-import { collectImages, outputNames } from '../data/image_list.js';
+import { collectInputs, outputNames } from '../data/image_list.js';
 import { isDir } from '../util/fs.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { isDone, jobId, modelIdentity, type BatchJobData, type BatchOutputOptions, type JobImage } from './jobs.js';
@@ -34,6 +34,8 @@ export function openQueue(url: string, name = DEFAULT_QUEUE_NAME): Queue<BatchJo
 export interface SubmitOptions extends BatchOutputOptions {
   /** Image files and folders. */
   images: string[];
+  /** Folders: their subfolders' images too, their outputs in the same subfolders under `out`. */
+  recursive?: boolean;
   model: string;
   out: string;
   /** Images per job (small images: fewer, larger jobs). */
@@ -49,8 +51,9 @@ const jobModel = (model: string) => (isDir(model) ? path.resolve(model) : model)
 export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Promise<SubmitReport> {
   const chunk = o.chunk ?? 1;
   if (!Number.isInteger(chunk) || chunk < 1) throw argumentError('chunk', chunk, 'expected images per job, 1 or more');
-  const files = collectImages(o.images);
-  const names = outputNames(files.map((f) => path.basename(f)));
+  const given = collectInputs(o.images, { recursive: o.recursive });
+  const files = given.map((g) => g.file);
+  const names = outputNames(given.map((g) => g.name));
   const model = jobModel(o.model);
   const identity = await modelIdentity(model);
   const out = path.resolve(o.out);

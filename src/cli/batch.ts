@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 
 export interface QueueOpts { queue: string; name: string }
-export interface SubmitOpts extends QueueOpts { images?: string[]; list?: string; model: string; out: string; alpha: number; chunk: number; attempts: number; json?: boolean }
+export interface SubmitOpts extends QueueOpts { images?: string[]; recursive?: boolean; list?: string; model: string; out: string; alpha: number; chunk: number; attempts: number; json?: boolean }
 export interface WorkerOpts extends QueueOpts { concurrency: number; threads?: number; lockSeconds: number; metricsPort?: number }
 export interface StatusOpts extends QueueOpts { json?: boolean; metrics?: boolean }
 
@@ -16,6 +16,7 @@ export function batchCommand(): Command {
   batch.addCommand(withQueue(new Command('submit'))
     .description('queue one job per image (or per --chunk images); the same work submitted again adds nothing')
     .option('--images <paths...>', 'image files or folders')
+    .option('--recursive', 'folders: the images of their subfolders too, their outputs in the same subfolders of --out')
     .option('--list <file>', 'a text file of image paths, one per line')
     .option('--model <name|dir>', 'shipped model name or model folder (a folder every worker sees at the same path)', 'voc')
     .requiredOption('--out <dir>', 'output folder (every worker writes here): NAME_labels.png, NAME_color.png, NAME_overlay.png, ... as predict writes them')

@@ -124,6 +124,22 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     assert.match(cli('status', '--metrics').stdout, /pixelwise_batch_jobs\{queue="pixelwise",state="waiting"\} 1/);
     assert.match(cli('drain').stdout, /^1 job not started removed/);
     assert.equal(status().waiting, 0);
+
+    // --recursive: a tree's images (one name in two subfolders), their outputs in the same subfolders.
+    const tree = path.join(d, 'tree');
+    for (const [sub, i] of [['a', 0], ['b/c', 1]] as const) {
+      fs.mkdirSync(path.join(tree, sub), { recursive: true });
+      fs.copyFileSync(path.join(imgs, `img${i}.png`), path.join(tree, sub, 'img.png'));
+    }
+    const out2 = path.join(d, 'out2');
+    assert.deepEqual(counts(cli('submit', '--images', tree, '--recursive', '--model', 'camvid-fast', '--out', out2, '--json')), { images: 2, jobs: 2, added: 2, done: 0, queued: 0, failed: 0 });
+    const e = worker();
+    const busy = () => { const q = status(); return q.active + q.waiting > 0; };
+    for (let t = 0; t < 120 && (!fs.existsSync(path.join(out2, 'b', 'c', 'img_labels.png')) || busy()); t++) await sleep(250);
+    await stopProcess(e.p);
+    for (const [sub, i] of [['a', 0], ['b/c', 1]] as const) {
+      for (const suffix of ['_labels.png', '_overlay.png']) assert.ok(fs.readFileSync(path.join(ref, `img${i}${suffix}`)).equals(fs.readFileSync(path.join(out2, sub, `img${suffix}`))), `${sub}/img${suffix}`);
+    }
   } finally {
     for (const w of workers) await stopProcess(w, 'SIGKILL');
     await stopProcess(redis);

@@ -28,7 +28,7 @@ export async function submitAction(o: SubmitOpts): Promise<void> {
   if ((o.images == null) === (o.list == null)) throw new UserError('batch submit: give --images DIR|FILES or --list FILE (one of them)');
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   const images = o.images ?? listFile(o.list!);
-  const r = await withQueue(o, (q) => submit(q, { images, model: o.model, out: o.out, alpha: o.alpha, chunk: o.chunk, attempts: o.attempts }));
+  const r = await withQueue(o, (q) => submit(q, { images, recursive: o.recursive, model: o.model, out: o.out, alpha: o.alpha, chunk: o.chunk, attempts: o.attempts }));
   if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
   else process.stdout.write(`${r.images} images in ${r.jobs} jobs: ${r.added} added, ${r.done} already done, ${r.queued} already queued${r.failed ? `, ${r.failed} failed before (batch retry-failed)` : ''}\n`);
 }
