@@ -288,6 +288,21 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   for (const m of ['f0.png', 'f1.png', 'sub/f2.png']) assert.deepEqual(labelsOf(path.join(out4, 'masks', m)), rects([6, 0, 12, 8, 1], [0, 6, 6, 8, 2]), m);
 });
 
+test('a tool\'s zip download given for an export\'s own file is refused in one line saying what in it to give (CVAT Segmentation mask zips are read)', async () => {
+  const zip = path.join(tempDir(), 'task.zip');
+  fs.writeFileSync(zip, zipSync({ 'annotations.xml': new TextEncoder().encode('<annotations/>'), 'images/a.png': new Uint8Array(8) }));
+  const cases: [string, string][] = [
+    ['cvat', 'its annotations.xml, with options.images its images/ folder'],
+    ['coco', 'its annotations JSON (CVAT\'s: annotations/instances_default.json), with options.images its images folder'],
+    ['supervisely', 'the project folder (the one holding meta.json)'],
+  ];
+  for (const [from, what] of cases) {
+    // Before asking for options.images: the zip is what is wrong.
+    await assert.rejects(convertAnnotations({ from: from as 'cvat', input: zip, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: a zip archive (the tool's download); unzip it and give ${what}`, from);
+  }
+  await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);
+});
+
 test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; an ellipse without a radius refused in one line', async () => {
   const images = await imagesDir(['f0.png']);
   const xml = (body: string) => `<?xml version="1.0" encoding="utf-8"?>

@@ -187,7 +187,31 @@ export function holdOut(names: string[], fraction: number): { train: string[]; v
 
 const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
+/** What to give instead of a tool's zip download: the file or folder in it that each format reads. */
+const INSIDE_ZIP: Partial<Record<AnnotationFormat, string>> = {
+  coco: 'its annotations JSON (CVAT\'s: annotations/instances_default.json), with options.images its images folder',
+  cvat: 'its annotations.xml, with options.images its images/ folder',
+  labelstudio: 'its JSON file, with options.images the folder of the images',
+  yolo: 'its data.yaml',
+  via: 'its JSON file, with options.images the folder of the images',
+  labelme: 'the folder of its JSON files',
+  supervisely: 'the project folder (the one holding meta.json)',
+};
+
+/** A zip given where an export's own file goes (CVAT and Supervisely download zips): refused, saying what to give. */
+function refuseArchive(o: ConvertOptions): void {
+  const hint = INSIDE_ZIP[o.from];
+  if (!hint || !isFile(o.input)) return;
+  const head = Buffer.alloc(4);
+  try {
+    const fd = fs.openSync(o.input, 'r');
+    try { fs.readSync(fd, head, 0, 4, 0); } finally { fs.closeSync(fd); }
+  } catch { return; } // unreadable: the reader says so
+  if (head.toString('latin1') === 'PK\x03\x04') throw new UserError(`${o.input}: a zip archive (the tool's download); unzip it and give ${hint}`);
+}
+
 export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
+  refuseArchive(o);
   // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
   if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');
   if (o.images != null && !isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
