@@ -19,18 +19,24 @@ const byExt = (exts: readonly string[]) => (f: string) => exts.includes(path.ext
  * `recursive`, `onSubfolders` hears of a folder's subfolders, not looked in (given for a caller
  * that offers `recursive`: a folder of subfolders alone is refused naming it).
  */
-export function collectInputs(inputs: string[], o: { recursive?: boolean; onPassedOver?: (files: string[], why: string) => void; onSubfolders?: (folder: string, count: number) => void } = {}): InputImage[] {
+export function collectInputs(inputs: string[], o: {
+  recursive?: boolean; onPassedOver?: (files: string[], why: string) => void; onSubfolders?: (folder: string, subfolders: string[]) => void;
+  /** Image files of the folders that are not inputs (a command's own outputs there). */
+  exclude?: (file: string) => boolean;
+} = {}): InputImage[] {
   const out: InputImage[] = [];
   for (const p of inputs) {
     if (isDir(p)) {
-      const found = filesUnder(p, !!o.recursive, byExt(IMAGE_EXTS));
+      const found = filesUnder(p, !!o.recursive, byExt(IMAGE_EXTS)).filter((f) => !o.exclude?.(path.join(p, f)));
       const heic = filesUnder(p, !!o.recursive, byExt(UNREADABLE_PHOTO_EXTS)).map((f) => path.join(p, f));
-      const subfolders = o.recursive || !o.onSubfolders ? 0 : fs.readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).length;
+      const subfolders = o.recursive || !o.onSubfolders ? [] : fs.readdirSync(p, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => path.join(p, e.name));
       if (!found.length) {
-        throw new UserError(`${p}: no images (${IMAGE_KINDS}) in this folder${o.recursive ? ' or its subfolders' : ''}${heic.length ? `; ${heic.length} HEIC photo${heic.length > 1 ? 's' : ''}: ${HEIC_HINT}` : subfolders ? `; its ${subfolders} subfolder${subfolders > 1 ? 's' : ''} not looked in (options.recursive takes their images)` : ''}`);
+        const n = subfolders.length;
+        throw new UserError(`${p}: no images (${IMAGE_KINDS}) in this folder${o.recursive ? ' or its subfolders' : ''}${heic.length ? `; ${heic.length} HEIC photo${heic.length > 1 ? 's' : ''}: ${HEIC_HINT}` : n ? `; its ${n} subfolder${n > 1 ? 's' : ''} not looked in (options.recursive takes their images)` : ''}`);
       }
       if (heic.length) o.onPassedOver?.(heic, HEIC_HINT);
-      if (subfolders) o.onSubfolders?.(p, subfolders);
+      if (subfolders.length) o.onSubfolders?.(p, subfolders);
       out.push(...found.map((name) => ({ file: path.join(p, name), name })));
     } else if (isFile(p)) out.push({ file: p, name: path.basename(p) });
     else throw new UserError(`${p}: no such file or folder`);

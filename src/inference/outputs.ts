@@ -34,6 +34,9 @@ export async function writePredictionOutputs(outDir: string, name: string, photo
   return files;
 }
 
+/** The files written for an image are its name and one of these endings: which files of an output folder are predictions. */
+export const PREDICTION_FILE = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$/;
+
 /** A class name as it appears in a cut-out's file name. */
 export const cutoutFileName = (className: string) => className.replace(/[^\w.-]+/g, '_');
 

@@ -149,6 +149,16 @@ test('predict --recursive: subfolders\' images, their files in the same subfolde
     stems.forEach((s, i) => assert.deepEqual(readMask(path.join(back, 'masks', `${s}.png`)).data, refLabels[i], `${s}: ${from}`));
   }
 
+  // Predictions written inside the tree (a folder in it, or beside the images) are not inputs of the next run.
+  for (const inside of [path.join(tree, 'pred'), tree]) {
+    assert.match(predict(inside, tree, '--recursive').stdout, /^4 images -> /m);
+    const again = predict(inside, tree, '--recursive', '--resume');
+    assert.match(again.stdout, /^4 images -> /m, inside);
+    assert.match(again.stderr, /^4 of 4 images finished by an earlier run/m, inside);
+  }
+  // Nor, by their records, for a run writing elsewhere.
+  assert.match(predict(path.join(d, 'elsewhere'), tree, '--recursive').stdout, /^4 images -> /m);
+
   // A second run into the same folder (its subfolders are pixelwise's files) is taken.
   const r3 = predict(out, tree, '--recursive', '--export', 'coco', '--resume');
   assert.equal(r3.status, 0, r3.stderr);

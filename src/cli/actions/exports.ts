@@ -6,6 +6,7 @@ import path from 'node:path';
 import { EXPORT_FORMATS, labelmeFileOf, labelStudioConfig, type ExportBuilder, type ExportFormat, type LabelStudioNames } from '../../data/annotations/export.js';
 import type { ClassInfo } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
+import { PREDICTION_FILE } from '../../inference/outputs.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 
 export function parseExports(v: string): ExportFormat[] {
@@ -16,8 +17,7 @@ export function parseExports(v: string): ExportFormat[] {
 }
 
 /** Files predict, rank and video write (per image, and the exports): an export goes into a folder of nothing else. */
-const PER_IMAGE = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$/;
-const OWN_OUTPUT = new RegExp(`${PER_IMAGE.source}|${/^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/.source}`);
+const OWN_OUTPUT = new RegExp(`${PREDICTION_FILE.source}|${/^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/.source}`);
 
 export function checkExportDir(out: string, flag = '--out'): void {
   if (!isDir(out)) return;
@@ -29,7 +29,7 @@ export function checkExportDir(out: string, flag = '--out'): void {
       if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory() && !(rel === '' && OWN_OUTPUT.test(e.name))) walk(r);
-      else if (!OWN_OUTPUT.test(e.name) || (rel && !PER_IMAGE.test(e.name))) other.push(r);
+      else if (!OWN_OUTPUT.test(e.name) || (rel && !PREDICTION_FILE.test(e.name))) other.push(r);
     }
   };
   walk('');

@@ -9,7 +9,7 @@ import { modelForEffect, segmenterOptions } from './shared.js';
 import { parseEffect } from '../../render/compose.js';
 import { classIds, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
-import { writeApplied, cutoutFileName } from '../../inference/outputs.js';
+import { writeApplied, cutoutFileName, PREDICTION_FILE } from '../../inference/outputs.js';
 import { checkOutputDir } from '../output_paths.js';
 import { onStopSignal } from '../stop_signals.js';
 import { progressBar } from '../../util/progress.js';
@@ -24,8 +24,10 @@ import { displayRgb } from '../../data/display_bands.js';
 import { endCutLine, writeFileAtomic } from '../../util/fs.js';
 import { readMask } from '../../data/mask_io.js';
 import { resolveModelDir } from '../../models/shipped.js';
-import { PREDICT_RECORD, finishedEarlier, recordFinished, settingsDigest, type PredictRecord } from './predict_record.js';
+import { EarlierRuns, PREDICT_RECORD, finishedEarlier, recordFinished, settingsDigest, type PredictRecord } from './predict_record.js';
 import { collectInputs, outputNames } from '../../data/image_list.js';
+
+const isInside = (dir: string, file: string) => { const rel = path.relative(path.resolve(dir), path.resolve(file)); return rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel); };
 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {
@@ -41,8 +43,15 @@ function refuseOverwritingInputs(files: string[], names: string[], out: string, 
 
 export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
+  const recorded = new EarlierRuns();
   const given = collectInputs(inputs, { recursive: o.recursive, onPassedOver: (skipped, why) => process.stderr.write(`passed over ${skipped.length} HEIC photo${skipped.length > 1 ? 's' : ''} (${path.basename(skipped[0])}${skipped.length > 1 ? ', ...' : ''}): ${why}\n`),
-    onSubfolders: (dir, n) => process.stderr.write(`${dir}: its ${n} subfolder${n > 1 ? 's' : ''} not looked in (--recursive takes their images)\n`) });
+    // Predictions are not inputs: those in --out (inside an input folder, or the folder itself), and
+    // those an earlier run's record lists.
+    exclude: (f) => PREDICTION_FILE.test(f) && (isInside(o.out, f) || recorded.isOutput(f)),
+    onSubfolders: (dir, subfolders) => {
+      const n = subfolders.filter((d) => !isInside(o.out, d) && !recorded.isRun(d)).length;
+      if (n) process.stderr.write(`${dir}: its ${n} subfolder${n > 1 ? 's' : ''} not looked in (--recursive takes their images)\n`);
+    } });
   const files = given.map((g) => g.file);
   // The exports name an image as it was given (under a folder: its path there, sub/x.png); the files are named after it.
   const exportNames = given.map((g) => g.name.split(path.sep).join('/'));

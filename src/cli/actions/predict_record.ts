@@ -81,3 +81,29 @@ export function recordFinished(out: string, image: string, r: Omit<PredictRecord
   const line: PredictRecord = { image: path.resolve(image), ...stamp, ...r, outputs: outputs.map((o) => ({ file: path.relative(out, o), ...fileStamp(o)! })) };
   appendLine(path.join(out, PREDICT_RECORD), JSON.stringify(line));
 }
+
+/** The folders earlier predict runs wrote into (those holding a record), and the files their records list: predictions, not inputs. */
+export class EarlierRuns {
+  private readonly outputs = new Map<string, Set<string>>();
+
+  /** Whether `dir` is a folder a predict run wrote into. */
+  isRun(dir: string): boolean { return fileStamp(path.join(dir, PREDICT_RECORD)) != null; }
+
+  /** Whether a record in a folder above `file` lists it as an output. */
+  isOutput(file: string): boolean {
+    const target = path.resolve(file);
+    for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+      if (this.listed(dir).has(target)) return true;
+      if (path.dirname(dir) === dir) return false;
+    }
+  }
+
+  private listed(dir: string): Set<string> {
+    let set = this.outputs.get(dir);
+    if (!set) {
+      set = new Set(readJsonLines<PredictRecord>(path.join(dir, PREDICT_RECORD)).flatMap((r) => (Array.isArray(r?.outputs) ? r.outputs.map((o) => path.resolve(dir, String(o?.file))) : [])));
+      this.outputs.set(dir, set);
+    }
+    return set;
+  }
+}
