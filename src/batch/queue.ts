@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { collectInputs, outputNames } from '../data/image_list.js';
-import { isDir } from '../util/fs.js';
+import { isDir, isInside } from '../util/fs.js';
+import { PREDICTION_FILE } from '../inference/outputs.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { isDone, jobId, modelIdentity, type BatchJobData, type BatchOutputOptions, type JobImage } from './jobs.js';
 import { checkedAlpha } from '../render/colorize.js';
@@ -51,7 +52,8 @@ const jobModel = (model: string) => (isDir(model) ? path.resolve(model) : model)
 export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Promise<SubmitReport> {
   const chunk = o.chunk ?? 1;
   if (!Number.isInteger(chunk) || chunk < 1) throw argumentError('chunk', chunk, 'expected images per job, 1 or more');
-  const given = collectInputs(o.images, { recursive: o.recursive });
+  // Predictions in --out (inside an image folder) are not images to predict.
+  const given = collectInputs(o.images, { recursive: o.recursive, exclude: (f) => PREDICTION_FILE.test(f) && isInside(o.out, f) });
   const files = given.map((g) => g.file);
   const names = outputNames(given.map((g) => g.name));
   const model = jobModel(o.model);

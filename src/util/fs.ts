@@ -62,6 +62,12 @@ export function readJsonLines<T>(file: string): T[] {
   return out;
 }
 
+/** Whether `p` is `dir` or lies under it (by path, links not followed). */
+export function isInside(dir: string, p: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(p));
+  return rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel);
+}
+
 export function isDir(p: string): boolean {
   try { return fs.statSync(p).isDirectory(); } catch { return false; }
 }

@@ -131,12 +131,14 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
       fs.mkdirSync(path.join(tree, sub), { recursive: true });
       fs.copyFileSync(path.join(imgs, `img${i}.png`), path.join(tree, sub, 'img.png'));
     }
-    const out2 = path.join(d, 'out2');
+    const out2 = path.join(tree, 'labels');
     assert.deepEqual(counts(cli('submit', '--images', tree, '--recursive', '--model', 'camvid-fast', '--out', out2, '--json')), { images: 2, jobs: 2, added: 2, done: 0, queued: 0, failed: 0 });
     const e = worker();
     const busy = () => { const q = status(); return q.active + q.waiting > 0; };
     for (let t = 0; t < 120 && (!fs.existsSync(path.join(out2, 'b', 'c', 'img_labels.png')) || busy()); t++) await sleep(250);
     await stopProcess(e.p);
+    // Submitted again: the predictions now under the tree are not images to predict.
+    assert.deepEqual(counts(cli('submit', '--images', tree, '--recursive', '--model', 'camvid-fast', '--out', out2, '--json')), { images: 2, jobs: 2, added: 0, done: 2, queued: 0, failed: 0 });
     for (const [sub, i] of [['a', 0], ['b/c', 1]] as const) {
       for (const suffix of ['_labels.png', '_overlay.png']) assert.ok(fs.readFileSync(path.join(ref, `img${i}${suffix}`)).equals(fs.readFileSync(path.join(out2, sub, `img${suffix}`))), `${sub}/img${suffix}`);
     }

@@ -14,7 +14,7 @@ import { checkOutputDir } from '../output_paths.js';
 import { onStopSignal } from '../stop_signals.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { isDir, isFile, stem } from '../../util/fs.js';
+import { isDir, isFile, isInside, stem } from '../../util/fs.js';
 import type { Opts } from '../predict.js';
 import { labelProbability } from '../../inference/label_map.js';
 import { ExportBuilder, confidenceSums, exportNamesProblem, type ConfidenceSums, type LabelStudioNames } from '../../data/annotations/export.js';
@@ -26,8 +26,6 @@ import { readMask } from '../../data/mask_io.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { EarlierRuns, PREDICT_RECORD, finishedEarlier, recordFinished, settingsDigest, type PredictRecord } from './predict_record.js';
 import { collectInputs, outputNames } from '../../data/image_list.js';
-
-const isInside = (dir: string, file: string) => { const rel = path.relative(path.resolve(dir), path.resolve(file)); return rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel); };
 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { IMAGE_EXTS } from '../image_exts.js';
-import { isDir, isFile, stem } from '../../util/fs.js';
+import { isDir, isFile, isInside, stem } from '../../util/fs.js';
 import type { AnnotatedImage } from './types.js';
 
 export class ImageFinder {
@@ -42,8 +42,7 @@ export class ImageFinder {
   }
 
   private inside(file: string): boolean {
-    const rel = path.relative(this.images, file);
-    return rel !== '' && rel.split(path.sep)[0] !== '..' && !path.isAbsolute(rel);
+    return path.resolve(file) !== path.resolve(this.images) && isInside(this.images, file);
   }
 
   private byName(dir: string, name: string): string | null {
