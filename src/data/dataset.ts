@@ -11,6 +11,7 @@ import type { Rgb } from './classes.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, stem } from '../util/fs.js';
 import { IMAGE_KINDS } from './image_exts.js';
+import { filesUnder } from './image_list.js';
 
 /** Where a split's files are and how they pair. */
 export interface PairingSpec {
@@ -52,22 +53,16 @@ function listFiles(dir: string, exts: string[], what: string, o: ListOptions = {
   if (!isDir(dir)) throw argumentError(what, dir, 'folder not found');
   const files = new Map<string, string>();
   const sameStem: [string, string][] = [];
-  const walk = (sub: string) => {
-    for (const f of fs.readdirSync(path.join(dir, sub)).sort()) {
-      if (f.startsWith('.')) continue;
-      const rel = sub ? `${sub}/${f}` : f;
-      if (o.recursive && isDir(path.join(dir, rel))) { walk(rel); continue; }
-      if (!exts.includes(path.extname(f).toLowerCase())) continue;
-      let s = stem(f);
-      if (o.skipSuffix && s.endsWith(o.skipSuffix)) continue;
-      if (o.suffix) { if (!s.endsWith(o.suffix)) continue; s = s.slice(0, -o.suffix.length); }
-      const key = sub ? `${sub}/${s}` : s;
-      const prev = files.get(key);
-      if (prev) sameStem.push([prev, path.join(dir, rel)]);
-      else files.set(key, path.join(dir, rel));
-    }
-  };
-  walk('');
+  for (const rel of filesUnder(dir, !!o.recursive, (f) => exts.includes(path.extname(f).toLowerCase()))) {
+    const sub = path.posix.dirname(rel);
+    let s = stem(rel);
+    if (o.skipSuffix && s.endsWith(o.skipSuffix)) continue;
+    if (o.suffix) { if (!s.endsWith(o.suffix)) continue; s = s.slice(0, -o.suffix.length); }
+    const key = sub !== '.' ? `${sub}/${s}` : s;
+    const prev = files.get(key);
+    if (prev) sameStem.push([prev, path.join(dir, rel)]);
+    else files.set(key, path.join(dir, rel));
+  }
   return { files, sameStem };
 }
 

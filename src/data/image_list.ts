@@ -49,11 +49,23 @@ export function collectImages(inputs: string[], onPassedOver?: (files: string[],
   return collectInputs(inputs, { onPassedOver }).map((x) => x.file);
 }
 
-/** The files in `dir` that `keep` takes by name (in subfolders too when `recursive`), as paths relative to it, in name order; hidden ones left out. */
+/**
+ * The files in `dir` that `keep` takes by name (in subfolders too when `recursive`), as paths
+ * relative to it, in name order; hidden ones left out. A folder reached again through a link (a
+ * link to a folder above it) is walked once.
+ */
 export function filesUnder(dir: string, recursive: boolean, keep: (name: string) => boolean): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
   const walk = (rel: string) => {
-    for (const f of fs.readdirSync(path.join(dir, rel)).sort()) {
+    const here = path.join(dir, rel);
+    let names: string[], real: string;
+    try { names = fs.readdirSync(here).sort(); real = fs.realpathSync(here); } catch (e) {
+      throw new UserError(`${here}: cannot read this folder (${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message})`);
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const f of names) {
       if (f.startsWith('.')) continue;
       const r = rel ? `${rel}/${f}` : f;
       if (isDir(path.join(dir, r))) { if (recursive) walk(r); continue; }

@@ -51,8 +51,9 @@ export function endCutLine(file: string): void {
 export function readJsonLines<T>(file: string): T[] {
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new UserError(`${file}: cannot read (${code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}); move it away`);
   }
   const out: T[] = [];
   for (const line of text.split('\n')) {

@@ -75,6 +75,19 @@ test('predict --resume: stopped by SIGINT and resumed, the files and exports equ
   assert.equal(fs.statSync(labels).mtimeMs, before);
   assert.deepEqual(contents(out), expected);
 
+  // Lines edited by hand (outputs that are no files, a confidence that is no number) are passed over
+  // without a word; a folder named predict.jsonl is refused in one line.
+  const first = JSON.parse(lines()[0]);
+  fs.appendFileSync(record, JSON.stringify({ ...first, outputs: [{ file: 5 }] }) + '\n' + JSON.stringify({ ...first, confidence: { total: 'x' } }) + '\n');
+  assert.match(resume().stderr, /^12 of 12 images finished .*; predicting 0$/m);
+  fs.renameSync(record, path.join(d, 'kept.jsonl'));
+  fs.mkdirSync(record);
+  const r5 = resume();
+  assert.equal(r5.status, 2);
+  assert.equal(r5.stderr, `pixelwise: --out ${out}: predict.jsonl there is not a file (predict's record of the images it finished); move it away\n`);
+  fs.rmdirSync(record);
+  fs.renameSync(path.join(d, 'kept.jsonl'), record);
+
   // A touched input, and another image's overlay written over, are predicted again.
   fs.utimesSync(path.join(images, '2_chelsea.png'), new Date(), new Date(Date.now() + 5000));
   fs.writeFileSync(path.join(out, '3_coffee_overlay.png'), 'not the overlay');

@@ -230,6 +230,25 @@ test('decodeImageBuffer: bytes that are no image are refused naming them as an i
   await assert.rejects(decodeImageBuffer(Buffer.from('not an image')), (e: Error) => e instanceof UserError && /^image: cannot decode image/.test(e.message));
 });
 
+test('folders walked with their subfolders: a link back up is walked once (no image twice), and training pairs by subfolder likewise', async () => {
+  const { filesUnder, collectInputs, outputNames } = await import('../../src/data/image_list.ts');
+  const dir = tempDir();
+  const rgb = new Uint8Array(8 * 6 * 3).fill(40);
+  await writeRgb(path.join(dir, 'a', 'x.png'), rgb, 8, 6);
+  await writeRgb(path.join(dir, 'b', 'x.png'), rgb, 8, 6);
+  await writeRgb(path.join(dir, 'top.png'), rgb, 8, 6);
+  fs.symlinkSync('..', path.join(dir, 'a', 'up'));
+  const png = (f: string) => f.endsWith('.png');
+  assert.deepEqual(filesUnder(dir, true, png), ['a/x.png', 'b/x.png', 'top.png']);
+  assert.deepEqual(filesUnder(dir, false, png), ['top.png']);
+  const given = collectInputs([dir, path.join(dir, 'a', 'x.png')], { recursive: true });
+  assert.deepEqual(given.map((g) => g.name), ['a/x.png', 'b/x.png', 'top.png', 'x.png']);
+  assert.deepEqual(outputNames(given.map((g) => g.name)), ['a/x', 'b/x', 'top', 'x']);
+  const masks = tempDir();
+  for (const n of ['a/x', 'b/x', 'top']) writeGreyPng(path.join(masks, `${n}.png`), new Uint8Array(8 * 6), 8, 6);
+  assert.deepEqual(loadSamples({ images: dir, masks, numClasses: 2, ignoreIndex: 255, recursive: true }).map((s) => path.relative(dir, s.image)), ['a/x.png', 'b/x.png', 'top.png']);
+});
+
 test('AVIF photos (what phones and browsers save) are images in folders too: listed for predict, paired for training, decoded to their size; HEIC photos, which sharp cannot decode, are named, not passed over in silence', async () => {
   const { collectImages } = await import('../../src/data/image_list.ts');
   const sharp = (await import('sharp')).default;

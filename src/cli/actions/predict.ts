@@ -27,6 +27,14 @@ import { resolveModelDir } from '../../models/shipped.js';
 import { EarlierRuns, PREDICT_RECORD, finishedEarlier, recordFinished, settingsDigest, type PredictRecord } from './predict_record.js';
 import { collectInputs, outputNames } from '../../data/image_list.js';
 
+/** A finished image's label map from its labels file, or null when that file no longer reads as one of its size. */
+function writtenLabels(file: string, width: number, height: number): Uint8Array | null {
+  try {
+    const m = readMask(file);
+    return m.width === width && m.height === height && m.mode !== 'rgb' ? m.data : null;
+  } catch { return null; }
+}
+
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {
   const inputs = new Set(files.map((f) => path.resolve(f)));
@@ -81,6 +89,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
     threshold: o.threshold ?? null, inputSize: o.inputSize ?? null, precision: o.precision ?? null, scores: exports.length > 0,
   }, effect?.kind === 'replace' ? [effect.file] : []);
   const record = path.join(o.out, PREDICT_RECORD);
+  if (fs.existsSync(record) && !isFile(record)) throw new UserError(`--out ${o.out}: ${PREDICT_RECORD} there is not a file (predict's record of the images it finished); move it away`);
   const earlier = o.resume ? finishedEarlier(o.out, settings, files, names, exports.length > 0) : new Map<string, PredictRecord>();
   if (o.resume && !o.json) process.stderr.write(`${earlier.size} of ${files.length} images finished by an earlier run with these settings (${record}); predicting ${files.length - earlier.size}\n`);
   fs.mkdirSync(o.out, { recursive: true });
@@ -91,13 +100,15 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const stop = onStopSignal(() => bar.stop(), () => `the files of ${earlier.size + done} of ${files.length} images are complete; the same command with --resume predicts the other ${files.length - earlier.size - done}`);
   for (const [i, f] of files.entries()) {
     const finished = earlier.get(path.resolve(f));
-    if (finished) {
-      const outputs = finished.outputs.map((x) => path.join(o.out, x.file));
-      // The exports take its label map from its labels file, as written (its digest checked).
-      if (exports.length) await builder.add({ name: exportNames[i], width: finished.width, height: finished.height, labels: readMask(outputs[0]).data, confidenceSums: finished.confidence });
-      report.push({ image: f, width: finished.width, height: finished.height, classes: finished.classes, outputs });
+    const earlierOutputs = finished?.outputs.map((x) => path.join(o.out, x.file)) ?? [];
+    // The exports take its label map from its labels file, as written (size and time checked).
+    const written = finished && exports.length ? writtenLabels(earlierOutputs[0], finished.width, finished.height) : null;
+    if (finished && (!exports.length || written)) {
+      if (written) await builder.add({ name: exportNames[i], width: finished.width, height: finished.height, labels: written, confidenceSums: finished.confidence });
+      report.push({ image: f, width: finished.width, height: finished.height, classes: finished.classes, outputs: earlierOutputs });
       continue;
     }
+    if (finished) earlier.delete(path.resolve(f)); // predicted again after all
     const input = await readModelInput(f, card.input);
     // What people see (overlays, effects): RGB, or the chosen bands of other images.
     const img = displayRgb(input, o.displayBands);

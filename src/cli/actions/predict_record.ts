@@ -25,6 +25,16 @@ export function fileStamp(file: string): { bytes: number; mtimeMs: number } | nu
   return st?.isFile() ? { bytes: st.size, mtimeMs: st.mtimeMs } : null;
 }
 
+const isStamp = (v: unknown): v is { bytes: number; mtimeMs: number } => Number.isFinite((v as { bytes?: unknown })?.bytes) && Number.isFinite((v as { mtimeMs?: unknown })?.mtimeMs);
+
+/** A record as this version writes it (a line edited by hand, or another's, is passed over: its image predicted again). */
+function wellFormed(r: PredictRecord): boolean {
+  const c = r.confidence;
+  return typeof r.image === 'string' && typeof r.name === 'string' && isStamp(r) && Number.isInteger(r.width) && Number.isInteger(r.height) && r.width > 0 && r.height > 0
+    && Array.isArray(r.outputs) && r.outputs.length > 0 && r.outputs.every((o) => typeof o?.file === 'string' && isStamp(o))
+    && (c === undefined || (Number.isFinite(c?.total) && Array.isArray(c.byLabel) && c.byLabel.every(Number.isFinite)));
+}
+
 const sameStamp = (a: { bytes: number; mtimeMs: number } | null, b: { bytes: number; mtimeMs: number }) => !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs;
 
 /** The model's files (a package or run folder, two levels down), stamped: retrained or replaced weights change it. */
@@ -59,7 +69,7 @@ export function settingsDigest(modelDir: string, settings: Record<string, unknow
 export function finishedEarlier(out: string, settings: string, files: string[], names: string[], confidence: boolean): Map<string, PredictRecord> {
   const byImage = new Map<string, PredictRecord[]>();
   for (const r of readJsonLines<PredictRecord>(path.join(out, PREDICT_RECORD))) {
-    if (r?.settings !== settings || typeof r.image !== 'string' || !Array.isArray(r.outputs)) continue;
+    if (r?.settings !== settings || !wellFormed(r)) continue;
     byImage.set(r.image, [...(byImage.get(r.image) ?? []), r]);
   }
   const done = new Map<string, PredictRecord>();
@@ -67,7 +77,7 @@ export function finishedEarlier(out: string, settings: string, files: string[], 
     const image = path.resolve(f);
     const stamp = fileStamp(image);
     // The latest record that still holds.
-    const r = (byImage.get(image) ?? []).reverse().find((r) => r.name === names[i] && sameStamp(stamp, r)
+    const r = (byImage.get(image) ?? []).reverse().find((r) => r.name === names[i] && r.outputs[0].file === path.normalize(`${names[i]}_labels.png`) && sameStamp(stamp, r)
       && (!confidence || r.confidence) && r.outputs.every((o) => sameStamp(fileStamp(path.join(out, o.file)), o)));
     if (r) done.set(image, r);
   });
@@ -101,7 +111,9 @@ export class EarlierRuns {
   private listed(dir: string): Set<string> {
     let set = this.outputs.get(dir);
     if (!set) {
-      set = new Set(readJsonLines<PredictRecord>(path.join(dir, PREDICT_RECORD)).flatMap((r) => (Array.isArray(r?.outputs) ? r.outputs.map((o) => path.resolve(dir, String(o?.file))) : [])));
+      let records: PredictRecord[] = [];
+      try { records = readJsonLines<PredictRecord>(path.join(dir, PREDICT_RECORD)); } catch { /* not a record: no outputs known */ }
+      set = new Set(records.flatMap((r) => (Array.isArray(r?.outputs) ? r.outputs.map((o) => path.resolve(dir, String(o?.file))) : [])));
       this.outputs.set(dir, set);
     }
     return set;
