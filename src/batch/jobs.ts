@@ -45,13 +45,29 @@ export function jobId(images: JobImage[], model: string, out: string, options: B
   return `pw-${sha256(JSON.stringify({ content, model, out: path.resolve(out), options })).slice(0, 40)}`;
 }
 
-export interface DoneMarker { id: string; images: string[]; worker: string; finishedAt: string }
+/** A finished job: its image files and (since markers list them) its outputs, relative to the output folder. */
+export interface DoneMarker { id: string; images: string[]; outputs?: string[]; worker: string; finishedAt: string }
 
 const markerFile = (out: string, id: string) => path.join(out, MARKERS, `${id}.json`);
 
 /** Whether a job of this id has finished (its outputs written) in this output folder. */
 export function isDone(out: string, id: string): boolean {
   return fs.existsSync(markerFile(out, id));
+}
+
+/** The outputs the finished jobs' markers in `out` list, as absolute paths. */
+export function markedOutputs(out: string): Set<string> {
+  const dir = path.join(out, MARKERS);
+  const set = new Set<string>();
+  let names: string[] = [];
+  try { names = fs.readdirSync(dir).filter((f) => f.endsWith('.json')); } catch { return set; }
+  for (const f of names) {
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Partial<DoneMarker>;
+      if (Array.isArray(m.outputs)) for (const o of m.outputs) if (typeof o === 'string') set.add(path.resolve(out, o));
+    } catch { /* not a marker of ours */ }
+  }
+  return set;
 }
 
 /** Written after every output of the job, atomically: a job with a marker left nothing half-done. */

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { collectInputs, outputNames } from '../data/image_list.js';
 import { isDir, isInside } from '../util/fs.js';
-import { PREDICTION_FILE } from '../inference/outputs.js';
+import { PREDICTION_SUFFIXES } from '../inference/outputs.js';
 import { argumentError, UserError } from '../util/errors.js';
-import { isDone, jobId, modelIdentity, type BatchJobData, type BatchOutputOptions, type JobImage } from './jobs.js';
+import { isDone, jobId, markedOutputs, modelIdentity, type BatchJobData, type BatchOutputOptions, type JobImage } from './jobs.js';
 import { checkedAlpha } from '../render/colorize.js';
 
 export const DEFAULT_QUEUE_NAME = 'pixelwise';
@@ -52,10 +52,17 @@ const jobModel = (model: string) => (isDir(model) ? path.resolve(model) : model)
 export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Promise<SubmitReport> {
   const chunk = o.chunk ?? 1;
   if (!Number.isInteger(chunk) || chunk < 1) throw argumentError('chunk', chunk, 'expected images per job, 1 or more');
-  // Predictions in --out (inside an image folder) are not images to predict.
-  const given = collectInputs(o.images, { recursive: o.recursive, exclude: (f) => PREDICTION_FILE.test(f) && isInside(o.out, f) });
+  // The outputs of finished jobs (an --out inside an image folder) are not images to predict.
+  const marked = o.images.some((p) => isDir(p) && isInside(p, o.out)) ? markedOutputs(o.out) : new Set<string>();
+  const given = collectInputs(o.images, { recursive: o.recursive, exclude: (f) => marked.has(path.resolve(f)) });
   const files = given.map((g) => g.file);
   const names = outputNames(given.map((g) => g.name));
+  // Nor may an output land on an image (a photo named x_overlay.png beside x.png, with --out their folder).
+  const inputs = new Set(files.map((f) => path.resolve(f)));
+  for (const n of names) {
+    const clash = PREDICTION_SUFFIXES.map((s) => path.resolve(o.out, n + s)).find((f) => inputs.has(f));
+    if (clash) throw argumentError('out', o.out, `predicting would overwrite the image ${clash}; choose another output folder`);
+  }
   const model = jobModel(o.model);
   const identity = await modelIdentity(model);
   const out = path.resolve(o.out);

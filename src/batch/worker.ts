@@ -4,6 +4,7 @@
 // mid-job loses nothing: its lock on the job expires and another worker runs it again. A job that
 // throws (a corrupt image) is retried, then lands in the failed set with its one-line message.
 import os from 'node:os';
+import path from 'node:path';
 import { Worker, MetricsTime, type Job } from 'bullmq';
 import { openSegmenter } from '../inference/open.js';
 import type { Segmenter } from '../inference/segmenter.js';
@@ -45,12 +46,14 @@ export async function startWorker(url: string, o: WorkerOptions = {}): Promise<R
     // Finished before (its worker stopped before the queue heard): the outputs are there.
     if (isDone(out, job.id!)) return { skipped: true };
     const seg = await segmenterFor(model);
+    const outputs: string[] = [];
     for (const im of images) {
       const input = await readModelInput(im.file, seg.card.input);
       const [labels] = await seg.predictBatch([input]);
-      await writePredictionOutputs(out, im.name, displayRgb(input), labels, seg.card.classes, options.alpha);
+      const w = await writePredictionOutputs(out, im.name, displayRgb(input), labels, seg.card.classes, options.alpha);
+      outputs.push(...[w.labels, w.color, w.overlay, w.legend, w.classes].map((f) => path.relative(out, f)));
     }
-    markDone(out, { id: job.id!, images: images.map((im) => im.file), worker: me, finishedAt: new Date().toISOString() });
+    markDone(out, { id: job.id!, images: images.map((im) => im.file), outputs, worker: me, finishedAt: new Date().toISOString() });
     return { images: images.length };
   };
   const lockMs = Math.round((o.lockSeconds ?? 30) * 1000);

@@ -34,6 +34,9 @@ export async function writePredictionOutputs(outDir: string, name: string, photo
   return files;
 }
 
+/** The files writePredictionOutputs writes for an image: its name and these endings. */
+export const PREDICTION_SUFFIXES = ['_labels.png', '_color.png', '_overlay.png', '_legend.png', '_classes.json'];
+
 /** The files written for an image are its name and one of these endings: which files of an output folder are predictions. */
 export const PREDICTION_FILE = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$/;
 

@@ -139,6 +139,11 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     await stopProcess(e.p);
     // Submitted again: the predictions now under the tree are not images to predict.
     assert.deepEqual(counts(cli('submit', '--images', tree, '--recursive', '--model', 'camvid-fast', '--out', out2, '--json')), { images: 2, jobs: 2, added: 0, done: 2, queued: 0, failed: 0 });
+    // A photo named as another's overlay, with --out their folder: refused, not written over.
+    fs.copyFileSync(path.join(tree, 'a', 'img.png'), path.join(tree, 'a', 'img_overlay.png'));
+    const clash = cli('submit', '--images', path.join(tree, 'a'), '--out', path.join(tree, 'a'));
+    assert.equal(clash.status, 2);
+    assert.match(clash.stderr, /^pixelwise: --out .*: predicting would overwrite the image .*img_overlay\.png; choose another output folder\n$/);
     for (const [sub, i] of [['a', 0], ['b/c', 1]] as const) {
       for (const suffix of ['_labels.png', '_overlay.png']) assert.ok(fs.readFileSync(path.join(ref, `img${i}${suffix}`)).equals(fs.readFileSync(path.join(out2, sub, `img${suffix}`))), `${sub}/img${suffix}`);
     }

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { encode } from 'fast-png';
+import { zipSync } from 'fflate';
 import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
 import { writeSafetensors } from '../../src/formats/safetensors.ts';
 import { ffmpegPath } from '../../src/video/ffmpeg.ts';
@@ -339,6 +340,22 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   add(LOSS, { command: 'train', name: '--out a model package (with a broken validation image)', args: train(made.good, ['--val-images', broken.images, '--val-masks', broken.masks], { out: pkgDir }), unchanged: fs.readdirSync(pkgDir).map((f) => path.join(pkgDir, f)), expect: 'error', message: /--out .*a-package: holds a model package/ });
   const other = p('other-files'); fs.mkdirSync(other); fs.writeFileSync(path.join(other, 'notes.txt'), 'mine\n');
   add(LOSS, { command: 'train', name: '--out a folder of other files', args: train(made.good, [], { out: other }), unchanged: [path.join(other, 'notes.txt')], expect: 'error', message: /holds files that are not a training run/ });
+
+  // Folders walked with their subfolders, predict's record of finished images, tools' downloads.
+  const WALK = 'folders, records and downloads';
+  const tree = p('tree'); fs.mkdirSync(path.join(tree, 'a', 'b'), { recursive: true });
+  fs.copyFileSync(PHOTO, path.join(tree, 'a', 'b', 'x.png'));
+  fs.symlinkSync('../..', path.join(tree, 'a', 'b', 'up'));
+  add(WALK, { command: 'predict', name: '--recursive over a link back up (a loop)', args: ['predict', tree, '--recursive', '--out', p('tree-out'), '--quiet'], unchanged: [path.join(tree, 'a', 'b', 'x.png')], expect: 'ok' });
+  add(WALK, { command: 'predict', name: 'a folder of subfolders alone, without --recursive', args: ['predict', path.join(tree, 'a'), '--out', p('tree-out2')], expect: 'error', message: /a: no images .* its 1 subfolder not looked in \(--recursive takes their images\)$/ });
+  const dirRecord = p('record-dir'); fs.mkdirSync(path.join(dirRecord, 'predict.jsonl'), { recursive: true });
+  add(WALK, { command: 'predict', name: '--resume with predict.jsonl a folder', args: ['predict', PHOTO, '--out', dirRecord, '--resume'], expect: 'error', message: /--out .*record-dir: predict\.jsonl there is not a file/ });
+  const junkRecord = p('record-junk'); fs.mkdirSync(junkRecord);
+  fs.writeFileSync(path.join(junkRecord, 'predict.jsonl'), Buffer.concat([Buffer.from('{"image": 7, "outputs": [{"file": null}]}\n[1,2]\nnull\n'), Buffer.from([0xff, 0xfe, 0, 1, 2])]));
+  add(WALK, { command: 'predict', name: '--resume with a record of junk', args: ['predict', PHOTO, '--out', junkRecord, '--resume', '--quiet'], expect: 'ok' });
+  const zip = p('task.zip');
+  fs.writeFileSync(zip, zipSync({ 'annotations.xml': new TextEncoder().encode('<annotations/>'), 'images/x.png': fs.readFileSync(PHOTO) }));
+  add(WALK, { command: 'convert', name: 'a CVAT zip download given as its XML', args: ['convert', '--from', 'cvat', zip, '--out', p('conv')], expect: 'error', message: /task\.zip: a zip archive \(the tool's download\); unzip it and give its annotations\.xml/ });
 }
 
 /** Progress-bar lines (printed off a terminal every few seconds) are not messages. */

@@ -9,7 +9,7 @@ import { modelForEffect, segmenterOptions } from './shared.js';
 import { parseEffect } from '../../render/compose.js';
 import { classIds, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
-import { writeApplied, cutoutFileName, PREDICTION_FILE } from '../../inference/outputs.js';
+import { writeApplied, cutoutFileName, PREDICTION_FILE, PREDICTION_SUFFIXES } from '../../inference/outputs.js';
 import { checkOutputDir } from '../output_paths.js';
 import { onStopSignal } from '../stop_signals.js';
 import { progressBar } from '../../util/progress.js';
@@ -38,7 +38,7 @@ function writtenLabels(file: string, width: number, height: number): Uint8Array 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {
   const inputs = new Set(files.map((f) => path.resolve(f)));
-  const suffixes = ['_labels.png', '_color.png', '_overlay.png', '_legend.png', '_classes.json', '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`)];
+  const suffixes = [...PREDICTION_SUFFIXES, '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`)];
   for (const name of names) {
     for (const suffix of suffixes) {
       const target = path.resolve(out, name + suffix);
@@ -51,9 +51,9 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   const recorded = new EarlierRuns();
   const given = collectInputs(inputs, { recursive: o.recursive, onPassedOver: (skipped, why) => process.stderr.write(`passed over ${skipped.length} HEIC photo${skipped.length > 1 ? 's' : ''} (${path.basename(skipped[0])}${skipped.length > 1 ? ', ...' : ''}): ${why}\n`),
-    // Predictions are not inputs: those in --out (inside an input folder, or the folder itself), and
-    // those an earlier run's record lists.
-    exclude: (f) => PREDICTION_FILE.test(f) && (isInside(o.out, f) || recorded.isOutput(f)),
+    // Predictions are not inputs: those an earlier run's record lists (a file only named like one may
+    // be a user's image: taken, and refused below if this run would write over it).
+    exclude: (f) => PREDICTION_FILE.test(f) && recorded.isOutput(f),
     onSubfolders: (dir, subfolders) => {
       const n = subfolders.filter((d) => !isInside(o.out, d) && !recorded.isRun(d)).length;
       if (n) process.stderr.write(`${dir}: its ${n} subfolder${n > 1 ? 's' : ''} not looked in (--recursive takes their images)\n`);
