@@ -75,6 +75,12 @@ test('predict --resume: stopped by SIGINT and resumed, the files and exports equ
   assert.equal(fs.statSync(labels).mtimeMs, before);
   assert.deepEqual(contents(out), expected);
 
+  // The same command without --resume predicts every image again, saying that --resume would not.
+  const again = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
+  assert.match(again.stderr, /^12 of 12 images were finished by an earlier run with these settings \(.*\): predicting them again \(--resume passes over them\)$/m);
+  assert.notEqual(fs.statSync(labels).mtimeMs, before);
+  assert.deepEqual(contents(out), expected);
+
   // Lines edited by hand (outputs that are no files, a confidence that is no number) are passed over
   // without a word; a folder named predict.jsonl is refused in one line.
   const first = JSON.parse(lines()[0]);

@@ -92,6 +92,11 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   if (fs.existsSync(record) && !isFile(record)) throw new UserError(`--out ${o.out}: ${PREDICT_RECORD} there is not a file (predict's record of the images it finished); move it away`);
   const earlier = o.resume ? finishedEarlier(o.out, settings, files, names, exports.length > 0) : new Map<string, PredictRecord>();
   if (o.resume && !o.json) process.stderr.write(`${earlier.size} of ${files.length} images finished by an earlier run with these settings (${record}); predicting ${files.length - earlier.size}\n`);
+  if (!o.resume && !o.json && isFile(record)) {
+    // After a stop that said nothing (a kill, a power cut): the way to go on.
+    const n = finishedEarlier(o.out, settings, files, names, exports.length > 0).size;
+    if (n) process.stderr.write(`${n} of ${files.length} images were finished by an earlier run with these settings (${record}): predicting them again (--resume passes over them)\n`);
+  }
   fs.mkdirSync(o.out, { recursive: true });
   endCutLine(record);
   const bar = progressBar('predict', files.length - earlier.size, 'img', o.quiet || o.json || files.length - earlier.size < 2);
