@@ -1,12 +1,11 @@
 // What a batch job is: a chunk of images, the model and the output options, named by a hash of
 // all three (image contents, the model's card and files, the options), so that submitting the same
 // work twice names the same jobs, and a job finished once leaves a marker its id names.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cardFile, openCard } from '../models/card_file.js';
-import { resolveModelDir } from '../models/shipped.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { fileSha256 as fileHash, sha256 } from '../util/hash.js';
+export { modelIdentity } from '../models/identity.js';
 
 /** The outputs a job writes, as `predict` writes them. */
 export interface BatchOutputOptions { alpha: number }
@@ -19,25 +18,6 @@ export interface BatchJobData { images: JobImage[]; model: string; out: string; 
 /** The folder, inside the output folder, of the markers of finished jobs. */
 export const MARKERS = '.pixelwise-batch';
 
-const sha256 = (b: crypto.BinaryLike) => crypto.createHash('sha256').update(b).digest('hex');
-
-function fileHash(file: string): string {
-  return sha256(fs.readFileSync(file));
-}
-
-/**
- * The model's identity: its card and the files it names (weights, ONNX graphs), by content. The
- * same model copied to another path is the same model; a retrained one in the same path is not.
- */
-export async function modelIdentity(model: string): Promise<string> {
-  const dir = resolveModelDir(model);
-  const card = await openCard(dir);
-  const parts = [fileHash(path.join(dir, 'model.json'))];
-  if (card.weights) parts.push(fileHash(cardFile(dir, card, 'weights')));
-  if (card.onnx) parts.push(fileHash(cardFile(dir, card, 'onnx')));
-  for (const v of card.variants ?? []) parts.push(fileHash(cardFile(dir, { weights: '', onnx: v.onnx }, 'onnx')));
-  return sha256(parts.join(','));
-}
 
 /** A job's id: its images' contents and names, the model and the options. Never all digits (BullMQ's rule). */
 export function jobId(images: JobImage[], model: string, out: string, options: BatchOutputOptions): string {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { collectInputs, outputNames } from '../data/image_list.js';
 import { isDir, isInside } from '../util/fs.js';
-import { PREDICTION_SUFFIXES } from '../inference/outputs.js';
+import { outputOverInput } from '../inference/outputs.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { isDone, jobId, markedOutputs, modelIdentity, type BatchJobData, type BatchOutputOptions, type JobImage } from './jobs.js';
 import { checkedAlpha } from '../render/colorize.js';
@@ -58,11 +58,8 @@ export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Prom
   const files = given.map((g) => g.file);
   const names = outputNames(given.map((g) => g.name));
   // Nor may an output land on an image (a photo named x_overlay.png beside x.png, with --out their folder).
-  const inputs = new Set(files.map((f) => path.resolve(f)));
-  for (const n of names) {
-    const clash = PREDICTION_SUFFIXES.map((s) => path.resolve(o.out, n + s)).find((f) => inputs.has(f));
-    if (clash) throw argumentError('out', o.out, `predicting would overwrite the image ${clash}; choose another output folder`);
-  }
+  const clash = outputOverInput(files, names, o.out);
+  if (clash) throw argumentError('out', o.out, `predicting would overwrite the image ${clash}; choose another output folder`);
   const model = jobModel(o.model);
   const identity = await modelIdentity(model);
   const out = path.resolve(o.out);

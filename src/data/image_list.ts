@@ -61,7 +61,7 @@ export function filesUnder(dir: string, recursive: boolean, keep: (name: string)
     const here = path.join(dir, rel);
     let names: string[], real: string;
     try { names = fs.readdirSync(here).sort(); real = fs.realpathSync(here); } catch (e) {
-      throw new UserError(`${here}: cannot read this folder (${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message})`);
+      throw new UserError(`${here}: cannot read this folder (${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message}); make it readable or move it out of the folders given`);
     }
     if (seen.has(real)) return;
     seen.add(real);
@@ -77,7 +77,7 @@ export function filesUnder(dir: string, recursive: boolean, keep: (name: string)
 }
 
 /** The images in `dir` (by extension; in subfolders too when `recursive`) as paths relative to it, in name order. */
-export const imagesUnder = (dir: string, recursive: boolean): string[] => filesUnder(dir, recursive, (f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase()));
+export const imagesUnder = (dir: string, recursive: boolean): string[] => filesUnder(dir, recursive, byExt(IMAGE_EXTS));
 
 /**
  * Each input's output name, from its name (InputImage.name: `x.png`, `sub/x.png`): the name less

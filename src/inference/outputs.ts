@@ -37,6 +37,13 @@ export async function writePredictionOutputs(outDir: string, name: string, photo
 /** The files writePredictionOutputs writes for an image: its name and these endings. */
 export const PREDICTION_SUFFIXES = ['_labels.png', '_color.png', '_overlay.png', '_legend.png', '_classes.json'];
 
+/** The first of `files` that an output would land on (each of `names` and `suffixes`, under `out`), or null. */
+export function outputOverInput(files: string[], names: string[], out: string, suffixes: readonly string[] = PREDICTION_SUFFIXES): string | null {
+  const inputs = new Set(files.map((f) => path.resolve(f)));
+  for (const name of names) for (const suffix of suffixes) if (inputs.has(path.resolve(out, name + suffix))) return path.resolve(out, name + suffix);
+  return null;
+}
+
 /** The files written for an image are its name and one of these endings: which files of an output folder are predictions. */
 export const PREDICTION_FILE = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$/;
 

@@ -16,7 +16,8 @@ import type { EncoderLayout } from '../models/types.js';
 import type { Normalization } from '../data/normalize.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile } from '../util/fs.js';
-import { readCard, weightsFile } from '../models/package.js';
+import { readCard } from '../models/package.js';
+import { weightsFile } from '../models/card_file.js';
 import { readSafetensors } from '../formats/safetensors.js';
 
 type Named = Map<string, { shape: number[]; data: Float32Array }>;

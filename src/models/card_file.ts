@@ -96,3 +96,22 @@ function checkCardFiles(dir: string, card: ModelCard): void {
   for (const v of card.variants ?? []) confined(dir, 'variants.onnx', v.onnx);
   if (card.int8) confined(dir, 'int8.onnx', card.int8.onnx);
 }
+
+/**
+ * The weights file to load: `which` is a checkpoint of a training run by name (best, last), a
+ * file name in the folder, or a path; by default the card's, then best, then last.
+ */
+export function weightsFile(dir: string, card: ModelCard, which?: string): string {
+  if (which) {
+    const tries = [which, path.join(dir, which), path.join(dir, `${which}.safetensors`)];
+    const found = tries.find(isFile);
+    if (!found) throw argumentError('weights', which, `no such checkpoint (in ${dir}: ${checkpointsIn(dir).join(', ') || 'none'}; or give a path to a .safetensors file)`);
+    return path.resolve(found);
+  }
+  if (card.weights && isFile(path.join(dir, card.weights))) return cardFile(dir, card, 'weights');
+  const found = ['best.safetensors', 'last.safetensors'].map((w) => path.join(dir, w)).find(isFile);
+  if (!found) throw argumentError('model', dir, `no weights file (${[card.weights, 'best.safetensors', 'last.safetensors'].filter(Boolean).join(', ')}); has training saved a checkpoint yet?`);
+  return path.resolve(found);
+}
+
+const checkpointsIn = (dir: string) => { try { return fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).map((f) => f.replace(/\.safetensors$/, '')); } catch { return []; } };

@@ -5,11 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SegModel } from './seg_model.js';
 import type { ModelCard } from './card.js';
-import { cardFile, readCardWith } from './card_file.js';
+import { cardFile, readCardWith, weightsFile } from './card_file.js';
 import { archStride } from './registry.js';
 import { readSafetensors } from '../formats/safetensors.js';
-import { UserError, argumentError } from '../util/errors.js';
-import { isFile } from '../util/fs.js';
 
 export { writeCard, cardFile, openCard } from './card_file.js';
 
@@ -31,25 +29,6 @@ export function copyPackage(from: string, to: string): void {
 }
 
 export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; weightsFile: string }
-
-/**
- * The weights file to load: `which` is a checkpoint of a training run by name (best, last), a
- * file name in the folder, or a path; by default the card's, then best, then last.
- */
-export function weightsFile(dir: string, card: ModelCard, which?: string): string {
-  if (which) {
-    const tries = [which, path.join(dir, which), path.join(dir, `${which}.safetensors`)];
-    const found = tries.find(isFile);
-    if (!found) throw argumentError('weights', which, `no such checkpoint (in ${dir}: ${checkpointsIn(dir).join(', ') || 'none'}; or give a path to a .safetensors file)`);
-    return path.resolve(found);
-  }
-  if (card.weights && isFile(path.join(dir, card.weights))) return cardFile(dir, card, 'weights');
-  const found = ['best.safetensors', 'last.safetensors'].map((w) => path.join(dir, w)).find(isFile);
-  if (!found) throw argumentError('model', dir, `no weights file (${[card.weights, 'best.safetensors', 'last.safetensors'].filter(Boolean).join(', ')}); has training saved a checkpoint yet?`);
-  return path.resolve(found);
-}
-
-const checkpointsIn = (dir: string) => { try { return fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors')).map((f) => f.replace(/\.safetensors$/, '')); } catch { return []; } };
 
 /** Loads a model package; `which` picks a checkpoint of a training run (best by default). */
 export function loadModelPackage(dir: string, which?: string): LoadedModel {

@@ -63,6 +63,12 @@ export function readJsonLines<T>(file: string): T[] {
   return out;
 }
 
+/** Size and modification time: a file changed since has other ones (as make and rank judge it). */
+export function fileStamp(file: string): { bytes: number; mtimeMs: number } | null {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st?.isFile() ? { bytes: st.size, mtimeMs: st.mtimeMs } : null;
+}
+
 /** Whether `p` is `dir` or lies under it (by path, links not followed). */
 export function isInside(dir: string, p: string): boolean {
   const rel = path.relative(path.resolve(dir), path.resolve(p));

@@ -110,6 +110,14 @@ test('predict --resume: stopped by SIGINT and resumed, the files and exports equ
   assert.equal(r4.status, 0, r4.stderr);
   assert.doesNotMatch(r4.stderr, /finished by an earlier run/);
   assert.deepEqual(overlay(out), overlay(ref));
+
+  // The model by content: a copy of it is the same model; a copy whose card changed is not.
+  const copy = path.join(d, 'copy');
+  fs.cpSync(path.resolve('models/voc-fast'), copy, { recursive: true });
+  const byCopy = (...more: string[]) => spawnSync(process.execPath, [BIN, 'predict', path.join(images, '1_astronaut.png'), '--model', copy, '--out', out, '--export', EXPORTS, '--resume', ...more], { encoding: 'utf8' });
+  assert.match(byCopy().stderr, /^1 of 1 images finished .*; predicting 0$/m);
+  fs.appendFileSync(path.join(copy, 'model.json'), '\n');
+  assert.match(byCopy().stderr, /^0 of 1 images finished .*; predicting 1$/m);
 });
 
 test('predict --recursive: subfolders\' images, their files in the same subfolders, the exports naming them by their paths there and converting back to the label maps exactly', async () => {

@@ -262,6 +262,9 @@ test('the exports\' scores from confidenceSums equal those from the per-pixel co
   assert.deepEqual(direct.ls[0].predictions[0].result.map((r) => r.score), [0.5, 0.75]);
   assert.deepEqual(await built({ confidenceSums: JSON.parse(JSON.stringify(sums)) }), direct);
   assert.throws(() => confidenceSums(labels, new Float32Array(5)), (e: Error) => e instanceof UserError && e.argument === 'confidence');
+  const b = new ExportBuilder(classes, ['coco'], names);
+  await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels, confidenceSums: { total: Number.NaN, byLabel: [] } }),
+    (e: Error) => e instanceof UserError && e.argument === 'confidenceSums' && e.message === 'confidenceSums of a.png: not a total and sums by label; give what confidenceSums(labels, confidence) returns');
 });
 
 test('exports refuse two images they cannot tell apart: one name twice, or (CVAT masks, paired by the name less its extension) a.png and a.jpg; predict checks before its first image', async () => {

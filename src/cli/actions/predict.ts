@@ -9,7 +9,7 @@ import { modelForEffect, segmenterOptions } from './shared.js';
 import { parseEffect } from '../../render/compose.js';
 import { classIds, probabilities8, classList } from '../../inference/label_map.js';
 import { makeSegmentation } from '../../inference/result.js';
-import { writeApplied, cutoutFileName, PREDICTION_FILE, PREDICTION_SUFFIXES } from '../../inference/outputs.js';
+import { writeApplied, cutoutFileName, outputOverInput, PREDICTION_FILE, PREDICTION_SUFFIXES } from '../../inference/outputs.js';
 import { checkOutputDir } from '../output_paths.js';
 import { onStopSignal } from '../stop_signals.js';
 import { progressBar } from '../../util/progress.js';
@@ -24,6 +24,8 @@ import { displayRgb } from '../../data/display_bands.js';
 import { endCutLine, writeFileAtomic } from '../../util/fs.js';
 import { readMask } from '../../data/mask_io.js';
 import { resolveModelDir } from '../../models/shipped.js';
+import { modelIdentity } from '../../models/identity.js';
+import { weightsFile } from '../../models/card_file.js';
 import { EarlierRuns, PREDICT_RECORD, finishedEarlier, recordFinished, settingsDigest, type PredictRecord } from './predict_record.js';
 import { collectInputs, outputNames } from '../../data/image_list.js';
 
@@ -37,14 +39,8 @@ function writtenLabels(file: string, width: number, height: number): Uint8Array 
 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {
-  const inputs = new Set(files.map((f) => path.resolve(f)));
-  const suffixes = [...PREDICTION_SUFFIXES, '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`)];
-  for (const name of names) {
-    for (const suffix of suffixes) {
-      const target = path.resolve(out, name + suffix);
-      if (inputs.has(target)) throw new UserError(`--out ${out}: predicting would overwrite the input ${target}; choose another --out folder`);
-    }
-  }
+  const target = outputOverInput(files, names, out, [...PREDICTION_SUFFIXES, '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`)]);
+  if (target) throw new UserError(`--out ${out}: predicting would overwrite the input ${target}; choose another --out folder`);
 }
 
 export async function run(inputs: string[], o: Opts): Promise<void> {
@@ -83,11 +79,11 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
   const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
   // Every setting that shapes an image's files; with exports, the scores path (the same label maps) and its figures.
-  const settings = settingsDigest(resolveModelDir(model), {
+  const settings = settingsDigest(await modelIdentity(model), {
     weights: o.weights ?? null, alpha: o.alpha, displayBands: o.displayBands ?? null, effect: o.effect ?? null, keep: effect ? keep : null, cutout,
     runtime: o.runtime, backend: o.backend, tta: o.tta, tile: o.tile ?? null, overlap: o.overlap, reflectPad: o.reflectPad ?? null,
     threshold: o.threshold ?? null, inputSize: o.inputSize ?? null, precision: o.precision ?? null, scores: exports.length > 0,
-  }, effect?.kind === 'replace' ? [effect.file] : []);
+  }, [...(o.weights ? [weightsFile(resolveModelDir(model), card, o.weights)] : []), ...(effect?.kind === 'replace' ? [effect.file] : [])]);
   const record = path.join(o.out, PREDICT_RECORD);
   if (fs.existsSync(record) && !isFile(record)) throw new UserError(`--out ${o.out}: ${PREDICT_RECORD} there is not a file (predict's record of the images it finished); move it away`);
   const earlier = o.resume ? finishedEarlier(o.out, settings, files, names, exports.length > 0) : new Map<string, PredictRecord>();

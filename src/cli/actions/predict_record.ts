@@ -3,10 +3,9 @@
 // kill, a full disk) passes over exactly the images whose files are complete and still as written,
 // predicted from the same input by the same model with the same settings.
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ConfidenceSums } from '../../data/annotations/export.js';
-import { appendLine, readJsonLines } from '../../util/fs.js';
+import { appendLine, fileStamp, readJsonLines } from '../../util/fs.js';
 
 export const PREDICT_RECORD = 'predict.jsonl';
 
@@ -17,12 +16,6 @@ export interface PredictRecord {
   width: number; height: number; classes: unknown;
   /** What the exports take from the probabilities, when the run computed them (with --export). */
   confidence?: ConfidenceSums;
-}
-
-/** Size and modification time: a file changed since has other ones (as make and rank judge it). */
-export function fileStamp(file: string): { bytes: number; mtimeMs: number } | null {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  return st?.isFile() ? { bytes: st.size, mtimeMs: st.mtimeMs } : null;
 }
 
 const isStamp = (v: unknown): v is { bytes: number; mtimeMs: number } => Number.isFinite((v as { bytes?: unknown })?.bytes) && Number.isFinite((v as { mtimeMs?: unknown })?.mtimeMs);
@@ -37,27 +30,13 @@ function wellFormed(r: PredictRecord): boolean {
 
 const sameStamp = (a: { bytes: number; mtimeMs: number } | null, b: { bytes: number; mtimeMs: number }) => !!a && a.bytes === b.bytes && a.mtimeMs === b.mtimeMs;
 
-/** The model's files (a package or run folder, two levels down), stamped: retrained or replaced weights change it. */
-function modelStamp(dir: string): unknown[] {
-  const out: unknown[] = [];
-  const walk = (d: string, depth: number) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory() && depth < 2) walk(p, depth + 1);
-      else if (e.isFile()) out.push([path.relative(dir, p), fileStamp(p)]);
-    }
-  };
-  walk(dir, 0);
-  return out;
-}
-
 /**
- * A digest of what shapes an image's files: the model (its folder's files as they are now) and
- * every setting that changes a pixel or a figure of them (files named by settings, such as an
- * effect's replacement picture, stamped too).
+ * A digest of what shapes an image's files: the model (modelIdentity: its card and files by
+ * content) and every setting that changes a pixel or a figure of them (files named by settings,
+ * such as a checkpoint or an effect's replacement picture, stamped too).
  */
-export function settingsDigest(modelDir: string, settings: Record<string, unknown>, files: string[] = []): string {
-  const what = { model: path.resolve(modelDir), modelFiles: modelStamp(modelDir), settings, files: files.map((f) => [path.resolve(f), fileStamp(f)]) };
+export function settingsDigest(model: string, settings: Record<string, unknown>, files: string[] = []): string {
+  const what = { model, settings, files: files.map((f) => [path.resolve(f), fileStamp(f)]) };
   return createHash('sha1').update(JSON.stringify(what)).digest('hex');
 }
 

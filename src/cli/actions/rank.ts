@@ -15,7 +15,7 @@ import { segmenterOptions } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { appendLine, endCutLine, isDir, readJsonLines, writeFileAtomic } from '../../util/fs.js';
+import { appendLine, endCutLine, fileStamp, isDir, readJsonLines, writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../rank.js';
 
 interface Scored extends ImageUncertainty { image: string; bytes: number; mtimeMs: number; model: string }
@@ -31,9 +31,9 @@ function listImages(dir: string, recursive: boolean): string[] {
 function earlierScores(file: string, model: string, dir: string): Map<string, Scored> {
   const m = new Map<string, Scored>();
   for (const s of readJsonLines<Scored>(file)) {
-    if (s?.model !== model) continue;
-    const st = fs.statSync(path.join(dir, s.image), { throwIfNoEntry: false });
-    if (st && st.size === s.bytes && st.mtimeMs === s.mtimeMs) m.set(s.image, s);
+    if (s?.model !== model || typeof s.image !== 'string') continue;
+    const st = fileStamp(path.join(dir, s.image));
+    if (st && st.bytes === s.bytes && st.mtimeMs === s.mtimeMs) m.set(s.image, s);
   }
   return m;
 }
@@ -62,8 +62,7 @@ export async function run(o: Opts): Promise<void> {
     for (const f of todo) {
       const file = path.join(o.images, f);
       const [r] = await seg.scoresBatch([await readImage(file)]);
-      const st = fs.statSync(file);
-      const s: Scored = { image: f, bytes: st.size, mtimeMs: st.mtimeMs, model, ...imageUncertainty(r.scores, card.model.numClasses, r.labels) };
+      const s: Scored = { image: f, ...fileStamp(file)!, model, ...imageUncertainty(r.scores, card.model.numClasses, r.labels) };
       appendLine(jsonl, JSON.stringify(s));
       done.set(f, s);
       bar.update(++n);

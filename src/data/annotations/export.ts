@@ -24,7 +24,6 @@ import { labelOutlines } from '../outlines.js';
 export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'yolo', 'labelme'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
 
-/** One predicted image: its name in the export, size, label map and per-pixel top probability. */
 /**
  * An image's predictions. `confidence`: the probability of each pixel's label (the exported regions'
  * and images' scores); `confidenceSums` in its place gives the same scores from its sums alone
@@ -144,7 +143,7 @@ export class ExportBuilder {
     checkedLabelMap(p.labels, p.width, p.height);
     if (p.confidence && p.confidence.length !== p.labels.length) throw new UserError(`confidence: ${p.confidence.length} values for ${p.labels.length} pixels of ${p.name}; give one per pixel`, 2, 'confidence');
     const sums = p.confidence ? confidenceSums(p.labels, p.confidence) : p.confidenceSums ?? null;
-    if (sums && !(Number.isFinite(sums.total) && Array.isArray(sums.byLabel))) throw argumentError('confidenceSums', sums, 'what confidenceSums(labels, confidence) gives');
+    if (sums && !(Number.isFinite(sums.total) && Array.isArray(sums.byLabel))) throw new UserError(`confidenceSums of ${p.name}: not a total and sums by label; give what confidenceSums(labels, confidence) returns`, 2, 'confidenceSums');
     const clash = this.added.problem(p.name);
     if (clash) throw new UserError(`name: ${clash}; rename one, or export them in separate runs`, 2, 'name');
     const masks = this.formats.includes('coco') || this.formats.includes('labelstudio') ? classMasks(p, this.ids, sums) : [];
