@@ -4,6 +4,7 @@ import { UserError } from '../util/errors.js';
 import { envConfig } from './config.js';
 import { cliMessage } from './flags.js';
 import { stopOnSignalByDefault } from './stop_signals.js';
+import { refuseEmptyValues } from './empty_values.js';
 
 const debugging = () => { try { return envConfig().debug; } catch { return false; } };
 import { trainCommand } from './train.js';
@@ -29,8 +30,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   for (const c of [trainCommand(), evaluateCommand(), predictCommand(), verifyCommand(), importCommand(), convertCommand(), rankCommand(), compareCommand(), calibrateCommand(), quantizeCommand(), exportCommand(), videoCommand(), modelsCommand(), serveCommand(), batchCommand(), demoCommand()]) program.addCommand(c);
-  program.exitOverride();
-  program.commands.forEach((c) => c.exitOverride());
+  refuseEmptyValues(program);
+  // Commander's own refusals (a missing required option) end in main, exit 2, at every depth (batch submit).
+  const exitOverride = (c: Command): void => { c.exitOverride(); c.commands.forEach(exitOverride); };
+  exitOverride(program);
   return program;
 }
 

@@ -23,8 +23,16 @@ export function collectInputs(inputs: string[], o: {
   recursive?: boolean; onPassedOver?: (files: string[], why: string) => void; onSubfolders?: (folder: string, subfolders: string[]) => void;
   /** Image files of the folders that are not inputs (a command's own outputs there). */
   exclude?: (file: string) => boolean;
+  /** An image given again (a file also in a folder given, or by another path or link): taken once, as first given. */
+  onRepeated?: (file: string, first: string) => void;
 } = {}): InputImage[] {
   const out: InputImage[] = [];
+  const seen = new Map<string, string>();
+  const add = (x: InputImage) => {
+    const real = fs.realpathSync(x.file);
+    const first = seen.get(real);
+    if (first === undefined) { seen.set(real, x.file); out.push(x); } else o.onRepeated?.(x.file, first);
+  };
   for (const p of inputs) {
     if (isDir(p)) {
       const found = filesUnder(p, !!o.recursive, byExt(IMAGE_EXTS)).filter((f) => !o.exclude?.(path.join(p, f)));
@@ -37,8 +45,8 @@ export function collectInputs(inputs: string[], o: {
       }
       if (heic.length) o.onPassedOver?.(heic, HEIC_HINT);
       if (subfolders.length) o.onSubfolders?.(p, subfolders);
-      out.push(...found.map((name) => ({ file: path.join(p, name), name })));
-    } else if (isFile(p)) out.push({ file: p, name: path.basename(p) });
+      for (const name of found) add({ file: path.join(p, name), name });
+    } else if (isFile(p)) add({ file: p, name: path.basename(p) });
     else throw new UserError(`${p}: no such file or folder`);
   }
   return out;

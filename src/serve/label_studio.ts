@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { XMLParser } from 'fast-xml-parser';
 import type { CatalogEntry } from './catalog.js';
 import type { Job, JobResult } from './protocol.js';
+import { isInside } from '../util/fs.js';
 
 export interface LabelStudioDeps {
   catalog: Map<string, CatalogEntry>;
@@ -22,7 +23,11 @@ export interface LabelStudioDeps {
   /** Label Studio's URL, when /setup does not say it. */
   url?: string;
   httpError: (status: number, message: string) => Error;
+  /** The most bytes, and the longest wait, for an image read from Label Studio's server. */
+  maxBytes: number; fetchTimeoutMs: number;
 }
+
+const NO_TRAINING = 'pixelwise serve makes predictions and does not train from Label Studio; export the project (JSON), turn it into masks with pixelwise convert FILE --from labelstudio, and train with pixelwise train';
 
 interface BrushConfig { fromName: string; toName: string; dataKey: string; labels: string[] }
 
@@ -110,9 +115,16 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
       if (!d.files) throw d.httpError(422, `${url}: a Label Studio local file; start serve with --ls-files DIR (the folder behind Label Studio's local files)`);
       let rel: string;
       try { rel = decodeURIComponent(local[1]); } catch { throw d.httpError(400, `${url}: not a valid URL (a % not followed by two hex digits)`); }
-      const file = path.resolve(d.files, rel);
-      if (!file.startsWith(path.resolve(d.files) + path.sep)) throw d.httpError(403, `${url}: outside --ls-files`);
-      try { return fs.readFileSync(file); } catch { throw d.httpError(404, `${url}: no file ${rel} in --ls-files ${d.files}`); }
+      // Confined by name first (nothing is told of files outside), then by real path: a link in
+      // the folder to a file outside it is outside.
+      const outside = () => d.httpError(403, `${url}: outside --ls-files`);
+      const missing = () => d.httpError(404, `${url}: no file ${rel} in --ls-files ${d.files}`);
+      const named = path.resolve(d.files, rel);
+      if (named === path.resolve(d.files) || !isInside(d.files, named)) throw outside();
+      let file: string;
+      try { file = fs.realpathSync(named); } catch { throw missing(); }
+      if (!isInside(fs.realpathSync(d.files), file)) throw outside();
+      try { return fs.readFileSync(file); } catch { throw missing(); }
     }
     const host = conn.host ?? d.url;
     if (!host) throw d.httpError(422, `${url}: an image on the Label Studio server; start serve with --ls-url URL (Label Studio's address) or let Label Studio send its hostname at setup`);
@@ -120,9 +132,21 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
     try { origin = new URL(host).origin; } catch { throw d.httpError(422, `${host}: Label Studio's address is not a URL; give setup a hostname such as http://localhost:8080`); }
     try { target = new URL(url, host); } catch { throw d.httpError(400, `${url}: not a valid URL`); }
     if (target.origin !== origin) throw d.httpError(403, `${url}: not on the Label Studio server ${host}; images are read from it only`);
-    const r = await fetch(target, { headers: conn.token ? { authorization: `Token ${conn.token}` } : {} }).catch((e: Error) => { throw d.httpError(502, `${target.href}: ${e.message}`); });
+    const signal = AbortSignal.timeout(d.fetchTimeoutMs);
+    const failed = (e: Error) => d.httpError(502, `${target.href}: ${e.name === 'TimeoutError' ? `no answer within ${d.fetchTimeoutMs / 1000} s` : e.message}`);
+    const r = await fetch(target, { signal, headers: conn.token ? { authorization: `Token ${conn.token}` } : {} }).catch((e: Error) => { throw failed(e); });
     if (!r.ok) throw d.httpError(502, `${target.href}: Label Studio answered ${r.status}`);
-    return new Uint8Array(await r.arrayBuffer());
+    // Read up to the upload limit: an image from Label Studio is held to what an upload would be.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of r.body ?? []) {
+        size += chunk.byteLength;
+        if (size > d.maxBytes) throw d.httpError(413, `${target.href}: over the ${Math.round(d.maxBytes / 2 ** 20)} MB limit (pixelwise serve --max-body)`); // leaving the loop cancels the body
+        chunks.push(chunk);
+      }
+    } catch (e) { throw (e as { status?: number }).status ? e : failed(e as Error); }
+    return Buffer.concat(chunks);
   };
 
   const json = (b: unknown) => (b && typeof b === 'object' ? b as Record<string, unknown> : {});
@@ -130,6 +154,10 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
     app.get(`${prefix}/health`, health);
     app.post<{ Params: { model?: string } }>(`${prefix}/setup`, async (req) => setup(req.params.model, json(req.body)));
     app.post<{ Params: { model?: string } }>(`${prefix}/predict`, async (req) => predict(req.params.model, json(req.body)));
+    // Training from Label Studio's calls (its Start Training button, annotation webhooks) is not
+    // done here: said in words, not as a missing endpoint.
+    app.get(`${prefix}/is_training`, async () => ({ is_training: false }));
+    for (const call of ['train', 'webhook']) app.post(`${prefix}/${call}`, async () => { throw d.httpError(501, NO_TRAINING); });
   }
   app.get('/ls/:model', health);
 }

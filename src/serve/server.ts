@@ -45,7 +45,7 @@ const segmentQuery = z.object({
   to_name: z.string().max(200).optional(),
   classes: z.string().max(4000).optional(),
   tolerance: z.coerce.number().min(0).max(1e6).default(0),
-});
+}).strict(); // a misspelt parameter (aplha=0.3) is refused, not answered with its default
 
 export type InferencePool = WorkerPool<Job, JobResult>;
 export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Map<string, CatalogEntry>; close(): Promise<void> }
@@ -139,7 +139,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   registerLabelStudio(app, {
     catalog, defaultModel: catalog.has('voc') ? 'voc' : [...catalog.keys()][0], files: o.lsFiles, url: o.lsUrl,
     run: (job) => runJob(pool, job, metrics, o.timeoutMs), checkPixels: (image) => checkPixels(image, o.maxPixels),
-    httpError: (status, message) => new HttpError(status, message),
+    httpError: (status, message) => new HttpError(status, message), maxBytes: o.maxBodyBytes, fetchTimeoutMs: o.timeoutMs,
   });
 
   app.get('/v1/runs', async () => ({ runs: o.runsDir ? await listRuns(o.runsDir) : [], dir: o.runsDir ?? null }));
@@ -166,6 +166,7 @@ function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
   const r = segmentQuery.safeParse(query);
   if (r.success) return r.data;
   const i = r.error.issues[0];
+  if (i.code === 'unrecognized_keys') throw new HttpError(400, `query parameter ${i.keys[0]}: not one POST /v1/segment takes (${Object.keys(segmentQuery.shape).join(', ')})`);
   const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false', tolerance: 'a distance in pixels, 0 (exact) or more' };
   const key = String(i.path[0]);
   // A parameter given twice arrives as a list: say that rather than the schema's words.
@@ -186,11 +187,14 @@ async function uploadOf(req: FastifyRequest): Promise<Uint8Array> {
     // A body that is not the multipart form its header announces (no boundary, garbage) is the
     // client's mistake: 400, not a server error. Only the size limit keeps its own status (413).
     try {
-      const part = await req.file();
-      if (!part) throw new HttpError(400, 'multipart upload without a file part; send the image as a file field');
-      return await part.toBuffer();
+      let image: Buffer | undefined;
+      // Every part is read: a second file is refused, not dropped (which of them was segmented would be a guess).
+      for await (const part of req.parts()) if (part.type === 'file') image = await part.toBuffer();
+      if (!image) throw new HttpError(400, 'multipart upload without a file part; send the image as a file field');
+      return image;
     } catch (e) {
       const err = e as Error & { code?: string; statusCode?: number };
+      if (err.code === 'FST_FILES_LIMIT') throw new HttpError(400, 'multipart upload with more than one file; send one image per request');
       if (e instanceof HttpError || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.statusCode === 413) throw e;
       throw new HttpError(400, `malformed multipart/form-data body (${err.message.split('\n')[0]}); send one file field, or the image as the body`);
     }

@@ -52,6 +52,18 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('predict', '--model', d, path.join(d, 'nothing.png')), /nothing\.png: no such file/);
   assertOneLineError(cli('evaluate', '--model', d, '--images', ds.images, '--masks', ds.masks), /no model\.json/);
   assertOneLineError(cli('train', '--resume', ds.images), /not a training run folder/);
+  // An empty value (a shell variable not set) is refused before any work, whatever parses it.
+  const photo = path.resolve('assets/photos/chelsea.png');
+  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', ''), /^pixelwise: --out: an empty value; give one \(a shell variable that is not set expands to nothing\)$/);
+  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', path.join(d, 'p'), '--effect', 'blur', '--keep', ' '), /^pixelwise: --keep: an empty value/);
+  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', path.join(d, 'p'), '--tile', ''), /^error: option '--tile <px>' argument '' is invalid\. an empty value/);
+  assertOneLineError(cli('predict', '', '--model', 'voc-fast', '--out', path.join(d, 'p')), /^pixelwise: an empty inputs argument \(""\)/);
+  assertOneLineError(cli('video', photo, '--model', 'camvid-live', '--out', ''), /^pixelwise: --out: an empty value/);
+  assert.ok(!fs.existsSync(path.join(d, 'p')), 'nothing written');
+  // Commander's own refusals exit 2 at every depth.
+  const noQueue = cli('batch', 'submit', '--model', 'voc-fast', '--images', ds.images, '--out', path.join(d, 'b'));
+  assert.equal(noQueue.code, 2);
+  assert.match(noQueue.err, /required option '--queue <url>' not specified/);
   // A mask with a label beyond the class count stops training before it starts, naming the file.
   writeGreyPng(path.join(ds.masks, 'sample_001.png'), new Uint8Array(256).fill(9), 16, 16);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--epochs', '1', '--out', path.join(d, 'r4'), '--quiet'),

@@ -183,6 +183,11 @@ test('predict --recursive: subfolders\' images, their files in the same subfolde
     assert.match(again.stdout, /^4 images -> /m, inside);
     assert.match(again.stderr, /^4 of 4 images finished by an earlier run/m, inside);
   }
+  // An image given again (the folder and one of its files) is predicted once, saying so.
+  const twice = predict(path.join(d, 'twice'), tree, path.join(tree, 'top.png'));
+  assert.equal(twice.status, 0, twice.stderr);
+  assert.match(twice.stderr, new RegExp(`^1 image given more than once \\(${path.join(tree, 'top.png').replace(/[.]/g, '\\.')}\\): each predicted once$`, 'm'));
+  assert.deepEqual(fs.readdirSync(path.join(d, 'twice')).filter((f) => f.endsWith('_labels.png')), ['top_labels.png']);
   // Nor, by their records, for a run writing elsewhere.
   assert.match(predict(path.join(d, 'elsewhere'), tree, '--recursive').stdout, /^4 images -> /m);
 

@@ -241,9 +241,14 @@ test('folders walked with their subfolders: a link back up is walked once (no im
   const png = (f: string) => f.endsWith('.png');
   assert.deepEqual(filesUnder(dir, true, png), ['a/x.png', 'b/x.png', 'top.png']);
   assert.deepEqual(filesUnder(dir, false, png), ['top.png']);
-  const given = collectInputs([dir, path.join(dir, 'a', 'x.png')], { recursive: true });
-  assert.deepEqual(given.map((g) => g.name), ['a/x.png', 'b/x.png', 'top.png', 'x.png']);
-  assert.deepEqual(outputNames(given.map((g) => g.name)), ['a/x', 'b/x', 'top', 'x']);
+  // A file given again (by itself, by another path, through a link) is taken once, as first given.
+  const repeated: string[][] = [];
+  const elsewhere = tempDir();
+  fs.symlinkSync(path.join(dir, 'top.png'), path.join(elsewhere, 'top-link.png'));
+  const given = collectInputs([dir, path.join(dir, 'a', 'x.png'), `${dir}/b/../top.png`, path.join(elsewhere, 'top-link.png')], { recursive: true, onRepeated: (file, first) => repeated.push([file, first]) });
+  assert.deepEqual(given.map((g) => g.name), ['a/x.png', 'b/x.png', 'top.png']);
+  assert.deepEqual(repeated, [[path.join(dir, 'a', 'x.png'), path.join(dir, 'a', 'x.png')], [`${dir}/b/../top.png`, path.join(dir, 'top.png')], [path.join(elsewhere, 'top-link.png'), path.join(dir, 'top.png')]]);
+  assert.deepEqual(outputNames(['a/x.png', 'b/x.png', 'top.png', 'x.png']), ['a/x', 'b/x', 'top', 'x']);
   const masks = tempDir();
   for (const n of ['a/x', 'b/x', 'top']) writeGreyPng(path.join(masks, `${n}.png`), new Uint8Array(8 * 6), 8, 6);
   assert.deepEqual(loadSamples({ images: dir, masks, numClasses: 2, ignoreIndex: 255, recursive: true }).map((s) => path.relative(dir, s.image)), ['a/x.png', 'b/x.png', 'top.png']);

@@ -1,7 +1,8 @@
 // Label Studio's ML-backend protocol on serve: /health, /setup and /predict as Label Studio calls
 // them; task images from Label Studio's own host (with its token), its local files and data: URLs;
 // the regions decode (with the package Label Studio's front end uses) to the library's label map;
-// a config with labels the model lacks, and images elsewhere, are refused.
+// a config with labels the model lacks, images elsewhere (a link out of the local files too), too
+// large or too slow, are refused; training calls are answered in words.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,18 +18,25 @@ import { tempDir } from '../helpers.ts';
 const PHOTO = path.resolve('assets/photos/chelsea.png');
 const CONFIG = '<View><Image name="img" value="$image"/><BrushLabels name="brush" toName="img"><Label value="Cat" background="#400000"/><Label value="background"/></BrushLabels></View>';
 
-test('Label Studio ML backend: setup, predict from its host, local files and data URLs, equal to the library; unknown labels and foreign images refused', async () => {
+test('Label Studio ML backend: setup, predict from its host, local files and data URLs, equal to the library; unknown labels, foreign, huge and silent images refused; training calls answered', async () => {
   const files = tempDir();
   fs.mkdirSync(path.join(files, 'photos'));
   fs.copyFileSync(PHOTO, path.join(files, 'photos', 'chelsea.png'));
   // Label Studio itself, serving an upload to its token only.
+  // A link in the local files to a file outside them.
+  const outsideFile = path.join(tempDir(), 'secret.png');
+  fs.copyFileSync(PHOTO, outsideFile);
+  fs.symlinkSync(outsideFile, path.join(files, 'photos', 'link.png'));
   const ls = http.createServer((req, res) => {
     if (req.url === '/data/upload/1/ab12cd34-chelsea.png' && req.headers.authorization === 'Token secret') { res.writeHead(200, { 'content-type': 'image/png' }); res.end(fs.readFileSync(PHOTO)); return; }
+    // An answer past the upload limit, sent without end; and no answer at all.
+    if (req.url === '/data/upload/1/huge.png') { res.writeHead(200, { 'content-type': 'image/png' }); const chunk = Buffer.alloc(1 << 20); const send = () => { if (!res.destroyed && res.write(chunk)) setImmediate(send); else res.once('drain', send); }; send(); return; }
+    if (req.url === '/data/upload/1/silent.png') return;
     res.writeHead(401); res.end();
   });
   await new Promise<void>((r) => ls.listen(0, '127.0.0.1', r));
   const lsUrl = `http://127.0.0.1:${(ls.address() as AddressInfo).port}`;
-  const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, lsFiles: files });
+  const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, lsFiles: files, maxBodyBytes: 8 << 20, timeoutMs: 20_000 });
   const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
   const post = (p: string, body: unknown) => fetch(`${url}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   try {
@@ -81,6 +89,24 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
       const r = await post('/ls/voc/predict', { tasks: [{ id: 6, data: { image } }], project: '7.1700000000', label_config: CONFIG });
       assert.equal(r.status, status, image);
       assert.equal((await r.json()).error, error);
+    }
+    const linked = await post('/ls/voc/predict', { tasks: [{ id: 8, data: { image: '/data/local-files/?d=photos/link.png' } }], label_config: CONFIG });
+    assert.equal(linked.status, 403, 'a link out of --ls-files');
+    // Images from Label Studio's host are held to the upload limit, and to the request's time.
+    const huge = await post('/ls/voc/predict', { tasks: [{ id: 9, data: { image: '/data/upload/1/huge.png' } }], project: '7.1700000000', label_config: CONFIG });
+    assert.equal(huge.status, 413);
+    assert.match((await huge.json()).error, /huge\.png: over the 8 MB limit \(pixelwise serve --max-body\)$/);
+    const t0 = Date.now();
+    const silent = await post('/ls/voc/predict', { tasks: [{ id: 10, data: { image: '/data/upload/1/silent.png' } }], project: '7.1700000000', label_config: CONFIG });
+    assert.equal(silent.status, 502);
+    assert.match((await silent.json()).error, /silent\.png: no answer within 20 s$/);
+    assert.ok(Date.now() - t0 < 40_000);
+    // Training calls are answered in words (Label Studio shows them), not as missing endpoints.
+    assert.deepEqual(await (await fetch(`${url}/ls/voc/is_training`)).json(), { is_training: false });
+    for (const call of ['/ls/voc/train', '/ls/voc/webhook', '/webhook']) {
+      const r = await post(call, { action: 'START_TRAINING', project: { id: 7 } });
+      assert.equal(r.status, 501, call);
+      assert.match((await r.json()).error, /does not train from Label Studio; export the project \(JSON\), turn it into masks with pixelwise convert FILE --from labelstudio/);
     }
     await post('/ls/voc/setup', { project: '8', schema: CONFIG, hostname: 'not a url' });
     const noHost = await post('/ls/voc/predict', { tasks: [{ id: 7, data: { image: '/data/upload/1/x.png' } }], project: '8', label_config: CONFIG });

@@ -124,6 +124,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.match(await (await fetch(`${url}/`)).text(), /<title>pixelwise/);
 
     // Refusals: status and a message naming what to change.
+    const twoFiles = new FormData();
+    twoFiles.append('file', new Blob([photo], { type: 'image/png' }), 'a.png');
+    twoFiles.append('other', new Blob([photo], { type: 'image/png' }), 'b.png');
     const refusals: [Promise<Response>, number, RegExp][] = [
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'image/png'), 415, /not an image/],
       [post(`${url}/v1/segment`, Buffer.from('hello'), 'text/plain'), 415, /Content-Type image/],
@@ -139,6 +142,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment`, pngClaiming(100000, 100000), 'image/png'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
       [post(`${url}/v1/segment`, bmpClaiming, 'image/bmp'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
       [fetch(`${url}/v2/whatever`), 404, /no such endpoint/],
+      // A misspelt parameter is refused, not answered with its default; a second file is not dropped.
+      [post(`${url}/v1/segment?output=overlay&aplha=0.2`, photo, 'image/png'), 400, /^query parameter aplha: not one POST \/v1\/segment takes \(model, output, alpha, /],
+      [post(`${url}/v1/segment?output=labels`, twoFiles), 400, /^multipart upload with more than one file; send one image per request$/],
     ];
     for (const [p, status, message] of refusals) {
       const r = await p;

@@ -46,7 +46,8 @@ function refuseOverwritingInputs(files: string[], names: string[], out: string, 
 export async function run(inputs: string[], o: Opts): Promise<void> {
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   const recorded = new EarlierRuns();
-  const given = collectInputs(inputs, { recursive: o.recursive, onPassedOver: (skipped, why) => process.stderr.write(`passed over ${skipped.length} HEIC photo${skipped.length > 1 ? 's' : ''} (${path.basename(skipped[0])}${skipped.length > 1 ? ', ...' : ''}): ${why}\n`),
+  const repeated: [string, string][] = [];
+  const given = collectInputs(inputs, { recursive: o.recursive, onRepeated: (file, first) => repeated.push([file, first]), onPassedOver: (skipped, why) => process.stderr.write(`passed over ${skipped.length} HEIC photo${skipped.length > 1 ? 's' : ''} (${path.basename(skipped[0])}${skipped.length > 1 ? ', ...' : ''}): ${why}\n`),
     // Predictions are not inputs: those an earlier run's record lists (a file only named like one may
     // be a user's image: taken, and refused below if this run would write over it).
     exclude: (f) => PREDICTION_FILE.test(f) && recorded.isOutput(f),
@@ -54,6 +55,10 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
       const n = subfolders.filter((d) => !isInside(o.out, d) && !recorded.isRun(d)).length;
       if (n) process.stderr.write(`${dir}: its ${n} subfolder${n > 1 ? 's' : ''} not looked in (--recursive takes their images)\n`);
     } });
+  if (repeated.length) {
+    const [file, first] = repeated[0];
+    process.stderr.write(`${repeated.length} image${repeated.length > 1 ? 's' : ''} given more than once (${file}${file === first ? '' : `, the same file as ${first}`}${repeated.length > 1 ? ', ...' : ''}): each predicted once\n`);
+  }
   const files = given.map((g) => g.file);
   // The exports name an image as it was given (under a folder: its path there, sub/x.png); the files are named after it.
   const exportNames = given.map((g) => g.name.split(path.sep).join('/'));
