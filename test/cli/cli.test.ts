@@ -60,6 +60,17 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('predict', '', '--model', 'voc-fast', '--out', path.join(d, 'p')), /^pixelwise: an empty inputs argument \(""\)/);
   assertOneLineError(cli('video', photo, '--model', 'camvid-live', '--out', ''), /^pixelwise: --out: an empty value/);
   assert.ok(!fs.existsSync(path.join(d, 'p')), 'nothing written');
+  // Outputs that could not be what was meant, refused before any work: a video file not named as
+  // the MP4 it would be, two outputs on one path, a per-image table on the report's or the class file.
+  assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.avi')), /^pixelwise: --out .*v\.avi: video files are written as MP4 \(H\.264\); name it .*v\.mp4 \(or \.m4v, \.mov\)$/);
+  assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--mask-video', `${d}/./v.mp4`), /^pixelwise: --mask-video .*v\.mp4: --out names it too; give each output its own path$/);
+  assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--labels-dir', path.join(d, 'v.mp4')), /^pixelwise: --labels-dir .*: --out names it too/);
+  assertOneLineError(cli('evaluate', '--model', 'voc-fast', '--images', ds.images, '--masks', ds.masks, '--report', path.join(d, 'rep'), '--per-image', path.join(d, 'rep', 'scores.json')), /^pixelwise: --per-image .*scores\.json: is --report's scores\.json; name another file$/);
+  const classFile = path.join(d, 'classes.json');
+  fs.writeFileSync(classFile, JSON.stringify([{ name: 'a' }, { name: 'b' }]));
+  assertOneLineError(cli('evaluate', '--model', 'voc-fast', '--images', ds.images, '--masks', ds.masks, '--class-file', classFile, '--per-image', classFile), /^pixelwise: --per-image .*classes\.json: is --class-file; name another file$/);
+  assert.equal(fs.readFileSync(classFile, 'utf8'), JSON.stringify([{ name: 'a' }, { name: 'b' }]));
+  assert.ok(!fs.existsSync(path.join(d, 'v.mp4')) && !fs.existsSync(path.join(d, 'rep', 'scores.json')));
   // Commander's own refusals exit 2 at every depth.
   const noQueue = cli('batch', 'submit', '--model', 'voc-fast', '--images', ds.images, '--out', path.join(d, 'b'));
   assert.equal(noQueue.code, 2);

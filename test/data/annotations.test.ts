@@ -214,6 +214,35 @@ test('classes by name: two COCO categories spelt alike are one class; a class fi
   assert.equal(c.stderr, `pixelwise: ${cls}: classes 1 and 2 are both named "CAT"; give each class its own name\n`);
 });
 
+test('convert writes over its own files only: a dataset folder with its own classes.json or masks is refused, untouched; an earlier conversion, finished or stopped part way, is converted into again', async () => {
+  const images = await imagesDir(['a.png']);
+  const coco = { images: [{ id: 1, file_name: 'a.png', width: W, height: H }], categories: [{ id: 1, name: 'cat' }], annotations: [{ id: 10, image_id: 1, category_id: 1, segmentation: [[1, 1, 4, 1, 4, 3, 1, 3]] }] };
+  const file = path.join(tempDir(), 'instances.json');
+  fs.writeFileSync(file, JSON.stringify(coco));
+  // The images' own folder, holding the user's class file; another holding hand-made masks.
+  fs.writeFileSync(path.join(images, 'classes.json'), '{"mine": true}');
+  const handMade = tempDir();
+  fs.mkdirSync(path.join(handMade, 'masks'));
+  fs.writeFileSync(path.join(handMade, 'masks', 'a.png'), 'my mask');
+  for (const [out, names] of [[images, 'classes.json'], [handMade, 'masks/']]) {
+    await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `out ${out}: holds ${names} that no earlier conversion wrote (there is no report.json of convert's); convert would write over them; give a new or empty folder`);
+  }
+  assert.equal(fs.readFileSync(path.join(images, 'classes.json'), 'utf8'), '{"mine": true}');
+  assert.equal(fs.readFileSync(path.join(handMade, 'masks', 'a.png'), 'utf8'), 'my mask');
+  assert.ok(!fs.existsSync(path.join(images, 'masks')));
+  // Into an earlier conversion: again, and after one stopped before its end (its first report only).
+  const out = path.join(tempDir(), 'out');
+  await convertAnnotations({ from: 'coco', input: file, images, out });
+  const first = fs.readFileSync(path.join(out, 'masks', 'a.png'));
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+  fs.writeFileSync(path.join(out, 'report.json'), JSON.stringify({ format: report.format, input: file, masks: report.masks, partial: true }));
+  fs.rmSync(path.join(out, 'classes.json'));
+  const again = await convertAnnotations({ from: 'coco', input: file, images, out });
+  assert.equal(again.images, 1);
+  assert.ok(fs.readFileSync(path.join(out, 'masks', 'a.png')).equals(first));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).partial, undefined);
+});
+
 test('labelme: polygon, rectangle, circle and a line (skipped: no area), made by hand', async () => {
   const images = await imagesDir(['frame.png']);
   const j = {

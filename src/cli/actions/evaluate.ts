@@ -22,6 +22,9 @@ import { UserError } from '../../util/errors.js';
 import { cliLog } from '../flags.js';
 import type { Opts } from '../evaluate.js';
 
+/** What the report folder holds. */
+const REPORT_FILES = ['scores.json', 'scores.md', 'reliability.svg'];
+
 /** Where the scores go: --report, else eval/<model name> in the working directory (never inside the model's folder: a shipped model's is the installed package). */
 function reportDir(o: Opts): string {
   return o.report ?? path.join('eval', path.basename(path.resolve(o.model)));
@@ -33,6 +36,12 @@ export async function run(o: Opts): Promise<void> {
   if (o.bootstrap < 0) throw new UserError(`--bootstrap ${o.bootstrap}: a number of resamples, 0 for none`);
   if (o.perImage) checkOutputFile('--per-image', o.perImage);
   if (o.perImage && !/\.(csv|json)$/i.test(o.perImage)) throw new UserError(`--per-image ${o.perImage}: name a .csv or .json file`);
+  // Nor one of the report's files, nor a file the command reads (a class file is JSON too).
+  if (o.perImage) {
+    const taken = [...REPORT_FILES.map((f) => [path.join(dir, f), o.report ? `--report's ${f}` : `the report's ${f} (--report)`]), [o.classFile, '--class-file'], [o.list, '--list']];
+    const clash = taken.find(([f]) => f && path.resolve(f) === path.resolve(o.perImage!));
+    if (clash) throw new UserError(`--per-image ${o.perImage}: is ${clash[1]}; name another file`);
+  }
   if (o.record) await checkRecord(o);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
   const card = seg.card;

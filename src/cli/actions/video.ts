@@ -39,6 +39,9 @@ async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; fra
   return { info, frames: readFrames(input, info) };
 }
 
+/** Names of the files video writes (ffmpeg's MP4 muxer: ISO media files, which these name). */
+const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov'];
+
 function checkOptions(input: string, o: Opts): void {
   for (const [flag, target] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
     if (target && input !== '-' && target !== '-' && path.resolve(target) === path.resolve(input)) throw new UserError(`${flag} ${target}: that is the input video; write to another file`);
@@ -51,6 +54,18 @@ function checkOptions(input: string, o: Opts): void {
   if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: files are written as MP4; the other formats are for --out - (stdout)`);
   const format = o.outFormat ?? (o.out === '-' ? 'mjpeg' : 'mp4');
   if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a file, or --out - --out-format mpegts), not ${format}`);
+  for (const [flag, file] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
+    if (file && file !== '-' && !VIDEO_FILE_EXTS.includes(path.extname(file).toLowerCase())) {
+      throw new UserError(`${flag} ${file}: video files are written as MP4 (H.264); name it ${path.extname(file) ? file.slice(0, -path.extname(file).length) : file}.mp4 (or .m4v, .mov)`);
+    }
+  }
+  // Each output its own path: two on one would leave one of them, or fail after the work.
+  const named: [string, string | undefined][] = [['--out', o.out], ['--mask-video', o.maskVideo], ['--labels-dir', o.labelsDir], ['--export-dir', o.exportDir]];
+  const outputs = named.filter((x): x is [string, string] => !!x[1] && x[1] !== '-');
+  for (const [i, [flag, target]] of outputs.entries()) {
+    const same = outputs.slice(0, i).find(([, t]) => path.resolve(t) === path.resolve(target));
+    if (same) throw new UserError(`${flag} ${target}: ${same[0]} names it too; give each output its own path`);
+  }
   checkOutputFile('--out', o.out);
   if (o.maskVideo) checkOutputFile('--mask-video', o.maskVideo);
   if (o.labelsDir) checkOutputDir('--labels-dir', o.labelsDir);

@@ -169,9 +169,33 @@ function writeLists(out: string, names: string[], valFraction?: number): { list:
   return { list, split };
 }
 
+/** The report.json of an earlier conversion into `out` (written as it starts, and again when it ends); null when there is none. */
+function earlierReport(out: string): { split?: unknown } | null {
+  try {
+    const r = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { format?: unknown; masks?: unknown; split?: unknown };
+    return typeof r.format === 'string' && typeof r.masks === 'string' ? r : null;
+  } catch { return null; }
+}
+
 /** Whether the report.json in `out` records a split that convert wrote (its train.txt and val.txt are convert's own). */
 function earlierSplit(out: string): boolean {
-  try { return !!(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { split?: unknown }).split; } catch { return false; }
+  return !!earlierReport(out)?.split;
+}
+
+/** The names convert writes at the top of its folder, besides masks/. */
+const CONVERT_FILES = ['classes.json', 'list.txt', 'train.txt', 'val.txt', 'report.json'];
+
+/**
+ * A folder convert may write into: new, empty of its names, or an earlier conversion's (its
+ * report.json says so). Files of those names that convert did not write (a dataset's own
+ * classes.json or masks) are never written over.
+ */
+function checkOutFolder(out: string): void {
+  if (!isDir(out) || earlierReport(out)) return;
+  const found = CONVERT_FILES.filter((f) => fs.existsSync(path.join(out, f)));
+  const masks = path.join(out, 'masks');
+  if (isDir(masks) && filesUnder(masks, true, (f) => f.toLowerCase().endsWith('.png')).length) found.push('masks/');
+  if (found.length) throw argumentError('out', out, `holds ${found.join(', ')} that no earlier conversion wrote (there is no report.json of convert's); convert would write over them; give a new or empty folder`);
 }
 
 /** `names` cut into train and val by a hash of each name: about `fraction` in val, at least one on each side of two or more. */
@@ -219,6 +243,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const crowdRule = o.crowd ?? 'ignore';
   if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
+  checkOutFolder(o.out);
   const set = readExport(o);
   if (o.images == null && o.from === 'labelme') gatherImages(set, o.input, isDir(o.input), imagesDir);
   const classes: ClassInfo[] = o.classes ?? (() => {
@@ -264,6 +289,10 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   if (!byFile.size && absent.length) throw new UserError(`${o.input}: none of the ${absent.length} frames it lists has an image in options.images ${imagesDir} (${absent[0]}.png, ...); extract the video's frames there, numbered from 0 (ffmpeg -i VIDEO -start_number 0 DIR/frame_%06d.png)`);
   const located = [...byFile.values()];
   const merged = located.filter((l) => l.entries.length > 1).map((l) => ({ image: path.relative(imagesDir, l.file), entries: l.entries.map((e) => e.name) }));
+  // The folder is marked as convert's before its first mask: a conversion stopped part way may be run again.
+  const before = earlierReport(o.out);
+  fs.mkdirSync(o.out, { recursive: true });
+  writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ format: o.from, input: o.input, masks: masksDir, partial: true, ...(before?.split ? { split: before.split } : {}) }, null, 2) + '\n');
   let done = 0;
   for (const { file, entries } of located) {
     const [w, h] = await imageSize(file);
