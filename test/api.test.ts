@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { load } from '../src/index.ts';
+import { pathToFileURL } from 'node:url';
+import { load, type ImageInput } from '../src/index.ts';
 import { classAreas, classHistogram } from '../src/inference/label_map.ts';
 import { readImage, type RgbImage } from '../src/data/image_io.ts';
 import { bmpFile, tempDir } from './helpers.ts';
@@ -105,6 +106,14 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   assert.equal(a.labels.length, 451 * 300);
   assert.deepEqual(b.labels, a.labels);
   assert.deepEqual(c.labels, a.labels);
+  // What else a JavaScript caller holds an image as: a file: URL (object or string), a fetch()'s
+  // ArrayBuffer, a canvas's base64 data: URL. A network address is refused, not read.
+  const bytes = fs.readFileSync(file);
+  for (const other of [pathToFileURL(file), pathToFileURL(file).href, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), `data:image/png;base64,${bytes.toString('base64')}`]) {
+    assert.deepEqual((await seg.segment(other as ImageInput)).labels, a.labels, String(other).slice(0, 40));
+  }
+  await assert.rejects(seg.segment('https://example.com/cat.png'), (e: Error & { argument?: string }) => e.argument === 'image' && e.message === 'image https://example.com/cat.png: pixelwise reads nothing from the network (https:); download the image and give its path or its bytes');
+  await assert.rejects(seg.segment(''), (e: Error & { argument?: string }) => e.argument === 'image' && /^image: an empty path/.test(e.message));
   // Without probabilities: the same label map; the soft-edged renderers say what they need.
   const lean = await seg.segment(file, { probabilities: false });
   assert.deepEqual(lean.labels, a.labels);

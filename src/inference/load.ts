@@ -3,6 +3,7 @@
 //   const seg = await load('voc');            // or load() for the default, or a folder
 //   const r = await seg.segment('photo.jpg'); // r.labels, r.width, r.height, r.classes
 //   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
+import { fileURLToPath } from 'node:url';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/card.js';
 import { probabilityOf } from './label_map.js';
@@ -25,7 +26,7 @@ import { displayRgb } from '../data/display_bands.js';
  * models of other bands), raw 8-bit RGB or RGBA pixels (an ImageData's layout: alpha dropped), or raw samples of any
  * bands (`channels`, `sampleType`).
  */
-export type ImageInput = string | Uint8Array | RgbImage | PixelImage;
+export type ImageInput = string | URL | Uint8Array | ArrayBuffer | RgbImage | PixelImage;
 
 export interface SegmentationModel {
   readonly card: ModelCard;
@@ -46,25 +47,47 @@ export interface SegmentOptions {
   signal?: AbortSignal;
 }
 
-/** Inputs that are none of the kinds ImageInput names are refused by name, whatever a JavaScript caller passed. */
-function checkInput(input: unknown): void {
-  if (typeof input === 'string' || input instanceof Uint8Array || (typeof input === 'object' && input !== null && 'data' in input)) return;
+const DATA_URL = /^data:[\w.+-]+\/[\w.+-]+(;[\w-]+=[^;,]*)*;base64,/i;
+
+/**
+ * An input as the readers take it: a path, bytes or pixels. A file: URL (object or string) is its
+ * path, a base64 data: URL and an ArrayBuffer their bytes; a network URL is refused (pixelwise reads
+ * nothing from the network), as is anything ImageInput does not name, whatever a JavaScript caller passed.
+ */
+function checkedInput(input: unknown): string | Uint8Array | RgbImage | PixelImage {
+  if (input instanceof URL || (typeof input === 'string' && /^[a-z][\w+.-]+:\/\//i.test(input))) {
+    const url = new URL(String(input));
+    if (url.protocol === 'file:') return fileURLToPath(url);
+    throw new UserError(`image ${short(String(input))}: pixelwise reads nothing from the network (${url.protocol}); download the image and give its path or its bytes`, 2, 'image');
+  }
+  if (typeof input === 'string') {
+    if (!input.trim()) throw new UserError('image: an empty path; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }', 2, 'image');
+    const data = DATA_URL.exec(input);
+    if (data) return Buffer.from(input.slice(data[0].length), 'base64');
+    if (/^data:/i.test(input)) throw new UserError(`image ${short(input)}: a data: URL that is not base64; give its bytes`, 2, 'image');
+    return input;
+  }
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (input instanceof Uint8Array || (typeof input === 'object' && input !== null && 'data' in input)) return input as Uint8Array | RgbImage | PixelImage;
   const what = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input === 'object' ? 'an object without data' : `a ${typeof input}`;
   throw new UserError(`image: got ${what}; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }`, 2, 'image');
 }
 
+/** A long string as an error names it. */
+const short = (s: string) => (s.length > 80 ? `${s.slice(0, 60)}...` : s);
+
 /** `name`: what errors call an encoded image given as bytes. */
-export async function toRgbImage(input: ImageInput, name = 'image'): Promise<RgbImage> {
-  checkInput(input);
+export async function toRgbImage(given: ImageInput, name = 'image'): Promise<RgbImage> {
+  const input = checkedInput(given);
   if (typeof input === 'string') return readImage(input);
   if (input instanceof Uint8Array) return decodeImageBuffer(input, name);
   return checkedRgb8(input);
 }
 
 /** An input as a model of these bands takes it: 8-bit RGB (toRgbImage), or as stored. */
-export async function toModelInput(input: ImageInput, bands: { channels: number; sampleType?: SampleType }, name = 'image'): Promise<PixelImage> {
-  if (bands.channels === 3 && (bands.sampleType ?? 'uint8') === 'uint8') return toRgbImage(input, name);
-  checkInput(input);
+export async function toModelInput(given: ImageInput, bands: { channels: number; sampleType?: SampleType }, name = 'image'): Promise<PixelImage> {
+  if (bands.channels === 3 && (bands.sampleType ?? 'uint8') === 'uint8') return toRgbImage(given, name);
+  const input = checkedInput(given);
   if (typeof input === 'string') return readModelInput(input, bands);
   const im = input instanceof Uint8Array ? await decodeRaster(Buffer.from(input.buffer, input.byteOffset, input.byteLength), name) : input;
   const c = channelsOf(im), { width, height } = im;
