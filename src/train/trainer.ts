@@ -167,12 +167,22 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   const valSpec = cfg.val ? datasetSpec(cfg, cfg.val) : null;
   if ((cfg.valEvery ?? 1) < 1) throw argumentError('valEvery', cfg.valEvery, 'must be >= 1');
   const valSamples: Sample[] = valSpec ? loadSamples(valSpec) : [];
+  const shared = trainedOn(trainSamples, valSamples);
+  if (shared) log(`${shared} of the ${valSamples.length} validation images are training images too (the same files): the validation scores will flatter the model; validate on images held out of training`);
 
   const distill = cfg.teacher ? { weight: cfg.distillWeight ?? DEFAULT_DISTILL.weight, temperature: cfg.distillTemperature ?? DEFAULT_DISTILL.temperature } : undefined;
   const teacher = cfg.teacher ? await openTeacher(cfg.teacher, cfg.classes, distill!.temperature) : null;
   try {
     return await trainWith(cfg, runDir, resume, hooks, { started, log, trainSpec, trainSamples, valSpec, valSamples, teacher, distill });
   } finally { await teacher?.dispose(); }
+}
+
+/** How many validation samples' images are training samples' images (the same files, by real path). */
+function trainedOn(train: Sample[], val: Sample[]): number {
+  if (!val.length) return 0;
+  const real = (f: string) => { try { return fs.realpathSync(f); } catch { return path.resolve(f); } };
+  const seen = new Set(train.map((s) => real(s.image)));
+  return val.filter((s) => seen.has(real(s.image))).length;
 }
 
 interface Prepared {

@@ -259,3 +259,19 @@ test('binary mode (--classes 1): one sigmoid output; its loss is binary cross-en
   }
   trained.dispose();
 });
+
+test('validation images that are training images (the same files) are said before training; held-out ones are not', async () => {
+  const { d, cfg } = await setup();
+  const run = async (val: TrainConfig['val'], dir: string) => {
+    const lines: string[] = [];
+    const ac = new AbortController();
+    await train({ ...cfg, val, epochs: 1 }, path.join(d, dir), false, { quiet: true, log: (l) => lines.push(l), signal: ac.signal, onStep: () => ac.abort() });
+    return lines.filter((l) => /validation images are training images/.test(l));
+  };
+  assert.deepEqual(await run(cfg.train, 'same'), ['8 of the 8 validation images are training images too (the same files): the validation scores will flatter the model; validate on images held out of training']);
+  // Through a link to the training folder, too.
+  const link = path.join(d, 'link');
+  fs.symlinkSync(cfg.train.images, link);
+  assert.equal((await run({ ...cfg.train, images: link }, 'linked')).length, 1);
+  assert.deepEqual(await run(cfg.val, 'held-out'), []);
+});

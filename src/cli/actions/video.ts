@@ -10,7 +10,7 @@ import { encodeLabelPngFast } from '../../render/label_png.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { isFile, writeFileAtomic } from '../../util/fs.js';
+import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
 import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import { PartialOutputs, onStopSignal } from '../stop_signals.js';
 import { prefetch } from '../../util/prefetch.js';
@@ -55,7 +55,7 @@ function checkOptions(input: string, o: Opts): void {
   const format = o.outFormat ?? (o.out === '-' ? 'mjpeg' : 'mp4');
   if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a file, or --out - --out-format mpegts), not ${format}`);
   for (const [flag, file] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
-    if (file && file !== '-' && !VIDEO_FILE_EXTS.includes(path.extname(file).toLowerCase())) {
+    if (file && file !== '-' && !isDir(file) && !VIDEO_FILE_EXTS.includes(path.extname(file).toLowerCase())) { // a folder: checkOutputFile says so
       throw new UserError(`${flag} ${file}: video files are written as MP4 (H.264); name it ${path.extname(file) ? file.slice(0, -path.extname(file).length) : file}.mp4 (or .m4v, .mov)`);
     }
   }
