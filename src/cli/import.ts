@@ -4,9 +4,9 @@ import { Command, Option } from 'commander';
 import { addArchOptions } from './arch_options.js';
 import { presetNames } from '../models/presets.js';
 import { TFLITE_PRESETS } from '../models/tflite_presets.js';
-import { parsePositiveInt, parseSize } from './options.js';
+import { parseMean, parsePositiveInt, parseSize, parseStd } from './options.js';
 
-export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; weights: boolean; variant?: string[]; qdq?: boolean; inputSize?: [number, number]; preset?: string; classes?: number; classFile?: string; mean?: string; std?: string;
+export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; weights: boolean; variant?: string[]; qdq?: boolean; inputSize?: [number, number]; preset?: string; classes?: number; classFile?: string; mean?: [number, number, number]; std?: [number, number, number];
   channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }
 
 export function importCommand(): Command {
@@ -17,8 +17,8 @@ export function importCommand(): Command {
     .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}; for .tflite: ${Object.keys(TFLITE_PRESETS).join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
-    .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order')
-    .option('--std <r,g,b>', 'input std in channel order')
+    .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order', parseMean)
+    .option('--std <r,g,b>', 'input std in channel order', parseStd)
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))
     .option('--no-onnx', 'do not write model.onnx beside the weights')
     .option('--no-weights', 'write only model.onnx (a package to run, not to train from)')

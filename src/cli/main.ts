@@ -1,5 +1,5 @@
 // The `pixelwise` command line: one file per command; user errors print one line, exit non-zero.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { envConfig } from './config.js';
 import { cliMessage } from './flags.js';
@@ -51,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
+    // A parser's refusal raised by a command's own code, not by commander (which prints its own): said here.
+    if (e instanceof InvalidArgumentError) { process.stderr.write(`pixelwise: ${e.message}\n`); return 2; }
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander already printed one line
     if (e instanceof UserError) { process.stderr.write(`pixelwise: ${cliMessage(e)}\n`); return e.exitCode; }
     // The stack alone: rethrown, Node would also print the source line it came from, which for

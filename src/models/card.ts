@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import type { ModelSpec } from './seg_model.js';
 import type { Precision } from './precision_names.js';
+import { UserError } from '../util/errors.js';
 
 export { PRECISIONS, type Precision } from './precision_names.js';
 
@@ -191,11 +192,16 @@ export function buildCard(fields: Omit<CardFields, 'format' | 'version' | 'input
   output?: CardOutput;
 }): ModelCard {
   const rule = fields.input.rule ?? { kind: 'native' };
-  const card = cardSchema.parse({
+  const parsed = cardSchema.safeParse({
     ...fields, format: 'pixelwise-model', version: 2,
     input: { ...fields.input, rule, channels: fields.model.inChannels ?? 3 },
     output: fields.output ?? defaultOutput(rule),
   });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new UserError(`model card ${i.path.join('.')}: ${i.message}`);
+  }
+  const card = parsed.data;
   const bands = bandsError(card.input, card.model);
   if (bands) throw new Error(bands);
   return card;

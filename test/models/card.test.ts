@@ -12,6 +12,7 @@ import { archStride as strideOf } from '../../src/models/registry.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
 import { IMAGENET_NORM } from '../../src/data/normalize.ts';
 import { tempDir } from '../helpers.ts';
+import { UserError } from '../../src/util/errors.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/cards');
 const parsed = (raw: unknown): ModelCard => { const r = parseCard(raw, strideOf); if ('error' in r) throw new Error(r.error); return r.card; };
@@ -72,6 +73,9 @@ test('card: buildCard fills the format, version, channels and the default output
   assert.deepEqual([c.format, c.version, c.input.channels, c.output, c.weights], ['pixelwise-model', 2, 3, { kind: 'logits', resizeBack: 'labels' }, '']);
   const n = buildCard({ model: { arch: 'unet', numClasses: 2 }, classes: defaultClasses(2), input: { normalization: IMAGENET_NORM, stride: 8 } });
   assert.deepEqual([n.input.rule, n.output.resizeBack], [{ kind: 'native' }, 'scores']);
+  // Fields it cannot hold are one line naming the field (before: zod's issue list as an internal error).
+  assert.throws(() => buildCard({ model: { arch: 'unet', numClasses: 2 }, classes: defaultClasses(2), input: { normalization: { mean: [0, 0, 0], std: [0, 1, 1] }, stride: 8 } }),
+    (e: Error) => e instanceof UserError && /^model card input\.normalization\.std\.0: .*>0/.test(e.message) && !e.message.includes('\n'));
 });
 
 test('writeCard refuses a card it would not read back, and writes nothing (a library caller\'s hand-made card)', async () => {

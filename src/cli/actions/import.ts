@@ -17,7 +17,6 @@ import { convertTorchStateDict } from '../../io/torch_convert.js';
 import { npyFiles, readNpyFolder, tfDeeplabWeights } from '../../io/tf_deeplab.js';
 import { resolveClasses } from '../../data/classes.js';
 import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
-import { parseNumberList } from '../options.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir } from '../output_paths.js';
 import type { Opts } from '../import.js';
@@ -51,9 +50,8 @@ export async function run(o: Opts): Promise<void> {
     if (o.inputSize.some((v) => v % m)) throw new UserError(`--input-size ${o.inputSize.join('x')}: this network needs sides that are multiples of ${m} (e.g. ${o.inputSize.map((v) => Math.max(m, Math.round(v / m) * m)).join('x')})`);
   }
   const classes = preset && !o.classFile && (!o.classes || o.classes === preset.classes.length) ? preset.classes : resolveClasses(numClasses, o.classFile);
-  const triple = (v: string, what: string) => { const a = parseNumberList(v); if (a.length !== 3) throw new UserError(`${what} needs 3 values`); return a as [number, number, number]; };
   const norm: Normalization = o.mean || o.std
-    ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
+    ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
     : preset?.normalization ?? { ...IMAGENET_NORM, channelOrder: o.channelOrder };
   const npyFolder = isDir(o.from);
   const tensors = npyFolder ? null : readForeignCheckpoint(o.from);
@@ -73,12 +71,7 @@ export async function run(o: Opts): Promise<void> {
     count = tensors!.size - conv.skipped.length;
     skipped = conv.skipped;
   }
-  if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
-  let onnx: string | undefined;
-  if (o.onnx) {
-    writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
-    onnx = 'model.onnx';
-  }
+  const onnx = o.onnx ? 'model.onnx' : undefined;
   const sha256 = npyFolder ? folderSha256(o.from) : crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex');
   const card = buildCard({
     model: model.spec, classes, input: { normalization: norm, stride: model.stride, rule: o.inputSize ? { kind: 'fixed', size: o.inputSize, filter: 'pillow' } : preset?.rule }, weights: o.weights ? 'weights.safetensors' : '', onnx,
@@ -89,6 +82,9 @@ export async function run(o: Opts): Promise<void> {
     provenance: { file: path.basename(o.from), sha256, command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
     scores: preset?.scores?.(model.spec)?.map((sc) => (o.inputSize ? { ...sc, dataset: `${sc.dataset} (not this package's ${o.inputSize[1]}x${o.inputSize[0]})` } : sc)),
   });
+  // Written once the card is made (and checked).
+  if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
+  if (onnx) writeFileAtomic(path.join(o.out, onnx), exportOnnx(model));
   writeCard(o.out, card);
   const named = skipped.filter((k) => !k.endsWith('num_batches_tracked'));
   const skippedText = skipped.length ? `; skipped ${skipped.length} unused (${named.join(', ') || 'BatchNorm counters'}${named.length ? ' and BatchNorm counters' : ''})` : '';

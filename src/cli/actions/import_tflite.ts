@@ -19,7 +19,7 @@ import { writeCard } from '../../models/package.js';
 import { TFLITE_PRESETS, type TflitePreset } from '../../models/tflite_presets.js';
 import { resolveClasses } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
-import { MAX_INPUT_PIXELS, parseNumberList } from '../options.js';
+import { MAX_INPUT_PIXELS } from '../options.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { UserError } from '../../util/errors.js';
 import { commandArgs } from '../command_args.js';
@@ -48,9 +48,6 @@ async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, class
   const model = new SegModel({ arch: arch.name, numClasses: classes.length });
   try {
     model.loadNamedWeights(tfliteConvWeights(model, graph, o.from), o.from, { strict: true });
-    fs.mkdirSync(o.out, { recursive: true });
-    if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
-    if (o.onnx) writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
     const card = buildCard({
       model: model.spec, classes, weights: o.weights ? 'weights.safetensors' : '', onnx: o.onnx ? 'model.onnx' : undefined, parameters: model.trainableParamCount(),
       input: { normalization: norm, stride: model.stride, rule: { kind: 'fixed', size, filter: 'pillow' } },
@@ -59,6 +56,9 @@ async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, class
       scores: preset?.scores,
       provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
     });
+    fs.mkdirSync(o.out, { recursive: true });
+    if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
+    if (o.onnx) writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
     writeCard(o.out, card);
     process.stdout.write(`imported ${o.from} into ${o.out} (${arch.name}, ${classes.length} classes, ${model.trainableParamCount().toLocaleString('en-US')} parameters${o.onnx ? ', model.onnx' : ''})\n`);
   } finally { model.dispose(); }
@@ -76,12 +76,11 @@ export async function runTflite(o: Opts): Promise<void> {
   const classes = preset && !o.classFile ? preset.classes : resolveClasses(numClasses, o.classFile);
   if (classes.length !== net.classes) throw new UserError(`${o.preset ? `--preset ${o.preset}` : '--class-file'}: ${classes.length} classes for a graph of ${net.classes} class scores`);
   const input = graph.tensors[graph.inputs[0]];
-  const triple = (v: string, what: string) => { const a = parseNumberList(v); if (a.length !== 3) throw new UserError(`${what} needs 3 values`); return a as [number, number, number]; };
   // An 8-bit input reads pixel q as (q - zero point) * scale: mean zp / 255, std 1 / (255 scale).
   const q = input.quantization;
   const fromInput: Normalization | undefined = q && (input.type === 'UINT8' || input.type === 'INT8')
     ? { mean: [0, 1, 2].map(() => q.zeroPoint[0] / 255) as [number, number, number], std: [0, 1, 2].map(() => 1 / (255 * q.scale[0])) as [number, number, number] } : undefined;
-  const norm: Normalization | undefined = o.mean || o.std ? { mean: triple(o.mean ?? '0,0,0', '--mean'), std: triple(o.std ?? '1,1,1', '--std'), channelOrder: o.channelOrder }
+  const norm: Normalization | undefined = o.mean || o.std ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
     : preset?.normalization ?? fromInput;
   if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
   // The converted graph must load in ONNX Runtime before anything is written, and give one score
@@ -99,9 +98,7 @@ export async function runTflite(o: Opts): Promise<void> {
   }
   if (ran.length !== net.classes * size[0] * size[1]) throw new UserError(`--input-size ${size.join('x')}: the graph gives ${ran.length / net.classes} score pixels for ${size[0] * size[1]} input pixels; it needs its own size ${net.size.join('x')}`);
   const variants = (o.variant ?? []).map((file) => variantGraph(file, { ...net, qdq: o.qdq }));
-  fs.mkdirSync(o.out, { recursive: true });
-  writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
-  for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
+  // The card is made (and checked) before anything is written.
   const card = buildCard({
     model: { arch: 'tflite', numClasses }, classes, weights: '', onnx: 'model.onnx', parameters: net.parameters,
     ...(fromInput ? { precision: 'int8' as const } : {}),
@@ -113,6 +110,9 @@ export async function runTflite(o: Opts): Promise<void> {
     notes: preset?.notes, scores: preset?.scores,
     provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
+  fs.mkdirSync(o.out, { recursive: true });
+  writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
+  for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
   writeCard(o.out, card);
   process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${size[1]}x${size[0]}; model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
 }

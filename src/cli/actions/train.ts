@@ -167,7 +167,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     let classWeights: number[] | 'auto' | undefined;
     if (o.classWeights === 'auto') classWeights = 'auto';
     else if (o.classWeights) {
-      classWeights = parseNumberList(o.classWeights);
+      try { classWeights = parseNumberList(o.classWeights); } catch { throw new UserError(`--class-weights ${o.classWeights}: expected auto or one comma-separated number per class`); }
       if (classWeights.length !== numClasses) throw new UserError(`--class-weights has ${classWeights.length} values for ${numClasses} classes`);
     }
     if (classWeights !== undefined && classWeights !== 'auto' && (classWeights.some((w) => w < 0) || classWeights.every((w) => w === 0))) {
