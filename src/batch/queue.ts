@@ -19,14 +19,22 @@ export function connectionOf(url: string): { url: string; maxRetriesPerRequest: 
   let u: URL;
   try { u = new URL(url); } catch { throw argumentError('queue', url, 'expected a Redis URL such as redis://localhost:6379'); }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw argumentError('queue', url, 'expected a redis:// or rediss:// URL');
+  // What follows the port is a database number (ioredis would send SELECT NaN, and crash on the answer).
+  if (!/^\/?(\d+)?$/.test(u.pathname)) throw argumentError('queue', url, `${u.pathname.slice(1)} is not a database number; give one after the port, e.g. redis://localhost:6379/0`);
   // Workers block on Redis: their commands must wait out a reconnection rather than fail.
   return { url, maxRetriesPerRequest: null };
+}
+
+/** A queue name BullMQ can hold: not empty, without ':' (it joins its Redis keys with it). */
+export function checkQueueName(name: string): void {
+  if (!name.trim() || name.includes(':')) throw argumentError('name', name, "a queue name is a word without ':' (BullMQ joins its Redis keys with it), e.g. photos-2026");
 }
 
 /** The last connection error of each queue (BullMQ reports them as events; unheard, they print stacks). */
 const lastError = new WeakMap<Queue<BatchJobData>, Error>();
 
 export function openQueue(url: string, name = DEFAULT_QUEUE_NAME): Queue<BatchJobData> {
+  checkQueueName(name);
   const q = new Queue<BatchJobData>(name, { connection: connectionOf(url) });
   q.on('error', (e) => { lastError.set(q, e); });
   return q;
@@ -153,6 +161,8 @@ export async function checkReachable(queue: Queue<BatchJobData>, url: string, ms
     ]);
   } catch (e) {
     const why = (lastError.get(queue) ?? (e as Error)).message.split('\n')[0];
+    // A reply error (a database it lacks, a password it refuses) comes from a Redis that was reached.
+    if (/^(ERR|NOAUTH|WRONGPASS|NOPERM)\b/.test(why)) throw argumentError('queue', url, `Redis refused the connection's set-up (${why}); check the database number and the password in the URL`);
     throw argumentError('queue', url, `cannot reach Redis (${why}); start redis-server or give the right host and port`);
   } finally {
     clearTimeout(timer);

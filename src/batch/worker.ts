@@ -11,7 +11,7 @@ import type { Segmenter } from '../inference/segmenter.js';
 import { writePredictionOutputs } from '../inference/outputs.js';
 import { readModelInput } from '../data/raster.js';
 import { displayRgb } from '../data/display_bands.js';
-import { DEFAULT_QUEUE_NAME, connectionOf } from './queue.js';
+import { DEFAULT_QUEUE_NAME, checkQueueName, connectionOf } from './queue.js';
 import { isDone, markDone, type BatchJobData } from './jobs.js';
 
 export interface WorkerOptions {
@@ -57,6 +57,7 @@ export async function startWorker(url: string, o: WorkerOptions = {}): Promise<R
     return { images: images.length };
   };
   const lockMs = Math.round((o.lockSeconds ?? 30) * 1000);
+  checkQueueName(o.name ?? DEFAULT_QUEUE_NAME);
   const worker = new Worker<BatchJobData>(o.name ?? DEFAULT_QUEUE_NAME, run, {
     connection: connectionOf(url), concurrency: o.concurrency ?? 1,
     lockDuration: lockMs, stalledInterval: lockMs,

@@ -153,19 +153,28 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
   }
 });
 
-test('batch: an unreachable Redis and missing images are one line each', { skip }, async () => {
+test('batch: an unreachable Redis, a database it lacks, a queue name BullMQ cannot hold and missing images are one line each', { skip }, async () => {
   const port = await freePort();
-  for (const [args, pattern] of [
-    [['status', '--queue', `redis://127.0.0.1:${port}`], /--queue redis:\/\/127\.0\.0\.1:\d+: cannot reach Redis \(connect ECONNREFUSED/],
-    [['status', '--queue', 'http://x'], /--queue http:\/\/x: expected a redis:\/\/ or rediss:\/\/ URL/],
-    [['submit', '--queue', `redis://127.0.0.1:${port}`, '--out', 'x'], /give --images DIR\|FILES or --list FILE/],
-    [['worker', '--queue', `redis://127.0.0.1:${port}`, '--lock-seconds', '0'], /--lock-seconds 0: expected seconds above 0/],
-    [['worker', '--queue', `redis://127.0.0.1:${port}`, '--metrics-port', '70000'], /--metrics-port 70000: expected a TCP port/],
-  ] as const) {
-    const r = spawnSync(process.execPath, [BIN, 'batch', ...args], { encoding: 'utf8', timeout: 60_000 });
-    assert.notEqual(r.status, 0);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.trim());
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], pattern);
-  }
+  const live = await freePort();
+  const redis = await startRedis(live, tempDir());
+  try {
+    for (const [args, pattern] of [
+      // Before: a crash with a stack (ioredis sent SELECT NaN), "start redis-server" for a Redis that answered, an internal error.
+      [['status', '--queue', `redis://127.0.0.1:${port}/abc`], /--queue redis:\/\/127\.0\.0\.1:\d+\/abc: abc is not a database number; give one after the port/],
+      [['status', '--queue', `redis://127.0.0.1:${live}/99`], /--queue redis:\/\/127\.0\.0\.1:\d+\/99: Redis refused the connection's set-up \(ERR DB index is out of range\); check the database number/],
+      [['status', '--queue', `redis://127.0.0.1:${live}`, '--name', 'photos:2026'], /^pixelwise: --name photos:2026: a queue name is a word without ':'/],
+      [['worker', '--queue', `redis://127.0.0.1:${live}`, '--name', 'photos:2026'], /^pixelwise: --name photos:2026: a queue name is a word without ':'/],
+      [['status', '--queue', `redis://127.0.0.1:${port}`], /--queue redis:\/\/127\.0\.0\.1:\d+: cannot reach Redis \(connect ECONNREFUSED/],
+      [['status', '--queue', 'http://x'], /--queue http:\/\/x: expected a redis:\/\/ or rediss:\/\/ URL/],
+      [['submit', '--queue', `redis://127.0.0.1:${port}`, '--out', 'x'], /give --images DIR\|FILES or --list FILE/],
+      [['worker', '--queue', `redis://127.0.0.1:${port}`, '--lock-seconds', '0'], /--lock-seconds 0: expected seconds above 0/],
+      [['worker', '--queue', `redis://127.0.0.1:${port}`, '--metrics-port', '70000'], /--metrics-port 70000: expected a TCP port/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [BIN, 'batch', ...args], { encoding: 'utf8', timeout: 60_000 });
+      assert.notEqual(r.status, 0);
+      const lines = r.stderr.trim().split('\n').filter((l) => l.trim());
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], pattern);
+    }
+  } finally { await stopProcess(redis); }
 });
