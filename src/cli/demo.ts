@@ -4,7 +4,7 @@
 // training pipeline on a generated dataset: train a small U-Net, evaluate it, predict.
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
-import { parseFloatArg } from './options.js';
+import { parsePositiveInt } from './options.js';
 
 export interface Opts { out: string; train?: boolean; epochs: number; backend: BackendName }
 
@@ -13,7 +13,7 @@ export function demoCommand(): Command {
     .description('segment the photos that ship with pixelwise using the shipped models (--train: train a small U-Net on generated data instead)')
     .option('--out <dir>', 'output folder', 'demo-output')
     .option('--train', 'run the training pipeline on a generated dataset instead (about a minute)')
-    .option('--epochs <n>', 'epochs with --train', parseFloatArg, 10)
+    .option('--epochs <n>', 'epochs with --train', parsePositiveInt, 10)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKENDS).default('auto'))
     .action(async (o: Opts) => {
       (await import('./output_paths.js')).checkOutputDir('--out', o.out);

@@ -12,7 +12,7 @@ const FLAGS: Record<string, string> = {
   microBatch: '--micro-batch', data: '--data', split: '--split', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
   masks: '--masks', maskSuffix: '--mask-suffix', imageSuffix: '--image-suffix', recursive: '--recursive', classFile: '--class-file', skipInvalid: '--skip-invalid',
   channels: '--channels', resize: '--resize', inputFormat: '--input-format', frameSize: '--frame-size', fps: '--fps', initClasses: '--init-classes', from: '--from', alpha: '--alpha',
-  crowd: '--crowd', valFraction: '--val-fraction', predictions: '--predictions', outlineTolerance: '--outline-tolerance', out: '--out', name: '--name',
+  crowd: '--crowd', valFraction: '--val-fraction', predictions: '--predictions', outlineTolerance: '--outline-tolerance', out: '--out', name: '--name', focalGamma: '--focal-gamma', epochs: '--epochs',
 };
 
 /** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */

@@ -53,6 +53,12 @@ export function parseStd(v: string): [number, number, number] {
   return a;
 }
 
+export function parsePositive(v: string): number {
+  const n = parseFloatArg(v);
+  if (n <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return n;
+}
+
 export function parseNonNegative(v: string): number {
   const n = parseFloatArg(v);
   if (n < 0) throw new InvalidArgumentError('expected 0 or a positive number');
@@ -100,8 +106,27 @@ export function parseCheckpointBlocks(v: string): number | 'auto' {
   return parseInt(v, 10);
 }
 
+const cores = () => os.availableParallelism?.() ?? os.cpus().length;
+
+/**
+ * The most workers (networks, or training instances) a command starts: each holds its own network
+ * and memory, and beyond the cores they run no faster (a hundred took minutes to start).
+ */
+export const maxWorkers = () => 4 * cores();
+
+const tooManyWorkers = () => `at most ${maxWorkers()} on this machine's ${cores()} cores (each holds its own network and memory; beyond the cores they run no faster)`;
+
+/** --workers of video and serve: 1 or more, at most maxWorkers(). */
+export function parseWorkerCount(v: string): number {
+  const n = parsePositiveInt(v);
+  if (n > maxWorkers()) throw new InvalidArgumentError(tooManyWorkers());
+  return n;
+}
+
 export function parseWorkers(v: string): number {
-  if (v === 'auto') return Math.max(0, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  if (v === 'auto') return Math.max(0, cores() - 1);
   if (!/^\d+$/.test(v)) throw new UserError(`--workers ${v}: expected a number of threads or "auto"`);
-  return parseInt(v, 10);
+  const n = parseInt(v, 10);
+  if (n > maxWorkers()) throw new UserError(`--workers ${v}: ${tooManyWorkers()}`);
+  return n;
 }

@@ -1,7 +1,7 @@
 // `pixelwise serve`: the HTTP API, the web page and the training-run dashboard (src/serve/).
 import { Command, Option } from 'commander';
 import { DEFAULT_SERVE } from '../serve/options.js';
-import { parseBytes, parseFloatArg, parsePositiveInt, parseIntArg } from './options.js';
+import { parseBytes, parseFloatArg, parsePositiveInt, parseIntArg, parseWorkerCount } from './options.js';
 
 export interface Opts {
   models?: string; runs?: string; port: number; host: string; workers: number; threads?: number;
@@ -15,12 +15,12 @@ export function serveCommand(): Command {
     .option('--runs <dir>', 'training runs shown on the dashboard page (/runs.html)', 'runs')
     .option('--port <n>', 'TCP port (0 = any free port)', parseIntArg, 8080)
     .option('--host <addr>', 'address to listen on (loopback by default; 0.0.0.0 for every interface)', '127.0.0.1')
-    .option('--workers <n>', 'inference worker threads', parsePositiveInt, DEFAULT_SERVE.workers)
+    .option('--workers <n>', 'inference worker threads', parseWorkerCount, DEFAULT_SERVE.workers)
     .option('--threads <n>', 'ONNX Runtime threads per worker (default: all cores)', parsePositiveInt)
     .addOption(new Option('--precision <p>', 'int8: run each model\'s 8-bit graph where it has one (made by pixelwise quantize), its float graph otherwise').choices(['int8']))
     .option('--queue <n>', 'images allowed to wait for a worker; beyond that requests get 503 + Retry-After', parseIntArg, DEFAULT_SERVE.queue)
     .addOption(new Option('--max-body <size>', 'largest upload (e.g. 32mb, 512kb)').argParser(parseBytes).default(DEFAULT_SERVE.maxBodyBytes, `${DEFAULT_SERVE.maxBodyBytes / 2 ** 20}mb`))
-    .option('--max-pixels <n>', 'largest image (width x height, read from its header before decoding)', parseFloatArg, DEFAULT_SERVE.maxPixels)
+    .option('--max-pixels <n>', 'largest image (width x height, read from its header before decoding)', parsePositiveInt, DEFAULT_SERVE.maxPixels)
     .option('--ls-files <dir>', 'Label Studio ML backend: the folder behind Label Studio\'s local files (/data/local-files/?d=PATH)')
     .option('--ls-url <url>', 'Label Studio ML backend: Label Studio\'s address, for uploaded task images (when its setup call does not send it)')
     .option('--allowed-hosts <names>', 'Host header names the server answers, comma-separated (default: loopback names, plus --host when it is a name or a specific address; * = any, e.g. behind a proxy that checks hosts)')

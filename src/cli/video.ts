@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_X264_PRESET, VIDEO_FORMATS, X264_PRESETS, type VideoFormat, type X264Preset } from '../video/ffmpeg.js';
 import { addInferenceOptions, addExportOptions, type InferenceOpts, type ExportOpts } from './shared.js';
-import { parseFloatArg, parsePositiveInt, parseSize } from './options.js';
+import { parseFloatArg, parsePositive, parsePositiveInt, parseSize, parseWorkerCount } from './options.js';
 
 export interface Opts extends InferenceOpts, ExportOpts {
   export?: string; exportDir?: string; exportEvery: number;
@@ -23,13 +23,13 @@ export function videoCommand(): Command {
     .addOption(new Option('--out-format <fmt>', 'the video on stdout (--out -): MJPEG, raw RGB frames, or H.264 in MPEG-TS (default mjpeg)').choices(VIDEO_FORMATS))
     .option('--input-format <fmt>', 'the stream on stdin (input -): mjpeg, raw (RGB frames; needs --frame-size), mpegts, nut, ... (default: ffmpeg guesses)')
     .option('--frame-size <HxW>', 'height x width of raw frames on stdin (e.g. 540x960, as --input-size elsewhere)', parseSize)
-    .option('--fps <n>', 'frame rate of raw frames on stdin', parseFloatArg, 25)
+    .option('--fps <n>', 'frame rate of raw frames on stdin', parsePositive, 25)
     .option('--alpha <x>', 'overlay opacity', parseFloatArg, 0.5)
     .option('--effect <kind>', 'the output shows everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey) or replaced (replace=IMAGE)')
     .option('--keep <classes>', 'classes the effect leaves as they are (default person)')
     .option('--smooth <x>', 'temporal smoothing: each frame\'s class scores mixed with the previous frames\' (exponential average; 0 = off, 0.5 = half from the past)', parseFloatArg, 0)
     .option('--batch <n>', 'frames per inference call', parsePositiveInt, 1)
-    .option('--workers <n>', 'networks running side by side, each on --threads / n threads (default: 2 on 2 or more cores when the network input is at most 2^20 pixels, else 1)', parsePositiveInt)
+    .option('--workers <n>', 'networks running side by side, each on --threads / n threads (default: 2 on 2 or more cores when the network input is at most 2^20 pixels, else 1)', parseWorkerCount)
     .option('--json', 'print each frame\'s class areas (pixels, share) as one JSON line on stdout')
     .option('--mask-video <file>', 'also write the colour-mask video')
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')

@@ -77,6 +77,16 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('import', '--from', tflite, '--classes', '21', '--mean', 'a,b,c', '--out', path.join(d, 'imp')), /^error: option '--mean <r,g,b>' argument 'a,b,c' is invalid\. expected three comma-separated numbers/);
   assert.ok(!fs.existsSync(path.join(d, 'imp')));
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--class-weights', 'a,b', '--out', path.join(d, 'cw')), /^pixelwise: --class-weights a,b: expected auto or one comma-separated number per class$/);
+  // Numbers that cannot be what was meant, refused as their options parse them (before: a hundred
+  // networks started for minutes, a frame rate of 0 blamed on the stream, every upload refused, a
+  // demo that trained before refusing, a library name for the flag).
+  assertOneLineError(cli('video', photo, '--out', path.join(d, 'w.mp4'), '--workers', '100'), /^error: option '--workers <n>' argument '100' is invalid\. at most \d+ on this machine's \d+ cores/);
+  assertOneLineError(cli('serve', '--workers', '100'), /^error: option '--workers <n>' argument '100' is invalid\. at most/);
+  assertOneLineError(cli('video', '-', '--out', '-', '--input-format', 'raw', '--frame-size', '4x4', '--fps', '0'), /^error: option '--fps <n>' argument '0' is invalid\. expected a number above 0$/);
+  assertOneLineError(cli('serve', '--max-pixels', '0'), /^error: option '--max-pixels <n>' argument '0' is invalid/);
+  assertOneLineError(cli('demo', '--train', '--epochs', '-1'), /^error: option '--epochs <n>' argument '-1' is invalid/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--loss', 'focal', '--focal-gamma', '-2', '--out', path.join(d, 'fg')), /^pixelwise: --focal-gamma -2: expected 0 or above$/);
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--workers', '100', '--out', path.join(d, 'wk')), /^pixelwise: --workers 100: at most \d+ on this machine's/);
   // Commander's own refusals exit 2 at every depth.
   const noQueue = cli('batch', 'submit', '--model', 'voc-fast', '--images', ds.images, '--out', path.join(d, 'b'));
   assert.equal(noQueue.code, 2);
