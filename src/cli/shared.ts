@@ -7,6 +7,7 @@ import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { PRECISIONS, type Precision } from '../models/precision_names.js';
 import { parseClassThreshold, parseFloatArg, parseIntArg, parseNonNegative, parsePositiveInt, parseSize } from './options.js';
 import { IMAGE_KINDS } from '../data/image_exts.js';
+import { UserError } from '../util/errors.js';
 
 /** Where a command's labelled data is: a dataset in a standard layout (--data) or two folders. */
 export interface DataOpts {
@@ -76,7 +77,23 @@ export function addInferenceOptions(c: Command): Command {
 /** How predict, rank and video write pre-annotations: what they say to Label Studio, how closely outlines follow the pixels. */
 export interface ExportOpts { lsFromName: string; lsToName: string; imageUrlPrefix: string; outlineTolerance: number }
 
+/**
+ * Refuses, before the action, any of `options` given on the command line when `applies` says they
+ * do nothing (a setting of an export that is not asked for): said, not ignored in silence.
+ */
+export function goesWith(c: Command, options: string[], applies: (o: Record<string, unknown>) => boolean, needs: string): Command {
+  return c.hook('preAction', (_cmd, action) => {
+    if (action !== c || applies(c.opts())) return;
+    const given = options.find((flag) => c.getOptionValueSource(c.options.find((x) => x.long === flag)!.attributeName()) === 'cli');
+    if (given) throw new UserError(`${given} goes with ${needs}; without it, it would change nothing`);
+  });
+}
+
+const exportsAsked = (o: Record<string, unknown>) => String(o.export ?? '').split(',').map((f) => f.trim().toLowerCase());
+
 export function addExportOptions(c: Command): Command {
+  goesWith(c, ['--ls-from-name', '--ls-to-name', '--image-url-prefix'], (o) => exportsAsked(o).includes('labelstudio'), '--export labelstudio');
+  goesWith(c, ['--outline-tolerance'], (o) => exportsAsked(o).some((f) => f === 'yolo' || f === 'labelme'), '--export yolo or labelme');
   return c
     .option('--outline-tolerance <px>', 'yolo, labelme: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
     .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')

@@ -1,12 +1,12 @@
 // `pixelwise verify`: checks a dataset before training.
 import { Command } from 'commander';
-import { addDatasetOptions, type DataOpts } from './shared.js';
+import { addDatasetOptions, goesWith, type DataOpts } from './shared.js';
 import { parseIntArg, parsePositiveInt } from './options.js';
 
 export interface Opts extends DataOpts { labelMap?: string; classFile?: string; classes?: number; ignoreIndex?: number; quiet?: boolean; model?: string; weights?: string; report: string; worst: number }
 
 export function verifyCommand(): Command {
-  return addDatasetOptions(new Command('verify').description('check images + masks: pairing, sizes, labels; prints class frequencies and weights'))
+  return goesWith(addDatasetOptions(new Command('verify').description('check images + masks: pairing, sizes, labels; prints class frequencies and weights'))
     .option('--classes <n>', 'number of classes (required unless --data names a dataset whose classes are known)', parsePositiveInt)
     .option('--ignore-index <n>', 'mask value that is ignored (default 255)', parseIntArg)
     .option('--model <name|dir>', 'also check every mask against this model\'s prediction (label QA): ranked suspects in REPORT/qa.csv, qa.json, qa.jpg')
@@ -14,5 +14,5 @@ export function verifyCommand(): Command {
     .option('--report <dir>', 'with --model: where the QA report goes', 'qa')
     .option('--worst <k>', 'with --model: the contact sheet shows the K most suspect pairs', parsePositiveInt, 12)
     .option('--quiet', 'no progress bar')
-    .action(async (o: Opts) => (await import('./actions/verify.js')).run(o));
+    .action(async (o: Opts) => (await import('./actions/verify.js')).run(o)), ['--weights', '--report', '--worst'], (o) => o.model != null, '--model (label QA)');
 }

@@ -370,3 +370,43 @@ test('demo: segments the shipped photos with the shipped models; class JSON matc
     for (const kind of ['color', 'overlay', 'legend']) assert.ok(fs.existsSync(path.join(d, name, `${name}_${kind}.png`)), `${name} ${kind}`);
   }
 });
+
+test('evaluate and compare --class-file: RGB masks in a dataset\'s own palette score as their index masks do; a list of other length is refused; settings of an export or of label QA given without it are refused', async () => {
+  const d = tempDir();
+  const photo = path.resolve('assets/photos/chelsea.png');
+  const { width, height } = await sharp(photo).metadata();
+  const W = width!, H = height!;
+  // Index masks: a cat box on background; the same masks drawn in a palette of the dataset's own.
+  const ids = new Uint8Array(W * H);
+  for (let y = 40; y < 260; y++) for (let x = 90; x < 360; x++) ids[y * W + x] = 8;
+  const palette = Array.from({ length: 21 }, (_, i) => [(i * 37) % 256, 255 - i * 11, (i * 91) % 256]);
+  const rgb = new Uint8Array(W * H * 3);
+  ids.forEach((v, p) => rgb.set(palette[v], p * 3));
+  const images = path.join(d, 'images');
+  fs.mkdirSync(images);
+  fs.copyFileSync(photo, path.join(images, 'chelsea.png'));
+  writeGreyPng(path.join(d, 'index', 'chelsea.png'), ids, W, H);
+  fs.mkdirSync(path.join(d, 'rgb'));
+  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(d, 'rgb', 'chelsea.png'));
+  const classFile = path.join(d, 'palette.json');
+  fs.writeFileSync(classFile, JSON.stringify(palette.map((color, i) => ({ name: `c${i}`, color }))));
+  const scores = (masks: string, ...more: string[]) => {
+    const r = cli('evaluate', '--model', 'voc-fast', '--images', images, '--masks', masks, '--json', '--quiet', '--bootstrap', '0', '--report', path.join(d, `rep-${path.basename(masks)}-${more.length}`), ...more);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out);
+  };
+  const byIndex = scores(path.join(d, 'index'));
+  const byColour = scores(path.join(d, 'rgb'), '--class-file', classFile);
+  assert.deepEqual(byColour.perClass, byIndex.perClass);
+  assert.equal(byColour.mIoU, byIndex.mIoU);
+  // Without the palette, the colours are not the model's: refused naming the mask.
+  assertOneLineError(cli('evaluate', '--model', 'voc-fast', '--images', images, '--masks', path.join(d, 'rgb'), '--report', path.join(d, 'r3')), /chelsea\.png: \d+ pixels have colours that are not in the class list/);
+  fs.writeFileSync(classFile, JSON.stringify(palette.slice(0, 12).map((color, i) => ({ name: `c${i}`, color }))));
+  assertOneLineError(cli('evaluate', '--model', 'voc-fast', '--images', images, '--masks', path.join(d, 'rgb'), '--class-file', classFile, '--report', path.join(d, 'r4')), /^pixelwise: --class-file .*palette\.json: lists 12 classes where voc-fast predicts 21/);
+  assertOneLineError(cli('compare', 'voc-fast', 'voc-fast', '--images', images, '--masks', path.join(d, 'rgb'), '--class-file', classFile, '--report', path.join(d, 'r5')), /^pixelwise: --class-file .*palette\.json: lists 12 classes where voc-fast predicts 21/);
+  // Settings that would change nothing without what they go with.
+  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', path.join(d, 'p'), '--ls-from-name', 'brush'), /^pixelwise: --ls-from-name goes with --export labelstudio; without it, it would change nothing$/);
+  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', path.join(d, 'p'), '--export', 'coco', '--outline-tolerance', '1'), /^pixelwise: --outline-tolerance goes with --export yolo or labelme/);
+  assertOneLineError(cli('verify', '--images', images, '--masks', path.join(d, 'index'), '--classes', '21', '--weights', 'best'), /^pixelwise: --weights goes with --model \(label QA\)/);
+  assert.ok(!fs.existsSync(path.join(d, 'p')));
+});

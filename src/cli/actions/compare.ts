@@ -11,7 +11,7 @@ import { imageConfusion, imageScore, sumConfusions, type ImageConfusion } from '
 import { pairedBootstrap, type PairedResult } from '../../metrics/bootstrap.js';
 import { colorize } from '../../render/colorize.js';
 import { overviewJpeg, stackJpeg } from '../../render/overview.js';
-import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { makeSpec, resolveData, resolveLabelMap, scoringClasses } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
@@ -52,7 +52,7 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
     if (layout?.classes && layout.classes.length !== k) throw new UserError(`${a}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}`);
     const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? segA.card.ignoreIndex ?? 255;
     const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex, log) : layout.labelMap;
-    const spec = makeSpec(pairing, k, ignore, labelMap, segA.card.classes);
+    const spec = makeSpec(pairing, k, ignore, labelMap, scoringClasses(a, segA.card.classes, o.classFile));
     const cmOpts = { ignoreIndex: ignore };
     const imgA = await score(segA, spec, k, cmOpts, `A ${path.basename(a)}`, o.quiet);
     const imgB = await score(segB, spec, k, cmOpts, `B ${path.basename(b)}`, o.quiet);

@@ -9,7 +9,7 @@ import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../../metrics/report.js';
-import { makeSpec, resolveData, resolveLabelMap, segmenterOptions } from './shared.js';
+import { makeSpec, resolveData, resolveLabelMap, scoringClasses, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { openCard, writeCard } from '../../models/card_file.js';
@@ -57,7 +57,7 @@ export async function run(o: Opts): Promise<void> {
     throw new UserError(`--model ${o.model}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; evaluate a model of the dataset's classes`);
   }
   const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
-  const classes = [...card.classes];
+  const classes = [...scoringClasses(o.model, card.classes, o.classFile)];
   while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
   const spec = makeSpec(pairing, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
   const samples = loadSamples(spec);

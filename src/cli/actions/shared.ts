@@ -3,7 +3,8 @@
 import { pairSamples, looksBinary255, type DatasetSpec, type PairingSpec } from '../../data/dataset.js';
 import { resolveLayout, type ResolvedSplit } from '../../data/layouts.js';
 import { parseLabelMap } from '../../data/mask_io.js';
-import type { ClassInfo } from '../../data/classes.js';
+import { loadClassFile, type ClassInfo } from '../../data/classes.js';
+import { CLASS_SETS } from '../../data/class_sets.js';
 import { DEFAULT_TILING } from '../../inference/tiling.js';
 import type { OpenOptions } from '../../inference/open.js';
 import type { DataOpts, InferenceOpts } from '../shared.js';
@@ -12,6 +13,17 @@ import { cliLog } from '../flags.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { envConfig } from '../config.js';
 import { shippedModels } from '../../models/shipped.js';
+
+/**
+ * A model's classes as masks are read for scoring it: its names, and the colours of `--class-file`
+ * when given (RGB colour masks drawn in a dataset's palette, not the model's).
+ */
+export function scoringClasses(model: string, classes: ClassInfo[], classFile?: string): ClassInfo[] {
+  if (!classFile) return classes;
+  const listed = CLASS_SETS[classFile] ?? loadClassFile(classFile);
+  if (listed.length !== classes.length) throw new UserError(`--class-file ${classFile}: lists ${listed.length} classes where ${model} predicts ${classes.length}; give the model's classes (their colours decode RGB masks)`);
+  return classes.map((c, i) => ({ ...c, color: listed[i].color }));
+}
 
 /**
  * Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes
