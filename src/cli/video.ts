@@ -3,7 +3,7 @@
 // background effect. Decoding, inference and drawing + encoding run as overlapping stages.
 import { Command, Option } from 'commander';
 import { DEFAULT_X264_PRESET, VIDEO_FORMATS, X264_PRESETS, type VideoFormat, type X264Preset } from '../video/ffmpeg.js';
-import { addInferenceOptions, addExportOptions, type InferenceOpts, type ExportOpts } from './shared.js';
+import { addInferenceOptions, addExportOptions, goesWith, type InferenceOpts, type ExportOpts } from './shared.js';
 import { parseFloatArg, parsePositive, parsePositiveInt, parseSize, parseWorkerCount } from './options.js';
 
 export interface Opts extends InferenceOpts, ExportOpts {
@@ -14,7 +14,7 @@ export interface Opts extends InferenceOpts, ExportOpts {
 }
 
 export function videoCommand(): Command {
-  return addExportOptions(addInferenceOptions(new Command('video')
+  const c = addExportOptions(addInferenceOptions(new Command('video')
     .description('segment a video: writes the overlaid (or effect) video (MP4), optionally the mask video, label maps and per-frame class areas')
     .argument('<input>', 'video file (anything ffmpeg reads), or - for a stream on stdin')
     .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')
@@ -38,4 +38,5 @@ export function videoCommand(): Command {
     .option('--export-dir <dir>', 'the folder of --export\'s files')
     .option('--export-every <n>', 'export every n-th frame (frame 0, n, 2n, ...)', parsePositiveInt, 1)))
     .action(async (input: string, o: Opts) => (await import('./actions/video.js')).run(input, o));
+  return goesWith(c, ['--fps'], (o) => o.inputFormat === 'raw', '--input-format raw (raw frames on stdin carry no rate; a file or stream says its own)');
 }
