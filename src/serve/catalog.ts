@@ -15,7 +15,12 @@ const NAME = /^[\w.-]+$/;
 export async function buildCatalog(modelsDir?: string): Promise<Map<string, CatalogEntry>> {
   const out = new Map<string, CatalogEntry>();
   const add = async (name: string, dir: string) => {
-    try { out.set(name, { name, dir, card: await openCard(dir) }); } catch (e) {
+    // A package of --models named as a shipped model is served under that name in its place: said.
+    const shipped = out.get(name);
+    try {
+      out.set(name, { name, dir, card: await openCard(dir) });
+      if (shipped) process.stderr.write(`serve: ${dir} is served as ${name}, in place of the shipped model of that name\n`);
+    } catch (e) {
       process.stderr.write(`serve: skipping model ${dir} (${(e as Error).message})\n`);
     }
   };

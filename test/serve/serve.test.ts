@@ -258,3 +258,17 @@ test('serve: hostile input: a card naming a file outside its folder (404), malfo
     assert.ok(h2.ms < 1000, `healthz in ${h2.ms} ms after`);
   } finally { await s.close(); }
 });
+
+test('serve: a package of --models named as a shipped model is served in its place, and said', async () => {
+  const { buildCatalog } = await import('../../src/serve/catalog.ts');
+  const dir = tempDir();
+  fs.cpSync(path.join(MODELS_DIR, 'voc-fast'), path.join(dir, 'voc'), { recursive: true });
+  const said: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => { said.push(String(s)); return true; }) as typeof process.stderr.write;
+  let catalog;
+  try { catalog = await buildCatalog(dir); } finally { process.stderr.write = write; }
+  assert.equal(catalog.get('voc')!.dir, path.join(dir, 'voc'));
+  assert.equal(catalog.get('voc')!.card.model.arch, 'espnetv2');
+  assert.deepEqual(said, [`serve: ${path.join(dir, 'voc')} is served as voc, in place of the shipped model of that name\n`]);
+});
