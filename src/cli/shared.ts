@@ -77,16 +77,24 @@ export function addInferenceOptions(c: Command): Command {
 /** How predict, rank and video write pre-annotations: what they say to Label Studio, how closely outlines follow the pixels. */
 export interface ExportOpts { lsFromName: string; lsToName: string; imageUrlPrefix: string; outlineTolerance: number }
 
+/** Options that change something only with another setting: `needs` says which. */
+export interface OptionPairing { options: string[]; applies: (o: Record<string, unknown>) => boolean; needs: string }
+
 /**
- * Refuses, before the action, any of `options` given on the command line when `applies` says they
- * do nothing (a setting of an export that is not asked for): said, not ignored in silence.
+ * Refuses an option given (on the command line or in a recipe) where its pairing says it would do
+ * nothing (a setting of an export that is not asked for): said, not ignored in silence.
  */
-export function goesWith(c: Command, options: string[], applies: (o: Record<string, unknown>) => boolean, needs: string): Command {
-  return c.hook('preAction', (_cmd, action) => {
-    if (action !== c || applies(c.opts())) return;
-    const given = options.find((flag) => c.getOptionValueSource(c.options.find((x) => x.long === flag)!.attributeName()) === 'cli');
-    if (given) throw new UserError(`${given} goes with ${needs}; without it, it would change nothing`);
-  });
+export function checkPairings(c: Command, pairings: OptionPairing[]): void {
+  for (const p of pairings) {
+    if (p.applies(c.opts())) continue;
+    const given = p.options.find((flag) => ['cli', 'config'].includes(c.getOptionValueSource(c.options.find((x) => x.long === flag)!.attributeName()) ?? ''));
+    if (given) throw new UserError(`${given} goes with ${p.needs}; without it, it would change nothing`);
+  }
+}
+
+/** checkPairings before the command's action. */
+export function goesWith(c: Command, options: string[], applies: OptionPairing['applies'], needs: string): Command {
+  return c.hook('preAction', (_cmd, action) => { if (action === c) checkPairings(c, [{ options, applies, needs }]); });
 }
 
 const exportsAsked = (o: Record<string, unknown>) => String(o.export ?? '').split(',').map((f) => f.trim().toLowerCase());

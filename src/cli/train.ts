@@ -20,7 +20,7 @@ export interface Opts extends DataOpts {
 }
 
 export function trainCommand(): Command {
-  return addArchOptions(addPairingOptions(new Command('train')
+  const c = addArchOptions(addPairingOptions(new Command('train')
     .description('train a segmentation model on images + masks'), 'train')
     .option('--val-split <name>', 'with --data: the validation split (default val, when the dataset has it)')
     .option('--arch <name>', 'architecture: ENCODER_DECODER, a decoder or a network (see `pixelwise models`)', 'unet')
@@ -70,4 +70,6 @@ export function trainCommand(): Command {
     .option('--then <recipe>', 'when this run completes, train this recipe next, from this run\'s best weights (they replace its init-weights); its run folder is resumed if it holds one')
     .option('--quiet', 'no progress bars'))
     .action(async (_o: Opts, cmd: Command) => (await import('./actions/train.js')).run(_o, cmd, trainCommand));
+  return c;
 }
+

@@ -87,6 +87,16 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('demo', '--train', '--epochs', '-1'), /^error: option '--epochs <n>' argument '-1' is invalid/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--loss', 'focal', '--focal-gamma', '-2', '--out', path.join(d, 'fg')), /^pixelwise: --focal-gamma -2: expected 0 or above$/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--workers', '100', '--out', path.join(d, 'wk')), /^pixelwise: --workers 100: at most \d+ on this machine's/);
+  // Training settings that would change nothing (given here or in a recipe), or move every pixel out of the crop.
+  const base = ['train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--out', path.join(d, 'tp')];
+  assertOneLineError(cli(...base, '--focal-gamma', '3'), /^pixelwise: --focal-gamma goes with --loss focal; without it, it would change nothing$/);
+  assertOneLineError(cli(...base, '--val-list', 'val.txt'), /^pixelwise: --val-list goes with --val-images and --val-masks/);
+  assertOneLineError(cli(...base, '--no-augment', '--aug-rotate', '10'), /^pixelwise: --aug-rotate goes with augmentation \(not --no-augment\)/);
+  assertOneLineError(cli(...base, '--aug-elastic', '100'), /^pixelwise: --aug-elastic 100: a displacement as large as the crop \(16x16\) moves the pixels out of it/);
+  const recipe = path.join(d, 'recipe.json');
+  fs.writeFileSync(recipe, JSON.stringify({ 'focal-gamma': 3 }));
+  assertOneLineError(cli(...base, '--config', recipe), /^pixelwise: --focal-gamma goes with --loss focal/);
+  assert.ok(!fs.existsSync(path.join(d, 'tp')));
   // Commander's own refusals exit 2 at every depth.
   const noQueue = cli('batch', 'submit', '--model', 'voc-fast', '--images', ds.images, '--out', path.join(d, 'b'));
   assert.equal(noQueue.code, 2);

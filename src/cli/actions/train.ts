@@ -27,6 +27,7 @@ import { checkOutputDir } from '../output_paths.js';
 import { envConfig } from '../config.js';
 import { isDir, isFile } from '../../util/fs.js';
 import type { Opts } from '../train.js';
+import { checkPairings, type OptionPairing } from '../shared.js';
 
 /**
  * What --resume may change (the rest defines the run: its model, data and recipe, as train.json
@@ -98,8 +99,16 @@ async function trainNext(recipe: string, from: string, makeCommand: () => Comman
   await makeCommand().parseAsync(resume ? ['--resume', out] : ['--config', recipe, '--init-weights', from], { from: 'user' });
 }
 
+/** Train's options that change something only with another (checked once a recipe is applied). */
+const TRAIN_PAIRINGS: OptionPairing[] = [
+  { options: ['--val-list'], applies: (o) => o.valImages != null, needs: '--val-images and --val-masks' },
+  { options: ['--focal-gamma'], applies: (o) => String(o.loss).includes('focal'), needs: '--loss focal' },
+  { options: ['--aug-scale', '--aug-rotate', '--aug-color', '--aug-elastic'], applies: (o) => o.augment !== false, needs: 'augmentation (not --no-augment)' },
+];
+
 export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): Promise<void> {
   if (_o.config) applyRecipe(cmd, _o.config);
+  checkPairings(cmd, TRAIN_PAIRINGS);
   const o = cmd.opts<Opts>();
   if (o.then != null) nextStageOut(o.then);
   // One word per concept: --model names a model package or shipped model, --arch an architecture.
@@ -181,6 +190,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (initClasses) log(`class scores from ${o.initWeights}: ${classes.map((c, i) => `${c.name}${initClasses.starts[i] >= 0 ? `<-${startClasses![initClasses.starts[i]].name}` : ' (new)'}`).join(', ')}`);
     const inputSize = o.inputSize ?? o.resize;
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
+    if (o.augment && o.augElastic >= Math.min(...inputSize)) throw new UserError(`--aug-elastic ${o.augElastic}: a displacement as large as the crop (${inputSize.join('x')}) moves the pixels out of it; give a few pixels (e.g. 8)`);
     const bands = await resolveBands(o.channels, loadSamples(makeSpec(pairing, numClasses, ignoreIndex, labelMap, classes)).map((s) => s.image), log, o.quiet);
     cfg = {
       model: { arch: o.arch, numClasses, ...(binary ? { binary } : {}), ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout, ...(bands && bands.bands !== 3 ? { inChannels: bands.bands } : {}) },
