@@ -97,6 +97,11 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   fs.writeFileSync(recipe, JSON.stringify({ 'focal-gamma': 3 }));
   assertOneLineError(cli(...base, '--config', recipe), /^pixelwise: --focal-gamma goes with --loss focal/);
   assert.ok(!fs.existsSync(path.join(d, 'tp')));
+  // A folder holding a rank.csv of the user's own (no scores.jsonl of an earlier rank): not written over.
+  fs.mkdirSync(path.join(d, 'ranked'));
+  fs.writeFileSync(path.join(d, 'ranked', 'rank.csv'), 'mine');
+  assertOneLineError(cli('rank', '--images', ds.images, '--model', 'voc-fast', '--out', path.join(d, 'ranked')), /^pixelwise: --out .*ranked: holds rank\.csv that no earlier rank wrote \(there is no scores\.jsonl\)/);
+  assert.equal(fs.readFileSync(path.join(d, 'ranked', 'rank.csv'), 'utf8'), 'mine');
   // Commander's own refusals exit 2 at every depth.
   const noQueue = cli('batch', 'submit', '--model', 'voc-fast', '--images', ds.images, '--out', path.join(d, 'b'));
   assert.equal(noQueue.code, 2);

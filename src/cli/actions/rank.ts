@@ -40,6 +40,9 @@ function earlierScores(file: string, model: string, dir: string): Map<string, Sc
 
 export async function run(o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
+  // rank.csv and rank.json are written over only where an earlier rank left its record (scores.jsonl).
+  const foreign = ['rank.csv', 'rank.json'].filter((f) => fs.existsSync(path.join(o.out, f)));
+  if (foreign.length && !fs.existsSync(path.join(o.out, 'scores.jsonl'))) throw new UserError(`--out ${o.out}: holds ${foreign.join(' and ')} that no earlier rank wrote (there is no scores.jsonl); rank would write over ${foreign.length > 1 ? 'them' : 'it'}: give a new folder`);
   const exports = o.export ? parseExports(o.export) : [];
   if (exports.length) checkExportDir(o.out);
   const files = listImages(o.images, !!o.recursive);
