@@ -102,6 +102,14 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   fs.writeFileSync(path.join(d, 'ranked', 'rank.csv'), 'mine');
   assertOneLineError(cli('rank', '--images', ds.images, '--model', 'voc-fast', '--out', path.join(d, 'ranked')), /^pixelwise: --out .*ranked: holds rank\.csv that no earlier rank wrote \(there is no scores\.jsonl\)/);
   assert.equal(fs.readFileSync(path.join(d, 'ranked', 'rank.csv'), 'utf8'), 'mine');
+  // export never writes over another package's graph, nor into the shipped models; a package's own graph may be exported again.
+  const other = path.join(d, 'other-pkg');
+  fs.cpSync(path.resolve('models/camvid-fast'), other, { recursive: true });
+  const graph = fs.readFileSync(path.join(other, 'model.onnx'));
+  assertOneLineError(cli('export', '--model', 'voc-fast', '--out', path.join(other, 'model.onnx')), /^pixelwise: --out .*other-pkg\/model\.onnx: a file of the model package .*other-pkg \(its model\.json names it\); writing another model there would break that package/);
+  assert.ok(fs.readFileSync(path.join(other, 'model.onnx')).equals(graph));
+  assertOneLineError(cli('export', '--model', 'voc-fast', '--out', path.resolve('models/voc-fast/model.onnx')), /^pixelwise: --out .*models\/voc-fast\/model\.onnx: inside the shipped models/);
+  assert.equal(cli('export', '--model', other, '--out', path.join(other, 'model.onnx')).code, 0);
   // Commander's own refusals exit 2 at every depth.
   const noQueue = cli('batch', 'submit', '--model', 'voc-fast', '--images', ds.images, '--out', path.join(d, 'b'));
   assert.equal(noQueue.code, 2);

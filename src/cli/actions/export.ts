@@ -1,15 +1,30 @@
 // The `export` command's work, loaded when the command runs (the definition in ../export.ts stays light).
+import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../engine/backend.js';
-import { loadModelPackage, writeCard } from '../../models/package.js';
-import { buildCard } from '../../models/card.js';
+import { loadModelPackage, readCard, writeCard } from '../../models/package.js';
+import { buildCard, variantCards, type ModelCard } from '../../models/card.js';
 import { exportOnnx } from '../../io/onnx_export.js';
-import { resolveModelDir } from '../../models/shipped.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { MODELS_DIR, resolveModelDir } from '../../models/shipped.js';
+import { isInside, writeFileAtomic } from '../../util/fs.js';
 import { packageRun, readAbout } from '../../train/package_run.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import type { ExportOpts } from '../export.js';
+
+/**
+ * The shipped models are part of the installed package, and a graph another package's card names
+ * is that package's: neither is written over (a package's own graph may be exported again in place).
+ */
+function checkNotAnotherPackage(out: string, modelDir: string): void {
+  const folder = path.dirname(path.resolve(out));
+  if (isInside(MODELS_DIR, folder)) throw new UserError(`--out ${out}: inside the shipped models (${MODELS_DIR}), which are not written to; choose another path`);
+  if (!fs.existsSync(path.join(folder, 'model.json')) || folder === path.resolve(modelDir)) return;
+  let card: ModelCard;
+  try { card = readCard(folder); } catch { return; }
+  const named = [card.weights, ...variantCards(card).map((c) => c.onnx), card.int8?.onnx].filter(Boolean);
+  if (named.includes(path.basename(out))) throw new UserError(`--out ${out}: a file of the model package ${folder} (its model.json names it); writing another model there would break that package: choose another path`);
+}
 
 export async function run(o: ExportOpts): Promise<void> {
   if (!!o.out === !!o.package) throw new UserError('give --out FILE.onnx, or --package DIR to make a shippable model package');
@@ -25,9 +40,11 @@ export async function run(o: ExportOpts): Promise<void> {
   }
   const out = o.out!;
   checkOutputFile('--out', out);
+  const modelDir = resolveModelDir(o.model);
+  checkNotAnotherPackage(out, modelDir);
   const dir = `${out.replace(/\.onnx$/i, '')}.model`;
   checkOutputDir('--out', dir);
-  const { model, card } = loadModelPackage(resolveModelDir(o.model), o.weights);
+  const { model, card } = loadModelPackage(modelDir, o.weights);
   const bytes = exportOnnx(model);
   writeFileAtomic(out, bytes);
   // A package for the ONNX file alone: same card, with the input stride, and a copy of the file
