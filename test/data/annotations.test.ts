@@ -713,3 +713,28 @@ test('encodeCocoRle and encodeBrushRle refuse a mask of another size than h x w 
     assert.throws(() => encode(new Uint8Array(7), 2, 3), (e: Error) => e instanceof UserError && /^mask: 7 values/.test(e.message));
   }
 });
+
+test('an export given as another tool\'s: the refusal says which tool it looks like', async () => {
+  const { sniffFormat } = await import('../../src/data/annotations/sniff.ts');
+  const d = tempDir();
+  const put = (name: string, text: string | Uint8Array) => { fs.writeFileSync(path.join(d, name), text); return path.join(d, name); };
+  const files = {
+    coco: put('coco.json', JSON.stringify({ images: [], annotations: [], categories: [] })),
+    labelme: put('x.json', JSON.stringify({ imagePath: 'x.png', shapes: [] })),
+    labelstudio: put('ls.json', JSON.stringify([{ id: 1, data: { image: 'x.png' }, annotations: [] }])),
+    via: put('via.json', JSON.stringify({ 'x.png123': { filename: 'x.png', size: 123, regions: [] } })),
+    supervisely: put('sv.json', JSON.stringify({ size: { width: 4, height: 4 }, objects: [] })),
+    cvat: put('cvat.xml', '<?xml version="1.0"?>\n<annotations><version>1.1</version></annotations>'),
+    'cvat-mask': put('task.zip', zipSync({ 'labelmap.txt': new Uint8Array(0) })),
+    yolo: put('data.yaml', 'path: .\ntrain: images/train\nnames:\n  0: cat\n'),
+  } as const;
+  for (const [format, file] of Object.entries(files)) assert.equal(sniffFormat(file), format, file);
+  assert.equal(sniffFormat(put('notes.txt', 'hello')), null);
+  assert.equal(sniffFormat(put('other.json', '{"a": 1}')), null);
+  const images = await imagesDir(['a.png']);
+  await assert.rejects(convertAnnotations({ from: 'labelme', input: files.coco, images, out: path.join(d, 'o') }),
+    (e: Error) => e instanceof UserError && e.message === `${files.coco}: not a labelme file (needs "imagePath" and "shapes"); it looks like a COCO export: options.from coco`);
+  const c = spawnSync(process.execPath, [BIN, 'convert', files.labelstudio, '--from', 'coco', '--images', images, '--out', path.join(d, 'o2')], { encoding: 'utf8' });
+  assert.equal(c.status, 2);
+  assert.match(c.stderr, /; it looks like a Label Studio JSON export: --from labelstudio\n$/);
+});

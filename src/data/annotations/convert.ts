@@ -26,6 +26,7 @@ import { readVia } from './via.js';
 import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
+import { sniffFormat } from './sniff.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -223,6 +224,21 @@ const INSIDE_ZIP: Partial<Record<AnnotationFormat, string>> = {
 };
 
 /** A zip given where an export's own file goes (CVAT and Supervisely download zips): refused, saying what to give. */
+/** readExport; when it refuses the file and the file looks like another tool's export, the refusal says which. */
+function readWithHint(o: ConvertOptions): AnnotationSet {
+  try { return readExport(o); } catch (e) {
+    const looks = e instanceof UserError && !e.argument && isFile(o.input) ? sniffFormat(o.input) : null;
+    if (!looks || looks === o.from) throw e;
+    throw new UserError(`${(e as Error).message}; it looks like ${FORMAT_NAMES[looks]}: options.from ${looks}`);
+  }
+}
+
+/** How the refusal names each format. */
+const FORMAT_NAMES: Record<AnnotationFormat, string> = {
+  coco: 'a COCO export', labelme: 'a labelme file', cvat: 'a CVAT for images/video XML', 'cvat-mask': 'a zip (a CVAT Segmentation mask download?)',
+  labelstudio: 'a Label Studio JSON export', yolo: "a YOLO dataset's data.yaml", via: 'a VIA export', supervisely: 'a Supervisely annotation',
+};
+
 function refuseArchive(o: ConvertOptions): void {
   const hint = INSIDE_ZIP[o.from];
   if (!hint || !isFile(o.input)) return;
@@ -244,7 +260,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const crowdRule = o.crowd ?? 'ignore';
   if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   checkOutFolder(o.out);
-  const set = readExport(o);
+  const set = readWithHint(o);
   if (o.images == null && o.from === 'labelme') gatherImages(set, o.input, isDir(o.input), imagesDir);
   const classes: ClassInfo[] = o.classes ?? (() => {
     // Shapes find their class by name (trimmed, any case): labels spelt alike (two COCO categories

@@ -1,0 +1,34 @@
+// Which labelling tool's export a file looks like, by its outline alone: said when the reader of
+// the format given refuses it (a COCO file given as --from labelme reads "looks like COCO").
+import fs from 'node:fs';
+import type { AnnotationFormat } from './format_names.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** The format a parsed JSON document looks like, or null. */
+function jsonFormat(doc: unknown): AnnotationFormat | null {
+  if (Array.isArray(doc)) return doc.length && doc.every((t) => isObject(t) && isObject(t.data)) ? 'labelstudio' : null;
+  if (!isObject(doc)) return null;
+  if (Array.isArray(doc.images) && Array.isArray(doc.annotations)) return 'coco';
+  if (Array.isArray(doc.shapes) && 'imagePath' in doc) return 'labelme';
+  if (isObject(doc.size) && Array.isArray(doc.objects)) return 'supervisely';
+  if (isObject(doc._via_img_metadata)) return 'via';
+  const values = Object.values(doc);
+  if (values.length && values.every((v) => isObject(v) && 'filename' in v && 'regions' in v)) return 'via';
+  return null;
+}
+
+/** The export format `file` looks like (read up to 64 MB), or null when it looks like none of them. */
+export function sniffFormat(file: string): AnnotationFormat | null {
+  let bytes: Buffer;
+  try {
+    if (!fs.statSync(file).isFile() || fs.statSync(file).size > 64 << 20) return null;
+    bytes = fs.readFileSync(file);
+  } catch { return null; }
+  if (bytes.subarray(0, 4).toString('latin1') === 'PK\x03\x04') return 'cvat-mask';
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const start = text.trimStart()[0];
+  if (start === '<') return /<annotations[\s>]/.test(text) ? 'cvat' : null;
+  if (start === '{' || start === '[') { try { return jsonFormat(JSON.parse(text)); } catch { return null; } }
+  return /^names\s*:/m.test(text) ? 'yolo' : null;
+}
