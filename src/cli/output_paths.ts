@@ -33,8 +33,17 @@ function requireWritable(flag: string, p: string, dir: string): void {
   }
 }
 
+/**
+ * A path starting with ~ that reached pixelwise was not expanded (quoted on the command line, or in
+ * a recipe): written as given, it would make a folder named ~ here. Refused unless one exists.
+ */
+function refuseUnexpandedHome(flag: string, p: string): void {
+  if (/^~[\\/]/.test(p) && !fs.existsSync('~')) throw new UserError(`${flag} ${p}: starts with ~, which only a shell expands (unquoted); give the full path (${path.join(process.env.HOME ?? '/home/you', p.slice(2))})`);
+}
+
 /** `flag` names a folder the command writes files into: it may exist (as a folder) or not yet. */
 export function checkOutputDir(flag: string, dir: string): void {
+  refuseUnexpandedHome(flag, dir);
   const k = kindOf(dir);
   if (k !== null && k !== 'dir') throw new UserError(`${flag} ${dir}: is a file, not a folder; name a folder (or remove the file)`);
   requireWritable(flag, dir, existingAncestor(flag, dir));
@@ -43,6 +52,7 @@ export function checkOutputDir(flag: string, dir: string): void {
 /** `flag` names one file the command writes (replaced when it exists); its folder is created. */
 export function checkOutputFile(flag: string, file: string): void {
   if (file === '-') return;
+  refuseUnexpandedHome(flag, file);
   const k = kindOf(file);
   if (k === 'dir') throw new UserError(`${flag} ${file}: is a folder; name a file (e.g. ${path.join(file, 'out' + (path.extname(file) || '.mp4'))})`);
   if (k === 'other') throw new UserError(`${flag} ${file}: is not a regular file; name a file to write`);

@@ -110,6 +110,9 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assert.ok(fs.readFileSync(path.join(other, 'model.onnx')).equals(graph));
   assertOneLineError(cli('export', '--model', 'voc-fast', '--out', path.resolve('models/voc-fast/model.onnx')), /^pixelwise: --out .*models\/voc-fast\/model\.onnx: inside the shipped models/);
   assert.equal(cli('export', '--model', other, '--out', path.join(other, 'model.onnx')).code, 0);
+  // A ~ no shell expanded (quoted, or in a recipe) would make a folder named ~ in the working folder.
+  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', '~/preds'), /^pixelwise: --out ~\/preds: starts with ~, which only a shell expands \(unquoted\); give the full path/);
+  assert.ok(!fs.existsSync(path.join(CWD, '~')));
   // Commander's own refusals exit 2 at every depth.
   const noQueue = cli('batch', 'submit', '--model', 'voc-fast', '--images', ds.images, '--out', path.join(d, 'b'));
   assert.equal(noQueue.code, 2);
