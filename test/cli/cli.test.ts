@@ -110,6 +110,13 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assert.ok(fs.readFileSync(path.join(other, 'model.onnx')).equals(graph));
   assertOneLineError(cli('export', '--model', 'voc-fast', '--out', path.resolve('models/voc-fast/model.onnx')), /^pixelwise: --out .*models\/voc-fast\/model\.onnx: inside the shipped models/);
   assert.equal(cli('export', '--model', other, '--out', path.join(other, 'model.onnx')).code, 0);
+  // Label maps (frame_000001.png, ...) are never written over frames extracted as CVAT names them, nor over the export's frames.
+  const extracted = path.join(d, 'extracted');
+  fs.mkdirSync(extracted);
+  fs.copyFileSync(photo, path.join(extracted, 'frame_000001.png'));
+  assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--labels-dir', extracted), /^pixelwise: --labels-dir .*extracted: holds images named as the label maps are \(frame_000001\.png: extracted frames\?\)/);
+  assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--labels-dir', path.join(d, 'ex', 'frames'), '--export', 'coco', '--export-dir', path.join(d, 'ex')), /^pixelwise: --labels-dir .*frames: the export writes the frames there/);
+  assert.ok(fs.readFileSync(path.join(extracted, 'frame_000001.png')).equals(fs.readFileSync(photo)));
   // A ~ no shell expanded (quoted, or in a recipe) would make a folder named ~ in the working folder.
   assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', '~/preds'), /^pixelwise: --out ~\/preds: starts with ~, which only a shell expands \(unquoted\); give the full path/);
   assert.ok(!fs.existsSync(path.join(CWD, '~')));

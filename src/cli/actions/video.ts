@@ -39,6 +39,29 @@ async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; fra
   return { info, frames: readFrames(input, info) };
 }
 
+/**
+ * --labels-dir: label maps are frame_000001.png, ...: never written over frames (the export's
+ * frames/, or frames extracted there as CVAT names them: RGB images, where a label map is an
+ * indexed PNG).
+ */
+function checkLabelsDir(dir: string, exportDir?: string): void {
+  checkOutputDir('--labels-dir', dir);
+  if (exportDir && path.resolve(dir) === path.resolve(exportDir, 'frames')) throw new UserError(`--labels-dir ${dir}: the export writes the frames there (--export-dir's frames/); give another folder`);
+  if (!isDir(dir)) return;
+  const frame = fs.readdirSync(dir).sort().find((f) => /^frame_\d+\.png$/.test(f) && !isIndexedPng(path.join(dir, f)));
+  if (frame) throw new UserError(`--labels-dir ${dir}: holds images named as the label maps are (${frame}: extracted frames?), which they would be written over; give another folder`);
+}
+
+/** Whether `file` is a PNG of colour type 3 (indexed), as label maps are written. */
+function isIndexedPng(file: string): boolean {
+  const head = Buffer.alloc(26);
+  try {
+    const fd = fs.openSync(file, 'r');
+    try { fs.readSync(fd, head, 0, 26, 0); } finally { fs.closeSync(fd); }
+  } catch { return false; }
+  return head.subarray(1, 4).toString('latin1') === 'PNG' && head[25] === 3;
+}
+
 /** Names of the files video writes (ffmpeg's MP4 muxer: ISO media files, which these name). */
 const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov'];
 
@@ -68,7 +91,7 @@ function checkOptions(input: string, o: Opts): void {
   }
   checkOutputFile('--out', o.out);
   if (o.maskVideo) checkOutputFile('--mask-video', o.maskVideo);
-  if (o.labelsDir) checkOutputDir('--labels-dir', o.labelsDir);
+  if (o.labelsDir) checkLabelsDir(o.labelsDir, o.exportDir);
   if (o.export && !o.exportDir) throw new UserError('--export needs --export-dir, the folder of the pre-annotations and the frames they label');
   if (!o.export && (o.exportDir || o.exportEvery !== 1)) throw new UserError(`${o.exportDir ? '--export-dir' : '--export-every'} goes with --export (the formats of the frames' pre-annotations)`);
   if (o.export) {
