@@ -117,6 +117,10 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--labels-dir', extracted), /^pixelwise: --labels-dir .*extracted: holds images named as the label maps are \(frame_000001\.png: extracted frames\?\)/);
   assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--labels-dir', path.join(d, 'ex', 'frames'), '--export', 'coco', '--export-dir', path.join(d, 'ex')), /^pixelwise: --labels-dir .*frames: the export writes the frames there/);
   assert.ok(fs.readFileSync(path.join(extracted, 'frame_000001.png')).equals(fs.readFileSync(photo)));
+  // serve's folders and addresses are checked at start, not at the first request that needs them.
+  assertOneLineError(cli('serve', '--ls-files', path.join(d, 'nowhere'), '--port', '0'), /^pixelwise: --ls-files .*nowhere: no such folder/);
+  assertOneLineError(cli('serve', '--ls-url', 'localhost:8080', '--port', '0'), /^pixelwise: --ls-url localhost:8080: expected Label Studio's address, e\.g\. http:\/\/localhost:8080$/);
+  assertOneLineError(cli('serve', '--runs', photo, '--port', '0'), /^pixelwise: --runs .*chelsea\.png: is a file, not a folder of training runs$/);
   // A ~ no shell expanded (quoted, or in a recipe) would make a folder named ~ in the working folder.
   assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', '~/preds'), /^pixelwise: --out ~\/preds: starts with ~, which only a shell expands \(unquoted\); give the full path/);
   assert.ok(!fs.existsSync(path.join(CWD, '~')));

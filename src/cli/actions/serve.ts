@@ -1,5 +1,7 @@
 // The `serve` command's work, loaded when the command runs (the definition in ../serve.ts stays light).
+import fs from 'node:fs';
 import { buildServer } from '../../serve/server.js';
+import { isDir } from '../../util/fs.js';
 import { UserError } from '../../util/errors.js';
 import { LOOPBACK_HOSTS } from '../../serve/options.js';
 import type { Opts } from '../serve.js';
@@ -19,6 +21,10 @@ export async function run(o: Opts): Promise<void> {
   if (o.port < 0 || o.port > 65535) throw new UserError(`--port ${o.port}: expected 0..65535`);
   if (o.queue < 0) throw new UserError(`--queue ${o.queue}: expected 0 or more`);
   if (!(o.timeout > 0)) throw new UserError(`--timeout ${o.timeout}: expected a positive number of seconds`);
+  // Folders and addresses a request would need later are checked now, not at the first request.
+  if (o.lsFiles != null && !isDir(o.lsFiles)) throw new UserError(`--ls-files ${o.lsFiles}: no such folder (the folder behind Label Studio's local files)`);
+  if (o.lsUrl != null && !/^https?:\/\/[^/]/i.test(o.lsUrl)) throw new UserError(`--ls-url ${o.lsUrl}: expected Label Studio's address, e.g. http://localhost:8080`);
+  if (o.runs != null && fs.existsSync(o.runs) && !isDir(o.runs)) throw new UserError(`--runs ${o.runs}: is a file, not a folder of training runs`);
   const hosts = allowedHosts(o);
   const server = await buildServer({
     modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue, precision: o.precision,
