@@ -1959,6 +1959,31 @@ function pipe(in_, out) {
   });
 }
 
+// src/util/errors.ts
+var UserError = class extends Error {
+  /**
+   * `argument`: the library argument the message starts with (`model`, `tile`, ...), which the
+   * command line words as its flag (cli/main.ts).
+   */
+  constructor(message, exitCode = 2, argument) {
+    super(message);
+    this.exitCode = exitCode;
+    this.argument = argument;
+    this.name = "UserError";
+  }
+  exitCode;
+  argument;
+};
+function argumentError(argument, value, why) {
+  return new UserError(`${argument} ${String(value)}: ${why}`, 2, argument);
+}
+function checkedLabelMap(labels, width, height, argument = "labels") {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) throw new UserError(`${argument}: the size ${width}x${height} is not a size in pixels`, 2, argument);
+  if (!(labels instanceof Uint8Array || labels instanceof Uint8ClampedArray)) throw new UserError(`${argument}: expected a Uint8Array of class ids, one per pixel; got ${labels === null ? "null" : Array.isArray(labels) ? "an Array" : typeof labels === "object" ? labels.constructor?.name ?? "an object" : typeof labels}`, 2, argument);
+  if (labels.length !== width * height) throw new UserError(`${argument}: ${labels.length} values for a ${width}x${height} image; expected ${width * height}, one per pixel`, 2, argument);
+  return labels instanceof Uint8Array ? labels : new Uint8Array(labels.buffer, labels.byteOffset, labels.length);
+}
+
 // src/models/card.ts
 var posInt = int().check(_positive());
 var hw = tuple([posInt, posInt]);
@@ -2095,31 +2120,6 @@ function variantCards(card) {
   if (!card.variants?.length || rule.kind !== "fixed") return [card];
   const { variants, ...base } = card;
   return [base, ...variants.map((v) => ({ ...base, onnx: v.onnx, weights: "", input: { ...card.input, rule: { ...rule, size: v.size } } }))];
-}
-
-// src/util/errors.ts
-var UserError = class extends Error {
-  /**
-   * `argument`: the library argument the message starts with (`model`, `tile`, ...), which the
-   * command line words as its flag (cli/main.ts).
-   */
-  constructor(message, exitCode = 2, argument) {
-    super(message);
-    this.exitCode = exitCode;
-    this.argument = argument;
-    this.name = "UserError";
-  }
-  exitCode;
-  argument;
-};
-function argumentError(argument, value, why) {
-  return new UserError(`${argument} ${String(value)}: ${why}`, 2, argument);
-}
-function checkedLabelMap(labels, width, height, argument = "labels") {
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) throw new UserError(`${argument}: the size ${width}x${height} is not a size in pixels`, 2, argument);
-  if (!(labels instanceof Uint8Array || labels instanceof Uint8ClampedArray)) throw new UserError(`${argument}: expected a Uint8Array of class ids, one per pixel; got ${labels === null ? "null" : Array.isArray(labels) ? "an Array" : typeof labels === "object" ? labels.constructor?.name ?? "an object" : typeof labels}`, 2, argument);
-  if (labels.length !== width * height) throw new UserError(`${argument}: ${labels.length} values for a ${width}x${height} image; expected ${width * height}, one per pixel`, 2, argument);
-  return labels instanceof Uint8Array ? labels : new Uint8Array(labels.buffer, labels.byteOffset, labels.length);
 }
 
 // src/inference/simd/argmax_wasm.ts
