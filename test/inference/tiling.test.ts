@@ -55,6 +55,18 @@ test('blending: tiled scores of a per-pixel scorer equal the whole image\'s, for
   }
 });
 
+test('a tiling of very many network passes is said before it starts, once; an ordinary one is not', async () => {
+  const im = { data: new Uint8Array(300 * 200 * 3).fill(90), width: 300, height: 200 };
+  const passes = (tile: number, overlap: number) => tileStarts(300, tile, overlap).length * tileStarts(200, tile, overlap).length;
+  assert.ok(passes(32, 0.9) > 2000 && passes(64, 0.25) < 2000);
+  for (const [tile, overlap, said] of [[32, 0.9, 1], [64, 0.25, 0]] as const) {
+    const lines: string[] = [];
+    const seg = withTiling(pointwise(), { ...DEFAULT_TILING, tile, overlap, log: (l) => lines.push(l) });
+    await seg.predictBatch([im, im]);
+    assert.deepEqual(lines, said ? [`note: 300x200 in 32-pixel tiles with 90% overlap is ${passes(32, 0.9).toLocaleString('en-US')} network passes; a larger options.tiling.tile or a smaller options.tiling.overlap is faster`] : []);
+  }
+});
+
 test('a real model: tiled labels agree with whole-image labels; large images are tiled automatically, said once', async () => {
   await initEngine('wasm');
   const big = await sharp(PHOTO).resize(1024, 1024).raw().toBuffer({ resolveWithObject: true });
