@@ -3417,12 +3417,19 @@ async function tiledScores(inner, img, tile, overlap, want, signal) {
   }
   return { labels, scores, prob8 };
 }
+var MANY_PASSES = 2e3;
 function withTiling(inner, o) {
   if (!(o.overlap >= 0 && o.overlap <= 0.9)) throw argumentError("overlap", o.overlap, "must be between 0 and 0.9");
   if (o.tile !== 0 && o.tile < 32) throw argumentError("tile", o.tile, "use at least 32 pixels");
-  let told = false;
+  let told = false, toldPasses = false;
+  const sayPasses = (im, t) => {
+    const passes = tileStarts(im.width, t, o.overlap).length * tileStarts(im.height, t, o.overlap).length;
+    if (passes > MANY_PASSES && !toldPasses) o.log?.(`note: ${im.width}x${im.height} in ${t}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap is ${passes.toLocaleString("en-US")} network passes; a larger options.tiling.tile or a smaller options.tiling.overlap is faster`);
+    toldPasses ||= passes > MANY_PASSES;
+    return t;
+  };
   const tileOf = (im) => {
-    if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? o.tile : 0;
+    if (o.tile > 0) return im.width > o.tile || im.height > o.tile ? sayPasses(im, o.tile) : 0;
     if (o.tile === 0 && o.pixelBudget > 0 && im.width * im.height > o.pixelBudget) {
       if (!told) o.log?.(`note: ${im.width}x${im.height} exceeds ${+(o.pixelBudget / 1e6).toFixed(1)} megapixels; segmenting in ${o.autoTile}-pixel tiles with ${Math.round(o.overlap * 100)}% overlap (options.tiling.tile N to choose, options.tiling.pixelBudget 0 to never tile)`);
       told = true;
