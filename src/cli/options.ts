@@ -110,7 +110,7 @@ const cores = () => os.availableParallelism?.() ?? os.cpus().length;
 
 /**
  * The most workers (networks, or training instances) a command starts: each holds its own network
- * and memory, and beyond the cores they run no faster (a hundred took minutes to start).
+ * and memory, and beyond the cores they run no faster (and take long to start).
  */
 export const maxWorkers = () => 4 * cores();
 

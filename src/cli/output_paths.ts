@@ -2,6 +2,7 @@
 // that cannot be created, a read-only mount or a folder without write permission each end in one
 // line naming the option and the fix, instead of an error after the work is done.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
 
@@ -38,7 +39,7 @@ function requireWritable(flag: string, p: string, dir: string): void {
  * a recipe): written as given, it would make a folder named ~ here. Refused unless one exists.
  */
 function refuseUnexpandedHome(flag: string, p: string): void {
-  if (/^~[\\/]/.test(p) && !fs.existsSync('~')) throw new UserError(`${flag} ${p}: starts with ~, which only a shell expands (unquoted); give the full path (${path.join(process.env.HOME ?? '/home/you', p.slice(2))})`);
+  if (/^~[\\/]/.test(p) && !fs.existsSync('~')) throw new UserError(`${flag} ${p}: starts with ~, which only a shell expands (unquoted); give the full path (${path.join(os.homedir(), p.slice(2))})`);
 }
 
 /** `flag` names a folder the command writes files into: it may exist (as a folder) or not yet. */

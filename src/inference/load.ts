@@ -4,6 +4,7 @@
 //   const r = await seg.segment('photo.jpg'); // r.labels, r.width, r.height, r.classes
 //   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
 import { fileURLToPath } from 'node:url';
+import { dataUrlBytes } from '../util/data_url.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/card.js';
 import { probabilityOf } from './label_map.js';
@@ -47,8 +48,6 @@ export interface SegmentOptions {
   signal?: AbortSignal;
 }
 
-const DATA_URL = /^data:[\w.+-]+\/[\w.+-]+(;[\w-]+=[^;,]*)*;base64,/i;
-
 /**
  * An input as the readers take it: a path, bytes or pixels. A file: URL (object or string) is its
  * path, a base64 data: URL and an ArrayBuffer their bytes; a network URL is refused (pixelwise reads
@@ -62,8 +61,8 @@ function checkedInput(input: unknown): string | Uint8Array | RgbImage | PixelIma
   }
   if (typeof input === 'string') {
     if (!input.trim()) throw new UserError('image: an empty path; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }', 2, 'image');
-    const data = DATA_URL.exec(input);
-    if (data) return Buffer.from(input.slice(data[0].length), 'base64');
+    const data = dataUrlBytes(input);
+    if (data) return data;
     if (/^data:/i.test(input)) throw new UserError(`image ${short(input)}: a data: URL that is not base64; give its bytes`, 2, 'image');
     return input;
   }

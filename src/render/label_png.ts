@@ -25,6 +25,12 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Whether the first 26 bytes of a file are those of an indexed (palette) PNG, as label maps are written. */
+export function isIndexedPngHead(head: Uint8Array): boolean {
+  // Signature (8) + IHDR chunk: colour type is byte 8 + 8 + 9 = 25 (3: indexed).
+  return head.length >= 26 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47 && head[12] === 0x49 && head[13] === 0x48 && head[25] === 3;
+}
+
 export async function encodeLabelPngFast(labels: Uint8Array, width: number, height: number, palette: Rgb[]): Promise<Uint8Array> {
   const grey = new Uint8Array(await sharp(labels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 1, palette: false }).toBuffer());
   // Signature (8) + IHDR chunk (25): colour type is byte 8 + 8 + 9 = 25.

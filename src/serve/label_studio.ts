@@ -12,6 +12,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { CatalogEntry } from './catalog.js';
 import type { Job, JobResult } from './protocol.js';
 import { isInside } from '../util/fs.js';
+import { dataUrlBytes } from '../util/data_url.js';
 
 export interface LabelStudioDeps {
   catalog: Map<string, CatalogEntry>;
@@ -108,8 +109,8 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
   };
 
   const taskImage = async (url: string, conn: Connection): Promise<Uint8Array> => {
-    const data = /^data:[^;,]*;base64,(.*)$/s.exec(url);
-    if (data) return Buffer.from(data[1], 'base64');
+    const data = dataUrlBytes(url);
+    if (data) return data;
     const local = /^\/data\/local-files\/?\?d=(.+)$/.exec(url);
     if (local) {
       if (!d.files) throw d.httpError(422, `${url}: a Label Studio local file; start serve with --ls-files DIR (the folder behind Label Studio's local files)`);

@@ -113,6 +113,10 @@ test('fast label PNG (libpng + palette patch) decodes to the same indices and pa
   assert.deepEqual(a.palette!.map((c) => c.slice(0, 3)), b.palette!.map((c) => c.slice(0, 3)));
   const rgb = await (await import('sharp')).default(await encodeLabelPngFast(lab, w, h, pal)).raw().toBuffer();
   assert.deepEqual([...rgb.subarray(0, 6)], [...pal[lab[0]], ...pal[lab[1]]]);
+  // Both label PNGs read as indexed (video's --labels-dir writes over them); an RGB PNG does not.
+  const { isIndexedPngHead } = await import('../../src/render/label_png.ts');
+  assert.ok(isIndexedPngHead(await encodeLabelPngFast(lab, w, h, pal)) && isIndexedPngHead(encodeLabelPng(lab, w, h, pal)));
+  assert.ok(!isIndexedPngHead(await (await import('sharp')).default(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()));
 });
 
 test('--resize: masks are resized with nearest neighbour to one label per pixel, aligned with the image', async () => {

@@ -6,7 +6,7 @@ import { openThreadedSegmenter } from '../../inference/threaded.js';
 import { defaultThreads } from '../../inference/onnx_runtime.js';
 import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, type VideoInfo } from '../../video/ffmpeg.js';
 import { colorize, overlayLabels } from '../../render/colorize.js';
-import { encodeLabelPngFast } from '../../render/label_png.js';
+import { encodeLabelPngFast, isIndexedPngHead } from '../../render/label_png.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
@@ -52,14 +52,14 @@ function checkLabelsDir(dir: string, exportDir?: string): void {
   if (frame) throw new UserError(`--labels-dir ${dir}: holds images named as the label maps are (${frame}: extracted frames?), which they would be written over; give another folder`);
 }
 
-/** Whether `file` is a PNG of colour type 3 (indexed), as label maps are written. */
+/** Whether `file` is an indexed PNG, as label maps are written. */
 function isIndexedPng(file: string): boolean {
   const head = Buffer.alloc(26);
   try {
     const fd = fs.openSync(file, 'r');
     try { fs.readSync(fd, head, 0, 26, 0); } finally { fs.closeSync(fd); }
   } catch { return false; }
-  return head.subarray(1, 4).toString('latin1') === 'PNG' && head[25] === 3;
+  return isIndexedPngHead(head);
 }
 
 /** Names of the files video writes (ffmpeg's MP4 muxer: ISO media files, which these name). */

@@ -26,7 +26,7 @@ import { readVia } from './via.js';
 import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
-import { sniffFormat } from './sniff.js';
+import { isZipHead, sniffFormat } from './sniff.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -247,7 +247,7 @@ function refuseArchive(o: ConvertOptions): void {
     const fd = fs.openSync(o.input, 'r');
     try { fs.readSync(fd, head, 0, 4, 0); } finally { fs.closeSync(fd); }
   } catch { return; } // unreadable: the reader says so
-  if (head.toString('latin1') === 'PK\x03\x04') throw new UserError(`${o.input}: a zip archive (the tool's download); unzip it and give ${hint}`);
+  if (isZipHead(head)) throw new UserError(`${o.input}: a zip archive (the tool's download); unzip it and give ${hint}`);
 }
 
 export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {

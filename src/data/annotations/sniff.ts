@@ -18,6 +18,9 @@ function jsonFormat(doc: unknown): AnnotationFormat | null {
   return null;
 }
 
+/** Whether bytes begin as a zip archive (a tool's download) does. */
+export const isZipHead = (head: Uint8Array): boolean => head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+
 /** The export format `file` looks like (read up to 64 MB), or null when it looks like none of them. */
 export function sniffFormat(file: string): AnnotationFormat | null {
   let bytes: Buffer;
@@ -25,7 +28,7 @@ export function sniffFormat(file: string): AnnotationFormat | null {
     if (!fs.statSync(file).isFile() || fs.statSync(file).size > 64 << 20) return null;
     bytes = fs.readFileSync(file);
   } catch { return null; }
-  if (bytes.subarray(0, 4).toString('latin1') === 'PK\x03\x04') return 'cvat-mask';
+  if (isZipHead(bytes)) return 'cvat-mask';
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   const start = text.trimStart()[0];
   if (start === '<') return /<annotations[\s>]/.test(text) ? 'cvat' : null;
