@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { load, type ImageInput } from '../src/index.ts';
+import { convertAnnotations, load, quantizeModel, verifyDataset, type ImageInput } from '../src/index.ts';
 import { classAreas, classHistogram } from '../src/inference/label_map.ts';
 import { readImage, type RgbImage } from '../src/data/image_io.ts';
 import { bmpFile, tempDir } from './helpers.ts';
 import { readSafetensors, writeSafetensors } from '../src/formats/safetensors.ts';
+import { TRAIN_CONFIG_KEYS } from '../src/train/config.ts';
 
 const PHOTOS = path.resolve(import.meta.dirname, '../assets/photos');
 const ROOT_ENTRY = new URL('../src/index.ts', import.meta.url).href;
@@ -58,7 +59,7 @@ const base = { model: { arch: 'unet', numClasses: 4, width: 4, depth: 2 }, train
 const quiet = { log: () => {}, quiet: true };
 const refusals = [];
 for (const bad of [{ epochs: 0 }, { batchSize: 2.5 }, { schedule: 'step' }, { classes: SYNTHETIC_CLASSES.slice(0, 3) }, { ignoreIndex: 300 }, { classWeights: [1, 2] },
-  { augment: { ...DEFAULT_AUGMENT, brightness: 3 } }, { augment: { ...DEFAULT_AUGMENT, scale: [2, 0.5] } }]) {
+  { augment: { ...DEFAULT_AUGMENT, brightness: 3 } }, { augment: { ...DEFAULT_AUGMENT, scale: [2, 0.5] } }, { earlyStop: 3 }]) {
   try { await train({ ...base, ...bad }, ${JSON.stringify(path.join(dir, 'bad'))}, false, quiet); refusals.push('trained'); } catch (e) { refusals.push(e.argument + ' | ' + e.message); }
 }
 const r = await train(base, ${JSON.stringify(path.join(dir, 'run'))}, false, quiet);
@@ -78,6 +79,8 @@ process.stdout.write(JSON.stringify({ early, refusals }));`;
     // A jitter of 3 scaled some pictures by a negative factor (black); a scale range upside down.
     'augment.brightness | augment.brightness 3: expected a jitter of 0 (none) to below 1 (a factor of 1 +- the jitter)',
     'augment.scale | augment.scale 2,0.5: expected [min, max] with 0 < min <= max, e.g. [0.75, 1.5]',
+    // A misspelt setting (earlyStopPatience) trained all the epochs without a word.
+    `options | earlyStop 3: not a setting of train() (its settings: ${Object.keys(TRAIN_CONFIG_KEYS).join(', ')})`,
   ]);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'model.json')), 'the run trained and wrote its card');
 });
@@ -150,6 +153,12 @@ test('load() and segment() refuse what a JavaScript caller may pass by the argum
   await assert.rejects(r.cutout('cat' as unknown as string[]), (e: Error) => /^cutout cat: expected a list/.test(e.message));
   await assert.rejects(r.background({ keep: ['cat'], blur: 0 }), (e: Error) => e.message === 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12');
   await assert.rejects(r.background({ keep: ['cat'], blur: 12, grey: true }), (e: Error) => e.message === 'background: give exactly one of blur, color, image, grey (got blur, grey)');
+  // A misspelt renderer option was ignored: the default drawn without a word.
+  const untypedResult = r as unknown as Record<'overlay' | 'colorMask' | 'background', (o: unknown) => Promise<unknown>>;
+  await assert.rejects(untypedResult.overlay({ alpa: 0.2 }), names('options', /^alpa 0\.2: not an option of overlay\(\) \(its options: format, quality, alpha\)$/));
+  await assert.rejects(untypedResult.colorMask({ fromat: 'jpeg' }), names('options', /^fromat jpeg: not an option of colorMask\(\)/));
+  await assert.rejects(untypedResult.background({ keep: ['cat'], blur: 12, feather: 2 }), names('options', /^feather 2: not an option of background\(\) \(its options: format, quality, keep, blur, color, image, grey\)$/));
+  await assert.rejects(untypedResult.background({ keep: ['cat'], blur: '12' }), names('blur', /^blur "12": expected a number$/));
   await seg.dispose();
   const loadAny = load as (m: string, o: unknown) => Promise<unknown>;
   // ONNX Runtime's own refusal blamed the model file ("re-create it with pixelwise export").
@@ -159,6 +168,31 @@ test('load() and segment() refuse what a JavaScript caller may pass by the argum
   await assert.rejects(loadAny('voc', { scales: 2 }), names('scales', /^scales 2: expected a list of scales/));
   await assert.rejects(loadAny('voc', { scales: [] }), names('scales', /^scales \[\]: /));
   await assert.rejects(loadAny('voc', { threshold: { cls: 'cat', prob: 1.5 } }), names('threshold', /^threshold cat=1\.5: expected a probability between 0 and 1/));
+  // Options a JavaScript caller misspells, nests wrongly or gives as another type (they were ignored
+  // in silence: `{ tile: 512 }` segmented untiled, `{ backend: 'gpu' }` ran on the default).
+  await assert.rejects(loadAny('voc', { tile: 512 }), names('options', /^tile 512: not an option of load\(\); did you mean options\.tiling\.tile\?$/));
+  await assert.rejects(loadAny('voc', { tiling: { tiel: 512 } }), names('options', /^tiling\.tiel 512: not an option of load\(\) \(its options under tiling: tile, overlap, pixelBudget, autoTile, log\)$/));
+  await assert.rejects(loadAny('voc', { tiling: { tile: '512' } }), names('tiling', /^tiling\.tile "512": expected a number$/));
+  await assert.rejects(loadAny('voc', { backend: 'gpu' }), names('backend', /^backend gpu: use auto, wasm, cpu, node$/));
+  await assert.rejects(loadAny('voc', { inputSize: '512x512' }), names('inputSize', /^inputSize "512x512": expected \[height, width\]/));
+  await assert.rejects(loadAny('voc', { weights: 5 }), names('weights', /^weights 5: expected a checkpoint name/));
+  await assert.rejects(loadAny('voc', 'onnx'), names('options', /^options: load\(\) takes an object of options, got "onnx"$/));
+  await assert.rejects((load as (m: unknown) => Promise<unknown>)(42), names('model', /^model: got a number; give a shipped model's name \(.*voc.*\) or a model folder's path$/));
+  const fast = await load('voc-fast');
+  const segmentAny = fast.segment as (x: unknown, o: unknown) => Promise<unknown>;
+  const photo = path.join(PHOTOS, 'chelsea.png');
+  await assert.rejects(segmentAny(photo, { tta: 'flip' }), names('options', /^tta flip: not an option of segment\(\); tta is an option of load\(\)$/));
+  await assert.rejects(segmentAny(photo, { tile: 512 }), names('options', /^tile 512: not an option of segment\(\); tiling\.tile is an option of load\(\)$/));
+  await assert.rejects(segmentAny(photo, { probabilities: 'no' }), names('probabilities', /^probabilities "no": expected a boolean$/));
+  await assert.rejects(segmentAny(photo, { signal: 1 }), names('signal', /^signal 1: expected an AbortSignal$/));
+  // quantizeModel() given an options object in the graph's place: before, "illegal buffer" from the protobuf reader.
+  await assert.rejects((quantizeModel as unknown as (o: unknown) => Promise<unknown>)({ model: 'voc' }), names('model', /^model: expected the float ONNX graph's bytes \(a Uint8Array\)/));
+  // Field-by-field options of the data functions: a misspelt key (before: "options.images: ... is needed", or ignored).
+  await assert.rejects((convertAnnotations as (o: unknown) => Promise<unknown>)({ from: 'coco', input: 'x.json', out: tempDir(), imagez: 'imgs' }), names('options', /^imagez imgs: not an option of convertAnnotations\(\) \(its options: from, input, images, out,/));
+  await assert.rejects((verifyDataset as (o: unknown) => Promise<unknown>)({ images: PHOTOS, masks: PHOTOS, numClasses: 2, ignoreIndex: 255, maskSufix: '_mask' }), names('options', /^maskSufix _mask: not an option of verifyDataset\(\)/));
+  // Options as the types name them pass.
+  assert.equal((await fast.segment(photo, { probabilities: false, signal: new AbortController().signal })).width, 451);
+  await fast.dispose();
   // Weights for a graph that has none to replace are refused, not ignored.
   await assert.rejects(loadAny('voc', { weights: 'best' }), names('weights', /^weights best: .*voc is an ONNX graph with no TF\.js weights to replace/));
   const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', path.join(PHOTOS, 'chelsea.png'), '--model', 'voc', '--weights', 'best', '--out', tempDir()], { encoding: 'utf8' });

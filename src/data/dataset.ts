@@ -34,6 +34,11 @@ export interface DatasetSpec extends PairingSpec {
   colors?: Rgb[];
 }
 
+/** Every key of DatasetSpec (the compiler holds this to the interface). */
+export const DATASET_SPEC_KEYS: Record<keyof DatasetSpec, true> = {
+  images: true, masks: true, list: true, imageSuffix: true, maskSuffix: true, recursive: true, numClasses: true, ignoreIndex: true, labelMap: true, colors: true,
+};
+
 export interface Sample { id: string; image: string; mask?: string }
 
 export interface PairingReport {

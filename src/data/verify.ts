@@ -1,10 +1,11 @@
 // Dataset checks behind `pixelwise verify`: every problem as one line naming the file.
 import { BandStats, readRaster, type SampleType } from './raster.js';
-import { lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec } from './dataset.js';
+import { DATASET_SPEC_KEYS, lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
 import { describeError } from '../util/errors.js';
 import { IMAGE_KINDS } from './image_exts.js';
+import { refuseUnknownKeys } from '../util/call_options.js';
 
 export interface VerifyReport {
   problems: string[];
@@ -18,6 +19,7 @@ export interface VerifyReport {
 }
 
 export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+  refuseUnknownKeys(spec, DATASET_SPEC_KEYS, 'verifyDataset()');
   const pairing = pairSamples(spec);
   const problems: string[] = [...pairing.sameStem.map(sameStemProblem), ...pairing.lossyMasks.map(lossyMaskProblem)];
   for (const f of pairing.imagesWithoutMask) problems.push(`${f}: no mask with the same name in ${spec.masks}`);

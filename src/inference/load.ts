@@ -14,7 +14,10 @@ import { makeSegmentation, type Segmentation } from './result.js';
 export type { Segmentation, BackgroundOptions, Cutout, RenderOptions, Rendered, RawPixels } from './result.js';
 import type { Segmenter } from './segmenter.js';
 import { probabilitiesOf } from './probabilities.js';
-import { openSegmenter, type OpenOptions } from './open.js';
+import { openOptionsSchema, openSegmenter, type OpenOptions } from './open.js';
+import { TILING_HINTS } from './segmenter.js';
+import { checkedOptions, signalOption } from '../util/call_options.js';
+import * as z from 'zod/mini';
 import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
 import { Lifetime } from '../util/lifetime.js';
@@ -47,6 +50,17 @@ export interface SegmentOptions {
   /** Stops a segmentation of many passes (tiles of a large image, TTA scales) between two passes. */
   signal?: AbortSignal;
 }
+
+const segmentOptionsSchema = z.strictObject({
+  probabilities: z.optional(z.boolean()),
+  signal: z.optional(signalOption),
+} satisfies { [K in keyof Required<SegmentOptions>]: z.ZodMiniType });
+
+/** Options of load() given to segment() instead: where they belong. */
+const LOAD_OPTION_HINTS = Object.fromEntries([
+  ...Object.keys(openOptionsSchema.shape).map((k) => [k, `${k} is an option of load()`]),
+  ...Object.keys(TILING_HINTS).map((k) => [k, `tiling.${k} is an option of load()`]),
+]);
 
 /**
  * An input as the readers take it: a path, bytes or pixels. A file: URL (object or string) is its
@@ -104,6 +118,7 @@ export async function toModelInput(given: ImageInput, bands: { channels: number;
  * model (`person`, opened on first use), as `predict --effect` does.
  */
 export async function load(model?: string, o: LoadOptions = {}): Promise<SegmentationModel> {
+  o = checkedOptions(openOptionsSchema, o, 'load()', TILING_HINTS);
   const seg: Segmenter = await openSegmenter(model, o);
   let portrait: Promise<Segmenter> | undefined;
   const lifetime = new Lifetime(`model ${model ?? 'voc'}`);
@@ -117,7 +132,8 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
   return {
     card: seg.card,
     runtime: seg.runtime,
-    segment: (input: ImageInput, so: SegmentOptions = {}) => lifetime.run(async (): Promise<Segmentation> => {
+    segment: (input: ImageInput, given: SegmentOptions = {}) => lifetime.run(async (): Promise<Segmentation> => {
+      const so = checkedOptions(segmentOptionsSchema, given, 'segment()', LOAD_OPTION_HINTS);
       const image = await toModelInput(input, seg.card.input);
       so.signal?.throwIfAborted();
       const call = { signal: so.signal };

@@ -10,8 +10,11 @@ import { UserError, argumentError } from '../util/errors.js';
 import type { Network } from './network.js';
 import { OnnxNetwork } from './onnx_runtime.js';
 import { NODE_FILTERS } from './node_filters.js';
-import { byAspect, createSegmenter, networkSide, type Segmenter, type SegmenterOptions } from './segmenter.js';
+import { byAspect, createSegmenter, networkSide, segmenterOptionsShape, TILING_HINTS, type Segmenter, type SegmenterOptions } from './segmenter.js';
 import { RUNTIMES, type RuntimeName } from './runtime_names.js';
+import { BACKENDS } from '../engine/backend_names.js';
+import { checkedOptions } from '../util/call_options.js';
+import * as z from 'zod/mini';
 
 export interface OpenOptions extends SegmenterOptions {
   runtime?: RuntimeName;
@@ -27,8 +30,20 @@ export interface OpenOptions extends SegmenterOptions {
   precision?: Precision;
 }
 
+/** OpenOptions as a JavaScript caller may pass them (keys and types; see call_options.ts). */
+export const openOptionsSchema = z.strictObject({
+  ...segmenterOptionsShape,
+  runtime: z.optional(z.enum(RUNTIMES as [RuntimeName, ...RuntimeName[]])),
+  backend: z.optional(z.enum(BACKENDS as [BackendName, ...BackendName[]])),
+  weights: z.optional(z.string('expected a checkpoint name (best, last) or a weights file\'s path')),
+  threads: z.optional(z.number()),
+  specialize: z.optional(z.boolean()),
+  precision: z.optional(z.enum(PRECISIONS as [Precision, ...Precision[]])),
+} satisfies { [K in keyof Required<OpenOptions>]: z.ZodMiniType });
+
 /** Opens a model (shipped name, training run, imported model, or external ONNX with a card). */
 export async function openSegmenter(model: string | undefined, o: OpenOptions = {}): Promise<Segmenter> {
+  o = checkedOptions(openOptionsSchema, o, 'openSegmenter()', TILING_HINTS);
   return openEach(model, o, (network, card) => createSegmenter(network, card, { filters: NODE_FILTERS, ...o }));
 }
 

@@ -8,7 +8,7 @@ import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
 import { defaultThreads, ort, OnnxNetwork } from './onnx_runtime.js';
 import { createSegmenter, type Segmenter } from './segmenter.js';
-import { argumentError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 
 export interface QuantizeOptions {
   /** Convolutions (ONNX node names) left in float. */
@@ -102,6 +102,9 @@ export function buildInt8(c: Calibrated, keepFloat: Iterable<string> = []): Quan
 
 /** The float graph `model` of `card` quantised to int8, calibrated on `images`. */
 export async function quantizeModel(model: Uint8Array, card: ModelCard, images: () => AsyncIterable<PixelImage>, o: QuantizeOptions = {}): Promise<Quantized> {
+  // A JavaScript caller's options object in the graph's place failed deep in the protobuf reader ("illegal buffer").
+  if (!(model instanceof Uint8Array)) throw new UserError('model: expected the float ONNX graph\'s bytes (a Uint8Array), e.g. fs.readFileSync(\'model.onnx\'); `pixelwise quantize` takes a model package', 2, 'model');
+  if (typeof images !== 'function') throw new UserError('images: expected a function returning the calibration images (an async iterable of RGB images)', 2, 'images');
   return buildInt8(await calibrate(model, card, images, o), o.keepFloat ?? []);
 }
 

@@ -7,7 +7,9 @@ import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js
 import { checkedAlpha, colorize, overlay } from '../render/colorize.js';
 import { legendPng } from '../render/legend.js';
 import { backdrop } from '../render/effects.js';
-import { boundingBox, chosenEffect, composite, cutoutRgba, matte, parseColor, type Effect } from '../render/compose.js';
+import { boundingBox, chosenEffect, composite, cutoutRgba, effectOptionsShape, matte, parseColor, type Effect } from '../render/compose.js';
+import { checkedOptions } from '../util/call_options.js';
+import * as z from 'zod/mini';
 import { classAreas, classIds, classShares, confidenceMasks, probabilityOf, type ClassArea } from './label_map.js';
 import { UserError, argumentError } from '../util/errors.js';
 
@@ -49,6 +51,12 @@ export interface Segmentation {
 }
 
 const FORMATS = ['png', 'jpeg', 'raw'];
+
+// The renderers' options as a JavaScript caller may pass them (keys and types; values checked where used).
+const renderShape = { format: z.optional(z.string()), quality: z.optional(z.number()) } satisfies { [K in keyof Required<RenderOptions>]: z.ZodMiniType };
+const renderSchema = z.strictObject(renderShape);
+const overlaySchema = z.strictObject({ ...renderShape, alpha: z.optional(z.number()) });
+const backgroundSchema = z.strictObject({ ...renderShape, ...effectOptionsShape } satisfies { [K in keyof Required<BackgroundOptions>]: z.ZodMiniType });
 
 export async function encode(img: RgbImage | RawPixels, o: RenderOptions = {}): Promise<Rendered> {
   if (o.format !== undefined && !FORMATS.includes(o.format)) throw argumentError('format', o.format, `use ${FORMATS.join(', ')}`);
@@ -98,8 +106,11 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
     labels, width, height, image, classes: classAreas(labels, classes),
     probability,
     confidenceMasks: () => confidenceMasks(probs(), C),
-    colorMask: (o) => encode(mask(), o),
-    overlay: async (o = {}) => encode(overlay(image, mask(), checkedAlpha(o.alpha ?? 0.5)), o),
+    colorMask: async (o) => encode(mask(), checkedOptions(renderSchema, o, 'colorMask()')),
+    overlay: async (given) => {
+      const o = checkedOptions(overlaySchema, given, 'overlay()');
+      return encode(overlay(image, mask(), checkedAlpha(o.alpha ?? 0.5)), o);
+    },
     legend: () => legendPng(classes, classShares(labels, C)),
     async cutout(wanted) {
       const out: Cutout[] = [];
@@ -111,7 +122,8 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
       }
       return out;
     },
-    async background(o) {
+    async background(given) {
+      const o = checkedOptions(backgroundSchema, given, 'background()');
       const effect = await effectOf(o);
       const ids = classIds(classes, o.keep, 'keep');
       const person = personMatte && ids.length === 1 && classes[ids[0]].name === 'person';

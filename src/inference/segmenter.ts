@@ -10,6 +10,8 @@ import { DEFAULT_TILING, withScales, withTiling, type TileOptions } from './tili
 import { cropChw, cropLabels, predictWithTta, reflectPad, TTA_MODES, ttaScores, type TtaMode } from './tta.js';
 import { labelsFromScores, probabilities8, type ClassThreshold } from './label_map.js';
 import { argumentError } from '../util/errors.js';
+import * as z from 'zod/mini';
+import { fnOption } from '../util/call_options.js';
 
 export interface Scored { labels: Uint8Array; scores: Float32Array }
 /** A label map and its 8-bit class probabilities (label_map.ts probabilities8: C planes at the image's size). */
@@ -59,6 +61,26 @@ export interface SegmenterOptions {
   filters?: ResizeFilters;
   log?: (l: string) => void;
 }
+
+/**
+ * SegmenterOptions as a JavaScript caller may pass them: the keys and their types (values are
+ * checked where they are used). Calls that take these options check them with call_options.ts.
+ */
+export const segmenterOptionsShape = {
+  tta: z.optional(z.enum(TTA_MODES as [TtaMode, ...TtaMode[]])),
+  scales: z.optional(z.array(z.number(), 'expected a list of scales between 0.25 and 4, e.g. [0.75, 1, 1.25]')),
+  tiling: z.optional(z.strictObject({
+    tile: z.optional(z.number()), overlap: z.optional(z.number()), pixelBudget: z.optional(z.number()), autoTile: z.optional(z.number()), log: z.optional(fnOption),
+  })),
+  threshold: z.optional(z.strictObject({ cls: z.string(), prob: z.number() }, 'expected { cls, prob }, e.g. { cls: \'membrane\', prob: 0.4 }')),
+  reflectPad: z.optional(z.number()),
+  inputSize: z.optional(z.tuple([z.number(), z.number()], 'expected [height, width] in whole pixels, e.g. [512, 1024]')),
+  filters: z.optional(z.record(z.string(), fnOption)),
+  log: z.optional(fnOption),
+} satisfies { [K in keyof Required<SegmenterOptions>]: z.ZodMiniType };
+
+/** Keys of the tiling options a caller may give at the top level by mistake. */
+export const TILING_HINTS = Object.fromEntries(['tile', 'overlap', 'pixelBudget', 'autoTile'].map((k) => [k, `did you mean options.tiling.${k}?`]));
 
 /** A network and its card as a segmenter: image rules outside, the network inside. */
 export function createSegmenter(network: Network, card: ModelCard, o: SegmenterOptions = {}): Segmenter {

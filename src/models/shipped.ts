@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { argumentError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { isDir } from '../util/fs.js';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
@@ -17,6 +17,10 @@ export function shippedModels(): string[] {
 /** A `--model` value (folder or shipped name; default: the shipped VOC model) -> model folder. */
 export function resolveModelDir(model: string | undefined): string {
   const m = model ?? DEFAULT_MODEL;
+  if (typeof m !== 'string' || !m) {
+    const got = m === null ? 'null' : typeof m === 'object' ? 'an object' : typeof m === 'string' ? 'an empty string' : `a ${typeof m}`;
+    throw new UserError(`model: got ${got}; give a shipped model's name (${shippedModels().join(', ')}) or a model folder's path`, 2, 'model');
+  }
   if (isDir(m)) return m;
   if (/^[\w-]+$/.test(m) && isDir(path.join(MODELS_DIR, m))) return path.join(MODELS_DIR, m);
   const names = shippedModels();

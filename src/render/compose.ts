@@ -7,6 +7,7 @@
 import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
 import { UserError, argumentError } from '../util/errors.js';
+import * as z from 'zod/mini';
 
 export type Effect = { blur: number } | { color: Rgb } | { image: RgbImage } | { grey: true };
 
@@ -28,6 +29,11 @@ export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind
  * Which effect background options give (exactly one of blur, color, image, grey), a blur's sigma
  * checked as --effect checks it: the Node and browser results' background() both ask here.
  */
+/** The keys of a background effect and their types, as a JavaScript caller may pass them (see util/call_options.ts; values checked below). */
+export const effectOptionsShape = {
+  keep: z.unknown(), blur: z.optional(z.number()), color: z.optional(z.unknown()), image: z.optional(z.unknown()), grey: z.optional(z.boolean()),
+};
+
 export function chosenEffect(o: { blur?: number; color?: unknown; image?: unknown; grey?: boolean }): 'blur' | 'color' | 'image' | 'grey' {
   const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
   if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);

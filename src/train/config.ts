@@ -9,6 +9,7 @@ import type { ModelSpec } from '../models/seg_model.js';
 import type { LossName } from './choices.js';
 import type { ScheduleName } from './schedule.js';
 import type { OnNaN } from './choices.js';
+import { refuseUnknownKeys } from '../util/call_options.js';
 
 /** A split's images and masks and how they pair (dataset.ts). */
 export type SplitSpec = PairingSpec & { masks: string };
@@ -80,4 +81,19 @@ export interface TrainConfig {
   cacheMb?: number;
   /** The training kernels that run on ONNX Runtime (default true; false: wasm's own kernels only). */
   ortKernels?: boolean;
+}
+
+/** Every key of TrainConfig (the compiler holds this to the interface): a key not here is a misspelling. */
+export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, true> = {
+  model: true, train: true, val: true, classes: true, ignoreIndex: true, labelMap: true, inputSize: true, resize: true,
+  batchSize: true, epochs: true, lr: true, schedule: true, warmupSteps: true, loss: true, classWeights: true, focalGamma: true,
+  augment: true, norm: true, seed: true, earlyStopPatience: true, maxMinutes: true, onNaN: true, valBatchSize: true, bands: true,
+  sampleType: true, valEvery: true, preciseBn: true, initWeights: true, then: true, initClasses: true, encoderWeights: true,
+  teacher: true, distillWeight: true, distillTemperature: true, workers: true, microBatch: true, checkpointBlocks: true,
+  backend: true, cacheMb: true, ortKernels: true,
+};
+
+/** A new run's configuration with a key TrainConfig lacks (a JavaScript caller's misspelling, ignored otherwise): refused. */
+export function refuseUnknownTrainKeys(cfg: unknown): void {
+  refuseUnknownKeys(cfg, TRAIN_CONFIG_KEYS, 'train()', 'setting');
 }

@@ -23,7 +23,7 @@ import { planMicroBatch } from './micro_batch.js';
 import { learningRate, SCHEDULES } from './schedule.js';
 import { Adam } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
-import type { TrainConfig, SplitSpec } from './config.js';
+import { refuseUnknownTrainKeys, type TrainConfig, type SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
 import { recomputeBatchNormStats } from './precise_bn.js';
 import { DEFAULT_PRECISE_BN_IMAGES, LOSSES } from './choices.js';
@@ -151,6 +151,8 @@ const PRECISE_BN_KEY = 1_000_000;
 const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check ignoreIndex and labelMap (pixelwise verify shows the class counts)`);
 
 export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
+  // A resumed run's train.json may hold a key of an earlier version: only a new run's are checked.
+  if (!resume) refuseUnknownTrainKeys(cfg);
   checkTrainConfig(cfg); // before the run folder is made: a refused configuration leaves nothing behind
   const unlock = lockRun(runDir); // one trainer per run folder
   try { return await trainRun(cfg, runDir, resume, hooks); } finally { unlock(); }

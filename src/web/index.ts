@@ -14,7 +14,7 @@ import type { ClassInfo } from '../data/classes.js';
 import { parseCard, variantCards, type ModelCard } from '../models/card.js';
 import { argmaxPadded, classAreas, classIds, confidenceMasks, probabilityOf, type ClassArea } from '../inference/label_map.js';
 import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from '../inference/onnx_tail.js';
-import { chosenEffect, composite, coverBox, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
+import { chosenEffect, composite, coverBox, effectOptionsShape, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { probabilitiesOf } from '../inference/probabilities.js';
 import { withSmoothing } from '../inference/smoothing.js';
@@ -25,6 +25,8 @@ import { Lifetime } from '../util/lifetime.js';
 import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
 import type { Network } from '../inference/network.js';
 import { checkedAlpha, colorize, overlay } from '../render/colorize.js';
+import { checkedOptions, fnOption } from '../util/call_options.js';
+import * as z from 'zod/mini';
 
 export type { ClassArea, ClassInfo, ModelCard, RgbImage };
 export { UserError };
@@ -137,7 +139,26 @@ export interface WebLoadOptions {
 }
 
 /** Loads `model.json` and its ONNX file from a folder URL, or takes them as given. */
-export async function load(model: string | { card: unknown; onnx: Uint8Array | ArrayBuffer }, o: WebLoadOptions = {}): Promise<WebSegmenter> {
+const webLoadOptionsSchema = z.strictObject({
+  runtime: z.optional(z.string()), minAgreement: z.optional(z.number()), onRuntime: z.optional(fnOption),
+  wasmPaths: z.optional(z.string()), threads: z.optional(z.number()),
+} satisfies { [K in keyof Required<WebLoadOptions>]: z.ZodMiniType });
+const webSegmentOptionsShape = { probabilities: z.optional(z.boolean()) } satisfies { [K in keyof Required<WebSegmentOptions>]: z.ZodMiniType };
+const webSegmentOptionsSchema = z.strictObject(webSegmentOptionsShape);
+const webStreamOptionsSchema = z.strictObject({
+  ...webSegmentOptionsShape, smooth: z.optional(z.number()), onError: z.optional(fnOption),
+} satisfies { [K in keyof Required<WebStreamOptions>]: z.ZodMiniType });
+
+const webBackgroundSchema = z.strictObject({
+  ...effectOptionsShape, probability: z.optional(z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array, one probability per pixel')),
+} satisfies { [K in keyof Required<WebBackgroundOptions>]: z.ZodMiniType });
+const webOverlaySchema = z.strictObject({ alpha: z.optional(z.number()), hide: z.optional(z.array(z.number(), 'expected a list of class ids')) });
+
+export async function load(model: string | { card: unknown; onnx: Uint8Array | ArrayBuffer }, given: WebLoadOptions = {}): Promise<WebSegmenter> {
+  const o = checkedOptions(webLoadOptionsSchema, given, 'load()');
+  if (typeof model !== 'string' && !(typeof model === 'object' && model !== null && 'card' in model && 'onnx' in model)) {
+    throw new UserError(`model: got ${model === null ? 'null' : typeof model === 'object' ? 'an object without card and onnx' : `a ${typeof model}`}; give a model folder's URL or { card, onnx }`, 2, 'model');
+  }
   if (o.runtime !== undefined && !WEB_RUNTIMES.includes(o.runtime)) throw argumentError('runtime', o.runtime, `use ${WEB_RUNTIMES.join(', ')}`);
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw argumentError('threads', o.threads, 'expected a whole number of wasm threads, 1 or more');
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
@@ -229,12 +250,14 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
     card,
     get runtimeCheck() { return { ...check }; },
     get labelsFromHead() { return active.nets.every((n) => n.labelsFromHead); },
-    segment: (input, so = {}) => lifetime.run(async () => {
+    segment: (input, given = {}) => lifetime.run(async () => {
+      const so = checkedOptions(webSegmentOptionsSchema, given, 'segment()');
       const image = await toRgbAsync(input);
       await firstCheck(image);
       return segmentWith(seg.current, image, so);
     }),
-    segmentStream(video, onResult, so = {}) {
+    segmentStream(video, onResult, given = {}) {
+      const so = checkedOptions(webStreamOptionsSchema, given, 'segmentStream()');
       // Its own smoothing state; the model stays the segmenter's (not disposed with the stream).
       let smoothed: Segmenter | null = null, smoothedFor: Segmenter | null = null;
       let stopped = false, busy = false, frames = 0, dropped = 0;
@@ -365,7 +388,8 @@ export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassIn
       if (!prob8) throw new UserError(NO_PROBABILITIES);
       return confidenceMasks(prob8, classes.length);
     },
-    background(o) {
+    background(given) {
+      const o = checkedOptions(webBackgroundSchema, given, 'background()');
       const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
       if (alpha.length !== width * height) throw new UserError(`probability: ${alpha.length} values for ${width}x${height} pixels; give one per pixel`, 2, 'probability');
@@ -375,7 +399,8 @@ export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassIn
       return toImageData(composite(image, back, alpha));
     },
     colorMask: () => toImageData(colorize(labels, width, height, palette)),
-    overlay({ alpha = 0.5, hide = [] } = {}) {
+    overlay(given) {
+      const { alpha = 0.5, hide = [] } = checkedOptions(webOverlaySchema, given, 'overlay()');
       const shown = hide.length ? labels.map((l) => (hide.includes(l) ? 255 : l)) : labels; // 255: no class, no colour
       const mask = colorize(shown, width, height, palette);
       const blended = overlay(image, mask, checkedAlpha(alpha));

@@ -51,6 +51,11 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
         await refused(async () => (await seg.segment({ data: bytes(raw), width, height })).probability(['person'])),
         await refused(() => load('/v1/models/no-such-model', { wasmPaths: '/vendor/ort/' })),
         await refused(() => fromLabels({ data: new Uint8Array(12), width: 2, height: 2 }, new Uint8Array(3), seg.card.classes)),
+        // Misspelt options (no compiler to catch them in a page's script) were ignored in silence.
+        await refused(() => seg.segment({ data: bytes(raw), width, height }, { probability: true })),
+        await refused(() => load('/v1/models/person', { wasmPath: '/vendor/ort/' })),
+        await refused(() => load(null)),
+        await refused(async () => (await seg.segment({ data: bytes(raw), width, height })).overlay({ alpa: 0.2 })),
       ];
 
       // A camera (Chromium's fake device) through segmentStream.
@@ -90,7 +95,11 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
     assert.deepEqual(r.refusals, ['raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got 5 bytes for 2x2',
       'runtime gpu: use auto, wasm, webgpu', 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12', 'alpha 2: expected an opacity from 0 to 1',
       'this result has no probabilities: segment with { probabilities: true }', '/v1/models/no-such-model/model.json: HTTP 404',
-      'labels: 3 values for a 2x2 image; expected 4, one per pixel']);
+      'labels: 3 values for a 2x2 image; expected 4, one per pixel',
+      'probability true: not an option of segment() (its options: probabilities)',
+      'wasmPath /vendor/ort/: not an option of load() (its options: runtime, minAgreement, onRuntime, wasmPaths, threads)',
+      'model: got null; give a model folder\'s URL or { card, onnx }',
+      'alpa 0.2: not an option of overlay() (its options: alpha, hide)']);
     // Each a UserError, as in Node (exported by the browser module for `instanceof`).
     assert.deepEqual(r.errorNames, ['UserError']);
     assert.ok(r.isolated, 'serve\'s page is cross-origin isolated (wasm threads possible)');

@@ -189,6 +189,18 @@ function finalizeIssue(iss, ctx, config2) {
   }
   return full;
 }
+function issue(...args) {
+  const [iss, input, inst] = args;
+  if (typeof iss === "string") {
+    return {
+      message: iss,
+      code: "custom",
+      input,
+      inst
+    };
+  }
+  return { ...iss };
+}
 function members(proto, table) {
   for (const key in table) {
     const desc = Object.getOwnPropertyDescriptor(table, key);
@@ -517,6 +529,7 @@ var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
 // node_modules/zod/v4/core/regexes.js
 var anyString = /^[\s\S]{0,}$/;
 var number = /^-?\d+(?:\.\d+)?$/;
+var boolean = /^(?:true|false)$/i;
 
 // node_modules/zod/v4/core/checks.js
 var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
@@ -824,9 +837,42 @@ var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, d
   $ZodCheckNumberFormat.init(inst, def);
   $ZodNumber.init(inst, def);
 });
+var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = boolean;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Boolean(payload.value);
+      } catch (_) {
+      }
+    const input = payload.value;
+    if (typeof input === "boolean")
+      return payload;
+    payload.issues.push({
+      expected: "boolean",
+      code: "invalid_type",
+      input,
+      inst
+    });
+    return payload;
+  };
+});
 var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
   $ZodType.init(inst, def);
   inst._zod.parse = (payload) => payload;
+});
+var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload, _ctx) => {
+    payload.issues.push({
+      expected: "never",
+      code: "invalid_type",
+      input: payload.value,
+      inst
+    });
+    return payload;
+  };
 });
 function capSize(inst, size) {
   const caps = sizeCaps(inst._zod.def.checks);
@@ -1650,6 +1696,39 @@ function handlePipeResult(left, next, ctx) {
   }
   return next._zod.run({ value: left.value, issues: left.issues }, ctx);
 }
+var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload, _) => {
+    return payload;
+  };
+  inst._zod.check = (payload) => {
+    const input = payload.value;
+    const r = def.fn(input);
+    if (r instanceof Promise) {
+      return r.then((r2) => handleRefineResult(r2, payload, input, inst));
+    }
+    handleRefineResult(r, payload, input, inst);
+    return;
+  };
+});
+function handleRefineResult(result, payload, input, inst) {
+  if (!result) {
+    const _iss = {
+      code: "custom",
+      input,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    if (inst._zod.def.params)
+      _iss.params = inst._zod.def.params;
+    payload.issues.push(issue(_iss));
+  }
+}
 
 // node_modules/zod/v4/core/api.js
 function snapshotChecks(def) {
@@ -1676,9 +1755,23 @@ function _int(Class, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
+function _boolean(Class, params) {
+  return new Class({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
 function _unknown(Class) {
   return new Class({
     type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _never(Class, params) {
+  return new Class({
+    type: "never",
+    ...normalizeParams(params)
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -1715,6 +1808,18 @@ function _positive(params) {
 // @__NO_SIDE_EFFECTS__
 function _nonnegative(params) {
   return /* @__PURE__ */ _gte(0, params);
+}
+// @__NO_SIDE_EFFECTS__
+function _custom(Class, fn, _params) {
+  const norm = normalizeParams(_params);
+  norm.abort ?? (norm.abort = true);
+  const schema = new Class({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...norm
+  });
+  return schema;
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -1791,6 +1896,14 @@ var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (i
 function int(params) {
   return _int(ZodMiniNumberFormat, params);
 }
+var ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
+  $ZodBoolean.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function boolean2(params) {
+  return _boolean(ZodMiniBoolean, params);
+}
 var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) => {
   $ZodUnknown.init(inst, def);
   ZodMiniType.init(inst, def);
@@ -1798,6 +1911,14 @@ var ZodMiniUnknown = /* @__PURE__ */ $constructor("ZodMiniUnknown", (inst, def) 
 // @__NO_SIDE_EFFECTS__
 function unknown() {
   return _unknown(ZodMiniUnknown);
+}
+var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
+  $ZodNever.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function never(params) {
+  return _never(ZodMiniNever, params);
 }
 var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
   $ZodArray.init(inst, def);
@@ -1824,6 +1945,15 @@ function object(shape, params) {
     ...normalizeParams(params)
   };
   return new ZodMiniObject(def);
+}
+// @__NO_SIDE_EFFECTS__
+function strictObject(shape, params) {
+  return new ZodMiniObject({
+    type: "object",
+    shape,
+    catchall: /* @__PURE__ */ never(),
+    ...normalizeParams(params)
+  });
 }
 // @__NO_SIDE_EFFECTS__
 function looseObject(shape, params) {
@@ -1957,6 +2087,14 @@ function pipe(in_, out) {
     in: in_,
     out
   });
+}
+var ZodMiniCustom = /* @__PURE__ */ $constructor("ZodMiniCustom", (inst, def) => {
+  $ZodCustom.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function custom(fn, _params) {
+  return _custom(ZodMiniCustom, fn ?? (() => true), _params);
 }
 
 // src/util/errors.ts
@@ -2303,9 +2441,9 @@ function confidenceMasks(prob8, c) {
   const px = prob8.length / c;
   return Array.from({ length: c }, (_, k) => Float32Array.from(prob8.subarray(k * px, (k + 1) * px), (v) => v / 255));
 }
-function classIds(classes, wanted, what) {
-  if (!Array.isArray(wanted)) throw new UserError(`${what} ${String(wanted)}: expected a list of class names or ids, e.g. [${JSON.stringify(String(wanted))}]`);
-  return wanted.map((w) => {
+function classIds(classes, wanted2, what) {
+  if (!Array.isArray(wanted2)) throw new UserError(`${what} ${String(wanted2)}: expected a list of class names or ids, e.g. [${JSON.stringify(String(wanted2))}]`);
+  return wanted2.map((w) => {
     const byName = classes.findIndex((c) => c.name === String(w));
     const id = byName >= 0 ? byName : /^\d+$/.test(String(w)) ? Number(w) : -1;
     if (id < 0 || id >= classes.length) throw new UserError(`${what} ${w}: no such class in this model (classes: ${classes.map((c) => c.name).join(", ")})`);
@@ -2749,6 +2887,13 @@ function labelsFromHead(data, dims, inputDims, mode) {
 }
 
 // src/render/compose.ts
+var effectOptionsShape = {
+  keep: unknown(),
+  blur: optional(number2()),
+  color: optional(unknown()),
+  image: optional(unknown()),
+  grey: optional(boolean2())
+};
 function chosenEffect(o) {
   const given = ["blur", "color", "image", "grey"].filter((k) => o[k] != null && o[k] !== false);
   if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(", ") || "none"})`);
@@ -3567,7 +3712,90 @@ function cropLabels(labels, w, h, n) {
   return cropChw(labels, 1, w, h, n);
 }
 
+// src/util/call_options.ts
+var fnOption = custom((v) => typeof v === "function", "expected a function");
+var signalOption = custom((v) => typeof AbortSignal !== "undefined" && v instanceof AbortSignal, "expected an AbortSignal");
+function shown(v, typed) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return typed ? "an array" : JSON.stringify(v).slice(0, 40);
+  if (typeof v === "string") {
+    const t = v.length > 40 ? `${v.slice(0, 37)}...` : v;
+    return typed ? JSON.stringify(t) : t;
+  }
+  if (typeof v === "object") return "an object";
+  if (typeof v === "function") return "a function";
+  return String(v);
+}
+function valueAt(root, path) {
+  let v = root;
+  for (const k of path) v = v == null ? void 0 : v[k];
+  return v;
+}
+function keysAt(shape, path) {
+  let at = shape;
+  for (const k of path) {
+    let s = at?.[String(k)];
+    if (s instanceof ZodMiniOptional) s = s.def.innerType;
+    at = s instanceof ZodMiniObject ? s.shape : void 0;
+  }
+  return Object.keys(at ?? {});
+}
+function wanted(issue2) {
+  if (issue2.message && !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue2.message)) return issue2.message;
+  switch (issue2.code) {
+    case "invalid_type":
+      return `expected ${issue2.expected === "int" ? "a whole number" : /^[aeiou]/.test(issue2.expected) ? `an ${issue2.expected}` : `a ${issue2.expected}`}`;
+    case "invalid_value":
+      return `use ${issue2.values.map((v) => String(v)).join(", ")}`;
+    case "invalid_union":
+      return "not a value this option takes";
+    case "too_small":
+      return issue2.origin === "array" ? `expected at least ${issue2.minimum} entries` : `expected ${issue2.inclusive ? "at least" : "more than"} ${issue2.minimum}`;
+    case "too_big":
+      return issue2.origin === "array" ? `expected at most ${issue2.maximum} entries` : `expected ${issue2.inclusive ? "at most" : "less than"} ${issue2.maximum}`;
+    default:
+      return issue2.message;
+  }
+}
+function checkedOptions(schema, given, call, hints = {}) {
+  const value = given ?? {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UserError(`options: ${call} takes an object of options, got ${shown(value, true)}`, 2, "options");
+  }
+  const r = safeParse(schema, value);
+  if (r.success) return value;
+  const issue2 = r.error.issues[0];
+  if (issue2.code === "unrecognized_keys") {
+    const key = issue2.keys[0];
+    const at2 = [...issue2.path, key].map(String).join(".");
+    const hint = issue2.path.length === 0 && hints[key] ? `; ${hints[key]}` : "";
+    const keys = keysAt(schema.shape, issue2.path);
+    const under = issue2.path.length ? ` under ${issue2.path.map(String).join(".")}` : "";
+    throw new UserError(`${at2} ${shown(valueAt(value, [...issue2.path, key]), false)}: not an option of ${call}${hint || ` (its options${under}: ${keys.join(", ")})`}`, 2, "options");
+  }
+  const at = issue2.path.map(String).join(".");
+  const bad = valueAt(value, issue2.path);
+  throw new UserError(`${at} ${shown(bad, issue2.code === "invalid_type")}: ${wanted(issue2)}`, 2, String(issue2.path[0]));
+}
+
 // src/inference/segmenter.ts
+var segmenterOptionsShape = {
+  tta: optional(_enum(TTA_MODES)),
+  scales: optional(array(number2(), "expected a list of scales between 0.25 and 4, e.g. [0.75, 1, 1.25]")),
+  tiling: optional(strictObject({
+    tile: optional(number2()),
+    overlap: optional(number2()),
+    pixelBudget: optional(number2()),
+    autoTile: optional(number2()),
+    log: optional(fnOption)
+  })),
+  threshold: optional(strictObject({ cls: string2(), prob: number2() }, "expected { cls, prob }, e.g. { cls: 'membrane', prob: 0.4 }")),
+  reflectPad: optional(number2()),
+  inputSize: optional(tuple([number2(), number2()], "expected [height, width] in whole pixels, e.g. [512, 1024]")),
+  filters: optional(record(string2(), fnOption)),
+  log: optional(fnOption)
+};
+var TILING_HINTS = Object.fromEntries(["tile", "overlap", "pixelBudget", "autoTile"].map((k) => [k, `did you mean options.tiling.${k}?`]));
 function createSegmenter(network, card, o = {}) {
   return imageSide(networkSide(network, card, o), o);
 }
@@ -3825,7 +4053,30 @@ function overlay(photo, mask, alpha) {
 // src/web/index.ts
 var WEB_RUNTIMES = ["auto", "wasm", "webgpu"];
 var DEFAULT_MIN_AGREEMENT = 0.99;
-async function load(model, o = {}) {
+var webLoadOptionsSchema = strictObject({
+  runtime: optional(string2()),
+  minAgreement: optional(number2()),
+  onRuntime: optional(fnOption),
+  wasmPaths: optional(string2()),
+  threads: optional(number2())
+});
+var webSegmentOptionsShape = { probabilities: optional(boolean2()) };
+var webSegmentOptionsSchema = strictObject(webSegmentOptionsShape);
+var webStreamOptionsSchema = strictObject({
+  ...webSegmentOptionsShape,
+  smooth: optional(number2()),
+  onError: optional(fnOption)
+});
+var webBackgroundSchema = strictObject({
+  ...effectOptionsShape,
+  probability: optional(custom((v) => v instanceof Float32Array, "expected a Float32Array, one probability per pixel"))
+});
+var webOverlaySchema = strictObject({ alpha: optional(number2()), hide: optional(array(number2(), "expected a list of class ids")) });
+async function load(model, given = {}) {
+  const o = checkedOptions(webLoadOptionsSchema, given, "load()");
+  if (typeof model !== "string" && !(typeof model === "object" && model !== null && "card" in model && "onnx" in model)) {
+    throw new UserError(`model: got ${model === null ? "null" : typeof model === "object" ? "an object without card and onnx" : `a ${typeof model}`}; give a model folder's URL or { card, onnx }`, 2, "model");
+  }
   if (o.runtime !== void 0 && !WEB_RUNTIMES.includes(o.runtime)) throw argumentError("runtime", o.runtime, `use ${WEB_RUNTIMES.join(", ")}`);
   if (o.threads !== void 0 && !(Number.isInteger(o.threads) && o.threads >= 1)) throw argumentError("threads", o.threads, "expected a whole number of wasm threads, 1 or more");
   if (o.wasmPaths) ort.env.wasm.wasmPaths = o.wasmPaths;
@@ -3861,10 +4112,10 @@ async function load(model, o = {}) {
     const parts = nets.map((n, i) => segmenterOf(n, cards[i]));
     return { ep, nets, seg: parts.length > 1 ? byAspect(parts, card) : parts[0] };
   };
-  const wanted = o.runtime ?? "auto";
+  const wanted2 = o.runtime ?? "auto";
   const check = { runtime: "wasm" };
   let gpu = null;
-  if (wanted !== "wasm") {
+  if (wanted2 !== "wasm") {
     const why = await webGpuMissing();
     if (why) check.reason = why;
     else {
@@ -3874,12 +4125,12 @@ async function load(model, o = {}) {
         check.reason = `WebGPU could not run the model (${e.message.split("\n")[0]})`;
       }
     }
-    if (!gpu && wanted === "webgpu") throw new UserError(`${where}: runtime webgpu: ${check.reason}`, 2, "runtime");
+    if (!gpu && wanted2 === "webgpu") throw new UserError(`${where}: runtime webgpu: ${check.reason}`, 2, "runtime");
   }
-  let active = gpu && wanted === "webgpu" ? gpu : await build("wasm");
-  let reference = gpu && wanted === "auto" ? active : null;
-  if (gpu && wanted === "auto") active = gpu;
-  if (gpu && wanted === "webgpu") check.runtime = "webgpu";
+  let active = gpu && wanted2 === "webgpu" ? gpu : await build("wasm");
+  let reference = gpu && wanted2 === "auto" ? active : null;
+  if (gpu && wanted2 === "auto") active = gpu;
+  if (gpu && wanted2 === "webgpu") check.runtime = "webgpu";
   const seg = { get current() {
     return active.seg;
   } };
@@ -3903,7 +4154,7 @@ async function load(model, o = {}) {
     await dropped.seg.dispose();
     o.onRuntime?.(check);
   };
-  if (!gpu || wanted !== "auto") o.onRuntime?.(check);
+  if (!gpu || wanted2 !== "auto") o.onRuntime?.(check);
   const lifetime = new Lifetime(`model ${typeof model === "string" ? model : "(card and ONNX given)"}`);
   const network = { get ms() {
     return networks.all.reduce((t, n) => t + n.ms, 0);
@@ -3928,12 +4179,14 @@ async function load(model, o = {}) {
     get labelsFromHead() {
       return active.nets.every((n) => n.labelsFromHead);
     },
-    segment: (input, so = {}) => lifetime.run(async () => {
+    segment: (input, given2 = {}) => lifetime.run(async () => {
+      const so = checkedOptions(webSegmentOptionsSchema, given2, "segment()");
       const image = await toRgbAsync(input);
       await firstCheck(image);
       return segmentWith(seg.current, image, so);
     }),
-    segmentStream(video, onResult, so = {}) {
+    segmentStream(video, onResult, given2 = {}) {
+      const so = checkedOptions(webStreamOptionsSchema, given2, "segmentStream()");
       let smoothed = null, smoothedFor = null;
       let stopped = false, busy = false, frames = 0, dropped = 0;
       const v = video;
@@ -4072,9 +4325,9 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
   const { width, height } = image;
   labels = checkedLabelMap(labels, width, height);
   const palette = classes.map((c) => c.color);
-  const probability = (wanted) => {
+  const probability = (wanted2) => {
     if (!prob8) throw new UserError(NO_PROBABILITIES);
-    return probabilityOf(prob8, classes.length, classIds(classes, wanted, "class"));
+    return probabilityOf(prob8, classes.length, classIds(classes, wanted2, "class"));
   };
   return {
     labels,
@@ -4088,7 +4341,8 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
       if (!prob8) throw new UserError(NO_PROBABILITIES);
       return confidenceMasks(prob8, classes.length);
     },
-    background(o) {
+    background(given) {
+      const o = checkedOptions(webBackgroundSchema, given, "background()");
       const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
       if (alpha.length !== width * height) throw new UserError(`probability: ${alpha.length} values for ${width}x${height} pixels; give one per pixel`, 2, "probability");
@@ -4096,12 +4350,13 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
       return toImageData(composite(image, back, alpha));
     },
     colorMask: () => toImageData(colorize(labels, width, height, palette)),
-    overlay({ alpha = 0.5, hide: hide2 = [] } = {}) {
-      const shown = hide2.length ? labels.map((l) => hide2.includes(l) ? 255 : l) : labels;
-      const mask = colorize(shown, width, height, palette);
+    overlay(given) {
+      const { alpha = 0.5, hide: hide2 = [] } = checkedOptions(webOverlaySchema, given, "overlay()");
+      const shown2 = hide2.length ? labels.map((l) => hide2.includes(l) ? 255 : l) : labels;
+      const mask = colorize(shown2, width, height, palette);
       const blended = overlay(image, mask, checkedAlpha(alpha));
       if (hide2.length) {
-        for (let p = 0; p < shown.length; p++) if (shown[p] === 255) blended.data.set(image.data.subarray(p * 3, p * 3 + 3), p * 3);
+        for (let p = 0; p < shown2.length; p++) if (shown2[p] === 255) blended.data.set(image.data.subarray(p * 3, p * 3 + 3), p * 3);
       }
       return toImageData(blended);
     }

@@ -32,6 +32,7 @@ import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, t
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
+import { refuseUnknownKeys } from '../../util/call_options.js';
 
 export { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule };
 
@@ -250,7 +251,13 @@ function refuseArchive(o: ConvertOptions): void {
   if (isZipHead(head)) throw new UserError(`${o.input}: a zip archive (the tool's download); unzip it and give ${hint}`);
 }
 
+/** Every key of ConvertOptions (the compiler holds this to the interface). */
+const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
+  from: true, input: true, images: true, out: true, classes: true, fillRule: true, crowd: true, predictions: true, valFraction: true, skipInvalid: true, onImage: true,
+};
+
 export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
+  refuseUnknownKeys(o, CONVERT_KEYS, 'convertAnnotations()');
   refuseArchive(o);
   // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
   if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');
