@@ -9,6 +9,7 @@ import { outputOverInput } from '../inference/outputs.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { isDone, jobId, markedOutputs, modelIdentity, type BatchJobData, type BatchOutputOptions, type JobImage } from './jobs.js';
 import { checkedAlpha } from '../render/colorize.js';
+import { refuseUnknownKeys } from '../util/call_options.js';
 
 export const DEFAULT_QUEUE_NAME = 'pixelwise';
 /** A job that fails this many times (a corrupt image, ...) goes to the failed set. */
@@ -57,7 +58,11 @@ export interface SubmitReport { images: number; jobs: number; added: number; don
 /** The model as a job names it: a shipped name stays a name (each worker has its own copy), a folder an absolute path. */
 const jobModel = (model: string) => (isDir(model) ? path.resolve(model) : model);
 
+/** Every key of SubmitOptions (the compiler holds this to the interface). */
+const SUBMIT_KEYS: Record<keyof SubmitOptions, true> = { images: true, recursive: true, model: true, out: true, chunk: true, attempts: true, alpha: true };
+
 export async function submit(queue: Queue<BatchJobData>, o: SubmitOptions): Promise<SubmitReport> {
+  refuseUnknownKeys(o, SUBMIT_KEYS, 'submit()');
   const chunk = o.chunk ?? 1;
   if (!Number.isInteger(chunk) || chunk < 1) throw argumentError('chunk', chunk, 'expected images per job, 1 or more');
   // The outputs of finished jobs (an --out inside an image folder) are not images to predict.

@@ -13,6 +13,7 @@ import { readModelInput } from '../data/raster.js';
 import { displayRgb } from '../data/display_bands.js';
 import { DEFAULT_QUEUE_NAME, checkQueueName, connectionOf } from './queue.js';
 import { isDone, markDone, type BatchJobData } from './jobs.js';
+import { refuseUnknownKeys } from '../util/call_options.js';
 
 export interface WorkerOptions {
   name?: string;
@@ -32,7 +33,11 @@ export interface RunningWorker {
   closed: Promise<void>;
 }
 
+/** Every key of WorkerOptions (the compiler holds this to the interface). */
+const WORKER_KEYS: Record<keyof WorkerOptions, true> = { name: true, concurrency: true, threads: true, lockSeconds: true, log: true };
+
 export async function startWorker(url: string, o: WorkerOptions = {}): Promise<RunningWorker> {
+  refuseUnknownKeys(o, WORKER_KEYS, 'startWorker()');
   const log = o.log ?? (() => {});
   const me = `${os.hostname()}:${process.pid}`;
   const segmenters = new Map<string, Promise<Segmenter>>();

@@ -17,7 +17,7 @@ export function convertCommand(): Command {
     .addOption(new Option('--crowd <rule>', 'COCO crowd regions (iscrowd 1): the ignore label 255 under the objects, or their class like any object (CVAT\'s COCO export marks every mask as a crowd)').choices(CROWD_RULES).default('ignore'))
     .option('--predictions', 'Label Studio: tasks not annotated yet take their last prediction (pre-annotations) as their labels (default: they get no mask)')
     .option('--val-fraction <f>', 'also write train.txt and val.txt, this share of the images in val (by a hash of each name: an image keeps its side as the export grows)', parseFloatArg)
-    .option('--skip-invalid', 'skip shapes that cannot be drawn (fewer than 3 points, an RLE that does not decode), listing them, instead of stopping')
+    .option('--skip-invalid', 'skip shapes that cannot be drawn (fewer than 3 points, an RLE that does not decode), listing them, instead of stopping; their images are left out of list.txt (a COCO bbox is drawn as the ignore label instead)')
     .option('--quiet', 'no progress bar')
     .action(async (file: string, o: Opts) => (await import('./actions/convert.js')).run(file, o));
 }

@@ -47,6 +47,7 @@ export function collectInputs(inputs: string[], o: {
       if (subfolders.length) o.onSubfolders?.(p, subfolders);
       for (const name of found) add({ file: path.join(p, name), name });
     } else if (isFile(p)) add({ file: p, name: path.basename(p) });
+    else if (p === '-') throw new UserError('-: images are read from files and folders, not from a stream on stdin (only video reads one); save the image and give its path');
     else throw new UserError(`${p}: no such file or folder`);
   }
   return out;

@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { parseAllDocuments } from 'yaml';
 import { tempDir } from '../helpers.ts';
+import { openQueue, startWorker, status, submit } from '../../src/batch/index.ts';
 
 const REDIS = '/usr/bin/redis-server';
 const skip = !fs.existsSync(REDIS) && `no redis-server at ${REDIS} (apt-get install redis-server; .ci/run installs it)`;
@@ -176,5 +177,13 @@ test('batch: an unreachable Redis, a database it lacks, a queue name BullMQ cann
       assert.equal(lines.length, 1, r.stderr);
       assert.match(lines[0], pattern);
     }
+    // The library: a misspelt option was ignored (a worker ran one job at a time; a chunk size lost).
+    const url = `redis://127.0.0.1:${live}`;
+    await assert.rejects(startWorker(url, { concurrancy: 2 } as never), (e: Error & { argument?: string }) => e.argument === 'options' && /^concurrancy 2: not an option of startWorker\(\) \(its options: name, concurrency, threads, lockSeconds, log\)$/.test(e.message));
+    const queue = openQueue(url);
+    try {
+      await assert.rejects(submit(queue, { images: ['assets/photos'], model: 'voc-fast', out: tempDir(), chunks: 4 } as never), /^chunks 4: not an option of submit\(\)/);
+      assert.equal((await status(queue)).waiting, 0, 'nothing was queued');
+    } finally { await queue.close(); }
   } finally { await stopProcess(redis); }
 });

@@ -50,6 +50,8 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--batch-size', '0', '--input-size', '16x16', '--out', d), /batch-size.*positive/);
   assertOneLineError(cli('predict', '--model', path.join(d, 'missing-run'), ds.images), /--model .*missing-run: no such folder and no shipped model/);
   assertOneLineError(cli('predict', '--model', d, path.join(d, 'nothing.png')), /nothing\.png: no such file/);
+  // `-` as video takes it: said that images come from files (before: "-: no such file or folder").
+  assertOneLineError(cli('predict', '--model', 'voc-fast', '-', '--out', path.join(d, 'p')), /^pixelwise: -: images are read from files and folders, not from a stream on stdin/);
   assertOneLineError(cli('evaluate', '--model', d, '--images', ds.images, '--masks', ds.masks), /no model\.json/);
   assertOneLineError(cli('train', '--resume', ds.images), /not a training run folder/);
   // An empty value (a shell variable not set) is refused before any work, whatever parses it.

@@ -182,8 +182,24 @@ test('COCO: polygons of several parts, RLE in both forms, crowd as ignore under 
   const thin = { ...coco, annotations: [...coco.annotations, { id: 15, image_id: 3, category_id: 3, segmentation: [[1, 1, 5, 5]] }] };
   fs.writeFileSync(file, JSON.stringify(thin));
   await assert.rejects(convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: c.png, annotation 15: a polygon with fewer than 3 points (2); fix the file or pass options.skipInvalid to skip such shapes`);
-  const r3 = await convertAnnotations({ from: 'coco', input: file, images, out: path.join(tempDir(), 'o'), skipInvalid: true });
-  assert.deepEqual(r3.skipped, [{ image: 'c.png', what: 'annotation 15', reason: 'a polygon with fewer than 3 points (2)' }]);
+  const out3 = path.join(tempDir(), 'o');
+  const r3 = await convertAnnotations({ from: 'coco', input: file, images, out: out3, skipInvalid: true });
+  assert.deepEqual(r3.skipped, [{ image: 'c.png', what: 'annotation 15', reason: 'a polygon with fewer than 3 points (2)', lost: true }]);
+  // Its mask would mark the object as background (before: listed for training all the same): left out of the list.
+  assert.deepEqual(r3.leftOut, ['c.png']);
+  assert.deepEqual(fs.readFileSync(path.join(out3, 'list.txt'), 'utf8').split('\n').filter(Boolean).sort(), ['a.png', 'b.png']);
+  // With a bbox (every COCO annotation has one; CVAT's COCO export of boxes has an empty segmentation),
+  // the object's box is drawn as the ignore label instead, and the image kept.
+  const boxed = { ...coco, annotations: [...coco.annotations,
+    { id: 15, image_id: 3, category_id: 3, segmentation: [[1, 1, 5, 5]], bbox: [1, 1, 4, 4] },
+    { id: 16, image_id: 3, category_id: 7, segmentation: [], bbox: [8, 4, 3, 2] },
+    { id: 17, image_id: 3, category_id: 7, segmentation: [[9, 0, 12, 0, 12, 3, 9, 3]] }] }; // drawn over the ignore box of 16
+  fs.writeFileSync(file, JSON.stringify(boxed));
+  const out4 = path.join(tempDir(), 'o');
+  const r4 = await convertAnnotations({ from: 'coco', input: file, images, out: out4, skipInvalid: true });
+  assert.deepEqual(labelsOf(path.join(out4, 'masks', 'c.png')), rects([1, 1, 5, 5, 255], [8, 4, 11, 6, 255], [9, 0, 12, 3, 2]));
+  assert.deepEqual([r4.boxesIgnored, r4.leftOut, r4.skipped.map((k) => k.reason)], [2, [], ['a polygon with fewer than 3 points (2); its bbox is drawn as the ignore label', 'an empty segmentation; its bbox is drawn as the ignore label']]);
+  assert.equal(fs.readFileSync(path.join(out4, 'list.txt'), 'utf8').split('\n').filter(Boolean).length, 3);
   // The CLI: the same error as one line, exit 2.
   const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'coco', file, '--images', images, '--out', path.join(tempDir(), 'o')], { encoding: 'utf8' });
   assert.equal(c.status, 2);

@@ -6,7 +6,7 @@ import { UserError } from '../../util/errors.js';
 import { isRecord, polygonProblem, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
 interface CocoImage { id: number; file_name: string; width?: number; height?: number }
-interface CocoAnnotation { id?: number; image_id: number; category_id: number; segmentation?: unknown; iscrowd?: number }
+interface CocoAnnotation { id?: number; image_id: number; category_id: number; segmentation?: unknown; iscrowd?: number; bbox?: unknown }
 
 export function readCoco(json: unknown, file: string, skipInvalid = false): AnnotationSet {
   const j = json as { images?: CocoImage[]; annotations?: CocoAnnotation[]; categories?: { id: number; name: string }[] };
@@ -30,29 +30,50 @@ export function readCoco(json: unknown, file: string, skipInvalid = false): Anno
     const what = `annotation ${a.id ?? `#${k}`}`;
     const img = images.get(a.image_id);
     if (!img) throw new UserError(`${file}: ${what}: image_id ${a.image_id} names no entry of "images"`);
+    /**
+     * An object whose outline cannot be drawn (skipped and reported) but whose bbox says where it
+     * is: the box is drawn as the ignore label, so that the mask marks no object as background.
+     */
+    const unknownOutline = (reason: string, always = false) => {
+      if (always) problems.skip(img.name, what, reason); else problems.invalid(img.name, what, reason);
+      const box = cocoBox(a.bbox);
+      const skipped = problems.skipped[problems.skipped.length - 1];
+      if (!box) { skipped.lost = true; return; }
+      skipped.lost = false;
+      skipped.reason += '; its bbox is drawn as the ignore label';
+      const [x, y, w, h] = box;
+      img.shapes.push({ label: '', regions: [{ kind: 'polygon', xy: [x, y, x + w, y, x + w, y + h, x, y + h], coco: true }], ignore: true, what });
+    };
     const label = names.get(a.category_id);
-    if (label == null) return problems.invalid(img.name, what, `category_id ${a.category_id} names no category`);
+    if (label == null) return unknownOutline(`category_id ${a.category_id} names no category`);
     const shape: Shape = { label, regions: [], crowd: a.iscrowd === 1, what };
     const seg = a.segmentation;
     if (Array.isArray(seg)) {
       for (const ring of seg) {
         const why = Array.isArray(ring) ? polygonProblem(ring) : 'a polygon that is not a list of coordinates';
-        if (why) return problems.invalid(img.name, what, why);
+        if (why) return unknownOutline(why);
         shape.regions.push({ kind: 'polygon', xy: ring as number[], coco: true });
       }
     } else if (seg && typeof seg === 'object' && 'counts' in seg) {
       const rle = seg as CocoRle;
       const [h, w] = Array.isArray(rle.size) ? rle.size : [NaN, NaN];
       if ((img.height != null && h !== img.height) || (img.width != null && w !== img.width)) {
-        return problems.invalid(img.name, what, `RLE of size ${w}x${h} for an image of ${img.width}x${img.height}`);
+        return unknownOutline(`RLE of size ${w}x${h} for an image of ${img.width}x${img.height}`);
       }
-      if (Number.isInteger(h) && Number.isInteger(w) && h * w > 2 ** 28) return problems.invalid(img.name, what, `RLE of size ${w}x${h}, larger than any image convert reads (2^28 pixels)`);
+      if (Number.isInteger(h) && Number.isInteger(w) && h * w > 2 ** 28) return unknownOutline(`RLE of size ${w}x${h}, larger than any image convert reads (2^28 pixels)`);
       const mask = Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0 ? decodeCocoRle(rle) : null;
-      if (!mask) return problems.invalid(img.name, what, 'an RLE whose counts do not decode to its size');
+      if (!mask) return unknownOutline('an RLE whose counts do not decode to its size');
       shape.regions.push({ kind: 'mask', mask, left: 0, top: 0, width: w, height: h });
-    } else return problems.invalid(img.name, what, 'no segmentation (polygons or RLE)');
-    if (!shape.regions.length) return problems.skip(img.name, what, 'an empty segmentation');
+    } else return unknownOutline('no segmentation (polygons or RLE)');
+    // An empty list: COCO files of boxes (CVAT's export of rectangles) hold their objects this way.
+    if (!shape.regions.length) return unknownOutline('an empty segmentation', true);
     img.shapes.push(shape);
   });
   return { format: 'coco', images: [...images.values()], labels: categories.map((c) => String(c.name)), skipped: problems.skipped };
+}
+
+/** A COCO bbox [x, y, width, height] in pixels, when it is one (finite, of some area). */
+function cocoBox(v: unknown): [number, number, number, number] | null {
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) return null;
+  return v[2] > 0 && v[3] > 0 ? v as [number, number, number, number] : null;
 }

@@ -82,7 +82,14 @@ export interface ConvertReport {
   shapesPerClass: number[];
   /** Crowd regions drawn as the ignore label (crowd: 'ignore'). */
   crowdIgnored: number;
+  /** Objects without a usable outline drawn as the ignore label over their COCO bbox. */
+  boxesIgnored: number;
   skipped: SkippedShape[];
+  /**
+   * Images left out of list.txt (and train.txt, val.txt): a shape of theirs was skipped with its
+   * region unknown, so their masks mark that object as background. Their masks are written.
+   */
+  leftOut: string[];
   /** Images that several entries of the export name (their shapes drawn together, in file order). */
   merged: { image: string; entries: string[] }[];
   /** Images the export names without an annotation yet (Label Studio tasks): no mask written. */
@@ -287,7 +294,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const masksDir = path.join(o.out, 'masks');
   const skipped = [...set.skipped];
   const shapesPerClass = new Array(classes.length).fill(0);
-  let crowdIgnored = 0;
+  let crowdIgnored = 0, boxesIgnored = 0;
   // Every image is found before anything is written. Entries naming one file (a task imported twice
   // into Label Studio, one upload under two prefixes) are drawn together, in file order, onto one
   // mask, not one after the other over the same file; two files that would share a mask are refused.
@@ -339,7 +346,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
       img.labelMap.names.forEach((n, i) => { if (lut[i] == null) skipped.push({ image: img.name, what: `mask value of "${n}"`, reason: `label "${n}" is not in the class list (drawn as background)` }); });
       for (let i = 0; i < labels.length; i++) labels[i] = lut[img.labelMap.data[i]] ?? 0;
     }
-    const asCrowd = (s: Shape) => !!s.crowd && crowdRule === 'ignore';
+    const asCrowd = (s: Shape) => !!s.ignore || (!!s.crowd && crowdRule === 'ignore');
     const ordered = [...img.shapes.filter(asCrowd), ...img.shapes.filter((s) => !asCrowd(s)).map((s, k) => ({ s, k })).sort((a, b) => (a.s.z ?? 0) - (b.s.z ?? 0) || a.k - b.k).map((x) => x.s)];
     for (const s of ordered) {
       const id = asCrowd(s) ? CROWD_LABEL : classId(s.label);
@@ -359,19 +366,25 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
           }
         }
       }
-      if (asCrowd(s)) crowdIgnored++;
+      if (s.ignore) boxesIgnored++;
+      else if (asCrowd(s)) crowdIgnored++;
       else shapesPerClass[id]++;
     }
   }
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
-  const names = located.map((l) => path.relative(imagesDir, l.file).split(path.sep).join('/'));
+  // Images with an object the mask marks as background (a shape skipped, its region unknown) are
+  // left out of the lists: trained on, they would teach that the object is background.
+  const lostFiles = new Set(skipped.filter((k) => k.lost).map((k) => finder.find({ name: k.image })).filter((f): f is string => !!f).map((f) => path.resolve(f)));
+  const name = (l: { file: string }) => path.relative(imagesDir, l.file).split(path.sep).join('/');
+  const leftOut = located.filter((l) => lostFiles.has(path.resolve(l.file))).map(name);
+  const names = located.filter((l) => !lostFiles.has(path.resolve(l.file))).map(name);
   const { list, split } = writeLists(o.out, names, o.valFraction);
   const written = new Set(located.map((l) => path.resolve(finder.maskOf(masksDir, l.file))));
   const stale = isDir(masksDir) ? filesUnder(masksDir, true, (f) => f.toLowerCase().endsWith('.png')).filter((f) => !written.has(path.resolve(masksDir, f))) : [];
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
-  const report: ConvertReport = { format: o.from, images: located.length, imagesDir, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, skipped, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };
+  const report: ConvertReport = { format: o.from, images: located.length, imagesDir, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, boxesIgnored, skipped, leftOut, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input }, null, 2) + '\n');
   return report;
 }

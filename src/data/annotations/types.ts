@@ -21,6 +21,8 @@ export interface Shape {
   regions: Region[];
   /** COCO iscrowd: drawn as the ignore label. */
   crowd?: boolean;
+  /** A region known to hold an object whose outline is not (a COCO bbox without a usable segmentation): drawn as the ignore label. */
+  ignore?: boolean;
   /** Drawing order across shapes (CVAT z_order); equal ones keep file order. */
   z?: number;
   /** The shape as the file names it, for reports ("annotation 17", "shape 3"). */
@@ -49,7 +51,11 @@ export interface AnnotatedImage {
   labelMap?: { data: Uint8Array; width: number; height: number; names: string[] };
 }
 
-export interface SkippedShape { image: string; what: string; reason: string }
+export interface SkippedShape {
+  image: string; what: string; reason: string;
+  /** An object the mask would mark as background, its region unknown (a shape that cannot be drawn, skipped by options.skipInvalid): its image is left out of the lists. */
+  lost?: boolean;
+}
 
 export interface AnnotationSet {
   format: string;
@@ -78,7 +84,7 @@ export class ShapeProblems {
   constructor(private readonly file: string, private readonly skipInvalid: boolean) {}
   invalid(image: string, what: string, reason: string): void {
     if (!this.skipInvalid) throw new UserError(`${this.file}: ${image}, ${what}: ${reason}; fix the file or pass options.skipInvalid to skip such shapes`);
-    this.skipped.push({ image, what, reason });
+    this.skipped.push({ image, what, reason, lost: true });
   }
   /** Shapes with no area (lines, points) or nothing to draw: always skipped, always reported. */
   skip(image: string, what: string, reason: string): void { this.skipped.push({ image, what, reason }); }
