@@ -355,7 +355,7 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   add(WALK, { command: 'predict', name: '--resume with a record of junk', args: ['predict', PHOTO, '--out', junkRecord, '--resume', '--quiet'], expect: 'ok' });
   const zip = p('task.zip');
   fs.writeFileSync(zip, zipSync({ 'annotations.xml': new TextEncoder().encode('<annotations/>'), 'images/x.png': fs.readFileSync(PHOTO) }));
-  add(WALK, { command: 'convert', name: 'a CVAT zip download given as its XML', args: ['convert', '--from', 'cvat', zip, '--out', p('conv')], expect: 'error', message: /task\.zip: a zip archive \(the tool's download\); unzip it and give its annotations\.xml/ });
+  add(WALK, { command: 'convert', name: 'a CVAT zip download of an empty task', args: ['convert', '--from', 'cvat', zip, '--out', p('conv')], expect: 'error', message: /task\.zip: the export names no images \(an empty task or project\?\)/ });
 }
 
 /** Progress-bar lines (printed off a terminal every few seconds) are not messages. */

@@ -333,18 +333,49 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
   for (const m of ['f0.png', 'f1.png', 'sub/f2.png']) assert.deepEqual(labelsOf(path.join(out4, 'masks', m)), rects([6, 0, 12, 8, 1], [0, 6, 6, 8, 2]), m);
 });
 
-test('a tool\'s zip download given for an export\'s own file is refused in one line saying what in it to give (CVAT Segmentation mask zips are read)', async () => {
+test('a tool\'s zip download is read as it is: extracted into OUT/export, the export\'s file and images folder found in it; a YOLO zip refused saying what to give; a zip slip, a zip without the images and one of several exports refused', async () => {
+  const images = await imagesDir(['a.png', 'b.png']);
+  const png = (n: string) => new Uint8Array(fs.readFileSync(path.join(images, n)));
+  const coco = {
+    images: [{ id: 1, file_name: 'a.png', width: W, height: H }, { id: 2, file_name: 'b.png', width: W, height: H }],
+    categories: [{ id: 1, name: 'cat' }],
+    annotations: [{ id: 1, image_id: 1, category_id: 1, iscrowd: 0, segmentation: [[1, 1, 4, 1, 4, 3, 1, 3]] }, { id: 2, image_id: 2, category_id: 1, iscrowd: 0, segmentation: [], bbox: [2, 2, 3, 3] }],
+  };
+  const json = new TextEncoder().encode(JSON.stringify(coco));
+  // As CVAT's "COCO 1.0" with images downloads it, with a stray picture beside (not the images folder).
   const zip = path.join(tempDir(), 'task.zip');
-  fs.writeFileSync(zip, zipSync({ 'annotations.xml': new TextEncoder().encode('<annotations/>'), 'images/a.png': new Uint8Array(8) }));
-  const cases: [string, string][] = [
-    ['cvat', 'its annotations.xml, with options.images its images/ folder'],
-    ['coco', 'its annotations JSON (CVAT\'s: annotations/instances_default.json), with options.images its images folder'],
-    ['supervisely', 'the project folder (the one holding meta.json)'],
-  ];
-  for (const [from, what] of cases) {
-    // Before asking for options.images: the zip is what is wrong.
-    await assert.rejects(convertAnnotations({ from: from as 'cvat', input: zip, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: a zip archive (the tool's download); unzip it and give ${what}`, from);
-  }
+  fs.writeFileSync(zip, zipSync({ 'annotations/instances_default.json': json, 'images/default/a.png': png('a.png'), 'images/default/b.png': png('b.png'), 'preview.png': png('a.png'), '__MACOSX/._a.png': new Uint8Array(4) }));
+  const out = path.join(tempDir(), 'out');
+  const r = await convertAnnotations({ from: 'coco', input: zip, out });
+  assert.equal(r.imagesDir, path.join(out, 'export', 'images', 'default'));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'a.png')), rects([1, 1, 4, 3, 1]));
+  assert.deepEqual(labelsOf(path.join(out, 'masks', 'b.png')), rects([2, 2, 5, 5, 255]));
+  assert.ok(!fs.existsSync(path.join(out, 'export', '__MACOSX')), 'macOS resource forks are not extracted');
+  // The same as the export unzipped by hand.
+  const file = path.join(images, 'instances.json');
+  fs.writeFileSync(file, json);
+  const byHand = path.join(tempDir(), 'out');
+  await convertAnnotations({ from: 'coco', input: file, images, out: byHand });
+  for (const m of ['a.png', 'b.png']) assert.deepEqual(labelsOf(path.join(out, 'masks', m)), labelsOf(path.join(byHand, 'masks', m)));
+  // Converted again into the same folder (its own extracted download replaced).
+  assert.equal((await convertAnnotations({ from: 'coco', input: zip, out })).images, 2);
+  // The CLI says where the images are for training.
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'coco', zip, '--out', path.join(tempDir(), 'o')], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, /train with: --images \S+export\/images\/default --masks /);
+
+  const refused = async (entries: Record<string, Uint8Array>, from: string, message: (z: string) => string) => {
+    const z = path.join(tempDir(), 'dl.zip');
+    fs.writeFileSync(z, zipSync(entries));
+    const o = path.join(tempDir(), 'o');
+    await assert.rejects(convertAnnotations({ from: from as 'coco', input: z, out: o }), (e: Error) => e instanceof UserError && e.message === message(z), from);
+    assert.ok(!fs.existsSync(o), `${from}: nothing left behind`);
+  };
+  await refused({ 'annotations/instances_default.json': json }, 'coco', (z) => `${z}: none of the 2 images its export names (a.png, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`);
+  await refused({ 'train/_annotations.coco.json': json, 'valid/_annotations.coco.json': json }, 'coco', (z) => `${z}: 2 COCO JSON files in the zip (train/_annotations.coco.json, valid/_annotations.coco.json); unzip it and convert each with its images folder`);
+  await refused({ 'readme.txt': new Uint8Array(1) }, 'cvat', (z) => `${z}: no XML annotation file in the zip; is it the tool's cvat download?`);
+  await refused({ '../escape.json': json }, 'coco', (z) => `${z}: the entry "../escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
+  await refused({ 'data.yaml': new Uint8Array(1) }, 'yolo', (z) => `${z}: a zip archive (the tool's download); unzip it and give its data.yaml`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);
 });
 

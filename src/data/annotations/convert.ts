@@ -26,7 +26,8 @@ import { readVia } from './via.js';
 import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
-import { isZipHead, sniffFormat } from './sniff.js';
+import { sniffFormat } from './sniff.js';
+import { exportIn, extractZip, imagesFolderIn, isZipFile, ZIPPED_FORMATS } from './zip_export.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -249,23 +250,47 @@ const FORMAT_NAMES: Record<AnnotationFormat, string> = {
 
 function refuseArchive(o: ConvertOptions): void {
   const hint = INSIDE_ZIP[o.from];
-  if (!hint || !isFile(o.input)) return;
-  const head = Buffer.alloc(4);
-  try {
-    const fd = fs.openSync(o.input, 'r');
-    try { fs.readSync(fd, head, 0, 4, 0); } finally { fs.closeSync(fd); }
-  } catch { return; } // unreadable: the reader says so
-  if (isZipHead(head)) throw new UserError(`${o.input}: a zip archive (the tool's download); unzip it and give ${hint}`);
+  if (hint && !ZIPPED_FORMATS.includes(o.from) && isZipFile(o.input)) throw new UserError(`${o.input}: a zip archive (the tool's download); unzip it and give ${hint}`);
 }
 
+/**
+ * A tool's zip download, extracted into OUT/export: the options with the export's own file in it,
+ * and (unless given) the folder in it where the most of the images it names are. Labelme and
+ * Supervisely take their images as they do unzipped.
+ */
+async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: AnnotationSet }> {
+  if (!ZIPPED_FORMATS.includes(o.from) || !isZipFile(o.input)) return { o };
+  const root = path.join(o.out, 'export');
+  await extractZip(o.input, root);
+  const inside: ConvertOptions = { ...o, input: exportIn(root, o.input, o.from) };
+  if (o.images != null || o.from === 'labelme' || o.from === 'supervisely') return { o: inside };
+  const set = readWithHint(inside);
+  const best = imagesFolderIn(root, (dir) => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; });
+  if (!best.found && set.images.length) throw new UserError(`${o.input}: none of the ${set.images.length} images its export names (${set.images[0].name}, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`, 2, 'images');
+  return { o: { ...inside, images: best.dir }, set };
+}
 /** Every key of ConvertOptions (the compiler holds this to the interface). */
 const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
   from: true, input: true, images: true, out: true, classes: true, fillRule: true, crowd: true, predictions: true, valFraction: true, skipInvalid: true, onImage: true,
 };
 
-export async function convertAnnotations(o: ConvertOptions): Promise<ConvertReport> {
-  refuseUnknownKeys(o, CONVERT_KEYS, 'convertAnnotations()');
-  refuseArchive(o);
+export async function convertAnnotations(given: ConvertOptions): Promise<ConvertReport> {
+  refuseUnknownKeys(given, CONVERT_KEYS, 'convertAnnotations()');
+  refuseArchive(given);
+  if (given.images != null && !isDir(given.images)) throw argumentError('images', given.images, 'folder not found');
+  checkOutFolder(given.out);
+  // The folder is marked as convert's before anything is written in it (the extracted download first).
+  const before = earlierReport(given.out);
+  const mark = () => {
+    fs.mkdirSync(given.out, { recursive: true });
+    writeFileAtomic(path.join(given.out, 'report.json'), JSON.stringify({ format: given.from, input: given.input, masks: path.join(given.out, 'masks'), partial: true, ...(before?.split ? { split: before.split } : {}) }, null, 2) + '\n');
+  };
+  const fresh = !fs.existsSync(given.out);
+  if (ZIPPED_FORMATS.includes(given.from) && isZipFile(given.input)) mark();
+  let opened: Awaited<ReturnType<typeof unzipped>>;
+  // A download refused (no export, no images in it) leaves no folder it made behind.
+  try { opened = await unzipped(given); } catch (e) { if (fresh) fs.rmSync(given.out, { recursive: true, force: true }); throw e; }
+  const { o, set: read } = opened;
   // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
   if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');
   if (o.images != null && !isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
@@ -273,8 +298,12 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const crowdRule = o.crowd ?? 'ignore';
   if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
-  checkOutFolder(o.out);
-  const set = readWithHint(o);
+  const set = read ?? readWithHint(o);
+  // Nothing to convert (an export of an empty task): said, not a folder of no masks with a "train with" line.
+  if (!set.images.length && !(set.unannotated ?? []).length) {
+    if (fresh) fs.rmSync(given.out, { recursive: true, force: true });
+    throw new UserError(`${given.input}: the export names no images (an empty task or project?); export the one holding the annotations`);
+  }
   if (o.images == null && o.from === 'labelme') gatherImages(set, o.input, isDir(o.input), imagesDir);
   const classes: ClassInfo[] = o.classes ?? (() => {
     // Shapes find their class by name (trimmed, any case): labels spelt alike (two COCO categories
@@ -320,9 +349,7 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   const located = [...byFile.values()];
   const merged = located.filter((l) => l.entries.length > 1).map((l) => ({ image: path.relative(imagesDir, l.file), entries: l.entries.map((e) => e.name) }));
   // The folder is marked as convert's before its first mask: a conversion stopped part way may be run again.
-  const before = earlierReport(o.out);
-  fs.mkdirSync(o.out, { recursive: true });
-  writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ format: o.from, input: o.input, masks: masksDir, partial: true, ...(before?.split ? { split: before.split } : {}) }, null, 2) + '\n');
+  mark();
   let done = 0;
   for (const { file, entries } of located) {
     const [w, h] = await imageSize(file);
@@ -385,6 +412,6 @@ export async function convertAnnotations(o: ConvertOptions): Promise<ConvertRepo
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
   const report: ConvertReport = { format: o.from, images: located.length, imagesDir, masks: masksDir, classFile, classes, shapesPerClass, crowdIgnored, boxesIgnored, skipped, leftOut, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };
-  writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: o.input }, null, 2) + '\n');
+  writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: given.input }, null, 2) + '\n');
   return report;
 }
