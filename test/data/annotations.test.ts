@@ -364,6 +364,24 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   assert.equal(c.status, 0, c.stderr);
   assert.match(c.stdout, /train with: --images \S+export\/images\/default --masks /);
 
+  // One COCO file per split folder beside its images (Roboflow's download): one dataset, its split kept.
+  // Its category 0 names the dataset, the supercategory of the others, and marks nothing: no class.
+  const grouped = [{ id: 0, name: 'pets', supercategory: 'none' }, { id: 1, name: 'cat', supercategory: 'pets' }];
+  const split = (file: string, ids: number[]) => new TextEncoder().encode(JSON.stringify({ ...coco, categories: grouped, images: coco.images.filter((im) => ids.includes(im.id)), annotations: coco.annotations.filter((a) => ids.includes(a.image_id)) }));
+  const rf = path.join(tempDir(), 'roboflow.zip');
+  fs.writeFileSync(rf, zipSync({ 'README.roboflow.txt': new Uint8Array(1), 'train/_annotations.coco.json': split('train', [1]), 'train/a.png': png('a.png'), 'valid/_annotations.coco.json': split('valid', [2]), 'valid/b.png': png('b.png'), 'test/_annotations.coco.json': split('test', [1]), 'test/a.png': png('a.png') }));
+  const rfOut = path.join(tempDir(), 'out');
+  const rr = await convertAnnotations({ from: 'coco', input: rf, out: rfOut });
+  assert.equal(rr.imagesDir, path.join(rfOut, 'export'));
+  assert.deepEqual(rr.classes.map((c) => c.name), ['background', 'cat']);
+  const listed = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean);
+  assert.deepEqual([listed(rr.split!.train), listed(rr.split!.val), listed(rr.split!.test!)], [['train/a.png'], ['valid/b.png'], ['test/a.png']]);
+  assert.deepEqual(labelsOf(path.join(rfOut, 'masks', 'valid', 'b.png')), rects([2, 2, 5, 5, 255]));
+  assert.deepEqual(labelsOf(path.join(rfOut, 'masks', 'test', 'a.png')), labelsOf(path.join(out, 'masks', 'a.png')));
+  // A share asked for: the hash's split over all of them instead.
+  const rh = await convertAnnotations({ from: 'coco', input: rf, out: path.join(tempDir(), 'out'), valFraction: 0.5 });
+  assert.deepEqual([rh.split!.counts.reduce((a, b) => a + b), rh.split!.test], [3, undefined]);
+
   const refused = async (entries: Record<string, Uint8Array>, from: string, message: (z: string) => string) => {
     const z = path.join(tempDir(), 'dl.zip');
     fs.writeFileSync(z, zipSync(entries));
@@ -372,7 +390,7 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
     assert.ok(!fs.existsSync(o), `${from}: nothing left behind`);
   };
   await refused({ 'annotations/instances_default.json': json }, 'coco', (z) => `${z}: none of the 2 images its export names (a.png, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`);
-  await refused({ 'train/_annotations.coco.json': json, 'valid/_annotations.coco.json': json }, 'coco', (z) => `${z}: 2 COCO JSON files in the zip (train/_annotations.coco.json, valid/_annotations.coco.json); unzip it and convert each with its images folder`);
+  await refused({ 'a/instances.json': json, 'b/instances.json': json }, 'coco', (z) => `${z}: 2 COCO JSON files in the zip (a/instances.json, b/instances.json); unzip it and convert each with its images folder`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'cvat', (z) => `${z}: no XML annotation file in the zip; is it the tool's cvat download?`);
   await refused({ '../escape.json': json }, 'coco', (z) => `${z}: the entry "../escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
   await refused({ 'data.yaml': new Uint8Array(1) }, 'yolo', (z) => `${z}: a zip archive (the tool's download); unzip it and give its data.yaml`);

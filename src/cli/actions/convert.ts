@@ -32,6 +32,7 @@ export async function run(file: string, o: Opts): Promise<void> {
   const nested = fs.readFileSync(r.list, 'utf8').includes('/');
   const held = r.split && r.split.counts[1] > 0;
   const lists = held ? `--list ${r.split!.train} --val-images ${r.imagesDir} --val-masks ${r.masks} --val-list ${r.split!.val}` : `--list ${r.list}`;
-  if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})\n` : `split: one image, none held out for validation\n`);
+  const test = r.split?.test ? `; ${r.split.testCount} test images (${r.split.test})` : '';
+  if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})${test}\n` : `split: ${r.split.counts[0]} training images, none held out for validation${test}\n`);
   process.stdout.write(`train with: --images ${r.imagesDir} --masks ${r.masks} ${lists}${nested ? ' --recursive' : ''} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
 }

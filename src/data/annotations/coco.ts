@@ -69,7 +69,12 @@ export function readCoco(json: unknown, file: string, skipInvalid = false): Anno
     if (!shape.regions.length) return unknownOutline('an empty segmentation', true);
     img.shapes.push(shape);
   });
-  return { format: 'coco', images: [...images.values()], labels: categories.map((c) => String(c.name)), skipped: problems.skipped };
+  // A category that only groups others (their supercategory) and marks no object is no class:
+  // Roboflow's exports list the dataset's name so, as category 0.
+  const used = new Set(j.annotations.map((a) => a.category_id));
+  const groups = new Set(categories.map((c) => (c as { supercategory?: unknown }).supercategory).filter((n) => typeof n === 'string'));
+  const labels = categories.filter((c) => used.has(c.id) || !groups.has(c.name)).map((c) => String(c.name));
+  return { format: 'coco', images: [...images.values()], labels, skipped: problems.skipped };
 }
 
 /** A COCO bbox [x, y, width, height] in pixels, when it is one (finite, of some area). */

@@ -27,7 +27,7 @@ import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
 import { sniffFormat } from './sniff.js';
-import { exportIn, extractZip, imagesFolderIn, isZipFile, ZIPPED_FORMATS } from './zip_export.js';
+import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, isZipFile, ZIPPED_FORMATS } from './zip_export.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -101,8 +101,11 @@ export interface ConvertReport {
   stale: string[];
   /** The images given masks, one path per line relative to options.images (train's split list). */
   list: string;
-  /** With valFraction: the list cut in two (train.txt, val.txt) and their lengths. */
-  split?: { train: string; val: string; counts: [number, number] };
+  /**
+   * With valFraction: the list cut in two (train.txt, val.txt) and their lengths. A download of one
+   * COCO file per split folder (Roboflow's train/, valid/, test/): its own split, and test.txt.
+   */
+  split?: { train: string; val: string; counts: [number, number]; test?: string; testCount?: number };
 }
 
 function readExport(o: ConvertOptions): AnnotationSet {
@@ -163,19 +166,20 @@ async function imageSize(file: string): Promise<[number, number]> {
  * into this folder wrote for other images stay (named by the caller, left out of the lists); its
  * train.txt and val.txt go when this one holds none out, as they would no longer match.
  */
-function writeLists(out: string, names: string[], valFraction?: number): { list: string; split?: ConvertReport['split'] } {
+function writeLists(out: string, names: string[], valFraction?: number, splitOf?: Map<string, 'train' | 'val' | 'test'>): { list: string; split?: ConvertReport['split'] } {
   const lines = (a: string[]) => a.join('\n') + (a.length ? '\n' : '');
   const list = path.join(out, 'list.txt');
   writeFileAtomic(list, lines(names));
-  if (valFraction == null) {
-    const earlier = earlierSplit(out);
-    for (const f of ['train.txt', 'val.txt']) if (earlier && isFile(path.join(out, f))) fs.rmSync(path.join(out, f));
-    return { list };
-  }
-  const { train, val } = holdOut(names, valFraction);
-  const split = { train: path.join(out, 'train.txt'), val: path.join(out, 'val.txt'), counts: [train.length, val.length] as [number, number] };
+  const earlier = earlierSplit(out);
+  if (earlier) for (const f of ['train.txt', 'val.txt', 'test.txt']) if (isFile(path.join(out, f))) fs.rmSync(path.join(out, f));
+  if (valFraction == null && !splitOf) return { list };
+  // The download's own split (its folders), unless a share is asked for: then the hash's, over every image.
+  const { train, val } = valFraction != null ? holdOut(names, valFraction) : { train: names.filter((n) => splitOf!.get(n) === 'train'), val: names.filter((n) => splitOf!.get(n) === 'val') };
+  const test = valFraction != null ? [] : names.filter((n) => splitOf!.get(n) === 'test');
+  const split: NonNullable<ConvertReport['split']> = { train: path.join(out, 'train.txt'), val: path.join(out, 'val.txt'), counts: [train.length, val.length] };
   writeFileAtomic(split.train, lines(train));
   writeFileAtomic(split.val, lines(val));
+  if (test.length) { split.test = path.join(out, 'test.txt'); split.testCount = test.length; writeFileAtomic(split.test, lines(test)); }
   return { list, split };
 }
 
@@ -258,10 +262,24 @@ function refuseArchive(o: ConvertOptions): void {
  * and (unless given) the folder in it where the most of the images it names are. Labelme and
  * Supervisely take their images as they do unzipped.
  */
-async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: AnnotationSet }> {
+async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: AnnotationSet; splitOf?: Map<string, 'train' | 'val' | 'test'> }> {
   if (!ZIPPED_FORMATS.includes(o.from) || !isZipFile(o.input)) return { o };
   const root = path.join(o.out, 'export');
   await extractZip(o.input, root);
+  const splits = o.from === 'coco' && o.images == null ? cocoSplitsIn(root) : null;
+  if (splits) {
+    // One COCO file per split, each beside its images: one dataset, each image named by its path
+    // in the download (train/x.jpg), its split kept.
+    const sets = splits.map(({ split, file }) => ({ split, file, set: readWithHint({ ...o, input: file }) }));
+    const splitOf = new Map<string, 'train' | 'val' | 'test'>();
+    const images = sets.flatMap(({ split, file, set }) => set.images.map((im) => {
+      const name = path.posix.join(path.relative(root, path.dirname(file)).split(path.sep).join('/'), im.name);
+      splitOf.set(name, split);
+      return { ...im, name };
+    }));
+    const labels = [...new Set(sets.flatMap((x) => x.set.labels))];
+    return { o: { ...o, input: o.input, images: root }, set: { format: 'coco', images, labels, skipped: sets.flatMap((x) => x.set.skipped) }, splitOf };
+  }
   const inside: ConvertOptions = { ...o, input: exportIn(root, o.input, o.from) };
   if (o.images != null || o.from === 'labelme' || o.from === 'supervisely') return { o: inside };
   const set = readWithHint(inside);
@@ -290,7 +308,7 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
   let opened: Awaited<ReturnType<typeof unzipped>>;
   // A download refused (no export, no images in it) leaves no folder it made behind.
   try { opened = await unzipped(given); } catch (e) { if (fresh) fs.rmSync(given.out, { recursive: true, force: true }); throw e; }
-  const { o, set: read } = opened;
+  const { o, set: read, splitOf } = opened;
   // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
   if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');
   if (o.images != null && !isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
@@ -406,7 +424,7 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
   const name = (l: { file: string }) => path.relative(imagesDir, l.file).split(path.sep).join('/');
   const leftOut = located.filter((l) => lostFiles.has(path.resolve(l.file))).map(name);
   const names = located.filter((l) => !lostFiles.has(path.resolve(l.file))).map(name);
-  const { list, split } = writeLists(o.out, names, o.valFraction);
+  const { list, split } = writeLists(o.out, names, o.valFraction, splitOf);
   const written = new Set(located.map((l) => path.resolve(finder.maskOf(masksDir, l.file))));
   const stale = isDir(masksDir) ? filesUnder(masksDir, true, (f) => f.toLowerCase().endsWith('.png')).filter((f) => !written.has(path.resolve(masksDir, f))) : [];
   // Tasks not annotated yet, less those whose image another task annotates.

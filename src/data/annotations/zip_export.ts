@@ -124,6 +124,22 @@ export function exportIn(root: string, zip: string, from: AnnotationFormat): str
   }
 }
 
+/** A split's name as downloads name their folders (Roboflow: train/, valid/, test/). */
+const SPLIT_FOLDERS: Record<string, 'train' | 'val' | 'test'> = { train: 'train', training: 'train', valid: 'val', val: 'val', validation: 'val', test: 'test', testing: 'test' };
+
+/**
+ * COCO files of a download that holds one per split, each in its own folder beside its images
+ * (Roboflow's train/, valid/, test/): the files by split, when every one is in a folder named as a
+ * split and no two share one; else null.
+ */
+export function cocoSplitsIn(root: string): { split: 'train' | 'val' | 'test'; file: string }[] | null {
+  const found = filesIn(root).filter((f) => f.toLowerCase().endsWith('.json') && jsonLooksLike(path.join(root, f), 'coco'));
+  if (found.length < 2) return null;
+  const splits = found.map((f) => ({ split: SPLIT_FOLDERS[path.posix.dirname(f).split('/').pop()!.toLowerCase()], file: path.join(root, f) }));
+  if (splits.some((s) => !s.split) || new Set(splits.map((s) => s.split)).size !== splits.length) return null;
+  return splits;
+}
+
 /**
  * The folder under `root` where the most of the export's images are found (`found(dir)`: how many
  * of them a folder holds, by the export's own paths and names); shallower wins a tie. Folders that
