@@ -382,6 +382,15 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   const rh = await convertAnnotations({ from: 'coco', input: rf, out: path.join(tempDir(), 'out'), valFraction: 0.5 });
   assert.deepEqual([rh.split!.counts.reduce((a, b) => a + b), rh.split!.test], [3, undefined]);
 
+  // A YOLO segmentation download (Roboflow's, Ultralytics' layout): labels by YOLO's rule, its split by its folders.
+  const yz = path.join(tempDir(), 'yolo.zip');
+  const te = (t: string) => new TextEncoder().encode(t);
+  fs.writeFileSync(yz, zipSync({ 'data.yaml': te('train: ../train/images\nval: ../valid/images\nnames: [cat]\n'), 'train/images/a.png': png('a.png'), 'train/labels/a.txt': te(`0 ${[1, 1, 4, 1, 4, 3, 1, 3].map((v, k) => v / (k % 2 ? H : W)).join(' ')}\n`), 'valid/images/b.png': png('b.png') }));
+  const yOut = path.join(tempDir(), 'out');
+  const ry = await convertAnnotations({ from: 'yolo', input: yz, out: yOut });
+  assert.deepEqual([listed(ry.split!.train), listed(ry.split!.val)], [['train/images/a.png'], ['valid/images/b.png']]);
+  assert.deepEqual(labelsOf(path.join(yOut, 'masks', 'train', 'images', 'a.png')), labelsOf(path.join(out, 'masks', 'a.png')));
+
   const refused = async (entries: Record<string, Uint8Array>, from: string, message: (z: string) => string) => {
     const z = path.join(tempDir(), 'dl.zip');
     fs.writeFileSync(z, zipSync(entries));
@@ -393,7 +402,7 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   await refused({ 'a/instances.json': json, 'b/instances.json': json }, 'coco', (z) => `${z}: 2 COCO JSON files in the zip (a/instances.json, b/instances.json); unzip it and convert each with its images folder`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'cvat', (z) => `${z}: no XML annotation file in the zip; is it the tool's cvat download?`);
   await refused({ '../escape.json': json }, 'coco', (z) => `${z}: the entry "../escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
-  await refused({ 'data.yaml': new Uint8Array(1) }, 'yolo', (z) => `${z}: a zip archive (the tool's download); unzip it and give its data.yaml`);
+  await refused({ 'readme.txt': new Uint8Array(1) }, 'yolo', (z) => `${z}: no dataset YAML (data.yaml) in the zip; is it the tool's yolo download?`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);
 });
 

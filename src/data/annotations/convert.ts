@@ -27,7 +27,7 @@ import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
 import { sniffFormat } from './sniff.js';
-import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, isZipFile, ZIPPED_FORMATS } from './zip_export.js';
+import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, isZipFile, splitFolder, ZIPPED_FORMATS } from './zip_export.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -225,18 +225,7 @@ export function holdOut(names: string[], fraction: number): { train: string[]; v
 
 const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
-/** What to give instead of a tool's zip download: the file or folder in it that each format reads. */
-const INSIDE_ZIP: Partial<Record<AnnotationFormat, string>> = {
-  coco: 'its annotations JSON (CVAT\'s: annotations/instances_default.json), with options.images its images folder',
-  cvat: 'its annotations.xml, with options.images its images/ folder',
-  labelstudio: 'its JSON file, with options.images the folder of the images',
-  yolo: 'its data.yaml',
-  via: 'its JSON file, with options.images the folder of the images',
-  labelme: 'the folder of its JSON files',
-  supervisely: 'the project folder (the one holding meta.json)',
-};
 
-/** A zip given where an export's own file goes (CVAT and Supervisely download zips): refused, saying what to give. */
 /** readExport; when it refuses the file and the file looks like another tool's export, the refusal says which. */
 function readWithHint(o: ConvertOptions): AnnotationSet {
   try { return readExport(o); } catch (e) {
@@ -252,9 +241,11 @@ const FORMAT_NAMES: Record<AnnotationFormat, string> = {
   labelstudio: 'a Label Studio JSON export', yolo: "a YOLO dataset's data.yaml", via: 'a VIA export', supervisely: 'a Supervisely annotation',
 };
 
-function refuseArchive(o: ConvertOptions): void {
-  const hint = INSIDE_ZIP[o.from];
-  if (hint && !ZIPPED_FORMATS.includes(o.from) && isZipFile(o.input)) throw new UserError(`${o.input}: a zip archive (the tool's download); unzip it and give ${hint}`);
+
+/** Image paths by the split their first folder names (train/, valid/, test/), when every one has such a folder. */
+function splitByFolder(names: string[]): Map<string, 'train' | 'val' | 'test'> | undefined {
+  const splits = names.map((n) => [n, splitFolder(n.split('/')[0])] as const);
+  return splits.length && splits.every(([, s]) => s) ? new Map(splits as [string, 'train' | 'val' | 'test'][]) : undefined;
 }
 
 /**
@@ -282,6 +273,11 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
   }
   const inside: ConvertOptions = { ...o, input: exportIn(root, o.input, o.from) };
   if (o.images != null || o.from === 'labelme' || o.from === 'supervisely') return { o: inside };
+  if (o.from === 'yolo') {
+    // Its images are found by YOLO's rule from the data.yaml (.../images/ -> .../labels/), anywhere in the download.
+    const set = readWithHint({ ...inside, images: root });
+    return { o: { ...inside, images: root }, set, splitOf: splitByFolder(set.images.map((im) => im.name)) };
+  }
   const set = readWithHint(inside);
   const best = imagesFolderIn(root, (dir) => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; });
   if (!best.found && set.images.length) throw new UserError(`${o.input}: none of the ${set.images.length} images its export names (${set.images[0].name}, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`, 2, 'images');
@@ -294,7 +290,6 @@ const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
 
 export async function convertAnnotations(given: ConvertOptions): Promise<ConvertReport> {
   refuseUnknownKeys(given, CONVERT_KEYS, 'convertAnnotations()');
-  refuseArchive(given);
   if (given.images != null && !isDir(given.images)) throw argumentError('images', given.images, 'folder not found');
   checkOutFolder(given.out);
   // The folder is marked as convert's before anything is written in it (the extracted download first).

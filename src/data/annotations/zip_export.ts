@@ -12,8 +12,8 @@ import { IMAGE_EXTS } from '../image_exts.js';
 import type { AnnotationFormat } from './format_names.js';
 import { isZipHead } from './sniff.js';
 
-/** The formats whose zip downloads convert reads (YOLO datasets and CVAT mask zips are read otherwise). */
-export const ZIPPED_FORMATS: AnnotationFormat[] = ['coco', 'cvat', 'labelstudio', 'via', 'labelme', 'supervisely'];
+/** The formats whose zip downloads are extracted (CVAT's mask zips are read in place). */
+export const ZIPPED_FORMATS: AnnotationFormat[] = ['coco', 'cvat', 'labelstudio', 'via', 'labelme', 'supervisely', 'yolo'];
 
 /**
  * Extracts `zip` into `dest` (replaced), entry by entry: memory stays bounded by an entry's chunk,
@@ -108,6 +108,7 @@ export function exportIn(root: string, zip: string, from: AnnotationFormat): str
   const json = files.filter((f) => f.toLowerCase().endsWith('.json'));
   switch (from) {
     case 'cvat': return pick(files.filter((f) => f.toLowerCase().endsWith('.xml')), 'XML annotation file');
+    case 'yolo': return pick(files.filter((f) => /\.ya?ml$/i.test(f)), 'dataset YAML (data.yaml)');
     case 'supervisely': {
       const metas = files.filter((f) => path.posix.basename(f) === 'meta.json').map((f) => path.posix.dirname(f));
       if (metas.length === 1) return metas[0] === '.' ? root : path.join(root, metas[0]);
@@ -127,6 +128,9 @@ export function exportIn(root: string, zip: string, from: AnnotationFormat): str
 /** A split's name as downloads name their folders (Roboflow: train/, valid/, test/). */
 const SPLIT_FOLDERS: Record<string, 'train' | 'val' | 'test'> = { train: 'train', training: 'train', valid: 'val', val: 'val', validation: 'val', test: 'test', testing: 'test' };
 
+/** The split a folder's name says (train, valid, test and their other spellings), if any. */
+export const splitFolder = (name: string): 'train' | 'val' | 'test' | undefined => SPLIT_FOLDERS[name.toLowerCase()];
+
 /**
  * COCO files of a download that holds one per split, each in its own folder beside its images
  * (Roboflow's train/, valid/, test/): the files by split, when every one is in a folder named as a
@@ -135,9 +139,9 @@ const SPLIT_FOLDERS: Record<string, 'train' | 'val' | 'test'> = { train: 'train'
 export function cocoSplitsIn(root: string): { split: 'train' | 'val' | 'test'; file: string }[] | null {
   const found = filesIn(root).filter((f) => f.toLowerCase().endsWith('.json') && jsonLooksLike(path.join(root, f), 'coco'));
   if (found.length < 2) return null;
-  const splits = found.map((f) => ({ split: SPLIT_FOLDERS[path.posix.dirname(f).split('/').pop()!.toLowerCase()], file: path.join(root, f) }));
+  const splits = found.map((f) => ({ split: splitFolder(path.posix.dirname(f).split('/').pop()!), file: path.join(root, f) }));
   if (splits.some((s) => !s.split) || new Set(splits.map((s) => s.split)).size !== splits.length) return null;
-  return splits;
+  return splits as { split: 'train' | 'val' | 'test'; file: string }[];
 }
 
 /**
