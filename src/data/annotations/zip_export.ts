@@ -51,11 +51,11 @@ export async function extractZip(zip: string, dest: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const stream = fs.createReadStream(zip);
       stream.on('data', (chunk) => {
-        try { unzip.push(chunk as Buffer); } catch (e) { failure ??= new UserError(`${zip}: not a readable zip (${(e as Error).message}); download the export again`); stream.destroy(); resolve(); }
+        try { unzip.push(chunk as Buffer); } catch (e) { failure ??= unzipError(zip, dest, e); stream.destroy(); resolve(); }
         if (failure) { stream.destroy(); resolve(); }
       });
       stream.on('end', () => {
-        try { unzip.push(new Uint8Array(0), true); } catch (e) { failure ??= new UserError(`${zip}: not a readable zip (${(e as Error).message}); download the export again`); }
+        try { unzip.push(new Uint8Array(0), true); } catch (e) { failure ??= unzipError(zip, dest, e); }
         resolve();
       });
       stream.on('error', reject);
@@ -67,6 +67,13 @@ export async function extractZip(zip: string, dest: string): Promise<void> {
   if (failure) { fs.rmSync(partial, { recursive: true, force: true }); throw failure; }
   fs.rmSync(dest, { recursive: true, force: true });
   fs.renameSync(partial, dest);
+}
+
+/** A failure while extracting: the disk's (full, read-only: writing the entries) or the archive's. */
+function unzipError(zip: string, dest: string, e: unknown): UserError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code) return new UserError(`${zip}: cannot extract it into ${dest} (${code === 'ENOSPC' ? 'the disk is full' : (e as Error).message}); free space, or give another output folder`);
+  return new UserError(`${zip}: not a readable zip (${(e as Error).message}); download the export again`);
 }
 
 /** Files (relative, '/'-separated) under `root`, recursively. */
