@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { convertAnnotations, load, quantizeModel, verifyDataset, type ImageInput } from '../src/index.ts';
+import { convertAnnotations, evaluateSamples, ExportBuilder, load, quantizeModel, verifyDataset, type ImageInput } from '../src/index.ts';
 import { classAreas, classHistogram } from '../src/inference/label_map.ts';
 import { readImage, type RgbImage } from '../src/data/image_io.ts';
 import { bmpFile, tempDir } from './helpers.ts';
@@ -190,6 +190,8 @@ test('load() and segment() refuse what a JavaScript caller may pass by the argum
   // Field-by-field options of the data functions: a misspelt key (before: "options.images: ... is needed", or ignored).
   await assert.rejects((convertAnnotations as (o: unknown) => Promise<unknown>)({ from: 'coco', input: 'x.json', out: tempDir(), imagez: 'imgs' }), names('options', /^imagez imgs: not an option of convertAnnotations\(\) \(its options: from, input, images, out,/));
   await assert.rejects((verifyDataset as (o: unknown) => Promise<unknown>)({ images: PHOTOS, masks: PHOTOS, numClasses: 2, ignoreIndex: 255, maskSufix: '_mask' }), names('options', /^maskSufix _mask: not an option of verifyDataset\(\)/));
+  await assert.rejects((evaluateSamples as (...a: unknown[]) => Promise<unknown>)(() => [], [], { images: PHOTOS, numClasses: 2, ignoreIndex: 255 }, { batchsize: 4 }), names('options', /^batchsize 4: not an option of evaluateSamples\(\)/));
+  assert.throws(() => new (ExportBuilder as unknown as new (...a: unknown[]) => unknown)([], ['coco'], { fromName: 'tag', toName: 'image', imageUrlPrefix: '', modelVersion: '', urlname: true }), names('options', /^urlname true: not an option of ExportBuilder\(\) names/));
   // Options as the types name them pass.
   assert.equal((await fast.segment(photo, { probabilities: false, signal: new AbortController().signal })).width, 451);
   await fast.dispose();

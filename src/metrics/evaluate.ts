@@ -5,6 +5,7 @@ import { readCheckedMask } from '../data/loader.js';
 import type { DatasetSpec, Sample } from '../data/dataset.js';
 import { readModelInput } from '../data/raster.js';
 import type { PixelImage } from '../data/pixels.js';
+import { refuseUnknownKeys } from '../util/call_options.js';
 
 export interface EvalOptions extends ConfusionOptions {
   batchSize?: number; onImage?: (done: number) => void;
@@ -17,7 +18,11 @@ export interface EvalOptions extends ConfusionOptions {
 /** Any runtime: same-size images in, label maps at their size out. */
 export type BatchPredictor = (imgs: PixelImage[]) => Promise<Uint8Array[]> | Uint8Array[];
 
+/** Every key of EvalOptions (the compiler holds this to the interface). */
+const EVAL_KEYS: Record<keyof EvalOptions, true> = { ignoreIndex: true, voidIndex: true, batchSize: true, onImage: true, onPair: true, input: true };
+
 export async function evaluateSamples(predict: BatchPredictor, samples: Sample[], spec: DatasetSpec, o: EvalOptions): Promise<ConfusionMatrix> {
+  refuseUnknownKeys(o, EVAL_KEYS, 'evaluateSamples()');
   const cm = new ConfusionMatrix(spec.numClasses, { ignoreIndex: o.ignoreIndex ?? spec.ignoreIndex, voidIndex: o.voidIndex });
   const bs = Math.max(1, o.batchSize ?? 1);
   let done = 0;

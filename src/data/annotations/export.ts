@@ -20,6 +20,7 @@ import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
 import type { ClassInfo, Rgb } from '../classes.js';
 import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
 import { labelOutlines } from '../outlines.js';
+import { refuseUnknownKeys } from '../../util/call_options.js';
 
 export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'yolo', 'labelme'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
@@ -129,6 +130,8 @@ export class ExportBuilder {
 
   /** `options.outlineTolerance`: yolo and labelme outlines thinned to within this many pixels (default 0: exact). */
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames, private readonly options: { outlineTolerance?: number } = {}) {
+    refuseUnknownKeys(names, { fromName: true, toName: true, imageUrlPrefix: true, modelVersion: true, urlNames: true } satisfies Record<keyof LabelStudioNames, true>, 'ExportBuilder() names');
+    refuseUnknownKeys(options, { outlineTolerance: true }, 'ExportBuilder()');
     const unknown = (formats as unknown[]).find((f) => !(EXPORT_FORMATS as readonly unknown[]).includes(f));
     if (unknown !== undefined) throw argumentError('formats', unknown, `unknown export format; use ${EXPORT_FORMATS.join(', ')}`);
     const tol = options.outlineTolerance ?? 0;
