@@ -344,7 +344,8 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   const json = new TextEncoder().encode(JSON.stringify(coco));
   // As CVAT's "COCO 1.0" with images downloads it, with a stray picture beside (not the images folder).
   const zip = path.join(tempDir(), 'task.zip');
-  fs.writeFileSync(zip, zipSync({ 'annotations/instances_default.json': json, 'images/default/a.png': png('a.png'), 'images/default/b.png': png('b.png'), 'preview.png': png('a.png'), '__MACOSX/._a.png': new Uint8Array(4) }));
+  // One entry named with Windows's separators, as zips made there may be.
+  fs.writeFileSync(zip, zipSync({ 'annotations/instances_default.json': json, 'images/default/a.png': png('a.png'), 'images\\default\\b.png': png('b.png'), 'preview.png': png('a.png'), '__MACOSX/._a.png': new Uint8Array(4) }));
   const out = path.join(tempDir(), 'out');
   const r = await convertAnnotations({ from: 'coco', input: zip, out });
   assert.equal(r.imagesDir, path.join(out, 'export', 'images', 'default'));
@@ -401,7 +402,7 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   await refused({ 'annotations/instances_default.json': json }, 'coco', (z) => `${z}: none of the 2 images its export names (a.png, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`);
   await refused({ 'a/instances.json': json, 'b/instances.json': json }, 'coco', (z) => `${z}: 2 COCO JSON files in the zip (a/instances.json, b/instances.json); unzip it and convert each with its images folder`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'cvat', (z) => `${z}: no XML annotation file in the zip; is it the tool's cvat download?`);
-  await refused({ '../escape.json': json }, 'coco', (z) => `${z}: the entry "../escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
+  await refused({ '..\\escape.json': json }, 'coco', (z) => `${z}: the entry "..\\escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'yolo', (z) => `${z}: no dataset YAML (data.yaml) in the zip; is it the tool's yolo download?`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);
 });

@@ -31,9 +31,11 @@ export async function extractZip(zip: string, dest: string): Promise<void> {
   const unzip = new Unzip();
   unzip.register(UnzipInflate);
   unzip.onfile = (entry) => {
-    if (failure || entry.name.endsWith('/') || entry.name.startsWith('__MACOSX/')) return;
-    const target = path.resolve(root, entry.name);
-    if (path.isAbsolute(entry.name) || !target.startsWith(root + path.sep)) {
+    // Zips made on Windows may separate folders by backslashes.
+    const name = entry.name.replace(/\\/g, '/');
+    if (failure || name.endsWith('/') || name.startsWith('__MACOSX/')) return;
+    const target = path.resolve(root, name);
+    if (path.isAbsolute(name) || !target.startsWith(root + path.sep)) {
       failure = new UserError(`${zip}: the entry "${entry.name}" would be written out of the folder it is extracted to; the zip is not a tool's download`);
       return;
     }
@@ -41,7 +43,7 @@ export async function extractZip(zip: string, dest: string): Promise<void> {
     const fd = fs.openSync(target, 'w');
     open.add(fd);
     entry.ondata = (err, chunk, final) => {
-      if (err) { failure ??= new UserError(`${zip}: ${entry.name} does not decompress (${err.message}); download the export again`); return; }
+      if (err) { failure ??= new UserError(`${zip}: ${name} does not decompress (${err.message}); download the export again`); return; }
       if (chunk.length) fs.writeSync(fd, chunk);
       if (final) { fs.closeSync(fd); open.delete(fd); }
     };
