@@ -74,11 +74,17 @@ function listFiles(dir: string, exts: string[], what: string, o: ListOptions = {
 /** Mask formats: PNG holds class ids exactly; the other image formats are listed only to be refused by name. */
 const LOSSLESS_MASK_EXTS = ['.png'];
 
-/** Stems named by a split list. Each line's first token is a path or stem; the stem is kept. */
+/**
+ * The entries of a split list, each line's first token (a stem, a file name or a path) less its
+ * extension, '/'-separated: `train/a.png` stays `train/a` (two subfolders may hold an `a.png`).
+ */
 export function readSplitList(file: string): string[] {
   if (!isFile(file)) throw argumentError('list', file, 'file not found');
   return fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-    .map((l) => stem(l.split(/\s+/)[0]));
+    .map((l) => {
+      const p = l.split(/\s+/)[0].replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+      return path.posix.join(path.posix.dirname(p), stem(p)).replace(/^\.\//, '');
+    });
 }
 
 export function pairSamples(spec: PairingSpec): PairingReport {
@@ -100,7 +106,13 @@ export function pairSamples(spec: PairingSpec): PairingReport {
     // In subfolders, an entry names the file (its stem) or its path below the folder.
     const byName = new Map<string, string>();
     for (const k of images.keys()) byName.set(path.posix.basename(k), byName.has(path.posix.basename(k)) ? '' : k);
-    const wanted = readSplitList(spec.list).map((s) => (images.has(s) ? s : byName.get(s) || s));
+    // An entry as the images' keys name it (its path below the folder), else by its file name: a
+    // stem at the top, or the one file of that name in the subfolders (CamVid's lists name absolute paths).
+    const wanted = readSplitList(spec.list).map((e) => {
+      if (images.has(e)) return e;
+      const b = path.posix.basename(e);
+      return images.has(b) ? b : byName.get(b) || e;
+    });
     const missing = wanted.filter((s) => !images.has(s));
     if (missing.length) {
       throw argumentError('list', spec.list, `${missing.length} entries have no image in ${spec.images} (first: ${missing[0]})`);

@@ -126,7 +126,7 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
     case 'voc': {
       const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
       if (!isFile(list)) throw argumentError('split', split, `no ${list} (splits here: ${(isDir(path.dirname(list)) ? fs.readdirSync(path.dirname(list)).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)) : []).join(', ') || 'none'})`);
-      const stems = readSplitList(list);
+      const stems = readSplitList(list).map((e) => path.posix.basename(e)); // SBD's train_aug.txt names /JPEGImages/ID.jpg
       const held = (d: string) => (isDir(path.join(root, d)) ? stems.filter((s) => isFile(path.join(root, d, `${s}.png`))).length : -1);
       const counts = VOC_MASKS.map(held);
       const masks = VOC_MASKS[counts.indexOf(Math.max(...counts))];

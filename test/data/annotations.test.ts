@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import { countsToString, decodeBrushRle, decodeCocoRle, encodeBrushRle, encodeCocoRle, maskToCounts, stringToCounts } from '../../src/formats/mask_rle.ts';
 import { fillEllipse, fillPolygon } from '../../src/data/polygon.ts';
 import { convertAnnotations } from '../../src/data/annotations/convert.ts';
+import { loadSamples } from '../../src/data/dataset.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 import { Rng } from '../../src/util/random.ts';
 import { UserError } from '../../src/util/errors.ts';
@@ -618,6 +619,8 @@ test('labelme: a folder of train/ and test/ subfolders, each JSON beside its ima
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'train', '1.png')), rects([1, 1, 4, 3, 1]));
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'test', '1.png')), rects([6, 2, 9, 7, 1]));
   assert.equal(fs.readFileSync(r.list, 'utf8'), 'test/1.png\ntrain/1.png\n');
+  // The list trains as printed: each entry its own subfolder's image (before: both read as "1", which names two images, refused).
+  assert.deepEqual(loadSamples({ images: root, masks: path.join(out, 'masks'), list: r.list, recursive: true, numClasses: 2, ignoreIndex: 255 }).map((x) => x.id), ['test/1', 'train/1']);
   assert.deepEqual(r.skipped, [{ image: path.join(root, 'classes.json'), what: 'file', reason: 'not a labelme file (no "imagePath" and "shapes")' }]);
 });
 
