@@ -378,6 +378,10 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   assert.deepEqual(rr.classes.map((c) => c.name), ['background', 'cat']);
   const listed = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean);
   assert.deepEqual([listed(rr.split!.train), listed(rr.split!.val), listed(rr.split!.test!)], [['train/a.png'], ['valid/b.png'], ['test/a.png']]);
+  // The lists pair as training reads them (train/a.png and test/a.png: one name in two splits).
+  for (const [list, ids] of [[rr.split!.train, ['train/a']], [rr.split!.test!, ['test/a']]] as const) {
+    assert.deepEqual(loadSamples({ images: rr.imagesDir, masks: rr.masks, list, recursive: true, numClasses: 2, ignoreIndex: 255 }).map((x) => x.id), ids);
+  }
   assert.deepEqual(labelsOf(path.join(rfOut, 'masks', 'valid', 'b.png')), rects([2, 2, 5, 5, 255]));
   assert.deepEqual(labelsOf(path.join(rfOut, 'masks', 'test', 'a.png')), labelsOf(path.join(out, 'masks', 'a.png')));
   // A share asked for: the hash's split over all of them instead.
