@@ -5,6 +5,7 @@ import { convertAnnotations } from '../../data/annotations/convert.js';
 import { CLASS_SETS } from '../../data/class_sets.js';
 import { loadClassFile } from '../../data/classes.js';
 import { checkOutputDir } from '../output_paths.js';
+import { shellArg } from '../shell_arg.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../convert.js';
 
@@ -31,8 +32,9 @@ export async function run(file: string, o: Opts): Promise<void> {
   // The list names the images given masks (an images folder may hold others); subfolders need --recursive.
   const nested = fs.readFileSync(r.list, 'utf8').includes('/');
   const held = r.split && r.split.counts[1] > 0;
-  const lists = held ? `--list ${r.split!.train} --val-images ${r.imagesDir} --val-masks ${r.masks} --val-list ${r.split!.val}` : `--list ${r.list}`;
+  const q = shellArg;
+  const lists = held ? `--list ${q(r.split!.train)} --val-images ${q(r.imagesDir)} --val-masks ${q(r.masks)} --val-list ${q(r.split!.val)}` : `--list ${q(r.list)}`;
   const test = r.split?.test ? `; ${r.split.testCount} test images (${r.split.test})` : '';
   if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})${test}\n` : `split: ${r.split.counts[0]} training images, none held out for validation${test}\n`);
-  process.stdout.write(`train with: --images ${r.imagesDir} --masks ${r.masks} ${lists}${nested ? ' --recursive' : ''} --class-file ${r.classFile} --classes ${r.classes.length}\n`);
+  process.stdout.write(`train with: --images ${q(r.imagesDir)} --masks ${q(r.masks)} ${lists}${nested ? ' --recursive' : ''} --class-file ${q(r.classFile)} --classes ${r.classes.length}\n`);
 }

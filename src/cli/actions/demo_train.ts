@@ -18,6 +18,7 @@ import { NODE_FILTERS } from '../../inference/node_filters.js';
 import { writePredictionOutputs } from '../../inference/outputs.js';
 import { parseWorkers } from '../options.js';
 import type { Opts } from '../demo.js';
+import { shellArg } from '../shell_arg.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
 
@@ -55,5 +56,5 @@ export async function demoTrain(o: Opts): Promise<void> {
   say('');
   say(`run folder (config, log.jsonl, checkpoints, curves.png): ${runDir}`);
   say(`predictions (labels, colour masks, overlays, legends):   ${outDir}`);
-  say(`try: npx pixelwise predict --model ${runDir} ${va.images} --out ${path.join(dir, 'more')}`);
+  say(`try: npx pixelwise predict --model ${shellArg(runDir)} ${shellArg(va.images)} --out ${shellArg(path.join(dir, 'more'))}`);
 }

@@ -28,6 +28,7 @@ import { envConfig } from '../config.js';
 import { isDir, isFile } from '../../util/fs.js';
 import type { Opts } from '../train.js';
 import { checkPairings, type OptionPairing } from '../shared.js';
+import { shellArg } from '../shell_arg.js';
 
 /**
  * What --resume may change (the rest defines the run: its model, data and recipe, as train.json
@@ -233,7 +234,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   }
   const best = r.state.bestMIoU >= 0 ? `, best val mIoU ${(r.state.bestMIoU * 100).toFixed(2)} at epoch ${r.state.bestEpoch}${r.bestPartial ? ' (partial)' : ''}` : '';
   process.stdout.write(`${r.interrupted ? 'interrupted' : 'done'}: ${trainedText(r)} in ${runDir}${best}\n`);
-  if (r.interrupted || r.outOfTime) log(`continue with --resume ${runDir}`);
+  if (r.interrupted || r.outOfTime) log(`continue with --resume ${shellArg(runDir)}`);
   if (r.interrupted) { process.exitCode = 130; return; }
   // The next stage starts from a finished run only (all epochs, or stopped early), not one that
   // --max-minutes cut short: resuming that one goes on to the next stage when it finishes.
