@@ -9,7 +9,7 @@ import { IMAGE_EXTS } from './image_io.js';
 import { readMask, type LabelMap } from './mask_io.js';
 import type { Rgb } from './classes.js';
 import { UserError, argumentError } from '../util/errors.js';
-import { isDir, isFile, stem } from '../util/fs.js';
+import { isDir, isFile, notFolder, stem } from '../util/fs.js';
 import { IMAGE_KINDS } from './image_exts.js';
 import { filesUnder } from './image_list.js';
 
@@ -55,7 +55,7 @@ interface ListOptions { recursive?: boolean; suffix?: string; skipSuffix?: strin
 
 /** Files of `exts` under `dir` by pairing key: the stem (with its subfolder path when recursive) less `suffix`. */
 function listFiles(dir: string, exts: string[], what: string, o: ListOptions = {}): Listing {
-  if (!isDir(dir)) throw argumentError(what, dir, 'folder not found');
+  if (!isDir(dir)) throw argumentError(what, dir, notFolder(dir));
   const files = new Map<string, string>();
   const sameStem: [string, string][] = [];
   for (const rel of filesUnder(dir, !!o.recursive, (f) => exts.includes(path.extname(f).toLowerCase()))) {

@@ -17,7 +17,7 @@ import { readSplitList, type PairingSpec } from './dataset.js';
 import type { ClassInfo } from './classes.js';
 import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
 import { argumentError } from '../util/errors.js';
-import { isDir, isFile } from '../util/fs.js';
+import { isDir, isFile, notFolder } from '../util/fs.js';
 
 export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid'] as const;
 export type LayoutName = typeof LAYOUTS[number];
@@ -91,7 +91,7 @@ const present = (dir: string) => (isDir(dir) ? fs.readdirSync(dir).filter((f) =>
  * splits are refused in one line naming what the layout expects.
  */
 export function resolveLayout(layout: LayoutName | 'auto', root: string, split: string, o: LayoutOptions = {}): ResolvedSplit {
-  if (!isDir(root)) throw argumentError('data', root, 'folder not found');
+  if (!isDir(root)) throw argumentError('data', root, notFolder(root));
   let name: LayoutName;
   if (layout === 'auto') {
     const found = detectLayout(root);

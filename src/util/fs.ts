@@ -79,6 +79,11 @@ export function isDir(p: string): boolean {
   try { return fs.statSync(p).isDirectory(); } catch { return false; }
 }
 
+/** Why a path is not a folder, in a message's words: a file, or nothing there at all. */
+export function notFolder(p: string): string {
+  return isFile(p) ? 'a file, not a folder; give the folder that holds it' : 'folder not found';
+}
+
 export function isFile(p: string): boolean {
   try { return fs.statSync(p).isFile(); } catch { return false; }
 }

@@ -36,6 +36,8 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('train', '--model', 'unet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /--model unet: train takes the architecture as --arch unet/);
   assertOneLineError(cli('train', '--arch', 'nonet', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', d), /nonet.*unet, fcn8/);
   assertOneLineError(cli('train', '--images', path.join(d, 'nope'), '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--out', path.join(d, 'r')), /--images .*nope: folder not found/);
+  // A file where the folder goes: said as such (before: "folder not found", for a file that is there).
+  assertOneLineError(cli('evaluate', '--model', 'voc-fast', '--images', path.resolve('assets/photos/chelsea.png'), '--masks', ds.masks), /--images \S+chelsea\.png: a file, not a folder; give the folder that holds it/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16by16', '--out', d), /input-size.*HEIGHTxWIDTH/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--out', path.join(d, 'r2')), /--input-size HxW is required/);
   const bad = path.join(d, 'bad-recipe.json');

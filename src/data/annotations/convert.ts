@@ -31,7 +31,7 @@ import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, isZipFile, splitFol
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
-import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
+import { isDir, isFile, notFolder, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
 
@@ -290,7 +290,7 @@ const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
 
 export async function convertAnnotations(given: ConvertOptions): Promise<ConvertReport> {
   refuseUnknownKeys(given, CONVERT_KEYS, 'convertAnnotations()');
-  if (given.images != null && !isDir(given.images)) throw argumentError('images', given.images, 'folder not found');
+  if (given.images != null && !isDir(given.images)) throw argumentError('images', given.images, notFolder(given.images));
   checkOutFolder(given.out);
   // The folder is marked as convert's before anything is written in it (the extracted download first).
   const before = earlierReport(given.out);
@@ -306,7 +306,6 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
   const { o, set: read, splitOf } = opened;
   // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
   if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');
-  if (o.images != null && !isDir(o.images)) throw argumentError('images', o.images, 'folder not found');
   const imagesDir = o.images ?? (o.from === 'supervisely' ? superviselyImages(o.input) : path.join(o.out, 'images'));
   if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const crowdRule = o.crowd ?? 'ignore';
