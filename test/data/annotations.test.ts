@@ -410,6 +410,14 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   await refused({ '..\\escape.json': json }, 'coco', (z) => `${z}: the entry "..\\escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'yolo', (z) => `${z}: no dataset YAML (data.yaml) in the zip; is it the tool's yolo download?`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);
+  // Supervisely's download is a tar; other archives: said as such (before: "not valid JSON").
+  const tarred = path.join(tempDir(), 'project.tar');
+  const tarHead = Buffer.alloc(1024); tarHead.write('meta.json', 0); tarHead.write('ustar', 257);
+  fs.writeFileSync(tarred, tarHead);
+  await assert.rejects(convertAnnotations({ from: 'supervisely', input: tarred, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${tarred}: a tar archive; unpack it (tar -xf project.tar) and give the project folder (the one holding meta.json)`);
+  const gz = path.join(tempDir(), 'instances.json.gz');
+  fs.writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0]));
+  await assert.rejects(convertAnnotations({ from: 'coco', input: gz, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${gz}: a gzip-compressed file; unpack it (tar -xzf or gunzip instances.json.gz) and give the export's file in it`);
 });
 
 test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; an ellipse without a radius refused in one line', async () => {

@@ -26,7 +26,7 @@ import { readVia } from './via.js';
 import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
-import { sniffFormat } from './sniff.js';
+import { otherArchive, sniffFormat } from './sniff.js';
 import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, isZipFile, splitFolder, ZIPPED_FORMATS } from './zip_export.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
@@ -291,6 +291,9 @@ const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
 export async function convertAnnotations(given: ConvertOptions): Promise<ConvertReport> {
   refuseUnknownKeys(given, CONVERT_KEYS, 'convertAnnotations()');
   if (given.images != null && !isDir(given.images)) throw argumentError('images', given.images, notFolder(given.images));
+  // Supervisely downloads a project as a tar; other archives are someone's packing: what is in them is read unpacked.
+  const packed = isFile(given.input) ? otherArchive(given.input) : null;
+  if (packed) throw new UserError(`${given.input}: ${packed}; unpack it (${packed === 'a tar archive' ? `tar -xf ${path.basename(given.input)}` : packed === 'a gzip-compressed file' ? `tar -xzf or gunzip ${path.basename(given.input)}` : 'with 7z or unrar'}) and give ${given.from === 'supervisely' ? 'the project folder (the one holding meta.json)' : 'the export\'s file in it'}`);
   checkOutFolder(given.out);
   // The folder is marked as convert's before anything is written in it (the extracted download first).
   const before = earlierReport(given.out);
