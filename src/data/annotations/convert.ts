@@ -72,6 +72,8 @@ export interface ConvertOptions {
   /** Skip shapes that cannot be drawn (reported) instead of stopping at the first. */
   skipInvalid?: boolean;
   onImage?: (done: number, total: number) => void;
+  /** A zip download being extracted: its bytes read so far, of its size. */
+  onExtract?: (read: number, total: number) => void;
 }
 
 export interface ConvertReport {
@@ -256,7 +258,7 @@ function splitByFolder(names: string[]): Map<string, 'train' | 'val' | 'test'> |
 async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: AnnotationSet; splitOf?: Map<string, 'train' | 'val' | 'test'> }> {
   if (!ZIPPED_FORMATS.includes(o.from) || !isZipFile(o.input)) return { o };
   const root = path.join(o.out, 'export');
-  await extractZip(o.input, root);
+  await extractZip(o.input, root, o.onExtract);
   const splits = o.from === 'coco' && o.images == null ? cocoSplitsIn(root) : null;
   if (splits) {
     // One COCO file per split, each beside its images: one dataset, each image named by its path
@@ -285,7 +287,7 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
 }
 /** Every key of ConvertOptions (the compiler holds this to the interface). */
 const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
-  from: true, input: true, images: true, out: true, classes: true, fillRule: true, crowd: true, predictions: true, valFraction: true, skipInvalid: true, onImage: true,
+  from: true, input: true, images: true, out: true, classes: true, fillRule: true, crowd: true, predictions: true, valFraction: true, skipInvalid: true, onImage: true, onExtract: true,
 };
 
 export async function convertAnnotations(given: ConvertOptions): Promise<ConvertReport> {

@@ -19,9 +19,10 @@ export const ZIPPED_FORMATS: AnnotationFormat[] = ['coco', 'cvat', 'labelstudio'
  * Extracts `zip` into `dest` (replaced), entry by entry: memory stays bounded by an entry's chunk,
  * whatever the download's size. An entry naming a path out of `dest` (`../x`, `/etc/x`: a "zip
  * slip") is refused; macOS's `__MACOSX/` resource forks are left out. Written to a sibling folder
- * first and renamed: a stopped extraction leaves no half folder under the name.
+ * first and renamed: a stopped extraction leaves no half folder under the name. `onBytes`: the
+ * archive's bytes read so far, of its size.
  */
-export async function extractZip(zip: string, dest: string): Promise<void> {
+export async function extractZip(zip: string, dest: string, onBytes?: (read: number, total: number) => void): Promise<void> {
   const partial = `${dest}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
@@ -52,7 +53,11 @@ export async function extractZip(zip: string, dest: string): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       const stream = fs.createReadStream(zip);
+      const total = fs.statSync(zip).size;
+      let read = 0;
       stream.on('data', (chunk) => {
+        read += chunk.length;
+        onBytes?.(read, total);
         try { unzip.push(chunk as Buffer); } catch (e) { failure ??= unzipError(zip, dest, e); stream.destroy(); resolve(); }
         if (failure) { stream.destroy(); resolve(); }
       });
