@@ -169,8 +169,10 @@ test('predict --recursive: subfolders\' images, their files in the same subfolde
   for (const [name, bytes] of Object.entries(unzipSync(fs.readFileSync(path.join(out, 'yolo.zip'))))) { fs.mkdirSync(path.join(yolo, path.dirname(name)), { recursive: true }); fs.writeFileSync(path.join(yolo, name), bytes); }
   fs.cpSync(tree, path.join(yolo, 'images', 'train'), { recursive: true });
   for (const [from, file, imageDir] of [['coco', 'coco.json', tree], ['labelstudio', 'labelstudio.json', tree], ['cvat-mask', 'cvat.zip', tree],
-    ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', tree]]) {
-    const back = path.join(d, `back-${from}`);
+    ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', tree],
+    // The zip as written, with the images where they are (before: "no images folder in its path").
+    ['yolo', 'yolo.zip', tree]]) {
+    const back = path.join(d, `back-${from}-${path.basename(file)}`);
     const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.resolve(out, file), '--images', imageDir, '--out', back, '--class-file', 'voc', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
     assert.equal(c.status, 0, `${from}: ${c.stderr}`);
     stems.forEach((s, i) => assert.deepEqual(readMask(path.join(back, 'masks', `${s}.png`)).data, refLabels[i], `${s}: ${from}`));

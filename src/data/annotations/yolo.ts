@@ -4,8 +4,10 @@
 // `class cx cy w h`). Class names come from the dataset's YAML (`names`, a list or a map by index) or
 // from classes.txt / obj.names beside a labels folder. Labels are found by YOLO's own rule from a
 // data.yaml (the image's last "images" folder becomes "labels", its extension .txt), or in the labels
-// folder given, by the image's path under the images folder. An image without a label file has no
-// objects (YOLO's background images).
+// folder given, by the image's path under the images folder; images that rule finds no label for
+// are looked up in the labels/ folder beside the YAML by their path (a download of labels without
+// the images, pixelwise's own --export yolo). An image without a label file has no objects (YOLO's
+// background images).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -71,6 +73,20 @@ function readRows(file: string, img: AnnotatedImage, names: string[], problems: 
 }
 
 /**
+ * The label file under `dir` of an image at `rel` (its path under the images folder): the one file
+ * whose path, less `.txt`, ends with the image's less its extension, at a folder boundary
+ * (labels/train/s1/a.txt for s1/a.png); none when no file or two do.
+ */
+function labelsBelow(dir: string): (rel: string) => string | undefined {
+  const files = isDir(dir) ? filesUnder(dir, true, (n) => n.toLowerCase().endsWith('.txt')).map((f) => ({ key: '/' + f.split(path.sep).join('/').replace(/\.txt$/i, '').toLowerCase(), file: path.join(dir, f) })) : [];
+  return (rel) => {
+    const want = '/' + rel.split(path.sep).join('/').replace(/\.[^./]+$/, '').toLowerCase();
+    const hits = files.filter((f) => f.key.endsWith(want));
+    return hits.length === 1 ? hits[0].file : undefined;
+  };
+}
+
+/**
  * `input`: the dataset's YAML, or a folder of label files. `images`: the folder of the images they
  * label (subfolders too).
  */
@@ -83,8 +99,12 @@ export function readYolo(input: string, images: string, skipInvalid = false): An
   const out: AnnotatedImage[] = [];
   const used = new Set<string>();
   let labelled = 0;
+  // The YAML's own labels/ folder, by file name: its labels when the images are elsewhere (a
+  // download of labels only, pixelwise's --export yolo, read back with options.images).
+  const beside = fromYaml && isDir(path.join(path.dirname(input), 'labels')) ? labelsBelow(path.join(path.dirname(input), 'labels')) : null;
   for (const rel of files) {
-    const label = fromYaml ? labelPathByRule(path.join(images, rel)) : path.join(input, rel.replace(/\.[^./]+$/, '') + '.txt');
+    let label = fromYaml ? labelPathByRule(path.join(images, rel)) : path.join(input, rel.replace(/\.[^./]+$/, '') + '.txt');
+    if (beside && (label == null || !isFile(label))) label = beside(rel) ?? label ?? '';
     if (label == null) throw new UserError(`${input}: ${path.join(images, rel)} has no "images" folder in its path, where YOLO's rule finds its labels (.../images/... -> .../labels/...); give the labels folder instead`);
     const img: AnnotatedImage = { name: rel, shapes: [], normalized: true };
     if (isFile(label)) { readRows(label, img, names, problems); labelled++; used.add(path.resolve(label)); }
