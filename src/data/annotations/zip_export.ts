@@ -116,7 +116,10 @@ export function exportIn(root: string, zip: string, from: AnnotationFormat): str
   const files = filesIn(root);
   const pick = (found: string[], what: string): string => {
     if (found.length === 1) return path.join(root, found[0]);
-    if (!found.length) throw new UserError(`${zip}: no ${what} in the zip; is it the tool's ${from} download?`);
+    if (!found.length) {
+      const masks = files.some((f) => path.posix.basename(f) === 'labelmap.txt');
+      throw new UserError(`${zip}: no ${what} in the zip; ${masks ? 'it looks like a CVAT Segmentation mask download: options.from cvat-mask' : `is it the tool's ${from} download?`}`);
+    }
     throw new UserError(`${zip}: ${found.length} ${what}s in the zip (${found.slice(0, 4).join(', ')}${found.length > 4 ? ', ...' : ''}); unzip it and convert each with its images folder`);
   };
   const json = files.filter((f) => f.toLowerCase().endsWith('.json'));
