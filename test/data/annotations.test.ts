@@ -408,6 +408,10 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   await refused({ 'a/instances.json': json, 'b/instances.json': json }, 'coco', (z) => `${z}: 2 COCO JSON files in the zip (a/instances.json, b/instances.json); unzip it and convert each with its images folder`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'cvat', (z) => `${z}: no XML annotation file in the zip; is it the tool's cvat download?`);
   await refused({ 'labelmap.txt': new Uint8Array(1), 'SegmentationClass/a.png': png('a.png') }, 'cvat', (z) => `${z}: no XML annotation file in the zip; it looks like a CVAT Segmentation mask download: options.from cvat-mask`);
+  // A download cut short: the archive's fault, not the disk's.
+  const cut = path.join(tempDir(), 'cut.zip');
+  fs.writeFileSync(cut, fs.readFileSync(zip).subarray(0, 200));
+  await assert.rejects(convertAnnotations({ from: 'coco', input: cut, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /^\S+cut\.zip: (not a readable zip \(.*\); download the export again|the zip ends inside an entry \(cut short\?\); download the export again)$/.test(e.message));
   await refused({ '..\\escape.json': json }, 'coco', (z) => `${z}: the entry "..\\escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'yolo', (z) => `${z}: no dataset YAML (data.yaml) in the zip; is it the tool's yolo download?`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);

@@ -78,8 +78,9 @@ export async function extractZip(zip: string, dest: string, onBytes?: (read: num
 
 /** A failure while extracting: the disk's (full, read-only: writing the entries) or the archive's. */
 function unzipError(zip: string, dest: string, e: unknown): UserError {
+  // The file system's errors carry a string code (ENOSPC); fflate's a number.
   const code = (e as NodeJS.ErrnoException).code;
-  if (code) return new UserError(`${zip}: cannot extract it into ${dest} (${code === 'ENOSPC' ? 'the disk is full' : (e as Error).message}); free space, or give another output folder`);
+  if (typeof code === 'string') return new UserError(`${zip}: cannot extract it into ${dest} (${code === 'ENOSPC' ? 'the disk is full' : (e as Error).message}); free space, or give another output folder`);
   return new UserError(`${zip}: not a readable zip (${(e as Error).message}); download the export again`);
 }
 
