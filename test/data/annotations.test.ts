@@ -384,6 +384,15 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   }
   assert.deepEqual(labelsOf(path.join(rfOut, 'masks', 'valid', 'b.png')), rects([2, 2, 5, 5, 255]));
   assert.deepEqual(labelsOf(path.join(rfOut, 'masks', 'test', 'a.png')), labelsOf(path.join(out, 'masks', 'a.png')));
+  // CVAT's subsets: annotations/instances_Train.json with its images in images/Train/ (one name in both subsets).
+  const cv = path.join(tempDir(), 'cvat-coco.zip');
+  const subset = (ids: number[]) => new TextEncoder().encode(JSON.stringify({ ...coco, images: coco.images.filter((im) => ids.includes(im.id)).map((im) => ({ ...im, file_name: 'a.png' })), annotations: coco.annotations.filter((a) => ids.includes(a.image_id)) }));
+  fs.writeFileSync(cv, zipSync({ 'annotations/instances_Train.json': subset([1]), 'annotations/instances_Validation.json': subset([2]), 'images/Train/a.png': png('a.png'), 'images/Validation/a.png': png('b.png') }));
+  const cvOut = path.join(tempDir(), 'out');
+  const rc = await convertAnnotations({ from: 'coco', input: cv, out: cvOut });
+  assert.deepEqual([listed(rc.split!.train), listed(rc.split!.val)], [['images/Train/a.png'], ['images/Validation/a.png']]);
+  assert.deepEqual(labelsOf(path.join(cvOut, 'masks', 'images', 'Train', 'a.png')), rects([1, 1, 4, 3, 1]));
+  assert.deepEqual(labelsOf(path.join(cvOut, 'masks', 'images', 'Validation', 'a.png')), rects([2, 2, 5, 5, 255]));
   // A share asked for: the hash's split over all of them instead.
   const rh = await convertAnnotations({ from: 'coco', input: rf, out: path.join(tempDir(), 'out'), valFraction: 0.5 });
   assert.deepEqual([rh.split!.counts.reduce((a, b) => a + b), rh.split!.test], [3, undefined]);

@@ -261,15 +261,21 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
   await extractZip(o.input, root, o.onExtract);
   const splits = o.from === 'coco' && o.images == null ? cocoSplitsIn(root) : null;
   if (splits) {
-    // One COCO file per split, each beside its images: one dataset, each image named by its path
-    // in the download (train/x.jpg), its split kept.
-    const sets = splits.map(({ split, file }) => ({ split, file, set: readWithHint({ ...o, input: file }) }));
+    // One COCO file per split: one dataset, each image named by its path in the download
+    // (train/x.jpg, images/Train/x.jpg), its split kept.
+    const sets = splits.map((x) => ({ ...x, set: readWithHint({ ...o, input: x.file }) }));
     const splitOf = new Map<string, 'train' | 'val' | 'test'>();
-    const images = sets.flatMap(({ split, file, set }) => set.images.map((im) => {
-      const name = path.posix.join(path.relative(root, path.dirname(file)).split(path.sep).join('/'), im.name);
-      splitOf.set(name, split);
-      return { ...im, name };
-    }));
+    const images = sets.flatMap(({ split, file, folder, set }) => {
+      const count = (dir: string) => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; };
+      const finder = new ImageFinder(imagesFolderIn(root, count, folder).dir);
+      return set.images.map((im) => {
+        const at = finder.find(im);
+        if (!at) throw new UserError(`${o.input}: image "${im.name}" of ${path.relative(root, file)} is not in the zip (downloaded without its images?); unzip it and convert each file with its images folder`);
+        const name = path.relative(root, at).split(path.sep).join('/');
+        splitOf.set(name, split);
+        return { ...im, name };
+      });
+    });
     const labels = [...new Set(sets.flatMap((x) => x.set.labels))];
     return { o: { ...o, input: o.input, images: root }, set: { format: 'coco', images, labels, skipped: sets.flatMap((x) => x.set.skipped) }, splitOf };
   }

@@ -150,24 +150,32 @@ const SPLIT_FOLDERS: Record<string, 'train' | 'val' | 'test'> = { train: 'train'
 export const splitFolder = (name: string): 'train' | 'val' | 'test' | undefined => SPLIT_FOLDERS[name.toLowerCase()];
 
 /**
- * COCO files of a download that holds one per split, each in its own folder beside its images
- * (Roboflow's train/, valid/, test/): the files by split, when every one is in a folder named as a
- * split and no two share one; else null.
+ * COCO files of a download that holds one per split: each in a folder named as the split, beside
+ * its images (Roboflow's train/, valid/, test/), or named by it (CVAT's subsets:
+ * annotations/instances_Train.json, its images in images/Train/). The files by split, with the
+ * name of the folder their images are likeliest in; null unless every file names a split and no
+ * two the same.
  */
-export function cocoSplitsIn(root: string): { split: 'train' | 'val' | 'test'; file: string }[] | null {
+export function cocoSplitsIn(root: string): { split: 'train' | 'val' | 'test'; file: string; folder: string }[] | null {
   const found = filesIn(root).filter((f) => f.toLowerCase().endsWith('.json') && jsonLooksLike(path.join(root, f), 'coco'));
   if (found.length < 2) return null;
-  const splits = found.map((f) => ({ split: splitFolder(path.posix.dirname(f).split('/').pop()!), file: path.join(root, f) }));
+  const splits = found.map((f) => {
+    const dir = path.posix.dirname(f).split('/').pop()!;
+    const subset = /^instances_(.+)\.json$/i.exec(path.posix.basename(f))?.[1];
+    const folder = splitFolder(dir) ? dir : subset ?? '';
+    return { split: splitFolder(folder), file: path.join(root, f), folder };
+  });
   if (splits.some((s) => !s.split) || new Set(splits.map((s) => s.split)).size !== splits.length) return null;
-  return splits as { split: 'train' | 'val' | 'test'; file: string }[];
+  return splits as { split: 'train' | 'val' | 'test'; file: string; folder: string }[];
 }
 
 /**
  * The folder under `root` where the most of the export's images are found (`found(dir)`: how many
- * of them a folder holds, by the export's own paths and names); shallower wins a tie. Folders that
+ * of them a folder holds, by the export's own paths and names); on a tie, one named `prefer`, else
+ * the shallower. Folders that
  * hold image files are tried, and each folder above them.
  */
-export function imagesFolderIn(root: string, found: (dir: string) => number): { dir: string; found: number } {
+export function imagesFolderIn(root: string, found: (dir: string) => number, prefer = ''): { dir: string; found: number } {
   const images = filesIn(root).filter((f) => IMAGE_EXTS.includes(path.posix.extname(f).toLowerCase()));
   const dirs = new Set<string>(['']);
   for (const f of images) {
@@ -178,7 +186,8 @@ export function imagesFolderIn(root: string, found: (dir: string) => number): { 
   for (const d of dirs) {
     const dir = d ? path.join(root, d) : root;
     if (!isDir(dir)) continue;
-    const n = found(dir), depth = d ? d.split('/').length : 0;
+    // A folder named `prefer` (the split's) wins a tie before a shallower one: a name in two splits' folders.
+    const n = found(dir), depth = prefer && path.posix.basename(d).toLowerCase() === prefer.toLowerCase() ? -1 : d ? d.split('/').length : 0;
     if (n > best.found || (n === best.found && depth < best.depth)) best = { dir, found: n, depth };
   }
   return { dir: best.dir, found: Math.max(0, best.found) };
