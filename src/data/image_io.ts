@@ -22,6 +22,12 @@ function openImage(file: string): ReturnType<typeof sharp> {
   return sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: 3 } });
 }
 
+/** The decoder's reason, its first line; libvips says "Unknown error" for some damaged files. */
+export function decoderWords(e: unknown): string {
+  const first = ((e as Error)?.message ?? String(e)).split('\n')[0].trim();
+  return !first || /^unknown error$/i.test(first) ? 'the file is damaged or not an image' : first;
+}
+
 export async function readImage(file: string): Promise<RgbImage> {
   try {
     const { data, info } = await openImage(file).rotate().removeAlpha()
@@ -30,7 +36,7 @@ export async function readImage(file: string): Promise<RgbImage> {
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read image (permission denied); make the file readable (chmod)`);
-    throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]}); check the file is a valid ${IMAGE_KINDS}`);
+    throw new UserError(`${file}: cannot read image (${decoderWords(e)}); check the file is a valid ${IMAGE_KINDS}`);
   }
 }
 
@@ -42,7 +48,7 @@ export async function decodeImageBuffer(buf: Uint8Array, name = 'image'): Promis
       .toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {
-    throw new UserError(`${name}: cannot decode image (${(e as Error).message.split('\n')[0]})`);
+    throw new UserError(`${name}: cannot decode image (${decoderWords(e)})`);
   }
 }
 

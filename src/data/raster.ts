@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { decode } from 'fast-png';
 import type * as GeoTiff from 'geotiff';
 import { UserError } from '../util/errors.js';
-import { readImage } from './image_io.js';
+import { decoderWords, readImage } from './image_io.js';
 
 import { SAMPLE_MAX, type PixelImage, type SampleType, type Samples } from './pixels.js';
 import { IMAGE_KINDS } from './image_exts.js';
@@ -96,7 +96,7 @@ export async function decodeRaster(bytes: Buffer, name: string): Promise<Raster>
     const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels, sampleType: 'uint8' };
   } catch (e) {
-    throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]}); check the file is a valid ${IMAGE_KINDS}`);
+    throw new UserError(`${file}: cannot read image (${decoderWords(e)}); check the file is a valid ${IMAGE_KINDS}`);
   }
 }
 

@@ -19,6 +19,7 @@ import { fillEllipse, fillPolygon, fillPolygonCoco, type FillRule } from '../pol
 import { readCoco } from './coco.js';
 import { isLabelme, readLabelme } from './labelme.js';
 import { filesUnder } from '../image_list.js';
+import { decoderWords } from '../image_io.js';
 import { readCvatMasks, readCvatXml } from './cvat.js';
 import { readLabelStudio } from './labelstudio.js';
 import { readYolo } from './yolo.js';
@@ -159,7 +160,7 @@ async function imageSize(file: string): Promise<[number, number]> {
     const m = await sharp(file).metadata();
     // EXIF orientations 5-8 turn the image: training sees it turned (image_io.ts readImage).
     return (m.orientation ?? 1) >= 5 ? [m.height!, m.width!] : [m.width!, m.height!];
-  } catch (e) { throw new UserError(`${file}: cannot read image (${(e as Error).message.split('\n')[0]})`); }
+  } catch (e) { throw new UserError(`${file}: cannot read image (${decoderWords(e)})`); }
 }
 
 /**
