@@ -406,6 +406,18 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   assert.deepEqual([listed(ry.split!.train), listed(ry.split!.val)], [['train/images/a.png'], ['valid/images/b.png']]);
   assert.deepEqual(labelsOf(path.join(yOut, 'masks', 'train', 'images', 'a.png')), labelsOf(path.join(out, 'masks', 'a.png')));
 
+  // CVAT's Segmentation mask download with its images (JPEGImages/): extracted, read mask by mask, the images found in it.
+  const colour = new Uint8Array(W * H * 3);
+  for (let y = 1; y < 3; y++) for (let x = 1; x < 4; x++) colour.set([250, 50, 83], (y * W + x) * 3);
+  const maskPng = path.join(tempDir(), 'm.png');
+  writeRgbPng(maskPng, colour, W, H);
+  const cm = path.join(tempDir(), 'cvat-masks.zip');
+  fs.writeFileSync(cm, zipSync({ 'labelmap.txt': te('# label:color_rgb:parts:actions\nbackground:0,0,0::\ncat:250,50,83::\n'), 'SegmentationClass/a.png': new Uint8Array(fs.readFileSync(maskPng)), 'JPEGImages/a.png': png('a.png'), 'ImageSets/Segmentation/default.txt': te('a\n') }));
+  const cmOut = path.join(tempDir(), 'out');
+  const rm = await convertAnnotations({ from: 'cvat-mask', input: cm, out: cmOut });
+  assert.equal(rm.imagesDir, path.join(cmOut, 'export', 'JPEGImages'));
+  assert.deepEqual(labelsOf(path.join(cmOut, 'masks', 'a.png')), rects([1, 1, 4, 3, 1]));
+
   const refused = async (entries: Record<string, Uint8Array>, from: string, message: (z: string) => string) => {
     const z = path.join(tempDir(), 'dl.zip');
     fs.writeFileSync(z, zipSync(entries));

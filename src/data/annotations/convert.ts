@@ -12,7 +12,6 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
-import { unzipSync } from 'fflate';
 import { encodeLabelPng } from '../mask_io.js';
 import { defaultPalette, type ClassInfo } from '../classes.js';
 import { fillEllipse, fillPolygon, fillPolygonCoco, type FillRule } from '../polygon.js';
@@ -111,6 +110,14 @@ export interface ConvertReport {
   split?: { train: string; val: string; counts: [number, number]; test?: string; testCount?: number };
 }
 
+/** The files under a folder, each read when asked for, by '/'-separated path. */
+function filesOf(dir: string): Map<string, () => Uint8Array> {
+  const files = new Map<string, () => Uint8Array>();
+  const walk = (rel: string) => { for (const f of fs.readdirSync(path.join(dir, rel))) { const r = rel ? `${rel}/${f}` : f; if (isDir(path.join(dir, r))) walk(r); else files.set(r, () => fs.readFileSync(path.join(dir, r))); } };
+  walk('');
+  return files;
+}
+
 function readExport(o: ConvertOptions): AnnotationSet {
   if (!ANNOTATION_FORMATS.includes(o.from)) throw argumentError('from', o.from, `use ${ANNOTATION_FORMATS.join(', ')}`);
   const skip = !!o.skipInvalid;
@@ -125,14 +132,10 @@ function readExport(o: ConvertOptions): AnnotationSet {
       return readCvatXml(fs.readFileSync(o.input, 'utf8'), o.input, skip);
     }
     case 'cvat-mask': {
-      const files = new Map<string, Uint8Array>();
-      if (isDir(o.input)) {
-        const walk = (rel: string) => { for (const f of fs.readdirSync(path.join(o.input, rel))) { const r = rel ? `${rel}/${f}` : f; if (isDir(path.join(o.input, r))) walk(r); else files.set(r, fs.readFileSync(path.join(o.input, r))); } };
-        walk('');
-      } else if (isFile(o.input)) {
-        try { for (const [k, v] of Object.entries(unzipSync(fs.readFileSync(o.input)))) files.set(k, v); } catch (e) { throw new UserError(`${o.input}: not a zip file (${(e as Error).message})`); }
-      } else throw new UserError(`${o.input}: not found`);
-      return readCvatMasks(files, o.input);
+      // Its download is a zip, extracted before (unzipped): here, its folder; each file read when needed.
+      if (isFile(o.input)) throw new UserError(`${o.input}: not a zip file; give CVAT's Segmentation mask download (a zip) or its folder`);
+      if (!isDir(o.input)) throw new UserError(`${o.input}: not found`);
+      return readCvatMasks(filesOf(o.input), o.input);
     }
     case 'labelme': {
       // A folder: its JSON files, in subfolders too (train/, test/ beside their images); other JSON
@@ -260,6 +263,7 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
   if (!ZIPPED_FORMATS.includes(o.from) || !isZipFile(o.input)) return { o };
   const root = path.join(o.out, 'export');
   await extractZip(o.input, root, o.onExtract);
+
   const splits = o.from === 'coco' && o.images == null ? cocoSplitsIn(root) : null;
   if (splits) {
     // One COCO file per split: one dataset, each image named by its path in the download
@@ -280,14 +284,16 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
     const labels = [...new Set(sets.flatMap((x) => x.set.labels))];
     return { o: { ...o, input: o.input, images: root }, set: { format: 'coco', images, labels, skipped: sets.flatMap((x) => x.set.skipped) }, splitOf };
   }
-  const inside: ConvertOptions = { ...o, input: exportIn(root, o.input, o.from) };
-  if (o.images != null || o.from === 'labelme' || o.from === 'supervisely') return { o: inside };
+  // CVAT's masks are read from the extracted folder, as given unzipped; errors name the zip.
+  const masks = o.from === 'cvat-mask' ? readCvatMasks(filesOf(root), o.input) : undefined;
+  const inside: ConvertOptions = { ...o, input: masks ? o.input : exportIn(root, o.input, o.from) };
+  if (o.images != null || o.from === 'labelme' || o.from === 'supervisely') return { o: inside, set: masks };
   if (o.from === 'yolo') {
     // Its images are found by YOLO's rule from the data.yaml (.../images/ -> .../labels/), anywhere in the download.
     const set = readWithHint({ ...inside, images: root });
     return { o: { ...inside, images: root }, set, splitOf: splitByFolder(set.images.map((im) => im.name)) };
   }
-  const set = readWithHint(inside);
+  const set = masks ?? readWithHint(inside);
   const best = imagesFolderIn(root, (dir) => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; });
   if (!best.found && set.images.length) throw new UserError(`${o.input}: none of the ${set.images.length} images its export names (${set.images[0].name}, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`, 2, 'images');
   return { o: { ...inside, images: best.dir }, set };
@@ -395,7 +401,8 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
     if (img.labelMap) {
       const lut = img.labelMap.names.map((n) => classId(n));
       img.labelMap.names.forEach((n, i) => { if (lut[i] == null) skipped.push({ image: img.name, what: `mask value of "${n}"`, reason: `label "${n}" is not in the class list (drawn as background)` }); });
-      for (let i = 0; i < labels.length; i++) labels[i] = lut[img.labelMap.data[i]] ?? 0;
+      const data = img.labelMap.read();
+      for (let i = 0; i < labels.length; i++) labels[i] = lut[data[i]] ?? 0;
     }
     const asCrowd = (s: Shape) => !!s.ignore || (!!s.crowd && crowdRule === 'ignore');
     const ordered = [...img.shapes.filter(asCrowd), ...img.shapes.filter((s) => !asCrowd(s)).map((s, k) => ({ s, k })).sort((a, b) => (a.s.z ?? 0) - (b.s.z ?? 0) || a.k - b.k).map((x) => x.s)];

@@ -149,20 +149,36 @@ export function parseLabelmap(text: string, file: string): { name: string; color
 }
 
 /** "Segmentation mask 1.1": files by path inside the export (zip entries or a folder's files). */
-export function readCvatMasks(files: Map<string, Uint8Array>, file: string): AnnotationSet {
+export function readCvatMasks(files: Map<string, () => Uint8Array>, file: string): AnnotationSet {
   const lm = [...files.keys()].find((k) => k.split('/').pop() === 'labelmap.txt');
   if (!lm) throw new UserError(`${file}: not a CVAT Segmentation mask export (no labelmap.txt)`);
-  const labelmap = parseLabelmap(Buffer.from(files.get(lm)!).toString('utf8'), `${file}: ${lm}`);
+  const labelmap = parseLabelmap(Buffer.from(files.get(lm)!()).toString('utf8'), `${file}: ${lm}`);
   const prefix = lm.slice(0, -'labelmap.txt'.length);
   const images: AnnotatedImage[] = [];
   const UNKNOWN = 255;
+  const names = labelmap.map((l) => l.name);
   for (const [k, bytes] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (!k.startsWith(`${prefix}SegmentationClass/`) || !k.toLowerCase().endsWith('.png')) continue;
-    const m = decodeMask(bytes, `${file}: ${k}`, { colors: labelmap.map((l) => l.color), unknownLabel: UNKNOWN });
-    if (m.unknownColors) throw new UserError(`${file}: ${k}: ${m.unknownColors} pixels have colours that labelmap.txt does not list`);
+    const where = `${file}: ${k}`;
+    // The size from the PNG's header; the pixels are decoded when the mask is drawn.
+    const [width, height] = pngSize(bytes(), where);
+    const read = () => {
+      const m = decodeMask(bytes(), where, { colors: labelmap.map((l) => l.color), unknownLabel: UNKNOWN });
+      if (m.unknownColors) throw new UserError(`${where}: ${m.unknownColors} pixels have colours that labelmap.txt does not list`);
+      if (m.width !== width || m.height !== height) throw new UserError(`${where}: its header says ${width}x${height}, its pixels ${m.width}x${m.height}; export it again`);
+      return m.data;
+    };
     // A mask pairs with the image of its name less the extension, whatever the image's (JPEGImages/x.jpg for SegmentationClass/x.png).
-    images.push({ name: k.slice(`${prefix}SegmentationClass/`.length, -'.png'.length), anyExtension: true, width: m.width, height: m.height, shapes: [], labelMap: { data: m.data, width: m.width, height: m.height, names: labelmap.map((l) => l.name) } });
+    images.push({ name: k.slice(`${prefix}SegmentationClass/`.length, -'.png'.length), anyExtension: true, width, height, shapes: [], labelMap: { read, width, height, names } });
   }
   if (!images.length) throw new UserError(`${file}: no SegmentationClass/*.png in the export`);
-  return { format: 'cvat-mask', images, labels: labelmap.map((l) => l.name), skipped: [], colors: new Map(labelmap.map((l) => [l.name, l.color])) };
+  return { format: 'cvat-mask', images, labels: names, skipped: [], colors: new Map(labelmap.map((l) => [l.name, l.color])) };
+}
+
+/** A PNG's width and height from its IHDR chunk. */
+function pngSize(bytes: Uint8Array, where: string): [number, number] {
+  const png = bytes.length >= 24 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
+  if (!png) throw new UserError(`${where}: not a PNG mask; export it again`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return [v.getUint32(16), v.getUint32(20)];
 }

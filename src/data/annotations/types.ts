@@ -47,8 +47,11 @@ export interface AnnotatedImage {
   source?: string;
   /** Polygon coordinates in fractions of the image's width and height (YOLO), not pixels. */
   normalized?: boolean;
-  /** A label map the export holds whole (CVAT segmentation masks): class names per value. */
-  labelMap?: { data: Uint8Array; width: number; height: number; names: string[] };
+  /**
+   * A label map the export holds whole (CVAT segmentation masks): class names per value. `read`
+   * decodes it when it is drawn: an export of thousands of masks is never held decoded at once.
+   */
+  labelMap?: { read: () => Uint8Array; width: number; height: number; names: string[] };
 }
 
 export interface SkippedShape {

@@ -12,8 +12,8 @@ import { IMAGE_EXTS } from '../image_exts.js';
 import type { AnnotationFormat } from './format_names.js';
 import { isZipHead } from './sniff.js';
 
-/** The formats whose zip downloads are extracted (CVAT's mask zips are read in place). */
-export const ZIPPED_FORMATS: AnnotationFormat[] = ['coco', 'cvat', 'labelstudio', 'via', 'labelme', 'supervisely', 'yolo'];
+/** The formats whose zip downloads are extracted into OUT/export and read from there. */
+export const ZIPPED_FORMATS: AnnotationFormat[] = ['coco', 'cvat', 'cvat-mask', 'labelstudio', 'via', 'labelme', 'supervisely', 'yolo'];
 
 /**
  * Extracts `zip` into `dest` (replaced), entry by entry: memory stays bounded by an entry's chunk,
