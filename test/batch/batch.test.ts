@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { parseAllDocuments } from 'yaml';
 import { tempDir } from '../helpers.ts';
-import { openQueue, startWorker, status, submit } from '../../src/batch/index.ts';
+import { MARKERS, openQueue, startWorker, status, submit } from '../../src/batch/index.ts';
 
 const REDIS = '/usr/bin/redis-server';
 const skip = !fs.existsSync(REDIS) && `no redis-server at ${REDIS} (apt-get install redis-server; .ci/run installs it)`;
@@ -96,10 +96,15 @@ test('batch: submit, workers (one SIGKILLed), poison image, predict-identical ou
     assert.match(b.log(), /SIGTERM: finishing the current job, then stopping[\s\S]*stopped/);
     await stopProcess(c.p);
 
-    // Every job completed exactly once over all the workers' logs (read once they have exited).
-    const completed = logs.join('').match(/completed (pw-\w+)/g) ?? [];
-    assert.equal(completed.length, 4, logs.join('\n---\n'));
-    assert.equal(new Set(completed).size, 4, 'a job completed twice');
+    // Every job completed exactly once: a done marker for each of the 4 good jobs, none completed twice
+    // in the workers' logs (read once they have exited), and each finished by a living worker in its
+    // log. (The SIGKILLed worker may finish a second job before the kill, its log line lost unflushed.)
+    const markers = fs.readdirSync(path.join(out, MARKERS)).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(out, MARKERS, f), 'utf8')) as { id: string; worker: string });
+    assert.equal(markers.length, 4, logs.join('\n---\n'));
+    const completed = (logs.join('').match(/completed (pw-\w+)/g) ?? []).map((l) => l.slice('completed '.length));
+    assert.equal(new Set(completed).size, completed.length, 'a job completed twice');
+    const living = [b.p.pid, c.p.pid].map((pid) => `:${pid}`);
+    for (const m of markers) if (living.some((w) => m.worker.endsWith(w))) assert.ok(completed.includes(m.id), `${m.id}: finished by ${m.worker}, not in its log`);
     // Outputs: byte-identical to a single-process predict of the same images.
     const ref = path.join(d, 'ref');
     fs.mkdirSync(path.join(d, 'good'));
