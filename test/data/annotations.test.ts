@@ -429,6 +429,10 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   await refused({ 'a/instances.json': json, 'b/instances.json': json }, 'coco', (z) => `${z}: 2 COCO JSON files in the zip (a/instances.json, b/instances.json); unzip it and convert each with its images folder`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'cvat', (z) => `${z}: no XML annotation file in the zip; is it the tool's cvat download?`);
   await refused({ 'labelmap.txt': new Uint8Array(1), 'SegmentationClass/a.png': png('a.png') }, 'cvat', (z) => `${z}: no XML annotation file in the zip; it looks like a CVAT Segmentation mask download: options.from cvat-mask`);
+  // A setting refused before the download is extracted: nothing written.
+  const early = path.join(tempDir(), 'o');
+  await assert.rejects(convertAnnotations({ from: 'coco', input: zip, out: early, valFraction: 2 }), (e: Error) => e instanceof UserError && /^valFraction 2: /.test(e.message));
+  assert.ok(!fs.existsSync(early));
   // A download cut short: the archive's fault, not the disk's.
   const cut = path.join(tempDir(), 'cut.zip');
   fs.writeFileSync(cut, fs.readFileSync(zip).subarray(0, 200));

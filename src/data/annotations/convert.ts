@@ -26,8 +26,8 @@ import { readVia } from './via.js';
 import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
-import { otherArchive, sniffFormat } from './sniff.js';
-import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, isZipFile, splitFolder, ZIPPED_FORMATS } from './zip_export.js';
+import { isZipFile, otherArchive, sniffFormat } from './sniff.js';
+import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, splitFolder } from './zip_export.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -112,10 +112,7 @@ export interface ConvertReport {
 
 /** The files under a folder, each read when asked for, by '/'-separated path. */
 function filesOf(dir: string): Map<string, () => Uint8Array> {
-  const files = new Map<string, () => Uint8Array>();
-  const walk = (rel: string) => { for (const f of fs.readdirSync(path.join(dir, rel))) { const r = rel ? `${rel}/${f}` : f; if (isDir(path.join(dir, r))) walk(r); else files.set(r, () => fs.readFileSync(path.join(dir, r))); } };
-  walk('');
-  return files;
+  return new Map(filesUnder(dir, true, () => true).map((r) => [r, () => fs.readFileSync(path.join(dir, r))]));
 }
 
 function readExport(o: ConvertOptions): AnnotationSet {
@@ -231,7 +228,6 @@ export function holdOut(names: string[], fraction: number): { train: string[]; v
 
 const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
-
 /** readExport; when it refuses the file and the file looks like another tool's export, the refusal says which. */
 function readWithHint(o: ConvertOptions): AnnotationSet {
   try { return readExport(o); } catch (e) {
@@ -247,12 +243,14 @@ const FORMAT_NAMES: Record<AnnotationFormat, string> = {
   labelstudio: 'a Label Studio JSON export', yolo: "a YOLO dataset's data.yaml", via: 'a VIA export', supervisely: 'a Supervisely annotation',
 };
 
-
 /** Image paths by the split their first folder names (train/, valid/, test/), when every one has such a folder. */
 function splitByFolder(names: string[]): Map<string, 'train' | 'val' | 'test'> | undefined {
   const splits = names.map((n) => [n, splitFolder(n.split('/')[0])] as const);
   return splits.length && splits.every(([, s]) => s) ? new Map(splits as [string, 'train' | 'val' | 'test'][]) : undefined;
 }
+
+/** How many of an export's images a folder holds, found as convert finds them. */
+const foundIn = (set: AnnotationSet) => (dir: string): number => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; };
 
 /**
  * A tool's zip download, extracted into OUT/export: the options with the export's own file in it,
@@ -260,10 +258,9 @@ function splitByFolder(names: string[]): Map<string, 'train' | 'val' | 'test'> |
  * Supervisely take their images as they do unzipped.
  */
 async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: AnnotationSet; splitOf?: Map<string, 'train' | 'val' | 'test'> }> {
-  if (!ZIPPED_FORMATS.includes(o.from) || !isZipFile(o.input)) return { o };
+  if (!isZipFile(o.input)) return { o };
   const root = path.join(o.out, 'export');
   await extractZip(o.input, root, o.onExtract);
-
   const splits = o.from === 'coco' && o.images == null ? cocoSplitsIn(root) : null;
   if (splits) {
     // One COCO file per split: one dataset, each image named by its path in the download
@@ -271,8 +268,7 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
     const sets = splits.map((x) => ({ ...x, set: readWithHint({ ...o, input: x.file }) }));
     const splitOf = new Map<string, 'train' | 'val' | 'test'>();
     const images = sets.flatMap(({ split, file, folder, set }) => {
-      const count = (dir: string) => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; };
-      const finder = new ImageFinder(imagesFolderIn(root, count, folder).dir);
+      const finder = new ImageFinder(imagesFolderIn(root, foundIn(set), folder).dir);
       return set.images.map((im) => {
         const at = finder.find(im);
         if (!at) throw new UserError(`${o.input}: image "${im.name}" of ${path.relative(root, file)} is not in the zip (downloaded without its images?); unzip it and convert each file with its images folder`);
@@ -282,7 +278,7 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
       });
     });
     const labels = [...new Set(sets.flatMap((x) => x.set.labels))];
-    return { o: { ...o, input: o.input, images: root }, set: { format: 'coco', images, labels, skipped: sets.flatMap((x) => x.set.skipped) }, splitOf };
+    return { o: { ...o, images: root }, set: { format: 'coco', images, labels, skipped: sets.flatMap((x) => x.set.skipped) }, splitOf };
   }
   // CVAT's masks are read from the extracted folder, as given unzipped; errors name the zip.
   const masks = o.from === 'cvat-mask' ? readCvatMasks(filesOf(root), o.input) : undefined;
@@ -294,10 +290,11 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
     return { o: { ...inside, images: root }, set, splitOf: splitByFolder(set.images.map((im) => im.name)) };
   }
   const set = masks ?? readWithHint(inside);
-  const best = imagesFolderIn(root, (dir) => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; });
+  const best = imagesFolderIn(root, foundIn(set));
   if (!best.found && set.images.length) throw new UserError(`${o.input}: none of the ${set.images.length} images its export names (${set.images[0].name}, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`, 2, 'images');
   return { o: { ...inside, images: best.dir }, set };
 }
+
 /** Every key of ConvertOptions (the compiler holds this to the interface). */
 const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
   from: true, input: true, images: true, out: true, classes: true, fillRule: true, crowd: true, predictions: true, valFraction: true, skipInvalid: true, onImage: true, onExtract: true,
@@ -306,6 +303,9 @@ const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
 export async function convertAnnotations(given: ConvertOptions): Promise<ConvertReport> {
   refuseUnknownKeys(given, CONVERT_KEYS, 'convertAnnotations()');
   if (given.images != null && !isDir(given.images)) throw argumentError('images', given.images, notFolder(given.images));
+  if (given.valFraction != null && !(given.valFraction > 0 && given.valFraction < 1)) throw argumentError('valFraction', given.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
+  const crowdRule = given.crowd ?? 'ignore';
+  if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   // Supervisely downloads a project as a tar; other archives are someone's packing: what is in them is read unpacked.
   const packed = isFile(given.input) ? otherArchive(given.input) : null;
   if (packed) throw new UserError(`${given.input}: ${packed}; unpack it (${packed === 'a tar archive' ? `tar -xf ${path.basename(given.input)}` : packed === 'a gzip-compressed file' ? `tar -xzf or gunzip ${path.basename(given.input)}` : 'with 7z or unrar'}) and give ${given.from === 'supervisely' ? 'the project folder (the one holding meta.json)' : 'the export\'s file in it'}`);
@@ -317,7 +317,7 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
     writeFileAtomic(path.join(given.out, 'report.json'), JSON.stringify({ format: given.from, input: given.input, masks: path.join(given.out, 'masks'), partial: true, ...(before?.split ? { split: before.split } : {}) }, null, 2) + '\n');
   };
   const fresh = !fs.existsSync(given.out);
-  if (ZIPPED_FORMATS.includes(given.from) && isZipFile(given.input)) mark();
+  if (isZipFile(given.input)) mark();
   let opened: Awaited<ReturnType<typeof unzipped>>;
   // A download refused (no export, no images in it) leaves no folder it made behind.
   try { opened = await unzipped(given); } catch (e) { if (fresh) fs.rmSync(given.out, { recursive: true, force: true }); throw e; }
@@ -325,9 +325,6 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
   // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
   if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');
   const imagesDir = o.images ?? (o.from === 'supervisely' ? superviselyImages(o.input) : path.join(o.out, 'images'));
-  if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
-  const crowdRule = o.crowd ?? 'ignore';
-  if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
   const set = read ?? readWithHint(o);
   // Nothing to convert (an export of an empty task): said, not a folder of no masks with a "train with" line.
   if (!set.images.length && !(set.unannotated ?? []).length) {

@@ -21,18 +21,29 @@ function jsonFormat(doc: unknown): AnnotationFormat | null {
 /** Whether bytes begin as a zip archive (a tool's download) does. */
 export const isZipHead = (head: Uint8Array): boolean => head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
-/** An archive other than a zip, by its first bytes (a tar's magic sits at byte 257), or null. */
-export function otherArchive(file: string): 'a tar archive' | 'a gzip-compressed file' | 'a 7-Zip archive' | 'a RAR archive' | null {
-  const head = Buffer.alloc(262);
-  let n = 0;
+/** The first `n` bytes of a file (fewer if it is shorter); null when it cannot be read (a folder, no permission: the reader says so). */
+function headOf(file: string, n: number): Buffer | null {
+  const head = Buffer.alloc(n);
   try {
     const fd = fs.openSync(file, 'r');
-    try { n = fs.readSync(fd, head, 0, head.length, 0); } finally { fs.closeSync(fd); }
-  } catch { return null; } // unreadable or a folder: the reader says so
-  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'a gzip-compressed file';
-  if (n >= 6 && head.subarray(0, 6).equals(Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]))) return 'a 7-Zip archive';
-  if (n >= 4 && head.subarray(0, 4).toString('latin1') === 'Rar!') return 'a RAR archive';
-  if (n >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'a tar archive';
+    try { return head.subarray(0, fs.readSync(fd, head, 0, n, 0)); } finally { fs.closeSync(fd); }
+  } catch { return null; }
+}
+
+/** Whether a file starts as a zip archive does. */
+export function isZipFile(file: string): boolean {
+  const head = headOf(file, 4);
+  return !!head && isZipHead(head);
+}
+
+/** An archive other than a zip, by its first bytes (a tar's magic sits at byte 257), or null. */
+export function otherArchive(file: string): 'a tar archive' | 'a gzip-compressed file' | 'a 7-Zip archive' | 'a RAR archive' | null {
+  const head = headOf(file, 262);
+  if (!head) return null;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'a gzip-compressed file';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]))) return 'a 7-Zip archive';
+  if (head.length >= 4 && head.subarray(0, 4).toString('latin1') === 'Rar!') return 'a RAR archive';
+  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'a tar archive';
   return null;
 }
 

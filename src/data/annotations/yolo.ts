@@ -78,10 +78,16 @@ function readRows(file: string, img: AnnotatedImage, names: string[], problems: 
  * (labels/train/s1/a.txt for s1/a.png); none when no file or two do.
  */
 function labelsBelow(dir: string): (rel: string) => string | undefined {
-  const files = isDir(dir) ? filesUnder(dir, true, (n) => n.toLowerCase().endsWith('.txt')).map((f) => ({ key: '/' + f.split(path.sep).join('/').replace(/\.txt$/i, '').toLowerCase(), file: path.join(dir, f) })) : [];
+  // By file stem first (each image looks at the few labels of its name, not all of them).
+  const byStem = new Map<string, { key: string; file: string }[]>();
+  for (const f of filesUnder(dir, true, (n) => n.toLowerCase().endsWith('.txt'))) {
+    const key = '/' + f.replace(/\.txt$/i, '').toLowerCase();
+    const s = path.posix.basename(key);
+    byStem.set(s, [...(byStem.get(s) ?? []), { key, file: path.join(dir, f) }]);
+  }
   return (rel) => {
     const want = '/' + rel.split(path.sep).join('/').replace(/\.[^./]+$/, '').toLowerCase();
-    const hits = files.filter((f) => f.key.endsWith(want));
+    const hits = (byStem.get(path.posix.basename(want)) ?? []).filter((f) => f.key.endsWith(want));
     return hits.length === 1 ? hits[0].file : undefined;
   };
 }
@@ -99,7 +105,7 @@ export function readYolo(input: string, images: string, skipInvalid = false): An
   const out: AnnotatedImage[] = [];
   const used = new Set<string>();
   let labelled = 0;
-  // The YAML's own labels/ folder, by file name: its labels when the images are elsewhere (a
+  // The YAML's own labels/ folder, by the image's path: its labels when the images are elsewhere (a
   // download of labels only, pixelwise's --export yolo, read back with options.images).
   const beside = fromYaml && isDir(path.join(path.dirname(input), 'labels')) ? labelsBelow(path.join(path.dirname(input), 'labels')) : null;
   for (const rel of files) {

@@ -7,13 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Unzip, UnzipInflate } from 'fflate';
 import { UserError } from '../../util/errors.js';
-import { isDir, isFile } from '../../util/fs.js';
+import { isDir } from '../../util/fs.js';
+import { filesUnder } from '../image_list.js';
 import { IMAGE_EXTS } from '../image_exts.js';
 import type { AnnotationFormat } from './format_names.js';
-import { isZipHead } from './sniff.js';
-
-/** The formats whose zip downloads are extracted into OUT/export and read from there. */
-export const ZIPPED_FORMATS: AnnotationFormat[] = ['coco', 'cvat', 'cvat-mask', 'labelstudio', 'via', 'labelme', 'supervisely', 'yolo'];
 
 /**
  * Extracts `zip` into `dest` (replaced), entry by entry: memory stays bounded by an entry's chunk,
@@ -84,15 +81,8 @@ function unzipError(zip: string, dest: string, e: unknown): UserError {
   return new UserError(`${zip}: not a readable zip (${(e as Error).message}); download the export again`);
 }
 
-/** Files (relative, '/'-separated) under `root`, recursively. */
-function filesIn(root: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...filesIn(root, r)); else if (e.isFile()) out.push(r);
-  }
-  return out;
-}
+/** Every file (relative, '/'-separated) under an extracted download. */
+const filesIn = (root: string): string[] => filesUnder(root, true, () => true);
 
 /** Whether a JSON file's start suggests this format's export (cheap: the first 64 KB). */
 function jsonLooksLike(file: string, from: AnnotationFormat): boolean {
@@ -172,8 +162,7 @@ export function cocoSplitsIn(root: string): { split: 'train' | 'val' | 'test'; f
 /**
  * The folder under `root` where the most of the export's images are found (`found(dir)`: how many
  * of them a folder holds, by the export's own paths and names); on a tie, one named `prefer`, else
- * the shallower. Folders that
- * hold image files are tried, and each folder above them.
+ * the shallower. Folders that hold image files are tried, and each folder above them.
  */
 export function imagesFolderIn(root: string, found: (dir: string) => number, prefer = ''): { dir: string; found: number } {
   const images = filesIn(root).filter((f) => IMAGE_EXTS.includes(path.posix.extname(f).toLowerCase()));
@@ -191,15 +180,4 @@ export function imagesFolderIn(root: string, found: (dir: string) => number, pre
     if (n > best.found || (n === best.found && depth < best.depth)) best = { dir, found: n, depth };
   }
   return { dir: best.dir, found: Math.max(0, best.found) };
-}
-
-/** Whether a file starts as a zip archive does. */
-export function isZipFile(file: string): boolean {
-  if (!isFile(file)) return false;
-  const head = Buffer.alloc(4);
-  try {
-    const fd = fs.openSync(file, 'r');
-    try { fs.readSync(fd, head, 0, 4, 0); } finally { fs.closeSync(fd); }
-  } catch { return false; } // unreadable: the reader says so
-  return isZipHead(head);
 }
