@@ -440,14 +440,10 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   await refused({ '..\\escape.json': json }, 'coco', (z) => `${z}: the entry "..\\escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'yolo', (z) => `${z}: no dataset YAML (data.yaml) in the zip; is it the tool's yolo download?`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);
-  // Supervisely's download is a tar; other archives: said as such (before: "not valid JSON").
-  const tarred = path.join(tempDir(), 'project.tar');
-  const tarHead = Buffer.alloc(1024); tarHead.write('meta.json', 0); tarHead.write('ustar', 257);
-  fs.writeFileSync(tarred, tarHead);
-  await assert.rejects(convertAnnotations({ from: 'supervisely', input: tarred, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${tarred}: a tar archive; unpack it (tar -xf project.tar) and give the project folder (the one holding meta.json)`);
+  // Archives no tool downloads as: said as such (before: "not valid JSON").
   const gz = path.join(tempDir(), 'instances.json.gz');
   fs.writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0]));
-  await assert.rejects(convertAnnotations({ from: 'coco', input: gz, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${gz}: a gzip-compressed file; unpack it (tar -xzf or gunzip instances.json.gz) and give the export's file in it`);
+  await assert.rejects(convertAnnotations({ from: 'coco', input: gz, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${gz}: a gzip-compressed file; unpack it (gunzip instances.json.gz) and give the export's file in it`);
 });
 
 test('CVAT for images XML: a box turned about its centre and ellipses (turned, and a circle) drawn exactly; an ellipse without a radius refused in one line', async () => {
@@ -739,6 +735,62 @@ test('Supervisely project: polygons (edges included, as OpenCV fills them; inter
   await assert.rejects(convertAnnotations({ from: 'supervisely', input: root, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${root}: a.png, object 0 (car): a polygon needs points.exterior of at least 3 [x, y] pairs; fix the file or pass options.skipInvalid to skip such shapes`);
   fs.writeFileSync(path.join(root, 'ds1', 'ann', 'a.png.json'), JSON.stringify({ objects: [] }));
   await assert.rejects(convertAnnotations({ from: 'supervisely', input: root, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /a\.png\.json: not a Supervisely annotation \(needs "size"/.test(e.message));
+});
+
+test('a Supervisely project downloaded as a tar (GNU, or POSIX pax gzip-compressed; a name past 100 characters) converts as the project folder does; a tar slip, a link, macOS "._" files and a tar cut short', async (t) => {
+  // The archives are written by the system's tar, apart from the reader under test (node-tar).
+  const hasTar = spawnSync('tar', ['--version'], { encoding: 'utf8' });
+  if (hasTar.status !== 0 || !/GNU tar/.test(hasTar.stdout)) { t.skip('GNU tar is not on this machine'); return; }
+  const parent = tempDir(), project = path.join(parent, 'Street scenes'), long = `${'frame_'.repeat(20)}0001.png`;
+  fs.mkdirSync(path.join(project, 'ds1', 'ann'), { recursive: true });
+  fs.mkdirSync(path.join(project, 'ds1', 'img'));
+  await writeRgb(path.join(project, 'ds1', 'img', 'a.png'), new Uint8Array(W * H * 3).fill(90), W, H);
+  await writeRgb(path.join(project, 'ds1', 'img', long), new Uint8Array(W * H * 3).fill(30), W, H);
+  fs.writeFileSync(path.join(project, 'meta.json'), JSON.stringify({ classes: [{ title: 'road', shape: 'polygon', color: '#808080' }, { title: 'car', shape: 'rectangle', color: '#00FF00' }], tags: [] }));
+  const ann = (objects: unknown[]) => JSON.stringify({ size: { height: H, width: W }, tags: [], objects });
+  fs.writeFileSync(path.join(project, 'ds1', 'ann', 'a.png.json'), ann([{ classTitle: 'road', geometryType: 'polygon', points: { exterior: [[0, 6], [11, 6], [11, 7], [0, 7]], interior: [] } }]));
+  fs.writeFileSync(path.join(project, 'ds1', 'ann', `${long}.json`), ann([{ classTitle: 'car', geometryType: 'rectangle', points: { exterior: [[8, 1], [10, 3]], interior: [] } }]));
+  const folder = await convertAnnotations({ from: 'supervisely', input: project, out: path.join(tempDir(), 'out') });
+  const tarOf = (name: string, ...flags: string[]) => {
+    const file = path.join(tempDir(), name);
+    const r = spawnSync('tar', [...flags, '-cf', file, '-C', parent, 'Street scenes'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return file;
+  };
+  const gnu = tarOf('Street scenes.tar', '--format=gnu'), pax = tarOf('project.tar.gz', '--format=pax', '-z');
+  for (const tar of [gnu, pax]) {
+    const out = path.join(tempDir(), 'out');
+    const r = await convertAnnotations({ from: 'supervisely', input: tar, out });
+    assert.equal(r.imagesDir, path.join(out, 'export', 'Street scenes'));
+    assert.deepEqual([r.images, r.classes, r.shapesPerClass], [2, folder.classes, [0, 1, 1]]);
+    for (const name of ['a.png', long]) assert.deepEqual(labelsOf(path.join(out, 'masks', 'ds1', 'img', name)), labelsOf(path.join(folder.masks, 'ds1', 'img', name)), `${path.basename(tar)}: ${name}`);
+  }
+
+  // A macOS resource fork (._NAME beside each file) and a link out of the folder: left out, not
+  // read as an annotation or followed.
+  fs.writeFileSync(path.join(project, 'ds1', 'ann', '._a.png.json'), Buffer.from([0, 5, 22, 7, 0, 2, 0, 0]));
+  fs.symlinkSync('/etc/hostname', path.join(project, 'ds1', 'img', 'link.png'));
+  const odd = tarOf('odd.tar');
+  const oddOut = path.join(tempDir(), 'out');
+  assert.equal((await convertAnnotations({ from: 'supervisely', input: odd, out: oddOut })).images, 2);
+  assert.deepEqual(fs.readdirSync(path.join(oddOut, 'export', 'Street scenes', 'ds1', 'ann')).sort(), ['a.png.json', `${long}.json`].sort());
+  assert.ok(!fs.existsSync(path.join(oddOut, 'export', 'Street scenes', 'ds1', 'img', 'link.png')));
+
+  // An entry out of the folder (tar -P keeps "../"): refused, nothing left behind.
+  fs.writeFileSync(path.join(parent, 'escaped.json'), '{}');
+  const slip = path.join(tempDir(), 'slip.tar');
+  assert.equal(spawnSync('tar', ['-cPf', slip, path.join(project, 'meta.json'), '../escaped.json'], { cwd: project }).status, 0);
+  const slipOut = path.join(tempDir(), 'o');
+  await assert.rejects(convertAnnotations({ from: 'supervisely', input: slip, out: slipOut }), (e: Error) => e instanceof UserError && e.message === `${slip}: the entry "${path.join(project, 'meta.json')}" would be written out of the folder it is extracted to; the archive is not a tool's download`);
+  assert.ok(!fs.existsSync(slipOut));
+  // Cut inside a header, at an entry's end (no end blocks), inside the compressed stream: said as such.
+  for (const [tar, keep] of [[gnu, 3000], [gnu, 1024], [pax, 600]] as const) {
+    const cut = path.join(tempDir(), path.basename(tar));
+    fs.writeFileSync(cut, fs.readFileSync(tar).subarray(0, keep));
+    const o = path.join(tempDir(), 'o');
+    await assert.rejects(convertAnnotations({ from: 'supervisely', input: cut, out: o }), (e: Error) => e instanceof UserError && e.message === `${cut}: the archive stops before its end (cut short?); download the export again`, `${path.basename(tar)} cut at ${keep}`);
+    assert.ok(!fs.existsSync(o));
+  }
 });
 
 test('a validation hold-out by a hash of each name: about the share asked for, the same side for an image whatever else the export holds, one on each side at least', async () => {

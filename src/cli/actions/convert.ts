@@ -12,13 +12,13 @@ import type { Opts } from '../convert.js';
 export async function run(file: string, o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
   const classes = o.classFile ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined;
-  let bar: ReturnType<typeof progressBar> | null = null, unzipBar: ReturnType<typeof progressBar> | null = null;
+  let bar: ReturnType<typeof progressBar> | null = null, extractBar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
     from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,
-    onImage: (d, t) => { unzipBar?.stop(); unzipBar = null; bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
-    onExtract: (read, total) => { unzipBar ??= progressBar('unzip', Math.ceil(total / 2 ** 20), 'MB', o.quiet); unzipBar.update(Math.floor(read / 2 ** 20)); },
+    onImage: (d, t) => { extractBar?.stop(); extractBar = null; bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
+    onExtract: (read, total) => { extractBar ??= progressBar('extract', Math.ceil(total / 2 ** 20), 'MB', o.quiet); extractBar.update(Math.floor(read / 2 ** 20)); },
   });
-  (unzipBar as ReturnType<typeof progressBar> | null)?.stop();
+  (extractBar as ReturnType<typeof progressBar> | null)?.stop();
   (bar as ReturnType<typeof progressBar> | null)?.stop();
   for (const s of r.skipped.slice(0, 20)) process.stderr.write(`skipped: ${s.image}, ${s.what}: ${s.reason}\n`);
   if (r.skipped.length > 20) process.stderr.write(`... and ${r.skipped.length - 20} more skipped shapes\n`);

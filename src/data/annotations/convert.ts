@@ -26,8 +26,8 @@ import { readVia } from './via.js';
 import { readSupervisely, superviselyImages } from './supervisely.js';
 import { ImageFinder } from './locate.js';
 import { gatherImages } from './embedded.js';
-import { isZipFile, otherArchive, sniffFormat } from './sniff.js';
-import { cocoSplitsIn, exportIn, extractZip, imagesFolderIn, splitFolder } from './zip_export.js';
+import { archiveKind, otherArchive, sniffFormat } from './sniff.js';
+import { archiveWords, cocoSplitsIn, exportIn, extractArchive, imagesFolderIn, splitFolder } from './download.js';
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
@@ -253,14 +253,15 @@ function splitByFolder(names: string[]): Map<string, 'train' | 'val' | 'test'> |
 const foundIn = (set: AnnotationSet) => (dir: string): number => { const f = new ImageFinder(dir); return set.images.filter((im) => f.find(im)).length; };
 
 /**
- * A tool's zip download, extracted into OUT/export: the options with the export's own file in it,
- * and (unless given) the folder in it where the most of the images it names are. Labelme and
- * Supervisely take their images as they do unzipped.
+ * A tool's download (a zip, or a tar), extracted into OUT/export: the options with the export's own
+ * file in it, and (unless given) the folder in it where the most of the images it names are.
+ * Labelme and Supervisely take their images as they do unpacked.
  */
-async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: AnnotationSet; splitOf?: Map<string, 'train' | 'val' | 'test'> }> {
-  if (!isZipFile(o.input)) return { o };
-  const root = path.join(o.out, 'export');
-  await extractZip(o.input, root, o.onExtract);
+async function unpacked(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: AnnotationSet; splitOf?: Map<string, 'train' | 'val' | 'test'> }> {
+  const kind = isFile(o.input) ? archiveKind(o.input) : null;
+  if (!kind) return { o };
+  const root = path.join(o.out, 'export'), { noun, unpack } = archiveWords(kind, o.input);
+  await extractArchive(o.input, kind, root, o.onExtract);
   const splits = o.from === 'coco' && o.images == null ? cocoSplitsIn(root) : null;
   if (splits) {
     // One COCO file per split: one dataset, each image named by its path in the download
@@ -271,7 +272,7 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
       const finder = new ImageFinder(imagesFolderIn(root, foundIn(set), folder).dir);
       return set.images.map((im) => {
         const at = finder.find(im);
-        if (!at) throw new UserError(`${o.input}: image "${im.name}" of ${path.relative(root, file)} is not in the zip (downloaded without its images?); unzip it and convert each file with its images folder`);
+        if (!at) throw new UserError(`${o.input}: image "${im.name}" of ${path.relative(root, file)} is not in the ${noun} (downloaded without its images?); ${unpack} and convert each file with its images folder`);
         const name = path.relative(root, at).split(path.sep).join('/');
         splitOf.set(name, split);
         return { ...im, name };
@@ -280,9 +281,9 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
     const labels = [...new Set(sets.flatMap((x) => x.set.labels))];
     return { o: { ...o, images: root }, set: { format: 'coco', images, labels, skipped: sets.flatMap((x) => x.set.skipped) }, splitOf };
   }
-  // CVAT's masks are read from the extracted folder, as given unzipped; errors name the zip.
+  // CVAT's masks are read from the extracted folder, as given unzipped; errors name the archive.
   const masks = o.from === 'cvat-mask' ? readCvatMasks(filesOf(root), o.input) : undefined;
-  const inside: ConvertOptions = { ...o, input: masks ? o.input : exportIn(root, o.input, o.from) };
+  const inside: ConvertOptions = { ...o, input: masks ? o.input : exportIn(root, o.input, kind, o.from) };
   if (o.images != null || o.from === 'labelme' || o.from === 'supervisely') return { o: inside, set: masks };
   if (o.from === 'yolo') {
     // Its images are found by YOLO's rule from the data.yaml (.../images/ -> .../labels/), anywhere in the download.
@@ -291,7 +292,7 @@ async function unzipped(o: ConvertOptions): Promise<{ o: ConvertOptions; set?: A
   }
   const set = masks ?? readWithHint(inside);
   const best = imagesFolderIn(root, foundIn(set));
-  if (!best.found && set.images.length) throw new UserError(`${o.input}: none of the ${set.images.length} images its export names (${set.images[0].name}, ...) is in the zip (downloaded without its images?); give options.images, the folder they are in`, 2, 'images');
+  if (!best.found && set.images.length) throw new UserError(`${o.input}: none of the ${set.images.length} images its export names (${set.images[0].name}, ...) is in the ${noun} (downloaded without its images?); give options.images, the folder they are in`, 2, 'images');
   return { o: { ...inside, images: best.dir }, set };
 }
 
@@ -306,9 +307,9 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
   if (given.valFraction != null && !(given.valFraction > 0 && given.valFraction < 1)) throw argumentError('valFraction', given.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const crowdRule = given.crowd ?? 'ignore';
   if (!CROWD_RULES.includes(crowdRule)) throw argumentError('crowd', crowdRule, `use ${CROWD_RULES.join(' or ')}`);
-  // Supervisely downloads a project as a tar; other archives are someone's packing: what is in them is read unpacked.
+  // Tools download as zips and tars (read as they are); other archives are someone's packing: what is in them is read unpacked.
   const packed = isFile(given.input) ? otherArchive(given.input) : null;
-  if (packed) throw new UserError(`${given.input}: ${packed}; unpack it (${packed === 'a tar archive' ? `tar -xf ${path.basename(given.input)}` : packed === 'a gzip-compressed file' ? `tar -xzf or gunzip ${path.basename(given.input)}` : 'with 7z or unrar'}) and give ${given.from === 'supervisely' ? 'the project folder (the one holding meta.json)' : 'the export\'s file in it'}`);
+  if (packed) throw new UserError(`${given.input}: ${packed}; unpack it (${packed === 'a gzip-compressed file' ? `gunzip ${path.basename(given.input)}` : 'with 7z or unrar'}) and give ${given.from === 'supervisely' ? 'the project folder (the one holding meta.json)' : 'the export\'s file in it'}`);
   checkOutFolder(given.out);
   // The folder is marked as convert's before anything is written in it (the extracted download first).
   const before = earlierReport(given.out);
@@ -317,10 +318,10 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
     writeFileAtomic(path.join(given.out, 'report.json'), JSON.stringify({ format: given.from, input: given.input, masks: path.join(given.out, 'masks'), partial: true, ...(before?.split ? { split: before.split } : {}) }, null, 2) + '\n');
   };
   const fresh = !fs.existsSync(given.out);
-  if (isZipFile(given.input)) mark();
-  let opened: Awaited<ReturnType<typeof unzipped>>;
+  if (isFile(given.input) && archiveKind(given.input)) mark();
+  let opened: Awaited<ReturnType<typeof unpacked>>;
   // A download refused (no export, no images in it) leaves no folder it made behind.
-  try { opened = await unzipped(given); } catch (e) { if (fresh) fs.rmSync(given.out, { recursive: true, force: true }); throw e; }
+  try { opened = await unpacked(given); } catch (e) { if (fresh) fs.rmSync(given.out, { recursive: true, force: true }); throw e; }
   const { o, set: read, splitOf } = opened;
   // Without an images folder: labelme's images are taken from its files, a Supervisely project's are in it.
   if (o.images == null && o.from !== 'labelme' && o.from !== 'supervisely') throw new UserError(`options.images: the folder of the annotated images is needed for ${o.from} (only labelme files hold their images, only a Supervisely project its own)`, 2, 'images');

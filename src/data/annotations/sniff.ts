@@ -1,6 +1,7 @@
 // Which labelling tool's export a file looks like, by its outline alone: said when the reader of
 // the format given refuses it (a COCO file given as --from labelme reads "looks like COCO").
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import type { AnnotationFormat } from './format_names.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -30,20 +31,30 @@ function headOf(file: string, n: number): Buffer | null {
   } catch { return null; }
 }
 
-/** Whether a file starts as a zip archive does. */
-export function isZipFile(file: string): boolean {
-  const head = headOf(file, 4);
-  return !!head && isZipHead(head);
+/** Whether a tar header's magic ("ustar", POSIX and GNU) is at byte 257 of these bytes. */
+const isTarHead = (head: Uint8Array): boolean => head.length >= 262 && Buffer.from(head.subarray(257, 262)).toString('latin1') === 'ustar';
+
+/** The start of gzip-compressed bytes, decompressed as far as they go (a file's head: the rest is not there). */
+function gunzipHead(head: Buffer): Buffer {
+  try { return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); } catch { return Buffer.alloc(0); }
 }
 
-/** An archive other than a zip, by its first bytes (a tar's magic sits at byte 257), or null. */
-export function otherArchive(file: string): 'a tar archive' | 'a gzip-compressed file' | 'a 7-Zip archive' | 'a RAR archive' | null {
-  const head = headOf(file, 262);
+/** The download archive a file is, by its first bytes: a zip, or a tar (gzip-compressed or not); null for any other file. */
+export function archiveKind(file: string): 'zip' | 'tar' | null {
+  const head = headOf(file, 4096);
   if (!head) return null;
+  if (isZipHead(head)) return 'zip';
+  if (isTarHead(head)) return 'tar';
+  return head[0] === 0x1f && head[1] === 0x8b && isTarHead(gunzipHead(head)) ? 'tar' : null;
+}
+
+/** An archive no download comes as, by its first bytes, or null: gzip (not of a tar), 7-Zip, RAR. */
+export function otherArchive(file: string): 'a gzip-compressed file' | 'a 7-Zip archive' | 'a RAR archive' | null {
+  const head = headOf(file, 4096);
+  if (!head || archiveKind(file)) return null;
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'a gzip-compressed file';
   if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]))) return 'a 7-Zip archive';
   if (head.length >= 4 && head.subarray(0, 4).toString('latin1') === 'Rar!') return 'a RAR archive';
-  if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'a tar archive';
   return null;
 }
 
