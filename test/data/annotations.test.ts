@@ -434,9 +434,12 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
   await assert.rejects(convertAnnotations({ from: 'coco', input: zip, out: early, valFraction: 2 }), (e: Error) => e instanceof UserError && /^valFraction 2: /.test(e.message));
   assert.ok(!fs.existsSync(early));
   // A download cut short: the archive's fault, not the disk's.
-  const cut = path.join(tempDir(), 'cut.zip');
-  fs.writeFileSync(cut, fs.readFileSync(zip).subarray(0, 200));
-  await assert.rejects(convertAnnotations({ from: 'coco', input: cut, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /^\S+cut\.zip: (not a readable zip \(.*\); download the export again|the zip ends inside an entry \(cut short\?\); download the export again)$/.test(e.message));
+  // Cut inside an entry, and between entries (the streaming reader passes over that in silence: its end record is missing).
+  const cut = path.join(tempDir(), 'cut.zip'), whole = fs.readFileSync(zip), firstEntry = 30 + whole.readUInt16LE(26) + whole.readUInt16LE(28) + whole.readUInt32LE(18);
+  for (const keep of [200, firstEntry]) {
+    fs.writeFileSync(cut, whole.subarray(0, keep));
+    await assert.rejects(convertAnnotations({ from: 'coco', input: cut, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /^\S+cut\.zip: (not a readable zip \(.*\); download the export again|the zip stops before its end \(cut short\?\); download the export again)$/.test(e.message), `cut at ${keep}`);
+  }
   await refused({ '..\\escape.json': json }, 'coco', (z) => `${z}: the entry "..\\escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'yolo', (z) => `${z}: no dataset YAML (data.yaml) in the zip; is it the tool's yolo download?`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);

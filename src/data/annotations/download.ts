@@ -81,7 +81,7 @@ class EntryFiles {
   }
 
   cutShort(): UserError {
-    return new UserError(`${this.archive}: the ${this.kind === 'zip' ? 'zip ends inside an entry' : 'archive stops before its end'} (cut short?); download the export again`);
+    return new UserError(`${this.archive}: the ${archiveWords(this.kind, this.archive).noun} stops before its end (cut short?); download the export again`);
   }
 }
 
@@ -122,7 +122,42 @@ async function unzipInto(zip: string, files: EntryFiles, onRead: (read: number) 
     return failure;
   };
   const done = await streamInto(zip, (c) => push(c), onRead, () => push(new Uint8Array(0), true));
-  return done ?? (files.unfinished ? files.cutShort() : null);
+  return done ?? (files.unfinished || !zipEnds(zip) ? files.cutShort() : null);
+}
+
+/** The last `n` bytes of a file (all of a shorter one). */
+function tailOf(file: string, n: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size, buf = Buffer.alloc(Math.min(n, size));
+    fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf;
+  } finally { fs.closeSync(fd); }
+}
+
+// The streaming readers pass over an archive cut between entries, or inside an entry's header, in
+// silence: what was read is all there seems to be. Each archive's end is checked instead.
+
+/** Whether a zip ends as a whole one does: in its end-of-central-directory record (22 bytes and its comment, up to 64 KB). */
+function zipEnds(zip: string): boolean {
+  const tail = tailOf(zip, 22 + 0xffff);
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === 0x06054b50 && i + 22 + tail.readUInt16LE(i + 20) === tail.length) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a tar ends as a whole one does: its size a multiple of 512 and its last two blocks zero
+ * (the end-of-archive marker). A compressed one's stream ends in gzip's trailer, without which zlib
+ * refuses it.
+ */
+function tarEnds(tar: string): boolean {
+  const head = Buffer.alloc(2), fd = fs.openSync(tar, 'r');
+  try { fs.readSync(fd, head, 0, 2, 0); } finally { fs.closeSync(fd); }
+  if (head[0] === 0x1f && head[1] === 0x8b) return true;
+  const tail = tailOf(tar, 1024);
+  return fs.statSync(tar).size % 512 === 0 && tail.length === 1024 && tail.every((b) => b === 0);
 }
 
 /** A tar's (or a gzip-compressed tar's) files into `files` (node-tar's streaming parser). */
@@ -152,23 +187,9 @@ async function untarInto(tar: string, files: EntryFiles, onRead: (read: number) 
       resolve();
     });
   });
-  // The parser passes over an archive cut between entries or inside a header in silence. A tar
-  // ends in two zero blocks, its size a multiple of 512: an uncompressed one is checked so (a
-  // compressed one's stream tells zlib that it stops short).
-  let size = 0, compressed: boolean | undefined;
-  const tail = Buffer.alloc(1024);
-  const take = (c: Buffer): Error | null => {
-    compressed ??= c[0] === 0x1f && c[1] === 0x8b;
-    size += c.length;
-    if (c.length >= tail.length) c.copy(tail, 0, c.length - tail.length);
-    else { tail.copy(tail, 0, c.length); c.copy(tail, tail.length - c.length); }
-    parser.write(c);
-    return failure;
-  };
-  const stopped = await streamInto(tar, take, onRead, () => { parser.end(); return null; });
+  const stopped = await streamInto(tar, (c) => { parser.write(c); return failure; }, onRead, () => { parser.end(); return null; });
   if (!stopped) await settled;
-  const ended = compressed || (size % 512 === 0 && size >= tail.length && tail.every((b) => b === 0));
-  return failure ?? (files.unfinished || !ended ? files.cutShort() : null);
+  return failure ?? (files.unfinished || !tarEnds(tar) ? files.cutShort() : null);
 }
 
 /** Every file (relative, '/'-separated) under an extracted download. */
