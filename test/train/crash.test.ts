@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { zipSync } from 'fflate';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import sharp from 'sharp';
@@ -110,6 +111,32 @@ test('a full disk end to end: predict onto a 300 KB tmpfs stops with one line; t
     for (const f of fs.readdirSync(path.join(mnt, 'out'))) {
       assert.doesNotMatch(f, /\.tmp$/, 'no temp file left');
       if (f.endsWith('.png')) await sharp(path.join(mnt, 'out', f)).raw().toBuffer(); // whole, decodable
+    }
+  } finally { spawnSync('umount', [mnt]); }
+});
+
+test('a full disk while a download is extracted (convert onto a 300 KB tmpfs): one line naming the archive, nothing left behind', async (t) => {
+  const dir = tempDir();
+  const mnt = path.join(dir, 'tiny');
+  fs.mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) { t.skip(`cannot mount a small tmpfs here (${(m.stderr || m.error?.message || '').trim()})`); return; }
+  try {
+    const project = path.join(dir, 'p');
+    fs.mkdirSync(path.join(project, 'ds', 'img'), { recursive: true });
+    fs.writeFileSync(path.join(project, 'meta.json'), '{"classes": []}');
+    const image = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24);
+    fs.writeFileSync(path.join(project, 'ds', 'img', 'a.png'), image);
+    const zip = path.join(dir, 'p.zip');
+    fs.writeFileSync(zip, zipSync({ 'p/meta.json': fs.readFileSync(path.join(project, 'meta.json')), 'p/ds/img/a.png': image }, { level: 0 }));
+    const archives = [zip];
+    if (spawnSync('tar', ['-cf', path.join(dir, 'p.tar'), '-C', dir, 'p']).status === 0) archives.push(path.join(dir, 'p.tar'));
+    for (const archive of archives) {
+      const out = path.join(mnt, path.basename(archive));
+      const r = spawnSync(process.execPath, [BIN, 'convert', '--from', 'supervisely', archive, '--out', out, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr, `pixelwise: ${archive}: cannot extract it into ${out} (the disk is full); free space, or give another output folder\n`);
+      assert.deepEqual(fs.readdirSync(mnt), [], 'nothing left behind');
     }
   } finally { spawnSync('umount', [mnt]); }
 });
