@@ -50,12 +50,12 @@ export function checkOutputDir(flag: string, dir: string): void {
   requireWritable(flag, dir, existingAncestor(flag, dir));
 }
 
-/** `flag` names one file the command writes (replaced when it exists); its folder is created. */
-export function checkOutputFile(flag: string, file: string): void {
+/** `flag` names one file the command writes (replaced when it exists); its folder is created. `ext`: the kind of file it is, for the example a folder's refusal gives. */
+export function checkOutputFile(flag: string, file: string, ext: string): void {
   if (file === '-') return;
   refuseUnexpandedHome(flag, file);
   const k = kindOf(file);
-  if (k === 'dir') throw new UserError(`${flag} ${file}: is a folder; name a file (e.g. ${path.join(file, 'out' + (path.extname(file) || '.mp4'))})`);
+  if (k === 'dir') throw new UserError(`${flag} ${file}: is a folder; name a file (e.g. ${path.join(file, 'out' + ext)})`);
   if (k === 'other') throw new UserError(`${flag} ${file}: is not a regular file; name a file to write`);
   const parent = path.dirname(path.resolve(file));
   requireWritable(flag, file, existingAncestor(flag, parent));

@@ -34,7 +34,7 @@ export async function run(o: Opts): Promise<void> {
   const dir = reportDir(o);
   checkOutputDir(o.report ? '--report' : 'the report folder (--report)', dir);
   if (o.bootstrap < 0) throw new UserError(`--bootstrap ${o.bootstrap}: a number of resamples, 0 for none`);
-  if (o.perImage) checkOutputFile('--per-image', o.perImage);
+  if (o.perImage) checkOutputFile('--per-image', o.perImage, '.csv');
   if (o.perImage && !/\.(csv|json)$/i.test(o.perImage)) throw new UserError(`--per-image ${o.perImage}: name a .csv or .json file`);
   // Nor one of the report's files, nor a file the command reads (a class file is JSON too).
   if (o.perImage) {

@@ -39,7 +39,7 @@ export async function run(o: ExportOpts): Promise<void> {
     return;
   }
   const out = o.out!;
-  checkOutputFile('--out', out);
+  checkOutputFile('--out', out, '.onnx');
   const modelDir = resolveModelDir(o.model);
   checkNotAnotherPackage(out, modelDir);
   const dir = `${out.replace(/\.onnx$/i, '')}.model`;

@@ -89,8 +89,8 @@ function checkOptions(input: string, o: Opts): void {
     const same = outputs.slice(0, i).find(([, t]) => path.resolve(t) === path.resolve(target));
     if (same) throw new UserError(`${flag} ${target}: ${same[0]} names it too; give each output its own path`);
   }
-  checkOutputFile('--out', o.out);
-  if (o.maskVideo) checkOutputFile('--mask-video', o.maskVideo);
+  checkOutputFile('--out', o.out, '.mp4');
+  if (o.maskVideo) checkOutputFile('--mask-video', o.maskVideo, '.mp4');
   if (o.labelsDir) checkLabelsDir(o.labelsDir, o.exportDir);
   if (o.export && !o.exportDir) throw new UserError('--export needs --export-dir, the folder of the pre-annotations and the frames they label');
   if (!o.export && (o.exportDir || o.exportEvery !== 1)) throw new UserError(`${o.exportDir ? '--export-dir' : '--export-every'} goes with --export (the formats of the frames' pre-annotations)`);
