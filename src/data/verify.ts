@@ -25,7 +25,7 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
   for (const f of pairing.imagesWithoutMask) problems.push(`${f}: no mask with the same name in ${spec.masks}`);
   for (const f of pairing.masksWithoutImage) problems.push(`${f}: no image with the same name in ${spec.images}`);
   const hint = pairingHint(spec, pairing);
-  if (!pairing.samples.length && !hint && !pairing.imagesWithoutMask.length) problems.push(`${spec.images}: no images (${IMAGE_KINDS}) found`);
+  if (!pairing.samples.length && !hint && !pairing.imagesWithoutMask.length && !pairing.lossyMasks.length && !pairing.sameStem.length) problems.push(`${spec.images}: no images (${IMAGE_KINDS}) found`);
   if (hint) problems.push(`${pairing.imagesWithoutMask.length || 'no'} images ${pairing.imagesWithoutMask.length ? 'without a mask' : 'found'}${hint}`);
   const masks: Uint8Array[] = [];
   const modes: Record<string, number> = {};

@@ -223,6 +223,10 @@ test('pairing refuses what it cannot pair for sure: two images with one stem, a 
   assert.ok(v.problems.some((p) => /b\.jpg: masks must be PNG files/.test(p)), v.problems.join('\n'));
   fs.rmSync(path.join(d, 'img', 'a.bmp'));
   assert.throws(() => loadSamples(spec), (e: Error) => e instanceof UserError && /b\.jpg: masks must be PNG files/.test(e.message));
+  // Every mask a JPEG: each one said, and the images not said to be missing.
+  fs.rmSync(path.join(d, 'img', 'a.png'));
+  fs.rmSync(path.join(d, 'msk', 'a.png'));
+  assert.deepEqual((await verifyDataset(spec)).problems, [`${path.join(d, 'msk', 'b.jpg')}: masks must be PNG files (JPG compression changes class ids along every edge); save the masks as PNG`]);
 });
 
 test('encodeLabelPng refuses a label map of another size than width x height by name (it was a TypeError)', () => {
