@@ -1,6 +1,6 @@
 // Annotation masks: PNG only, read with fast-png because sharp expands palette PNGs to RGB and
 // the palette index *is* the class id. Encodings: grey (value = class id), palette (index =
-// class id), RGB(A) colour masks mapped through the class colours.
+// class id), RGB(A) colour masks mapped through the class colours, and RGB(A) holding a grey mask.
 import fs from 'node:fs';
 import { decode, encode } from 'fast-png';
 import type { Rgb } from './classes.js';
@@ -54,23 +54,42 @@ export function decodeMask(bytes: Uint8Array, file: string, opts: MaskReadOption
       out[i] = v;
     }
   } else {
+    const src = png.data;
+    const scale = depth === 16 ? 257 : 1;
+    // A grey mask saved as RGB(A) (OpenCV's imwrite of a 3-channel array, an image editor): red,
+    // green and blue equal at every pixel. Its value is the class id unless the class colours
+    // given account for every pixel (a palette of greys: black and white for a binary mask).
+    const grey = isGreyRgb(src, n, channels);
     mode = 'rgb';
-    if (!opts.colors) {
+    if (!opts.colors && !grey) {
       throw new UserError(`${file}: RGB colour mask; pass options.classFile with each class's colour so colours can be mapped to ids`);
     }
     const lut = new Map<number, number>();
-    opts.colors.forEach((c, i) => lut.set((c[0] << 16) | (c[1] << 8) | c[2], i));
-    const src = png.data;
-    const scale = depth === 16 ? 257 : 1;
+    opts.colors?.forEach((c, i) => lut.set((c[0] << 16) | (c[1] << 8) | c[2], i));
     for (let i = 0; i < n; i++) {
       const o = i * channels;
       const key = ((src[o] / scale) << 16) | ((src[o + 1] / scale) << 8) | (src[o + 2] / scale);
       const id = lut.get(key);
       if (id == null) { unknown++; out[i] = opts.unknownLabel ?? 255; } else out[i] = id;
     }
+    if (grey && unknown) {
+      mode = 'index';
+      unknown = 0;
+      for (let i = 0; i < n; i++) {
+        const v = src[i * channels];
+        if (v > 255) throw new UserError(`${file}: 16-bit mask value ${v} > 255; class ids must fit in 8 bits`);
+        out[i] = v;
+      }
+    }
   }
   if (opts.labelMap && opts.labelMap.size) applyLabelMap(out, opts.labelMap);
   return { data: out, width, height, mode, unknownColors: unknown };
+}
+
+/** Whether every pixel of interleaved samples (3 or 4 channels) has red, green and blue equal. */
+function isGreyRgb(src: ArrayLike<number>, n: number, channels: number): boolean {
+  for (let i = 0, o = 0; i < n; i++, o += channels) if (src[o] !== src[o + 1] || src[o] !== src[o + 2]) return false;
+  return true;
 }
 
 /** PNG rows of `depth`-bit samples (1, 2 or 4; each row starts on a byte, most significant bits first) -> one byte a pixel. */

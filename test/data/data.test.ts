@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { encode as encodePng } from 'fast-png';
 import path from 'node:path';
 import { readMask, encodeLabelPng, parseLabelMap } from '../../src/data/mask_io.ts';
 import { pairSamples, loadSamples, looksBinary255 } from '../../src/data/dataset.ts';
@@ -35,6 +36,31 @@ test('masks: grey index, palette index and RGB colour encodings give the same cl
   const partial = readMask(path.join(d, 'rgb.png'), { colors: colors.slice(0, 2), unknownLabel: 255 });
   assert.equal(partial.unknownColors, labels.filter((l) => l >= 2).length);
   assert.ok([...partial.data].every((v, i) => (labels[i] < 2 ? v === labels[i] : v === 255)));
+});
+
+test('a grey mask saved as RGB or RGBA (red, green and blue equal) reads as class ids, unless the class colours account for every pixel; a 0/255 one is found binary', async () => {
+  const d = tempDir();
+  const asChannels = (values: Uint8Array, c: number) => Uint8Array.from({ length: values.length * c }, (_, i) => (i % c === 3 ? 255 : values[Math.floor(i / c)]));
+  writeRgbPng(path.join(d, 'rgb.png'), asChannels(labels, 3), W, H);
+  fs.writeFileSync(path.join(d, 'rgba.png'), encodePng({ width: W, height: H, data: asChannels(labels, 4), depth: 8, channels: 4 }));
+  for (const f of ['rgb.png', 'rgba.png']) {
+    for (const o of [{}, { colors }]) {
+      const m = readMask(path.join(d, f), { ...o, unknownLabel: 255 });
+      assert.deepEqual([[...m.data], m.mode, m.unknownColors], [[...labels], 'index', 0], `${f} ${o.colors ? 'with' : 'without'} colours`);
+    }
+  }
+  // Greys that are the classes' colours (a palette of black and white) map by the colours.
+  const bw = Uint8Array.from([0, 255, 255, 0]);
+  writeRgbPng(path.join(d, 'bw.png'), asChannels(bw, 3), 2, 2);
+  const byColour = readMask(path.join(d, 'bw.png'), { colors: [[0, 0, 0], [255, 255, 255]] });
+  assert.deepEqual([[...byColour.data], byColour.mode], [[0, 1, 1, 0], 'rgb']);
+  assert.deepEqual([...readMask(path.join(d, 'bw.png')).data], [...bw]);
+  // A real colour mask still needs its colours.
+  writeRgbPng(path.join(d, 'colour.png'), Uint8Array.from([0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 0, 0]), 2, 2);
+  assert.throws(() => readMask(path.join(d, 'colour.png')), (e: Error) => e instanceof UserError && /RGB colour mask/.test(e.message));
+  fs.mkdirSync(path.join(d, 'img'));
+  await writeRgb(path.join(d, 'img', 'bw.png'), new Uint8Array(12), 2, 2);
+  assert.equal(await looksBinary255([{ id: 'bw', image: path.join(d, 'img', 'bw.png'), mask: path.join(d, 'bw.png') }]), true);
 });
 
 test('label map: 255:1 turns a 0/255 binary mask into classes 0/1; bad specs are refused', () => {
