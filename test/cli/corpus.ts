@@ -103,7 +103,9 @@ export async function buildCorpus(root: string): Promise<Case[]> {
     ['truncated mask', (m) => fs.writeFileSync(m, half(fs.readFileSync(m))), /sample_001\.png: cannot read mask/],
     ['zero-byte mask', (m) => fs.writeFileSync(m, Buffer.alloc(0)), /sample_001\.png: cannot read mask/],
     ['mask of the wrong size', (m) => fs.writeFileSync(m, encode({ width: 16, height: 16, data: new Uint8Array(256), channels: 1, depth: 8 })), /sample_001.*(size|16x16)/],
-    ['RGB mask, no class file', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(200), channels: 3, depth: 8 })), /sample_001.*(RGB|colour|class-file)/i],
+    ['RGB mask, no class file', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => [200, 30, 60][i % 3]), channels: 3, depth: 8 })), /sample_001.*(RGB|colour|class-file)/i],
+    // A grey mask saved as RGB reads as class ids: its value past --classes is said as one.
+    ['grey mask saved as RGB, a value past --classes', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(200), channels: 3, depth: 8 })), /sample_001.*200/],
     ['16-bit mask with ids beyond 8 bits', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint16Array(32 * 32).fill(300), channels: 1, depth: 16 })), /sample_001.*16-bit mask value 300/],
     ['labels beyond the class count', (m) => fs.writeFileSync(m, encode({ width: 32, height: 32, data: new Uint8Array(32 * 32).fill(9), channels: 1, depth: 8 })), /sample_001.*9/],
     ['mask without an image (mismatched stems)', (m) => fs.renameSync(m, m.replace('sample_001', 'other_001')), /sample_001|other_001/],
