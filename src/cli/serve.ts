@@ -1,11 +1,11 @@
 // `pixelwise serve`: the HTTP API, the web page and the training-run dashboard (src/serve/).
 import { Command, Option } from 'commander';
 import { DEFAULT_SERVE } from '../serve/options.js';
-import { parseBytes, parseFloatArg, parsePositiveInt, parseIntArg, parseWorkerCount } from './options.js';
+import { parseBytes, parseFloatArg, parseNonNegative, parsePositiveInt, parseIntArg, parseWorkerCount } from './options.js';
 
 export interface Opts {
   models?: string; runs?: string; port: number; host: string; workers: number; threads?: number;
-  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; lsFiles?: string; lsUrl?: string; precision?: 'int8';
+  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; lsFiles?: string; lsUrl?: string; lsOutlineTolerance: number; precision?: 'int8';
 }
 
 export function serveCommand(): Command {
@@ -23,6 +23,7 @@ export function serveCommand(): Command {
     .option('--max-pixels <n>', 'largest image (width x height, read from its header before decoding)', parsePositiveInt, DEFAULT_SERVE.maxPixels)
     .option('--ls-files <dir>', 'Label Studio ML backend: the folder behind Label Studio\'s local files (/data/local-files/?d=PATH)')
     .option('--ls-url <url>', 'Label Studio ML backend: Label Studio\'s address, for uploaded task images (when its setup call does not send it)')
+    .option('--ls-outline-tolerance <px>', 'Label Studio ML backend: thin the polygons answered to a PolygonLabels config (Douglas-Peucker; 0: exact, along the pixels)', parseNonNegative, 0)
     .option('--allowed-hosts <names>', 'Host header names the server answers, comma-separated (default: loopback names, plus --host when it is a name or a specific address; * = any, e.g. behind a proxy that checks hosts)')
     .option('--timeout <seconds>', 'longest a request may take (upload + queue + inference)', parseFloatArg, DEFAULT_SERVE.timeoutMs / 1000)
     .action(async (o: Opts) => (await import('./actions/serve.js')).run(o));

@@ -7,6 +7,7 @@ import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { PRECISIONS, type Precision } from '../models/precision_names.js';
 import { parseClassThreshold, parseFloatArg, parseIntArg, parseNonNegative, parsePositiveInt, parseSize } from './options.js';
 import { IMAGE_KINDS } from '../data/image_exts.js';
+import { LS_REGIONS, type LabelStudioRegions } from '../data/annotations/format_names.js';
 import { UserError } from '../util/errors.js';
 
 /** Where a command's labelled data is: a dataset in a standard layout (--data) or two folders. */
@@ -75,7 +76,7 @@ export function addInferenceOptions(c: Command): Command {
 }
 
 /** How predict, rank and video write pre-annotations: what they say to Label Studio, how closely outlines follow the pixels. */
-export interface ExportOpts { lsFromName: string; lsToName: string; imageUrlPrefix: string; outlineTolerance: number }
+export interface ExportOpts { lsFromName: string; lsToName: string; imageUrlPrefix: string; lsRegions: LabelStudioRegions; outlineTolerance: number }
 
 /** Options that change something only with another setting: `needs` says which. */
 export interface OptionPairing { options: string[]; applies: (o: Record<string, unknown>) => boolean; needs: string }
@@ -100,11 +101,12 @@ export function goesWith(c: Command, options: string[], applies: OptionPairing['
 const exportsAsked = (o: Record<string, unknown>) => String(o.export ?? '').split(',').map((f) => f.trim().toLowerCase());
 
 export function addExportOptions(c: Command): Command {
-  goesWith(c, ['--ls-from-name', '--ls-to-name', '--image-url-prefix'], (o) => exportsAsked(o).includes('labelstudio'), '--export labelstudio');
-  goesWith(c, ['--outline-tolerance'], (o) => exportsAsked(o).some((f) => f === 'yolo' || f === 'labelme'), '--export yolo or labelme');
+  goesWith(c, ['--ls-from-name', '--ls-to-name', '--image-url-prefix', '--ls-regions'], (o) => exportsAsked(o).includes('labelstudio'), '--export labelstudio');
+  goesWith(c, ['--outline-tolerance'], (o) => exportsAsked(o).some((f) => f === 'yolo' || f === 'labelme') || (exportsAsked(o).includes('labelstudio') && o.lsRegions === 'polygon'), '--export yolo, labelme, or labelstudio with --ls-regions polygon');
   return c
-    .option('--outline-tolerance <px>', 'yolo, labelme: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
-    .option('--ls-from-name <name>', 'Label Studio: the BrushLabels control\'s name', 'tag')
+    .option('--outline-tolerance <px>', 'yolo, labelme, Label Studio polygons: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
+    .addOption(new Option('--ls-regions <kind>', 'Label Studio: the regions written, brush masks (BrushLabels) or polygons (PolygonLabels: outlines, thinned by --outline-tolerance)').choices(LS_REGIONS).default('brush'))
+    .option('--ls-from-name <name>', 'Label Studio: the BrushLabels (or PolygonLabels) control\'s name', 'tag')
     .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')
     .option('--image-url-prefix <url>', 'Label Studio: prefix of each task\'s image (e.g. /data/local-files/?d=images/); the image\'s file name follows, percent-encoded', '');
 }

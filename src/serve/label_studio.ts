@@ -1,6 +1,7 @@
 // Label Studio's ML-backend protocol, so that a Label Studio project can point at pixelwise for
 // pre-annotations. Label Studio calls `{backend URL}/health`, `/setup` (the project's labelling
-// config, its own hostname and an access token) and `/predict` (tasks), and takes back brush regions.
+// config, its own hostname and an access token) and `/predict` (tasks), and takes back the regions
+// its config's control draws: brush masks (<BrushLabels>) or polygons (<PolygonLabels>).
 // The backend URL names the model: http://HOST:PORT/ls/MODEL (http://HOST:PORT alone: the default
 // model). Task images are read from a data: URL, from --ls-files for Label Studio's local files
 // (/data/local-files/?d=PATH), or fetched from the Label Studio host itself (uploads), never from
@@ -13,6 +14,7 @@ import type { CatalogEntry } from './catalog.js';
 import type { Job, JobResult } from './protocol.js';
 import { isInside } from '../util/fs.js';
 import { dataUrlBytes } from '../util/data_url.js';
+import type { LabelStudioRegions } from '../data/annotations/format_names.js';
 
 export interface LabelStudioDeps {
   catalog: Map<string, CatalogEntry>;
@@ -26,37 +28,47 @@ export interface LabelStudioDeps {
   httpError: (status: number, message: string) => Error;
   /** The most bytes, and the longest wait, for an image read from Label Studio's server. */
   maxBytes: number; fetchTimeoutMs: number;
+  /** How far (pixels) polygons may stray from the exact outlines (0: exact). */
+  tolerance: number;
 }
 
 const NO_TRAINING = 'pixelwise serve makes predictions and does not train from Label Studio; export the project (JSON), turn it into masks with pixelwise convert FILE --from labelstudio, and train with pixelwise train';
 
-interface BrushConfig { fromName: string; toName: string; dataKey: string; labels: string[] }
+interface RegionConfig { fromName: string; toName: string; dataKey: string; labels: string[]; regions: LabelStudioRegions }
 
-/** The BrushLabels control of a labelling config, its image and its labels; the reason when there is none. */
-export function brushConfig(xml: string): BrushConfig | string {
+/** The controls answered, by the regions they draw. */
+const CONTROLS: Record<string, LabelStudioRegions> = { BrushLabels: 'brush', PolygonLabels: 'polygon' };
+
+/**
+ * The BrushLabels (else PolygonLabels) control of a labelling config, its image and its labels;
+ * the reason when there is neither.
+ */
+export function regionConfig(xml: string): RegionConfig | string {
   let doc: unknown;
   try { doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml); } catch (e) { return `the labelling config is not XML (${(e as Error).message.split('\n')[0]})`; }
-  let found: BrushConfig | null = null;
+  const found: Partial<Record<LabelStudioRegions, RegionConfig>> = {};
   const images = new Map<string, string>();
   const walk = (node: unknown, tag: string) => {
     if (Array.isArray(node)) { node.forEach((n) => walk(n, tag)); return; }
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
     if (tag === 'Image' && typeof o.name === 'string' && typeof o.value === 'string') images.set(o.name, o.value.replace(/^\$/, ''));
-    if (tag === 'BrushLabels' && !found && typeof o.name === 'string' && typeof o.toName === 'string') {
+    const regions = Object.hasOwn(CONTROLS, tag) ? CONTROLS[tag] : undefined;
+    if (regions && !found[regions] && typeof o.name === 'string' && typeof o.toName === 'string') {
       const labels = ([] as unknown[]).concat(o.Label ?? []).map((l) => (l as Record<string, string>).value).filter((v): v is string => typeof v === 'string');
-      found = { fromName: o.name, toName: o.toName, dataKey: '', labels };
+      found[regions] = { fromName: o.name, toName: o.toName, dataKey: '', labels, regions };
     }
     for (const [k, v] of Object.entries(o)) if (typeof v === 'object') walk(v, k);
   };
   walk(doc, '');
-  const f = found as BrushConfig | null;
-  if (!f) return 'the labelling config has no <BrushLabels> (pixelwise answers brush regions)';
+  // Both in one config: brush masks, the label maps' pixels exactly.
+  const f = found.brush ?? found.polygon;
+  if (!f) return 'the labelling config has no <BrushLabels> or <PolygonLabels> (pixelwise answers brush or polygon regions)';
   f.dataKey = images.get(f.toName) ?? f.toName;
   return f;
 }
 
-interface Connection { host?: string; token?: string; config?: BrushConfig }
+interface Connection { host?: string; token?: string; config?: RegionConfig }
 
 export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): void {
   const connections = new Map<string, Connection>();
@@ -66,9 +78,9 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
     return m;
   };
   /** The config's labels that the model predicts, by name (case-insensitive); unknown ones refused. */
-  const checkConfig = (m: CatalogEntry, xml: unknown): BrushConfig => {
+  const checkConfig = (m: CatalogEntry, xml: unknown): RegionConfig => {
     if (typeof xml !== 'string' || !xml.trim()) throw d.httpError(400, 'no labelling config (schema or label_config) in the request');
-    const c = brushConfig(xml);
+    const c = regionConfig(xml);
     if (typeof c === 'string') throw d.httpError(422, c);
     const known = new Set(m.card.classes.map((k) => k.name.toLowerCase()));
     const unknown = c.labels.filter((l) => !known.has(l.toLowerCase()));
@@ -97,12 +109,13 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
       if (typeof url !== 'string') throw d.httpError(400, `task ${task?.id}: no image under data.${config.dataKey}`);
       const image = await taskImage(url, conn);
       await d.checkPixels(image);
-      const res = await d.run({ model: m.name, dir: m.dir, image, output: 'labelstudio', alpha: 0.5, format: 'png', withLabels: false, name: url, fromName: config.fromName, toName: config.toName });
+      const res = await d.run({ model: m.name, dir: m.dir, image, output: 'labelstudio', alpha: 0.5, format: 'png', withLabels: false, name: url, fromName: config.fromName, toName: config.toName, regions: config.regions, tolerance: d.tolerance });
       if (!res.ok) throw d.httpError(res.status, `task ${task?.id}: ${res.message}`);
-      const pred = (JSON.parse(Buffer.from(res.body).toString('utf8')) as { predictions: { score?: number; result: { value: { brushlabels: string[] } }[] }[] }).predictions[0];
+      const key = `${config.regions}labels`;
+      const pred = (JSON.parse(Buffer.from(res.body).toString('utf8')) as { predictions: { score?: number; result: { value: Record<string, string[]> }[] }[] }).predictions[0];
       // Regions of the config's labels only, named as the config spells them.
-      const result = pred.result.filter((r) => wanted.has(r.value.brushlabels[0].toLowerCase()))
-        .map((r) => ({ ...r, value: { ...r.value, brushlabels: [wanted.get(r.value.brushlabels[0].toLowerCase())!] } }));
+      const result = pred.result.filter((r) => wanted.has(r.value[key][0].toLowerCase()))
+        .map((r) => ({ ...r, value: { ...r.value, [key]: [wanted.get(r.value[key][0].toLowerCase())!] } }));
       results.push({ result, score: pred.score, model_version: `pixelwise ${m.name}` });
     }
     return { results, model_version: `pixelwise ${m.name}` };

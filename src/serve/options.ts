@@ -11,8 +11,8 @@ export interface ServeOptions {
    * name that resolves here (DNS rebinding) cannot reach it. '*' answers every name.
    */
   allowedHosts?: string[];
-  /** Label Studio's ML backend: the folder behind its local files, and its URL (for uploaded images). */
-  lsFiles?: string; lsUrl?: string;
+  /** Label Studio's ML backend: the folder behind its local files, its URL (for uploaded images), how far its polygons may be thinned (pixels). */
+  lsFiles?: string; lsUrl?: string; lsTolerance?: number;
 }
 
 /** The names a loopback server is reached by. */

@@ -1,4 +1,5 @@
 // Messages between the HTTP server and its inference workers.
+import type { LabelStudioRegions } from '../data/annotations/format_names.js';
 
 export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'yolo', 'labelme', 'probabilities'] as const;
 export type Output = typeof OUTPUTS[number];
@@ -18,7 +19,9 @@ export interface Job {
   withLabels: boolean;
   /** coco, labelstudio, yolo, labelme: the image's name in the export, and Label Studio's control and object names. */
   name?: string; fromName?: string; toName?: string;
-  /** yolo, labelme: how far (pixels) thinned outlines may stray from the exact ones (0: exact). */
+  /** labelstudio: brush masks or polygons. */
+  regions?: LabelStudioRegions;
+  /** yolo, labelme, labelstudio polygons: how far (pixels) thinned outlines may stray from the exact ones (0: exact). */
   tolerance?: number;
   /** probabilities: the classes whose confidence masks are returned (names or ids). */
   classes?: string[];

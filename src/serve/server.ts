@@ -29,6 +29,7 @@ const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxru
 
 import { hostName, LOOPBACK_HOSTS, type ServeOptions } from './options.js';
 import { registerLabelStudio } from './label_studio.js';
+import { LS_REGIONS } from '../data/annotations/format_names.js';
 
 class HttpError extends Error { constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); } }
 
@@ -45,6 +46,7 @@ const segmentQuery = z.object({
   to_name: z.string().max(200).optional(),
   classes: z.string().max(4000).optional(),
   tolerance: z.coerce.number().min(0).max(1e6).default(0),
+  regions: z.enum(LS_REGIONS).optional(),
 }).strict(); // a misspelt parameter (aplha=0.3) is refused, not answered with its default
 
 export type InferencePool = WorkerPool<Job, JobResult>;
@@ -126,7 +128,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     await checkPixels(image, o.maxPixels);
     const job: Job = {
       model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
-      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1', name: q.name, fromName: q.from_name, toName: q.to_name, classes, tolerance: q.tolerance,
+      effect: q.effect, keep, withLabels: q.labels === 'true' || q.labels === '1', name: q.name, fromName: q.from_name, toName: q.to_name, classes, tolerance: q.tolerance, regions: q.regions,
     };
     const res = await runJob(pool, job, metrics, o.timeoutMs);
     if (!res.ok) throw new HttpError(res.status, res.message);
@@ -137,7 +139,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   });
 
   registerLabelStudio(app, {
-    catalog, defaultModel: catalog.has('voc') ? 'voc' : [...catalog.keys()][0], files: o.lsFiles, url: o.lsUrl,
+    catalog, defaultModel: catalog.has('voc') ? 'voc' : [...catalog.keys()][0], files: o.lsFiles, url: o.lsUrl, tolerance: o.lsTolerance ?? 0,
     run: (job) => runJob(pool, job, metrics, o.timeoutMs), checkPixels: (image) => checkPixels(image, o.maxPixels),
     httpError: (status, message) => new HttpError(status, message), maxBytes: o.maxBodyBytes, fetchTimeoutMs: o.timeoutMs,
   });
@@ -167,7 +169,7 @@ function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
   if (r.success) return r.data;
   const i = r.error.issues[0];
   if (i.code === 'unrecognized_keys') throw new HttpError(400, `query parameter ${i.keys[0]}: not one POST /v1/segment takes (${Object.keys(segmentQuery.shape).join(', ')})`);
-  const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false', tolerance: 'a distance in pixels, 0 (exact) or more' };
+  const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false', tolerance: 'a distance in pixels, 0 (exact) or more', regions: LS_REGIONS.join('|') };
   const key = String(i.path[0]);
   // A parameter given twice arrives as a list: say that rather than the schema's words.
   if (Array.isArray((query as Record<string, unknown>)?.[key])) throw new HttpError(400, `query parameter ${key}: given more than once; give it once`);

@@ -59,7 +59,7 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
     const confidence = new Float32Array(r.labels.length);
     for (const c of new Set(r.labels)) { const p = r.probability([c]); for (let i = 0; i < p.length; i++) if (r.labels[i] === c) confidence[i] = p[i]; }
     // The name is the task's image as the caller (or Label Studio) gives it: a URL, used as it is.
-    const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: job.fromName ?? 'tag', toName: job.toName ?? 'image', imageUrlPrefix: '', modelVersion: `pixelwise ${job.model}`, urlNames: true });
+    const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: job.fromName ?? 'tag', toName: job.toName ?? 'image', imageUrlPrefix: '', modelVersion: `pixelwise ${job.model}`, urlNames: true, regions: job.regions }, { outlineTolerance: job.tolerance });
     await b.add({ name: job.name ?? 'image', width: r.width, height: r.height, labels: r.labels, confidence });
     body = Buffer.from(JSON.stringify(job.output === 'coco' ? b.coco() : b.labelStudio()[0])); contentType = 'application/json';
   } else if (job.output === 'yolo' || job.output === 'labelme') {

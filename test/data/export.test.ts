@@ -188,6 +188,32 @@ test('predict --export labelstudio: an image name with URL characters (space, #,
   assert.deepEqual(readMask(path.join(back, 'masks', 'a b#1%&.png')).data, readMask(path.join(out, 'a b#1%&_labels.png')).data);
 });
 
+test('predict --export labelstudio --ls-regions polygon: PolygonLabels regions (outlines in percent) that convert back to predict\'s label maps exactly; thinned by --outline-tolerance; the options refused apart from their export', () => {
+  const out = path.join(tempDir(), 'pred');
+  const p = spawnSync(process.execPath, [BIN, 'predict', PHOTOS, '--model', 'voc-fast', '--out', out, '--export', 'labelstudio', '--ls-regions', 'polygon', '--quiet'], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(fs.readFileSync(path.join(out, 'labelstudio-config.xml'), 'utf8'), /<PolygonLabels name="tag" toName="image">[\s\S]*<\/PolygonLabels>/);
+  const tasks = JSON.parse(fs.readFileSync(path.join(out, 'labelstudio.json'), 'utf8'));
+  const points = (t: { predictions: { result: { value: { points: number[][] } }[] }[] }[]) => t.flatMap((x) => x.predictions[0].result).reduce((n, r) => n + r.value.points.length, 0);
+  assert.ok(tasks.every((t: { predictions: { result: { type: string }[] }[] }) => t.predictions[0].result.length && t.predictions[0].result.every((r) => r.type === 'polygonlabels')));
+  const back = path.join(tempDir(), 'back');
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'labelstudio', path.join(out, 'labelstudio.json'), '--images', PHOTOS, '--out', back, '--class-file', 'voc', '--predictions', '--quiet'], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  for (const f of photos) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, readMask(path.join(out, f.replace('.png', '_labels.png'))).data, f);
+  // Thinned: fewer points to edit.
+  const thin = path.join(tempDir(), 'thin');
+  assert.equal(spawnSync(process.execPath, [BIN, 'predict', PHOTOS, '--model', 'voc-fast', '--out', thin, '--export', 'labelstudio', '--ls-regions', 'polygon', '--outline-tolerance', '1', '--quiet']).status, 0);
+  assert.ok(points(JSON.parse(fs.readFileSync(path.join(thin, 'labelstudio.json'), 'utf8'))) < points(tasks) / 2);
+  for (const [args, msg] of [
+    [['--export', 'coco', '--ls-regions', 'polygon'], '--ls-regions goes with --export labelstudio'],
+    [['--export', 'labelstudio', '--outline-tolerance', '1'], '--outline-tolerance goes with --export yolo, labelme, or labelstudio with --ls-regions polygon'],
+  ] as const) {
+    const r = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, 'chelsea.png'), '--model', 'voc-fast', '--out', path.join(tempDir(), 'x'), ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.ok(r.stderr.includes(msg), r.stderr);
+  }
+});
+
 test('predict --export refuses a folder that holds other files, or a file where an export writes a folder, in one line', () => {
   const out = tempDir();
   fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');

@@ -13,6 +13,7 @@ import { decodeBinary } from '@thi.ng/rle-pack';
 import { buildServer } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 import { load } from '../../src/inference/load.ts';
+import { fillPolygon } from '../../src/data/polygon.ts';
 import { tempDir } from '../helpers.ts';
 
 const PHOTO = path.resolve('assets/photos/chelsea.png');
@@ -74,6 +75,23 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
       }
       assert.deepEqual(got, want);
     }
+    // A project that labels with polygons: its regions are the outlines, which fill (by pixel
+    // centres, as convert and Label Studio's own export read them) to the same pixels.
+    const polygonConfig = CONFIG.replace(/BrushLabels/g, 'PolygonLabels').replace('name="brush"', 'name="outline"');
+    const p = await post('/ls/voc/predict', { tasks: [tasks[2]], project: '7.1700000000', label_config: polygonConfig });
+    assert.equal(p.status, 200, await p.clone().text());
+    const [poly] = (await p.json()).results;
+    assert.ok(poly.result.length >= 1 && poly.score > 0);
+    const filled = new Uint8Array(want.length);
+    for (const region of poly.result) {
+      assert.deepEqual([region.type, region.from_name, region.value.polygonlabels, region.value.closed], ['polygonlabels', 'outline', ['Cat'], true]);
+      assert.ok(region.value.points.every(([x, y]: number[]) => x >= 0 && x <= 100 && y >= 0 && y <= 100), 'points in percent');
+      fillPolygon(filled, expected.width, expected.height, region.value.points.flatMap(([x, y]: number[]) => [(x / 100) * expected.width, (y / 100) * expected.height]), 1);
+    }
+    assert.deepEqual(filled, want);
+    const neither = await post('/ls/voc/setup', { project: 2, schema: CONFIG.replace(/BrushLabels/g, 'RectangleLabels') });
+    assert.equal(neither.status, 422);
+    assert.equal((await neither.json()).error, 'the labelling config has no <BrushLabels> or <PolygonLabels> (pixelwise answers brush or polygon regions)');
 
     const bad = await post('/ls/voc/setup', { project: 1, schema: CONFIG.replace('"Cat"', '"kitten"') });
     assert.equal(bad.status, 422);

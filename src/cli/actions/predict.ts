@@ -81,7 +81,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const clash = exports.length ? exportNamesProblem(exportNames, exports) : null;
   if (clash) throw new UserError(`--export: ${clash}; predict them in separate runs`);
   checkLabelmeEdits(o.out, exports, exportNames);
-  const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
+  const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, regions: o.lsRegions, modelVersion: `pixelwise ${path.basename(path.resolve(o.model ?? 'voc'))}` };
   const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
   // Every setting that shapes an image's files; with exports, the scores path (the same label maps) and its figures.
   const settings = settingsDigest(await modelIdentity(model), {

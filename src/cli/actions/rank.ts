@@ -84,7 +84,7 @@ export async function run(o: Opts): Promise<void> {
       ranked: ranked.map((s, i) => ({ rank: i + 1, image: s.image, score: score(s), scores: s.scores, perClass: s.perClass.map((c) => ({ class: names[c.id] ?? c.id, pixels: c.pixels, mean: c.mean })), selected: i < selected.length })),
     }, null, 1) + '\n');
     if (exports.length) {
-      const lsNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(model)}` };
+      const lsNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, regions: o.lsRegions, modelVersion: `pixelwise ${path.basename(model)}` };
       const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
       checkLabelmeEdits(o.out, exports, selected.map((s) => s.image));
       for (const s of selected) {

@@ -28,7 +28,7 @@ export async function run(o: Opts): Promise<void> {
   const hosts = allowedHosts(o);
   const server = await buildServer({
     modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue, precision: o.precision,
-    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: hosts, lsFiles: o.lsFiles, lsUrl: o.lsUrl,
+    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: hosts, lsFiles: o.lsFiles, lsUrl: o.lsUrl, lsTolerance: o.lsOutlineTolerance,
   });
   let url: string;
   try { url = await server.app.listen({ port: o.port, host: o.host }); } catch (e) {

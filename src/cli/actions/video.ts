@@ -198,7 +198,7 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   // Pre-annotations of every --export-every-th frame, beside the frames themselves (the tools but
   // CVAT's video tasks need them as images).
   const exports = o.export ? parseExports(o.export) : [];
-  const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, modelVersion: `pixelwise ${path.basename(path.resolve(model ?? 'voc'))}` };
+  const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, regions: o.lsRegions, modelVersion: `pixelwise ${path.basename(path.resolve(model ?? 'voc'))}` };
   const builder = exports.length ? new ExportBuilder(classes, exports, lsNames, { outlineTolerance: o.outlineTolerance }) : null;
   const framesDir = o.exportDir ? path.join(o.exportDir, 'frames') : '';
   if (builder) checkLabelmeEdits(o.exportDir!, exports, Array.from({ length: Number.isFinite(total) ? Math.ceil(total / o.exportEvery) : 0 }, (_, k) => frameName(k * o.exportEvery)), '--export-dir');

@@ -2,15 +2,16 @@
 // editable pre-annotations (and read back with convert.ts to the same label maps):
 // - COCO: one annotation per class present in an image, its segmentation the compressed RLE
 //   pycocotools writes, with area, bbox and a score (the class's mean probability there);
-// - Label Studio: one task per image with a prediction of brush regions (brush RLE), a score
-//   (the image's mean top probability), and a labelling config for the classes;
+// - Label Studio: one task per image with a prediction of brush regions (brush RLE) or polygon
+//   regions (outlines in percent of the image), a score (the image's mean top probability), and a
+//   labelling config for the classes (BrushLabels or PolygonLabels);
 // - CVAT Segmentation mask 1.1: a zip of labelmap.txt, ImageSets/Segmentation/default.txt and
 //   SegmentationClass/ colour PNGs;
 // - Ultralytics YOLO segmentation: a zip as CVAT exports it (data.yaml, train.txt, labels/train/ with
 //   one row per region: the class index and its outline in fractions of the image);
 // - labelme: one JSON per image, a polygon per region.
-// YOLO and labelme hold outlines: each 4-connected region of a class is one (outlines.ts), its holes
-// joined in, and each reads back to the region's pixels exactly.
+// YOLO, labelme and Label Studio's polygons hold outlines: each 4-connected region of a class is one
+// (outlines.ts), its holes joined in, and each reads back to the region's pixels exactly.
 // A leading background class ("background", "other", "_background_") is not exported: its pixels
 // are the unlabelled rest, which every reader takes as background.
 import { zipSync } from 'fflate';
@@ -21,9 +22,11 @@ import type { ClassInfo, Rgb } from '../classes.js';
 import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
 import { labelOutlines } from '../outlines.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
+import { LS_REGIONS, type LabelStudioRegions } from './format_names.js';
 
 export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'yolo', 'labelme'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
+
 
 /**
  * An image's predictions. `confidence`: the probability of each pixel's label (the exported regions'
@@ -130,7 +133,8 @@ export class ExportBuilder {
 
   /** `options.outlineTolerance`: yolo and labelme outlines thinned to within this many pixels (default 0: exact). */
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames, private readonly options: { outlineTolerance?: number } = {}) {
-    refuseUnknownKeys(names, { fromName: true, toName: true, imageUrlPrefix: true, modelVersion: true, urlNames: true } satisfies Record<keyof LabelStudioNames, true>, 'ExportBuilder() names');
+    refuseUnknownKeys(names, { fromName: true, toName: true, imageUrlPrefix: true, modelVersion: true, urlNames: true, regions: true } satisfies Record<keyof LabelStudioNames, true>, 'ExportBuilder() names');
+    if (names.regions !== undefined && !LS_REGIONS.includes(names.regions)) throw argumentError('regions', names.regions, `use ${LS_REGIONS.join(' or ')}`);
     refuseUnknownKeys(options, { outlineTolerance: true }, 'ExportBuilder()');
     const unknown = (formats as unknown[]).find((f) => !(EXPORT_FORMATS as readonly unknown[]).includes(f));
     if (unknown !== undefined) throw argumentError('formats', unknown, `unknown export format; use ${EXPORT_FORMATS.join(', ')}`);
@@ -149,7 +153,11 @@ export class ExportBuilder {
     if (sums && !(Number.isFinite(sums.total) && Array.isArray(sums.byLabel))) throw new UserError(`confidenceSums of ${p.name}: not a total and sums by label; give what confidenceSums(labels, confidence) returns`, 2, 'confidenceSums');
     const clash = this.added.problem(p.name);
     if (clash) throw new UserError(`name: ${clash}; rename one, or export them in separate runs`, 2, 'name');
-    const masks = this.formats.includes('coco') || this.formats.includes('labelstudio') ? classMasks(p, this.ids, sums) : [];
+    const polygons = this.formats.includes('labelstudio') && this.names.regions === 'polygon';
+    const masks = this.formats.includes('coco') || (this.formats.includes('labelstudio') && !polygons) ? classMasks(p, this.ids, sums) : [];
+    const exported = new Set(this.ids);
+    const outlines = this.formats.includes('yolo') || this.formats.includes('labelme') || polygons
+      ? labelOutlines(p.labels, p.width, p.height, (l) => exported.has(l), this.options.outlineTolerance ?? 0) : [];
     if (this.formats.includes('coco')) {
       const imageId = this.images.length + 1;
       this.images.push({ id: imageId, file_name: p.name, width: p.width, height: p.height });
@@ -162,12 +170,21 @@ export class ExportBuilder {
     }
     if (this.formats.includes('labelstudio')) {
       const n = this.names;
-      const result = masks.map((m, k) => ({
-        id: `r${k + 1}`, type: 'brushlabels', from_name: n.fromName, to_name: n.toName, origin: 'prediction',
-        original_width: p.width, original_height: p.height, image_rotation: 0,
-        value: { format: 'rle', rle: encodeBrushRle(m.mask, p.height, p.width), brushlabels: [this.classes[m.id].name] },
-        ...(m.score != null ? { score: round(m.score) } : {}),
-      }));
+      const region = { from_name: n.fromName, to_name: n.toName, origin: 'prediction', original_width: p.width, original_height: p.height, image_rotation: 0 };
+      // A class's score: its mean probability over its pixels (the same for each of its regions).
+      const areas = polygons && sums ? labelCounts(p.labels) : null;
+      const result = polygons
+        ? outlines.map((o, k) => {
+          // Points in percent of the image, as Label Studio stores them (to 1e-6: the pixel edges come back exactly).
+          const points = Array.from({ length: o.xy.length / 2 }, (_, j) => [percent(o.xy[2 * j], p.width), percent(o.xy[2 * j + 1], p.height)]);
+          const score = sums && areas ? (sums.byLabel[o.label] ?? 0) / areas[o.label] : null;
+          return { id: `r${k + 1}`, type: 'polygonlabels', ...region, value: { points, closed: true, polygonlabels: [this.classes[o.label].name] }, ...(score != null ? { score: round(score) } : {}) };
+        })
+        : masks.map((m, k) => ({
+          id: `r${k + 1}`, type: 'brushlabels', ...region,
+          value: { format: 'rle', rle: encodeBrushRle(m.mask, p.height, p.width), brushlabels: [this.classes[m.id].name] },
+          ...(m.score != null ? { score: round(m.score) } : {}),
+        }));
       const score = sums ? round(sums.total / p.labels.length) : undefined;
       this.tasks.push({ data: { [n.toName]: n.imageUrlPrefix + (n.urlNames ? p.name : urlPath(p.name)) }, predictions: [{ model_version: n.modelVersion, ...(score != null ? { score } : {}), result }] });
     }
@@ -179,8 +196,6 @@ export class ExportBuilder {
       this.pngs[`SegmentationClass/${s}.png`] = new Uint8Array(await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).png().toBuffer());
     }
     if (this.formats.includes('yolo') || this.formats.includes('labelme')) {
-      const exported = new Set(this.ids);
-      const outlines = labelOutlines(p.labels, p.width, p.height, (l) => exported.has(l), this.options.outlineTolerance ?? 0);
       if (this.formats.includes('yolo')) {
         const index = new Map(this.ids.map((id, k) => [id, k]));
         const frac = (v: number, size: number) => String(Math.round((v / size) * 1e6) / 1e6);
@@ -252,7 +267,7 @@ export interface LabelmeFile {
  * task's image URL (the image's name, percent-encoded, follows; `urlNames`: the names are URLs
  * already, used as they are) and the predictions' model version.
  */
-export interface LabelStudioNames { fromName: string; toName: string; imageUrlPrefix: string; modelVersion: string; urlNames?: boolean }
+export interface LabelStudioNames { fromName: string; toName: string; imageUrlPrefix: string; modelVersion: string; urlNames?: boolean; regions?: LabelStudioRegions }
 
 /** A file name as a URL path, each segment percent-encoded as Label Studio's local storage quotes paths ("a b#1.png" -> "a%20b%231.png"). */
 const urlPath = (name: string) => name.split('/').map(encodeURIComponent).join('/');
@@ -260,10 +275,11 @@ const urlPath = (name: string) => name.split('/').map(encodeURIComponent).join('
 const hex = (c: Rgb) => '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
 const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-/** A Label Studio labelling config for brush labels of `classes` on an image. */
-export function labelStudioConfig(classes: ClassInfo[], n: Pick<LabelStudioNames, 'fromName' | 'toName'>): string {
+/** A Label Studio labelling config for brush (or polygon) labels of `classes` on an image. */
+export function labelStudioConfig(classes: ClassInfo[], n: Pick<LabelStudioNames, 'fromName' | 'toName' | 'regions'>): string {
   const labels = exportedClasses(classes).map((i) => `    <Label value="${xmlAttr(classes[i].name)}" background="${hex(classes[i].color)}"/>`);
-  return `<View>\n  <Image name="${xmlAttr(n.toName)}" value="$${xmlAttr(n.toName)}" zoom="true"/>\n  <BrushLabels name="${xmlAttr(n.fromName)}" toName="${xmlAttr(n.toName)}">\n${labels.join('\n')}\n  </BrushLabels>\n</View>\n`;
+  const control = n.regions === 'polygon' ? 'PolygonLabels' : 'BrushLabels';
+  return `<View>\n  <Image name="${xmlAttr(n.toName)}" value="$${xmlAttr(n.toName)}" zoom="true"/>\n  <${control} name="${xmlAttr(n.fromName)}" toName="${xmlAttr(n.toName)}">\n${labels.join('\n')}\n  </${control}>\n</View>\n`;
 }
 
 /** Colours told apart: a class whose colour an earlier class has gets the nearest free one (CVAT maps colours to labels). */
@@ -278,3 +294,13 @@ export function distinctColors(classes: ClassInfo[], reserved: Rgb[] = []): Rgb[
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
+
+/** A coordinate in percent of the image's side, to 1e-6 (a pixel edge stays within 0.5 px of itself for sides up to 10^7 px). */
+const percent = (v: number, side: number) => Math.round((v / side) * 1e8) / 1e6;
+
+/** How many pixels each label has. */
+function labelCounts(labels: Uint8Array): Uint32Array {
+  const n = new Uint32Array(256);
+  for (let i = 0; i < labels.length; i++) n[labels[i]]++;
+  return n;
+}
