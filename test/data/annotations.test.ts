@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import { countsToString, decodeBrushRle, decodeCocoRle, encodeBrushRle, encodeCocoRle, maskToCounts, stringToCounts } from '../../src/formats/mask_rle.ts';
 import { fillEllipse, fillPolygon } from '../../src/data/polygon.ts';
 import { convertAnnotations } from '../../src/data/annotations/convert.ts';
+import { topLevelKeys } from '../../src/data/annotations/sniff.ts';
 import { loadSamples } from '../../src/data/dataset.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -337,9 +338,11 @@ test('CVAT for images XML: polygon, box and mask layered by z_order; Segmentatio
 test('a tool\'s zip download is read as it is: extracted into OUT/export, the export\'s file and images folder found in it; a YOLO zip refused saying what to give; a zip slip, a zip without the images and one of several exports refused', async () => {
   const images = await imagesDir(['a.png', 'b.png']);
   const png = (n: string) => new Uint8Array(fs.readFileSync(path.join(images, n)));
+  // In CVAT's order, its "annotations" past the first 64 KB (a large task's images list puts it there).
   const coco = {
-    images: [{ id: 1, file_name: 'a.png', width: W, height: H }, { id: 2, file_name: 'b.png', width: W, height: H }],
+    licenses: [{ name: '', id: 0, url: '' }], info: { description: 'a large task '.repeat(6000) },
     categories: [{ id: 1, name: 'cat' }],
+    images: [{ id: 1, file_name: 'a.png', width: W, height: H }, { id: 2, file_name: 'b.png', width: W, height: H }],
     annotations: [{ id: 1, image_id: 1, category_id: 1, iscrowd: 0, segmentation: [[1, 1, 4, 1, 4, 3, 1, 3]] }, { id: 2, image_id: 2, category_id: 1, iscrowd: 0, segmentation: [], bbox: [2, 2, 3, 3] }],
   };
   const json = new TextEncoder().encode(JSON.stringify(coco));
@@ -738,6 +741,18 @@ test('Supervisely project: polygons (edges included, as OpenCV fills them; inter
   await assert.rejects(convertAnnotations({ from: 'supervisely', input: root, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${root}: a.png, object 0 (car): a polygon needs points.exterior of at least 3 [x, y] pairs; fix the file or pass options.skipInvalid to skip such shapes`);
   fs.writeFileSync(path.join(root, 'ds1', 'ann', 'a.png.json'), JSON.stringify({ objects: [] }));
   await assert.rejects(convertAnnotations({ from: 'supervisely', input: root, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /a\.png\.json: not a Supervisely annotation \(needs "size"/.test(e.message));
+});
+
+test('topLevelKeys: the keys of the object a JSON file holds, wherever they are (past a megabyte), not those nested or inside strings', () => {
+  const d = tempDir();
+  const file = (name: string, text: string) => { fs.writeFileSync(path.join(d, name), text); return path.join(d, name); };
+  const filler = JSON.stringify(Array.from({ length: 40000 }, (_, i) => ({ id: i, file_name: `dir/img_${i}.png`, note: 'a "quoted" {brace} [bracket] \\ back' })));
+  assert.ok(filler.length > 2 << 20);
+  const big = file('big.json', `\uFEFF{ "images" : ${filler}, "x": {"annotations": 1, "categories": []}, "weird \\"key\\"": "annotations", "annotations": [] }`);
+  assert.deepEqual([...topLevelKeys(big, ['images', 'annotations', 'categories', 'weird \\"key\\"'])].sort(), ['annotations', 'images', 'weird \\"key\\"']);
+  assert.deepEqual([...topLevelKeys(file('arr.json', '[{"images": [], "annotations": []}]'), ['images', 'annotations'])], []);
+  assert.deepEqual([...topLevelKeys(file('after.json', '{"a": 1} {"images": []}'), ['images'])], [], 'nothing after the object ends');
+  assert.deepEqual([...topLevelKeys(file('cut.json', '{"images": [1, 2'), ['images', 'annotations'])], ['images']);
 });
 
 test('a Supervisely project downloaded as a tar (GNU, or POSIX pax gzip-compressed; a name past 100 characters) converts as the project folder does; a tar slip, a link, macOS "._" files and a tar cut short', async (t) => {

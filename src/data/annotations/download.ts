@@ -12,6 +12,7 @@ import { isDir } from '../../util/fs.js';
 import { filesUnder } from '../image_list.js';
 import { IMAGE_EXTS } from '../image_exts.js';
 import type { AnnotationFormat } from './format_names.js';
+import { topLevelKeys } from './sniff.js';
 
 /** The archives a download comes as: a zip (most tools), a tar or gzip-compressed tar (Supervisely's). */
 export type ArchiveKind = 'zip' | 'tar';
@@ -195,14 +196,15 @@ async function untarInto(tar: string, files: EntryFiles, onRead: (read: number) 
 /** Every file (relative, '/'-separated) under an extracted download. */
 const filesIn = (root: string): string[] => filesUnder(root, true, () => true);
 
-/** Whether a JSON file's start suggests this format's export (cheap: the first 64 KB). */
+/** Whether a JSON file suggests this format's export (cheap: COCO's top-level keys scanned for, the others' first 64 KB). */
 function jsonLooksLike(file: string, from: AnnotationFormat): boolean {
+  // COCO's "annotations" follows its images: past the head of a large export, so its keys are scanned for.
+  if (from === 'coco') return topLevelKeys(file, ['images', 'annotations']).size === 2;
   const fd = fs.openSync(file, 'r');
   const head = Buffer.alloc(65536);
   let n = 0;
   try { n = fs.readSync(fd, head, 0, head.length, 0); } finally { fs.closeSync(fd); }
   const text = head.subarray(0, n).toString('utf8');
-  if (from === 'coco') return /"annotations"\s*:/.test(text) && /"categories"\s*:/.test(text);
   if (from === 'labelstudio') return /^\s*\[/.test(text) && /"(annotations|predictions)"\s*:/.test(text);
   if (from === 'via') return /"(regions|_via_img_metadata|shape_attributes)"/.test(text);
   return true;

@@ -58,6 +58,50 @@ export function otherArchive(file: string): 'a gzip-compressed file' | 'a 7-Zip 
   return null;
 }
 
+/**
+ * Which of `wanted` are keys of the JSON object a file holds (its top level), read a chunk at a time
+ * until all are seen or the file ends: the text scanned (strings, escapes and nesting followed), not
+ * parsed, so a large export costs a read and no memory. A key far into the file is found (a COCO
+ * export's "annotations" follows its images); keys as written (escapes not decoded); a file that
+ * is not an object has none.
+ */
+export function topLevelKeys(file: string, wanted: readonly string[]): Set<string> {
+  const found = new Set<string>(), want = new Set(wanted);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let depth = 0, started = false, inString = false, escaped = false, inKey = false, pendingKey: string | null = null;
+    let key: number[] = [];
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) {
+      for (let i = 0; i < n; i++) {
+        const c = buf[i];
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === 0x5c) escaped = true;
+          else if (c === 0x22) { inString = false; if (inKey) { pendingKey = Buffer.from(key).toString('utf8'); inKey = false; } continue; }
+          if (inKey) key.push(c);
+          continue;
+        }
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+        if (!started) {
+          if (c === 0xef || c === 0xbb || c === 0xbf) continue; // a byte-order mark
+          if (c !== 0x7b) return found;
+          started = true; depth = 1; continue;
+        }
+        if (c === 0x3a && pendingKey !== null) {
+          if (want.has(pendingKey)) { found.add(pendingKey); if (found.size === want.size) return found; }
+          pendingKey = null; continue;
+        }
+        pendingKey = null;
+        if (c === 0x22) { inString = true; if (depth === 1) { inKey = true; key = []; } }
+        else if (c === 0x7b || c === 0x5b) depth++;
+        else if (c === 0x7d || c === 0x5d) { if (--depth === 0) return found; }
+      }
+    }
+    return found;
+  } finally { fs.closeSync(fd); }
+}
+
 /** The export format `file` looks like (read up to 64 MB), or null when it looks like none of them. */
 export function sniffFormat(file: string): AnnotationFormat | null {
   let bytes: Buffer;
