@@ -743,6 +743,15 @@ test('Supervisely project: polygons (edges included, as OpenCV fills them; inter
   await assert.rejects(convertAnnotations({ from: 'supervisely', input: root, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /a\.png\.json: not a Supervisely annotation \(needs "size"/.test(e.message));
 });
 
+test('an export past what one JSON file is read as (2 GB; a sparse file) is refused in one line saying to export it in parts', async () => {
+  const file = path.join(tempDir(), 'huge.json');
+  fs.writeFileSync(file, '{');
+  fs.truncateSync(file, 2 ** 31 + 2 ** 27); // sparse: no disk used
+  try {
+    await assert.rejects(convertAnnotations({ from: 'coco', input: file, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: 2.1 GB, more than one JSON file is read whole (2 GB); export the project in parts (a task range or a split each)`);
+  } finally { fs.rmSync(file); }
+});
+
 test('topLevelKeys: the keys of the object a JSON file holds, wherever they are (past a megabyte), not those nested or inside strings', () => {
   const d = tempDir();
   const file = (name: string, text: string) => { fs.writeFileSync(path.join(d, name), text); return path.join(d, name); };

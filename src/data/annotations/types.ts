@@ -2,6 +2,7 @@
 // its shapes in drawing order, and the tool's label list.
 import fs from 'node:fs';
 import { UserError } from '../../util/errors.js';
+import { parseJsonBytes } from '../../util/json_file.js';
 import { isDir, isFile } from '../../util/fs.js';
 import type { Rgb } from '../classes.js';
 
@@ -143,5 +144,12 @@ export function polygonProblem(xy: unknown[]): string | null {
 export function readJsonFile(file: string): unknown {
   if (isDir(file)) throw new UserError(`${file}: a folder; give the export's JSON file`);
   if (!isFile(file)) throw new UserError(`${file}: file not found`);
-  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
+  let bytes: Buffer;
+  try { bytes = fs.readFileSync(file); } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // Node reads a file whole up to 2 GiB.
+    if (err.code === 'ERR_FS_FILE_TOO_LARGE') throw new UserError(`${file}: ${(fs.statSync(file).size / 2 ** 30).toFixed(1)} GB, more than one JSON file is read whole (2 GB); export the project in parts (a task range or a split each)`);
+    throw new UserError(`${file}: cannot read it (${err.code ?? err.message})`);
+  }
+  try { return parseJsonBytes(bytes); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
 }
