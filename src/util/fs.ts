@@ -47,6 +47,18 @@ export function endCutLine(file: string): void {
   } catch (e) { throw userFacing(file, e, 'nothing was written') ?? e; } finally { fs.closeSync(fd); }
 }
 
+/**
+ * A text file as one string; a file longer than a string holds (V8: 2^29 - 24 characters, about
+ * 512 MB) is refused in one line naming it, its size and `remedy` (how to make it smaller).
+ */
+export function readTextFile(file: string, remedy: string): string {
+  try { return fs.readFileSync(file, 'utf8'); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_STRING_TOO_LONG' && code !== 'ERR_FS_FILE_TOO_LARGE') throw e;
+    throw new UserError(`${file}: ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MB, longer than one text is read as (512 MB); ${remedy}`);
+  }
+}
+
 /** The JSON values of a file's lines (none when there is no file), passing over lines that do not parse (cut short by a kill). */
 export function readJsonLines<T>(file: string): T[] {
   let text: string;

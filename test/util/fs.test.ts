@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendLine, endCutLine, readJsonLines } from '../../src/util/fs.ts';
+import { appendLine, endCutLine, readJsonLines, readTextFile } from '../../src/util/fs.ts';
+import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from '../helpers.ts';
 
 test('readJsonLines passes over a line cut short; endCutLine ends it so that the next line appended reads back', () => {
@@ -21,4 +22,16 @@ test('readJsonLines passes over a line cut short; endCutLine ends it so that the
   appendLine(file, JSON.stringify({ a: 3 }));
   assert.deepEqual(readJsonLines(file), [{ a: 1 }, { a: 3 }]);
   assert.equal(fs.readFileSync(file, 'utf8'), '{"a":1}\n{"a":2,"b"\n{"a":3}\n');
+});
+
+test('readTextFile: a file longer than a string holds (a sparse 600 MB file) is refused in one line with its size and the remedy; others read', () => {
+  const d = tempDir();
+  fs.writeFileSync(path.join(d, 'small.xml'), '<annotations/>');
+  assert.equal(readTextFile(path.join(d, 'small.xml'), 'split it'), '<annotations/>');
+  const big = path.join(d, 'big.xml');
+  fs.writeFileSync(big, '<annotations>');
+  fs.truncateSync(big, 600 * 2 ** 20);
+  try {
+    assert.throws(() => readTextFile(big, 'export the task in parts'), (e: Error) => e instanceof UserError && e.message === `${big}: 600 MB, longer than one text is read as (512 MB); export the task in parts`);
+  } finally { fs.rmSync(big); }
 });

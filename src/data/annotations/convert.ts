@@ -31,7 +31,7 @@ import { archiveWords, cocoSplitsIn, exportIn, extractArchive, imagesFolderIn, s
 import { distinctColors } from './export.js';
 import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
-import { isDir, isFile, notFolder, writeFileAtomic } from '../../util/fs.js';
+import { isDir, isFile, notFolder, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
 
@@ -126,7 +126,7 @@ function readExport(o: ConvertOptions): AnnotationSet {
     case 'supervisely': return readSupervisely(o.input, skip);
     case 'cvat': {
       if (!isFile(o.input)) throw new UserError(`${o.input}: file not found`);
-      return readCvatXml(fs.readFileSync(o.input, 'utf8'), o.input, skip);
+      return readCvatXml(readTextFile(o.input, 'export the task in parts (CVAT exports each job of a task on its own)'), o.input, skip);
     }
     case 'cvat-mask': {
       // Its download is a zip, extracted before (unzipped): here, its folder; each file read when needed.
