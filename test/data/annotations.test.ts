@@ -13,6 +13,7 @@ import { countsToString, decodeBrushRle, decodeCocoRle, encodeBrushRle, encodeCo
 import { fillEllipse, fillPolygon } from '../../src/data/polygon.ts';
 import { convertAnnotations } from '../../src/data/annotations/convert.ts';
 import { topLevelKeys } from '../../src/data/annotations/sniff.ts';
+import { drawBits, maskRegion } from '../../src/data/annotations/types.ts';
 import { loadSamples } from '../../src/data/dataset.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -750,6 +751,29 @@ test('an export past what one JSON file is read as (2 GB; a sparse file) is refu
   try {
     await assert.rejects(convertAnnotations({ from: 'coco', input: file, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: 2.1 GB, more than one JSON file is read whole (2 GB); export the project in parts (a task range or a split each)`);
   } finally { fs.rmSync(file); }
+});
+
+test('maskRegion and drawBits: a bitmap region cropped to its set pixels and packed a bit a pixel draws the pixels placing the mask pixel by pixel would (random masks, places partly off the image, masks not word-aligned)', () => {
+  const rng = new Rng(11);
+  for (let t = 0; t < 5000; t++) {
+    const mw = 1 + Math.floor(rng.next() * 40), mh = 1 + Math.floor(rng.next() * 9), W = 1 + Math.floor(rng.next() * 40), H = 1 + Math.floor(rng.next() * 12);
+    const left = Math.floor(rng.next() * 50) - 10, top = Math.floor(rng.next() * 16) - 5, density = rng.next() * 0.3;
+    const backing = new Uint8Array(mw * mh + 3), offset = t % 4;
+    const mask = backing.subarray(offset, offset + mw * mh);
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < density ? 1 + (i % 200) : 0;
+    const want = new Uint8Array(W * H).fill(9), got = new Uint8Array(W * H).fill(9);
+    for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) {
+      const tx = left + x, ty = top + y;
+      if (mask[y * mw + x] && tx >= 0 && ty >= 0 && tx < W && ty < H) want[ty * W + tx] = 3;
+    }
+    const r = maskRegion(mask, mw, mh, left, top);
+    assert.equal(r.kind, 'mask');
+    if (r.kind === 'mask') {
+      assert.ok(r.bits.length <= Math.ceil((mw * mh) / 8));
+      drawBits(got, W, H, r, 3);
+    }
+    assert.deepEqual(got, want, `case ${t}: ${mw}x${mh} at ${left},${top} on ${W}x${H}`);
+  }
 });
 
 test('topLevelKeys: the keys of the object a JSON file holds, wherever they are (past a megabyte), not those nested or inside strings', () => {

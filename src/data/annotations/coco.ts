@@ -3,7 +3,7 @@
 // regions.
 import { decodeCocoRle, type CocoRle } from '../../formats/mask_rle.js';
 import { UserError } from '../../util/errors.js';
-import { isRecord, polygonProblem, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { isRecord, maskRegion, polygonProblem, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
 interface CocoImage { id: number; file_name: string; width?: number; height?: number }
 interface CocoAnnotation { id?: number; image_id: number; category_id: number; segmentation?: unknown; iscrowd?: number; bbox?: unknown }
@@ -63,7 +63,7 @@ export function readCoco(json: unknown, file: string, skipInvalid = false): Anno
       if (Number.isInteger(h) && Number.isInteger(w) && h * w > 2 ** 28) return unknownOutline(`RLE of size ${w}x${h}, larger than any image convert reads (2^28 pixels)`);
       const mask = Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0 ? decodeCocoRle(rle) : null;
       if (!mask) return unknownOutline('an RLE whose counts do not decode to its size');
-      shape.regions.push({ kind: 'mask', mask, left: 0, top: 0, width: w, height: h });
+      shape.regions.push(maskRegion(mask, w, h));
     } else return unknownOutline('no segmentation (polygons or RLE)');
     // An empty list: COCO files of boxes (CVAT's export of rectangles) hold their objects this way.
     if (!shape.regions.length) return unknownOutline('an empty segmentation', true);

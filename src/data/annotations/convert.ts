@@ -29,7 +29,7 @@ import { gatherImages } from './embedded.js';
 import { archiveKind, otherArchive, sniffFormat } from './sniff.js';
 import { archiveWords, cocoSplitsIn, exportIn, extractArchive, imagesFolderIn, splitFolder } from './download.js';
 import { distinctColors } from './export.js';
-import { readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
+import { drawBits, readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, notFolder, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
@@ -411,16 +411,7 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
         if (r.kind === 'polygon' && r.coco && (o.fillRule ?? 'evenodd') === 'evenodd') fillPolygonCoco(labels, w, h, r.xy, id);
         else if (r.kind === 'polygon') fillPolygon(labels, w, h, img.normalized ? r.xy.map((v, k) => v * (k % 2 ? h : w)) : r.xy, id, o.fillRule ?? 'evenodd');
         else if (r.kind === 'ellipse') fillEllipse(labels, w, h, r.cx, r.cy, r.rx, r.ry, r.degrees, id);
-        else {
-          for (let y = 0; y < r.height; y++) {
-            const ty = r.top + y;
-            if (ty < 0 || ty >= h) continue;
-            for (let x = 0; x < r.width; x++) {
-              const tx = r.left + x;
-              if (tx >= 0 && tx < w && r.mask[y * r.width + x]) labels[ty * w + tx] = id;
-            }
-          }
-        }
+        else drawBits(labels, w, h, r, id);
       }
       if (s.ignore) boxesIgnored++;
       else if (asCrowd(s)) crowdIgnored++;

@@ -5,7 +5,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
-import { ellipseProblem, hexColor, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, hexColor, maskRegion, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 import type { Rgb } from '../classes.js';
 
 type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
@@ -88,7 +88,7 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
         && (img.width != null && img.height != null ? left + width <= img.width && top + height <= img.height : width * height <= 2 ** 28);
       const mask = fits ? boxMask(e.rle ?? '', width, height) : null;
       if (!mask) { problems.invalid(img.name, what, 'a mask whose rle does not fill its left/top/width/height box, or a box outside the image'); return null; }
-      shape.regions.push({ kind: 'mask', mask, left, top, width, height });
+      shape.regions.push(maskRegion(mask, width, height, left, top));
     } else { problems.skip(img.name, what, `a ${tag} has no area`); return null; }
     return shape;
   };

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
-import { flatPoints, isRecord, polygonProblem, ShapeProblems, type AnnotatedImage, type Shape } from './types.js';
+import { flatPoints, isRecord, maskRegion, polygonProblem, ShapeProblems, type AnnotatedImage, type Shape } from './types.js';
 
 interface LabelmeShape { label?: unknown; points?: unknown; shape_type?: unknown; mask?: unknown }
 
@@ -42,7 +42,7 @@ export function readLabelme(json: unknown, file: string, problems: ShapeProblems
         // labelme 5: a base64 PNG of the box between the two points.
         if (typeof s.mask !== 'string') return problems.invalid(img.name, what, 'a mask shape without its "mask" image');
         const m = decodeMask(Buffer.from(s.mask, 'base64'), `${file} (${what})`);
-        shape.regions.push({ kind: 'mask', mask: Uint8Array.from(m.data, (v) => (v ? 1 : 0)), left: Math.round(Math.min(x0, x1)), top: Math.round(Math.min(y0, y1)), width: m.width, height: m.height });
+        shape.regions.push(maskRegion(m.data, m.width, m.height, Math.round(Math.min(x0, x1)), Math.round(Math.min(y0, y1))));
       }
     } else return problems.skip(img.name, what, `a ${type} has no area`);
     img.shapes.push(shape);

@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import { decodeBrushRle } from '../../formats/mask_rle.js';
 import { IMAGE_EXTS } from '../image_io.js';
 import { UserError } from '../../util/errors.js';
-import { ellipseProblem, flatPoints, isRecord, listIn, polygonProblem, REEXPORT, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, flatPoints, isRecord, listIn, maskRegion, polygonProblem, REEXPORT, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
 interface LsResult { type?: unknown; to_name?: unknown; original_width?: number; original_height?: number; value?: unknown }
 interface LsTask { id?: unknown; data?: unknown; image?: unknown; annotations?: unknown; predictions?: unknown }
@@ -55,7 +55,7 @@ export function readLabelStudio(json: unknown, file: string, skipInvalid = false
       if (type === 'brushlabels') {
         const mask = v.format === 'rle' && Array.isArray(v.rle) ? decodeBrushRle(v.rle as number[], h!, w!) : null;
         if (!mask) return problems.invalid(img.name, what, 'a brush whose rle does not decode to its original size');
-        shape.regions.push({ kind: 'mask', mask, left: 0, top: 0, width: w!, height: h! });
+        shape.regions.push(maskRegion(mask, w!, h!));
       } else if (type === 'polygonlabels') {
         const pts = flatPoints(v.points);
         if (!pts) return problems.invalid(img.name, what, 'points that are not a list of [x, y] pairs');

@@ -13,7 +13,7 @@ import { UserError } from '../../util/errors.js';
 import { isDir, isFile } from '../../util/fs.js';
 import { filesUnder } from '../image_list.js';
 import type { Rgb } from '../classes.js';
-import { hexColor, isRecord, listIn, readJsonFile, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Region, type Shape } from './types.js';
+import { hexColor, isRecord, listIn, maskRegion, readJsonFile, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Region, type Shape } from './types.js';
 
 const NO_AREA = ['point', 'line', 'polyline', 'graph', 'keypoints', 'cuboid', 'cuboid_2d', 'point_cloud'];
 
@@ -109,7 +109,7 @@ function polygonRegion(points: unknown, onCanvas: () => Uint8Array, w: number, h
   const xs = exterior.filter((_, k) => k % 2 === 0), ys = exterior.filter((_, k) => k % 2 === 1);
   const left = Math.max(0, Math.min(...xs)), top = Math.max(0, Math.min(...ys));
   const right = Math.min(w - 1, Math.max(...xs)), bottom = Math.min(h - 1, Math.max(...ys));
-  if (right < left || bottom < top) return { kind: 'mask', mask: new Uint8Array(0), left: 0, top: 0, width: 0, height: 0 };
+  if (right < left || bottom < top) return maskRegion(new Uint8Array(0), 0, 0);
   // Drawn on the whole image, as OpenCV clips to it; the box is copied out and the canvas cleared.
   const canvas = onCanvas();
   fillPolygonInclusive(canvas, w, h, [exterior], 1);
@@ -120,7 +120,7 @@ function polygonRegion(points: unknown, onCanvas: () => Uint8Array, w: number, h
     mask.set(canvas.subarray(row, row + bw), y * bw);
     canvas.fill(0, row, row + bw);
   }
-  return { kind: 'mask', mask, left, top, width: bw, height: bh };
+  return maskRegion(mask, bw, bh, left, top);
 }
 
 /** A bitmap: base64 of a zlib-compressed PNG (the SDK writes a palette PNG, index 1 the object), set where it is not 0 (or transparent). */
@@ -140,5 +140,5 @@ function bitmapRegion(bitmap: unknown): Region | { why: string } {
     // Palette or grey, any bit depth: the value (index) is not 0.
     try { mask = Uint8Array.from(decodeMask(bytes, 'bitmap').data, (v) => (v ? 1 : 0)); } catch (e) { return { why: (e as Error).message }; }
   }
-  return { kind: 'mask', mask, left: origin[0], top: origin[1], width, height };
+  return maskRegion(mask, width, height, origin[0], origin[1]);
 }
