@@ -821,11 +821,16 @@ test('a Supervisely project downloaded as a tar (GNU, or POSIX pax gzip-compress
   // read as an annotation or followed.
   fs.writeFileSync(path.join(project, 'ds1', 'ann', '._a.png.json'), Buffer.from([0, 5, 22, 7, 0, 2, 0, 0]));
   fs.symlinkSync('/etc/hostname', path.join(project, 'ds1', 'img', 'link.png'));
+  // A file with a second name (a hard link: tar stores the second as a link to the first) comes out as two files.
+  fs.linkSync(path.join(project, 'ds1', 'img', 'a.png'), path.join(project, 'ds1', 'img', 'same.png'));
   const odd = tarOf('odd.tar');
   const oddOut = path.join(tempDir(), 'out');
   assert.equal((await convertAnnotations({ from: 'supervisely', input: odd, out: oddOut })).images, 2);
   assert.deepEqual(fs.readdirSync(path.join(oddOut, 'export', 'Street scenes', 'ds1', 'ann')).sort(), ['a.png.json', `${long}.json`].sort());
+  const img = (n: string) => fs.readFileSync(path.join(oddOut, 'export', 'Street scenes', 'ds1', 'img', n));
   assert.ok(!fs.existsSync(path.join(oddOut, 'export', 'Street scenes', 'ds1', 'img', 'link.png')));
+  assert.ok(img('same.png').equals(img('a.png')));
+  assert.ok(spawnSync('tar', ['-tvf', odd], { encoding: 'utf8' }).stdout.includes(' link to '), 'the archive holds a hard link');
 
   // An entry out of the folder (tar -P keeps "../"): refused, nothing left behind.
   fs.writeFileSync(path.join(parent, 'escaped.json'), '{}');

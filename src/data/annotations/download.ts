@@ -25,7 +25,7 @@ export const archiveWords = (kind: ArchiveKind, file: string): { noun: string; u
  * Extracts the download `archive` into `dest` (replaced), entry by entry: memory stays bounded by
  * an entry's chunk, whatever the download's size. An entry naming a path out of `dest` (`../x`,
  * `/etc/x`: a "zip slip") is refused; macOS's `__MACOSX/` folders and `._` files (resource forks)
- * are left out, and so are a tar's links (a download holds files). Written to a sibling folder first
+ * are left out, and so are a tar's symbolic links (a download holds files; a hard link is a copy). Written to a sibling folder first
  * and renamed: a stopped extraction leaves no half folder under the name. `onBytes`: the archive's
  * bytes read so far, of its size.
  */
@@ -50,8 +50,8 @@ class EntryFiles {
   private readonly open = new Set<number>();
   constructor(private readonly archive: string, private readonly kind: ArchiveKind, private readonly root: string) {}
 
-  /** A descriptor to write the entry `given` to, or null for an entry left out; a path out of the folder throws. */
-  create(given: string): number | null {
+  /** Where the entry `given` goes, or null for an entry left out; a path out of the folder throws. */
+  private place(given: string): string | null {
     // Archives made on Windows may separate folders by backslashes.
     const name = given.replace(/\\/g, '/');
     if (name.endsWith('/') || name.startsWith('__MACOSX/') || path.posix.basename(name).startsWith('._')) return null;
@@ -59,10 +59,25 @@ class EntryFiles {
     if (path.isAbsolute(name) || !target.startsWith(this.root + path.sep)) {
       throw new UserError(`${this.archive}: the entry "${given}" would be written out of the folder it is extracted to; the ${archiveWords(this.kind, this.archive).noun} is not a tool's download`);
     }
+    return target;
+  }
+
+  /** A descriptor to write the entry `given` to, or null for an entry left out; a path out of the folder throws. */
+  create(given: string): number | null {
+    const target = this.place(given);
+    if (!target) return null;
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const fd = fs.openSync(target, 'w');
     this.open.add(fd);
     return fd;
+  }
+
+  /** A tar's hard link: a copy of the file it names, extracted before it (tar writes a file once, then links to it). */
+  copy(given: string, of: string): void {
+    const target = this.place(given), source = this.place(of);
+    if (!target || !source || !fs.existsSync(source)) return;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(source, target);
   }
 
   close(fd: number): void { fs.closeSync(fd); this.open.delete(fd); }
@@ -167,6 +182,9 @@ async function untarInto(tar: string, files: EntryFiles, onRead: (read: number) 
   // strict: a damaged header or checksum, a truncated archive, bad compressed data are errors, not warnings.
   const parser = new TarParser({ strict: true });
   parser.on('entry', (entry: ReadEntry) => {
+    if (!failure && entry.type === 'Link' && entry.linkpath) {
+      try { files.copy(entry.path, entry.linkpath); } catch (e) { failure = files.failure(e, 'tar archive'); }
+    }
     const fd = failure || !['File', 'OldFile', 'ContiguousFile'].includes(entry.type) ? null : create(entry.path);
     if (fd == null) { entry.resume(); return; }
     entry.on('data', (chunk: Buffer) => {
