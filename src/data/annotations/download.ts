@@ -12,7 +12,7 @@ import { isDir } from '../../util/fs.js';
 import { filesUnder } from '../image_list.js';
 import { IMAGE_EXTS } from '../image_exts.js';
 import type { AnnotationFormat } from './format_names.js';
-import { topLevelKeys } from './sniff.js';
+import { headOf, topLevelKeys } from './sniff.js';
 
 /** The archives a download comes as: a zip (most tools), a tar or gzip-compressed tar (Supervisely's). */
 export type ArchiveKind = 'zip' | 'tar';
@@ -169,9 +169,8 @@ function zipEnds(zip: string): boolean {
  * refuses it.
  */
 function tarEnds(tar: string): boolean {
-  const head = Buffer.alloc(2), fd = fs.openSync(tar, 'r');
-  try { fs.readSync(fd, head, 0, 2, 0); } finally { fs.closeSync(fd); }
-  if (head[0] === 0x1f && head[1] === 0x8b) return true;
+  const head = headOf(tar, 2);
+  if (head && head[0] === 0x1f && head[1] === 0x8b) return true;
   const tail = tailOf(tar, 1024);
   return fs.statSync(tar).size % 512 === 0 && tail.length === 1024 && tail.every((b) => b === 0);
 }
@@ -218,11 +217,7 @@ const filesIn = (root: string): string[] => filesUnder(root, true, () => true);
 function jsonLooksLike(file: string, from: AnnotationFormat): boolean {
   // COCO's "annotations" follows its images: past the head of a large export, so its keys are scanned for.
   if (from === 'coco') return topLevelKeys(file, ['images', 'annotations']).size === 2;
-  const fd = fs.openSync(file, 'r');
-  const head = Buffer.alloc(65536);
-  let n = 0;
-  try { n = fs.readSync(fd, head, 0, head.length, 0); } finally { fs.closeSync(fd); }
-  const text = head.subarray(0, n).toString('utf8');
+  const text = (headOf(file, 65536) ?? Buffer.alloc(0)).toString('utf8');
   if (from === 'labelstudio') return /^\s*\[/.test(text) && /"(annotations|predictions)"\s*:/.test(text);
   if (from === 'via') return /"(regions|_via_img_metadata|shape_attributes)"/.test(text);
   return true;

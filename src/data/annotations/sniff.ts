@@ -23,7 +23,7 @@ function jsonFormat(doc: unknown): AnnotationFormat | null {
 export const isZipHead = (head: Uint8Array): boolean => head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
 /** The first `n` bytes of a file (fewer if it is shorter); null when it cannot be read (a folder, no permission: the reader says so). */
-function headOf(file: string, n: number): Buffer | null {
+export function headOf(file: string, n: number): Buffer | null {
   const head = Buffer.alloc(n);
   try {
     const fd = fs.openSync(file, 'r');
