@@ -535,7 +535,7 @@ test('Label Studio JSON: a brush RLE and a polygon in percent, the upload name m
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'street.png')), rects([0, 7, 12, 8, 1], [3, 2, 6, 6, 2]));
 });
 
-test('Label Studio JSON: ellipses and turned rectangles in percent; the image among other strings in "data"; a JSON-MIN export named in one line', async () => {
+test('Label Studio JSON: ellipses and turned rectangles in percent; the image among other strings in "data"; the same project as a JSON-MIN export gives the same mask', async () => {
   const images = await imagesDir(['cells.png']);
   // Ellipse: centre (50%, 50%) = (6, 4), radii 25% of 12 = 3 and 12.5% of 8 = 1: rows 3.5 and 4.5
   // (0.5 from the axis) inside where |dx| <= 3 * sqrt(0.75) = 2.6, i.e. centres 3.5 ... 8.5.
@@ -556,9 +556,26 @@ test('Label Studio JSON: ellipses and turned rectangles in percent; the image am
   assert.deepEqual(r.skipped, []);
   assert.deepEqual(r.classes.map((c) => c.name), ['background', 'Cell', 'Slide']);
   assert.deepEqual(labelsOf(path.join(out, 'masks', 'cells.png')), rects([3, 3, 9, 5, 1], [0, 0, 2, 4, 2], [7, 6, 11, 7, 2]));
-  const min = [{ id: 1, image: '/data/upload/1/cells.png', annotation_id: 3, tag: [] }];
+  // The same project exported as JSON-MIN (as Label Studio's converter writes it: a record per
+  // annotation, newest first, the task's data and per control its regions' values with the
+  // original size and no type): the same mask; an older annotation's record and a task not yet
+  // annotated (no annotation_id) are not drawn.
+  const sized = (v: object) => ({ ...v, original_width: W, original_height: H });
+  const min = [
+    { caption: 'two cells', image: '/data/local-files/?d=slides%2Fcells.png', id: 9, tag: task[0].annotations[0].result.map((r) => sized(r.value)), annotator: 1, annotation_id: 31, created_at: '2026-12-01T10:00:00Z', updated_at: '2026-12-01T10:00:00Z', lead_time: 12.5 },
+    { caption: 'two cells', image: '/data/local-files/?d=slides%2Fcells.png', id: 9, tag: [sized({ x: 0, y: 0, width: 100, height: 100, rotation: 0, rectanglelabels: ['Slide'] })], annotator: 2, annotation_id: 30, created_at: '2026-11-30T10:00:00Z', updated_at: '2026-11-30T10:00:00Z', lead_time: 3 },
+    { image: '/data/upload/1/other.png', id: 10, annotator: null, annotation_id: null, created_at: null, updated_at: null, lead_time: null },
+  ];
   fs.writeFileSync(file, JSON.stringify(min));
-  await assert.rejects(convertAnnotations({ from: 'labelstudio', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: task 1 has no image in "data" (a JSON-MIN export? export the project as "JSON")`);
+  const minOut = path.join(tempDir(), 'out');
+  const rm = await convertAnnotations({ from: 'labelstudio', input: file, images, out: minOut });
+  assert.deepEqual([rm.images, rm.unannotated, rm.classes.map((c) => c.name)], [1, ['/data/upload/1/other.png'], ['background', 'Cell', 'Slide']]);
+  assert.deepEqual(labelsOf(path.join(minOut, 'masks', 'cells.png')), labelsOf(path.join(out, 'masks', 'cells.png')));
+  // A control of separate <Labels> (its regions' label list is "labels"): read by the region's fields.
+  fs.writeFileSync(file, JSON.stringify([{ image: 'cells.png', id: 1, outline: [sized({ points: [[0, 0], [50, 0], [50, 50], [0, 50]], closed: true, labels: ['Cell'] })], annotator: 1, annotation_id: 1, lead_time: 1 }]));
+  const labelsOut = path.join(tempDir(), 'out');
+  await convertAnnotations({ from: 'labelstudio', input: file, images, out: labelsOut });
+  assert.deepEqual(labelsOf(path.join(labelsOut, 'masks', 'cells.png')), rects([0, 0, 6, 4, 1]));
   // Structure that is not Label Studio's: one line naming where, and the fix.
   fs.writeFileSync(file, JSON.stringify([{ id: 2, data: { image: 'cells.png' }, annotations: 'x' }, 'y']));
   await assert.rejects(convertAnnotations({ from: 'labelstudio', input: file, images, out }), (e: Error) => e instanceof UserError && e.message === `${file}: task 2: "annotations" is not a list; the file is damaged or not the tool's export; export it again`);

@@ -1,4 +1,5 @@
-// Label Studio JSON exports: a list of tasks, each with its image URL and annotations whose results
+// Label Studio JSON exports (and JSON-MIN ones, read as the JSON export they come from): a list of
+// tasks, each with its image URL and annotations whose results
 // are brush masks (`brushlabels`, RLE: formats/mask_rle.ts), polygons (`polygonlabels`, points in
 // percent of the image), rectangles (`rectanglelabels`, percent, turned about the top-left corner)
 // or ellipses (`ellipselabels`: centre and radii in percent of the width and height, turned about
@@ -12,16 +13,54 @@ import { IMAGE_EXTS } from '../image_io.js';
 import { UserError } from '../../util/errors.js';
 import { ellipseProblem, flatPoints, isRecord, listIn, maskRegion, polygonProblem, REEXPORT, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
-interface LsResult { type?: unknown; to_name?: unknown; original_width?: number; original_height?: number; value?: unknown }
+interface LsResult { type?: unknown; from_name?: unknown; to_name?: unknown; original_width?: number; original_height?: number; value?: unknown }
 interface LsTask { id?: unknown; data?: unknown; image?: unknown; annotations?: unknown; predictions?: unknown }
 
-export function readLabelStudio(json: unknown, file: string, skipInvalid = false, usePredictions = false): AnnotationSet {
-  if (!Array.isArray(json)) throw new UserError(`${file}: not a Label Studio JSON export (a list of tasks)`);
+/** The keys of a JSON-MIN record that are Label Studio's bookkeeping, not the task's data. */
+const MIN_META = new Set(['id', 'annotator', 'annotation_id', 'created_at', 'updated_at', 'lead_time', 'agreement']);
+/** The region types, by the label list each one's value holds. */
+const REGION_TYPES = ['brushlabels', 'polygonlabels', 'rectanglelabels', 'ellipselabels'];
+
+/**
+ * A JSON-MIN export's records as the JSON export's tasks. Label Studio writes a record per
+ * annotation, newest first: the task's data, and per control (its name) the list of its regions'
+ * values, each with the image's original size and without its type (told here by its label list:
+ * brushlabels, ...; a control of separate Labels by its fields). A task's first record is read.
+ */
+function fromJsonMin(records: unknown[]): LsTask[] {
+  const seen = new Set<unknown>();
+  const tasks: LsTask[] = [];
+  for (const rec of records) {
+    if (!isRecord(rec)) { tasks.push(rec as LsTask); continue; }
+    if (rec.id !== undefined && seen.has(rec.id)) continue;
+    seen.add(rec.id);
+    const data: Record<string, unknown> = {}, result: LsResult[] = [];
+    for (const [key, value] of Object.entries(rec)) {
+      if (MIN_META.has(key)) continue;
+      const regions = Array.isArray(value) && value.length && value.every(isRecord) ? value as Record<string, unknown>[] : null;
+      if (!regions) { data[key] = value; continue; }
+      for (const { original_width, original_height, ...v } of regions) {
+        const type = REGION_TYPES.find((t) => t in v)
+          ?? (!Array.isArray(v.labels) ? '' : 'rle' in v ? 'brushlabels' : 'points' in v ? 'polygonlabels' : 'radiusX' in v ? 'ellipselabels' : 'width' in v ? 'rectanglelabels' : '');
+        result.push({ type, from_name: key, original_width: original_width as number, original_height: original_height as number, value: type && !(type in v) ? { ...v, [type]: v.labels } : v });
+      }
+    }
+    tasks.push({ id: rec.id, data, annotations: result.length || rec.annotation_id != null ? [{ result }] : [] });
+  }
+  return tasks;
+}
+
+/** Whether a list is a JSON-MIN export: records with Label Studio's annotation fields, and no task "data". */
+const isJsonMin = (list: unknown[]): boolean => list.some(isRecord) && list.every((r) => !isRecord(r) || (!('data' in r) && !('annotations' in r) && ('annotation_id' in r || 'annotator' in r || 'lead_time' in r)));
+
+export function readLabelStudio(given: unknown, file: string, skipInvalid = false, usePredictions = false): AnnotationSet {
+  if (!Array.isArray(given)) throw new UserError(`${file}: not a Label Studio JSON export (a list of tasks)`);
+  const json: unknown[] = isJsonMin(given) ? fromJsonMin(given) : given;
   const problems = new ShapeProblems(file, skipInvalid);
   const labels: string[] = [];
   const images: AnnotatedImage[] = [];
   const unannotated: string[] = [];
-  (json as unknown[]).forEach((entry, t) => {
+  json.forEach((entry, t) => {
     if (!isRecord(entry)) throw new UserError(`${file}: task #${t} is not an object; ${REEXPORT}`);
     const task = entry as LsTask;
     const id = typeof task.id === 'number' || typeof task.id === 'string' ? task.id : `#${t}`;
