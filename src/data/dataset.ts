@@ -182,19 +182,24 @@ export function loadSamples(spec: DatasetSpec): Sample[] {
 
 /**
  * Binary masks stored as 0/255 (ISBI and most medical data): with 2 classes and the default
- * ignore label 255, the foreground would silently vanish. Returns true when the first masks
- * hold only 0 and 255, so callers apply (and report) the rule 255 -> 1.
+ * ignore label 255, the foreground would silently vanish. Returns true when the masks hold only
+ * 0 and 255, so callers apply (and report) the rule 255 -> 1: judged on the first `probe` masks
+ * that mark something, masks of background alone passed over (a dataset of scans without a
+ * lesion first), reading `limit` masks at most.
  */
-export async function looksBinary255(samples: Sample[], probe = 8): Promise<boolean> {
-  let saw255 = false;
-  for (const s of samples.slice(0, probe)) {
+export async function looksBinary255(samples: Sample[], probe = 8, limit = 512): Promise<boolean> {
+  let marked = 0, read = 0;
+  for (const s of samples) {
     if (!s.mask) continue;
+    if (++read > limit || marked >= probe) break;
     const m = readMask(s.mask);
+    let saw255 = false;
     for (let i = 0; i < m.data.length; i++) {
       const v = m.data[i];
       if (v === 255) saw255 = true;
       else if (v !== 0) return false;
     }
+    if (saw255) marked++;
   }
-  return saw255;
+  return marked > 0;
 }

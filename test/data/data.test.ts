@@ -88,6 +88,14 @@ test('pairing by stem across image formats, split lists, binary detection', asyn
   assert.deepEqual((await readImage(path.join(d, 'img', 'd.bmp'))).data, px, 'BMP decodes exactly');
   assert.deepEqual(r.masksWithoutImage.map((f) => path.basename(f)), ['z.png']);
   assert.ok(await looksBinary255(r.samples));
+  // Scans without a lesion first (masks of background alone): judged on the masks that mark something.
+  const empty = path.join(d, 'empty.png'), bw = path.join(d, 'msk', 'a.png'), ones = path.join(d, 'ones.png');
+  writeGreyPng(empty, new Uint8Array(W * H), W, H);
+  writeGreyPng(ones, Uint8Array.from(labels.map((l) => (l ? 1 : 0))), W, H);
+  const at = (masks: string[]) => masks.map((mask, i) => ({ id: String(i), image: bw, mask }));
+  assert.equal(await looksBinary255(at([...Array(10).fill(empty), bw, bw])), true);
+  assert.equal(await looksBinary255(at([...Array(10).fill(empty), bw, ones])), false);
+  assert.equal(await looksBinary255(at(Array(10).fill(empty))), false);
   // A CamVid-style list: first token is a path, only its stem matters.
   fs.writeFileSync(path.join(d, 'list.txt'), '/SegNet/CamVid/train/b.png /SegNet/CamVid/trainannot/b.png\n');
   const spec = { images: path.join(d, 'img'), masks: path.join(d, 'msk'), list: path.join(d, 'list.txt'), numClasses: 2, ignoreIndex: 255 };
