@@ -102,9 +102,9 @@ const exportsAsked = (o: Record<string, unknown>) => String(o.export ?? '').spli
 
 export function addExportOptions(c: Command): Command {
   goesWith(c, ['--ls-from-name', '--ls-to-name', '--image-url-prefix', '--ls-regions'], (o) => exportsAsked(o).includes('labelstudio'), '--export labelstudio');
-  goesWith(c, ['--outline-tolerance'], (o) => exportsAsked(o).some((f) => f === 'yolo' || f === 'labelme') || (exportsAsked(o).includes('labelstudio') && o.lsRegions === 'polygon'), '--export yolo, labelme, or labelstudio with --ls-regions polygon');
+  goesWith(c, ['--outline-tolerance'], (o) => exportsAsked(o).some((f) => f === 'yolo' || f === 'labelme' || f === 'cvat-xml') || (exportsAsked(o).includes('labelstudio') && o.lsRegions === 'polygon'), '--export yolo, labelme, cvat-xml, or labelstudio with --ls-regions polygon');
   return c
-    .option('--outline-tolerance <px>', 'yolo, labelme, Label Studio polygons: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
+    .option('--outline-tolerance <px>', 'yolo, labelme, cvat-xml, Label Studio polygons: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
     .addOption(new Option('--ls-regions <kind>', 'Label Studio: the regions written, brush masks (BrushLabels) or polygons (PolygonLabels: outlines, thinned by --outline-tolerance)').choices(LS_REGIONS).default('brush'))
     .option('--ls-from-name <name>', 'Label Studio: the BrushLabels (or PolygonLabels) control\'s name', 'tag')
     .option('--ls-to-name <name>', 'Label Studio: the Image object\'s name (also the task\'s data key)', 'image')

@@ -447,7 +447,7 @@ test('evaluate and compare --class-file: RGB masks in a dataset\'s own palette s
   assertOneLineError(cli('compare', 'voc-fast', 'voc-fast', '--images', images, '--masks', path.join(d, 'rgb'), '--class-file', classFile, '--report', path.join(d, 'r5')), /^pixelwise: --class-file .*palette\.json: lists 12 classes where voc-fast predicts 21/);
   // Settings that would change nothing without what they go with.
   assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', path.join(d, 'p'), '--ls-from-name', 'brush'), /^pixelwise: --ls-from-name goes with --export labelstudio; without it, it would change nothing$/);
-  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', path.join(d, 'p'), '--export', 'coco', '--outline-tolerance', '1'), /^pixelwise: --outline-tolerance goes with --export yolo, labelme, or labelstudio with --ls-regions polygon/);
+  assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', path.join(d, 'p'), '--export', 'coco', '--outline-tolerance', '1'), /^pixelwise: --outline-tolerance goes with --export yolo, labelme, cvat-xml, or labelstudio with --ls-regions polygon/);
   assertOneLineError(cli('verify', '--images', images, '--masks', path.join(d, 'index'), '--classes', '21', '--weights', 'best'), /^pixelwise: --weights goes with --model \(label QA\)/);
   assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--fps', '10'), /^pixelwise: --fps goes with --input-format raw/);
   assertOneLineError(cli('calibrate', '--model', 'voc-fast', '--images', images, '--masks', path.join(d, 'rgb'), '--class-file', classFile, '--out', path.join(d, 'cal')), /^pixelwise: --class-file .*palette\.json: lists 12 classes where voc-fast predicts 21/);

@@ -206,12 +206,28 @@ test('predict --export labelstudio --ls-regions polygon: PolygonLabels regions (
   assert.ok(points(JSON.parse(fs.readFileSync(path.join(thin, 'labelstudio.json'), 'utf8'))) < points(tasks) / 2);
   for (const [args, msg] of [
     [['--export', 'coco', '--ls-regions', 'polygon'], '--ls-regions goes with --export labelstudio'],
-    [['--export', 'labelstudio', '--outline-tolerance', '1'], '--outline-tolerance goes with --export yolo, labelme, or labelstudio with --ls-regions polygon'],
+    [['--export', 'labelstudio', '--outline-tolerance', '1'], '--outline-tolerance goes with --export yolo, labelme, cvat-xml, or labelstudio with --ls-regions polygon'],
   ] as const) {
     const r = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, 'chelsea.png'), '--model', 'voc-fast', '--out', path.join(tempDir(), 'x'), ...args], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
     assert.ok(r.stderr.includes(msg), r.stderr);
   }
+});
+
+test('predict --export cvat-xml: CVAT for images 1.1 XML, a polygon per region, that converts back to predict\'s label maps exactly (CVAT draws polygons as pycocotools does); names XML must escape', () => {
+  const images = tempDir();
+  for (const f of photos) fs.copyFileSync(path.join(PHOTOS, f), path.join(images, f === 'chelsea.png' ? 'cat & "mouse" <1>.png' : f));
+  const out = path.join(tempDir(), 'pred');
+  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'voc-fast', '--out', out, '--export', 'cvat-xml', '--quiet'], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  const xml = fs.readFileSync(path.join(out, 'cvat.xml'), 'utf8');
+  assert.match(xml, /^<\?xml version="1\.0" encoding="utf-8"\?>\n<annotations>\n  <version>1\.1<\/version>/);
+  assert.ok(xml.includes('name="cat &amp; &quot;mouse&quot; &lt;1>.png"'), 'the name escaped');
+  assert.ok(/<polygon label="cat" source="auto" occluded="0" z_order="0" points="\d+,\d+;/.test(xml));
+  const back = path.join(tempDir(), 'back');
+  const c = spawnSync(process.execPath, [BIN, 'convert', '--from', 'cvat', path.join(out, 'cvat.xml'), '--images', images, '--out', back, '--class-file', 'voc', '--quiet'], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  for (const f of fs.readdirSync(images)) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, readMask(path.join(out, f.replace('.png', '_labels.png'))).data, f);
 });
 
 test('predict --export refuses a folder that holds other files, or a file where an export writes a folder, in one line', () => {
@@ -228,22 +244,22 @@ test('predict --export refuses a folder that holds other files, or a file where 
   assert.equal(l.stderr, `pixelwise: --out ${lm}: labelme is a file, where the labelme export writes its folder; move it away or give another --out\n`);
   assert.deepEqual(fs.readdirSync(lm), ['labelme']);
   const q = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', path.join(out, 'x'), '--export', 'coco,voc'], { encoding: 'utf8' });
-  assert.equal(q.stderr, 'pixelwise: --export coco,voc: unknown format voc; use coco, labelstudio, cvat, yolo, labelme (comma-separated)\n');
+  assert.equal(q.stderr, 'pixelwise: --export coco,voc: unknown format voc; use coco, labelstudio, cvat, cvat-xml, yolo, labelme (comma-separated)\n');
 });
 
 const CAMVID_VAL = path.resolve('../shared/data/camvid/val');
-test('CamVid val with the camvid-fast model: COCO, Label Studio, CVAT, YOLO and labelme exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
+test('CamVid val with the camvid-fast model: COCO, Label Studio, CVAT (masks and XML polygons), YOLO and labelme exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
   const images = path.join(tempDir(), 'val');
   fs.mkdirSync(images);
   for (const f of fs.readdirSync(CAMVID_VAL).sort().slice(0, 12)) fs.copyFileSync(path.join(CAMVID_VAL, f), path.join(images, f));
   const out = path.join(tempDir(), 'pred');
-  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid-fast', '--out', out, '--export', 'coco,labelstudio,cvat,yolo,labelme', '--quiet'], { encoding: 'utf8' });
+  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid-fast', '--out', out, '--export', 'coco,labelstudio,cvat,cvat-xml,yolo,labelme', '--quiet'], { encoding: 'utf8' });
   assert.equal(p.status, 0, p.stderr);
   // YOLO's labels are found from data.yaml by its rule: .../images/train/NAME -> .../labels/train/NAME.txt.
   const yolo = tempDir();
   for (const [name, bytes] of Object.entries(unzipSync(fs.readFileSync(path.join(out, 'yolo.zip'))))) { fs.mkdirSync(path.join(yolo, path.dirname(name)), { recursive: true }); fs.writeFileSync(path.join(yolo, name), bytes); }
   fs.cpSync(images, path.join(yolo, 'images', 'train'), { recursive: true });
-  for (const [from, file, imageDir] of [['coco', 'coco.json', images], ['labelstudio', 'labelstudio.json', images], ['cvat-mask', 'cvat.zip', images],
+  for (const [from, file, imageDir] of [['coco', 'coco.json', images], ['labelstudio', 'labelstudio.json', images], ['cvat-mask', 'cvat.zip', images], ['cvat', 'cvat.xml', images],
     ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', images]]) {
     const back = path.join(tempDir(), 'back');
     const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.resolve(out, file), '--images', imageDir, '--out', back, '--class-file', 'camvid', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
@@ -257,7 +273,7 @@ test('ExportBuilder refuses an unknown format and a label map or confidence of a
   const { UserError } = await import('../../src/util/errors.ts');
   const classes = [{ name: 'background', color: [0, 0, 0] as [number, number, number] }, { name: 'cat', color: [255, 0, 0] as [number, number, number] }];
   const names = { fromName: 'tag', toName: 'image', imageUrlPrefix: '/data/', modelVersion: 'm' };
-  assert.throws(() => new ExportBuilder(classes, ['coco', 'voc' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats voc: unknown export format; use coco, labelstudio, cvat, yolo, labelme');
+  assert.throws(() => new ExportBuilder(classes, ['coco', 'voc' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats voc: unknown export format; use coco, labelstudio, cvat, cvat-xml, yolo, labelme');
   assert.throws(() => new ExportBuilder(classes, ['yolo'], names, { outlineTolerance: -1 }), (e: Error) => e instanceof UserError && e.argument === 'outlineTolerance' && e.message === 'outlineTolerance -1: a distance in pixels, 0 (exact) or more');
   const b = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
   await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(5) }), (e: Error) => e instanceof UserError && e.message === 'labels: 5 values for a 3x2 image; expected 6, one per pixel');

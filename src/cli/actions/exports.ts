@@ -17,7 +17,7 @@ export function parseExports(v: string): ExportFormat[] {
 }
 
 /** Files predict, rank and video write (per image, and the exports): an export goes into a folder of nothing else. */
-const OWN_OUTPUT = new RegExp(`${PREDICTION_FILE.source}|${/^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/.source}`);
+const OWN_OUTPUT = new RegExp(`${PREDICTION_FILE.source}|${/^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|cvat\.xml|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/.source}`);
 
 export function checkExportDir(out: string, flag = '--out'): void {
   if (!isDir(out)) return;
@@ -66,6 +66,7 @@ export function writeExports(out: string, formats: ExportFormat[], b: ExportBuil
   if (formats.includes('coco')) put('coco.json', JSON.stringify(b.coco()) + '\n');
   if (formats.includes('labelstudio')) { put('labelstudio.json', JSON.stringify(b.labelStudio()) + '\n'); put('labelstudio-config.xml', labelStudioConfig(classes, names)); }
   if (formats.includes('cvat')) put('cvat.zip', b.cvatZip());
+  if (formats.includes('cvat-xml')) put('cvat.xml', b.cvatXml());
   if (formats.includes('yolo')) put('yolo.zip', b.yoloZip());
   if (formats.includes('labelme')) {
     const files = b.labelme();

@@ -6,11 +6,12 @@
 //   regions (outlines in percent of the image), a score (the image's mean top probability), and a
 //   labelling config for the classes (BrushLabels or PolygonLabels);
 // - CVAT Segmentation mask 1.1: a zip of labelmap.txt, ImageSets/Segmentation/default.txt and
-//   SegmentationClass/ colour PNGs;
+//   SegmentationClass/ colour PNGs (masks in CVAT); CVAT for images 1.1 XML: a polygon per region
+//   (polygons in CVAT, what its users draw and edit);
 // - Ultralytics YOLO segmentation: a zip as CVAT exports it (data.yaml, train.txt, labels/train/ with
 //   one row per region: the class index and its outline in fractions of the image);
 // - labelme: one JSON per image, a polygon per region.
-// YOLO, labelme and Label Studio's polygons hold outlines: each 4-connected region of a class is one
+// YOLO, labelme, CVAT's XML and Label Studio's polygons hold outlines: each 4-connected region of a class is one
 // (outlines.ts), its holes joined in, and each reads back to the region's pixels exactly.
 // A leading background class ("background", "other", "_background_") is not exported: its pixels
 // are the unlabelled rest, which every reader takes as background.
@@ -24,7 +25,7 @@ import { labelOutlines } from '../outlines.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
 import { LS_REGIONS, type LabelStudioRegions } from './format_names.js';
 
-export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'yolo', 'labelme'] as const;
+export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'cvat-xml', 'yolo', 'labelme'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
 
 
@@ -129,6 +130,7 @@ export class ExportBuilder {
   private readonly stems: string[] = [];
   private readonly yoloFiles: { name: string; file: string; rows: string }[] = [];
   private readonly labelmeFiles: { name: string; file: string; json: LabelmeFile }[] = [];
+  private readonly cvatImages: string[] = [];
   private readonly added: ExportNames;
 
   /** `options.outlineTolerance`: yolo and labelme outlines thinned to within this many pixels (default 0: exact). */
@@ -156,7 +158,7 @@ export class ExportBuilder {
     const polygons = this.formats.includes('labelstudio') && this.names.regions === 'polygon';
     const masks = this.formats.includes('coco') || (this.formats.includes('labelstudio') && !polygons) ? classMasks(p, this.ids, sums) : [];
     const exported = new Set(this.ids);
-    const outlines = this.formats.includes('yolo') || this.formats.includes('labelme') || polygons
+    const outlines = this.formats.includes('yolo') || this.formats.includes('labelme') || this.formats.includes('cvat-xml') || polygons
       ? labelOutlines(p.labels, p.width, p.height, (l) => exported.has(l), this.options.outlineTolerance ?? 0) : [];
     if (this.formats.includes('coco')) {
       const imageId = this.images.length + 1;
@@ -195,6 +197,11 @@ export class ExportBuilder {
       this.stems.push(s);
       this.pngs[`SegmentationClass/${s}.png`] = new Uint8Array(await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).png().toBuffer());
     }
+    if (this.formats.includes('cvat-xml')) {
+      const shapes = outlines.map((o) => `    <polygon label="${xmlAttr(this.classes[o.label].name)}" source="auto" occluded="0" z_order="0" points="${
+        Array.from({ length: o.xy.length / 2 }, (_, k) => `${o.xy[2 * k]},${o.xy[2 * k + 1]}`).join(';')}"></polygon>\n`).join('');
+      this.cvatImages.push(`  <image id="${this.cvatImages.length}" name="${xmlAttr(p.name)}" width="${p.width}" height="${p.height}">\n${shapes}  </image>\n`);
+    }
     if (this.formats.includes('yolo') || this.formats.includes('labelme')) {
       if (this.formats.includes('yolo')) {
         const index = new Map(this.ids.map((id, k) => [id, k]));
@@ -232,6 +239,12 @@ export class ExportBuilder {
       'ImageSets/Segmentation/default.txt': new TextEncoder().encode(this.stems.join('\n') + '\n'),
       ...this.pngs,
     }, { level: 6 });
+  }
+
+  /** CVAT for images 1.1 XML: the exported classes as the task's labels, a polygon per region of each image. */
+  cvatXml(): string {
+    const labels = this.ids.map((i) => `        <label>\n          <name>${xmlText(this.classes[i].name)}</name>\n          <color>${hex(this.colors[i])}</color>\n          <type>polygon</type>\n          <attributes></attributes>\n        </label>\n`).join('');
+    return `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n      <size>${this.cvatImages.length}</size>\n      <mode>annotation</mode>\n      <labels>\n${labels}      </labels>\n    </task>\n  </meta>\n${this.cvatImages.join('')}</annotations>\n`;
   }
 
   /**
@@ -274,6 +287,7 @@ const urlPath = (name: string) => name.split('/').map(encodeURIComponent).join('
 
 const hex = (c: Rgb) => '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
 const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A Label Studio labelling config for brush (or polygon) labels of `classes` on an image. */
 export function labelStudioConfig(classes: ClassInfo[], n: Pick<LabelStudioNames, 'fromName' | 'toName' | 'regions'>): string {
