@@ -1,7 +1,7 @@
 // Messages between the HTTP server and its inference workers.
 import type { LabelStudioRegions } from '../data/annotations/format_names.js';
 
-export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'yolo', 'labelme', 'probabilities'] as const;
+export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'cvat-xml', 'yolo', 'labelme', 'probabilities'] as const;
 export type Output = typeof OUTPUTS[number];
 
 export interface Job {
@@ -17,11 +17,11 @@ export interface Job {
   format: 'png' | 'jpeg';
   /** json: include the label map (base64, one byte per pixel). */
   withLabels: boolean;
-  /** coco, labelstudio, yolo, labelme: the image's name in the export, and Label Studio's control and object names. */
+  /** coco, labelstudio, cvat-xml, yolo, labelme: the image's name in the export, and Label Studio's control and object names. */
   name?: string; fromName?: string; toName?: string;
   /** labelstudio: brush masks or polygons. */
   regions?: LabelStudioRegions;
-  /** yolo, labelme, labelstudio polygons: how far (pixels) thinned outlines may stray from the exact ones (0: exact). */
+  /** yolo, labelme, cvat-xml, labelstudio polygons: how far (pixels) thinned outlines may stray from the exact ones (0: exact). */
   tolerance?: number;
   /** probabilities: the classes whose confidence masks are returned (names or ids). */
   classes?: string[];

@@ -94,6 +94,18 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       fillPolygon(fromYolo, expected.width, expected.height, xy.map((v, k) => v * (k % 2 ? expected.height : expected.width)), cls + 1);
     }
     assert.deepEqual(fromYolo, expected.labels);
+    // A CVAT for images XML of the image: its polygons filled back as CVAT does (pycocotools' rule).
+    const { fillPolygonCoco } = await import('../../src/data/polygon.ts');
+    const cvat = await post(`${url}/v1/segment?model=voc&output=cvat-xml&name=chelsea.png`, photo, 'image/png');
+    assert.equal(cvat.headers.get('content-type'), 'application/xml; charset=utf-8');
+    const cvatXml = await cvat.text();
+    assert.match(cvatXml, /<image id="0" name="chelsea\.png" width="451" height="300">/);
+    const fromCvat = new Uint8Array(expected.labels.length);
+    const vocNames = (await import('../../src/data/class_sets.ts')).VOC_CLASSES.map((c) => c.name);
+    for (const [, label, points] of cvatXml.matchAll(/<polygon label="([^"]+)"[^>]* points="([^"]+)"/g)) {
+      fillPolygonCoco(fromCvat, expected.width, expected.height, points.split(/[;,]/).map(Number), vocNames.indexOf(label));
+    }
+    assert.deepEqual(fromCvat, expected.labels);
     const thinLabelme = await (await post(`${url}/v1/segment?model=voc&output=labelme&name=chelsea.png&tolerance=1`, photo, 'image/png')).json();
     assert.ok(thinLabelme.shapes.flatMap((x: { points: unknown[] }) => x.points).length * 2 < (await (await post(`${url}/v1/segment?model=voc&output=labelme&name=chelsea.png`, photo, 'image/png')).json()).shapes.flatMap((x: { points: unknown[] }) => x.points).length, 'tolerance=1: fewer points');
     const lm = await (await post(`${url}/v1/segment?model=voc&output=labelme&name=chelsea.png`, photo, 'image/png')).json();
@@ -152,9 +164,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 15/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 16/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 15/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 16/);
   } finally { await s.close(); }
 });
 
