@@ -8,7 +8,7 @@ export interface Opts { from: AnnotationFormat; images?: string; out: string; cl
 export function convertCommand(): Command {
   return new Command('convert')
     .description('turn annotations from COCO, labelme, CVAT, Label Studio, YOLO, VIA or Supervisely into index-PNG masks and a class file')
-    .argument('<file>', 'the export: COCO JSON, a labelme JSON file or folder, CVAT for images or video XML, a CVAT Segmentation mask zip (or its folder), Label Studio JSON, a YOLO segmentation dataset\'s data.yaml or labels folder, VIA JSON, a Supervisely project folder; or the tool\'s zip download of any of these (extracted into OUT/export, its images folder found, its train/valid/test folders kept as the split)')
+    .argument('<file>', 'the export: COCO JSON, a labelme JSON file or folder, CVAT for images or video XML, a CVAT Segmentation mask zip (or its folder), Label Studio JSON (or JSON-MIN), a YOLO segmentation dataset\'s data.yaml or labels folder, VIA JSON, a Supervisely project folder; or the tool\'s download of any of these, a zip or a tar (extracted into OUT/export, its images folder found, its train/valid/test folders kept as the split)')
     .addOption(new Option('--from <format>', 'the export\'s format').choices(ANNOTATION_FORMATS).makeOptionMandatory())
     .option('--images <dir>', 'the folder of the annotated images (sizes are read from them; masks keep their names); labelme: left out, the images are taken from the JSON files (imageData) into OUT/images; Supervisely: left out, the project\'s own; a zip download: left out, the folder in it holding the images')
     .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json, list.txt (the images given masks) and report.json here')
