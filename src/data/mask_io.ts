@@ -47,12 +47,7 @@ export function decodeMask(bytes: Uint8Array, file: string, opts: MaskReadOption
     out.set(png.data as Uint8Array);
   } else if (channels <= 2) {
     mode = 'index';
-    const src = png.data;
-    for (let i = 0; i < n; i++) {
-      const v = src[i * channels];
-      if (v > 255) throw new UserError(`${file}: 16-bit mask value ${v} > 255; class ids must fit in 8 bits`);
-      out[i] = v;
-    }
+    greyValues(png.data, channels, out, file);
   } else {
     const src = png.data;
     const scale = depth === 16 ? 257 : 1;
@@ -64,26 +59,33 @@ export function decodeMask(bytes: Uint8Array, file: string, opts: MaskReadOption
     if (!opts.colors && !grey) {
       throw new UserError(`${file}: RGB colour mask; pass options.classFile with each class's colour so colours can be mapped to ids`);
     }
-    const lut = new Map<number, number>();
-    opts.colors?.forEach((c, i) => lut.set((c[0] << 16) | (c[1] << 8) | c[2], i));
-    for (let i = 0; i < n; i++) {
-      const o = i * channels;
-      const key = ((src[o] / scale) << 16) | ((src[o + 1] / scale) << 8) | (src[o + 2] / scale);
-      const id = lut.get(key);
-      if (id == null) { unknown++; out[i] = opts.unknownLabel ?? 255; } else out[i] = id;
+    if (opts.colors) {
+      const lut = new Map<number, number>();
+      opts.colors.forEach((c, i) => lut.set((c[0] << 16) | (c[1] << 8) | c[2], i));
+      for (let i = 0; i < n; i++) {
+        const o = i * channels;
+        const key = ((src[o] / scale) << 16) | ((src[o + 1] / scale) << 8) | (src[o + 2] / scale);
+        const id = lut.get(key);
+        if (id == null) { unknown++; out[i] = opts.unknownLabel ?? 255; } else out[i] = id;
+      }
     }
-    if (grey && unknown) {
+    if (grey && (!opts.colors || unknown)) {
       mode = 'index';
       unknown = 0;
-      for (let i = 0; i < n; i++) {
-        const v = src[i * channels];
-        if (v > 255) throw new UserError(`${file}: 16-bit mask value ${v} > 255; class ids must fit in 8 bits`);
-        out[i] = v;
-      }
+      greyValues(src, channels, out, file);
     }
   }
   if (opts.labelMap && opts.labelMap.size) applyLabelMap(out, opts.labelMap);
   return { data: out, width, height, mode, unknownColors: unknown };
+}
+
+/** The first channel of interleaved samples as class ids into `out` (one a pixel); a 16-bit value past 255 is refused. */
+function greyValues(src: ArrayLike<number>, channels: number, out: Uint8Array, file: string): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = src[i * channels];
+    if (v > 255) throw new UserError(`${file}: 16-bit mask value ${v} > 255; class ids must fit in 8 bits`);
+    out[i] = v;
+  }
 }
 
 /** Whether every pixel of interleaved samples (3 or 4 channels) has red, green and blue equal. */

@@ -47,15 +47,24 @@ export function endCutLine(file: string): void {
   } catch (e) { throw userFacing(file, e, 'nothing was written') ?? e; } finally { fs.closeSync(fd); }
 }
 
-/**
- * A text file as one string; a file longer than a string holds (V8: 2^29 - 24 characters, about
- * 512 MB) is refused in one line naming it, its size and `remedy` (how to make it smaller).
- */
+/** The one line for a file past what is read whole (`limit`), with its size and `remedy` (how to make it smaller). */
+const tooLarge = (file: string, limit: string, remedy: string) =>
+  new UserError(`${file}: ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MB, more than one file is read as (${limit}); ${remedy}`);
+
+/** A file's bytes, whole; past what Node reads at once (2 GB), one line naming it, its size and `remedy`. */
+export function readWholeFile(file: string, remedy: string): Buffer {
+  try { return fs.readFileSync(file); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_FS_FILE_TOO_LARGE') throw tooLarge(file, '2 GB', remedy);
+    throw e;
+  }
+}
+
+/** A text file as one string; past what a string holds (V8: 2^29 - 24 characters, about 512 MB), one line as readWholeFile's. */
 export function readTextFile(file: string, remedy: string): string {
-  try { return fs.readFileSync(file, 'utf8'); } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ERR_STRING_TOO_LONG' && code !== 'ERR_FS_FILE_TOO_LARGE') throw e;
-    throw new UserError(`${file}: ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MB, longer than one text is read as (512 MB); ${remedy}`);
+  const bytes = readWholeFile(file, remedy);
+  try { return bytes.toString('utf8'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') throw tooLarge(file, '512 MB of text', remedy);
+    throw e;
   }
 }
 

@@ -766,7 +766,7 @@ test('an export past what one JSON file is read as (2 GB; a sparse file) is refu
   fs.writeFileSync(file, '{');
   fs.truncateSync(file, 2 ** 31 + 2 ** 27); // sparse: no disk used
   try {
-    await assert.rejects(convertAnnotations({ from: 'coco', input: file, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: 2.1 GB, more than one JSON file is read whole (2 GB); export the project in parts (a task range or a split each)`);
+    await assert.rejects(convertAnnotations({ from: 'coco', input: file, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: 2176 MB, more than one file is read as (2 GB); export the project in parts (a task range or a split each)`);
   } finally { fs.rmSync(file); }
 });
 
@@ -974,6 +974,8 @@ test('an export given as another tool\'s: the refusal says which tool it looks l
     yolo: put('data.yaml', 'path: .\ntrain: images/train\nnames:\n  0: cat\n'),
   } as const;
   for (const [format, file] of Object.entries(files)) assert.equal(sniffFormat(file), format, file);
+  // Label Studio's JSON-MIN records (no "data"): Label Studio's too.
+  assert.equal(sniffFormat(put('min.json', JSON.stringify([{ image: 'x.png', id: 1, tag: [], annotator: 1, annotation_id: 2 }]))), 'labelstudio');
   assert.equal(sniffFormat(put('notes.txt', 'hello')), null);
   assert.equal(sniffFormat(put('other.json', '{"a": 1}')), null);
   const images = await imagesDir(['a.png']);

@@ -32,6 +32,6 @@ test('readTextFile: a file longer than a string holds (a sparse 600 MB file) is 
   fs.writeFileSync(big, '<annotations>');
   fs.truncateSync(big, 600 * 2 ** 20);
   try {
-    assert.throws(() => readTextFile(big, 'export the task in parts'), (e: Error) => e instanceof UserError && e.message === `${big}: 600 MB, longer than one text is read as (512 MB); export the task in parts`);
+    assert.throws(() => readTextFile(big, 'export the task in parts'), (e: Error) => e instanceof UserError && e.message === `${big}: 600 MB, more than one file is read as (512 MB of text); export the task in parts`);
   } finally { fs.rmSync(big); }
 });

@@ -25,18 +25,19 @@ export const archiveWords = (kind: ArchiveKind, file: string): { noun: string; u
  * Extracts the download `archive` into `dest` (replaced), entry by entry: memory stays bounded by
  * an entry's chunk, whatever the download's size. An entry naming a path out of `dest` (`../x`,
  * `/etc/x`: a "zip slip") is refused; macOS's `__MACOSX/` folders and `._` files (resource forks)
- * are left out, and so are a tar's symbolic links (a download holds files; a hard link is a copy). Written to a sibling folder first
- * and renamed: a stopped extraction leaves no half folder under the name. `onBytes`: the archive's
- * bytes read so far, of its size.
+ * are left out, and so are a tar's symbolic links (a download holds files; a hard link is a copy).
+ * Written to a sibling folder first and renamed: a stopped extraction leaves no half folder under
+ * the name. `onBytes`: the archive's bytes read so far, of its size.
  */
 export async function extractArchive(archive: string, kind: ArchiveKind, dest: string, onBytes?: (read: number, total: number) => void): Promise<void> {
   const partial = `${dest}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
   const files = new EntryFiles(archive, kind, path.resolve(partial));
+  const total = fs.statSync(archive).size;
   let failure: Error | null;
   try {
-    failure = await (kind === 'zip' ? unzipInto : untarInto)(archive, files, (read) => onBytes?.(read, fs.statSync(archive).size));
+    failure = await (kind === 'zip' ? unzipInto : untarInto)(archive, files, (read) => onBytes?.(read, total));
   } finally {
     files.closeAll();
   }
@@ -218,7 +219,8 @@ function jsonLooksLike(file: string, from: AnnotationFormat): boolean {
   // COCO's "annotations" follows its images: past the head of a large export, so its keys are scanned for.
   if (from === 'coco') return topLevelKeys(file, ['images', 'annotations']).size === 2;
   const text = (headOf(file, 65536) ?? Buffer.alloc(0)).toString('utf8');
-  if (from === 'labelstudio') return /^\s*\[/.test(text) && /"(annotations|predictions)"\s*:/.test(text);
+  // JSON-MIN records name their annotation by "annotation_id".
+  if (from === 'labelstudio') return /^\s*\[/.test(text) && /"(annotations|predictions|annotation_id)"\s*:/.test(text);
   if (from === 'via') return /"(regions|_via_img_metadata|shape_attributes)"/.test(text);
   return true;
 }
@@ -229,16 +231,16 @@ function jsonLooksLike(file: string, from: AnnotationFormat): boolean {
  * project folder (the one holding meta.json). None, or several that are not one export, is refused
  * naming what was found.
  */
-export function exportIn(root: string, zip: string, kind: ArchiveKind, from: AnnotationFormat): string {
-  const { noun, unpack } = archiveWords(kind, zip);
+export function exportIn(root: string, archive: string, kind: ArchiveKind, from: AnnotationFormat): string {
+  const { noun, unpack } = archiveWords(kind, archive);
   const files = filesIn(root);
   const pick = (found: string[], what: string): string => {
     if (found.length === 1) return path.join(root, found[0]);
     if (!found.length) {
       const masks = files.some((f) => path.posix.basename(f) === 'labelmap.txt');
-      throw new UserError(`${zip}: no ${what} in the ${noun}; ${masks ? 'it looks like a CVAT Segmentation mask download: options.from cvat-mask' : `is it the tool's ${from} download?`}`);
+      throw new UserError(`${archive}: no ${what} in the ${noun}; ${masks ? 'it looks like a CVAT Segmentation mask download: options.from cvat-mask' : `is it the tool's ${from} download?`}`);
     }
-    throw new UserError(`${zip}: ${found.length} ${what}s in the ${noun} (${found.slice(0, 4).join(', ')}${found.length > 4 ? ', ...' : ''}); ${unpack} and convert each with its images folder`);
+    throw new UserError(`${archive}: ${found.length} ${what}s in the ${noun} (${found.slice(0, 4).join(', ')}${found.length > 4 ? ', ...' : ''}); ${unpack} and convert each with its images folder`);
   };
   const json = files.filter((f) => f.toLowerCase().endsWith('.json'));
   switch (from) {

@@ -11,8 +11,8 @@
 // - Ultralytics YOLO segmentation: a zip as CVAT exports it (data.yaml, train.txt, labels/train/ with
 //   one row per region: the class index and its outline in fractions of the image);
 // - labelme: one JSON per image, a polygon per region.
-// YOLO, labelme, CVAT's XML and Label Studio's polygons hold outlines: each 4-connected region of a class is one
-// (outlines.ts), its holes joined in, and each reads back to the region's pixels exactly.
+// YOLO, labelme, CVAT's XML and Label Studio's polygons hold outlines: each 4-connected region of a
+// class is one (outlines.ts), its holes joined in, and each reads back to the region's pixels exactly.
 // A leading background class ("background", "other", "_background_") is not exported: its pixels
 // are the unlabelled rest, which every reader takes as background.
 import { zipSync } from 'fflate';
@@ -27,7 +27,6 @@ import { LS_REGIONS, type LabelStudioRegions } from './format_names.js';
 
 export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'cvat-xml', 'yolo', 'labelme'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
-
 
 /**
  * An image's predictions. `confidence`: the probability of each pixel's label (the exported regions'
@@ -133,7 +132,7 @@ export class ExportBuilder {
   private readonly cvatImages: string[] = [];
   private readonly added: ExportNames;
 
-  /** `options.outlineTolerance`: yolo and labelme outlines thinned to within this many pixels (default 0: exact). */
+  /** `options.outlineTolerance`: outlines (yolo, labelme, cvat-xml, Label Studio polygons) thinned to within this many pixels (default 0: exact). */
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames, private readonly options: { outlineTolerance?: number } = {}) {
     refuseUnknownKeys(names, { fromName: true, toName: true, imageUrlPrefix: true, modelVersion: true, urlNames: true, regions: true } satisfies Record<keyof LabelStudioNames, true>, 'ExportBuilder() names');
     if (names.regions !== undefined && !LS_REGIONS.includes(names.regions)) throw argumentError('regions', names.regions, `use ${LS_REGIONS.join(' or ')}`);

@@ -8,7 +8,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 
 /** The format a parsed JSON document looks like, or null. */
 function jsonFormat(doc: unknown): AnnotationFormat | null {
-  if (Array.isArray(doc)) return doc.length && doc.every((t) => isObject(t) && isObject(t.data)) ? 'labelstudio' : null;
+  // Label Studio's tasks (JSON), or its records of annotations (JSON-MIN).
+  if (Array.isArray(doc)) return doc.length && doc.every((t) => isObject(t) && (isObject(t.data) || 'annotation_id' in t)) ? 'labelstudio' : null;
   if (!isObject(doc)) return null;
   if (Array.isArray(doc.images) && Array.isArray(doc.annotations)) return 'coco';
   if (Array.isArray(doc.shapes) && 'imagePath' in doc) return 'labelme';

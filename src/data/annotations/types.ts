@@ -1,9 +1,8 @@
 // What every labelling tool's export is read into before it is drawn as masks: images, each with
 // its shapes in drawing order, and the tool's label list.
-import fs from 'node:fs';
 import { UserError } from '../../util/errors.js';
 import { parseJsonBytes } from '../../util/json_file.js';
-import { isDir, isFile } from '../../util/fs.js';
+import { isDir, isFile, readWholeFile } from '../../util/fs.js';
 import type { Rgb } from '../classes.js';
 
 /**
@@ -194,11 +193,9 @@ export function readJsonFile(file: string): unknown {
   if (isDir(file)) throw new UserError(`${file}: a folder; give the export's JSON file`);
   if (!isFile(file)) throw new UserError(`${file}: file not found`);
   let bytes: Buffer;
-  try { bytes = fs.readFileSync(file); } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    // Node reads a file whole up to 2 GiB.
-    if (err.code === 'ERR_FS_FILE_TOO_LARGE') throw new UserError(`${file}: ${(fs.statSync(file).size / 2 ** 30).toFixed(1)} GB, more than one JSON file is read whole (2 GB); export the project in parts (a task range or a split each)`);
-    throw new UserError(`${file}: cannot read it (${err.code ?? err.message})`);
+  try { bytes = readWholeFile(file, 'export the project in parts (a task range or a split each)'); } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try { return parseJsonBytes(bytes); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`); }
 }
