@@ -1,11 +1,12 @@
 // `pixelwise serve`: the HTTP API, the web page and the training-run dashboard (src/serve/).
 import { Command, Option } from 'commander';
 import { DEFAULT_SERVE } from '../serve/options.js';
-import { parseBytes, parseFloatArg, parseNonNegative, parsePositiveInt, parseIntArg, parseWorkerCount } from './options.js';
+import { parseBytes, parseFloatArg, parseNonNegative, parsePositiveInt, parseIntArg, parsePositive, parseSize, parseWorkerCount } from './options.js';
 
 export interface Opts {
   models?: string; runs?: string; port: number; host: string; workers: number; threads?: number;
   queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; lsFiles?: string; lsUrl?: string; lsOutlineTolerance: number; precision?: 'int8';
+  lsTrain?: string; lsTrainEpochs?: number; lsTrainSize: [number, number]; lsTrainLr?: number;
 }
 
 export function serveCommand(): Command {
@@ -24,6 +25,10 @@ export function serveCommand(): Command {
     .option('--ls-files <dir>', 'Label Studio ML backend: the folder behind Label Studio\'s local files (/data/local-files/?d=PATH)')
     .option('--ls-url <url>', 'Label Studio ML backend: Label Studio\'s address, for uploaded task images (when its setup call does not send it)')
     .option('--ls-outline-tolerance <px>', 'Label Studio ML backend: thin the polygons answered to a PolygonLabels config (Douglas-Peucker; 0: exact, along the pixels)', parseNonNegative, 0)
+    .option('--ls-train <dir>', 'Label Studio ML backend: train from Label Studio (its Start Training button; annotation webhooks when the project trains on submissions): fine-tune the project\'s model on its annotations, fetched with the token its setup call sends (or LABEL_STUDIO_API_KEY); the project\'s predictions then come from the trained model, kept in DIR')
+    .option('--ls-train-epochs <n>', 'Label Studio ML backend: epochs of each training (default: enough to see 2000 crops, 20 at least)', parsePositiveInt)
+    .option('--ls-train-size <HxW>', 'Label Studio ML backend: the training crop', parseSize, [256, 256])
+    .option('--ls-train-lr <x>', 'Label Studio ML backend: the learning rate of each training (default: train\'s)', parsePositive)
     .option('--allowed-hosts <names>', 'Host header names the server answers, comma-separated (default: loopback names, plus --host when it is a name or a specific address; * = any, e.g. behind a proxy that checks hosts)')
     .option('--timeout <seconds>', 'longest a request may take (upload + queue + inference)', parseFloatArg, DEFAULT_SERVE.timeoutMs / 1000)
     .action(async (o: Opts) => (await import('./actions/serve.js')).run(o));

@@ -3,9 +3,12 @@
 // config, its own hostname and an access token) and `/predict` (tasks), and takes back the regions
 // its config's control draws: brush masks (<BrushLabels>) or polygons (<PolygonLabels>).
 // The backend URL names the model: http://HOST:PORT/ls/MODEL (http://HOST:PORT alone: the default
-// model). Task images are read from a data: URL, from --ls-files for Label Studio's local files
-// (/data/local-files/?d=PATH), or fetched from the Label Studio host itself (uploads), never from
-// another origin.
+// model). A config's <Label> names a class of the model, or names them in predicted_values (as
+// Label Studio's ML backends read it). Task images are read from a data: URL, from --ls-files for
+// Label Studio's local files (/data/local-files/?d=PATH), or fetched from the Label Studio host
+// itself (uploads), never from another origin. With --ls-train, Label Studio's training calls
+// fine-tune the model on the project's annotations (ls_training.ts), and the project's
+// predictions come from its trained model from then on.
 import path from 'node:path';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +18,7 @@ import type { Job, JobResult } from './protocol.js';
 import { isInside } from '../util/fs.js';
 import { dataUrlBytes } from '../util/data_url.js';
 import type { LabelStudioRegions } from '../data/annotations/format_names.js';
+import { ProjectTraining, projectId, type ProjectLink, type TrainingSettings } from './ls_training.js';
 
 export interface LabelStudioDeps {
   catalog: Map<string, CatalogEntry>;
@@ -30,11 +34,22 @@ export interface LabelStudioDeps {
   maxBytes: number; fetchTimeoutMs: number;
   /** How far (pixels) polygons may stray from the exact outlines (0: exact). */
   tolerance: number;
+  /** Label Studio's access token, when its setup call sends none (LABEL_STUDIO_API_KEY). */
+  token?: string;
+  /** Training from Label Studio's calls; left out, they are answered 501. */
+  training?: TrainingSettings;
+  /** A model package opened and added to the served models (a project's trained model). */
+  addModel: (name: string, dir: string) => Promise<CatalogEntry>;
+  log: (line: string) => void;
 }
 
-const NO_TRAINING = 'pixelwise serve makes predictions and does not train from Label Studio; export the project (JSON), turn it into masks with pixelwise convert FILE --from labelstudio, and train with pixelwise train';
+const NO_TRAINING = 'this pixelwise serve does not train from Label Studio; start it with --ls-train DIR (trained models are kept there), or export the project (JSON), turn it into masks with pixelwise convert FILE --from labelstudio, and train with pixelwise train';
+/** Label Studio's webhook events that ask for training: Start Training, and annotations submitted, changed or deleted (a project set to train on them). */
+const TRAIN_EVENTS = new Set(['START_TRAINING', 'ANNOTATION_CREATED', 'ANNOTATION_UPDATED', 'ANNOTATION_DELETED']);
 
-interface RegionConfig { fromName: string; toName: string; dataKey: string; labels: string[]; regions: LabelStudioRegions }
+/** A <Label> of the config: its name, and the model classes it stands for when it says (`predicted_values="car, truck"`). */
+export interface ConfigLabel { value: string; predicted: string[]; color?: string }
+export interface RegionConfig { fromName: string; toName: string; dataKey: string; labels: ConfigLabel[]; regions: LabelStudioRegions }
 
 /** The controls answered, by the regions they draw. */
 const CONTROLS: Record<string, LabelStudioRegions> = { BrushLabels: 'brush', PolygonLabels: 'polygon' };
@@ -55,7 +70,8 @@ export function regionConfig(xml: string): RegionConfig | string {
     if (tag === 'Image' && typeof o.name === 'string' && typeof o.value === 'string') images.set(o.name, o.value.replace(/^\$/, ''));
     const regions = Object.hasOwn(CONTROLS, tag) ? CONTROLS[tag] : undefined;
     if (regions && !found[regions] && typeof o.name === 'string' && typeof o.toName === 'string') {
-      const labels = ([] as unknown[]).concat(o.Label ?? []).map((l) => (l as Record<string, string>).value).filter((v): v is string => typeof v === 'string');
+      const labels = ([] as unknown[]).concat(o.Label ?? []).filter((l): l is Record<string, unknown> => !!l && typeof l === 'object' && typeof (l as Record<string, unknown>).value === 'string')
+        .map((l) => ({ value: l.value as string, predicted: typeof l.predicted_values === 'string' ? l.predicted_values.split(',').map((v) => v.trim()).filter(Boolean) : [], ...(typeof l.background === 'string' ? { color: l.background } : {}) }));
       found[regions] = { fromName: o.name, toName: o.toName, dataKey: '', labels, regions };
     }
     for (const [k, v] of Object.entries(o)) if (typeof v === 'object') walk(v, k);
@@ -68,60 +84,106 @@ export function regionConfig(xml: string): RegionConfig | string {
   return f;
 }
 
+/**
+ * The config's labels by the model classes they stand for (lower case -> the label as the config
+ * spells it): a label's predicted_values that are classes, else its own name when it is one; and
+ * the labels that stand for none.
+ */
+export function labelsByClass(config: RegionConfig, classes: string[]): { byClass: Map<string, string>; unknown: string[] } {
+  const known = new Set(classes.map((c) => c.toLowerCase()));
+  const byClass = new Map<string, string>(), unknown: string[] = [];
+  for (const l of config.labels) {
+    const named = l.predicted.length ? l.predicted.filter((v) => known.has(v.toLowerCase())) : known.has(l.value.toLowerCase()) ? [l.value] : [];
+    if (!named.length) unknown.push(l.value);
+    for (const c of named) byClass.set(c.toLowerCase(), l.value);
+  }
+  return { byClass, unknown };
+}
+
 interface Connection { host?: string; token?: string; config?: RegionConfig }
 
-export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): void {
+/** Label Studio's calls on `app`; the returned close() stops a training running. */
+export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): { close(): Promise<void> } {
   const connections = new Map<string, Connection>();
+  const training = d.training ? new ProjectTraining({ settings: d.training, taskImage: (url, link) => taskImage(url, link), maxExportBytes: 2 ** 31 - 1, log: d.log }, d.addModel) : undefined;
   const modelOf = (name?: string) => {
     const m = d.catalog.get(name ?? d.defaultModel);
     if (!m) throw d.httpError(404, `no model named ${name} (served: ${[...d.catalog.keys()].join(', ')})`);
     return m;
   };
-  /** The config's labels that the model predicts, by name (case-insensitive); unknown ones refused. */
+  /**
+   * The config, its labels checked against the model's classes (by name, case-insensitive, or by
+   * predicted_values). Labels the model lacks are refused, unless the server trains: until the
+   * project's model is trained, their regions are not predicted.
+   */
   const checkConfig = (m: CatalogEntry, xml: unknown): RegionConfig => {
     if (typeof xml !== 'string' || !xml.trim()) throw d.httpError(400, 'no labelling config (schema or label_config) in the request');
     const c = regionConfig(xml);
     if (typeof c === 'string') throw d.httpError(422, c);
-    const known = new Set(m.card.classes.map((k) => k.name.toLowerCase()));
-    const unknown = c.labels.filter((l) => !known.has(l.toLowerCase()));
-    if (unknown.length) throw d.httpError(422, `the labelling config's labels ${unknown.map((u) => `"${u}"`).join(', ')} are not classes of model ${m.name} (${m.card.classes.map((k) => k.name).join(', ')}); rename them to its classes or choose another model`);
+    const { unknown } = labelsByClass(c, m.card.classes.map((k) => k.name));
+    if (unknown.length && !training) throw d.httpError(422, `the labelling config's labels ${unknown.map((u) => `"${u}"`).join(', ')} are not classes of model ${m.name} (${m.card.classes.map((k) => k.name).join(', ')}); rename them to its classes, name its classes in predicted_values="CLASS,..." on the <Label>, choose another model, or start serve with --ls-train DIR to train one on the project's annotations`);
     return c;
+  };
+  /** The model that answers a project: its trained one, else the model its URL names. */
+  const answering = async (m: CatalogEntry, project: string): Promise<{ entry: CatalogEntry; version: string }> => {
+    const t = training && project ? await training.trainedModel(m.name, project) : undefined;
+    return t ? { entry: t.entry, version: `pixelwise ${t.entry.name} v${t.version}` } : { entry: m, version: `pixelwise ${m.name}` };
   };
   const health = async () => ({ status: 'UP', model_class: 'pixelwise', models: [...d.catalog.keys()] });
   const setup = async (model: string | undefined, body: Record<string, unknown>) => {
     const m = modelOf(model);
     const config = checkConfig(m, body.schema ?? body.label_config);
-    connections.set(`${m.name}/${String(body.project ?? '')}`, { host: typeof body.hostname === 'string' && body.hostname ? body.hostname : undefined, token: typeof body.access_token === 'string' ? body.access_token : undefined, config });
-    return { model_version: `pixelwise ${m.name}` };
+    const project = projectId(body.project);
+    connections.set(`${m.name}/${project}`, { host: typeof body.hostname === 'string' && body.hostname ? body.hostname : undefined, token: typeof body.access_token === 'string' && body.access_token ? body.access_token : undefined, config });
+    return { model_version: (await answering(m, project)).version };
   };
   const predict = async (model: string | undefined, body: Record<string, unknown>) => {
     const m = modelOf(model);
     const tasks = body.tasks;
     if (!Array.isArray(tasks)) throw d.httpError(400, 'no tasks in the request');
-    const project = String(body.project ?? '');
-    const conn = connections.get(`${m.name}/${project}`) ?? connections.get(`${m.name}/${project.split('.')[0]}`) ?? [...connections.entries()].find(([k]) => k.startsWith(`${m.name}/`))?.[1] ?? {};
+    const project = projectId(body.project);
+    const conn = connections.get(`${m.name}/${project}`) ?? [...connections.entries()].find(([k]) => k.startsWith(`${m.name}/`))?.[1] ?? {};
     const config = body.label_config ? checkConfig(m, body.label_config) : conn.config;
     if (!config) throw d.httpError(400, 'no labelling config: Label Studio sends it to /setup or with the tasks (label_config)');
-    const wanted = new Map(config.labels.map((l) => [l.toLowerCase(), l]));
+    const { entry: a, version } = await answering(m, project);
+    const wanted = labelsByClass(config, a.card.classes.map((k) => k.name)).byClass;
     const results = [];
     for (const task of tasks as { id?: number; data?: Record<string, unknown> }[]) {
       const url = task?.data?.[config.dataKey];
       if (typeof url !== 'string') throw d.httpError(400, `task ${task?.id}: no image under data.${config.dataKey}`);
       const image = await taskImage(url, conn);
       await d.checkPixels(image);
-      const res = await d.run({ model: m.name, dir: m.dir, image, output: 'labelstudio', alpha: 0.5, format: 'png', withLabels: false, name: url, fromName: config.fromName, toName: config.toName, regions: config.regions, tolerance: d.tolerance });
+      const res = await d.run({ model: a.name, dir: a.dir, image, output: 'labelstudio', alpha: 0.5, format: 'png', withLabels: false, name: url, fromName: config.fromName, toName: config.toName, regions: config.regions, tolerance: d.tolerance });
       if (!res.ok) throw d.httpError(res.status, `task ${task?.id}: ${res.message}`);
       const key = `${config.regions}labels`;
       const pred = (JSON.parse(Buffer.from(res.body).toString('utf8')) as { predictions: { score?: number; result: { value: Record<string, string[]> }[] }[] }).predictions[0];
       // Regions of the config's labels only, named as the config spells them.
       const result = pred.result.filter((r) => wanted.has(r.value[key][0].toLowerCase()))
         .map((r) => ({ ...r, value: { ...r.value, [key]: [wanted.get(r.value[key][0].toLowerCase())!] } }));
-      results.push({ result, score: pred.score, model_version: `pixelwise ${m.name}` });
+      results.push({ result, score: pred.score, model_version: version });
     }
-    return { results, model_version: `pixelwise ${m.name}` };
+    return { results, model_version: version };
+  };
+  /**
+   * A training of the project asked for (Start Training, or annotations of a project that trains on
+   * them). The project as its /setup call connected it, else as the call describes it (a webhook's
+   * project holds its label_config; Label Studio's address and token then from --ls-url and
+   * LABEL_STUDIO_API_KEY), as after a restart of this server.
+   */
+  const train = (model: string | undefined, body: Record<string, unknown>) => {
+    if (!training) throw d.httpError(501, NO_TRAINING);
+    const m = modelOf(model);
+    const project = projectId(body.project);
+    if (!project) throw d.httpError(400, 'no project in the request');
+    const described = (body.project && typeof body.project === 'object' ? (body.project as Record<string, unknown>).label_config : undefined) ?? body.label_config;
+    const conn = connections.get(`${m.name}/${project}`) ?? (described ? { config: checkConfig(m, described) } as Connection : undefined);
+    if (!conn?.config) throw d.httpError(409, `project ${project} has not been set up with model ${m.name} here (Label Studio's /setup call); connect the model again in the project's settings`);
+    if (!m.card.weights) throw d.httpError(422, `model ${m.name} has no weights to fine-tune (an ONNX graph); connect the project to a model with weights: ${[...d.catalog.values()].filter((e) => e.card.weights && !e.name.includes('-project-')).map((e) => e.name).join(', ') || 'none served'}`);
+    const link: ProjectLink = { model: m, project, host: conn.host ?? d.url, token: conn.token ?? d.token, config: conn.config };
+    return training.request(link);
   };
 
-  const taskImage = async (url: string, conn: Connection): Promise<Uint8Array> => {
+  const taskImage = async (url: string, conn: Pick<Connection, 'host' | 'token'>): Promise<Uint8Array> => {
     const data = dataUrlBytes(url);
     if (data) return data;
     const local = /^\/data\/local-files\/?\?d=(.+)$/.exec(url);
@@ -168,10 +230,25 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): v
     app.get(`${prefix}/health`, health);
     app.post<{ Params: { model?: string } }>(`${prefix}/setup`, async (req) => setup(req.params.model, json(req.body)));
     app.post<{ Params: { model?: string } }>(`${prefix}/predict`, async (req) => predict(req.params.model, json(req.body)));
-    // Training from Label Studio's calls (its Start Training button, annotation webhooks) is not
-    // done here: said in words, not as a missing endpoint.
-    app.get(`${prefix}/is_training`, async () => ({ is_training: false }));
-    for (const call of ['train', 'webhook']) app.post(`${prefix}/${call}`, async () => { throw d.httpError(501, NO_TRAINING); });
+    // Label Studio asks whether a project is training (its model settings page), and the outcome of the last training.
+    app.get<{ Params: { model?: string }; Querystring: { project?: string } }>(`${prefix}/is_training`, async (req) => {
+      const m = modelOf(req.params.model);
+      const project = projectId(req.query.project);
+      const last = project ? training?.outcome(m.name, project) : undefined;
+      return { is_training: !!training?.isTraining(m.name, project || undefined), ...(last ? { last } : {}) };
+    });
+    // Its Start Training button and annotation events (webhooks), and the /train call of versions before 1.8.
+    app.post<{ Params: { model?: string } }>(`${prefix}/webhook`, async (req, reply) => {
+      const body = json(req.body);
+      const action = typeof body.action === 'string' ? body.action : '';
+      if (!TRAIN_EVENTS.has(action)) {
+        if (!training) throw d.httpError(501, NO_TRAINING);
+        return { status: 'ignored', action };
+      }
+      return reply.status(201).send(train(req.params.model, body));
+    });
+    app.post<{ Params: { model?: string } }>(`${prefix}/train`, async (req, reply) => reply.status(201).send(train(req.params.model, json(req.body))));
   }
   app.get('/ls/:model', health);
+  return { close: async () => { await training?.close(); } };
 }

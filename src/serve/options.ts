@@ -1,4 +1,5 @@
 // The settings of `pixelwise serve` and their defaults (no server import: the command definition reads this).
+import type { TrainingSettings } from './ls_training.js';
 export interface ServeOptions {
   modelsDir?: string; runsDir?: string;
   /** Inference worker threads, ONNX Runtime threads each (0: all cores), jobs allowed to wait. */
@@ -13,6 +14,10 @@ export interface ServeOptions {
   allowedHosts?: string[];
   /** Label Studio's ML backend: the folder behind its local files, its URL (for uploaded images), how far its polygons may be thinned (pixels). */
   lsFiles?: string; lsUrl?: string; lsTolerance?: number;
+  /** Label Studio's access token, for a setup call that sends none (the project export, uploaded images). */
+  lsToken?: string;
+  /** Train from Label Studio's calls (its Start Training button): where, how long, the crop. */
+  lsTrain?: TrainingSettings;
 }
 
 /** The names a loopback server is reached by. */

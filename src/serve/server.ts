@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { JobTimeout, QueueFull, WorkerPool } from '../inference/worker_pool.js';
 import type { JobResult } from './protocol.js';
 import { ServerMetrics } from './metrics.js';
-import { cardFile } from '../models/card_file.js';
+import { cardFile, openCard } from '../models/card_file.js';
 import { variantCards } from '../models/card.js';
 import { buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
 import { listRuns, runLog } from './runs.js';
@@ -138,10 +138,13 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
       .send(Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength));
   });
 
-  registerLabelStudio(app, {
+  const labelStudio = registerLabelStudio(app, {
     catalog, defaultModel: catalog.has('voc') ? 'voc' : [...catalog.keys()][0], files: o.lsFiles, url: o.lsUrl, tolerance: o.lsTolerance ?? 0,
     run: (job) => runJob(pool, job, metrics, o.timeoutMs), checkPixels: (image) => checkPixels(image, o.maxPixels),
     httpError: (status, message) => new HttpError(status, message), maxBytes: o.maxBodyBytes, fetchTimeoutMs: o.timeoutMs,
+    token: o.lsToken, training: o.lsTrain,
+    addModel: async (name, dir) => { const e = { name, dir, card: await openCard(dir) }; catalog.set(name, e); return e; },
+    log: (line) => process.stderr.write(`${line}\n`),
   });
 
   app.get('/v1/runs', async () => ({ runs: o.runsDir ? await listRuns(o.runsDir) : [], dir: o.runsDir ?? null }));
@@ -153,7 +156,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
 
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
   await app.register(fastifyStatic, { root: ORT_WEB_DIST, prefix: '/vendor/ort/', decorateReply: false });
-  return { app, pool, catalog, async close() { await app.close(); await pool.close(); } };
+  return { app, pool, catalog, async close() { await labelStudio.close(); await app.close(); await pool.close(); } };
 }
 
 const busy = () => new HttpError(503, 'busy: the inference queue is full; retry shortly', { 'retry-after': '1' });

@@ -125,6 +125,7 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('serve', '--ls-files', path.join(d, 'nowhere'), '--port', '0'), /^pixelwise: --ls-files .*nowhere: no such folder/);
   assertOneLineError(cli('serve', '--ls-url', 'localhost:8080', '--port', '0'), /^pixelwise: --ls-url localhost:8080: expected Label Studio's address, e\.g\. http:\/\/localhost:8080$/);
   assertOneLineError(cli('serve', '--runs', photo, '--port', '0'), /^pixelwise: --runs .*chelsea\.png: is a file, not a folder of training runs$/);
+  assertOneLineError(cli('serve', '--ls-train', photo, '--port', '0'), /^pixelwise: --ls-train .*chelsea\.png: is a file, not a folder; name a folder/);
   // A ~ no shell expanded (quoted, or in a recipe) would make a folder named ~ in the working folder.
   assertOneLineError(cli('predict', photo, '--model', 'voc-fast', '--out', '~/preds'), /^pixelwise: --out ~\/preds: starts with ~, which only a shell expands \(unquoted\); give the full path/);
   assert.ok(!fs.existsSync(path.join(CWD, '~')));

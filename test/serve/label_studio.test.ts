@@ -89,6 +89,22 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
       fillPolygon(filled, expected.width, expected.height, region.value.points.flatMap(([x, y]: number[]) => [(x / 100) * expected.width, (y / 100) * expected.height]), 1);
     }
     assert.deepEqual(filled, want);
+    // A label standing for model classes by predicted_values (as Label Studio's ML backends read
+    // it): its regions are theirs, under its name; a label standing for none is refused.
+    const kitty = CONFIG.replace('<Label value="Cat" background="#400000"/>', '<Label value="Kitty" predicted_values="cat, dog"/>');
+    assert.equal((await post('/ls/voc/setup', { project: 3, schema: kitty })).status, 200);
+    const k = await post('/ls/voc/predict', { tasks: [tasks[2]], project: 3, label_config: kitty });
+    assert.equal(k.status, 200, await k.clone().text());
+    const kittyMask = new Uint8Array(want.length);
+    for (const region of (await k.json()).results[0].result) {
+      assert.deepEqual(region.value.brushlabels, ['Kitty']);
+      const rgba = decodeBinary(Uint8Array.from(region.value.rle));
+      for (let i = 0; i < kittyMask.length; i++) if (rgba[i * 4 + 3]) kittyMask[i] = 1;
+    }
+    assert.deepEqual(kittyMask, expected.labels.map((v) => (v === cat || v === 12 ? 1 : 0)), 'cat and dog pixels');
+    const none = await post('/ls/voc/setup', { project: 3, schema: CONFIG.replace('<Label value="Cat" background="#400000"/>', '<Label value="Kitty" predicted_values="kitten"/>') });
+    assert.equal(none.status, 422);
+    assert.match((await none.json()).error, /^the labelling config's labels "Kitty" are not classes of model voc .*name its classes in predicted_values="CLASS,\.\.\." on the <Label>/);
     const neither = await post('/ls/voc/setup', { project: 2, schema: CONFIG.replace(/BrushLabels/g, 'RectangleLabels') });
     assert.equal(neither.status, 422);
     assert.equal((await neither.json()).error, 'the labelling config has no <BrushLabels> or <PolygonLabels> (pixelwise answers brush or polygon regions)');
@@ -124,7 +140,7 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
     for (const call of ['/ls/voc/train', '/ls/voc/webhook', '/webhook']) {
       const r = await post(call, { action: 'START_TRAINING', project: { id: 7 } });
       assert.equal(r.status, 501, call);
-      assert.match((await r.json()).error, /does not train from Label Studio; export the project \(JSON\), turn it into masks with pixelwise convert FILE --from labelstudio/);
+      assert.match((await r.json()).error, /^this pixelwise serve does not train from Label Studio; start it with --ls-train DIR \(trained models are kept there\), or export the project \(JSON\), turn it into masks with pixelwise convert FILE --from labelstudio/);
     }
     await post('/ls/voc/setup', { project: '8', schema: CONFIG, hostname: 'not a url' });
     const noHost = await post('/ls/voc/predict', { tasks: [{ id: 7, data: { image: '/data/upload/1/x.png' } }], project: '8', label_config: CONFIG });

@@ -1,10 +1,13 @@
 // The `serve` command's work, loaded when the command runs (the definition in ../serve.ts stays light).
 import fs from 'node:fs';
+import path from 'node:path';
 import { buildServer } from '../../serve/server.js';
 import { isDir } from '../../util/fs.js';
 import { UserError } from '../../util/errors.js';
 import { LOOPBACK_HOSTS } from '../../serve/options.js';
 import type { Opts } from '../serve.js';
+import { checkOutputDir } from '../output_paths.js';
+import { envConfig } from '../config.js';
 
 /** --allowed-hosts, else the loopback names plus the address served when it is a specific one. */
 function allowedHosts(o: Opts): string[] {
@@ -25,10 +28,12 @@ export async function run(o: Opts): Promise<void> {
   if (o.lsFiles != null && !isDir(o.lsFiles)) throw new UserError(`--ls-files ${o.lsFiles}: no such folder (the folder behind Label Studio's local files)`);
   if (o.lsUrl != null && !/^https?:\/\/[^/]/i.test(o.lsUrl)) throw new UserError(`--ls-url ${o.lsUrl}: expected Label Studio's address, e.g. http://localhost:8080`);
   if (o.runs != null && fs.existsSync(o.runs) && !isDir(o.runs)) throw new UserError(`--runs ${o.runs}: is a file, not a folder of training runs`);
+  if (o.lsTrain != null) checkOutputDir('--ls-train', o.lsTrain);
   const hosts = allowedHosts(o);
   const server = await buildServer({
     modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue, precision: o.precision,
     maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: hosts, lsFiles: o.lsFiles, lsUrl: o.lsUrl, lsTolerance: o.lsOutlineTolerance,
+    lsToken: envConfig().labelStudioToken, lsTrain: o.lsTrain != null ? { dir: path.resolve(o.lsTrain), epochs: o.lsTrainEpochs, inputSize: o.lsTrainSize, lr: o.lsTrainLr } : undefined,
   });
   let url: string;
   try { url = await server.app.listen({ port: o.port, host: o.host }); } catch (e) {

@@ -112,6 +112,9 @@ export function espnetv2Features(input: SymT, o: ArchOptions): Feature[] {
 
 const up2 = (x: SymT, name: string) => apply(new Resample({ name, mode: 'bilinear', scale: [2, 1] }), x);
 
+/** EdgeNets' projection width of the pyramid pools for a class count: min(classes/2, 16). */
+export const defaultProjWidth = (numClasses: number): number => Math.max(1, Math.min(Math.floor(numClasses / 2), 16));
+
 export const espnetv2: ArchBuilder = {
   name: 'espnetv2',
   description: 'ESPNetv2 (EdgeNets): EESP encoder, pyramid-pooling decoder; --width-mult s = 0.5, 1, 1.5, 2',
@@ -127,7 +130,7 @@ export const espnetv2: ArchBuilder = {
     const [c0, c1, c2] = espnetv2Widths(o);
     // Projection width of every pyramid pool: EdgeNets' min(classes/2, 16), or the given one (to
     // fine-tune a model trained on another class count without re-initialising its decoder).
-    const P = o.projWidth ?? Math.max(1, Math.min(Math.floor(C / 2), 16));
+    const P = o.projWidth ?? defaultProjWidth(C);
     let d = pyrPool(e4, 64, 'bu_dec_l1', false, P);
     d = pyrPool(seqBR(add([up2(d, 'up_l2'), pwConv(e3, c2, 64, 'merge_enc_dec_l2')], 'skip_l2'), 'bu_br_l2'), 48, 'bu_dec_l2', false, P);
     d = pyrPool(seqBR(add([up2(d, 'up_l3'), pwConv(e2, c1, 48, 'merge_enc_dec_l3')], 'skip_l3'), 'bu_br_l3'), 32, 'bu_dec_l3', false, P);

@@ -1,0 +1,274 @@
+// Training from Label Studio (`serve --ls-train DIR`): its Start Training button (a START_TRAINING
+// webhook, or a /train call from older versions), and the annotation webhooks of a project set to
+// train on each submission, fine-tune the model the project is connected to on the project's
+// annotations. A training fetches the project's JSON export from Label Studio (with the token its
+// setup call sent, or LABEL_STUDIO_API_KEY), each annotated task's image (as predictions read them),
+// turns the export into masks (convert's Label Studio reader), and runs `pixelwise train` and
+// `pixelwise export --package` as child processes: the server keeps answering, and a training that
+// fails or is stopped leaves the server as it was. The package becomes the project's model,
+// named MODEL-project-ID, in DIR/MODEL/project-ID/model-N (N counts the trainings; the newest is
+// used, after a restart too).
+//
+// Trainings run one at a time, in the order asked. A request for a project queued or training
+// already is not run twice: asked during its training, one more training follows it (the
+// annotations submitted meanwhile are in that one).
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { CatalogEntry } from './catalog.js';
+import type { RegionConfig } from './label_studio.js';
+import { convertAnnotations } from '../data/annotations/convert.js';
+import { hexColor, isRecord } from '../data/annotations/types.js';
+import { defaultPalette, type ClassInfo } from '../data/classes.js';
+import { IMAGE_EXTS } from '../data/image_io.js';
+import { ARCH_OPTION_KEYS } from '../models/options.js';
+import { defaultProjWidth } from '../models/networks/espnetv2.js';
+import { parseJsonBytes } from '../util/json_file.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+const BIN = fileURLToPath(new URL('../../bin/pixelwise.js', import.meta.url));
+
+export interface TrainingSettings {
+  /** Where each project's data, runs and trained models are kept. */
+  dir: string;
+  /** Epochs of each training; left out, enough for the network to see 2000 crops (20 at least). */
+  epochs?: number;
+  /** The training crop, and Adam's learning rate (train's default when left out). */
+  inputSize: [number, number];
+  lr?: number;
+}
+
+/** Epochs for a training on `images` images: as given, else about 2000 crops seen (a few tasks need many epochs, many tasks few). */
+export const trainingEpochs = (s: TrainingSettings, images: number): number => s.epochs ?? Math.max(20, Math.ceil(2000 / images));
+
+/** A project as connected: the model it fine-tunes, Label Studio's address and token, the labelling config. */
+export interface ProjectLink { model: CatalogEntry; project: string; host?: string; token?: string; config: RegionConfig }
+
+export interface TrainingDeps {
+  settings: TrainingSettings;
+  /** A task's image, read as predictions read it (data: URL, local files, Label Studio's host). */
+  taskImage: (url: string, link: ProjectLink) => Promise<Uint8Array>;
+  /** The most bytes of a project export read. */
+  maxExportBytes: number;
+  log: (line: string) => void;
+}
+
+/** The last training of a project: the model it made, or why it failed. */
+export interface TrainingOutcome { finished: string; model?: string; version?: number; tasks?: number; error?: string }
+
+interface Job { key: string; link: ProjectLink; running: boolean; again: boolean; id: number }
+
+const key = (model: string, project: string) => `${model}/${project}`;
+/** Label Studio's project as given: an id, or "id.timestamp" (predict and setup calls). */
+export const projectId = (p: unknown): string => String(isRecord(p) ? p.id ?? '' : p ?? '').split('.')[0];
+
+/**
+ * The model's classes for a config: background first (the pixels no region covers), then the
+ * config's labels, coloured as the config colours them.
+ */
+export function configClasses(config: RegionConfig): ClassInfo[] {
+  const labels = config.labels.filter((l) => l.value.toLowerCase() !== 'background');
+  const palette = defaultPalette(labels.length + 1);
+  return [{ name: 'background', color: [0, 0, 0] }, ...labels.map((l, i) => ({ name: l.value, color: hexColor(l.color) ?? palette[i + 1] }))];
+}
+
+export class ProjectTraining {
+  private readonly jobs = new Map<string, Job>();
+  private readonly outcomes = new Map<string, TrainingOutcome>();
+  private readonly trained = new Map<string, { entry: CatalogEntry; version: number }>();
+  private queue: Promise<void> = Promise.resolve();
+  private child?: ChildProcess;
+  private closed = false;
+  private count = 0;
+
+  constructor(private readonly d: TrainingDeps, private readonly open: (name: string, dir: string) => Promise<CatalogEntry>) {}
+
+  /** A training of the project asked for: its job id, and whether it joined one queued or running. */
+  request(link: ProjectLink): { job: string; joined: boolean } {
+    const k = key(link.model.name, link.project);
+    const job = this.jobs.get(k);
+    if (job) {
+      job.link = link; // the newest config and token
+      if (job.running) job.again = true;
+      return { job: `${k}#${job.id}`, joined: true };
+    }
+    const next: Job = { key: k, link, running: false, again: false, id: ++this.count };
+    this.jobs.set(k, next);
+    this.queue = this.queue.then(() => this.runJob(next));
+    return { job: `${k}#${next.id}`, joined: false };
+  }
+
+  isTraining(model?: string, project?: string): boolean {
+    return [...this.jobs.keys()].some((k) => { const [jm, jp] = k.split('/'); return (!model || jm === model) && (!project || jp === project); });
+  }
+
+  outcome(model: string, project: string): TrainingOutcome | undefined { return this.outcomes.get(key(model, project)); }
+
+  /** The project's newest trained model (found on disk after a restart), if it has one. */
+  async trainedModel(model: string, project: string): Promise<{ entry: CatalogEntry; version: number } | undefined> {
+    const k = key(model, project);
+    if (this.trained.has(k)) return this.trained.get(k);
+    const dir = this.projectDir(model, project);
+    const versions = fs.existsSync(dir) ? fs.readdirSync(dir).map((n) => /^model-(\d+)$/.exec(n)).filter((m) => m && fs.existsSync(path.join(dir, m[0], 'model.json'))).map((m) => Number(m![1])) : [];
+    if (!versions.length) return undefined;
+    const version = Math.max(...versions);
+    try {
+      const t = { entry: await this.open(`${model}-project-${project}`, path.join(dir, `model-${version}`)), version };
+      this.trained.set(k, t);
+      return t;
+    } catch (e) {
+      this.d.log(`serve: Label Studio project ${project}: its trained model ${path.join(dir, `model-${version}`)} does not open (${(e as Error).message}); answering with ${model}`);
+      return undefined;
+    }
+  }
+
+  /** Stops the training running (its child process) and drops those waiting. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.child?.kill('SIGTERM');
+    await this.queue;
+  }
+
+  private projectDir(model: string, project: string): string { return path.join(this.d.settings.dir, model, `project-${project}`); }
+
+  private async runJob(job: Job): Promise<void> {
+    for (;;) {
+      if (this.closed) break;
+      job.running = true; job.again = false;
+      const { link } = job, p = link.project, m = link.model.name;
+      const started = Date.now();
+      try {
+        const r = await this.train(link);
+        this.trained.set(job.key, r);
+        this.outcomes.set(job.key, { finished: new Date().toISOString(), model: r.entry.name, version: r.version, tasks: r.tasks });
+        this.d.log(`serve: Label Studio project ${p}: trained ${r.entry.name} v${r.version} from ${m} on ${r.tasks} annotated task${r.tasks === 1 ? '' : 's'} in ${Math.round((Date.now() - started) / 1000)} s; its predictions use it now`);
+      } catch (e) {
+        const error = (e as Error).message;
+        this.outcomes.set(job.key, { finished: new Date().toISOString(), error });
+        this.d.log(`serve: Label Studio project ${p}: training ${m} failed: ${error}`);
+      }
+      if (!job.again) break;
+    }
+    this.jobs.delete(job.key);
+  }
+
+  private async train(link: ProjectLink): Promise<{ entry: CatalogEntry; version: number; tasks: number }> {
+    const { model: m, project: p, config } = link;
+    if (!m.card.weights) throw new Error(`model ${m.name} has no weights to fine-tune (an ONNX graph); connect the project to a model with weights (pixelwise models lists them)`);
+    const dir = this.projectDir(m.name, p);
+    const images = path.join(dir, 'images'), data = path.join(dir, 'data'), run = path.join(dir, 'run');
+    fs.mkdirSync(images, { recursive: true });
+    this.d.log(`serve: Label Studio project ${p}: training ${m.name}: fetching the project's annotations`);
+    const tasks = await this.fetchExport(link);
+    // The annotated tasks' images, saved under names that say which task each is (fetched once).
+    let annotated = 0;
+    for (const task of tasks) {
+      if (!isRecord(task) || !Array.isArray(task.annotations) || !task.annotations.some((a) => isRecord(a) && !a.was_cancelled)) continue;
+      const data = isRecord(task.data) ? task.data : {};
+      const url = data[config.dataKey];
+      if (typeof url !== 'string') throw new Error(`task ${String(task.id)}: no image under data.${config.dataKey}`);
+      const name = imageName(task.id, url);
+      const file = path.join(images, name);
+      if (!fs.existsSync(file)) writeFileAtomic(file, await this.d.taskImage(url, link));
+      data[config.dataKey] = name;
+      annotated++;
+      if (this.closed) throw new Error('the server stopped');
+    }
+    if (!annotated) throw new Error('the project has no annotated tasks yet; annotate some, then start training');
+    const exportFile = path.join(dir, 'export.json');
+    writeFileAtomic(exportFile, JSON.stringify(tasks));
+    const classes = configClasses(config);
+    fs.rmSync(data, { recursive: true, force: true });
+    const report = await convertAnnotations({ from: 'labelstudio', input: exportFile, images, out: data, classes, skipInvalid: true });
+    if (!report.images) throw new Error('no annotated task gives a mask');
+    const versions = fs.readdirSync(dir).map((n) => /^model-(\d+)$/.exec(n)).filter(Boolean).map((x) => Number(x![1]));
+    const version = Math.max(0, ...versions) + 1;
+    fs.rmSync(run, { recursive: true, force: true });
+    const log = path.join(dir, 'training.log');
+    const epochs = trainingEpochs(this.d.settings, report.images);
+    this.d.log(`serve: Label Studio project ${p}: training ${m.name} on ${report.images} annotated task${report.images === 1 ? '' : 's'} (${epochs} epochs; log: ${log})`);
+    await this.command(['train', ...trainArgs(m, config, classes.length, { images, masks: path.join(data, 'masks'), list: path.join(data, 'list.txt'), classFile: path.join(data, 'classes.json'), out: run }, this.d.settings, epochs)], log);
+    const partial = path.join(dir, `.model-${version}.partial`), final = path.join(dir, `model-${version}`);
+    fs.rmSync(partial, { recursive: true, force: true });
+    await this.command(['export', '--model', run, '--package', partial], log);
+    fs.renameSync(partial, final);
+    return { entry: await this.open(`${m.name}-project-${p}`, final), version, tasks: report.images };
+  }
+
+  /** The project's JSON export (its annotated tasks), from Label Studio's API. */
+  private async fetchExport(link: ProjectLink): Promise<unknown[]> {
+    if (!link.host) throw new Error('Label Studio\'s address is not known: its setup call sends it (or start serve with --ls-url)');
+    const url = new URL(`/api/projects/${encodeURIComponent(link.project)}/export?exportType=JSON&download_all_tasks=false`, link.host);
+    const r = await fetch(url, { headers: link.token ? { authorization: `Token ${link.token}` } : {}, signal: AbortSignal.timeout(600_000) })
+      .catch((e: Error) => { throw new Error(`${url.href}: ${e.name === 'TimeoutError' ? 'no answer within 600 s' : e.message}`); });
+    if (r.status === 401 || r.status === 403) throw new Error(`${url.href}: Label Studio answered ${r.status}; give serve an access token of a user of the project (LABEL_STUDIO_API_KEY), or let Label Studio send one at setup`);
+    if (!r.ok) throw new Error(`${url.href}: Label Studio answered ${r.status}`);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of r.body ?? []) {
+      size += chunk.byteLength;
+      if (size > this.d.maxExportBytes) throw new Error(`${url.href}: the export is over ${Math.round(this.d.maxExportBytes / 2 ** 20)} MB`);
+      chunks.push(chunk);
+    }
+    let json: unknown;
+    try { json = parseJsonBytes(Buffer.concat(chunks)); } catch (e) { throw new Error(`${url.href}: not a Label Studio JSON export (${(e as Error).message})`); }
+    if (!Array.isArray(json)) throw new Error(`${url.href}: not a Label Studio JSON export (a list of tasks)`);
+    return json;
+  }
+
+  /** `pixelwise ARGS` as a child process, its output appended to `log`; rejects with its last message when it fails. */
+  private command(args: string[], log: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the server stopped'));
+    const out = fs.openSync(log, 'a');
+    fs.writeSync(out, `\n$ pixelwise ${args.join(' ')}\n`);
+    return new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', out, out] });
+      this.child = child;
+      child.on('error', (e) => { fs.closeSync(out); reject(e); });
+      child.on('exit', (code, signal) => {
+        this.child = undefined;
+        fs.closeSync(out);
+        if (code === 0) return resolve();
+        const last = fs.readFileSync(log, 'utf8').trimEnd().split('\n').reverse().find((l) => l.startsWith('pixelwise: '));
+        reject(new Error(signal || this.closed ? 'the server stopped' : `pixelwise ${args[0]}: ${last?.slice('pixelwise: '.length) ?? `exit ${code}`} (${log})`));
+      });
+    });
+  }
+}
+
+/** A task's image file name: the task id, then the name in its URL (an image extension kept). */
+function imageName(id: unknown, url: string): string {
+  const local = /[?&]d=([^&]+)/.exec(url);
+  let base = url.startsWith('data:') ? '' : path.posix.basename((local ? decodeURIComponentSafe(local[1]) : url).replace(/[?#].*$/, ''));
+  base = base.replace(/[^\w.-]+/g, '_');
+  const ext = path.extname(base).toLowerCase();
+  const mime = /^data:image\/(\w+)/.exec(url)?.[1];
+  return `task-${String(id).replace(/[^\w-]+/g, '_')}${base ? `-${base}` : ''}${IMAGE_EXTS.includes(ext) ? '' : `.${mime === 'jpeg' ? 'jpg' : mime ?? 'png'}`}`;
+}
+
+function decodeURIComponentSafe(s: string): string { try { return decodeURIComponent(s); } catch { return s; } }
+
+/**
+ * The `pixelwise train` arguments that fine-tune model `m` to the config's classes: its network
+ * with its options (an ESPNetv2's projection width kept, so its decoder's weights fit), every layer
+ * from its weights, each class's scores from the model's class of that name or from the one its
+ * label's predicted_values names, its input rule's size when it has one.
+ */
+export function trainArgs(m: CatalogEntry, config: RegionConfig, numClasses: number, files: { images: string; masks: string; list: string; classFile: string; out: string }, s: TrainingSettings, epochs: number): string[] {
+  const model = m.card.model as Record<string, unknown> & { arch: string; numClasses: number };
+  const options: string[] = [];
+  for (const k of ARCH_OPTION_KEYS) {
+    const v = model[k] ?? (k === 'projWidth' && model.arch === 'espnetv2' ? defaultProjWidth(model.numClasses) : undefined);
+    if (v != null) options.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v));
+  }
+  const names = new Set(m.card.classes.map((c) => c.name.toLowerCase()));
+  const pairs = config.labels.filter((l) => !names.has(l.value.toLowerCase())).map((l) => [l.value, l.predicted.find((v) => names.has(v.toLowerCase()))]).filter(([, from]) => from).map(([to, from]) => `${to}=${from}`);
+  const rule = m.card.input.rule;
+  return [
+    '--images', files.images, '--masks', files.masks, '--list', files.list, '--class-file', files.classFile, '--classes', String(numClasses),
+    '--arch', model.arch, ...options, '--init-weights', m.dir, pairs.length ? `--init-classes=${pairs.join(',')}` : '--init-classes',
+    ...(rule.kind === 'fixed' ? ['--resize', rule.size.join('x')] : []),
+    '--input-size', s.inputSize.join('x'), '--epochs', String(epochs), ...(s.lr ? ['--lr', String(s.lr)] : []), '--out', files.out,
+  ];
+}

@@ -1,0 +1,166 @@
+// Training from Label Studio (serve --ls-train): a project whose labels the model lacks is set up,
+// its Start Training call fetches the project's export and images from Label Studio (a stand-in
+// HTTP server answering as Label Studio's API does, with brush masks packed by the package Label
+// Studio's front end uses), fine-tunes the connected model in a child process, and the project's
+// predictions then come from the trained model: equal to the library's on that package, and
+// close to the annotations it learnt. A request during a training runs one more after it; the trained
+// model is found again after a restart; a refused export, a model without weights and a project
+// never set up are said in words.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { decodeBinary, encodeBinary } from '@thi.ng/rle-pack';
+import { buildServer, type Server } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../../src/serve/options.ts';
+import { load } from '../../src/inference/load.ts';
+import { tempDir } from '../helpers.ts';
+
+const W = 64, H = 64;
+const CONFIG = '<View><Image name="img" value="$image"/><BrushLabels name="brush" toName="img"><Label value="Square" background="#c80000"/></BrushLabels></View>';
+
+/** A grey noisy picture with a red square, and the square's mask. */
+async function squarePicture(seed: number): Promise<{ png: Buffer; mask: Uint8Array }> {
+  let s = seed * 7919 + 1;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const img = Buffer.alloc(W * H * 3), mask = new Uint8Array(W * H);
+  const size = 22 + Math.floor(rnd() * 18), x0 = Math.floor(rnd() * (W - size)), y0 = Math.floor(rnd() * (H - size));
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const p = y * W + x, inside = x >= x0 && x < x0 + size && y >= y0 && y < y0 + size;
+    const g = 90 + rnd() * 80;
+    img[p * 3] = inside ? 200 + rnd() * 40 : g; img[p * 3 + 1] = inside ? 30 + rnd() * 30 : g; img[p * 3 + 2] = inside ? 40 : g;
+    mask[p] = inside ? 1 : 0;
+  }
+  return { png: await sharp(img, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer(), mask };
+}
+
+/** A brush region as Label Studio stores it: the RGBA mask image packed by rle-pack. */
+function brush(mask: Uint8Array) {
+  const rgba = new Uint8Array(W * H * 4);
+  mask.forEach((m, i) => { if (m) { rgba[i * 4] = 200; rgba[i * 4 + 3] = 255; } });
+  return { type: 'brushlabels', from_name: 'brush', to_name: 'img', original_width: W, original_height: H, value: { format: 'rle', rle: Array.from(encodeBinary(rgba, rgba.length)), brushlabels: ['Square'] } };
+}
+
+const maskOf = (results: { value: { rle: number[] } }[]) => {
+  const got = new Uint8Array(W * H);
+  for (const r of results) { const rgba = decodeBinary(Uint8Array.from(r.value.rle)); for (let i = 0; i < got.length; i++) if (rgba[i * 4 + 3]) got[i] = 1; }
+  return got;
+};
+
+async function until(what: string, check: () => Promise<boolean>, seconds: number): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('Label Studio training: Start Training fine-tunes the project\'s model on its annotations; predictions come from it, after a restart too; failures said', async () => {
+  const pictures = await Promise.all(Array.from({ length: 12 }, (_, i) => squarePicture(i + 1)));
+  // Asked for after training: two annotated pictures (the masks learnt: the annotations reached
+  // the training) and one never seen (only its equality with the library's label map is asserted).
+  const asked = [pictures[0], pictures[1], pictures[10]];
+  const uploads = new Map(pictures.slice(0, 10).map((p, i) => [`/data/upload/7/sq${i}.png`, p.png]));
+  const requested: string[] = [];
+  // Tasks 1..10 annotated (task 10's first annotation cancelled, its second kept); task 11 not yet
+  // annotated: its image is never asked for.
+  const tasks = [...uploads.keys()].map((url, i) => ({ id: i + 1, data: { image: url }, annotations: i === 9 ? [{ result: [], was_cancelled: true }, { result: [brush(pictures[i].mask)] }] : [{ result: [brush(pictures[i].mask)] }] }));
+  tasks.push({ id: 11, data: { image: '/data/upload/7/unannotated.png' }, annotations: [] });
+  const ls = http.createServer((req, res) => {
+    requested.push(req.url!);
+    if (req.headers.authorization !== 'Token secret') { res.writeHead(401); res.end(); return; }
+    // The second export is refused (the token revoked meanwhile).
+    if (req.url === '/api/projects/7/export?exportType=JSON&download_all_tasks=false') {
+      if (requested.filter((u) => u === req.url).length > 1) { res.writeHead(401); res.end(); return; }
+      res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(tasks)); return;
+    }
+    const png = uploads.get(req.url!);
+    if (png) { res.writeHead(200, { 'content-type': 'image/png' }); res.end(png); return; }
+    res.writeHead(404); res.end();
+  });
+  await new Promise<void>((r) => ls.listen(0, '127.0.0.1', r));
+  const lsUrl = `http://127.0.0.1:${(ls.address() as AddressInfo).port}`;
+  const dir = tempDir();
+  const start = async () => {
+    const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, lsTrain: { dir, epochs: 30, lr: 0.003, inputSize: [64, 64] } });
+    return { s, url: await s.app.listen({ port: 0, host: '127.0.0.1' }) };
+  };
+  let { s, url } = await start();
+  let servers: Server[] = [s];
+  const post = (p: string, body: unknown) => fetch(`${url}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const askedTasks = asked.map((p, i) => ({ id: 100 + i, data: { image: `data:image/png;base64,${p.png.toString('base64')}` } }));
+  try {
+    // "Square" is no class of voc-fast: accepted, since this server trains; nothing predicted yet.
+    const setup = await post('/ls/voc-fast/setup', { project: '7.1700000000', schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
+    assert.equal(setup.status, 200, await setup.clone().text());
+    assert.deepEqual(await setup.json(), { model_version: 'pixelwise voc-fast' });
+    const before = await (await post('/ls/voc-fast/predict', { tasks: askedTasks, project: '7.1700000000', label_config: CONFIG })).json();
+    assert.deepEqual(before.results.map((r: { result: unknown[] }) => r.result.length), [0, 0, 0]);
+
+    const started = await post('/ls/voc-fast/webhook', { action: 'START_TRAINING', project: { id: 7, title: 'squares' } });
+    assert.equal(started.status, 201);
+    assert.deepEqual(await started.json(), { job: 'voc-fast/7#1', joined: false });
+    // Submitted during the training: joins it, and one more training follows (which fails: its
+    // export is refused; the first one's model stays the project's).
+    const again = await post('/ls/voc-fast/webhook', { action: 'ANNOTATION_CREATED', project: { id: 7 }, annotation: { id: 99 } });
+    assert.deepEqual([again.status, await again.json()], [201, { job: 'voc-fast/7#1', joined: true }]);
+    assert.deepEqual(await (await fetch(`${url}/ls/voc-fast/is_training?project=7.1700000000`)).json(), { is_training: true });
+    assert.deepEqual(await (await post('/ls/voc-fast/webhook', { action: 'PROJECT_UPDATED', project: { id: 7 } })).json(), { status: 'ignored', action: 'PROJECT_UPDATED' });
+    await until('two trainings', async () => !(await (await fetch(`${url}/ls/voc-fast/is_training?project=7`)).json()).is_training, 300);
+    const { last } = await (await fetch(`${url}/ls/voc-fast/is_training?project=7`)).json();
+    assert.match(last.error, /\/api\/projects\/7\/export\?exportType=JSON&download_all_tasks=false: Label Studio answered 401; give serve an access token of a user of the project \(LABEL_STUDIO_API_KEY\)/);
+    assert.equal(requested.filter((u) => u.startsWith('/api/projects/7/export')).length, 2);
+    assert.ok(!requested.includes('/data/upload/7/unannotated.png'), 'an unannotated task\'s image is not fetched');
+    assert.equal(requested.filter((u) => u === '/data/upload/7/sq0.png').length, 1, 'each image fetched once');
+
+    const model = path.join(dir, 'voc-fast', 'project-7', 'model-1');
+    const lib = await load(model);
+    const check = async (predicted: { results: { result: { value: { rle: number[]; brushlabels: string[] } }[] }[]; model_version: string }) => {
+      assert.equal(predicted.model_version, 'pixelwise voc-fast-project-7 v1');
+      for (const [i, r] of predicted.results.entries()) {
+        assert.ok(r.result.every((x) => x.value.brushlabels[0] === 'Square'));
+        const got = maskOf(r.result);
+        assert.deepEqual(got, (await lib.segment(asked[i].png)).labels.map((v) => (v === 1 ? 1 : 0)), 'the trained package\'s label map');
+        if (i === 2) continue;
+        let inter = 0, union = 0;
+        for (let p = 0; p < got.length; p++) { inter += got[p] & asked[i].mask[p]; union += got[p] | asked[i].mask[p]; }
+        assert.ok(inter / union > 0.7, `IoU with the annotated square ${(inter / union).toFixed(2)}`);
+      }
+    };
+    await check(await (await post('/ls/voc-fast/predict', { tasks: askedTasks, project: '7.1700000000', label_config: CONFIG })).json());
+
+    // Refusals: a model without weights, a project never set up.
+    await post('/ls/voc/setup', { project: 9, schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
+    const onnxOnly = await post('/ls/voc/webhook', { action: 'START_TRAINING', project: { id: 9 } });
+    assert.equal(onnxOnly.status, 422);
+    assert.match((await onnxOnly.json()).error, /^model voc has no weights to fine-tune \(an ONNX graph\); connect the project to a model with weights: .*voc-fast/);
+    const unknown = await post('/ls/voc-fast/train', { project: 12 });
+    assert.equal(unknown.status, 409);
+    assert.match((await unknown.json()).error, /^project 12 has not been set up with model voc-fast here/);
+    // A webhook describes its project (its label_config): trained without a setup call, Label
+    // Studio's address then from --ls-url (not given to this server: said).
+    const described = await post('/ls/voc-fast/webhook', { action: 'START_TRAINING', project: { id: 13, label_config: CONFIG } });
+    assert.equal(described.status, 201);
+    await until('a training without an address', async () => !!(await (await fetch(`${url}/ls/voc-fast/is_training?project=13`)).json()).last, 30);
+    assert.equal((await (await fetch(`${url}/ls/voc-fast/is_training?project=13`)).json()).last.error, 'Label Studio\'s address is not known: its setup call sends it (or start serve with --ls-url)');
+    // After a restart the project's trained model answers again.
+    await lib.dispose();
+    await s.close();
+    ({ s, url } = await start());
+    servers = [s];
+    const again2 = await post('/ls/voc-fast/setup', { project: '7.1700000001', schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
+    assert.deepEqual(await again2.json(), { model_version: 'pixelwise voc-fast-project-7 v1' });
+    const lib2 = await load(model);
+    const r = await (await post('/ls/voc-fast/predict', { tasks: askedTasks, project: '7.1700000001', label_config: CONFIG })).json();
+    assert.equal(r.model_version, 'pixelwise voc-fast-project-7 v1');
+    for (const [i, res] of r.results.entries()) assert.deepEqual(maskOf(res.result), (await lib2.segment(asked[i].png)).labels.map((v) => (v === 1 ? 1 : 0)));
+    await lib2.dispose();
+  } finally {
+    for (const x of servers) await x.close();
+    ls.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
