@@ -19,6 +19,7 @@ import { isInside } from '../util/fs.js';
 import { dataUrlBytes } from '../util/data_url.js';
 import type { LabelStudioRegions } from '../data/annotations/format_names.js';
 import { ProjectTraining, projectId, type ProjectLink, type TrainingSettings } from './ls_training.js';
+import { LabelStudioAuth } from './ls_auth.js';
 
 export interface LabelStudioDeps {
   catalog: Map<string, CatalogEntry>;
@@ -105,7 +106,8 @@ interface Connection { host?: string; token?: string; config?: RegionConfig }
 /** Label Studio's calls on `app`; the returned close() stops a training running. */
 export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): { close(): Promise<void> } {
   const connections = new Map<string, Connection>();
-  const training = d.training ? new ProjectTraining({ settings: d.training, taskImage: (url, link) => taskImage(url, link), maxExportBytes: 2 ** 31 - 1, log: d.log }, d.addModel) : undefined;
+  const auth = new LabelStudioAuth(d.fetchTimeoutMs);
+  const training = d.training ? new ProjectTraining({ settings: d.training, taskImage: (url, link) => taskImage(url, link), authHeaders: (host, token) => auth.headers(host, token), maxExportBytes: 2 ** 31 - 1, log: d.log }, d.addModel) : undefined;
   const modelOf = (name?: string) => {
     const m = d.catalog.get(name ?? d.defaultModel);
     if (!m) throw d.httpError(404, `no model named ${name} (served: ${[...d.catalog.keys()].join(', ')})`);
@@ -210,7 +212,8 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): {
     if (target.origin !== origin) throw d.httpError(403, `${url}: not on the Label Studio server ${host}; images are read from it only`);
     const signal = AbortSignal.timeout(d.fetchTimeoutMs);
     const failed = (e: Error) => d.httpError(502, `${target.href}: ${e.name === 'TimeoutError' ? `no answer within ${d.fetchTimeoutMs / 1000} s` : e.message}`);
-    const r = await fetch(target, { signal, headers: conn.token ? { authorization: `Token ${conn.token}` } : {} }).catch((e: Error) => { throw failed(e); });
+    const headers = await auth.headers(host, conn.token).catch((e: Error) => { throw d.httpError(502, e.message); });
+    const r = await fetch(target, { signal, headers }).catch((e: Error) => { throw failed(e); });
     if (!r.ok) throw d.httpError(502, `${target.href}: Label Studio answered ${r.status}`);
     // Read up to the upload limit: an image from Label Studio is held to what an upload would be.
     const chunks: Uint8Array[] = [];

@@ -49,6 +49,8 @@ export interface TrainingDeps {
   settings: TrainingSettings;
   /** A task's image, read as predictions read it (data: URL, local files, Label Studio's host). */
   taskImage: (url: string, link: ProjectLink) => Promise<Uint8Array>;
+  /** The Authorization header for Label Studio's API (ls_auth.ts). */
+  authHeaders: (host: string, token: string | undefined) => Promise<Record<string, string>>;
   /** The most bytes of a project export read. */
   maxExportBytes: number;
   log: (line: string) => void;
@@ -200,7 +202,7 @@ export class ProjectTraining {
   private async fetchExport(link: ProjectLink): Promise<unknown[]> {
     if (!link.host) throw new Error('Label Studio\'s address is not known: its setup call sends it (or start serve with --ls-url)');
     const url = new URL(`/api/projects/${encodeURIComponent(link.project)}/export?exportType=JSON&download_all_tasks=false`, link.host);
-    const r = await fetch(url, { headers: link.token ? { authorization: `Token ${link.token}` } : {}, signal: AbortSignal.timeout(600_000) })
+    const r = await fetch(url, { headers: await this.d.authHeaders(link.host, link.token), signal: AbortSignal.timeout(600_000) })
       .catch((e: Error) => { throw new Error(`${url.href}: ${e.name === 'TimeoutError' ? 'no answer within 600 s' : e.message}`); });
     if (r.status === 401 || r.status === 403) throw new Error(`${url.href}: Label Studio answered ${r.status}; give serve an access token of a user of the project (LABEL_STUDIO_API_KEY), or let Label Studio send one at setup`);
     if (!r.ok) throw new Error(`${url.href}: Label Studio answered ${r.status}`);

@@ -1,5 +1,6 @@
 // Label Studio's ML-backend protocol on serve: /health, /setup and /predict as Label Studio calls
-// them; task images from Label Studio's own host (with its token), its local files and data: URLs;
+// them; task images from Label Studio's own host (with its legacy token, or a personal access
+// token exchanged for an access token), its local files and data: URLs;
 // the regions decode (with the package Label Studio's front end uses) to the library's label map;
 // a config with labels the model lacks, images elsewhere (a link out of the local files too), too
 // large or too slow, are refused; training calls are answered in words.
@@ -28,8 +29,23 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
   const outsideFile = path.join(tempDir(), 'secret.png');
   fs.copyFileSync(PHOTO, outsideFile);
   fs.symlinkSync(outsideFile, path.join(files, 'photos', 'link.png'));
+  // A personal access token (a JWT refresh token) is exchanged for a short-lived access token.
+  const jwt = (claims: object) => [{ alg: 'HS256', typ: 'JWT' }, claims].map((o) => Buffer.from(JSON.stringify(o)).toString('base64url')).join('.') + '.c2lnbmF0dXJl';
+  const pat = jwt({ token_type: 'refresh', exp: Math.floor(Date.now() / 1000) + 86400 }), revoked = jwt({ token_type: 'refresh', jti: 'revoked' });
+  const access = jwt({ token_type: 'access', exp: Math.floor(Date.now() / 1000) + 300 });
+  let refreshed = 0;
   const ls = http.createServer((req, res) => {
-    if (req.url === '/data/upload/1/ab12cd34-chelsea.png' && req.headers.authorization === 'Token secret') { res.writeHead(200, { 'content-type': 'image/png' }); res.end(fs.readFileSync(PHOTO)); return; }
+    if (req.url === '/api/token/refresh' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        const ok = JSON.parse(body).refresh === pat;
+        if (ok) refreshed++;
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }); res.end(JSON.stringify(ok ? { access } : { detail: 'Token is blacklisted' }));
+      });
+      return;
+    }
+    if (req.url === '/data/upload/1/ab12cd34-chelsea.png' && (req.headers.authorization === 'Token secret' || req.headers.authorization === `Bearer ${access}`)) { res.writeHead(200, { 'content-type': 'image/png' }); res.end(fs.readFileSync(PHOTO)); return; }
     // An answer past the upload limit, sent without end; and no answer at all.
     if (req.url === '/data/upload/1/huge.png') { res.writeHead(200, { 'content-type': 'image/png' }); const chunk = Buffer.alloc(1 << 20); const send = () => { if (!res.destroyed && res.write(chunk)) setImmediate(send); else res.once('drain', send); }; send(); return; }
     if (req.url === '/data/upload/1/silent.png') return;
@@ -75,6 +91,18 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
       }
       assert.deepEqual(got, want);
     }
+    // The same upload read with a personal access token: exchanged once, its access token reused.
+    await post('/ls/voc/setup', { project: 5, schema: CONFIG, hostname: lsUrl, access_token: pat });
+    for (let i = 0; i < 2; i++) {
+      const withPat = await post('/ls/voc/predict', { tasks: [tasks[0]], project: 5, label_config: CONFIG });
+      assert.equal(withPat.status, 200, await withPat.clone().text());
+      assert.deepEqual((await withPat.json()).results[0].result, body.results[0].result);
+    }
+    assert.equal(refreshed, 1);
+    await post('/ls/voc/setup', { project: 6, schema: CONFIG, hostname: lsUrl, access_token: revoked });
+    const refused = await post('/ls/voc/predict', { tasks: [tasks[0]], project: 6, label_config: CONFIG });
+    assert.equal(refused.status, 502);
+    assert.match((await refused.json()).error, /\/api\/token\/refresh: Label Studio refused the personal access token \(401: revoked or expired\); create a new one in its Account & Settings$/);
     // A project that labels with polygons: its regions are the outlines, which fill (by pixel
     // centres, as convert and Label Studio's own export read them) to the same pixels.
     const polygonConfig = CONFIG.replace(/BrushLabels/g, 'PolygonLabels').replace('name="brush"', 'name="outline"');
