@@ -177,6 +177,7 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): {
     const m = modelOf(model);
     const project = projectId(body.project);
     if (!project) throw d.httpError(400, 'no project in the request');
+    if (!/^\d{1,18}$/.test(project)) throw d.httpError(400, `project ${project}: not a Label Studio project id (a number)`);
     const described = (body.project && typeof body.project === 'object' ? (body.project as Record<string, unknown>).label_config : undefined) ?? body.label_config;
     const conn = connections.get(`${m.name}/${project}`) ?? (described ? { config: checkConfig(m, described) } as Connection : undefined);
     if (!conn?.config) throw d.httpError(409, `project ${project} has not been set up with model ${m.name} here (Label Studio's /setup call); connect the model again in the project's settings`);

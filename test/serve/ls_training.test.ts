@@ -140,6 +140,8 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
     const unknown = await post('/ls/voc-fast/train', { project: 12 });
     assert.equal(unknown.status, 409);
     assert.match((await unknown.json()).error, /^project 12 has not been set up with model voc-fast here/);
+    const odd = await post('/ls/voc-fast/train', { project: 'a/b' });
+    assert.deepEqual([odd.status, (await odd.json()).error], [400, 'project a/b: not a Label Studio project id (a number)']);
     // A webhook describes its project (its label_config): trained without a setup call, Label
     // Studio's address then from --ls-url (not given to this server: said).
     const described = await post('/ls/voc-fast/webhook', { action: 'START_TRAINING', project: { id: 13, label_config: CONFIG } });
