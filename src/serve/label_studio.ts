@@ -94,7 +94,10 @@ export function labelsByClass(config: RegionConfig, classes: string[]): { byClas
   const known = new Set(classes.map((c) => c.toLowerCase()));
   const byClass = new Map<string, string>(), unknown: string[] = [];
   for (const l of config.labels) {
-    const named = l.predicted.length ? l.predicted.filter((v) => known.has(v.toLowerCase())) : known.has(l.value.toLowerCase()) ? [l.value] : [];
+    // As Label Studio's ML backends map them: its predicted_values that are classes, else its own
+    // name (a project's trained model has the labels themselves as its classes).
+    const predicted = l.predicted.filter((v) => known.has(v.toLowerCase()));
+    const named = predicted.length ? predicted : known.has(l.value.toLowerCase()) ? [l.value] : [];
     if (!named.length) unknown.push(l.value);
     for (const c of named) byClass.set(c.toLowerCase(), l.value);
   }

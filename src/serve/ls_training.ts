@@ -56,8 +56,16 @@ export interface TrainingDeps {
   log: (line: string) => void;
 }
 
-/** The last training of a project: the model it made, or why it failed. */
-export interface TrainingOutcome { finished: string; model?: string; version?: number; tasks?: number; error?: string }
+/** The last training of a project: the model it made, or why it failed (beside the model still in use, if one was trained before). */
+export interface TrainingOutcome {
+  finished: string; model?: string; version?: number; tasks?: number;
+  /** The held-out tasks (about a fifth, from 20 tasks on) and the model's mIoU on them (its best epoch's). */
+  validation?: { tasks: number; miou: number };
+  error?: string;
+}
+
+/** The number of annotated tasks from which a fifth is held out for validation. */
+const VALIDATED_FROM = 20;
 
 interface Job { key: string; link: ProjectLink; running: boolean; again: boolean; id: number }
 
@@ -143,11 +151,14 @@ export class ProjectTraining {
       try {
         const r = await this.train(link);
         this.trained.set(job.key, r);
-        this.outcomes.set(job.key, { finished: new Date().toISOString(), model: r.entry.name, version: r.version, tasks: r.tasks });
-        this.d.log(`serve: Label Studio project ${p}: trained ${r.entry.name} v${r.version} from ${m} on ${r.tasks} annotated task${r.tasks === 1 ? '' : 's'} in ${Math.round((Date.now() - started) / 1000)} s; its predictions use it now`);
+        this.outcomes.set(job.key, { finished: new Date().toISOString(), model: r.entry.name, version: r.version, tasks: r.tasks, ...(r.validation ? { validation: r.validation } : {}) });
+        const scored = r.validation ? ` (mIoU ${r.validation.miou.toFixed(1)} on the ${r.validation.tasks} held out)` : '';
+        this.d.log(`serve: Label Studio project ${p}: trained ${r.entry.name} v${r.version} from ${m} on ${r.tasks} annotated task${r.tasks === 1 ? '' : 's'}${scored} in ${Math.round((Date.now() - started) / 1000)} s; its predictions use it now`);
       } catch (e) {
         const error = (e as Error).message;
-        this.outcomes.set(job.key, { finished: new Date().toISOString(), error });
+        // The model in use stays the one trained before, if any: said beside the error.
+        const { finished: _, error: __, ...inUse } = this.outcomes.get(job.key) ?? {};
+        this.outcomes.set(job.key, { finished: new Date().toISOString(), error, ...inUse });
         this.d.log(`serve: Label Studio project ${p}: training ${m} failed: ${error}`);
       }
       if (!job.again) break;
@@ -155,7 +166,7 @@ export class ProjectTraining {
     this.jobs.delete(job.key);
   }
 
-  private async train(link: ProjectLink): Promise<{ entry: CatalogEntry; version: number; tasks: number }> {
+  private async train(link: ProjectLink): Promise<{ entry: CatalogEntry; version: number; tasks: number; validation?: TrainingOutcome['validation'] }> {
     const { model: m, project: p, config } = link;
     if (!m.card.weights) throw new Error(`model ${m.name} has no weights to fine-tune (an ONNX graph); connect the project to a model with weights (pixelwise models lists them)`);
     const dir = this.projectDir(m.name, p);
@@ -182,20 +193,26 @@ export class ProjectTraining {
     writeFileAtomic(exportFile, JSON.stringify(tasks));
     const classes = configClasses(config);
     fs.rmSync(data, { recursive: true, force: true });
-    const report = await convertAnnotations({ from: 'labelstudio', input: exportFile, images, out: data, classes, skipInvalid: true });
+    // From 20 tasks on, a fifth is held out (by a hash of its name: a task keeps its side as the
+    // project grows) to pick the best epoch and to score the model the project gets.
+    const report = await convertAnnotations({ from: 'labelstudio', input: exportFile, images, out: data, classes, skipInvalid: true, ...(annotated >= VALIDATED_FROM ? { valFraction: 0.2 } : {}) });
     if (!report.images) throw new Error('no annotated task gives a mask');
     const versions = fs.readdirSync(dir).map((n) => /^model-(\d+)$/.exec(n)).filter(Boolean).map((x) => Number(x![1]));
     const version = Math.max(0, ...versions) + 1;
     fs.rmSync(run, { recursive: true, force: true });
     const log = path.join(dir, 'training.log');
-    const epochs = trainingEpochs(this.d.settings, report.images);
-    this.d.log(`serve: Label Studio project ${p}: training ${m.name} on ${report.images} annotated task${report.images === 1 ? '' : 's'} (${epochs} epochs; log: ${log})`);
-    await this.command(['train', ...trainArgs(m, config, classes.length, { images, masks: path.join(data, 'masks'), list: path.join(data, 'list.txt'), classFile: path.join(data, 'classes.json'), out: run }, this.d.settings, epochs)], log);
+    const trained = report.split?.counts[0] ?? report.images;
+    const epochs = trainingEpochs(this.d.settings, trained);
+    this.d.log(`serve: Label Studio project ${p}: training ${m.name} on ${trained} annotated task${trained === 1 ? '' : 's'}${report.split ? `, ${report.split.counts[1]} held out to validate` : ''} (${epochs} epochs; log: ${log})`);
+    const files = { images, masks: path.join(data, 'masks'), list: report.split?.train ?? report.list, val: report.split?.val, classFile: path.join(data, 'classes.json'), out: run };
+    await this.command(['train', ...trainArgs(m, config, classes.length, files, this.d.settings, epochs)], log);
     const partial = path.join(dir, `.model-${version}.partial`), final = path.join(dir, `model-${version}`);
     fs.rmSync(partial, { recursive: true, force: true });
     await this.command(['export', '--model', run, '--package', partial], log);
     fs.renameSync(partial, final);
-    return { entry: await this.open(`${m.name}-project-${p}`, final), version, tasks: report.images };
+    const entry = await this.open(`${m.name}-project-${p}`, final);
+    const miou = entry.card.scores?.find((x) => x.metric === 'mIoU')?.value;
+    return { entry, version, tasks: trained, ...(miou != null && report.split ? { validation: { tasks: report.split.counts[1], miou } } : {}) };
   }
 
   /** The project's JSON export (its annotated tasks), from Label Studio's API. */
@@ -257,7 +274,7 @@ function decodeURIComponentSafe(s: string): string { try { return decodeURICompo
  * from its weights, each class's scores from the model's class of that name or from the one its
  * label's predicted_values names, its input rule's size when it has one.
  */
-export function trainArgs(m: CatalogEntry, config: RegionConfig, numClasses: number, files: { images: string; masks: string; list: string; classFile: string; out: string }, s: TrainingSettings, epochs: number): string[] {
+export function trainArgs(m: CatalogEntry, config: RegionConfig, numClasses: number, files: { images: string; masks: string; list: string; val?: string; classFile: string; out: string }, s: TrainingSettings, epochs: number): string[] {
   const model = m.card.model as Record<string, unknown> & { arch: string; numClasses: number };
   const options: string[] = [];
   for (const k of ARCH_OPTION_KEYS) {
@@ -269,6 +286,7 @@ export function trainArgs(m: CatalogEntry, config: RegionConfig, numClasses: num
   const rule = m.card.input.rule;
   return [
     '--images', files.images, '--masks', files.masks, '--list', files.list, '--class-file', files.classFile, '--classes', String(numClasses),
+    ...(files.val ? ['--val-images', files.images, '--val-masks', files.masks, '--val-list', files.val] : []),
     '--arch', model.arch, ...options, '--init-weights', m.dir, pairs.length ? `--init-classes=${pairs.join(',')}` : '--init-classes',
     ...(rule.kind === 'fixed' ? ['--resize', rule.size.join('x')] : []),
     '--input-size', s.inputSize.join('x'), '--epochs', String(epochs), ...(s.lr ? ['--lr', String(s.lr)] : []), '--out', files.out,

@@ -20,7 +20,8 @@ import { load } from '../../src/inference/load.ts';
 import { tempDir } from '../helpers.ts';
 
 const W = 64, H = 64;
-const CONFIG = '<View><Image name="img" value="$image"/><BrushLabels name="brush" toName="img"><Label value="Square" background="#c80000"/></BrushLabels></View>';
+// predicted_values naming no class of voc-fast: the trained model answers the label by its own name.
+const CONFIG = '<View><Image name="img" value="$image"/><BrushLabels name="brush" toName="img"><Label value="Square" background="#c80000" predicted_values="box"/></BrushLabels></View>';
 
 /** A grey noisy picture with a red square, and the square's mask. */
 async function squarePicture(seed: number): Promise<{ png: Buffer; mask: Uint8Array }> {
@@ -59,16 +60,16 @@ async function until(what: string, check: () => Promise<boolean>, seconds: numbe
 }
 
 test('Label Studio training: Start Training fine-tunes the project\'s model on its annotations; predictions come from it, after a restart too; failures said', async () => {
-  const pictures = await Promise.all(Array.from({ length: 12 }, (_, i) => squarePicture(i + 1)));
-  // Asked for after training: two annotated pictures (the masks learnt: the annotations reached
+  const pictures = await Promise.all(Array.from({ length: 21 }, (_, i) => squarePicture(i + 1)));
+  // Asked for after training: two pictures it trained on (the masks learnt: the annotations reached
   // the training) and one never seen (only its equality with the library's label map is asserted).
-  const asked = [pictures[0], pictures[1], pictures[10]];
-  const uploads = new Map(pictures.slice(0, 10).map((p, i) => [`/data/upload/7/sq${i}.png`, p.png]));
+  let asked: typeof pictures = [];
+  const uploads = new Map(pictures.slice(0, 20).map((p, i) => [`/data/upload/7/sq${i}.png`, p.png]));
   const requested: string[] = [];
-  // Tasks 1..10 annotated (task 10's first annotation cancelled, its second kept); task 11 not yet
+  // Tasks 1..20 annotated (task 10's first annotation cancelled, its second kept); task 21 not yet
   // annotated: its image is never asked for.
   const tasks = [...uploads.keys()].map((url, i) => ({ id: i + 1, data: { image: url }, annotations: i === 9 ? [{ result: [], was_cancelled: true }, { result: [brush(pictures[i].mask)] }] : [{ result: [brush(pictures[i].mask)] }] }));
-  tasks.push({ id: 11, data: { image: '/data/upload/7/unannotated.png' }, annotations: [] });
+  tasks.push({ id: 21, data: { image: '/data/upload/7/unannotated.png' }, annotations: [] });
   const ls = http.createServer((req, res) => {
     requested.push(req.url!);
     if (req.headers.authorization !== 'Token secret') { res.writeHead(401); res.end(); return; }
@@ -85,19 +86,19 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
   const lsUrl = `http://127.0.0.1:${(ls.address() as AddressInfo).port}`;
   const dir = tempDir();
   const start = async () => {
-    const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, lsTrain: { dir, epochs: 30, lr: 0.003, inputSize: [64, 64] } });
+    const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, lsTrain: { dir, epochs: 15, lr: 0.003, inputSize: [64, 64] } });
     return { s, url: await s.app.listen({ port: 0, host: '127.0.0.1' }) };
   };
   let { s, url } = await start();
   let servers: Server[] = [s];
   const post = (p: string, body: unknown) => fetch(`${url}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  const askedTasks = asked.map((p, i) => ({ id: 100 + i, data: { image: `data:image/png;base64,${p.png.toString('base64')}` } }));
+  const tasksOf = (list: typeof pictures) => list.map((p, i) => ({ id: 100 + i, data: { image: `data:image/png;base64,${p.png.toString('base64')}` } }));
   try {
     // "Square" is no class of voc-fast: accepted, since this server trains; nothing predicted yet.
     const setup = await post('/ls/voc-fast/setup', { project: '7.1700000000', schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
     assert.equal(setup.status, 200, await setup.clone().text());
     assert.deepEqual(await setup.json(), { model_version: 'pixelwise voc-fast' });
-    const before = await (await post('/ls/voc-fast/predict', { tasks: askedTasks, project: '7.1700000000', label_config: CONFIG })).json();
+    const before = await (await post('/ls/voc-fast/predict', { tasks: tasksOf(pictures.slice(0, 3)), project: '7.1700000000', label_config: CONFIG })).json();
     assert.deepEqual(before.results.map((r: { result: unknown[] }) => r.result.length), [0, 0, 0]);
 
     const started = await post('/ls/voc-fast/webhook', { action: 'START_TRAINING', project: { id: 7, title: 'squares' } });
@@ -112,11 +113,21 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
     await until('two trainings', async () => !(await (await fetch(`${url}/ls/voc-fast/is_training?project=7`)).json()).is_training, 300);
     const { last } = await (await fetch(`${url}/ls/voc-fast/is_training?project=7`)).json();
     assert.match(last.error, /\/api\/projects\/7\/export\?exportType=JSON&download_all_tasks=false: Label Studio answered 401; give serve an access token of a user of the project \(LABEL_STUDIO_API_KEY\)/);
+    // The first training's model stays in use: trained on most tasks, about a fifth held out (by
+    // name) and scored.
+    assert.deepEqual([last.model, last.version, last.tasks + last.validation.tasks], ['voc-fast-project-7', 1, 20]);
+    assert.ok(last.validation.tasks >= 2 && last.validation.tasks <= 7, `${last.validation.tasks} held out`);
+    assert.ok(last.validation.miou > 50 && last.validation.miou <= 100, `validation mIoU ${last.validation.miou}`);
+    const project = path.join(dir, 'voc-fast', 'project-7');
+    const trainedOn = fs.readFileSync(path.join(project, 'data', 'train.txt'), 'utf8').trim().split('\n');
+    assert.equal(trainedOn.length, last.tasks);
+    asked = [...trainedOn.slice(0, 2).map((n) => pictures[Number(/sq(\d+)/.exec(n)![1])]), pictures[20]];
+    const askedTasks = tasksOf(asked);
     assert.equal(requested.filter((u) => u.startsWith('/api/projects/7/export')).length, 2);
     assert.ok(!requested.includes('/data/upload/7/unannotated.png'), 'an unannotated task\'s image is not fetched');
     assert.equal(requested.filter((u) => u === '/data/upload/7/sq0.png').length, 1, 'each image fetched once');
 
-    const model = path.join(dir, 'voc-fast', 'project-7', 'model-1');
+    const model = path.join(project, 'model-1');
     const lib = await load(model);
     const check = async (predicted: { results: { result: { value: { rle: number[]; brushlabels: string[] } }[] }[]; model_version: string }) => {
       assert.equal(predicted.model_version, 'pixelwise voc-fast-project-7 v1');
@@ -156,7 +167,7 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
     const again2 = await post('/ls/voc-fast/setup', { project: '7.1700000001', schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
     assert.deepEqual(await again2.json(), { model_version: 'pixelwise voc-fast-project-7 v1' });
     const lib2 = await load(model);
-    const r = await (await post('/ls/voc-fast/predict', { tasks: askedTasks, project: '7.1700000001', label_config: CONFIG })).json();
+    const r = await (await post('/ls/voc-fast/predict', { tasks: tasksOf(asked), project: '7.1700000001', label_config: CONFIG })).json();
     assert.equal(r.model_version, 'pixelwise voc-fast-project-7 v1');
     for (const [i, res] of r.results.entries()) assert.deepEqual(maskOf(res.result), (await lib2.segment(asked[i].png)).labels.map((v) => (v === 1 ? 1 : 0)));
     await lib2.dispose();
