@@ -90,6 +90,8 @@ export class ProjectTraining {
   private queue: Promise<void> = Promise.resolve();
   private child?: ChildProcess;
   private closed = false;
+  /** Aborts a project export being read when the server stops. */
+  private readonly stopping = new AbortController();
   private count = 0;
 
   constructor(private readonly d: TrainingDeps, private readonly open: (name: string, dir: string) => Promise<CatalogEntry>) {}
@@ -136,6 +138,7 @@ export class ProjectTraining {
   /** Stops the training running (its child process) and drops those waiting. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     this.child?.kill('SIGTERM');
     await this.queue;
   }
@@ -219,17 +222,20 @@ export class ProjectTraining {
   private async fetchExport(link: ProjectLink): Promise<unknown[]> {
     if (!link.host) throw new Error('Label Studio\'s address is not known: its setup call sends it (or start serve with --ls-url)');
     const url = new URL(`/api/projects/${encodeURIComponent(link.project)}/export?exportType=JSON&download_all_tasks=false`, link.host);
-    const r = await fetch(url, { headers: await this.d.authHeaders(link.host, link.token), signal: AbortSignal.timeout(600_000) })
-      .catch((e: Error) => { throw new Error(`${url.href}: ${e.name === 'TimeoutError' ? 'no answer within 600 s' : e.message}`); });
+    const signal = AbortSignal.any([AbortSignal.timeout(600_000), this.stopping.signal]);
+    const failed = (e: Error) => new Error(this.closed ? 'the server stopped' : `${url.href}: ${e.name === 'TimeoutError' ? 'no answer within 600 s' : e.message}`);
+    const r = await fetch(url, { headers: await this.d.authHeaders(link.host, link.token), signal }).catch((e: Error) => { throw failed(e); });
     if (r.status === 401 || r.status === 403) throw new Error(`${url.href}: Label Studio answered ${r.status}; give serve an access token of a user of the project (LABEL_STUDIO_API_KEY), or let Label Studio send one at setup`);
     if (!r.ok) throw new Error(`${url.href}: Label Studio answered ${r.status}`);
     const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of r.body ?? []) {
-      size += chunk.byteLength;
-      if (size > this.d.maxExportBytes) throw new Error(`${url.href}: the export is over ${Math.round(this.d.maxExportBytes / 2 ** 20)} MB`);
-      chunks.push(chunk);
-    }
+    try {
+      for await (const chunk of r.body ?? []) {
+        size += chunk.byteLength;
+        if (size > this.d.maxExportBytes) throw new Error(`${url.href}: the export is over ${Math.round(this.d.maxExportBytes / 2 ** 20)} MB`);
+        chunks.push(chunk);
+      }
+    } catch (e) { throw this.closed || (e as Error).name === 'AbortError' || (e as Error).name === 'TimeoutError' ? failed(e as Error) : e; }
     let json: unknown;
     try { json = parseJsonBytes(Buffer.concat(chunks)); } catch (e) { throw new Error(`${url.href}: not a Label Studio JSON export (${(e as Error).message})`); }
     if (!Array.isArray(json)) throw new Error(`${url.href}: not a Label Studio JSON export (a list of tasks)`);

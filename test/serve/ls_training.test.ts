@@ -73,6 +73,7 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
   const ls = http.createServer((req, res) => {
     requested.push(req.url!);
     if (req.headers.authorization !== 'Token secret') { res.writeHead(401); res.end(); return; }
+    if (req.url!.startsWith('/api/projects/14/export')) return; // never answered
     // The second export is refused (the token revoked meanwhile).
     if (req.url === '/api/projects/7/export?exportType=JSON&download_all_tasks=false') {
       if (requested.filter((u) => u === req.url).length > 1) { res.writeHead(401); res.end(); return; }
@@ -159,9 +160,17 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
     assert.equal(described.status, 201);
     await until('a training without an address', async () => !!(await (await fetch(`${url}/ls/voc-fast/is_training?project=13`)).json()).last, 30);
     assert.equal((await (await fetch(`${url}/ls/voc-fast/is_training?project=13`)).json()).last.error, 'Label Studio\'s address is not known: its setup call sends it (or start serve with --ls-url)');
+    // A server stopped while a training waits on Label Studio stops at once (the export not waited for).
+    await post('/ls/voc-fast/setup', { project: 14, schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
+    assert.equal((await post('/ls/voc-fast/webhook', { action: 'START_TRAINING', project: { id: 14 } })).status, 201);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(await (await fetch(`${url}/ls/voc-fast/is_training?project=14`)).json(), { is_training: true });
+
     // After a restart the project's trained model answers again.
     await lib.dispose();
+    const t0 = Date.now();
     await s.close();
+    assert.ok(Date.now() - t0 < 10_000, `closed in ${Date.now() - t0} ms`);
     ({ s, url } = await start());
     servers = [s];
     const again2 = await post('/ls/voc-fast/setup', { project: '7.1700000001', schema: CONFIG, hostname: lsUrl, access_token: 'secret' });
