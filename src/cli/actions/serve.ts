@@ -41,7 +41,7 @@ export async function run(o: Opts): Promise<void> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(code === 'EADDRINUSE' ? `--port ${o.port}: already in use; pick another port (or --port 0)` : `cannot listen on ${o.host}:${o.port} (${(e as Error).message})`);
   }
-  process.stdout.write(`pixelwise serve: ${url} (models: ${[...server.catalog.keys()].join(', ')}; ${o.workers} worker${o.workers > 1 ? 's' : ''}; runs: ${o.runs}; Host names answered: ${hosts.includes('*') ? 'any' : `${hosts.join(', ')} (--allowed-hosts to add)`})\n`);
+  process.stdout.write(`pixelwise serve: ${url} (models: ${[...server.catalog.keys()].join(', ')}; ${o.workers} worker${o.workers > 1 ? 's' : ''}; runs: ${o.runs}; ${o.lsTrain != null ? `Label Studio projects trained into ${o.lsTrain}; ` : ''}Host names answered: ${hosts.includes('*') ? 'any' : `${hosts.join(', ')} (--allowed-hosts to add)`})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => { process.stderr.write('serve: stopping\n'); void server.close().then(resolve); };
     process.once('SIGINT', stop); process.once('SIGTERM', stop);
