@@ -94,8 +94,8 @@ export function labelsByClass(config: RegionConfig, classes: string[]): { byClas
   const known = new Set(classes.map((c) => c.toLowerCase()));
   const byClass = new Map<string, string>(), unknown: string[] = [];
   for (const l of config.labels) {
-    // As Label Studio's ML backends map them: its predicted_values that are classes, else its own
-    // name (a project's trained model has the labels themselves as its classes).
+    // As Label Studio's ML backends map labels; the name also serves a project's trained model,
+    // whose classes are the labels themselves.
     const predicted = l.predicted.filter((v) => known.has(v.toLowerCase()));
     const named = predicted.length ? predicted : known.has(l.value.toLowerCase()) ? [l.value] : [];
     if (!named.length) unknown.push(l.value);
@@ -131,7 +131,7 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): {
   };
   /** The model that answers a project: its trained one, else the model its URL names. */
   const answering = async (m: CatalogEntry, project: string): Promise<{ entry: CatalogEntry; version: string }> => {
-    const t = training && project ? await training.trainedModel(m.name, project) : undefined;
+    const t = training && /^\d{1,18}$/.test(project) ? await training.trainedModel(m.name, project) : undefined;
     return t ? { entry: t.entry, version: `pixelwise ${t.entry.name} v${t.version}` } : { entry: m, version: `pixelwise ${m.name}` };
   };
   const health = async () => ({ status: 'UP', model_class: 'pixelwise', models: [...d.catalog.keys()] });

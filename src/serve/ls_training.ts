@@ -122,7 +122,7 @@ export class ProjectTraining {
     const k = key(model, project);
     if (this.trained.has(k)) return this.trained.get(k);
     const dir = this.projectDir(model, project);
-    const versions = fs.existsSync(dir) ? fs.readdirSync(dir).map((n) => /^model-(\d+)$/.exec(n)).filter((m) => m && fs.existsSync(path.join(dir, m[0], 'model.json'))).map((m) => Number(m![1])) : [];
+    const versions = modelVersions(dir, true);
     if (!versions.length) return undefined;
     const version = Math.max(...versions);
     try {
@@ -181,13 +181,13 @@ export class ProjectTraining {
     let annotated = 0;
     for (const task of tasks) {
       if (!isRecord(task) || !Array.isArray(task.annotations) || !task.annotations.some((a) => isRecord(a) && !a.was_cancelled)) continue;
-      const data = isRecord(task.data) ? task.data : {};
-      const url = data[config.dataKey];
+      const fields = isRecord(task.data) ? task.data : {};
+      const url = fields[config.dataKey];
       if (typeof url !== 'string') throw new Error(`task ${String(task.id)}: no image under data.${config.dataKey}`);
       const name = imageName(task.id, url);
       const file = path.join(images, name);
       if (!fs.existsSync(file)) writeFileAtomic(file, await this.d.taskImage(url, link));
-      data[config.dataKey] = name;
+      fields[config.dataKey] = name;
       annotated++;
       if (this.closed) throw new Error('the server stopped');
     }
@@ -200,8 +200,7 @@ export class ProjectTraining {
     // project grows) to pick the best epoch and to score the model the project gets.
     const report = await convertAnnotations({ from: 'labelstudio', input: exportFile, images, out: data, classes, skipInvalid: true, ...(annotated >= VALIDATED_FROM ? { valFraction: 0.2 } : {}) });
     if (!report.images) throw new Error('no annotated task gives a mask');
-    const versions = fs.readdirSync(dir).map((n) => /^model-(\d+)$/.exec(n)).filter(Boolean).map((x) => Number(x![1]));
-    const version = Math.max(0, ...versions) + 1;
+    const version = Math.max(0, ...modelVersions(dir, false)) + 1;
     fs.rmSync(run, { recursive: true, force: true });
     const log = path.join(dir, 'training.log');
     const trained = report.split?.counts[0] ?? report.images;
@@ -260,6 +259,12 @@ export class ProjectTraining {
       });
     });
   }
+}
+
+/** The versions of the models in a project's folder (model-N; `complete`: those with a card only). */
+function modelVersions(dir: string, complete: boolean): number[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).map((n) => /^model-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => !!m && (!complete || fs.existsSync(path.join(dir, m[0], 'model.json')))).map((m) => Number(m[1]));
 }
 
 /** A task's image file name: the task id, then the name in its URL (an image extension kept). */
