@@ -4,6 +4,8 @@ export interface ServeOptions {
   modelsDir?: string; runsDir?: string;
   /** Inference worker threads, ONNX Runtime threads each (0: all cores), jobs allowed to wait. */
   workers: number; threads: number; queue: number;
+  /** The most models a worker holds loaded; the least recently used is disposed past it. */
+  maxModels?: number;
   /** int8: run each model's 8-bit graph where it has one (`pixelwise quantize`), its float graph otherwise. */
   precision?: 'int8';
   maxBodyBytes: number; maxPixels: number; timeoutMs: number;
@@ -19,6 +21,8 @@ export interface ServeOptions {
   /** Train from Label Studio's calls (its Start Training button): where, how long, the crop. */
   lsTrain?: TrainingSettings;
 }
+
+export const DEFAULT_MAX_MODELS = 16;
 
 /** The names a loopback server is reached by. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];

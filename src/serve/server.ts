@@ -27,7 +27,7 @@ import { bmpSize, isBmp } from '../data/bmp.js';
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
-import { hostName, LOOPBACK_HOSTS, type ServeOptions } from './options.js';
+import { DEFAULT_MAX_MODELS, hostName, LOOPBACK_HOSTS, type ServeOptions } from './options.js';
 import { registerLabelStudio } from './label_studio.js';
 import { LS_REGIONS } from '../data/annotations/format_names.js';
 
@@ -56,7 +56,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   const catalog = await buildCatalog(o.modelsDir);
   if (!catalog.size) throw new UserError(`no models to serve: none shipped and none in ${o.modelsDir ?? '(no --models)'}`);
   // One job per worker at a time (a request has its worker's threads to itself), the rest waiting in a bounded queue.
-  const pool: InferencePool = new WorkerPool({ moduleUrl: import.meta.url, name: 'worker', workerData: { threads: o.threads || undefined, precision: o.precision }, size: o.workers, perWorker: 1, queueLimit: o.queue, timeoutMs: o.timeoutMs });
+  const pool: InferencePool = new WorkerPool({ moduleUrl: import.meta.url, name: 'worker', workerData: { threads: o.threads || undefined, precision: o.precision, maxModels: o.maxModels ?? DEFAULT_MAX_MODELS }, size: o.workers, perWorker: 1, queueLimit: o.queue, timeoutMs: o.timeoutMs });
   await pool.ready;
   const metrics = new ServerMetrics(pool);
   const app = Fastify({ bodyLimit: o.maxBodyBytes, requestTimeout: o.timeoutMs, logger: false });

@@ -2,6 +2,7 @@
 // loads once, renders the requested output. The HTTP thread only parses requests and queues jobs,
 // so /healthz answers while a big image is being processed.
 import { workerData } from 'node:worker_threads';
+import { LRUCache } from 'lru-cache';
 import { load, toModelInput, type SegmentationModel } from '../inference/load.js';
 import { encodeLabelPngFast } from '../render/label_png.js';
 import { effectFields, parseEffect } from '../render/compose.js';
@@ -13,8 +14,11 @@ import { serveWorker } from '../inference/worker_pool.js';
 import { openCard } from '../models/card_file.js';
 import { cardAtPrecision } from '../models/card.js';
 
-const { threads, precision } = workerData as { threads?: number; precision?: 'int8' };
-const models = new Map<string, Promise<SegmentationModel>>();
+const { threads, precision, maxModels } = workerData as { threads?: number; precision?: 'int8'; maxModels: number };
+// The models this worker holds, by folder: the least recently used one is disposed when one more
+// would be held (a project trained from Label Studio is served from a new folder each version).
+// Jobs run one at a time here, so the one disposed is never in use.
+const models = new LRUCache<string, Promise<SegmentationModel>>({ max: maxModels, dispose: (m) => { m.then((s) => s.dispose(), () => {}).catch(() => {}); } });
 
 function model(job: Job): Promise<SegmentationModel> {
   let m = models.get(job.dir);
