@@ -17,6 +17,7 @@ import type { CatalogEntry } from './catalog.js';
 import type { Job, JobResult } from './protocol.js';
 import { isInside } from '../util/fs.js';
 import { dataUrlBytes } from '../util/data_url.js';
+import { readCapped } from '../util/response_body.js';
 import type { LabelStudioRegions } from '../data/annotations/format_names.js';
 import { ProjectTraining, projectId, type ProjectLink, type TrainingSettings } from './ls_training.js';
 import { LabelStudioAuth } from './ls_auth.js';
@@ -220,16 +221,8 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): {
     const r = await fetch(target, { signal, headers }).catch((e: Error) => { throw failed(e); });
     if (!r.ok) throw d.httpError(502, `${target.href}: Label Studio answered ${r.status}`);
     // Read up to the upload limit: an image from Label Studio is held to what an upload would be.
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of r.body ?? []) {
-        size += chunk.byteLength;
-        if (size > d.maxBytes) throw d.httpError(413, `${target.href}: over the ${Math.round(d.maxBytes / 2 ** 20)} MB limit (pixelwise serve --max-body)`); // leaving the loop cancels the body
-        chunks.push(chunk);
-      }
-    } catch (e) { throw (e as { status?: number }).status ? e : failed(e as Error); }
-    return Buffer.concat(chunks);
+    const over = () => d.httpError(413, `${target.href}: over the ${Math.round(d.maxBytes / 2 ** 20)} MB limit (pixelwise serve --max-body)`);
+    return readCapped(r, d.maxBytes, over).catch((e: Error & { status?: number }) => { throw e.status ? e : failed(e); });
   };
 
   const json = (b: unknown) => (b && typeof b === 'object' ? b as Record<string, unknown> : {});

@@ -17,8 +17,9 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CatalogEntry } from './catalog.js';
-import type { RegionConfig } from './label_studio.js';
+import type { ConfigLabel, RegionConfig } from './label_studio.js';
 import { convertAnnotations } from '../data/annotations/convert.js';
+import { distinctColors } from '../data/annotations/export.js';
 import { hexColor, isRecord } from '../data/annotations/types.js';
 import { defaultPalette, type ClassInfo } from '../data/classes.js';
 import { IMAGE_EXTS } from '../data/image_io.js';
@@ -26,6 +27,7 @@ import { ARCH_OPTION_KEYS } from '../models/options.js';
 import { defaultProjWidth } from '../models/networks/espnetv2.js';
 import { parseJsonBytes } from '../util/json_file.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { readCapped } from '../util/response_body.js';
 
 const BIN = fileURLToPath(new URL('../../bin/pixelwise.js', import.meta.url));
 
@@ -75,12 +77,16 @@ export const projectId = (p: unknown): string => String(isRecord(p) ? p.id ?? ''
 
 /**
  * The model's classes for a config: background first (the pixels no region covers), then the
- * config's labels, coloured as the config colours them.
+ * config's labels (one class per name, in any case, as convert finds shapes' classes), coloured as
+ * the config colours them, no two alike (as convert's own class lists).
  */
 export function configClasses(config: RegionConfig): ClassInfo[] {
-  const labels = config.labels.filter((l) => l.value.toLowerCase() !== 'background');
+  const byKey = new Map<string, ConfigLabel>();
+  for (const l of config.labels) if (l.value.trim().toLowerCase() !== 'background' && !byKey.has(l.value.trim().toLowerCase())) byKey.set(l.value.trim().toLowerCase(), l);
+  const labels = [...byKey.values()];
   const palette = defaultPalette(labels.length + 1);
-  return [{ name: 'background', color: [0, 0, 0] }, ...labels.map((l, i) => ({ name: l.value, color: hexColor(l.color) ?? palette[i + 1] }))];
+  const colors = distinctColors(labels.map((l, i) => ({ name: l.value, color: hexColor(l.color) ?? palette[i + 1] })), [[0, 0, 0]]);
+  return [{ name: 'background', color: [0, 0, 0] }, ...labels.map((l, i) => ({ name: l.value, color: colors[i] }))];
 }
 
 export class ProjectTraining {
@@ -226,17 +232,11 @@ export class ProjectTraining {
     const r = await fetch(url, { headers: await this.d.authHeaders(link.host, link.token), signal }).catch((e: Error) => { throw failed(e); });
     if (r.status === 401 || r.status === 403) throw new Error(`${url.href}: Label Studio answered ${r.status}; give serve an access token of a user of the project (LABEL_STUDIO_API_KEY), or let Label Studio send one at setup`);
     if (!r.ok) throw new Error(`${url.href}: Label Studio answered ${r.status}`);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of r.body ?? []) {
-        size += chunk.byteLength;
-        if (size > this.d.maxExportBytes) throw new Error(`${url.href}: the export is over ${Math.round(this.d.maxExportBytes / 2 ** 20)} MB`);
-        chunks.push(chunk);
-      }
-    } catch (e) { throw this.closed || (e as Error).name === 'AbortError' || (e as Error).name === 'TimeoutError' ? failed(e as Error) : e; }
+    const over = () => new Error(`${url.href}: the export is over ${Math.round(this.d.maxExportBytes / 2 ** 20)} MB`);
+    const bytes = await readCapped(r, this.d.maxExportBytes, over)
+      .catch((e: Error) => { throw this.closed || e.name === 'AbortError' || e.name === 'TimeoutError' ? failed(e) : e; });
     let json: unknown;
-    try { json = parseJsonBytes(Buffer.concat(chunks)); } catch (e) { throw new Error(`${url.href}: not a Label Studio JSON export (${(e as Error).message})`); }
+    try { json = parseJsonBytes(bytes); } catch (e) { throw new Error(`${url.href}: not a Label Studio JSON export (${(e as Error).message})`); }
     if (!Array.isArray(json)) throw new Error(`${url.href}: not a Label Studio JSON export (a list of tasks)`);
     return json;
   }

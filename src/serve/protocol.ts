@@ -27,7 +27,8 @@ export interface Job {
   classes?: string[];
 }
 
-export interface Timings { decodeMs: number; inferenceMs: number; renderMs: number }
+/** loadMs: the time the model took to load for this job (0 when the worker held it). */
+export interface Timings { loadMs: number; decodeMs: number; inferenceMs: number; renderMs: number }
 
 export type JobResult =
   | { ok: true; contentType: string; body: Uint8Array; timings: Timings; width: number; height: number }

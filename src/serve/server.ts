@@ -134,7 +134,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     if (!res.ok) throw new HttpError(res.status, res.message);
     metrics.inference.observe({ model: model.name }, (res.timings.decodeMs + res.timings.inferenceMs + res.timings.renderMs) / 1000);
     return reply.type(res.contentType).header('x-image-size', `${res.width}x${res.height}`)
-      .header('server-timing', `decode;dur=${res.timings.decodeMs}, inference;dur=${res.timings.inferenceMs}, render;dur=${res.timings.renderMs}`)
+      .header('server-timing', `load;dur=${res.timings.loadMs}, decode;dur=${res.timings.decodeMs}, inference;dur=${res.timings.inferenceMs}, render;dur=${res.timings.renderMs}`)
       .send(Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength));
   });
 

@@ -35,7 +35,9 @@ function model(job: Job): Promise<SegmentationModel> {
 }
 
 async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
+  const held = models.has(job.dir), tLoad = performance.now();
   const seg = await model(job);
+  const loadMs = held ? 0 : round(performance.now() - tLoad);
   const t0 = performance.now();
   const image = await toModelInput(job.image, seg.card.input, 'upload');
   const t1 = performance.now();
@@ -78,11 +80,11 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   } else if (job.output === 'mask') body = await r.colorMask({ format: job.format }) as Buffer;
   else if (job.output === 'overlay') body = await r.overlay({ alpha: job.alpha, format: job.format }) as Buffer;
   else {
-    const timings = { decodeMs: round(t1 - t0), inferenceMs: round(t2 - t1) };
+    const timings = { loadMs, decodeMs: round(t1 - t0), inferenceMs: round(t2 - t1) };
     const json = { model: job.model, width: r.width, height: r.height, classes: r.classes, timings, ...(job.withLabels ? { labels: Buffer.from(r.labels).toString('base64') } : {}) };
     body = Buffer.from(JSON.stringify(json)); contentType = 'application/json';
   }
-  const timings = { decodeMs: round(t1 - t0), inferenceMs: round(t2 - t1), renderMs: round(performance.now() - t2) };
+  const timings = { loadMs, decodeMs: round(t1 - t0), inferenceMs: round(t2 - t1), renderMs: round(performance.now() - t2) };
   return { ok: true, contentType, body, timings, width: r.width, height: r.height };
 }
 

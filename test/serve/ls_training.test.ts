@@ -17,6 +17,8 @@ import { decodeBinary, encodeBinary } from '@thi.ng/rle-pack';
 import { buildServer, type Server } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 import { load } from '../../src/inference/load.ts';
+import { configClasses } from '../../src/serve/ls_training.ts';
+import { regionConfig, type RegionConfig } from '../../src/serve/label_studio.ts';
 import { tempDir } from '../helpers.ts';
 
 const W = 64, H = 64;
@@ -185,4 +187,13 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
     ls.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a project\'s classes: background first, one per label name in any case, the config\'s colours kept, none alike', () => {
+  const config = regionConfig('<View><Image name="i" value="$image"/><BrushLabels name="b" toName="i"><Label value="Car" background="#ff0000"/><Label value="car"/><Label value="Truck" background="#FF0000"/><Label value="Background"/><Label value="Sky"/></BrushLabels></View>') as RegionConfig;
+  const classes = configClasses(config);
+  assert.deepEqual(classes.map((c) => c.name), ['background', 'Car', 'Truck', 'Sky']);
+  assert.deepEqual(classes[0].color, [0, 0, 0]);
+  assert.deepEqual(classes[1].color, [255, 0, 0]);
+  assert.equal(new Set(classes.map((c) => c.color.join())).size, classes.length, 'no two colours alike');
 });

@@ -20,11 +20,16 @@ test('serve workers hold at most maxModels models: the least recently used is di
   const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
   try {
     const photo = fs.readFileSync(PHOTO);
-    for (const n of [...names, ...names, names[0]]) {
+    // Each request's model load (Server-Timing load;dur): held models answer without one.
+    const loads: boolean[] = [];
+    for (const n of [names[0], names[0], names[1], names[0], names[1]]) {
       const r = await fetch(`${url}/v1/segment?model=${n}&output=labels`, { method: 'POST', body: photo, headers: { 'content-type': 'image/png' } });
       assert.equal(r.status, 200, await r.clone().text());
+      loads.push(Number(/load;dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '')![1]) > 0);
       assert.deepEqual(decode(new Uint8Array(await r.arrayBuffer())).data, expected.get(n), n);
     }
+    // Held the second time in a row; loaded again after the other model took its place.
+    assert.deepEqual(loads, [true, false, true, true, true]);
   } finally {
     await s.close();
   }
