@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { envConfig } from './config.js';
 import { cliMessage } from './flags.js';
-import { stopOnSignalByDefault } from './stop_signals.js';
+import { stopOnSignalByDefault, stopWhenParentGoes } from './stop_signals.js';
 import { refuseEmptyValues } from './empty_values.js';
 
 const debugging = () => { try { return envConfig().debug; } catch { return false; } };
@@ -47,6 +47,7 @@ function exitQuietlyOnClosedPipe(): void {
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
   stopOnSignalByDefault();
+  stopWhenParentGoes();
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -57,6 +57,18 @@ export function onStopSignal(cleanup: () => Promise<void> | void, said: () => st
  * temp file beside the outputs. A command's own handler (onStopSignal, train's checkpoint) takes
  * precedence: this one steps aside while another is installed.
  */
+/**
+ * A command started by a parent with an IPC channel (serve's training children) stops as on SIGTERM
+ * when the parent goes, by any means: SIGKILL gives the parent no chance to stop its children, but
+ * the channel closes with it. Unreferenced, the channel keeps no finished command alive.
+ */
+export function stopWhenParentGoes(): void {
+  const channel = process.channel;
+  if (!channel) return;
+  channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
 let byDefaultInstalled = false;
 export function stopOnSignalByDefault(): void {
   if (byDefaultInstalled) return;

@@ -247,7 +247,8 @@ export class ProjectTraining {
     const out = fs.openSync(log, 'a');
     fs.writeSync(out, `\n$ pixelwise ${args.join(' ')}\n`);
     return new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', out, out] });
+      // The IPC channel is how the child learns the server is gone, even when it was SIGKILLed (cli/stop_signals.ts).
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', out, out, 'ipc'] });
       this.child = child;
       child.on('error', (e) => { fs.closeSync(out); reject(e); });
       child.on('exit', (code, signal) => {

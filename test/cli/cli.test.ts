@@ -312,6 +312,36 @@ test('SIGTERM/SIGINT during training saves a checkpoint promptly, exits 130, and
   assertOneLineError(cli('train', '--resume', run, '--batch-size', '4', '--loss', 'dice'), /--batch-size, --loss cannot change on resume/);
 });
 
+test('a command started with an IPC channel stops as on SIGTERM when its parent is killed (SIGKILL), checkpoint saved', async () => {
+  const { spawn } = await import('node:child_process');
+  const d = tempDir();
+  const tr = await writeSyntheticDataset(path.join(d, 'train'), 16, 32, 32, 1);
+  const run = path.join(d, 'run'), log = path.join(d, 'child.log');
+  const args = ['train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', tr.images, '--masks', tr.masks,
+    '--classes', '4', '--input-size', '32x32', '--batch-size', '2', '--epochs', '50', '--out', run, '--workers', '0'];
+  // A parent as serve --ls-train is one: it starts the command with an IPC channel and its output in a file, then dies unannounced.
+  const parentCode = `const fs = require('node:fs'); const out = fs.openSync(${JSON.stringify(log)}, 'a');
+    const c = require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, ...args])}, { stdio: ['ignore', out, out, 'ipc'] });
+    process.stdout.write(String(c.pid) + '\\n'); setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['-e', parentCode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (b) => r(String(b)))));
+  const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  try {
+    const t0 = Date.now();
+    while (!fs.existsSync(path.join(run, 'log.jsonl')) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(alive(), fs.readFileSync(log, 'utf8'));
+    parent.kill('SIGKILL');
+    const sent = Date.now();
+    while (alive() && Date.now() - sent < 20_000) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!alive(), `the child still runs ${Date.now() - sent} ms after its parent was killed`);
+    assert.match(fs.readFileSync(log, 'utf8'), /stopped by SIGTERM|saved .*last\.safetensors/);
+    assert.ok(fs.existsSync(path.join(run, 'last.safetensors')));
+  } finally {
+    parent.kill('SIGKILL');
+    if (alive()) process.kill(pid, 'SIGKILL');
+  }
+});
+
 test('progress off a terminal: nothing for a short task, a line per interval for a long one (no redraws)', async () => {
   const { progressBar } = await import('../../src/util/progress.ts');
   const lines: string[] = [];
