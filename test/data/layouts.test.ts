@@ -10,7 +10,7 @@ import { detectLayout, resolveLayout } from '../../src/data/layouts.ts';
 import { loadSamples, pairSamples, type DatasetSpec } from '../../src/data/dataset.ts';
 import { readCheckedMask } from '../../src/data/loader.ts';
 import { encodeLabelPng } from '../../src/data/mask_io.ts';
-import { VOC_CLASSES } from '../../src/data/class_sets.ts';
+import { CITYSCAPES_CLASSES, VOC_CLASSES } from '../../src/data/class_sets.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { cliMessage } from '../../src/cli/flags.ts';
 import { tempDir, writeGreyPng, writeRgb } from '../helpers.ts';
@@ -169,6 +169,94 @@ test('roboflow: the "Semantic Segmentation Masks" download (train/, valid/, test
   assert.equal(t.status, 0, t.stderr);
   const cfg = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8'));
   assert.deepEqual([cfg.model.numClasses, cfg.classes[2].name, cfg.val.images], [3, 'pot hole', path.join(root, 'valid')]);
+});
+
+test('kitti: training/image_2 with training/semantic (Cityscapes labelIds -> trainIds), found inside data_semantics; its unlabelled testing split refused in one line', async () => {
+  const top = tempDir();
+  const root = path.join(top, 'data_semantics');
+  for (const n of ['000000_10', '000001_10']) {
+    await img(path.join(root, 'training', 'image_2', `${n}.png`));
+    grey(path.join(root, 'training', 'semantic', `${n}.png`), [7, 26, 0, 33, 255, 22, 8, 24]);
+    await img(path.join(root, 'training', 'semantic_rgb', `${n}.png`));
+    await img(path.join(root, 'testing', 'image_2', `${n}.png`));
+  }
+  assert.deepEqual(detectLayout(top), { layout: 'kitti', root });
+  const r = resolveLayout('auto', top, 'train');
+  assert.equal(r.split, 'training');
+  assert.equal(r.classes!.length, 19);
+  assert.deepEqual([...classIds(r).entries()], [['000000_10', [0, 13, 255, 18, 255, 9, 1, 11]], ['000001_10', [0, 13, 255, 18, 255, 9, 1, 11]]]);
+  assert.throws(() => resolveLayout('kitti', root, 'testing'), (e: Error) => e instanceof UserError && cliMessage(e) === `--split testing: no ${path.join(root, 'testing', 'semantic')} (KITTI labels its training split only)`);
+  assert.throws(() => resolveLayout('kitti', root, 'val'), (e: Error) => e instanceof UserError && cliMessage(e) === `--split val: no ${path.join(root, 'val')} (splits here: testing, training)`);
+});
+
+test('bdd100k: images/10k/SPLIT with labels/sem_seg/masks/SPLIT (trainIds, 19 and up void), found inside bdd100k/; the 2018 release (seg/, NAME_train_id.png) too', async () => {
+  const top = tempDir();
+  const root = path.join(top, 'bdd100k');
+  for (const [split, n] of [['train', '0a0a0b1a-7c39d841'], ['val', '7d2f7975-e0c1c5a7']]) {
+    await img(path.join(root, 'images', '10k', split, `${n}.png`));
+    grey(path.join(root, 'labels', 'sem_seg', 'masks', split, `${n}.png`), [0, 13, 255, 18, 19, 10, 1, 11]);
+    await img(path.join(root, 'labels', 'sem_seg', 'colormaps', split, `${n}.png`));
+  }
+  await img(path.join(root, 'images', '10k', 'test', 'ac6d4f42-00000000.png'));
+  assert.deepEqual(detectLayout(top), { layout: 'bdd100k', root });
+  const r = resolveLayout('auto', top, 'val');
+  assert.equal(r.classes![13].name, CITYSCAPES_CLASSES[13].name);
+  assert.deepEqual([...classIds(r).entries()], [['7d2f7975-e0c1c5a7', [0, 13, 255, 18, 255, 10, 1, 11]]]);
+  const old = path.join(tempDir(), 'bdd100k');
+  for (const [split, n] of [['train', '0a0a0b1a-7c39d841'], ['val', '7d2f7975-e0c1c5a7']]) {
+    await img(path.join(old, 'seg', 'images', split, `${n}.png`));
+    grey(path.join(old, 'seg', 'labels', split, `${n}_train_id.png`), [2, 255, 18, 200]);
+    await img(path.join(old, 'seg', 'color_labels', split, `${n}_train_color.png`));
+  }
+  const o = resolveLayout('bdd100k', path.dirname(old), 'train');
+  assert.equal(o.root, old);
+  assert.deepEqual([...classIds(o).entries()], [['0a0a0b1a-7c39d841', [2, 255, 18, 255, 2, 255, 18, 255]]]);
+});
+
+/** A Mapillary Vistas config of `labels` (name, readable, evaluate), each its own colour. */
+const mapillaryConfig = (labels: [string, string, boolean][]) => JSON.stringify({
+  labels: labels.map(([name, readable, evaluate], i) => ({ name, readable, color: [i * 40, 255 - i * 40, 7], instances: false, evaluate })),
+  version: 'test', mapping: 'public', folder_structure: '{split}/{content}/{key:.{22}}.{ext}',
+});
+async function mapillary(root: string, version: 'v1.2' | 'v2.0' | 'v1.1') {
+  for (const [split, n] of [['training', '__CRyFzoDOXn6unQ6a3DnQ'], ['validation', '_1Gn_xkw7sa_i9GU4mkxxQ']]) {
+    await img(path.join(root, split, 'images', `${n}.png`));
+    // Label PNGs are palette images, as Vistas ships them; the palette here is VOC's (the indices matter).
+    palette(path.join(root, split, ...(version === 'v1.1' ? [] : [version]), 'labels', `${n}.png`), [0, 1, 2, 3]);
+  }
+}
+
+test('mapillary: SPLIT/images with SPLIT/v1.2/labels (v1.0/1.1: SPLIT/labels), classes from its config in order, Unlabeled void; mapillary-v2 reads v2.0; both present: v1.2 recognised', async () => {
+  const root = tempDir();
+  await mapillary(root, 'v1.2');
+  fs.writeFileSync(path.join(root, 'config_v1.2.json'), mapillaryConfig([['construction--flat--road', 'Road', true], ['void--unlabeled', 'Unlabeled', false], ['object--vehicle--car', 'Car', true], ['marking--general', 'Road', true]]));
+  assert.deepEqual(detectLayout(root), { layout: 'mapillary', root });
+  const r = resolveLayout('auto', root, 'val');
+  assert.equal(r.split, 'validation');
+  // Readable names; a readable name taken keeps the label's full name; colours from the config.
+  assert.deepEqual(r.classes!.map((c) => c.name), ['Road', 'Car', 'marking--general']);
+  assert.deepEqual(r.classes![1].color, [80, 175, 7]);
+  assert.deepEqual(classIds(r).get('_1Gn_xkw7sa_i9GU4mkxxQ'), [0, 255, 1, 2, 0, 255, 1, 2]);
+  assert.throws(() => resolveLayout('mapillary-v2', root, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith('--data') && cliMessage(e).includes('not a mapillary-v2 dataset'));
+  // v2.0 beside it: auto still reads v1.2; named, v2.0 with its own config.
+  await mapillary(root, 'v2.0');
+  fs.writeFileSync(path.join(root, 'config_v2.0.json'), mapillaryConfig([['construction--flat--road', 'Road', true], ['object--vehicle--car', 'Car', true], ['void--ground', 'Ground', true], ['void--unlabeled', 'Unlabeled', false]]));
+  assert.equal(detectLayout(root)!.layout, 'mapillary');
+  const v2 = resolveLayout('mapillary-v2', root, 'train');
+  assert.deepEqual(v2.classes!.map((c) => c.name), ['Road', 'Car', 'Ground']);
+  assert.deepEqual(classIds(v2).get('__CRyFzoDOXn6unQ6a3DnQ'), [0, 1, 2, 255, 0, 1, 2, 255]);
+  // v1.1's layout: labels directly under the split, config.json.
+  const legacy = tempDir();
+  await mapillary(legacy, 'v1.1');
+  fs.writeFileSync(path.join(legacy, 'config.json'), mapillaryConfig([['a', 'A', true], ['b', 'B', true], ['c', 'C', true], ['void--unlabeled', 'Unlabeled', false]]));
+  assert.deepEqual(classIds(resolveLayout('auto', legacy, 'train')).get('__CRyFzoDOXn6unQ6a3DnQ'), [0, 1, 2, 255, 0, 1, 2, 255]);
+  // One line each: no config, a config without labels, v1.2 asked of a v2.0-only copy.
+  fs.rmSync(path.join(legacy, 'config.json'));
+  assert.throws(() => resolveLayout('auto', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e) === `--data ${legacy}: no config_v1.2.json or config.json in it (the release's config file, which names its labels)`);
+  fs.writeFileSync(path.join(legacy, 'config.json'), '{"labels": {}}');
+  assert.throws(() => resolveLayout('auto', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${path.join(legacy, 'config.json')}: has no "labels" list`));
+  fs.rmSync(path.join(root, 'training', 'v1.2'), { recursive: true });
+  assert.throws(() => resolveLayout('mapillary', root, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).endsWith("(the split's labels; --layout mapillary-v2 reads v2.0's)"));
 });
 
 test('folders: masks named with a suffix beside their images or apart, in subfolders; hints where pairing fails; a missing layout folder in one line', async () => {
