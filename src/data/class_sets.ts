@@ -71,3 +71,16 @@ export const CAMVID_CLASSES: ClassInfo[] = [
 ].map(([name, color]) => ({ name: name as string, color: color as Rgb }));
 
 export const CLASS_SETS: Record<string, ClassInfo[]> = { voc: VOC_CLASSES, cityscapes: CITYSCAPES_CLASSES, ade20k: ADE20K_CLASSES, camvid: CAMVID_CLASSES };
+
+/**
+ * Built-in class maps (model class, dataset class): a model of one class set scored on a dataset of
+ * another. cityscapes-camvid: the Cityscapes classes onto CamVid's 11 as SegNet's CamVid groups them.
+ */
+export const CLASS_MAPS: Record<string, [string, string][]> = {
+  'cityscapes-camvid': [
+    ['road', 'Road'], ['sidewalk', 'Pavement'], ['building', 'Building'], ['wall', 'Building'], ['fence', 'Fence'], ['pole', 'Pole'],
+    ['traffic light', 'SignSymbol'], ['traffic sign', 'SignSymbol'], ['vegetation', 'Tree'], ['terrain', 'Tree'], ['sky', 'Sky'],
+    ['person', 'Pedestrian'], ['rider', 'Bicyclist'], ['car', 'Car'], ['truck', 'Car'], ['bus', 'Car'], ['train', 'Car'],
+    ['motorcycle', 'Bicyclist'], ['bicycle', 'Bicyclist'],
+  ],
+};

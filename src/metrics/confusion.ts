@@ -22,6 +22,8 @@ export interface ConfusionOptions {
    * count as false positives of the predicted class; the void class is left out of the means.
    */
   voidIndex?: number;
+  /** More classes kept in the matrix but left out of the means, as the void class (a class map's classes no pair scores). */
+  unscored?: number[];
 }
 
 /** A prediction checked against the truth it is scored on (`of`: what that is, and where): one class id per pixel of the same image. */
@@ -58,7 +60,8 @@ export class ConfusionMatrix {
     const k = this.numClasses, c = this.counts;
     // The void class and an ignore label that is itself a class id (CamVid: 11) are not scored.
     const voidIdx = this.opts.voidIndex ?? -1, ignoreIdx = this.opts.ignoreIndex ?? -1;
-    const scored = [...Array(k).keys()].filter((i) => i !== voidIdx && i !== ignoreIdx);
+    const unscored = new Set(this.opts.unscored ?? []);
+    const scored = [...Array(k).keys()].filter((i) => i !== voidIdx && i !== ignoreIdx && !unscored.has(i));
     const row = new Float64Array(k), col = new Float64Array(k);
     for (let g = 0; g < k; g++) for (let p = 0; p < k; p++) { row[g] += c[g * k + p]; col[p] += c[g * k + p]; }
     let total = 0, correct = 0;

@@ -6,6 +6,8 @@ import type { DatasetSpec, Sample } from '../data/dataset.js';
 import { readModelInput } from '../data/raster.js';
 import type { PixelImage } from '../data/pixels.js';
 import { refuseUnknownKeys } from '../util/call_options.js';
+import { argumentError } from '../util/errors.js';
+import { IGNORED, type ClassMapping } from './class_map.js';
 
 export interface EvalOptions extends ConfusionOptions {
   batchSize?: number; onImage?: (done: number) => void;
@@ -13,17 +15,25 @@ export interface EvalOptions extends ConfusionOptions {
   onPair?: (sample: Sample, pred: Uint8Array, gt: Uint8Array) => void;
   /** The model's input bands (its card's input): images are read as it takes them (default 8-bit RGB). */
   input?: { channels: number; sampleType?: PixelImage['sampleType'] };
+  /**
+   * Scores a model of other classes than the dataset's (classMapping): its predictions and the
+   * masks are mapped into the map's classes, which the matrix (and onPair) then holds.
+   */
+  classMap?: ClassMapping;
 }
 
 /** Any runtime: same-size images in, label maps at their size out. */
 export type BatchPredictor = (imgs: PixelImage[]) => Promise<Uint8Array[]> | Uint8Array[];
 
 /** Every key of EvalOptions (the compiler holds this to the interface). */
-const EVAL_KEYS: Record<keyof EvalOptions, true> = { ignoreIndex: true, voidIndex: true, batchSize: true, onImage: true, onPair: true, input: true };
+const EVAL_KEYS: Record<keyof EvalOptions, true> = { ignoreIndex: true, voidIndex: true, unscored: true, batchSize: true, onImage: true, onPair: true, input: true, classMap: true };
 
 export async function evaluateSamples(predict: BatchPredictor, samples: Sample[], spec: DatasetSpec, o: EvalOptions): Promise<ConfusionMatrix> {
   refuseUnknownKeys(o, EVAL_KEYS, 'evaluateSamples()');
-  const cm = new ConfusionMatrix(spec.numClasses, { ignoreIndex: o.ignoreIndex ?? spec.ignoreIndex, voidIndex: o.voidIndex });
+  const map = o.classMap;
+  if (map && (o.voidIndex != null || o.unscored)) throw argumentError('classMap', 'with voidIndex or unscored', 'the class map decides what is scored; give one or the other');
+  const cm = map ? new ConfusionMatrix(map.names.length, { ignoreIndex: IGNORED, unscored: map.unscored })
+    : new ConfusionMatrix(spec.numClasses, { ignoreIndex: o.ignoreIndex ?? spec.ignoreIndex, voidIndex: o.voidIndex, unscored: o.unscored });
   const bs = Math.max(1, o.batchSize ?? 1);
   let done = 0;
   for (let i = 0; i < samples.length; i += bs) {
@@ -36,11 +46,23 @@ export async function evaluateSamples(predict: BatchPredictor, samples: Sample[]
       let end = start + 1;
       while (end < imgs.length && imgs[end].width === imgs[start].width && imgs[end].height === imgs[start].height) end++;
       const preds = await predict(imgs.slice(start, end));
-      preds.forEach((p, j) => { cm.add(p, masks[start + j].data); o.onPair?.(group[start + j], p, masks[start + j].data); });
+      preds.forEach((p, j) => {
+        let gt = masks[start + j].data;
+        if (map) { p = mapped(p, map.pred); gt = mapped(gt, map.truth); }
+        cm.add(p, gt);
+        o.onPair?.(group[start + j], p, gt);
+      });
       start = end;
     }
     done += group.length;
     o.onImage?.(done);
   }
   return cm;
+}
+
+/** Each value looked up in `table` (a label map into a class map's classes). */
+function mapped(labels: Uint8Array, table: Uint8Array): Uint8Array {
+  const out = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) out[i] = table[labels[i]];
+  return out;
 }

@@ -11,11 +11,15 @@ import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../../metrics/report.js';
 import { makeSpec, resolveData, resolveLabelMap, scoringClasses, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
-import { isDir, writeFileAtomic } from '../../util/fs.js';
+import { isDir, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { openCard, writeCard } from '../../models/card_file.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { commandArgs } from '../command_args.js';
-import type { Scores } from '../../metrics/confusion.js';
+import type { ConfusionOptions, Scores } from '../../metrics/confusion.js';
+import { IGNORED, classMapping, describeClassMapping, type ClassMapSpec, type ClassPairs } from '../../metrics/class_map.js';
+import { CLASS_MAPS, CLASS_SETS } from '../../data/class_sets.js';
+import { loadClassFile } from '../../data/classes.js';
+import type { Segmenter } from '../../inference/segmenter.js';
 import type { ModelCard } from '../../models/card.js';
 import type { BootstrapResult } from '../../metrics/bootstrap.js';
 import { UserError } from '../../util/errors.js';
@@ -42,8 +46,13 @@ export async function run(o: Opts): Promise<void> {
     const clash = taken.find(([f]) => f && path.resolve(f) === path.resolve(o.perImage!));
     if (clash) throw new UserError(`--per-image ${o.perImage}: is ${clash[1]}; name another file`);
   }
+  if (o.classMap != null) {
+    const other = ([['--void-index', o.voidIndex != null], ['--calibration', o.calibration], ['--record', o.record]] as const).find(([, on]) => on);
+    if (other) throw new UserError(`--class-map: scores the map's classes, not the model's; drop ${other[0]}`);
+  }
   if (o.record) await checkRecord(o);
   const seg = await openSegmenter(o.model, { ...segmenterOptions(o), weights: o.weights });
+  if (o.classMap != null) return runMapped(o, dir, seg);
   const card = seg.card;
   const k = card.model.numClasses;
   if (o.voidIndex != null && (o.voidIndex < 0 || o.voidIndex >= k + 1)) throw new UserError(`--void-index ${o.voidIndex}: must be a class id 0..${k}`);
@@ -54,7 +63,7 @@ export async function run(o: Opts): Promise<void> {
   const { pairing, layout } = resolveData({ ...o, reduceZeroLabel }, 'val', cliLog);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? card.ignoreIndex ?? 255;
   if (layout?.classes && (layout.classes.length !== k)) {
-    throw new UserError(`--model ${o.model}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; evaluate a model of the dataset's classes`);
+    throw new UserError(`--model ${o.model}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; evaluate a model of the dataset's classes, or join the two with --class-map (auto: the same names; cityscapes-camvid; MODEL=DATASET pairs)`);
   }
   const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
   const classes = [...scoringClasses(o.model, card.classes, o.classFile)];
@@ -92,17 +101,76 @@ export async function run(o: Opts): Promise<void> {
   const calibration = bins ? { ece: bins.ece(), bins: bins.bins(), temperature: card.temperature ?? 1 } : undefined;
   const json = { ...scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null }, boot), ...(calibration ? { calibration } : {}) };
   if (bins) writeFileAtomic(path.join(dir, 'reliability.svg'), bins.svg(`${path.basename(o.model)} on ${path.basename(pairing.images)}`));
-  if (o.perImage) {
-    const rows = images.map((im) => imageScore(im, matrixClasses, cmOpts)).sort((a, b) => a.mIoU - b.mIoU || a.pixelAccuracy - b.pixelAccuracy);
-    writeFileAtomic(o.perImage, o.perImage.toLowerCase().endsWith('.json') ? JSON.stringify(rows, null, 1) + '\n'
-      : ['image,mIoU,pixelAccuracy,pixels', ...rows.map((r) => `${JSON.stringify(r.id)},${r.mIoU.toFixed(5)},${r.pixelAccuracy.toFixed(5)},${r.pixels}`)].join('\n') + '\n');
-  }
+  if (o.perImage) writePerImage(o.perImage, images, matrixClasses, cmOpts);
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`, boot));
   if (o.record) await record(o, scores, boot, { images: pairing.images, masks: pairing.masks, count: samples.length, ignoreIndex: ignore, runtime: seg.runtime });
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
   else process.stdout.write(`${scoresTable(scores, boot)}${calibration ? `\nexpected calibration error ${(100 * calibration.ece).toFixed(2)}% (15 bins; temperature ${calibration.temperature.toFixed(3)}); reliability diagram ${path.join(dir, 'reliability.svg')}` : ''}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}${o.record ? `; recorded in ${path.join(o.model, 'model.json')}` : ''}\n`);
   await seg.dispose();
+}
+
+/**
+ * --class-map: the model scored on a dataset of other classes (its layout's, or --class-file's),
+ * both mapped into the map's classes.
+ */
+async function runMapped(o: Opts, dir: string, seg: Segmenter): Promise<void> {
+  const { pairing, layout } = resolveData(o, 'val', cliLog);
+  const datasetClasses = layout?.classes ?? (o.classFile != null ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined);
+  if (!datasetClasses) throw new UserError(`--class-map ${o.classMap}: needs the dataset's classes: --data in a standard layout, or --class-file (the dataset's class list)`);
+  const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
+  const map = classMapping(seg.card.classes.map((c) => c.name), datasetClasses.map((c) => c.name), classMapSpec(o.classMap!), ignore);
+  cliLog(describeClassMapping(map));
+  const k = datasetClasses.length;
+  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
+  const spec = makeSpec(pairing, k, ignore, labelMap, datasetClasses);
+  const samples = loadSamples(spec);
+  const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);
+  const n = map.names.length, cmOpts = { ignoreIndex: IGNORED, unscored: map.unscored };
+  const images: ImageConfusion[] = [];
+  const scratch = new Float64Array(n * n);
+  const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
+    batchSize: o.batchSize, classMap: map, input: seg.card.input, onImage: (d) => bar.update(d),
+    onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, n, cmOpts, scratch)),
+  });
+  bar.stop();
+  if (cm.outOfRange) process.stderr.write(`pixelwise: warning: ${cm.outOfRange} ground-truth pixels in ${pairing.masks} have labels >= ${k} and were not scored; check --ignore-index / --label-map (pixelwise verify lists the files)\n`);
+  const all = cm.scores(map.names);
+  if (all.pixels === 0) throw new UserError(`${pairing.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore} or a class no model class maps to); check --class-map / --ignore-index`);
+  const boot = o.bootstrap > 0 ? bootstrapScores(images, n, cmOpts, o.bootstrap, o.seed) : undefined;
+  const classMap = { groups: map.groups, modelClassesLeftOut: map.leftOut, datasetClassesNotScored: map.notScored };
+  const json = { ...scoresJson(all, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: ignore, voidIndex: null, classMap }, boot) };
+  if (o.perImage) writePerImage(o.perImage, images, n, cmOpts);
+  writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(all, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images), classes joined by --class-map ${o.classMap}`, boot));
+  if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
+  else process.stdout.write(`${scoresTable(all, boot)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
+  await seg.dispose();
+}
+
+/** --class-map's value: auto, a built-in map, a JSON file, or MODEL=DATASET pairs. */
+function classMapSpec(v: string): ClassMapSpec {
+  if (v === 'auto' || Object.hasOwn(CLASS_MAPS, v)) return v;
+  if (/\.json$/i.test(v)) {
+    let parsed: unknown;
+    try { parsed = JSON.parse(readTextFile(v, 'a JSON file of class pairs')); } catch (e) {
+      throw new UserError(`--class-map ${v}: ${e instanceof SyntaxError ? `not valid JSON (${e.message})` : (e as Error).message}`);
+    }
+    const ok = Array.isArray(parsed) || (parsed != null && typeof parsed === 'object' && Object.values(parsed).every((d) => typeof d === 'string' || (Array.isArray(d) && d.every((x) => typeof x === 'string'))));
+    if (!ok) throw new UserError(`--class-map ${v}: expected {"model class": "dataset class" or ["dataset class", ...]} or [["model class", "dataset class"], ...]`);
+    return parsed as ClassPairs;
+  }
+  const pairs = v.split(',').map((p) => p.split('=').map((x) => x.trim()));
+  const bad = pairs.find((p) => p.length !== 2 || !p[0] || !p[1]);
+  if (bad) throw new UserError(`--class-map ${v}: "${bad.join('=')}" is not MODEL=DATASET; give auto, ${Object.keys(CLASS_MAPS).join(', ')}, pairs MODEL=DATASET,... or a .json file`);
+  return pairs as [string, string][];
+}
+
+/** Each image's mIoU and pixel accuracy, worst first, as CSV or JSON. */
+function writePerImage(file: string, images: ImageConfusion[], k: number, cmOpts: ConfusionOptions): void {
+  const rows = images.map((im) => imageScore(im, k, cmOpts)).sort((a, b) => a.mIoU - b.mIoU || a.pixelAccuracy - b.pixelAccuracy);
+  writeFileAtomic(file, file.toLowerCase().endsWith('.json') ? JSON.stringify(rows, null, 1) + '\n'
+    : ['image,mIoU,pixelAccuracy,pixels', ...rows.map((r) => `${JSON.stringify(r.id)},${r.mIoU.toFixed(5)},${r.pixelAccuracy.toFixed(5)},${r.pixels}`)].join('\n') + '\n');
 }
 
 /**
