@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { addDatasetOptions, type DataOpts } from './shared.js';
 import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 
-export interface Opts extends DataOpts { labelMap?: string; classFile?: string; ignoreIndex?: number; bootstrap: number; seed: number; report: string; failIfWorse?: number; worst: number; quiet?: boolean }
+export interface Opts extends DataOpts { labelMap?: string; classFile?: string; ignoreIndex?: number; bootstrap: number; seed: number; report: string; failIfWorse?: number; worst: number; quiet?: boolean; classMap?: string }
 
 export function compareCommand(): Command {
   return addDatasetOptions(new Command('compare')
@@ -17,6 +17,7 @@ export function compareCommand(): Command {
     .option('--report <dir>', 'writes compare.md, compare.json and differ.jpg (the images where A and B differ most) here', 'compare')
     .option('--worst <k>', 'how many of the most differing images to show', parsePositiveInt, 8)
     .option('--fail-if-worse <points>', 'exit 1 when B is worse than A by more than this many mIoU points with 95% confidence (the interval\'s upper end below -points)', parseFloatArg)
+    .option('--class-map <map>', 'models of other classes than the dataset\'s (the start model against the one fine-tuned from it): join their classes to the dataset\'s as evaluate --class-map does (auto, cityscapes-camvid, MODEL=DATASET pairs, or a JSON file); a model of the dataset\'s own classes is scored in the same classes')
     .option('--quiet', 'no progress bar')
     .action(async (a: string, b: string, o: Opts) => (await import('./actions/compare.js')).run(a, b, o));
 }

@@ -26,6 +26,11 @@ export interface ClassMapping {
   truth: Uint8Array;
   /** A predicted model class -> matrix class. */
   pred: Uint8Array;
+  /**
+   * A prediction of a model of the dataset's own classes (one compared with the mapped model) ->
+   * matrix class: each class as its truth, the ignore label's class (CamVid's Unlabelled) a miss.
+   */
+  datasetPred: Uint8Array;
   groups: ClassGroup[];
   /** Model classes in no pair (their predictions count as misses). */
   leftOut: string[];
@@ -35,6 +40,9 @@ export interface ClassMapping {
 
 /** The matrix's ignore label, and a truth value no matrix class has (counted as out of range). */
 export const IGNORED = 255, OUT_OF_RANGE = 254;
+
+/** The matrix class of predictions that are no scored class (a miss of the truth's class). */
+export const OTHER = '(other predictions)';
 
 const normal = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, ' ').trim();
 
@@ -99,7 +107,9 @@ export function classMapping(modelClasses: string[], datasetClasses: string[], s
   for (const g of sorted) g.name = g.dataset.length === 1 ? g.dataset[0] : g.model.length === 1 ? g.model[0] : g.dataset.join(' + ');
   const notScoredIds = dataIds.filter((d) => !inPair.has(M + d));
   const leftOut = modelClasses.filter((_, m) => !inPair.has(m));
-  const names = [...sorted.map((g) => g.name), ...notScoredIds.map((d) => datasetClasses[d]), ...(leftOut.length ? ['(the model\'s other classes)'] : [])];
+  // Misses: the model's classes in no pair, and a prediction of the ignore label's class by a model of the dataset's classes.
+  const hasOther = leftOut.length > 0 || (ignoreIndex >= 0 && ignoreIndex < datasetClasses.length);
+  const names = [...sorted.map((g) => g.name), ...notScoredIds.map((d) => datasetClasses[d]), ...(hasOther ? [OTHER] : [])];
   if (names.length > OUT_OF_RANGE) throw argumentError('classMap', label, `makes ${names.length} classes to score; at most ${OUT_OF_RANGE}`);
   const truth = new Uint8Array(256).fill(OUT_OF_RANGE), pred = new Uint8Array(M);
   const matrixOf = (x: number) => order.indexOf(groupOf.get(root(x))!);
@@ -107,8 +117,10 @@ export function classMapping(modelClasses: string[], datasetClasses: string[], s
   if (ignoreIndex >= 0 && ignoreIndex <= 255) truth[ignoreIndex] = IGNORED;
   const other = names.length - 1;
   for (let m = 0; m < M; m++) pred[m] = inPair.has(m) ? matrixOf(m) : other;
+  const datasetPred = new Uint8Array(256).fill(hasOther ? other : OUT_OF_RANGE);
+  for (const d of dataIds) datasetPred[d] = truth[d];
   const unscored = names.map((_, i) => i).filter((i) => i >= sorted.length);
-  return { names, unscored, truth, pred, groups: sorted, leftOut, notScored: notScoredIds.map((d) => datasetClasses[d]) };
+  return { names, unscored, truth, pred, datasetPred, groups: sorted, leftOut, notScored: notScoredIds.map((d) => datasetClasses[d]) };
 }
 
 /** One line saying what a class map joins, and what it leaves out. */

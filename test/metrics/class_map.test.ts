@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ConfusionMatrix } from '../../src/metrics/confusion.ts';
-import { IGNORED, classMapping } from '../../src/metrics/class_map.ts';
+import { IGNORED, OTHER, classMapping } from '../../src/metrics/class_map.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { CAMVID_CLASSES } from '../../src/data/class_sets.ts';
@@ -24,7 +24,7 @@ test('a class map joins classes by pairs and by name; a model class in no pair i
   const model = ['road', 'car', 'truck', 'sky', 'tree'];
   const dataset = ['Road', 'Vehicle', 'Building', 'void'];
   const map = classMapping(model, dataset, [['car', 'Vehicle'], ['truck', 'Vehicle']], 3);
-  assert.deepEqual(map.names, ['Road', 'Vehicle', 'Building', "(the model's other classes)"]);
+  assert.deepEqual(map.names, ['Road', 'Vehicle', 'Building', OTHER]);
   assert.deepEqual(map.groups, [{ name: 'Road', model: ['road'], dataset: ['Road'] }, { name: 'Vehicle', model: ['car', 'truck'], dataset: ['Vehicle'] }]);
   assert.deepEqual([map.leftOut, map.notScored, map.unscored], [['sky', 'tree'], ['Building'], [2, 3]]);
   // gt (dataset ids):   Road Road Vehicle Vehicle Building Building void Road
@@ -114,6 +114,34 @@ test('evaluate --class-map: the shipped person model on a dataset of three class
   }
   const noClasses = run('evaluate', '--model', 'person', '--images', images, '--masks', masks, '--class-map', 'auto', '--report', path.join(d, 'rep3'));
   assert.match(noClasses.stderr.trim(), /^pixelwise: --class-map auto: needs the dataset's classes: --data in a standard layout, or --class-file \(the dataset's class list\)$/);
+
+  // compare: the person model (A, mapped) against a model of the dataset's own three classes (B),
+  // both scored in the map's classes; each IoU as counted here from its label maps.
+  const runDir = path.join(d, 'run');
+  const t = run('train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', images, '--masks', masks, '--classes', '3', '--class-file', path.join(d, 'classes.json'),
+    '--input-size', '64x64', '--epochs', '1', '--batch-size', '2', '--out', runDir, '--quiet', '--workers', '0');
+  assert.equal(t.status, 0, t.stderr);
+  const own = await openSegmenter(runDir, { threads: 2 });
+  const predB: Uint8Array[] = [];
+  for (const name of ['astronaut', 'chelsea']) predB.push((await own.predictBatch([await readImage(path.join(images, `${name}.png`))]))[0]);
+  await own.dispose();
+  const c = run('compare', 'person', runDir, '--images', images, '--masks', masks, '--class-file', path.join(d, 'classes.json'), '--class-map', 'person=human,background=ground',
+    '--bootstrap', '10', '--report', path.join(d, 'cmp'), '--quiet');
+  assert.equal(c.status, 0, c.stderr);
+  const cj = JSON.parse(fs.readFileSync(path.join(d, 'cmp', 'compare.json'), 'utf8'));
+  close(cj.mIoU.a, j.mIoU, 'A as evaluate --class-map scores it');
+  // B: its tree predictions (class 2, not scored) are misses of the truth's class there.
+  const saved = cases.map((x) => x.pred);
+  cases.forEach((x, i) => { x.pred = predB[i]; });
+  close(cj.perClass.ground.b, iou(0, 0), 'B ground');
+  close(cj.perClass.human.b, iou(1, 1), 'B human');
+  close(cj.mIoU.b, (iou(0, 0) + iou(1, 1)) / 2, 'B mIoU');
+  cases.forEach((x, i) => { x.pred = saved[i]; });
+  assert.ok(fs.existsSync(path.join(d, 'cmp', 'differ.jpg')));
+  const both = run('compare', runDir, runDir, '--images', images, '--masks', masks, '--class-file', path.join(d, 'classes.json'), '--class-map', 'auto', '--report', path.join(d, 'cmp2'));
+  assert.match(both.stderr.trim(), /^pixelwise: --class-map auto: both models predict the dataset's classes; leave it out$/);
+  const without = run('compare', 'person', runDir, '--images', images, '--masks', masks, '--report', path.join(d, 'cmp2'));
+  assert.match(without.stderr.trim(), /predicts other classes than person \(3 against 2\); compare models of the same classes, or score both in the dataset's with --class-map$/);
 });
 
 const CAMVID = path.resolve('../shared/data/camvid');

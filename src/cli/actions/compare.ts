@@ -18,23 +18,33 @@ import { UserError } from '../../util/errors.js';
 import { cliLog } from '../flags.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../compare.js';
+import type { ConfusionOptions } from '../../metrics/confusion.js';
+import { IGNORED, classMapping, describeClassMapping, type ClassMapping } from '../../metrics/class_map.js';
+import { CLASS_SETS } from '../../data/class_sets.js';
+import { loadClassFile, type Rgb } from '../../data/classes.js';
+import { classMapSpec } from '../class_map_option.js';
 
 const pts = (v: number) => (v * 100).toFixed(2);
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${pts(v)}`;
 
-async function score(seg: Segmenter, spec: DatasetSpec, k: number, cmOpts: { ignoreIndex: number }, label: string, quiet?: boolean): Promise<ImageConfusion[]> {
+async function score(seg: Segmenter, spec: DatasetSpec, k: number, cmOpts: ConfusionOptions, label: string, quiet?: boolean, classMap?: ClassMapping): Promise<ImageConfusion[]> {
   const samples = loadSamples(spec);
   const images: ImageConfusion[] = [];
   const scratch = new Float64Array(k * k);
   const bar = progressBar(label, samples.length, 'img', quiet);
-  await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, { ...cmOpts, input: seg.card.input, onImage: (d) => bar.update(d), onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, k, cmOpts, scratch)) });
+  const o = classMap ? { classMap } : cmOpts;
+  await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, { ...o, input: seg.card.input, onImage: (d) => bar.update(d), onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, k, cmOpts, scratch)) });
   bar.stop();
   return images;
 }
 
+/** How each model's label maps and the masks become the classes scored, and their colours. */
+interface Scoring { k: number; spec: DatasetSpec; cmOpts: ConfusionOptions; names: string[]; colors: Rgb[]; mapA?: ClassMapping; mapB?: ClassMapping; ignore: number }
+
+const sameClasses = (x: string[], y: string[]) => x.length === y.length && x.every((n, i) => n.toLowerCase() === y[i].toLowerCase());
+
 export async function run(a: string, b: string, o: Opts): Promise<void> {
   checkOutputDir('--report', o.report);
-  const log = cliLog;
   // The models are arguments here, not --model: errors name them as given.
   const open = (m: string) => openSegmenter(m).catch((e: unknown) => {
     throw e instanceof UserError && e.argument === 'model' ? new UserError(e.message.replace(/^model /, '')) : e;
@@ -42,37 +52,29 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
   const segA = await open(a);
   const segB = await open(b).catch(async (e: unknown) => { await segA.dispose(); throw e; });
   try {
-    const [ca, cb] = [segA.card.classes.map((c) => c.name), segB.card.classes.map((c) => c.name)];
-    if (ca.length !== cb.length || ca.some((n, i) => n.toLowerCase() !== cb[i].toLowerCase())) {
-      throw new UserError(`${b}: predicts other classes than ${a} (${cb.length} against ${ca.length}${ca.length === cb.length ? `; class ${ca.findIndex((n, i) => n.toLowerCase() !== cb[i].toLowerCase())} differs` : ''}); compare models of the same classes`);
-    }
-    const k = ca.length;
-    // The models first: a refusal of theirs comes before anything is said about the data.
-    const { pairing, layout } = resolveData(o, 'val', log);
-    if (layout?.classes && layout.classes.length !== k) throw new UserError(`${a}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}`);
-    const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? segA.card.ignoreIndex ?? 255;
-    const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex, log) : layout.labelMap;
-    const spec = makeSpec(pairing, k, ignore, labelMap, scoringClasses(a, segA.card.classes, o.classFile));
-    const cmOpts = { ignoreIndex: ignore };
-    const imgA = await score(segA, spec, k, cmOpts, `A ${path.basename(a)}`, o.quiet);
-    const imgB = await score(segB, spec, k, cmOpts, `B ${path.basename(b)}`, o.quiet);
-    const [sa, sb] = [sumConfusions(imgA, k, cmOpts).scores(ca), sumConfusions(imgB, k, cmOpts).scores(ca)];
+    const sc = o.classMap != null ? await mappedScoring(a, b, segA, segB, o) : await ownScoring(a, b, segA, segB, o);
+    const { k, spec, cmOpts, names, ignore } = sc;
+    const imgA = await score(segA, spec, k, cmOpts, `A ${path.basename(a)}`, o.quiet, sc.mapA);
+    const imgB = await score(segB, spec, k, cmOpts, `B ${path.basename(b)}`, o.quiet, sc.mapB);
+    const [sa, sb] = [sumConfusions(imgA, k, cmOpts).scores(names), sumConfusions(imgB, k, cmOpts).scores(names)];
     const r = pairedBootstrap(imgA, imgB, k, cmOpts, o.bootstrap, o.seed);
     // The images where the two differ most (by per-image mIoU).
     const diffs = imgA.map((im, i) => ({ id: im.id, a: imageScore(im, k, cmOpts).mIoU, b: imageScore(imgB[i], k, cmOpts).mIoU })).map((x) => ({ ...x, d: x.b - x.a }))
       .sort((x, y) => Math.abs(y.d) - Math.abs(x.d));
     const gate = o.failIfWorse != null ? r.mIoU.high < -o.failIfWorse / 100 : null;
+    const map = sc.mapA ?? sc.mapB;
     const json = {
-      a, b, images: pairing.images, count: imgA.length, ignoreIndex: ignore, resamples: r.resamples, seed: r.seed,
+      a, b, images: spec.images, count: imgA.length, ignoreIndex: ignore, resamples: r.resamples, seed: r.seed,
       mIoU: { a: sa.mIoU, b: sb.mIoU, diff: r.mIoU.diff, low: r.mIoU.low, high: r.mIoU.high }, bBetterShare: r.bBetter,
       perClass: Object.fromEntries(sa.perClass.map((c, i) => [c.name, { a: c.iou, b: sb.perClass[i].iou, ...(r.perClass[i] ?? {}) }])),
       differMost: diffs.slice(0, o.worst),
+      ...(map ? { classMap: { groups: map.groups, datasetClassesNotScored: map.notScored } } : {}),
       ...(o.failIfWorse != null ? { failIfWorse: o.failIfWorse, failed: gate } : {}),
     };
     fs.mkdirSync(o.report, { recursive: true });
     writeFileAtomic(path.join(o.report, 'compare.json'), JSON.stringify(json, null, 1) + '\n');
     writeFileAtomic(path.join(o.report, 'compare.md'), markdown(a, b, imgA.length, sa.perClass.map((c) => c.name), sa.mIoU, sb.mIoU, r, sa.perClass.map((c) => c.iou), sb.perClass.map((c) => c.iou), diffs.slice(0, o.worst), o.failIfWorse, gate));
-    await differSheet(path.join(o.report, 'differ.jpg'), diffs.slice(0, o.worst), spec, segA, segB);
+    await differSheet(path.join(o.report, 'differ.jpg'), diffs.slice(0, o.worst), sc, segA, segB);
     process.stdout.write(`mIoU A ${pts(sa.mIoU)}, B ${pts(sb.mIoU)}: B - A ${signed(r.mIoU.diff)} points, 95% interval [${signed(r.mIoU.low)}, ${signed(r.mIoU.high)}] (paired bootstrap over ${imgA.length} images, ${r.resamples} resamples); B better in ${(100 * r.bBetter).toFixed(1)}% of them\n`);
     process.stdout.write(`per class and the images where they differ most: ${path.join(o.report, 'compare.md')}\n`);
     if (gate != null) {
@@ -80,6 +82,54 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
       if (gate) process.exitCode = 1;
     }
   } finally { await segA.dispose(); await segB.dispose(); }
+}
+
+/** Without a class map: two models of the same classes, the dataset's. */
+async function ownScoring(a: string, b: string, segA: Segmenter, segB: Segmenter, o: Opts): Promise<Scoring> {
+  const [ca, cb] = [segA.card.classes.map((c) => c.name), segB.card.classes.map((c) => c.name)];
+  if (!sameClasses(ca, cb)) {
+    throw new UserError(`${b}: predicts other classes than ${a} (${cb.length} against ${ca.length}${ca.length === cb.length ? `; class ${ca.findIndex((n, i) => n.toLowerCase() !== cb[i].toLowerCase())} differs` : ''}); compare models of the same classes, or score both in the dataset's with --class-map`);
+  }
+  const k = ca.length;
+  // The models first: a refusal of theirs comes before anything is said about the data.
+  const { pairing, layout } = resolveData(o, 'val', cliLog);
+  if (layout?.classes && layout.classes.length !== k) throw new UserError(`${a}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; score it in the dataset's classes with --class-map`);
+  const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? segA.card.ignoreIndex ?? 255;
+  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex, cliLog) : layout.labelMap;
+  const classes = scoringClasses(a, segA.card.classes, o.classFile);
+  return { k, spec: makeSpec(pairing, k, ignore, labelMap, classes), cmOpts: { ignoreIndex: ignore }, names: ca, colors: classes.map((c) => c.color), ignore };
+}
+
+/**
+ * --class-map: each model of other classes than the dataset's is mapped into the map's classes; a
+ * model of the dataset's own classes is scored in the same classes (as its truth is). Two models of
+ * other classes are mapped alike, so they must score the same classes.
+ */
+async function mappedScoring(a: string, b: string, segA: Segmenter, segB: Segmenter, o: Opts): Promise<Scoring> {
+  const { pairing, layout } = resolveData(o, 'val', cliLog);
+  const dataset = layout?.classes ?? (o.classFile != null ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined);
+  if (!dataset) throw new UserError(`--class-map ${o.classMap}: needs the dataset's classes: --data in a standard layout, or --class-file (the dataset's class list)`);
+  const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
+  const names = dataset.map((c) => c.name);
+  const own = (seg: Segmenter) => sameClasses(seg.card.classes.map((c) => c.name), names);
+  const mapOf = (seg: Segmenter) => (own(seg) ? undefined : classMapping(seg.card.classes.map((c) => c.name), names, classMapSpec(o.classMap!), ignore));
+  const [ma, mb] = [mapOf(segA), mapOf(segB)];
+  const ref = ma ?? mb;
+  if (!ref) throw new UserError(`--class-map ${o.classMap}: both models predict the dataset's classes; leave it out`);
+  if (ma && mb && (ma.names.join('\n') !== mb.names.join('\n') || ma.truth.some((v, i) => v !== mb.truth[i]))) {
+    throw new UserError(`--class-map ${o.classMap}: joins ${a}'s classes and ${b}'s into different classes to score (${ma.names.length} against ${mb.names.length}); pair their classes alike`);
+  }
+  for (const [m, who] of [[ma, a], [mb, b]] as const) if (m) cliLog(`${who}: ${describeClassMapping(m)}`);
+  const asOwn = (m?: ClassMapping): ClassMapping => m ?? { ...ref, pred: ref.datasetPred };
+  const k = dataset.length;
+  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
+  // A scored class's colour: its first dataset class's; other predictions black.
+  const colorOf = new Map(dataset.map((c) => [c.name, c.color]));
+  const colors = ref.names.map((n, i) => (i < ref.groups.length ? colorOf.get(ref.groups[i].dataset[0]) : colorOf.get(n)) ?? [0, 0, 0] as Rgb);
+  return {
+    k: ref.names.length, spec: makeSpec(pairing, k, ignore, labelMap, dataset), cmOpts: { ignoreIndex: IGNORED, unscored: ref.unscored },
+    names: ref.names, colors, mapA: asOwn(ma), mapB: asOwn(mb), ignore,
+  };
 }
 
 function markdown(a: string, b: string, n: number, names: string[], ma: number, mb: number, r: PairedResult, ia: (number | null)[], ib: (number | null)[], differ: { id: string; a: number; b: number; d: number }[], x: number | undefined, failed: boolean | null): string {
@@ -92,15 +142,17 @@ function markdown(a: string, b: string, n: number, names: string[], ma: number, 
     ...differ.map((d) => `| ${d.id} | ${pts(d.a)} | ${pts(d.b)} | ${signed(d.d)} |`), '', 'differ.jpg: image | truth | A | B for each.', ''].join('\n');
 }
 
-async function differSheet(file: string, differ: { id: string; d: number }[], spec: DatasetSpec, segA: Segmenter, segB: Segmenter): Promise<void> {
+async function differSheet(file: string, differ: { id: string; d: number }[], sc: Scoring, segA: Segmenter, segB: Segmenter): Promise<void> {
+  const { spec, colors: palette } = sc;
   const byId = new Map(loadSamples(spec).map((s) => [s.id, s]));
-  const palette = segA.card.classes.map((c) => c.color);
   const strips: Buffer[] = [];
+  // With a class map, all three in the classes scored (the truth's ignore label black).
+  const inScored = (labels: Uint8Array, table?: Uint8Array) => (table ? labels.map((l) => table[l]) : labels);
   for (const d of differ) {
     const s = byId.get(d.id)!;
     const img = await readImage(s.image);
-    const gt = readCheckedMask(s.mask!, spec, img);
-    const [[pa], [pb]] = [await segA.predictBatch([img]), await segB.predictBatch([img])];
+    const gt = inScored(readCheckedMask(s.mask!, spec, img), sc.mapA?.truth ?? sc.mapB?.truth);
+    const [pa, pb] = [inScored((await segA.predictBatch([img]))[0], sc.mapA?.pred), inScored((await segB.predictBatch([img]))[0], sc.mapB?.pred)];
     strips.push(await overviewJpeg([
       { image: img, caption: `${d.id}: B - A ${signed(d.d)}` }, { image: colorize(gt, img.width, img.height, palette), caption: 'truth' },
       { image: colorize(pa, img.width, img.height, palette), caption: 'A' }, { image: colorize(pb, img.width, img.height, palette), caption: 'B' },

@@ -11,13 +11,14 @@ import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable } from '../../metrics/report.js';
 import { makeSpec, resolveData, resolveLabelMap, scoringClasses, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
-import { isDir, readTextFile, writeFileAtomic } from '../../util/fs.js';
+import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { openCard, writeCard } from '../../models/card_file.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { commandArgs } from '../command_args.js';
 import type { ConfusionOptions, Scores } from '../../metrics/confusion.js';
-import { IGNORED, classMapping, describeClassMapping, type ClassMapSpec, type ClassPairs } from '../../metrics/class_map.js';
-import { CLASS_MAPS, CLASS_SETS } from '../../data/class_sets.js';
+import { IGNORED, classMapping, describeClassMapping } from '../../metrics/class_map.js';
+import { CLASS_SETS } from '../../data/class_sets.js';
+import { classMapSpec } from '../class_map_option.js';
 import { loadClassFile } from '../../data/classes.js';
 import type { Segmenter } from '../../inference/segmenter.js';
 import type { ModelCard } from '../../models/card.js';
@@ -146,24 +147,6 @@ async function runMapped(o: Opts, dir: string, seg: Segmenter): Promise<void> {
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
   else process.stdout.write(`${scoresTable(all, boot)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
   await seg.dispose();
-}
-
-/** --class-map's value: auto, a built-in map, a JSON file, or MODEL=DATASET pairs. */
-function classMapSpec(v: string): ClassMapSpec {
-  if (v === 'auto' || Object.hasOwn(CLASS_MAPS, v)) return v;
-  if (/\.json$/i.test(v)) {
-    let parsed: unknown;
-    try { parsed = JSON.parse(readTextFile(v, 'a JSON file of class pairs')); } catch (e) {
-      throw new UserError(`--class-map ${v}: ${e instanceof SyntaxError ? `not valid JSON (${e.message})` : (e as Error).message}`);
-    }
-    const ok = Array.isArray(parsed) || (parsed != null && typeof parsed === 'object' && Object.values(parsed).every((d) => typeof d === 'string' || (Array.isArray(d) && d.every((x) => typeof x === 'string'))));
-    if (!ok) throw new UserError(`--class-map ${v}: expected {"model class": "dataset class" or ["dataset class", ...]} or [["model class", "dataset class"], ...]`);
-    return parsed as ClassPairs;
-  }
-  const pairs = v.split(',').map((p) => p.split('=').map((x) => x.trim()));
-  const bad = pairs.find((p) => p.length !== 2 || !p[0] || !p[1]);
-  if (bad) throw new UserError(`--class-map ${v}: "${bad.join('=')}" is not MODEL=DATASET; give auto, ${Object.keys(CLASS_MAPS).join(', ')}, pairs MODEL=DATASET,... or a .json file`);
-  return pairs as [string, string][];
 }
 
 /** Each image's mIoU and pixel accuracy, worst first, as CSV or JSON. */
