@@ -1,7 +1,7 @@
 // --class-map's value (evaluate, compare) as the library's class map: auto, a built-in map, a JSON
 // file of pairs, or MODEL=DATASET pairs on the command line.
 import { UserError } from '../util/errors.js';
-import { readTextFile } from '../util/fs.js';
+import { isFile, readTextFile } from '../util/fs.js';
 import { CLASS_MAPS } from '../data/class_sets.js';
 import type { ClassMapSpec, ClassPairs } from '../metrics/class_map.js';
 
@@ -9,8 +9,9 @@ import type { ClassMapSpec, ClassPairs } from '../metrics/class_map.js';
 export function classMapSpec(v: string): ClassMapSpec {
   if (v === 'auto' || Object.hasOwn(CLASS_MAPS, v)) return v;
   if (/\.json$/i.test(v)) {
+    if (!isFile(v)) throw new UserError(`--class-map ${v}: no such file; give a JSON file of pairs, MODEL=DATASET pairs, auto or ${Object.keys(CLASS_MAPS).join(', ')}`);
     let parsed: unknown;
-    try { parsed = JSON.parse(readTextFile(v, 'a JSON file of class pairs')); } catch (e) {
+    try { parsed = JSON.parse(readTextFile(v, 'a class map is a list of pairs; is it the right file?')); } catch (e) {
       throw new UserError(`--class-map ${v}: ${e instanceof SyntaxError ? `not valid JSON (${e.message})` : (e as Error).message}`);
     }
     const ok = Array.isArray(parsed) || (parsed != null && typeof parsed === 'object' && Object.values(parsed).every((d) => typeof d === 'string' || (Array.isArray(d) && d.every((x) => typeof x === 'string'))));

@@ -256,7 +256,7 @@ export function roboflowClasses(file: string): { classes: ClassInfo[]; labelMap:
  */
 export function mapillaryClasses(file: string): { classes: ClassInfo[]; labelMap: [number, number][] } {
   let labels: unknown;
-  try { labels = (JSON.parse(readTextFile(file, 'the release\'s config file')) as { labels?: unknown }).labels; } catch (e) {
+  try { labels = (JSON.parse(readTextFile(file, 'a Vistas config file names its labels in a few hundred kB; is it the right file?')) as { labels?: unknown }).labels; } catch (e) {
     throw argumentError('data', file, e instanceof SyntaxError ? `not valid JSON (${e.message})` : (e as Error).message);
   }
   if (!Array.isArray(labels) || !labels.length || labels.length > 255) throw argumentError('data', file, 'has no "labels" list of 1..255 labels (Mapillary Vistas\' config file names its labels there)');

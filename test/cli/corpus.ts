@@ -197,6 +197,13 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'compare', name: 'models of other classes', args: ['compare', VOC, path.resolve('models/camvid'), '--images', good.images, '--masks', good.masks, '--report', p('cmp')], expect: 'error', message: /predicts other classes than/ });
   cases.push({ command: 'calibrate', name: 'a shipped model in place', args: ['calibrate', '--model', 'voc-fast', '--images', good.images, '--masks', good.masks], expect: 'error', message: /not changed in place; give --out/ });
   cases.push({ command: 'evaluate', name: '--per-image of another kind', args: ['evaluate', '--model', VOC, '--images', good.images, '--masks', good.masks, '--per-image', p('per.txt'), '--report', p('ev')], expect: 'error', message: /--per-image .*\.csv or \.json/ });
+  fs.writeFileSync(p('classmap-trunc.json'), '{"person": "hum');
+  cases.push({ command: 'evaluate', name: '--class-map naming no class', args: ['evaluate', '--model', VOC, '--images', good.images, '--masks', good.masks, '--class-file', 'camvid', '--class-map', 'persn=Pedestrian', '--report', p('ev2')], expect: 'error', message: /^pixelwise: --class-map the pairs given: "persn" is none of the model's classes \(background, aeroplane/ });
+  cases.push({ command: 'evaluate', name: '--class-map a truncated JSON file', args: ['evaluate', '--model', VOC, '--images', good.images, '--masks', good.masks, '--class-file', 'camvid', '--class-map', p('classmap-trunc.json'), '--report', p('ev3')], expect: 'error', message: /^pixelwise: --class-map .*classmap-trunc\.json: not valid JSON/ });
+  cases.push({ command: 'evaluate', name: '--class-map a missing JSON file', args: ['evaluate', '--model', VOC, '--images', good.images, '--masks', good.masks, '--class-file', 'camvid', '--class-map', p('nowhere.json'), '--report', p('ev4')], expect: 'error', message: /^pixelwise: --class-map .*nowhere\.json: no such file; give a JSON file of pairs/ });
+  fs.mkdirSync(p('mapillary', 'training', 'images'), { recursive: true });
+  fs.mkdirSync(p('mapillary', 'training', 'v1.2', 'labels'), { recursive: true });
+  cases.push({ command: 'verify', name: 'a Mapillary Vistas copy without its config file', args: ['verify', '--data', p('mapillary')], expect: 'error', message: /no config_v1\.2\.json or config\.json in it/ });
   cases.push({ command: 'rank', name: 'an empty folder', args: ['rank', '--images', p('empty-dir'), '--model', VOC, '--out', p('rank')], expect: 'error', message: /no images/ });
   fs.mkdirSync(p('empty-dir'), { recursive: true });
   // Videos.
