@@ -166,7 +166,9 @@ function hasSubfolderImages(dir: string): boolean {
 
 /** The one line for each pairing problem that training and evaluation refuse (verify lists them all). */
 export const sameStemProblem = ([a, b]: [string, string]) => `${b}: has the same name as ${path.basename(a)} (which one is the sample is unclear); rename or remove one`;
-export const lossyMaskProblem = (f: string) => `${f}: masks must be PNG files (${path.extname(f).slice(1).toUpperCase()} compression changes class ids along every edge); save the masks as PNG`;
+export const lossyMaskProblem = (f: string) => (/^\.(jpe?g|webp|avif)$/i.test(path.extname(f))
+  ? `${f}: masks must be PNG files (${path.extname(f).slice(1).toUpperCase()} compression changes class ids along every edge); save the masks as PNG`
+  : `${f}: masks are read from PNG files only; save the masks as PNG`);
 
 /** The samples of a dataset for training/evaluation; a missing pair is an error, never skipped silently. */
 export function loadSamples(spec: DatasetSpec): Sample[] {

@@ -143,7 +143,7 @@ test('predict --recursive: subfolders\' images, their files in the same subfolde
   assert.deepEqual(fs.readdirSync(flat).filter((f) => f.endsWith('_labels.png')), ['top_labels.png']);
   const r1 = predict(path.join(d, 'none'), path.join(tree, 's3'));
   assert.equal(r1.status, 2);
-  assert.equal(r1.stderr, `pixelwise: ${path.join(tree, 's3')}: no images (jpg/png/bmp/webp/tiff/avif) in this folder; its 1 subfolder not looked in (--recursive takes their images)\n`);
+  assert.equal(r1.stderr, `pixelwise: ${path.join(tree, 's3')}: no images (jpg/png/bmp/webp/tiff/avif/gif) in this folder; its 1 subfolder not looked in (--recursive takes their images)\n`);
 
   // The same images named one by one: the reference label maps.
   const ref = path.join(d, 'ref');

@@ -261,6 +261,9 @@ test('pairing refuses what it cannot pair for sure: two images with one stem, a 
   fs.rmSync(path.join(d, 'img', 'a.png'));
   fs.rmSync(path.join(d, 'msk', 'a.png'));
   assert.deepEqual((await verifyDataset(spec)).problems, [`${path.join(d, 'msk', 'b.jpg')}: masks must be PNG files (JPG compression changes class ids along every edge); save the masks as PNG`]);
+  // A lossless mask of another kind: the same refusal, without the word about compression.
+  fs.renameSync(path.join(d, 'msk', 'b.jpg'), path.join(d, 'msk', 'b.bmp'));
+  assert.deepEqual((await verifyDataset(spec)).problems, [`${path.join(d, 'msk', 'b.bmp')}: masks are read from PNG files only; save the masks as PNG`]);
 });
 
 test('encodeLabelPng refuses a label map of another size than width x height by name (it was a TypeError)', () => {
@@ -304,7 +307,11 @@ test('AVIF photos (what phones and browsers save) are images in folders too: lis
   await sharp(rgb, { raw: { width: 20, height: 12, channels: 3 } }).avif().toFile(path.join(dir, 'a.avif'));
   await writeRgb(path.join(dir, 'b.png'), rgb, 20, 12);
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
-  assert.deepEqual(collectImages([dir]).map((f) => path.basename(f)), ['a.avif', 'b.png']);
+  // A GIF in a folder is read as a named one is (its first frame), not passed over.
+  await sharp(rgb, { raw: { width: 20, height: 12, channels: 3 } }).gif().toFile(path.join(dir, 'c.gif'));
+  assert.deepEqual(collectImages([dir]).map((f) => path.basename(f)), ['a.avif', 'b.png', 'c.gif']);
+  assert.deepEqual([(await readImage(path.join(dir, 'c.gif'))).width, (await readImage(path.join(dir, 'c.gif'))).height], [20, 12]);
+  fs.rmSync(path.join(dir, 'c.gif'));
   const img = await readImage(path.join(dir, 'a.avif'));
   assert.deepEqual([img.width, img.height, img.data.length], [20, 12, 20 * 12 * 3]);
   fs.writeFileSync(path.join(dir, 'IMG_0001.HEIC'), 'an iPhone photo');
@@ -313,7 +320,7 @@ test('AVIF photos (what phones and browsers save) are images in folders too: lis
   assert.deepEqual(heard, [['IMG_0001.HEIC', 'pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first']]);
   const only = tempDir();
   fs.writeFileSync(path.join(only, 'IMG_0002.heic'), 'an iPhone photo');
-  assert.throws(() => collectImages([only]), (e: Error) => e instanceof UserError && e.message === `${only}: no images (jpg/png/bmp/webp/tiff/avif) in this folder; 1 HEIC photo: pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first`);
+  assert.throws(() => collectImages([only]), (e: Error) => e instanceof UserError && e.message === `${only}: no images (jpg/png/bmp/webp/tiff/avif/gif) in this folder; 1 HEIC photo: pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first`);
   fs.rmSync(path.join(dir, 'IMG_0001.HEIC'));
   const masks = tempDir();
   for (const n of ['a', 'b']) writeGreyPng(path.join(masks, `${n}.png`), new Uint8Array(20 * 12), 20, 12);

@@ -273,7 +273,7 @@ test('folders: masks named with a suffix beside their images or apart, in subfol
   // Subfolders: paired by their path below the folder (the same name in two folders is two samples).
   for (const sub of ['a', 'b/c']) { await img(path.join(d, 'nested', 'images', sub, 'x.png')); grey(path.join(d, 'nested', 'masks', sub, 'x.png'), [1]); }
   const nested = { images: path.join(d, 'nested', 'images'), masks: path.join(d, 'nested', 'masks'), numClasses: 2, ignoreIndex: 255 };
-  assert.throws(() => loadSamples(nested), (e: Error) => e instanceof UserError && e.message.endsWith('no images (jpg/png/bmp/webp/tiff/avif) found; the images are in subfolders: add options.recursive') && cliMessage(e).endsWith('add --recursive'));
+  assert.throws(() => loadSamples(nested), (e: Error) => e instanceof UserError && e.message.endsWith('no images (jpg/png/bmp/webp/tiff/avif/gif) found; the images are in subfolders: add options.recursive') && cliMessage(e).endsWith('add --recursive'));
   assert.deepEqual(loadSamples({ ...nested, recursive: true }).map((s) => s.id), ['a/x', 'b/c/x']);
   assert.equal(resolveLayout('auto', path.join(d, 'nested'), 'train', { recursive: true }).layout, 'folders');
   // A layout whose folders are missing, and a folder in no layout.
