@@ -10,7 +10,7 @@ import { parseFloatArg, parseIntArg, parseNonNegativeInt, parsePositiveInt, pars
 
 export interface Opts extends DataOpts {
   arch: string; model?: string; width?: number; depth?: number; outputStride?: number; valSplit?: string;
-  valImages?: string; valMasks?: string; valList?: string; classes?: number; classFile?: string;
+  valImages?: string; valMasks?: string; valList?: string; valFraction?: number; classes?: number; classFile?: string;
   ignoreIndex?: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
@@ -27,6 +27,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--model <name>').hideHelp())
     .option('--images <dir>', 'training images').option('--masks <dir>', 'training masks').option('--list <file>', 'training split list')
     .option('--val-images <dir>', 'validation images').option('--val-masks <dir>', 'validation masks').option('--val-list <file>', 'validation split list')
+    .option('--val-fraction <f>', 'hold this share of the training pairs out for validation (0.2: a fifth), by a hash of each name: an image keeps its side as the folder grows', parseFloatArg)
     .option('--classes <n>', 'number of classes the model predicts', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--ignore-index <n>', 'mask value that is ignored in loss and metrics (default 255)', parseIntArg)

@@ -18,6 +18,11 @@ export interface TrainConfig {
   model: ModelSpec;
   train: SplitSpec;
   val?: SplitSpec;
+  /**
+   * Instead of `val`: this share of the training pairs held out for validation (by a hash of each
+   * sample's name, so an image keeps its side as the folder grows; data/hold_out.ts).
+   */
+  valFraction?: number;
   classes: ClassInfo[];
   ignoreIndex: number;
   labelMap: [number, number][];
@@ -85,7 +90,7 @@ export interface TrainConfig {
 
 /** Every key of TrainConfig (the compiler holds this to the interface): a key not here is a misspelling. */
 export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, true> = {
-  model: true, train: true, val: true, classes: true, ignoreIndex: true, labelMap: true, inputSize: true, resize: true,
+  model: true, train: true, val: true, valFraction: true, classes: true, ignoreIndex: true, labelMap: true, inputSize: true, resize: true,
   batchSize: true, epochs: true, lr: true, schedule: true, warmupSteps: true, loss: true, classWeights: true, focalGamma: true,
   augment: true, norm: true, seed: true, earlyStopPatience: true, maxMinutes: true, onNaN: true, valBatchSize: true, bands: true,
   sampleType: true, valEvery: true, preciseBn: true, initWeights: true, then: true, initClasses: true, encoderWeights: true,

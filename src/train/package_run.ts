@@ -44,7 +44,7 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
     const log = isFile(path.join(runDir, 'log.jsonl')) ? readLog(path.join(runDir, 'log.jsonl')) : [];
     const scoresFile = path.join(runDir, 'best_scores.json');
     const scores = isFile(scoresFile) ? JSON.parse(fs.readFileSync(scoresFile, 'utf8')) as Scores : null;
-    const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'train.json'), 'utf8')) as { train?: { images?: string }; val?: { images?: string }; batchSize?: number; inputSize?: number[]; epochs?: number };
+    const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'train.json'), 'utf8')) as { train?: { images?: string }; val?: { images?: string }; valFraction?: number; batchSize?: number; inputSize?: number[]; epochs?: number };
     const seconds = log.reduce((a, e) => a + (Number(e.seconds) || 0), 0);
     const images = log.reduce((a, e) => a + (Number(e.imagesPerSec) || 0) * (Number(e.seconds) || 0), 0);
     const peaks = log.map((e) => Number(e.peakRssMb)).filter(Number.isFinite);
@@ -67,9 +67,9 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
       },
       ...(scores ? {
         // The score pixelwise measured (listed with the imported models' published ones).
-        scores: [{ metric: 'mIoU', value: +(scores.mIoU * 100).toFixed(2), dataset: `${cfg.val?.images ?? 'validation split'} (validation; at its own size)`, source: 'measured by pixelwise during training (best_scores.json of the run)' }],
+        scores: [{ metric: 'mIoU', value: +(scores.mIoU * 100).toFixed(2), dataset: `${validationData(cfg)} (validation; at its own size)`, source: 'measured by pixelwise during training (best_scores.json of the run)' }],
         evaluation: {
-          dataset: cfg.val?.images ?? 'validation split', ignoreIndex: card.ignoreIndex, mIoU: scores.mIoU, pixelAccuracy: scores.pixelAccuracy,
+          dataset: validationData(cfg), ignoreIndex: card.ignoreIndex, mIoU: scores.mIoU, pixelAccuracy: scores.pixelAccuracy,
           perClassIoU: Object.fromEntries(scores.perClass.map((c) => [c.name, c.iou])),
         },
       } : {}),
@@ -81,4 +81,10 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
     writeCard(outDir, out);
     return { card: out, weightsBytes: weights.length, onnxBytes: onnx.length };
   } finally { model.dispose(); }
+}
+
+/** Where a run's validation images came from, as its card says. */
+function validationData(cfg: { train?: { images?: string }; val?: { images?: string }; valFraction?: number }): string {
+  if (cfg.valFraction != null && cfg.train?.images) return `${cfg.train.images}, a held-out ${Math.round(cfg.valFraction * 100)}% of its pairs`;
+  return cfg.val?.images ?? 'validation split';
 }

@@ -9,6 +9,7 @@ import { writeCard } from '../models/package.js';
 import { buildCard, type ModelCard } from '../models/card.js';
 import { loadEncoderWeights } from '../io/encoder_weights.js';
 import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
+import { holdOut } from '../data/hold_out.js';
 import { SegLoader, type Batch } from '../data/loader.js';
 import { NO_AUGMENT, checkAugment } from '../data/augment.js';
 import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
@@ -108,6 +109,8 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   if (w !== undefined && w !== 'auto' && !(Array.isArray(w) && w.length === cfg.model.numClasses)) throw argumentError('classWeights', Array.isArray(w) ? w.join(',') : w, `expected 'auto' or one weight for each of the ${cfg.model.numClasses} classes`);
   if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw argumentError('classWeights', w.join(','), 'weights must be >= 0 and at least one above 0');
   if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw argumentError('maxMinutes', cfg.maxMinutes, 'must be above 0');
+  if (cfg.valFraction != null && !(cfg.valFraction > 0 && cfg.valFraction < 1)) throw argumentError('valFraction', cfg.valFraction, 'the share of training pairs held out for validation, above 0 and below 1 (e.g. 0.2)');
+  if (cfg.valFraction != null && cfg.val) throw argumentError('valFraction', cfg.valFraction, 'holds validation images out of the training pairs; give it or a validation split (val), not both');
   if (cfg.distillWeight != null && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1)) throw argumentError('distillWeight', cfg.distillWeight, 'the distillation term\'s share of the loss must be 0..1');
   if (cfg.distillTemperature != null && !(cfg.distillTemperature > 0 && Number.isFinite(cfg.distillTemperature))) throw argumentError('distillTemperature', cfg.distillTemperature, 'must be above 0 (1 = the plain softmax)');
   if (!cfg.teacher && (cfg.distillWeight != null || cfg.distillTemperature != null)) throw argumentError('distillWeight', cfg.distillWeight ?? cfg.distillTemperature, 'distillation needs a teacher model (teacher)');
@@ -165,10 +168,21 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
   if (!engineBackend()) await initEngine(cfg.backend as BackendName);
   const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const trainSpec = datasetSpec(cfg, cfg.train);
-  const trainSamples = loadSamples(trainSpec);
-  const valSpec = cfg.val ? datasetSpec(cfg, cfg.val) : null;
+  let trainSamples = loadSamples(trainSpec);
+  let valSpec = cfg.val ? datasetSpec(cfg, cfg.val) : null;
   if ((cfg.valEvery ?? 1) < 1) throw argumentError('valEvery', cfg.valEvery, 'must be >= 1');
-  const valSamples: Sample[] = valSpec ? loadSamples(valSpec) : [];
+  let valSamples: Sample[] = valSpec ? loadSamples(valSpec) : [];
+  if (cfg.valFraction != null) {
+    if (trainSamples.length < 2) throw argumentError('valFraction', cfg.valFraction, `${trainSamples.length} training pair${trainSamples.length === 1 ? '' : 's'}: nothing to hold out; give a validation split or more images`);
+    const held = new Set(holdOut(trainSamples.map((s) => s.id), cfg.valFraction).val);
+    valSamples = trainSamples.filter((s) => held.has(s.id));
+    trainSamples = trainSamples.filter((s) => !held.has(s.id));
+    valSpec = trainSpec;
+    // Named in the run folder: the list evaluate takes (--list) to score the model on them again.
+    fs.mkdirSync(runDir, { recursive: true });
+    writeFileAtomic(path.join(runDir, 'val.txt'), valSamples.map((s) => s.id).join('\n') + '\n');
+    log(`validation: ${valSamples.length} of the ${trainSamples.length + valSamples.length} training pairs held out (options.valFraction ${cfg.valFraction}, by a hash of each name: an image keeps its side as the folder grows), listed in ${path.join(runDir, 'val.txt')}`);
+  }
   const shared = trainedOn(trainSamples, valSamples);
   if (shared) log(`${shared} of the ${valSamples.length} validation images are training images too (the same files): the validation scores will flatter the model; validate on images held out of training`);
 

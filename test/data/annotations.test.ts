@@ -867,7 +867,7 @@ test('a Supervisely project downloaded as a tar (GNU, or POSIX pax gzip-compress
 });
 
 test('a validation hold-out by a hash of each name: about the share asked for, the same side for an image whatever else the export holds, one on each side at least', async () => {
-  const { holdOut } = await import('../../src/data/annotations/convert.ts');
+  const { holdOut } = await import('../../src/data/hold_out.ts');
   const names = Array.from({ length: 400 }, (_, i) => `frames/f${i}.png`);
   const all = holdOut(names, 0.2);
   assert.equal(all.train.length + all.val.length, 400);

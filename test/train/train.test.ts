@@ -275,3 +275,31 @@ test('validation images that are training images (the same files) are said befor
   assert.equal((await run({ ...cfg.train, images: link }, 'linked')).length, 1);
   assert.deepEqual(await run(cfg.val, 'held-out'), []);
 });
+
+test('valFraction: a share of the training pairs held out and validated on, listed in val.txt; an image keeps its side as the folder grows; refusals name the option', async () => {
+  const { d, cfg } = await setup();
+  const trainOnce = async (dir: string, split: TrainConfig['train']) => {
+    const lines: string[] = [];
+    const out = path.join(d, dir);
+    await train({ ...cfg, train: split, val: undefined, valFraction: 0.4, epochs: 1 }, out, false, { quiet: true, log: (l) => lines.push(l) });
+    const held = fs.readFileSync(path.join(out, 'val.txt'), 'utf8').trim().split('\n');
+    return { lines, held, out };
+  };
+  const first = await trainOnce('first', cfg.train);
+  const all = fs.readdirSync(cfg.train.images).map((f) => f.replace(/\.png$/, '')).sort();
+  assert.ok(first.held.length >= 1 && first.held.length < all.length, first.held.join(','));
+  assert.ok(first.held.every((n) => all.includes(n)));
+  assert.ok(first.lines.some((l) => l.includes(`validation: ${first.held.length} of the 8 training pairs held out`)), first.lines.join('\n'));
+  assert.ok(first.lines.some((l) => l.includes(`${8 - first.held.length} training images, ${first.held.length} validation`)), first.lines.join('\n'));
+  const log = fs.readFileSync(path.join(first.out, 'log.jsonl'), 'utf8');
+  assert.match(log, /"val":\{"mIoU"/);
+  // Twelve more pairs beside the eight: each of the eight keeps its side.
+  const more = await writeSyntheticDataset(path.join(d, 'more'), 12, 32, 32, 5);
+  for (const sub of ['images', 'masks'] as const) for (const f of fs.readdirSync(more[sub])) fs.copyFileSync(path.join(more[sub], f), path.join(cfg.train[sub], `more_${f}`));
+  const grown = await trainOnce('grown', cfg.train);
+  assert.deepEqual(grown.held.filter((n) => all.includes(n)), first.held);
+  assert.ok(grown.held.length > first.held.length && grown.held.length < 20, grown.held.join(','));
+  for (const [bad, re] of [[{ valFraction: 1 }, /^--val-fraction 1: the share of training pairs held out for validation, above 0 and below 1/], [{ valFraction: 0.2, val: cfg.val }, /^--val-fraction 0\.2: holds validation images out of the training pairs; give it or a validation split/]] as const) {
+    await assert.rejects(train({ ...cfg, val: undefined, ...bad }, path.join(d, 'bad'), false, quiet), (e: Error) => e instanceof UserError && re.test(cliMessage(e)));
+  }
+});

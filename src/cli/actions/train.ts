@@ -154,13 +154,14 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     }
     if ((o.valImages == null) !== (o.valMasks == null)) throw new UserError('--val-images and --val-masks go together');
     if (o.valSplit != null && o.data == null) throw new UserError(`--val-split ${o.valSplit}: needs --data ROOT; with --images, give --val-images and --val-masks`);
+    if (o.valFraction != null && (o.valImages != null || o.valSplit != null)) throw new UserError(`--val-fraction ${o.valFraction}: holds validation images out of the training pairs; give it or ${o.valImages != null ? '--val-images' : '--val-split'}, not both`);
     let val: SplitSpec | undefined;
     if (o.valImages != null) val = { ...pairing, images: o.valImages, masks: o.valMasks!, list: o.valList };
-    else if (dataset) {
+    else if (dataset && o.valFraction == null) {
       const valSplit = o.valSplit ?? (dataset.layout === 'ade20k' ? 'validation' : 'val');
       try { val = resolveData({ ...o, split: valSplit }, valSplit, log).pairing as SplitSpec; } catch (e) {
         if (o.valSplit != null || !(e instanceof UserError)) throw e;
-        log(`no validation split (${e.message.split(': ').slice(1).join(': ')}); give --val-split NAME to validate`);
+        log(`no validation split (${e.message.split(': ').slice(1).join(': ')}); give --val-split NAME, or --val-fraction 0.2 to hold a fifth of the training pairs out`);
       }
     }
     runDir = o.out!;
@@ -196,7 +197,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     cfg = {
       model: { arch: o.arch, numClasses, ...(binary ? { binary } : {}), ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout, ...(bands && bands.bands !== 3 ? { inChannels: bands.bands } : {}) },
       ...(bands ? { bands: bands.bands, sampleType: bands.sampleType } : {}),
-      train: pairing as SplitSpec, val,
+      train: pairing as SplitSpec, val, ...(o.valFraction != null ? { valFraction: o.valFraction } : {}),
       classes, ignoreIndex, labelMap, inputSize, resize: o.resize,
       batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
       loss: o.loss, classWeights, focalGamma: o.focalGamma,

@@ -9,7 +9,6 @@
 // - classes are matched by name (case-insensitive; "background" and labelme's "_background_" are
 //   class 0); a label that the class file lacks is skipped and reported.
 import fs from 'node:fs';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
 import { encodeLabelPng } from '../mask_io.js';
@@ -34,6 +33,7 @@ import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, notFolder, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
+import { holdOut } from '../hold_out.js';
 
 export { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule };
 
@@ -215,16 +215,6 @@ function checkOutFolder(out: string): void {
   if (found.length) throw argumentError('out', out, `holds ${found.join(', ')} that no earlier conversion wrote (there is no report.json of convert's); convert would write over them; give a new or empty folder`);
 }
 
-/** `names` cut into train and val by a hash of each name: about `fraction` in val, at least one on each side of two or more. */
-export function holdOut(names: string[], fraction: number): { train: string[]; val: string[] } {
-  const u = (n: string) => createHash('sha1').update(n).digest().readUInt32BE(0) / 2 ** 32;
-  const scored = names.map((n) => ({ n, u: u(n) }));
-  const val = new Set(scored.filter((x) => x.u < fraction).map((x) => x.n));
-  const byU = [...scored].sort((a, b) => a.u - b.u);
-  if (names.length >= 2 && val.size === 0) val.add(byU[0].n);
-  if (names.length >= 2 && val.size === names.length) val.delete(byU[byU.length - 1].n);
-  return { train: names.filter((n) => !val.has(n)), val: names.filter((n) => val.has(n)) };
-}
 
 const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
