@@ -6,6 +6,7 @@ export { openCard, writeCard } from './models/card_file.js';
 export { ConfusionMatrix, type Scores, type ClassScore } from './metrics/confusion.js';
 export { evaluateSamples } from './metrics/evaluate.js';
 export { classMapping, type ClassMapping, type ClassMapSpec, type ClassPairs } from './metrics/class_map.js';
+export { BoundaryF1, type BoundaryOptions } from './metrics/boundary.js';
 export { writePredictionOutputs } from './inference/outputs.js';
 export { readImage, decodeImageBuffer, type RgbImage } from './data/image_io.js';
 export { readMask, encodeLabelPng, parseLabelMap } from './data/mask_io.js';

@@ -12,7 +12,7 @@ import { IGNORED, type ClassMapping } from './class_map.js';
 export interface EvalOptions extends ConfusionOptions {
   batchSize?: number; onImage?: (done: number) => void;
   /** Each image's prediction and truth as they are scored (per-image matrices, QA, ...). */
-  onPair?: (sample: Sample, pred: Uint8Array, gt: Uint8Array) => void;
+  onPair?: (sample: Sample, pred: Uint8Array, gt: Uint8Array, size: { width: number; height: number }) => void;
   /** The model's input bands (its card's input): images are read as it takes them (default 8-bit RGB). */
   input?: { channels: number; sampleType?: PixelImage['sampleType'] };
   /**
@@ -50,7 +50,7 @@ export async function evaluateSamples(predict: BatchPredictor, samples: Sample[]
         let gt = masks[start + j].data;
         if (map) { p = mapped(p, map.pred); gt = mapped(gt, map.truth); }
         cm.add(p, gt);
-        o.onPair?.(group[start + j], p, gt);
+        o.onPair?.(group[start + j], p, gt, imgs[start + j]);
       });
       start = end;
     }

@@ -8,7 +8,8 @@ import type { PixelImage } from '../../data/pixels.js';
 import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
-import { scoresJson, scoresMarkdown, scoresTable } from '../../metrics/report.js';
+import { scoresJson, scoresMarkdown, scoresTable, type BoundaryReport } from '../../metrics/report.js';
+import { BoundaryF1 } from '../../metrics/boundary.js';
 import { makeSpec, resolveData, resolveLabelMap, scoringClasses, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
@@ -47,6 +48,8 @@ export async function run(o: Opts): Promise<void> {
     const clash = taken.find(([f]) => f && path.resolve(f) === path.resolve(o.perImage!));
     if (clash) throw new UserError(`--per-image ${o.perImage}: is ${clash[1]}; name another file`);
   }
+  if (o.boundaryTolerance != null && !o.boundary) throw new UserError(`--boundary-tolerance ${o.boundaryTolerance}: sets the tolerance of --boundary; add --boundary`);
+  if (o.boundaryTolerance != null && !(o.boundaryTolerance >= 0 && Number.isFinite(o.boundaryTolerance))) throw new UserError(`--boundary-tolerance ${o.boundaryTolerance}: a distance in pixels, 0 or more`);
   if (o.classMap != null) {
     const other = ([['--void-index', o.voidIndex != null], ['--calibration', o.calibration], ['--record', o.record]] as const).find(([, on]) => on);
     if (other) throw new UserError(`--class-map: scores the map's classes, not the model's; drop ${other[0]}`);
@@ -85,11 +88,13 @@ export async function run(o: Opts): Promise<void> {
     pending.push(...r.map((x) => x.scores));
     return r.map((x) => x.labels);
   };
+  const bf = o.boundary ? new BoundaryF1(matrixClasses, { tolerance: o.boundaryTolerance, ignoreIndex: cmOpts.ignoreIndex, unscored: o.voidIndex != null ? [o.voidIndex] : [] }) : null;
   const cm = await evaluateSamples(predict, samples, spec, {
     batchSize: o.batchSize, ...cmOpts, input: card.input, onImage: (d) => bar.update(d),
-    onPair: (s, pred, gt) => {
+    onPair: (s, pred, gt, size) => {
       images.push(imageConfusion(s.id, pred, gt, matrixClasses, cmOpts, scratch));
       if (bins) bins.add(pending.shift()!, k, gt, o.voidIndex ?? ignore);
+      bf?.add(pred, gt, size.width, size.height);
     },
   });
   bar.stop();
@@ -100,14 +105,15 @@ export async function run(o: Opts): Promise<void> {
   if (scores.pixels === 0) throw new UserError(`${pairing.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore}); check --ignore-index / --label-map`);
   const boot = o.bootstrap > 0 ? bootstrapScores(images, matrixClasses, cmOpts, o.bootstrap, o.seed) : undefined;
   const calibration = bins ? { ece: bins.ece(), bins: bins.bins(), temperature: card.temperature ?? 1 } : undefined;
-  const json = { ...scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null }, boot), ...(calibration ? { calibration } : {}) };
+  const boundary = bf ? boundaryReport(bf, classes.map((c) => c.name), o.boundaryTolerance) : undefined;
+  const json = { ...scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null }, boot, boundary), ...(calibration ? { calibration } : {}) };
   if (bins) writeFileAtomic(path.join(dir, 'reliability.svg'), bins.svg(`${path.basename(o.model)} on ${path.basename(pairing.images)}`));
   if (o.perImage) writePerImage(o.perImage, images, matrixClasses, cmOpts);
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
-  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`, boot));
+  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`, boot, boundary));
   if (o.record) await record(o, scores, boot, { images: pairing.images, masks: pairing.masks, count: samples.length, ignoreIndex: ignore, runtime: seg.runtime });
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
-  else process.stdout.write(`${scoresTable(scores, boot)}${calibration ? `\nexpected calibration error ${(100 * calibration.ece).toFixed(2)}% (15 bins; temperature ${calibration.temperature.toFixed(3)}); reliability diagram ${path.join(dir, 'reliability.svg')}` : ''}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}${o.record ? `; recorded in ${path.join(o.model, 'model.json')}` : ''}\n`);
+  else process.stdout.write(`${scoresTable(scores, boot, boundary)}${calibration ? `\nexpected calibration error ${(100 * calibration.ece).toFixed(2)}% (15 bins; temperature ${calibration.temperature.toFixed(3)}); reliability diagram ${path.join(dir, 'reliability.svg')}` : ''}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}${o.record ? `; recorded in ${path.join(o.model, 'model.json')}` : ''}\n`);
   await seg.dispose();
 }
 
@@ -130,9 +136,10 @@ async function runMapped(o: Opts, dir: string, seg: Segmenter): Promise<void> {
   const n = map.names.length, cmOpts = { ignoreIndex: IGNORED, unscored: map.unscored };
   const images: ImageConfusion[] = [];
   const scratch = new Float64Array(n * n);
+  const bf = o.boundary ? new BoundaryF1(n, { tolerance: o.boundaryTolerance, ...cmOpts }) : null;
   const cm = await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
     batchSize: o.batchSize, classMap: map, input: seg.card.input, onImage: (d) => bar.update(d),
-    onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, n, cmOpts, scratch)),
+    onPair: (s, pred, gt, size) => { images.push(imageConfusion(s.id, pred, gt, n, cmOpts, scratch)); bf?.add(pred, gt, size.width, size.height); },
   });
   bar.stop();
   if (cm.outOfRange) process.stderr.write(`pixelwise: warning: ${cm.outOfRange} ground-truth pixels in ${pairing.masks} have labels >= ${k} and were not scored; check --ignore-index / --label-map (pixelwise verify lists the files)\n`);
@@ -140,13 +147,20 @@ async function runMapped(o: Opts, dir: string, seg: Segmenter): Promise<void> {
   if (all.pixels === 0) throw new UserError(`${pairing.masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignore} or a class no model class maps to); check --class-map / --ignore-index`);
   const boot = o.bootstrap > 0 ? bootstrapScores(images, n, cmOpts, o.bootstrap, o.seed) : undefined;
   const classMap = { groups: map.groups, modelClassesLeftOut: map.leftOut, datasetClassesNotScored: map.notScored };
-  const json = { ...scoresJson(all, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: ignore, voidIndex: null, classMap }, boot) };
+  const boundary = bf ? boundaryReport(bf, map.names, o.boundaryTolerance) : undefined;
+  const json = { ...scoresJson(all, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: ignore, voidIndex: null, classMap }, boot, boundary) };
   if (o.perImage) writePerImage(o.perImage, images, n, cmOpts);
   writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
-  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(all, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images), classes joined by --class-map ${o.classMap}`, boot));
+  writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(all, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images), classes joined by --class-map ${o.classMap}`, boot, boundary));
   if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
-  else process.stdout.write(`${scoresTable(all, boot)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
+  else process.stdout.write(`${scoresTable(all, boot, boundary)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
   await seg.dispose();
+}
+
+/** --boundary's scores by class name, and its tolerance in words. */
+function boundaryReport(bf: BoundaryF1, names: string[], tolerance?: number): BoundaryReport {
+  const s = bf.scores();
+  return { tolerance: tolerance != null ? `${tolerance} px` : '0.75% of each image\'s diagonal', mean: s.mean, perClass: new Map(names.map((n, i) => [n, s.perClass[i]])) };
 }
 
 /** Each image's mIoU and pixel accuracy, worst first, as CSV or JSON. */
