@@ -98,11 +98,12 @@ export function goesWith(c: Command, options: string[], applies: OptionPairing['
   return c.hook('preAction', (_cmd, action) => { if (action === c) checkPairings(c, [{ options, applies, needs }]); });
 }
 
-const exportsAsked = (o: Record<string, unknown>) => String(o.export ?? '').split(',').map((f) => f.trim().toLowerCase());
+const exportsAsked = (o: Record<string, unknown>, key = 'export') => String(o[key] ?? '').split(',').map((f) => f.trim().toLowerCase());
 
-export function addExportOptions(c: Command): Command {
-  goesWith(c, ['--ls-from-name', '--ls-to-name', '--image-url-prefix', '--ls-regions'], (o) => exportsAsked(o).includes('labelstudio'), '--export labelstudio');
-  goesWith(c, ['--outline-tolerance'], (o) => exportsAsked(o).some((f) => f === 'yolo' || f === 'labelme' || f === 'cvat-xml') || (exportsAsked(o).includes('labelstudio') && o.lsRegions === 'polygon'), '--export yolo, labelme, cvat-xml, or labelstudio with --ls-regions polygon');
+export function addExportOptions(c: Command, flag: '--export' | '--to' = '--export'): Command {
+  const asked = (o: Record<string, unknown>) => exportsAsked(o, flag === '--to' ? 'to' : 'export');
+  goesWith(c, ['--ls-from-name', '--ls-to-name', '--image-url-prefix', '--ls-regions'], (o) => asked(o).includes('labelstudio'), `${flag} labelstudio`);
+  goesWith(c, ['--outline-tolerance'], (o) => asked(o).some((f) => f === 'yolo' || f === 'labelme' || f === 'cvat-xml') || (asked(o).includes('labelstudio') && o.lsRegions === 'polygon'), `${flag} yolo, labelme, cvat-xml, or labelstudio with --ls-regions polygon`);
   return c
     .option('--outline-tolerance <px>', 'yolo, labelme, cvat-xml, Label Studio polygons: thin the outlines (Douglas-Peucker; no point of the exact outline farther than this from the thinned one): fewer points to edit, edges no longer exact (0: exact, along the pixels)', parseNonNegative, 0)
     .addOption(new Option('--ls-regions <kind>', 'Label Studio: the regions written, brush masks (BrushLabels) or polygons (PolygonLabels: outlines, thinned by --outline-tolerance)').choices(LS_REGIONS).default('brush'))

@@ -3,18 +3,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { convertAnnotations } from '../../data/annotations/convert.js';
 import { CLASS_SETS } from '../../data/class_sets.js';
-import { loadClassFile } from '../../data/classes.js';
 import { checkOutputDir } from '../output_paths.js';
 import { shellArg } from '../shell_arg.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../convert.js';
+import { UserError } from '../../util/errors.js';
+import { defaultClasses, loadClassFile } from '../../data/classes.js';
+import { loadSamples } from '../../data/dataset.js';
+import { readCheckedMask } from '../../data/loader.js';
+import { readImage } from '../../data/image_io.js';
+import { ExportBuilder, exportNamesProblem, type LabelStudioNames } from '../../data/annotations/export.js';
+import { checkExportDir, parseExports, writeExports } from './exports.js';
+import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { cliLog } from '../flags.js';
 
-export async function run(file: string, o: Opts): Promise<void> {
+export async function run(file: string | undefined, o: Opts): Promise<void> {
+  if ((o.from == null) === (o.to == null)) throw new UserError(o.from == null ? 'convert: give --from FORMAT FILE (a labelling tool\'s export into masks) or --to FORMATS with --images and --masks (masks into the tools\' files)' : '--to: writes masks as the tools\' files; --from reads a tool\'s export: give one of them');
+  if (o.to != null) {
+    if (file != null) throw new UserError(`${file}: --to reads --images and --masks (or --data), not a file; leave it out`);
+    return toTools(o);
+  }
+  if (file == null) throw new UserError(`--from ${o.from}: give the export to read (a file or folder)`);
   checkOutputDir('--out', o.out);
   const classes = o.classFile ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null, extractBar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
-    from: o.from, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,
+    from: o.from!, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,
     onImage: (d, t) => { extractBar?.stop(); extractBar = null; bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
     onExtract: (read, total) => { extractBar ??= progressBar('extract', Math.ceil(total / 2 ** 20), 'MB', o.quiet); extractBar.update(Math.floor(read / 2 ** 20)); },
   });
@@ -39,4 +53,49 @@ export async function run(file: string, o: Opts): Promise<void> {
   const test = r.split?.test ? `; ${r.split.testCount} test images (${r.split.test})` : '';
   if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})${test}\n` : `split: ${r.split.counts[0]} training images, none held out for validation${test}\n`);
   process.stdout.write(`train with: --images ${q(r.imagesDir)} --masks ${q(r.masks)} ${lists}${nested ? ' --recursive' : ''} --class-file ${q(r.classFile)} --classes ${r.classes.length}\n`);
+}
+
+/**
+ * --to: each mask of the dataset (its classes from the layout, --class-file or --classes; the
+ * ignore label left unlabelled) written as the labelling tools' files, as predict --export writes
+ * predictions (Label Studio's as annotations), for review and correction there; convert --from
+ * reads them back to the same masks.
+ */
+async function toTools(o: Opts): Promise<void> {
+  const formats = parseExports(o.to!, '--to');
+  checkOutputDir('--out', o.out);
+  checkExportDir(o.out);
+  const { pairing, layout } = resolveData(o, 'train', cliLog);
+  const classes = layout?.classes ?? (o.classFile != null ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : o.classes != null ? defaultClasses(o.classes) : undefined);
+  if (!classes) throw new UserError(`--to ${o.to}: needs the classes the masks' values stand for: --class-file FILE (names and colours), --classes N, or --data in a standard layout`);
+  if (o.classes != null && o.classFile != null && o.classes !== classes.length) throw new UserError(`--classes ${o.classes}: --class-file ${o.classFile} lists ${classes.length}; give one of them`);
+  const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
+  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, classes.length, o.ignoreIndex, cliLog) : layout.labelMap;
+  const spec = makeSpec(pairing, classes.length, ignore, labelMap, classes);
+  const samples = loadSamples(spec);
+  const names = samples.map((s) => path.relative(pairing.images, s.image).split(path.sep).join('/'));
+  const clash = exportNamesProblem(names, formats);
+  if (clash) throw new UserError(`--to ${o.to}: ${clash}`);
+  const lsNames: LabelStudioNames = { fromName: o.lsFromName, toName: o.lsToName, imageUrlPrefix: o.imageUrlPrefix, regions: o.lsRegions, modelVersion: 'pixelwise convert' };
+  const builder = new ExportBuilder(classes, formats, lsNames, { outlineTolerance: o.outlineTolerance, labels: true });
+  const bar = progressBar('convert', samples.length, 'img', o.quiet);
+  for (let i = 0; i < samples.length; i++) {
+    const size = await imageSize(samples[i].image);
+    const labels = readCheckedMask(samples[i].mask!, spec, size);
+    // The ignore label is no class: unlabelled in the tools (a class id, as CamVid's 11, too).
+    if (ignore !== 255) for (let j = 0; j < labels.length; j++) if (labels[j] === ignore) labels[j] = 255;
+    await builder.add({ name: names[i], width: size.width, height: size.height, labels });
+    bar.update(i + 1);
+  }
+  bar.stop();
+  const byName = new Map(names.map((n, i) => [n, samples[i].image]));
+  const written = writeExports(o.out, formats, builder, classes, lsNames, (n) => byName.get(n)!);
+  process.stdout.write(`wrote the masks of ${samples.length} image${samples.length === 1 ? '' : 's'} as ${formats.join(', ')}: ${written.join(', ')}\n`);
+  if (formats.includes('labelstudio')) process.stdout.write(`Label Studio: import ${path.join(o.out, 'labelstudio.json')} into a project with the labelling config ${path.join(o.out, 'labelstudio-config.xml')}${o.imageUrlPrefix ? '' : ' (--image-url-prefix: where Label Studio finds the images, e.g. /data/local-files/?d=images/)'}\n`);
+}
+
+/** An image's size as it is read (EXIF orientation applied), without decoding its pixels. */
+async function imageSize(file: string): Promise<{ width: number; height: number }> {
+  const img = await readImage(file);
+  return { width: img.width, height: img.height };
 }

@@ -9,10 +9,10 @@ import { UserError } from '../../util/errors.js';
 import { PREDICTION_FILE } from '../../inference/outputs.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 
-export function parseExports(v: string): ExportFormat[] {
+export function parseExports(v: string, flag = '--export'): ExportFormat[] {
   const list = v.split(',').map((x) => x.trim()).filter(Boolean);
   const bad = list.find((x) => !(EXPORT_FORMATS as readonly string[]).includes(x));
-  if (bad || !list.length) throw new UserError(`--export ${v}: ${bad ? `unknown format ${bad}; ` : ''}use ${EXPORT_FORMATS.join(', ')} (comma-separated)`);
+  if (bad || !list.length) throw new UserError(`${flag} ${v}: ${bad ? `unknown format ${bad}; ` : ''}use ${EXPORT_FORMATS.join(', ')} (comma-separated)`);
   return list as ExportFormat[];
 }
 

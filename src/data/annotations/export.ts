@@ -23,10 +23,9 @@ import type { ClassInfo, Rgb } from '../classes.js';
 import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
 import { labelOutlines } from '../outlines.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
-import { LS_REGIONS, type LabelStudioRegions } from './format_names.js';
+import { EXPORT_FORMATS, LS_REGIONS, type ExportFormat, type LabelStudioRegions } from './format_names.js';
 
-export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'cvat-xml', 'yolo', 'labelme'] as const;
-export type ExportFormat = typeof EXPORT_FORMATS[number];
+export { EXPORT_FORMATS, type ExportFormat } from './format_names.js';
 
 /**
  * An image's predictions. `confidence`: the probability of each pixel's label (the exported regions'
@@ -132,11 +131,15 @@ export class ExportBuilder {
   private readonly cvatImages: string[] = [];
   private readonly added: ExportNames;
 
-  /** `options.outlineTolerance`: outlines (yolo, labelme, cvat-xml, Label Studio polygons) thinned to within this many pixels (default 0: exact). */
-  constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames, private readonly options: { outlineTolerance?: number } = {}) {
+  /**
+   * `options.outlineTolerance`: outlines (yolo, labelme, cvat-xml, Label Studio polygons) thinned to
+   * within this many pixels (default 0: exact). `options.labels`: the label maps are labels (masks
+   * of a dataset), not predictions: Label Studio's tasks carry them as annotations.
+   */
+  constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames, private readonly options: { outlineTolerance?: number; labels?: boolean } = {}) {
     refuseUnknownKeys(names, { fromName: true, toName: true, imageUrlPrefix: true, modelVersion: true, urlNames: true, regions: true } satisfies Record<keyof LabelStudioNames, true>, 'ExportBuilder() names');
     if (names.regions !== undefined && !LS_REGIONS.includes(names.regions)) throw argumentError('regions', names.regions, `use ${LS_REGIONS.join(' or ')}`);
-    refuseUnknownKeys(options, { outlineTolerance: true }, 'ExportBuilder()');
+    refuseUnknownKeys(options, { outlineTolerance: true, labels: true }, 'ExportBuilder()');
     const unknown = (formats as unknown[]).find((f) => !(EXPORT_FORMATS as readonly unknown[]).includes(f));
     if (unknown !== undefined) throw argumentError('formats', unknown, `unknown export format; use ${EXPORT_FORMATS.join(', ')}`);
     const tol = options.outlineTolerance ?? 0;
@@ -171,7 +174,7 @@ export class ExportBuilder {
     }
     if (this.formats.includes('labelstudio')) {
       const n = this.names;
-      const region = { from_name: n.fromName, to_name: n.toName, origin: 'prediction', original_width: p.width, original_height: p.height, image_rotation: 0 };
+      const region = { from_name: n.fromName, to_name: n.toName, origin: this.options.labels ? 'manual' : 'prediction', original_width: p.width, original_height: p.height, image_rotation: 0 };
       // A class's score: its mean probability over its pixels (the same for each of its regions).
       const areas = polygons && sums ? labelCounts(p.labels) : null;
       const result = polygons
@@ -187,7 +190,8 @@ export class ExportBuilder {
           ...(m.score != null ? { score: round(m.score) } : {}),
         }));
       const score = sums ? round(sums.total / p.labels.length) : undefined;
-      this.tasks.push({ data: { [n.toName]: n.imageUrlPrefix + (n.urlNames ? p.name : urlPath(p.name)) }, predictions: [{ model_version: n.modelVersion, ...(score != null ? { score } : {}), result }] });
+      const data = { [n.toName]: n.imageUrlPrefix + (n.urlNames ? p.name : urlPath(p.name)) };
+      this.tasks.push(this.options.labels ? { data, annotations: [{ result, ground_truth: false }] } : { data, predictions: [{ model_version: n.modelVersion, ...(score != null ? { score } : {}), result }] });
     }
     if (this.formats.includes('cvat')) {
       const rgb = new Uint8Array(p.width * p.height * 3);

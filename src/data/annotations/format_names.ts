@@ -10,3 +10,7 @@ export type CrowdRule = typeof CROWD_RULES[number];
 /** Label Studio's region kinds an export writes: brush masks (BrushLabels) or polygons (PolygonLabels). */
 export const LS_REGIONS = ['brush', 'polygon'] as const;
 export type LabelStudioRegions = typeof LS_REGIONS[number];
+
+/** The labelling tools' files pixelwise writes (predict/rank/video --export, convert --to). */
+export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'cvat-xml', 'yolo', 'labelme'] as const;
+export type ExportFormat = typeof EXPORT_FORMATS[number];
