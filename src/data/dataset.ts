@@ -75,14 +75,17 @@ function listFiles(dir: string, exts: string[], what: string, o: ListOptions = {
 const LOSSLESS_MASK_EXTS = ['.png'];
 
 /**
- * The entries of a split list, each line's first token (a stem, a file name or a path) less its
- * extension, '/'-separated: `train/a.png` stays `train/a` (two subfolders may hold an `a.png`).
+ * The entries of a split list, each line (a stem, a file name or a path; names may hold spaces)
+ * less its extension, '/'-separated: `train/a.png` stays `train/a` (two subfolders may hold an
+ * `a.png`). A line of an image and its mask (SBD's and SegNet's lists) is its first path.
  */
 export function readSplitList(file: string): string[] {
   if (!isFile(file)) throw argumentError('list', file, 'file not found');
   return fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
     .map((l) => {
-      const p = l.split(/\s+/)[0].replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+      const tokens = l.split(/\s+/);
+      const pair = tokens.length === 2 && IMAGE_EXTS.includes(path.extname(tokens[0]).toLowerCase()) && IMAGE_EXTS.includes(path.extname(tokens[1]).toLowerCase());
+      const p = (pair ? tokens[0] : l).replace(/\\/g, '/').replace(/^(\.\/)+/, '');
       return path.posix.join(path.posix.dirname(p), stem(p)).replace(/^\.\//, '');
     });
 }

@@ -326,3 +326,14 @@ test('AVIF photos (what phones and browsers save) are images in folders too: lis
   for (const n of ['a', 'b']) writeGreyPng(path.join(masks, `${n}.png`), new Uint8Array(20 * 12), 20, 12);
   assert.deepEqual(loadSamples({ images: dir, masks, numClasses: 2, ignoreIndex: 255 }).map((s) => path.basename(s.image)), ['a.avif', 'b.png']);
 });
+
+test('a split list names images whose names hold spaces; a line of an image and its mask (SBD, SegNet) is its image', async () => {
+  const d = tempDir();
+  for (const n of ['img 0', 'img 1', 'b']) {
+    await writeRgb(path.join(d, 'images', `${n}.png`), new Uint8Array(4 * 3 * 3), 4, 3);
+    writeGreyPng(path.join(d, 'masks', `${n}.png`), new Uint8Array(12), 4, 3);
+  }
+  fs.writeFileSync(path.join(d, 'list.txt'), 'img 1.png\n# a comment\n/JPEGImages/b.jpg /SegmentationClassAug/b.png\n');
+  const spec = { images: path.join(d, 'images'), masks: path.join(d, 'masks'), list: path.join(d, 'list.txt'), numClasses: 2, ignoreIndex: 255 };
+  assert.deepEqual(loadSamples(spec).map((s) => s.id), ['img 1', 'b']);
+});

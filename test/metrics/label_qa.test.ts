@@ -67,6 +67,15 @@ test('verify --model on CamVid val masks, three of twelve corrupted (classes swa
   assert.ok((kinds.get(files[5]) as string[]).includes('offset'));
   assert.ok((kinds.get(files[8]) as string[]).includes('other-image'));
   assert.ok(fs.statSync(path.join(out, 'qa.jpg')).size > 10_000);
+  // The flagged as a split list, most suspect first: convert --to writes just them for a labelling tool.
+  const flagged = fs.readFileSync(path.join(out, 'flagged.txt'), 'utf8').trim().split('\n');
+  assert.deepEqual(flagged, qa.filter((x: { findings: unknown[] }) => x.findings.length).map((x: { image: string }) => path.basename(x.image)));
+  assert.deepEqual(flagged.slice(0, 3).sort(), top3);
+  const ls = path.join(d, 'review');
+  const c = spawnSync(process.execPath, [BIN(), 'convert', '--to', 'labelstudio', '--images', images, '--masks', masks, '--class-file', 'camvid', '--ignore-index', '11', '--list', path.join(out, 'flagged.txt'), '--out', ls, '--quiet'], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  const tasks = JSON.parse(fs.readFileSync(path.join(ls, 'labelstudio.json'), 'utf8'));
+  assert.deepEqual(tasks.map((t: { data: { image: string } }) => t.data.image).sort(), [...flagged].sort());
 });
 
 function BIN() { return path.resolve('bin/pixelwise.js'); }

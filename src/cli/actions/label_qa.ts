@@ -61,6 +61,9 @@ export async function writeQaReport(rows: Row[], classes: ClassInfo[], spec: Dat
   })), null, 1) + '\n');
   const csv = ['rank,image,mask,suspicion,agreement,iou,findings', ...rows.map((r, i) => [i + 1, JSON.stringify(r.image), JSON.stringify(r.mask), round(r.suspicion), round(r.agreement), round(r.iou), JSON.stringify(r.findings.map((f) => f.kind).join(' '))].join(','))];
   writeFileAtomic(path.join(o.report, 'qa.csv'), csv.join('\n') + '\n');
+  // The flagged pairs as a split list (most suspect first): what convert --to --list exports to fix in a labelling tool.
+  const flagged = rows.filter((r) => r.findings.length).map((r) => path.relative(spec.images, r.image).split(path.sep).join('/'));
+  writeFileAtomic(path.join(o.report, 'flagged.txt'), flagged.map((f) => f + '\n').join(''));
   // The contact sheet: one row per suspect, image | mask | prediction, stacked.
   const palette = classes.map((c) => c.color);
   const seg = await openSegmenter(o.model, { weights: o.weights });

@@ -46,7 +46,7 @@ export async function run(o: Opts): Promise<void> {
     const rows = await labelQa(spec, classes, qo);
     await writeQaReport(rows, classes, spec, qo);
     const flagged = rows.filter((r) => r.findings.length);
-    process.stdout.write(`\nlabel QA with ${o.model}: ${flagged.length} of ${rows.length} masks flagged; most suspect first in ${path.join(o.report, 'qa.csv')} (qa.json, contact sheet qa.jpg)\n`);
+    process.stdout.write(`\nlabel QA with ${o.model}: ${flagged.length} of ${rows.length} masks flagged; most suspect first in ${path.join(o.report, 'qa.csv')} (qa.json, contact sheet qa.jpg; the flagged as a list, flagged.txt: convert --to FORMATS --list ${path.join(o.report, 'flagged.txt')} writes them for a labelling tool)\n`);
     for (const r of flagged.slice(0, 10)) process.stdout.write(`  ${r.mask}: ${r.findings.map((f) => asFlags(f.message)).join('; ')}\n`);
   }
 }
