@@ -11,7 +11,7 @@ import { imageConfusion, imageScore, sumConfusions, type ImageConfusion } from '
 import { pairedBootstrap, type PairedResult } from '../../metrics/bootstrap.js';
 import { colorize } from '../../render/colorize.js';
 import { overviewJpeg, stackJpeg } from '../../render/overview.js';
-import { makeSpec, resolveData, resolveLabelMap, scoringClasses } from './shared.js';
+import { datasetClasses, makeSpec, resolveData, resolveLabelMap, scoringClasses } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
@@ -20,8 +20,7 @@ import { writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../compare.js';
 import type { ConfusionOptions } from '../../metrics/confusion.js';
 import { IGNORED, classMapping, describeClassMapping, type ClassMapping } from '../../metrics/class_map.js';
-import { CLASS_SETS } from '../../data/class_sets.js';
-import { loadClassFile, type Rgb } from '../../data/classes.js';
+import type { Rgb } from '../../data/classes.js';
 import { classMapSpec } from '../class_map_option.js';
 
 const pts = (v: number) => (v * 100).toFixed(2);
@@ -107,7 +106,7 @@ async function ownScoring(a: string, b: string, segA: Segmenter, segB: Segmenter
  */
 async function mappedScoring(a: string, b: string, segA: Segmenter, segB: Segmenter, o: Opts): Promise<Scoring> {
   const { pairing, layout } = resolveData(o, 'val', cliLog);
-  const dataset = layout?.classes ?? (o.classFile != null ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined);
+  const dataset = datasetClasses(layout, o.classFile);
   if (!dataset) throw new UserError(`--class-map ${o.classMap}: needs the dataset's classes: --data in a standard layout, or --class-file (the dataset's class list)`);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
   const names = dataset.map((c) => c.name);

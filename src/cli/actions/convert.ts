@@ -2,19 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { convertAnnotations } from '../../data/annotations/convert.js';
-import { CLASS_SETS } from '../../data/class_sets.js';
 import { checkOutputDir } from '../output_paths.js';
 import { shellArg } from '../shell_arg.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../convert.js';
 import { UserError } from '../../util/errors.js';
-import { defaultClasses, loadClassFile } from '../../data/classes.js';
+import { classList, defaultClasses } from '../../data/classes.js';
 import { loadSamples } from '../../data/dataset.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { readImage } from '../../data/image_io.js';
 import { ExportBuilder, exportNamesProblem, type LabelStudioNames } from '../../data/annotations/export.js';
 import { checkExportDir, parseExports, writeExports } from './exports.js';
-import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { datasetClasses, makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { cliLog } from '../flags.js';
 
 export async function run(file: string | undefined, o: Opts): Promise<void> {
@@ -25,7 +24,7 @@ export async function run(file: string | undefined, o: Opts): Promise<void> {
   }
   if (file == null) throw new UserError(`--from ${o.from}: give the export to read (a file or folder)`);
   checkOutputDir('--out', o.out);
-  const classes = o.classFile ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined;
+  const classes = o.classFile ? classList(o.classFile) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null, extractBar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
     from: o.from!, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,
@@ -66,7 +65,7 @@ async function toTools(o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
   checkExportDir(o.out);
   const { pairing, layout } = resolveData(o, 'train', cliLog);
-  const classes = layout?.classes ?? (o.classFile != null ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : o.classes != null ? defaultClasses(o.classes) : undefined);
+  const classes = datasetClasses(layout, o.classFile) ?? (o.classes != null ? defaultClasses(o.classes) : undefined);
   if (!classes) throw new UserError(`--to ${o.to}: needs the classes the masks' values stand for: --class-file FILE (names and colours), --classes N, or --data in a standard layout`);
   if (o.classes != null && o.classFile != null && o.classes !== classes.length) throw new UserError(`--classes ${o.classes}: --class-file ${o.classFile} lists ${classes.length}; give one of them`);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;

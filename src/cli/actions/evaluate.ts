@@ -10,7 +10,7 @@ import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable, type BoundaryReport } from '../../metrics/report.js';
 import { BoundaryF1 } from '../../metrics/boundary.js';
-import { makeSpec, resolveData, resolveLabelMap, scoringClasses, segmenterOptions } from './shared.js';
+import { datasetClasses, makeSpec, resolveData, resolveLabelMap, scoringClasses, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { openCard, writeCard } from '../../models/card_file.js';
@@ -18,9 +18,7 @@ import { resolveModelDir } from '../../models/shipped.js';
 import { commandArgs } from '../command_args.js';
 import type { ConfusionOptions, Scores } from '../../metrics/confusion.js';
 import { IGNORED, classMapping, describeClassMapping } from '../../metrics/class_map.js';
-import { CLASS_SETS } from '../../data/class_sets.js';
 import { classMapSpec } from '../class_map_option.js';
-import { loadClassFile } from '../../data/classes.js';
 import type { Segmenter } from '../../inference/segmenter.js';
 import type { ModelCard } from '../../models/card.js';
 import type { BootstrapResult } from '../../metrics/bootstrap.js';
@@ -123,14 +121,14 @@ export async function run(o: Opts): Promise<void> {
  */
 async function runMapped(o: Opts, dir: string, seg: Segmenter): Promise<void> {
   const { pairing, layout } = resolveData(o, 'val', cliLog);
-  const datasetClasses = layout?.classes ?? (o.classFile != null ? CLASS_SETS[o.classFile] ?? loadClassFile(o.classFile) : undefined);
-  if (!datasetClasses) throw new UserError(`--class-map ${o.classMap}: needs the dataset's classes: --data in a standard layout, or --class-file (the dataset's class list)`);
+  const dataset = datasetClasses(layout, o.classFile);
+  if (!dataset) throw new UserError(`--class-map ${o.classMap}: needs the dataset's classes: --data in a standard layout, or --class-file (the dataset's class list)`);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
-  const map = classMapping(seg.card.classes.map((c) => c.name), datasetClasses.map((c) => c.name), classMapSpec(o.classMap!), ignore);
+  const map = classMapping(seg.card.classes.map((c) => c.name), dataset.map((c) => c.name), classMapSpec(o.classMap!), ignore);
   cliLog(describeClassMapping(map));
-  const k = datasetClasses.length;
+  const k = dataset.length;
   const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
-  const spec = makeSpec(pairing, k, ignore, labelMap, datasetClasses);
+  const spec = makeSpec(pairing, k, ignore, labelMap, dataset);
   const samples = loadSamples(spec);
   const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);
   const n = map.names.length, cmOpts = { ignoreIndex: IGNORED, unscored: map.unscored };
