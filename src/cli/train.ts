@@ -16,7 +16,7 @@ export interface Opts extends DataOpts {
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
   initClasses?: string | true; teacher?: string; distillWeight?: number; distillTemperature?: number;
-  resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; then?: string; valEvery: number; preciseBn?: number; channels: string; initWeights?: string; encoderWeights?: string;
+  findLr?: number | true; resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; then?: string; valEvery: number; preciseBn?: number; channels: string; initWeights?: string; encoderWeights?: string;
 }
 
 export function trainCommand(): Command {
@@ -54,6 +54,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--on-nan <what>', 'a step with a non-finite loss or gradient: stop the run (the last checkpoint is kept) or skip the step').choices(ON_NAN).default('stop'))
     .option('--out <dir>', 'run folder (config, log, checkpoints, curves)')
     .option('--resume <dir>', 'continue a run from its last checkpoint')
+    .option('--find-lr [steps]', 'instead of training: the learning-rate range test (fastai\'s lr_find), STEPS steps (default 100) from 1e-7 to 10, the loss of each; suggests --lr and writes OUT/lr_find.json and lr_find.png', parsePositiveInt)
     .option('--init-weights <file>', 'start from these weights (.safetensors, a run or model folder, or a shipped start), e.g. to fine-tune')
     .option('--init-classes [pairs]', 'with --init-weights from a model package: each class\'s scores start from the package\'s class of the same name (case-insensitive) or as paired here, NEW=OLD,... (e.g. Pavement=sidewalk); the other classes start new')
     .option('--teacher <model>', 'distillation: also learn from this model\'s class probabilities (a shipped name, model package or training run predicting the same classes)')

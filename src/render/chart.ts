@@ -6,11 +6,15 @@ export interface Series { name: string; color: string; points: [number, number][
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-function panel(x0: number, y0: number, w: number, h: number, title: string, series: Series[]): string {
+/** A panel's x axis: how its ends are labelled (default: epochs). */
+export type XAxis = (x: number, end: 'first' | 'last') => string;
+const EPOCHS: XAxis = (x, end) => (end === 'first' ? `epoch ${x}` : String(x));
+
+function panel(x0: number, y0: number, w: number, h: number, title: string, series: Series[], xAxis: XAxis = EPOCHS): string {
   const pts = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   if (!pts.length) return '';
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  const xmin = Math.min(...xs), xmax = Math.max(...xs, xmin + 1);
+  const xmin = Math.min(...xs), xmax = Math.max(...xs, xmin + (xAxis === EPOCHS ? 1 : 1e-9));
   let ymin = Math.min(...ys), ymax = Math.max(...ys);
   if (ymax - ymin < 1e-9) { ymin -= 0.5; ymax += 0.5; }
   const L = 55, B = 30, T = 28, R = 10;
@@ -22,8 +26,8 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, seri
     const yv = ymin + ((ymax - ymin) * i) / 4;
     svg += `<text x="${x0 + L - 4}" y="${py(yv) + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${yv.toPrecision(3)}</text>`;
   }
-  svg += `<text x="${x0 + L}" y="${y0 + h - 8}" font-size="10" font-family="sans-serif">epoch ${xmin}</text>`;
-  svg += `<text x="${x0 + w - R}" y="${y0 + h - 8}" font-size="10" text-anchor="end" font-family="sans-serif">${xmax}</text>`;
+  svg += `<text x="${x0 + L}" y="${y0 + h - 8}" font-size="10" font-family="sans-serif">${esc(xAxis(xmin, 'first'))}</text>`;
+  svg += `<text x="${x0 + w - R}" y="${y0 + h - 8}" font-size="10" text-anchor="end" font-family="sans-serif">${esc(xAxis(xmax, 'last'))}</text>`;
   series.forEach((s, k) => {
     const p = s.points.filter(([, y]) => Number.isFinite(y));
     if (!p.length) return;
@@ -35,9 +39,9 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, seri
 }
 
 /** Side-by-side panels, each with its own series, as a PNG buffer. */
-export async function renderCharts(panels: { title: string; series: Series[] }[], width = 900, height = 320): Promise<Buffer> {
+export async function renderCharts(panels: { title: string; series: Series[]; xAxis?: XAxis }[], width = 900, height = 320): Promise<Buffer> {
   const w = width / panels.length;
-  const body = panels.map((p, i) => panel(i * w, 0, w, height, p.title, p.series)).join('');
+  const body = panels.map((p, i) => panel(i * w, 0, w, height, p.title, p.series, p.xAxis)).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>${body}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }

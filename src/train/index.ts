@@ -8,6 +8,7 @@ export { getArch, findArch, architectureNames, ENCODERS, DECODERS, NETWORKS, ALI
 export type { ArchBuilder, ArchOptions, Encoder, Decoder, Feature } from '../models/types.js';
 export { loadModelPackage, readCard, type LoadedModel } from '../models/package.js';
 export { train, type TrainResult, type EpochLog } from './trainer.js';
+export { findLearningRate, type LrFindOptions, type LrFindResult } from './lr_find.js';
 export type { TrainConfig } from './config.js';
 export { segmentationLoss } from './losses.js';
 export type { LossName } from './choices.js';

@@ -121,6 +121,8 @@ export interface TrainerHooks {
   /** Aborting it stops the run after the current step and saves a checkpoint; train() then resolves with interrupted: true. */
   signal?: AbortSignal;
   onStep?: (s: TrainState, loss: number) => void;
+  /** The learning rate of each step, instead of the run's schedule (the learning-rate range test, lr_find.ts). */
+  learningRate?: (step: number) => number;
   /** Fault injection (tests): poison the gradients of the steps for which this returns true. */
   injectNaN?: (step: number) => boolean;
 }
@@ -326,7 +328,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
         waitMs += Date.now() - tWait;
         const tStep = Date.now();
         if (labelledPixels === 0) for (let i = 0; i < batch.y.length; i++) if (batch.y[i] !== cfg.ignoreIndex) { labelledPixels++; break; }
-        lr = learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
+        lr = hooks.learningRate ? hooks.learningRate(state.step) : learningRate(cfg.schedule, cfg.lr, state.step, totalSteps, cfg.warmupSteps);
         opt.learningRate = lr;
         const g = dp ? await dp.gradients(batch) : mainGradients(model, vars, lossSpec, batch, plan.micro);
         const loss = g.loss;

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
@@ -302,4 +303,39 @@ test('valFraction: a share of the training pairs held out and validated on, list
   for (const [bad, re] of [[{ valFraction: 1 }, /^--val-fraction 1: the share of training pairs held out for validation, above 0 and below 1/], [{ valFraction: 0.2, val: cfg.val }, /^--val-fraction 0\.2: holds validation images out of the training pairs; give it or a validation split/]] as const) {
     await assert.rejects(train({ ...cfg, val: undefined, ...bad }, path.join(d, 'bad'), false, quiet), (e: Error) => e instanceof UserError && re.test(cliMessage(e)));
   }
+});
+
+test('the learning-rate range test: the rate grows exponentially from minLr to maxLr, one loss a step, the run thrown away; suggestions read off the smoothed curve; the CLI writes its curve where the run then trains', async () => {
+  const { findLearningRate, suggestions } = await import('../../src/train/lr_find.ts');
+  const { d, cfg } = await setup();
+  const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('pixelwise-lr-find-')).length;
+  const r = await findLearningRate({ ...cfg, workers: 0 }, { steps: 40, minLr: 1e-5, maxLr: 1, quiet: true });
+  assert.equal(r.points.length, 40);
+  r.points.forEach((p, i) => assert.ok(Math.abs(p.lr - 1e-5 * 1e5 ** (i / 39)) < 1e-12 * p.lr, `step ${i}: ${p.lr}`));
+  assert.ok(r.points.every((p) => Number.isFinite(p.loss)));
+  // Smoothing as fastai's: an exponential average with bias correction.
+  let avg = 0;
+  r.points.forEach((p, i) => { avg = 0.98 * avg + 0.02 * p.loss; assert.ok(Math.abs(p.smoothed - avg / (1 - 0.98 ** (i + 1))) < 1e-9); });
+  assert.ok(r.suggested >= 1e-5 && r.suggested <= 1);
+  assert.equal(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('pixelwise-lr-find-')).length, before, 'the short run is removed');
+  // The suggestions on a hand-made curve: flat, a fall from step 10 to 20, then a climb.
+  const curve = Array.from({ length: 30 }, (_, i) => ({ step: i, lr: 10 ** (-6 + i / 5), loss: 0, smoothed: i < 10 ? 2 : i <= 20 ? 2 - (i - 9) * 0.1 : 0.9 + (i - 20) * 0.3 }));
+  const s = suggestions(curve);
+  // The longest strict fall has 12 points (a flat one, then steps 10..20), ending at 20; fastai
+  // starts it at 20 - 12 = 8, and goes a third and a half of a third of its length on: 8 + 4 + 2.
+  assert.equal(s.suggested, curve[14].lr);
+  assert.equal(s.minimumTenth, curve[20].lr / 10);
+  assert.ok(s.steepest >= curve[9].lr && s.steepest <= curve[20].lr);
+  await assert.rejects(findLearningRate(cfg, { steps: 5 }), (e: Error) => e instanceof UserError && e.argument === 'steps');
+  // The CLI: its curve and suggestion in --out, which a run then takes.
+  const out = path.join(d, 'lr');
+  const args = ['train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', cfg.train.images, '--masks', cfg.train.masks, '--classes', '4', '--input-size', '32x32', '--batch-size', '4', '--out', out, '--workers', '0', '--quiet'];
+  const f = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), ...args, '--find-lr', '20'], { encoding: 'utf8' });
+  assert.equal(f.status, 0, f.stderr);
+  assert.match(f.stdout, /^suggested: --lr \S+ \(the valley of the loss; steepest fall at \S+, a tenth of its minimum \S+\)/);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['lr_find.json', 'lr_find.png']);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'lr_find.json'), 'utf8')).points.length, 20);
+  const t = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), ...args, '--epochs', '1'], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  assert.ok(fs.existsSync(path.join(out, 'last.safetensors')));
 });

@@ -25,7 +25,7 @@ import { UserError } from '../../util/errors.js';
 import { cliLog } from '../flags.js';
 import { checkOutputDir } from '../output_paths.js';
 import { envConfig } from '../config.js';
-import { isDir, isFile } from '../../util/fs.js';
+import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../train.js';
 import { checkPairings, type OptionPairing } from '../shared.js';
 import { shellArg } from '../shell_arg.js';
@@ -43,12 +43,15 @@ const givenOptions = (cmd: Command) => cmd.options.map((opt) => opt.attributeNam
 });
 
 /** --out holds nothing, or a run of train's own (train.json): a model package or any other folder is never written into. */
+const LR_FIND_FILES = ['lr_find.json', 'lr_find.png'];
+
 function checkRunFolder(dir: string): void {
   checkOutputDir('--out', dir);
   if (!isDir(dir)) return;
   const entries = fs.readdirSync(dir).filter((f) => !f.startsWith('.'));
   if (isFile(path.join(dir, 'last.safetensors'))) throw new UserError(`--out ${dir}: already holds a run; use --resume ${dir} to continue it or choose another --out`);
-  if (!entries.length || isFile(path.join(dir, 'train.json'))) return;
+  // A range test's files (--find-lr) are where the run that follows them goes.
+  if (entries.every((f) => LR_FIND_FILES.includes(f)) || isFile(path.join(dir, 'train.json'))) return;
   const what = entries.includes('model.json') ? 'a model package (model.json without train.json)' : `files that are not a training run (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''})`;
   throw new UserError(`--out ${dir}: holds ${what}; train writes a run into a new or empty folder: choose another --out`);
 }
@@ -121,6 +124,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   if (!(o.lr > 0)) throw new UserError(`--lr ${o.lr}: the learning rate must be above 0 (e.g. 1e-3)`);
   let cfg: TrainConfig, runDir: string;
   const log = cliLog;
+  if (o.resume && o.findLr != null) throw new UserError(`--find-lr: tests the settings of a new run; drop --resume ${o.resume} (or --find-lr)`);
   if (o.resume) {
     runDir = o.resume;
     const f = path.join(runDir, 'train.json');
@@ -228,6 +232,13 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (o.findLr != null) {
+    try { await lrRangeTest(cfg, runDir, o.findLr === true ? 100 : o.findLr, stop.signal, o.quiet, log); } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    return;
+  }
   let r: Awaited<ReturnType<typeof train>>;
   try { r = await train(cfg, runDir, !!o.resume, { quiet: o.quiet, signal: stop.signal, log }); } finally {
     process.off('SIGINT', onSignal);
@@ -241,4 +252,28 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   // --max-minutes cut short: resuming that one goes on to the next stage when it finishes.
   const finished = r.state.epoch >= cfg.epochs || (!!cfg.earlyStopPatience && r.state.epochsWithoutImprovement >= cfg.earlyStopPatience);
   if (cfg.then && makeCommand && finished) await trainNext(cfg.then, runDir, makeCommand, log);
+}
+
+/** --find-lr: the range test on the run's model and data; its curve and suggestion in the run folder, nothing trained. */
+async function lrRangeTest(cfg: TrainConfig, runDir: string, steps: number, signal: AbortSignal, quiet: boolean | undefined, log: (l: string) => void): Promise<void> {
+  const [{ findLearningRate }, { renderCharts }] = await Promise.all([import('../../train/lr_find.js'), import('../../render/chart.js')]);
+  log(`learning-rate range test: ${steps} steps from 1e-7 to 10, batch ${cfg.batchSize}, ${cfg.inputSize.join('x')} crops (nothing is trained or saved but its curve)`);
+  const r = await findLearningRate(cfg, { steps, minLr: 1e-7, maxLr: 10, signal, quiet });
+  fs.mkdirSync(runDir, { recursive: true });
+  const lg = (p: { lr: number }) => Math.log10(p.lr);
+  const fin = r.points.filter((p) => Number.isFinite(p.loss));
+  const lo = Math.min(...fin.map((p) => p.smoothed)), hi = Math.max(...fin.map((p) => p.smoothed));
+  writeFileAtomic(path.join(runDir, 'lr_find.png'), await renderCharts([{
+    title: `loss against the learning rate (suggested ${r.suggested.toExponential(1)})`,
+    xAxis: (x, end) => `${end === 'first' ? 'lr ' : ''}${(10 ** x).toExponential(0)}`,
+    series: [
+      { name: 'loss', color: '#bbbbbb', points: fin.map((p) => [lg(p), p.loss]) },
+      { name: 'smoothed', color: '#1f77b4', points: fin.map((p) => [lg(p), p.smoothed]) },
+      { name: 'suggested', color: '#d62728', points: [[Math.log10(r.suggested), lo], [Math.log10(r.suggested), hi]] },
+    ],
+  }], 700, 360));
+  writeFileAtomic(path.join(runDir, 'lr_find.json'), JSON.stringify({ suggested: r.suggested, steepest: r.steepest, minimumTenth: r.minimumTenth, diverged: r.diverged, interrupted: r.interrupted, points: r.points }, null, 1) + '\n');
+  const every = Math.max(1, Math.floor(r.points.length / 10));
+  if (!quiet) for (const p of r.points.filter((_, i) => i % every === 0)) process.stderr.write(`  lr ${p.lr.toExponential(2)}  loss ${p.smoothed.toFixed(4)}\n`);
+  process.stdout.write(`suggested: --lr ${Number(r.suggested.toPrecision(2))} (the valley of the loss; steepest fall at ${Number(r.steepest.toPrecision(2))}, a tenth of its minimum ${Number(r.minimumTenth.toPrecision(2))})${r.diverged ? '' : '; the loss did not blow up by 10'}${r.interrupted ? ' (stopped early)' : ''}; ${path.join(runDir, 'lr_find.png')}\n`);
 }
