@@ -276,4 +276,5 @@ async function lrRangeTest(cfg: TrainConfig, runDir: string, steps: number, sign
   const every = Math.max(1, Math.floor(r.points.length / 10));
   if (!quiet) for (const p of r.points.filter((_, i) => i % every === 0)) process.stderr.write(`  lr ${p.lr.toExponential(2)}  loss ${p.smoothed.toFixed(4)}\n`);
   process.stdout.write(`suggested: --lr ${Number(r.suggested.toPrecision(2))} (the valley of the loss; steepest fall at ${Number(r.steepest.toPrecision(2))}, a tenth of its minimum ${Number(r.minimumTenth.toPrecision(2))})${r.diverged ? '' : '; the loss did not blow up by 10'}${r.interrupted ? ' (stopped early)' : ''}; ${path.join(runDir, 'lr_find.png')}\n`);
+  if (r.interrupted) process.exitCode = 130;
 }
