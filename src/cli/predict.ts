@@ -21,6 +21,6 @@ export function predictCommand(): Command {
     .option('--recursive', 'folders: the images of their subfolders too; the files keep the subfolders (OUT/SUB/NAME_labels.png) and the exports name the images by their paths (SUB/NAME.png)')
     .option('--resume', 'continue a stopped run into the same --out: images whose files an earlier run with the same model and settings finished (OUT/predict.jsonl), their inputs and files unchanged since, are not predicted again')
     .option('--json', 'print per-image class areas (pixels, share) and output files as JSON on stdout')
-    .option('--export <formats>', 'also write the predictions as pre-annotations for labelling tools (comma-separated): coco (coco.json, compressed RLE), labelstudio (labelstudio.json + labelstudio-config.xml), cvat (cvat.zip, Segmentation mask 1.1: masks), cvat-xml (cvat.xml, CVAT for images 1.1: polygons), yolo (yolo.zip, Ultralytics YOLO segmentation polygons), labelme (labelme/NAME.json, polygons)')))
+    .option('--export <formats>', 'also write the predictions as pre-annotations for labelling tools (comma-separated): coco (coco.json, compressed RLE), labelstudio (labelstudio.json + labelstudio-config.xml), cvat (cvat.zip, Segmentation mask 1.1: masks), cvat-xml (cvat.xml, CVAT for images 1.1: polygons), yolo (yolo.zip, Ultralytics YOLO segmentation polygons), labelme (labelme/NAME.json, polygons), supervisely (supervisely/: a project of bitmaps, the images copied into it)')))
     .action(async (inputs: string[], o: Opts) => (await import('./actions/predict.js')).run(inputs, o));
 }

@@ -20,6 +20,6 @@ export function rankCommand(): Command {
     .addOption(new Option('--aggregate <how>', 'an image\'s score: the mean over its pixels, or the mean of its most uncertain 10%').choices(['mean', 'top10']).default('mean'))
     .option('--budget <n>', 'how many images to select (the top of the ranking; exported with --export)', parsePositiveInt)
     .option('--out <dir>', 'output folder (scores.jsonl keeps every image scored: a second run continues)', 'rank')
-    .option('--export <formats>', 'pre-annotations of the selected images: coco, labelstudio, cvat, cvat-xml, yolo, labelme (as predict --export)')))
+    .option('--export <formats>', 'pre-annotations of the selected images: coco, labelstudio, cvat, cvat-xml, yolo, labelme, supervisely (as predict --export)')))
     .action(async (o: Opts) => (await import('./actions/rank.js')).run(o));
 }

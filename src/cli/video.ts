@@ -34,7 +34,7 @@ export function videoCommand(): Command {
     .option('--mask-video <file>', 'also write the colour-mask video')
     .option('--labels-dir <dir>', 'also write each frame\'s label map (frame_000001.png, ...)')
     .option('--max-frames <n>', 'stop after this many frames', parsePositiveInt)
-    .option('--export <formats>', 'also write pre-annotations of the frames for labelling tools into --export-dir: coco, labelstudio, cvat, cvat-xml, yolo, labelme (as predict --export), the frames named as CVAT names a video\'s (frame_000000.png, from 0), and the frames themselves (frames/)')
+    .option('--export <formats>', 'also write pre-annotations of the frames for labelling tools into --export-dir: coco, labelstudio, cvat, cvat-xml, yolo, labelme, supervisely (as predict --export), the frames named as CVAT names a video\'s (frame_000000.png, from 0), and the frames themselves (frames/)')
     .option('--export-dir <dir>', 'the folder of --export\'s files')
     .option('--export-every <n>', 'export every n-th frame (frame 0, n, 2n, ...)', parsePositiveInt, 1)))
     .action(async (input: string, o: Opts) => (await import('./actions/video.js')).run(input, o));

@@ -1,7 +1,7 @@
 // Messages between the HTTP server and its inference workers.
 import type { LabelStudioRegions } from '../data/annotations/format_names.js';
 
-export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'cvat-xml', 'yolo', 'labelme', 'probabilities'] as const;
+export const OUTPUTS = ['labels', 'mask', 'overlay', 'json', 'coco', 'labelstudio', 'cvat-xml', 'yolo', 'labelme', 'supervisely', 'probabilities'] as const;
 export type Output = typeof OUTPUTS[number];
 
 export interface Job {

@@ -68,12 +68,14 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
     const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: job.fromName ?? 'tag', toName: job.toName ?? 'image', imageUrlPrefix: '', modelVersion: `pixelwise ${job.model}`, urlNames: true, regions: job.regions }, { outlineTolerance: job.tolerance });
     await b.add({ name: job.name ?? 'image', width: r.width, height: r.height, labels: r.labels, confidence });
     body = Buffer.from(JSON.stringify(job.output === 'coco' ? b.coco() : b.labelStudio()[0])); contentType = 'application/json';
-  } else if (job.output === 'yolo' || job.output === 'labelme' || job.output === 'cvat-xml') {
-    // The image's outlines: its YOLO label rows (class indices of the classes but background), its labelme file, or a CVAT XML of it.
+  } else if (job.output === 'yolo' || job.output === 'labelme' || job.output === 'cvat-xml' || job.output === 'supervisely') {
+    // The image's outlines: its YOLO label rows (class indices of the classes but background), its
+    // labelme file, or a CVAT XML of it; or its Supervisely annotation (bitmaps; it names no image).
     const b = new ExportBuilder(seg.card.classes, [job.output], { fromName: '', toName: '', imageUrlPrefix: '', modelVersion: '' }, { outlineTolerance: job.tolerance });
-    await b.add({ name: job.name ?? 'image', width: r.width, height: r.height, labels: r.labels });
+    await b.add({ name: job.output === 'supervisely' ? 'image' : job.name ?? 'image', width: r.width, height: r.height, labels: r.labels });
     if (job.output === 'yolo') { body = Buffer.from(b.yoloLabels()[0].rows); contentType = 'text/plain; charset=utf-8'; }
     else if (job.output === 'cvat-xml') { body = Buffer.from(b.cvatXml()); contentType = 'application/xml; charset=utf-8'; }
+    else if (job.output === 'supervisely') { body = Buffer.from(JSON.stringify(b.supervisely().anns[0].json)); contentType = 'application/json'; }
     else { body = Buffer.from(JSON.stringify(b.labelme()[0].json)); contentType = 'application/json'; }
   } else if (job.output === 'labels') {
     body = await encodeLabelPngFast(r.labels, r.width, r.height, seg.card.classes.map((c) => c.color)); contentType = 'image/png';

@@ -7,13 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { unzipSync } from 'fflate';
+import { inflateSync } from 'node:zlib';
+import { decode as decodePng } from 'fast-png';
 import { readMask } from '../../src/data/mask_io.ts';
 import { Rng } from '../../src/util/random.ts';
 import { tempDir, writeGreyPng, writeRgb } from '../helpers.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
 const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8' });
-const FORMATS = 'coco,labelstudio,cvat,cvat-xml,yolo,labelme';
+const FORMATS = 'coco,labelstudio,cvat,cvat-xml,yolo,labelme,supervisely';
 
 /** `out`'s exports read back by convert --from; each image's mask. */
 function readBack(out: string, images: string, classFile: string): Map<string, Map<string, Uint8Array>> {
@@ -22,12 +24,14 @@ function readBack(out: string, images: string, classFile: string): Map<string, M
   fs.cpSync(images, path.join(yolo, 'images', 'train'), { recursive: true });
   const got = new Map<string, Map<string, Uint8Array>>();
   for (const [from, file, imageDir] of [['coco', 'coco.json', images], ['labelstudio', 'labelstudio.json', images], ['cvat-mask', 'cvat.zip', images], ['cvat', 'cvat.xml', images],
-    ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', images]]) {
+    ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', images], ['supervisely', 'supervisely', '']]) {
     const back = path.join(tempDir(), 'back');
-    // Label Studio's tasks carry the masks as annotations: read without --predictions.
-    const c = run('convert', '--from', from, path.resolve(out, file), '--images', imageDir, '--out', back, '--class-file', classFile, '--quiet');
+    // Label Studio's tasks carry the masks as annotations: read without --predictions. Supervisely's project holds its images.
+    const c = run('convert', '--from', from, path.resolve(out, file), ...(imageDir ? ['--images', imageDir] : []), '--out', back, '--class-file', classFile, '--quiet');
     assert.equal(c.status, 0, `${from}: ${c.stderr}`);
-    got.set(from, new Map(fs.readdirSync(path.join(back, 'masks')).map((f) => [f, readMask(path.join(back, 'masks', f)).data])));
+    // Supervisely's masks keep their dataset's folder (ds0/).
+    const files = (fs.readdirSync(path.join(back, 'masks'), { recursive: true }) as string[]).filter((f) => f.endsWith('.png'));
+    got.set(from, new Map(files.map((f) => [path.basename(f), readMask(path.join(back, 'masks', f)).data])));
   }
   return got;
 }
@@ -51,7 +55,23 @@ test('convert --to: blob masks of four classes, with void, as COCO, Label Studio
   const out = path.join(d, 'out');
   const r = run('convert', '--to', FORMATS, '--images', images, '--masks', masks, '--class-file', classFile, '--out', out, '--quiet');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^wrote the masks of 5 images as coco, labelstudio, cvat, cvat-xml, yolo, labelme: /);
+  assert.match(r.stdout, /^wrote the masks of 5 images as coco, labelstudio, cvat, cvat-xml, yolo, labelme, supervisely: /);
+  // Supervisely's bitmaps as its SDK decodes them: base64, zlib, a PNG whose alpha is the mask (index 0 transparent).
+  const meta = JSON.parse(fs.readFileSync(path.join(out, 'supervisely', 'meta.json'), 'utf8'));
+  assert.deepEqual(meta.classes.map((c: { title: string; shape: string }) => [c.title, c.shape]), [['crack', 'bitmap'], ['pot hole', 'bitmap'], ['patch', 'bitmap']]);
+  const ann = JSON.parse(fs.readFileSync(path.join(out, 'supervisely', 'ds0', 'ann', 'img 0.png.json'), 'utf8'));
+  assert.deepEqual(ann.size, { height: 30, width: 40 });
+  for (const o of ann.objects) {
+    const png = decodePng(inflateSync(Buffer.from(o.bitmap.data, 'base64')));
+    const cls = 1 + meta.classes.findIndex((c: { title: string }) => c.title === o.classTitle);
+    const alpha = (v: number) => (png.palette![v] as number[])[3];
+    const [x0, y0] = o.bitmap.origin;
+    const truth = want.get('img 0.png')!;
+    for (let y = 0; y < png.height; y++) for (let x = 0; x < png.width; x++) {
+      assert.equal(alpha(png.data[y * png.width + x]) === 255, truth[(y0 + y) * 40 + x0 + x] === cls, `${o.classTitle} at ${x0 + x},${y0 + y}`);
+    }
+  }
+  assert.ok(fs.existsSync(path.join(out, 'supervisely', 'ds0', 'img', 'img 0.png')));
   const tasks = JSON.parse(fs.readFileSync(path.join(out, 'labelstudio.json'), 'utf8'));
   assert.ok(tasks.every((t: { annotations?: unknown[]; predictions?: unknown }) => t.annotations?.length === 1 && t.predictions === undefined));
   assert.equal(tasks[0].data.image, 'img%200.png');

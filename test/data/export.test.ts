@@ -244,27 +244,30 @@ test('predict --export refuses a folder that holds other files, or a file where 
   assert.equal(l.stderr, `pixelwise: --out ${lm}: labelme is a file, where the labelme export writes its folder; move it away or give another --out\n`);
   assert.deepEqual(fs.readdirSync(lm), ['labelme']);
   const q = spawnSync(process.execPath, [BIN, 'predict', path.join(PHOTOS, photos[0]), '--model', 'voc-fast', '--out', path.join(out, 'x'), '--export', 'coco,voc'], { encoding: 'utf8' });
-  assert.equal(q.stderr, 'pixelwise: --export coco,voc: unknown format voc; use coco, labelstudio, cvat, cvat-xml, yolo, labelme (comma-separated)\n');
+  assert.equal(q.stderr, 'pixelwise: --export coco,voc: unknown format voc; use coco, labelstudio, cvat, cvat-xml, yolo, labelme, supervisely (comma-separated)\n');
 });
 
 const CAMVID_VAL = path.resolve('../shared/data/camvid/val');
-test('CamVid val with the camvid-fast model: COCO, Label Studio, CVAT (masks and XML polygons), YOLO and labelme exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
+test('CamVid val with the camvid-fast model: COCO, Label Studio, CVAT (masks and XML polygons), YOLO, labelme and Supervisely exports convert back to the label maps exactly', { skip: !fs.existsSync(CAMVID_VAL) && `${CAMVID_VAL} not found` }, () => {
   const images = path.join(tempDir(), 'val');
   fs.mkdirSync(images);
   for (const f of fs.readdirSync(CAMVID_VAL).sort().slice(0, 12)) fs.copyFileSync(path.join(CAMVID_VAL, f), path.join(images, f));
   const out = path.join(tempDir(), 'pred');
-  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid-fast', '--out', out, '--export', 'coco,labelstudio,cvat,cvat-xml,yolo,labelme', '--quiet'], { encoding: 'utf8' });
+  const p = spawnSync(process.execPath, [BIN, 'predict', images, '--model', 'camvid-fast', '--out', out, '--export', 'coco,labelstudio,cvat,cvat-xml,yolo,labelme,supervisely', '--quiet'], { encoding: 'utf8' });
   assert.equal(p.status, 0, p.stderr);
   // YOLO's labels are found from data.yaml by its rule: .../images/train/NAME -> .../labels/train/NAME.txt.
   const yolo = tempDir();
   for (const [name, bytes] of Object.entries(unzipSync(fs.readFileSync(path.join(out, 'yolo.zip'))))) { fs.mkdirSync(path.join(yolo, path.dirname(name)), { recursive: true }); fs.writeFileSync(path.join(yolo, name), bytes); }
   fs.cpSync(images, path.join(yolo, 'images', 'train'), { recursive: true });
   for (const [from, file, imageDir] of [['coco', 'coco.json', images], ['labelstudio', 'labelstudio.json', images], ['cvat-mask', 'cvat.zip', images], ['cvat', 'cvat.xml', images],
-    ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', images]]) {
+    ['yolo', path.join(yolo, 'data.yaml'), path.join(yolo, 'images', 'train')], ['labelme', 'labelme', images], ['supervisely', 'supervisely', '']]) {
     const back = path.join(tempDir(), 'back');
-    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.resolve(out, file), '--images', imageDir, '--out', back, '--class-file', 'camvid', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
+    // Supervisely's project holds its images (copied there by the export).
+    const c = spawnSync(process.execPath, [BIN, 'convert', '--from', from, path.resolve(out, file), ...(imageDir ? ['--images', imageDir] : []), '--out', back, '--class-file', 'camvid', '--quiet', ...(from === 'labelstudio' ? ['--predictions'] : [])], { encoding: 'utf8' });
     assert.equal(c.status, 0, c.stderr);
-    for (const f of fs.readdirSync(images)) assert.deepEqual(readMask(path.join(back, 'masks', f)).data, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`)).data, `${f}: ${from}`);
+    // Supervisely's masks keep their images' folders in the project (ds0/img/).
+    const masks = from === 'supervisely' ? path.join(back, 'masks', 'ds0', 'img') : path.join(back, 'masks');
+    for (const f of fs.readdirSync(images)) assert.deepEqual(readMask(path.join(masks, f)).data, readMask(path.join(out, `${f.replace(/\.png$/, '')}_labels.png`)).data, `${f}: ${from}`);
   }
 });
 
@@ -273,7 +276,7 @@ test('ExportBuilder refuses an unknown format and a label map or confidence of a
   const { UserError } = await import('../../src/util/errors.ts');
   const classes = [{ name: 'background', color: [0, 0, 0] as [number, number, number] }, { name: 'cat', color: [255, 0, 0] as [number, number, number] }];
   const names = { fromName: 'tag', toName: 'image', imageUrlPrefix: '/data/', modelVersion: 'm' };
-  assert.throws(() => new ExportBuilder(classes, ['coco', 'voc' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats voc: unknown export format; use coco, labelstudio, cvat, cvat-xml, yolo, labelme');
+  assert.throws(() => new ExportBuilder(classes, ['coco', 'voc' as never], names), (e: Error) => e instanceof UserError && e.argument === 'formats' && e.message === 'formats voc: unknown export format; use coco, labelstudio, cvat, cvat-xml, yolo, labelme, supervisely');
   assert.throws(() => new ExportBuilder(classes, ['yolo'], names, { outlineTolerance: -1 }), (e: Error) => e instanceof UserError && e.argument === 'outlineTolerance' && e.message === 'outlineTolerance -1: a distance in pixels, 0 (exact) or more');
   const b = new ExportBuilder(classes, ['coco', 'labelstudio'], names);
   await assert.rejects(b.add({ name: 'a.png', width: 3, height: 2, labels: new Uint8Array(5) }), (e: Error) => e instanceof UserError && e.message === 'labels: 5 values for a 3x2 image; expected 6, one per pixel');
@@ -336,4 +339,10 @@ test('exports refuse two images they cannot tell apart: one name twice, or (CVAT
   assert.equal(q.status, 2);
   assert.equal(q.stderr, 'pixelwise: --export: "a.jpg" and "a.png" would share the CVAT mask SegmentationClass/a.png (CVAT pairs masks with images by the name less its extension); predict them in separate runs\n');
   assert.equal(fs.existsSync(out), false, 'nothing written');
+});
+
+test('a Supervisely export refuses an image in a subfolder by name (its dataset holds images in one folder)', async () => {
+  const { exportNamesProblem } = await import('../../src/data/annotations/export.ts');
+  assert.equal(exportNamesProblem(['a.png', 'sub/b.png'], ['coco', 'supervisely']), '"sub/b.png" is in a subfolder, and a Supervisely dataset holds its images in one folder by name');
+  assert.equal(exportNamesProblem(['a.png', 'sub/b.png'], ['coco']), null);
 });

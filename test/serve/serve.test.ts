@@ -113,6 +113,19 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     const fromLabelme = new Uint8Array(expected.labels.length);
     for (const s of lm.shapes) fillPolygon(fromLabelme, lm.imageWidth, lm.imageHeight, s.points.flat(), voc.classes.findIndex((c: { name: string }) => c.name === s.label));
     assert.deepEqual(fromLabelme, expected.labels);
+    // A Supervisely annotation: each bitmap decoded as its SDK does (base64, zlib, PNG alpha) at its origin.
+    const sly = await (await post(`${url}/v1/segment?model=voc&output=supervisely`, photo, 'image/png')).json();
+    assert.deepEqual(sly.size, { height: expected.height, width: expected.width });
+    const { inflateSync } = await import('node:zlib');
+    const fromSly = new Uint8Array(expected.labels.length);
+    for (const o of sly.objects) {
+      const png = decode(inflateSync(Buffer.from(o.bitmap.data, 'base64')));
+      const id = voc.classes.findIndex((c: { name: string }) => c.name === o.classTitle);
+      for (let y = 0; y < png.height; y++) for (let x = 0; x < png.width; x++) {
+        if ((png.palette![png.data[y * png.width + x]] as number[])[3] === 255) fromSly[(o.bitmap.origin[1] + y) * expected.width + o.bitmap.origin[0] + x] = id;
+      }
+    }
+    assert.deepEqual(fromSly, expected.labels);
     // Confidence masks (MediaPipe's convention): one 8-bit mask per class, the library's probability.
     const withProb = await lib.segment(PHOTO, { probabilities: true });
     const catMask = await post(`${url}/v1/segment?model=voc&output=probabilities&classes=cat`, photo, 'image/png');
@@ -164,9 +177,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 16/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 17/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 16/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 17/);
   } finally { await s.close(); }
 });
 

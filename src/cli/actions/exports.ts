@@ -17,7 +17,7 @@ export function parseExports(v: string, flag = '--export'): ExportFormat[] {
 }
 
 /** Files predict, rank and video write (per image, and the exports): an export goes into a folder of nothing else. */
-const OWN_OUTPUT = new RegExp(`${PREDICTION_FILE.source}|${/^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|cvat\.xml|yolo\.zip|labelme|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/.source}`);
+const OWN_OUTPUT = new RegExp(`${PREDICTION_FILE.source}|${/^(coco\.json|labelstudio\.json|labelstudio-config\.xml|cvat\.zip|cvat\.xml|yolo\.zip|labelme|supervisely|frames|scores\.jsonl|predict\.jsonl|rank\.csv|rank\.json)$/.source}`);
 
 export function checkExportDir(out: string, flag = '--out'): void {
   if (!isDir(out)) return;
@@ -40,6 +40,8 @@ export function checkExportDir(out: string, flag = '--out'): void {
 // digest of the shapes pixelwise wrote (labelme keeps keys it does not know), so that one changed
 // since is never written over.
 const labelmeFile = (out: string, name: string) => path.join(out, 'labelme', labelmeFileOf(name));
+/** The one dataset of a Supervisely export. */
+const SUPERVISELY_DATASET = 'ds0';
 const shapesDigest = (shapes: unknown): string => createHash('sha1').update(JSON.stringify(
   Array.isArray(shapes) ? shapes.map((s: { label?: unknown; shape_type?: unknown; points?: unknown }) => [s?.label, s?.shape_type, s?.points]) : null)).digest('hex');
 
@@ -68,6 +70,18 @@ export function writeExports(out: string, formats: ExportFormat[], b: ExportBuil
   if (formats.includes('cvat')) put('cvat.zip', b.cvatZip());
   if (formats.includes('cvat-xml')) put('cvat.xml', b.cvatXml());
   if (formats.includes('yolo')) put('yolo.zip', b.yoloZip());
+  if (formats.includes('supervisely')) {
+    // Supervisely imports a project folder: meta.json, and a dataset of its images (copied) and annotations.
+    const project = path.join(out, 'supervisely');
+    const { meta, anns } = b.supervisely();
+    writeFileAtomic(path.join(project, 'meta.json'), JSON.stringify(meta) + '\n');
+    for (const a of anns) {
+      writeFileAtomic(path.join(project, SUPERVISELY_DATASET, 'ann', a.file), JSON.stringify(a.json) + '\n');
+      const image = path.join(project, SUPERVISELY_DATASET, 'img', a.name);
+      if (path.resolve(imageFile(a.name)) !== path.resolve(image)) writeFileAtomic(image, fs.readFileSync(imageFile(a.name)));
+    }
+    written.push(`${project}${path.sep} (${anns.length} image${anns.length === 1 ? '' : 's'} in ${SUPERVISELY_DATASET}/)`);
+  }
   if (formats.includes('labelme')) {
     const files = b.labelme();
     checkLabelmeEdits(out, formats, files.map((f) => f.name), flag);

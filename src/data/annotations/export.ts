@@ -15,7 +15,9 @@
 // class is one (outlines.ts), its holes joined in, and each reads back to the region's pixels exactly.
 // A leading background class ("background", "other", "_background_") is not exported: its pixels
 // are the unlabelled rest, which every reader takes as background.
+import { deflateSync } from 'node:zlib';
 import { zipSync } from 'fflate';
+import { encode as encodePng } from 'fast-png';
 import sharp from 'sharp';
 import { stringify as yamlText } from 'yaml';
 import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
@@ -71,6 +73,8 @@ class ExportNames {
   private readonly seen = new Map<string, string>();
   constructor(private readonly formats: readonly ExportFormat[]) {}
   problem(n: string): string | null {
+    // A Supervisely dataset keeps its images in one folder, img/, by name.
+    if (this.formats.includes('supervisely') && n.includes('/')) return `"${n}" is in a subfolder, and a Supervisely dataset holds its images in one folder by name`;
     const byStem = this.formats.find((f) => STEM_FILES[f]);
     const key = byStem ? stem(n) : n;
     const other = this.seen.get(key);
@@ -129,6 +133,7 @@ export class ExportBuilder {
   private readonly yoloFiles: { name: string; file: string; rows: string }[] = [];
   private readonly labelmeFiles: { name: string; file: string; json: LabelmeFile }[] = [];
   private readonly cvatImages: string[] = [];
+  private readonly superviselyAnns: { name: string; json: object }[] = [];
   private readonly added: ExportNames;
 
   /**
@@ -158,7 +163,7 @@ export class ExportBuilder {
     const clash = this.added.problem(p.name);
     if (clash) throw new UserError(`name: ${clash}; rename one, or export them in separate runs`, 2, 'name');
     const polygons = this.formats.includes('labelstudio') && this.names.regions === 'polygon';
-    const masks = this.formats.includes('coco') || (this.formats.includes('labelstudio') && !polygons) ? classMasks(p, this.ids, sums) : [];
+    const masks = this.formats.includes('coco') || this.formats.includes('supervisely') || (this.formats.includes('labelstudio') && !polygons) ? classMasks(p, this.ids, sums) : [];
     const exported = new Set(this.ids);
     const outlines = this.formats.includes('yolo') || this.formats.includes('labelme') || this.formats.includes('cvat-xml') || polygons
       ? labelOutlines(p.labels, p.width, p.height, (l) => exported.has(l), this.options.outlineTolerance ?? 0) : [];
@@ -199,6 +204,14 @@ export class ExportBuilder {
       const s = stem(p.name);
       this.stems.push(s);
       this.pngs[`SegmentationClass/${s}.png`] = new Uint8Array(await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).png().toBuffer());
+    }
+    if (this.formats.includes('supervisely')) {
+      // A bitmap object per class: its mask cropped to its box, as Supervisely's SDK encodes one.
+      const objects = masks.map((m) => ({
+        classTitle: this.classes[m.id].name, description: '', tags: [], geometryType: 'bitmap',
+        bitmap: { data: superviselyBitmap(m.mask, p.width, m.bbox), origin: [m.bbox[0], m.bbox[1]] },
+      }));
+      this.superviselyAnns.push({ name: p.name, json: { description: '', tags: [], size: { height: p.height, width: p.width }, objects } });
     }
     if (this.formats.includes('cvat-xml')) {
       const shapes = outlines.map((o) => `    <polygon label="${xmlAttr(this.classes[o.label].name)}" source="auto" occluded="0" z_order="0" points="${
@@ -265,6 +278,15 @@ export class ExportBuilder {
     }, { level: 6 });
   }
 
+  /**
+   * A Supervisely project: meta.json (the exported classes as bitmap classes) and, for the one
+   * dataset, ann/NAME.json per image (its images go into img/ beside it).
+   */
+  supervisely(): { meta: object; anns: { name: string; file: string; json: object }[] } {
+    const classes = this.ids.map((i) => ({ title: this.classes[i].name, shape: 'bitmap', color: hex(this.colors[i]), geometry_config: {}, hotkey: '' }));
+    return { meta: { classes, tags: [], projectType: 'images' }, anns: this.superviselyAnns.map((a) => ({ ...a, file: `${a.name}.json` })) };
+  }
+
   /** YOLO label files: NAME.txt each, a row per region (the class index among the exported classes, then its outline in fractions of the image). */
   yoloLabels(): { name: string; file: string; rows: string }[] { return this.yoloFiles; }
 
@@ -320,4 +342,16 @@ function labelCounts(labels: Uint8Array): Uint32Array {
   const n = new Uint32Array(256);
   for (let i = 0; i < labels.length; i++) n[labels[i]]++;
   return n;
+}
+
+/**
+ * A Supervisely bitmap: the mask inside `bbox` as a palette PNG whose index 0 is transparent and 1
+ * white (what Supervisely's SDK writes, and its decoder reads from the alpha), zlib-compressed, base64.
+ */
+function superviselyBitmap(mask: Uint8Array, width: number, bbox: [number, number, number, number]): string {
+  const [x0, y0, w, h] = bbox;
+  const crop = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) crop.set(mask.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+  const png = encodePng({ width: w, height: h, data: crop, depth: 8, channels: 1, palette: [[0, 0, 0, 0], [255, 255, 255, 255]] });
+  return Buffer.from(deflateSync(png)).toString('base64');
 }

@@ -12,5 +12,5 @@ export const LS_REGIONS = ['brush', 'polygon'] as const;
 export type LabelStudioRegions = typeof LS_REGIONS[number];
 
 /** The labelling tools' files pixelwise writes (predict/rank/video --export, convert --to). */
-export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'cvat-xml', 'yolo', 'labelme'] as const;
+export const EXPORT_FORMATS = ['coco', 'labelstudio', 'cvat', 'cvat-xml', 'yolo', 'labelme', 'supervisely'] as const;
 export type ExportFormat = typeof EXPORT_FORMATS[number];
