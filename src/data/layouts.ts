@@ -100,7 +100,10 @@ const has = (root: string, dirs: (string | string[])[]) => dirs.every((d) => (Ar
 export function detectLayout(root: string): { layout: LayoutName; root: string } | null {
   for (const r of [root, ...WRAPPERS.map((w) => path.join(root, w))]) {
     if (!isDir(r)) continue;
-    for (const [name, dirs] of Object.entries(SIGNATURES)) if (has(r, dirs)) return { layout: name as LayoutName, root: r };
+    for (const [name, dirs] of Object.entries(SIGNATURES)) {
+      // Vistas is told by its config file too: training/labels alone is many a dataset's.
+      if (has(r, dirs) && (!(name in MAPILLARY) || MAPILLARY[name as keyof typeof MAPILLARY].config.some((c) => isFile(path.join(r, c))))) return { layout: name as LayoutName, root: r };
+    }
     if (isRoboflow(r)) return { layout: 'roboflow', root: r };
     if (has(r, ['images', 'masks'])) return { layout: 'folders', root: r };
   }

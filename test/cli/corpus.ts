@@ -203,7 +203,7 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'evaluate', name: '--class-map a missing JSON file', args: ['evaluate', '--model', VOC, '--images', good.images, '--masks', good.masks, '--class-file', 'camvid', '--class-map', p('nowhere.json'), '--report', p('ev4')], expect: 'error', message: /^pixelwise: --class-map .*nowhere\.json: no such file; give a JSON file of pairs/ });
   fs.mkdirSync(p('mapillary', 'training', 'images'), { recursive: true });
   fs.mkdirSync(p('mapillary', 'training', 'v1.2', 'labels'), { recursive: true });
-  cases.push({ command: 'verify', name: 'a Mapillary Vistas copy without its config file', args: ['verify', '--data', p('mapillary')], expect: 'error', message: /no config_v1\.2\.json or config\.json in it/ });
+  cases.push({ command: 'verify', name: 'a Mapillary Vistas copy without its config file', args: ['verify', '--data', p('mapillary'), '--layout', 'mapillary'], expect: 'error', message: /no config_v1\.2\.json or config\.json in it/ });
   cases.push({ command: 'rank', name: 'an empty folder', args: ['rank', '--images', p('empty-dir'), '--model', VOC, '--out', p('rank')], expect: 'error', message: /no images/ });
   fs.mkdirSync(p('empty-dir'), { recursive: true });
   // Videos.

@@ -252,9 +252,11 @@ test('mapillary: SPLIT/images with SPLIT/v1.2/labels (v1.0/1.1: SPLIT/labels), c
   assert.deepEqual(classIds(resolveLayout('auto', legacy, 'train')).get('__CRyFzoDOXn6unQ6a3DnQ'), [0, 1, 2, 255, 0, 1, 2, 255]);
   // One line each: no config, a config without labels, v1.2 asked of a v2.0-only copy.
   fs.rmSync(path.join(legacy, 'config.json'));
-  assert.throws(() => resolveLayout('auto', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e) === `--data ${legacy}: no config_v1.2.json or config.json in it (the release's config file, which names its labels)`);
+  assert.throws(() => resolveLayout('mapillary', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e) === `--data ${legacy}: no config_v1.2.json or config.json in it (the release's config file, which names its labels)`);
+  // Without its config file, training/labels is not taken for Vistas: many a dataset has one.
+  assert.equal(detectLayout(legacy), null);
   fs.writeFileSync(path.join(legacy, 'config.json'), '{"labels": {}}');
-  assert.throws(() => resolveLayout('auto', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${path.join(legacy, 'config.json')}: has no "labels" list`));
+  assert.throws(() => resolveLayout('mapillary', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${path.join(legacy, 'config.json')}: has no "labels" list`));
   fs.rmSync(path.join(root, 'training', 'v1.2'), { recursive: true });
   assert.throws(() => resolveLayout('mapillary', root, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).endsWith("(the split's labels; --layout mapillary-v2 reads v2.0's)"));
 });
