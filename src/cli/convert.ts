@@ -32,7 +32,7 @@ export function convertCommand(): Command {
     .option('--masks <dir>', 'with --to: the folder of PNG masks, paired with --images by file name')
     .option('--list <file>', 'with --to: only the images named in it')
     .option('--label-map <from:to,...>', 'with --to: remap mask values first, e.g. 255:1')
-    .option('--classes <n>', 'with --to: the number of classes, when no --class-file or --data names them (named class 0, class 1, ...)', parsePositiveInt)
+    .option('--classes <n>', 'with --to: the number of classes, when no --class-file or --data names them (0 background, left unlabelled; then class 1, class 2, ...)', parsePositiveInt)
     .option('--ignore-index <n>', 'with --to: the mask value that is no class (default 255, or the layout\'s): left unlabelled', parseIntArg);
   addPairingOptions(c, 'train');
   addExportOptions(c, '--to');

@@ -92,8 +92,8 @@ test('convert --to: blob masks of four classes, with void, as COCO, Label Studio
     assert.match(e.stderr.trim(), msg);
     assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
   }
-  // --classes N names them class 0, ...: the files carry those names.
+  // --classes N: 0 is background (unlabelled), then class 1, class 2, ...
   const named = run('convert', '--to', 'coco', '--images', images, '--masks', masks, '--classes', '4', '--out', path.join(d, 'o8'), '--quiet');
   assert.equal(named.status, 0, named.stderr);
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(d, 'o8', 'coco.json'), 'utf8')).categories.map((c: { name: string }) => c.name).length, 4);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(d, 'o8', 'coco.json'), 'utf8')).categories.map((c: { name: string }) => c.name), ['class 1', 'class 2', 'class 3']);
 });

@@ -7,7 +7,7 @@ import { shellArg } from '../shell_arg.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../convert.js';
 import { UserError } from '../../util/errors.js';
-import { classList, defaultClasses } from '../../data/classes.js';
+import { classList, defaultClasses, type Rgb } from '../../data/classes.js';
 import { loadSamples } from '../../data/dataset.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { readImage } from '../../data/image_io.js';
@@ -65,7 +65,8 @@ async function toTools(o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
   checkExportDir(o.out);
   const { pairing, layout } = resolveData(o, 'train', cliLog);
-  const classes = datasetClasses(layout, o.classFile) ?? (o.classes != null ? defaultClasses(o.classes) : undefined);
+  // --classes N: 0 is background (left unlabelled, as convert --from reads unlabelled pixels), then class 1, ...
+  const classes = datasetClasses(layout, o.classFile) ?? (o.classes != null ? [{ name: 'background', color: [0, 0, 0] as Rgb }, ...defaultClasses(o.classes).slice(1)] : undefined);
   if (!classes) throw new UserError(`--to ${o.to}: needs the classes the masks' values stand for: --class-file FILE (names and colours), --classes N, or --data in a standard layout`);
   if (o.classes != null && o.classFile != null && o.classes !== classes.length) throw new UserError(`--classes ${o.classes}: --class-file ${o.classFile} lists ${classes.length}; give one of them`);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
