@@ -19,6 +19,9 @@
 // - bdd100k: BDD100K's 10K images with their sem_seg masks (images/10k/SPLIT,
 //   labels/sem_seg/masks/SPLIT; the 2018 release: seg/images/SPLIT, seg/labels/SPLIT/*_train_id.png),
 //   already the 19 Cityscapes trainIds, 255 void;
+// - class-dict: SPLIT/ with SPLIT_labels/ of RGB colour masks and class_dict.csv naming each colour's
+//   class (Kaggle's CamVid download, with NAME_L.png masks, and others): a class named Void or
+//   Unlabelled is the ignore label, as camvid's Unlabelled is;
 // - mapillary, mapillary-v2: Mapillary Vistas, SPLIT/images/*.jpg with the palette label PNGs of
 //   v1.2 (SPLIT/v1.2/labels; v1.0 and v1.1: SPLIT/labels) or v2.0 (SPLIT/v2.0/labels), the classes
 //   from the release's config file (config_v1.2.json, config.json, config_v2.0.json) in its order,
@@ -31,7 +34,7 @@ import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from 
 import { argumentError } from '../util/errors.js';
 import { isDir, isFile, notFolder, readTextFile } from '../util/fs.js';
 
-export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid', 'roboflow', 'kitti', 'bdd100k', 'mapillary', 'mapillary-v2'] as const;
+export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid', 'roboflow', 'kitti', 'bdd100k', 'mapillary', 'mapillary-v2', 'class-dict'] as const;
 export type LayoutName = typeof LAYOUTS[number];
 
 /** A split of a dataset in a known layout: where its files are and what its mask values mean. */
@@ -71,7 +74,7 @@ const SPLIT_ALIASES: Record<string, string[]> = { train: ['training'], val: ['va
 const VOC_MASKS = ['SegmentationClass', 'SegmentationClassAug', 'SegmentationClassRaw'];
 
 /** Folders a layout is recognised by, relative to its root (a list: any one of them). */
-const SIGNATURES: Record<Exclude<LayoutName, 'folders' | 'roboflow'>, (string | string[])[]> = {
+const SIGNATURES: Record<Exclude<LayoutName, 'folders' | 'roboflow' | 'class-dict'>, (string | string[])[]> = {
   cityscapes: ['leftImg8bit', 'gtFine'],
   voc: ['JPEGImages', VOC_MASKS],
   ade20k: ['images', 'annotations'],
@@ -87,6 +90,11 @@ const MAPILLARY: Record<'mapillary' | 'mapillary-v2', { labels: string[]; config
   mapillary: { labels: ['v1.2/labels', 'labels'], config: ['config_v1.2.json', 'config.json'] },
   'mapillary-v2': { labels: ['v2.0/labels'], config: ['config_v2.0.json'] },
 };
+
+/** A class_dict.csv dataset: the file, and split folders with their masks in SPLIT_labels/ beside them. */
+const CLASS_DICT = 'class_dict.csv';
+const labelledSplits = (root: string) => present(root).filter((d) => isDir(path.join(root, `${d}_labels`)));
+const isClassDict = (root: string) => isFile(path.join(root, CLASS_DICT)) && labelledSplits(root).length > 0;
 
 /** Roboflow's split folders, and the class list each one holds. */
 const ROBOFLOW_SPLITS = ['train', 'valid', 'test'], ROBOFLOW_CLASSES = '_classes.csv';
@@ -105,6 +113,7 @@ export function detectLayout(root: string): { layout: LayoutName; root: string }
       if (has(r, dirs) && (!(name in MAPILLARY) || MAPILLARY[name as keyof typeof MAPILLARY].config.some((c) => isFile(path.join(r, c))))) return { layout: name as LayoutName, root: r };
     }
     if (isRoboflow(r)) return { layout: 'roboflow', root: r };
+    if (isClassDict(r)) return { layout: 'class-dict', root: r };
     if (has(r, ['images', 'masks'])) return { layout: 'folders', root: r };
   }
   return null;
@@ -112,6 +121,7 @@ export function detectLayout(root: string): { layout: LayoutName; root: string }
 
 function expected(layout: LayoutName): string {
   if (layout === 'roboflow') return `train/, valid/ or test/ holding ${ROBOFLOW_CLASSES}`;
+  if (layout === 'class-dict') return `${CLASS_DICT} and SPLIT/ with SPLIT_labels/`;
   return layout === 'folders' ? 'images/ and masks/ (or options.images and options.masks)' : SIGNATURES[layout].map((d) => (Array.isArray(d) ? d.map((x) => `${x}/`).join(' or ') : `${d}/`)).join(' and ');
 }
 
@@ -131,10 +141,10 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
     ({ layout: name, root } = found);
   } else {
     name = layout;
-    const wrapped = WRAPPERS.map((w) => path.join(root, w)).find((r) => name !== 'folders' && name !== 'roboflow' && has(r, SIGNATURES[name]));
+    const wrapped = WRAPPERS.map((w) => path.join(root, w)).find((r) => name !== 'folders' && name !== 'roboflow' && name !== 'class-dict' && has(r, SIGNATURES[name]));
     if (wrapped) root = wrapped;
   }
-  if (name === 'roboflow' ? !isRoboflow(root) : name !== 'folders' && !has(root, SIGNATURES[name])) {
+  if (name === 'roboflow' ? !isRoboflow(root) : name === 'class-dict' ? !isClassDict(root) : name !== 'folders' && !has(root, SIGNATURES[name])) {
     throw argumentError('data', root, `not a ${name} dataset: expected ${expected(name)} in it (found ${present(root).join(', ') || 'no folders'})`);
   }
   const splitDir = (parent: string, s: string) => {
@@ -214,6 +224,17 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
       const { classes, labelMap } = mapillaryClasses(config);
       return { layout: name, root, split: dir.split, classes, ignoreIndex: 255, labelMap, pairing: { images: path.join(dir.dir, 'images'), masks: labels } };
     }
+    case 'class-dict': {
+      const img = splitDir('', split);
+      const masks = path.join(root, `${img.split}_labels`);
+      if (!isDir(masks)) throw argumentError('split', split, `no ${masks} beside ${img.dir} (splits here with their masks: ${labelledSplits(root).join(', ')})`);
+      const classes = classDictClasses(path.join(root, CLASS_DICT));
+      const voidId = classes.findIndex((c) => VOID_NAMES.includes(c.name.trim().toLowerCase()));
+      return {
+        layout: name, root, split: img.split, classes, ignoreIndex: voidId >= 0 ? voidId : 255, labelMap: [],
+        pairing: { images: img.dir, masks, maskSuffix: maskSuffixOf(img.dir, masks) },
+      };
+    }
     case 'roboflow': {
       const dir = splitDir('', split);
       // Each split holds the list; a split without one reads the first split's that has it.
@@ -277,4 +298,37 @@ export function mapillaryClasses(file: string): { classes: ClassInfo[]; labelMap
   });
   if (!classes.length) throw argumentError('data', file, 'evaluates none of its labels');
   return { classes, labelMap: totalMap(known, 255) };
+}
+
+/** Class names that mean "no class" in a class_dict.csv (the ignore label). */
+const VOID_NAMES = ['void', 'unlabelled', 'unlabeled'];
+
+/**
+ * class_dict.csv ("name,r,g,b" and a row per class): the classes in its order with its colours. A
+ * malformed row is refused naming the file and the row.
+ */
+export function classDictClasses(file: string): ClassInfo[] {
+  const rows = readTextFile(file, 'a class_dict.csv lists a few classes; is it the right file?').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const classes: ClassInfo[] = [];
+  rows.forEach((row, i) => {
+    const cells = row.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    if (i === 0 && !cells.slice(-3).every((c) => /^\d+$/.test(c))) return; // the header
+    const rgb = cells.slice(-3).map(Number), name = cells.slice(0, -3).join(',');
+    if (cells.length < 4 || !name || !rgb.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) throw argumentError('data', file, `row ${i + 1} "${row}" is not "NAME,R,G,B" (a name and three values 0..255)`);
+    classes.push({ name, color: rgb as Rgb });
+  });
+  if (!classes.length) throw argumentError('data', file, 'lists no classes');
+  if (classes.length > 255) throw argumentError('data', file, `lists ${classes.length} classes; at most 255`);
+  return classes;
+}
+
+/** What a masks folder's names add to their images' (Kaggle's CamVid: NAME_L.png for NAME.png), or undefined. */
+function maskSuffixOf(images: string, masks: string): string | undefined {
+  const stems = new Set(fs.readdirSync(images).map((f) => f.replace(/\.[^.]+$/, '')));
+  const first = fs.readdirSync(masks).find((f) => f.toLowerCase().endsWith('.png'));
+  if (!first) return undefined;
+  const m = first.replace(/\.png$/i, '');
+  if (stems.has(m)) return undefined;
+  const owner = [...stems].filter((s) => m.startsWith(s)).sort((a, b) => b.length - a.length)[0];
+  return owner ? m.slice(owner.length) : undefined;
 }

@@ -261,6 +261,29 @@ test('mapillary: SPLIT/images with SPLIT/v1.2/labels (v1.0/1.1: SPLIT/labels), c
   assert.throws(() => resolveLayout('mapillary', root, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).endsWith("(the split's labels; --layout mapillary-v2 reads v2.0's)"));
 });
 
+test('class-dict: the CamVid download of Kaggle (SPLIT/ with SPLIT_labels/NAME_L.png colour masks, class_dict.csv): classes and colours from the file, Void the ignore label', async () => {
+  const root = tempDir();
+  fs.writeFileSync(path.join(root, 'class_dict.csv'), 'name,r,g,b\r\nAnimal,64,128,64\r\nRoad,128,64,128\r\nVoid,0,0,0\r\n');
+  const colors = [[64, 128, 64], [128, 64, 128], [0, 0, 0]];
+  const rgbMask = async (f: string, ids: number[]) => writeRgb(f, Uint8Array.from({ length: W * H * 3 }, (_, i) => colors[ids[Math.floor(i / 3) % ids.length]][i % 3]), W, H);
+  for (const [split, names] of [['train', ['0001TP_006690', '0001TP_006720']], ['val', ['0016E5_07959']]] as const) {
+    for (const n of names) { await img(path.join(root, split, `${n}.png`)); await rgbMask(path.join(root, `${split}_labels`, `${n}_L.png`), [1, 0, 2, 1]); }
+  }
+  await img(path.join(root, 'test', '0001TP_008550.png'));
+  assert.deepEqual(detectLayout(root), { layout: 'class-dict', root });
+  const r = resolveLayout('auto', root, 'train');
+  assert.deepEqual(r.classes!.map((c) => [c.name, c.color]), [['Animal', [64, 128, 64]], ['Road', [128, 64, 128]], ['Void', [0, 0, 0]]]);
+  assert.equal(r.ignoreIndex, 2);
+  assert.equal(r.pairing.maskSuffix, '_L');
+  const spec: DatasetSpec = { ...r.pairing, numClasses: 3, ignoreIndex: 2, labelMap: new Map(r.labelMap), colors: r.classes!.map((c) => c.color) };
+  const ids = new Map(loadSamples(spec).map((s) => [s.id, Array.from(readCheckedMask(s.mask!, spec, { width: W, height: H }).slice(0, 8))]));
+  assert.deepEqual([...ids.entries()], [['0001TP_006690', [1, 0, 2, 1, 1, 0, 2, 1]], ['0001TP_006720', [1, 0, 2, 1, 1, 0, 2, 1]]]);
+  assert.equal(resolveLayout('class-dict', root, 'val').split, 'val');
+  assert.throws(() => resolveLayout('class-dict', root, 'test'), (e: Error) => e instanceof UserError && cliMessage(e) === `--split test: no ${path.join(root, 'test_labels')} beside ${path.join(root, 'test')} (splits here with their masks: train, val)`);
+  fs.writeFileSync(path.join(root, 'class_dict.csv'), 'name,r,g,b\nAnimal,64,128\n');
+  assert.throws(() => resolveLayout('auto', root, 'train'), (e: Error) => e instanceof UserError && cliMessage(e) === `--data ${path.join(root, 'class_dict.csv')}: row 2 "Animal,64,128" is not "NAME,R,G,B" (a name and three values 0..255)`);
+});
+
 test('folders: masks named with a suffix beside their images or apart, in subfolders; hints where pairing fails; a missing layout folder in one line', async () => {
   const d = tempDir();
   for (const i of [0, 1]) { await img(path.join(d, 'flat', `img_${i}.png`)); grey(path.join(d, 'flat', `img_${i}_mask.png`), [i]); }
