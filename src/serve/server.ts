@@ -18,6 +18,7 @@ import { cardFile, openCard } from '../models/card_file.js';
 import { variantCards } from '../models/card.js';
 import { buildCatalog, describeModel, type CatalogEntry } from './catalog.js';
 import { listRuns, runLog } from './runs.js';
+import { openApiDocument, type RouteSeen } from './openapi.js';
 import { OUTPUTS, type Job } from './protocol.js';
 import { parseEffect } from '../render/compose.js';
 import { classIds, classList } from '../inference/label_map.js';
@@ -25,6 +26,7 @@ import { UserError } from '../util/errors.js';
 import { bmpSize, isBmp } from '../data/bmp.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
 import { DEFAULT_MAX_MODELS, hostName, LOOPBACK_HOSTS, type ServeOptions } from './options.js';
@@ -33,24 +35,25 @@ import { LS_REGIONS } from '../data/annotations/format_names.js';
 
 class HttpError extends Error { constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); } }
 
+// The descriptions are the OpenAPI document's (openapi.ts).
 const segmentQuery = z.object({
-  model: z.string().optional(),
-  output: z.enum(OUTPUTS).default('json'),
-  alpha: z.coerce.number().min(0).max(1).default(0.5),
-  effect: z.string().optional(),
-  keep: z.string().optional(),
-  format: z.enum(['png', 'jpeg']).default('png'),
-  labels: z.enum(['true', 'false', '1', '0']).optional(),
-  name: z.string().max(1000).optional(),
-  from_name: z.string().max(200).optional(),
-  to_name: z.string().max(200).optional(),
-  classes: z.string().max(4000).optional(),
-  tolerance: z.coerce.number().min(0).max(1e6).default(0),
-  regions: z.enum(LS_REGIONS).optional(),
+  model: z.string().optional().describe('a model of GET /v1/models (default: voc)'),
+  output: z.enum(OUTPUTS).default('json').describe('the answer: labels (indexed PNG), mask (colour), overlay, json (classes present), coco, labelstudio, cvat-xml, yolo, labelme, supervisely (pre-annotations of the image), probabilities (confidence masks of `classes`)'),
+  alpha: z.coerce.number().min(0).max(1).default(0.5).describe('overlay: the mask\'s opacity'),
+  effect: z.string().optional().describe('a background effect: blur, blur=SIGMA, grey, color=RRGGBB'),
+  keep: z.string().optional().describe('effect: the classes it leaves as they are (comma-separated; default person)'),
+  format: z.enum(['png', 'jpeg']).default('png').describe('mask, overlay, effect: the image format'),
+  labels: z.enum(['true', 'false', '1', '0']).optional().describe('json: also the label map, base64, a byte per pixel'),
+  name: z.string().max(1000).optional().describe('pre-annotations: the image\'s name (or URL) in them'),
+  from_name: z.string().max(200).optional().describe('labelstudio: the BrushLabels (or PolygonLabels) control\'s name'),
+  to_name: z.string().max(200).optional().describe('labelstudio: the Image object\'s name'),
+  classes: z.string().max(4000).optional().describe('probabilities: the classes (comma-separated names or ids)'),
+  tolerance: z.coerce.number().min(0).max(1e6).default(0).describe('yolo, labelme, cvat-xml, labelstudio polygons: how far thinned outlines may stray, pixels (0: exact)'),
+  regions: z.enum(LS_REGIONS).optional().describe('labelstudio: brush masks or polygons'),
 }).strict(); // a misspelt parameter (aplha=0.3) is refused, not answered with its default
 
 export type InferencePool = WorkerPool<Job, JobResult>;
-export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Map<string, CatalogEntry>; close(): Promise<void> }
+export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Map<string, CatalogEntry>; routes: RouteSeen[]; close(): Promise<void> }
 
 export async function buildServer(o: ServeOptions): Promise<Server> {
   const catalog = await buildCatalog(o.modelsDir);
@@ -68,6 +71,10 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try { done(null, JSON.parse(body as string)); } catch (e) { done(new HttpError(400, `the JSON body does not parse (${(e as Error).message})`), undefined); }
   });
+
+  // Every route, as registered: what the OpenAPI document describes.
+  const routes: RouteSeen[] = [];
+  app.addHook('onRoute', (r) => { for (const method of [r.method].flat()) routes.push({ method, url: r.url }); });
 
   const allowed = new Set((o.allowedHosts ?? LOOPBACK_HOSTS).map((h) => hostName(h)));
   app.addHook('onRequest', async (req) => {
@@ -97,6 +104,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `${req.method} ${req.url.split('?')[0]}: no such endpoint (see GET /v1/models, POST /v1/segment)` }));
 
+  app.get('/openapi.json', async () => openApiDocument(routes, segmentQuery, PACKAGE_VERSION));
   app.get('/healthz', async () => ({ status: 'ok', models: catalog.size, queue: pool.depth, running: pool.running }));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/v1/models', async () => ({ models: [...catalog.values()].map(describeModel) }));
@@ -156,7 +164,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
 
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
   await app.register(fastifyStatic, { root: ORT_WEB_DIST, prefix: '/vendor/ort/', decorateReply: false });
-  return { app, pool, catalog, async close() { await labelStudio.close(); await app.close(); await pool.close(); } };
+  return { app, pool, catalog, routes, async close() { await labelStudio.close(); await app.close(); await pool.close(); } };
 }
 
 const busy = () => new HttpError(503, 'busy: the inference queue is full; retry shortly', { 'retry-after': '1' });
