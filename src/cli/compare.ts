@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { addDatasetOptions, type DataOpts } from './shared.js';
 import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 
-export interface Opts extends DataOpts { labelMap?: string; classFile?: string; ignoreIndex?: number; bootstrap: number; seed: number; report: string; failIfWorse?: number; worst: number; quiet?: boolean; classMap?: string }
+export interface Opts extends DataOpts { labelMap?: string; classFile?: string; ignoreIndex?: number; bootstrap: number; seed: number; report: string; failIfWorse?: number; worst: number; quiet?: boolean; classMap?: string; boundary?: boolean }
 
 export function compareCommand(): Command {
   return addDatasetOptions(new Command('compare')
@@ -18,6 +18,7 @@ export function compareCommand(): Command {
     .option('--worst <k>', 'how many of the most differing images to show', parsePositiveInt, 8)
     .option('--fail-if-worse <points>', 'exit 1 when B is worse than A by more than this many mIoU points with 95% confidence (the interval\'s upper end below -points)', parseFloatArg)
     .option('--class-map <map>', 'models of other classes than the dataset\'s (the start model against the one fine-tuned from it): join their classes to the dataset\'s as evaluate --class-map does (auto, cityscapes-camvid, MODEL=DATASET pairs, or a JSON file); a model of the dataset\'s own classes is scored in the same classes')
+    .option('--boundary', 'also each model\'s boundary F1 (as evaluate --boundary: outlines within 0.75% of each image\'s diagonal), beside the mIoU difference')
     .option('--quiet', 'no progress bar')
     .action(async (a: string, b: string, o: Opts) => (await import('./actions/compare.js')).run(a, b, o));
 }

@@ -87,7 +87,7 @@ test('evaluate --class-map: the shipped person model on a dataset of three class
     return tp / (gtN + predN - tp);
   };
   const r = run('evaluate', '--model', 'person', '--images', images, '--masks', masks, '--class-file', path.join(d, 'classes.json'),
-    '--class-map', 'person=human,background=ground', '--json', '--bootstrap', '0', '--report', path.join(d, 'rep'), '--quiet');
+    '--class-map', 'person=human,background=ground', '--json', '--bootstrap', '0', '--report', path.join(d, 'rep'), '--quiet', '--boundary');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /class map: 2 classes scored \(background -> ground; person -> human\); the dataset's tree not scored \(no model class\)/);
   const j = JSON.parse(r.stdout);
@@ -126,10 +126,12 @@ test('evaluate --class-map: the shipped person model on a dataset of three class
   for (const name of ['astronaut', 'chelsea']) predB.push((await own.predictBatch([await readImage(path.join(images, `${name}.png`))]))[0]);
   await own.dispose();
   const c = run('compare', 'person', runDir, '--images', images, '--masks', masks, '--class-file', path.join(d, 'classes.json'), '--class-map', 'person=human,background=ground',
-    '--bootstrap', '10', '--report', path.join(d, 'cmp'), '--quiet');
+    '--bootstrap', '10', '--report', path.join(d, 'cmp'), '--quiet', '--boundary');
   assert.equal(c.status, 0, c.stderr);
   const cj = JSON.parse(fs.readFileSync(path.join(d, 'cmp', 'compare.json'), 'utf8'));
   close(cj.mIoU.a, j.mIoU, 'A as evaluate --class-map scores it');
+  close(cj.boundaryF1.a, j.meanBoundaryF1, 'A\'s boundary F1 as evaluate --boundary gives it');
+  assert.match(c.stdout, /^boundary F1 A [\d.]+, B [\d.]+: B - A [+-][\d.]+ points/m);
   // B: its tree predictions (class 2, not scored) are misses of the truth's class there.
   const saved = cases.map((x) => x.pred);
   cases.forEach((x, i) => { x.pred = predB[i]; });

@@ -22,17 +22,21 @@ import type { ConfusionOptions } from '../../metrics/confusion.js';
 import { IGNORED, classMapping, describeClassMapping, type ClassMapping } from '../../metrics/class_map.js';
 import type { Rgb } from '../../data/classes.js';
 import { classMapSpec } from '../class_map_option.js';
+import { BoundaryF1 } from '../../metrics/boundary.js';
 
 const pts = (v: number) => (v * 100).toFixed(2);
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${pts(v)}`;
 
-async function score(seg: Segmenter, spec: DatasetSpec, k: number, cmOpts: ConfusionOptions, label: string, quiet?: boolean, classMap?: ClassMapping): Promise<ImageConfusion[]> {
+async function score(seg: Segmenter, spec: DatasetSpec, k: number, cmOpts: ConfusionOptions, label: string, quiet?: boolean, classMap?: ClassMapping, bf?: BoundaryF1): Promise<ImageConfusion[]> {
   const samples = loadSamples(spec);
   const images: ImageConfusion[] = [];
   const scratch = new Float64Array(k * k);
   const bar = progressBar(label, samples.length, 'img', quiet);
   const o = classMap ? { classMap } : cmOpts;
-  await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, { ...o, input: seg.card.input, onImage: (d) => bar.update(d), onPair: (s, pred, gt) => images.push(imageConfusion(s.id, pred, gt, k, cmOpts, scratch)) });
+  await evaluateSamples((imgs) => seg.predictBatch(imgs), samples, spec, {
+    ...o, input: seg.card.input, onImage: (d) => bar.update(d),
+    onPair: (s, pred, gt, size) => { images.push(imageConfusion(s.id, pred, gt, k, cmOpts, scratch)); bf?.add(pred, gt, size.width, size.height); },
+  });
   bar.stop();
   return images;
 }
@@ -53,8 +57,10 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
   try {
     const sc = o.classMap != null ? await mappedScoring(a, b, segA, segB, o) : await ownScoring(a, b, segA, segB, o);
     const { k, spec, cmOpts, names, ignore } = sc;
-    const imgA = await score(segA, spec, k, cmOpts, `A ${path.basename(a)}`, o.quiet, sc.mapA);
-    const imgB = await score(segB, spec, k, cmOpts, `B ${path.basename(b)}`, o.quiet, sc.mapB);
+    const [bfA, bfB] = o.boundary ? [new BoundaryF1(k, cmOpts), new BoundaryF1(k, cmOpts)] : [undefined, undefined];
+    const imgA = await score(segA, spec, k, cmOpts, `A ${path.basename(a)}`, o.quiet, sc.mapA, bfA);
+    const imgB = await score(segB, spec, k, cmOpts, `B ${path.basename(b)}`, o.quiet, sc.mapB, bfB);
+    const boundary = bfA && bfB ? { a: bfA.scores(), b: bfB.scores() } : undefined;
     const [sa, sb] = [sumConfusions(imgA, k, cmOpts).scores(names), sumConfusions(imgB, k, cmOpts).scores(names)];
     const r = pairedBootstrap(imgA, imgB, k, cmOpts, o.bootstrap, o.seed);
     // The images where the two differ most (by per-image mIoU).
@@ -68,13 +74,15 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
       perClass: Object.fromEntries(sa.perClass.map((c, i) => [c.name, { a: c.iou, b: sb.perClass[i].iou, ...(r.perClass[i] ?? {}) }])),
       differMost: diffs.slice(0, o.worst),
       ...(map ? { classMap: { groups: map.groups, datasetClassesNotScored: map.notScored } } : {}),
+      ...(boundary ? { boundaryF1: { a: boundary.a.mean, b: boundary.b.mean, diff: boundary.b.mean - boundary.a.mean, perClass: Object.fromEntries(names.map((n, i) => [n, { a: boundary.a.perClass[i], b: boundary.b.perClass[i] }]).filter(([, v]) => (v as { a: unknown }).a != null || (v as { b: unknown }).b != null)) } } : {}),
       ...(o.failIfWorse != null ? { failIfWorse: o.failIfWorse, failed: gate } : {}),
     };
     fs.mkdirSync(o.report, { recursive: true });
     writeFileAtomic(path.join(o.report, 'compare.json'), JSON.stringify(json, null, 1) + '\n');
-    writeFileAtomic(path.join(o.report, 'compare.md'), markdown(a, b, imgA.length, sa.perClass.map((c) => c.name), sa.mIoU, sb.mIoU, r, sa.perClass.map((c) => c.iou), sb.perClass.map((c) => c.iou), diffs.slice(0, o.worst), o.failIfWorse, gate));
+    writeFileAtomic(path.join(o.report, 'compare.md'), markdown(a, b, imgA.length, sa.perClass.map((c) => c.name), sa.mIoU, sb.mIoU, r, sa.perClass.map((c) => c.iou), sb.perClass.map((c) => c.iou), diffs.slice(0, o.worst), o.failIfWorse, gate, boundary && { a: boundary.a.mean, b: boundary.b.mean }));
     await differSheet(path.join(o.report, 'differ.jpg'), diffs.slice(0, o.worst), sc, segA, segB);
     process.stdout.write(`mIoU A ${pts(sa.mIoU)}, B ${pts(sb.mIoU)}: B - A ${signed(r.mIoU.diff)} points, 95% interval [${signed(r.mIoU.low)}, ${signed(r.mIoU.high)}] (paired bootstrap over ${imgA.length} images, ${r.resamples} resamples); B better in ${(100 * r.bBetter).toFixed(1)}% of them\n`);
+    if (boundary) process.stdout.write(`boundary F1 A ${pts(boundary.a.mean)}, B ${pts(boundary.b.mean)}: B - A ${signed(boundary.b.mean - boundary.a.mean)} points (outlines within 0.75% of each image's diagonal; no interval)\n`);
     process.stdout.write(`per class and the images where they differ most: ${path.join(o.report, 'compare.md')}\n`);
     if (gate != null) {
       process.stdout.write(gate ? `FAIL: B is worse than A by more than ${o.failIfWorse} points with 95% confidence\n` : `pass: B is not worse than A by more than ${o.failIfWorse} points with 95% confidence\n`);
@@ -131,11 +139,12 @@ async function mappedScoring(a: string, b: string, segA: Segmenter, segB: Segmen
   };
 }
 
-function markdown(a: string, b: string, n: number, names: string[], ma: number, mb: number, r: PairedResult, ia: (number | null)[], ib: (number | null)[], differ: { id: string; a: number; b: number; d: number }[], x: number | undefined, failed: boolean | null): string {
+function markdown(a: string, b: string, n: number, names: string[], ma: number, mb: number, r: PairedResult, ia: (number | null)[], ib: (number | null)[], differ: { id: string; a: number; b: number; d: number }[], x: number | undefined, failed: boolean | null, bf?: { a: number; b: number }): string {
   const rows = names.map((name, i) => `| ${name} | ${ia[i] == null ? 'n/a' : pts(ia[i]!)} | ${ib[i] == null ? 'n/a' : pts(ib[i]!)} | ${r.perClass[i] ? `${signed(r.perClass[i]!.diff)} [${signed(r.perClass[i]!.low)}, ${signed(r.perClass[i]!.high)}]` : 'n/a'} |`);
   return [`# ${b} against ${a}`, '', `${n} images; paired bootstrap over images (${r.resamples} resamples, seed ${r.seed}); intervals at 95%.`, '',
     '| | A | B | B - A [95% interval] |', '|---|---|---|---|', `| **mIoU** | ${pts(ma)} | ${pts(mb)} | ${signed(r.mIoU.diff)} [${signed(r.mIoU.low)}, ${signed(r.mIoU.high)}] |`, ...rows, '',
     `B's mIoU is above A's in ${(100 * r.bBetter).toFixed(1)}% of the resamples.`,
+    ...(bf ? ['', `Boundary F1 (outlines within 0.75% of each image's diagonal): A ${pts(bf.a)}, B ${pts(bf.b)}, B - A ${signed(bf.b - bf.a)} points.`] : []),
     ...(x != null ? ['', `Gate (--fail-if-worse ${x}): ${failed ? 'FAIL' : 'pass'}.`] : []),
     '', '## Where they differ most (per-image mIoU)', '', '| image | A | B | B - A |', '|---|---|---|---|',
     ...differ.map((d) => `| ${d.id} | ${pts(d.a)} | ${pts(d.b)} | ${signed(d.d)} |`), '', 'differ.jpg: image | truth | A | B for each.', ''].join('\n');
