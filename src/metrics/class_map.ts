@@ -127,6 +127,6 @@ export function classMapping(modelClasses: string[], datasetClasses: string[], s
 export function describeClassMapping(c: ClassMapping): string {
   const joined = c.groups.map((g) => (g.model.length === 1 && g.dataset.length === 1 && g.model[0] === g.dataset[0] ? g.name : `${g.model.join(', ')} -> ${g.dataset.join(', ')}`));
   return `class map: ${c.groups.length} classes scored (${joined.join('; ')})`
-    + (c.leftOut.length ? `; the model's ${c.leftOut.join(', ')} count as misses` : '')
+    + (c.leftOut.length ? `; predictions of the model's ${c.leftOut.join(', ')} count as misses` : '')
     + (c.notScored.length ? `; the dataset's ${c.notScored.join(', ')} not scored (no model class)` : '');
 }
