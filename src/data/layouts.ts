@@ -218,7 +218,7 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
       const release = MAPILLARY[name];
       const dir = splitDir('', split);
       const labels = release.labels.map((l) => path.join(dir.dir, l)).find(isDir);
-      if (!labels) throw argumentError('split', split, `no ${release.labels.map((l) => path.join(dir.dir, l)).join(' or ')} (the split's labels${name === 'mapillary' ? '; --layout mapillary-v2 reads v2.0\'s' : ''})`);
+      if (!labels) throw argumentError('split', split, `no ${release.labels.map((l) => path.join(dir.dir, l)).join(' or ')} (the split's labels${name === 'mapillary' ? '; options.layout mapillary-v2 reads v2.0\'s' : ''})`);
       const config = release.config.map((c) => path.join(root, c)).find(isFile);
       if (!config) throw argumentError('data', root, `no ${release.config.join(' or ')} in it (the release's config file, which names its labels)`);
       const { classes, labelMap } = mapillaryClasses(config);

@@ -68,7 +68,7 @@ async function toTools(o: Opts): Promise<void> {
   // --classes N: 0 is background (left unlabelled, as convert --from reads unlabelled pixels), then class 1, ...
   const classes = datasetClasses(layout, o.classFile) ?? (o.classes != null ? [{ name: 'background', color: [0, 0, 0] as Rgb }, ...defaultClasses(o.classes).slice(1)] : undefined);
   if (!classes) throw new UserError(`--to ${o.to}: needs the classes the masks' values stand for: --class-file FILE (names and colours), --classes N, or --data in a standard layout`);
-  if (o.classes != null && o.classFile != null && o.classes !== classes.length) throw new UserError(`--classes ${o.classes}: --class-file ${o.classFile} lists ${classes.length}; give one of them`);
+  if (o.classes != null && o.classes !== classes.length) throw new UserError(`--classes ${o.classes}: ${o.classFile != null ? `--class-file ${o.classFile}` : `the ${layout!.layout} layout`} has ${classes.length}; give one of them`);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
   const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, classes.length, o.ignoreIndex, cliLog) : layout.labelMap;
   const spec = makeSpec(pairing, classes.length, ignore, labelMap, classes);
@@ -80,7 +80,8 @@ async function toTools(o: Opts): Promise<void> {
   const builder = new ExportBuilder(classes, formats, lsNames, { outlineTolerance: o.outlineTolerance, labels: true });
   const bar = progressBar('convert', samples.length, 'img', o.quiet);
   for (let i = 0; i < samples.length; i++) {
-    const size = await imageSize(samples[i].image);
+    // The image is read as training reads it (EXIF orientation applied): its size is the mask's.
+    const size = await readImage(samples[i].image);
     const labels = readCheckedMask(samples[i].mask!, spec, size);
     // The ignore label is no class: unlabelled in the tools (a class id, as CamVid's 11, too).
     if (ignore !== 255) for (let j = 0; j < labels.length; j++) if (labels[j] === ignore) labels[j] = 255;
@@ -92,10 +93,4 @@ async function toTools(o: Opts): Promise<void> {
   const written = writeExports(o.out, formats, builder, classes, lsNames, (n) => byName.get(n)!);
   process.stdout.write(`wrote the masks of ${samples.length} image${samples.length === 1 ? '' : 's'} as ${formats.join(', ')}: ${written.join(', ')}\n`);
   if (formats.includes('labelstudio')) process.stdout.write(`Label Studio: import ${path.join(o.out, 'labelstudio.json')} into a project with the labelling config ${path.join(o.out, 'labelstudio-config.xml')}${o.imageUrlPrefix ? '' : ' (--image-url-prefix: where Label Studio finds the images, e.g. /data/local-files/?d=images/)'}\n`);
-}
-
-/** An image's size as it is read (EXIF orientation applied), without decoding its pixels. */
-async function imageSize(file: string): Promise<{ width: number; height: number }> {
-  const img = await readImage(file);
-  return { width: img.width, height: img.height };
 }

@@ -42,9 +42,10 @@ const givenOptions = (cmd: Command) => cmd.options.map((opt) => opt.attributeNam
   return src === 'cli' || src === 'config' || src === 'env';
 });
 
-/** --out holds nothing, or a run of train's own (train.json): a model package or any other folder is never written into. */
+/** What --find-lr leaves in --out: the run that follows may go there. */
 const LR_FIND_FILES = ['lr_find.json', 'lr_find.png'];
 
+/** --out holds nothing, or a run of train's own (train.json): a model package or any other folder is never written into. */
 function checkRunFolder(dir: string): void {
   checkOutputDir('--out', dir);
   if (!isDir(dir)) return;
