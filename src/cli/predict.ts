@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { addInferenceOptions, addExportOptions, type InferenceOpts, type ExportOpts } from './shared.js';
 import { parseFloatArg, parseNumberList } from './options.js';
 
-export interface Opts extends InferenceOpts, ExportOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; json?: boolean;
+export interface Opts extends InferenceOpts, ExportOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; probabilities?: string; json?: boolean;
   export?: string; displayBands?: number[]; resume?: boolean; recursive?: boolean }
 
 export function predictCommand(): Command {
@@ -18,6 +18,7 @@ export function predictCommand(): Command {
     .option('--effect <kind>', 'also write NAME_effect.jpg|png: everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey) or replaced (replace=IMAGE); soft edges from the class probabilities')
     .option('--keep <classes>', 'classes the effect leaves as they are (names or ids, comma-separated; default person)')
     .option('--cutout <classes>', 'also write NAME_cutout_CLASS.png: each listed class present as an RGBA PNG cropped to its box')
+    .option('--probabilities <classes>', 'also write NAME_prob_CLASS.png: each listed class\'s confidence mask (names or ids, comma-separated, or all), its probability per pixel as 8-bit grey (255 = certain), as MediaPipe\'s confidence masks')
     .option('--recursive', 'folders: the images of their subfolders too; the files keep the subfolders (OUT/SUB/NAME_labels.png) and the exports name the images by their paths (SUB/NAME.png)')
     .option('--resume', 'continue a stopped run into the same --out: images whose files an earlier run with the same model and settings finished (OUT/predict.jsonl), their inputs and files unchanged since, are not predicted again')
     .option('--json', 'print per-image class areas (pixels, share) and output files as JSON on stdout')

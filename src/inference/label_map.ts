@@ -128,12 +128,12 @@ export function confidenceMasks(prob8: Uint8Array, c: number): Float32Array[] {
   return Array.from({ length: c }, (_, k) => Float32Array.from(prob8.subarray(k * px, (k + 1) * px), (v) => v / 255));
 }
 
-/** Class ids from names or ids (a name may also be a number in the class list). */
 /** A comma-separated list of class names or ids (--keep, --cutout, keep=): its items, trimmed. */
 export function classList(v: string): string[] {
   return v.split(',').map((x) => x.trim()).filter(Boolean);
 }
 
+/** Class ids from names or ids (a name may also be a number in the class list); `what` names the option in a refusal. */
 export function classIds(classes: ClassInfo[], wanted: (string | number)[], what: string): number[] {
   if (!Array.isArray(wanted)) throw new UserError(`${what} ${String(wanted)}: expected a list of class names or ids, e.g. [${JSON.stringify(String(wanted))}]`);
   return wanted.map((w) => {

@@ -12,6 +12,7 @@ import { classAreas, classShares, type ClassArea } from './label_map.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { effectFields, type parseEffect } from '../render/compose.js';
 import type { Segmentation } from './result.js';
+import { probabilityPng } from '../render/probability_png.js';
 
 export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string; classes: string; areas: ClassArea[] }
 
@@ -45,14 +46,14 @@ export function outputOverInput(files: string[], names: string[], out: string, s
 }
 
 /** The files written for an image are its name and one of these endings: which files of an output folder are predictions. */
-export const PREDICTION_FILE = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png)$/;
+export const PREDICTION_FILE = /(_labels\.(png|tif)|_color\.png|_overlay\.png|_legend\.png|_classes\.json|_effect\.(png|jpg)|_cutout_.+\.png|_prob_.+\.png)$/;
 
 /** A class name as it appears in a cut-out's file name. */
 export const cutoutFileName = (className: string) => className.replace(/[^\w.-]+/g, '_');
 
-export interface ApplyOptions { effect: ReturnType<typeof parseEffect> | null; replacement?: RgbImage; keep: string[]; cutout: string[] }
+export interface ApplyOptions { effect: ReturnType<typeof parseEffect> | null; replacement?: RgbImage; keep: string[]; cutout: string[]; probabilities?: string[] }
 
-/** The effect picture (JPEG for JPEG inputs, else PNG) and the cut-outs of one image; returns the files. */
+/** The effect picture (JPEG for JPEG inputs, else PNG), the cut-outs and the confidence masks of one image; returns the files. */
 export async function writeApplied(outDir: string, name: string, input: string, r: Segmentation, o: ApplyOptions): Promise<string[]> {
   const files: string[] = [];
   if (o.effect) {
@@ -65,6 +66,11 @@ export async function writeApplied(outDir: string, name: string, input: string, 
   for (const c of await r.cutout(o.cutout)) {
     const file = path.join(outDir, `${name}_cutout_${cutoutFileName(c.name)}.png`);
     writeFileAtomic(file, c.png);
+    files.push(file);
+  }
+  for (const c of o.probabilities ?? []) {
+    const file = path.join(outDir, `${name}_prob_${cutoutFileName(c)}.png`);
+    writeFileAtomic(file, probabilityPng(r.probability([c]), r.width, r.height));
     files.push(file);
   }
   return files;

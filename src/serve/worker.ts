@@ -9,7 +9,7 @@ import { effectFields, parseEffect } from '../render/compose.js';
 import { UserError } from '../util/errors.js';
 import type { Job, JobResult } from './protocol.js';
 import { ExportBuilder } from '../data/annotations/export.js';
-import { encode as encodePng } from 'fast-png';
+import { probabilityPng } from '../render/probability_png.js';
 import { serveWorker } from '../inference/worker_pool.js';
 import { openCard } from '../models/card_file.js';
 import { cardAtPrecision } from '../models/card.js';
@@ -52,11 +52,7 @@ async function run(job: Job, signal: AbortSignal): Promise<JobResult> {
   } else if (job.output === 'probabilities') {
     // Confidence masks, MediaPipe's convention: one 8-bit mask per class, 255 = certain.
     const masks: Record<string, Buffer> = {};
-    for (const c of job.classes ?? []) {
-      const p = r.probability([c]);
-      const grey = Uint8Array.from(p, (v) => Math.round(v * 255));
-      masks[c] = Buffer.from(encodePng({ width: r.width, height: r.height, data: grey, depth: 8, channels: 1 }));
-    }
+    for (const c of job.classes ?? []) masks[c] = Buffer.from(probabilityPng(r.probability([c]), r.width, r.height));
     const names = Object.keys(masks);
     if (names.length === 1) { body = masks[names[0]]; contentType = 'image/png'; }
     else { body = Buffer.from(JSON.stringify({ width: r.width, height: r.height, masks: Object.fromEntries(names.map((n) => [n, masks[n].toString('base64')])) })); contentType = 'application/json'; }

@@ -147,6 +147,44 @@ test('CLI: predict --effect --keep --cutout --json writes the effect and cut-out
   assert.match(bad.stderr.trim(), /^pixelwise: --keep goes with --effect/);
 });
 
+test('CLI: predict --probabilities writes each class\'s confidence mask: 255 x its softmax probability (a softmax computed here), named by class whether given by name or id', async () => {
+  const out = tempDir();
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--model', 'voc', '--probabilities', 'person,0', '--json', '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [rep] = JSON.parse(r.stdout);
+  const seg = await openSegmenter('voc', {});
+  const [s] = await seg.scoresBatch([await readImage(PHOTO)]);
+  const C = seg.card.model.numClasses, px = 512 * 512;
+  for (const [name, id] of [['person', 15], ['background', 0]] as const) {
+    const f = path.join(out, `astronaut_prob_${name}.png`);
+    assert.ok(rep.outputs.includes(f), f);
+    const meta = await sharp(f).metadata();
+    assert.deepEqual([meta.width, meta.height, meta.channels, meta.depth], [512, 512, 1, 'uchar'], 'an 8-bit grey PNG');
+    const data = await sharp(f).extractChannel(0).raw().toBuffer();
+    let off = 0;
+    for (let p = 0; p < px; p++) {
+      let max = -Infinity, z = 0;
+      for (let k = 0; k < C; k++) max = Math.max(max, s.scores[k * px + p]);
+      for (let k = 0; k < C; k++) z += Math.exp(s.scores[k * px + p] - max);
+      const want = 255 * Math.exp(s.scores[id * px + p] - max) / z;
+      if (Math.abs(data[p] - want) > 0.5 + 1e-3) off++;
+    }
+    assert.equal(off, 0, `${name}: ${off} pixels off their probability`);
+  }
+  await seg.dispose();
+  const all = tempDir();
+  assert.equal(spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--model', 'voc', '--probabilities', 'all', '--out', all], { encoding: 'utf8' }).status, 0);
+  const masks = fs.readdirSync(all).filter((f) => f.includes('_prob_'));
+  assert.equal(masks.length, 21);
+  // A pixel's 21 probabilities sum to 1: its masks to 255, each off by at most half a level.
+  const sum = new Float64Array(px);
+  for (const f of masks) (await sharp(path.join(all, f)).extractChannel(0).raw().toBuffer()).forEach((v, p) => { sum[p] += v; });
+  for (let p = 0; p < px; p++) assert.ok(Math.abs(sum[p] - 255) <= 21 * 0.5, `pixel ${p}: ${sum[p]}`);
+  const bad = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--model', 'voc', '--probabilities', 'persn', '--out', out], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr.trim(), /^pixelwise: --probabilities persn: no such class in this model \(classes: background, /);
+});
+
 test('overlayLabels (one pass, video; WebAssembly and JS) equals overlay(photo, colorize(labels)) byte for byte, unknown class ids included', () => {
   const rng = new Rng(8);
   const [w, h] = [37, 21];

@@ -38,8 +38,8 @@ function writtenLabels(file: string, width: number, height: number): Uint8Array 
 }
 
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
-function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[]): void {
-  const target = outputOverInput(files, names, out, [...PREDICTION_SUFFIXES, '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`)]);
+function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[], probabilities: string[]): void {
+  const target = outputOverInput(files, names, out, [...PREDICTION_SUFFIXES, '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`), ...probabilities.map((c) => `_prob_${cutoutFileName(c)}.png`)]);
   if (target) throw new UserError(`--out ${out}: predicting would overwrite the input ${target}; choose another --out folder`);
 }
 
@@ -64,7 +64,6 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const exportNames = given.map((g) => g.name.split(path.sep).join('/'));
   const names = outputNames(exportNames);
   checkOutputDir('--out', o.out);
-  refuseOverwritingInputs(files, names, o.out, o.cutout ? classList(o.cutout) : []);
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
@@ -76,6 +75,11 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   // Names are checked before the first image, not after it.
   if (effect) classIds(card.classes, keep, '--keep');
   classIds(card.classes, cutout, '--cutout');
+  // Confidence masks are named after the class, whether given by name or id.
+  const probabilities = !o.probabilities ? [] : o.probabilities.trim() === 'all' ? card.classes.map((c) => c.name)
+    : classIds(card.classes, classList(o.probabilities), '--probabilities').map((id) => card.classes[id].name);
+  if (o.probabilities !== undefined && !probabilities.length) throw new UserError(`--probabilities ${JSON.stringify(o.probabilities)}: name classes (comma-separated) or all`);
+  refuseOverwritingInputs(files, names, o.out, cutout, probabilities);
   const exports = o.export ? parseExports(o.export) : [];
   if (exports.length) checkExportDir(o.out);
   const clash = exports.length ? exportNamesProblem(exportNames, exports) : null;
@@ -85,7 +89,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const builder = new ExportBuilder(card.classes, exports, lsNames, { outlineTolerance: o.outlineTolerance });
   // Every setting that shapes an image's files; with exports, the scores path (the same label maps) and its figures.
   const settings = settingsDigest(await modelIdentity(model), {
-    weights: o.weights ?? null, alpha: o.alpha, displayBands: o.displayBands ?? null, effect: o.effect ?? null, keep: effect ? keep : null, cutout,
+    weights: o.weights ?? null, alpha: o.alpha, displayBands: o.displayBands ?? null, effect: o.effect ?? null, keep: effect ? keep : null, cutout, probabilities,
     runtime: o.runtime, backend: o.backend, tta: o.tta, tile: o.tile ?? null, overlap: o.overlap, reflectPad: o.reflectPad ?? null,
     threshold: o.threshold ?? null, inputSize: o.inputSize ?? null, precision: o.precision ?? null, scores: exports.length > 0,
   }, [...(o.weights ? [weightsFile(resolveModelDir(model), card, o.weights)] : []), ...(effect?.kind === 'replace' ? [effect.file] : [])]);
@@ -100,6 +104,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   }
   fs.mkdirSync(o.out, { recursive: true });
   endCutLine(record);
+  const applied = !!effect || cutout.length > 0 || probabilities.length > 0;
   const bar = progressBar('predict', files.length - earlier.size, 'img', o.quiet || o.json || files.length - earlier.size < 2);
   const report: object[] = [];
   let done = 0;
@@ -126,12 +131,12 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
       labels = r.labels;
       sums = confidenceSums(labels, labelProbability(r.scores, card.model.numClasses, labels));
       await builder.add({ name: exportNames[i], width: img.width, height: img.height, labels, confidenceSums: sums });
-      if (effect || cutout.length) extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes), { effect, replacement, keep, cutout });
-    } else if (effect || cutout.length) {
-      // Probabilities for soft edges (the same label maps).
+      if (applied) extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, probabilities8(r.scores, card.model.numClasses), card.classes), { effect, replacement, keep, cutout, probabilities });
+    } else if (applied) {
+      // Probabilities for soft edges and confidence masks (the same label maps).
       const [r] = await probabilitiesOf(seg, [input]);
       labels = r.labels;
-      extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, r.prob8, card.classes), { effect, replacement, keep, cutout });
+      extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, r.prob8, card.classes), { effect, replacement, keep, cutout, probabilities });
     } else [labels] = await seg.predictBatch([input]);
     const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha);
     const geo = (input as Raster).geo;
