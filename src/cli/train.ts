@@ -11,7 +11,7 @@ import { parseFloatArg, parseIntArg, parseNonNegativeInt, parsePositiveInt, pars
 export interface Opts extends DataOpts {
   arch: string; model?: string; width?: number; depth?: number; outputStride?: number; valSplit?: string;
   valImages?: string; valMasks?: string; valList?: string; valFraction?: number; classes?: number; classFile?: string;
-  ignoreIndex?: number; labelMap?: string; inputSize?: [number, number]; resize?: [number, number];
+  ignoreIndex?: number; labelMap?: string; selectClasses?: string; others: 'background' | 'ignore'; inputSize?: [number, number]; resize?: [number, number];
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
@@ -28,10 +28,12 @@ export function trainCommand(): Command {
     .option('--images <dir>', 'training images').option('--masks <dir>', 'training masks').option('--list <file>', 'training split list')
     .option('--val-images <dir>', 'validation images').option('--val-masks <dir>', 'validation masks').option('--val-list <file>', 'validation split list')
     .option('--val-fraction <f>', 'hold this share of the training pairs out for validation (0.2: a fifth), by a hash of each name: an image keeps its side as the folder grows', parseFloatArg)
-    .option('--classes <n>', 'number of classes the model predicts', parsePositiveInt)
+    .option('--classes <n>', 'number of classes the model predicts (default: the dataset\'s, or those of --class-file)', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--ignore-index <n>', 'mask value that is ignored in loss and metrics (default 255)', parseIntArg)
     .option('--label-map <from:to,...>', 'remap mask values, e.g. 255:1')
+    .option('--select-classes <names>', 'learn only these classes of the dataset (names or ids, comma-separated), e.g. road,car,person: the others become background (--others)')
+    .addOption(new Option('--others <to>', 'with --select-classes: the pixels of the other classes become one background class (the dataset\'s own background class where it has one) or are ignored').choices(['background', 'ignore']).default('background'))
     .option('--input-size <HxW>', 'training crop size', parseSize)
     .option('--resize <HxW>', 'resize every image to this size first (and at inference)', parseSize)
     .option('--batch-size <n>', 'images per step', parsePositiveInt, 4)

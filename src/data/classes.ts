@@ -56,14 +56,14 @@ export const BINARY_CLASS_LIST: ClassInfo[] = [{ name: 'background', color: [0, 
  */
 export function resolveBinaryClasses(file?: string): ClassInfo[] {
   if (!file) return BINARY_CLASS_LIST;
-  const classes = classList(file);
+  const classes = readClassList(file);
   if (classes.length === 1) return [BINARY_CLASS_LIST[0], classes[0]];
   if (classes.length === 2) return classes;
   throw argumentError('numClasses', '1 (binary)', `${file} lists ${classes.length} classes; give the foreground alone, or background and foreground`);
 }
 
 /** A class list by name: a built-in set (voc, cityscapes, ade20k, camvid) or a JSON class file. */
-export function classList(file: string): ClassInfo[] {
+export function readClassList(file: string): ClassInfo[] {
   return CLASS_SETS[file] ?? loadClassFile(file);
 }
 

@@ -1,7 +1,7 @@
 // Everything that defines a training run; saved as train.json in the run folder so that
 // `--resume` continues with exactly the same settings.
 import type { AugmentConfig } from '../data/augment.js';
-import type { ClassInfo } from '../data/classes.js';
+import type { ClassInfo, Rgb } from '../data/classes.js';
 import type { PairingSpec } from '../data/dataset.js';
 import type { Normalization } from '../data/normalize.js';
 import type { SampleType } from '../data/pixels.js';
@@ -26,6 +26,11 @@ export interface TrainConfig {
   classes: ClassInfo[];
   ignoreIndex: number;
   labelMap: [number, number][];
+  /**
+   * The colours that decode RGB masks into class ids, when they are not the classes' own: a model of
+   * some of a dataset's classes (data/class_selection.ts) reads its masks in the dataset's colours.
+   */
+  maskColors?: Rgb[];
   inputSize: [number, number];
   resize?: [number, number];
   batchSize: number;
@@ -90,7 +95,7 @@ export interface TrainConfig {
 
 /** Every key of TrainConfig (the compiler holds this to the interface): a key not here is a misspelling. */
 export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, true> = {
-  model: true, train: true, val: true, valFraction: true, classes: true, ignoreIndex: true, labelMap: true, inputSize: true, resize: true,
+  model: true, train: true, val: true, valFraction: true, classes: true, ignoreIndex: true, labelMap: true, maskColors: true, inputSize: true, resize: true,
   batchSize: true, epochs: true, lr: true, schedule: true, warmupSteps: true, loss: true, classWeights: true, focalGamma: true,
   augment: true, norm: true, seed: true, earlyStopPatience: true, maxMinutes: true, onNaN: true, valBatchSize: true, bands: true,
   sampleType: true, valEvery: true, preciseBn: true, initWeights: true, then: true, initClasses: true, encoderWeights: true,

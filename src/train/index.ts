@@ -10,6 +10,7 @@ export { loadModelPackage, readCard, type LoadedModel } from '../models/package.
 export { train, type TrainResult, type EpochLog } from './trainer.js';
 export { findLearningRate, type LrFindOptions, type LrFindResult } from './lr_find.js';
 export type { TrainConfig } from './config.js';
+export { selectClasses, type ClassSelection, type OthersTo } from '../data/class_selection.js';
 export { segmentationLoss } from './losses.js';
 export type { LossName } from './choices.js';
 export { learningRate, type ScheduleName } from './schedule.js';

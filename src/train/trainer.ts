@@ -108,6 +108,8 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   const w = cfg.classWeights;
   if (w !== undefined && w !== 'auto' && !(Array.isArray(w) && w.length === cfg.model.numClasses)) throw argumentError('classWeights', Array.isArray(w) ? w.join(',') : w, `expected 'auto' or one weight for each of the ${cfg.model.numClasses} classes`);
   if (Array.isArray(w) && (w.some((x) => !(x >= 0)) || w.every((x) => x === 0))) throw argumentError('classWeights', w.join(','), 'weights must be >= 0 and at least one above 0');
+  const colour = (c: unknown) => Array.isArray(c) && c.length === 3 && c.every((x) => whole(x, 0) && x <= 255);
+  if (cfg.maskColors !== undefined && !(Array.isArray(cfg.maskColors) && cfg.maskColors.every(colour))) throw argumentError('maskColors', JSON.stringify(cfg.maskColors), 'expected a list of [r, g, b] colours, 0..255, one per class of the masks');
   if (cfg.maxMinutes != null && !(cfg.maxMinutes > 0)) throw argumentError('maxMinutes', cfg.maxMinutes, 'must be above 0');
   if (cfg.valFraction != null && !(cfg.valFraction > 0 && cfg.valFraction < 1)) throw argumentError('valFraction', cfg.valFraction, 'the share of training pairs held out for validation, above 0 and below 1 (e.g. 0.2)');
   if (cfg.valFraction != null && cfg.val) throw argumentError('valFraction', cfg.valFraction, 'holds validation images out of the training pairs; give it or a validation split (val), not both');
@@ -136,7 +138,7 @@ function mainGradients(model: SegModel, vars: tf.Variable[], lossSpec: Parameter
 export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
   return {
     ...split, numClasses: cfg.model.numClasses,
-    ignoreIndex: cfg.ignoreIndex, labelMap: new Map(cfg.labelMap), colors: cfg.classes.map((c) => c.color),
+    ignoreIndex: cfg.ignoreIndex, labelMap: new Map(cfg.labelMap), colors: cfg.maskColors ?? cfg.classes.map((c) => c.color),
   };
 }
 

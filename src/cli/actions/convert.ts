@@ -7,7 +7,7 @@ import { shellArg } from '../shell_arg.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../convert.js';
 import { UserError } from '../../util/errors.js';
-import { classList, defaultClasses, type Rgb } from '../../data/classes.js';
+import { readClassList, defaultClasses, type Rgb } from '../../data/classes.js';
 import { loadSamples } from '../../data/dataset.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { readImage } from '../../data/image_io.js';
@@ -24,7 +24,7 @@ export async function run(file: string | undefined, o: Opts): Promise<void> {
   }
   if (file == null) throw new UserError(`--from ${o.from}: give the export to read (a file or folder)`);
   checkOutputDir('--out', o.out);
-  const classes = o.classFile ? classList(o.classFile) : undefined;
+  const classes = o.classFile ? readClassList(o.classFile) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null, extractBar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
     from: o.from!, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,

@@ -3,7 +3,7 @@
 import { pairSamples, looksBinary255, type DatasetSpec, type PairingSpec } from '../../data/dataset.js';
 import { resolveLayout, type ResolvedSplit } from '../../data/layouts.js';
 import { parseLabelMap } from '../../data/mask_io.js';
-import { classList, type ClassInfo } from '../../data/classes.js';
+import { readClassList, type ClassInfo } from '../../data/classes.js';
 import { DEFAULT_TILING } from '../../inference/tiling.js';
 import type { OpenOptions } from '../../inference/open.js';
 import type { DataOpts, InferenceOpts } from '../shared.js';
@@ -19,14 +19,14 @@ import { shippedModels } from '../../models/shipped.js';
  */
 export function scoringClasses(model: string, classes: ClassInfo[], classFile?: string): ClassInfo[] {
   if (!classFile) return classes;
-  const listed = classList(classFile);
+  const listed = readClassList(classFile);
   if (listed.length !== classes.length) throw new UserError(`--class-file ${classFile}: lists ${listed.length} classes where ${model} predicts ${classes.length}; give the model's classes (their colours decode RGB masks)`);
   return classes.map((c, i) => ({ ...c, color: listed[i].color }));
 }
 
 /** The classes a dataset's mask values stand for: its layout's, else --class-file's (none: undefined). */
 export function datasetClasses(layout: ResolvedSplit | undefined, classFile: string | undefined): ClassInfo[] | undefined {
-  return layout?.classes ?? (classFile != null ? classList(classFile) : undefined);
+  return layout?.classes ?? (classFile != null ? readClassList(classFile) : undefined);
 }
 
 /**

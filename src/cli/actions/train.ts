@@ -9,7 +9,9 @@ import { archNormalization, encoderFor, getArch } from '../../models/registry.js
 import type { EncoderLayout } from '../../models/types.js';
 import { resolveStart, shippedStarts } from '../../models/shipped.js';
 import { layoutForEncoderWeights, packageWeights } from '../../io/encoder_weights.js';
-import { resolveClasses, type ClassInfo } from '../../data/classes.js';
+import { readClassList, resolveClasses, type ClassInfo, type Rgb } from '../../data/classes.js';
+import { classList } from '../../inference/label_map.js';
+import { selectClasses } from '../../data/class_selection.js';
 import { readCard } from '../../models/package.js';
 import { classStarts } from '../../train/init_classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
@@ -154,7 +156,9 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (cmd.getOptionValueSource('checkpointBlocks') !== 'default') cfg.checkpointBlocks = checkpointBlocks;
   } else {
     const { pairing, layout: dataset } = resolveData(o, 'train', log);
-    for (const [k, v] of [['--classes', o.classes ?? dataset?.classes?.length], ['--out', o.out]] as const) {
+    // The class count: given, the dataset's, or that of the class file.
+    const classCount = o.classes ?? dataset?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined);
+    for (const [k, v] of [['--classes', classCount], ['--out', o.out]] as const) {
       if (v == null) throw new UserError(`${k} is required (or --resume RUN_DIR)`);
     }
     if ((o.valImages == null) !== (o.valMasks == null)) throw new UserError('--val-images and --val-masks go together');
@@ -174,12 +178,24 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     // --classes 1: binary segmentation, as smp's binary mode: one sigmoid output trained with
     // binary cross-entropy (or Dice), label maps where its probability exceeds 0.5 (--threshold).
     const binary = o.classes === 1;
-    const numClasses = binary ? 2 : o.classes ?? dataset!.classes!.length;
-    const ignoreIndex = o.ignoreIndex ?? dataset?.ignoreIndex ?? 255;
+    if (o.selectClasses != null && o.classes != null) throw new UserError(`--select-classes ${o.selectClasses}: the model's classes are the ones selected (with background); drop --classes ${o.classes}`);
+    if (o.selectClasses == null && cmd.getOptionValueSource('others') === 'cli') throw new UserError(`--others ${o.others}: goes with --select-classes (where the pixels of the classes not selected go)`);
+    let numClasses = binary ? 2 : classCount!;
+    let ignoreIndex = o.ignoreIndex ?? dataset?.ignoreIndex ?? 255;
     if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
-    const classes = binary ? resolveBinaryClasses(o.classFile) : o.classFile == null && dataset?.classes && o.classes == null ? dataset.classes : resolveClasses(numClasses, o.classFile);
+    let classes = binary ? resolveBinaryClasses(o.classFile) : o.classFile == null && dataset?.classes && o.classes == null ? dataset.classes : resolveClasses(numClasses, o.classFile);
     if (binary) log(`binary segmentation (--classes 1): one sigmoid output for ${classes[1].name}; masks hold 0 (background) and 1 or 255 (${classes[1].name}); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark ${classes[1].name} where its probability > 0.5 (--threshold ${classes[1].name}=P at inference)`);
-    const labelMap = o.labelMap == null && dataset ? dataset.labelMap : await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, log);
+    let labelMap = o.labelMap == null && dataset ? dataset.labelMap : await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, log);
+    // The masks are read in the dataset's classes, then mapped onto the selected ones.
+    const maskClasses = classes;
+    let maskColors: Rgb[] | undefined;
+    if (o.selectClasses != null) {
+      if (!o.classFile && !dataset?.classes) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
+      const s = selectClasses(classes, labelMap, ignoreIndex, classList(o.selectClasses), o.others);
+      ({ classes, labelMap, ignoreIndex, maskColors } = s);
+      numClasses = classes.length;
+      log(`classes: ${classes.map((c) => c.name).join(', ')}; ${o.others === 'background' ? `as ${classes[0].name}` : 'ignored'}: ${s.others.join(', ') || 'none'}`);
+    }
     let classWeights: number[] | 'auto' | undefined;
     if (o.classWeights === 'auto') classWeights = 'auto';
     else if (o.classWeights) {
@@ -198,12 +214,12 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     const inputSize = o.inputSize ?? o.resize;
     if (!inputSize) throw new UserError('--input-size HxW is required (the training crop), e.g. --input-size 256x256');
     if (o.augment && o.augElastic >= Math.min(...inputSize)) throw new UserError(`--aug-elastic ${o.augElastic}: a displacement as large as the crop (${inputSize.join('x')}) moves the pixels out of it; give a few pixels (e.g. 8)`);
-    const bands = await resolveBands(o.channels, loadSamples(makeSpec(pairing, numClasses, ignoreIndex, labelMap, classes)).map((s) => s.image), log, o.quiet);
+    const bands = await resolveBands(o.channels, loadSamples(makeSpec(pairing, numClasses, ignoreIndex, labelMap, maskClasses)).map((s) => s.image), log, o.quiet);
     cfg = {
       model: { arch: o.arch, numClasses, ...(binary ? { binary } : {}), ...archOptionsFrom(o, o.arch, getArch(o.arch)), ...layout, ...(bands && bands.bands !== 3 ? { inChannels: bands.bands } : {}) },
       ...(bands ? { bands: bands.bands, sampleType: bands.sampleType } : {}),
       train: pairing as SplitSpec, val, ...(o.valFraction != null ? { valFraction: o.valFraction } : {}),
-      classes, ignoreIndex, labelMap, inputSize, resize: o.resize,
+      classes, ignoreIndex, labelMap, ...(maskColors ? { maskColors } : {}), inputSize, resize: o.resize,
       batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
       loss: o.loss, classWeights, focalGamma: o.focalGamma,
       augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,

@@ -1,5 +1,5 @@
 // The `verify` command's work, loaded when the command runs (the definition in ../verify.ts stays light).
-import { resolveBinaryClasses, resolveClasses } from '../../data/classes.js';
+import { readClassList, resolveBinaryClasses, resolveClasses } from '../../data/classes.js';
 import { verifyDataset } from '../../data/verify.js';
 import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { UserError } from '../../util/errors.js';
@@ -13,10 +13,11 @@ import { asFlags } from '../flags.js';
 export async function run(o: Opts): Promise<void> {
   if (o.model) checkOutputDir('--report', o.report);
   const { pairing, layout } = resolveData(o, 'train', (l) => process.stdout.write(`layout: ${l}\n`));
-  if (o.classes == null && !layout?.classes) throw new UserError('--classes is required (the number of classes the masks hold)');
+  const classCount = o.classes ?? layout?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined);
+  if (classCount == null) throw new UserError('--classes is required (the number of classes the masks hold), or --class-file');
   // --classes 1 is binary segmentation: masks of background (0) and foreground (1, or 255).
   const binary = o.classes === 1;
-  const numClasses = binary ? 2 : o.classes ?? layout!.classes!.length;
+  const numClasses = binary ? 2 : classCount;
   const classes = binary ? resolveBinaryClasses(o.classFile) : o.classes == null && !o.classFile ? layout!.classes! : resolveClasses(numClasses, o.classFile);
   const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`)) : layout.labelMap;
   const ignoreIndex = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
