@@ -11,7 +11,9 @@
 //
 // Trainings run one at a time, in the order asked. A request for a project queued or training
 // already is not run twice: asked during its training, one more training follows it (the
-// annotations submitted meanwhile are in that one).
+// annotations submitted meanwhile are in that one). A training the server's stop cut short (a
+// restart, an update, a kill: its child saves a checkpoint) is marked in its project's folder
+// (training.json) and resumed from its checkpoint when a server starts on the folder again.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -69,7 +71,12 @@ export interface TrainingOutcome {
 /** The number of annotated tasks from which a fifth is held out for validation. */
 const VALIDATED_FROM = 20;
 
-interface Job { key: string; link: ProjectLink; running: boolean; again: boolean; id: number }
+/** A training in progress, on disk: what finishing it (after a restart) needs besides its run folder. */
+interface PendingTraining { version: number; tasks: number; heldOut?: number; started: string }
+const PENDING = 'training.json';
+
+/** `resume`: a training a stopped server left, continued from its checkpoint; `link` arrives with a request for the project. */
+interface Job { key: string; link?: ProjectLink; resume?: { model: string; project: string; pending: PendingTraining }; running: boolean; again: boolean; id: number }
 
 const key = (model: string, project: string) => `${model}/${project}`;
 /** Label Studio's project as given: an id, or "id.timestamp" (predict and setup calls). */
@@ -100,7 +107,13 @@ export class ProjectTraining {
   private readonly stopping = new AbortController();
   private count = 0;
 
-  constructor(private readonly d: TrainingDeps, private readonly open: (name: string, dir: string) => Promise<CatalogEntry>) {}
+  constructor(private readonly d: TrainingDeps, private readonly open: (name: string, dir: string) => Promise<CatalogEntry>) {
+    for (const r of pendingTrainings(d.settings.dir, d.log)) {
+      const job: Job = { key: key(r.model, r.project), resume: r, running: false, again: false, id: ++this.count };
+      this.jobs.set(job.key, job);
+      this.queue = this.queue.then(() => this.runJob(job));
+    }
+  }
 
   /** A training of the project asked for: its job id, and whether it joined one queued or running. */
   request(link: ProjectLink): { job: string; joined: boolean } {
@@ -155,10 +168,12 @@ export class ProjectTraining {
     for (;;) {
       if (this.closed) break;
       job.running = true; job.again = false;
-      const { link } = job, p = link.project, m = link.model.name;
+      const { link, resume } = job;
+      const p = resume?.project ?? link!.project, m = resume?.model ?? link!.model.name;
+      job.resume = undefined; // a training asked for meanwhile is a new one
       const started = Date.now();
       try {
-        const r = await this.train(link);
+        const r = resume ? await this.resumeTraining(resume) : await this.train(link!);
         this.trained.set(job.key, r);
         this.outcomes.set(job.key, { finished: new Date().toISOString(), model: r.entry.name, version: r.version, tasks: r.tasks, ...(r.validation ? { validation: r.validation } : {}) });
         const scored = r.validation ? ` (mIoU ${r.validation.miou.toFixed(1)} on the ${r.validation.tasks} held out)` : '';
@@ -213,14 +228,40 @@ export class ProjectTraining {
     const epochs = trainingEpochs(this.d.settings, trained);
     this.d.log(`serve: Label Studio project ${p}: training ${m.name} on ${trained} annotated task${trained === 1 ? '' : 's'}${report.split ? `, ${report.split.counts[1]} held out to validate` : ''} (${epochs} epochs; log: ${log})`);
     const files = { images, masks: path.join(data, 'masks'), list: report.split?.train ?? report.list, val: report.split?.val, classFile: path.join(data, 'classes.json'), out: run };
-    await this.command(['train', ...trainArgs(m, config, classes.length, files, this.d.settings, epochs)], log);
-    const partial = path.join(dir, `.model-${version}.partial`), final = path.join(dir, `model-${version}`);
-    fs.rmSync(partial, { recursive: true, force: true });
-    await this.command(['export', '--model', run, '--package', partial], log);
-    fs.renameSync(partial, final);
-    const entry = await this.open(`${m.name}-project-${p}`, final);
-    const miou = entry.card.scores?.find((x) => x.metric === 'mIoU')?.value;
-    return { entry, version, tasks: trained, ...(miou != null && report.split ? { validation: { tasks: report.split.counts[1], miou } } : {}) };
+    const pending: PendingTraining = { version, tasks: trained, ...(report.split ? { heldOut: report.split.counts[1] } : {}), started: new Date().toISOString() };
+    writeFileAtomic(path.join(dir, PENDING), JSON.stringify(pending));
+    return this.finish(m.name, p, pending, ['train', ...trainArgs(m, config, classes.length, files, this.d.settings, epochs)]);
+  }
+
+  /** A training a stopped server left: its run resumed from its checkpoint, then packaged as it would have been. */
+  private resumeTraining(r: { model: string; project: string; pending: PendingTraining }): ReturnType<ProjectTraining['train']> {
+    const run = path.join(this.projectDir(r.model, r.project), 'run');
+    this.d.log(`serve: Label Studio project ${r.project}: resuming the training of ${r.model} that a server stop cut short (${run}; log: ${path.join(this.projectDir(r.model, r.project), 'training.log')})`);
+    return this.finish(r.model, r.project, r.pending, ['train', '--resume', run]);
+  }
+
+  /**
+   * Runs `train` (new or resumed), packages the run as the project's model, and opens it. The
+   * pending mark stays when the server's stop ends the training (the next server resumes it) and
+   * goes when it finishes or fails.
+   */
+  private async finish(model: string, p: string, pending: PendingTraining, trainCommand: string[]): ReturnType<ProjectTraining['train']> {
+    const dir = this.projectDir(model, p), run = path.join(dir, 'run'), log = path.join(dir, 'training.log');
+    try {
+      await this.command(trainCommand, log);
+      const partial = path.join(dir, `.model-${pending.version}.partial`), final = path.join(dir, `model-${pending.version}`);
+      fs.rmSync(partial, { recursive: true, force: true });
+      await this.command(['export', '--model', run, '--package', partial], log);
+      fs.rmSync(final, { recursive: true, force: true });
+      fs.renameSync(partial, final);
+      fs.rmSync(path.join(dir, PENDING), { force: true });
+      const entry = await this.open(`${model}-project-${p}`, final);
+      const miou = entry.card.scores?.find((x) => x.metric === 'mIoU')?.value;
+      return { entry, version: pending.version, tasks: pending.tasks, ...(miou != null && pending.heldOut ? { validation: { tasks: pending.heldOut, miou } } : {}) };
+    } catch (e) {
+      if (!this.closed) fs.rmSync(path.join(dir, PENDING), { force: true });
+      throw e;
+    }
   }
 
   /** The project's JSON export (its annotated tasks), from Label Studio's API. */
@@ -260,6 +301,28 @@ export class ProjectTraining {
       });
     });
   }
+}
+
+/** The trainings a stopped server left under `dir` (DIR/MODEL/project-ID/training.json), oldest first; a mark that does not read is dropped, said. */
+function pendingTrainings(dir: string, log: (line: string) => void): { model: string; project: string; pending: PendingTraining }[] {
+  const found: { model: string; project: string; pending: PendingTraining }[] = [];
+  const subfolders = (d: string) => { try { return fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name); } catch { return []; } };
+  for (const model of subfolders(dir)) {
+    for (const folder of subfolders(path.join(dir, model))) {
+      const project = /^project-(\d+)$/.exec(folder)?.[1], file = path.join(dir, model, folder, PENDING);
+      if (!project || !fs.existsSync(file)) continue;
+      try {
+        const p = JSON.parse(fs.readFileSync(file, 'utf8')) as PendingTraining;
+        if (!Number.isInteger(p.version) || p.version < 1 || !Number.isInteger(p.tasks) || typeof p.started !== 'string') throw new Error('not a training mark');
+        if (!fs.existsSync(path.join(dir, model, folder, 'run', 'train.json'))) throw new Error('its run folder has no train.json');
+        found.push({ model, project, pending: p });
+      } catch (e) {
+        log(`serve: ${file}: a training cut short that cannot be resumed (${(e as Error).message}); start its training again in Label Studio`);
+        fs.rmSync(file, { force: true });
+      }
+    }
+  }
+  return found.sort((a, b) => a.pending.started.localeCompare(b.pending.started));
 }
 
 /** The versions of the models in a project's folder (model-N; `complete`: those with a card only). */

@@ -20,6 +20,8 @@ export interface ServeOptions {
   lsToken?: string;
   /** Train from Label Studio's calls (its Start Training button): where, how long, the crop. */
   lsTrain?: TrainingSettings;
+  /** Where the server's lines go (a training started or finished, an error it answered 500 to); default stderr. */
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_MAX_MODELS = 16;

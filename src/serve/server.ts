@@ -56,6 +56,7 @@ export type InferencePool = WorkerPool<Job, JobResult>;
 export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Map<string, CatalogEntry>; routes: RouteSeen[]; close(): Promise<void> }
 
 export async function buildServer(o: ServeOptions): Promise<Server> {
+  const log = o.log ?? ((line: string) => { process.stderr.write(`${line}\n`); });
   const catalog = await buildCatalog(o.modelsDir);
   if (!catalog.size) throw new UserError(`no models to serve: none shipped and none in ${o.modelsDir ?? '(no --models)'}`);
   // One job per worker at a time (a request has its worker's threads to itself), the rest waiting in a bounded queue.
@@ -99,7 +100,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     let message = err.message;
     if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE') message = `the upload is over the ${Math.round(o.maxBodyBytes / 2 ** 20)} MB limit (pixelwise serve --max-body)`;
     else if (status === 415) message = 'send the image as the request body (Content-Type image/* or application/octet-stream) or as multipart/form-data';
-    else if (status >= 500) { process.stderr.write(`serve: ${err.message}\n`); message = 'internal error; the server log has the details'; }
+    else if (status >= 500) { log(`serve: ${err.message}`); message = 'internal error; the server log has the details'; }
     return reply.status(status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' ? 413 : status).send({ error: message });
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `${req.method} ${req.url.split('?')[0]}: no such endpoint (see GET /v1/models, POST /v1/segment)` }));
@@ -152,7 +153,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     httpError: (status, message) => new HttpError(status, message), maxBytes: o.maxBodyBytes, fetchTimeoutMs: o.timeoutMs,
     token: o.lsToken, training: o.lsTrain,
     addModel: async (name, dir) => { const e = { name, dir, card: await openCard(dir) }; catalog.set(name, e); return e; },
-    log: (line) => process.stderr.write(`${line}\n`),
+    log,
   });
 
   app.get('/v1/runs', async () => ({ runs: o.runsDir ? await listRuns(o.runsDir) : [], dir: o.runsDir ?? null }));

@@ -4,7 +4,8 @@
 // Studio's front end uses), fine-tunes the connected model in a child process, and the project's
 // predictions then come from the trained model: equal to the library's on that package, and
 // close to the annotations it learnt. A request during a training runs one more after it; the trained
-// model is found again after a restart; a refused export, a model without weights and a project
+// model is found again after a restart, and a training the server's stop cut short goes on from its
+// checkpoint in the next server; a refused export, a model without weights and a project
 // never set up are said in words.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -182,6 +183,69 @@ test('Label Studio training: Start Training fine-tunes the project\'s model on i
     assert.equal(r.model_version, 'pixelwise voc-fast-project-7 v1');
     for (const [i, res] of r.results.entries()) assert.deepEqual(maskOf(res.result), (await lib2.segment(asked[i].png)).labels.map((v) => (v === 1 ? 1 : 0)));
     await lib2.dispose();
+  } finally {
+    for (const x of servers) await x.close();
+    ls.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Label Studio training cut short by the server\'s stop resumes from its checkpoint when a server starts on the folder again', async () => {
+  const pictures = await Promise.all(Array.from({ length: 6 }, (_, i) => squarePicture(i + 31)));
+  const uploads = new Map(pictures.map((p, i) => [`/data/upload/5/sq${i}.png`, p.png]));
+  const tasks = [...uploads.keys()].map((url, i) => ({ id: i + 1, data: { image: url }, annotations: [{ result: [brush(pictures[i].mask)] }] }));
+  let exports = 0;
+  const ls = http.createServer((req, res) => {
+    if (req.headers.authorization !== 'Token secret') { res.writeHead(401); res.end(); return; }
+    if (req.url!.startsWith('/api/projects/5/export')) { exports++; res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(tasks)); return; }
+    const png = uploads.get(req.url!);
+    if (png) { res.writeHead(200, { 'content-type': 'image/png' }); res.end(png); return; }
+    res.writeHead(404); res.end();
+  });
+  await new Promise<void>((r) => ls.listen(0, '127.0.0.1', r));
+  const lsUrl = `http://127.0.0.1:${(ls.address() as AddressInfo).port}`;
+  const dir = tempDir(), project = path.join(dir, 'voc-fast', 'project-5'), epochsLog = path.join(project, 'run', 'log.jsonl');
+  const lines: string[] = [];
+  const start = async () => {
+    const s = await buildServer({ ...DEFAULT_SERVE, threads: 2, log: (l: string) => lines.push(l), lsTrain: { dir, epochs: 40, lr: 0.003, inputSize: [64, 64] } });
+    return { s, url: await s.app.listen({ port: 0, host: '127.0.0.1' }) };
+  };
+  const epochs = () => (fs.existsSync(epochsLog) ? fs.readFileSync(epochsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch as number) : []);
+  let { s, url } = await start();
+  const servers: Server[] = [s];
+  try {
+    const post = (p: string, body: unknown) => fetch(`${url}${p}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    assert.equal((await post('/ls/voc-fast/setup', { project: '5.1700000000', schema: CONFIG, hostname: lsUrl, access_token: 'secret' })).status, 200);
+    assert.equal((await post('/ls/voc-fast/webhook', { action: 'START_TRAINING', project: { id: 5 } })).status, 201);
+    await until('a first checkpoint', async () => epochs().length >= 1, 120);
+    await s.close();
+    const cut = epochs();
+    assert.ok(cut.length < 40, `${cut.length} epochs before the stop`);
+    assert.ok(fs.existsSync(path.join(project, 'training.json')), 'the training is marked as cut short');
+    assert.ok(!fs.existsSync(path.join(project, 'model-1')));
+    // A new server on the folder: the training goes on (no call from Label Studio, no new export).
+    ({ s, url } = await start());
+    servers.push(s);
+    assert.deepEqual(await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json(), { is_training: true });
+    assert.ok(lines.some((l) => l.startsWith('serve: Label Studio project 5: resuming the training of voc-fast that a server stop cut short')), lines.join('\n'));
+    await until('the resumed training', async () => !(await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json()).is_training, 300);
+    const { last } = await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json();
+    assert.deepEqual([last.error, last.model, last.version, last.tasks], [undefined, 'voc-fast-project-5', 1, 6]);
+    // Resumed, not started again: every epoch once, those before the stop kept.
+    assert.deepEqual(epochs(), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.equal(exports, 1);
+    assert.ok(!fs.existsSync(path.join(project, 'training.json')));
+    const predicted = await (await post('/ls/voc-fast/predict', { tasks: [{ id: 1, data: { image: `data:image/png;base64,${pictures[0].png.toString('base64')}` } }], project: '5.1700000000', label_config: CONFIG })).json();
+    assert.equal(predicted.model_version, 'pixelwise voc-fast-project-5 v1');
+    // A mark that cannot be resumed (its run folder gone) is said and dropped, not retried forever.
+    await s.close();
+    fs.writeFileSync(path.join(project, 'training.json'), JSON.stringify({ version: 2, tasks: 6, started: new Date().toISOString() }));
+    fs.rmSync(path.join(project, 'run'), { recursive: true });
+    ({ s, url } = await start());
+    servers.push(s);
+    assert.ok(lines.some((l) => /training\.json: a training cut short that cannot be resumed \(its run folder has no train\.json\); start its training again in Label Studio$/.test(l)), lines.join('\n'));
+    assert.ok(!fs.existsSync(path.join(project, 'training.json')));
+    assert.deepEqual(await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json(), { is_training: false });
   } finally {
     for (const x of servers) await x.close();
     ls.close();
