@@ -30,6 +30,7 @@ import { defaultProjWidth } from '../models/networks/espnetv2.js';
 import { parseJsonBytes } from '../util/json_file.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readCapped } from '../util/response_body.js';
+import { runLockOwner } from '../train/run_lock.js';
 
 const BIN = fileURLToPath(new URL('../../bin/pixelwise.js', import.meta.url));
 
@@ -74,6 +75,8 @@ const VALIDATED_FROM = 20;
 /** A training in progress, on disk: what finishing it (after a restart) needs besides its run folder. */
 interface PendingTraining { version: number; tasks: number; heldOut?: number; started: string }
 const PENDING = 'training.json';
+/** How long a resumed training waits for the stopped server's child to let its run go. */
+const LOCK_WAIT_MS = 120_000;
 
 /** `resume`: a training a stopped server left, continued from its checkpoint; `link` arrives with a request for the project. */
 interface Job { key: string; link?: ProjectLink; resume?: { model: string; project: string; pending: PendingTraining }; running: boolean; again: boolean; id: number }
@@ -234,9 +237,14 @@ export class ProjectTraining {
   }
 
   /** A training a stopped server left: its run resumed from its checkpoint, then packaged as it would have been. */
-  private resumeTraining(r: { model: string; project: string; pending: PendingTraining }): ReturnType<ProjectTraining['train']> {
+  private async resumeTraining(r: { model: string; project: string; pending: PendingTraining }): ReturnType<ProjectTraining['train']> {
     const run = path.join(this.projectDir(r.model, r.project), 'run');
     this.d.log(`serve: Label Studio project ${r.project}: resuming the training of ${r.model} that a server stop cut short (${run}; log: ${path.join(this.projectDir(r.model, r.project), 'training.log')})`);
+    // A killed server's child finishes its step and saves its checkpoint before it lets the run go.
+    for (const end = Date.now() + LOCK_WAIT_MS; runLockOwner(run) != null && !this.closed;) {
+      if (Date.now() > end) throw new Error(`${run}: still trained by process ${runLockOwner(run)} (a stopped server's); stop it, then start the training again`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     return this.finish(r.model, r.project, r.pending, ['train', '--resume', run]);
   }
 

@@ -9,6 +9,13 @@ function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
+/** The pid of the live process that holds the run folder's lock, or null when none does. */
+export function runLockOwner(runDir: string): number | null {
+  let owner: number;
+  try { owner = Number(fs.readFileSync(path.join(runDir, '.train.lock'), 'utf8')); } catch { return null; }
+  return owner && owner !== process.pid && alive(owner) ? owner : null;
+}
+
 /** Takes the run folder's lock; returns its release. */
 export function lockRun(runDir: string): () => void {
   fs.mkdirSync(runDir, { recursive: true });
@@ -21,8 +28,8 @@ export function lockRun(runDir: string): () => void {
       return () => { process.off('exit', release); release(); };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(fs.readFileSync(file, 'utf8'));
-      if (owner && owner !== process.pid && alive(owner)) throw new UserError(`${runDir}: being trained by process ${owner}; stop it (Ctrl-C, or kill ${owner}) before training this run again`);
+      const owner = runLockOwner(runDir);
+      if (owner) throw new UserError(`${runDir}: being trained by process ${owner}; stop it (Ctrl-C, or kill ${owner}) before training this run again`);
       fs.rmSync(file, { force: true }); // stale: its process is gone
     }
   }

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
@@ -223,6 +224,10 @@ test('a Label Studio training cut short by the server\'s stop resumes from its c
     assert.ok(cut.length < 40, `${cut.length} epochs before the stop`);
     assert.ok(fs.existsSync(path.join(project, 'training.json')), 'the training is marked as cut short');
     assert.ok(!fs.existsSync(path.join(project, 'model-1')));
+    // As after a SIGKILL: the stopped server's child still holds the run for a while (here, a
+    // process that lives 3 s); the next server waits for it to let go.
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3000)'], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(project, 'run', '.train.lock'), String(holder.pid));
     // A new server on the folder: the training goes on (no call from Label Studio, no new export).
     ({ s, url } = await start());
     servers.push(s);
