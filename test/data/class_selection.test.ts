@@ -122,8 +122,10 @@ test('CLI: train --select-classes on RGB masks learns background + the chosen cl
       [['--select-classes', 'bus'], /^pixelwise: --select-classes bus: no such class in the dataset \(classes: background, disc, box, stripe\)/],
       [['--select-classes', 'disc', '--classes', '4'], /^pixelwise: --select-classes disc: the model's classes are the ones selected/],
       [['--others', 'ignore'], /^pixelwise: --others ignore: goes with --select-classes/],
+      [['--select-classes', 'disc', '--no-class-file'], /^pixelwise: --select-classes disc: the dataset's classes have no names here; give --class-file/],
     ] as const) {
-      const r = cli('train', '--images', tr.images, '--masks', tr.rgb, '--class-file', classFile, '--input-size', '32x32', '--out', path.join(d, 'bad'), ...args);
+      const named = args.includes('--no-class-file') ? [] : ['--class-file', classFile];
+      const r = cli('train', '--images', tr.images, '--masks', tr.rgb, ...named, '--input-size', '32x32', '--out', path.join(d, 'bad'), ...args.filter((a) => a !== '--no-class-file'));
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr.trim(), re);
     }

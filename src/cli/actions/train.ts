@@ -156,6 +156,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (cmd.getOptionValueSource('checkpointBlocks') !== 'default') cfg.checkpointBlocks = checkpointBlocks;
   } else {
     const { pairing, layout: dataset } = resolveData(o, 'train', log);
+    if (o.selectClasses != null && !o.classFile && !dataset?.classes) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
     // The class count: given, the dataset's, or that of the class file.
     const classCount = o.classes ?? dataset?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined);
     for (const [k, v] of [['--classes', classCount], ['--out', o.out]] as const) {
@@ -190,7 +191,6 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     const maskClasses = classes;
     let maskColors: Rgb[] | undefined;
     if (o.selectClasses != null) {
-      if (!o.classFile && !dataset?.classes) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
       const s = selectClasses(classes, labelMap, ignoreIndex, classList(o.selectClasses), o.others);
       ({ classes, labelMap, ignoreIndex, maskColors } = s);
       numClasses = classes.length;
