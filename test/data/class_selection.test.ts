@@ -123,7 +123,7 @@ test('CLI: train --select-classes on RGB masks learns background + the chosen cl
       [['--select-classes', 'disc', '--classes', '4'], /^pixelwise: --select-classes disc: the model's classes are the ones selected/],
       [['--others', 'ignore'], /^pixelwise: --others ignore: goes with --select-classes/],
       [['--select-classes', 'disc', '--no-class-file'], /^pixelwise: --select-classes disc: the dataset's classes have no names here; give --class-file/],
-    ] as const) {
+    ] as [string[], RegExp][]) {
       const named = args.includes('--no-class-file') ? [] : ['--class-file', classFile];
       const r = cli('train', '--images', tr.images, '--masks', tr.rgb, ...named, '--input-size', '32x32', '--out', path.join(d, 'bad'), ...args.filter((a) => a !== '--no-class-file'));
       assert.equal(r.status, 2, r.stderr);
