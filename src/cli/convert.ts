@@ -6,7 +6,7 @@ import { ANNOTATION_FORMATS, CROWD_RULES, EXPORT_FORMATS, type AnnotationFormat,
 import { addExportOptions, addPairingOptions, goesWith, type DataOpts, type ExportOpts } from './shared.js';
 
 export interface Opts extends DataOpts, ExportOpts {
-  from?: AnnotationFormat; images?: string; out: string; classFile?: string; fillRule: 'evenodd' | 'nonzero'; crowd: CrowdRule; predictions?: boolean; valFraction?: number; skipInvalid?: boolean; quiet?: boolean;
+  from?: AnnotationFormat | 'parquet'; imageColumn?: string; maskColumn?: string; images?: string; out: string; classFile?: string; fillRule: 'evenodd' | 'nonzero'; crowd: CrowdRule; predictions?: boolean; valFraction?: number; skipInvalid?: boolean; quiet?: boolean;
   to?: string; labelMap?: string; classes?: number; ignoreIndex?: number;
 }
 
@@ -18,7 +18,9 @@ export function convertCommand(): Command {
   const c = new Command('convert')
     .description('turn annotations from COCO, labelme, CVAT, Label Studio, YOLO, VIA or Supervisely into index-PNG masks and a class file (--from); or masks into files of those tools, to review or correct them there (--to)')
     .argument('[file]', 'with --from, the export: COCO JSON, a labelme JSON file or folder, CVAT for images or video XML, a CVAT Segmentation mask zip (or its folder), Label Studio JSON (or JSON-MIN), a YOLO segmentation dataset\'s data.yaml or labels folder, VIA JSON, a Supervisely project folder; or the tool\'s download of any of these, a zip or a tar (extracted into OUT/export, its images folder found, its train/valid/test folders kept as the split)')
-    .addOption(new Option('--from <format>', 'the export\'s format').choices(ANNOTATION_FORMATS))
+    .addOption(new Option('--from <format>', 'the export\'s format; parquet: a dataset as Hugging Face publishes it (Parquet files of images and masks, a folder or one file)').choices([...ANNOTATION_FORMATS, 'parquet']))
+    .option('--image-column <name>', 'with --from parquet: the column of the images (default: found by the dataset\'s features and names)')
+    .option('--mask-column <name>', 'with --from parquet: the column of the masks')
     .option('--to <formats>', `instead: write the masks of --images and --masks (or --data) as the tools' files, comma-separated: ${EXPORT_FORMATS.join(', ')} (as predict --export writes them; Label Studio's as annotations)`)
     .option('--images <dir>', 'the folder of the annotated images (sizes are read from them; masks keep their names); labelme: left out, the images are taken from the JSON files (imageData) into OUT/images; Supervisely: left out, the project\'s own; a zip download: left out, the folder in it holding the images')
     .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json, list.txt (the images given masks) and report.json here')
@@ -38,5 +40,8 @@ export function convertCommand(): Command {
   addExportOptions(c, '--to');
   goesWith(c, FROM_ONLY, (o) => o.to == null, '--from');
   goesWith(c, TO_ONLY, (o) => o.to != null, '--to');
+  goesWith(c, ['--image-column', '--mask-column'], (o) => o.from === 'parquet', '--from parquet');
+  // A Parquet dataset holds its images and masks; the options of drawing shapes have nothing to draw.
+  goesWith(c, ['--images', '--fill-rule', '--crowd', '--predictions', '--skip-invalid'], (o) => o.from !== 'parquet', '--from FORMAT of a labelling tool (not parquet)');
   return c.action(async (file: string | undefined, o: Opts) => (await import('./actions/convert.js')).run(file, o));
 }

@@ -11,7 +11,7 @@ const FLAGS: Record<string, string> = {
   queue: '--queue', chunk: '--chunk', valEvery: '--val-every', preciseBn: '--precise-bn', displayBands: '--display-bands', about: '--about', models: '--models', lr: '--lr', classWeights: '--class-weights', maxMinutes: '--max-minutes',
   microBatch: '--micro-batch', data: '--data', split: '--split', teacher: '--teacher', distillWeight: '--distill-weight', distillTemperature: '--distill-temperature', ignoreIndex: '--ignore-index', onNaN: '--on-nan', learningRate: '--lr',
   masks: '--masks', maskSuffix: '--mask-suffix', imageSuffix: '--image-suffix', recursive: '--recursive', classFile: '--class-file', skipInvalid: '--skip-invalid',
-  channels: '--channels', resize: '--resize', inputFormat: '--input-format', frameSize: '--frame-size', fps: '--fps', initClasses: '--init-classes', selectClasses: '--select-classes', others: '--others', maskColors: '--class-file', from: '--from', alpha: '--alpha',
+  channels: '--channels', resize: '--resize', inputFormat: '--input-format', frameSize: '--frame-size', fps: '--fps', initClasses: '--init-classes', selectClasses: '--select-classes', imageColumn: '--image-column', maskColumn: '--mask-column', others: '--others', maskColors: '--class-file', from: '--from', alpha: '--alpha',
   crowd: '--crowd', valFraction: '--val-fraction', predictions: '--predictions', outlineTolerance: '--outline-tolerance', out: '--out', name: '--name', focalGamma: '--focal-gamma', epochs: '--epochs',
   classMap: '--class-map', boundaryTolerance: '--boundary-tolerance', steps: '--find-lr', layout: '--layout',
 };

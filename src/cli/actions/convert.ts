@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { convertAnnotations } from '../../data/annotations/convert.js';
+import type { AnnotationFormat } from '../../data/annotations/format_names.js';
+import { importParquet } from '../../data/parquet_dataset.js';
 import { checkOutputDir } from '../output_paths.js';
 import { shellArg } from '../shell_arg.js';
 import { progressBar } from '../../util/progress.js';
@@ -24,10 +26,11 @@ export async function run(file: string | undefined, o: Opts): Promise<void> {
   }
   if (file == null) throw new UserError(`--from ${o.from}: give the export to read (a file or folder)`);
   checkOutputDir('--out', o.out);
+  if (o.from === 'parquet') return fromParquet(file, o);
   const classes = o.classFile ? readClassList(o.classFile) : undefined;
   let bar: ReturnType<typeof progressBar> | null = null, extractBar: ReturnType<typeof progressBar> | null = null;
   const r = await convertAnnotations({
-    from: o.from!, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,
+    from: o.from as AnnotationFormat, input: file, images: o.images, out: o.out, classes, fillRule: o.fillRule, crowd: o.crowd, predictions: o.predictions, valFraction: o.valFraction, skipInvalid: o.skipInvalid,
     onImage: (d, t) => { extractBar?.stop(); extractBar = null; bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
     onExtract: (read, total) => { extractBar ??= progressBar('extract', Math.ceil(total / 2 ** 20), 'MB', o.quiet); extractBar.update(Math.floor(read / 2 ** 20)); },
   });
@@ -52,6 +55,22 @@ export async function run(file: string | undefined, o: Opts): Promise<void> {
   const test = r.split?.test ? `; ${r.split.testCount} test images (${r.split.test})` : '';
   if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})${test}\n` : `split: ${r.split.counts[0]} training images, none held out for validation${test}\n`);
   process.stdout.write(`train with: --images ${q(r.imagesDir)} --masks ${q(r.masks)} ${lists}${nested ? ' --recursive' : ''} --class-file ${q(r.classFile)} --classes ${r.classes.length}\n`);
+}
+
+/** --from parquet: a Hugging Face dataset's Parquet files into images, masks, classes and split lists. */
+async function fromParquet(file: string, o: Opts): Promise<void> {
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const r = await importParquet({
+    input: file, out: o.out, imageColumn: o.imageColumn, maskColumn: o.maskColumn, classes: o.classFile ? readClassList(o.classFile) : undefined, valFraction: o.valFraction,
+    onImage: (d, t) => { bar ??= progressBar('convert', t, 'img', o.quiet); bar.update(d); },
+  });
+  (bar as ReturnType<typeof progressBar> | null)?.stop();
+  const q = shellArg, n = r.splits.reduce((a, s) => a + s.count, 0);
+  process.stdout.write(`wrote ${n} image${n === 1 ? '' : 's'} (columns ${r.columns.image}, ${r.columns.mask}) to ${r.images} and their masks to ${r.masks}; ${r.classes.length} classes to ${r.classFile} (${r.classSource === 'mask values' ? 'named class 0.. by the masks\' values: no id2label.json beside the files; give --class-file for names' : `from ${r.classSource === 'given' ? '--class-file' : 'id2label.json'}`})\n`);
+  process.stdout.write(`splits: ${r.splits.map((s) => `${s.name} ${s.count} (${s.list})`).join(', ')}\n`);
+  const train = r.splits.find((s) => s.name === 'train'), val = r.splits.find((s) => s.name === 'val');
+  const lists = `--list ${q(train?.list ?? r.list)}${val ? ` --val-images ${q(r.images)} --val-masks ${q(r.masks)} --val-list ${q(val.list)}` : ''}`;
+  process.stdout.write(`train with: --images ${q(r.images)} --masks ${q(r.masks)} ${lists} --class-file ${q(r.classFile)}\n`);
 }
 
 /**
