@@ -33,6 +33,7 @@ export { runIntegerTflite, type IntegerRun } from './io/tflite_integer.js';
 export { readNpy, parseNpy, type NpyArray } from './formats/npy.js';
 export { resolveLayout, detectLayout, LAYOUTS, type LayoutName, type ResolvedSplit } from './data/layouts.js';
 export { convertAnnotations, ANNOTATION_FORMATS, type ConvertOptions, type ConvertReport } from './data/annotations/convert.js';
+export { importParquet, type ParquetImportOptions, type ParquetImportReport } from './data/parquet_dataset.js';
 export { ExportBuilder, EXPORT_FORMATS, labelStudioConfig, type ExportFormat, type Prediction, type LabelmeFile } from './data/annotations/export.js';
 export { LS_REGIONS, type LabelStudioRegions } from './data/annotations/format_names.js';
 export { labelOutlines, type Outline } from './data/outlines.js';
