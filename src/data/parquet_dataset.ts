@@ -110,7 +110,7 @@ function pickColumns(meta: FileMetaData, file: string, o: ParquetImportOptions):
   const byName = (names: string[], not?: string) => images.find((c) => c !== not && names.includes(c.toLowerCase()));
   const image = o.imageColumn ?? byName(IMAGE_NAMES) ?? images.find((c) => !MASK_NAMES.includes(c.toLowerCase()));
   const mask = o.maskColumn ?? byName(MASK_NAMES, image) ?? images.find((c) => c !== image);
-  if (!image || !mask || image === mask) throw argumentError(o.imageColumn == null ? 'imageColumn' : 'maskColumn', o.maskColumn ?? o.imageColumn ?? '', `${file}: cannot tell the image and mask columns apart (columns: ${all.join(', ')}; of images: ${images.join(', ') || 'none'}); name them`);
+  if (!image || !mask || image === mask) throw new UserError(`${file}: cannot tell the image and mask columns apart (columns: ${all.join(', ')}; of images: ${images.join(', ') || 'none'}); name them with options.imageColumn and options.maskColumn`);
   return { image, mask };
 }
 

@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { encode } from 'fast-png';
 import { zipSync } from 'fflate';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { SYNTHETIC_CLASSES } from '../../src/data/synthetic.ts';
 import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
 import { writeSafetensors } from '../../src/formats/safetensors.ts';
 import { ffmpegPath } from '../../src/video/ffmpeg.ts';
@@ -193,6 +195,18 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'convert', name: 'truncated COCO JSON', args: ['convert', '--from', 'coco', p('coco-trunc.json'), '--images', good.images, '--out', p('conv2')], expect: 'error', message: /coco-trunc\.json: not valid JSON/ });
   fs.writeFileSync(p('cvat-bad.xml'), '<annotations><image id="0" name="a.png"><polygon label="x" points="1,1;2,2"/>');
   cases.push({ command: 'convert', name: 'unclosed CVAT XML', args: ['convert', '--from', 'cvat', p('cvat-bad.xml'), '--images', good.images, '--out', p('conv3')], expect: 'error', message: /cvat-bad\.xml/ });
+  // Hugging Face datasets (Parquet).
+  const numbers = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'id', data: [1, 2, 3] }, { name: 'caption', data: ['a', 'b', 'c'] }] }));
+  fs.mkdirSync(p('pq'), { recursive: true });
+  fs.writeFileSync(p('pq', 'train-truncated.parquet'), half(numbers));
+  cases.push({ command: 'convert', name: 'Parquet: truncated file', args: ['convert', '--from', 'parquet', p('pq', 'train-truncated.parquet'), '--out', p('conv4')], expect: 'error', message: /train-truncated\.parquet: not a readable Parquet file/ });
+  fs.writeFileSync(p('pq', 'text.parquet'), 'id,caption\n1,a\n');
+  cases.push({ command: 'convert', name: 'Parquet: text named .parquet', args: ['convert', '--from', 'parquet', p('pq', 'text.parquet'), '--out', p('conv5')], expect: 'error', message: /text\.parquet: not a readable Parquet file/ });
+  fs.writeFileSync(p('pq', 'numbers.parquet'), numbers);
+  cases.push({ command: 'convert', name: 'Parquet: no image columns', args: ['convert', '--from', 'parquet', p('pq', 'numbers.parquet'), '--out', p('conv6')], expect: 'error', message: /numbers\.parquet: cannot tell the image and mask columns apart \(columns: id, caption; of images: none\)/ });
+  fs.writeFileSync(p('synthetic-classes.json'), JSON.stringify(SYNTHETIC_CLASSES));
+  cases.push({ command: 'train', name: '--select-classes naming no class', args: ['train', '--images', good.images, '--masks', good.masks, '--class-file', p('synthetic-classes.json'), '--select-classes', 'dsc', '--input-size', '32x32', '--epochs', '1', '--out', p('runs', String(cases.length))], expect: 'error', message: /^pixelwise: --select-classes dsc: no such class in the dataset \(classes: background, disc, box, stripe\)/ });
+  cases.push({ command: 'predict', name: '--probabilities naming no class', args: ['predict', PHOTO, '--model', VOC, '--probabilities', 'persn', ...predictOut()], expect: 'error', message: /^pixelwise: --probabilities persn: no such class in this model/ });
   // The evaluation and ranking commands.
   cases.push({ command: 'compare', name: 'models of other classes', args: ['compare', VOC, path.resolve('models/camvid'), '--images', good.images, '--masks', good.masks, '--report', p('cmp')], expect: 'error', message: /predicts other classes than/ });
   cases.push({ command: 'calibrate', name: 'a shipped model in place', args: ['calibrate', '--model', 'voc-fast', '--images', good.images, '--masks', good.masks], expect: 'error', message: /not changed in place; give --out/ });
