@@ -139,8 +139,6 @@ function id2label(input: string): ClassInfo[] | null {
   return Array.from({ length: n }, (_, i) => ({ name: (names.get(i) as string | undefined) ?? `class ${i}`, color: palette[i] }));
 }
 
-const ROWS_PER_READ = 32;
-
 /** Codecs beyond hyparquet's own (snappy, uncompressed), from Node's zlib: gzip, brotli, and zstd where this Node has it (22.15 on). */
 const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
 const COMPRESSORS: Compressors = {
@@ -166,14 +164,16 @@ export async function importParquet(o: ParquetImportOptions): Promise<ParquetImp
   let done = 0, maxValue = -1, rgbMasks = 0;
   for (const [k, file] of files.entries()) {
     const split = splitOfFile(file, root), rows = Number(metas[k].num_rows), buffer = await asyncBufferFromFile(file);
-    for (let start = 0; start < rows; start += ROWS_PER_READ) {
+    // A row group at a time: its pages are decompressed whole, so reading part of one would decode it again for the rest.
+    for (let start = 0, g = 0; start < rows; start += Number(metas[k].row_groups[g++]?.num_rows ?? rows - start)) {
+      const end = Math.min(rows, start + Number(metas[k].row_groups[g]?.num_rows ?? rows - start));
       let read: Record<string, unknown>[];
       try {
-        read = await parquetReadObjects({ file: buffer, metadata: metas[k], columns: [columns.image, columns.mask], rowStart: start, rowEnd: Math.min(rows, start + ROWS_PER_READ), utf8: false, compressors: COMPRESSORS });
+        read = await parquetReadObjects({ file: buffer, metadata: metas[k], columns: [columns.image, columns.mask], rowStart: start, rowEnd: end, utf8: false, compressors: COMPRESSORS });
       } catch (e) {
         const codec = /unsupported compression codec: (\w+)/.exec((e as Error).message)?.[1];
         if (codec) throw new UserError(`${file}: its pages are compressed with ${codec}, which ${codec === 'ZSTD' ? `Node ${process.versions.node} cannot read; run pixelwise on Node 22.15 or later, or save` : 'pixelwise does not read; save'} the dataset with snappy or gzip compression`);
-        throw new UserError(`${file}: rows ${start}..${Math.min(rows, start + ROWS_PER_READ) - 1} do not read (${(e as Error).message})`);
+        throw new UserError(`${file}: rows ${start}..${end - 1} do not read (${(e as Error).message})`);
       }
       for (const [j, row] of read.entries()) {
         const at = `${file} row ${start + j}`;

@@ -46,6 +46,7 @@ function writeSplit(file: string, rows: { image: Uint8Array; mask: Uint8Array }[
       { name: 'id', type: 'INT32', repetition_type: 'OPTIONAL' },
     ],
     kvMetadata: [{ key: 'huggingface', value: JSON.stringify({ info: { features } }) }],
+    rowGroupSize: 2, // rows are read a row group at a time: several here
     ...(gzip ? { codec: 'GZIP' as const, compressors: { GZIP: (b: Uint8Array) => new Uint8Array(zlib.gzipSync(b)) } } : {}),
   });
 }
