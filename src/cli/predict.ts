@@ -15,7 +15,7 @@ export function predictCommand(): Command {
     .option('--out <dir>', 'output folder', 'predictions')
     .option('--alpha <x>', 'overlay opacity of the colour mask (0..1)', parseFloatArg, 0.5)
     .option('--display-bands <list>', 'images of other bands than RGB (multi-band, 16-bit): the bands overlays and effects show, 1-based: three (e.g. 4,3,2) or one (grey); default the first three, deeper samples stretched from their 2nd to 98th percentile', parseNumberList)
-    .option('--effect <kind>', 'also write NAME_effect.jpg|png: everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey) or replaced (replace=IMAGE); soft edges from the class probabilities')
+    .option('--effect <kind>', 'also write NAME_effect.jpg|png: everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey), replaced (replace=IMAGE) or made transparent (transparent: an RGBA PNG); soft edges from the class probabilities')
     .option('--keep <classes>', 'classes the effect leaves as they are (names or ids, comma-separated; default person)')
     .option('--cutout <classes>', 'also write NAME_cutout_CLASS.png: each listed class present as an RGBA PNG cropped to its box')
     .option('--probabilities <classes>', 'also write NAME_prob_CLASS.png: each listed class\'s confidence mask (names or ids, comma-separated, or all), its probability per pixel as 8-bit grey (255 = certain), as MediaPipe\'s confidence masks')

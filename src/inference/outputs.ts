@@ -57,7 +57,7 @@ export interface ApplyOptions { effect: ReturnType<typeof parseEffect> | null; r
 export async function writeApplied(outDir: string, name: string, input: string, r: Segmentation, o: ApplyOptions): Promise<string[]> {
   const files: string[] = [];
   if (o.effect) {
-    const jpeg = /\.jpe?g$/i.test(input);
+    const jpeg = /\.jpe?g$/i.test(input) && o.effect.kind !== 'transparent'; // transparency needs PNG
     const bg = effectFields(o.effect, o.replacement);
     const file = path.join(outDir, `${name}_effect.${jpeg ? 'jpg' : 'png'}`);
     writeFileAtomic(file, await r.background({ keep: o.keep, ...bg, format: jpeg ? 'jpeg' : 'png', quality: 92 }) as Buffer);

@@ -21,8 +21,11 @@ export type Rendered = Buffer | RawPixels;
 export interface BackgroundOptions extends RenderOptions {
   /** Classes kept as they are (names or ids); everything else gets the effect. */
   keep: (string | number)[];
-  /** Gaussian blur sigma in pixels; or `color` (#RRGGBB or [r, g, b]); or `image` (replaces the background); or `grey`. */
-  blur?: number; color?: string | Rgb; image?: RgbImage | string | Uint8Array; grey?: boolean;
+  /**
+   * Gaussian blur sigma in pixels; or `color` (#RRGGBB or [r, g, b]); or `image` (replaces the
+   * background); or `grey`; or `transparent` (RGBA: the kept classes opaque, the rest clear, PNG or raw).
+   */
+  blur?: number; color?: string | Rgb; image?: RgbImage | string | Uint8Array; grey?: boolean; transparent?: boolean;
 }
 
 export interface Cutout { id: number; name: string; /** [x, y, width, height] in the image */ box: [number, number, number, number]; png: Buffer }
@@ -46,7 +49,7 @@ export interface Segmentation {
   legend(): Promise<Buffer>;
   /** One RGBA PNG per listed class present, cropped to its box; opacity from its probability (soft edges). */
   cutout(classes: (string | number)[]): Promise<Cutout[]>;
-  /** The image with everything but `keep` blurred, recoloured, replaced or greyed; soft edges. */
+  /** The image with everything but `keep` blurred, recoloured, replaced, greyed or made transparent; soft edges. */
   background(o: BackgroundOptions): Promise<Rendered>;
 }
 
@@ -78,9 +81,10 @@ async function backgroundImage(image: RgbImage | string | Uint8Array): Promise<R
   return image as RgbImage;
 }
 
-/** The effect of background options (exactly one of blur, color, image, grey). */
+/** The effect of background options (exactly one of blur, color, image, grey; transparent has no backdrop). */
 export async function effectOf(o: BackgroundOptions): Promise<Effect> {
   const kind = chosenEffect(o);
+  if (kind === 'transparent') throw new Error('effectOf: a transparent background has no backdrop');
   if (kind === 'blur') return { blur: o.blur! };
   if (kind === 'color') return { color: typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color! };
   if (kind === 'image') return { image: await backgroundImage(o.image!) };
@@ -124,10 +128,14 @@ export function makeSegmentation(image: RgbImage, labels: Uint8Array, prob8: Uin
     },
     async background(given) {
       const o = checkedOptions(backgroundSchema, given, 'background()');
-      const effect = await effectOf(o);
+      const transparent = chosenEffect(o) === 'transparent';
+      if (transparent && o.format === 'jpeg') throw argumentError('format', 'jpeg', 'JPEG keeps no transparency; use png or raw');
+      const effect = transparent ? null : await effectOf(o);
       const ids = classIds(classes, o.keep, 'keep');
       const person = personMatte && ids.length === 1 && classes[ids[0]].name === 'person';
-      return encode(composite(image, await backdrop(image, effect), matte(person ? await personMatte(image) : probability(o.keep))), o);
+      const alpha = matte(person ? await personMatte(image) : probability(o.keep));
+      if (!effect) return encode({ ...cutoutRgba(image, alpha, [0, 0, width, height]), channels: 4 }, o);
+      return encode(composite(image, await backdrop(image, effect), alpha), o);
     },
   };
 }

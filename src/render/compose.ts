@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
 export type Effect = { blur: number } | { color: Rgb } | { image: RgbImage } | { grey: true };
 
 /** Parses --effect: blur[=SIGMA] | color=#RRGGBB | grey | replace=IMAGE (the image path is returned to read). */
-export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind: 'color'; color: Rgb } | { kind: 'grey' } | { kind: 'replace'; file: string } {
+export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind: 'color'; color: Rgb } | { kind: 'grey' } | { kind: 'replace'; file: string } | { kind: 'transparent' } {
   const [k, arg] = [v.split('=')[0], v.includes('=') ? v.slice(v.indexOf('=') + 1) : undefined];
   if (k === 'blur') {
     const sigma = arg == null ? 12 : Number(arg);
@@ -22,28 +22,29 @@ export function parseEffect(v: string): { kind: 'blur'; sigma: number } | { kind
   if (k === 'color' || k === 'colour') return { kind: 'color', color: parseColor(arg ?? '', `effect ${v}`, 'effect') };
   if ((k === 'grey' || k === 'gray') && arg == null) return { kind: 'grey' };
   if (k === 'replace' && arg) return { kind: 'replace', file: arg };
-  throw argumentError('effect', v, 'use blur[=SIGMA], color=#RRGGBB, grey or replace=IMAGE');
+  if (k === 'transparent' && arg == null) return { kind: 'transparent' };
+  throw argumentError('effect', v, 'use blur[=SIGMA], color=#RRGGBB, grey, replace=IMAGE or transparent');
 }
 
-/**
- * Which effect background options give (exactly one of blur, color, image, grey), a blur's sigma
- * checked as --effect checks it: the Node and browser results' background() both ask here.
- */
 /** The keys of a background effect and their types, as a JavaScript caller may pass them (see util/call_options.ts; values checked below). */
 export const effectOptionsShape = {
-  keep: z.unknown(), blur: z.optional(z.number()), color: z.optional(z.unknown()), image: z.optional(z.unknown()), grey: z.optional(z.boolean()),
+  keep: z.unknown(), blur: z.optional(z.number()), color: z.optional(z.unknown()), image: z.optional(z.unknown()), grey: z.optional(z.boolean()), transparent: z.optional(z.boolean()),
 };
 
-export function chosenEffect(o: { blur?: number; color?: unknown; image?: unknown; grey?: boolean }): 'blur' | 'color' | 'image' | 'grey' {
-  const given = (['blur', 'color', 'image', 'grey'] as const).filter((k) => o[k] != null && o[k] !== false);
-  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(', ') || 'none'})`);
+/**
+ * Which effect background options give (exactly one of blur, color, image, grey, transparent), a
+ * blur's sigma checked as --effect checks it: the Node and browser results' background() both ask here.
+ */
+export function chosenEffect(o: { blur?: number; color?: unknown; image?: unknown; grey?: boolean; transparent?: boolean }): 'blur' | 'color' | 'image' | 'grey' | 'transparent' {
+  const given = (['blur', 'color', 'image', 'grey', 'transparent'] as const).filter((k) => o[k] != null && o[k] !== false);
+  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey, transparent (got ${given.join(', ') || 'none'})`);
   if (given[0] === 'blur' && !(o.blur! >= 0.3 && o.blur! <= 1000)) throw new UserError(`background blur ${o.blur}: expected a sigma of 0.3 to 1000 pixels, e.g. 12`);
   return given[0];
 }
 
 /** A parsed --effect as background options (the replacement picture already read). */
-export function effectFields(e: ReturnType<typeof parseEffect>, replacement?: RgbImage): { blur?: number; color?: Rgb; grey?: boolean; image?: RgbImage } {
-  return e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : { image: replacement };
+export function effectFields(e: ReturnType<typeof parseEffect>, replacement?: RgbImage): { blur?: number; color?: Rgb; grey?: boolean; image?: RgbImage; transparent?: boolean } {
+  return e.kind === 'blur' ? { blur: e.sigma } : e.kind === 'color' ? { color: e.color } : e.kind === 'grey' ? { grey: true } : e.kind === 'transparent' ? { transparent: true } : { image: replacement };
 }
 
 export function parseColor(v: string, what: string, argument?: string): Rgb {

@@ -40,7 +40,7 @@ const segmentQuery = z.object({
   model: z.string().optional().describe('a model of GET /v1/models (default: voc)'),
   output: z.enum(OUTPUTS).default('json').describe('the answer: labels (indexed PNG), mask (colour), overlay, json (classes present), coco, labelstudio, cvat-xml, yolo, labelme, supervisely (pre-annotations of the image), probabilities (confidence masks of `classes`)'),
   alpha: z.coerce.number().min(0).max(1).default(0.5).describe('overlay: the mask\'s opacity'),
-  effect: z.string().optional().describe('a background effect: blur, blur=SIGMA, grey, color=RRGGBB'),
+  effect: z.string().optional().describe('a background effect: blur, blur=SIGMA, grey, color=RRGGBB, transparent (an RGBA PNG)'),
   keep: z.string().optional().describe('effect: the classes it leaves as they are (comma-separated; default person)'),
   format: z.enum(['png', 'jpeg']).default('png').describe('mask, overlay, effect: the image format'),
   labels: z.enum(['true', 'false', '1', '0']).optional().describe('json: also the label map, base64, a byte per pixel'),
@@ -127,7 +127,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     const q = parseQuery(req.query);
     const model = entry(catalog, q.model ?? (catalog.has('voc') ? 'voc' : [...catalog.keys()][0]));
     const keep = q.keep ? classList(q.keep) : undefined;
-    if (q.effect) checkEffect(q.effect, keep ?? ['person'], model);
+    if (q.effect) checkEffect(q.effect, keep ?? ['person'], model, q.format);
     const classes = q.classes ? classList(q.classes) : undefined;
     if (q.output === 'probabilities') {
       if (!classes?.length) throw new HttpError(400, `output=probabilities needs classes=NAME[,NAME...] (of ${model.card.classes.map((c) => c.name).join(', ')})`);
@@ -189,9 +189,11 @@ function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
 }
 
 /** The effect and the classes it keeps, checked before the upload is processed. */
-function checkEffect(effect: string, keep: string[], model: CatalogEntry): void {
+function checkEffect(effect: string, keep: string[], model: CatalogEntry, format: 'png' | 'jpeg'): void {
   try {
-    if (parseEffect(effect).kind === 'replace') throw new UserError('effect=replace needs an image file, which the API does not read; use blur, blur=SIGMA, grey or color=RRGGBB');
+    const kind = parseEffect(effect).kind;
+    if (kind === 'replace') throw new UserError('effect=replace needs an image file, which the API does not read; use blur, blur=SIGMA, grey, color=RRGGBB or transparent');
+    if (kind === 'transparent' && format === 'jpeg') throw new UserError('effect=transparent: JPEG keeps no transparency; use format=png');
     classIds(model.card.classes, keep, 'keep');
   } catch (e) { throw new HttpError(400, (e as Error).message.replace('--effect', 'effect')); }
 }

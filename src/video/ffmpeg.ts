@@ -116,9 +116,24 @@ export type X264Preset = typeof X264_PRESETS[number];
  */
 export const DEFAULT_X264_PRESET: X264Preset = 'superfast';
 
-function encoderArgs(format: VideoFormat, preset: X264Preset): string[] {
+/** What a file or stream is encoded as: the stdout formats, and for files by their extension, VP9 in WebM and ProRes 4444 in QuickTime (alpha). */
+type Encoding = VideoFormat | 'webm' | 'prores';
+
+/** A file's encoding by its name: .webm is VP9; .mov with an alpha channel is ProRes 4444; the rest H.264 in MP4. */
+export function fileEncoding(file: string, alpha: boolean): Encoding {
+  const ext = file.slice(file.lastIndexOf('.')).toLowerCase();
+  return ext === '.webm' ? 'webm' : ext === '.mov' && alpha ? 'prores' : 'mp4';
+}
+
+/** The encodings that keep an alpha channel. */
+export const ALPHA_ENCODINGS: readonly Encoding[] = ['webm', 'prores'];
+
+function encoderArgs(format: Encoding, preset: X264Preset, alpha: boolean): string[] {
   const h264 = ['-c:v', 'libx264', '-preset', preset, '-crf', '20', '-pix_fmt', 'yuv420p'];
   switch (format) {
+    // VP9 at constant quality, libvpx's real-time speed (it shares the cores with the network).
+    case 'webm': return ['-c:v', 'libvpx-vp9', '-pix_fmt', alpha ? 'yuva420p' : 'yuv420p', '-crf', '32', '-b:v', '0', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-f', 'webm'];
+    case 'prores': return ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-f', 'mov'];
     case 'mp4': return [...h264, '-movflags', '+faststart', '-f', 'mp4'];
     case 'mpegts': return [...h264, '-f', 'mpegts'];
     case 'mjpeg': return ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p', '-f', 'mjpeg'];
@@ -134,13 +149,15 @@ export interface WriterOptions {
   preset?: X264Preset;
   /** The name errors give the output (the final name of a file written under a temp name). */
   name?: string;
+  /** RGBA frames, their alpha kept (a file named .webm or .mov); otherwise RGB. */
+  alpha?: boolean;
 }
 
 /** ffmpeg's words for an output it could not write, which it reports without failing its exit code. */
 const WRITE_FAILED = /No space left on device|Error writing trailer|Disk quota exceeded|Input\/output error/i;
 
 /** H.264 in 4:2:0 needs even sizes: the size an odd frame is padded to for it (one column or row, on the right or bottom). */
-export function encodedSize(width: number, height: number, format: VideoFormat): [number, number] {
+export function encodedSize(width: number, height: number, format: Encoding): [number, number] {
   return format === 'mp4' || format === 'mpegts' ? [width + (width & 1), height + (height & 1)] : [width, height];
 }
 
@@ -158,12 +175,13 @@ export class FrameWriter {
   constructor(readonly file: string, width: number, height: number, fps: number, o: WriterOptions = {}) {
     const toStdout = file === '-';
     this.name = toStdout ? 'stdout' : o.name ?? file;
-    const format = o.format ?? (toStdout ? 'mjpeg' : 'mp4');
-    const audio = o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '160k', '-shortest'] : [];
+    const format: Encoding = toStdout ? o.format ?? 'mjpeg' : fileEncoding(file, !!o.alpha);
+    if (o.alpha && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`${this.name}: ${format === 'mp4' ? 'H.264' : format} keeps no transparency; write a .webm (VP9) or .mov (ProRes 4444) file`);
+    const audio = o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', ...(format === 'webm' ? ['-c:a', 'libopus', '-b:a', '128k'] : ['-c:a', 'aac', '-b:a', '160k']), '-shortest'] : [];
     const [w, h] = encodedSize(width, height, format);
     const pad = w !== width || h !== height ? ['-vf', `pad=${w}:${h}:0:0`] : [];
-    this.p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
-      '-i', 'pipe:0', ...audio, ...pad, ...encoderArgs(format, o.preset ?? DEFAULT_X264_PRESET), toStdout ? 'pipe:1' : file]);
+    this.p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', o.alpha ? 'rgba' : 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
+      '-i', 'pipe:0', ...audio, ...pad, ...encoderArgs(format, o.preset ?? DEFAULT_X264_PRESET, !!o.alpha), toStdout ? 'pipe:1' : file]);
     this.p.stderr.on('data', (b) => { this.err += b; });
     this.ended = new Promise((resolve) => this.p.on('close', (code) => resolve(code)));
     this.p.on('error', (e) => { this.failure ??= e; });

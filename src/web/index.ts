@@ -59,8 +59,8 @@ export interface WebSegmentation {
 export interface WebBackgroundOptions {
   /** Classes kept as they are (names or ids); everything else gets the effect. */
   keep: (string | number)[];
-  /** Exactly one: Gaussian blur sigma in pixels, a colour (#RRGGBB or [r, g, b]), a picture (covering the frame), or grey. */
-  blur?: number; color?: string | [number, number, number]; image?: WebImageInput; grey?: boolean;
+  /** Exactly one: Gaussian blur sigma in pixels, a colour (#RRGGBB or [r, g, b]), a picture (covering the frame), grey, or transparent (the rest's alpha 0). */
+  blur?: number; color?: string | [number, number, number]; image?: WebImageInput; grey?: boolean; transparent?: boolean;
   /** The kept classes' probability per pixel from elsewhere (e.g. the `person` model's), instead of this result's. */
   probability?: Float32Array;
 }
@@ -393,6 +393,12 @@ export function fromLabels(image: RgbImage, labels: Uint8Array, classes: ClassIn
       const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
       if (alpha.length !== width * height) throw new UserError(`probability: ${alpha.length} values for ${width}x${height} pixels; give one per pixel`, 2, 'probability');
+      if (kind === 'transparent') {
+        // The photo, its alpha the matte: the kept classes opaque, the rest clear.
+        const out = toImageData(image);
+        for (let p = 0; p < alpha.length; p++) out.data[p * 4 + 3] = Math.round(alpha[p] * 255);
+        return out;
+      }
       const back = kind === 'blur' ? gaussianBlur(image, o.blur!)
         : kind === 'color' ? solidColour(width, height, typeof o.color === 'string' ? parseColor(o.color, 'background color') : o.color!)
           : kind === 'image' ? cover(toRgb(o.image!), width, height) : greyscale(image);

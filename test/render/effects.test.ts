@@ -185,6 +185,25 @@ test('CLI: predict --probabilities writes each class\'s confidence mask: 255 x i
   assert.match(bad.stderr.trim(), /^pixelwise: --probabilities persn: no such class in this model \(classes: background, /);
 });
 
+test('--effect transparent: an RGBA PNG, the photo\'s colours, alpha the smoothstep of the person probability (computed here); JPEG refused by the library', async () => {
+  const out = tempDir();
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', PHOTO, '--model', 'person', '--effect', 'transparent', '--out', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const { data, info } = await sharp(path.join(out, 'astronaut_effect.png')).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height, info.channels], [512, 512, 4]);
+  const seg = await load('person');
+  const res = await seg.segment(PHOTO);
+  const p = res.probability(['person']), photo = res.image.data;
+  for (let i = 0; i < p.length; i++) {
+    const t = Math.min(1, Math.max(0, (p[i] - 0.3) / 0.4));
+    assert.equal(data[i * 4 + 3], Math.round(t * t * (3 - 2 * t) * 255), `alpha of pixel ${i}`);
+    assert.deepEqual([data[i * 4], data[i * 4 + 1], data[i * 4 + 2]], [photo[i * 3], photo[i * 3 + 1], photo[i * 3 + 2]], `colour of pixel ${i}`);
+  }
+  await assert.rejects(res.background({ keep: ['person'], transparent: true, format: 'jpeg' }), /^UserError: format jpeg: JPEG keeps no transparency; use png or raw/);
+  await assert.rejects(res.background({ keep: ['person'], transparent: true, grey: true }), /give exactly one of blur, color, image, grey, transparent \(got grey, transparent\)/);
+  await seg.dispose();
+});
+
 test('overlayLabels (one pass, video; WebAssembly and JS) equals overlay(photo, colorize(labels)) byte for byte, unknown class ids included', () => {
   const rng = new Rng(8);
   const [w, h] = [37, 21];

@@ -68,6 +68,10 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.equal((await post(`${url}/v1/segment?output=overlay&format=jpeg`, photo, 'image/png')).headers.get('content-type'), 'image/jpeg');
     const fx = await post(`${url}/v1/segment?effect=grey&keep=cat`, photo, 'image/png');
     assert.ok((await pixels(await fx.arrayBuffer())).equals(await pixels(await expected.background({ keep: ['cat'], grey: true }) as Buffer)));
+    const clear = await post(`${url}/v1/segment?effect=transparent&keep=cat`, photo, 'image/png');
+    const clearPixels = await sharp(Buffer.from(await clear.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    assert.equal(clearPixels.info.channels, 4);
+    assert.ok(clearPixels.data.equals((await sharp(await expected.background({ keep: ['cat'], transparent: true }) as Buffer).raw().toBuffer())), 'the library\'s RGBA');
     // Pre-annotations of one image: COCO and a Label Studio task, decoding to the library's label map.
     const coco = await (await post(`${url}/v1/segment?model=voc&output=coco&name=chelsea.png`, photo, 'image/png')).json();
     assert.equal(coco.images[0].file_name, 'chelsea.png');
@@ -163,6 +167,7 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       [post(`${url}/v1/segment?model=voc&model=ade20k`, photo, 'image/png'), 400, /^query parameter model: given more than once; give it once$/],
       [post(`${url}/v1/segment?effect=replace=/etc/passwd`, photo, 'image/png'), 400, /does not read/],
       [post(`${url}/v1/segment?effect=grey&keep=unicorn`, photo, 'image/png'), 400, /keep unicorn: no such class in this model \(classes: background, aeroplane/],
+      [post(`${url}/v1/segment?effect=transparent&format=jpeg`, photo, 'image/png'), 400, /^effect=transparent: JPEG keeps no transparency; use format=png$/],
       [post(`${url}/v1/segment`, new Uint8Array(0), 'image/png'), 400, /empty request body/],
       [post(`${url}/v1/segment`, pngClaiming(100000, 100000), 'image/png'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
       [post(`${url}/v1/segment`, bmpClaiming, 'image/bmp'), 413, /100000x100000 \(10000\.0 megapixels\).*--max-pixels/],
@@ -177,9 +182,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 17/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 18/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 17/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 18/);
   } finally { await s.close(); }
 });
 

@@ -19,6 +19,7 @@ import { openSegmenter } from '../../src/inference/open.ts';
 import { openThreadedSegmenter } from '../../src/inference/threaded.ts';
 import { colorize, overlay } from '../../src/render/colorize.ts';
 import { tempDir } from '../helpers.ts';
+import { load } from '../../src/inference/load.ts';
 
 /** A generated test video of `seconds` at 10 frames/s (96x64) and a small U-Net package beside it. */
 async function fixture(seconds: number): Promise<{ d: string; src: string }> {
@@ -135,6 +136,48 @@ test('video: --effect with --json (one line per frame, areas = the label maps), 
   assert.ok(probeVideo(path.join(d, 'sound-out.mp4')).audio, 'the audio track is kept');
   assert.deepEqual(smooth[0].classes, lines[0].classes);
   assert.equal(smooth.length, 5);
+});
+
+test('video --effect transparent: WebM (VP9) and QuickTime (ProRes 4444) with an alpha channel, the person opaque and the rest clear as the library\'s matte (computed here); H.264 and stdout refused', async () => {
+  const d = tempDir(), src = path.join(d, 'astronaut.mp4');
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-loop', '1', '-i', path.resolve('assets/photos/astronaut.png'), '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5',
+    '-t', '0.5', '-r', '10', '-vf', 'scale=128:128', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-c:a', 'aac', '-shortest', src]);
+  assert.equal(g.status, 0, String(g.stderr));
+  const info = probeVideo(src);
+  const [first] = await (async () => { const out: Uint8Array[] = []; for await (const f of readFrames(src, info)) out.push(f); return out; })();
+  // The matte: the person model's probability through the smoothstep from 0.3 to 0.7, as 8 bits.
+  const seg = await load('person');
+  const p = (await seg.segment({ data: first, width: 128, height: 128 })).probability(['person']);
+  await seg.dispose();
+  const want = Array.from(p, (v) => { const t = Math.min(1, Math.max(0, (v - 0.3) / 0.4)); return Math.round(t * t * (3 - 2 * t) * 255); });
+  assert.ok(want.filter((a) => a === 255).length > 1000 && want.filter((a) => a === 0).length > 1000, 'both person and background in the frame');
+  const firstRgba = (file: string, decoder: string[]) => {
+    const r = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', ...decoder, '-i', file, '-frames:v', '1', '-pix_fmt', 'rgba', '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 24 });
+    assert.equal(r.status, 0, String(r.stderr));
+    return new Uint8Array(r.stdout);
+  };
+  for (const [name, decoder, tolerance] of [['out.mov', [], 1], ['out.webm', ['-c:v', 'libvpx-vp9'], 40]] as const) {
+    const out = path.join(d, name);
+    const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', 'person', '--effect', 'transparent', '--keep', 'person', '--out', out, '--quiet'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(probeVideo(out).audio, `${name}: the audio track is kept`);
+    const rgba = firstRgba(out, [...decoder]);
+    let off = 0, sum = 0;
+    for (let i = 0; i < want.length; i++) { const e = Math.abs(rgba[i * 4 + 3] - want[i]); sum += e; if (e > tolerance) off++; }
+    // ProRes 4444 keeps alpha exactly (10 bits); VP9 codes it lossily, like the picture.
+    assert.ok(off <= want.length * (name === 'out.mov' ? 0 : 0.01), `${name}: ${off} alpha values off by more than ${tolerance}`);
+    assert.ok(sum / want.length < (name === 'out.mov' ? 0.5 : 3), `${name}: mean alpha error ${(sum / want.length).toFixed(2)}`);
+  }
+  for (const [out, re] of [['out.mp4', /^pixelwise: --out .*out\.mp4: H\.264 keeps no transparency \(--effect transparent\); name it .*out\.webm \(VP9: browsers, OBS\) or \.mov \(ProRes 4444: video editors\)$/],
+    ['-', /^pixelwise: --effect transparent: the stream formats on stdout keep no transparency; write a \.webm \(VP9\) or \.mov \(ProRes 4444\) file$/]] as const) {
+    const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', 'person', '--effect', 'transparent', '--out', out === '-' ? '-' : path.join(d, out)], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr.trim(), re);
+  }
+  // Without transparency, a .webm is VP9 (not an MP4 under that name).
+  const plain = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', 'person', '--out', path.join(d, 'overlay.webm'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(fs.readFileSync(path.join(d, 'overlay.webm')).subarray(0, 4).toString('hex'), '1a45dfa3', 'a Matroska/WebM file');
 });
 
 test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal the overlay of each frame\'s prediction; MJPEG; bad streams)', async () => {

@@ -8,6 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { buildServer } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 import { readImage } from '../../src/data/image_io.ts';
+import { load as loadNode } from '../../src/inference/load.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PHOTO = 'assets/photos/astronaut.png';
@@ -39,6 +40,11 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
       const frame = new VideoFrame(bitmap, { timestamp: 0 });
       const fromFrame = (await seg.segment(frame)).labels;
       frame.close(); bitmap.close();
+      // A transparent background: the photo with the matte as its alpha (checked against Node's below).
+      const clear = (await seg.segment({ data: bytes(raw), width, height }, { probabilities: true })).background({ keep: ['person'], transparent: true });
+      let clearB64 = '';
+      for (let i = 0; i < clear.data.length; i++) clearB64 += String.fromCharCode(clear.data[i]);
+      clearB64 = btoa(clearB64);
       // Refusals as Node words them: raw pixels of the wrong length, a runtime the module has not, a blur no Gaussian has.
       const errorNames = new Set<string>();
       const refused = async (f: () => unknown) => { try { await f(); return 'accepted'; } catch (e) { errorNames.add((e as Error).name); return (e as Error).message; } };
@@ -85,13 +91,23 @@ test('web: segmentStream on a camera, and Blob / VideoFrame inputs', { skip, tim
       const disposal = { streamed: atDispose, more: streamed - atDispose, refusal: await refused(() => seg.segment(video)), again: await refused(() => seg.dispose()) };
       stream.getTracks().forEach((t) => t.stop());
       return {
-        blob: same(fromBlob, ref), frame: same(fromFrame, ref), video: `${fromVideo.width}x${fromVideo.height}`,
+        blob: same(fromBlob, ref), frame: same(fromFrame, ref), clear: clearB64, video: `${fromVideo.width}x${fromVideo.height}`,
         atStop, after: sizes.length, sizes: [...new Set(sizes)], frames: h.frames, dropped: h.dropped, firstMask, videoSize: `${video.videoWidth}x${video.videoHeight}`,
         isolated: crossOriginIsolated, refusals, errorNames: [...errorNames], disposal,
       };
     }, [fs.readFileSync(PHOTO).toString('base64'), Buffer.from(photo.data).toString('base64'), photo.width, photo.height] as const);
     t.diagnostic(`camera ${r.videoSize}: ${r.frames} frames segmented in 4 s, ${r.dropped} dropped`);
     assert.ok(r.blob, 'a Blob gives the raw pixels\' label map');
+    {
+      const person = await loadNode('person');
+      const node = await (await person.segment(photo)).background({ keep: ['person'], transparent: true, format: 'raw' }) as { data: Uint8Array; channels: number };
+      await person.dispose();
+      const page = new Uint8Array(Buffer.from(r.clear, 'base64'));
+      assert.equal(node.channels, 4);
+      let close = 0;
+      for (let q = 0; q < page.length / 4; q++) if ([0, 1, 2, 3].every((k) => Math.abs(page[q * 4 + k] - node.data[q * 4 + k]) <= 1)) close++;
+      assert.ok(close / (page.length / 4) >= 0.999, `the page's transparent background matches Node's (RGBA within 1) on ${(100 * close / (page.length / 4)).toFixed(3)}% of pixels`);
+    }
     assert.deepEqual(r.refusals, ['raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got 5 bytes for 2x2',
       'runtime gpu: use auto, wasm, webgpu', 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12', 'alpha 2: expected an opacity from 0 to 1',
       'this result has no probabilities: segment with { probabilities: true }', '/v1/models/no-such-model/model.json: HTTP 404',

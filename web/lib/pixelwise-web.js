@@ -2892,11 +2892,12 @@ var effectOptionsShape = {
   blur: optional(number2()),
   color: optional(unknown()),
   image: optional(unknown()),
-  grey: optional(boolean2())
+  grey: optional(boolean2()),
+  transparent: optional(boolean2())
 };
 function chosenEffect(o) {
-  const given = ["blur", "color", "image", "grey"].filter((k) => o[k] != null && o[k] !== false);
-  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey (got ${given.join(", ") || "none"})`);
+  const given = ["blur", "color", "image", "grey", "transparent"].filter((k) => o[k] != null && o[k] !== false);
+  if (given.length !== 1) throw new UserError(`background: give exactly one of blur, color, image, grey, transparent (got ${given.join(", ") || "none"})`);
   if (given[0] === "blur" && !(o.blur >= 0.3 && o.blur <= 1e3)) throw new UserError(`background blur ${o.blur}: expected a sigma of 0.3 to 1000 pixels, e.g. 12`);
   return given[0];
 }
@@ -4346,6 +4347,11 @@ function fromLabels(image, labels, classes, timings = { preprocess: 0, inference
       const kind = chosenEffect(o);
       const alpha = matte(o.probability ?? probability(o.keep));
       if (alpha.length !== width * height) throw new UserError(`probability: ${alpha.length} values for ${width}x${height} pixels; give one per pixel`, 2, "probability");
+      if (kind === "transparent") {
+        const out = toImageData(image);
+        for (let p = 0; p < alpha.length; p++) out.data[p * 4 + 3] = Math.round(alpha[p] * 255);
+        return out;
+      }
       const back = kind === "blur" ? gaussianBlur(image, o.blur) : kind === "color" ? solidColour(width, height, typeof o.color === "string" ? parseColor(o.color, "background color") : o.color) : kind === "image" ? cover(toRgb(o.image), width, height) : greyscale(image);
       return toImageData(composite(image, back, alpha));
     },

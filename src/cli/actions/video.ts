@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { openThreadedSegmenter } from '../../inference/threaded.js';
 import { defaultThreads } from '../../inference/onnx_runtime.js';
-import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, type VideoInfo } from '../../video/ffmpeg.js';
+import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, fileEncoding, ALPHA_ENCODINGS, type VideoInfo } from '../../video/ffmpeg.js';
 import { colorize, overlayLabels } from '../../render/colorize.js';
 import { encodeLabelPngFast, isIndexedPngHead } from '../../render/label_png.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
@@ -62,8 +62,8 @@ function isIndexedPng(file: string): boolean {
   return isIndexedPngHead(head);
 }
 
-/** Names of the files video writes (ffmpeg's MP4 muxer: ISO media files, which these name). */
-const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov'];
+/** Names of the files video writes: ISO media files (H.264; ProRes 4444 in .mov with transparency) and WebM (VP9). */
+const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov', '.webm'];
 
 function checkOptions(input: string, o: Opts): void {
   for (const [flag, target] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
@@ -74,12 +74,15 @@ function checkOptions(input: string, o: Opts): void {
   if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
   if (o.out === '-' && o.json) throw new UserError('--json prints to stdout, which --out - already carries the video on; write the video to a file');
   if (o.maskVideo === '-') throw new UserError('--mask-video -: only --out can go to stdout');
-  if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: files are written as MP4; the other formats are for --out - (stdout)`);
-  const format = o.outFormat ?? (o.out === '-' ? 'mjpeg' : 'mp4');
-  if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a file, or --out - --out-format mpegts), not ${format}`);
+  if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: a file is written as its name says (.mp4: H.264, .webm: VP9); the other formats are for --out - (stdout)`);
+  const transparent = !!o.effect && parseEffect(o.effect).kind === 'transparent';
+  if (transparent && o.out === '-') throw new UserError('--effect transparent: the stream formats on stdout keep no transparency; write a .webm (VP9) or .mov (ProRes 4444) file');
+  const format = o.out === '-' ? o.outFormat ?? 'mjpeg' : fileEncoding(o.out, transparent);
+  if (transparent && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`--out ${o.out}: H.264 keeps no transparency (--effect transparent); name it ${o.out.slice(0, -path.extname(o.out).length || undefined)}.webm (VP9: browsers, OBS) or .mov (ProRes 4444: video editors)`);
+  if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a .mp4 file, or --out - --out-format mpegts), not ${format === 'webm' ? 'VP9 (.webm)' : format === 'prores' ? 'ProRes' : format}`);
   for (const [flag, file] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
     if (file && file !== '-' && !isDir(file) && !VIDEO_FILE_EXTS.includes(path.extname(file).toLowerCase())) { // a folder: checkOutputFile says so
-      throw new UserError(`${flag} ${file}: video files are written as MP4 (H.264); name it ${path.extname(file) ? file.slice(0, -path.extname(file).length) : file}.mp4 (or .m4v, .mov)`);
+      throw new UserError(`${flag} ${file}: video files are written as MP4 (H.264) or WebM (VP9); name it ${path.extname(file) ? file.slice(0, -path.extname(file).length) : file}.mp4 (or .m4v, .mov, .webm)`);
     }
   }
   // Each output its own path: two on one would leave one of them, or fail after the work.
@@ -182,14 +185,15 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   // Encode to temp names and rename at the end: a failed or interrupted run never leaves a file,
   // whole or half, under the final name, and removes its temp files.
   const toStdout = o.out === '-';
-  const format = o.outFormat ?? (toStdout ? 'mjpeg' : 'mp4');
+  const transparent = effect?.kind === 'transparent';
+  const format = toStdout ? o.outFormat ?? 'mjpeg' : fileEncoding(o.out, transparent);
   const [encW, encH] = encodedSize(info.width, info.height, format);
   if (encW !== info.width || encH !== info.height) {
     process.stderr.write(`note: H.264 needs even frame sizes: the ${info.width}x${info.height} frames are encoded as ${encW}x${encH} (one black ${encW !== info.width ? 'column on the right' : 'row at the bottom'}${encW !== info.width && encH !== info.height ? ' and row at the bottom' : ''})\n`);
   }
   const outputs = held.outputs;
   const tmpOut = toStdout ? '-' : outputs.add(o.out);
-  const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat, preset: o.x264Preset, name: o.out }); // the audio goes along
+  const writer = new FrameWriter(tmpOut, info.width, info.height, info.fps, { audioFrom: info.audio ? input : undefined, format: o.outFormat, preset: o.x264Preset, name: o.out, alpha: transparent }); // the audio goes along
   const maskWriter = o.maskVideo ? new FrameWriter(outputs.add(o.maskVideo), info.width, info.height, info.fps, { preset: o.x264Preset, name: o.maskVideo }) : null;
   held.writers.push(writer, ...(maskWriter ? [maskWriter] : []));
   const total = Math.min(info.frames || Infinity, o.maxFrames ?? Infinity);
@@ -224,10 +228,10 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
     const stream = segmentFrames(withSmoothing(seg, o.smooth), frames(), { inFlight: workers + 1, batch: o.batch, scores: needScores, probabilities: !!effect });
     for await (const r of prefetch(stream, 2)) {
       const { frame, labels } = r;
-      let picture: RgbImage;
+      let picture: { data: Uint8Array };
       if (effect) {
         const res = makeSegmentation(frame, labels, r.prob8!, classes);
-        picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as RgbImage;
+        picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as { data: Uint8Array }; // RGBA when transparent
       } else picture = overlayLabels(frame, labels, palette, o.alpha);
       await writer.write(picture.data);
       if (maskWriter) await maskWriter.write(colorize(labels, info.width, info.height, palette).data);
