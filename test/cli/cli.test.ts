@@ -66,7 +66,7 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assert.ok(!fs.existsSync(path.join(d, 'p')), 'nothing written');
   // Outputs that could not be what was meant, refused before any work: a video file not named as
   // the MP4 it would be, two outputs on one path, a per-image table on the report's or the class file.
-  assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.avi')), /^pixelwise: --out .*v\.avi: video files are written as MP4 \(H\.264\); name it .*v\.mp4 \(or \.m4v, \.mov\)$/);
+  assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.avi')), /^pixelwise: --out .*v\.avi: video files are written as MP4 \(H\.264\) or WebM \(VP9\); name it .*v\.mp4 \(or \.m4v, \.mov, \.webm\)$/);
   assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--mask-video', `${d}/./v.mp4`), /^pixelwise: --mask-video .*v\.mp4: --out names it too; give each output its own path$/);
   assertOneLineError(cli('video', photo, '--out', path.join(d, 'v.mp4'), '--labels-dir', path.join(d, 'v.mp4')), /^pixelwise: --labels-dir .*: --out names it too/);
   assertOneLineError(cli('evaluate', '--model', 'voc-fast', '--images', ds.images, '--masks', ds.masks, '--report', path.join(d, 'rep'), '--per-image', path.join(d, 'rep', 'scores.json')), /^pixelwise: --per-image .*scores\.json: is --report's scores\.json; name another file$/);
