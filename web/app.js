@@ -70,7 +70,7 @@ async function applyEffect() {
     const seg = await browserModel(portrait ? 'person' : model().name);
     const probability = (await seg.segment(state.image, { probabilities: true })).probability([keep]);
     if (kind === 'image' && !state.backgroundImage) { $('effectNote').textContent = 'Pick a picture for the background.'; state.effectDone = true; return; }
-    const o = { keep: [keep], probability, ...(kind === 'blur' ? { blur: Number($('sigma').value) } : kind === 'grey' ? { grey: true } : kind === 'color' ? { color: $('color').value } : { image: state.backgroundImage }) };
+    const o = { keep: [keep], probability, ...(kind === 'blur' ? { blur: Number($('sigma').value) } : kind === 'grey' ? { grey: true } : kind === 'color' ? { color: $('color').value } : kind === 'transparent' ? { transparent: true } : { image: state.backgroundImage }) };
     state.effect = current().background(o);
     $('effectNote').textContent = `${kind}: everything but ${keep}; matte from ${portrait ? 'the portrait model (person)' : model().name}.`;
     $('dlEffect').disabled = false;
@@ -98,7 +98,7 @@ async function startCamera() {
   const seg = await browserModel(name);
   const canvas = $('canvas'), ctx = canvas.getContext('2d');
   const times = [];
-  const effect = () => (kind === 'blur' ? { blur: Number($('sigma').value) } : kind === 'grey' ? { grey: true } : kind === 'color' ? { color: $('color').value } : kind === 'image' && state.backgroundImage ? { image: state.backgroundImage } : null);
+  const effect = () => (kind === 'blur' ? { blur: Number($('sigma').value) } : kind === 'grey' ? { grey: true } : kind === 'color' ? { color: $('color').value } : kind === 'transparent' ? { transparent: true } : kind === 'image' && state.backgroundImage ? { image: state.backgroundImage } : null);
   const stream = seg.segmentStream(video, (r) => {
     canvas.width = r.width; canvas.height = r.height;
     const e = effect();
