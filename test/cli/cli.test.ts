@@ -423,6 +423,27 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   assert.match(cli('models').out, /voc \*\s+mobilenetv2_deeplabv3\s+21/);
 });
 
+test('models MODEL describes one model from its card: each class with its id and colour, the input rule, the scores, the files; --json the card; an unknown name refused', () => {
+  const card = JSON.parse(fs.readFileSync('models/camvid/model.json', 'utf8'));
+  const r = cli('models', 'camvid');
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.split('\n');
+  card.classes.forEach((c: { name: string; color: number[] }, i: number) => {
+    const hex = '#' + c.color.map((v) => v.toString(16).padStart(2, '0')).join('');
+    assert.ok(lines.some((l) => new RegExp(`^\\s+${i}\\s+${c.name}\\s+${hex}`).test(l)), `class ${i} ${c.name} ${hex}`);
+  });
+  assert.ok(lines.some((l) => l.startsWith(`input: every image resized to ${card.input.rule.size[1]}x${card.input.rule.size[0]} (width x height) (${card.input.rule.filter} filter)`)), r.out);
+  for (const s of card.scores) assert.ok(lines.includes(`score: ${s.metric} ${s.value} on ${s.dataset} (${s.source})`), s.dataset);
+  assert.match(r.out, /^files: weights weights\.safetensors \(\d+\.\d MB\); ONNX model\.onnx \(\d+\.\d MB\)$/m);
+  assert.match(r.out, /^ +11 +Unlabelled +#000000 +\(the ignore label: not scored\)$/m);
+  const j = cli('models', path.resolve('models/camvid'), '--json');
+  assert.equal(j.code, 0, j.err);
+  const parsed = JSON.parse(j.out);
+  assert.deepEqual(parsed.classes, card.classes);
+  assert.deepEqual(parsed.scores, card.scores);
+  assertOneLineError(cli('models', 'camvd'), /^pixelwise: camvd: no such folder and no shipped model of that name \(shipped: ade20k, camvid, /);
+});
+
 test('demo: segments the shipped photos with the shipped models; class JSON matches the label maps', async () => {
   const d = tempDir();
   const r = cli('demo', '--out', d);
