@@ -152,7 +152,7 @@ test('load() and segment() refuse what a JavaScript caller may pass by the argum
   await assert.rejects(r.background({ keep: 'cat' as unknown as string[], blur: 12 }), (e: Error) => e.message === 'keep cat: expected a list of class names or ids, e.g. ["cat"]');
   await assert.rejects(r.cutout('cat' as unknown as string[]), (e: Error) => /^cutout cat: expected a list/.test(e.message));
   await assert.rejects(r.background({ keep: ['cat'], blur: 0 }), (e: Error) => e.message === 'background blur 0: expected a sigma of 0.3 to 1000 pixels, e.g. 12');
-  await assert.rejects(r.background({ keep: ['cat'], blur: 12, grey: true }), (e: Error) => e.message === 'background: give exactly one of blur, color, image, grey (got blur, grey)');
+  await assert.rejects(r.background({ keep: ['cat'], blur: 12, grey: true }), (e: Error) => e.message === 'background: give exactly one of blur, color, image, grey, transparent (got blur, grey)');
   // A misspelt renderer option was ignored: the default drawn without a word.
   const untypedResult = r as unknown as Record<'overlay' | 'colorMask' | 'background', (o: unknown) => Promise<unknown>>;
   await assert.rejects(untypedResult.overlay({ alpa: 0.2 }), names('options', /^alpa 0\.2: not an option of overlay\(\) \(its options: format, quality, alpha\)$/));
