@@ -25,7 +25,7 @@ export function videoCommand(): Command {
     .option('--frame-size <HxW>', 'height x width of raw frames on stdin (e.g. 540x960, as --input-size elsewhere)', parseSize)
     .option('--fps <n>', 'frame rate of raw frames on stdin', parsePositive, 25)
     .option('--alpha <x>', 'overlay opacity', parseFloatArg, 0.5)
-    .option('--effect <kind>', 'the output shows everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey), replaced (replace=IMAGE) or transparent (transparent: a video with an alpha channel, --out X.webm (VP9) or X.mov (ProRes 4444))')
+    .option('--effect <kind>', 'the output shows everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey), replaced (replace=IMAGE) or transparent (transparent: a video with an alpha channel, --out X.webm (VP8 with alpha) or X.mov (ProRes 4444))')
     .option('--keep <classes>', 'classes the effect leaves as they are (default person)')
     .option('--smooth <x>', 'temporal smoothing: each frame\'s class scores mixed with the previous frames\' (exponential average; 0 = off, 0.5 = half from the past)', parseFloatArg, 0)
     .option('--batch <n>', 'frames per inference call', parsePositiveInt, 1)

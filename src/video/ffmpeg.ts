@@ -116,10 +116,10 @@ export type X264Preset = typeof X264_PRESETS[number];
  */
 export const DEFAULT_X264_PRESET: X264Preset = 'superfast';
 
-/** What a file or stream is encoded as: the stdout formats, and for files by their extension, VP9 in WebM and ProRes 4444 in QuickTime (alpha). */
+/** What a file or stream is encoded as: the stdout formats, and for files by their extension, WebM (VP9; VP8 with alpha) and ProRes 4444 in QuickTime (alpha). */
 type Encoding = VideoFormat | 'webm' | 'prores';
 
-/** A file's encoding by its name: .webm is VP9; .mov with an alpha channel is ProRes 4444; the rest H.264 in MP4. */
+/** A file's encoding by its name: .webm is WebM (VP9, or VP8 with an alpha channel); .mov with an alpha channel is ProRes 4444; the rest H.264 in MP4. */
 export function fileEncoding(file: string, alpha: boolean): Encoding {
   const ext = file.slice(file.lastIndexOf('.')).toLowerCase();
   return ext === '.webm' ? 'webm' : ext === '.mov' && alpha ? 'prores' : 'mp4';
@@ -131,8 +131,12 @@ export const ALPHA_ENCODINGS: readonly Encoding[] = ['webm', 'prores'];
 function encoderArgs(format: Encoding, preset: X264Preset, alpha: boolean): string[] {
   const h264 = ['-c:v', 'libx264', '-preset', preset, '-crf', '20', '-pix_fmt', 'yuv420p'];
   switch (format) {
-    // VP9 at constant quality, libvpx's real-time speed (it shares the cores with the network).
-    case 'webm': return ['-c:v', 'libvpx-vp9', '-pix_fmt', alpha ? 'yuva420p' : 'yuv420p', '-crf', '32', '-b:v', '0', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-f', 'webm'];
+    // libvpx at its real-time speed (it shares the cores with the network). With an alpha channel,
+    // VP8: this ffmpeg's VP9 encodes alpha far slower than the network runs, and VP8 with alpha is
+    // the WebM that browsers and OBS play transparent. VP8's alpha needs no alt-ref frames.
+    case 'webm': return alpha
+      ? ['-c:v', 'libvpx', '-pix_fmt', 'yuva420p', '-crf', '10', '-b:v', '4M', '-auto-alt-ref', '0', '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm']
+      : ['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuv420p', '-crf', '32', '-b:v', '0', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-f', 'webm'];
     case 'prores': return ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-f', 'mov'];
     case 'mp4': return [...h264, '-movflags', '+faststart', '-f', 'mp4'];
     case 'mpegts': return [...h264, '-f', 'mpegts'];
@@ -176,7 +180,7 @@ export class FrameWriter {
     const toStdout = file === '-';
     this.name = toStdout ? 'stdout' : o.name ?? file;
     const format: Encoding = toStdout ? o.format ?? 'mjpeg' : fileEncoding(file, !!o.alpha);
-    if (o.alpha && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`${this.name}: ${format === 'mp4' ? 'H.264' : format} keeps no transparency; write a .webm (VP9) or .mov (ProRes 4444) file`);
+    if (o.alpha && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`${this.name}: ${format === 'mp4' ? 'H.264' : format} keeps no transparency; write a .webm (VP8 with alpha) or .mov (ProRes 4444) file`);
     const audio = o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', ...(format === 'webm' ? ['-c:a', 'libopus', '-b:a', '128k'] : ['-c:a', 'aac', '-b:a', '160k']), '-shortest'] : [];
     const [w, h] = encodedSize(width, height, format);
     const pad = w !== width || h !== height ? ['-vf', `pad=${w}:${h}:0:0`] : [];

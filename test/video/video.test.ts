@@ -138,7 +138,7 @@ test('video: --effect with --json (one line per frame, areas = the label maps), 
   assert.equal(smooth.length, 5);
 });
 
-test('video --effect transparent: WebM (VP9) and QuickTime (ProRes 4444) with an alpha channel, the person opaque and the rest clear as the library\'s matte (computed here); H.264 and stdout refused', async () => {
+test('video --effect transparent: WebM (VP8) and QuickTime (ProRes 4444) with an alpha channel, the person opaque and the rest clear as the library\'s matte (computed here); H.264 and stdout refused', async (t) => {
   const d = tempDir(), src = path.join(d, 'astronaut.mp4');
   const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-loop', '1', '-i', path.resolve('assets/photos/astronaut.png'), '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5',
     '-t', '0.5', '-r', '10', '-vf', 'scale=128:128', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-c:a', 'aac', '-shortest', src]);
@@ -156,7 +156,7 @@ test('video --effect transparent: WebM (VP9) and QuickTime (ProRes 4444) with an
     assert.equal(r.status, 0, String(r.stderr));
     return new Uint8Array(r.stdout);
   };
-  for (const [name, decoder, tolerance] of [['out.mov', [], 1], ['out.webm', ['-c:v', 'libvpx-vp9'], 40]] as const) {
+  for (const [name, decoder, tolerance] of [['out.mov', [], 1], ['out.webm', ['-c:v', 'libvpx'], 24]] as const) {
     const out = path.join(d, name);
     const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', 'person', '--effect', 'transparent', '--keep', 'person', '--out', out, '--quiet'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
@@ -164,12 +164,13 @@ test('video --effect transparent: WebM (VP9) and QuickTime (ProRes 4444) with an
     const rgba = firstRgba(out, [...decoder]);
     let off = 0, sum = 0;
     for (let i = 0; i < want.length; i++) { const e = Math.abs(rgba[i * 4 + 3] - want[i]); sum += e; if (e > tolerance) off++; }
-    // ProRes 4444 keeps alpha exactly (10 bits); VP9 codes it lossily, like the picture.
-    assert.ok(off <= want.length * (name === 'out.mov' ? 0 : 0.01), `${name}: ${off} alpha values off by more than ${tolerance}`);
-    assert.ok(sum / want.length < (name === 'out.mov' ? 0.5 : 3), `${name}: mean alpha error ${(sum / want.length).toFixed(2)}`);
+    t.diagnostic(`${name}: mean alpha error ${(sum / want.length).toFixed(3)} levels, ${off} of ${want.length} off by more than ${tolerance}`);
+    // ProRes 4444 keeps alpha exactly (10 bits); VP8 codes it lossily, like the picture.
+    assert.ok(off <= want.length * (name === 'out.mov' ? 0 : 0.005), `${name}: ${off} alpha values off by more than ${tolerance}`);
+    assert.ok(sum / want.length < (name === 'out.mov' ? 0.5 : 1), `${name}: mean alpha error ${(sum / want.length).toFixed(2)}`);
   }
-  for (const [out, re] of [['out.mp4', /^pixelwise: --out .*out\.mp4: H\.264 keeps no transparency \(--effect transparent\); name it .*out\.webm \(VP9: browsers, OBS\) or \.mov \(ProRes 4444: video editors\)$/],
-    ['-', /^pixelwise: --effect transparent: the stream formats on stdout keep no transparency; write a \.webm \(VP9\) or \.mov \(ProRes 4444\) file$/]] as const) {
+  for (const [out, re] of [['out.mp4', /^pixelwise: --out .*out\.mp4: H\.264 keeps no transparency \(--effect transparent\); name it .*out\.webm \(VP8 with alpha: browsers, OBS\) or \.mov \(ProRes 4444: video editors\)$/],
+    ['-', /^pixelwise: --effect transparent: the stream formats on stdout keep no transparency; write a \.webm \(VP8 with alpha\) or \.mov \(ProRes 4444\) file$/]] as const) {
     const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', 'person', '--effect', 'transparent', '--out', out === '-' ? '-' : path.join(d, out)], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr.trim(), re);

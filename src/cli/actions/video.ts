@@ -62,7 +62,7 @@ function isIndexedPng(file: string): boolean {
   return isIndexedPngHead(head);
 }
 
-/** Names of the files video writes: ISO media files (H.264; ProRes 4444 in .mov with transparency) and WebM (VP9). */
+/** Names of the files video writes: ISO media files (H.264; ProRes 4444 in .mov with transparency) and WebM (VP9; VP8 with transparency). */
 const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov', '.webm'];
 
 function checkOptions(input: string, o: Opts): void {
@@ -76,10 +76,10 @@ function checkOptions(input: string, o: Opts): void {
   if (o.maskVideo === '-') throw new UserError('--mask-video -: only --out can go to stdout');
   if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: a file is written as its name says (.mp4: H.264, .webm: VP9); the other formats are for --out - (stdout)`);
   const transparent = !!o.effect && parseEffect(o.effect).kind === 'transparent';
-  if (transparent && o.out === '-') throw new UserError('--effect transparent: the stream formats on stdout keep no transparency; write a .webm (VP9) or .mov (ProRes 4444) file');
+  if (transparent && o.out === '-') throw new UserError('--effect transparent: the stream formats on stdout keep no transparency; write a .webm (VP8 with alpha) or .mov (ProRes 4444) file');
   const format = o.out === '-' ? o.outFormat ?? 'mjpeg' : fileEncoding(o.out, transparent);
-  if (transparent && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`--out ${o.out}: H.264 keeps no transparency (--effect transparent); name it ${o.out.slice(0, -path.extname(o.out).length || undefined)}.webm (VP9: browsers, OBS) or .mov (ProRes 4444: video editors)`);
-  if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a .mp4 file, or --out - --out-format mpegts), not ${format === 'webm' ? 'VP9 (.webm)' : format === 'prores' ? 'ProRes' : format}`);
+  if (transparent && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`--out ${o.out}: H.264 keeps no transparency (--effect transparent); name it ${o.out.slice(0, -path.extname(o.out).length || undefined)}.webm (VP8 with alpha: browsers, OBS) or .mov (ProRes 4444: video editors)`);
+  if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a .mp4 file, or --out - --out-format mpegts), not ${format === 'webm' ? 'WebM (VP9, VP8)' : format === 'prores' ? 'ProRes' : format}`);
   for (const [flag, file] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
     if (file && file !== '-' && !isDir(file) && !VIDEO_FILE_EXTS.includes(path.extname(file).toLowerCase())) { // a folder: checkOutputFile says so
       throw new UserError(`${flag} ${file}: video files are written as MP4 (H.264) or WebM (VP9); name it ${path.extname(file) ? file.slice(0, -path.extname(file).length) : file}.mp4 (or .m4v, .mov, .webm)`);
