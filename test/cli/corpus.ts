@@ -228,6 +228,7 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   fs.writeFileSync(p('cut.mp4'), half(fs.readFileSync(real)));
   cases.push({ command: 'video', name: 'truncated MP4', args: ['video', p('cut.mp4'), '--out', p('v2.mp4')], expect: 'error', message: /cut\.mp4/ });
   cases.push({ command: 'video', name: 'not a video on stdin', args: ['video', '-', '--out', '-'], stdin: Buffer.from('garbage'), expect: 'error', message: /stdin/ });
+  cases.push({ command: 'video', name: '--effect transparent into H.264', args: ['video', p('real.mp4'), '--effect', 'transparent', '--out', p('clear.mp4')], expect: 'error', message: /^pixelwise: --out .*clear\.mp4: H\.264 keeps no transparency/ });
   // Listing and serving.
   cases.push({ command: 'models', name: 'unknown option', args: ['models', '--bogus'], expect: 'error', message: /unknown option '--bogus'/ });
   cases.push({ command: 'serve', name: '--models folder missing', args: ['serve', '--models', p('nope'), '--port', '0'], expect: 'error', message: /--models .*nope/ });
