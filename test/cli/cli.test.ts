@@ -13,6 +13,7 @@ import { loadModelPackage } from '../../src/models/package.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { predictLabels } from '../../src/inference/predictor.ts';
 import { tempDir, writeGreyPng } from '../helpers.ts';
+import { defaultPalette } from '../../src/data/classes.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
 // Commands run in a folder of their own: what they write by default (evaluate's eval/) lands there.
@@ -421,6 +422,32 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   assert.match(JSON.parse(fs.readFileSync(path.join(edgetpu.folder, 'model.json'), 'utf8')).provenance.command, /--arch edgetpu_deeplab_slim .*--no-onnx --out models\/edgetpu-deeplab-cityscapes$/);
   assert.equal(j.aliases.vgg_unet, 'vgg16_unet');
   assert.match(cli('models').out, /voc \*\s+mobilenetv2_deeplabv3\s+21/);
+});
+
+test('verify --overlays draws every pair: the mask\'s colours over the image at --alpha (computed here), the ignore label left as the photo; a contact sheet; --alpha alone refused', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 3, 24, 16, 4);
+  // One pixel of sample_000 is the ignore label.
+  const first = path.join(ds.masks, 'sample_000.png');
+  const { data: m0 } = decode(fs.readFileSync(first));
+  const labels = Uint8Array.from(m0 as Uint8Array); labels[5] = 255;
+  writeGreyPng(first, labels, 24, 16);
+  const out = path.join(d, 'ov');
+  const r = cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--overlays', out, '--alpha', '0.25', '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /3 pairs drawn: .*\*_overlay\.png, contact sheet .*overview\.jpg/);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['overview.jpg', 'sample_000_overlay.png', 'sample_001_overlay.png', 'sample_002_overlay.png']);
+  for (const name of ['sample_000', 'sample_002']) {
+    const photo = (await readImage(path.join(ds.images, `${name}.png`))).data;
+    const mask = decode(fs.readFileSync(path.join(ds.masks, `${name}.png`))).data as Uint8Array;
+    const drawn = await sharp(path.join(out, `${name}_overlay.png`)).raw().toBuffer();
+    for (let p = 0; p < mask.length; p++) for (let k = 0; k < 3; k++) {
+      // --classes 4 without a class file: the generated palette's colours.
+      const want = mask[p] === 255 ? photo[p * 3 + k] : Math.floor(photo[p * 3 + k] * 0.75 + defaultPalette(4)[mask[p]][k] * 0.25 + 0.5);
+      assert.equal(drawn[p * 3 + k], want, `${name} pixel ${p} channel ${k}`);
+    }
+  }
+  assertOneLineError(cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--alpha', '0.3'), /^pixelwise: --alpha goes with --overlays/);
 });
 
 test('models MODEL describes one model from its card: each class with its id and colour, the input rule, the scores, the files; --json the card; an unknown name refused', () => {

@@ -9,9 +9,12 @@ import path from 'node:path';
 import { labelQa, writeQaReport } from './label_qa.js';
 import { checkOutputDir } from '../output_paths.js';
 import { asFlags } from '../flags.js';
+import { writeDatasetOverlays } from './dataset_overlays.js';
 
 export async function run(o: Opts): Promise<void> {
   if (o.model) checkOutputDir('--report', o.report);
+  if (o.overlays != null) checkOutputDir('--overlays', o.overlays);
+  if (!(o.alpha >= 0 && o.alpha <= 1)) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   const { pairing, layout } = resolveData(o, 'train', (l) => process.stdout.write(`layout: ${l}\n`));
   const classCount = o.classes ?? layout?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined);
   if (classCount == null) throw new UserError('--classes is required (the number of classes the masks hold), or --class-file');
@@ -28,6 +31,7 @@ export async function run(o: Opts): Promise<void> {
   if (r.problems.length) {
     for (const p of r.problems) process.stdout.write(asFlags(p) + '\n');
     process.stdout.write(`${r.problems.length} problems in ${r.images} pairs\n`);
+    if (o.overlays != null) process.stdout.write(`no overlays drawn (--overlays): fix the problems first\n`);
     process.exitCode = 1;
     return;
   }
@@ -42,6 +46,12 @@ export async function run(o: Opts): Promise<void> {
   if (b.channels) process.stdout.write(`\nimages: ${b.channels} band${b.channels > 1 ? 's' : ''} of ${b.sampleType}; per band (samples / ${b.sampleType === 'float32' ? '1' : b.sampleType === 'uint16' ? '65535' : '255'}): mean ${b.mean.map((v) => v.toFixed(4)).join(', ')}; std ${b.std.map((v) => v.toFixed(4)).join(', ')}\n`);
   process.stdout.write(`\nsuggested: --class-weights ${r.suggestedWeights.map((x) => x.toFixed(3)).join(',')}  (median-frequency balancing; or --class-weights auto)\n`);
   if (labelMap.length && !layout) process.stdout.write(`label map in use: ${labelMap.map(([a, b]) => `${a}:${b}`).join(',')}\n`);
+  if (o.overlays != null) {
+    let drawBar: ReturnType<typeof progressBar> | null = null;
+    const n = await writeDatasetOverlays(spec, classes, o.overlays, o.alpha, (d, t) => { drawBar ??= progressBar('overlays', t, 'img', o.quiet); drawBar.update(d); });
+    (drawBar as ReturnType<typeof progressBar> | null)?.stop();
+    process.stdout.write(`\n${n} pairs drawn: ${path.join(o.overlays, '*_overlay.png')}, contact sheet ${path.join(o.overlays, 'overview.jpg')}\n`);
+  }
   if (o.model) {
     const qo = { model: o.model, weights: o.weights, report: o.report, worst: o.worst, quiet: o.quiet };
     const rows = await labelQa(spec, classes, qo);
