@@ -4,7 +4,7 @@ import { addDatasetOptions, addInferenceOptions, type DataOpts, type InferenceOp
 import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 
 export interface Opts extends InferenceOpts, DataOpts { model: string; labelMap?: string; classFile?: string;
-  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string; bootstrap: number; seed: number; perImage?: string; calibration?: boolean; record?: boolean; classMap?: string; boundary?: boolean; boundaryTolerance?: number }
+  ignoreIndex?: number; voidIndex?: number; json?: boolean; report?: string; batchSize: number; weights?: string; bootstrap: number; seed: number; perImage?: string; worst?: number; calibration?: boolean; record?: boolean; classMap?: string; boundary?: boolean; boundaryTolerance?: number }
 
 export function evaluateCommand(): Command {
   return addInferenceOptions(addDatasetOptions(new Command('evaluate').description('score a model on images + masks (confusion matrix, IoU, accuracy, Dice)'), 'val')
@@ -22,6 +22,7 @@ export function evaluateCommand(): Command {
     .option('--seed <n>', 'the bootstrap\'s seed', parseIntArg, 1)
     .option('--calibration', 'also the expected calibration error (15 bins over valid pixels) and a reliability diagram (REPORT/reliability.svg)')
     .option('--per-image <file>', 'also write each image\'s mIoU and pixel accuracy, worst first (.csv or .json)')
+    .option('--worst <k>', 'also draw the K images scored worst (per-image mIoU), each as image | truth | prediction | errors in red: REPORT/worst.jpg', parsePositiveInt)
     .option('--record', 'also write the scores into the model\'s card (model.json): its evaluation, and the mIoU first among its scores, with this command; the model as it runs by default (or, with --precision int8, its added 8-bit graph), given by its folder'))
     .action(async (o: Opts) => (await import('./actions/evaluate.js')).run(o));
 }

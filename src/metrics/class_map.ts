@@ -6,6 +6,7 @@
 // class, but is left out of the means, as a void class.
 import { argumentError } from '../util/errors.js';
 import { CLASS_MAPS } from '../data/class_sets.js';
+import type { ClassInfo, Rgb } from '../data/classes.js';
 
 /** Pairs of (model class, dataset class) names; an object maps a model class to one or more dataset classes. */
 export type ClassPairs = [string, string][] | Record<string, string | string[]>;
@@ -129,4 +130,10 @@ export function describeClassMapping(c: ClassMapping): string {
   return `class map: ${c.groups.length} classes scored (${joined.join('; ')})`
     + (c.leftOut.length ? `; predictions of the model's ${c.leftOut.join(', ')} count as misses` : '')
     + (c.notScored.length ? `; the dataset's ${c.notScored.join(', ')} not scored (no model class)` : '');
+}
+
+/** A colour per scored class, to draw label maps in the map's classes: a group's first dataset class's, a dataset class's own, black for the model's other classes. */
+export function mappedColors(map: Pick<ClassMapping, 'names' | 'groups'>, dataset: ClassInfo[]): Rgb[] {
+  const colorOf = new Map(dataset.map((c) => [c.name, c.color]));
+  return map.names.map((n, i) => (i < map.groups.length ? colorOf.get(map.groups[i].dataset[0]) : colorOf.get(n)) ?? [0, 0, 0] as Rgb);
 }

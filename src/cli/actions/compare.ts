@@ -19,7 +19,7 @@ import { cliLog } from '../flags.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../compare.js';
 import type { ConfusionOptions } from '../../metrics/confusion.js';
-import { IGNORED, classMapping, describeClassMapping, type ClassMapping } from '../../metrics/class_map.js';
+import { IGNORED, classMapping, describeClassMapping, mappedColors, type ClassMapping } from '../../metrics/class_map.js';
 import type { Rgb } from '../../data/classes.js';
 import { classMapSpec } from '../class_map_option.js';
 import { BoundaryF1 } from '../../metrics/boundary.js';
@@ -130,9 +130,7 @@ async function mappedScoring(a: string, b: string, segA: Segmenter, segB: Segmen
   const asOwn = (m?: ClassMapping): ClassMapping => m ?? { ...ref, pred: ref.datasetPred };
   const k = dataset.length;
   const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
-  // A scored class's colour: its first dataset class's; other predictions black.
-  const colorOf = new Map(dataset.map((c) => [c.name, c.color]));
-  const colors = ref.names.map((n, i) => (i < ref.groups.length ? colorOf.get(ref.groups[i].dataset[0]) : colorOf.get(n)) ?? [0, 0, 0] as Rgb);
+  const colors = mappedColors(ref, dataset);
   return {
     k: ref.names.length, spec: makeSpec(pairing, k, ignore, labelMap, dataset), cmOpts: { ignoreIndex: IGNORED, unscored: ref.unscored },
     names: ref.names, colors, mapA: asOwn(ma), mapB: asOwn(mb), ignore,

@@ -17,7 +17,8 @@ import { openCard, writeCard } from '../../models/card_file.js';
 import { resolveModelDir } from '../../models/shipped.js';
 import { commandArgs } from '../command_args.js';
 import type { ConfusionOptions, Scores } from '../../metrics/confusion.js';
-import { IGNORED, classMapping, describeClassMapping } from '../../metrics/class_map.js';
+import { IGNORED, classMapping, describeClassMapping, mappedColors } from '../../metrics/class_map.js';
+import { writeWorstSheet } from './worst_sheet.js';
 import { classMapSpec } from '../class_map_option.js';
 import type { Segmenter } from '../../inference/segmenter.js';
 import type { ModelCard } from '../../models/card.js';
@@ -107,11 +108,12 @@ export async function run(o: Opts): Promise<void> {
   const json = { ...scoresJson(scores, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: o.voidIndex != null ? null : ignore, voidIndex: o.voidIndex ?? null }, boot, boundary), ...(calibration ? { calibration } : {}) };
   if (bins) writeFileAtomic(path.join(dir, 'reliability.svg'), bins.svg(`${path.basename(o.model)} on ${path.basename(pairing.images)}`));
   if (o.perImage) writePerImage(o.perImage, images, matrixClasses, cmOpts);
-  writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
+  const worst = o.worst ? await writeWorstSheet(path.join(dir, 'worst.jpg'), images, matrixClasses, cmOpts, o.worst, spec, classes.map((c) => c.color), seg) : null;
+  writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(worst ? { ...json, worst } : json, null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(scores, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images)`, boot, boundary));
   if (o.record) await record(o, scores, boot, { images: pairing.images, masks: pairing.masks, count: samples.length, ignoreIndex: ignore, runtime: seg.runtime });
-  if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
-  else process.stdout.write(`${scoresTable(scores, boot, boundary)}${calibration ? `\nexpected calibration error ${(100 * calibration.ece).toFixed(2)}% (15 bins; temperature ${calibration.temperature.toFixed(3)}); reliability diagram ${path.join(dir, 'reliability.svg')}` : ''}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}${o.record ? `; recorded in ${path.join(o.model, 'model.json')}` : ''}\n`);
+  if (o.json) process.stdout.write(JSON.stringify(worst ? { ...json, worst } : json) + '\n');
+  else process.stdout.write(`${scoresTable(scores, boot, boundary)}${calibration ? `\nexpected calibration error ${(100 * calibration.ece).toFixed(2)}% (15 bins; temperature ${calibration.temperature.toFixed(3)}); reliability diagram ${path.join(dir, 'reliability.svg')}` : ''}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}${worst ? `, the ${worst.length} worst images ${path.join(dir, 'worst.jpg')}` : ''}${o.record ? `; recorded in ${path.join(o.model, 'model.json')}` : ''}\n`);
   await seg.dispose();
 }
 
@@ -148,10 +150,11 @@ async function runMapped(o: Opts, dir: string, seg: Segmenter): Promise<void> {
   const boundary = bf ? boundaryReport(bf, map.names, o.boundaryTolerance) : undefined;
   const json = { ...scoresJson(all, { model: o.model, runtime: seg.runtime, images: pairing.images, count: samples.length, ignoreIndex: ignore, voidIndex: null, classMap }, boot, boundary) };
   if (o.perImage) writePerImage(o.perImage, images, n, cmOpts);
-  writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
+  const worst = o.worst ? await writeWorstSheet(path.join(dir, 'worst.jpg'), images, n, cmOpts, o.worst, spec, mappedColors(map, dataset), seg, map) : null;
+  writeFileAtomic(path.join(dir, 'scores.json'), JSON.stringify(worst ? { ...json, worst } : json, null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'scores.md'), scoresMarkdown(all, `Evaluation of ${o.model} on ${pairing.images} (${samples.length} images), classes joined by --class-map ${o.classMap}`, boot, boundary));
-  if (o.json) process.stdout.write(JSON.stringify(json) + '\n');
-  else process.stdout.write(`${scoresTable(all, boot, boundary)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}\n`);
+  if (o.json) process.stdout.write(JSON.stringify(worst ? { ...json, worst } : json) + '\n');
+  else process.stdout.write(`${scoresTable(all, boot, boundary)}\n\nwrote ${path.join(dir, 'scores.json')} and scores.md${o.perImage ? `, per image ${o.perImage}` : ''}${worst ? `, the ${worst.length} worst images ${path.join(dir, 'worst.jpg')}` : ''}\n`);
   await seg.dispose();
 }
 
