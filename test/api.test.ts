@@ -157,7 +157,7 @@ test('load() and segment() refuse what a JavaScript caller may pass by the argum
   const untypedResult = r as unknown as Record<'overlay' | 'colorMask' | 'background', (o: unknown) => Promise<unknown>>;
   await assert.rejects(untypedResult.overlay({ alpa: 0.2 }), names('options', /^alpa 0\.2: not an option of overlay\(\) \(its options: format, quality, alpha\)$/));
   await assert.rejects(untypedResult.colorMask({ fromat: 'jpeg' }), names('options', /^fromat jpeg: not an option of colorMask\(\)/));
-  await assert.rejects(untypedResult.background({ keep: ['cat'], blur: 12, feather: 2 }), names('options', /^feather 2: not an option of background\(\) \(its options: format, quality, keep, blur, color, image, grey\)$/));
+  await assert.rejects(untypedResult.background({ keep: ['cat'], blur: 12, feather: 2 }), names('options', /^feather 2: not an option of background\(\) \(its options: format, quality, keep, blur, color, image, grey, transparent\)$/));
   await assert.rejects(untypedResult.background({ keep: ['cat'], blur: '12' }), names('blur', /^blur "12": expected a number$/));
   await seg.dispose();
   const loadAny = load as (m: string, o: unknown) => Promise<unknown>;
