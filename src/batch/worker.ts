@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Worker, MetricsTime, type Job } from 'bullmq';
 import { openSegmenter } from '../inference/open.js';
 import type { Segmenter } from '../inference/segmenter.js';
-import { writePredictionOutputs } from '../inference/outputs.js';
+import { writePredictionOutputs, writtenFiles } from '../inference/outputs.js';
 import { readModelInput } from '../data/raster.js';
 import { displayRgb } from '../data/display_bands.js';
 import { DEFAULT_QUEUE_NAME, checkQueueName, connectionOf } from './queue.js';
@@ -56,7 +56,7 @@ export async function startWorker(url: string, o: WorkerOptions = {}): Promise<R
       const input = await readModelInput(im.file, seg.card.input);
       const [labels] = await seg.predictBatch([input]);
       const w = await writePredictionOutputs(out, im.name, displayRgb(input), labels, seg.card.classes, options.alpha);
-      outputs.push(...[w.labels, w.color, w.overlay, w.legend, w.classes].map((f) => path.relative(out, f)));
+      outputs.push(...writtenFiles(w).map((f) => path.relative(out, f)));
     }
     markDone(out, { id: job.id!, images: images.map((im) => im.file), outputs, worker: me, finishedAt: new Date().toISOString() });
     return { images: images.length };

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { addInferenceOptions, addExportOptions, type InferenceOpts, type ExportOpts } from './shared.js';
 import { parseFloatArg, parseNumberList } from './options.js';
 
-export interface Opts extends InferenceOpts, ExportOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; probabilities?: string; json?: boolean;
+export interface Opts extends InferenceOpts, ExportOpts { model: string; out: string; alpha: number; weights?: string; effect?: string; keep?: string; cutout?: string; probabilities?: string; outputs?: string; json?: boolean;
   export?: string; displayBands?: number[]; resume?: boolean; recursive?: boolean }
 
 export function predictCommand(): Command {
@@ -13,6 +13,7 @@ export function predictCommand(): Command {
     .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--out <dir>', 'output folder', 'predictions')
+    .option('--outputs <list>', 'what to write beside each label map (NAME_labels.png, always written): some of color, overlay, legend, classes (comma-separated), or none (default: all)')
     .option('--alpha <x>', 'overlay opacity of the colour mask (0..1)', parseFloatArg, 0.5)
     .option('--display-bands <list>', 'images of other bands than RGB (multi-band, 16-bit): the bands overlays and effects show, 1-based: three (e.g. 4,3,2) or one (grey); default the first three, deeper samples stretched from their 2nd to 98th percentile', parseNumberList)
     .option('--effect <kind>', 'also write NAME_effect.jpg|png: everything but --keep blurred (blur[=SIGMA]), recoloured (color=#RRGGBB), greyed (grey), replaced (replace=IMAGE) or made transparent (transparent: an RGBA PNG); soft edges from the class probabilities')

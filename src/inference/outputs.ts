@@ -14,24 +14,31 @@ import { effectFields, type parseEffect } from '../render/compose.js';
 import type { Segmentation } from './result.js';
 import { probabilityPng } from '../render/probability_png.js';
 
-export interface WrittenOutputs { labels: string; color: string; overlay: string; legend: string; classes: string; areas: ClassArea[] }
+/** The pictures and lists predict writes beside each label map (NAME_labels.png, always written). */
+export const PREDICTION_EXTRAS = ['color', 'overlay', 'legend', 'classes'] as const;
+export type PredictionExtra = typeof PREDICTION_EXTRAS[number];
 
+/** The files written, label map first: those of `w` (writePredictionOutputs) that were asked for. */
+export const writtenFiles = (w: WrittenOutputs): string[] => [w.labels, w.color, w.overlay, w.legend, w.classes].filter((f): f is string => f != null);
+
+/** The files written (an extra not asked for: undefined) and the class areas. */
+export interface WrittenOutputs { labels: string; color?: string; overlay?: string; legend?: string; classes?: string; areas: ClassArea[] }
+
+/** NAME_labels.png, and of NAME_color.png, NAME_overlay.png, NAME_legend.png, NAME_classes.json those in `extras` (default all). */
 export async function writePredictionOutputs(outDir: string, name: string, photo: RgbImage, labels: Uint8Array,
-  classes: ClassInfo[], alpha: number): Promise<WrittenOutputs> {
+  classes: ClassInfo[], alpha: number, extras: readonly PredictionExtra[] = PREDICTION_EXTRAS): Promise<WrittenOutputs> {
   const { width, height } = photo;
   const palette = classes.map((c) => c.color);
-  const color = colorize(labels, width, height, palette);
-  const files: WrittenOutputs = {
-    labels: path.join(outDir, `${name}_labels.png`), color: path.join(outDir, `${name}_color.png`),
-    overlay: path.join(outDir, `${name}_overlay.png`), legend: path.join(outDir, `${name}_legend.png`),
-    classes: path.join(outDir, `${name}_classes.json`), areas: classAreas(labels, classes),
-  };
+  const want = new Set(extras);
+  const at = (suffix: string) => path.join(outDir, `${name}${suffix}`);
+  const files: WrittenOutputs = { labels: at('_labels.png'), areas: classAreas(labels, classes) };
   const png = (img: RgbImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
   writeFileAtomic(files.labels, await encodeLabelPngFast(labels, width, height, palette));
-  writeFileAtomic(files.color, await png(color));
-  writeFileAtomic(files.overlay, await png(overlay(photo, color, alpha)));
-  writeFileAtomic(files.legend, await legendPng(classes, classShares(labels, classes.length)));
-  writeFileAtomic(files.classes, JSON.stringify({ width, height, classes: files.areas }, null, 1) + '\n');
+  const color = want.has('color') || want.has('overlay') ? colorize(labels, width, height, palette) : null;
+  if (want.has('color')) writeFileAtomic(files.color = at('_color.png'), await png(color!));
+  if (want.has('overlay')) writeFileAtomic(files.overlay = at('_overlay.png'), await png(overlay(photo, color!, alpha)));
+  if (want.has('legend')) writeFileAtomic(files.legend = at('_legend.png'), await legendPng(classes, classShares(labels, classes.length)));
+  if (want.has('classes')) writeFileAtomic(files.classes = at('_classes.json'), JSON.stringify({ width, height, classes: files.areas }, null, 1) + '\n');
   return files;
 }
 

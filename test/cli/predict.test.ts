@@ -202,3 +202,24 @@ test('predict --recursive: subfolders\' images, their files in the same subfolde
   assert.equal(r4.status, 2);
   assert.match(r4.stderr, /holds files that pixelwise did not write \(s1\/notes\.txt\)/);
 });
+
+test('predict --outputs: the label map and only the pictures asked for, each as the full run writes it; --resume treats other outputs as other settings', () => {
+  const run = (out: string, ...more: string[]) => spawnSync(process.execPath, [BIN, 'predict', PHOTOS, '--model', 'person', '--out', out, '--quiet', ...more], { encoding: 'utf8' });
+  const d = tempDir(), all = path.join(d, 'all'), some = path.join(d, 'some'), none = path.join(d, 'none');
+  assert.equal(run(all).status, 0);
+  assert.equal(run(some, '--outputs', 'overlay,classes').status, 0);
+  assert.equal(run(none, '--outputs', 'none').status, 0);
+  const full = contents(all), partial = contents(some), bare = contents(none);
+  const stems = ['astronaut', 'chelsea', 'coffee', 'dashcam'];
+  assert.deepEqual([...partial.keys()].sort(), stems.flatMap((s) => [`${s}_classes.json`, `${s}_labels.png`, `${s}_overlay.png`]).sort());
+  assert.deepEqual([...bare.keys()].sort(), stems.map((s) => `${s}_labels.png`).sort());
+  for (const [f, bytes] of partial) assert.equal(bytes, full.get(f), f);
+  // Resumed with the same outputs: nothing to do; with others: predicted again.
+  assert.match(run(some, '--outputs', 'overlay,classes', '--resume').stderr, /^4 of 4 images finished by an earlier run with these settings/);
+  assert.match(run(some, '--outputs', 'overlay', '--resume').stderr, /^0 of 4 images finished by an earlier run with these settings/);
+  // All outputs asked for by name are the default's settings.
+  assert.match(run(all, '--outputs', 'color,overlay,legend,classes', '--resume').stderr, /^4 of 4 images finished/);
+  const bad = run(d, '--outputs', 'mask');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr.trim(), /^pixelwise: --outputs mask: no output mask; name some of color, overlay, legend, classes \(comma-separated; the label map is always written\), or none$/);
+});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { openSegmenter } from '../../inference/open.js';
 import { probabilitiesOf } from '../../inference/probabilities.js';
 import { IMAGE_EXTS, readImage } from '../../data/image_io.js';
-import { writePredictionOutputs } from '../../inference/outputs.js';
+import { writePredictionOutputs, writtenFiles, PREDICTION_EXTRAS, type PredictionExtra } from '../../inference/outputs.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
 import { parseEffect } from '../../render/compose.js';
 import { classIds, probabilities8, classList } from '../../inference/label_map.js';
@@ -37,6 +37,16 @@ function writtenLabels(file: string, width: number, height: number): Uint8Array 
   } catch { return null; }
 }
 
+/** --outputs: the pictures and lists beside each label map (all by default; none: the label maps alone). */
+function parseExtras(v: string | undefined): PredictionExtra[] {
+  if (v == null) return [...PREDICTION_EXTRAS];
+  const asked = v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  if (asked.length === 1 && asked[0] === 'none') return [];
+  const bad = asked.find((x) => !(PREDICTION_EXTRAS as readonly string[]).includes(x) && x !== 'labels');
+  if (bad || !asked.length) throw new UserError(`--outputs ${v}: ${bad ? `no output ${bad}; ` : ''}name some of ${PREDICTION_EXTRAS.join(', ')} (comma-separated; the label map is always written), or none`);
+  return PREDICTION_EXTRAS.filter((x) => asked.includes(x));
+}
+
 /** Outputs are named after their input (NAME_labels.png, ...): none of the final names may land on an input file. */
 function refuseOverwritingInputs(files: string[], names: string[], out: string, cutout: string[], probabilities: string[]): void {
   const target = outputOverInput(files, names, out, [...PREDICTION_SUFFIXES, '_effect.png', '_effect.jpg', ...cutout.map((c) => `_cutout_${cutoutFileName(c)}.png`), ...probabilities.map((c) => `_prob_${cutoutFileName(c)}.png`)]);
@@ -64,6 +74,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
   const exportNames = given.map((g) => g.name.split(path.sep).join('/'));
   const names = outputNames(exportNames);
   checkOutputDir('--out', o.out);
+  const extras = parseExtras(o.outputs);
   const effect = o.effect ? parseEffect(o.effect) : null;
   const replacement = effect?.kind === 'replace' ? await readImage(effect.file) : undefined;
   if (o.keep && !effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
@@ -92,6 +103,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
     weights: o.weights ?? null, alpha: o.alpha, displayBands: o.displayBands ?? null, effect: o.effect ?? null, keep: effect ? keep : null, cutout, probabilities,
     runtime: o.runtime, backend: o.backend, tta: o.tta, tile: o.tile ?? null, overlap: o.overlap, reflectPad: o.reflectPad ?? null,
     threshold: o.threshold ?? null, inputSize: o.inputSize ?? null, precision: o.precision ?? null, scores: exports.length > 0,
+    ...(extras.length < PREDICTION_EXTRAS.length ? { outputs: extras } : {}), // all: as before --outputs, so earlier runs' records still match
   }, [...(o.weights ? [weightsFile(resolveModelDir(model), card, o.weights)] : []), ...(effect?.kind === 'replace' ? [effect.file] : [])]);
   const record = path.join(o.out, PREDICT_RECORD);
   if (fs.existsSync(record) && !isFile(record)) throw new UserError(`--out ${o.out}: ${PREDICT_RECORD} there is not a file (predict's record of the images it finished); move it away`);
@@ -138,7 +150,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
       labels = r.labels;
       extra = await writeApplied(o.out, name, f, makeSegmentation(img, labels, r.prob8, card.classes), { effect, replacement, keep, cutout, probabilities });
     } else [labels] = await seg.predictBatch([input]);
-    const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha);
+    const w = await writePredictionOutputs(o.out, name, img, labels, card.classes, o.alpha, extras);
     const geo = (input as Raster).geo;
     if (geo) {
       // Beside the PNG: the label map where GIS tools place it, over its source image.
@@ -146,11 +158,11 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
       writeFileAtomic(file, geoTiffLabels(labels, img.width, img.height, geo));
       extra.push(file);
     }
-    const outputs = [w.labels, w.color, w.overlay, w.legend, w.classes, ...extra];
+    const outputs = [...writtenFiles(w), ...extra];
     recordFinished(o.out, f, { settings, name, width: img.width, height: img.height, classes: w.areas, ...(sums ? { confidence: sums } : {}) }, outputs);
     report.push({ image: f, width: img.width, height: img.height, classes: w.areas, outputs });
     bar.update(++done);
-    if (files.length === 1 && !o.json) process.stdout.write(`${f} -> ${w.labels}, ${[w.color, w.overlay, w.legend, w.classes, ...extra].map((x) => path.basename(x)).join(', ')}\n`);
+    if (files.length === 1 && !o.json) process.stdout.write(`${f} -> ${[w.labels, ...outputs.slice(1).map((x) => path.basename(x))].join(', ')}\n`);
   }
   bar.stop();
   stop.dispose();
