@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The test files that reach what changes between Node releases (native addons: ONNX Runtime and
 // sharp; TF.js's wasm backend and the private APIs behind engine/private; worker threads; child
-// processes: ffmpeg and the CLI; fastify) run again on Node 22 and 24, from the suite `npm test`
+// processes: ffmpeg and the CLI; fastify; node:zlib's codecs, zstd from 22.15 on) run again on Node 22 and 24, from the suite `npm test`
 // built (dist-test/). The official builds come from the npm registry's node-linux-<arch> packages
 // (the registry is what `npm ci` reaches already) and are kept in .cache/node/.
 //
@@ -20,7 +20,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const FILES = [
   'api.test.js', 'engine/engine-kernels.test.js', 'engine/versions.test.js', 'inference/onnx.test.js', 'inference/worker_pool.test.js',
   'train/train.test.js', 'train/parallel.test.js', 'train/crash.test.js', 'serve/serve.test.js', 'video/video.test.js', 'batch/batch.test.js',
-  'data/data.test.js', 'cli/flags.test.js',
+  'data/data.test.js', 'data/parquet_dataset.test.js', 'cli/flags.test.js',
 ].map((f) => `dist-test/${f}`);
 
 const args = process.argv.slice(2);

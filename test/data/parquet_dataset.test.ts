@@ -15,6 +15,8 @@ import { splitOfFile } from '../../src/data/parquet_dataset.ts';
 import { tempDir } from '../helpers.ts';
 
 const W = 24, H = 16;
+/** Node 22.15 and later compress zstd (the pages of many Hub datasets); Node 20 does not. */
+const zstd = (zlib as unknown as { zstdCompressSync?: (b: Uint8Array) => Buffer }).zstdCompressSync;
 const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...args], { encoding: 'utf8' });
 
 /** A row: a photo (PNG or JPEG) and a grey mask of values 0..2 with a band of 255 (void). */
@@ -25,7 +27,7 @@ async function row(seed: number, jpeg: boolean) {
   return { image, mask: encode({ width: W, height: H, data: values, depth: 8, channels: 1 }), values };
 }
 
-function writeSplit(file: string, rows: { image: Uint8Array; mask: Uint8Array }[], names: (string | null)[], maskColumn = 'annotation', gzip = false) {
+function writeSplit(file: string, rows: { image: Uint8Array; mask: Uint8Array }[], names: (string | null)[], maskColumn = 'annotation', codec: 'SNAPPY' | 'GZIP' | 'ZSTD' = 'SNAPPY') {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const features = { image: { _type: 'Image' }, [maskColumn]: { _type: 'Image' }, id: { dtype: 'int32', _type: 'Value' } };
   parquetWriteFile({
@@ -47,7 +49,8 @@ function writeSplit(file: string, rows: { image: Uint8Array; mask: Uint8Array }[
     ],
     kvMetadata: [{ key: 'huggingface', value: JSON.stringify({ info: { features } }) }],
     rowGroupSize: 2, // rows are read a row group at a time: several here
-    ...(gzip ? { codec: 'GZIP' as const, compressors: { GZIP: (b: Uint8Array) => new Uint8Array(zlib.gzipSync(b)) } } : {}),
+    ...(codec === 'GZIP' ? { codec, compressors: { GZIP: (b: Uint8Array) => new Uint8Array(zlib.gzipSync(b)) } } : {}),
+    ...(codec === 'ZSTD' ? { codec, compressors: { ZSTD: (b: Uint8Array) => new Uint8Array(zstd!(b)) } } : {}),
   });
 }
 
@@ -90,7 +93,7 @@ test('convert --from parquet: images and masks byte for byte, classes from id2la
 
   // Without id2label.json: classes named by the masks' values. --val-fraction holds val out of train. Gzip pages.
   const bare = path.join(d, 'bare');
-  writeSplit(path.join(bare, 'train.parquet'), train, [null, null, null, null, null], 'label', true);
+  writeSplit(path.join(bare, 'train.parquet'), train, [null, null, null, null, null], 'label', 'GZIP');
   const b = cli('convert', '--from', 'parquet', path.join(bare, 'train.parquet'), '--out', path.join(d, 'out2'), '--val-fraction', '0.4', '--quiet');
   assert.equal(b.status, 0, b.stderr);
   assert.match(b.stdout, /3 classes to .* \(named class 0\.\. by the masks' values: no id2label\.json beside the files; give --class-file for names\)/);
@@ -113,4 +116,12 @@ test('convert --from parquet: images and masks byte for byte, classes from id2la
   refused([root, '--out', path.join(d, 'o5'), '--mask-column', 'segmentation'], /^pixelwise: --mask-column segmentation: .*train-00000-of-00001\.parquet has no such column \(columns: image, annotation, id\)$/);
   refused([root, '--out', path.join(d, 'o6'), '--images', d], /^pixelwise: --images .*(not parquet|--from FORMAT)/);
   refused([root, '--out', path.join(d, 'o7'), '--val-fraction', '0.2'], /^pixelwise: --val-fraction 0\.2: the dataset has a validation split \(3 images\); leave it out$/);
+});
+
+test('convert --from parquet reads zstd pages where Node has zstd', { skip: !zstd && `Node ${process.versions.node} has no zstd (22.15 or later)` }, async () => {
+  const d = tempDir(), rows = await Promise.all([1, 2].map((i) => row(i, false)));
+  writeSplit(path.join(d, 'hf', 'train-00000-of-00001.parquet'), rows, ['p.png', 'q.png'], 'label', 'ZSTD');
+  const r = cli('convert', '--from', 'parquet', path.join(d, 'hf'), '--out', path.join(d, 'out'), '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  for (const [i, n] of ['p', 'q'].entries()) assert.deepEqual(new Uint8Array(fs.readFileSync(path.join(d, 'out', 'masks', `${n}.png`))), rows[i].mask);
 });
