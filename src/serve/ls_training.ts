@@ -124,7 +124,8 @@ export class ProjectTraining {
     const job = this.jobs.get(k);
     if (job) {
       job.link = link; // the newest config and token
-      if (job.running) job.again = true;
+      // Running, or a resumed training (of the annotations it was started on): one more follows it.
+      if (job.running || job.resume) job.again = true;
       return { job: `${k}#${job.id}`, joined: true };
     }
     const next: Job = { key: k, link, running: false, again: false, id: ++this.count };

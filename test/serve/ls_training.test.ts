@@ -233,15 +233,23 @@ test('a Label Studio training cut short by the server\'s stop resumes from its c
     servers.push(s);
     assert.deepEqual(await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json(), { is_training: true });
     assert.ok(lines.some((l) => l.startsWith('serve: Label Studio project 5: resuming the training of voc-fast that a server stop cut short')), lines.join('\n'));
-    await until('the resumed training', async () => !(await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json()).is_training, 300);
+    // Asked for while the resumed training waits or runs: it joins, and one more training follows
+    // it, on the project's annotations as they are now (a second export).
+    assert.equal((await post('/ls/voc-fast/setup', { project: '5.1700000001', schema: CONFIG, hostname: lsUrl, access_token: 'secret' })).status, 200);
+    assert.deepEqual(await (await post('/ls/voc-fast/webhook', { action: 'START_TRAINING', project: { id: 5 } })).json(), { job: 'voc-fast/5#1', joined: true });
+    await until('the resumed training and the one asked for', async () => (await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json()).last?.version === 2, 300);
     const { last } = await (await fetch(`${url}/ls/voc-fast/is_training?project=5`)).json();
-    assert.deepEqual([last.error, last.model, last.version, last.tasks], [undefined, 'voc-fast-project-5', 1, 6]);
-    // Resumed, not started again: every epoch once, those before the stop kept.
-    assert.deepEqual(epochs(), Array.from({ length: 40 }, (_, i) => i + 1));
-    assert.equal(exports, 1);
+    assert.deepEqual([last.error, last.model, last.version, last.tasks], [undefined, 'voc-fast-project-5', 2, 6]);
+    assert.ok(fs.existsSync(path.join(project, 'model-1', 'model.json')) && fs.existsSync(path.join(project, 'model-2', 'model.json')));
+    assert.equal(exports, 2);
+    // The first was resumed, not started again: its log goes on from the epoch after the stop.
+    const log = fs.readFileSync(path.join(project, 'training.log'), 'utf8');
+    const resumed = log.slice(log.indexOf('$ pixelwise train --resume'), log.indexOf('$ pixelwise export'));
+    const epochsRun = [...resumed.matchAll(/^epoch (\d+):/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(epochsRun, Array.from({ length: 40 - cut.length }, (_, i) => cut.length + 1 + i), resumed.slice(0, 2000));
     assert.ok(!fs.existsSync(path.join(project, 'training.json')));
     const predicted = await (await post('/ls/voc-fast/predict', { tasks: [{ id: 1, data: { image: `data:image/png;base64,${pictures[0].png.toString('base64')}` } }], project: '5.1700000000', label_config: CONFIG })).json();
-    assert.equal(predicted.model_version, 'pixelwise voc-fast-project-5 v1');
+    assert.equal(predicted.model_version, 'pixelwise voc-fast-project-5 v2');
     // A mark that cannot be resumed (its run folder gone) is said and dropped, not retried forever.
     await s.close();
     fs.writeFileSync(path.join(project, 'training.json'), JSON.stringify({ version: 2, tasks: 6, started: new Date().toISOString() }));
