@@ -448,6 +448,7 @@ test('verify --overlays draws every pair: the mask\'s colours over the image at 
     }
   }
   assertOneLineError(cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--alpha', '0.3'), /^pixelwise: --alpha goes with --overlays/);
+  assertOneLineError(cli('verify', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--overlays', path.join(ds.images, 'drawn')), /^pixelwise: --overlays .*drawn: inside the images folder .*, where the drawings would be read as images; choose a folder outside the dataset's$/);
 });
 
 test('models MODEL describes one model from its card: each class with its id and colour, the input rule, the scores, the files; --json the card; an unknown name refused', () => {

@@ -10,6 +10,7 @@ import { labelQa, writeQaReport } from './label_qa.js';
 import { checkOutputDir } from '../output_paths.js';
 import { asFlags } from '../flags.js';
 import { writeDatasetOverlays } from './dataset_overlays.js';
+import { isInside } from '../../util/fs.js';
 
 export async function run(o: Opts): Promise<void> {
   if (o.model) checkOutputDir('--report', o.report);
@@ -25,6 +26,10 @@ export async function run(o: Opts): Promise<void> {
   const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`)) : layout.labelMap;
   const ignoreIndex = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
   const spec = makeSpec(pairing, numClasses, ignoreIndex, labelMap, classes);
+  // Drawings inside the dataset's folders would be read as its images (or masks) next time.
+  for (const [what, dir] of [['images', pairing.images], ['masks', pairing.masks]] as const) {
+    if (o.overlays != null && dir && isInside(dir, o.overlays)) throw new UserError(`--overlays ${o.overlays}: inside the ${what} folder ${dir}, where the drawings would be read as ${what}; choose a folder outside the dataset's`);
+  }
   let bar: ReturnType<typeof progressBar> | null = null;
   const r = await verifyDataset(spec, (d, t) => { bar ??= progressBar('verify', t, 'img', o.quiet); bar.update(d); });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
