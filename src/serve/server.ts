@@ -47,7 +47,7 @@ const segmentQuery = z.object({
   name: z.string().max(1000).optional().describe('pre-annotations: the image\'s name (or URL) in them'),
   from_name: z.string().max(200).optional().describe('labelstudio: the BrushLabels (or PolygonLabels) control\'s name'),
   to_name: z.string().max(200).optional().describe('labelstudio: the Image object\'s name'),
-  classes: z.string().max(4000).optional().describe('probabilities: the classes (comma-separated names or ids)'),
+  classes: z.string().max(4000).optional().describe('probabilities: the classes (comma-separated names or ids, or all)'),
   tolerance: z.coerce.number().min(0).max(1e6).default(0).describe('yolo, labelme, cvat-xml, labelstudio polygons: how far thinned outlines may stray, pixels (0: exact)'),
   regions: z.enum(LS_REGIONS).optional().describe('labelstudio: brush masks or polygons'),
 }).strict(); // a misspelt parameter (aplha=0.3) is refused, not answered with its default
@@ -128,9 +128,9 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     const model = entry(catalog, q.model ?? (catalog.has('voc') ? 'voc' : [...catalog.keys()][0]));
     const keep = q.keep ? classList(q.keep) : undefined;
     if (q.effect) checkEffect(q.effect, keep ?? ['person'], model, q.format);
-    const classes = q.classes ? classList(q.classes) : undefined;
+    const classes = q.classes?.trim() === 'all' ? model.card.classes.map((c) => c.name) : q.classes ? classList(q.classes) : undefined;
     if (q.output === 'probabilities') {
-      if (!classes?.length) throw new HttpError(400, `output=probabilities needs classes=NAME[,NAME...] (of ${model.card.classes.map((c) => c.name).join(', ')})`);
+      if (!classes?.length) throw new HttpError(400, `output=probabilities needs classes=NAME[,NAME...] or classes=all (of ${model.card.classes.map((c) => c.name).join(', ')})`);
       try { classIds(model.card.classes, classes, 'classes'); } catch (e) { throw new HttpError(400, (e as Error).message); }
     }
     const image = await uploadOf(req);

@@ -139,6 +139,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.deepEqual([...catPx.data], [...withProb.probability(['cat'])].map((v) => Math.round(v * 255)));
     const two = await (await post(`${url}/v1/segment?model=voc&output=probabilities&classes=cat,dog`, photo, 'image/png')).json();
     assert.deepEqual(Object.keys(two.masks), ['cat', 'dog']);
+    const all = await (await post(`${url}/v1/segment?model=voc&output=probabilities&classes=all`, photo, 'image/png')).json();
+    assert.deepEqual(Object.keys(all.masks), lib.card.classes.map((c) => c.name));
+    assert.deepEqual([...decode(Buffer.from(all.masks.dog, 'base64')).data], [...withProb.probability(['dog'])].map((v) => Math.round(v * 255)));
     await lib.dispose();
 
     // The browser path's files: the card (current version, with its input rule) and the ONNX bytes; nothing else.
@@ -182,9 +185,9 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       assert.match((await r.json()).error, message);
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 18/);
+    assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 19/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
-    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 18/);
+    assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 19/);
   } finally { await s.close(); }
 });
 
