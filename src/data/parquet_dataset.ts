@@ -6,12 +6,13 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
-import { parquetMetadataAsync, parquetReadObjects, asyncBufferFromFile, type Compressors, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects, parquetSchema, asyncBufferFromFile, type Compressors, type FileMetaData } from 'hyparquet';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
 import { decodeMask } from './mask_io.js';
 import { defaultPalette, type ClassInfo } from './classes.js';
 import { holdOut } from './hold_out.js';
+import { imageExtsOf } from './image_exts.js';
 
 export interface ParquetImportOptions {
   /** A .parquet file, or a folder holding them (searched below it). */
@@ -79,33 +80,17 @@ function imageColumns(meta: FileMetaData): string[] {
       if (named.length) return named;
     } catch { /* not JSON: found by structure */ }
   }
-  const out: string[] = [];
-  const s = meta.schema;
-  for (let i = 1, n = 0; i < s.length && n < (s[0].num_children ?? 0); n++) {
-    const el = s[i], kids = el.num_children ?? 0;
-    if (kids && s.slice(i + 1, i + 1 + kids).some((c) => c.name === 'bytes' && !c.num_children)) out.push(el.name);
-    i += 1 + descendants(s, i);
-  }
-  return out;
+  return parquetSchema(meta).children.filter((c) => c.children.some((k) => k.element.name === 'bytes' && !k.children.length)).map((c) => c.element.name);
 }
 
-/** How many schema elements sit below element i (its whole subtree). */
-function descendants(s: FileMetaData['schema'], i: number): number {
-  let count = 0, open = s[i].num_children ?? 0, j = i + 1;
-  while (open > 0 && j < s.length) { open--; count++; open += s[j].num_children ?? 0; j++; }
-  return count;
-}
-
-function topColumns(meta: FileMetaData): string[] {
-  const s = meta.schema, out: string[] = [];
-  for (let i = 1, n = 0; i < s.length && n < (s[0].num_children ?? 0); n++) { out.push(s[i].name); i += 1 + descendants(s, i); }
-  return out;
-}
+/** The file's top-level columns. */
+const topColumns = (meta: FileMetaData): string[] => parquetSchema(meta).children.map((c) => c.element.name);
 
 function pickColumns(meta: FileMetaData, file: string, o: ParquetImportOptions): { image: string; mask: string } {
   const all = topColumns(meta), images = imageColumns(meta);
   for (const [k, v] of [['imageColumn', o.imageColumn], ['maskColumn', o.maskColumn]] as const) {
     if (v != null && !all.includes(v)) throw argumentError(k, v, `${file} has no such column (columns: ${all.join(', ')})`);
+    if (v != null && !images.includes(v)) throw argumentError(k, v, `in ${file}, not a column of encoded images (those: ${images.join(', ') || 'none'})`);
   }
   const byName = (names: string[], not?: string) => images.find((c) => c !== not && names.includes(c.toLowerCase()));
   const image = o.imageColumn ?? byName(IMAGE_NAMES) ?? images.find((c) => !MASK_NAMES.includes(c.toLowerCase()));
@@ -113,17 +98,6 @@ function pickColumns(meta: FileMetaData, file: string, o: ParquetImportOptions):
   if (!image || !mask || image === mask) throw new UserError(`${file}: cannot tell the image and mask columns apart (columns: ${all.join(', ')}; of images: ${images.join(', ') || 'none'}); name them with options.imageColumn and options.maskColumn`);
   return { image, mask };
 }
-
-const kindOf = (b: Uint8Array): 'png' | 'jpg' | 'webp' | 'gif' | 'bmp' | 'tif' | null => {
-  const h = Buffer.from(b.subarray(0, 12)).toString('latin1');
-  if (h.startsWith('\x89PNG')) return 'png';
-  if (h.startsWith('\xff\xd8\xff')) return 'jpg';
-  if (h.startsWith('RIFF') && h.slice(8, 12) === 'WEBP') return 'webp';
-  if (h.startsWith('GIF8')) return 'gif';
-  if (h.startsWith('BM')) return 'bmp';
-  if (h.startsWith('II*\0') || h.startsWith('MM\0*')) return 'tif';
-  return null;
-};
 
 /** id2label.json beside the files, as Hugging Face's segmentation datasets carry it ({"0": "road", ...}): in the folder given, or by the file given or its folder's parent. */
 function id2label(input: string): ClassInfo[] | null {
@@ -179,14 +153,16 @@ export async function importParquet(o: ParquetImportOptions): Promise<ParquetImp
         const at = `${file} row ${start + j}`;
         const cell = (c: string) => {
           const v = row[c] as { bytes?: unknown; path?: unknown } | null;
-          if (!v || !(v.bytes instanceof Uint8Array) || !v.bytes.length) throw new UserError(`${at}: no ${c} bytes (an image stored by path only is not in the file; download the dataset's Parquet files, which embed them)`);
+          if (!v || !(v.bytes instanceof Uint8Array) || !v.bytes.length) {
+            throw new UserError(`${at}: no ${c} bytes${typeof v?.path === 'string' ? ` (${v.path} is named, not held: download the dataset's Parquet files, which embed the images)` : ' (the cell is empty); leave the row out of the dataset, or fix it'}`);
+          }
           return { bytes: v.bytes, path: typeof v.path === 'string' ? v.path : undefined };
         };
         const img = cell(columns.image), mask = cell(columns.mask);
-        const kind = kindOf(img.bytes);
+        const kind = imageExtsOf(img.bytes)?.[0].slice(1);
         if (!kind) throw new UserError(`${at}: the ${columns.image} column holds no image format pixelwise reads (PNG, JPEG, WebP, GIF, BMP, TIFF)`);
-        const maskKind = kindOf(mask.bytes);
-        if (maskKind !== 'png') throw new UserError(`${at}: the ${columns.mask} column holds ${maskKind === 'jpg' || maskKind === 'webp' ? `${maskKind === 'jpg' ? 'JPEG' : 'WebP'} masks (lossy compression changes class ids along every edge)` : 'no PNG'}; masks are read from PNG files only${o.maskColumn == null ? ' (if it is not the mask, name the mask column)' : ''}`);
+        const maskKind = imageExtsOf(mask.bytes)?.[0];
+        if (maskKind !== '.png') throw new UserError(`${at}: the ${columns.mask} column holds ${maskKind === '.jpg' || maskKind === '.webp' ? `${maskKind === '.jpg' ? 'JPEG' : 'WebP'} masks (lossy compression changes class ids along every edge)` : 'no PNG'}; masks are read from PNG files only${o.maskColumn == null ? ' (if it is not the mask, name the mask column)' : ''}`);
         // Named after the file the dataset was made from, where it says (unique across splits), else split and row.
         const stem = img.path ? path.basename(img.path).replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') : '';
         let name = stem && !taken.has(stem) ? stem : `${split}_${String(done).padStart(6, '0')}`;

@@ -3,6 +3,7 @@
 // MP4, or to MJPEG / raw / MPEG-TS on stdout so pixelwise can sit in an ffmpeg pipe. No system ffmpeg needed.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { UserError } from '../util/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -121,7 +122,7 @@ type Encoding = VideoFormat | 'webm' | 'prores';
 
 /** A file's encoding by its name: .webm is WebM (VP9, or VP8 with an alpha channel); .mov with an alpha channel is ProRes 4444; the rest H.264 in MP4. */
 export function fileEncoding(file: string, alpha: boolean): Encoding {
-  const ext = file.slice(file.lastIndexOf('.')).toLowerCase();
+  const ext = path.extname(file).toLowerCase();
   return ext === '.webm' ? 'webm' : ext === '.mov' && alpha ? 'prores' : 'mp4';
 }
 

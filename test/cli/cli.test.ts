@@ -470,6 +470,7 @@ test('models MODEL describes one model from its card: each class with its id and
   assert.deepEqual(parsed.classes, card.classes);
   assert.deepEqual(parsed.scores, card.scores);
   assertOneLineError(cli('models', 'camvd'), /^pixelwise: camvd: no such folder and no shipped model of that name \(shipped: ade20k, camvid, /);
+  assertOneLineError(cli('models', tempDir()), /^pixelwise: \/.*: no model\.json in it; is this a pixelwise run or model folder\?$/);
 });
 
 test('demo: segments the shipped photos with the shipped models; class JSON matches the label maps', async () => {

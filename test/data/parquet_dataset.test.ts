@@ -27,9 +27,9 @@ async function row(seed: number, jpeg: boolean) {
   return { image, mask: encode({ width: W, height: H, data: values, depth: 8, channels: 1 }), values };
 }
 
-function writeSplit(file: string, rows: { image: Uint8Array; mask: Uint8Array }[], names: (string | null)[], maskColumn = 'annotation', codec: 'SNAPPY' | 'GZIP' | 'ZSTD' = 'SNAPPY') {
+function writeSplit(file: string, rows: { image: Uint8Array; mask: Uint8Array }[], names: (string | null)[], maskColumn = 'annotation', codec: 'SNAPPY' | 'GZIP' | 'ZSTD' = 'SNAPPY', features = true) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const features = { image: { _type: 'Image' }, [maskColumn]: { _type: 'Image' }, id: { dtype: 'int32', _type: 'Value' } };
+  const imageFeatures = { image: { _type: 'Image' }, [maskColumn]: { _type: 'Image' }, id: { dtype: 'int32', _type: 'Value' } };
   parquetWriteFile({
     filename: file,
     columnData: [
@@ -47,7 +47,7 @@ function writeSplit(file: string, rows: { image: Uint8Array; mask: Uint8Array }[
       { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
       { name: 'id', type: 'INT32', repetition_type: 'OPTIONAL' },
     ],
-    kvMetadata: [{ key: 'huggingface', value: JSON.stringify({ info: { features } }) }],
+    kvMetadata: features ? [{ key: 'huggingface', value: JSON.stringify({ info: { features: imageFeatures } }) }] : [],
     rowGroupSize: 2, // rows are read a row group at a time: several here
     ...(codec === 'GZIP' ? { codec, compressors: { GZIP: (b: Uint8Array) => new Uint8Array(zlib.gzipSync(b)) } } : {}),
     ...(codec === 'ZSTD' ? { codec, compressors: { ZSTD: (b: Uint8Array) => new Uint8Array(zstd!(b)) } } : {}),
@@ -91,9 +91,10 @@ test('convert --from parquet: images and masks byte for byte, classes from id2la
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /5 (image|pair)/);
 
-  // Without id2label.json: classes named by the masks' values. --val-fraction holds val out of train. Gzip pages.
+  // Without id2label.json: classes named by the masks' values. --val-fraction holds val out of train. Gzip
+  // pages, and no features in the metadata: the image columns found by their structs.
   const bare = path.join(d, 'bare');
-  writeSplit(path.join(bare, 'train.parquet'), train, [null, null, null, null, null], 'label', 'GZIP');
+  writeSplit(path.join(bare, 'train.parquet'), train, [null, null, null, null, null], 'label', 'GZIP', false);
   const b = cli('convert', '--from', 'parquet', path.join(bare, 'train.parquet'), '--out', path.join(d, 'out2'), '--val-fraction', '0.4', '--quiet');
   assert.equal(b.status, 0, b.stderr);
   assert.match(b.stdout, /3 classes to .* \(named class 0\.\. by the masks' values: no id2label\.json beside the files; give --class-file for names\)/);
@@ -114,6 +115,7 @@ test('convert --from parquet: images and masks byte for byte, classes from id2la
   refused([d + '/nothing', '--out', path.join(d, 'o4')], /nothing: no such file or folder$/);
   refused([path.join(root, 'id2label.json'), '--out', path.join(d, 'o4')], /id2label\.json: not a \.parquet file/);
   refused([root, '--out', path.join(d, 'o5'), '--mask-column', 'segmentation'], /^pixelwise: --mask-column segmentation: .*train-00000-of-00001\.parquet has no such column \(columns: image, annotation, id\)$/);
+  refused([root, '--out', path.join(d, 'o5b'), '--mask-column', 'id'], /^pixelwise: --mask-column id: in .*train-00000-of-00001\.parquet, not a column of encoded images \(those: image, annotation\)$/);
   refused([root, '--out', path.join(d, 'o6'), '--images', d], /^pixelwise: --images .*(not parquet|--from FORMAT)/);
   refused([root, '--out', path.join(d, 'o7'), '--val-fraction', '0.2'], /^pixelwise: --val-fraction 0\.2: the dataset has a validation split \(3 images\); leave it out$/);
 });

@@ -25,13 +25,12 @@ function inputWords(c: ModelCard): string[] {
 
 /** The card of `model` (as `predict --model` takes it) as lines of text, or its JSON. */
 export async function describeModel(model: string, json: boolean): Promise<string> {
-  let dir: string;
-  try { dir = resolveModelDir(model); } catch (e) {
+  let dir: string, card: ModelCard;
+  try { dir = resolveModelDir(model); card = await openCard(dir); } catch (e) {
     // The model is this command's argument, not a --model flag.
     if (e instanceof UserError && e.argument === 'model') throw new UserError(e.message.replace(/^model /, ''));
     throw e;
   }
-  const card = await openCard(dir);
   if (json) return JSON.stringify({ folder: dir, ...card }, null, 2);
   const shipped = shippedModels().includes(model);
   const file = (f: string | undefined) => (f && fs.existsSync(path.join(dir, f)) ? `${f} (${(fs.statSync(path.join(dir, f)).size / 2 ** 20).toFixed(1)} MB)` : null);

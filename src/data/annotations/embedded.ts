@@ -7,17 +7,7 @@ import path from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { isFile, writeFileAtomic } from '../../util/fs.js';
 import type { AnnotationSet } from './types.js';
-
-/** The extensions an image's bytes are known by (the first is written), from their signature; null: none pixelwise reads. */
-function kindOf(b: Uint8Array): string[] | null {
-  const text = (from: number, to: number) => Buffer.from(b.subarray(from, to)).toString('latin1');
-  if (b.length >= 8 && text(1, 4) === 'PNG' && b[0] === 0x89) return ['.png'];
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return ['.jpg', '.jpeg'];
-  if (b.length >= 12 && text(0, 4) === 'RIFF' && text(8, 12) === 'WEBP') return ['.webp'];
-  if (b.length >= 4 && (text(0, 4) === 'II*\0' || text(0, 4) === 'MM\0*')) return ['.tif', '.tiff'];
-  if (b.length >= 2 && text(0, 2) === 'BM') return ['.bmp'];
-  return null;
-}
+import { imageExtsOf } from '../image_exts.js';
 
 /**
  * Writes the images of a labelme export into `dir` and points each entry there. `input`: the JSON
@@ -37,7 +27,7 @@ export function gatherImages(set: AnnotationSet, input: string, folder: boolean,
     } else {
       throw new UserError(`${source}: holds no image (no imageData: saved without it) and its image ${img.name} is not beside it; give options.images, the folder the images are in`);
     }
-    const kinds = kindOf(bytes ?? fs.readFileSync(copy!).subarray(0, 16));
+    const kinds = imageExtsOf(bytes ?? fs.readFileSync(copy!).subarray(0, 16));
     if (!kinds) throw new UserError(`${source}: ${bytes ? 'its imageData is' : `${copy} is`} not an image pixelwise reads (jpg/png/bmp/webp/tiff); export the image again from labelme`);
     // labelme stores a .bmp or .gif as PNG bytes: the name says what the file is.
     const name = kinds.includes(path.extname(base).toLowerCase()) ? base : base.replace(/\.[^.]*$/, '') + kinds[0];
