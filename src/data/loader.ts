@@ -56,11 +56,13 @@ export function readCheckedMask(file: string, spec: DatasetSpec, image: { width:
  * their own sample depth) instead of as 8-bit RGB.
  */
 export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number], bands?: number): Promise<Pair> {
-  if (!s.mask) throw new UserError(`${s.image}: no mask`);
+  // A dataset without masks (images a teacher labels, distillation): every pixel the ignore label.
+  if (!s.mask && spec.masks) throw new UserError(`${s.image}: no mask`);
+  const maskOf = (img: { width: number; height: number }) => (s.mask ? readCheckedMask(s.mask, spec, img) : new Uint8Array(img.width * img.height).fill(spec.ignoreIndex));
   if (bands != null) {
     let img: PixelImage = await readRaster(s.image);
     if (img.channels !== bands) throw new UserError(`${s.image}: ${img.channels} band${img.channels === 1 ? '' : 's'} but the run's images have ${bands} (options.channels); every image needs the same bands`);
-    let mask = readCheckedMask(s.mask, spec, img);
+    let mask = maskOf(img);
     if (resize) {
       const [th, tw] = resize;
       mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
@@ -69,7 +71,7 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
     return { image: img.data, mask, width: img.width, height: img.height, channels: bands };
   }
   let img: RgbImage = await readImage(s.image);
-  let mask = readCheckedMask(s.mask, spec, img);
+  let mask = maskOf(img);
   if (resize) {
     const [th, tw] = resize;
     mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);

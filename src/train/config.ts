@@ -16,7 +16,8 @@ export type SplitSpec = PairingSpec & { masks: string };
 
 export interface TrainConfig {
   model: ModelSpec;
-  train: SplitSpec;
+  /** The training images and masks; without `masks` (images alone) a teacher gives every target. */
+  train: PairingSpec;
   val?: SplitSpec;
   /**
    * Instead of `val`: this share of the training pairs held out for validation (by a hash of each

@@ -165,6 +165,8 @@ export function distillationLoss(logits: tf.Tensor4D, soft: tf.Tensor4D, tempera
 export function segmentationLoss(name: LossName, logits: tf.Tensor4D, labels: tf.Tensor3D, o: LossOptions, soft?: tf.Tensor4D): tf.Scalar {
   if (o.distill && soft) {
     const d = o.distill;
+    // From the teacher alone (images without masks): the task loss would be nought times nothing.
+    if (d.weight === 1) return distillationLoss(logits, soft, d.temperature);
     return tf.tidy(() => tf.add(tf.mul(taskLoss(name, logits, labels, o), 1 - d.weight), tf.mul(distillationLoss(logits, soft, d.temperature), d.weight)) as tf.Scalar);
   }
   return taskLoss(name, logits, labels, o);

@@ -7,7 +7,13 @@ import { openSegmenter } from '../inference/open.js';
 import type { Segmenter } from '../inference/segmenter.js';
 import { UserError, argumentError } from '../util/errors.js';
 
-export interface Teacher { softTargets(imgs: PixelImage[]): Promise<Float32Array>; readonly name: string; dispose(): Promise<void> }
+export interface Teacher {
+  softTargets(imgs: PixelImage[]): Promise<Float32Array>;
+  /** Its label maps at each image's size (validation masks of a run without masks). */
+  labels(imgs: PixelImage[]): Promise<Uint8Array[]>;
+  readonly name: string;
+  dispose(): Promise<void>;
+}
 
 /** Per pixel, softmax(logits / temperature) of CHW scores, written NHWC at `offset` of `out`. */
 export function softTargetsInto(out: Float32Array, offset: number, scores: Float32Array, c: number, temperature: number): void {
@@ -51,6 +57,7 @@ export async function openTeacher(model: string, classes: ClassInfo[], temperatu
       scored.forEach((s, i) => softTargetsInto(out, i * width * height * c, s.scores, c, temperature));
       return out;
     },
+    labels: (imgs) => seg.predictBatch(imgs),
     dispose: () => seg.dispose(),
   };
 }

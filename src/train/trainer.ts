@@ -8,8 +8,13 @@ import { SegModel } from '../models/seg_model.js';
 import { writeCard } from '../models/package.js';
 import { buildCard, type ModelCard } from '../models/card.js';
 import { loadEncoderWeights } from '../io/encoder_weights.js';
-import { loadSamples, type DatasetSpec, type Sample } from '../data/dataset.js';
+import { loadSamples, type DatasetSpec, type PairingSpec, type Sample } from '../data/dataset.js';
 import { holdOut } from '../data/hold_out.js';
+import { readImage } from '../data/image_io.js';
+import { readRaster } from '../data/raster.js';
+import { encodeLabelPng } from '../data/mask_io.js';
+import type { PixelImage } from '../data/pixels.js';
+import type { Rgb } from '../data/classes.js';
 import { SegLoader, type Batch } from '../data/loader.js';
 import { NO_AUGMENT, checkAugment } from '../data/augment.js';
 import { classHistogram, medianFrequencyWeights } from '../data/stats.js';
@@ -116,6 +121,12 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   if (cfg.distillWeight != null && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1)) throw argumentError('distillWeight', cfg.distillWeight, 'the distillation term\'s share of the loss must be 0..1');
   if (cfg.distillTemperature != null && !(cfg.distillTemperature > 0 && Number.isFinite(cfg.distillTemperature))) throw argumentError('distillTemperature', cfg.distillTemperature, 'must be above 0 (1 = the plain softmax)');
   if (!cfg.teacher && (cfg.distillWeight != null || cfg.distillTemperature != null)) throw argumentError('distillWeight', cfg.distillWeight ?? cfg.distillTemperature, 'distillation needs a teacher model (teacher)');
+  if (unlabelled(cfg)) {
+    // Images without masks: what they are trained for comes from a teacher alone.
+    if (!cfg.teacher) throw argumentError('masks', cfg.train.masks, `${cfg.train.images} has no masks: give its masks, or a teacher model (teacher) whose label probabilities are the targets`);
+    if (cfg.distillWeight != null && cfg.distillWeight !== 1) throw argumentError('distillWeight', cfg.distillWeight, 'without masks the teacher is the only target: 1 (or give masks)');
+    if (cfg.classWeights !== undefined) throw argumentError('classWeights', Array.isArray(cfg.classWeights) ? cfg.classWeights.join(',') : cfg.classWeights, 'weigh the classes of masks; this run has none (the teacher gives every target)');
+  }
 }
 
 export interface TrainerHooks {
@@ -135,7 +146,7 @@ function mainGradients(model: SegModel, vars: tf.Variable[], lossSpec: Parameter
   return { loss: r.loss, grads: Object.fromEntries(vars.map((v, j) => [v.name, r.grads[j]])) };
 }
 
-export function datasetSpec(cfg: TrainConfig, split: SplitSpec): DatasetSpec {
+export function datasetSpec(cfg: TrainConfig, split: PairingSpec): DatasetSpec {
   return {
     ...split, numClasses: cfg.model.numClasses,
     ignoreIndex: cfg.ignoreIndex, labelMap: new Map(cfg.labelMap), colors: cfg.maskColors ?? cfg.classes.map((c) => c.color),
@@ -148,7 +159,7 @@ export function modelCard(cfg: TrainConfig, stride: number): ModelCard {
     model: cfg.model, classes: cfg.classes,
     input: { normalization: cfg.norm, stride, ...(cfg.sampleType && cfg.sampleType !== 'uint8' ? { sampleType: cfg.sampleType } : {}), rule: cfg.resize ? { kind: 'fixed', size: cfg.resize, filter: 'sharp' } : undefined },
     ignoreIndex: cfg.ignoreIndex, weights: 'best.safetensors',
-    source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}${cfg.teacher ? `, distilled from ${cfg.teacher}` : ''}`,
+    source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}${cfg.teacher ? `, distilled from ${cfg.teacher}${unlabelled(cfg) ? ' alone (images without masks)' : ''}` : ''}`,
   });
 }
 
@@ -185,16 +196,52 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
     // Named in the run folder: the list evaluate takes (--list) to score the model on them again.
     fs.mkdirSync(runDir, { recursive: true });
     writeFileAtomic(path.join(runDir, 'val.txt'), valSamples.map((s) => s.id).join('\n') + '\n');
-    log(`validation: ${valSamples.length} of the ${trainSamples.length + valSamples.length} training pairs held out (options.valFraction ${cfg.valFraction}, by a hash of each name: an image keeps its side as the folder grows), listed in ${path.join(runDir, 'val.txt')}`);
+    log(`validation: ${valSamples.length} of the ${trainSamples.length + valSamples.length} training ${unlabelled(cfg) ? 'images' : 'pairs'} held out (options.valFraction ${cfg.valFraction}, by a hash of each name: an image keeps its side as the folder grows), listed in ${path.join(runDir, 'val.txt')}`);
   }
   const shared = trainedOn(trainSamples, valSamples);
   if (shared) log(`${shared} of the ${valSamples.length} validation images are training images too (the same files): the validation scores will flatter the model; validate on images held out of training`);
 
-  const distill = cfg.teacher ? { weight: cfg.distillWeight ?? DEFAULT_DISTILL.weight, temperature: cfg.distillTemperature ?? DEFAULT_DISTILL.temperature } : undefined;
+  // Without masks the teacher is the only target (checkTrainConfig refuses another weight).
+  const distill = cfg.teacher ? { weight: cfg.distillWeight ?? (unlabelled(cfg) ? 1 : DEFAULT_DISTILL.weight), temperature: cfg.distillTemperature ?? DEFAULT_DISTILL.temperature } : undefined;
   const teacher = cfg.teacher ? await openTeacher(cfg.teacher, cfg.classes, distill!.temperature) : null;
   try {
+    if (teacher && unlabelled(cfg) && cfg.valFraction != null) {
+      // The held-out images are scored against the teacher's label maps: agreement, not accuracy.
+      valSamples = await teacherMasks(teacher, valSamples, path.join(runDir, TEACHER_LABELS), cfg.bands != null, cfg.classes.map((c) => c.color), hooks.quiet);
+      valSpec = { ...trainSpec, masks: path.join(runDir, TEACHER_LABELS), labelMap: new Map() };
+      log(`validation masks: ${teacher.name}'s label maps of the held-out images (${path.join(runDir, TEACHER_LABELS)}): val mIoU is the student's agreement with its teacher`);
+    }
     return await trainWith(cfg, runDir, resume, hooks, { started, log, trainSpec, trainSamples, valSpec, valSamples, teacher, distill });
   } finally { await teacher?.dispose(); }
+}
+
+/** Whether the run's training images have no masks (a teacher gives every target). */
+export const unlabelled = (cfg: TrainConfig) => !cfg.train.masks;
+
+/** The folder of a run without masks that holds its teacher's label maps of the validation images. */
+export const TEACHER_LABELS = 'teacher_labels';
+
+/**
+ * The teacher's label maps of `samples` as their masks, written once as indexed PNGs in `dir` (a
+ * resumed run finds them there).
+ */
+async function teacherMasks(teacher: Teacher, samples: Sample[], dir: string, asStored: boolean, palette: Rgb[], quiet?: boolean): Promise<Sample[]> {
+  const bar = progressBar('teacher labels', samples.length, 'img', quiet);
+  try {
+    const out: Sample[] = [];
+    for (const [i, s] of samples.entries()) {
+      const mask = path.join(dir, `${s.id}.png`);
+      if (!isFile(mask)) {
+        const img: PixelImage = asStored ? await readRaster(s.image) : await readImage(s.image);
+        const [labels] = await teacher.labels([img]);
+        fs.mkdirSync(path.dirname(mask), { recursive: true });
+        writeFileAtomic(mask, encodeLabelPng(labels, img.width, img.height, palette));
+      }
+      out.push({ ...s, mask });
+      bar.update(i + 1);
+    }
+    return out;
+  } finally { bar.stop(); }
 }
 
 /** How many validation samples' images are training samples' images (the same files, by real path). */
@@ -278,7 +325,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   log(`model ${cfg.model.arch}: ${model.paramCount().toLocaleString('en-US')} parameters; ${trainSamples.length} training images, ${valSamples.length} validation; backend ${tf.getBackend()}`);
 
   const lossSpec = { loss: cfg.loss, options: { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma, distill } };
-  if (teacher) log(`distillation from ${teacher.name}: ${distill!.weight} x temperature ${distill!.temperature}^2 x KL(teacher || student) + ${1 - distill!.weight} x ${cfg.loss}`);
+  if (teacher) log(`distillation from ${teacher.name}: ${distill!.weight === 1 ? '' : `${distill!.weight} x `}temperature ${distill!.temperature}^2 x KL(teacher || student)${distill!.weight === 1 ? ' alone' : ` + ${1 - distill!.weight} x ${cfg.loss}`}`);
   const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
   // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
   configureOrtKernels({ enabled: cfg.ortKernels ?? true, threads: workers > 0 ? 1 : defaultThreads() });

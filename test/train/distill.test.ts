@@ -12,12 +12,17 @@ import { DataParallel } from '../../src/train/parallel.ts';
 import { distillationLoss, segmentationLoss, taskLoss } from '../../src/train/losses.ts';
 import { softTargetsInto, openTeacher } from '../../src/train/teacher.ts';
 import { train } from '../../src/train/trainer.ts';
-import type { TrainConfig } from '../../src/train/config.ts';
+import type { SplitSpec, TrainConfig } from '../../src/train/config.ts';
 import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../src/data/synthetic.ts';
 import { DEFAULT_AUGMENT } from '../../src/data/augment.ts';
 import { IMAGENET_NORM } from '../../src/data/normalize.ts';
 import { loadSamples } from '../../src/data/dataset.ts';
 import { readImage } from '../../src/data/image_io.ts';
+import { readMask } from '../../src/data/mask_io.ts';
+import { readCard } from '../../src/models/package.ts';
+import { readLog } from '../../src/train/run_log.ts';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { openSegmenter } from '../../src/inference/open.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { cliMessage } from '../../src/cli/flags.ts';
@@ -120,12 +125,14 @@ test('with distillation, micro-batches and a data-parallel worker give the whole
   m.dispose();
 });
 
-test('a student taught by a teacher alone (every mask pixel ignored) learns to agree with it; a teacher of other classes is refused', async () => {
+/** A teacher trained on the synthetic set, and the run settings it was trained with (shared by the tests below). */
+let taught: Promise<{ d: string; tr: SplitSpec; va: SplitSpec; base: TrainConfig; teacherDir: string; quiet: { quiet: true; log: () => void } }> | undefined;
+const teacherRun = () => (taught ??= (async () => {
   await initEngine('wasm');
   const d = tempDir();
   const tr = await writeSyntheticDataset(path.join(d, 'train'), 16, 32, 32, 1);
   const va = await writeSyntheticDataset(path.join(d, 'val'), 4, 32, 32, 2);
-  const quiet = { quiet: true, log: () => {} };
+  const quiet = { quiet: true as const, log: () => {} };
   const base: TrainConfig = {
     model: { arch: 'unet', numClasses: 4, width: 4, depth: 2 }, train: tr, val: va, classes: SYNTHETIC_CLASSES,
     ignoreIndex: 255, labelMap: [], inputSize: [32, 32], batchSize: 4, epochs: 30, lr: 1e-2, schedule: 'poly', warmupSteps: 0,
@@ -136,6 +143,11 @@ test('a student taught by a teacher alone (every mask pixel ignored) learns to a
   };
   const teacherDir = path.join(d, 'teacher');
   await train(base, teacherDir, false, quiet);
+  return { d, tr, va, base, teacherDir, quiet };
+})());
+
+test('a student taught by a teacher alone (every mask pixel ignored) learns to agree with it; a teacher of other classes is refused', async () => {
+  const { d, va, base, teacherDir, quiet } = await teacherRun();
   // The student's masks say nothing: every label maps to the ignore label.
   const silent: [number, number][] = [[0, 255], [1, 255], [2, 255], [3, 255]];
   await assert.rejects(train({ ...base, labelMap: silent, epochs: 1 }, path.join(d, 'nothing'), false, quiet), /nothing to learn/);
@@ -156,4 +168,49 @@ test('a student taught by a teacher alone (every mask pixel ignored) learns to a
   await assert.rejects(train({ ...base, teacher: path.join(d, 'nosuch') }, path.join(d, 'x'), false, quiet), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--teacher ${path.join(d, 'nosuch')}: no such folder`));
   await assert.rejects(train({ ...base, distillWeight: 0.5 }, path.join(d, 'y'), false, quiet), (e: Error) => e instanceof UserError && /needs a teacher/.test(e.message));
   await assert.rejects(train({ ...base, teacher: teacherDir, distillWeight: 1.5 }, path.join(d, 'z'), false, quiet), (e: Error) => e instanceof UserError && cliMessage(e).startsWith('--distill-weight 1.5: '));
+});
+
+test('images without masks: a teacher gives every target (the same run as masks that ignore every pixel); the held-out images are scored against its label maps, as counted here', async () => {
+  const { d, tr, base, teacherDir, quiet } = await teacherRun();
+  // The same training as masks whose every pixel is ignored, step for step.
+  const silent: [number, number][] = [[0, 255], [1, 255], [2, 255], [3, 255]];
+  const same = { ...base, val: undefined, epochs: 6, seed: 8, teacher: teacherDir };
+  await train({ ...same, train: { images: tr.images } }, path.join(d, 'no-masks'), false, quiet);
+  await train({ ...same, labelMap: silent, distillWeight: 1 }, path.join(d, 'ignored'), false, quiet);
+  const losses = (dir: string) => readLog(path.join(dir, 'log.jsonl')).map((e) => e.loss);
+  assert.equal(losses(path.join(d, 'no-masks')).length, 6);
+  assert.deepEqual(losses(path.join(d, 'no-masks')), losses(path.join(d, 'ignored')));
+  assert.ok(fs.readFileSync(path.join(d, 'no-masks', 'best.safetensors')).equals(fs.readFileSync(path.join(d, 'ignored', 'best.safetensors'))));
+  assert.match(readCard(path.join(d, 'no-masks')).notes ?? '', /distilled from .* alone \(images without masks\)/);
+
+  const student = path.join(d, 'held-out');
+  await train({ ...same, train: { images: tr.images }, valFraction: 0.25 }, student, false, quiet);
+  const held = fs.readFileSync(path.join(student, 'val.txt'), 'utf8').split('\n').filter(Boolean);
+  assert.ok(held.length >= 2 && held.length <= 8, `${held.length} of 16 held out`);
+  const imgs = await Promise.all(held.map((id) => readImage(path.join(tr.images, `${id}.png`))));
+  const labelsOf = async (dir: string) => { const s = await openSegmenter(dir); try { return await s.predictBatch(imgs); } finally { await s.dispose(); } };
+  const [t, s] = [await labelsOf(teacherDir), await labelsOf(student)];
+  // Its validation masks: the teacher's label maps, as the inference path makes them.
+  held.forEach((id, i) => assert.deepEqual(readMask(path.join(student, 'teacher_labels', `${id}.png`)).data, t[i], id));
+  // The recorded agreement: the mIoU of the student's label maps against the teacher's, counted here.
+  const inter = new Array(4).fill(0), union = new Array(4).fill(0);
+  t.forEach((m, i) => m.forEach((v, j) => { const p = s[i][j]; union[v]++; if (p === v) inter[v]++; else union[p]++; }));
+  const ious = union.flatMap((u, k) => (u > 0 ? [inter[k] / u] : []));
+  const recorded = JSON.parse(fs.readFileSync(path.join(student, 'best_scores.json'), 'utf8')).mIoU;
+  assert.ok(Math.abs(recorded - ious.reduce((a, v) => a + v, 0) / ious.length) < 1e-9, `recorded ${recorded}, counted ${ious}`);
+
+  // The command line: the teacher's classes are the run's.
+  const cli = path.join(d, 'cli');
+  const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'train', '--images', tr.images, '--teacher', teacherDir, '--arch', 'unet', '--width', '4', '--depth', '2',
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '1', '--val-fraction', '0.25', '--workers', '0', '--quiet', '--out', cli], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^no masks: .*teacher's class probabilities are the targets of every pixel \(distillation alone\); classes: background, disc, box, stripe$/m);
+  assert.match(r.stderr, /^validation masks: .*teacher's label maps of the held-out images/m);
+  assert.deepEqual(readCard(cli).classes, readCard(teacherDir).classes);
+  // What needs masks is refused, naming the setting, before a run folder is made.
+  const refused = async (cfg: Partial<TrainConfig>, re: RegExp) => assert.rejects(train({ ...base, val: undefined, train: { images: tr.images }, ...cfg }, path.join(d, 'refused'), false, quiet), (e: Error) => e instanceof UserError && re.test(cliMessage(e)));
+  await refused({}, /^--masks undefined: .* has no masks: give its masks, or a teacher model/);
+  await refused({ teacher: teacherDir, distillWeight: 0.5 }, /^--distill-weight 0.5: without masks the teacher is the only target/);
+  await refused({ teacher: teacherDir, classWeights: 'auto' }, /^--class-weights auto: weigh the classes of masks/);
+  assert.ok(!fs.existsSync(path.join(d, 'refused')));
 });

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
 import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../src/data/synthetic.ts';
 import { train } from '../../src/train/trainer.ts';
-import type { TrainConfig } from '../../src/train/config.ts';
+import type { SplitSpec, TrainConfig } from '../../src/train/config.ts';
 import { DEFAULT_AUGMENT } from '../../src/data/augment.ts';
 import { IMAGENET_NORM } from '../../src/data/normalize.ts';
 import { readSafetensors } from '../../src/formats/safetensors.ts';
@@ -26,7 +26,8 @@ async function setup() {
   const d = tempDir();
   const tr = await writeSyntheticDataset(path.join(d, 'train'), 8, 32, 32, 1);
   const va = await writeSyntheticDataset(path.join(d, 'val'), 4, 32, 32, 2);
-  const cfg: TrainConfig = {
+  // Labelled (`train` with its masks), as every test here needs.
+  const cfg: TrainConfig & { train: SplitSpec } = {
     model: { arch: 'unet', numClasses: 4, width: 4, depth: 2 }, train: tr, val: va, classes: SYNTHETIC_CLASSES,
     ignoreIndex: 255, labelMap: [], inputSize: [32, 32], batchSize: 4, epochs: 3, lr: 1e-2, schedule: 'poly', warmupSteps: 0,
     loss: 'ce', focalGamma: 2, augment: DEFAULT_AUGMENT, norm: IMAGENET_NORM, seed: 7, valBatchSize: 4, backend: 'wasm',

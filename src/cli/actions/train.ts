@@ -7,7 +7,7 @@ import type { SplitSpec, TrainConfig } from '../../train/config.js';
 import { archOptionsFrom } from '../../models/options.js';
 import { archNormalization, encoderFor, getArch } from '../../models/registry.js';
 import type { EncoderLayout } from '../../models/types.js';
-import { resolveStart, shippedStarts } from '../../models/shipped.js';
+import { resolveModelDir, resolveStart, shippedStarts } from '../../models/shipped.js';
 import { layoutForEncoderWeights, packageWeights } from '../../io/encoder_weights.js';
 import { readClassList, resolveClasses, type ClassInfo, type Rgb } from '../../data/classes.js';
 import { classList } from '../../inference/label_map.js';
@@ -106,6 +106,23 @@ async function trainNext(recipe: string, from: string, makeCommand: () => Comman
   await makeCommand().parseAsync(resume ? ['--resume', out] : ['--config', recipe, '--init-weights', from], { from: 'user' });
 }
 
+/** The classes of a teacher model (a run without masks learns its classes). */
+function teacherClasses(teacher: string): ClassInfo[] {
+  try { return readCard(resolveModelDir(teacher)).classes; } catch (e) {
+    // Its errors name the model as `model`: here it is the teacher.
+    if (e instanceof UserError && e.argument === 'model') throw new UserError(`--teacher ${teacher}: ${e.message.replace(/^model \S+: /, '')}`);
+    throw e;
+  }
+}
+
+/** What needs masks: refused, naming the option, for a run on images alone. */
+function refuseWithoutMasks(o: Opts, cmd: Command, images: string): void {
+  const given = (k: string) => cmd.getOptionValueSource(k) === 'cli' || cmd.getOptionValueSource(k) === 'config';
+  const needs = ([['selectClasses', '--select-classes'], ['labelMap', '--label-map'], ['classWeights', '--class-weights'], ['loss', '--loss']] as const).find(([k]) => given(k));
+  if (needs) throw new UserError(`${needs[1]} ${String(o[needs[0]])}: applies to masks, and --images ${images} has none (--teacher ${o.teacher} gives every target); give --masks, or drop ${needs[1]}`);
+  if (o.distillWeight != null && o.distillWeight !== 1) throw new UserError(`--distill-weight ${o.distillWeight}: without masks the teacher is the only target (1); give --masks to mix in their loss`);
+}
+
 /** Train's options that change something only with another (checked once a recipe is applied). */
 const TRAIN_PAIRINGS: OptionPairing[] = [
   { options: ['--val-list'], applies: (o) => o.valImages != null, needs: '--val-images and --val-masks' },
@@ -155,10 +172,15 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (cmd.getOptionValueSource('microBatch') !== 'default') cfg.microBatch = microBatch;
     if (cmd.getOptionValueSource('checkpointBlocks') !== 'default') cfg.checkpointBlocks = checkpointBlocks;
   } else {
-    const { pairing, layout: dataset } = resolveData(o, 'train', log);
+    // With a teacher, --images alone (no masks): the teacher's probabilities are every target.
+    if (o.images != null && o.masks == null && o.data == null && o.teacher == null) throw new UserError('--masks is required with --images (or --data ROOT for a dataset in a standard layout; or --teacher MODEL to learn from a model\'s probabilities on the images alone)');
+    const { pairing, layout: dataset } = resolveData(o, 'train', log, o.teacher == null);
+    const noMasks = pairing.masks == null;
+    const fromTeacher = noMasks ? teacherClasses(o.teacher!) : undefined;
+    if (noMasks) refuseWithoutMasks(o, cmd, o.images!);
     if (o.selectClasses != null && !o.classFile && !dataset?.classes) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
     // The class count: given, the dataset's, or that of the class file.
-    const classCount = o.classes ?? dataset?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined);
+    const classCount = o.classes ?? dataset?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined) ?? fromTeacher?.length;
     for (const [k, v] of [['--classes', classCount], ['--out', o.out]] as const) {
       if (v == null) throw new UserError(`${k} is required (or --resume RUN_DIR)`);
     }
@@ -184,9 +206,11 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     let numClasses = binary ? 2 : classCount!;
     let ignoreIndex = o.ignoreIndex ?? dataset?.ignoreIndex ?? 255;
     if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
-    let classes = binary ? resolveBinaryClasses(o.classFile) : o.classFile == null && dataset?.classes && o.classes == null ? dataset.classes : resolveClasses(numClasses, o.classFile);
+    let classes = binary ? resolveBinaryClasses(o.classFile) : o.classFile == null && dataset?.classes && o.classes == null ? dataset.classes
+      : o.classFile == null && o.classes == null && fromTeacher ? fromTeacher : resolveClasses(numClasses, o.classFile);
     if (binary) log(`binary segmentation (--classes 1): one sigmoid output for ${classes[1].name}; masks hold 0 (background) and 1 or 255 (${classes[1].name}); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark ${classes[1].name} where its probability > 0.5 (--threshold ${classes[1].name}=P at inference)`);
-    let labelMap = o.labelMap == null && dataset ? dataset.labelMap : await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, log);
+    let labelMap = noMasks ? [] : o.labelMap == null && dataset ? dataset.labelMap : await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, log);
+    if (noMasks) log(`no masks: ${o.teacher}'s class probabilities are the targets of every pixel (distillation alone); classes: ${classes.map((c) => c.name).join(', ')}`);
     // The masks are read in the dataset's classes, then mapped onto the selected ones.
     const maskClasses = classes;
     let maskColors: Rgb[] | undefined;
