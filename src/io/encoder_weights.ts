@@ -30,7 +30,10 @@ export function packageWeights(dir: string, argument = 'encoderWeights'): { file
   if (!isFile(path.join(dir, 'model.json'))) throw argumentError(argument, dir, 'a folder without model.json; give a pixelwise model or run folder, a shipped start or a weights file');
   const card = readCard(dir);
   if (!card.weights && !['best.safetensors', 'last.safetensors'].some((f) => isFile(path.join(dir, f)))) {
-    throw argumentError(argument, dir, 'an ONNX-only package has no trainable weights; give a run folder, a package with weights or a shipped start (pixelwise models lists them)');
+    // A package imported with --no-weights names the command that makes one with them.
+    const made = card.provenance?.command;
+    const again = made && /\s--no-weights\b/.test(made) ? `; its card's command without --no-weights makes one with them: ${made.replace(/\s--no-weights\b/, '').replace(/--out \S+/, '--out DIR')}` : '';
+    throw argumentError(argument, dir, `an ONNX-only package has no trainable weights; give a run folder, a package with weights or a shipped start (pixelwise models lists them)${again}`);
   }
   return { file: weightsFile(dir, card), layout: (card.model.layout as EncoderLayout | undefined) ?? 'keras', arch: card.model.arch, normalization: card.input.normalization };
 }

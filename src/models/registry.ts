@@ -114,3 +114,15 @@ export function getArch(name: string): ArchBuilder {
   }
   return a;
 }
+
+/**
+ * The options a model's network was built with, defaults included (an ESPNetv2's projection width
+ * follows its class count): given to a network of another class count, its layers keep their shapes.
+ */
+export function builtOptions(model: { arch: string; numClasses: number } & Partial<ArchOptions>): Partial<ArchOptions> {
+  const a = findArch(model.arch);
+  if (!a) return {};
+  const all: Partial<ArchOptions> = { ...a.defaults, ...a.classDefaults?.(model.numClasses) };
+  for (const k of a.options) if (model[k] != null) all[k] = model[k];
+  return Object.fromEntries(a.options.filter((k) => all[k] != null).map((k) => [k, all[k]]));
+}

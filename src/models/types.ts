@@ -51,6 +51,8 @@ export interface ArchBuilder {
   build(o: ArchOptions): tfl.LayersModel;
   /** PyTorch checkpoint entries the architecture does not use (skipped on import, not errors). */
   unusedTorchKeys?: RegExp;
+  /** Options whose default follows the class count: a model fine-tuned to another count keeps its own. */
+  classDefaults?(numClasses: number): Partial<ArchOptions>;
 }
 
 /** An encoder output: a feature map at `stride` (input size / stride) with `channels` channels. */

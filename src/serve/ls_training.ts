@@ -25,8 +25,7 @@ import { distinctColors } from '../data/annotations/export.js';
 import { hexColor, isRecord } from '../data/annotations/types.js';
 import { defaultPalette, type ClassInfo } from '../data/classes.js';
 import { IMAGE_EXTS } from '../data/image_io.js';
-import { ARCH_OPTION_KEYS } from '../models/options.js';
-import { defaultProjWidth } from '../models/networks/espnetv2.js';
+import { builtOptions } from '../models/registry.js';
 import { parseJsonBytes } from '../util/json_file.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readCapped } from '../util/response_body.js';
@@ -359,12 +358,9 @@ function decodeURIComponentSafe(s: string): string { try { return decodeURICompo
  * label's predicted_values names, its input rule's size when it has one.
  */
 export function trainArgs(m: CatalogEntry, config: RegionConfig, numClasses: number, files: { images: string; masks: string; list: string; val?: string; classFile: string; out: string }, s: TrainingSettings, epochs: number): string[] {
-  const model = m.card.model as Record<string, unknown> & { arch: string; numClasses: number };
+  const model = m.card.model;
   const options: string[] = [];
-  for (const k of ARCH_OPTION_KEYS) {
-    const v = model[k] ?? (k === 'projWidth' && model.arch === 'espnetv2' ? defaultProjWidth(model.numClasses) : undefined);
-    if (v != null) options.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v));
-  }
+  for (const [k, v] of Object.entries(builtOptions(model))) options.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v));
   const names = new Set(m.card.classes.map((c) => c.name.toLowerCase()));
   const pairs = config.labels.filter((l) => !names.has(l.value.toLowerCase())).map((l) => [l.value, l.predicted.find((v) => names.has(v.toLowerCase()))]).filter(([, from]) => from).map(([to, from]) => `${to}=${from}`);
   const rule = m.card.input.rule;

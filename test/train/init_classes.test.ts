@@ -67,3 +67,33 @@ test('init-classes: without a model package to start from, one line naming the f
   assert.match(c.stderr, /--init-classes needs --init-weights/);
   assert.equal(c.stderr.trim().split('\n').length, 1, c.stderr);
 });
+
+test('init-weights of a package: its network options (defaults included) where none are given, so its layers fit; a shipped model without weights names the command that makes them', async () => {
+  const d = tempDir();
+  for (const n of ['a', 'b']) {
+    await writeRgb(path.join(d, 'img', `${n}.png`), new Uint8Array(32 * 32 * 3).fill(90), 32, 32);
+    fs.mkdirSync(path.join(d, 'mask'), { recursive: true });
+    writeGreyPng(path.join(d, 'mask', `${n}.png`), new Uint8Array(32 * 32).fill(n === 'a' ? 1 : 2), 32, 32);
+  }
+  fs.writeFileSync(path.join(d, 'classes.json'), JSON.stringify([{ name: 'background', color: [0, 0, 0] }, { name: 'person', color: [192, 128, 128] }, { name: 'cat', color: [64, 0, 0] }]));
+  const train = (out: string, ...extra: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--arch', 'espnetv2', '--images', path.join(d, 'img'), '--masks', path.join(d, 'mask'),
+    '--class-file', path.join(d, 'classes.json'), '--input-size', '32x32', '--batch-size', '2', '--epochs', '1', '--workers', '0', '--quiet', '--init-classes', ...extra, '--out', path.join(d, out)], { encoding: 'utf8' });
+  // voc-fast: 21 classes, so a projection width of 10 where 3 classes would build 1.
+  const r = train('kept', '--init-weights', 'voc-fast');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^network options of voc-fast: --proj-width 10 \(its layers fit; give the option to change it\)$/m);
+  assert.match(r.stderr, /^initialised from \S+weights\.safetensors$/m); // no tensor starts new
+  const card = JSON.parse(fs.readFileSync(path.join(d, 'kept', 'model.json'), 'utf8'));
+  assert.equal(card.model.projWidth, 10);
+  assert.equal(card.model.widthMult, 2);
+  // Given, the option wins: the decoder's projections start new.
+  const g = train('given', '--init-weights', 'voc-fast', '--proj-width', '4');
+  assert.equal(g.status, 0, g.stderr);
+  assert.doesNotMatch(g.stderr, /network options of/);
+  assert.match(g.stderr, /^initialised from \S+; \d+ tensors start new/m);
+  // A shipped model packaged without trainable weights: the command of its card, without --no-weights.
+  const o = train('onnx-only', '--init-weights', 'cityscapes-live');
+  assert.notEqual(o.status, 0);
+  assert.equal(o.stderr.trim().split('\n').length, 1, o.stderr);
+  assert.match(o.stderr, /^pixelwise: --init-weights \S+cityscapes-live: an ONNX-only package has no trainable weights; .*; its card's command without --no-weights makes one with them: pixelwise import --preset espnetv2-cityscapes --from \S+ --input-size 256x448 --out DIR$/m);
+});

@@ -5,9 +5,11 @@ import { Command } from 'commander';
 import type { BackendName } from '../../engine/backend_names.js';
 import type { SplitSpec, TrainConfig } from '../../train/config.js';
 import { archOptionsFrom } from '../../models/options.js';
-import { archNormalization, encoderFor, getArch } from '../../models/registry.js';
+import { archNormalization, builtOptions, encoderFor, findArch, getArch } from '../../models/registry.js';
+import type { ModelCard } from '../../models/card.js';
+import type { OptionKey } from '../../models/types.js';
 import type { EncoderLayout } from '../../models/types.js';
-import { resolveModelDir, resolveStart, shippedStarts } from '../../models/shipped.js';
+import { resolveModelDir, resolveStart, shippedModels, shippedStarts } from '../../models/shipped.js';
 import { layoutForEncoderWeights, packageWeights } from '../../io/encoder_weights.js';
 import { readClassList, resolveClasses, type ClassInfo, type Rgb } from '../../data/classes.js';
 import { classList } from '../../inference/label_map.js';
@@ -64,12 +66,14 @@ function checkRunFolder(dir: string): void {
  * the network is then built in), --encoder-weights (a file, a model folder or a shipped start;
  * `none`: random), or by default the encoder's shipped start (MobileNetV2: TF DeepLab's).
  */
-function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: string; encoderWeights?: string; layout: { layout?: EncoderLayout }; norm?: Normalization; initClasses?: ClassInfo[] } {
-  let init = o.initWeights, layout: { layout?: EncoderLayout } = {}, norm: Normalization | undefined, initClasses: ClassInfo[] | undefined;
+function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: string; encoderWeights?: string; layout: { layout?: EncoderLayout }; norm?: Normalization; initClasses?: ClassInfo[]; initModel?: ModelCard['model'] } {
+  let init = o.initWeights, layout: { layout?: EncoderLayout } = {}, norm: Normalization | undefined, initClasses: ClassInfo[] | undefined, initModel: ModelCard['model'] | undefined;
   if (init) {
-    if (isDir(resolveStart(init))) {
-      init = resolveStart(init);
-      initClasses = readCard(init).classes;
+    // A shipped model's name means its folder too (a package of trainable weights, or refused as ONNX-only).
+    const named = !isDir(init) && !isFile(init) && shippedModels().includes(init) ? resolveModelDir(init) : resolveStart(init);
+    if (isDir(named)) {
+      init = named;
+      ({ classes: initClasses, model: initModel } = readCard(init));
       const src = packageWeights(init, 'initWeights');
       if (src.layout !== 'keras') layout = { layout: src.layout };
       init = src.file;
@@ -84,7 +88,24 @@ function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: str
     log(`encoder: starts from the shipped ${start} weights (--encoder-weights none for random initialisation)`);
   }
   if (enc) { layout = layoutForEncoderWeights(o.arch, enc); norm = archNormalization(o.arch, layout.layout); }
-  return { initWeights: init, encoderWeights: enc || undefined, layout, norm, initClasses };
+  return { initWeights: init, encoderWeights: enc || undefined, layout, norm, initClasses, initModel };
+}
+
+/**
+ * The starting package's network options (its defaults included) where the command line gives
+ * none, when it is a network of the run's architecture: its layers then fit the run's (an
+ * ESPNetv2's projection width follows its class count, which the run may change).
+ */
+function startOptions(o: Opts, cmd: Command, start: ModelCard['model'] | undefined, numClasses: number, log: (s: string) => void): void {
+  if (!start || findArch(start.arch)?.name !== getArch(o.arch).name) return;
+  const own = builtOptions({ arch: o.arch, numClasses });
+  const taken: string[] = [];
+  for (const [k, v] of Object.entries(builtOptions(start)) as [OptionKey, number][]) {
+    if (['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? '')) continue;
+    (o as unknown as Record<OptionKey, number>)[k] = v;
+    if (own[k] !== v) taken.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${v}`);
+  }
+  if (taken.length) log(`network options of ${o.initWeights}: ${taken.join(', ')} (its layers fit; give the option to change it)`);
 }
 
 /** The run folder of a next-stage recipe, checked before any training (its JSON, its "out"). */
@@ -230,7 +251,8 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
       throw new UserError(`--class-weights ${o.classWeights}: weights must be >= 0 and at least one above 0 (all zero weights train nothing)`);
     }
     if (!o.teacher && (o.distillWeight != null || o.distillTemperature != null)) throw new UserError(`${o.distillWeight != null ? '--distill-weight' : '--distill-temperature'} needs --teacher MODEL (the model to distil from)`);
-    const { initWeights, encoderWeights, layout, norm, initClasses: startClasses } = startingWeights(o, log);
+    const { initWeights, encoderWeights, layout, norm, initClasses: startClasses, initModel } = startingWeights(o, log);
+    startOptions(o, cmd, initModel, numClasses, log);
     if (o.initClasses !== undefined && !startClasses) throw new UserError(`--init-classes needs --init-weights naming a model package or run folder (a weights file has no class names)`);
     const initClasses = o.initClasses !== undefined && startClasses
       ? { starts: classStarts(classes, startClasses, o.initClasses === true ? undefined : o.initClasses), from: startClasses.length } : undefined;

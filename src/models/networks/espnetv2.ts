@@ -121,6 +121,7 @@ export const espnetv2: ArchBuilder = {
   defaults: { widthMult: 2 },
   options: ['widthMult', 'projWidth'],
   stride: () => 16,
+  classDefaults: (numClasses) => ({ projWidth: defaultProjWidth(numClasses) }),
   // Strided EESP blocks carry an activation the PyTorch code never applies.
   unusedTorchKeys: /^base_net\.level\d_0\.eesp\.module_act\.weight$/,
   build(o) {
