@@ -100,6 +100,38 @@ test('compare A B: the report, and the gate: exit 1 only when B is worse by more
     const itself = cmp(path.join(d, 'good'), '0', path.join(d, 'r3'));
     assert.equal(itself.status, 0);
     assert.match(itself.stdout, /B - A \+0\.00 points, 95% interval \[\+0\.00, \+0\.00\]/);
+
+    // Without masks: B against A's label maps, as counted here from the library's label maps.
+    const { openSegmenter } = await import('../../src/inference/open.ts');
+    const { readImage } = await import('../../src/data/image_io.ts');
+    const files = fs.readdirSync(va.images).sort();
+    const imgs = await Promise.all(files.map((f) => readImage(path.join(va.images, f))));
+    const labelsOf = async (m: string, precision?: 'int8') => { const s = await openSegmenter(m, precision ? { precision } : {}); try { return await s.predictBatch(imgs); } finally { await s.dispose(); } };
+    const agreement = async (a: string, b: string, precision: 'int8' | undefined, report: string) => {
+      const r = run('compare', a, b, '--images', va.images, '--report', report, '--quiet', ...(precision ? ['--precision-b', precision] : []));
+      assert.equal(r.status, 0, r.stderr);
+      const [la, lb] = [await labelsOf(a), await labelsOf(b, precision)];
+      let same = 0, all = 0;
+      const inter = new Array(4).fill(0), union = new Array(4).fill(0);
+      la.forEach((m, i) => m.forEach((v, j) => { const p = lb[i][j]; all++; union[v]++; if (p === v) { same++; inter[v]++; } else union[p]++; }));
+      const ious = union.flatMap((u, c) => (u ? [inter[c] / u] : []));
+      const j = JSON.parse(fs.readFileSync(path.join(report, 'agreement.json'), 'utf8'));
+      assert.equal(j.count, 12);
+      assert.ok(Math.abs(j.agreement - same / all) < 1e-12, `${j.agreement} against ${same / all}`);
+      assert.ok(Math.abs(j.mIoU - ious.reduce((x, v) => x + v, 0) / ious.length) < 1e-12);
+      assert.ok(fs.existsSync(path.join(report, 'differ.jpg')) && fs.existsSync(path.join(report, 'agreement.md')));
+      assert.match(r.stdout, new RegExp(`^B agrees with A on ${(100 * same / all).toFixed(2)}% of pixels; `));
+      return same / all;
+    };
+    assert.ok(await agreement(path.join(d, 'good'), path.join(d, 'weak'), undefined, path.join(d, 'r4')) < 1);
+    assert.equal(await agreement(path.join(d, 'good'), path.join(d, 'good'), undefined, path.join(d, 'r5')), 1);
+    // A model against its own 8-bit graph.
+    assert.equal(run('quantize', '--model', path.join(d, 'good'), '--calibration', tr.images, '--quiet').status, 0);
+    await agreement(path.join(d, 'good'), path.join(d, 'good'), 'int8', path.join(d, 'r6'));
+    // What scores against masks is refused without them, in one line.
+    const gate = run('compare', path.join(d, 'good'), path.join(d, 'weak'), '--images', va.images, '--fail-if-worse', '1', '--report', path.join(d, 'r7'));
+    assert.equal(gate.status, 2, gate.stderr);
+    assert.equal(gate.stderr.trim(), `pixelwise: --fail-if-worse: scores against masks, and --images ${va.images} comes without them (--masks DIR); without masks compare reports how far B agrees with A`);
   })();
 });
 

@@ -23,6 +23,7 @@ import { IGNORED, classMapping, describeClassMapping, mappedColors, type ClassMa
 import type { Rgb } from '../../data/classes.js';
 import { classMapSpec } from '../class_map_option.js';
 import { BoundaryF1 } from '../../metrics/boundary.js';
+import { compareAgreement } from './compare_agreement.js';
 
 const pts = (v: number) => (v * 100).toFixed(2);
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${pts(v)}`;
@@ -53,8 +54,19 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
     throw e instanceof UserError && e.argument === 'model' ? new UserError(e.message.replace(/^model /, '')) : e;
   });
   const segA = await open(a);
-  const segB = await open(b).catch(async (e: unknown) => { await segA.dispose(); throw e; });
+  const openB = () => openSegmenter(b, { precision: o.precisionB }).catch((e: unknown) => {
+    throw e instanceof UserError && e.argument === 'precision' ? new UserError(e.message.replace(/^precision /, '--precision-b ')) : e;
+  });
+  const segB = await (o.precisionB ? openB() : open(b)).catch(async (e: unknown) => { await segA.dispose(); throw e; });
   try {
+    if (o.images != null && o.masks == null && o.data == null) {
+      // No masks: B against A's label maps (agreement), not against truth.
+      const needsMasks = ([['classMap', '--class-map'], ['failIfWorse', '--fail-if-worse'], ['boundary', '--boundary']] as const).find(([k]) => o[k] != null);
+      if (needsMasks) throw new UserError(`${needsMasks[1]}: scores against masks, and --images ${o.images} comes without them (--masks DIR); without masks compare reports how far B agrees with A`);
+      sameClassesOrRefuse(a, b, segA, segB, 'compare models of the same classes');
+      await compareAgreement({ a, b: o.precisionB ? `${b} (${o.precisionB})` : b, segA, segB, images: { images: o.images, list: o.list, recursive: o.recursive, imageSuffix: o.imageSuffix }, report: o.report, worst: o.worst, quiet: o.quiet });
+      return;
+    }
     const sc = o.classMap != null ? await mappedScoring(a, b, segA, segB, o) : await ownScoring(a, b, segA, segB, o);
     const { k, spec, cmOpts, names, ignore } = sc;
     const [bfA, bfB] = o.boundary ? [new BoundaryF1(k, cmOpts), new BoundaryF1(k, cmOpts)] : [undefined, undefined];
@@ -91,12 +103,18 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
   } finally { await segA.dispose(); await segB.dispose(); }
 }
 
-/** Without a class map: two models of the same classes, the dataset's. */
-async function ownScoring(a: string, b: string, segA: Segmenter, segB: Segmenter, o: Opts): Promise<Scoring> {
+/** A's class names, when B predicts the same classes (in the same order); refused otherwise, with `fix`. */
+function sameClassesOrRefuse(a: string, b: string, segA: Segmenter, segB: Segmenter, fix: string): string[] {
   const [ca, cb] = [segA.card.classes.map((c) => c.name), segB.card.classes.map((c) => c.name)];
   if (!sameClasses(ca, cb)) {
-    throw new UserError(`${b}: predicts other classes than ${a} (${cb.length} against ${ca.length}${ca.length === cb.length ? `; class ${ca.findIndex((n, i) => n.toLowerCase() !== cb[i].toLowerCase())} differs` : ''}); compare models of the same classes, or score both in the dataset's with --class-map`);
+    throw new UserError(`${b}: predicts other classes than ${a} (${cb.length} against ${ca.length}${ca.length === cb.length ? `; class ${ca.findIndex((n, i) => n.toLowerCase() !== cb[i].toLowerCase())} differs` : ''}); ${fix}`);
   }
+  return ca;
+}
+
+/** Without a class map: two models of the same classes, the dataset's. */
+async function ownScoring(a: string, b: string, segA: Segmenter, segB: Segmenter, o: Opts): Promise<Scoring> {
+  const ca = sameClassesOrRefuse(a, b, segA, segB, 'compare models of the same classes, or score both in the dataset\'s with --class-map');
   const k = ca.length;
   // The models first: a refusal of theirs comes before anything is said about the data.
   const { pairing, layout } = resolveData(o, 'val', cliLog);
