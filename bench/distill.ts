@@ -1,11 +1,11 @@
-// npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled]
+// npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled,unlabelled]
 // Does distillation help? The same CamVid student recipe trained for the same number of steps
-// without and with a teacher (--teacher, default the shipped `camvid-fast` model), then CamVid val mIoU
-// (11 classes, void ignored) at the original 360x480. Equal steps rather than equal minutes: the
-// teacher's cost is reported beside (minutes), and the runs share the machine with whatever else
-// runs. Runs live in runs/distill/NAME (a finished one is evaluated again, not retrained); results
-// go to docs/bench/distill.json. Needs
-// ../shared/data/camvid.
+// without and with a teacher (--teacher, default the shipped `camvid-fast` model), and from the
+// teacher alone on the training images without their masks; then CamVid val mIoU (11 classes, void
+// ignored) at the original 360x480. Equal steps rather than equal minutes: the teacher's cost is
+// reported beside (minutes), and the runs share the machine with whatever else runs. Runs live in
+// runs/distill/NAME (a finished one is evaluated again, not retrained); results go to
+// docs/bench/distill.json. Needs ../shared/data/camvid.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.ts';
@@ -18,19 +18,23 @@ const TEACHER = opt('--teacher') ?? 'camvid-fast';
 const CAMVID = '../shared/data/camvid'; // relative, as the recorded commands show it
 const log = (s: string) => process.stderr.write(s + '\n');
 
-interface Run { name: string; extra: string[]; note: string }
+interface Run { name: string; extra: string[]; note: string; noMasks?: boolean }
 const RUNS: Run[] = [
   { name: 'plain', extra: [], note: 'labels only' },
   { name: 'distilled', extra: ['--teacher', TEACHER, '--distill-weight', '0.5', '--distill-temperature', '1'], note: `labels and the ${TEACHER} model's probabilities, weight 0.5, temperature 1` },
+  // The training images without their masks: what a teacher alone passes on (its classes are the run's).
+  { name: 'unlabelled', extra: ['--teacher', TEACHER], noMasks: true, note: `the ${TEACHER} model's probabilities alone (training masks not read)` },
 ];
 
 export interface DistillResult { name: string; note: string; epochs: number; minutes: number; mIoU: number; pixelAccuracy: number; perClassIoU: Record<string, number | null>; command: string; date: string }
 
 function recipe(r: Run, out: string): string[] {
-  return ['train', '--arch', 'mobilenetv2_deeplabv3plus', '--images', `${CAMVID}/train`, '--masks', `${CAMVID}/trainannot`,
-    '--val-images', `${CAMVID}/val`, '--val-masks', `${CAMVID}/valannot`, '--classes', '12', '--ignore-index', '11', '--class-file', 'camvid',
+  // Without masks the classes are the teacher's, and nothing weighs them.
+  const labels = r.noMasks ? [] : ['--masks', `${CAMVID}/trainannot`, '--classes', '12', '--class-file', 'camvid', '--class-weights', 'auto'];
+  return ['train', '--arch', 'mobilenetv2_deeplabv3plus', '--images', `${CAMVID}/train`, ...labels,
+    '--val-images', `${CAMVID}/val`, '--val-masks', `${CAMVID}/valannot`, '--ignore-index', '11',
     '--resize', '180x240', '--input-size', '176x240', '--batch-size', '8', '--epochs', String(EPOCHS), '--val-every', String(EPOCHS),
-    '--lr', '2e-3', '--class-weights', 'auto', '--aug-scale', '0.75,1.5', '--aug-rotate', '5', '--seed', '1', '--out', out, '--quiet', ...r.extra];
+    '--lr', '2e-3', '--aug-scale', '0.75,1.5', '--aug-rotate', '5', '--seed', '1', '--out', out, '--quiet', ...r.extra];
 }
 
 function run(r: Run): DistillResult | null {
