@@ -75,6 +75,12 @@ export interface TrainConfig {
   /** Distillation: a model (name or folder) whose class probabilities the student also learns
    * from (see losses.ts DistillOptions). */
   teacher?: string;
+  /**
+   * The run's class each of the teacher's classes counts as (their probabilities summed), when the
+   * run learns some of the teacher's classes (the others its background); without it the teacher
+   * predicts the run's classes.
+   */
+  teacherClasses?: number[];
   /** The distillation term's share of the loss, 0..1 (default 0.5). */
   distillWeight?: number;
   /** The softmax temperature of both teacher and student in the distillation term (default 1). */
@@ -100,7 +106,7 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, true> = {
   batchSize: true, epochs: true, lr: true, schedule: true, warmupSteps: true, loss: true, classWeights: true, focalGamma: true,
   augment: true, norm: true, seed: true, earlyStopPatience: true, maxMinutes: true, onNaN: true, valBatchSize: true, bands: true,
   sampleType: true, valEvery: true, preciseBn: true, initWeights: true, then: true, initClasses: true, encoderWeights: true,
-  teacher: true, distillWeight: true, distillTemperature: true, workers: true, microBatch: true, checkpointBlocks: true,
+  teacher: true, teacherClasses: true, distillWeight: true, distillTemperature: true, workers: true, microBatch: true, checkpointBlocks: true,
   backend: true, cacheMb: true, ortKernels: true,
 };
 

@@ -15,23 +15,49 @@ export interface Teacher {
   dispose(): Promise<void>;
 }
 
-/** Per pixel, softmax(logits / temperature) of CHW scores, written NHWC at `offset` of `out`. */
-export function softTargetsInto(out: Float32Array, offset: number, scores: Float32Array, c: number, temperature: number): void {
+/**
+ * Per pixel, softmax(logits / temperature) of CHW scores, written NHWC at `offset` of `out`. With
+ * `into` (the run's class of each of the scores' `c` classes, `outC` of them), each run class gets
+ * the sum of its classes' probabilities.
+ */
+export function softTargetsInto(out: Float32Array, offset: number, scores: Float32Array, c: number, temperature: number, into?: { map: readonly number[]; outC: number }): void {
   const px = scores.length / c;
+  const e = new Float64Array(c);
+  const oc = into?.outC ?? c;
   for (let i = 0; i < px; i++) {
     let max = -Infinity;
     for (let k = 0; k < c; k++) max = Math.max(max, scores[k * px + i]);
     let sum = 0;
-    const o = offset + i * c;
-    for (let k = 0; k < c; k++) { const e = Math.exp((scores[k * px + i] - max) / temperature); out[o + k] = e; sum += e; }
-    for (let k = 0; k < c; k++) out[o + k] /= sum;
+    for (let k = 0; k < c; k++) { e[k] = Math.exp((scores[k * px + i] - max) / temperature); sum += e[k]; }
+    const o = offset + i * oc;
+    if (!into) { for (let k = 0; k < c; k++) out[o + k] = e[k] / sum; continue; }
+    for (let r = 0; r < oc; r++) out[o + r] = 0;
+    for (let k = 0; k < c; k++) out[o + into.map[k]] += e[k] / sum;
   }
+}
+
+/** Per pixel, the run class (of `outC`) whose summed probability is highest: label maps of a teacher of more classes. */
+export function mergedLabels(scores: Float32Array, c: number, map: readonly number[], outC: number): Uint8Array {
+  const px = scores.length / c;
+  const p = new Float32Array(px * outC);
+  softTargetsInto(p, 0, scores, c, 1, { map, outC });
+  const labels = new Uint8Array(px);
+  for (let i = 0; i < px; i++) {
+    let best = 0;
+    for (let r = 1; r < outC; r++) if (p[i * outC + r] > p[i * outC + best]) best = r;
+    labels[i] = best;
+  }
+  return labels;
 }
 
 const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-/** Opens `model` as the teacher of a run over `classes`; `threads`: ONNX Runtime's (the training has the cores). */
-export async function openTeacher(model: string, classes: ClassInfo[], temperature: number, threads = 1): Promise<Teacher> {
+/**
+ * Opens `model` as the teacher of a run over `classes`; `threads`: ONNX Runtime's (the training has
+ * the cores). `into`: the run's class each of the teacher's classes counts as (a run of some of its
+ * classes, the others its background); without it the teacher must predict the run's classes.
+ */
+export async function openTeacher(model: string, classes: ClassInfo[], temperature: number, threads = 1, into?: readonly number[]): Promise<Teacher> {
   if (!(temperature > 0)) throw argumentError('distillTemperature', temperature, 'must be above 0 (1 = the plain softmax)');
   let seg: Segmenter;
   try {
@@ -42,7 +68,11 @@ export async function openTeacher(model: string, classes: ClassInfo[], temperatu
     throw e;
   }
   const theirs = seg.card.classes.map((c) => c.name);
-  if (theirs.length !== classes.length || theirs.some((n, i) => !sameName(n, classes[i].name))) {
+  if (into && into.length !== theirs.length) {
+    await seg.dispose();
+    throw argumentError('teacherClasses', into.join(','), `${into.length} entries for a teacher of ${theirs.length} classes (${model}); give the run's class of each of its classes`);
+  }
+  if (!into && (theirs.length !== classes.length || theirs.some((n, i) => !sameName(n, classes[i].name)))) {
     await seg.dispose();
     const list = (a: string[]) => (a.length > 6 ? [...a.slice(0, 6), '...'] : a).join(', ');
     throw argumentError('teacher', model, `predicts ${theirs.length} classes (${list(theirs)}) where the run has ${classes.length} (${list(classes.map((c) => c.name))}); a teacher must predict the run's classes in the same order`);
@@ -54,10 +84,10 @@ export async function openTeacher(model: string, classes: ClassInfo[], temperatu
       const { width, height } = imgs[0];
       const out = new Float32Array(imgs.length * width * height * c);
       const scored = await seg.scoresBatch(imgs);
-      scored.forEach((s, i) => softTargetsInto(out, i * width * height * c, s.scores, c, temperature));
+      scored.forEach((s, i) => softTargetsInto(out, i * width * height * c, s.scores, theirs.length, temperature, into && { map: into, outC: c }));
       return out;
     },
-    labels: (imgs) => seg.predictBatch(imgs),
+    labels: async (imgs) => (into ? (await seg.scoresBatch(imgs)).map((s) => mergedLabels(s.scores, theirs.length, into, c)) : seg.predictBatch(imgs)),
     dispose: () => seg.dispose(),
   };
 }

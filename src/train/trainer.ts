@@ -121,6 +121,13 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   if (cfg.distillWeight != null && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1)) throw argumentError('distillWeight', cfg.distillWeight, 'the distillation term\'s share of the loss must be 0..1');
   if (cfg.distillTemperature != null && !(cfg.distillTemperature > 0 && Number.isFinite(cfg.distillTemperature))) throw argumentError('distillTemperature', cfg.distillTemperature, 'must be above 0 (1 = the plain softmax)');
   if (!cfg.teacher && (cfg.distillWeight != null || cfg.distillTemperature != null)) throw argumentError('distillWeight', cfg.distillWeight ?? cfg.distillTemperature, 'distillation needs a teacher model (teacher)');
+  const into = cfg.teacherClasses;
+  if (into !== undefined) {
+    if (!cfg.teacher) throw argumentError('teacherClasses', Array.isArray(into) ? into.join(',') : into, 'maps a teacher\'s classes; give the teacher model (teacher)');
+    if (!Array.isArray(into) || into.some((r) => !whole(r, 0) || r >= cfg.model.numClasses)) throw argumentError('teacherClasses', Array.isArray(into) ? into.join(',') : into, `expected the run's class (0..${cfg.model.numClasses - 1}) of each of the teacher's classes`);
+    const missing = cfg.classes.findIndex((_, r) => !into.includes(r));
+    if (missing >= 0) throw argumentError('teacherClasses', into.join(','), `no teacher class counts as ${cfg.classes[missing].name}: the student could not learn it`);
+  }
   if (unlabelled(cfg)) {
     // Images without masks: what they are trained for comes from a teacher alone.
     if (!cfg.teacher) throw argumentError('masks', cfg.train.masks, `${cfg.train.images} has no masks: give its masks, or a teacher model (teacher) whose label probabilities are the targets`);
@@ -203,7 +210,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
 
   // Without masks the teacher is the only target (checkTrainConfig refuses another weight).
   const distill = cfg.teacher ? { weight: cfg.distillWeight ?? (unlabelled(cfg) ? 1 : DEFAULT_DISTILL.weight), temperature: cfg.distillTemperature ?? DEFAULT_DISTILL.temperature } : undefined;
-  const teacher = cfg.teacher ? await openTeacher(cfg.teacher, cfg.classes, distill!.temperature) : null;
+  const teacher = cfg.teacher ? await openTeacher(cfg.teacher, cfg.classes, distill!.temperature, 1, cfg.teacherClasses) : null;
   try {
     if (teacher && unlabelled(cfg) && cfg.valFraction != null) {
       // The held-out images are scored against the teacher's label maps: agreement, not accuracy.

@@ -209,6 +209,7 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   const noMasks = (extra: string[]) => ['train', '--images', good.images, ...extra, '--input-size', '32x32', '--epochs', '1', '--out', p('runs', String(cases.length))];
   cases.push({ command: 'train', name: 'images without masks or a teacher', args: noMasks([]), expect: 'error', message: /^pixelwise: --masks is required with --images \(.*or --teacher MODEL to learn from a model's probabilities on the images alone\)/ });
   cases.push({ command: 'train', name: 'images without masks: a loss of masks', args: noMasks(['--teacher', VOC, '--loss', 'dice']), expect: 'error', message: /^pixelwise: --loss dice: applies to masks, and --images .* has none/ });
+  cases.push({ command: 'train', name: 'images without masks: other classes ignored', args: noMasks(['--teacher', VOC, '--select-classes', 'person', '--others', 'ignore']), expect: 'error', message: /^pixelwise: --others ignore: without masks every pixel has the teacher's probabilities/ });
   cases.push({ command: 'train', name: 'images without masks: a teacher that is not there', args: noMasks(['--teacher', p('no-teacher')]), expect: 'error', message: /^pixelwise: --teacher .*no-teacher: no such folder/ });
   cases.push({ command: 'predict', name: '--probabilities naming no class', args: ['predict', PHOTO, '--model', VOC, '--probabilities', 'persn', ...predictOut()], expect: 'error', message: /^pixelwise: --probabilities persn: no such class in this model/ });
   // The evaluation and ranking commands.

@@ -10,7 +10,7 @@ import { SegModel } from '../../src/models/seg_model.ts';
 import { accumulatedGradients, type LossSpec } from '../../src/train/grad_accum.ts';
 import { DataParallel } from '../../src/train/parallel.ts';
 import { distillationLoss, segmentationLoss, taskLoss } from '../../src/train/losses.ts';
-import { softTargetsInto, openTeacher } from '../../src/train/teacher.ts';
+import { softTargetsInto, openTeacher, mergedLabels } from '../../src/train/teacher.ts';
 import { train } from '../../src/train/trainer.ts';
 import type { SplitSpec, TrainConfig } from '../../src/train/config.ts';
 import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../src/data/synthetic.ts';
@@ -213,4 +213,48 @@ test('images without masks: a teacher gives every target (the same run as masks 
   await refused({ teacher: teacherDir, distillWeight: 0.5 }, /^--distill-weight 0.5: without masks the teacher is the only target/);
   await refused({ teacher: teacherDir, classWeights: 'auto' }, /^--class-weights auto: weigh the classes of masks/);
   assert.ok(!fs.existsSync(path.join(d, 'refused')));
+});
+
+test('some of a teacher\'s classes: each run class gets the summed probability of its teacher classes; label maps by the summed probabilities, as computed here', async () => {
+  // Two pixels, three teacher classes, CHW; run classes: 0 <- {0, 2}, 1 <- {1}.
+  const scores = Float32Array.from([2, 1, 1, 1.2, 1.5, 1]);
+  const out = new Float32Array(4);
+  softTargetsInto(out, 0, scores, 3, 1, { map: [0, 1, 0], outC: 2 });
+  const soft = (z: number[]) => { const m = Math.max(...z); const e = z.map((v) => Math.exp(v - m)); const t = e.reduce((a, v) => a + v, 0); return e.map((v) => v / t); };
+  const [p0, p1] = [soft([2, 1, 1.5]), soft([1, 1.2, 1])];
+  [p0[0] + p0[2], p0[1], p1[0] + p1[2], p1[1]].forEach((v, i) => assert.ok(Math.abs(out[i] - v) < 1e-6, `${i}: ${out[i]} against ${v}`));
+  // Pixel 1's most likely teacher class is 1 (0.38), but classes 0 and 2 together (0.62) win.
+  assert.ok(p1[1] > p1[0] && p1[1] > p1[2]);
+  assert.deepEqual([...mergedLabels(scores, 3, [0, 1, 0], 2)], [0, 0]);
+
+  const { d, tr, base, teacherDir, quiet } = await teacherRun();
+  const disc = [SYNTHETIC_CLASSES[0], SYNTHETIC_CLASSES[1]];
+  const student = path.join(d, 'disc');
+  const cfg = { ...base, model: { ...base.model, numClasses: 2 }, classes: disc, val: undefined, train: { images: tr.images }, valFraction: 0.25, epochs: 2, teacher: teacherDir, teacherClasses: [0, 1, 0, 0] };
+  await train(cfg, student, false, quiet);
+  const held = fs.readFileSync(path.join(student, 'val.txt'), 'utf8').split('\n').filter(Boolean);
+  const imgs = await Promise.all(held.map((id) => readImage(path.join(tr.images, `${id}.png`))));
+  const seg = await openSegmenter(teacherDir);
+  try {
+    const scored = await seg.scoresBatch(imgs);
+    held.forEach((id, i) => {
+      const { scores: z } = scored[i];
+      const px = z.length / 4;
+      // Background's probability is that of classes 0, 2 and 3 together.
+      const want = Uint8Array.from({ length: px }, (_, j) => { const p = soft([0, 1, 2, 3].map((k) => z[k * px + j])); return p[1] > p[0] + p[2] + p[3] ? 1 : 0; });
+      assert.deepEqual(readMask(path.join(student, 'teacher_labels', `${id}.png`)).data, want, id);
+    });
+  } finally { await seg.dispose(); }
+  // A library setting the command line derives (from --select-classes): its errors name it.
+  const refused = async (extra: object, re: RegExp) => assert.rejects(train({ ...cfg, ...extra }, path.join(d, 'refused2'), false, quiet), (e: Error) => e instanceof UserError && e.argument === 'teacherClasses' && re.test(e.message));
+  await refused({ teacherClasses: [0, 1, 0] }, /^teacherClasses 0,1,0: 3 entries for a teacher of 4 classes/);
+  await refused({ teacherClasses: [0, 0, 0, 0] }, /^teacherClasses 0,0,0,0: no teacher class counts as disc/);
+  await refused({ teacher: undefined }, /^teacherClasses 0,1,0,0: maps a teacher's classes/);
+
+  // The command line: --select-classes picks the teacher's classes.
+  const r = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'train', '--images', tr.images, '--teacher', teacherDir, '--select-classes', 'disc', '--arch', 'unet', '--width', '4', '--depth', '2',
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '1', '--workers', '0', '--quiet', '--out', path.join(d, 'cli-disc')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^classes: background, disc; the teacher's box, stripe as background$/m);
+  assert.deepEqual(readCard(path.join(d, 'cli-disc')).classes.map((c) => c.name), ['background', 'disc']);
 });

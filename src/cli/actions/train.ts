@@ -139,9 +139,10 @@ function teacherClasses(teacher: string): ClassInfo[] {
 /** What needs masks: refused, naming the option, for a run on images alone. */
 function refuseWithoutMasks(o: Opts, cmd: Command, images: string): void {
   const given = (k: string) => cmd.getOptionValueSource(k) === 'cli' || cmd.getOptionValueSource(k) === 'config';
-  const needs = ([['selectClasses', '--select-classes'], ['labelMap', '--label-map'], ['classWeights', '--class-weights'], ['loss', '--loss']] as const).find(([k]) => given(k));
+  const needs = ([['labelMap', '--label-map'], ['classWeights', '--class-weights'], ['loss', '--loss']] as const).find(([k]) => given(k));
   if (needs) throw new UserError(`${needs[1]} ${String(o[needs[0]])}: applies to masks, and --images ${images} has none (--teacher ${o.teacher} gives every target); give --masks, or drop ${needs[1]}`);
   if (o.distillWeight != null && o.distillWeight !== 1) throw new UserError(`--distill-weight ${o.distillWeight}: without masks the teacher is the only target (1); give --masks to mix in their loss`);
+  if (o.selectClasses != null && o.others === 'ignore') throw new UserError(`--others ignore: without masks every pixel has the teacher's probabilities; the classes not selected join background (--others background)`);
 }
 
 /** Train's options that change something only with another (checked once a recipe is applied). */
@@ -199,7 +200,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     const noMasks = pairing.masks == null;
     const fromTeacher = noMasks ? teacherClasses(o.teacher!) : undefined;
     if (noMasks) refuseWithoutMasks(o, cmd, o.images!);
-    if (o.selectClasses != null && !o.classFile && !dataset?.classes) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
+    if (o.selectClasses != null && !o.classFile && !dataset?.classes && !fromTeacher) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
     // The class count: given, the dataset's, or that of the class file.
     const classCount = o.classes ?? dataset?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined) ?? fromTeacher?.length;
     for (const [k, v] of [['--classes', classCount], ['--out', o.out]] as const) {
@@ -231,16 +232,23 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
       : o.classFile == null && o.classes == null && fromTeacher ? fromTeacher : resolveClasses(numClasses, o.classFile);
     if (binary) log(`binary segmentation (--classes 1): one sigmoid output for ${classes[1].name}; masks hold 0 (background) and 1 or 255 (${classes[1].name}); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark ${classes[1].name} where its probability > 0.5 (--threshold ${classes[1].name}=P at inference)`);
     let labelMap = noMasks ? [] : o.labelMap == null && dataset ? dataset.labelMap : await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, log);
-    if (noMasks) log(`no masks: ${o.teacher}'s class probabilities are the targets of every pixel (distillation alone); classes: ${classes.map((c) => c.name).join(', ')}`);
     // The masks are read in the dataset's classes, then mapped onto the selected ones.
     const maskClasses = classes;
-    let maskColors: Rgb[] | undefined;
-    if (o.selectClasses != null) {
+    let maskColors: Rgb[] | undefined, teacherMap: number[] | undefined;
+    if (o.selectClasses != null && noMasks) {
+      // Some of the teacher's classes: the others' probabilities are summed into background.
+      const s = selectClasses(classes, [], 255, classList(o.selectClasses), 'background');
+      teacherMap = s.labelMap.slice(0, classes.length).map(([, to]) => to);
+      classes = s.classes;
+      numClasses = classes.length;
+      log(`classes: ${classes.map((c) => c.name).join(', ')}; the teacher's ${s.others.join(', ') || 'none'} as ${classes[0].name}`);
+    } else if (o.selectClasses != null) {
       const s = selectClasses(classes, labelMap, ignoreIndex, classList(o.selectClasses), o.others);
       ({ classes, labelMap, ignoreIndex, maskColors } = s);
       numClasses = classes.length;
       log(`classes: ${classes.map((c) => c.name).join(', ')}; ${o.others === 'background' ? `as ${classes[0].name}` : 'ignored'}: ${s.others.join(', ') || 'none'}`);
     }
+    if (noMasks) log(`no masks: ${o.teacher}'s class probabilities are the targets of every pixel (distillation alone)${teacherMap ? '' : `; classes: ${classes.map((c) => c.name).join(', ')}`}`);
     let classWeights: number[] | 'auto' | undefined;
     if (o.classWeights === 'auto') classWeights = 'auto';
     else if (o.classWeights) {
@@ -272,7 +280,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
       // Pretrained encoders get the normalisation their weights were trained with.
       norm: bands?.norm ?? norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights, ...(initClasses ? { initClasses } : {}),
-      ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature } : {}),
+      ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature, ...(teacherMap ? { teacherClasses: teacherMap } : {}) } : {}),
       ...(o.then ? { then: o.then } : {}),
     };
   }
