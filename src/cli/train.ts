@@ -1,7 +1,7 @@
 // `pixelwise train`: a model from a folder of images + masks.
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
-import { DEFAULT_PRECISE_BN_IMAGES, LOSSES, ON_NAN, type LossName, type OnNaN } from '../train/choices.js';
+import { DEFAULT_PRECISE_BN_IMAGES, LOSSES, ON_NAN, TEACHER_VIEWS, type LossName, type OnNaN, type TeacherView } from '../train/choices.js';
 import { SCHEDULES, type ScheduleName } from '../train/schedule.js';
 import { addArchOptions } from './arch_options.js';
 import { addPairingOptions, type DataOpts } from './shared.js';
@@ -15,7 +15,7 @@ export interface Opts extends DataOpts {
   batchSize: number; epochs?: number; lr: number; schedule: ScheduleName; warmup: number; loss: LossName;
   classWeights?: string; focalGamma: number; augment: boolean; augScale: [number, number]; augRotate: number;
   flip: boolean; augColor: number; augElastic: number; seed: number; earlyStop?: number; maxMinutes?: number; out?: string;
-  initClasses?: string | true; teacher?: string; distillWeight?: number; distillTemperature?: number;
+  initClasses?: string | true; teacher?: string; teacherView?: TeacherView; distillWeight?: number; distillTemperature?: number;
   findLr?: number | true; resume?: string; onNan: OnNaN; backend: BackendName; quiet?: boolean; workers: string; microBatch: string; checkpointBlocks: string; config?: string; then?: string; valEvery: number; preciseBn?: number; channels: string; initWeights?: string; encoderWeights?: string;
 }
 
@@ -60,6 +60,7 @@ export function trainCommand(): Command {
     .option('--init-weights <file>', 'start from these weights (.safetensors, a run or model folder, or a shipped start), e.g. to fine-tune')
     .option('--init-classes [pairs]', 'with --init-weights from a model package: each class\'s scores start from the package\'s class of the same name (case-insensitive) or as paired here, NEW=OLD,... (e.g. Pavement=sidewalk); the other classes start new')
     .option('--teacher <model>', 'distillation: also learn from this model\'s class probabilities (a shipped name, model package or training run predicting the same classes)')
+    .addOption(new Option('--teacher-view <view>', 'with --teacher: what the teacher sees: each augmented crop (as the student), or each whole image once, its probabilities warped with every crop (faster: one teacher pass per image; a teacher of a fixed input size sees the whole scene)').choices(TEACHER_VIEWS))
     .option('--distill-weight <w>', 'with --teacher: the distillation term\'s share of the loss, 0..1 (default 0.5; 1 = from the teacher alone)', parseFloatArg)
     .option('--distill-temperature <t>', 'with --teacher: softmax temperature of teacher and student in the distillation term (default 1)', parseFloatArg)
     .option('--encoder-weights <file>', 'pretrained encoder: a shipped start (MobileNetV2 starts from deeplabv3-voc by default), a model folder, torchvision .pth/.pt/.safetensors or Keras .h5; none: random; sets the encoder\'s layout and input normalisation')

@@ -37,8 +37,11 @@ export function checkAugment(a: AugmentConfig): void {
   if (a.elasticGrid != null && !(Number.isInteger(a.elasticGrid) && a.elasticGrid >= 2)) throw argumentError('augment.elasticGrid', a.elasticGrid, 'expected a whole number of control points a side, 2 or more');
 }
 
-/** An image (`channels` bands, 3 when absent; any sample type) and its mask. */
-export interface Pair { image: Samples; mask: Uint8Array; width: number; height: number; channels?: number }
+/**
+ * An image (`channels` bands, 3 when absent; any sample type) and its mask; `soft`: a teacher's
+ * class probabilities of the whole image (`c` per pixel, 8-bit, HWC), warped with it.
+ */
+export interface Pair { image: Samples; mask: Uint8Array; width: number; height: number; channels?: number; soft?: { data: Uint8Array; c: number } }
 
 export interface AffineParams {
   scale: number; angle: number; flip: boolean; offsetX: number; offsetY: number;
@@ -64,8 +67,9 @@ export function sampleAffine(rng: Rng, cfg: AugmentConfig, w: number, h: number,
 }
 
 /**
- * Resamples image (every band) and mask into a cw x ch crop under the affine params. Outside the
- * source the mask is `ignore` and the image is `fill` per band (default 0).
+ * Resamples image (every band), mask and teacher probabilities (bilinear, as the image) into a cw x
+ * ch crop under the affine params. Outside the source the mask is `ignore`, the image is `fill` per
+ * band (default 0) and the probabilities are 0 (no target).
  */
 export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ignore: number, fill?: number[]): Pair {
   const { width: w, height: h } = src;
@@ -77,6 +81,7 @@ export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ign
   const cx = w * p.scale / 2, cy = h * p.scale / 2;
   const cos = Math.cos(p.angle), sin = Math.sin(p.angle);
   const si = src.image, sm = src.mask;
+  const soft = src.soft, sc = soft?.c ?? 0, so = soft ? new Uint8Array(cw * ch * sc) : undefined;
   const inv = 1 / p.scale;
   const el = p.elastic;
   // Smooth per-pixel displacement: bicubic-free smoothstep interpolation of the control grid.
@@ -113,9 +118,13 @@ export function warpPair(src: Pair, p: AffineParams, cw: number, ch: number, ign
       for (let k = 0; k < C; k++) {
         img[o * C + k] = si[a + k] * w00 + si[b + k] * w01 + si[c + k] * w10 + si[d + k] * w11 + round;
       }
+      if (so) {
+        const sd = soft!.data, [pa, pb, pc, pd] = [a / C * sc, b / C * sc, c / C * sc, d / C * sc];
+        for (let k = 0; k < sc; k++) so[o * sc + k] = sd[pa + k] * w00 + sd[pb + k] * w01 + sd[pc + k] * w10 + sd[pd + k] * w11 + 0.5;
+      }
     }
   }
-  return { image: img, mask, width: cw, height: ch, ...(src.channels != null ? { channels: src.channels } : {}) };
+  return { image: img, mask, width: cw, height: ch, ...(src.channels != null ? { channels: src.channels } : {}), ...(so ? { soft: { data: so, c: sc } } : {}) };
 }
 
 /** Brightness, contrast and saturation jitter, in place. */

@@ -19,6 +19,9 @@ export interface Batch { x: Float32Array; y: Int32Array; n: number; height: numb
 /** A teacher: class probabilities [n, h, w, classes] for same-size images, as the student sees them. */
 export type SoftTargets = (imgs: PixelImage[]) => Promise<Float32Array>;
 
+/** A teacher of whole images: 8-bit class probabilities (HWC, `c` classes) at the image's size. */
+export type ImageTargets = (img: PixelImage) => Promise<{ data: Uint8Array; c: number }>;
+
 export async function resizeMaskNearest(mask: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Uint8Array> {
   if (w === tw && h === th) return mask;
   // extractChannel: sharp otherwise turns a 1-channel raw image into 3-channel sRGB on output.
@@ -94,6 +97,11 @@ export interface LoaderOptions {
   cacheMb?: number;
   /** Distillation: each batch also carries this teacher's probabilities for its images. */
   teacher?: SoftTargets;
+  /**
+   * Distillation instead from the teacher's probabilities of each whole image, computed once when it
+   * is decoded (kept with it) and warped with each crop; 0 where a crop leaves the image (no target).
+   */
+  teacherImage?: ImageTargets;
   /** Images read as stored with this many bands (any sample depth) instead of as 8-bit RGB. */
   bands?: number;
 }
@@ -112,7 +120,9 @@ export class SegLoader {
   pair(s: Sample): Promise<Pair> {
     let p = this.cache.get(s.id);
     if (!p) {
+      const whole = this.opts.teacherImage;
       p = loadPair(s, this.spec, this.opts.resize, this.opts.bands);
+      if (whole) p = p.then(async (q) => ({ ...q, soft: await whole({ data: q.image, width: q.width, height: q.height, ...(q.channels != null ? { channels: q.channels } : {}) }) }));
       if (this.cacheAll) this.cache.set(s.id, p);
     }
     return p;
@@ -124,7 +134,9 @@ export class SegLoader {
    */
   async warm(onProgress?: (done: number) => void): Promise<void> {
     const first = await loadPair(this.samples[0], this.spec, this.opts.resize, this.opts.bands);
-    const estimate = first.image.length * 4 / 3 * this.samples.length; // RGB + mask bytes
+    // RGB + mask bytes, and a whole-image teacher's probabilities (a byte per class and pixel).
+    const classes = this.opts.teacherImage ? (await this.pair(this.samples[0])).soft!.c : 0;
+    const estimate = (first.image.length * 4 / 3 + first.width * first.height * classes) * this.samples.length;
     if (estimate > (this.opts.cacheMb ?? DEFAULT_CACHE_MB) * 2 ** 20) {
       this.cacheAll = false;
       onProgress?.(this.samples.length);
@@ -178,7 +190,9 @@ export class SegLoader {
     const x = new Float32Array(pairs.length * px * c);
     const y = new Int32Array(pairs.length * px);
     pairs.forEach((p, i) => { normalizeSamplesInto(x, i * px * c, p.image, c, norm); y.set(p.mask, i * px); });
-    const soft = this.opts.teacher && withTeacher ? await this.opts.teacher(pairs.map((p) => ({ data: p.image, width, height, ...(p.channels != null ? { channels: p.channels } : {}) }))) : undefined;
+    const soft = !withTeacher ? undefined
+      : this.opts.teacher ? await this.opts.teacher(pairs.map((p) => ({ data: p.image, width, height, ...(p.channels != null ? { channels: p.channels } : {}) })))
+        : this.opts.teacherImage ? warpedTargets(pairs) : undefined;
     return { x, y, n: pairs.length, height, width, ids: items.map((s) => s.id), ...(soft ? { soft } : {}) };
   }
 
@@ -207,4 +221,21 @@ export class SegLoader {
       yield batch;
     }
   }
+}
+
+/** The crops' warped 8-bit teacher probabilities as distributions (NHWC); a pixel without any stays 0. */
+function warpedTargets(pairs: Pair[]): Float32Array {
+  const c = pairs[0].soft!.c, px = pairs[0].width * pairs[0].height;
+  const out = new Float32Array(pairs.length * px * c);
+  pairs.forEach((p, n) => {
+    const d = p.soft!.data;
+    for (let i = 0; i < px; i++) {
+      let sum = 0;
+      for (let k = 0; k < c; k++) sum += d[i * c + k];
+      if (!sum) continue;
+      const o = (n * px + i) * c;
+      for (let k = 0; k < c; k++) out[o + k] = d[i * c + k] / sum;
+    }
+  });
+  return out;
 }

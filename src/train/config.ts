@@ -6,7 +6,7 @@ import type { PairingSpec } from '../data/dataset.js';
 import type { Normalization } from '../data/normalize.js';
 import type { SampleType } from '../data/pixels.js';
 import type { ModelSpec } from '../models/seg_model.js';
-import type { LossName } from './choices.js';
+import type { LossName, TeacherView } from './choices.js';
 import type { ScheduleName } from './schedule.js';
 import type { OnNaN } from './choices.js';
 import { refuseUnknownKeys } from '../util/call_options.js';
@@ -81,6 +81,12 @@ export interface TrainConfig {
    * predicts the run's classes.
    */
   teacherClasses?: number[];
+  /**
+   * What the teacher sees: each augmented crop as the student does (`crop`, the default), or each
+   * whole image once, its probabilities kept and warped with every crop (`image`: one teacher pass
+   * per image instead of per crop and epoch; a teacher of a fixed input size sees the whole scene).
+   */
+  teacherView?: TeacherView;
   /** The distillation term's share of the loss, 0..1 (default 0.5). */
   distillWeight?: number;
   /** The softmax temperature of both teacher and student in the distillation term (default 1). */
@@ -106,7 +112,7 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, true> = {
   batchSize: true, epochs: true, lr: true, schedule: true, warmupSteps: true, loss: true, classWeights: true, focalGamma: true,
   augment: true, norm: true, seed: true, earlyStopPatience: true, maxMinutes: true, onNaN: true, valBatchSize: true, bands: true,
   sampleType: true, valEvery: true, preciseBn: true, initWeights: true, then: true, initClasses: true, encoderWeights: true,
-  teacher: true, teacherClasses: true, distillWeight: true, distillTemperature: true, workers: true, microBatch: true, checkpointBlocks: true,
+  teacher: true, teacherClasses: true, teacherView: true, distillWeight: true, distillTemperature: true, workers: true, microBatch: true, checkpointBlocks: true,
   backend: true, cacheMb: true, ortKernels: true,
 };
 

@@ -11,6 +11,8 @@ export interface Teacher {
   softTargets(imgs: PixelImage[]): Promise<Float32Array>;
   /** Its label maps at each image's size (validation masks of a run without masks). */
   labels(imgs: PixelImage[]): Promise<Uint8Array[]>;
+  /** Its probabilities of a whole image at the temperature, 8-bit, HWC in the run's classes (teacherView image). */
+  imageTargets(img: PixelImage): Promise<{ data: Uint8Array; c: number }>;
   readonly name: string;
   dispose(): Promise<void>;
 }
@@ -86,6 +88,12 @@ export async function openTeacher(model: string, classes: ClassInfo[], temperatu
       const scored = await seg.scoresBatch(imgs);
       scored.forEach((s, i) => softTargetsInto(out, i * width * height * c, s.scores, theirs.length, temperature, into && { map: into, outC: c }));
       return out;
+    },
+    async imageTargets(img) {
+      const [{ scores }] = await seg.scoresBatch([img]);
+      const p = new Float32Array(img.width * img.height * c);
+      softTargetsInto(p, 0, scores, theirs.length, temperature, into && { map: into, outC: c });
+      return { data: Uint8Array.from(p, (v) => Math.round(v * 255)), c };
     },
     labels: async (imgs) => (into ? (await seg.scoresBatch(imgs)).map((s) => mergedLabels(s.scores, theirs.length, into, c)) : seg.predictBatch(imgs)),
     dispose: () => seg.dispose(),

@@ -32,7 +32,7 @@ import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js
 import { refuseUnknownTrainKeys, type TrainConfig, type SplitSpec } from './config.js';
 import { DataParallel } from './parallel.js';
 import { recomputeBatchNormStats } from './precise_bn.js';
-import { DEFAULT_PRECISE_BN_IMAGES, LOSSES } from './choices.js';
+import { DEFAULT_PRECISE_BN_IMAGES, LOSSES, TEACHER_VIEWS } from './choices.js';
 import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { engineBackend, initEngine } from '../engine/backend.js';
 import { GuardedSteps, type Gradients } from './step.js';
@@ -121,6 +121,8 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   if (cfg.distillWeight != null && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1)) throw argumentError('distillWeight', cfg.distillWeight, 'the distillation term\'s share of the loss must be 0..1');
   if (cfg.distillTemperature != null && !(cfg.distillTemperature > 0 && Number.isFinite(cfg.distillTemperature))) throw argumentError('distillTemperature', cfg.distillTemperature, 'must be above 0 (1 = the plain softmax)');
   if (!cfg.teacher && (cfg.distillWeight != null || cfg.distillTemperature != null)) throw argumentError('distillWeight', cfg.distillWeight ?? cfg.distillTemperature, 'distillation needs a teacher model (teacher)');
+  if (cfg.teacherView !== undefined && !TEACHER_VIEWS.includes(cfg.teacherView)) throw argumentError('teacherView', cfg.teacherView, `use ${TEACHER_VIEWS.join(' or ')}`);
+  if (cfg.teacherView !== undefined && !cfg.teacher) throw argumentError('teacherView', cfg.teacherView, 'what a teacher sees; give the teacher model (teacher)');
   const into = cfg.teacherClasses;
   if (into !== undefined) {
     if (!cfg.teacher) throw argumentError('teacherClasses', Array.isArray(into) ? into.join(',') : into, 'maps a teacher\'s classes; give the teacher model (teacher)');
@@ -269,7 +271,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   const loader = new SegLoader(trainSamples, trainSpec, {
     batchSize: cfg.batchSize, crop: cfg.inputSize, resize: cfg.resize, augment: cfg.augment ?? NO_AUGMENT,
     norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2, cacheMb: cfg.cacheMb, bands: cfg.bands,
-    teacher: teacher ? (imgs) => teacher.softTargets(imgs) : undefined,
+    ...(teacher && cfg.teacherView === 'image' ? { teacherImage: (img: PixelImage) => teacher.imageTargets(img) } : { teacher: teacher ? (imgs: PixelImage[]) => teacher.softTargets(imgs) : undefined }),
   });
   const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
   try { await loader.warm((d) => warmBar.update(d)); } finally { warmBar.stop(); }
@@ -332,7 +334,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   log(`model ${cfg.model.arch}: ${model.paramCount().toLocaleString('en-US')} parameters; ${trainSamples.length} training images, ${valSamples.length} validation; backend ${tf.getBackend()}`);
 
   const lossSpec = { loss: cfg.loss, options: { numClasses: cfg.model.numClasses, ignoreIndex: cfg.ignoreIndex, classWeights, focalGamma: cfg.focalGamma, distill } };
-  if (teacher) log(`distillation from ${teacher.name}: ${distill!.weight === 1 ? '' : `${distill!.weight} x `}temperature ${distill!.temperature}^2 x KL(teacher || student)${distill!.weight === 1 ? ' alone' : ` + ${1 - distill!.weight} x ${cfg.loss}`}`);
+  if (teacher) log(`distillation from ${teacher.name}${cfg.teacherView === 'image' ? ' (each whole image once, warped with the crops)' : ''}: ${distill!.weight === 1 ? '' : `${distill!.weight} x `}temperature ${distill!.temperature}^2 x KL(teacher || student)${distill!.weight === 1 ? ' alone' : ` + ${1 - distill!.weight} x ${cfg.loss}`}`);
   const workers = Math.min(cfg.workers ?? 0, cfg.batchSize - 1);
   // One TF.js instance alone: its ONNX Runtime convolutions may use every core; with workers, one each.
   configureOrtKernels({ enabled: cfg.ortKernels ?? true, threads: workers > 0 ? 1 : defaultThreads() });

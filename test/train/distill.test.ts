@@ -14,7 +14,8 @@ import { softTargetsInto, openTeacher, mergedLabels } from '../../src/train/teac
 import { train } from '../../src/train/trainer.ts';
 import type { SplitSpec, TrainConfig } from '../../src/train/config.ts';
 import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../src/data/synthetic.ts';
-import { DEFAULT_AUGMENT } from '../../src/data/augment.ts';
+import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../src/data/augment.ts';
+import { SegLoader } from '../../src/data/loader.ts';
 import { IMAGENET_NORM } from '../../src/data/normalize.ts';
 import { loadSamples } from '../../src/data/dataset.ts';
 import { readImage } from '../../src/data/image_io.ts';
@@ -257,4 +258,54 @@ test('some of a teacher\'s classes: each run class gets the summed probability o
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /^classes: background, disc; the teacher's box, stripe as background$/m);
   assert.deepEqual(readCard(path.join(d, 'cli-disc')).classes.map((c) => c.name), ['background', 'disc']);
+});
+
+test('the teacher of whole images: its probabilities once per image, 8-bit, warped with each crop (as is when the crop is the image, mirrored with it), as computed here', async () => {
+  const { d, tr, base, teacherDir, quiet } = await teacherRun();
+  const teacher = await openTeacher(teacherDir, SYNTHETIC_CLASSES, 1);
+  const samples = loadSamples({ images: tr.images, numClasses: 4, ignoreIndex: 255 }).slice(0, 4);
+  let calls = 0;
+  const loader = (augment: typeof DEFAULT_AUGMENT) => new SegLoader(samples, { images: tr.images, numClasses: 4, ignoreIndex: 255 }, {
+    batchSize: 4, crop: [32, 32], augment, norm: IMAGENET_NORM, seed: 3, shuffle: false,
+    teacherImage: (img) => { calls++; return teacher.imageTargets(img); },
+  });
+  try {
+    const seg = await openSegmenter(teacherDir);
+    const scored = await seg.scoresBatch(await Promise.all(samples.map((s) => readImage(s.image))));
+    await seg.dispose();
+    // By hand: softmax, to 8 bits, each pixel's bytes over their sum.
+    const want = scored.map(({ scores: z }) => {
+      const px = z.length / 4, out = new Float32Array(px * 4);
+      for (let j = 0; j < px; j++) {
+        const zs = [0, 1, 2, 3].map((k) => z[k * px + j]), m = Math.max(...zs), e = zs.map((v) => Math.exp(v - m)), t = e.reduce((a, v) => a + v, 0);
+        const q = e.map((v) => Math.round((v / t) * 255)), qs = q.reduce((a, v) => a + v, 0);
+        q.forEach((v, k) => { out[j * 4 + k] = v / qs; });
+      }
+      return out;
+    });
+    const mirrored = (a: Float32Array) => { const o = new Float32Array(a.length); for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) for (let k = 0; k < 4; k++) o[(y * 32 + x) * 4 + k] = a[(y * 32 + 31 - x) * 4 + k]; return o; };
+    const close = (a: Float32Array, b: Float32Array) => a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
+    const asIs = loader({ ...NO_AUGMENT });
+    const b = await asIs.makeBatch(0, 0, asIs.order(0));
+    assert.equal(b.soft!.length, 4 * 32 * 32 * 4);
+    samples.forEach((_, i) => assert.ok(close(b.soft!.subarray(i * 4096, (i + 1) * 4096), want[i]), `sample ${i}`));
+    assert.equal(calls, 4); // once per image
+    const flips = loader({ ...NO_AUGMENT, flip: true });
+    let seen = 0;
+    for (let epoch = 0; epoch < 3; epoch++) {
+      const f = await flips.makeBatch(epoch, 0, flips.order(epoch));
+      samples.forEach((_, i) => {
+        const got = f.soft!.subarray(i * 4096, (i + 1) * 4096);
+        if (close(got, mirrored(want[i]))) seen |= 2; else if (close(got, want[i])) seen |= 1; else assert.fail(`sample ${i}, epoch ${epoch}: neither as is nor mirrored`);
+      });
+    }
+    assert.equal(seen, 3, 'both views met');
+    assert.equal(calls, 8); // the second loader's four images, once each over three epochs
+  } finally { await teacher.dispose(); }
+
+  // A run: the teacher's view said; without a teacher refused.
+  const lines: string[] = [];
+  await train({ ...base, val: undefined, train: { images: tr.images }, epochs: 1, teacher: teacherDir, teacherView: 'image' }, path.join(d, 'whole'), false, { quiet: true, log: (l) => lines.push(l) });
+  assert.ok(lines.some((l) => /^distillation from .* \(each whole image once, warped with the crops\): temperature 1\^2 x KL\(teacher \|\| student\) alone$/.test(l)), lines.join('\n'));
+  await assert.rejects(train({ ...base, teacherView: 'image' }, path.join(d, 'no-teacher'), false, quiet), (e: Error) => e instanceof UserError && cliMessage(e).startsWith('--teacher-view image: what a teacher sees; give the teacher model'));
 });

@@ -258,7 +258,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (classWeights !== undefined && classWeights !== 'auto' && (classWeights.some((w) => w < 0) || classWeights.every((w) => w === 0))) {
       throw new UserError(`--class-weights ${o.classWeights}: weights must be >= 0 and at least one above 0 (all zero weights train nothing)`);
     }
-    if (!o.teacher && (o.distillWeight != null || o.distillTemperature != null)) throw new UserError(`${o.distillWeight != null ? '--distill-weight' : '--distill-temperature'} needs --teacher MODEL (the model to distil from)`);
+    if (!o.teacher && (o.distillWeight != null || o.distillTemperature != null || o.teacherView != null)) throw new UserError(`${o.distillWeight != null ? '--distill-weight' : o.distillTemperature != null ? '--distill-temperature' : '--teacher-view'} needs --teacher MODEL (the model to distil from)`);
     const { initWeights, encoderWeights, layout, norm, initClasses: startClasses, initModel } = startingWeights(o, log);
     startOptions(o, cmd, initModel, numClasses, log);
     if (o.initClasses !== undefined && !startClasses) throw new UserError(`--init-classes needs --init-weights naming a model package or run folder (a weights file has no class names)`);
@@ -280,7 +280,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
       // Pretrained encoders get the normalisation their weights were trained with.
       norm: bands?.norm ?? norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights, ...(initClasses ? { initClasses } : {}),
-      ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature, ...(teacherMap ? { teacherClasses: teacherMap } : {}) } : {}),
+      ...(o.teacher ? { teacher: o.teacher, distillWeight: o.distillWeight, distillTemperature: o.distillTemperature, ...(teacherMap ? { teacherClasses: teacherMap } : {}), ...(o.teacherView ? { teacherView: o.teacherView } : {}) } : {}),
       ...(o.then ? { then: o.then } : {}),
     };
   }
