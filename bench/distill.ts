@@ -1,7 +1,8 @@
-// npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled,unlabelled]
+// npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled,unlabelled,unlabelled-image]
 // Does distillation help? The same CamVid student recipe trained for the same number of steps
 // without and with a teacher (--teacher, default the shipped `camvid-fast` model), and from the
-// teacher alone on the training images without their masks; then CamVid val mIoU (11 classes, void
+// teacher alone on the training images without their masks (the teacher on each crop, or on each
+// whole image once); then CamVid val mIoU (11 classes, void
 // ignored) at the original 360x480. Equal steps rather than equal minutes: the teacher's cost is
 // reported beside (minutes), and the runs share the machine with whatever else runs. Runs live in
 // runs/distill/NAME (a finished one is evaluated again, not retrained); results go to
@@ -24,6 +25,7 @@ const RUNS: Run[] = [
   { name: 'distilled', extra: ['--teacher', TEACHER, '--distill-weight', '0.5', '--distill-temperature', '1'], note: `labels and the ${TEACHER} model's probabilities, weight 0.5, temperature 1` },
   // The training images without their masks: what a teacher alone passes on (its classes are the run's).
   { name: 'unlabelled', extra: ['--teacher', TEACHER], noMasks: true, note: `the ${TEACHER} model's probabilities alone (training masks not read)` },
+  { name: 'unlabelled-image', extra: ['--teacher', TEACHER, '--teacher-view', 'image'], noMasks: true, note: `the ${TEACHER} model's probabilities alone, of each whole image once (--teacher-view image)` },
 ];
 
 export interface DistillResult { name: string; note: string; epochs: number; minutes: number; mIoU: number; pixelAccuracy: number; perClassIoU: Record<string, number | null>; command: string; date: string }
