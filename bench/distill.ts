@@ -2,11 +2,11 @@
 // Does distillation help? The same CamVid student recipe trained for the same number of steps
 // without and with a teacher (--teacher, default the shipped `camvid-fast` model), and from the
 // teacher alone on the training images without their masks (the teacher on each crop, or on each
-// whole image once); then CamVid val mIoU (11 classes, void
-// ignored) at the original 360x480. Equal steps rather than equal minutes: the teacher's cost is
-// reported beside (minutes), and the runs share the machine with whatever else runs. Runs live in
-// runs/distill/NAME (a finished one is evaluated again, not retrained); results go to
-// docs/bench/distill.json. Needs ../shared/data/camvid.
+// whole image once); then CamVid val mIoU (11 classes, void ignored) at the original 360x480.
+// Equal steps rather than equal minutes: the teacher's cost is reported beside (minutes), and the
+// runs share the machine with whatever else runs. Runs live in runs/distill/NAME (a finished one is
+// evaluated again, not retrained); results go to docs/bench/distill.json. Needs
+// ../shared/data/camvid.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.ts';
