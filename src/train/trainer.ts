@@ -273,7 +273,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
     norm: cfg.norm, seed: cfg.seed, shuffle: true, prefetch: 2, cacheMb: cfg.cacheMb, bands: cfg.bands,
     ...(teacher && cfg.teacherView === 'image' ? { teacherImage: (img: PixelImage) => teacher.imageTargets(img) } : { teacher: teacher ? (imgs: PixelImage[]) => teacher.softTargets(imgs) : undefined }),
   });
-  const warmBar = progressBar('decode', trainSamples.length, 'img', hooks.quiet);
+  const warmBar = progressBar(teacher && cfg.teacherView === 'image' ? 'decode, teacher' : 'decode', trainSamples.length, 'img', hooks.quiet);
   try { await loader.warm((d) => warmBar.update(d)); } finally { warmBar.stop(); }
   // A teacher speaks for every pixel: masks that ignore them all still leave something to learn.
   if (!teacher && await loader.labelledPixels() === 0) throw nothingToLearn(cfg);
