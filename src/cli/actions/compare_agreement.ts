@@ -4,7 +4,7 @@
 // label maps as truth (per-class IoU, mIoU), with the images where they differ most.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadSamples, type Sample } from '../../data/dataset.js';
+import { loadSamples, type PairingSpec, type Sample } from '../../data/dataset.js';
 import { readModelInput } from '../../data/raster.js';
 import { displayRgb } from '../../data/display_bands.js';
 import type { Segmenter } from '../../inference/segmenter.js';
@@ -14,7 +14,6 @@ import { overviewJpeg, stackJpeg } from '../../render/overview.js';
 import { progressBar } from '../../util/progress.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { errorImage } from './worst_sheet.js';
-import type { PairingSpec } from '../../data/dataset.js';
 
 const pts = (v: number) => (v * 100).toFixed(2);
 
