@@ -1,4 +1,4 @@
-// npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled,unlabelled,unlabelled-image]
+// npm run bench:distill [-- --epochs 4] [-- --teacher camvid] [-- --only plain,distilled,distilled-image,unlabelled,unlabelled-image]
 // Does distillation help? The same CamVid student recipe trained for the same number of steps
 // without and with a teacher (--teacher, default the shipped `camvid-fast` model), and from the
 // teacher alone on the training images without their masks (the teacher on each crop, or on each
@@ -23,6 +23,7 @@ interface Run { name: string; extra: string[]; note: string; noMasks?: boolean }
 const RUNS: Run[] = [
   { name: 'plain', extra: [], note: 'labels only' },
   { name: 'distilled', extra: ['--teacher', TEACHER, '--distill-weight', '0.5', '--distill-temperature', '1'], note: `labels and the ${TEACHER} model's probabilities, weight 0.5, temperature 1` },
+  { name: 'distilled-image', extra: ['--teacher', TEACHER, '--teacher-view', 'image', '--distill-weight', '0.5', '--distill-temperature', '1'], note: `labels and the ${TEACHER} model's probabilities of each whole image once (--teacher-view image), weight 0.5, temperature 1` },
   // The training images without their masks: what a teacher alone passes on (its classes are the run's).
   { name: 'unlabelled', extra: ['--teacher', TEACHER], noMasks: true, note: `the ${TEACHER} model's probabilities alone (training masks not read)` },
   { name: 'unlabelled-image', extra: ['--teacher', TEACHER, '--teacher-view', 'image'], noMasks: true, note: `the ${TEACHER} model's probabilities alone, of each whole image once (--teacher-view image)` },
