@@ -55,10 +55,30 @@ export function readCheckedMask(file: string, spec: DatasetSpec, image: { width:
 }
 
 /**
- * A sample's image and mask. `bands`: the images are read as stored (raster.ts: that many bands, at
- * their own sample depth) instead of as 8-bit RGB.
+ * 8-bit class probabilities (HWC, `c` per pixel) of a w x h image resampled to tw x th, bilinear with
+ * pixel centres aligned (as the image's resize): each pixel stays a mixture of distributions.
  */
-export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number], bands?: number): Promise<Pair> {
+export function resizeProbabilities(d: Uint8Array, c: number, w: number, h: number, tw: number, th: number): Uint8Array {
+  if (w === tw && h === th) return d;
+  const out = new Uint8Array(tw * th * c);
+  const sx = w / tw, sy = h / th;
+  for (let v = 0; v < th; v++) {
+    const y = Math.min(Math.max((v + 0.5) * sy - 0.5, 0), h - 1), y0 = Math.floor(y), y1 = Math.min(y0 + 1, h - 1), fy = y - y0;
+    for (let u = 0; u < tw; u++) {
+      const x = Math.min(Math.max((u + 0.5) * sx - 0.5, 0), w - 1), x0 = Math.floor(x), x1 = Math.min(x0 + 1, w - 1), fx = x - x0;
+      const a = (y0 * w + x0) * c, b = (y0 * w + x1) * c, e = (y1 * w + x0) * c, f = (y1 * w + x1) * c, o = (v * tw + u) * c;
+      for (let k = 0; k < c; k++) out[o + k] = (d[a + k] * (1 - fx) + d[b + k] * fx) * (1 - fy) + (d[e + k] * (1 - fx) + d[f + k] * fx) * fy + 0.5;
+    }
+  }
+  return out;
+}
+
+/**
+ * A sample's image and mask. `bands`: the images are read as stored (raster.ts: that many bands, at
+ * their own sample depth) instead of as 8-bit RGB. `teacher`: its probabilities of the image as read
+ * (before `resize`, which then resizes them too).
+ */
+export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, number], bands?: number, teacher?: ImageTargets): Promise<Pair> {
   // A dataset without masks (images a teacher labels, distillation): every pixel the ignore label.
   if (!s.mask && spec.masks) throw new UserError(`${s.image}: no mask`);
   const maskOf = (img: { width: number; height: number }) => (s.mask ? readCheckedMask(s.mask, spec, img) : new Uint8Array(img.width * img.height).fill(spec.ignoreIndex));
@@ -66,21 +86,25 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
     let img: PixelImage = await readRaster(s.image);
     if (img.channels !== bands) throw new UserError(`${s.image}: ${img.channels} band${img.channels === 1 ? '' : 's'} but the run's images have ${bands} (options.channels); every image needs the same bands`);
     let mask = maskOf(img);
+    const soft = teacher && await teacher(img);
     if (resize) {
       const [th, tw] = resize;
       mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
+      if (soft) soft.data = resizeProbabilities(soft.data, soft.c, img.width, img.height, tw, th);
       img = resizeSamples(img, tw, th);
     }
-    return { image: img.data, mask, width: img.width, height: img.height, channels: bands };
+    return { image: img.data, mask, width: img.width, height: img.height, channels: bands, ...(soft ? { soft } : {}) };
   }
   let img: RgbImage = await readImage(s.image);
   let mask = maskOf(img);
+  const soft = teacher && await teacher(img);
   if (resize) {
     const [th, tw] = resize;
     mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
+    if (soft) soft.data = resizeProbabilities(soft.data, soft.c, img.width, img.height, tw, th);
     img = await resizeRgb(img, tw, th);
   }
-  return { image: img.data, mask, width: img.width, height: img.height };
+  return { image: img.data, mask, width: img.width, height: img.height, ...(soft ? { soft } : {}) };
 }
 
 export interface LoaderOptions {
@@ -98,8 +122,9 @@ export interface LoaderOptions {
   /** Distillation: each batch also carries this teacher's probabilities for its images. */
   teacher?: SoftTargets;
   /**
-   * Distillation instead from the teacher's probabilities of each whole image, computed once when it
-   * is decoded (kept with it) and warped with each crop; 0 where a crop leaves the image (no target).
+   * Distillation instead from the teacher's probabilities of each whole image as read (before
+   * `resize`), computed once when it is decoded (kept with it) and warped with each crop; 0 where a
+   * crop leaves the image (no target).
    */
   teacherImage?: ImageTargets;
   /** Images read as stored with this many bands (any sample depth) instead of as 8-bit RGB. */
@@ -120,9 +145,7 @@ export class SegLoader {
   pair(s: Sample): Promise<Pair> {
     let p = this.cache.get(s.id);
     if (!p) {
-      const whole = this.opts.teacherImage;
-      p = loadPair(s, this.spec, this.opts.resize, this.opts.bands);
-      if (whole) p = p.then(async (q) => ({ ...q, soft: await whole({ data: q.image, width: q.width, height: q.height, ...(q.channels != null ? { channels: q.channels } : {}) }) }));
+      p = loadPair(s, this.spec, this.opts.resize, this.opts.bands, this.opts.teacherImage);
       if (this.cacheAll) this.cache.set(s.id, p);
     }
     return p;

@@ -301,6 +301,23 @@ test('the teacher of whole images: its probabilities once per image, 8-bit, warp
     }
     assert.equal(seen, 3, 'both views met');
     assert.equal(calls, 8); // the second loader's four images, once each over three epochs
+    // With a resize (32 -> 16) the teacher sees the image as read; its probabilities are resized
+    // with it: here each is the mean of a 2x2 block of the 8-bit values.
+    const halved = new SegLoader(samples, { images: tr.images, numClasses: 4, ignoreIndex: 255 }, {
+      batchSize: 4, crop: [16, 16], resize: [16, 16], augment: { ...NO_AUGMENT }, norm: IMAGENET_NORM, seed: 3, shuffle: false,
+      teacherImage: (img) => { assert.equal(img.width, 32); return teacher.imageTargets(img); },
+    });
+    const h = await halved.makeBatch(0, 0, halved.order(0));
+    samples.forEach((_, i) => {
+      const { scores: z } = scored[i];
+      const q8 = (j: number) => { const zs = [0, 1, 2, 3].map((k) => z[k * 1024 + j]), m = Math.max(...zs), e = zs.map((v) => Math.exp(v - m)), t = e.reduce((a, v) => a + v, 0); return e.map((v) => Math.round((v / t) * 255)); };
+      for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) {
+        const block = [[2 * y, 2 * x], [2 * y, 2 * x + 1], [2 * y + 1, 2 * x], [2 * y + 1, 2 * x + 1]].map(([r, c]) => q8(r * 32 + c));
+        const mean = [0, 1, 2, 3].map((k) => Math.floor(block.reduce((a, q) => a + q[k], 0) / 4 + 0.5));
+        const sum = mean.reduce((a, v) => a + v, 0);
+        mean.forEach((v, k) => assert.ok(Math.abs(h.soft![((i * 16 + y) * 16 + x) * 4 + k] - v / sum) < 1e-6, `sample ${i} (${x}, ${y}) class ${k}`));
+      }
+    });
   } finally { await teacher.dispose(); }
 
   // A run: the teacher's view said; without a teacher refused.
