@@ -55,25 +55,6 @@ export function readCheckedMask(file: string, spec: DatasetSpec, image: { width:
 }
 
 /**
- * 8-bit class probabilities (HWC, `c` per pixel) of a w x h image resampled to tw x th, bilinear with
- * pixel centres aligned (as the image's resize): each pixel stays a mixture of distributions.
- */
-export function resizeProbabilities(d: Uint8Array, c: number, w: number, h: number, tw: number, th: number): Uint8Array {
-  if (w === tw && h === th) return d;
-  const out = new Uint8Array(tw * th * c);
-  const sx = w / tw, sy = h / th;
-  for (let v = 0; v < th; v++) {
-    const y = Math.min(Math.max((v + 0.5) * sy - 0.5, 0), h - 1), y0 = Math.floor(y), y1 = Math.min(y0 + 1, h - 1), fy = y - y0;
-    for (let u = 0; u < tw; u++) {
-      const x = Math.min(Math.max((u + 0.5) * sx - 0.5, 0), w - 1), x0 = Math.floor(x), x1 = Math.min(x0 + 1, w - 1), fx = x - x0;
-      const a = (y0 * w + x0) * c, b = (y0 * w + x1) * c, e = (y1 * w + x0) * c, f = (y1 * w + x1) * c, o = (v * tw + u) * c;
-      for (let k = 0; k < c; k++) out[o + k] = (d[a + k] * (1 - fx) + d[b + k] * fx) * (1 - fy) + (d[e + k] * (1 - fx) + d[f + k] * fx) * fy + 0.5;
-    }
-  }
-  return out;
-}
-
-/**
  * A sample's image and mask. `bands`: the images are read as stored (raster.ts: that many bands, at
  * their own sample depth) instead of as 8-bit RGB. `teacher`: its probabilities of the image as read
  * (before `resize`, which then resizes them too).
@@ -90,7 +71,8 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
     if (resize) {
       const [th, tw] = resize;
       mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
-      if (soft) soft.data = resizeProbabilities(soft.data, soft.c, img.width, img.height, tw, th);
+      // Bilinear as any band: each pixel stays a mixture of distributions.
+      if (soft) soft.data = resizeSamples({ data: soft.data, width: img.width, height: img.height, channels: soft.c }, tw, th).data as Uint8Array;
       img = resizeSamples(img, tw, th);
     }
     return { image: img.data, mask, width: img.width, height: img.height, channels: bands, ...(soft ? { soft } : {}) };
@@ -101,7 +83,8 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
   if (resize) {
     const [th, tw] = resize;
     mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
-    if (soft) soft.data = resizeProbabilities(soft.data, soft.c, img.width, img.height, tw, th);
+    // Bilinear as any band: each pixel stays a mixture of distributions.
+      if (soft) soft.data = resizeSamples({ data: soft.data, width: img.width, height: img.height, channels: soft.c }, tw, th).data as Uint8Array;
     img = await resizeRgb(img, tw, th);
   }
   return { image: img.data, mask, width: img.width, height: img.height, ...(soft ? { soft } : {}) };

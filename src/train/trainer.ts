@@ -132,7 +132,7 @@ export function checkTrainConfig(cfg: TrainConfig): void {
   }
   if (unlabelled(cfg)) {
     // Images without masks: what they are trained for comes from a teacher alone.
-    if (!cfg.teacher) throw argumentError('masks', cfg.train.masks, `${cfg.train.images} has no masks: give its masks, or a teacher model (teacher) whose label probabilities are the targets`);
+    if (!cfg.teacher) throw new UserError(`${cfg.train.images}: no masks (masks); give the images' masks, or a teacher model (teacher) whose class probabilities are the targets`, 2, 'masks');
     if (cfg.distillWeight != null && cfg.distillWeight !== 1) throw argumentError('distillWeight', cfg.distillWeight, 'without masks the teacher is the only target: 1 (or give masks)');
     if (cfg.classWeights !== undefined) throw argumentError('classWeights', Array.isArray(cfg.classWeights) ? cfg.classWeights.join(',') : cfg.classWeights, 'weigh the classes of masks; this run has none (the teacher gives every target)');
   }

@@ -210,7 +210,7 @@ test('images without masks: a teacher gives every target (the same run as masks 
   assert.deepEqual(readCard(cli).classes, readCard(teacherDir).classes);
   // What needs masks is refused, naming the setting, before a run folder is made.
   const refused = async (cfg: Partial<TrainConfig>, re: RegExp) => assert.rejects(train({ ...base, val: undefined, train: { images: tr.images }, ...cfg }, path.join(d, 'refused'), false, quiet), (e: Error) => e instanceof UserError && re.test(cliMessage(e)));
-  await refused({}, /^--masks undefined: .* has no masks: give its masks, or a teacher model/);
+  await refused({}, /^\S+: no masks \(masks\); give the images' masks, or a teacher model \(teacher\)/);
   await refused({ teacher: teacherDir, distillWeight: 0.5 }, /^--distill-weight 0.5: without masks the teacher is the only target/);
   await refused({ teacher: teacherDir, classWeights: 'auto' }, /^--class-weights auto: weigh the classes of masks/);
   assert.ok(!fs.existsSync(path.join(d, 'refused')));

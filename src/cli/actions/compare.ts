@@ -18,6 +18,7 @@ import { UserError } from '../../util/errors.js';
 import { cliLog } from '../flags.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Opts } from '../compare.js';
+import type { Precision } from '../../models/precision_names.js';
 import type { ConfusionOptions } from '../../metrics/confusion.js';
 import { IGNORED, classMapping, describeClassMapping, mappedColors, type ClassMapping } from '../../metrics/class_map.js';
 import type { Rgb } from '../../data/classes.js';
@@ -50,14 +51,12 @@ const sameClasses = (x: string[], y: string[]) => x.length === y.length && x.eve
 export async function run(a: string, b: string, o: Opts): Promise<void> {
   checkOutputDir('--report', o.report);
   // The models are arguments here, not --model: errors name them as given.
-  const open = (m: string) => openSegmenter(m).catch((e: unknown) => {
-    throw e instanceof UserError && e.argument === 'model' ? new UserError(e.message.replace(/^model /, '')) : e;
+  const open = (m: string, precision?: Precision) => openSegmenter(m, precision ? { precision } : {}).catch((e: unknown) => {
+    if (!(e instanceof UserError)) throw e;
+    throw e.argument === 'model' ? new UserError(e.message.replace(/^model /, '')) : e.argument === 'precision' ? new UserError(e.message.replace(/^precision /, '--precision-b ')) : e;
   });
   const segA = await open(a);
-  const openB = () => openSegmenter(b, { precision: o.precisionB }).catch((e: unknown) => {
-    throw e instanceof UserError && e.argument === 'precision' ? new UserError(e.message.replace(/^precision /, '--precision-b ')) : e;
-  });
-  const segB = await (o.precisionB ? openB() : open(b)).catch(async (e: unknown) => { await segA.dispose(); throw e; });
+  const segB = await open(b, o.precisionB).catch(async (e: unknown) => { await segA.dispose(); throw e; });
   try {
     if (o.images != null && o.masks == null && o.data == null) {
       // No masks: B against A's label maps (agreement), not against truth.
