@@ -37,7 +37,7 @@ import { BACKENDS, type BackendName } from '../engine/backend_names.js';
 import { engineBackend, initEngine } from '../engine/backend.js';
 import { GuardedSteps, type Gradients } from './step.js';
 import { lockRun } from './run_lock.js';
-import { readLog } from './run_log.js';
+import { logUpTo } from './run_log.js';
 import { openTeacher, type Teacher } from './teacher.js';
 import { DEFAULT_DISTILL, type DistillOptions } from './losses.js';
 import { peakRssMb } from '../util/peak_rss.js';
@@ -361,7 +361,9 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   let stopReq = hooks.signal?.aborted ?? false;
   hooks.signal?.addEventListener('abort', () => { stopReq = true; });
   let best: Scores | undefined;
-  const history = fs.existsSync(logFile) ? readLog<EpochLog>(logFile) : [];
+  const history = fs.existsSync(logFile) ? logUpTo<EpochLog>(logFile, state.step) : [];
+  // curves.png follows the log; a kill after the last checkpoint can leave it one epoch behind.
+  if (resume && history.length) await writeCurves(runDir, history);
   const preciseImages = Math.min(cfg.preciseBn ?? DEFAULT_PRECISE_BN_IMAGES, trainSamples.length);
   // Before a model is judged or saved as best, its BatchNorm statistics are those of many training
   // crops rather than of the last few micro-batches (precise_bn.ts); the crops differ per epoch
@@ -445,9 +447,11 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
         await preciseBn(state.epoch);
         await saveCheckpoint(bestFile, model, null, state);
       }
-      await saveCheckpoint(lastFile, model, opt, state);
+      // The log line goes first: killed between the two, a resumed run drops the lines past its
+      // checkpoint and does the epoch again, so the log never lacks an epoch its checkpoint holds.
       history.push(entry);
       fs.appendFileSync(logFile, JSON.stringify(entry) + '\n');
+      await saveCheckpoint(lastFile, model, opt, state);
       await writeCurves(runDir, history);
       log(`epoch ${entry.epoch}${entry.partial ? ` (partial: ${entry.batches}/${perEpoch} batches)` : ''}: loss ${entry.loss.toFixed(4)}` + (entry.val ? `, val mIoU ${(entry.val.mIoU * 100).toFixed(2)}, pixel acc ${(entry.val.pixelAccuracy * 100).toFixed(2)}` : '') +
         `, ${entry.imagesPerSec.toFixed(2)} img/s, ${formatDuration(seconds)}` + (state.bestEpoch === entry.epoch ? ' (best)' : ''));

@@ -64,6 +64,26 @@ test('kill -9 at random moments: the checkpoint stays loadable, --resume continu
   assert.equal(log.at(-1), 8);
 });
 
+test('killed between an epoch\'s log line and its checkpoint: --resume drops the line, does the epoch again and logs it once', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 8, 32, 32, 1);
+  const run = path.join(d, 'run');
+  const train = (...extra: string[]) => spawnSync(process.execPath, [BIN, 'train', ...extra, '--quiet'], { encoding: 'utf8' });
+  let r = train('--arch', 'unet', '--width', '4', '--depth', '2', '--images', ds.images, '--masks', ds.masks, '--classes', '4',
+    '--input-size', '32x32', '--batch-size', '4', '--epochs', '1', '--seed', '3', '--workers', '0', '--out', run);
+  assert.equal(r.status, 0, r.stderr);
+  const logFile = path.join(run, 'log.jsonl');
+  const first = JSON.parse(fs.readFileSync(logFile, 'utf8').trim());
+  // What the trainer writes before the checkpoint of epoch 2: the line, then (killed) no checkpoint.
+  fs.appendFileSync(logFile, JSON.stringify({ ...first, epoch: 2, step: first.step * 2, loss: 123 }) + '\n');
+  r = train('--resume', run, '--epochs', '2');
+  assert.equal(r.status, 0, r.stderr);
+  const log = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(log.map((e) => e.epoch), [1, 2]);
+  assert.deepEqual(log.map((e) => e.step), [first.step, first.step * 2]);
+  assert.notEqual(log[1].loss, 123, 'the epoch was done again, not the line kept');
+});
+
 test('a full disk: one clear error, nothing under the final name, no temp file left', { skip: !fs.existsSync('/dev/full') && 'no /dev/full' }, () => {
   // /dev/full accepts opens and fails every write with ENOSPC: the temp file's write fails as on a full disk.
   const d = tempDir();
