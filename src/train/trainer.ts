@@ -45,7 +45,7 @@ import { startHead } from './init_classes.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
-import { writeFileAtomic, isFile } from '../util/fs.js';
+import { appendLine, endCutLine, writeFileAtomic, isFile } from '../util/fs.js';
 import { UserError, argumentError } from '../util/errors.js';
 
 export interface EpochLog {
@@ -361,6 +361,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
   let stopReq = hooks.signal?.aborted ?? false;
   hooks.signal?.addEventListener('abort', () => { stopReq = true; });
   let best: Scores | undefined;
+  endCutLine(logFile);
   const history = fs.existsSync(logFile) ? logUpTo<EpochLog>(logFile, state.step) : [];
   // curves.png follows the log; a kill after the last checkpoint can leave it one epoch behind.
   if (resume && history.length) await writeCurves(runDir, history);
@@ -450,7 +451,7 @@ async function trainWith(cfg: TrainConfig, runDir: string, resume: boolean, hook
       // The log line goes first: killed between the two, a resumed run drops the lines past its
       // checkpoint and does the epoch again, so the log never lacks an epoch its checkpoint holds.
       history.push(entry);
-      fs.appendFileSync(logFile, JSON.stringify(entry) + '\n');
+      appendLine(logFile, JSON.stringify(entry));
       await saveCheckpoint(lastFile, model, opt, state);
       await writeCurves(runDir, history);
       log(`epoch ${entry.epoch}${entry.partial ? ` (partial: ${entry.batches}/${perEpoch} batches)` : ''}: loss ${entry.loss.toFixed(4)}` + (entry.val ? `, val mIoU ${(entry.val.mIoU * 100).toFixed(2)}, pixel acc ${(entry.val.pixelAccuracy * 100).toFixed(2)}` : '') +

@@ -75,7 +75,8 @@ test('killed between an epoch\'s log line and its checkpoint: --resume drops the
   const logFile = path.join(run, 'log.jsonl');
   const first = JSON.parse(fs.readFileSync(logFile, 'utf8').trim());
   // What the trainer writes before the checkpoint of epoch 2: the line, then (killed) no checkpoint.
-  fs.appendFileSync(logFile, JSON.stringify({ ...first, epoch: 2, step: first.step * 2, loss: 123 }) + '\n');
+  // And a line cut short by the kill, which must not spoil the line appended after it.
+  fs.appendFileSync(logFile, JSON.stringify({ ...first, epoch: 2, step: first.step * 2, loss: 123 }) + '\n{"epoch": 3, "lo');
   r = train('--resume', run, '--epochs', '2');
   assert.equal(r.status, 0, r.stderr);
   const log = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
