@@ -3,7 +3,7 @@
 // work twice names the same jobs, and a job finished once leaves a marker its id names.
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeFileAtomic, makeDir } from '../util/fs.js';
 import { fileSha256 as fileHash, sha256 } from '../util/hash.js';
 export { modelIdentity } from '../models/identity.js';
 
@@ -52,6 +52,6 @@ export function markedOutputs(out: string): Set<string> {
 
 /** Written after every output of the job, atomically: a job with a marker left nothing half-done. */
 export function markDone(out: string, m: DoneMarker): void {
-  fs.mkdirSync(path.join(out, MARKERS), { recursive: true });
+  makeDir(path.join(out, MARKERS));
   writeFileAtomic(markerFile(out, m.id), JSON.stringify(m) + '\n');
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
+import { makeDir } from '../util/fs.js';
 
 function kindOf(p: string): 'file' | 'dir' | 'other' | null {
   try {
@@ -59,8 +60,9 @@ export function checkOutputFile(flag: string, file: string, ext: string): void {
   if (k === 'other') throw new UserError(`${flag} ${file}: is not a regular file; name a file to write`);
   const parent = path.dirname(path.resolve(file));
   requireWritable(flag, file, existingAncestor(flag, parent));
-  try { fs.mkdirSync(parent, { recursive: true }); } catch (e) {
-    throw new UserError(`${flag} ${file}: cannot create its folder ${parent} (${(e as NodeJS.ErrnoException).code ?? e}); choose another path`);
+  try { makeDir(parent); } catch (e) {
+    const why = e instanceof UserError ? e.message.slice(parent.length + 2) : (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new UserError(`${flag} ${file}: cannot create its folder ${parent} (${why.replace(/; choose another path$/, '')}); choose another path`);
   }
 }
 

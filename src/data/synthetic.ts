@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { encodeLabelPng } from './mask_io.js';
 import type { ClassInfo } from './classes.js';
 import { Rng } from '../util/random.js';
+import { makeDir } from '../util/fs.js';
 
 export const SYNTHETIC_CLASSES: ClassInfo[] = [
   { name: 'background', color: [20, 20, 20] },
@@ -50,8 +51,8 @@ export function syntheticSample(rng: Rng, width: number, height: number): Synthe
 /** Writes `count` samples to DIR/images and DIR/masks; returns the two folders. */
 export async function writeSyntheticDataset(dir: string, count: number, width: number, height: number, seed = 1): Promise<{ images: string; masks: string }> {
   const images = path.join(dir, 'images'), masks = path.join(dir, 'masks');
-  fs.mkdirSync(images, { recursive: true });
-  fs.mkdirSync(masks, { recursive: true });
+  makeDir(images);
+  makeDir(masks);
   const rng = new Rng(seed);
   for (let i = 0; i < count; i++) {
     const s = syntheticSample(rng, width, height);

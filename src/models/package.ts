@@ -8,6 +8,7 @@ import type { ModelCard } from './card.js';
 import { cardFile, readCardWith, weightsFile } from './card_file.js';
 import { archStride } from './registry.js';
 import { readSafetensors } from '../formats/safetensors.js';
+import { makeDir } from '../util/fs.js';
 
 export { writeCard, cardFile, openCard } from './card_file.js';
 
@@ -18,7 +19,7 @@ export function readCard(dir: string): ModelCard {
 
 /** A copy of a model package: its card and the files it names (weights, ONNX files, variants, the 8-bit graph). */
 export function copyPackage(from: string, to: string): void {
-  fs.mkdirSync(to, { recursive: true });
+  makeDir(to);
   const card = readCard(from);
   const files = new Set<string>();
   for (const kind of ['onnx', 'weights'] as const) { try { files.add(cardFile(from, card, kind)); } catch { /* the card names none */ } }

@@ -27,7 +27,7 @@ import { defaultPalette, type ClassInfo } from '../data/classes.js';
 import { IMAGE_EXTS } from '../data/image_io.js';
 import { builtOptions } from '../models/registry.js';
 import { parseJsonBytes } from '../util/json_file.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeFileAtomic, makeDir } from '../util/fs.js';
 import { readCapped } from '../util/response_body.js';
 import { runLockOwner } from '../train/run_lock.js';
 
@@ -198,7 +198,7 @@ export class ProjectTraining {
     if (!m.card.weights) throw new Error(`model ${m.name} has no weights to fine-tune (an ONNX graph); connect the project to a model with weights (pixelwise models lists them)`);
     const dir = this.projectDir(m.name, p);
     const images = path.join(dir, 'images'), data = path.join(dir, 'data'), run = path.join(dir, 'run');
-    fs.mkdirSync(images, { recursive: true });
+    makeDir(images);
     this.d.log(`serve: Label Studio project ${p}: training ${m.name}: fetching the project's annotations`);
     const tasks = await this.fetchExport(link);
     // The annotated tasks' images, saved under names that say which task each is (fetched once).

@@ -11,7 +11,7 @@ import { buildCard, RESIZE_FILTERS, type ModelCard } from '../models/card.js';
 import { exportOnnx } from '../io/onnx_export.js';
 import { finishedEpochs, readLog } from './run_log.js';
 import { argumentError } from '../util/errors.js';
-import { isFile, writeFileAtomic } from '../util/fs.js';
+import { isFile, writeFileAtomic, makeDir } from '../util/fs.js';
 
 /**
  * What only a person can say about the model: licences, sources, where the data came from; and
@@ -74,7 +74,7 @@ export function packageRun(runDir: string, outDir: string, about: About): { card
         },
       } : {}),
     });
-    fs.mkdirSync(outDir, { recursive: true });
+    makeDir(outDir);
     writeFileAtomic(path.join(outDir, 'weights.safetensors'), weights);
     writeFileAtomic(path.join(outDir, 'model.onnx'), onnx);
     if (isFile(path.join(runDir, 'curves.png'))) writeFileAtomic(path.join(outDir, 'curves.png'), fs.readFileSync(path.join(runDir, 'curves.png')));

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
+import { makeDir } from '../util/fs.js';
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
@@ -18,7 +19,7 @@ export function runLockOwner(runDir: string): number | null {
 
 /** Takes the run folder's lock; returns its release. */
 export function lockRun(runDir: string): () => void {
-  fs.mkdirSync(runDir, { recursive: true });
+  makeDir(runDir);
   const file = path.join(runDir, '.train.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -45,7 +45,7 @@ import { startHead } from './init_classes.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
-import { appendLine, endCutLine, writeFileAtomic, isFile } from '../util/fs.js';
+import { appendLine, endCutLine, writeFileAtomic, isFile, makeDir } from '../util/fs.js';
 import { UserError, argumentError } from '../util/errors.js';
 
 export interface EpochLog {
@@ -203,7 +203,7 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
     trainSamples = trainSamples.filter((s) => !held.has(s.id));
     valSpec = trainSpec;
     // Named in the run folder: the list evaluate takes (--list) to score the model on them again.
-    fs.mkdirSync(runDir, { recursive: true });
+    makeDir(runDir);
     writeFileAtomic(path.join(runDir, 'val.txt'), valSamples.map((s) => s.id).join('\n') + '\n');
     log(`validation: ${valSamples.length} of the ${trainSamples.length + valSamples.length} training ${unlabelled(cfg) ? 'images' : 'pairs'} held out (options.valFraction ${cfg.valFraction}, by a hash of each name: an image keeps its side as the folder grows), listed in ${path.join(runDir, 'val.txt')}`);
   }
@@ -243,7 +243,7 @@ async function teacherMasks(teacher: Teacher, samples: Sample[], dir: string, as
       if (!isFile(mask)) {
         const img: PixelImage = asStored ? await readRaster(s.image) : await readImage(s.image);
         const [labels] = await teacher.labels([img]);
-        fs.mkdirSync(path.dirname(mask), { recursive: true });
+        makeDir(path.dirname(mask));
         writeFileAtomic(mask, encodeLabelPng(labels, img.width, img.height, palette));
       }
       out.push({ ...s, mask });

@@ -4,8 +4,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from './errors.js';
 
+/**
+ * `mkdir -p`: the folder and those above it that are missing. Node's own recursive mkdir never
+ * returns (nor hears Ctrl-C) where a pseudo file system refuses new folders (/proc/x: ENOENT for
+ * the folder, EEXIST for its parent, and again); this walks down once and says why it stopped.
+ */
+export function makeDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !isDir(d);) {
+    missing.push(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const d of missing.reverse()) {
+    try { fs.mkdirSync(d); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && isDir(d)) continue; // made meanwhile by another process
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw new UserError(`${dir}: ${d} is a file, not a folder; choose another path`);
+      if (code === 'ENOENT') throw new UserError(`${dir}: ${path.dirname(d)} does not take new folders; choose another path`);
+      throw userFacing(dir, e, 'no folder was made') ?? e;
+    }
+  }
+}
+
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDir(path.dirname(file));
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'w');

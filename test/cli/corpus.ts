@@ -304,6 +304,11 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   add(OUT, { command: 'export', name: '--out naming a folder', args: ['export', '--model', made.run2, '--out', p('a-folder')], expect: 'error', message: /--out .*a-folder: is a folder; name a file \(e\.g\. .*a-folder\/out\.onnx\)/ });
   add(OUT, { command: 'video', name: '--labels-dir naming an existing file', args: ['video', made.real, '--out', p('ld.mp4'), '--labels-dir', p('a-file')], unchanged: [p('a-file')], outputs: [p('ld.mp4')], expect: 'error', message: /--labels-dir .*a-file: is a file/ });
   add(OUT, { command: 'train', name: '--out below a file', args: train(made.good, [], { out: p('a-file', 'run') }), expect: 'error', message: /a-file is a file, not a folder/ });
+  // /proc takes no new folders, and Node's recursive mkdir spins there for ever (not even Ctrl-C ends it).
+  if (fs.existsSync('/proc/self')) {
+    add(OUT, { command: 'predict', name: '--out below /proc', args: ['predict', PHOTO, '--out', '/proc/pixelwise-out'], expect: 'error', message: /\/proc\/pixelwise-out: \/proc does not take new folders; choose another path/ });
+    add(OUT, { command: 'export', name: '--out file below /proc', args: ['export', '--model', made.run2, '--out', '/proc/pixelwise-out/m.onnx'], expect: 'error', message: /--out \/proc\/pixelwise-out\/m\.onnx: cannot create its folder \/proc\/pixelwise-out \(\/proc does not take new folders\)/ });
+  }
   add(OUT, { command: 'predict', name: '--input-size 99999x99999', args: ['predict', PHOTO, '--input-size', '99999x99999', '--out', p('big')], expect: 'error', message: /input-size/ });
   add(OUT, { command: 'predict', name: '--input-size 9999x9999 (over 32 megapixels)', args: ['predict', PHOTO, '--input-size', '9999x9999', '--out', p('big2')], expect: 'error', message: /--input-size 9999x9999: at most 32 megapixels/ });
 

@@ -1,9 +1,10 @@
-// Logs of JSON lines (predict's and rank's records): a line cut short by a kill spoils itself alone.
+// Logs of JSON lines (predict's and rank's records): a line cut short by a kill spoils itself alone;
+// long files refused in one line; folders made without Node's recursive mkdir loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendLine, endCutLine, readJsonLines, readTextFile } from '../../src/util/fs.ts';
+import { appendLine, endCutLine, makeDir, readJsonLines, readTextFile } from '../../src/util/fs.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -34,4 +35,15 @@ test('readTextFile: a file longer than a string holds (a sparse 600 MB file) is 
   try {
     assert.throws(() => readTextFile(big, 'export the task in parts'), (e: Error) => e instanceof UserError && e.message === `${big}: 600 MB, more than one file is read as (512 MB of text); export the task in parts`);
   } finally { fs.rmSync(big); }
+});
+
+test('makeDir: makes the missing folders; a file on the way and a pseudo file system that takes no folders are refused in one line, not looped on', () => {
+  const d = tempDir();
+  makeDir(path.join(d, 'a', 'b', 'c'));
+  assert.ok(fs.statSync(path.join(d, 'a', 'b', 'c')).isDirectory());
+  makeDir(path.join(d, 'a', 'b')); // there already
+  fs.writeFileSync(path.join(d, 'f'), 'x');
+  assert.throws(() => makeDir(path.join(d, 'f', 'g')), new RegExp(`${path.join(d, 'f')} is a file, not a folder; choose another path`));
+  // Node's recursive mkdir spins here for ever (ENOENT for the folder, EEXIST for /proc).
+  if (fs.existsSync('/proc/self')) assert.throws(() => makeDir('/proc/pixelwise-test/x'), /^UserError: \/proc\/pixelwise-test\/x: \/proc does not take new folders; choose another path$/);
 });

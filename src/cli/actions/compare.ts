@@ -16,7 +16,7 @@ import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { cliLog } from '../flags.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic, makeDir } from '../../util/fs.js';
 import type { Opts } from '../compare.js';
 import type { Precision } from '../../models/precision_names.js';
 import type { ConfusionOptions } from '../../metrics/confusion.js';
@@ -88,7 +88,7 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
       ...(boundary ? { boundaryF1: { a: boundary.a.mean, b: boundary.b.mean, diff: boundary.b.mean - boundary.a.mean, perClass: Object.fromEntries(names.map((n, i) => [n, { a: boundary.a.perClass[i], b: boundary.b.perClass[i] }]).filter(([, v]) => (v as { a: unknown }).a != null || (v as { b: unknown }).b != null)) } } : {}),
       ...(o.failIfWorse != null ? { failIfWorse: o.failIfWorse, failed: gate } : {}),
     };
-    fs.mkdirSync(o.report, { recursive: true });
+    makeDir(o.report);
     writeFileAtomic(path.join(o.report, 'compare.json'), JSON.stringify(json, null, 1) + '\n');
     writeFileAtomic(path.join(o.report, 'compare.md'), markdown(a, b, imgA.length, sa.perClass.map((c) => c.name), sa.mIoU, sb.mIoU, r, sa.perClass.map((c) => c.iou), sb.perClass.map((c) => c.iou), diffs.slice(0, o.worst), o.failIfWorse, gate, boundary && { a: boundary.a.mean, b: boundary.b.mean }));
     await differSheet(path.join(o.report, 'differ.jpg'), diffs.slice(0, o.worst), sc, segA, segB);

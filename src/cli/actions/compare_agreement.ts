@@ -12,7 +12,7 @@ import { imageConfusion, sumConfusions, type ImageConfusion } from '../../metric
 import { colorize } from '../../render/colorize.js';
 import { overviewJpeg, stackJpeg } from '../../render/overview.js';
 import { progressBar } from '../../util/progress.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic, makeDir } from '../../util/fs.js';
 import { errorImage } from './worst_sheet.js';
 
 const pts = (v: number) => (v * 100).toFixed(2);
@@ -41,7 +41,7 @@ export async function compareAgreement(r: AgreementRun): Promise<void> {
   const scores = sumConfusions(per, k, {}).scores(names);
   const differ = [...per].sort((x, y) => x.agreement - y.agreement).slice(0, r.worst).map((p) => ({ id: p.id, agreement: p.agreement }));
   const perClass = Object.fromEntries(scores.perClass.filter((c) => c.gtPixels || c.predPixels).map((c) => [c.name, { iou: c.iou, aPixels: c.gtPixels, bPixels: c.predPixels }]));
-  fs.mkdirSync(r.report, { recursive: true });
+  makeDir(r.report);
   writeFileAtomic(path.join(r.report, 'agreement.json'), JSON.stringify({
     a: r.a, b: r.b, images: r.images.images, count: per.length, agreement: scores.pixelAccuracy, mIoU: scores.mIoU, perClass, differMost: differ,
   }, null, 1) + '\n');

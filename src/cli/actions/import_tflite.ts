@@ -20,7 +20,7 @@ import { TFLITE_PRESETS, type TflitePreset } from '../../models/tflite_presets.j
 import { resolveClasses } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic, makeDir } from '../../util/fs.js';
 import { UserError } from '../../util/errors.js';
 import { commandArgs } from '../command_args.js';
 import type { Opts } from '../import.js';
@@ -56,7 +56,7 @@ async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, class
       scores: preset?.scores,
       provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
     });
-    fs.mkdirSync(o.out, { recursive: true });
+    makeDir(o.out);
     if (o.weights) writeSafetensors(path.join(o.out, 'weights.safetensors'), await model.namedWeights(), { source: o.source ?? preset?.source ?? path.basename(o.from) });
     if (o.onnx) writeFileAtomic(path.join(o.out, 'model.onnx'), exportOnnx(model));
     writeCard(o.out, card);
@@ -110,7 +110,7 @@ export async function runTflite(o: Opts): Promise<void> {
     notes: preset?.notes, scores: preset?.scores,
     provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
-  fs.mkdirSync(o.out, { recursive: true });
+  makeDir(o.out);
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
   for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
   writeCard(o.out, card);

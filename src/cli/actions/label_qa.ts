@@ -13,7 +13,7 @@ import { overviewJpeg, stackJpeg } from '../../render/overview.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { asFlags } from '../flags.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic, makeDir } from '../../util/fs.js';
 
 export interface QaOptions { model: string; weights?: string; report: string; worst: number; quiet?: boolean }
 
@@ -52,7 +52,7 @@ export async function labelQa(spec: DatasetSpec, classes: ClassInfo[], o: QaOpti
 }
 
 export async function writeQaReport(rows: Row[], classes: ClassInfo[], spec: DatasetSpec, o: QaOptions): Promise<void> {
-  fs.mkdirSync(o.report, { recursive: true });
+  makeDir(o.report);
   const names = classes.map((c) => c.name);
   writeFileAtomic(path.join(o.report, 'qa.json'), JSON.stringify(rows.map((r, i) => ({
     rank: i + 1, image: r.image, mask: r.mask, suspicion: round(r.suspicion), agreement: round(r.agreement), iou: round(r.iou),

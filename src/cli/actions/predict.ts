@@ -14,7 +14,7 @@ import { checkOutputDir } from '../output_paths.js';
 import { onStopSignal } from '../stop_signals.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { isDir, isFile, isInside, stem } from '../../util/fs.js';
+import { isDir, isFile, isInside, stem, makeDir } from '../../util/fs.js';
 import type { Opts } from '../predict.js';
 import { labelProbability } from '../../inference/label_map.js';
 import { ExportBuilder, confidenceSums, exportNamesProblem, type ConfidenceSums, type LabelStudioNames } from '../../data/annotations/export.js';
@@ -114,7 +114,7 @@ export async function run(inputs: string[], o: Opts): Promise<void> {
     const n = finishedEarlier(o.out, settings, files, names, exports.length > 0).size;
     if (n) process.stderr.write(`${n} of ${files.length} images were finished by an earlier run with these settings (${record}): predicting them again (--resume passes over them)\n`);
   }
-  fs.mkdirSync(o.out, { recursive: true });
+  makeDir(o.out);
   endCutLine(record);
   const applied = !!effect || cutout.length > 0 || probabilities.length > 0;
   const bar = progressBar('predict', files.length - earlier.size, 'img', o.quiet || o.json || files.length - earlier.size < 2);

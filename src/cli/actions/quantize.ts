@@ -17,7 +17,7 @@ import { packageTarget } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
 import { cliLog } from '../flags.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic, makeDir } from '../../util/fs.js';
 import type { Opts } from '../quantize.js';
 
 const INT8_FILE = 'model-int8.onnx';
@@ -80,7 +80,7 @@ export async function run(o: Opts): Promise<void> {
   };
   let written: string;
   if (o.int8Only) {
-    fs.mkdirSync(target, { recursive: true });
+    makeDir(target);
     writeFileAtomic(written = path.join(target, 'model.onnx'), q.bytes);
     writeCard(target, int8OnlyCard(card, record, float, path.join(path.basename(dir), path.basename(floatFile)), o));
   } else {

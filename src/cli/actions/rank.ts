@@ -15,7 +15,7 @@ import { segmenterOptions } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { appendLine, endCutLine, fileStamp, isDir, readJsonLines, writeFileAtomic } from '../../util/fs.js';
+import { appendLine, endCutLine, fileStamp, isDir, readJsonLines, writeFileAtomic, makeDir } from '../../util/fs.js';
 import type { Opts } from '../rank.js';
 
 interface Scored extends ImageUncertainty { image: string; bytes: number; mtimeMs: number; model: string }
@@ -54,7 +54,7 @@ export async function run(o: Opts): Promise<void> {
     const card = seg.card;
     if (card.output.kind === 'labels') throw new UserError(`--model ${o.model ?? 'voc'}: gives label maps only (an argmax graph), no class probabilities to rank by; import the graph without its ArgMax`);
     const model = path.resolve(o.model ?? 'voc');
-    fs.mkdirSync(o.out, { recursive: true });
+    makeDir(o.out);
     const jsonl = path.join(o.out, 'scores.jsonl');
     const done = earlierScores(jsonl, model, o.images);
     endCutLine(jsonl);

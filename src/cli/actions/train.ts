@@ -29,7 +29,7 @@ import { UserError } from '../../util/errors.js';
 import { cliLog } from '../flags.js';
 import { checkOutputDir } from '../output_paths.js';
 import { envConfig } from '../config.js';
-import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
+import { isDir, isFile, writeFileAtomic, makeDir } from '../../util/fs.js';
 import type { Opts } from '../train.js';
 import { checkPairings, type OptionPairing } from '../shared.js';
 import { shellArg } from '../shell_arg.js';
@@ -335,7 +335,7 @@ async function lrRangeTest(cfg: TrainConfig, runDir: string, steps: number, sign
   const [{ findLearningRate }, { renderCharts }] = await Promise.all([import('../../train/lr_find.js'), import('../../render/chart.js')]);
   log(`learning-rate range test: ${steps} steps from 1e-7 to 10, batch ${cfg.batchSize}, ${cfg.inputSize.join('x')} crops (nothing is trained or saved but its curve)`);
   const r = await findLearningRate(cfg, { steps, minLr: 1e-7, maxLr: 10, signal, quiet });
-  fs.mkdirSync(runDir, { recursive: true });
+  makeDir(runDir);
   const lg = (p: { lr: number }) => Math.log10(p.lr);
   const fin = r.points.filter((p) => Number.isFinite(p.loss));
   const lo = Math.min(...fin.map((p) => p.smoothed)), hi = Math.max(...fin.map((p) => p.smoothed));

@@ -30,7 +30,7 @@ import { archiveWords, cocoSplitsIn, exportIn, extractArchive, imagesFolderIn, s
 import { distinctColors } from './export.js';
 import { drawBits, readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
 import { UserError, argumentError } from '../../util/errors.js';
-import { isDir, isFile, notFolder, readTextFile, writeFileAtomic } from '../../util/fs.js';
+import { isDir, isFile, notFolder, readTextFile, writeFileAtomic, makeDir } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
 import { holdOut } from '../hold_out.js';
@@ -304,7 +304,7 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
   // The folder is marked as convert's before anything is written in it (the extracted download first).
   const before = earlierReport(given.out);
   const mark = () => {
-    fs.mkdirSync(given.out, { recursive: true });
+    makeDir(given.out);
     writeFileAtomic(path.join(given.out, 'report.json'), JSON.stringify({ format: given.from, input: given.input, masks: path.join(given.out, 'masks'), partial: true, ...(before?.split ? { split: before.split } : {}) }, null, 2) + '\n');
   };
   const fresh = !fs.existsSync(given.out);
@@ -380,7 +380,7 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
     // One image of all the entries' shapes: crowd regions first and the z order hold across them.
     drawImage(entries.length === 1 ? entries[0] : { ...entries[0], shapes: entries.flatMap((e) => e.shapes) }, labels, w, h);
     const out = finder.maskOf(masksDir, file);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
+    makeDir(path.dirname(out));
     writeFileAtomic(out, encodeLabelPng(labels, w, h, classes.map((c) => c.color)));
     o.onImage?.(++done, located.length);
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Unzip, UnzipInflate } from 'fflate';
 import { Parser as TarParser, type ReadEntry } from 'tar';
 import { UserError } from '../../util/errors.js';
-import { isDir } from '../../util/fs.js';
+import { isDir, makeDir } from '../../util/fs.js';
 import { filesUnder } from '../image_list.js';
 import { IMAGE_EXTS } from '../image_exts.js';
 import type { AnnotationFormat } from './format_names.js';
@@ -32,7 +32,7 @@ export const archiveWords = (kind: ArchiveKind, file: string): { noun: string; u
 export async function extractArchive(archive: string, kind: ArchiveKind, dest: string, onBytes?: (read: number, total: number) => void): Promise<void> {
   const partial = `${dest}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
-  fs.mkdirSync(partial, { recursive: true });
+  makeDir(partial);
   const files = new EntryFiles(archive, kind, path.resolve(partial));
   const total = fs.statSync(archive).size;
   let failure: Error | null;
@@ -67,7 +67,7 @@ class EntryFiles {
   create(given: string): number | null {
     const target = this.place(given);
     if (!target) return null;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    makeDir(path.dirname(target));
     const fd = fs.openSync(target, 'w');
     this.open.add(fd);
     return fd;
@@ -77,7 +77,7 @@ class EntryFiles {
   copy(given: string, of: string): void {
     const target = this.place(given), source = this.place(of);
     if (!target || !source || !fs.existsSync(source)) return;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    makeDir(path.dirname(target));
     fs.copyFileSync(source, target);
   }
 
