@@ -21,7 +21,7 @@ const OPERATIONS: Record<string, Operation> = {
   'GET /v1/models/{name}/{file}': { summary: 'a model\'s ONNX graph (model.onnx), for the browser module', responses: { 200: 'application/octet-stream', 404: 'no such model or file' } },
   'POST /v1/segment': {
     summary: 'segment an image', body: 'image',
-    description: 'The image as the request body (Content-Type image/* or application/octet-stream) or as a multipart file. `output` picks the answer: the indexed label PNG, the colour mask, the overlay, JSON of the classes present, a labelling tool\'s pre-annotation of the image, or confidence masks. The Server-Timing header gives load, decode, inference and render times; X-Image-Size the image\'s size.',
+    description: 'The image as the request body (Content-Type image/* or application/octet-stream) or as a multipart file, whose text fields are parameters as the query\'s are (each given once, in one place or the other). `output` picks the answer: the indexed label PNG, the colour mask, the overlay, JSON of the classes present, a labelling tool\'s pre-annotation of the image, or confidence masks. The Server-Timing header gives load, decode, inference and render times; X-Image-Size the image\'s size.',
     responses: { 200: 'image/png, image/jpeg, application/json, application/xml or text/plain, by `output`', ...JSON_ERRORS, 404: 'no such model', 413: 'the upload is over --max-body or --max-pixels', 415: 'not an image pixelwise reads, or no image body', 422: 'an image the model cannot take', 503: 'the queue is full (Retry-After)', 504: 'past --timeout' },
   },
   'GET /v1/runs': { summary: 'the training runs in --runs', responses: { 200: 'JSON `{ runs, dir }`' } },
@@ -64,7 +64,7 @@ export function openApiDocument(routes: RouteSeen[], segmentQuery: z.ZodObject, 
       ? Object.entries(query.properties).map(([name, { description, ...schema }]) => ({ name, in: 'query', required: false, ...(description ? { description } : {}), schema }))
       : Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } }));
     const requestBody = op.body === 'image'
-      ? { required: true, content: { 'image/*': { schema: { type: 'string', format: 'binary' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } }
+      ? { required: true, content: { 'image/*': { schema: { type: 'string', format: 'binary' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, ...(p === '/v1/segment' ? query.properties : {}) } } } } }
       : op.body === 'json' ? { required: true, content: { 'application/json': { schema: { type: 'object' } } } } : undefined;
     (paths[p] ??= {})[r.method.toLowerCase()] = {
       summary: op.summary, ...(op.description ? { description: op.description } : {}),

@@ -124,7 +124,10 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
   // Refused before the upload is read or its header parsed: when overloaded, a 503 costs almost nothing.
   const refuseWhenFull = async () => { if (pool.full) { metrics.rejected.inc(); throw busy(); } };
   app.post('/v1/segment', { onRequest: refuseWhenFull }, async (req, reply) => {
-    const q = parseQuery(req.query);
+    // A multipart form's fields are parameters as the query's are (`curl -F file=@a.jpg -F model=voc`);
+    // without reading the form, they would be dropped in silence and the defaults answered.
+    const form = req.isMultipart() ? await multipartUpload(req) : null;
+    const q = parseQuery(form ? withFormFields(req.query, form.fields) : req.query, form ? 'parameter' : 'query parameter');
     const model = entry(catalog, q.model ?? (catalog.has('voc') ? 'voc' : [...catalog.keys()][0]));
     const keep = q.keep ? classList(q.keep) : undefined;
     if (q.effect) checkEffect(q.effect, keep ?? ['person'], model, q.format);
@@ -133,7 +136,7 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
       if (!classes?.length) throw new HttpError(400, `output=probabilities needs classes=NAME[,NAME...] or classes=all (of ${model.card.classes.map((c) => c.name).join(', ')})`);
       try { classIds(model.card.classes, classes, 'classes'); } catch (e) { throw new HttpError(400, (e as Error).message); }
     }
-    const image = await uploadOf(req);
+    const image = form?.image ?? bodyUpload(req);
     await checkPixels(image, o.maxPixels);
     const job: Job = {
       model: model.name, dir: model.dir, image, output: q.output, alpha: q.alpha, format: q.format,
@@ -176,16 +179,27 @@ function entry(catalog: Map<string, CatalogEntry>, name: string): CatalogEntry {
   return e;
 }
 
-function parseQuery(query: unknown): z.infer<typeof segmentQuery> {
+/** `what` names the parameters in errors: 'query parameter', or 'parameter' where a form's fields are parameters too. */
+function parseQuery(query: unknown, what: string): z.infer<typeof segmentQuery> {
   const r = segmentQuery.safeParse(query);
   if (r.success) return r.data;
   const i = r.error.issues[0];
-  if (i.code === 'unrecognized_keys') throw new HttpError(400, `query parameter ${i.keys[0]}: not one POST /v1/segment takes (${Object.keys(segmentQuery.shape).join(', ')})`);
+  if (i.code === 'unrecognized_keys') throw new HttpError(400, `${what} ${i.keys[0]}: not one POST /v1/segment takes (${Object.keys(segmentQuery.shape).join(', ')})`);
   const hints: Record<string, string> = { output: OUTPUTS.join('|'), alpha: 'a number from 0 to 1', format: 'png|jpeg', labels: 'true|false', tolerance: 'a distance in pixels, 0 (exact) or more', regions: LS_REGIONS.join('|') };
   const key = String(i.path[0]);
   // A parameter given twice arrives as a list: say that rather than the schema's words.
-  if (Array.isArray((query as Record<string, unknown>)?.[key])) throw new HttpError(400, `query parameter ${key}: given more than once; give it once`);
-  throw new HttpError(400, `query parameter ${key}: expected ${hints[key] ?? i.message}`);
+  if (Array.isArray((query as Record<string, unknown>)?.[key])) throw new HttpError(400, `${what} ${key}: given more than once; give it once`);
+  throw new HttpError(400, `${what} ${key}: expected ${hints[key] ?? i.message}`);
+}
+
+/** The query's parameters and the form's fields together; one given in both (or twice) is refused as given more than once. */
+function withFormFields(query: unknown, fields: [string, string][]): Record<string, unknown> {
+  const all: Record<string, unknown> = { ...(query as Record<string, unknown>) };
+  for (const [k, v] of fields) {
+    const had = all[k];
+    all[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
+  }
+  return all;
 }
 
 /** The effect and the classes it keeps, checked before the upload is processed. */
@@ -198,23 +212,30 @@ function checkEffect(effect: string, keep: string[], model: CatalogEntry, format
   } catch (e) { throw new HttpError(400, (e as Error).message.replace('--effect', 'effect')); }
 }
 
-async function uploadOf(req: FastifyRequest): Promise<Uint8Array> {
-  if (req.isMultipart()) {
-    // A body that is not the multipart form its header announces (no boundary, garbage) is the
-    // client's mistake: 400, not a server error. Only the size limit keeps its own status (413).
-    try {
-      let image: Buffer | undefined;
-      // Every part is read: a second file is refused, not dropped (which of them was segmented would be a guess).
-      for await (const part of req.parts()) if (part.type === 'file') image = await part.toBuffer();
-      if (!image) throw new HttpError(400, 'multipart upload without a file part; send the image as a file field');
-      return image;
-    } catch (e) {
-      const err = e as Error & { code?: string; statusCode?: number };
-      if (err.code === 'FST_FILES_LIMIT') throw new HttpError(400, 'multipart upload with more than one file; send one image per request');
-      if (e instanceof HttpError || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.statusCode === 413) throw e;
-      throw new HttpError(400, `malformed multipart/form-data body (${err.message.split('\n')[0]}); send one file field, or the image as the body`);
+/** A multipart form's one file and its text fields (in order). */
+async function multipartUpload(req: FastifyRequest): Promise<{ image: Uint8Array; fields: [string, string][] }> {
+  // A body that is not the multipart form its header announces (no boundary, garbage) is the
+  // client's mistake: 400, not a server error. Only the size limit keeps its own status (413).
+  try {
+    let image: Buffer | undefined;
+    const fields: [string, string][] = [];
+    // Every part is read: a second file is refused, not dropped (which of them was segmented would be a guess).
+    for await (const part of req.parts()) {
+      if (part.type === 'file') image = await part.toBuffer();
+      else fields.push([part.fieldname, String(part.value)]);
     }
+    if (!image) throw new HttpError(400, 'multipart upload without a file part; send the image as a file field');
+    return { image, fields };
+  } catch (e) {
+    const err = e as Error & { code?: string; statusCode?: number };
+    if (err.code === 'FST_FILES_LIMIT') throw new HttpError(400, 'multipart upload with more than one file; send one image per request');
+    if (err.code === 'FST_FIELDS_LIMIT') throw new HttpError(400, 'multipart upload with more than 20 fields; send the parameters once each');
+    if (e instanceof HttpError || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.statusCode === 413) throw e;
+    throw new HttpError(400, `malformed multipart/form-data body (${err.message.split('\n')[0]}); send one file field, or the image as the body`);
   }
+}
+
+function bodyUpload(req: FastifyRequest): Uint8Array {
   const body = req.body as Buffer | undefined;
   // JSON is parsed for Label Studio's calls only; here it is not an image.
   if (body != null && !Buffer.isBuffer(body)) throw new HttpError(415, 'send the image as the request body (Content-Type image/* or application/octet-stream) or as multipart/form-data');

@@ -27,6 +27,14 @@ async function start(o: Partial<ServeOptions> = {}): Promise<{ s: Server; url: s
 const post = (url: string, body: Uint8Array | FormData, type?: string) =>
   fetch(url, { method: 'POST', body: body as BodyInit, headers: type ? { 'content-type': type } : {} });
 
+/** A multipart form of the image and text fields. */
+function formOf(image: Uint8Array<ArrayBuffer>, fields: Record<string, string>): FormData {
+  const f = new FormData();
+  f.append('file', new Blob([image], { type: 'image/png' }), 'image.png');
+  for (const [k, v] of Object.entries(fields)) f.append(k, v);
+  return f;
+}
+
 test('serve: results equal the library\'s (json labels, label PNG, mask, overlay, effect), models, ONNX download, refusals', async () => {
   const { s, url } = await start();
   try {
@@ -178,6 +186,10 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
       // A misspelt parameter is refused, not answered with its default; a second file is not dropped.
       [post(`${url}/v1/segment?output=overlay&aplha=0.2`, photo, 'image/png'), 400, /^query parameter aplha: not one POST \/v1\/segment takes \(model, output, alpha, /],
       [post(`${url}/v1/segment?output=labels`, twoFiles), 400, /^multipart upload with more than one file; send one image per request$/],
+      // A form's fields are parameters: checked as the query's are, and not given in both.
+      [post(`${url}/v1/segment`, formOf(photo, { aplha: '0.2' })), 400, /^parameter aplha: not one POST \/v1\/segment takes \(model, output, /],
+      [post(`${url}/v1/segment?model=voc`, formOf(photo, { model: 'voc-fast' })), 400, /^parameter model: given more than once; give it once$/],
+      [post(`${url}/v1/segment`, formOf(photo, { output: 'svg' })), 400, /^parameter output: expected labels\|mask/],
     ];
     for (const [p, status, message] of refusals) {
       const r = await p;
@@ -188,6 +200,11 @@ test('serve: results equal the library\'s (json labels, label PNG, mask, overlay
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="200"\} 19/);
     assert.match(metrics, /pixelwise_http_requests_total\{route="\/v1\/segment",method="POST",status="413"\} 2/);
     assert.match(metrics, /pixelwise_inference_seconds_count\{model="voc"\} 19/);
+    // The form's model and output answer as the same parameters in the query do (they were dropped before).
+    const byForm = await (await post(`${url}/v1/segment`, formOf(photo, { model: 'voc-fast', output: 'json' }))).json();
+    const byQuery = await (await post(`${url}/v1/segment?model=voc-fast&output=json`, photo, 'image/png')).json();
+    assert.equal(byForm.model, 'voc-fast');
+    assert.deepEqual(byForm.classes, byQuery.classes);
   } finally { await s.close(); }
 });
 
