@@ -113,14 +113,25 @@ test('compare A B: the report, and the gate: exit 1 only when B is worse by more
       const [la, lb] = [await labelsOf(a), await labelsOf(b, precision)];
       let same = 0, all = 0;
       const inter = new Array(4).fill(0), union = new Array(4).fill(0);
-      la.forEach((m, i) => m.forEach((v, j) => { const p = lb[i][j]; all++; union[v]++; if (p === v) { same++; inter[v]++; } else union[p]++; }));
+      const sameOf = la.map(() => 0);
+      la.forEach((m, i) => m.forEach((v, j) => { const p = lb[i][j]; all++; union[v]++; if (p === v) { same++; sameOf[i]++; inter[v]++; } else union[p]++; }));
+      // The 95% interval of the share agreeing, images drawn again with replacement (1000 times, seed 1).
+      const rng = new Rng(1), shares: number[] = [];
+      for (let b = 0; b < 1000; b++) {
+        let s = 0, n = 0;
+        for (let i = 0; i < la.length; i++) { const j = rng.int(la.length); s += sameOf[j]; n += la[j].length; }
+        shares.push(s / n);
+      }
+      const at = (q: number) => pctl(shares, 100 * q);
       const ious = union.flatMap((u, c) => (u ? [inter[c] / u] : []));
       const j = JSON.parse(fs.readFileSync(path.join(report, 'agreement.json'), 'utf8'));
       assert.equal(j.count, 12);
       assert.ok(Math.abs(j.agreement - same / all) < 1e-12, `${j.agreement} against ${same / all}`);
       assert.ok(Math.abs(j.mIoU - ious.reduce((x, v) => x + v, 0) / ious.length) < 1e-12);
       assert.ok(fs.existsSync(path.join(report, 'differ.jpg')) && fs.existsSync(path.join(report, 'agreement.md')));
-      assert.match(r.stdout, new RegExp(`^B agrees with A on ${(100 * same / all).toFixed(2)}% of pixels; `));
+      assert.ok(Math.abs(j.agreementInterval.low - at(0.025)) < 1e-12 && Math.abs(j.agreementInterval.high - at(0.975)) < 1e-12, JSON.stringify(j.agreementInterval));
+      assert.ok(j.mIoUInterval.low <= j.mIoU && j.mIoU <= j.mIoUInterval.high);
+      assert.match(r.stdout, new RegExp(`^B agrees with A on ${(100 * same / all).toFixed(2)}% of pixels \\[${(100 * at(0.025)).toFixed(2)}, ${(100 * at(0.975)).toFixed(2)}\\]; `));
       return same / all;
     };
     assert.ok(await agreement(path.join(d, 'good'), path.join(d, 'weak'), undefined, path.join(d, 'r4')) < 1);

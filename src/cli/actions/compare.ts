@@ -63,7 +63,7 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
       const needsMasks = ([['classMap', '--class-map'], ['failIfWorse', '--fail-if-worse'], ['boundary', '--boundary']] as const).find(([k]) => o[k] != null);
       if (needsMasks) throw new UserError(`${needsMasks[1]}: scores against masks, and --images ${o.images} comes without them (--masks DIR); without masks compare reports how far B agrees with A`);
       sameClassesOrRefuse(a, b, segA, segB, 'compare models of the same classes');
-      await compareAgreement({ a, b: o.precisionB ? `${b} (${o.precisionB})` : b, segA, segB, images: { images: o.images, list: o.list, recursive: o.recursive, imageSuffix: o.imageSuffix }, report: o.report, worst: o.worst, quiet: o.quiet });
+      await compareAgreement({ a, b: o.precisionB ? `${b} (${o.precisionB})` : b, segA, segB, images: { images: o.images, list: o.list, recursive: o.recursive, imageSuffix: o.imageSuffix }, report: o.report, worst: o.worst, quiet: o.quiet, resamples: o.bootstrap, seed: o.seed });
       return;
     }
     const sc = o.classMap != null ? await mappedScoring(a, b, segA, segB, o) : await ownScoring(a, b, segA, segB, o);

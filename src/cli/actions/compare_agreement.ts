@@ -8,6 +8,7 @@ import { loadSamples, type PairingSpec, type Sample } from '../../data/dataset.j
 import { readModelInput } from '../../data/raster.js';
 import { displayRgb } from '../../data/display_bands.js';
 import type { Segmenter } from '../../inference/segmenter.js';
+import { bootstrapScores, type Interval } from '../../metrics/bootstrap.js';
 import { imageConfusion, sumConfusions, type ImageConfusion } from '../../metrics/per_image.js';
 import { colorize } from '../../render/colorize.js';
 import { overviewJpeg, stackJpeg } from '../../render/overview.js';
@@ -16,8 +17,12 @@ import { writeFileAtomic, makeDir } from '../../util/fs.js';
 import { errorImage } from './worst_sheet.js';
 
 const pts = (v: number) => (v * 100).toFixed(2);
+const range = (i: Interval) => `[${pts(i.low)}, ${pts(i.high)}]`;
 
-export interface AgreementRun { a: string; b: string; segA: Segmenter; segB: Segmenter; images: PairingSpec; report: string; worst: number; quiet?: boolean }
+export interface AgreementRun { a: string; b: string; segA: Segmenter; segB: Segmenter; images: PairingSpec; report: string; worst: number; quiet?: boolean;
+  /** Resamples of the images for the 95% intervals, and their seed. */
+  resamples: number; seed: number;
+}
 
 /** Writes REPORT/agreement.json, agreement.md and differ.jpg; prints the summary line. */
 export async function compareAgreement(r: AgreementRun): Promise<void> {
@@ -39,22 +44,26 @@ export async function compareAgreement(r: AgreementRun): Promise<void> {
     }
   } finally { bar.stop(); }
   const scores = sumConfusions(per, k, {}).scores(names);
+  // Images, not pixels, are the unit: how far the figures would move on other pictures like these.
+  const ci = bootstrapScores(per, k, {}, r.resamples, r.seed);
   const differ = [...per].sort((x, y) => x.agreement - y.agreement).slice(0, r.worst).map((p) => ({ id: p.id, agreement: p.agreement }));
-  const perClass = Object.fromEntries(scores.perClass.filter((c) => c.gtPixels || c.predPixels).map((c) => [c.name, { iou: c.iou, aPixels: c.gtPixels, bPixels: c.predPixels }]));
+  const perClass = Object.fromEntries(scores.perClass.flatMap((c, i) => (c.gtPixels || c.predPixels ? [[c.name, { iou: c.iou, interval: ci.perClass[i], aPixels: c.gtPixels, bPixels: c.predPixels }]] : [])));
   makeDir(r.report);
   writeFileAtomic(path.join(r.report, 'agreement.json'), JSON.stringify({
-    a: r.a, b: r.b, images: r.images.images, count: per.length, agreement: scores.pixelAccuracy, mIoU: scores.mIoU, perClass, differMost: differ,
+    a: r.a, b: r.b, images: r.images.images, count: per.length, agreement: scores.pixelAccuracy, agreementInterval: ci.pixelAccuracy, mIoU: scores.mIoU, mIoUInterval: ci.mIoU,
+    resamples: ci.resamples, seed: ci.seed, perClass, differMost: differ,
   }, null, 1) + '\n');
   writeFileAtomic(path.join(r.report, 'agreement.md'), [
     `# ${r.b} against ${r.a}'s label maps`, '', `${per.length} images without masks: ${r.a}'s label maps are the truth ${r.b} is scored against.`, '',
-    `Pixels where they agree: **${pts(scores.pixelAccuracy)}%**; mIoU of B against A: **${pts(scores.mIoU)}** (over the classes either predicts).`, '',
-    '| class | IoU | A pixels | B pixels |', '|---|---|---|---|',
-    ...Object.entries(perClass).map(([n, c]) => `| ${n} | ${c.iou == null ? 'n/a' : pts(c.iou)} | ${c.aPixels} | ${c.bPixels} |`), '',
+    `Pixels where they agree: **${pts(scores.pixelAccuracy)}%** ${range(ci.pixelAccuracy)}; mIoU of B against A: **${pts(scores.mIoU)}** ${range(ci.mIoU)} (over the classes either predicts).`, '',
+    `Intervals at 95%: bootstrap over images (${ci.resamples} resamples, seed ${ci.seed}).`, '',
+    '| class | IoU [95% interval] | A pixels | B pixels |', '|---|---|---|---|',
+    ...Object.entries(perClass).map(([n, c]) => `| ${n} | ${c.iou == null ? 'n/a' : pts(c.iou)}${c.interval ? ` ${range(c.interval)}` : ''} | ${c.aPixels} | ${c.bPixels} |`), '',
     '## Where they differ most', '', '| image | pixels agreeing |', '|---|---|', ...differ.map((d) => `| ${d.id} | ${pts(d.agreement)}% |`), '',
     'differ.jpg: image | A | B | where B differs (red) for each.', '',
   ].join('\n'));
   await differSheet(path.join(r.report, 'differ.jpg'), differ, samples, segA, segB);
-  process.stdout.write(`B agrees with A on ${pts(scores.pixelAccuracy)}% of pixels; mIoU of B against A's label maps ${pts(scores.mIoU)} (${per.length} images without masks); per class and the images where they differ most: ${path.join(r.report, 'agreement.md')}\n`);
+  process.stdout.write(`B agrees with A on ${pts(scores.pixelAccuracy)}% of pixels ${range(ci.pixelAccuracy)}; mIoU of B against A's label maps ${pts(scores.mIoU)} ${range(ci.mIoU)} (95% intervals, bootstrap over ${per.length} images without masks); per class and the images where they differ most: ${path.join(r.report, 'agreement.md')}\n`);
 }
 
 async function differSheet(file: string, differ: { id: string; agreement: number }[], samples: Sample[], segA: Segmenter, segB: Segmenter): Promise<void> {
