@@ -168,8 +168,16 @@ export function modelCard(cfg: TrainConfig, stride: number): ModelCard {
     model: cfg.model, classes: cfg.classes,
     input: { normalization: cfg.norm, stride, ...(cfg.sampleType && cfg.sampleType !== 'uint8' ? { sampleType: cfg.sampleType } : {}), rule: cfg.resize ? { kind: 'fixed', size: cfg.resize, filter: 'sharp' } : undefined },
     ignoreIndex: cfg.ignoreIndex, weights: 'best.safetensors',
-    source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}${cfg.teacher ? `, distilled from ${cfg.teacher}${unlabelled(cfg) ? ' alone (images without masks)' : ''}` : ''}`,
+    source: 'trained with pixelwise train', notes: `trained on ${cfg.train.images}${cfg.teacher ? `, distilled from ${cfg.teacher}${unlabelled(cfg) ? ' alone (images without masks)' : ''}${teacherClassesNote(cfg)}` : ''}`,
   });
+}
+
+/** Which of the teacher's classes became which of the run's, when they are not the same list. */
+function teacherClassesNote(cfg: TrainConfig): string {
+  const into = cfg.teacherClasses;
+  if (!into) return '';
+  const merged = cfg.classes.map((c, i) => ({ name: c.name, n: into.filter((r) => r === i).length })).filter((m) => m.n > 1);
+  return `; ${cfg.classes.length} of the teacher's ${into.length} classes${merged.map((m) => `, ${m.n} counted as ${m.name}`).join('')}`;
 }
 
 /** Shuffle keys of the precise-BN crops: past any epoch number, so they are not an epoch's own order. */

@@ -258,6 +258,7 @@ test('some of a teacher\'s classes: each run class gets the summed probability o
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /^classes: background, disc; the teacher's box, stripe as background$/m);
   assert.deepEqual(readCard(path.join(d, 'cli-disc')).classes.map((c) => c.name), ['background', 'disc']);
+  assert.match(readCard(path.join(d, 'cli-disc')).notes ?? '', /, distilled from .* alone \(images without masks\); 2 of the teacher's 4 classes, 3 counted as background$/);
 });
 
 test('the teacher of whole images: its probabilities once per image, 8-bit, warped with each crop (as is when the crop is the image, mirrored with it), as computed here', async () => {
