@@ -15,17 +15,29 @@ import { UserError } from '../util/errors.js';
 
 export interface EnvConfig { debug: boolean; cacheMb?: number; ortKernels: boolean; specialize: boolean; labelStudioToken?: string }
 
+/**
+ * An on/off variable: 1/0 (true/false, yes/no, on/off), or `fallback` when unset or empty. Another
+ * value is refused: read as on or off, PIXELWISE_DEBUG=0 would turn debugging on.
+ */
+function switchOf(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const v = env[name]?.trim().toLowerCase();
+  if (!v) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new UserError(`${name}=${env[name]}: expected 1 or 0 (or unset it)`);
+}
+
 export function envConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   let cacheMb: number | undefined;
-  if (env.PIXELWISE_CACHE_MB != null) {
+  if (env.PIXELWISE_CACHE_MB?.trim()) {
     cacheMb = Number(env.PIXELWISE_CACHE_MB);
     if (!(cacheMb >= 0)) throw new UserError(`PIXELWISE_CACHE_MB=${env.PIXELWISE_CACHE_MB}: expected a number of MB (0 or more)`);
   }
   return {
-    debug: !!env.PIXELWISE_DEBUG,
+    debug: switchOf(env, 'PIXELWISE_DEBUG', false),
     cacheMb,
-    ortKernels: env.PIXELWISE_ORT_KERNELS !== '0',
-    specialize: env.PIXELWISE_ORT_SPECIALIZE === '1',
+    ortKernels: switchOf(env, 'PIXELWISE_ORT_KERNELS', true),
+    specialize: switchOf(env, 'PIXELWISE_ORT_SPECIALIZE', false),
     labelStudioToken: env.LABEL_STUDIO_API_KEY?.trim() || undefined,
   };
 }

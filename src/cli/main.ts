@@ -44,6 +44,9 @@ function exitQuietlyOnClosedPipe(): void {
   }
 }
 
+/** An error is one line: a quoted snippet of a file (a JSON parser's) may hold line breaks. */
+const oneLine = (m: string) => m.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
   stopOnSignalByDefault();
@@ -53,9 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     // A parser's refusal raised by a command's own code, not by commander (which prints its own): said here.
-    if (e instanceof InvalidArgumentError) { process.stderr.write(`pixelwise: ${e.message}\n`); return 2; }
+    if (e instanceof InvalidArgumentError) { process.stderr.write(`pixelwise: ${oneLine(e.message)}\n`); return 2; }
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander already printed one line
-    if (e instanceof UserError) { process.stderr.write(`pixelwise: ${cliMessage(e)}\n`); return e.exitCode; }
+    if (e instanceof UserError) { process.stderr.write(`pixelwise: ${oneLine(cliMessage(e))}\n`); return e.exitCode; }
     // The stack alone: rethrown, Node would also print the source line it came from, which for
     // the wasm backends is a whole minified bundle.
     if (debugging()) { process.stderr.write(`${(e as Error)?.stack ?? e}\n`); return 70; }
@@ -64,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('pixelwise: the wasm backend ran out of memory or faulted (its heap is 4 GB per TF.js instance): lower --micro-batch, --batch-size or --input-size, or recompute activations (--checkpoint-blocks 8); training runs resume from their last checkpoint (--resume)\n');
       return 1;
     }
-    process.stderr.write(`pixelwise: internal error: ${(e as Error)?.message ?? e} (set PIXELWISE_DEBUG=1 for a stack trace; please report it)\n`);
+    process.stderr.write(`pixelwise: internal error: ${oneLine(String((e as Error)?.message ?? e))} (set PIXELWISE_DEBUG=1 for a stack trace; please report it)\n`);
     return 70;
   }
 }

@@ -48,6 +48,9 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('train', '--config', bad), /"learning-rate" is not an option of train/);
   fs.writeFileSync(bad, '{"arch": ');
   assertOneLineError(cli('train', '--config', bad), /--config .*: not valid JSON/);
+  // A YAML recipe: the parser quotes the file, line break and all; still one line.
+  fs.writeFileSync(bad, 'train: [\n  epochs: 2\n');
+  assertOneLineError(cli('train', '--config', bad), /--config .*: not valid JSON \(.*train: \[ .*\)$/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '2', '--class-file', 'camvid', '--input-size', '16x16', '--out', path.join(d, 'r3')), /--classes 2 does not match the 12 classes/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--checkpoint-blocks', 'some', '--input-size', '16x16', '--out', d), /--checkpoint-blocks some: expected a number of segments/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--batch-size', '0', '--input-size', '16x16', '--out', d), /batch-size.*positive/);
