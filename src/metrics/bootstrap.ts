@@ -60,6 +60,13 @@ export interface PairedResult {
   resamples: number; seed: number;
 }
 
+/** Paired bootstrap of any score of weighted images (the same draws for A and B): B - A and its 95% interval. */
+export function pairedScoreBootstrap(n: number, score: (model: 'a' | 'b', weights?: Uint32Array) => number, resamples = 1000, seed = 1): { diff: number } & Interval {
+  const d: number[] = [];
+  forEachResample(n, resamples, seed, (w) => { d.push(score('b', w) - score('a', w)); });
+  return { diff: score('b') - score('a'), ...interval(d) };
+}
+
 /** Paired bootstrap of model B against model A on the same images (aligned arrays). */
 export function pairedBootstrap(a: ImageConfusion[], b: ImageConfusion[], k: number, o: ConfusionOptions, resamples = 1000, seed = 1): PairedResult {
   if (a?.length !== b?.length) throw new UserError(`b: ${b?.length} images against ${a?.length} for a; a paired bootstrap scores both models on the same images`, 2, 'b');

@@ -24,12 +24,10 @@ export const defaultTolerance = (width: number, height: number) => 0.0075 * Math
 
 /** Boundary F1 accumulated over images: a sum and a count per class. */
 export class BoundaryF1 {
-  private readonly sum: Float64Array;
-  private readonly count: Float64Array;
+  /** Each image's F1 per class, in the order added (for intervals over images). */
+  readonly images: (number | null)[][] = [];
   constructor(readonly numClasses: number, readonly opts: BoundaryOptions = {}) {
     if (opts.tolerance != null && !(opts.tolerance >= 0 && Number.isFinite(opts.tolerance))) throw argumentError('boundaryTolerance', opts.tolerance, 'expected a distance in pixels, 0 or more');
-    this.sum = new Float64Array(numClasses);
-    this.count = new Float64Array(numClasses);
   }
 
   /** Scores one image; returns its F1 per class (null where neither its truth nor its prediction has the class's boundary). */
@@ -37,15 +35,23 @@ export class BoundaryF1 {
     checkSamePixels(pred, gt);
     if (pred.length !== width * height) throw argumentError('width', `${width}x${height}`, `not the size of a label map of ${pred.length} pixels`);
     const f = imageBoundaryF1(pred, gt, width, height, this.numClasses, this.opts.tolerance ?? defaultTolerance(width, height), this.opts.ignoreIndex ?? -1);
-    f.forEach((v, c) => { if (v != null) { this.sum[c] += v; this.count[c]++; } });
+    this.images.push(f);
     return f;
   }
 
-  /** Each class's mean F1 over the images that have it (null: none has it), and their mean over the scored classes. */
-  scores(): { perClass: (number | null)[]; mean: number } {
+  /**
+   * Each class's mean F1 over the images that have it (null: none has it), and their mean over the
+   * scored classes; `weights`: each image counted that many times (a bootstrap resample).
+   */
+  scores(weights?: ArrayLike<number>): { perClass: (number | null)[]; mean: number } {
     const unscored = new Set(this.opts.unscored ?? []);
     if (this.opts.ignoreIndex != null) unscored.add(this.opts.ignoreIndex);
-    const perClass = Array.from(this.sum, (s, c) => (this.count[c] ? s / this.count[c] : null));
+    const sum = new Float64Array(this.numClasses), count = new Float64Array(this.numClasses);
+    this.images.forEach((f, i) => {
+      const w = weights ? weights[i] : 1;
+      if (w) f.forEach((v, c) => { if (v != null) { sum[c] += w * v; count[c] += w; } });
+    });
+    const perClass = Array.from(sum, (s, c) => (count[c] ? s / count[c] : null));
     const scored = perClass.filter((v, c): v is number => v != null && !unscored.has(c));
     return { perClass, mean: scored.length ? scored.reduce((a, b) => a + b, 0) / scored.length : 0 };
   }

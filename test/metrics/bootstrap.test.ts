@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ConfusionMatrix } from '../../src/metrics/confusion.ts';
 import { imageConfusion } from '../../src/metrics/per_image.ts';
-import { bootstrapScores, pairedBootstrap } from '../../src/metrics/bootstrap.ts';
+import { bootstrapScores, pairedBootstrap, pairedScoreBootstrap } from '../../src/metrics/bootstrap.ts';
 import { Rng } from '../../src/util/random.ts';
 import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
 import { tempDir } from '../helpers.ts';
@@ -153,4 +153,27 @@ test('bootstrap: no images, no resamples, or two models scored on different imag
   assert.throws(() => bootstrapScores([one], 2, {}, 0), (e: Error) => e instanceof UserError && e.argument === 'resamples' && /^resamples 0: expected a whole number/.test(e.message));
   assert.throws(() => pairedBootstrap([one], [one, one], 2, {}), (e: Error) => e instanceof UserError && e.argument === 'b' && e.message === 'b: 2 images against 1 for a; a paired bootstrap scores both models on the same images');
   assert.equal(bootstrapScores([one], 2, {}, 10).resamples, 10);
+});
+
+test('boundary F1 of weighted images = the images added that many times; the paired interval of any score = brute-force draws', async () => {
+  const { BoundaryF1 } = await import('../../src/metrics/boundary.ts');
+  const data = images(6, 16 * 16, 5);
+  const all = new BoundaryF1(K), twice = new BoundaryF1(K);
+  data.forEach((d) => all.add(d.pred, d.gt, 16, 16));
+  const w = Uint32Array.from([2, 0, 1, 0, 3, 0]);
+  w.forEach((n, i) => { for (let j = 0; j < n; j++) twice.add(data[i].pred, data[i].gt, 16, 16); });
+  const [sw, st] = [all.scores(w), twice.scores()];
+  assert.ok(Math.abs(sw.mean - st.mean) < 1e-12 && sw.perClass.every((v, c) => Math.abs(v! - st.perClass[c]!) < 1e-12), `${JSON.stringify(sw)} vs ${JSON.stringify(st)}`);
+  // Any score of weighted images: here the weighted mean of a number per image, for A and B.
+  const va = data.map((_, i) => i / 10), vb = data.map((_, i) => (i % 3) / 7);
+  const mean = (v: number[], wt?: Uint32Array) => { let s = 0, n = 0; v.forEach((x, i) => { const k = wt ? wt[i] : 1; s += k * x; n += k; }); return s / n; };
+  const ours = pairedScoreBootstrap(data.length, (m, wt) => mean(m === 'a' ? va : vb, wt), 300, 9);
+  const rng = new Rng(9), d: number[] = [];
+  for (let b = 0; b < 300; b++) {
+    let sa = 0, sb = 0;
+    for (let i = 0; i < data.length; i++) { const j = rng.int(data.length); sa += va[j]; sb += vb[j]; }
+    d.push((sb - sa) / data.length);
+  }
+  assert.ok(Math.abs(ours.diff - (mean(vb) - mean(va))) < 1e-12);
+  assert.ok(Math.abs(ours.low - pctl(d, 2.5)) < 1e-12 && Math.abs(ours.high - pctl(d, 97.5)) < 1e-12, `${JSON.stringify(ours)} vs ${pctl(d, 2.5)}, ${pctl(d, 97.5)}`);
 });

@@ -131,7 +131,8 @@ test('evaluate --class-map: the shipped person model on a dataset of three class
   const cj = JSON.parse(fs.readFileSync(path.join(d, 'cmp', 'compare.json'), 'utf8'));
   close(cj.mIoU.a, j.mIoU, 'A as evaluate --class-map scores it');
   close(cj.boundaryF1.a, j.meanBoundaryF1, 'A\'s boundary F1 as evaluate --boundary gives it');
-  assert.match(c.stdout, /^boundary F1 A [\d.]+, B [\d.]+: B - A [+-][\d.]+ points/m);
+  assert.match(c.stdout, /^boundary F1 A [\d.]+, B [\d.]+: B - A [+-][\d.]+ points, 95% interval \[[+-][\d.]+, [+-][\d.]+\]/m);
+  assert.ok(cj.boundaryF1.low <= cj.boundaryF1.diff + 1e-12 && cj.boundaryF1.diff <= cj.boundaryF1.high + 1e-12 && Math.abs(cj.boundaryF1.diff - (cj.boundaryF1.b - cj.boundaryF1.a)) < 1e-12);
   // B: its tree predictions (class 2, not scored) are misses of the truth's class there.
   const saved = cases.map((x) => x.pred);
   cases.forEach((x, i) => { x.pred = predB[i]; });

@@ -8,7 +8,7 @@ import { readImage } from '../../data/image_io.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
 import { imageConfusion, imageScore, sumConfusions, type ImageConfusion } from '../../metrics/per_image.js';
-import { pairedBootstrap, type PairedResult } from '../../metrics/bootstrap.js';
+import { pairedBootstrap, pairedScoreBootstrap, type PairedResult } from '../../metrics/bootstrap.js';
 import { colorize } from '../../render/colorize.js';
 import { overviewJpeg, stackJpeg } from '../../render/overview.js';
 import { datasetClasses, makeSpec, resolveData, resolveLabelMap, scoringClasses } from './shared.js';
@@ -71,7 +71,10 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
     const [bfA, bfB] = o.boundary ? [new BoundaryF1(k, cmOpts), new BoundaryF1(k, cmOpts)] : [undefined, undefined];
     const imgA = await score(segA, spec, k, cmOpts, `A ${path.basename(a)}`, o.quiet, sc.mapA, bfA);
     const imgB = await score(segB, spec, k, cmOpts, `B ${path.basename(b)}`, o.quiet, sc.mapB, bfB);
-    const boundary = bfA && bfB ? { a: bfA.scores(), b: bfB.scores() } : undefined;
+    const boundary = bfA && bfB ? {
+      a: bfA.scores(), b: bfB.scores(),
+      interval: pairedScoreBootstrap(imgA.length, (m, w) => (m === 'a' ? bfA : bfB).scores(w).mean, o.bootstrap, o.seed),
+    } : undefined;
     const [sa, sb] = [sumConfusions(imgA, k, cmOpts).scores(names), sumConfusions(imgB, k, cmOpts).scores(names)];
     const r = pairedBootstrap(imgA, imgB, k, cmOpts, o.bootstrap, o.seed);
     // The images where the two differ most (by per-image mIoU).
@@ -85,15 +88,15 @@ export async function run(a: string, b: string, o: Opts): Promise<void> {
       perClass: Object.fromEntries(sa.perClass.map((c, i) => [c.name, { a: c.iou, b: sb.perClass[i].iou, ...(r.perClass[i] ?? {}) }])),
       differMost: diffs.slice(0, o.worst),
       ...(map ? { classMap: { groups: map.groups, datasetClassesNotScored: map.notScored } } : {}),
-      ...(boundary ? { boundaryF1: { a: boundary.a.mean, b: boundary.b.mean, diff: boundary.b.mean - boundary.a.mean, perClass: Object.fromEntries(names.map((n, i) => [n, { a: boundary.a.perClass[i], b: boundary.b.perClass[i] }]).filter(([, v]) => (v as { a: unknown }).a != null || (v as { b: unknown }).b != null)) } } : {}),
+      ...(boundary ? { boundaryF1: { a: boundary.a.mean, b: boundary.b.mean, diff: boundary.interval.diff, low: boundary.interval.low, high: boundary.interval.high, perClass: Object.fromEntries(names.map((n, i) => [n, { a: boundary.a.perClass[i], b: boundary.b.perClass[i] }]).filter(([, v]) => (v as { a: unknown }).a != null || (v as { b: unknown }).b != null)) } } : {}),
       ...(o.failIfWorse != null ? { failIfWorse: o.failIfWorse, failed: gate } : {}),
     };
     makeDir(o.report);
     writeFileAtomic(path.join(o.report, 'compare.json'), JSON.stringify(json, null, 1) + '\n');
-    writeFileAtomic(path.join(o.report, 'compare.md'), markdown(a, b, imgA.length, sa.perClass.map((c) => c.name), sa.mIoU, sb.mIoU, r, sa.perClass.map((c) => c.iou), sb.perClass.map((c) => c.iou), diffs.slice(0, o.worst), o.failIfWorse, gate, boundary && { a: boundary.a.mean, b: boundary.b.mean }));
+    writeFileAtomic(path.join(o.report, 'compare.md'), markdown(a, b, imgA.length, sa.perClass.map((c) => c.name), sa.mIoU, sb.mIoU, r, sa.perClass.map((c) => c.iou), sb.perClass.map((c) => c.iou), diffs.slice(0, o.worst), o.failIfWorse, gate, boundary && { a: boundary.a.mean, b: boundary.b.mean, ...boundary.interval }));
     await differSheet(path.join(o.report, 'differ.jpg'), diffs.slice(0, o.worst), sc, segA, segB);
     process.stdout.write(`mIoU A ${pts(sa.mIoU)}, B ${pts(sb.mIoU)}: B - A ${signed(r.mIoU.diff)} points, 95% interval [${signed(r.mIoU.low)}, ${signed(r.mIoU.high)}] (paired bootstrap over ${imgA.length} images, ${r.resamples} resamples); B better in ${(100 * r.bBetter).toFixed(1)}% of them\n`);
-    if (boundary) process.stdout.write(`boundary F1 A ${pts(boundary.a.mean)}, B ${pts(boundary.b.mean)}: B - A ${signed(boundary.b.mean - boundary.a.mean)} points (outlines within 0.75% of each image's diagonal; no interval)\n`);
+    if (boundary) process.stdout.write(`boundary F1 A ${pts(boundary.a.mean)}, B ${pts(boundary.b.mean)}: B - A ${signed(boundary.interval.diff)} points, 95% interval [${signed(boundary.interval.low)}, ${signed(boundary.interval.high)}] (outlines within 0.75% of each image's diagonal; the same resamples)\n`);
     process.stdout.write(`per class and the images where they differ most: ${path.join(o.report, 'compare.md')}\n`);
     if (gate != null) {
       process.stdout.write(gate ? `FAIL: B is worse than A by more than ${o.failIfWorse} points with 95% confidence\n` : `pass: B is not worse than A by more than ${o.failIfWorse} points with 95% confidence\n`);
@@ -154,12 +157,12 @@ async function mappedScoring(a: string, b: string, segA: Segmenter, segB: Segmen
   };
 }
 
-function markdown(a: string, b: string, n: number, names: string[], ma: number, mb: number, r: PairedResult, ia: (number | null)[], ib: (number | null)[], differ: { id: string; a: number; b: number; d: number }[], x: number | undefined, failed: boolean | null, bf?: { a: number; b: number }): string {
+function markdown(a: string, b: string, n: number, names: string[], ma: number, mb: number, r: PairedResult, ia: (number | null)[], ib: (number | null)[], differ: { id: string; a: number; b: number; d: number }[], x: number | undefined, failed: boolean | null, bf?: { a: number; b: number; diff: number; low: number; high: number }): string {
   const rows = names.map((name, i) => `| ${name} | ${ia[i] == null ? 'n/a' : pts(ia[i]!)} | ${ib[i] == null ? 'n/a' : pts(ib[i]!)} | ${r.perClass[i] ? `${signed(r.perClass[i]!.diff)} [${signed(r.perClass[i]!.low)}, ${signed(r.perClass[i]!.high)}]` : 'n/a'} |`);
   return [`# ${b} against ${a}`, '', `${n} images; paired bootstrap over images (${r.resamples} resamples, seed ${r.seed}); intervals at 95%.`, '',
     '| | A | B | B - A [95% interval] |', '|---|---|---|---|', `| **mIoU** | ${pts(ma)} | ${pts(mb)} | ${signed(r.mIoU.diff)} [${signed(r.mIoU.low)}, ${signed(r.mIoU.high)}] |`, ...rows, '',
     `B's mIoU is above A's in ${(100 * r.bBetter).toFixed(1)}% of the resamples.`,
-    ...(bf ? ['', `Boundary F1 (outlines within 0.75% of each image's diagonal): A ${pts(bf.a)}, B ${pts(bf.b)}, B - A ${signed(bf.b - bf.a)} points.`] : []),
+    ...(bf ? ['', `Boundary F1 (outlines within 0.75% of each image's diagonal): A ${pts(bf.a)}, B ${pts(bf.b)}, B - A ${signed(bf.diff)} points [${signed(bf.low)}, ${signed(bf.high)}].`] : []),
     ...(x != null ? ['', `Gate (--fail-if-worse ${x}): ${failed ? 'FAIL' : 'pass'}.`] : []),
     '', '## Where they differ most (per-image mIoU)', '', '| image | A | B | B - A |', '|---|---|---|---|',
     ...differ.map((d) => `| ${d.id} | ${pts(d.a)} | ${pts(d.b)} | ${signed(d.d)} |`), '', 'differ.jpg: image | truth | A | B for each.', ''].join('\n');
