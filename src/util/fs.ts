@@ -21,6 +21,7 @@ export function makeDir(dir: string): void {
     try { fs.mkdirSync(d); } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && isDir(d)) continue; // made meanwhile by another process
+      if (code === 'EEXIST' && fs.lstatSync(d, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UserError(`${dir}: ${d} is a link to ${fs.readlinkSync(d)}, which is not there; create it or choose another path`);
       if (code === 'EEXIST' || code === 'ENOTDIR') throw new UserError(`${dir}: ${d} is a file, not a folder; choose another path`);
       if (code === 'ENOENT') throw new UserError(`${dir}: ${path.dirname(d)} does not take new folders; choose another path`);
       throw userFacing(dir, e, 'no folder was made') ?? e;

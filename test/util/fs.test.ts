@@ -44,6 +44,8 @@ test('makeDir: makes the missing folders; a file on the way and a pseudo file sy
   makeDir(path.join(d, 'a', 'b')); // there already
   fs.writeFileSync(path.join(d, 'f'), 'x');
   assert.throws(() => makeDir(path.join(d, 'f', 'g')), new RegExp(`${path.join(d, 'f')} is a file, not a folder; choose another path`));
+  fs.symlinkSync(path.join(d, 'gone'), path.join(d, 'link'));
+  assert.throws(() => makeDir(path.join(d, 'link', 'g')), new RegExp(`${path.join(d, 'link')} is a link to ${path.join(d, 'gone')}, which is not there; create it or choose another path`));
   // Node's recursive mkdir spins here for ever (ENOENT for the folder, EEXIST for /proc).
   if (fs.existsSync('/proc/self')) assert.throws(() => makeDir('/proc/pixelwise-test/x'), /^UserError: \/proc\/pixelwise-test\/x: \/proc does not take new folders; choose another path$/);
 });
