@@ -2,6 +2,7 @@
 // card) as a network of the runtime asked for, then a segmenter through the one factory
 // (segmenter.ts). `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the
 // model exports.
+import path from 'node:path';
 import type { BackendName } from '../engine/backend_names.js';
 import { cardFile, openCard, runsFromOnnxFile } from '../models/card_file.js';
 import { cardAtPrecision, PRECISIONS, variantCards, type ModelCard, type Precision } from '../models/card.js';
@@ -59,7 +60,7 @@ async function openEach(model: string | undefined, o: OpenOptions, make: (n: Net
   try {
     parts.push(make(network, variantCards(card)[0]));
     for (const v of variantCards(card).slice(1)) {
-      if (o.runtime === 'tfjs') throw argumentError('model', dir, 'its variants are ONNX files; use the onnx or auto runtime');
+      if (o.runtime === 'tfjs') throw argumentError('runtime', o.runtime, `the model ${dir} runs its variants as ONNX files; use the onnx or auto runtime`);
       const net = await OnnxNetwork.create(cardFile(dir, v, 'onnx'), card.model.numClasses, o.threads);
       try { parts.push(make(net, v)); } catch (e) { await net.dispose(); throw e; }
     }
@@ -85,7 +86,8 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
   if (runsFromOnnxFile(dir, card, { weights: o.weights, tfjs: runtime === 'tfjs' })) {
     // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
     // runs it without building the TF.js model.
-    if (runtime === 'tfjs') throw argumentError('model', dir, 'an ONNX-only model; use the onnx or auto runtime');
+    // The option to change is the runtime (the model was maybe not even named: the default).
+    if (runtime === 'tfjs') throw argumentError('runtime', runtime, `the model ${model ?? `${path.basename(dir)} (the default)`} is an ONNX-only model (no weights for TF.js); use the onnx or auto runtime`);
     return { network: await onnx(cardFile(dir, card, 'onnx')), card, dir };
   }
   // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a
