@@ -2,11 +2,10 @@
 // card) as a network of the runtime asked for, then a segmenter through the one factory
 // (segmenter.ts). `auto` picks ONNX Runtime, the faster one here (see docs/benchmarks.md), when the
 // model exports.
-import path from 'node:path';
 import type { BackendName } from '../engine/backend_names.js';
 import { cardFile, openCard, runsFromOnnxFile } from '../models/card_file.js';
 import { cardAtPrecision, PRECISIONS, variantCards, type ModelCard, type Precision } from '../models/card.js';
-import { resolveModelDir } from '../models/shipped.js';
+import { isShippedDir, modelName, resolveModelDir } from '../models/shipped.js';
 import { UserError, argumentError } from '../util/errors.js';
 import type { Network } from './network.js';
 import { OnnxNetwork } from './onnx_runtime.js';
@@ -87,7 +86,7 @@ export async function openModel(model: string | undefined, o: OpenOptions = {}):
     // A pre-exported ONNX file (shipped and imported models, `pixelwise export`): ONNX Runtime
     // runs it without building the TF.js model.
     // The option to change is the runtime (the model was maybe not even named: the default).
-    if (runtime === 'tfjs') throw argumentError('runtime', runtime, `the model ${model ?? `${path.basename(dir)} (the default)`} is an ONNX-only model (no weights for TF.js); use the onnx or auto runtime`);
+    if (runtime === 'tfjs') throw argumentError('runtime', runtime, `the model ${model == null ? `${modelName(dir)} (the default)` : modelName(dir)} is an ONNX-only model (no weights for TF.js); use the onnx or auto runtime`);
     return { network: await onnx(cardFile(dir, card, 'onnx')), card, dir };
   }
   // Building the TF.js model (to run it, or to export it for ONNX Runtime) needs the engine; a
@@ -112,7 +111,9 @@ function atPrecision(card: ModelCard, precision: Precision | undefined, dir: str
   if (precision !== undefined && !PRECISIONS.includes(precision)) throw argumentError('precision', precision, `use ${PRECISIONS.join(' or ')}`);
   const c = cardAtPrecision(card, precision);
   if (c) return c;
+  const name = modelName(dir);
+  // A shipped model is not changed in place: its 8-bit graph goes to a copy (quantize --out).
   throw argumentError('precision', precision, precision === 'int8'
-    ? `${dir} has no 8-bit graph; make one with pixelwise quantize --model ${dir} --calibration IMAGES`
-    : `${dir} is an 8-bit graph only`);
+    ? `${name} has no 8-bit graph; make one with pixelwise quantize --model ${name} --calibration IMAGES${isShippedDir(dir) ? ` --out ${name}-int8, and run that folder` : ''}`
+    : `${name} is an 8-bit graph only`);
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { lacksStride, parseCard, type ModelCard, type StrideOf } from './card.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
+import { modelName } from './shipped.js';
 
 /** Writes `card` as `dir`/model.json, checked as it will be read back: a card pixelwise would refuse to read is refused here. */
 export function writeCard(dir: string, card: ModelCard): void {
@@ -47,7 +48,7 @@ export async function openCard(dir: string): Promise<ModelCard> {
 export function runsFromOnnxFile(dir: string, card: ModelCard, o: { weights?: string; tfjs?: boolean }): boolean {
   if (!card.onnx) return false;
   if (card.weights) return !(o.weights || o.tfjs);
-  if (o.weights) throw argumentError('weights', o.weights, `${dir} is an ONNX graph with no TF.js weights to replace; a checkpoint applies to training runs and to packages that hold their weights (.safetensors)`);
+  if (o.weights) throw argumentError('weights', o.weights, `${modelName(dir)} is an ONNX graph with no TF.js weights to replace; a checkpoint applies to training runs and to packages that hold their weights (.safetensors)`);
   return true;
 }
 
@@ -105,7 +106,7 @@ export function weightsFile(dir: string, card: ModelCard, which?: string): strin
   if (which) {
     const tries = [which, path.join(dir, which), path.join(dir, `${which}.safetensors`)];
     const found = tries.find(isFile);
-    if (!found) throw argumentError('weights', which, `no such checkpoint (in ${dir}: ${checkpointsIn(dir).join(', ') || 'none'}; or give a path to a .safetensors file)`);
+    if (!found) throw argumentError('weights', which, `no such checkpoint (in ${modelName(dir)}: ${checkpointsIn(dir).join(', ') || 'none'}; or give a path to a .safetensors file)`);
     return path.resolve(found);
   }
   if (card.weights && isFile(path.join(dir, card.weights))) return cardFile(dir, card, 'weights');

@@ -47,6 +47,11 @@ export function isShippedDir(dir: string): boolean {
   return path.resolve(path.dirname(dir)) === path.resolve(MODELS_DIR) && shippedModels().includes(path.basename(dir));
 }
 
+/** A model folder as a user names it: a shipped model's name, any other folder's path. */
+export function modelName(dir: string): string {
+  return isShippedDir(dir) ? path.basename(dir) : dir;
+}
+
 /** Folders of models/ holding a model.json. */
 function packages(): string[] {
   if (!isDir(MODELS_DIR)) return [];
