@@ -124,7 +124,9 @@ test('load(): default model, path / encoded Buffer / raw RGB inputs give the sam
   assert.equal(a.classes.reduce((n, k) => n + k.pixels, 0), a.labels.length);
   assert.equal(a.classes[0].name, 'cat');
   assert.equal(a.classes[0].pixels, a.labels.reduce((n, v) => n + (v === 8 ? 1 : 0), 0));
-  await assert.rejects(seg.segment({ data: new Uint8Array(5), width: 2, height: 2 }), /raw image: expected/);
+  await assert.rejects(seg.segment({ data: new Uint8Array(5), width: 2, height: 2 }), (e: Error & { argument?: string }) => e.argument === 'image' && /^raw image: expected/.test(e.message));
+  await assert.rejects(seg.segment(undefined as unknown as ImageInput), (e: Error & { argument?: string }) => e.argument === 'image' && /^image: got undefined; give a file path/.test(e.message));
+  await assert.rejects(seg.segment(path.dirname(file)), (e: Error) => e.message === `${path.dirname(file)}: a folder, not an image file; give an image in it`);
   await assert.rejects(seg.segment(Buffer.from('not an image')), /cannot decode image/);
   await seg.dispose();
   // The library names its argument; the command line words the same error as the flag.
@@ -199,7 +201,7 @@ test('load() and segment() refuse what a JavaScript caller may pass by the argum
   await assert.rejects(loadAny('voc', { weights: 'best' }), names('weights', /^weights best: .*voc is an ONNX graph with no TF\.js weights to replace/));
   const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'predict', path.join(PHOTOS, 'chelsea.png'), '--model', 'voc', '--weights', 'best', '--out', tempDir()], { encoding: 'utf8' });
   assert.equal(cli.status, 2);
-  assert.match(cli.stderr, /^pixelwise: --weights best: \S+voc is an ONNX graph with no TF\.js weights to replace; a checkpoint applies to training runs and to packages that hold their weights \(\.safetensors\)\n$/);
+  assert.match(cli.stderr, /^pixelwise: --weights best: voc is an ONNX graph with no TF\.js weights to replace; a checkpoint applies to training runs and to packages that hold their weights \(\.safetensors\)\n$/);
 });
 
 test('load(): a BMP given as bytes is read as its file is (sharp reads no BMP)', async () => {

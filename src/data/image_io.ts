@@ -36,6 +36,7 @@ export async function readImage(file: string): Promise<RgbImage> {
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read image (permission denied); make the file readable (chmod)`);
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new UserError(`${file}: a folder, not an image file; give an image in it`);
     throw new UserError(`${file}: cannot read image (${decoderWords(e)}); check the file is a valid ${IMAGE_KINDS}`);
   }
 }

@@ -41,7 +41,7 @@ export function checkedRgb8(im: { data?: unknown; width?: unknown; height?: unkn
     for (let p = 0; p < n; p++) { rgb[p * 3] = bytes[p * 4]; rgb[p * 3 + 1] = bytes[p * 4 + 1]; rgb[p * 3 + 2] = bytes[p * 4 + 2]; }
     return { data: rgb, width, height };
   }
-  throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got ${(data as { length?: number } | undefined)?.length} bytes for ${width}x${height}`);
+  throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got ${(data as { length?: number } | undefined)?.length} bytes for ${width}x${height}`, 2, 'image');
 }
 
 /** A zeroed sample array of the same type as `like`. */

@@ -82,7 +82,7 @@ function checkedInput(input: unknown): string | Uint8Array | RgbImage | PixelIma
   }
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (input instanceof Uint8Array || (typeof input === 'object' && input !== null && 'data' in input)) return input as Uint8Array | RgbImage | PixelImage;
-  const what = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input === 'object' ? 'an object without data' : `a ${typeof input}`;
+  const what = input == null ? String(input) : Array.isArray(input) ? 'an array' : typeof input === 'object' ? 'an object without data' : `a ${typeof input}`;
   throw new UserError(`image: got ${what}; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }`, 2, 'image');
 }
 
@@ -106,9 +106,9 @@ export async function toModelInput(given: ImageInput, bands: { channels: number;
   const c = channelsOf(im), { width, height } = im;
   const typed = im.data instanceof Uint8Array || im.data instanceof Uint16Array || im.data instanceof Float32Array;
   if (!typed || !(width > 0) || !(height > 0) || im.data.length !== width * height * c) {
-    throw new UserError(`raw image: expected { data: Uint8Array, Uint16Array or Float32Array of width*height*channels samples, width, height, channels }, got ${im.data?.length} samples for ${width}x${height}x${c}`);
+    throw new UserError(`raw image: expected { data: Uint8Array, Uint16Array or Float32Array of width*height*channels samples, width, height, channels }, got ${im.data?.length} samples for ${width}x${height}x${c}`, 2, 'image');
   }
-  if (c !== bands.channels) throw new UserError(`image: ${c} band${c === 1 ? '' : 's'} but the model takes ${bands.channels} (its card's input.channels)`);
+  if (c !== bands.channels) throw new UserError(`image: ${c} band${c === 1 ? '' : 's'} but the model takes ${bands.channels} (its card's input.channels)`, 2, 'image');
   return im;
 }
 

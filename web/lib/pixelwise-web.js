@@ -2987,7 +2987,7 @@ function checkedRgb8(im) {
     }
     return { data: rgb, width, height };
   }
-  throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`);
+  throw new UserError(`raw image: expected { data: Uint8Array of width*height*3 RGB (or *4 RGBA) bytes, width, height }, got ${data?.length} bytes for ${width}x${height}`, 2, "image");
 }
 function samplesLike(like, length) {
   return like instanceof Uint16Array ? new Uint16Array(length) : like instanceof Float32Array ? new Float32Array(length) : new Uint8Array(length);
