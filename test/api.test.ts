@@ -62,6 +62,7 @@ for (const bad of [{ epochs: 0 }, { batchSize: 2.5 }, { schedule: 'step' }, { cl
   { augment: { ...DEFAULT_AUGMENT, brightness: 3 } }, { augment: { ...DEFAULT_AUGMENT, scale: [2, 0.5] } }, { earlyStop: 3 }]) {
   try { await train({ ...base, ...bad }, ${JSON.stringify(path.join(dir, 'bad'))}, false, quiet); refusals.push('trained'); } catch (e) { refusals.push(e.argument + ' | ' + e.message); }
 }
+try { await train(null, ${JSON.stringify(path.join(dir, 'bad'))}, false, quiet); refusals.push('trained'); } catch (e) { refusals.push(e.argument + ' | ' + e.message); }
 const r = await train(base, ${JSON.stringify(path.join(dir, 'run'))}, false, quiet);
 process.stdout.write(JSON.stringify({ early, refusals }));`;
   const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], { encoding: 'utf8' });
@@ -81,6 +82,7 @@ process.stdout.write(JSON.stringify({ early, refusals }));`;
     'augment.scale | augment.scale 2,0.5: expected [min, max] with 0 < min <= max, e.g. [0.75, 1.5]',
     // A misspelt setting (earlyStopPatience) trained all the epochs without a word.
     `options | earlyStop 3: not a setting of train() (its settings: ${Object.keys(TRAIN_CONFIG_KEYS).join(', ')})`,
+    'config | config null: expected a TrainConfig object (as a command-line run writes it to RUN/train.json)',
   ]);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'model.json')), 'the run trained and wrote its card');
 });

@@ -186,6 +186,9 @@ const PRECISE_BN_KEY = 1_000_000;
 const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check ignoreIndex and labelMap (pixelwise verify shows the class counts)`);
 
 export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) {
+    throw argumentError('config', cfg === null ? 'null' : Array.isArray(cfg) ? 'an array' : typeof cfg, 'expected a TrainConfig object (as a command-line run writes it to RUN/train.json)');
+  }
   // A resumed run's train.json may hold a key of an earlier version: only a new run's are checked.
   if (!resume) refuseUnknownTrainKeys(cfg);
   checkTrainConfig(cfg); // before the run folder is made: a refused configuration leaves nothing behind
