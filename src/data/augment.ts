@@ -3,7 +3,7 @@
 // for the mask), then brightness/contrast/saturation jitter on the image. Seeded.
 import { Rng } from '../util/random.js';
 import { SAMPLE_MAX, samplesLike, sampleTypeOf, type Samples } from './pixels.js';
-import { argumentError } from '../util/errors.js';
+import { argumentError, expectArgs } from '../util/errors.js';
 
 export interface AugmentConfig {
   scale: [number, number];
@@ -181,6 +181,7 @@ export function jitterRgbBands(img: Samples, channels: number, rng: Rng, cfg: Au
  * hundreds of standard deviations away from.
  */
 export function augmentPair(src: Pair, rng: Rng, cfg: AugmentConfig, cw: number, ch: number, ignore: number, fill?: number[]): Pair {
+  expectArgs('augmentPair', [['src', src, 'object'], ['rng', rng, 'object'], ['cfg', cfg, 'object']]);
   const p = sampleAffine(rng, cfg, src.width, src.height, cw, ch);
   const out = warpPair(src, p, cw, ch, ignore, fill);
   // 8-bit RGB keeps its own jitter (bit for bit what runs trained with before).

@@ -2,7 +2,7 @@
 // palette embedded in label-map PNGs.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import { CLASS_SETS } from './class_sets.js';
 
 export type Rgb = [number, number, number];
@@ -13,6 +13,7 @@ const classSchema = z.object({ name: z.string().min(1), color: rgb });
 const fileSchema = z.union([z.array(classSchema), z.object({ classes: z.array(classSchema) })]);
 
 export function loadClassFile(file: string): ClassInfo[] {
+  expectArgs('loadClassFile', [['file', file, 'string']]);
   let raw: unknown;
   try { raw = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
     throw new UserError(`${file}: cannot read class list (${(e as Error).message}); expected JSON [{"name": "...", "color": [r,g,b]}, ...]`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { IMAGE_EXTS } from './image_io.js';
 import { readMask, type LabelMap } from './mask_io.js';
 import type { Rgb } from './classes.js';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import { isDir, isFile, notFolder, stem } from '../util/fs.js';
 import { IMAGE_KINDS } from './image_exts.js';
 import { filesUnder } from './image_list.js';
@@ -91,6 +91,7 @@ export function readSplitList(file: string): string[] {
 }
 
 export function pairSamples(spec: PairingSpec): PairingReport {
+  expectArgs('pairSamples', [['spec', spec, 'object']]);
   // Masks kept beside their images (`a.png` with `a_mask.png`) are not images.
   const imageListing = listFiles(spec.images, IMAGE_EXTS, 'images', { recursive: spec.recursive, suffix: spec.imageSuffix, skipSuffix: spec.maskSuffix });
   const maskOpts = { recursive: spec.recursive, suffix: spec.maskSuffix };
@@ -175,6 +176,7 @@ export const lossyMaskProblem = (f: string) => (/^\.(jpe?g|webp|avif)$/i.test(pa
 
 /** The samples of a dataset for training/evaluation; a missing pair is an error, never skipped silently. */
 export function loadSamples(spec: DatasetSpec): Sample[] {
+  expectArgs('loadSamples', [['spec', spec, 'object']]);
   const r = pairSamples(spec);
   if (r.sameStem.length) throw new UserError(sameStemProblem(r.sameStem[0]) + (r.sameStem.length > 1 ? ` (${r.sameStem.length} such pairs; run \`pixelwise verify\`)` : ''));
   if (r.lossyMasks.length) throw new UserError(lossyMaskProblem(r.lossyMasks[0]));

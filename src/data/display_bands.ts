@@ -4,7 +4,7 @@
 // percentile, as GIS viewers show 16-bit and float imagery by default.
 import type { RgbImage } from './image_io.js';
 import { channelsOf, isRgb8, type PixelImage } from './pixels.js';
-import { argumentError } from '../util/errors.js';
+import { argumentError, expectArgs } from '../util/errors.js';
 
 /** The 2nd and 98th percentiles of one band (from up to 65536 evenly spaced pixels). */
 function stretchOf(im: PixelImage, band: number): [number, number] {
@@ -19,6 +19,7 @@ function stretchOf(im: PixelImage, band: number): [number, number] {
 
 /** `bands`: 1-based band numbers, three (R, G, B) or one (grey); default the first three, or the first as grey. */
 export function displayRgb(im: PixelImage, bands?: number[]): RgbImage {
+  expectArgs('displayRgb', [['im', im, 'object']]);
   const c = channelsOf(im);
   if (!bands && isRgb8(im)) return im;
   const pick = bands ?? (c >= 3 ? [1, 2, 3] : [1]);

@@ -31,7 +31,7 @@ import path from 'node:path';
 import { readSplitList, type PairingSpec } from './dataset.js';
 import { defaultPalette, type ClassInfo, type Rgb } from './classes.js';
 import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
-import { argumentError } from '../util/errors.js';
+import { argumentError, expectArgs } from '../util/errors.js';
 import { isDir, isFile, notFolder, readTextFile } from '../util/fs.js';
 
 export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid', 'roboflow', 'kitti', 'bdd100k', 'mapillary', 'mapillary-v2', 'class-dict'] as const;
@@ -106,6 +106,7 @@ const has = (root: string, dirs: (string | string[])[]) => dirs.every((d) => (Ar
 
 /** The layout `root` is in (and the root itself, a wrapper folder descended into), or null. */
 export function detectLayout(root: string): { layout: LayoutName; root: string } | null {
+  expectArgs('detectLayout', [['root', root, 'string']]);
   for (const r of [root, ...WRAPPERS.map((w) => path.join(root, w))]) {
     if (!isDir(r)) continue;
     for (const [name, dirs] of Object.entries(SIGNATURES)) {
@@ -133,6 +134,7 @@ const present = (dir: string) => (isDir(dir) ? fs.readdirSync(dir).filter((f) =>
  * splits are refused in one line naming what the layout expects.
  */
 export function resolveLayout(layout: LayoutName | 'auto', root: string, split: string, o: LayoutOptions = {}): ResolvedSplit {
+  expectArgs('resolveLayout', [['layout', layout, 'string'], ['root', root, 'string'], ['split', split, 'string']]);
   if (!isDir(root)) throw argumentError('data', root, notFolder(root));
   let name: LayoutName;
   if (layout === 'auto') {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { decode, encode } from 'fast-png';
 import type { Rgb } from './classes.js';
-import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
+import { UserError, argumentError, checkedLabelMap, expectArgs } from '../util/errors.js';
 
 export type MaskMode = 'index' | 'palette' | 'rgb';
 export interface Mask { data: Uint8Array; width: number; height: number; mode: MaskMode; unknownColors?: number }
@@ -18,6 +18,7 @@ export interface MaskReadOptions {
 }
 
 export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
+  expectArgs('readMask', [['file', file, 'string']]);
   let bytes: Uint8Array;
   try { bytes = fs.readFileSync(file); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read mask (permission denied); make the file readable (chmod)`);
@@ -119,6 +120,7 @@ export function applyLabelMap(data: Uint8Array, map: LabelMap): void {
 export function parseLabelMap(spec: string | undefined): LabelMap {
   const m: LabelMap = new Map();
   if (!spec) return m;
+  expectArgs('parseLabelMap', [['spec', spec, 'string']]);
   for (const part of spec.split(',')) {
     const mm = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(part);
     if (!mm || +mm[1] > 255 || +mm[2] > 255) {
@@ -131,6 +133,7 @@ export function parseLabelMap(spec: string | undefined): LabelMap {
 
 /** A label map as an indexed PNG: pixel value = class id, with the class colours embedded. */
 export function encodeLabelPng(labels: Uint8Array, width: number, height: number, palette: Rgb[]): Uint8Array {
+  expectArgs('encodeLabelPng', [['palette', palette, 'array']]);
   labels = checkedLabelMap(labels, width, height);
   const pal: [number, number, number][] = palette.slice(0, 256).map((c) => [c[0], c[1], c[2]]);
   let maxLabel = 0;

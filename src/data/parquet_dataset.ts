@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, asyncBufferFromFile, type Compressors, type FileMetaData } from 'hyparquet';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic, makeDir } from '../util/fs.js';
 import { decodeMask } from './mask_io.js';
 import { defaultPalette, type ClassInfo } from './classes.js';
@@ -122,6 +122,7 @@ const COMPRESSORS: Compressors = {
 };
 
 export async function importParquet(o: ParquetImportOptions): Promise<ParquetImportReport> {
+  expectArgs('importParquet', [['options', o, 'object']]);
   if (o.valFraction != null && !(o.valFraction > 0 && o.valFraction < 1)) throw argumentError('valFraction', o.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');
   const { root, files } = parquetFiles(o.input);
   const metas: FileMetaData[] = [];

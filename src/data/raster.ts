@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { decode } from 'fast-png';
 import type * as GeoTiff from 'geotiff';
-import { UserError } from '../util/errors.js';
+import { UserError, expectArgs } from '../util/errors.js';
 import { decoderWords, readImage } from './image_io.js';
 
 import { SAMPLE_MAX, type PixelImage, type SampleType, type Samples } from './pixels.js';
@@ -69,6 +69,7 @@ function readPng16(bytes: Buffer): Raster | null {
 }
 
 export async function readRaster(file: string): Promise<Raster> {
+  expectArgs('readRaster', [['file', file, 'string']]);
   let bytes: Buffer;
   try { bytes = fs.readFileSync(file); } catch (e) {
     throw new UserError(`${file}: cannot read image (${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied; make the file readable (chmod)' : (e as Error).message})`);
@@ -78,6 +79,7 @@ export async function readRaster(file: string): Promise<Raster> {
 
 /** An encoded image's bytes (TIFF, PNG, anything sharp reads) as stored; `name` names it in errors. */
 export async function decodeRaster(bytes: Buffer, name: string): Promise<Raster> {
+  expectArgs('decodeRaster', [['bytes', bytes, 'bytes']]);
   const magic = bytes.subarray(0, 4).toString('latin1');
   const tiff = magic === 'II*\0' || magic === 'MM\0*', png = magic === '\x89PNG';
   const file = name;
@@ -130,6 +132,7 @@ export class BandStats {
  * pixel scale or transformation, GeoKeys), so that GIS tools place it over its source image.
  */
 export function geoTiffLabels(labels: Uint8Array, width: number, height: number, geo: GeoReference): Uint8Array {
+  expectArgs('geoTiffLabels', [['geo', geo, 'object']]);
   const tags: Record<string, unknown> = {};
   for (const t of GEO_TAGS) if (geo.tags[t] != null) tags[t] = geo.tags[t];
   // geotiff's writer puts a whole-globe tie point in place of ours unless a projection key is
@@ -156,6 +159,7 @@ function projectionKey(dir: number[] | undefined): Record<string, number> | null
  * one line naming the file when its bands are not the model's.
  */
 export async function readModelInput(file: string, input: { channels: number; sampleType?: SampleType }): Promise<PixelImage> {
+  expectArgs('readModelInput', [['file', file, 'string'], ['input', input, 'object']]);
   if (input.channels === 3 && (input.sampleType ?? 'uint8') === 'uint8') return readImage(file);
   const r = await readRaster(file);
   if (r.channels !== input.channels) throw new UserError(`${file}: ${r.channels} band${r.channels === 1 ? '' : 's'} but the model takes ${input.channels} (its card's input.channels); give images with the bands it was trained on`);

@@ -3,7 +3,7 @@ import { BandStats, readRaster, type SampleType } from './raster.js';
 import { DATASET_SPEC_KEYS, lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
-import { describeError } from '../util/errors.js';
+import { describeError, expectArgs } from '../util/errors.js';
 import { IMAGE_KINDS } from './image_exts.js';
 import { refuseUnknownKeys } from '../util/call_options.js';
 
@@ -19,6 +19,7 @@ export interface VerifyReport {
 }
 
 export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+  expectArgs('verifyDataset', [['spec', spec, 'object']]);
   refuseUnknownKeys(spec, DATASET_SPEC_KEYS, 'verifyDataset()');
   const pairing = pairSamples(spec);
   const problems: string[] = [...pairing.sameStem.map(sameStemProblem), ...pairing.lossyMasks.map(lossyMaskProblem)];

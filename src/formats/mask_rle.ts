@@ -6,7 +6,7 @@
 // - Label Studio's brush RLE: @thi.ng/rle-pack over the RGBA bytes of the mask image, the mask in
 //   alpha (as Label Studio's front end encodes it and its converter decodes it).
 // Masks here are row-major bytes, 1 = inside.
-import { checkedLabelMap } from '../util/errors.js';
+import { checkedLabelMap, expectArgs } from '../util/errors.js';
 import { decodeBinary, encodeBinary } from '@thi.ng/rle-pack';
 
 export interface CocoRle { size: [number, number]; counts: number[] | string }
@@ -82,6 +82,8 @@ export function stringToCounts(s: string): number[] | null {
 
 /** A COCO RLE (either form) as a row-major mask; null when it is not a valid one for its size. */
 export function decodeCocoRle(rle: CocoRle): Uint8Array | null {
+  expectArgs('decodeCocoRle', [['rle', rle, 'object']]);
+  expectArgs('decodeCocoRle', [['rle.size', rle.size, 'array']]);
   const [h, w] = rle.size;
   const counts = typeof rle.counts === 'string' ? stringToCounts(rle.counts) : rle.counts;
   return counts ? countsToMask(counts, h, w) : null;

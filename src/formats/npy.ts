@@ -3,7 +3,7 @@
 // then the array's bytes. What weights published as per-layer .npy files (TF DeepLab) come in.
 // Numeric types are read into float32 (float16 and float64 converted); C order only.
 import fs from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { UserError, expectArgs } from '../util/errors.js';
 import { f16ToF32 } from './half_floats.js';
 
 export interface NpyArray { shape: number[]; dtype: string; data: Float32Array }
@@ -12,6 +12,7 @@ const MAGIC = '\x93NUMPY';
 
 /** The array in a .npy file's bytes, as float32; `origin` names the file in errors. */
 export function parseNpy(bytes: Uint8Array, origin = '.npy bytes'): NpyArray {
+  expectArgs('parseNpy', [['bytes', bytes, 'bytes']]);
   const bad = (why: string) => new UserError(`${origin}: ${why}`);
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 10 || b.subarray(0, 6).toString('latin1') !== MAGIC) throw bad('not a NumPy .npy file');
@@ -48,6 +49,7 @@ export function parseNpy(bytes: Uint8Array, origin = '.npy bytes'): NpyArray {
 }
 
 export function readNpy(file: string): NpyArray {
+  expectArgs('readNpy', [['file', file, 'string']]);
   let bytes: Buffer;
   try { bytes = fs.readFileSync(file); } catch (e) { throw new UserError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
   return parseNpy(bytes, file);

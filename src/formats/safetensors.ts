@@ -2,7 +2,7 @@
 // tensor, optional string metadata), then the raw little-endian data. Used for our checkpoints
 // and for importing weights trained elsewhere.
 import fs from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { UserError, expectArgs } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { bf16ToF32, f16ToF32 } from './half_floats.js';
 
@@ -19,6 +19,7 @@ function dtypeOf(a: NamedArray['data']): STDtype {
 }
 
 export function encodeSafetensors(tensors: NamedArray[], metadata: Record<string, string> = {}): Uint8Array {
+  expectArgs('encodeSafetensors', [['tensors', tensors, 'array']]);
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
@@ -42,6 +43,7 @@ export function writeSafetensors(file: string, tensors: NamedArray[], metadata: 
 }
 
 export function decodeSafetensors(buf: Uint8Array, name = 'safetensors'): SafeTensors {
+  expectArgs('decodeSafetensors', [['buf', buf, 'bytes']]);
   if (buf.length < 8) throw new UserError(`${name}: too short to be a safetensors file`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const hlen = Number(dv.getBigUint64(0, true));
@@ -88,6 +90,7 @@ export function decodeSafetensors(buf: Uint8Array, name = 'safetensors'): SafeTe
 }
 
 export function readSafetensors(file: string): SafeTensors {
+  expectArgs('readSafetensors', [['file', file, 'string']]);
   let buf: Uint8Array;
   try { buf = fs.readFileSync(file); } catch { throw new UserError(`${file}: cannot read file`); }
   return decodeSafetensors(buf, file);

@@ -3,7 +3,7 @@
 // bytes and quantisation. Knows nothing of what the operators compute (the importer's business).
 import { FlatbufferError, FlatbufferReader, type FbTable, type FbValue } from './flatbuffer.js';
 import { TFLITE_SCHEMA } from './tflite_schema.js';
-import { UserError } from '../util/errors.js';
+import { UserError, expectArgs } from '../util/errors.js';
 
 export interface TfliteQuantization { scale: number[]; zeroPoint: number[]; quantizedDimension: number }
 
@@ -52,6 +52,7 @@ const tbl = (v: FbValue): FbTable => (v && typeof v === 'object' && !Array.isArr
  * flatbuffer (no "TFL3" identifier: a text file, another format) or cut short.
  */
 export function readTflite(bytes: Uint8Array, file = 'TFLite bytes'): TfliteGraph {
+  expectArgs('readTflite', [['bytes', bytes, 'bytes']]);
   let model: FbTable;
   try { model = new FlatbufferReader(TFLITE_SCHEMA, bytes).root(); } catch (e) {
     if (!(e instanceof FlatbufferError)) throw e;

@@ -1,7 +1,7 @@
 // Label-map operations in one place: class scores (CHW) -> class ids (argmax, or a probability
 // threshold for one class), and label map -> the classes present with their pixel counts.
 import type { ClassInfo } from '../data/classes.js';
-import { UserError } from '../util/errors.js';
+import { UserError, expectArgs } from '../util/errors.js';
 import { simdArgmax } from './simd/argmax.js';
 import { simdProbabilities8 } from './simd/softmax.js';
 
@@ -161,6 +161,7 @@ export function classShares(labels: Uint8Array, numClasses: number): number[] {
 
 /** The classes present in a label map, largest first. */
 export function classAreas(labels: Uint8Array, classes: ClassInfo[]): ClassArea[] {
+  expectArgs('classAreas', [['classes', classes, 'array']]);
   return classHistogram(labels, classes.length)
     .map((pixels, id) => ({ id, name: classes[id].name, pixels, share: pixels / Math.max(1, labels.length) }))
     .filter((a) => a.pixels > 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);

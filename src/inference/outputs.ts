@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { effectFields, type parseEffect } from '../render/compose.js';
 import type { Segmentation } from './result.js';
 import { probabilityPng } from '../render/probability_png.js';
+import { expectArgs } from '../util/errors.js';
 
 /** The pictures and lists predict writes beside each label map (NAME_labels.png, always written). */
 export const PREDICTION_EXTRAS = ['color', 'overlay', 'legend', 'classes'] as const;
@@ -27,6 +28,7 @@ export interface WrittenOutputs { labels: string; color?: string; overlay?: stri
 /** NAME_labels.png, and of NAME_color.png, NAME_overlay.png, NAME_legend.png, NAME_classes.json those in `extras` (default all). */
 export async function writePredictionOutputs(outDir: string, name: string, photo: RgbImage, labels: Uint8Array,
   classes: ClassInfo[], alpha: number, extras: readonly PredictionExtra[] = PREDICTION_EXTRAS): Promise<WrittenOutputs> {
+  expectArgs('writePredictionOutputs', [['outDir', outDir, 'string'], ['name', name, 'string'], ['photo', photo, 'object']]);
   const { width, height } = photo;
   const palette = classes.map((c) => c.color);
   const want = new Set(extras);

@@ -10,6 +10,7 @@ import type { Network } from './network.js';
 import { createSegmenter, type Segmenter, type SegmenterOptions } from './segmenter.js';
 import { NODE_FILTERS } from './node_filters.js';
 import { TfjsNetwork } from './tfjs_network.js';
+import { expectArgs } from '../util/errors.js';
 
 export interface PredictOptions {
   norm: Normalization;
@@ -37,10 +38,12 @@ export function modelSegmenter(model: SegModel, o: PredictOptions, so: Segmenter
 
 /** Label maps at each image's size (same-size images in one forward pass). */
 export async function predictBatch(model: SegModel, imgs: PixelImage[], o: PredictOptions): Promise<Uint8Array[]> {
+  expectArgs('predictBatch', [['model', model, 'object'], ['imgs', imgs, 'array'], ['o', o, 'object']]);
   return modelSegmenter(model, o).predictBatch(imgs);
 }
 
 /** Class-id map [h*w] at the image's own size. */
 export async function predictLabels(model: SegModel, img: PixelImage, o: PredictOptions): Promise<Uint8Array> {
+  expectArgs('predictLabels', [['model', model, 'object'], ['img', img, 'object'], ['o', o, 'object']]);
   return (await predictBatch(model, [img], o))[0];
 }

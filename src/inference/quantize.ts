@@ -8,7 +8,7 @@ import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
 import { defaultThreads, ort, OnnxNetwork } from './onnx_runtime.js';
 import { createSegmenter, type Segmenter } from './segmenter.js';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 
 export interface QuantizeOptions {
   /** Convolutions (ONNX node names) left in float. */
@@ -30,6 +30,7 @@ export interface Quantized {
  * calibration with its moving average): one image's outliers move a range by their share only.
  */
 export async function calibrateRanges(model: Uint8Array, names: string[], inputs: AsyncIterable<{ x: Float32Array; dims: number[] }>, onImage?: (done: number) => void): Promise<Map<string, [number, number]>> {
+  expectArgs('calibrateRanges', [['model', model, 'bytes'], ['names', names, 'array'], ['inputs', inputs, 'object']]);
   const o = await ort();
   const probe = onnx.ModelProto.decode(model);
   const g = probe.graph!;

@@ -6,7 +6,7 @@
 // result is the graph's own output, bit for bit, where a float run of the dequantised graph
 // differs on the pixels whose top two classes tie in 8 bits. Plain JS: a reference, seconds an image.
 import type { TfliteGraph, TfliteOperator, TfliteTensor } from '../formats/tflite.js';
-import { UserError } from '../util/errors.js';
+import { UserError, expectArgs } from '../util/errors.js';
 
 type Buf = Uint8Array | Int32Array;
 const f = Math.fround;
@@ -29,6 +29,8 @@ export interface IntegerRun {
 
 /** Runs `graph` on one uint8 NHWC input (the graph's own input size). */
 export function runIntegerTflite(graph: TfliteGraph, input: Uint8Array, origin = 'model.tflite'): IntegerRun {
+  expectArgs('runIntegerTflite', [['graph', graph, 'object'], ['input', input, 'bytes']]);
+  expectArgs('runIntegerTflite', [['graph.inputs', graph.inputs, 'array'], ['graph.tensors', graph.tensors, 'array']]);
   const T = (i: number): TfliteTensor => graph.tensors[i];
   const bad = (o: TfliteOperator, why: string) => new UserError(`${origin}: operator ${o.index} (${o.op}) ${why}`);
   const values = new Map<number, Buf>();

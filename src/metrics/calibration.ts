@@ -2,6 +2,7 @@
 // whether the top class is right, in 15 equal-width bins. Expected calibration error (ECE) is the
 // pixel-weighted mean gap |accuracy - confidence| over the bins; the reliability diagram draws
 // each bin's accuracy against its confidence.
+import { expectArgs } from '../util/errors.js';
 export const ECE_BINS = 15;
 
 export class CalibrationBins {
@@ -63,6 +64,8 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
  * over pixels given as [scores of C classes, truth] samples; golden-section search on log t.
  */
 export function fitTemperature(samples: { scores: Float32Array; truth: Uint8Array; c: number }, range: [number, number] = [0.05, 20]): { temperature: number; nllBefore: number; nllAfter: number } {
+  expectArgs('fitTemperature', [['samples', samples, 'object']]);
+  expectArgs('fitTemperature', [['samples.scores', samples.scores, 'object'], ['samples.truth', samples.truth, 'bytes'], ['samples.c', samples.c, 'number']]);
   const { scores, truth, c } = samples;
   const n = truth.length;
   const nll = (t: number) => {

@@ -6,7 +6,7 @@ import type { DatasetSpec, Sample } from '../data/dataset.js';
 import { readModelInput } from '../data/raster.js';
 import type { PixelImage } from '../data/pixels.js';
 import { refuseUnknownKeys } from '../util/call_options.js';
-import { argumentError } from '../util/errors.js';
+import { argumentError, expectArgs } from '../util/errors.js';
 import { IGNORED, type ClassMapping } from './class_map.js';
 
 export interface EvalOptions extends ConfusionOptions {
@@ -29,6 +29,7 @@ export type BatchPredictor = (imgs: PixelImage[]) => Promise<Uint8Array[]> | Uin
 const EVAL_KEYS: Record<keyof EvalOptions, true> = { ignoreIndex: true, voidIndex: true, unscored: true, batchSize: true, onImage: true, onPair: true, input: true, classMap: true };
 
 export async function evaluateSamples(predict: BatchPredictor, samples: Sample[], spec: DatasetSpec, o: EvalOptions): Promise<ConfusionMatrix> {
+  expectArgs('evaluateSamples', [['predict', predict, 'function'], ['samples', samples, 'array'], ['spec', spec, 'object'], ['o', o, 'object']]);
   refuseUnknownKeys(o, EVAL_KEYS, 'evaluateSamples()');
   const map = o.classMap;
   if (map && (o.voidIndex != null || o.unscored)) throw argumentError('classMap', 'with voidIndex or unscored', 'the class map decides what is scored; give one or the other');

@@ -6,6 +6,7 @@
 // - a mask of another image: it agrees far better with another image's prediction (checked on
 //   small thumbnails, by labelQaCross).
 import { checkSamePixels } from './confusion.js';
+import { expectArgs } from '../util/errors.js';
 
 export interface QaThresholds {
   /** Agreement a fix must add (share of valid pixels) to be named. */
@@ -39,6 +40,7 @@ function agreementOf(mask: Uint8Array, pred: Uint8Array, ignore: number, map?: (
 }
 
 export function imageQa(mask: Uint8Array, pred: Uint8Array, numClasses: number, ignore: number, names: string[], t: QaThresholds = DEFAULT_QA): ImageQa {
+  expectArgs('imageQa', [['mask', mask, 'bytes'], ['pred', pred, 'bytes'], ['numClasses', numClasses, 'number'], ['names', names, 'array']]);
   checkSamePixels(pred, mask, 'the mask');
   const k = numClasses;
   const cm = new Float64Array(k * k);

@@ -1,6 +1,7 @@
 // Each image's own confusion matrix, kept sparse (only the (truth, prediction) pairs that occur),
 // so that per-image scores and bootstrap resamples need no second pass over the pixels.
 import { ConfusionMatrix, checkSamePixels, type ConfusionOptions, type Scores } from './confusion.js';
+import { expectArgs } from '../util/errors.js';
 
 export interface ImageConfusion {
   id: string;
@@ -11,6 +12,7 @@ export interface ImageConfusion {
 
 /** Counts one image's pairs into a sparse matrix (`scratch`: a zeroed k x k buffer, left zeroed). */
 export function imageConfusion(id: string, pred: ArrayLike<number>, gt: ArrayLike<number>, k: number, o: ConfusionOptions, scratch: Float64Array): ImageConfusion {
+  expectArgs('imageConfusion', [['o', o, 'object']]);
   checkSamePixels(pred, gt, `ground truth in ${id}`);
   const ign = o.ignoreIndex ?? -1;
   for (let i = 0; i < gt.length; i++) {
@@ -26,6 +28,7 @@ export function imageConfusion(id: string, pred: ArrayLike<number>, gt: ArrayLik
 
 /** The matrix of images `weights[i]` times each (a bootstrap resample), or all once. */
 export function sumConfusions(images: ImageConfusion[], k: number, o: ConfusionOptions, weights?: ArrayLike<number>): ConfusionMatrix {
+  expectArgs('sumConfusions', [['images', images, 'array'], ['o', o, 'object']]);
   const cm = new ConfusionMatrix(k, o);
   images.forEach((im, i) => {
     const w = weights ? weights[i] : 1;
@@ -39,6 +42,7 @@ export interface ImageScore { id: string; mIoU: number; pixelAccuracy: number; p
 
 /** An image's mIoU (over the classes in its truth or prediction) and pixel accuracy. */
 export function imageScore(im: ImageConfusion, k: number, o: ConfusionOptions): ImageScore {
+  expectArgs('imageScore', [['im', im, 'object'], ['o', o, 'object']]);
   const s: Scores = sumConfusions([im], k, o).scores();
   return { id: im.id, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, pixels: s.pixels };
 }

@@ -8,7 +8,7 @@
 import * as z from 'zod/mini';
 import type { ModelSpec } from './seg_model.js';
 import type { Precision } from './precision_names.js';
-import { UserError } from '../util/errors.js';
+import { UserError, expectArgs } from '../util/errors.js';
 
 export { PRECISIONS, type Precision } from './precision_names.js';
 
@@ -191,6 +191,8 @@ export function buildCard(fields: Omit<CardFields, 'format' | 'version' | 'input
   input: Omit<CardInput, 'channels' | 'rule'> & { rule?: InputRule };
   output?: CardOutput;
 }): ModelCard {
+  expectArgs('buildCard', [['fields', fields, 'object']]);
+  expectArgs('buildCard', [['fields.input', fields.input, 'object'], ['fields.model', fields.model, 'object']]);
   const rule = fields.input.rule ?? { kind: 'native' };
   const parsed = cardSchema.safeParse({
     ...fields, format: 'pixelwise-model', version: 2,

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { lacksStride, parseCard, type ModelCard, type StrideOf } from './card.js';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
 import { modelName } from './shipped.js';
 
@@ -35,6 +35,7 @@ export function readCardWith(dir: string, strideOf: StrideOf): ModelCard {
  * faster this way.
  */
 export async function openCard(dir: string): Promise<ModelCard> {
+  expectArgs('openCard', [['dir', dir, 'string']]);
   const strideOf: StrideOf = lacksStride(rawCard(dir)) ? (await import('./registry.js')).archStride : () => undefined;
   return readCardWith(dir, strideOf);
 }

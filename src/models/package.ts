@@ -9,11 +9,13 @@ import { cardFile, readCardWith, weightsFile } from './card_file.js';
 import { archStride } from './registry.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { makeDir } from '../util/fs.js';
+import { expectArgs } from '../util/errors.js';
 
 export { writeCard, cardFile, openCard } from './card_file.js';
 
 /** The card in `dir`, checked (version-1 cards migrated, with the registry's stride where they lack one). */
 export function readCard(dir: string): ModelCard {
+  expectArgs('readCard', [['dir', dir, 'string']]);
   return readCardWith(dir, archStride);
 }
 
@@ -33,6 +35,7 @@ export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; we
 
 /** Loads a model package; `which` picks a checkpoint of a training run (best by default). */
 export function loadModelPackage(dir: string, which?: string): LoadedModel {
+  expectArgs('loadModelPackage', [['dir', dir, 'string']]);
   const card = readCard(dir);
   const file = weightsFile(dir, card, which);
   const model = new SegModel(card.model);

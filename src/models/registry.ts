@@ -4,7 +4,7 @@
 // (`vgg_unet`, `fcn_8_vgg`, ...). A new encoder or decoder is one file plus one line in
 // encoders/index.ts or decoders/index.ts; every combination is then a registered architecture.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import type { ArchBuilder, ArchOptions, Decoder, Encoder, EncoderLayout, OptionKey } from './types.js';
 import type { StrideOf } from './card.js';
 import type { ModelSpec } from './seg_model.js';
@@ -75,6 +75,7 @@ export const archStride: StrideOf = (m) => findArch(m.arch)?.stride(m as ModelSp
 
 /** The architecture of a name, or null. */
 export function findArch(name: string): ArchBuilder | null {
+  expectArgs('findArch', [['name', name, 'string']]);
   const n = ALIASES[name] ?? name;
   if (cache.has(n)) return cache.get(n)!;
   let a: ArchBuilder | null = NETWORKS[n] ?? null;
@@ -107,6 +108,7 @@ export function architectureNames(): string[] {
 }
 
 export function getArch(name: string): ArchBuilder {
+  expectArgs('getArch', [['name', name, 'string']]);
   const a = findArch(name);
   if (!a) {
     throw new UserError(`arch ${name}: unknown architecture; use a network (${Object.keys(NETWORKS).join(', ')}), a decoder (${Object.keys(DECODERS).join(', ')}) `

@@ -1,11 +1,13 @@
 // The legend of the classes present, with their area shares: drawn as SVG, rasterised by sharp.
 import sharp from 'sharp';
 import type { ClassInfo } from '../data/classes.js';
+import { expectArgs } from '../util/errors.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Legend PNG: a swatch, name and pixel share for each class present, largest first. */
 export async function legendPng(classes: ClassInfo[], shares: number[]): Promise<Buffer> {
+  expectArgs('legendPng', [['classes', classes, 'array'], ['shares', shares, 'array']]);
   const rows = classes.map((c, i) => ({ c, share: shares[i] ?? 0 })).filter((r) => r.share > 0).sort((a, b) => b.share - a.share);
   const h = 16 + rows.length * 26, w = 260;
   const body = rows.map((r, k) => {

@@ -1,7 +1,7 @@
 // Segmentation losses over logits [n, h, w, classes] and integer labels [n, h, w]. Pixels with the
 // ignore label contribute nothing to any loss (nor to its normaliser).
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import { hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../engine/softmax_ce.js';
 
 import { LOSSES, type LossName } from './choices.js';
@@ -163,6 +163,7 @@ export function distillationLoss(logits: tf.Tensor4D, soft: tf.Tensor4D, tempera
  * teacher's probabilities `soft` are given.
  */
 export function segmentationLoss(name: LossName, logits: tf.Tensor4D, labels: tf.Tensor3D, o: LossOptions, soft?: tf.Tensor4D): tf.Scalar {
+  expectArgs('segmentationLoss', [['name', name, 'string'], ['logits', logits, 'object'], ['labels', labels, 'object'], ['o', o, 'object']]);
   if (o.distill && soft) {
     const d = o.distill;
     // From the teacher alone (images without masks): the task loss would be nought times nothing.

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSamples } from '../data/dataset.js';
-import { argumentError } from '../util/errors.js';
+import { argumentError, expectArgs } from '../util/errors.js';
 import { refuseUnknownKeys } from '../util/call_options.js';
 import { progressBar } from '../util/progress.js';
 import { datasetSpec, train } from './trainer.js';
@@ -42,6 +42,8 @@ const SMOOTHING = 0.98;
 
 /** Runs the range test on `cfg`'s model and data (its schedule, epochs and validation set aside). */
 export async function findLearningRate(cfg: TrainConfig, o: LrFindOptions = {}): Promise<LrFindResult> {
+  expectArgs('findLearningRate', [['cfg', cfg, 'object']]);
+  expectArgs('findLearningRate', [['cfg.model', cfg.model, 'object'], ['cfg.train', cfg.train, 'object']]);
   refuseUnknownKeys(o, { minLr: true, maxLr: true, steps: true, signal: true, quiet: true } satisfies Record<keyof LrFindOptions, true>, 'findLearningRate()');
   const minLr = o.minLr ?? 1e-7, maxLr = o.maxLr ?? 10, steps = o.steps ?? 100;
   if (!(minLr > 0 && Number.isFinite(minLr))) throw argumentError('minLr', minLr, 'expected a learning rate above 0');

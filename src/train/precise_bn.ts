@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SegModel } from '../models/seg_model.js';
+import { expectArgs } from '../util/errors.js';
 
 /** Training samples NHWC (normalised), as the loader yields them. */
 export interface StatsBatch { x: Float32Array; n: number; height: number; width: number }
@@ -42,6 +43,7 @@ function batchNormLayers(net: tfl.LayersModel): Omit<Tracked, 'sumMean' | 'sumVa
  * has no BatchNorm or no samples came; the statistics then stay as they were).
  */
 export async function recomputeBatchNormStats(model: Pick<SegModel, 'net' | 'forward'>, batches: AsyncIterable<StatsBatch>, micro: number, onProgress?: (samples: number) => void): Promise<{ layers: number; samples: number }> {
+  expectArgs('recomputeBatchNormStats', [['model', model, 'object'], ['batches', batches, 'object'], ['micro', micro, 'number']]);
   const tracked: Tracked[] = batchNormLayers(model.net).map((t) => ({ ...t, sumMean: null, sumVariance: null }));
   if (!tracked.length) return { layers: 0, samples: 0 };
   let groups = 0, samples = 0;

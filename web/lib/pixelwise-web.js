@@ -2121,6 +2121,21 @@ function checkedLabelMap(labels, width, height, argument = "labels") {
   if (labels.length !== width * height) throw new UserError(`${argument}: ${labels.length} values for a ${width}x${height} image; expected ${width * height}, one per pixel`, 2, argument);
   return labels instanceof Uint8Array ? labels : new Uint8Array(labels.buffer, labels.byteOffset, labels.length);
 }
+var ARG_KINDS = {
+  string: [(v) => typeof v === "string" && v.length > 0, "a non-empty string"],
+  object: [(v) => typeof v === "object" && v !== null && !Array.isArray(v), "an object"],
+  bytes: [(v) => v instanceof Uint8Array, "a Uint8Array (or Buffer)"],
+  array: [(v) => Array.isArray(v), "an array"],
+  number: [(v) => typeof v === "number" && Number.isFinite(v), "a finite number"],
+  function: [(v) => typeof v === "function", "a function"]
+};
+var described = (v) => v === null || v === void 0 ? String(v) : Array.isArray(v) ? "an array" : typeof v === "object" ? v.constructor?.name && v.constructor !== Object ? `a ${v.constructor.name}` : "an object" : typeof v === "string" ? v ? `the string ${JSON.stringify(v.slice(0, 40))}` : "an empty string" : `a ${typeof v}`;
+function expectArgs(fn, args) {
+  for (const [name, value, kind] of args) {
+    const [ok, what] = ARG_KINDS[kind];
+    if (!ok(value)) throw new UserError(`${name}: ${fn}() takes ${what}; got ${described(value)}`, 2, name);
+  }
+}
 
 // src/models/card.ts
 var posInt = int().check(_positive());
@@ -2456,6 +2471,7 @@ function classHistogram(labels, numClasses) {
   return h;
 }
 function classAreas(labels, classes) {
+  expectArgs("classAreas", [["classes", classes, "array"]]);
   return classHistogram(labels, classes.length).map((pixels, id) => ({ id, name: classes[id].name, pixels, share: pixels / Math.max(1, labels.length) })).filter((a) => a.pixels > 0).sort((a, b) => b.pixels - a.pixels || a.id - b.id);
 }
 
@@ -4026,6 +4042,7 @@ var wasmBase646 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3Zlc
 // src/render/colorize.ts
 var kernel = lazyModule(wasmBase646);
 function colorize(labels, width, height, palette) {
+  expectArgs("colorize", [["palette", palette, "array"]]);
   labels = checkedLabelMap(labels, width, height);
   if (!Array.isArray(palette)) throw argumentError("palette", palette, "expected an array of [r, g, b] colours, one per class id");
   const out = new Uint8Array(width * height * 3);
@@ -4042,6 +4059,7 @@ function checkedAlpha(alpha) {
   return alpha;
 }
 function overlay(photo, mask, alpha) {
+  expectArgs("overlay", [["photo", photo, "object"], ["mask", mask, "object"], ["alpha", alpha, "number"]]);
   const a = checkedAlpha(alpha), b = 1 - a;
   const n = photo?.width * photo?.height * 3;
   if (!(photo?.data?.length === n && n > 0)) throw new UserError(`photo: expected { data: width*height*3 RGB bytes, width, height }, got ${photo?.data?.length} bytes for ${photo?.width}x${photo?.height}`, 2, "photo");

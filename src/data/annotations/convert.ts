@@ -29,7 +29,7 @@ import { archiveKind, otherArchive, sniffFormat } from './sniff.js';
 import { archiveWords, cocoSplitsIn, exportIn, extractArchive, imagesFolderIn, splitFolder } from './download.js';
 import { distinctColors } from './export.js';
 import { drawBits, readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
-import { UserError, argumentError } from '../../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../../util/errors.js';
 import { isDir, isFile, notFolder, readTextFile, writeFileAtomic, makeDir } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
@@ -292,6 +292,7 @@ const CONVERT_KEYS: Record<keyof ConvertOptions, true> = {
 };
 
 export async function convertAnnotations(given: ConvertOptions): Promise<ConvertReport> {
+  expectArgs('convertAnnotations', [['options', given, 'object']]);
   refuseUnknownKeys(given, CONVERT_KEYS, 'convertAnnotations()');
   if (given.images != null && !isDir(given.images)) throw argumentError('images', given.images, notFolder(given.images));
   if (given.valFraction != null && !(given.valFraction > 0 && given.valFraction < 1)) throw argumentError('valFraction', given.valFraction, 'the share of images held out for validation, above 0 and below 1 (e.g. 0.2)');

@@ -22,7 +22,7 @@ import sharp from 'sharp';
 import { stringify as yamlText } from 'yaml';
 import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
 import type { ClassInfo, Rgb } from '../classes.js';
-import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
+import { UserError, argumentError, checkedLabelMap, expectArgs } from '../../util/errors.js';
 import { labelOutlines } from '../outlines.js';
 import { refuseUnknownKeys } from '../../util/call_options.js';
 import { EXPORT_FORMATS, LS_REGIONS, type ExportFormat, type LabelStudioRegions } from './format_names.js';
@@ -316,6 +316,7 @@ const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').re
 
 /** A Label Studio labelling config for brush (or polygon) labels of `classes` on an image. */
 export function labelStudioConfig(classes: ClassInfo[], n: Pick<LabelStudioNames, 'fromName' | 'toName' | 'regions'>): string {
+  expectArgs('labelStudioConfig', [['classes', classes, 'array'], ['names', n, 'object']]);
   const labels = exportedClasses(classes).map((i) => `    <Label value="${xmlAttr(classes[i].name)}" background="${hex(classes[i].color)}"/>`);
   const control = n.regions === 'polygon' ? 'PolygonLabels' : 'BrushLabels';
   return `<View>\n  <Image name="${xmlAttr(n.toName)}" value="$${xmlAttr(n.toName)}" zoom="true"/>\n  <${control} name="${xmlAttr(n.fromName)}" toName="${xmlAttr(n.toName)}">\n${labels.join('\n')}\n  </${control}>\n</View>\n`;
