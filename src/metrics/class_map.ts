@@ -4,7 +4,7 @@
 // wherever it is predicted (its own column, never scored). A dataset class in no pair is one the
 // model cannot name: it stays in the matrix, so predictions on it count against the predicted
 // class, but is left out of the means, as a void class.
-import { argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import { CLASS_MAPS } from '../data/class_sets.js';
 import type { ClassInfo, Rgb } from '../data/classes.js';
 
@@ -76,7 +76,8 @@ function pairList(spec: ClassMapSpec): { pairs: [string, string][]; sameNames: b
  * `spec`. Refused in one line: a name that is no class, a map that scores nothing.
  */
 export function classMapping(modelClasses: string[], datasetClasses: string[], spec: ClassMapSpec, ignoreIndex = 255): ClassMapping {
-  expectArgs('classMapping', [['modelClasses', modelClasses, 'array'], ['datasetClasses', datasetClasses, 'array'], ['spec', spec, 'object']]);
+  expectArgs('classMapping', [['modelClasses', modelClasses, 'array'], ['datasetClasses', datasetClasses, 'array']]);
+  if (spec == null || (typeof spec !== 'string' && typeof spec !== 'object')) throw new UserError(`spec: classMapping() takes 'auto', a built-in map's name or pairs of classes; got ${spec === null ? 'null' : typeof spec}`, 2, 'spec');
   const { pairs, sameNames, label } = pairList(spec);
   const dataIds = datasetClasses.map((_, i) => i).filter((i) => i !== ignoreIndex);
   const dataNames = dataIds.map((i) => datasetClasses[i]);

@@ -73,9 +73,9 @@ export function encoderOf(net: tfl.LayersModel): { encoder: Encoder; layers: Set
 /** The stride of a model spec's network (what version-1 cards did not always record); undefined for an unknown architecture. */
 export const archStride: StrideOf = (m) => findArch(m.arch)?.stride(m as ModelSpec);
 
-/** The architecture of a name, or null. */
+/** The architecture of a name, or null (also for what is not a name). */
 export function findArch(name: string): ArchBuilder | null {
-  expectArgs('findArch', [['name', name, 'string']]);
+  if (typeof name !== 'string') return null;
   const n = ALIASES[name] ?? name;
   if (cache.has(n)) return cache.get(n)!;
   let a: ArchBuilder | null = NETWORKS[n] ?? null;

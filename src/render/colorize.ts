@@ -4,7 +4,7 @@ import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
 import { wasmBase64 } from './simd/overlay_wasm.js';
 import { lazyModule, layout, reserve, type OwnMemory } from '../util/wasm_module.js';
-import { UserError, argumentError, checkedLabelMap, expectArgs } from '../util/errors.js';
+import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
 
 interface OverlayKernel extends OwnMemory {
   overlay(src: number, labels: number, n: number, dst: number, table: number, last: number): void;
@@ -13,7 +13,6 @@ const kernel = lazyModule<OverlayKernel>(wasmBase64);
 
 /** A label map as a colour mask: each class id's colour in `palette` (black for ids it has none for). */
 export function colorize(labels: Uint8Array, width: number, height: number, palette: Rgb[]): RgbImage {
-  expectArgs('colorize', [['palette', palette, 'array']]);
   labels = checkedLabelMap(labels, width, height);
   if (!Array.isArray(palette)) throw argumentError('palette', palette, 'expected an array of [r, g, b] colours, one per class id');
   const out = new Uint8Array(width * height * 3);
@@ -32,7 +31,6 @@ export function checkedAlpha(alpha: unknown): number {
 
 /** Alpha-blends the colour mask over the photo (alpha = mask opacity). */
 export function overlay(photo: RgbImage, mask: RgbImage, alpha: number): RgbImage {
-  expectArgs('overlay', [['photo', photo, 'object'], ['mask', mask, 'object'], ['alpha', alpha, 'number']]);
   const a = checkedAlpha(alpha), b = 1 - a;
   const n = photo?.width * photo?.height * 3;
   if (!(photo?.data?.length === n && n > 0)) throw new UserError(`photo: expected { data: width*height*3 RGB bytes, width, height }, got ${photo?.data?.length} bytes for ${photo?.width}x${photo?.height}`, 2, 'photo');
