@@ -4042,7 +4042,6 @@ var wasmBase646 = "AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBAAEHFAIGbWVtb3J5AgAHb3Zlc
 // src/render/colorize.ts
 var kernel = lazyModule(wasmBase646);
 function colorize(labels, width, height, palette) {
-  expectArgs("colorize", [["palette", palette, "array"]]);
   labels = checkedLabelMap(labels, width, height);
   if (!Array.isArray(palette)) throw argumentError("palette", palette, "expected an array of [r, g, b] colours, one per class id");
   const out = new Uint8Array(width * height * 3);
@@ -4059,7 +4058,6 @@ function checkedAlpha(alpha) {
   return alpha;
 }
 function overlay(photo, mask, alpha) {
-  expectArgs("overlay", [["photo", photo, "object"], ["mask", mask, "object"], ["alpha", alpha, "number"]]);
   const a = checkedAlpha(alpha), b = 1 - a;
   const n = photo?.width * photo?.height * 3;
   if (!(photo?.data?.length === n && n > 0)) throw new UserError(`photo: expected { data: width*height*3 RGB bytes, width, height }, got ${photo?.data?.length} bytes for ${photo?.width}x${photo?.height}`, 2, "photo");
