@@ -11,7 +11,7 @@ import type { ArchOptions } from './types.js';
 import { checkLayerKinds } from './layer_kinds.js';
 import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../formats/safetensors.js';
-import { UserError, argumentError } from '../util/errors.js';
+import { UserError, argumentError, expectArgs } from '../util/errors.js';
 import { SegmentedForward } from './recompute.js';
 import { fuseBatchNormTraining } from './fused_batchnorm.js';
 
@@ -35,6 +35,7 @@ export class SegModel {
   readonly stride: number;
   private segmented: SegmentedForward | null = null;
   constructor(readonly spec: ModelSpec) {
+    expectArgs('SegModel', [['spec', spec, 'object']]);
     const a = getArch(spec.arch);
     archOptionsFrom(spec, spec.arch, a); // an option this architecture does not take, or out of range, is refused by name
     if (!(Number.isInteger(spec.numClasses) && spec.numClasses >= 1)) throw argumentError('numClasses', spec.numClasses, 'expected a whole number of classes, 1 or more');

@@ -142,6 +142,7 @@ export class ExportBuilder {
    * of a dataset), not predictions: Label Studio's tasks carry them as annotations.
    */
   constructor(private readonly classes: ClassInfo[], private readonly formats: ExportFormat[], private readonly names: LabelStudioNames, private readonly options: { outlineTolerance?: number; labels?: boolean } = {}) {
+    expectArgs('ExportBuilder', [['classes', classes, 'array'], ['formats', formats, 'array'], ['names', names, 'object']]);
     refuseUnknownKeys(names, { fromName: true, toName: true, imageUrlPrefix: true, modelVersion: true, urlNames: true, regions: true } satisfies Record<keyof LabelStudioNames, true>, 'ExportBuilder() names');
     if (names.regions !== undefined && !LS_REGIONS.includes(names.regions)) throw argumentError('regions', names.regions, `use ${LS_REGIONS.join(' or ')}`);
     refuseUnknownKeys(options, { outlineTolerance: true, labels: true }, 'ExportBuilder()');
