@@ -82,7 +82,7 @@ process.stdout.write(JSON.stringify({ early, refusals }));`;
     'augment.scale | augment.scale 2,0.5: expected [min, max] with 0 < min <= max, e.g. [0.75, 1.5]',
     // A misspelt setting (earlyStopPatience) trained all the epochs without a word.
     `options | earlyStop 3: not a setting of train() (its settings: ${Object.keys(TRAIN_CONFIG_KEYS).join(', ')})`,
-    'config | config null: expected a TrainConfig object (as a command-line run writes it to RUN/train.json)',
+    'config | config: train() takes an object; got null',
   ]);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'model.json')), 'the run trained and wrote its card');
 });

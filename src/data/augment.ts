@@ -3,7 +3,8 @@
 // for the mask), then brightness/contrast/saturation jitter on the image. Seeded.
 import { Rng } from '../util/random.js';
 import { SAMPLE_MAX, samplesLike, sampleTypeOf, type Samples } from './pixels.js';
-import { argumentError, expectArgs } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export interface AugmentConfig {
   scale: [number, number];

@@ -2,7 +2,8 @@
 // palette embedded in label-map PNGs.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { UserError, argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { CLASS_SETS } from './class_sets.js';
 
 export type Rgb = [number, number, number];

@@ -4,7 +4,8 @@
 // percentile, as GIS viewers show 16-bit and float imagery by default.
 import type { RgbImage } from './image_io.js';
 import { channelsOf, isRgb8, type PixelImage } from './pixels.js';
-import { argumentError, expectArgs } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 /** The 2nd and 98th percentiles of one band (from up to 65536 evenly spaced pixels). */
 function stretchOf(im: PixelImage, band: number): [number, number] {

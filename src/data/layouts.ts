@@ -31,7 +31,8 @@ import path from 'node:path';
 import { readSplitList, type PairingSpec } from './dataset.js';
 import { defaultPalette, type ClassInfo, type Rgb } from './classes.js';
 import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
-import { argumentError, expectArgs } from '../util/errors.js';
+import { argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { isDir, isFile, notFolder, readTextFile } from '../util/fs.js';
 
 export const LAYOUTS = ['folders', 'cityscapes', 'voc', 'ade20k', 'camvid', 'roboflow', 'kitti', 'bdd100k', 'mapillary', 'mapillary-v2', 'class-dict'] as const;

@@ -54,6 +54,11 @@ export function readCheckedMask(file: string, spec: DatasetSpec, image: { width:
   return m.data;
 }
 
+/** A teacher's probabilities resized with their image: bilinear as any band, so each pixel stays a mixture of distributions. */
+function resizeSoft(soft: { data: Uint8Array; c: number }, from: { width: number; height: number }, tw: number, th: number): void {
+  soft.data = resizeSamples({ data: soft.data, width: from.width, height: from.height, channels: soft.c }, tw, th).data as Uint8Array;
+}
+
 /**
  * A sample's image and mask. `bands`: the images are read as stored (raster.ts: that many bands, at
  * their own sample depth) instead of as 8-bit RGB. `teacher`: its probabilities of the image as read
@@ -71,8 +76,7 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
     if (resize) {
       const [th, tw] = resize;
       mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
-      // Bilinear as any band: each pixel stays a mixture of distributions.
-      if (soft) soft.data = resizeSamples({ data: soft.data, width: img.width, height: img.height, channels: soft.c }, tw, th).data as Uint8Array;
+      if (soft) resizeSoft(soft, img, tw, th);
       img = resizeSamples(img, tw, th);
     }
     return { image: img.data, mask, width: img.width, height: img.height, channels: bands, ...(soft ? { soft } : {}) };
@@ -83,8 +87,7 @@ export async function loadPair(s: Sample, spec: DatasetSpec, resize?: [number, n
   if (resize) {
     const [th, tw] = resize;
     mask = await resizeMaskNearest(mask, img.width, img.height, tw, th);
-    // Bilinear as any band: each pixel stays a mixture of distributions.
-      if (soft) soft.data = resizeSamples({ data: soft.data, width: img.width, height: img.height, channels: soft.c }, tw, th).data as Uint8Array;
+    if (soft) resizeSoft(soft, img, tw, th);
     img = await resizeRgb(img, tw, th);
   }
   return { image: img.data, mask, width: img.width, height: img.height, ...(soft ? { soft } : {}) };

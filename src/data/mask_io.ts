@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import { decode, encode } from 'fast-png';
 import type { Rgb } from './classes.js';
-import { UserError, argumentError, checkedLabelMap, expectArgs } from '../util/errors.js';
+import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export type MaskMode = 'index' | 'palette' | 'rgb';
 export interface Mask { data: Uint8Array; width: number; height: number; mode: MaskMode; unknownColors?: number }

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { decode } from 'fast-png';
 import type * as GeoTiff from 'geotiff';
-import { UserError, expectArgs } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { decoderWords, readImage } from './image_io.js';
 
 import { SAMPLE_MAX, type PixelImage, type SampleType, type Samples } from './pixels.js';

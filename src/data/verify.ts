@@ -3,9 +3,9 @@ import { BandStats, readRaster, type SampleType } from './raster.js';
 import { DATASET_SPEC_KEYS, lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
-import { describeError, expectArgs } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import { IMAGE_KINDS } from './image_exts.js';
-import { refuseUnknownKeys } from '../util/call_options.js';
+import { refuseUnknownKeys, expectArgs } from '../util/call_options.js';
 
 export interface VerifyReport {
   problems: string[];

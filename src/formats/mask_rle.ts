@@ -6,7 +6,8 @@
 // - Label Studio's brush RLE: @thi.ng/rle-pack over the RGBA bytes of the mask image, the mask in
 //   alpha (as Label Studio's front end encodes it and its converter decodes it).
 // Masks here are row-major bytes, 1 = inside.
-import { checkedLabelMap, expectArgs } from '../util/errors.js';
+import { checkedLabelMap } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { decodeBinary, encodeBinary } from '@thi.ng/rle-pack';
 
 export interface CocoRle { size: [number, number]; counts: number[] | string }

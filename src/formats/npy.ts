@@ -3,7 +3,8 @@
 // then the array's bytes. What weights published as per-layer .npy files (TF DeepLab) come in.
 // Numeric types are read into float32 (float16 and float64 converted); C order only.
 import fs from 'node:fs';
-import { UserError, expectArgs } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { f16ToF32 } from './half_floats.js';
 
 export interface NpyArray { shape: number[]; dtype: string; data: Float32Array }

@@ -2,7 +2,8 @@
 // tensor, optional string metadata), then the raw little-endian data. Used for our checkpoints
 // and for importing weights trained elsewhere.
 import fs from 'node:fs';
-import { UserError, expectArgs } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { bf16ToF32, f16ToF32 } from './half_floats.js';
 

@@ -3,7 +3,8 @@
 // bytes and quantisation. Knows nothing of what the operators compute (the importer's business).
 import { FlatbufferError, FlatbufferReader, type FbTable, type FbValue } from './flatbuffer.js';
 import { TFLITE_SCHEMA } from './tflite_schema.js';
-import { UserError, expectArgs } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export interface TfliteQuantization { scale: number[]; zeroPoint: number[]; quantizedDimension: number }
 

@@ -1,7 +1,8 @@
 // Label-map operations in one place: class scores (CHW) -> class ids (argmax, or a probability
 // threshold for one class), and label map -> the classes present with their pixel counts.
 import type { ClassInfo } from '../data/classes.js';
-import { UserError, expectArgs } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { simdArgmax } from './simd/argmax.js';
 import { simdProbabilities8 } from './simd/softmax.js';
 

@@ -59,7 +59,7 @@ async function openEach(model: string | undefined, o: OpenOptions, make: (n: Net
   try {
     parts.push(make(network, variantCards(card)[0]));
     for (const v of variantCards(card).slice(1)) {
-      if (o.runtime === 'tfjs') throw argumentError('runtime', o.runtime, `the model ${dir} runs its variants as ONNX files; use the onnx or auto runtime`);
+      if (o.runtime === 'tfjs') throw argumentError('runtime', o.runtime, `the model ${modelName(dir)} runs its variants as ONNX files; use the onnx or auto runtime`);
       const net = await OnnxNetwork.create(cardFile(dir, v, 'onnx'), card.model.numClasses, o.threads);
       try { parts.push(make(net, v)); } catch (e) { await net.dispose(); throw e; }
     }

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { effectFields, type parseEffect } from '../render/compose.js';
 import type { Segmentation } from './result.js';
 import { probabilityPng } from '../render/probability_png.js';
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 /** The pictures and lists predict writes beside each label map (NAME_labels.png, always written). */
 export const PREDICTION_EXTRAS = ['color', 'overlay', 'legend', 'classes'] as const;

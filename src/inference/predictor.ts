@@ -10,7 +10,7 @@ import type { Network } from './network.js';
 import { createSegmenter, type Segmenter, type SegmenterOptions } from './segmenter.js';
 import { NODE_FILTERS } from './node_filters.js';
 import { TfjsNetwork } from './tfjs_network.js';
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export interface PredictOptions {
   norm: Normalization;

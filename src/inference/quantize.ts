@@ -8,7 +8,8 @@ import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
 import { defaultThreads, ort, OnnxNetwork } from './onnx_runtime.js';
 import { createSegmenter, type Segmenter } from './segmenter.js';
-import { UserError, argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export interface QuantizeOptions {
   /** Convolutions (ONNX node names) left in float. */

@@ -18,6 +18,7 @@ import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile } from '../util/fs.js';
 import { readCard } from '../models/package.js';
 import { weightsFile } from '../models/card_file.js';
+import { modelName } from '../models/shipped.js';
 import { readSafetensors } from '../formats/safetensors.js';
 
 type Named = Map<string, { shape: number[]; data: Float32Array }>;
@@ -33,7 +34,7 @@ export function packageWeights(dir: string, argument = 'encoderWeights'): { file
     // A package imported with --no-weights names the command that makes one with them.
     const made = card.provenance?.command;
     const again = made && /\s--no-weights\b/.test(made) ? `; its card's command without --no-weights makes one with them: ${made.replace(/\s--no-weights\b/, '').replace(/--out \S+/, '--out DIR')}` : '';
-    throw argumentError(argument, dir, `an ONNX-only package has no trainable weights; give a run folder, a package with weights or a shipped start (pixelwise models lists them)${again}`);
+    throw argumentError(argument, modelName(dir), `an ONNX-only package has no trainable weights; give a run folder, a package with weights or a shipped start (pixelwise models lists them)${again}`);
   }
   return { file: weightsFile(dir, card), layout: (card.model.layout as EncoderLayout | undefined) ?? 'keras', arch: card.model.arch, normalization: card.input.normalization };
 }

@@ -6,7 +6,8 @@
 // result is the graph's own output, bit for bit, where a float run of the dequantised graph
 // differs on the pixels whose top two classes tie in 8 bits. Plain JS: a reference, seconds an image.
 import type { TfliteGraph, TfliteOperator, TfliteTensor } from '../formats/tflite.js';
-import { UserError, expectArgs } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 type Buf = Uint8Array | Int32Array;
 const f = Math.fround;

@@ -22,11 +22,12 @@ export interface BoundaryOptions {
 /** The default tolerance of an image: 0.75% of its diagonal. */
 export const defaultTolerance = (width: number, height: number) => 0.0075 * Math.hypot(width, height);
 
-/** Boundary F1 accumulated over images: a sum and a count per class. */
+/** Boundary F1 accumulated over images: each image's F1 per class, scored as means over the images. */
 export class BoundaryF1 {
   /** Each image's F1 per class, in the order added (for intervals over images). */
   readonly images: (number | null)[][] = [];
   constructor(readonly numClasses: number, readonly opts: BoundaryOptions = {}) {
+    if (!(Number.isInteger(numClasses) && numClasses >= 1)) throw argumentError('numClasses', numClasses, 'expected a whole number of classes, 1 or more');
     if (opts.tolerance != null && !(opts.tolerance >= 0 && Number.isFinite(opts.tolerance))) throw argumentError('boundaryTolerance', opts.tolerance, 'expected a distance in pixels, 0 or more');
   }
 

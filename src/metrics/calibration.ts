@@ -2,7 +2,7 @@
 // whether the top class is right, in 15 equal-width bins. Expected calibration error (ECE) is the
 // pixel-weighted mean gap |accuracy - confidence| over the bins; the reliability diagram draws
 // each bin's accuracy against its confidence.
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 export const ECE_BINS = 15;
 
 export class CalibrationBins {

@@ -4,7 +4,8 @@
 // wherever it is predicted (its own column, never scored). A dataset class in no pair is one the
 // model cannot name: it stays in the matrix, so predictions on it count against the predicted
 // class, but is left out of the means, as a void class.
-import { UserError, argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { CLASS_MAPS } from '../data/class_sets.js';
 import type { ClassInfo, Rgb } from '../data/classes.js';
 

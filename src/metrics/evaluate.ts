@@ -5,8 +5,8 @@ import { readCheckedMask } from '../data/loader.js';
 import type { DatasetSpec, Sample } from '../data/dataset.js';
 import { readModelInput } from '../data/raster.js';
 import type { PixelImage } from '../data/pixels.js';
-import { refuseUnknownKeys } from '../util/call_options.js';
-import { argumentError, expectArgs } from '../util/errors.js';
+import { refuseUnknownKeys, expectArgs } from '../util/call_options.js';
+import { argumentError } from '../util/errors.js';
 import { IGNORED, type ClassMapping } from './class_map.js';
 
 export interface EvalOptions extends ConfusionOptions {

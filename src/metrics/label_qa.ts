@@ -6,7 +6,7 @@
 // - a mask of another image: it agrees far better with another image's prediction (checked on
 //   small thumbnails, by labelQaCross).
 import { checkSamePixels } from './confusion.js';
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export interface QaThresholds {
   /** Agreement a fix must add (share of valid pixels) to be named. */

@@ -1,7 +1,7 @@
 // Each image's own confusion matrix, kept sparse (only the (truth, prediction) pairs that occur),
 // so that per-image scores and bootstrap resamples need no second pass over the pixels.
 import { ConfusionMatrix, checkSamePixels, type ConfusionOptions, type Scores } from './confusion.js';
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export interface ImageConfusion {
   id: string;

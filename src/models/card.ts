@@ -8,7 +8,8 @@
 import * as z from 'zod/mini';
 import type { ModelSpec } from './seg_model.js';
 import type { Precision } from './precision_names.js';
-import { UserError, expectArgs } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export { PRECISIONS, type Precision } from './precision_names.js';
 

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { lacksStride, parseCard, type ModelCard, type StrideOf } from './card.js';
-import { UserError, argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { isDir, isFile, writeFileAtomic } from '../util/fs.js';
 import { modelName } from './shipped.js';
 

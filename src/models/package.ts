@@ -9,7 +9,7 @@ import { cardFile, readCardWith, weightsFile } from './card_file.js';
 import { archStride } from './registry.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { makeDir } from '../util/fs.js';
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export { writeCard, cardFile, openCard } from './card_file.js';
 

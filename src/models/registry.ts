@@ -4,7 +4,8 @@
 // (`vgg_unet`, `fcn_8_vgg`, ...). A new encoder or decoder is one file plus one line in
 // encoders/index.ts or decoders/index.ts; every combination is then a registered architecture.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UserError, argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import type { ArchBuilder, ArchOptions, Decoder, Encoder, EncoderLayout, OptionKey } from './types.js';
 import type { StrideOf } from './card.js';
 import type { ModelSpec } from './seg_model.js';

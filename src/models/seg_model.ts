@@ -11,7 +11,8 @@ import type { ArchOptions } from './types.js';
 import { checkLayerKinds } from './layer_kinds.js';
 import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../formats/safetensors.js';
-import { UserError, argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { SegmentedForward } from './recompute.js';
 import { fuseBatchNormTraining } from './fused_batchnorm.js';
 

@@ -47,9 +47,12 @@ export function isShippedDir(dir: string): boolean {
   return path.resolve(path.dirname(dir)) === path.resolve(MODELS_DIR) && shippedModels().includes(path.basename(dir));
 }
 
-/** A model folder as a user names it: a shipped model's name, any other folder's path. */
+/**
+ * A model folder as the user named it: a shipped model given by name (resolveModelDir made it the
+ * installed folder's absolute path) by that name; a path as it was given.
+ */
 export function modelName(dir: string): string {
-  return isShippedDir(dir) ? path.basename(dir) : dir;
+  return path.dirname(dir) === path.resolve(MODELS_DIR) && isShippedDir(dir) ? path.basename(dir) : dir;
 }
 
 /** Folders of models/ holding a model.json. */

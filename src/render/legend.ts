@@ -1,7 +1,7 @@
 // The legend of the classes present, with their area shares: drawn as SVG, rasterised by sharp.
 import sharp from 'sharp';
 import type { ClassInfo } from '../data/classes.js';
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

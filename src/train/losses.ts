@@ -1,7 +1,8 @@
 // Segmentation losses over logits [n, h, w, classes] and integer labels [n, h, w]. Pixels with the
 // ignore label contribute nothing to any loss (nor to its normaliser).
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError, argumentError, expectArgs } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 import { hasFusedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../engine/softmax_ce.js';
 
 import { LOSSES, type LossName } from './choices.js';

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SegModel } from '../models/seg_model.js';
-import { expectArgs } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 /** Training samples NHWC (normalised), as the loader yields them. */
 export interface StatsBatch { x: Float32Array; n: number; height: number; width: number }

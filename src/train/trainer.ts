@@ -47,6 +47,7 @@ import { renderCharts } from '../render/chart.js';
 import { progressBar, formatDuration } from '../util/progress.js';
 import { appendLine, endCutLine, writeFileAtomic, isFile, makeDir } from '../util/fs.js';
 import { UserError, argumentError } from '../util/errors.js';
+import { expectArgs } from '../util/call_options.js';
 
 export interface EpochLog {
   epoch: number; step: number; lr: number; loss: number; seconds: number; imagesPerSec: number;
@@ -186,9 +187,7 @@ const PRECISE_BN_KEY = 1_000_000;
 const nothingToLearn = (cfg: TrainConfig) => new UserError(`${cfg.train.masks}: every mask pixel is the ignore label ${cfg.ignoreIndex} (or mapped to it): there is nothing to learn; check ignoreIndex and labelMap (pixelwise verify shows the class counts)`);
 
 export async function train(cfg: TrainConfig, runDir: string, resume: boolean, hooks: TrainerHooks = {}): Promise<TrainResult> {
-  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) {
-    throw argumentError('config', cfg === null ? 'null' : Array.isArray(cfg) ? 'an array' : typeof cfg, 'expected a TrainConfig object (as a command-line run writes it to RUN/train.json)');
-  }
+  expectArgs('train', [['config', cfg, 'object'], ['runDir', runDir, 'string']]);
   // A resumed run's train.json may hold a key of an earlier version: only a new run's are checked.
   if (!resume) refuseUnknownTrainKeys(cfg);
   checkTrainConfig(cfg); // before the run folder is made: a refused configuration leaves nothing behind

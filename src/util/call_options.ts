@@ -1,8 +1,9 @@
 // The options object of a library call, checked against its schema before any work: a JavaScript
 // caller (no compiler to catch it) who misspells a key (`tiel`), nests it wrongly (`tile` for
 // `tiling.tile`) or gives a string for a number would otherwise have it ignored in silence. One
-// line naming `options.KEY`, and the keys the call takes. No Node imports: the browser module
-// checks its options here too.
+// line naming `options.KEY`, and the keys the call takes. The arguments themselves are checked by
+// kind (expectArgs): nothing, null or an object where a path goes. No Node imports: the browser
+// module checks its options here too.
 import * as z from 'zod/mini';
 import { UserError } from './errors.js';
 
@@ -92,4 +93,27 @@ export function refuseUnknownKeys(given: unknown, known: Record<string, true>, c
   if (key === undefined) return;
   const v = (given as Record<string, unknown>)[key];
   throw new UserError(`${key} ${shown(v, false)}: not ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word} of ${call} (its ${word}s: ${Object.keys(known).join(', ')})`, 2, 'options');
+}
+
+/** What a library function's argument must be, checked at its entry (expectArgs). */
+export type ArgKind = 'string' | 'object' | 'bytes' | 'array' | 'number' | 'function';
+
+const ARG_KINDS: Record<ArgKind, [(v: unknown) => boolean, string]> = {
+  string: [(v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
+  object: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object'],
+  bytes: [(v) => v instanceof Uint8Array, 'a Uint8Array (or Buffer)'],
+  array: [(v) => Array.isArray(v), 'an array'],
+  number: [(v) => typeof v === 'number' && Number.isFinite(v), 'a finite number'],
+  function: [(v) => typeof v === 'function', 'a function'],
+};
+
+/**
+ * The arguments of an exported library function, each of its kind: a JavaScript caller may pass
+ * anything, and a TypeError from deep inside names neither the argument nor the function.
+ */
+export function expectArgs(fn: string, args: [name: string, value: unknown, kind: ArgKind][]): void {
+  for (const [name, value, kind] of args) {
+    const [ok, what] = ARG_KINDS[kind];
+    if (!ok(value)) throw new UserError(`${name}: ${fn}() takes ${what}; got ${shown(value, true)}`, 2, name);
+  }
 }

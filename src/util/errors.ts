@@ -31,30 +31,3 @@ export function checkedLabelMap(labels: unknown, width: number, height: number, 
   if (labels.length !== width * height) throw new UserError(`${argument}: ${labels.length} values for a ${width}x${height} image; expected ${width * height}, one per pixel`, 2, argument);
   return labels instanceof Uint8Array ? labels : new Uint8Array(labels.buffer, labels.byteOffset, labels.length);
 }
-
-/** What a library function's argument must be, checked at its entry (expectArgs). */
-export type ArgKind = 'string' | 'object' | 'bytes' | 'array' | 'number' | 'function';
-
-const ARG_KINDS: Record<ArgKind, [(v: unknown) => boolean, string]> = {
-  string: [(v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
-  object: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object'],
-  bytes: [(v) => v instanceof Uint8Array, 'a Uint8Array (or Buffer)'],
-  array: [(v) => Array.isArray(v), 'an array'],
-  number: [(v) => typeof v === 'number' && Number.isFinite(v), 'a finite number'],
-  function: [(v) => typeof v === 'function', 'a function'],
-};
-
-const described = (v: unknown) => (v === null || v === undefined ? String(v) : Array.isArray(v) ? 'an array'
-  : typeof v === 'object' ? ((v as object).constructor?.name && (v as object).constructor !== Object ? `a ${(v as object).constructor.name}` : 'an object')
-    : typeof v === 'string' ? (v ? `the string ${JSON.stringify(v.slice(0, 40))}` : 'an empty string') : `a ${typeof v}`);
-
-/**
- * The arguments of an exported library function, each of its kind: a JavaScript caller may pass
- * anything, and a TypeError from deep inside names neither the argument nor the function.
- */
-export function expectArgs(fn: string, args: [name: string, value: unknown, kind: ArgKind][]): void {
-  for (const [name, value, kind] of args) {
-    const [ok, what] = ARG_KINDS[kind];
-    if (!ok(value)) throw new UserError(`${name}: ${fn}() takes ${what}; got ${described(value)}`, 2, name);
-  }
-}

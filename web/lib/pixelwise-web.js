@@ -2121,6 +2121,72 @@ function checkedLabelMap(labels, width, height, argument = "labels") {
   if (labels.length !== width * height) throw new UserError(`${argument}: ${labels.length} values for a ${width}x${height} image; expected ${width * height}, one per pixel`, 2, argument);
   return labels instanceof Uint8Array ? labels : new Uint8Array(labels.buffer, labels.byteOffset, labels.length);
 }
+
+// src/util/call_options.ts
+var fnOption = custom((v) => typeof v === "function", "expected a function");
+var signalOption = custom((v) => typeof AbortSignal !== "undefined" && v instanceof AbortSignal, "expected an AbortSignal");
+function shown(v, typed) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return typed ? "an array" : JSON.stringify(v).slice(0, 40);
+  if (typeof v === "string") {
+    const t = v.length > 40 ? `${v.slice(0, 37)}...` : v;
+    return typed ? JSON.stringify(t) : t;
+  }
+  if (typeof v === "object") return "an object";
+  if (typeof v === "function") return "a function";
+  return String(v);
+}
+function valueAt(root, path) {
+  let v = root;
+  for (const k of path) v = v == null ? void 0 : v[k];
+  return v;
+}
+function keysAt(shape, path) {
+  let at = shape;
+  for (const k of path) {
+    let s = at?.[String(k)];
+    if (s instanceof ZodMiniOptional) s = s.def.innerType;
+    at = s instanceof ZodMiniObject ? s.shape : void 0;
+  }
+  return Object.keys(at ?? {});
+}
+function wanted(issue2) {
+  if (issue2.message && !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue2.message)) return issue2.message;
+  switch (issue2.code) {
+    case "invalid_type":
+      return `expected ${issue2.expected === "int" ? "a whole number" : /^[aeiou]/.test(issue2.expected) ? `an ${issue2.expected}` : `a ${issue2.expected}`}`;
+    case "invalid_value":
+      return `use ${issue2.values.map((v) => String(v)).join(", ")}`;
+    case "invalid_union":
+      return "not a value this option takes";
+    case "too_small":
+      return issue2.origin === "array" ? `expected at least ${issue2.minimum} entries` : `expected ${issue2.inclusive ? "at least" : "more than"} ${issue2.minimum}`;
+    case "too_big":
+      return issue2.origin === "array" ? `expected at most ${issue2.maximum} entries` : `expected ${issue2.inclusive ? "at most" : "less than"} ${issue2.maximum}`;
+    default:
+      return issue2.message;
+  }
+}
+function checkedOptions(schema, given, call, hints = {}) {
+  const value = given ?? {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UserError(`options: ${call} takes an object of options, got ${shown(value, true)}`, 2, "options");
+  }
+  const r = safeParse(schema, value);
+  if (r.success) return value;
+  const issue2 = r.error.issues[0];
+  if (issue2.code === "unrecognized_keys") {
+    const key = issue2.keys[0];
+    const at2 = [...issue2.path, key].map(String).join(".");
+    const hint = issue2.path.length === 0 && hints[key] ? `; ${hints[key]}` : "";
+    const keys = keysAt(schema.shape, issue2.path);
+    const under = issue2.path.length ? ` under ${issue2.path.map(String).join(".")}` : "";
+    throw new UserError(`${at2} ${shown(valueAt(value, [...issue2.path, key]), false)}: not an option of ${call}${hint || ` (its options${under}: ${keys.join(", ")})`}`, 2, "options");
+  }
+  const at = issue2.path.map(String).join(".");
+  const bad = valueAt(value, issue2.path);
+  throw new UserError(`${at} ${shown(bad, issue2.code === "invalid_type")}: ${wanted(issue2)}`, 2, String(issue2.path[0]));
+}
 var ARG_KINDS = {
   string: [(v) => typeof v === "string" && v.length > 0, "a non-empty string"],
   object: [(v) => typeof v === "object" && v !== null && !Array.isArray(v), "an object"],
@@ -2129,11 +2195,10 @@ var ARG_KINDS = {
   number: [(v) => typeof v === "number" && Number.isFinite(v), "a finite number"],
   function: [(v) => typeof v === "function", "a function"]
 };
-var described = (v) => v === null || v === void 0 ? String(v) : Array.isArray(v) ? "an array" : typeof v === "object" ? v.constructor?.name && v.constructor !== Object ? `a ${v.constructor.name}` : "an object" : typeof v === "string" ? v ? `the string ${JSON.stringify(v.slice(0, 40))}` : "an empty string" : `a ${typeof v}`;
 function expectArgs(fn, args) {
   for (const [name, value, kind] of args) {
     const [ok, what] = ARG_KINDS[kind];
-    if (!ok(value)) throw new UserError(`${name}: ${fn}() takes ${what}; got ${described(value)}`, 2, name);
+    if (!ok(value)) throw new UserError(`${name}: ${fn}() takes ${what}; got ${shown(value, true)}`, 2, name);
   }
 }
 
@@ -3727,72 +3792,6 @@ function cropChw(map, c, w, h, n) {
 }
 function cropLabels(labels, w, h, n) {
   return cropChw(labels, 1, w, h, n);
-}
-
-// src/util/call_options.ts
-var fnOption = custom((v) => typeof v === "function", "expected a function");
-var signalOption = custom((v) => typeof AbortSignal !== "undefined" && v instanceof AbortSignal, "expected an AbortSignal");
-function shown(v, typed) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return typed ? "an array" : JSON.stringify(v).slice(0, 40);
-  if (typeof v === "string") {
-    const t = v.length > 40 ? `${v.slice(0, 37)}...` : v;
-    return typed ? JSON.stringify(t) : t;
-  }
-  if (typeof v === "object") return "an object";
-  if (typeof v === "function") return "a function";
-  return String(v);
-}
-function valueAt(root, path) {
-  let v = root;
-  for (const k of path) v = v == null ? void 0 : v[k];
-  return v;
-}
-function keysAt(shape, path) {
-  let at = shape;
-  for (const k of path) {
-    let s = at?.[String(k)];
-    if (s instanceof ZodMiniOptional) s = s.def.innerType;
-    at = s instanceof ZodMiniObject ? s.shape : void 0;
-  }
-  return Object.keys(at ?? {});
-}
-function wanted(issue2) {
-  if (issue2.message && !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue2.message)) return issue2.message;
-  switch (issue2.code) {
-    case "invalid_type":
-      return `expected ${issue2.expected === "int" ? "a whole number" : /^[aeiou]/.test(issue2.expected) ? `an ${issue2.expected}` : `a ${issue2.expected}`}`;
-    case "invalid_value":
-      return `use ${issue2.values.map((v) => String(v)).join(", ")}`;
-    case "invalid_union":
-      return "not a value this option takes";
-    case "too_small":
-      return issue2.origin === "array" ? `expected at least ${issue2.minimum} entries` : `expected ${issue2.inclusive ? "at least" : "more than"} ${issue2.minimum}`;
-    case "too_big":
-      return issue2.origin === "array" ? `expected at most ${issue2.maximum} entries` : `expected ${issue2.inclusive ? "at most" : "less than"} ${issue2.maximum}`;
-    default:
-      return issue2.message;
-  }
-}
-function checkedOptions(schema, given, call, hints = {}) {
-  const value = given ?? {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new UserError(`options: ${call} takes an object of options, got ${shown(value, true)}`, 2, "options");
-  }
-  const r = safeParse(schema, value);
-  if (r.success) return value;
-  const issue2 = r.error.issues[0];
-  if (issue2.code === "unrecognized_keys") {
-    const key = issue2.keys[0];
-    const at2 = [...issue2.path, key].map(String).join(".");
-    const hint = issue2.path.length === 0 && hints[key] ? `; ${hints[key]}` : "";
-    const keys = keysAt(schema.shape, issue2.path);
-    const under = issue2.path.length ? ` under ${issue2.path.map(String).join(".")}` : "";
-    throw new UserError(`${at2} ${shown(valueAt(value, [...issue2.path, key]), false)}: not an option of ${call}${hint || ` (its options${under}: ${keys.join(", ")})`}`, 2, "options");
-  }
-  const at = issue2.path.map(String).join(".");
-  const bad = valueAt(value, issue2.path);
-  throw new UserError(`${at} ${shown(bad, issue2.code === "invalid_type")}: ${wanted(issue2)}`, 2, String(issue2.path[0]));
 }
 
 // src/inference/segmenter.ts

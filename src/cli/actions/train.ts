@@ -74,12 +74,7 @@ function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: str
     if (isDir(named)) {
       init = named;
       ({ classes: initClasses, model: initModel } = readCard(init));
-      let src: ReturnType<typeof packageWeights>;
-      try { src = packageWeights(init, 'initWeights'); } catch (e) {
-        // Named as given (a shipped name), not by the folder it resolved to.
-        if (e instanceof UserError && init !== o.initWeights) throw new UserError(e.message.replace(init, o.initWeights!), e.exitCode, e.argument);
-        throw e;
-      }
+      const src = packageWeights(init, 'initWeights');
       if (src.layout !== 'keras') layout = { layout: src.layout };
       init = src.file;
       norm = src.normalization;

@@ -29,10 +29,10 @@ import { archiveKind, otherArchive, sniffFormat } from './sniff.js';
 import { archiveWords, cocoSplitsIn, exportIn, extractArchive, imagesFolderIn, splitFolder } from './download.js';
 import { distinctColors } from './export.js';
 import { drawBits, readJsonFile, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape, type SkippedShape } from './types.js';
-import { UserError, argumentError, expectArgs } from '../../util/errors.js';
+import { UserError, argumentError } from '../../util/errors.js';
 import { isDir, isFile, notFolder, readTextFile, writeFileAtomic, makeDir } from '../../util/fs.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
-import { refuseUnknownKeys } from '../../util/call_options.js';
+import { refuseUnknownKeys, expectArgs } from '../../util/call_options.js';
 import { holdOut } from '../hold_out.js';
 
 export { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule };

@@ -22,9 +22,9 @@ import sharp from 'sharp';
 import { stringify as yamlText } from 'yaml';
 import { encodeBrushRle, encodeCocoRle } from '../../formats/mask_rle.js';
 import type { ClassInfo, Rgb } from '../classes.js';
-import { UserError, argumentError, checkedLabelMap, expectArgs } from '../../util/errors.js';
+import { UserError, argumentError, checkedLabelMap } from '../../util/errors.js';
 import { labelOutlines } from '../outlines.js';
-import { refuseUnknownKeys } from '../../util/call_options.js';
+import { refuseUnknownKeys, expectArgs } from '../../util/call_options.js';
 import { EXPORT_FORMATS, LS_REGIONS, type ExportFormat, type LabelStudioRegions } from './format_names.js';
 
 export { EXPORT_FORMATS, type ExportFormat } from './format_names.js';
