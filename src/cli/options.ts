@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../util/errors.js';
+import { defaultWorkers } from '../train/config.js';
 
 /** Sides above this are no image size a network runs on (a typo, or a job for --tile). */
 export const MAX_SIDE = 16384;
@@ -124,7 +125,7 @@ export function parseWorkerCount(v: string): number {
 }
 
 export function parseWorkers(v: string): number {
-  if (v === 'auto') return Math.max(0, cores() - 1);
+  if (v === 'auto') return defaultWorkers();
   if (!/^\d+$/.test(v)) throw new UserError(`--workers ${v}: expected a number of threads or "auto"`);
   const n = parseInt(v, 10);
   if (n > maxWorkers()) throw new UserError(`--workers ${v}: ${tooManyWorkers()}`);

@@ -6,9 +6,9 @@ import type { PairingSpec } from '../data/dataset.js';
 import type { Normalization } from '../data/normalize.js';
 import type { SampleType } from '../data/pixels.js';
 import type { ModelSpec } from '../models/seg_model.js';
-import type { LossName, TeacherView } from './choices.js';
+import type { LossName, OnNaN, TeacherView } from './choices.js';
 import type { ScheduleName } from './schedule.js';
-import type { OnNaN } from './choices.js';
+import os from 'node:os';
 import { refuseUnknownKeys } from '../util/call_options.js';
 
 /** A split's images and masks and how they pair (dataset.ts). */
@@ -120,3 +120,26 @@ export const TRAIN_CONFIG_KEYS: Record<keyof TrainConfig, true> = {
 export function refuseUnknownTrainKeys(cfg: unknown): void {
   refuseUnknownKeys(cfg, TRAIN_CONFIG_KEYS, 'train()', 'setting');
 }
+
+/** The settings a run takes when it gives none (the command line's flags default to these too). */
+export const TRAIN_DEFAULTS = {
+  arch: 'unet',
+  batchSize: 4,
+  epochs: 30,
+  lr: 1e-3,
+  schedule: 'poly' as ScheduleName,
+  warmupSteps: 0,
+  loss: 'ce' as LossName,
+  focalGamma: 2,
+  seed: 1,
+  onNaN: 'stop' as OnNaN,
+  valEvery: 1,
+  ignoreIndex: 255,
+  backend: 'auto',
+} as const;
+
+/** Extra gradient worker threads when none are given: one per core beyond the main thread. */
+export function defaultWorkers(): number {
+  return Math.max(0, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+}
+

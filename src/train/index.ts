@@ -9,7 +9,8 @@ export type { ArchBuilder, ArchOptions, Encoder, Decoder, Feature } from '../mod
 export { loadModelPackage, readCard, type LoadedModel } from '../models/package.js';
 export { train, type TrainResult, type EpochLog } from './trainer.js';
 export { findLearningRate, type LrFindOptions, type LrFindResult } from './lr_find.js';
-export type { TrainConfig } from './config.js';
+export { TRAIN_DEFAULTS, type TrainConfig } from './config.js';
+export { trainConfig, type TrainOptions } from './build_config.js';
 export { selectClasses, type ClassSelection, type OthersTo } from '../data/class_selection.js';
 export { segmentationLoss } from './losses.js';
 export type { LossName } from './choices.js';

@@ -3,21 +3,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { BackendName } from '../../engine/backend_names.js';
-import type { SplitSpec, TrainConfig } from '../../train/config.js';
-import { archOptionsFrom } from '../../models/options.js';
-import { archNormalization, builtOptions, encoderFor, findArch, getArch } from '../../models/registry.js';
+import { TRAIN_DEFAULTS, type SplitSpec, type TrainConfig } from '../../train/config.js';
+import { archOptionsFrom, ARCH_OPTION_KEYS } from '../../models/options.js';
+import { getArch } from '../../models/registry.js';
 import type { ModelCard } from '../../models/card.js';
 import type { OptionKey } from '../../models/types.js';
-import type { EncoderLayout } from '../../models/types.js';
-import { resolveModelDir, resolveStart, shippedModels, shippedStarts } from '../../models/shipped.js';
-import { layoutForEncoderWeights, packageWeights } from '../../io/encoder_weights.js';
+import { resolveModelDir } from '../../models/shipped.js';
+import { startingWeights, startNetworkOptions } from '../../train/starting_weights.js';
 import { readClassList, resolveClasses, type ClassInfo, type Rgb } from '../../data/classes.js';
 import { classList } from '../../inference/label_map.js';
 import { selectClasses } from '../../data/class_selection.js';
 import { readCard } from '../../models/package.js';
 import { classStarts } from '../../train/init_classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
-import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
+import { IMAGENET_NORM } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
 import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
 import { resolveBands } from './bands.js';
@@ -26,7 +25,7 @@ import { applyRecipe, recipeOption } from '../recipe.js';
 import { parseCheckpointBlocks, parseMicroBatch, parseWorkers } from '../options.js';
 import { resolveBinaryClasses } from '../../data/classes.js';
 import { UserError } from '../../util/errors.js';
-import { cliLog } from '../flags.js';
+import { cliLog, flagOf } from '../flags.js';
 import { checkOutputDir } from '../output_paths.js';
 import { envConfig } from '../config.js';
 import { isDir, isFile, writeFileAtomic, makeDir } from '../../util/fs.js';
@@ -62,50 +61,14 @@ function checkRunFolder(dir: string): void {
 }
 
 /**
- * What a new run starts from: --init-weights (a .safetensors file or a model folder, whose layout
- * the network is then built in), --encoder-weights (a file, a model folder or a shipped start;
- * `none`: random), or by default the encoder's shipped start (MobileNetV2: TF DeepLab's).
- */
-function startingWeights(o: Opts, log: (s: string) => void): { initWeights?: string; encoderWeights?: string; layout: { layout?: EncoderLayout }; norm?: Normalization; initClasses?: ClassInfo[]; initModel?: ModelCard['model'] } {
-  let init = o.initWeights, layout: { layout?: EncoderLayout } = {}, norm: Normalization | undefined, initClasses: ClassInfo[] | undefined, initModel: ModelCard['model'] | undefined;
-  if (init) {
-    // A shipped model's name means its folder too (a package of trainable weights, or refused as ONNX-only).
-    const named = !isDir(init) && !isFile(init) && shippedModels().includes(init) ? resolveModelDir(init) : resolveStart(init);
-    if (isDir(named)) {
-      init = named;
-      ({ classes: initClasses, model: initModel } = readCard(init));
-      const src = packageWeights(init, 'initWeights');
-      if (src.layout !== 'keras') layout = { layout: src.layout };
-      init = src.file;
-      norm = src.normalization;
-    } else if (!isFile(init)) throw new UserError(`--init-weights ${init}: file not found (give a .safetensors file, a model folder or a shipped start: ${shippedStarts().join(', ') || 'none'})`);
-  }
-  let enc = o.encoderWeights === 'none' ? undefined : o.encoderWeights && resolveStart(o.encoderWeights);
-  if (enc && !isFile(enc) && !isDir(enc)) throw new UserError(`--encoder-weights ${enc}: not found (give a weights file, a model folder, a shipped start (${shippedStarts().join(', ') || 'none'}) or none)`);
-  const start = encoderFor(o.arch)?.start;
-  if (o.encoderWeights === undefined && !init && start && isDir(resolveStart(start))) {
-    enc = resolveStart(start);
-    log(`encoder: starts from the shipped ${start} weights (--encoder-weights none for random initialisation)`);
-  }
-  if (enc) { layout = layoutForEncoderWeights(o.arch, enc); norm = archNormalization(o.arch, layout.layout); }
-  return { initWeights: init, encoderWeights: enc || undefined, layout, norm, initClasses, initModel };
-}
-
-/**
- * The starting package's network options (its defaults included) where the command line gives
- * none, when it is a network of the run's architecture: its layers then fit the run's (an
- * ESPNetv2's projection width follows its class count, which the run may change).
+ * The starting package's network options where the command line gives none (the library's
+ * startNetworkOptions), set on the options the network is built from.
  */
 function startOptions(o: Opts, cmd: Command, start: ModelCard['model'] | undefined, numClasses: number, log: (s: string) => void): void {
-  if (!start || findArch(start.arch)?.name !== getArch(o.arch).name) return;
-  const own = builtOptions({ arch: o.arch, numClasses });
-  const taken: string[] = [];
-  for (const [k, v] of Object.entries(builtOptions(start)) as [OptionKey, number][]) {
-    if (['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? '')) continue;
-    (o as unknown as Record<OptionKey, number>)[k] = v;
-    if (own[k] !== v) taken.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${v}`);
-  }
-  if (taken.length) log(`network options of ${o.initWeights}: ${taken.join(', ')} (its layers fit; give the option to change it)`);
+  const given = Object.fromEntries(ARCH_OPTION_KEYS.filter((k) => ['cli', 'config'].includes(cmd.getOptionValueSource(k) ?? '')).map((k) => [k, (o as unknown as Record<OptionKey, number>)[k]]));
+  const { options, changed } = startNetworkOptions(o.arch, numClasses, given, start);
+  Object.assign(o, options);
+  if (changed.length) log(`network options of ${o.initWeights}: ${changed.map(([k, v]) => `${flagOf(k)} ${v}`).join(', ')} (its layers fit; give the option to change it)`);
 }
 
 /** The run folder of a next-stage recipe, checked before any training (its JSON, its "out"). */
@@ -226,7 +189,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (o.selectClasses != null && o.classes != null) throw new UserError(`--select-classes ${o.selectClasses}: the model's classes are the ones selected (with background); drop --classes ${o.classes}`);
     if (o.selectClasses == null && cmd.getOptionValueSource('others') === 'cli') throw new UserError(`--others ${o.others}: goes with --select-classes (where the pixels of the classes not selected go)`);
     let numClasses = binary ? 2 : classCount!;
-    let ignoreIndex = o.ignoreIndex ?? dataset?.ignoreIndex ?? 255;
+    let ignoreIndex = o.ignoreIndex ?? dataset?.ignoreIndex ?? TRAIN_DEFAULTS.ignoreIndex;
     if (ignoreIndex < 0 || ignoreIndex > 255) throw new UserError(`--ignore-index ${ignoreIndex}: must be 0..255`);
     let classes = binary ? resolveBinaryClasses(o.classFile) : o.classFile == null && dataset?.classes && o.classes == null ? dataset.classes
       : o.classFile == null && o.classes == null && fromTeacher ? fromTeacher : resolveClasses(numClasses, o.classFile);
@@ -274,9 +237,9 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
       ...(bands ? { bands: bands.bands, sampleType: bands.sampleType } : {}),
       train: pairing as SplitSpec, val, ...(o.valFraction != null ? { valFraction: o.valFraction } : {}),
       classes, ignoreIndex, labelMap, ...(maskColors ? { maskColors } : {}), inputSize, resize: o.resize,
-      batchSize: o.batchSize, epochs: o.epochs ?? 30, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
+      batchSize: o.batchSize, epochs: o.epochs ?? TRAIN_DEFAULTS.epochs, lr: o.lr, schedule: o.schedule, warmupSteps: o.warmup,
       loss: o.loss, classWeights, focalGamma: o.focalGamma,
-      augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, elastic: o.augElastic } : NO_AUGMENT,
+      augment: o.augment ? { scale: o.augScale, rotate: o.augRotate, flip: o.flip, brightness: o.augColor, contrast: o.augColor, saturation: o.augColor, ...(o.augElastic ? { elastic: o.augElastic } : {}) } : NO_AUGMENT,
       // Pretrained encoders get the normalisation their weights were trained with.
       norm: bands?.norm ?? norm ?? IMAGENET_NORM, seed: o.seed, earlyStopPatience: o.earlyStop, maxMinutes: o.maxMinutes, onNaN: o.onNan,
       valBatchSize: o.batchSize, backend: o.backend, workers, microBatch, checkpointBlocks, valEvery: o.valEvery, preciseBn: o.preciseBn, initWeights, encoderWeights, ...(initClasses ? { initClasses } : {}),
