@@ -16,6 +16,7 @@ import type { Segmenter } from './segmenter.js';
 import { probabilitiesOf } from './probabilities.js';
 import { openOptionsSchema, openSegmenter, type OpenOptions } from './open.js';
 import { TILING_HINTS } from './segmenter.js';
+import { evaluateSegmenter, type EvaluateOptions, type Evaluation, type EvaluationData } from './evaluate_model.js';
 import { checkedOptions, signalOption } from '../util/call_options.js';
 import * as z from 'zod/mini';
 import type { RuntimeKind } from './network.js';
@@ -36,6 +37,8 @@ export interface SegmentationModel {
   readonly card: ModelCard;
   readonly runtime: RuntimeKind;
   segment(input: ImageInput, o?: SegmentOptions): Promise<Segmentation>;
+  /** Scores the model on folders of images and masks: mIoU, per-class IoU, pixel accuracy (evaluate_model.ts). */
+  evaluate(data: EvaluationData, o?: EvaluateOptions): Promise<Evaluation>;
   dispose(): Promise<void>;
 }
 
@@ -143,6 +146,7 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
       const [{ labels, prob8 }] = await probabilitiesOf(seg, [image], call);
       return makeSegmentation(shown, labels, prob8, seg.card.classes, personMatte);
     }),
+    evaluate: (data: EvaluationData, given?: EvaluateOptions) => lifetime.run(() => evaluateSegmenter(seg, data, given)),
     dispose: () => lifetime.dispose(async () => {
       await seg.dispose();
       if (portrait) await (await portrait).dispose();

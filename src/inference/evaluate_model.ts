@@ -1,0 +1,66 @@
+// A loaded model scored on a folder of images and masks (load()'s evaluate()): the confusion matrix
+// of its label maps against the masks, with the scores `pixelwise evaluate` reports. The images are
+// read as the model takes them (its bands), the masks as evaluation reads them everywhere
+// (metrics/evaluate.ts: checked against each image's size, RGB masks by the classes' colours).
+import * as z from 'zod/mini';
+import { loadSamples, type PairingSpec } from '../data/dataset.js';
+import { evaluateSamples } from '../metrics/evaluate.js';
+import type { Scores } from '../metrics/confusion.js';
+import { checkedOptions, expectArgs, fnOption, signalOption } from '../util/call_options.js';
+import { argumentError, UserError } from '../util/errors.js';
+import type { Segmenter } from './segmenter.js';
+
+export interface EvaluateOptions {
+  /** The mask value left out of the scores (default: the model card's ignore label, else 255). */
+  ignoreIndex?: number;
+  /** Mask values read as other classes, [from, to] pairs (e.g. [[255, 1]] for masks of 0 and 255). */
+  labelMap?: [number, number][];
+  /** Images per network run, for images of one size (default 1). */
+  batchSize?: number;
+  /** Called after each image with the number done. */
+  onImage?: (done: number) => void;
+  /** Stops the evaluation between two batches (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+const label = z.number().check(z.int(), z.minimum(0), z.maximum(255));
+const evaluateOptionsSchema = z.strictObject({
+  ignoreIndex: z.optional(label),
+  labelMap: z.optional(z.array(z.tuple([label, label]))),
+  batchSize: z.optional(z.number().check(z.int(), z.minimum(1))),
+  onImage: z.optional(fnOption),
+  signal: z.optional(signalOption),
+} satisfies { [K in keyof Required<EvaluateOptions>]: z.ZodMiniType });
+
+/** The images and masks to score: folders (or a list file) as pixelwise pairs them everywhere. */
+export type EvaluationData = PairingSpec & { masks: string };
+
+export interface Evaluation extends Scores {
+  /** The images scored. */
+  images: number;
+  /** Ground-truth pixels with a label the model has no class for (not scored; 0 when the masks fit). */
+  outOfRange: number;
+}
+
+/** Scores `seg`'s label maps on `data`; refuses data with no pixel to score. */
+export async function evaluateSegmenter(seg: Segmenter, data: EvaluationData, given: EvaluateOptions = {}): Promise<Evaluation> {
+  expectArgs('evaluate', [['data', data, 'object']]);
+  const o = checkedOptions<EvaluateOptions>(evaluateOptionsSchema, given, 'evaluate()');
+  for (const k of ['images', 'masks'] as const) {
+    if (typeof data[k] !== 'string' || !data[k]) throw new UserError(`${k}: evaluate() takes { images, masks } (folders of images and of their masks); got ${k} ${JSON.stringify(data[k]) ?? 'undefined'}`, 2, k);
+  }
+  const card = seg.card, k = card.model.numClasses;
+  const ignoreIndex = o.ignoreIndex ?? card.ignoreIndex ?? 255;
+  if (o.labelMap?.some(([, to]) => to >= k && to !== ignoreIndex)) throw argumentError('labelMap', JSON.stringify(o.labelMap), `maps to a class the model lacks (it has ${k}: 0..${k - 1}, or the ignore label ${ignoreIndex})`);
+  const { images, masks, list, imageSuffix, maskSuffix, recursive } = data;
+  const spec = { images, masks, list, imageSuffix, maskSuffix, recursive, numClasses: k, ignoreIndex, labelMap: new Map(o.labelMap ?? []), colors: card.classes.map((c) => c.color) };
+  const samples = loadSamples(spec);
+  const call = { signal: o.signal };
+  const cm = await evaluateSamples(async (imgs) => {
+    o.signal?.throwIfAborted();
+    return seg.predictBatch(imgs, call);
+  }, samples, spec, { batchSize: o.batchSize, input: card.input, onImage: o.onImage });
+  const scores = cm.scores(card.classes.map((c) => c.name));
+  if (scores.pixels === 0) throw new UserError(`${masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignoreIndex}${cm.outOfRange ? ` or a label >= ${k}` : ''}); check options.ignoreIndex and options.labelMap`, 2, 'masks');
+  return { ...scores, images: samples.length, outOfRange: cm.outOfRange };
+}
