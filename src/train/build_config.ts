@@ -3,6 +3,7 @@
 // give their data, classes, crop and network and take the rest, as the command line's users do.
 import { DEFAULT_AUGMENT } from '../data/augment.js';
 import { defaultClasses, type ClassInfo } from '../data/classes.js';
+import { resolveLayout, type LayoutName } from '../data/layouts.js';
 import { IMAGENET_NORM } from '../data/normalize.js';
 import type { ModelSpec } from '../models/seg_model.js';
 import { getArch } from '../models/registry.js';
@@ -13,16 +14,55 @@ import { defaultWorkers, TRAIN_CONFIG_KEYS, TRAIN_DEFAULTS, type TrainConfig } f
 import { startingWeights, startNetworkOptions } from './starting_weights.js';
 import { checkTrainConfig } from './trainer.js';
 
+/** A dataset in a standard layout (data/layouts.ts) instead of `train`, `val` and the class settings. */
+export interface DatasetOptions {
+  /** The dataset's folder (CamVid, Cityscapes, Pascal VOC, ADE20K, ... or images/ + masks/ folders). */
+  data?: string;
+  /** Its layout (default: recognised). */
+  layout?: LayoutName | 'auto';
+  /** The training split (default train) and the validation split (default the layout's val split, where it has one). */
+  split?: string;
+  valSplit?: string;
+}
+
 /**
- * What trainConfig() takes: the fields of TrainConfig, of which `train` (the images and masks),
- * `classes` and `inputSize` (the training crop) are required, with two conveniences: `classes` may
- * be a count (classes named "class 0", ...), and `model` an architecture's name (default unet) or
- * its spec without `numClasses` (the classes' count).
+ * What trainConfig() takes: the fields of TrainConfig, of which `inputSize` (the training crop) is
+ * required, the data as `train` (with `classes`) or as `data` (a dataset in a standard layout: its
+ * splits, classes, ignore label and label map), with two conveniences: `classes` may be a count
+ * (classes named "class 0", ...), and `model` an architecture's name (default unet) or its spec
+ * without `numClasses` (the classes' count).
  */
-export type TrainOptions = Partial<Omit<TrainConfig, 'model' | 'classes'>> & Pick<TrainConfig, 'train' | 'inputSize'> & {
-  classes: number | ClassInfo[];
+export type TrainOptions = Partial<Omit<TrainConfig, 'model' | 'classes'>> & Pick<TrainConfig, 'inputSize'> & DatasetOptions & {
+  classes?: number | ClassInfo[];
   model?: string | (Omit<ModelSpec, 'numClasses'> & { numClasses?: number });
 };
+
+const OPTION_KEYS: Record<keyof TrainOptions, true> = { ...TRAIN_CONFIG_KEYS, data: true, layout: true, split: true, valSplit: true };
+
+/** The splits, classes, ignore label and label map of a dataset in a standard layout, as `pixelwise train --data` takes them. */
+function fromDataset(o: TrainOptions, log: (line: string) => void): Partial<TrainOptions> {
+  if (o.data === undefined) {
+    for (const k of ['layout', 'split', 'valSplit'] as const) if (o[k] !== undefined) throw argumentError(k, o[k], 'names a split or layout of a dataset; give its folder as data');
+    return {};
+  }
+  if (o.train !== undefined) throw argumentError('data', o.data, 'a dataset in a standard layout; give it or train (images and masks), not both');
+  const train = resolveLayout(o.layout ?? 'auto', o.data, o.split ?? 'train');
+  log(`${train.root}: ${train.layout} layout, split ${train.split}`);
+  let val: TrainConfig['val'];
+  if (o.val === undefined && o.valFraction === undefined) {
+    const name = o.valSplit ?? (train.layout === 'ade20k' ? 'validation' : 'val');
+    try { val = resolveLayout(train.layout, o.data, name).pairing as TrainConfig['val']; } catch (e) {
+      if (o.valSplit !== undefined || !(e instanceof UserError)) throw e;
+      log(`no validation split ${name}; give valSplit, val or valFraction`);
+    }
+  }
+  return {
+    train: train.pairing, ...(val ? { val } : {}),
+    ...(o.classes === undefined && train.classes ? { classes: train.classes } : {}),
+    ignoreIndex: o.ignoreIndex ?? train.ignoreIndex,
+    labelMap: o.labelMap ?? train.labelMap,
+  };
+}
 
 /**
  * A whole TrainConfig from `options`, every setting it lacks as `pixelwise train` would choose it:
@@ -30,13 +70,14 @@ export type TrainOptions = Partial<Omit<TrainConfig, 'model' | 'classes'>> & Pic
  * workers on every core, and the starting weights the command line takes (an encoder's shipped
  * start where it has one, `encoderWeights: 'none'` for random; `initWeights` and `encoderWeights`
  * may name a model folder or shipped start) with their layout and input normalisation. Refused by
- * field, as train() would refuse it, before any work. `log` says which weights it chose.
+ * field, as train() would refuse it, before any work. `log` says which weights and data it chose.
  */
 export function trainConfig(options: TrainOptions, log: (line: string) => void = () => {}): TrainConfig {
   expectArgs('trainConfig', [['options', options, 'object']]);
-  refuseUnknownKeys(options, TRAIN_CONFIG_KEYS, 'trainConfig()', 'setting');
-  const { model = TRAIN_DEFAULTS.arch, classes: givenClasses, ...rest } = options;
-  if (rest.train == null || typeof rest.train !== 'object') throw new UserError(`train: trainConfig() needs the training data, { images, masks } (folders; masks may be left out with a teacher)`, 2, 'train');
+  refuseUnknownKeys(options, OPTION_KEYS, 'trainConfig()', 'setting');
+  const { data: _d, layout: _l, split: _s, valSplit: _v, ...given } = { ...options, ...fromDataset(options, log) };
+  const { model = TRAIN_DEFAULTS.arch, classes: givenClasses, ...rest } = given;
+  if (rest.train == null || typeof rest.train !== 'object') throw new UserError(`train: trainConfig() needs the training data, { images, masks } (folders; masks may be left out with a teacher), or data (a dataset in a standard layout)`, 2, 'train');
   if (rest.inputSize == null) throw new UserError('inputSize: trainConfig() needs the training crop, [height, width] (e.g. [256, 256])', 2, 'inputSize');
   const classes = typeof givenClasses === 'number'
     ? (Number.isInteger(givenClasses) && givenClasses >= 1 && givenClasses <= 256 ? defaultClasses(givenClasses) : (() => { throw argumentError('classes', givenClasses, 'expected a number of classes, 1..256, or a list of { name, color }'); })())
@@ -59,6 +100,7 @@ export function trainConfig(options: TrainOptions, log: (line: string) => void =
     microBatch: 'auto',
     checkpointBlocks: 'auto',
     ...rest,
+    train: rest.train,
     model: { ...spec, numClasses, ...archOptions, ...start.layout },
     classes,
     batchSize,

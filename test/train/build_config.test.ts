@@ -86,3 +86,32 @@ test('trainConfig(): random encoder with none, options by name, and every refusa
   refused({ ...base, model: { arch: 'unet', numClasses: 5 } }, 'classes', /^classes: 3 for a network of 5 outputs/);
   assert.deepEqual(fs.readdirSync(d), ['ds'], 'nothing written');
 });
+
+test('trainConfig({ data }): a dataset in a standard layout gives the splits, classes and ignore label that train --data takes', async () => {
+  const d = tempDir();
+  // A CamVid tree (SPLIT/ and SPLITannot/): 12 classes, 11 the ignore label.
+  const root = path.join(d, 'camvid');
+  fs.mkdirSync(root);
+  for (const split of ['train', 'val']) {
+    const ds = await writeSyntheticDataset(path.join(d, `gen-${split}`), 2, 32, 32, split === 'train' ? 1 : 2);
+    fs.renameSync(ds.images, path.join(root, split));
+    fs.renameSync(ds.masks, path.join(root, `${split}annot`));
+  }
+  const run = path.join(d, 'cli');
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--data', root, '--input-size', '32x32', '--epochs', '1', '--batch-size', '2',
+    '--width', '4', '--depth', '2', '--out', run, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines: string[] = [];
+  const cfg = trainConfig({ data: root, model: { arch: 'unet', width: 4, depth: 2 }, inputSize: [32, 32], epochs: 1, batchSize: 2 }, (l) => lines.push(l));
+  assert.deepEqual(runSettings(cfg), runSettings(JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8'))));
+  assert.equal(cfg.classes.length, 12);
+  assert.equal(cfg.ignoreIndex, 11);
+  assert.equal(cfg.val?.images, path.join(root, 'val'));
+  assert.match(lines[0], /camvid layout, split train$/);
+  const noVal = trainConfig({ data: root, inputSize: [32, 32], valFraction: 0.5 });
+  assert.equal(noVal.val, undefined);
+  assert.throws(() => trainConfig({ data: root, train: { images: root, masks: root }, inputSize: [32, 32] }), /^UserError: data .*: a dataset in a standard layout; give it or train/);
+  assert.throws(() => trainConfig({ data: path.join(d, 'none'), inputSize: [32, 32] }), (e: Error) => e instanceof UserError && e.argument === 'data');
+  assert.throws(() => trainConfig({ data: root, valSplit: 'test', inputSize: [32, 32] }), UserError);
+  assert.throws(() => trainConfig({ train: { images: root, masks: root }, classes: 2, split: 'val', inputSize: [32, 32] }), /^UserError: split val: names a split or layout of a dataset; give its folder as data/);
+});
