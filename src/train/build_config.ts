@@ -64,6 +64,13 @@ function fromDataset(o: TrainOptions, log: (line: string) => void): Partial<Trai
   };
 }
 
+/** `classes` as a list: a count names them "class 0", "class 1", ... */
+function classesOf(given: unknown): ClassInfo[] {
+  if (typeof given === 'number' && Number.isInteger(given) && given >= 1 && given <= 256) return defaultClasses(given);
+  if (Array.isArray(given)) return given as ClassInfo[];
+  throw argumentError('classes', given === undefined ? 'missing' : JSON.stringify(given), 'expected a number of classes, 1..256, or a list of { name, color }');
+}
+
 /**
  * A whole TrainConfig from `options`, every setting it lacks as `pixelwise train` would choose it:
  * the defaults above, augmentation on, validation batches as large as training's, data-parallel
@@ -79,10 +86,7 @@ export function trainConfig(options: TrainOptions, log: (line: string) => void =
   const { model = TRAIN_DEFAULTS.arch, classes: givenClasses, ...rest } = given;
   if (rest.train == null || typeof rest.train !== 'object') throw new UserError(`train: trainConfig() needs the training data, { images, masks } (folders; masks may be left out with a teacher), or data (a dataset in a standard layout)`, 2, 'train');
   if (rest.inputSize == null) throw new UserError('inputSize: trainConfig() needs the training crop, [height, width] (e.g. [256, 256])', 2, 'inputSize');
-  const classes = typeof givenClasses === 'number'
-    ? (Number.isInteger(givenClasses) && givenClasses >= 1 && givenClasses <= 256 ? defaultClasses(givenClasses) : (() => { throw argumentError('classes', givenClasses, 'expected a number of classes, 1..256, or a list of { name, color }'); })())
-    : givenClasses;
-  if (!Array.isArray(classes)) throw argumentError('classes', classes === undefined ? 'missing' : JSON.stringify(classes), 'expected a number of classes, or a list of { name, color }');
+  const classes = classesOf(givenClasses);
   const spec = typeof model === 'string' ? { arch: model } : model;
   if (spec === null || typeof spec !== 'object' || typeof spec.arch !== 'string') throw argumentError('model', JSON.stringify(model), 'expected an architecture\'s name or { arch, ...options }');
   const arch = getArch(spec.arch);
