@@ -48,7 +48,7 @@ export function readCheckedMask(file: string, spec: DatasetSpec, image: { width:
     const v = m.data[i];
     if (v >= spec.numClasses && v !== spec.ignoreIndex) {
       const hint = v === 255 && spec.numClasses === 2 ? ' (binary 0/255 mask: add options.labelMap 255:1)' : '';
-      throw new UserError(`${file}: label ${v} >= options.numClasses ${spec.numClasses} and is not the ignore label ${spec.ignoreIndex}${hint}; run \`pixelwise verify\``);
+      throw new UserError(`${file}: label ${v} is neither one of the ${spec.numClasses} class ids (0..${spec.numClasses - 1}) nor the ignore label ${spec.ignoreIndex}${hint}; run \`pixelwise verify\``);
     }
   }
   return m.data;

@@ -38,11 +38,9 @@ export type EvaluationData = PairingSpec & { masks: string };
 export interface Evaluation extends Scores {
   /** The images scored. */
   images: number;
-  /** Ground-truth pixels with a label the model has no class for (not scored; 0 when the masks fit). */
-  outOfRange: number;
 }
 
-/** Scores `seg`'s label maps on `data`; refuses data with no pixel to score. */
+/** Scores `seg`'s label maps on `data`; refuses a mask label that is no class of the model nor the ignore label, and data with no pixel to score. */
 export async function evaluateSegmenter(seg: Segmenter, data: EvaluationData, given: EvaluateOptions = {}): Promise<Evaluation> {
   expectArgs('evaluate', [['data', data, 'object']]);
   const o = checkedOptions<EvaluateOptions>(evaluateOptionsSchema, given, 'evaluate()');
@@ -54,6 +52,7 @@ export async function evaluateSegmenter(seg: Segmenter, data: EvaluationData, gi
   if (o.labelMap?.some(([, to]) => to >= k && to !== ignoreIndex)) throw argumentError('labelMap', JSON.stringify(o.labelMap), `maps to a class the model lacks (it has ${k}: 0..${k - 1}, or the ignore label ${ignoreIndex})`);
   const { images, masks, list, imageSuffix, maskSuffix, recursive } = data;
   const spec = { images, masks, list, imageSuffix, maskSuffix, recursive, numClasses: k, ignoreIndex, labelMap: new Map(o.labelMap ?? []), colors: card.classes.map((c) => c.color) };
+  o.signal?.throwIfAborted();
   const samples = loadSamples(spec);
   const call = { signal: o.signal };
   const cm = await evaluateSamples(async (imgs) => {
@@ -61,6 +60,6 @@ export async function evaluateSegmenter(seg: Segmenter, data: EvaluationData, gi
     return seg.predictBatch(imgs, call);
   }, samples, spec, { batchSize: o.batchSize, input: card.input, onImage: o.onImage });
   const scores = cm.scores(card.classes.map((c) => c.name));
-  if (scores.pixels === 0) throw new UserError(`${masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignoreIndex}${cm.outOfRange ? ` or a label >= ${k}` : ''}); check options.ignoreIndex and options.labelMap`, 2, 'masks');
-  return { ...scores, images: samples.length, outOfRange: cm.outOfRange };
+  if (scores.pixels === 0) throw new UserError(`${masks}: no pixel was scored (every ground-truth pixel is the ignore label ${ignoreIndex}); check options.ignoreIndex and options.labelMap`, 2, 'masks');
+  return { ...scores, images: samples.length };
 }

@@ -140,7 +140,7 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   // A mask with a label beyond the class count stops training before it starts, naming the file.
   writeGreyPng(path.join(ds.masks, 'sample_001.png'), new Uint8Array(256).fill(9), 16, 16);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--epochs', '1', '--out', path.join(d, 'r4'), '--quiet'),
-    /sample_001\.png: label 9 >= --classes 4/);
+    /sample_001\.png: label 9 is neither one of the 4 class ids \(0\.\.3\) nor the ignore label 255/);
   // A truncated or empty mask: one line naming it, and the process ends by itself (progress bars,
   // timers and worker threads do not keep it alive), with the progress bars on.
   const good = fs.readFileSync(path.join(ds.masks, 'sample_000.png'));
