@@ -87,12 +87,12 @@ export function checkedOptions<T extends object>(schema: z.ZodMiniObject, given:
  * Refuses a key of `given` that `known` lacks (`known`: every key of the options' type, which a
  * `Record<keyof T, true>` holds the compiler to), for calls whose values are checked field by field.
  */
-export function refuseUnknownKeys(given: unknown, known: Record<string, true>, call: string, word = 'option'): void {
+export function refuseUnknownKeys(given: unknown, known: Record<string, true>, call: string, word = 'option', argument = 'options'): void {
   if (typeof given !== 'object' || given === null) return;
   const key = Object.keys(given).find((k) => !Object.hasOwn(known, k));
   if (key === undefined) return;
   const v = (given as Record<string, unknown>)[key];
-  throw new UserError(`${key} ${shown(v, false)}: not ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word} of ${call} (its ${word}s: ${Object.keys(known).join(', ')})`, 2, 'options');
+  throw new UserError(`${key} ${shown(v, false)}: not ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word} of ${call} (its ${word}s: ${Object.keys(known).join(', ')})`, 2, argument);
 }
 
 /** What a library function's argument must be, checked at its entry (expectArgs). */

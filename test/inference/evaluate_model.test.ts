@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
 import { load } from '../../src/inference/load.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { tempDir, writeGreyPng } from '../helpers.ts';
@@ -92,4 +93,41 @@ test('evaluate(): refusals name the argument; nothing to score is said', async (
   await assert.rejects(call({ images, masks }), /a\.png: label 77 is neither one of the 21 class ids \(0\.\.20\) nor the ignore label 255/);
   await seg.dispose();
   await refused(call({ images, masks }), 'model', /disposed|dispose/);
+});
+
+test('evaluate({ data }): a dataset in a standard layout gives the val split, its ignore label and label map, as evaluate --data does', async () => {
+  const d = tempDir();
+  // A CamVid tree (SPLIT/ and SPLITannot/): 12 classes, 11 the ignore label; camvid-live predicts those 12.
+  const root = path.join(d, 'camvid');
+  fs.mkdirSync(path.join(root, 'val'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'valannot'));
+  for (const [n, file] of PHOTOS.entries()) {
+    fs.copyFileSync(path.join('assets/photos', file), path.join(root, 'val', file));
+    const { width, height } = await sharp(path.join('assets/photos', file)).metadata() as { width: number; height: number };
+    // Road below, sky above, 11 (Unlabelled) in a band between: ignored by the layout's default.
+    const gt = new Uint8Array(width * height).map((_, i) => { const y = Math.floor(i / width); return y < height / 2 - 10 ? 0 : y < height / 2 + 10 ? 11 : 3 + n; });
+    writeGreyPng(path.join(root, 'valannot', file), gt, width, height);
+  }
+  // The layout is recognised by train/ and trainannot/.
+  fs.cpSync(path.join(root, 'val'), path.join(root, 'train'), { recursive: true });
+  fs.cpSync(path.join(root, 'valannot'), path.join(root, 'trainannot'), { recursive: true });
+  const seg = await load('camvid-live', { threads: 1 });
+  const byLayout = await seg.evaluate({ data: root });
+  const byFolders = await seg.evaluate({ images: path.join(root, 'val'), masks: path.join(root, 'valannot') }, { ignoreIndex: 11 });
+  assert.deepEqual(byLayout, byFolders);
+  assert.equal(byLayout.confusion.reduce((a, row) => a + row.reduce((x, y) => x + y, 0), 0), byLayout.pixels);
+  assert.equal(byLayout.confusion[11].reduce((a, b) => a + b, 0), 0, 'the ignore label is not scored');
+  const cli = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', 'camvid-live', '--data', root, '--json', '--report', path.join(d, 'report'), '--threads', '1'], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal(byLayout.mIoU, JSON.parse(cli.stdout).mIoU);
+  const refused = async (p: Promise<unknown>, argument: string, re: RegExp) => assert.rejects(p, (e: Error) => e instanceof UserError && (e as UserError).argument === argument && re.test(e.message));
+  const call = seg.evaluate as (...a: unknown[]) => Promise<unknown>;
+  await refused(call({ data: root, images: root }), 'data', /give it or images and masks, not both/);
+  await refused(call({ images: root, masks: root, split: 'val' }), 'split', /give its folder as data/);
+  await refused(call({ data: root, splits: 'val' }), 'data', /^splits val: not a data setting of evaluate\(\)/);
+  await refused(call({ data: root, split: 'test' }), 'split', /^split test: no .*test \(splits here: train, val\)/);
+  await seg.dispose();
+  const voc = await load('voc-fast', { threads: 1 });
+  await refused((voc.evaluate as (...a: unknown[]) => Promise<unknown>)({ data: root }), 'data', /a camvid dataset of 12 classes; the model predicts 21/);
+  await voc.dispose();
 });
