@@ -128,6 +128,23 @@ test('evaluate({ data }): a dataset in a standard layout gives the val split, it
   await refused(call({ data: root, split: 'test' }), 'split', /^split test: no .*test \(splits here: train, val\)/);
   await seg.dispose();
   const voc = await load('voc-fast', { threads: 1 });
-  await refused((voc.evaluate as (...a: unknown[]) => Promise<unknown>)({ data: root }), 'data', /a camvid dataset of 12 classes; the model predicts 21/);
+  await refused((voc.evaluate as (...a: unknown[]) => Promise<unknown>)({ data: root }), 'data', /a camvid dataset of 12 classes; the model predicts 21 \(options.classMap joins the two\)/);
   await voc.dispose();
+
+  // A model of other classes, joined to the dataset's by a class map: as evaluate --class-map scores it.
+  const cs = await load('cityscapes', { threads: 1 });
+  const mapped = await cs.evaluate({ data: root }, { classMap: 'cityscapes-camvid' });
+  const cmd = spawnSync(process.execPath, ['bin/pixelwise.js', 'evaluate', '--model', 'cityscapes', '--data', root, '--class-map', 'cityscapes-camvid', '--json', '--report', path.join(d, 'report2'), '--threads', '1'], { encoding: 'utf8' });
+  assert.equal(cmd.status, 0, cmd.stderr);
+  const j = JSON.parse(cmd.stdout);
+  assert.equal(mapped.mIoU, j.mIoU);
+  assert.deepEqual(mapped.perClass.map((c) => c.name), Object.keys(j.perClass));
+  assert.deepEqual(mapped.classMap, j.classMap);
+  const camvidClasses = JSON.parse(fs.readFileSync('models/camvid/model.json', 'utf8')).classes;
+  const mappedByFolders = await cs.evaluate({ images: path.join(root, 'val'), masks: path.join(root, 'valannot') }, { classMap: 'cityscapes-camvid', classes: camvidClasses, ignoreIndex: 11 });
+  assert.equal(mappedByFolders.mIoU, mapped.mIoU);
+  const callCs = cs.evaluate as (...a: unknown[]) => Promise<unknown>;
+  await refused(callCs({ images: path.join(root, 'val'), masks: path.join(root, 'valannot') }, { classMap: 'cityscapes-camvid' }), 'classMap', /needs the dataset's classes/);
+  await refused(callCs({ data: root }, { classes: camvidClasses }), 'classes', /go with options.classMap/);
+  await cs.dispose();
 });
