@@ -12,6 +12,7 @@ import { argumentError, UserError } from '../util/errors.js';
 import { expectArgs, refuseUnknownKeys } from '../util/call_options.js';
 import { defaultWorkers, TRAIN_CONFIG_KEYS, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import { startingWeights, startNetworkOptions } from './starting_weights.js';
+import { teacherClasses } from './teacher.js';
 import { checkTrainConfig } from './trainer.js';
 
 /** A dataset in a standard layout (data/layouts.ts) instead of `train`, `val` and the class settings. */
@@ -64,6 +65,13 @@ function fromDataset(o: TrainOptions, log: (line: string) => void): Partial<Trai
   };
 }
 
+/** A teacher's classes, said. */
+function teacherClassesLogged(teacher: string, log: (line: string) => void): ClassInfo[] {
+  const classes = teacherClasses(teacher);
+  log(`classes: the teacher's (${classes.length}: ${classes.slice(0, 4).map((c) => c.name).join(', ')}${classes.length > 4 ? ', ...' : ''})`);
+  return classes;
+}
+
 /** `classes` as a list: a count names them "class 0", "class 1", ... */
 function classesOf(given: unknown): ClassInfo[] {
   if (typeof given === 'number' && Number.isInteger(given) && given >= 1 && given <= 256) return defaultClasses(given);
@@ -86,7 +94,8 @@ export function trainConfig(options: TrainOptions, log: (line: string) => void =
   const { model = TRAIN_DEFAULTS.arch, classes: givenClasses, ...rest } = given;
   if (rest.train == null || typeof rest.train !== 'object') throw new UserError(`train: trainConfig() needs the training data, { images, masks } (folders; masks may be left out with a teacher), or data (a dataset in a standard layout)`, 2, 'train');
   if (rest.inputSize == null) throw new UserError('inputSize: trainConfig() needs the training crop, [height, width] (e.g. [256, 256])', 2, 'inputSize');
-  const classes = classesOf(givenClasses);
+  // Distillation without classes given: the teacher's (the classes it predicts).
+  const classes = classesOf(givenClasses ?? (rest.teacher ? teacherClassesLogged(rest.teacher, log) : undefined));
   const spec = typeof model === 'string' ? { arch: model } : model;
   if (spec === null || typeof spec !== 'object' || typeof spec.arch !== 'string') throw argumentError('model', JSON.stringify(model), 'expected an architecture\'s name or { arch, ...options }');
   const arch = getArch(spec.arch);

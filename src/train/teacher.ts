@@ -3,9 +3,20 @@
 // at the distillation temperature. It must predict the run's classes, in the run's order.
 import type { PixelImage } from '../data/pixels.js';
 import type { ClassInfo } from '../data/classes.js';
+import { readCard } from '../models/package.js';
+import { resolveModelDir } from '../models/shipped.js';
 import { openSegmenter } from '../inference/open.js';
 import type { Segmenter } from '../inference/segmenter.js';
 import { UserError, argumentError } from '../util/errors.js';
+
+/** The classes a teacher model predicts (a shipped name, model package or run folder): a run without masks learns them. */
+export function teacherClasses(teacher: string): ClassInfo[] {
+  try { return readCard(resolveModelDir(teacher)).classes; } catch (e) {
+    // Its errors name the model as `model`: here it is the teacher.
+    if (e instanceof UserError && e.argument === 'model') throw new UserError(`teacher ${teacher}: ${e.message.replace(/^model \S+: /, '')}`, 2, 'teacher');
+    throw e;
+  }
+}
 
 export interface Teacher {
   softTargets(imgs: PixelImage[]): Promise<Float32Array>;

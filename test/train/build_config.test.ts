@@ -84,6 +84,13 @@ test('trainConfig(): random encoder with none, options by name, and every refusa
   refused({ ...base, initWeights: path.join(d, 'missing.safetensors') }, 'initWeights', /^initWeights .*missing\.safetensors: file not found/);
   refused({ ...base, numClasses: 3 }, 'options', /^numClasses 3: not a setting/);
   refused({ ...base, model: { arch: 'unet', numClasses: 5 } }, 'classes', /^classes: 3 for a network of 5 outputs/);
+  // Images alone with a teacher: its classes, unless given.
+  const said: string[] = [];
+  const distilled = trainConfig({ train: { images: ds.images }, teacher: 'voc-fast', inputSize: [16, 16] }, (l) => said.push(l));
+  assert.deepEqual(distilled.classes.map((c) => c.name), JSON.parse(fs.readFileSync('models/voc-fast/model.json', 'utf8')).classes.map((c: { name: string }) => c.name));
+  assert.equal(distilled.model.numClasses, 21);
+  assert.match(said.join('\n'), /^classes: the teacher's \(21: background, aeroplane, bicycle, bird, \.\.\.\)$/m);
+  refused({ train: { images: ds.images }, teacher: path.join(d, 'no-teacher'), inputSize: [16, 16] }, 'teacher', /^teacher \S*no-teacher: no such folder/);
   assert.deepEqual(fs.readdirSync(d), ['ds'], 'nothing written');
 });
 

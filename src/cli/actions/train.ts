@@ -8,12 +8,11 @@ import { archOptionsFrom, ARCH_OPTION_KEYS } from '../../models/options.js';
 import { getArch } from '../../models/registry.js';
 import type { ModelCard } from '../../models/card.js';
 import type { OptionKey } from '../../models/types.js';
-import { resolveModelDir } from '../../models/shipped.js';
 import { startingWeights, startNetworkOptions } from '../../train/starting_weights.js';
-import { readClassList, resolveClasses, type ClassInfo, type Rgb } from '../../data/classes.js';
+import { teacherClasses } from '../../train/teacher.js';
+import { readClassList, resolveClasses, type Rgb } from '../../data/classes.js';
 import { classList } from '../../inference/label_map.js';
 import { selectClasses } from '../../data/class_selection.js';
-import { readCard } from '../../models/package.js';
 import { classStarts } from '../../train/init_classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
 import { IMAGENET_NORM } from '../../data/normalize.js';
@@ -88,15 +87,6 @@ async function trainNext(recipe: string, from: string, makeCommand: () => Comman
   const resume = isFile(path.join(out, 'last.safetensors'));
   log(`--then ${recipe}: ${resume ? `resuming ${out}` : `training ${out} from the best weights of ${from}`}`);
   await makeCommand().parseAsync(resume ? ['--resume', out] : ['--config', recipe, '--init-weights', from], { from: 'user' });
-}
-
-/** The classes of a teacher model (a run without masks learns its classes). */
-function teacherClasses(teacher: string): ClassInfo[] {
-  try { return readCard(resolveModelDir(teacher)).classes; } catch (e) {
-    // Its errors name the model as `model`: here it is the teacher.
-    if (e instanceof UserError && e.argument === 'model') throw new UserError(`--teacher ${teacher}: ${e.message.replace(/^model \S+: /, '')}`);
-    throw e;
-  }
 }
 
 /** What needs masks: refused, naming the option, for a run on images alone. */
