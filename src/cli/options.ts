@@ -1,8 +1,8 @@
 // Option parsers shared by the commands. Each failure is a UserError naming the option.
-import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { defaultWorkers } from '../train/config.js';
+import { cpuCores } from '../util/cores.js';
 
 /** Sides above this are no image size a network runs on (a typo, or a job for --tile). */
 export const MAX_SIDE = 16384;
@@ -107,7 +107,7 @@ export function parseCheckpointBlocks(v: string): number | 'auto' {
   return parseInt(v, 10);
 }
 
-const cores = () => os.availableParallelism?.() ?? os.cpus().length;
+const cores = cpuCores;
 
 /**
  * The most workers (networks, or training instances) a command starts: each holds its own network

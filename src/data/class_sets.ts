@@ -70,6 +70,14 @@ export const CAMVID_CLASSES: ClassInfo[] = [
   ['Car', [64, 0, 128]], ['Pedestrian', [64, 64, 0]], ['Bicyclist', [0, 128, 192]], ['Unlabelled', [0, 0, 0]],
 ].map(([name, color]) => ({ name: name as string, color: color as Rgb }));
 
+/**
+ * Whether a model's classes are ADE20K's 150 after its label 0, "other", as class 0: such a model
+ * is scored with label 0 kept (the layout's reduce-zero-label off), others on the 150 classes.
+ */
+export function predictsAde20kOther(classes: ClassInfo[]): boolean {
+  return classes.length === 151 && classes[0].name.toLowerCase() === 'other';
+}
+
 export const CLASS_SETS: Record<string, ClassInfo[]> = { voc: VOC_CLASSES, cityscapes: CITYSCAPES_CLASSES, ade20k: ADE20K_CLASSES, camvid: CAMVID_CLASSES };
 
 /**

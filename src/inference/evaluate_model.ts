@@ -9,6 +9,7 @@ import { evaluateSamples } from '../metrics/evaluate.js';
 import type { Scores } from '../metrics/confusion.js';
 import { classMapping, type ClassGroup, type ClassMapSpec } from '../metrics/class_map.js';
 import type { ClassInfo } from '../data/classes.js';
+import { predictsAde20kOther } from '../data/class_sets.js';
 import { checkedOptions, expectArgs, fnOption, refuseUnknownKeys, signalOption } from '../util/call_options.js';
 import { argumentError, UserError } from '../util/errors.js';
 import type { Segmenter } from './segmenter.js';
@@ -58,13 +59,10 @@ const DATA_KEYS: Record<string, true> = { images: true, masks: true, list: true,
 function pairingOf(data: EvaluationData, card: Segmenter['card']): { pairing: PairingSpec & { masks: string }; ignoreIndex?: number; labelMap?: [number, number][]; classes?: ClassInfo[]; layout?: string } {
   expectArgs('evaluate', [['data', data, 'object']]);
   refuseUnknownKeys(data, DATA_KEYS, 'evaluate()', 'data setting', 'data');
-  const k = card.model.numClasses;
   if ('data' in data && data.data !== undefined) {
     if ('images' in data || 'masks' in data) throw argumentError('data', data.data, 'a dataset in a standard layout; give it or images and masks, not both');
     expectArgs('evaluate', [['data.data', data.data, 'string']]);
-    // ADE20K's label 0 is "other": a model that predicts it as its first class of 151 is scored with it.
-    const reduceZeroLabel = !(k === 151 && card.classes[0].name.toLowerCase() === 'other');
-    const r = resolveLayout(data.layout ?? 'auto', data.data, data.split ?? 'val', { reduceZeroLabel });
+    const r = resolveLayout(data.layout ?? 'auto', data.data, data.split ?? 'val', { reduceZeroLabel: !predictsAde20kOther(card.classes) });
     return { pairing: r.pairing as PairingSpec & { masks: string }, ignoreIndex: r.ignoreIndex, labelMap: r.labelMap, classes: r.classes, layout: r.layout };
   }
   for (const key of ['split', 'layout'] as const) if (key in data) throw argumentError(key, (data as Record<string, unknown>)[key], 'names a split or layout of a dataset; give its folder as data');

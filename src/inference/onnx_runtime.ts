@@ -1,7 +1,7 @@
 // The ONNX Runtime (onnxruntime-node, CPU) runtime of the network interface (network.ts), with the
 // label map computed in the graph and graphs specialised to a repeated input shape.
+import { cpuCores } from '../util/cores.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import type { InferenceSession as Session } from 'onnxruntime-node';
 import { quietOrt } from '../engine/private/onnxruntime_node.js';
 import { int, onnx, UINT8, valueInfo } from '../formats/onnx_proto.js';
@@ -41,7 +41,7 @@ export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
   }
 }
 
-export function defaultThreads(): number { return Math.max(1, os.availableParallelism?.() ?? os.cpus().length); }
+export function defaultThreads(): number { return cpuCores(); }
 
 /** A thread count as given (ONNX Runtime's own refusal would blame the model file). */
 export function checkThreads(threads: unknown): void {

@@ -51,7 +51,7 @@ function fromDataset(o: TrainOptions, log: (line: string) => void): Partial<Trai
   log(`${train.root}: ${train.layout} layout, split ${train.split}`);
   let val: TrainConfig['val'];
   if (o.val === undefined && o.valFraction === undefined) {
-    const name = o.valSplit ?? (train.layout === 'ade20k' ? 'validation' : 'val');
+    const name = o.valSplit ?? 'val'; // a layout's own name for it (ADE20K's validation) is found by alias
     try { val = resolveLayout(train.layout, o.data, name).pairing as TrainConfig['val']; } catch (e) {
       if (o.valSplit !== undefined || !(e instanceof UserError)) throw e;
       log(`no validation split ${name}; give valSplit, val or valFraction`);

@@ -8,7 +8,7 @@ import type { SampleType } from '../data/pixels.js';
 import type { ModelSpec } from '../models/seg_model.js';
 import type { LossName, OnNaN, TeacherView } from './choices.js';
 import type { ScheduleName } from './schedule.js';
-import os from 'node:os';
+import { cpuCores } from '../util/cores.js';
 import { refuseUnknownKeys } from '../util/call_options.js';
 
 /** A split's images and masks and how they pair (dataset.ts). */
@@ -140,6 +140,6 @@ export const TRAIN_DEFAULTS = {
 
 /** Extra gradient worker threads when none are given: one per core beyond the main thread. */
 export function defaultWorkers(): number {
-  return Math.max(0, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  return cpuCores() - 1;
 }
 

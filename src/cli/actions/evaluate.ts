@@ -1,4 +1,5 @@
 // The `evaluate` command's work, loaded when the command runs (the definition in ../evaluate.ts stays light).
+import { predictsAde20kOther } from '../../data/class_sets.js';
 import path from 'node:path';
 import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import { imageConfusion, imageScore, type ImageConfusion } from '../../metrics/per_image.js';
@@ -62,7 +63,7 @@ export async function run(o: Opts): Promise<void> {
   // With a void class outside the model's classes the matrix gets one more row/column.
   const matrixClasses = o.voidIndex != null && o.voidIndex >= k ? o.voidIndex + 1 : k;
   // ADE20K's label 0 is "other": a model that predicts it as its first class of 151 is scored with it.
-  const reduceZeroLabel = o.reduceZeroLabel ?? !(k === 151 && card.classes[0].name.toLowerCase() === 'other');
+  const reduceZeroLabel = o.reduceZeroLabel ?? !predictsAde20kOther(card.classes);
   const { pairing, layout } = resolveData({ ...o, reduceZeroLabel }, 'val', cliLog);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? card.ignoreIndex ?? 255;
   if (layout?.classes && (layout.classes.length !== k)) {

@@ -165,7 +165,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     let val: SplitSpec | undefined;
     if (o.valImages != null) val = { ...pairing, images: o.valImages, masks: o.valMasks!, list: o.valList };
     else if (dataset && o.valFraction == null) {
-      const valSplit = o.valSplit ?? (dataset.layout === 'ade20k' ? 'validation' : 'val');
+      const valSplit = o.valSplit ?? 'val'; // a layout's own name for it (ADE20K's validation) is found by alias
       try { val = resolveData({ ...o, split: valSplit }, valSplit, log).pairing as SplitSpec; } catch (e) {
         if (o.valSplit != null || !(e instanceof UserError)) throw e;
         log(`no validation split (${e.message.split(': ').slice(1).join(': ')}); give --val-split NAME, or --val-fraction 0.2 to hold a fifth of the training pairs out`);
