@@ -113,6 +113,8 @@ class Layer(nn.Module):
         if cls == 'AveragePooling2D':
             assert c['padding'] == 'valid'
             return F.avg_pool2d(x, pair(c['poolSize']), pair(c['strides']))
+        if cls == 'PaddedAvgPool':
+            return F.avg_pool2d(x, c['poolSize'], c['strides'], c['padding'], count_include_pad=True)
         if cls == 'GlobalAvgPool':
             return x.mean((2, 3), keepdim=True)
         if cls == 'ChannelShuffle':

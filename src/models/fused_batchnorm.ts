@@ -26,6 +26,7 @@ export function fuseBatchNormTraining(net: tfl.LayersModel): number {
     if (!cfg.center || !cfg.scale || !gamma || !beta || !movingMean || !movingVariance) continue;
     const own: Call = layer.call.bind(layer);
     const act = activationAfter(net, layer);
+    if (act) fusedWithActivation.add(layer);
     layer.call = (inputs, kwargs) => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const axis = cfg.axis < 0 ? cfg.axis + x.rank : cfg.axis;
@@ -52,6 +53,14 @@ export function fuseBatchNormTraining(net: tfl.LayersModel): number {
 
 /** Outputs of a BatchNormalization that already carry the activation after it. */
 const activated = new WeakSet<tf.Tensor>();
+const fusedWithActivation = new WeakSet<tfl.layers.Layer>();
+
+/**
+ * Whether `layer` is a BatchNormalization run with the activation after it: its output tensor is
+ * already activated, and only that tensor object tells the activation layer so. Code that runs the
+ * layers apart (gradient checkpointing's segments) must keep the two in one run.
+ */
+export const fusedWithNext = (layer: tfl.layers.Layer): boolean => fusedWithActivation.has(layer);
 
 /**
  * The PReLU (slopes shared over every axis but the channels) or plain ReLU that is the only consumer

@@ -170,6 +170,7 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
   Resample: selfExporting,
   ChannelShuffle: selfExporting,
   GlobalAvgPool: selfExporting,
+  PaddedAvgPool: selfExporting,
   BinaryScores: selfExporting,
 };
 

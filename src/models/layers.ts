@@ -523,6 +523,37 @@ export class GlobalAvgPool extends tfl.layers.Layer implements OnnxExportable {
 }
 
 /**
+ * PyTorch's avg_pool2d(k, stride, padding) with count_include_pad (every window divided by k*k,
+ * zeros of the padding counted): a depthwise convolution with a constant 1/(k*k) filter, whose
+ * kernels take the padding as a convolution's, so neither a padded copy (forward) nor its sliced
+ * gradient (backward) is made. ESPNetv2 halves its image and features so.
+ */
+export class PaddedAvgPool extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'PaddedAvgPool';
+  private readonly poolSize: number;
+  private readonly stride: number;
+  private readonly pad: number;
+  constructor(c: { name: string; poolSize: number; strides: number; padding: number }) {
+    super({ name: c.name });
+    this.poolSize = c.poolSize; this.stride = c.strides; this.pad = c.padding;
+  }
+  private out(v: number | null): number | null { return v == null ? null : Math.floor((v + 2 * this.pad - this.poolSize) / this.stride) + 1; }
+  computeOutputShape(s: Shape | Shape[]): Shape { const a = s as Shape; return [a[0], this.out(a[1]), this.out(a[2]), a[3]]; }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs) as tf.Tensor4D, k = this.poolSize, p = this.pad;
+      const filter = tf.fill([k, k, x.shape[3], 1], 1 / (k * k)) as tf.Tensor4D;
+      return depthwiseConv(x, filter, this.stride, [[0, 0], [p, p], [p, p], [0, 0]], 1);
+    });
+  }
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), poolSize: this.poolSize, strides: this.stride, padding: this.pad }; }
+  exportOnnx(c: OnnxLayerContext): void {
+    const k = this.poolSize, s = this.stride, p = this.pad;
+    c.node('AveragePool', [c.inputs[0]], [c.output], { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], count_include_pad: 1 });
+  }
+}
+
+/**
  * Binary segmentation's one sigmoid output z as the two class scores [0, z]: their softmax is
  * [1 - sigmoid(z), sigmoid(z)], so cross-entropy over them is binary cross-entropy on z, and the
  * argmax is the threshold sigmoid(z) > 0.5. Everything after the network (losses, metrics, label
@@ -538,6 +569,6 @@ export class BinaryScores extends tfl.layers.Layer implements OnnxExportable {
   }
 }
 
-for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, BinaryScores]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, PaddedAvgPool, BinaryScores]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 export const applyLayer = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;

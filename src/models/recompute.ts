@@ -33,12 +33,17 @@ export class SegmentedForward {
   private readonly segments: Segment[];
   private readonly inputId: number;
 
-  /** `count`: how many segments to aim for, of about equal numbers of layers. */
-  constructor(net: tfl.LayersModel, count: number) {
+  /**
+   * `count`: how many segments to aim for, of about equal numbers of layers. `joinedToNext`: layers
+   * never separated from the step after them (a BatchNormalization that computes the activation
+   * after it, fused_batchnorm.ts: a segment boundary would hand the activation an already
+   * activated tensor it no longer recognises, and the recomputation would apply it twice).
+   */
+  constructor(net: tfl.LayersModel, count: number, joinedToNext: (layer: Layer) => boolean = () => false) {
     if (net.inputs.length !== 1 || net.outputs.length !== 1) throw new Error('gradient checkpointing: one input and one output expected');
     this.inputId = net.inputs[0].id;
     const steps = topologicalSteps(net.outputs[0], this.inputId);
-    this.segments = cutSegments(steps, net.outputs[0].id, count);
+    this.segments = cutSegments(steps, net.outputs[0].id, count, joinedToNext);
   }
 
   /** Segments the network was cut into (the last one is never recomputed). */
@@ -167,18 +172,20 @@ function topologicalSteps(output: SymT, inputId: number): Step[] {
  * share after the segment's share of layers, where the fewest tensors cross it (a U-Net level is
  * better cut after its pooling than between its skip tensor and the pool).
  */
-function cutSegments(steps: Step[], outputId: number, count: number): Segment[] {
+function cutSegments(steps: Step[], outputId: number, count: number, joinedToNext: (layer: Layer) => boolean): Segment[] {
   if (count < 1 || !Number.isInteger(count)) throw argumentError('checkpointBlocks', count, 'a whole number >= 1 (0 turns checkpointing off)');
   const lastUse = new Map<number, number>();
   steps.forEach((s, i) => s.inputs.forEach((id) => lastUse.set(id, i)));
   lastUse.set(outputId, steps.length);
   const share = Math.max(1, Math.round(steps.length / count));
   const crossing = (start: number, end: number) => steps.slice(start, end).filter((s) => (lastUse.get(s.output) ?? -1) >= end).map((s) => s.output);
+  const canEnd = (e: number) => e >= steps.length || !joinedToNext(steps[e - 1].layer);
   const segments: Segment[] = [];
   for (let start = 0; start < steps.length;) {
     let end = Math.min(steps.length, start + share);
+    while (!canEnd(end)) end++;
     for (let e = end + 1; e <= Math.min(steps.length, start + share + Math.floor(share / 2)); e++) {
-      if (crossing(start, e).length < crossing(start, end).length) end = e;
+      if (canEnd(e) && crossing(start, e).length < crossing(start, end).length) end = e;
     }
     if (steps.length - end < share / 2) end = steps.length; // no stub of a last segment
     const produced = new Set(steps.slice(start, end).map((s) => s.output));

@@ -14,7 +14,7 @@ import type { NamedArray } from '../formats/safetensors.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { expectArgs } from '../util/call_options.js';
 import { SegmentedForward } from './recompute.js';
-import { fuseBatchNormTraining } from './fused_batchnorm.js';
+import { fuseBatchNormTraining, fusedWithNext } from './fused_batchnorm.js';
 
 export interface ModelSpec extends ArchOptions {
   arch: string;
@@ -72,7 +72,7 @@ export class SegModel {
    * number of segments it was cut into.
    */
   setCheckpointBlocks(blocks: number): number {
-    this.segmented = blocks > 0 ? new SegmentedForward(this.net, blocks) : null;
+    this.segmented = blocks > 0 ? new SegmentedForward(this.net, blocks, fusedWithNext) : null;
     return this.segmented?.segmentCount ?? 0;
   }
 

@@ -5,6 +5,7 @@
 // 'same' pads asymmetrically for stride 2), and the pools count the padded zeros (always /9).
 import * as tfl from '@tensorflow/tfjs-layers';
 import { conv as convLayer, heInit, type SymT } from '../blocks.js';
+import { PaddedAvgPool } from '../layers.js';
 import type { ArchBuilder, Feature } from '../types.js';
 import { argumentError } from '../../util/errors.js';
 
@@ -24,9 +25,7 @@ const add = (xs: SymT[], name: string) => apply(L.add({ name }), xs);
 const up2 = (x: SymT, n: number, name: string) => apply(L.conv2dTranspose({
   filters: n, kernelSize: 2, strides: 2, padding: 'valid', useBias: false, kernelInitializer: heInit(name), name,
 }), x);
-function avgDown(x: SymT, name: string): SymT {
-  return apply(L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'valid', name }), apply(L.zeroPadding2d({ padding: 1, name: `${name}_pad` }), x));
-}
+const avgDown = (x: SymT, name: string) => apply(new PaddedAvgPool({ poolSize: 3, strides: 2, padding: 1, name }), x);
 
 /** ESP block: reduce, split into dilated branches, hierarchical sums, concat. */
 function esp(x: SymT, nOut: number, p: string, kind: 'residual' | 'plain' | 'down'): SymT {

@@ -5,7 +5,7 @@
 // activation is a per-channel PReLU, every resize is bilinear with align_corners=True.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { heInit, type SymT } from '../blocks.js';
-import { applyLayer as apply, ChannelShuffle, GlobalAvgPool, GroupConv2D, Resample } from '../layers.js';
+import { applyLayer as apply, ChannelShuffle, GlobalAvgPool, GroupConv2D, PaddedAvgPool, Resample } from '../layers.js';
 import type { ArchBuilder, ArchOptions, Feature } from '../types.js';
 import { argumentError } from '../../util/errors.js';
 
@@ -21,8 +21,8 @@ const bn = (x: SymT, name: string) => apply(L.batchNormalization({ epsilon: 1e-5
 const prelu = (x: SymT, name: string) => apply(L.prelu({ sharedAxes: [1, 2], alphaInitializer: tfl.initializers.constant({ value: 0.25 }), name }), x);
 const add = (xs: SymT[], name: string) => apply(L.add({ name }), xs);
 const concat = (xs: SymT[], name: string) => apply(L.concatenate({ name }), xs);
-const avgDown = (x: SymT, name: string) =>
-  apply(L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'valid', name }), apply(L.zeroPadding2d({ padding: 1, name: `${name}_pad` }), x));
+/** EdgeNets' avg_pool2d(3, stride 2, padding 1), zeros counted. */
+const avgDown = (x: SymT, name: string) => apply(new PaddedAvgPool({ poolSize: 3, strides: 2, padding: 1, name }), x);
 
 // Two key styles: espnet_utils (`.conv/.bn/.act`) in the encoder, cnn_utils (`.cbr.0/1/2`, `.br.0/1`) in the decoder.
 const CBR = (x: SymT, n: number, k: number, p: string, o: { stride?: number; dilation?: number; groups?: number } = {}) =>
