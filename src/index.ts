@@ -23,6 +23,7 @@ export { UserError } from './util/errors.js';
 export { load, type SegmentationModel, type Segmentation, type ImageInput, type LoadOptions, type BackgroundOptions, type Cutout, type RenderOptions, type Rendered, type RawPixels } from './inference/load.js';
 export type { EvaluateOptions, Evaluation, EvaluationData } from './inference/evaluate_model.js';
 export { classAreas, type ClassArea } from './inference/label_map.js';
+export { videoFrames, segmentVideo, type VideoFrame, type VideoOptions, type VideoFramesOptions, type SegmentVideoOptions, type VideoWritten } from './video/segment_video.js';
 export { openSegmenter, type OpenOptions } from './inference/open.js';
 export { createSegmenter, type Segmenter, type SegmenterOptions } from './inference/segmenter.js';
 export type { Network, RuntimeKind } from './inference/network.js';

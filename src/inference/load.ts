@@ -132,7 +132,7 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
       return probabilityOf(prob8, 2, [1]);
     })
     : undefined;
-  return {
+  const model_: SegmentationModel = {
     card: seg.card,
     runtime: seg.runtime,
     segment: (input: ImageInput, given: SegmentOptions = {}) => lifetime.run(async (): Promise<Segmentation> => {
@@ -152,4 +152,25 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
       if (portrait) await (await portrait).dispose();
     }),
   };
+  internals.set(model_, { model, options: o, segmenter: seg, hold: () => lifetime.hold(), personMatte });
+  return model_;
+}
+
+/** What the library's applications (video/) run a loaded model with: its segmenter, a hold on its lifetime, the portrait matte. */
+export interface ModelInternals {
+  /** What load() was given: the model and its checked options (to open it again, in worker threads). */
+  model: string | undefined;
+  options: LoadOptions;
+  segmenter: Segmenter;
+  /** Marks a run in flight (dispose() waits for it) until the returned function is called; throws once disposed. */
+  hold(): () => void;
+  personMatte?: (image: RgbImage) => Promise<Float32Array>;
+}
+const internals = new WeakMap<SegmentationModel, ModelInternals>();
+
+/** The internals of a model load() returned; anything else is refused naming the argument. */
+export function modelInternals(model: unknown): ModelInternals {
+  const m = typeof model === 'object' && model !== null ? internals.get(model as SegmentationModel) : undefined;
+  if (!m) throw new UserError(`model: expected a model from load(), e.g. await load('cityscapes'); got ${model === null ? 'null' : typeof model === 'string' ? `the string ${JSON.stringify(model)} (load() it first)` : typeof model}`, 2, 'model');
+  return m;
 }

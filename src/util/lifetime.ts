@@ -13,14 +13,26 @@ export class Lifetime {
 
   get disposed(): boolean { return this.closing != null; }
 
+  private refused(): UserError { return new UserError(`${this.what}: disposed; load() it again to use it`, 2, 'model'); }
+
   /** Runs `f` unless disposed (then rejects with a UserError naming the model). */
   run<T>(f: () => Promise<T>): Promise<T> {
-    if (this.closing) return Promise.reject(new UserError(`${this.what}: disposed; load() it again to use it`, 2, 'model'));
+    if (this.closing) return Promise.reject(this.refused());
     const p = f();
     this.running.add(p);
     const done = () => { this.running.delete(p); };
     p.then(done, done);
     return p;
+  }
+
+  /** A call in flight until the returned function is called (a stream of results); throws if disposed. */
+  hold(): () => void {
+    if (this.closing) throw this.refused();
+    let release!: () => void;
+    const p = new Promise<void>((resolve) => { release = resolve; });
+    this.running.add(p);
+    void p.then(() => { this.running.delete(p); });
+    return release;
   }
 
   /** Once: after the calls in flight have settled, `release`. */

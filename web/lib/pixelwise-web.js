@@ -4018,9 +4018,12 @@ var Lifetime = class {
   get disposed() {
     return this.closing != null;
   }
+  refused() {
+    return new UserError(`${this.what}: disposed; load() it again to use it`, 2, "model");
+  }
   /** Runs `f` unless disposed (then rejects with a UserError naming the model). */
   run(f) {
-    if (this.closing) return Promise.reject(new UserError(`${this.what}: disposed; load() it again to use it`, 2, "model"));
+    if (this.closing) return Promise.reject(this.refused());
     const p = f();
     this.running.add(p);
     const done = () => {
@@ -4028,6 +4031,19 @@ var Lifetime = class {
     };
     p.then(done, done);
     return p;
+  }
+  /** A call in flight until the returned function is called (a stream of results); throws if disposed. */
+  hold() {
+    if (this.closing) throw this.refused();
+    let release;
+    const p = new Promise((resolve) => {
+      release = resolve;
+    });
+    this.running.add(p);
+    void p.then(() => {
+      this.running.delete(p);
+    });
+    return release;
   }
   /** Once: after the calls in flight have settled, `release`. */
   dispose(release) {

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openThreadedSegmenter } from '../../inference/threaded.js';
-import { defaultThreads } from '../../inference/onnx_runtime.js';
 import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, fileEncoding, ALPHA_ENCODINGS, type VideoInfo } from '../../video/ffmpeg.js';
-import { colorize, overlayLabels } from '../../render/colorize.js';
+import { colorize } from '../../render/colorize.js';
 import { encodeLabelPngFast, isIndexedPngHead } from '../../render/label_png.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
@@ -14,10 +13,11 @@ import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
 import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import { PartialOutputs, onStopSignal } from '../stop_signals.js';
 import { prefetch } from '../../util/prefetch.js';
-import { readImage, type RgbImage } from '../../data/image_io.js';
+import { readImage } from '../../data/image_io.js';
 import { effectFields, parseEffect } from '../../render/compose.js';
 import { classAreas, classIds, classList } from '../../inference/label_map.js';
 import { segmentFrames, warmUp } from '../../video/segment_frames.js';
+import { defaultVideoWorkers, drawFrame, videoImages, VIDEO_FILE_EXTS } from '../../video/segment_video.js';
 import { withSmoothing } from '../../inference/smoothing.js';
 import { makeSegmentation } from '../../inference/result.js';
 import type { Opts } from '../video.js';
@@ -61,9 +61,6 @@ function isIndexedPng(file: string): boolean {
   } catch { return false; }
   return isIndexedPngHead(head);
 }
-
-/** Names of the files video writes: ISO media files (H.264; ProRes 4444 in .mov with transparency) and WebM (VP9; VP8 with transparency). */
-const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov', '.webm'];
 
 function checkOptions(input: string, o: Opts): void {
   for (const [flag, target] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
@@ -124,17 +121,6 @@ async function networkPixels(model: string | undefined, w: number, h: number): P
 }
 
 /**
- * Two networks side by side, one thread each, when there are two cores and the network input is
- * at most about a megapixel (--input-size, else the model's fixed size or the frame; 2^20 pixels):
- * one network leaves a core idle while a frame is decoded, its scores resized back and drawn, and
- * ONNX Runtime's second thread gains less than a second network does. Larger inputs run one
- * network on both threads, at half the memory (the figures: docs/benchmarks.md).
- */
-function defaultWorkers(threads: number | undefined, netPixels: number): number {
-  return netPixels <= 1 << 20 ? Math.min(2, Math.max(1, threads ?? defaultThreads())) : 1;
-}
-
-/**
  * What a video run holds open: its temp outputs, its encoders and its model. Released on failure,
  * on Ctrl-C / SIGTERM and at the end, the model's workers last (ONNX Runtime aborts the process
  * when a thread with a session open is torn down; a model still loading is let finish, then closed).
@@ -176,7 +162,7 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   const keep = o.keep ? classList(o.keep) : ['person'];
   const model = modelForEffect(o.model, effect, keep);
   const netPixels = o.inputSize ? o.inputSize[0] * o.inputSize[1] : await networkPixels(model, info.width, info.height);
-  const workers = o.workers ?? defaultWorkers(o.threads, netPixels);
+  const workers = o.workers ?? defaultVideoWorkers(o.threads, netPixels);
   const tLoad = Date.now();
   const seg = await held.model(openThreadedSegmenter(model, { ...segmenterOptions(o), workers }));
   const classes = seg.card.classes;
@@ -211,13 +197,6 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   // Stage 1, decoding (ffmpeg), runs ahead of stage 2, inference (video/segment_frames, the network
   // in a worker thread), which runs ahead of stage 3, drawing and encoding: the stages overlap, each
   // queue holds a few frames.
-  async function* frames(): AsyncGenerator<RgbImage> {
-    let n = 0;
-    for await (const rgb of source.frames) {
-      yield { data: rgb, width: info.width, height: info.height };
-      if (o.maxFrames && ++n >= o.maxFrames) return;
-    }
-  }
   let n = 0, t0 = Date.now(), loadSecs = 0;
   try {
     // Where ONNX Runtime specialises the graph (inputs up to 2^18 pixels), that happens while loading.
@@ -225,15 +204,11 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
     loadSecs = (Date.now() - tLoad) / 1000;
     t0 = Date.now();
     // Smoothing wraps the segmenter after the warm-up (grey frames are no part of the scene).
-    const stream = segmentFrames(withSmoothing(seg, o.smooth), frames(), { inFlight: workers + 1, batch: o.batch, scores: needScores, probabilities: !!effect });
+    const stream = segmentFrames(withSmoothing(seg, o.smooth), videoImages(source, o.maxFrames), { inFlight: workers + 1, batch: o.batch, scores: needScores, probabilities: !!effect });
+    const how = effect ? { background: { keep, ...effectFields(effect, replacement) } } : { alpha: o.alpha };
     for await (const r of prefetch(stream, 2)) {
       const { frame, labels } = r;
-      let picture: { data: Uint8Array };
-      if (effect) {
-        const res = makeSegmentation(frame, labels, r.prob8!, classes);
-        picture = await res.background({ keep, ...effectFields(effect, replacement), format: 'raw' }) as { data: Uint8Array }; // RGBA when transparent
-      } else picture = overlayLabels(frame, labels, palette, o.alpha);
-      await writer.write(picture.data);
+      await writer.write(await drawFrame(makeSegmentation(frame, labels, r.prob8 ?? null, classes), classes, how)); // RGBA when transparent
       if (maskWriter) await maskWriter.write(colorize(labels, info.width, info.height, palette).data);
       if (o.labelsDir) writeFileAtomic(path.join(o.labelsDir, `frame_${String(r.index + 1).padStart(6, '0')}.png`), await encodeLabelPngFast(labels, info.width, info.height, palette));
       if (builder && r.index % o.exportEvery === 0) {
