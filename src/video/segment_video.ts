@@ -175,8 +175,10 @@ export async function segmentVideo(model: SegmentationModel, video: string, opti
     named('background.keep', () => classIds(classes, background.keep, 'background.keep'));
     named('background', () => chosenEffect(background));
     // A replacement background given as a file or bytes is decoded once, not for every frame.
-    if (typeof background.image === 'string') background.image = await readImage(background.image);
-    else if (background.image instanceof Uint8Array) background.image = await decodeImageBuffer(background.image, 'background.image');
+    try {
+      if (typeof background.image === 'string') background.image = await readImage(background.image);
+      else if (background.image instanceof Uint8Array) background.image = await decodeImageBuffer(background.image, 'background.image');
+    } catch (e) { throw e instanceof UserError ? new UserError(`background.image ${e.message}`, 2, 'background.image') : e; }
   }
   const transparent = !!background?.transparent;
   if (transparent && !ALPHA_ENCODINGS.includes(fileEncoding(out, true))) throw argumentError('out', out, `H.264 keeps no transparency (background.transparent); name it ${out.slice(0, -ext.length)}.webm (VP8 with alpha) or .mov (ProRes 4444)`);

@@ -86,6 +86,7 @@ test('segmentVideo() and videoFrames() refuse bad arguments by name before any w
     [() => segmentVideo(seg, src, { out, background: { keep: ['cat'], grey: true } }), 'background.keep', /cat/],
     [() => segmentVideo(seg, src, { out, background: { keep: [1] } }), 'background', /blur|color|image|grey|transparent/],
     [() => segmentVideo(seg, src, { out, background: { keep: [1], transparent: true } }), 'out', /H\.264 keeps no transparency.*o\.webm/],
+    [() => segmentVideo(seg, src, { out, background: { keep: [1], image: path.join(d, 'no.png') } }), 'background.image', /^background\.image .*no\.png/],
   ];
   for (const [call, argument, message] of cases) await assert.rejects(call(), (e: Error & { argument?: string }) => {
     assert.equal(e.name, 'UserError', `${argument}: ${e.stack}`);
