@@ -152,7 +152,7 @@ export async function load(model?: string, o: LoadOptions = {}): Promise<Segment
       if (portrait) await (await portrait).dispose();
     }),
   };
-  internals.set(model_, { model, options: o, segmenter: seg, hold: () => lifetime.hold(), personMatte });
+  internals.set(model_, { model, options: o, segmenter: seg, hold: (end) => lifetime.hold(end), personMatte });
   return model_;
 }
 
@@ -162,8 +162,8 @@ export interface ModelInternals {
   model: string | undefined;
   options: LoadOptions;
   segmenter: Segmenter;
-  /** Marks a run in flight (dispose() waits for it) until the returned function is called; throws once disposed. */
-  hold(): () => void;
+  /** Marks a stream in flight until the returned function is called; dispose() ends it with `end`. Throws once disposed. */
+  hold(end: () => Promise<void>): () => void;
   personMatte?: (image: RgbImage) => Promise<Float32Array>;
 }
 const internals = new WeakMap<SegmentationModel, ModelInternals>();

@@ -130,7 +130,7 @@ export class WorkerPool<J, R, Ready = unknown> {
         this.dispatch();
       });
       const lost = (why: string) => {
-        if (!this.members.includes(member)) return; // closed, or already counted (an error is followed by an exit)
+        if (this.closed || !this.members.includes(member)) return; // closing (close() settles its jobs), or already counted (an error is followed by an exit)
         const failed = new Error(`inference worker crashed (${why})`);
         this.remove(member);
         for (const p of member.running.values()) { clearTimeout(p.timer); p.reject(failed); }
@@ -149,16 +149,24 @@ export class WorkerPool<J, R, Ready = unknown> {
     if (i >= 0) this.members.splice(i, 1);
   }
 
-  /** Fails the waiting jobs; each worker releases its sessions and ends (terminated if it has not within 10 s). */
+  /**
+   * Fails the waiting jobs; each worker finishes the job it runs (side messages still answered),
+   * releases its sessions and ends (terminated if it has not within 10 s); a job whose result did
+   * not come back by then fails, so that nothing waits on it forever.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0)) { clearTimeout(p.timer); p.reject(new Error('inference pool closing')); }
     for (const m of this.members) for (const p of m.running.values()) clearTimeout(p.timer);
-    await Promise.all(this.members.splice(0).map(({ worker }) => new Promise<void>((resolve) => {
+    const members = [...this.members];
+    await Promise.all(members.map(({ worker }) => new Promise<void>((resolve) => {
       const kill = setTimeout(() => { void worker.terminate(); }, 10_000);
       worker.once('exit', () => { clearTimeout(kill); resolve(); });
       worker.postMessage('close' satisfies ToWorker<J>);
     })));
+    this.members.splice(0);
+    const closed = new Error('inference pool closed');
+    for (const m of members) for (const p of m.running.values()) p.reject(closed);
   }
 }
 

@@ -6,6 +6,7 @@ import { UserError } from './errors.js';
 
 export class Lifetime {
   private readonly running = new Set<Promise<unknown>>();
+  private readonly enders = new Map<Promise<void>, () => Promise<void>>();
   private closing: Promise<void> | null = null;
 
   /** `what`: how errors name the thing, e.g. "model voc". */
@@ -25,18 +26,24 @@ export class Lifetime {
     return p;
   }
 
-  /** A call in flight until the returned function is called (a stream of results); throws if disposed. */
-  hold(): () => void {
+  /**
+   * A stream of results in flight until the returned function is called. dispose() ends it with
+   * `end` (its consumer may never ask for the next result, so it cannot wait for the stream to
+   * finish) and then counts it finished. Throws if disposed.
+   */
+  hold(end: () => Promise<void>): () => void {
     if (this.closing) throw this.refused();
     let release!: () => void;
     const p = new Promise<void>((resolve) => { release = resolve; });
     this.running.add(p);
-    void p.then(() => { this.running.delete(p); });
+    this.enders.set(p, async () => { await end().catch(() => {}); release(); });
+    void p.then(() => { this.running.delete(p); this.enders.delete(p); });
     return release;
   }
 
-  /** Once: after the calls in flight have settled, `release`. */
+  /** Once: the streams in flight ended, after the calls in flight have settled, `release`. */
   dispose(release: () => Promise<void>): Promise<void> {
-    return this.closing ??= Promise.allSettled([...this.running]).then(release);
+    return this.closing ??= Promise.all([...this.enders.values()].map((end) => end()))
+      .then(() => Promise.allSettled([...this.running])).then(release);
   }
 }

@@ -129,26 +129,44 @@ export async function* videoFrames(model: SegmentationModel, video: string, opti
 async function* framesOf(model: SegmentationModel, video: string, info: VideoInfo, o: VideoOptions, probabilities: boolean): AsyncGenerator<VideoFrame> {
   const { model: name, options, segmenter, hold, personMatte } = modelInternals(model);
   withSmoothing(segmenter, o.smooth ?? 0); // refuses a bad value before the workers start
-  // The model's dispose() waits for the run, as for a segment() call in flight.
-  const finished = hold();
-  let threaded: (Segmenter & { workers: number }) | undefined;
+  let threaded: Promise<Segmenter & { workers: number }> | undefined;
+  let images: AsyncGenerator<RgbImage> | undefined;
+  let ended = false;
+  // A dispose() of the model while frames are still to come (the caller may never ask for them)
+  // stops the decoder and the networks; the stream then ends refusing, as a call after dispose().
+  let ending: Promise<void> | undefined;
+  const end = () => (ending ??= (async () => {
+    ended = true;
+    await images?.return(undefined).catch(() => undefined);
+    await (await threaded?.catch(() => undefined))?.dispose();
+  })());
+  const release = hold(end);
+  const refuse = () => { if (ended) throw new UserError('model: disposed while its video ran; load() it again to use it', 2, 'model'); };
   try {
     const [nw, nh] = netSize(segmenter.card.input.rule, info.width, info.height);
     const workers = defaultVideoWorkers(options.threads, nw * nh);
-    threaded = await openThreadedSegmenter(name, { ...options, workers });
+    threaded = openThreadedSegmenter(name, { ...options, workers });
+    const networks = await threaded;
+    refuse();
     // Where ONNX Runtime specialises the graph (inputs up to 2^18 pixels), that happens before the first frame.
-    if (threaded.runtime === 'onnx' && nw * nh <= 1 << 18) await warmUp(threaded, info.width, info.height, { networks: workers, batch: 1, scores: probabilities });
-    const seg = withSmoothing(threaded, o.smooth ?? 0);
-    const images = videoImages({ info, frames: readFrames(video, info) }, o.maxFrames);
+    if (networks.runtime === 'onnx' && nw * nh <= 1 << 18) await warmUp(networks, info.width, info.height, { networks: workers, batch: 1, scores: probabilities });
+    const seg = withSmoothing(networks, o.smooth ?? 0);
+    images = videoImages({ info, frames: readFrames(video, info) }, o.maxFrames);
     for await (const r of segmentFrames(seg, images, { batch: 1, inFlight: workers + 1, scores: false, probabilities })) {
+      refuse();
       o.signal?.throwIfAborted();
       const s = makeSegmentation(r.frame, r.labels, r.prob8 ?? null, segmenter.card.classes, personMatte);
       yield Object.assign(s, { index: r.index, time: +(r.index / info.fps).toFixed(3) });
+      refuse(); // disposed while the caller held this frame: no further inference is asked for
     }
+    refuse();
     o.signal?.throwIfAborted();
+  } catch (e) {
+    refuse(); // the networks' failure after a dispose() is the dispose's doing
+    throw e;
   } finally {
-    await threaded?.dispose();
-    finished();
+    await end();
+    release();
   }
 }
 

@@ -63,3 +63,18 @@ test('worker pool: a job past its time is cancelled in its worker, which takes t
     await p.close();
   }
 });
+
+test('worker pool: close() with jobs running and waiting settles every one of them (none left pending)', async () => {
+  const p = pool({ size: 1, perWorker: 1, queueLimit: Infinity });
+  await p.ready;
+  const settled: string[] = [];
+  const jobs = [p.run({ ms: 200 }), p.run({ ms: 10 })].map((j, i) => j.then(() => { settled.push(`${i} done`); }, (e: Error) => { settled.push(`${i} ${e.message}`); }));
+  await p.close();
+  await new Promise((r) => setImmediate(r));
+  // The waiting job fails at once; the running one's answer comes back, or it fails once its worker has ended.
+  assert.equal(settled.length, 2, settled.join('; '));
+  assert.ok(settled.includes('1 inference pool closing'), settled.join('; '));
+  assert.ok(settled.some((s) => /^0 (done|inference pool closed)$/.test(s)), settled.join('; '));
+  await Promise.all(jobs);
+  await assert.rejects(p.run({ ms: 1 }), /inference pool closed/);
+});

@@ -1,7 +1,7 @@
 // The library's video (video/segment_video.ts): videoFrames() yields each frame's segmentation,
 // equal to the model's prediction on the frame decoded here; segmentVideo() writes the video that
 // `pixelwise video` writes for the same options, byte for byte; refusals name the argument; a
-// stopped run leaves no file; a loaded model's dispose() waits for a run in flight.
+// stopped run leaves no file; a loaded model's dispose() ends a stream its caller left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -42,7 +42,12 @@ test('videoFrames(): each frame\'s label map is the model\'s prediction on the d
   assert.deepEqual([...two[1].labels], [...expected[1]], 'probabilities: false, the same label map');
   await assert.rejects(two[0].background({ keep: [0], grey: true }), /probabilities: false/);
   for await (const f of videoFrames(seg, src)) if (f.index === 1) break; // the decoder stops, the hold is released
-  await seg.dispose(); // resolves: no run left in flight
+  // A stream whose caller stops asking for frames: dispose() ends it (decoder and networks) instead
+  // of waiting for it, and the stream then refuses.
+  const left = videoFrames(seg, src);
+  assert.equal((await left.next()).value?.index, 0);
+  await seg.dispose();
+  await assert.rejects(left.next(), (e: Error & { argument?: string }) => e.argument === 'model' && /disposed while its video ran/.test(e.message));
   await assert.rejects(async () => { for await (const f of videoFrames(seg, src)) void f; }, (e: Error & { argument?: string }) => e.argument === 'model' && /disposed; load\(\) it again/.test(e.message));
 });
 

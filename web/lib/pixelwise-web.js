@@ -4014,6 +4014,7 @@ var Lifetime = class {
   }
   what;
   running = /* @__PURE__ */ new Set();
+  enders = /* @__PURE__ */ new Map();
   closing = null;
   get disposed() {
     return this.closing != null;
@@ -4032,22 +4033,32 @@ var Lifetime = class {
     p.then(done, done);
     return p;
   }
-  /** A call in flight until the returned function is called (a stream of results); throws if disposed. */
-  hold() {
+  /**
+   * A stream of results in flight until the returned function is called. dispose() ends it with
+   * `end` (its consumer may never ask for the next result, so it cannot wait for the stream to
+   * finish) and then counts it finished. Throws if disposed.
+   */
+  hold(end) {
     if (this.closing) throw this.refused();
     let release;
     const p = new Promise((resolve) => {
       release = resolve;
     });
     this.running.add(p);
+    this.enders.set(p, async () => {
+      await end().catch(() => {
+      });
+      release();
+    });
     void p.then(() => {
       this.running.delete(p);
+      this.enders.delete(p);
     });
     return release;
   }
-  /** Once: after the calls in flight have settled, `release`. */
+  /** Once: the streams in flight ended, after the calls in flight have settled, `release`. */
   dispose(release) {
-    return this.closing ??= Promise.allSettled([...this.running]).then(release);
+    return this.closing ??= Promise.all([...this.enders.values()].map((end) => end())).then(() => Promise.allSettled([...this.running])).then(release);
   }
 };
 
