@@ -8,6 +8,7 @@
 // the same stages (videoImages, segmentFrames, drawFrame) with its own outputs around them.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import type { ClassInfo } from '../data/classes.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
@@ -78,13 +79,14 @@ function named(argument: string, check: () => unknown): void {
   try { check(); } catch (e) { throw e instanceof UserError ? new UserError(e.message, 2, argument) : e; }
 }
 
-/** The video file to read, probed: a path (no network), an existing file ffmpeg reads. */
-function openVideoFile(video: unknown): VideoInfo {
-  if (video instanceof URL) return openVideoFile(video.protocol === 'file:' ? video.pathname : video.href);
+/** The video file to read (a path or a file: URL; nothing from the network), probed: an existing file ffmpeg reads. */
+function openVideoFile(video: unknown): { file: string; info: VideoInfo } {
+  if (video instanceof URL) return openVideoFile(video.protocol === 'file:' ? fileURLToPath(video) : video.href);
   if (typeof video !== 'string' || !video.trim()) throw new UserError(`video: expected the path of a video file, got ${typeof video === 'string' ? 'an empty string' : typeof video}`, 2, 'video');
+  if (/^file:\/\//i.test(video)) return openVideoFile(new URL(video));
   if (/^[a-z][\w+.-]+:\/\//i.test(video)) throw new UserError(`video ${video}: pixelwise reads nothing from the network; download the video and give its path`, 2, 'video');
   if (!isFile(video)) throw new UserError(`video ${video}: no such file`, 2, 'video');
-  try { return probeVideo(video); } catch (e) { throw e instanceof UserError ? new UserError(`video ${e.message}`, 2, 'video') : e; }
+  try { return { file: video, info: probeVideo(video) }; } catch (e) { throw e instanceof UserError ? new UserError(`video ${e.message}`, 2, 'video') : e; }
 }
 
 /**
@@ -114,11 +116,11 @@ export async function drawFrame(frame: Segmentation, classes: ClassInfo[], how: 
 }
 
 /** Each frame of `video` segmented by `model`, in order. */
-export async function* videoFrames(model: SegmentationModel, video: string, options: VideoFramesOptions = {}): AsyncGenerator<VideoFrame> {
+export async function* videoFrames(model: SegmentationModel, video: string | URL, options: VideoFramesOptions = {}): AsyncGenerator<VideoFrame> {
   modelInternals(model);
   const o = checkedOptions(videoFramesSchema, options, 'videoFrames()');
-  const info = openVideoFile(video);
-  yield* framesOf(model, video, info, o, o.probabilities ?? true);
+  const { file, info } = openVideoFile(video);
+  yield* framesOf(model, file, info, o, o.probabilities ?? true);
 }
 
 /**
@@ -174,15 +176,15 @@ async function* framesOf(model: SegmentationModel, video: string, info: VideoInf
  * Writes `video` with `model`'s segmentation drawn on every frame to `options.out` (the audio goes
  * along). The file appears under its name only when complete: a failed or stopped run leaves none.
  */
-export async function segmentVideo(model: SegmentationModel, video: string, options: SegmentVideoOptions): Promise<VideoWritten> {
+export async function segmentVideo(model: SegmentationModel, video: string | URL, options: SegmentVideoOptions): Promise<VideoWritten> {
   const { segmenter } = modelInternals(model);
   if (options == null || typeof options !== 'object') throw new UserError('options: expected { out: \'segmented.mp4\', ... } (the video to write)', 2, 'options');
   const o = checkedOptions(segmentVideoSchema, options, 'segmentVideo()');
-  const info = openVideoFile(video);
+  const { file, info } = openVideoFile(video);
   const out = o.out;
   const ext = path.extname(out).toLowerCase();
   if (!VIDEO_FILE_EXTS.includes(ext)) throw argumentError('out', out, `videos are written as MP4 (H.264) or WebM (VP9); name it ${ext ? out.slice(0, -ext.length) : out}.mp4 (or .m4v, .mov, .webm)`);
-  if (path.resolve(out) === path.resolve(video)) throw argumentError('out', out, 'that is the input video; write to another file');
+  if (path.resolve(out) === path.resolve(file)) throw argumentError('out', out, 'that is the input video; write to another file');
   if (isDir(out)) throw argumentError('out', out, 'a folder; give a file name');
   if (!isDir(path.dirname(path.resolve(out)))) throw argumentError('out', out, `no folder ${path.dirname(out)} to write it in`);
   const alpha = o.alpha ?? 0.5;
@@ -202,12 +204,12 @@ export async function segmentVideo(model: SegmentationModel, video: string, opti
   if (transparent && !ALPHA_ENCODINGS.includes(fileEncoding(out, true))) throw argumentError('out', out, `H.264 keeps no transparency (background.transparent); name it ${out.slice(0, -ext.length)}.webm (VP8 with alpha) or .mov (ProRes 4444)`);
   const how = background ? { background } : { alpha };
   const tmp = `${out}.partial${ext}`;
-  const writer = new FrameWriter(tmp, info.width, info.height, info.fps, { audioFrom: info.audio ? video : undefined, name: out, alpha: transparent });
+  const writer = new FrameWriter(tmp, info.width, info.height, info.fps, { audioFrom: info.audio ? file : undefined, name: out, alpha: transparent });
   const t0 = Date.now();
   let frames = 0;
   try {
     // Probabilities only where the effect's soft edges need them: the overlay draws the label map.
-    for await (const f of framesOf(model, video, info, o, !!background)) {
+    for await (const f of framesOf(model, file, info, o, !!background)) {
       await writer.write(await drawFrame(f, classes, how));
       frames++;
       await o.onFrame?.(f);

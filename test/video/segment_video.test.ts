@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { probeVideo, readFrames } from '../../src/video/ffmpeg.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
@@ -39,6 +40,7 @@ test('videoFrames(): each frame\'s label map is the model\'s prediction on the d
   const two: VideoFrame[] = [];
   for await (const f of videoFrames(seg, src, { maxFrames: 2, probabilities: false })) two.push(f);
   assert.deepEqual(two.map((f) => f.index), [0, 1]);
+  for await (const f of videoFrames(seg, pathToFileURL(src), { maxFrames: 1, probabilities: false })) assert.deepEqual([...f.labels], [...expected[0]], 'a file: URL');
   assert.deepEqual([...two[1].labels], [...expected[1]], 'probabilities: false, the same label map');
   await assert.rejects(two[0].background({ keep: [0], grey: true }), /probabilities: false/);
   for await (const f of videoFrames(seg, src)) if (f.index === 1) break; // the decoder stops, the hold is released
