@@ -107,15 +107,13 @@ export function parseCheckpointBlocks(v: string): number | 'auto' {
   return parseInt(v, 10);
 }
 
-const cores = cpuCores;
-
 /**
  * The most workers (networks, or training instances) a command starts: each holds its own network
  * and memory, and beyond the cores they run no faster (and take long to start).
  */
-export const maxWorkers = () => 4 * cores();
+export const maxWorkers = () => 4 * cpuCores();
 
-const tooManyWorkers = () => `at most ${maxWorkers()} on this machine's ${cores()} cores (each holds its own network and memory; beyond the cores they run no faster)`;
+const tooManyWorkers = () => `at most ${maxWorkers()} on this machine's ${cpuCores()} cores (each holds its own network and memory; beyond the cores they run no faster)`;
 
 /** --workers of video and serve: 1 or more, at most maxWorkers(). */
 export function parseWorkerCount(v: string): number {

@@ -189,6 +189,7 @@ export async function segmentVideo(model: SegmentationModel, video: string | URL
   if (!isDir(path.dirname(path.resolve(out)))) throw argumentError('out', out, `no folder ${path.dirname(out)} to write it in`);
   const alpha = o.alpha ?? 0.5;
   if (!(alpha >= 0 && alpha <= 1)) throw argumentError('alpha', alpha, 'expected an opacity from 0 to 1');
+  withSmoothing(segmenter, o.smooth ?? 0); // refuses a bad value before the encoder starts
   const classes = segmenter.card.classes;
   const background = o.background ? { ...o.background } : undefined;
   if (background) {
