@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from './bmp.js';
 import { UserError } from '../util/errors.js';
+import { readFailure } from '../util/fs.js';
 import { IMAGE_KINDS } from './image_exts.js';
 
 export { IMAGE_EXTS, IMAGE_KINDS } from './image_exts.js';
@@ -35,9 +36,7 @@ export async function readImage(file: string): Promise<RgbImage> {
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read image (permission denied); make the file readable (chmod)`);
-    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new UserError(`${file}: a folder, not an image file; give an image in it`);
-    throw new UserError(`${file}: cannot read image (${decoderWords(e)}); check the file is a valid ${IMAGE_KINDS}`);
+    throw readFailure(file, 'image', e) ?? new UserError(`${file}: cannot read image (${decoderWords(e)}); check the file is a valid ${IMAGE_KINDS}`);
   }
 }
 

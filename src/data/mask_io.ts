@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { decode, encode } from 'fast-png';
 import type { Rgb } from './classes.js';
 import { UserError, argumentError, checkedLabelMap } from '../util/errors.js';
+import { readFailure } from '../util/fs.js';
 import { expectArgs } from '../util/call_options.js';
 
 export type MaskMode = 'index' | 'palette' | 'rgb';
@@ -22,8 +23,7 @@ export function readMask(file: string, opts: MaskReadOptions = {}): Mask {
   expectArgs('readMask', [['file', file, 'string']]);
   let bytes: Uint8Array;
   try { bytes = fs.readFileSync(file); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${file}: cannot read mask (permission denied); make the file readable (chmod)`);
-    throw new UserError(`${file}: cannot read mask (${(e as Error).message}); masks must be PNG files`);
+    throw readFailure(file, 'mask', e) ?? new UserError(`${file}: cannot read mask (${(e as Error).message}); masks must be PNG files`);
   }
   return decodeMask(bytes, file, opts);
 }

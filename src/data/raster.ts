@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { decode } from 'fast-png';
 import type * as GeoTiff from 'geotiff';
 import { UserError } from '../util/errors.js';
+import { readFailure } from '../util/fs.js';
 import { expectArgs } from '../util/call_options.js';
 import { decoderWords, readImage } from './image_io.js';
 
@@ -73,7 +74,7 @@ export async function readRaster(file: string): Promise<Raster> {
   expectArgs('readRaster', [['file', file, 'string']]);
   let bytes: Buffer;
   try { bytes = fs.readFileSync(file); } catch (e) {
-    throw new UserError(`${file}: cannot read image (${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied; make the file readable (chmod)' : (e as Error).message})`);
+    throw readFailure(file, 'image', e) ?? new UserError(`${file}: cannot read image (${(e as Error).message})`);
   }
   return decodeRaster(bytes, file);
 }

@@ -3,7 +3,7 @@
 //   const seg = await load('voc');            // or load() for the default, or a folder
 //   const r = await seg.segment('photo.jpg'); // r.labels, r.width, r.height, r.classes
 //   await r.background({ keep: ['person'], blur: 12 }); // PNG; r.overlay(), r.cutout(['person']), ...
-import { fileURLToPath } from 'node:url';
+import { localPath, shortened } from '../util/local_path.js';
 import { dataUrlBytes } from '../util/data_url.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import type { ModelCard } from '../models/card.js';
@@ -71,17 +71,13 @@ const LOAD_OPTION_HINTS = Object.fromEntries([
  * nothing from the network), as is anything ImageInput does not name, whatever a JavaScript caller passed.
  */
 function checkedInput(input: unknown): string | Uint8Array | RgbImage | PixelImage {
-  if (input instanceof URL || (typeof input === 'string' && /^[a-z][\w+.-]+:\/\//i.test(input))) {
-    const url = new URL(String(input));
-    if (url.protocol === 'file:') return fileURLToPath(url);
-    throw new UserError(`image ${short(String(input))}: pixelwise reads nothing from the network (${url.protocol}); download the image and give its path or its bytes`, 2, 'image');
-  }
-  if (typeof input === 'string') {
-    if (!input.trim()) throw new UserError('image: an empty path; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }', 2, 'image');
-    const data = dataUrlBytes(input);
+  const file = localPath(input, 'image', FROM_THE_NETWORK);
+  if (file !== undefined) {
+    if (!file.trim()) throw new UserError('image: an empty path; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }', 2, 'image');
+    const data = dataUrlBytes(file);
     if (data) return data;
-    if (/^data:/i.test(input)) throw new UserError(`image ${short(input)}: a data: URL that is not base64; give its bytes`, 2, 'image');
-    return input;
+    if (/^data:/i.test(file)) throw new UserError(`image ${shortened(file)}: a data: URL that is not base64; give its bytes`, 2, 'image');
+    return file;
   }
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (input instanceof Uint8Array || (typeof input === 'object' && input !== null && 'data' in input)) return input as Uint8Array | RgbImage | PixelImage;
@@ -90,7 +86,7 @@ function checkedInput(input: unknown): string | Uint8Array | RgbImage | PixelIma
 }
 
 /** A long string as an error names it. */
-const short = (s: string) => (s.length > 80 ? `${s.slice(0, 60)}...` : s);
+const FROM_THE_NETWORK = 'download the image and give its path or its bytes';
 
 /** `name`: what errors call an encoded image given as bytes. */
 export async function toRgbImage(given: ImageInput, name = 'image'): Promise<RgbImage> {

@@ -42,6 +42,18 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
+/**
+ * Why `file` could not be opened to read `what` (an image, a mask), as the one line a user acts on:
+ * it is missing, a folder, or not readable; undefined for other errors (the reader words those).
+ */
+export function readFailure(file: string, what: string, e: unknown): UserError | undefined {
+  const code = (e as NodeJS.ErrnoException)?.code, a = /^[aeiou]/.test(what) ? 'an' : 'a';
+  if (code === 'ENOENT') return new UserError(`${file}: cannot read ${what} (no such file); check the path`);
+  if (code === 'EISDIR') return new UserError(`${file}: a folder, not ${a} ${what} file; give ${a} ${what} in it`);
+  if (code === 'EACCES') return new UserError(`${file}: cannot read ${what} (permission denied); make the file readable (chmod)`);
+  return undefined;
+}
+
 /** A file system error as the one line a user acts on, or null when it is not one of those. */
 function userFacing(file: string, e: unknown, what: string): UserError | null {
   const code = (e as NodeJS.ErrnoException).code;

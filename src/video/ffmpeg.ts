@@ -129,6 +129,23 @@ export function fileEncoding(file: string, alpha: boolean): Encoding {
 /** The encodings that keep an alpha channel. */
 export const ALPHA_ENCODINGS: readonly Encoding[] = ['webm', 'prores'];
 
+/** The names video files are written under: ISO media files and WebM. */
+export const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov', '.webm'];
+
+/**
+ * Why a video file cannot be written as `out` (undefined: it can): it is the `input` video, its name
+ * is of no video file type, or its type keeps no transparency where `alphaBy` (the option asking
+ * for it) wants an alpha channel. Each caller words it with the argument or flag it came from; a
+ * folder is each caller's to refuse.
+ */
+export function videoFileProblem(out: string, input?: string, alphaBy?: string): string | undefined {
+  if (input !== undefined && path.resolve(out) === path.resolve(input)) return 'that is the input video; write to another file';
+  const ext = path.extname(out).toLowerCase(), stem = ext ? out.slice(0, -ext.length) : out;
+  if (!VIDEO_FILE_EXTS.includes(ext)) return `video files are written as MP4 (H.264) or WebM (VP9); name it ${stem}.mp4 (or .m4v, .mov, .webm)`;
+  if (alphaBy && !ALPHA_ENCODINGS.includes(fileEncoding(out, true))) return `H.264 keeps no transparency (${alphaBy}); name it ${stem}.webm (VP8 with alpha: browsers, OBS) or .mov (ProRes 4444: video editors)`;
+  return undefined;
+}
+
 function encoderArgs(format: Encoding, preset: X264Preset, alpha: boolean): string[] {
   const h264 = ['-c:v', 'libx264', '-preset', preset, '-crf', '20', '-pix_fmt', 'yuv420p'];
   switch (format) {

@@ -8,7 +8,6 @@
 // the same stages (videoImages, segmentFrames, drawFrame) with its own outputs around them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import type { ClassInfo } from '../data/classes.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
@@ -24,8 +23,9 @@ import { overlayLabels } from '../render/colorize.js';
 import { checkedOptions, fnOption, signalOption } from '../util/call_options.js';
 import { chosenEffect, effectOptionsShape } from '../render/compose.js';
 import { UserError, argumentError } from '../util/errors.js';
+import { localPath } from '../util/local_path.js';
 import { isDir, isFile } from '../util/fs.js';
-import { ALPHA_ENCODINGS, FrameWriter, fileEncoding, probeVideo, readFrames, type VideoInfo } from './ffmpeg.js';
+import { FrameWriter, probeVideo, readFrames, videoFileProblem, type VideoInfo } from './ffmpeg.js';
 import { segmentFrames, warmUp } from './segment_frames.js';
 
 /** A segmented frame: its Segmentation (labels, classes, overlay(), background(), ...), where it is in the video. */
@@ -63,9 +63,6 @@ export interface SegmentVideoOptions extends VideoOptions {
 
 export interface VideoWritten { out: string; frames: number; width: number; height: number; fps: number; seconds: number }
 
-/** The file names `segmentVideo` writes: ISO media files and WebM. */
-export const VIDEO_FILE_EXTS = ['.mp4', '.m4v', '.mov', '.webm'];
-
 const videoShape = {
   maxFrames: z.optional(z.number().check(z.int(), z.minimum(1))), smooth: z.optional(z.number()), signal: z.optional(signalOption),
 } satisfies { [K in keyof Required<VideoOptions>]: z.ZodMiniType };
@@ -81,10 +78,9 @@ function named(argument: string, check: () => unknown): void {
 
 /** The video file to read (a path or a file: URL; nothing from the network), probed: an existing file ffmpeg reads. */
 function openVideoFile(video: unknown): { file: string; info: VideoInfo } {
-  if (video instanceof URL) return openVideoFile(video.protocol === 'file:' ? fileURLToPath(video) : video.href);
-  if (typeof video !== 'string' || !video.trim()) throw new UserError(`video: expected the path of a video file, got ${typeof video === 'string' ? 'an empty string' : typeof video}`, 2, 'video');
-  if (/^file:\/\//i.test(video)) return openVideoFile(new URL(video));
-  if (/^[a-z][\w+.-]+:\/\//i.test(video)) throw new UserError(`video ${video}: pixelwise reads nothing from the network; download the video and give its path`, 2, 'video');
+  const given = video;
+  video = localPath(video, 'video', 'download the video and give its path');
+  if (typeof video !== 'string' || !video.trim()) throw new UserError(`video: expected the path of a video file, got ${typeof given === 'string' ? 'an empty string' : typeof given}`, 2, 'video');
   if (!isFile(video)) throw new UserError(`video ${video}: no such file`, 2, 'video');
   try { return { file: video, info: probeVideo(video) }; } catch (e) { throw e instanceof UserError ? new UserError(`video ${e.message}`, 2, 'video') : e; }
 }
@@ -182,10 +178,10 @@ export async function segmentVideo(model: SegmentationModel, video: string | URL
   const o = checkedOptions(segmentVideoSchema, options, 'segmentVideo()');
   const { file, info } = openVideoFile(video);
   const out = o.out;
-  const ext = path.extname(out).toLowerCase();
-  if (!VIDEO_FILE_EXTS.includes(ext)) throw argumentError('out', out, `videos are written as MP4 (H.264) or WebM (VP9); name it ${ext ? out.slice(0, -ext.length) : out}.mp4 (or .m4v, .mov, .webm)`);
-  if (path.resolve(out) === path.resolve(file)) throw argumentError('out', out, 'that is the input video; write to another file');
   if (isDir(out)) throw argumentError('out', out, 'a folder; give a file name');
+  const transparent = !!o.background?.transparent;
+  const problem = videoFileProblem(out, file, transparent ? 'background.transparent' : undefined);
+  if (problem) throw argumentError('out', out, problem);
   if (!isDir(path.dirname(path.resolve(out)))) throw argumentError('out', out, `no folder ${path.dirname(out)} to write it in`);
   const alpha = o.alpha ?? 0.5;
   if (!(alpha >= 0 && alpha <= 1)) throw argumentError('alpha', alpha, 'expected an opacity from 0 to 1');
@@ -201,10 +197,8 @@ export async function segmentVideo(model: SegmentationModel, video: string | URL
       else if (background.image instanceof Uint8Array) background.image = await decodeImageBuffer(background.image, 'background.image');
     } catch (e) { throw e instanceof UserError ? new UserError(`background.image ${e.message}`, 2, 'background.image') : e; }
   }
-  const transparent = !!background?.transparent;
-  if (transparent && !ALPHA_ENCODINGS.includes(fileEncoding(out, true))) throw argumentError('out', out, `H.264 keeps no transparency (background.transparent); name it ${out.slice(0, -ext.length)}.webm (VP8 with alpha) or .mov (ProRes 4444)`);
   const how = background ? { background } : { alpha };
-  const tmp = `${out}.partial${ext}`;
+  const tmp = `${out}.partial${path.extname(out)}`;
   const writer = new FrameWriter(tmp, info.width, info.height, info.fps, { audioFrom: info.audio ? file : undefined, name: out, alpha: transparent });
   const t0 = Date.now();
   let frames = 0;

@@ -1,10 +1,14 @@
 // Logs of JSON lines (predict's and rank's records): a line cut short by a kill spoils itself alone;
-// long files refused in one line; folders made without Node's recursive mkdir loop.
+// long files refused in one line; folders made without Node's recursive mkdir loop; the readers'
+// one line for a file they cannot open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendLine, endCutLine, makeDir, readJsonLines, readTextFile } from '../../src/util/fs.ts';
+import { appendLine, endCutLine, makeDir, readFailure, readJsonLines, readTextFile } from '../../src/util/fs.ts';
+import { readImage } from '../../src/data/image_io.ts';
+import { readMask } from '../../src/data/mask_io.ts';
+import { readRaster } from '../../src/data/raster.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -48,4 +52,16 @@ test('makeDir: makes the missing folders; a file on the way and a pseudo file sy
   assert.throws(() => makeDir(path.join(d, 'link', 'g')), new RegExp(`${path.join(d, 'link')} is a link to ${path.join(d, 'gone')}, which is not there; create it or choose another path`));
   // Node's recursive mkdir spins here for ever (ENOENT for the folder, EEXIST for /proc).
   if (fs.existsSync('/proc/self')) assert.throws(() => makeDir('/proc/pixelwise-test/x'), /^UserError: \/proc\/pixelwise-test\/x: \/proc does not take new folders; choose another path$/);
+});
+
+test('the image, raster and mask readers say a file is missing or a folder in one wording, and pass other errors on', async () => {
+  const d = tempDir(), missing = path.join(d, 'nope.png');
+  const reasons = async (f: () => unknown) => { try { await f(); } catch (e) { assert.ok(e instanceof UserError); return e.message; } return 'read'; };
+  for (const [read, what] of [[readImage, 'image'], [readRaster, 'image'], [readMask, 'mask']] as const) {
+    assert.equal(await reasons(() => read(missing)), `${missing}: cannot read ${what} (no such file); check the path`);
+    assert.equal(await reasons(() => read(d)), `${d}: a folder, not ${what === 'image' ? 'an' : 'a'} ${what} file; give ${what === 'image' ? 'an' : 'a'} ${what} in it`);
+  }
+  // Errors other than those three are the reader's to word.
+  assert.equal(readFailure(missing, 'image', Object.assign(new Error('EIO'), { code: 'EIO' })), undefined);
+  assert.equal(readFailure(missing, 'image', new Error('bad')), undefined);
 });

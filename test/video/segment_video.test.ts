@@ -82,7 +82,7 @@ test('segmentVideo() and videoFrames() refuse bad arguments by name before any w
     [() => segmentVideo(seg, path.join(d, 'nope.mp4'), { out }), 'video', /^video .*nope\.mp4: no such file$/],
     [() => segmentVideo(seg, 'https://example.com/v.mp4', { out }), 'video', /reads nothing from the network/],
     [() => segmentVideo(seg, src, undefined as never), 'options', /^options: expected \{ out:/],
-    [() => segmentVideo(seg, src, { out: path.join(d, 'o.gif') }), 'out', /o\.gif: videos are written as MP4 .* name it .*o\.mp4/],
+    [() => segmentVideo(seg, src, { out: path.join(d, 'o.gif') }), 'out', /o\.gif: video files are written as MP4 .* name it .*o\.mp4/],
     [() => segmentVideo(seg, src, { out: src }), 'out', /that is the input video/],
     [() => segmentVideo(seg, src, { out: d + '/' }), 'out', /a folder; give a file name|videos are written as/],
     [() => segmentVideo(seg, src, { out: path.join(d, 'no', 'such', 'o.mp4') }), 'out', /no folder .* to write it in/],

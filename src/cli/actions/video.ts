@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openThreadedSegmenter } from '../../inference/threaded.js';
-import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, fileEncoding, ALPHA_ENCODINGS, type VideoInfo } from '../../video/ffmpeg.js';
+import { probeVideo, readFrames, openStdinVideo, FrameWriter, encodedSize, fileEncoding, videoFileProblem, type VideoInfo } from '../../video/ffmpeg.js';
 import { colorize } from '../../render/colorize.js';
 import { encodeLabelPngFast, isIndexedPngHead } from '../../render/label_png.js';
 import { modelForEffect, segmenterOptions } from './shared.js';
@@ -17,7 +17,7 @@ import { readImage } from '../../data/image_io.js';
 import { effectFields, parseEffect } from '../../render/compose.js';
 import { classAreas, classIds, classList } from '../../inference/label_map.js';
 import { segmentFrames, warmUp } from '../../video/segment_frames.js';
-import { defaultVideoWorkers, drawFrame, videoImages, VIDEO_FILE_EXTS } from '../../video/segment_video.js';
+import { defaultVideoWorkers, drawFrame, videoImages } from '../../video/segment_video.js';
 import { withSmoothing } from '../../inference/smoothing.js';
 import { makeSegmentation } from '../../inference/result.js';
 import type { Opts } from '../video.js';
@@ -63,9 +63,6 @@ function isIndexedPng(file: string): boolean {
 }
 
 function checkOptions(input: string, o: Opts): void {
-  for (const [flag, target] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
-    if (target && input !== '-' && target !== '-' && path.resolve(target) === path.resolve(input)) throw new UserError(`${flag} ${target}: that is the input video; write to another file`);
-  }
   if (o.alpha < 0 || o.alpha > 1) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   if (!(o.smooth >= 0 && o.smooth < 1)) throw new UserError(`--smooth ${o.smooth}: must be at least 0 and below 1`);
   if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
@@ -75,13 +72,12 @@ function checkOptions(input: string, o: Opts): void {
   const transparent = !!o.effect && parseEffect(o.effect).kind === 'transparent';
   if (transparent && o.out === '-') throw new UserError('--effect transparent: the stream formats on stdout keep no transparency; write a .webm (VP8 with alpha) or .mov (ProRes 4444) file');
   const format = o.out === '-' ? o.outFormat ?? 'mjpeg' : fileEncoding(o.out, transparent);
-  if (transparent && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`--out ${o.out}: H.264 keeps no transparency (--effect transparent); name it ${o.out.slice(0, -path.extname(o.out).length || undefined)}.webm (VP8 with alpha: browsers, OBS) or .mov (ProRes 4444: video editors)`);
-  if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a .mp4 file, or --out - --out-format mpegts), not ${format === 'webm' ? 'WebM (VP9, VP8)' : format === 'prores' ? 'ProRes' : format}`);
   for (const [flag, file] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
-    if (file && file !== '-' && !isDir(file) && !VIDEO_FILE_EXTS.includes(path.extname(file).toLowerCase())) { // a folder: checkOutputFile says so
-      throw new UserError(`${flag} ${file}: video files are written as MP4 (H.264) or WebM (VP9); name it ${path.extname(file) ? file.slice(0, -path.extname(file).length) : file}.mp4 (or .m4v, .mov, .webm)`);
-    }
+    if (!file || file === '-' || isDir(file)) continue; // a folder: checkOutputFile says so
+    const problem = videoFileProblem(file, input === '-' ? undefined : input, flag === '--out' && transparent ? '--effect transparent' : undefined);
+    if (problem) throw new UserError(`${flag} ${file}: ${problem}`);
   }
+  if (o.x264Preset && format !== 'mp4' && format !== 'mpegts') throw new UserError(`--x264-preset ${o.x264Preset}: applies to H.264 output (a .mp4 file, or --out - --out-format mpegts), not ${format === 'webm' ? 'WebM (VP9, VP8)' : format === 'prores' ? 'ProRes' : format}`);
   // Each output its own path: two on one would leave one of them, or fail after the work.
   const named: [string, string | undefined][] = [['--out', o.out], ['--mask-video', o.maskVideo], ['--labels-dir', o.labelsDir], ['--export-dir', o.exportDir]];
   const outputs = named.filter((x): x is [string, string] => !!x[1] && x[1] !== '-');
