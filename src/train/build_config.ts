@@ -1,8 +1,10 @@
 // A training run's whole configuration from the settings that define it, the rest as `pixelwise
 // train` chooses them (TRAIN_DEFAULTS, the starting weights): for library callers of train(), who
 // give their data, classes, crop and network and take the rest, as the command line's users do.
+import fs from 'node:fs';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
-import { defaultClasses, type ClassInfo } from '../data/classes.js';
+import { defaultClasses, loadClassFile, type ClassInfo } from '../data/classes.js';
+import { CLASS_SETS } from '../data/class_sets.js';
 import { resolveLayout, type LayoutName } from '../data/layouts.js';
 import { IMAGENET_NORM } from '../data/normalize.js';
 import type { ModelSpec } from '../models/seg_model.js';
@@ -30,11 +32,12 @@ export interface DatasetOptions {
  * What trainConfig() takes: the fields of TrainConfig, of which `inputSize` (the training crop) is
  * required, the data as `train` (with `classes`) or as `data` (a dataset in a standard layout: its
  * splits, classes, ignore label and label map), with two conveniences: `classes` may be a count
- * (classes named "class 0", ...), and `model` an architecture's name (default unet) or its spec
+ * (classes named "class 0", ...), a built-in class set's name (voc, cityscapes, ade20k, camvid) or
+ * a class file's path, and `model` an architecture's name (default unet) or its spec
  * without `numClasses` (the classes' count).
  */
 export type TrainOptions = Partial<Omit<TrainConfig, 'model' | 'classes'>> & Pick<TrainConfig, 'inputSize'> & DatasetOptions & {
-  classes?: number | ClassInfo[];
+  classes?: number | string | ClassInfo[];
   model?: string | (Omit<ModelSpec, 'numClasses'> & { numClasses?: number });
 };
 
@@ -72,11 +75,16 @@ function teacherClassesLogged(teacher: string, log: (line: string) => void): Cla
   return classes;
 }
 
-/** `classes` as a list: a count names them "class 0", "class 1", ... */
+/** `classes` as a list: a count names them "class 0", "class 1", ...; a name is a built-in set's, else a class file's path (as `--class-file`). */
 function classesOf(given: unknown): ClassInfo[] {
   if (typeof given === 'number' && Number.isInteger(given) && given >= 1 && given <= 256) return defaultClasses(given);
   if (Array.isArray(given)) return given as ClassInfo[];
-  throw argumentError('classes', given === undefined ? 'missing' : JSON.stringify(given), 'expected a number of classes, 1..256, or a list of { name, color }');
+  if (typeof given === 'string' && given.trim()) {
+    if (Object.hasOwn(CLASS_SETS, given)) return CLASS_SETS[given];
+    if (!fs.existsSync(given)) throw argumentError('classes', given, `no class set of that name (${Object.keys(CLASS_SETS).join(', ')}) and no such class file`);
+    try { return loadClassFile(given); } catch (e) { throw e instanceof UserError ? new UserError(`classes ${e.message}`, 2, 'classes') : e; }
+  }
+  throw argumentError('classes', given === undefined ? 'missing' : JSON.stringify(given), `expected a number of classes, 1..256, a class set (${Object.keys(CLASS_SETS).join(', ')}), a class file's path, or a list of { name, color }`);
 }
 
 /**

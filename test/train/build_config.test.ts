@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
 import { KERAS_TF_NORM, IMAGENET_NORM } from '../../src/data/normalize.ts';
-import { defaultClasses } from '../../src/data/classes.ts';
+import { CAMVID_CLASSES, defaultClasses } from '../../src/data/classes.ts';
 import { DEFAULT_AUGMENT } from '../../src/data/augment.ts';
 import { trainConfig } from '../../src/train/build_config.ts';
 import { TRAIN_DEFAULTS } from '../../src/train/config.ts';
@@ -75,7 +75,15 @@ test('trainConfig(): random encoder with none, options by name, and every refusa
   refused({ ...base, train: undefined }, 'train', /^train: trainConfig\(\) needs the training data/);
   refused({ ...base, inputSize: undefined }, 'inputSize', /needs the training crop/);
   refused({ ...base, classes: 0 }, 'classes', /^classes 0: expected a number of classes/);
-  refused({ ...base, classes: 'cat' }, 'classes', /^classes "cat": expected a number of classes/);
+  refused({ ...base, classes: 'cat' }, 'classes', /^classes cat: no class set of that name \(voc, cityscapes, ade20k, camvid\) and no such class file$/);
+  refused({ ...base, classes: true }, 'classes', /^classes true: expected a number of classes, 1\.\.256, a class set/);
+  // A built-in set by name, or a class file's path, as --class-file takes them.
+  assert.deepEqual(trainConfig({ ...base, classes: 'camvid', workers: 0 } as never).classes, CAMVID_CLASSES);
+  const file = path.join(tempDir(), 'classes.json');
+  fs.writeFileSync(file, JSON.stringify([{ name: 'sky', color: [0, 0, 255] }, { name: 'ground', color: [0, 255, 0] }, { name: 'tree', color: [0, 128, 0] }]));
+  assert.deepEqual(trainConfig({ ...base, classes: file, workers: 0 } as never).classes.map((c) => c.name), ['sky', 'ground', 'tree']);
+  fs.writeFileSync(file, '[{"name": "sky"}]');
+  refused({ ...base, classes: file }, 'classes', /^classes .*classes\.json: invalid class list/);
   refused({ ...base, model: 'unett' }, 'arch', /unett/);
   refused({ ...base, model: { arch: 'unet', widthMult: 2 } }, 'widthMult', /not an option of unet/);
   refused({ ...base, epoch: 3 }, 'options', /^epoch 3: not a setting of trainConfig\(\)/);
