@@ -11,6 +11,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { trainThenEvaluate } from './train_then_evaluate.ts';
 import { ZOO, type ZooRow } from './zoo_list.ts';
+import { machine } from './machine.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
@@ -29,7 +30,7 @@ const RUNS: Run[] = [
   { name: 'espnetv2-from-cityscapes', arch: 'espnetv2', extra: ['--init-weights', 'models/cityscapes-fast/weights.safetensors', '--proj-width', '10'], note: 'fine-tuned from the shipped Cityscapes model' },
 ];
 
-export interface CamvidResult { name: string; arch: string; note: string; minutes: number; epochs: number; mIoU: number; pixelAccuracy: number; command: string; date: string }
+export interface CamvidResult { name: string; arch: string; note: string; minutes: number; epochs: number; mIoU: number; pixelAccuracy: number; command: string; date: string; machine: string }
 
 function recipe(r: Run, epochs: number, out: string): string[] {
   return ['train', '--arch', r.arch, '--images', `${CAMVID}/train`, '--masks', `${CAMVID}/trainannot`, '--val-images', `${CAMVID}/val`, '--val-masks', `${CAMVID}/valannot`,
@@ -49,7 +50,7 @@ function run(r: Run, speed: Map<string, ZooRow>): CamvidResult | null {
   const res = trainThenEvaluate(r.name, argv, out, CAMVID);
   if (!res) return null;
   const { minutes, scores: s } = res;
-  return { name: r.name, arch: r.arch, note: r.note, minutes, epochs, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10) };
+  return { name: r.name, arch: r.arch, note: r.note, minutes, epochs, mIoU: s.mIoU, pixelAccuracy: s.pixelAccuracy, command: `pixelwise ${argv.join(' ')}`, date: new Date().toISOString().slice(0, 10), machine: machine() };
 }
 
 export function modelsMd(speed: ZooRow[], camvid: CamvidResult[], meta: { date?: string; machine?: string }): string {
@@ -61,12 +62,16 @@ export function modelsMd(speed: ZooRow[], camvid: CamvidResult[], meta: { date?:
   const ft = byArch.get('espnetv2-from-cityscapes');
   if (ft) rows.push(`| espnetv2, fine-tuned from the shipped Cityscapes model | 0.79 M | - | - | - | - | ${run(ft)} |`);
   for (const c of camvid.filter((x) => x.name.endsWith('-from-deeplab'))) rows.push(`| ${c.arch}, encoder from the shipped deeplabv3-voc start | - | - | - | - | - | ${run(c)} |`);
+  // The CamVid runs take hours in all and are rerun one by one: they name their own machines and dates.
+  const dates = new Map<string, Set<string>>();
+  for (const c of camvid) dates.set(c.machine, (dates.get(c.machine) ?? new Set()).add(c.date));
+  const where = [...dates].map(([m, d]) => `${m}: ${[...d].sort().join(', ')}`).join('; ');
   return `# Model zoo: size, speed and CamVid accuracy
 
-Machine: ${meta.machine ?? '?'}. Speed columns: \`npm run bench:zoo\` (${meta.date ?? '?'}; each architecture in its own
+Speed columns: \`npm run bench:zoo\` (${meta.machine ?? '?'}; ${meta.date ?? '?'}; each architecture in its own
 process; inference per 360x480 image at batch 1, TF.js wasm with its ONNX Runtime kernels and ONNX
 Runtime on the exported graph, 2 threads; training images/s at batch 4 on 176x240 crops, data-parallel
-over both cores; peak RSS of that process). CamVid column: \`npm run bench:zoo-camvid\`: the same
+over both cores; peak RSS of that process). CamVid column: \`npm run bench:zoo-camvid\` (${where || 'no runs yet'}): the same
 ${MINUTES}-minute budget on both cores for each, from random initialisation unless noted, images
 resized to 180x240, 176x240 crops, batch 8, Adam 2e-3 poly, median-frequency class weights, scale
 and rotation augmentation; val mIoU over 11 classes (void ignored) at the original 360x480.
@@ -77,8 +82,9 @@ Each run's command is in \`docs/bench/zoo-camvid.json\`.
 ${rows.join('\n')}
 
 A "-" in the CamVid column: not run yet (the runs take ${MINUTES} minutes each; see the issue notes).
-The epoch count of a run is what the budget allows at the speed measured by \`bench:zoo\`; a run
-that finished well inside the budget had its speed under-measured (see "minutes").
+The epoch count of a run is what the budget allowed at the speed \`bench:zoo\` measured before it (on
+the run's machine); a run that finished well inside the budget had its speed under-measured (see
+"minutes"). A run made on a faster machine, or after training became faster, gets more epochs.
 `;
 }
 

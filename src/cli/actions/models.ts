@@ -20,7 +20,7 @@ export interface Measured { msPerImage: number; input: string; runtime: string; 
 
 interface ZooMeasured { arch: string; parameters: number; outputStride: number; tfjsMs: number; onnxMs: number; trainImgPerS: number; peakRssMb: number }
 
-function readZoo(): { rows: ZooMeasured[]; input?: string; date?: string } {
+function readZoo(): { rows: ZooMeasured[]; input?: string; date?: string; machine?: string } {
   try { return JSON.parse(fs.readFileSync(ZOO_FILE, 'utf8')); } catch { return { rows: [] }; }
 }
 
@@ -51,7 +51,8 @@ export function listModels() {
     const dir = path.join(MODELS_DIR, name), card = readCard(dir);
     return { name, arch: card.model.arch, defaultFor: Object.values(ENCODERS).filter((e) => e.start === name).map((e) => e.name), source: card.source ?? null, licence: card.licence ?? 'unknown', folder: dir };
   });
-  return { shipped, starts, presets, networks, decoders, encoders, aliases: ALIASES, measuredArchitectures: readZoo().rows };
+  const zoo = readZoo();
+  return { shipped, starts, presets, networks, decoders, encoders, aliases: ALIASES, measuredArchitectures: zoo.rows, measuredOn: zoo.machine && zoo.date ? `${zoo.machine}, ${zoo.date}` : null };
 }
 
 const table = (head: string[], rows: string[][]) => {
@@ -90,7 +91,7 @@ export function run(o: { json?: boolean }): void {
   say(`image-segmentation-keras names: ${Object.entries(m.aliases).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
   if (m.measuredArchitectures.length) {
     say();
-    say(`Measured at 360x480, batch 1 (${path.relative(process.cwd(), ZOO_FILE)}, npm run bench:zoo):`);
+    say(`Measured at 360x480, batch 1${m.measuredOn ? ` (${m.measuredOn})` : ''} (${path.relative(process.cwd(), ZOO_FILE)}, npm run bench:zoo):`);
     say(table(['architecture', 'parameters', 'input multiple', 'TF.js ms', 'ONNX Runtime ms', 'train img/s (b4, 176x240)'], m.measuredArchitectures.map((r) => [
       r.arch, `${(r.parameters / 1e6).toFixed(2)} M`, String(r.outputStride), r.tfjsMs.toFixed(0), r.onnxMs.toFixed(0), r.trainImgPerS.toFixed(2)])));
   }
