@@ -78,11 +78,10 @@ function named(argument: string, check: () => unknown): void {
 
 /** The video file to read (a path or a file: URL; nothing from the network), probed: an existing file ffmpeg reads. */
 function openVideoFile(video: unknown): { file: string; info: VideoInfo } {
-  const given = video;
-  video = localPath(video, 'video', 'download the video and give its path');
-  if (typeof video !== 'string' || !video.trim()) throw new UserError(`video: expected the path of a video file, got ${typeof given === 'string' ? 'an empty string' : typeof given}`, 2, 'video');
-  if (!isFile(video)) throw new UserError(`video ${video}: no such file`, 2, 'video');
-  try { return { file: video, info: probeVideo(video) }; } catch (e) { throw e instanceof UserError ? new UserError(`video ${e.message}`, 2, 'video') : e; }
+  const file = localPath(video, 'video', 'download the video and give its path');
+  if (file === undefined || !file.trim()) throw new UserError(`video: expected the path of a video file, got ${typeof video === 'string' ? 'an empty string' : typeof video}`, 2, 'video');
+  if (!isFile(file)) throw new UserError(`video ${file}: no such file`, 2, 'video');
+  try { return { file, info: probeVideo(file) }; } catch (e) { throw e instanceof UserError ? new UserError(`video ${e.message}`, 2, 'video') : e; }
 }
 
 /**
