@@ -13,7 +13,7 @@ const FLAGS: Record<string, string> = {
   masks: '--masks', maskSuffix: '--mask-suffix', imageSuffix: '--image-suffix', recursive: '--recursive', classFile: '--class-file', skipInvalid: '--skip-invalid',
   channels: '--channels', resize: '--resize', inputFormat: '--input-format', frameSize: '--frame-size', fps: '--fps', initClasses: '--init-classes', selectClasses: '--select-classes', imageColumn: '--image-column', maskColumn: '--mask-column', others: '--others', maskColors: '--class-file', from: '--from', alpha: '--alpha',
   crowd: '--crowd', valFraction: '--val-fraction', predictions: '--predictions', outlineTolerance: '--outline-tolerance', out: '--out', name: '--name', focalGamma: '--focal-gamma', epochs: '--epochs',
-  classMap: '--class-map', boundaryTolerance: '--boundary-tolerance', steps: '--find-lr', layout: '--layout',
+  valSplit: '--val-split', classMap: '--class-map', boundaryTolerance: '--boundary-tolerance', steps: '--find-lr', layout: '--layout',
 };
 
 /** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */

@@ -1,6 +1,8 @@
 // The standard dataset layouts, each resolved to what pairSamples reads (folders, suffixes, split
 // list) and to the classes and label rules the dataset's masks follow:
-// - folders: images + masks folders paired by name (--mask-suffix, --recursive);
+// - folders: images + masks folders paired by name (--mask-suffix, --recursive), at the root (the
+//   whole dataset, no splits) or in split folders (train/image with train/label, as the Keras U-Net
+//   examples keep ISBI's membranes; train/images with train/masks, val/...);
 // - cityscapes: leftImg8bit/SPLIT/CITY/*_leftImg8bit.png with gtFine/SPLIT/CITY/*_gtFine_labelIds.png,
 //   the 34 labelIds mapped to the 19 trainIds (the rest void, 255);
 // - voc: JPEGImages/*.jpg with SegmentationClass/*.png (palette indices, 255 void), the split from
@@ -50,13 +52,15 @@ export interface ResolvedSplit {
   ignoreIndex: number;
   /** Mask value -> class id (or the ignore label), applied on reading. */
   labelMap: [number, number][];
+  /** A folders dataset without split folders: every split is the whole of it (no held-out validation split). */
+  whole?: boolean;
 }
 
 export interface LayoutOptions {
   /** ADE20K: label 0 ("other") becomes void and k becomes k - 1 (default true: the 150 classes). */
   reduceZeroLabel?: boolean;
-  /** folders: names and pairing rules. */
-  imagesDir?: string; masksDir?: string; maskSuffix?: string; recursive?: boolean;
+  /** folders: pairing rules. */
+  maskSuffix?: string; recursive?: boolean;
 }
 
 /** Cityscapes labelIds -> trainIds (cityscapesScripts' labels.py); every other id is void. */
@@ -103,6 +107,27 @@ const isRoboflow = (root: string) => ROBOFLOW_SPLITS.some((s) => isFile(path.joi
 /** Wrapper folders the official archives unpack into. */
 const WRAPPERS = ['VOCdevkit/VOC2012', 'VOC2012', 'ADEChallengeData2016', 'bdd100k', 'data_semantics'];
 
+/** The folders layout's names: an images folder, and a masks folder beside it. */
+const IMAGE_DIRS = ['images', 'image', 'imgs', 'img'], MASK_DIRS = ['masks', 'mask', 'labels', 'label', 'gt'];
+
+/**
+ * The images and masks folders in `dir`, or null. A folder of text files alone is not masks (YOLO's
+ * labels/ beside its images/: polygons, for `convert --from yolo`).
+ */
+function folderPair(dir: string): { images: string; masks: string } | null {
+  const images = IMAGE_DIRS.map((d) => path.join(dir, d)).find(isDir);
+  const masks = MASK_DIRS.map((d) => path.join(dir, d)).find((d) => isDir(d) && !textOnly(d));
+  return images && masks ? { images, masks } : null;
+}
+
+function textOnly(dir: string): boolean {
+  const files = fs.readdirSync(dir);
+  return files.some((f) => /\.txt$/i.test(f)) && !files.some((f) => /\.png$/i.test(f));
+}
+
+/** The split folders of a folders dataset: those holding images and masks. */
+const folderSplits = (root: string) => present(root).filter((d) => folderPair(path.join(root, d)));
+
 const has = (root: string, dirs: (string | string[])[]) => dirs.every((d) => (Array.isArray(d) ? d : [d]).some((x) => isDir(path.join(root, x))));
 
 /** The layout `root` is in (and the root itself, a wrapper folder descended into), or null. */
@@ -116,15 +141,16 @@ export function detectLayout(root: string): { layout: LayoutName; root: string }
     }
     if (isRoboflow(r)) return { layout: 'roboflow', root: r };
     if (isClassDict(r)) return { layout: 'class-dict', root: r };
-    if (has(r, ['images', 'masks'])) return { layout: 'folders', root: r };
   }
+  // Last, and at the root only: an archive's wrapper folder (bdd100k/) holding images/ and labels/ is no split of ours.
+  if (isDir(root) && (folderPair(root) || folderSplits(root).length)) return { layout: 'folders', root };
   return null;
 }
 
 function expected(layout: LayoutName): string {
   if (layout === 'roboflow') return `train/, valid/ or test/ holding ${ROBOFLOW_CLASSES}`;
   if (layout === 'class-dict') return `${CLASS_DICT} and SPLIT/ with SPLIT_labels/`;
-  return layout === 'folders' ? 'images/ and masks/ (or options.images and options.masks)' : SIGNATURES[layout].map((d) => (Array.isArray(d) ? d.map((x) => `${x}/`).join(' or ') : `${d}/`)).join(' and ');
+  return layout === 'folders' ? 'images/ and masks/ (or image/ and label/), or split folders holding them' : SIGNATURES[layout].map((d) => (Array.isArray(d) ? d.map((x) => `${x}/`).join(' or ') : `${d}/`)).join(' and ');
 }
 
 /** The split folders present under `dir` (for messages). */
@@ -140,7 +166,7 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
   let name: LayoutName;
   if (layout === 'auto') {
     const found = detectLayout(root);
-    if (!found) throw argumentError('data', root, `no known dataset layout here: ${LAYOUTS.filter((l) => l !== 'folders').map((l) => `${l} (${expected(l)})`).join(', ')}, or images/ and masks/; give options.images and options.masks for other folders`);
+    if (!found) throw argumentError('data', root, `no known dataset layout here: ${LAYOUTS.filter((l) => l !== 'folders').map((l) => `${l} (${expected(l)})`).join(', ')}, or ${expected('folders')}; give options.images and options.masks for other folders`);
     ({ layout: name, root } = found);
   } else {
     name = layout;
@@ -155,8 +181,8 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
     if (isDir(dir)) return { dir, split: s };
     const alias = (SPLIT_ALIASES[s] ?? []).find((a) => isDir(path.join(root, parent, a)));
     if (alias) return { dir: path.join(root, parent, alias), split: alias };
-    // CamVid's splits are the folders with an annotation folder beside them.
-    const splits = present(path.join(root, parent)).filter((d) => name !== 'camvid' || isDir(path.join(root, `${d}annot`)));
+    // CamVid's splits are the folders with an annotation folder beside them; a folders dataset's, those holding images and masks.
+    const splits = name === 'folders' ? folderSplits(root) : present(path.join(root, parent)).filter((d) => name !== 'camvid' || isDir(path.join(root, `${d}annot`)));
     throw argumentError('split', s, `no ${path.join(root, parent, s)} (splits here: ${splits.join(', ') || 'none'})`);
   };
   switch (name) {
@@ -246,9 +272,13 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
       return { layout: name, root, split: dir.split, classes, ignoreIndex: 255, labelMap, pairing: { images: dir.dir, masks: dir.dir, maskSuffix: '_mask' } };
     }
     case 'folders': {
-      const images = o.imagesDir ?? path.join(root, 'images'), masks = o.masksDir ?? path.join(root, 'masks');
-      for (const d of [images, masks]) if (!isDir(d)) throw argumentError('data', root, `not a folders dataset: expected ${expected('folders')} (no ${d})`);
-      return { layout: name, root, split, ignoreIndex: 255, labelMap: [], pairing: { images, masks, maskSuffix: o.maskSuffix, recursive: o.recursive } };
+      const rules = { maskSuffix: o.maskSuffix, recursive: o.recursive };
+      const whole = folderPair(root);
+      if (whole) return { layout: name, root, split, whole: true, ignoreIndex: 255, labelMap: [], pairing: { ...whole, ...rules } };
+      if (!folderSplits(root).length) throw argumentError('data', root, `not a folders dataset: expected ${expected('folders')} (found ${present(root).join(', ') || 'no folders'})`);
+      const dir = splitDir('', split), pair = folderPair(dir.dir);
+      if (!pair) throw argumentError('split', split, `no images/ and masks/ (or image/ and label/) in ${dir.dir} (splits here: ${folderSplits(root).join(', ')})`);
+      return { layout: name, root, split: dir.split, ignoreIndex: 255, labelMap: [], pairing: { ...pair, ...rules } };
     }
   }
 }

@@ -53,7 +53,11 @@ function fromDataset(o: TrainOptions, log: (line: string) => void): Partial<Trai
   const train = resolveLayout(o.layout ?? 'auto', o.data, o.split ?? 'train');
   log(`${train.root}: ${train.layout} layout, split ${train.split}`);
   let val: TrainConfig['val'];
-  if (o.val === undefined && o.valFraction === undefined) {
+  if (train.whole && o.val === undefined && o.valFraction === undefined) {
+    // One images and masks folder: its "val" would be the training pairs themselves.
+    if (o.valSplit !== undefined) throw argumentError('valSplit', o.valSplit, `${train.root} has no split folders (one images and masks folder); give valFraction (0.2: a fifth of its pairs held out)`);
+    log(`no validation split (${train.root} has no split folders); give valFraction or val`);
+  } else if (o.val === undefined && o.valFraction === undefined) {
     const name = o.valSplit ?? 'val'; // a layout's own name for it (ADE20K's validation) is found by alias
     try { val = resolveLayout(train.layout, o.data, name).pairing as TrainConfig['val']; } catch (e) {
       if (o.valSplit !== undefined || !(e instanceof UserError)) throw e;

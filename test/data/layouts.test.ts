@@ -253,8 +253,8 @@ test('mapillary: SPLIT/images with SPLIT/v1.2/labels (v1.0/1.1: SPLIT/labels), c
   // One line each: no config, a config without labels, v1.2 asked of a v2.0-only copy.
   fs.rmSync(path.join(legacy, 'config.json'));
   assert.throws(() => resolveLayout('mapillary', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e) === `--data ${legacy}: no config_v1.2.json or config.json in it (the release's config file, which names its labels)`);
-  // Without its config file, training/labels is not taken for Vistas: many a dataset has one.
-  assert.equal(detectLayout(legacy), null);
+  // Without its config file, training/labels is not taken for Vistas (many a dataset has one): images and masks folders in a split folder.
+  assert.deepEqual(detectLayout(legacy), { layout: 'folders', root: legacy });
   fs.writeFileSync(path.join(legacy, 'config.json'), '{"labels": {}}');
   assert.throws(() => resolveLayout('mapillary', legacy, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${path.join(legacy, 'config.json')}: has no "labels" list`));
   fs.rmSync(path.join(root, 'training', 'v1.2'), { recursive: true });
@@ -304,6 +304,53 @@ test('folders: masks named with a suffix beside their images or apart, in subfol
   // A layout whose folders are missing, and a folder in no layout.
   assert.throws(() => resolveLayout('cityscapes', d, 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${d}: not a cityscapes dataset: expected leftImg8bit/ and gtFine/ in it (found flat, images, masks, nested)`));
   assert.throws(() => resolveLayout('auto', path.join(d, 'flat'), 'train'), (e: Error) => e instanceof UserError && cliMessage(e).startsWith(`--data ${path.join(d, 'flat')}: no known dataset layout here`));
+});
+
+test('folders: split folders of image/ and label/ (the Keras U-Net examples\' membranes) or images/ and masks/; one folder pair at the root is every split (whole); a YOLO labels/ of text files is not masks', async () => {
+  const d = tempDir();
+  // data/membrane as the Keras U-Net examples keep ISBI: train/image with train/label, test/ unlabelled.
+  const unet = path.join(d, 'membrane');
+  for (const i of [0, 1]) { await img(path.join(unet, 'train', 'image', `${i}.png`)); grey(path.join(unet, 'train', 'label', `${i}.png`), [0, 255]); }
+  await img(path.join(unet, 'test', '0.png'));
+  assert.deepEqual(detectLayout(unet), { layout: 'folders', root: unet });
+  const train = resolveLayout('auto', unet, 'train');
+  assert.deepEqual([train.split, train.whole, train.pairing.images, train.pairing.masks], ['train', undefined, path.join(unet, 'train', 'image'), path.join(unet, 'train', 'label')]);
+  assert.equal(loadSamples({ ...train.pairing, numClasses: 2, ignoreIndex: 255 }).length, 2);
+  // The unlabelled test/ is no split of it; a split asked for and absent names those there are.
+  assert.throws(() => resolveLayout('auto', unet, 'val'), (e: Error) => e instanceof UserError && e.argument === 'split' && e.message === `split val: no ${path.join(unet, 'val')} (splits here: train)`);
+  assert.throws(() => resolveLayout('folders', unet, 'test'), (e: Error) => e instanceof UserError && e.message === `split test: no images/ and masks/ (or image/ and label/) in ${path.join(unet, 'test')} (splits here: train)`);
+  // Kaggle's way: train/images with train/masks and valid/ (val found by its alias).
+  const kaggle = path.join(d, 'kaggle');
+  for (const s of ['train', 'valid']) { await img(path.join(kaggle, s, 'images', 'a.png')); grey(path.join(kaggle, s, 'masks', 'a.png'), [1]); }
+  const val = resolveLayout('auto', kaggle, 'val');
+  assert.deepEqual([val.layout, val.split, val.pairing.masks], ['folders', 'valid', path.join(kaggle, 'valid', 'masks')]);
+  // One pair at the root: the whole dataset whichever split is asked (trainers hold no validation split out of it).
+  const flat = path.join(d, 'flat');
+  await img(path.join(flat, 'img', 'a.png')); grey(path.join(flat, 'mask', 'a.png'), [1]);
+  for (const split of ['train', 'val']) assert.deepEqual((({ split: s, whole, pairing }) => [s, whole, pairing.images])(resolveLayout('auto', flat, split)), [split, true, path.join(flat, 'img')]);
+  // YOLO's images/ with labels/*.txt: polygons to convert, not masks.
+  const yolo = path.join(d, 'yolo');
+  await img(path.join(yolo, 'images', 'a.png')); fs.mkdirSync(path.join(yolo, 'labels')); fs.writeFileSync(path.join(yolo, 'labels', 'a.txt'), '0 0.1 0.1 0.5 0.1 0.5 0.5\n');
+  assert.equal(detectLayout(yolo), null);
+  assert.throws(() => resolveLayout('folders', yolo, 'train'), (e: Error) => e instanceof UserError && e.message === `data ${yolo}: not a folders dataset: expected images/ and masks/ (or image/ and label/), or split folders holding them (found images, labels)`);
+});
+
+test('the CLI on folders datasets: train --data on one folder pair validates on nothing rather than its training images; 0/255 masks read as two classes as with --images', async () => {
+  const d = tempDir();
+  for (const i of [0, 1, 2]) { await img(path.join(d, 'images', `${i}.png`)); grey(path.join(d, 'masks', `${i}.png`), [0, 255]); }
+  const run = (...a: string[]) => spawnSync(process.execPath, [BIN, ...a], { encoding: 'utf8' });
+  const v = run('verify', '--data', d, '--classes', '2', '--quiet');
+  assert.equal(v.status, 0, v.stderr + v.stdout);
+  assert.match(v.stdout, /reading 255 as class 1/);
+  assert.match(v.stdout, /^ +1 +class 1 +48 +50\.00%/m);
+  const t = run('train', '--data', d, '--classes', '2', '--input-size', `${H}x${W}`, '--arch', 'unet', '--width', '4', '--depth', '1', '--epochs', '1', '--batch-size', '3', '--workers', '0', '--out', path.join(d, 'run'));
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stderr, /no validation split \(.* has no split folders\); give --val-fraction 0\.2/);
+  assert.doesNotMatch(t.stderr, /are training images too/);
+  assert.match(t.stderr, /3 training images, 0 validation/);
+  const bad = run('train', '--data', d, '--classes', '2', '--input-size', `${H}x${W}`, '--val-split', 'val', '--out', path.join(d, 'run2'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^pixelwise: --val-split val: .* has no split folders \(one images and masks folder\); give --val-fraction 0\.2/m);
 });
 
 test('the CLI: verify --data says which layout it recognised and checks the split; train and evaluate --data take classes, void and splits from the layout', async () => {

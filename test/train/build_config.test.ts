@@ -128,5 +128,12 @@ test('trainConfig({ data }): a dataset in a standard layout gives the splits, cl
   assert.throws(() => trainConfig({ data: root, train: { images: root, masks: root }, inputSize: [32, 32] }), /^UserError: data .*: a dataset in a standard layout; give it or train/);
   assert.throws(() => trainConfig({ data: path.join(d, 'none'), inputSize: [32, 32] }), (e: Error) => e instanceof UserError && e.argument === 'data');
   assert.throws(() => trainConfig({ data: root, valSplit: 'test', inputSize: [32, 32] }), UserError);
+  // One images and masks folder: no validation split (its "val" would be the training pairs).
+  const flat = await writeSyntheticDataset(path.join(d, 'flat'), 2, 32, 32, 3);
+  const said: string[] = [];
+  const whole = trainConfig({ data: path.dirname(flat.images), classes: 3, inputSize: [32, 32], workers: 0 }, (l) => said.push(l));
+  assert.deepEqual([whole.train.images, whole.val], [flat.images, undefined]);
+  assert.match(said.join('\n'), /no validation split \(.*flat has no split folders\); give valFraction or val/);
+  assert.throws(() => trainConfig({ data: path.dirname(flat.images), classes: 3, valSplit: 'val', inputSize: [32, 32] }), (e: Error) => e instanceof UserError && e.argument === 'valSplit' && /has no split folders/.test(e.message));
   assert.throws(() => trainConfig({ train: { images: root, masks: root }, classes: 2, split: 'val', inputSize: [32, 32] }), /^UserError: split val: names a split or layout of a dataset; give its folder as data/);
 });

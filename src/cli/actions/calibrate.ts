@@ -7,7 +7,7 @@ import { readCheckedMask } from '../../data/loader.js';
 import { CalibrationBins, fitTemperature } from '../../metrics/calibration.js';
 import { copyPackage, readCard, writeCard } from '../../models/package.js';
 import { isShippedDir, resolveModelDir } from '../../models/shipped.js';
-import { makeSpec, resolveData, resolveLabelMap, scoringClasses } from './shared.js';
+import { makeSpec, resolveData, masksLabelMap, scoringClasses } from './shared.js';
 import { packageTarget } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
@@ -26,7 +26,7 @@ export async function run(o: Opts): Promise<void> {
     if (card.output.kind === 'labels') throw new UserError(`--model ${o.model}: gives label maps only (an argmax graph), no probabilities to calibrate`);
     const k = card.model.numClasses;
     const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? card.ignoreIndex ?? 255;
-    const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex, log) : layout.labelMap;
+    const labelMap = await masksLabelMap(layout, pairing, o.labelMap, k, o.ignoreIndex, log);
     const spec = makeSpec(pairing, k, ignore, labelMap, scoringClasses(o.model, card.classes, o.classFile));
     const samples = loadSamples(spec);
     // Pixels sampled at an even stride over each image, so the fit sees every image alike.

@@ -11,7 +11,7 @@ import { imageConfusion, imageScore, sumConfusions, type ImageConfusion } from '
 import { pairedBootstrap, pairedScoreBootstrap, type PairedResult } from '../../metrics/bootstrap.js';
 import { colorize } from '../../render/colorize.js';
 import { overviewJpeg, stackJpeg } from '../../render/overview.js';
-import { datasetClasses, makeSpec, resolveData, resolveLabelMap, scoringClasses } from './shared.js';
+import { datasetClasses, makeSpec, resolveData, masksLabelMap, scoringClasses } from './shared.js';
 import { checkOutputDir } from '../output_paths.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
@@ -122,7 +122,7 @@ async function ownScoring(a: string, b: string, segA: Segmenter, segB: Segmenter
   const { pairing, layout } = resolveData(o, 'val', cliLog);
   if (layout?.classes && layout.classes.length !== k) throw new UserError(`${a}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; score it in the dataset's classes with --class-map`);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? segA.card.ignoreIndex ?? 255;
-  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex, cliLog) : layout.labelMap;
+  const labelMap = await masksLabelMap(layout, pairing, o.labelMap, k, o.ignoreIndex, cliLog);
   const classes = scoringClasses(a, segA.card.classes, o.classFile);
   return { k, spec: makeSpec(pairing, k, ignore, labelMap, classes), cmOpts: { ignoreIndex: ignore }, names: ca, colors: classes.map((c) => c.color), ignore };
 }
@@ -149,7 +149,7 @@ async function mappedScoring(a: string, b: string, segA: Segmenter, segB: Segmen
   for (const [m, who] of [[ma, a], [mb, b]] as const) if (m) cliLog(`${who}: ${describeClassMapping(m)}`);
   const asOwn = (m?: ClassMapping): ClassMapping => m ?? { ...ref, pred: ref.datasetPred };
   const k = dataset.length;
-  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
+  const labelMap = await masksLabelMap(layout, pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog);
   const colors = mappedColors(ref, dataset);
   return {
     k: ref.names.length, spec: makeSpec(pairing, k, ignore, labelMap, dataset), cmOpts: { ignoreIndex: IGNORED, unscored: ref.unscored },

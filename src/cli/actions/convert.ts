@@ -15,7 +15,7 @@ import { readCheckedMask } from '../../data/loader.js';
 import { readImage } from '../../data/image_io.js';
 import { ExportBuilder, exportNamesProblem, type LabelStudioNames } from '../../data/annotations/export.js';
 import { checkExportDir, parseExports, writeExports } from './exports.js';
-import { datasetClasses, makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { datasetClasses, makeSpec, resolveData, masksLabelMap } from './shared.js';
 import { cliLog } from '../flags.js';
 
 export async function run(file: string | undefined, o: Opts): Promise<void> {
@@ -89,7 +89,7 @@ async function toTools(o: Opts): Promise<void> {
   if (!classes) throw new UserError(`--to ${o.to}: needs the classes the masks' values stand for: --class-file FILE (names and colours), --classes N, or --data in a standard layout`);
   if (o.classes != null && o.classes !== classes.length) throw new UserError(`--classes ${o.classes}: ${o.classFile != null ? `--class-file ${o.classFile}` : `the ${layout!.layout} layout`} has ${classes.length}; give one of them`);
   const ignore = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
-  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, classes.length, o.ignoreIndex, cliLog) : layout.labelMap;
+  const labelMap = await masksLabelMap(layout, pairing, o.labelMap, classes.length, o.ignoreIndex, cliLog);
   const spec = makeSpec(pairing, classes.length, ignore, labelMap, classes);
   const samples = loadSamples(spec);
   const names = samples.map((s) => path.relative(pairing.images, s.image).split(path.sep).join('/'));

@@ -11,7 +11,7 @@ import { loadSamples } from '../../data/dataset.js';
 import { evaluateSamples } from '../../metrics/evaluate.js';
 import { scoresJson, scoresMarkdown, scoresTable, type BoundaryReport } from '../../metrics/report.js';
 import { BoundaryF1 } from '../../metrics/boundary.js';
-import { datasetClasses, makeSpec, resolveData, resolveLabelMap, scoringClasses, segmenterOptions } from './shared.js';
+import { datasetClasses, makeSpec, resolveData, masksLabelMap, scoringClasses, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { openCard, writeCard } from '../../models/card_file.js';
@@ -69,7 +69,7 @@ export async function run(o: Opts): Promise<void> {
   if (layout?.classes && (layout.classes.length !== k)) {
     throw new UserError(`--model ${o.model}: predicts ${k} classes, the ${layout.layout} dataset has ${layout.classes.length}; evaluate a model of the dataset's classes, or join the two with --class-map (auto: the same names; cityscapes-camvid; MODEL=DATASET pairs)`);
   }
-  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
+  const labelMap = await masksLabelMap(layout, pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog);
   const classes = [...scoringClasses(o.model, card.classes, o.classFile)];
   while (classes.length < matrixClasses) classes.push({ name: `void ${classes.length}`, color: [0, 0, 0] });
   const spec = makeSpec(pairing, matrixClasses, o.voidIndex ?? ignore, labelMap, classes);
@@ -130,7 +130,7 @@ async function runMapped(o: Opts, dir: string, seg: Segmenter): Promise<void> {
   const map = classMapping(seg.card.classes.map((c) => c.name), dataset.map((c) => c.name), classMapSpec(o.classMap!), ignore);
   cliLog(describeClassMapping(map));
   const k = dataset.length;
-  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog) : layout.labelMap;
+  const labelMap = await masksLabelMap(layout, pairing, o.labelMap, k, o.ignoreIndex ?? (ignore === 255 ? undefined : ignore), cliLog);
   const spec = makeSpec(pairing, k, ignore, labelMap, dataset);
   const samples = loadSamples(spec);
   const bar = progressBar('evaluate', samples.length, 'img', o.quiet || o.json);

@@ -33,7 +33,7 @@ export function datasetClasses(layout: ResolvedSplit | undefined, classFile: str
  * Applies `--label-map`, or the automatic 255 -> 1 rule for 0/255 binary masks with 2 classes
  * (only while the ignore label is the default: an explicit --ignore-index 255 means what it says).
  */
-export async function resolveLabelMap(spec: PairingSpec, labelMapOpt: string | undefined,
+async function resolveLabelMap(spec: PairingSpec, labelMapOpt: string | undefined,
   numClasses: number, ignoreIndex: number | undefined, log: (l: string) => void): Promise<[number, number][]> {
   const explicit = parseLabelMap(labelMapOpt);
   if (explicit.size) return [...explicit.entries()];
@@ -45,6 +45,15 @@ export async function resolveLabelMap(spec: PairingSpec, labelMapOpt: string | u
     }
   }
   return [];
+}
+
+/**
+ * The label map a command reads masks with: --label-map, else a known layout's own; images and
+ * masks folders (given as such, or the folders layout) as resolveLabelMap reads them.
+ */
+export async function masksLabelMap(layout: ResolvedSplit | undefined, spec: PairingSpec, labelMapOpt: string | undefined,
+  numClasses: number, ignoreIndex: number | undefined, log: (l: string) => void): Promise<[number, number][]> {
+  return labelMapOpt || !layout || layout.layout === 'folders' ? resolveLabelMap(spec, labelMapOpt, numClasses, ignoreIndex, log) : layout.labelMap;
 }
 
 export function makeSpec(pairing: PairingSpec, numClasses: number, ignoreIndex: number,

@@ -17,7 +17,7 @@ import { classStarts } from '../../train/init_classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
 import { IMAGENET_NORM } from '../../data/normalize.js';
 import { parseNumberList } from '../options.js';
-import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { makeSpec, resolveData, masksLabelMap } from './shared.js';
 import { resolveBands } from './bands.js';
 import { loadSamples } from '../../data/dataset.js';
 import { applyRecipe, recipeOption } from '../recipe.js';
@@ -164,9 +164,15 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (o.valFraction != null && (o.valImages != null || o.valSplit != null)) throw new UserError(`--val-fraction ${o.valFraction}: holds validation images out of the training pairs; give it or ${o.valImages != null ? '--val-images' : '--val-split'}, not both`);
     let val: SplitSpec | undefined;
     if (o.valImages != null) val = { ...pairing, images: o.valImages, masks: o.valMasks!, list: o.valList };
-    else if (dataset && o.valFraction == null) {
+    else if (dataset?.whole && o.valFraction == null) {
+      // One images and masks folder: its "val" would be the training pairs themselves.
+      if (o.valSplit != null) throw new UserError(`--val-split ${o.valSplit}: ${dataset.root} has no split folders (one images and masks folder); give --val-fraction 0.2 to hold a fifth of its pairs out`);
+      log(`no validation split (${dataset.root} has no split folders); give --val-fraction 0.2 to hold a fifth of the training pairs out`);
+    } else if (dataset && o.valFraction == null) {
       const valSplit = o.valSplit ?? 'val'; // a layout's own name for it (ADE20K's validation) is found by alias
       try { val = resolveData({ ...o, split: valSplit }, valSplit, log).pairing as SplitSpec; } catch (e) {
+        // Refused as the split resolveData was given: the user named it --val-split.
+        if (o.valSplit != null && e instanceof UserError && e.argument === 'split') throw new UserError(`valSplit${e.message.slice('split'.length)}`, 2, 'valSplit');
         if (o.valSplit != null || !(e instanceof UserError)) throw e;
         log(`no validation split (${e.message.split(': ').slice(1).join(': ')}); give --val-split NAME, or --val-fraction 0.2 to hold a fifth of the training pairs out`);
       }
@@ -184,7 +190,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     let classes = binary ? resolveBinaryClasses(o.classFile) : o.classFile == null && dataset?.classes && o.classes == null ? dataset.classes
       : o.classFile == null && o.classes == null && fromTeacher ? fromTeacher : resolveClasses(numClasses, o.classFile);
     if (binary) log(`binary segmentation (--classes 1): one sigmoid output for ${classes[1].name}; masks hold 0 (background) and 1 or 255 (${classes[1].name}); its loss is binary cross-entropy (--loss ce) or Dice; label maps mark ${classes[1].name} where its probability > 0.5 (--threshold ${classes[1].name}=P at inference)`);
-    let labelMap = noMasks ? [] : o.labelMap == null && dataset ? dataset.labelMap : await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, log);
+    let labelMap = noMasks ? [] : await masksLabelMap(dataset, pairing, o.labelMap, numClasses, o.ignoreIndex, log);
     // The masks are read in the dataset's classes, then mapped onto the selected ones.
     const maskClasses = classes;
     let maskColors: Rgb[] | undefined, teacherMap: number[] | undefined;

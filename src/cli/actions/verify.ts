@@ -1,7 +1,7 @@
 // The `verify` command's work, loaded when the command runs (the definition in ../verify.ts stays light).
 import { readClassList, resolveBinaryClasses, resolveClasses } from '../../data/classes.js';
 import { verifyDataset } from '../../data/verify.js';
-import { makeSpec, resolveData, resolveLabelMap } from './shared.js';
+import { makeSpec, resolveData, masksLabelMap } from './shared.js';
 import { UserError } from '../../util/errors.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../verify.js';
@@ -23,7 +23,7 @@ export async function run(o: Opts): Promise<void> {
   const binary = o.classes === 1;
   const numClasses = binary ? 2 : classCount;
   const classes = binary ? resolveBinaryClasses(o.classFile) : o.classes == null && !o.classFile ? layout!.classes! : resolveClasses(numClasses, o.classFile);
-  const labelMap = o.labelMap || !layout ? await resolveLabelMap(pairing, o.labelMap, numClasses, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`)) : layout.labelMap;
+  const labelMap = await masksLabelMap(layout, pairing, o.labelMap, numClasses, o.ignoreIndex, (l) => process.stdout.write(`note: ${l}\n`));
   const ignoreIndex = o.ignoreIndex ?? layout?.ignoreIndex ?? 255;
   const spec = makeSpec(pairing, numClasses, ignoreIndex, labelMap, classes);
   // Drawings inside the dataset's folders would be read as its images (or masks) next time.
