@@ -11,7 +11,7 @@ export { writePredictionOutputs } from './inference/outputs.js';
 export { readImage, decodeImageBuffer, type RgbImage } from './data/image_io.js';
 export { readMask, encodeLabelPng, parseLabelMap } from './data/mask_io.js';
 export { pairSamples, loadSamples, type DatasetSpec, type Sample } from './data/dataset.js';
-export { verifyDataset } from './data/verify.js';
+export { verifyDataset, maskValues, classesFromValues, type MaskValues } from './data/verify.js';
 export { augmentPair, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from './data/augment.js';
 export { SegLoader } from './data/loader.js';
 export { IMAGENET_NORM, type Normalization } from './data/normalize.js';

@@ -1,9 +1,9 @@
 // Dataset checks behind `pixelwise verify`: every problem as one line naming the file.
 import { BandStats, readRaster, type SampleType } from './raster.js';
-import { DATASET_SPEC_KEYS, lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec } from './dataset.js';
+import { DATASET_SPEC_KEYS, lossyMaskProblem, pairSamples, pairingHint, sameStemProblem, type DatasetSpec, type PairingSpec } from './dataset.js';
 import { readMask } from './mask_io.js';
 import { classHistogram, medianFrequencyWeights } from './stats.js';
-import { describeError } from '../util/errors.js';
+import { UserError, describeError } from '../util/errors.js';
 import { IMAGE_KINDS } from './image_exts.js';
 import { refuseUnknownKeys, expectArgs } from '../util/call_options.js';
 
@@ -69,4 +69,54 @@ export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: numbe
   }
   return { problems, images: pairing.samples.length, histogram, ignored, suggestedWeights: medianFrequencyWeights(histogram), modes,
     bands: { channels: bands.channels, sampleType: bands.sampleType, mean: bands.mean(), std: bands.std() } };
+}
+
+/** The values a dataset's masks hold, before anyone says what they mean. */
+export interface MaskValues {
+  masks: number;
+  /** Pixels per mask value (index and grey masks, and grey saved as RGB), in value order. */
+  values: [number, number][];
+  /** RGB colour masks: their values are colours, which a class file names. */
+  colourMasks: number;
+  /** Masks that could not be read, each as one line naming the file. */
+  problems: string[];
+}
+
+/**
+ * Reads every mask of `pairing` for the values it holds: what a user who does not know the classes
+ * of a dataset asks first (verify without --classes).
+ */
+export function maskValues(pairing: PairingSpec, onProgress?: (done: number, total: number) => void): MaskValues {
+  expectArgs('maskValues', [['pairing', pairing, 'object']]);
+  const { samples } = pairSamples(pairing);
+  const counts = new Float64Array(256), problems: string[] = [];
+  let colourMasks = 0, done = 0;
+  for (const s of samples) {
+    try {
+      const m = readMask(s.mask!);
+      for (let i = 0; i < m.data.length; i++) counts[m.data[i]]++;
+    } catch (e) {
+      if (e instanceof UserError && / RGB colour mask;/.test(e.message)) colourMasks++;
+      else problems.push(describeError(e));
+    }
+    onProgress?.(++done, samples.length);
+  }
+  const values: [number, number][] = [];
+  counts.forEach((n, v) => { if (n) values.push([v, n]); });
+  return { masks: samples.length, values, colourMasks, problems };
+}
+
+/**
+ * The --classes (and label rules) that read mask values as they most likely mean, in words: 0/255
+ * as two classes, 0..K-1 as K classes with 255 the ignore label, values with gaps packed by a label map.
+ */
+export function classesFromValues(values: number[]): string {
+  const vals = values.filter((v) => v !== 255), ignored = values.includes(255);
+  if (!vals.length) return ignored ? 'every pixel is 255, the ignore label: no class to learn' : 'no mask values';
+  if (vals.length === 1 && vals[0] === 0 && ignored) return '--classes 2 (0 and 255: 255 read as class 1; or --classes 1 for one sigmoid output)';
+  const top = vals[vals.length - 1], ign = ignored ? ', 255 the ignore label' : '';
+  if (vals.length === top + 1) return `--classes ${top + 1} (ids 0..${top}${ign})`;
+  const missing = Array.from({ length: top + 1 }, (_, v) => v).filter((v) => !vals.includes(v));
+  const pack = vals.map((v, i) => [v, i]).filter(([v, i]) => v !== i).map(([v, i]) => `${v}:${i}`).join(',');
+  return `--classes ${top + 1} (ids 0..${top}${ign}; ${missing.length > 6 ? `${missing.length} of them` : missing.join(', ')} never appear${vals.length <= 32 ? `: --label-map ${pack} --classes ${vals.length} packs the ${vals.length} found` : ''})`;
 }

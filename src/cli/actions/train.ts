@@ -156,9 +156,8 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (o.selectClasses != null && !o.classFile && !dataset?.classes && !fromTeacher) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
     // The class count: given, the dataset's, or that of the class file.
     const classCount = o.classes ?? dataset?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined) ?? fromTeacher?.length;
-    for (const [k, v] of [['--classes', classCount], ['--out', o.out]] as const) {
-      if (v == null) throw new UserError(`${k} is required (or --resume RUN_DIR)`);
-    }
+    if (classCount == null) throw new UserError(`--classes is required: the number of classes the masks hold (\`pixelwise verify\` with the same ${o.data != null ? '--data' : '--images and --masks'} lists the values they hold), or --class-file (or --resume RUN_DIR)`);
+    if (o.out == null) throw new UserError('--out is required (or --resume RUN_DIR)');
     if ((o.valImages == null) !== (o.valMasks == null)) throw new UserError('--val-images and --val-masks go together');
     if (o.valSplit != null && o.data == null) throw new UserError(`--val-split ${o.valSplit}: needs --data ROOT; with --images, give --val-images and --val-masks`);
     if (o.valFraction != null && (o.valImages != null || o.valSplit != null)) throw new UserError(`--val-fraction ${o.valFraction}: holds validation images out of the training pairs; give it or ${o.valImages != null ? '--val-images' : '--val-split'}, not both`);

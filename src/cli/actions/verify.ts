@@ -1,6 +1,7 @@
 // The `verify` command's work, loaded when the command runs (the definition in ../verify.ts stays light).
 import { readClassList, resolveBinaryClasses, resolveClasses } from '../../data/classes.js';
-import { verifyDataset } from '../../data/verify.js';
+import { classesFromValues, maskValues, verifyDataset } from '../../data/verify.js';
+import type { PairingSpec } from '../../data/dataset.js';
 import { makeSpec, resolveData, masksLabelMap } from './shared.js';
 import { UserError } from '../../util/errors.js';
 import { progressBar } from '../../util/progress.js';
@@ -18,7 +19,7 @@ export async function run(o: Opts): Promise<void> {
   if (!(o.alpha >= 0 && o.alpha <= 1)) throw new UserError(`--alpha ${o.alpha}: must be between 0 and 1`);
   const { pairing, layout } = resolveData(o, 'train', (l) => process.stdout.write(`layout: ${l}\n`));
   const classCount = o.classes ?? layout?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined);
-  if (classCount == null) throw new UserError('--classes is required (the number of classes the masks hold), or --class-file');
+  if (classCount == null) return listMaskValues(pairing, o);
   // --classes 1 is binary segmentation: masks of background (0) and foreground (1, or 255).
   const binary = o.classes === 1;
   const numClasses = binary ? 2 : classCount;
@@ -65,4 +66,19 @@ export async function run(o: Opts): Promise<void> {
     process.stdout.write(`\nlabel QA with ${o.model}: ${flagged.length} of ${rows.length} masks flagged; most suspect first in ${path.join(o.report, 'qa.csv')} (qa.json, contact sheet qa.jpg; the flagged as a list, flagged.txt: convert --to FORMATS --list ${path.join(o.report, 'flagged.txt')} writes them for a labelling tool)\n`);
     for (const r of flagged.slice(0, 10)) process.stdout.write(`  ${r.mask}: ${r.findings.map((f) => asFlags(f.message)).join('; ')}\n`);
   }
+}
+
+/** Without --classes: the values the masks hold, and the --classes that reads them. */
+function listMaskValues(pairing: PairingSpec, o: Opts): void {
+  if (o.model || o.overlays != null) throw new UserError(`${o.model ? '--model' : '--overlays'}: needs --classes (the number of classes the masks hold) or --class-file; verify without them lists the values the masks hold`);
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const r = maskValues(pairing, (d, t) => { bar ??= progressBar('verify', t, 'mask', o.quiet); bar.update(d); });
+  (bar as ReturnType<typeof progressBar> | null)?.stop();
+  for (const p of r.problems) process.stdout.write(asFlags(p) + '\n');
+  const total = r.values.reduce((a, [, n]) => a + n, 0);
+  process.stdout.write(`${r.masks} mask${r.masks === 1 ? '' : 's'}; no --classes given: the values they hold\n\n${'value'.padStart(5)}  ${'pixels'.padStart(12)}  ${'share'.padStart(7)}\n`);
+  for (const [v, n] of r.values) process.stdout.write(`${String(v).padStart(5)}  ${String(n).padStart(12)}  ${((100 * n) / total).toFixed(2).padStart(6)}%\n`);
+  if (r.colourMasks) process.stdout.write(`\n${r.colourMasks} RGB colour masks: their colours are classes; give --class-file with each class's colour\n`);
+  if (r.values.length) process.stdout.write(`\nsuggested: ${classesFromValues(r.values.map(([v]) => v))}; then verify again with it\n`);
+  if (r.problems.length) process.exitCode = 1;
 }
