@@ -2,7 +2,8 @@
 // list) and to the classes and label rules the dataset's masks follow:
 // - folders: images + masks folders paired by name (--mask-suffix, --recursive), at the root (the
 //   whole dataset, no splits) or in split folders (train/image with train/label, as the Keras U-Net
-//   examples keep ISBI's membranes; train/images with train/masks, val/...);
+//   examples keep ISBI's membranes; train/images with train/masks, val/...), or as
+//   image-segmentation-keras's example dataset: images_prepped_SPLIT/ with annotations_prepped_SPLIT/;
 // - cityscapes: leftImg8bit/SPLIT/CITY/*_leftImg8bit.png with gtFine/SPLIT/CITY/*_gtFine_labelIds.png,
 //   the 34 labelIds mapped to the 19 trainIds (the rest void, 255);
 // - voc: JPEGImages/*.jpg with SegmentationClass/*.png (palette indices, 255 void), the split from
@@ -128,6 +129,12 @@ function textOnly(dir: string): boolean {
 /** The split folders of a folders dataset: those holding images and masks. */
 const folderSplits = (root: string) => present(root).filter((d) => folderPair(path.join(root, d)));
 
+/** image-segmentation-keras's example dataset (dataset1): images_prepped_SPLIT/ with annotations_prepped_SPLIT/. */
+const kerasSegSplits = (root: string) => present(root).flatMap((d) => {
+  const s = /^images_prepped_(.+)$/.exec(d)?.[1];
+  return s && isDir(path.join(root, `annotations_prepped_${s}`)) ? [s] : [];
+});
+
 const has = (root: string, dirs: (string | string[])[]) => dirs.every((d) => (Array.isArray(d) ? d : [d]).some((x) => isDir(path.join(root, x))));
 
 /** The layout `root` is in (and the root itself, a wrapper folder descended into), or null. */
@@ -143,14 +150,14 @@ export function detectLayout(root: string): { layout: LayoutName; root: string }
     if (isClassDict(r)) return { layout: 'class-dict', root: r };
   }
   // Last, and at the root only: an archive's wrapper folder (bdd100k/) holding images/ and labels/ is no split of ours.
-  if (isDir(root) && (folderPair(root) || folderSplits(root).length)) return { layout: 'folders', root };
+  if (isDir(root) && (folderPair(root) || folderSplits(root).length || kerasSegSplits(root).length)) return { layout: 'folders', root };
   return null;
 }
 
 function expected(layout: LayoutName): string {
   if (layout === 'roboflow') return `train/, valid/ or test/ holding ${ROBOFLOW_CLASSES}`;
   if (layout === 'class-dict') return `${CLASS_DICT} and SPLIT/ with SPLIT_labels/`;
-  return layout === 'folders' ? 'images/ and masks/ (or image/ and label/), or split folders holding them' : SIGNATURES[layout].map((d) => (Array.isArray(d) ? d.map((x) => `${x}/`).join(' or ') : `${d}/`)).join(' and ');
+  return layout === 'folders' ? 'images/ and masks/ (or image/ and label/), split folders holding them, or images_prepped_SPLIT/ and annotations_prepped_SPLIT/' : SIGNATURES[layout].map((d) => (Array.isArray(d) ? d.map((x) => `${x}/`).join(' or ') : `${d}/`)).join(' and ');
 }
 
 /** The split folders present under `dir` (for messages). */
@@ -275,6 +282,12 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
       const rules = { maskSuffix: o.maskSuffix, recursive: o.recursive };
       const whole = folderPair(root);
       if (whole) return { layout: name, root, split, whole: true, ignoreIndex: 255, labelMap: [], pairing: { ...whole, ...rules } };
+      const keras = kerasSegSplits(root);
+      if (keras.length) {
+        const s = [split, ...(SPLIT_ALIASES[split] ?? [])].find((x) => keras.includes(x));
+        if (!s) throw argumentError('split', split, `no ${path.join(root, `images_prepped_${split}`)} (splits here: ${keras.join(', ')})`);
+        return { layout: name, root, split: s, ignoreIndex: 255, labelMap: [], pairing: { images: path.join(root, `images_prepped_${s}`), masks: path.join(root, `annotations_prepped_${s}`), ...rules } };
+      }
       if (!folderSplits(root).length) throw argumentError('data', root, `not a folders dataset: expected ${expected('folders')} (found ${present(root).join(', ') || 'no folders'})`);
       const dir = splitDir('', split), pair = folderPair(dir.dir);
       if (!pair) throw argumentError('split', split, `no images/ and masks/ (or image/ and label/) in ${dir.dir} (splits here: ${folderSplits(root).join(', ')})`);

@@ -328,11 +328,18 @@ test('folders: split folders of image/ and label/ (the Keras U-Net examples\' me
   const flat = path.join(d, 'flat');
   await img(path.join(flat, 'img', 'a.png')); grey(path.join(flat, 'mask', 'a.png'), [1]);
   for (const split of ['train', 'val']) assert.deepEqual((({ split: s, whole, pairing }) => [s, whole, pairing.images])(resolveLayout('auto', flat, split)), [split, true, path.join(flat, 'img')]);
+  // image-segmentation-keras's dataset1: images_prepped_train/ with annotations_prepped_train/, and test.
+  const keras = path.join(d, 'dataset1');
+  for (const s of ['train', 'test']) { await img(path.join(keras, `images_prepped_${s}`, '0001TP_006690.png')); grey(path.join(keras, `annotations_prepped_${s}`, '0001TP_006690.png'), [3]); }
+  assert.deepEqual(detectLayout(keras), { layout: 'folders', root: keras });
+  const kt = resolveLayout('auto', keras, 'test');
+  assert.deepEqual([kt.split, kt.pairing.images, kt.pairing.masks], ['test', path.join(keras, 'images_prepped_test'), path.join(keras, 'annotations_prepped_test')]);
+  assert.throws(() => resolveLayout('auto', keras, 'val'), (e: Error) => e instanceof UserError && e.message === `split val: no ${path.join(keras, 'images_prepped_val')} (splits here: test, train)`);
   // YOLO's images/ with labels/*.txt: polygons to convert, not masks.
   const yolo = path.join(d, 'yolo');
   await img(path.join(yolo, 'images', 'a.png')); fs.mkdirSync(path.join(yolo, 'labels')); fs.writeFileSync(path.join(yolo, 'labels', 'a.txt'), '0 0.1 0.1 0.5 0.1 0.5 0.5\n');
   assert.equal(detectLayout(yolo), null);
-  assert.throws(() => resolveLayout('folders', yolo, 'train'), (e: Error) => e instanceof UserError && e.message === `data ${yolo}: not a folders dataset: expected images/ and masks/ (or image/ and label/), or split folders holding them (found images, labels)`);
+  assert.throws(() => resolveLayout('folders', yolo, 'train'), (e: Error) => e instanceof UserError && e.message === `data ${yolo}: not a folders dataset: expected images/ and masks/ (or image/ and label/), split folders holding them, or images_prepped_SPLIT/ and annotations_prepped_SPLIT/ (found images, labels)`);
 });
 
 test('the CLI on folders datasets: train --data on one folder pair validates on nothing rather than its training images; 0/255 masks read as two classes as with --images', async () => {
