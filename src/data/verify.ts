@@ -111,6 +111,7 @@ export function maskValues(pairing: PairingSpec, onProgress?: (done: number, tot
  * as two classes, 0..K-1 as K classes with 255 the ignore label, values with gaps packed by a label map.
  */
 export function classesFromValues(values: number[]): string {
+  expectArgs('classesFromValues', [['values', values, 'array']]);
   const vals = values.filter((v) => v !== 255), ignored = values.includes(255);
   if (!vals.length) return ignored ? 'every pixel is 255, the ignore label: no class to learn' : 'no mask values';
   if (vals.length === 1 && vals[0] === 0 && ignored) return '--classes 2 (0 and 255: 255 read as class 1; or --classes 1 for one sigmoid output)';
