@@ -173,7 +173,12 @@ export function resolveLayout(layout: LayoutName | 'auto', root: string, split: 
   let name: LayoutName;
   if (layout === 'auto') {
     const found = detectLayout(root);
-    if (!found) throw argumentError('data', root, `no known dataset layout here: ${LAYOUTS.filter((l) => l !== 'folders').map((l) => `${l} (${expected(l)})`).join(', ')}, or ${expected('folders')}; give options.images and options.masks for other folders`);
+    if (!found) {
+      // YOLO's images/ with labels/*.txt (here, or in its split folders): polygons to draw first.
+      const yolo = [root, ...present(root).map((d) => path.join(root, d))].find((d) => isDir(path.join(d, 'labels')) && textOnly(path.join(d, 'labels')) && IMAGE_DIRS.some((i) => isDir(path.join(d, i))));
+      if (yolo) throw argumentError('data', root, `${path.join(yolo, 'labels')} holds text files, YOLO's polygons, not masks: \`pixelwise convert --from yolo\` draws them as masks (and says how to train on them)`);
+      throw argumentError('data', root, `no known dataset layout here: ${LAYOUTS.filter((l) => l !== 'folders').map((l) => `${l} (${expected(l)})`).join(', ')}, or ${expected('folders')}; give options.images and options.masks for other folders`);
+    }
     ({ layout: name, root } = found);
   } else {
     name = layout;

@@ -339,6 +339,7 @@ test('folders: split folders of image/ and label/ (the Keras U-Net examples\' me
   const yolo = path.join(d, 'yolo');
   await img(path.join(yolo, 'images', 'a.png')); fs.mkdirSync(path.join(yolo, 'labels')); fs.writeFileSync(path.join(yolo, 'labels', 'a.txt'), '0 0.1 0.1 0.5 0.1 0.5 0.5\n');
   assert.equal(detectLayout(yolo), null);
+  assert.throws(() => resolveLayout('auto', yolo, 'train'), (e: Error) => e instanceof UserError && e.message === `data ${yolo}: ${path.join(yolo, 'labels')} holds text files, YOLO's polygons, not masks: \`pixelwise convert --from yolo\` draws them as masks (and says how to train on them)`);
   assert.throws(() => resolveLayout('folders', yolo, 'train'), (e: Error) => e instanceof UserError && e.message === `data ${yolo}: not a folders dataset: expected images/ and masks/ (or image/ and label/), split folders holding them, or images_prepped_SPLIT/ and annotations_prepped_SPLIT/ (found images, labels)`);
 });
 
