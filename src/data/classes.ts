@@ -66,7 +66,7 @@ export function resolveBinaryClasses(file?: string): ClassInfo[] {
 
 /** A class list by name: a built-in set (voc, cityscapes, ade20k, camvid) or a JSON class file. */
 export function readClassList(file: string): ClassInfo[] {
-  return CLASS_SETS[file] ?? loadClassFile(file);
+  return Object.hasOwn(CLASS_SETS, file) ? CLASS_SETS[file] : loadClassFile(file);
 }
 
 export function defaultClasses(n: number): ClassInfo[] {

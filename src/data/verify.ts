@@ -18,16 +18,22 @@ export interface VerifyReport {
   bands: { channels: number; sampleType: SampleType | null; mean: number[]; std: number[] };
 }
 
-export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
-  expectArgs('verifyDataset', [['spec', spec, 'object']]);
-  refuseUnknownKeys(spec, DATASET_SPEC_KEYS, 'verifyDataset()');
-  const pairing = pairSamples(spec);
+/** Each image without its mask and mask without its image, as one line naming the file; no pairs at all, with how to pair them. */
+function pairingProblems(spec: PairingSpec, pairing: ReturnType<typeof pairSamples>): string[] {
   const problems: string[] = [...pairing.sameStem.map(sameStemProblem), ...pairing.lossyMasks.map(lossyMaskProblem)];
   for (const f of pairing.imagesWithoutMask) problems.push(`${f}: no mask with the same name in ${spec.masks}`);
   for (const f of pairing.masksWithoutImage) problems.push(`${f}: no image with the same name in ${spec.images}`);
   const hint = pairingHint(spec, pairing);
   if (!pairing.samples.length && !hint && !pairing.imagesWithoutMask.length && !pairing.lossyMasks.length && !pairing.sameStem.length) problems.push(`${spec.images}: no images (${IMAGE_KINDS}) found`);
   if (hint) problems.push(`${pairing.imagesWithoutMask.length || 'no'} images ${pairing.imagesWithoutMask.length ? 'without a mask' : 'found'}${hint}`);
+  return problems;
+}
+
+export async function verifyDataset(spec: DatasetSpec, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+  expectArgs('verifyDataset', [['spec', spec, 'object']]);
+  refuseUnknownKeys(spec, DATASET_SPEC_KEYS, 'verifyDataset()');
+  const pairing = pairSamples(spec);
+  const problems = pairingProblems(spec, pairing);
   // Counted mask by mask: a dataset's masks are never held together (Cityscapes' train split: 6 GB decoded).
   const histogram = new Array<number>(spec.numClasses).fill(0);
   const modes: Record<string, number> = {};
@@ -78,7 +84,7 @@ export interface MaskValues {
   values: [number, number][];
   /** RGB colour masks: their values are colours, which a class file names. */
   colourMasks: number;
-  /** Masks that could not be read, each as one line naming the file. */
+  /** Files without their pair, and masks that could not be read: each one line naming the file. */
   problems: string[];
 }
 
@@ -88,8 +94,8 @@ export interface MaskValues {
  */
 export function maskValues(pairing: PairingSpec, onProgress?: (done: number, total: number) => void): MaskValues {
   expectArgs('maskValues', [['pairing', pairing, 'object']]);
-  const { samples } = pairSamples(pairing);
-  const counts = new Float64Array(256), problems: string[] = [];
+  const paired = pairSamples(pairing), { samples } = paired;
+  const counts = new Float64Array(256), problems = pairingProblems(pairing, paired);
   let colourMasks = 0, done = 0;
   for (const s of samples) {
     try {

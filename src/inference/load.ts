@@ -85,7 +85,7 @@ function checkedInput(input: unknown): string | Uint8Array | RgbImage | PixelIma
   throw new UserError(`image: got ${what}; give a file path, an encoded image (Buffer or Uint8Array) or raw pixels { data, width, height }`, 2, 'image');
 }
 
-/** A long string as an error names it. */
+/** What a network URL given as an image is refused with. */
 const FROM_THE_NETWORK = 'download the image and give its path or its bytes';
 
 /** `name`: what errors call an encoded image given as bytes. */

@@ -3,7 +3,7 @@
 // give their data, classes, crop and network and take the rest, as the command line's users do.
 import fs from 'node:fs';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
-import { defaultClasses, loadClassFile, type ClassInfo } from '../data/classes.js';
+import { defaultClasses, readClassList, type ClassInfo } from '../data/classes.js';
 import { CLASS_SETS } from '../data/class_sets.js';
 import { resolveLayout, type LayoutName } from '../data/layouts.js';
 import { IMAGENET_NORM } from '../data/normalize.js';
@@ -84,9 +84,8 @@ function classesOf(given: unknown): ClassInfo[] {
   if (typeof given === 'number' && Number.isInteger(given) && given >= 1 && given <= 256) return defaultClasses(given);
   if (Array.isArray(given)) return given as ClassInfo[];
   if (typeof given === 'string' && given.trim()) {
-    if (Object.hasOwn(CLASS_SETS, given)) return CLASS_SETS[given];
-    if (!fs.existsSync(given)) throw argumentError('classes', given, `no class set of that name (${Object.keys(CLASS_SETS).join(', ')}) and no such class file`);
-    try { return loadClassFile(given); } catch (e) { throw e instanceof UserError ? new UserError(`classes ${e.message}`, 2, 'classes') : e; }
+    if (!Object.hasOwn(CLASS_SETS, given) && !fs.existsSync(given)) throw argumentError('classes', given, `no class set of that name (${Object.keys(CLASS_SETS).join(', ')}) and no such class file`);
+    try { return readClassList(given); } catch (e) { throw e instanceof UserError ? new UserError(`classes ${e.message}`, 2, 'classes') : e; }
   }
   throw argumentError('classes', given === undefined ? 'missing' : JSON.stringify(given), `expected a number of classes, 1..256, a class set (${Object.keys(CLASS_SETS).join(', ')}), a class file's path, or a list of { name, color }`);
 }

@@ -25,6 +25,9 @@ test('maskValues counts every value of every mask; RGB colour masks and unreadab
   const r2 = maskValues({ images: path.join(d, 'images'), masks: path.join(d, 'masks') });
   assert.deepEqual([r2.masks, r2.values, r2.colourMasks, r2.problems.length], [4, [[0, 5], [255, 11]], 1, 1]);
   assert.match(r2.problems[0], /e\.png: cannot read mask/);
+  // Files without their pair are said, as verify says them with --classes.
+  await img(path.join(d, 'images', 'lone.png'));
+  assert.deepEqual(maskValues({ images: path.join(d, 'images'), masks: path.join(d, 'masks') }).problems[0], `${path.join(d, 'images', 'lone.png')}: no mask with the same name in ${path.join(d, 'masks')}`);
 });
 
 test('classesFromValues: the --classes that reads the values found', () => {
@@ -52,6 +55,10 @@ value        pixels    share
 
 suggested: --classes 3 (ids 0..2, 255 the ignore label); then verify again with it
 `);
+  // Nothing paired: said in one line, exit 1, no table.
+  fs.mkdirSync(path.join(d, 'none'));
+  const e = spawnSync(process.execPath, [BIN, 'verify', '--images', path.join(d, 'none'), '--masks', path.join(d, 'masks'), '--quiet'], { encoding: 'utf8' });
+  assert.deepEqual([e.status, e.stdout], [1, `${path.join(d, 'masks', 'a.png')}: no image with the same name in ${path.join(d, 'none')}\n${path.join(d, 'none')}: no images (jpg/png/bmp/webp/tiff/avif/gif) found\n`]);
   const t = spawnSync(process.execPath, [BIN, 'train', '--images', path.join(d, 'images'), '--masks', path.join(d, 'masks'), '--input-size', '2x4', '--out', path.join(d, 'run')], { encoding: 'utf8' });
   assert.equal(t.status, 2);
   assert.equal(t.stderr, 'pixelwise: --classes is required: the number of classes the masks hold (`pixelwise verify` with the same --images and --masks lists the values they hold), or --class-file (or --resume RUN_DIR)\n');

@@ -75,10 +75,11 @@ function listMaskValues(pairing: PairingSpec, o: Opts): void {
   const r = maskValues(pairing, (d, t) => { bar ??= progressBar('verify', t, 'mask', o.quiet); bar.update(d); });
   (bar as ReturnType<typeof progressBar> | null)?.stop();
   for (const p of r.problems) process.stdout.write(asFlags(p) + '\n');
+  if (r.problems.length) process.exitCode = 1;
+  if (!r.values.length && !r.colourMasks) return;
   const total = r.values.reduce((a, [, n]) => a + n, 0);
   process.stdout.write(`${r.masks} mask${r.masks === 1 ? '' : 's'}; no --classes given: the values they hold\n\n${'value'.padStart(5)}  ${'pixels'.padStart(12)}  ${'share'.padStart(7)}\n`);
   for (const [v, n] of r.values) process.stdout.write(`${String(v).padStart(5)}  ${String(n).padStart(12)}  ${((100 * n) / total).toFixed(2).padStart(6)}%\n`);
   if (r.colourMasks) process.stdout.write(`\n${r.colourMasks} RGB colour masks: their colours are classes; give --class-file with each class's colour\n`);
   if (r.values.length) process.stdout.write(`\nsuggested: ${classesFromValues(r.values.map(([v]) => v))}; then verify again with it\n`);
-  if (r.problems.length) process.exitCode = 1;
 }
