@@ -1,5 +1,5 @@
-// `pixelwise import`: a checkpoint trained elsewhere (PyTorch .pth/.pt, zip or legacy; safetensors)
-// becomes a pixelwise model package (model.json card + weights.safetensors).
+// `pixelwise import`: a checkpoint trained elsewhere (PyTorch .pth/.pt, zip or legacy; safetensors;
+// TensorFlow Lite; ONNX) becomes a pixelwise model package (model.json card + weights and/or ONNX).
 import { Command, Option } from 'commander';
 import { addArchOptions } from './arch_options.js';
 import { presetNames } from '../models/presets.js';
@@ -11,8 +11,8 @@ export interface Opts { from: string; arch?: string; widthMult?: number; onnx: b
 
 export function importCommand(): Command {
   return addArchOptions(new Command('import')
-    .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint, or a TensorFlow Lite model (.tflite), into a pixelwise model package')
-    .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors; PyTorch layout and names) or TensorFlow Lite model (.tflite)')
+    .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint, a TensorFlow Lite model (.tflite) or an ONNX graph (.onnx, or a Hugging Face / transformers.js model folder) into a pixelwise model package')
+    .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors; PyTorch layout and names), TensorFlow Lite model (.tflite), ONNX graph (.onnx), or a folder holding model.onnx or onnx/model.onnx with config.json and preprocessor_config.json')
     .option('--arch <name>', 'architecture the checkpoint is for (a preset may name it; see `pixelwise models`)')
     .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}; for .tflite: ${Object.keys(TFLITE_PRESETS).join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)

@@ -73,6 +73,17 @@ export function defaultClasses(n: number): ClassInfo[] {
   return defaultPalette(n).map((color, i) => ({ name: `class ${i}`, color }));
 }
 
+/**
+ * Colours for class names: a built-in set's where the names are that set's (in any case; nine in
+ * ten the same, as spellings of ADE20K's 150 names differ between copies), else a generated palette.
+ */
+export function classesNamed(names: string[]): ClassInfo[] {
+  const key = (n: string) => n.trim().toLowerCase();
+  const set = Object.values(CLASS_SETS).find((s) => s.length === names.length && s.filter((c, i) => key(c.name) === key(names[i])).length >= 0.9 * s.length);
+  const colours = set ? set.map((c) => c.color) : defaultPalette(names.length);
+  return names.map((name, i) => ({ name, color: colours[i] }));
+}
+
 export { CAMVID_CLASSES } from './class_sets.js';
 
 /** Resolves the class list for a run: a file, a named preset, or generated names. */

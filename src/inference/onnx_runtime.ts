@@ -9,6 +9,7 @@ import type { Network } from './network.js';
 import { argmaxPadded } from './label_map.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { specializeOnnx } from './onnx_static.js';
+import { readModel } from '../formats/onnx_view.js';
 import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from './onnx_tail.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -39,6 +40,14 @@ export function withLabelsOutput(bytes: Uint8Array): Uint8Array | null {
   } catch {
     return null;
   }
+}
+
+/** Whether the graph's image input fixes its batch at 1 (graphs exported for one image a pass). */
+function takesOneImage(bytes: Uint8Array): boolean {
+  try {
+    const g = readModel(bytes).graph, weights = new Set(g.initializer.map((t) => t.name));
+    return g.input.find((v) => !weights.has(v.name))?.dims?.[0] === 1;
+  } catch { return false; }
 }
 
 export function defaultThreads(): number { return cpuCores(); }
@@ -162,12 +171,15 @@ export class OnnxNetwork implements Network {
    * planes, the Resize and the ArgMax. run() keeps the whole graph (opened when first asked).
    */
   private readonly head: (ResizeTail & { sessions: GraphSessions }) | null;
+  /** The graph takes one image a pass: batches run image by image. */
+  private readonly oneImage: boolean;
   private constructor(session: Session | null, private readonly numClasses: number,
     /** Whether label maps come from an ArgMax appended to the graph (else an argmax in JS). */
     readonly labelsInGraph: boolean,
     graph: Uint8Array, opts: Record<string, unknown>, private readonly logits: string, head: { tail: ResizeTail; session: Session } | null) {
     this.full = new GraphSessions(graph, opts, '', session);
     this.head = head && { ...head.tail, sessions: new GraphSessions(head.tail.head, opts, 'head:', head.session) };
+    this.oneImage = takesOneImage(graph);
   }
 
   /** `numClasses`: up to 256 classes, the label map comes out of the graph (uint8). */
@@ -223,10 +235,19 @@ export class OnnxNetwork implements Network {
   }
 
   private async runNow(sessions: GraphSessions, x: Float32Array, dims: number[], output: string): Promise<Output> {
+    if (this.oneImage && dims[0] > 1) return this.imageByImage(sessions, x, dims, output);
     const o = await ort();
     const session = await sessions.sessionFor(dims, this.specialize);
     const r = await session.run({ [session.inputNames[0]]: new o.Tensor('float32', x, dims) }, [output]);
     return { data: r[output].data as Float32Array | Uint8Array, dims: r[output].dims };
+  }
+
+  private async imageByImage(sessions: GraphSessions, x: Float32Array, dims: number[], output: string): Promise<Output> {
+    const n = dims[0], per = x.length / n, parts: Output[] = [];
+    for (let i = 0; i < n; i++) parts.push(await this.runNow(sessions, x.slice(i * per, (i + 1) * per), [1, ...dims.slice(1)], output));
+    const first = parts[0].data, data = new (first.constructor as Float32ArrayConstructor | Uint8ArrayConstructor)(first.length * n);
+    parts.forEach((p, i) => data.set(p.data, i * first.length));
+    return { data, dims: [n, ...parts[0].dims.slice(1)] };
   }
 
   /** The network's output [n, C, h, w] for an NCHW input whose h, w are multiples of the stride. */

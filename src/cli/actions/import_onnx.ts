@@ -1,0 +1,150 @@
+// `pixelwise import --from MODEL.onnx` (or a Hugging Face / transformers.js model folder): an ONNX
+// segmentation graph made elsewhere as a model package. The graph is adapted at its ends
+// (io/onnx_foreign.ts) after one run in ONNX Runtime shows what it gives; the input rule,
+// normalisation, class names and licence come from the flags, else the folder's
+// preprocessor_config.json, config.json and README.md (io/hf_config.ts).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { onnx } from '../../formats/onnx_proto.js';
+import { adaptInput, adaptOutput, inputName, parameterCount, readForeignOnnx, type ForeignInput, type OutputProbe } from '../../io/onnx_foreign.js';
+import { hfClassNames, hfLicence, hfPreprocessing, type HfPreprocessing } from '../../io/hf_config.js';
+import { OnnxNetwork, ort } from '../../inference/onnx_runtime.js';
+import { buildCard, type InputRule } from '../../models/card.js';
+import { writeCard } from '../../models/package.js';
+import { BINARY_CLASS_LIST, classesNamed, resolveClasses, type ClassInfo } from '../../data/classes.js';
+import type { Normalization } from '../../data/normalize.js';
+import { MAX_INPUT_PIXELS } from '../options.js';
+import { isDir, makeDir, writeFileAtomic } from '../../util/fs.js';
+import { UserError } from '../../util/errors.js';
+import { commandArgs } from '../command_args.js';
+import type { Opts } from '../import.js';
+
+/** Padding of a graph that takes any size: a multiple most encoders' strides divide. */
+const ANY_SIZE_STRIDE = 32;
+/** The size a graph that takes any size is tried at (sides of different lengths tell NCHW scores from NHWC). */
+const PROBE_SIZE: [number, number] = [256, 320];
+
+/** Whether `--from` names what this importer reads: an .onnx file, or a folder holding one (at its root or in onnx/). */
+export function isOnnxSource(from: string): boolean {
+  if (/\.onnx$/i.test(from)) return true;
+  return isDir(from) && onnxFilesIn(from).length > 0;
+}
+
+function onnxFilesIn(dir: string): string[] {
+  const list = (d: string) => { try { return fs.readdirSync(d).filter((f) => /\.onnx$/i.test(f)).map((f) => path.join(d, f)); } catch { return []; } };
+  return [...list(dir), ...list(path.join(dir, 'onnx'))];
+}
+
+/** The graph file and the folder of its configuration files (transformers.js keeps graphs in onnx/ below them). */
+function locate(from: string): { file: string; folder: string } {
+  if (!isDir(from)) {
+    const dir = path.dirname(from);
+    return { file: from, folder: path.basename(dir) === 'onnx' && fs.existsSync(path.join(dir, '..', 'config.json')) ? path.dirname(dir) : dir };
+  }
+  const preferred = ['model.onnx', 'onnx/model.onnx'].map((f) => path.join(from, f)).find((f) => fs.existsSync(f));
+  if (preferred) return { file: preferred, folder: from };
+  const all = onnxFilesIn(from);
+  if (all.length === 1) return { file: all[0], folder: from };
+  throw new UserError(`--from ${from}: holds ${all.length} ONNX files (${all.map((f) => path.relative(from, f)).join(', ')}); name one, e.g. --from ${all[0]}`);
+}
+
+function readJson(file: string): unknown | undefined {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  try { return JSON.parse(text); } catch (e) { throw new UserError(`${file}: not valid JSON (${(e as Error).message}); fix the file or remove it`); }
+}
+
+/** One run of the graph at [h, w] in ONNX Runtime: its first output's type and dims. */
+async function probe(bytes: Uint8Array, input: ForeignInput, [h, w]: [number, number], file: string, sizeFrom: string): Promise<OutputProbe> {
+  const o = await ort();
+  let session;
+  try { session = await o.InferenceSession.create(bytes, { intraOpNumThreads: 2, graphOptimizationLevel: 'all' }); } catch (e) {
+    throw new UserError(`${file}: ONNX Runtime cannot load the graph (${(e as Error).message.split('\n')[0]}); export it again (a later opset, no custom operators)`);
+  }
+  try {
+    const x = new o.Tensor('float32', new Float32Array(input.channels * h * w), [1, input.channels, h, w]);
+    const r = await session.run({ [inputName(input)]: x }, [session.outputNames[0]]);
+    const t = r[session.outputNames[0]];
+    return { type: t.type, dims: t.dims };
+  } catch (e) {
+    throw new UserError(`${file}: the graph does not run on a ${w}x${h} image (${sizeFrom}): ${(e as Error).message.split('\n')[0]}${sizeFrom.startsWith('--input-size') ? '' : '; give --input-size HxW, the size it was trained at'}`);
+  } finally { await session.release(); }
+}
+
+export async function runOnnx(o: Opts): Promise<void> {
+  for (const [flag, given] of [['--arch', o.arch], ['--preset', o.preset], ['--qdq', o.qdq], ['--variant', o.variant], ['--no-onnx', !o.onnx]] as const) {
+    if (given) throw new UserError(`${flag}: not for an ONNX graph (--from ${o.from}), which is imported as it is`);
+  }
+  const { file, folder } = locate(o.from);
+  let bytes: Uint8Array;
+  try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--from ${file}: file not found or not readable`); }
+  const { model, input, opset } = readForeignOnnx(bytes, file);
+  const parameters = parameterCount(model);
+  const nodes = model.graph!.node!.length;
+
+  // The input rule: the flag, the graph's own fixed size, the authors' processor, else any size.
+  const preFile = path.join(folder, 'preprocessor_config.json'), preRaw = readJson(preFile);
+  const pre: HfPreprocessing | null = preRaw === undefined ? null : hfPreprocessing(preRaw, preFile, input.channels);
+  const notes = [...(pre?.notes ?? [])];
+  if (o.inputSize && input.size && (o.inputSize[0] !== input.size[0] || o.inputSize[1] !== input.size[1])) {
+    throw new UserError(`--input-size ${o.inputSize.join('x')}: the graph is fixed at ${input.size.join('x')}; leave --input-size out (or export the graph with dynamic height and width)`);
+  }
+  const size = o.inputSize ?? input.size ?? pre?.size ?? null;
+  if (input.size && pre?.size && (pre.size[0] !== input.size[0] || pre.size[1] !== input.size[1])) notes.push(`The graph is fixed at ${input.size[1]}x${input.size[0]}, which it is run at (its processor says ${pre.size[1]}x${pre.size[0]}).`);
+  if (size && size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
+  const sizeFrom = o.inputSize ? `--input-size ${o.inputSize.join('x')}` : input.size ? 'the graph\'s own size' : pre?.size ? `${preFile}'s size` : 'a trial size; the graph takes any';
+  const rule: InputRule = size ? { kind: 'fixed', size, filter: 'pillow' } : { kind: 'native' };
+
+  const norm: Normalization | null = o.mean || o.std
+    ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
+    : pre?.normalization ? { ...pre.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) } : null;
+  if (!norm) throw new UserError(`${file}: nothing says how pixels become the graph's input; give --mean and --std (pixel/255 units, e.g. ImageNet's 0.485,0.456,0.406 and 0.229,0.224,0.225), or keep the model's preprocessor_config.json beside it`);
+  if (norm.mean.length !== input.channels) throw new UserError(`--mean/--std: ${norm.mean.length} values for a graph of ${input.channels} band${input.channels > 1 ? 's' : ''}; give its preprocessor_config.json instead`);
+
+  // Adapted at the input, run once, adapted at the output, run again as pixelwise will run it.
+  const changes: string[] = [];
+  adaptInput(model, input, changes);
+  const at = size ?? PROBE_SIZE;
+  const raw = await probe(onnx.ModelProto.encode(model).finish(), input, at, file, sizeFrom);
+  const graph = adaptOutput(model, input, opset, raw, at, file, changes);
+
+  const cfgFile = path.join(folder, 'config.json'), cfg = readJson(cfgFile);
+  const names = cfg === undefined ? null : hfClassNames(cfg, cfgFile);
+  const count = graph.output === 'labels' ? o.classes ?? names?.length : graph.classes;
+  if (!count) throw new UserError(`${file}: the graph gives a label map, which does not say how many classes; give --classes N or --class-file`);
+  if (o.classes && o.classes !== count) throw new UserError(`--classes ${o.classes}: the graph gives ${count} class scores`);
+  let classes: ClassInfo[];
+  if (o.classFile) classes = resolveClasses(count, o.classFile);
+  else if (names) {
+    // One sigmoid output's label names the foreground.
+    const named = graph.binary && names.length === 1 ? ['background', names[0]] : names;
+    if (named.length !== count) throw new UserError(`${cfgFile}: id2label names ${names.length} classes for a graph of ${count} class scores; give --class-file`);
+    classes = classesNamed(named);
+  } else classes = graph.binary ? BINARY_CLASS_LIST : resolveClasses(count);
+
+  const check = await OnnxNetwork.create(graph.onnx, count, 1);
+  try {
+    const got = await check.run(new Float32Array(input.channels * at[0] * at[1]), [1, input.channels, at[0], at[1]]);
+    const want = (graph.output === 'labels' ? 1 : count) * at[0] * at[1];
+    if (got.length !== want) throw new UserError(`${file}: the adapted graph gives ${got.length} values for a ${at[1]}x${at[0]} image where ${want} were due; export the graph's class scores at the input's size`);
+  } finally { await check.dispose(); }
+
+  const readme = (() => { try { return fs.readFileSync(path.join(folder, 'README.md'), 'utf8'); } catch { return ''; } })();
+  const origin = typeof (cfg as { _name_or_path?: unknown } | undefined)?._name_or_path === 'string' ? (cfg as { _name_or_path: string })._name_or_path : '';
+  const card = buildCard({
+    model: { arch: 'onnx', numClasses: count, ...(input.channels !== 3 ? { inChannels: input.channels } : {}) }, classes, weights: '', onnx: 'model.onnx', parameters,
+    input: { normalization: norm, stride: size ? 1 : ANY_SIZE_STRIDE, rule },
+    output: { kind: graph.output, resizeBack: size ? 'labels' : 'scores' },
+    licence: o.licence ?? hfLicence(readme) ?? 'unknown: set --licence', source: o.source ?? (origin || path.basename(isDir(o.from) ? o.from : file)),
+    notes: [`An ONNX graph (opset ${opset}, ${nodes} nodes)${changes.length ? ` with ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
+      ...(size ? [] : [`It takes any size: images are padded to multiples of ${ANY_SIZE_STRIDE}.`])].join(' '),
+    provenance: { file: path.basename(file), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
+  });
+  makeDir(o.out);
+  // A graph that needed nothing is written as it came.
+  writeFileAtomic(path.join(o.out, 'model.onnx'), changes.length ? graph.onnx : bytes);
+  writeCard(o.out, card);
+  const where = size ? `input ${size[1]}x${size[0]}` : `any input size (padded to multiples of ${ANY_SIZE_STRIDE})`;
+  process.stdout.write(`imported ${file} into ${o.out} (ONNX, ${nodes} nodes, ${count} classes, ${where}${changes.length ? `; added ${changes.join(', ')}` : ''})\n`);
+}

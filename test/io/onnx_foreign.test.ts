@@ -1,0 +1,246 @@
+// `pixelwise import --from X.onnx` (or a Hugging Face / transformers.js folder) on graphs built here
+// as other tools export them: label maps against the graph's arithmetic computed by hand in this
+// file (Pillow's resize from the project's tested module; the convolution, the bilinear upsampling of
+// the scores and the argmax written out below); the card read from the folder's configuration
+// files; refusals in one line with nothing written.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { onnx, type O } from '../../src/formats/onnx_proto.ts';
+import { load } from '../../src/index.ts';
+import { readCard } from '../../src/models/package.ts';
+import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
+import { Rng } from '../../src/util/random.ts';
+import { openSegmenter } from '../../src/inference/open.ts';
+import { tempDir } from '../helpers.ts';
+
+const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
+const DT = onnx.TensorProto.DataType;
+
+type Dim = number | string;
+const value = (name: string, elemType: number, dims: Dim[]): O.IValueInfoProto =>
+  ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+const floats = (name: string, data: Float32Array, dims: number[]): O.ITensorProto =>
+  ({ name, dataType: DT.FLOAT, dims, rawData: new Uint8Array(data.buffer.slice(0)) });
+const attrInts = (name: string, v: number[]): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
+const attrInt = (name: string, v: number): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
+
+function model(nodes: O.INodeProto[], inits: O.ITensorProto[], input: O.IValueInfoProto[], output: O.IValueInfoProto[], opset = 13): Uint8Array {
+  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: opset }], producerName: 'test', graph: { name: 'g', node: nodes, initializer: inits, input, output } }).finish();
+}
+
+const rng = new Rng(7);
+const randoms = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
+const image = (w: number, h: number) => ({ data: Uint8Array.from({ length: w * h * 3 }, () => rng.int(256)), width: w, height: h });
+
+/** (pixel / 255 - mean) / std per channel, CHW. */
+function normalise(im: { data: Uint8Array; width: number; height: number }, mean: number[], std: number[]): Float32Array {
+  const px = im.width * im.height, out = new Float32Array(3 * px);
+  for (let p = 0; p < px; p++) for (let c = 0; c < 3; c++) out[c * px + p] = (im.data[p * 3 + c] / 255 - mean[c]) / std[c];
+  return out;
+}
+
+/** A convolution without padding, kernel k, stride k (patches), CHW in and out. */
+function patchConv(x: Float32Array, h: number, w: number, W: Float32Array, b: Float32Array, co: number, k: number): Float32Array {
+  const oh = h / k, ow = w / k, out = new Float32Array(co * oh * ow);
+  for (let o = 0; o < co; o++) for (let y = 0; y < oh; y++) for (let xx = 0; xx < ow; xx++) {
+    let s = b[o];
+    for (let c = 0; c < 3; c++) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) s += W[((o * 3 + c) * k + i) * k + j] * x[(c * h + y * k + i) * w + xx * k + j];
+    out[(o * oh + y) * ow + xx] = s;
+  }
+  return out;
+}
+
+/** Bilinear resize with half-pixel centres (PyTorch's align_corners=False), CHW. */
+function upsample(x: Float32Array, c: number, h: number, w: number, H: number, W: number): Float32Array {
+  const out = new Float32Array(c * H * W);
+  const tap = (o: number, n: number, N: number) => { const f = Math.max(0, (o + 0.5) * (n / N) - 0.5), i0 = Math.min(n - 1, Math.floor(f)); return [i0, Math.min(n - 1, i0 + 1), f - i0] as const; };
+  for (let k = 0; k < c; k++) for (let y = 0; y < H; y++) {
+    const [y0, y1, fy] = tap(y, h, H);
+    for (let xx = 0; xx < W; xx++) {
+      const [x0, x1, fx] = tap(xx, w, W), at = (yy: number, xq: number) => x[(k * h + yy) * w + xq];
+      out[(k * H + y) * W + xx] = (at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy) + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy;
+    }
+  }
+  return out;
+}
+
+/** Argmax over classes per pixel, and the margin of the best over the second (near-ties may go either way in another summation order). */
+function argmax(s: Float32Array, c: number): { labels: Uint8Array; margin: Float32Array } {
+  const px = s.length / c, labels = new Uint8Array(px), margin = new Float32Array(px);
+  for (let p = 0; p < px; p++) {
+    let best = 0, second = -Infinity;
+    for (let k = 1; k < c; k++) {
+      const v = s[k * px + p];
+      if (v > s[best * px + p]) { second = s[best * px + p]; best = k; } else if (v > second) second = v;
+    }
+    if (c > 1 && second === -Infinity) second = s[(best === 0 ? 1 : 0) * px + p];
+    labels[p] = best; margin[p] = s[best * px + p] - second;
+  }
+  return { labels, margin };
+}
+
+function assertSameLabels(got: Uint8Array, want: Uint8Array, margin: Float32Array | null, what: string): void {
+  assert.equal(got.length, want.length);
+  let differ = 0, decided = 0;
+  for (let p = 0; p < got.length; p++) if (got[p] !== want[p]) { differ++; if (!margin || margin[p] > 1e-4) decided++; }
+  assert.equal(decided, 0, `${what}: ${differ} pixels differ, ${decided} of them not near-ties`);
+}
+
+test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_config.json): scores at a quarter size resized back, the card from its files, one image a pass', async () => {
+  const d = tempDir(), src = path.join(d, 'tiny-segformer');
+  fs.mkdirSync(path.join(src, 'onnx'), { recursive: true });
+  const W = randoms(4 * 3 * 4 * 4, 0.5), b = randoms(4, 0.1);
+  fs.writeFileSync(path.join(src, 'onnx', 'model.onnx'), model(
+    [{ opType: 'Conv', input: ['pixel_values', 'w', 'b'], output: ['logits'], name: 'patch', attribute: [attrInts('kernel_shape', [4, 4]), attrInts('strides', [4, 4])] }],
+    [floats('w', W, [4, 3, 4, 4]), floats('b', b, [4])],
+    [value('pixel_values', DT.FLOAT, [1, 3, 32, 32])], [value('logits', DT.FLOAT, [1, 4, 8, 8])]));
+  const mean = [0.5, 0.4, 0.3], std = [0.2, 0.25, 0.3];
+  fs.writeFileSync(path.join(src, 'preprocessor_config.json'), JSON.stringify({ image_processor_type: 'SegformerImageProcessor', do_resize: true, size: { height: 32, width: 32 }, resample: 2, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: mean, image_std: std, do_reduce_labels: false }));
+  fs.writeFileSync(path.join(src, 'config.json'), JSON.stringify({ _name_or_path: 'test/tiny-segformer', id2label: { 0: 'sky', 1: 'tree', 2: 'road ', 3: 'car' } }));
+  fs.writeFileSync(path.join(src, 'README.md'), '---\nlicense: apache-2.0\ntags:\n- vision\n---\n# tiny\n');
+  const out = path.join(d, 'pkg');
+  const r = cli('import', '--from', src, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /imported .*model\.onnx into .* \(ONNX, 1 nodes, 4 classes, input 32x32; added a bilinear Resize of its 8x8 scores to the input's size\)/);
+  const card = readCard(out);
+  assert.deepEqual(card.input.rule, { kind: 'fixed', size: [32, 32], filter: 'pillow' });
+  assert.deepEqual(card.input.normalization.mean.map((v) => +v.toFixed(9)), mean);
+  assert.deepEqual(card.input.normalization.std.map((v) => +v.toFixed(9)), std);
+  assert.deepEqual(card.classes.map((c) => c.name), ['sky', 'tree', 'road', 'car']);
+  assert.equal(card.licence, 'apache-2.0');
+  assert.equal(card.source, 'test/tiny-segformer');
+  assert.equal(card.parameters, 4 * 3 * 16 + 4);
+
+  // By hand: Pillow BILINEAR to 32x32, normalised, the patch convolution, the scores upsampled
+  // 8x8 -> 32x32, the argmax, the label map back to the image by Pillow NEAREST.
+  const imgs = [image(45, 37), image(45, 37)];
+  // Both in one call: one batch of two, which the graph (batch 1) takes image by image.
+  const seg = await openSegmenter(out, { runtime: 'onnx' });
+  try {
+    const both = await seg.predictBatch(imgs);
+    for (const [i, im] of imgs.entries()) {
+      const s = upsample(patchConv(normalise(pillowBilinear(im, 32, 32), mean, std), 32, 32, W, b, 4, 4), 4, 8, 8, 32, 32);
+      const { labels, margin } = argmax(s, 4);
+      const near = pillowNearest(Uint8Array.from(margin, (m) => (m > 1e-4 ? 1 : 0)), 32, 32, 45, 37);
+      assertSameLabels(both[i], pillowNearest(labels, 32, 32, 45, 37), Float32Array.from(near, (v) => (v ? 1 : 0)), `image ${i}`);
+    }
+  } finally { await seg.dispose(); }
+});
+
+test('an NHWC graph of any size ending in Softmax, and a one-channel Sigmoid graph: adapted at their ends, labels as by hand', async () => {
+  const d = tempDir();
+  const W = randoms(5 * 3, 1), b = randoms(5, 0.2);
+  const nhwc = path.join(d, 'nhwc.onnx');
+  fs.writeFileSync(nhwc, model([
+    { opType: 'Transpose', input: ['image'], output: ['nchw'], attribute: [attrInts('perm', [0, 3, 1, 2])] },
+    { opType: 'Conv', input: ['nchw', 'w', 'b'], output: ['s'], attribute: [attrInts('kernel_shape', [1, 1])] },
+    { opType: 'Softmax', input: ['s'], output: ['p'], attribute: [attrInt('axis', 1)] },
+    { opType: 'Transpose', input: ['p'], output: ['probs'], attribute: [attrInts('perm', [0, 2, 3, 1])] },
+  ], [floats('w', W, [5, 3, 1, 1]), floats('b', b, [5])], [value('image', DT.FLOAT, ['N', 'H', 'W', 3])], [value('probs', DT.FLOAT, ['N', 'H', 'W', 5])]));
+  const out = path.join(d, 'nhwc');
+  const r = cli('import', '--from', nhwc, '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--class-file', path.join(d, 'classes.json'), '--out', out);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^pixelwise: .*classes\.json/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.ok(!fs.existsSync(out), 'nothing written');
+  const ok = cli('import', '--from', nhwc, '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--out', out);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /5 classes, any input size \(padded to multiples of 32\); added a Transpose from NCHW before its NHWC input, a Transpose of its NHWC scores to NCHW\)/);
+  const card = readCard(out);
+  assert.deepEqual(card.output, { kind: 'probabilities', resizeBack: 'scores' });
+  assert.equal(card.input.stride, 32);
+  const im = image(45, 37), x = normalise(im, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]), px = 45 * 37;
+  const s = new Float32Array(5 * px);
+  for (let k = 0; k < 5; k++) for (let p = 0; p < px; p++) s[k * px + p] = b[k] + W[k * 3] * x[p] + W[k * 3 + 1] * x[px + p] + W[k * 3 + 2] * x[2 * px + p];
+  const want = argmax(s, 5);
+  let seg = await load(out, { runtime: 'onnx' });
+  try { assertSameLabels((await seg.segment(im, { probabilities: false })).labels, want.labels, want.margin, 'nhwc'); } finally { await seg.dispose(); }
+
+  const sig = path.join(d, 'sigmoid.onnx');
+  fs.writeFileSync(sig, model([
+    { opType: 'Conv', input: ['x', 'w', 'b'], output: ['z'], attribute: [attrInts('kernel_shape', [1, 1])] },
+    { opType: 'Sigmoid', input: ['z'], output: ['mask'] },
+  ], [floats('w', W.slice(0, 3), [1, 3, 1, 1]), floats('b', b.slice(0, 1), [1])], [value('x', DT.FLOAT, ['N', 3, 'H', 'W'])], [value('mask', DT.FLOAT, ['N', 1, 'H', 'W'])], 11));
+  const out2 = path.join(d, 'sigmoid');
+  const r2 = cli('import', '--from', sig, '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--out', out2);
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(r2.stdout, /2 classes, .*its final Sigmoid cut, its one sigmoid logit as the scores \[0, z\] of background and foreground/);
+  assert.deepEqual(readCard(out2).classes.map((c) => c.name), ['background', 'foreground']);
+  const z = Float32Array.from({ length: px }, (_, p) => b[0] + W[0] * x[p] + W[1] * x[px + p] + W[2] * x[2 * px + p]);
+  seg = await load(out2, { runtime: 'onnx' });
+  try {
+    const got = (await seg.segment(im, { probabilities: false })).labels;
+    assertSameLabels(got, Uint8Array.from(z, (v) => (v > 0 ? 1 : 0)), Float32Array.from(z, Math.abs), 'sigmoid');
+  } finally { await seg.dispose(); }
+});
+
+test('a float16 graph (transformers.js\'s model_fp16.onnx): a Cast before its input and after its scores', async () => {
+  const d = tempDir(), file = path.join(d, 'model_fp16.onnx'), out = path.join(d, 'fp16');
+  const i64 = (name: string, v: number[]): O.ITensorProto => ({ name, dataType: DT.INT64, dims: [v.length], int64Data: v });
+  // The scores are the first two bands of the normalised image: the label is 1 where green > red.
+  fs.writeFileSync(file, model([{ opType: 'Slice', input: ['x', 'starts', 'ends', 'axes'], output: ['s'] }],
+    [i64('starts', [0]), i64('ends', [2]), i64('axes', [1])], [value('x', DT.FLOAT16, ['N', 3, 'H', 'W'])], [value('s', DT.FLOAT16, ['N', 2, 'H', 'W'])]));
+  const r = cli('import', '--from', file, '--mean', '0,0,0', '--std', '1,1,1', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /added a Cast to its float16 input, a Cast of its float16 scores to float\)/);
+  const im = image(37, 29);
+  const seg = await load(out, { runtime: 'onnx' });
+  try {
+    const got = (await seg.segment(im, { probabilities: false })).labels;
+    // pixel / 255 in float16 keeps the order of 0..255 (steps of 1/255 against float16's 1/2048 at most).
+    const want = Uint8Array.from({ length: 37 * 29 }, (_, p) => (im.data[p * 3 + 1] > im.data[p * 3] ? 1 : 0));
+    assertSameLabels(got, want, null, 'fp16');
+  } finally { await seg.dispose(); }
+});
+
+test('ONNX graphs that are not one image to class scores per pixel: one line naming the file and the fix, nothing written', () => {
+  const d = tempDir();
+  const norm = ['--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5'];
+  const conv = (input: string, out: string): O.INodeProto => ({ opType: 'Conv', input: [input, 'w'], output: [out], attribute: [attrInts('kernel_shape', [1, 1])] });
+  const w = floats('w', randoms(6), [2, 3, 1, 1]);
+  const cases: [string, Uint8Array | string, string[], RegExp][] = [
+    ['junk', 'not a protobuf at all \u0000\u0007', norm, /not an ONNX model/],
+    ['two inputs', model([conv('a', 's1'), conv('b', 's2'), { opType: 'Add', input: ['s1', 's2'], output: ['s'] }], [w],
+      [value('a', DT.FLOAT, [1, 3, 8, 8]), value('b', DT.FLOAT, [1, 3, 8, 8])], [value('s', DT.FLOAT, [1, 2, 8, 8])]), norm, /takes 2 inputs \(a, b\)/],
+    ['no normalisation', model([conv('x', 's')], [w], [value('x', DT.FLOAT, [1, 3, 8, 8])], [value('s', DT.FLOAT, [1, 2, 8, 8])]), [], /give --mean and --std/],
+    ['another size', model([conv('x', 's')], [w], [value('x', DT.FLOAT, [1, 3, 8, 8])], [value('s', DT.FLOAT, [1, 2, 8, 8])]), [...norm, '--input-size', '16x16'], /--input-size 16x16: the graph is fixed at 8x8/],
+    ['a classifier', model([conv('x', 's'), { opType: 'GlobalAveragePool', input: ['s'], output: ['g'] }, { opType: 'Flatten', input: ['g'], output: ['f'] }], [w],
+      [value('x', DT.FLOAT, [1, 3, 8, 8])], [value('f', DT.FLOAT, [1, 2])]), norm, /is not class scores per pixel/],
+    ['an image input of uint8', model([conv('x', 's')], [w], [value('x', DT.UINT8, [1, 3, 8, 8])], [value('s', DT.FLOAT, [1, 2, 8, 8])]), norm, /is uint8; pixelwise feeds float32 or float16/],
+  ];
+  for (const [what, bytes, flags, message] of cases) {
+    const file = path.join(d, `${what.replace(/ /g, '_')}.onnx`), out = path.join(d, `out_${what.replace(/ /g, '_')}`);
+    fs.writeFileSync(file, bytes);
+    const r = cli('import', '--from', file, ...flags, '--out', out);
+    assert.equal(r.status, 2, `${what}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message, what);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: ${r.stderr}`);
+    assert.ok(!fs.existsSync(out), `${what}: nothing written`);
+  }
+  // config.json naming other classes than the graph gives.
+  const dir = path.join(d, 'hf');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'model.onnx'), model([conv('x', 's')], [w], [value('x', DT.FLOAT, [1, 3, 8, 8])], [value('s', DT.FLOAT, [1, 2, 8, 8])]));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ id2label: { 0: 'a', 1: 'b', 2: 'c' } }));
+  const r = cli('import', '--from', dir, ...norm, '--out', path.join(d, 'out_hf'));
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /config\.json: id2label names 3 classes for a graph of 2 class scores; give --class-file/);
+});
+
+test('a shipped model\'s own ONNX file imported as a foreign graph: written as it came, the label maps of the shipped package', async () => {
+  const d = tempDir(), out = path.join(d, 'voc');
+  const r = cli('import', '--from', 'models/voc/model.onnx', '--input-size', '513x513', '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--class-file', 'voc', '--licence', 'Apache-2.0', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /21 classes, input 513x513\)$/m);
+  assert.ok(fs.readFileSync(path.join(out, 'model.onnx')).equals(fs.readFileSync('models/voc/model.onnx')), 'the graph as it came');
+  const photo = 'assets/photos/astronaut.png';
+  const [shipped, imported] = [await load('voc', { runtime: 'onnx' }), await load(out, { runtime: 'onnx' })];
+  try {
+    const [a, b] = [await shipped.segment(photo, { probabilities: false }), await imported.segment(photo, { probabilities: false })];
+    assert.ok(Buffer.from(a.labels).equals(Buffer.from(b.labels)), 'label maps byte-identical');
+    assert.deepEqual(b.classes.map((c) => c.name), a.classes.map((c) => c.name));
+  } finally { await shipped.dispose(); await imported.dispose(); }
+});
