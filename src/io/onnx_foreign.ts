@@ -80,13 +80,18 @@ export function readForeignOnnx(bytes: Uint8Array, file: string): { model: O.Mod
 function describeInput(v: O.IValueInfoProto, file: string): ForeignInput {
   const dims = dimsOf(v), t = elemTypeOf(v), name = v.name!;
   if (t !== FLOAT && t !== FLOAT16) throw new UserError(`${file}: the input ${name} is ${typeName(t)}; pixelwise feeds float32 or float16 image tensors (export the graph without its own pixel decoding)`);
-  if (!dims || dims.length !== 4) throw new UserError(`${file}: the input ${name} has ${dims ? `${dims.length} dimensions` : 'no declared shape'}; an image batch has 4 (N, C, H, W or N, H, W, C)`);
+  if (dims && dims.length !== 4) throw new UserError(`${file}: the input ${name} has ${dims.length} dimensions; an image batch has 4 (N, C, H, W or N, H, W, C)`);
   const band = (d: Dim) => typeof d === 'number' && d <= 4;
-  const layout = band(dims[1]) ? 'NCHW' : band(dims[3]) ? 'NHWC' : null;
-  if (!layout) throw new UserError(`${file}: the input ${name} [${dims.map((d) => d ?? '?').join(', ')}] has no axis of 1 to 4 colour bands at position 1 (NCHW) or 3 (NHWC)`);
-  const [h, w] = layout === 'NCHW' ? [dims[2], dims[3]] : [dims[1], dims[2]];
+  const shown = `[${(dims ?? []).map((d) => d ?? '?').join(', ')}]`;
+  if (dims && typeof dims[1] === 'number' && !band(dims[1]) && typeof dims[3] === 'number' && !band(dims[3])) {
+    throw new UserError(`${file}: the input ${name} ${shown} has no axis of 1 to 4 colour bands at position 1 (NCHW) or 3 (NHWC)`);
+  }
+  // Bands not declared (every dimension named): PyTorch's layout, RGB; the trial run tells if not.
+  const layout = !dims || band(dims[1]) || !band(dims[3]) ? 'NCHW' : 'NHWC';
+  const declared = dims?.[layout === 'NCHW' ? 1 : 3];
+  const [h, w] = !dims ? [null, null] : layout === 'NCHW' ? [dims[2], dims[3]] : [dims[1], dims[2]];
   return {
-    name, layout, channels: (layout === 'NCHW' ? dims[1] : dims[3]) as number, elemType: t, batchOne: dims[0] === 1,
+    name, layout, channels: typeof declared === 'number' ? declared : 3, elemType: t, batchOne: dims?.[0] === 1,
     size: typeof h === 'number' && typeof w === 'number' ? [h, w] : null,
   };
 }

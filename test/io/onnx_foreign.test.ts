@@ -228,19 +228,26 @@ test('ONNX graphs that are not one image to class scores per pixel: one line nam
   const r = cli('import', '--from', dir, ...norm, '--out', path.join(d, 'out_hf'));
   assert.equal(r.status, 2);
   assert.match(r.stderr, /config\.json: id2label names 3 classes for a graph of 2 class scores; give --class-file/);
+  // A pixelwise package is used as it is.
+  const pkg = cli('import', '--from', 'models/voc', '--out', path.join(d, 'out_pkg'));
+  assert.equal(pkg.status, 2);
+  assert.match(pkg.stderr, /--from models\/voc: is a pixelwise model package already \(model\.json\); give it as --model/);
 });
 
-test('a shipped model\'s own ONNX file imported as a foreign graph: written as it came, the label maps of the shipped package', async () => {
-  const d = tempDir(), out = path.join(d, 'voc');
-  const r = cli('import', '--from', 'models/voc/model.onnx', '--input-size', '513x513', '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--class-file', 'voc', '--licence', 'Apache-2.0', '--out', out);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /21 classes, input 513x513\)$/m);
-  assert.ok(fs.readFileSync(path.join(out, 'model.onnx')).equals(fs.readFileSync('models/voc/model.onnx')), 'the graph as it came');
-  const photo = 'assets/photos/astronaut.png';
-  const [shipped, imported] = [await load('voc', { runtime: 'onnx' }), await load(out, { runtime: 'onnx' })];
-  try {
-    const [a, b] = [await shipped.segment(photo, { probabilities: false }), await imported.segment(photo, { probabilities: false })];
-    assert.ok(Buffer.from(a.labels).equals(Buffer.from(b.labels)), 'label maps byte-identical');
-    assert.deepEqual(b.classes.map((c) => c.name), a.classes.map((c) => c.name));
-  } finally { await shipped.dispose(); await imported.dispose(); }
+test('shipped models\' own ONNX files imported as foreign graphs: written as they came, the label maps of the shipped packages', async () => {
+  // voc declares its 3 bands; person (converted from TFLite) names every dimension (N, C, H, W).
+  for (const [name, size, norm] of [['voc', '513x513', '0.5,0.5,0.5'], ['person', '256x256', '0,0,0']] as const) {
+    const out = path.join(tempDir(), name);
+    const std = name === 'voc' ? '0.5,0.5,0.5' : '1,1,1';
+    const r = cli('import', '--from', `models/${name}/model.onnx`, '--input-size', size, '--mean', norm, '--std', std, '--licence', 'Apache-2.0', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`${name === 'voc' ? 21 : 2} classes, input ${size}\\)$`, 'm'));
+    assert.ok(fs.readFileSync(path.join(out, 'model.onnx')).equals(fs.readFileSync(`models/${name}/model.onnx`)), `${name}: the graph as it came`);
+    const photo = 'assets/photos/astronaut.png';
+    const [shipped, imported] = [await load(name, { runtime: 'onnx' }), await load(out, { runtime: 'onnx' })];
+    try {
+      const [a, b] = [await shipped.segment(photo, { probabilities: false }), await imported.segment(photo, { probabilities: false })];
+      assert.ok(Buffer.from(a.labels).equals(Buffer.from(b.labels)), `${name}: label maps byte-identical`);
+    } finally { await shipped.dispose(); await imported.dispose(); }
+  }
 });

@@ -42,6 +42,7 @@ function locate(from: string): { file: string; folder: string } {
     const dir = path.dirname(from);
     return { file: from, folder: path.basename(dir) === 'onnx' && fs.existsSync(path.join(dir, '..', 'config.json')) ? path.dirname(dir) : dir };
   }
+  if (fs.existsSync(path.join(from, 'model.json'))) throw new UserError(`--from ${from}: is a pixelwise model package already (model.json); give it as --model to predict, evaluate or serve`);
   const preferred = ['model.onnx', 'onnx/model.onnx'].map((f) => path.join(from, f)).find((f) => fs.existsSync(f));
   if (preferred) return { file: preferred, folder: from };
   const all = onnxFilesIn(from);
