@@ -188,6 +188,15 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'import', name: '--input-size not a multiple of 32 for a checkpoint', args: ['import', '--preset', 'espnetv2-voc', '--from', p('text.pth'), '--input-size', '300x500', '--out', p('imported4')], expect: 'error', message: /^pixelwise: --input-size 300x500: this network needs sides that are multiples of 32 \(e\.g\. 288x512\)$/ });
   writeSafetensors(p('empty.safetensors'), []);
   cases.push({ command: 'import', name: 'safetensors without the model\'s tensors', args: ['import', '--preset', 'espnetv2-voc', '--from', p('empty.safetensors'), '--out', p('imported3')], expect: 'error', message: /empty\.safetensors|missing/ });
+  // ONNX graphs made elsewhere: cut short, text, a model folder whose processor file is cut short.
+  fs.writeFileSync(p('cut.onnx'), fs.readFileSync('models/person/model.onnx').subarray(0, 200_000));
+  cases.push({ command: 'import', name: 'truncated .onnx', args: ['import', '--from', p('cut.onnx'), '--mean', '0,0,0', '--std', '1,1,1', '--out', p('imported5')], expect: 'error', message: /^pixelwise: \S*cut\.onnx: not an ONNX model/ });
+  fs.writeFileSync(p('text.onnx'), 'not a graph');
+  cases.push({ command: 'import', name: 'text file as .onnx', args: ['import', '--from', p('text.onnx'), '--out', p('imported6')], expect: 'error', message: /^pixelwise: \S*text\.onnx: not an ONNX model/ });
+  fs.mkdirSync(p('hf-model/onnx'), { recursive: true });
+  fs.copyFileSync('models/person/model.onnx', p('hf-model/onnx/model.onnx'));
+  fs.writeFileSync(p('hf-model/preprocessor_config.json'), '{"do_resize": true, "size": {"hei');
+  cases.push({ command: 'import', name: 'model folder with a truncated preprocessor_config.json', args: ['import', '--from', p('hf-model'), '--out', p('imported7')], expect: 'error', message: /^pixelwise: \S*preprocessor_config\.json: not valid JSON/ });
   // Annotation exports.
   fs.writeFileSync(p('coco-missing.json'), JSON.stringify({ images: [{ id: 1, file_name: 'nowhere.jpg', width: 4, height: 4 }], annotations: [], categories: [] }));
   cases.push({ command: 'convert', name: 'COCO image not in --images', args: ['convert', '--from', 'coco', p('coco-missing.json'), '--images', good.images, '--out', p('conv1')], expect: 'error', message: /nowhere\.jpg" is not in --images/ });

@@ -15,6 +15,7 @@ import { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { linearResizeTail } from '../../src/inference/onnx_tail.ts';
 import { readTflite } from '../../src/formats/tflite.ts';
 import { tfliteToOnnx } from '../../src/io/tflite_onnx.ts';
+import { adaptInput, adaptOutput, readForeignOnnx } from '../../src/io/onnx_foreign.ts';
 
 /** MediaPipe's selfie model (a dev dependency, Apache-2.0): a real TensorFlow Lite file with a custom op. */
 export const SELFIE = path.resolve('node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite');
@@ -63,6 +64,13 @@ export async function targets(dir: string): Promise<Target[]> {
     { name: 'ONNX model', seed: onnx, read: async (b) => { const s = await OnnxNetwork.create(tmp('fuzz.onnx', b), 21, 1); await s.dispose(); } },
     // The cut the ONNX runtimes try first (the wire-level view): a graph it cannot read is null, never an exception.
     { name: 'ONNX graph cut before its Resize', seed: onnx, read: (b) => { linearResizeTail(b); } },
+    // `import --from X.onnx`'s reading and adapting, given what a trial run at 256x256 would show
+    // (MediaPipe's selfie graph as pixelwise converted it: every dimension named).
+    { name: 'ONNX graph import', seed: fs.readFileSync(path.resolve('models/person/model.onnx')), read: (b) => {
+      const { model, input, opset } = readForeignOnnx(b, 'fuzz.onnx');
+      adaptInput(model, input, []);
+      adaptOutput(model, input, opset, { type: 'float32', dims: [1, 2, 64, 64] }, [256, 256], 'fuzz.onnx', []);
+    } },
     { name: 'TensorFlow Lite model', seed: fs.readFileSync(SELFIE), read: (b) => readTflite(b, 'fuzz.tflite') },
     { name: 'TensorFlow Lite graph to ONNX', seed: fs.readFileSync(SELFIE), read: (b) => tfliteToOnnx(readTflite(b, 'fuzz.tflite'), 'fuzz.tflite') },
   ];
