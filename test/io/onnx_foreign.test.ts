@@ -196,6 +196,29 @@ test('a float16 graph (transformers.js\'s model_fp16.onnx): a Cast before its in
   } finally { await seg.dispose(); }
 });
 
+test('a graph ending in ArgMax (an int64 label map [N, 1, H, W]): cast and squeezed, the class count from config.json', async () => {
+  const d = tempDir(), src = path.join(d, 'argmax');
+  fs.mkdirSync(src);
+  const W = randoms(3 * 3, 1);
+  fs.writeFileSync(path.join(src, 'model.onnx'), model([
+    { opType: 'Conv', input: ['x', 'w'], output: ['s'], attribute: [attrInts('kernel_shape', [1, 1])] },
+    { opType: 'ArgMax', input: ['s'], output: ['labels'], attribute: [attrInt('axis', 1), attrInt('keepdims', 1)] },
+  ], [floats('w', W, [3, 3, 1, 1])], [value('x', DT.FLOAT, ['N', 3, 'H', 'W'])], [value('labels', DT.INT64, ['N', 1, 'H', 'W'])]));
+  fs.writeFileSync(path.join(src, 'config.json'), JSON.stringify({ id2label: { 0: 'a', 1: 'b', 2: 'c' } }));
+  fs.writeFileSync(path.join(src, 'preprocessor_config.json'), JSON.stringify({ do_resize: false, do_normalize: false }));
+  const out = path.join(d, 'pkg');
+  const r = cli('import', '--from', src, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /3 classes, any input size .*added a Cast of its int64 label map to float\)/);
+  assert.equal(readCard(out).output.kind, 'labels');
+  const im = image(41, 23), px = 41 * 23, s = new Float32Array(3 * px);
+  // No normalisation: pixel / 255 straight in.
+  for (let k = 0; k < 3; k++) for (let p = 0; p < px; p++) for (let c = 0; c < 3; c++) s[k * px + p] += W[k * 3 + c] * (im.data[p * 3 + c] / 255);
+  const want = argmax(s, 3);
+  const seg = await load(out, { runtime: 'onnx' });
+  try { assertSameLabels((await seg.segment(im, { probabilities: false })).labels, want.labels, want.margin, 'argmax'); } finally { await seg.dispose(); }
+});
+
 test('ONNX graphs that are not one image to class scores per pixel: one line naming the file and the fix, nothing written', () => {
   const d = tempDir();
   const norm = ['--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5'];
