@@ -183,22 +183,34 @@ export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: num
     classes = 0; // from the class names: a label map does not say how many
   } else {
     if (probe.type !== 'float32' && !half) throw new UserError(`${file}: ${what}: class scores must be float32 or float16`);
-    if (d.length !== 4) throw new UserError(`${file}: ${what} is not class scores per pixel ([N, C, H, W] or [N, H, W, C])`);
-    const nchw = covers(d[2], d[3], H, W), nhwc = covers(d[1], d[2], H, W);
+    // Keras models (image-segmentation-keras) flatten their scores to [N, h * w, C] before the softmax.
+    const flat = d.length === 3 ? [1, 2, 4, 8, 16, 32].find((f) => H % f === 0 && W % f === 0 && (H / f) * (W / f) === d[1]) : undefined;
+    if (d.length !== 4 && !flat) throw new UserError(`${file}: ${what} is not class scores per pixel ([N, C, H, W], [N, H, W, C] or Keras's [N, H * W, C])`);
+    const d4 = flat ? [d[0], H / flat, W / flat, d[2]] : d;
+    const nchw = !flat && covers(d4[2], d4[3], H, W), nhwc = covers(d4[1], d4[2], H, W);
     const layout = nchw && (!nhwc || input.layout === 'NCHW') ? 'NCHW' : nhwc ? 'NHWC' : null;
     if (!layout) throw new UserError(`${file}: ${what} is not class scores per pixel of the input ([N, C, H, W] or [N, H, W, C], at its size or a fraction of it)`);
-    classes = layout === 'NCHW' ? d[1] : d[3];
-    const [h, w] = layout === 'NCHW' ? [d[2], d[3]] : [d[1], d[2]];
+    classes = layout === 'NCHW' ? d4[1] : d4[3];
+    const [h, w] = layout === 'NCHW' ? [d4[2], d4[3]] : [d4[1], d4[2]];
     // A final Softmax over the classes (or a one-channel Sigmoid) is cut: the logits before it.
+    // Before opset 13 a Softmax normalises everything from its axis on (default 1): over the
+    // classes alone only when they are the last axis and it starts there.
     const { node: last, direct } = producerOf(g, outName);
-    const axis = last?.attribute?.find((a) => a.name === 'axis')?.i;
-    const classAxis = layout === 'NCHW' ? [1, -3] : [3, -1];
-    if (last?.opType === 'Softmax' && !last.domain && direct && opset >= 13 && classAxis.includes(Number(axis ?? -1))) {
+    const axis = last?.attribute?.find((a) => a.name === 'axis')?.i, rank = d.length;
+    const classAxis = layout === 'NCHW' ? 1 : rank - 1;
+    const norm = (a: number) => (a < 0 ? a + rank : a);
+    const perClass = opset >= 13 ? norm(Number(axis ?? -1)) === classAxis : classAxis === rank - 1 && norm(Number(axis ?? 1)) === rank - 1;
+    if (last?.opType === 'Softmax' && !last.domain && direct && perClass) {
       cur = last.input![0];
       changes.push('its final Softmax cut (the logits before it)');
     } else if (last?.opType === 'Softmax' && !last.domain) output = 'probabilities';
     const sigmoid = classes === 1 && last?.opType === 'Sigmoid' && !last.domain && direct;
     if (sigmoid) { cur = last.input![0]; changes.push('its final Sigmoid cut'); }
+    if (flat) {
+      inits.push(int64Init(`${P}unflat`, [-1, h, w, classes]));
+      cur = add('Reshape', [cur, `${P}unflat`]);
+      changes.push(`a Reshape of its [N, ${h} * ${w}, ${classes}] scores to [N, ${h}, ${w}, ${classes}]`);
+    }
     if (half) { cur = add('Cast', [cur], [int('to', FLOAT)]); changes.push('a Cast of its float16 scores to float'); }
     if (layout === 'NHWC') { cur = add('Transpose', [cur], [ints('perm', [0, 3, 1, 2])]); changes.push('a Transpose of its NHWC scores to NCHW'); }
     if (classes === 1 && last?.opType === 'Sigmoid' && !last.domain && !sigmoid) {

@@ -196,6 +196,34 @@ test('a float16 graph (transformers.js\'s model_fp16.onnx): a Cast before its in
   } finally { await seg.dispose(); }
 });
 
+test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, BGR Caffe means, scores flattened to [N, h * w, C] and softmaxed at half size)', async () => {
+  const d = tempDir(), file = path.join(d, 'vgg_unet.onnx'), out = path.join(d, 'isk');
+  const W = randoms(4 * 3 * 2 * 2, 0.02), b = randoms(4, 0.1);
+  fs.writeFileSync(file, model([
+    { opType: 'Transpose', input: ['input_1'], output: ['nchw'], attribute: [attrInts('perm', [0, 3, 1, 2])] },
+    { opType: 'Conv', input: ['nchw', 'w', 'b'], output: ['s'], attribute: [attrInts('kernel_shape', [2, 2]), attrInts('strides', [2, 2])] },
+    { opType: 'Transpose', input: ['s'], output: ['nhwc'], attribute: [attrInts('perm', [0, 2, 3, 1])] },
+    { opType: 'Reshape', input: ['nhwc', 'flat'], output: ['r'] },
+    { opType: 'Softmax', input: ['r'], output: ['activation'], attribute: [attrInt('axis', 2)] },
+  ], [floats('w', W, [4, 3, 2, 2]), floats('b', b, [4]), { name: 'flat', dataType: DT.INT64, dims: [3], int64Data: [1, 16 * 24, 4] }],
+  [value('input_1', DT.FLOAT, [1, 32, 48, 3])], [value('activation', DT.FLOAT, [1, 384, 4])]));
+  // image-segmentation-keras's "sub_mean": BGR, minus the Caffe means in 0..255, no scaling.
+  const mean = [103.939 / 255, 116.779 / 255, 123.68 / 255], std = [1 / 255, 1 / 255, 1 / 255];
+  const r = cli('import', '--from', file, '--mean', mean.join(','), '--std', std.join(','), '--channel-order', 'BGR', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /4 classes, input 48x32; added a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW, a bilinear Resize of its 16x24 scores to the input's size\)/);
+  assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels' });
+  const im = image(61, 41), small = pillowBilinear(im, 48, 32);
+  const bgr = { ...small, data: Uint8Array.from(small.data, (_, i) => small.data[i - (i % 3) + 2 - (i % 3)]) };
+  const s = upsample(patchConv(normalise(bgr, mean, std), 32, 48, W, b, 4, 2), 4, 16, 24, 32, 48);
+  const { labels, margin } = argmax(s, 4);
+  const near = pillowNearest(Uint8Array.from(margin, (m) => (m > 1e-4 ? 1 : 0)), 48, 32, 61, 41);
+  const seg = await load(out, { runtime: 'onnx' });
+  try {
+    assertSameLabels((await seg.segment(im, { probabilities: false })).labels, pillowNearest(labels, 48, 32, 61, 41), Float32Array.from(near), 'keras');
+  } finally { await seg.dispose(); }
+});
+
 test('a graph ending in ArgMax (an int64 label map [N, 1, H, W]): cast and squeezed, the class count from config.json', async () => {
   const d = tempDir(), src = path.join(d, 'argmax');
   fs.mkdirSync(src);
