@@ -239,6 +239,10 @@ test('a graph ending in ArgMax (an int64 label map [N, 1, H, W]): cast and squee
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /3 classes, any input size .*added a Cast of its int64 label map to float\)/);
   assert.equal(readCard(out).output.kind, 'labels');
+  // A class file says how many classes a label map has as well.
+  const byFile = cli('import', '--from', path.join(src, 'model.onnx'), '--class-file', 'camvid', '--out', path.join(d, 'camvid'));
+  assert.equal(byFile.status, 0, byFile.stderr);
+  assert.equal(readCard(path.join(d, 'camvid')).classes[0].name, 'Sky');
   const im = image(41, 23), px = 41 * 23, s = new Float32Array(3 * px);
   // No normalisation: pixel / 255 straight in.
   for (let k = 0; k < 3; k++) for (let p = 0; p < px; p++) for (let c = 0; c < 3; c++) s[k * px + p] += W[k * 3 + c] * (im.data[p * 3 + c] / 255);

@@ -12,7 +12,7 @@ import { hfClassNames, hfLicence, hfPreprocessing, type HfPreprocessing } from '
 import { OnnxNetwork, ort } from '../../inference/onnx_runtime.js';
 import { buildCard, type InputRule } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
-import { BINARY_CLASS_LIST, classesNamed, resolveClasses, type ClassInfo } from '../../data/classes.js';
+import { BINARY_CLASS_LIST, classesNamed, readClassList, resolveClasses, type ClassInfo } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { isDir, makeDir, writeFileAtomic } from '../../util/fs.js';
@@ -112,7 +112,7 @@ export async function runOnnx(o: Opts): Promise<void> {
 
   const cfgFile = path.join(folder, 'config.json'), cfg = readJson(cfgFile);
   const names = cfg === undefined ? null : hfClassNames(cfg, cfgFile);
-  const count = graph.output === 'labels' ? o.classes ?? names?.length : graph.classes;
+  const count = graph.output === 'labels' ? o.classes ?? (o.classFile ? readClassList(o.classFile).length : names?.length) : graph.classes;
   if (!count) throw new UserError(`${file}: the graph gives a label map, which does not say how many classes; give --classes N or --class-file`);
   if (o.classes && o.classes !== count) throw new UserError(`--classes ${o.classes}: the graph gives ${count} class scores`);
   let classes: ClassInfo[];
