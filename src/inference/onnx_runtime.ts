@@ -155,7 +155,7 @@ interface Output { data: Float32Array | Uint8Array; dims: readonly number[] }
 async function enlargesEnoughOn(o: Ort, session: Session, tail: ResizeTail): Promise<boolean> {
   const { data, dims } = probeInput(tail);
   try {
-    return enlargesEnough((await session.run({ [session.inputNames[0]]: new o.Tensor('float32', data, dims) }, [tail.output]))[tail.output].dims);
+    return enlargesEnough((await session.run({ [session.inputNames[0]]: new o.Tensor('float32', data, dims) }, [tail.output]))[tail.output].dims, dims);
   } catch {
     return false;
   }

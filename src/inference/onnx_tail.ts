@@ -20,6 +20,8 @@ export interface ResizeTail {
   logits: string;
   /** The input's channel count, where the graph fixes it. */
   channels?: number;
+  /** The input's [h, w], where the graph fixes them. */
+  size?: [number, number];
 }
 
 /**
@@ -49,8 +51,9 @@ export function linearResizeTail(bytes: Uint8Array): ResizeTail | null {
   const [, , scales, sizes] = n.input;
   if (sizes ? !fixed.has(sizes) : mode !== 'align_corners' || !scales || !fixed.has(scales)) return null;
   const output = n.input[0], logits = g.output[0].name;
-  const channel = g.input[0]?.dims?.[1];
+  const [, channel, ih, iw] = g.input[0]?.dims ?? [];
   const channels = typeof channel === 'number' && channel > 0 ? channel : undefined;
+  const size: [number, number] | undefined = typeof ih === 'number' && typeof iw === 'number' && ih > 0 && iw > 0 ? [ih, iw] : undefined;
   // The nodes the head's output needs (graph nodes are in topological order).
   const needed = new Set([output]), keep = new Array<boolean>(g.node.length).fill(false);
   for (let i = g.node.length - 1; i >= 0; i--) {
@@ -62,7 +65,7 @@ export function linearResizeTail(bytes: Uint8Array): ResizeTail | null {
   g.output = [valueView(output, FLOAT, ['N', 'C', 'h', 'w'])];
   g.valueInfo = g.valueInfo.filter((v) => needed.has(v.name));
   g.initializer = usedInitializers(g);
-  return { head: writeModel(m), output, mode, logits, channels };
+  return { head: writeModel(m), output, mode, logits, channels, size };
 }
 
 /**
@@ -72,16 +75,16 @@ export function linearResizeTail(bytes: Uint8Array): ResizeTail | null {
  */
 export const MIN_UPSCALE = 9;
 
-/** The input that decides whether a head enlarges enough: zeros, 1 x channels (or 3) x 64 x 64. */
+/** The input that decides whether a head enlarges enough: zeros, 1 x channels (or 3) x the graph's fixed size (or 64 x 64). */
 export function probeInput(tail: ResizeTail): { data: Float32Array; dims: [number, number, number, number] } {
-  const c = tail.channels ?? 3;
-  return { data: new Float32Array(c * 64 * 64), dims: [1, c, 64, 64] };
+  const c = tail.channels ?? 3, [h, w] = tail.size ?? [64, 64];
+  return { data: new Float32Array(c * h * w), dims: [1, c, h, w] };
 }
 
-/** Whether the head's output for probeInput ([1, C <= 256, h, w]) is enlarged at least MIN_UPSCALE times. */
-export function enlargesEnough(probeOutputDims: readonly number[]): boolean {
+/** Whether the head's output ([1, C <= 256, h, w]) for probeInput's dims is enlarged at least MIN_UPSCALE times. */
+export function enlargesEnough(probeOutputDims: readonly number[], probeDims: readonly number[]): boolean {
   const d = probeOutputDims;
-  return d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= 64 * 64;
+  return d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= probeDims[2] * probeDims[3];
 }
 
 /**

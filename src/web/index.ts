@@ -324,7 +324,7 @@ class OrtWebNetwork implements Network {
         session = await ort.InferenceSession.create(tail.head, opts);
         const probe = probeInput(tail);
         const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', probe.data, probe.dims) });
-        if (enlargesEnough(out[tail.output].dims)) head = { tail, session };
+        if (enlargesEnough(out[tail.output].dims, probe.dims)) head = { tail, session };
       } catch { /* the whole graph, which says why if it cannot run either */ }
       if (!head) await session?.release();
     }

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { onnx, type O } from '../../src/formats/onnx_proto.ts';
+import type { O } from '../../src/formats/onnx_proto.ts';
+import { DT, attrInt, attrInts, floats, model, value, writeKerasGraph, writeSegformerFolder, ISK_MEAN, ISK_STD, SEGFORMER_MEAN, SEGFORMER_STD } from './onnx_graphs.ts';
 import { load } from '../../src/index.ts';
 import { readCard } from '../../src/models/package.ts';
 import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
@@ -17,20 +18,6 @@ import { openSegmenter } from '../../src/inference/open.ts';
 import { tempDir } from '../helpers.ts';
 
 const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
-const DT = onnx.TensorProto.DataType;
-
-type Dim = number | string;
-const value = (name: string, elemType: number, dims: Dim[]): O.IValueInfoProto =>
-  ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
-const floats = (name: string, data: Float32Array, dims: number[]): O.ITensorProto =>
-  ({ name, dataType: DT.FLOAT, dims, rawData: new Uint8Array(data.buffer.slice(0)) });
-const attrInts = (name: string, v: number[]): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
-const attrInt = (name: string, v: number): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
-
-function model(nodes: O.INodeProto[], inits: O.ITensorProto[], input: O.IValueInfoProto[], output: O.IValueInfoProto[], opset = 13): Uint8Array {
-  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: opset }], producerName: 'test', graph: { name: 'g', node: nodes, initializer: inits, input, output } }).finish();
-}
-
 const rng = new Rng(7);
 const randoms = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
 const image = (w: number, h: number) => ({ data: Uint8Array.from({ length: w * h * 3 }, () => rng.int(256)), width: w, height: h });
@@ -91,16 +78,9 @@ function assertSameLabels(got: Uint8Array, want: Uint8Array, margin: Float32Arra
 
 test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_config.json): scores at a quarter size resized back, the card from its files, one image a pass', async () => {
   const d = tempDir(), src = path.join(d, 'tiny-segformer');
-  fs.mkdirSync(path.join(src, 'onnx'), { recursive: true });
   const W = randoms(4 * 3 * 4 * 4, 0.5), b = randoms(4, 0.1);
-  fs.writeFileSync(path.join(src, 'onnx', 'model.onnx'), model(
-    [{ opType: 'Conv', input: ['pixel_values', 'w', 'b'], output: ['logits'], name: 'patch', attribute: [attrInts('kernel_shape', [4, 4]), attrInts('strides', [4, 4])] }],
-    [floats('w', W, [4, 3, 4, 4]), floats('b', b, [4])],
-    [value('pixel_values', DT.FLOAT, [1, 3, 32, 32])], [value('logits', DT.FLOAT, [1, 4, 8, 8])]));
-  const mean = [0.5, 0.4, 0.3], std = [0.2, 0.25, 0.3];
-  fs.writeFileSync(path.join(src, 'preprocessor_config.json'), JSON.stringify({ image_processor_type: 'SegformerImageProcessor', do_resize: true, size: { height: 32, width: 32 }, resample: 2, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: mean, image_std: std, do_reduce_labels: false }));
-  fs.writeFileSync(path.join(src, 'config.json'), JSON.stringify({ _name_or_path: 'test/tiny-segformer', id2label: { 0: 'sky', 1: 'tree', 2: 'road ', 3: 'car' } }));
-  fs.writeFileSync(path.join(src, 'README.md'), '---\nlicense: apache-2.0\ntags:\n- vision\n---\n# tiny\n');
+  writeSegformerFolder(src, W, b);
+  const mean = SEGFORMER_MEAN, std = SEGFORMER_STD;
   const out = path.join(d, 'pkg');
   const r = cli('import', '--from', src, '--out', out);
   assert.equal(r.status, 0, r.stderr);
@@ -199,16 +179,9 @@ test('a float16 graph (transformers.js\'s model_fp16.onnx): a Cast before its in
 test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, BGR Caffe means, scores flattened to [N, h * w, C] and softmaxed at half size)', async () => {
   const d = tempDir(), file = path.join(d, 'vgg_unet.onnx'), out = path.join(d, 'isk');
   const W = randoms(4 * 3 * 2 * 2, 0.02), b = randoms(4, 0.1);
-  fs.writeFileSync(file, model([
-    { opType: 'Transpose', input: ['input_1'], output: ['nchw'], attribute: [attrInts('perm', [0, 3, 1, 2])] },
-    { opType: 'Conv', input: ['nchw', 'w', 'b'], output: ['s'], attribute: [attrInts('kernel_shape', [2, 2]), attrInts('strides', [2, 2])] },
-    { opType: 'Transpose', input: ['s'], output: ['nhwc'], attribute: [attrInts('perm', [0, 2, 3, 1])] },
-    { opType: 'Reshape', input: ['nhwc', 'flat'], output: ['r'] },
-    { opType: 'Softmax', input: ['r'], output: ['activation'], attribute: [attrInt('axis', 2)] },
-  ], [floats('w', W, [4, 3, 2, 2]), floats('b', b, [4]), { name: 'flat', dataType: DT.INT64, dims: [3], int64Data: [1, 16 * 24, 4] }],
-  [value('input_1', DT.FLOAT, [1, 32, 48, 3])], [value('activation', DT.FLOAT, [1, 384, 4])]));
+  writeKerasGraph(file, W, b);
   // image-segmentation-keras's "sub_mean": BGR, minus the Caffe means in 0..255, no scaling.
-  const mean = [103.939 / 255, 116.779 / 255, 123.68 / 255], std = [1 / 255, 1 / 255, 1 / 255];
+  const mean = ISK_MEAN, std = ISK_STD;
   const r = cli('import', '--from', file, '--mean', mean.join(','), '--std', std.join(','), '--channel-order', 'BGR', '--out', out);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /4 classes, input 48x32; added a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW, a bilinear Resize of its 16x24 scores to the input's size\)/);

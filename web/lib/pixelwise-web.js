@@ -2936,8 +2936,9 @@ function linearResizeTail(bytes) {
   const [, , scales, sizes] = n.input;
   if (sizes ? !fixed.has(sizes) : mode !== "align_corners" || !scales || !fixed.has(scales)) return null;
   const output = n.input[0], logits = g.output[0].name;
-  const channel = g.input[0]?.dims?.[1];
+  const [, channel, ih, iw] = g.input[0]?.dims ?? [];
   const channels = typeof channel === "number" && channel > 0 ? channel : void 0;
+  const size = typeof ih === "number" && typeof iw === "number" && ih > 0 && iw > 0 ? [ih, iw] : void 0;
   const needed = /* @__PURE__ */ new Set([output]), keep = new Array(g.node.length).fill(false);
   for (let i = g.node.length - 1; i >= 0; i--) {
     if (!g.node[i].output.some((o) => needed.has(o))) continue;
@@ -2948,16 +2949,16 @@ function linearResizeTail(bytes) {
   g.output = [valueView(output, FLOAT, ["N", "C", "h", "w"])];
   g.valueInfo = g.valueInfo.filter((v) => needed.has(v.name));
   g.initializer = usedInitializers(g);
-  return { head: writeModel(m), output, mode, logits, channels };
+  return { head: writeModel(m), output, mode, logits, channels, size };
 }
 var MIN_UPSCALE = 9;
 function probeInput(tail) {
-  const c = tail.channels ?? 3;
-  return { data: new Float32Array(c * 64 * 64), dims: [1, c, 64, 64] };
+  const c = tail.channels ?? 3, [h, w] = tail.size ?? [64, 64];
+  return { data: new Float32Array(c * h * w), dims: [1, c, h, w] };
 }
-function enlargesEnough(probeOutputDims) {
+function enlargesEnough(probeOutputDims, probeDims) {
   const d = probeOutputDims;
-  return d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= 64 * 64;
+  return d.length === 4 && d[1] <= 256 && d[2] * d[3] * MIN_UPSCALE <= probeDims[2] * probeDims[3];
 }
 function labelsFromHead(data, dims, inputDims, mode) {
   const [n, , h, w] = inputDims;
@@ -4321,7 +4322,7 @@ var OrtWebNetwork = class _OrtWebNetwork {
         session = await ort.InferenceSession.create(tail.head, opts);
         const probe = probeInput(tail);
         const out = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", probe.data, probe.dims) });
-        if (enlargesEnough(out[tail.output].dims)) head = { tail, session };
+        if (enlargesEnough(out[tail.output].dims, probe.dims)) head = { tail, session };
       } catch {
       }
       if (!head) await session?.release();

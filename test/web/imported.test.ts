@@ -1,0 +1,80 @@
+// ONNX graphs imported from elsewhere (`pixelwise import --from X.onnx`, test/io/onnx_graphs.ts) run in
+// the browser module (onnxruntime-web in Chromium, through the server's model folder) as in Node:
+// the nodes the import adds at a graph's ends (Transposes, a Reshape, a Resize whose size is read
+// from the input's shape), the graph cut before that Resize, a batch fixed at 1. Label maps equal
+// ONNX Runtime's in Node wherever its two best scores are more than 1e-3 apart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Browser } from 'playwright-core';
+import { buildServer } from '../../src/serve/server.ts';
+import { DEFAULT_SERVE } from '../../src/serve/options.ts';
+import { openModel, openNetwork, openSegmenter } from '../../src/inference/open.ts';
+import type { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
+import { ImageProcessor } from '../../src/inference/processor.ts';
+import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
+import { Rng } from '../../src/util/random.ts';
+import { ISK_MEAN, ISK_STD, writeKerasGraph, writeSegformerFolder } from '../io/onnx_graphs.ts';
+import { tempDir } from '../helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
+
+test('web: imported ONNX graphs (a transformers.js folder, a Keras model through tf2onnx) give Node\'s label maps in the browser', { skip, timeout: 180_000 }, async (t) => {
+  const rng = new Rng(11), randoms = (n: number, s: number) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
+  const models = tempDir('pw-imported-'), src = tempDir();
+  writeSegformerFolder(path.join(src, 'segformer'), randoms(4 * 3 * 16, 0.5), randoms(4, 0.1));
+  writeKerasGraph(path.join(src, 'keras.onnx'), randoms(4 * 3 * 4, 0.02), randoms(4, 0.1));
+  for (const args of [['--from', path.join(src, 'segformer'), '--out', path.join(models, 'segformer')],
+    ['--from', path.join(src, 'keras.onnx'), '--mean', ISK_MEAN.join(','), '--std', ISK_STD.join(','), '--channel-order', 'BGR', '--out', path.join(models, 'keras')]]) {
+    const r = cli('import', ...args);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const img = { data: Uint8Array.from({ length: 97 * 71 * 3 }, () => rng.int(256)), width: 97, height: 71 };
+  const s = await buildServer({ ...DEFAULT_SERVE, modelsDir: models });
+  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    for (const name of ['segformer', 'keras']) {
+      const dir = path.join(models, name);
+      const web = await page.evaluate(async ([name, data, width, height]) => {
+        const { load } = await import('/lib/pixelwise-web.js' as string);
+        const seg = await load(`/v1/models/${name}`, { wasmPaths: '/vendor/ort/' });
+        const r = await seg.segment({ data: Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0)), width, height });
+        let bin = '';
+        for (const v of r.labels) bin += String.fromCharCode(v);
+        return { labels: btoa(bin), head: seg.labelsFromHead as boolean };
+      }, [name, Buffer.from(img.data).toString('base64'), img.width, img.height] as const);
+      const labels = new Uint8Array(Buffer.from(web.labels, 'base64'));
+      const node = await openSegmenter(dir, { runtime: 'onnx' }), net = await openNetwork(dir, { runtime: 'onnx' });
+      const opened = await openModel(dir, { runtime: 'onnx' }), nodeHead = (opened.network as OnnxNetwork).labelsFromHead;
+      await opened.network.dispose();
+      try {
+        const [ref] = await node.predictBatch([img]);
+        // Decided where the label is taken: at the network's size, then back by nearest neighbour.
+        const proc = new ImageProcessor(node.card, NODE_FILTERS), [small] = await proc.toNetwork([img]);
+        const [{ scores }] = await net.scoresBatch([small]), C = node.card.model.numClasses, px = scores.length / C;
+        const sure = proc.labelsBack(Uint8Array.from({ length: px }, (_, p) => {
+          const v = Array.from({ length: C }, (_, k) => scores[k * px + p]).sort((a, b) => b - a);
+          return v[0] - v[1] > 1e-3 ? 1 : 0;
+        }), small, img);
+        let differ = 0, decided = 0;
+        for (let p = 0; p < ref.length; p++) if (labels[p] !== ref[p]) { differ++; decided += sure[p]; }
+        t.diagnostic(`${name}: onnx-web vs onnx: ${differ} of ${ref.length} pixels differ, ${decided} outside near-ties`);
+        assert.equal(decided, 0, `${name}: onnx-web differs from onnx outside near-ties`);
+        // A quarter size on each side enlarges enough to take the labels from the small scores (a half does not: onnx_tail.ts).
+        assert.equal(nodeHead, name === 'segformer', `${name}: Node takes the labels from the graph cut before the Resize the import added`);
+        assert.equal(web.head, nodeHead, `${name}: onnx-web cuts the graph where onnx does`);
+      } finally { await node.dispose(); await net.dispose(); }
+    }
+  } finally {
+    await browser?.close();
+    await s.close();
+  }
+});
