@@ -5,12 +5,8 @@
 // ONNX Runtime's in Node wherever its two best scores are more than 1e-3 apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
-import { buildServer } from '../../src/serve/server.ts';
-import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 import { openModel, openNetwork, openSegmenter } from '../../src/inference/open.ts';
 import type { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { ImageProcessor } from '../../src/inference/processor.ts';
@@ -18,12 +14,11 @@ import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
 import { Rng } from '../../src/util/random.ts';
 import { ISK_MEAN, ISK_STD, writeKerasGraph, writeSegformerFolder } from '../io/onnx_graphs.ts';
 import { tempDir } from '../helpers.ts';
+import { noChromium, withServedPage } from './served_page.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
 
-test('web: imported ONNX graphs (a transformers.js folder, a Keras model through tf2onnx) give Node\'s label maps in the browser', { skip, timeout: 180_000 }, async (t) => {
+test('web: imported ONNX graphs (a transformers.js folder, a Keras model through tf2onnx) give Node\'s label maps in the browser', { skip: noChromium, timeout: 180_000 }, async (t) => {
   const rng = new Rng(11), randoms = (n: number, s: number) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
   const models = tempDir('pw-imported-'), src = tempDir();
   writeSegformerFolder(path.join(src, 'segformer'), randoms(4 * 3 * 16, 0.5), randoms(4, 0.1));
@@ -34,13 +29,7 @@ test('web: imported ONNX graphs (a transformers.js folder, a Keras model through
     assert.equal(r.status, 0, r.stderr);
   }
   const img = { data: Uint8Array.from({ length: 97 * 71 * 3 }, () => rng.int(256)), width: 97, height: 71 };
-  const s = await buildServer({ ...DEFAULT_SERVE, modelsDir: models });
-  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
-  let browser: Browser | undefined;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const page = await browser.newPage();
-    await page.goto(`${url}/`);
+  await withServedPage({ modelsDir: models }, async (page) => {
     for (const name of ['segformer', 'keras']) {
       const dir = path.join(models, name);
       const web = await page.evaluate(async ([name, data, width, height]) => {
@@ -73,8 +62,5 @@ test('web: imported ONNX graphs (a transformers.js folder, a Keras model through
         assert.equal(web.head, nodeHead, `${name}: onnx-web cuts the graph where onnx does`);
       } finally { await node.dispose(); await net.dispose(); }
     }
-  } finally {
-    await browser?.close();
-    await s.close();
-  }
+  });
 });

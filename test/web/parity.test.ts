@@ -7,10 +7,6 @@
 // 8-bit graphs must give identical label maps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
-import { buildServer } from '../../src/serve/server.ts';
-import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 import { openModel, openNetwork, openSegmenter } from '../../src/inference/open.ts';
 import type { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { ImageProcessor } from '../../src/inference/processor.ts';
@@ -21,9 +17,8 @@ import { readCard } from '../../src/models/package.ts';
 import { variantCards } from '../../src/models/card.ts';
 import { nearestAspect } from '../../src/inference/segmenter.ts';
 import { DEMO_PHOTOS, DEMO_PHOTOS_DIR } from '../../src/cli/demo_photos.ts';
+import { noChromium, withServedPage } from './served_page.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 const NEAR_TIE = 1e-3;
 
 /** Pixels where the two best scores (CHW) are more than NEAR_TIE apart. */
@@ -37,15 +32,9 @@ function decided(scores: Float32Array, c: number): Uint8Array {
   return out;
 }
 
-test('parity: every shipped model gives onnx\'s label maps on tfjs and onnx-web wherever the label is not a near-tie (8-bit models: everywhere)', { skip }, async (t) => {
+test('parity: every shipped model gives onnx\'s label maps on tfjs and onnx-web wherever the label is not a near-tie (8-bit models: everywhere)', { skip: noChromium }, async (t) => {
   const photos = await Promise.all(DEMO_PHOTOS.map(async (p) => ({ name: p.file, image: await readImage(`${DEMO_PHOTOS_DIR}/${p.file}`) })));
-  const s = await buildServer({ ...DEFAULT_SERVE });
-  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
-  let browser: Browser | undefined;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const page = await browser.newPage();
-    await page.goto(`${url}/`);
+  await withServedPage({}, async (page) => {
     const inBrowser = (model: string, im: RgbImage) => page.evaluate(async ([model, data, width, height]) => {
       const w = window as unknown as { segs?: Record<string, { segment(x: unknown): Promise<{ labels: Uint8Array }> }> };
       const { load } = await import('/lib/pixelwise-web.js' as string);
@@ -94,8 +83,5 @@ test('parity: every shipped model gives onnx\'s label maps on tfjs and onnx-web 
       }
       await onnx.dispose(); await tfjs?.dispose(); await onnxNet.dispose();
     }
-  } finally {
-    await browser?.close();
-    await s.close();
-  }
+  });
 });
