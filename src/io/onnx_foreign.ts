@@ -41,7 +41,7 @@ export interface ForeignGraph {
   output: 'logits' | 'probabilities' | 'labels';
   /** The graph's one sigmoid channel became the classes background and foreground. */
   binary: boolean;
-  /** What was added at the graph's ends, in words (for the summary line and the card's notes). */
+  /** What was done at the graph's ends, in words (for the summary line and the card's notes). */
   changes: string[];
 }
 
@@ -240,14 +240,14 @@ export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: num
     if (classes > 256) throw new UserError(`${file}: ${what}: ${classes} classes; label maps hold 256 at most`);
   }
   if (cur === outName && !nodes.length) {
-    if (others) { g.output = [g.output![0]]; changes.push(`its other ${others} output${others > 1 ? 's' : ''} left unused`); }
+    if (others) { g.output = [g.output![0]]; changes.push(others > 1 ? `its other ${others} outputs left unused` : 'its other output left unused'); }
     return { onnx: onnx.ModelProto.encode(model).finish(), classes, output, binary, changes };
   }
   nodes.push({ opType: 'Identity', input: [cur], output: [FOREIGN_OUTPUT], name: FOREIGN_OUTPUT });
   g.node!.push(...nodes);
   g.initializer!.push(...inits);
   g.output = [valueInfo(FOREIGN_OUTPUT, FLOAT, output === 'labels' ? ['N', 'H', 'W'] : ['N', 'C', 'H', 'W'])];
-  if (others) changes.push(`its other ${others} output${others > 1 ? 's' : ''} left unused`);
+  if (others) changes.push(others > 1 ? `its other ${others} outputs left unused` : 'its other output left unused');
   return { onnx: onnx.ModelProto.encode(model).finish(), classes, output, binary, changes };
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { O } from '../../src/formats/onnx_proto.ts';
+import { onnx, type O } from '../../src/formats/onnx_proto.ts';
 import { DT, attrInt, attrInts, floats, model, value, writeKerasGraph, writeSegformerFolder, ISK_MEAN, ISK_STD, SEGFORMER_MEAN, SEGFORMER_STD } from './onnx_graphs.ts';
 import { load } from '../../src/index.ts';
 import { readCard } from '../../src/models/package.ts';
@@ -84,7 +84,7 @@ test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_confi
   const out = path.join(d, 'pkg');
   const r = cli('import', '--from', src, '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /imported .*model\.onnx into .* \(ONNX, 1 nodes, 4 classes, input 32x32; added a bilinear Resize of its 8x8 scores to the input's size\)/);
+  assert.match(r.stdout, /imported .*model\.onnx into .* \(ONNX, 1 node, 4 classes, input 32x32; adapted: a bilinear Resize of its 8x8 scores to the input's size\)/);
   const card = readCard(out);
   assert.deepEqual(card.input.rule, { kind: 'fixed', size: [32, 32], filter: 'pillow' });
   assert.deepEqual(card.input.normalization.mean.map((v) => +v.toFixed(9)), mean);
@@ -128,7 +128,7 @@ test('an NHWC graph of any size ending in Softmax, and a one-channel Sigmoid gra
   assert.ok(!fs.existsSync(out), 'nothing written');
   const ok = cli('import', '--from', nhwc, '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--out', out);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /5 classes, any input size \(padded to multiples of 32\); added a Transpose from NCHW before its NHWC input, a Transpose of its NHWC scores to NCHW\)/);
+  assert.match(ok.stdout, /5 classes, any input size \(padded to multiples of 32\); adapted: a Transpose from NCHW before its NHWC input, a Transpose of its NHWC scores to NCHW\)/);
   const card = readCard(out);
   assert.deepEqual(card.output, { kind: 'probabilities', resizeBack: 'scores' });
   assert.equal(card.input.stride, 32);
@@ -165,7 +165,7 @@ test('a float16 graph (transformers.js\'s model_fp16.onnx): a Cast before its in
     [i64('starts', [0]), i64('ends', [2]), i64('axes', [1])], [value('x', DT.FLOAT16, ['N', 3, 'H', 'W'])], [value('s', DT.FLOAT16, ['N', 2, 'H', 'W'])]));
   const r = cli('import', '--from', file, '--mean', '0,0,0', '--std', '1,1,1', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /added a Cast to its float16 input, a Cast of its float16 scores to float\)/);
+  assert.match(r.stdout, /adapted: a Cast to its float16 input, a Cast of its float16 scores to float\)/);
   const im = image(37, 29);
   const seg = await load(out, { runtime: 'onnx' });
   try {
@@ -184,7 +184,7 @@ test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, BGR C
   const mean = ISK_MEAN, std = ISK_STD;
   const r = cli('import', '--from', file, '--mean', mean.join(','), '--std', std.join(','), '--channel-order', 'BGR', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /4 classes, input 48x32; added a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW, a bilinear Resize of its 16x24 scores to the input's size\)/);
+  assert.match(r.stdout, /4 classes, input 48x32; adapted: a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW, a bilinear Resize of its 16x24 scores to the input's size\)/);
   assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels' });
   const im = image(61, 41), small = pillowBilinear(im, 48, 32);
   const bgr = { ...small, data: Uint8Array.from(small.data, (_, i) => small.data[i - (i % 3) + 2 - (i % 3)]) };
@@ -195,6 +195,20 @@ test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, BGR C
   try {
     assertSameLabels((await seg.segment(im, { probabilities: false })).labels, pillowNearest(labels, 48, 32, 61, 41), Float32Array.from(near), 'keras');
   } finally { await seg.dispose(); }
+});
+
+test('a graph with an auxiliary output (torchvision\'s segmentation models: out, aux): the first kept, the others left unused', async () => {
+  const d = tempDir(), file = path.join(d, 'deeplab.onnx'), out = path.join(d, 'tv');
+  const W = randoms(2 * 3, 1);
+  fs.writeFileSync(file, model([
+    { opType: 'Conv', input: ['input', 'w'], output: ['out'], attribute: [attrInts('kernel_shape', [1, 1])] },
+    { opType: 'Neg', input: ['out'], output: ['aux'] },
+  ], [floats('w', W, [2, 3, 1, 1])], [value('input', DT.FLOAT, ['batch', 3, 'height', 'width'])], [value('out', DT.FLOAT, ['batch', 2, 'height', 'width']), value('aux', DT.FLOAT, ['batch', 2, 'height', 'width'])]));
+  const r = cli('import', '--from', file, '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /2 classes, any input size \(padded to multiples of 32\); adapted: its other output left unused\)/);
+  const graph = onnx.ModelProto.decode(fs.readFileSync(path.join(out, 'model.onnx')));
+  assert.deepEqual(graph.graph!.output!.map((o) => o.name), ['out']);
 });
 
 test('a graph ending in ArgMax (an int64 label map [N, 1, H, W]): cast and squeezed, the class count from config.json', async () => {
@@ -210,7 +224,7 @@ test('a graph ending in ArgMax (an int64 label map [N, 1, H, W]): cast and squee
   const out = path.join(d, 'pkg');
   const r = cli('import', '--from', src, '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /3 classes, any input size .*added a Cast of its int64 label map to float\)/);
+  assert.match(r.stdout, /3 classes, any input size .*adapted: a Cast of its int64 label map to float\)/);
   assert.equal(readCard(out).output.kind, 'labels');
   // A class file says how many classes a label map has as well.
   const byFile = cli('import', '--from', path.join(src, 'model.onnx'), '--class-file', 'camvid', '--out', path.join(d, 'camvid'));

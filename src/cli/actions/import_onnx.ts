@@ -82,7 +82,7 @@ export async function runOnnx(o: Opts): Promise<void> {
   try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--from ${file}: file not found or not readable`); }
   const { model, input, opset } = readForeignOnnx(bytes, file);
   const parameters = parameterCount(model);
-  const nodes = model.graph!.node!.length;
+  const nodes = model.graph!.node!.length, nodeCount = `${nodes} node${nodes === 1 ? '' : 's'}`;
 
   // The input rule: the flag, the graph's own fixed size, the authors' processor, else any size.
   const preFile = path.join(folder, 'preprocessor_config.json'), preRaw = readJson(preFile);
@@ -138,7 +138,7 @@ export async function runOnnx(o: Opts): Promise<void> {
     input: { normalization: norm, stride: size ? 1 : ANY_SIZE_STRIDE, rule },
     output: { kind: graph.output, resizeBack: size ? 'labels' : 'scores' },
     licence: o.licence ?? hfLicence(readme) ?? 'unknown: set --licence', source: o.source ?? (origin || path.basename(isDir(o.from) ? o.from : file)),
-    notes: [`An ONNX graph (opset ${opset}, ${nodes} nodes)${changes.length ? ` with ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
+    notes: [`An ONNX graph (opset ${opset}, ${nodeCount})${changes.length ? `, adapted at its ends: ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
       ...(size ? [] : [`It takes any size: images are padded to multiples of ${ANY_SIZE_STRIDE}.`])].join(' '),
     provenance: { file: path.basename(file), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
@@ -147,5 +147,5 @@ export async function runOnnx(o: Opts): Promise<void> {
   writeFileAtomic(path.join(o.out, 'model.onnx'), changes.length ? graph.onnx : bytes);
   writeCard(o.out, card);
   const where = size ? `input ${size[1]}x${size[0]}` : `any input size (padded to multiples of ${ANY_SIZE_STRIDE})`;
-  process.stdout.write(`imported ${file} into ${o.out} (ONNX, ${nodes} nodes, ${count} classes, ${where}${changes.length ? `; added ${changes.join(', ')}` : ''})\n`);
+  process.stdout.write(`imported ${file} into ${o.out} (ONNX, ${nodeCount}, ${count} classes, ${where}${changes.length ? `; adapted: ${changes.join(', ')}` : ''})\n`);
 }
