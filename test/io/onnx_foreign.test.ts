@@ -270,6 +270,14 @@ test('ONNX graphs that are not one image to class scores per pixel: one line nam
   const r = cli('import', '--from', dir, ...norm, '--out', path.join(d, 'out_hf'));
   assert.equal(r.status, 2);
   assert.match(r.stderr, /config\.json: id2label names 3 classes for a graph of 2 class scores; give --class-file/);
+  // A Hugging Face folder of PyTorch weights alone: the export command that makes an ONNX folder.
+  const pt = path.join(d, 'segformer-pt');
+  fs.mkdirSync(pt);
+  fs.writeFileSync(path.join(pt, 'config.json'), JSON.stringify({ architectures: ['SegformerForSemanticSegmentation'], id2label: { 0: 'a' } }));
+  fs.writeFileSync(path.join(pt, 'model.safetensors'), '');
+  const ptr = cli('import', '--from', pt, '--out', path.join(d, 'out_pt'));
+  assert.equal(ptr.status, 2);
+  assert.match(ptr.stderr, /holds SegformerForSemanticSegmentation's PyTorch weights \(config\.json\) and no ONNX export; export it \(optimum-cli export onnx --model \S+segformer-pt \S+segformer-pt-onnx\/\), then import that folder/);
   // A pixelwise package is used as it is.
   const pkg = cli('import', '--from', 'models/voc', '--out', path.join(d, 'out_pkg'));
   assert.equal(pkg.status, 2);

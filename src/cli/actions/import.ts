@@ -34,6 +34,8 @@ export async function run(o: Opts): Promise<void> {
   if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   const foreign = await import('./import_onnx.js');
   if (foreign.isOnnxSource(o.from)) { await foreign.runOnnx(o); return; }
+  const hf = foreign.hfFolderWithoutOnnx(o.from);
+  if (hf) throw new UserError(hf);
   if (o.variant) throw new UserError('--variant: only for TensorFlow Lite graphs (--from X.tflite)');
   if (o.qdq) throw new UserError('--qdq: only for TensorFlow Lite graphs (--from X.tflite)');
   if (!o.weights && !o.onnx) throw new UserError('--no-weights with --no-onnx would write no network; keep one of them');

@@ -25,6 +25,18 @@ const ANY_SIZE_STRIDE = 32;
 /** The size a graph that takes any size is tried at (sides of different lengths tell NCHW scores from NHWC). */
 const PROBE_SIZE: [number, number] = [256, 320];
 
+/**
+ * Why a Hugging Face model folder without an ONNX export cannot be imported, with the command that
+ * makes one; null for any other folder.
+ */
+export function hfFolderWithoutOnnx(from: string): string | null {
+  if (!isDir(from) || onnxFilesIn(from).length) return null;
+  const cfg = readJson(path.join(from, 'config.json')) as { architectures?: unknown } | undefined;
+  if (!cfg || typeof cfg !== 'object') return null;
+  const arch = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : 'a transformers model';
+  return `--from ${from}: holds ${arch}'s PyTorch weights (config.json) and no ONNX export; export it (optimum-cli export onnx --model ${from} ${from.replace(/\/+$/, '')}-onnx/), then import that folder`;
+}
+
 /** Whether `--from` names what this importer reads: an .onnx file, or a folder holding one (at its root or in onnx/). */
 export function isOnnxSource(from: string): boolean {
   if (/\.onnx$/i.test(from)) return true;
