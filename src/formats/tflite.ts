@@ -85,6 +85,7 @@ export function readTflite(bytes: Uint8Array, file = 'TFLite bytes'): TfliteGrap
       quantization: q && scale.length ? { scale, zeroPoint: arr(q.zero_point), quantizedDimension: Number(q.quantized_dimension ?? 0) } : null,
     };
   });
+  for (const t of tensors) checkTensor(t, file);
   const operators: TfliteOperator[] = ((g.operators as FbValue[] | null) ?? []).map(tbl).map((o, index) => {
     const code = codes[Number(o.opcode_index)];
     if (!code) throw new UserError(`${file}: operator ${index} names operator code ${o.opcode_index}, which the file does not list`);
@@ -97,6 +98,27 @@ export function readTflite(bytes: Uint8Array, file = 'TFLite bytes'): TfliteGrap
     };
   });
   return { description: String(model.description ?? ''), tensors, operators, inputs: arr(g.inputs), outputs: arr(g.outputs) };
+}
+
+/** Bytes per element of the tensor types whose constants are read as numbers. */
+const ELEMENT_BYTES: Record<string, number> = { FLOAT32: 4, FLOAT16: 2, FLOAT64: 8, INT8: 1, UINT8: 1, INT16: 2, UINT16: 2, INT32: 4, UINT32: 4, INT64: 8, BOOL: 1 };
+/** TFLite's kernels take tensors of up to 6 dimensions; more is a damaged file. */
+const MAX_RANK = 8;
+
+/**
+ * A tensor whose shape cannot be (a negative side, too many dimensions) or whose constant data is
+ * not the size its shape says: refused here, before a converter loops over sides its data lacks.
+ */
+function checkTensor(t: TfliteTensor, file: string): void {
+  const shown = () => `[${t.shape.slice(0, MAX_RANK).join(', ')}${t.shape.length > MAX_RANK ? ', ...' : ''}]`;
+  if (t.shape.length > MAX_RANK || t.shape.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 31 - 1)) {
+    throw new UserError(`${file}: tensor ${t.index} (${t.name}) has the shape ${shown()}; the file is damaged`);
+  }
+  const per = ELEMENT_BYTES[t.type];
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data && per && t.data.length !== count * per) {
+    throw new UserError(`${file}: tensor ${t.index} (${t.name}) holds ${t.data.length} bytes where its shape ${shown()} of ${t.type} needs ${count * per}; the file is damaged`);
+  }
 }
 
 /** How many operators of each kind a graph has (custom ops by their own name). */

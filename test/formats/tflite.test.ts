@@ -14,7 +14,8 @@ import { SELFIE } from './fuzz.ts';
 const TFLITE = '../shared/data/tflite';
 const noData = !fs.existsSync(TFLITE) && `${TFLITE} not found (the staged TFLite models)`;
 
-test('tflite: a model built with flatbuffers\' Builder by the schema\'s slots reads back', () => {
+/** A one-operator model built by the schema's slots: x [1, 2, 2, 1] and the INT8 constant w (4 bytes) of shape `wShape`. */
+function built(wShape: number[] = [4]): Uint8Array {
   const b = new Builder(256);
   const str = (s: string) => b.createString(s);
   const ints = (a: number[]) => { b.startVector(4, a.length, 4); for (const v of [...a].reverse()) b.addInt32(v); return b.endVector(); };
@@ -27,7 +28,7 @@ test('tflite: a model built with flatbuffers\' Builder by the schema\'s slots re
   const scale = (() => { b.startVector(4, 1, 4); b.addFloat32(0.5); return b.endVector(); })();
   const zp = (() => { b.startVector(8, 1, 8); b.addInt64(BigInt(3)); return b.endVector(); })();
   b.startObject(4); b.addFieldOffset(2, scale, 0); b.addFieldOffset(3, zp, 0); const q = b.endObject();
-  const t0name = str('x'), t1name = str('w'), t0shape = ints([1, 2, 2, 1]), t1shape = ints([4]);
+  const t0name = str('x'), t1name = str('w'), t0shape = ints([1, 2, 2, 1]), t1shape = ints(wShape);
   b.startObject(5); b.addFieldOffset(0, t0shape, 0); b.addFieldOffset(3, t0name, 0); const t0 = b.endObject();
   b.startObject(5); b.addFieldOffset(0, t1shape, 0); b.addFieldInt8(1, 9, 0); b.addFieldInt32(2, 1, 0); b.addFieldOffset(3, t1name, 0); b.addFieldOffset(4, q, 0); const t1 = b.endObject();
   // Conv2DOptions { padding 0, stride_w 1, stride_h 2 }; Operator { opcode_index 0, inputs 1, outputs 2, builtin_options_type 3, builtin_options 4 }.
@@ -42,7 +43,11 @@ test('tflite: a model built with flatbuffers\' Builder by the schema\'s slots re
   // Model { version 0, operator_codes 1, subgraphs 2, description 3, buffers 4 }.
   b.startObject(5); b.addFieldInt32(0, 3, 0); b.addFieldOffset(1, codes, 0); b.addFieldOffset(2, sgs, 0); b.addFieldOffset(3, desc, 0); b.addFieldOffset(4, bufs, 0);
   b.finish(b.endObject(), 'TFL3');
-  const g = readTflite(b.asUint8Array(), 'built.tflite');
+  return b.asUint8Array();
+}
+
+test('tflite: a model built with flatbuffers\' Builder by the schema\'s slots reads back', () => {
+  const g = readTflite(built(), 'built.tflite');
   assert.equal(g.description, 'built here');
   assert.deepEqual([g.inputs, g.outputs], [[0], [0]]);
   assert.deepEqual(g.tensors.map((t) => [t.name, t.type, t.shape, t.data && [...t.data]]), [['x', 'FLOAT32', [1, 2, 2, 1], null], ['w', 'INT8', [4], [1, 2, 3, 4]]]);
@@ -84,6 +89,18 @@ test('tflite: MediaPipe\'s selfie model: float16 weights through DEQUANTIZE, hal
   assert.deepEqual([...custom.customOptions!], [1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0], 'TfLiteTransposeConvParams { padding SAME, stride_w 2, stride_h 2 }');
   assert.deepEqual(custom.inputs.map((i) => g.tensors[i].shape), [[1, 128, 128, 16], [1, 2, 2, 16], [1]]);
   assert.deepEqual(g.tensors[g.inputs[0]].shape, [1, 256, 256, 3]);
+});
+
+test('tflite: a tensor whose shape cannot be, or whose data is not the size its shape says, is a damaged file (a fuzzed shape [.., 0, 2^30] once sent the converter into billions of loop turns)', () => {
+  for (const [shape, message] of [
+    [[4, 0, 2 ** 30], /tensor 1 \(w\) holds 4 bytes where its shape \[4, 0, 1073741824\] of INT8 needs 0; the file is damaged/],
+    [[3], /holds 4 bytes where its shape \[3\] of INT8 needs 3/],
+    [[-4], /tensor 1 \(w\) has the shape \[-4\]; the file is damaged/],
+    [[1, 1, 1, 1, 1, 1, 1, 1, 4], /has the shape \[1, 1, 1, 1, 1, 1, 1, 1, \.\.\.\]; the file is damaged/],
+  ] as const) {
+    assert.throws(() => readTflite(built([...shape]), 'bad.tflite'), (e: unknown) => e instanceof UserError && message.test(e.message) && e.message.startsWith('bad.tflite: '), JSON.stringify(shape));
+  }
+  assert.deepEqual(readTflite(built([2, 2]), 'ok.tflite').tensors[1].shape, [2, 2]);
 });
 
 test('tflite: a truncated file, a text file and an empty file are one-line errors naming the file', () => {
