@@ -76,7 +76,13 @@ export async function targets(dir: string): Promise<Target[]> {
   ];
 }
 
-/** Runs `iterations` mutants per target; returns what was not a clean outcome. */
+/**
+ * A read (or refusal) that takes longer than this is a finding: the slowest reader (ONNX Runtime
+ * loading a model) takes under a second, and a loaded machine several times that at most.
+ */
+export const SLOW_MS = 10_000;
+
+/** Runs `iterations` mutants per target; returns what was not a clean outcome (an exception other than UserError, or a slow read). */
 export async function fuzz(ts: Target[], iterations: number | ((t: Target) => number), seed = 1): Promise<{ runs: number; findings: Finding[] }> {
   const findings: Finding[] = [];
   let runs = 0;
@@ -86,9 +92,13 @@ export async function fuzz(ts: Target[], iterations: number | ((t: Target) => nu
     for (let i = 0; i < n; i++) {
       const mutant = mutate(t.seed, rng);
       runs++;
+      const t0 = performance.now();
       try { await t.read(mutant); } catch (e) {
         if (!(e instanceof UserError)) findings.push({ target: t.name, iteration: i, error: `${(e as Error)?.constructor?.name}: ${(e as Error)?.message ?? e}`.slice(0, 300) });
       }
+      // A damaged file that takes seconds to refuse is one step from a hang (a loop over sides its data lacks).
+      const ms = performance.now() - t0;
+      if (ms > SLOW_MS) findings.push({ target: t.name, iteration: i, error: `slow: ${Math.round(ms)} ms (over ${SLOW_MS} ms)` });
     }
   }
   return { runs, findings };
