@@ -12,13 +12,12 @@ import { UserError } from '../util/errors.js';
 
 const DT = onnx.TensorProto.DataType;
 const FLOAT16 = DT.FLOAT16;
-const INTEGER_TYPES = new Set<number>([DT.INT64, DT.INT32, DT.UINT8, DT.INT8, DT.UINT16, DT.INT16]);
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(DT).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k.toLowerCase()]));
 
 /** The node names and tensors this module adds start so (no graph of another tool uses it). */
 const P = 'pixelwise_';
 /** The adapted graph's input and output names, where it had to be given new ones. */
-export const FOREIGN_INPUT = `${P}input`, FOREIGN_OUTPUT = `${P}scores`;
+const FOREIGN_INPUT = `${P}input`, FOREIGN_OUTPUT = `${P}scores`;
 
 export interface ForeignInput {
   name: string;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { onnx } from '../../formats/onnx_proto.js';
 import { adaptInput, adaptOutput, inputName, parameterCount, readForeignOnnx, type ForeignInput, type OutputProbe } from '../../io/onnx_foreign.js';
 import { hfClassNames, hfLicence, hfPreprocessing, type HfPreprocessing } from '../../io/hf_config.js';
-import { OnnxNetwork, ort } from '../../inference/onnx_runtime.js';
+import { OnnxNetwork, defaultThreads, ort } from '../../inference/onnx_runtime.js';
 import { buildCard, type InputRule } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
 import { BINARY_CLASS_LIST, classesNamed, readClassList, resolveClasses, type ClassInfo } from '../../data/classes.js';
@@ -72,7 +72,7 @@ function readJson(file: string): unknown | undefined {
 async function probe(bytes: Uint8Array, input: ForeignInput, [h, w]: [number, number], file: string, sizeFrom: string): Promise<OutputProbe> {
   const o = await ort();
   let session;
-  try { session = await o.InferenceSession.create(bytes, { intraOpNumThreads: 2, graphOptimizationLevel: 'all' }); } catch (e) {
+  try { session = await o.InferenceSession.create(bytes, { intraOpNumThreads: defaultThreads(), graphOptimizationLevel: 'all' }); } catch (e) {
     throw new UserError(`${file}: ONNX Runtime cannot load the graph (${(e as Error).message.split('\n')[0]}); export it again (a later opset, no custom operators)`);
   }
   try {
