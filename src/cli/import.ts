@@ -7,7 +7,7 @@ import { TFLITE_PRESETS } from '../models/tflite_presets.js';
 import { parseMean, parsePositiveInt, parseSize, parseStd } from './options.js';
 
 export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; weights: boolean; variant?: string[]; qdq?: boolean; inputSize?: [number, number]; preset?: string; classes?: number; classFile?: string; mean?: [number, number, number]; std?: [number, number, number];
-  channelOrder: 'RGB' | 'BGR'; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }
+  channelOrder: 'RGB' | 'BGR'; padMultiple?: number; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }
 
 export function importCommand(): Command {
   return addArchOptions(new Command('import')
@@ -22,7 +22,8 @@ export function importCommand(): Command {
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))
     .option('--no-onnx', 'do not write model.onnx beside the weights')
     .option('--no-weights', 'write only model.onnx (a package to run, not to train from)')
-    .option('--input-size <HxW>', 'run the network at this fixed size (every image resized to it, Pillow bilinear; labels back by nearest): speed against detail, e.g. a road model for live video; .tflite: instead of the graph\'s own size (fully convolutional graphs)', parseSize)
+    .option('--input-size <HxW>', 'run the network at this fixed size (every image resized to it, Pillow bilinear; label maps back by nearest; an ONNX graph\'s scores bilinearly where its folder has a preprocessor_config.json): speed against detail, e.g. a road model for live video; .tflite: instead of the graph\'s own size (fully convolutional graphs)', parseSize)
+    .option('--pad-multiple <n>', 'ONNX graph that takes any size: pad each image\'s sides to multiples of n (1: each image at its own size; default 1 where the graph runs at sides no stride divides, else 32)', parsePositiveInt)
     .option('--qdq', '.tflite with 8-bit activations: keep the integer arithmetic (QuantizeLinear/DequantizeLinear around each operator, 8-bit weights) for ONNX Runtime\'s int8 kernels; default: dequantised to float')
     .option('--variant <file...>', '.tflite: the same model at another input size (e.g. MediaPipe\'s landscape selfie model); each image goes to the graph of the nearest aspect ratio')
     .option('--licence <text>', 'licence of the weights')

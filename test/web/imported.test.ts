@@ -1,4 +1,5 @@
-// ONNX graphs imported from elsewhere (`pixelwise import --from X.onnx`, test/io/onnx_graphs.ts) run in
+// ONNX graphs imported from elsewhere (`pixelwise import --from X.onnx`, test/io/onnx_graphs.ts, and a
+// SegFormer written by torch.onnx.export, test/fixtures/torch_exports) run in
 // the browser module (onnxruntime-web in Chromium, through the server's model folder) as in Node:
 // the nodes the import adds at a graph's ends (Transposes, a Reshape, a Resize whose size is read
 // from the input's shape), the graph cut before that Resize, a batch fixed at 1. Label maps equal
@@ -18,19 +19,20 @@ import { noChromium, withServedPage } from './served_page.ts';
 
 const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
 
-test('web: imported ONNX graphs (a transformers.js folder, a Keras model through tf2onnx) give Node\'s label maps in the browser', { skip: noChromium, timeout: 180_000 }, async (t) => {
+test('web: imported ONNX graphs (transformers.js folders, a Keras model through tf2onnx) give Node\'s label maps in the browser', { skip: noChromium, timeout: 180_000 }, async (t) => {
   const rng = new Rng(11), randoms = (n: number, s: number) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
   const models = tempDir('pw-imported-'), src = tempDir();
   writeSegformerFolder(path.join(src, 'segformer'), randoms(4 * 3 * 16, 0.5), randoms(4, 0.1));
   writeKerasGraph(path.join(src, 'keras.onnx'), randoms(4 * 3 * 4, 0.02), randoms(4, 0.1));
   for (const args of [['--from', path.join(src, 'segformer'), '--out', path.join(models, 'segformer')],
+    ['--from', path.resolve(import.meta.dirname, '../fixtures/torch_exports/tiny-segformer'), '--out', path.join(models, 'torch-segformer')],
     ['--from', path.join(src, 'keras.onnx'), '--mean', ISK_MEAN.join(','), '--std', ISK_STD.join(','), '--channel-order', 'BGR', '--out', path.join(models, 'keras')]]) {
     const r = cli('import', ...args);
     assert.equal(r.status, 0, r.stderr);
   }
   const img = { data: Uint8Array.from({ length: 97 * 71 * 3 }, () => rng.int(256)), width: 97, height: 71 };
   await withServedPage({ modelsDir: models }, async (page) => {
-    for (const name of ['segformer', 'keras']) {
+    for (const name of ['segformer', 'torch-segformer', 'keras']) {
       const dir = path.join(models, name);
       const web = await page.evaluate(async ([name, data, width, height]) => {
         const { load } = await import('/lib/pixelwise-web.js' as string);
@@ -46,19 +48,22 @@ test('web: imported ONNX graphs (a transformers.js folder, a Keras model through
       await opened.network.dispose();
       try {
         const [ref] = await node.predictBatch([img]);
-        // Decided where the label is taken: at the network's size, then back by nearest neighbour.
+        // Decided where the label is taken: from the scores back at the image's size, or at the
+        // network's size with the label map back by nearest neighbour (as the card says).
         const proc = new ImageProcessor(node.card, NODE_FILTERS), [small] = await proc.toNetwork([img]);
-        const [{ scores }] = await net.scoresBatch([small]), C = node.card.model.numClasses, px = scores.length / C;
-        const sure = proc.labelsBack(Uint8Array.from({ length: px }, (_, p) => {
+        const byScores = node.card.output.resizeBack === 'scores';
+        const [{ scores }] = byScores ? await node.scoresBatch([img]) : await net.scoresBatch([small]), C = node.card.model.numClasses, px = scores.length / C;
+        const margins = Uint8Array.from({ length: px }, (_, p) => {
           const v = Array.from({ length: C }, (_, k) => scores[k * px + p]).sort((a, b) => b - a);
           return v[0] - v[1] > 1e-3 ? 1 : 0;
-        }), small, img);
+        });
+        const sure = byScores ? margins : proc.labelsBack(margins, small, img);
         let differ = 0, decided = 0;
         for (let p = 0; p < ref.length; p++) if (labels[p] !== ref[p]) { differ++; decided += sure[p]; }
         t.diagnostic(`${name}: onnx-web vs onnx: ${differ} of ${ref.length} pixels differ, ${decided} outside near-ties`);
         assert.equal(decided, 0, `${name}: onnx-web differs from onnx outside near-ties`);
         // A quarter size on each side enlarges enough to take the labels from the small scores (a half does not: onnx_tail.ts).
-        assert.equal(nodeHead, name === 'segformer', `${name}: Node takes the labels from the graph cut before the Resize the import added`);
+        assert.equal(nodeHead, name !== 'keras', `${name}: Node takes the labels from the graph cut before the Resize the import added`);
         assert.equal(web.head, nodeHead, `${name}: onnx-web cuts the graph where onnx does`);
       } finally { await node.dispose(); await net.dispose(); }
     }

@@ -31,8 +31,9 @@ function folderSha256(dir: string): string {
 
 export async function run(o: Opts): Promise<void> {
   checkOutputDir('--out', o.out);
-  if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   const foreign = await import('./import_onnx.js');
+  if (o.padMultiple && !foreign.isOnnxSource(o.from)) throw new UserError(`--pad-multiple: only for ONNX graphs (--from X.onnx or a model folder); ${/\.tflite$/i.test(o.from) ? 'a TensorFlow Lite graph runs at its own size (or --input-size)' : 'a checkpoint\'s network pads to its own stride'}`);
+  if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   if (foreign.isOnnxSource(o.from)) { await foreign.runOnnx(o); return; }
   const hf = foreign.hfFolderWithoutOnnx(o.from);
   if (hf) throw new UserError(hf);

@@ -20,10 +20,12 @@ import { UserError } from '../../util/errors.js';
 import { commandArgs } from '../command_args.js';
 import type { Opts } from '../import.js';
 
-/** Padding of a graph that takes any size: a multiple most encoders' strides divide. */
+/** Padding of a graph that takes any size but not every size: a multiple most encoders' strides divide. */
 const ANY_SIZE_STRIDE = 32;
 /** The size a graph that takes any size is tried at (sides of different lengths tell NCHW scores from NHWC). */
 const PROBE_SIZE: [number, number] = [256, 320];
+/** Sides no stride divides: a graph that runs at this size runs each image at its own, unpadded, as its authors run it. */
+const ODD_SIZE: [number, number] = [251, 317];
 
 /**
  * Why a Hugging Face model folder without an ONNX export cannot be imported, with the command that
@@ -105,6 +107,7 @@ export async function runOnnx(o: Opts): Promise<void> {
   }
   const size = o.inputSize ?? input.size ?? pre?.size ?? null;
   if (input.size && pre?.size && (pre.size[0] !== input.size[0] || pre.size[1] !== input.size[1])) notes.push(`The graph is fixed at ${input.size[1]}x${input.size[0]}, which it is run at (its processor says ${pre.size[1]}x${pre.size[0]}).`);
+  if (size && o.padMultiple) throw new UserError(`--pad-multiple ${o.padMultiple}: for a graph that takes any size; this one runs at ${size[1]}x${size[0]} (${input.size ? 'its own size' : o.inputSize ? '--input-size' : `${preFile}'s size`})`);
   if (size && size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
   const sizeFrom = o.inputSize ? `--input-size ${o.inputSize.join('x')}` : input.size ? 'the graph\'s own size' : pre?.size ? `${preFile}'s size` : 'a trial size; the graph takes any';
   const rule: InputRule = size ? { kind: 'fixed', size, filter: 'pillow' } : { kind: 'native' };
@@ -137,27 +140,33 @@ export async function runOnnx(o: Opts): Promise<void> {
   } else classes = graph.binary ? BINARY_CLASS_LIST : resolveClasses(count);
 
   const check = await OnnxNetwork.create(graph.onnx, count, 1);
+  let stride = 1;
   try {
-    const got = await check.run(new Float32Array(input.channels * at[0] * at[1]), [1, input.channels, at[0], at[1]]);
-    const want = (graph.output === 'labels' ? 1 : count) * at[0] * at[1];
-    if (got.length !== want) throw new UserError(`${file}: the adapted graph gives ${got.length} values for a ${at[1]}x${at[0]} image where ${want} were due; export the graph's class scores at the input's size`);
+    const values = (h: number, w: number) => check.run(new Float32Array(input.channels * h * w), [1, input.channels, h, w]);
+    const due = (h: number, w: number) => (graph.output === 'labels' ? 1 : count) * h * w;
+    const got = (await values(...at)).length;
+    if (got !== due(...at)) throw new UserError(`${file}: the adapted graph gives ${got} values for a ${at[1]}x${at[0]} image where ${due(...at)} were due; export the graph's class scores at the input's size`);
+    if (!size) stride = o.padMultiple ?? (await values(...ODD_SIZE).then((v) => v.length === due(...ODD_SIZE), () => false) ? 1 : ANY_SIZE_STRIDE);
   } finally { await check.dispose(); }
 
   const readme = (() => { try { return fs.readFileSync(path.join(folder, 'README.md'), 'utf8'); } catch { return ''; } })();
   const origin = typeof (cfg as { _name_or_path?: unknown } | undefined)?._name_or_path === 'string' ? (cfg as { _name_or_path: string })._name_or_path : '';
   const card = buildCard({
     model: { arch: 'onnx', numClasses: count, ...(input.channels !== 3 ? { inChannels: input.channels } : {}) }, classes, weights: '', onnx: 'model.onnx', parameters,
-    input: { normalization: norm, stride: size ? 1 : ANY_SIZE_STRIDE, rule },
-    output: { kind: graph.output, resizeBack: size ? 'labels' : 'scores' },
+    input: { normalization: norm, stride, rule },
+    // Beside a processor, scores go back to the image bilinearly as transformers' post-processing
+    // takes them; a bare graph of fixed size gives label maps that go back by Pillow NEAREST, as
+    // image-segmentation-keras's and the TFLite imports' do.
+    output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || pre) ? 'scores' : 'labels' },
     licence: o.licence ?? hfLicence(readme) ?? 'unknown: set --licence', source: o.source ?? (origin || path.basename(isDir(o.from) ? o.from : file)),
     notes: [`An ONNX graph (opset ${opset}, ${nodeCount})${changes.length ? `, adapted at its ends: ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
-      ...(size ? [] : [`It takes any size: images are padded to multiples of ${ANY_SIZE_STRIDE}.`])].join(' '),
+      ...(size ? [] : [stride > 1 ? `It takes any size: images are padded to multiples of ${stride}.` : 'It takes any size: each image runs at its own.'])].join(' '),
     provenance: { file: path.basename(file), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
   makeDir(o.out);
   // A graph that needed nothing is written as it came.
   writeFileAtomic(path.join(o.out, 'model.onnx'), changes.length ? graph.onnx : bytes);
   writeCard(o.out, card);
-  const where = size ? `input ${size[1]}x${size[0]}` : `any input size (padded to multiples of ${ANY_SIZE_STRIDE})`;
+  const where = size ? `input ${size[1]}x${size[0]}` : stride > 1 ? `any input size (padded to multiples of ${stride})` : 'any input size (each image at its own)';
   process.stdout.write(`imported ${file} into ${o.out} (ONNX, ${nodeCount}, ${count} classes, ${where}${changes.length ? `; adapted: ${changes.join(', ')}` : ''})\n`);
 }

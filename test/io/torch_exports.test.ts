@@ -1,0 +1,121 @@
+// `pixelwise import` of graphs written by PyTorch's own exporter (torch.onnx.export, as Hugging Face
+// Optimum and torchvision users export), against PyTorch's label maps of the shipped photos
+// (test/fixtures/torch_exports, made by bench/torch_exports.py with Debian's python3-torch): a
+// SegFormer as a transformers.js folder (its preprocessing from preprocessor_config.json), a
+// torchvision-style DeepLabV3 of any input size, a binary U-Net of fixed size ending in a Sigmoid.
+// Every pixel must agree but where PyTorch's best two scores are within 1e-3 (another summation
+// order may break such a tie either way).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
+import { load } from '../../src/index.ts';
+import { readCard } from '../../src/models/package.ts';
+import { tempDir } from '../helpers.ts';
+
+const FIX = path.resolve(import.meta.dirname, '../fixtures/torch_exports');
+const PHOTOS = path.resolve(import.meta.dirname, '../../assets/photos');
+const IMAGENET = ['--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
+
+interface Case { model: string; image: string; width: number; height: number; crop?: [number, number, number, number]; labels: string; near: string; transformers?: string }
+const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { torch: string; cases: Case[] };
+const cases = (model: string) => reference.cases.filter((c) => c.model === model);
+
+const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
+const inflated = (b64: string) => new Uint8Array(zlib.inflateSync(Buffer.from(b64, 'base64')));
+
+/** The photo (or its crop) as 8-bit RGB, as PIL's convert('RGB') gives it. */
+async function photo(c: Case): Promise<{ data: Uint8Array; width: number; height: number; channels: 3 }> {
+  let s = sharp(path.join(PHOTOS, c.image)).removeAlpha();
+  if (c.crop) s = s.extract({ left: c.crop[0], top: c.crop[1], width: c.crop[2], height: c.crop[3] });
+  const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 };
+}
+
+/** Pixels that differ from PyTorch's label map, and those of them that are not near-ties there. */
+function differences(got: Uint8Array, c: Case): { differ: number; decided: number } {
+  const want = inflated(c.labels), near = inflated(c.near);
+  assert.equal(got.length, want.length, `${c.model} ${c.image}: label map size`);
+  let differ = 0, decided = 0;
+  for (let p = 0; p < want.length; p++) if (got[p] !== want[p]) { differ++; if (!((near[p >> 3] >> (7 - (p & 7))) & 1)) decided++; }
+  return { differ, decided };
+}
+
+async function labelMaps(pkg: string, list: Case[]): Promise<Uint8Array[]> {
+  const m = await load(pkg, { runtime: 'onnx' });
+  try {
+    const out: Uint8Array[] = [];
+    for (const c of list) out.push((await m.segment(await photo(c), { probabilities: false })).labels);
+    return out;
+  } finally { await m.dispose(); }
+}
+
+test('a SegFormer exported by torch.onnx as a transformers.js folder: its processor\'s preprocessing, the logits resized back bilinearly, PyTorch\'s label maps', async () => {
+  const out = path.join(tempDir(), 'segformer');
+  const r = cli('import', '--from', path.join(FIX, 'tiny-segformer'), '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /5 classes, input 256x256; adapted: a bilinear Resize of its 64x64 scores to the input's size\)/);
+  const card = readCard(out);
+  assert.deepEqual(card.input.rule, { kind: 'fixed', size: [256, 256], filter: 'pillow' });
+  assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'scores' });
+  assert.deepEqual(card.classes.map((c) => c.name), ['wall', 'building', 'sky', 'floor', 'tree']);
+  assert.equal(card.licence, 'mit');
+  assert.equal(card.source, 'pixelwise-fixtures/tiny-segformer');
+  const list = cases('tiny-segformer');
+  const got = await labelMaps(out, list);
+  for (const [i, c] of list.entries()) {
+    const { differ, decided } = differences(got[i], c);
+    assert.equal(decided, 0, `${c.image}: ${differ} pixels differ from PyTorch's, ${decided} of them not near-ties`);
+    // transformers' post-processing resizes the quarter-size logits straight to the photo: the
+    // same label maps but along some edges.
+    const once = inflated(c.transformers!);
+    const same = got[i].reduce((n, v, p) => n + (v === once[p] ? 1 : 0), 0) / once.length;
+    assert.ok(same > 0.998 && same < 1, `${c.image}: ${(100 * same).toFixed(3)}% of pixels as transformers' post-processing`);
+  }
+});
+
+test('a torchvision-style DeepLabV3 of any size (outputs out and aux): each photo at its own size as PyTorch runs it; --pad-multiple 32 pads it', async () => {
+  const d = tempDir(), own = path.join(d, 'own'), padded = path.join(d, 'padded');
+  const r = cli('import', '--from', path.join(FIX, 'deeplabv3.onnx'), ...IMAGENET, '--class-file', 'voc', '--out', own);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /21 classes, any input size \(each image at its own\); adapted: its other output left unused\)/);
+  assert.equal(readCard(own).input.stride, 1);
+  assert.deepEqual(readCard(own).output, { kind: 'logits', resizeBack: 'scores' });
+  const list = cases('deeplabv3');
+  for (const [i, labels] of (await labelMaps(own, list)).entries()) {
+    const { differ, decided } = differences(labels, list[i]);
+    assert.equal(decided, 0, `${list[i].image}: ${differ} pixels differ from PyTorch's, ${decided} of them not near-ties`);
+  }
+  // Padded, the image pooling of its ASPP averages the padding too: other label maps.
+  const p = cli('import', '--from', path.join(FIX, 'deeplabv3.onnx'), ...IMAGENET, '--pad-multiple', '32', '--out', padded);
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /any input size \(padded to multiples of 32\)/);
+  assert.equal(readCard(padded).input.stride, 32);
+  const chelsea = list.find((c) => c.image === 'chelsea.png')!; // 451x300: padded to 480x320
+  assert.ok(differences((await labelMaps(padded, [chelsea]))[0], chelsea).decided > 0, 'padding changes the label map');
+});
+
+test('a binary U-Net of fixed size ending in a Sigmoid: the sigmoid cut, foreground where PyTorch\'s p > 0.5; --pad-multiple refused for it', async () => {
+  const d = tempDir(), out = path.join(d, 'unet');
+  const r = cli('import', '--from', path.join(FIX, 'unet-sigmoid.onnx'), ...IMAGENET, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /2 classes, input 128x128; adapted: its final Sigmoid cut, its one sigmoid logit as the scores \[0, z\] of background and foreground\)/);
+  const card = readCard(out);
+  assert.deepEqual(card.classes.map((c) => c.name), ['background', 'foreground']);
+  assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'labels' });
+  const list = cases('unet-sigmoid');
+  for (const [i, labels] of (await labelMaps(out, list)).entries()) {
+    const { differ, decided } = differences(labels, list[i]);
+    assert.equal(decided, 0, `${list[i].image}: ${differ} pixels differ from PyTorch's, ${decided} of them not near-ties`);
+  }
+  const bad = cli('import', '--from', path.join(FIX, 'unet-sigmoid.onnx'), ...IMAGENET, '--pad-multiple', '8', '--out', path.join(d, 'no'));
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, 'pixelwise: --pad-multiple 8: for a graph that takes any size; this one runs at 128x128 (its own size)\n');
+  assert.ok(!fs.existsSync(path.join(d, 'no')));
+  const pth = cli('import', '--from', path.join(d, 'x.pth'), '--pad-multiple', '8', '--out', path.join(d, 'no'));
+  assert.equal(pth.status, 2);
+  assert.match(pth.stderr, /^pixelwise: --pad-multiple: only for ONNX graphs .*stride\n$/);
+});
