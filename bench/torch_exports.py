@@ -7,10 +7,8 @@
 #   - tiny-segformer/: a Hugging Face / transformers.js folder (onnx/model.onnx, config.json,
 #     preprocessor_config.json, README.md) of a SegFormer (Mix Transformer encoder, all-MLP decoder,
 #     logits at a quarter of the input), post-processed as transformers' SegformerImageProcessor
-#     does: Pillow BILINEAR to 256x256, rescale, normalise; the logits resized bilinearly to
-#     256x256 and then to the photo's size (as pixelwise's card says), argmax; and, to say how far
-#     that is from transformers' post_process_semantic_segmentation, the logits resized straight
-#     to the photo's size.
+#     does: Pillow BILINEAR to 256x256, rescale, normalise; the quarter-size logits resized
+#     bilinearly straight to the photo's size (post_process_semantic_segmentation), argmax.
 #   - deeplabv3.onnx: a torchvision-style DeepLabV3 (dilated backbone, ASPP with image pooling, an
 #     auxiliary head; outputs out and aux at the input's size), run at each photo's own size.
 #   - unet-sigmoid.onnx: a segmentation_models_pytorch-style binary U-Net fixed at 1x3x128x128
@@ -276,13 +274,8 @@ def main():
     for p in PHOTOS:
         img = photo(p)
         logits = seg(normalised(img.resize((256, 256), Image.BILINEAR)))
-        # pixelwise's card: the logits to the processor's size (the Resize the import adds), then to the photo's.
-        twice = F.interpolate(F.interpolate(logits, size=(256, 256), mode='bilinear', align_corners=False),
-                              size=(img.height, img.width), mode='bilinear', align_corners=False)
-        # transformers' post_process_semantic_segmentation: the logits straight to the photo's size.
-        once = reference(F.interpolate(logits, size=(img.height, img.width), mode='bilinear', align_corners=False))[0]
-        refs['cases'].append({'model': 'tiny-segformer', **packed(*reference(twice), os.path.basename(p), 'logits resized to 256x256, then to the photo'),
-                              'transformers': base64.b64encode(zlib.compress(once.tobytes(), 9)).decode()})
+        up = F.interpolate(logits, size=(img.height, img.width), mode='bilinear', align_corners=False)
+        refs['cases'].append({'model': 'tiny-segformer', **packed(*reference(up), os.path.basename(p), 'transformers post_process_semantic_segmentation')})
 
     # torchvision-style DeepLabV3, run at each photo's size.
     dl = TinyDeepLabV3(21)

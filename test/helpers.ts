@@ -96,3 +96,21 @@ export function unpackBits(base64: string, pixels: number): Uint8Array {
   const bits = Buffer.from(base64, 'base64');
   return Uint8Array.from({ length: pixels }, (_, i) => (bits[i >> 3] >> (7 - (i & 7))) & 1);
 }
+
+/**
+ * A bilinear resize of c planes (CHW) from h x w to H x W with half-pixel centres clamped at the
+ * edges (PyTorch's align_corners=False, ONNX's half_pixel), in double precision: the references of
+ * the tests of scores resized back.
+ */
+export function bilinearChw(x: ArrayLike<number>, c: number, h: number, w: number, H: number, W: number): Float64Array {
+  const out = new Float64Array(c * H * W);
+  const tap = (o: number, n: number, N: number) => { const f = Math.max(0, (o + 0.5) * (n / N) - 0.5), i0 = Math.min(n - 1, Math.floor(f)); return [i0, Math.min(n - 1, i0 + 1), f - i0] as const; };
+  for (let k = 0; k < c; k++) for (let y = 0; y < H; y++) {
+    const [y0, y1, fy] = tap(y, h, H);
+    for (let xx = 0; xx < W; xx++) {
+      const [x0, x1, fx] = tap(xx, w, W), at = (yy: number, xq: number) => x[(k * h + yy) * w + xq];
+      out[(k * H + y) * W + xx] = (at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy) + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy;
+    }
+  }
+  return out;
+}

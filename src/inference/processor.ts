@@ -42,9 +42,29 @@ const LOG_FLOOR = -30;
 export class ImageProcessor {
   readonly numClasses: number;
   readonly output: CardOutput;
+  /** The network's output is at 1 / scale of its input on each side (the card's output.scale). */
+  readonly scale: number;
   constructor(readonly card: ModelCard, private readonly filters: ResizeFilters = {}) {
     this.numClasses = card.model.numClasses;
     this.output = card.output;
+    this.scale = card.output.scale ?? 1;
+  }
+
+  /** The size of the network's results for an input of `net`'s size. */
+  outSize(net: Size): Size {
+    return { width: net.width / this.scale, height: net.height / this.scale };
+  }
+
+  /** Whether the network's results for `net` are at `img`'s size already (nothing to resize back). */
+  atImageSize(net: Size, img: Size): boolean {
+    const o = this.outSize(net);
+    return o.width === img.width && o.height === img.height;
+  }
+
+  /** An output's sizes: n, the padded [ph, pw] and each image's [h, w], at the network's output scale. */
+  private outDims(e: Encoded): { n: number; ph: number; pw: number; h: number; w: number } {
+    const s = this.scale, [n, , ph, pw] = e.dims;
+    return { n, ph: ph / s, pw: pw / s, h: e.height / s, w: e.width / s };
   }
 
   get rule(): InputRule { return this.card.input.rule; }
@@ -80,15 +100,17 @@ export class ImageProcessor {
     }
   }
 
-  /** Label map from the network's size back to the image's (Pillow NEAREST). */
+  /** Label map from the network's output size (for an input of `net`'s) back to the image's (Pillow NEAREST). */
   labelsBack(labels: Uint8Array, net: Size, img: Size): Uint8Array {
-    return pillowNearest(labels, net.width, net.height, img.width, img.height);
+    const o = this.outSize(net);
+    return pillowNearest(labels, o.width, o.height, img.width, img.height);
   }
 
-  /** Class scores (CHW) from the network's size back to the image's (bilinear, half-pixel centres). */
+  /** Class scores (CHW) from the network's output size back to the image's (bilinear, half-pixel centres). */
   scoresBack(scores: Float32Array, net: Size, img: Size): Float32Array {
-    if (net.width === img.width && net.height === img.height) return scores;
-    return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+    if (this.atImageSize(net, img)) return scores;
+    const o = this.outSize(net);
+    return resizeChw(scores, this.numClasses, o.height, o.width, img.height, img.width);
   }
 
   /**
@@ -97,10 +119,10 @@ export class ImageProcessor {
    */
   probabilitiesBack(scores: Float32Array, net: Size, img: Size): Uint8Array {
     const C = this.numClasses, { width: tw, height: th } = img;
-    if (net.width === tw && net.height === th) return probabilities8(scores, C);
-    const out = new Uint8Array(C * th * tw);
+    if (this.atImageSize(net, img)) return probabilities8(scores, C);
+    const o = this.outSize(net), out = new Uint8Array(C * th * tw);
     for (const [from, to] of scoreStrips(C, th, tw)) {
-      setRowsChw(out, probabilities8(resizeChwRows(scores, C, net.height, net.width, th, tw, from, to), C), C, from, to - from, tw, th);
+      setRowsChw(out, probabilities8(resizeChwRows(scores, C, o.height, o.width, th, tw, from, to), C), C, from, to - from, tw, th);
     }
     return out;
   }
@@ -110,8 +132,9 @@ export class ImageProcessor {
    * scoresBack's result, computed row by row without keeping it (same labels, a row of memory).
    */
   labelsFromScoresBack(scores: Float32Array, net: Size, img: Size): Uint8Array {
-    if (net.width === img.width && net.height === img.height) return argmaxChw(scores, this.numClasses);
-    return resizeArgmaxChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+    if (this.atImageSize(net, img)) return argmaxChw(scores, this.numClasses);
+    const o = this.outSize(net);
+    return resizeArgmaxChw(scores, this.numClasses, o.height, o.width, img.height, img.width);
   }
 
   encode(imgs: PixelImage[]): Encoded {
@@ -128,7 +151,7 @@ export class ImageProcessor {
    */
   scores(out: Float32Array, e: Encoded): Float32Array[] {
     this.checkOutput(out, e, true);
-    const C = this.numClasses, [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    const C = this.numClasses, { n, ph, pw, w, h } = this.outDims(e);
     return Array.from({ length: n }, (_, i) => {
       // Unpadded, an image's scores are a run of the output (which is the caller's to keep): a view.
       const whole = ph === h && pw === w;
@@ -148,14 +171,14 @@ export class ImageProcessor {
   /** Per image, the argmax of its part of the network's output [n, C, ph, pw] (cropping as it goes). */
   argmax(out: Float32Array, e: Encoded): Uint8Array[] {
     this.checkOutput(out, e, true);
-    const [n, , ph, pw] = e.dims;
-    return Array.from({ length: n }, (_, i) => argmaxPadded(out, i, this.numClasses, ph, pw, e.width, e.height));
+    const { n, ph, pw, w, h } = this.outDims(e);
+    return Array.from({ length: n }, (_, i) => argmaxPadded(out, i, this.numClasses, ph, pw, w, h));
   }
 
   /** Per image, its part of a label map [n, ph, pw] the network gave. */
   labels(out: Uint8Array, e: Encoded): Uint8Array[] {
     this.checkOutput(out, e, false);
-    const [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    const { n, ph, pw, w, h } = this.outDims(e);
     return Array.from({ length: n }, (_, i) => {
       const map = new Uint8Array(w * h);
       for (let y = 0; y < h; y++) map.set(out.subarray((i * ph + y) * pw, (i * ph + y) * pw + w), y * w);
@@ -169,7 +192,7 @@ export class ImageProcessor {
    * answers with another shape would be read past its end or in part.
    */
   private checkOutput(out: Float32Array | Uint8Array, e: Encoded, scores: boolean): void {
-    const [n, , ph, pw] = e.dims, C = this.numClasses;
+    const { n, ph, pw } = this.outDims(e), C = this.numClasses;
     const expected = scores ? n * C * ph * pw : n * ph * pw;
     const type = scores ? Float32Array : Uint8Array;
     if (out instanceof type && out.length === expected) return;

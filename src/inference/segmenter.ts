@@ -122,8 +122,8 @@ function runtimeSegmenter(net: Network, proc: ImageProcessor, tta: TtaMode, thre
   const labelsOfSameSize = async (imgs: PixelImage[]): Promise<Uint8Array[]> => {
     const e = proc.encode(imgs);
     if (kind === 'labels') return proc.labels(Uint8Array.from(await net.run(e.x, e.dims)), e);
-    // The runtime's own argmax where it has one: one byte a pixel back instead of C floats.
-    if (net.labels) return proc.labels(await net.labels(e.x, e.dims), e);
+    // The runtime's own argmax where it has one: one byte a pixel back instead of C floats (at the input's size).
+    if (net.labels && proc.scale === 1) return proc.labels(await net.labels(e.x, e.dims), e);
     return proc.argmax(await net.run(e.x, e.dims), e);
   };
   const scoresOf = (imgs: PixelImage[]) => batched(imgs, async (x): Promise<Float32Array[]> => {
@@ -135,10 +135,10 @@ function runtimeSegmenter(net: Network, proc: ImageProcessor, tta: TtaMode, thre
     runtime: net.runtime, card: proc.card, threshold,
     async predictBatch(imgs) {
       if (tta === 'none' && !threshold) return labelsOf(imgs);
-      return predictWithTta(scoresOf, imgs, C, tta, threshold);
+      return predictWithTta(scoresOf, imgs, C, tta, threshold, proc.scale);
     },
     async scoresBatch(imgs) {
-      return (await ttaScores(scoresOf, imgs, C, tta)).map((scores) => ({ scores, labels: labelsFromScores(scores, C, threshold) }));
+      return (await ttaScores(scoresOf, imgs, C, tta, proc.scale)).map((scores) => ({ scores, labels: labelsFromScores(scores, C, threshold) }));
     },
     dispose: () => net.dispose(),
   };
@@ -159,7 +159,7 @@ function withInputRule(inner: Segmenter, proc: ImageProcessor): Segmenter {
       const net = await proc.toNetwork(imgs);
       if (byLabels) return (await batched(net, (x) => inner.predictBatch(x, o))).map((l, i) => proc.labelsBack(l, net[i], imgs[i]));
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
-      return out.map((r, i) => (net[i] === imgs[i] ? r.labels
+      return out.map((r, i) => (proc.atImageSize(net[i], imgs[i]) ? r.labels
         : inner.threshold ? labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold)
           : proc.labelsFromScoresBack(r.scores, net[i], imgs[i])));
     },
@@ -168,7 +168,7 @@ function withInputRule(inner: Segmenter, proc: ImageProcessor): Segmenter {
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
       return out.map((r, i) => {
         const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
-        return { scores, labels: byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : labelsFromScores(scores, C, inner.threshold) };
+        return { scores, labels: byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : proc.atImageSize(net[i], imgs[i]) ? r.labels : labelsFromScores(scores, C, inner.threshold) };
       });
     },
     async probabilitiesBatch(imgs: PixelImage[], o?: CallOptions) {
@@ -176,11 +176,11 @@ function withInputRule(inner: Segmenter, proc: ImageProcessor): Segmenter {
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
       return out.map((r, i) => {
         // A threshold reads full-size probabilities in float: scoresBatch's way.
-        if (inner.threshold && !byLabels && net[i] !== imgs[i]) {
+        if (inner.threshold && !byLabels && !proc.atImageSize(net[i], imgs[i])) {
           const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
           return { labels: labelsFromScores(scores, C, inner.threshold), prob8: probabilities8(scores, C) };
         }
-        const labels = byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]);
+        const labels = byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : proc.atImageSize(net[i], imgs[i]) ? r.labels : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]);
         return { labels, prob8: proc.probabilitiesBack(r.scores, net[i], imgs[i]) };
       });
     },

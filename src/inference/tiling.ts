@@ -155,13 +155,16 @@ export function withScales(inner: Segmenter, scales: number[]): Segmenter {
   if (scales.length === 0 || (scales.length === 1 && scales[0] === 1)) return inner;
   for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw argumentError('scales', s, 'use scales between 0.25 and 4');
   const C = inner.card.model.numClasses;
+  // A network whose scores come at 1 / k of its input: each scaled image's sides multiples of k,
+  // the scores averaged on the image's grid at 1 / k.
+  const k = inner.card.output.scale ?? 1;
   const scoresOf = async (im: PixelImage, signal?: AbortSignal): Promise<Scored> => {
-    const sum = new Float32Array(C * im.width * im.height);
+    const sum = new Float32Array(C * (im.width / k) * (im.height / k));
     for (const s of scales) {
       signal?.throwIfAborted();
-      const w = Math.max(1, Math.round(im.width * s)), h = Math.max(1, Math.round(im.height * s));
+      const w = Math.max(k, Math.round(im.width * s / k) * k), h = Math.max(k, Math.round(im.height * s / k) * k);
       const [r] = await inner.scoresBatch([s === 1 ? im : isRgb8(im) ? pillowBilinear(im, w, h) : resizeSamples(im, w, h)], { signal });
-      const back = s === 1 ? r.scores : resizeChw(r.scores, C, h, w, im.height, im.width);
+      const back = s === 1 ? r.scores : resizeChw(r.scores, C, h / k, w / k, im.height / k, im.width / k);
       for (let i = 0; i < sum.length; i++) sum[i] += back[i] / scales.length;
     }
     return { scores: sum, labels: labelsFromScores(sum, C, inner.threshold) };

@@ -48,9 +48,10 @@ export function flipRgb<T extends PixelImage>(img: T, horizontal: boolean): T {
 }
 
 /** Class scores (CHW logits at each image's size) averaged over the image and its orientations. */
-export async function ttaScores<T extends PixelImage>(logits: (imgs: T[]) => Promise<Float32Array[]>, imgs: T[], c: number, mode: TtaMode): Promise<Float32Array[]> {
+export async function ttaScores<T extends PixelImage>(logits: (imgs: T[]) => Promise<Float32Array[]>, imgs: T[], c: number, mode: TtaMode, scale = 1): Promise<Float32Array[]> {
   const base = await logits(imgs);
-  const { width: w, height: h } = imgs[0];
+  // The scores' grid: the images' at 1 / scale (a network whose output is smaller than its input).
+  const w = imgs[0].width / scale, h = imgs[0].height / scale;
   const px = w * h;
   const n = ORIENTATIONS[mode].length + 1;
   for (const o of ORIENTATIONS[mode]) {
@@ -70,8 +71,8 @@ export async function ttaScores<T extends PixelImage>(logits: (imgs: T[]) => Pro
 }
 
 export async function predictWithTta<T extends PixelImage>(logits: (imgs: T[]) => Promise<Float32Array[]>, imgs: T[], c: number, mode: TtaMode,
-  threshold?: ClassThreshold): Promise<Uint8Array[]> {
-  return (await ttaScores(logits, imgs, c, mode)).map((m) => labelsFromScores(m, c, threshold));
+  threshold?: ClassThreshold, scale = 1): Promise<Uint8Array[]> {
+  return (await ttaScores(logits, imgs, c, mode, scale)).map((m) => labelsFromScores(m, c, threshold));
 }
 
 /** Mirror-pads an image by n pixels on every side (U-Net's overlap-tile context at the borders). */

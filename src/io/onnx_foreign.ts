@@ -40,6 +40,8 @@ export interface ForeignGraph {
   output: 'logits' | 'probabilities' | 'labels';
   /** The graph's one sigmoid channel became the classes background and foreground. */
   binary: boolean;
+  /** Its scores come at 1 / scale of the input's size on each side (kept so: the card's output.scale). */
+  scale: number;
   /** What was done at the graph's ends, in words (for the summary line and the card's notes). */
   changes: string[];
 }
@@ -153,9 +155,10 @@ function producerOf(g: O.IGraphProto, name: string): { node: O.INodeProto | unde
 /**
  * The output adapted to class scores [N, C, H, W] at the input's H x W (or a label map [N, H, W]),
  * from a run of the input-adapted graph at H x W (`probe`). Refuses what is not one class score
- * (or label) per pixel, in one line.
+ * (or label) per pixel, in one line. `fixed`: the graph runs at H x W alone, so scores at an exact
+ * fraction of it (a quarter: SegFormer) stay so (`scale`), else they are resized to H x W.
  */
-export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: number, probe: OutputProbe, [H, W]: [number, number], file: string, changes: string[]): ForeignGraph {
+export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: number, probe: OutputProbe, [H, W]: [number, number], file: string, changes: string[], fixed = false): ForeignGraph {
   const g = model.graph!;
   const outName = g.output![0].name!, d = probe.dims;
   const others = g.output!.length - 1;
@@ -167,7 +170,7 @@ export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: num
     nodes.push({ opType, input: inputs, output: [out], name: `${P}${opType.toLowerCase()}${n}`, attribute });
     return out;
   };
-  let output: ForeignGraph['output'] = 'logits', classes: number, binary = false;
+  let output: ForeignGraph['output'] = 'logits', classes: number, binary = false, scale = 1;
   const integer = /^u?int/.test(probe.type), half = probe.type === 'float16';
   if (integer) {
     // A label map: [N, H, W] or [N, 1, H, W], at the input's size.
@@ -228,7 +231,8 @@ export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: num
       classes = 2;
       binary = true;
     }
-    if (h !== H || w !== W) {
+    if (fixed && H % h === 0 && H / h > 1 && H / h === W / w) scale = H / h;
+    else if (h !== H || w !== W) {
       if (opset < 11) throw new UserError(`${file}: ${what}: scores at ${h}x${w} need a Resize to the input's size, which needs opset 11 or later (the graph has ${opset}); export it with a later opset`);
       const shape = (x: string) => add('Shape', [x]);
       inits.push(int64Init(`${P}0`, [0]), int64Init(`${P}2`, [2]), int64Init(`${P}4`, [4]), floatInit(`${P}empty`, new Float32Array(0), [0]));
@@ -240,14 +244,14 @@ export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: num
   }
   if (cur === outName && !nodes.length) {
     if (others) { g.output = [g.output![0]]; changes.push(others > 1 ? `its other ${others} outputs left unused` : 'its other output left unused'); }
-    return { onnx: onnx.ModelProto.encode(model).finish(), classes, output, binary, changes };
+    return { onnx: onnx.ModelProto.encode(model).finish(), classes, output, binary, scale, changes };
   }
   nodes.push({ opType: 'Identity', input: [cur], output: [FOREIGN_OUTPUT], name: FOREIGN_OUTPUT });
   g.node!.push(...nodes);
   g.initializer!.push(...inits);
   g.output = [valueInfo(FOREIGN_OUTPUT, FLOAT, output === 'labels' ? ['N', 'H', 'W'] : ['N', 'C', 'H', 'W'])];
   if (others) changes.push(others > 1 ? `its other ${others} outputs left unused` : 'its other output left unused');
-  return { onnx: onnx.ModelProto.encode(model).finish(), classes, output, binary, changes };
+  return { onnx: onnx.ModelProto.encode(model).finish(), classes, output, binary, scale, changes };
 }
 
 /** Learned values the graph holds: the elements of its initializers of one dimension or more (weights and biases, float or 8-bit). */

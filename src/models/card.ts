@@ -8,7 +8,7 @@
 import * as z from 'zod/mini';
 import type { ModelSpec } from './seg_model.js';
 import type { Precision } from './precision_names.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { expectArgs } from '../util/call_options.js';
 
 export { PRECISIONS, type Precision } from './precision_names.js';
@@ -60,6 +60,12 @@ export type CardInput = z.infer<typeof cardInputSchema>;
 export const cardOutputSchema = z.object({
   kind: z.enum(['logits', 'probabilities', 'labels']),
   resizeBack: z.enum(['scores', 'labels']),
+  /**
+   * The network's scores come at 1 / scale of its input on each side (default 1; a fixed input
+   * size that scale divides): they go from there to the image's size in one resize, as
+   * transformers' post-processing takes a SegFormer's quarter-size logits.
+   */
+  scale: z.optional(posInt),
 });
 export type CardOutput = z.infer<typeof cardOutputSchema>;
 
@@ -173,8 +179,17 @@ export function parseCard(raw: unknown, strideOf: StrideOf): { card: ModelCard }
   }
   const card = r.data;
   if (card.classes.length !== card.model.numClasses) return { error: `${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs` };
-  const bands = bandsError(card.input, card.model);
+  const bands = bandsError(card.input, card.model) ?? scaleError(card);
   return bands ? { error: bands } : { card };
+}
+
+/** Why a card's output scale cannot be (output.scale), or null. */
+function scaleError(card: Pick<ModelCard, 'input' | 'output'>): string | null {
+  const s = card.output.scale ?? 1, rule = card.input.rule;
+  if (s === 1) return null;
+  if (card.output.kind === 'labels') return 'invalid model card at output.scale: a label map comes at the input\'s size';
+  if (rule.kind !== 'fixed' || rule.size.some((v) => v % s) || card.input.stride !== 1) return `invalid model card at output.scale: ${s} needs a fixed input size whose sides it divides (input.rule) and input.stride 1`;
+  return null;
 }
 
 /** Why the input's bands disagree (channels, the normalisation's lengths, the network's), or null. */
@@ -205,7 +220,7 @@ export function buildCard(fields: Omit<CardFields, 'format' | 'version' | 'input
     throw new UserError(`model card ${i.path.join('.')}: ${i.message}`);
   }
   const card = parsed.data;
-  const bands = bandsError(card.input, card.model);
+  const bands = bandsError(card.input, card.model) ?? scaleError(card);
   if (bands) throw new Error(bands);
   return card;
 }
@@ -217,6 +232,8 @@ export function defaultOutput(rule: InputRule): CardOutput {
 
 /** The card with its input rule replaced by a Pillow resize to [h, w] (speed against detail, e.g. video). */
 export function withFixedInput(card: ModelCard, size: [number, number]): ModelCard {
+  const s = card.output.scale ?? 1;
+  if (size.some((v) => v % s)) throw argumentError('inputSize', size.join('x'), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join('x')})`);
   const rule: InputRule = { kind: 'fixed', size, filter: 'pillow' };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: 'labels' } };
 }

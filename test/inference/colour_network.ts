@@ -3,14 +3,19 @@
 import type { Network } from '../../src/inference/network.ts';
 import type { RgbImage } from '../../src/data/image_io.ts';
 
-/** Scores [n, 3, h, w] = the input's channels (logits), their softmax (probabilities), or the argmax (labels, [n, 1, h, w]). */
+/**
+ * Scores [n, 3, h, w] = the input's channels (logits), their softmax (probabilities), or the argmax
+ * (labels, [n, 1, h, w]). `pool` k > 1: logits [n, 3, h / k, w / k], each the mean of a k x k block
+ * of the input's channel (a network whose output is smaller than its input).
+ */
 export class ColourNetwork implements Network {
   readonly runtime = 'tfjs' as const;
   readonly shapes: string[] = [];
-  constructor(private readonly kind: 'logits' | 'probabilities' | 'labels' = 'logits') {}
+  constructor(private readonly kind: 'logits' | 'probabilities' | 'labels' = 'logits', private readonly pool = 1) {}
   async run(x: Float32Array, dims: [number, number, number, number]): Promise<Float32Array> {
     const [n, , h, w] = dims, px = h * w;
     this.shapes.push(dims.join('x'));
+    if (this.pool > 1) return pooled(x, n * 3, h, w, this.pool);
     if (this.kind === 'logits') return x.slice();
     const out = new Float32Array(this.kind === 'labels' ? n * px : x.length);
     for (let i = 0; i < n; i++) for (let p = 0; p < px; p++) {
@@ -35,3 +40,14 @@ export const colourArgmax = (im: RgbImage) => Uint8Array.from({ length: im.width
   return r >= g && r >= b ? 0 : g >= b ? 1 : 2;
 });
 
+
+/** The mean of each k x k block of `planes` planes of h x w (h, w multiples of k). */
+export function pooled(x: Float32Array, planes: number, h: number, w: number, k: number): Float32Array {
+  const oh = h / k, ow = w / k, out = new Float32Array(planes * oh * ow);
+  for (let c = 0; c < planes; c++) for (let y = 0; y < oh; y++) for (let xx = 0; xx < ow; xx++) {
+    let sum = 0;
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sum += x[(c * h + y * k + i) * w + xx * k + j];
+    out[(c * oh + y) * ow + xx] = sum / (k * k);
+  }
+  return out;
+}

@@ -3,14 +3,15 @@
 // channel k, so the label map is the argmax of each pixel's colour, by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCard, withFixedInput, type InputRule } from '../../src/models/card.ts';
+import { buildCard, withFixedInput, type CardOutput, type InputRule } from '../../src/models/card.ts';
 import { ImageProcessor, netSize } from '../../src/inference/processor.ts';
 import { byAspect, createSegmenter } from '../../src/inference/segmenter.ts';
 import { probabilitiesOf } from '../../src/inference/probabilities.ts';
 import { probabilities8 } from '../../src/inference/label_map.ts';
-import { ColourNetwork, colourArgmax, image } from './colour_network.ts';
+import { ColourNetwork, colourArgmax, image, pooled } from './colour_network.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
 import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
+import { bilinearChw } from '../helpers.ts';
 
 const NORM = { mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
 const card = (rule?: InputRule, kind: 'logits' | 'probabilities' | 'labels' = 'logits') => buildCard({
@@ -136,5 +137,85 @@ test('segmenter: probabilitiesOf gives scoresBatch\'s label maps and probabiliti
       assert.deepEqual(got[i].labels, want[i].labels, `${name}: image ${i}'s labels`);
       assert.deepEqual(got[i].prob8, probabilities8(want[i].scores, 3), `${name}: image ${i}'s probabilities`);
     }
+  }
+});
+
+test('segmenter: a network whose scores come at half its input (card output.scale 2) takes them straight to the image: scores or labels back, mirror TTA and scales on its grid, probabilities, a threshold; the card and --input-size refuse what cannot be', async () => {
+  const C = 3, k = 2;
+  const scaleCard = (resizeBack: 'scores' | 'labels', size: [number, number] = [12, 16]) => buildCard({
+    model: { arch: 'test', numClasses: C }, classes: defaultClasses(C), input: { normalization: NORM, stride: 1, rule: { kind: 'fixed', size, filter: 'pillow' } },
+    output: { kind: 'logits', resizeBack, scale: k },
+  });
+  // By hand: the network's scores (each class the mean of a 2x2 block of its channel / 255).
+  const scoresOf = (im: { data: Uint8Array; width: number; height: number }) => {
+    const px = im.width * im.height, x = new Float32Array(C * px);
+    for (let p = 0; p < px; p++) for (let c = 0; c < C; c++) x[c * px + p] = im.data[p * 3 + c] / 255;
+    return pooled(x, C, im.height, im.width, k);
+  };
+  const bilinear = (s: ArrayLike<number>, h: number, w: number, H: number, W: number) => bilinearChw(s, C, h, w, H, W);
+  // Labels of scores with the margin of the best over the second (a near-tie may go either way in float32).
+  const argmaxOf = (s: Float64Array | Float32Array) => {
+    const px = s.length / C, labels = new Uint8Array(px), margin = new Float64Array(px);
+    for (let p = 0; p < px; p++) {
+      const v = [0, 1, 2].map((c) => s[c * px + p]), order = [0, 1, 2].sort((a, b) => v[b] - v[a] || a - b);
+      labels[p] = order[0]; margin[p] = v[order[0]] - v[order[1]];
+    }
+    return { labels, margin };
+  };
+  const same = (got: Uint8Array, want: { labels: Uint8Array; margin: Float64Array }, what: string) => {
+    assert.equal(got.length, want.labels.length, `${what}: size`);
+    let decided = 0;
+    for (let p = 0; p < got.length; p++) if (got[p] !== want.labels[p] && want.margin[p] > 1e-5) decided++;
+    assert.equal(decided, 0, `${what}: ${decided} pixels differ outside near-ties`);
+  };
+
+  const im = image(23, 17, 12), small = pillowBilinear(im, 16, 12), S = scoresOf(small);
+  const up = bilinear(S, 6, 8, 17, 23);
+  same((await createSegmenter(new ColourNetwork('logits', k), scaleCard('scores')).predictBatch([im]))[0], argmaxOf(up), 'scores straight back');
+  // An image at the network's size: its scores still go back (from 8x6).
+  const [atNet] = await createSegmenter(new ColourNetwork('logits', k), scaleCard('scores')).predictBatch([small]);
+  same(atNet, argmaxOf(bilinear(S, 6, 8, 12, 16)), 'an image of the network\'s size');
+  // Labels back: the argmax on the 8x6 grid, the label map by Pillow NEAREST.
+  const [byLabels] = await createSegmenter(new ColourNetwork('logits', k), scaleCard('labels')).predictBatch([im]);
+  assert.deepEqual(byLabels, pillowNearest(argmaxOf(S).labels, 8, 6, 23, 17));
+
+  // Mirror TTA: the mirrored image's scores mirrored back on the 8x6 grid, averaged.
+  const flipped = { ...small, data: Uint8Array.from(small.data, (_, i) => { const p = Math.floor(i / 3), y = Math.floor(p / 16), x = p % 16; return small.data[(y * 16 + 15 - x) * 3 + (i % 3)]; }) };
+  const Sf = scoresOf(flipped), avg = new Float32Array(S.length);
+  for (let c = 0; c < C; c++) for (let y = 0; y < 6; y++) for (let x = 0; x < 8; x++) avg[(c * 6 + y) * 8 + x] = (S[(c * 6 + y) * 8 + x] + Sf[(c * 6 + y) * 8 + 7 - x]) / 2;
+  same((await createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'), { tta: 'flip' }).predictBatch([im]))[0], argmaxOf(bilinear(avg, 6, 8, 17, 23)), 'flip TTA');
+
+  // Scales 1 and 2: the 32x24 image's 16x12 scores brought to the 8x6 grid, averaged.
+  const S2 = bilinear(scoresOf(pillowBilinear(small, 32, 24)), 12, 16, 6, 8), mean = Float32Array.from(S, (v, i) => (v + S2[i]) / 2);
+  same((await createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'), { scales: [1, 2] }).predictBatch([im]))[0], argmaxOf(bilinear(mean, 6, 8, 17, 23)), 'scales 1 and 2');
+
+  // Probabilities: those of the scores straight back; a threshold reads them.
+  const seg = createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'));
+  const [p] = await probabilitiesOf(seg, [im]);
+  same(p.labels, argmaxOf(up), 'probabilitiesOf\'s labels');
+  assert.deepEqual(p.prob8, probabilities8(Float32Array.from(up), C));
+  const [t] = await createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'), { threshold: { cls: '1', prob: 0.34 } }).predictBatch([im]);
+  // Class 1 where its probability reaches 0.34, else the better of the other two.
+  const px = 23 * 17, wantT = { labels: new Uint8Array(px), margin: new Float64Array(px) };
+  for (let q = 0; q < px; q++) {
+    const v = [0, 1, 2].map((c) => up[c * px + q]), e = v.map(Math.exp), p1 = e[1] / (e[0] + e[1] + e[2]);
+    wantT.labels[q] = p1 >= 0.34 ? 1 : v[0] >= v[2] ? 0 : 2;
+    wantT.margin[q] = Math.min(Math.abs(p1 - 0.34), p1 >= 0.34 ? Infinity : Math.abs(v[0] - v[2]));
+  }
+  same(t, wantT, 'a threshold');
+
+  // --input-size: sides that 2 divides (the scores' grid then 7x5); others refused by name.
+  const [resized] = await createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'), { inputSize: [10, 14] }).predictBatch([im]);
+  assert.deepEqual(resized, pillowNearest(argmaxOf(scoresOf(pillowBilinear(im, 14, 10))).labels, 7, 5, 23, 17));
+  assert.throws(() => createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'), { inputSize: [13, 16] }), /^UserError: inputSize 13x16: this model's scores come at 1\/2 of its input: give sides that are multiples of 2 \(e\.g\. 14x16\)$/);
+  // A card whose scale cannot be: an input of any size, a label map, a padding stride.
+  const refused: [Parameters<typeof buildCard>[0]['input'], CardOutput, RegExp][] = [
+    [{ normalization: NORM, stride: 1 }, { kind: 'logits', resizeBack: 'scores', scale: 2 }, /output\.scale: 2 needs a fixed input size/],
+    [{ normalization: NORM, stride: 1, rule: { kind: 'fixed', size: [12, 15], filter: 'pillow' } }, { kind: 'logits', resizeBack: 'scores', scale: 2 }, /output\.scale: 2 needs a fixed input size whose sides it divides/],
+    [{ normalization: NORM, stride: 8, rule: { kind: 'fixed', size: [12, 16], filter: 'pillow' } }, { kind: 'logits', resizeBack: 'scores', scale: 2 }, /input\.stride 1/],
+    [{ normalization: NORM, stride: 1, rule: { kind: 'fixed', size: [12, 16], filter: 'pillow' } }, { kind: 'labels', resizeBack: 'labels', scale: 2 }, /output\.scale: a label map comes at the input's size/],
+  ];
+  for (const [input, output, why] of refused) {
+    assert.throws(() => buildCard({ model: { arch: 'test', numClasses: C }, classes: defaultClasses(C), input, output }), why);
   }
 });

@@ -15,7 +15,7 @@ import { readCard } from '../../src/models/package.ts';
 import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
 import { Rng } from '../../src/util/random.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
-import { tempDir } from '../helpers.ts';
+import { bilinearChw, tempDir } from '../helpers.ts';
 
 const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
 const rng = new Rng(7);
@@ -40,19 +40,8 @@ function patchConv(x: Float32Array, h: number, w: number, W: Float32Array, b: Fl
   return out;
 }
 
-/** Bilinear resize with half-pixel centres (PyTorch's align_corners=False), CHW. */
-function upsample(x: Float32Array, c: number, h: number, w: number, H: number, W: number): Float32Array {
-  const out = new Float32Array(c * H * W);
-  const tap = (o: number, n: number, N: number) => { const f = Math.max(0, (o + 0.5) * (n / N) - 0.5), i0 = Math.min(n - 1, Math.floor(f)); return [i0, Math.min(n - 1, i0 + 1), f - i0] as const; };
-  for (let k = 0; k < c; k++) for (let y = 0; y < H; y++) {
-    const [y0, y1, fy] = tap(y, h, H);
-    for (let xx = 0; xx < W; xx++) {
-      const [x0, x1, fx] = tap(xx, w, W), at = (yy: number, xq: number) => x[(k * h + yy) * w + xq];
-      out[(k * H + y) * W + xx] = (at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy) + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy;
-    }
-  }
-  return out;
-}
+/** Bilinear resize with half-pixel centres (PyTorch's align_corners=False), CHW, stored in float32. */
+const upsample = (x: Float32Array, c: number, h: number, w: number, H: number, W: number) => Float32Array.from(bilinearChw(x, c, h, w, H, W));
 
 /** Argmax over classes per pixel, and the margin of the best over the second (near-ties may go either way in another summation order). */
 function argmax(s: Float32Array, c: number): { labels: Uint8Array; margin: Float32Array } {
@@ -76,7 +65,7 @@ function assertSameLabels(got: Uint8Array, want: Uint8Array, margin: Float32Arra
   assert.equal(decided, 0, `${what}: ${differ} pixels differ, ${decided} of them not near-ties`);
 }
 
-test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_config.json): scores at a quarter size resized back, the card from its files, one image a pass', async () => {
+test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_config.json): scores at a quarter size straight to the image, the card from its files, one image a pass', async () => {
   const d = tempDir(), src = path.join(d, 'tiny-segformer');
   const W = randoms(4 * 3 * 4 * 4, 0.5), b = randoms(4, 0.1);
   writeSegformerFolder(src, W, b);
@@ -84,7 +73,7 @@ test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_confi
   const out = path.join(d, 'pkg');
   const r = cli('import', '--from', src, '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /imported .*model\.onnx into .* \(ONNX, 1 node, 4 classes, input 32x32; adapted: a bilinear Resize of its 8x8 scores to the input's size\)/);
+  assert.match(r.stdout, /imported .*model\.onnx into .* \(ONNX, 1 node, 4 classes, input 32x32, scores at 1\/4 of it\)\n$/);
   const card = readCard(out);
   assert.deepEqual(card.input.rule, { kind: 'fixed', size: [32, 32], filter: 'pillow' });
   assert.deepEqual(card.input.normalization.mean.map((v) => +v.toFixed(9)), mean);
@@ -94,19 +83,18 @@ test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_confi
   assert.equal(card.source, 'test/tiny-segformer');
   assert.equal(card.parameters, 4 * 3 * 16 + 4);
 
-  assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'scores' });
+  assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'scores', scale: 4 });
 
-  // By hand: Pillow BILINEAR to 32x32, normalised, the patch convolution, the scores upsampled
-  // 8x8 -> 32x32 (the graph's added Resize) and 32x32 -> 45x37 (back to the image, bilinearly as
-  // transformers' post-processing), the argmax.
+  // By hand: Pillow BILINEAR to 32x32, normalised, the patch convolution, the 8x8 scores upsampled
+  // straight to 45x37 (as transformers' post-processing), the argmax.
   const imgs = [image(45, 37), image(45, 37)];
   // Both in one call: one batch of two, which the graph (batch 1) takes image by image.
   const seg = await openSegmenter(out, { runtime: 'onnx' });
   try {
     const both = await seg.predictBatch(imgs);
     for (const [i, im] of imgs.entries()) {
-      const s = upsample(patchConv(normalise(pillowBilinear(im, 32, 32), mean, std), 32, 32, W, b, 4, 4), 4, 8, 8, 32, 32);
-      const { labels, margin } = argmax(upsample(s, 4, 32, 32, 37, 45), 4);
+      const s = patchConv(normalise(pillowBilinear(im, 32, 32), mean, std), 32, 32, W, b, 4, 4);
+      const { labels, margin } = argmax(upsample(s, 4, 8, 8, 37, 45), 4);
       assertSameLabels(both[i], labels, margin, `image ${i}`);
     }
   } finally { await seg.dispose(); }
@@ -186,16 +174,18 @@ test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, BGR C
   const mean = ISK_MEAN, std = ISK_STD;
   const r = cli('import', '--from', file, '--mean', mean.join(','), '--std', std.join(','), '--channel-order', 'BGR', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /4 classes, input 48x32; adapted: a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW, a bilinear Resize of its 16x24 scores to the input's size\)/);
-  assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels' });
+  assert.match(r.stdout, /4 classes, input 48x32, scores at 1\/2 of it; adapted: a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW\)/);
+  assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels', scale: 2 });
   const im = image(61, 41), small = pillowBilinear(im, 48, 32);
   const bgr = { ...small, data: Uint8Array.from(small.data, (_, i) => small.data[i - (i % 3) + 2 - (i % 3)]) };
-  const s = upsample(patchConv(normalise(bgr, mean, std), 32, 48, W, b, 4, 2), 4, 16, 24, 32, 48);
+  // As image-segmentation-keras's predict(): the argmax of the half-size scores, the label map
+  // back to the image by nearest neighbour.
+  const s = patchConv(normalise(bgr, mean, std), 32, 48, W, b, 4, 2);
   const { labels, margin } = argmax(s, 4);
-  const near = pillowNearest(Uint8Array.from(margin, (m) => (m > 1e-4 ? 1 : 0)), 48, 32, 61, 41);
+  const near = pillowNearest(Uint8Array.from(margin, (m) => (m > 1e-4 ? 1 : 0)), 24, 16, 61, 41);
   const seg = await load(out, { runtime: 'onnx' });
   try {
-    assertSameLabels((await seg.segment(im, { probabilities: false })).labels, pillowNearest(labels, 48, 32, 61, 41), Float32Array.from(near), 'keras');
+    assertSameLabels((await seg.segment(im, { probabilities: false })).labels, pillowNearest(labels, 24, 16, 61, 41), Float32Array.from(near), 'keras');
   } finally { await seg.dispose(); }
 });
 

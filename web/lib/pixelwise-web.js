@@ -2226,7 +2226,13 @@ var cardInputSchema = object({
 });
 var cardOutputSchema = object({
   kind: _enum(["logits", "probabilities", "labels"]),
-  resizeBack: _enum(["scores", "labels"])
+  resizeBack: _enum(["scores", "labels"]),
+  /**
+   * The network's scores come at 1 / scale of its input on each side (default 1; a fixed input
+   * size that scale divides): they go from there to the image's size in one resize, as
+   * transformers' post-processing takes a SegFormer's quarter-size logits.
+   */
+  scale: optional(posInt)
 });
 var classSchema = object({ name: string2(), color: triple });
 var cardSchema = object({
@@ -2319,8 +2325,15 @@ function parseCard(raw, strideOf) {
   }
   const card = r.data;
   if (card.classes.length !== card.model.numClasses) return { error: `${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs` };
-  const bands = bandsError(card.input, card.model);
+  const bands = bandsError(card.input, card.model) ?? scaleError(card);
   return bands ? { error: bands } : { card };
+}
+function scaleError(card) {
+  const s = card.output.scale ?? 1, rule = card.input.rule;
+  if (s === 1) return null;
+  if (card.output.kind === "labels") return "invalid model card at output.scale: a label map comes at the input's size";
+  if (rule.kind !== "fixed" || rule.size.some((v) => v % s) || card.input.stride !== 1) return `invalid model card at output.scale: ${s} needs a fixed input size whose sides it divides (input.rule) and input.stride 1`;
+  return null;
 }
 function bandsError(input, model) {
   const c = input.channels, n = input.normalization;
@@ -2330,6 +2343,8 @@ function bandsError(input, model) {
   return null;
 }
 function withFixedInput(card, size) {
+  const s = card.output.scale ?? 1;
+  if (size.some((v) => v % s)) throw argumentError("inputSize", size.join("x"), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join("x")})`);
   const rule = { kind: "fixed", size, filter: "pillow" };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: "labels" } };
 }
@@ -3442,11 +3457,28 @@ var ImageProcessor = class {
     this.filters = filters;
     this.numClasses = card.model.numClasses;
     this.output = card.output;
+    this.scale = card.output.scale ?? 1;
   }
   card;
   filters;
   numClasses;
   output;
+  /** The network's output is at 1 / scale of its input on each side (the card's output.scale). */
+  scale;
+  /** The size of the network's results for an input of `net`'s size. */
+  outSize(net) {
+    return { width: net.width / this.scale, height: net.height / this.scale };
+  }
+  /** Whether the network's results for `net` are at `img`'s size already (nothing to resize back). */
+  atImageSize(net, img) {
+    const o = this.outSize(net);
+    return o.width === img.width && o.height === img.height;
+  }
+  /** An output's sizes: n, the padded [ph, pw] and each image's [h, w], at the network's output scale. */
+  outDims(e) {
+    const s = this.scale, [n, , ph, pw] = e.dims;
+    return { n, ph: ph / s, pw: pw / s, h: e.height / s, w: e.width / s };
+  }
   get rule() {
     return this.card.input.rule;
   }
@@ -3480,14 +3512,16 @@ var ImageProcessor = class {
       if (t !== type && !(t === "uint8" && type !== "uint8")) throw argumentError("images", `${t} samples`, `the model was trained on ${type} samples (its card's input.sampleType)`);
     }
   }
-  /** Label map from the network's size back to the image's (Pillow NEAREST). */
+  /** Label map from the network's output size (for an input of `net`'s) back to the image's (Pillow NEAREST). */
   labelsBack(labels, net, img) {
-    return pillowNearest(labels, net.width, net.height, img.width, img.height);
+    const o = this.outSize(net);
+    return pillowNearest(labels, o.width, o.height, img.width, img.height);
   }
-  /** Class scores (CHW) from the network's size back to the image's (bilinear, half-pixel centres). */
+  /** Class scores (CHW) from the network's output size back to the image's (bilinear, half-pixel centres). */
   scoresBack(scores, net, img) {
-    if (net.width === img.width && net.height === img.height) return scores;
-    return resizeChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+    if (this.atImageSize(net, img)) return scores;
+    const o = this.outSize(net);
+    return resizeChw(scores, this.numClasses, o.height, o.width, img.height, img.width);
   }
   /**
    * probabilities8 of scoresBack's result, strip by strip of rows: the same values without the
@@ -3495,10 +3529,10 @@ var ImageProcessor = class {
    */
   probabilitiesBack(scores, net, img) {
     const C = this.numClasses, { width: tw, height: th } = img;
-    if (net.width === tw && net.height === th) return probabilities8(scores, C);
-    const out = new Uint8Array(C * th * tw);
+    if (this.atImageSize(net, img)) return probabilities8(scores, C);
+    const o = this.outSize(net), out = new Uint8Array(C * th * tw);
     for (const [from, to] of scoreStrips(C, th, tw)) {
-      setRowsChw(out, probabilities8(resizeChwRows(scores, C, net.height, net.width, th, tw, from, to), C), C, from, to - from, tw, th);
+      setRowsChw(out, probabilities8(resizeChwRows(scores, C, o.height, o.width, th, tw, from, to), C), C, from, to - from, tw, th);
     }
     return out;
   }
@@ -3507,8 +3541,9 @@ var ImageProcessor = class {
    * scoresBack's result, computed row by row without keeping it (same labels, a row of memory).
    */
   labelsFromScoresBack(scores, net, img) {
-    if (net.width === img.width && net.height === img.height) return argmaxChw(scores, this.numClasses);
-    return resizeArgmaxChw(scores, this.numClasses, net.height, net.width, img.height, img.width);
+    if (this.atImageSize(net, img)) return argmaxChw(scores, this.numClasses);
+    const o = this.outSize(net);
+    return resizeArgmaxChw(scores, this.numClasses, o.height, o.width, img.height, img.width);
   }
   encode(imgs) {
     this.checkBands(imgs);
@@ -3523,7 +3558,7 @@ var ImageProcessor = class {
    */
   scores(out, e) {
     this.checkOutput(out, e, true);
-    const C = this.numClasses, [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    const C = this.numClasses, { n, ph, pw, w, h } = this.outDims(e);
     return Array.from({ length: n }, (_, i) => {
       const whole = ph === h && pw === w;
       const map = whole ? out.subarray(i * C * h * w, (i + 1) * C * h * w) : new Float32Array(C * h * w);
@@ -3539,13 +3574,13 @@ var ImageProcessor = class {
   /** Per image, the argmax of its part of the network's output [n, C, ph, pw] (cropping as it goes). */
   argmax(out, e) {
     this.checkOutput(out, e, true);
-    const [n, , ph, pw] = e.dims;
-    return Array.from({ length: n }, (_, i) => argmaxPadded(out, i, this.numClasses, ph, pw, e.width, e.height));
+    const { n, ph, pw, w, h } = this.outDims(e);
+    return Array.from({ length: n }, (_, i) => argmaxPadded(out, i, this.numClasses, ph, pw, w, h));
   }
   /** Per image, its part of a label map [n, ph, pw] the network gave. */
   labels(out, e) {
     this.checkOutput(out, e, false);
-    const [n, , ph, pw] = e.dims, { width: w, height: h } = e;
+    const { n, ph, pw, w, h } = this.outDims(e);
     return Array.from({ length: n }, (_, i) => {
       const map = new Uint8Array(w * h);
       for (let y = 0; y < h; y++) map.set(out.subarray((i * ph + y) * pw, (i * ph + y) * pw + w), y * w);
@@ -3558,7 +3593,7 @@ var ImageProcessor = class {
    * answers with another shape would be read past its end or in part.
    */
   checkOutput(out, e, scores) {
-    const [n, , ph, pw] = e.dims, C = this.numClasses;
+    const { n, ph, pw } = this.outDims(e), C = this.numClasses;
     const expected = scores ? n * C * ph * pw : n * ph * pw;
     const type = scores ? Float32Array : Uint8Array;
     if (out instanceof type && out.length === expected) return;
@@ -3694,13 +3729,14 @@ function withScales(inner, scales) {
   if (scales.length === 0 || scales.length === 1 && scales[0] === 1) return inner;
   for (const s of scales) if (!(s >= 0.25 && s <= 4)) throw argumentError("scales", s, "use scales between 0.25 and 4");
   const C = inner.card.model.numClasses;
+  const k = inner.card.output.scale ?? 1;
   const scoresOf = async (im, signal) => {
-    const sum = new Float32Array(C * im.width * im.height);
+    const sum = new Float32Array(C * (im.width / k) * (im.height / k));
     for (const s of scales) {
       signal?.throwIfAborted();
-      const w = Math.max(1, Math.round(im.width * s)), h = Math.max(1, Math.round(im.height * s));
+      const w = Math.max(k, Math.round(im.width * s / k) * k), h = Math.max(k, Math.round(im.height * s / k) * k);
       const [r] = await inner.scoresBatch([s === 1 ? im : isRgb8(im) ? pillowBilinear(im, w, h) : resizeSamples(im, w, h)], { signal });
-      const back = s === 1 ? r.scores : resizeChw(r.scores, C, h, w, im.height, im.width);
+      const back = s === 1 ? r.scores : resizeChw(r.scores, C, h / k, w / k, im.height / k, im.width / k);
       for (let i = 0; i < sum.length; i++) sum[i] += back[i] / scales.length;
     }
     return { scores: sum, labels: labelsFromScores(sum, C, inner.threshold) };
@@ -3747,9 +3783,9 @@ function orientRgb(img, o) {
   }
   return withSamples(img, out, width, height);
 }
-async function ttaScores(logits, imgs, c, mode) {
+async function ttaScores(logits, imgs, c, mode, scale = 1) {
   const base = await logits(imgs);
-  const { width: w, height: h } = imgs[0];
+  const w = imgs[0].width / scale, h = imgs[0].height / scale;
   const px = w * h;
   const n = ORIENTATIONS[mode].length + 1;
   for (const o of ORIENTATIONS[mode]) {
@@ -3766,8 +3802,8 @@ async function ttaScores(logits, imgs, c, mode) {
   if (n > 1) for (const m of base) for (let i = 0; i < m.length; i++) m[i] /= n;
   return base;
 }
-async function predictWithTta(logits, imgs, c, mode, threshold) {
-  return (await ttaScores(logits, imgs, c, mode)).map((m) => labelsFromScores(m, c, threshold));
+async function predictWithTta(logits, imgs, c, mode, threshold, scale = 1) {
+  return (await ttaScores(logits, imgs, c, mode, scale)).map((m) => labelsFromScores(m, c, threshold));
 }
 function reflectPad(img, n) {
   const { width: w, height: h } = img, W = w + 2 * n, H = h + 2 * n, c = channelsOf(img);
@@ -3838,7 +3874,7 @@ function runtimeSegmenter(net, proc, tta, threshold) {
   const labelsOfSameSize = async (imgs) => {
     const e = proc.encode(imgs);
     if (kind === "labels") return proc.labels(Uint8Array.from(await net.run(e.x, e.dims)), e);
-    if (net.labels) return proc.labels(await net.labels(e.x, e.dims), e);
+    if (net.labels && proc.scale === 1) return proc.labels(await net.labels(e.x, e.dims), e);
     return proc.argmax(await net.run(e.x, e.dims), e);
   };
   const scoresOf = (imgs) => batched(imgs, async (x) => {
@@ -3852,10 +3888,10 @@ function runtimeSegmenter(net, proc, tta, threshold) {
     threshold,
     async predictBatch(imgs) {
       if (tta === "none" && !threshold) return labelsOf(imgs);
-      return predictWithTta(scoresOf, imgs, C, tta, threshold);
+      return predictWithTta(scoresOf, imgs, C, tta, threshold, proc.scale);
     },
     async scoresBatch(imgs) {
-      return (await ttaScores(scoresOf, imgs, C, tta)).map((scores) => ({ scores, labels: labelsFromScores(scores, C, threshold) }));
+      return (await ttaScores(scoresOf, imgs, C, tta, proc.scale)).map((scores) => ({ scores, labels: labelsFromScores(scores, C, threshold) }));
     },
     dispose: () => net.dispose()
   };
@@ -3874,25 +3910,25 @@ function withInputRule(inner, proc) {
       const net = await proc.toNetwork(imgs);
       if (byLabels) return (await batched(net, (x) => inner.predictBatch(x, o))).map((l, i) => proc.labelsBack(l, net[i], imgs[i]));
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
-      return out.map((r, i) => net[i] === imgs[i] ? r.labels : inner.threshold ? labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold) : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]));
+      return out.map((r, i) => proc.atImageSize(net[i], imgs[i]) ? r.labels : inner.threshold ? labelsFromScores(proc.scoresBack(r.scores, net[i], imgs[i]), C, inner.threshold) : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]));
     },
     async scoresBatch(imgs, o) {
       const net = await proc.toNetwork(imgs);
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
       return out.map((r, i) => {
         const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
-        return { scores, labels: byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : labelsFromScores(scores, C, inner.threshold) };
+        return { scores, labels: byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : proc.atImageSize(net[i], imgs[i]) ? r.labels : labelsFromScores(scores, C, inner.threshold) };
       });
     },
     async probabilitiesBatch(imgs, o) {
       const net = await proc.toNetwork(imgs);
       const out = await batched(net, (x) => inner.scoresBatch(x, o));
       return out.map((r, i) => {
-        if (inner.threshold && !byLabels && net[i] !== imgs[i]) {
+        if (inner.threshold && !byLabels && !proc.atImageSize(net[i], imgs[i])) {
           const scores = proc.scoresBack(r.scores, net[i], imgs[i]);
           return { labels: labelsFromScores(scores, C, inner.threshold), prob8: probabilities8(scores, C) };
         }
-        const labels = byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : net[i] === imgs[i] ? r.labels : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]);
+        const labels = byLabels ? proc.labelsBack(r.labels, net[i], imgs[i]) : proc.atImageSize(net[i], imgs[i]) ? r.labels : proc.labelsFromScoresBack(r.scores, net[i], imgs[i]);
         return { labels, prob8: proc.probabilitiesBack(r.scores, net[i], imgs[i]) };
       });
     },

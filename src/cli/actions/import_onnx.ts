@@ -123,7 +123,7 @@ export async function runOnnx(o: Opts): Promise<void> {
   adaptInput(model, input, changes);
   const at = size ?? PROBE_SIZE;
   const raw = await probe(onnx.ModelProto.encode(model).finish(), input, at, file, sizeFrom);
-  const graph = adaptOutput(model, input, opset, raw, at, file, changes);
+  const graph = adaptOutput(model, input, opset, raw, at, file, changes, size != null);
 
   const cfgFile = path.join(folder, 'config.json'), cfg = readJson(cfgFile);
   const names = cfg === undefined ? null : hfClassNames(cfg, cfgFile);
@@ -143,7 +143,7 @@ export async function runOnnx(o: Opts): Promise<void> {
   let stride = 1;
   try {
     const values = (h: number, w: number) => check.run(new Float32Array(input.channels * h * w), [1, input.channels, h, w]);
-    const due = (h: number, w: number) => (graph.output === 'labels' ? 1 : count) * h * w;
+    const due = (h: number, w: number) => (graph.output === 'labels' ? 1 : count) * (h / graph.scale) * (w / graph.scale);
     const got = (await values(...at)).length;
     if (got !== due(...at)) throw new UserError(`${file}: the adapted graph gives ${got} values for a ${at[1]}x${at[0]} image where ${due(...at)} were due; export the graph's class scores at the input's size`);
     if (!size) stride = o.padMultiple ?? (await values(...ODD_SIZE).then((v) => v.length === due(...ODD_SIZE), () => false) ? 1 : ANY_SIZE_STRIDE);
@@ -155,9 +155,10 @@ export async function runOnnx(o: Opts): Promise<void> {
     model: { arch: 'onnx', numClasses: count, ...(input.channels !== 3 ? { inChannels: input.channels } : {}) }, classes, weights: '', onnx: 'model.onnx', parameters,
     input: { normalization: norm, stride, rule },
     // Beside a processor, scores go back to the image bilinearly as transformers' post-processing
-    // takes them; a bare graph of fixed size gives label maps that go back by Pillow NEAREST, as
-    // image-segmentation-keras's and the TFLite imports' do.
-    output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || pre) ? 'scores' : 'labels' },
+    // takes them (from their own size: a SegFormer's quarter); a bare graph of fixed size gives
+    // label maps that go back by Pillow NEAREST, as image-segmentation-keras's and the TFLite
+    // imports' do.
+    output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || pre) ? 'scores' : 'labels', ...(graph.scale > 1 ? { scale: graph.scale } : {}) },
     licence: o.licence ?? hfLicence(readme) ?? 'unknown: set --licence', source: o.source ?? (origin || path.basename(isDir(o.from) ? o.from : file)),
     notes: [`An ONNX graph (opset ${opset}, ${nodeCount})${changes.length ? `, adapted at its ends: ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
       ...(size ? [] : [stride > 1 ? `It takes any size: images are padded to multiples of ${stride}.` : 'It takes any size: each image runs at its own.'])].join(' '),
@@ -167,6 +168,6 @@ export async function runOnnx(o: Opts): Promise<void> {
   // A graph that needed nothing is written as it came.
   writeFileAtomic(path.join(o.out, 'model.onnx'), changes.length ? graph.onnx : bytes);
   writeCard(o.out, card);
-  const where = size ? `input ${size[1]}x${size[0]}` : stride > 1 ? `any input size (padded to multiples of ${stride})` : 'any input size (each image at its own)';
+  const where = size ? `input ${size[1]}x${size[0]}${graph.scale > 1 ? `, scores at 1/${graph.scale} of it` : ''}` : stride > 1 ? `any input size (padded to multiples of ${stride})` : 'any input size (each image at its own)';
   process.stdout.write(`imported ${file} into ${o.out} (ONNX, ${nodeCount}, ${count} classes, ${where}${changes.length ? `; adapted: ${changes.join(', ')}` : ''})\n`);
 }
