@@ -197,6 +197,13 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   fs.copyFileSync('models/person/model.onnx', p('hf-model/onnx/model.onnx'));
   fs.writeFileSync(p('hf-model/preprocessor_config.json'), '{"do_resize": true, "size": {"hei');
   cases.push({ command: 'import', name: 'model folder with a truncated preprocessor_config.json', args: ['import', '--from', p('hf-model'), '--out', p('imported7')], expect: 'error', message: /^pixelwise: \S*preprocessor_config\.json: not valid JSON/ });
+  // A padding for a graph of fixed size; an input size its scores (a quarter of the input) cannot follow.
+  const fixtures = path.resolve('test/fixtures/torch_exports');
+  cases.push({ command: 'import', name: '--pad-multiple for a graph of fixed size', args: ['import', '--from', `${fixtures}/unet-sigmoid.onnx`, '--mean', '0,0,0', '--std', '1,1,1', '--pad-multiple', '8', '--out', p('imported8')], expect: 'error', message: /^pixelwise: --pad-multiple 8: for a graph that takes any size; this one runs at 128x128 \(its own size\)$/ });
+  const quarter = p('segformer');
+  const imported = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/tiny-segformer`, '--out', quarter], { encoding: 'utf8' });
+  if (imported.status !== 0) throw new Error(`corpus: import of the SegFormer fixture: ${imported.stderr}`);
+  cases.push({ command: 'predict', name: '--input-size its scores at a quarter cannot follow', args: ['predict', PHOTO, '--model', quarter, '--input-size', '250x250', ...predictOut()], expect: 'error', message: /^pixelwise: --input-size 250x250: this model's scores come at 1\/4 of its input: give sides that are multiples of 4 \(e\.g\. 252x252\)$/ });
   // Annotation exports.
   fs.writeFileSync(p('coco-missing.json'), JSON.stringify({ images: [{ id: 1, file_name: 'nowhere.jpg', width: 4, height: 4 }], annotations: [], categories: [] }));
   cases.push({ command: 'convert', name: 'COCO image not in --images', args: ['convert', '--from', 'coco', p('coco-missing.json'), '--images', good.images, '--out', p('conv1')], expect: 'error', message: /nowhere\.jpg" is not in --images/ });
