@@ -276,6 +276,10 @@ def main():
         logits = seg(normalised(img.resize((256, 256), Image.BILINEAR)))
         up = F.interpolate(logits, size=(img.height, img.width), mode='bilinear', align_corners=False)
         refs['cases'].append({'model': 'tiny-segformer', **packed(*reference(up), os.path.basename(p), 'transformers post_process_semantic_segmentation')})
+        # The same folder with a processor that resizes with BICUBIC (resample 3), as BEiT's and DPT's do.
+        logits = seg(normalised(img.resize((256, 256), Image.BICUBIC)))
+        up = F.interpolate(logits, size=(img.height, img.width), mode='bilinear', align_corners=False)
+        refs['cases'].append({'model': 'tiny-segformer-bicubic', **packed(*reference(up), os.path.basename(p), 'resample 3 (BICUBIC)')})
 
     # torchvision-style DeepLabV3, run at each photo's size.
     dl = TinyDeepLabV3(21)

@@ -1,17 +1,31 @@
-// Pillow's (9.x) BILINEAR and NEAREST resizes, reproduced exactly: models imported from PyTorch
-// repositories were trained and evaluated on images resized by Pillow, and their published label
-// maps are Pillow NEAREST resizes. Pillow's BILINEAR is an antialiasing filter (support widens with
-// the downscale factor), 22-bit fixed point, horizontal pass first into an 8-bit intermediate;
-// neither sharp's nor TF.js's bilinear gives the same pixels.
+// Pillow's (9.x) BILINEAR, BICUBIC and NEAREST resizes, reproduced exactly: models imported from
+// PyTorch repositories were trained and evaluated on images resized by Pillow (transformers'
+// processors resize with it too: BICUBIC for some), and their published label maps are Pillow
+// NEAREST resizes. Pillow's BILINEAR and BICUBIC are antialiasing filters (support widens with the
+// downscale factor), 22-bit fixed point, horizontal pass first into an 8-bit intermediate;
+// neither sharp's nor TF.js's resizes give the same pixels.
 import type { RgbImage } from './image_io.js';
 import { simdResize, type AxisCoeffs } from './simd/resize.js';
 
 const BITS = 22;
 
+/** A resampling filter: its support at scale 1, and its weight at a distance `d` scaled by `fs` (the downscale factor, at least 1). */
+interface Filter { support: number; weight(d: number, fs: number): number }
+
+const BILINEAR: Filter = { support: 1, weight: (d, fs) => { const t = Math.abs(d / fs); return t < 1 ? 1 - t : 0; } };
+/** Pillow's bicubic (a = -0.5): negative lobes, so sums may leave 0..255 and are clipped. */
+const BICUBIC: Filter = {
+  support: 2,
+  weight: (d, fs) => {
+    const a = -0.5, x = Math.abs(d * (1 / fs));
+    return x < 1 ? ((a + 2) * x - (a + 3)) * x * x + 1 : x < 2 ? (((x - 5) * x + 8) * x - 4) * a : 0;
+  },
+};
+
 /** Per output index: first source index, tap count, fixed-point weights (Pillow's precompute_coeffs). */
-function bilinearCoeffs(inSize: number, outSize: number): AxisCoeffs {
+function coeffs(inSize: number, outSize: number, f: Filter): AxisCoeffs {
   const scale = inSize / outSize;
-  const fs = Math.max(scale, 1), support = fs;
+  const fs = Math.max(scale, 1), support = f.support * fs;
   const taps = Math.ceil(support) * 2 + 1;
   const bounds = new Int32Array(outSize * 2), weights = new Int32Array(outSize * taps);
   const w = new Float64Array(taps);
@@ -21,8 +35,7 @@ function bilinearCoeffs(inSize: number, outSize: number): AxisCoeffs {
     const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
     let sum = 0;
     for (let k = 0; k < xmax; k++) {
-      const t = Math.abs((k + xmin - center + 0.5) / fs);
-      w[k] = t < 1 ? 1 - t : 0;
+      w[k] = f.weight(k + xmin - center + 0.5, fs);
       sum += w[k];
     }
     for (let k = 0; k < xmax; k++) {
@@ -35,8 +48,8 @@ function bilinearCoeffs(inSize: number, outSize: number): AxisCoeffs {
 }
 
 const HALF = 1 << (BITS - 1);
-/** Sums are integers in [0, 2^31) (weights >= 0): an int32 shift is Pillow's floor division. */
-const clip8 = (v: number) => { const x = v >> BITS; return x > 255 ? 255 : x; };
+/** Sums are integers within int32 (bicubic's below 0 too): an int32 shift is Pillow's floor division, then 0..255. */
+const clip8 = (v: number) => { const x = v >> BITS; return x > 255 ? 255 : x < 0 ? 0 : x; };
 
 /**
  * The passes in JS (the SIMD module's fallback). Integer sums are exact whatever their order, so
@@ -63,7 +76,7 @@ function horizontalPass(src: Uint8Array, w: number, h: number, ow: number, { bou
 function verticalPass(src: Uint8Array, w: number, oh: number, { bounds, weights, taps }: AxisCoeffs): Uint8Array {
   const len = w * 3;
   const out = new Uint8Array(oh * len);
-  const acc = new Int32Array(len); // exact: sums stay below 2^31
+  const acc = new Int32Array(len); // exact: sums stay within int32
   for (let y = 0; y < oh; y++) {
     const first = bounds[y * 2], n = bounds[y * 2 + 1], wb = y * taps;
     acc.fill(HALF);
@@ -83,8 +96,17 @@ function verticalPass(src: Uint8Array, w: number, oh: number, { bounds, weights,
  * only; true to require SIMD (an Error where it cannot run: the tests' check of that path).
  */
 export function pillowBilinear(img: RgbImage, width: number, height: number, o: { simd?: boolean } = {}): RgbImage {
-  const hx = width !== img.width ? bilinearCoeffs(img.width, width) : null;
-  const vy = height !== img.height ? bilinearCoeffs(img.height, height) : null;
+  return resample(img, width, height, BILINEAR, o);
+}
+
+/** Pillow `Image.resize((width, height), Image.BICUBIC)` of an 8-bit RGB image, as pillowBilinear. */
+export function pillowBicubic(img: RgbImage, width: number, height: number, o: { simd?: boolean } = {}): RgbImage {
+  return resample(img, width, height, BICUBIC, o);
+}
+
+function resample(img: RgbImage, width: number, height: number, f: Filter, o: { simd?: boolean }): RgbImage {
+  const hx = width !== img.width ? coeffs(img.width, width, f) : null;
+  const vy = height !== img.height ? coeffs(img.height, height, f) : null;
   const fast = o.simd !== false && (hx || vy) ? simdResize(img.data, img.width, img.height, width, height, hx, vy) : null;
   if (fast) return { data: fast, width, height };
   if (o.simd === true && (hx || vy)) throw new Error(`SIMD resize unavailable for ${img.width}x${img.height} -> ${width}x${height}`);

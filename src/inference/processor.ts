@@ -7,7 +7,7 @@ import type { RgbImage } from '../data/image_io.js';
 import type { CardOutput, InputRule, ModelCard, ResizeFilterName } from '../models/card.js';
 import { normalizeNchw } from '../data/normalize.js';
 import { channelsOf, isRgb8, resizeSamples, sampleTypeOf, type PixelImage } from '../data/pixels.js';
-import { pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
+import { pillowBicubic, pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
 import { resizeArgmaxChw, resizeChw, resizeChwRows, scoreStrips, setRowsChw } from './chw.js';
 import { argmaxChw, argmaxPadded, probabilities8 } from './label_map.js';
 import { UserError, argumentError } from '../util/errors.js';
@@ -16,7 +16,7 @@ import { UserError, argumentError } from '../util/errors.js';
 export type ResizeFn = (img: RgbImage, width: number, height: number) => RgbImage | Promise<RgbImage>;
 /** Filters by name; Pillow's is built in, sharp's is given by the Node side (open.ts). */
 export type ResizeFilters = Partial<Record<ResizeFilterName, ResizeFn>>;
-export const PILLOW_FILTER: ResizeFilters = { pillow: (im, w, h) => pillowBilinear(im, w, h) };
+export const PILLOW_FILTER: ResizeFilters = { pillow: (im, w, h) => pillowBilinear(im, w, h), 'pillow-bicubic': (im, w, h) => pillowBicubic(im, w, h) };
 
 /** The network's input size [width, height] for an image of w x h under an input rule. */
 export function netSize(rule: InputRule, w: number, h: number): [number, number] {

@@ -32,6 +32,8 @@ const RESAMPLE = ['nearest', 'lanczos', 'bilinear', 'bicubic', 'box', 'hamming']
 export interface HfPreprocessing {
   /** The fixed [h, w] every image is resized to, or null (the image's own size). */
   size: [number, number] | null;
+  /** Pillow's filter the processor resizes with (bilinear where it names another pixelwise has not). */
+  filter: 'pillow' | 'pillow-bicubic';
   normalization: Normalization | null;
   /** Where pixelwise does otherwise than the authors' processor, in words. */
   notes: string[];
@@ -56,7 +58,7 @@ function hw(s: z.infer<typeof size>): [number, number] | null {
 export function hfPreprocessing(raw: unknown, file: string, bands: number): HfPreprocessing {
   const p = checked(preprocessorSchema, raw, file);
   const notes: string[] = [];
-  let fixed: [number, number] | null = null;
+  let fixed: [number, number] | null = null, filter: HfPreprocessing['filter'] = 'pillow';
   if (p.do_resize !== false && p.size !== undefined) {
     const crop = p.do_center_crop && p.crop_size !== undefined ? hw(p.crop_size) : null;
     const resized = hw(p.size);
@@ -65,8 +67,9 @@ export function hfPreprocessing(raw: unknown, file: string, bands: number): HfPr
       notes.push(`The authors' processor resizes and then crops the centre ${crop[1]}x${crop[0]}; pixelwise resizes the whole image to ${crop[1]}x${crop[0]} (a label for every pixel).`);
     } else if (resized) fixed = resized;
     else throw new UserError(`${file}: size ${JSON.stringify(p.size)} resizes the shortest side (keeping the aspect ratio), which a model card does not describe; give --input-size HxW (the size the network was trained at)`);
-    const filter = RESAMPLE[p.resample ?? 2] ?? `filter ${p.resample}`;
-    if (filter !== 'bilinear') notes.push(`The authors' processor resizes with ${filter}; pixelwise with Pillow's bilinear.`);
+    const named = RESAMPLE[p.resample ?? 2] ?? `filter ${p.resample}`;
+    if (named === 'bicubic') filter = 'pillow-bicubic';
+    else if (named !== 'bilinear') notes.push(`The authors' processor resizes with ${named}; pixelwise with Pillow's bilinear.`);
   }
   // Network input = ((pixel * rescale) - mean) / std, in the card's units of pixel / 255.
   const rescale = p.do_rescale === false ? 1 : p.rescale_factor ?? 1 / 255;
@@ -81,7 +84,7 @@ export function hfPreprocessing(raw: unknown, file: string, bands: number): HfPr
     normalization = { mean: p.image_mean.map((m) => m * k), std: p.image_std.map((s) => s * k) };
   } else normalization = null; // do_normalize with the processor class's own defaults: not in the file
   if (normalization && p.do_flip_channel_order) normalization.channelOrder = 'BGR';
-  return { size: fixed, normalization, notes };
+  return { size: fixed, filter, normalization, notes };
 }
 
 /** Class names by id from config.json's id2label (ids 0..n-1, each once), or null when it has none. */

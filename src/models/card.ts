@@ -17,8 +17,8 @@ const posInt = z.int().check(z.positive());
 const hw = z.tuple([posInt, posInt]);
 const triple = z.tuple([z.number(), z.number(), z.number()]);
 
-/** How an image is resized for the network: Pillow's antialiasing BILINEAR (exact) or sharp's linear. */
-export const RESIZE_FILTERS = ['pillow', 'sharp'] as const;
+/** How an image is resized for the network: Pillow's antialiasing BILINEAR or BICUBIC (exact), or sharp's linear. */
+export const RESIZE_FILTERS = ['pillow', 'sharp', 'pillow-bicubic'] as const;
 export const resizeFilterSchema = z.enum(RESIZE_FILTERS);
 export type ResizeFilterName = z.infer<typeof resizeFilterSchema>;
 

@@ -1,8 +1,12 @@
 // Pillow's BILINEAR as implemented (passes that walk memory in order) equals the definition
 // computed pixel by pixel: the same fixed-point weights, each output a sum over its source window.
+// Pillow's BICUBIC equals Pillow's own output (test/fixtures/pillow_bicubic.json, made by
+// bench/pillow_bicubic.py with Debian's python3-pil).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pillowBicubic, pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
 import { Rng } from '../../src/util/random.ts';
 
 /** Pillow's resample (horizontal pass first, 8-bit intermediate), one output value at a time. */
@@ -72,4 +76,21 @@ test('pillowNearest picks Pillow\'s source pixel for every output pixel (up, dow
     const want = Uint8Array.from({ length: W * H }, (_, p) => src[ys[Math.floor(p / W)] * w + xs[p % W]]);
     assert.deepEqual(pillowNearest(src, w, h, W, H), want, `${w}x${h} -> ${W}x${H}`);
   }
+});
+
+test('pillowBicubic (JS, and SIMD where it runs) gives Pillow\'s own bytes: down, up, one axis, 1-pixel sides, overshoot clipped', () => {
+  const fixture = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/pillow_bicubic.json'), 'utf8')) as { cases: { w: number; h: number; ow: number; oh: number; src: string; out: string }[] };
+  let simdRuns = 0;
+  for (const c of fixture.cases) {
+    const img = { data: new Uint8Array(Buffer.from(c.src, 'base64')), width: c.w, height: c.h };
+    const want = new Uint8Array(Buffer.from(c.out, 'base64')), what = `${c.w}x${c.h} -> ${c.ow}x${c.oh}`;
+    assert.deepEqual(pillowBicubic(img, c.ow, c.oh, { simd: false }).data, want, `${what} (JS)`);
+    let simd: Uint8Array | null = null;
+    try { simd = pillowBicubic(img, c.ow, c.oh, { simd: true }).data; } catch { /* too small a row for the SIMD passes */ }
+    if (simd) { simdRuns++; assert.deepEqual(simd, want, `${what} (SIMD)`); }
+  }
+  assert.ok(simdRuns >= fixture.cases.length / 2, `SIMD ran on ${simdRuns} cases`);
+  // A frame of hard edges: SIMD and JS agree where Pillow's sums leave 0..255.
+  const rng = new Rng(5), frame = { data: Uint8Array.from({ length: 300 * 200 * 3 }, () => (rng.next() < 0.5 ? 0 : 255)), width: 300, height: 200 };
+  for (const [w, h] of [[640, 480], [123, 77], [300, 91]]) assert.deepEqual(pillowBicubic(frame, w, h, { simd: true }).data, pillowBicubic(frame, w, h, { simd: false }).data, `${w}x${h}`);
 });

@@ -13,6 +13,7 @@ test('SegFormer\'s processor: a fixed size, ImageNet statistics over pixel / 255
   assert.deepEqual(round(p.normalization!.mean), [0.485, 0.456, 0.406]);
   assert.deepEqual(round(p.normalization!.std), [0.229, 0.224, 0.225]);
   assert.deepEqual(p.notes, []);
+  assert.equal(p.filter, 'pillow');
   // An old feature extractor's square size as one number, rescaling left to its default.
   assert.deepEqual(hfPreprocessing({ size: 640, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5], do_normalize: true }, 'p.json', 3).size, [640, 640]);
 });
@@ -29,7 +30,13 @@ test('MobileViT\'s processor: resized and centre-cropped (the crop size, said), 
   assert.deepEqual(round(q.normalization!.std), [0.5, 0.5, 0.5]);
   // No rescaling: pixel values 0..255 straight in (std 1/255 in pixel / 255 units).
   assert.deepEqual(round(hfPreprocessing({ do_rescale: false, do_normalize: false }, 'p.json', 3).normalization!.std), round([1 / 255, 1 / 255, 1 / 255]));
-  assert.match(hfPreprocessing({ size: { height: 64, width: 64 }, resample: 3, do_normalize: false }, 'p.json', 3).notes[0], /resizes with bicubic; pixelwise with Pillow's bilinear/);
+  // BICUBIC (BEiT's, DPT's) is Pillow's bicubic; LANCZOS is not done: said.
+  const bicubic = hfPreprocessing({ size: { height: 64, width: 64 }, resample: 3, do_normalize: false }, 'p.json', 3);
+  assert.equal(bicubic.filter, 'pillow-bicubic');
+  assert.deepEqual(bicubic.notes, []);
+  const lanczos = hfPreprocessing({ size: { height: 64, width: 64 }, resample: 1, do_normalize: false }, 'p.json', 3);
+  assert.equal(lanczos.filter, 'pillow');
+  assert.match(lanczos.notes[0], /resizes with lanczos; pixelwise with Pillow's bilinear/);
 });
 
 test('what a card cannot hold or the file gets wrong: one line naming the file and key', () => {

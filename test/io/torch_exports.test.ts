@@ -73,6 +73,23 @@ test('a SegFormer exported by torch.onnx as a transformers.js folder: its proces
   }
 });
 
+test('the SegFormer folder with a processor that resizes with BICUBIC (resample 3, as BEiT\'s and DPT\'s): Pillow\'s bicubic in, PyTorch\'s label maps, and not bilinear\'s', async () => {
+  const d = tempDir(), src = path.join(d, 'bicubic'), out = path.join(d, 'pkg');
+  fs.cpSync(path.join(FIX, 'tiny-segformer'), src, { recursive: true });
+  const pre = JSON.parse(fs.readFileSync(path.join(src, 'preprocessor_config.json'), 'utf8'));
+  fs.writeFileSync(path.join(src, 'preprocessor_config.json'), JSON.stringify({ ...pre, resample: 3 }));
+  const r = cli('import', '--from', src, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readCard(out).input.rule, { kind: 'fixed', size: [256, 256], filter: 'pillow-bicubic' });
+  const list = cases('tiny-segformer-bicubic');
+  for (const [i, labels] of (await labelMaps(out, list)).entries()) {
+    const { differ, decided } = differences(labels, list[i]);
+    assert.equal(decided, 0, `${list[i].image}: ${differ} pixels differ from PyTorch's, ${decided} of them not near-ties`);
+    // The bilinear folder's label maps are not these: the filter matters.
+    assert.ok(differences(labels, cases('tiny-segformer')[i]).decided > 0, `${list[i].image}: bicubic and bilinear inputs give other label maps`);
+  }
+});
+
 test('a torchvision-style DeepLabV3 of any size (outputs out and aux): each photo at its own size as PyTorch runs it; --pad-multiple 32 pads it', async () => {
   const d = tempDir(), own = path.join(d, 'own'), padded = path.join(d, 'padded');
   const r = cli('import', '--from', path.join(FIX, 'deeplabv3.onnx'), ...IMAGENET, '--class-file', 'voc', '--out', own);

@@ -28,8 +28,13 @@ test('web: imported ONNX graphs (transformers.js folders, a Keras model through 
   writeKerasGraph(path.join(src, 'keras.onnx'), randoms(4 * 3 * 4, 0.02), randoms(4, 0.1));
   const torchSegformer = path.resolve(import.meta.dirname, '../fixtures/torch_exports/tiny-segformer');
   fs.copyFileSync(path.join(torchSegformer, 'onnx', 'model.onnx'), path.join(src, 'segformer-alone.onnx'));
+  // Its processor resizing with BICUBIC (Pillow's, in the browser too).
+  fs.cpSync(torchSegformer, path.join(src, 'segformer-bicubic'), { recursive: true });
+  const pre = path.join(src, 'segformer-bicubic', 'preprocessor_config.json');
+  fs.writeFileSync(pre, JSON.stringify({ ...JSON.parse(fs.readFileSync(pre, 'utf8')), resample: 3 }));
   for (const args of [['--from', path.join(src, 'segformer'), '--out', path.join(models, 'segformer')],
     ['--from', torchSegformer, '--out', path.join(models, 'torch-segformer')],
+    ['--from', path.join(src, 'segformer-bicubic'), '--out', path.join(models, 'torch-segformer-bicubic')],
     // The graph alone (without its folder's processor) takes any size: its quarter-size scores resized to the input in the graph.
     ['--from', path.join(src, 'segformer-alone.onnx'), '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--out', path.join(models, 'torch-segformer-any')],
     ['--from', path.join(src, 'keras.onnx'), '--mean', ISK_MEAN.join(','), '--std', ISK_STD.join(','), '--channel-order', 'BGR', '--out', path.join(models, 'keras')]]) {
@@ -38,7 +43,7 @@ test('web: imported ONNX graphs (transformers.js folders, a Keras model through 
   }
   const img = { data: Uint8Array.from({ length: 97 * 71 * 3 }, () => rng.int(256)), width: 97, height: 71 };
   await withServedPage({ modelsDir: models }, async (page) => {
-    for (const name of ['segformer', 'torch-segformer', 'torch-segformer-any', 'keras']) {
+    for (const name of ['segformer', 'torch-segformer', 'torch-segformer-bicubic', 'torch-segformer-any', 'keras']) {
       const dir = path.join(models, name);
       const web = await page.evaluate(async ([name, data, width, height]) => {
         const { load } = await import('/lib/pixelwise-web.js' as string);

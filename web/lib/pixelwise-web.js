@@ -2206,7 +2206,7 @@ function expectArgs(fn, args) {
 var posInt = int().check(_positive());
 var hw = tuple([posInt, posInt]);
 var triple = tuple([number2(), number2(), number2()]);
-var RESIZE_FILTERS = ["pillow", "sharp"];
+var RESIZE_FILTERS = ["pillow", "sharp", "pillow-bicubic"];
 var resizeFilterSchema = _enum(RESIZE_FILTERS);
 var inputRuleSchema = discriminatedUnion("kind", [
   object({ kind: literal("native") }),
@@ -3239,9 +3239,20 @@ function simdResize(src, w, h, ow, oh, hx, vy) {
 
 // src/data/pillow_resize.ts
 var BITS = 22;
-function bilinearCoeffs(inSize, outSize) {
+var BILINEAR = { support: 1, weight: (d, fs) => {
+  const t = Math.abs(d / fs);
+  return t < 1 ? 1 - t : 0;
+} };
+var BICUBIC = {
+  support: 2,
+  weight: (d, fs) => {
+    const a = -0.5, x = Math.abs(d * (1 / fs));
+    return x < 1 ? ((a + 2) * x - (a + 3)) * x * x + 1 : x < 2 ? (((x - 5) * x + 8) * x - 4) * a : 0;
+  }
+};
+function coeffs(inSize, outSize, f) {
   const scale = inSize / outSize;
-  const fs = Math.max(scale, 1), support = fs;
+  const fs = Math.max(scale, 1), support = f.support * fs;
   const taps2 = Math.ceil(support) * 2 + 1;
   const bounds = new Int32Array(outSize * 2), weights = new Int32Array(outSize * taps2);
   const w = new Float64Array(taps2);
@@ -3251,8 +3262,7 @@ function bilinearCoeffs(inSize, outSize) {
     const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
     let sum = 0;
     for (let k = 0; k < xmax; k++) {
-      const t = Math.abs((k + xmin - center + 0.5) / fs);
-      w[k] = t < 1 ? 1 - t : 0;
+      w[k] = f.weight(k + xmin - center + 0.5, fs);
       sum += w[k];
     }
     for (let k = 0; k < xmax; k++) {
@@ -3267,7 +3277,7 @@ function bilinearCoeffs(inSize, outSize) {
 var HALF = 1 << BITS - 1;
 var clip8 = (v) => {
   const x = v >> BITS;
-  return x > 255 ? 255 : x;
+  return x > 255 ? 255 : x < 0 ? 0 : x;
 };
 function horizontalPass(src, w, h, ow, { bounds, weights, taps: taps2 }) {
   const out = new Uint8Array(ow * h * 3);
@@ -3306,8 +3316,14 @@ function verticalPass(src, w, oh, { bounds, weights, taps: taps2 }) {
   return out;
 }
 function pillowBilinear(img, width, height, o = {}) {
-  const hx = width !== img.width ? bilinearCoeffs(img.width, width) : null;
-  const vy = height !== img.height ? bilinearCoeffs(img.height, height) : null;
+  return resample(img, width, height, BILINEAR, o);
+}
+function pillowBicubic(img, width, height, o = {}) {
+  return resample(img, width, height, BICUBIC, o);
+}
+function resample(img, width, height, f, o) {
+  const hx = width !== img.width ? coeffs(img.width, width, f) : null;
+  const vy = height !== img.height ? coeffs(img.height, height, f) : null;
   const fast = o.simd !== false && (hx || vy) ? simdResize(img.data, img.width, img.height, width, height, hx, vy) : null;
   if (fast) return { data: fast, width, height };
   if (o.simd === true && (hx || vy)) throw new Error(`SIMD resize unavailable for ${img.width}x${img.height} -> ${width}x${height}`);
@@ -3443,7 +3459,7 @@ function resizeArgmaxChw(src, c, h, w, th, tw, opts = {}) {
 }
 
 // src/inference/processor.ts
-var PILLOW_FILTER = { pillow: (im, w, h) => pillowBilinear(im, w, h) };
+var PILLOW_FILTER = { pillow: (im, w, h) => pillowBilinear(im, w, h), "pillow-bicubic": (im, w, h) => pillowBicubic(im, w, h) };
 function netSize(rule, w, h) {
   if (rule.kind === "native") return [w, h];
   if (rule.kind === "fixed") return [rule.size[1], rule.size[0]];

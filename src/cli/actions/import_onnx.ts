@@ -110,7 +110,8 @@ export async function runOnnx(o: Opts): Promise<void> {
   if (size && o.padMultiple) throw new UserError(`--pad-multiple ${o.padMultiple}: for a graph that takes any size; this one runs at ${size[1]}x${size[0]} (${input.size ? 'its own size' : o.inputSize ? '--input-size' : `${preFile}'s size`})`);
   if (size && size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
   const sizeFrom = o.inputSize ? `--input-size ${o.inputSize.join('x')}` : input.size ? 'the graph\'s own size' : pre?.size ? `${preFile}'s size` : 'a trial size; the graph takes any';
-  const rule: InputRule = size ? { kind: 'fixed', size, filter: 'pillow' } : { kind: 'native' };
+  // The authors' processor's filter (Pillow's bicubic for some), else Pillow's bilinear.
+  const rule: InputRule = size ? { kind: 'fixed', size, filter: pre?.filter ?? 'pillow' } : { kind: 'native' };
 
   const norm: Normalization | null = o.mean || o.std
     ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
