@@ -42,10 +42,26 @@ function decodeStorage(bytes: Uint8Array, dtype: string, numel: number): Float32
   return out;
 }
 
+/** Views whose elements all lie in their storage (a damaged file's sizes and strides are refused before a value is read). */
+function checkView(t: TensorRef, storageLength: number, name: string, origin: string): number {
+  const ints = (a: unknown) => Array.isArray(a) && a.every((v) => Number.isSafeInteger(v) && v >= 0);
+  const damaged = (why: string) => new UserError(`${origin}: tensor ${name} ${why}; the file is damaged (save the checkpoint again)`);
+  if (!ints(t.size) || !ints(t.stride) || t.size.length !== t.stride.length || !Number.isSafeInteger(t.offset) || t.offset < 0) {
+    throw damaged(`has size ${JSON.stringify(t.size)}, stride ${JSON.stringify(t.stride)} and offset ${t.offset}`);
+  }
+  const n = t.size.reduce((a, b) => a * b, 1);
+  if (n === 0) return 0;
+  const last = t.size.reduce((o, v, d) => o + (v - 1) * t.stride[d], t.offset);
+  if (last >= storageLength) throw damaged(`of size [${t.size.join(', ')}], stride [${t.stride.join(', ')}] and offset ${t.offset} reaches past its storage of ${storageLength} values`);
+  // Strides of 0 repeat values (an expanded view): more values than the storage holds only so, and within a bound.
+  if (n > Math.max(storageLength, 2 ** 28)) throw damaged(`of size [${t.size.join(', ')}] holds ${n} values, from a storage of ${storageLength}`);
+  return n;
+}
+
 function materialize(t: TensorRef, name: string, origin: string): TorchTensor {
   const src = t.storage.data;
   if (!src) throw new UserError(`${origin}: storage ${t.storage.key} of ${name} has no data`);
-  const n = t.size.reduce((a, b) => a * b, 1);
+  const n = checkView(t, src.length, name, origin);
   const out = new Float32Array(n);
   const rank = t.size.length;
   const contiguous = t.stride.every((s, i) => s === t.size.slice(i + 1).reduce((a, b) => a * b, 1));

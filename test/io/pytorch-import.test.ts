@@ -39,6 +39,27 @@ test('legacy and zip PyTorch checkpoints read to the same tensors, strides honou
   }
 });
 
+test('a tensor whose size and stride reach past its storage is refused at once as damaged (a fuzzed file read for minutes; a longer one was zero-filled)', () => {
+  const d = tempDir();
+  for (const [name, t] of [
+    // bench:fuzz's mutant: 3.2 billion values of a 6-value storage.
+    ['huge', { name: 'w', shape: [1073741826, 3], stride: [33554435, 1], data: [1, 2, 3, 4, 5, 6] }],
+    ['longer', { name: 'w', shape: [8], data: [1, 2, 3, 4, 5, 6] }],
+    ['offset', { name: 'w', shape: [2, 2], data: [1, 2, 3, 4, 5, 6], offset: 3 }],
+  ] as [string, T][]) {
+    for (const write of [writeLegacy, writeZip]) {
+      const file = path.join(d, `${name}-${write.name}.pth`);
+      write(file, [t]);
+      const t0 = Date.now();
+      assert.throws(() => readTorchCheckpoint(file), (e: Error) => e instanceof UserError && /tensor w of size .* reaches past its storage of 6 values; the file is damaged/.test(e.message), `${name}, ${write.name}`);
+      assert.ok(Date.now() - t0 < 2000, `${name}, ${write.name}: refused in ${Date.now() - t0} ms`);
+    }
+  }
+  // A view that stays inside its storage still reads.
+  writeZip(path.join(d, 'inside.pth'), [{ name: 'w', shape: [2, 2], data: [1, 2, 3, 4, 5, 6], offset: 2 }]);
+  assert.deepEqual([...readTorchCheckpoint(path.join(d, 'inside.pth')).get('w')!.data], [3, 4, 5, 6]);
+});
+
 test('unsupported pickle content and non-checkpoints fail with one clear error', () => {
   const d = tempDir();
   fs.writeFileSync(path.join(d, 'evil.pth'), Buffer.concat([new P().op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19).stop(), new P().op(0x4d, 0xe9, 0x03).stop(), new P().op(0x7d).stop(),
