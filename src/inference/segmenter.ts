@@ -53,7 +53,7 @@ export interface SegmenterOptions {
   /** Mirror-pad every image by this many pixels (context at the borders), crop the result. */
   reflectPad?: number;
   /**
-   * The network sees every image resized to [h, w] (Pillow BILINEAR) and label maps come back by
+   * The network sees every image resized to [h, w] (Pillow BILINEAR, or BICUBIC where the card's own rule is) and label maps come back by
    * nearest neighbour: the card's input rule is replaced (speed against detail, e.g. video).
    */
   inputSize?: [number, number];

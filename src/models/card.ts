@@ -230,11 +230,15 @@ export function defaultOutput(rule: InputRule): CardOutput {
   return { kind: 'logits', resizeBack: rule.kind !== 'native' && rule.filter === 'pillow' ? 'labels' : 'scores' };
 }
 
-/** The card with its input rule replaced by a Pillow resize to [h, w] (speed against detail, e.g. video). */
+/**
+ * The card with its input rule replaced by a Pillow resize to [h, w] (speed against detail, e.g.
+ * video): bicubic where the card's own rule is (the network saw such inputs), else bilinear.
+ */
 export function withFixedInput(card: ModelCard, size: [number, number]): ModelCard {
   const s = card.output.scale ?? 1;
   if (size.some((v) => v % s)) throw argumentError('inputSize', size.join('x'), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join('x')})`);
-  const rule: InputRule = { kind: 'fixed', size, filter: 'pillow' };
+  const own = card.input.rule;
+  const rule: InputRule = { kind: 'fixed', size, filter: own.kind !== 'native' && own.filter === 'pillow-bicubic' ? 'pillow-bicubic' : 'pillow' };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: 'labels' } };
 }
 

@@ -10,7 +10,7 @@ import { probabilitiesOf } from '../../src/inference/probabilities.ts';
 import { probabilities8 } from '../../src/inference/label_map.ts';
 import { ColourNetwork, colourArgmax, image, pooled } from './colour_network.ts';
 import { defaultClasses } from '../../src/data/classes.ts';
-import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
+import { pillowBicubic, pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
 import { bilinearChw } from '../helpers.ts';
 
 const NORM = { mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
@@ -73,6 +73,10 @@ test('segmenter: a Pillow input rule resizes in, label maps come back by Pillow 
   await assert.rejects(createSegmenter(new ColourNetwork(), card({ kind: 'fixed', size: [8, 8], filter: 'sharp' })).predictBatch([im]), /^UserError: filters sharp: .*options\.filters/);
   const fixed = createSegmenter(new ColourNetwork(), card(), { inputSize: [24, 40] });
   assert.deepEqual((await fixed.predictBatch([im]))[0], pillowNearest(colourArgmax(pillowBilinear(im, 40, 24)), 40, 24, 50, 37));
+  // A card resized by Pillow's bicubic keeps its filter at another size.
+  const bicubic = createSegmenter(new ColourNetwork(), card({ kind: 'fixed', size: [16, 16], filter: 'pillow-bicubic' }), { inputSize: [24, 40] });
+  assert.deepEqual(bicubic.card.input.rule, { kind: 'fixed', size: [24, 40], filter: 'pillow-bicubic' });
+  assert.deepEqual((await bicubic.predictBatch([im]))[0], pillowNearest(colourArgmax(pillowBicubic(im, 40, 24)), 40, 24, 50, 37));
 });
 
 test('segmenter: a large image is tiled and gives the whole image\'s labels (a per-pixel network)', async () => {

@@ -2345,7 +2345,8 @@ function bandsError(input, model) {
 function withFixedInput(card, size) {
   const s = card.output.scale ?? 1;
   if (size.some((v) => v % s)) throw argumentError("inputSize", size.join("x"), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join("x")})`);
-  const rule = { kind: "fixed", size, filter: "pillow" };
+  const own2 = card.input.rule;
+  const rule = { kind: "fixed", size, filter: own2.kind !== "native" && own2.filter === "pillow-bicubic" ? "pillow-bicubic" : "pillow" };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: "labels" } };
 }
 function variantCards(card) {
