@@ -9,7 +9,10 @@ import { machine } from './machine.ts';
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i >= 0 ? Number(process.argv[i + 1]) : undefined; };
 const N = arg('--iterations') ?? 20000;
 const seed = arg('--seed') ?? Date.now() % 1e9;
-const ts = await targets(tempDir('pw-fuzz-'));
+const dir = tempDir('pw-fuzz-');
+// Said first: a reader that stalls never reaches the results file, and its mutant is rebuilt from the seed (or found as the last file written in the folder).
+process.stderr.write(`bench:fuzz: seed ${seed}, ${N} mutants a reader, files in ${dir} (npm run bench:fuzz -- --seed ${seed} runs it again)\n`);
+const ts = await targets(dir);
 const rows = [];
 for (const t of ts) {
   const t0 = Date.now();
