@@ -102,7 +102,7 @@ export function readTflite(bytes: Uint8Array, file = 'TFLite bytes'): TfliteGrap
 
 /** Bytes per element of the tensor types whose constants are read as numbers. */
 const ELEMENT_BYTES: Record<string, number> = { FLOAT32: 4, FLOAT16: 2, FLOAT64: 8, INT8: 1, UINT8: 1, INT16: 2, UINT16: 2, INT32: 4, UINT32: 4, INT64: 8, BOOL: 1 };
-/** TFLite's kernels take tensors of up to 6 dimensions; more is a damaged file. */
+/** TFLite's kernels take tensors of up to 6 dimensions; over 8 (a margin) is a damaged file. */
 const MAX_RANK = 8;
 
 /**

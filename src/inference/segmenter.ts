@@ -53,8 +53,9 @@ export interface SegmenterOptions {
   /** Mirror-pad every image by this many pixels (context at the borders), crop the result. */
   reflectPad?: number;
   /**
-   * The network sees every image resized to [h, w] (Pillow BILINEAR, or BICUBIC where the card's own rule is) and label maps come back by
-   * nearest neighbour: the card's input rule is replaced (speed against detail, e.g. video).
+   * The network sees every image resized to [h, w] (Pillow BILINEAR, or BICUBIC where the card's own
+   * rule is) and label maps come back by nearest neighbour (scores at a fraction of the input as the
+   * card says): the card's input rule is replaced (speed against detail, e.g. video).
    */
   inputSize?: [number, number];
   /** Resize filters beyond Pillow's (Node: sharp's). */

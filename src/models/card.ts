@@ -232,14 +232,16 @@ export function defaultOutput(rule: InputRule): CardOutput {
 
 /**
  * The card with its input rule replaced by a Pillow resize to [h, w] (speed against detail, e.g.
- * video): bicubic where the card's own rule is (the network saw such inputs), else bilinear.
+ * video): bicubic where the card's own rule is (the network saw such inputs), else bilinear. Label
+ * maps go back by nearest, but from scores at a fraction of the input (output.scale) as the card
+ * says: nearest from a grid k times coarser would draw k x k blocks.
  */
 export function withFixedInput(card: ModelCard, size: [number, number]): ModelCard {
   const s = card.output.scale ?? 1;
   if (size.some((v) => v % s)) throw argumentError('inputSize', size.join('x'), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join('x')})`);
   const own = card.input.rule;
   const rule: InputRule = { kind: 'fixed', size, filter: own.kind !== 'native' && own.filter === 'pillow-bicubic' ? 'pillow-bicubic' : 'pillow' };
-  return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: 'labels' } };
+  return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: s > 1 ? card.output.resizeBack : 'labels' } };
 }
 
 /**

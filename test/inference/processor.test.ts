@@ -208,9 +208,13 @@ test('segmenter: a network whose scores come at half its input (card output.scal
   }
   same(t, wantT, 'a threshold');
 
-  // --input-size: sides that 2 divides (the scores' grid then 7x5); others refused by name.
+  // --input-size: sides that 2 divides (the scores' grid then 7x5), the scores still back bilinearly
+  // (not the label map by nearest from a grid twice as coarse); others refused by name.
   const [resized] = await createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'), { inputSize: [10, 14] }).predictBatch([im]);
-  assert.deepEqual(resized, pillowNearest(argmaxOf(scoresOf(pillowBilinear(im, 14, 10))).labels, 7, 5, 23, 17));
+  same(resized, argmaxOf(bilinear(scoresOf(pillowBilinear(im, 14, 10)), 5, 7, 17, 23)), '--input-size 10x14');
+  assert.notDeepEqual(resized, pillowNearest(argmaxOf(scoresOf(pillowBilinear(im, 14, 10))).labels, 7, 5, 23, 17), 'not the 7x5 label map by nearest');
+  const [resizedLabels] = await createSegmenter(new ColourNetwork('logits', k), scaleCard('labels'), { inputSize: [10, 14] }).predictBatch([im]);
+  assert.deepEqual(resizedLabels, pillowNearest(argmaxOf(scoresOf(pillowBilinear(im, 14, 10))).labels, 7, 5, 23, 17));
   assert.throws(() => createSegmenter(new ColourNetwork('logits', k), scaleCard('scores'), { inputSize: [13, 16] }), /^UserError: inputSize 13x16: this model's scores come at 1\/2 of its input: give sides that are multiples of 2 \(e\.g\. 14x16\)$/);
   // A card whose scale cannot be: an input of any size, a label map, a padding stride.
   const refused: [Parameters<typeof buildCard>[0]['input'], CardOutput, RegExp][] = [

@@ -2347,7 +2347,7 @@ function withFixedInput(card, size) {
   if (size.some((v) => v % s)) throw argumentError("inputSize", size.join("x"), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join("x")})`);
   const own2 = card.input.rule;
   const rule = { kind: "fixed", size, filter: own2.kind !== "native" && own2.filter === "pillow-bicubic" ? "pillow-bicubic" : "pillow" };
-  return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: "labels" } };
+  return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: s > 1 ? card.output.resizeBack : "labels" } };
 }
 function variantCards(card) {
   const rule = card.input.rule;
