@@ -306,4 +306,5 @@ def main():
         print(c['model'], c['image'], f"{c['width']}x{c['height']}", 'near-ties', c['nearCount'])
 
 
-main()
+if __name__ == '__main__':
+    main()

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { addArchOptions } from './arch_options.js';
 import { presetNames } from '../models/presets.js';
 import { TFLITE_PRESETS } from '../models/tflite_presets.js';
+import { ONNX_PRESETS } from '../models/onnx_presets.js';
 import { parseMean, parsePositiveInt, parseSize, parseStd } from './options.js';
 
 export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; weights: boolean; variant?: string[]; qdq?: boolean; inputSize?: [number, number]; preset?: string; classes?: number; classFile?: string; mean?: [number, number, number]; std?: [number, number, number];
@@ -14,7 +15,7 @@ export function importCommand(): Command {
     .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint, a TensorFlow Lite model (.tflite) or an ONNX graph (.onnx, or a Hugging Face / transformers.js model folder) into a pixelwise model package')
     .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors; PyTorch layout and names), TensorFlow Lite model (.tflite), ONNX graph (.onnx), or a folder holding model.onnx or onnx/model.onnx with config.json and preprocessor_config.json')
     .option('--arch <name>', 'architecture the checkpoint is for (a preset may name it; see `pixelwise models`)')
-    .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}; for .tflite: ${Object.keys(TFLITE_PRESETS).join(', ')}`)
+    .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}; for .tflite: ${Object.keys(TFLITE_PRESETS).join(', ')}; for .onnx (how its authors' tool prepares images and reads results): ${Object.keys(ONNX_PRESETS).join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
     .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
     .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order', parseMean)

@@ -8,15 +8,18 @@ import type { CardOutput, InputRule, ModelCard, ResizeFilterName } from '../mode
 import { normalizeNchw } from '../data/normalize.js';
 import { channelsOf, isRgb8, resizeSamples, sampleTypeOf, type PixelImage } from '../data/pixels.js';
 import { pillowBicubic, pillowBilinear, pillowNearest } from '../data/pillow_resize.js';
+import { opencvLinear, opencvNearest } from '../data/opencv_resize.js';
 import { resizeArgmaxChw, resizeChw, resizeChwRows, scoreStrips, setRowsChw } from './chw.js';
 import { argmaxChw, argmaxPadded, probabilities8 } from './label_map.js';
 import { UserError, argumentError } from '../util/errors.js';
 
 /** A resize filter for 8-bit RGB images (the card names one per input rule). */
 export type ResizeFn = (img: RgbImage, width: number, height: number) => RgbImage | Promise<RgbImage>;
-/** Filters by name; Pillow's is built in, sharp's is given by the Node side (open.ts). */
+/** Filters by name; Pillow's and OpenCV's are built in, sharp's is given by the Node side (open.ts). */
 export type ResizeFilters = Partial<Record<ResizeFilterName, ResizeFn>>;
-export const PILLOW_FILTER: ResizeFilters = { pillow: (im, w, h) => pillowBilinear(im, w, h), 'pillow-bicubic': (im, w, h) => pillowBicubic(im, w, h) };
+export const BUILT_IN_FILTERS: ResizeFilters = {
+  pillow: (im, w, h) => pillowBilinear(im, w, h), 'pillow-bicubic': (im, w, h) => pillowBicubic(im, w, h), 'opencv-linear': (im, w, h) => opencvLinear(im, w, h),
+};
 
 /** The network's input size [width, height] for an image of w x h under an input rule. */
 export function netSize(rule: InputRule, w: number, h: number): [number, number] {
@@ -80,7 +83,7 @@ export class ImageProcessor {
     this.checkBands(imgs);
     const rule = this.rule;
     if (rule.kind === 'native') return imgs;
-    const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
+    const f = { ...BUILT_IN_FILTERS, ...this.filters }[rule.filter];
     if (!f) throw argumentError('filters', rule.filter, `the card resizes with ${rule.filter}'s filter: give that function in the segmenter's options.filters (openSegmenter gives sharp's)`);
     return Promise.all(imgs.map(async (im) => {
       const [w, h] = netSize(rule, im.width, im.height);
@@ -100,10 +103,10 @@ export class ImageProcessor {
     }
   }
 
-  /** Label map from the network's output size (for an input of `net`'s) back to the image's (Pillow NEAREST). */
+  /** Label map from the network's output size (for an input of `net`'s) back to the image's (the card's nearest: Pillow's or OpenCV's). */
   labelsBack(labels: Uint8Array, net: Size, img: Size): Uint8Array {
     const o = this.outSize(net);
-    return pillowNearest(labels, o.width, o.height, img.width, img.height);
+    return (this.output.nearest === 'opencv' ? opencvNearest : pillowNearest)(labels, o.width, o.height, img.width, img.height);
   }
 
   /** Class scores (CHW) from the network's output size back to the image's (bilinear, half-pixel centres). */

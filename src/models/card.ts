@@ -17,8 +17,11 @@ const posInt = z.int().check(z.positive());
 const hw = z.tuple([posInt, posInt]);
 const triple = z.tuple([z.number(), z.number(), z.number()]);
 
-/** How an image is resized for the network: Pillow's antialiasing BILINEAR or BICUBIC (exact), or sharp's linear. */
-export const RESIZE_FILTERS = ['pillow', 'sharp', 'pillow-bicubic'] as const;
+/**
+ * How an image is resized for the network: Pillow's antialiasing BILINEAR or BICUBIC, OpenCV's
+ * INTER_LINEAR (image-segmentation-keras's; all three exact), or sharp's linear.
+ */
+export const RESIZE_FILTERS = ['pillow', 'sharp', 'pillow-bicubic', 'opencv-linear'] as const;
 export const resizeFilterSchema = z.enum(RESIZE_FILTERS);
 export type ResizeFilterName = z.infer<typeof resizeFilterSchema>;
 
@@ -55,11 +58,16 @@ export type CardInput = z.infer<typeof cardInputSchema>;
  * What the network gives (`logits` or `probabilities` per class, or a `labels` map) and how a result
  * at the network's size goes back to the image's: `scores` resizes the class scores bilinearly and
  * takes the argmax there; `labels` takes the argmax at the network's size and resizes the label map
- * by nearest neighbour (Pillow NEAREST; scores, when asked for, still go back bilinearly).
+ * by nearest neighbour (`nearest`; scores, when asked for, still go back bilinearly).
  */
 export const cardOutputSchema = z.object({
   kind: z.enum(['logits', 'probabilities', 'labels']),
   resizeBack: z.enum(['scores', 'labels']),
+  /**
+   * How a label map goes back by nearest neighbour: Pillow's NEAREST (pixel centres; the default)
+   * or OpenCV's INTER_NEAREST (floor(x * in / out): image-segmentation-keras's `predict`).
+   */
+  nearest: z.optional(z.enum(['pillow', 'opencv'])),
   /**
    * The network's scores come at 1 / scale of its input on each side (default 1; a fixed input
    * size that scale divides): they go from there to the image's size in one resize, as
@@ -231,8 +239,9 @@ export function defaultOutput(rule: InputRule): CardOutput {
 }
 
 /**
- * The card with its input rule replaced by a Pillow resize to [h, w] (speed against detail, e.g.
- * video): bicubic where the card's own rule is (the network saw such inputs), else bilinear. Label
+ * The card with its input rule replaced by a resize to [h, w] (speed against detail, e.g. video):
+ * with the card's own filter where it is an exact one (the network saw such inputs: Pillow's
+ * bicubic, OpenCV's bilinear), else Pillow's bilinear. Label
  * maps go back by nearest, but from scores at a fraction of the input (output.scale) as the card
  * says: nearest from a grid k times coarser would draw k x k blocks.
  */
@@ -240,7 +249,7 @@ export function withFixedInput(card: ModelCard, size: [number, number]): ModelCa
   const s = card.output.scale ?? 1;
   if (size.some((v) => v % s)) throw argumentError('inputSize', size.join('x'), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join('x')})`);
   const own = card.input.rule;
-  const rule: InputRule = { kind: 'fixed', size, filter: own.kind !== 'native' && own.filter === 'pillow-bicubic' ? 'pillow-bicubic' : 'pillow' };
+  const rule: InputRule = { kind: 'fixed', size, filter: own.kind !== 'native' && own.filter !== 'sharp' ? own.filter : 'pillow' };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: s > 1 ? card.output.resizeBack : 'labels' } };
 }
 

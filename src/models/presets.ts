@@ -84,7 +84,8 @@ export const PRESETS: Record<string, Preset> = {
 };
 
 export function findPreset(arch: string | undefined, name: string): Preset | undefined {
-  return (arch ? PRESETS[`${arch}/${name}`] : undefined) ?? PRESETS[name];
+  const own = (key: string) => (Object.hasOwn(PRESETS, key) ? PRESETS[key] : undefined);
+  return (arch ? own(`${arch}/${name}`) : undefined) ?? own(name);
 }
 
 export const presetNames = () => [...new Set(Object.keys(PRESETS).map((k) => k.split('/').pop()!))];

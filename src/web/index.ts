@@ -18,7 +18,7 @@ import { chosenEffect, composite, coverBox, effectOptionsShape, gaussianBlur, gr
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { probabilitiesOf } from '../inference/probabilities.js';
 import { withSmoothing } from '../inference/smoothing.js';
-import { PILLOW_FILTER } from '../inference/processor.js';
+import { BUILT_IN_FILTERS } from '../inference/processor.js';
 import { pillowBilinear } from '../data/pillow_resize.js';
 import { checkedRgb8 } from '../data/pixels.js';
 import { Lifetime } from '../util/lifetime.js';
@@ -187,7 +187,7 @@ export async function load(model: string | { card: unknown; onnx: Uint8Array | A
   } else graphs = [model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx as ArrayBuffer)];
   // sharp is not in the browser: a card resized by sharp's linear filter is resized by Pillow's
   // here (close, not the same bytes); Pillow-resized cards give exactly the Node result.
-  const segmenterOf = (n: Network, c: ModelCard) => createSegmenter(n, c, { filters: { sharp: PILLOW_FILTER.pillow } });
+  const segmenterOf = (n: Network, c: ModelCard) => createSegmenter(n, c, { filters: { sharp: BUILT_IN_FILTERS.pillow } });
   const build = async (ep: WebRuntime) => {
     const nets: OrtWebNetwork[] = [];
     try {

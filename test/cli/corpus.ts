@@ -200,6 +200,9 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   // A padding for a graph of fixed size; an input size its scores (a quarter of the input) cannot follow.
   const fixtures = path.resolve('test/fixtures/torch_exports');
   cases.push({ command: 'import', name: '--pad-multiple for a graph of fixed size', args: ['import', '--from', `${fixtures}/unet-sigmoid.onnx`, '--mean', '0,0,0', '--std', '1,1,1', '--pad-multiple', '8', '--out', p('imported8')], expect: 'error', message: /^pixelwise: --pad-multiple 8: for a graph that takes any size; this one runs at 128x128 \(its own size\)$/ });
+  // A preset that resizes to the graph's size, for a graph of any size; a preset of another importer.
+  cases.push({ command: 'import', name: 'the image-segmentation-keras preset for a graph of any size', args: ['import', '--from', `${fixtures}/deeplabv3.onnx`, '--preset', 'image-segmentation-keras', '--out', p('imported9')], expect: 'error', message: /^pixelwise: --preset image-segmentation-keras: resizes every image to the graph's input size, and this graph takes any size; give --input-size HxW, the size it was trained at$/ });
+  cases.push({ command: 'import', name: 'a checkpoint preset for an ONNX graph', args: ['import', '--from', `${fixtures}/unet-sigmoid.onnx`, '--preset', 'deeplabv3-voc', '--out', p('imported10')], expect: 'error', message: /^pixelwise: --preset deeplabv3-voc: not one for an ONNX graph; available: image-segmentation-keras$/ });
   const quarter = p('segformer');
   const imported = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/tiny-segformer`, '--out', quarter], { encoding: 'utf8' });
   if (imported.status !== 0) throw new Error(`corpus: import of the SegFormer fixture: ${imported.stderr}`);

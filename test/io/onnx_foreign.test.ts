@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { onnx, type O } from '../../src/formats/onnx_proto.ts';
-import { DT, attrInt, attrInts, floats, model, value, writeKerasGraph, writeSegformerFolder, ISK_MEAN, ISK_STD, SEGFORMER_MEAN, SEGFORMER_STD } from './onnx_graphs.ts';
+import { DT, attrInt, attrInts, floats, model, value, writeKerasGraph, writeSegformerFolder, CAFFE_MEAN, CAFFE_STD, SEGFORMER_MEAN, SEGFORMER_STD } from './onnx_graphs.ts';
 import { load } from '../../src/index.ts';
 import { readCard } from '../../src/models/package.ts';
 import { pillowBilinear, pillowNearest } from '../../src/data/pillow_resize.ts';
@@ -166,12 +166,13 @@ test('a float16 graph (transformers.js\'s model_fp16.onnx): a Cast before its in
   } finally { await seg.dispose(); }
 });
 
-test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, BGR Caffe means, scores flattened to [N, h * w, C] and softmaxed at half size)', async () => {
+test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, scores flattened to [N, h * w, C] and softmaxed at half size), fed BGR minus the Caffe means (Keras Applications\' "caffe")', async () => {
   const d = tempDir(), file = path.join(d, 'vgg_unet.onnx'), out = path.join(d, 'isk');
   const W = randoms(4 * 3 * 2 * 2, 0.02), b = randoms(4, 0.1);
   writeKerasGraph(file, W, b);
-  // image-segmentation-keras's "sub_mean": BGR, minus the Caffe means in 0..255, no scaling.
-  const mean = ISK_MEAN, std = ISK_STD;
+  // Keras Applications' "caffe": BGR, minus the Caffe means in 0..255, no scaling (the channel
+  // order's path; image-segmentation-keras's own processing is its preset, test/io/isk_import.test.ts).
+  const mean = CAFFE_MEAN, std = CAFFE_STD;
   const r = cli('import', '--from', file, '--mean', mean.join(','), '--std', std.join(','), '--channel-order', 'BGR', '--out', out);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /4 classes, input 48x32, scores at 1\/2 of it; adapted: a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW\)/);

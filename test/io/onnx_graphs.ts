@@ -37,8 +37,8 @@ export function writeSegformerFolder(src: string, W: Float32Array, b: Float32Arr
   fs.writeFileSync(path.join(src, 'README.md'), '---\nlicense: apache-2.0\ntags:\n- vision\n---\n# tiny\n');
 }
 
-/** image-segmentation-keras's "sub_mean" as a card's normalisation (BGR): the Caffe means, unscaled. */
-export const ISK_MEAN = [103.939 / 255, 116.779 / 255, 123.68 / 255], ISK_STD = [1 / 255, 1 / 255, 1 / 255];
+/** Keras Applications' "caffe" preprocessing as a card's normalisation (BGR): the Caffe means, unscaled. */
+export const CAFFE_MEAN = [103.939 / 255, 116.779 / 255, 123.68 / 255], CAFFE_STD = [1 / 255, 1 / 255, 1 / 255];
 
 /**
  * An image-segmentation-keras model as tf2onnx converts it: an NHWC input [1, 32, 48, 3], a 2x2

@@ -9,49 +9,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { spawnSync } from 'node:child_process';
-import sharp from 'sharp';
-import { load } from '../../src/index.ts';
 import { readCard } from '../../src/models/package.ts';
 import { tempDir } from '../helpers.ts';
+import { cli, differences, labelMaps, type ReferenceCase } from './reference_maps.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/torch_exports');
-const PHOTOS = path.resolve(import.meta.dirname, '../../assets/photos');
 const IMAGENET = ['--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
 
-interface Case { model: string; image: string; width: number; height: number; crop?: [number, number, number, number]; labels: string; near: string }
-const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { torch: string; cases: Case[] };
+const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { torch: string; cases: ReferenceCase[] };
 const cases = (model: string) => reference.cases.filter((c) => c.model === model);
-
-const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
-const inflated = (b64: string) => new Uint8Array(zlib.inflateSync(Buffer.from(b64, 'base64')));
-
-/** The photo (or its crop) as 8-bit RGB, as PIL's convert('RGB') gives it. */
-async function photo(c: Case): Promise<{ data: Uint8Array; width: number; height: number; channels: 3 }> {
-  let s = sharp(path.join(PHOTOS, c.image)).removeAlpha();
-  if (c.crop) s = s.extract({ left: c.crop[0], top: c.crop[1], width: c.crop[2], height: c.crop[3] });
-  const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 };
-}
-
-/** Pixels that differ from PyTorch's label map, and those of them that are not near-ties there. */
-function differences(got: Uint8Array, c: Case): { differ: number; decided: number } {
-  const want = inflated(c.labels), near = inflated(c.near);
-  assert.equal(got.length, want.length, `${c.model} ${c.image}: label map size`);
-  let differ = 0, decided = 0;
-  for (let p = 0; p < want.length; p++) if (got[p] !== want[p]) { differ++; if (!((near[p >> 3] >> (7 - (p & 7))) & 1)) decided++; }
-  return { differ, decided };
-}
-
-async function labelMaps(pkg: string, list: Case[]): Promise<Uint8Array[]> {
-  const m = await load(pkg, { runtime: 'onnx' });
-  try {
-    const out: Uint8Array[] = [];
-    for (const c of list) out.push((await m.segment(await photo(c), { probabilities: false })).labels);
-    return out;
-  } finally { await m.dispose(); }
-}
 
 test('a SegFormer exported by torch.onnx as a transformers.js folder: its processor\'s preprocessing, the quarter-size logits straight to the photo as transformers\' post-processing, PyTorch\'s label maps', async () => {
   const out = path.join(tempDir(), 'segformer');

@@ -15,7 +15,7 @@ import type { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { ImageProcessor } from '../../src/inference/processor.ts';
 import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
 import { Rng } from '../../src/util/random.ts';
-import { ISK_MEAN, ISK_STD, writeKerasGraph, writeSegformerFolder } from '../io/onnx_graphs.ts';
+import { writeKerasGraph, writeSegformerFolder } from '../io/onnx_graphs.ts';
 import { tempDir } from '../helpers.ts';
 import { noChromium, withServedPage } from './served_page.ts';
 
@@ -37,7 +37,8 @@ test('web: imported ONNX graphs (transformers.js folders, a Keras model through 
     ['--from', path.join(src, 'segformer-bicubic'), '--out', path.join(models, 'torch-segformer-bicubic')],
     // The graph alone (without its folder's processor) takes any size: its quarter-size scores resized to the input in the graph.
     ['--from', path.join(src, 'segformer-alone.onnx'), '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--out', path.join(models, 'torch-segformer-any')],
-    ['--from', path.join(src, 'keras.onnx'), '--mean', ISK_MEAN.join(','), '--std', ISK_STD.join(','), '--channel-order', 'BGR', '--out', path.join(models, 'keras')]]) {
+    // image-segmentation-keras's processing: OpenCV's bilinear in, OpenCV's nearest back.
+    ['--from', path.join(src, 'keras.onnx'), '--preset', 'image-segmentation-keras', '--out', path.join(models, 'keras')]]) {
     const r = cli('import', ...args);
     assert.equal(r.status, 0, r.stderr);
   }

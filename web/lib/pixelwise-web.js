@@ -2206,7 +2206,7 @@ function expectArgs(fn, args) {
 var posInt = int().check(_positive());
 var hw = tuple([posInt, posInt]);
 var triple = tuple([number2(), number2(), number2()]);
-var RESIZE_FILTERS = ["pillow", "sharp", "pillow-bicubic"];
+var RESIZE_FILTERS = ["pillow", "sharp", "pillow-bicubic", "opencv-linear"];
 var resizeFilterSchema = _enum(RESIZE_FILTERS);
 var inputRuleSchema = discriminatedUnion("kind", [
   object({ kind: literal("native") }),
@@ -2227,6 +2227,11 @@ var cardInputSchema = object({
 var cardOutputSchema = object({
   kind: _enum(["logits", "probabilities", "labels"]),
   resizeBack: _enum(["scores", "labels"]),
+  /**
+   * How a label map goes back by nearest neighbour: Pillow's NEAREST (pixel centres; the default)
+   * or OpenCV's INTER_NEAREST (floor(x * in / out): image-segmentation-keras's `predict`).
+   */
+  nearest: optional(_enum(["pillow", "opencv"])),
   /**
    * The network's scores come at 1 / scale of its input on each side (default 1; a fixed input
    * size that scale divides): they go from there to the image's size in one resize, as
@@ -2346,7 +2351,7 @@ function withFixedInput(card, size) {
   const s = card.output.scale ?? 1;
   if (size.some((v) => v % s)) throw argumentError("inputSize", size.join("x"), `this model's scores come at 1/${s} of its input: give sides that are multiples of ${s} (e.g. ${size.map((v) => Math.max(s, Math.round(v / s) * s)).join("x")})`);
   const own2 = card.input.rule;
-  const rule = { kind: "fixed", size, filter: own2.kind !== "native" && own2.filter === "pillow-bicubic" ? "pillow-bicubic" : "pillow" };
+  const rule = { kind: "fixed", size, filter: own2.kind !== "native" && own2.filter !== "sharp" ? own2.filter : "pillow" };
   return { ...card, input: { ...card.input, rule }, output: { ...card.output, resizeBack: s > 1 ? card.output.resizeBack : "labels" } };
 }
 function variantCards(card) {
@@ -3354,6 +3359,85 @@ function pillowNearest(src, w, h, width, height) {
   return out;
 }
 
+// src/data/opencv_resize.ts
+var COEF_BITS = 11;
+var ONE = 1 << COEF_BITS;
+function roundEven(v) {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+function axis2(inSize, outSize, clampStart) {
+  const scale = 1 / (outSize / inSize), f = Math.fround;
+  const src = new Int32Array(outSize), w0 = new Int16Array(outSize), w1 = new Int16Array(outSize);
+  for (let d = 0; d < outSize; d++) {
+    let fx = f((d + 0.5) * scale - 0.5);
+    let sx = Math.floor(fx);
+    fx = f(fx - sx);
+    if (clampStart && sx < 0) {
+      fx = 0;
+      sx = 0;
+    }
+    if (clampStart && sx >= inSize - 1) {
+      fx = 0;
+      sx = inSize - 1;
+    }
+    src[d] = sx;
+    w0[d] = roundEven(f(1 - fx) * ONE);
+    w1[d] = roundEven(fx * ONE);
+  }
+  return { src, w0, w1 };
+}
+function opencvLinear(img, width, height) {
+  const { width: w, height: h, data } = img;
+  if (w === width && h === height) return img;
+  if (w === 2 * width && h === 2 * height) return halve(img);
+  const cn = 3, len = width * cn;
+  const xs = axis2(w, width, true), ys = axis2(h, height, false);
+  const rowCache = /* @__PURE__ */ new Map();
+  const hrow = (sy) => {
+    let r = rowCache.get(sy);
+    if (r) return r;
+    r = new Int32Array(len);
+    const base = sy * w * cn;
+    for (let dx = 0; dx < width; dx++) {
+      const sx = xs.src[dx], a0 = xs.w0[dx], a1 = xs.w1[dx];
+      const p = base + sx * cn, q = sx + 1 < w ? p + cn : p;
+      for (let k = 0; k < cn; k++) r[dx * cn + k] = sx + 1 < w ? data[p + k] * a0 + data[q + k] * a1 : data[p + k] * ONE;
+    }
+    if (rowCache.size > 4) rowCache.delete(rowCache.keys().next().value);
+    rowCache.set(sy, r);
+    return r;
+  };
+  const out = new Uint8Array(len * height);
+  const clipRow = (y) => y < 0 ? 0 : y >= h ? h - 1 : y;
+  for (let dy = 0; dy < height; dy++) {
+    const sy = ys.src[dy], S0 = hrow(clipRow(sy)), S1 = hrow(clipRow(sy + 1));
+    const b0 = ys.w0[dy], b1 = ys.w1[dy], o = dy * len;
+    for (let x = 0; x < len; x++) out[o + x] = ((S0[x] >> 4) * b0 >> 16) + ((S1[x] >> 4) * b1 >> 16) + 2 >> 2;
+  }
+  return { data: out, width, height };
+}
+function halve(img) {
+  const { width: w, data } = img, width = w / 2, height = img.height / 2, cn = 3;
+  const out = new Uint8Array(width * height * cn);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let k = 0; k < cn; k++) {
+    const p = (2 * y * w + 2 * x) * cn + k, q = p + w * cn;
+    out[(y * width + x) * cn + k] = data[p] + data[p + cn] + data[q] + data[q + cn] + 2 >> 2;
+  }
+  return { data: out, width, height };
+}
+function opencvNearest(src, w, h, width, height) {
+  if (w === width && h === height) return src;
+  const ifx = 1 / (width / w), ify = 1 / (height / h);
+  const xs = Int32Array.from({ length: width }, (_, x) => Math.min(Math.floor(x * ifx), w - 1));
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(Math.floor(y * ify), h - 1) * w;
+    for (let x = 0; x < width; x++) out[y * width + x] = src[row + xs[x]];
+  }
+  return out;
+}
+
 // src/inference/simd/chw_resize_wasm.ts
 var wasmBase645 = "AGFzbQEAAAABEwJgBH9/f38AYAh/f39/f39/fwADAwIAAQUDAQABBxgCBm1lbW9yeQIAC3Jlc2l6ZVBsYW5lAAEK9gICWAEBfwJAA0AgBCABTw0BIAMgACACKAIAQQJ0aioCALsgAisDEKIgACACKAIEQQJ0aioCALsgAisDCKKgOQMAIANBCGohAyACQRhqIQIgBEEBaiEEDAALCwuaAgILfwN7IAchDiAHIARBAmpBA3RqIQ9BfyEQQX8hESACIQsCQANAIAggA08NASAGIAhBGGxqIQogCigCACEMIAooAgQhDSAKKwMI/RQhEyAKKwMQ/RQhFCAMIBBHBEAgDCARRgRAIA4hEiAPIQ4gEiEPIBAhESAMIRAFIAAgDCABbEECdGogBCAFIA4QACAMIRALCyANIBFHBEAgACANIAFsQQJ0aiAEIAUgDxAAIA0hEQtBACEJAkADQCAJIARPDQEgDiAJQQN0av0ABAAgFP3yASAPIAlBA3Rq/QAEACAT/fIB/fAB/V4hFSALIAlBAnRqIBX9WwMAACAJQQJqIQkMAAsLIAsgBEECdGohCyAIQQFqIQgMAAsLCw==";
 
@@ -3460,7 +3544,11 @@ function resizeArgmaxChw(src, c, h, w, th, tw, opts = {}) {
 }
 
 // src/inference/processor.ts
-var PILLOW_FILTER = { pillow: (im, w, h) => pillowBilinear(im, w, h), "pillow-bicubic": (im, w, h) => pillowBicubic(im, w, h) };
+var BUILT_IN_FILTERS = {
+  pillow: (im, w, h) => pillowBilinear(im, w, h),
+  "pillow-bicubic": (im, w, h) => pillowBicubic(im, w, h),
+  "opencv-linear": (im, w, h) => opencvLinear(im, w, h)
+};
 function netSize(rule, w, h) {
   if (rule.kind === "native") return [w, h];
   if (rule.kind === "fixed") return [rule.size[1], rule.size[0]];
@@ -3512,7 +3600,7 @@ var ImageProcessor = class {
     this.checkBands(imgs);
     const rule = this.rule;
     if (rule.kind === "native") return imgs;
-    const f = { ...PILLOW_FILTER, ...this.filters }[rule.filter];
+    const f = { ...BUILT_IN_FILTERS, ...this.filters }[rule.filter];
     if (!f) throw argumentError("filters", rule.filter, `the card resizes with ${rule.filter}'s filter: give that function in the segmenter's options.filters (openSegmenter gives sharp's)`);
     return Promise.all(imgs.map(async (im) => {
       const [w, h] = netSize(rule, im.width, im.height);
@@ -3529,10 +3617,10 @@ var ImageProcessor = class {
       if (t !== type && !(t === "uint8" && type !== "uint8")) throw argumentError("images", `${t} samples`, `the model was trained on ${type} samples (its card's input.sampleType)`);
     }
   }
-  /** Label map from the network's output size (for an input of `net`'s) back to the image's (Pillow NEAREST). */
+  /** Label map from the network's output size (for an input of `net`'s) back to the image's (the card's nearest: Pillow's or OpenCV's). */
   labelsBack(labels, net, img) {
     const o = this.outSize(net);
-    return pillowNearest(labels, o.width, o.height, img.width, img.height);
+    return (this.output.nearest === "opencv" ? opencvNearest : pillowNearest)(labels, o.width, o.height, img.width, img.height);
   }
   /** Class scores (CHW) from the network's output size back to the image's (bilinear, half-pixel centres). */
   scoresBack(scores, net, img) {
@@ -4197,7 +4285,7 @@ async function load(model, given = {}) {
     graphs = [];
     for (const c of cards) graphs.push(new Uint8Array(await (await fetchOk(model.replace(/\/?$/, "/") + c.onnx)).arrayBuffer()));
   } else graphs = [model.onnx instanceof Uint8Array ? model.onnx : new Uint8Array(model.onnx)];
-  const segmenterOf = (n, c) => createSegmenter(n, c, { filters: { sharp: PILLOW_FILTER.pillow } });
+  const segmenterOf = (n, c) => createSegmenter(n, c, { filters: { sharp: BUILT_IN_FILTERS.pillow } });
   const build = async (ep) => {
     const nets = [];
     try {

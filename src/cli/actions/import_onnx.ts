@@ -11,6 +11,7 @@ import { adaptInput, adaptOutput, inputName, parameterCount, readForeignOnnx, ty
 import { hfClassNames, hfLicence, hfPreprocessing, type HfPreprocessing } from '../../io/hf_config.js';
 import { OnnxNetwork, defaultThreads, ort } from '../../inference/onnx_runtime.js';
 import { buildCard, type InputRule } from '../../models/card.js';
+import { ONNX_PRESETS } from '../../models/onnx_presets.js';
 import { writeCard } from '../../models/package.js';
 import { BINARY_CLASS_LIST, classesNamed, readClassList, resolveClasses, type ClassInfo } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
@@ -88,9 +89,11 @@ async function probe(bytes: Uint8Array, input: ForeignInput, [h, w]: [number, nu
 }
 
 export async function runOnnx(o: Opts): Promise<void> {
-  for (const [flag, given] of [['--arch', o.arch], ['--preset', o.preset], ['--qdq', o.qdq], ['--variant', o.variant], ['--no-onnx', !o.onnx]] as const) {
+  for (const [flag, given] of [['--arch', o.arch], ['--qdq', o.qdq], ['--variant', o.variant], ['--no-onnx', !o.onnx]] as const) {
     if (given) throw new UserError(`${flag}: not for an ONNX graph (--from ${o.from}), which is imported as it is`);
   }
+  const preset = o.preset === undefined ? null : Object.hasOwn(ONNX_PRESETS, o.preset) ? ONNX_PRESETS[o.preset] : undefined;
+  if (preset === undefined) throw new UserError(`--preset ${o.preset}: not one for an ONNX graph; available: ${Object.keys(ONNX_PRESETS).join(', ')}`);
   const { file, folder } = locate(o.from);
   let bytes: Uint8Array;
   try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--from ${file}: file not found or not readable`); }
@@ -109,12 +112,15 @@ export async function runOnnx(o: Opts): Promise<void> {
   if (input.size && pre?.size && (pre.size[0] !== input.size[0] || pre.size[1] !== input.size[1])) notes.push(`The graph is fixed at ${input.size[1]}x${input.size[0]}, which it is run at (its processor says ${pre.size[1]}x${pre.size[0]}).`);
   if (size && o.padMultiple) throw new UserError(`--pad-multiple ${o.padMultiple}: for a graph that takes any size; this one runs at ${size[1]}x${size[0]} (${input.size ? 'its own size' : o.inputSize ? '--input-size' : `${preFile}'s size`})`);
   if (size && size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
+  if (preset && !size) throw new UserError(`--preset ${o.preset}: resizes every image to the graph's input size, and this graph takes any size; give --input-size HxW, the size it was trained at`);
   const sizeFrom = o.inputSize ? `--input-size ${o.inputSize.join('x')}` : input.size ? 'the graph\'s own size' : pre?.size ? `${preFile}'s size` : 'a trial size; the graph takes any';
-  // The authors' processor's filter (Pillow's bicubic for some), else Pillow's bilinear.
-  const rule: InputRule = size ? { kind: 'fixed', size, filter: pre?.filter ?? 'pillow' } : { kind: 'native' };
+  // The preset's filter, the authors' processor's (Pillow's bicubic for some), else Pillow's bilinear.
+  const rule: InputRule = size ? { kind: 'fixed', size, filter: preset?.filter ?? pre?.filter ?? 'pillow' } : { kind: 'native' };
+  if (preset) notes.push(preset.notes);
 
   const norm: Normalization | null = o.mean || o.std
     ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
+    : preset ? { ...preset.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) }
     : pre?.normalization ? { ...pre.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) } : null;
   if (!norm) throw new UserError(`${file}: nothing says how pixels become the graph's input; give --mean and --std (pixel/255 units, e.g. ImageNet's 0.485,0.456,0.406 and 0.229,0.224,0.225), or keep the model's preprocessor_config.json beside it`);
   if (norm.mean.length !== input.channels) throw new UserError(`--mean/--std: ${norm.mean.length} values for a graph of ${input.channels} band${input.channels > 1 ? 's' : ''}; give its preprocessor_config.json instead`);
@@ -157,9 +163,9 @@ export async function runOnnx(o: Opts): Promise<void> {
     input: { normalization: norm, stride, rule },
     // Beside a processor, scores go back to the image bilinearly as transformers' post-processing
     // takes them (from their own size: a SegFormer's quarter); a bare graph of fixed size gives
-    // label maps that go back by Pillow NEAREST, as image-segmentation-keras's and the TFLite
-    // imports' do.
-    output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || pre) ? 'scores' : 'labels', ...(graph.scale > 1 ? { scale: graph.scale } : {}) },
+    // label maps that go back by nearest (Pillow's, as the TFLite imports' do, or the preset's:
+    // OpenCV's for image-segmentation-keras).
+    output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || (pre && !preset)) ? 'scores' : 'labels', ...(graph.scale > 1 ? { scale: graph.scale } : {}), ...(preset ? { nearest: preset.nearest } : {}) },
     licence: o.licence ?? hfLicence(readme) ?? 'unknown: set --licence', source: o.source ?? (origin || path.basename(isDir(o.from) ? o.from : file)),
     notes: [`An ONNX graph (opset ${opset}, ${nodeCount})${changes.length ? `, adapted at its ends: ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
       ...(size ? [] : [stride > 1 ? `It takes any size: images are padded to multiples of ${stride}.` : 'It takes any size: each image runs at its own.'])].join(' '),

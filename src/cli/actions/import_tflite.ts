@@ -65,7 +65,7 @@ async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, class
 }
 
 export async function runTflite(o: Opts): Promise<void> {
-  const preset = o.preset ? TFLITE_PRESETS[o.preset] : undefined;
+  const preset = o.preset && Object.hasOwn(TFLITE_PRESETS, o.preset) ? TFLITE_PRESETS[o.preset] : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: not a TensorFlow Lite preset; available: ${Object.keys(TFLITE_PRESETS).join(', ')}`);
   let bytes: Uint8Array;
   try { bytes = fs.readFileSync(o.from); } catch { throw new UserError(`--from ${o.from}: file not found or not readable`); }

@@ -19,7 +19,7 @@ function inputWords(c: ModelCard): string[] {
   return [
     `input: ${rule}`,
     `  ${c.input.channels} channel${c.input.channels === 1 ? '' : 's'}${c.input.sampleType && c.input.sampleType !== 'uint8' ? ` of ${c.input.sampleType} samples` : ''}${n.channelOrder === 'BGR' ? ', BGR order' : ''}; normalised (x / ${c.input.sampleType === 'uint16' ? 65535 : 255} - mean) / std, mean ${n.mean.map(round).join(', ')}, std ${n.std.map(round).join(', ')}`,
-    `output: ${c.output.kind}${c.output.scale ? ` at 1/${c.output.scale} of the input's size` : ''}${c.output.kind === 'labels' ? '' : `, ${c.output.resizeBack === 'labels' ? 'label maps' : 'scores'} resized back to the image`}${c.temperature ? `; calibrated (softmax temperature ${c.temperature})` : ''}`,
+    `output: ${c.output.kind}${c.output.scale ? ` at 1/${c.output.scale} of the input's size` : ''}${c.output.kind === 'labels' ? '' : `, ${c.output.resizeBack === 'labels' ? `label maps resized back to the image (${c.output.nearest === 'opencv' ? 'OpenCV' : 'Pillow'} nearest)` : 'scores resized back to the image'}`}${c.temperature ? `; calibrated (softmax temperature ${c.temperature})` : ''}`,
   ];
 }
 
