@@ -40,17 +40,17 @@ export function parseFloatArg(v: string): number {
   return n;
 }
 
-/** --mean: one value per colour channel, in pixel/255 units. */
-export function parseMean(v: string): [number, number, number] {
+/** --mean: one value per band (r,g,b; one for a grey network), in pixel/255 units. */
+export function parseMean(v: string): number[] {
   const a = v.split(',').map((x) => Number(x.trim()));
-  if (a.length !== 3 || a.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError('expected three comma-separated numbers (r,g,b in pixel/255 units), e.g. 0.485,0.456,0.406');
-  return a as [number, number, number];
+  if (!v.trim() || a.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError('expected comma-separated numbers, one per band in pixel/255 units (r,g,b, e.g. 0.485,0.456,0.406; one for a grey network)');
+  return a;
 }
 
-/** --std: one value per colour channel, each above 0 (pixels are divided by it). */
-export function parseStd(v: string): [number, number, number] {
+/** --std: one value per band, each above 0 (pixels are divided by it). */
+export function parseStd(v: string): number[] {
   const a = parseMean(v);
-  if (a.some((n) => n <= 0)) throw new InvalidArgumentError('expected three numbers above 0 (pixels are divided by them), e.g. 0.229,0.224,0.225');
+  if (a.some((n) => n <= 0)) throw new InvalidArgumentError('expected numbers above 0, one per band (pixels are divided by them), e.g. 0.229,0.224,0.225');
   return a;
 }
 

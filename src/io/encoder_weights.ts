@@ -20,6 +20,7 @@ import { readCard } from '../models/package.js';
 import { weightsFile } from '../models/card_file.js';
 import { modelName } from '../models/shipped.js';
 import { readSafetensors } from '../formats/safetensors.js';
+import { readHdf5, type Hdf5Dataset, type Hdf5Group } from './hdf5.js';
 
 type Named = Map<string, { shape: number[]; data: Float32Array }>;
 
@@ -50,28 +51,22 @@ export function layoutOfWeights(file: string): EncoderLayout {
 
 /** Keras H5 weights (save_weights layout: layer groups with a weight_names attribute) -> "layer/weight" tensors. */
 export async function readKerasH5(file: string): Promise<Named> {
-  const { default: h5wasm } = await import('h5wasm/node');
-  await h5wasm.ready;
-  let f: InstanceType<typeof h5wasm.File>;
-  try { f = new h5wasm.File(path.resolve(file), 'r'); } catch (e) { throw new UserError(`${file}: not a readable HDF5 file (${(e as Error).message})`); }
-  try {
-    const root = (f.keys().includes('model_weights') ? f.get('model_weights') : f) as InstanceType<typeof h5wasm.Group>;
+  return readHdf5(file, (f) => {
+    const root = (f.keys().includes('model_weights') ? f.get('model_weights') : f) as Hdf5Group;
     const layerNames = root.attrs.layer_names?.json_value as string[] | undefined;
     if (!layerNames) throw new UserError(`${file}: no layer_names attribute; not a Keras weights file (Keras 3 .weights.h5 files are not supported)`);
     const out: Named = new Map();
     for (const layer of layerNames) {
-      const g = root.get(layer) as InstanceType<typeof h5wasm.Group> | null;
+      const g = root.get(layer) as Hdf5Group | null;
       for (const w of (g?.attrs.weight_names?.json_value as string[] | undefined) ?? []) {
-        const ds = g!.get(w) as InstanceType<typeof h5wasm.Dataset> | null;
+        const ds = g!.get(w) as Hdf5Dataset | null;
         if (!ds?.shape) throw new UserError(`${file}: ${layer}/${w} is named but missing`);
         const name = w.replace(/:\d+$/, '');
         out.set(name.includes('/') ? name : `${layer}/${name}`, { shape: ds.shape, data: Float32Array.from(ds.value as ArrayLike<number>) });
       }
     }
     return out;
-  } finally {
-    f.close();
-  }
+  });
 }
 
 /** torchvision state_dict -> this encoder's weights (layouts converted by the layer-kind table). */

@@ -5,6 +5,7 @@ import { flt, FLOAT, floatInit, graphAttr, int, int64Init, ints, onnx, str, type
 import { layerKind, type ExportContext } from '../models/layer_kinds.js';
 import type { SegModel } from '../models/seg_model.js';
 import type { OnnxLayerContext } from '../models/layers.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
 
 type Node = O.INodeProto;
 type Init = O.ITensorProto;
@@ -43,11 +44,19 @@ function layerContext(name: string, inputs: string[], output: string, nodes: Nod
 }
 
 export function exportOnnx(model: SegModel, producerVersion = '0.1.0'): Uint8Array {
+  return exportNetworkOnnx(model.net, { name: model.spec.arch, inChannels: model.spec.inChannels ?? 3, numClasses: model.spec.numClasses }, producerVersion);
+}
+
+/**
+ * Any tfjs-layers network of known layer kinds (a pixelwise architecture, or a Keras model rebuilt
+ * by tfjs-layers: keras_model.ts) as ONNX. `size`: a fixed input [h, w] (else any height and width).
+ */
+export function exportNetworkOnnx(net: tfl.LayersModel, o: { name: string; inChannels: number; numClasses: number; size?: [number, number] }, producerVersion = '0.1.0'): Uint8Array {
   const nodes: Node[] = [];
   const inits: Init[] = [];
   const out = new Map<string, string>(); // layer name -> ONNX tensor name
   let last = '';
-  for (const layer of model.net.layers) {
+  for (const layer of net.layers) {
     const name = layer.name;
     if (layer.getClassName() === 'InputLayer') { out.set(name, 'input'); continue; }
     const inputs = (layer.inboundNodes[0]?.inboundLayers ?? []).map((l) => out.get(l.name)!);
@@ -67,14 +76,14 @@ export function exportOnnx(model: SegModel, producerVersion = '0.1.0'): Uint8Arr
   }
   const final = nodes.find((n) => n.output?.includes(last))!;
   final.output = final.output!.map((o) => (o === last ? 'logits' : o));
-  const k = model.spec.numClasses;
-  const dims = (c: number) => ({ dim: [{ dimParam: 'N' }, { dimValue: c }, { dimParam: 'H' }, { dimParam: 'W' }] });
+  const dims = (c: number, size = o.size) => ({ dim: [{ dimParam: 'N' }, { dimValue: c }, size ? { dimValue: size[0] } : { dimParam: 'H' }, size ? { dimValue: size[1] } : { dimParam: 'W' }] });
   const m = onnx.ModelProto.create({
     irVersion: 8, producerName: 'pixelwise', producerVersion, opsetImport: [{ domain: '', version: 13 }],
     graph: {
-      name: model.spec.arch, node: nodes, initializer: inits,
-      input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: dims(model.spec.inChannels ?? 3) } } }],
-      output: [{ name: 'logits', type: { tensorType: { elemType: FLOAT, shape: dims(k) } } }],
+      name: o.name, node: nodes, initializer: inits,
+      input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: dims(o.inChannels) } } }],
+      // The scores' height and width: the graph's own (a fraction of a fixed input, or any).
+      output: [{ name: 'logits', type: { tensorType: { elemType: FLOAT, shape: dims(o.numClasses, undefined) } } }],
     },
   });
   return onnx.ModelProto.encode(m).finish();

@@ -51,7 +51,9 @@ function convPadding(cfg: Record<string, unknown>, k: number[]): Record<string, 
 function activation(c: ExportContext, act: string, input: string, output: string): void {
   if (act === 'linear') { c.node('Identity', [input], [output]); return; }
   if (act === 'relu6') { c.node('Clip', [input, c.floatInit('clip_min', new Float32Array([0]), []), c.floatInit('clip_max', new Float32Array([6]), [])], [output]); return; }
-  const op = ({ relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' } as Record<string, string>)[act];
+  if (act === 'softmax') { c.node('Softmax', [input], [output], { axis: 1 }); return; } // over the channels (NCHW)
+  if (act === 'swish' || act === 'silu') { c.node('Sigmoid', [input], [`${output}/sigmoid`]); c.node('Mul', [input, `${output}/sigmoid`], [output]); return; }
+  const op = ({ relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', elu: 'Elu', selu: 'Selu', softplus: 'Softplus' } as Record<string, string>)[act];
   if (!op) throw new UserError(`ONNX export: activation ${act} in ${c.name} is not supported (add it to models/layer_kinds.ts)`);
   c.node(op, [input], [output]);
 }
@@ -100,13 +102,18 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
       const [w, b] = c.weights();
       const [kh, kw, co, ci] = w.shape;
       const strides = pair(c.cfg.strides);
-      if (c.cfg.padding === 'same' && !(kh === strides[0] && kw === strides[1])) {
-        throw new UserError(`ONNX export: ${c.name}: 'same' transposed convolution needs kernel == stride`);
+      // TF's 'same': the output is the input times the stride, the full result cropped by
+      // kernel - stride, the smaller half before.
+      const crop = [kh - strides[0], kw - strides[1]];
+      if (c.cfg.padding === 'same' && crop.some((v) => v < 0)) {
+        throw new UserError(`ONNX export: ${c.name}: a 'same' transposed convolution with a kernel smaller than its stride is not supported`);
       }
       const k = permute(w.data, w.shape, [3, 2, 0, 1]); // [kh,kw,out,in] -> [in,out,kh,kw]
       const ins = [c.inputs[0], c.floatInit('W', k.data, [ci, co, kh, kw])];
       if (c.cfg.useBias) ins.push(c.floatInit('B', b.data, [co]));
-      c.node('ConvTranspose', ins, [c.output], { kernel_shape: [kh, kw], strides });
+      const attrs: Record<string, number[]> = { kernel_shape: [kh, kw], strides };
+      if (c.cfg.padding === 'same' && crop.some((v) => v > 0)) attrs.pads = [...crop.map((v) => Math.floor(v / 2)), ...crop.map((v) => v - Math.floor(v / 2))];
+      c.node('ConvTranspose', ins, [c.output], attrs);
     },
     torch: convTorch,
   },
@@ -163,6 +170,16 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
       c.node('Concat', c.inputs, [c.output], { axis: 1 });
     },
   },
+  Cropping2D: {
+    onnx(c) {
+      const [[top, bottom], [left, right]] = c.cfg.cropping as [[number, number], [number, number]];
+      const end = (v: number) => (v ? -v : 2 ** 31 - 1);
+      c.node('Slice', [c.inputs[0], c.int64Init('starts', [top, left]), c.int64Init('ends', [end(bottom), end(right)]), c.int64Init('axes', [2, 3])], [c.output]);
+    },
+  },
+  LeakyReLU: { onnx: (c) => c.node('LeakyRelu', [c.inputs[0]], [c.output], { alpha: { f: c.cfg.alpha as number } }) },
+  // Dropout is the identity at inference (Keras models keep it in the graph).
+  Dropout: { onnx: (c) => c.node('Identity', [c.inputs[0]], [c.output]) },
   Add: { onnx: (c) => c.node('Sum', c.inputs, [c.output]) },
   Multiply: { onnx: (c) => c.node('Mul', c.inputs, [c.output]) },
   GroupConv2D: { ...selfExporting, torch: convTorch },

@@ -81,8 +81,8 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assert.ok(!fs.existsSync(path.join(d, 'v.mp4')) && !fs.existsSync(path.join(d, 'rep', 'scores.json')));
   // Normalisation that cannot be (a std of 0 divides by it), and a weight list that is no list: one line, nothing written.
   const tflite = '../shared/data/tflite/coral/deeplabv3_mnv2_dm05_pascal_quant.tflite';
-  assertOneLineError(cli('import', '--from', tflite, '--classes', '21', '--std', '0,1,1', '--out', path.join(d, 'imp')), /^error: option '--std <r,g,b>' argument '0,1,1' is invalid\. expected three numbers above 0/);
-  assertOneLineError(cli('import', '--from', tflite, '--classes', '21', '--mean', 'a,b,c', '--out', path.join(d, 'imp')), /^error: option '--mean <r,g,b>' argument 'a,b,c' is invalid\. expected three comma-separated numbers/);
+  assertOneLineError(cli('import', '--from', tflite, '--classes', '21', '--std', '0,1,1', '--out', path.join(d, 'imp')), /^error: option '--std <r,g,b>' argument '0,1,1' is invalid\. expected numbers above 0, one per band/);
+  assertOneLineError(cli('import', '--from', tflite, '--classes', '21', '--mean', 'a,b,c', '--out', path.join(d, 'imp')), /^error: option '--mean <r,g,b>' argument 'a,b,c' is invalid\. expected comma-separated numbers, one per band/);
   assert.ok(!fs.existsSync(path.join(d, 'imp')));
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--class-weights', 'a,b', '--out', path.join(d, 'cw')), /^pixelwise: --class-weights a,b: expected auto or one comma-separated number per class$/);
   // Numbers that cannot be what was meant, refused as their options parse them (before: a hundred

@@ -203,6 +203,11 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   // A preset that resizes to the graph's size, for a graph of any size; a preset of another importer.
   cases.push({ command: 'import', name: 'the image-segmentation-keras preset for a graph of any size', args: ['import', '--from', `${fixtures}/deeplabv3.onnx`, '--preset', 'image-segmentation-keras', '--out', p('imported9')], expect: 'error', message: /^pixelwise: --preset image-segmentation-keras: resizes every image to the graph's input size, and this graph takes any size; give --input-size HxW, the size it was trained at$/ });
   cases.push({ command: 'import', name: 'a checkpoint preset for an ONNX graph', args: ['import', '--from', `${fixtures}/unet-sigmoid.onnx`, '--preset', 'deeplabv3-voc', '--out', p('imported10')], expect: 'error', message: /^pixelwise: --preset deeplabv3-voc: not one for an ONNX graph; available: image-segmentation-keras$/ });
+  // HDF5 cut short (a Keras model, and encoder weights): HDF5's own error stack is not printed.
+  const keras = fs.readFileSync(path.resolve('test/fixtures/keras/unet_tutorial.h5'));
+  fs.writeFileSync(p('cut.h5'), keras.subarray(0, 3000));
+  cases.push({ command: 'import', name: 'a Keras .h5 cut short', args: ['import', '--from', p('cut.h5'), '--mean', '0,0,0', '--std', '1,1,1', '--out', p('imported11')], expect: 'error', message: /^pixelwise: \S*cut\.h5: not a readable HDF5 file \(damaged or cut short\)$/ });
+  cases.push({ command: 'train', name: '--encoder-weights: an .h5 cut short', args: train(ds('h5'), ['--arch', 'vgg_unet', '--encoder-weights', p('cut.h5')]), expect: 'error', message: /cut\.h5: not a readable HDF5 file \(damaged or cut short\)$/ });
   const quarter = p('segformer');
   const imported = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/tiny-segformer`, '--out', quarter], { encoding: 'utf8' });
   if (imported.status !== 0) throw new Error(`corpus: import of the SegFormer fixture: ${imported.stderr}`);

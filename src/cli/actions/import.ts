@@ -10,6 +10,7 @@ import { writeCard } from '../../models/package.js';
 import { buildCard } from '../../models/card.js';
 import { findPreset, presetNames } from '../../models/presets.js';
 import { exportOnnx } from '../../io/onnx_export.js';
+import { kerasToOnnx } from '../../io/keras_model.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { readForeignCheckpoint } from '../../formats/pytorch.js';
 import { writeSafetensors } from '../../formats/safetensors.js';
@@ -35,6 +36,14 @@ export async function run(o: Opts): Promise<void> {
   if (o.padMultiple && !foreign.isOnnxSource(o.from)) throw new UserError(`--pad-multiple: only for ONNX graphs (--from X.onnx or a model folder); ${/\.tflite$/i.test(o.from) ? 'a TensorFlow Lite graph runs at its own size (or --input-size)' : 'a checkpoint\'s network pads to its own stride'}`);
   if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   if (foreign.isOnnxSource(o.from)) { await foreign.runOnnx(o); return; }
+  if (/\.keras$/i.test(o.from)) throw new UserError(`--from ${o.from}: a Keras 3 archive (.keras); save the model as HDF5 with Keras 2 (model.save('model.h5'), tf.keras of TensorFlow 2.15 or earlier), or convert it to ONNX (tf2onnx), and import that`);
+  if (/\.(h5|hdf5)$/i.test(o.from)) {
+    if (!fs.existsSync(o.from)) throw new UserError(`--from ${o.from}: file not found`);
+    await initEngine('wasm');
+    const keras = await kerasToOnnx(o.from);
+    await foreign.runOnnx(o, { onnx: keras.onnx, file: o.from, sha256: crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex'), what: `Keras ${keras.kerasVersion}`, changes: keras.changes });
+    return;
+  }
   const hf = foreign.hfFolderWithoutOnnx(o.from);
   if (hf) throw new UserError(hf);
   if (o.variant) throw new UserError('--variant: only for TensorFlow Lite graphs (--from X.tflite)');
@@ -58,6 +67,7 @@ export async function run(o: Opts): Promise<void> {
   const norm: Normalization = o.mean || o.std
     ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
     : preset?.normalization ?? { ...IMAGENET_NORM, channelOrder: o.channelOrder };
+  if ((o.mean ?? o.std) && (norm.mean.length !== 3 || norm.std.length !== 3)) throw new UserError(`--mean/--std: ${norm.mean.length} and ${norm.std.length} values; this network takes 3 bands (r,g,b): give three each`);
   const npyFolder = isDir(o.from);
   const tensors = npyFolder ? null : readForeignCheckpoint(o.from);
   const fromFile = (tensors && preset?.specFrom?.(tensors, o.from)) ?? {};

@@ -88,22 +88,28 @@ async function probe(bytes: Uint8Array, input: ForeignInput, [h, w]: [number, nu
   } finally { await session.release(); }
 }
 
-export async function runOnnx(o: Opts): Promise<void> {
+/** A graph converted to ONNX by pixelwise from another format (a Keras model): its bytes, source file, format ("Keras 2.12.0") and what the conversion did. */
+export interface Converted { onnx: Uint8Array; file: string; sha256: string; what: string; changes: string[] }
+
+export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
   for (const [flag, given] of [['--arch', o.arch], ['--qdq', o.qdq], ['--variant', o.variant], ['--no-onnx', !o.onnx]] as const) {
     if (given) throw new UserError(`${flag}: not for an ONNX graph (--from ${o.from}), which is imported as it is`);
   }
   const preset = o.preset === undefined ? null : Object.hasOwn(ONNX_PRESETS, o.preset) ? ONNX_PRESETS[o.preset] : undefined;
   if (preset === undefined) throw new UserError(`--preset ${o.preset}: not one for an ONNX graph; available: ${Object.keys(ONNX_PRESETS).join(', ')}`);
-  const { file, folder } = locate(o.from);
+  // A converted graph has no configuration files beside it to read.
+  const { file, folder } = converted ? { file: converted.file, folder: null } : locate(o.from);
   let bytes: Uint8Array;
-  try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--from ${file}: file not found or not readable`); }
+  if (converted) bytes = converted.onnx;
+  else try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--from ${file}: file not found or not readable`); }
   const { model, input, opset } = readForeignOnnx(bytes, file);
   const parameters = parameterCount(model);
   const nodes = model.graph!.node!.length, nodeCount = `${nodes} node${nodes === 1 ? '' : 's'}`;
 
   // The input rule: the flag, the graph's own fixed size, the authors' processor, else any size.
-  const preFile = path.join(folder, 'preprocessor_config.json'), preRaw = readJson(preFile);
-  const pre: HfPreprocessing | null = preRaw === undefined ? null : hfPreprocessing(preRaw, preFile, input.channels);
+  const beside = (name: string) => (folder === null ? null : path.join(folder, name));
+  const preFile = beside('preprocessor_config.json'), preRaw = preFile === null ? undefined : readJson(preFile);
+  const pre: HfPreprocessing | null = preRaw === undefined ? null : hfPreprocessing(preRaw, preFile!, input.channels);
   const notes = [...(pre?.notes ?? [])];
   if (o.inputSize && input.size && (o.inputSize[0] !== input.size[0] || o.inputSize[1] !== input.size[1])) {
     throw new UserError(`--input-size ${o.inputSize.join('x')}: the graph is fixed at ${input.size.join('x')}; leave --input-size out (or export the graph with dynamic height and width)`);
@@ -119,11 +125,13 @@ export async function runOnnx(o: Opts): Promise<void> {
   if (preset) notes.push(preset.notes);
 
   const norm: Normalization | null = o.mean || o.std
-    ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
+    ? { mean: o.mean ?? Array<number>(input.channels).fill(0), std: o.std ?? Array<number>(input.channels).fill(1), channelOrder: o.channelOrder }
     : preset ? { ...preset.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) }
     : pre?.normalization ? { ...pre.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) } : null;
   if (!norm) throw new UserError(`${file}: nothing says how pixels become the graph's input; give --mean and --std (pixel/255 units, e.g. ImageNet's 0.485,0.456,0.406 and 0.229,0.224,0.225), or keep the model's preprocessor_config.json beside it`);
-  if (norm.mean.length !== input.channels) throw new UserError(`--mean/--std: ${norm.mean.length} values for a graph of ${input.channels} band${input.channels > 1 ? 's' : ''}; give its preprocessor_config.json instead`);
+  if (norm.mean.length !== input.channels || norm.std.length !== input.channels) {
+    throw new UserError(`--mean/--std: ${norm.mean.length} and ${norm.std.length} values for a graph of ${input.channels} band${input.channels > 1 ? 's' : ''}; give one per band${o.mean || o.std ? '' : ' (or its preprocessor_config.json)'}`);
+  }
 
   // Adapted at the input, run once, adapted at the output, run again as pixelwise will run it.
   const changes: string[] = [];
@@ -132,8 +140,8 @@ export async function runOnnx(o: Opts): Promise<void> {
   const raw = await probe(onnx.ModelProto.encode(model).finish(), input, at, file, sizeFrom);
   const graph = adaptOutput(model, input, opset, raw, at, file, changes, size != null);
 
-  const cfgFile = path.join(folder, 'config.json'), cfg = readJson(cfgFile);
-  const names = cfg === undefined ? null : hfClassNames(cfg, cfgFile);
+  const cfgFile = beside('config.json'), cfg = cfgFile === null ? undefined : readJson(cfgFile);
+  const names = cfg === undefined ? null : hfClassNames(cfg, cfgFile!);
   const count = graph.output === 'labels' ? o.classes ?? (o.classFile ? readClassList(o.classFile).length : names?.length) : graph.classes;
   if (!count) throw new UserError(`${file}: the graph gives a label map, which does not say how many classes; give --classes N or --class-file`);
   if (o.classes && o.classes !== count) throw new UserError(`--classes ${o.classes}: the graph gives ${count} class scores`);
@@ -156,7 +164,7 @@ export async function runOnnx(o: Opts): Promise<void> {
     if (!size) stride = o.padMultiple ?? (await values(...ODD_SIZE).then((v) => v.length === due(...ODD_SIZE), () => false) ? 1 : ANY_SIZE_STRIDE);
   } finally { await check.dispose(); }
 
-  const readme = (() => { try { return fs.readFileSync(path.join(folder, 'README.md'), 'utf8'); } catch { return ''; } })();
+  const readme = (() => { try { return folder === null ? '' : fs.readFileSync(path.join(folder, 'README.md'), 'utf8'); } catch { return ''; } })();
   const origin = typeof (cfg as { _name_or_path?: unknown } | undefined)?._name_or_path === 'string' ? (cfg as { _name_or_path: string })._name_or_path : '';
   const card = buildCard({
     model: { arch: 'onnx', numClasses: count, ...(input.channels !== 3 ? { inChannels: input.channels } : {}) }, classes, weights: '', onnx: 'model.onnx', parameters,
@@ -167,14 +175,15 @@ export async function runOnnx(o: Opts): Promise<void> {
     // OpenCV's for image-segmentation-keras).
     output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || (pre && !preset)) ? 'scores' : 'labels', ...(graph.scale > 1 ? { scale: graph.scale } : {}), ...(preset ? { nearest: preset.nearest } : {}) },
     licence: o.licence ?? hfLicence(readme) ?? 'unknown: set --licence', source: o.source ?? (origin || path.basename(isDir(o.from) ? o.from : file)),
-    notes: [`An ONNX graph (opset ${opset}, ${nodeCount})${changes.length ? `, adapted at its ends: ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
+    notes: [...(converted ? [`A ${converted.what} model, converted to ONNX by pixelwise${converted.changes.length ? ` (${converted.changes.join('; ')})` : ''}.`] : []),
+      `An ONNX graph (opset ${opset}, ${nodeCount})${changes.length ? `, adapted at its ends: ${changes.join(', ')}` : ', run as it is'}.`, ...notes,
       ...(size ? [] : [stride > 1 ? `It takes any size: images are padded to multiples of ${stride}.` : 'It takes any size: each image runs at its own.'])].join(' '),
-    provenance: { file: path.basename(file), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
+    provenance: { file: path.basename(file), sha256: converted?.sha256 ?? crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
   makeDir(o.out);
   // A graph that needed nothing is written as it came.
   writeFileAtomic(path.join(o.out, 'model.onnx'), changes.length ? graph.onnx : bytes);
   writeCard(o.out, card);
   const where = size ? `input ${size[1]}x${size[0]}${graph.scale > 1 ? `, scores at 1/${graph.scale} of it` : ''}` : stride > 1 ? `any input size (padded to multiples of ${stride})` : 'any input size (each image at its own)';
-  process.stdout.write(`imported ${file} into ${o.out} (ONNX, ${nodeCount}, ${count} classes, ${where}${changes.length ? `; adapted: ${changes.join(', ')}` : ''})\n`);
+  process.stdout.write(`imported ${file} into ${o.out} (${converted ? `${converted.what} -> ONNX` : 'ONNX'}, ${nodeCount}, ${count} classes, ${where}${changes.length ? `; adapted: ${changes.join(', ')}` : ''})\n`);
 }

@@ -83,6 +83,7 @@ export async function runTflite(o: Opts): Promise<void> {
   const norm: Normalization | undefined = o.mean || o.std ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
     : preset?.normalization ?? fromInput;
   if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
+  if ((o.mean ?? o.std) && (norm.mean.length !== 3 || norm.std.length !== 3)) throw new UserError(`--mean/--std: ${norm.mean.length} and ${norm.std.length} values; this network takes 3 bands (r,g,b): give three each`);
   // The converted graph must load in ONNX Runtime before anything is written, and give one score
   // map per pixel at the size it will be run at.
   const size = o.inputSize ?? net.size;

@@ -1,0 +1,199 @@
+// A Keras 2 model saved whole in HDF5 (model.save('m.h5'), ModelCheckpoint's .hdf5: the model_config
+// JSON as a root attribute, the weights under model_weights/) as an ONNX graph, with no Python: the
+// config is flattened (nested Functional and Sequential models inlined), its tail cut where it only
+// reshapes or softmaxes the scores, rebuilt by tfjs-layers (a port of Keras that reads its configs),
+// the weights set by layer and weight name, and written out by the same exporter as pixelwise's own
+// networks (onnx_export.ts). The ONNX import (cli/actions/import_onnx.ts) takes it from there.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { LAYER_KINDS } from '../models/layer_kinds.js';
+import { exportNetworkOnnx } from './onnx_export.js';
+import { readKerasH5 } from './encoder_weights.js';
+import { readHdf5 } from './hdf5.js';
+import { UserError } from '../util/errors.js';
+
+type Json = Record<string, unknown>;
+/** A layer's input: another layer's output (the tensor index of a layer with several). */
+interface Ref { layer: string; tensor: number }
+interface Entry { class_name: string; name: string; config: Json; inputs: Ref[] }
+
+const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
+/** Layers that are the identity at inference. */
+const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+/** Layers that only reshape or normalise the scores, cut from the end of the network. */
+const SCORE_TAIL = new Set(['Reshape', 'Permute', 'Softmax']);
+
+export interface KerasGraph {
+  onnx: Uint8Array;
+  kerasVersion: string;
+  /** What was changed on the way: the cut tail, the inlined models. */
+  changes: string[];
+}
+
+/** The flattened layers of a (possibly nested) model config, with its inputs and outputs. */
+class Flattener {
+  readonly entries: Entry[] = [];
+  private readonly owner = new Map<string, string>();
+  constructor(private readonly file: string) {}
+
+  private add(e: Entry, model: string): void {
+    const prev = this.owner.get(e.name);
+    if (prev !== undefined) throw new UserError(`${this.file}: the layer name ${e.name} is used twice (in ${prev} and ${model}); pixelwise needs unique layer names`);
+    this.owner.set(e.name, model);
+    this.entries.push(e);
+  }
+
+  /**
+   * Inlines a model config. `inputs`: the outer tensors its inputs are (null: the outermost
+   * model, whose InputLayers stay). Returns the refs of its outputs.
+   */
+  model(cls: string, config: unknown, inputs: Ref[] | null, name = 'the model'): Ref[] {
+    if (cls === 'Sequential') return this.sequential(config, inputs, name);
+    const c = config as { layers?: Json[]; input_layers?: unknown[]; output_layers?: unknown[] };
+    if (!Array.isArray(c?.layers) || !Array.isArray(c.input_layers) || !Array.isArray(c.output_layers)) throw new UserError(`${this.file}: ${name}'s config has no layers, input_layers and output_layers`);
+    const subst = new Map<string, Ref>(), nested = new Map<string, Ref[]>();
+    const inputNames = c.input_layers.map((r) => String((r as unknown[])[0]));
+    if (inputs && inputs.length !== inputNames.length) throw new UserError(`${this.file}: ${name} takes ${inputNames.length} inputs and is given ${inputs.length}`);
+    const resolve = (r: unknown): Ref => {
+      const [layer, , tensor] = r as [string, number, number];
+      const s = subst.get(layer);
+      if (s) return s;
+      const outs = nested.get(layer);
+      if (outs) {
+        if (!outs[tensor]) throw new UserError(`${this.file}: ${name} reads output ${tensor} of ${layer}, which has ${outs.length}`);
+        return outs[tensor];
+      }
+      return { layer, tensor: tensor ?? 0 };
+    };
+    for (const l of c.layers) {
+      const lname = String(l.name ?? (l.config as Json)?.name), lcls = String(l.class_name);
+      const nodes = (l.inbound_nodes ?? []) as unknown[][];
+      if (nodes.length > 1) throw new UserError(`${this.file}: layer ${lname} is called ${nodes.length} times (shared weights); pixelwise reads models whose layers are called once`);
+      if (lcls === 'InputLayer') {
+        const i = inputNames.indexOf(lname);
+        if (inputs && i >= 0) { subst.set(lname, inputs[i]); continue; }
+      }
+      const ins = (nodes[0] ?? []).map(resolve);
+      if (MODEL_CLASSES.has(lcls)) nested.set(lname, this.model(lcls, l.config, ins, lname));
+      else this.add({ class_name: lcls, name: lname, config: l.config as Json, inputs: ins }, name);
+    }
+    return c.output_layers.map(resolve);
+  }
+
+  private sequential(config: unknown, inputs: Ref[] | null, name: string): Ref[] {
+    // Keras 2.2 wrote a Sequential's config as its list of layers.
+    const layers = (Array.isArray(config) ? config : (config as { layers?: unknown })?.layers) as Json[] | undefined;
+    if (!Array.isArray(layers) || !layers.length) throw new UserError(`${this.file}: ${name}'s config has no layers`);
+    let prev: Ref | null = inputs ? inputs[0] : null;
+    for (const [i, l] of layers.entries()) {
+      const cfg = l.config as Json, lname = String(cfg?.name), lcls = String(l.class_name);
+      if (lcls === 'InputLayer') {
+        if (!prev) { this.add({ class_name: lcls, name: lname, config: cfg, inputs: [] }, name); prev = { layer: lname, tensor: 0 }; }
+        continue;
+      }
+      if (!prev) {
+        // The first layer says the input's shape; Keras names the input after it.
+        const shape = cfg?.batch_input_shape;
+        if (i > 0 || !Array.isArray(shape)) throw new UserError(`${this.file}: ${name} does not say its input's shape (no InputLayer or batch_input_shape)`);
+        const inName = `${lname}_input`;
+        this.add({ class_name: 'InputLayer', name: inName, config: { batch_input_shape: shape, dtype: 'float32', name: inName }, inputs: [] }, name);
+        prev = { layer: inName, tensor: 0 };
+      }
+      if (MODEL_CLASSES.has(lcls)) prev = this.model(lcls, cfg, [prev], lname)[0];
+      else { this.add({ class_name: lcls, name: lname, config: cfg, inputs: [prev] }, name); prev = { layer: lname, tensor: 0 }; }
+    }
+    return [prev!];
+  }
+}
+
+/** The model_config and keras_version attributes of an HDF5 file (null where it has no model_config). */
+async function readModelConfig(file: string): Promise<{ config: Json; kerasVersion: string } | null> {
+  return readHdf5(file, (f) => {
+    const text = (v: unknown) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : typeof v === 'string' ? v : v == null ? null : String(v));
+    const raw = text(f.attrs.model_config?.value);
+    if (raw === null) return null;
+    let config: Json;
+    try { config = JSON.parse(raw) as Json; } catch (e) { throw new UserError(`${file}: its model_config is not valid JSON (${(e as Error).message})`); }
+    return { config, kerasVersion: text(f.attrs.keras_version?.value) ?? 'unknown' };
+  });
+}
+
+/**
+ * What tfjs-layers reads differently from Keras 2's config: a BatchNormalization axis given as a
+ * list; the noise and dropout layers it lacks (all the identity at inference) as Dropout.
+ */
+function forTfjs(e: Entry): Json {
+  if (INFERENCE_IDENTITY.has(e.class_name)) return { class_name: 'Dropout', name: e.name, config: { name: e.name, rate: 0 }, inbound_nodes: [e.inputs.map((r) => [r.layer, 0, r.tensor, {}])] };
+  const config = { ...e.config };
+  if (e.class_name === 'BatchNormalization' && Array.isArray(config.axis) && config.axis.length === 1) config.axis = config.axis[0];
+  return { class_name: e.class_name, name: e.name, config, inbound_nodes: e.inputs.length ? [e.inputs.map((r) => [r.layer, 0, r.tensor, {}])] : [] };
+}
+
+/** A Keras 2 HDF5 model file as an ONNX graph (NCHW, its scores before any final softmax). */
+export async function kerasToOnnx(file: string): Promise<KerasGraph> {
+  const meta = await readModelConfig(file);
+  if (!meta) throw new UserError(`${file}: holds weights only (no model_config: Keras's save_weights); save the whole model (model.save('model.h5')) and import that, or give the file to train --encoder-weights`);
+  const { config, kerasVersion } = meta;
+  const cls = String(config.class_name);
+  if (/^3\./.test(kerasVersion)) throw new UserError(`${file}: written by Keras ${kerasVersion}; pixelwise reads Keras 2 model files: save it with tf.keras of TensorFlow 2.15 or earlier (or tf_keras), or convert it to ONNX (tf2onnx) and import that`);
+  if (!MODEL_CLASSES.has(cls)) throw new UserError(`${file}: its model_config is a ${cls}, not a Keras Functional or Sequential model`);
+
+  const flat = new Flattener(file);
+  const outputs = flat.model(cls, config.config, null);
+  const inputs = flat.entries.filter((e) => e.class_name === 'InputLayer');
+  if (inputs.length !== 1) throw new UserError(`${file}: the model takes ${inputs.length} inputs; pixelwise imports models of one image input`);
+  const changes: string[] = [];
+  const nested = (config.config as { layers?: Json[] }).layers?.filter((l) => MODEL_CLASSES.has(String(l.class_name))).map((l) => String(l.name ?? (l.config as Json)?.name)) ?? [];
+  if (nested.length) changes.push(`its nested model${nested.length > 1 ? 's' : ''} ${nested.join(', ')} inlined`);
+  if (outputs.length > 1) changes.push(`its first output used (of ${outputs.length})`);
+
+  // The tail: reshapes and softmaxes of the scores are cut (their argmax is the logits'; the
+  // import reads the scores as NCHW).
+  const byName = new Map(flat.entries.map((e) => [e.name, e]));
+  let out = outputs[0];
+  const cut: string[] = [];
+  for (;;) {
+    const e = byName.get(out.layer)!;
+    const act = e.class_name === 'Activation' ? String(e.config.activation) : null;
+    if (SCORE_TAIL.has(e.class_name) || act === 'softmax' || act === 'linear') { cut.push(`${e.name} (${e.class_name}${act ? ` ${act}` : ''})`); out = e.inputs[0]; continue; }
+    if (e.config.activation === 'softmax') { e.config = { ...e.config, activation: 'linear' }; cut.push(`the softmax of ${e.name}`); }
+    break;
+  }
+  if (cut.length) changes.push(`${cut.reverse().join(' and ')} cut at its end (the logits before kept)`);
+  const kept = new Set<string>();
+  const keep = (name: string) => { if (kept.has(name)) return; kept.add(name); byName.get(name)!.inputs.forEach((r) => keep(r.layer)); };
+  keep(out.layer);
+  const entries = flat.entries.filter((e) => kept.has(e.name));
+  for (const e of entries) {
+    if (!LAYER_KINDS[e.class_name] && !INFERENCE_IDENTITY.has(e.class_name)) {
+      throw new UserError(`${file}: layer ${e.name} is a ${e.class_name}, which pixelwise cannot convert${e.class_name === 'Lambda' ? ' (Python code)' : ''}; convert the model to ONNX (tf2onnx) and import that`);
+    }
+  }
+  const input = inputs[0], shape = input.config.batch_input_shape as (number | null)[] | undefined;
+  if (!Array.isArray(shape) || shape.length !== 4) throw new UserError(`${file}: its input ${input.name} is not an image batch [N, H, W, C] (${JSON.stringify(shape)})`);
+  const channels = shape[3];
+  if (!channels) throw new UserError(`${file}: its input ${input.name} does not fix its channel count; only channels_last models with known bands are read`);
+
+  let net: tfl.LayersModel;
+  try {
+    net = await tfl.models.modelFromJSON({ modelTopology: { class_name: 'Functional', config: { name: 'model', layers: entries.map(forTfjs), input_layers: [[input.name, 0, 0]], output_layers: [[out.layer, 0, out.tensor]] } } } as unknown as tf.io.ModelJSON);
+  } catch (e) { throw new UserError(`${file}: tfjs-layers cannot rebuild the model (${(e as Error).message.split('\n')[0]}); convert it to ONNX (tf2onnx) and import that`); }
+  try {
+    const tensors = await readKerasH5(file);
+    for (const layer of net.layers) {
+      if (!layer.weights.length) continue;
+      const values = layer.weights.map((w) => {
+        const base = w.originalName.slice(w.originalName.lastIndexOf('/') + 1), key = `${layer.name}/${base}`;
+        const t = tensors.get(key);
+        if (!t) throw new UserError(`${file}: no weight ${key} in model_weights; is the file complete?`);
+        if (t.shape.join('x') !== w.shape.join('x')) throw new UserError(`${file}: ${key} is ${t.shape.join('x')} where the layer needs ${w.shape.join('x')}`);
+        return tf.tensor(t.data, t.shape);
+      });
+      layer.setWeights(values);
+      tf.dispose(values);
+    }
+    const numClasses = (net.outputs[0].shape as number[])[3];
+    const size: [number, number] | undefined = shape[1] && shape[2] ? [shape[1], shape[2]] : undefined;
+    return { onnx: exportNetworkOnnx(net, { name: String((config.config as Json).name ?? 'keras'), inChannels: channels, numClasses, size }), kerasVersion, changes };
+  } finally { net.dispose(); }
+}

@@ -1,0 +1,93 @@
+// `pixelwise import --from model.h5`: Keras 2 models saved whole in HDF5 (test/fixtures/keras, made by
+// bench/keras_export.py with h5py as Keras's hdf5_format.py lays them out), converted to ONNX in
+// TypeScript and imported, against the same networks computed in PyTorch from the same weights
+// (TF's padding rules written out there): a Functional model with a nested Functional encoder of two
+// outputs and a nested Sequential block (a 'same' Conv2DTranspose of stride 2 and kernel 3), and a
+// Sequential model ending as image-segmentation-keras's do (Reshape, softmax), with its preset.
+// Every pixel must agree but near-ties.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readCard } from '../../src/models/package.ts';
+import { tempDir } from '../helpers.ts';
+import { cli, differences, labelMaps, type ReferenceCase } from './reference_maps.ts';
+
+const FIX = path.resolve(import.meta.dirname, '../fixtures/keras');
+const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
+const cases = (model: string) => reference.cases.filter((c) => c.model === model);
+
+async function agrees(pkg: string, list: ReferenceCase[]): Promise<void> {
+  for (const [i, labels] of (await labelMaps(pkg, list)).entries()) {
+    const { differ, decided } = differences(labels, list[i]);
+    assert.equal(decided, 0, `${list[i].image}: ${differ} pixels differ from the reference, ${decided} of them not near-ties`);
+    assert.ok(new Set(labels).size > 1, `${list[i].image}: more than one class`);
+  }
+}
+
+test('a Keras Functional model with nested models (TensorFlow\'s segmentation tutorial\'s shape): converted, imported, the reference\'s label maps', async () => {
+  const out = path.join(tempDir(), 'tutorial');
+  const r = cli('import', '--from', path.join(FIX, 'unet_tutorial.h5'), '--mean', '0,0,0', '--std', '1,1,1', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\(Keras 2\.12\.0 -> ONNX, \d+ nodes, 4 classes, input 128x96\)\n$/);
+  const card = readCard(out);
+  assert.deepEqual(card.input.rule, { kind: 'fixed', size: [96, 128], filter: 'pillow' });
+  assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'labels' });
+  assert.match(card.notes!, /^A Keras 2\.12\.0 model, converted to ONNX by pixelwise \(its nested models encoder, sequential inlined; the softmax of logits_conv cut at its end \(the logits before kept\)\)\./);
+  assert.equal(card.provenance!.file, 'unet_tutorial.h5');
+  await agrees(out, cases('unet_tutorial'));
+});
+
+test('a Keras Sequential model ending in Reshape and softmax at half size, with the image-segmentation-keras preset: its predict\'s label maps', async () => {
+  const out = path.join(tempDir(), 'isk');
+  const r = cli('import', '--from', path.join(FIX, 'isk_sequential.h5'), '--preset', 'image-segmentation-keras', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /3 classes, input 96x64, scores at 1\/2 of it\)\n$/);
+  assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels', scale: 2, nearest: 'opencv' });
+  assert.match(readCard(out).notes!, /reshape \(Reshape\) and activation \(Activation softmax\) cut at its end/);
+  await agrees(out, cases('isk_sequential'));
+});
+
+/** A copy of the tutorial's file with its root attributes changed (h5wasm). */
+async function variant(name: string, change: (config: { config: { layers: Record<string, unknown>[] } }) => void, attrs: Record<string, string | null> = {}): Promise<string> {
+  const { default: h5wasm } = await import('h5wasm/node');
+  await h5wasm.ready;
+  const file = path.join(tempDir(), name);
+  fs.copyFileSync(path.join(FIX, 'unet_tutorial.h5'), file);
+  const f = new h5wasm.File(file, 'a');
+  const raw = f.attrs.model_config.value;
+  const config = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw as Uint8Array));
+  change(config);
+  for (const [k, v] of Object.entries({ model_config: JSON.stringify(config), ...attrs })) {
+    f.delete_attribute(k);
+    if (v !== null) f.create_attribute(k, v);
+  }
+  f.close();
+  return file;
+}
+
+test('Keras files it cannot read are refused in one line naming the file and what to do', async () => {
+  const refused = (file: string, message: RegExp) => {
+    const out = path.join(tempDir(), 'pkg'), r = cli('import', '--from', file, '--mean', '0,0,0', '--std', '1,1,1', '--out', out);
+    assert.equal(r.status, 2, `${file}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.ok(!fs.existsSync(out));
+  };
+  refused(await variant('weights.h5', () => {}, { model_config: null }), /^pixelwise: \S+weights\.h5: holds weights only \(no model_config: Keras's save_weights\); save the whole model \(model\.save\('model\.h5'\)\) and import that, or give the file to train --encoder-weights\n$/);
+  refused(await variant('keras3.h5', () => {}, { keras_version: '3.3.3' }), /keras3\.h5: written by Keras 3\.3\.3; pixelwise reads Keras 2 model files: save it with tf\.keras of TensorFlow 2\.15 or earlier/);
+  refused(await variant('lambda.h5', (c) => { const d = c.config.layers.find((l) => l.name === 'dropout')!; d.class_name = 'Lambda'; d.config = { name: 'dropout', function: ['4wEAAAAAAAAA', null, null], function_type: 'lambda' }; }),
+    /lambda\.h5: layer dropout is a Lambda, which pixelwise cannot convert \(Python code\); convert the model to ONNX \(tf2onnx\) and import that\n$/);
+  refused(await variant('renamed.h5', (c) => { const l = c.config.layers.find((x) => x.name === 'logits_conv')!; l.name = 'head'; (l.config as Record<string, unknown>).name = 'head'; (c.config as unknown as { output_layers: unknown }).output_layers = [['head', 0, 0]]; }),
+    /renamed\.h5: no weight head\/kernel in model_weights; is the file complete\?\n$/);
+  const junk = path.join(tempDir(), 'junk.h5');
+  fs.writeFileSync(junk, 'not hdf5');
+  refused(junk, /junk\.h5: not an HDF5 file\n$/);
+  // HDF5's signature, the rest cut: HDF5's own error stack is not printed.
+  const cut = path.join(tempDir(), 'cut.h5');
+  fs.writeFileSync(cut, fs.readFileSync(path.join(FIX, 'unet_tutorial.h5')).subarray(0, 3000));
+  refused(cut, /cut\.h5: not a readable HDF5 file \(damaged or cut short\)\n$/);
+  const archive = path.join(tempDir(), 'model.keras');
+  fs.writeFileSync(archive, 'PK');
+  refused(archive, /model\.keras: a Keras 3 archive \(\.keras\); save the model as HDF5 with Keras 2/);
+});
