@@ -165,6 +165,7 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
   keep(out.layer);
   const entries = flat.entries.filter((e) => kept.has(e.name));
   for (const e of entries) {
+    if (e.config.data_format === 'channels_first') throw new UserError(`${file}: layer ${e.name} is channels_first; pixelwise reads channels_last Keras models (TensorFlow's default)`);
     if (!LAYER_KINDS[e.class_name] && !INFERENCE_IDENTITY.has(e.class_name)) {
       throw new UserError(`${file}: layer ${e.name} is a ${e.class_name}, which pixelwise cannot convert${e.class_name === 'Lambda' ? ' (Python code)' : ''}; convert the model to ONNX (tf2onnx) and import that`);
     }
@@ -194,6 +195,12 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     }
     const numClasses = (net.outputs[0].shape as number[])[3];
     const size: [number, number] | undefined = shape[1] && shape[2] ? [shape[1], shape[2]] : undefined;
-    return { onnx: exportNetworkOnnx(net, { name: String((config.config as Json).name ?? 'keras'), inChannels: channels, numClasses, size }), kerasVersion, changes };
+    let onnx: Uint8Array;
+    // The exporter names the layer it cannot write (a 'same' max pooling, a bilinear upsampling).
+    try { onnx = exportNetworkOnnx(net, { name: String((config.config as Json).name ?? 'keras'), inChannels: channels, numClasses, size }); } catch (e) {
+      if (e instanceof UserError) throw new UserError(`${file}: ${e.message.replace(/^ONNX export: /, '')}; convert the model to ONNX (tf2onnx) and import that`);
+      throw e;
+    }
+    return { onnx, kerasVersion, changes };
   } finally { net.dispose(); }
 }

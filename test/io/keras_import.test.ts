@@ -80,6 +80,10 @@ test('Keras files it cannot read are refused in one line naming the file and wha
     /lambda\.h5: layer dropout is a Lambda, which pixelwise cannot convert \(Python code\); convert the model to ONNX \(tf2onnx\) and import that\n$/);
   refused(await variant('renamed.h5', (c) => { const l = c.config.layers.find((x) => x.name === 'logits_conv')!; l.name = 'head'; (l.config as Record<string, unknown>).name = 'head'; (c.config as unknown as { output_layers: unknown }).output_layers = [['head', 0, 0]]; }),
     /renamed\.h5: no weight head\/kernel in model_weights; is the file complete\?\n$/);
+  // A layer the exporter cannot write (inside the nested encoder), and a channels_first layer.
+  const encoderLayer = (c: { config: { layers: Record<string, unknown>[] } }, name: string) => ((c.config.layers.find((l) => l.name === 'encoder')!.config as { layers: { name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.name === name)!.config);
+  refused(await variant('samepool.h5', (c) => { encoderLayer(c, 'enc_pool1').padding = 'same'; }), /samepool\.h5: enc_pool1: only 'valid' pooling is supported; convert the model to ONNX \(tf2onnx\) and import that\n$/);
+  refused(await variant('first.h5', (c) => { encoderLayer(c, 'enc_conv2').data_format = 'channels_first'; }), /first\.h5: layer enc_conv2 is channels_first; pixelwise reads channels_last Keras models/);
   const junk = path.join(tempDir(), 'junk.h5');
   fs.writeFileSync(junk, 'not hdf5');
   refused(junk, /junk\.h5: not an HDF5 file\n$/);
