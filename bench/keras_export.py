@@ -13,6 +13,11 @@
 #     and a valid Conv2D, an even-sized 'same' Conv2D (TF pads after), scores at half the input
 #     Reshaped to (h * w, C) and an Activation softmax. Reference: image-segmentation-keras's predict
 #     (cv2.resize, sub_mean, the argmax at half size, cv2 INTER_NEAREST back).
+#   - deeplab_style.h5: a Functional model as keras.io's DeepLabV3+ example writes one: tf.nn.relu
+#     called on tensors (TFOpLambda layers), a strided 'same' Conv2D, a dilated Conv2D, image pooling
+#     (AveragePooling2D over the whole map) upsampled bilinearly (UpSampling2D, half-pixel centres on
+#     TensorFlow 2), the logits upsampled bilinearly to the input; [-1, 1] input. Reference: Pillow
+#     BILINEAR to 64x64, the argmax, Pillow NEAREST back.
 # Rerun (Debian python3-h5py, python3-torch, python3-opencv, python3-pil; no network):
 #   /usr/bin/python3 bench/keras_export.py test/fixtures/keras
 import json, os, sys
@@ -209,9 +214,60 @@ def isk_sequential():
     return cases
 
 
+def deeplab_style():
+    H = W = 64
+    C = 4
+
+    def tf_op(name, fn, src):
+        # A TFOpLambda (tf.nn.relu(x) in the model's code): its node is the tensor's ref with the
+        # other arguments as keyword arguments.
+        return {'class_name': 'TFOpLambda', 'config': {'name': name, 'trainable': True, 'dtype': 'float32', 'function': fn},
+                'name': name, 'inbound_nodes': [[src, 0, 0, {'name': None}]]}
+    dil = dict(conv(16, 3), dilation_rate=[2, 2])
+    cfg = {'class_name': 'Functional', 'config': {'name': 'deeplab', 'trainable': True, 'layers': [
+        input_layer('input_1', [H, W, 3]),
+        layer('Conv2D', 'stem', conv(16, 3, strides=2), [('input_1', 0, 0)]),
+        layer('BatchNormalization', 'stem_bn', bn(), [('stem', 0, 0)]),
+        tf_op('tf.nn.relu', 'nn.relu', 'stem_bn'),
+        layer('Conv2D', 'atrous', dil, [('tf.nn.relu', 0, 0)]),
+        layer('BatchNormalization', 'atrous_bn', bn(), [('atrous', 0, 0)]),
+        tf_op('tf.nn.relu_1', 'nn.relu', 'atrous_bn'),
+        layer('AveragePooling2D', 'image_pool', {'pool_size': [H // 2, W // 2], 'padding': 'valid', 'strides': [H // 2, W // 2], 'data_format': 'channels_last'}, [('tf.nn.relu_1', 0, 0)]),
+        layer('Conv2D', 'pool_conv', conv(8, 1, activation='relu'), [('image_pool', 0, 0)]),
+        layer('UpSampling2D', 'pool_up', {'size': [H // 2, W // 2], 'data_format': 'channels_last', 'interpolation': 'bilinear'}, [('pool_conv', 0, 0)]),
+        layer('Concatenate', 'concatenate', {'axis': -1}, [('tf.nn.relu_1', 0, 0), ('pool_up', 0, 0)]),
+        layer('Conv2D', 'classifier', conv(C, 1), [('concatenate', 0, 0)]),
+        layer('UpSampling2D', 'up', {'size': [2, 2], 'data_format': 'channels_last', 'interpolation': 'bilinear'}, [('classifier', 0, 0)])],
+        'input_layers': [['input_1', 0, 0]], 'output_layers': [['up', 0, 0]]}}
+    w = {'stem': weights_conv(3, 16, 3), 'stem_bn': weights_bn(16), 'atrous': weights_conv(16, 16, 3), 'atrous_bn': weights_bn(16),
+         'pool_conv': weights_conv(16, 8, 1), 'classifier': weights_conv(24, C, 1)}
+    names = ['input_1', 'stem', 'stem_bn', 'tf.nn.relu', 'atrous', 'atrous_bn', 'tf.nn.relu_1', 'image_pool', 'pool_conv', 'pool_up', 'concatenate', 'classifier', 'up']
+    kinds = lambda n: ['gamma', 'beta', 'moving_mean', 'moving_variance'] if n.endswith('_bn') else ['kernel', 'bias']
+    save(os.path.join(OUT, 'deeplab_style.h5'), cfg, [(n, [(f'{n}/{k}:0', w[n][k]) for k in kinds(n)] if n in w else []) for n in names])
+
+    def net(x):
+        y = torch.relu(tf_bn(tf_conv(x, w['stem'], stride=2), w['stem_bn']))
+        k = w['atrous']['kernel']
+        y = torch.relu(tf_bn(F.conv2d(y, t(k.transpose(3, 2, 0, 1)), t(w['atrous']['bias']), padding=2, dilation=2), w['atrous_bn']))
+        p = torch.relu(tf_conv(F.avg_pool2d(y, (H // 2, W // 2)), w['pool_conv']))
+        # Keras 2 on TensorFlow 2: tf.image.resize, half-pixel centres (align_corners=False).
+        p = F.interpolate(p, size=(H // 2, W // 2), mode='bilinear', align_corners=False)
+        z = tf_conv(torch.cat([y, p], 1), w['classifier'])
+        return F.interpolate(z, scale_factor=2.0, mode='bilinear', align_corners=False)
+    cases = []
+    for p in PHOTOS:
+        img = Image.open(p).convert('RGB')
+        x = torch.from_numpy(np.asarray(img.resize((W, H), Image.BILINEAR)).astype(np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
+        z = net(x)[0]
+        labels = np.asarray(Image.fromarray(z.argmax(0).to(torch.uint8).numpy()).resize(img.size, Image.NEAREST))
+        near = np.asarray(Image.fromarray(near_mask(z).astype(np.uint8)).resize(img.size, Image.NEAREST)).astype(bool)
+        cases.append({'model': 'deeplab_style', **packed(labels, near, os.path.basename(p), 'Pillow in and back, [-1, 1] input')})
+    return cases
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
-    cases = tutorial() + isk_sequential()
+    cases = tutorial() + isk_sequential() + deeplab_style()
     with open(os.path.join(OUT, 'reference.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'h5py': h5py.__version__, 'near': NEAR, 'cases': cases}, f)
     for c in cases:

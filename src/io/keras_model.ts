@@ -20,6 +20,14 @@ interface Entry { class_name: string; name: string; config: Json; inputs: Ref[] 
 const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 /** Layers that are the identity at inference. */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+/**
+ * TensorFlow functions called on a Keras tensor (TFOpLambda layers: `tf.nn.relu(x)` in a model's
+ * code) that are an activation of their one tensor, by Keras activation name.
+ */
+const TF_OP_ACTIVATIONS: Record<string, string> = {
+  'nn.relu': 'relu', 'nn.relu6': 'relu6', 'math.sigmoid': 'sigmoid', 'nn.sigmoid': 'sigmoid', 'math.tanh': 'tanh', 'nn.tanh': 'tanh',
+  'nn.elu': 'elu', 'nn.selu': 'selu', 'math.softplus': 'softplus', 'nn.softplus': 'softplus', 'nn.swish': 'swish', 'nn.silu': 'swish',
+};
 /** Layers that only reshape or normalise the scores, cut from the end of the network. */
 const SCORE_TAIL = new Set(['Reshape', 'Permute', 'Softmax']);
 
@@ -73,11 +81,26 @@ class Flattener {
         const i = inputNames.indexOf(lname);
         if (inputs && i >= 0) { subst.set(lname, inputs[i]); continue; }
       }
+      if (lcls === 'TFOpLambda') { this.tfOp(l, lname, nodes[0], resolve, name); continue; }
       const ins = (nodes[0] ?? []).map(resolve);
       if (MODEL_CLASSES.has(lcls)) nested.set(lname, this.model(lcls, l.config, ins, lname));
       else this.add({ class_name: lcls, name: lname, config: l.config as Json, inputs: ins }, name);
     }
     return c.output_layers.map(resolve);
+  }
+
+  /**
+   * A TFOpLambda: its node is the first argument's ref with the other arguments as keyword
+   * arguments. A function that is an activation of that one tensor becomes an Activation layer.
+   */
+  private tfOp(l: Json, lname: string, node: unknown[] | undefined, resolve: (r: unknown) => Ref, model: string): void {
+    const fn = String((l.config as Json)?.function), act = TF_OP_ACTIVATIONS[fn];
+    const kwargs = (node?.[3] ?? {}) as Json;
+    const extra = Object.entries(kwargs).filter(([k, v]) => !(k === 'name' && v === null)).map(([k]) => k);
+    if (!act || typeof node?.[0] !== 'string' || extra.length) {
+      throw new UserError(`${this.file}: layer ${lname} calls tf.${fn}${extra.length ? ` with ${extra.join(', ')}` : ''}, which pixelwise cannot convert (it converts tf.nn.relu and the like); convert the model to ONNX (tf2onnx) and import that`);
+    }
+    this.add({ class_name: 'Activation', name: lname, config: { name: lname, trainable: false, dtype: 'float32', activation: act }, inputs: [resolve(node)] }, model);
   }
 
   private sequential(config: unknown, inputs: Ref[] | null, name: string): Ref[] {

@@ -157,10 +157,15 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
   },
   UpSampling2D: {
     onnx(c) {
-      if (c.cfg.interpolation !== 'nearest') throw new UserError(`ONNX export: ${c.name}: only nearest upsampling is supported`);
-      const [sh, sw] = pair(c.cfg.size);
-      c.node('Resize', [c.inputs[0], '', c.floatInit('scales', new Float32Array([1, 1, sh, sw]), [4])], [c.output],
-        { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+      const [sh, sw] = pair(c.cfg.size), scales = c.floatInit('scales', new Float32Array([1, 1, sh, sw]), [4]);
+      if (c.cfg.interpolation === 'nearest') {
+        c.node('Resize', [c.inputs[0], '', scales], [c.output], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+      } else if (c.cfg.interpolation === 'bilinear') {
+        // As Keras 2 computes it on TensorFlow 2 (tf.image.resize: half-pixel centres), for
+        // imported Keras models; tfjs-layers' own forward pass aligns corners instead, so the zoo's
+        // networks upsample bilinearly with Resample.
+        c.node('Resize', [c.inputs[0], '', scales], [c.output], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+      } else throw new UserError(`ONNX export: ${c.name}: ${String(c.cfg.interpolation)} upsampling is not supported`);
     },
   },
   Concatenate: {

@@ -48,6 +48,14 @@ test('a Keras Sequential model ending in Reshape and softmax at half size, with 
   await agrees(out, cases('isk_sequential'));
 });
 
+test('a Keras model as keras.io\'s DeepLabV3+ writes one (tf.nn.relu on tensors, a dilated convolution, image pooling and logits upsampled bilinearly): the reference\'s label maps', async () => {
+  const out = path.join(tempDir(), 'deeplab');
+  const r = cli('import', '--from', path.join(FIX, 'deeplab_style.h5'), '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\(Keras 2\.12\.0 -> ONNX, \d+ nodes, 4 classes, input 64x64\)\n$/);
+  await agrees(out, cases('deeplab_style'));
+});
+
 /** A copy of the tutorial's file with its root attributes changed (h5wasm). */
 async function variant(name: string, change: (config: { config: { layers: Record<string, unknown>[] } }) => void, attrs: Record<string, string | null> = {}): Promise<string> {
   const { default: h5wasm } = await import('h5wasm/node');
@@ -83,6 +91,8 @@ test('Keras files it cannot read are refused in one line naming the file and wha
   // A layer the exporter cannot write (inside the nested encoder), and a channels_first layer.
   const encoderLayer = (c: { config: { layers: Record<string, unknown>[] } }, name: string) => ((c.config.layers.find((l) => l.name === 'encoder')!.config as { layers: { name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.name === name)!.config);
   refused(await variant('samepool.h5', (c) => { encoderLayer(c, 'enc_pool1').padding = 'same'; }), /samepool\.h5: enc_pool1: only 'valid' pooling is supported; convert the model to ONNX \(tf2onnx\) and import that\n$/);
+  refused(await variant('tfop.h5', (c) => { c.config.layers.splice(4, 0, { class_name: 'TFOpLambda', config: { name: 'tf.math.add', function: 'math.add' }, name: 'tf.math.add', inbound_nodes: [['dropout', 0, 0, { y: ['concatenate', 0, 0], name: null }]] }); }),
+    /tfop\.h5: layer tf\.math\.add calls tf\.math\.add with y, which pixelwise cannot convert \(it converts tf\.nn\.relu and the like\)/);
   refused(await variant('first.h5', (c) => { encoderLayer(c, 'enc_conv2').data_format = 'channels_first'; }), /first\.h5: layer enc_conv2 is channels_first; pixelwise reads channels_last Keras models/);
   const junk = path.join(tempDir(), 'junk.h5');
   fs.writeFileSync(junk, 'not hdf5');
