@@ -93,6 +93,15 @@ test('Keras files it cannot read are refused in one line naming the file and wha
   refused(await variant('samepool.h5', (c) => { encoderLayer(c, 'enc_pool1').padding = 'same'; }), /samepool\.h5: enc_pool1: only 'valid' pooling is supported; convert the model to ONNX \(tf2onnx\) and import that\n$/);
   refused(await variant('tfop.h5', (c) => { c.config.layers.splice(4, 0, { class_name: 'TFOpLambda', config: { name: 'tf.math.add', function: 'math.add' }, name: 'tf.math.add', inbound_nodes: [['dropout', 0, 0, { y: ['concatenate', 0, 0], name: null }]] }); }),
     /tfop\.h5: layer tf\.math\.add calls tf\.math\.add with y, which pixelwise cannot convert \(it converts tf\.nn\.relu and the like\)/);
+  // A layer called twice (shared weights), a second input, a name used in the nested model and outside it.
+  refused(await variant('shared.h5', (c) => { c.config.layers.find((l) => l.name === 'dropout')!.inbound_nodes = [[['concatenate', 0, 0, {}]], [['concatenate', 0, 0, {}]]]; }),
+    /shared\.h5: layer dropout is called 2 times \(shared weights\); pixelwise reads models whose layers are called once\n$/);
+  refused(await variant('inputs.h5', (c) => {
+    c.config.layers.splice(1, 0, { class_name: 'InputLayer', config: { batch_input_shape: [null, 96, 128, 3], dtype: 'float32', name: 'input_9' }, name: 'input_9', inbound_nodes: [] });
+    (c.config as unknown as { input_layers: unknown[] }).input_layers.push(['input_9', 0, 0]);
+  }), /inputs\.h5: the model takes 2 inputs; pixelwise imports models of one image input\n$/);
+  refused(await variant('names.h5', (c) => { const l = c.config.layers.find((x) => x.name === 'dropout')!; l.name = 'enc_conv1'; (l.config as Record<string, unknown>).name = 'enc_conv1'; c.config.layers.find((x) => x.name === 'logits_conv')!.inbound_nodes = [[['enc_conv1', 0, 0, {}]]]; }),
+    /names\.h5: the layer name enc_conv1 is used twice \(in encoder and the model\); pixelwise needs unique layer names\n$/);
   refused(await variant('first.h5', (c) => { encoderLayer(c, 'enc_conv2').data_format = 'channels_first'; }), /first\.h5: layer enc_conv2 is channels_first; pixelwise reads channels_last Keras models/);
   const junk = path.join(tempDir(), 'junk.h5');
   fs.writeFileSync(junk, 'not hdf5');
