@@ -185,6 +185,8 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'import', name: 'corrupt .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('bad.pth'), '--out', p('imported')], expect: 'error', message: /bad\.pth/ });
   fs.writeFileSync(p('text.pth'), 'not a checkpoint');
   cases.push({ command: 'import', name: 'text file as .pth', args: ['import', '--preset', 'espnetv2-voc', '--from', p('text.pth'), '--out', p('imported2')], expect: 'error', message: /text\.pth/ });
+  // A preset named like a property every object has (was taken for a preset: an internal error for .tflite).
+  cases.push({ command: 'import', name: '--preset named like an object property', args: ['import', '--preset', 'toString', '--from', p('text.pth'), '--out', p('imported12')], expect: 'error', message: /^pixelwise: --preset toString: unknown; available: / });
   cases.push({ command: 'import', name: '--input-size not a multiple of 32 for a checkpoint', args: ['import', '--preset', 'espnetv2-voc', '--from', p('text.pth'), '--input-size', '300x500', '--out', p('imported4')], expect: 'error', message: /^pixelwise: --input-size 300x500: this network needs sides that are multiples of 32 \(e\.g\. 288x512\)$/ });
   writeSafetensors(p('empty.safetensors'), []);
   cases.push({ command: 'import', name: 'safetensors without the model\'s tensors', args: ['import', '--preset', 'espnetv2-voc', '--from', p('empty.safetensors'), '--out', p('imported3')], expect: 'error', message: /empty\.safetensors|missing/ });
