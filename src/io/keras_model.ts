@@ -173,6 +173,9 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
   // The tail: reshapes and softmaxes of the scores are cut (their argmax is the logits'; the
   // import reads the scores as NCHW).
   const byName = new Map(flat.entries.map((e) => [e.name, e]));
+  for (const r of [...outputs, ...flat.entries.flatMap((e) => e.inputs)]) {
+    if (!byName.has(r.layer)) throw new UserError(`${file}: its model_config reads layer ${r.layer}, which it does not define; the file is damaged (save the model again)`);
+  }
   let out = outputs[0];
   const cut: string[] = [];
   for (;;) {

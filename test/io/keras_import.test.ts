@@ -102,7 +102,13 @@ test('Keras files it cannot read are refused in one line naming the file and wha
   }), /inputs\.h5: the model takes 2 inputs; pixelwise imports models of one image input\n$/);
   refused(await variant('names.h5', (c) => { const l = c.config.layers.find((x) => x.name === 'dropout')!; l.name = 'enc_conv1'; (l.config as Record<string, unknown>).name = 'enc_conv1'; c.config.layers.find((x) => x.name === 'logits_conv')!.inbound_nodes = [[['enc_conv1', 0, 0, {}]]]; }),
     /names\.h5: the layer name enc_conv1 is used twice \(in encoder and the model\); pixelwise needs unique layer names\n$/);
+  refused(await variant('dangling.h5', (c) => { c.config.layers.find((x) => x.name === 'dropout')!.inbound_nodes = [[['nowhere', 0, 0, {}]]]; }),
+    /dangling\.h5: its model_config reads layer nowhere, which it does not define; the file is damaged \(save the model again\)\n$/);
   refused(await variant('first.h5', (c) => { encoderLayer(c, 'enc_conv2').data_format = 'channels_first'; }), /first\.h5: layer enc_conv2 is channels_first; pixelwise reads channels_last Keras models/);
+  // One mean and std for a network of three bands.
+  const one = cli('import', '--from', path.join(FIX, 'unet_tutorial.h5'), '--mean', '0', '--std', '1', '--out', path.join(tempDir(), 'one'));
+  assert.equal(one.status, 2);
+  assert.equal(one.stderr, 'pixelwise: --mean/--std: 1 and 1 values for a graph of 3 bands; give one per band\n');
   const junk = path.join(tempDir(), 'junk.h5');
   fs.writeFileSync(junk, 'not hdf5');
   refused(junk, /junk\.h5: not an HDF5 file\n$/);

@@ -93,7 +93,7 @@ export interface Converted { onnx: Uint8Array; file: string; sha256: string; wha
 
 export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
   for (const [flag, given] of [['--arch', o.arch], ['--qdq', o.qdq], ['--variant', o.variant], ['--no-onnx', !o.onnx]] as const) {
-    if (given) throw new UserError(`${flag}: not for an ONNX graph (--from ${o.from}), which is imported as it is`);
+    if (given) throw new UserError(`${flag}: not for ${converted ? 'a Keras model' : 'an ONNX graph'} (--from ${o.from}), which is imported as it is`);
   }
   const preset = o.preset === undefined ? null : Object.hasOwn(ONNX_PRESETS, o.preset) ? ONNX_PRESETS[o.preset] : undefined;
   if (preset === undefined) throw new UserError(`--preset ${o.preset}: not one for an ONNX graph; available: ${Object.keys(ONNX_PRESETS).join(', ')}`);
