@@ -188,7 +188,9 @@ export class OnnxNetwork implements Network {
     const o = await ort();
     // Pool threads sleep between runs instead of spinning: the caller's own work between runs
     // (decoding, resizing, drawing, ffmpeg's encoder) needs those cores (video runs faster so).
-    const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    // A run that fails rejects with ONNX Runtime's message, which the caller reports or uses (the
+    // import probes sizes a graph may refuse); its own log line of it is held back.
+    const opts = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, logSeverityLevel: 4 as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
     const bytes = typeof model === 'string' ? fs.readFileSync(model) : model;
     const fused = numClasses <= 256 ? withLabelsOutput(bytes) : null;
     // One graph opened, not both: the head where it gives the label maps, else the whole graph.

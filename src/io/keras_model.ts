@@ -19,7 +19,9 @@ interface Entry { class_name: string; name: string; config: Json; inputs: Ref[] 
 
 const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 /** Layers that are the identity at inference. */
-const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout',
+  // The efficientnet package's Dropout of a fixed noise shape (segmentation_models' EfficientNets).
+  'FixedDropout']);
 /**
  * TensorFlow functions called on a Keras tensor (TFOpLambda layers: `tf.nn.relu(x)` in a model's
  * code) that are an activation of their one tensor, by Keras activation name.
@@ -143,13 +145,45 @@ async function readModelConfig(file: string): Promise<{ config: Json; kerasVersi
 
 /**
  * What tfjs-layers reads differently from Keras 2's config: a BatchNormalization axis given as a
- * list; the noise and dropout layers it lacks (all the identity at inference) as Dropout.
+ * list; the noise and dropout layers it lacks (all the identity at inference) as Dropout; a global
+ * average pooling that keeps its dims.
  */
-function forTfjs(e: Entry): Json {
-  if (INFERENCE_IDENTITY.has(e.class_name)) return { class_name: 'Dropout', name: e.name, config: { name: e.name, rate: 0 }, inbound_nodes: [e.inputs.map((r) => [r.layer, 0, r.tensor, {}])] };
+function forTfjs(e: Entry): Json[] {
+  const inbound = (ins: Ref[]) => (ins.length ? [ins.map((r) => [r.layer, 0, r.tensor, {}])] : []);
+  if (INFERENCE_IDENTITY.has(e.class_name)) return [{ class_name: 'Dropout', name: e.name, config: { name: e.name, rate: 0 }, inbound_nodes: inbound(e.inputs) }];
   const config = { ...e.config };
   if (e.class_name === 'BatchNormalization' && Array.isArray(config.axis) && config.axis.length === 1) config.axis = config.axis[0];
-  return { class_name: e.class_name, name: e.name, config, inbound_nodes: e.inputs.length ? [e.inputs.map((r) => [r.layer, 0, r.tensor, {}])] : [] };
+  // pixelwise's own pooling that keeps the dims (tfjs-layers' drops them, and its Reshape back
+  // cannot infer the channel count of a batch of unknown size).
+  // Keras's Normalization ((x - mean) / max(sqrt(variance), 1e-7) per channel) as a 1x1 depthwise
+  // convolution with a bias, whose weights normalizationWeights() computes from the layer's.
+  if (e.class_name === 'Normalization') {
+    return [{ class_name: 'DepthwiseConv2D', name: e.name, config: { name: e.name, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', depth_multiplier: 1, use_bias: true }, inbound_nodes: inbound(e.inputs) }];
+  }
+  if (e.class_name === 'GlobalAveragePooling2D' && config.keepdims) return [{ class_name: 'GlobalAvgPool', name: e.name, config: { name: e.name }, inbound_nodes: inbound(e.inputs) }];
+  return [{ class_name: e.class_name, name: e.name, config, inbound_nodes: inbound(e.inputs) }];
+}
+
+type Tensors = Awaited<ReturnType<typeof readKerasH5>>;
+
+/**
+ * A Normalization layer's mean and variance (its adapted weights, or its config's constants) as
+ * the 1x1 depthwise convolution forTfjs() makes of it: x / s - mean / s, s = max(sqrt(variance), 1e-7).
+ */
+function normalizationWeights(file: string, e: Entry, tensors: Tensors): void {
+  const values = (key: 'mean' | 'variance'): number[] => {
+    const given = e.config[key];
+    if (Array.isArray(given)) return given.flat(3).map(Number);
+    if (typeof given === 'number') return [given];
+    const t = tensors.get(`${e.name}/${key}`);
+    if (!t) throw new UserError(`${file}: no weight ${e.name}/${key} in model_weights; is the file complete?`);
+    return Array.from(t.data);
+  };
+  const mean = values('mean'), variance = values('variance');
+  if (mean.length !== variance.length) throw new UserError(`${file}: layer ${e.name} has ${mean.length} means and ${variance.length} variances`);
+  const scale = variance.map((v) => 1 / Math.max(Math.sqrt(v), 1e-7));
+  tensors.set(`${e.name}/depthwise_kernel`, { shape: [1, 1, scale.length, 1], data: Float32Array.from(scale) });
+  tensors.set(`${e.name}/bias`, { shape: [mean.length], data: Float32Array.from(mean, (m, i) => -m * scale[i]) });
 }
 
 /** A Keras 2 HDF5 model file as an ONNX graph (NCHW, its scores before any final softmax). */
@@ -192,6 +226,20 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
   const entries = flat.entries.filter((e) => kept.has(e.name));
   for (const e of entries) {
     if (e.config.data_format === 'channels_first') throw new UserError(`${file}: layer ${e.name} is channels_first; pixelwise reads channels_last Keras models (TensorFlow's default)`);
+    // Keys tfjs-layers would pass over in silence, computing another function.
+    if (e.class_name === 'GlobalMaxPooling2D' && e.config.keepdims) {
+      throw new UserError(`${file}: layer ${e.name} is a GlobalMaxPooling2D that keeps its dims, which pixelwise cannot convert; convert the model to ONNX (tf2onnx) and import that`);
+    }
+    if (e.class_name === 'ReLU' && (Number(e.config.negative_slope ?? 0) !== 0 || Number(e.config.threshold ?? 0) !== 0)) {
+      throw new UserError(`${file}: layer ${e.name} is a ReLU with a negative slope or threshold, which pixelwise cannot convert; convert the model to ONNX (tf2onnx) and import that`);
+    }
+    if (e.class_name === 'Normalization') {
+      const axis = Array.isArray(e.config.axis) ? e.config.axis : [e.config.axis ?? -1];
+      if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== 3) || e.config.invert) {
+        throw new UserError(`${file}: layer ${e.name} is a Normalization ${e.config.invert ? 'that inverts' : `over axis ${JSON.stringify(e.config.axis)}`}; pixelwise converts one over the channels; convert the model to ONNX (tf2onnx) and import that`);
+      }
+      continue;
+    }
     if (!LAYER_KINDS[e.class_name] && !INFERENCE_IDENTITY.has(e.class_name)) {
       throw new UserError(`${file}: layer ${e.name} is a ${e.class_name}, which pixelwise cannot convert${e.class_name === 'Lambda' ? ' (Python code)' : ''}; convert the model to ONNX (tf2onnx) and import that`);
     }
@@ -203,10 +251,11 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
 
   let net: tfl.LayersModel;
   try {
-    net = await tfl.models.modelFromJSON({ modelTopology: { class_name: 'Functional', config: { name: 'model', layers: entries.map(forTfjs), input_layers: [[input.name, 0, 0]], output_layers: [[out.layer, 0, out.tensor]] } } } as unknown as tf.io.ModelJSON);
+    net = await tfl.models.modelFromJSON({ modelTopology: { class_name: 'Functional', config: { name: 'model', layers: entries.flatMap(forTfjs), input_layers: [[input.name, 0, 0]], output_layers: [[out.layer, 0, out.tensor]] } } } as unknown as tf.io.ModelJSON);
   } catch (e) { throw new UserError(`${file}: tfjs-layers cannot rebuild the model (${(e as Error).message.split('\n')[0]}); convert it to ONNX (tf2onnx) and import that`); }
   try {
     const tensors = await readKerasH5(file);
+    for (const e of entries) if (e.class_name === 'Normalization') normalizationWeights(file, e, tensors);
     for (const layer of net.layers) {
       if (!layer.weights.length) continue;
       const values = layer.weights.map((w) => {

@@ -29,6 +29,29 @@ export function permute(data: Float32Array, shape: number[], order: number[]): V
 
 const pair = (v: unknown) => (Array.isArray(v) ? v as number[] : [v as number, v as number]);
 
+/** The layer's weights by their Keras base name (`gamma`, `depthwise_kernel`, ...). */
+function namedWeights(c: ExportContext): Map<string, Value> {
+  const values = c.weights();
+  return new Map(c.layer.weights.map((w, i) => [w.originalName.slice(w.originalName.lastIndexOf('/') + 1), values[i]]));
+}
+
+/** The ranks of a layer's input tensors and of its output (batch included). */
+function ranks(c: ExportContext): { inputs: number[]; output: number } {
+  const node = c.layer.inboundNodes[0];
+  const list = (s: unknown) => (Array.isArray(s) && Array.isArray(s[0]) ? s as unknown[][] : [s as unknown[]]);
+  return { inputs: list(node.inputShapes).map((s) => s.length), output: (list(node.outputShapes)[0]).length };
+}
+
+/**
+ * Tensors other than images travel in Keras's own layout (a [N, C] vector, a [N, L, C] sequence);
+ * images in ONNX's NCHW. Element-wise layers must not mix the two (Keras would align a vector with
+ * the image's last axes, which NCHW does not hold).
+ */
+function sameRank(c: ExportContext): void {
+  const r = ranks(c).inputs;
+  if (r.some((v) => v !== r[0])) throw new UserError(`ONNX export: ${c.name}: combines tensors of ranks ${r.join(' and ')} (broadcast across ranks is not supported)`);
+}
+
 /** TF 'same' padding for stride 1: total (k-1)*d, the extra pixel at the end. */
 function samePads(k: number[], d: number[]): number[] {
   const tot = k.map((kk, i) => (kk - 1) * d[i]);
@@ -53,8 +76,10 @@ function activation(c: ExportContext, act: string, input: string, output: string
   if (act === 'relu6') { c.node('Clip', [input, c.floatInit('clip_min', new Float32Array([0]), []), c.floatInit('clip_max', new Float32Array([6]), [])], [output]); return; }
   if (act === 'softmax') { c.node('Softmax', [input], [output], { axis: 1 }); return; } // over the channels (NCHW)
   if (act === 'swish' || act === 'silu') { c.node('Sigmoid', [input], [`${output}/sigmoid`]); c.node('Mul', [input, `${output}/sigmoid`], [output]); return; }
+  // Keras 2's hard sigmoid: clip(0.2 x + 0.5, 0, 1).
+  if (act === 'hard_sigmoid') { c.node('HardSigmoid', [input], [output], { alpha: { f: 0.2 }, beta: { f: 0.5 } }); return; }
   const op = ({ relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', elu: 'Elu', selu: 'Selu', softplus: 'Softplus' } as Record<string, string>)[act];
-  if (!op) throw new UserError(`ONNX export: activation ${act} in ${c.name} is not supported (add it to models/layer_kinds.ts)`);
+  if (!op) throw new UserError(`ONNX export: activation ${act} in ${c.name} is not supported`);
   c.node(op, [input], [output]);
 }
 
@@ -97,6 +122,39 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
       return { data: v.data, shape: [t.shape[2], t.shape[3], t.shape[0], 1] };
     })() } : param === 'bias' ? { target: 'bias', value: t } : null),
   },
+  SeparableConv2D: {
+    onnx(c) {
+      // A depthwise convolution (the layer's strides, dilation and padding), then a 1x1 one.
+      const w = namedWeights(c), dw = w.get('depthwise_kernel')!, pw = w.get('pointwise_kernel')!;
+      const [kh, kw, ch, m] = dw.shape, co = pw.shape[3];
+      const d = permute(dw.data, dw.shape, [2, 3, 0, 1]);
+      c.node('Conv', [c.inputs[0], c.floatInit('W_depthwise', d.data, [ch * m, 1, kh, kw])], [`${c.output}/depthwise`], { ...convPadding(c.cfg, [kh, kw]), group: ch });
+      const p = permute(pw.data, pw.shape, [3, 2, 0, 1]);
+      const ins = [`${c.output}/depthwise`, c.floatInit('W_pointwise', p.data, [co, ch * m, 1, 1])];
+      if (c.cfg.useBias) ins.push(c.floatInit('B', w.get('bias')!.data, [co]));
+      const act = (c.cfg.activation as string) ?? 'linear';
+      c.node('Conv', ins, [act === 'linear' ? c.output : `${c.output}/pre`], { kernel_shape: [1, 1] });
+      if (act !== 'linear') activation(c, act, `${c.output}/pre`, c.output);
+    },
+  },
+  Dense: {
+    onnx(c) {
+      // On an image: a 1x1 convolution over its channels; on a vector or sequence (Keras's
+      // layout): a product with the kernel over the last axis.
+      const w = namedWeights(c), k = w.get('kernel')!, [ci, co] = k.shape;
+      const act = (c.cfg.activation as string) ?? 'linear', pre = act === 'linear' ? c.output : `${c.output}/pre`;
+      const bias = c.cfg.useBias ? w.get('bias')!.data : null;
+      if (ranks(c).inputs[0] === 4) {
+        const ins = [c.inputs[0], c.floatInit('W', permute(k.data, k.shape, [1, 0]).data, [co, ci, 1, 1])];
+        if (bias) ins.push(c.floatInit('B', bias, [co]));
+        c.node('Conv', ins, [pre], { kernel_shape: [1, 1] });
+      } else if (bias) {
+        c.node('MatMul', [c.inputs[0], c.floatInit('W', k.data, [ci, co])], [`${c.output}/matmul`]);
+        c.node('Add', [`${c.output}/matmul`, c.floatInit('B', bias, [co])], [pre]);
+      } else c.node('MatMul', [c.inputs[0], c.floatInit('W', k.data, [ci, co])], [pre]);
+      if (act !== 'linear') activation(c, act, pre, c.output);
+    },
+  },
   Conv2DTranspose: {
     onnx(c) {
       const [w, b] = c.weights();
@@ -119,8 +177,10 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
   },
   BatchNormalization: {
     onnx(c) {
-      const names = ['scale', 'B', 'mean', 'var'];
-      const ins = c.weights().map((t, i) => c.floatInit(names[i], t.data, [t.data.length]));
+      // A layer without scale or centre (Keras's scale=False, center=False) has no gamma or beta.
+      const w = namedWeights(c), n = w.get('moving_mean')!.data.length;
+      const ins = ([['scale', 'gamma', 1], ['B', 'beta', 0], ['mean', 'moving_mean', 0], ['var', 'moving_variance', 1]] as const)
+        .map(([onnxName, keras, fill]) => c.floatInit(onnxName, w.get(keras)?.data ?? new Float32Array(n).fill(fill), [n]));
       c.node('BatchNormalization', [c.inputs[0], ...ins], [c.output], { epsilon: { f: c.cfg.epsilon as number } });
     },
     torch: (param, t) => {
@@ -128,7 +188,13 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
       return target ? { target, value: t } : null;
     },
   },
-  ReLU: { onnx: (c) => activation(c, c.cfg.maxValue == null ? 'relu' : c.cfg.maxValue === 6 ? 'relu6' : 'unsupported ReLU max', c.inputs[0], c.output) },
+  ReLU: {
+    onnx(c) {
+      const max = c.cfg.maxValue as number | null | undefined;
+      if (max == null) { activation(c, 'relu', c.inputs[0], c.output); return; }
+      c.node('Clip', [c.inputs[0], c.floatInit('clip_min', new Float32Array([0]), []), c.floatInit('clip_max', new Float32Array([max]), [])], [c.output]);
+    },
+  },
   Activation: { onnx: (c) => activation(c, c.cfg.activation as string, c.inputs[0], c.output) },
   PReLU: {
     onnx(c) {
@@ -185,8 +251,51 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
   LeakyReLU: { onnx: (c) => c.node('LeakyRelu', [c.inputs[0]], [c.output], { alpha: { f: c.cfg.alpha as number } }) },
   // Dropout is the identity at inference (Keras models keep it in the graph).
   Dropout: { onnx: (c) => c.node('Identity', [c.inputs[0]], [c.output]) },
-  Add: { onnx: (c) => c.node('Sum', c.inputs, [c.output]) },
-  Multiply: { onnx: (c) => c.node('Mul', c.inputs, [c.output]) },
+  Add: { onnx: (c) => { sameRank(c); c.node('Sum', c.inputs, [c.output]); } },
+  Multiply: {
+    onnx(c) {
+      sameRank(c);
+      let acc = c.inputs[0];
+      for (const [i, x] of c.inputs.slice(1).entries()) {
+        const out = i === c.inputs.length - 2 ? c.output : `${c.output}/${i}`;
+        c.node('Mul', [acc, x], [out]);
+        acc = out;
+      }
+    },
+  },
+  // An image to a [N, C] vector (Keras's keepdims=True is read as the vector reshaped back: keras_model.ts).
+  GlobalAveragePooling2D: { onnx: (c) => globalPool(c, 'GlobalAveragePool') },
+  GlobalMaxPooling2D: { onnx: (c) => globalPool(c, 'GlobalMaxPool') },
+  Reshape: {
+    onnx(c) {
+      // Keras reshapes in its own layout (NHWC for images): images are transposed there and back.
+      const r = ranks(c), target = c.cfg.targetShape as number[];
+      let x = c.inputs[0];
+      if (r.inputs[0] === 4) { c.node('Transpose', [x], [`${c.output}/nhwc`], { perm: [0, 2, 3, 1] }); x = `${c.output}/nhwc`; }
+      const reshaped = r.output === 4 ? `${c.output}/reshaped` : c.output;
+      c.node('Reshape', [x, c.int64Init('shape', [0, ...target])], [reshaped]);
+      if (r.output === 4) c.node('Transpose', [reshaped], [c.output], { perm: [0, 3, 1, 2] });
+    },
+  },
+  Flatten: {
+    onnx(c) {
+      if (ranks(c).inputs[0] !== 4) { c.node('Flatten', [c.inputs[0]], [c.output], { axis: 1 }); return; }
+      c.node('Transpose', [c.inputs[0]], [`${c.output}/nhwc`], { perm: [0, 2, 3, 1] });
+      c.node('Flatten', [`${c.output}/nhwc`], [c.output], { axis: 1 });
+    },
+  },
+  Rescaling: {
+    onnx(c) {
+      // One factor and offset, or one per channel (keras.applications' EfficientNet divides by the
+      // ImageNet standard deviations so).
+      const perChannel = (v: unknown, fill: number) => (Array.isArray(v)
+        ? { data: Float32Array.from(v as number[]), dims: [1, (v as number[]).length, 1, 1] }
+        : { data: new Float32Array([(v as number | undefined) ?? fill]), dims: [] as number[] });
+      const scale = perChannel(c.cfg.scale, 1), offset = perChannel(c.cfg.offset, 0);
+      c.node('Mul', [c.inputs[0], c.floatInit('scale', scale.data, scale.dims)], [`${c.output}/scaled`]);
+      c.node('Add', [`${c.output}/scaled`, c.floatInit('offset', offset.data, offset.dims)], [c.output]);
+    },
+  },
   GroupConv2D: { ...selfExporting, torch: convTorch },
   AtrousDepthwiseConv2D: { ...selfExporting, torch: (p, t) => LAYER_KINDS.DepthwiseConv2D.torch!(p, t) },
   Resample: selfExporting,
@@ -197,8 +306,17 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
 };
 
 function pool(c: ExportContext, op: string): void {
-  if (c.cfg.padding !== 'valid') throw new UserError(`ONNX export: ${c.name}: only 'valid' pooling is supported`);
-  c.node(op, c.inputs, [c.output], { kernel_shape: pair(c.cfg.poolSize), strides: pair(c.cfg.strides) });
+  // TF's 'same' pads the extra pixel at the end (SAME_UPPER); its average leaves the padding out
+  // of the count, as ONNX's AveragePool does by default.
+  const attrs: Record<string, number[] | string> = { kernel_shape: pair(c.cfg.poolSize), strides: pair(c.cfg.strides) };
+  if (c.cfg.padding === 'same') attrs.auto_pad = 'SAME_UPPER';
+  else if (c.cfg.padding !== 'valid') throw new UserError(`ONNX export: ${c.name}: ${String(c.cfg.padding)} pooling is not supported`);
+  c.node(op, c.inputs, [c.output], attrs);
+}
+
+function globalPool(c: ExportContext, op: string): void {
+  c.node(op, c.inputs, [`${c.output}/pooled`]);
+  c.node('Flatten', [`${c.output}/pooled`], [c.output], { axis: 1 });
 }
 
 export function layerKind(layer: tfl.layers.Layer): LayerKind {

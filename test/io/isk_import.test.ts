@@ -54,6 +54,6 @@ test('--preset image-segmentation-keras: refused for a graph of any size without
   assert.equal(any.stderr, 'pixelwise: --preset image-segmentation-keras: resizes every image to the graph\'s input size, and this graph takes any size; give --input-size HxW, the size it was trained at\n');
   const unknown = cli('import', '--from', GRAPH, '--preset', 'toString', '--out', path.join(d, 'b'));
   assert.equal(unknown.status, 2);
-  assert.equal(unknown.stderr, 'pixelwise: --preset toString: not one for an ONNX graph; available: image-segmentation-keras\n');
+  assert.equal(unknown.stderr, 'pixelwise: --preset toString: not one for an ONNX graph or a Keras model; available: image-segmentation-keras, keras-caffe, keras-tf, keras-torch, keras-raw\n');
   assert.ok(!fs.existsSync(path.join(d, 'a')) && !fs.existsSync(path.join(d, 'b')));
 });

@@ -11,19 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readCard } from '../../src/models/package.ts';
 import { tempDir } from '../helpers.ts';
-import { cli, differences, labelMaps, type ReferenceCase } from './reference_maps.ts';
+import { agreesWithReference, cli, type ReferenceCase } from './reference_maps.ts';
+import { kerasVariant, type KerasConfig } from './keras_files.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/keras');
 const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
 const cases = (model: string) => reference.cases.filter((c) => c.model === model);
 
-async function agrees(pkg: string, list: ReferenceCase[]): Promise<void> {
-  for (const [i, labels] of (await labelMaps(pkg, list)).entries()) {
-    const { differ, decided } = differences(labels, list[i]);
-    assert.equal(decided, 0, `${list[i].image}: ${differ} pixels differ from the reference, ${decided} of them not near-ties`);
-    assert.ok(new Set(labels).size > 1, `${list[i].image}: more than one class`);
-  }
-}
 
 test('a Keras Functional model with nested models (TensorFlow\'s segmentation tutorial\'s shape): converted, imported, the reference\'s label maps', async () => {
   const out = path.join(tempDir(), 'tutorial');
@@ -35,7 +29,7 @@ test('a Keras Functional model with nested models (TensorFlow\'s segmentation tu
   assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'labels' });
   assert.match(card.notes!, /^A Keras 2\.12\.0 model, converted to ONNX by pixelwise \(its nested models encoder, sequential inlined; the softmax of logits_conv cut at its end \(the logits before kept\)\)\./);
   assert.equal(card.provenance!.file, 'unet_tutorial.h5');
-  await agrees(out, cases('unet_tutorial'));
+  await agreesWithReference(out, cases('unet_tutorial'));
 });
 
 test('a Keras Sequential model ending in Reshape and softmax at half size, with the image-segmentation-keras preset: its predict\'s label maps', async () => {
@@ -45,7 +39,7 @@ test('a Keras Sequential model ending in Reshape and softmax at half size, with 
   assert.match(r.stdout, /3 classes, input 96x64, scores at 1\/2 of it\)\n$/);
   assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels', scale: 2, nearest: 'opencv' });
   assert.match(readCard(out).notes!, /reshape \(Reshape\) and activation \(Activation softmax\) cut at its end/);
-  await agrees(out, cases('isk_sequential'));
+  await agreesWithReference(out, cases('isk_sequential'));
 });
 
 test('a Keras model as keras.io\'s DeepLabV3+ writes one (tf.nn.relu on tensors, a dilated convolution, image pooling and logits upsampled bilinearly): the reference\'s label maps', async () => {
@@ -53,26 +47,10 @@ test('a Keras model as keras.io\'s DeepLabV3+ writes one (tf.nn.relu on tensors,
   const r = cli('import', '--from', path.join(FIX, 'deeplab_style.h5'), '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--out', out);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\(Keras 2\.12\.0 -> ONNX, \d+ nodes, 4 classes, input 64x64\)\n$/);
-  await agrees(out, cases('deeplab_style'));
+  await agreesWithReference(out, cases('deeplab_style'));
 });
 
-/** A copy of the tutorial's file with its root attributes changed (h5wasm). */
-async function variant(name: string, change: (config: { config: { layers: Record<string, unknown>[] } }) => void, attrs: Record<string, string | null> = {}): Promise<string> {
-  const { default: h5wasm } = await import('h5wasm/node');
-  await h5wasm.ready;
-  const file = path.join(tempDir(), name);
-  fs.copyFileSync(path.join(FIX, 'unet_tutorial.h5'), file);
-  const f = new h5wasm.File(file, 'a');
-  const raw = f.attrs.model_config.value;
-  const config = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw as Uint8Array));
-  change(config);
-  for (const [k, v] of Object.entries({ model_config: JSON.stringify(config), ...attrs })) {
-    f.delete_attribute(k);
-    if (v !== null) f.create_attribute(k, v);
-  }
-  f.close();
-  return file;
-}
+const variant = (name: string, change: (config: KerasConfig) => void, attrs: Record<string, string | null> = {}) => kerasVariant(path.join(FIX, 'unet_tutorial.h5'), name, change, attrs);
 
 test('Keras files it cannot read are refused in one line naming the file and what to do', async () => {
   const refused = (file: string, message: RegExp) => {
@@ -89,8 +67,8 @@ test('Keras files it cannot read are refused in one line naming the file and wha
   refused(await variant('renamed.h5', (c) => { const l = c.config.layers.find((x) => x.name === 'logits_conv')!; l.name = 'head'; (l.config as Record<string, unknown>).name = 'head'; (c.config as unknown as { output_layers: unknown }).output_layers = [['head', 0, 0]]; }),
     /renamed\.h5: no weight head\/kernel in model_weights; is the file complete\?\n$/);
   // A layer the exporter cannot write (inside the nested encoder), and a channels_first layer.
-  const encoderLayer = (c: { config: { layers: Record<string, unknown>[] } }, name: string) => ((c.config.layers.find((l) => l.name === 'encoder')!.config as { layers: { name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.name === name)!.config);
-  refused(await variant('samepool.h5', (c) => { encoderLayer(c, 'enc_pool1').padding = 'same'; }), /samepool\.h5: enc_pool1: only 'valid' pooling is supported; convert the model to ONNX \(tf2onnx\) and import that\n$/);
+  const encoderLayer = (c: KerasConfig, name: string) => ((c.config.layers.find((l) => l.name === 'encoder')!.config as { layers: { name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.name === name)!.config);
+  refused(await variant('gelu.h5', (c) => { encoderLayer(c, 'enc_conv1').activation = 'gelu'; }), /gelu\.h5: activation gelu in enc_conv1 is not supported; convert the model to ONNX \(tf2onnx\) and import that\n$/);
   refused(await variant('tfop.h5', (c) => { c.config.layers.splice(4, 0, { class_name: 'TFOpLambda', config: { name: 'tf.math.add', function: 'math.add' }, name: 'tf.math.add', inbound_nodes: [['dropout', 0, 0, { y: ['concatenate', 0, 0], name: null }]] }); }),
     /tfop\.h5: layer tf\.math\.add calls tf\.math\.add with y, which pixelwise cannot convert \(it converts tf\.nn\.relu and the like\)/);
   // A layer called twice (shared weights), a second input, a name used in the nested model and outside it.

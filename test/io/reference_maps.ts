@@ -41,3 +41,12 @@ export async function labelMaps(pkg: string, list: ReferenceCase[]): Promise<Uin
     return out;
   } finally { await m.dispose(); }
 }
+
+/** The package's label maps agree with the reference's on every pixel that is not a near-tie there, and hold more than one class. */
+export async function agreesWithReference(pkg: string, list: ReferenceCase[]): Promise<void> {
+  for (const [i, labels] of (await labelMaps(pkg, list)).entries()) {
+    const { differ, decided } = differences(labels, list[i]);
+    assert.equal(decided, 0, `${list[i].image}: ${differ} pixels differ from the reference, ${decided} of them not near-ties`);
+    assert.ok(new Set(labels).size > 1, `${list[i].image}: more than one class`);
+  }
+}

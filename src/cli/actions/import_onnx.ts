@@ -75,7 +75,9 @@ function readJson(file: string): unknown | undefined {
 async function probe(bytes: Uint8Array, input: ForeignInput, [h, w]: [number, number], file: string, sizeFrom: string): Promise<OutputProbe> {
   const o = await ort();
   let session;
-  try { session = await o.InferenceSession.create(bytes, { intraOpNumThreads: defaultThreads(), graphOptimizationLevel: 'all' }); } catch (e) {
+  // Sizes the graph refuses are expected while the stride is probed: ONNX Runtime's own log of
+  // them is held back (the failure itself is reported or used).
+  try { session = await o.InferenceSession.create(bytes, { intraOpNumThreads: defaultThreads(), graphOptimizationLevel: 'all', logSeverityLevel: 4 }); } catch (e) {
     throw new UserError(`${file}: ONNX Runtime cannot load the graph (${(e as Error).message.split('\n')[0]}); export it again (a later opset, no custom operators)`);
   }
   try {
@@ -96,7 +98,7 @@ export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
     if (given) throw new UserError(`${flag}: not for ${converted ? 'a Keras model' : 'an ONNX graph'} (--from ${o.from}), which is imported as it is`);
   }
   const preset = o.preset === undefined ? null : Object.hasOwn(ONNX_PRESETS, o.preset) ? ONNX_PRESETS[o.preset] : undefined;
-  if (preset === undefined) throw new UserError(`--preset ${o.preset}: not one for an ONNX graph; available: ${Object.keys(ONNX_PRESETS).join(', ')}`);
+  if (preset === undefined) throw new UserError(`--preset ${o.preset}: not one for an ONNX graph or a Keras model; available: ${Object.keys(ONNX_PRESETS).join(', ')}`);
   // A converted graph has no configuration files beside it to read.
   const { file, folder } = converted ? { file: converted.file, folder: null } : locate(o.from);
   let bytes: Uint8Array;
@@ -118,7 +120,7 @@ export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
   if (input.size && pre?.size && (pre.size[0] !== input.size[0] || pre.size[1] !== input.size[1])) notes.push(`The graph is fixed at ${input.size[1]}x${input.size[0]}, which it is run at (its processor says ${pre.size[1]}x${pre.size[0]}).`);
   if (size && o.padMultiple) throw new UserError(`--pad-multiple ${o.padMultiple}: for a graph that takes any size; this one runs at ${size[1]}x${size[0]} (${input.size ? 'its own size' : o.inputSize ? '--input-size' : `${preFile}'s size`})`);
   if (size && size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
-  if (preset && !size) throw new UserError(`--preset ${o.preset}: resizes every image to the graph's input size, and this graph takes any size; give --input-size HxW, the size it was trained at`);
+  if (preset?.filter && !size) throw new UserError(`--preset ${o.preset}: resizes every image to the graph's input size, and this graph takes any size; give --input-size HxW, the size it was trained at`);
   const sizeFrom = o.inputSize ? `--input-size ${o.inputSize.join('x')}` : input.size ? 'the graph\'s own size' : pre?.size ? `${preFile}'s size` : 'a trial size; the graph takes any';
   // The preset's filter, the authors' processor's (Pillow's bicubic for some), else Pillow's bilinear.
   const rule: InputRule = size ? { kind: 'fixed', size, filter: preset?.filter ?? pre?.filter ?? 'pillow' } : { kind: 'native' };
@@ -173,7 +175,7 @@ export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
     // takes them (from their own size: a SegFormer's quarter); a bare graph of fixed size gives
     // label maps that go back by nearest (Pillow's, as the TFLite imports' do, or the preset's:
     // OpenCV's for image-segmentation-keras).
-    output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || (pre && !preset)) ? 'scores' : 'labels', ...(graph.scale > 1 ? { scale: graph.scale } : {}), ...(preset ? { nearest: preset.nearest } : {}) },
+    output: { kind: graph.output, resizeBack: graph.output !== 'labels' && (!size || (pre && !preset?.filter)) ? 'scores' : 'labels', ...(graph.scale > 1 ? { scale: graph.scale } : {}), ...(preset?.nearest ? { nearest: preset.nearest } : {}) },
     licence: o.licence ?? hfLicence(readme) ?? 'unknown: set --licence', source: o.source ?? (origin || path.basename(isDir(o.from) ? o.from : file)),
     notes: [...(converted ? [`A ${converted.what} model, converted to ONNX by pixelwise${converted.changes.length ? ` (${converted.changes.join('; ')})` : ''}.`] : []),
       `An ONNX graph (opset ${opset}, ${nodeCount})${changes.length ? `, adapted at its ends: ${changes.join(', ')}` : ', run as it is'}.`, ...notes,

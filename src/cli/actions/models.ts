@@ -9,6 +9,7 @@ import type { PublishedScore } from '../../models/card.js';
 import { MODELS_DIR, DEFAULT_MODEL, shippedModels, shippedStarts } from '../../models/shipped.js';
 import { PRESETS } from '../../models/presets.js';
 import { TFLITE_PRESETS } from '../../models/tflite_presets.js';
+import { ONNX_PRESETS } from '../../models/onnx_presets.js';
 import { ALIASES, DECODERS, ENCODERS, NETWORKS } from '../../models/registry.js';
 
 /** Written by `npm run bench:pretrained`; read here so that no command times anything itself. */
@@ -42,7 +43,9 @@ export function listModels() {
   });
   const presets = [...Object.entries(PRESETS).map(([key, p]) => ({
     name: key.split('/').pop()!, arch: p.arch ?? (key.includes('/') ? key.split('/')[0] : 'any'), classes: p.classes.length, source: p.source ?? null,
-  })), ...Object.entries(TFLITE_PRESETS).map(([name, p]) => ({ name, arch: 'TFLite graph', classes: p.classes.length, source: p.source.split(':')[0] }))];
+  })), ...Object.entries(TFLITE_PRESETS).map(([name, p]) => ({ name, arch: 'TFLite graph', classes: p.classes.length, source: p.source.split(':')[0] })),
+    // How other tools prepare images, for ONNX graphs and Keras models: the classes are the model's own.
+    ...Object.entries(ONNX_PRESETS).map(([name, p]) => ({ name, arch: 'ONNX graph or Keras model', classes: null, source: p.summary }))];
   const networks = Object.values(NETWORKS).map((a) => ({ name: a.name, description: a.description, defaults: a.defaults }));
   const decoders = Object.values(DECODERS).map((d) => ({ name: d.name, description: d.description, defaultEncoder: d.defaultEncoder, defaults: d.defaults }));
   const encoders = Object.values(ENCODERS).map((e) => ({ name: e.name, description: e.description, defaults: e.defaults, outputStrides: e.outputStrides }));
@@ -76,8 +79,8 @@ export function run(o: { json?: boolean }): void {
   say('Starts for training (--encoder-weights NAME or --init-weights NAME):');
   say(table(['name', 'architecture', 'default start of'], m.starts.map((t) => [t.name, t.arch, t.defaultFor.map((e) => `${e}_*`).join(', ') || '-'])));
   say();
-  say('Import presets (pixelwise import --preset NAME --from CHECKPOINT|MODEL.tflite --out DIR):');
-  say(table(['preset', 'architecture', 'classes', 'source'], m.presets.map((p) => [p.name, p.arch, String(p.classes), p.source ?? '-'])));
+  say('Import presets (pixelwise import --preset NAME --from CHECKPOINT|MODEL.tflite|MODEL.onnx|MODEL.h5 --out DIR):');
+  say(table(['preset', 'architecture', 'classes', 'source'], m.presets.map((p) => [p.name, p.arch, p.classes === null ? '(its own)' : String(p.classes), p.source ?? '-'])));
   say();
   const opts = (d: object) => Object.entries(d).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
   say('Architectures (pixelwise train --arch NAME): ENCODER_DECODER (e.g. resnet50_pspnet, mobilenetv2_deeplabv3plus),');

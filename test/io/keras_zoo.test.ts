@@ -1,0 +1,82 @@
+// Keras models in the shapes users have (test/fixtures/keras_zoo, made by bench/keras_zoo_export.py):
+// keras.io's U-Net for the Oxford pets, segmentation_models' Unet on classification_models' ResNet
+// and its PSPNet on the efficientnet package's EfficientNet, keras.applications' EfficientNet as an
+// encoder (smaller widths, the same layers), saved
+// whole in HDF5, imported with the preset of their preprocessing, against the same networks computed
+// in PyTorch by an interpreter of the layer list that writes TensorFlow's rules out. Every pixel
+// must agree but near-ties.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readCard } from '../../src/models/package.ts';
+import { tempDir } from '../helpers.ts';
+import { agreesWithReference, cli, type ReferenceCase } from './reference_maps.ts';
+import { kerasVariant, type KerasConfig } from './keras_files.ts';
+
+const FIX = path.resolve(import.meta.dirname, '../fixtures/keras_zoo');
+const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
+const cases = (model: string) => reference.cases.filter((c) => c.model === model);
+
+function imported(model: string, ...flags: string[]): string {
+  const out = path.join(tempDir(), model);
+  const r = cli('import', '--from', path.join(FIX, `${model}.h5`), ...flags, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+
+test('keras.io\'s U-Net for the Oxford pets (SeparableConv2D, \'same\' max pooling of stride 2, strided 1x1 residuals, Conv2DTranspose): the reference\'s label maps', async () => {
+  const out = imported('oxford_pets', '--mean', '0,0,0', '--std', '1,1,1');
+  assert.deepEqual(readCard(out).input.rule, { kind: 'fixed', size: [64, 64], filter: 'pillow' });
+  await agreesWithReference(out, cases('oxford_pets'));
+});
+
+test('segmentation_models\' Unet on a ResNet (a BatchNormalization without scale, a one-class sigmoid), with --preset keras-raw: the reference\'s label maps', async () => {
+  const out = imported('sm_unet_resnet', '--preset', 'keras-raw');
+  const card = readCard(out);
+  assert.deepEqual(card.input.normalization, { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] });
+  assert.deepEqual(card.classes.map((c) => c.name), ['background', 'foreground']);
+  assert.match(card.notes!, /pixel values 0\.\.255 unchanged/);
+  await agreesWithReference(out, cases('sm_unet_resnet'));
+});
+
+test('a Keras model of any input size (segmentation_models\' default (None, None, 3)): imported with the multiple its sizes must be, found by trying sizes, and nothing else printed', async () => {
+  const file = await kerasVariant(path.join(FIX, 'sm_unet_resnet.h5'), 'any_size.h5', (c) => { (c.config.layers[0].config as Record<string, unknown>).batch_input_shape = [null, null, null, 3]; });
+  const out = path.join(tempDir(), 'any'), r = cli('import', '--from', file, '--preset', 'keras-raw', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  // ONNX Runtime's own log of the sizes the graph refuses stays out of the output.
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /any input size \(padded to multiples of 32\)/);
+  assert.deepEqual(readCard(out).input.rule, { kind: 'native' });
+  assert.equal(readCard(out).input.stride, 32);
+});
+
+test('segmentation_models\' PSPNet on an EfficientNet (squeeze-and-excitation in two forms, FixedDropout, \'same\' average pooling), with --preset keras-torch: the reference\'s label maps', async () => {
+  const out = imported('sm_psp_efficientnet', '--preset', 'keras-torch');
+  assert.deepEqual(readCard(out).input.normalization, { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+  await agreesWithReference(out, cases('sm_psp_efficientnet'));
+});
+
+test('keras.applications\' EfficientNet as an encoder (its Rescaling and adapted Normalization inside the model, ZeroPadding2D before strided depthwise convolutions), with --preset keras-raw: the reference\'s label maps', async () => {
+  const out = imported('keras_apps_efficientnet', '--preset', 'keras-raw');
+  await agreesWithReference(out, cases('keras_apps_efficientnet'));
+});
+
+test('Keras layers whose function pixelwise would compute otherwise are refused in one line', async () => {
+  const psp = (name: string, change: (c: KerasConfig) => void) => kerasVariant(path.join(FIX, 'sm_psp_efficientnet.h5'), name, change);
+  const layer = (c: KerasConfig, name: string) => c.config.layers.find((l) => l.name === name)!;
+  const refused = (file: string, message: RegExp) => {
+    const out = path.join(tempDir(), 'pkg'), r = cli('import', '--from', file, '--preset', 'keras-torch', '--out', out);
+    assert.equal(r.status, 2, `${file}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.ok(!fs.existsSync(out));
+  };
+  refused(await psp('maxkeep.h5', (c) => { layer(c, 'block3a_se_squeeze').class_name = 'GlobalMaxPooling2D'; }),
+    /maxkeep\.h5: layer block3a_se_squeeze is a GlobalMaxPooling2D that keeps its dims, which pixelwise cannot convert; convert the model to ONNX \(tf2onnx\) and import that\n$/);
+  refused(await psp('leaky.h5', (c) => { const l = layer(c, 'aggregation_relu'); l.class_name = 'ReLU'; l.config = { name: 'aggregation_relu', max_value: null, negative_slope: 0.1, threshold: 0 }; }),
+    /leaky\.h5: layer aggregation_relu is a ReLU with a negative slope or threshold, which pixelwise cannot convert/);
+  // A vector multiplied into an image: Keras aligns it with the image's last axes.
+  refused(await psp('ranks.h5', (c) => { layer(c, 'block1a_se_excite').inbound_nodes = [[['block1a_activation', 0, 0, {}], ['block1a_se_squeeze', 0, 0, {}]]]; }),
+    /ranks\.h5: block1a_se_excite: combines tensors of ranks 4 and 2 \(broadcast across ranks is not supported\); convert the model to ONNX \(tf2onnx\) and import that\n$/);
+});
