@@ -22,6 +22,10 @@
 #     inside the model (Rescaling, an adapted Normalization, a per-channel Rescaling), ZeroPadding2D
 #     before strided 'valid' depthwise convolutions, squeeze-and-excitation, Dropout on the residual;
 #     a 1x1 head upsampled x4 bilinearly; 64x64, pixel values 0..255 as they are.
+#   - keras_apps_mobilenetv3_lraspp.h5: keras.applications' MobileNetV3 blocks (its Rescaling to
+#     [-1, 1], hard swish as TFOpLambda arithmetic with numbers and a Multiply, squeeze-and-excitation
+#     with keepdims, layer names with '/') under an LR-ASPP head (tf.image.resize, '+' of two
+#     tensors, a nearest Resizing layer to a size no multiple of the input); 64x64, 0..255.
 # Reference processing for each: Pillow BILINEAR to the input size, the argmax (logit > 0 for the
 # sigmoid), Pillow NEAREST back to the photo.
 # Rerun (Debian python3-h5py, python3-torch, python3-pil; no network):
@@ -137,6 +141,22 @@ class Model:
     def concat(self, xs, name=None):
         return self.add('Concatenate', {'axis': 3}, xs, name, sum(self.ch[x] for x in xs))
 
+    def tf_op(self, fn, x, **kwargs):
+        """A TensorFlow function called on a Keras tensor (a TFOpLambda layer): its node is the
+        first argument's ref with the others as keyword arguments, tensors among them as refs."""
+        base = f'tf.{fn}'
+        n = self.count.get(base, 0)
+        self.count[base] = n + 1
+        name = base if n == 0 else f'{base}_{n}'
+        args = {k: ([v, 0, 0] if k == 'y' and isinstance(v, str) else v) for k, v in kwargs.items()}
+        self.layers.append({'class_name': 'TFOpLambda', 'config': {'name': name, 'trainable': True, 'dtype': 'float32', 'function': fn}, 'name': name,
+                            'inbound_nodes': [[x, 0, 0, {**args, 'name': None}]]})
+        self.ch[name] = self.ch[x]
+        return name
+
+    def relu(self, x, max_value=None, name=None):
+        return self.add('ReLU', {'max_value': max_value, 'negative_slope': 0.0, 'threshold': 0.0}, x, name)
+
     def config(self, output):
         return {'class_name': 'Functional', 'config': {'name': self.name, 'trainable': True, 'layers': self.layers,
                                                        'input_layers': [[self.layers[0]['name'], 0, 0]], 'output_layers': [[output, 0, 0]]}}
@@ -162,6 +182,16 @@ def pad2d(x, k, s, d=1, value=0.0):
     return F.pad(x, (l_, r_, t_, b_), value=value)
 
 
+def tf_resize(x, size, method):
+    """tf.image.resize on TensorFlow 2: half-pixel centres, no antialiasing."""
+    if method == 'bilinear':
+        return F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=False)
+    # nearest: source floor((i + 0.5) * in / out), clamped
+    hi = torch.clamp(torch.floor((torch.arange(size[0]) + 0.5) * x.shape[2] / size[0]).long(), max=x.shape[2] - 1)
+    wi = torch.clamp(torch.floor((torch.arange(size[1]) + 0.5) * x.shape[3] / size[1]).long(), max=x.shape[3] - 1)
+    return x[:, :, hi][:, :, :, wi]
+
+
 def activation(a, x):
     return {'linear': lambda v: v, 'relu': torch.relu, 'sigmoid': torch.sigmoid, 'softmax': lambda v: torch.softmax(v, 1),
             'swish': lambda v: v * torch.sigmoid(v)}[a](x)
@@ -171,6 +201,25 @@ def run(model, x):
     vals = {model.layers[0]['name']: x}
     for l in model.layers[1:]:
         cls, c, w = l['class_name'], l['config'], dict(model.weights.get(l['name'], []))
+        if cls == 'TFOpLambda':
+            src, _, _, kw = l['inbound_nodes'][0]
+            v, fn = vals[src], c['function']
+            y = kw.get('y')
+            y = vals[y[0]] if isinstance(y, list) else y
+            if fn in ('__operators__.add', 'math.add'):
+                v = v + y
+            elif fn == 'math.subtract':
+                v = v - y
+            elif fn == 'math.multiply':
+                v = v * y
+            elif fn == 'math.truediv':
+                v = v / y
+            elif fn == 'image.resize':
+                v = tf_resize(v, kw['size'], kw.get('method', 'bilinear'))
+            else:
+                raise ValueError(fn)
+            vals[l['name']] = v
+            continue
         ins = [vals[n[0]] for n in l['inbound_nodes'][0]]
         v = ins[0]
         if cls in ('Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'):
@@ -197,6 +246,10 @@ def run(model, x):
             v = (v - t(w['moving_mean'])[:, None, None]) * scale[:, None, None] + t(w['beta'])[:, None, None]
         elif cls == 'Activation':
             v = activation(c['activation'], v)
+        elif cls == 'ReLU':
+            v = torch.relu(v) if c['max_value'] is None else torch.clamp(v, 0, c['max_value'])
+        elif cls == 'Resizing':
+            v = tf_resize(v, [c['height'], c['width']], c['interpolation'])
         elif cls == 'ZeroPadding2D':
             (a, b), (l_, r_) = c['padding']
             v = F.pad(v, (l_, r_, a, b))
@@ -431,6 +484,51 @@ def keras_apps_efficientnet():
     return m, out, lambda a: a.astype(np.float32), 'pixel values 0..255 as they are (the preprocessing is in the model)'
 
 
+def keras_apps_mobilenetv3_lraspp():
+    # keras.applications' MobileNetV3 (Keras 2.12) as the encoder of an LR-ASPP head: its
+    # Rescaling to [-1, 1] inside the model; hard swish written as Keras writes it
+    # (x * ReLU(6)(x + 3) * (1 / 6): TFOpLambda arithmetic with numbers, a Multiply); squeeze-and-
+    # excitation with GlobalAveragePooling2D(keepdims=True); names with '/' (nested HDF5 groups);
+    # the head's branches resized by tf.image.resize (bilinear, TFOpLambda), added by '+' (a
+    # TFOpLambda of two tensors), and a Resizing layer by nearest to a size no multiple of the input.
+    m = Model('model_4', [64, 64, 3])
+    x = m.add('Rescaling', {'scale': 1 / 127.5, 'offset': -1.0}, 'input_1', 'rescaling')
+
+    def hard_sigmoid(x):
+        return m.tf_op('math.multiply', m.relu(m.tf_op('__operators__.add', x, y=3.0), 6.0), y=1 / 6)
+
+    def hard_swish(x):
+        return m.add('Multiply', {}, [x, hard_sigmoid(x)])
+    x = m.conv(x, 16, 3, strides=2, use_bias=False, name='Conv')
+    x = hard_swish(m.bn(x, 'Conv/BatchNorm'))
+
+    def block(x, prefix, expand, filters, stride, act):
+        if expand:
+            x = act(m.bn(m.conv(x, expand, 1, use_bias=False, name=prefix + 'expand'), prefix + 'expand/BatchNorm'))
+        if stride == 2:
+            x = m.zero_pad(x, [[0, 1], [0, 1]], prefix + 'depthwise/pad')
+        x = m.depthwise(x, 3, stride, prefix + 'depthwise', 'valid' if stride == 2 else 'same')
+        x = act(m.bn(x, prefix + 'depthwise/BatchNorm'))
+        c = m.ch[x]
+        se = m.add('GlobalAveragePooling2D', {'data_format': 'channels_last', 'keepdims': True}, x, prefix + 'squeeze_excite/AvgPool')
+        se = m.relu(m.conv(se, max(4, c // 4), 1, name=prefix + 'squeeze_excite/Conv'))
+        se = hard_sigmoid(m.conv(se, c, 1, name=prefix + 'squeeze_excite/Conv_1'))
+        x = m.add('Multiply', {}, [x, se], prefix + 'squeeze_excite/Mul')
+        return m.bn(m.conv(x, filters, 1, use_bias=False, name=prefix + 'project'), prefix + 'project/BatchNorm')
+    low = block(x, 'expanded_conv/', None, 16, 2, m.relu)
+    high = block(low, 'expanded_conv_1/', 48, 32, 2, hard_swish)
+    b1 = m.relu(m.bn(m.conv(high, 16, 1, use_bias=False, name='lraspp_conv'), 'lraspp_bn'))
+    b2 = m.add('GlobalAveragePooling2D', {'data_format': 'channels_last', 'keepdims': True}, high, 'lraspp_pool')
+    b2 = m.conv(b2, 16, 1, activation='sigmoid', name='lraspp_gate')
+    x = m.add('Multiply', {}, [b1, b2], 'lraspp_mul')
+    x = m.tf_op('image.resize', x, size=[16, 16])
+    x = m.conv(x, 4, 1, name='seg_head')
+    x = m.tf_op('__operators__.add', x, y=m.conv(low, 4, 1, name='low_head'))
+    x = m.add('Resizing', {'height': 24, 'width': 24, 'interpolation': 'nearest', 'crop_to_aspect_ratio': False}, x, 'resizing')
+    out = m.tf_op('image.resize', x, size=[64, 64], method='bilinear')
+    return m, out, lambda a: a.astype(np.float32), 'pixel values 0..255 as they are (the Rescaling is in the model)'
+
+
 def near_mask(z):
     if z.shape[0] == 1:
         return (z[0].abs() < NEAR).numpy()
@@ -441,14 +539,14 @@ def near_mask(z):
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = []
-    for build in [oxford_pets, sm_unet_resnet, sm_psp_efficientnet, keras_apps_efficientnet]:
+    for build in [oxford_pets, sm_unet_resnet, sm_psp_efficientnet, keras_apps_efficientnet, keras_apps_mobilenetv3_lraspp]:
         m, out, prep, what = build()
         name = build.__name__
         m.save(os.path.join(OUT, f'{name}.h5'), out)
         H, W = m.shape[:2]
         # The scores before the final softmax or sigmoid: the same argmax, and the near-ties of the logits.
         last = next(l for l in m.layers if l['name'] == out)
-        pre = last['inbound_nodes'][0][0][0] if last['class_name'] == 'Activation' else None
+        pre = last['inbound_nodes'][0][0][0] if last['class_name'] == 'Activation' else out if last['config'].get('activation', 'linear') == 'linear' else None
         for p in PHOTOS:
             img = Image.open(p).convert('RGB')
             x = torch.from_numpy(prep(np.asarray(img.resize((W, H), Image.BILINEAR)))).permute(2, 0, 1)[None].contiguous()

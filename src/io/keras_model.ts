@@ -30,6 +30,12 @@ const TF_OP_ACTIVATIONS: Record<string, string> = {
   'nn.relu': 'relu', 'nn.relu6': 'relu6', 'math.sigmoid': 'sigmoid', 'nn.sigmoid': 'sigmoid', 'math.tanh': 'tanh', 'nn.tanh': 'tanh',
   'nn.elu': 'elu', 'nn.selu': 'selu', 'math.softplus': 'softplus', 'nn.softplus': 'softplus', 'nn.swish': 'swish', 'nn.silu': 'swish',
 };
+/** TensorFlow arithmetic called on a Keras tensor (x + y, x * y, ...), by what it computes. */
+const TF_OP_ARITHMETIC: Record<string, 'add' | 'subtract' | 'multiply' | 'divide'> = {
+  '__operators__.add': 'add', 'math.add': 'add', 'math.subtract': 'subtract', 'math.multiply': 'multiply', 'math.truediv': 'divide', 'math.divide': 'divide',
+};
+/** A Keras tensor as Keras writes one in a call's arguments: [layer, node, tensor]. */
+const isRef = (v: unknown): v is [string, number, number] => Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number';
 /** Layers that only reshape or normalise the scores, cut from the end of the network. */
 const SCORE_TAIL = new Set(['Reshape', 'Permute', 'Softmax']);
 
@@ -93,16 +99,38 @@ class Flattener {
 
   /**
    * A TFOpLambda: its node is the first argument's ref with the other arguments as keyword
-   * arguments. A function that is an activation of that one tensor becomes an Activation layer.
+   * arguments. Read: a function that is an activation of that one tensor (an Activation layer);
+   * arithmetic with a number (x + 3, x / 255: a Rescaling layer) or a sum or product of two
+   * tensors (Add, Multiply); tf.image.resize to a fixed size (ImageResize).
    */
   private tfOp(l: Json, lname: string, node: unknown[] | undefined, resolve: (r: unknown) => Ref, model: string): void {
-    const fn = String((l.config as Json)?.function), act = TF_OP_ACTIVATIONS[fn];
+    const fn = String((l.config as Json)?.function);
     const kwargs = (node?.[3] ?? {}) as Json;
-    const extra = Object.entries(kwargs).filter(([k, v]) => !(k === 'name' && v === null)).map(([k]) => k);
-    if (!act || typeof node?.[0] !== 'string' || extra.length) {
-      throw new UserError(`${this.file}: layer ${lname} calls tf.${fn}${extra.length ? ` with ${extra.join(', ')}` : ''}, which pixelwise cannot convert (it converts tf.nn.relu and the like); convert the model to ONNX (tf2onnx) and import that`);
-    }
-    this.add({ class_name: 'Activation', name: lname, config: { name: lname, trainable: false, dtype: 'float32', activation: act }, inputs: [resolve(node)] }, model);
+    const args = Object.entries(kwargs).filter(([k, v]) => !(k === 'name' && v === null));
+    const refuse = (what = args.length ? ` with ${args.map(([k]) => k).join(', ')}` : ''): never => {
+      throw new UserError(`${this.file}: layer ${lname} calls tf.${fn}${what}, which pixelwise cannot convert (it converts activations, arithmetic with a number, sums and products, tf.image.resize to a fixed size); convert the model to ONNX (tf2onnx) and import that`);
+    };
+    if (typeof node?.[0] !== 'string') refuse();
+    const x = resolve(node), y = kwargs.y;
+    const add = (class_name: string, config: Json, inputs: Ref[]) => this.add({ class_name, name: lname, config: { name: lname, trainable: false, dtype: 'float32', ...config }, inputs }, model);
+    const act = TF_OP_ACTIVATIONS[fn], op = TF_OP_ARITHMETIC[fn];
+    if (act) {
+      if (args.length) refuse();
+      add('Activation', { activation: act }, [x]);
+    } else if (op) {
+      if (args.some(([k]) => k !== 'y')) refuse();
+      if (typeof y === 'number') {
+        const scale = op === 'multiply' ? y : op === 'divide' ? 1 / y : 1, offset = op === 'add' ? y : op === 'subtract' ? -y : 0;
+        add('Rescaling', { scale, offset }, [x]);
+      } else if (isRef(y) && (op === 'add' || op === 'multiply')) add(op === 'add' ? 'Add' : 'Multiply', {}, [x, resolve(y)]);
+      else refuse();
+    } else if (fn === 'image.resize') {
+      const size = kwargs.size, method = kwargs.method ?? 'bilinear';
+      const fixed = Array.isArray(size) && size.length === 2 && size.every((v) => Number.isInteger(v) && (v as number) > 0);
+      const plain = args.every(([k, v]) => ['size', 'method'].includes(k) || (['antialias', 'preserve_aspect_ratio'].includes(k) && !v));
+      if (!fixed || !plain || (method !== 'bilinear' && method !== 'nearest')) refuse(` with ${args.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
+      add('ImageResize', { size, method }, [x]);
+    } else refuse();
   }
 
   private sequential(config: unknown, inputs: Ref[] | null, name: string): Ref[] {
@@ -159,6 +187,9 @@ function forTfjs(e: Entry): Json[] {
   // convolution with a bias, whose weights normalizationWeights() computes from the layer's.
   if (e.class_name === 'Normalization') {
     return [{ class_name: 'DepthwiseConv2D', name: e.name, config: { name: e.name, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', depth_multiplier: 1, use_bias: true }, inbound_nodes: inbound(e.inputs) }];
+  }
+  if (e.class_name === 'Resizing') {
+    return [{ class_name: 'ImageResize', name: e.name, config: { name: e.name, size: [config.height, config.width], method: config.interpolation ?? 'bilinear' }, inbound_nodes: inbound(e.inputs) }];
   }
   if (e.class_name === 'GlobalAveragePooling2D' && config.keepdims) return [{ class_name: 'GlobalAvgPool', name: e.name, config: { name: e.name }, inbound_nodes: inbound(e.inputs) }];
   return [{ class_name: e.class_name, name: e.name, config, inbound_nodes: inbound(e.inputs) }];
@@ -233,6 +264,10 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     if (e.class_name === 'ReLU' && (Number(e.config.negative_slope ?? 0) !== 0 || Number(e.config.threshold ?? 0) !== 0)) {
       throw new UserError(`${file}: layer ${e.name} is a ReLU with a negative slope or threshold, which pixelwise cannot convert; convert the model to ONNX (tf2onnx) and import that`);
     }
+    if (e.class_name === 'Resizing' && (e.config.crop_to_aspect_ratio || !['bilinear', 'nearest', undefined].includes(e.config.interpolation as string))) {
+      throw new UserError(`${file}: layer ${e.name} is a Resizing ${e.config.crop_to_aspect_ratio ? 'that crops to the aspect ratio' : `by ${String(e.config.interpolation)}`}, which pixelwise cannot convert (it converts bilinear and nearest); convert the model to ONNX (tf2onnx) and import that`);
+    }
+    if (e.class_name === 'Resizing') continue;
     if (e.class_name === 'Normalization') {
       const axis = Array.isArray(e.config.axis) ? e.config.axis : [e.config.axis ?? -1];
       if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== 3) || e.config.invert) {

@@ -303,6 +303,7 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
   GlobalAvgPool: selfExporting,
   PaddedAvgPool: selfExporting,
   BinaryScores: selfExporting,
+  ImageResize: selfExporting,
 };
 
 function pool(c: ExportContext, op: string): void {

@@ -569,6 +569,38 @@ export class BinaryScores extends tfl.layers.Layer implements OnnxExportable {
   }
 }
 
-for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, PaddedAvgPool, BinaryScores]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+/**
+ * TensorFlow 2's tf.image.resize to a fixed size (half-pixel centres, no antialiasing), bilinear or
+ * nearest: what Keras models resize with (tf.image.resize called on a tensor, the Resizing
+ * layer). Imported Keras models only (io/keras_model.ts); the zoo resamples with Resample.
+ */
+export class ImageResize extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'ImageResize';
+  private readonly size: [number, number];
+  private readonly method: 'bilinear' | 'nearest';
+  constructor(c: { name: string; size: [number, number]; method: 'bilinear' | 'nearest' }) {
+    super({ name: c.name });
+    this.size = c.size; this.method = c.method;
+  }
+  computeOutputShape(s: Shape | Shape[]): Shape { const a = s as Shape; return [a[0], this.size[0], this.size[1], a[3]]; }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => (this.method === 'bilinear' ? tf.image.resizeBilinear(one(inputs), this.size, false, true) : tf.image.resizeNearestNeighbor(one(inputs), this.size, false, true)));
+  }
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), size: this.size, method: this.method }; }
+  exportOnnx(c: OnnxLayerContext): void {
+    // Sizes [N, C, h, w]: the batch and channels of the input, the fixed height and width.
+    const t = (s: string) => `${c.name}/${s}`;
+    c.node('Shape', [c.inputs[0]], [t('shape')]);
+    c.node('Slice', [t('shape'), c.int64Init('zero', [0]), c.int64Init('two', [2])], [t('nc')]);
+    c.node('Concat', [t('nc'), c.int64Init('hw', this.size)], [t('sizes')], { axis: 0 });
+    const empty = c.floatInit('empty', new Float32Array(0), [0]);
+    // TF's nearest with half-pixel centres: source floor((x + 0.5) * in / out).
+    c.node('Resize', [c.inputs[0], empty, empty, t('sizes')], [c.output], this.method === 'bilinear'
+      ? { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }
+      : { mode: 'nearest', coordinate_transformation_mode: 'tf_half_pixel_for_nn', nearest_mode: 'floor' });
+  }
+}
+
+for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, PaddedAvgPool, BinaryScores, ImageResize]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 export const applyLayer = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;

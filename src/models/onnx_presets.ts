@@ -46,6 +46,6 @@ export const ONNX_PRESETS: Record<string, OnnxPreset> = {
   'keras-raw': {
     summary: 'pixel values 0..255 unchanged',
     normalization: { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] },
-    notes: 'Input as pixel values 0..255 unchanged (keras.applications\' EfficientNet, whose preprocessing is inside the model; classification_models\' ResNets).',
+    notes: 'Input as pixel values 0..255 unchanged (keras.applications\' EfficientNet and MobileNetV3, whose preprocessing is inside the model; classification_models\' ResNets).',
   },
 };

@@ -69,8 +69,15 @@ test('Keras files it cannot read are refused in one line naming the file and wha
   // A layer the exporter cannot write (inside the nested encoder), and a channels_first layer.
   const encoderLayer = (c: KerasConfig, name: string) => ((c.config.layers.find((l) => l.name === 'encoder')!.config as { layers: { name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.name === name)!.config);
   refused(await variant('gelu.h5', (c) => { encoderLayer(c, 'enc_conv1').activation = 'gelu'; }), /gelu\.h5: activation gelu in enc_conv1 is not supported; convert the model to ONNX \(tf2onnx\) and import that\n$/);
-  refused(await variant('tfop.h5', (c) => { c.config.layers.splice(4, 0, { class_name: 'TFOpLambda', config: { name: 'tf.math.add', function: 'math.add' }, name: 'tf.math.add', inbound_nodes: [['dropout', 0, 0, { y: ['concatenate', 0, 0], name: null }]] }); }),
-    /tfop\.h5: layer tf\.math\.add calls tf\.math\.add with y, which pixelwise cannot convert \(it converts tf\.nn\.relu and the like\)/);
+  refused(await variant('tfop.h5', (c) => {
+    c.config.layers.splice(4, 0, { class_name: 'TFOpLambda', config: { name: 'tf.math.maximum', function: 'math.maximum' }, name: 'tf.math.maximum', inbound_nodes: [['dropout', 0, 0, { y: ['concatenate', 0, 0], name: null }]] });
+    c.config.layers.find((l) => l.name === 'logits_conv')!.inbound_nodes = [[['tf.math.maximum', 0, 0, {}]]];
+  }), /tfop\.h5: layer tf\.math\.maximum calls tf\.math\.maximum with y, which pixelwise cannot convert \(it converts activations, arithmetic with a number, sums and products, tf\.image\.resize to a fixed size\)/);
+  // A difference of two tensors (Keras's x - y): not converted.
+  refused(await variant('subtract.h5', (c) => {
+    c.config.layers.splice(4, 0, { class_name: 'TFOpLambda', config: { name: 'tf.math.subtract', function: 'math.subtract' }, name: 'tf.math.subtract', inbound_nodes: [['dropout', 0, 0, { y: ['concatenate', 0, 0], name: null }]] });
+    c.config.layers.find((l) => l.name === 'logits_conv')!.inbound_nodes = [[['tf.math.subtract', 0, 0, {}]]];
+  }), /subtract\.h5: layer tf\.math\.subtract calls tf\.math\.subtract with y, which pixelwise cannot convert/);
   // A layer called twice (shared weights), a second input, a name used in the nested model and outside it.
   refused(await variant('shared.h5', (c) => { c.config.layers.find((l) => l.name === 'dropout')!.inbound_nodes = [[['concatenate', 0, 0, {}]], [['concatenate', 0, 0, {}]]]; }),
     /shared\.h5: layer dropout is called 2 times \(shared weights\); pixelwise reads models whose layers are called once\n$/);

@@ -1,7 +1,7 @@
 // Keras models in the shapes users have (test/fixtures/keras_zoo, made by bench/keras_zoo_export.py):
 // keras.io's U-Net for the Oxford pets, segmentation_models' Unet on classification_models' ResNet
 // and its PSPNet on the efficientnet package's EfficientNet, keras.applications' EfficientNet as an
-// encoder (smaller widths, the same layers), saved
+// encoder and its MobileNetV3 under an LR-ASPP head (smaller widths, the same layers), saved
 // whole in HDF5, imported with the preset of their preprocessing, against the same networks computed
 // in PyTorch by an interpreter of the layer list that writes TensorFlow's rules out. Every pixel
 // must agree but near-ties.
@@ -62,6 +62,11 @@ test('keras.applications\' EfficientNet as an encoder (its Rescaling and adapted
   await agreesWithReference(out, cases('keras_apps_efficientnet'));
 });
 
+test('keras.applications\' MobileNetV3 blocks under an LR-ASPP head (hard swish as TFOpLambda arithmetic, names with \'/\', tf.image.resize, a sum of two tensors by \'+\', a nearest Resizing layer), with --preset keras-raw: the reference\'s label maps', async () => {
+  const out = imported('keras_apps_mobilenetv3_lraspp', '--preset', 'keras-raw');
+  await agreesWithReference(out, cases('keras_apps_mobilenetv3_lraspp'));
+});
+
 test('Keras layers whose function pixelwise would compute otherwise are refused in one line', async () => {
   const psp = (name: string, change: (c: KerasConfig) => void) => kerasVariant(path.join(FIX, 'sm_psp_efficientnet.h5'), name, change);
   const layer = (c: KerasConfig, name: string) => c.config.layers.find((l) => l.name === name)!;
@@ -76,6 +81,11 @@ test('Keras layers whose function pixelwise would compute otherwise are refused 
     /maxkeep\.h5: layer block3a_se_squeeze is a GlobalMaxPooling2D that keeps its dims, which pixelwise cannot convert; convert the model to ONNX \(tf2onnx\) and import that\n$/);
   refused(await psp('leaky.h5', (c) => { const l = layer(c, 'aggregation_relu'); l.class_name = 'ReLU'; l.config = { name: 'aggregation_relu', max_value: null, negative_slope: 0.1, threshold: 0 }; }),
     /leaky\.h5: layer aggregation_relu is a ReLU with a negative slope or threshold, which pixelwise cannot convert/);
+  refused(await psp('antialias.h5', (c) => {
+    const i = c.config.layers.findIndex((l) => l.name === 'final_upsampling');
+    c.config.layers.splice(i + 1, 0, { class_name: 'TFOpLambda', config: { name: 'tf.image.resize', function: 'image.resize' }, name: 'tf.image.resize', inbound_nodes: [['final_upsampling', 0, 0, { size: [96, 96], antialias: true, name: null }]] });
+    layer(c, 'softmax').inbound_nodes = [[['tf.image.resize', 0, 0, {}]]];
+  }), /antialias\.h5: layer tf\.image\.resize calls tf\.image\.resize with size=\[96,96\], antialias=true, which pixelwise cannot convert/);
   // A vector multiplied into an image: Keras aligns it with the image's last axes.
   refused(await psp('ranks.h5', (c) => { layer(c, 'block1a_se_excite').inbound_nodes = [[['block1a_activation', 0, 0, {}], ['block1a_se_squeeze', 0, 0, {}]]]; }),
     /ranks\.h5: block1a_se_excite: combines tensors of ranks 4 and 2 \(broadcast across ranks is not supported\); convert the model to ONNX \(tf2onnx\) and import that\n$/);
