@@ -1,5 +1,6 @@
 // ONNX graphs imported from elsewhere (`pixelwise import --from X.onnx`, test/io/onnx_graphs.ts, and a
-// SegFormer written by torch.onnx.export, test/fixtures/torch_exports) run in the browser module
+// SegFormer written by torch.onnx.export, test/fixtures/torch_exports; Keras HDF5 models converted by
+// pixelwise, test/fixtures/keras_zoo) run in the browser module
 // (onnxruntime-web in Chromium, through the server's model folder) as in Node: the nodes the import
 // adds at a graph's ends (Transposes, a Reshape, a Resize whose size is read from the input's
 // shape), the graph cut before that Resize, scores at a fraction of the input taken straight to the
@@ -19,9 +20,10 @@ import { writeKerasGraph, writeSegformerFolder } from '../io/onnx_graphs.ts';
 import { tempDir } from '../helpers.ts';
 import { noChromium, withServedPage } from './served_page.ts';
 
+const KERAS_ZOO = path.resolve(import.meta.dirname, '../fixtures/keras_zoo');
 const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
 
-test('web: imported ONNX graphs (transformers.js folders, a Keras model through tf2onnx) give Node\'s label maps in the browser', { skip: noChromium, timeout: 180_000 }, async (t) => {
+test('web: imported ONNX graphs (transformers.js folders, a Keras model through tf2onnx, Keras HDF5 models) give Node\'s label maps in the browser', { skip: noChromium, timeout: 180_000 }, async (t) => {
   const rng = new Rng(11), randoms = (n: number, s: number) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
   const models = tempDir('pw-imported-'), src = tempDir();
   writeSegformerFolder(path.join(src, 'segformer'), randoms(4 * 3 * 16, 0.5), randoms(4, 0.1));
@@ -38,13 +40,17 @@ test('web: imported ONNX graphs (transformers.js folders, a Keras model through 
     // The graph alone (without its folder's processor) takes any size: its quarter-size scores resized to the input in the graph.
     ['--from', path.join(src, 'segformer-alone.onnx'), '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--out', path.join(models, 'torch-segformer-any')],
     // image-segmentation-keras's processing: OpenCV's bilinear in, OpenCV's nearest back.
-    ['--from', path.join(src, 'keras.onnx'), '--preset', 'image-segmentation-keras', '--out', path.join(models, 'keras')]]) {
+    ['--from', path.join(src, 'keras.onnx'), '--preset', 'image-segmentation-keras', '--out', path.join(models, 'keras')],
+    // Keras HDF5 models converted by pixelwise: 'same' pooling, squeeze-and-excitation, TF 2's
+    // nearest and bilinear resizes to fixed sizes (test/fixtures/keras_zoo).
+    ['--from', path.join(KERAS_ZOO, 'sm_psp_efficientnet.h5'), '--preset', 'keras-torch', '--out', path.join(models, 'keras-psp')],
+    ['--from', path.join(KERAS_ZOO, 'keras_apps_mobilenetv3_lraspp.h5'), '--preset', 'keras-raw', '--out', path.join(models, 'keras-lraspp')]]) {
     const r = cli('import', ...args);
     assert.equal(r.status, 0, r.stderr);
   }
   const img = { data: Uint8Array.from({ length: 97 * 71 * 3 }, () => rng.int(256)), width: 97, height: 71 };
   await withServedPage({ modelsDir: models }, async (page) => {
-    for (const name of ['segformer', 'torch-segformer', 'torch-segformer-bicubic', 'torch-segformer-any', 'keras']) {
+    for (const name of ['segformer', 'torch-segformer', 'torch-segformer-bicubic', 'torch-segformer-any', 'keras', 'keras-psp', 'keras-lraspp']) {
       const dir = path.join(models, name);
       const web = await page.evaluate(async ([name, data, width, height]) => {
         const { load } = await import('/lib/pixelwise-web.js' as string);
