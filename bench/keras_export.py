@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from PIL import Image
 sys.path.insert(0, os.path.dirname(__file__))
 from torch_exports import NEAR, packed  # noqa: E402
+import keras3_from_h5  # noqa: E402
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else 'test/fixtures/keras'
 PHOTOS = ['assets/photos/chelsea.png', 'assets/photos/coffee.png']
@@ -268,6 +269,9 @@ def deeplab_style():
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = tutorial() + isk_sequential() + deeplab_style()
+    # The same models as Keras 3 archives (the same weights, so the same reference).
+    for name in ['unet_tutorial', 'isk_sequential', 'deeplab_style']:
+        keras3_from_h5.convert(os.path.join(OUT, f'{name}.h5'), os.path.join(OUT, f'{name}.keras'))
     with open(os.path.join(OUT, 'reference.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'h5py': h5py.__version__, 'near': NEAR, 'cases': cases}, f)
     for c in cases:

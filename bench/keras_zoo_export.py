@@ -39,6 +39,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(__file__))
 from torch_exports import NEAR, packed  # noqa: E402
 from keras_export import INIT, bn, conv, save  # noqa: E402
+import keras3_from_h5  # noqa: E402
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else 'test/fixtures/keras_zoo'
 PHOTOS = ['assets/photos/chelsea.png', 'assets/photos/coffee.png']
@@ -536,6 +537,10 @@ def near_mask(z):
     return ((top[0] - top[1]) < NEAR).numpy()
 
 
+# Also written as Keras 3 archives (the same weights: the same reference label maps).
+KERAS3 = {'oxford_pets', 'sm_unet_resnet', 'keras_apps_mobilenetv3_lraspp'}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = []
@@ -543,6 +548,8 @@ def main():
         m, out, prep, what = build()
         name = build.__name__
         m.save(os.path.join(OUT, f'{name}.h5'), out)
+        if name in KERAS3:
+            keras3_from_h5.convert(os.path.join(OUT, f'{name}.h5'), os.path.join(OUT, f'{name}.keras'))
         H, W = m.shape[:2]
         # The scores before the final softmax or sigmoid: the same argmax, and the near-ties of the logits.
         last = next(l for l in m.layers if l['name'] == out)

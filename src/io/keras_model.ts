@@ -10,6 +10,7 @@ import { LAYER_KINDS } from '../models/layer_kinds.js';
 import { exportNetworkOnnx } from './onnx_export.js';
 import { readKerasH5 } from './encoder_weights.js';
 import { readHdf5 } from './hdf5.js';
+import { readKerasArchive } from './keras3.js';
 import { UserError } from '../util/errors.js';
 
 type Json = Record<string, unknown>;
@@ -196,6 +197,7 @@ function forTfjs(e: Entry): Json[] {
 }
 
 type Tensors = Awaited<ReturnType<typeof readKerasH5>>;
+type Tensor = Tensors extends Map<string, infer T> ? T : never;
 
 /**
  * A Normalization layer's mean and variance (its adapted weights, or its config's constants) as
@@ -219,11 +221,22 @@ function normalizationWeights(file: string, e: Entry, tensors: Tensors): void {
 
 /** A Keras 2 HDF5 model file as an ONNX graph (NCHW, its scores before any final softmax). */
 export async function kerasToOnnx(file: string): Promise<KerasGraph> {
-  const meta = await readModelConfig(file);
-  if (!meta) throw new UserError(`${file}: holds weights only (no model_config: Keras's save_weights); save the whole model (model.save('model.h5')) and import that, or give the file to train --encoder-weights`);
-  const { config, kerasVersion } = meta;
+  // Where each layer's weights come from: Keras 2's by layer and weight name, a Keras 3 archive's
+  // by layer and position.
+  let config: Json, kerasVersion: string, weightOf: (layer: string, index: number, base: string) => { key: string; t: Tensor | undefined };
+  let named: Tensors | null = null;
+  if (/\.keras$/i.test(file)) {
+    const archive = await readKerasArchive(file);
+    ({ config, kerasVersion } = archive);
+    weightOf = (layer, index) => ({ key: `variable ${index} of ${layer} in model.weights.h5`, t: archive.variable(layer, index) });
+  } else {
+    const meta = await readModelConfig(file);
+    if (!meta) throw new UserError(`${file}: holds weights only (no model_config: Keras's save_weights); save the whole model (model.save('model.h5')) and import that, or give the file to train --encoder-weights`);
+    ({ config, kerasVersion } = meta);
+    if (/^3\./.test(kerasVersion)) throw new UserError(`${file}: an HDF5 file written by Keras ${kerasVersion}; save the model as a .keras archive (model.save('model.keras')) and import that`);
+    weightOf = (layer, _index, base) => ({ key: `${layer}/${base} in model_weights`, t: named?.get(`${layer}/${base}`) });
+  }
   const cls = String(config.class_name);
-  if (/^3\./.test(kerasVersion)) throw new UserError(`${file}: written by Keras ${kerasVersion}; pixelwise reads Keras 2 model files: save it with tf.keras of TensorFlow 2.15 or earlier (or tf_keras), or convert it to ONNX (tf2onnx) and import that`);
   if (!MODEL_CLASSES.has(cls)) throw new UserError(`${file}: its model_config is a ${cls}, not a Keras Functional or Sequential model`);
 
   const flat = new Flattener(file);
@@ -269,6 +282,7 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     }
     if (e.class_name === 'Resizing') continue;
     if (e.class_name === 'Normalization') {
+      if (/\.keras$/i.test(file)) throw new UserError(`${file}: layer ${e.name} is a Normalization, which pixelwise reads from Keras 2 files only; convert the model to ONNX (tf2onnx) and import that`);
       const axis = Array.isArray(e.config.axis) ? e.config.axis : [e.config.axis ?? -1];
       if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== 3) || e.config.invert) {
         throw new UserError(`${file}: layer ${e.name} is a Normalization ${e.config.invert ? 'that inverts' : `over axis ${JSON.stringify(e.config.axis)}`}; pixelwise converts one over the channels; convert the model to ONNX (tf2onnx) and import that`);
@@ -289,14 +303,15 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     net = await tfl.models.modelFromJSON({ modelTopology: { class_name: 'Functional', config: { name: 'model', layers: entries.flatMap(forTfjs), input_layers: [[input.name, 0, 0]], output_layers: [[out.layer, 0, out.tensor]] } } } as unknown as tf.io.ModelJSON);
   } catch (e) { throw new UserError(`${file}: tfjs-layers cannot rebuild the model (${(e as Error).message.split('\n')[0]}); convert it to ONNX (tf2onnx) and import that`); }
   try {
-    const tensors = await readKerasH5(file);
-    for (const e of entries) if (e.class_name === 'Normalization') normalizationWeights(file, e, tensors);
+    if (!/\.keras$/i.test(file)) {
+      named = await readKerasH5(file);
+      for (const e of entries) if (e.class_name === 'Normalization') normalizationWeights(file, e, named);
+    }
     for (const layer of net.layers) {
       if (!layer.weights.length) continue;
-      const values = layer.weights.map((w) => {
-        const base = w.originalName.slice(w.originalName.lastIndexOf('/') + 1), key = `${layer.name}/${base}`;
-        const t = tensors.get(key);
-        if (!t) throw new UserError(`${file}: no weight ${key} in model_weights; is the file complete?`);
+      const values = layer.weights.map((w, i) => {
+        const { key, t } = weightOf(layer.name, i, w.originalName.slice(w.originalName.lastIndexOf('/') + 1));
+        if (!t) throw new UserError(`${file}: no weight ${key}; is the file complete?`);
         if (t.shape.join('x') !== w.shape.join('x')) throw new UserError(`${file}: ${key} is ${t.shape.join('x')} where the layer needs ${w.shape.join('x')}`);
         return tf.tensor(t.data, t.shape);
       });

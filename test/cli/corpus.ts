@@ -209,6 +209,8 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   const keras = fs.readFileSync(path.resolve('test/fixtures/keras/unet_tutorial.h5'));
   fs.writeFileSync(p('cut.h5'), keras.subarray(0, 3000));
   cases.push({ command: 'import', name: 'a Keras .h5 cut short', args: ['import', '--from', p('cut.h5'), '--mean', '0,0,0', '--std', '1,1,1', '--out', p('imported11')], expect: 'error', message: /^pixelwise: \S*cut\.h5: not a readable HDF5 file \(damaged or cut short\)$/ });
+  fs.writeFileSync(p('cut.keras'), fs.readFileSync(path.resolve('test/fixtures/keras_zoo/oxford_pets.keras')).subarray(0, 5000));
+  cases.push({ command: 'import', name: 'a Keras 3 archive cut short', args: ['import', '--from', p('cut.keras'), '--mean', '0,0,0', '--std', '1,1,1', '--out', p('imported13')], expect: 'error', message: /^pixelwise: \S*cut\.keras: a damaged zip \(.+\); save the model again$/ });
   cases.push({ command: 'train', name: '--encoder-weights: an .h5 cut short', args: train(ds('h5'), ['--arch', 'vgg_unet', '--encoder-weights', p('cut.h5')]), expect: 'error', message: /cut\.h5: not a readable HDF5 file \(damaged or cut short\)$/ });
   const quarter = p('segformer');
   const imported = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/tiny-segformer`, '--out', quarter], { encoding: 'utf8' });

@@ -3,7 +3,8 @@
 // TypeScript and imported, against the same networks computed in PyTorch from the same weights
 // (TF's padding rules written out there): a Functional model with a nested Functional encoder of two
 // outputs and a nested Sequential block (a 'same' Conv2DTranspose of stride 2 and kernel 3), and a
-// Sequential model ending as image-segmentation-keras's do (Reshape, softmax), with its preset.
+// Sequential model ending as image-segmentation-keras's do (Reshape, softmax), with its preset; and
+// the same models as Keras 3 archives (bench/keras3_from_h5.py).
 // Every pixel must agree but near-ties.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { readCard } from '../../src/models/package.ts';
 import { tempDir } from '../helpers.ts';
 import { agreesWithReference, cli, type ReferenceCase } from './reference_maps.ts';
-import { kerasVariant, type KerasConfig } from './keras_files.ts';
+import { importRefused, kerasVariant, type KerasConfig } from './keras_files.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/keras');
 const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
@@ -50,18 +51,23 @@ test('a Keras model as keras.io\'s DeepLabV3+ writes one (tf.nn.relu on tensors,
   await agreesWithReference(out, cases('deeplab_style'));
 });
 
+test('the same three models as Keras 3 archives (.keras: nested models by their weights\' paths, a Sequential model, keras.ops.relu on tensors): the same reference label maps', async () => {
+  for (const [model, flags] of [['unet_tutorial', ['--mean', '0,0,0', '--std', '1,1,1']], ['isk_sequential', ['--preset', 'image-segmentation-keras']],
+    ['deeplab_style', ['--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5']]] as const) {
+    const out = path.join(tempDir(), model);
+    const r = cli('import', '--from', path.join(FIX, `${model}.keras`), ...flags, '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\(Keras 3\.6\.0 -> ONNX, /);
+    await agreesWithReference(out, cases(model));
+  }
+});
+
 const variant = (name: string, change: (config: KerasConfig) => void, attrs: Record<string, string | null> = {}) => kerasVariant(path.join(FIX, 'unet_tutorial.h5'), name, change, attrs);
 
 test('Keras files it cannot read are refused in one line naming the file and what to do', async () => {
-  const refused = (file: string, message: RegExp) => {
-    const out = path.join(tempDir(), 'pkg'), r = cli('import', '--from', file, '--mean', '0,0,0', '--std', '1,1,1', '--out', out);
-    assert.equal(r.status, 2, `${file}: ${r.stderr}`);
-    assert.match(r.stderr, message);
-    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
-    assert.ok(!fs.existsSync(out));
-  };
+  const refused = (file: string, message: RegExp) => importRefused(file, ['--mean', '0,0,0', '--std', '1,1,1'], message);
   refused(await variant('weights.h5', () => {}, { model_config: null }), /^pixelwise: \S+weights\.h5: holds weights only \(no model_config: Keras's save_weights\); save the whole model \(model\.save\('model\.h5'\)\) and import that, or give the file to train --encoder-weights\n$/);
-  refused(await variant('keras3.h5', () => {}, { keras_version: '3.3.3' }), /keras3\.h5: written by Keras 3\.3\.3; pixelwise reads Keras 2 model files: save it with tf\.keras of TensorFlow 2\.15 or earlier/);
+  refused(await variant('keras3.h5', () => {}, { keras_version: '3.3.3' }), /keras3\.h5: an HDF5 file written by Keras 3\.3\.3; save the model as a \.keras archive \(model\.save\('model\.keras'\)\) and import that\n$/);
   refused(await variant('lambda.h5', (c) => { const d = c.config.layers.find((l) => l.name === 'dropout')!; d.class_name = 'Lambda'; d.config = { name: 'dropout', function: ['4wEAAAAAAAAA', null, null], function_type: 'lambda' }; }),
     /lambda\.h5: layer dropout is a Lambda, which pixelwise cannot convert \(Python code\); convert the model to ONNX \(tf2onnx\) and import that\n$/);
   refused(await variant('renamed.h5', (c) => { const l = c.config.layers.find((x) => x.name === 'logits_conv')!; l.name = 'head'; (l.config as Record<string, unknown>).name = 'head'; (c.config as unknown as { output_layers: unknown }).output_layers = [['head', 0, 0]]; }),
@@ -101,7 +107,4 @@ test('Keras files it cannot read are refused in one line naming the file and wha
   const cut = path.join(tempDir(), 'cut.h5');
   fs.writeFileSync(cut, fs.readFileSync(path.join(FIX, 'unet_tutorial.h5')).subarray(0, 3000));
   refused(cut, /cut\.h5: not a readable HDF5 file \(damaged or cut short\)\n$/);
-  const archive = path.join(tempDir(), 'model.keras');
-  fs.writeFileSync(archive, 'PK');
-  refused(archive, /model\.keras: a Keras 3 archive \(\.keras\); save the model as HDF5 with Keras 2/);
 });

@@ -12,15 +12,16 @@ import path from 'node:path';
 import { readCard } from '../../src/models/package.ts';
 import { tempDir } from '../helpers.ts';
 import { agreesWithReference, cli, type ReferenceCase } from './reference_maps.ts';
-import { kerasVariant, type KerasConfig } from './keras_files.ts';
+import { importRefused, keras3Variant, kerasVariant, type KerasConfig } from './keras_files.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/keras_zoo');
 const reference = JSON.parse(fs.readFileSync(path.join(FIX, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
 const cases = (model: string) => reference.cases.filter((c) => c.model === model);
 
 function imported(model: string, ...flags: string[]): string {
+  const file = /\.keras$/.test(model) ? model : `${model}.h5`;
   const out = path.join(tempDir(), model);
-  const r = cli('import', '--from', path.join(FIX, `${model}.h5`), ...flags, '--out', out);
+  const r = cli('import', '--from', path.join(FIX, file), ...flags, '--out', out);
   assert.equal(r.status, 0, r.stderr);
   return out;
 }
@@ -67,16 +68,38 @@ test('keras.applications\' MobileNetV3 blocks under an LR-ASPP head (hard swish 
   await agreesWithReference(out, cases('keras_apps_mobilenetv3_lraspp'));
 });
 
+test('Keras 3 archives (.keras) of three of these models (the same weights): the same reference label maps', async () => {
+  // Nodes as {args, kwargs}, keras.ops for the arithmetic (x + 3, x * (1 / 6), a + b), weights by
+  // position under layers/<class>_k/vars.
+  for (const [model, flags] of [['oxford_pets', ['--mean', '0,0,0', '--std', '1,1,1']], ['sm_unet_resnet', ['--preset', 'keras-raw']], ['keras_apps_mobilenetv3_lraspp', ['--preset', 'keras-raw']]] as const) {
+    const out = imported(`${model}.keras`, ...flags);
+    assert.match(readCard(out).notes!, /^A Keras 3\.6\.0 model, converted to ONNX by pixelwise/);
+    await agreesWithReference(out, cases(model));
+  }
+});
+
+test('Keras 3 archives pixelwise cannot read are refused in one line naming the file and what to do', () => {
+  const source = path.join(FIX, 'keras_apps_mobilenetv3_lraspp.keras');
+  const variant = (name: string, change: (c: KerasConfig) => void, drop: string[] = []) => keras3Variant(source, name, change, drop);
+  const layer = (c: KerasConfig, name: string) => c.config.layers.find((l) => l.name === name)!;
+  const refused = (file: string, message: RegExp) => importRefused(file, ['--preset', 'keras-raw'], message);
+  refused(variant('npz.keras', () => {}, ['model.weights.h5']), /npz\.keras: no model\.weights\.h5 in the archive/);
+  refused(variant('noconfig.keras', () => {}, ['config.json']), /noconfig\.keras: no config\.json in the archive; not a Keras 3 model file/);
+  refused(variant('subclassed.keras', (c) => { (c as unknown as { class_name: string }).class_name = 'MySegmenter'; }), /subclassed\.keras: its config\.json holds a MySegmenter, not a Keras Functional or Sequential model \(a subclassed model has no config of layers; build it with the Functional API\)\n$/);
+  // An operation pixelwise does not read (keras.ops.maximum), and a difference of two tensors.
+  refused(variant('maximum.keras', (c) => { const l = layer(c, 'tf.__operators__.add'); l.class_name = 'Maximum'; }), /maximum\.keras: layer tf\.__operators__\.add is keras\.ops\.maximum on a tensor and 3, which pixelwise cannot convert/);
+  refused(variant('subtract.keras', (c) => { const l = layer(c, 'tf.__operators__.add_5'); l.class_name = 'Subtract'; }), /subtract\.keras: layer tf\.__operators__\.add_5 is keras\.ops\.subtract on a tensor and a tensor, which pixelwise cannot convert/);
+  const junk = path.join(tempDir(), 'junk.keras');
+  fs.writeFileSync(junk, 'PK');
+  refused(junk, /junk\.keras: a damaged zip/);
+  fs.writeFileSync(junk, 'not a zip');
+  refused(junk, /junk\.keras: not a Keras 3 archive \(a \.keras file is a zip\)\n$/);
+});
+
 test('Keras layers whose function pixelwise would compute otherwise are refused in one line', async () => {
   const psp = (name: string, change: (c: KerasConfig) => void) => kerasVariant(path.join(FIX, 'sm_psp_efficientnet.h5'), name, change);
   const layer = (c: KerasConfig, name: string) => c.config.layers.find((l) => l.name === name)!;
-  const refused = (file: string, message: RegExp) => {
-    const out = path.join(tempDir(), 'pkg'), r = cli('import', '--from', file, '--preset', 'keras-torch', '--out', out);
-    assert.equal(r.status, 2, `${file}: ${r.stderr}`);
-    assert.match(r.stderr, message);
-    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
-    assert.ok(!fs.existsSync(out));
-  };
+  const refused = (file: string, message: RegExp) => importRefused(file, ['--preset', 'keras-torch'], message);
   refused(await psp('maxkeep.h5', (c) => { layer(c, 'block3a_se_squeeze').class_name = 'GlobalMaxPooling2D'; }),
     /maxkeep\.h5: layer block3a_se_squeeze is a GlobalMaxPooling2D that keeps its dims, which pixelwise cannot convert; convert the model to ONNX \(tf2onnx\) and import that\n$/);
   refused(await psp('leaky.h5', (c) => { const l = layer(c, 'aggregation_relu'); l.class_name = 'ReLU'; l.config = { name: 'aggregation_relu', max_value: null, negative_slope: 0.1, threshold: 0 }; }),

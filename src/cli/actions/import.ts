@@ -36,8 +36,7 @@ export async function run(o: Opts): Promise<void> {
   if (o.padMultiple && !foreign.isOnnxSource(o.from)) throw new UserError(`--pad-multiple: only for ONNX graphs (--from X.onnx or a model folder); ${/\.tflite$/i.test(o.from) ? 'a TensorFlow Lite graph runs at its own size (or --input-size)' : 'a checkpoint\'s network pads to its own stride'}`);
   if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   if (foreign.isOnnxSource(o.from)) { await foreign.runOnnx(o); return; }
-  if (/\.keras$/i.test(o.from)) throw new UserError(`--from ${o.from}: a Keras 3 archive (.keras); save the model as HDF5 with Keras 2 (model.save('model.h5'), tf.keras of TensorFlow 2.15 or earlier), or convert it to ONNX (tf2onnx), and import that`);
-  if (/\.(h5|hdf5)$/i.test(o.from)) {
+  if (/\.(h5|hdf5|keras)$/i.test(o.from)) {
     if (!fs.existsSync(o.from)) throw new UserError(`--from ${o.from}: file not found`);
     await initEngine('wasm');
     const keras = await kerasToOnnx(o.from);
