@@ -538,7 +538,7 @@ def near_mask(z):
 
 
 # Also written as Keras 3 archives (the same weights: the same reference label maps).
-KERAS3 = {'oxford_pets', 'sm_unet_resnet', 'keras_apps_mobilenetv3_lraspp'}
+KERAS3 = {'oxford_pets', 'sm_unet_resnet', 'keras_apps_efficientnet', 'keras_apps_mobilenetv3_lraspp'}
 
 
 def main():

@@ -135,8 +135,11 @@ function variables(file: string, h5: string): Promise<Map<string, Tensor[]>> {
           const names = (child as Hdf5Group).keys().filter((k) => /^\d+$/.test(k)).sort((x, y) => Number(x) - Number(y));
           out.set(at, names.map((k) => {
             const ds = (child as Hdf5Group).get(k) as Hdf5Dataset;
-            if (!/^[<>]?[fd]$/.test(String(ds.dtype))) throw new UserError(`${file}: ${at}/vars/${k} holds ${String(ds.dtype)} values; pixelwise reads float32 and float64 weights (save the model in float32)`);
-            return { shape: ds.shape ?? [], data: Float32Array.from(ds.value as ArrayLike<number>) };
+            // Float weights, and integer counters (a Normalization's count); half floats are not read.
+            if (/^[<>]?e$/.test(String(ds.dtype)) || ds.attrs.dtype?.value === 'bfloat16') throw new UserError(`${file}: ${at}/vars/${k} holds 16-bit floats; save the model in float32`);
+            const value = ds.value as ArrayLike<number> | BigInt64Array | BigUint64Array | number | bigint;
+            const values = typeof value === 'number' || typeof value === 'bigint' ? [value] : Array.from(value as ArrayLike<number | bigint>);
+            return { shape: ds.shape ?? [], data: Float32Array.from(values, Number) };
           }));
         } else walk(child as Hdf5Group, at ? `${at}/${key}` : key);
       }

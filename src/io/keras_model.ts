@@ -225,10 +225,17 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
   // by layer and position.
   let config: Json, kerasVersion: string, weightOf: (layer: string, index: number, base: string) => { key: string; t: Tensor | undefined };
   let named: Tensors | null = null;
+  let readNormalization = (e: Entry) => normalizationWeights(file, e, named!);
   if (/\.keras$/i.test(file)) {
     const archive = await readKerasArchive(file);
     ({ config, kerasVersion } = archive);
-    weightOf = (layer, index) => ({ key: `variable ${index} of ${layer} in model.weights.h5`, t: archive.variable(layer, index) });
+    weightOf = (layer, index, base) => ({ key: `variable ${index} of ${layer} in model.weights.h5`, t: named?.get(`${layer}/${base}`) ?? archive.variable(layer, index) });
+    // A Normalization's mean and variance are its variables 0 and 1 (2 counts).
+    readNormalization = (e) => {
+      named ??= new Map();
+      for (const [i, key] of ['mean', 'variance'].entries()) { const t = archive.variable(e.name, i); if (t) named.set(`${e.name}/${key}`, t); }
+      normalizationWeights(file, e, named);
+    };
   } else {
     const meta = await readModelConfig(file);
     if (!meta) throw new UserError(`${file}: holds weights only (no model_config: Keras's save_weights); save the whole model (model.save('model.h5')) and import that, or give the file to train --encoder-weights`);
@@ -282,7 +289,6 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     }
     if (e.class_name === 'Resizing') continue;
     if (e.class_name === 'Normalization') {
-      if (/\.keras$/i.test(file)) throw new UserError(`${file}: layer ${e.name} is a Normalization, which pixelwise reads from Keras 2 files only; convert the model to ONNX (tf2onnx) and import that`);
       const axis = Array.isArray(e.config.axis) ? e.config.axis : [e.config.axis ?? -1];
       if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== 3) || e.config.invert) {
         throw new UserError(`${file}: layer ${e.name} is a Normalization ${e.config.invert ? 'that inverts' : `over axis ${JSON.stringify(e.config.axis)}`}; pixelwise converts one over the channels; convert the model to ONNX (tf2onnx) and import that`);
@@ -303,10 +309,8 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     net = await tfl.models.modelFromJSON({ modelTopology: { class_name: 'Functional', config: { name: 'model', layers: entries.flatMap(forTfjs), input_layers: [[input.name, 0, 0]], output_layers: [[out.layer, 0, out.tensor]] } } } as unknown as tf.io.ModelJSON);
   } catch (e) { throw new UserError(`${file}: tfjs-layers cannot rebuild the model (${(e as Error).message.split('\n')[0]}); convert it to ONNX (tf2onnx) and import that`); }
   try {
-    if (!/\.keras$/i.test(file)) {
-      named = await readKerasH5(file);
-      for (const e of entries) if (e.class_name === 'Normalization') normalizationWeights(file, e, named);
-    }
+    if (!/\.keras$/i.test(file)) named = await readKerasH5(file);
+    for (const e of entries) if (e.class_name === 'Normalization') readNormalization(e);
     for (const layer of net.layers) {
       if (!layer.weights.length) continue;
       const values = layer.weights.map((w, i) => {

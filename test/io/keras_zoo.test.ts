@@ -68,10 +68,11 @@ test('keras.applications\' MobileNetV3 blocks under an LR-ASPP head (hard swish 
   await agreesWithReference(out, cases('keras_apps_mobilenetv3_lraspp'));
 });
 
-test('Keras 3 archives (.keras) of three of these models (the same weights): the same reference label maps', async () => {
+test('Keras 3 archives (.keras) of four of these models (the same weights): the same reference label maps', async () => {
   // Nodes as {args, kwargs}, keras.ops for the arithmetic (x + 3, x * (1 / 6), a + b), weights by
-  // position under layers/<class>_k/vars.
-  for (const [model, flags] of [['oxford_pets', ['--mean', '0,0,0', '--std', '1,1,1']], ['sm_unet_resnet', ['--preset', 'keras-raw']], ['keras_apps_mobilenetv3_lraspp', ['--preset', 'keras-raw']]] as const) {
+  // position under layers/<class>_k/vars, a Normalization's mean, variance and integer count.
+  for (const [model, flags] of [['oxford_pets', ['--mean', '0,0,0', '--std', '1,1,1']], ['sm_unet_resnet', ['--preset', 'keras-raw']],
+    ['keras_apps_efficientnet', ['--preset', 'keras-raw']], ['keras_apps_mobilenetv3_lraspp', ['--preset', 'keras-raw']]] as const) {
     const out = imported(`${model}.keras`, ...flags);
     assert.match(readCard(out).notes!, /^A Keras 3\.6\.0 model, converted to ONNX by pixelwise/);
     await agreesWithReference(out, cases(model));
