@@ -284,8 +284,10 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     if (e.class_name === 'ReLU' && (Number(e.config.negative_slope ?? 0) !== 0 || Number(e.config.threshold ?? 0) !== 0)) {
       throw new UserError(`${file}: layer ${e.name} is a ReLU with a negative slope or threshold, which pixelwise cannot convert; convert the model to ONNX (tf2onnx) and import that`);
     }
-    if (e.class_name === 'Resizing' && (e.config.crop_to_aspect_ratio || !['bilinear', 'nearest', undefined].includes(e.config.interpolation as string))) {
-      throw new UserError(`${file}: layer ${e.name} is a Resizing ${e.config.crop_to_aspect_ratio ? 'that crops to the aspect ratio' : `by ${String(e.config.interpolation)}`}, which pixelwise cannot convert (it converts bilinear and nearest); convert the model to ONNX (tf2onnx) and import that`);
+    if (e.class_name === 'Resizing') {
+      const c = e.config, why = c.crop_to_aspect_ratio ? 'that crops to the aspect ratio' : c.pad_to_aspect_ratio ? 'that pads to the aspect ratio' : c.antialias ? 'with antialiasing'
+        : !['bilinear', 'nearest', undefined].includes(c.interpolation as string) ? `by ${String(c.interpolation)}` : null;
+      if (why) throw new UserError(`${file}: layer ${e.name} is a Resizing ${why}, which pixelwise cannot convert (it converts plain bilinear and nearest resizes); convert the model to ONNX (tf2onnx) and import that`);
     }
     if (e.class_name === 'Resizing') continue;
     if (e.class_name === 'Normalization') {

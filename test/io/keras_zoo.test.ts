@@ -77,6 +77,13 @@ test('Keras 3 archives (.keras) of four of these models (the same weights): the 
     assert.match(readCard(out).notes!, /^A Keras 3\.6\.0 model, converted to ONNX by pixelwise/);
     await agreesWithReference(out, cases(model));
   }
+  // Mixed precision (a dtype policy of mixed_float16 on every layer; the variables stay float32): computed in float32.
+  const mixed = keras3Variant(path.join(FIX, 'oxford_pets.keras'), 'mixed.keras', (c) => {
+    for (const l of c.config.layers) if (l.class_name !== 'InputLayer') (l.config as Record<string, unknown>).dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'mixed_float16' }, registered_name: null };
+  });
+  const out = path.join(tempDir(), 'mixed'), r = cli('import', '--from', mixed, '--mean', '0,0,0', '--std', '1,1,1', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  await agreesWithReference(out, cases('oxford_pets'));
 });
 
 test('Keras 3 archives pixelwise cannot read are refused in one line naming the file and what to do', () => {
@@ -90,6 +97,8 @@ test('Keras 3 archives pixelwise cannot read are refused in one line naming the 
   // An operation pixelwise does not read (keras.ops.maximum), and a difference of two tensors.
   refused(variant('maximum.keras', (c) => { const l = layer(c, 'tf.__operators__.add'); l.class_name = 'Maximum'; }), /maximum\.keras: layer tf\.__operators__\.add is keras\.ops\.maximum on a tensor and 3, which pixelwise cannot convert/);
   refused(variant('subtract.keras', (c) => { const l = layer(c, 'tf.__operators__.add_5'); l.class_name = 'Subtract'; }), /subtract\.keras: layer tf\.__operators__\.add_5 is keras\.ops\.subtract on a tensor and a tensor, which pixelwise cannot convert/);
+  refused(variant('pad.keras', (c) => { (layer(c, 'resizing').config as Record<string, unknown>).pad_to_aspect_ratio = true; }),
+    /pad\.keras: layer resizing is a Resizing that pads to the aspect ratio, which pixelwise cannot convert/);
   const junk = path.join(tempDir(), 'junk.keras');
   fs.writeFileSync(junk, 'PK');
   refused(junk, /junk\.keras: a damaged zip/);
