@@ -36,6 +36,10 @@ def layer_config(cls, cfg):
     if cls == 'InputLayer':
         return {'batch_shape': cfg['batch_input_shape'], 'dtype': 'float32', 'sparse': False, 'name': out['name']}
     out['dtype'] = DTYPE
+    # Keras 3 serialises swish as silu; keras_zoo_export.py names Keras 3's own hard activations so.
+    out['activation'] = {'swish': 'silu', 'keras3_hard_sigmoid': 'hard_sigmoid', 'keras3_hard_silu': 'hard_silu'}.get(out.get('activation'), out.get('activation'))
+    if out['activation'] is None:
+        del out['activation']
     return out
 
 

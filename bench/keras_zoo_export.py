@@ -26,6 +26,9 @@
 #     [-1, 1], hard swish as TFOpLambda arithmetic with numbers and a Multiply, squeeze-and-excitation
 #     with keepdims, layer names with '/') under an LR-ASPP head (tf.image.resize, '+' of two
 #     tensors, a nearest Resizing layer to a size no multiple of the input); 64x64, 0..255.
+#   - keras3_hard_activations.keras: Keras 3's hard_silu and hard_sigmoid Activation layers (relu6(x + 3)
+#     / 6, not Keras 2's hard sigmoid), as Keras 3's MobileNetV3 has them; a Keras 3 archive only.
+# Four of the models are also written as Keras 3 archives (bench/keras3_from_h5.py).
 # Reference processing for each: Pillow BILINEAR to the input size, the argmax (logit > 0 for the
 # sigmoid), Pillow NEAREST back to the photo.
 # Rerun (Debian python3-h5py, python3-torch, python3-pil; no network):
@@ -195,7 +198,9 @@ def tf_resize(x, size, method):
 
 def activation(a, x):
     return {'linear': lambda v: v, 'relu': torch.relu, 'sigmoid': torch.sigmoid, 'softmax': lambda v: torch.softmax(v, 1),
-            'swish': lambda v: v * torch.sigmoid(v)}[a](x)
+            'swish': lambda v: v * torch.sigmoid(v), 'hard_sigmoid': lambda v: torch.clamp(0.2 * v + 0.5, 0, 1),  # Keras 2's hard sigmoid
+            # Keras 3's: relu6(x + 3) / 6, and x times it
+            'keras3_hard_sigmoid': lambda v: torch.clamp(v + 3, 0, 6) / 6, 'keras3_hard_silu': lambda v: v * torch.clamp(v + 3, 0, 6) / 6}[a](x)
 
 
 def run(model, x):
@@ -390,7 +395,7 @@ def sm_psp_efficientnet():
     branch = m.conv(branch, 8, 1, use_bias=False, name='inception_pool_conv')
     x = m.concat([x, branch], 'inception_concat')
 
-    def mb_block(x, prefix, cin, cout, expand, k, strides, keras26_se=False):
+    def mb_block(x, prefix, cin, cout, expand, k, strides, keras26_se=False, gate='sigmoid'):
         inputs = x
         filters = cin * expand
         if expand != 1:
@@ -409,7 +414,7 @@ def sm_psp_efficientnet():
             se = m.add('GlobalAveragePooling2D', {'data_format': 'channels_last', 'keepdims': False}, x, prefix + 'se_squeeze')
             se = m.add('Reshape', {'target_shape': [1, 1, filters]}, se, prefix + 'se_reshape')
             se = m.conv(se, reduced, 1, activation='swish', name=prefix + 'se_reduce')
-            se = m.conv(se, filters, 1, activation='sigmoid', name=prefix + 'se_expand')
+            se = m.conv(se, filters, 1, activation=gate, name=prefix + 'se_expand')
         x = m.add('Multiply', {}, [x, se], prefix + 'se_excite')
         x = m.conv(x, cout, 1, use_bias=False, name=prefix + 'project_conv')
         x = m.bn(x, prefix + 'project_bn')
@@ -417,7 +422,7 @@ def sm_psp_efficientnet():
             x = m.add(*dropout('FixedDropout', 0.2, [None, 1, 1, 1]), x, prefix + 'drop')
             x = m.add('Add', {}, [x, inputs], prefix + 'add')
         return x
-    x = mb_block(x, 'block1a_', 24, 16, 1, 3, 1)
+    x = mb_block(x, 'block1a_', 24, 16, 1, 3, 1, gate='hard_sigmoid')  # Keras 2's hard sigmoid (0.2 x + 0.5)
     x = mb_block(x, 'block2a_', 16, 24, 6, 3, 2)
     x = mb_block(x, 'block2b_', 24, 24, 6, 3, 1)
     x = mb_block(x, 'block3a_', 24, 40, 6, 5, 2, keras26_se=True)
@@ -530,6 +535,21 @@ def keras_apps_mobilenetv3_lraspp():
     return m, out, lambda a: a.astype(np.float32), 'pixel values 0..255 as they are (the Rescaling is in the model)'
 
 
+def keras3_hard_activations():
+    # Keras 3's MobileNetV3 activations as Activation layers (hard_silu, hard_sigmoid: relu6(x + 3)
+    # / 6, not Keras 2's hard sigmoid): written as a Keras 3 archive only.
+    m = Model('model_5', [64, 64, 3])
+    x = m.add('Rescaling', {'scale': 1 / 127.5, 'offset': -1.0}, 'input_1', 'rescaling')
+    x = m.act(m.bn(m.conv(x, 16, 3, strides=2, use_bias=False, name='conv')), 'keras3_hard_silu')
+    x = m.act(m.bn(m.depthwise(x, 3, 1, 'depthwise')), 'keras3_hard_silu')
+    se = m.add('GlobalAveragePooling2D', {'data_format': 'channels_last', 'keepdims': True}, x, 'squeeze')
+    se = m.conv(m.conv(se, 8, 1, activation='relu', name='se_reduce'), 16, 1, name='se_expand')
+    x = m.add('Multiply', {}, [x, m.act(se, 'keras3_hard_sigmoid')], 'excite')
+    x = m.conv(x, 4, 1, name='logits')
+    out = m.up(x, 2, 'bilinear', 'upsample')
+    return m, out, lambda a: a.astype(np.float32), 'pixel values 0..255 as they are (the Rescaling is in the model)'
+
+
 def near_mask(z):
     if z.shape[0] == 1:
         return (z[0].abs() < NEAR).numpy()
@@ -539,17 +559,20 @@ def near_mask(z):
 
 # Also written as Keras 3 archives (the same weights: the same reference label maps).
 KERAS3 = {'oxford_pets', 'sm_unet_resnet', 'keras_apps_efficientnet', 'keras_apps_mobilenetv3_lraspp'}
+KERAS3_ONLY = {'keras3_hard_activations'}
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = []
-    for build in [oxford_pets, sm_unet_resnet, sm_psp_efficientnet, keras_apps_efficientnet, keras_apps_mobilenetv3_lraspp]:
+    for build in [oxford_pets, sm_unet_resnet, sm_psp_efficientnet, keras_apps_efficientnet, keras_apps_mobilenetv3_lraspp, keras3_hard_activations]:
         m, out, prep, what = build()
         name = build.__name__
         m.save(os.path.join(OUT, f'{name}.h5'), out)
-        if name in KERAS3:
+        if name in KERAS3 or name in KERAS3_ONLY:
             keras3_from_h5.convert(os.path.join(OUT, f'{name}.h5'), os.path.join(OUT, f'{name}.keras'))
+        if name in KERAS3_ONLY:
+            os.remove(os.path.join(OUT, f'{name}.h5'))  # its activations are Keras 3's
         H, W = m.shape[:2]
         # The scores before the final softmax or sigmoid: the same argmax, and the near-ties of the logits.
         last = next(l for l in m.layers if l['name'] == out)

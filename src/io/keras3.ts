@@ -67,16 +67,24 @@ class Translator {
     return { class_name: cls, config: { ...cfg, layers: out } };
   }
 
+  /** Keras 3's hard sigmoid and hard swish, which Keras 2 computed otherwise, as their own layer (models/layers.ts). */
+  private hardActivation(cls: string, c: Json): { class_name: string; config: Json } | null {
+    const act = c.activation;
+    if (cls !== 'Activation' || typeof act !== 'string' || !/^hard_(sigmoid|silu|swish)$/.test(act)) return null;
+    return { class_name: 'HardActivation', config: { name: c.name, swish: act !== 'hard_sigmoid' } };
+  }
+
   private sequentialLayer(l: Json): Json {
     if (MODEL_CLASSES.has(String(l.class_name))) return { class_name: l.class_name, config: (this.model(l, `${this.paths.get(layerName(l))}/`).config) };
-    return { class_name: l.class_name, config: this.config(String(l.class_name), (l.config ?? {}) as Json) };
+    return this.hardActivation(String(l.class_name), (l.config ?? {}) as Json) ?? { class_name: l.class_name, config: this.config(String(l.class_name), (l.config ?? {}) as Json) };
   }
 
   private layer(l: Json): Json {
     const name = layerName(l), cls = String(l.class_name);
     const nodes = ((l.inbound_nodes ?? []) as unknown[]).map((n) => this.node(name, n));
     if (isOperation(l)) return this.operation(l, name, nodes);
-    const translated = MODEL_CLASSES.has(cls) ? this.model(l, `${this.paths.get(name)}/`) : { class_name: cls, config: this.config(cls, (l.config ?? {}) as Json) };
+    const translated = MODEL_CLASSES.has(cls) ? this.model(l, `${this.paths.get(name)}/`)
+      : this.hardActivation(cls, (l.config ?? {}) as Json) ?? { class_name: cls, config: this.config(cls, (l.config ?? {}) as Json) };
     return { ...translated, name, inbound_nodes: nodes.map((n) => n.refs.map((r) => [...r, {}])) };
   }
 
@@ -112,7 +120,11 @@ class Translator {
     const out: Json = {};
     for (const [k, v] of Object.entries(c)) {
       if (/_(initializer|regularizer|constraint)$/.test(k)) continue;
-      if (k === 'dtype') out.dtype = typeof v === 'string' ? v : String(((v as Json)?.config as Json)?.name ?? 'float32');
+      // Keras 3 writes swish as silu (tfjs-layers knows swish).
+      if (k === 'activation' && v === 'silu') out.activation = 'swish';
+      else if (k === 'activation' && typeof v === 'string' && /^hard_(sigmoid|silu|swish)$/.test(v)) {
+        throw new UserError(`${this.file}: layer ${String(c.name)} applies Keras 3's ${v} inside a ${cls}, which pixelwise cannot convert (it converts an Activation layer of it); convert the model to ONNX (tf2onnx) and import that`);
+      } else if (k === 'dtype') out.dtype = typeof v === 'string' ? v : String(((v as Json)?.config as Json)?.name ?? 'float32');
       else if (k === 'batch_shape' && cls === 'InputLayer') out.batch_input_shape = v;
       else out[k] = v;
     }

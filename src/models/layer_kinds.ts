@@ -76,8 +76,8 @@ function activation(c: ExportContext, act: string, input: string, output: string
   if (act === 'relu6') { c.node('Clip', [input, c.floatInit('clip_min', new Float32Array([0]), []), c.floatInit('clip_max', new Float32Array([6]), [])], [output]); return; }
   if (act === 'softmax') { c.node('Softmax', [input], [output], { axis: 1 }); return; } // over the channels (NCHW)
   if (act === 'swish' || act === 'silu') { c.node('Sigmoid', [input], [`${output}/sigmoid`]); c.node('Mul', [input, `${output}/sigmoid`], [output]); return; }
-  // Keras 2's hard sigmoid: clip(0.2 x + 0.5, 0, 1).
-  if (act === 'hard_sigmoid') { c.node('HardSigmoid', [input], [output], { alpha: { f: 0.2 }, beta: { f: 0.5 } }); return; }
+  // Keras 2's hard sigmoid (tfjs-layers' hardSigmoid): clip(0.2 x + 0.5, 0, 1).
+  if (act === 'hardSigmoid') { c.node('HardSigmoid', [input], [output], { alpha: { f: 0.2 }, beta: { f: 0.5 } }); return; }
   const op = ({ relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', elu: 'Elu', selu: 'Selu', softplus: 'Softplus' } as Record<string, string>)[act];
   if (!op) throw new UserError(`ONNX export: activation ${act} in ${c.name} is not supported`);
   c.node(op, [input], [output]);
@@ -304,6 +304,7 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
   PaddedAvgPool: selfExporting,
   BinaryScores: selfExporting,
   ImageResize: selfExporting,
+  HardActivation: selfExporting,
 };
 
 function pool(c: ExportContext, op: string): void {

@@ -601,6 +601,30 @@ export class ImageResize extends tfl.layers.Layer implements OnnxExportable {
   }
 }
 
-for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, PaddedAvgPool, BinaryScores, ImageResize]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+/**
+ * Keras 3's hard sigmoid, relu6(x + 3) / 6 (Keras 2's and tfjs-layers' is clip(0.2 x + 0.5)), and
+ * its hard swish (hard_silu), x times it: the Activation layers of Keras 3 models (MobileNetV3).
+ * Imported Keras models only (io/keras3.ts).
+ */
+export class HardActivation extends tfl.layers.Layer implements OnnxExportable {
+  static className = 'HardActivation';
+  private readonly swish: boolean;
+  constructor(c: { name: string; swish: boolean }) { super({ name: c.name }); this.swish = c.swish; }
+  computeOutputShape(s: Shape | Shape[]): Shape { return s as Shape; }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs), h = tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1);
+      return this.swish ? tf.mul(x, h) : h;
+    });
+  }
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), swish: this.swish }; }
+  exportOnnx(c: OnnxLayerContext): void {
+    const h = this.swish ? `${c.name}/hard_sigmoid` : c.output;
+    c.node('HardSigmoid', [c.inputs[0]], [h], { alpha: { f: 1 / 6 }, beta: { f: 0.5 } });
+    if (this.swish) c.node('Mul', [c.inputs[0], h], [c.output]);
+  }
+}
+
+for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, PaddedAvgPool, BinaryScores, ImageResize, HardActivation]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 export const applyLayer = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;

@@ -68,11 +68,12 @@ test('keras.applications\' MobileNetV3 blocks under an LR-ASPP head (hard swish 
   await agreesWithReference(out, cases('keras_apps_mobilenetv3_lraspp'));
 });
 
-test('Keras 3 archives (.keras) of four of these models (the same weights): the same reference label maps', async () => {
+test('Keras 3 archives (.keras) of four of these models (the same weights), and one of Keras 3\'s hard activations: the reference label maps', async () => {
   // Nodes as {args, kwargs}, keras.ops for the arithmetic (x + 3, x * (1 / 6), a + b), weights by
-  // position under layers/<class>_k/vars, a Normalization's mean, variance and integer count.
+  // position under layers/<class>_k/vars, a Normalization's mean, variance and integer count, swish
+  // written as silu; hard_silu and hard_sigmoid Activation layers (relu6(x + 3) / 6).
   for (const [model, flags] of [['oxford_pets', ['--mean', '0,0,0', '--std', '1,1,1']], ['sm_unet_resnet', ['--preset', 'keras-raw']],
-    ['keras_apps_efficientnet', ['--preset', 'keras-raw']], ['keras_apps_mobilenetv3_lraspp', ['--preset', 'keras-raw']]] as const) {
+    ['keras_apps_efficientnet', ['--preset', 'keras-raw']], ['keras_apps_mobilenetv3_lraspp', ['--preset', 'keras-raw']], ['keras3_hard_activations', ['--preset', 'keras-raw']]] as const) {
     const out = imported(`${model}.keras`, ...flags);
     assert.match(readCard(out).notes!, /^A Keras 3\.6\.0 model, converted to ONNX by pixelwise/);
     await agreesWithReference(out, cases(model));
@@ -97,6 +98,8 @@ test('Keras 3 archives pixelwise cannot read are refused in one line naming the 
   // An operation pixelwise does not read (keras.ops.maximum), and a difference of two tensors.
   refused(variant('maximum.keras', (c) => { const l = layer(c, 'tf.__operators__.add'); l.class_name = 'Maximum'; }), /maximum\.keras: layer tf\.__operators__\.add is keras\.ops\.maximum on a tensor and 3, which pixelwise cannot convert/);
   refused(variant('subtract.keras', (c) => { const l = layer(c, 'tf.__operators__.add_5'); l.class_name = 'Subtract'; }), /subtract\.keras: layer tf\.__operators__\.add_5 is keras\.ops\.subtract on a tensor and a tensor, which pixelwise cannot convert/);
+  refused(variant('inline.keras', (c) => { (layer(c, 'lraspp_gate').config as Record<string, unknown>).activation = 'hard_sigmoid'; }),
+    /inline\.keras: layer lraspp_gate applies Keras 3's hard_sigmoid inside a Conv2D, which pixelwise cannot convert \(it converts an Activation layer of it\)/);
   refused(variant('pad.keras', (c) => { (layer(c, 'resizing').config as Record<string, unknown>).pad_to_aspect_ratio = true; }),
     /pad\.keras: layer resizing is a Resizing that pads to the aspect ratio, which pixelwise cannot convert/);
   const junk = path.join(tempDir(), 'junk.keras');
