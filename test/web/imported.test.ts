@@ -23,7 +23,7 @@ import { noChromium, withServedPage } from './served_page.ts';
 const KERAS_ZOO = path.resolve(import.meta.dirname, '../fixtures/keras_zoo');
 const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
 
-test('web: imported ONNX graphs (transformers.js folders, a Keras model through tf2onnx, Keras HDF5 models) give Node\'s label maps in the browser', { skip: noChromium, timeout: 180_000 }, async (t) => {
+test('web: imported ONNX graphs (transformers.js folders, a Keras model through tf2onnx, Keras HDF5 models and a Keras 3 archive) give Node\'s label maps in the browser', { skip: noChromium, timeout: 180_000 }, async (t) => {
   const rng = new Rng(11), randoms = (n: number, s: number) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
   const models = tempDir('pw-imported-'), src = tempDir();
   writeSegformerFolder(path.join(src, 'segformer'), randoms(4 * 3 * 16, 0.5), randoms(4, 0.1));
@@ -44,13 +44,15 @@ test('web: imported ONNX graphs (transformers.js folders, a Keras model through 
     // Keras HDF5 models converted by pixelwise: 'same' pooling, squeeze-and-excitation, TF 2's
     // nearest and bilinear resizes to fixed sizes (test/fixtures/keras_zoo).
     ['--from', path.join(KERAS_ZOO, 'sm_psp_efficientnet.h5'), '--preset', 'keras-torch', '--out', path.join(models, 'keras-psp')],
-    ['--from', path.join(KERAS_ZOO, 'keras_apps_mobilenetv3_lraspp.h5'), '--preset', 'keras-raw', '--out', path.join(models, 'keras-lraspp')]]) {
+    ['--from', path.join(KERAS_ZOO, 'keras_apps_mobilenetv3_lraspp.h5'), '--preset', 'keras-raw', '--out', path.join(models, 'keras-lraspp')],
+    // A Keras 3 archive with Keras 3's hard swish and hard sigmoid (HardSigmoid nodes).
+    ['--from', path.join(KERAS_ZOO, 'keras3_hard_activations.keras'), '--preset', 'keras-raw', '--out', path.join(models, 'keras3-hard')]]) {
     const r = cli('import', ...args);
     assert.equal(r.status, 0, r.stderr);
   }
   const img = { data: Uint8Array.from({ length: 97 * 71 * 3 }, () => rng.int(256)), width: 97, height: 71 };
   await withServedPage({ modelsDir: models }, async (page) => {
-    for (const name of ['segformer', 'torch-segformer', 'torch-segformer-bicubic', 'torch-segformer-any', 'keras', 'keras-psp', 'keras-lraspp']) {
+    for (const name of ['segformer', 'torch-segformer', 'torch-segformer-bicubic', 'torch-segformer-any', 'keras', 'keras-psp', 'keras-lraspp', 'keras3-hard']) {
       const dir = path.join(models, name);
       const web = await page.evaluate(async ([name, data, width, height]) => {
         const { load } = await import('/lib/pixelwise-web.js' as string);
