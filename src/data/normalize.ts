@@ -14,6 +14,8 @@ export interface Normalization { mean: number[]; std: number[]; channelOrder?: '
 export const IMAGENET_NORM: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 /** Keras Applications' "caffe" preprocessing (VGG16, ResNet50): BGR, minus the ImageNet mean in 0-255 units, no scaling. */
 export const KERAS_CAFFE_NORM: Normalization = { channelOrder: 'BGR', mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
+/** Pixel values 0..255 as they are (models that preprocess inside: keras.applications' EfficientNet). */
+export const RAW_PIXELS: Normalization = { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] };
 /** Keras Applications' "tf" preprocessing (MobileNetV2): x / 127.5 - 1. */
 export const KERAS_TF_NORM: Normalization = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 

@@ -43,6 +43,8 @@ const SCORE_TAIL = new Set(['Reshape', 'Permute', 'Softmax']);
 export interface KerasGraph {
   onnx: Uint8Array;
   kerasVersion: string;
+  /** Set where the model's first layer rescales its input itself (keras.applications' EfficientNet, MobileNetV3): pixel values as they are. */
+  rawPixels?: string;
   /** What was changed on the way: the cut tail, the inlined models. */
   changes: string[];
 }
@@ -332,6 +334,9 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
       if (e instanceof UserError) throw new UserError(`${file}: ${e.message.replace(/^ONNX export: /, '')}; convert the model to ONNX (tf2onnx) and import that`);
       throw e;
     }
-    return { onnx, kerasVersion, changes };
+    // A model whose input goes into a Rescaling or Normalization layer alone preprocesses itself.
+    const first = entries.filter((e) => e.inputs.some((r) => r.layer === input.name));
+    const rawPixels = first.length === 1 && ['Rescaling', 'Normalization'].includes(first[0].class_name) ? `${first[0].name} (a ${first[0].class_name})` : undefined;
+    return { onnx, kerasVersion, changes, rawPixels };
   } finally { net.dispose(); }
 }

@@ -1,6 +1,6 @@
 // How the tools that train ONNX graphs elsewhere prepare their images and read their results:
 // what an exported graph does not say about itself. `pixelwise import --from X.onnx --preset NAME`.
-import { IMAGENET_NORM, KERAS_CAFFE_NORM, KERAS_TF_NORM, type Normalization } from '../data/normalize.js';
+import { IMAGENET_NORM, KERAS_CAFFE_NORM, KERAS_TF_NORM, RAW_PIXELS, type Normalization } from '../data/normalize.js';
 import type { CardOutput, ResizeFilterName } from './card.js';
 
 export interface OnnxPreset {
@@ -45,7 +45,7 @@ export const ONNX_PRESETS: Record<string, OnnxPreset> = {
   },
   'keras-raw': {
     summary: 'pixel values 0..255 unchanged',
-    normalization: { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] },
+    normalization: RAW_PIXELS,
     notes: 'Input as pixel values 0..255 unchanged (keras.applications\' EfficientNet and MobileNetV3, whose preprocessing is inside the model; classification_models\' ResNets).',
   },
 };

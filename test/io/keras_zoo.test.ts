@@ -58,9 +58,14 @@ test('segmentation_models\' PSPNet on an EfficientNet (squeeze-and-excitation in
   await agreesWithReference(out, cases('sm_psp_efficientnet'));
 });
 
-test('keras.applications\' EfficientNet as an encoder (its Rescaling and adapted Normalization inside the model, ZeroPadding2D before strided depthwise convolutions), with --preset keras-raw: the reference\'s label maps', async () => {
-  const out = imported('keras_apps_efficientnet', '--preset', 'keras-raw');
+test('keras.applications\' EfficientNet as an encoder (its Rescaling and adapted Normalization inside the model, ZeroPadding2D before strided depthwise convolutions), its pixel scale read off its first layer: the reference\'s label maps', async () => {
+  // No --preset: the model rescales its input itself.
+  const out = imported('keras_apps_efficientnet');
+  assert.deepEqual(readCard(out).input.normalization, { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] });
+  assert.match(readCard(out).notes!, /Its first layer, rescaling \(a Rescaling\), takes pixel values 0\.\.255: they are given as they are\./);
   await agreesWithReference(out, cases('keras_apps_efficientnet'));
+  // A model that does not rescale its input itself needs to be told.
+  importRefused(path.join(FIX, 'oxford_pets.h5'), [], /oxford_pets\.h5: a Keras model does not say how its pixels were scaled; give the preprocessing its backbone was trained with, --preset keras-caffe\|keras-tf\|keras-torch\|keras-raw \(pixelwise models lists them\), or --mean and --std \(pixel\/255 units\)\n$/);
 });
 
 test('keras.applications\' MobileNetV3 blocks under an LR-ASPP head (hard swish as TFOpLambda arithmetic, names with \'/\', tf.image.resize, a sum of two tensors by \'+\', a nearest Resizing layer), with --preset keras-raw: the reference\'s label maps', async () => {

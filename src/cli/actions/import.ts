@@ -11,6 +11,7 @@ import { buildCard } from '../../models/card.js';
 import { findPreset, presetNames } from '../../models/presets.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { kerasToOnnx } from '../../io/keras_model.js';
+import { RAW_PIXELS } from '../../data/normalize.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { readForeignCheckpoint } from '../../formats/pytorch.js';
 import { writeSafetensors } from '../../formats/safetensors.js';
@@ -40,7 +41,10 @@ export async function run(o: Opts): Promise<void> {
     if (!fs.existsSync(o.from)) throw new UserError(`--from ${o.from}: file not found`);
     await initEngine('wasm');
     const keras = await kerasToOnnx(o.from);
-    await foreign.runOnnx(o, { onnx: keras.onnx, file: o.from, sha256: crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex'), what: `Keras ${keras.kerasVersion}`, changes: keras.changes });
+    await foreign.runOnnx(o, {
+      onnx: keras.onnx, file: o.from, sha256: crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex'), what: `Keras ${keras.kerasVersion}`, changes: keras.changes,
+      ...(keras.rawPixels ? { normalization: { value: RAW_PIXELS, why: `Its first layer, ${keras.rawPixels}, takes pixel values 0..255: they are given as they are.` } } : {}),
+    });
     return;
   }
   const hf = foreign.hfFolderWithoutOnnx(o.from);

@@ -91,7 +91,11 @@ async function probe(bytes: Uint8Array, input: ForeignInput, [h, w]: [number, nu
 }
 
 /** A graph converted to ONNX by pixelwise from another format (a Keras model): its bytes, source file, format ("Keras 2.12.0") and what the conversion did. */
-export interface Converted { onnx: Uint8Array; file: string; sha256: string; what: string; changes: string[] }
+export interface Converted {
+  onnx: Uint8Array; file: string; sha256: string; what: string; changes: string[];
+  /** How its pixels become its input where the model says so itself (preprocessing layers), and why. */
+  normalization?: { value: Normalization; why: string };
+}
 
 export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
   for (const [flag, given] of [['--arch', o.arch], ['--qdq', o.qdq], ['--variant', o.variant], ['--no-onnx', !o.onnx]] as const) {
@@ -129,7 +133,10 @@ export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
   const norm: Normalization | null = o.mean || o.std
     ? { mean: o.mean ?? Array<number>(input.channels).fill(0), std: o.std ?? Array<number>(input.channels).fill(1), channelOrder: o.channelOrder }
     : preset ? { ...preset.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) }
-    : pre?.normalization ? { ...pre.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) } : null;
+    : pre?.normalization ? { ...pre.normalization, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) }
+    : converted?.normalization ? { ...converted.normalization.value, ...(o.channelOrder === 'BGR' ? { channelOrder: 'BGR' as const } : {}) } : null;
+  if (norm && !o.mean && !o.std && !preset && !pre?.normalization && converted?.normalization) notes.push(converted.normalization.why);
+  if (!norm && converted) throw new UserError(`${file}: a Keras model does not say how its pixels were scaled; give the preprocessing its backbone was trained with, --preset ${Object.keys(ONNX_PRESETS).filter((k) => k.startsWith('keras-')).join('|')} (pixelwise models lists them), or --mean and --std (pixel/255 units)`);
   if (!norm) throw new UserError(`${file}: nothing says how pixels become the graph's input; give --mean and --std (pixel/255 units, e.g. ImageNet's 0.485,0.456,0.406 and 0.229,0.224,0.225), or keep the model's preprocessor_config.json beside it`);
   if (norm.mean.length !== input.channels || norm.std.length !== input.channels) {
     throw new UserError(`--mean/--std: ${norm.mean.length} and ${norm.std.length} values for a graph of ${input.channels} band${input.channels > 1 ? 's' : ''}; give one per band${o.mean || o.std ? '' : ' (or its preprocessor_config.json)'}`);
