@@ -28,7 +28,9 @@
 #     tensors, a nearest Resizing layer to a size no multiple of the input); 64x64, 0..255.
 #   - keras3_hard_activations.keras: Keras 3's hard_silu and hard_sigmoid Activation layers (relu6(x + 3)
 #     / 6, not Keras 2's hard sigmoid), as Keras 3's MobileNetV3 has them; a Keras 3 archive only.
-# Four of the models are also written as Keras 3 archives (bench/keras3_from_h5.py).
+#   - regnet_grouped.h5: keras.applications' RegNet X block (a grouped Conv2D of stride 2 'same'), and
+#     a grouped Conv2D with dilation; 64x64, Keras's "torch" preprocessing.
+# Five of the models are also written as Keras 3 archives (bench/keras3_from_h5.py).
 # Reference processing for each: Pillow BILINEAR to the input size, the argmax (logit > 0 for the
 # sigmoid), Pillow NEAREST back to the photo.
 # Rerun (Debian python3-h5py, python3-torch, python3-pil; no network):
@@ -79,12 +81,12 @@ class Model:
         return name
 
     # ---- layers, with weights drawn at random ----
-    def conv(self, x, filters, k, strides=1, padding='same', activation='linear', use_bias=True, name=None, dilation=1):
+    def conv(self, x, filters, k, strides=1, padding='same', activation='linear', use_bias=True, name=None, dilation=1, groups=1):
         cin = self.ch[x]
-        w = [('kernel', (rng.standard_normal((k, k, cin, filters)) * np.sqrt(2 / (k * k * cin))).astype(np.float32))]
+        w = [('kernel', (rng.standard_normal((k, k, cin // groups, filters)) * np.sqrt(2 / (k * k * cin // groups))).astype(np.float32))]
         if use_bias:
             w.append(('bias', (rng.standard_normal(filters) * 0.1).astype(np.float32)))
-        cfg = dict(conv(filters, k, padding=padding, strides=strides, activation=activation, use_bias=use_bias), dilation_rate=[dilation, dilation])
+        cfg = dict(conv(filters, k, padding=padding, strides=strides, activation=activation, use_bias=use_bias), dilation_rate=[dilation, dilation], groups=groups)
         return self.add('Conv2D', cfg, x, name, filters, w)
 
     def bn(self, x, name=None, eps=0.001, scale=True):
@@ -233,7 +235,7 @@ def run(model, x):
             if c['padding'] == 'same':
                 v = pad2d(v, k, s, d)
             if cls == 'Conv2D':
-                v = F.conv2d(v, t(w['kernel'].transpose(3, 2, 0, 1)), t(w['bias']) if 'bias' in w else None, stride=s, dilation=d)
+                v = F.conv2d(v, t(w['kernel'].transpose(3, 2, 0, 1)), t(w['bias']) if 'bias' in w else None, stride=s, dilation=d, groups=c.get('groups', 1))
             else:
                 dk = w['depthwise_kernel']  # [k, k, C, 1]
                 v = F.conv2d(v, t(dk.transpose(2, 3, 0, 1)), None, stride=s, dilation=d, groups=v.shape[1])
@@ -535,6 +537,24 @@ def keras_apps_mobilenetv3_lraspp():
     return m, out, lambda a: a.astype(np.float32), 'pixel values 0..255 as they are (the Rescaling is in the model)'
 
 
+def regnet_grouped():
+    # keras.applications' RegNet's X block: 1x1, a grouped 3x3 Conv2D (groups of 8 channels, stride 2,
+    # 'same'), 1x1, a strided 1x1 shortcut; a grouped convolution at stride 1 with dilation 2; a 1x1
+    # head upsampled x4 bilinearly; 64x64, ImageNet mean and std.
+    m = Model('model_6', [64, 64, 3])
+    x = m.act(m.bn(m.conv('input_1', 32, 3, strides=2, use_bias=False, name='stem_conv'), 'stem_bn'), 'relu', 'stem_relu')
+    shortcut = m.bn(m.conv(x, 64, 1, strides=2, use_bias=False, name='block_skip_conv'), 'block_skip_bn')
+    y = m.act(m.bn(m.conv(x, 64, 1, use_bias=False, name='block_conv_1x1_1'), 'block_bn_1'), 'relu', 'block_relu_1')
+    y = m.act(m.bn(m.conv(y, 64, 3, strides=2, use_bias=False, groups=8, name='block_conv_3x3'), 'block_bn_2'), 'relu', 'block_relu_2')
+    y = m.bn(m.conv(y, 64, 1, use_bias=False, name='block_conv_1x1_2'), 'block_bn_3')
+    x = m.act(m.add('Add', {}, [y, shortcut], 'block_add'), 'relu', 'block_relu_3')
+    x = m.conv(x, 64, 3, groups=4, dilation=2, activation='relu', name='dilated_grouped')
+    x = m.conv(x, 5, 1, name='logits')
+    out = m.up(x, 4, 'bilinear', 'upsample')
+    mean, std = np.array([0.485, 0.456, 0.406], np.float32), np.array([0.229, 0.224, 0.225], np.float32)
+    return m, out, lambda a: ((a.astype(np.float32) / 255) - mean) / std, 'Keras\'s "torch" preprocessing'
+
+
 def keras3_hard_activations():
     # Keras 3's MobileNetV3 activations as Activation layers (hard_silu, hard_sigmoid: relu6(x + 3)
     # / 6, not Keras 2's hard sigmoid): written as a Keras 3 archive only.
@@ -558,14 +578,14 @@ def near_mask(z):
 
 
 # Also written as Keras 3 archives (the same weights: the same reference label maps).
-KERAS3 = {'oxford_pets', 'sm_unet_resnet', 'keras_apps_efficientnet', 'keras_apps_mobilenetv3_lraspp'}
+KERAS3 = {'oxford_pets', 'sm_unet_resnet', 'keras_apps_efficientnet', 'keras_apps_mobilenetv3_lraspp', 'regnet_grouped'}
 KERAS3_ONLY = {'keras3_hard_activations'}
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = []
-    for build in [oxford_pets, sm_unet_resnet, sm_psp_efficientnet, keras_apps_efficientnet, keras_apps_mobilenetv3_lraspp, keras3_hard_activations]:
+    for build in [oxford_pets, sm_unet_resnet, sm_psp_efficientnet, keras_apps_efficientnet, keras_apps_mobilenetv3_lraspp, keras3_hard_activations, regnet_grouped]:
         m, out, prep, what = build()
         name = build.__name__
         m.save(os.path.join(OUT, f'{name}.h5'), out)

@@ -191,6 +191,10 @@ function forTfjs(e: Entry): Json[] {
   if (e.class_name === 'Normalization') {
     return [{ class_name: 'DepthwiseConv2D', name: e.name, config: { name: e.name, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', depth_multiplier: 1, use_bias: true }, inbound_nodes: inbound(e.inputs) }];
   }
+  if (e.class_name === 'Conv2D' && Number(config.groups ?? 1) > 1) {
+    const { filters, kernel_size, strides, padding, dilation_rate, groups, use_bias, activation } = config;
+    return [{ class_name: 'KerasGroupedConv2D', name: e.name, config: { name: e.name, filters, kernel_size, strides, padding, dilation_rate, groups, use_bias, activation }, inbound_nodes: inbound(e.inputs) }];
+  }
   if (e.class_name === 'Resizing') {
     return [{ class_name: 'ImageResize', name: e.name, config: { name: e.name, size: [config.height, config.width], method: config.interpolation ?? 'bilinear' }, inbound_nodes: inbound(e.inputs) }];
   }

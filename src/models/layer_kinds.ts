@@ -103,7 +103,8 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
       const ins = [c.inputs[0], c.floatInit('W', k.data, [co, ci, kh, kw])];
       if (c.cfg.useBias) ins.push(c.floatInit('B', b.data, [co]));
       const act = (c.cfg.activation as string) ?? 'linear';
-      c.node('Conv', ins, [act === 'linear' ? c.output : `${c.output}/pre`], convPadding(c.cfg, [kh, kw]));
+      const groups = (c.cfg.groups as number | undefined) ?? 1;
+      c.node('Conv', ins, [act === 'linear' ? c.output : `${c.output}/pre`], { ...convPadding(c.cfg, [kh, kw]), ...(groups > 1 ? { group: groups } : {}) });
       if (act !== 'linear') activation(c, act, `${c.output}/pre`, c.output);
     },
     torch: convTorch,
@@ -305,6 +306,8 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
   BinaryScores: selfExporting,
   ImageResize: selfExporting,
   HardActivation: selfExporting,
+  // A Keras Conv2D of several groups: the Conv2D rule (its weights [kh, kw, in/groups, out]) with ONNX's group.
+  KerasGroupedConv2D: { onnx: (c) => LAYER_KINDS.Conv2D.onnx(c) },
 };
 
 function pool(c: ExportContext, op: string): void {

@@ -625,6 +625,47 @@ export class HardActivation extends tfl.layers.Layer implements OnnxExportable {
   }
 }
 
-for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, PaddedAvgPool, BinaryScores, ImageResize, HardActivation]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+/**
+ * Keras's Conv2D with groups > 1 (TensorFlow's padding; weights [kh, kw, in/groups, out]), which
+ * tfjs-layers' Conv2D reads as a dense convolution: for imported Keras models (RegNet-style
+ * blocks). Exported by the Conv2D rule with ONNX's group attribute (models/layer_kinds.ts).
+ */
+export class KerasGroupedConv2D extends tfl.layers.Layer {
+  static className = 'KerasGroupedConv2D';
+  private readonly c: { filters: number; kernelSize: [number, number]; strides: [number, number]; padding: 'same' | 'valid'; dilationRate: [number, number]; groups: number; useBias: boolean; activation: string };
+  private kernel!: tfl.LayerVariable;
+  private bias?: tfl.LayerVariable;
+  constructor(c: KerasGroupedConv2D['c'] & { name: string }) {
+    super({ name: c.name });
+    const pair = (v: number | number[]) => (Array.isArray(v) ? v : [v, v]) as [number, number];
+    this.c = { ...c, kernelSize: pair(c.kernelSize), strides: pair(c.strides ?? 1), dilationRate: pair(c.dilationRate ?? 1), padding: c.padding ?? 'valid', useBias: c.useBias ?? true, activation: c.activation ?? 'linear' };
+  }
+  build(inputShape: Shape | Shape[]): void {
+    const cin = (inputShape as Shape)[3]!, { groups: g, filters, kernelSize: [kh, kw] } = this.c;
+    if (cin % g || filters % g) throw new Error(`${this.name}: ${cin} -> ${filters} channels do not split into ${g} groups`);
+    this.kernel = this.addWeight('kernel', [kh, kw, cin / g, filters], 'float32', tfl.initializers.zeros());
+    if (this.c.useBias) this.bias = this.addWeight('bias', [filters], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = inputShape as Shape, { strides, padding, kernelSize, dilationRate } = this.c;
+    const out = (v: number | null, i: number) => (v == null ? null : padding === 'same' ? Math.ceil(v / strides[i]) : Math.floor((v - (kernelSize[i] - 1) * dilationRate[i] - 1) / strides[i]) + 1);
+    return [s[0], out(s[1], 0), out(s[2], 1), this.c.filters];
+  }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs), { groups: g, strides, padding, dilationRate, activation } = this.c;
+      const xs = tf.split(x, g, 3), ks = tf.split(this.kernel.read(), g, 3);
+      let y: tf.Tensor = tf.concat(xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, strides, padding, 'NHWC', dilationRate)), 3);
+      if (this.bias) y = tf.add(y, this.bias.read());
+      const act: Record<string, (t: tf.Tensor) => tf.Tensor> = { linear: (t) => t, relu: tf.relu, sigmoid: tf.sigmoid, swish: (t) => tf.mul(t, tf.sigmoid(t)) };
+      if (!act[activation]) throw new Error(`${this.name}: activation ${activation} is not computed here`);
+      return act[activation](y);
+    });
+  }
+  getConfig(): tf.serialization.ConfigDict { return { ...super.getConfig(), ...this.c }; }
+}
+
+for (const cls of [GroupConv2D, AtrousDepthwiseConv2D, Resample, ChannelShuffle, GlobalAvgPool, PaddedAvgPool, BinaryScores, ImageResize, HardActivation, KerasGroupedConv2D]) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 export const applyLayer = (layer: tfl.layers.Layer, x: SymT | SymT[]) => layer.apply(x) as SymT;

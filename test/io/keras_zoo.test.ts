@@ -73,12 +73,18 @@ test('keras.applications\' MobileNetV3 blocks under an LR-ASPP head (hard swish 
   await agreesWithReference(out, cases('keras_apps_mobilenetv3_lraspp'));
 });
 
-test('Keras 3 archives (.keras) of four of these models (the same weights), and one of Keras 3\'s hard activations: the reference label maps', async () => {
+test('keras.applications\' RegNet X block (a grouped Conv2D of stride 2) and a grouped Conv2D with dilation, with --preset keras-torch: the reference\'s label maps', async () => {
+  const out = imported('regnet_grouped', '--preset', 'keras-torch');
+  await agreesWithReference(out, cases('regnet_grouped'));
+});
+
+test('Keras 3 archives (.keras) of five of these models (the same weights), and one of Keras 3\'s hard activations: the reference label maps', async () => {
   // Nodes as {args, kwargs}, keras.ops for the arithmetic (x + 3, x * (1 / 6), a + b), weights by
   // position under layers/<class>_k/vars, a Normalization's mean, variance and integer count, swish
   // written as silu; hard_silu and hard_sigmoid Activation layers (relu6(x + 3) / 6).
   for (const [model, flags] of [['oxford_pets', ['--mean', '0,0,0', '--std', '1,1,1']], ['sm_unet_resnet', ['--preset', 'keras-raw']],
-    ['keras_apps_efficientnet', ['--preset', 'keras-raw']], ['keras_apps_mobilenetv3_lraspp', ['--preset', 'keras-raw']], ['keras3_hard_activations', ['--preset', 'keras-raw']]] as const) {
+    ['keras_apps_efficientnet', ['--preset', 'keras-raw']], ['keras_apps_mobilenetv3_lraspp', ['--preset', 'keras-raw']], ['keras3_hard_activations', ['--preset', 'keras-raw']],
+    ['regnet_grouped', ['--preset', 'keras-torch']]] as const) {
     const out = imported(`${model}.keras`, ...flags);
     assert.match(readCard(out).notes!, /^A Keras 3\.6\.0 model, converted to ONNX by pixelwise/);
     await agreesWithReference(out, cases(model));
