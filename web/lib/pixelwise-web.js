@@ -3149,6 +3149,7 @@ function simdNormalizeRgb(rgb, w, h, pw, x, targets) {
 
 // src/data/normalize.ts
 var KERAS_CAFFE_NORM = { channelOrder: "BGR", mean: [103.939 / 255, 116.779 / 255, 123.68 / 255], std: [1 / 255, 1 / 255, 1 / 255] };
+var RAW_PIXELS = { mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] };
 function normalizationTable(norm) {
   const lut = [0, 1, 2].map((k) => bandTable(norm, k, "uint8"));
   return { lut, source: norm.channelOrder === "BGR" ? [2, 1, 0] : [0, 1, 2] };
