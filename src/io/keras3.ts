@@ -81,8 +81,8 @@ class Translator {
 
   private layer(l: Json): Json {
     const name = layerName(l), cls = String(l.class_name);
+    if (isOperation(l)) return this.operation(l, name, (l.inbound_nodes ?? []) as unknown[]);
     const nodes = ((l.inbound_nodes ?? []) as unknown[]).map((n) => this.node(name, n));
-    if (isOperation(l)) return this.operation(l, name, nodes);
     const translated = MODEL_CLASSES.has(cls) ? this.model(l, `${this.paths.get(name)}/`)
       : this.hardActivation(cls, (l.config ?? {}) as Json) ?? { class_name: cls, config: this.config(cls, (l.config ?? {}) as Json) };
     return { ...translated, name, inbound_nodes: nodes.map((n) => n.refs.map((r) => [...r, {}])) };
@@ -98,13 +98,18 @@ class Translator {
     return { refs: refs as Ref[], args };
   }
 
-  /** keras.ops called on tensors: arithmetic with a number, sums and products, activations. */
-  private operation(l: Json, name: string, nodes: { refs: Ref[]; args: unknown[] }[]): Json {
+  /**
+   * keras.ops called on tensors: arithmetic with a number (on either side of a sum or product),
+   * sums and products of two tensors, activations. Its node's arguments are read as they are (a
+   * number may come first: 3 + x).
+   */
+  private operation(l: Json, name: string, nodes: unknown[]): Json {
+    const node = nodes[0] as { args?: unknown[]; kwargs?: Json } | undefined, args = Array.isArray(node?.args) ? node.args : [];
     const cls = String(l.class_name), refuse = (): never => {
-      throw new UserError(`${this.file}: layer ${name} is keras.ops.${toSnakeCase(cls)} on ${nodes[0]?.args.map((a) => (tensorRef(a) ? 'a tensor' : JSON.stringify(a))).join(' and ') ?? 'nothing'}, which pixelwise cannot convert (it converts arithmetic with a number, sums and products of two tensors, activations); convert the model to ONNX (tf2onnx) and import that`);
+      throw new UserError(`${this.file}: layer ${name} is keras.ops.${toSnakeCase(cls)} on ${args.map((a) => (tensorRef(a) ? 'a tensor' : JSON.stringify(a))).join(' and ') || 'nothing'}, which pixelwise cannot convert (it converts arithmetic with a number, sums and products of two tensors, activations); convert the model to ONNX (tf2onnx) and import that`);
     };
-    if (nodes.length !== 1) refuse();
-    const { args } = nodes[0], entry = (fn: string, src: Ref, kwargs: Json) => ({ class_name: 'TFOpLambda', name, config: { name, function: fn }, inbound_nodes: [[...src, { ...kwargs, name: null }]] });
+    if (nodes.length !== 1 || Object.values(node?.kwargs ?? {}).some(hasTensor)) refuse();
+    const entry = (fn: string, src: Ref, kwargs: Json) => ({ class_name: 'TFOpLambda', name, config: { name, function: fn }, inbound_nodes: [[...src, { ...kwargs, name: null }]] });
     if (OPS_ACTIVATIONS[cls] && args.length === 1 && tensorRef(args[0])) return entry(OPS_ACTIVATIONS[cls], tensorRef(args[0])!, {});
     const fn = OPS_ARITHMETIC[cls];
     if (!fn || args.length !== 2) refuse();

@@ -1,8 +1,9 @@
 // A Keras 2 model saved whole in HDF5 (model.save('m.h5'), ModelCheckpoint's .hdf5: the model_config
-// JSON as a root attribute, the weights under model_weights/) as an ONNX graph, with no Python: the
+// JSON as a root attribute, the weights under model_weights/), or a Keras 3 archive read into the
+// same form (keras3.ts), as an ONNX graph, with no Python: the
 // config is flattened (nested Functional and Sequential models inlined), its tail cut where it only
 // reshapes or softmaxes the scores, rebuilt by tfjs-layers (a port of Keras that reads its configs),
-// the weights set by layer and weight name, and written out by the same exporter as pixelwise's own
+// the weights set by layer and weight name (a Keras 3 archive's by position), and written out by the same exporter as pixelwise's own
 // networks (onnx_export.ts). The ONNX import (cli/actions/import_onnx.ts) takes it from there.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -175,17 +176,16 @@ async function readModelConfig(file: string): Promise<{ config: Json; kerasVersi
 }
 
 /**
- * What tfjs-layers reads differently from Keras 2's config: a BatchNormalization axis given as a
- * list; the noise and dropout layers it lacks (all the identity at inference) as Dropout; a global
- * average pooling that keeps its dims.
+ * What tfjs-layers reads differently from Keras's config: a BatchNormalization axis given as a
+ * list; the noise and dropout layers it lacks (all the identity at inference) as Dropout; layers it
+ * lacks or computes otherwise (Normalization, a grouped Conv2D, Resizing, a global average pooling
+ * that keeps its dims) as layers that compute them.
  */
 function forTfjs(e: Entry): Json[] {
   const inbound = (ins: Ref[]) => (ins.length ? [ins.map((r) => [r.layer, 0, r.tensor, {}])] : []);
   if (INFERENCE_IDENTITY.has(e.class_name)) return [{ class_name: 'Dropout', name: e.name, config: { name: e.name, rate: 0 }, inbound_nodes: inbound(e.inputs) }];
   const config = { ...e.config };
   if (e.class_name === 'BatchNormalization' && Array.isArray(config.axis) && config.axis.length === 1) config.axis = config.axis[0];
-  // pixelwise's own pooling that keeps the dims (tfjs-layers' drops them, and its Reshape back
-  // cannot infer the channel count of a batch of unknown size).
   // Keras's Normalization ((x - mean) / max(sqrt(variance), 1e-7) per channel) as a 1x1 depthwise
   // convolution with a bias, whose weights normalizationWeights() computes from the layer's.
   if (e.class_name === 'Normalization') {
@@ -198,6 +198,8 @@ function forTfjs(e: Entry): Json[] {
   if (e.class_name === 'Resizing') {
     return [{ class_name: 'ImageResize', name: e.name, config: { name: e.name, size: [config.height, config.width], method: config.interpolation ?? 'bilinear' }, inbound_nodes: inbound(e.inputs) }];
   }
+  // pixelwise's own pooling that keeps the dims (tfjs-layers' drops them, and its Reshape back
+  // cannot infer the channel count of a batch of unknown size).
   if (e.class_name === 'GlobalAveragePooling2D' && config.keepdims) return [{ class_name: 'GlobalAvgPool', name: e.name, config: { name: e.name }, inbound_nodes: inbound(e.inputs) }];
   return [{ class_name: e.class_name, name: e.name, config, inbound_nodes: inbound(e.inputs) }];
 }
@@ -225,7 +227,7 @@ function normalizationWeights(file: string, e: Entry, tensors: Tensors): void {
   tensors.set(`${e.name}/bias`, { shape: [mean.length], data: Float32Array.from(mean, (m, i) => -m * scale[i]) });
 }
 
-/** A Keras 2 HDF5 model file as an ONNX graph (NCHW, its scores before any final softmax). */
+/** A Keras model file (Keras 2 HDF5, or a Keras 3 .keras archive: keras3.ts) as an ONNX graph (NCHW, its scores before any final softmax). */
 export async function kerasToOnnx(file: string): Promise<KerasGraph> {
   // Where each layer's weights come from: Keras 2's by layer and weight name, a Keras 3 archive's
   // by layer and position.
@@ -333,7 +335,7 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     const numClasses = (net.outputs[0].shape as number[])[3];
     const size: [number, number] | undefined = shape[1] && shape[2] ? [shape[1], shape[2]] : undefined;
     let onnx: Uint8Array;
-    // The exporter names the layer it cannot write (a 'same' max pooling, a bilinear upsampling).
+    // The exporter names the layer it cannot write (an activation it does not know, bicubic upsampling).
     try { onnx = exportNetworkOnnx(net, { name: String((config.config as Json).name ?? 'keras'), inChannels: channels, numClasses, size }); } catch (e) {
       if (e instanceof UserError) throw new UserError(`${file}: ${e.message.replace(/^ONNX export: /, '')}; convert the model to ONNX (tf2onnx) and import that`);
       throw e;

@@ -278,13 +278,6 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
       if (r.output === 4) c.node('Transpose', [reshaped], [c.output], { perm: [0, 3, 1, 2] });
     },
   },
-  Flatten: {
-    onnx(c) {
-      if (ranks(c).inputs[0] !== 4) { c.node('Flatten', [c.inputs[0]], [c.output], { axis: 1 }); return; }
-      c.node('Transpose', [c.inputs[0]], [`${c.output}/nhwc`], { perm: [0, 2, 3, 1] });
-      c.node('Flatten', [`${c.output}/nhwc`], [c.output], { axis: 1 });
-    },
-  },
   Rescaling: {
     onnx(c) {
       // One factor and offset, or one per channel (keras.applications' EfficientNet divides by the

@@ -89,6 +89,14 @@ test('Keras 3 archives (.keras) of five of these models (the same weights), and 
     assert.match(readCard(out).notes!, /^A Keras 3\.6\.0 model, converted to ONNX by pixelwise/);
     await agreesWithReference(out, cases(model));
   }
+  // keras.ops.add with the number first (3 + x): the same sum.
+  const swapped = keras3Variant(path.join(FIX, 'keras_apps_mobilenetv3_lraspp.keras'), 'swapped.keras', (c) => {
+    const node = (c.config.layers.find((l) => l.name === 'tf.__operators__.add')!.inbound_nodes as { args: unknown[] }[])[0];
+    node.args.reverse();
+  });
+  const swappedOut = path.join(tempDir(), 'swapped'), rs = cli('import', '--from', swapped, '--preset', 'keras-raw', '--out', swappedOut);
+  assert.equal(rs.status, 0, rs.stderr);
+  await agreesWithReference(swappedOut, cases('keras_apps_mobilenetv3_lraspp'));
   // Mixed precision (a dtype policy of mixed_float16 on every layer; the variables stay float32): computed in float32.
   const mixed = keras3Variant(path.join(FIX, 'oxford_pets.keras'), 'mixed.keras', (c) => {
     for (const l of c.config.layers) if (l.class_name !== 'InputLayer') (l.config as Record<string, unknown>).dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'mixed_float16' }, registered_name: null };
