@@ -415,6 +415,12 @@ test('models --json lists the shipped models (parameters = the learned tensors o
   const startCard = JSON.parse(fs.readFileSync(path.join(start.folder, 'model.json'), 'utf8'));
   assert.match(startCard.provenance.command, /^pixelwise import --from \S+ --preset deeplabv3-voc --no-onnx --out models\/deeplabv3-voc$/);
   for (const p of ['espnetv2-voc', 'espnetv2-cityscapes']) assert.ok(j.presets.some((x: { name: string }) => x.name === p), p);
+  // The presets for ONNX graphs and Keras models: the model's own classes, a line on what each does.
+  for (const p of ['image-segmentation-keras', 'keras-caffe', 'keras-tf', 'keras-torch', 'keras-raw']) {
+    const row = j.presets.find((x: { name: string }) => x.name === p);
+    assert.deepEqual([row?.arch, row?.classes], ['ONNX graph or Keras model', null], p);
+  }
+  assert.match(j.presets.find((x: { name: string }) => x.name === 'keras-caffe').source, /BGR minus the ImageNet means/);
   const names = (k: string) => j[k].map((x: { name: string }) => x.name);
   for (const d of ['unet', 'fcn8', 'fcn32', 'segnet', 'pspnet', 'deeplabv3plus']) assert.ok(names('decoders').includes(d), d);
   for (const e of ['vgg16', 'resnet50', 'mobilenetv2']) assert.ok(names('encoders').includes(e), e);
