@@ -2,7 +2,7 @@
 // its activation ranges calibrated on images the way the model sees them (the card's processor),
 // and its accuracy against the float graph measured on the same images.
 import { onnx } from '../formats/onnx_proto.js';
-import { activationsToCalibrate, foldBatchNorms, foldConstantAffines, preluPatterns, quantizeQdq, quantizableConvs, sumsToAdds } from '../io/onnx_qdq.js';
+import { activationsToCalibrate, bypassConstantIdentities, foldBatchNorms, foldConstantAffines, preluPatterns, quantizeQdq, quantizableConvs, sumsToAdds } from '../io/onnx_qdq.js';
 import type { ModelCard } from '../models/card.js';
 import type { PixelImage } from '../data/pixels.js';
 import { ImageProcessor, type ResizeFilters } from './processor.js';
@@ -74,6 +74,7 @@ export interface Calibrated {
 export async function calibrate(model: Uint8Array, card: ModelCard, images: () => AsyncIterable<PixelImage>, o: Pick<QuantizeOptions, 'filters' | 'onImage'> = {}): Promise<Calibrated> {
   const m = onnx.ModelProto.decode(model);
   const g = m.graph!;
+  bypassConstantIdentities(g);
   const batchNormsFolded = foldBatchNorms(g) + foldConstantAffines(g);
   sumsToAdds(g);
   preluPatterns(g);

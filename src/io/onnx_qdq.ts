@@ -132,7 +132,32 @@ export function foldConstantAffines(g: Graph): number {
 /** The convolutions a QDQ graph quantises: float weights given as constants. */
 export function quantizableConvs(g: Graph): O.INodeProto[] {
   const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
-  return (g.node ?? []).filter((n) => n.opType === 'Conv' && inits.get(n.input![1])?.dataType === FLOAT);
+  const isFloatConst = (name: string | undefined) => inits.get(name ?? '')?.dataType === FLOAT;
+  return (g.node ?? []).filter((n) => n.opType === 'Conv' && isFloatConst(n.input![1]) && (!n.input![2] || isFloatConst(n.input![2])));
+}
+
+/**
+ * Readers of an Identity of an initializer read the initializer itself (torch.onnx writes one
+ * where two parameters hold the same values, e.g. a zero bias shared with a LayerNorm's), so that
+ * a convolution's weights and bias are the constants they are. Returns how many were bypassed.
+ */
+export function bypassConstantIdentities(g: Graph): number {
+  const inits = new Set((g.initializer ?? []).map((t) => t.name!));
+  const outputs = new Set((g.output ?? []).map((o) => o.name!));
+  const alias = new Map<string, string>();
+  for (const n of g.node ?? []) {
+    if (n.opType === 'Identity' && inits.has(n.input![0]) && !outputs.has(n.output![0])) alias.set(n.output![0], n.input![0]);
+  }
+  if (!alias.size) return 0;
+  const rewire = (nodes: O.INodeProto[]) => {
+    for (const n of nodes) {
+      n.input = (n.input ?? []).map((i) => alias.get(i) ?? i);
+      for (const a of n.attribute ?? []) for (const sub of [a.g, ...(a.graphs ?? [])]) if (sub) rewire(sub.node ?? []);
+    }
+  };
+  g.node = (g.node ?? []).filter((n) => !(n.opType === 'Identity' && alias.has(n.output![0])));
+  rewire(g.node);
+  return alias.size;
 }
 
 /**

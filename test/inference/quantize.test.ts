@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { initEngine } from '../../src/engine/backend.ts';
 import { SegModel } from '../../src/models/seg_model.ts';
 import { exportOnnx } from '../../src/io/onnx_export.ts';
-import { onnx } from '../../src/formats/onnx_proto.ts';
+import { onnx, FLOAT, floatInit, ints, valueInfo } from '../../src/formats/onnx_proto.ts';
 import { buildCard, cardAtPrecision } from '../../src/models/card.ts';
 import { buildInt8, calibrate, quantizeWithGate } from '../../src/inference/quantize.ts';
 import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
@@ -84,4 +84,56 @@ test('the gate: each convolution measured alone, the most sensitive kept in floa
   assert.equal(gated.quantized, c.convolutions.length - gated.keptFloat.length);
   const q = onnx.ModelProto.decode(gated.bytes);
   assert.ok(q.graph!.node!.some((n) => n.opType === 'QuantizeLinear'));
+});
+
+test('a convolution whose bias reaches it through an Identity (torch.onnx\'s shared constants) is quantised like any other', async () => {
+  // torch.onnx writes one initializer for parameters of equal values (a zero bias and a LayerNorm's)
+  // and an Identity of it for the others: the bias is a node's output, not an initializer.
+  const rng = new Rng(11);
+  const r = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-0.5, 0.5));
+  const C = 6;
+  const w1 = r(C * 27), w2 = r(C * C), w3 = r(K * C), b3 = r(K);
+  // The graph as torch.onnx writes it, and the same graph with each bias an initializer.
+  const graph = (shared: boolean) => onnx.ModelProto.encode({
+    irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g',
+      node: [
+        { opType: 'Conv', name: 'stem', input: ['x', 'w1', 'zeros'], output: ['c1'], attribute: [ints('pads', [1, 1, 1, 1])] },
+        { opType: 'Relu', name: 'r1', input: ['c1'], output: ['r1'] },
+        ...(shared ? [{ opType: 'Identity', name: 'shared', input: ['zeros'], output: ['zeros_again'] }] : []),
+        { opType: 'Conv', name: 'mix', input: ['r1', 'w2', shared ? 'zeros_again' : 'zeros2'], output: ['c2'] },
+        { opType: 'Add', name: 'plus', input: ['c2', 'zeros_col'], output: ['a'] },
+        ...(shared ? [{ opType: 'Identity', name: 'shared2', input: ['b3'], output: ['b3_again'] }] : []),
+        { opType: 'Conv', name: 'head', input: ['a', 'w3', shared ? 'b3_again' : 'b3'], output: ['y'] },
+      ],
+      initializer: [
+        floatInit('w1', w1, [C, 3, 3, 3]), floatInit('zeros', new Float32Array(C), [C]), floatInit('w2', w2, [C, C, 1, 1]),
+        floatInit('zeros_col', new Float32Array(C), [C, 1, 1]), floatInit('w3', w3, [K, C, 1, 1]), floatInit('b3', b3, [K]),
+        ...(shared ? [] : [floatInit('zeros2', new Float32Array(C), [C])]),
+      ],
+      input: [valueInfo('x', FLOAT, 4)], output: [valueInfo('y', FLOAT, 4)],
+    },
+  }).finish();
+  const card = buildCard({ model: { arch: 'onnx', numClasses: K }, classes: resolveClasses(K), input: { normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }, stride: 1 }, onnx: 'model.onnx' });
+  const images = Array.from({ length: 3 }, () => ({ data: Uint8Array.from({ length: H * W * 3 }, () => Math.floor(rng.next() * 256)), width: W, height: H }));
+  const int8 = async (float: Uint8Array) => {
+    const c = await calibrate(float, card, async function* () { yield* images; }, { filters: NODE_FILTERS });
+    assert.deepEqual(c.convolutions, ['stem', 'mix', 'head']);
+    const q = buildInt8(c);
+    assert.equal(q.quantized, 3);
+    return q.bytes;
+  };
+  const [shared, direct] = [await int8(graph(true)), await int8(graph(false))];
+  const g = onnx.ModelProto.decode(shared).graph!;
+  assert.equal(g.node!.filter((n) => n.opType === 'Identity').length, 0, 'the Identities of constants are gone');
+  for (const name of ['mix', 'head']) assert.ok(g.node!.find((n) => n.name === name)!.input![2].endsWith('qdq_bias_dequantized'), `${name}: its bias on the int32 grid`);
+  // The same scores as the graph whose biases were initializers all along (ONNX Runtime directly).
+  const x = Float32Array.from({ length: 3 * H * W }, () => rng.uniform(-2, 2));
+  const out = async (bytes: Uint8Array) => {
+    const s = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    try { return (await s.run({ x: new ort.Tensor('float32', x, [1, 3, H, W]) })).y.data as Float32Array; } finally { await s.release(); }
+  };
+  const [a, b] = [await out(shared), await out(direct)];
+  assert.ok(a.length === K * H * W && a.every((v, i) => v === b[i]), 'the same 8-bit scores');
 });
