@@ -118,6 +118,15 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assert.ok(fs.readFileSync(path.join(other, 'model.onnx')).equals(graph));
   assertOneLineError(cli('export', '--model', 'voc-fast', '--out', path.resolve('models/voc-fast/model.onnx')), /^pixelwise: --out .*models\/voc-fast\/model\.onnx: inside the shipped models/);
   assert.equal(cli('export', '--model', other, '--out', path.join(other, 'model.onnx')).code, 0);
+  // A package that is a graph alone (most shipped models, imports, 8-bit packages): its graphs as they are, with its card.
+  const exported = cli('export', '--model', 'person', '--out', path.join(d, 'person.onnx'));
+  assert.equal(exported.code, 0, exported.err);
+  assert.match(exported.out, /^wrote .*person\.model\/model\.json; its package also holds model-144x256\.onnx$/m);
+  for (const f of ['model.onnx', 'model-144x256.onnx']) assert.ok(fs.readFileSync(path.join(d, 'person.model', f)).equals(fs.readFileSync(path.resolve('models/person', f))), f);
+  assert.ok(fs.readFileSync(path.join(d, 'person.onnx')).equals(fs.readFileSync(path.resolve('models/person/model.onnx'))));
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(d, 'person.model', 'model.json'), 'utf8')), JSON.parse(fs.readFileSync(path.resolve('models/person/model.json'), 'utf8')));
+  assertOneLineError(cli('export', '--model', 'person', '--weights', 'best', '--out', path.join(d, 'p2.onnx')), /^pixelwise: --weights best: person is an ONNX graph with no TF\.js weights to replace/);
+  assertOneLineError(cli('export', '--model', 'person', '--package', path.join(d, 'p3')), /^pixelwise: --model person: a model package, not a training run \(no train\.json\)/);
   // Label maps (frame_000001.png, ...) are never written over frames extracted as CVAT names them, nor over the export's frames.
   const extracted = path.join(d, 'extracted');
   fs.mkdirSync(extracted);

@@ -162,6 +162,12 @@ export async function buildCorpus(root: string): Promise<Case[]> {
     const rebuilds = name === 'truncated ONNX file';
     cases.push({ command: 'export', name, args: ['export', '--model', dir, '--out', p('exported', String(cases.length))], expect: rebuilds ? 'ok' : 'error', message: /models\// });
   }
+  // A package that is a graph alone (no weights to rebuild it from): export copies it, and says when it is damaged.
+  const graphOnly = p('models', 'graph-only');
+  fs.cpSync(path.resolve('models/camvid-live'), graphOnly, { recursive: true });
+  fs.writeFileSync(path.join(graphOnly, 'model.onnx'), half(fs.readFileSync(path.join(graphOnly, 'model.onnx'))));
+  cases.push({ command: 'export', name: 'graph-only package with a truncated ONNX file', args: ['export', '--model', graphOnly, '--out', p('exported', 'graph-only.onnx')], expect: 'error', message: /graph-only\/model\.onnx: not a readable ONNX graph/ });
+  cases.push({ command: 'export', name: '--package of a model package (not a training run)', args: ['export', '--model', 'voc', '--package', p('exported', 'pkg')], expect: 'error', message: /--model voc: a model package, not a training run/ });
   cases.push({ command: 'evaluate', name: 'truncated ONNX file', args: ['evaluate', '--model', badModels[2][1], '--images', good.images, '--masks', good.masks], expect: 'error', message: /model\.onnx/ });
   // Checkpoints and foreign weights.
   const run = p('run-bad');
