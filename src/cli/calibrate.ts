@@ -12,7 +12,7 @@ export function calibrateCommand(): Command {
     .option('--weights <file>', 'checkpoint inside the model folder (default: best)')
     .option('--ignore-index <n>', 'ground-truth value left out (default: the layout\'s or the model\'s)', parseIntArg)
     .option('--out <dir>', 'write a calibrated copy of the model package here instead of changing the model')
-    .option('--pixels <n>', 'valid pixels sampled evenly over the images for the fit', parsePositiveInt, 2_000_000)
+    .option('--pixels <n>', 'valid pixels sampled evenly over the images for the fit (fewer for a model of many classes: at most 2^26 class scores, 256 MB, are kept)', parsePositiveInt, 2_000_000)
     .option('--quiet', 'no progress bar')
     .action(async (o: Opts) => (await import('./actions/calibrate.js')).run(o));
 }

@@ -57,6 +57,52 @@ export class CalibrationBins {
   }
 }
 
+/** The most class scores a fit keeps by default (float32: 256 MB); a model of many classes is fitted on fewer pixels. */
+export const MAX_FIT_SCORES = 2 ** 26;
+
+/**
+ * Labelled pixels' class scores for fitting a temperature, sampled at an even stride over each
+ * image (so that every image counts alike), in typed arrays that grow with what is added: the
+ * stride sets the pixel count from `pixels` (at most `maxScores / classes` of them) over `images`
+ * images the size of the first.
+ */
+export class ScoreSample {
+  readonly stride: number;
+  private scores: Float32Array;
+  private truth: Uint8Array;
+  private n = 0;
+  private images = 0;
+
+  constructor(readonly classes: number, o: { images: number; firstPixels: number; pixels: number; maxScores?: number }) {
+    const budget = Math.max(1, Math.min(o.pixels, Math.floor((o.maxScores ?? MAX_FIT_SCORES) / classes)));
+    this.stride = Math.max(1, Math.ceil((o.images * o.firstPixels) / budget));
+    this.truth = new Uint8Array(Math.max(1, Math.min(budget, 1 << 16)));
+    this.scores = new Float32Array(this.truth.length * classes);
+  }
+
+  /** One image: CHW class scores and its truth; pixels of the ignore label (or no class) are left out. */
+  add(scores: Float32Array, gt: ArrayLike<number>, ignore: number): void {
+    const k = this.classes, px = gt.length;
+    // Each image starts at another offset into the stride, so that no column pattern repeats.
+    for (let p = (this.images++ * 7919) % this.stride; p < px; p += this.stride) {
+      const g = gt[p];
+      if (g === ignore || g >= k) continue;
+      if (this.n === this.truth.length) {
+        const s = new Float32Array(this.scores.length * 2), t = new Uint8Array(this.truth.length * 2);
+        s.set(this.scores); t.set(this.truth);
+        this.scores = s; this.truth = t;
+      }
+      for (let c = 0; c < k; c++) this.scores[this.n * k + c] = scores[c * px + p];
+      this.truth[this.n++] = g;
+    }
+  }
+
+  /** The pixels sampled so far, as fitTemperature takes them. */
+  samples(): { scores: Float32Array; truth: Uint8Array; c: number } {
+    return { scores: this.scores.subarray(0, this.n * this.classes), truth: this.truth.subarray(0, this.n), c: this.classes };
+  }
+}
+
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /**

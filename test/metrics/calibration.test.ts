@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { CalibrationBins, fitTemperature } from '../../src/metrics/calibration.ts';
+import { CalibrationBins, ScoreSample, fitTemperature } from '../../src/metrics/calibration.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
@@ -78,4 +78,31 @@ test('calibrate: the temperature goes into the card (a copy with --out); a shipp
   assert.equal(shipped.stderr, 'pixelwise: --model voc-fast: a shipped model is not changed in place; give --out DIR for a calibrated copy\n');
   const byPath = run('calibrate', '--model', 'models/voc-fast', '--images', va.images, '--masks', va.masks);
   assert.equal(byPath.stderr, 'pixelwise: --model models/voc-fast: a shipped model is not changed in place; give --out DIR for a calibrated copy\n');
+});
+
+test('ScoreSample: every stride-th labelled pixel of each image, from a moving offset; few pixels for many classes; buffers grow', () => {
+  // 2 classes; a budget of 4 pixels over 2 images of 6 pixels: stride 3.
+  const s = new ScoreSample(2, { images: 2, firstPixels: 6, pixels: 4 });
+  assert.equal(s.stride, 3);
+  // Image 0 (offset 0): pixels 0 and 3; pixel 3 is the ignore label (9), so pixel 0 alone.
+  const scores0 = Float32Array.of(0, 1, 2, 3, 4, 5, /* class 1 */ 10, 11, 12, 13, 14, 15);
+  s.add(scores0, [1, 0, 0, 9, 0, 0], 9);
+  // Image 1, larger than the first (offset 7919 % 3 = 2): pixels 2, 5, 8 (of 9); 8 holds no class (label 5).
+  const scores1 = Float32Array.from({ length: 18 }, (_, i) => 100 + i);
+  s.add(scores1, [0, 0, 1, 0, 0, 0, 0, 0, 5], 9);
+  const got = s.samples();
+  assert.deepEqual([...got.truth], [1, 1, 0]);
+  assert.deepEqual([...got.scores], [0, 10, 102, 111, 105, 114]);
+  assert.equal(got.c, 2);
+  // 150 classes and 2M pixels asked: at most 2^26 scores kept, so 447392 pixels; over 4 images of 513x563 pixels, stride 3.
+  const many = new ScoreSample(150, { images: 4, firstPixels: 513 * 563, pixels: 2_000_000 });
+  assert.equal(many.stride, Math.ceil((4 * 513 * 563) / Math.floor(2 ** 26 / 150)));
+  assert.equal(many.stride, 3);
+  // A small cap, many pixels: the buffers grow past their first size and keep what they held.
+  const big = new ScoreSample(3, { images: 1, firstPixels: 200_000, pixels: 200_000 });
+  const px = 200_000, sc = Float32Array.from({ length: 3 * px }, (_, i) => i), gt = Uint8Array.from({ length: px }, (_, i) => i % 3);
+  big.add(sc, gt, 255);
+  const b = big.samples();
+  assert.equal(b.truth.length, px);
+  for (const p of [0, 65535, 65536, 199_999]) assert.deepEqual([b.truth[p], ...b.scores.subarray(3 * p, 3 * p + 3)], [p % 3, p, px + p, 2 * px + p]);
 });

@@ -4,7 +4,7 @@ import { openSegmenter } from '../../inference/open.js';
 import { loadSamples } from '../../data/dataset.js';
 import { readImage } from '../../data/image_io.js';
 import { readCheckedMask } from '../../data/loader.js';
-import { CalibrationBins, fitTemperature } from '../../metrics/calibration.js';
+import { CalibrationBins, ScoreSample, fitTemperature } from '../../metrics/calibration.js';
 import { copyPackage, readCard, writeCard } from '../../models/package.js';
 import { isShippedDir, resolveModelDir } from '../../models/shipped.js';
 import { makeSpec, resolveData, masksLabelMap, scoringClasses } from './shared.js';
@@ -20,7 +20,7 @@ export async function run(o: Opts): Promise<void> {
   const log = cliLog;
   const { pairing, layout } = resolveData(o, 'val', log);
   const seg = await openSegmenter(o.model, { weights: o.weights });
-  let fit: ReturnType<typeof fitTemperature>, before: number, t0: number, n: number;
+  let fit: ReturnType<typeof fitTemperature>, before: number, t0: number, pixels: number;
   try {
     const card = seg.card;
     if (card.output.kind === 'labels') throw new UserError(`--model ${o.model}: gives label maps only (an argmax graph), no probabilities to calibrate`);
@@ -29,10 +29,8 @@ export async function run(o: Opts): Promise<void> {
     const labelMap = await masksLabelMap(layout, pairing, o.labelMap, k, o.ignoreIndex, log);
     const spec = makeSpec(pairing, k, ignore, labelMap, scoringClasses(o.model, card.classes, o.classFile));
     const samples = loadSamples(spec);
-    // Pixels sampled at an even stride over each image, so the fit sees every image alike.
     const first = await readImage(samples[0].image);
-    const stride = Math.max(1, Math.ceil((samples.length * first.width * first.height) / o.pixels));
-    const scores: number[] = [], truth: number[] = [];
+    const sample = new ScoreSample(k, { images: samples.length, firstPixels: first.width * first.height, pixels: o.pixels });
     const bins = new CalibrationBins();
     const bar = progressBar('calibrate', samples.length, 'img', o.quiet);
     for (const [i, s] of samples.entries()) {
@@ -40,23 +38,19 @@ export async function run(o: Opts): Promise<void> {
       const gt = readCheckedMask(s.mask!, spec, img);
       const [r] = await seg.scoresBatch([img]);
       bins.add(r.scores, k, gt, ignore);
-      const px = gt.length;
-      for (let p = (i * 7919) % stride; p < px; p += stride) {
-        if (gt[p] === ignore || gt[p] >= k) continue;
-        for (let c = 0; c < k; c++) scores.push(r.scores[c * px + p]);
-        truth.push(gt[p]);
-      }
+      sample.add(r.scores, gt, ignore);
       bar.update(i + 1);
     }
     bar.stop();
-    if (!truth.length) throw new UserError(`${pairing.masks}: no labelled pixel to fit on (every pixel is the ignore label ${ignore})`);
-    fit = fitTemperature({ scores: Float32Array.from(scores), truth: Uint8Array.from(truth), c: k });
-    before = bins.ece(); t0 = card.temperature ?? 1; n = truth.length;
+    const fitOn = sample.samples();
+    if (!fitOn.truth.length) throw new UserError(`${pairing.masks}: no labelled pixel to fit on (every pixel is the ignore label ${ignore})`);
+    fit = fitTemperature(fitOn);
+    before = bins.ece(); t0 = card.temperature ?? 1; pixels = fitOn.truth.length;
   } finally { await seg.dispose(); }
   // The scores seen were already divided by the card's temperature: the new one compounds it.
   const temperature = t0 * fit.temperature;
   if (o.out) copyPackage(dir, o.out);
   const card = readCard(target);
   writeCard(target, { ...card, temperature });
-  process.stdout.write(`temperature ${temperature.toFixed(4)} (fitted on ${n.toLocaleString('en-US')} pixels of ${pairing.images}): mean log-loss ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}; ECE before ${(100 * before).toFixed(2)}% on these images (measure it on others: evaluate --calibration); written to ${path.join(target, 'model.json')}\n`);
+  process.stdout.write(`temperature ${temperature.toFixed(4)} (fitted on ${pixels.toLocaleString('en-US')} pixels of ${pairing.images}): mean log-loss ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}; ECE before ${(100 * before).toFixed(2)}% on these images (measure it on others: evaluate --calibration); written to ${path.join(target, 'model.json')}\n`);
 }
