@@ -13,7 +13,7 @@ import { archOptionsFrom } from '../models/options.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { expectArgs, refuseUnknownKeys } from '../util/call_options.js';
 import { defaultWorkers, TRAIN_CONFIG_KEYS, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
-import { startingWeights, startNetworkOptions } from './starting_weights.js';
+import { runArchitecture, startingWeights, startNetworkOptions } from './starting_weights.js';
 import { teacherClasses } from './teacher.js';
 import { checkTrainConfig } from './trainer.js';
 
@@ -102,16 +102,18 @@ export function trainConfig(options: TrainOptions, log: (line: string) => void =
   expectArgs('trainConfig', [['options', options, 'object']]);
   refuseUnknownKeys(options, OPTION_KEYS, 'trainConfig()', 'setting');
   const { data: _d, layout: _l, split: _s, valSplit: _v, ...given } = { ...options, ...fromDataset(options, log) };
-  const { model = TRAIN_DEFAULTS.arch, classes: givenClasses, ...rest } = given;
+  const { model, classes: givenClasses, ...rest } = given;
   if (rest.train == null || typeof rest.train !== 'object') throw new UserError(`train: trainConfig() needs the training data, { images, masks } (folders; masks may be left out with a teacher), or data (a dataset in a standard layout)`, 2, 'train');
   if (rest.inputSize == null) throw new UserError('inputSize: trainConfig() needs the training crop, [height, width] (e.g. [256, 256])', 2, 'inputSize');
   // Distillation without classes given: the teacher's (the classes it predicts).
   const classes = classesOf(givenClasses ?? (rest.teacher ? teacherClassesLogged(rest.teacher, log) : undefined));
-  const spec = typeof model === 'string' ? { arch: model } : model;
-  if (spec === null || typeof spec !== 'object' || typeof spec.arch !== 'string') throw argumentError('model', JSON.stringify(model), 'expected an architecture\'s name or { arch, ...options }');
+  const asked: Partial<Exclude<typeof model, string | undefined>> = model === undefined ? {} : typeof model === 'string' ? { arch: model } : model;
+  if (asked === null || typeof asked !== 'object' || (model !== undefined && typeof asked.arch !== 'string')) throw argumentError('model', JSON.stringify(model), 'expected an architecture\'s name or { arch, ...options }');
+  const start = startingWeights({ arch: asked.arch ?? TRAIN_DEFAULTS.arch, initWeights: rest.initWeights, encoderWeights: rest.encoderWeights }, log);
+  // No architecture asked for: the starting package's own network, else the default.
+  const spec = { ...asked, arch: runArchitecture(asked.arch, TRAIN_DEFAULTS.arch, start, rest.initWeights, log) };
   const arch = getArch(spec.arch);
   const numClasses = spec.numClasses ?? classes.length;
-  const start = startingWeights({ arch: spec.arch, initWeights: rest.initWeights, encoderWeights: rest.encoderWeights }, log);
   const { options: archOptions, changed } = startNetworkOptions(spec.arch, numClasses, archOptionsFrom(spec, spec.arch, arch), start.initModel);
   if (changed.length) log(`network options of ${rest.initWeights}: ${changed.map(([k, v]) => `model.${k} ${v}`).join(', ')} (its layers fit; give the option to change it)`);
   const batchSize = rest.batchSize ?? TRAIN_DEFAULTS.batchSize;

@@ -54,6 +54,23 @@ export function startingWeights(o: { arch: string; initWeights?: string; encoder
 }
 
 /**
+ * The architecture a run trains: the one asked for, else the starting package's own (so that
+ * `initWeights: 'deeplabv3-voc'` fine-tunes that network), else `fallback`. Refused, naming
+ * initWeights, where the starting weights come in an encoder layout the architecture is not built
+ * in (a TF DeepLab MobileNetV2 for a U-Net's VGG encoder).
+ */
+export function runArchitecture(asked: string | undefined, fallback: string, start: StartingWeights, initWeights: string | undefined, log: (line: string) => void): string {
+  const own = start.initModel?.arch;
+  const arch = asked ?? (own && findArch(own) ? own : fallback);
+  if (!asked && own && arch === own && own !== fallback) log(`architecture: ${own}, as ${initWeights} is (give one to train another)`);
+  const layout = start.layout.layout, enc = encoderFor(arch);
+  if (layout && enc && !enc.layouts.includes(layout)) {
+    throw argumentError('initWeights', initWeights ?? '', `holds a ${own ?? 'network'}'s weights in ${layout} layout, which ${arch} cannot take (its ${enc.name} encoder is built in ${enc.layouts.join(' or ')} layout); leave the architecture out to train ${own ?? 'the same network'}, or pick one whose encoder takes them`);
+  }
+  return arch;
+}
+
+/**
  * The starting package's network options (its defaults included) for those `given` lacks, when it
  * is a network of the run's architecture: its layers then fit the run's (an ESPNetv2's projection
  * width follows its class count, which the run may change). `changed`: those that differ from what

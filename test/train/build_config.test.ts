@@ -137,3 +137,31 @@ test('trainConfig({ data }): a dataset in a standard layout gives the splits, cl
   assert.throws(() => trainConfig({ data: path.dirname(flat.images), classes: 3, valSplit: 'val', inputSize: [32, 32] }), (e: Error) => e instanceof UserError && e.argument === 'valSplit' && /has no split folders/.test(e.message));
   assert.throws(() => trainConfig({ train: { images: root, masks: root }, classes: 2, split: 'val', inputSize: [32, 32] }), /^UserError: split val: names a split or layout of a dataset; give its folder as data/);
 });
+
+test('trainConfig() starting from a package without an architecture trains the package\'s network, as the command line does; one that cannot take its weights is refused naming initWeights', async () => {
+  const d = tempDir();
+  const ds = await writeSyntheticDataset(path.join(d, 'ds'), 2, 32, 32, 1);
+  const base = { train: { images: ds.images, masks: ds.masks }, classes: 4, inputSize: [32, 32] as [number, number], epochs: 1, batchSize: 2 };
+  const lines: string[] = [];
+  const cfg = trainConfig({ ...base, initWeights: 'deeplabv3-voc' }, (l) => lines.push(l));
+  // The shipped start's card names its network (mobilenetv2_deeplabv3) and its layers' layout (TF DeepLab's).
+  const card = JSON.parse(fs.readFileSync('models/deeplabv3-voc/model.json', 'utf8')) as { model: { arch: string } };
+  assert.equal(cfg.model.arch, card.model.arch);
+  assert.equal(cfg.model.layout, 'tf');
+  assert.ok(lines.includes(`architecture: ${card.model.arch}, as deeplabv3-voc is (give one to train another)`), lines.join('\n'));
+  // The same from the command line.
+  const run = path.join(d, 'cli');
+  const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--init-weights', 'deeplabv3-voc', '--images', ds.images, '--masks', ds.masks,
+    '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--batch-size', '2', '--out', run, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8')) as { model: { arch: string } }).model.arch, card.model.arch);
+  // Asked for: kept, also where only some tensors fit (a U-Net decoder on its MobileNetV2).
+  assert.equal(trainConfig({ ...base, model: 'mobilenetv2_unet', initWeights: 'deeplabv3-voc' }).model.arch, 'mobilenetv2_unet');
+  // A network whose encoder is not built in the weights' layout.
+  assert.throws(() => trainConfig({ ...base, model: 'unet', initWeights: 'deeplabv3-voc' }),
+    (e: unknown) => e instanceof UserError && e.argument === 'initWeights' && /deeplabv3-voc: holds a mobilenetv2_deeplabv3's weights in tf layout, which unet cannot take/.test(e.message));
+  const refused = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--arch', 'unet', '--init-weights', 'deeplabv3-voc', '--images', ds.images, '--masks', ds.masks,
+    '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--out', path.join(d, 'cli2'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^pixelwise: --init-weights deeplabv3-voc: holds a mobilenetv2_deeplabv3's weights in tf layout, which unet cannot take \(its unet encoder is built in keras layout\)/);
+});

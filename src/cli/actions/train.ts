@@ -8,7 +8,7 @@ import { archOptionsFrom, ARCH_OPTION_KEYS } from '../../models/options.js';
 import { getArch } from '../../models/registry.js';
 import type { ModelCard } from '../../models/card.js';
 import type { OptionKey } from '../../models/types.js';
-import { startingWeights, startNetworkOptions } from '../../train/starting_weights.js';
+import { runArchitecture, startingWeights, startNetworkOptions } from '../../train/starting_weights.js';
 import { teacherClasses } from '../../train/teacher.js';
 import { readClassList, resolveClasses, type Rgb } from '../../data/classes.js';
 import { classList } from '../../inference/label_map.js';
@@ -217,7 +217,9 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
       throw new UserError(`--class-weights ${o.classWeights}: weights must be >= 0 and at least one above 0 (all zero weights train nothing)`);
     }
     if (!o.teacher && (o.distillWeight != null || o.distillTemperature != null || o.teacherView != null)) throw new UserError(`${o.distillWeight != null ? '--distill-weight' : o.distillTemperature != null ? '--distill-temperature' : '--teacher-view'} needs --teacher MODEL (the model to distil from)`);
-    const { initWeights, encoderWeights, layout, norm, initClasses: startClasses, initModel } = startingWeights(o, log);
+    const start = startingWeights(o, log);
+    const { initWeights, encoderWeights, layout, norm, initClasses: startClasses, initModel } = start;
+    o.arch = runArchitecture(['cli', 'config'].includes(cmd.getOptionValueSource('arch') ?? '') ? o.arch : undefined, o.arch, start, o.initWeights, log);
     startOptions(o, cmd, initModel, numClasses, log);
     if (o.initClasses !== undefined && !startClasses) throw new UserError(`--init-classes needs --init-weights naming a model package or run folder (a weights file has no class names)`);
     const initClasses = o.initClasses !== undefined && startClasses
