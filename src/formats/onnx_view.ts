@@ -142,6 +142,18 @@ function restOf(bytes: Uint8Array, known: Set<number>): RawField[] {
   return rest;
 }
 
+/**
+ * The [height, width] an image graph's input fixes ([N, C, H, W], both numbers), or null where
+ * either is left open (or the bytes cannot be read: the runtime says why when it opens them).
+ */
+export function fixedInputSize(bytes: Uint8Array): [number, number] | null {
+  try {
+    const g = readModel(bytes).graph, weights = new Set(g.initializer.map((t) => t.name));
+    const d = g.input.find((v) => !weights.has(v.name))?.dims;
+    return d?.length === 4 && typeof d[2] === 'number' && typeof d[3] === 'number' && d[2] > 0 && d[3] > 0 ? [d[2], d[3]] : null;
+  } catch { return null; }
+}
+
 /** Reads an ONNX model; throws on bytes that are not a protobuf message. */
 export function readModel(bytes: Uint8Array): ModelView {
   const opset = new Map<string, number>();

@@ -9,7 +9,7 @@ import type { Network } from './network.js';
 import { argmaxPadded } from './label_map.js';
 import { argumentError, UserError } from '../util/errors.js';
 import { specializeOnnx } from './onnx_static.js';
-import { readModel } from '../formats/onnx_view.js';
+import { fixedInputSize, readModel } from '../formats/onnx_view.js';
 import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from './onnx_tail.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -173,6 +173,7 @@ export class OnnxNetwork implements Network {
   private readonly head: (ResizeTail & { sessions: GraphSessions }) | null;
   /** The graph takes one image a pass: batches run image by image. */
   private readonly oneImage: boolean;
+  readonly inputSize: [number, number] | null;
   private constructor(session: Session | null, private readonly numClasses: number,
     /** Whether label maps come from an ArgMax appended to the graph (else an argmax in JS). */
     readonly labelsInGraph: boolean,
@@ -180,6 +181,7 @@ export class OnnxNetwork implements Network {
     this.full = new GraphSessions(graph, opts, '', session);
     this.head = head && { ...head.tail, sessions: new GraphSessions(head.tail.head, opts, 'head:', head.session) };
     this.oneImage = takesOneImage(graph);
+    this.inputSize = fixedInputSize(graph);
   }
 
   /** `numClasses`: up to 256 classes, the label map comes out of the graph (uint8). */

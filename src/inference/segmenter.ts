@@ -96,6 +96,10 @@ export function networkSide(network: Network, card: ModelCard, o: SegmenterOptio
   if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw argumentError('reflectPad', o.reflectPad, 'expected a whole number of pixels >= 0');
   if (o.tta !== undefined && !TTA_MODES.includes(o.tta)) throw argumentError('tta', o.tta, `use ${TTA_MODES.join(', ')}`);
   if (o.scales !== undefined && !(Array.isArray(o.scales) && o.scales.length)) throw argumentError('scales', JSON.stringify(o.scales), 'expected a list of scales between 0.25 and 4, e.g. [0.75, 1, 1.25]');
+  const fixed = network.inputSize;
+  if (o.inputSize && fixed && (checkedSize(o.inputSize)[0] !== fixed[0] || o.inputSize[1] !== fixed[1])) {
+    throw argumentError('inputSize', o.inputSize.join('x'), `this model's graph takes ${fixed.join('x')} (height x width) only: its ONNX file fixes the size; leave the input size out`);
+  }
   const effective = o.inputSize ? withFixedInput(card, checkedSize(o.inputSize)) : card;
   const proc = new ImageProcessor(effective, o.filters);
   const core = runtimeSegmenter(network, proc, o.tta ?? 'none', resolveThreshold(effective, o.threshold));

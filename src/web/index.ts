@@ -14,6 +14,7 @@ import type { ClassInfo } from '../data/classes.js';
 import { parseCard, variantCards, type ModelCard } from '../models/card.js';
 import { argmaxPadded, classAreas, classIds, confidenceMasks, probabilityOf, type ClassArea } from '../inference/label_map.js';
 import { enlargesEnough, labelsFromHead, linearResizeTail, probeInput, type ResizeTail } from '../inference/onnx_tail.js';
+import { fixedInputSize } from '../formats/onnx_view.js';
 import { chosenEffect, composite, coverBox, effectOptionsShape, gaussianBlur, greyscale, matte, parseColor, solidColour } from '../render/compose.js';
 import { byAspect, createSegmenter, type Segmenter } from '../inference/segmenter.js';
 import { probabilitiesOf } from '../inference/probabilities.js';
@@ -311,8 +312,11 @@ class OrtWebNetwork implements Network {
   readonly runtime = 'onnx-web' as const;
   /** Milliseconds spent in runs so far. */
   ms = 0;
+  readonly inputSize: [number, number] | null;
   private constructor(private readonly graph: Uint8Array, private readonly opts: SessionOptions, readonly ep: WebRuntime,
-    private session: ort.InferenceSession | null, private readonly head: { tail: ResizeTail; session: ort.InferenceSession } | null, private readonly numClasses: number) {}
+    private session: ort.InferenceSession | null, private readonly head: { tail: ResizeTail; session: ort.InferenceSession } | null, private readonly numClasses: number) {
+    this.inputSize = fixedInputSize(graph);
+  }
 
   static async create(graph: Uint8Array, ep: WebRuntime, numClasses: number): Promise<OrtWebNetwork> {
     const opts: SessionOptions = { executionProviders: [ep], graphOptimizationLevel: 'all' };

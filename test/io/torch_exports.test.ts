@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readCard } from '../../src/models/package.ts';
+import { load } from '../../src/inference/load.ts';
+import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from '../helpers.ts';
 import { cli, differences, labelMaps, type ReferenceCase } from './reference_maps.ts';
 
@@ -94,6 +96,16 @@ test('a binary U-Net of fixed size ending in a Sigmoid: the sigmoid cut, foregro
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'pixelwise: --pad-multiple 8: for a graph that takes any size; this one runs at 128x128 (its own size)\n');
   assert.ok(!fs.existsSync(path.join(d, 'no')));
+  // Its graph fixes 128x128: another network input size is refused where it is asked for, naming it.
+  await assert.rejects(load(out, { inputSize: [64, 64] }), (e: unknown) => e instanceof UserError && e.argument === 'inputSize' && /^inputSize 64x64: this model's graph takes 128x128 \(height x width\) only/.test(e.message));
+  const same = await load(out, { inputSize: [128, 128] });
+  await same.dispose();
+  const photo = path.resolve('assets/photos/chelsea.png');
+  for (const args of [['predict', photo, '--model', out, '--input-size', '64x64', '--out', path.join(d, 'p')], ['quantize', '--model', out, '--calibration', path.resolve('assets/photos'), '--input-size', '64x64', '--out', path.join(d, 'q')]]) {
+    const r2 = cli(...args);
+    assert.equal(r2.status, 2, `${args[0]}: ${r2.stderr}`);
+    assert.match(r2.stderr, /^pixelwise: --input-size 64x64: this model's graph takes 128x128 \(height x width\) only: its ONNX file fixes the size; leave (the input size|--input-size) out\n$/);
+  }
   const pth = cli('import', '--from', path.join(d, 'x.pth'), '--pad-multiple', '8', '--out', path.join(d, 'no'));
   assert.equal(pth.status, 2);
   assert.match(pth.stderr, /^pixelwise: --pad-multiple: only for ONNX graphs .*stride\n$/);

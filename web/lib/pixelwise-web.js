@@ -2649,6 +2649,15 @@ function restOf(bytes, known) {
   });
   return rest;
 }
+function fixedInputSize(bytes) {
+  try {
+    const g = readModel(bytes).graph, weights = new Set(g.initializer.map((t) => t.name));
+    const d = g.input.find((v) => !weights.has(v.name))?.dims;
+    return d?.length === 4 && typeof d[2] === "number" && typeof d[3] === "number" && d[2] > 0 && d[3] > 0 ? [d[2], d[3]] : null;
+  } catch {
+    return null;
+  }
+}
 function readModel(bytes) {
   const opset = /* @__PURE__ */ new Map();
   let graph = null;
@@ -3962,6 +3971,10 @@ function networkSide(network, card, o = {}) {
   if (o.reflectPad != null && (o.reflectPad < 0 || !Number.isInteger(o.reflectPad))) throw argumentError("reflectPad", o.reflectPad, "expected a whole number of pixels >= 0");
   if (o.tta !== void 0 && !TTA_MODES.includes(o.tta)) throw argumentError("tta", o.tta, `use ${TTA_MODES.join(", ")}`);
   if (o.scales !== void 0 && !(Array.isArray(o.scales) && o.scales.length)) throw argumentError("scales", JSON.stringify(o.scales), "expected a list of scales between 0.25 and 4, e.g. [0.75, 1, 1.25]");
+  const fixed = network.inputSize;
+  if (o.inputSize && fixed && (checkedSize(o.inputSize)[0] !== fixed[0] || o.inputSize[1] !== fixed[1])) {
+    throw argumentError("inputSize", o.inputSize.join("x"), `this model's graph takes ${fixed.join("x")} (height x width) only: its ONNX file fixes the size; leave the input size out`);
+  }
   const effective = o.inputSize ? withFixedInput(card, checkedSize(o.inputSize)) : card;
   const proc = new ImageProcessor(effective, o.filters);
   const core = runtimeSegmenter(network, proc, o.tta ?? "none", resolveThreshold(effective, o.threshold));
@@ -4444,6 +4457,7 @@ var OrtWebNetwork = class _OrtWebNetwork {
     this.session = session;
     this.head = head;
     this.numClasses = numClasses;
+    this.inputSize = fixedInputSize(graph);
   }
   graph;
   opts;
@@ -4454,6 +4468,7 @@ var OrtWebNetwork = class _OrtWebNetwork {
   runtime = "onnx-web";
   /** Milliseconds spent in runs so far. */
   ms = 0;
+  inputSize;
   static async create(graph, ep, numClasses) {
     const opts = { executionProviders: [ep], graphOptimizationLevel: "all" };
     const tail = numClasses <= 256 ? linearResizeTail(graph) : null;

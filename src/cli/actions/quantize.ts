@@ -7,6 +7,7 @@ import { NODE_FILTERS } from '../../inference/node_filters.js';
 import { readImage } from '../../data/image_io.js';
 import { collectImages } from '../../data/image_list.js';
 import { exportOnnx } from '../../io/onnx_export.js';
+import { fixedInputSize } from '../../formats/onnx_view.js';
 import { initEngine } from '../../engine/backend.js';
 import { cardFile, copyPackage, loadModelPackage, readCard, writeCard } from '../../models/package.js';
 import { runsFromOnnxFile } from '../../models/card_file.js';
@@ -60,6 +61,8 @@ export async function run(o: Opts): Promise<void> {
     floatFile = weightsFile;
     model.dispose();
   }
+  const fixed = fixedInputSize(float);
+  if (o.inputSize && fixed && (o.inputSize[0] !== fixed[0] || o.inputSize[1] !== fixed[1])) throw new UserError(`--input-size ${o.inputSize.join('x')}: this model's graph takes ${fixed.join('x')} (height x width) only: its ONNX file fixes the size; leave --input-size out`);
   const bar = progressBar('calibrate', calFiles.length, 'img', o.quiet);
   const c = await calibrate(float, card, async function* () { for (const f of calFiles) yield await readImage(f); }, { filters: NODE_FILTERS, onImage: (n) => bar.update(n) });
   bar.stop();
