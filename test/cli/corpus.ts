@@ -222,6 +222,10 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   const imported = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/tiny-segformer`, '--out', quarter], { encoding: 'utf8' });
   if (imported.status !== 0) throw new Error(`corpus: import of the SegFormer fixture: ${imported.stderr}`);
   cases.push({ command: 'predict', name: '--input-size its scores at a quarter cannot follow', args: ['predict', PHOTO, '--model', quarter, '--input-size', '250x250', ...predictOut()], expect: 'error', message: /^pixelwise: --input-size 250x250: this model's scores come at 1\/4 of its input: give sides that are multiples of 4 \(e\.g\. 252x252\)$/ });
+  const fixedGraph = p('fixed-unet');
+  const importedFixed = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/unet-sigmoid.onnx`, '--mean', '0,0,0', '--std', '1,1,1', '--out', fixedGraph], { encoding: 'utf8' });
+  if (importedFixed.status !== 0) throw new Error(`corpus: import of the fixed-size U-Net fixture: ${importedFixed.stderr}`);
+  cases.push({ command: 'predict', name: '--input-size other than the size its graph fixes', args: ['predict', PHOTO, '--model', fixedGraph, '--input-size', '64x64', ...predictOut()], expect: 'error', message: /^pixelwise: --input-size 64x64: this model's graph takes 128x128 \(height x width\) only: its ONNX file fixes the size; leave the input size out$/ });
   // Annotation exports.
   fs.writeFileSync(p('coco-missing.json'), JSON.stringify({ images: [{ id: 1, file_name: 'nowhere.jpg', width: 4, height: 4 }], annotations: [], categories: [] }));
   cases.push({ command: 'convert', name: 'COCO image not in --images', args: ['convert', '--from', 'coco', p('coco-missing.json'), '--images', good.images, '--out', p('conv1')], expect: 'error', message: /nowhere\.jpg" is not in --images/ });
