@@ -127,6 +127,12 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(d, 'person.model', 'model.json'), 'utf8')), JSON.parse(fs.readFileSync(path.resolve('models/person/model.json'), 'utf8')));
   assertOneLineError(cli('export', '--model', 'person', '--weights', 'best', '--out', path.join(d, 'p2.onnx')), /^pixelwise: --weights best: person is an ONNX graph with no TF\.js weights to replace/);
   assertOneLineError(cli('export', '--model', 'person', '--package', path.join(d, 'p3')), /^pixelwise: --model person: a model package, not a training run \(no train\.json\)/);
+  // Into its own folder: its graph may be written again, never its other graphs (per-aspect, 8-bit) or weights.
+  const copy = path.join(d, 'person-copy');
+  fs.cpSync(path.resolve('models/person'), copy, { recursive: true });
+  assertOneLineError(cli('export', '--model', copy, '--out', path.join(copy, 'model-144x256.onnx')), /^pixelwise: --out .*person-copy\/model-144x256\.onnx: a file of the model package .*person-copy \(its model\.json names it\)/);
+  assert.ok(fs.readFileSync(path.join(copy, 'model-144x256.onnx')).equals(fs.readFileSync(path.resolve('models/person/model-144x256.onnx'))));
+  assert.equal(cli('export', '--model', copy, '--out', path.join(copy, 'model.onnx')).code, 0);
   // Label maps (frame_000001.png, ...) are never written over frames extracted as CVAT names them, nor over the export's frames.
   const extracted = path.join(d, 'extracted');
   fs.mkdirSync(extracted);

@@ -21,10 +21,12 @@ import type { ExportOpts } from '../export.js';
 function checkNotAnotherPackage(out: string, modelDir: string): void {
   const folder = path.dirname(path.resolve(out));
   if (isInside(MODELS_DIR, folder)) throw new UserError(`--out ${out}: inside the shipped models (${MODELS_DIR}), which are not written to; choose another path`);
-  if (!fs.existsSync(path.join(folder, 'model.json')) || folder === path.resolve(modelDir)) return;
+  if (!fs.existsSync(path.join(folder, 'model.json'))) return;
   let card: ModelCard;
   try { card = readCard(folder); } catch { return; }
-  const named = [card.weights, ...variantCards(card).map((c) => c.onnx), card.int8?.onnx].filter(Boolean);
+  const own = folder === path.resolve(modelDir);
+  // Its own graph (card.onnx) is what export makes again; its weights, 8-bit or per-aspect graphs are other files.
+  const named = [card.weights, ...variantCards(card).map((c) => c.onnx), card.int8?.onnx].filter((f) => f && !(own && f === card.onnx));
   if (named.includes(path.basename(out))) throw new UserError(`--out ${out}: a file of the model package ${folder} (its model.json names it); writing another model there would break that package: choose another path`);
 }
 
