@@ -44,7 +44,7 @@ export { readRaster, BandStats, geoTiffLabels, type Raster, type SampleType } fr
 export { imageUncertainty, STRATEGIES, type Strategy } from './inference/uncertainty.js';
 export { bootstrapScores, pairedBootstrap, type BootstrapResult, type PairedResult } from './metrics/bootstrap.js';
 export { imageConfusion, imageScore, sumConfusions, type ImageConfusion } from './metrics/per_image.js';
-export { CalibrationBins, fitTemperature } from './metrics/calibration.js';
+export { CalibrationBins, ScoreSample, fitTemperature } from './metrics/calibration.js';
 export { imageQa, type ImageQa } from './metrics/label_qa.js';
 export { readModelInput, decodeRaster } from './data/raster.js';
 export { displayRgb } from './data/display_bands.js';
