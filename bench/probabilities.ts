@@ -7,8 +7,10 @@
 //  - segment() end to end with its default (probabilities) and with `probabilities: false`,
 //    alternated the same way (median ms per photo), ONNX Runtime, 2 threads;
 //  - resizeChw (class scores resized back to the image) in WebAssembly against the JS loop, and
-//    resizeArgmaxChw (label maps from them) with the kernels against its fused JS loop, on random
-//    planes of the sizes of three shipped models' scores and photos, alternated (median ms);
+//    resizeArgmaxChw (label maps from them) with the kernels against its fused JS loop, and its
+//    default (enlarged scores settled cell by cell) against the kernels, on random planes of the
+//    sizes of three shipped models' scores and photos and on smooth planes of an imported
+//    SegFormer's scores and a large photo, alternated (median ms);
 //  - peak RSS of one process per way (bench/probabilities_peak.ts) for a 6000x4000 photo's
 //    probabilities: strip by strip (probabilitiesOf) against the full-size scores first (voc and
 //    cityscapes resize every image to their input size; camvid-fast tiles it).
@@ -73,18 +75,36 @@ for (const name of shippedModels()) {
 }
 
 const resizes = [];
-for (const [label, c, h, w, th, tw] of [['ade20k: 513x513 scores to the coffee photo, 400x600', 151, 513, 513, 400, 600], ['cityscapes: 513x1025 scores to the dash-cam frame, 540x960', 19, 513, 1025, 540, 960], ['camvid-live: 480x640 scores to a 720x960 CamVid image', 12, 480, 640, 720, 960]] as [string, number, number, number, number, number][]) {
-  const src = Float32Array.from({ length: c * h * w }, (_, i) => Math.sin(i * 0.618) * 20);
+/** Class scores that vary smoothly over the image, as a network's do (regions, not noise): sums of sinusoids. */
+function smoothScores(c: number, h: number, w: number): Float32Array {
+  const s = new Float32Array(c * h * w);
+  for (let k = 0; k < c; k++) {
+    const [fx, fy, px, py, b] = [0.05 + ((k * 0.37) % 0.3), 0.05 + ((k * 0.53) % 0.3), k * 1.3, k * 2.1, ((k * 0.71) % 1) * 8 - 4];
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) s[(k * h + y) * w + x] = b + 3 * Math.sin(fx * x + px) * Math.cos(fy * y + py);
+  }
+  return s;
+}
+
+for (const [label, c, h, w, th, tw, smooth] of [['ade20k: 513x513 scores to the coffee photo, 400x600', 151, 513, 513, 400, 600, false], ['cityscapes: 513x1025 scores to the dash-cam frame, 540x960', 19, 513, 1025, 540, 960, false], ['camvid-live: 480x640 scores to a 720x960 CamVid image', 12, 480, 640, 720, 960, false],
+  ['an imported SegFormer (ADE20K): 128x128 smooth scores to a 1080x1920 photo', 150, 128, 128, 1080, 1920, true]] as [string, number, number, number, number, number, boolean][]) {
+  const src = smooth ? smoothScores(c, h, w) : Float32Array.from({ length: c * h * w }, (_, i) => Math.sin(i * 0.618) * 20);
   let same = true;
   const [wasmMs, jsMs] = await alternate([() => { resizeChw(src, c, h, w, th, tw); }, () => { resizeChw(src, c, h, w, th, tw, { simd: false }); }]);
   const a = resizeChw(src, c, h, w, th, tw), b = resizeChw(src, c, h, w, th, tw, { simd: false });
   for (let i = 0; i < a.length && same; i++) same = Object.is(a[i], b[i]);
-  const [argKernelsMs, argJsMs] = await alternate([() => { resizeArgmaxChw(src, c, h, w, th, tw); }, () => { resizeArgmaxChw(src, c, h, w, th, tw, { simd: false }); }]);
-  const sameLabels = Buffer.compare(Buffer.from(resizeArgmaxChw(src, c, h, w, th, tw)), Buffer.from(resizeArgmaxChw(src, c, h, w, th, tw, { simd: false }))) === 0;
+  const [argKernelsMs, argJsMs] = await alternate([() => { resizeArgmaxChw(src, c, h, w, th, tw, { settle: false }); }, () => { resizeArgmaxChw(src, c, h, w, th, tw, { settle: false, simd: false }); }]);
+  // The default: enlarged scores settled cell by cell from their four source pixels, against the kernels.
+  const [argSettledMs, argKernelsMs2] = await alternate([() => { resizeArgmaxChw(src, c, h, w, th, tw); }, () => { resizeArgmaxChw(src, c, h, w, th, tw, { settle: false }); }]);
+  const loop = Buffer.from(resizeArgmaxChw(src, c, h, w, th, tw, { settle: false, simd: false }));
+  const sameLabels = Buffer.compare(Buffer.from(resizeArgmaxChw(src, c, h, w, th, tw, { settle: false })), loop) === 0;
+  const settledSame = Buffer.compare(Buffer.from(resizeArgmaxChw(src, c, h, w, th, tw)), loop) === 0;
   // alternate() divides by the photo count; these are one resize each.
   const n = photos.length;
-  const row = { shapes: label, classes: c, wasmMs: wasmMs * n, jsMs: jsMs * n, ratio: wasmMs / jsMs, identical: same, labelsKernelsMs: argKernelsMs * n, labelsJsMs: argJsMs * n, labelsRatio: argKernelsMs / argJsMs, labelsIdentical: sameLabels };
-  log(`resizeChw ${label}: ${row.wasmMs.toFixed(1)} ms wasm, ${row.jsMs.toFixed(1)} ms JS (${row.ratio.toFixed(2)}x), values identical: ${same}; resizeArgmaxChw ${row.labelsKernelsMs.toFixed(1)} ms kernels, ${row.labelsJsMs.toFixed(1)} ms JS (${row.labelsRatio.toFixed(2)}x), labels identical: ${sameLabels}`);
+  const row = {
+    shapes: label, classes: c, wasmMs: wasmMs * n, jsMs: jsMs * n, ratio: wasmMs / jsMs, identical: same, labelsKernelsMs: argKernelsMs * n, labelsJsMs: argJsMs * n, labelsRatio: argKernelsMs / argJsMs, labelsIdentical: sameLabels,
+    labelsSettledMs: argSettledMs * n, labelsSettledKernelsMs: argKernelsMs2 * n, labelsSettledRatio: argSettledMs / argKernelsMs2, labelsSettledIdentical: settledSame,
+  };
+  log(`resizeChw ${label}: ${row.wasmMs.toFixed(1)} ms wasm, ${row.jsMs.toFixed(1)} ms JS (${row.ratio.toFixed(2)}x), values identical: ${same}; resizeArgmaxChw ${row.labelsKernelsMs.toFixed(1)} ms kernels, ${row.labelsJsMs.toFixed(1)} ms JS (${row.labelsRatio.toFixed(2)}x), labels identical: ${sameLabels}; settled ${row.labelsSettledMs.toFixed(1)} ms against the kernels' ${row.labelsSettledKernelsMs.toFixed(1)} (${row.labelsSettledRatio.toFixed(2)}x), labels identical: ${settledSame}`);
   resizes.push(row);
 }
 

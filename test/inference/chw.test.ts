@@ -53,3 +53,40 @@ test('resizeChw: the WebAssembly kernel gives the float32 values of the JS loop 
     assert.equal(differ, 0, `${c} classes, ${w}x${h} -> ${tw}x${th}: ${differ} values differ`);
   }
 });
+
+test('resizeArgmaxChw settles enlarged cells from their four source pixels: the labels of every plane resized, near-ties, ties, NaN and infinities included', () => {
+  let r = 5;
+  const rand = () => ((r = (r * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  // Smooth class scores (regions as a network gives them), with pixels where two classes are a
+  // float32 step or two apart, exact ties, and a few non-finite values.
+  const smooth = (c: number, h: number, w: number, special: boolean) => {
+    const s = new Float32Array(c * h * w), f = Array.from({ length: c }, () => [rand() * 0.5, rand() * 0.5, rand() * 6, rand() * 6, (rand() - 0.5) * 8]);
+    for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) s[(k * h + y) * w + x] = f[k][4] + 3 * Math.sin(f[k][0] * x + f[k][2]) * Math.cos(f[k][1] * y + f[k][3]);
+    if (special) {
+      for (let i = 0; i < h * w; i += 7) {
+        const k = Math.floor(rand() * (c - 1)), u = rand(), a = s[k * h * w + i];
+        s[(k + 1) * h * w + i] = u < 0.3 ? a : u < 0.6 ? a + (Math.fround(a * (1 + 2 ** -23)) - a) : u < 0.62 ? NaN : u < 0.63 ? Infinity : u < 0.64 ? -Infinity : Math.fround(a - 1e-6);
+      }
+    }
+    return s;
+  };
+  for (const [c, h, w, th, tw] of [[150, 16, 16, 300, 451], [21, 33, 33, 513, 513], [19, 65, 129, 540, 960], [2, 8, 8, 8, 64], [5, 1, 7, 3, 50], [12, 30, 40, 31, 41], [3, 2, 2, 1000, 3]]) {
+    for (const special of [false, true]) {
+      const s = smooth(c, h, w, special);
+      const want = resizeArgmaxChw(s, c, h, w, th, tw, { settle: false, simd: false });
+      const got = resizeArgmaxChw(s, c, h, w, th, tw);
+      let differ = 0;
+      for (let i = 0; i < want.length; i++) if (want[i] !== got[i]) differ++;
+      assert.equal(differ, 0, `${c} classes, ${w}x${h} -> ${tw}x${th}${special ? ' (near-ties, NaN, infinities)' : ''}: ${differ} labels differ`);
+    }
+  }
+  // Class 1 a float32 step above class 0 at every source pixel: a margin of one step everywhere.
+  const [c, h, w, th, tw] = [3, 20, 20, 300, 300];
+  const s = smooth(c, h, w, false);
+  for (let i = 0; i < h * w; i++) {
+    const a = Math.abs(s[i]) + 10;
+    s[i] = a; s[h * w + i] = a + (Math.fround(a * (1 + 2 ** -23)) - a); s[2 * h * w + i] = 0;
+  }
+  const want = resizeArgmaxChw(s, c, h, w, th, tw, { settle: false, simd: false }), got = resizeArgmaxChw(s, c, h, w, th, tw);
+  assert.deepEqual(got, want);
+});

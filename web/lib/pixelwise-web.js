@@ -3527,6 +3527,7 @@ function setRowsChw(dst, part, c, y, n, w, h) {
   for (let k = 0; k < c; k++) dst.set(part.subarray(k * n * w, (k + 1) * n * w), (k * h + y) * w);
 }
 function resizeArgmaxChw(src, c, h, w, th, tw, opts = {}) {
+  if (opts.settle !== false && c <= 256 && th >= h && tw >= w && th * tw >= 16 * h * w) return settledResizeArgmax(src, c, h, w, th, tw);
   if (opts.simd !== false && c <= 256) {
     const out2 = new Uint8Array(th * tw);
     for (const [from, to] of scoreStrips(c, th, tw)) out2.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, from, to), c), from * tw);
@@ -3550,6 +3551,135 @@ function resizeArgmaxChw(src, c, h, w, th, tw, opts = {}) {
       }
     }
   }
+  return out;
+}
+function tapRuns(t) {
+  const r = [];
+  for (let o = 0; o < t.i0.length; o++) if (o === 0 || t.i0[o] !== t.i0[o - 1] || t.i1[o] !== t.i1[o - 1]) r.push(o);
+  r.push(t.i0.length);
+  return r;
+}
+function topTwo(src, c, px) {
+  const idx = new Uint8Array(px), best = src.slice(0, px), second = new Float32Array(px).fill(-Infinity), mag = new Float32Array(px), finite = new Uint8Array(px).fill(1);
+  for (let k = 0; k < c; k++) {
+    const o = k * px;
+    for (let p = 0; p < px; p++) {
+      const v = src[o + p];
+      if (!(v > -Infinity && v < Infinity)) {
+        finite[p] = 0;
+        continue;
+      }
+      const a = v < 0 ? -v : v;
+      if (a > mag[p]) mag[p] = a;
+      if (k === 0) continue;
+      if (v > best[p]) {
+        second[p] = best[p];
+        best[p] = v;
+        idx[p] = k;
+      } else if (v > second[p]) second[p] = v;
+    }
+  }
+  return { idx, best, second, mag, finite };
+}
+function settledResizeArgmax(src, c, h, w, th, tw) {
+  const EPS = 2 ** -20, JS_PER_KERNEL = 4;
+  const out = new Uint8Array(th * tw), plane = h * w;
+  const cols = taps(w, tw), rows = taps(h, th), colRuns = tapRuns(cols), rowRuns = tapRuns(rows);
+  const top = topTwo(src, c, plane);
+  const lo = new Float64Array(c), hi = new Float64Array(c), cand = new Int32Array(c);
+  const cells = colRuns.length - 1, settled = new Int16Array(cells), work = new Int32Array(cells), kept = new Int32Array(cells * c);
+  let pending = -1;
+  const stripRows = scoreStrips(c, th, tw)[0][1];
+  const flush = (to) => {
+    for (let y = pending; y < to; y += stripRows) {
+      const end = Math.min(to, y + stripRows);
+      out.set(argmaxChw(resizeChwRows(src, c, h, w, th, tw, y, end), c), y * tw);
+    }
+    pending = -1;
+  };
+  const candidates = (y0, y1, x0, x1) => {
+    let bestLo = -Infinity, mag = 0;
+    for (let k = 0; k < c; k++) {
+      const b = k * plane, p = src[b + y0 * w + x0], q = src[b + y0 * w + x1], r = src[b + y1 * w + x0], t = src[b + y1 * w + x1];
+      let mn = p < q ? p : q, mx = p < q ? q : p;
+      if (r < mn) mn = r;
+      if (r > mx) mx = r;
+      if (t < mn) mn = t;
+      if (t > mx) mx = t;
+      lo[k] = mn;
+      hi[k] = mx;
+      if (mn > bestLo) bestLo = mn;
+      if (-mn > mag) mag = -mn;
+      if (mx > mag) mag = mx;
+    }
+    const floor = bestLo - EPS * mag;
+    let n = 0;
+    for (let k = 0; k < c; k++) if (hi[k] >= floor) cand[n++] = k;
+    return n;
+  };
+  for (let ry = 0; ry + 1 < rowRuns.length; ry++) {
+    const ya = rowRuns[ry], yb = rowRuns[ry + 1], y0 = rows.i0[ya], y1 = rows.i1[ya];
+    let total = 0;
+    const budget = tw * c / JS_PER_KERNEL;
+    for (let rx = 0; rx < cells && total <= budget; rx++) {
+      const x0 = cols.i0[colRuns[rx]], x1 = cols.i1[colRuns[rx]], width = colRuns[rx + 1] - colRuns[rx];
+      const a = y0 * w + x0, b = y0 * w + x1, d = y1 * w + x0, e = y1 * w + x1;
+      settled[rx] = -1;
+      if (!(top.finite[a] & top.finite[b] & top.finite[d] & top.finite[e])) {
+        settled[rx] = -2;
+        work[rx] = c;
+        total += c * width;
+        continue;
+      }
+      const k = top.idx[a];
+      if (top.idx[b] === k && top.idx[d] === k && top.idx[e] === k) {
+        const least = Math.min(top.best[a], top.best[b], top.best[d], top.best[e]);
+        const rival = Math.max(top.second[a], top.second[b], top.second[d], top.second[e]);
+        const mag = Math.max(top.mag[a], top.mag[b], top.mag[d], top.mag[e]);
+        if (least - rival > EPS * mag) {
+          settled[rx] = k;
+          continue;
+        }
+      }
+      work[rx] = candidates(y0, y1, x0, x1);
+      kept.set(cand.subarray(0, work[rx]), rx * c);
+      total += work[rx] * width;
+    }
+    if (total > budget) {
+      if (pending < 0) pending = ya;
+      continue;
+    }
+    if (pending >= 0) flush(ya);
+    for (let rx = 0; rx < cells; rx++) {
+      const xa = colRuns[rx], xb = colRuns[rx + 1];
+      if (settled[rx] >= 0) {
+        for (let y = ya; y < yb; y++) out.fill(settled[rx], y * tw + xa, y * tw + xb);
+        continue;
+      }
+      const x0 = cols.i0[xa], x1 = cols.i1[xa], n = work[rx];
+      if (settled[rx] === -2) for (let k = 0; k < c; k++) cand[k] = k;
+      else cand.set(kept.subarray(rx * c, rx * c + n));
+      for (let y = ya; y < yb; y++) {
+        const ay = rows.a[y];
+        for (let x = xa; x < xb; x++) {
+          const ax = cols.a[x];
+          let arg = cand[0], best = -Infinity;
+          for (let i = 0; i < n; i++) {
+            const b = cand[i] * plane, r0 = b + y0 * w, r1 = b + y1 * w;
+            const tv = src[r0 + x0] * (1 - ax) + src[r0 + x1] * ax;
+            const bv = src[r1 + x0] * (1 - ax) + src[r1 + x1] * ax;
+            const v = Math.fround(tv * (1 - ay) + bv * ay);
+            if (i === 0 || v > best) {
+              best = v;
+              arg = cand[i];
+            }
+          }
+          out[y * tw + x] = arg;
+        }
+      }
+    }
+  }
+  if (pending >= 0) flush(th);
   return out;
 }
 
