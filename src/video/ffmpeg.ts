@@ -76,7 +76,7 @@ const demuxer = (format: string) => (format === 'raw' || format === 'rawvideo' ?
  * Decodes the video on this process's stdin. The frame size and rate are read from ffmpeg's own
  * report of the stream it writes (stdin can be read only once, so there is no separate probe).
  */
-export async function openStdinVideo(o: StdinVideo): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
+export async function openStdinVideo(o: StdinVideo): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array>; trailingBytes: () => number }> {
   const fmt = o.format ? demuxer(o.format) : undefined;
   if (fmt === 'rawvideo' && !(o.width && o.height)) throw new UserError('inputFormat raw needs options.frameSize HEIGHTxWIDTH (and options.fps, default 25): raw frames carry no size', 2, 'inputFormat');
   const input = fmt === 'rawvideo' ? ['-f', 'rawvideo', '-pixel_format', 'rgb24', '-video_size', `${o.width}x${o.height}`, '-framerate', String(o.fps)]
@@ -85,6 +85,9 @@ export async function openStdinVideo(o: StdinVideo): Promise<{ info: VideoInfo; 
   // Node drains (drops) a child's output that nobody listens to once the child exits; a 'readable'
   // listener keeps the frames until they are read, however long the model takes to load.
   p.stdout.on('readable', () => {});
+  // Raw frames: bytes past the last whole frame (ffmpeg leaves them out) say the size may be wrong.
+  let bytes = 0;
+  if (fmt === 'rawvideo') process.stdin.on('data', (b: Buffer) => { bytes += b.length; });
   process.stdin.pipe(p.stdin);
   p.stdin.on('error', () => {}); // ffmpeg stops reading when it fails or has enough: not our error
   let err = '';
@@ -99,7 +102,8 @@ export async function openStdinVideo(o: StdinVideo): Promise<{ info: VideoInfo; 
   });
   err = '';
   p.stderr.on('data', (b) => { err += b; });
-  return { info, frames: rgbFrames(p, info.width * info.height * 3, 'stdin', () => err.split('\n').filter((l) => !/^\s*(frame=|video:)/.test(l)).join('\n')) };
+  const frameBytes = info.width * info.height * 3;
+  return { info, frames: rgbFrames(p, frameBytes, 'stdin', () => err.split('\n').filter((l) => !/^\s*(frame=|video:)/.test(l)).join('\n')), trailingBytes: () => bytes % frameBytes };
 }
 
 /** Output formats: `mp4` (H.264, the default for files) and, for stdout, `mjpeg`, `raw` (RGB frames), `mpegts` (H.264). */

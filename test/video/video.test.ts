@@ -172,6 +172,13 @@ test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal 
   assert.equal(r.status, 0, String(r.stderr));
   assert.equal(r.stdout.length, raw.length, 'one raw frame out per raw frame in');
   assert.match(String(r.stderr), /5 frames \(96x64\).*-> stdout/);
+  assert.doesNotMatch(String(r.stderr), /note: stdin ended/);
+  // A frame size that is not the frames' own: the bytes past the last whole frame are said.
+  const wrong = cli(['--input-format', 'raw', '--frame-size', '64x97', '--out', '-', '--out-format', 'raw'], raw);
+  assert.equal(wrong.status, 0, String(wrong.stderr));
+  const whole = Math.floor(raw.length / (97 * 64 * 3));
+  assert.equal(wrong.stdout.length, whole * 97 * 64 * 3);
+  assert.match(String(wrong.stderr), new RegExp(`note: stdin ended ${raw.length - whole * 97 * 64 * 3} bytes into a frame \\(a 97x64 RGB frame is ${97 * 64 * 3} bytes\\), which was left out; if the frames look sheared or garbled, --frame-size 64x97 is not their own`));
   const seg = await openSegmenter(path.join(d, 'pkg'), { runtime: 'auto' });
   const palette = seg.card.classes.map((c) => c.color);
   for (let i = 0; i < 5; i++) {

@@ -28,7 +28,7 @@ import { ExportBuilder, type LabelStudioNames } from '../../data/annotations/exp
 import { checkExportDir, checkLabelmeEdits, parseExports, writeExports } from './exports.js';
 
 /** The input video: a file, or `-` for stdin (its size then comes from ffmpeg's decoding, or --frame-size for raw frames). */
-async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array> }> {
+async function openInput(input: string, o: Opts): Promise<{ info: VideoInfo; frames: AsyncGenerator<Uint8Array>; trailingBytes?: () => number }> {
   if (input === '-') {
     const [height, width] = o.frameSize ?? [];
     return openStdinVideo({ format: o.inputFormat, width, height, fps: o.fps });
@@ -230,6 +230,8 @@ async function runVideo(input: string, o: Opts, held: Held): Promise<void> {
   const secs = (Date.now() - t0) / 1000;
   const summary = `${n} frame${n === 1 ? '' : 's'} (${info.width}x${info.height}) in ${secs.toFixed(1)} s (${(n / secs).toFixed(2)} frames/s, ${seg.runtime}, ${seg.workers > 1 ? `${seg.workers} networks side by side` : 'one network'}; model ready in ${loadSecs.toFixed(1)} s) -> ${toStdout ? 'stdout' : o.out}\n`;
   if (o.json || toStdout) process.stderr.write(summary); else process.stdout.write(summary);
+  const trailing = source.trailingBytes?.() ?? 0;
+  if (trailing) process.stderr.write(`note: stdin ended ${trailing} bytes into a frame (a ${info.width}x${info.height} RGB frame is ${info.width * info.height * 3} bytes), which was left out; if the frames look sheared or garbled, --frame-size ${info.height}x${info.width} is not their own\n`);
   if (builder) {
     const written = writeExports(o.exportDir!, exports, builder, classes, lsNames, (n) => path.join(framesDir, n), '--export-dir');
     const line = `pre-annotations of ${exported} frame${exported === 1 ? '' : 's'} (${framesDir}): ${written.join(', ')}\n`;
