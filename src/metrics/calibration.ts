@@ -3,6 +3,7 @@
 // pixel-weighted mean gap |accuracy - confidence| over the bins; the reliability diagram draws
 // each bin's accuracy against its confidence.
 import { expectArgs } from '../util/call_options.js';
+import { argumentError } from '../util/errors.js';
 export const ECE_BINS = 15;
 
 export class CalibrationBins {
@@ -74,6 +75,9 @@ export class ScoreSample {
   private images = 0;
 
   constructor(readonly classes: number, o: { images: number; firstPixels: number; pixels: number; maxScores?: number }) {
+    expectArgs('new ScoreSample', [['classes', classes, 'number'], ['options', o, 'object']]);
+    for (const k of ['images', 'firstPixels', 'pixels'] as const) expectArgs('new ScoreSample', [[`options.${k}`, o[k], 'number']]);
+    if (!(Number.isInteger(classes) && classes >= 1 && classes <= 256)) throw argumentError('classes', classes, 'expected a whole number of classes, 1 to 256');
     const budget = Math.max(1, Math.min(o.pixels, Math.floor((o.maxScores ?? MAX_FIT_SCORES) / classes)));
     this.stride = Math.max(1, Math.ceil((o.images * o.firstPixels) / budget));
     this.truth = new Uint8Array(Math.max(1, Math.min(budget, 1 << 16)));
