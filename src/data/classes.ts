@@ -86,6 +86,16 @@ export function classesNamed(names: string[]): ClassInfo[] {
 
 export { CAMVID_CLASSES } from './class_sets.js';
 
+/**
+ * The classes of a class file (or a built-in set's name) for a graph that gives `count` class
+ * scores: the count is the graph's, so a list of another length is the file's to fix.
+ */
+export function classesForGraph(count: number, file: string): ClassInfo[] {
+  const classes = CLASS_SETS[file] ?? loadClassFile(file);
+  if (classes.length !== count) throw argumentError('classFile', file, `names ${classes.length} classes, and the graph gives ${count} class scores; give a class list of ${count}`);
+  return classes;
+}
+
 /** Resolves the class list for a run: a file, a named preset, or generated names. */
 export function resolveClasses(numClasses: number, file?: string): ClassInfo[] {
   let classes: ClassInfo[];

@@ -34,6 +34,10 @@ test('a SegFormer exported by torch.onnx as a transformers.js folder: its proces
   assert.deepEqual(card.classes.map((c) => c.name), ['wall', 'building', 'sky', 'floor', 'tree']);
   assert.equal(card.licence, 'mit');
   assert.equal(card.source, 'pixelwise-fixtures/tiny-segformer');
+  // A class list of another length: the count is the graph's, so the list is named.
+  const other = cli('import', '--from', path.join(FIX, 'tiny-segformer'), '--class-file', 'voc', '--out', path.join(tempDir(), 'no'));
+  assert.equal(other.status, 2);
+  assert.equal(other.stderr, 'pixelwise: --class-file voc: names 21 classes, and the graph gives 5 class scores; give a class list of 5\n');
   const list = cases('tiny-segformer');
   for (const [i, labels] of (await labelMaps(out, list)).entries()) {
     const { differ, decided } = differences(labels, list[i]);

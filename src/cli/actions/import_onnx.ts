@@ -13,7 +13,7 @@ import { OnnxNetwork, defaultThreads, ort } from '../../inference/onnx_runtime.j
 import { buildCard, type InputRule } from '../../models/card.js';
 import { ONNX_PRESETS } from '../../models/onnx_presets.js';
 import { writeCard } from '../../models/package.js';
-import { BINARY_CLASS_LIST, classesNamed, readClassList, resolveClasses, type ClassInfo } from '../../data/classes.js';
+import { BINARY_CLASS_LIST, classesForGraph, classesNamed, readClassList, resolveClasses, type ClassInfo } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { isDir, makeDir, writeFileAtomic } from '../../util/fs.js';
@@ -155,7 +155,7 @@ export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
   if (!count) throw new UserError(`${file}: the graph gives a label map, which does not say how many classes; give --classes N or --class-file`);
   if (o.classes && o.classes !== count) throw new UserError(`--classes ${o.classes}: the graph gives ${count} class scores`);
   let classes: ClassInfo[];
-  if (o.classFile) classes = resolveClasses(count, o.classFile);
+  if (o.classFile) classes = classesForGraph(count, o.classFile);
   else if (names) {
     // One sigmoid output's label names the foreground.
     const named = graph.binary && names.length === 1 ? ['background', names[0]] : names;

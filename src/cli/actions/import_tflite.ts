@@ -17,7 +17,7 @@ import { OnnxNetwork } from '../../inference/onnx_runtime.js';
 import { buildCard } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
 import { TFLITE_PRESETS, type TflitePreset } from '../../models/tflite_presets.js';
-import { resolveClasses } from '../../data/classes.js';
+import { classesForGraph, resolveClasses } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { writeFileAtomic, makeDir } from '../../util/fs.js';
@@ -73,7 +73,7 @@ export async function runTflite(o: Opts): Promise<void> {
   const net = tfliteToOnnx(graph, o.from, { qdq: o.qdq });
   const numClasses = o.classes ?? preset?.classes.length ?? net.classes;
   if (numClasses !== net.classes) throw new UserError(`--classes ${numClasses}: the graph gives ${net.classes} class scores`);
-  const classes = preset && !o.classFile ? preset.classes : resolveClasses(numClasses, o.classFile);
+  const classes = preset && !o.classFile ? preset.classes : o.classFile ? classesForGraph(numClasses, o.classFile) : resolveClasses(numClasses);
   if (classes.length !== net.classes) throw new UserError(`${o.preset ? `--preset ${o.preset}` : '--class-file'}: ${classes.length} classes for a graph of ${net.classes} class scores`);
   const input = graph.tensors[graph.inputs[0]];
   // An 8-bit input reads pixel q as (q - zero point) * scale: mean zp / 255, std 1 / (255 scale).
