@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readCard } from '../../src/models/package.ts';
+import { load } from '../../src/inference/load.ts';
+import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from '../helpers.ts';
 import { cli, differences, labelMaps, type ReferenceCase } from './reference_maps.ts';
 
@@ -32,6 +34,12 @@ test('an image-segmentation-keras graph imported with its preset: OpenCV\'s bili
     const c = reference.cases[i], { differ, decided } = differences(labels, c);
     assert.equal(decided, 0, `${c.image}: ${differ} pixels differ from image-segmentation-keras's, ${decided} of them not near-ties`);
   }
+  // Its graph fixes 224x320: quarter turns (320x224) and other scales cannot run on it; mirrors can.
+  const refused = async (o: object, argument: string, re: RegExp) => assert.rejects(load(out, o), (e: unknown) => e instanceof UserError && e.argument === argument && re.test(e.message));
+  await refused({ tta: 'd4' }, 'tta', /^tta d4: this model's graph takes 224x320 \(height x width\) only: its ONNX file fixes the size, and quarter turns would give it 320x224; flip and flip2 can run$/);
+  await refused({ scales: [0.5, 1] }, 'scales', /^scales 0\.5,1: this model's graph takes 224x320 \(height x width\) only: .*other scales cannot run/);
+  const mirrored = await load(out, { tta: 'flip2' });
+  await mirrored.dispose();
 });
 
 test('the same graph with Pillow\'s resizes (no preset), or fed BGR: other label maps than image-segmentation-keras\'s', async () => {

@@ -4105,6 +4105,8 @@ function networkSide(network, card, o = {}) {
   if (o.inputSize && fixed && (checkedSize(o.inputSize)[0] !== fixed[0] || o.inputSize[1] !== fixed[1])) {
     throw argumentError("inputSize", o.inputSize.join("x"), `this model's graph takes ${fixed.join("x")} (height x width) only: its ONNX file fixes the size; leave the input size out`);
   }
+  if (fixed && fixed[0] !== fixed[1] && o.tta === "d4") throw argumentError("tta", "d4", `this model's graph takes ${fixed.join("x")} (height x width) only: its ONNX file fixes the size, and quarter turns would give it ${fixed[1]}x${fixed[0]}; flip and flip2 can run`);
+  if (fixed && o.scales?.some((s) => s !== 1)) throw argumentError("scales", o.scales.join(","), `this model's graph takes ${fixed.join("x")} (height x width) only: its ONNX file fixes the size, so other scales cannot run; mirror TTA (flip, flip2, d4) can`);
   const effective = o.inputSize ? withFixedInput(card, checkedSize(o.inputSize)) : card;
   const proc = new ImageProcessor(effective, o.filters);
   const core = runtimeSegmenter(network, proc, o.tta ?? "none", resolveThreshold(effective, o.threshold));
