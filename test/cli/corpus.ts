@@ -225,6 +225,7 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   const fixedGraph = p('fixed-unet');
   const importedFixed = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/unet-sigmoid.onnx`, '--mean', '0,0,0', '--std', '1,1,1', '--out', fixedGraph], { encoding: 'utf8' });
   if (importedFixed.status !== 0) throw new Error(`corpus: import of the fixed-size U-Net fixture: ${importedFixed.stderr}`);
+  cases.push({ command: 'predict', name: '--tta scales on a graph of one size', args: ['predict', PHOTO, '--model', fixedGraph, '--tta', 'flip,0.75,1', ...predictOut()], expect: 'error', message: /^pixelwise: --tta 0\.75,1: this model's graph takes 128x128 \(height x width\) only: its ONNX file fixes the size, so other scales cannot run; mirror TTA \(flip, flip2, d4\) can$/ });
   cases.push({ command: 'predict', name: '--input-size other than the size its graph fixes', args: ['predict', PHOTO, '--model', fixedGraph, '--input-size', '64x64', ...predictOut()], expect: 'error', message: /^pixelwise: --input-size 64x64: this model's graph takes 128x128 \(height x width\) only: its ONNX file fixes the size; leave the input size out$/ });
   // Annotation exports.
   fs.writeFileSync(p('coco-missing.json'), JSON.stringify({ images: [{ id: 1, file_name: 'nowhere.jpg', width: 4, height: 4 }], annotations: [], categories: [] }));
