@@ -155,6 +155,11 @@ test('trainConfig() starting from a package without an architecture trains the p
     '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--batch-size', '2', '--out', run, '--quiet'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal((JSON.parse(fs.readFileSync(path.join(run, 'train.json'), 'utf8')) as { model: { arch: string } }).model.arch, card.model.arch);
+  // Network options of that network (not of the default U-Net) are taken from the command line.
+  const withOption = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--init-weights', 'deeplabv3-voc', '--output-stride', '16', '--images', ds.images, '--masks', ds.masks,
+    '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--batch-size', '2', '--out', path.join(d, 'cli-os'), '--quiet'], { encoding: 'utf8' });
+  assert.equal(withOption.status, 0, withOption.stderr);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(d, 'cli-os', 'train.json'), 'utf8')) as { model: { outputStride: number } }).model.outputStride, 16);
   // Asked for: kept, also where only some tensors fit (a U-Net decoder on its MobileNetV2).
   assert.equal(trainConfig({ ...base, model: 'mobilenetv2_unet', initWeights: 'deeplabv3-voc' }).model.arch, 'mobilenetv2_unet');
   // A network whose encoder is not built in the weights' layout.

@@ -112,7 +112,10 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   if (o.then != null) nextStageOut(o.then);
   // One word per concept: --model names a model package or shipped model, --arch an architecture.
   if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
-  if (!o.resume) archOptionsFrom(o, o.arch, getArch(o.arch)); // unknown architecture or option: say so first
+  // Unknown architecture or option: say so first (with --init-weights and no --arch, the network is
+  // the start package's, whose options are checked once it is known).
+  const archGiven = ['cli', 'config'].includes(cmd.getOptionValueSource('arch') ?? '');
+  if (!o.resume && (archGiven || o.initWeights == null)) archOptionsFrom(o, o.arch, getArch(o.arch));
   const workers = parseWorkers(o.workers);
   const microBatch = parseMicroBatch(o.microBatch);
   const checkpointBlocks = parseCheckpointBlocks(o.checkpointBlocks);
@@ -219,7 +222,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (!o.teacher && (o.distillWeight != null || o.distillTemperature != null || o.teacherView != null)) throw new UserError(`${o.distillWeight != null ? '--distill-weight' : o.distillTemperature != null ? '--distill-temperature' : '--teacher-view'} needs --teacher MODEL (the model to distil from)`);
     const start = startingWeights(o, log);
     const { initWeights, encoderWeights, layout, norm, initClasses: startClasses, initModel } = start;
-    o.arch = runArchitecture(['cli', 'config'].includes(cmd.getOptionValueSource('arch') ?? '') ? o.arch : undefined, o.arch, start, o.initWeights, log);
+    o.arch = runArchitecture(archGiven ? o.arch : undefined, o.arch, start, o.initWeights, log);
     startOptions(o, cmd, initModel, numClasses, log);
     if (o.initClasses !== undefined && !startClasses) throw new UserError(`--init-classes needs --init-weights naming a model package or run folder (a weights file has no class names)`);
     const initClasses = o.initClasses !== undefined && startClasses
