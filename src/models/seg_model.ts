@@ -13,6 +13,7 @@ import { setBuildOptions } from './blocks.js';
 import type { NamedArray } from '../formats/safetensors.js';
 import { UserError, argumentError } from '../util/errors.js';
 import { expectArgs } from '../util/call_options.js';
+import { MAX_CLASSES } from '../data/class_sets.js';
 import { SegmentedForward } from './recompute.js';
 import { fuseBatchNormTraining, fusedWithNext } from './fused_batchnorm.js';
 
@@ -40,6 +41,7 @@ export class SegModel {
     const a = getArch(spec.arch);
     archOptionsFrom(spec, spec.arch, a); // an option this architecture does not take, or out of range, is refused by name
     if (!(Number.isInteger(spec.numClasses) && spec.numClasses >= 1)) throw argumentError('numClasses', spec.numClasses, 'expected a whole number of classes, 1 or more');
+    if (spec.numClasses > MAX_CLASSES) throw argumentError('numClasses', spec.numClasses, `at most ${MAX_CLASSES} (label maps and masks hold one byte a pixel)`);
     if (spec.inChannels != null && !(Number.isInteger(spec.inChannels) && spec.inChannels >= 1)) throw argumentError('inChannels', spec.inChannels, 'expected a whole number of input bands, 1 or more');
     const opts = { ...a.defaults, ...spec };
     setBuildOptions({ seed: spec.seed, bnEpsilon: spec.bnEpsilon });

@@ -95,6 +95,13 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('demo', '--train', '--epochs', '-1'), /^error: option '--epochs <n>' argument '-1' is invalid/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--loss', 'focal', '--focal-gamma', '-2', '--out', path.join(d, 'fg')), /^pixelwise: --focal-gamma -2: expected 0 or above$/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--workers', '100', '--out', path.join(d, 'wk')), /^pixelwise: --workers 100: at most \d+ on this machine's/);
+  // More classes than a byte of a label map holds: before, trained, class ids from 256 up wrapped
+  // round in every label map (class 300's pixels labelled 44).
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '300', '--input-size', '16x16', '--out', path.join(d, 'c300')), /^pixelwise: --classes 300: at most 256 \(label maps and masks hold one byte a pixel\)$/);
+  const c300 = path.join(d, 'c300.json');
+  fs.writeFileSync(c300, JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ name: `c${i}`, color: [i % 256, 0, 0] }))));
+  assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--class-file', c300, '--input-size', '16x16', '--out', path.join(d, 'c300')), /c300\.json: lists 300 classes; label maps and masks hold one byte a pixel, 256 classes at most$/);
+  assert.ok(!fs.existsSync(path.join(d, 'c300')));
   // Training settings that would change nothing (given here or in a recipe), or move every pixel out of the crop.
   const base = ['train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--out', path.join(d, 'tp')];
   assertOneLineError(cli(...base, '--focal-gamma', '3'), /^pixelwise: --focal-gamma goes with --loss focal; without it, it would change nothing$/);

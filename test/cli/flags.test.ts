@@ -12,6 +12,10 @@ test('cliMessage: the leading argument, options.NAME and camelCase names as flag
   assert.equal(asFlags('initClasses: no layer'), '--init-classes: no layer');
   // A library option the command line does not have keeps its library name.
   assert.equal(cliMessage(new UserError("filters pillow: give that function in the segmenter's options.filters")), "filters pillow: give that function in the segmenter's options.filters");
+  // A field of a file (a card's dotted or quoted path) keeps its name: it is not a flag.
+  assert.equal(asFlags('m/model.json: invalid model card at "model.numClasses": at most 256'), 'm/model.json: invalid model card at "model.numClasses": at most 256');
+  assert.equal(asFlags('invalid model card at "ignoreIndex": expected an integer'), 'invalid model card at "ignoreIndex": expected an integer');
+  assert.equal(asFlags('expected numClasses.'), 'expected --classes.');
   // An argument named at the start only when the message starts with it.
   assert.equal(cliMessage(new UserError('the images differ', 2, 'images')), 'the images differ');
 });

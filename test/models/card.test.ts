@@ -84,7 +84,10 @@ test('writeCard refuses a card it would not read back, and writes nothing (a lib
   const good = buildCard({ model: { arch: 'unet', numClasses: 2 }, classes: defaultClasses(2), input: { normalization: IMAGENET_NORM, stride: 16 }, weights: 'w.safetensors' });
   // Three classes for a network of two outputs: readCard refuses it, so writeCard does.
   assert.throws(() => writeCard(d, { ...good, classes: defaultClasses(3) }), (e: Error) => e instanceof UserError && e.argument === 'card' && e.message === 'card: 3 classes listed but the model has 2 outputs; build cards with buildCard');
-  assert.throws(() => writeCard(d, { hello: 1 } as unknown as ModelCard), (e: Error) => e instanceof UserError && /^card: invalid model card at format/.test(e.message));
+  assert.throws(() => writeCard(d, { hello: 1 } as unknown as ModelCard), (e: Error) => e instanceof UserError && /^card: invalid model card at "format"/.test(e.message));
+  // More classes than a label map's byte holds (before: accepted, ids from 256 up wrapped round).
+  const many = { ...good, model: { ...good.model, numClasses: 300 }, classes: defaultClasses(300) };
+  assert.throws(() => writeCard(d, many), (e: Error) => e instanceof UserError && e.message === 'card: invalid model card at "model.numClasses": at most 256 (label maps hold one byte a pixel); build cards with buildCard');
   assert.equal(fs.existsSync(path.join(d, 'model.json')), false);
   writeCard(d, good);
   assert.deepEqual(readCard(d), good);

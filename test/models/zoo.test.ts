@@ -72,6 +72,7 @@ test('output stride 8 and 16 dilate instead of striding; names resolve; bad name
   refused(() => new SegModel({ arch: 'unet', numClasses: 3, widthMult: 2 }), 'widthMult', 'widthMult 2: not an option of unet (it takes options.width, options.depth)', '--width-mult 2: not an option of unet (it takes --width, --depth)');
   refused(() => new SegModel({ arch: 'unet', numClasses: 3, width: -4 }), 'width', 'width -4: expected a whole number above 0', '--width -4: expected a whole number above 0');
   refused(() => new SegModel({ arch: 'unet', numClasses: 0 }), 'numClasses', 'numClasses 0: expected a whole number of classes, 1 or more', '--classes 0: expected a whole number of classes, 1 or more');
+  refused(() => new SegModel({ arch: 'unet', numClasses: 257 }), 'numClasses', 'numClasses 257: at most 256 (label maps and masks hold one byte a pixel)', '--classes 257: at most 256 (label maps and masks hold one byte a pixel)');
   assert.deepEqual(archOptionsFrom({ width: 8, depth: 3 }, 'unet', getArch('unet')), { width: 8, depth: 3 });
 });
 

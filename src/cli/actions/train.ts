@@ -13,6 +13,7 @@ import { teacherClasses } from '../../train/teacher.js';
 import { readClassList, resolveClasses, type Rgb } from '../../data/classes.js';
 import { classList } from '../../inference/label_map.js';
 import { selectClasses } from '../../data/class_selection.js';
+import { MAX_CLASSES } from '../../data/class_sets.js';
 import { classStarts } from '../../train/init_classes.js';
 import { NO_AUGMENT } from '../../data/augment.js';
 import { IMAGENET_NORM } from '../../data/normalize.js';
@@ -159,6 +160,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     if (o.selectClasses != null && !o.classFile && !dataset?.classes && !fromTeacher) throw new UserError(`--select-classes ${o.selectClasses}: the dataset's classes have no names here; give --class-file (or --data of a known layout)`);
     // The class count: given, the dataset's, or that of the class file.
     const classCount = o.classes ?? dataset?.classes?.length ?? (o.classFile != null ? readClassList(o.classFile).length : undefined) ?? fromTeacher?.length;
+    if (o.classes != null && o.classes > MAX_CLASSES) throw new UserError(`--classes ${o.classes}: at most ${MAX_CLASSES} (label maps and masks hold one byte a pixel)`);
     if (classCount == null) throw new UserError(`--classes is required: the number of classes the masks hold (\`pixelwise verify\` with the same ${o.data != null ? '--data' : '--images and --masks'} lists the values they hold), or --class-file (or --resume RUN_DIR)`);
     if (o.out == null) throw new UserError('--out is required (or --resume RUN_DIR)');
     if ((o.valImages == null) !== (o.valMasks == null)) throw new UserError('--val-images and --val-masks go together');
