@@ -68,4 +68,18 @@ test('train --then: the next recipe starts from the first run\'s best weights, i
   assert.match(bad2.err.trim(), /^pixelwise: --then .*no-out\.json: the recipe names no "out" folder/);
   assert.equal(bad2.err.trim().split('\n').length, 1, bad2.err);
   assert.ok(!fs.existsSync(path.join(d, 'never2')));
+  // Stages that come back to a run folder of the chain: before, the finished run was resumed and
+  // its next stage started again, for ever (SIGTERM did not end it). Refused before any training:
+  // a recipe naming itself, and two naming each other.
+  const selfish = path.join(d, 'self.json'), ping = path.join(d, 'ping.json'), pong = path.join(d, 'pong.json');
+  fs.writeFileSync(selfish, JSON.stringify({ ...common, epochs: 1, out: path.join(d, 'self'), then: selfish }));
+  fs.writeFileSync(ping, JSON.stringify({ ...common, epochs: 1, out: path.join(d, 'ping'), then: pong }));
+  fs.writeFileSync(pong, JSON.stringify({ ...common, epochs: 1, out: path.join(d, 'pong'), then: ping }));
+  for (const [recipe, chain] of [[selfish, /stage .*self\.json trains .*self, the run folder of this run/], [ping, /stage .*pong\.json -> .*ping\.json trains .*ping, the run folder of this run/]] as const) {
+    const loop = cli('train', '--config', recipe);
+    assert.notEqual(loop.code, 0);
+    assert.match(loop.err.trim(), chain);
+    assert.equal(loop.err.trim().split('\n').length, 1, loop.err);
+  }
+  assert.ok(!fs.existsSync(path.join(d, 'self')) && !fs.existsSync(path.join(d, 'ping')));
 });

@@ -80,6 +80,22 @@ function nextStageOut(recipe: string): string {
 }
 
 /**
+ * The stages after this run (`then`, and each stage's own "then"), checked before any training: each
+ * recipe readable with its own run folder. A stage whose folder is an earlier one's would resume that
+ * finished run and start the chain again, for ever.
+ */
+function checkStages(first: string, runDir: string | undefined): void {
+  const outs = new Map<string, string>(runDir == null ? [] : [[path.resolve(runDir), 'this run']]);
+  const chain: string[] = [];
+  for (let stage: unknown = first; typeof stage === 'string'; stage = recipeOption(stage, 'then')) {
+    const out = nextStageOut(stage), key = path.resolve(out), earlier = outs.get(key);
+    chain.push(stage);
+    if (earlier) throw new UserError(`--then ${first}: stage ${chain.join(' -> ')} trains ${out}, the run folder of ${earlier}; the chain would come back to a finished run for ever: give each stage its own "out"`);
+    outs.set(key, `stage ${stage}`);
+  }
+}
+
+/**
  * The next stage of a recipe (`--then`): trained from `from`'s best weights, or resumed where its
  * run folder (the recipe's "out") holds a run already, through a fresh train command.
  */
@@ -110,7 +126,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   if (_o.config) applyRecipe(cmd, _o.config);
   checkPairings(cmd, TRAIN_PAIRINGS);
   const o = cmd.opts<Opts>();
-  if (o.then != null) nextStageOut(o.then);
+  if (o.then != null) checkStages(o.then, o.resume ?? o.out);
   // One word per concept: --model names a model package or shipped model, --arch an architecture.
   if (o.model != null) throw new UserError(`--model ${o.model}: train takes the architecture as --arch ${o.model} (--model names a model package or shipped model in predict, evaluate and video)`);
   // Unknown architecture or option: say so first (with --init-weights and no --arch, the network is
@@ -250,7 +266,7 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
     };
   }
   // A next stage named by a resumed run is checked now, not after its training.
-  if (o.resume && cfg.then) nextStageOut(cfg.then);
+  if (o.resume && cfg.then) checkStages(cfg.then, runDir);
   // Settings of this machine, not of the run: from the environment each time (cli/config.ts).
   const env = envConfig();
   cfg.cacheMb = env.cacheMb;
