@@ -48,6 +48,7 @@ export function collectInputs(inputs: string[], o: {
       for (const name of found) add({ file: path.join(p, name), name });
     } else if (isFile(p)) add({ file: p, name: path.basename(p) });
     else if (p === '-') throw new UserError('-: images are read from files and folders, not from a stream on stdin (only video reads one); save the image and give its path');
+    else if (fs.existsSync(p)) throw new UserError(`${p}: not a file or folder (a pipe, socket or device); save the image and give its path`);
     else throw new UserError(`${p}: no such file or folder`);
   }
   return out;
@@ -76,13 +77,21 @@ export function filesUnder(dir: string, recursive: boolean, keep: (name: string)
     seen.add(real);
     for (const f of names) {
       if (f.startsWith('.')) continue;
-      const r = rel ? `${rel}/${f}` : f;
-      if (isDir(path.join(dir, r))) { if (recursive) walk(r); continue; }
-      if (keep(f)) out.push(r);
+      const r = rel ? `${rel}/${f}` : f, kind = entryKind(path.join(dir, r));
+      if (kind === 'dir') { if (recursive) walk(r); continue; }
+      // A pipe, socket or device is no image file: reading one named like an image (b.png) would wait for ever.
+      if (kind !== 'other' && keep(f)) out.push(r);
     }
   };
   walk('');
   return out;
+}
+
+/** What a folder's entry is, links followed; 'missing' where it cannot be looked at (a broken link: its reader says so). */
+function entryKind(p: string): 'dir' | 'file' | 'other' | 'missing' {
+  let st: fs.Stats;
+  try { st = fs.statSync(p); } catch { return 'missing'; }
+  return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
 }
 
 /** The images in `dir` (by extension; in subfolders too when `recursive`) as paths relative to it, in name order. */

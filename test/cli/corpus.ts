@@ -424,6 +424,16 @@ async function roundTwo(root: string, cases: Case[], made: { good: { images: str
   fs.symlinkSync('../..', path.join(tree, 'a', 'b', 'up'));
   add(WALK, { command: 'predict', name: '--recursive over a link back up (a loop)', args: ['predict', tree, '--recursive', '--out', p('tree-out'), '--quiet'], unchanged: [path.join(tree, 'a', 'b', 'x.png')], expect: 'ok' });
   add(WALK, { command: 'predict', name: 'a folder of subfolders alone, without --recursive', args: ['predict', path.join(tree, 'a'), '--out', p('tree-out2')], expect: 'error', message: /a: no images .* its 1 subfolder not looked in \(--recursive takes their images\)$/ });
+  // A named pipe called like an image: listed, it blocked the process for ever (deaf to SIGTERM).
+  const piped = copyDs('piped');
+  if (spawnSync('mkfifo', [path.join(piped.images, 'pipe.png')]).status === 0) {
+    add(WALK, { command: 'predict', name: 'a named pipe called like an image in the folder', args: ['predict', piped.images, '--out', p('piped-out'), '--quiet'], expect: 'ok' });
+    add(WALK, { command: 'train', name: 'a named pipe called like an image among the training images', args: train(piped), expect: 'ok' });
+  }
+  // A recipe whose next stage is itself: the finished run was resumed and trained again, for ever.
+  const selfish = p('selfish.json');
+  fs.writeFileSync(selfish, JSON.stringify({ images: made.good.images, masks: made.good.masks, classes: 4, 'input-size': '32x32', epochs: 1, out: p('selfish'), then: selfish }));
+  add(WALK, { command: 'train', name: 'a recipe naming itself as its next stage (--then)', args: ['train', '--config', selfish], expect: 'error', message: /--then .*selfish\.json: stage .* the run folder of this run/ });
   const dirRecord = p('record-dir'); fs.mkdirSync(path.join(dirRecord, 'predict.jsonl'), { recursive: true });
   add(WALK, { command: 'predict', name: '--resume with predict.jsonl a folder', args: ['predict', PHOTO, '--out', dirRecord, '--resume'], expect: 'error', message: /--out .*record-dir: predict\.jsonl there is not a file/ });
   const junkRecord = p('record-junk'); fs.mkdirSync(junkRecord);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { encode as encodePng } from 'fast-png';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { readMask, encodeLabelPng, parseLabelMap } from '../../src/data/mask_io.ts';
 import { pairSamples, loadSamples, looksBinary255 } from '../../src/data/dataset.ts';
 import { verifyDataset } from '../../src/data/verify.ts';
@@ -297,6 +298,14 @@ test('folders walked with their subfolders: a link back up is walked once (no im
   const masks = tempDir();
   for (const n of ['a/x', 'b/x', 'top']) writeGreyPng(path.join(masks, `${n}.png`), new Uint8Array(8 * 6), 8, 6);
   assert.deepEqual(loadSamples({ images: dir, masks, numClasses: 2, ignoreIndex: 255, recursive: true }).map((s) => path.relative(dir, s.image)), ['a/x.png', 'b/x.png', 'top.png']);
+  // A named pipe called like an image (before: listed, and reading it blocked the process for ever,
+  // deaf to SIGTERM): left out of a folder's listing; given by name, refused naming it.
+  const pipe = path.join(dir, 'b', 'pipe.png');
+  if (spawnSync('mkfifo', [pipe]).status === 0) {
+    assert.deepEqual(filesUnder(dir, true, png), ['a/x.png', 'b/x.png', 'top.png']);
+    assert.deepEqual(collectInputs([path.join(dir, 'b')]).map((g) => g.name), ['x.png']);
+    assert.throws(() => collectInputs([pipe]), (e: Error) => e instanceof UserError && e.message === `${pipe}: not a file or folder (a pipe, socket or device); save the image and give its path`);
+  }
 });
 
 test('AVIF photos (what phones and browsers save) are images in folders too: listed for predict, paired for training, decoded to their size; HEIC photos, which sharp cannot decode, are named, not passed over in silence', async () => {
