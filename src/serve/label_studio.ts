@@ -207,7 +207,13 @@ export function registerLabelStudio(app: FastifyInstance, d: LabelStudioDeps): {
       let file: string;
       try { file = fs.realpathSync(named); } catch { throw missing(); }
       if (!isInside(fs.realpathSync(d.files), file)) throw outside();
-      try { return fs.readFileSync(file); } catch { throw missing(); }
+      // A regular file within the upload limit: a named pipe would block the server for ever, a
+      // file of gigabytes be read whole.
+      let st: fs.Stats;
+      try { st = fs.statSync(file); } catch { throw missing(); }
+      if (!st.isFile()) throw d.httpError(404, `${url}: ${rel} in --ls-files is not a file (a folder, pipe or device)`);
+      if (st.size > d.maxBytes) throw d.httpError(413, `${url}: over the ${Math.round(d.maxBytes / 2 ** 20)} MB limit (pixelwise serve --max-body)`);
+      try { return await fs.promises.readFile(file); } catch { throw missing(); }
     }
     const host = conn.host ?? d.url;
     if (!host) throw d.httpError(422, `${url}: an image on the Label Studio server; start serve with --ls-url URL (Label Studio's address) or let Label Studio send its hostname at setup`);

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { decodeBinary } from '@thi.ng/rle-pack';
@@ -154,6 +155,15 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
     }
     const linked = await post('/ls/voc/predict', { tasks: [{ id: 8, data: { image: '/data/local-files/?d=photos/link.png' } }], label_config: CONFIG });
     assert.equal(linked.status, 403, 'a link out of --ls-files');
+    // A named pipe in the folder (before: read on the server's thread, which it blocked for ever)
+    // and a file past the upload limit (before: read whole).
+    const pipeMade = spawnSync('mkfifo', [path.join(files, 'photos', 'pipe.png')]).status === 0;
+    fs.writeFileSync(path.join(files, 'photos', 'big.png'), Buffer.alloc((8 << 20) + 1));
+    for (const [name, status, error] of [...(pipeMade ? [['pipe.png', 404, 'photos/pipe.png in --ls-files is not a file (a folder, pipe or device)']] : []), ['big.png', 413, 'over the 8 MB limit (pixelwise serve --max-body)']] as const) {
+      const r = await post('/ls/voc/predict', { tasks: [{ id: 11, data: { image: `/data/local-files/?d=photos/${name}` } }], label_config: CONFIG });
+      assert.equal(r.status, status, name);
+      assert.equal((await r.json()).error, `/data/local-files/?d=photos/${name}: ${error}`);
+    }
     // Images from Label Studio's host are held to the upload limit, and to the request's time.
     const huge = await post('/ls/voc/predict', { tasks: [{ id: 9, data: { image: '/data/upload/1/huge.png' } }], project: '7.1700000000', label_config: CONFIG });
     assert.equal(huge.status, 413);
