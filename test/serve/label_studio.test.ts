@@ -159,7 +159,7 @@ test('Label Studio ML backend: setup, predict from its host, local files and dat
     // and a file past the upload limit (before: read whole).
     const pipeMade = spawnSync('mkfifo', [path.join(files, 'photos', 'pipe.png')]).status === 0;
     fs.writeFileSync(path.join(files, 'photos', 'big.png'), Buffer.alloc((8 << 20) + 1));
-    for (const [name, status, error] of [...(pipeMade ? [['pipe.png', 404, 'photos/pipe.png in --ls-files is not a file (a folder, pipe or device)']] : []), ['big.png', 413, 'over the 8 MB limit (pixelwise serve --max-body)']] as const) {
+    for (const [name, status, error] of [...(pipeMade ? [['pipe.png', 404, 'photos/pipe.png in --ls-files is not a file (a folder, pipe or device)'] as [string, number, string]] : []), ['big.png', 413, 'over the 8 MB limit (pixelwise serve --max-body)']] as [string, number, string][]) {
       const r = await post('/ls/voc/predict', { tasks: [{ id: 11, data: { image: `/data/local-files/?d=photos/${name}` } }], label_config: CONFIG });
       assert.equal(r.status, status, name);
       assert.equal((await r.json()).error, `/data/local-files/?d=photos/${name}: ${error}`);
