@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { UserError } from '../util/errors.js';
 import { envConfig } from './config.js';
 import { cliMessage } from './flags.js';
-import { stopOnSignalByDefault, stopWhenParentGoes } from './stop_signals.js';
+import { stopOnClosedPipe, stopOnSignalByDefault, stopWhenParentGoes } from './stop_signals.js';
 import { refuseEmptyValues } from './empty_values.js';
 
 const debugging = () => { try { return envConfig().debug; } catch { return false; } };
@@ -40,7 +40,10 @@ export function buildProgram(): Command {
 /** Output piped into a reader that stops early (`pixelwise models | head`) ends the process quietly. */
 function exitQuietlyOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      if (!stopOnClosedPipe()) process.exit(process.exitCode ?? 0);
+    });
   }
 }
 

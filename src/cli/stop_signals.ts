@@ -35,19 +35,39 @@ const EXIT_CODE: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 
  */
 export function onStopSignal(cleanup: () => Promise<void> | void, said: () => string = () => 'no output was left under its final name'): { dispose(): void } {
   let stopping = false;
-  const handler = (signal: 'SIGINT' | 'SIGTERM') => {
+  const handler = (signal: 'SIGINT' | 'SIGTERM' | 'EPIPE') => {
     if (stopping) return;
     stopping = true;
     const done = () => {
+      if (signal === 'EPIPE') {
+        process.stderr.write('pixelwise: stopped: the reader of stdout closed it\n');
+        process.exit(process.exitCode ?? 0);
+      }
       process.stderr.write(`pixelwise: stopped by ${signal}; ${said()}\n`);
       process.exit(EXIT_CODE[signal]);
     };
     Promise.resolve().then(cleanup).then(done, done);
   };
-  const onInt = () => handler('SIGINT'), onTerm = () => handler('SIGTERM');
+  const onInt = () => handler('SIGINT'), onTerm = () => handler('SIGTERM'), onPipe = () => handler('EPIPE');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  return { dispose() { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); } };
+  closedPipeStops.add(onPipe);
+  return { dispose() { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); closedPipeStops.delete(onPipe); } };
+}
+
+const closedPipeStops = new Set<() => void>();
+
+/**
+ * Stdout closed by its reader (`pixelwise video clip.mp4 --out - | head -c 1000`): a command with a
+ * stop handler (onStopSignal) stops as it does on a signal (its encoders and worker threads closed
+ * first: ending the process under running ONNX Runtime workers aborts it natively), exit code 0
+ * as a pipe's reader chose to stop. False when no handler is installed.
+ */
+export function stopOnClosedPipe(): boolean {
+  const [stop] = closedPipeStops;
+  if (!stop) return false;
+  stop();
+  return true;
 }
 
 /**

@@ -150,7 +150,7 @@ export function videoFileProblem(out: string, input?: string, alphaBy?: string):
   return undefined;
 }
 
-function encoderArgs(format: Encoding, preset: X264Preset, alpha: boolean): string[] {
+function encoderArgs(format: Encoding, preset: X264Preset, alpha: boolean, toStdout: boolean): string[] {
   const h264 = ['-c:v', 'libx264', '-preset', preset, '-crf', '20', '-pix_fmt', 'yuv420p'];
   switch (format) {
     // libvpx at its real-time speed (it shares the cores with the network). With an alpha channel,
@@ -160,7 +160,9 @@ function encoderArgs(format: Encoding, preset: X264Preset, alpha: boolean): stri
       ? ['-c:v', 'libvpx', '-pix_fmt', 'yuva420p', '-crf', '10', '-b:v', '4M', '-auto-alt-ref', '0', '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm']
       : ['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuv420p', '-crf', '32', '-b:v', '0', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-f', 'webm'];
     case 'prores': return ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-f', 'mov'];
-    case 'mp4': return [...h264, '-movflags', '+faststart', '-f', 'mp4'];
+    // A file gets its index at the front (played while it downloads); a pipe cannot be sought
+    // back into, so stdout gets fragmented MP4 (an empty index first, then self-contained fragments).
+    case 'mp4': return [...h264, '-movflags', toStdout ? 'frag_keyframe+empty_moov+default_base_moof' : '+faststart', '-f', 'mp4'];
     case 'mpegts': return [...h264, '-f', 'mpegts'];
     case 'mjpeg': return ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p', '-f', 'mjpeg'];
     case 'raw': return ['-f', 'rawvideo', '-pix_fmt', 'rgb24'];
@@ -168,7 +170,7 @@ function encoderArgs(format: Encoding, preset: X264Preset, alpha: boolean): stri
 }
 
 export interface WriterOptions {
-  /** A file whose audio track (if any) goes into the output, cut to the video's length. */
+  /** A file whose audio track (if any) goes into the output, cut to the video's length (not into MJPEG or raw frames, which hold none). */
   audioFrom?: string;
   format?: VideoFormat;
   /** x264's preset for H.264 output (mp4, mpegts); default DEFAULT_X264_PRESET. */
@@ -203,11 +205,12 @@ export class FrameWriter {
     this.name = toStdout ? 'stdout' : o.name ?? file;
     const format: Encoding = toStdout ? o.format ?? 'mjpeg' : fileEncoding(file, !!o.alpha);
     if (o.alpha && !ALPHA_ENCODINGS.includes(format)) throw new UserError(`${this.name}: ${format === 'mp4' ? 'H.264' : format} keeps no transparency; write a .webm (VP8 with alpha) or .mov (ProRes 4444) file`);
-    const audio = o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', ...(format === 'webm' ? ['-c:a', 'libopus', '-b:a', '128k'] : ['-c:a', 'aac', '-b:a', '160k']), '-shortest'] : [];
+    // MJPEG and raw frames are streams of pictures alone: no audio goes with them.
+    const audio = o.audioFrom && format !== 'mjpeg' && format !== 'raw' ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', ...(format === 'webm' ? ['-c:a', 'libopus', '-b:a', '128k'] : ['-c:a', 'aac', '-b:a', '160k']), '-shortest'] : [];
     const [w, h] = encodedSize(width, height, format);
     const pad = w !== width || h !== height ? ['-vf', `pad=${w}:${h}:0:0`] : [];
     this.p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', o.alpha ? 'rgba' : 'rgb24', '-s', `${width}x${height}`, '-r', String(fps),
-      '-i', 'pipe:0', ...audio, ...pad, ...encoderArgs(format, o.preset ?? DEFAULT_X264_PRESET, !!o.alpha), toStdout ? 'pipe:1' : file]);
+      '-i', 'pipe:0', ...audio, ...pad, ...encoderArgs(format, o.preset ?? DEFAULT_X264_PRESET, !!o.alpha, toStdout), toStdout ? 'pipe:1' : file]);
     this.p.stderr.on('data', (b) => { this.err += b; });
     this.ended = new Promise((resolve) => this.p.on('close', (code) => resolve(code)));
     this.p.on('error', (e) => { this.failure ??= e; });

@@ -206,6 +206,36 @@ test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal 
   }
 });
 
+test('video: a clip with sound to stdout (MJPEG and raw frames without it; fragmented MP4 and MPEG-TS with it), and a reader that stops early', async () => {
+  const { d } = await fixture(0.5);
+  // Before: every clip with sound failed on stdout ("Error initializing output stream 0:1": MJPEG
+  // and raw frames hold no audio), --out-format mp4 failed on any clip (an index at the front needs
+  // a file to seek back into), and a reader that stopped early (| head) aborted the process
+  // natively (exit 134) under running worker threads.
+  const src = path.join(d, 'sound.mp4');
+  const g = spawnSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '6', '-pix_fmt', 'yuv420p', '-shortest', src]);
+  assert.equal(g.status, 0, String(g.stderr));
+  const video = (args: string[]) => spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), 'video', src, '--model', path.join(d, 'pkg'), '--quiet', '--max-frames', '5', '--out', '-', ...args], { maxBuffer: 1 << 26 });
+  const streams = (bytes: Buffer, format?: string) => {
+    const r = spawnSync(ffmpegPath(), ['-hide_banner', ...(format ? ['-f', format] : []), '-i', '-', '-f', 'null', '-'], { input: bytes });
+    return { video: /Stream #\d+:\d+.*: Video/.test(String(r.stderr)), audio: /Stream #\d+:\d+.*: Audio/.test(String(r.stderr)), frames: Number(/frame=\s*(\d+)/.exec(String(r.stderr))?.[1]) };
+  };
+  for (const [format, demuxer, audio] of [['mjpeg', 'mjpeg', false], ['mp4', undefined, true], ['mpegts', undefined, true]] as const) {
+    const r = video(['--out-format', format]);
+    assert.equal(r.status, 0, `${format}: ${String(r.stderr)}`);
+    assert.deepEqual(streams(r.stdout, demuxer), { video: true, audio, frames: 5 }, format);
+  }
+  const raw = video(['--out-format', 'raw']);
+  assert.equal(raw.status, 0, String(raw.stderr));
+  assert.equal(raw.stdout.length, 5 * 96 * 64 * 3);
+  // The reader stops after its first kilobyte: the command stops as on a signal, in one line.
+  const early = spawnSync('bash', ['-c', `"${process.execPath}" bin/pixelwise.js video "${src}" --model "${path.join(d, 'pkg')}" --workers 2 --out - 2>"${path.join(d, 'err.txt')}" | head -c 1000 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 60_000 });
+  const err = fs.readFileSync(path.join(d, 'err.txt'), 'utf8').trim();
+  assert.equal(early.stdout.trim(), '0', err);
+  assert.equal(err.split('\n').at(-1), 'pixelwise: stopped: the reader of stdout closed it');
+  assert.doesNotMatch(err, /terminate|Napi|at .*\.js:\d+/);
+});
+
 test('threaded segmenter: several workers (each call to the least busy one) give the single network\'s labels', async () => {
   const { d, src } = await fixture(0.3);
   const frames: { data: Uint8Array; width: number; height: number }[] = [];
