@@ -20,7 +20,7 @@ export function videoCommand(): Command {
     .option('--model <name|dir>', 'shipped model (voc, cityscapes, ade20k, person, camvid; see `pixelwise models`) or a training run / model package folder (default: voc; with an --effect that keeps people: person)')
     .requiredOption('--out <file>', 'output video (.mp4, .m4v or .mov: H.264; .webm: VP9): the overlay, or the effect with --effect; - for stdout')
     .addOption(new Option('--x264-preset <name>', `encoding speed of H.264 output (x264's presets; faster = larger files at the same quality; default ${DEFAULT_X264_PRESET})`).choices(X264_PRESETS))
-    .addOption(new Option('--out-format <fmt>', 'the video on stdout (--out -): MJPEG, raw RGB frames, or H.264 in MPEG-TS (default mjpeg)').choices(VIDEO_FORMATS))
+    .addOption(new Option('--out-format <fmt>', 'the video on stdout (--out -): MJPEG, raw RGB frames (both without sound), or H.264 in MPEG-TS or fragmented MP4 (default mjpeg)').choices(VIDEO_FORMATS))
     .option('--input-format <fmt>', 'the stream on stdin (input -): mjpeg, raw (RGB frames; needs --frame-size), mpegts, nut, ... (default: ffmpeg guesses)')
     .option('--frame-size <HxW>', 'height x width of raw frames on stdin (e.g. 540x960, as --input-size elsewhere)', parseSize)
     .option('--fps <n>', 'frame rate of raw frames on stdin', parsePositive, 25)
