@@ -25,7 +25,7 @@ test('an image-segmentation-keras graph imported with its preset: OpenCV\'s bili
   const out = path.join(tempDir(), 'isk');
   const r = cli('import', '--from', GRAPH, '--preset', 'image-segmentation-keras', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /5 classes, input 320x224, scores at 1\/2 of it; adapted: .*a Reshape of its \[N, 112 \* 160, 5\] scores/);
+  assert.match(r.stdout, /5 classes, input 320x224 \(width x height\), scores at 1\/2 of it; adapted: .*a Reshape of its \[N, 112 \* 160, 5\] scores/);
   const card = readCard(out);
   assert.deepEqual(card.input.rule, { kind: 'fixed', size: [224, 320], filter: 'opencv-linear' });
   assert.deepEqual(card.input.normalization, { mean: [123.68 / 255, 116.779 / 255, 103.939 / 255], std: [1 / 255, 1 / 255, 1 / 255] });

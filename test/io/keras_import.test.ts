@@ -24,7 +24,7 @@ test('a Keras Functional model with nested models (TensorFlow\'s segmentation tu
   const out = path.join(tempDir(), 'tutorial');
   const r = cli('import', '--from', path.join(FIX, 'unet_tutorial.h5'), '--mean', '0,0,0', '--std', '1,1,1', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /\(Keras 2\.12\.0 -> ONNX, \d+ nodes, 4 classes, input 128x96\)\n$/);
+  assert.match(r.stdout, /\(Keras 2\.12\.0 -> ONNX, \d+ nodes, 4 classes, input 128x96 \(width x height\)\)\n$/);
   const card = readCard(out);
   assert.deepEqual(card.input.rule, { kind: 'fixed', size: [96, 128], filter: 'pillow' });
   assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'labels' });
@@ -37,7 +37,7 @@ test('a Keras Sequential model ending in Reshape and softmax at half size, with 
   const out = path.join(tempDir(), 'isk');
   const r = cli('import', '--from', path.join(FIX, 'isk_sequential.h5'), '--preset', 'image-segmentation-keras', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /3 classes, input 96x64, scores at 1\/2 of it\)\n$/);
+  assert.match(r.stdout, /3 classes, input 96x64 \(width x height\), scores at 1\/2 of it\)\n$/);
   assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels', scale: 2, nearest: 'opencv' });
   assert.match(readCard(out).notes!, /reshape \(Reshape\) and activation \(Activation softmax\) cut at its end/);
   await agreesWithReference(out, cases('isk_sequential'));
@@ -47,7 +47,7 @@ test('a Keras model as keras.io\'s DeepLabV3+ writes one (tf.nn.relu on tensors,
   const out = path.join(tempDir(), 'deeplab');
   const r = cli('import', '--from', path.join(FIX, 'deeplab_style.h5'), '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /\(Keras 2\.12\.0 -> ONNX, \d+ nodes, 4 classes, input 64x64\)\n$/);
+  assert.match(r.stdout, /\(Keras 2\.12\.0 -> ONNX, \d+ nodes, 4 classes, input 64x64 \(width x height\)\)\n$/);
   await agreesWithReference(out, cases('deeplab_style'));
 });
 

@@ -73,7 +73,7 @@ test('a transformers.js folder (onnx/model.onnx, config.json, preprocessor_confi
   const out = path.join(d, 'pkg');
   const r = cli('import', '--from', src, '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /imported .*model\.onnx into .* \(ONNX, 1 node, 4 classes, input 32x32, scores at 1\/4 of it\)\n$/);
+  assert.match(r.stdout, /imported .*model\.onnx into .* \(ONNX, 1 node, 4 classes, input 32x32 \(width x height\), scores at 1\/4 of it\)\n$/);
   const card = readCard(out);
   assert.deepEqual(card.input.rule, { kind: 'fixed', size: [32, 32], filter: 'pillow' });
   assert.deepEqual(card.input.normalization.mean.map((v) => +v.toFixed(9)), mean);
@@ -175,7 +175,7 @@ test('a Keras model as tf2onnx converts image-segmentation-keras\'s (NHWC, score
   const mean = CAFFE_MEAN, std = CAFFE_STD;
   const r = cli('import', '--from', file, '--mean', mean.join(','), '--std', std.join(','), '--channel-order', 'BGR', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /4 classes, input 48x32, scores at 1\/2 of it; adapted: a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW\)/);
+  assert.match(r.stdout, /4 classes, input 48x32 \(width x height\), scores at 1\/2 of it; adapted: a Transpose from NCHW before its NHWC input, its final Softmax cut \(the logits before it\), a Reshape of its \[N, 16 \* 24, 4\] scores to \[N, 16, 24, 4\], a Transpose of its NHWC scores to NCHW\)/);
   assert.deepEqual(readCard(out).output, { kind: 'logits', resizeBack: 'labels', scale: 2 });
   const im = image(61, 41), small = pillowBilinear(im, 48, 32);
   const bgr = { ...small, data: Uint8Array.from(small.data, (_, i) => small.data[i - (i % 3) + 2 - (i % 3)]) };
@@ -284,7 +284,7 @@ test('shipped models\' own ONNX files imported as foreign graphs: written as the
     const std = name === 'voc' ? '0.5,0.5,0.5' : '1,1,1';
     const r = cli('import', '--from', `models/${name}/model.onnx`, '--input-size', size, '--mean', norm, '--std', std, '--licence', 'Apache-2.0', '--out', out);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`${name === 'voc' ? 21 : 2} classes, input ${size}\\)$`, 'm'));
+    assert.match(r.stdout, new RegExp(`${name === 'voc' ? 21 : 2} classes, input ${size} \\(width x height\\)\\)$`, 'm'));
     assert.ok(fs.readFileSync(path.join(out, 'model.onnx')).equals(fs.readFileSync(`models/${name}/model.onnx`)), `${name}: the graph as it came`);
     const photo = 'assets/photos/astronaut.png';
     const [shipped, imported] = [await load(name, { runtime: 'onnx' }), await load(out, { runtime: 'onnx' })];

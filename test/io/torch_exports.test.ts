@@ -25,7 +25,7 @@ test('a SegFormer exported by torch.onnx as a transformers.js folder: its proces
   const out = path.join(tempDir(), 'segformer');
   const r = cli('import', '--from', path.join(FIX, 'tiny-segformer'), '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /\(ONNX, \d+ nodes, 5 classes, input 256x256, scores at 1\/4 of it\)\n$/);
+  assert.match(r.stdout, /\(ONNX, \d+ nodes, 5 classes, input 256x256 \(width x height\), scores at 1\/4 of it\)\n$/);
   // Nothing added: the graph as it came.
   assert.deepEqual(fs.readFileSync(path.join(out, 'model.onnx')), fs.readFileSync(path.join(FIX, 'tiny-segformer', 'onnx', 'model.onnx')));
   const card = readCard(out);
@@ -87,7 +87,7 @@ test('a binary U-Net of fixed size ending in a Sigmoid: the sigmoid cut, foregro
   const d = tempDir(), out = path.join(d, 'unet');
   const r = cli('import', '--from', path.join(FIX, 'unet-sigmoid.onnx'), ...IMAGENET, '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /2 classes, input 128x128; adapted: its final Sigmoid cut, its one sigmoid logit as the scores \[0, z\] of background and foreground\)/);
+  assert.match(r.stdout, /2 classes, input 128x128 \(width x height\); adapted: its final Sigmoid cut, its one sigmoid logit as the scores \[0, z\] of background and foreground\)/);
   const card = readCard(out);
   assert.deepEqual(card.classes.map((c) => c.name), ['background', 'foreground']);
   assert.deepEqual(card.output, { kind: 'logits', resizeBack: 'labels' });

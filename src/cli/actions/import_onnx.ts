@@ -193,6 +193,6 @@ export async function runOnnx(o: Opts, converted?: Converted): Promise<void> {
   // A graph that needed nothing is written as it came.
   writeFileAtomic(path.join(o.out, 'model.onnx'), changes.length ? graph.onnx : bytes);
   writeCard(o.out, card);
-  const where = size ? `input ${size[1]}x${size[0]}${graph.scale > 1 ? `, scores at 1/${graph.scale} of it` : ''}` : stride > 1 ? `any input size (padded to multiples of ${stride})` : 'any input size (each image at its own)';
+  const where = size ? `input ${size[1]}x${size[0]} (width x height)${graph.scale > 1 ? `, scores at 1/${graph.scale} of it` : ''}` : stride > 1 ? `any input size (padded to multiples of ${stride})` : 'any input size (each image at its own)';
   process.stdout.write(`imported ${file} into ${o.out} (${converted ? `${converted.what} -> ONNX` : 'ONNX'}, ${nodeCount}, ${count} classes, ${where}${changes.length ? `; adapted: ${changes.join(', ')}` : ''})\n`);
 }

@@ -115,5 +115,5 @@ export async function runTflite(o: Opts): Promise<void> {
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
   for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
   writeCard(o.out, card);
-  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${size[1]}x${size[0]}; model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
+  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${size[1]}x${size[0]} (width x height); model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
 }
