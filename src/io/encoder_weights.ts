@@ -18,7 +18,7 @@ import { UserError, argumentError } from '../util/errors.js';
 import { isDir, isFile } from '../util/fs.js';
 import { readCard } from '../models/package.js';
 import { weightsFile } from '../models/card_file.js';
-import { modelName } from '../models/shipped.js';
+import { MODELS_DIR, modelName, shippedStarts } from '../models/shipped.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { readHdf5, type Hdf5Dataset, type Hdf5Group } from './hdf5.js';
 
@@ -35,7 +35,11 @@ export function packageWeights(dir: string, argument = 'encoderWeights'): { file
     // A package imported with --no-weights names the command that makes one with them.
     const made = card.provenance?.command;
     const again = made && /\s--no-weights\b/.test(made) ? `; its card's command without --no-weights makes one with them: ${made.replace(/\s--no-weights\b/, '').replace(/--out \S+/, '--out DIR')}` : '';
-    throw argumentError(argument, modelName(dir), `an ONNX-only package has no trainable weights; give a run folder, a package with weights or a shipped start (pixelwise models lists them)${again}`);
+    // A graph imported from the file a shipped start was imported from: that start holds its weights.
+    const sha = card.provenance?.sha256;
+    const start = sha ? shippedStarts().find((s) => readCard(path.join(MODELS_DIR, s)).provenance?.sha256 === sha) : undefined;
+    const same = start ? `; the shipped start ${start} holds the trainable weights of the same source (${card.provenance!.file}): give ${start}` : '';
+    throw argumentError(argument, modelName(dir), `an ONNX-only package has no trainable weights; give a run folder, a package with weights or a shipped start (pixelwise models lists them)${same || again}`);
   }
   return { file: weightsFile(dir, card), layout: (card.model.layout as EncoderLayout | undefined) ?? 'keras', arch: card.model.arch, normalization: card.input.normalization };
 }

@@ -168,7 +168,9 @@ test('starting weights: a folder without a card, an ONNX-only package and anothe
   fs.mkdirSync(path.join(d, 'empty'));
   for (const [extra, why] of [
     [['--arch', 'mobilenet_unet', '--encoder-weights', path.join(d, 'empty')], /^pixelwise: --encoder-weights \S+: a folder without model\.json/],
-    [['--arch', 'mobilenet_unet', '--init-weights', 'models/voc'], /^pixelwise: --init-weights models\/voc: an ONNX-only package has no trainable weights/],
+    // The shipped start imported from the same file as the graph is named (by the sha256 both cards record).
+    [['--arch', 'mobilenet_unet', '--init-weights', 'models/voc'], /^pixelwise: --init-weights models\/voc: an ONNX-only package has no trainable weights; .*; the shipped start deeplabv3-voc holds the trainable weights of the same source \(deeplabv3_mnv2_voc_trainval_npy\): give deeplabv3-voc\n$/],
+    [['--init-weights', 'cityscapes'], /^pixelwise: --init-weights cityscapes: an ONNX-only package has no trainable weights; .*: give edgetpu-deeplab-cityscapes\n$/],
     [['--arch', 'unet', '--encoder-weights', 'deeplabv3-voc'], /^pixelwise: --encoder-weights \S+: its network \(mobilenetv2_deeplabv3\) has a mobilenetv2 encoder, not unet's unet/],
   ] as const) {
     const r = spawnSync(process.execPath, ['bin/pixelwise.js', 'train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '32x32', '--epochs', '1', '--out', path.join(d, `r${Math.random()}`), ...extra], { encoding: 'utf8' });
