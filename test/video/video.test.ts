@@ -204,6 +204,17 @@ test('video: stdin to stdout in an ffmpeg pipe (raw RGB frames in and out equal 
     assert.match(String(bad.stderr).trim(), message);
     assert.equal(String(bad.stderr).trim().split('\n').length, 1, String(bad.stderr));
   }
+  // A terminal on stdin or stdout (before: waited for ever for frames typed in; printed the video's
+  // bytes to the terminal): one line each. `script` gives the command a terminal.
+  if (spawnSync('script', ['--version']).status === 0) {
+    for (const [args, message] of [[`- --out ${path.join(d, 'never.mp4')}`, '-: stdin is a terminal, not a video stream'], [`${src} --out -`, '--out -: stdout is a terminal']]) {
+      const r = spawnSync('script', ['-qec', `"${process.execPath}" bin/pixelwise.js video ${args} --model "${path.join(d, 'pkg')}"`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2, r.stdout);
+      assert.ok(r.stdout.trim().startsWith(`pixelwise: ${message}`), r.stdout);
+      assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+    }
+    assert.ok(!fs.existsSync(path.join(d, 'never.mp4')));
+  }
 });
 
 test('video: a clip with sound to stdout (MJPEG and raw frames without it; fragmented MP4 and MPEG-TS with it), and a reader that stops early', async () => {

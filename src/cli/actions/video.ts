@@ -68,6 +68,9 @@ function checkOptions(input: string, o: Opts): void {
   if (o.keep && !o.effect) throw new UserError('--keep goes with --effect (the classes the effect leaves as they are)');
   if (o.out === '-' && o.json) throw new UserError('--json prints to stdout, which --out - already carries the video on; write the video to a file');
   if (o.maskVideo === '-') throw new UserError('--mask-video -: only --out can go to stdout');
+  // A terminal is no stream of frames: reading it would wait for ever, writing to it print binary.
+  if (input === '-' && process.stdin.isTTY) throw new UserError('-: stdin is a terminal, not a video stream; pipe one in (ffmpeg -i clip.mp4 -f mjpeg - | pixelwise video - ...) or give the video\'s file');
+  if (o.out === '-' && process.stdout.isTTY) throw new UserError('--out -: stdout is a terminal; pipe the video into a player or encoder (... --out - | ffplay -f mjpeg -) or give a file name');
   if (o.out !== '-' && o.outFormat && o.outFormat !== 'mp4') throw new UserError(`--out-format ${o.outFormat}: a file is written as its name says (.mp4: H.264, .webm: VP9); the other formats are for --out - (stdout)`);
   const transparent = !!o.effect && parseEffect(o.effect).kind === 'transparent';
   if (transparent && o.out === '-') throw new UserError('--effect transparent: the stream formats on stdout keep no transparency; write a .webm (VP8 with alpha) or .mov (ProRes 4444) file');
