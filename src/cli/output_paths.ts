@@ -20,7 +20,7 @@ function existingAncestor(flag: string, p: string): string {
   for (;;) {
     const k = kindOf(d);
     if (k === 'dir') return d;
-    if (k !== null) throw new UserError(`${flag} ${p}: ${d} is a file, not a folder; choose another path`);
+    if (k !== null) throw new UserError(`${flag} ${p}: ${d} is ${k === 'file' ? 'a file' : 'a device or pipe'}, not a folder; choose another path`);
     const up = path.dirname(d);
     if (up === d) return d;
     d = up;
@@ -47,6 +47,7 @@ function refuseUnexpandedHome(flag: string, p: string): void {
 export function checkOutputDir(flag: string, dir: string): void {
   refuseUnexpandedHome(flag, dir);
   const k = kindOf(dir);
+  if (k === 'other') throw new UserError(`${flag} ${dir}: is a device or pipe, not a folder; name a folder`);
   if (k !== null && k !== 'dir') throw new UserError(`${flag} ${dir}: is a file, not a folder; name a folder (or remove the file)`);
   requireWritable(flag, dir, existingAncestor(flag, dir));
 }

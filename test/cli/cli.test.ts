@@ -95,6 +95,9 @@ test('bad input: one clear line, non-zero exit, no stack trace', async () => {
   assertOneLineError(cli('demo', '--train', '--epochs', '-1'), /^error: option '--epochs <n>' argument '-1' is invalid/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--loss', 'focal', '--focal-gamma', '-2', '--out', path.join(d, 'fg')), /^pixelwise: --focal-gamma -2: expected 0 or above$/);
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '4', '--input-size', '16x16', '--workers', '100', '--out', path.join(d, 'wk')), /^pixelwise: --workers 100: at most \d+ on this machine's/);
+  // /dev/null as the output (before: "is a file ... (or remove the file)"; video: "name it /dev/null.mp4").
+  assertOneLineError(cli('predict', photo, '--out', '/dev/null'), /^pixelwise: --out \/dev\/null: is a device or pipe, not a folder; name a folder$/);
+  assertOneLineError(cli('video', photo, '--out', '/dev/null'), /^pixelwise: --out \/dev\/null: is not a regular file; name a file to write$/);
   // More classes than a byte of a label map holds: before, trained, class ids from 256 up wrapped
   // round in every label map (class 300's pixels labelled 44).
   assertOneLineError(cli('train', '--images', ds.images, '--masks', ds.masks, '--classes', '300', '--input-size', '16x16', '--out', path.join(d, 'c300')), /^pixelwise: --classes 300: at most 256 \(label maps and masks hold one byte a pixel\)$/);

@@ -76,7 +76,7 @@ function checkOptions(input: string, o: Opts): void {
   if (transparent && o.out === '-') throw new UserError('--effect transparent: the stream formats on stdout keep no transparency; write a .webm (VP8 with alpha) or .mov (ProRes 4444) file');
   const format = o.out === '-' ? o.outFormat ?? 'mjpeg' : fileEncoding(o.out, transparent);
   for (const [flag, file] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
-    if (!file || file === '-' || isDir(file)) continue; // a folder: checkOutputFile says so
+    if (!file || file === '-' || isDir(file) || (fs.existsSync(file) && !isFile(file))) continue; // a folder or a device (/dev/null): checkOutputFile says so
     const problem = videoFileProblem(file, input === '-' ? undefined : input, flag === '--out' && transparent ? '--effect transparent' : undefined);
     if (problem) throw new UserError(`${flag} ${file}: ${problem}`);
   }
