@@ -5,20 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
-import { makeDir } from '../util/fs.js';
-
-function kindOf(p: string): 'file' | 'dir' | 'other' | null {
-  try {
-    const s = fs.statSync(p);
-    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
-  } catch { return null; }
-}
+import { makeDir, pathKind } from '../util/fs.js';
 
 /** The nearest folder that exists on the way up from `p` (p itself if it is one); a file on the way is refused. */
 function existingAncestor(flag: string, p: string): string {
   let d = path.resolve(p);
   for (;;) {
-    const k = kindOf(d);
+    const k = pathKind(d);
     if (k === 'dir') return d;
     if (k !== null) throw new UserError(`${flag} ${p}: ${d} is ${k === 'file' ? 'a file' : 'a device or pipe'}, not a folder; choose another path`);
     const up = path.dirname(d);
@@ -46,7 +39,7 @@ function refuseUnexpandedHome(flag: string, p: string): void {
 /** `flag` names a folder the command writes files into: it may exist (as a folder) or not yet. */
 export function checkOutputDir(flag: string, dir: string): void {
   refuseUnexpandedHome(flag, dir);
-  const k = kindOf(dir);
+  const k = pathKind(dir);
   if (k === 'other') throw new UserError(`${flag} ${dir}: is a device or pipe, not a folder; name a folder`);
   if (k !== null && k !== 'dir') throw new UserError(`${flag} ${dir}: is a file, not a folder; name a folder (or remove the file)`);
   requireWritable(flag, dir, existingAncestor(flag, dir));
@@ -56,7 +49,7 @@ export function checkOutputDir(flag: string, dir: string): void {
 export function checkOutputFile(flag: string, file: string, ext: string): void {
   if (file === '-') return;
   refuseUnexpandedHome(flag, file);
-  const k = kindOf(file);
+  const k = pathKind(file);
   if (k === 'dir') throw new UserError(`${flag} ${file}: is a folder; name a file (e.g. ${path.join(file, 'out' + ext)})`);
   if (k === 'other') throw new UserError(`${flag} ${file}: is not a regular file; name a file to write`);
   const parent = path.dirname(path.resolve(file));
@@ -75,7 +68,7 @@ export function checkOutputFile(flag: string, file: string, ext: string): void {
 export function packageTarget(model: string, dir: string, out: string | undefined, copy: string, isShipped: boolean): string {
   if (out) {
     checkOutputDir('--out', out);
-    if (kindOf(out) === 'dir' && fs.readdirSync(out).length) throw new UserError(`--out ${out}: not empty; name a new folder for ${copy}`);
+    if (pathKind(out) === 'dir' && fs.readdirSync(out).length) throw new UserError(`--out ${out}: not empty; name a new folder for ${copy}`);
     return out;
   }
   if (isShipped) throw new UserError(`--model ${model}: a shipped model is not changed in place; give --out DIR for ${copy}`);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
-import { isDir, isFile, stem } from '../util/fs.js';
+import { isDir, isFile, pathKind, stem } from '../util/fs.js';
 import { IMAGE_EXTS, IMAGE_KINDS, UNREADABLE_PHOTO_EXTS } from './image_exts.js';
 
 const HEIC_HINT = 'pixelwise cannot decode HEIC (sharp has no HEVC decoder): convert them to JPEG or AVIF first';
@@ -77,7 +77,7 @@ export function filesUnder(dir: string, recursive: boolean, keep: (name: string)
     seen.add(real);
     for (const f of names) {
       if (f.startsWith('.')) continue;
-      const r = rel ? `${rel}/${f}` : f, kind = entryKind(path.join(dir, r));
+      const r = rel ? `${rel}/${f}` : f, kind = pathKind(path.join(dir, r)); // a broken link (null) stays: its reader names it
       if (kind === 'dir') { if (recursive) walk(r); continue; }
       // A pipe, socket or device is no image file: reading one named like an image (b.png) would wait for ever.
       if (kind !== 'other' && keep(f)) out.push(r);
@@ -85,13 +85,6 @@ export function filesUnder(dir: string, recursive: boolean, keep: (name: string)
   };
   walk('');
   return out;
-}
-
-/** What a folder's entry is, links followed; 'missing' where it cannot be looked at (a broken link: its reader says so). */
-function entryKind(p: string): 'dir' | 'file' | 'other' | 'missing' {
-  let st: fs.Stats;
-  try { st = fs.statSync(p); } catch { return 'missing'; }
-  return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
 }
 
 /** The images in `dir` (by extension; in subfolders too when `recursive`) as paths relative to it, in name order. */

@@ -9,6 +9,7 @@
 // same labels and exact probabilities); one sigmoid channel becomes the two class scores [0, z].
 import { onnx, FLOAT, int, ints, str, floatInit, int64Init, valueInfo, type O } from '../formats/onnx_proto.js';
 import { UserError } from '../util/errors.js';
+import { MAX_CLASSES } from '../data/class_sets.js';
 
 const DT = onnx.TensorProto.DataType;
 const FLOAT16 = DT.FLOAT16;
@@ -240,7 +241,7 @@ export function adaptOutput(model: O.ModelProto, input: ForeignInput, opset: num
       cur = add('Resize', [cur, `${P}empty`, `${P}empty`, sizes], [str('mode', 'linear'), str('coordinate_transformation_mode', 'half_pixel')]);
       changes.push(`a bilinear Resize of its ${h}x${w} scores to the input's size`);
     }
-    if (classes > 256) throw new UserError(`${file}: ${what}: ${classes} classes; label maps hold 256 at most`);
+    if (classes > MAX_CLASSES) throw new UserError(`${file}: ${what}: ${classes} classes; label maps hold ${MAX_CLASSES} at most`);
   }
   if (cur === outName && !nodes.length) {
     if (others) { g.output = [g.output![0]]; changes.push(others > 1 ? `its other ${others} outputs left unused` : 'its other output left unused'); }

@@ -142,6 +142,13 @@ export function notFolder(p: string): string {
   return isFile(p) ? 'a file, not a folder; give the folder that holds it' : 'folder not found';
 }
 
+/** What is at a path, links followed: a folder, a regular file, something else (a pipe, socket or device), or nothing readable (null). */
+export function pathKind(p: string): 'dir' | 'file' | 'other' | null {
+  let st: fs.Stats;
+  try { st = fs.statSync(p); } catch { return null; }
+  return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+}
+
 export function isFile(p: string): boolean {
   try { return fs.statSync(p).isFile(); } catch { return false; }
 }

@@ -9,7 +9,7 @@ import { encodeLabelPngFast, isIndexedPngHead } from '../../render/label_png.js'
 import { modelForEffect, segmenterOptions } from './shared.js';
 import { progressBar } from '../../util/progress.js';
 import { UserError } from '../../util/errors.js';
-import { isDir, isFile, writeFileAtomic } from '../../util/fs.js';
+import { isDir, isFile, pathKind, writeFileAtomic } from '../../util/fs.js';
 import { checkOutputDir, checkOutputFile } from '../output_paths.js';
 import { PartialOutputs, onStopSignal } from '../stop_signals.js';
 import { prefetch } from '../../util/prefetch.js';
@@ -76,7 +76,7 @@ function checkOptions(input: string, o: Opts): void {
   if (transparent && o.out === '-') throw new UserError('--effect transparent: the stream formats on stdout keep no transparency; write a .webm (VP8 with alpha) or .mov (ProRes 4444) file');
   const format = o.out === '-' ? o.outFormat ?? 'mjpeg' : fileEncoding(o.out, transparent);
   for (const [flag, file] of [['--out', o.out], ['--mask-video', o.maskVideo]] as const) {
-    if (!file || file === '-' || isDir(file) || (fs.existsSync(file) && !isFile(file))) continue; // a folder or a device (/dev/null): checkOutputFile says so
+    if (!file || file === '-' || isDir(file) || pathKind(file) === 'other') continue; // a folder or a device (/dev/null): checkOutputFile says so
     const problem = videoFileProblem(file, input === '-' ? undefined : input, flag === '--out' && transparent ? '--effect transparent' : undefined);
     if (problem) throw new UserError(`${flag} ${file}: ${problem}`);
   }
