@@ -1,13 +1,12 @@
 // A small synthetic segmentation dataset (for the demo and tests): noisy backgrounds with
 // discs, boxes and stripes, each class with its own hue range and shape, written as PNG images
 // and index masks. Deterministic from a seed.
-import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { encodeLabelPng } from './mask_io.js';
 import type { ClassInfo } from './classes.js';
 import { Rng } from '../util/random.js';
-import { makeDir } from '../util/fs.js';
+import { makeDir, writeFileAtomic } from '../util/fs.js';
 
 export const SYNTHETIC_CLASSES: ClassInfo[] = [
   { name: 'background', color: [20, 20, 20] },
@@ -57,8 +56,8 @@ export async function writeSyntheticDataset(dir: string, count: number, width: n
   for (let i = 0; i < count; i++) {
     const s = syntheticSample(rng, width, height);
     const name = `sample_${String(i).padStart(3, '0')}`;
-    await sharp(s.image, { raw: { width, height, channels: 3 } }).png().toFile(path.join(images, `${name}.png`));
-    fs.writeFileSync(path.join(masks, `${name}.png`), encodeLabelPng(s.mask, width, height, SYNTHETIC_CLASSES.map((c) => c.color)));
+    writeFileAtomic(path.join(images, `${name}.png`), await sharp(s.image, { raw: { width, height, channels: 3 } }).png().toBuffer());
+    writeFileAtomic(path.join(masks, `${name}.png`), encodeLabelPng(s.mask, width, height, SYNTHETIC_CLASSES.map((c) => c.color)));
   }
   return { images, masks };
 }

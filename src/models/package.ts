@@ -8,7 +8,7 @@ import type { ModelCard } from './card.js';
 import { cardFile, readCardWith, weightsFile } from './card_file.js';
 import { archStride } from './registry.js';
 import { readSafetensors } from '../formats/safetensors.js';
-import { makeDir } from '../util/fs.js';
+import { copyFileAtomic, makeDir } from '../util/fs.js';
 import { expectArgs } from '../util/call_options.js';
 
 export { writeCard, cardFile, openCard } from './card_file.js';
@@ -27,8 +27,8 @@ export function copyPackage(from: string, to: string): void {
   for (const kind of ['onnx', 'weights'] as const) { try { files.add(cardFile(from, card, kind)); } catch { /* the card names none */ } }
   for (const v of card.variants ?? []) files.add(path.join(from, v.onnx));
   if (card.int8) files.add(path.join(from, card.int8.onnx));
-  for (const f of files) if (fs.existsSync(f)) fs.copyFileSync(f, path.join(to, path.basename(f)));
-  fs.copyFileSync(path.join(from, 'model.json'), path.join(to, 'model.json'));
+  for (const f of files) if (fs.existsSync(f)) copyFileAtomic(f, path.join(to, path.basename(f)));
+  copyFileAtomic(path.join(from, 'model.json'), path.join(to, 'model.json'));
 }
 
 export interface LoadedModel { model: SegModel; card: ModelCard; dir: string; weightsFile: string }

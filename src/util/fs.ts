@@ -42,6 +42,11 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
+/** Copies `from` to `to` through writeFileAtomic: a full disk leaves nothing under `to`'s name, said in one line. */
+export function copyFileAtomic(from: string, to: string): void {
+  writeFileAtomic(to, fs.readFileSync(from));
+}
+
 /**
  * Why `file` could not be opened to read `what` (an image, a mask), as the one line a user acts on:
  * it is missing, a folder, or not readable; undefined for other errors (the reader words those).

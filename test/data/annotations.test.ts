@@ -2,7 +2,7 @@
 // ways; polygons against a point-in-polygon reference written here; COCO, labelme, CVAT (XML and
 // Segmentation mask) and Label Studio files made by hand converted to exact label maps; the drawing
 // rules (crowd as ignore, order, classes by name); one-line errors and the skipped-shape report.
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -444,6 +444,13 @@ test('a tool\'s zip download is read as it is: extracted into OUT/export, the ex
     fs.writeFileSync(cut, whole.subarray(0, keep));
     await assert.rejects(convertAnnotations({ from: 'coco', input: cut, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && /^\S+cut\.zip: (not a readable zip \(.*\); download the export again|the zip stops before its end \(cut short\?\); download the export again)$/.test(e.message), `cut at ${keep}`);
   }
+  // A full disk while extracting: the disk's fault, said so (before: "labels/a.txt does not decompress (ENOSPC ...); download the export again").
+  const full = mock.method(fs, 'writeSync', () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }); });
+  try {
+    const o = path.join(tempDir(), 'o');
+    await assert.rejects(convertAnnotations({ from: 'yolo', input: yz, out: o }), (e: Error) => e instanceof UserError && e.message === `${yz}: cannot extract it into ${o} (the disk is full); free space, or give another output folder`);
+    assert.ok(!fs.existsSync(o));
+  } finally { full.mock.restore(); }
   await refused({ '..\\escape.json': json }, 'coco', (z) => `${z}: the entry "..\\escape.json" would be written out of the folder it is extracted to; the zip is not a tool's download`);
   await refused({ 'readme.txt': new Uint8Array(1) }, 'yolo', (z) => `${z}: no dataset YAML (data.yaml) in the zip; is it the tool's yolo download?`);
   await assert.rejects(convertAnnotations({ from: 'cvat-mask', input: zip, images: tempDir(), out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${zip}: not a CVAT Segmentation mask export (no labelmap.txt)`);

@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendLine, endCutLine, makeDir, readFailure, readJsonLines, readTextFile } from '../../src/util/fs.ts';
+import { appendLine, copyFileAtomic, endCutLine, makeDir, readFailure, readJsonLines, readTextFile } from '../../src/util/fs.ts';
+import { copyPackage } from '../../src/models/package.ts';
+import { MODELS_DIR } from '../../src/models/shipped.ts';
+import { writeSyntheticDataset } from '../../src/data/synthetic.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 import { readRaster } from '../../src/data/raster.ts';
@@ -64,4 +67,32 @@ test('the image, raster and mask readers say a file is missing or a folder in on
   // Errors other than those three are the reader's to word.
   assert.equal(readFailure(missing, 'image', Object.assign(new Error('EIO'), { code: 'EIO' })), undefined);
   assert.equal(readFailure(missing, 'image', new Error('bad')), undefined);
+});
+
+// /dev/full accepts opens and fails every write with ENOSPC: a temp name linked to it is a full disk for that file.
+const onFullDisk = (file: string) => fs.symlinkSync('/dev/full', path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`));
+const noFullDisk = !fs.existsSync('/dev/full') && 'no /dev/full';
+
+test('a copy onto a full disk (copyFileAtomic: a model package copied by quantize and calibrate --out) is one line naming the file; nothing under its name, no temp file', { skip: noFullDisk }, () => {
+  const d = tempDir(), from = path.join(d, 'a.bin'), to = path.join(d, 'b.bin');
+  fs.writeFileSync(from, new Uint8Array(1 << 16).fill(7));
+  onFullDisk(to);
+  assert.throws(() => copyFileAtomic(from, to), (e: Error) => e instanceof UserError && e.message === `${to}: the disk is full; nothing was written under this name (free some space and run again)`);
+  assert.deepEqual(fs.readdirSync(d), ['a.bin']);
+  copyFileAtomic(from, to);
+  assert.deepEqual(fs.readFileSync(to), fs.readFileSync(from));
+  // The package copy (before: "internal error: ENOSPC ... copyfile", exit 70, after the whole calibration).
+  const pkg = path.join(d, 'pkg');
+  makeDir(pkg);
+  onFullDisk(path.join(pkg, 'model.onnx'));
+  assert.throws(() => copyPackage(path.join(MODELS_DIR, 'voc'), pkg), (e: Error) => e instanceof UserError && e.message === `${path.join(pkg, 'model.onnx')}: the disk is full; nothing was written under this name (free some space and run again)`);
+  assert.ok(!fs.existsSync(path.join(pkg, 'model.onnx')) && !fs.existsSync(path.join(pkg, 'model.json')));
+});
+
+test('the demo\'s generated dataset onto a full disk: one line naming the image (before: sharp\'s "vips2png: unable to write", an internal error)', { skip: noFullDisk }, async () => {
+  const d = tempDir(), image = path.join(d, 'images', 'sample_001.png');
+  makeDir(path.dirname(image));
+  onFullDisk(image);
+  await assert.rejects(writeSyntheticDataset(d, 3, 16, 16), (e: Error) => e instanceof UserError && e.message === `${image}: the disk is full; nothing was written under this name (free some space and run again)`);
+  assert.ok(!fs.existsSync(image));
 });

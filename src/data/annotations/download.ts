@@ -128,8 +128,10 @@ async function unzipInto(zip: string, files: EntryFiles, onRead: (read: number) 
     const fd = files.create(entry.name);
     if (fd == null) return;
     entry.ondata = (err, chunk, final) => {
-      if (err) { failure ??= new UserError(`${zip}: ${entry.name} does not decompress (${err.message}); download the export again`); return; }
-      if (chunk.length) fs.writeSync(fd, chunk);
+      if (failure) return;
+      if (err) { failure = new UserError(`${zip}: ${entry.name} does not decompress (${err.message}); download the export again`); return; }
+      // A write that fails (a full disk) is the disk's failure, not the zip's.
+      try { if (chunk.length) fs.writeSync(fd, chunk); } catch (e) { failure = files.failure(e, 'zip'); return; }
       if (final) files.close(fd);
     };
     entry.start();
