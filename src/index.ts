@@ -15,7 +15,8 @@ export { verifyDataset, maskValues, classesFromValues, type MaskValues } from '.
 export { augmentPair, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from './data/augment.js';
 export { SegLoader } from './data/loader.js';
 export { IMAGENET_NORM, type Normalization } from './data/normalize.js';
-export { CAMVID_CLASSES, loadClassFile, defaultClasses, type ClassInfo } from './data/classes.js';
+export { CAMVID_CLASSES, defaultClasses, type ClassInfo } from './data/classes.js';
+export { loadClassFile } from './data/class_file.js';
 export { colorize, overlay } from './render/colorize.js';
 export { legendPng } from './render/legend.js';
 export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors } from './formats/safetensors.js';

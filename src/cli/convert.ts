@@ -1,7 +1,7 @@
 // `pixelwise convert`: a labelling tool's annotation export becomes a mask folder and a class file
 // (--from), or a mask folder becomes the labelling tools' files (--to).
 import { Command, Option } from 'commander';
-import { parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
+import { CLASS_FILE_HELP, parseFloatArg, parseIntArg, parsePositiveInt } from './options.js';
 import { ANNOTATION_FORMATS, CROWD_RULES, EXPORT_FORMATS, type AnnotationFormat, type CrowdRule } from '../data/annotations/format_names.js';
 import { addExportOptions, addPairingOptions, goesWith, type DataOpts, type ExportOpts } from './shared.js';
 
@@ -24,7 +24,7 @@ export function convertCommand(): Command {
     .option('--to <formats>', `instead: write the masks of --images and --masks (or --data) as the tools' files, comma-separated: ${EXPORT_FORMATS.join(', ')} (as predict --export writes them; Label Studio's as annotations)`)
     .option('--images <dir>', 'the folder of the annotated images (sizes are read from them; masks keep their names); labelme: left out, the images are taken from the JSON files (imageData) into OUT/images; Supervisely: left out, the project\'s own; a zip download: left out, the folder in it holding the images')
     .requiredOption('--out <dir>', 'writes masks/ (one PNG per image), classes.json, list.txt (the images given masks) and report.json here')
-    .option('--class-file <file>', 'map labels onto these classes by name (JSON or a built-in set: voc, cityscapes, ade20k, camvid); default: background, then the export\'s labels')
+    .option('--class-file <file>', `map labels onto these classes by name (${CLASS_FILE_HELP}); default: background, then the export's class list (Label Studio, labelme, VIA: their labels in the order first used)`)
     .addOption(new Option('--fill-rule <rule>', 'inside of self-intersecting polygons (COCO: nonzero draws by pixel centres, not as pycocotools does)').choices(['evenodd', 'nonzero']).default('evenodd'))
     .addOption(new Option('--crowd <rule>', 'COCO crowd regions (iscrowd 1): the ignore label 255 under the objects, or their class like any object (CVAT\'s COCO export marks every mask as a crowd)').choices(CROWD_RULES).default('ignore'))
     .option('--predictions', 'Label Studio: tasks not annotated yet take their last prediction (pre-annotations) as their labels (default: they get no mask)')

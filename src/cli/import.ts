@@ -5,7 +5,7 @@ import { addArchOptions } from './arch_options.js';
 import { presetNames } from '../models/presets.js';
 import { TFLITE_PRESETS } from '../models/tflite_presets.js';
 import { ONNX_PRESETS } from '../models/onnx_presets.js';
-import { parseMean, parsePositiveInt, parseSize, parseStd } from './options.js';
+import { CLASS_FILE_HELP, parseMean, parsePositiveInt, parseSize, parseStd } from './options.js';
 
 export interface Opts { from: string; arch?: string; widthMult?: number; onnx: boolean; weights: boolean; variant?: string[]; qdq?: boolean; inputSize?: [number, number]; preset?: string; classes?: number; classFile?: string; mean?: number[]; std?: number[];
   channelOrder: 'RGB' | 'BGR'; padMultiple?: number; licence?: string; source?: string; out: string; width?: number; depth?: number; outputStride?: number }
@@ -17,7 +17,7 @@ export function importCommand(): Command {
     .option('--arch <name>', 'architecture the checkpoint is for (a preset may name it; see `pixelwise models`)')
     .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}; for .tflite: ${Object.keys(TFLITE_PRESETS).join(', ')}; for .onnx, .keras and .h5 (how its authors' tool prepares images and reads results): ${Object.keys(ONNX_PRESETS).join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)
-    .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
+    .option('--class-file <file>', CLASS_FILE_HELP)
     .option('--mean <r,g,b>', 'input mean (pixel/255 units) in channel order; one value for a grey network', parseMean)
     .option('--std <r,g,b>', 'input std in channel order; one value for a grey network', parseStd)
     .addOption(new Option('--channel-order <order>', 'channel order the network expects').choices(['RGB', 'BGR']).default('RGB'))

@@ -5,6 +5,9 @@ import { defaultWorkers } from '../train/config.js';
 import { cpuCores } from '../util/cores.js';
 
 /** Sides above this are no image size a network runs on (a typo, or a job for --tile). */
+/** What --class-file takes, as every command's help says it. */
+export const CLASS_FILE_HELP = 'class names and colours: JSON [{"name","color":[r,g,b]}], text a class a line (a name as in labelme\'s labels.txt, "ID NAME" as in TensorFlow\'s, or "name,r,g,b" as in class_dict.csv), a Label Studio labelling config (XML), or a built-in set: voc, cityscapes, ade20k, camvid';
+
 export const MAX_SIDE = 16384;
 
 export function parseSize(v: string): [number, number] {

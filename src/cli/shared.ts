@@ -5,7 +5,7 @@ import { LAYOUTS, type LayoutName } from '../data/layouts.js';
 import { RUNTIMES, type RuntimeName } from '../inference/runtime_names.js';
 import { TTA_MODES, type TtaMode } from '../inference/tta.js';
 import { PRECISIONS, type Precision } from '../models/precision_names.js';
-import { parseClassThreshold, parseFloatArg, parseIntArg, parseNonNegative, parsePositiveInt, parseSize } from './options.js';
+import { CLASS_FILE_HELP, parseClassThreshold, parseFloatArg, parseIntArg, parseNonNegative, parsePositiveInt, parseSize } from './options.js';
 import { IMAGE_KINDS } from '../data/image_exts.js';
 import { LS_REGIONS, type LabelStudioRegions } from '../data/annotations/format_names.js';
 import { UserError } from '../util/errors.js';
@@ -33,7 +33,7 @@ export function addDatasetOptions(c: Command, defaultSplit = 'train'): Command {
   c.option('--masks <dir>', 'folder of PNG masks, paired with images by file name');
   return addPairingOptions(c, defaultSplit).option('--list <file>', 'split list: only the images named in it (one per line, e.g. CamVid train.txt)')
     .option('--label-map <from:to,...>', 'remap mask values before use, e.g. 255:1 for 0/255 binary masks')
-    .option('--class-file <file>', 'JSON class list [{"name","color":[r,g,b]}] (needed for RGB colour masks), or a built-in set: voc, cityscapes, ade20k, camvid');
+    .option('--class-file <file>', `${CLASS_FILE_HELP} (colours needed for RGB colour masks)`);
 }
 
 /** Options of every command that runs a model: runtime, TTA, border context, threads, backend. */

@@ -7,7 +7,7 @@ import { TRAIN_DEFAULTS } from '../train/config.js';
 import { addArchOptions } from './arch_options.js';
 import { addPairingOptions, type DataOpts } from './shared.js';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
-import { parseFloatArg, parseIntArg, parseNonNegativeInt, parsePositiveInt, parseRange, parseSize } from './options.js';
+import { CLASS_FILE_HELP, parseFloatArg, parseIntArg, parseNonNegativeInt, parsePositiveInt, parseRange, parseSize } from './options.js';
 
 export interface Opts extends DataOpts {
   arch: string; model?: string; width?: number; depth?: number; outputStride?: number; valSplit?: string;
@@ -30,7 +30,7 @@ export function trainCommand(): Command {
     .option('--val-images <dir>', 'validation images').option('--val-masks <dir>', 'validation masks').option('--val-list <file>', 'validation split list')
     .option('--val-fraction <f>', 'hold this share of the training pairs out for validation (0.2: a fifth), by a hash of each name: an image keeps its side as the folder grows', parseFloatArg)
     .option('--classes <n>', 'number of classes the model predicts (default: the dataset\'s, or those of --class-file)', parsePositiveInt)
-    .option('--class-file <file>', 'class names and colours (JSON), or a built-in set: voc, cityscapes, ade20k, camvid')
+    .option('--class-file <file>', CLASS_FILE_HELP)
     .option('--ignore-index <n>', `mask value that is ignored in loss and metrics (default ${TRAIN_DEFAULTS.ignoreIndex})`, parseIntArg)
     .option('--label-map <from:to,...>', 'remap mask values, e.g. 255:1')
     .option('--select-classes <names>', 'learn only these classes of the dataset (names or ids, comma-separated), e.g. road,car,person: the others become background (--others)')

@@ -12,13 +12,12 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { XMLParser } from 'fast-xml-parser';
 import type { CatalogEntry } from './catalog.js';
 import type { Job, JobResult } from './protocol.js';
 import { isInside } from '../util/fs.js';
 import { dataUrlBytes } from '../util/data_url.js';
 import { readCapped } from '../util/response_body.js';
-import type { LabelStudioRegions } from '../data/annotations/format_names.js';
+import { regionConfig, type RegionConfig } from '../data/annotations/labelstudio_config.js';
 import { ProjectTraining, projectId, type ProjectLink, type TrainingSettings } from './ls_training.js';
 import { LabelStudioAuth } from './ls_auth.js';
 
@@ -48,43 +47,6 @@ export interface LabelStudioDeps {
 const NO_TRAINING = 'this pixelwise serve does not train from Label Studio; start it with --ls-train DIR (trained models are kept there), or export the project (JSON), turn it into masks with pixelwise convert FILE --from labelstudio, and train with pixelwise train';
 /** Label Studio's webhook events that ask for training: Start Training, and annotations submitted, changed or deleted (a project set to train on them). */
 const TRAIN_EVENTS = new Set(['START_TRAINING', 'ANNOTATION_CREATED', 'ANNOTATION_UPDATED', 'ANNOTATION_DELETED']);
-
-/** A <Label> of the config: its name, and the model classes it stands for when it says (`predicted_values="car, truck"`). */
-export interface ConfigLabel { value: string; predicted: string[]; color?: string }
-export interface RegionConfig { fromName: string; toName: string; dataKey: string; labels: ConfigLabel[]; regions: LabelStudioRegions }
-
-/** The controls answered, by the regions they draw. */
-const CONTROLS: Record<string, LabelStudioRegions> = { BrushLabels: 'brush', PolygonLabels: 'polygon' };
-
-/**
- * The BrushLabels (else PolygonLabels) control of a labelling config, its image and its labels;
- * the reason when there is neither.
- */
-export function regionConfig(xml: string): RegionConfig | string {
-  let doc: unknown;
-  try { doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml); } catch (e) { return `the labelling config is not XML (${(e as Error).message.split('\n')[0]})`; }
-  const found: Partial<Record<LabelStudioRegions, RegionConfig>> = {};
-  const images = new Map<string, string>();
-  const walk = (node: unknown, tag: string) => {
-    if (Array.isArray(node)) { node.forEach((n) => walk(n, tag)); return; }
-    if (!node || typeof node !== 'object') return;
-    const o = node as Record<string, unknown>;
-    if (tag === 'Image' && typeof o.name === 'string' && typeof o.value === 'string') images.set(o.name, o.value.replace(/^\$/, ''));
-    const regions = Object.hasOwn(CONTROLS, tag) ? CONTROLS[tag] : undefined;
-    if (regions && !found[regions] && typeof o.name === 'string' && typeof o.toName === 'string') {
-      const labels = ([] as unknown[]).concat(o.Label ?? []).filter((l): l is Record<string, unknown> => !!l && typeof l === 'object' && typeof (l as Record<string, unknown>).value === 'string')
-        .map((l) => ({ value: l.value as string, predicted: typeof l.predicted_values === 'string' ? l.predicted_values.split(',').map((v) => v.trim()).filter(Boolean) : [], ...(typeof l.background === 'string' ? { color: l.background } : {}) }));
-      found[regions] = { fromName: o.name, toName: o.toName, dataKey: '', labels, regions };
-    }
-    for (const [k, v] of Object.entries(o)) if (typeof v === 'object') walk(v, k);
-  };
-  walk(doc, '');
-  // Both in one config: brush masks, the label maps' pixels exactly.
-  const f = found.brush ?? found.polygon;
-  if (!f) return 'the labelling config has no <BrushLabels> or <PolygonLabels> (pixelwise answers brush or polygon regions)';
-  f.dataKey = images.get(f.toName) ?? f.toName;
-  return f;
-}
 
 /**
  * The config's labels by the model classes they stand for (lower case -> the label as the config

@@ -19,11 +19,9 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CatalogEntry } from './catalog.js';
-import type { ConfigLabel, RegionConfig } from './label_studio.js';
+import { configClasses, type RegionConfig } from '../data/annotations/labelstudio_config.js';
 import { convertAnnotations } from '../data/annotations/convert.js';
-import { distinctColors } from '../data/annotations/export.js';
-import { hexColor, isRecord } from '../data/annotations/types.js';
-import { defaultPalette, type ClassInfo } from '../data/classes.js';
+import { isRecord } from '../data/annotations/types.js';
 import { IMAGE_EXTS } from '../data/image_io.js';
 import { builtOptions } from '../models/registry.js';
 import { parseJsonBytes } from '../util/json_file.js';
@@ -83,20 +81,6 @@ interface Job { key: string; link?: ProjectLink; resume?: { model: string; proje
 const key = (model: string, project: string) => `${model}/${project}`;
 /** Label Studio's project as given: an id, or "id.timestamp" (predict and setup calls). */
 export const projectId = (p: unknown): string => String(isRecord(p) ? p.id ?? '' : p ?? '').split('.')[0];
-
-/**
- * The model's classes for a config: background first (the pixels no region covers), then the
- * config's labels (one class per name, in any case, as convert finds shapes' classes), coloured as
- * the config colours them, no two alike (as convert's own class lists).
- */
-export function configClasses(config: RegionConfig): ClassInfo[] {
-  const byKey = new Map<string, ConfigLabel>();
-  for (const l of config.labels) if (l.value.trim().toLowerCase() !== 'background' && !byKey.has(l.value.trim().toLowerCase())) byKey.set(l.value.trim().toLowerCase(), l);
-  const labels = [...byKey.values()];
-  const palette = defaultPalette(labels.length + 1);
-  const colors = distinctColors(labels.map((l, i) => ({ name: l.value, color: hexColor(l.color) ?? palette[i + 1] })), [[0, 0, 0]]);
-  return [{ name: 'background', color: [0, 0, 0] }, ...labels.map((l, i) => ({ name: l.value, color: colors[i] }))];
-}
 
 export class ProjectTraining {
   private readonly jobs = new Map<string, Job>();

@@ -3,7 +3,8 @@
 // give their data, classes, crop and network and take the rest, as the command line's users do.
 import fs from 'node:fs';
 import { DEFAULT_AUGMENT } from '../data/augment.js';
-import { defaultClasses, readClassList, type ClassInfo } from '../data/classes.js';
+import { readClassList } from '../data/class_file.js';
+import { defaultClasses, type ClassInfo } from '../data/classes.js';
 import { CLASS_SETS } from '../data/class_sets.js';
 import { resolveLayout, type LayoutName } from '../data/layouts.js';
 import { IMAGENET_NORM } from '../data/normalize.js';

@@ -11,7 +11,7 @@ import { onnx, FLOAT, floatInit, ints, valueInfo } from '../../src/formats/onnx_
 import { buildCard, cardAtPrecision } from '../../src/models/card.ts';
 import { buildInt8, calibrate, quantizeWithGate } from '../../src/inference/quantize.ts';
 import { NODE_FILTERS } from '../../src/inference/node_filters.ts';
-import { resolveClasses } from '../../src/data/classes.ts';
+import { resolveClasses } from '../../src/data/class_file.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const [H, W, K] = [32, 32, 4];

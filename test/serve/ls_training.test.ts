@@ -19,8 +19,7 @@ import { decodeBinary, encodeBinary } from '@thi.ng/rle-pack';
 import { buildServer, type Server } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE } from '../../src/serve/options.ts';
 import { load } from '../../src/inference/load.ts';
-import { configClasses } from '../../src/serve/ls_training.ts';
-import { regionConfig, type RegionConfig } from '../../src/serve/label_studio.ts';
+import { configClasses, regionConfig, type RegionConfig } from '../../src/data/annotations/labelstudio_config.ts';
 import { tempDir } from '../helpers.ts';
 
 const W = 64, H = 64;

@@ -9,7 +9,8 @@ import { shellArg } from '../shell_arg.js';
 import { progressBar } from '../../util/progress.js';
 import type { Opts } from '../convert.js';
 import { UserError } from '../../util/errors.js';
-import { readClassList, defaultClasses, type Rgb } from '../../data/classes.js';
+import { readClassList } from '../../data/class_file.js';
+import { defaultClasses, type Rgb } from '../../data/classes.js';
 import { loadSamples } from '../../data/dataset.js';
 import { readCheckedMask } from '../../data/loader.js';
 import { readImage } from '../../data/image_io.js';
@@ -17,6 +18,10 @@ import { ExportBuilder, exportNamesProblem, type LabelStudioNames } from '../../
 import { checkExportDir, parseExports, writeExports } from './exports.js';
 import { datasetClasses, makeSpec, resolveData, masksLabelMap } from './shared.js';
 import { cliLog } from '../flags.js';
+
+/** Why an export's labels are numbered by first use, and the class file that numbers them as the project does. */
+const FIRST_USE_NOTE: Partial<Record<string, string>> = { labelstudio: 'Label Studio\'s JSON holds no class list', labelme: 'labelme\'s files hold no class list', via: 'VIA\'s export holds no class list' };
+const FIRST_USE_FILE: Partial<Record<string, string>> = { labelstudio: 'CONFIG.xml (the project\'s labelling config: Settings, Labeling Interface, Code)', labelme: 'labels.txt (one name a line, as labelme\'s)', via: 'classes.txt (one name a line)' };
 
 export async function run(file: string | undefined, o: Opts): Promise<void> {
   if ((o.from == null) === (o.to == null)) throw new UserError(o.from == null ? 'convert: give --from FORMAT FILE (a labelling tool\'s export into masks) or --to FORMATS with --images and --masks (masks into the tools\' files)' : '--to: writes masks as the tools\' files; --from reads a tool\'s export: give one of them');
@@ -54,6 +59,7 @@ export async function run(file: string | undefined, o: Opts): Promise<void> {
   const lists = held ? `--list ${q(r.split!.train)} --val-images ${q(r.imagesDir)} --val-masks ${q(r.masks)} --val-list ${q(r.split!.val)}` : `--list ${q(r.list)}`;
   const test = r.split?.test ? `; ${r.split.testCount} test images (${r.split.test})` : '';
   if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})${test}\n` : `split: ${r.split.counts[0]} training images, none held out for validation${test}\n`);
+  if (r.classOrder === 'first use') process.stderr.write(`classes numbered in the order this export first uses its labels (${FIRST_USE_NOTE[r.format] ?? 'the export holds no class list'}): another export of the project may number them otherwise; --class-file ${FIRST_USE_FILE[r.format] ?? 'FILE'} numbers them as the project does\n`);
   process.stdout.write(`train with: --images ${q(r.imagesDir)} --masks ${q(r.masks)} ${lists}${nested ? ' --recursive' : ''} --class-file ${q(r.classFile)} --classes ${r.classes.length}\n`);
 }
 

@@ -17,7 +17,7 @@ import { readForeignCheckpoint } from '../../formats/pytorch.js';
 import { writeSafetensors } from '../../formats/safetensors.js';
 import { convertTorchStateDict } from '../../io/torch_convert.js';
 import { npyFiles, readNpyFolder, tfDeeplabWeights } from '../../io/tf_deeplab.js';
-import { resolveClasses } from '../../data/classes.js';
+import { resolveClasses } from '../../data/class_file.js';
 import { IMAGENET_NORM, type Normalization } from '../../data/normalize.js';
 import { UserError } from '../../util/errors.js';
 import { checkOutputDir } from '../output_paths.js';

@@ -13,7 +13,8 @@ import { OnnxNetwork, defaultThreads, ort } from '../../inference/onnx_runtime.j
 import { buildCard, type InputRule } from '../../models/card.js';
 import { ONNX_PRESETS } from '../../models/onnx_presets.js';
 import { writeCard } from '../../models/package.js';
-import { BINARY_CLASS_LIST, classesForGraph, classesNamed, readClassList, resolveClasses, type ClassInfo } from '../../data/classes.js';
+import { classesForGraph, readClassList, resolveClasses } from '../../data/class_file.js';
+import { BINARY_CLASS_LIST, classesNamed, type ClassInfo } from '../../data/classes.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { isDir, makeDir, writeFileAtomic } from '../../util/fs.js';

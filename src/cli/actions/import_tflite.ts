@@ -17,7 +17,7 @@ import { OnnxNetwork } from '../../inference/onnx_runtime.js';
 import { buildCard } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
 import { TFLITE_PRESETS, type TflitePreset } from '../../models/tflite_presets.js';
-import { classesForGraph, resolveClasses } from '../../data/classes.js';
+import { classesForGraph, resolveClasses } from '../../data/class_file.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { writeFileAtomic, makeDir } from '../../util/fs.js';

@@ -3,7 +3,8 @@
 import { pairSamples, looksBinary255, type DatasetSpec, type PairingSpec } from '../../data/dataset.js';
 import { resolveLayout, type ResolvedSplit } from '../../data/layouts.js';
 import { parseLabelMap } from '../../data/mask_io.js';
-import { readClassList, type ClassInfo } from '../../data/classes.js';
+import { readClassList } from '../../data/class_file.js';
+import type { ClassInfo } from '../../data/classes.js';
 import { DEFAULT_TILING } from '../../inference/tiling.js';
 import type { OpenOptions } from '../../inference/open.js';
 import type { DataOpts, InferenceOpts } from '../shared.js';

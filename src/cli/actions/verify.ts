@@ -1,5 +1,5 @@
 // The `verify` command's work, loaded when the command runs (the definition in ../verify.ts stays light).
-import { readClassList, resolveBinaryClasses, resolveClasses } from '../../data/classes.js';
+import { readClassList, resolveBinaryClasses, resolveClasses } from '../../data/class_file.js';
 import { classesFromValues, maskValues, verifyDataset } from '../../data/verify.js';
 import type { PairingSpec } from '../../data/dataset.js';
 import { makeSpec, resolveData, masksLabelMap } from './shared.js';

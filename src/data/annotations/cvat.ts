@@ -5,7 +5,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { decodeMask } from '../mask_io.js';
 import { UserError } from '../../util/errors.js';
-import { ellipseProblem, hexColor, maskRegion, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
+import { ellipseProblem, toolColor, maskRegion, polygonProblem, ShapeProblems, turnedRectangle, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 import type { Rgb } from '../classes.js';
 
 type Node = Record<string, unknown> & { ':@'?: Record<string, string> };
@@ -48,7 +48,7 @@ export function readCvatXml(xml: string, file: string, skipInvalid = false): Ann
         const name = text(n, 'name');
         if (name == null) continue;
         labels.push(name);
-        const color = hexColor(text(n, 'color'));
+        const color = toolColor(text(n, 'color'));
         if (color) colors.set(name, color);
       }
       else if (tagOf(n) !== 'image' && tagOf(n) !== '#text') walk(children(n));

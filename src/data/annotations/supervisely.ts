@@ -13,7 +13,7 @@ import { UserError } from '../../util/errors.js';
 import { isDir, isFile } from '../../util/fs.js';
 import { filesUnder } from '../image_list.js';
 import type { Rgb } from '../classes.js';
-import { hexColor, isRecord, listIn, maskRegion, readJsonFile, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Region, type Shape } from './types.js';
+import { toolColor, isRecord, listIn, maskRegion, readJsonFile, REEXPORT, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Region, type Shape } from './types.js';
 
 const NO_AREA = ['point', 'line', 'polyline', 'graph', 'keypoints', 'cuboid', 'cuboid_2d', 'point_cloud'];
 
@@ -40,7 +40,7 @@ export function readSupervisely(input: string, skipInvalid = false): AnnotationS
     for (const c of listIn(isRecord(meta) ? meta.classes : null, path.join(input, 'meta.json'), 'classes')) {
       if (!isRecord(c) || typeof c.title !== 'string' || labels.includes(c.title)) continue;
       labels.push(c.title);
-      const color = hexColor(c.color);
+      const color = toolColor(c.color);
       if (color) colors.set(c.title, color);
     }
   }

@@ -1,5 +1,6 @@
 // What every labelling tool's export is read into before it is drawn as masks: images, each with
 // its shapes in drawing order, and the tool's label list.
+import colorString from 'color-string';
 import { UserError } from '../../util/errors.js';
 import { parseJsonBytes } from '../../util/json_file.js';
 import { isDir, isFile, readWholeFile } from '../../util/fs.js';
@@ -121,10 +122,14 @@ export interface AnnotationSet {
   colors?: Map<string, Rgb>;
 }
 
-/** "#rrggbb" as [r, g, b], or undefined. */
-export function hexColor(v: unknown): Rgb | undefined {
-  const m = typeof v === 'string' ? /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(v.trim()) : null;
-  return m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : undefined;
+/**
+ * A colour as a labelling tool writes it, as [r, g, b]: "#rrggbb" (CVAT, Supervisely) or any CSS
+ * colour Label Studio's configs give a label ("rgba(255, 0, 0, 0.7)", "red", "#f00"; the alpha
+ * is the tool's display opacity, left out); undefined for anything else.
+ */
+export function toolColor(v: unknown): Rgb | undefined {
+  const c = typeof v === 'string' ? colorString.get.rgb(v.trim().toLowerCase()) : null;
+  return c ? [c[0], c[1], c[2]] : undefined;
 }
 
 /**
