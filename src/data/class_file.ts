@@ -23,6 +23,8 @@ export function loadClassFile(file: string): ClassInfo[] {
   try { text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); } catch (e) {
     throw new UserError(`${file}: cannot read class list (${(e as Error).message}); expected ${FORMS}`);
   }
+  // An image or other binary file named by mistake is no list of names.
+  if (/[\u0000\uFFFD]/.test(text)) throw new UserError(`${file}: binary data, not a class list (an image or a mask?); expected ${FORMS}`);
   const head = text.trimStart()[0];
   const list = head === '<' ? fromConfig(file, text) : head === '[' || head === '{' ? fromJson(file, text) : fromLines(file, text);
   if (!list.length) throw new UserError(`${file}: names no classes; expected ${FORMS}`);

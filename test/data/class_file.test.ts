@@ -46,6 +46,10 @@ test('class files: JSON as before; text a class a line (labelme\'s labels.txt, "
   refused('name,r,g,b\nSky,128,300,0\n', 'class_dict.csv', (f) => `${f}: line 2 "Sky,128,300,0" is not "name,r,g,b" (a name and three values 0..255)`);
   refused('sky\nSky\n', 'labels.txt', (f) => `${f}: classes 0 and 1 are both named "Sky"; give each class its own name`);
   refused('\n__ignore__\n', 'labels.txt', (f) => `${f}: names no classes; expected JSON [{"name": "...", "color": [r,g,b]}, ...], text a class a line (a name, "ID NAME" or "name,r,g,b"), or a Label Studio labelling config (XML)`);
+  // A mask named by mistake: binary, not a list of names.
+  const png = path.join(tempDir(), 'mask.png');
+  writeGreyPng(png, new Uint8Array(16), 4, 4);
+  assert.throws(() => loadClassFile(png), (e: Error) => e instanceof UserError && e.message === `${png}: binary data, not a class list (an image or a mask?); expected JSON [{"name": "...", "color": [r,g,b]}, ...], text a class a line (a name, "ID NAME" or "name,r,g,b"), or a Label Studio labelling config (XML)`);
   assert.equal(readClassList('camvid'), CLASS_SETS.camvid);
 });
 
