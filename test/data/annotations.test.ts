@@ -932,6 +932,14 @@ test('VIA (VGG Image Annotator) 1 and 2: polygons, rects, circles and turned ell
   assert.deepEqual(r2.classes.map((c) => c.name), ['background', 'dish', 'cell']);
   assert.deepEqual(labelsOf(path.join(out2, 'masks', 'cells.png')), rects([0, 5, 3, 7, 1], [5, 1, 7, 7, 2], [9, 0, 11, 2, 2]));
   assert.deepEqual(r2.skipped, [{ image: 'cells.png', what: 'region 3 (cell)', reason: 'a point has no area' }]);
+  assert.deepEqual([r.classOrder, r2.classOrder], ['first use', 'first use']);
+  // The project's dropdown lists its options: the classes in the project's order, whatever the order of first use.
+  const listed = { ...via2, _via_attributes: { region: { class: { type: 'dropdown', description: '', options: { cell: '', dish: '', debris: '' }, default_options: {} }, note: { type: 'text', description: '' } }, file: {} } };
+  fs.writeFileSync(file, JSON.stringify(listed));
+  const out3 = path.join(tempDir(), 'out');
+  const r3 = await convertAnnotations({ from: 'via', input: file, images, out: out3 });
+  assert.deepEqual([r3.classes.map((c) => c.name), r3.classOrder], [['background', 'cell', 'dish', 'debris'], 'export']);
+  assert.deepEqual(labelsOf(path.join(out3, 'masks', 'cells.png')), rects([0, 5, 3, 7, 2], [5, 1, 7, 7, 1], [9, 0, 11, 2, 1]));
   // Two attributes, neither naming the class: refused, naming them.
   via2._via_img_metadata['cells.png99'].regions = [region({ name: 'rect', x: 0, y: 5, width: 3, height: 2 }, { colour: 'red', size: 'big' })];
   fs.writeFileSync(file, JSON.stringify(via2));

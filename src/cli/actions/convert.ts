@@ -20,8 +20,8 @@ import { datasetClasses, makeSpec, resolveData, masksLabelMap } from './shared.j
 import { cliLog } from '../flags.js';
 
 /** Why an export's labels are numbered by first use, and the class file that numbers them as the project does. */
-const FIRST_USE_NOTE: Partial<Record<string, string>> = { labelstudio: 'Label Studio\'s JSON holds no class list', labelme: 'labelme\'s files hold no class list', via: 'VIA\'s export holds no class list' };
-const FIRST_USE_FILE: Partial<Record<string, string>> = { labelstudio: 'CONFIG.xml (the project\'s labelling config: Settings, Labeling Interface, Code)', labelme: 'labels.txt (one name a line, as labelme\'s)', via: 'classes.txt (one name a line)' };
+const FIRST_USE_NOTE: Partial<Record<string, string>> = { labelstudio: 'Label Studio\'s JSON holds no class list', labelme: 'labelme\'s files hold no class list', via: 'VIA\'s annotations export holds no class list' };
+const FIRST_USE_FILE: Partial<Record<string, string>> = { labelstudio: 'CONFIG.xml (the project\'s labelling config: Settings, Labeling Interface, Code)', labelme: 'labels.txt (one name a line, as labelme\'s)', via: 'classes.txt (one name a line), or the VIA project, whose attribute options list the classes' };
 
 export async function run(file: string | undefined, o: Opts): Promise<void> {
   if ((o.from == null) === (o.to == null)) throw new UserError(o.from == null ? 'convert: give --from FORMAT FILE (a labelling tool\'s export into masks) or --to FORMATS with --images and --masks (masks into the tools\' files)' : '--to: writes masks as the tools\' files; --from reads a tool\'s export: give one of them');

@@ -76,9 +76,6 @@ export interface ConvertOptions {
   onExtract?: (read: number, total: number) => void;
 }
 
-/** The exports that hold no class list: their labels are numbered in the order they are first used. */
-const FIRST_USE = new Set<AnnotationFormat>(['labelstudio', 'labelme', 'via']);
-
 export interface ConvertReport {
   format: AnnotationFormat; images: number;
   /** The folder of the images masked: options.images, or where they were taken from the labelme files. */
@@ -86,9 +83,9 @@ export interface ConvertReport {
   masks: string; classFile: string; classes: ClassInfo[];
   /**
    * Where the class order came from: options.classes, the export's own class list (COCO
-   * categories, CVAT's labels, data.yaml, meta.json), or, for exports that hold none (Label
-   * Studio JSON, labelme, VIA), the order the export first uses its labels in, which another
-   * export of the same project may not share.
+   * categories, CVAT's labels, data.yaml, meta.json, a VIA project's attribute options), or, for
+   * exports that hold none (Label Studio JSON, labelme, VIA without options), the order the
+   * export first uses its labels in, which another export of the same project may not share.
    */
   classOrder: 'given' | 'export' | 'first use';
   /** Per class id, the shapes drawn. */
@@ -160,7 +157,7 @@ function readExport(o: ConvertOptions): AnnotationSet {
         images.push(img);
       }
       if (!images.length) throw new UserError(`${o.input}: no labelme .json files in this folder${files.length ? ` (${files.length} other JSON files)` : ''}`);
-      return { format: 'labelme', images, labels, skipped };
+      return { format: 'labelme', images, labels, firstUse: true, skipped };
     }
   }
 }
@@ -432,7 +429,7 @@ export async function convertAnnotations(given: ConvertOptions): Promise<Convert
   const stale = isDir(masksDir) ? filesUnder(masksDir, true, (f) => f.toLowerCase().endsWith('.png')).filter((f) => !written.has(path.resolve(masksDir, f))) : [];
   // Tasks not annotated yet, less those whose image another task annotates.
   const unannotated = (set.unannotated ?? []).filter((n) => { const f = finder.find({ name: n }); return !f || !byFile.has(path.resolve(f)); });
-  const classOrder = o.classes ? 'given' : FIRST_USE.has(o.from) ? 'first use' : 'export';
+  const classOrder = o.classes ? 'given' : set.firstUse ? 'first use' : 'export';
   const report: ConvertReport = { format: o.from, images: located.length, imagesDir, masks: masksDir, classFile, classes, classOrder, shapesPerClass, crowdIgnored, boxesIgnored, skipped, leftOut, merged, unannotated, absent, stale, list, ...(split ? { split } : {}) };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ ...report, input: given.input }, null, 2) + '\n');
   return report;

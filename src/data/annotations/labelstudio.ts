@@ -118,7 +118,7 @@ export function readLabelStudio(given: unknown, file: string, skipInvalid = fals
     });
     images.push(img);
   });
-  return { format: 'labelstudio', images, labels, skipped: problems.skipped, unannotated };
+  return { format: 'labelstudio', images, labels, firstUse: true, skipped: problems.skipped, unannotated };
 }
 
 /**

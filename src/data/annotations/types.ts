@@ -115,6 +115,11 @@ export interface AnnotationSet {
   images: AnnotatedImage[];
   /** The export's labels in its own order (COCO categories by id, CVAT's label list, else first use). */
   labels: string[];
+  /**
+   * The export holds no class list (Label Studio JSON, labelme, VIA without its attribute's
+   * options): `labels` is the order of first use, which another export may not share.
+   */
+  firstUse?: boolean;
   skipped: SkippedShape[];
   /** Images whose entries hold no annotation yet (Label Studio tasks not annotated): given no mask. */
   unannotated?: string[];

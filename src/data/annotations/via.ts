@@ -3,7 +3,8 @@
 // (all_points_x/y), rectangles, circles and ellipses (theta in radians, turned about the centre) in
 // image pixels; polylines and points have no area. VIA has no label field: a region's class is the
 // value of its region attribute (the one attribute it has, or the one named label, class, name,
-// type or category); a region with none is "object".
+// type or category); a region with none is "object". A VIA 2 project lists that attribute's options:
+// the classes in the project's order.
 import { UserError } from '../../util/errors.js';
 import { ellipseProblem, isRecord, polygonProblem, ShapeProblems, type AnnotatedImage, type AnnotationSet, type Shape } from './types.js';
 
@@ -26,6 +27,19 @@ function labelOf(attributes: unknown): { label: string } | { why: string } {
   return { why: `region attribute "${key}" holds no one class name` };
 }
 
+/**
+ * The class list a VIA 2 project holds: the options of its region attribute (a dropdown, radio or
+ * checkbox; the one attribute with options, or the one named as LABEL_KEYS), in the project's
+ * order; null when it has none (an annotations export, a text attribute).
+ */
+function projectOptions(json: unknown): string[] | null {
+  const attributes = isRecord(json) && isRecord(json._via_attributes) && isRecord(json._via_attributes.region) ? json._via_attributes.region : {};
+  const withOptions = Object.keys(attributes).filter((k) => { const a = attributes[k]; return isRecord(a) && isRecord(a.options) && Object.keys(a.options).length > 0; });
+  const key = withOptions.length === 1 ? withOptions[0] : withOptions.find((k) => LABEL_KEYS.includes(k.trim().toLowerCase()));
+  if (key == null) return null;
+  return Object.keys((attributes[key] as { options: Record<string, unknown> }).options).map((o) => o.trim()).filter(Boolean);
+}
+
 export function readVia(json: unknown, file: string, skipInvalid = false): AnnotationSet {
   if (isRecord(json) && ('project' in json || 'file' in json) && 'metadata' in json) throw new UserError(`${file}: a VIA 3 project, which convert does not read; export the annotations from VIA 2 (JSON) or as COCO`);
   const meta = isRecord(json) && isRecord(json._via_img_metadata) ? json._via_img_metadata : json;
@@ -33,7 +47,8 @@ export function readVia(json: unknown, file: string, skipInvalid = false): Annot
     throw new UserError(`${file}: not a VIA annotations file (an object of images, each with "filename" and "regions", or a VIA 2 project)`);
   }
   const problems = new ShapeProblems(file, skipInvalid);
-  const labels: string[] = [];
+  const listed = projectOptions(json);
+  const labels: string[] = [...(listed ?? [])];
   const images: AnnotatedImage[] = [];
   for (const entry of Object.values(meta) as { filename: string; regions?: unknown }[]) {
     const img: AnnotatedImage = { name: entry.filename, shapes: [] };
@@ -73,5 +88,5 @@ export function readVia(json: unknown, file: string, skipInvalid = false): Annot
     });
     images.push(img);
   }
-  return { format: 'via', images, labels, skipped: problems.skipped };
+  return { format: 'via', images, labels, ...(listed ? {} : { firstUse: true }), skipped: problems.skipped };
 }
