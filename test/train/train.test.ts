@@ -331,6 +331,9 @@ test('the learning-rate range test: the rate grows exponentially from minLr to m
   // The CLI: its curve and suggestion in --out, which a run then takes.
   const out = path.join(d, 'lr');
   const args = ['train', '--arch', 'unet', '--width', '4', '--depth', '2', '--images', cfg.train.images, '--masks', cfg.train.masks, '--classes', '4', '--input-size', '32x32', '--batch-size', '4', '--out', out, '--workers', '0', '--quiet'];
+  // Too few steps: refused before the data is read or the test announced.
+  const few = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), ...args, '--find-lr', '5'], { encoding: 'utf8' });
+  assert.deepEqual([few.status, few.stdout, few.stderr], [2, '', 'pixelwise: --find-lr 5: expected a whole number of steps, 10 to 100000\n']);
   const f = spawnSync(process.execPath, [path.resolve('bin/pixelwise.js'), ...args, '--find-lr', '20'], { encoding: 'utf8' });
   assert.equal(f.status, 0, f.stderr);
   assert.match(f.stdout, /^suggested: --lr \S+ \(the valley of the loss; steepest fall at \S+, a tenth of its minimum \S+\)/);

@@ -140,6 +140,8 @@ export async function run(_o: Opts, cmd: Command, makeCommand?: () => Command): 
   let cfg: TrainConfig, runDir: string;
   const log = cliLog;
   if (o.resume && o.findLr != null) throw new UserError(`--find-lr: tests the settings of a new run; drop --resume ${o.resume} (or --find-lr)`);
+  // Refused before the data is read (the range test itself checks it too, for the library).
+  if (typeof o.findLr === 'number' && (o.findLr < 10 || o.findLr > 100_000)) throw new UserError(`--find-lr ${o.findLr}: expected a whole number of steps, 10 to 100000`);
   if (o.resume) {
     runDir = o.resume;
     const f = path.join(runDir, 'train.json');
