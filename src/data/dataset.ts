@@ -77,18 +77,39 @@ const LOSSLESS_MASK_EXTS = ['.png'];
 
 /**
  * The entries of a split list, each line (a stem, a file name or a path; names may hold spaces)
- * less its extension, '/'-separated: `train/a.png` stays `train/a` (two subfolders may hold an
- * `a.png`). A line of an image and its mask (SBD's and SegNet's lists) is its first path.
+ * less an image's extension, '/'-separated: `train/a.png` stays `train/a` (two subfolders may hold
+ * an `a.png`), and a stem keeps its dots (`frame.0001` is the stem of frame.0001.png). A line of
+ * an image and its mask (SBD's and SegNet's lists) is its first path. Blank lines and lines
+ * beginning with '#' are passed over.
  */
 export function readSplitList(file: string): string[] {
   if (!isFile(file)) throw argumentError('list', file, 'file not found');
-  return fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const tokens = l.split(/\s+/);
-      const pair = tokens.length === 2 && IMAGE_EXTS.includes(path.extname(tokens[0]).toLowerCase()) && IMAGE_EXTS.includes(path.extname(tokens[1]).toLowerCase());
-      const p = (pair ? tokens[0] : l).replace(/\\/g, '/').replace(/^(\.\/)+/, '');
-      return path.posix.join(path.posix.dirname(p), stem(p)).replace(/^\.\//, '');
-    });
+  return fs.readFileSync(file, 'utf8').split(/\r?\n/).map(listEntry).filter((e): e is string => e != null);
+}
+
+const isImageName = (t: string) => IMAGE_EXTS.includes(path.extname(t).toLowerCase());
+
+/** A path's entry: less an image's extension, '/'-separated, without a leading './'. */
+const entryOf = (p: string) => path.posix.join(path.posix.dirname(p), isImageName(p) ? stem(p) : path.posix.basename(p)).replace(/^\.\//, '');
+
+/** A split list's line as the entry readSplitList reads (null: a blank or comment line). */
+function listEntry(line: string): string | null {
+  const l = line.trim();
+  if (!l || l.startsWith('#')) return null;
+  const tokens = l.split(/\s+/);
+  const pair = tokens.length === 2 && isImageName(tokens[0]) && isImageName(tokens[1]);
+  return entryOf((pair ? tokens[0] : l).replace(/\\/g, '/').replace(/^(\.\/)+/, ''));
+}
+
+/**
+ * `names` (images' paths below their folder, '/'-separated, or their stems) as a split list,
+ * one a line, which readSplitList reads back to the same images. A name it could not (a line
+ * break in it, a leading '#' or space, two image names in one) is refused, naming `file`.
+ */
+export function splitListText(names: string[], file: string): string {
+  const bad = names.find((n) => /[\r\n]/.test(n) || listEntry(n) !== entryOf(n));
+  if (bad != null) throw new UserError(`${file}: the image ${JSON.stringify(bad)} cannot be named in a list of one name a line (a line break, a leading "#" or space, or two image names in one); rename the file`);
+  return names.map((n) => `${n}\n`).join('');
 }
 
 export function pairSamples(spec: PairingSpec): PairingReport {

@@ -13,6 +13,7 @@ import { isDir, isFile, writeFileAtomic, makeDir } from '../util/fs.js';
 import { decodeMask } from './mask_io.js';
 import { defaultPalette, type ClassInfo } from './classes.js';
 import { holdOut } from './hold_out.js';
+import { splitListText } from './dataset.js';
 import { imageExtsOf } from './image_exts.js';
 
 export interface ParquetImportOptions {
@@ -197,15 +198,14 @@ export async function importParquet(o: ParquetImportOptions): Promise<ParquetImp
   if (maxValue >= classes.length) throw new UserError(`${o.input}: masks hold class ${maxValue}, beyond the ${classes.length} classes ${classSource === 'given' ? 'given' : 'of id2label.json'}; give a class list that covers it`);
   const classFile = path.join(o.out, 'classes.json');
   writeFileAtomic(classFile, JSON.stringify(classes, null, 2) + '\n');
-  const lines = (names: string[]) => names.join('\n') + '\n';
   const order = ['train', 'val', 'test'];
   const splits = [...bySplit.entries()].sort(([a], [b]) => (order.indexOf(a) + 1 || 9) - (order.indexOf(b) + 1 || 9)).map(([name, names]) => {
     const list = path.join(o.out, `${name}.txt`);
-    writeFileAtomic(list, lines(names));
+    writeFileAtomic(list, splitListText(names, list));
     return { name, list, count: names.length };
   });
   const list = path.join(o.out, 'list.txt');
-  writeFileAtomic(list, lines([...bySplit.values()].flat()));
+  writeFileAtomic(list, splitListText([...bySplit.values()].flat(), list));
   const report: ParquetImportReport = { images, masks, classFile, classes, classSource, splits, list, columns };
   writeFileAtomic(path.join(o.out, 'report.json'), JSON.stringify({ format: 'parquet', input: o.input, ...report, classes: undefined }, null, 2) + '\n');
   return report;

@@ -8,7 +8,7 @@ import { SegModel } from '../models/seg_model.js';
 import { writeCard } from '../models/package.js';
 import { buildCard, type ModelCard } from '../models/card.js';
 import { loadEncoderWeights } from '../io/encoder_weights.js';
-import { loadSamples, type DatasetSpec, type PairingSpec, type Sample } from '../data/dataset.js';
+import { loadSamples, splitListText, type DatasetSpec, type PairingSpec, type Sample } from '../data/dataset.js';
 import { holdOut } from '../data/hold_out.js';
 import { readImage } from '../data/image_io.js';
 import { readRaster } from '../data/raster.js';
@@ -214,8 +214,17 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
     valSpec = trainSpec;
     // Named in the run folder: the list evaluate takes (--list) to score the model on them again.
     makeDir(runDir);
-    writeFileAtomic(path.join(runDir, 'val.txt'), valSamples.map((s) => s.id).join('\n') + '\n');
-    log(`validation: ${valSamples.length} of the ${trainSamples.length + valSamples.length} training ${unlabelled(cfg) ? 'images' : 'pairs'} held out (options.valFraction ${cfg.valFraction}, by a hash of each name: an image keeps its side as the folder grows), listed in ${path.join(runDir, 'val.txt')}`);
+    // Each id with its image's extension: a list's line loses an image extension, not a dot of its stem (frame.0001).
+    const valList = path.join(runDir, 'val.txt');
+    let listed: string;
+    try {
+      writeFileAtomic(valList, splitListText(valSamples.map((s) => s.id + path.extname(s.image)), valList));
+      listed = `listed in ${valList}`;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      listed = `not listed (${e.message})`;
+    }
+    log(`validation: ${valSamples.length} of the ${trainSamples.length + valSamples.length} training ${unlabelled(cfg) ? 'images' : 'pairs'} held out (options.valFraction ${cfg.valFraction}, by a hash of each name: an image keeps its side as the folder grows), ${listed}`);
   }
   const shared = trainedOn(trainSamples, valSamples);
   if (shared) log(`${shared} of the ${valSamples.length} validation images are training images too (the same files): the validation scores will flatter the model; validate on images held out of training`);

@@ -6,7 +6,7 @@ import { encode as encodePng } from 'fast-png';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readMask, encodeLabelPng, parseLabelMap } from '../../src/data/mask_io.ts';
-import { pairSamples, loadSamples, looksBinary255 } from '../../src/data/dataset.ts';
+import { pairSamples, loadSamples, looksBinary255, readSplitList, splitListText } from '../../src/data/dataset.ts';
 import { verifyDataset } from '../../src/data/verify.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { medianFrequencyWeights } from '../../src/data/stats.ts';
@@ -106,6 +106,29 @@ test('pairing by stem across image formats, split lists, binary detection', asyn
   assert.throws(() => loadSamples({ ...spec, list: undefined }), (e: Error) => e instanceof UserError && /c\.webp: no mask/.test(e.message));
   const decoded = await readImage(path.join(d, 'img', 'c.webp'));
   assert.equal(decoded.width, W); assert.equal(decoded.data.length, W * H * 3);
+});
+
+test('split lists: a stem keeps its dots (frame.0001; before: read as frame, "no image"); written lists read back to their images, a name no line can hold refused', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(100);
+  const names = ['frame.0001.png', 'frame.0002.png', 'x.png.png', 'sub/2021.05.03 cam1.jpg', 'a b.png'];
+  for (const n of names) {
+    await writeRgb(path.join(d, 'img', n), img, W, H);
+    writeGreyPng(path.join(d, 'msk', n.replace(/\.\w+$/, '.png')), labels, W, H);
+  }
+  const spec = { images: path.join(d, 'img'), masks: path.join(d, 'msk'), recursive: true, numClasses: 2, ignoreIndex: 255 };
+  const ids = loadSamples(spec).map((s) => s.id).sort();
+  assert.deepEqual(ids, ['a b', 'frame.0001', 'frame.0002', 'sub/2021.05.03 cam1', 'x.png']);
+  // Stems as a user writes them, and the names as written by splitListText: the same images.
+  const list = path.join(d, 'list.txt');
+  fs.writeFileSync(list, '# held out\nframe.0001\nsub/2021.05.03 cam1\n\n');
+  assert.deepEqual(loadSamples({ ...spec, list }).map((s) => s.id), ['frame.0001', 'sub/2021.05.03 cam1']);
+  fs.writeFileSync(list, splitListText(names, list));
+  assert.deepEqual(readSplitList(list), ['frame.0001', 'frame.0002', 'x.png', 'sub/2021.05.03 cam1', 'a b']);
+  assert.deepEqual(loadSamples({ ...spec, list }).map((s) => s.id).sort(), ids);
+  for (const bad of ['a\nb.png', '#1.png', ' lead.png', 'a.png b.png']) {
+    assert.throws(() => splitListText(['ok.png', bad], list), (e: Error) => e instanceof UserError && e.message === `${list}: the image ${JSON.stringify(bad)} cannot be named in a list of one name a line (a line break, a leading "#" or space, or two image names in one); rename the file`, JSON.stringify(bad));
+  }
 });
 
 test('verify names every problem: missing pair, size mismatch, unreadable file, bad label', async () => {

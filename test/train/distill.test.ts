@@ -17,7 +17,7 @@ import { writeSyntheticDataset, SYNTHETIC_CLASSES } from '../../src/data/synthet
 import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../src/data/augment.ts';
 import { SegLoader } from '../../src/data/loader.ts';
 import { IMAGENET_NORM } from '../../src/data/normalize.ts';
-import { loadSamples } from '../../src/data/dataset.ts';
+import { loadSamples, readSplitList } from '../../src/data/dataset.ts';
 import { readImage } from '../../src/data/image_io.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 import { readCard } from '../../src/models/package.ts';
@@ -186,7 +186,7 @@ test('images without masks: a teacher gives every target (the same run as masks 
 
   const student = path.join(d, 'held-out');
   await train({ ...same, train: { images: tr.images }, valFraction: 0.25 }, student, false, quiet);
-  const held = fs.readFileSync(path.join(student, 'val.txt'), 'utf8').split('\n').filter(Boolean);
+  const held = readSplitList(path.join(student, 'val.txt'));
   assert.ok(held.length >= 2 && held.length <= 8, `${held.length} of 16 held out`);
   const imgs = await Promise.all(held.map((id) => readImage(path.join(tr.images, `${id}.png`))));
   const labelsOf = async (dir: string) => { const s = await openSegmenter(dir); try { return await s.predictBatch(imgs); } finally { await s.dispose(); } };
@@ -233,7 +233,7 @@ test('some of a teacher\'s classes: each run class gets the summed probability o
   const student = path.join(d, 'disc');
   const cfg = { ...base, model: { ...base.model, numClasses: 2 }, classes: disc, val: undefined, train: { images: tr.images }, valFraction: 0.25, epochs: 2, teacher: teacherDir, teacherClasses: [0, 1, 0, 0] };
   await train(cfg, student, false, quiet);
-  const held = fs.readFileSync(path.join(student, 'val.txt'), 'utf8').split('\n').filter(Boolean);
+  const held = readSplitList(path.join(student, 'val.txt'));
   const imgs = await Promise.all(held.map((id) => readImage(path.join(tr.images, `${id}.png`))));
   const seg = await openSegmenter(teacherDir);
   try {

@@ -18,6 +18,7 @@ import { loadModelPackage } from '../../src/models/package.ts';
 import { tempDir } from '../helpers.ts';
 import { cliMessage } from '../../src/cli/flags.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { readSplitList } from '../../src/data/dataset.ts';
 
 const quiet = { quiet: true, log: () => {} };
 
@@ -284,7 +285,9 @@ test('valFraction: a share of the training pairs held out and validated on, list
     const lines: string[] = [];
     const out = path.join(d, dir);
     await train({ ...cfg, train: split, val: undefined, valFraction: 0.4, epochs: 1 }, out, false, { quiet: true, log: (l) => lines.push(l) });
-    const held = fs.readFileSync(path.join(out, 'val.txt'), 'utf8').trim().split('\n');
+    // val.txt names the images (with their extension) as a split list: read back, the held-out ids.
+    const held = readSplitList(path.join(out, 'val.txt'));
+    assert.deepEqual(fs.readFileSync(path.join(out, 'val.txt'), 'utf8').trim().split('\n'), held.map((id) => `${id}.png`));
     return { lines, held, out };
   };
   const first = await trainOnce('first', cfg.train);

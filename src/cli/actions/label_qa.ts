@@ -3,7 +3,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { openSegmenter } from '../../inference/open.js';
-import { loadSamples, type DatasetSpec } from '../../data/dataset.js';
+import { loadSamples, splitListText, type DatasetSpec } from '../../data/dataset.js';
 import { readImage } from '../../data/image_io.js';
 import { readCheckedMask } from '../../data/loader.js';
 import type { ClassInfo } from '../../data/classes.js';
@@ -63,7 +63,7 @@ export async function writeQaReport(rows: Row[], classes: ClassInfo[], spec: Dat
   writeFileAtomic(path.join(o.report, 'qa.csv'), csv.join('\n') + '\n');
   // The flagged pairs as a split list (most suspect first): what convert --to --list exports to fix in a labelling tool.
   const flagged = rows.filter((r) => r.findings.length).map((r) => path.relative(spec.images, r.image).split(path.sep).join('/'));
-  writeFileAtomic(path.join(o.report, 'flagged.txt'), flagged.map((f) => f + '\n').join(''));
+  writeFileAtomic(path.join(o.report, 'flagged.txt'), splitListText(flagged, path.join(o.report, 'flagged.txt')));
   // The contact sheet: one row per suspect, image | mask | prediction, stacked.
   const palette = classes.map((c) => c.color);
   const seg = await openSegmenter(o.model, { weights: o.weights });

@@ -34,6 +34,7 @@ import { isDir, isFile, notFolder, readTextFile, writeFileAtomic, makeDir } from
 import { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule } from './format_names.js';
 import { refuseUnknownKeys, expectArgs } from '../../util/call_options.js';
 import { holdOut } from '../hold_out.js';
+import { splitListText } from '../dataset.js';
 
 export { ANNOTATION_FORMATS, CROWD_RULES, type AnnotationFormat, type CrowdRule };
 
@@ -177,9 +178,8 @@ async function imageSize(file: string): Promise<[number, number]> {
  * train.txt and val.txt go when this one holds none out, as they would no longer match.
  */
 function writeLists(out: string, names: string[], valFraction?: number, splitOf?: Map<string, 'train' | 'val' | 'test'>): { list: string; split?: ConvertReport['split'] } {
-  const lines = (a: string[]) => a.join('\n') + (a.length ? '\n' : '');
   const list = path.join(out, 'list.txt');
-  writeFileAtomic(list, lines(names));
+  writeFileAtomic(list, splitListText(names, list));
   const earlier = earlierSplit(out);
   if (earlier) for (const f of ['train.txt', 'val.txt', 'test.txt']) if (isFile(path.join(out, f))) fs.rmSync(path.join(out, f));
   if (valFraction == null && !splitOf) return { list };
@@ -187,9 +187,9 @@ function writeLists(out: string, names: string[], valFraction?: number, splitOf?
   const { train, val } = valFraction != null ? holdOut(names, valFraction) : { train: names.filter((n) => splitOf!.get(n) === 'train'), val: names.filter((n) => splitOf!.get(n) === 'val') };
   const test = valFraction != null ? [] : names.filter((n) => splitOf!.get(n) === 'test');
   const split: NonNullable<ConvertReport['split']> = { train: path.join(out, 'train.txt'), val: path.join(out, 'val.txt'), counts: [train.length, val.length] };
-  writeFileAtomic(split.train, lines(train));
-  writeFileAtomic(split.val, lines(val));
-  if (test.length) { split.test = path.join(out, 'test.txt'); split.testCount = test.length; writeFileAtomic(split.test, lines(test)); }
+  writeFileAtomic(split.train, splitListText(train, split.train));
+  writeFileAtomic(split.val, splitListText(val, split.val));
+  if (test.length) { split.test = path.join(out, 'test.txt'); split.testCount = test.length; writeFileAtomic(split.test, splitListText(test, split.test)); }
   return { list, split };
 }
 
