@@ -64,7 +64,8 @@ function listFiles(dir: string, exts: string[], what: string, o: ListOptions = {
     let s = stem(rel);
     if (o.skipSuffix && s.endsWith(o.skipSuffix)) continue;
     if (o.suffix) { if (!s.endsWith(o.suffix)) continue; s = s.slice(0, -o.suffix.length); }
-    const key = sub !== '.' ? `${sub}/${s}` : s;
+    // Unicode-normalised: a mask named on macOS (decomposed accents) pairs with its image named elsewhere.
+    const key = (sub !== '.' ? `${sub}/${s}` : s).normalize('NFC');
     const prev = files.get(key);
     if (prev) sameStem.push([prev, path.join(dir, rel)]);
     else files.set(key, path.join(dir, rel));
@@ -89,8 +90,8 @@ export function readSplitList(file: string): string[] {
 
 const isImageName = (t: string) => IMAGE_EXTS.includes(path.extname(t).toLowerCase());
 
-/** A path's entry: less an image's extension, '/'-separated, without a leading './'. */
-const entryOf = (p: string) => path.posix.join(path.posix.dirname(p), isImageName(p) ? stem(p) : path.posix.basename(p)).replace(/^\.\//, '');
+/** A path's entry: less an image's extension, '/'-separated, without a leading './', Unicode-normalised as pairing's keys. */
+const entryOf = (p: string) => path.posix.join(path.posix.dirname(p), isImageName(p) ? stem(p) : path.posix.basename(p)).replace(/^\.\//, '').normalize('NFC');
 
 /** A split list's line as the entry readSplitList reads (null: a blank or comment line). */
 function listEntry(line: string): string | null {

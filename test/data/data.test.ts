@@ -126,6 +126,13 @@ test('split lists: a stem keeps its dots (frame.0001; before: read as frame, "no
   fs.writeFileSync(list, splitListText(names, list));
   assert.deepEqual(readSplitList(list), ['frame.0001', 'frame.0002', 'x.png', 'sub/2021.05.03 cam1', 'a b']);
   assert.deepEqual(loadSamples({ ...spec, list }).map((s) => s.id).sort(), ids);
+  // Accents spelt decomposed (a mask named on macOS) and composed: one image, its mask, its list entry.
+  const nfc = 'caf\u00e9', nfd = 'cafe\u0301';
+  await writeRgb(path.join(d, 'img', `${nfd}.png`), img, W, H);
+  writeGreyPng(path.join(d, 'msk', `${nfc}.png`), labels, W, H);
+  fs.writeFileSync(list, `${nfd}.png\n`);
+  const accented = loadSamples({ ...spec, list });
+  assert.deepEqual(accented.map((s) => [s.id, path.basename(s.image), path.basename(s.mask!)]), [[nfc, `${nfd}.png`, `${nfc}.png`]]);
   for (const bad of ['a\nb.png', '#1.png', ' lead.png', 'a.png b.png']) {
     assert.throws(() => splitListText(['ok.png', bad], list), (e: Error) => e instanceof UserError && e.message === `${list}: the image ${JSON.stringify(bad)} cannot be named in a list of one name a line (a line break, a leading "#" or space, or two image names in one); rename the file`, JSON.stringify(bad));
   }

@@ -10,7 +10,7 @@ import { isDir, isFile, isInside, stem } from '../../util/fs.js';
 import type { AnnotatedImage } from './types.js';
 
 export class ImageFinder {
-  /** Image files by lower-case stem, per folder, read once. */
+  /** Image files by lower-case stem (accents composed), per folder, read once. */
   private readonly byStem = new Map<string, Map<string, string>>();
   constructor(private readonly images: string) {}
 
@@ -32,7 +32,9 @@ export class ImageFinder {
       const base = path.posix.basename(clean);
       return [clean, clean.replace(/^\/+/, ''), base, base.replace(/^[0-9a-f]{8}-/, '')].map((c) => path.join(this.images, c));
     })];
-    return candidates.find((c) => this.inside(c) && isFile(c)) ?? null;
+    // An export made on macOS may spell accents decomposed (NFD) where the disk has them composed, or the other way.
+    const spellings = candidates.flatMap((c) => [...new Set([c, c.normalize('NFC'), c.normalize('NFD')])]);
+    return spellings.find((c) => this.inside(c) && isFile(c)) ?? null;
   }
 
   /** The mask of an image file: its path under the images folder, under `masksDir`, as .png. */
@@ -48,9 +50,9 @@ export class ImageFinder {
   private byName(dir: string, name: string): string | null {
     if (!this.byStem.has(dir)) {
       const files = isDir(dir) ? fs.readdirSync(dir).filter((f) => IMAGE_EXTS.includes(path.extname(f).toLowerCase())) : [];
-      this.byStem.set(dir, new Map(files.map((f) => [stem(f).toLowerCase(), path.join(dir, f)])));
+      this.byStem.set(dir, new Map(files.map((f) => [stem(f).toLowerCase().normalize('NFC'), path.join(dir, f)])));
     }
-    const file = this.byStem.get(dir)!.get(name.toLowerCase()) ?? null;
+    const file = this.byStem.get(dir)!.get(name.toLowerCase().normalize('NFC')) ?? null;
     return file && this.inside(file) ? file : null;
   }
 }
