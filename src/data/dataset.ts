@@ -128,6 +128,15 @@ export function pairSamples(spec: PairingSpec): PairingReport {
       if (images.has(s) && !masks.has(s)) { lossyMasks.push(f); lossyStems.add(s); }
     }
   }
+  // Names that differ in case alone (IMG_1.JPG and img_1.png, as a case-blind Windows or macOS
+  // folder pairs them): matched when nothing matches exactly and the match is unique.
+  const folded = (keys: Iterable<string>, skip: (k: string) => boolean) => {
+    const m = new Map<string, string>();
+    for (const k of keys) if (!skip(k)) m.set(k.toLowerCase(), m.has(k.toLowerCase()) ? '' : k);
+    return m;
+  };
+  const imagesByFold = folded(images.keys(), () => false);
+  const masksByFold = masks ? folded(masks.keys(), (k) => images.has(k)) : new Map<string, string>();
   let stems = [...images.keys()];
   if (spec.list) {
     // In subfolders, an entry names the file (its stem) or its path below the folder.
@@ -138,7 +147,7 @@ export function pairSamples(spec: PairingSpec): PairingReport {
     const wanted = readSplitList(spec.list).map((e) => {
       if (images.has(e)) return e;
       const b = path.posix.basename(e);
-      return images.has(b) ? b : byName.get(b) || e;
+      return images.has(b) ? b : byName.get(b) || imagesByFold.get(e.toLowerCase()) || e;
     });
     const missing = wanted.filter((s) => !images.has(s));
     if (missing.length) {
@@ -148,13 +157,17 @@ export function pairSamples(spec: PairingSpec): PairingReport {
   }
   const samples: Sample[] = [];
   const imagesWithoutMask: string[] = [];
+  // The mask key an image without an exact mask takes by case alone (undefined: none).
+  const caseMask = (s: string) => (!masks || masks.has(s) || imagesByFold.get(s.toLowerCase()) !== s ? undefined : masksByFold.get(s.toLowerCase()) || undefined);
   for (const s of stems) {
-    const m = masks?.get(s);
+    const k = masks?.has(s) ? s : caseMask(s);
+    const m = k != null ? masks?.get(k) : undefined;
     if (masks && !m) { if (!lossyStems.has(s)) imagesWithoutMask.push(images.get(s)!); continue; }
     samples.push({ id: s, image: images.get(s)!, mask: m });
   }
   const stemSet = new Set(stems);
-  const masksWithoutImage = masks ? [...masks.entries()].filter(([s]) => !stemSet.has(s) && !images.has(s)).map(([, f]) => f) : [];
+  const byCase = (s: string) => { const img = imagesByFold.get(s.toLowerCase()); return !!img && caseMask(img) === s; };
+  const masksWithoutImage = masks ? [...masks.entries()].filter(([s]) => !stemSet.has(s) && !images.has(s) && !byCase(s)).map(([, f]) => f) : [];
   return { samples, imagesWithoutMask, masksWithoutImage, sameStem, lossyMasks };
 }
 

@@ -138,6 +138,20 @@ test('split lists: a stem keeps its dots (frame.0001; before: read as frame, "no
   }
 });
 
+test('names that differ in case alone pair (as a case-blind Windows or macOS folder pairs them) when nothing matches exactly and the match is unique', async () => {
+  const d = tempDir();
+  const img = new Uint8Array(W * H * 3).fill(100);
+  for (const n of ['IMG_1.PNG', 'Cat.jpg', 'a.png', 'A.png']) await writeRgb(path.join(d, 'img', n), img, W, H);
+  for (const n of ['img_1.png', 'cat.png', 'a.png', 'X.png']) writeGreyPng(path.join(d, 'msk', n), labels, W, H);
+  const r = pairSamples({ images: path.join(d, 'img'), masks: path.join(d, 'msk') });
+  assert.deepEqual(r.samples.map((x) => [x.id, path.basename(x.image), path.basename(x.mask!)]).sort(), [['Cat', 'Cat.jpg', 'cat.png'], ['IMG_1', 'IMG_1.PNG', 'img_1.png'], ['a', 'a.png', 'a.png']]);
+  // a.png has its own mask: A.png takes none of it.
+  assert.deepEqual([r.imagesWithoutMask.map((f) => path.basename(f)), r.masksWithoutImage.map((f) => path.basename(f))], [['A.png'], ['X.png']]);
+  const list = path.join(d, 'list.txt');
+  fs.writeFileSync(list, 'img_1\nCAT.JPG\n');
+  assert.deepEqual(pairSamples({ images: path.join(d, 'img'), masks: path.join(d, 'msk'), list }).samples.map((x) => path.basename(x.mask!)), ['img_1.png', 'cat.png']);
+});
+
 test('verify names every problem: missing pair, size mismatch, unreadable file, bad label', async () => {
   const d = tempDir();
   const img = new Uint8Array(W * H * 3).fill(50);
