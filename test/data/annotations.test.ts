@@ -948,15 +948,15 @@ test('VIA (VGG Image Annotator) 1 and 2: polygons, rects, circles and turned ell
   await assert.rejects(convertAnnotations({ from: 'via', input: file, images, out: path.join(tempDir(), 'o') }), (e: Error) => e instanceof UserError && e.message === `${file}: a VIA 3 project, which convert does not read; export the annotations from VIA 2 (JSON) or as COCO`);
 });
 
-test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name, accents composed in the export and decomposed on disk', async () => {
+test('image names: labelme on Windows (backslashes), a path out of the images folder (its mask stays under masks/), a "%" in a file name, accents composed in the export and decomposed on disk, a name in another case', async () => {
   const root = tempDir();
   const images = path.join(root, 'images');
   fs.mkdirSync(images);
-  for (const n of ['a.png', '100% b.png', 'cafe\u0301.png']) await writeRgb(path.join(images, n), new Uint8Array(W * H * 3).fill(90), W, H);
+  for (const n of ['a.png', '100% b.png', 'cafe\u0301.png', 'Shot.PNG']) await writeRgb(path.join(images, n), new Uint8Array(W * H * 3).fill(90), W, H);
   fs.mkdirSync(path.join(root, 'other'));
   await writeRgb(path.join(root, 'other', 'a.png'), new Uint8Array(W * H * 3).fill(90), W, H);
   const json = (imagePath: string) => ({ imagePath, imageWidth: W, imageHeight: H, shapes: [{ label: 'car', points: [[1, 1], [4, 3]], shape_type: 'rectangle' }] });
-  for (const [imagePath, mask] of [['..\\images\\a.png', 'a.png'], ['../other/a.png', 'a.png'], ['100% b.png', '100% b.png'], ['caf\u00e9.png', 'cafe\u0301.png']]) {
+  for (const [imagePath, mask] of [['..\\images\\a.png', 'a.png'], ['../other/a.png', 'a.png'], ['100% b.png', '100% b.png'], ['caf\u00e9.png', 'cafe\u0301.png'], ['shot.png', 'Shot.png']]) {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'x.json'), JSON.stringify(json(imagePath)));
     const out = path.join(tempDir(), 'out');

@@ -12,6 +12,7 @@ import type { AnnotatedImage } from './types.js';
 export class ImageFinder {
   /** Image files by lower-case stem (accents composed), per folder, read once. */
   private readonly byStem = new Map<string, Map<string, string>>();
+  private readonly byLowerName = new Map<string, Map<string, string>>();
   constructor(private readonly images: string) {}
 
   /**
@@ -34,7 +35,29 @@ export class ImageFinder {
     })];
     // An export made on macOS may spell accents decomposed (NFD) where the disk has them composed, or the other way.
     const spellings = candidates.flatMap((c) => [...new Set([c, c.normalize('NFC'), c.normalize('NFD')])]);
-    return spellings.find((c) => this.inside(c) && isFile(c)) ?? null;
+    const exact = spellings.find((c) => this.inside(c) && isFile(c));
+    if (exact) return exact;
+    // A name in another case (IMG_1.jpg for img_1.JPG: a tool on a case-blind Windows or macOS
+    // disk), where the folder holds one such file.
+    for (const c of candidates) {
+      const file = this.inFolder(path.dirname(c)).get(path.basename(c).toLowerCase().normalize('NFC'));
+      if (file && this.inside(file) && isFile(file)) return file;
+    }
+    return null;
+  }
+
+  /** The files of a folder by lower-case name (accents composed); '' for a name two files share. */
+  private inFolder(dir: string): Map<string, string> {
+    let m = this.byLowerName.get(dir);
+    if (!m) {
+      m = new Map();
+      for (const f of isDir(dir) && isInside(this.images, dir) ? fs.readdirSync(dir) : []) {
+        const k = f.toLowerCase().normalize('NFC');
+        m.set(k, m.has(k) ? '' : path.join(dir, f));
+      }
+      this.byLowerName.set(dir, m);
+    }
+    return m;
   }
 
   /** The mask of an image file: its path under the images folder, under `masksDir`, as .png. */
