@@ -5,7 +5,7 @@ import { parseBytes, parseFloatArg, parseNonNegative, parsePositiveInt, parseInt
 
 export interface Opts {
   models?: string; runs?: string; port: number; host: string; workers: number; threads?: number;
-  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; lsFiles?: string; lsUrl?: string; lsOutlineTolerance: number; precision?: 'int8';
+  queue: number; maxBody: number; maxPixels: number; timeout: number; allowedHosts?: string; cors?: string; lsFiles?: string; lsUrl?: string; lsOutlineTolerance: number; precision?: 'int8';
   lsTrain?: string; lsTrainEpochs?: number; lsTrainSize: [number, number]; lsTrainLr?: number;
 }
 
@@ -30,6 +30,7 @@ export function serveCommand(): Command {
     .option('--ls-train-size <HxW>', 'Label Studio ML backend: the training crop', parseSize, [256, 256])
     .option('--ls-train-lr <x>', 'Label Studio ML backend: the learning rate of each training (default: train\'s)', parsePositive)
     .option('--allowed-hosts <names>', 'Host header names the server answers, comma-separated (default: loopback names, plus --host when it is a name or a specific address; * = any, e.g. behind a proxy that checks hosts)')
+    .option('--cors <origins>', 'origins whose web pages may call the API and load the models from their scripts (CORS), comma-separated, e.g. http://localhost:3000; * = any (default: none, only the server\'s own page)')
     .option('--timeout <seconds>', 'longest a request may take (upload + queue + inference)', parseFloatArg, DEFAULT_SERVE.timeoutMs / 1000)
     .action(async (o: Opts) => (await import('./actions/serve.js')).run(o));
 }

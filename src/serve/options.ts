@@ -14,6 +14,11 @@ export interface ServeOptions {
    * name that resolves here (DNS rebinding) cannot reach it. '*' answers every name.
    */
   allowedHosts?: string[];
+  /**
+   * Origins (scheme://host[:port]) whose pages may call the API and fetch the models' files from
+   * their scripts (CORS); '*' any. None by default: only the server's own page.
+   */
+  cors?: string[];
   /** Label Studio's ML backend: the folder behind its local files, its URL (for uploaded images), how far its polygons may be thinned (pixels). */
   lsFiles?: string; lsUrl?: string; lsTolerance?: number;
   /** Label Studio's access token, for a setup call that sends none (the project export, uploaded images). */
@@ -25,6 +30,15 @@ export interface ServeOptions {
 }
 
 export const DEFAULT_MAX_MODELS = 16;
+
+/** `origin` as the Origin header spells it (scheme://host[:port], no path), or why it is not one. */
+export function originProblem(origin: string): string | null {
+  if (origin === '*') return null;
+  let u: URL;
+  try { u = new URL(origin); } catch { return 'not an origin'; }
+  if (!['http:', 'https:'].includes(u.protocol) || u.origin !== origin) return 'not an origin';
+  return null;
+}
 
 /** The names a loopback server is reached by. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];

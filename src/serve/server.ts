@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import sharp, { type Metadata } from 'sharp';
@@ -22,14 +23,14 @@ import { openApiDocument, type RouteSeen } from './openapi.js';
 import { OUTPUTS, type Job } from './protocol.js';
 import { parseEffect } from '../render/compose.js';
 import { classIds, classList } from '../inference/label_map.js';
-import { UserError } from '../util/errors.js';
+import { UserError, argumentError } from '../util/errors.js';
 import { bmpSize, isBmp } from '../data/bmp.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const PACKAGE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const ORT_WEB_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
-import { DEFAULT_MAX_MODELS, hostName, LOOPBACK_HOSTS, type ServeOptions } from './options.js';
+import { DEFAULT_MAX_MODELS, hostName, LOOPBACK_HOSTS, originProblem, type ServeOptions } from './options.js';
 import { registerLabelStudio } from './label_studio.js';
 import { LS_REGIONS } from '../data/annotations/format_names.js';
 
@@ -57,6 +58,8 @@ export interface Server { app: FastifyInstance; pool: InferencePool; catalog: Ma
 
 export async function buildServer(o: ServeOptions): Promise<Server> {
   const log = o.log ?? ((line: string) => { process.stderr.write(`${line}\n`); });
+  const badOrigin = (o.cors ?? []).find((c) => originProblem(c));
+  if (badOrigin != null) throw argumentError('cors', badOrigin, 'not an origin: give scheme://host[:port] as a browser sends it (e.g. http://localhost:3000), or * for any');
   const catalog = await buildCatalog(o.modelsDir);
   if (!catalog.size) throw new UserError(`no models to serve: none shipped and none in ${o.modelsDir ?? '(no --models)'}`);
   // One job per worker at a time (a request has its worker's threads to itself), the rest waiting in a bounded queue.
@@ -83,6 +86,9 @@ export async function buildServer(o: ServeOptions): Promise<Server> {
     const name = hostName(req.headers.host);
     if (!allowed.has(name)) throw new HttpError(403, `Host ${name || '(none)'} is not served here; start the server with --allowed-hosts ${name || 'NAME'} to allow it`);
   });
+  // Pages of other origins (a web app calling the API, the browser module loading a model from
+  // here) are answered with CORS headers only when named; a preflight asks before a POST.
+  if (o.cors?.length) await app.register(cors, { origin: o.cors.includes('*') ? '*' : o.cors, methods: ['GET', 'HEAD', 'POST'], maxAge: 600 });
   // Cross-origin isolation: the page may use SharedArrayBuffer, so onnxruntime-web runs wasm with
   // threads. Everything the page loads is this server's own.
   app.addHook('onSend', async (_req, reply) => {

@@ -17,7 +17,7 @@ function allowedHosts(o: Opts): string[] {
     return names;
   }
   const wildcard = ['0.0.0.0', '::', '[::]', ''].includes(o.host);
-  return wildcard ? LOOPBACK_HOSTS : [...LOOPBACK_HOSTS, o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]` : o.host];
+  return wildcard ? LOOPBACK_HOSTS : [...new Set([...LOOPBACK_HOSTS, o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]` : o.host])];
 }
 
 export async function run(o: Opts): Promise<void> {
@@ -30,9 +30,11 @@ export async function run(o: Opts): Promise<void> {
   if (o.runs != null && fs.existsSync(o.runs) && !isDir(o.runs)) throw new UserError(`--runs ${o.runs}: is a file, not a folder of training runs`);
   if (o.lsTrain != null) checkOutputDir('--ls-train', o.lsTrain);
   const hosts = allowedHosts(o);
+  const origins = o.cors?.split(',').map((c) => c.trim().replace(/\/+$/, '')).filter(Boolean);
+  if (o.cors != null && !origins!.length) throw new UserError(`--cors ${o.cors}: expected comma-separated origins (e.g. http://localhost:3000) or *`);
   const server = await buildServer({
     modelsDir: o.models, runsDir: o.runs, workers: o.workers, threads: o.threads ?? 0, queue: o.queue, precision: o.precision,
-    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: hosts, lsFiles: o.lsFiles, lsUrl: o.lsUrl, lsTolerance: o.lsOutlineTolerance,
+    maxBodyBytes: o.maxBody, maxPixels: o.maxPixels, timeoutMs: o.timeout * 1000, allowedHosts: hosts, cors: origins, lsFiles: o.lsFiles, lsUrl: o.lsUrl, lsTolerance: o.lsOutlineTolerance,
     lsToken: envConfig().labelStudioToken, lsTrain: o.lsTrain != null ? { dir: path.resolve(o.lsTrain), epochs: o.lsTrainEpochs, inputSize: o.lsTrainSize, lr: o.lsTrainLr } : undefined,
   });
   let url: string;
@@ -41,7 +43,7 @@ export async function run(o: Opts): Promise<void> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(code === 'EADDRINUSE' ? `--port ${o.port}: already in use; pick another port (or --port 0)` : `cannot listen on ${o.host}:${o.port} (${(e as Error).message})`);
   }
-  process.stdout.write(`pixelwise serve: ${url} (models: ${[...server.catalog.keys()].join(', ')}; ${o.workers} worker${o.workers > 1 ? 's' : ''}; runs: ${o.runs}; ${o.lsTrain != null ? `Label Studio projects trained into ${o.lsTrain}; ` : ''}Host names answered: ${hosts.includes('*') ? 'any' : `${hosts.join(', ')} (--allowed-hosts to add)`})\n`);
+  process.stdout.write(`pixelwise serve: ${url} (models: ${[...server.catalog.keys()].join(', ')}; ${o.workers} worker${o.workers > 1 ? 's' : ''}; runs: ${o.runs}; ${o.lsTrain != null ? `Label Studio projects trained into ${o.lsTrain}; ` : ''}Host names answered: ${hosts.includes('*') ? 'any' : `${hosts.join(', ')} (--allowed-hosts to add)`}${origins ? `; pages of ${origins.includes('*') ? 'any origin' : origins.join(', ')} may call it (CORS)` : ''})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => { process.stderr.write('serve: stopping\n'); void server.close().then(resolve); };
     process.once('SIGINT', stop); process.once('SIGTERM', stop);
