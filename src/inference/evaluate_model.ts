@@ -3,6 +3,7 @@
 // read as the model takes them (its bands), the masks as evaluation reads them everywhere
 // (metrics/evaluate.ts: checked against each image's size, RGB masks by the classes' colours).
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 import { loadSamples, type PairingSpec } from '../data/dataset.js';
 import { resolveLayout, type LayoutName } from '../data/layouts.js';
 import { evaluateSamples } from '../metrics/evaluate.js';

@@ -19,6 +19,7 @@ import { TILING_HINTS } from './segmenter.js';
 import { evaluateSegmenter, type EvaluateOptions, type Evaluation, type EvaluationData } from './evaluate_model.js';
 import { checkedOptions, signalOption } from '../util/call_options.js';
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 import type { RuntimeKind } from './network.js';
 import { UserError } from '../util/errors.js';
 import { Lifetime } from '../util/lifetime.js';

@@ -15,6 +15,7 @@ import { RUNTIMES, type RuntimeName } from './runtime_names.js';
 import { BACKENDS } from '../engine/backend_names.js';
 import { checkedOptions } from '../util/call_options.js';
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 
 export interface OpenOptions extends SegmenterOptions {
   runtime?: RuntimeName;

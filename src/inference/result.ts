@@ -10,6 +10,7 @@ import { backdrop } from '../render/effects.js';
 import { boundingBox, chosenEffect, composite, cutoutRgba, effectOptionsShape, matte, parseColor, type Effect } from '../render/compose.js';
 import { checkedOptions } from '../util/call_options.js';
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 import { classAreas, classIds, classShares, confidenceMasks, probabilityOf, type ClassArea } from './label_map.js';
 import { UserError, argumentError } from '../util/errors.js';
 

@@ -11,6 +11,7 @@ import { cropChw, cropLabels, predictWithTta, reflectPad, TTA_MODES, ttaScores, 
 import { labelsFromScores, probabilities8, type ClassThreshold } from './label_map.js';
 import { argumentError } from '../util/errors.js';
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 import { fnOption } from '../util/call_options.js';
 
 export interface Scored { labels: Uint8Array; scores: Float32Array }

@@ -3,6 +3,7 @@
 // normalisation, class names and licence: what transformers' image processors and transformers.js
 // read, so that an ONNX export from Optimum or transformers.js runs as its authors ran it.
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 import type { Normalization } from '../data/normalize.js';
 import { UserError } from '../util/errors.js';
 

@@ -6,6 +6,7 @@
 // `normalization`, `resize`, `pillowResize`, `model.stride`) are migrated on read (migrateCard).
 // zod's mini build: the same schemas at a fraction of the browser bundle.
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 import type { ModelSpec } from './seg_model.js';
 import type { Precision } from './precision_names.js';
 import { UserError, argumentError } from '../util/errors.js';

@@ -8,6 +8,7 @@ import type { Rgb } from '../data/classes.js';
 import type { RgbImage } from '../data/image_io.js';
 import { UserError, argumentError } from '../util/errors.js';
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 
 export type Effect = { blur: number } | { color: Rgb } | { image: RgbImage } | { grey: true };
 

@@ -5,6 +5,7 @@
 // kind (expectArgs): nothing, null or an object where a path goes. No Node imports: the browser
 // module checks its options here too.
 import * as z from 'zod/mini';
+import './zod.js'; // zod's English messages
 import { UserError } from './errors.js';
 
 /** A function, as an option's value (callbacks, filters). */

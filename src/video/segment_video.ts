@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 import type { ClassInfo } from '../data/classes.js';
 import { decodeImageBuffer, readImage, type RgbImage } from '../data/image_io.js';
 import { classIds } from '../inference/label_map.js';

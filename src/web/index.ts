@@ -28,6 +28,7 @@ import type { Network } from '../inference/network.js';
 import { checkedAlpha, colorize, overlay } from '../render/colorize.js';
 import { checkedOptions, fnOption } from '../util/call_options.js';
 import * as z from 'zod/mini';
+import '../util/zod.js'; // zod's English messages
 
 export type { ClassArea, ClassInfo, ModelCard, RgbImage };
 export { UserError };
