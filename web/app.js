@@ -1,14 +1,14 @@
 // The segmentation page: upload to POST /v1/segment (JSON with the label map), draw the overlay
 // with the browser module's renderers, optionally run the same ONNX model in the page with
 // onnxruntime-web and show how far the two label maps agree. No framework, no build step.
-import { fromLabels, load, toRgb } from '/lib/pixelwise-web.js';
+import { fromLabels, load, toRgb } from './lib/pixelwise-web.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { models: [], image: null, file: null, server: null, browser: null, hidden: new Set(), sessions: new Map() };
 window.pixelwise = state; // read by the browser tests
 
 async function init() {
-  const r = await fetch('/v1/models');
+  const r = await fetch('v1/models');
   state.models = (await r.json()).models;
   $('model').innerHTML = state.models.map((m) => `<option value="${m.name}">${m.name} (${m.arch}, ${m.numClasses} classes)</option>`).join('');
   if (state.models.some((m) => m.name === 'voc')) $('model').value = 'voc';
@@ -49,7 +49,7 @@ function fillKeep() {
 /** A model run in this page (loaded once per name). */
 async function browserModel(name) {
   let seg = state.sessions.get(name);
-  if (!seg) { seg = await load(`/v1/models/${name}`, { wasmPaths: '/vendor/ort/' }); state.sessions.set(name, seg); }
+  if (!seg) { seg = await load(`v1/models/${name}`, { wasmPaths: new URL('vendor/ort/', document.baseURI).href }); state.sessions.set(name, seg); }
   return seg;
 }
 
@@ -141,7 +141,7 @@ async function segment(file) {
     state.image = toRgb(bitmap);
     status(`Segmenting ${file.name} (${state.image.width}x${state.image.height}) on the server...`);
     const m = model();
-    const r = await fetch(`/v1/segment?model=${encodeURIComponent(m.name)}&output=json&labels=true`, { method: 'POST', body: file, headers: { 'content-type': file.type || 'application/octet-stream' } });
+    const r = await fetch(`v1/segment?model=${encodeURIComponent(m.name)}&output=json&labels=true`, { method: 'POST', body: file, headers: { 'content-type': file.type || 'application/octet-stream' } });
     const json = await r.json();
     if (!r.ok) throw new Error(json.error);
     const labels = Uint8Array.from(atob(json.labels), (c) => c.charCodeAt(0));
@@ -195,7 +195,7 @@ function legend(r) {
 
 async function downloadLabels() {
   // The label map as the CLI writes it: an indexed PNG with the model's palette, from the server.
-  const r = await fetch(`/v1/segment?model=${encodeURIComponent(model().name)}&output=labels`, { method: 'POST', body: state.file, headers: { 'content-type': state.file.type || 'application/octet-stream' } });
+  const r = await fetch(`v1/segment?model=${encodeURIComponent(model().name)}&output=labels`, { method: 'POST', body: state.file, headers: { 'content-type': state.file.type || 'application/octet-stream' } });
   if (r.ok) save(await r.blob(), 'labels.png'); else status(`Failed: ${(await r.json()).error}`);
 }
 

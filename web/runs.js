@@ -4,7 +4,7 @@ const $ = (id) => document.getElementById(id);
 let selected = new URLSearchParams(location.search).get('run');
 
 async function refresh() {
-  const { runs, dir } = await (await fetch('/v1/runs')).json();
+  const { runs, dir } = await (await fetch('v1/runs')).json();
   $('where').textContent = dir ? `Runs in ${dir}: ${runs.length}` : 'Start the server with --runs DIR to see training runs.';
   if (!selected && runs.length) selected = runs[0].name;
   $('runs').tBodies[0].innerHTML = runs.map((r) => `<tr data-name="${r.name}" class="${r.name === selected ? 'sel' : ''}"><td>${r.name}</td><td>${r.arch ?? ''}</td>` +
@@ -14,7 +14,7 @@ async function refresh() {
 }
 
 async function curves(name) {
-  const r = await fetch(`/v1/runs/${encodeURIComponent(name)}/log`);
+  const r = await fetch(`v1/runs/${encodeURIComponent(name)}/log`);
   if (!r.ok) { $('title').textContent = (await r.json()).error; return; }
   const { epochs } = await r.json();
   $('title').textContent = name;

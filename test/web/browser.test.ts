@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildServer, WEB_ROOT } from '../../src/serve/server.ts';
 import { DEFAULT_SERVE } from '../../src/serve/options.ts';
@@ -93,6 +95,57 @@ test('browser: upload, overlay and legend match the API, class toggle, in-browse
     assert.deepEqual(errors, []);
   } finally {
     await browser?.close();
+    await s.close();
+  }
+});
+
+test('browser: the page behind a reverse proxy under a path (/seg/): every request stays under it, the upload, the in-browser model and the runs page work', { skip }, async () => {
+  const runs = tempDir();
+  fs.mkdirSync(path.join(runs, 'demo-run'));
+  fs.writeFileSync(path.join(runs, 'demo-run', 'log.jsonl'), JSON.stringify({ epoch: 1, loss: 1 }) + '\n');
+  const s = await buildServer({ ...DEFAULT_SERVE, runsDir: runs });
+  const target = new URL(await s.app.listen({ port: 0, host: '127.0.0.1' }));
+  // As nginx's `location /seg/ { proxy_pass http://127.0.0.1:PORT/; }`: the prefix taken off; anything else is not the server's.
+  const outside: string[] = [];
+  const proxy = http.createServer((req, res) => {
+    if (!req.url!.startsWith('/seg/')) { outside.push(req.url!); res.writeHead(404).end(); return; }
+    const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url!.slice('/seg'.length), headers: req.headers }, (r) => { res.writeHead(r.statusCode!, r.headers); r.pipe(res); });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/seg/`;
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(base);
+    await page.waitForSelector('#model option[value="voc"]', { state: 'attached' });
+    await page.setInputFiles('#file', PHOTO);
+    await waitDone(page);
+    const api = await (await fetch(`${base}v1/segment?model=voc&output=json`, { method: 'POST', body: fs.readFileSync(PHOTO), headers: { 'content-type': 'image/png' } })).json();
+    const legend = await page.$$eval('#legend tr[data-id]', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.id)));
+    assert.deepEqual(legend, api.classes.map((c: { id: number }) => c.id));
+    // The model's files and onnxruntime-web's wasm through the proxy too.
+    await page.check('#inBrowser');
+    await page.waitForFunction(() => (window as unknown as { pixelwise: PageState }).pixelwise.agreement !== undefined, null, { timeout: 120_000 });
+    assert.ok(await page.evaluate(() => (window as unknown as { pixelwise: PageState }).pixelwise.agreement!) >= 0.999);
+    // The browser module's refusals carry zod's English messages (zod/mini loads none by itself).
+    const refusal = await page.evaluate(async () => {
+      const { load } = await import(new URL('lib/pixelwise-web.js', document.baseURI).href);
+      const card = await (await fetch('v1/models/voc/model.json')).json();
+      card.input.normalization.std[0] = 0;
+      try { await load({ card, onnx: new Uint8Array(1) }); return 'loaded'; } catch (e) { return (e as Error).message; }
+    });
+    assert.equal(refusal, 'card: invalid model card at "input.normalization.std.0": Too small: expected number to be >0');
+    await page.click('nav a[href="runs.html"]');
+    await page.waitForSelector('#loss svg[data-points="1"]');
+    assert.equal(page.url(), `${base}runs.html`);
+    assert.deepEqual([outside, errors], [[], []]);
+  } finally {
+    await browser?.close();
+    proxy.close();
     await s.close();
   }
 });
