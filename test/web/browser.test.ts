@@ -24,19 +24,32 @@ const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get in
 interface PageState { done: boolean; agreement?: number; server: { labels: Uint8Array } | null }
 const waitDone = (page: Page) => page.waitForFunction(() => (window as unknown as { pixelwise: PageState }).pixelwise.done, null, { timeout: 120_000 });
 
-test('browser: upload, overlay and legend match the API, class toggle, in-browser ONNX Runtime agrees with the server, run curves', { skip }, async () => {
-  assert.ok(fs.existsSync(path.join(WEB_ROOT, 'lib', 'pixelwise-web.js')), 'web/lib/pixelwise-web.js is built by `npm run build:web` (npm test runs it)');
+/** A server whose runs folder holds one run of these losses (a validation mIoU every other epoch). */
+async function serverWithRun(losses: number[]): Promise<{ s: Awaited<ReturnType<typeof buildServer>>; url: string }> {
   const runs = tempDir();
   fs.mkdirSync(path.join(runs, 'demo-run'));
-  fs.writeFileSync(path.join(runs, 'demo-run', 'log.jsonl'), [1.4, 1.0, 0.8].map((loss, i) => JSON.stringify({ epoch: i + 1, loss, ...(i % 2 ? { val: { mIoU: 0.3 + i / 10 } } : {}) })).join('\n') + '\n');
+  fs.writeFileSync(path.join(runs, 'demo-run', 'log.jsonl'), losses.map((loss, i) => JSON.stringify({ epoch: i + 1, loss, ...(i % 2 ? { val: { mIoU: 0.3 + i / 10 } } : {}) })).join('\n') + '\n');
   const s = await buildServer({ ...DEFAULT_SERVE, runsDir: runs });
-  const url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  return { s, url: await s.app.listen({ port: 0, host: '127.0.0.1' }) };
+}
+
+/** Chromium with a page that records the page's errors. */
+async function openPage(): Promise<{ browser: Browser; page: Page; errors: string[] }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { browser, page, errors };
+}
+
+test('browser: upload, overlay and legend match the API, class toggle, in-browser ONNX Runtime agrees with the server, run curves', { skip }, async () => {
+  assert.ok(fs.existsSync(path.join(WEB_ROOT, 'lib', 'pixelwise-web.js')), 'web/lib/pixelwise-web.js is built by `npm run build:web` (npm test runs it)');
+  const { s, url } = await serverWithRun([1.4, 1.0, 0.8]);
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const opened = await openPage();
+    browser = opened.browser;
+    const { page, errors } = opened;
     await page.goto(`${url}/`);
     await page.waitForSelector('#model option[value="voc"]', { state: 'attached' });
     await page.setInputFiles('#file', PHOTO);
@@ -100,11 +113,8 @@ test('browser: upload, overlay and legend match the API, class toggle, in-browse
 });
 
 test('browser: the page behind a reverse proxy under a path (/seg/): every request stays under it, the upload, the in-browser model and the runs page work', { skip }, async () => {
-  const runs = tempDir();
-  fs.mkdirSync(path.join(runs, 'demo-run'));
-  fs.writeFileSync(path.join(runs, 'demo-run', 'log.jsonl'), JSON.stringify({ epoch: 1, loss: 1 }) + '\n');
-  const s = await buildServer({ ...DEFAULT_SERVE, runsDir: runs });
-  const target = new URL(await s.app.listen({ port: 0, host: '127.0.0.1' }));
+  const { s, url } = await serverWithRun([1]);
+  const target = new URL(url);
   // As nginx's `location /seg/ { proxy_pass http://127.0.0.1:PORT/; }`: the prefix taken off; anything else is not the server's.
   const outside: string[] = [];
   const proxy = http.createServer((req, res) => {
@@ -116,10 +126,9 @@ test('browser: the page behind a reverse proxy under a path (/seg/): every reque
   const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/seg/`;
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const opened = await openPage();
+    browser = opened.browser;
+    const { page, errors } = opened;
     await page.goto(base);
     await page.waitForSelector('#model option[value="voc"]', { state: 'attached' });
     await page.setInputFiles('#file', PHOTO);
