@@ -96,5 +96,8 @@ test('convert --from labelstudio numbers labels by first use, said; with the pro
   const byConfig = back('--class-file', path.join(out, 'labelstudio-config.xml'));
   assert.deepEqual(byConfig.classes, JSON.parse(fs.readFileSync(classFile, 'utf8')));
   for (const [name, mask] of want) assert.deepEqual(byConfig.labels(name), mask, name);
-  assert.doesNotMatch(byConfig.stderr, /first uses/);
+  assert.doesNotMatch(byConfig.stderr, /first uses|class 0 is/);
+  // A class list that does not begin with background: the uncovered pixels become its first class, said.
+  const noBackground = file('labels.txt', 'car\nroad\n');
+  assert.match(back('--class-file', noBackground).stderr, new RegExp(`^--class-file ${noBackground.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: class 0 is "car", and the pixels no shape covers are class 0; if they are background, put background first$`, 'm'));
 });

@@ -59,6 +59,8 @@ export async function run(file: string | undefined, o: Opts): Promise<void> {
   const lists = held ? `--list ${q(r.split!.train)} --val-images ${q(r.imagesDir)} --val-masks ${q(r.masks)} --val-list ${q(r.split!.val)}` : `--list ${q(r.list)}`;
   const test = r.split?.test ? `; ${r.split.testCount} test images (${r.split.test})` : '';
   if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})${test}\n` : `split: ${r.split.counts[0]} training images, none held out for validation${test}\n`);
+  // Pixels no shape covers are class 0: a list that does not begin with background makes them its first class.
+  if (classes && !['background', '_background_'].includes(classes[0].name.trim().toLowerCase())) process.stderr.write(`--class-file ${o.classFile}: class 0 is "${classes[0].name}", and the pixels no shape covers are class 0; if they are background, put background first\n`);
   if (r.classOrder === 'first use') process.stderr.write(`classes numbered in the order this export first uses its labels (${FIRST_USE_NOTE[r.format] ?? 'the export holds no class list'}): another export of the project may number them otherwise; --class-file ${FIRST_USE_FILE[r.format] ?? 'FILE'} numbers them as the project does\n`);
   process.stdout.write(`train with: --images ${q(r.imagesDir)} --masks ${q(r.masks)} ${lists}${nested ? ' --recursive' : ''} --class-file ${q(r.classFile)} --classes ${r.classes.length}\n`);
 }
