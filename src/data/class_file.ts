@@ -59,26 +59,41 @@ function fromJson(file: string, text: string): ClassInfo[] {
 function fromLines(file: string, text: string): ClassInfo[] {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && l !== '__ignore__');
   const named = (name: string) => (name === '_background_' ? 'background' : name);
-  const header = /^name\s*,\s*r\s*,\s*g\s*,\s*b$/i.test(lines[0] ?? '');
-  const rows = header ? lines.slice(1) : lines;
-  const coloured = /^(.*?)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)$/;
-  if (header || rows.some((l) => coloured.test(l))) {
-    return rows.map((l, i) => {
-      const m = coloured.exec(l);
-      const color = m ? [+m[2], +m[3], +m[4]] : [];
-      if (!m || !m[1] || color.some((v) => v > 255)) throw new UserError(`${file}: line ${i + 1 + (header ? 1 : 0)} "${l}" is not "name,r,g,b" (a name and three values 0..255)`);
-      return { name: named(m[1].replace(/^"(.*)"$/, '$1')), color: color as Rgb };
-    });
+  // CamVid's class_dict.csv: a header naming the columns, or rows ending in three numbers.
+  if (/,\s*r\s*,\s*g\s*,\s*b$/i.test(lines[0] ?? '') || lines.some((l) => /,\s*"?\d+"?\s*,\s*"?\d+"?\s*,\s*"?\d+"?$/.test(l))) {
+    return parseClassDict(text, (why) => new UserError(`${file}: ${why}`));
   }
   const numbered = /^(\d+)[\t ]+(\S.*)$/;
-  if (rows.every((l) => numbered.test(l))) {
-    return classesNamed(rows.map((l, i) => {
+  if (lines.every((l) => numbered.test(l))) {
+    return classesNamed(lines.map((l, i) => {
       const [, id, name] = numbered.exec(l)!;
       if (+id !== i) throw new UserError(`${file}: line "${l}" gives class ${id} where ${i} comes next; number the classes 0, 1, 2, ... in order`);
       return named(name.trim());
     }));
   }
-  return classesNamed(rows.map(named));
+  return classesNamed(lines.map(named));
+}
+
+/**
+ * A class_dict.csv's text ("name,r,g,b" and a row per class; a name may hold commas): the classes
+ * in its order with its colours. A row that is not a name and three values is refused by
+ * `refuse` with its line number; the data layout (layouts.ts) and class files read it alike.
+ */
+export function parseClassDict(text: string, refuse: (why: string) => Error): ClassInfo[] {
+  const classes: ClassInfo[] = [];
+  let header = true;
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
+    const row = line.trim();
+    if (!row) return;
+    const cells = row.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    const first = header;
+    header = false;
+    if (first && !cells.slice(-3).every((c) => /^\d+$/.test(c))) return; // the header
+    const rgb = cells.slice(-3).map(Number), name = cells.slice(0, -3).join(',');
+    if (cells.length < 4 || !name || !rgb.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) throw refuse(`row ${i + 1} "${row}" is not "NAME,R,G,B" (a name and three values 0..255)`);
+    classes.push({ name, color: rgb as Rgb });
+  });
+  return classes;
 }
 
 /** A Label Studio labelling config: background, then its labels in the project's order, in the project's colours. */

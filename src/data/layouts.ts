@@ -33,6 +33,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readSplitList, type PairingSpec } from './dataset.js';
 import { defaultPalette, type ClassInfo, type Rgb } from './classes.js';
+import { parseClassDict } from './class_file.js';
 import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, VOC_CLASSES } from './class_sets.js';
 import { argumentError } from '../util/errors.js';
 import { expectArgs } from '../util/call_options.js';
@@ -359,15 +360,7 @@ const VOID_NAMES = ['void', 'unlabelled', 'unlabeled'];
  * malformed row is refused naming the file and the row.
  */
 export function classDictClasses(file: string): ClassInfo[] {
-  const rows = readTextFile(file, 'a class_dict.csv lists a few classes; is it the right file?').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const classes: ClassInfo[] = [];
-  rows.forEach((row, i) => {
-    const cells = row.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    if (i === 0 && !cells.slice(-3).every((c) => /^\d+$/.test(c))) return; // the header
-    const rgb = cells.slice(-3).map(Number), name = cells.slice(0, -3).join(',');
-    if (cells.length < 4 || !name || !rgb.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) throw argumentError('data', file, `row ${i + 1} "${row}" is not "NAME,R,G,B" (a name and three values 0..255)`);
-    classes.push({ name, color: rgb as Rgb });
-  });
+  const classes = parseClassDict(readTextFile(file, 'a class_dict.csv lists a few classes; is it the right file?'), (why) => argumentError('data', file, why));
   if (!classes.length) throw argumentError('data', file, 'lists no classes');
   if (classes.length > 255) throw argumentError('data', file, `lists ${classes.length} classes; at most 255`);
   return classes;

@@ -42,8 +42,9 @@ test('class files: JSON as before; text a class a line (labelme\'s labels.txt, "
   refused('0 a\n2 b\n', 'labels.txt', (f) => `${f}: line "2 b" gives class 2 where 1 comes next; number the classes 0, 1, 2, ... in order`);
   // CamVid's class_dict.csv.
   assert.deepEqual(loadClassFile(file('class_dict.csv', 'name,r,g,b\nAnimal,64,128,64\n"Archway", 192, 0, 128\n')), [{ name: 'Animal', color: [64, 128, 64] }, { name: 'Archway', color: [192, 0, 128] }]);
-  refused('Sky,128,128,128\nRoad,1,2\n', 'class_dict.csv', (f) => `${f}: line 2 "Road,1,2" is not "name,r,g,b" (a name and three values 0..255)`);
-  refused('name,r,g,b\nSky,128,300,0\n', 'class_dict.csv', (f) => `${f}: line 2 "Sky,128,300,0" is not "name,r,g,b" (a name and three values 0..255)`);
+  refused('Sky,128,128,128\nRoad,1,2\n', 'class_dict.csv', (f) => `${f}: row 2 "Road,1,2" is not "NAME,R,G,B" (a name and three values 0..255)`);
+  // Rows named by their line in the file (blank lines counted).
+  refused('name,r,g,b\n\nSky,128,300,0\n', 'class_dict.csv', (f) => `${f}: row 3 "Sky,128,300,0" is not "NAME,R,G,B" (a name and three values 0..255)`);
   refused('sky\nSky\n', 'labels.txt', (f) => `${f}: classes 0 and 1 are both named "Sky"; give each class its own name`);
   refused('\n__ignore__\n', 'labels.txt', (f) => `${f}: names no classes; expected JSON [{"name": "...", "color": [r,g,b]}, ...], text a class a line (a name, "ID NAME" or "name,r,g,b"), or a Label Studio labelling config (XML)`);
   // A mask named by mistake: binary, not a list of names.

@@ -1,7 +1,7 @@
 // The `convert` command's work, loaded when the command runs (the definition in ../convert.ts stays light).
 import fs from 'node:fs';
 import path from 'node:path';
-import { convertAnnotations } from '../../data/annotations/convert.js';
+import { convertAnnotations, isBackground } from '../../data/annotations/convert.js';
 import type { AnnotationFormat } from '../../data/annotations/format_names.js';
 import { importParquet } from '../../data/parquet_dataset.js';
 import { checkOutputDir } from '../output_paths.js';
@@ -60,7 +60,7 @@ export async function run(file: string | undefined, o: Opts): Promise<void> {
   const test = r.split?.test ? `; ${r.split.testCount} test images (${r.split.test})` : '';
   if (r.split) process.stdout.write(held ? `split: ${r.split.counts[0]} training and ${r.split.counts[1]} validation images (${r.split.train}, ${r.split.val})${test}\n` : `split: ${r.split.counts[0]} training images, none held out for validation${test}\n`);
   // Pixels no shape covers are class 0: a list that does not begin with background makes them its first class.
-  if (classes && !['background', '_background_'].includes(classes[0].name.trim().toLowerCase())) process.stderr.write(`--class-file ${o.classFile}: class 0 is "${classes[0].name}", and the pixels no shape covers are class 0; if they are background, put background first\n`);
+  if (classes && !isBackground(classes[0].name)) process.stderr.write(`--class-file ${o.classFile}: class 0 is "${classes[0].name}", and the pixels no shape covers are class 0; if they are background, put background first\n`);
   if (r.classOrder === 'first use') process.stderr.write(`classes numbered in the order this export first uses its labels (${FIRST_USE_NOTE[r.format] ?? 'the export holds no class list'}): another export of the project may number them otherwise; --class-file ${FIRST_USE_FILE[r.format] ?? 'FILE'} numbers them as the project does\n`);
   process.stdout.write(`train with: --images ${q(r.imagesDir)} --masks ${q(r.masks)} ${lists}${nested ? ' --recursive' : ''} --class-file ${q(r.classFile)} --classes ${r.classes.length}\n`);
 }

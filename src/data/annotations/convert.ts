@@ -223,7 +223,8 @@ function checkOutFolder(out: string): void {
 }
 
 
-const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
+/** Whether a label or class name is background's (labelme spells it _background_). */
+export const isBackground = (name: string) => ['background', '_background_'].includes(name.trim().toLowerCase());
 
 /** readExport; when it refuses the file and the file looks like another tool's export, the refusal says which. */
 function readWithHint(o: ConvertOptions): AnnotationSet {
