@@ -216,14 +216,13 @@ async function trainRun(cfg: TrainConfig, runDir: string, resume: boolean, hooks
     makeDir(runDir);
     // Each id with its image's extension: a list's line loses an image extension, not a dot of its stem (frame.0001).
     const valList = path.join(runDir, 'val.txt');
-    let listed: string;
-    try {
-      writeFileAtomic(valList, splitListText(valSamples.map((s) => s.id + path.extname(s.image)), valList));
-      listed = `listed in ${valList}`;
-    } catch (e) {
+    // A name no list line can hold (a leading #) leaves the run unlisted, not stopped; a full disk still stops it.
+    let text: string | null = null, listed = `listed in ${valList}`;
+    try { text = splitListText(valSamples.map((s) => s.id + path.extname(s.image)), valList); } catch (e) {
       if (!(e instanceof UserError)) throw e;
       listed = `not listed (${e.message})`;
     }
+    if (text != null) writeFileAtomic(valList, text);
     log(`validation: ${valSamples.length} of the ${trainSamples.length + valSamples.length} training ${unlabelled(cfg) ? 'images' : 'pairs'} held out (options.valFraction ${cfg.valFraction}, by a hash of each name: an image keeps its side as the folder grows), ${listed}`);
   }
   const shared = trainedOn(trainSamples, valSamples);
