@@ -20,9 +20,19 @@ const FORMS = 'JSON [{"name": "...", "color": [r,g,b]}, ...], text a class a lin
 export function loadClassFile(file: string): ClassInfo[] {
   expectArgs('loadClassFile', [['file', file, 'string']]);
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); } catch (e) {
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
     throw new UserError(`${file}: cannot read class list (${(e as Error).message}); expected ${FORMS}`);
   }
+  return classListText(text, file);
+}
+
+/**
+ * A class list's text in any of the forms a class file takes (a label file packed in a model, a
+ * list held in memory); `file` names it in errors.
+ */
+export function classListText(text: string, file: string): ClassInfo[] {
+  expectArgs('classListText', [['text', text, 'string'], ['file', file, 'string']]);
+  text = text.replace(/^\uFEFF/, '');
   // An image or other binary file named by mistake is no list of names.
   if (/[\u0000\uFFFD]/.test(text)) throw new UserError(`${file}: binary data, not a class list (an image or a mask?); expected ${FORMS}`);
   const head = text.trimStart()[0];

@@ -3,6 +3,7 @@
 // bytes and quantisation. Knows nothing of what the operators compute (the importer's business).
 import { FlatbufferError, FlatbufferReader, type FbTable, type FbValue } from './flatbuffer.js';
 import { TFLITE_SCHEMA } from './tflite_schema.js';
+import { readTfliteMetadata, type TfliteMetadata } from './tflite_metadata.js';
 import { UserError } from '../util/errors.js';
 import { expectArgs } from '../util/call_options.js';
 
@@ -39,6 +40,10 @@ export interface TfliteGraph {
   operators: TfliteOperator[];
   inputs: number[];
   outputs: number[];
+  /** What the file says about itself (TF Lite Support metadata), when it says it. */
+  metadata?: TfliteMetadata | null;
+  /** Why metadata the file has could not be read (the graph is read all the same). */
+  metadataProblem?: string | null;
 }
 
 const name = (enumName: string, v: number): string => {
@@ -97,7 +102,11 @@ export function readTflite(bytes: Uint8Array, file = 'TFLite bytes'): TfliteGrap
       options: opts?.value ?? null, optionsType: opts?.type ?? null, customOptions: (o.custom_options as Uint8Array | null) ?? null,
     };
   });
-  return { description: String(model.description ?? ''), tensors, operators, inputs: arr(g.inputs), outputs: arr(g.outputs) };
+  const meta = readTfliteMetadata(bytes, ((model.metadata as FbValue[] | null) ?? []).map(tbl), dataOf);
+  return {
+    description: String(model.description ?? ''), tensors, operators, inputs: arr(g.inputs), outputs: arr(g.outputs),
+    metadata: typeof meta === 'string' ? null : meta, metadataProblem: typeof meta === 'string' ? meta : null,
+  };
 }
 
 /** Bytes per element of the tensor types whose constants are read as numbers. */

@@ -14,6 +14,7 @@ import { readCard } from '../../src/models/package.ts';
 import { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { linearResizeTail } from '../../src/inference/onnx_tail.ts';
 import { readTflite } from '../../src/formats/tflite.ts';
+import { tinySegmenter } from './tflite_files.ts';
 import { tfliteToOnnx } from '../../src/io/tflite_onnx.ts';
 import { adaptInput, adaptOutput, readForeignOnnx } from '../../src/io/onnx_foreign.ts';
 
@@ -72,6 +73,8 @@ export async function targets(dir: string): Promise<Target[]> {
       adaptOutput(model, input, opset, { type: 'float32', dims: [1, 2, 64, 64] }, [256, 256], 'fuzz.onnx', []);
     } },
     { name: 'TensorFlow Lite model', seed: fs.readFileSync(SELFIE), read: (b) => readTflite(b, 'fuzz.tflite') },
+    // A model with TF Lite Support metadata and its label file packed after it (a zip).
+    { name: 'TensorFlow Lite model with metadata', seed: tinySegmenter([2, 2], [[0, 0, 0], [1, 0, 0]], [0, 0], { name: 'fuzz', license: 'MIT', mean: [127.5], std: [127.5], labels: { file: 'labels.txt', text: 'background\nperson\n' } }), read: (b) => readTflite(b, 'fuzz.tflite') },
     { name: 'TensorFlow Lite graph to ONNX', seed: fs.readFileSync(SELFIE), read: (b) => tfliteToOnnx(readTflite(b, 'fuzz.tflite'), 'fuzz.tflite') },
   ];
 }

@@ -248,3 +248,74 @@ test('tflite import --input-size: a fully convolutional graph runs at another fi
   assert.ok(a.some((v, i) => v !== b[i]), 'the larger input changed nothing: was it used?');
   await big.dispose(); await own.dispose();
 });
+
+test('tflite import: a model\'s own metadata (TF Lite Support\'s, as TF Hub and MediaPipe models carry it) names the classes from its packed label file and gives the input\'s normalisation and the licence; the label maps are those the normalisation gives', async () => {
+  const { tinySegmenter } = await import('../formats/tflite_files.ts');
+  const { openSegmenter } = await import('../../src/inference/open.ts');
+  // Class 1 scores the red channel, class 2 the blue one less 0.2, class 0 zero: on (v - 127.5) / 127.5.
+  const weights = [[0, 0, 0], [1, 0, 0], [0, 0, 1]], bias = [0, 0, -0.2];
+  const w = 4, h = 4, data = new Uint8Array(w * h * 3);
+  const reds = [0, 100, 127, 128, 200, 255, 60, 140], blues = [255, 0, 170, 150, 90, 255, 10, 160];
+  for (let p = 0; p < w * h; p++) { data[3 * p] = reds[p % 8]; data[3 * p + 1] = (37 * p) % 256; data[3 * p + 2] = blues[(p + 3) % 8]; }
+  const expected = Array.from({ length: w * h }, (_, p) => {
+    const x = [0, 1, 2].map((c) => (data[3 * p + c] - 127.5) / 127.5);
+    const s = weights.map((wc, k) => wc[0] * x[0] + wc[1] * x[1] + wc[2] * x[2] + bias[k]);
+    return s.indexOf(Math.max(...s));
+  });
+  assert.ok(new Set(expected).size === 3, 'the image covers all three classes');
+  const d = tempDir();
+  for (const absoluteOffsets of [false, true]) {
+    const file = path.join(d, `tiny${absoluteOffsets ? '-abs' : ''}.tflite`), out = path.join(d, `pkg${absoluteOffsets ? '-abs' : ''}`);
+    fs.writeFileSync(file, tinySegmenter([h, w], weights, bias, {
+      name: 'Tiny segmenter', author: 'pixelwise tests', license: 'Apache License 2.0', mean: [127.5], std: [127.5],
+      labels: { file: 'labels.txt', text: 'background\nred thing\nblue thing\n' }, absoluteOffsets,
+    }));
+    const r = cli('import', '--from', file, '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.match(r.stdout, /3 classes \(class names, normalisation, licence from its metadata\)/);
+    const seg = await openSegmenter(out);
+    assert.deepEqual(seg.card.classes.map((c) => c.name), ['background', 'red thing', 'blue thing']);
+    assert.deepEqual(seg.card.input.normalization, { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+    assert.equal(seg.card.licence, 'Apache License 2.0');
+    assert.equal(seg.card.source, `Tiny segmenter v1, pixelwise tests (${path.basename(file)})`);
+    const [labels] = await seg.predictBatch([{ data, width: w, height: h }]);
+    assert.deepEqual([...labels], expected, absoluteOffsets ? 'zip offsets from the file\'s start' : 'zip offsets from the archive\'s start');
+    await seg.dispose();
+  }
+  // Flags win over the metadata, and it is not read for what they give.
+  fs.writeFileSync(path.join(d, 'names.txt'), 'a\nb\nc\n');
+  const given = cli('import', '--from', path.join(d, 'tiny.tflite'), '--class-file', path.join(d, 'names.txt'), '--mean', '0,0,0', '--std', '1,1,1', '--licence', 'MIT', '--out', path.join(d, 'given'));
+  assert.equal(given.status, 0, given.stderr);
+  const card = JSON.parse(fs.readFileSync(path.join(d, 'given', 'model.json'), 'utf8'));
+  assert.deepEqual([card.classes.map((c: { name: string }) => c.name), card.input.normalization.std, card.licence], [['a', 'b', 'c'], [1, 1, 1], 'MIT']);
+  assert.doesNotMatch(given.stdout, /from its metadata/);
+});
+
+test('tflite import: metadata that cannot be used (a label file not packed or of another count, a damaged flatbuffer, no normalisation for a float input) is said in one line and the import goes on, or is refused in one line where nothing says how pixels were scaled', async () => {
+  const { tinySegmenter } = await import('../formats/tflite_files.ts');
+  const d = tempDir(), weights = [[0, 0, 0], [1, 0, 0]], bias = [0, 0];
+  const run = (name: string, meta: Parameters<typeof tinySegmenter>[3], ...extra: string[]) => {
+    const file = path.join(d, `${name}.tflite`);
+    fs.writeFileSync(file, tinySegmenter([2, 2], weights, bias, meta));
+    return { r: cli('import', '--from', file, '--out', path.join(d, name), ...extra), card: () => JSON.parse(fs.readFileSync(path.join(d, name, 'model.json'), 'utf8')) };
+  };
+  const notPacked = run('unpacked', { mean: [127.5], std: [127.5], labels: { file: 'labels.txt' } });
+  assert.equal(notPacked.r.status, 0, notPacked.r.stderr);
+  assert.match(notPacked.r.stderr, /^note: \S+unpacked\.tflite: its metadata names the label file labels\.txt, which is not packed in it; the classes are numbered \(--class-file names them\)\n$/);
+  assert.deepEqual(notPacked.card().input.normalization.mean, [0.5, 0.5, 0.5]);
+  const three = run('three', { mean: [127.5], std: [127.5], labels: { file: 'labels.txt', text: 'background\nperson\nsky\n' } });
+  assert.equal(three.r.status, 0, three.r.stderr);
+  assert.match(three.r.stderr, /^note: \S+three\.tflite: its label file labels\.txt names 3 classes for the graph's 2 class scores; the classes are numbered \(--class-file names them\)\n$/);
+  assert.equal(three.card().classes.length, 2);
+  const damaged = run('damaged', { raw: new TextEncoder().encode('not a flatbuffer at all') }, '--mean', '0,0,0', '--std', '1,1,1');
+  assert.equal(damaged.r.status, 0, damaged.r.stderr);
+  assert.match(damaged.r.stderr, /^note: \S+damaged\.tflite: its metadata is damaged \([^)]*\); its metadata is not used\n$/);
+  const bare = run('bare', { labels: { file: 'labels.txt', text: 'background\nperson\n' } });
+  assert.notEqual(bare.r.status, 0);
+  assert.match(bare.r.stderr, /bare\.tflite: a float input whose metadata does not say how pixels were scaled; give --mean and --std/);
+  assert.equal(bare.r.stderr.trim().split('\n').length, 1, bare.r.stderr);
+  const zeroStd = run('zero', { mean: [127.5], std: [0] }, '--mean', '0,0,0', '--std', '1,1,1');
+  assert.equal(zeroStd.r.status, 0, zeroStd.r.stderr);
+  assert.equal(zeroStd.r.stderr, '', 'the metadata\'s normalisation is not read when --mean and --std give it');
+});

@@ -17,7 +17,7 @@ import { OnnxNetwork } from '../../inference/onnx_runtime.js';
 import { buildCard } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
 import { TFLITE_PRESETS, type TflitePreset } from '../../models/tflite_presets.js';
-import { classesForGraph, resolveClasses } from '../../data/class_file.js';
+import { classListText, classesForGraph, resolveClasses } from '../../data/class_file.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { writeFileAtomic, makeDir } from '../../util/fs.js';
@@ -40,7 +40,7 @@ function variantGraph(file: string, main: ReturnType<typeof tfliteToOnnx> & { qd
  * as a package with weights.safetensors (to fine-tune, or to run in float) and model.onnx exported
  * from that network.
  */
-async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, classes: ClassInfo[], norm: Normalization, preset: TflitePreset | undefined, size: [number, number]): Promise<void> {
+async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, classes: ClassInfo[], norm: Normalization, preset: TflitePreset | undefined, size: [number, number], meta: { licence?: string; source?: string }): Promise<void> {
   if (o.variant) throw new UserError('--variant: not with --arch (a zoo network takes any input size)');
   if (o.qdq) throw new UserError('--qdq: not with --arch (the weights are dequantised into a float network)');
   const arch = getArch(o.arch!);
@@ -51,7 +51,7 @@ async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, class
     const card = buildCard({
       model: model.spec, classes, weights: o.weights ? 'weights.safetensors' : '', onnx: o.onnx ? 'model.onnx' : undefined, parameters: model.trainableParamCount(),
       input: { normalization: norm, stride: model.stride, rule: { kind: 'fixed', size, filter: 'pillow' } },
-      licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
+      licence: o.licence ?? preset?.licence ?? meta.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? meta.source ?? path.basename(o.from),
       notes: [preset?.notes?.replace(/ Kept 8-bit.*$/, ''), `The graph's ${graph.operators.length} operators as the zoo's ${arch.name}, 8-bit weights dequantised to float (trainable: pixelwise train --init-weights).`].filter(Boolean).join(' '),
       scores: preset?.scores,
       provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
@@ -64,6 +64,44 @@ async function intoNetwork(o: Opts, graph: TfliteGraph, bytes: Uint8Array, class
   } finally { model.dispose(); }
 }
 
+/**
+ * What a file's own metadata (TF Lite Support's, as TF Hub and MediaPipe models carry it) gives
+ * the card: the output's class names from its packed label file, the input's normalisation, the
+ * model's licence and name. What it has but cannot give (a label file not packed, or naming
+ * another count of classes) is said on stderr, and the import goes on without it.
+ */
+function fromMetadata(graph: TfliteGraph, file: string, numClasses: number, want: { classes: boolean; normalization: boolean }): { classes?: ClassInfo[]; normalization?: Normalization; licence?: string; source?: string } {
+  const say = (why: string) => process.stderr.write(`note: ${file}: ${why}\n`);
+  if (graph.metadataProblem) say(`${graph.metadataProblem}; its metadata is not used`);
+  const meta = graph.metadata;
+  if (!meta) return {};
+  let classes: ClassInfo[] | undefined;
+  const labels = want.classes ? meta.outputs[0]?.labels : undefined;
+  if (labels && labels.text == null) say(`its metadata names the label file ${labels.file}, which is not packed in it${meta.files.length ? ` (it packs ${meta.files.slice(0, 5).join(', ')}${meta.files.length > 5 ? ', ...' : ''})` : ''}; the classes are numbered (--class-file names them)`);
+  else if (labels?.text != null) {
+    try { classes = classListText(labels.text, `${file}: ${labels.file}`); } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      say(`${e.message}; the classes are numbered (--class-file names them)`);
+    }
+    if (classes && classes.length !== numClasses) {
+      say(`its label file ${labels.file} names ${classes.length} classes for the graph's ${numClasses} class scores; the classes are numbered (--class-file names them)`);
+      classes = undefined;
+    }
+  }
+  // NormalizationOptions are (x - mean) / std on the pixel's 0..255 value; cards say it in pixel/255 units.
+  let normalization: Normalization | undefined;
+  const n = want.normalization ? meta.inputs[0]?.normalization : undefined;
+  if (n) {
+    const three = (v: number[]) => (v.length === 1 ? [v[0], v[0], v[0]] : v);
+    const mean = three(n.mean), std = three(n.std);
+    if (mean.length === 3 && std.length === 3 && [...mean, ...std].every(Number.isFinite) && std.every((v) => v !== 0)) {
+      normalization = { mean: mean.map((v) => v / 255) as [number, number, number], std: std.map((v) => v / 255) as [number, number, number] };
+    } else say(`its metadata's normalisation (mean ${n.mean.join(', ')}; std ${n.std.join(', ')}) is not one or three values with a non-zero std; not used`);
+  }
+  const named = [meta.name, meta.version].filter(Boolean).join(' ');
+  return { classes, normalization, licence: meta.license || undefined, source: named ? `${named}${meta.author ? `, ${meta.author}` : ''} (${path.basename(file)})` : undefined };
+}
+
 export async function runTflite(o: Opts): Promise<void> {
   const preset = o.preset && Object.hasOwn(TFLITE_PRESETS, o.preset) ? TFLITE_PRESETS[o.preset] : undefined;
   if (o.preset && !preset) throw new UserError(`--preset ${o.preset}: not a TensorFlow Lite preset; available: ${Object.keys(TFLITE_PRESETS).join(', ')}`);
@@ -73,22 +111,23 @@ export async function runTflite(o: Opts): Promise<void> {
   const net = tfliteToOnnx(graph, o.from, { qdq: o.qdq });
   const numClasses = o.classes ?? preset?.classes.length ?? net.classes;
   if (numClasses !== net.classes) throw new UserError(`--classes ${numClasses}: the graph gives ${net.classes} class scores`);
-  const classes = preset && !o.classFile ? preset.classes : o.classFile ? classesForGraph(numClasses, o.classFile) : resolveClasses(numClasses);
-  if (classes.length !== net.classes) throw new UserError(`${o.preset ? `--preset ${o.preset}` : '--class-file'}: ${classes.length} classes for a graph of ${net.classes} class scores`);
   const input = graph.tensors[graph.inputs[0]];
   // An 8-bit input reads pixel q as (q - zero point) * scale: mean zp / 255, std 1 / (255 scale).
   const q = input.quantization;
   const fromInput: Normalization | undefined = q && (input.type === 'UINT8' || input.type === 'INT8')
     ? { mean: [0, 1, 2].map(() => q.zeroPoint[0] / 255) as [number, number, number], std: [0, 1, 2].map(() => 1 / (255 * q.scale[0])) as [number, number, number] } : undefined;
+  const meta = fromMetadata(graph, o.from, net.classes, { classes: !preset && !o.classFile, normalization: !o.mean && !o.std && !preset?.normalization && !fromInput });
+  const classes = preset && !o.classFile ? preset.classes : o.classFile ? classesForGraph(numClasses, o.classFile) : meta.classes ?? resolveClasses(numClasses);
+  if (classes.length !== net.classes) throw new UserError(`${o.preset ? `--preset ${o.preset}` : '--class-file'}: ${classes.length} classes for a graph of ${net.classes} class scores`);
   const norm: Normalization | undefined = o.mean || o.std ? { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1], channelOrder: o.channelOrder }
-    : preset?.normalization ?? fromInput;
-  if (!norm) throw new UserError(`${o.from}: a float input does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
+    : preset?.normalization ?? fromInput ?? meta.normalization;
+  if (!norm) throw new UserError(`${o.from}: a float input${graph.metadata ? ' whose metadata' : ''} does not say how pixels were scaled; give --mean and --std (pixel/255 units) or a --preset`);
   if ((o.mean ?? o.std) && (norm.mean.length !== 3 || norm.std.length !== 3)) throw new UserError(`--mean/--std: ${norm.mean.length} and ${norm.std.length} values; this network takes 3 bands (r,g,b): give three each`);
   // The converted graph must load in ONNX Runtime before anything is written, and give one score
   // map per pixel at the size it will be run at.
   const size = o.inputSize ?? net.size;
   if (size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
-  if (o.arch) { await intoNetwork(o, graph, bytes, classes, norm, preset, size); return; }
+  if (o.arch) { await intoNetwork(o, graph, bytes, classes, norm, preset, size, meta); return; }
   let ran: Float32Array;
   try {
     const n = await OnnxNetwork.create(net.onnx, net.classes, 1);
@@ -107,7 +146,7 @@ export async function runTflite(o: Opts): Promise<void> {
     input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size, filter: 'pillow' } },
     // The graph's own size decides the label: the label map goes back by nearest neighbour.
     output: { kind: net.output, resizeBack: 'labels' },
-    licence: o.licence ?? preset?.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? path.basename(o.from),
+    licence: o.licence ?? preset?.licence ?? meta.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? meta.source ?? path.basename(o.from),
     notes: preset?.notes, scores: preset?.scores,
     provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
   });
@@ -115,5 +154,6 @@ export async function runTflite(o: Opts): Promise<void> {
   writeFileAtomic(path.join(o.out, 'model.onnx'), net.onnx);
   for (const v of variants) writeFileAtomic(path.join(o.out, v.onnx), v.bytes);
   writeCard(o.out, card);
-  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes, input ${size[1]}x${size[0]} (width x height); model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
+  const fromMeta = [classes === meta.classes && 'class names', norm === meta.normalization && 'normalisation', card.licence === meta.licence && 'licence'].filter(Boolean);
+  process.stdout.write(`imported ${o.from} into ${o.out} (TensorFlow Lite, ${graph.operators.length} operators, ${numClasses} classes${fromMeta.length ? ` (${fromMeta.join(', ')} from its metadata)` : ''}, input ${size[1]}x${size[0]} (width x height); model.onnx ${(net.onnx.length / 1e6).toFixed(2)} MB${variants.map((v) => `; ${v.onnx} for ${v.size[1]}x${v.size[0]} inputs`).join('')})\n`);
 }
