@@ -114,13 +114,24 @@ function fromConfig(file: string, text: string): ClassInfo[] {
 }
 
 /**
+ * Background and `foreground`: a list of one class names the foreground. A name without a colour
+ * of its own takes the palette's first (black), the background's; it is drawn in the binary
+ * foreground's colour then, or the masks would show nothing.
+ */
+export function binaryWith(foreground: ClassInfo): ClassInfo[] {
+  const [bg, fg] = BINARY_CLASS_LIST;
+  const same = foreground.color.every((v, i) => v === bg.color[i]);
+  return [bg, same ? { name: foreground.name, color: fg.color } : foreground];
+}
+
+/**
  * The classes of a binary run: background and foreground, named by a class file of one class (the
  * foreground) or two (background, foreground).
  */
 export function resolveBinaryClasses(file?: string): ClassInfo[] {
   if (!file) return BINARY_CLASS_LIST;
   const classes = readClassList(file);
-  if (classes.length === 1) return [BINARY_CLASS_LIST[0], classes[0]];
+  if (classes.length === 1) return binaryWith(classes[0]);
   if (classes.length === 2) return classes;
   throw argumentError('numClasses', '1 (binary)', `${file} lists ${classes.length} classes; give the foreground alone, or background and foreground`);
 }

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadClassFile, readClassList } from '../../src/data/class_file.ts';
+import { loadClassFile, readClassList, resolveBinaryClasses } from '../../src/data/class_file.ts';
+import { BINARY_CLASS_LIST } from '../../src/data/classes.ts';
 import { CLASS_SETS } from '../../src/data/class_sets.ts';
 import { readMask } from '../../src/data/mask_io.ts';
 import { UserError } from '../../src/util/errors.ts';
@@ -52,6 +53,14 @@ test('class files: JSON as before; text a class a line (labelme\'s labels.txt, "
   writeGreyPng(png, new Uint8Array(16), 4, 4);
   assert.throws(() => loadClassFile(png), (e: Error) => e instanceof UserError && e.message === `${png}: binary data, not a class list (an image or a mask?); expected JSON [{"name": "...", "color": [r,g,b]}, ...], text a class a line (a name, "ID NAME" or "name,r,g,b"), or a Label Studio labelling config (XML)`);
   assert.equal(readClassList('camvid'), CLASS_SETS.camvid);
+});
+
+test('a binary run\'s class file of one name: background and that class, drawn in a colour of its own (a name alone takes the palette\'s black, the background\'s); a colour the file gives is kept', () => {
+  const [bg, fg] = BINARY_CLASS_LIST;
+  assert.deepEqual(resolveBinaryClasses(file('one.txt', 'crack\n')), [bg, { name: 'crack', color: fg.color }]);
+  assert.notDeepEqual(fg.color, bg.color);
+  assert.deepEqual(resolveBinaryClasses(file('one.json', '[{"name": "crack", "color": [255, 0, 0]}]')), [bg, { name: 'crack', color: [255, 0, 0] }]);
+  assert.deepEqual(resolveBinaryClasses(file('two.txt', 'sea\nship\n')).map((c) => c.name), ['sea', 'ship']);
 });
 
 test('a Label Studio labelling config as a class file: background, then its labels in the project\'s order and colours (CSS: rgba, names, hex); the served control\'s labels first; one without labels of areas refused', () => {

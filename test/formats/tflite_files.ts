@@ -79,10 +79,11 @@ function appendZip(model: Uint8Array, files: Record<string, Uint8Array>, absolut
 
 /**
  * A one-operator segmenter: a float [1, H, W, 3] input, a 1x1 CONV_2D with `weights` (per class:
- * r, g, b) and `bias`, and the class scores [1, H, W, classes] out; with `meta`, TF Lite Support
- * metadata and its packed files.
+ * r, g, b) and `bias`, and the class scores [1, H, W, classes] out (with `sigmoid`, through a
+ * LOGISTIC: a one-class weight list is a confidence mask as MediaPipe's); with `meta`, TF Lite
+ * Support metadata and its packed files.
  */
-export function tinySegmenter(size: [number, number], weights: number[][], bias: number[], meta?: TinyMetadata): Uint8Array {
+export function tinySegmenter(size: [number, number], weights: number[][], bias: number[], meta?: TinyMetadata, sigmoid = false): Uint8Array {
   const b = new Builder(1024);
   const s = (v: string) => b.createString(v);
   const ints = (a: number[]) => { b.startVector(4, a.length, 4); for (const v of [...a].reverse()) b.addInt32(v); return b.endVector(); };
@@ -100,19 +101,23 @@ export function tinySegmenter(size: [number, number], weights: number[][], bias:
     b.startObject(4); b.addFieldOffset(0, sh, 0); b.addFieldInt32(2, buffer, 0); b.addFieldOffset(3, n, 0); return b.endObject();
   };
   const [h, w] = size;
-  const tensors = offs([tensor([1, h, w, 3], 0, 'image'), tensor([classes, 1, 1, 3], 1, 'filter'), tensor([classes], 2, 'bias'), tensor([1, h, w, classes], 0, 'scores')]);
+  const tensors = offs([tensor([1, h, w, 3], 0, 'image'), tensor([classes, 1, 1, 3], 1, 'filter'), tensor([classes], 2, 'bias'), tensor([1, h, w, classes], 0, 'scores'),
+    ...(sigmoid ? [tensor([1, h, w, classes], 0, 'mask')] : [])]);
   // Conv2DOptions { padding 0 (0 = SAME), stride_w 1, stride_h 2 }; Operator { opcode_index 0, inputs 1, outputs 2, builtin_options_type 3 (1 = Conv2DOptions), builtin_options 4 }.
   b.startObject(4); b.addFieldInt8(0, 0, 1); b.addFieldInt32(1, 1, 0); b.addFieldInt32(2, 1, 0); const convOpts = b.endObject();
   const opIn = ints([0, 1, 2]), opOut = ints([3]);
   b.startObject(5); b.addFieldInt32(0, 0, 1); b.addFieldOffset(1, opIn, 0); b.addFieldOffset(2, opOut, 0); b.addFieldInt8(3, 1, 0); b.addFieldOffset(4, convOpts, 0); const op = b.endObject();
-  // SubGraph { tensors 0, inputs 1, outputs 2, operators 3 }; OperatorCode { deprecated_builtin_code 0, builtin_code 3 } (3 = CONV_2D).
-  const gi = ints([0]), go = ints([3]), ops = offs([op]);
+  const sigIn = ints([3]), sigOut = ints([4]);
+  const ops = offs(sigmoid ? [op, (() => { b.startObject(5); b.addFieldInt32(0, 1, 0); b.addFieldOffset(1, sigIn, 0); b.addFieldOffset(2, sigOut, 0); return b.endObject(); })()] : [op]);
+  // SubGraph { tensors 0, inputs 1, outputs 2, operators 3 }; OperatorCode { deprecated_builtin_code 0, builtin_code 3 } (3 = CONV_2D, 14 = LOGISTIC).
+  const gi = ints([0]), go = ints([sigmoid ? 4 : 3]);
   b.startObject(4); b.addFieldOffset(0, tensors, 0); b.addFieldOffset(1, gi, 0); b.addFieldOffset(2, go, 0); b.addFieldOffset(3, ops, 0); const sg = b.endObject();
-  b.startObject(4); b.addFieldInt8(0, 3, 0); b.addFieldInt32(3, 3, 0); const code = b.endObject();
+  const opcode = (n: number) => { b.startObject(4); b.addFieldInt8(0, n, 0); b.addFieldInt32(3, n, 0); return b.endObject(); };
+  const opcodes = sigmoid ? [opcode(3), opcode(14)] : [opcode(3)];
   // Metadata { name 0, buffer 1 }.
   let metaVec = 0;
   if (meta) { const n = s('TFLITE_METADATA'); b.startObject(2); b.addFieldOffset(0, n, 0); b.addFieldInt32(1, 3, 0); metaVec = offs([b.endObject()]); }
-  const codes = offs([code]), sgs = offs([sg]), bufs = offs(buffers), desc = s('built here');
+  const codes = offs(opcodes), sgs = offs([sg]), bufs = offs(buffers), desc = s('built here');
   // Model { version 0, operator_codes 1, subgraphs 2, description 3, buffers 4, metadata_buffer 5, metadata 6 }.
   b.startObject(7); b.addFieldInt32(0, 3, 0); b.addFieldOffset(1, codes, 0); b.addFieldOffset(2, sgs, 0); b.addFieldOffset(3, desc, 0); b.addFieldOffset(4, bufs, 0);
   if (meta) b.addFieldOffset(6, metaVec, 0);

@@ -283,6 +283,18 @@ test('tflite import: a model\'s own metadata (TF Lite Support\'s, as TF Hub and 
     assert.deepEqual([...labels], expected, absoluteOffsets ? 'zip offsets from the file\'s start' : 'zip offsets from the archive\'s start');
     await seg.dispose();
   }
+  // A confidence mask (one channel through a sigmoid, as MediaPipe's selfie segmenter) whose label file names the foreground alone.
+  const maskFile = path.join(d, 'mask.tflite');
+  fs.writeFileSync(maskFile, tinySegmenter([h, w], [[1, 0, 0]], [0], { mean: [127.5], std: [127.5], labels: { file: 'labels.txt', text: 'person\n' } }, true));
+  const m = cli('import', '--from', maskFile, '--out', path.join(d, 'mask'));
+  assert.equal(m.status, 0, m.stderr);
+  assert.equal(m.stderr, '');
+  const mask = await openSegmenter(path.join(d, 'mask'));
+  assert.deepEqual(mask.card.classes.map((c) => c.name), ['background', 'person']);
+  assert.notDeepEqual(mask.card.classes[1].color, mask.card.classes[0].color, 'the foreground is drawn in a colour of its own');
+  const [maskLabels] = await mask.predictBatch([{ data, width: w, height: h }]);
+  assert.deepEqual([...maskLabels], Array.from({ length: w * h }, (_, p) => (data[3 * p] > 127.5 ? 1 : 0)));
+  await mask.dispose();
   // Flags win over the metadata, and it is not read for what they give.
   fs.writeFileSync(path.join(d, 'names.txt'), 'a\nb\nc\n');
   const given = cli('import', '--from', path.join(d, 'tiny.tflite'), '--class-file', path.join(d, 'names.txt'), '--mean', '0,0,0', '--std', '1,1,1', '--licence', 'MIT', '--out', path.join(d, 'given'));

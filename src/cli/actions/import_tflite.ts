@@ -17,7 +17,7 @@ import { OnnxNetwork } from '../../inference/onnx_runtime.js';
 import { buildCard } from '../../models/card.js';
 import { writeCard } from '../../models/package.js';
 import { TFLITE_PRESETS, type TflitePreset } from '../../models/tflite_presets.js';
-import { classListText, classesForGraph, resolveClasses } from '../../data/class_file.js';
+import { binaryWith, classListText, classesForGraph, resolveClasses } from '../../data/class_file.js';
 import type { Normalization } from '../../data/normalize.js';
 import { MAX_INPUT_PIXELS } from '../options.js';
 import { writeFileAtomic, makeDir } from '../../util/fs.js';
@@ -83,6 +83,8 @@ function fromMetadata(graph: TfliteGraph, file: string, numClasses: number, want
       if (!(e instanceof UserError)) throw e;
       say(`${e.message}; the classes are numbered (--class-file names them)`);
     }
+    // A one-channel (sigmoid) mask read as two class scores: its one label is the foreground.
+    if (classes?.length === 1 && numClasses === 2) classes = binaryWith(classes[0]);
     if (classes && classes.length !== numClasses) {
       say(`its label file ${labels.file} names ${classes.length} classes for the graph's ${numClasses} class scores; the classes are numbered (--class-file names them)`);
       classes = undefined;
