@@ -2,9 +2,11 @@
 // dequantised (float16, int8/uint8 with scales and zero points, int32 biases), activations in NCHW
 // (the network interface's layout), each op with TFLite's own semantics: "SAME" padding with the odd
 // row or column at the end, each resize's align_corners / half_pixel_centers flags, space-to-batch
-// atrous convolutions as dilated convolutions, MediaPipe's Convolution2DTransposeBias. A graph ending
+// atrous convolutions as dilated convolutions, transposed convolutions cropped as TFLite's kernel
+// crops them (and MediaPipe's Convolution2DTransposeBias), pads, pools and softmax over the channel
+// axis in NCHW. A graph ending
 // in ARG_MAX gives the scores ARG_MAX reads; a sigmoid of one channel gives the two class scores [0, z].
-import { FLOAT, INT32, INT8, UINT8, floatInit, int, int64Init, ints, onnx, str, valueInfo, type O } from '../formats/onnx_proto.js';
+import { FLOAT, INT32, INT8, UINT8, floatInit, flt, int, int64Init, ints, onnx, str, valueInfo, type O } from '../formats/onnx_proto.js';
 import type { TfliteGraph, TfliteOperator, TfliteTensor } from '../formats/tflite.js';
 import { UserError } from '../util/errors.js';
 import { f16ToF32 } from '../formats/half_floats.js';
@@ -199,6 +201,31 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
     return node('Conv', inputs, [ints('kernel_shape', [kh, kw]), ints('strides', [sh, sw]), ints('dilations', [dh, dw]), ints('pads', pads), int('group', group)]);
   };
   /**
+   * TRANSPOSE_CONV (output shape, OHWI weights, input, optional bias) as TFLite's kernel computes
+   * it: the full transposed convolution, cropped from the padding a forward convolution of the
+   * output's size would take (SAME: half the total, the odd one at the end) to the output's size.
+   */
+  const transposeConv = (o: TfliteOperator): string => {
+    const [, wIdx, x, bIdx = -1] = o.inputs;
+    const { values: wv, shape: [co, kh, kw, ci] } = constOf(wIdx);
+    const opts = o.options ?? {}, sh = Number(opts.stride_h ?? 1), sw = Number(opts.stride_w ?? 1);
+    const inS = T(x).shape, outS = T(o.outputs[0]).shape;
+    const pads: number[] = [], extra: number[] = [];
+    for (const [d, k, st] of [[1, kh, sh], [2, kw, sw]]) {
+      const size = outS[d], fwd = Number(opts.padding) === 1 ? Math.floor((size - k + st) / st) : Math.floor((size + st - 1) / st);
+      const before = Math.floor(Math.max((fwd - 1) * st + k - size, 0) / 2);
+      const after = st * (inS[d] - 1) + k - before - size;
+      pads.push(before); extra.push(after);
+    }
+    const w = new Float32Array(wv.length); // OHWI -> (I, O, kh, kw)
+    for (let oo = 0; oo < co; oo++) for (let yy = 0; yy < kh; yy++) for (let xx = 0; xx < kw; xx++) for (let c = 0; c < ci; c++) w[((c * co + oo) * kh + yy) * kw + xx] = wv[((oo * kh + yy) * kw + xx) * ci + c];
+    const inputs = [value(x), constant(T(wIdx).name, w, [ci, co, kh, kw])];
+    if (bIdx >= 0) inputs.push(constant(T(bIdx).name, constOf(bIdx).values, [co]));
+    // An output larger than the full transposed convolution is zero-extended at the end (output_padding).
+    return node('ConvTranspose', inputs, [ints('kernel_shape', [kh, kw]), ints('strides', [sh, sw]),
+      ints('pads', [pads[0], pads[1], Math.max(extra[0], 0), Math.max(extra[1], 0)]), ints('output_padding', [Math.max(-extra[0], 0), Math.max(-extra[1], 0)])]);
+  };
+  /**
    * An activation of a quantised graph rounded and clamped to its 8-bit grid, the value the integer
    * graph carries (and quantisation-aware training learned): scale * clip(floor(x / scale + 0.5),
    * qmin - zp, qmax - zp), in float ops (ONNX Runtime would fuse Quantize/DequantizeLinear pairs
@@ -294,16 +321,44 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
         y = activation(node('Concat', o.inputs.map((i) => value(i)), [int('axis', ax)]), o);
         break;
       }
-      case 'AVERAGE_POOL_2D': {
+      case 'AVERAGE_POOL_2D': case 'MAX_POOL_2D': {
         const opts = o.options ?? {}, fh = Number(opts.filter_height), fw = Number(opts.filter_width), sh = Number(opts.stride_h), sw = Number(opts.stride_w);
-        const inS = T(a).shape, outS = T(out).shape;
+        const inS = T(a).shape, outS = T(out).shape, avg = o.op === 'AVERAGE_POOL_2D';
         const [t, bb] = Number(opts.padding) === 1 ? [0, 0] : samePads(inS[1], outS[1], fh, sh, 1), [l, r] = Number(opts.padding) === 1 ? [0, 0] : samePads(inS[2], outS[2], fw, sw, 1);
         // A pool over the whole map (DeepLab's image pooling) stays whole at any input size.
         const whole = outS[1] === 1 && outS[2] === 1 && fh === inS[1] && fw === inS[2] && Number(opts.padding) === 1;
-        y = activation(whole ? node('GlobalAveragePool', [value(a)])
-          : node('AveragePool', [value(a)], [ints('kernel_shape', [fh, fw]), ints('strides', [sh, sw]), ints('pads', [t, l, bb, r]), int('count_include_pad', 0)]), o);
+        // Padded cells count in neither (TFLite averages over the cells inside the map).
+        y = activation(whole ? node(avg ? 'GlobalAveragePool' : 'GlobalMaxPool', [value(a)])
+          : node(avg ? 'AveragePool' : 'MaxPool', [value(a)], [ints('kernel_shape', [fh, fw]), ints('strides', [sh, sw]), ints('pads', [t, l, bb, r]), ...(avg ? [int('count_include_pad', 0)] : [])]), o);
         break;
       }
+      case 'SOFTMAX': {
+        // Over the last (channel) axis: ONNX's axis 1 in NCHW.
+        const beta = Number(o.options?.beta ?? 1), rank = T(a).shape.length;
+        const x = beta === 1 ? value(a) : node('Mul', [value(a), constant('beta', new Float32Array([beta]), [])]);
+        y = node('Softmax', [x], [int('axis', rank === 4 ? 1 : rank - 1)]);
+        break;
+      }
+      case 'PAD': case 'PADV2': case 'MIRROR_PAD': {
+        // paddings [rank, 2] (before, after) per NHWC axis -> ONNX's [begins..., ends...] in NCHW.
+        const pv = Array.from(constOf(b).values), rank = T(a).shape.length;
+        const axes = rank === 4 ? [0, 3, 1, 2] : [...Array(rank).keys()];
+        const pads = [...axes.map((ax) => pv[2 * ax]), ...axes.map((ax) => pv[2 * ax + 1])];
+        const mode = o.op === 'MIRROR_PAD' ? (Number(o.options?.mode ?? 0) === 0 ? 'reflect' : null) : 'constant';
+        if (!mode) unsupported(o, 'in SYMMETRIC mode is not supported (REFLECT is)');
+        const fill = o.op === 'PADV2' && o.inputs[2] >= 0 ? [constant('pad_value', new Float32Array([constOf(o.inputs[2]).values[0]]), [])] : [];
+        y = node('Pad', [value(a), i64('pads', pads), ...fill], [str('mode', mode!)]);
+        break;
+      }
+      case 'TRANSPOSE_CONV': y = activation(transposeConv(o), o); break;
+      case 'DEPTH_TO_SPACE': y = node('DepthToSpace', [value(a)], [int('blocksize', Number(o.options?.block_size)), str('mode', 'DCR')]); break; // TF's NHWC order is ONNX's DCR on NCHW
+      case 'LEAKY_RELU': y = node('LeakyRelu', [value(a)], [flt('alpha', Number(o.options?.alpha ?? 0.2))]); break;
+      case 'PRELU': y = node('PRelu', [value(a), value(b)]); break;
+      case 'TANH': y = node('Tanh', [value(a)]); break;
+      case 'ELU': y = node('Elu', [value(a)]); break;
+      case 'MAXIMUM': y = node('Max', [value(a), value(b)]); break;
+      case 'MINIMUM': y = node('Min', [value(a), value(b)]); break;
+      case 'DIV': y = activation(node('Div', [value(a), value(b)]), o); break;
       case 'MEAN': {
         const axes = Array.from(constOf(b).values).map((v) => [0, 2, 3, 1][(v + 4) % 4]);
         if (!o.options?.keep_dims) unsupported(o, 'without keep_dims is not supported');

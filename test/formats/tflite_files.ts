@@ -77,52 +77,86 @@ function appendZip(model: Uint8Array, files: Record<string, Uint8Array>, absolut
   return out;
 }
 
+/** A field of an operator's options table: its vtable slot in the schema, its scalar type, its value. */
+export interface OptionField { slot: number; kind: 'byte' | 'int' | 'float'; value: number }
+/** An operator: its BuiltinOperator code, tensor indices, and options (the BuiltinOptions union's member number and fields). */
+export interface OpSpec { code: number; inputs: number[]; outputs: number[]; options?: { type: number; fields: OptionField[] } }
+/** A tensor: FLOAT32, or INT32 where its constant data is an Int32Array. */
+export interface TensorSpec { shape: number[]; name?: string; data?: Float32Array | Int32Array }
+
 /**
- * A one-operator segmenter: a float [1, H, W, 3] input, a 1x1 CONV_2D with `weights` (per class:
- * r, g, b) and `bias`, and the class scores [1, H, W, classes] out (with `sigmoid`, through a
- * LOGISTIC: a one-class weight list is a confidence mask as MediaPipe's); with `meta`, TF Lite
- * Support metadata and its packed files.
+ * A one-subgraph model of `tensors` and `ops` (constants in buffers 1, 2, ...), with `inputs` and
+ * `outputs`; with `meta`, TF Lite Support metadata and its packed files.
  */
-export function tinySegmenter(size: [number, number], weights: number[][], bias: number[], meta?: TinyMetadata, sigmoid = false): Uint8Array {
+export function buildTflite(tensors: TensorSpec[], ops: OpSpec[], inputs: number[], outputs: number[], meta?: TinyMetadata): Uint8Array {
   const b = new Builder(1024);
   const s = (v: string) => b.createString(v);
   const ints = (a: number[]) => { b.startVector(4, a.length, 4); for (const v of [...a].reverse()) b.addInt32(v); return b.endVector(); };
   const offs = (a: number[]) => { b.startVector(4, a.length, 4); for (const v of [...a].reverse()) b.addOffset(v); return b.endVector(); };
   const bytes = (a: Uint8Array) => { b.startVector(1, a.length, 16); for (let i = a.length - 1; i >= 0; i--) b.addInt8(a[i]); return b.endVector(); };
-  const f32bytes = (a: number[]) => new Uint8Array(new Float32Array(a).buffer);
-  const classes = weights.length;
-  // Buffer { data 0 }: 0 empty (the convention), 1 the filter [classes, 1, 1, 3], 2 the bias, 3 the metadata.
-  const datas = [f32bytes(weights.flat()), f32bytes(bias), ...(meta ? [meta.raw ?? metadataBuffer(meta)] : [])].map(bytes);
+  // Buffer { data 0 }: buffer 0 empty (the convention), then each constant, then the metadata.
+  const constants = tensors.filter((t) => t.data);
+  const datas = [...constants.map((t) => new Uint8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength)), ...(meta ? [meta.raw ?? metadataBuffer(meta)] : [])].map(bytes);
   b.startObject(3); const empty = b.endObject();
   const buffers = [empty, ...datas.map((d) => { b.startObject(3); b.addFieldOffset(0, d, 0); return b.endObject(); })];
-  // Tensor { shape 0, type 1 (0 = FLOAT32), buffer 2, name 3 }.
-  const tensor = (shape: number[], buffer: number, name: string) => {
-    const sh = ints(shape), n = s(name);
-    b.startObject(4); b.addFieldOffset(0, sh, 0); b.addFieldInt32(2, buffer, 0); b.addFieldOffset(3, n, 0); return b.endObject();
-  };
-  const [h, w] = size;
-  const tensors = offs([tensor([1, h, w, 3], 0, 'image'), tensor([classes, 1, 1, 3], 1, 'filter'), tensor([classes], 2, 'bias'), tensor([1, h, w, classes], 0, 'scores'),
-    ...(sigmoid ? [tensor([1, h, w, classes], 0, 'mask')] : [])]);
-  // Conv2DOptions { padding 0 (0 = SAME), stride_w 1, stride_h 2 }; Operator { opcode_index 0, inputs 1, outputs 2, builtin_options_type 3 (1 = Conv2DOptions), builtin_options 4 }.
-  b.startObject(4); b.addFieldInt8(0, 0, 1); b.addFieldInt32(1, 1, 0); b.addFieldInt32(2, 1, 0); const convOpts = b.endObject();
-  const opIn = ints([0, 1, 2]), opOut = ints([3]);
-  b.startObject(5); b.addFieldInt32(0, 0, 1); b.addFieldOffset(1, opIn, 0); b.addFieldOffset(2, opOut, 0); b.addFieldInt8(3, 1, 0); b.addFieldOffset(4, convOpts, 0); const op = b.endObject();
-  const sigIn = ints([3]), sigOut = ints([4]);
-  const ops = offs(sigmoid ? [op, (() => { b.startObject(5); b.addFieldInt32(0, 1, 0); b.addFieldOffset(1, sigIn, 0); b.addFieldOffset(2, sigOut, 0); return b.endObject(); })()] : [op]);
-  // SubGraph { tensors 0, inputs 1, outputs 2, operators 3 }; OperatorCode { deprecated_builtin_code 0, builtin_code 3 } (3 = CONV_2D, 14 = LOGISTIC).
-  const gi = ints([0]), go = ints([sigmoid ? 4 : 3]);
-  b.startObject(4); b.addFieldOffset(0, tensors, 0); b.addFieldOffset(1, gi, 0); b.addFieldOffset(2, go, 0); b.addFieldOffset(3, ops, 0); const sg = b.endObject();
-  const opcode = (n: number) => { b.startObject(4); b.addFieldInt8(0, n, 0); b.addFieldInt32(3, n, 0); return b.endObject(); };
-  const opcodes = sigmoid ? [opcode(3), opcode(14)] : [opcode(3)];
-  // Metadata { name 0, buffer 1 }.
+  // Tensor { shape 0, type 1 (0 = FLOAT32, 2 = INT32), buffer 2, name 3 }.
+  const tensorOffs = tensors.map((t, i) => {
+    const sh = ints(t.shape), n = s(t.name ?? `t${i}`);
+    b.startObject(4); b.addFieldOffset(0, sh, 0); b.addFieldInt8(1, t.data instanceof Int32Array ? 2 : 0, 0);
+    b.addFieldInt32(2, t.data ? 1 + constants.indexOf(t) : 0, 0); b.addFieldOffset(3, n, 0); return b.endObject();
+  });
+  // Operator { opcode_index 0, inputs 1, outputs 2, builtin_options_type 3, builtin_options 4 }.
+  const codes = [...new Set(ops.map((o) => o.code))];
+  const opOffs = ops.map((o) => {
+    let opts = 0;
+    if (o.options) {
+      b.startObject(Math.max(0, ...o.options.fields.map((f) => f.slot + 1)));
+      for (const f of o.options.fields) {
+        if (f.kind === 'byte') b.addFieldInt8(f.slot, f.value, f.value + 1);
+        else if (f.kind === 'int') b.addFieldInt32(f.slot, f.value, f.value + 1);
+        else b.addFieldFloat32(f.slot, f.value, f.value + 1);
+      }
+      opts = b.endObject();
+    }
+    const oi = ints(o.inputs), oo = ints(o.outputs);
+    b.startObject(5); b.addFieldInt32(0, codes.indexOf(o.code), -1); b.addFieldOffset(1, oi, 0); b.addFieldOffset(2, oo, 0);
+    if (o.options) { b.addFieldInt8(3, o.options.type, 0); b.addFieldOffset(4, opts, 0); }
+    return b.endObject();
+  });
+  // SubGraph { tensors 0, inputs 1, outputs 2, operators 3 }.
+  const tv = offs(tensorOffs), gi = ints(inputs), go = ints(outputs), ov = offs(opOffs);
+  b.startObject(4); b.addFieldOffset(0, tv, 0); b.addFieldOffset(1, gi, 0); b.addFieldOffset(2, go, 0); b.addFieldOffset(3, ov, 0); const sg = b.endObject();
+  // OperatorCode { deprecated_builtin_code 0 (127 for codes past it), builtin_code 3 }.
+  const codeOffs = codes.map((c) => { b.startObject(4); b.addFieldInt8(0, Math.min(c, 127), -1); b.addFieldInt32(3, c, -1); return b.endObject(); });
+  // Metadata { name 0, buffer 1 }: the metadata is the last buffer.
   let metaVec = 0;
-  if (meta) { const n = s('TFLITE_METADATA'); b.startObject(2); b.addFieldOffset(0, n, 0); b.addFieldInt32(1, 3, 0); metaVec = offs([b.endObject()]); }
-  const codes = offs(opcodes), sgs = offs([sg]), bufs = offs(buffers), desc = s('built here');
+  if (meta) { const n = s('TFLITE_METADATA'); b.startObject(2); b.addFieldOffset(0, n, 0); b.addFieldInt32(1, buffers.length - 1, 0); metaVec = offs([b.endObject()]); }
+  const cv = offs(codeOffs), sgs = offs([sg]), bufs = offs(buffers), desc = s('built here');
   // Model { version 0, operator_codes 1, subgraphs 2, description 3, buffers 4, metadata_buffer 5, metadata 6 }.
-  b.startObject(7); b.addFieldInt32(0, 3, 0); b.addFieldOffset(1, codes, 0); b.addFieldOffset(2, sgs, 0); b.addFieldOffset(3, desc, 0); b.addFieldOffset(4, bufs, 0);
+  b.startObject(7); b.addFieldInt32(0, 3, 0); b.addFieldOffset(1, cv, 0); b.addFieldOffset(2, sgs, 0); b.addFieldOffset(3, desc, 0); b.addFieldOffset(4, bufs, 0);
   if (meta) b.addFieldOffset(6, metaVec, 0);
   b.finish(b.endObject(), 'TFL3');
   const model = b.asUint8Array();
   const packed = meta?.labels?.text != null ? { [meta.labels.file]: new TextEncoder().encode(meta.labels.text) } : null;
   return packed ? appendZip(model, packed, !!meta?.absoluteOffsets) : model;
+}
+
+/** BuiltinOperator codes of the operators the tests build. */
+export const OP = { CONV_2D: 3, DEPTH_TO_SPACE: 5, LOGISTIC: 14, MAX_POOL_2D: 17, SOFTMAX: 25, TANH: 28, PAD: 34, DIV: 42, PRELU: 54, MAXIMUM: 55, MINIMUM: 57, PADV2: 60, TRANSPOSE_CONV: 67, LEAKY_RELU: 98, MIRROR_PAD: 100, ELU: 111 } as const;
+
+/**
+ * A one-operator segmenter: a float [1, H, W, 3] input, a 1x1 CONV_2D (SAME, stride 1) with
+ * `weights` (per class: r, g, b) and `bias`, and the class scores [1, H, W, classes] out (with
+ * `sigmoid`, through a LOGISTIC: a one-class weight list is a confidence mask as MediaPipe's);
+ * with `meta`, TF Lite Support metadata and its packed files.
+ */
+export function tinySegmenter(size: [number, number], weights: number[][], bias: number[], meta?: TinyMetadata, sigmoid = false): Uint8Array {
+  const [h, w] = size, classes = weights.length;
+  const tensors: TensorSpec[] = [
+    { shape: [1, h, w, 3], name: 'image' }, { shape: [classes, 1, 1, 3], name: 'filter', data: Float32Array.from(weights.flat()) },
+    { shape: [classes], name: 'bias', data: Float32Array.from(bias) }, { shape: [1, h, w, classes], name: 'scores' }, { shape: [1, h, w, classes], name: 'mask' },
+  ];
+  // Conv2DOptions { padding 0, stride_w 1, stride_h 2 } (BuiltinOptions 1).
+  const conv: OpSpec = { code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } };
+  return buildTflite(sigmoid ? tensors : tensors.slice(0, 4), sigmoid ? [conv, { code: OP.LOGISTIC, inputs: [3], outputs: [4] }] : [conv], [0], [sigmoid ? 4 : 3], meta);
 }
