@@ -15,6 +15,8 @@ export interface TfliteOnnx {
   onnx: Uint8Array;
   /** The input's [height, width] and the output's channel count (classes). */
   size: [number, number]; classes: number;
+  /** The output map's [height, width] at the input's own size (a strided graph's is smaller). */
+  outSize: [number, number];
   /** What the output holds: class logits, or probabilities (a softmax or sigmoid the graph ends in). */
   output: 'logits' | 'probabilities';
   /** Learned values: the elements of the constants of rank 1 and more (weights, biases, scales), float or integer. */
@@ -270,12 +272,16 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
   names.set(g.inputs[0], qdq ? fakeQuant(g.inputs[0], 'input') : 'input');
   noteSize(g.inputs[0], 'input');
   const skip = new Set<number>();
+  /** Tensors that are a map flattened to [1, H*W, C] in the file, kept [1, C, H, W] here: their [H, W]. */
+  const flattened = new Map<number, [number, number]>();
   let argmaxInput = -1;
   for (const o of g.operators) {
     at.op = o.index;
     if (skip.has(o.index)) continue;
     const out = o.outputs[0];
     const [a, b] = o.inputs;
+    // A flattened map is another layout: only what reads values one by one, or along the channels, follows it.
+    if (o.inputs.some((i) => flattened.has(i)) && !['SOFTMAX', 'LOGISTIC', 'RESHAPE', 'ARG_MAX', 'DEQUANTIZE', 'QUANTIZE'].includes(o.op)) unsupported(o, 'after a RESHAPE that flattens the map is not supported');
     let y: string;
     switch (o.op) {
       case 'DEQUANTIZE': if (isConst(out)) continue; y = value(a); break; // weights: folded where used
@@ -333,10 +339,21 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
         break;
       }
       case 'SOFTMAX': {
-        // Over the last (channel) axis: ONNX's axis 1 in NCHW.
+        // Over the last (channel) axis: ONNX's axis 1 in NCHW (a flattened map is still NCHW here).
         const beta = Number(o.options?.beta ?? 1), rank = T(a).shape.length;
         const x = beta === 1 ? value(a) : node('Mul', [value(a), constant('beta', new Float32Array([beta]), [])]);
-        y = node('Softmax', [x], [int('axis', rank === 4 ? 1 : rank - 1)]);
+        y = node('Softmax', [x], [int('axis', rank === 4 || flattened.has(a) ? 1 : rank - 1)]);
+        break;
+      }
+      case 'RESHAPE': {
+        // Keras segmenters (image-segmentation-keras's among them) end in Reshape((H*W, C)) and a
+        // softmax: the map's rows and columns flattened, which the NCHW value need not do.
+        const inS = T(a).shape, outS = T(out).shape;
+        const same = outS.length === inS.length && outS.every((d, i) => d === inS[i]);
+        const flat = inS.length === 4 && outS.length === 3 && outS[0] === inS[0] && outS[1] === inS[1] * inS[2] && outS[2] === inS[3];
+        if (!same && !flat) unsupported(o, `from [${inS.join(', ')}] to [${outS.join(', ')}] is not supported (only flattening a map's rows and columns, [1, H, W, C] to [1, H*W, C])`);
+        if (flat) flattened.set(out, [inS[1], inS[2]]);
+        y = value(a);
         break;
       }
       case 'PAD': case 'PADV2': case 'MIRROR_PAD': {
@@ -406,6 +423,8 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
     }
     names.set(out, fakeQuant(out, y));
     noteSize(out, names.get(out)!);
+    const flatIn = o.inputs.find((i) => flattened.has(i));
+    if (flatIn !== undefined && !flattened.has(out)) flattened.set(out, flattened.get(flatIn)!);
   }
   at.op = -1;
   // The output: the scores ARG_MAX reads; a one-channel sigmoid as the two class scores [0, z].
@@ -413,7 +432,7 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
   let output: TfliteOnnx['output'] = 'logits';
   let result = names.get(outT)!;
   const p = producer.get(outT);
-  const channels = T(outT).shape[3] ?? 1;
+  const channels = T(outT).shape.at(-1) ?? 1;
   if (p?.op === 'LOGISTIC' && channels === 1) {
     const z = names.get(p.inputs[0])!;
     result = node('Concat', [node('Sub', [z, z]), z], [int('axis', 1)]);
@@ -432,5 +451,6 @@ function convert(g: TfliteGraph, file: string, at: { op: number }, options: Tfli
   const model: O.IModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: 14 }], producerName: 'pixelwise (TFLite import)', graph };
   // Weights and biases, float or kept 8-bit / int32 (--qdq); scalars (scales, zero points) are not parameters.
   const parameters = inits.filter((i) => [FLOAT, UINT8, INT8, INT32].includes(i.dataType!) && (i.dims?.length ?? 0) > 0).reduce((n, i) => n + i.dims!.reduce((a, b) => a * Number(b), 1), 0);
-  return { onnx: onnx.ModelProto.encode(model).finish(), size: [h, w], classes, output, parameters };
+  const outSize = flattened.get(outT) ?? [T(outT).shape[1], T(outT).shape[2]] as [number, number];
+  return { onnx: onnx.ModelProto.encode(model).finish(), size: [h, w], outSize, classes, output, parameters };
 }

@@ -142,7 +142,7 @@ export function buildTflite(tensors: TensorSpec[], ops: OpSpec[], inputs: number
 }
 
 /** BuiltinOperator codes of the operators the tests build. */
-export const OP = { CONV_2D: 3, DEPTH_TO_SPACE: 5, LOGISTIC: 14, MAX_POOL_2D: 17, SOFTMAX: 25, TANH: 28, PAD: 34, DIV: 42, PRELU: 54, MAXIMUM: 55, MINIMUM: 57, PADV2: 60, TRANSPOSE_CONV: 67, LEAKY_RELU: 98, MIRROR_PAD: 100, ELU: 111 } as const;
+export const OP = { CONV_2D: 3, RESHAPE: 22, DEPTH_TO_SPACE: 5, LOGISTIC: 14, MAX_POOL_2D: 17, SOFTMAX: 25, TANH: 28, PAD: 34, DIV: 42, PRELU: 54, MAXIMUM: 55, MINIMUM: 57, PADV2: 60, TRANSPOSE_CONV: 67, LEAKY_RELU: 98, MIRROR_PAD: 100, ELU: 111 } as const;
 
 /**
  * A one-operator segmenter: a float [1, H, W, 3] input, a 1x1 CONV_2D (SAME, stride 1) with

@@ -331,3 +331,33 @@ test('tflite import: metadata that cannot be used (a label file not packed or of
   assert.equal(zeroStd.r.status, 0, zeroStd.r.stderr);
   assert.equal(zeroStd.r.stderr, '', 'the metadata\'s normalisation is not read when --mean and --std give it');
 });
+
+test('tflite import: a graph whose scores come at a fraction of its input (strided, then Reshape((H*W, C)) and a softmax, as image-segmentation-keras models end) is a package of output.scale whose label maps follow the image; --input-size takes multiples of that fraction', async () => {
+  const { buildTflite, OP } = await import('../formats/tflite_files.ts');
+  const { openSegmenter } = await import('../../src/inference/open.ts');
+  const d = tempDir(), file = path.join(d, 'isk.tflite');
+  // image 8x8 -> 1x1 conv (class 0 scores red, class 1 blue, strongly) -> 2x2 max pool, stride 2 -> [1, 16, 2] -> softmax.
+  const tensors = [{ shape: [1, 8, 8, 3], name: 'image' }, { shape: [2, 1, 1, 3], data: Float32Array.of(8, 0, 0, 0, 0, 8) }, { shape: [2], data: Float32Array.of(0, 0) },
+    { shape: [1, 8, 8, 2] }, { shape: [1, 4, 4, 2] }, { shape: [3], data: Int32Array.of(1, 16, 2) }, { shape: [1, 16, 2] }, { shape: [1, 16, 2], name: 'probabilities' }];
+  const pool = { type: 5, fields: [1, 2, 2, 2, 2].map((value, slot) => ({ slot, kind: (slot ? 'int' : 'byte') as 'int' | 'byte', value })) };
+  fs.writeFileSync(file, buildTflite(tensors, [
+    { code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } },
+    { code: OP.MAX_POOL_2D, inputs: [3], outputs: [4], options: pool }, { code: OP.RESHAPE, inputs: [4, 5], outputs: [6] },
+    { code: OP.SOFTMAX, inputs: [6], outputs: [7], options: { type: 9, fields: [{ slot: 0, kind: 'float', value: 1 }] } },
+  ], [0], [7]));
+  const r = cli('import', '--from', file, '--mean', '0,0,0', '--std', '1,1,1', '--out', path.join(d, 'pkg'));
+  assert.equal(r.status, 0, r.stderr);
+  const seg = await openSegmenter(path.join(d, 'pkg'));
+  assert.deepEqual(seg.card.output, { kind: 'probabilities', resizeBack: 'scores', scale: 2 });
+  // A 12x10 photo, red on the left 5 columns and blue on the right: the label map follows it at the photo's size.
+  const [w, h] = [12, 10], data = new Uint8Array(w * h * 3);
+  for (let p = 0; p < w * h; p++) data[3 * p + ((p % w) < 6 ? 0 : 2)] = 255;
+  const [labels] = await seg.predictBatch([{ data, width: w, height: h }]);
+  assert.deepEqual([...labels], Array.from({ length: w * h }, (_, p) => ((p % w) < 6 ? 0 : 1)));
+  await seg.dispose();
+  const big = cli('import', '--from', file, '--mean', '0,0,0', '--std', '1,1,1', '--input-size', '16x12', '--out', path.join(d, 'big'));
+  assert.equal(big.status, 0, big.stderr);
+  const odd = cli('import', '--from', file, '--mean', '0,0,0', '--std', '1,1,1', '--input-size', '9x9', '--out', path.join(d, 'odd'));
+  assert.notEqual(odd.status, 0);
+  assert.match(odd.stderr, /^pixelwise: --input-size 9x9: this graph's scores come at 1\/2 of its input: give sides that are multiples of 2\n$/);
+});

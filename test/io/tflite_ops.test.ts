@@ -172,3 +172,22 @@ test('tflite ops: MIRROR_PAD in SYMMETRIC mode is one line naming the operator',
   const file = buildTflite(tensors, [{ code: OP.MIRROR_PAD, inputs: [0, 1], outputs: [2], options: opts(77, [{ slot: 0, kind: 'byte', value: 1 }]) }], [0], [2]);
   assert.throws(() => tfliteToOnnx(readTflite(file, 'sym.tflite'), 'sym.tflite'), { message: 'sym.tflite: operator 0 (MIRROR_PAD) in SYMMETRIC mode is not supported (REFLECT is)' });
 });
+
+test('tflite ops: RESHAPE that flattens the map ([1, H, W, C] to [1, H*W, C]) then SOFTMAX, as Keras segmenters end, gives the map\'s probabilities; another reshape is one line', async () => {
+  const [h, w, c] = [3, 4, 5];
+  // ReshapeOptions { new_shape 0 } is optional: the output tensor's shape says it.
+  const { got, mid, output } = await run([h, w], c, [1, h * w, c], (m, out) => ({
+    tensors: [{ shape: [3], data: i32([1, h * w, c]) }, { shape: [1, h * w, c], name: 'flat' }],
+    ops: [{ code: OP.RESHAPE, inputs: [m, 4], outputs: [5] }, { code: OP.SOFTMAX, inputs: [5], outputs: [out], options: opts(9, [{ slot: 0, kind: 'float', value: 1 }]) }],
+  }));
+  const want: Nhwc = { v: new Float32Array(h * w * c), shape: [1, h, w, c] };
+  for (let p = 0; p < h * w; p++) {
+    const e = Array.from({ length: c }, (_, k) => Math.exp(mid.v[p * c + k])), sum = e.reduce((x, y) => x + y);
+    e.forEach((v, k) => { want.v[p * c + k] = v / sum; });
+  }
+  close(got, want, 'reshape + softmax');
+  assert.equal(output, 'probabilities');
+  const tensors: TensorSpec[] = [{ shape: [1, 2, 2, 3] }, { shape: [2], data: i32([4, 3]) }, { shape: [4, 3] }];
+  const file = buildTflite(tensors, [{ code: OP.RESHAPE, inputs: [0, 1], outputs: [2] }], [0], [2]);
+  assert.throws(() => tfliteToOnnx(readTflite(file, 'r.tflite'), 'r.tflite'), { message: 'r.tflite: operator 0 (RESHAPE) from [1, 2, 2, 3] to [4, 3] is not supported (only flattening a map\'s rows and columns, [1, H, W, C] to [1, H*W, C])' });
+});

@@ -31,6 +31,7 @@ function variantGraph(file: string, main: ReturnType<typeof tfliteToOnnx> & { qd
   try { bytes = fs.readFileSync(file); } catch { throw new UserError(`--variant ${file}: file not found or not readable`); }
   const net = tfliteToOnnx(readTflite(bytes, file), file, { qdq: main.qdq });
   if (net.classes !== main.classes || net.output !== main.output) throw new UserError(`--variant ${file}: gives ${net.classes} ${net.output} where the main graph gives ${main.classes} ${main.output}; a variant is the same model at another size`);
+  if (net.size[0] * main.outSize[0] !== net.outSize[0] * main.size[0] || net.size[1] * main.outSize[1] !== net.outSize[1] * main.size[1]) throw new UserError(`--variant ${file}: its ${net.outSize.join('x')} output for its ${net.size.join('x')} input is another fraction of it than the main graph's ${main.outSize.join('x')} for ${main.size.join('x')}`);
   if (net.size[0] === main.size[0] && net.size[1] === main.size[1]) throw new UserError(`--variant ${file}: has the main graph's own size ${net.size[1]}x${net.size[0]}`);
   return { onnx: `model-${net.size[0]}x${net.size[1]}.onnx`, size: net.size, bytes: net.onnx };
 }
@@ -128,6 +129,10 @@ export async function runTflite(o: Opts): Promise<void> {
   // The converted graph must load in ONNX Runtime before anything is written, and give one score
   // map per pixel at the size it will be run at.
   const size = o.inputSize ?? net.size;
+  // A strided graph's scores come at 1/scale of its input (output.scale): a whole fraction, the same on both sides.
+  const scale = net.size[0] / net.outSize[0];
+  if (!Number.isInteger(scale) || net.size[1] / net.outSize[1] !== scale) throw new UserError(`${o.from}: the graph's ${net.outSize.join('x')} output for its ${net.size.join('x')} input is not one whole fraction of it on both sides; such a graph is not supported`);
+  if (size.some((v) => v % scale)) throw new UserError(`--input-size ${size.join('x')}: this graph's scores come at 1/${scale} of its input: give sides that are multiples of ${scale}`);
   if (size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
   if (o.arch) { await intoNetwork(o, graph, bytes, classes, norm, preset, size, meta); return; }
   let ran: Float32Array;
@@ -138,7 +143,10 @@ export async function runTflite(o: Opts): Promise<void> {
     if (o.inputSize) throw new UserError(`--input-size ${size.join('x')}: the graph does not run at that size (${(e as Error).message.split('\n')[0]}); it may need its own size ${net.size.join('x')}`);
     throw new UserError(`${o.from}: the converted graph does not load in ONNX Runtime (${(e as Error).message}); the file may be damaged`);
   }
-  if (ran.length !== net.classes * size[0] * size[1]) throw new UserError(`--input-size ${size.join('x')}: the graph gives ${ran.length / net.classes} score pixels for ${size[0] * size[1]} input pixels; it needs its own size ${net.size.join('x')}`);
+  if (ran.length !== net.classes * (size[0] / scale) * (size[1] / scale)) {
+    if (!o.inputSize) throw new UserError(`${o.from}: the converted graph gives ${ran.length / net.classes} score pixels where the file's output is ${net.outSize.join('x')}; the file may be damaged`);
+    throw new UserError(`--input-size ${size.join('x')}: the graph gives ${ran.length / net.classes} score pixels for ${size[0] * size[1]} input pixels${scale > 1 ? ` (1/${scale} of each side would be ${(size[0] / scale) * (size[1] / scale)})` : ''}; it needs its own size ${net.size.join('x')}`);
+  }
   const variants = (o.variant ?? []).map((file) => variantGraph(file, { ...net, qdq: o.qdq }));
   // The card is made (and checked) before anything is written.
   const card = buildCard({
@@ -146,8 +154,9 @@ export async function runTflite(o: Opts): Promise<void> {
     ...(fromInput ? { precision: 'int8' as const } : {}),
     ...(variants.length ? { variants: variants.map((v) => ({ onnx: v.onnx, size: v.size })) } : {}),
     input: { normalization: norm, stride: 1, rule: { kind: 'fixed', size, filter: 'pillow' } },
-    // The graph's own size decides the label: the label map goes back by nearest neighbour.
-    output: { kind: net.output, resizeBack: 'labels' },
+    // The graph's own size decides the label: the label map goes back by nearest neighbour; scores
+    // at a fraction of the input go back bilinearly (nearest from a coarser grid would draw blocks).
+    output: { kind: net.output, resizeBack: scale > 1 ? 'scores' : 'labels', ...(scale > 1 ? { scale } : {}) },
     licence: o.licence ?? preset?.licence ?? meta.licence ?? 'unknown: set --licence', source: o.source ?? preset?.source ?? meta.source ?? path.basename(o.from),
     notes: preset?.notes, scores: preset?.scores,
     provenance: { file: path.basename(o.from), sha256: crypto.createHash('sha256').update(bytes).digest('hex'), command: `pixelwise import ${commandArgs(process.argv, 'import')}` },
