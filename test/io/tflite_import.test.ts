@@ -361,3 +361,25 @@ test('tflite import: a graph whose scores come at a fraction of its input (strid
   assert.notEqual(odd.status, 0);
   assert.match(odd.stderr, /^pixelwise: --input-size 9x9: this graph's scores come at 1\/2 of its input: give sides that are multiples of 2\n$/);
 });
+
+test('tflite import: an 8-bit input reads the image as TFLite\'s conventions feed it (uint8: the pixel; int8: the pixel less 128), so that uint8 and int8 graphs of one model give one label map', async () => {
+  const { buildTflite, OP } = await import('../formats/tflite_files.ts');
+  const { openSegmenter } = await import('../../src/inference/open.ts');
+  const d = tempDir(), [w, h] = [4, 2], data = new Uint8Array(w * h * 3);
+  const reds = [0, 100, 127, 128, 140, 200, 250, 255];
+  reds.forEach((r, p) => { data[3 * p] = r; data[3 * p + 1] = 255 - r; data[3 * p + 2] = 77; });
+  // The model saw values in [0, 1]: class 1 scores red - 0.5, class 0 zero.
+  const expected = reds.map((r) => (r / 255 - 0.5 > 0 ? 1 : 0));
+  for (const [type, zeroPoint] of [['UINT8', 0], ['INT8', -128]] as const) {
+    const file = path.join(d, `${type}.tflite`);
+    fs.writeFileSync(file, buildTflite([{ shape: [1, h, w, 3], name: 'image', type, quant: { scale: 1 / 255, zeroPoint } },
+      { shape: [2, 1, 1, 3], data: Float32Array.of(0, 0, 0, 1, 0, 0) }, { shape: [2], data: Float32Array.of(0, -0.5) }, { shape: [1, h, w, 2], name: 'scores' }],
+    [{ code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } }], [0], [3]));
+    const r = cli('import', '--from', file, '--out', path.join(d, type));
+    assert.equal(r.status, 0, r.stderr);
+    const seg = await openSegmenter(path.join(d, type));
+    const [labels] = await seg.predictBatch([{ data, width: w, height: h }]);
+    assert.deepEqual([...labels], expected, type);
+    await seg.dispose();
+  }
+});

@@ -115,10 +115,12 @@ export async function runTflite(o: Opts): Promise<void> {
   const numClasses = o.classes ?? preset?.classes.length ?? net.classes;
   if (numClasses !== net.classes) throw new UserError(`--classes ${numClasses}: the graph gives ${net.classes} class scores`);
   const input = graph.tensors[graph.inputs[0]];
-  // An 8-bit input reads pixel q as (q - zero point) * scale: mean zp / 255, std 1 / (255 scale).
+  // An 8-bit input takes the pixel p as q = p (uint8) or q = p - 128 (int8, TFLite's convention for
+  // int8 images), whose value is (q - zero point) * scale: mean (zp + 128 if int8) / 255, std 1 / (255 scale).
   const q = input.quantization;
+  const zp = q ? q.zeroPoint[0] + (input.type === 'INT8' ? 128 : 0) : 0;
   const fromInput: Normalization | undefined = q && (input.type === 'UINT8' || input.type === 'INT8')
-    ? { mean: [0, 1, 2].map(() => q.zeroPoint[0] / 255) as [number, number, number], std: [0, 1, 2].map(() => 1 / (255 * q.scale[0])) as [number, number, number] } : undefined;
+    ? { mean: [0, 1, 2].map(() => zp / 255) as [number, number, number], std: [0, 1, 2].map(() => 1 / (255 * q.scale[0])) as [number, number, number] } : undefined;
   const meta = fromMetadata(graph, o.from, net.classes, { classes: !preset && !o.classFile, normalization: !o.mean && !o.std && !preset?.normalization && !fromInput });
   const classes = preset && !o.classFile ? preset.classes : o.classFile ? classesForGraph(numClasses, o.classFile) : meta.classes ?? resolveClasses(numClasses);
   if (classes.length !== net.classes) throw new UserError(`${o.preset ? `--preset ${o.preset}` : '--class-file'}: ${classes.length} classes for a graph of ${net.classes} class scores`);
