@@ -12,8 +12,8 @@ export interface Opts { from: string; arch?: string; widthMult?: number; onnx: b
 
 export function importCommand(): Command {
   return addArchOptions(new Command('import')
-    .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint, a TensorFlow Lite model (.tflite), a Keras model (.keras, .h5) or an ONNX graph (.onnx, or a Hugging Face / transformers.js model folder) into a pixelwise model package')
-    .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors; PyTorch layout and names), TensorFlow Lite model (.tflite), Keras model saved whole (Keras 3 .keras; Keras 2 .h5, .hdf5), ONNX graph (.onnx), or a folder holding model.onnx or onnx/model.onnx with config.json and preprocessor_config.json')
+    .description('turn a PyTorch (.pth/.pt) or safetensors checkpoint, a TensorFlow Lite model (.tflite), a Keras model (.keras, .h5), a TF.js layers model (model.json) or an ONNX graph (.onnx, or a Hugging Face / transformers.js model folder) into a pixelwise model package')
+    .requiredOption('--from <file>', 'checkpoint (.pth, .pt, .safetensors; PyTorch layout and names), TensorFlow Lite model (.tflite), Keras model saved whole (Keras 3 .keras; Keras 2 .h5, .hdf5), TF.js layers model (model.json with its .bin shards, or its folder), ONNX graph (.onnx), or a folder holding model.onnx or onnx/model.onnx with config.json and preprocessor_config.json')
     .option('--arch <name>', 'architecture the checkpoint is for (a preset may name it; see `pixelwise models`)')
     .option('--preset <name>', `architecture, classes, normalisation, input rule and licence: ${presetNames().join(', ')}; for .tflite: ${Object.keys(TFLITE_PRESETS).join(', ')}; for .onnx, .keras and .h5 (how its authors' tool prepares images and reads results): ${Object.keys(ONNX_PRESETS).join(', ')}`)
     .option('--classes <n>', 'number of classes (without a preset)', parsePositiveInt)

@@ -1,6 +1,6 @@
 // A Keras 2 model saved whole in HDF5 (model.save('m.h5'), ModelCheckpoint's .hdf5: the model_config
 // JSON as a root attribute, the weights under model_weights/), or a Keras 3 archive read into the
-// same form (keras3.ts), as an ONNX graph, with no Python: the
+// same form (keras3.ts), or a TF.js layers model (model.json and its shards: tfjs_layers.ts), as an ONNX graph, with no Python: the
 // config is flattened (nested Functional and Sequential models inlined), its tail cut where it only
 // reshapes or softmaxes the scores, rebuilt by tfjs-layers (a port of Keras that reads its configs),
 // the weights set by layer and weight name (a Keras 3 archive's by position), and written out by the same exporter as pixelwise's own
@@ -12,6 +12,7 @@ import { exportNetworkOnnx } from './onnx_export.js';
 import { readKerasH5 } from './encoder_weights.js';
 import { readHdf5 } from './hdf5.js';
 import { readKerasArchive } from './keras3.js';
+import { readTfjsLayersModel } from './tfjs_layers.js';
 import { UserError } from '../util/errors.js';
 
 type Json = Record<string, unknown>;
@@ -227,14 +228,19 @@ function normalizationWeights(file: string, e: Entry, tensors: Tensors): void {
   tensors.set(`${e.name}/bias`, { shape: [mean.length], data: Float32Array.from(mean, (m, i) => -m * scale[i]) });
 }
 
-/** A Keras model file (Keras 2 HDF5, or a Keras 3 .keras archive: keras3.ts) as an ONNX graph (NCHW, its scores before any final softmax). */
+/** A Keras model file (Keras 2 HDF5, a Keras 3 .keras archive: keras3.ts, a TF.js layers model.json: tfjs_layers.ts) as an ONNX graph (NCHW, its scores before any final softmax). */
 export async function kerasToOnnx(file: string): Promise<KerasGraph> {
   // Where each layer's weights come from: Keras 2's by layer and weight name, a Keras 3 archive's
   // by layer and position.
   let config: Json, kerasVersion: string, weightOf: (layer: string, index: number, base: string) => { key: string; t: Tensor | undefined };
   let named: Tensors | null = null;
   let readNormalization = (e: Entry) => normalizationWeights(file, e, named!);
-  if (/\.keras$/i.test(file)) {
+  if (/\.json$/i.test(file)) {
+    const m = readTfjsLayersModel(file);
+    ({ config, kerasVersion } = m);
+    named = m.weights;
+    weightOf = (layer, _index, base) => ({ key: `${layer}/${base} in its weightsManifest`, t: named?.get(`${layer}/${base}`) });
+  } else if (/\.keras$/i.test(file)) {
     const archive = await readKerasArchive(file);
     ({ config, kerasVersion } = archive);
     weightOf = (layer, index, base) => ({ key: `variable ${index} of ${layer} in model.weights.h5`, t: named?.get(`${layer}/${base}`) ?? archive.variable(layer, index) });
@@ -319,7 +325,7 @@ export async function kerasToOnnx(file: string): Promise<KerasGraph> {
     net = await tfl.models.modelFromJSON({ modelTopology: { class_name: 'Functional', config: { name: 'model', layers: entries.flatMap(forTfjs), input_layers: [[input.name, 0, 0]], output_layers: [[out.layer, 0, out.tensor]] } } } as unknown as tf.io.ModelJSON);
   } catch (e) { throw new UserError(`${file}: tfjs-layers cannot rebuild the model (${(e as Error).message.split('\n')[0]}); convert it to ONNX (tf2onnx) and import that`); }
   try {
-    if (!/\.keras$/i.test(file)) named = await readKerasH5(file);
+    if (/\.(h5|hdf5)$/i.test(file)) named = await readKerasH5(file);
     for (const e of entries) if (e.class_name === 'Normalization') readNormalization(e);
     for (const layer of net.layers) {
       if (!layer.weights.length) continue;

@@ -11,6 +11,7 @@ import { buildCard } from '../../models/card.js';
 import { findPreset, presetNames } from '../../models/presets.js';
 import { exportOnnx } from '../../io/onnx_export.js';
 import { kerasToOnnx } from '../../io/keras_model.js';
+import { isTfjsModelJson } from '../../io/tfjs_layers.js';
 import { RAW_PIXELS } from '../../data/normalize.js';
 import { isDir, writeFileAtomic } from '../../util/fs.js';
 import { readForeignCheckpoint } from '../../formats/pytorch.js';
@@ -37,12 +38,18 @@ export async function run(o: Opts): Promise<void> {
   if (o.padMultiple && !foreign.isOnnxSource(o.from)) throw new UserError(`--pad-multiple: only for ONNX graphs (--from X.onnx or a model folder); ${/\.tflite$/i.test(o.from) ? 'a TensorFlow Lite graph runs at its own size (or --input-size)' : 'a checkpoint\'s network pads to its own stride'}`);
   if (/\.tflite$/i.test(o.from)) { await (await import('./import_tflite.js')).runTflite(o); return; }
   if (foreign.isOnnxSource(o.from)) { await foreign.runOnnx(o); return; }
-  if (/\.(h5|hdf5|keras)$/i.test(o.from)) {
-    if (!fs.existsSync(o.from)) throw new UserError(`--from ${o.from}: file not found`);
+  // A TF.js layers model: its model.json, or the folder holding it.
+  const tfjs = isDir(o.from) && isTfjsModelJson(path.join(o.from, 'model.json')) ? path.join(o.from, 'model.json') : o.from;
+  if (/\.json$/i.test(tfjs) && !isTfjsModelJson(tfjs)) {
+    throw new UserError(`--from ${o.from}: ${fs.existsSync(tfjs) ? 'a JSON file that is not a TF.js model (no modelTopology and weightsManifest); pixelwise imports TF.js layers models, and model files of the other kinds by their extension' : 'file not found'}`);
+  }
+  if (/\.(h5|hdf5|keras|json)$/i.test(tfjs)) {
+    if (!fs.existsSync(tfjs)) throw new UserError(`--from ${o.from}: file not found`);
     await initEngine('wasm');
-    const keras = await kerasToOnnx(o.from);
+    const keras = await kerasToOnnx(tfjs);
     await foreign.runOnnx(o, {
-      onnx: keras.onnx, file: o.from, sha256: crypto.createHash('sha256').update(fs.readFileSync(o.from)).digest('hex'), what: `Keras ${keras.kerasVersion}`, changes: keras.changes,
+      onnx: keras.onnx, file: tfjs, sha256: crypto.createHash('sha256').update(fs.readFileSync(tfjs)).digest('hex'),
+      what: /\.json$/i.test(tfjs) ? `TF.js layers model (${keras.kerasVersion})` : `Keras ${keras.kerasVersion}`, changes: keras.changes,
       ...(keras.rawPixels ? { normalization: { value: RAW_PIXELS, why: `Its first layer, ${keras.rawPixels}, takes pixel values 0..255: they are given as they are.` } } : {}),
     });
     return;
