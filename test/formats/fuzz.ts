@@ -15,6 +15,7 @@ import { OnnxNetwork } from '../../src/inference/onnx_runtime.ts';
 import { linearResizeTail } from '../../src/inference/onnx_tail.ts';
 import { readTflite } from '../../src/formats/tflite.ts';
 import { tinySegmenter } from './tflite_files.ts';
+import { readTfjsLayersModel } from '../../src/io/tfjs_layers.ts';
 import { tfliteToOnnx } from '../../src/io/tflite_onnx.ts';
 import { adaptInput, adaptOutput, readForeignOnnx } from '../../src/io/onnx_foreign.ts';
 
@@ -75,6 +76,10 @@ export async function targets(dir: string): Promise<Target[]> {
     { name: 'TensorFlow Lite model', seed: fs.readFileSync(SELFIE), read: (b) => readTflite(b, 'fuzz.tflite') },
     // A model with TF Lite Support metadata and its label file packed after it (a zip).
     { name: 'TensorFlow Lite model with metadata', seed: tinySegmenter([2, 2], [[0, 0, 0], [1, 0, 0]], [0, 0], { name: 'fuzz', license: 'MIT', mean: [127.5], std: [127.5], labels: { file: 'labels.txt', text: 'background\nperson\n' } }), read: (b) => readTflite(b, 'fuzz.tflite') },
+    // A TF.js layers model.json (its manifest read against the shard beside it: quantised and float weights).
+    { name: 'TF.js layers model.json', seed: new TextEncoder().encode(JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { layers: [] }, keras_version: 'tfjs-layers 4.22.0' },
+      weightsManifest: [{ paths: ['fuzz-weights.bin'], weights: [{ name: 'c/kernel', shape: [2, 2], dtype: 'float32' }, { name: 'c/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } }, { name: 'd/gamma', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } }] }] })),
+    read: (b) => { tmp('fuzz-weights.bin', new Uint8Array(22)); return readTfjsLayersModel(tmp('fuzz-model.json', b)); } },
     { name: 'TensorFlow Lite graph to ONNX', seed: fs.readFileSync(SELFIE), read: (b) => tfliteToOnnx(readTflite(b, 'fuzz.tflite'), 'fuzz.tflite') },
   ];
 }
