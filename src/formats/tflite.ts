@@ -18,6 +18,8 @@ export interface TfliteTensor {
   /** Constant data (little-endian, row-major), or null for an activation. */
   data: Uint8Array | null;
   quantization: TfliteQuantization | null;
+  /** The shape with -1 where a dimension is not fixed (shape_signature), when the file gives one; `shape` then holds 1 there. */
+  signature?: number[] | null;
 }
 
 export interface TfliteOperator {
@@ -88,6 +90,7 @@ export function readTflite(bytes: Uint8Array, file = 'TFLite bytes'): TfliteGrap
     return {
       index, name: String(t.name ?? ''), shape: arr(t.shape), type: name('TensorType', Number(t.type)), data: dataOf(Number(t.buffer)),
       quantization: q && scale.length ? { scale, zeroPoint: arr(q.zero_point), quantizedDimension: Number(q.quantized_dimension ?? 0) } : null,
+      signature: Array.isArray(t.shape_signature) ? arr(t.shape_signature) : null,
     };
   });
   for (const t of tensors) checkTensor(t, file);

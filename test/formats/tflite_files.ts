@@ -82,7 +82,7 @@ export interface OptionField { slot: number; kind: 'byte' | 'int' | 'float'; val
 /** An operator: its BuiltinOperator code, tensor indices, and options (the BuiltinOptions union's member number and fields). */
 export interface OpSpec { code: number; inputs: number[]; outputs: number[]; options?: { type: number; fields: OptionField[] } }
 /** A tensor: FLOAT32, or INT32 where its constant data is an Int32Array; an 8-bit one with its quantisation (one scale and zero point). */
-export interface TensorSpec { shape: number[]; name?: string; data?: Float32Array | Int32Array; type?: 'UINT8' | 'INT8'; quant?: { scale: number; zeroPoint: number } }
+export interface TensorSpec { shape: number[]; name?: string; data?: Float32Array | Int32Array; type?: 'UINT8' | 'INT8'; quant?: { scale: number; zeroPoint: number }; signature?: number[] }
 
 /**
  * A one-subgraph model of `tensors` and `ops` (constants in buffers 1, 2, ...), with `inputs` and
@@ -99,19 +99,20 @@ export function buildTflite(tensors: TensorSpec[], ops: OpSpec[], inputs: number
   const datas = [...constants.map((t) => new Uint8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength)), ...(meta ? [meta.raw ?? metadataBuffer(meta)] : [])].map(bytes);
   b.startObject(3); const empty = b.endObject();
   const buffers = [empty, ...datas.map((d) => { b.startObject(3); b.addFieldOffset(0, d, 0); return b.endObject(); })];
-  // Tensor { shape 0, type 1 (0 = FLOAT32, 2 = INT32, 3 = UINT8, 9 = INT8), buffer 2, name 3, quantization 4 };
+  // Tensor { shape 0, type 1 (0 = FLOAT32, 2 = INT32, 3 = UINT8, 9 = INT8), buffer 2, name 3, quantization 4, shape_signature 7 };
   // QuantizationParameters { min 0, max 1, scale 2, zero_point 3 (long) }.
   const tensorOffs = tensors.map((t, i) => {
-    const sh = ints(t.shape), n = s(t.name ?? `t${i}`);
+    const sh = ints(t.shape), n = s(t.name ?? `t${i}`), sig = t.signature ? ints(t.signature) : 0;
     let q = 0;
     if (t.quant) {
       b.startVector(4, 1, 4); b.addFloat32(t.quant.scale); const sc = b.endVector();
       b.startVector(8, 1, 8); b.addInt64(BigInt(t.quant.zeroPoint)); const zp = b.endVector();
       b.startObject(4); b.addFieldOffset(2, sc, 0); b.addFieldOffset(3, zp, 0); q = b.endObject();
     }
-    b.startObject(5); b.addFieldOffset(0, sh, 0); b.addFieldInt8(1, t.type === 'INT8' ? 9 : t.type === 'UINT8' ? 3 : t.data instanceof Int32Array ? 2 : 0, 0);
+    b.startObject(8); b.addFieldOffset(0, sh, 0); b.addFieldInt8(1, t.type === 'INT8' ? 9 : t.type === 'UINT8' ? 3 : t.data instanceof Int32Array ? 2 : 0, 0);
     b.addFieldInt32(2, t.data ? 1 + constants.indexOf(t) : 0, 0); b.addFieldOffset(3, n, 0);
     if (q) b.addFieldOffset(4, q, 0);
+    if (sig) b.addFieldOffset(7, sig, 0);
     return b.endObject();
   });
   // Operator { opcode_index 0, inputs 1, outputs 2, builtin_options_type 3, builtin_options 4 }.
