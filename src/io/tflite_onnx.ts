@@ -108,6 +108,7 @@ export function tfliteToOnnx(g: TfliteGraph, file: string, options: TfliteOnnxOp
 function convert(g: TfliteGraph, file: string, at: { op: number }, options: TfliteOnnxOptions): TfliteOnnx {
   // A graph converted without a fixed size holds placeholder sides of 1, and every shape after
   // them (paddings, resizes) was worked out for those: it cannot be run at another size from here.
+  if (g.inputs.length !== 1) throw new UserError(`${file}: the graph takes ${g.inputs.length} inputs (${g.inputs.map((i) => g.tensors[i]?.name ?? i).join(', ')}); pixelwise imports graphs of one image input`);
   const sig = g.tensors[g.inputs[0]]?.signature;
   if (sig?.slice(1, 3).some((d) => d < 0)) throw new UserError(`${file}: its input size is not fixed ([${sig.join(', ')}]); pixelwise converts graphs of a fixed size: convert the model again with a fixed input shape (a Keras Input of a given height and width, or the converter given a concrete function of one)`);
   const nodes: O.INodeProto[] = [], inits: O.ITensorProto[] = [];

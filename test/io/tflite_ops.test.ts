@@ -192,12 +192,15 @@ test('tflite ops: RESHAPE that flattens the map ([1, H, W, C] to [1, H*W, C]) th
   assert.throws(() => tfliteToOnnx(readTflite(file, 'r.tflite'), 'r.tflite'), { message: 'r.tflite: operator 0 (RESHAPE) from [1, 2, 2, 3] to [4, 3] is not supported (only flattening a map\'s rows and columns, [1, H, W, C] to [1, H*W, C])' });
 });
 
-test('tflite: a graph converted without a fixed input size (shape_signature -1, placeholder sides of 1) is refused in one line instead of run at 1x1', () => {
+test('tflite: a graph converted without a fixed input size (shape_signature -1, placeholder sides of 1) is refused in one line instead of run at 1x1; so is one of two inputs', () => {
   const tensors: TensorSpec[] = [{ shape: [1, 1, 1, 3], signature: [1, -1, -1, 3] }, { shape: [2, 1, 1, 3], data: randoms(6) }, { shape: [2], data: randoms(2) }, { shape: [1, 1, 1, 2], signature: [1, -1, -1, 2] }];
   const file = buildTflite(tensors, [{ code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: opts(1, [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }]) }], [0], [3]);
   const g = readTflite(file, 'free.tflite');
   assert.deepEqual(g.tensors[0].signature, [1, -1, -1, 3]);
   assert.throws(() => tfliteToOnnx(g, 'free.tflite'), { message: 'free.tflite: its input size is not fixed ([1, -1, -1, 3]); pixelwise converts graphs of a fixed size: convert the model again with a fixed input shape (a Keras Input of a given height and width, or the converter given a concrete function of one)' });
+  // Two inputs (an image and a previous mask, as MediaPipe's older video segmenters take).
+  const two = buildTflite([{ shape: [1, 2, 2, 3], name: 'image' }, { shape: [1, 2, 2, 3], name: 'previous' }, { shape: [1, 2, 2, 3] }], [{ code: OP.MAXIMUM, inputs: [0, 1], outputs: [2] }], [0, 1], [2]);
+  assert.throws(() => tfliteToOnnx(readTflite(two, 'two.tflite'), 'two.tflite'), { message: 'two.tflite: the graph takes 2 inputs (image, previous); pixelwise imports graphs of one image input' });
   // A fixed signature (a batch of -1 alone) converts.
   tensors[0].signature = [-1, 1, 1, 3];
   assert.equal(tfliteToOnnx(readTflite(buildTflite(tensors, [{ code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: opts(1, [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }]) }], [0], [3]), 'b.tflite'), 'b.tflite').classes, 2);
