@@ -82,7 +82,8 @@ function packedFiles(bytes: Uint8Array, wanted: Set<string>): { names: string[];
     if (view.getUint32(at, true) !== 0x06054b50) continue;
     const cdSize = view.getUint32(at + 12, true), cdOffset = view.getUint32(at + 16, true);
     const start = at - cdSize - cdOffset;
-    if (start < 0) continue;
+    // The central directory ends where the end record begins, and starts with its own signature.
+    if (start < 0 || (cdSize && view.getUint32(at - cdSize, true) !== 0x02014b50)) continue;
     const data = unzipSync(start ? bytes.subarray(start) : bytes, {
       filter: (f) => { names.push(f.name); return wanted.has(f.name) && f.originalSize <= MAX_LABEL_BYTES; },
     });
