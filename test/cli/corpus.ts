@@ -16,6 +16,7 @@ import { writeSafetensors } from '../../src/formats/safetensors.ts';
 import { ffmpegPath } from '../../src/video/ffmpeg.ts';
 import { bmpFile, lowBitPng, pngClaiming } from '../helpers.ts';
 import { readMask } from '../../src/data/mask_io.ts';
+import { buildTflite, OP } from '../formats/tflite_files.ts';
 
 const BIN = path.resolve('bin/pixelwise.js');
 const VOC = path.resolve('models/voc-fast');
@@ -217,6 +218,15 @@ export async function buildCorpus(root: string): Promise<Case[]> {
   cases.push({ command: 'import', name: 'a Keras .h5 cut short', args: ['import', '--from', p('cut.h5'), '--mean', '0,0,0', '--std', '1,1,1', '--out', p('imported11')], expect: 'error', message: /^pixelwise: \S*cut\.h5: not a readable HDF5 file \(damaged or cut short\)$/ });
   fs.writeFileSync(p('cut.keras'), fs.readFileSync(path.resolve('test/fixtures/keras_zoo/oxford_pets.keras')).subarray(0, 5000));
   cases.push({ command: 'import', name: 'a Keras 3 archive cut short', args: ['import', '--from', p('cut.keras'), '--mean', '0,0,0', '--std', '1,1,1', '--out', p('imported13')], expect: 'error', message: /^pixelwise: \S*cut\.keras: a damaged zip \(.+\); save the model again$/ });
+  // TF.js models: a graph model (a TensorFlow graph), and a layers model whose weight shard was not copied.
+  fs.writeFileSync(p('graph-model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }));
+  cases.push({ command: 'import', name: 'a TF.js graph model', args: ['import', '--from', p('graph-model.json'), '--out', p('imported14')], expect: 'error', message: /^pixelwise: \S*graph-model\.json: a TF\.js graph model \(a TensorFlow graph, converted from a SavedModel\); pixelwise reads TF\.js layers models \(Keras\): convert the source model to ONNX \(tf2onnx\) or TensorFlow Lite and import that$/ });
+  fs.mkdirSync(p('tfjs-no-shard'), { recursive: true });
+  fs.writeFileSync(p('tfjs-no-shard', 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { layers: [] } }, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [{ name: 'c/kernel', shape: [3, 3, 3, 8], dtype: 'float32' }] }] }));
+  cases.push({ command: 'import', name: 'a TF.js layers model folder without its weight shard', args: ['import', '--from', p('tfjs-no-shard'), '--out', p('imported15')], expect: 'error', message: /^pixelwise: \S*model\.json: its weight shard group1-shard1of1\.bin is not beside it \(\S+\); copy the model's \.bin files with its model\.json$/ });
+  // A TFLite graph converted without a fixed input size (its shapes hold placeholder sides of 1).
+  fs.writeFileSync(p('free-size.tflite'), buildTflite([{ shape: [1, 1, 1, 3], signature: [1, -1, -1, 3] }, { shape: [1, 1, 1, 3], signature: [1, -1, -1, 3] }], [{ code: OP.TANH, inputs: [0], outputs: [1] }], [0], [1]));
+  cases.push({ command: 'import', name: 'a TFLite graph of no fixed input size', args: ['import', '--from', p('free-size.tflite'), '--mean', '0,0,0', '--std', '1,1,1', '--out', p('imported16')], expect: 'error', message: /^pixelwise: \S*free-size\.tflite: its input size is not fixed \(\[1, -1, -1, 3\]\); pixelwise converts graphs of a fixed size/ });
   cases.push({ command: 'train', name: '--encoder-weights: an .h5 cut short', args: train(ds('h5'), ['--arch', 'vgg_unet', '--encoder-weights', p('cut.h5')]), expect: 'error', message: /cut\.h5: not a readable HDF5 file \(damaged or cut short\)$/ });
   const quarter = p('segformer');
   const imported = spawnSync(process.execPath, [BIN, 'import', '--from', `${fixtures}/tiny-segformer`, '--out', quarter], { encoding: 'utf8' });
