@@ -46,7 +46,7 @@ function decode(file: string, spec: WeightSpec, bytes: Uint8Array): Float32Array
  */
 export function readTfjsLayersModel(file: string): { config: Json; kerasVersion: string; weights: Map<string, TfjsTensor> } {
   let j: Json;
-  try { j = JSON.parse(fs.readFileSync(file, 'utf8')) as Json; } catch (e) { throw new UserError(`${file}: not readable as JSON (${(e as Error).message})`); }
+  try { j = JSON.parse(fs.readFileSync(file, 'utf8')) as Json; } catch (e) { throw new UserError(`${file}: not readable as JSON (${(e as Error).message}); the file is damaged or cut short: copy or save the model again`); }
   const topology = j.modelTopology as Json | null;
   if (j.format === 'graph-model' || (topology && 'node' in topology)) {
     throw new UserError(`${file}: a TF.js graph model (a TensorFlow graph, converted from a SavedModel); pixelwise reads TF.js layers models (Keras): convert the source model to ONNX (tf2onnx) or TensorFlow Lite and import that`);

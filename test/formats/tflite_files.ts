@@ -154,6 +154,10 @@ export function buildTflite(tensors: TensorSpec[], ops: OpSpec[], inputs: number
 /** BuiltinOperator codes of the operators the tests build. */
 export const OP = { CONV_2D: 3, RESHAPE: 22, DEPTH_TO_SPACE: 5, LOGISTIC: 14, MAX_POOL_2D: 17, SOFTMAX: 25, TANH: 28, PAD: 34, DIV: 42, PRELU: 54, MAXIMUM: 55, MINIMUM: 57, PADV2: 60, TRANSPOSE_CONV: 67, LEAKY_RELU: 98, MIRROR_PAD: 100, ELU: 111 } as const;
 
+/** A CONV_2D of stride 1 (Conv2DOptions { padding 0 (SAME), stride_w 1, stride_h 2 }, BuiltinOptions 1) over input, filter, bias. */
+export const conv2d = (inputs: [number, number, number], output: number): OpSpec =>
+  ({ code: OP.CONV_2D, inputs, outputs: [output], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } });
+
 /**
  * A one-operator segmenter: a float [1, H, W, 3] input, a 1x1 CONV_2D (SAME, stride 1) with
  * `weights` (per class: r, g, b) and `bias`, and the class scores [1, H, W, classes] out (with
@@ -166,7 +170,6 @@ export function tinySegmenter(size: [number, number], weights: number[][], bias:
     { shape: [1, h, w, 3], name: 'image' }, { shape: [classes, 1, 1, 3], name: 'filter', data: Float32Array.from(weights.flat()) },
     { shape: [classes], name: 'bias', data: Float32Array.from(bias) }, { shape: [1, h, w, classes], name: 'scores' }, { shape: [1, h, w, classes], name: 'mask' },
   ];
-  // Conv2DOptions { padding 0, stride_w 1, stride_h 2 } (BuiltinOptions 1).
-  const conv: OpSpec = { code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } };
+  const conv = conv2d([0, 1, 2], 3);
   return buildTflite(sigmoid ? tensors : tensors.slice(0, 4), sigmoid ? [conv, { code: OP.LOGISTIC, inputs: [3], outputs: [4] }] : [conv], [0], [sigmoid ? 4 : 3], meta);
 }

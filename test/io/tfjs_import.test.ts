@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initEngine } from '../../src/engine/backend.ts';
@@ -15,8 +14,7 @@ import { readTfjsLayersModel } from '../../src/io/tfjs_layers.ts';
 import { openSegmenter } from '../../src/inference/open.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from '../helpers.ts';
-
-const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/pixelwise.js', ...a], { encoding: 'utf8' });
+import { cli } from './reference_maps.ts';
 
 /** Saves `model` as tfjs-layers' file handler lays a model out: model.json and weights.bin. */
 async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {

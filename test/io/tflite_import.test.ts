@@ -333,7 +333,7 @@ test('tflite import: metadata that cannot be used (a label file not packed or of
 });
 
 test('tflite import: a graph whose scores come at a fraction of its input (strided, then Reshape((H*W, C)) and a softmax, as image-segmentation-keras models end) is a package of output.scale whose label maps follow the image; --input-size takes multiples of that fraction', async () => {
-  const { buildTflite, OP } = await import('../formats/tflite_files.ts');
+  const { buildTflite, conv2d, OP } = await import('../formats/tflite_files.ts');
   const { openSegmenter } = await import('../../src/inference/open.ts');
   const d = tempDir(), file = path.join(d, 'isk.tflite');
   // image 8x8 -> 1x1 conv (class 0 scores red, class 1 blue, strongly) -> 2x2 max pool, stride 2 -> [1, 16, 2] -> softmax.
@@ -341,7 +341,7 @@ test('tflite import: a graph whose scores come at a fraction of its input (strid
     { shape: [1, 8, 8, 2] }, { shape: [1, 4, 4, 2] }, { shape: [3], data: Int32Array.of(1, 16, 2) }, { shape: [1, 16, 2] }, { shape: [1, 16, 2], name: 'probabilities' }];
   const pool = { type: 5, fields: [1, 2, 2, 2, 2].map((value, slot) => ({ slot, kind: (slot ? 'int' : 'byte') as 'int' | 'byte', value })) };
   fs.writeFileSync(file, buildTflite(tensors, [
-    { code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } },
+    conv2d([0, 1, 2], 3),
     { code: OP.MAX_POOL_2D, inputs: [3], outputs: [4], options: pool }, { code: OP.RESHAPE, inputs: [4, 5], outputs: [6] },
     { code: OP.SOFTMAX, inputs: [6], outputs: [7], options: { type: 9, fields: [{ slot: 0, kind: 'float', value: 1 }] } },
   ], [0], [7]));
@@ -363,7 +363,7 @@ test('tflite import: a graph whose scores come at a fraction of its input (strid
 });
 
 test('tflite import: an 8-bit input reads the image as TFLite\'s conventions feed it (uint8: the pixel; int8: the pixel less 128), so that uint8 and int8 graphs of one model give one label map', async () => {
-  const { buildTflite, OP } = await import('../formats/tflite_files.ts');
+  const { buildTflite, conv2d, OP } = await import('../formats/tflite_files.ts');
   const { openSegmenter } = await import('../../src/inference/open.ts');
   const d = tempDir(), [w, h] = [4, 2], data = new Uint8Array(w * h * 3);
   const reds = [0, 100, 127, 128, 140, 200, 250, 255];
@@ -374,7 +374,7 @@ test('tflite import: an 8-bit input reads the image as TFLite\'s conventions fee
     const file = path.join(d, `${type}.tflite`);
     fs.writeFileSync(file, buildTflite([{ shape: [1, h, w, 3], name: 'image', type, quant: { scale: 1 / 255, zeroPoint } },
       { shape: [2, 1, 1, 3], data: Float32Array.of(0, 0, 0, 1, 0, 0) }, { shape: [2], data: Float32Array.of(0, -0.5) }, { shape: [1, h, w, 2], name: 'scores' }],
-    [{ code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } }], [0], [3]));
+    [conv2d([0, 1, 2], 3)], [0], [3]));
     const r = cli('import', '--from', file, '--out', path.join(d, type));
     assert.equal(r.status, 0, r.stderr);
     const seg = await openSegmenter(path.join(d, type));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { readTflite } from '../../src/formats/tflite.ts';
 import { tfliteToOnnx } from '../../src/io/tflite_onnx.ts';
-import { buildTflite, OP, type OpSpec, type TensorSpec } from '../formats/tflite_files.ts';
+import { buildTflite, conv2d, OP, type OpSpec, type OptionField, type TensorSpec } from '../formats/tflite_files.ts';
 
 /** NHWC values with their shape. */
 interface Nhwc { v: Float32Array; shape: [number, number, number, number] }
@@ -41,7 +41,7 @@ async function run(size: [number, number], c: number, outShape: number[], op: (m
   const out = tensors.length;
   const { ops } = op(3, out);
   tensors.push({ shape: outShape, name: 'out' });
-  const conv: OpSpec = { code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: { type: 1, fields: [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }] } };
+  const conv = conv2d([0, 1, 2], 3);
   const net = tfliteToOnnx(readTflite(buildTflite(tensors, [conv, ...ops], [0], [out]), 'ops.tflite'), 'ops.tflite');
   const session = await ort.InferenceSession.create(net.onnx);
   const nchw = new Float32Array(h * w * 3);
@@ -61,7 +61,7 @@ function close(got: Nhwc, want: Nhwc, what: string) {
   assert.ok(worst < 1e-5, `${what}: off by ${worst}`);
 }
 
-const opts = (type: number, fields: OpSpec['options'] extends infer T ? T extends { fields: infer F } ? F : never : never) => ({ type, fields });
+const opts = (type: number, fields: OptionField[]) => ({ type, fields });
 const i32 = (a: number[]) => Int32Array.from(a);
 
 test('tflite ops: MAX_POOL_2D (SAME and VALID) takes the maximum of the cells each window covers', async () => {
@@ -194,7 +194,7 @@ test('tflite ops: RESHAPE that flattens the map ([1, H, W, C] to [1, H*W, C]) th
 
 test('tflite: a graph converted without a fixed input size (shape_signature -1, placeholder sides of 1) is refused in one line instead of run at 1x1; so is one of two inputs', () => {
   const tensors: TensorSpec[] = [{ shape: [1, 1, 1, 3], signature: [1, -1, -1, 3] }, { shape: [2, 1, 1, 3], data: randoms(6) }, { shape: [2], data: randoms(2) }, { shape: [1, 1, 1, 2], signature: [1, -1, -1, 2] }];
-  const file = buildTflite(tensors, [{ code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: opts(1, [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }]) }], [0], [3]);
+  const file = buildTflite(tensors, [conv2d([0, 1, 2], 3)], [0], [3]);
   const g = readTflite(file, 'free.tflite');
   assert.deepEqual(g.tensors[0].signature, [1, -1, -1, 3]);
   assert.throws(() => tfliteToOnnx(g, 'free.tflite'), { message: 'free.tflite: its input size is not fixed ([1, -1, -1, 3]); pixelwise converts graphs of a fixed size: convert the model again with a fixed input shape (a Keras Input of a given height and width, or the converter given a concrete function of one)' });
@@ -203,5 +203,5 @@ test('tflite: a graph converted without a fixed input size (shape_signature -1, 
   assert.throws(() => tfliteToOnnx(readTflite(two, 'two.tflite'), 'two.tflite'), { message: 'two.tflite: the graph takes 2 inputs (image, previous); pixelwise imports graphs of one image input' });
   // A fixed signature (a batch of -1 alone) converts.
   tensors[0].signature = [-1, 1, 1, 3];
-  assert.equal(tfliteToOnnx(readTflite(buildTflite(tensors, [{ code: OP.CONV_2D, inputs: [0, 1, 2], outputs: [3], options: opts(1, [{ slot: 1, kind: 'int', value: 1 }, { slot: 2, kind: 'int', value: 1 }]) }], [0], [3]), 'b.tflite'), 'b.tflite').classes, 2);
+  assert.equal(tfliteToOnnx(readTflite(buildTflite(tensors, [conv2d([0, 1, 2], 3)], [0], [3]), 'b.tflite'), 'b.tflite').classes, 2);
 });

@@ -133,7 +133,7 @@ export async function runTflite(o: Opts): Promise<void> {
   const size = o.inputSize ?? net.size;
   // A strided graph's scores come at 1/scale of its input (output.scale): a whole fraction, the same on both sides.
   const scale = net.size[0] / net.outSize[0];
-  if (!Number.isInteger(scale) || net.size[1] / net.outSize[1] !== scale) throw new UserError(`${o.from}: the graph's ${net.outSize.join('x')} output for its ${net.size.join('x')} input is not one whole fraction of it on both sides; such a graph is not supported`);
+  if (!Number.isInteger(scale) || net.size[1] / net.outSize[1] !== scale) throw new UserError(`${o.from}: the graph's ${net.outSize.join('x')} output for its ${net.size.join('x')} input is not one whole fraction of it on both sides, which pixelwise cannot map back onto the image; convert the model to ONNX (tf2onnx) and import that`);
   if (size.some((v) => v % scale)) throw new UserError(`--input-size ${size.join('x')}: this graph's scores come at 1/${scale} of its input: give sides that are multiples of ${scale}`);
   if (size[0] * size[1] > MAX_INPUT_PIXELS) throw new UserError(`--input-size ${size.join('x')}: at most ${MAX_INPUT_PIXELS / 2 ** 20} megapixels a pass; choose a smaller size`);
   if (o.arch) { await intoNetwork(o, graph, bytes, classes, norm, preset, size, meta); return; }
